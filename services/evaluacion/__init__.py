@@ -1,0 +1,1 @@
+"""The evaluacion service."""

@@ -1,0 +1,1 @@
+"""The focalizacion service."""

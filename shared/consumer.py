@@ -1,0 +1,175 @@
+"""Idempotent JetStream consumers: durable pull subscriptions through faststream.
+
+Acknowledgement is manual and explicit. A message whose handler fails is negatively
+acknowledged with a growing delay (``backoff``) and redelivered; after ``max_deliver``
+deliveries, or at once when it does not honour its contract, it is parked on the dead-letter
+subject ``acompana-dlq.<durable>`` with the reason, and only then acknowledged. The server
+never drops a message on its own (``max_deliver=-1`` on the server side).
+
+Handlers must be idempotent by the event id (``Envelope.id``): ``ViewStore.apply_once``
+records the id with the effect in one transaction. Because of that, delivery order does not
+matter for correctness: a late or repeated message is recognised by its id, not by position.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.errors import NotFoundError
+
+from shared.contracts import ContractError, Envelope, IntegrationEvent
+from shared.streams import DLQ_STREAM, STREAM, dlq_subject
+from shared.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope], None]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    secuencia: int
+    consumidor: str
+    motivo: str
+    entregas: int
+    sujeto_original: str
+    evento_id: str
+    registrado_en: str
+
+
+class IdempotentConsumers:
+    """The durable consumers of one service, their retry policy and dead letters."""
+
+    def __init__(
+        self,
+        broker: NatsBroker,
+        telemetry: Telemetry,
+        *,
+        max_deliver: int = 5,
+        ack_wait: float = 30.0,
+        backoff: list[float] | None = None,
+        batch_size: int = 100,
+    ) -> None:
+        self.broker = broker
+        self.max_deliver = max_deliver
+        self.ack_wait = ack_wait
+        self.backoff = backoff or [0.5, 2.0, 10.0, 30.0]
+        self.batch_size = batch_size
+        self.handlers: dict[str, Handler] = {}
+        self.js: JetStreamContext | None = None  # set when the service connects
+        self.dead_lettered = telemetry.counter(
+            "acompana_mensajes_fallidos", "Mensajes enviados a la cola de fallidos"
+        )
+
+    def subscribe(self, durable: str, contract: type[IntegrationEvent], handler: Handler) -> None:
+        """Register ``handler`` for every territory's messages of ``contract``."""
+        self.handlers[durable] = handler
+
+        @self.broker.subscriber(
+            contract.subject(),
+            stream=JStream(STREAM, declare=False),
+            durable=durable,
+            pull_sub=PullSub(batch_size=self.batch_size, timeout=1.0),
+            config=ConsumerConfig(
+                durable_name=durable,
+                ack_policy=JsAckPolicy.EXPLICIT,
+                ack_wait=self.ack_wait,
+                max_deliver=-1,
+                max_ack_pending=1000,
+            ),
+            ack_policy=AckPolicy.MANUAL,
+            title=f"{durable}:{contract.ce_type()}",
+            description=contract.__doc__,
+        )
+        async def on_message(message: NatsMessage) -> None:
+            await self.process(durable, message.raw_message)
+
+    async def process(self, durable: str, msg: Msg) -> None:
+        deliveries = msg.metadata.num_delivered
+        try:
+            envelope = Envelope.parse(msg.subject, msg.headers, msg.data)
+        except ContractError as exc:
+            await self._dead_letter(durable, msg, f"contrato: {exc}")
+            await msg.ack()
+            return
+        try:
+            await asyncio.to_thread(self.handlers[durable], envelope)
+        except Exception as exc:
+            if deliveries >= self.max_deliver:
+                await self._dead_letter(durable, msg, f"{type(exc).__name__}: {exc}")
+                await msg.ack()
+            else:
+                delay = self.backoff[min(deliveries, len(self.backoff)) - 1]
+                log.warning("%s: %s falló (entrega %s), reintento en %ss: %r",
+                            durable, envelope.id, deliveries, delay, exc)
+                await msg.nak(delay=delay)
+            return
+        await msg.ack()
+
+    async def _dead_letter(self, durable: str, msg: Msg, motivo: str) -> None:
+        assert self.js is not None
+        headers = dict(msg.headers or {})
+        headers.pop("Nats-Msg-Id", None)
+        headers.update({
+            "Nats-Msg-Id": f"{durable}:{msg.metadata.sequence.stream}",
+            "x-fallido-consumidor": durable,
+            "x-fallido-motivo": motivo[:2000],
+            "x-fallido-entregas": str(msg.metadata.num_delivered),
+            "x-fallido-sujeto": msg.subject,
+            "x-fallido-secuencia": str(msg.metadata.sequence.stream),
+            "x-fallido-en": datetime.now(UTC).isoformat(),
+        })
+        await self.js.publish(dlq_subject(durable), msg.data, headers=headers)
+        self.dead_lettered.inc()
+        log.error("%s: mensaje %s a la cola de fallidos: %s", durable, msg.metadata.sequence.stream, motivo)
+
+    # --- the dead-letter queue, visible and re-drivable ------------------------------------
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        assert self.js is not None
+        found: list[DeadLetter] = []
+        for durable in self.handlers:
+            seq = 0
+            while len(found) < limit:
+                try:
+                    raw = await self.js.get_msg(DLQ_STREAM, seq=seq + 1, next=True, subject=dlq_subject(durable))
+                except NotFoundError:
+                    break
+                seq = raw.seq
+                h = raw.headers or {}
+                found.append(DeadLetter(
+                    secuencia=raw.seq, consumidor=durable, motivo=h.get("x-fallido-motivo", ""),
+                    entregas=int(h.get("x-fallido-entregas", 0)),
+                    sujeto_original=h.get("x-fallido-sujeto", ""), evento_id=h.get("ce-id", ""),
+                    registrado_en=h.get("x-fallido-en", ""),
+                ))
+        return found
+
+    async def redrive(self, secuencia: int) -> None:
+        """Run the handler again on a dead letter; on success it leaves the queue.
+
+        Raises LookupError when there is no such dead letter, ContractError or the handler's
+        error when it fails again (the dead letter stays).
+        """
+        assert self.js is not None
+        try:
+            raw = await self.js.get_msg(DLQ_STREAM, seq=secuencia)
+        except NotFoundError:
+            raise LookupError(secuencia) from None
+        headers = raw.headers or {}
+        durable = headers.get("x-fallido-consumidor", "")
+        if durable not in self.handlers:
+            raise LookupError(secuencia)
+        envelope = Envelope.parse(headers.get("x-fallido-sujeto", ""), headers, raw.data or b"")
+        await asyncio.to_thread(self.handlers[durable], envelope)
+        await self.js.delete_msg(DLQ_STREAM, secuencia)

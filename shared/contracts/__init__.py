@@ -1,0 +1,19 @@
+"""Published event contracts: one pydantic model per (evento, version), one subject each."""
+
+from shared.contracts.agenda import VisitaRealizadaV1
+from shared.contracts.base import (
+    SIN_TERRITORIO,
+    ContractError,
+    IntegrationEvent,
+    territory_token,
+)
+from shared.contracts.envelope import Envelope
+
+__all__ = [
+    "SIN_TERRITORIO",
+    "ContractError",
+    "Envelope",
+    "IntegrationEvent",
+    "VisitaRealizadaV1",
+    "territory_token",
+]

@@ -1,0 +1,94 @@
+"""What every service's write side has in common: aggregates whose events carry metadata,
+and an ``eventsourcing`` Application configured from the service's settings."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from datetime import date
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from eventsourcing.application import Application
+from psycopg import sql
+from eventsourcing.domain import Aggregate as _Aggregate
+from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+
+from shared.settings import ServiceSettings
+from shared.telemetry import event_metadata
+
+
+class Aggregate(_Aggregate):
+    """Base aggregate: each event records the trace and the actor that caused it."""
+
+    class Event(_Aggregate.Event):
+        metadata: dict[str, str] = field(default_factory=dict, kw_only=True)
+
+    class Created(Event, _Aggregate.Created):
+        pass
+
+    @classmethod
+    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:  # noqa: A002
+        kwargs.setdefault("metadata", event_metadata())
+        return super()._create(event_class, id=id, **kwargs)
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", event_metadata())
+        super().trigger_event(event_class, **kwargs)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class DomainError(Exception):
+    """A command that breaks a rule of the domain (HTTP 422). The message is for people."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (HTTP 404)."""
+
+
+class Conflict(DomainError):
+    """The command contradicts what is already recorded (HTTP 409)."""
+
+
+class ServiceApplication(Application):
+    """An Application whose store is chosen by the service's settings (SQLite or PostgreSQL)."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.on_saved: list[Callable[[], None]] = []
+        if settings.is_postgres:
+            _create_schema(settings)
+        super().__init__(env=settings.eventsourcing_env())
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def _notify(self, recordings: list[Recording]) -> None:
+        # Wake the outbox relay so new events go out without waiting for its next poll.
+        for callback in self.on_saved:
+            callback()
+
+    def check_store(self) -> int:
+        """Touch the store (readiness probe); returns the last notification id."""
+        return self.recorder.max_notification_id() or 0
+
+
+def _create_schema(settings: ServiceSettings) -> None:
+    """eventsourcing creates its tables, not the service's schema: create that first."""
+    schema = settings.postgres_schema or settings.servicio
+    with psycopg.connect(
+        host=settings.postgres_host, port=settings.postgres_port, user=settings.postgres_user,
+        password=settings.postgres_password or None, dbname=settings.postgres_dbname, autocommit=True,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))

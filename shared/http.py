@@ -1,0 +1,162 @@
+"""The HTTP chassis every service mounts the same way: errors, probes, metrics, dead letters.
+
+Domain errors map to HTTP status here and only here: 404 not found, 409 conflict (including
+a stale aggregate version), 422 invalid input, always with a Spanish message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from eventsourcing.persistence import RecordConflictError
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import BaseModel
+
+from shared.consumer import IdempotentConsumers
+from shared.contracts import ContractError
+from shared.eventstore import Conflict, DomainError, NotFound
+
+_MENSAJES = {
+    "missing": "es obligatorio",
+    "extra_forbidden": "no es un campo permitido",
+    "uuid_parsing": "no es un identificador UUID válido",
+    "uuid_type": "no es un identificador UUID válido",
+    "date_parsing": "no es una fecha válida (AAAA-MM-DD)",
+    "date_from_datetime_parsing": "no es una fecha válida (AAAA-MM-DD)",
+    "datetime_parsing": "no es una fecha y hora válida (ISO 8601)",
+    "datetime_from_date_parsing": "no es una fecha y hora válida (ISO 8601)",
+    "int_parsing": "debe ser un número entero",
+    "int_type": "debe ser un número entero",
+    "float_parsing": "debe ser un número",
+    "string_type": "debe ser un texto",
+    "bool_parsing": "debe ser verdadero o falso",
+    "list_type": "debe ser una lista",
+    "json_invalid": "el cuerpo no es JSON válido",
+    "model_attributes_type": "debe ser un objeto JSON",
+    "dict_type": "debe ser un objeto JSON",
+}
+
+
+def _motivo(error: dict) -> str:
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in _MENSAJES:
+        return _MENSAJES[kind]
+    if kind == "string_pattern_mismatch":
+        return f"no tiene el formato requerido ({ctx.get('pattern')})"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"debe ser {'mayor o igual que' if kind.endswith('equal') else 'mayor que'} {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"debe ser {'menor o igual que' if kind.endswith('equal') else 'menor que'} {ctx.get('le', ctx.get('lt'))}"
+    if kind == "literal_error":
+        return f"debe ser uno de: {ctx.get('expected')}"
+    if kind in ("string_too_short", "too_short"):
+        return f"debe tener al menos {ctx.get('min_length')} elemento(s) o carácter(es)"
+    if kind in ("string_too_long", "too_long"):
+        return f"admite como máximo {ctx.get('max_length')} elemento(s) o carácter(es)"
+    if kind == "value_error":
+        return str(ctx.get("error", error.get("msg", "")))
+    return error.get("msg", "valor no válido")
+
+
+def _error(status: int, codigo: str, mensaje: str, **extra: object) -> JSONResponse:
+    return JSONResponse({"codigo": codigo, "mensaje": mensaje, **extra}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errores = [
+            {"campo": ".".join(str(p) for p in e["loc"]), "motivo": _motivo(e)} for e in exc.errors()
+        ]
+        return _error(422, "solicitud_invalida", "La solicitud tiene datos no válidos.", errores=errores)
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, "no_encontrado", str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return _error(409, "conflicto", str(exc))
+
+    @app.exception_handler(RecordConflictError)
+    async def stale(_: Request, exc: RecordConflictError) -> JSONResponse:
+        return _error(409, "version_desactualizada",
+                      "Otro cambio se registró antes; vuelva a leer y reintente.")
+
+    @app.exception_handler(DomainError)
+    async def invalid(_: Request, exc: DomainError) -> JSONResponse:
+        return _error(422, "regla_incumplida", str(exc))
+
+
+class Salud(BaseModel):
+    estado: str
+    detalle: dict[str, str] = {}
+
+
+def ops_router(registry: CollectorRegistry, checks: dict[str, Callable[[], Awaitable[None]]]) -> APIRouter:
+    """``/healthz`` (the process answers), ``/readyz`` (each dependency answers), ``/metrics``."""
+    router = APIRouter(tags=["operación"])
+
+    @router.get("/healthz", summary="El proceso está vivo")
+    async def healthz() -> Salud:
+        return Salud(estado="vivo")
+
+    @router.get("/readyz", summary="El almacén de eventos y NATS responden", response_model=Salud,
+                responses={503: {"model": Salud}})
+    async def readyz() -> JSONResponse:
+        detalle, ok = {}, True
+        for name, check in checks.items():
+            try:
+                await check()
+                detalle[name] = "ok"
+            except Exception as exc:  # a probe reports, it does not raise
+                detalle[name] = f"falla: {exc!r}"[:200]
+                ok = False
+        body = Salud(estado="listo" if ok else "no_listo", detalle=detalle)
+        return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+    @router.get("/metrics", summary="Métricas Prometheus", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+class MensajeFallido(BaseModel):
+    secuencia: int
+    consumidor: str
+    motivo: str
+    entregas: int
+    sujeto_original: str
+    evento_id: str
+    registrado_en: str
+
+
+def dead_letter_router(consumers: IdempotentConsumers) -> APIRouter:
+    router = APIRouter(prefix="/v1/mensajes-fallidos", tags=["operación"])
+
+    @router.get("", summary="Mensajes que este servicio no pudo procesar, con su motivo")
+    async def listar(limite: int = 100) -> list[MensajeFallido]:
+        return [MensajeFallido(**vars(d)) for d in await consumers.dead_letters(min(limite, 1000))]
+
+    @router.post("/{secuencia}/reintentar", summary="Procesar de nuevo un mensaje fallido",
+                 responses={404: {"description": "No existe ese mensaje fallido"},
+                            422: {"description": "El mensaje sigue sin poder procesarse"}})
+    async def reintentar(secuencia: int) -> dict[str, str]:
+        try:
+            await consumers.redrive(secuencia)
+        except LookupError:
+            raise NotFound(f"No hay un mensaje fallido con secuencia {secuencia}.") from None
+        except ContractError as exc:
+            raise DomainError(f"El mensaje no cumple su contrato: {exc}") from None
+        except Exception as exc:
+            raise DomainError(f"El mensaje volvió a fallar: {exc!r}") from None
+        return {"estado": "procesado"}
+
+    return router
+
+
+

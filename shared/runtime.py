@@ -1,0 +1,150 @@
+"""One service process: its write side, outbox relay, consumers and HTTP API, started and
+stopped together.
+
+Writes never wait for NATS: a command is recorded in the store (the outbox) and the relay
+publishes it when NATS answers, so a service keeps accepting work while the broker is away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import nats
+from fastapi import APIRouter, FastAPI
+from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.aio.client import Client
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+from shared.consumer import IdempotentConsumers
+from shared.eventstore import ServiceApplication
+from shared.http import dead_letter_router, install_error_handlers, ops_router
+from shared.outbox import EventMapper, OutboxRelay
+from shared.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        app: ServiceApplication,
+        to_publication: EventMapper,
+        telemetry: Telemetry,
+    ) -> None:
+        self.app = app
+        self.settings = settings = app.settings
+        self.to_publication = to_publication
+        self.telemetry = telemetry
+        self.broker = NatsBroker(
+            settings.nats_url,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            graceful_timeout=10.0,
+            middlewares=[
+                NatsTelemetryMiddleware(tracer_provider=telemetry.tracer_provider),
+                NatsPrometheusMiddleware(registry=telemetry.registry, app_name=settings.servicio),
+            ],
+        )
+        self.consumers = IdempotentConsumers(
+            self.broker,
+            telemetry,
+            max_deliver=settings.consumer_max_deliver,
+            ack_wait=settings.consumer_ack_wait,
+            backoff=settings.consumer_backoff,
+        )
+        self.nc: Client | None = None
+        self.relay: OutboxRelay | None = None
+        self.started = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        """Connect in the background, retrying until NATS and the stream answer."""
+        self._stopping.clear()
+        self._tasks.append(asyncio.create_task(self._connect()))
+
+    async def _connect(self) -> None:
+        delay = 0.2
+        while not self._stopping.is_set():
+            try:
+                if self.nc is None:
+                    self.nc = await nats.connect(
+                        self.settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                        name=f"acompana-{self.settings.servicio}-relay",
+                    )
+                js = self.nc.jetstream()
+                self.consumers.js = js
+                if self.relay is None:
+                    self.relay = OutboxRelay(
+                        self.app, self.to_publication, js, self.telemetry,
+                        batch_size=self.settings.relay_batch_size,
+                        poll_interval=self.settings.relay_poll_interval,
+                    )
+                    self.app.on_saved.append(self.relay.wake)
+                    self._tasks.append(asyncio.create_task(self.relay.run(self._stopping)))
+                await self.broker.start()
+                self.started.set()
+                log.info("%s: conectado a NATS", self.settings.servicio)
+                return
+            except Exception as exc:
+                log.warning("%s: NATS no disponible (%r); reintento en %.1fs",
+                            self.settings.servicio, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        # The relay finishes its batch and stops; a connection attempt still retrying is cancelled.
+        _, running = await asyncio.wait(self._tasks, timeout=5.0) if self._tasks else ((), ())
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.broker.stop()
+        if self.nc is not None:
+            await self.nc.close()
+            self.nc = None
+        self.relay = None
+        self.app.on_saved.clear()
+
+    async def check_store(self) -> None:
+        await asyncio.to_thread(self.app.check_store)
+
+    async def check_nats(self) -> None:
+        if self.nc is None or not self.nc.is_connected:
+            raise ConnectionError("sin conexión a NATS")
+        if not self.started.is_set():
+            raise ConnectionError("consumidores aún no iniciados")
+
+    @asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    def http_app(self, *, title: str, description: str, routers: list[APIRouter]) -> FastAPI:
+        api = FastAPI(
+            title=title,
+            description=description,
+            version="1",
+            lifespan=self.lifespan,
+        )
+        install_error_handlers(api)
+        api.include_router(ops_router(self.telemetry.registry, {
+            "almacen": self.check_store, "nats": self.check_nats,
+        }))
+        api.include_router(dead_letter_router(self.consumers))
+        for router in routers:
+            api.include_router(router)
+        FastAPIInstrumentor.instrument_app(
+            api, tracer_provider=self.telemetry.tracer_provider, excluded_urls="healthz,readyz,metrics",
+        )
+        api.state.runtime = self
+        return api

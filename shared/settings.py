@@ -1,0 +1,101 @@
+"""Settings of a service, read only from the environment with the service's own prefix.
+
+The names of the event store keys are the ones `eventsourcing` itself reads with an
+application-name prefix (``AGENDA_PERSISTENCE_MODULE``, ``AGENDA_SQLITE_DBNAME``,
+``AGENDA_POSTGRES_DBNAME``...), so one variable means the same thing to both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SQLITE = "eventsourcing.sqlite"
+POSTGRES = "eventsourcing.postgres"
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings; each service subclasses it with ``env_prefix="<SERVICIO>_"``."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    persistence_module: Literal["eventsourcing.sqlite", "eventsourcing.postgres"] = SQLITE
+    data_dir: Path = Path("var/data")
+    sqlite_dbname: str = ""
+    postgres_dbname: str = "acompana"
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_user: str = "postgres"
+    postgres_password: str = ""
+    postgres_schema: str = ""
+    postgres_lock_timeout: int = Field(5, description="Seconds to wait for the insert lock")
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+
+    relay_batch_size: int = 500
+    relay_poll_interval: float = Field(0.05, description="Seconds between polls of the store")
+    consumer_max_deliver: int = 5
+    consumer_ack_wait: float = 30.0
+    consumer_backoff: list[float] = [0.5, 2.0, 10.0, 30.0]
+
+    @property
+    def servicio(self) -> str:
+        prefix = self.model_config.get("env_prefix", "")
+        return prefix.rstrip("_").lower()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.persistence_module == POSTGRES
+
+    def sqlite_path(self, suffix: str = "") -> Path:
+        if self.sqlite_dbname and not suffix:
+            return Path(self.sqlite_dbname)
+        base = Path(self.sqlite_dbname) if self.sqlite_dbname else self.data_dir / f"{self.servicio}.sqlite"
+        return base.with_name(base.stem + suffix + base.suffix) if suffix else base
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The environment handed to the service's `eventsourcing` Application."""
+        env = {"PERSISTENCE_MODULE": self.persistence_module, "CREATE_TABLE": "y"}
+        if self.is_postgres:
+            env.update(
+                POSTGRES_DBNAME=self.postgres_dbname,
+                POSTGRES_HOST=self.postgres_host,
+                POSTGRES_PORT=str(self.postgres_port),
+                POSTGRES_USER=self.postgres_user,
+                POSTGRES_PASSWORD=self.postgres_password,
+                POSTGRES_SCHEMA=self.postgres_schema or self.servicio,
+                POSTGRES_LOCK_TIMEOUT=str(self.postgres_lock_timeout),
+                POSTGRES_POOL_SIZE="5",
+                POSTGRES_MAX_OVERFLOW="10",
+            )
+        else:
+            path = self.sqlite_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            env.update(SQLITE_DBNAME=str(path), SQLITE_LOCK_TIMEOUT="10")
+        # Prefixed keys win over anything else `eventsourcing` finds in os.environ.
+        return {f"{self.servicio.upper()}_{k}": v for k, v in env.items()}
+
+    def views_url(self) -> str:
+        """SQLAlchemy URL of the service's read models (projections, inbox)."""
+        if self.is_postgres:
+            user = quote(self.postgres_user) + (f":{quote(self.postgres_password)}" if self.postgres_password else "")
+            if self.postgres_host.startswith("/"):  # a Unix socket directory
+                return (f"postgresql+psycopg://{user}@/{self.postgres_dbname}"
+                        f"?host={quote(self.postgres_host)}&port={self.postgres_port}")
+            return (
+                f"postgresql+psycopg://{user}@{self.postgres_host}:{self.postgres_port}/"
+                f"{self.postgres_dbname}"
+            )
+        path = self.sqlite_path("-vistas")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+
+    @property
+    def views_schema(self) -> str | None:
+        return (self.postgres_schema or self.servicio) if self.is_postgres else None
