@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote, unquote
 
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
@@ -34,6 +35,7 @@ from shared.telemetry import Telemetry
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], None]
+_SAFE = " :,;=/()[]{}<>'\"-_.!?*+#@|"
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ class IdempotentConsumers:
         headers.update({
             "Nats-Msg-Id": f"{durable}:{msg.metadata.sequence.stream}",
             "x-fallido-consumidor": durable,
-            "x-fallido-motivo": motivo[:2000],
+            # NATS headers are single-line ASCII: the reason travels percent-encoded.
+            "x-fallido-motivo": quote(" ".join(motivo.split())[:1500], safe=_SAFE),
             "x-fallido-entregas": str(msg.metadata.num_delivered),
             "x-fallido-sujeto": msg.subject,
             "x-fallido-secuencia": str(msg.metadata.sequence.stream),
@@ -148,7 +151,7 @@ class IdempotentConsumers:
                 seq = raw.seq
                 h = raw.headers or {}
                 found.append(DeadLetter(
-                    secuencia=raw.seq, consumidor=durable, motivo=h.get("x-fallido-motivo", ""),
+                    secuencia=raw.seq, consumidor=durable, motivo=unquote(str(h.get("x-fallido-motivo", ""))),
                     entregas=int(h.get("x-fallido-entregas", 0)),
                     sujeto_original=h.get("x-fallido-sujeto", ""), evento_id=h.get("ce-id", ""),
                     registrado_en=h.get("x-fallido-en", ""),

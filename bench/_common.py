@@ -1,0 +1,154 @@
+"""What both benchmarks share: the machine line, a throwaway nats-server and store, test data."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+
+from shared.settings import POSTGRES, SQLITE
+from tests.support.servers import NatsServer, nats_server_binary
+
+TERRITORIOS = [
+    ("DRE-PUNO", "UGEL-EL-COLLAO"),
+    ("DRE-PUNO", "UGEL-PUNO"),
+    ("DRE-CUSCO", "UGEL-CUSCO"),
+    ("DRE-LIMA", "UGEL-03"),
+]
+ACCIONES = [["observacion", "asesoria"], ["observacion"], ["observacion", "asesoria", "retroalimentacion"]]
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+
+
+# --- the machine ---------------------------------------------------------------------------
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def _ram_gib() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "?"
+
+
+def _nats_version() -> str:
+    out = subprocess.run([nats_server_binary(), "--version"], capture_output=True, text=True, check=False)
+    return (out.stdout or out.stderr).strip().removeprefix("nats-server: ")
+
+
+def _postgres_version() -> str:
+    try:
+        with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
+                             connect_timeout=2) as conn:
+            return str(conn.execute("SHOW server_version").fetchone()[0]).split()[0]
+    except psycopg.Error:
+        return "?"
+
+
+def machine_line(store: str) -> str:
+    import sqlite3
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    store_desc = (f"PostgreSQL {_postgres_version()} ({PG_HOST}:{PG_PORT})" if store == "postgres"
+                  else f"SQLite {sqlite3.sqlite_version} (WAL)")
+    return (f"CPU {_cpu_model()} · {cores} cores · RAM {_ram_gib()} · "
+            f"Python {platform.python_version()} · nats-server {_nats_version()} "
+            f"(JetStream file store, sync_interval: always) · store {store_desc}")
+
+
+def print_table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    print(f"\n{title}")
+    line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths))))
+
+
+# --- servers and stores ----------------------------------------------------------------------
+
+
+@contextmanager
+def nats_server(tmp: Path) -> Iterator[NatsServer]:
+    folder = tmp / "nats"
+    folder.mkdir()
+    server = NatsServer(folder).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class Store:
+    kind: str  # "sqlite" | "postgres"
+    dbname: str = ""
+
+    def settings(self, data_dir: Path) -> dict[str, object]:
+        if self.kind == "postgres":
+            return {"persistence_module": POSTGRES, "postgres_host": PG_HOST, "postgres_port": PG_PORT,
+                    "postgres_user": PG_USER, "postgres_dbname": self.dbname, "data_dir": data_dir}
+        return {"persistence_module": SQLITE, "data_dir": data_dir}
+
+
+@contextmanager
+def store(kind: str) -> Iterator[Store]:
+    """SQLite (files in the settings' data_dir) or a throwaway PostgreSQL database, dropped after."""
+    if kind != "postgres":
+        yield Store("sqlite")
+        return
+    name = f"acompana_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield Store("postgres", name)
+    finally:
+        with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- test data -------------------------------------------------------------------------------
+
+
+def visita_kwargs(i: int) -> dict[str, object]:
+    """The facts of the i-th synthetic visit (valid for Visita and VisitaRealizadaV1)."""
+    dre, ugel = TERRITORIOS[i % len(TERRITORIOS)]
+    inicio = date(2025, 3, 3) + timedelta(days=i % 250)
+    fin = inicio + timedelta(days=i % 3 if (inicio + timedelta(days=2)).year == inicio.year else 0)
+    return {
+        "docente_id": uuid.UUID(int=(i % 5000) + 1),
+        "acompanante_id": uuid.UUID(int=(i % 300) + 10_000_000),
+        "codigo_modular": f"{(i % 9_000_000) + 1_000_000:07d}",
+        "anexo": 0,
+        "dre": dre,
+        "ugel": ugel,
+        "fecha_inicio": inicio,
+        "fecha_fin": fin,
+        "acciones": ACCIONES[i % len(ACCIONES)],
+    }
+
+
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}" if seconds > 0 else "inf"

@@ -1,0 +1,177 @@
+"""How fast evaluacion's consumer pipeline drains a stream, against a raw nats-py pull consumer.
+
+    python -m bench.consumer_throughput [--mensajes 20000] [--batch 100] [--store sqlite|postgres]
+
+1. Starts its own nats-server (``sync_interval: always``), declares the streams and fills the
+   stream with N valid ``VisitaRealizadaV1`` messages (envelopes from ``Envelope.wrap``,
+   published with ``js.publish_async``) — not timed.
+2. (a) Times a raw nats-py durable pull consumer: ``fetch(batch)`` + ``msg.ack()`` of all N.
+   (a') The same with ``Envelope.parse`` of each message (the contract check alone).
+3. (b) Times the real pipeline, wired as ``services/evaluacion/main.py`` does: ``ServiceRuntime``
+   (faststream ``NatsBroker`` with its telemetry and Prometheus middlewares,
+   ``IdempotentConsumers``) + ``Proyecciones`` on the chosen store, from ``runtime.start()``
+   until the projection holds N visits.
+Each consumer is its own durable, so each reads the whole stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nats
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig
+from sqlalchemy import func, select
+
+from bench._common import machine_line, nats_server, print_table, rate, store, visita_kwargs
+from services.evaluacion import messaging
+from services.evaluacion.application import Evaluacion
+from services.evaluacion.config import EvaluacionSettings
+from services.evaluacion.projections import CONSUMIDOR_VISITAS, Proyecciones, visitas
+from shared.contracts import Envelope, VisitaRealizadaV1
+from shared.runtime import ServiceRuntime
+from shared.streams import DLQ_STREAM, STREAM, ensure_streams
+from shared.telemetry import Telemetry
+
+TRACEPARENT = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
+FILL_BATCH = 500
+
+
+def envelope(i: int) -> Envelope:
+    kw = visita_kwargs(i)
+    inicio, fin = kw["fecha_inicio"], kw["fecha_fin"]
+    data = VisitaRealizadaV1(visita_id=uuid.uuid4(), anio=inicio.year, dias=(fin - inicio).days + 1, **kw)
+    return Envelope.wrap(servicio="agenda", position=i + 1, data=data, subject=f"docente/{kw['docente_id']}",
+                         time=datetime.now(UTC), dre=kw["dre"], ugel=kw["ugel"], traceparent=TRACEPARENT)
+
+
+async def fill(js, n: int) -> float:  # noqa: ANN001
+    started = time.perf_counter()
+    for start in range(0, n, FILL_BATCH):
+        futures = []
+        for i in range(start, min(n, start + FILL_BATCH)):
+            env = envelope(i)
+            futures.append(await js.publish_async(env.nats_subject, env.payload(), headers=env.headers()))
+        await asyncio.gather(*futures)
+    return time.perf_counter() - started
+
+
+async def run_raw(nc, js, n: int, batch: int, durable: str, *, parse: bool) -> tuple[float, float, int]:  # noqa: ANN001
+    sub = await js.pull_subscribe(
+        VisitaRealizadaV1.subject(), durable=durable, stream=STREAM,
+        config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=30.0, max_deliver=-1, max_ack_pending=1000),
+    )
+    received = 0
+    cpu, started = time.process_time(), time.perf_counter()
+    while received < n:
+        try:
+            msgs = await sub.fetch(batch=batch, timeout=1.0)
+        except NatsTimeoutError:
+            continue
+        for msg in msgs:
+            if parse:
+                Envelope.parse(msg.subject, msg.headers, msg.data)
+            await msg.ack()
+        received += len(msgs)
+    await nc.flush()
+    elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    await sub.unsubscribe()
+    info = await js.consumer_info(STREAM, durable)
+    pending = info.num_ack_pending + info.num_pending
+    return elapsed, cpu_s, pending
+
+
+def projected(proyecciones: Proyecciones) -> int:
+    with proyecciones.store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(visitas)).scalar_one()
+
+
+def inbox_count(proyecciones: Proyecciones) -> int:
+    inbox = proyecciones.store.inbox
+    with proyecciones.store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(inbox)
+                            .where(inbox.c.consumidor == CONSUMIDOR_VISITAS)).scalar_one()
+
+
+async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float) -> tuple[float, float, int, int]:
+    runtime = ServiceRuntime(Evaluacion(settings), messaging.to_publication, Telemetry.create("evaluacion"))
+    proyecciones = Proyecciones(settings)
+    messaging.subscribe(runtime.consumers, proyecciones)
+    count = 0
+    cpu, started = time.process_time(), time.perf_counter()
+    try:
+        await runtime.start()
+        while (count := await asyncio.to_thread(projected, proyecciones)) < n:
+            if time.perf_counter() - started > timeout:
+                print(f"  proyección: {count}/{n} tras {timeout:.0f}s; se corta")
+                break
+            await asyncio.sleep(0.02)
+        elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        await runtime.stop()
+        inbox = inbox_count(proyecciones)
+        proyecciones.store.dispose()
+        runtime.app.close()
+    return elapsed, cpu_s, count, inbox
+
+
+async def main(args: argparse.Namespace) -> int:
+    print(machine_line(args.store))
+    print(f"mensajes={args.mensajes} batch={args.batch} store={args.store}")
+    n = args.mensajes
+    with tempfile.TemporaryDirectory(prefix="bench-consumer-") as tmp_name, \
+         nats_server(Path(tmp_name)) as server, store(args.store) as st:
+        tmp = Path(tmp_name)
+        nc = await nats.connect(server.url)
+        try:
+            js = nc.jetstream()
+            await ensure_streams(js)
+            fill_s = await fill(js, n)
+            in_stream = (await js.stream_info(STREAM)).state.messages
+            print(f"preparado: {in_stream} mensajes VisitaRealizadaV1 en el stream en {fill_s:.1f}s "
+                  f"({rate(n, fill_s)}/s, no medido)")
+            raw_s, raw_cpu, raw_left = await run_raw(nc, js, n, args.batch, "bench-crudo", parse=False)
+            parse_s, parse_cpu, parse_left = await run_raw(nc, js, n, args.batch, "bench-crudo-parse", parse=True)
+            print(f"crudo: {raw_left} sin confirmar; crudo+parse: {parse_left} sin confirmar")
+
+            settings = EvaluacionSettings(**st.settings(tmp / "data"), nats_url=server.url)
+            pipe_s, pipe_cpu, projected_n, inbox = await run_pipeline(settings, n, args.timeout)
+            dlq = (await js.stream_info(DLQ_STREAM)).state.messages
+            print(f"pipeline: {projected_n} visitas proyectadas, {inbox} ids en el inbox, {dlq} en la cola de fallidos")
+        finally:
+            await nc.close()
+
+    ok = in_stream == n and raw_left == 0 and parse_left == 0 and projected_n == n and inbox == n and dlq == 0
+    print_table(
+        f"Consumo de {n} VisitaRealizadaV1 (lotes de {args.batch}, {args.store})",
+        [
+            ("nats-py pull fetch + ack (crudo)", f"{raw_s:.2f}", f"{raw_cpu:.2f}", rate(n, raw_s)),
+            ("crudo + Envelope.parse", f"{parse_s:.2f}", f"{parse_cpu:.2f}", rate(n, parse_s)),
+            ("IdempotentConsumers + Proyecciones", f"{pipe_s:.2f}", f"{pipe_cpu:.2f}", rate(projected_n, pipe_s)),
+        ],
+        ("camino", "s", "CPU python s", "mensajes/s"),
+    )
+    print(f"\nconsumidor/crudo = {(projected_n / pipe_s) / (n / raw_s):.3f}  "
+          f"(el pipeline logra el {100 * (projected_n / pipe_s) / (n / raw_s):.1f}% del rendimiento crudo)")
+    if not ok:
+        print("INCONSISTENTE: revise los conteos de arriba")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mensajes", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=100,
+                        help="lote de fetch del consumidor crudo (el pipeline usa el de IdempotentConsumers: 100)")
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--timeout", type=float, default=300.0, help="límite de la corrida del pipeline (s)")
+    logging.basicConfig(level=logging.WARNING)
+    sys.exit(asyncio.run(main(parser.parse_args())))

@@ -1,0 +1,149 @@
+"""How fast the outbox relay moves a backlog to JetStream, against raw nats-py on the same payloads.
+
+    python -m bench.relay_throughput [--eventos 20000] [--batch 500] [--store sqlite|postgres]
+
+1. Starts its own nats-server (``sync_interval: always``) and declares the streams.
+2. Records N ``Visita`` aggregates in agenda's store (``agenda.save(*visitas)`` in chunks) —
+   not timed.
+3. (a) Times ``OutboxRelay``: ``reconcile()`` then ``relay_once()`` until it returns 0.
+4. Builds the very same subject, payload and headers of each event with ``relay._envelope``
+   (not timed), purges the stream and (b) times raw ``js.publish_async`` of them, awaiting the
+   PubAcks in bulk every ``--batch`` messages. ``Nats-Msg-Id`` gets a ``raw:`` prefix so the
+   server's duplicate window cannot turn the raw run into a no-op; every PubAck is checked
+   for ``duplicate`` and the stream's message count is checked after each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import nats
+
+from bench._common import machine_line, nats_server, print_table, rate, store, visita_kwargs
+from services.agenda.application import Agenda
+from services.agenda.config import AgendaSettings
+from services.agenda.domainmodel import Visita
+from services.agenda.messaging import to_publication
+from shared.outbox import OutboxRelay
+from shared.streams import STREAM, ensure_streams
+from shared.telemetry import Telemetry
+
+SAVE_CHUNK = 1000
+# The relay sends a fresh W3C traceparent with every message; the raw run sends one of the same size.
+TRACEPARENT = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
+
+
+def record_visits(agenda: Agenda, n: int) -> float:
+    started = time.perf_counter()
+    for start in range(0, n, SAVE_CHUNK):
+        visitas = [Visita(id=uuid.uuid4(), **visita_kwargs(i)) for i in range(start, min(n, start + SAVE_CHUNK))]
+        agenda.save(*visitas)
+    return time.perf_counter() - started
+
+
+async def stream_count(js) -> int:  # noqa: ANN001
+    return (await js.stream_info(STREAM)).state.messages
+
+
+async def run_relay(relay: OutboxRelay) -> tuple[float, float, int]:
+    cpu, started = time.process_time(), time.perf_counter()
+    await relay.reconcile()
+    moved = 0
+    while n := await relay.relay_once():
+        moved += n
+    return time.perf_counter() - started, time.process_time() - cpu, moved
+
+
+def build_raw_messages(relay: OutboxRelay, agenda: Agenda, batch: int) -> list[tuple[str, bytes, dict[str, str]]]:
+    messages = []
+    position = 0
+    while notifications := agenda.recorder.select_notifications(position, batch, inclusive_of_start=False):
+        for notification in notifications:
+            envelope = relay._envelope(notification)  # noqa: SLF001 - the relay's own mapping
+            if envelope is None:
+                continue
+            headers = envelope.headers()
+            headers["Nats-Msg-Id"] = "raw:" + headers["Nats-Msg-Id"]
+            headers["traceparent"] = TRACEPARENT
+            messages.append((envelope.nats_subject, envelope.payload(), headers))
+        position = notifications[-1].id
+    return messages
+
+
+async def run_raw(js, messages: list[tuple[str, bytes, dict[str, str]]], batch: int) -> tuple[float, float, int]:  # noqa: ANN001
+    duplicates = 0
+    cpu, started = time.process_time(), time.perf_counter()
+    for start in range(0, len(messages), batch):
+        futures = [await js.publish_async(subject, payload, headers=headers)
+                   for subject, payload, headers in messages[start:start + batch]]
+        for ack in await asyncio.gather(*futures):
+            duplicates += bool(ack.duplicate)
+    return time.perf_counter() - started, time.process_time() - cpu, duplicates
+
+
+async def main(args: argparse.Namespace) -> int:
+    print(machine_line(args.store))
+    print(f"eventos={args.eventos} batch={args.batch} store={args.store}")
+    with tempfile.TemporaryDirectory(prefix="bench-relay-") as tmp_name, \
+         nats_server(Path(tmp_name)) as server, store(args.store) as st:
+        tmp = Path(tmp_name)
+        nc = await nats.connect(server.url)
+        try:
+            js = nc.jetstream()
+            await ensure_streams(js)
+            settings = AgendaSettings(**st.settings(tmp / "data"), nats_url=server.url,
+                                      relay_batch_size=args.batch)
+            agenda = Agenda(settings)
+            prep = record_visits(agenda, args.eventos)
+            last_id = agenda.check_store()
+            print(f"preparado: {args.eventos} visitas registradas en {prep:.1f}s "
+                  f"({rate(args.eventos, prep)}/s, no medido), última notificación {last_id}")
+
+            relay = OutboxRelay(agenda, to_publication, js, Telemetry.create("agenda"), batch_size=args.batch)
+            relay_s, relay_cpu, moved = await run_relay(relay)
+            in_stream = await stream_count(js)
+            ok_relay = moved == args.eventos and in_stream == args.eventos and relay.stored_position() == last_id
+            print(f"relay: {moved} movidos, {in_stream} en el stream, posición {relay.stored_position()}"
+                  f"{'' if ok_relay else '  <-- INCONSISTENTE'}")
+
+            messages = build_raw_messages(relay, agenda, args.batch)
+            await js.purge_stream(STREAM)
+            assert await stream_count(js) == 0
+            raw_s, raw_cpu, duplicates = await run_raw(js, messages, args.batch)
+            in_stream = await stream_count(js)
+            ok_raw = duplicates == 0 and in_stream == len(messages) == args.eventos
+            print(f"raw: {len(messages)} publicados, {duplicates} duplicados, {in_stream} en el stream"
+                  f"{'' if ok_raw else '  <-- INCONSISTENTE'}")
+        finally:
+            await nc.close()
+            if "agenda" in locals():
+                agenda.close()
+
+    print_table(
+        f"Relay del outbox vs nats-py crudo ({args.eventos} eventos, lotes de {args.batch}, {args.store})",
+        [
+            ("OutboxRelay (reconcile + relay_once)", f"{relay_s:.2f}", f"{relay_cpu:.2f}",
+             rate(args.eventos, relay_s)),
+            ("nats-py publish_async crudo", f"{raw_s:.2f}", f"{raw_cpu:.2f}", rate(args.eventos, raw_s)),
+        ],
+        ("camino", "s", "CPU python s", "eventos/s"),
+    )
+    print(f"\nrelay/crudo = {raw_s / relay_s:.2f}  (el relay logra el {100 * raw_s / relay_s:.0f}% "
+          f"del rendimiento crudo)")
+    return 0 if ok_relay and ok_raw else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--eventos", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=500, help="lote del relay y del publish crudo")
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    logging.basicConfig(level=logging.WARNING)
+    sys.exit(asyncio.run(main(parser.parse_args())))

@@ -1,0 +1,7 @@
+"""evidencias's write side."""
+
+from shared.eventstore import ServiceApplication
+
+
+class Evidencias(ServiceApplication):
+    name = "Evidencias"

@@ -1,0 +1,7 @@
+"""focalizacion's write side."""
+
+from shared.eventstore import ServiceApplication
+
+
+class Focalizacion(ServiceApplication):
+    name = "Focalizacion"

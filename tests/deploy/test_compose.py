@@ -1,0 +1,278 @@
+"""docker-compose.yml: valid against the compose specification and consistent with the code.
+
+No docker engine is needed: the file is read as YAML (anchors and ``<<`` merges resolved)
+and checked against the compose-spec JSON schema vendored in ``check-jsonschema``, against
+each service's settings class, and against the NATS config and PostgreSQL init script.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import importlib.resources
+import json
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+NATS_CONF = ROOT / "deploy" / "nats" / "nats.conf"
+INIT_SQL = ROOT / "deploy" / "postgres" / "init-databases.sql"
+
+SERVICES = {"focalizacion": 8001, "agenda": 8002, "evidencias": 8003, "evaluacion": 8004}
+REQUIRED = ("PERSISTENCE_MODULE", "POSTGRES_DBNAME", "POSTGRES_HOST", "NATS_URL")
+STREAMS = "streams"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), "docker-compose.yml no es un mapa YAML"
+    return data
+
+
+@pytest.fixture(scope="module")
+def compose_schema() -> dict[str, Any]:
+    resource = importlib.resources.files("check_jsonschema") / "builtin_schemas/vendor/compose-spec.json"
+    return json.loads(resource.read_text(encoding="utf-8"))
+
+
+def environment(service: dict[str, Any]) -> dict[str, str | None]:
+    """A service's environment, in either of the two forms compose accepts."""
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        pairs = (item.split("=", 1) for item in env)
+        return {p[0]: (p[1] if len(p) == 2 else None) for p in pairs}
+    return {k: (None if v is None else str(v)) for k, v in env.items()}
+
+
+def as_argv(command: str | list[str]) -> list[str]:
+    return command.split() if isinstance(command, str) else [str(part) for part in command]
+
+
+def settings_class(name: str):
+    module = importlib.import_module(f"services.{name}.config")
+    return getattr(module, f"{name.capitalize()}Settings")
+
+
+def env_names(cls) -> set[str]:
+    prefix = cls.model_config.get("env_prefix", "")
+    assert prefix, f"{cls.__name__} no declara env_prefix"
+    return {prefix + field.upper() for field in cls.model_fields}
+
+
+def schema_errors(schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
+    validator_cls = jsonschema.validators.validator_for(schema)
+    validator_cls.check_schema(schema)
+    validator = validator_cls(schema)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<raíz>'}: {e.message}"
+            for e in validator.iter_errors(document)]
+
+
+def strip_conf_comments(text: str) -> str:
+    return "\n".join(re.split(r"#|//", line, maxsplit=1)[0] for line in text.splitlines())
+
+
+def conf_block(text: str, name: str) -> str | None:
+    """The body of ``name { ... }`` (or ``name: { ... }``) in a NATS config, braces balanced."""
+    match = re.search(rf"(?m)^\s*{re.escape(name)}\s*[:=]?\s*\{{", text)
+    if not match:
+        return None
+    depth, start = 1, match.end()
+    for i in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start:i]
+    raise AssertionError(f"bloque {name!r} sin cerrar en {NATS_CONF}")
+
+
+def conf_value(block: str, key: str) -> str | None:
+    match = re.search(rf"(?m)^\s*{re.escape(key)}\s*(?:[:=]\s*|\s+)(\"[^\"]*\"|'[^']*'|[^\s,;}}]+)", block)
+    return match.group(1).strip("\"'") if match else None
+
+
+# --- (a) the compose specification -----------------------------------------------------------
+
+def test_compose_file_is_valid_against_compose_spec(compose, compose_schema):
+    errors = schema_errors(compose_schema, compose)
+    assert not errors, "docker-compose.yml no cumple compose-spec:\n" + "\n".join(errors)
+
+
+def test_compose_spec_schema_rejects_a_broken_file(compose, compose_schema):
+    """The validation above is not vacuous: the same schema rejects a damaged copy."""
+    broken = copy.deepcopy(compose)
+    broken["services"]["agenda"]["depends_on"]["streams"]["condition"] = "service_finished"
+    broken["services"]["nats"]["healthcheck"]["retries"] = "muchas"
+    assert len(schema_errors(compose_schema, broken)) >= 2
+
+
+def test_check_jsonschema_cli_accepts_compose_file():
+    script = Path(sysconfig.get_path("scripts")) / "check-jsonschema"
+    executable = str(script) if script.exists() else shutil.which("check-jsonschema")
+    if executable is None:
+        pytest.skip("check-jsonschema no está instalado")
+    result = subprocess.run(
+        [executable, "--builtin-schema", "vendor.compose-spec", str(COMPOSE_FILE)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_declares_expected_services(compose):
+    assert set(compose["services"]) == {"nats", "postgres", STREAMS, *SERVICES}
+
+
+# --- (b) each service's environment is what its settings class reads --------------------------
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_environment_matches_settings_fields(compose, name):
+    cls = settings_class(name)
+    known = env_names(cls)
+    env = environment(compose["services"][name])
+    prefix = cls.model_config["env_prefix"]
+
+    unknown = sorted(set(env) - known)
+    assert not unknown, f"{name}: variables que {cls.__name__} no lee: {unknown}"
+    missing = [prefix + key for key in REQUIRED if prefix + key not in env]
+    assert not missing, f"{name}: faltan variables obligatorias: {missing}"
+    assert all(value not in (None, "") for key, value in env.items() if key.endswith(REQUIRED)), env
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_environment_builds_postgres_settings(compose, name, monkeypatch):
+    """The values parse into the settings class and point at postgres, nats and the service's DB."""
+    cls = settings_class(name)
+    prefix = cls.model_config["env_prefix"]
+    for key in env_names(cls):
+        monkeypatch.delenv(key, raising=False)
+    env = environment(compose["services"][name])
+    for key, value in env.items():
+        monkeypatch.setenv(key, value or "")
+    settings = cls()
+
+    port = SERVICES[name]
+    assert settings.persistence_module == "eventsourcing.postgres"
+    assert settings.is_postgres
+    assert settings.postgres_dbname == f"acompana_{name}"
+    assert settings.postgres_host == "postgres"
+    assert settings.nats_url == "nats://nats:4222"
+    assert settings.http_port == port
+    assert env.get(prefix + "HTTP_HOST") in (None, "0.0.0.0")
+
+    postgres_env = environment(compose["services"]["postgres"])
+    assert settings.postgres_user == postgres_env.get("POSTGRES_USER", "postgres")
+    assert settings.postgres_password == postgres_env["POSTGRES_PASSWORD"]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_image_command_and_healthcheck(compose, name):
+    service = compose["services"][name]
+    port = SERVICES[name]
+
+    assert service["image"] == f"acompana/{name}:dev"
+    build = service["build"]
+    assert (build if isinstance(build, str) else build["context"]) == "."
+
+    argv = as_argv(service["command"])
+    assert argv == ["uvicorn", "--factory", f"services.{name}.main:create_app",
+                    "--host", "0.0.0.0", "--port", str(port)]
+    module = importlib.import_module(f"services.{name}.main")
+    assert callable(module.create_app)
+
+    test = as_argv(service["healthcheck"]["test"])
+    assert test[0] in ("CMD", "CMD-SHELL")
+    assert "python" in test[1] and "urllib" in " ".join(test)
+    assert f"http://127.0.0.1:{port}/readyz" in " ".join(test)
+
+
+def test_each_service_has_its_own_database_created_by_init_script(compose):
+    sql = INIT_SQL.read_text(encoding="utf-8")
+    created = set(re.findall(r"(?im)^\s*CREATE\s+DATABASE\s+\"?(\w+)\"?\s*;", sql))
+    dbnames = {environment(compose["services"][n])[f"{n.upper()}_POSTGRES_DBNAME"] for n in SERVICES}
+    assert dbnames == {f"acompana_{n}" for n in SERVICES}
+    assert dbnames <= created, f"{INIT_SQL.name} no crea {sorted(dbnames - created)}"
+
+    postgres = compose["services"]["postgres"]
+    assert re.fullmatch(r"postgres:16(\.\d+)*(-[\w.]+)?", postgres["image"]), postgres["image"]
+    mounts = [str(v) for v in postgres["volumes"]]
+    assert any(m.startswith("./deploy/postgres/init-databases.sql:/docker-entrypoint-initdb.d/")
+               for m in mounts), mounts
+    assert "pg_isready" in " ".join(as_argv(postgres["healthcheck"]["test"]))
+
+
+def test_data_lives_in_named_volumes(compose):
+    volumes = compose.get("volumes") or {}
+    for service, target in (("nats", "/data"), ("postgres", "/var/lib/postgresql/data")):
+        sources = {str(v).split(":")[0] for v in compose["services"][service]["volumes"]
+                   if str(v).split(":")[1] == target}
+        assert len(sources) == 1, f"{service}: ningún volumen montado en {target}"
+        (source,) = sources
+        assert source in volumes, f"{service}: {source!r} no es un volumen con nombre"
+
+
+# --- (c) NATS JetStream and start-up order ------------------------------------------------------
+
+def test_nats_config_enables_jetstream_with_sync_always():
+    text = strip_conf_comments(NATS_CONF.read_text(encoding="utf-8"))
+    jetstream = conf_block(text, "jetstream")
+    assert jetstream is not None, "JetStream no está habilitado en nats.conf"
+    assert conf_value(jetstream, "enabled") in (None, "true", "enabled", "on", "yes")
+    assert conf_value(jetstream, "sync_interval") == "always"
+    store_dir = conf_value(jetstream, "store_dir")
+    assert store_dir and store_dir.startswith("/data"), store_dir
+    assert conf_value(text, "http_port") == "8222"
+
+
+def test_nats_config_is_accepted_by_nats_server():
+    script = Path(sysconfig.get_path("scripts")) / "nats-server"
+    executable = str(script) if script.exists() else shutil.which("nats-server")
+    if executable is None:
+        pytest.skip("nats-server no está instalado")
+    result = subprocess.run([executable, "-t", "-c", str(NATS_CONF)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nats_service_mounts_config_and_checks_jetstream_health(compose):
+    nats = compose["services"]["nats"]
+    image, _, tag = nats["image"].partition(":")
+    assert image == "nats" and re.match(r"2\.\d+(\.\d+)?-alpine", tag), nats["image"]
+
+    argv = as_argv(nats["command"])
+    config_path = argv[argv.index("--config") + 1] if "--config" in argv else argv[argv.index("-c") + 1]
+    mounts = [str(v) for v in nats["volumes"]]
+    assert f"./deploy/nats/nats.conf:{config_path}:ro" in mounts or \
+        f"./deploy/nats/nats.conf:{config_path}" in mounts, (config_path, mounts)
+
+    test = " ".join(as_argv(nats["healthcheck"]["test"]))
+    assert "wget" in test and ":8222/healthz?js-enabled-only=true" in test
+
+
+def test_streams_are_declared_once_before_the_services(compose):
+    services = compose["services"]
+    streams = services[STREAMS]
+    argv = as_argv(streams["command"])
+    assert argv[:3] in (["python", "-m", "shared.streams"], [sys.executable, "-m", "shared.streams"])
+    assert argv[argv.index("--nats-url") + 1] == "nats://nats:4222"
+    assert streams["depends_on"]["nats"]["condition"] == "service_healthy"
+    assert streams.get("restart", "no") in ("no", "on-failure"), "un one-shot no se reinicia siempre"
+
+    for name in SERVICES:
+        depends = services[name]["depends_on"]
+        assert isinstance(depends, dict), f"{name}: depends_on sin condiciones"
+        assert depends[STREAMS]["condition"] == "service_completed_successfully", name
+        assert depends["nats"]["condition"] == "service_healthy", name
+        assert depends["postgres"]["condition"] == "service_healthy", name
+        # Nothing else declares streams.
+        assert "shared.streams" not in " ".join(as_argv(services[name]["command"]))

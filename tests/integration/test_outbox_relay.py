@@ -1,0 +1,162 @@
+"""The outbox relay loses nothing and duplicates nothing, whatever point it crashes at."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from services.agenda.application import Agenda
+from services.agenda.config import AgendaSettings
+from services.agenda.messaging import to_publication
+from shared.outbox import TRACKING_NAME, OutboxRelay
+from shared.streams import STREAM, ensure_streams
+from shared.telemetry import Telemetry
+from tests.support.stream import published_ids
+from tests.support.world import registrar_visitas
+
+
+class Crash(Exception):
+    """The process dies here."""
+
+
+def relay_for(agenda: Agenda, js, batch_size: int = 50) -> OutboxRelay:
+    """A fresh relay object, as after a process restart (all state is in the store and NATS)."""
+    return OutboxRelay(agenda, to_publication, js, Telemetry.create("agenda"), batch_size=batch_size)
+
+
+async def drain(relay: OutboxRelay) -> None:
+    await relay.reconcile()
+    while await relay.relay_once():
+        pass
+
+
+def expected_ids(agenda: Agenda) -> list[str]:
+    last = agenda.recorder.max_notification_id()
+    return [f"agenda:{i}" for i in range(1, last + 1)]
+
+
+async def test_relay_publica_en_orden_cada_evento_una_vez(make_settings, js):
+    agenda = Agenda(make_settings(AgendaSettings))
+    registrar_visitas(agenda, 120)
+
+    await drain(relay_for(agenda, js))
+
+    assert await published_ids(js) == expected_ids(agenda)
+    assert relay_for(agenda, js).stored_position() == 120
+
+
+async def test_caida_entre_puback_y_guardar_posicion_no_duplica(make_settings, js, monkeypatch):
+    agenda = Agenda(make_settings(AgendaSettings))
+    registrar_visitas(agenda, 120)
+    crashing = relay_for(agenda, js)
+    await crashing.reconcile()
+    await crashing.relay_once()  # first batch fully relayed
+
+    # When the process dies after the PubAcks of the second batch, before saving its position
+    async def die(position: int) -> None:
+        raise Crash
+
+    monkeypatch.setattr(crashing, "_save_position", die)
+    with pytest.raises(Crash):
+        await crashing.relay_once()
+    assert crashing.stored_position() == 50
+    assert len(await published_ids(js)) == 100  # the second batch did reach the stream
+
+    # Then a restarted relay finishes and the stream holds each event exactly once
+    await drain(relay_for(agenda, js))
+    assert await published_ids(js) == expected_ids(agenda)
+
+
+async def test_sin_reconciliar_la_deduplicacion_de_jetstream_evita_el_duplicado(make_settings, js, monkeypatch):
+    agenda = Agenda(make_settings(AgendaSettings))
+    registrar_visitas(agenda, 60)
+    crashing = relay_for(agenda, js)
+
+    async def die(position: int) -> None:
+        raise Crash
+
+    monkeypatch.setattr(crashing, "_save_position", die)
+    with pytest.raises(Crash):
+        await crashing.relay_once()
+
+    # A relay that skips reconciliation re-sends the batch; Nats-Msg-Id drops the repeats.
+    again = relay_for(agenda, js)
+    while await again.relay_once():
+        pass
+    assert await published_ids(js) == expected_ids(agenda)
+    info = await js.stream_info(STREAM)
+    assert info.state.messages == 60
+
+
+async def test_caida_antes_de_publicar_no_pierde_nada(make_settings, js, monkeypatch):
+    agenda = Agenda(make_settings(AgendaSettings))
+    registrar_visitas(agenda, 80)
+    crashing = relay_for(agenda, js)
+    await crashing.reconcile()
+    calls = 0
+    real_publish = js.publish_async
+
+    async def publish_then_die(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 20:
+            raise Crash  # dies in the middle of a batch: 19 sent, the rest never sent
+        return await real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(js, "publish_async", publish_then_die)
+    with pytest.raises(Crash):
+        await crashing.relay_once()
+    monkeypatch.setattr(js, "publish_async", real_publish)
+    assert crashing.stored_position() == 0
+
+    await drain(relay_for(agenda, js))
+    assert await published_ids(js) == expected_ids(agenda)
+
+
+async def test_stream_perdido_se_rellena_desde_el_almacen(make_settings, js):
+    agenda = Agenda(make_settings(AgendaSettings))
+    registrar_visitas(agenda, 70)
+    await drain(relay_for(agenda, js))
+
+    # Given the stream lost everything (deleted and declared again, empty)
+    await js.delete_stream(STREAM)
+    await ensure_streams(js)
+    assert await published_ids(js) == []
+
+    # When the relay starts again, it republishes from the store
+    await drain(relay_for(agenda, js))
+    assert await published_ids(js) == expected_ids(agenda)
+
+
+async def test_republicar_desde_una_posicion_no_duplica_en_la_ventana(make_settings, js):
+    agenda = Agenda(make_settings(AgendaSettings))
+    registrar_visitas(agenda, 40)
+    relay = relay_for(agenda, js)
+    await drain(relay)
+
+    republished = await relay.republish(10)
+
+    assert republished == 30
+    assert await published_ids(js) == expected_ids(agenda)
+    assert relay.tracking.max_tracking_id(TRACKING_NAME) == 40
+
+
+async def test_relay_sigue_eventos_nuevos_en_milisegundos(make_settings, js):
+    agenda = Agenda(make_settings(AgendaSettings))
+    relay = relay_for(agenda, js)
+    agenda.on_saved.append(relay.wake)
+    stopping = asyncio.Event()
+    task = asyncio.create_task(relay.run(stopping))
+    try:
+        await asyncio.sleep(0.2)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        registrar_visitas(agenda, 1)
+        while not await published_ids(js):
+            await asyncio.sleep(0.005)
+        elapsed = loop.time() - started
+    finally:
+        stopping.set()
+        await task
+    assert elapsed < 1.0, f"el evento tardó {elapsed:.3f}s en publicarse"

@@ -1,0 +1,56 @@
+"""The relay process is killed with SIGKILL at arbitrary moments while it publishes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+
+from services.agenda.application import Agenda
+from services.agenda.config import AgendaSettings
+from tests.support.stream import published_ids
+from tests.support.world import registrar_visitas
+
+
+def environment(settings: AgendaSettings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(settings.eventsourcing_env())
+    env.update({
+        "AGENDA_PERSISTENCE_MODULE": settings.persistence_module,
+        "AGENDA_SQLITE_DBNAME": str(settings.sqlite_path()),
+        "AGENDA_POSTGRES_SCHEMA": settings.postgres_schema,
+        "AGENDA_NATS_URL": settings.nats_url,
+        "AGENDA_RELAY_BATCH_SIZE": "100",
+    })
+    return env
+
+
+async def test_relay_matado_varias_veces_publica_todo_una_vez(make_settings, js):
+    settings = make_settings(AgendaSettings)
+    agenda = Agenda(settings)
+    registrar_visitas(agenda, 3000)
+    expected = [f"agenda:{i}" for i in range(1, agenda.recorder.max_notification_id() + 1)]
+    rng = random.Random(7)
+
+    kills = 0
+    while True:
+        process = subprocess.Popen([sys.executable, "-m", "tests.support.relay_process"],
+                                   env=environment(settings))
+        await asyncio.sleep(rng.uniform(0.6, 1.5))
+        done = len(await published_ids(js)) == len(expected)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        if done:
+            break
+        kills += 1
+        # new events keep arriving between crashes
+        if kills <= 3:
+            registrar_visitas(agenda, 100, start=10_000 + kills * 100)
+            expected = [f"agenda:{i}" for i in range(1, agenda.recorder.max_notification_id() + 1)]
+        assert kills < 30, "el relay no termina de publicar"
+
+    assert kills >= 1, "el relay debe haber sido matado al menos una vez a mitad de trabajo"
+    assert await published_ids(js) == expected

@@ -1,0 +1,35 @@
+"""Reading the JetStream stream back in tests."""
+
+from __future__ import annotations
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.errors import TimeoutError as NatsTimeout
+
+from shared.streams import STREAM
+
+
+async def stream_messages(js: JetStreamContext, subject: str = "acompana.>") -> list:
+    """Every message of the stream on ``subject``, in stream order."""
+    info = await js.stream_info(STREAM)
+    if info.state.messages == 0:
+        return []
+    sub = await js.pull_subscribe(subject, stream=STREAM, config=ConsumerConfig(
+        deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=30.0))
+    found = []
+    try:
+        while True:
+            try:
+                batch = await sub.fetch(1000, timeout=1.0)
+            except NatsTimeout:
+                break
+            found.extend(batch)
+            if batch[-1].metadata.sequence.stream >= info.state.last_seq:
+                break
+    finally:
+        await sub.unsubscribe()
+    return found
+
+
+async def published_ids(js: JetStreamContext, subject: str = "acompana.>") -> list[str]:
+    return [m.headers["ce-id"] for m in await stream_messages(js, subject)]
