@@ -22,7 +22,8 @@ from tests.conftest import eventually
 def envelope(position: int, docente_id: uuid.UUID | None = None) -> Envelope:
     data = VisitaRealizadaV1(
         visita_id=uuid.uuid5(uuid.NAMESPACE_URL, f"visita/{position}"),
-        docente_id=docente_id or uuid.uuid4(), acompanante_id=uuid.uuid4(),
+        docente_id=docente_id or uuid.uuid4(),
+        acompanante_id=uuid.uuid5(uuid.NAMESPACE_URL, f"acompanante/{position}"),
         codigo_modular="0236885", anexo=0, dre="DRE-PUNO", ugel="UGEL-EL-COLLAO", anio=2025,
         fecha_inicio=date(2025, 6, position % 28 + 1), fecha_fin=date(2025, 6, position % 28 + 1),
         dias=1, acciones=["observacion"],
