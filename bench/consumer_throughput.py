@@ -101,7 +101,10 @@ def inbox_count(proyecciones: Proyecciones) -> int:
                             .where(inbox.c.consumidor == CONSUMIDOR_VISITAS)).scalar_one()
 
 
-async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float) -> tuple[float, float, int, int]:
+async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float, access_logs: bool) -> tuple[float, float, int, int]:
+    # faststream writes two INFO lines per message ("Received", "Processed") to stdout through
+    # the logger it creates at broker start; ``disabled`` survives that, unlike a level.
+    logging.getLogger("faststream.access.nats").disabled = not access_logs
     runtime = ServiceRuntime(Evaluacion(settings), messaging.to_publication, Telemetry.create("evaluacion"))
     proyecciones = Proyecciones(settings)
     messaging.subscribe(runtime.consumers, proyecciones)
@@ -143,7 +146,7 @@ async def main(args: argparse.Namespace) -> int:
             print(f"crudo: {raw_left} sin confirmar; crudo+parse: {parse_left} sin confirmar")
 
             settings = EvaluacionSettings(**st.settings(tmp / "data"), nats_url=server.url)
-            pipe_s, pipe_cpu, projected_n, inbox = await run_pipeline(settings, n, args.timeout)
+            pipe_s, pipe_cpu, projected_n, inbox = await run_pipeline(settings, n, args.timeout, args.logs_faststream)
             dlq = (await js.stream_info(DLQ_STREAM)).state.messages
             print(f"pipeline: {projected_n} visitas proyectadas, {inbox} ids en el inbox, {dlq} en la cola de fallidos")
         finally:
@@ -172,6 +175,8 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=100,
                         help="lote de fetch del consumidor crudo (el pipeline usa el de IdempotentConsumers: 100)")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--logs-faststream", action="store_true",
+                        help="deja los dos logs INFO por mensaje de faststream (a stdout), como en el servicio")
     parser.add_argument("--timeout", type=float, default=300.0, help="límite de la corrida del pipeline (s)")
     logging.basicConfig(level=logging.WARNING)
     sys.exit(asyncio.run(main(parser.parse_args())))

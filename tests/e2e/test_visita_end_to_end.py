@@ -50,3 +50,74 @@ async def test_visita_realizada_llega_a_la_proyeccion_de_evaluacion(make_setting
             {"docente_id": str(docente), "anio": 2025, "visitas": 2, "dias": 3},
             {"docente_id": str(docente), "anio": 2026, "visitas": 1, "dias": 3},
         ]
+
+
+async def test_reenvio_de_la_misma_visita_no_crea_otra_y_otro_contenido_es_conflicto(make_settings, js):
+    async with serving(agenda_app(make_settings(AgendaSettings))) as agenda:
+        body = visita(uuid.uuid4())
+        first = await agenda.post("/v1/visitas-realizadas", json=body)
+        again = await agenda.post("/v1/visitas-realizadas", json=body)
+        other = await agenda.post("/v1/visitas-realizadas", json={**body, "fecha_fin": "2025-06-12"})
+
+        assert (first.status_code, again.status_code, other.status_code) == (201, 200, 409)
+        assert again.json() == first.json()
+        assert other.json()["codigo"] == "conflicto"
+        assert (await agenda.get(f"/v1/visitas/{body['visita_id']}")).json()["version"] == 1
+        await eventually(lambda: _count_published(js, 1))
+
+
+async def _count_published(js, n: int) -> bool:
+    return (await js.stream_info("ACOMPANA")).state.messages == n
+
+
+async def test_solicitud_no_valida_responde_422_con_campo_y_motivo_sin_escribir_nada(make_settings):
+    app = agenda_app(make_settings(AgendaSettings))
+    async with serving(app) as agenda:
+        bad = visita(uuid.uuid4(), codigo_modular="12AB", fecha_inicio="2025-13-01", extra="x")
+        del bad["acciones"]
+        response = await agenda.post("/v1/visitas-realizadas", json=bad)
+        assert response.status_code == 422
+        errores = {e["campo"]: e["motivo"] for e in response.json()["errores"]}
+        assert errores == {
+            "body.codigo_modular": "no tiene el formato requerido (^\\d{7}$)",
+            "body.fecha_inicio": "no es una fecha válida (AAAA-MM-DD)",
+            "body.acciones": "es obligatorio",
+            "body.extra": "no es un campo permitido",
+        }
+
+        # A rule of the domain: a visit lasts at most three days
+        too_long = visita(uuid.uuid4(), fecha_inicio="2025-06-10", fecha_fin="2025-06-14")
+        response = await agenda.post("/v1/visitas-realizadas", json=too_long)
+        assert response.status_code == 422
+        assert response.json() == {"codigo": "regla_incumplida",
+                                   "mensaje": "Una visita dura como máximo 3 días (NT-026 §5.6)."}
+        assert app.state.runtime.app.recorder.max_notification_id() in (0, None)
+        assert (await agenda.get(f"/v1/visitas/{too_long['visita_id']}")).status_code == 404
+
+
+async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats_server, tmp_path):
+    from services.evaluacion.rebuild import rebuild
+
+    evaluacion_settings = make_settings(EvaluacionSettings)
+    async with serving(agenda_app(make_settings(AgendaSettings))) as agenda, \
+               serving(evaluacion_app(evaluacion_settings)) as evaluacion:
+        docentes = [uuid.uuid4() for _ in range(5)]
+        for i in range(30):
+            body = visita(docentes[i % 5], fecha_inicio=f"2025-{3 + i % 9:02d}-1{i % 10}",
+                          fecha_fin=f"2025-{3 + i % 9:02d}-1{i % 10}")
+            assert (await agenda.post("/v1/visitas-realizadas", json=body)).status_code == 201
+        live = evaluacion._transport.app.state.proyecciones
+
+        async def all_projected():
+            rows = (await evaluacion.get("/v1/visitas-por-docente")).json()
+            return sum(r["visitas"] for r in rows) == 30
+
+        await eventually(all_projected)
+
+    rebuilt = await rebuild(
+        make_settings(EvaluacionSettings, data_dir=tmp_path / "reconstruida",
+                      postgres_schema=f"reconstruida_{uuid.uuid4().hex[:8]}"),
+        nats_server.url, quiet=True,
+    )
+    assert rebuilt.checksum() == live.checksum()
+    assert rebuilt.visitas_por_docente() == live.visitas_por_docente()

@@ -1,0 +1,63 @@
+"""No service imports another service's code; shared/ imports no service."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ["focalizacion", "agenda", "evidencias", "evaluacion"]
+MODULES = ["domainmodel", "application", "api", "messaging", "config", "main"]
+
+
+def imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_ningun_servicio_importa_otro_servicio():
+    offences = []
+    for servicio in SERVICES:
+        for path in (ROOT / "services" / servicio).rglob("*.py"):
+            for module in imported_modules(path):
+                parts = module.split(".")
+                if parts[0] == "services" and len(parts) > 1 and parts[1] != servicio:
+                    offences.append(f"{path.relative_to(ROOT)} importa {module}")
+    assert offences == []
+
+
+def test_shared_no_importa_servicios():
+    offences = [
+        f"{path.relative_to(ROOT)} importa {module}"
+        for path in (ROOT / "shared").rglob("*.py")
+        for module in imported_modules(path)
+        if module.split(".")[0] == "services"
+    ]
+    assert offences == []
+
+
+def test_la_comprobacion_detecta_una_violacion(tmp_path):
+    bad = tmp_path / "x.py"
+    bad.write_text("from services.agenda.domainmodel import Visita\nimport services.evaluacion.api\n")
+    assert imported_modules(bad) == {"services.agenda.domainmodel", "services.evaluacion.api"}
+
+
+def test_import_linter_respeta_los_contratos():
+    lint = Path(sysconfig.get_path("scripts")) / "lint-imports"
+    result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_cada_servicio_tiene_los_mismos_modulos():
+    for servicio in SERVICES:
+        present = {p.stem for p in (ROOT / "services" / servicio).glob("*.py")}
+        assert set(MODULES) <= present, f"{servicio} no tiene {set(MODULES) - present}"
