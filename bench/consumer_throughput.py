@@ -84,8 +84,12 @@ async def run_raw(nc, js, n: int, batch: int, durable: str, *, parse: bool) -> t
     await nc.flush()
     elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
     await sub.unsubscribe()
-    info = await js.consumer_info(STREAM, durable)
-    pending = info.num_ack_pending + info.num_pending
+    # Acks are fire-and-forget: give the server a moment to apply the last ones, then check.
+    for _ in range(100):
+        info = await js.consumer_info(STREAM, durable)
+        if (pending := info.num_ack_pending + info.num_pending) == 0:
+            break
+        await asyncio.sleep(0.05)
     return elapsed, cpu_s, pending
 
 

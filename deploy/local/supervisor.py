@@ -1,0 +1,159 @@
+"""The embedded default: every part of Acompaña as local processes, data under ``var/``.
+
+Starts a nats-server (JetStream, ``sync_interval: always``), declares the streams, starts the
+four services (SQLite stores) and loads the demo data. Ctrl-C stops everything; starting
+again continues from the stored data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = {"focalizacion": 8001, "agenda": 8002, "evidencias": 8003, "evaluacion": 8004}
+NS = uuid.UUID("6b0f2d1e-5d3a-4f7e-9a11-acb0a0000001")  # demo ids are stable: reloading is harmless
+
+
+def nats_binary() -> str:
+    candidate = Path(sysconfig.get_path("scripts")) / "nats-server"
+    return str(candidate) if candidate.exists() else (shutil.which("nats-server") or "nats-server")
+
+
+def wait_http(url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def post(url: str, body: dict) -> int:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def demo_visits() -> list[dict]:
+    """Visits to docentes of the two schools of the seeds (UGEL El Collao, DRE Puno)."""
+    escuelas = [("IEI N°246 Mi Segundo Hogar", "0236885", 6), ("IES Miguel Grau", "0573436", 4)]
+    visits = []
+    for nombre, codigo, docentes in escuelas:
+        acompanante = uuid.uuid5(NS, f"acompanante/{codigo}")
+        for d in range(docentes):
+            docente = uuid.uuid5(NS, f"docente/{codigo}/{d}")
+            for mes, dia in ((4, 8), (6, 10), (9, 16)):
+                visits.append({
+                    "visita_id": str(uuid.uuid5(NS, f"visita/{nombre}/{d}/{mes}")),
+                    "docente_id": str(docente), "acompanante_id": str(acompanante),
+                    "codigo_modular": codigo, "anexo": 0, "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO",
+                    "fecha_inicio": f"2025-{mes:02d}-{dia:02d}", "fecha_fin": f"2025-{mes:02d}-{dia + 1:02d}",
+                    "acciones": ["observacion", "asesoria", "retroalimentacion"],
+                })
+    return visits
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Arranca Acompaña completo en esta máquina.")
+    parser.add_argument("--datos", default=str(ROOT / "var"), help="Carpeta de datos (por defecto var/)")
+    parser.add_argument("--nats-port", type=int, default=int(os.environ.get("ACOMPANA_NATS_PORT", 4223)))
+    parser.add_argument("--sin-demo", action="store_true", help="No cargar los datos de demostración")
+    args = parser.parse_args()
+
+    data = Path(args.datos).resolve()
+    (data / "nats").mkdir(parents=True, exist_ok=True)
+    nats_url = f"nats://127.0.0.1:{args.nats_port}"
+    conf = data / "nats" / "nats.conf"
+    conf.write_text(f'listen: "127.0.0.1:{args.nats_port}"\n'
+                    f'jetstream {{ store_dir: "{data / "nats" / "js"}", sync_interval: always }}\n')
+    processes: list[tuple[str, subprocess.Popen]] = []
+
+    def stop(*_: object) -> None:
+        print("\nDeteniendo Acompaña...")
+        for name, process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+        for name, process in reversed(processes):
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            print(f"  {name}: detenido")
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    log_dir = data / "logs"
+    log_dir.mkdir(exist_ok=True)
+    print(f"Datos en {data}")
+    nats_log = open(log_dir / "nats.log", "a")  # noqa: SIM115 - lives as long as the process
+    processes.append(("nats-server", subprocess.Popen([nats_binary(), "-c", str(conf)],
+                                                      stdout=nats_log, stderr=nats_log)))
+    streams = subprocess.run([sys.executable, "-m", "shared.streams", "--nats-url", nats_url],
+                             cwd=ROOT, capture_output=True, text=True)
+    for _ in range(50):
+        if streams.returncode == 0:
+            break
+        time.sleep(0.1)
+        streams = subprocess.run([sys.executable, "-m", "shared.streams", "--nats-url", nats_url],
+                                 cwd=ROOT, capture_output=True, text=True)
+    if streams.returncode != 0:
+        print(f"No se pudo declarar los streams en {nats_url}:\n{streams.stderr}", file=sys.stderr)
+        stop()
+    print(f"  nats-server   {nats_url}  ({streams.stdout.strip()})")
+
+    for servicio, port in SERVICES.items():
+        prefix = servicio.upper()
+        env = dict(os.environ, **{
+            f"{prefix}_NATS_URL": nats_url, f"{prefix}_DATA_DIR": str(data / "data"),
+            f"{prefix}_PERSISTENCE_MODULE": "eventsourcing.sqlite", f"{prefix}_HTTP_PORT": str(port),
+        })
+        log = open(log_dir / f"{servicio}.log", "a")  # noqa: SIM115
+        processes.append((servicio, subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", f"services.{servicio}.main:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=log, stderr=log)))
+
+    for servicio, port in SERVICES.items():
+        if not wait_http(f"http://127.0.0.1:{port}/readyz", 60):
+            print(f"{servicio} no quedó listo; vea {log_dir / (servicio + '.log')}", file=sys.stderr)
+            stop()
+        print(f"  {servicio:13} http://127.0.0.1:{port}/docs")
+
+    if not args.sin_demo:
+        statuses = [post("http://127.0.0.1:8002/v1/visitas-realizadas", v) for v in demo_visits()]
+        nuevas = statuses.count(201)
+        print(f"Demo: {len(statuses)} visitas (UGEL El Collao), {nuevas} nuevas, "
+              f"{statuses.count(200)} ya cargadas" + ("" if set(statuses) <= {200, 201} else f"; estados {set(statuses)}"))
+    print("Acompaña está listo. Ctrl-C para detener.")
+    while True:
+        for name, process in processes:
+            if process.poll() is not None:
+                print(f"{name} terminó (código {process.returncode}); vea {log_dir}", file=sys.stderr)
+                stop()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
