@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from shared.consumer import IdempotentConsumers
 from shared.contracts import ContractError
 from shared.eventstore import Conflict, DomainError, NotFound
+from shared.telemetry import Actor, current_actor
 
 _MENSAJES = {
     "missing": "es obligatorio",
@@ -63,6 +64,28 @@ def _motivo(error: dict) -> str:
 
 def _error(status: int, codigo: str, mensaje: str, **extra: object) -> JSONResponse:
     return JSONResponse({"codigo": codigo, "mensaje": mensaje, **extra}, status_code=status)
+
+
+ACTOR_HEADERS = ("X-Usuario", "X-Rol")
+
+
+def install_actor_middleware(app: FastAPI) -> None:
+    """Who is calling, from the ``X-Usuario`` and ``X-Rol`` headers.
+
+    The one place that names the caller until authentication replaces it (issue of security):
+    every event saved during the request records this actor in its metadata.
+    """
+
+    @app.middleware("http")
+    async def actor(request: Request, call_next):  # noqa: ANN001, ANN202
+        token = current_actor.set(Actor(
+            usuario=request.headers.get("X-Usuario", "anonimo")[:100],
+            rol=request.headers.get("X-Rol", "sin_rol")[:50],
+        ))
+        try:
+            return await call_next(request)
+        finally:
+            current_actor.reset(token)
 
 
 def install_error_handlers(app: FastAPI) -> None:

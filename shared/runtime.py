@@ -22,7 +22,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from shared.consumer import IdempotentConsumers
 from shared.eventstore import ServiceApplication
-from shared.http import dead_letter_router, install_error_handlers, ops_router
+from shared.http import dead_letter_router, install_actor_middleware, install_error_handlers, ops_router
 from shared.outbox import EventMapper, OutboxRelay
 from shared.telemetry import Telemetry
 
@@ -137,6 +137,7 @@ class ServiceRuntime:
             lifespan=self.lifespan,
         )
         install_error_handlers(api)
+        install_actor_middleware(api)
         api.include_router(ops_router(self.telemetry.registry, {
             "almacen": self.check_store, "nats": self.check_nats,
         }))

@@ -121,3 +121,17 @@ async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats
     )
     assert rebuilt.checksum() == live.checksum()
     assert rebuilt.visitas_por_docente() == live.visitas_por_docente()
+
+
+async def test_cada_evento_guarda_quien_lo_causo_y_su_traza(make_settings):
+    app = agenda_app(make_settings(AgendaSettings))
+    async with serving(app) as agenda:
+        body = visita(uuid.uuid4())
+        response = await agenda.post("/v1/visitas-realizadas", json=body,
+                                     headers={"X-Usuario": "acomp-0042", "X-Rol": "acompanante"})
+        assert response.status_code == 201
+    store = app.state.runtime.app
+    event = store.mapper.to_domain_event(store.recorder.select_notifications(1, 1)[0])
+    assert event.metadata["usuario"] == "acomp-0042"
+    assert event.metadata["rol"] == "acompanante"
+    assert event.metadata["traceparent"].startswith("00-")
