@@ -55,7 +55,8 @@ class ViewStore:
                 self.engine, "connect",
                 lambda conn, _: _set_search_path(conn, schema),
             )
-        self.inbox = metadata.tables.get("inbox") if "inbox" in metadata.tables else inbox_table(metadata)
+        tables = metadata.tables
+        self.inbox = tables["inbox"] if "inbox" in tables else inbox_table(metadata)
 
     def create_all(self) -> None:
         with self.engine.begin() as conn:
