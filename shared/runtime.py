@@ -57,6 +57,7 @@ class ServiceRuntime:
             ack_wait=settings.consumer_ack_wait,
             backoff=settings.consumer_backoff,
         )
+        self.closers: list = [app.close]  # run at stop: pools and engines back to the database
         self.nc: Client | None = None
         self.relay: OutboxRelay | None = None
         self.started = asyncio.Event()
@@ -111,6 +112,8 @@ class ServiceRuntime:
             self.nc = None
         self.relay = None
         self.app.on_saved.clear()
+        for close in self.closers:
+            close()
 
     async def check_store(self) -> None:
         await asyncio.to_thread(self.app.check_store)

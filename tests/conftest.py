@@ -73,6 +73,20 @@ def make_settings(store_kind: str, tmp_path: Path, request: pytest.FixtureReques
     return make
 
 
+@pytest.fixture
+def closing():
+    """Register things with a ``close()`` (applications, read models) to close after the test."""
+    opened = []
+
+    def register(thing):
+        opened.append(thing)
+        return thing
+
+    yield register
+    for thing in reversed(opened):
+        thing.close()
+
+
 @asynccontextmanager
 async def serving(app: FastAPI, *, wait_connected: bool = True) -> AsyncIterator[httpx.AsyncClient]:
     """Run a service's lifespan and talk to it over its ASGI interface."""

@@ -20,6 +20,7 @@ def create_app(settings: EvaluacionSettings | None = None, *span_processors: Spa
     )
     proyecciones = Proyecciones(settings)
     messaging.subscribe(runtime.consumers, proyecciones)
+    runtime.closers.append(proyecciones.close)
     http = runtime.http_app(
         title="Acompaña · evaluacion",
         description="Evaluación formativa: progreso por competencia de cada docente y resultados por etapa.",

@@ -40,6 +40,9 @@ class Proyecciones:
         self.store = ViewStore(settings, metadata)
         self.store.create_all()
 
+    def close(self) -> None:
+        self.store.dispose()
+
     # --- handlers (idempotent by event id) ------------------------------------------------
 
     def aplicar_visita(self, envelope: Envelope) -> None:

@@ -95,7 +95,7 @@ async def test_solicitud_no_valida_responde_422_con_campo_y_motivo_sin_escribir_
         assert (await agenda.get(f"/v1/visitas/{too_long['visita_id']}")).status_code == 404
 
 
-async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats_server, tmp_path):
+async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats_server, tmp_path, closing):
     from services.evaluacion.rebuild import rebuild
 
     evaluacion_settings = make_settings(EvaluacionSettings)
@@ -119,6 +119,7 @@ async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats
                       postgres_schema=f"reconstruida_{uuid.uuid4().hex[:8]}"),
         nats_server.url, quiet=True,
     )
+    closing(rebuilt)
     assert rebuilt.checksum() == live.checksum()
     assert rebuilt.visitas_por_docente() == live.visitas_por_docente()
 
@@ -130,8 +131,8 @@ async def test_cada_evento_guarda_quien_lo_causo_y_su_traza(make_settings):
         response = await agenda.post("/v1/visitas-realizadas", json=body,
                                      headers={"X-Usuario": "acomp-0042", "X-Rol": "acompanante"})
         assert response.status_code == 201
-    store = app.state.runtime.app
-    event = store.mapper.to_domain_event(store.recorder.select_notifications(1, 1)[0])
+        store = app.state.runtime.app
+        event = store.mapper.to_domain_event(store.recorder.select_notifications(1, 1)[0])
     assert event.metadata["usuario"] == "acomp-0042"
     assert event.metadata["rol"] == "acompanante"
     assert event.metadata["traceparent"].startswith("00-")

@@ -59,9 +59,9 @@ async def consuming(nats_url: str, js, handler, *, max_deliver: int = 3, ack_wai
 
 
 async def test_muerto_despues_del_efecto_y_antes_del_ack_no_repite_el_efecto(
-    make_settings, nats_server, js, monkeypatch,
+    make_settings, nats_server, js, monkeypatch, closing,
 ):
-    proyecciones = Proyecciones(make_settings(EvaluacionSettings))
+    proyecciones = closing(Proyecciones(make_settings(EvaluacionSettings)))
     calls = []
 
     def handler(env: Envelope) -> None:
@@ -87,8 +87,8 @@ async def test_muerto_despues_del_efecto_y_antes_del_ack_no_repite_el_efecto(
     assert rows(proyecciones) == 1
 
 
-async def test_excepcion_se_reintenta_y_no_se_termina(make_settings, nats_server, js):
-    proyecciones = Proyecciones(make_settings(EvaluacionSettings))
+async def test_excepcion_se_reintenta_y_no_se_termina(make_settings, nats_server, js, closing):
+    proyecciones = closing(Proyecciones(make_settings(EvaluacionSettings)))
     attempts = []
 
     def flaky(env: Envelope) -> None:
@@ -105,8 +105,8 @@ async def test_excepcion_se_reintenta_y_no_se_termina(make_settings, nats_server
     assert attempts == ["agenda:1"] * 3
 
 
-async def test_tras_max_deliver_va_a_fallidos_y_no_bloquea_y_se_reenvia(make_settings, nats_server, js):
-    proyecciones = Proyecciones(make_settings(EvaluacionSettings))
+async def test_tras_max_deliver_va_a_fallidos_y_no_bloquea_y_se_reenvia(make_settings, nats_server, js, closing):
+    proyecciones = closing(Proyecciones(make_settings(EvaluacionSettings)))
     broken = {"agenda:1"}
     attempts = []
 
@@ -133,8 +133,8 @@ async def test_tras_max_deliver_va_a_fallidos_y_no_bloquea_y_se_reenvia(make_set
         assert await consumers.dead_letters() == []
 
 
-async def test_mensaje_malformado_va_a_fallidos_con_su_motivo(make_settings, nats_server, js):
-    proyecciones = Proyecciones(make_settings(EvaluacionSettings))
+async def test_mensaje_malformado_va_a_fallidos_con_su_motivo(make_settings, nats_server, js, closing):
+    proyecciones = closing(Proyecciones(make_settings(EvaluacionSettings)))
     async with consuming(nats_server.url, js, proyecciones.aplicar_visita) as consumers:
         subject = VisitaRealizadaV1.subject("DRE-PUNO", "UGEL-EL-COLLAO")
         await js.publish(subject, b"no es json", headers={"Nats-Msg-Id": "basura-1"})
@@ -157,9 +157,9 @@ async def _at_least(coro, n: int):
     return found if len(found) >= n else None
 
 
-async def test_entrega_desordenada_y_repetida_da_el_mismo_resultado(make_settings, nats_server, js, tmp_path):
+async def test_entrega_desordenada_y_repetida_da_el_mismo_resultado(make_settings, nats_server, js, tmp_path, closing):
     docente = uuid.uuid4()
-    live = Proyecciones(make_settings(EvaluacionSettings))
+    live = closing(Proyecciones(make_settings(EvaluacionSettings)))
     async with consuming(nats_server.url, js, live.aplicar_visita):
         # Delivered 5, 3, 1, then 3 again (a re-publication after the dedupe window)
         for position in (5, 3, 1):
@@ -169,8 +169,8 @@ async def test_entrega_desordenada_y_repetida_da_el_mismo_resultado(make_setting
         await eventually(lambda: rows(live) == 3)
         await asyncio.sleep(0.3)
 
-    in_order = Proyecciones(make_settings(EvaluacionSettings, data_dir=tmp_path / "en-orden",
-                                          postgres_schema=f"orden_{uuid.uuid4().hex[:8]}"))
+    in_order = closing(Proyecciones(make_settings(EvaluacionSettings, data_dir=tmp_path / "en-orden",
+                                          postgres_schema=f"orden_{uuid.uuid4().hex[:8]}")))
     for position in (1, 3, 5):
         in_order.aplicar_visita(envelope(position, docente))
 

@@ -36,8 +36,8 @@ def expected_ids(agenda: Agenda) -> list[str]:
     return [f"agenda:{i}" for i in range(1, last + 1)]
 
 
-async def test_relay_publica_en_orden_cada_evento_una_vez(make_settings, js):
-    agenda = Agenda(make_settings(AgendaSettings))
+async def test_relay_publica_en_orden_cada_evento_una_vez(make_settings, js, closing):
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
     registrar_visitas(agenda, 120)
 
     await drain(relay_for(agenda, js))
@@ -46,8 +46,8 @@ async def test_relay_publica_en_orden_cada_evento_una_vez(make_settings, js):
     assert relay_for(agenda, js).stored_position() == 120
 
 
-async def test_caida_entre_puback_y_guardar_posicion_no_duplica(make_settings, js, monkeypatch):
-    agenda = Agenda(make_settings(AgendaSettings))
+async def test_caida_entre_puback_y_guardar_posicion_no_duplica(make_settings, js, monkeypatch, closing):
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
     registrar_visitas(agenda, 120)
     crashing = relay_for(agenda, js)
     await crashing.reconcile()
@@ -68,8 +68,8 @@ async def test_caida_entre_puback_y_guardar_posicion_no_duplica(make_settings, j
     assert await published_ids(js) == expected_ids(agenda)
 
 
-async def test_sin_reconciliar_la_deduplicacion_de_jetstream_evita_el_duplicado(make_settings, js, monkeypatch):
-    agenda = Agenda(make_settings(AgendaSettings))
+async def test_sin_reconciliar_la_deduplicacion_de_jetstream_evita_el_duplicado(make_settings, js, monkeypatch, closing):
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
     registrar_visitas(agenda, 60)
     crashing = relay_for(agenda, js)
 
@@ -89,8 +89,8 @@ async def test_sin_reconciliar_la_deduplicacion_de_jetstream_evita_el_duplicado(
     assert info.state.messages == 60
 
 
-async def test_caida_antes_de_publicar_no_pierde_nada(make_settings, js, monkeypatch):
-    agenda = Agenda(make_settings(AgendaSettings))
+async def test_caida_antes_de_publicar_no_pierde_nada(make_settings, js, monkeypatch, closing):
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
     registrar_visitas(agenda, 80)
     crashing = relay_for(agenda, js)
     await crashing.reconcile()
@@ -114,8 +114,8 @@ async def test_caida_antes_de_publicar_no_pierde_nada(make_settings, js, monkeyp
     assert await published_ids(js) == expected_ids(agenda)
 
 
-async def test_stream_perdido_se_rellena_desde_el_almacen(make_settings, js):
-    agenda = Agenda(make_settings(AgendaSettings))
+async def test_stream_perdido_se_rellena_desde_el_almacen(make_settings, js, closing):
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
     registrar_visitas(agenda, 70)
     await drain(relay_for(agenda, js))
 
@@ -129,8 +129,8 @@ async def test_stream_perdido_se_rellena_desde_el_almacen(make_settings, js):
     assert await published_ids(js) == expected_ids(agenda)
 
 
-async def test_republicar_desde_una_posicion_no_duplica_en_la_ventana(make_settings, js):
-    agenda = Agenda(make_settings(AgendaSettings))
+async def test_republicar_desde_una_posicion_no_duplica_en_la_ventana(make_settings, js, closing):
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
     registrar_visitas(agenda, 40)
     relay = relay_for(agenda, js)
     await drain(relay)
@@ -142,8 +142,8 @@ async def test_republicar_desde_una_posicion_no_duplica_en_la_ventana(make_setti
     assert relay.tracking.max_tracking_id(TRACKING_NAME) == 40
 
 
-async def test_relay_sigue_eventos_nuevos_en_milisegundos(make_settings, js):
-    agenda = Agenda(make_settings(AgendaSettings))
+async def test_relay_sigue_eventos_nuevos_en_milisegundos(make_settings, js, closing):
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
     relay = relay_for(agenda, js)
     agenda.on_saved.append(relay.wake)
     stopping = asyncio.Event()

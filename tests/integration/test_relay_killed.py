@@ -28,9 +28,9 @@ def environment(settings: AgendaSettings) -> dict[str, str]:
     return env
 
 
-async def test_relay_matado_varias_veces_publica_todo_una_vez(make_settings, js):
+async def test_relay_matado_varias_veces_publica_todo_una_vez(make_settings, js, closing):
     settings = make_settings(AgendaSettings)
-    agenda = Agenda(settings)
+    agenda = closing(Agenda(settings))
     registrar_visitas(agenda, 3000)
     expected = [f"agenda:{i}" for i in range(1, agenda.recorder.max_notification_id() + 1)]
     rng = random.Random(7)
