@@ -64,7 +64,7 @@ def _postgres_version() -> str:
         return "?"
 
 
-def machine_line(store: str) -> str:
+def machine_line(store: str, *, sync_always: bool = True) -> str:
     import sqlite3
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -72,7 +72,8 @@ def machine_line(store: str) -> str:
                   else f"SQLite {sqlite3.sqlite_version} (WAL)")
     return (f"CPU {_cpu_model()} · {cores} cores · RAM {_ram_gib()} · "
             f"Python {platform.python_version()} · nats-server {_nats_version()} "
-            f"(JetStream file store, sync_interval: always) · store {store_desc}")
+            f"(JetStream file store, sync_interval: {'always' if sync_always else 'default 2m'}) · "
+            f"store {store_desc}")
 
 
 def print_table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
@@ -90,10 +91,14 @@ def print_table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]
 
 
 @contextmanager
-def nats_server(tmp: Path) -> Iterator[NatsServer]:
+def nats_server(tmp: Path, *, sync_always: bool = True) -> Iterator[NatsServer]:
+    """The tests' nats-server; ``sync_always=False`` drops ``sync_interval: always`` (server default)."""
     folder = tmp / "nats"
     folder.mkdir()
-    server = NatsServer(folder).start()
+    server = NatsServer(folder)
+    if not sync_always:
+        server.config.write_text(server.config.read_text().replace(", sync_interval: always", ""))
+    server.start()
     try:
         yield server
     finally:

@@ -11,6 +11,9 @@
    (faststream ``NatsBroker`` with its telemetry and Prometheus middlewares,
    ``IdempotentConsumers``) + ``Proyecciones`` on the chosen store, from ``runtime.start()``
    until the projection holds N visits.
+4. With ``--desglose``: the same runtime with a handler that only counts (faststream, middlewares,
+   ``to_thread`` and ack without the store), and ``Proyecciones.aplicar_visita`` called in a loop
+   without NATS (the store alone).
 Each consumer is its own durable, so each reads the whole stream.
 """
 
@@ -130,12 +133,45 @@ async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float, acc
     return elapsed, cpu_s, count, inbox
 
 
+async def run_noop(settings: EvaluacionSettings, n: int, timeout: float) -> tuple[float, float, int]:
+    """The same runtime and ``IdempotentConsumers``, with a handler that only counts: the cost of
+    faststream + middlewares + ``to_thread`` + ack, without the store."""
+    runtime = ServiceRuntime(Evaluacion(settings), messaging.to_publication, Telemetry.create("evaluacion"))
+    seen: list[str] = []  # list.append is atomic under the GIL; handlers run in worker threads
+    runtime.consumers.subscribe("bench-noop", VisitaRealizadaV1, lambda env: seen.append(env.id))
+    cpu, started = time.process_time(), time.perf_counter()
+    try:
+        await runtime.start()
+        while (count := len(seen)) < n:
+            if time.perf_counter() - started > timeout:
+                break
+            await asyncio.sleep(0.02)
+        elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        await runtime.stop()
+        runtime.app.close()
+    return elapsed, cpu_s, count
+
+
+def run_direct(settings: EvaluacionSettings, n: int) -> tuple[float, float]:
+    """``Proyecciones.aplicar_visita`` called in a loop on parsed envelopes: the store alone."""
+    proyecciones = Proyecciones(settings)
+    envelopes = [envelope(i) for i in range(n)]
+    cpu, started = time.process_time(), time.perf_counter()
+    for env in envelopes:
+        proyecciones.aplicar_visita(env)
+    elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    assert projected(proyecciones) == n
+    proyecciones.store.dispose()
+    return elapsed, cpu_s
+
+
 async def main(args: argparse.Namespace) -> int:
-    print(machine_line(args.store))
+    print(machine_line(args.store, sync_always=not args.sync_por_defecto))
     print(f"mensajes={args.mensajes} batch={args.batch} store={args.store}")
     n = args.mensajes
     with tempfile.TemporaryDirectory(prefix="bench-consumer-") as tmp_name, \
-         nats_server(Path(tmp_name)) as server, store(args.store) as st:
+         nats_server(Path(tmp_name), sync_always=not args.sync_por_defecto) as server, store(args.store) as st:
         tmp = Path(tmp_name)
         nc = await nats.connect(server.url)
         try:
@@ -153,6 +189,18 @@ async def main(args: argparse.Namespace) -> int:
             pipe_s, pipe_cpu, projected_n, inbox = await run_pipeline(settings, n, args.timeout, args.logs_faststream)
             dlq = (await js.stream_info(DLQ_STREAM)).state.messages
             print(f"pipeline: {projected_n} visitas proyectadas, {inbox} ids en el inbox, {dlq} en la cola de fallidos")
+            extra = []
+            if args.desglose:
+                noop_s, noop_cpu, noop_n = await run_noop(
+                    EvaluacionSettings(**st.settings(tmp / "noop"), nats_url=server.url,
+                                       postgres_schema="evaluacion_noop"), n, args.timeout)
+                extra.append(("IdempotentConsumers, handler vacío", f"{noop_s:.2f}", f"{noop_cpu:.2f}",
+                              rate(noop_n, noop_s)))
+                direct_s, direct_cpu = await asyncio.to_thread(run_direct, EvaluacionSettings(
+                    **st.settings(tmp / "directo"), postgres_schema="evaluacion_directo"), n)
+                extra.append(("Proyecciones.aplicar_visita directo", f"{direct_s:.2f}", f"{direct_cpu:.2f}",
+                              rate(n, direct_s)))
+                print(f"desglose: handler vacío vio {noop_n} mensajes")
         finally:
             await nc.close()
 
@@ -163,6 +211,7 @@ async def main(args: argparse.Namespace) -> int:
             ("nats-py pull fetch + ack (crudo)", f"{raw_s:.2f}", f"{raw_cpu:.2f}", rate(n, raw_s)),
             ("crudo + Envelope.parse", f"{parse_s:.2f}", f"{parse_cpu:.2f}", rate(n, parse_s)),
             ("IdempotentConsumers + Proyecciones", f"{pipe_s:.2f}", f"{pipe_cpu:.2f}", rate(projected_n, pipe_s)),
+            *extra,
         ],
         ("camino", "s", "CPU python s", "mensajes/s"),
     )
@@ -179,8 +228,12 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=100,
                         help="lote de fetch del consumidor crudo (el pipeline usa el de IdempotentConsumers: 100)")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--sync-por-defecto", action="store_true",
+                        help="nats-server sin sync_interval: always (fsync cada 2 min, su valor por defecto)")
     parser.add_argument("--logs-faststream", action="store_true",
                         help="deja los dos logs INFO por mensaje de faststream (a stdout), como en el servicio")
+    parser.add_argument("--desglose", action="store_true",
+                        help="añade dos filas: el pipeline con un handler vacío y aplicar_visita sin NATS")
     parser.add_argument("--timeout", type=float, default=300.0, help="límite de la corrida del pipeline (s)")
     logging.basicConfig(level=logging.WARNING)
     sys.exit(asyncio.run(main(parser.parse_args())))

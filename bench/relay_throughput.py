@@ -7,7 +7,8 @@
    not timed.
 3. (a) Times ``OutboxRelay``: ``reconcile()`` then ``relay_once()`` until it returns 0.
 4. Builds the very same subject, payload and headers of each event with ``relay._envelope``
-   (not timed), purges the stream and (b) times raw ``js.publish_async`` of them, awaiting the
+   (not timed, before either run), purges the stream and (b) times raw ``js.publish_async``
+   of them (``--crudo-primero`` swaps the order of (a) and (b)), awaiting the
    PubAcks in bulk every ``--batch`` messages. ``Nats-Msg-Id`` gets a ``raw:`` prefix so the
    server's duplicate window cannot turn the raw run into a no-op; every PubAck is checked
    for ``duplicate`` and the stream's message count is checked after each run.
@@ -89,10 +90,10 @@ async def run_raw(js, messages: list[tuple[str, bytes, dict[str, str]]], batch: 
 
 
 async def main(args: argparse.Namespace) -> int:
-    print(machine_line(args.store))
+    print(machine_line(args.store, sync_always=not args.sync_por_defecto))
     print(f"eventos={args.eventos} batch={args.batch} store={args.store}")
     with tempfile.TemporaryDirectory(prefix="bench-relay-") as tmp_name, \
-         nats_server(Path(tmp_name)) as server, store(args.store) as st:
+         nats_server(Path(tmp_name), sync_always=not args.sync_por_defecto) as server, store(args.store) as st:
         tmp = Path(tmp_name)
         nc = await nats.connect(server.url)
         try:
@@ -101,30 +102,43 @@ async def main(args: argparse.Namespace) -> int:
             settings = AgendaSettings(**st.settings(tmp / "data"), nats_url=server.url,
                                       relay_batch_size=args.batch)
             agenda = Agenda(settings)
-            prep = record_visits(agenda, args.eventos)
-            last_id = agenda.check_store()
-            print(f"preparado: {args.eventos} visitas registradas en {prep:.1f}s "
-                  f"({rate(args.eventos, prep)}/s, no medido), última notificación {last_id}")
+            try:
+                prep = record_visits(agenda, args.eventos)
+                last_id = agenda.check_store()
+                print(f"preparado: {args.eventos} visitas registradas en {prep:.1f}s "
+                      f"({rate(args.eventos, prep)}/s, no medido), última notificación {last_id}")
+                relay = OutboxRelay(agenda, to_publication, js, Telemetry.create("agenda"), batch_size=args.batch)
+                # Built before either run: the raw run gets exactly what the relay sends.
+                messages = build_raw_messages(relay, agenda, args.batch)
 
-            relay = OutboxRelay(agenda, to_publication, js, Telemetry.create("agenda"), batch_size=args.batch)
-            relay_s, relay_cpu, moved = await run_relay(relay)
-            in_stream = await stream_count(js)
-            ok_relay = moved == args.eventos and in_stream == args.eventos and relay.stored_position() == last_id
-            print(f"relay: {moved} movidos, {in_stream} en el stream, posición {relay.stored_position()}"
-                  f"{'' if ok_relay else '  <-- INCONSISTENTE'}")
+                async def relay_run() -> tuple[float, float, bool]:
+                    await js.purge_stream(STREAM)
+                    relay_s, relay_cpu, moved = await run_relay(relay)
+                    in_stream = await stream_count(js)
+                    ok = moved == args.eventos == in_stream and relay.stored_position() == last_id
+                    print(f"relay: {moved} movidos, {in_stream} en el stream, posición {relay.stored_position()}"
+                          f"{'' if ok else '  <-- INCONSISTENTE'}")
+                    return relay_s, relay_cpu, ok
 
-            messages = build_raw_messages(relay, agenda, args.batch)
-            await js.purge_stream(STREAM)
-            assert await stream_count(js) == 0
-            raw_s, raw_cpu, duplicates = await run_raw(js, messages, args.batch)
-            in_stream = await stream_count(js)
-            ok_raw = duplicates == 0 and in_stream == len(messages) == args.eventos
-            print(f"raw: {len(messages)} publicados, {duplicates} duplicados, {in_stream} en el stream"
-                  f"{'' if ok_raw else '  <-- INCONSISTENTE'}")
+                async def raw_run() -> tuple[float, float, bool]:
+                    await js.purge_stream(STREAM)
+                    raw_s, raw_cpu, duplicates = await run_raw(js, messages, args.batch)
+                    in_stream = await stream_count(js)
+                    ok = duplicates == 0 and in_stream == len(messages) == args.eventos
+                    print(f"crudo: {len(messages)} publicados, {duplicates} duplicados, {in_stream} en el stream"
+                          f"{'' if ok else '  <-- INCONSISTENTE'}")
+                    return raw_s, raw_cpu, ok
+
+                if args.crudo_primero:
+                    raw_s, raw_cpu, ok_raw = await raw_run()
+                    relay_s, relay_cpu, ok_relay = await relay_run()
+                else:
+                    relay_s, relay_cpu, ok_relay = await relay_run()
+                    raw_s, raw_cpu, ok_raw = await raw_run()
+            finally:
+                agenda.close()
         finally:
             await nc.close()
-            if "agenda" in locals():
-                agenda.close()
 
     print_table(
         f"Relay del outbox vs nats-py crudo ({args.eventos} eventos, lotes de {args.batch}, {args.store})",
@@ -145,5 +159,9 @@ if __name__ == "__main__":
     parser.add_argument("--eventos", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500, help="lote del relay y del publish crudo")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--sync-por-defecto", action="store_true",
+                        help="nats-server sin sync_interval: always (fsync cada 2 min, su valor por defecto)")
+    parser.add_argument("--crudo-primero", action="store_true",
+                        help="corre primero el publish crudo (para ver si el orden pesa)")
     logging.basicConfig(level=logging.WARNING)
     sys.exit(asyncio.run(main(parser.parse_args())))
