@@ -56,7 +56,7 @@ def envelope(i: int) -> Envelope:
                          time=datetime.now(UTC), dre=kw["dre"], ugel=kw["ugel"], traceparent=TRACEPARENT)
 
 
-async def fill(js, n: int) -> float:  # noqa: ANN001
+async def fill(js, n: int) -> float:
     started = time.perf_counter()
     for start in range(0, n, FILL_BATCH):
         futures = []
@@ -67,7 +67,7 @@ async def fill(js, n: int) -> float:  # noqa: ANN001
     return time.perf_counter() - started
 
 
-async def run_raw(nc, js, n: int, batch: int, durable: str, *, parse: bool) -> tuple[float, float, int]:  # noqa: ANN001
+async def run_raw(nc, js, n: int, batch: int, durable: str, *, parse: bool) -> tuple[float, float, int]:
     sub = await js.pull_subscribe(
         VisitaRealizadaV1.subject(), durable=durable, stream=STREAM,
         config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=30.0, max_deliver=-1, max_ack_pending=1000),

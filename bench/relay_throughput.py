@@ -49,7 +49,7 @@ def record_visits(agenda: Agenda, n: int) -> float:
     return time.perf_counter() - started
 
 
-async def stream_count(js) -> int:  # noqa: ANN001
+async def stream_count(js) -> int:
     return (await js.stream_info(STREAM)).state.messages
 
 
@@ -67,7 +67,7 @@ def build_raw_messages(relay: OutboxRelay, agenda: Agenda, batch: int) -> list[t
     position = 0
     while notifications := agenda.recorder.select_notifications(position, batch, inclusive_of_start=False):
         for notification in notifications:
-            envelope = relay._envelope(notification)  # noqa: SLF001 - the relay's own mapping
+            envelope = relay._envelope(notification)
             if envelope is None:
                 continue
             headers = envelope.headers()
@@ -78,7 +78,7 @@ def build_raw_messages(relay: OutboxRelay, agenda: Agenda, batch: int) -> list[t
     return messages
 
 
-async def run_raw(js, messages: list[tuple[str, bytes, dict[str, str]]], batch: int) -> tuple[float, float, int]:  # noqa: ANN001
+async def run_raw(js, messages: list[tuple[str, bytes, dict[str, str]]], batch: int) -> tuple[float, float, int]:
     duplicates = 0
     cpu, started = time.process_time(), time.perf_counter()
     for start in range(0, len(messages), batch):
