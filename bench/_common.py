@@ -6,15 +6,19 @@ import os
 import platform
 import subprocess
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import nats
 import psycopg
+from nats.aio.client import Client
 
 from shared.settings import POSTGRES, SQLITE
+from shared.streams import ensure_streams
 from tests.support.servers import NatsServer, nats_server_binary
 
 TERRITORIOS = [
@@ -157,3 +161,18 @@ def visita_kwargs(i: int) -> dict[str, object]:
 
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds > 0 else "inf"
+
+
+@asynccontextmanager
+async def bench_world(
+    prefix: str, store_kind: str, *, sync_always: bool = True,
+) -> AsyncIterator[tuple[Path, NatsServer, Store, Client]]:
+    """A temp folder, a nats-server with the streams declared, a store, and a connection."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp_name, \
+         nats_server(Path(tmp_name), sync_always=sync_always) as server, store(store_kind) as st:
+        nc = await nats.connect(server.url)
+        try:
+            await ensure_streams(nc.jetstream())
+            yield Path(tmp_name), server, st, nc
+        finally:
+            await nc.close()

@@ -23,25 +23,22 @@ import argparse
 import asyncio
 import logging
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-import nats
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import func, select
 
-from bench._common import machine_line, nats_server, print_table, rate, store, visita_kwargs
+from bench._common import bench_world, machine_line, print_table, rate, visita_kwargs
 from services.evaluacion import messaging
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.projections import CONSUMIDOR_VISITAS, Proyecciones, visitas
 from shared.contracts import Envelope, VisitaRealizadaV1
 from shared.runtime import ServiceRuntime
-from shared.streams import DLQ_STREAM, STREAM, ensure_streams
+from shared.streams import DLQ_STREAM, STREAM
 from shared.telemetry import Telemetry
 
 TRACEPARENT = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
@@ -170,39 +167,32 @@ async def main(args: argparse.Namespace) -> int:
     print(machine_line(args.store, sync_always=not args.sync_por_defecto))
     print(f"mensajes={args.mensajes} batch={args.batch} store={args.store}")
     n = args.mensajes
-    with tempfile.TemporaryDirectory(prefix="bench-consumer-") as tmp_name, \
-         nats_server(Path(tmp_name), sync_always=not args.sync_por_defecto) as server, store(args.store) as st:
-        tmp = Path(tmp_name)
-        nc = await nats.connect(server.url)
-        try:
-            js = nc.jetstream()
-            await ensure_streams(js)
-            fill_s = await fill(js, n)
-            in_stream = (await js.stream_info(STREAM)).state.messages
-            print(f"preparado: {in_stream} mensajes VisitaRealizadaV1 en el stream en {fill_s:.1f}s "
-                  f"({rate(n, fill_s)}/s, no medido)")
-            raw_s, raw_cpu, raw_left = await run_raw(nc, js, n, args.batch, "bench-crudo", parse=False)
-            parse_s, parse_cpu, parse_left = await run_raw(nc, js, n, args.batch, "bench-crudo-parse", parse=True)
-            print(f"crudo: {raw_left} sin confirmar; crudo+parse: {parse_left} sin confirmar")
+    async with bench_world("bench-consumer-", args.store, sync_always=not args.sync_por_defecto) as (tmp, server, st, nc):
+        js = nc.jetstream()
+        fill_s = await fill(js, n)
+        in_stream = (await js.stream_info(STREAM)).state.messages
+        print(f"preparado: {in_stream} mensajes VisitaRealizadaV1 en el stream en {fill_s:.1f}s "
+              f"({rate(n, fill_s)}/s, no medido)")
+        raw_s, raw_cpu, raw_left = await run_raw(nc, js, n, args.batch, "bench-crudo", parse=False)
+        parse_s, parse_cpu, parse_left = await run_raw(nc, js, n, args.batch, "bench-crudo-parse", parse=True)
+        print(f"crudo: {raw_left} sin confirmar; crudo+parse: {parse_left} sin confirmar")
 
-            settings = EvaluacionSettings(**st.settings(tmp / "data"), nats_url=server.url)
-            pipe_s, pipe_cpu, projected_n, inbox = await run_pipeline(settings, n, args.timeout, args.logs_faststream)
-            dlq = (await js.stream_info(DLQ_STREAM)).state.messages
-            print(f"pipeline: {projected_n} visitas proyectadas, {inbox} ids en el inbox, {dlq} en la cola de fallidos")
-            extra = []
-            if args.desglose:
-                noop_s, noop_cpu, noop_n = await run_noop(
-                    EvaluacionSettings(**st.settings(tmp / "noop"), nats_url=server.url,
-                                       postgres_schema="evaluacion_noop"), n, args.timeout)
-                extra.append(("IdempotentConsumers, handler vacío", f"{noop_s:.2f}", f"{noop_cpu:.2f}",
-                              rate(noop_n, noop_s)))
-                direct_s, direct_cpu = await asyncio.to_thread(run_direct, EvaluacionSettings(
-                    **st.settings(tmp / "directo"), postgres_schema="evaluacion_directo"), n)
-                extra.append(("Proyecciones.aplicar_visita directo", f"{direct_s:.2f}", f"{direct_cpu:.2f}",
-                              rate(n, direct_s)))
-                print(f"desglose: handler vacío vio {noop_n} mensajes")
-        finally:
-            await nc.close()
+        settings = EvaluacionSettings(**st.settings(tmp / "data"), nats_url=server.url)
+        pipe_s, pipe_cpu, projected_n, inbox = await run_pipeline(settings, n, args.timeout, args.logs_faststream)
+        dlq = (await js.stream_info(DLQ_STREAM)).state.messages
+        print(f"pipeline: {projected_n} visitas proyectadas, {inbox} ids en el inbox, {dlq} en la cola de fallidos")
+        extra = []
+        if args.desglose:
+            noop_s, noop_cpu, noop_n = await run_noop(
+                EvaluacionSettings(**st.settings(tmp / "noop"), nats_url=server.url,
+                                   postgres_schema="evaluacion_noop"), n, args.timeout)
+            extra.append(("IdempotentConsumers, handler vacío", f"{noop_s:.2f}", f"{noop_cpu:.2f}",
+                          rate(noop_n, noop_s)))
+            direct_s, direct_cpu = await asyncio.to_thread(run_direct, EvaluacionSettings(
+                **st.settings(tmp / "directo"), postgres_schema="evaluacion_directo"), n)
+            extra.append(("Proyecciones.aplicar_visita directo", f"{direct_s:.2f}", f"{direct_cpu:.2f}",
+                          rate(n, direct_s)))
+            print(f"desglose: handler vacío vio {noop_n} mensajes")
 
     ok = in_stream == n and raw_left == 0 and parse_left == 0 and projected_n == n and inbox == n and dlq == 0
     print_table(

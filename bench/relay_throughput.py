@@ -20,20 +20,17 @@ import argparse
 import asyncio
 import logging
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-import nats
 
-from bench._common import machine_line, nats_server, print_table, rate, store, visita_kwargs
+from bench._common import bench_world, machine_line, print_table, rate, visita_kwargs
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import Visita
 from services.agenda.messaging import to_publication
 from shared.outbox import OutboxRelay
-from shared.streams import STREAM, ensure_streams
+from shared.streams import STREAM
 from shared.telemetry import Telemetry
 
 SAVE_CHUNK = 1000
@@ -92,53 +89,46 @@ async def run_raw(js, messages: list[tuple[str, bytes, dict[str, str]]], batch: 
 async def main(args: argparse.Namespace) -> int:
     print(machine_line(args.store, sync_always=not args.sync_por_defecto))
     print(f"eventos={args.eventos} batch={args.batch} store={args.store}")
-    with tempfile.TemporaryDirectory(prefix="bench-relay-") as tmp_name, \
-         nats_server(Path(tmp_name), sync_always=not args.sync_por_defecto) as server, store(args.store) as st:
-        tmp = Path(tmp_name)
-        nc = await nats.connect(server.url)
+    async with bench_world("bench-relay-", args.store, sync_always=not args.sync_por_defecto) as (tmp, server, st, nc):
+        js = nc.jetstream()
+        settings = AgendaSettings(**st.settings(tmp / "data"), nats_url=server.url,
+                                  relay_batch_size=args.batch)
+        agenda = Agenda(settings)
         try:
-            js = nc.jetstream()
-            await ensure_streams(js)
-            settings = AgendaSettings(**st.settings(tmp / "data"), nats_url=server.url,
-                                      relay_batch_size=args.batch)
-            agenda = Agenda(settings)
-            try:
-                prep = record_visits(agenda, args.eventos)
-                last_id = agenda.check_store()
-                print(f"preparado: {args.eventos} visitas registradas en {prep:.1f}s "
-                      f"({rate(args.eventos, prep)}/s, no medido), última notificación {last_id}")
-                relay = OutboxRelay(agenda, to_publication, js, Telemetry.create("agenda"), batch_size=args.batch)
-                # Built before either run: the raw run gets exactly what the relay sends.
-                messages = build_raw_messages(relay, agenda, args.batch)
+            prep = record_visits(agenda, args.eventos)
+            last_id = agenda.check_store()
+            print(f"preparado: {args.eventos} visitas registradas en {prep:.1f}s "
+                  f"({rate(args.eventos, prep)}/s, no medido), última notificación {last_id}")
+            relay = OutboxRelay(agenda, to_publication, js, Telemetry.create("agenda"), batch_size=args.batch)
+            # Built before either run: the raw run gets exactly what the relay sends.
+            messages = build_raw_messages(relay, agenda, args.batch)
 
-                async def relay_run() -> tuple[float, float, bool]:
-                    await js.purge_stream(STREAM)
-                    relay_s, relay_cpu, moved = await run_relay(relay)
-                    in_stream = await stream_count(js)
-                    ok = moved == args.eventos == in_stream and relay.stored_position() == last_id
-                    print(f"relay: {moved} movidos, {in_stream} en el stream, posición {relay.stored_position()}"
-                          f"{'' if ok else '  <-- INCONSISTENTE'}")
-                    return relay_s, relay_cpu, ok
+            async def relay_run() -> tuple[float, float, bool]:
+                await js.purge_stream(STREAM)
+                relay_s, relay_cpu, moved = await run_relay(relay)
+                in_stream = await stream_count(js)
+                ok = moved == args.eventos == in_stream and relay.stored_position() == last_id
+                print(f"relay: {moved} movidos, {in_stream} en el stream, posición {relay.stored_position()}"
+                      f"{'' if ok else '  <-- INCONSISTENTE'}")
+                return relay_s, relay_cpu, ok
 
-                async def raw_run() -> tuple[float, float, bool]:
-                    await js.purge_stream(STREAM)
-                    raw_s, raw_cpu, duplicates = await run_raw(js, messages, args.batch)
-                    in_stream = await stream_count(js)
-                    ok = duplicates == 0 and in_stream == len(messages) == args.eventos
-                    print(f"crudo: {len(messages)} publicados, {duplicates} duplicados, {in_stream} en el stream"
-                          f"{'' if ok else '  <-- INCONSISTENTE'}")
-                    return raw_s, raw_cpu, ok
+            async def raw_run() -> tuple[float, float, bool]:
+                await js.purge_stream(STREAM)
+                raw_s, raw_cpu, duplicates = await run_raw(js, messages, args.batch)
+                in_stream = await stream_count(js)
+                ok = duplicates == 0 and in_stream == len(messages) == args.eventos
+                print(f"crudo: {len(messages)} publicados, {duplicates} duplicados, {in_stream} en el stream"
+                      f"{'' if ok else '  <-- INCONSISTENTE'}")
+                return raw_s, raw_cpu, ok
 
-                if args.crudo_primero:
-                    raw_s, raw_cpu, ok_raw = await raw_run()
-                    relay_s, relay_cpu, ok_relay = await relay_run()
-                else:
-                    relay_s, relay_cpu, ok_relay = await relay_run()
-                    raw_s, raw_cpu, ok_raw = await raw_run()
-            finally:
-                agenda.close()
+            if args.crudo_primero:
+                raw_s, raw_cpu, ok_raw = await raw_run()
+                relay_s, relay_cpu, ok_relay = await relay_run()
+            else:
+                relay_s, relay_cpu, ok_relay = await relay_run()
+                raw_s, raw_cpu, ok_raw = await raw_run()
         finally:
-            await nc.close()
+            agenda.close()
 
     print_table(
         f"Relay del outbox vs nats-py crudo ({args.eventos} eventos, lotes de {args.batch}, {args.store})",

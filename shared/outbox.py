@@ -218,7 +218,9 @@ class OutboxRelay:
                     reconciled = True
                 moved = await self.relay_once()
                 delay = 0.1
-                self.lag.set(await asyncio.to_thread(self.app.check_store) - self._position)
+                # An empty poll means everything is published: no need to ask the store.
+                lag = await asyncio.to_thread(self.app.check_store) - self._position if moved else 0
+                self.lag.set(lag)
                 if moved < self.batch_size:
                     self._wake.clear()
                     await _wait_any(self._wake, stopping, self.poll_interval)

@@ -16,16 +16,9 @@ from tests.support.world import registrar_visitas
 
 
 def environment(settings: AgendaSettings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(settings.eventsourcing_env())
-    env.update({
-        "AGENDA_PERSISTENCE_MODULE": settings.persistence_module,
-        "AGENDA_SQLITE_DBNAME": str(settings.sqlite_path()),
-        "AGENDA_POSTGRES_SCHEMA": settings.postgres_schema,
-        "AGENDA_NATS_URL": settings.nats_url,
-        "AGENDA_RELAY_BATCH_SIZE": "100",
-    })
-    return env
+    """The child's AGENDA_* variables: the same store and NATS as this test."""
+    return {**os.environ, **settings.eventsourcing_env(),
+            "AGENDA_NATS_URL": settings.nats_url, "AGENDA_RELAY_BATCH_SIZE": "100"}
 
 
 async def test_relay_matado_varias_veces_publica_todo_una_vez(make_settings, js, closing):
