@@ -1,6 +1,282 @@
-"""focalizacion's aggregates. They arrive with focalizacion's own issue; the service already runs its store,
-relay, HTTP API and probes so the backbone is the same in all four services."""
+"""focalizacion's aggregates (NT-026 §5.4, §5.6).
 
-from shared.eventstore import Aggregate
+- The registries: ``InstitucionEducativa`` (by código modular + anexo), ``Docente`` and
+  ``Acompanante`` (by DNI). Their ids are derived from those keys, so re-importing a file
+  finds the same aggregates and records nothing when nothing changed.
+- ``ReglasFocalizacion``: a published rule set, immutable once published (a change is a new
+  version). ``Convocatoria``: a targeting period that names its rule set.
+- ``DecisionFocalizacion``: the decision on one IE in one convocatoria, with every criterion
+  evaluated; a new event only when the decision changes.
+- ``AsignacionesUGEL``: the caseloads of one UGEL in one convocatoria. It is the consistency
+  boundary of assignment: a docente belongs to one acompañante at a time, the ratio holds,
+  UGELs never mix, and a handover moves every docente in the same transaction.
+"""
 
-__all__ = ["Aggregate"]
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from shared.eventstore import Aggregate, Conflict, DomainError
+
+NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/focalizacion")
+
+
+def ie_id(codigo_modular: str, anexo: int) -> UUID:
+    return uuid5(NS, f"ie:{codigo_modular}-{anexo}")
+
+
+def docente_id(dni: str) -> UUID:
+    return uuid5(NS, f"docente:{dni}")
+
+
+def acompanante_id(dni: str) -> UUID:
+    return uuid5(NS, f"acompanante:{dni}")
+
+
+def reglas_id(codigo: str, version: int) -> UUID:
+    return uuid5(NS, f"reglas:{codigo}@{version}")
+
+
+def convocatoria_id(codigo: str) -> UUID:
+    return uuid5(NS, f"convocatoria:{codigo}")
+
+
+def decision_id(convocatoria: str, codigo_modular: str, anexo: int) -> UUID:
+    return uuid5(NS, f"decision:{convocatoria}:{codigo_modular}-{anexo}")
+
+
+def asignaciones_id(convocatoria: str, ugel: str) -> UUID:
+    return uuid5(NS, f"asignaciones:{convocatoria}:{ugel}")
+
+
+class AsignacionInvalida(DomainError):
+    pass
+
+
+class Registro(Aggregate):
+    """A registry entry: its data as last imported."""
+
+    datos: dict[str, Any]
+
+    def cambio(self, datos: dict[str, Any]) -> bool:
+        return self.datos != datos
+
+
+class InstitucionEducativa(Registro):
+    @event("Registrada")
+    def __init__(self, id: UUID, datos: dict[str, Any]) -> None:  # noqa: A002
+        self.datos = dict(datos)
+
+    @event("Actualizada")
+    def actualizar(self, datos: dict[str, Any]) -> None:
+        self.datos = dict(datos)
+
+
+class Docente(Registro):
+    @event("Registrado")
+    def __init__(self, id: UUID, datos: dict[str, Any]) -> None:  # noqa: A002
+        self.datos = dict(datos)
+
+    @event("Actualizado")
+    def actualizar(self, datos: dict[str, Any]) -> None:
+        self.datos = dict(datos)
+
+
+class Acompanante(Registro):
+    @event("Registrado")
+    def __init__(self, id: UUID, datos: dict[str, Any]) -> None:  # noqa: A002
+        self.datos = dict(datos)
+
+    @event("Actualizado")
+    def actualizar(self, datos: dict[str, Any]) -> None:
+        self.datos = dict(datos)
+
+
+class ReglasFocalizacion(Aggregate):
+    @event("Publicadas")
+    def __init__(self, id: UUID, reglas: dict[str, Any]) -> None:  # noqa: A002
+        self.reglas = reglas
+
+
+class Convocatoria(Aggregate):
+    @event("Abierta")
+    def __init__(self, id: UUID, codigo: str, anio_inicio: int, anio_fin: int,  # noqa: A002
+                 reglas: str, ambito: str) -> None:
+        self.codigo = codigo
+        self.anio_inicio = anio_inicio
+        self.anio_fin = anio_fin
+        self.reglas = reglas
+        self.ambito = ambito
+        self.ejecuciones = 0
+
+    @event("FocalizacionEjecutada")
+    def registrar_ejecucion(self, focalizadas: int, excluidas: int, cambios: int) -> None:
+        self.ejecuciones += 1
+
+    @property
+    def etapas(self) -> int:
+        return self.anio_fin - self.anio_inicio + 1
+
+
+class DecisionFocalizacion(Aggregate):
+    """One IE in one convocatoria: focalized or excluded, always with the reasons. The first
+    decision creates it (``Decidida``); a later run that reaches another answer records
+    ``Cambiada``. Both are published as ``IEFocalizada`` or ``IEExcluida``."""
+
+    @event("Decidida")
+    def __init__(self, id: UUID, convocatoria: str, decision: dict[str, Any]) -> None:  # noqa: A002
+        self.convocatoria = convocatoria
+        self.decision = decision
+
+    @event("Cambiada")
+    def cambiar(self, decision: dict[str, Any]) -> None:
+        self.decision = decision
+
+
+ROLES_EXCEPCION = frozenset({"especialista_ugel", "especialista_dre", "minedu"})
+
+
+class AsignacionesUGEL(Aggregate):
+    """The caseloads of one UGEL in one convocatoria (NT-026 §5.4: docentes per acompañante)."""
+
+    @event("Abiertas")
+    def __init__(self, id: UUID, convocatoria: str, dre: str, ugel: str) -> None:  # noqa: A002
+        self.convocatoria = convocatoria
+        self.dre = dre
+        self.ugel = ugel
+        self.acompanantes: dict[str, dict[str, Any]] = {}
+        self.docentes: dict[str, dict[str, Any]] = {}
+        self.carteras: dict[str, list[str]] = {}  # acompañante -> its docentes, in assignment order
+
+    # --- queries on the state ------------------------------------------------------------
+
+    def cartera(self, acompanante: UUID | str) -> list[str]:
+        return list(self.carteras.get(str(acompanante), ()))
+
+    def limite(self, acompanante: UUID, ratio_nuevo: int | None = None) -> int:
+        """The most docentes this acompañante may have: the strictest ratio among its schools
+        (and the new one), unless an exception set another limit."""
+        excepcion = self.acompanantes[str(acompanante)].get("limite_excepcion")
+        if excepcion:
+            return excepcion
+        ratios = [self.docentes[d]["ratio_maximo"] for d in self.cartera(acompanante)]
+        if ratio_nuevo is not None:
+            ratios.append(ratio_nuevo)
+        return min(ratios) if ratios else 0
+
+    def activos(self, tipo: str | None = None) -> list[str]:
+        return [a for a, d in self.acompanantes.items() if d["activo"] and (tipo is None or d["tipo"] == tipo)]
+
+    # --- checks ---------------------------------------------------------------------------
+
+    def check_acompanante_activo(self, acompanante: UUID) -> dict[str, Any]:
+        datos = self.acompanantes.get(str(acompanante))
+        if datos is None:
+            raise AsignacionInvalida(f"El acompañante {acompanante} no está incorporado en la {self.ugel} "
+                                     f"para la convocatoria {self.convocatoria}.")
+        if not datos["activo"]:
+            raise AsignacionInvalida(f"El acompañante {acompanante} ya se retiró de la convocatoria.")
+        return datos
+
+    def check_cabe(self, acompanante: UUID, tipo: str, ratio_maximo: int, nuevos: int = 1) -> None:
+        datos = self.check_acompanante_activo(acompanante)
+        if datos["tipo"] != tipo:
+            raise AsignacionInvalida(f"El acompañante {acompanante} acompaña IIEE de tipo {datos['tipo']}; "
+                                     f"la IE del docente es de tipo {tipo}.")
+        limite = self.limite(acompanante, ratio_maximo)
+        tiene = len(self.cartera(acompanante))
+        if tiene + nuevos > limite:
+            raise AsignacionInvalida(
+                f"La ratio no lo permite: el acompañante {acompanante} tiene {tiene} docentes y su límite es "
+                f"{limite} (NT-026 §5.4, §5.6). Un usuario autorizado puede registrar una excepción justificada.")
+
+    # --- commands -------------------------------------------------------------------------
+
+    @event("AcompananteIncorporado")
+    def incorporar(self, acompanante_id: UUID, tipo: str, anio: int) -> None:
+        self.acompanantes[str(acompanante_id)] = {"tipo": tipo, "activo": True, "limite_excepcion": None,
+                                                  "desde": anio}
+        self.carteras.setdefault(str(acompanante_id), [])
+
+    def asignar(self, docente: UUID, acompanante: UUID, ie: dict[str, Any], anio: int) -> None:
+        if str(docente) in self.docentes:
+            actual = self.docentes[str(docente)]["acompanante"]
+            raise Conflict(f"El docente {docente} ya está asignado al acompañante {actual}; use una reasignación.")
+        if ie["ugel"] != self.ugel:
+            raise AsignacionInvalida(f"La IE {ie['codigo_modular']} es de la {ie['ugel']}; "
+                                     f"las carteras de la {self.ugel} no mezclan UGEL.")
+        self.check_cabe(acompanante, ie["tipo"], ie["ratio_maximo"])
+        self._asignado(docente_id=docente, acompanante_id=acompanante, codigo_modular=ie["codigo_modular"],
+                       anexo=ie["anexo"], nivel=ie["nivel"], tipo=ie["tipo"], ratio_maximo=ie["ratio_maximo"],
+                       anio=anio)
+
+    @event("DocenteAsignado")
+    def _asignado(self, docente_id: UUID, acompanante_id: UUID, codigo_modular: str, anexo: int,  # noqa: PLR0913
+                  nivel: str, tipo: str, ratio_maximo: int, anio: int) -> None:
+        self.docentes[str(docente_id)] = {"acompanante": str(acompanante_id), "codigo_modular": codigo_modular,
+                                          "anexo": anexo, "nivel": nivel, "tipo": tipo,
+                                          "ratio_maximo": ratio_maximo}
+        self.carteras[str(acompanante_id)].append(str(docente_id))
+
+    def reasignar(self, docente: UUID, acompanante: UUID, motivo: str) -> None:
+        actual = self.check_asignado(docente)
+        if actual["acompanante"] == str(acompanante):
+            raise Conflict(f"El docente {docente} ya está asignado a ese acompañante.")
+        self.check_cabe(acompanante, actual["tipo"], actual["ratio_maximo"])
+        self._reasignado(docente_id=docente, de_acompanante_id=UUID(actual["acompanante"]),
+                         a_acompanante_id=acompanante, motivo=motivo)
+
+    @event("DocenteReasignado")
+    def _reasignado(self, docente_id: UUID, de_acompanante_id: UUID, a_acompanante_id: UUID, motivo: str) -> None:
+        self.docentes[str(docente_id)]["acompanante"] = str(a_acompanante_id)
+        self.carteras[str(de_acompanante_id)].remove(str(docente_id))
+        self.carteras[str(a_acompanante_id)].append(str(docente_id))
+
+    def check_asignado(self, docente: UUID) -> dict[str, Any]:
+        actual = self.docentes.get(str(docente))
+        if actual is None:
+            raise AsignacionInvalida(f"El docente {docente} no tiene acompañante en la {self.ugel}.")
+        return actual
+
+    def retirar_docente(self, docente: UUID, motivo: str) -> None:
+        actual = self.check_asignado(docente)
+        self._docente_retirado(docente_id=docente, acompanante_id=UUID(actual["acompanante"]), motivo=motivo)
+
+    @event("DocenteRetirado")
+    def _docente_retirado(self, docente_id: UUID, acompanante_id: UUID, motivo: str) -> None:
+        del self.docentes[str(docente_id)]
+        self.carteras[str(acompanante_id)].remove(str(docente_id))
+
+    def registrar_excepcion(self, acompanante: UUID, limite: int, justificacion: str, usuario: str, rol: str) -> None:
+        self.check_acompanante_activo(acompanante)
+        if rol not in ROLES_EXCEPCION:
+            raise AsignacionInvalida(f"El rol {rol!r} no puede autorizar excepciones a la ratio "
+                                     f"(pueden: {', '.join(sorted(ROLES_EXCEPCION))}).")
+        if len(justificacion.strip()) < 10:
+            raise AsignacionInvalida("La excepción a la ratio necesita una justificación (10 caracteres o más).")
+        self._excepcion(acompanante_id=acompanante, limite=limite, justificacion=justificacion.strip(),
+                        autorizado_por=usuario)
+
+    @event("ExcepcionRatioRegistrada")
+    def _excepcion(self, acompanante_id: UUID, limite: int, justificacion: str, autorizado_por: str) -> None:
+        self.acompanantes[str(acompanante_id)]["limite_excepcion"] = limite
+
+    def retirar_acompanante(self, acompanante: UUID, motivo: str, destinos: dict[str, UUID]) -> None:
+        """Hand the caseload over (one ``DocenteReasignado`` per docente), then retire."""
+        self.check_acompanante_activo(acompanante)
+        cartera = self.cartera(acompanante)
+        sin_destino = [d for d in cartera if d not in destinos]
+        if sin_destino:
+            raise AsignacionInvalida(f"{len(sin_destino)} docentes del acompañante quedarían sin acompañante.")
+        for docente in cartera:
+            if destinos[docente] == acompanante:
+                raise AsignacionInvalida("Un docente no puede quedarse con el acompañante que se retira.")
+            self.reasignar(UUID(docente), destinos[docente], f"retiro del acompañante: {motivo}")
+        self._acompanante_retirado(acompanante_id=acompanante, motivo=motivo)
+
+    @event("AcompananteRetirado")
+    def _acompanante_retirado(self, acompanante_id: UUID, motivo: str) -> None:
+        self.acompanantes[str(acompanante_id)]["activo"] = False

@@ -8,16 +8,18 @@ from opentelemetry.sdk.trace import SpanProcessor
 from services.focalizacion import api
 from services.focalizacion.application import Focalizacion
 from services.focalizacion.config import FocalizacionSettings
-from services.focalizacion.messaging import to_publication
+from services.focalizacion.messaging import Publicador
 from shared.runtime import ServiceRuntime
 from shared.telemetry import Telemetry
 
 
 def create_app(settings: FocalizacionSettings | None = None, *span_processors: SpanProcessor) -> FastAPI:
     settings = settings or FocalizacionSettings()
-    runtime = ServiceRuntime(Focalizacion(settings), to_publication, Telemetry.create("focalizacion", *span_processors))
+    app = Focalizacion(settings)
+    app.publicar_reglas_incluidas()
+    runtime = ServiceRuntime(app, Publicador(app), Telemetry.create("focalizacion", *span_processors))
     return runtime.http_app(
         title="Acompaña · focalizacion",
         description="Focalización de IIEE, docentes y acompañantes; carga de cada acompañante (NT-026 §5.4).",
-        routers=[api.router()],
+        routers=[api.router(app)],
     )

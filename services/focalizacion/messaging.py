@@ -1,11 +1,99 @@
-"""What focalizacion publishes: the one place where its stored events become published contracts."""
+"""What focalizacion publishes: the one place where its stored events become published contracts.
+
+Registry entries (names, DNI) are not published; decisions and assignments are. Assignment
+events belong to the caseloads of one UGEL in one convocatoria, whose territory is read once
+from the aggregate's first event.
+"""
 
 from __future__ import annotations
 
+from functools import singledispatchmethod
+from typing import Any
+
+from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
+from services.focalizacion.domainmodel import AsignacionesUGEL, DecisionFocalizacion
+from shared.contracts import (
+    AcompananteIncorporadoV1,
+    AcompananteRetiradoV1,
+    DocenteAsignadoV1,
+    DocenteReasignadoV1,
+    DocenteRetiradoV1,
+    ExcepcionRatioRegistradaV1,
+    IEExcluidaV1,
+    IEFocalizadaV1,
+)
 from shared.outbox import Publication
 
+A = AsignacionesUGEL
 
-def to_publication(event: DomainEventProtocol) -> Publication | None:
-    return None  # no published facts until focalizacion's domain is built
+
+class Publicador:
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self._territorios: dict[Any, tuple[str, str, str]] = {}
+
+    def __call__(self, event: DomainEventProtocol) -> Publication | None:
+        return self.publicacion(event)
+
+    def _territorio(self, event: Any) -> dict[str, str]:
+        if event.originator_id not in self._territorios:
+            inicial: AsignacionesUGEL = self.app.repository.get(event.originator_id, version=1)
+            self._territorios[event.originator_id] = (inicial.convocatoria, inicial.dre, inicial.ugel)
+        convocatoria, dre, ugel = self._territorios[event.originator_id]
+        return {"convocatoria": convocatoria, "dre": dre, "ugel": ugel}
+
+    def _cartera(self, event: Any, contrato: type, sujeto: str, **campos: Any) -> Publication:
+        t = self._territorio(event)
+        return Publication(data=contrato(**t, **campos), subject=sujeto, dre=t["dre"], ugel=t["ugel"])
+
+    @singledispatchmethod
+    def publicacion(self, event: DomainEventProtocol) -> Publication | None:
+        return None  # internal: registries, rule sets, convocatorias, opening of caseloads
+
+    @publicacion.register(DecisionFocalizacion.Decidida)
+    @publicacion.register(DecisionFocalizacion.Cambiada)
+    def _(self, event: Any) -> Publication:
+        d = event.decision
+        comunes = {k: d[k] for k in ("convocatoria", "reglas", "codigo_modular", "anexo", "nombre", "nivel",
+                                     "dre", "ugel", "evaluaciones", "tipo")}
+        if d["focalizada"]:
+            data = IEFocalizadaV1(**comunes, puntaje=d["puntaje"], orden=d["orden"], ratio=d["ratio"])
+        else:
+            data = IEExcluidaV1(**comunes, motivos=d.get("motivos", []))
+        return Publication(data=data, subject=f"ie/{d['codigo_modular']}-{d['anexo']}", dre=d["dre"], ugel=d["ugel"])
+
+    @publicacion.register(A.AcompananteIncorporado)
+    def _(self, event: Any) -> Publication:
+        return self._cartera(event, AcompananteIncorporadoV1, f"acompanante/{event.acompanante_id}",
+                             acompanante_id=event.acompanante_id, tipo_ie=event.tipo, anio=event.anio)
+
+    @publicacion.register(A.AcompananteRetirado)
+    def _(self, event: Any) -> Publication:
+        return self._cartera(event, AcompananteRetiradoV1, f"acompanante/{event.acompanante_id}",
+                             acompanante_id=event.acompanante_id, motivo=event.motivo)
+
+    @publicacion.register(A.DocenteAsignado)
+    def _(self, event: Any) -> Publication:
+        return self._cartera(event, DocenteAsignadoV1, f"docente/{event.docente_id}",
+                             docente_id=event.docente_id, acompanante_id=event.acompanante_id,
+                             codigo_modular=event.codigo_modular, anexo=event.anexo, nivel=event.nivel,
+                             tipo_ie=event.tipo, ratio_maximo=event.ratio_maximo, anio=event.anio)
+
+    @publicacion.register(A.DocenteReasignado)
+    def _(self, event: Any) -> Publication:
+        return self._cartera(event, DocenteReasignadoV1, f"docente/{event.docente_id}",
+                             docente_id=event.docente_id, de_acompanante_id=event.de_acompanante_id,
+                             a_acompanante_id=event.a_acompanante_id, motivo=event.motivo)
+
+    @publicacion.register(A.DocenteRetirado)
+    def _(self, event: Any) -> Publication:
+        return self._cartera(event, DocenteRetiradoV1, f"docente/{event.docente_id}",
+                             docente_id=event.docente_id, acompanante_id=event.acompanante_id, motivo=event.motivo)
+
+    @publicacion.register(A.ExcepcionRatioRegistrada)
+    def _(self, event: Any) -> Publication:
+        return self._cartera(event, ExcepcionRatioRegistradaV1, f"acompanante/{event.acompanante_id}",
+                             acompanante_id=event.acompanante_id, limite=event.limite,
+                             justificacion=event.justificacion, autorizado_por=event.autorizado_por)

@@ -1,0 +1,386 @@
+"""Reading the ministry's files: the padrón of IIEE (ESCALE export plus the lists joined to
+it by código modular), the docentes (NEXUS) and the acompañantes.
+
+Each file is read row by row: a row either becomes a clean record or is rejected with its
+line number and every reason, so one bad row never costs the rest of the file. Files come
+in UTF-8 or Latin-1 (the padrón's own encoding), separated by comma, semicolon, tab or bar.
+The accepted columns are the ``COLUMNAS_*`` tables below; ``python -m services.focalizacion.cli
+columnas`` prints them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+NIVELES = ("inicial", "primaria", "secundaria")
+TIPOS_ACOMPANANTE = ("eib", "multigrado", "polidocente_inicial", "polidocente_primaria", "polidocente_secundaria")
+
+
+class ValorInvalido(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Columna:
+    nombre: str  # header in the file (case-insensitive)
+    campo: str  # canonical attribute
+    leer: Callable[[str], Any]
+    requerida: bool
+    descripcion: str
+    alias: tuple[str, ...] = ()
+
+
+@dataclass
+class Rechazo:
+    linea: int
+    errores: list[tuple[str, str]]
+    clave: str = ""
+
+    def como_dict(self) -> dict[str, Any]:
+        return {"linea": self.linea, "clave": self.clave,
+                "errores": [{"campo": c, "motivo": m} for c, m in self.errores]}
+
+
+@dataclass
+class Lectura:
+    validas: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    rechazadas: list[Rechazo] = field(default_factory=list)
+    filas: int = 0
+
+
+# --- cell readers: blank is "no data" (None); a value that cannot be read is an error --------
+
+def _plano(valor: str) -> str:
+    sin_tildes = unicodedata.normalize("NFKD", valor).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", sin_tildes.lower()).strip()
+
+
+def texto(valor: str) -> str:
+    return " ".join(valor.split())
+
+
+def codigo_modular(valor: str) -> str:
+    v = valor.strip()
+    if re.fullmatch(r"\d{1,7}", v):
+        return v.zfill(7)  # spreadsheets drop the leading zeros
+    raise ValorInvalido("debe tener 7 dígitos")
+
+
+def anexo(valor: str) -> int:
+    if re.fullmatch(r"\d", valor.strip()):
+        return int(valor)
+    raise ValorInvalido("debe ser un dígito (0: sede principal)")
+
+
+def dni(valor: str) -> str:
+    v = valor.strip()
+    if not re.fullmatch(r"\d{8}", v):
+        raise ValorInvalido("el DNI debe tener exactamente 8 dígitos")
+    if v == "00000000":
+        raise ValorInvalido("el DNI 00000000 no es válido")
+    return v
+
+
+def territorio(valor: str) -> str:
+    v = valor.strip()
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,32}", v):
+        return v
+    raise ValorInvalido("código no válido (letras, dígitos, '-' o '_', hasta 32)")
+
+
+def entero(valor: str) -> int:
+    try:
+        n = int(float(valor.replace(",", ".")))
+    except ValueError:
+        raise ValorInvalido("no es un número entero") from None
+    if n < 0:
+        raise ValorInvalido("no puede ser negativo")
+    return n
+
+
+def porcentaje(valor: str) -> float:
+    try:
+        n = float(valor.replace(",", ".").rstrip("%"))
+    except ValueError:
+        raise ValorInvalido("no es un porcentaje") from None
+    if not 0 <= n <= 100:
+        raise ValorInvalido("debe estar entre 0 y 100")
+    return n
+
+
+def coordenada(limite: float) -> Callable[[str], float]:
+    def leer(valor: str) -> float:
+        try:
+            n = float(valor.replace(",", "."))
+        except ValueError:
+            raise ValorInvalido("no es una coordenada") from None
+        if not -limite <= n <= limite:
+            raise ValorInvalido(f"fuera de rango (±{limite:g})")
+        return n
+    return leer
+
+
+def si_no(valor: str) -> bool:
+    v = _plano(valor)
+    if v in ("s", "si", "1", "true", "x", "verdadero"):
+        return True
+    if v in ("n", "no", "0", "false", "falso"):
+        return False
+    raise ValorInvalido("se espera S o N")
+
+
+def opcion(opciones: dict[str, str], nombre: str) -> Callable[[str], str]:
+    """Maps the padrón's descriptions (with or without accents, any case) to canonical values."""
+    def leer(valor: str) -> str:
+        v = _plano(valor)
+        for prefijo, canonico in opciones.items():
+            if v.startswith(prefijo):
+                return canonico
+        raise ValorInvalido(f"{nombre} desconocido: {valor.strip()!r}")
+    return leer
+
+
+nivel = opcion({"inicial": "inicial", "primaria": "primaria", "secundaria": "secundaria"}, "nivel")
+gestion = opcion({"publica de gestion directa": "publica_directa", "publica de gestion privada": "publica_privada",
+                  "privada": "privada", "publica directa": "publica_directa"}, "tipo de gestión")
+area = opcion({"urban": "urbana", "rural": "rural"}, "área")
+caracteristica = opcion({"unidocente": "unidocente", "polidocente multigrado": "multigrado", "multigrado": "multigrado",
+                         "polidocente completo": "completo", "completo": "completo"}, "característica")
+forma = opcion({"escolarizad": "escolarizada", "no escolarizad": "no_escolarizada"}, "forma")
+estado = opcion({"activ": "activa", "inactiv": "inactiva"}, "estado")
+dependencia = opcion({"sector educacion": "educacion", "educacion": "educacion", "": "otro_sector"}, "dependencia")
+eib_forma = opcion({"fortalecimiento": "fortalecimiento", "revitalizacion": "revitalizacion", "urbano": "urbano",
+                    "eib urbano": "urbano", "no": "ninguna", "ninguna": "ninguna"}, "forma de atención EIB")
+ece_nivel = opcion({"previo": "previo", "inicio": "inicio", "en proceso": "proceso", "proceso": "proceso",
+                    "satisfactorio": "satisfactorio"}, "nivel de la ECE")
+tipo_acompanante = opcion({t.replace("_", " "): t for t in TIPOS_ACOMPANANTE}, "tipo de acompañante")
+condicion = opcion({"nombrad": "nombrado", "contratad": "contratado"}, "condición de la plaza")
+
+
+def ruralidad(valor: str) -> int:
+    if valor.strip() in ("1", "2", "3"):
+        return int(valor)
+    raise ValorInvalido("la ruralidad es 1, 2 o 3")
+
+
+def plaza(valor: str) -> str:
+    v = valor.strip().upper()
+    if re.fullmatch(r"[A-Z0-9]{4,20}", v):
+        return v
+    raise ValorInvalido("código de plaza no válido")
+
+
+def _col(nombre: str, campo: str, leer: Callable[[str], Any], descripcion: str, *alias: str,
+         requerida: bool = False) -> Columna:
+    return Columna(nombre, campo, leer, requerida, descripcion, alias)
+
+
+COLUMNAS_IE: tuple[Columna, ...] = (
+    _col("COD_MOD", "codigo_modular", codigo_modular, "Código modular (7 dígitos).", requerida=True),
+    _col("ANEXO", "anexo", anexo, "Anexo (0: sede principal).", requerida=True),
+    _col("CEN_EDU", "nombre", texto, "Nombre de la IE.", requerida=True),
+    _col("D_NIV_MOD", "nivel", nivel, "Nivel: Inicial (Jardín, Cuna-jardín), Primaria o Secundaria.", "NIVEL",
+         requerida=True),
+    _col("D_GESTION", "gestion", gestion, "Pública de gestión directa / Pública de gestión privada / Privada.",
+         "GESTION", requerida=True),
+    _col("DAREACENSO", "area", area, "Área: Urbana o Rural.", "AREA", requerida=True),
+    _col("D_COD_CAR", "caracteristica", caracteristica,
+         "Característica: Unidocente / Polidocente multigrado / Polidocente completo.", "CARACTERISTICA",
+         requerida=True),
+    _col("CODOOII", "ugel", territorio, "Código de la UGEL que supervisa la IE.", "UGEL", requerida=True),
+    _col("COD_DRE", "dre", territorio, "Código de la DRE.", "DRE", requerida=True),
+    _col("D_GES_DEP", "dependencia", dependencia, "Dependencia: 'Sector Educación' u otro sector.", "DEPENDENCIA"),
+    _col("D_FORMA", "forma", forma, "Escolarizada / No escolarizada.", "FORMA"),
+    _col("D_ESTADO", "estado", estado, "Activa / Inactiva.", "ESTADO"),
+    _col("CODGEO", "ubigeo", texto, "Ubigeo del distrito."),
+    _col("D_DIST", "distrito", texto, "Distrito."),
+    _col("CEN_POB", "centro_poblado", texto, "Centro poblado."),
+    _col("NLAT_IE", "latitud", coordenada(90), "Latitud (grados decimales).", "LATITUD"),
+    _col("NLONG_IE", "longitud", coordenada(180), "Longitud (grados decimales).", "LONGITUD"),
+    _col("TALUMNO", "alumnos", entero, "Estudiantes matriculados en el nivel (SIAGIE).", "ALUMNOS"),
+    _col("TDOCENTE", "docentes", entero, "Docentes del nivel.", "DOCENTES"),
+    _col("TSECCION", "secciones", entero, "Secciones del nivel."),
+    _col("SECCIONES_3A5", "secciones_3a5", entero, "Inicial: secciones de 3, 4 y 5 años."),
+    _col("RURALIDAD", "ruralidad", ruralidad,
+         "Grado de ruralidad 1, 2 o 3. Vacío en una IE urbana: no rural (0); vacío en una rural: sin dato."),
+    _col("EIB_FORMA", "eib_forma", eib_forma,
+         "Registro Nacional de IIEE EIB: Fortalecimiento / Revitalización / Urbano / No (no está en el registro)."),
+    _col("FRONTERA", "frontera", si_no, "Área crítica de frontera (DS 05-2018-RE): S/N."),
+    _col("VRAEM", "vraem", si_no, "Zona VRAEM: S/N."),
+    _col("HUALLAGA", "huallaga", si_no, "Zona Huallaga: S/N."),
+    _col("LENGUA_PELIGRO", "lengua_peligro", si_no, "UGEL con lenguas en peligro (DS 011-2018-MINEDU): S/N."),
+    _col("RED_EDUCATIVA", "red_educativa", si_no, "Pertenece a una red educativa en funcionamiento: S/N."),
+    _col("ECE_NIVEL", "ece_nivel", ece_nivel, "Medida promedio de la IE en la ECE: Previo / Inicio / En proceso / Satisfactorio."),
+    _col("ECE_UGEL_INICIO_PROCESO", "ece_ugel_inicio_proceso", si_no, "La UGEL ubica a sus estudiantes en inicio y proceso (ECE): S/N."),
+    _col("ECE_DISTRITO_CRITICO", "ece_distrito_critico", si_no,
+         "Distrito con mayor % de estudiantes de 4.° en previo al inicio e inicio (ECE): S/N."),
+    _col("PCT_NOMBRADOS", "pct_nombrados", porcentaje, "Porcentaje de docentes en plazas nombradas (NEXUS)."),
+    _col("SIAGIE", "siagie", si_no, "Estudiantes registrados en SIAGIE: S/N."),
+    _col("NEXUS", "nexus", si_no, "Profesores registrados en NEXUS: S/N."),
+    _col("FFAA", "ffaa", si_no, "IE de las fuerzas armadas: S/N."),
+    _col("COAR", "coar", si_no, "Colegio de Alto Rendimiento: S/N."),
+    _col("AP_PREVIO", "ap_previo", si_no, "Recibió acompañamiento pedagógico en 2017-2019: S/N."),
+    _col("AP_2016_2018", "ap_2016_2018", si_no, "Recibió acompañamiento pedagógico en 2016-2018: S/N."),
+    _col("AP_2019", "ap_2019", si_no, "Integrada a una IE polidocente acompañada en 2019: S/N."),
+    _col("AULA_DIGITAL", "aula_digital", si_no, "Recibe el proyecto aula digital rural: S/N."),
+    _col("OTRO_PROGRAMA", "otro_programa", si_no, "Recibe otra intervención DIGEBR o programa DIFODS: S/N."),
+    _col("COMPROMISO_REGIONAL", "compromiso_regional", si_no, "Comprendida en compromisos con el gobierno regional: S/N."),
+    _col("CUNA", "cuna", si_no, "Inicial: tiene servicio de cuna (se deduce de 'Cuna-jardín' si falta)."),
+)
+
+COLUMNAS_DOCENTE: tuple[Columna, ...] = (
+    _col("DNI", "dni", dni, "DNI (8 dígitos).", "NUM_DOC", requerida=True),
+    _col("APELLIDOS", "apellidos", texto, "Apellidos.", requerida=True),
+    _col("NOMBRES", "nombres", texto, "Nombres.", requerida=True),
+    _col("COD_MOD", "codigo_modular", codigo_modular, "Código modular de su IE (registrada antes).", requerida=True),
+    _col("ANEXO", "anexo", anexo, "Anexo de su IE.", requerida=True),
+    _col("NIVEL", "nivel", nivel, "Nivel en que enseña (debe ser el de la IE).", "D_NIV_MOD", requerida=True),
+    _col("COD_PLAZA", "plaza", plaza, "Código de la plaza en NEXUS.", "PLAZA"),
+    _col("CONDICION", "condicion", condicion, "Nombrado / Contratado.", "SITUACION"),
+)
+
+COLUMNAS_ACOMPANANTE: tuple[Columna, ...] = (
+    _col("DNI", "dni", dni, "DNI (8 dígitos).", "NUM_DOC", requerida=True),
+    _col("APELLIDOS", "apellidos", texto, "Apellidos.", requerida=True),
+    _col("NOMBRES", "nombres", texto, "Nombres.", requerida=True),
+    _col("COD_DRE", "dre", territorio, "Código de la DRE.", "DRE", requerida=True),
+    _col("CODOOII", "ugel", territorio, "Código de la UGEL donde trabaja.", "UGEL", requerida=True),
+    _col("TIPO", "tipo", tipo_acompanante,
+         "Tipo de IE que acompaña: eib, multigrado, polidocente_inicial, polidocente_primaria, polidocente_secundaria.",
+         requerida=True),
+)
+
+
+def decodificar(contenido: bytes) -> str:
+    """UTF-8 (with or without BOM) if it decodes, else Latin-1 (the padrón's DBF encoding)."""
+    try:
+        return contenido.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return contenido.decode("latin-1")
+
+
+def _lector(texto_csv: str) -> csv.DictReader:
+    primera = texto_csv.split("\n", 1)[0]
+    separador = max(",;\t|", key=primera.count)
+    lector = csv.DictReader(io.StringIO(texto_csv, newline=""), delimiter=separador)
+    lector.fieldnames = [(n or "").strip().upper() for n in (lector.fieldnames or [])]
+    return lector
+
+
+class ArchivoInvalido(ValueError):
+    """The file as a whole cannot be read (e.g. a required column is missing)."""
+
+
+Completar = Callable[[dict[str, Any], dict[str, str]], dict[str, Any]]
+
+
+def leer(contenido: bytes, columnas: tuple[Columna, ...], clave: Callable[[dict[str, Any]], str],
+         completar: Completar | None = None) -> Lectura:
+    lector = _lector(decodificar(contenido))
+    ubicacion = _ubicar(columnas, lector.fieldnames)
+    lectura = Lectura()
+    vistas: dict[str, int] = {}
+    for fila in lector:
+        linea = lector.line_num
+        if not any((v or "").strip() for k, v in fila.items() if isinstance(v, str)):
+            continue  # blank line
+        lectura.filas += 1
+        datos, errores = _leer_fila(fila, columnas, ubicacion)
+        llave = clave(datos) if not errores else ""
+        if not errores and llave in vistas:
+            errores.append(("clave", f"duplicado de la línea {vistas[llave]}"))
+        if errores:
+            lectura.rechazadas.append(Rechazo(linea, errores, llave or _clave_parcial(datos)))
+            continue
+        vistas[llave] = linea
+        lectura.validas.append((linea, completar(datos, fila) if completar else datos))
+    return lectura
+
+
+def _ubicar(columnas: tuple[Columna, ...], encabezados: Any) -> dict[str, str]:
+    presentes = {h for h in encabezados if h}
+    ubicacion: dict[str, str] = {}
+    faltan = []
+    for col in columnas:
+        nombre = next((n for n in (col.nombre, *col.alias) if n in presentes), None)
+        if nombre:
+            ubicacion[col.campo] = nombre
+        elif col.requerida:
+            faltan.append(col.nombre)
+    if faltan:
+        raise ArchivoInvalido(f"Faltan columnas obligatorias: {', '.join(faltan)}.")
+    return ubicacion
+
+
+def _leer_fila(fila: dict[str, str], columnas: tuple[Columna, ...],
+               ubicacion: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    datos: dict[str, Any] = {}
+    errores: list[tuple[str, str]] = []
+    for col in columnas:
+        crudo = (fila.get(ubicacion.get(col.campo, "")) or "").strip()
+        if not crudo:
+            if col.requerida:
+                errores.append((col.nombre, "celda vacía en una columna obligatoria"))
+            datos[col.campo] = None
+            continue
+        try:
+            datos[col.campo] = col.leer(crudo)
+        except ValorInvalido as exc:
+            errores.append((col.nombre, f"{exc} (valor: {crudo!r})"))
+    return datos, errores
+
+
+def _clave_parcial(datos: dict[str, Any]) -> str:
+    return str(datos.get("dni") or datos.get("codigo_modular") or "")
+
+
+def clave_ie(datos: dict[str, Any]) -> str:
+    return f"{datos['codigo_modular']}-{datos['anexo']}"
+
+
+def clave_persona(datos: dict[str, Any]) -> str:
+    return datos["dni"]
+
+
+def completar_ie(datos: dict[str, Any], fila: dict[str, str]) -> dict[str, Any]:
+    """Attributes the padrón implies: urban schools have no rural gradient (0); the level
+    description says whether an inicial school has cuna."""
+    if datos.get("ruralidad") is None and datos.get("area") == "urbana":
+        datos["ruralidad"] = 0
+    if datos.get("cuna") is None and datos.get("nivel") == "inicial":
+        plano = _plano(fila.get("D_NIV_MOD") or fila.get("NIVEL") or "")
+        if "cuna" in plano:
+            datos["cuna"] = True
+        elif "jardin" in plano:
+            datos["cuna"] = False
+    return datos
+
+
+def leer_padron(contenido: bytes) -> Lectura:
+    return leer(contenido, COLUMNAS_IE, clave_ie, completar_ie)
+
+
+def leer_docentes(contenido: bytes) -> Lectura:
+    return leer(contenido, COLUMNAS_DOCENTE, clave_persona)
+
+
+def leer_acompanantes(contenido: bytes) -> Lectura:
+    return leer(contenido, COLUMNAS_ACOMPANANTE, clave_persona)
+
+
+def columnas_markdown() -> str:
+    partes = []
+    for titulo, columnas in (("Padrón de IIEE", COLUMNAS_IE), ("Docentes", COLUMNAS_DOCENTE),
+                             ("Acompañantes", COLUMNAS_ACOMPANANTE)):
+        partes.append(f"## {titulo}\n\n| columna | otros nombres | obligatoria | contenido |\n|---|---|---|---|")
+        for col in columnas:
+            partes.append(f"| `{col.nombre}` | {', '.join(f'`{a}`' for a in col.alias)} | "
+                          f"{'sí' if col.requerida else 'no'} | {col.descripcion} |")
+        partes.append("")
+    return "\n".join(partes)

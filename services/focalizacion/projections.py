@@ -1,0 +1,389 @@
+"""focalizacion's read models, kept from its own event store.
+
+The projection reads the store's notification log in order and writes the rows and its
+position in one transaction, so it can stop anywhere and resume, and ``reconstruir()``
+gives the same tables from zero. Queries catch up first (read-your-writes).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from eventsourcing.application import Application
+from sqlalchemy import (
+    JSON, Boolean, Column, Connection, Integer, MetaData, String, Table, case, delete, func, select, update,
+)
+
+from services.focalizacion import domainmodel as dm
+from shared.settings import ServiceSettings
+from shared.views import ViewStore
+
+metadata = MetaData()
+ie = Table(
+    "ie", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("codigo_modular", String(7), nullable=False),
+    Column("anexo", Integer, nullable=False),
+    Column("dre", String(32), nullable=False, index=True),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("nivel", String(12), nullable=False),
+    Column("datos", JSON, nullable=False),
+)
+docente = Table(
+    "docente", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("dni", String(8), nullable=False, unique=True),
+    Column("ie_id", String(36), nullable=False, index=True),
+    Column("datos", JSON, nullable=False),
+)
+acompanante = Table(
+    "acompanante", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("dni", String(8), nullable=False, unique=True),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("tipo", String(40), nullable=False),
+    Column("datos", JSON, nullable=False),
+)
+reglas = Table(
+    "reglas", metadata,
+    Column("clave", String(60), primary_key=True),
+    Column("codigo", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("contenido", JSON, nullable=False),
+)
+convocatoria = Table(
+    "convocatoria", metadata,
+    Column("codigo", String(40), primary_key=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("datos", JSON, nullable=False),
+    Column("ejecuciones", Integer, nullable=False),
+)
+decision = Table(
+    "decision", metadata,
+    Column("convocatoria", String(40), primary_key=True),
+    Column("codigo_modular", String(7), primary_key=True),
+    Column("anexo", Integer, primary_key=True),
+    Column("dre", String(32), nullable=False, index=True),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("tipo", String(40)),
+    Column("focalizada", Boolean, nullable=False),
+    Column("decision", JSON, nullable=False),
+    Column("cambios", Integer, nullable=False),
+)
+asignacion = Table(
+    "asignacion", metadata,
+    Column("convocatoria", String(40), primary_key=True),
+    Column("docente_id", String(36), primary_key=True),
+    Column("acompanante_id", String(36), nullable=False, index=True),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("datos", JSON, nullable=False),
+)
+historial = Table(
+    "asignacion_historial", metadata,
+    Column("posicion", Integer, primary_key=True, autoincrement=False),  # notification id
+    Column("convocatoria", String(40), nullable=False),
+    Column("docente_id", String(36), nullable=False, index=True),
+    Column("evento", String(40), nullable=False),
+    Column("datos", JSON, nullable=False),
+)
+cartera = Table(
+    "cartera", metadata,
+    Column("convocatoria", String(40), primary_key=True),
+    Column("acompanante_id", String(36), primary_key=True),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("tipo", String(40), nullable=False),
+    Column("activo", Boolean, nullable=False),
+    Column("limite_excepcion", Integer),
+    Column("excepciones", JSON, nullable=False),
+)
+ugeles = Table(
+    "asignaciones_ugel", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("convocatoria", String(40), nullable=False),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False),
+)
+posicion = Table(
+    "posicion", metadata,
+    Column("proyeccion", String(40), primary_key=True),
+    Column("notificacion", Integer, nullable=False),
+)
+NOMBRE = "focalizacion"
+TABLAS = (ie, docente, acompanante, reglas, convocatoria, decision, asignacion, historial, cartera, ugeles)
+
+
+class Proyecciones:
+    def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
+        self.app = app
+        self.store = ViewStore(settings, metadata)
+        self.store.create_all()
+        self.lote = lote
+        self._territorios: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._handlers: dict[type, Callable[[Connection, Any, int], None]] = {
+            dm.InstitucionEducativa.Registrada: self._ie, dm.InstitucionEducativa.Actualizada: self._ie,
+            dm.Docente.Registrado: self._docente, dm.Docente.Actualizado: self._docente,
+            dm.Acompanante.Registrado: self._acompanante, dm.Acompanante.Actualizado: self._acompanante,
+            dm.ReglasFocalizacion.Publicadas: self._reglas,
+            dm.Convocatoria.Abierta: self._convocatoria, dm.Convocatoria.FocalizacionEjecutada: self._ejecucion,
+            dm.DecisionFocalizacion.Decidida: self._decision, dm.DecisionFocalizacion.Cambiada: self._decision,
+            dm.AsignacionesUGEL.Abiertas: self._abiertas,
+            dm.AsignacionesUGEL.AcompananteIncorporado: self._incorporado,
+            dm.AsignacionesUGEL.AcompananteRetirado: self._acompanante_retirado,
+            dm.AsignacionesUGEL.ExcepcionRatioRegistrada: self._excepcion,
+            dm.AsignacionesUGEL.DocenteAsignado: self._asignado,
+            dm.AsignacionesUGEL.DocenteReasignado: self._reasignado,
+            dm.AsignacionesUGEL.DocenteRetirado: self._docente_retirado,
+        }
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    # --- following the store ---------------------------------------------------------------
+
+    def posicion(self) -> int:
+        with self.store.engine.connect() as conn:
+            return conn.execute(select(posicion.c.notificacion).where(posicion.c.proyeccion == NOMBRE)).scalar() or 0
+
+    def ponerse_al_dia(self) -> int:
+        """Apply every stored event not yet projected; returns how many."""
+        with self._lock:
+            aplicadas = 0
+            while True:
+                inicio = self.posicion()
+                notificaciones = self.app.recorder.select_notifications(inicio, self.lote, inclusive_of_start=False)
+                if not notificaciones:
+                    return aplicadas
+                with self.store.engine.begin() as conn:
+                    for n in notificaciones:
+                        evento = self.app.mapper.to_domain_event(n)
+                        handler = self._handlers.get(type(evento))
+                        if handler:
+                            handler(conn, evento, n.id)
+                    self._mover(conn, notificaciones[-1].id)
+                aplicadas += len(notificaciones)
+
+    def reconstruir(self) -> int:
+        with self._lock:
+            with self.store.engine.begin() as conn:
+                for tabla in (*TABLAS, posicion):
+                    conn.execute(delete(tabla))
+            self._territorios.clear()
+        return self.ponerse_al_dia()
+
+    def _mover(self, conn: Connection, a: int) -> None:
+        hecho = conn.execute(update(posicion).where(posicion.c.proyeccion == NOMBRE).values(notificacion=a))
+        if hecho.rowcount == 0:
+            conn.execute(posicion.insert().values(proyeccion=NOMBRE, notificacion=a))
+
+    def _upsert(self, conn: Connection, tabla: Table, valores: dict[str, Any], *claves: str) -> None:
+        sentencia = self.store.insert(tabla).values(**valores)
+        conn.execute(sentencia.on_conflict_do_update(
+            index_elements=list(claves), set_={k: v for k, v in valores.items() if k not in claves}))
+
+    # --- handlers ----------------------------------------------------------------------------
+
+    def _ie(self, conn: Connection, e: Any, _: int) -> None:
+        d = e.datos
+        self._upsert(conn, ie, {"id": str(e.originator_id), "codigo_modular": d["codigo_modular"], "anexo": d["anexo"],
+                                "dre": d["dre"], "ugel": d["ugel"], "nivel": d["nivel"], "datos": d}, "id")
+
+    def _docente(self, conn: Connection, e: Any, _: int) -> None:
+        d = e.datos
+        self._upsert(conn, docente, {"id": str(e.originator_id), "dni": d["dni"],
+                                     "ie_id": str(dm.ie_id(d["codigo_modular"], d["anexo"])), "datos": d}, "id")
+
+    def _acompanante(self, conn: Connection, e: Any, _: int) -> None:
+        d = e.datos
+        self._upsert(conn, acompanante, {"id": str(e.originator_id), "dni": d["dni"], "ugel": d["ugel"],
+                                         "tipo": d["tipo"], "datos": d}, "id")
+
+    def _reglas(self, conn: Connection, e: Any, _: int) -> None:
+        r = e.reglas
+        conn.execute(self.store.insert(reglas).values(
+            clave=f"{r['codigo']}@{r['version']}", codigo=r["codigo"], version=r["version"], contenido=r,
+        ).on_conflict_do_nothing())
+
+    def _convocatoria(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(self.store.insert(convocatoria).values(
+            codigo=e.codigo, id=str(e.originator_id), ejecuciones=0,
+            datos={"codigo": e.codigo, "anio_inicio": e.anio_inicio, "anio_fin": e.anio_fin,
+                   "reglas": e.reglas, "ambito": e.ambito},
+        ).on_conflict_do_nothing())
+
+    def _ejecucion(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(update(convocatoria).where(convocatoria.c.id == str(e.originator_id))
+                     .values(ejecuciones=convocatoria.c.ejecuciones + 1))
+
+    def _decision(self, conn: Connection, e: Any, _: int) -> None:
+        d = e.decision
+        self._upsert(conn, decision, {
+            "convocatoria": d["convocatoria"], "codigo_modular": d["codigo_modular"], "anexo": d["anexo"],
+            "dre": d["dre"], "ugel": d["ugel"], "tipo": d["tipo"], "focalizada": d["focalizada"],
+            "decision": d, "cambios": e.originator_version - 1,
+        }, "convocatoria", "codigo_modular", "anexo")
+
+    # Assignment events carry no territory: it is the aggregate's, recorded when it opened.
+    def _abiertas(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(self.store.insert(ugeles).values(
+            id=str(e.originator_id), convocatoria=e.convocatoria, dre=e.dre, ugel=e.ugel).on_conflict_do_nothing())
+
+    def _territorio(self, conn: Connection, e: Any) -> Any:
+        clave = str(e.originator_id)
+        if clave not in self._territorios:  # immutable once opened: safe to remember
+            self._territorios[clave] = conn.execute(select(ugeles).where(ugeles.c.id == clave)).one()
+        return self._territorios[clave]
+
+    def _historia(self, conn: Connection, e: Any, n: int, t: Any, evento: str, **datos: Any) -> None:
+        conn.execute(historial.insert().values(
+            posicion=n, convocatoria=t.convocatoria, docente_id=str(e.docente_id), evento=evento,
+            datos={**datos, "ugel": t.ugel, "registrado_en": e.timestamp.isoformat(),
+                   "usuario": e.metadata.get("usuario"), "rol": e.metadata.get("rol")}))
+
+    def _incorporado(self, conn: Connection, e: Any, _: int) -> None:
+        t = self._territorio(conn, e)
+        self._upsert(conn, cartera, {"convocatoria": t.convocatoria, "acompanante_id": str(e.acompanante_id),
+                                     "dre": t.dre, "ugel": t.ugel, "tipo": e.tipo, "activo": True,
+                                     "limite_excepcion": None, "excepciones": []},
+                     "convocatoria", "acompanante_id")
+
+    def _acompanante_retirado(self, conn: Connection, e: Any, _: int) -> None:
+        t = self._territorio(conn, e)
+        conn.execute(update(cartera).where(cartera.c.convocatoria == t.convocatoria)
+                     .where(cartera.c.acompanante_id == str(e.acompanante_id)).values(activo=False))
+
+    def _excepcion(self, conn: Connection, e: Any, _: int) -> None:
+        t = self._territorio(conn, e)
+        where = (cartera.c.convocatoria == t.convocatoria) & (cartera.c.acompanante_id == str(e.acompanante_id))
+        previas = conn.execute(select(cartera.c.excepciones).where(where)).scalar() or []
+        nueva = {"limite": e.limite, "justificacion": e.justificacion, "autorizado_por": e.autorizado_por,
+                 "registrado_en": e.timestamp.isoformat()}
+        conn.execute(update(cartera).where(where).values(limite_excepcion=e.limite, excepciones=[*previas, nueva]))
+
+    def _asignado(self, conn: Connection, e: Any, n: int) -> None:
+        t = self._territorio(conn, e)
+        datos = {"codigo_modular": e.codigo_modular, "anexo": e.anexo, "nivel": e.nivel, "tipo": e.tipo,
+                 "ratio_maximo": e.ratio_maximo, "anio": e.anio}
+        conn.execute(asignacion.insert().values(
+            convocatoria=t.convocatoria, docente_id=str(e.docente_id), acompanante_id=str(e.acompanante_id),
+            dre=t.dre, ugel=t.ugel, datos=datos))
+        self._historia(conn, e, n, t, "DocenteAsignado", acompanante_id=str(e.acompanante_id), **datos)
+
+    def _reasignado(self, conn: Connection, e: Any, n: int) -> None:
+        t = self._territorio(conn, e)
+        conn.execute(update(asignacion).where(asignacion.c.convocatoria == t.convocatoria)
+                     .where(asignacion.c.docente_id == str(e.docente_id))
+                     .values(acompanante_id=str(e.a_acompanante_id)))
+        self._historia(conn, e, n, t, "DocenteReasignado", acompanante_id=str(e.a_acompanante_id),
+                       de_acompanante_id=str(e.de_acompanante_id), motivo=e.motivo)
+
+    def _docente_retirado(self, conn: Connection, e: Any, n: int) -> None:
+        t = self._territorio(conn, e)
+        conn.execute(delete(asignacion).where(asignacion.c.convocatoria == t.convocatoria)
+                     .where(asignacion.c.docente_id == str(e.docente_id)))
+        self._historia(conn, e, n, t, "DocenteRetirado", acompanante_id=str(e.acompanante_id), motivo=e.motivo)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def _filas(self, consulta: Any) -> list[Any]:
+        self.ponerse_al_dia()
+        with self.store.engine.connect() as conn:
+            return list(conn.execute(consulta))
+
+    def ies(self, ambito: str = "nacional") -> list[dict[str, Any]]:
+        consulta = select(ie.c.datos).order_by(ie.c.codigo_modular, ie.c.anexo)
+        if ambito != "nacional":
+            consulta = consulta.where(ie.c.dre == ambito)
+        return [dict(f.datos) for f in self._filas(consulta)]
+
+    def ie(self, codigo_modular: str, anexo: int) -> dict[str, Any] | None:
+        filas = self._filas(select(ie.c.datos).where(ie.c.id == str(dm.ie_id(codigo_modular, anexo))))
+        return dict(filas[0].datos) if filas else None
+
+    def datos_registro(self, tabla: Table) -> dict[str, dict[str, Any]]:
+        return {f.id: f.datos for f in self._filas(select(tabla.c.id, tabla.c.datos))}
+
+    def docentes_por_ie(self, ugel: str | None = None) -> dict[str, list[str]]:
+        consulta = select(docente.c.id, docente.c.ie_id).order_by(docente.c.dni)
+        if ugel:
+            consulta = consulta.join(ie, ie.c.id == docente.c.ie_id).where(ie.c.ugel == ugel)
+        resultado: dict[str, list[str]] = {}
+        for f in self._filas(consulta):
+            resultado.setdefault(f.ie_id, []).append(f.id)
+        return resultado
+
+    def acompanantes(self, ugel: str | None = None) -> list[dict[str, Any]]:
+        consulta = select(acompanante.c.id, acompanante.c.datos).order_by(acompanante.c.dni)
+        if ugel:
+            consulta = consulta.where(acompanante.c.ugel == ugel)
+        return [{"id": f.id, **f.datos} for f in self._filas(consulta)]
+
+    def reglas_publicadas(self) -> list[dict[str, Any]]:
+        return [f.contenido for f in self._filas(select(reglas.c.contenido).order_by(reglas.c.codigo, reglas.c.version))]
+
+    def convocatorias(self) -> list[dict[str, Any]]:
+        return [{**f.datos, "ejecuciones": f.ejecuciones}
+                for f in self._filas(select(convocatoria).order_by(convocatoria.c.codigo))]
+
+    def decisiones(self, convocatoria_codigo: str, *, focalizada: bool | None = None, dre: str | None = None,
+                   ugel: str | None = None, tipo: str | None = None, limite: int = 100,
+                   desde: int = 0) -> list[dict[str, Any]]:
+        consulta = (select(decision.c.decision, decision.c.cambios)
+                    .where(decision.c.convocatoria == convocatoria_codigo)
+                    .order_by(decision.c.ugel, decision.c.codigo_modular, decision.c.anexo)
+                    .limit(limite).offset(desde))
+        for columna, valor in ((decision.c.focalizada, focalizada), (decision.c.dre, dre),
+                               (decision.c.ugel, ugel), (decision.c.tipo, tipo)):
+            if valor is not None:
+                consulta = consulta.where(columna == valor)
+        return [{**f.decision, "cambios": f.cambios} for f in self._filas(consulta)]
+
+    def focalizadas_por_territorio(self, convocatoria_codigo: str, agrupar: str) -> list[dict[str, Any]]:
+        claves = {"dre": [decision.c.dre], "ugel": [decision.c.dre, decision.c.ugel],
+                  "tipo": [decision.c.tipo]}[agrupar]
+        consulta = (select(*claves, func.sum(case((decision.c.focalizada, 1), else_=0)).label("focalizadas"),
+                           func.count().label("evaluadas"))
+                    .where(decision.c.convocatoria == convocatoria_codigo).group_by(*claves).order_by(*claves))
+        return [dict(f._mapping) for f in self._filas(consulta)]
+
+    def carteras(self, convocatoria_codigo: str, ugel: str | None = None) -> list[dict[str, Any]]:
+        consulta = select(cartera).where(cartera.c.convocatoria == convocatoria_codigo).order_by(
+            cartera.c.ugel, cartera.c.acompanante_id)
+        if ugel:
+            consulta = consulta.where(cartera.c.ugel == ugel)
+        filas = self._filas(consulta)
+        docentes_de: dict[str, list[dict[str, Any]]] = {}
+        consulta_a = select(asignacion.c.acompanante_id, asignacion.c.docente_id, asignacion.c.datos).where(
+            asignacion.c.convocatoria == convocatoria_codigo)
+        if ugel:
+            consulta_a = consulta_a.where(asignacion.c.ugel == ugel)
+        for a in self._filas(consulta_a):
+            docentes_de.setdefault(a.acompanante_id, []).append({"docente_id": a.docente_id, **a.datos})
+        return [_cartera(f, docentes_de.get(f.acompanante_id, [])) for f in filas]
+
+    def asignacion_de(self, docente_id: str) -> dict[str, Any]:
+        actuales = self._filas(select(asignacion).where(asignacion.c.docente_id == docente_id))
+        historia = self._filas(select(historial).where(historial.c.docente_id == docente_id)
+                               .order_by(historial.c.posicion))
+        return {
+            "docente_id": docente_id,
+            "asignaciones": [{"convocatoria": f.convocatoria, "acompanante_id": f.acompanante_id,
+                              "dre": f.dre, "ugel": f.ugel, **f.datos} for f in actuales],
+            "historial": [{"convocatoria": f.convocatoria, "evento": f.evento, **f.datos} for f in historia],
+        }
+
+
+def _cartera(fila: Any, docentes: list[dict[str, Any]]) -> dict[str, Any]:
+    ratios = [d["ratio_maximo"] for d in docentes]
+    limite = fila.limite_excepcion or (min(ratios) if ratios else None)
+    n = len(docentes)
+    estado = ("retirado" if not fila.activo else "sin_docentes" if n == 0
+              else "excede_ratio" if limite is not None and n > limite else "completa" if n == limite else "con_cupo")
+    return {"acompanante_id": fila.acompanante_id, "dre": fila.dre, "ugel": fila.ugel, "tipo": fila.tipo,
+            "activo": fila.activo, "docentes": n, "limite": limite, "estado": estado,
+            "excepciones": fila.excepciones, "escuelas": sorted({f"{d['codigo_modular']}-{d['anexo']}" for d in docentes}),
+            "docente_ids": sorted(d["docente_id"] for d in docentes)}
