@@ -1,0 +1,175 @@
+"""Caseloads (NT-026 §5.4): every assignment within its ratio, schools kept together, UGELs
+never mixed, and a coach's departure hands every docente over exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from services.focalizacion import domainmodel as dm
+from services.focalizacion.application import Focalizacion
+from services.focalizacion.config import FocalizacionSettings
+from shared.eventstore import DomainError
+from shared.telemetry import Actor, current_actor
+from tests.support.padron import Padron, escuela
+
+CONV = "2020-2022"
+
+
+def mundo() -> Padron:
+    """UGEL-A: six urban polidocente primaria schools (ratio 15) of 6, 9, 4, 12, 20 and 3
+    docentes and three coaches; UGEL-B: two such schools (one without registered docentes; a UGEL needs more than one IE, §5.6.3 a) and one coach."""
+    p = Padron()
+    dni = 41000000
+    tamanos = {"UGEL-A": [6, 9, 4, 12, 20, 3], "UGEL-B": [10, 0]}
+    for ugel, docentes in tamanos.items():
+        for i, n in enumerate(docentes):
+            cod = f"{2000000 + len(p.ies):07d}"
+            p.ies.append(escuela(cod, nombre=f"IE {ugel} {i}", nivel="primaria", caracteristica="completo",
+                                 dre="DRE-X", ugel=ugel, area="urbana", alumnos=300, docentes=max(n, 8)))
+            for _ in range(n):
+                dni += 1
+                p.docentes.append({"DNI": str(dni), "APELLIDOS": "Quispe", "NOMBRES": "Ana", "COD_MOD": cod,
+                                   "ANEXO": "0", "NIVEL": "primaria", "COD_PLAZA": "", "CONDICION": "Nombrado"})
+    for ugel, coaches in (("UGEL-A", 3), ("UGEL-B", 1)):
+        for _ in range(coaches):
+            dni += 1
+            p.acompanantes.append({"DNI": str(dni), "APELLIDOS": "Mamani", "NOMBRES": "Luis", "COD_DRE": "DRE-X",
+                                   "CODOOII": ugel, "TIPO": "polidocente_primaria"})
+    return p
+
+
+@pytest.fixture
+def focalizacion(make_settings, closing) -> Focalizacion:
+    app = closing(Focalizacion(make_settings(FocalizacionSettings)))
+    app.publicar_reglas_incluidas()
+    p = mundo()
+    assert not app.importar_ies(p.csv("ies"))["rechazadas"]
+    assert not app.importar_docentes(p.csv("docentes"))["rechazadas"]
+    assert not app.importar_acompanantes(p.csv("acompanantes"))["rechazadas"]
+    app.abrir_convocatoria(CONV, 2020, 2022, "NT-026")
+    assert app.ejecutar_focalizacion(CONV)["focalizadas"] == 8
+    return app
+
+
+def carteras(app: Focalizacion, ugel: str | None = None) -> list[dict]:
+    return app.proyecciones.carteras(CONV, ugel)
+
+
+def test_asignacion_respeta_la_ratio_y_no_mezcla_ugel(focalizacion):
+    # When the caseloads are assigned
+    resumen = focalizacion.asignar_carteras(CONV)
+    # Then 45 docentes of UGEL-A fit in 3 caseloads of 15, 9 are left (the least prioritised
+    # school, reported), and UGEL-B's school goes to its own coach
+    por_ugel = {c["ugel"]: [] for c in carteras(focalizacion)}
+    for c in carteras(focalizacion):
+        assert c["docentes"] <= c["limite"] == 15
+        por_ugel[c["ugel"]].append(c)
+    assert sum(c["docentes"] for c in por_ugel["UGEL-A"]) == 45
+    assert resumen["docentes_sin_cubrir"] == 54 - 45
+    assert {s["ugel"] for s in resumen["escuelas_sin_cubrir"]} == {"UGEL-A"}
+    assert [c["docentes"] for c in por_ugel["UGEL-B"]] == [10]
+    # and the school of 20 (more than one caseload) is split in two, while the school of 12,
+    # next in priority, goes whole to the coach with room for it
+    escuelas_de = Counter(e for c in por_ugel["UGEL-A"] for e in c["escuelas"])
+    assert escuelas_de["2000004-0"] == 2
+    assert escuelas_de["2000003-0"] == 1
+    # and re-running assigns nothing twice
+    assert focalizacion.asignar_carteras(CONV)["docentes_asignados"] == 0
+
+
+def test_exceder_la_ratio_se_rechaza_salvo_excepcion_autorizada(focalizacion):
+    focalizacion.asignar_carteras(CONV)
+    llena = next(c for c in carteras(focalizacion, "UGEL-A") if c["docentes"] == 15)
+    asignados = {a for c in carteras(focalizacion) for a in c["docente_ids"]}
+    libre = next(str(dm.docente_id(d["dni"])) for d in _docentes(focalizacion, "UGEL-A")
+                 if str(dm.docente_id(d["dni"])) not in asignados)
+    antes = focalizacion.recorder.max_notification_id()
+    # When a docente is assigned to a full caseload, it is refused with the reason, nothing recorded
+    with pytest.raises(DomainError, match="La ratio no lo permite.*límite es 15"):
+        focalizacion.asignar_docente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]))
+    # and an unauthorised role cannot record an exception
+    token = current_actor.set(Actor("acompanante1", "acompanante"))
+    try:
+        with pytest.raises(DomainError, match="no puede autorizar"):
+            focalizacion.asignar_docente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]),
+                                         excepcion={"limite": 16, "justificacion": "IE de difícil acceso"})
+    finally:
+        current_actor.reset(token)
+    assert focalizacion.recorder.max_notification_id() == antes
+    # When a UGEL specialist records the exception with its justification, the assignment goes in
+    token = current_actor.set(Actor("esp.ugel", "especialista_ugel"))
+    try:
+        focalizacion.asignar_docente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]),
+                                     excepcion={"limite": 16, "justificacion": "IE de difícil acceso"})
+    finally:
+        current_actor.reset(token)
+    cartera = next(c for c in carteras(focalizacion) if c["acompanante_id"] == llena["acompanante_id"])
+    assert (cartera["docentes"], cartera["limite"]) == (16, 16)
+    assert cartera["excepciones"][0]["autorizado_por"] == "esp.ugel"
+    # and a coach of another UGEL is refused (UGELs never mix)
+    otro = carteras(focalizacion, "UGEL-B")[0]["acompanante_id"]
+    with pytest.raises(DomainError, match="no está incorporado en la UGEL-A"):
+        focalizacion.reasignar_docente(CONV, _uuid(libre), _uuid(otro), "prueba")
+
+
+def test_el_retiro_de_un_acompanante_traspasa_cada_docente_una_sola_vez(focalizacion):
+    # Given UGEL-A with five coaches (room for 75) and its 54 docentes assigned
+    _acompanante_nuevo(focalizacion, "UGEL-A", "49999998")
+    _acompanante_nuevo(focalizacion, "UGEL-A", "49999999")
+    focalizacion.asignar_carteras(CONV)
+    antes = {c["acompanante_id"]: set(c["docente_ids"]) for c in carteras(focalizacion, "UGEL-A")}
+    todos = set().union(*antes.values())
+    assert len(todos) == 54
+    saliente = max(antes, key=lambda a: (len(antes[a]), a))
+    # When the fullest coach leaves, the caseload is spread over the others, one event per docente
+    resultado = focalizacion.retirar_acompanante(CONV, _uuid(saliente), "renuncia")
+    assert set(resultado["destinos"]) == antes[saliente] and saliente not in resultado["destinos"].values()
+    despues = carteras(focalizacion, "UGEL-A")
+    # Then every docente is assigned exactly once, none to the coach who left, all within ratio
+    asignados = Counter(d for c in despues for d in c["docente_ids"])
+    assert set(asignados) == todos and set(asignados.values()) == {1}
+    retirado = next(c for c in despues if c["acompanante_id"] == saliente)
+    assert (retirado["activo"], retirado["docentes"], retirado["estado"]) == (False, 0, "retirado")
+    assert all(c["docentes"] <= c["limite"] for c in despues if c["activo"] and c["docentes"])
+    # and the docente's history keeps both steps
+    uno = sorted(antes[saliente])[0]
+    historia = focalizacion.proyecciones.asignacion_de(uno)
+    assert [h["evento"] for h in historia["historial"]] == ["DocenteAsignado", "DocenteReasignado"]
+    assert historia["historial"][0]["acompanante_id"] == saliente
+    assert historia["asignaciones"][0]["acompanante_id"] == resultado["destinos"][uno]
+
+    # When another full coach leaves and the rest have no room, it is refused and nothing recorded
+    otro = max((c for c in despues if c["activo"]), key=lambda c: (c["docentes"], c["acompanante_id"]))
+    posicion = focalizacion.recorder.max_notification_id()
+    with pytest.raises(DomainError, match="No hay cupo para traspasar"):
+        focalizacion.retirar_acompanante(CONV, _uuid(otro["acompanante_id"]), "renuncia")
+    assert focalizacion.recorder.max_notification_id() == posicion
+    # but with a replacement who joins, the whole caseload goes to the replacement
+    reemplazo = _acompanante_nuevo(focalizacion, "UGEL-A", "49999997")
+    focalizacion.retirar_acompanante(CONV, _uuid(otro["acompanante_id"]), "renuncia", reemplazo=reemplazo)
+    final = {c["acompanante_id"]: c for c in carteras(focalizacion, "UGEL-A")}
+    assert set(final[str(reemplazo)]["docente_ids"]) == set(otro["docente_ids"])
+    assert Counter(d for c in final.values() for d in c["docente_ids"]) == Counter(todos)
+    # and the projection rebuilt from zero gives the same caseloads
+    focalizacion.proyecciones.reconstruir()
+    assert {c["acompanante_id"]: c for c in carteras(focalizacion, "UGEL-A")} == final
+
+
+def _docentes(app: Focalizacion, ugel: str) -> list[dict]:
+    from services.focalizacion import projections as vistas
+    return [d for d in app.proyecciones.datos_registro(vistas.docente).values() if d["ugel"] == ugel]
+
+
+def _acompanante_nuevo(app: Focalizacion, ugel: str, dni: str):
+    csv = f"DNI,APELLIDOS,NOMBRES,COD_DRE,CODOOII,TIPO\n{dni},Ccama,Rut,DRE-X,{ugel},polidocente_primaria\n"
+    assert app.importar_acompanantes(csv.encode())["nuevas"] == 1
+    nuevo = dm.acompanante_id(dni)
+    assert app.incorporar_acompanante(CONV, nuevo)
+    return nuevo
+
+
+def _uuid(valor: str):
+    from uuid import UUID
+    return UUID(valor)

@@ -1,0 +1,65 @@
+"""Importing the ministry's files: a realistic padrón of 5,000 schools with dirty rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.focalizacion.application import Focalizacion
+from services.focalizacion.config import FocalizacionSettings
+from services.focalizacion.padron import ArchivoInvalido
+from tests.support.padron import ensuciar, generar
+
+
+@pytest.fixture
+def focalizacion(make_settings, closing) -> Focalizacion:
+    return closing(Focalizacion(make_settings(FocalizacionSettings)))
+
+
+def test_padron_de_5000_iiee_con_filas_sucias(focalizacion):
+    # Given a padrón of 5,000 schools across 12 UGELs, exported in Latin-1 with ';', with 40
+    # dirty rows (unknown level, duplicate código modular, blank name, blank UGEL)
+    padron = generar(5000, ugeles=12, docentes_por_escuela=1.5)
+    malas = ensuciar(padron)
+    # When it is imported
+    informe = focalizacion.importar_ies(padron.csv("ies", encoding="latin-1", separador=";"))
+    # Then every bad row is reported with its line and reason, and every good row is in
+    rechazadas = {r["linea"]: r for r in informe["rechazadas"]}
+    assert sorted(rechazadas) == sorted(malas["ies"])
+    motivos = {e["motivo"].split(" (")[0] for r in informe["rechazadas"] for e in r["errores"]}
+    assert any(m.startswith("nivel desconocido") for m in motivos)
+    assert any(m.startswith("duplicado de la línea") for m in motivos)
+    assert "celda vacía en una columna obligatoria" in motivos
+    assert informe["filas"] == 5000
+    assert informe["nuevas"] == 5000 - len(malas["ies"]) == len(focalizacion.proyecciones.ies())
+    nombres = {ie["nombre"] for ie in focalizacion.proyecciones.ies()}
+    assert all(f["CEN_EDU"] in nombres for i, f in enumerate(padron.ies) if i + 2 not in malas["ies"])
+
+    # When the docentes are imported (UTF-8), with wrong DNIs and docentes of rejected schools
+    informe_d = focalizacion.importar_docentes(padron.csv("docentes"))
+    registradas = {(ie["codigo_modular"], ie["anexo"]) for ie in focalizacion.proyecciones.ies()}
+    de_ie_rechazada = {i + 2 for i, d in enumerate(padron.docentes)
+                       if (d["COD_MOD"].zfill(7), 0) not in registradas}
+    # Then each wrong DNI and each docente whose IE is not registered is reported, the rest are in
+    lineas = {r["linea"]: r["errores"] for r in informe_d["rechazadas"]}
+    assert set(lineas) == set(malas["docentes"]) | de_ie_rechazada
+    assert all(lineas[n][0]["campo"] == "DNI" for n in malas["docentes"])
+    assert informe_d["nuevas"] == len(padron.docentes) - len(lineas)
+
+    # When the same files are imported again, nothing changes (ids from código modular and DNI)
+    otra_vez = focalizacion.importar_ies(padron.csv("ies", encoding="latin-1", separador=";"))
+    assert (otra_vez["nuevas"], otra_vez["actualizadas"], otra_vez["sin_cambios"]) == (0, 0, informe["nuevas"])
+    antes = focalizacion.recorder.max_notification_id()
+    assert focalizacion.importar_docentes(padron.csv("docentes"))["nuevas"] == 0
+    assert focalizacion.recorder.max_notification_id() == antes
+
+    # When one school's data changes in the ministry's file, only that school gets an event
+    padron.ies[0]["TALUMNO"] = "999"
+    cambio = focalizacion.importar_ies(padron.csv("ies"))
+    assert (cambio["nuevas"], cambio["actualizadas"]) == (0, 1)
+    assert focalizacion.proyecciones.ie(padron.ies[0]["COD_MOD"], 0)["alumnos"] == 999
+
+
+def test_un_archivo_sin_columnas_obligatorias_no_registra_nada(focalizacion):
+    with pytest.raises(ArchivoInvalido, match="COD_MOD"):
+        focalizacion.importar_ies("CEN_EDU,D_NIV_MOD\nIE 1,Primaria\n".encode())
+    assert not focalizacion.proyecciones.ies()
