@@ -17,6 +17,9 @@ CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True
        "description": "El archivo CSV (UTF-8 o Latin-1), tal como sale del sistema de origen."}
 
 
+Conv = Annotated[str, Path(description="Código de la convocatoria", examples=["2020-2022"])]
+
+
 class Informe(BaseModel):
     filas: int
     validas: int
@@ -122,8 +125,6 @@ def router(app: Focalizacion) -> APIRouter:  # noqa: C901, PLR0915 - one route p
         conv = app.convocatoria(body.codigo)
         return {"codigo": conv.codigo, "anio_inicio": conv.anio_inicio, "anio_fin": conv.anio_fin,
                 "reglas": conv.reglas, "ambito": conv.ambito}
-
-    Conv = Annotated[str, Path(description="Código de la convocatoria", examples=["2020-2022"])]
 
     @r.post("/convocatorias/{convocatoria}/focalizacion", summary="Ejecutar la focalización")
     def focalizar(convocatoria: Conv) -> dict[str, Any]:
