@@ -44,32 +44,62 @@ def wait_http(url: str, timeout: float) -> bool:
     return False
 
 
-def post(url: str, body: dict) -> int:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+def call(url: str, body: dict | bytes | None = None, content_type: str = "application/json") -> tuple[int, object]:
+    data = body if isinstance(body, bytes) else None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET",
+                                     headers={"Content-Type": content_type})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, json.loads(exc.read() or b"null")
 
 
-def demo_visits() -> list[dict]:
-    """Visits to docentes of the two schools of the seeds (UGEL El Collao, DRE Puno)."""
-    escuelas = [("IEI N°246 Mi Segundo Hogar", "0236885", 6), ("IES Miguel Grau", "0573436", 4)]
+FOCALIZACION = "http://127.0.0.1:8001/v1"
+DEMO = ROOT / "deploy" / "local" / "demo"
+CONVOCATORIA = "2020-2022"
+
+
+def demo_focalizacion() -> list[dict]:
+    """The padrón of UGEL El Collao (DRE Puno): import, target, assign. Returns the caseloads."""
+    for que, archivo in (("ies", "padron"), ("docentes", "docentes"), ("acompanantes", "acompanantes")):
+        status, informe = call(f"{FOCALIZACION}/padron/{que}", (DEMO / f"{archivo}-el-collao.csv").read_bytes(),
+                               "text/csv")
+        if status != 200:
+            raise RuntimeError(f"importar {que}: {status} {informe}")
+        print(f"Demo: {que}: {informe['nuevas']} nuevas, {informe['sin_cambios']} sin cambios, "
+              f"{len(informe['rechazadas'])} rechazadas")
+    call(f"{FOCALIZACION}/convocatorias", {"codigo": CONVOCATORIA, "anio_inicio": 2020, "anio_fin": 2022,
+                                           "reglas": "NT-026"})
+    _, foco = call(f"{FOCALIZACION}/convocatorias/{CONVOCATORIA}/focalizacion", {})
+    _, asignacion = call(f"{FOCALIZACION}/convocatorias/{CONVOCATORIA}/asignacion", {})
+    print(f"Demo: convocatoria {CONVOCATORIA}: {foco['focalizadas']} IIEE focalizadas, {foco['excluidas']} "
+          f"excluidas; {asignacion['docentes_asignados']} docentes asignados ahora, "
+          f"{asignacion['docentes_sin_cubrir']} sin acompañante")
+    _, carteras = call(f"{FOCALIZACION}/convocatorias/{CONVOCATORIA}/carteras")
+    return carteras
+
+
+def demo_visits(carteras: list[dict]) -> list[dict]:
+    """Visits of 2020 to the assigned docentes of the two schools of the seeds."""
+    escuelas = {"0236885-0": "0236885", "0573436-0": "0573436"}
     visits = []
-    for nombre, codigo, docentes in escuelas:
-        acompanante = uuid.uuid5(NS, f"acompanante/{codigo}")
-        for d in range(docentes):
-            docente = uuid.uuid5(NS, f"docente/{codigo}/{d}")
-            for mes, dia in ((4, 8), (6, 10), (9, 16)):
-                visits.append({
-                    "visita_id": str(uuid.uuid5(NS, f"visita/{nombre}/{d}/{mes}")),
-                    "docente_id": str(docente), "acompanante_id": str(acompanante),
-                    "codigo_modular": codigo, "anexo": 0, "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO",
-                    "fecha_inicio": f"2025-{mes:02d}-{dia:02d}", "fecha_fin": f"2025-{mes:02d}-{dia + 1:02d}",
-                    "acciones": ["observacion", "asesoria", "retroalimentacion"],
-                })
+    for cartera in carteras:
+        for escuela in set(cartera["escuelas"]) & set(escuelas):
+            _, decision = call(f"{FOCALIZACION}/convocatorias/{CONVOCATORIA}/ies/{escuelas[escuela]}/0")
+            for docente in cartera["docente_ids"][:6]:
+                _, asignacion = call(f"{FOCALIZACION}/docentes/{docente}/asignacion")
+                if asignacion["asignaciones"][0]["codigo_modular"] != escuelas[escuela]:
+                    continue
+                for mes, dia in ((4, 8), (6, 10), (9, 16)):
+                    visits.append({
+                        "visita_id": str(uuid.uuid5(NS, f"visita/{docente}/{mes}")),
+                        "docente_id": docente, "acompanante_id": cartera["acompanante_id"],
+                        "codigo_modular": escuelas[escuela], "anexo": 0, "dre": decision["dre"],
+                        "ugel": decision["ugel"], "fecha_inicio": f"2020-{mes:02d}-{dia:02d}",
+                        "fecha_fin": f"2020-{mes:02d}-{dia + 1:02d}",
+                        "acciones": ["observacion", "asesoria", "retroalimentacion"],
+                    })
     return visits
 
 
@@ -142,7 +172,8 @@ def main() -> int:
         print(f"  {servicio:13} http://127.0.0.1:{port}/docs")
 
     if not args.sin_demo:
-        statuses = [post("http://127.0.0.1:8002/v1/visitas-realizadas", v) for v in demo_visits()]
+        statuses = [call("http://127.0.0.1:8002/v1/visitas-realizadas", v)[0]
+                    for v in demo_visits(demo_focalizacion())]
         nuevas = statuses.count(201)
         print(f"Demo: {len(statuses)} visitas (UGEL El Collao), {nuevas} nuevas, "
               f"{statuses.count(200)} ya cargadas" + ("" if set(statuses) <= {200, 201} else f"; estados {set(statuses)}"))
