@@ -360,8 +360,10 @@ def main(args: argparse.Namespace) -> int:  # noqa: C901, PLR0912, PLR0915 - one
             comprobar(resultado_f["evaluadas"] == en_territorio == cuenta["ies"] == len(decisiones),
                       f"decisiones = IIEE del ámbito: devueltas {resultado_f['evaluadas']:,}, en el ámbito "
                       f"{en_territorio:,}, importadas {cuenta['ies']:,}, proyectadas {len(decisiones):,}")
-            comprobar(resultado_f["cambios"] == resultado_f["evaluadas"] and eventos_f == resultado_f["evaluadas"] + 1,
-                      f"una DecisionFocalizacion por IE + FocalizacionEjecutada: {eventos_f:,} eventos")
+            comprobar(resultado_f["cambios"] == resultado_f["evaluadas"] and eventos_f == resultado_f["evaluadas"] + 1
+                      and len(rows_f) == eventos_f and len(rows_a) == eventos_a,
+                      f"una DecisionFocalizacion por IE + FocalizacionEjecutada: {eventos_f:,} eventos "
+                      f"({len(rows_f):,} leídos del registro; {len(rows_a):,} de las carteras)")
             focalizadas_proy = sum(d["focalizada"] for d in decisiones)
             comprobar(focalizadas_puras == resultado_f["focalizadas"] == focalizadas_proy > 0,
                       f"focalizadas: motor puro {focalizadas_puras:,}, comando {resultado_f['focalizadas']:,}, "
