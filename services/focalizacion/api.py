@@ -148,9 +148,9 @@ def router(app: Focalizacion) -> APIRouter:  # noqa: C901, PLR0915 - one route p
            summary="Por qué una IE quedó focalizada o excluida")
     def explicar(convocatoria: Conv, codigo_modular: Annotated[str, Path(pattern=r"^\d{7}$")],
                  anexo: Annotated[int, Path(ge=0, le=9)]) -> dict[str, Any]:
-        for d in app.proyecciones.decisiones(convocatoria, limite=None):
-            if (d["codigo_modular"], d["anexo"]) == (codigo_modular, anexo):
-                return d
+        d = app.proyecciones.decision(convocatoria, codigo_modular, anexo)
+        if d is not None:
+            return d
         raise NotFound(f"La IE {codigo_modular}-{anexo} no tiene decisión en la convocatoria {convocatoria}.")
 
     @r.post("/convocatorias/{convocatoria}/asignacion", summary="Asignar docentes a acompañantes (por UGEL)")

@@ -266,19 +266,17 @@ class Focalizacion(ServiceApplication):
                 "docentes_sin_cubrir": sum(s["docentes_sin_acompanante"] for s in sin_cubrir)}
 
     def _registro(self, tabla: Any, id_: UUID, que: str) -> dict[str, Any]:
-        datos = self.proyecciones.datos_registro(tabla).get(str(id_))
+        datos = self.proyecciones.registro(tabla, str(id_))
         if datos is None:
             raise NotFound(f"No existe el {que} {id_}.")
         return datos
 
     def _escuela_focalizada(self, codigo: str, docente: dict[str, Any]) -> dict[str, Any]:
-        decisiones = [d for d in self.proyecciones.decisiones(codigo, focalizada=True, ugel=docente["ugel"],
-                                                              limite=None)
-                      if (d["codigo_modular"], d["anexo"]) == (docente["codigo_modular"], docente["anexo"])]
-        if not decisiones:
+        d = self.proyecciones.decision(codigo, docente["codigo_modular"], docente["anexo"])
+        if d is None or not d["focalizada"]:
             raise DomainError(f"La IE {docente['codigo_modular']}-{docente['anexo']} del docente no está "
                               f"focalizada en la convocatoria {codigo}.")
-        return {**decisiones[0], "ratio_maximo": decisiones[0]["ratio"]["maximo"]}
+        return {**d, "ratio_maximo": d["ratio"]["maximo"]}
 
     def _excepcion(self, agregado: dm.AsignacionesUGEL, acompanante: UUID, excepcion: dict[str, Any] | None) -> None:
         if excepcion:

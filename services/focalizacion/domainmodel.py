@@ -61,9 +61,6 @@ class Registro(Aggregate):
 
     datos: dict[str, Any]
 
-    def cambio(self, datos: dict[str, Any]) -> bool:
-        return self.datos != datos
-
 
 class InstitucionEducativa(Registro):
     @event("Registrada")
@@ -116,10 +113,6 @@ class Convocatoria(Aggregate):
     def registrar_ejecucion(self, focalizadas: int, excluidas: int, cambios: int) -> None:
         self.ejecuciones += 1
 
-    @property
-    def etapas(self) -> int:
-        return self.anio_fin - self.anio_inicio + 1
-
 
 class DecisionFocalizacion(Aggregate):
     """One IE in one convocatoria: focalized or excluded, always with the reasons. The first
@@ -167,8 +160,8 @@ class AsignacionesUGEL(Aggregate):
             ratios.append(ratio_nuevo)
         return min(ratios) if ratios else 0
 
-    def activos(self, tipo: str | None = None) -> list[str]:
-        return [a for a, d in self.acompanantes.items() if d["activo"] and (tipo is None or d["tipo"] == tipo)]
+    def activos(self) -> list[str]:
+        return [a for a, d in self.acompanantes.items() if d["activo"]]
 
     # --- checks ---------------------------------------------------------------------------
 

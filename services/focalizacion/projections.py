@@ -123,6 +123,7 @@ class Proyecciones:
         self.store.create_all()
         self.lote = lote
         self._territorios: dict[str, Any] = {}
+        self._upserts: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._handlers: dict[type, Callable[[Connection, Any, int], None]] = {
             dm.InstitucionEducativa.Registrada: self._ie, dm.InstitucionEducativa.Actualizada: self._ie,
@@ -181,9 +182,15 @@ class Proyecciones:
             conn.execute(posicion.insert().values(proyeccion=NOMBRE, notificacion=a))
 
     def _upsert(self, conn: Connection, tabla: Table, valores: dict[str, Any], *claves: str) -> None:
-        sentencia = self.store.insert(tabla).values(**valores)
-        conn.execute(sentencia.on_conflict_do_update(
-            index_elements=list(claves), set_={k: v for k, v in valores.items() if k not in claves}))
+        # One statement per table, built once and run with parameters: rebuilding it with
+        # literal values for every event cost more than the write itself.
+        sentencia = self._upserts.get(tabla.name)
+        if sentencia is None:
+            base = self.store.insert(tabla)
+            sentencia = self._upserts[tabla.name] = base.on_conflict_do_update(
+                index_elements=list(claves),
+                set_={c.name: base.excluded[c.name] for c in tabla.columns if c.name not in claves})
+        conn.execute(sentencia, valores)
 
     # --- handlers ----------------------------------------------------------------------------
 
@@ -239,10 +246,10 @@ class Proyecciones:
         return self._territorios[clave]
 
     def _historia(self, conn: Connection, e: Any, n: int, t: Any, evento: str, **datos: Any) -> None:
-        conn.execute(historial.insert().values(
-            posicion=n, convocatoria=t.convocatoria, docente_id=str(e.docente_id), evento=evento,
-            datos={**datos, "ugel": t.ugel, "registrado_en": e.timestamp.isoformat(),
-                   "usuario": e.metadata.get("usuario"), "rol": e.metadata.get("rol")}))
+        conn.execute(historial.insert(), {
+            "posicion": n, "convocatoria": t.convocatoria, "docente_id": str(e.docente_id), "evento": evento,
+            "datos": {**datos, "ugel": t.ugel, "registrado_en": e.timestamp.isoformat(),
+                      "usuario": e.metadata.get("usuario"), "rol": e.metadata.get("rol")}})
 
     def _incorporado(self, conn: Connection, e: Any, _: int) -> None:
         t = self._territorio(conn, e)
@@ -268,9 +275,9 @@ class Proyecciones:
         t = self._territorio(conn, e)
         datos = {"codigo_modular": e.codigo_modular, "anexo": e.anexo, "nivel": e.nivel, "tipo": e.tipo,
                  "ratio_maximo": e.ratio_maximo, "anio": e.anio}
-        conn.execute(asignacion.insert().values(
-            convocatoria=t.convocatoria, docente_id=str(e.docente_id), acompanante_id=str(e.acompanante_id),
-            dre=t.dre, ugel=t.ugel, datos=datos))
+        conn.execute(asignacion.insert(), {
+            "convocatoria": t.convocatoria, "docente_id": str(e.docente_id), "acompanante_id": str(e.acompanante_id),
+            "dre": t.dre, "ugel": t.ugel, "datos": datos})
         self._historia(conn, e, n, t, "DocenteAsignado", acompanante_id=str(e.acompanante_id), **datos)
 
     def _reasignado(self, conn: Connection, e: Any, n: int) -> None:
@@ -301,8 +308,17 @@ class Proyecciones:
         return [dict(f.datos) for f in self._filas(consulta)]
 
     def ie(self, codigo_modular: str, anexo: int) -> dict[str, Any] | None:
-        filas = self._filas(select(ie.c.datos).where(ie.c.id == str(dm.ie_id(codigo_modular, anexo))))
+        return self.registro(ie, str(dm.ie_id(codigo_modular, anexo)))
+
+    def registro(self, tabla: Table, id_: str) -> dict[str, Any] | None:
+        filas = self._filas(select(tabla.c.datos).where(tabla.c.id == id_))
         return dict(filas[0].datos) if filas else None
+
+    def decision(self, convocatoria_codigo: str, codigo_modular: str, anexo: int) -> dict[str, Any] | None:
+        filas = self._filas(select(decision.c.decision, decision.c.cambios).where(
+            (decision.c.convocatoria == convocatoria_codigo) & (decision.c.codigo_modular == codigo_modular)
+            & (decision.c.anexo == anexo)))
+        return {**filas[0].decision, "cambios": filas[0].cambios} if filas else None
 
     def datos_registro(self, tabla: Table) -> dict[str, dict[str, Any]]:
         return {f.id: f.datos for f in self._filas(select(tabla.c.id, tabla.c.datos))}
