@@ -7,20 +7,28 @@ duplicate finds its id already there and changes nothing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.application import Application
 
 from sqlalchemy import (
     Column,
     Connection,
     DateTime,
     Engine,
+    Integer,
     MetaData,
     String,
     Table,
     create_engine,
+    delete,
     event,
+    select,
     text,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -99,3 +107,95 @@ def _set_search_path(dbapi_conn, schema: str | None) -> None:  # noqa: ANN001
         cursor.execute(f'SET search_path TO "{schema}"')
         cursor.close()
         dbapi_conn.commit()
+
+
+def position_table(metadata: MetaData) -> Table:
+    return Table(
+        "posicion",
+        metadata,
+        Column("proyeccion", String(40), primary_key=True),
+        Column("notificacion", Integer, nullable=False),
+    )
+
+
+class OwnLogProjection:
+    """A read model kept from the service's own event store.
+
+    It reads the store's notification log in order and writes the rows and its position in
+    one transaction, so it can stop anywhere and resume, and ``reconstruir()`` gives the same
+    tables from zero. Queries call ``ponerse_al_dia()`` first (read-your-writes).
+    Subclasses fill ``handlers`` (stored event class -> method) and name their ``tablas``.
+    """
+
+    nombre: str
+    tablas: tuple[Table, ...]
+
+    def __init__(self, settings: ServiceSettings, app: Application, metadata: MetaData, lote: int = 2000) -> None:
+        self.app = app
+        self.store = ViewStore(settings, metadata)
+        self.posiciones = metadata.tables["posicion"] if "posicion" in metadata.tables else position_table(metadata)
+        self.store.create_all()
+        self.lote = lote
+        self.handlers: dict[type, Callable[[Connection, Any, int], None]] = {}
+        self._upserts: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    def posicion(self) -> int:
+        p = self.posiciones
+        with self.store.engine.connect() as conn:
+            return conn.execute(select(p.c.notificacion).where(p.c.proyeccion == self.nombre)).scalar() or 0
+
+    def ponerse_al_dia(self) -> int:
+        """Apply every stored event not yet projected; returns how many."""
+        with self._lock:
+            aplicadas = 0
+            while True:
+                inicio = self.posicion()
+                notificaciones = self.app.recorder.select_notifications(inicio, self.lote, inclusive_of_start=False)
+                if not notificaciones:
+                    return aplicadas
+                with self.store.engine.begin() as conn:
+                    for n in notificaciones:
+                        evento = self.app.mapper.to_domain_event(n)
+                        handler = self.handlers.get(type(evento))
+                        if handler:
+                            handler(conn, evento, n.id)
+                    self._mover(conn, notificaciones[-1].id)
+                aplicadas += len(notificaciones)
+
+    def reconstruir(self) -> int:
+        """Empty the tables and project every stored event again."""
+        with self._lock:
+            with self.store.engine.begin() as conn:
+                for tabla in (*self.tablas, self.posiciones):
+                    conn.execute(delete(tabla))
+            self.olvidar()
+        return self.ponerse_al_dia()
+
+    def olvidar(self) -> None:
+        """Drop whatever a subclass remembers between events (called by ``reconstruir``)."""
+
+    def filas(self, consulta: Any) -> list[Any]:
+        self.ponerse_al_dia()
+        with self.store.engine.connect() as conn:
+            return list(conn.execute(consulta))
+
+    def _mover(self, conn: Connection, a: int) -> None:
+        p = self.posiciones
+        hecho = conn.execute(update(p).where(p.c.proyeccion == self.nombre).values(notificacion=a))
+        if hecho.rowcount == 0:
+            conn.execute(p.insert().values(proyeccion=self.nombre, notificacion=a))
+
+    def upsert(self, conn: Connection, tabla: Table, valores: dict[str, Any], *claves: str) -> None:
+        # One statement per table, built once and run with parameters: rebuilding it with
+        # literal values for every event cost more than the write itself.
+        sentencia = self._upserts.get(tabla.name)
+        if sentencia is None:
+            base = self.store.insert(tabla)
+            sentencia = self._upserts[tabla.name] = base.on_conflict_do_update(
+                index_elements=list(claves),
+                set_={c.name: base.excluded[c.name] for c in tabla.columns if c.name not in claves})
+        conn.execute(sentencia, valores)

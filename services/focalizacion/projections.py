@@ -7,8 +7,6 @@ gives the same tables from zero. Queries catch up first (read-your-writes).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.application import Application
@@ -18,7 +16,7 @@ from sqlalchemy import (
 
 from services.focalizacion import domainmodel as dm
 from shared.settings import ServiceSettings
-from shared.views import ViewStore
+from shared.views import OwnLogProjection
 
 metadata = MetaData()
 ie = Table(
@@ -107,25 +105,16 @@ ugeles = Table(
     Column("dre", String(32), nullable=False),
     Column("ugel", String(32), nullable=False),
 )
-posicion = Table(
-    "posicion", metadata,
-    Column("proyeccion", String(40), primary_key=True),
-    Column("notificacion", Integer, nullable=False),
-)
-NOMBRE = "focalizacion"
-TABLAS = (ie, docente, acompanante, reglas, convocatoria, decision, asignacion, historial, cartera, ugeles)
 
 
-class Proyecciones:
+class Proyecciones(OwnLogProjection):
+    nombre = "focalizacion"
+    tablas = (ie, docente, acompanante, reglas, convocatoria, decision, asignacion, historial, cartera, ugeles)
+
     def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
-        self.app = app
-        self.store = ViewStore(settings, metadata)
-        self.store.create_all()
-        self.lote = lote
+        super().__init__(settings, app, metadata, lote)
         self._territorios: dict[str, Any] = {}
-        self._upserts: dict[str, Any] = {}
-        self._lock = threading.Lock()
-        self._handlers: dict[type, Callable[[Connection, Any, int], None]] = {
+        self.handlers.update({
             dm.InstitucionEducativa.Registrada: self._ie, dm.InstitucionEducativa.Actualizada: self._ie,
             dm.Docente.Registrado: self._docente, dm.Docente.Actualizado: self._docente,
             dm.Acompanante.Registrado: self._acompanante, dm.Acompanante.Actualizado: self._acompanante,
@@ -139,74 +128,26 @@ class Proyecciones:
             dm.AsignacionesUGEL.DocenteAsignado: self._asignado,
             dm.AsignacionesUGEL.DocenteReasignado: self._reasignado,
             dm.AsignacionesUGEL.DocenteRetirado: self._docente_retirado,
-        }
+        })
 
-    def close(self) -> None:
-        self.store.dispose()
-
-    # --- following the store ---------------------------------------------------------------
-
-    def posicion(self) -> int:
-        with self.store.engine.connect() as conn:
-            return conn.execute(select(posicion.c.notificacion).where(posicion.c.proyeccion == NOMBRE)).scalar() or 0
-
-    def ponerse_al_dia(self) -> int:
-        """Apply every stored event not yet projected; returns how many."""
-        with self._lock:
-            aplicadas = 0
-            while True:
-                inicio = self.posicion()
-                notificaciones = self.app.recorder.select_notifications(inicio, self.lote, inclusive_of_start=False)
-                if not notificaciones:
-                    return aplicadas
-                with self.store.engine.begin() as conn:
-                    for n in notificaciones:
-                        evento = self.app.mapper.to_domain_event(n)
-                        handler = self._handlers.get(type(evento))
-                        if handler:
-                            handler(conn, evento, n.id)
-                    self._mover(conn, notificaciones[-1].id)
-                aplicadas += len(notificaciones)
-
-    def reconstruir(self) -> int:
-        with self._lock:
-            with self.store.engine.begin() as conn:
-                for tabla in (*TABLAS, posicion):
-                    conn.execute(delete(tabla))
-            self._territorios.clear()
-        return self.ponerse_al_dia()
-
-    def _mover(self, conn: Connection, a: int) -> None:
-        hecho = conn.execute(update(posicion).where(posicion.c.proyeccion == NOMBRE).values(notificacion=a))
-        if hecho.rowcount == 0:
-            conn.execute(posicion.insert().values(proyeccion=NOMBRE, notificacion=a))
-
-    def _upsert(self, conn: Connection, tabla: Table, valores: dict[str, Any], *claves: str) -> None:
-        # One statement per table, built once and run with parameters: rebuilding it with
-        # literal values for every event cost more than the write itself.
-        sentencia = self._upserts.get(tabla.name)
-        if sentencia is None:
-            base = self.store.insert(tabla)
-            sentencia = self._upserts[tabla.name] = base.on_conflict_do_update(
-                index_elements=list(claves),
-                set_={c.name: base.excluded[c.name] for c in tabla.columns if c.name not in claves})
-        conn.execute(sentencia, valores)
+    def olvidar(self) -> None:
+        self._territorios.clear()
 
     # --- handlers ----------------------------------------------------------------------------
 
     def _ie(self, conn: Connection, e: Any, _: int) -> None:
         d = e.datos
-        self._upsert(conn, ie, {"id": str(e.originator_id), "codigo_modular": d["codigo_modular"], "anexo": d["anexo"],
+        self.upsert(conn, ie, {"id": str(e.originator_id), "codigo_modular": d["codigo_modular"], "anexo": d["anexo"],
                                 "dre": d["dre"], "ugel": d["ugel"], "nivel": d["nivel"], "datos": d}, "id")
 
     def _docente(self, conn: Connection, e: Any, _: int) -> None:
         d = e.datos
-        self._upsert(conn, docente, {"id": str(e.originator_id), "dni": d["dni"],
+        self.upsert(conn, docente, {"id": str(e.originator_id), "dni": d["dni"],
                                      "ie_id": str(dm.ie_id(d["codigo_modular"], d["anexo"])), "datos": d}, "id")
 
     def _acompanante(self, conn: Connection, e: Any, _: int) -> None:
         d = e.datos
-        self._upsert(conn, acompanante, {"id": str(e.originator_id), "dni": d["dni"], "ugel": d["ugel"],
+        self.upsert(conn, acompanante, {"id": str(e.originator_id), "dni": d["dni"], "ugel": d["ugel"],
                                          "tipo": d["tipo"], "datos": d}, "id")
 
     def _reglas(self, conn: Connection, e: Any, _: int) -> None:
@@ -228,7 +169,7 @@ class Proyecciones:
 
     def _decision(self, conn: Connection, e: Any, _: int) -> None:
         d = e.decision
-        self._upsert(conn, decision, {
+        self.upsert(conn, decision, {
             "convocatoria": d["convocatoria"], "codigo_modular": d["codigo_modular"], "anexo": d["anexo"],
             "dre": d["dre"], "ugel": d["ugel"], "tipo": d["tipo"], "focalizada": d["focalizada"],
             "decision": d, "cambios": e.originator_version - 1,
@@ -253,7 +194,7 @@ class Proyecciones:
 
     def _incorporado(self, conn: Connection, e: Any, _: int) -> None:
         t = self._territorio(conn, e)
-        self._upsert(conn, cartera, {"convocatoria": t.convocatoria, "acompanante_id": str(e.acompanante_id),
+        self.upsert(conn, cartera, {"convocatoria": t.convocatoria, "acompanante_id": str(e.acompanante_id),
                                      "dre": t.dre, "ugel": t.ugel, "tipo": e.tipo, "activo": True,
                                      "limite_excepcion": None, "excepciones": []},
                      "convocatoria", "acompanante_id")
@@ -296,39 +237,34 @@ class Proyecciones:
 
     # --- queries -----------------------------------------------------------------------------
 
-    def _filas(self, consulta: Any) -> list[Any]:
-        self.ponerse_al_dia()
-        with self.store.engine.connect() as conn:
-            return list(conn.execute(consulta))
-
     def ies(self, ambito: str = "nacional") -> list[dict[str, Any]]:
         consulta = select(ie.c.datos).order_by(ie.c.codigo_modular, ie.c.anexo)
         if ambito != "nacional":
             consulta = consulta.where(ie.c.dre == ambito)
-        return [dict(f.datos) for f in self._filas(consulta)]
+        return [dict(f.datos) for f in self.filas(consulta)]
 
     def ie(self, codigo_modular: str, anexo: int) -> dict[str, Any] | None:
         return self.registro(ie, str(dm.ie_id(codigo_modular, anexo)))
 
     def registro(self, tabla: Table, id_: str) -> dict[str, Any] | None:
-        filas = self._filas(select(tabla.c.datos).where(tabla.c.id == id_))
+        filas = self.filas(select(tabla.c.datos).where(tabla.c.id == id_))
         return dict(filas[0].datos) if filas else None
 
     def decision(self, convocatoria_codigo: str, codigo_modular: str, anexo: int) -> dict[str, Any] | None:
-        filas = self._filas(select(decision.c.decision, decision.c.cambios).where(
+        filas = self.filas(select(decision.c.decision, decision.c.cambios).where(
             (decision.c.convocatoria == convocatoria_codigo) & (decision.c.codigo_modular == codigo_modular)
             & (decision.c.anexo == anexo)))
         return {**filas[0].decision, "cambios": filas[0].cambios} if filas else None
 
     def datos_registro(self, tabla: Table) -> dict[str, dict[str, Any]]:
-        return {f.id: f.datos for f in self._filas(select(tabla.c.id, tabla.c.datos))}
+        return {f.id: f.datos for f in self.filas(select(tabla.c.id, tabla.c.datos))}
 
     def docentes_por_ie(self, ugel: str | None = None) -> dict[str, list[str]]:
         consulta = select(docente.c.id, docente.c.ie_id).order_by(docente.c.dni)
         if ugel:
             consulta = consulta.join(ie, ie.c.id == docente.c.ie_id).where(ie.c.ugel == ugel)
         resultado: dict[str, list[str]] = {}
-        for f in self._filas(consulta):
+        for f in self.filas(consulta):
             resultado.setdefault(f.ie_id, []).append(f.id)
         return resultado
 
@@ -336,14 +272,14 @@ class Proyecciones:
         consulta = select(acompanante.c.id, acompanante.c.datos).order_by(acompanante.c.dni)
         if ugel:
             consulta = consulta.where(acompanante.c.ugel == ugel)
-        return [{"id": f.id, **f.datos} for f in self._filas(consulta)]
+        return [{"id": f.id, **f.datos} for f in self.filas(consulta)]
 
     def reglas_publicadas(self) -> list[dict[str, Any]]:
-        return [f.contenido for f in self._filas(select(reglas.c.contenido).order_by(reglas.c.codigo, reglas.c.version))]
+        return [f.contenido for f in self.filas(select(reglas.c.contenido).order_by(reglas.c.codigo, reglas.c.version))]
 
     def convocatorias(self) -> list[dict[str, Any]]:
         return [{**f.datos, "ejecuciones": f.ejecuciones}
-                for f in self._filas(select(convocatoria).order_by(convocatoria.c.codigo))]
+                for f in self.filas(select(convocatoria).order_by(convocatoria.c.codigo))]
 
     def decisiones(self, convocatoria_codigo: str, *, focalizada: bool | None = None, dre: str | None = None,
                    ugel: str | None = None, tipo: str | None = None, limite: int = 100,
@@ -356,7 +292,7 @@ class Proyecciones:
                                (decision.c.ugel, ugel), (decision.c.tipo, tipo)):
             if valor is not None:
                 consulta = consulta.where(columna == valor)
-        return [{**f.decision, "cambios": f.cambios} for f in self._filas(consulta)]
+        return [{**f.decision, "cambios": f.cambios} for f in self.filas(consulta)]
 
     def focalizadas_por_territorio(self, convocatoria_codigo: str, agrupar: str) -> list[dict[str, Any]]:
         claves = {"dre": [decision.c.dre], "ugel": [decision.c.dre, decision.c.ugel],
@@ -364,26 +300,26 @@ class Proyecciones:
         consulta = (select(*claves, func.sum(case((decision.c.focalizada, 1), else_=0)).label("focalizadas"),
                            func.count().label("evaluadas"))
                     .where(decision.c.convocatoria == convocatoria_codigo).group_by(*claves).order_by(*claves))
-        return [dict(f._mapping) for f in self._filas(consulta)]
+        return [dict(f._mapping) for f in self.filas(consulta)]
 
     def carteras(self, convocatoria_codigo: str, ugel: str | None = None) -> list[dict[str, Any]]:
         consulta = select(cartera).where(cartera.c.convocatoria == convocatoria_codigo).order_by(
             cartera.c.ugel, cartera.c.acompanante_id)
         if ugel:
             consulta = consulta.where(cartera.c.ugel == ugel)
-        filas = self._filas(consulta)
+        filas = self.filas(consulta)
         docentes_de: dict[str, list[dict[str, Any]]] = {}
         consulta_a = select(asignacion.c.acompanante_id, asignacion.c.docente_id, asignacion.c.datos).where(
             asignacion.c.convocatoria == convocatoria_codigo)
         if ugel:
             consulta_a = consulta_a.where(asignacion.c.ugel == ugel)
-        for a in self._filas(consulta_a):
+        for a in self.filas(consulta_a):
             docentes_de.setdefault(a.acompanante_id, []).append({"docente_id": a.docente_id, **a.datos})
         return [_cartera(f, docentes_de.get(f.acompanante_id, [])) for f in filas]
 
     def asignacion_de(self, docente_id: str) -> dict[str, Any]:
-        actuales = self._filas(select(asignacion).where(asignacion.c.docente_id == docente_id))
-        historia = self._filas(select(historial).where(historial.c.docente_id == docente_id)
+        actuales = self.filas(select(asignacion).where(asignacion.c.docente_id == docente_id))
+        historia = self.filas(select(historial).where(historial.c.docente_id == docente_id)
                                .order_by(historial.c.posicion))
         return {
             "docente_id": docente_id,
