@@ -3,83 +3,429 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.agenda.application import Agenda, DatosVisitaRealizada
+from services.agenda import exportar
+from services.agenda.application import Agenda, Resultado
+from services.agenda.cumplimiento import COMPONENTES, NIVELES
+from services.agenda.protocolos import Protocolo
+from shared.eventstore import Conflict, DomainError, NotFound
+from shared.http import _motivo
 
-CodigoTerritorio = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
-
-
-class VisitaRealizadaIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{
-            "visita_id": "6f1c2f7e-2d0a-4c55-9a53-3f7c1b2a9e10",
-            "docente_id": "0b8f3c1e-8a44-5d0e-9f6a-2c7d9e1f3a55",
-            "acompanante_id": "4a2e6d9c-1b3f-5e7a-8c0d-9f1e2a3b4c5d",
-            "codigo_modular": "0236885", "anexo": 0,
-            "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO",
-            "fecha_inicio": "2025-06-10", "fecha_fin": "2025-06-11",
-            "acciones": ["observacion", "asesoria"],
-        }]},
-    )
-
-    visita_id: UUID = Field(description="Identificador que genera el dispositivo: reenviar la misma visita no crea otra.")
-    docente_id: UUID = Field(description="Docente acompañado.")
-    acompanante_id: UUID = Field(description="Acompañante que realizó la visita.")
-    codigo_modular: str = Field(pattern=r"^\d{7}$", description="Código modular de la IE (7 dígitos).")
-    anexo: int = Field(0, ge=0, le=9, description="Anexo de la IE (0: sede principal).")
-    dre: CodigoTerritorio = Field(description="Código de la DRE.")
-    ugel: CodigoTerritorio = Field(description="Código de la UGEL.")
-    fecha_inicio: date = Field(description="Primer día de la visita.")
-    fecha_fin: date = Field(description="Último día de la visita.")
-    acciones: list[Literal["observacion", "asesoria", "retroalimentacion", "modelado"]] = Field(
-        min_length=1, description="Lo que se hizo: observación, asesoría, retroalimentación, modelado.")
+Id = Annotated[UUID, Path(description="Identificador")]
+Hora = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["15:00"])]
+Anio = Annotated[int, Query(ge=2000, le=2100, description="Año escolar (etapa).")]
+Acciones = Literal["observacion", "asesoria", "retroalimentacion", "modelado"]
 
 
-class VisitaOut(BaseModel):
-    visita_id: UUID
+class _Entrada(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VisitaProgramadaIn(_Entrada):
+    visita_id: UUID = Field(description="Identificador que genera el dispositivo: reenviar no crea otra.")
     docente_id: UUID
-    acompanante_id: UUID
-    codigo_modular: str
-    anexo: int
-    dre: str
-    ugel: str
     fecha_inicio: date
     fecha_fin: date
-    acciones: list[str]
-    dias: int
-    anio: int
-    version: int
 
 
-def router(agenda: Agenda) -> APIRouter:
-    r = APIRouter(prefix="/v1", tags=["visitas"])
+class ReunionProgramadaIn(_Entrada):
+    actividad_id: UUID = Field(description="Identificador que genera el dispositivo.")
+    codigo_modular: str = Field(pattern=r"^\d{7}$")
+    anexo: int = Field(0, ge=0, le=9)
+    fecha: date
+    hora_inicio: Hora
+    hora_fin: Hora
+    docentes: list[UUID] | None = Field(None, description="Participantes (vacío: todos sus docentes de la IE).")
+    tema: str = Field("", max_length=300)
+    directivo_id: UUID | None = Field(None, description="RTC: el directivo que la lidera.")
 
-    @r.post(
-        "/visitas-realizadas",
-        status_code=status.HTTP_201_CREATED,
-        summary="Registrar una visita realizada",
-        description="Registra una visita de acompañamiento ya realizada. Idempotente: reenviar la "
-        "misma visita (mismo `visita_id` y datos) responde 200 sin crear otra; el mismo "
-        "`visita_id` con otros datos responde 409.",
-        responses={200: {"description": "La visita ya estaba registrada"},
-                   409: {"description": "El identificador ya se usó para otra visita"},
-                   422: {"description": "Datos no válidos"}},
-    )
-    def registrar(body: VisitaRealizadaIn, response: Response) -> VisitaOut:
-        datos = DatosVisitaRealizada(**body.model_dump(exclude={"visita_id"}))
-        if not agenda.registrar_visita_realizada(body.visita_id, datos):
+
+class TallerProgramadoIn(_Entrada):
+    actividad_id: UUID
+    fecha_inicio: date
+    fecha_fin: date
+    sede: str = Field(min_length=2, max_length=200, examples=["Auditorio de la UGEL El Collao"])
+    destinatarios: Literal["docentes", "acompanantes"] = "docentes"
+    docentes: list[UUID] | None = Field(None, description="Docentes convocados (vacío: todos los suyos).")
+    tema: str = Field("", max_length=300)
+
+
+class ReprogramacionIn(_Entrada):
+    fecha_inicio: date | None = None
+    fecha_fin: date | None = None
+    fecha: date | None = Field(None, description="GIA y RTC: el nuevo día.")
+    hora_inicio: Hora | None = None
+    hora_fin: Hora | None = None
+    motivo: str = Field(min_length=3, max_length=500)
+
+
+class CancelacionIn(_Entrada):
+    motivo: str = Field(min_length=3, max_length=500)
+
+
+class VisitaRealizadaIn(_Entrada):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "visita_id": "6f1c2f7e-2d0a-4c55-9a53-3f7c1b2a9e10", "docente_id": "0b8f3c1e-8a44-5d0e-9f6a-2c7d9e1f3a55",
+        "acompanante_id": "4a2e6d9c-1b3f-5e7a-8c0d-9f1e2a3b4c5d", "fecha_inicio": "2020-06-10",
+        "fecha_fin": "2020-06-11", "acciones": ["observacion", "asesoria"]}]})
+    visita_id: UUID = Field(description="Identificador que genera el dispositivo (el de la visita programada, si la hubo).")
+    docente_id: UUID
+    acompanante_id: UUID
+    fecha_inicio: date
+    fecha_fin: date
+    acciones: list[Acciones] = Field(min_length=1, description="Observación, asesoría, retroalimentación, modelado.")
+    observaciones: str = Field("", max_length=2000)
+
+
+class ReunionRealizadaIn(_Entrada):
+    actividad_id: UUID
+    acompanante_id: UUID
+    codigo_modular: str = Field(pattern=r"^\d{7}$")
+    anexo: int = Field(0, ge=0, le=9)
+    fecha: date
+    hora_inicio: Hora
+    hora_fin: Hora
+    participantes: list[UUID] = Field(min_length=1, description="Docentes que participaron.")
+    tema: str = Field("", max_length=300)
+    acuerdos: list[str] = Field(default_factory=list)
+    directivo_id: UUID | None = Field(None, description="RTC: el directivo que la lideró.")
+
+
+class TallerRealizadoIn(_Entrada):
+    actividad_id: UUID
+    acompanante_id: UUID
+    fecha_inicio: date
+    fecha_fin: date
+    sede: str = Field(min_length=2, max_length=200)
+    destinatarios: Literal["docentes", "acompanantes"] = "docentes"
+    asistencia: dict[UUID, list[date]] = Field(description="Por participante, los días a los que asistió.")
+    tema: str = Field("", max_length=300)
+
+
+class CursoVirtualIn(_Entrada):
+    registro_id: UUID
+    docente_id: UUID
+    anio: int = Field(ge=2000, le=2100)
+    curso: str = Field(min_length=3, max_length=300)
+    horas: float = Field(gt=0, le=500)
+    fecha: date = Field(description="Día en que lo completó.")
+    plataforma: str = Field("", max_length=100)
+
+
+class DirectivoIn(_Entrada):
+    directivo_id: UUID
+    cargo: Literal["director", "subdirector", "docente_encargado"] = "director"
+
+
+class GeneracionIn(_Entrada):
+    anio: int = Field(ge=2000, le=2100, description="Año (etapa) cuyos planes se generan.")
+    ugel: str | None = None
+
+
+class Registro(BaseModel):
+    id: UUID
+    estado: Literal["registrado", "ya_registrado"]
+    advertencias: list[str] = Field(default_factory=list, description="Avisos que no impiden el registro.")
+
+
+class ItemLote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    operacion: Literal["programar_visita", "programar_gia", "programar_rtc", "programar_taller", "reprogramar",
+                       "cancelar", "visita_realizada", "gia_completado", "rtc_realizada", "taller_realizado",
+                       "curso_virtual_completado"]
+    actividad_id: UUID | None = Field(None, description="reprogramar / cancelar: la actividad.")
+    datos: dict[str, Any]
+
+
+class LoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[ItemLote] = Field(min_length=1, max_length=2000, description="En el orden en que se hicieron.")
+
+
+class ResultadoItem(BaseModel):
+    indice: int
+    operacion: str
+    id: UUID | None
+    codigo: int = Field(description="201 registrado, 200 ya registrado, 404, 409 o 422 rechazado.")
+    estado: Literal["registrado", "ya_registrado", "rechazado"]
+    motivo: str | None = None
+    advertencias: list[str] = Field(default_factory=list)
+
+
+def _registro(id_: UUID, r: Resultado, response: Response | None = None) -> Registro:
+    if response is not None and not r.nuevo:
+        response.status_code = status.HTTP_200_OK
+    return Registro(id=id_, estado="registrado" if r.nuevo else "ya_registrado", advertencias=r.advertencias)
+
+
+def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that lists the endpoints
+    r = APIRouter(prefix="/v1")
+    creado = {"status_code": status.HTTP_201_CREATED,
+              "responses": {200: {"description": "Ya estaba registrado (reenvío)"},
+                            409: {"description": "El identificador ya se usó con otros datos"},
+                            422: {"description": "Datos no válidos o contrarios a la norma (motivo en el mensaje)"}}}
+
+    # --- operations shared by single requests and the offline batch ------------------------------
+
+    def programar_visita(acompanante: str, b: VisitaProgramadaIn) -> tuple[UUID, Resultado]:
+        return b.visita_id, agenda.programar(acompanante, str(b.visita_id), "visita", b.model_dump(mode="json"))
+
+    def programar_reunion(tipo: str, acompanante: str, b: ReunionProgramadaIn) -> tuple[UUID, Resultado]:
+        if tipo == "gia" and b.directivo_id is not None:
+            raise DomainError("El GIA está a cargo del acompañante: no lleva directivo_id.")
+        return b.actividad_id, agenda.programar(acompanante, str(b.actividad_id), tipo, b.model_dump(mode="json"))
+
+    def programar_taller(acompanante: str, b: TallerProgramadoIn) -> tuple[UUID, Resultado]:
+        return b.actividad_id, agenda.programar(acompanante, str(b.actividad_id), "taller", b.model_dump(mode="json"))
+
+    def reprogramar(actividad_id: UUID, b: ReprogramacionIn) -> tuple[UUID, Resultado]:
+        cambios = b.model_dump(mode="json", exclude_none=True, exclude={"motivo"})
+        if not cambios:
+            raise DomainError("Indique las nuevas fechas u horas.")
+        return actividad_id, agenda.reprogramar(str(actividad_id), cambios, b.motivo)
+
+    def cancelar(actividad_id: UUID, b: CancelacionIn) -> tuple[UUID, Resultado]:
+        return actividad_id, agenda.cancelar(str(actividad_id), b.motivo)
+
+    def visita_realizada(b: VisitaRealizadaIn) -> tuple[UUID, Resultado]:
+        return b.visita_id, agenda.realizar(str(b.acompanante_id), str(b.visita_id), "visita",
+                                            b.model_dump(mode="json"))
+
+    def reunion_realizada(tipo: str, b: ReunionRealizadaIn) -> tuple[UUID, Resultado]:
+        if tipo == "rtc" and b.directivo_id is None:
+            raise DomainError("La RTC la lidera el directivo de la IE (NT-026 §5.2.7): indique directivo_id.")
+        return b.actividad_id, agenda.realizar(str(b.acompanante_id), str(b.actividad_id), tipo,
+                                               b.model_dump(mode="json"))
+
+    def taller_realizado(b: TallerRealizadoIn) -> tuple[UUID, Resultado]:
+        return b.actividad_id, agenda.realizar(str(b.acompanante_id), str(b.actividad_id), "taller",
+                                               b.model_dump(mode="json"))
+
+    def curso(b: CursoVirtualIn) -> tuple[UUID, Resultado]:
+        curso_ = b.model_dump(mode="json", include={"curso", "horas", "fecha", "plataforma"})
+        return b.registro_id, Resultado(agenda.completar_curso(str(b.docente_id), b.anio, str(b.registro_id), curso_))
+
+    # --- templates and plans ----------------------------------------------------------------
+
+    @r.get("/protocolos", tags=["protocolos"], summary="Protocolos publicados (plantillas del plan anual)")
+    def protocolos() -> list[dict[str, Any]]:
+        return agenda.proyecciones.protocolos()
+
+    @r.post("/protocolos", tags=["protocolos"], summary="Publicar un protocolo (nueva versión)", **creado)
+    def publicar(body: Protocolo, response: Response) -> dict[str, Any]:
+        if not agenda.publicar_protocolo(body):
             response.status_code = status.HTTP_200_OK
-        return VisitaOut(**agenda.visita(body.visita_id))
+        return body.model_dump(mode="json")
 
-    @r.get("/visitas/{visita_id}", summary="Consultar una visita",
-           responses={404: {"description": "No existe la visita"}})
-    def consultar(visita_id: Annotated[UUID, Path(description="Identificador de la visita")]) -> VisitaOut:
-        return VisitaOut(**agenda.visita(visita_id))
+    @r.get("/planes", tags=["planes"], summary="Planes anuales")
+    def planes(anio: Anio, dre: str | None = None, ugel: str | None = None, acompanante_id: UUID | None = None,
+               limite: Annotated[int, Query(ge=1, le=5000)] = 500, desde: Annotated[int, Query(ge=0)] = 0,
+               ) -> list[dict[str, Any]]:
+        return agenda.proyecciones.planes(anio=anio, dre=dre, ugel=ugel, limite=limite, desde=desde,
+                                          acompanante_id=str(acompanante_id) if acompanante_id else None)
+
+    @r.get("/planes.csv", tags=["planes"], summary="Planes anuales en CSV", response_class=Response,
+           responses={200: {"content": {"text/csv": {}}}})
+    def planes_csv(anio: Anio, dre: str | None = None, ugel: str | None = None) -> Response:
+        filas = []
+        for p in agenda.proyecciones.planes(anio=anio, dre=dre, ugel=ugel):
+            c = p["plan"]["componentes"]
+            filas.append({**p, "visitas": sum(g["cantidad"] for g in c["visitas"]["grupos"]),
+                          "dias_visita": c["visitas"]["dias_total"], "gia": c["gia"]["cantidad"],
+                          "rtc": c["rtc"]["cantidad"], "talleres": c["talleres_docentes"]["cantidad"],
+                          "dias_taller": c["talleres_docentes"]["dias_total"]})
+        columnas = ["docente_id", "anio", "etapa", "modalidad", "protocolo", "acompanante_id", "dre", "ugel",
+                    "codigo_modular", "anexo", "tipo_ie", "nivel", "activo", "visitas", "dias_visita", "gia", "rtc",
+                    "talleres", "dias_taller"]
+        return _csv(exportar.csv_de(filas, columnas), f"planes-{anio}.csv")
+
+    @r.get("/docentes/{docente_id}/planes", tags=["planes"], summary="Planes de un docente, etapa por etapa")
+    def planes_docente(docente_id: Id) -> list[dict[str, Any]]:
+        return agenda.proyecciones.planes(docente_id=str(docente_id))
+
+    @r.post("/planes/generacion", tags=["planes"], summary="Generar los planes de la etapa siguiente")
+    def generar(body: GeneracionIn) -> dict[str, int]:
+        return agenda.generar_planes_del_anio(body.anio, body.ugel)
+
+    @r.put("/instituciones/{codigo_modular}/{anexo}/directivo", tags=["planes"],
+           summary="Registrar al directivo de una IE (lidera sus RTC)")
+    def directivo(codigo_modular: Annotated[str, Path(pattern=r"^\d{7}$")],
+                  anexo: Annotated[int, Path(ge=0, le=9)], body: DirectivoIn) -> dict[str, Any]:
+        cambiado = agenda.designar_directivo(codigo_modular, anexo, str(body.directivo_id), body.cargo)
+        return {"ie": f"{codigo_modular}-{anexo}", "directivo_id": body.directivo_id, "cargo": body.cargo,
+                "estado": "registrado" if cambiado else "ya_registrado"}
+
+    # --- scheduling ------------------------------------------------------------------------
+
+    @r.post("/acompanantes/{acompanante_id}/visitas", tags=["programación"], summary="Programar una visita", **creado)
+    def post_visita(acompanante_id: Id, body: VisitaProgramadaIn, response: Response) -> Registro:
+        return _registro(*programar_visita(str(acompanante_id), body), response)
+
+    @r.post("/acompanantes/{acompanante_id}/gia", tags=["programación"], summary="Programar un GIA", **creado)
+    def post_gia(acompanante_id: Id, body: ReunionProgramadaIn, response: Response) -> Registro:
+        return _registro(*programar_reunion("gia", str(acompanante_id), body), response)
+
+    @r.post("/acompanantes/{acompanante_id}/rtc", tags=["programación"], summary="Programar una RTC", **creado)
+    def post_rtc(acompanante_id: Id, body: ReunionProgramadaIn, response: Response) -> Registro:
+        return _registro(*programar_reunion("rtc", str(acompanante_id), body), response)
+
+    @r.post("/acompanantes/{acompanante_id}/talleres", tags=["programación"], summary="Programar un taller", **creado)
+    def post_taller(acompanante_id: Id, body: TallerProgramadoIn, response: Response) -> Registro:
+        return _registro(*programar_taller(str(acompanante_id), body), response)
+
+    @r.post("/actividades/{actividad_id}/reprogramacion", tags=["programación"], summary="Reprogramar (con motivo)")
+    def post_reprogramar(actividad_id: Id, body: ReprogramacionIn) -> Registro:
+        return _registro(*reprogramar(actividad_id, body))
+
+    @r.post("/actividades/{actividad_id}/cancelacion", tags=["programación"], summary="Cancelar (con motivo)")
+    def post_cancelar(actividad_id: Id, body: CancelacionIn) -> Registro:
+        return _registro(*cancelar(actividad_id, body))
+
+    @r.get("/actividades/{actividad_id}", tags=["programación"], summary="Una actividad y su historia")
+    def get_actividad(actividad_id: Id) -> dict[str, Any]:
+        fila = agenda.proyecciones.actividad(str(actividad_id))
+        if fila is None:
+            raise NotFound(f"No existe la actividad {actividad_id}.")
+        return fila
+
+    @r.get("/acompanantes/{acompanante_id}/agenda", tags=["programación"], summary="Agenda de un acompañante")
+    def get_agenda(acompanante_id: Id, anio: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> list[dict[str, Any]]:
+        return agenda.proyecciones.actividades(str(acompanante_id), anio)
+
+    @r.get("/acompanantes/{acompanante_id}/agenda.ics", tags=["programación"], response_class=Response,
+           summary="Agenda en iCalendar (para suscribirse desde el teléfono)",
+           responses={200: {"content": {"text/calendar": {}}}})
+    def get_ics(acompanante_id: Id) -> Response:
+        contenido = exportar.icalendar(str(acompanante_id), agenda.proyecciones.actividades(str(acompanante_id)))
+        return Response(contenido, media_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": f'inline; filename="agenda-{acompanante_id}.ics"'})
+
+    # --- delivery ----------------------------------------------------------------------------
+
+    @r.post("/visitas-realizadas", tags=["realización"], summary="Registrar una visita realizada", **creado)
+    def post_visita_realizada(body: VisitaRealizadaIn, response: Response) -> Registro:
+        return _registro(*visita_realizada(body), response)
+
+    @r.post("/gia-completados", tags=["realización"], summary="Registrar un GIA completado", **creado)
+    def post_gia_completado(body: ReunionRealizadaIn, response: Response) -> Registro:
+        return _registro(*reunion_realizada("gia", body), response)
+
+    @r.post("/rtc-realizadas", tags=["realización"], summary="Registrar una RTC realizada", **creado)
+    def post_rtc_realizada(body: ReunionRealizadaIn, response: Response) -> Registro:
+        return _registro(*reunion_realizada("rtc", body), response)
+
+    @r.post("/talleres-realizados", tags=["realización"], summary="Registrar un taller realizado", **creado)
+    def post_taller_realizado(body: TallerRealizadoIn, response: Response) -> Registro:
+        return _registro(*taller_realizado(body), response)
+
+    @r.post("/cursos-virtuales-completados", tags=["realización"], summary="Registrar un curso virtual completado",
+            **creado)
+    def post_curso(body: CursoVirtualIn, response: Response) -> Registro:
+        return _registro(*curso(body), response)
+
+    @r.post("/acompanantes/{acompanante_id}/lote", tags=["realización"],
+            summary="Cola de un dispositivo que estuvo sin conexión",
+            description="Aplica cada elemento por separado y en orden, y responde por elemento: uno rechazado "
+                        "no impide los demás. Reenviar el mismo lote no crea duplicados.")
+    def post_lote(acompanante_id: Id, body: LoteIn) -> list[ResultadoItem]:
+        acompanante = str(acompanante_id)
+        operaciones = {
+            "programar_visita": (VisitaProgramadaIn, lambda b, _: programar_visita(acompanante, b)),
+            "programar_gia": (ReunionProgramadaIn, lambda b, _: programar_reunion("gia", acompanante, b)),
+            "programar_rtc": (ReunionProgramadaIn, lambda b, _: programar_reunion("rtc", acompanante, b)),
+            "programar_taller": (TallerProgramadoIn, lambda b, _: programar_taller(acompanante, b)),
+            "reprogramar": (ReprogramacionIn, lambda b, i: reprogramar(_id(i), b)),
+            "cancelar": (CancelacionIn, lambda b, i: cancelar(_id(i), b)),
+            "visita_realizada": (VisitaRealizadaIn, lambda b, _: visita_realizada(b)),
+            "gia_completado": (ReunionRealizadaIn, lambda b, _: reunion_realizada("gia", b)),
+            "rtc_realizada": (ReunionRealizadaIn, lambda b, _: reunion_realizada("rtc", b)),
+            "taller_realizado": (TallerRealizadoIn, lambda b, _: taller_realizado(b)),
+            "curso_virtual_completado": (CursoVirtualIn, lambda b, _: curso(b)),
+        }
+        resultados = []
+        for indice, item in enumerate(body.items):
+            modelo, aplicar = operaciones[item.operacion]
+            datos = dict(item.datos)
+            if "acompanante_id" in modelo.model_fields:
+                datos.setdefault("acompanante_id", acompanante)
+            try:
+                entrada = modelo.model_validate(datos)
+                if str(getattr(entrada, "acompanante_id", acompanante)) != acompanante:
+                    raise DomainError("El elemento es de otro acompañante que el del lote.")
+                id_, res = aplicar(entrada, item.actividad_id)
+                resultados.append(ResultadoItem(indice=indice, operacion=item.operacion, id=id_,
+                                                codigo=201 if res.nuevo else 200,
+                                                estado="registrado" if res.nuevo else "ya_registrado",
+                                                advertencias=res.advertencias))
+            except ValidationError as exc:
+                motivo = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {_motivo(e)}" for e in exc.errors())
+                resultados.append(_rechazo(indice, item, 422, motivo))
+            except DomainError as exc:
+                codigo = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
+                resultados.append(_rechazo(indice, item, codigo, str(exc)))
+        return resultados
+
+    # --- fulfilment --------------------------------------------------------------------------
+
+    @r.get("/cumplimiento", tags=["cumplimiento"], summary="Cumplimiento del protocolo a una fecha",
+           description="Planificado, esperado a la fecha y realizado hasta la fecha (por la fecha de cada "
+                       "actividad), por componente: " + ", ".join(COMPONENTES) + ".")
+    def get_cumplimiento(anio: Anio, nivel: Annotated[Literal[NIVELES], Query()] = "ugel",  # type: ignore[valid-type]
+                         fecha: Annotated[date | None, Query(description="Fecha de corte (por defecto, hoy).")] = None,
+                         dre: str | None = None, ugel: str | None = None, acompanante_id: UUID | None = None,
+                         solo_atrasados: bool = False) -> dict[str, Any]:
+        corte = fecha or date.today()
+        filas = agenda.proyecciones.cumplimiento(anio, corte, nivel, dre=dre, ugel=ugel,
+                                                 acompanante_id=str(acompanante_id) if acompanante_id else None)
+        if solo_atrasados:
+            filas = [f for f in filas if f["docentes_atrasados"]]
+        return {"anio": anio, "fecha_corte": corte, "nivel": nivel, "filas": filas}
+
+    @r.get("/cumplimiento.csv", tags=["cumplimiento"], summary="Cumplimiento en CSV", response_class=Response,
+           responses={200: {"content": {"text/csv": {}}}})
+    def get_cumplimiento_csv(anio: Anio, nivel: Annotated[Literal[NIVELES], Query()] = "ugel",  # type: ignore[valid-type]
+                             fecha: date | None = None, dre: str | None = None, ugel: str | None = None) -> Response:
+        corte = fecha or date.today()
+        filas = agenda.proyecciones.cumplimiento(anio, corte, nivel, dre=dre, ugel=ugel)
+        for f in filas:
+            f["fecha_corte"] = corte.isoformat()
+        return _csv(exportar.csv_de(filas), f"cumplimiento-{anio}-{nivel}-{corte}.csv")
+
+    @r.get("/docentes/{docente_id}/cumplimiento", tags=["cumplimiento"], summary="Cumplimiento de un docente")
+    def get_cumplimiento_docente(docente_id: Id, anio: Anio, fecha: date | None = None) -> dict[str, Any]:
+        filas = agenda.proyecciones.cumplimiento(anio, fecha or date.today(), "docente", docente_id=str(docente_id))
+        if not filas:
+            raise NotFound(f"El docente {docente_id} no tiene plan en {anio}.")
+        return filas[0]
 
     return r
+
+
+def _id(actividad_id: UUID | None) -> UUID:
+    if actividad_id is None:
+        raise DomainError("Indique actividad_id para reprogramar o cancelar.")
+    return actividad_id
+
+
+def _rechazo(indice: int, item: ItemLote, codigo: int, motivo: str) -> ResultadoItem:
+    return ResultadoItem(indice=indice, operacion=item.operacion, id=item.actividad_id or _id_de(item.datos),
+                         codigo=codigo, estado="rechazado", motivo=motivo)
+
+
+def _id_de(datos: dict[str, Any]) -> UUID | None:
+    for clave in ("visita_id", "actividad_id", "registro_id"):
+        try:
+            return UUID(str(datos[clave]))
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def _csv(texto: str, nombre: str) -> Response:
+    return Response(texto.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{nombre}"'})

@@ -1,78 +1,374 @@
-"""agenda's write side: the only way to change agenda's state."""
+"""agenda's write side: templates, yearly plans, scheduling and delivery.
+
+Every command is idempotent: plans have deterministic ids (docente + year), activities carry
+the id the coach's device gave them, so a re-sent request records nothing new. Commands that
+lose a race on the acompañante's agenda (two devices at once) are retried on the new state.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.agenda.domainmodel import Visita
+from services.agenda import domainmodel as dm
+from services.agenda.projections import Proyecciones
+from services.agenda.protocolos import Componentes, Protocolo, elegir, incluidos
 from shared.eventstore import Conflict, NotFound, ServiceApplication
+from shared.settings import ServiceSettings
+
+T = TypeVar("T")
+REINTENTOS = 5
 
 
 @dataclass(frozen=True)
-class DatosVisitaRealizada:
-    docente_id: UUID
-    acompanante_id: UUID
+class Asignacion:
+    """What agenda needs of a docente's assignment (focalizacion's ``DocenteAsignado``)."""
+
+    docente_id: str
+    acompanante_id: str
+    convocatoria: str
+    anio: int
     codigo_modular: str
     anexo: int
     dre: str
     ugel: str
-    fecha_inicio: date
-    fecha_fin: date
-    acciones: list[str]
+    tipo_ie: str
+    nivel: str
 
 
-class VisitaNoEncontrada(NotFound):
-    def __init__(self, visita_id: UUID) -> None:
-        super().__init__(f"No existe la visita {visita_id}.")
+@dataclass
+class Resultado:
+    nuevo: bool
+    advertencias: list[str] = field(default_factory=list)
 
 
 class Agenda(ServiceApplication):
     name = "Agenda"
 
-    def registrar_visita_realizada(self, visita_id: UUID, datos: DatosVisitaRealizada) -> bool:
-        """Record a delivered visit under the client's id. Returns False when the very same
-        visit was already recorded (a retried request); a different one under that id is a
-        conflict."""
-        Visita.check_realizacion(datos.fecha_inicio, datos.fecha_fin, datos.acciones)
-        if self._existing_matches(visita_id, datos):
-            return False
+    def __init__(self, settings: ServiceSettings) -> None:
+        super().__init__(settings)
+        self.proyecciones = Proyecciones(settings, self)
+
+    def close(self) -> None:
+        self.proyecciones.close()
+        super().close()
+
+    # --- templates ---------------------------------------------------------------------------
+
+    def publicar_protocolo(self, protocolo: Protocolo) -> bool:
+        contenido = protocolo.model_dump(mode="json")
+        nuevo = dm.Protocolo(protocolo=contenido, id=dm.protocolo_id(protocolo.codigo, protocolo.version))
+        return self._crear(nuevo, lambda previo: previo.protocolo == contenido,
+                           f"La versión {protocolo.clave} ya se publicó con otro contenido: publique una versión nueva.")
+
+    def publicar_protocolos_incluidos(self) -> None:
+        for protocolo in incluidos():
+            self.publicar_protocolo(protocolo)
+
+    def _crear(self, nuevo: Any, igual: Callable[[Any], bool], conflicto: str) -> bool:
         try:
-            self.save(Visita(id=visita_id, **vars(datos)))
+            self.save(nuevo)
+            return True
         except IntegrityError:
-            # Another request with the same id won the race; same content means same visit.
-            if self._existing_matches(visita_id, datos):
+            if igual(self.repository.get(nuevo.id)):
+                return False
+            raise Conflict(conflicto) from None
+
+    # --- plans ---------------------------------------------------------------------------------
+
+    def generar_plan(self, a: Asignacion, *, etapa: int, modalidad: str = "externa", protocolo: str | None = None) -> bool:
+        """Generate the docente's plan for ``a.anio`` and put him on the acompañante's agenda.
+        Returns False when that plan already exists."""
+        pid = dm.plan_id(a.docente_id, a.anio)
+        if self._existe(pid):
+            return False
+        elegido = self._protocolo(a, modalidad, protocolo)
+        comp = elegido.tipos[f"{a.tipo_ie}/{a.nivel}"]
+        inicio, fin = elegido.anio_escolar.fechas(a.anio)
+        plan = {**vars(a), "etapa": etapa, "modalidad": modalidad, "protocolo": elegido.clave,
+                "anio_escolar": [inicio.isoformat(), fin.isoformat()],
+                "componentes": comp.model_dump(mode="json")}
+        agenda = self._agenda(a.acompanante_id, a.anio, a.dre, a.ugel)
+        agenda.incorporar(docente_id=a.docente_id, plan=_resumen(plan, comp))
+        try:
+            self.save(dm.PlanAnual(plan=plan, id=pid), agenda)
+        except IntegrityError:
+            if self._existe(pid):
                 return False
             raise
         return True
 
-    def _existing_matches(self, visita_id: UUID, datos: DatosVisitaRealizada) -> bool:
-        try:
-            visita = self.repository.get(visita_id)
-        except AggregateNotFoundError:
+    def _protocolo(self, a: Asignacion, modalidad: str, clave: str | None) -> Protocolo:
+        publicados = [Protocolo.model_validate(p) for p in self.proyecciones.protocolos()]
+        if clave:
+            elegido = next((p for p in publicados if p.clave == clave), None)
+            if elegido is None:
+                raise NotFound(f"No existe el protocolo {clave}.")
+            if f"{a.tipo_ie}/{a.nivel}" not in elegido.tipos or not elegido.vigente(a.anio):
+                raise dm.AgendaInvalida(f"El protocolo {clave} no rige para {a.tipo_ie}/{a.nivel} en {a.anio}.")
+            return elegido
+        elegido = elegir(publicados, modalidad=modalidad, tipo_ie=a.tipo_ie, nivel=a.nivel, anio=a.anio,
+                         dre=a.dre, ugel=a.ugel, ie=f"{a.codigo_modular}-{a.anexo}")
+        if elegido is None:
+            raise dm.AgendaInvalida(f"No hay protocolo de modalidad {modalidad} vigente en {a.anio} para "
+                                    f"{a.tipo_ie}/{a.nivel} en {a.ugel}: publique uno antes de generar el plan.")
+        return elegido
+
+    def generar_planes_del_anio(self, anio: int, ugel: str | None = None) -> dict[str, int]:
+        """Open the next etapa: a plan for ``anio`` for every docente whose plan of the year
+        before is still active and whose convocatoria reaches ``anio``."""
+        generados = existentes = 0
+        for previo in self.proyecciones.planes(anio=anio - 1, ugel=ugel, activos=True):
+            _, _, hasta = previo["convocatoria"].partition("-")
+            if not hasta.isdigit() or int(hasta) < anio:
+                continue
+            a = Asignacion(**{k: previo[k] for k in Asignacion.__dataclass_fields__} | {"anio": anio})
+            if self.generar_plan(a, etapa=previo["etapa"] + 1, modalidad=previo["modalidad"]):
+                generados += 1
+            else:
+                existentes += 1
+        return {"generados": generados, "ya_existian": existentes}
+
+    def reasignar(self, docente_id: str, de_acompanante: str, a_acompanante: str, motivo: str) -> int:
+        """Move the docente's active plans to another acompañante; his scheduled visits with
+        the one who leaves are cancelled. Returns how many plans moved."""
+        movidos = 0
+        for fila in self.proyecciones.planes(docente_id=docente_id, activos=True):
+            plan: dm.PlanAnual = self.repository.get(UUID(fila["plan_id"]))
+            if plan.acompanante_id != de_acompanante:
+                continue
+            sale = self._agenda(de_acompanante, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
+            entra = self._agenda(a_acompanante, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
+            self._sacar(sale, docente_id, f"docente reasignado: {motivo}")
+            entra.incorporar(docente_id=docente_id, plan=_resumen(plan.plan, Componentes.model_validate(
+                plan.plan["componentes"])))
+            plan.cambiar_acompanante(de_acompanante_id=de_acompanante, a_acompanante_id=a_acompanante, motivo=motivo)
+            self.save(plan, sale, entra)
+            movidos += 1
+        return movidos
+
+    def retirar(self, docente_id: str, motivo: str) -> int:
+        retirados = 0
+        for fila in self.proyecciones.planes(docente_id=docente_id, activos=True):
+            plan: dm.PlanAnual = self.repository.get(UUID(fila["plan_id"]))
+            agenda = self._agenda(plan.acompanante_id, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
+            self._sacar(agenda, docente_id, f"docente retirado: {motivo}")
+            plan.retirar(motivo=motivo)
+            self.save(plan, agenda)
+            retirados += 1
+        return retirados
+
+    @staticmethod
+    def _sacar(agenda: dm.AgendaAcompanante, docente_id: str, motivo: str) -> None:
+        if agenda.tiene(docente_id):
+            for actividad_id, act in list(agenda.actividades.items()):
+                if act["estado"] == "programada" and act["tipo"] == "visita" and docente_id in act["datos"]["docentes"]:
+                    agenda.cancelar(actividad_id, motivo)
+            agenda.retirar_docente(docente_id=docente_id, motivo=motivo)
+
+    def completar_curso(self, docente_id: str, anio: int, registro_id: str, curso: dict[str, Any]) -> bool:
+        def intento() -> bool:
+            try:
+                plan: dm.PlanAnual = self.repository.get(dm.plan_id(docente_id, anio))
+            except AggregateNotFoundError:
+                raise NotFound(f"El docente {docente_id} no tiene plan en {anio}.") from None
+            nuevo = plan.completar_curso(registro_id, curso)
+            if nuevo:
+                self.save(plan)
+            return nuevo
+        return self._reintentar(intento)
+
+    # --- the school's directivo -------------------------------------------------------------
+
+    def designar_directivo(self, codigo_modular: str, anexo: int, directivo_id: str, cargo: str) -> bool:
+        ie = self._ie(codigo_modular, anexo)
+        if ie.directivo_id == directivo_id and ie.cargo == cargo:
             return False
-        if _datos(visita) != datos:
-            raise Conflict(f"La visita {visita_id} ya fue registrada con otros datos.")
+        ie.designar(directivo_id=directivo_id, cargo=cargo)
+        self.save(ie)
         return True
 
-    def visita(self, visita_id: UUID) -> dict[str, Any]:
+    def directivo(self, ie: str | None) -> str | None:
+        if not ie:
+            return None
+        codigo_modular, _, anexo = ie.partition("-")
+        return self._ie(codigo_modular, int(anexo)).directivo_id
+
+    def _ie(self, codigo_modular: str, anexo: int) -> dm.IEAcompanada:
         try:
-            visita: Visita = self.repository.get(visita_id)
+            return self.repository.get(dm.ie_id(codigo_modular, anexo))
         except AggregateNotFoundError:
-            raise VisitaNoEncontrada(visita_id) from None
-        return {"visita_id": visita.id, **vars(_datos(visita)), "dias": visita.dias,
-                "anio": visita.anio, "version": visita.version}
+            return dm.IEAcompanada(codigo_modular=codigo_modular, anexo=anexo, id=dm.ie_id(codigo_modular, anexo))
+
+    # --- scheduling and delivery --------------------------------------------------------------
+
+    def programar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
+        def intento() -> Resultado:
+            agenda = self._agenda_existente(acompanante_id, _anio(entrada))
+            datos = _datos(agenda, tipo, entrada)
+            self._libre(actividad_id, acompanante_id)
+            nuevo = agenda.programar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
+            if nuevo:
+                self.save(agenda)
+            return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
+        return self._reintentar(intento)
+
+    def reprogramar(self, actividad_id: str, entrada: dict[str, Any], motivo: str) -> Resultado:
+        def intento() -> Resultado:
+            agenda = self._agenda_de(actividad_id)
+            actual = agenda.actividades[actividad_id]
+            datos = _datos(agenda, actual["tipo"], {**_entrada(actual["datos"]), **entrada})
+            nuevo = agenda.reprogramar(actividad_id, datos, motivo, self.directivo(datos.get("ie")))
+            if nuevo:
+                self.save(agenda)
+            return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
+        return self._reintentar(intento)
+
+    def cancelar(self, actividad_id: str, motivo: str) -> Resultado:
+        def intento() -> Resultado:
+            agenda = self._agenda_de(actividad_id)
+            nuevo = agenda.cancelar(actividad_id, motivo)
+            if nuevo:
+                self.save(agenda)
+            inicio = date.fromisoformat(agenda.actividades[actividad_id]["datos"]["fecha_inicio"])
+            return Resultado(nuevo, agenda.advertencias(inicio))
+        return self._reintentar(intento)
+
+    def realizar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
+        def intento() -> Resultado:
+            agenda = self._agenda_existente(acompanante_id, _anio(entrada))
+            datos = _datos(agenda, tipo, entrada, realizada=True)
+            self._libre(actividad_id, acompanante_id)
+            nuevo = agenda.realizar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
+            if nuevo:
+                self.save(agenda)
+            return Resultado(nuevo)
+        return self._reintentar(intento)
+
+    def _libre(self, actividad_id: str, acompanante_id: str) -> None:
+        duenio = self.proyecciones.actividad(actividad_id)
+        if duenio is not None and duenio["acompanante_id"] != acompanante_id:
+            raise Conflict(f"El identificador {actividad_id} ya se usó en la agenda de otro acompañante.")
+
+    def _reintentar(self, intento: Callable[[], T]) -> T:
+        for vez in range(REINTENTOS):
+            try:
+                return intento()
+            except IntegrityError:
+                if vez == REINTENTOS - 1:
+                    raise Conflict("La agenda cambió mientras se registraba; vuelva a intentarlo.") from None
+        raise AssertionError("inalcanzable")
+
+    def _agenda(self, acompanante_id: str, anio: int, dre: str, ugel: str) -> dm.AgendaAcompanante:
+        aid = dm.agenda_id(acompanante_id, anio)
+        try:
+            return self.repository.get(aid)
+        except AggregateNotFoundError:
+            return dm.AgendaAcompanante(acompanante_id=acompanante_id, anio=anio, dre=dre, ugel=ugel, id=aid)
+
+    def _agenda_existente(self, acompanante_id: str, anio: int) -> dm.AgendaAcompanante:
+        try:
+            return self.repository.get(dm.agenda_id(acompanante_id, anio))
+        except AggregateNotFoundError:
+            raise dm.AgendaInvalida(f"El acompañante {acompanante_id} no tiene docentes asignados en {anio}.") from None
+
+    def _agenda_de(self, actividad_id: str) -> dm.AgendaAcompanante:
+        fila = self.proyecciones.actividad(actividad_id)
+        if fila is None:
+            raise NotFound(f"No existe la actividad {actividad_id}.")
+        return self.repository.get(dm.agenda_id(fila["acompanante_id"], fila["anio"]))
+
+    def _existe(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+            return True
+        except AggregateNotFoundError:
+            return False
+
+    def agenda(self, acompanante_id: str, anio: int) -> dm.AgendaAcompanante:
+        try:
+            return self.repository.get(dm.agenda_id(acompanante_id, anio))
+        except AggregateNotFoundError:
+            raise NotFound(f"El acompañante {acompanante_id} no tiene agenda en {anio}.") from None
 
 
-def _datos(visita: Visita) -> DatosVisitaRealizada:
-    return DatosVisitaRealizada(
-        docente_id=visita.docente_id, acompanante_id=visita.acompanante_id,
-        codigo_modular=visita.codigo_modular, anexo=visita.anexo, dre=visita.dre,
-        ugel=visita.ugel, fecha_inicio=visita.fecha_inicio, fecha_fin=visita.fecha_fin,
-        acciones=list(visita.acciones),
-    )
+def _resumen(plan: dict[str, Any], comp: Componentes) -> dict[str, Any]:
+    """What the acompañante's agenda keeps of a docente's plan to check the norm's rules."""
+    return {
+        "plan_id": str(dm.plan_id(plan["docente_id"], plan["anio"])),
+        "ie": f"{plan['codigo_modular']}-{plan['anexo']}",
+        "codigo_modular": plan["codigo_modular"], "anexo": plan["anexo"],
+        "anio_escolar": plan["anio_escolar"],
+        "requisitos": {
+            "protocolo": plan["protocolo"],
+            "visitas": comp.visitas.cantidad, "dias_visita": comp.visitas.dias_total,
+            "visita_dias_min": comp.visitas.dias_min, "visita_dias_max": comp.visitas.dias_max,
+            "gia": comp.gia.cantidad, "gia_horas_min": comp.gia.horas_min,
+            "rtc": comp.rtc.cantidad, "rtc_horas_min": comp.rtc.horas_min,
+        },
+    }
+
+
+def _anio(entrada: dict[str, Any]) -> int:
+    return date.fromisoformat(str(entrada.get("fecha_inicio") or entrada["fecha"])).year
+
+
+def _entrada(datos: dict[str, Any]) -> dict[str, Any]:
+    """A recorded activity's data back in the shape of a request (to apply a change on top)."""
+    entrada = {k: v for k, v in datos.items() if k not in ("ie",)}
+    if datos.get("hora_inicio"):
+        entrada["fecha"] = datos["fecha_inicio"]
+    return entrada
+
+
+def _datos(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realizada: bool = False) -> dict[str, Any]:
+    """The canonical, JSON-native form of an activity's data (what events carry and what a
+    re-sent request is compared with)."""
+    if tipo == "visita":
+        docente = str(e["docente_id"] if "docente_id" in e else e["docentes"][0])
+        if not agenda.tiene(docente):
+            raise dm.AgendaInvalida(f"El docente {docente} no está asignado a este acompañante en {agenda.anio}.")
+        d = agenda.docentes[docente]
+        datos = {"ie": d["ie"], "codigo_modular": d["codigo_modular"], "anexo": d["anexo"], "docentes": [docente],
+                 "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"])}
+        if realizada:
+            datos["acciones"] = sorted(set(e["acciones"]))
+            datos["observaciones"] = e.get("observaciones") or ""
+        return datos
+    if tipo in ("gia", "rtc"):
+        codigo_modular, anexo = str(e["codigo_modular"]), int(e.get("anexo", 0))
+        docentes = e.get("docentes") or e.get("participantes")
+        if docentes is None:  # everyone he coaches in that school
+            docentes = [k for k, v in agenda.docentes.items() if v["activo"] and v["ie"] == f"{codigo_modular}-{anexo}"]
+        fecha = str(e.get("fecha") or e["fecha_inicio"])
+        datos = {"ie": f"{codigo_modular}-{anexo}", "codigo_modular": codigo_modular, "anexo": anexo,
+                 "docentes": sorted(str(x) for x in docentes), "fecha_inicio": fecha, "fecha_fin": fecha,
+                 "hora_inicio": str(e["hora_inicio"])[:5], "hora_fin": str(e["hora_fin"])[:5],
+                 "tema": e.get("tema") or ""}
+        if tipo == "rtc":
+            datos["directivo_id"] = str(e["directivo_id"]) if e.get("directivo_id") else None
+        if realizada:
+            datos["acuerdos"] = list(e.get("acuerdos") or [])
+        return datos
+    # taller
+    destinatarios = e.get("destinatarios") or "docentes"
+    docentes = e.get("docentes")
+    if docentes is None:
+        docentes = [k for k, v in agenda.docentes.items() if v["activo"]] if destinatarios == "docentes" else []
+    datos = {"ie": None, "sede": e.get("sede") or "", "destinatarios": destinatarios,
+             "docentes": sorted(str(x) for x in docentes),
+             "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"]), "tema": e.get("tema") or ""}
+    if realizada:
+        asistencia = {str(k): sorted({str(x) for x in v}) for k, v in (e.get("asistencia") or {}).items()}
+        datos["asistencia"] = dict(sorted(asistencia.items()))
+        if destinatarios == "docentes":
+            datos["docentes"] = sorted(k for k, v in asistencia.items() if v)
+    return datos
+
+

@@ -1,68 +1,342 @@
-"""agenda's aggregates: the activities of the yearly protocol of each docente (NT-026 §5.6)."""
+"""agenda's aggregates (NT-026 §5.2.6, §5.2.7, §5.6).
+
+- ``Protocolo``: a published template of the yearly protocol, immutable once published.
+- ``PlanAnual``: what one docente is to receive in one school year (an etapa), copied from
+  the template in force when he was assigned; its acompañante, its retirement and the
+  virtual courses he completed.
+- ``AgendaAcompanante``: one acompañante's school year. It is the consistency boundary of
+  scheduling and delivery: it knows the docentes he holds and every activity he scheduled or
+  delivered, so the norm's rules (no overlap, GIA and RTC on a day distinct from the visit
+  period, minimum durations) are checked against one consistent state, and a re-sent record
+  (same client id) is recognised instead of creating a twin.
+- ``IEAcompanada``: a coached school's directivo, who leads its RTC.
+
+Dates travel in events as ISO text and hours as ``HH:MM``.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from uuid import UUID
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from shared.eventstore import Aggregate, DomainError
+from services.agenda.calendario import Franja, dias_habiles
+from shared.eventstore import Aggregate, Conflict, DomainError
 
+NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/agenda")
+TIPOS = ("visita", "gia", "rtc", "taller")
+NOMBRE = {"visita": "La visita", "gia": "El GIA", "rtc": "La RTC", "taller": "El taller"}
 ACCIONES_VISITA = ("observacion", "asesoria", "retroalimentacion", "modelado")
-# A classroom visit lasts one to three days (NT-026 §5.6, tables of visits per school type).
-DIAS_MAXIMOS_VISITA = 3
 
 
-class VisitaInvalida(DomainError):
-    pass
+def protocolo_id(codigo: str, version: int) -> UUID:
+    return uuid5(NS, f"protocolo:{codigo}@{version}")
 
 
-class Visita(Aggregate):
-    """A classroom visit of an acompañante to a docente: observation and advice."""
+def plan_id(docente_id: UUID | str, anio: int) -> UUID:
+    return uuid5(NS, f"plan:{docente_id}:{anio}")
 
-    @event("Realizada")
-    def __init__(  # noqa: PLR0913 - the facts of a visit
-        self,
-        id: UUID,  # noqa: A002 - the client's id (idempotent re-sends); eventsourcing keeps it
-        docente_id: UUID,
-        acompanante_id: UUID,
-        codigo_modular: str,
-        anexo: int,
-        dre: str,
-        ugel: str,
-        fecha_inicio: date,
-        fecha_fin: date,
-        acciones: list[str],
-    ) -> None:
-        self.docente_id = docente_id
-        self.acompanante_id = acompanante_id
+
+def agenda_id(acompanante_id: UUID | str, anio: int) -> UUID:
+    return uuid5(NS, f"agenda:{acompanante_id}:{anio}")
+
+
+def ie_id(codigo_modular: str, anexo: int) -> UUID:
+    return uuid5(NS, f"ie:{codigo_modular}-{anexo}")
+
+
+class AgendaInvalida(DomainError):
+    """A scheduling or delivery that breaks a rule of the norm; the message says which."""
+
+
+class Protocolo(Aggregate):
+    @event("Publicado")
+    def __init__(self, id: UUID, protocolo: dict[str, Any]) -> None:  # noqa: A002
+        self.protocolo = protocolo
+
+
+class PlanAnual(Aggregate):
+    @event("Generado")
+    def __init__(self, id: UUID, plan: dict[str, Any]) -> None:  # noqa: A002
+        self.plan = plan
+        self.acompanante_id: str = plan["acompanante_id"]
+        self.activo = True
+        self.cursos: dict[str, dict[str, Any]] = {}
+
+    @event("AcompananteCambiado")
+    def cambiar_acompanante(self, de_acompanante_id: str, a_acompanante_id: str, motivo: str) -> None:
+        self.acompanante_id = a_acompanante_id
+
+    @event("Retirado")
+    def retirar(self, motivo: str) -> None:
+        self.activo = False
+
+    def completar_curso(self, registro_id: str, curso: dict[str, Any]) -> bool:
+        """Record a completed virtual course; the same record again changes nothing."""
+        previo = self.cursos.get(registro_id)
+        if previo is not None:
+            if previo != curso:
+                raise Conflict(f"El registro {registro_id} ya se usó para otro curso.")
+            return False
+        if date.fromisoformat(curso["fecha"]).year != self.plan["anio"]:
+            raise AgendaInvalida(f"El curso debe completarse en el año del plan ({self.plan['anio']}).")
+        self._curso(registro_id=registro_id, curso=curso)
+        return True
+
+    @event("CursoVirtualCompletado")
+    def _curso(self, registro_id: str, curso: dict[str, Any]) -> None:
+        self.cursos[registro_id] = curso
+
+
+class IEAcompanada(Aggregate):
+    @event("Registrada")
+    def __init__(self, id: UUID, codigo_modular: str, anexo: int) -> None:  # noqa: A002
         self.codigo_modular = codigo_modular
         self.anexo = anexo
+        self.directivo_id: str | None = None
+        self.cargo: str | None = None
+
+    @event("DirectivoDesignado")
+    def designar(self, directivo_id: str, cargo: str) -> None:
+        self.directivo_id = directivo_id
+        self.cargo = cargo
+
+
+class AgendaAcompanante(Aggregate):
+    @event("Abierta")
+    def __init__(self, id: UUID, acompanante_id: str, anio: int, dre: str, ugel: str) -> None:  # noqa: A002
+        self.acompanante_id = acompanante_id
+        self.anio = anio
         self.dre = dre
         self.ugel = ugel
-        self.fecha_inicio = fecha_inicio
-        self.fecha_fin = fecha_fin
-        self.acciones = list(acciones)
+        self.docentes: dict[str, dict[str, Any]] = {}
+        self.actividades: dict[str, dict[str, Any]] = {}
 
-    @property
-    def dias(self) -> int:
-        return (self.fecha_fin - self.fecha_inicio).days + 1
+    # --- the docentes he holds -----------------------------------------------------------
 
-    @property
-    def anio(self) -> int:
-        return self.fecha_inicio.year
+    @event("DocenteIncorporado")
+    def incorporar(self, docente_id: str, plan: dict[str, Any]) -> None:
+        self.docentes[docente_id] = {**plan, "activo": True}
 
-    @staticmethod
-    def check_realizacion(fecha_inicio: date, fecha_fin: date, acciones: list[str]) -> None:
-        if fecha_fin < fecha_inicio:
-            raise VisitaInvalida("La fecha de fin de la visita es anterior a la de inicio.")
-        if fecha_inicio.year != fecha_fin.year:
-            raise VisitaInvalida("Una visita no puede abarcar dos años escolares.")
-        if (fecha_fin - fecha_inicio).days + 1 > DIAS_MAXIMOS_VISITA:
-            raise VisitaInvalida(f"Una visita dura como máximo {DIAS_MAXIMOS_VISITA} días (NT-026 §5.6).")
-        if not acciones:
-            raise VisitaInvalida("La visita debe registrar al menos una acción (observación, asesoría...).")
-        desconocidas = sorted(set(acciones) - set(ACCIONES_VISITA))
-        if desconocidas:
-            raise VisitaInvalida(f"Acciones desconocidas: {', '.join(desconocidas)}.")
+    @event("DocenteRetirado")
+    def retirar_docente(self, docente_id: str, motivo: str) -> None:
+        self.docentes[docente_id]["activo"] = False
+
+    def tiene(self, docente_id: str) -> bool:
+        return self.docentes.get(docente_id, {}).get("activo", False)
+
+    def ies(self) -> set[str]:
+        return {d["ie"] for d in self.docentes.values() if d["activo"]}
+
+    # --- scheduling ------------------------------------------------------------------------
+
+    def programar(self, actividad_id: str, tipo: str, datos: dict[str, Any], directivo: str | None = None) -> bool:
+        previa = self.actividades.get(actividad_id)
+        if previa is not None:
+            if previa["tipo"] == tipo and previa["programacion"] == datos:
+                return False
+            raise Conflict(f"El identificador {actividad_id} ya se usó para otra actividad.")
+        self.check_actividad(actividad_id, tipo, datos, directivo, solo_realizadas=False)
+        self._programada(actividad_id=actividad_id, tipo=tipo, datos=datos)
+        return True
+
+    def reprogramar(self, actividad_id: str, datos: dict[str, Any], motivo: str, directivo: str | None = None) -> bool:
+        actividad = self._programada_existente(actividad_id, "reprogramar")
+        if actividad["datos"] == datos:
+            return False  # the same change, re-sent
+        if not motivo.strip():
+            raise AgendaInvalida("Indique el motivo de la reprogramación.")
+        self.check_actividad(actividad_id, actividad["tipo"], datos, directivo, solo_realizadas=False)
+        self._reprogramada(actividad_id=actividad_id, tipo=actividad["tipo"], datos=datos, motivo=motivo.strip())
+        return True
+
+    def cancelar(self, actividad_id: str, motivo: str) -> bool:
+        actividad = self.actividades.get(actividad_id)
+        if actividad is not None and actividad["estado"] == "cancelada":
+            return False
+        actividad = self._programada_existente(actividad_id, "cancelar")
+        if not motivo.strip():
+            raise AgendaInvalida("Indique el motivo de la cancelación.")
+        self._cancelada(actividad_id=actividad_id, tipo=actividad["tipo"], datos=actividad["datos"],
+                        motivo=motivo.strip())
+        return True
+
+    def _programada_existente(self, actividad_id: str, que: str) -> dict[str, Any]:
+        actividad = self.actividades.get(actividad_id)
+        if actividad is None:
+            raise AgendaInvalida(f"No hay una actividad {actividad_id} en la agenda de {self.anio}.")
+        if actividad["estado"] != "programada":
+            raise Conflict(f"No se puede {que}: la actividad {actividad_id} ya está {actividad['estado']}.")
+        return actividad
+
+    @event("ActividadProgramada")
+    def _programada(self, actividad_id: str, tipo: str, datos: dict[str, Any]) -> None:
+        self.actividades[actividad_id] = {"tipo": tipo, "estado": "programada", "datos": datos,
+                                          "programacion": datos}
+
+    @event("ActividadReprogramada")
+    def _reprogramada(self, actividad_id: str, tipo: str, datos: dict[str, Any], motivo: str) -> None:
+        self.actividades[actividad_id]["datos"] = datos
+
+    @event("ActividadCancelada")
+    def _cancelada(self, actividad_id: str, tipo: str, datos: dict[str, Any], motivo: str) -> None:
+        self.actividades[actividad_id]["estado"] = "cancelada"
+
+    # --- delivery ----------------------------------------------------------------------------
+
+    def realizar(self, actividad_id: str, tipo: str, datos: dict[str, Any], directivo: str | None = None) -> bool:
+        """Record a delivered activity, scheduled before or not. The same record re-sent
+        (same id, same content) changes nothing; other content under that id is a conflict."""
+        previa = self.actividades.get(actividad_id)
+        if previa is not None:
+            if previa["tipo"] != tipo:
+                raise Conflict(f"El identificador {actividad_id} ya se usó para otra actividad.")
+            if previa["estado"] == "realizada":
+                if previa["datos"] == datos:
+                    return False
+                raise Conflict(f"{NOMBRE[tipo]} {actividad_id} ya fue registrada con otros datos.")
+            if previa["estado"] == "cancelada":
+                raise Conflict(f"{NOMBRE[tipo]} {actividad_id} fue cancelada; registre la realizada con otro identificador.")
+        self.check_actividad(actividad_id, tipo, datos, directivo, solo_realizadas=True)
+        getattr(self, f"_{tipo}_realizada")(actividad_id=actividad_id, datos=datos)
+        return True
+
+    def _realizada(self, actividad_id: str, tipo: str, datos: dict[str, Any]) -> None:
+        previa = self.actividades.get(actividad_id, {"programacion": None})
+        self.actividades[actividad_id] = {"tipo": tipo, "estado": "realizada", "datos": datos,
+                                          "programacion": previa["programacion"]}
+
+    @event("VisitaRealizada")
+    def _visita_realizada(self, actividad_id: str, datos: dict[str, Any]) -> None:
+        self._realizada(actividad_id, "visita", datos)
+
+    @event("GIACompletado")
+    def _gia_realizada(self, actividad_id: str, datos: dict[str, Any]) -> None:
+        self._realizada(actividad_id, "gia", datos)
+
+    @event("RTCRealizada")
+    def _rtc_realizada(self, actividad_id: str, datos: dict[str, Any]) -> None:
+        self._realizada(actividad_id, "rtc", datos)
+
+    @event("TallerRealizado")
+    def _taller_realizada(self, actividad_id: str, datos: dict[str, Any]) -> None:
+        self._realizada(actividad_id, "taller", datos)
+
+    # --- the norm's rules ----------------------------------------------------------------------
+
+    def check_actividad(self, actividad_id: str, tipo: str, d: dict[str, Any], directivo: str | None,
+                        *, solo_realizadas: bool) -> None:
+        inicio, fin = date.fromisoformat(d["fecha_inicio"]), date.fromisoformat(d["fecha_fin"])
+        if fin < inicio:
+            raise AgendaInvalida("La fecha de fin es anterior a la de inicio.")
+        if inicio.year != self.anio or fin.year != self.anio:
+            raise AgendaInvalida(f"La actividad debe caer en el año escolar {self.anio} de esta agenda.")
+        if d.get("hora_inicio") and d["hora_fin"] <= d["hora_inicio"]:
+            raise AgendaInvalida("La hora de fin debe ser posterior a la de inicio.")
+        for docente in d["docentes"]:
+            if not self.tiene(docente):
+                raise AgendaInvalida(f"El docente {docente} no está asignado a este acompañante en {self.anio}.")
+        franja = Franja.de(d)
+        self._check_anio_escolar(franja, d["docentes"])
+        otras = {i: a for i, a in self.actividades.items() if i != actividad_id and a["estado"] != "cancelada"
+                 and (a["estado"] == "realizada" or not solo_realizadas)}
+        getattr(self, f"_check_{tipo}")(franja, d, otras, directivo)
+        for otra_id, otra in otras.items():
+            otra_franja = Franja.de(otra["datos"])
+            if franja.se_cruza(otra_franja):
+                raise AgendaInvalida(
+                    f"Se cruza con {NOMBRE[otra['tipo']].split()[1]} {otra_id} ({otra['estado']}) "
+                    f"{otra_franja.describir()}: un acompañante no puede estar en dos actividades a la vez.")
+
+    def _check_anio_escolar(self, franja: Franja, docentes: list[str]) -> None:
+        for docente in docentes:
+            inicio, fin = (date.fromisoformat(x) for x in self.docentes[docente]["anio_escolar"])
+            if min(franja.dias()) < inicio or max(franja.dias()) > fin:
+                raise AgendaInvalida(f"La actividad cae fuera del año escolar ({inicio:%d/%m} al {fin:%d/%m/%Y}).")
+
+    def _check_visita(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], _: str | None) -> None:
+        if len(d["docentes"]) != 1:
+            raise AgendaInvalida("Una visita en aula es a un solo docente.")
+        req = self.docentes[d["docentes"][0]]["requisitos"]
+        dias = len(franja.dias())
+        if not req["visita_dias_min"] <= dias <= req["visita_dias_max"]:
+            raise AgendaInvalida(
+                f"Una visita a este docente dura entre {req['visita_dias_min']} y {req['visita_dias_max']} días "
+                f"según su protocolo ({req['protocolo']}); se indicaron {dias}.")
+        for otra_id, otra in otras.items():
+            if otra["tipo"] in ("gia", "rtc") and otra["datos"]["ie"] == d["ie"] \
+                    and Franja.de(otra["datos"]).inicio.date() in franja.dias():
+                raise AgendaInvalida(
+                    f"{NOMBRE[otra['tipo']]} {otra_id} de esta IE es {Franja.de(otra['datos']).describir()}: "
+                    "GIA y RTC se realizan en un día distinto al periodo de visitas (NT-026 §5.2.6 b, §5.2.7).")
+
+    def _check_reunion(self, tipo: str, franja: Franja, d: dict[str, Any], otras: dict[str, Any]) -> None:
+        if d["ie"] not in self.ies():
+            raise AgendaInvalida(f"{NOMBRE[tipo]} se realiza en una IE que usted acompaña; la IE {d['ie']} no lo es.")
+        minimo = max((self.docentes[x]["requisitos"][f"{tipo}_horas_min"] for x, v in self.docentes.items()
+                      if v["activo"] and v["ie"] == d["ie"]), default=3.0)
+        if franja.horas < minimo:
+            raise AgendaInvalida(f"{NOMBRE[tipo]} dura como mínimo {minimo:g} horas (NT-026 §5.6); "
+                                 f"se indicaron {franja.horas:g} h.")
+        for otra_id, otra in otras.items():
+            if otra["tipo"] == "visita" and otra["datos"]["ie"] == d["ie"] \
+                    and franja.inicio.date() in Franja.de(otra["datos"]).dias():
+                raise AgendaInvalida(
+                    f"{NOMBRE[tipo]} debe realizarse en un día distinto al periodo de visitas en la IE "
+                    f"(NT-026 §5.2.6 b, §5.2.7): la visita {otra_id} ocupa {Franja.de(otra['datos']).describir()}.")
+
+    def _check_gia(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], _: str | None) -> None:
+        self._check_reunion("gia", franja, d, otras)
+
+    def _check_rtc(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], directivo: str | None) -> None:
+        if directivo is None:
+            raise AgendaInvalida(f"La IE {d['ie']} no tiene directivo registrado, y la RTC la lidera el directivo "
+                                 "(NT-026 §5.2.7): registre primero al directivo de la IE.")
+        if d.get("directivo_id") != directivo:
+            raise AgendaInvalida("La RTC la lidera el directivo de la IE (NT-026 §5.2.7); "
+                                 f"el indicado ({d.get('directivo_id')}) no es el directivo registrado.")
+        self._check_reunion("rtc", franja, d, otras)
+
+    def _check_taller(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], _: str | None) -> None:
+        for docente, dias in d.get("asistencia", {}).items():
+            if docente != self.acompanante_id and docente not in d["docentes"]:
+                raise AgendaInvalida(f"La asistencia nombra a {docente}, que no participa del taller.")
+            fuera = sorted(x for x in dias if date.fromisoformat(x) not in franja.dias())
+            if fuera:
+                raise AgendaInvalida(f"Asistencia en días fuera del taller: {', '.join(fuera)}.")
+
+    # --- can the year still be completed? -------------------------------------------------------
+
+    def advertencias(self, referencia: date) -> list[str]:
+        """Warnings (never refusals) when what remains of the plans no longer fits in the free
+        school days left from ``referencia``."""
+        activos = {k: v for k, v in self.docentes.items() if v["activo"]}
+        if not activos:
+            return []
+        fin = max(date.fromisoformat(v["anio_escolar"][1]) for v in activos.values())
+        vigentes = [a for a in self.actividades.values() if a["estado"] != "cancelada"]
+        ocupados = set().union(*(Franja.de(a["datos"]).dias() for a in vigentes)) if vigentes else set()
+        libres = [x for x in dias_habiles(max(referencia, date(self.anio, 1, 1)), fin) if x not in ocupados]
+        avisos, total = [], 0
+        pendientes_ie: dict[tuple[str, str], int] = {}
+        for docente, v in activos.items():
+            req, suyas = v["requisitos"], [a for a in vigentes if docente in a["datos"]["docentes"]]
+            visitas = [a for a in suyas if a["tipo"] == "visita"]
+            dias_hechos = sum(len(Franja.de(a["datos"]).dias()) for a in visitas)
+            faltan = max(req["dias_visita"] - dias_hechos, (req["visitas"] - len(visitas)) * req["visita_dias_min"], 0)
+            total += faltan
+            if faltan > len(libres):
+                avisos.append(f"El plan del docente {docente} ya no puede completarse en el año escolar: le faltan "
+                              f"{faltan} días de visita y quedan {len(libres)} días hábiles libres hasta el {fin:%d/%m/%Y}.")
+            for tipo in ("gia", "rtc"):
+                hechas = sum(1 for a in suyas if a["tipo"] == tipo)
+                clave = (v["ie"], tipo)
+                pendientes_ie[clave] = max(pendientes_ie.get(clave, 0), req[tipo] - hechas)
+        total += sum(max(n, 0) for n in pendientes_ie.values())
+        if total > len(libres):
+            avisos.insert(0, f"Con lo programado, los planes de sus docentes ya no caben en el año escolar: faltan "
+                             f"{total} días de actividades y quedan {len(libres)} días hábiles libres hasta el {fin:%d/%m/%Y}.")
+        return avisos
+

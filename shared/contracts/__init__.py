@@ -1,6 +1,27 @@
 """Published event contracts: one pydantic model per (evento, version), one subject each."""
 
-from shared.contracts.agenda import VisitaRealizadaV1
+from shared.contracts.agenda import (
+    CursoVirtualCompletadoV1,
+    GIACanceladoV1,
+    GIACompletadoV1,
+    GIAProgramadoV1,
+    GIAReprogramadoV1,
+    PlanAnualCerradoV1,
+    PlanAnualGeneradoV1,
+    PlanAnualReasignadoV1,
+    RTCCanceladaV1,
+    RTCProgramadaV1,
+    RTCRealizadaV1,
+    RTCReprogramadaV1,
+    TallerCanceladoV1,
+    TallerProgramadoV1,
+    TallerRealizadoV1,
+    TallerReprogramadoV1,
+    VisitaCanceladaV1,
+    VisitaProgramadaV1,
+    VisitaRealizadaV1,
+    VisitaReprogramadaV1,
+)
 from shared.contracts.focalizacion import (
     AcompananteIncorporadoV1,
     AcompananteRetiradoV1,
@@ -20,6 +41,26 @@ from shared.contracts.base import (
 from shared.contracts.envelope import Envelope
 
 __all__ = [
+    "CursoVirtualCompletadoV1",
+    "GIACanceladoV1",
+    "GIACompletadoV1",
+    "GIAProgramadoV1",
+    "GIAReprogramadoV1",
+    "PlanAnualCerradoV1",
+    "PlanAnualGeneradoV1",
+    "PlanAnualReasignadoV1",
+    "RTCCanceladaV1",
+    "RTCProgramadaV1",
+    "RTCRealizadaV1",
+    "RTCReprogramadaV1",
+    "TallerCanceladoV1",
+    "TallerProgramadoV1",
+    "TallerRealizadoV1",
+    "TallerReprogramadoV1",
+    "VisitaCanceladaV1",
+    "VisitaProgramadaV1",
+    "VisitaRealizadaV1",
+    "VisitaReprogramadaV1",
     "AcompananteIncorporadoV1",
     "AcompananteRetiradoV1",
     "DocenteAsignadoV1",
@@ -32,6 +73,5 @@ __all__ = [
     "ContractError",
     "Envelope",
     "IntegrationEvent",
-    "VisitaRealizadaV1",
     "territory_token",
 ]

@@ -1,0 +1,131 @@
+"""Protocol fulfilment (cumplimiento de estrategias, the first variable of the seguimiento
+matrix, NT-026 §5.5): delivered versus planned, per docente and rolled up, as of a date.
+
+For each component a docente has a planned count for the year, a delivered count (activities
+that took place on or before the date) and an expected count by that date: an internal
+plan's own dates, or else the even pace of the school year (see ``calendario.vencimientos``).
+A docente is behind when he received less than was due by the date in some component.
+Percentages count at most the planned number per docente: eight visits to one docente do
+not make up for none to another.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from services.agenda.calendario import ultimo_dia, vencimientos
+
+COMPONENTES = ("visitas", "dias_visita", "gia", "rtc", "talleres", "dias_taller", "cursos")
+NIVELES = ("docente", "acompanante", "ie", "ugel", "dre", "nacional")
+CLAVES = {
+    "docente": ("docente_id", "acompanante_id", "dre", "ugel", "ie", "tipo_ie", "nivel", "etapa", "protocolo"),
+    "acompanante": ("acompanante_id", "dre", "ugel"),
+    "ie": ("dre", "ugel", "ie"),
+    "ugel": ("dre", "ugel"),
+    "dre": ("dre",),
+    "nacional": (),
+}
+
+
+def planificado(plan: dict[str, Any]) -> dict[str, int]:
+    c = plan["componentes"]
+    return {
+        "visitas": sum(g["cantidad"] for g in c["visitas"]["grupos"]), "dias_visita": c["visitas"]["dias_total"],
+        "gia": c["gia"]["cantidad"], "rtc": c["rtc"]["cantidad"],
+        "talleres": c["talleres_docentes"]["cantidad"], "dias_taller": c["talleres_docentes"]["dias_total"],
+        "cursos": c.get("cursos_virtuales", 0),
+    }
+
+
+def esperado(plan: dict[str, Any], fecha: date) -> dict[str, int]:
+    c = plan["componentes"]
+    inicio, fin = (date.fromisoformat(x) for x in plan["anio_escolar"])
+    anio = inicio.year
+    limites = []
+    for g in c["visitas"]["grupos"]:
+        limite = (date(anio, *map(int, g["antes_de"].split("-"))) if g.get("antes_de")
+                  else ultimo_dia(anio, g["mes"]) if g.get("mes") else None)
+        limites += [limite] * g["cantidad"]
+    p = planificado(plan)
+
+    def debidas(cantidad: int, **kw: Any) -> int:
+        return sum(1 for v in vencimientos(cantidad, inicio, fin, **kw) if v <= fecha)
+
+    visitas = debidas(p["visitas"], limites=limites)
+    talleres = debidas(p["talleres"])
+    return {
+        "visitas": visitas, "dias_visita": _proporcion(p["dias_visita"], visitas, p["visitas"]),
+        "gia": debidas(p["gia"], meses=c["gia"].get("meses")), "rtc": debidas(p["rtc"], meses=c["rtc"].get("meses")),
+        "talleres": talleres, "dias_taller": _proporcion(p["dias_taller"], talleres, p["talleres"]),
+        "cursos": debidas(p["cursos"]),
+    }
+
+
+def _proporcion(total: int, hechas: int, de: int) -> int:
+    return round(total * hechas / de) if de else 0
+
+
+def por_docente(planes: Iterable[dict[str, Any]], entregas: Iterable[dict[str, Any]], fecha: date) -> list[dict[str, Any]]:
+    """One row per plan in force on ``fecha``: planned, expected and delivered per component."""
+    realizado: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COMPONENTES, 0))
+    for e in entregas:
+        r = realizado[e["persona_id"]]
+        if e["tipo"] == "visita":
+            r["visitas"] += 1
+            r["dias_visita"] += e["dias"]
+        elif e["tipo"] == "taller":
+            r["talleres"] += 1
+            r["dias_taller"] += e["dias"]
+        elif e["tipo"] == "curso":
+            r["cursos"] += 1
+        elif e["tipo"] in ("gia", "rtc"):
+            r[e["tipo"]] += 1
+    filas = []
+    for p in planes:
+        if not p["activo"] and p["retirado_en"] is not None and p["retirado_en"] <= fecha:
+            continue
+        plan = p["plan"]
+        fila: dict[str, Any] = {"docente_id": p["docente_id"], "acompanante_id": p["acompanante_id"],
+                                "dre": p["dre"], "ugel": p["ugel"], "ie": f"{p['codigo_modular']}-{p['anexo']}",
+                                "tipo_ie": p["tipo_ie"], "nivel": p["nivel"], "etapa": p["etapa"],
+                                "protocolo": p["protocolo"], "docentes": 1}
+        plan_n, debido, hecho = planificado(plan), esperado(plan, fecha), realizado[p["docente_id"]]
+        atrasos = []
+        for comp in COMPONENTES:
+            fila[f"{comp}_planificado"] = plan_n[comp]
+            fila[f"{comp}_esperado"] = debido[comp]
+            fila[f"{comp}_realizado"] = hecho[comp]
+            fila[f"{comp}_cumplido"] = min(hecho[comp], plan_n[comp])
+            if hecho[comp] < debido[comp]:
+                atrasos.append(comp)
+        fila["atrasado"] = bool(atrasos)
+        fila["atrasos"] = atrasos
+        fila["docentes_atrasados"] = int(bool(atrasos))
+        filas.append(fila)
+    return filas
+
+
+def agregar(filas: list[dict[str, Any]], nivel: str) -> list[dict[str, Any]]:
+    """Roll the docentes' rows up to a level, with a percentage per component."""
+    if nivel == "docente":
+        grupos = filas
+    else:
+        claves = CLAVES[nivel]
+        sumas: dict[tuple, dict[str, Any]] = {}
+        for f in filas:
+            clave = tuple(f[k] for k in claves)
+            g = sumas.setdefault(clave, {**dict(zip(claves, clave)), "docentes": 0, "docentes_atrasados": 0,
+                                         **{f"{c}_{m}": 0 for c in COMPONENTES
+                                            for m in ("planificado", "esperado", "realizado", "cumplido")}})
+            for k in g:
+                if k not in claves:
+                    g[k] += f[k]
+        grupos = [sumas[k] for k in sorted(sumas)]
+    for g in grupos:
+        for comp in COMPONENTES:
+            plan_n = g[f"{comp}_planificado"]
+            g[f"{comp}_porcentaje"] = round(100 * g[f"{comp}_cumplido"] / plan_n, 1) if plan_n else None
+    return grupos

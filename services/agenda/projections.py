@@ -1,0 +1,252 @@
+"""agenda's read models, kept from its own event store (see ``shared.views.OwnLogProjection``).
+
+- ``protocolo``: published templates. ``plan``: one row per docente and year with the planned
+  counts. ``actividad``: every scheduled or delivered activity and its state.
+- ``entrega``: one row per docente (or acompañante, for his own talleres) and delivered
+  activity, with its date, days and hours: fulfilment is counted from it "as of" any date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import Application
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, Float, Integer, MetaData, String, Table, select, update
+
+from services.agenda import cumplimiento
+from services.agenda import domainmodel as dm
+from services.agenda.calendario import Franja
+from shared.settings import ServiceSettings
+from shared.views import OwnLogProjection
+
+metadata = MetaData()
+protocolo = Table(
+    "protocolo", metadata,
+    Column("clave", String(60), primary_key=True),
+    Column("codigo", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("contenido", JSON, nullable=False),
+)
+plan = Table(
+    "plan", metadata,
+    Column("plan_id", String(36), primary_key=True),
+    Column("docente_id", String(36), nullable=False, index=True),
+    Column("anio", Integer, nullable=False, index=True),
+    Column("etapa", Integer, nullable=False),
+    Column("convocatoria", String(40), nullable=False),
+    Column("modalidad", String(10), nullable=False),
+    Column("protocolo", String(60), nullable=False),
+    Column("acompanante_id", String(36), nullable=False, index=True),
+    Column("codigo_modular", String(7), nullable=False),
+    Column("anexo", Integer, nullable=False),
+    Column("dre", String(32), nullable=False, index=True),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("tipo_ie", String(40), nullable=False),
+    Column("nivel", String(12), nullable=False),
+    Column("activo", Boolean, nullable=False),
+    Column("retirado_en", Date),
+    Column("plan", JSON, nullable=False),
+)
+actividad = Table(
+    "actividad", metadata,
+    Column("actividad_id", String(36), primary_key=True),
+    Column("acompanante_id", String(36), nullable=False, index=True),
+    Column("anio", Integer, nullable=False),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False),
+    Column("tipo", String(10), nullable=False),
+    Column("estado", String(12), nullable=False),
+    Column("ie", String(10)),
+    Column("fecha_inicio", Date, nullable=False),
+    Column("fecha_fin", Date, nullable=False),
+    Column("datos", JSON, nullable=False),
+    Column("historial", JSON, nullable=False),
+)
+entrega = Table(
+    "entrega", metadata,
+    Column("actividad_id", String(40), primary_key=True),
+    Column("persona_id", String(36), primary_key=True),  # the docente, or the acompañante in his own talleres
+    Column("anio", Integer, nullable=False, index=True),
+    Column("tipo", String(24), nullable=False),
+    Column("fecha", Date, nullable=False),
+    Column("dias", Integer, nullable=False),
+    Column("horas", Float, nullable=False),
+)
+directivo = Table(
+    "directivo", metadata,
+    Column("ie_id", String(36), primary_key=True),
+    Column("ie", String(10), nullable=False, unique=True),
+    Column("directivo_id", String(36)),
+    Column("cargo", String(40)),
+)
+
+
+class Proyecciones(OwnLogProjection):
+    nombre = "agenda"
+    tablas = (protocolo, plan, actividad, entrega, directivo)
+
+    def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
+        super().__init__(settings, app, metadata, lote)
+        self._agendas: dict[str, tuple[str, int, str, str]] = {}
+        A = dm.AgendaAcompanante
+        self.handlers.update({
+            dm.Protocolo.Publicado: self._protocolo,
+            dm.PlanAnual.Generado: self._plan, dm.PlanAnual.AcompananteCambiado: self._cambio,
+            dm.PlanAnual.Retirado: self._retiro, dm.PlanAnual.CursoVirtualCompletado: self._curso,
+            dm.IEAcompanada.Registrada: self._ie, dm.IEAcompanada.DirectivoDesignado: self._directivo,
+            A.Abierta: self._abierta, A.ActividadProgramada: self._programada,
+            A.ActividadReprogramada: self._reprogramada, A.ActividadCancelada: self._cancelada,
+            A.VisitaRealizada: self._realizada, A.GIACompletado: self._realizada,
+            A.RTCRealizada: self._realizada, A.TallerRealizado: self._realizada,
+        })
+
+    def olvidar(self) -> None:
+        self._agendas.clear()
+
+    # --- handlers ------------------------------------------------------------------------------
+
+    def _protocolo(self, conn: Connection, e: Any, _: int) -> None:
+        p = e.protocolo
+        conn.execute(self.store.insert(protocolo).values(
+            clave=f"{p['codigo']}@{p['version']}", codigo=p["codigo"], version=p["version"], contenido=p,
+        ).on_conflict_do_nothing())
+
+    def _plan(self, conn: Connection, e: Any, _: int) -> None:
+        p = e.plan
+        conn.execute(plan.insert(), {
+            "plan_id": str(e.originator_id), **{k: p[k] for k in (
+                "docente_id", "anio", "etapa", "convocatoria", "modalidad", "protocolo", "acompanante_id",
+                "codigo_modular", "anexo", "dre", "ugel", "tipo_ie", "nivel")},
+            "activo": True, "retirado_en": None, "plan": p})
+
+    def _cambio(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(update(plan).where(plan.c.plan_id == str(e.originator_id))
+                     .values(acompanante_id=e.a_acompanante_id))
+
+    def _retiro(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(update(plan).where(plan.c.plan_id == str(e.originator_id))
+                     .values(activo=False, retirado_en=e.timestamp.date()))
+
+    def _curso(self, conn: Connection, e: Any, _: int) -> None:
+        p = conn.execute(select(plan.c.docente_id, plan.c.anio).where(plan.c.plan_id == str(e.originator_id))).one()
+        conn.execute(self.store.insert(entrega).values(
+            actividad_id=f"curso:{e.registro_id}", persona_id=p.docente_id, anio=p.anio, tipo="curso",
+            fecha=_fecha(e.curso["fecha"]), dias=0, horas=float(e.curso.get("horas") or 0),
+        ).on_conflict_do_nothing())
+
+    def _ie(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(directivo.insert(), {"ie_id": str(e.originator_id), "ie": f"{e.codigo_modular}-{e.anexo}",
+                                          "directivo_id": None, "cargo": None})
+
+    def _directivo(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(update(directivo).where(directivo.c.ie_id == str(e.originator_id))
+                     .values(directivo_id=e.directivo_id, cargo=e.cargo))
+
+    def _abierta(self, conn: Connection, e: Any, _: int) -> None:
+        self._agendas[str(e.originator_id)] = (e.acompanante_id, e.anio, e.dre, e.ugel)
+
+    def _agenda(self, conn: Connection, e: Any) -> tuple[str, int, str, str]:
+        clave = str(e.originator_id)
+        if clave not in self._agendas:  # immutable once opened
+            inicial = self.app.repository.get(e.originator_id, version=1)
+            self._agendas[clave] = (inicial.acompanante_id, inicial.anio, inicial.dre, inicial.ugel)
+        return self._agendas[clave]
+
+    def _fila(self, conn: Connection, e: Any, estado: str, que: str, motivo: str | None = None) -> None:
+        acompanante_id, anio, dre, ugel = self._agenda(conn, e)
+        d = e.datos
+        previa = conn.execute(select(actividad.c.historial).where(actividad.c.actividad_id == e.actividad_id)).scalar()
+        paso = {"evento": que, "en": e.timestamp.isoformat(), "usuario": e.metadata.get("usuario"),
+                "fecha_inicio": d["fecha_inicio"], "fecha_fin": d["fecha_fin"]}
+        if motivo:
+            paso["motivo"] = motivo
+        self.upsert(conn, actividad, {
+            "actividad_id": e.actividad_id, "acompanante_id": acompanante_id, "anio": anio, "dre": dre, "ugel": ugel,
+            "tipo": getattr(e, "tipo", None) or _TIPO[type(e).__name__], "estado": estado, "ie": d.get("ie"),
+            "fecha_inicio": _fecha(d["fecha_inicio"]), "fecha_fin": _fecha(d["fecha_fin"]), "datos": d,
+            "historial": [*(previa or []), paso]}, "actividad_id")
+
+    def _programada(self, conn: Connection, e: Any, _: int) -> None:
+        self._fila(conn, e, "programada", "programada")
+
+    def _reprogramada(self, conn: Connection, e: Any, _: int) -> None:
+        self._fila(conn, e, "programada", "reprogramada", e.motivo)
+
+    def _cancelada(self, conn: Connection, e: Any, _: int) -> None:
+        self._fila(conn, e, "cancelada", "cancelada", e.motivo)
+
+    def _realizada(self, conn: Connection, e: Any, _: int) -> None:
+        self._fila(conn, e, "realizada", "realizada")
+        tipo, d = _TIPO[type(e).__name__], e.datos
+        franja = Franja.de(d)
+        filas = []
+        if tipo == "taller":
+            acompanante_id = self._agenda(conn, e)[0]
+            nombre = "taller_acompanantes" if d["destinatarios"] == "acompanantes" else "taller"
+            for persona, dias in d["asistencia"].items():
+                if dias and (nombre == "taller" or persona == acompanante_id):
+                    filas.append((persona, nombre, min(dias), len(dias), 0.0))
+        else:
+            dias = len(franja.dias()) if tipo == "visita" else 0
+            horas = 0.0 if tipo == "visita" else franja.horas
+            filas = [(docente, tipo, d["fecha_inicio"], dias, horas) for docente in d["docentes"]]
+        anio = self._agenda(conn, e)[1]
+        for persona, nombre, fecha, dias, horas in filas:
+            conn.execute(self.store.insert(entrega).values(
+                actividad_id=e.actividad_id, persona_id=persona, anio=anio, tipo=nombre, fecha=_fecha(fecha),
+                dias=dias, horas=horas).on_conflict_do_nothing())
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def protocolos(self) -> list[dict[str, Any]]:
+        return [f.contenido for f in self.filas(select(protocolo.c.contenido).order_by(protocolo.c.codigo,
+                                                                                     protocolo.c.version))]
+
+    def planes(self, *, docente_id: str | None = None, anio: int | None = None, dre: str | None = None,
+               ugel: str | None = None, acompanante_id: str | None = None, activos: bool | None = None,
+               limite: int | None = None, desde: int = 0) -> list[dict[str, Any]]:
+        consulta = select(plan).order_by(plan.c.anio, plan.c.ugel, plan.c.codigo_modular, plan.c.docente_id)
+        for columna, valor in ((plan.c.docente_id, docente_id), (plan.c.anio, anio), (plan.c.dre, dre),
+                               (plan.c.ugel, ugel), (plan.c.acompanante_id, acompanante_id), (plan.c.activo, activos)):
+            if valor is not None:
+                consulta = consulta.where(columna == valor)
+        if limite is not None:
+            consulta = consulta.limit(limite).offset(desde)
+        return [dict(f._mapping) for f in self.filas(consulta)]
+
+    def actividad(self, actividad_id: str) -> dict[str, Any] | None:
+        filas = self.filas(select(actividad).where(actividad.c.actividad_id == actividad_id))
+        return dict(filas[0]._mapping) if filas else None
+
+    def actividades(self, acompanante_id: str, anio: int | None = None) -> list[dict[str, Any]]:
+        consulta = select(actividad).where(actividad.c.acompanante_id == acompanante_id).order_by(
+            actividad.c.fecha_inicio, actividad.c.actividad_id)
+        if anio is not None:
+            consulta = consulta.where(actividad.c.anio == anio)
+        return [dict(f._mapping) for f in self.filas(consulta)]
+
+    def directivos(self) -> list[dict[str, Any]]:
+        return [dict(f._mapping) for f in self.filas(select(directivo).order_by(directivo.c.ie))]
+
+    def cumplimiento(self, anio: int, fecha: date, nivel: str = "docente", *, dre: str | None = None,
+                     ugel: str | None = None, acompanante_id: str | None = None,
+                     docente_id: str | None = None) -> list[dict[str, Any]]:
+        """Fulfilment of the year's plans as of ``fecha`` (see ``cumplimiento``)."""
+        planes = self.planes(anio=anio, dre=dre, ugel=ugel, acompanante_id=acompanante_id, docente_id=docente_id)
+        docentes = select(plan.c.docente_id).where(plan.c.anio == anio)
+        for columna, valor in ((plan.c.dre, dre), (plan.c.ugel, ugel), (plan.c.acompanante_id, acompanante_id),
+                               (plan.c.docente_id, docente_id)):
+            if valor is not None:
+                docentes = docentes.where(columna == valor)
+        consulta = (select(entrega).where(entrega.c.anio == anio).where(entrega.c.fecha <= fecha)
+                    .where(entrega.c.persona_id.in_(docentes)))
+        entregas = [dict(f._mapping) for f in self.filas(consulta)]
+        return cumplimiento.agregar(cumplimiento.por_docente(planes, entregas, fecha), nivel)
+
+
+_TIPO = {"VisitaRealizada": "visita", "GIACompletado": "gia", "RTCRealizada": "rtc", "TallerRealizado": "taller"}
+
+
+def _fecha(valor: str) -> date:
+    return date.fromisoformat(valor)

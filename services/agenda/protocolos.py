@@ -1,0 +1,169 @@
+"""Protocol templates as versioned data: what a docente receives in one school year.
+
+A template (``Protocolo``) is published once per (codigo, version), with its period of effect,
+its modality (``externa``: the acompañante of NT-026; ``interna``: the school's own plan, led by
+its directivo) and its territory (the nation, a DRE, a UGEL or one school). It holds one
+``Componentes`` per school type and level (``"polidocente_primaria/primaria"``) that reproduce
+the tables of NT-026 §5.6: visits with their durations, GIA, RTC, talleres for docentes and
+for acompañantes, virtual courses, and, for internal plans, the phases of the year.
+
+The plan of a docente (``PlanAnualGenerado``) is a copy of one ``Componentes``: later versions
+of a template never change a plan already generated.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Modalidad = Literal["externa", "interna"]
+TIPOS_IE = ("eib", "multigrado", "polidocente_inicial", "polidocente_primaria", "polidocente_secundaria")
+NIVELES = ("inicial", "primaria", "secundaria")
+INCLUIDOS = ("protocolo-nt026-2020-2022.json", "protocolo-interno-iei246-2024.json",
+             "protocolo-interno-ies-miguel-grau-2024.json")
+
+
+class _Dato(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GrupoVisitas(_Dato):
+    """``cantidad`` visits lasting between ``dias_min`` and ``dias_max`` days each."""
+
+    cantidad: int = Field(ge=1, le=20)
+    dias_min: int = Field(ge=1, le=5)
+    dias_max: int = Field(ge=1, le=5)
+    mes: int | None = Field(None, ge=1, le=12, description="Mes en que se espera la visita (planes internos).")
+    antes_de: str | None = Field(None, pattern=r"^\d{2}-\d{2}$", description="Fecha (MM-DD) límite de la visita.")
+    fase: str | None = Field(None, description="Fase del plan interno a la que pertenece.")
+
+
+class Visitas(_Dato):
+    grupos: list[GrupoVisitas] = Field(min_length=1)
+    dias_total: int = Field(ge=1, description="Días de visita al año (NT-026 §5.6: 'Total de días de visita').")
+
+    @model_validator(mode="after")
+    def _alcanza(self) -> Visitas:
+        minimo = sum(g.cantidad * g.dias_min for g in self.grupos)
+        maximo = sum(g.cantidad * g.dias_max for g in self.grupos)
+        if not minimo <= self.dias_total <= maximo:
+            raise ValueError(f"los días de visita ({self.dias_total}) no caben entre {minimo} y {maximo}")
+        return self
+
+    @property
+    def cantidad(self) -> int:
+        return sum(g.cantidad for g in self.grupos)
+
+    @property
+    def dias_min(self) -> int:
+        return min(g.dias_min for g in self.grupos)
+
+    @property
+    def dias_max(self) -> int:
+        return max(g.dias_max for g in self.grupos)
+
+
+class Reuniones(_Dato):
+    """GIA or RTC: how many in the year and their minimum length."""
+
+    cantidad: int = Field(ge=0, le=40)
+    horas_min: float = Field(ge=0.5, le=12)
+    meses: list[int] = Field(default_factory=list, description="Meses en que se realizan (planes internos).")
+
+
+class Talleres(_Dato):
+    cantidad: int = Field(ge=0, le=10)
+    dias_total: int = Field(ge=0, le=60)
+    lugar: str = ""
+
+
+class Fase(_Dato):
+    nombre: str
+    desde: str = Field(pattern=r"^\d{2}-\d{2}$", description="Mes-día de inicio.")
+    hasta: str = Field(pattern=r"^\d{2}-\d{2}$", description="Mes-día de fin.")
+    hitos: list[str] = Field(default_factory=list, description="Fechas (MM-DD) de control dentro de la fase.")
+
+
+class Componentes(_Dato):
+    visitas: Visitas
+    gia: Reuniones
+    rtc: Reuniones
+    talleres_docentes: Talleres
+    talleres_acompanantes: Talleres = Talleres(cantidad=0, dias_total=0)
+    cursos_virtuales: int = Field(0, ge=0, description="Cursos virtuales que complementan (0: según oferta).")
+    jornadas_autoformacion: Reuniones | None = None
+    fases: list[Fase] = Field(default_factory=list)
+
+
+class AnioEscolar(_Dato):
+    inicio: str = Field(pattern=r"^\d{2}-\d{2}$")
+    fin: str = Field(pattern=r"^\d{2}-\d{2}$")
+
+    def fechas(self, anio: int) -> tuple[date, date]:
+        return _fecha(anio, self.inicio), _fecha(anio, self.fin)
+
+
+class Protocolo(_Dato):
+    codigo: str = Field(pattern=r"^[A-Za-z0-9_.-]{2,40}$")
+    version: int = Field(ge=1)
+    nombre: str = Field(min_length=3)
+    norma: str = ""
+    modalidad: Modalidad
+    ambito: str = Field("nacional", pattern=r"^(nacional|DRE:[A-Za-z0-9_-]+|UGEL:[A-Za-z0-9_-]+|IE:\d{7}-\d)$",
+                        description="nacional, DRE:<código>, UGEL:<código> o IE:<código modular>-<anexo>.")
+    vigencia_desde: date
+    vigencia_hasta: date
+    anio_escolar: AnioEscolar
+    tipos: dict[str, Componentes] = Field(min_length=1, description="Por '<tipo de IE>/<nivel>'.")
+
+    @model_validator(mode="after")
+    def _coherente(self) -> Protocolo:
+        if self.vigencia_hasta < self.vigencia_desde:
+            raise ValueError("la vigencia termina antes de empezar")
+        for clave in self.tipos:
+            tipo, _, nivel = clave.partition("/")
+            if tipo not in TIPOS_IE or nivel not in NIVELES:
+                raise ValueError(f"clave de tipo no válida: {clave!r} (se espera '<tipo de IE>/<nivel>')")
+        return self
+
+    @property
+    def clave(self) -> str:
+        return f"{self.codigo}@{self.version}"
+
+    def vigente(self, anio: int) -> bool:
+        return self.vigencia_desde.year <= anio <= self.vigencia_hasta.year
+
+    def especificidad(self, dre: str, ugel: str, ie: str) -> int | None:
+        """How closely the template's territory fits a school: higher is closer; None: not at all."""
+        if self.ambito == "nacional":
+            return 0
+        nivel, _, codigo = self.ambito.partition(":")
+        encaja = {"DRE": codigo == dre, "UGEL": codigo == ugel, "IE": codigo == ie}[nivel]
+        return {"DRE": 1, "UGEL": 2, "IE": 3}[nivel] if encaja else None
+
+
+def elegir(protocolos: list[Protocolo], *, modalidad: Modalidad, tipo_ie: str, nivel: str, anio: int,
+           dre: str, ugel: str, ie: str) -> Protocolo | None:
+    """The template that applies: in force that year, for that type and level, the closest
+    territory, then the latest version."""
+    candidatos = []
+    for p in protocolos:
+        cercania = p.especificidad(dre, ugel, ie)
+        if p.modalidad == modalidad and p.vigente(anio) and f"{tipo_ie}/{nivel}" in p.tipos and cercania is not None:
+            candidatos.append((cercania, p.vigencia_desde, p.version, p))
+    return max(candidatos, key=lambda c: c[:3])[3] if candidatos else None
+
+
+def incluidos() -> list[Protocolo]:
+    carpeta = resources.files("services.agenda") / "datos"
+    return [Protocolo.model_validate(json.loads((carpeta / nombre).read_text(encoding="utf-8")))
+            for nombre in INCLUIDOS]
+
+
+def _fecha(anio: int, mes_dia: str) -> date:
+    mes, dia = mes_dia.split("-")
+    return date(anio, int(mes), int(dia))
