@@ -3,7 +3,7 @@
     python -m bench.relay_throughput [--eventos 20000] [--batch 500] [--store sqlite|postgres]
 
 1. Starts its own nats-server (``sync_interval: always``) and declares the streams.
-2. Records N ``Visita`` aggregates in agenda's store (``agenda.save(*visitas)`` in chunks) —
+2. Records N ``PlanAnual`` aggregates in agenda's store (``agenda.save(*planes)`` in chunks) —
    not timed.
 3. (a) Times ``OutboxRelay``: ``reconcile()`` then ``relay_once()`` until it returns 0.
 4. Builds the very same subject, payload and headers of each event with ``relay._envelope``
@@ -21,17 +21,16 @@ import asyncio
 import logging
 import sys
 import time
-import uuid
 
 
-from bench._common import bench_world, machine_line, print_table, rate, visita_kwargs
+from bench._common import bench_world, machine_line, print_table, rate
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
-from services.agenda.domainmodel import Visita
-from services.agenda.messaging import to_publication
+from services.agenda.messaging import Publicador
 from shared.outbox import OutboxRelay
 from shared.streams import STREAM
 from shared.telemetry import Telemetry
+from tests.support.world import registrar_planes
 
 SAVE_CHUNK = 1000
 # The relay sends a fresh W3C traceparent with every message; the raw run sends one of the same size.
@@ -39,10 +38,9 @@ TRACEPARENT = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
 
 
 def record_visits(agenda: Agenda, n: int) -> float:
+    """Record n published events (yearly plans, ``PlanAnualGenerado``) in agenda's store."""
     started = time.perf_counter()
-    for start in range(0, n, SAVE_CHUNK):
-        visitas = [Visita(id=uuid.uuid4(), **visita_kwargs(i)) for i in range(start, min(n, start + SAVE_CHUNK))]
-        agenda.save(*visitas)
+    registrar_planes(agenda, n)
     return time.perf_counter() - started
 
 
@@ -99,7 +97,7 @@ async def main(args: argparse.Namespace) -> int:
             last_id = agenda.check_store()
             print(f"preparado: {args.eventos} visitas registradas en {prep:.1f}s "
                   f"({rate(args.eventos, prep)}/s, no medido), última notificación {last_id}")
-            relay = OutboxRelay(agenda, to_publication, js, Telemetry.create("agenda"), batch_size=args.batch)
+            relay = OutboxRelay(agenda, Publicador(agenda), js, Telemetry.create("agenda"), batch_size=args.batch)
             # Built before either run: the raw run gets exactly what the relay sends.
             messages = build_raw_messages(relay, agenda, args.batch)
 

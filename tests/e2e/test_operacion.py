@@ -36,13 +36,16 @@ async def test_sondas_metricas_y_documentacion(create_app, settings_cls, make_se
 
 
 async def test_sin_nats_no_esta_listo_pero_acepta_escrituras(make_settings, nats_server):
-    from tests.e2e.test_visita_end_to_end import visita
+    from tests.e2e.test_visita_end_to_end import con_plan, visita
     import uuid
 
     nats_server.kill()
-    async with serving(agenda_app(make_settings(AgendaSettings)), wait_connected=False) as client:
+    app = agenda_app(make_settings(AgendaSettings))
+    docente = uuid.uuid4()
+    con_plan(app, docente)
+    async with serving(app, wait_connected=False) as client:
         ready = await client.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["detalle"]["nats"].startswith("falla")
         assert ready.json()["detalle"]["almacen"] == "ok"
-        assert (await client.post("/v1/visitas-realizadas", json=visita(uuid.uuid4()))).status_code == 201
+        assert (await client.post("/v1/visitas-realizadas", json=visita(docente))).status_code == 201

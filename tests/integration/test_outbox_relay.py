@@ -8,12 +8,12 @@ import pytest
 
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
-from services.agenda.messaging import to_publication
+from services.agenda.messaging import Publicador
 from shared.outbox import TRACKING_NAME, OutboxRelay
 from shared.streams import STREAM, ensure_streams
 from shared.telemetry import Telemetry
 from tests.support.stream import published_ids
-from tests.support.world import registrar_visitas
+from tests.support.world import registrar_planes
 
 
 class Crash(Exception):
@@ -22,7 +22,7 @@ class Crash(Exception):
 
 def relay_for(agenda: Agenda, js, batch_size: int = 50) -> OutboxRelay:
     """A fresh relay object, as after a process restart (all state is in the store and NATS)."""
-    return OutboxRelay(agenda, to_publication, js, Telemetry.create("agenda"), batch_size=batch_size)
+    return OutboxRelay(agenda, Publicador(agenda), js, Telemetry.create("agenda"), batch_size=batch_size)
 
 
 async def drain(relay: OutboxRelay) -> None:
@@ -38,7 +38,7 @@ def expected_ids(agenda: Agenda) -> list[str]:
 
 async def test_relay_publica_en_orden_cada_evento_una_vez(make_settings, js, closing):
     agenda = closing(Agenda(make_settings(AgendaSettings)))
-    registrar_visitas(agenda, 120)
+    registrar_planes(agenda, 120)
 
     await drain(relay_for(agenda, js))
 
@@ -48,7 +48,7 @@ async def test_relay_publica_en_orden_cada_evento_una_vez(make_settings, js, clo
 
 async def test_caida_entre_puback_y_guardar_posicion_no_duplica(make_settings, js, monkeypatch, closing):
     agenda = closing(Agenda(make_settings(AgendaSettings)))
-    registrar_visitas(agenda, 120)
+    registrar_planes(agenda, 120)
     crashing = relay_for(agenda, js)
     await crashing.reconcile()
     await crashing.relay_once()  # first batch fully relayed
@@ -70,7 +70,7 @@ async def test_caida_entre_puback_y_guardar_posicion_no_duplica(make_settings, j
 
 async def test_sin_reconciliar_la_deduplicacion_de_jetstream_evita_el_duplicado(make_settings, js, monkeypatch, closing):
     agenda = closing(Agenda(make_settings(AgendaSettings)))
-    registrar_visitas(agenda, 60)
+    registrar_planes(agenda, 60)
     crashing = relay_for(agenda, js)
 
     async def die(position: int) -> None:
@@ -91,7 +91,7 @@ async def test_sin_reconciliar_la_deduplicacion_de_jetstream_evita_el_duplicado(
 
 async def test_caida_antes_de_publicar_no_pierde_nada(make_settings, js, monkeypatch, closing):
     agenda = closing(Agenda(make_settings(AgendaSettings)))
-    registrar_visitas(agenda, 80)
+    registrar_planes(agenda, 80)
     crashing = relay_for(agenda, js)
     await crashing.reconcile()
     calls = 0
@@ -116,7 +116,7 @@ async def test_caida_antes_de_publicar_no_pierde_nada(make_settings, js, monkeyp
 
 async def test_stream_perdido_se_rellena_desde_el_almacen(make_settings, js, closing):
     agenda = closing(Agenda(make_settings(AgendaSettings)))
-    registrar_visitas(agenda, 70)
+    registrar_planes(agenda, 70)
     await drain(relay_for(agenda, js))
 
     # Given the stream lost everything (deleted and declared again, empty)
@@ -131,7 +131,7 @@ async def test_stream_perdido_se_rellena_desde_el_almacen(make_settings, js, clo
 
 async def test_republicar_desde_una_posicion_no_duplica_en_la_ventana(make_settings, js, closing):
     agenda = closing(Agenda(make_settings(AgendaSettings)))
-    registrar_visitas(agenda, 40)
+    registrar_planes(agenda, 40)
     relay = relay_for(agenda, js)
     await drain(relay)
 
@@ -152,7 +152,7 @@ async def test_relay_sigue_eventos_nuevos_en_milisegundos(make_settings, js, clo
         await asyncio.sleep(0.2)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        registrar_visitas(agenda, 1)
+        registrar_planes(agenda, 1)
         while not await published_ids(js):
             await asyncio.sleep(0.005)
         elapsed = loop.time() - started

@@ -12,7 +12,7 @@ import sys
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
 from tests.support.stream import published_ids
-from tests.support.world import registrar_visitas
+from tests.support.world import registrar_planes
 
 
 def environment(settings: AgendaSettings) -> dict[str, str]:
@@ -24,7 +24,7 @@ def environment(settings: AgendaSettings) -> dict[str, str]:
 async def test_relay_matado_varias_veces_publica_todo_una_vez(make_settings, js, closing):
     settings = make_settings(AgendaSettings)
     agenda = closing(Agenda(settings))
-    registrar_visitas(agenda, 3000)
+    registrar_planes(agenda, 3000)
     expected = [f"agenda:{i}" for i in range(1, agenda.recorder.max_notification_id() + 1)]
     rng = random.Random(7)
 
@@ -41,7 +41,7 @@ async def test_relay_matado_varias_veces_publica_todo_una_vez(make_settings, js,
         kills += 1
         # new events keep arriving between crashes
         if kills <= 3:
-            registrar_visitas(agenda, 100, start=10_000 + kills * 100)
+            registrar_planes(agenda, 100, start=10_000 + kills * 100)
             expected = [f"agenda:{i}" for i in range(1, agenda.recorder.max_notification_id() + 1)]
         assert kills < 30, "el relay no termina de publicar"
 

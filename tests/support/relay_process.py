@@ -8,7 +8,7 @@ import nats
 
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
-from services.agenda.messaging import to_publication
+from services.agenda.messaging import Publicador
 from shared.outbox import OutboxRelay
 from shared.telemetry import Telemetry
 
@@ -17,7 +17,7 @@ async def main() -> None:
     settings = AgendaSettings()
     agenda = Agenda(settings)
     nc = await nats.connect(settings.nats_url)
-    relay = OutboxRelay(agenda, to_publication, nc.jetstream(), Telemetry.create("agenda"),
+    relay = OutboxRelay(agenda, Publicador(agenda), nc.jetstream(), Telemetry.create("agenda"),
                         batch_size=settings.relay_batch_size)
     await relay.run(asyncio.Event())
 
