@@ -86,23 +86,21 @@ class Agenda(ServiceApplication):
         """Generate the docente's plan for ``a.anio`` and put him on the acompañante's agenda.
         Returns False when that plan already exists."""
         pid = dm.plan_id(a.docente_id, a.anio)
-        if self._existe(pid):
-            return False
         elegido = self._protocolo(a, modalidad, protocolo)
         comp = elegido.tipos[f"{a.tipo_ie}/{a.nivel}"]
         inicio, fin = elegido.anio_escolar.fechas(a.anio)
         plan = {**vars(a), "etapa": etapa, "modalidad": modalidad, "protocolo": elegido.clave,
                 "anio_escolar": [inicio.isoformat(), fin.isoformat()],
                 "componentes": comp.model_dump(mode="json")}
-        agenda = self._agenda(a.acompanante_id, a.anio, a.dre, a.ugel)
-        agenda.incorporar(docente_id=a.docente_id, plan=_resumen(plan, comp))
-        try:
-            self.save(dm.PlanAnual(plan=plan, id=pid), agenda)
-        except IntegrityError:
+
+        def intento() -> bool:
             if self._existe(pid):
                 return False
-            raise
-        return True
+            agenda = self._agenda(a.acompanante_id, a.anio, a.dre, a.ugel)
+            agenda.incorporar(docente_id=a.docente_id, plan=_resumen(plan, comp))
+            self.save(dm.PlanAnual(plan=plan, id=pid), agenda)
+            return True
+        return self._reintentar(intento)
 
     def _protocolo(self, a: Asignacion, modalidad: str, clave: str | None) -> Protocolo:
         publicados = [Protocolo.model_validate(p) for p in self.proyecciones.protocolos()]
@@ -138,6 +136,8 @@ class Agenda(ServiceApplication):
     def reasignar(self, docente_id: str, de_acompanante: str, a_acompanante: str, motivo: str) -> int:
         """Move the docente's active plans to another acompañante; his scheduled visits with
         the one who leaves are cancelled. Returns how many plans moved."""
+        if de_acompanante == a_acompanante:
+            raise dm.AgendaInvalida("El docente ya está con ese acompañante.")
         movidos = 0
         for fila in self.proyecciones.planes(docente_id=docente_id, activos=True):
             plan: dm.PlanAnual = self.repository.get(UUID(fila["plan_id"]))
@@ -223,7 +223,10 @@ class Agenda(ServiceApplication):
         def intento() -> Resultado:
             agenda = self._agenda_de(actividad_id)
             actual = agenda.actividades[actividad_id]
-            datos = _datos(agenda, actual["tipo"], {**_entrada(actual["datos"]), **entrada})
+            base = actual["agendado"] or actual["datos"]  # what was scheduled, even if it took place since
+            if "fecha_inicio" in entrada and "fecha" not in entrada and actual["tipo"] in ("gia", "rtc"):
+                entrada = {**entrada, "fecha": entrada["fecha_inicio"]}
+            datos = _datos(agenda, actual["tipo"], {**_entrada(base), **entrada})
             nuevo = agenda.reprogramar(actividad_id, datos, motivo, self.directivo(datos.get("ie")))
             if nuevo:
                 self.save(agenda)

@@ -143,6 +143,9 @@ class AgendaAcompanante(Aggregate):
         return True
 
     def reprogramar(self, actividad_id: str, datos: dict[str, Any], motivo: str, directivo: str | None = None) -> bool:
+        previa = self.actividades.get(actividad_id)
+        if previa is not None and {"datos": datos, "motivo": motivo.strip()} in previa["reprogramaciones"]:
+            return False  # a change already applied, re-sent (perhaps after the activity took place)
         actividad = self._programada_existente(actividad_id, "reprogramar")
         if actividad["datos"] == datos:
             return False  # the same change, re-sent
@@ -174,11 +177,13 @@ class AgendaAcompanante(Aggregate):
     @event("ActividadProgramada")
     def _programada(self, actividad_id: str, tipo: str, datos: dict[str, Any]) -> None:
         self.actividades[actividad_id] = {"tipo": tipo, "estado": "programada", "datos": datos,
-                                          "programacion": datos}
+                                          "programacion": datos, "agendado": datos, "reprogramaciones": []}
 
     @event("ActividadReprogramada")
     def _reprogramada(self, actividad_id: str, tipo: str, datos: dict[str, Any], motivo: str) -> None:
-        self.actividades[actividad_id]["datos"] = datos
+        actividad = self.actividades[actividad_id]
+        actividad["datos"] = actividad["agendado"] = datos
+        actividad["reprogramaciones"].append({"datos": datos, "motivo": motivo})
 
     @event("ActividadCancelada")
     def _cancelada(self, actividad_id: str, tipo: str, datos: dict[str, Any], motivo: str) -> None:
@@ -204,9 +209,10 @@ class AgendaAcompanante(Aggregate):
         return True
 
     def _realizada(self, actividad_id: str, tipo: str, datos: dict[str, Any]) -> None:
-        previa = self.actividades.get(actividad_id, {"programacion": None})
+        previa = self.actividades.get(actividad_id, {"programacion": None, "agendado": None, "reprogramaciones": []})
         self.actividades[actividad_id] = {"tipo": tipo, "estado": "realizada", "datos": datos,
-                                          "programacion": previa["programacion"]}
+                                          "programacion": previa["programacion"], "agendado": previa["agendado"],
+                                          "reprogramaciones": previa["reprogramaciones"]}
 
     @event("VisitaRealizada")
     def _visita_realizada(self, actividad_id: str, datos: dict[str, Any]) -> None:

@@ -1,0 +1,321 @@
+"""Reglas de la agenda del acompañante (NT-026 §5.2.6, §5.2.7, §5.6) por el lado de escritura.
+
+Un acompañante de la UGEL El Collao acompaña en 2020 a tres docentes de primaria polidocente de la
+IE 0236885-0 (visitas de 1 ó 2 días) y a una docente EIB de la IE 0500001-0 (visitas de 2 a 3 días).
+Cada rechazo es un ``DomainError`` cuyo motivo dice qué regla se rompió, y no deja nada registrado.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import uuid4
+
+import pytest
+
+from services.agenda.application import Agenda, Asignacion
+from services.agenda.config import AgendaSettings
+from services.agenda.domainmodel import AgendaInvalida
+from shared.eventstore import Conflict, DomainError
+from shared.settings import SQLITE
+
+IE_POLIDOCENTE, IE_EIB = "0236885", "0500001"
+
+
+def _id() -> str:
+    return str(uuid4())
+
+
+def asignacion(docente: str, acompanante: str, codigo_modular: str = IE_POLIDOCENTE,
+               tipo_ie: str = "polidocente_primaria") -> Asignacion:
+    return Asignacion(docente_id=docente, acompanante_id=acompanante, convocatoria="2020-2022", anio=2020,
+                      codigo_modular=codigo_modular, anexo=0, dre="DRE-PUNO", ugel="UGEL-EL-COLLAO",
+                      tipo_ie=tipo_ie, nivel="primaria")
+
+
+@dataclass
+class Mundo:
+    app: Agenda
+    acompanante: str
+    docentes: list[str]  # primaria polidocente, IE 0236885-0
+    eib: str             # EIB primaria, IE 0500001-0
+
+    def visita(self, docente: str, desde: str, hasta: str | None = None, **mas: object) -> dict:
+        return {"docente_id": docente, "fecha_inicio": desde, "fecha_fin": hasta or desde, **mas}
+
+    def programar(self, tipo: str, entrada: dict, actividad_id: str | None = None):
+        return self.app.programar(self.acompanante, actividad_id or _id(), tipo, entrada)
+
+    def registrado(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def rechaza(self, accion, fragmento: str, error: type[DomainError] = AgendaInvalida) -> str:
+        """Ejecuta ``accion``: debe rechazarse con ``error`` cuyo motivo contenga ``fragmento``, sin registrar nada."""
+        antes = self.registrado()
+        with pytest.raises(error) as e:
+            accion()
+        assert fragmento in str(e.value), str(e.value)
+        assert self.registrado() == antes
+        return str(e.value)
+
+
+def reunion(fecha: str, desde: str = "14:00", hasta: str = "17:00", ie: str = IE_POLIDOCENTE, **mas: object) -> dict:
+    return {"codigo_modular": ie, "fecha": fecha, "hora_inicio": desde, "hora_fin": hasta, **mas}
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = Agenda(AgendaSettings(persistence_module=SQLITE, data_dir=tmp_path))
+    app.publicar_protocolos_incluidos()
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def mundo(app) -> Mundo:
+    m = Mundo(app, _id(), [_id() for _ in range(3)], _id())
+    for docente in m.docentes:
+        assert app.generar_plan(asignacion(docente, m.acompanante), etapa=1)
+    assert app.generar_plan(asignacion(m.eib, m.acompanante, IE_EIB, "eib"), etapa=1)
+    return m
+
+
+# --- Un acompañante no está en dos actividades a la vez --------------------------------------------
+
+def test_dos_visitas_que_se_cruzan(mundo):
+    # Dada una visita programada el miércoles 10/06 y una visita EIB del 15 al 16/06
+    mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-10"))
+    mundo.programar("visita", mundo.visita(mundo.eib, "2020-06-15", "2020-06-16"))
+    # Cuando se programa otra visita el mismo día, o una que toca el segundo día de la EIB
+    # Entonces se rechaza: "no puede estar en dos actividades a la vez"
+    motivo = mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(mundo.docentes[1], "2020-06-10")),
+                           "Se cruza con visita")
+    assert "el 10/06/2020" in motivo and "dos actividades a la vez" in motivo
+    mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(mundo.docentes[1], "2020-06-16", "2020-06-17")),
+                  "del 15/06/2020 al 16/06/2020")
+    # y el día siguiente sí está libre
+    assert mundo.programar("visita", mundo.visita(mundo.docentes[1], "2020-06-17")).nuevo
+
+
+def test_gia_en_otra_ie_durante_una_visita(mundo):
+    # Dada una visita EIB en la IE 0500001 el 10 y 11/06
+    mundo.programar("visita", mundo.visita(mundo.eib, "2020-06-10", "2020-06-11"))
+    # Cuando se programa un GIA en la IE 0236885 la tarde del 11/06, Entonces se cruza con la visita
+    mundo.rechaza(lambda: mundo.programar("gia", reunion("2020-06-11")), "Se cruza con visita")
+    # y el 12/06 a la misma hora se acepta
+    assert mundo.programar("gia", reunion("2020-06-12")).nuevo
+
+
+def test_taller_sobre_una_visita(mundo):
+    # Dada una visita el 10/06
+    mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-10"))
+    # Cuando se programa un taller de cuatro días del 08 al 11/06, Entonces se rechaza
+    taller = {"fecha_inicio": "2020-06-08", "fecha_fin": "2020-06-11", "sede": "UGEL El Collao"}
+    mundo.rechaza(lambda: mundo.programar("taller", taller), "Se cruza con visita")
+    assert mundo.programar("taller", {**taller, "fecha_inicio": "2020-06-22", "fecha_fin": "2020-06-25"}).nuevo
+
+
+# --- GIA y RTC en un día distinto al periodo de visitas (§5.2.6 b, §5.2.7) ---------------------------
+
+def test_gia_en_un_dia_de_visita_de_la_misma_ie(mundo):
+    # Dada una visita de dos días (15 y 16/06) en la IE 0236885
+    mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-15", "2020-06-16"))
+    # Cuando se programa un GIA en esa IE el 16/06, Entonces se rechaza por la regla del día distinto
+    mundo.rechaza(lambda: mundo.programar("gia", reunion("2020-06-16")), "en un día distinto al periodo de visitas")
+    # y al día siguiente de la visita se acepta
+    assert mundo.programar("gia", reunion("2020-06-17")).nuevo
+
+
+def test_visita_sobre_un_dia_de_gia_de_la_misma_ie(mundo):
+    # Dado un GIA en la IE 0236885 el 12/06 de 14:00 a 17:00
+    gia = _id()
+    mundo.programar("gia", reunion("2020-06-12"), gia)
+    # Cuando se programa una visita a un docente de esa IE que incluye el 12/06
+    motivo = mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(mundo.docentes[1], "2020-06-11", "2020-06-12")),
+                           "GIA y RTC se realizan en un día distinto al periodo de visitas")
+    # Entonces el motivo nombra el GIA y su horario
+    assert f"El GIA {gia} de esta IE es el 12/06/2020 de 14:00 a 17:00" in motivo
+
+
+def test_gia_dura_como_minimo_tres_horas(mundo):
+    # Cuando se programa un GIA de 2 h 59 min, Entonces se rechaza
+    mundo.rechaza(lambda: mundo.programar("gia", reunion("2020-06-12", "14:00", "16:59")),
+                  "El GIA dura como mínimo 3 horas")
+    # y uno de exactamente tres horas se acepta, con todos los docentes de la IE
+    gia = _id()
+    assert mundo.programar("gia", reunion("2020-06-12", "14:00", "17:00"), gia).nuevo
+    assert mundo.app.agenda(mundo.acompanante, 2020).actividades[gia]["datos"]["docentes"] == sorted(mundo.docentes)
+
+
+def test_rtc_sin_directivo_registrado(mundo):
+    # Dada una IE sin directivo registrado, Cuando se programa una RTC, Entonces se pide registrarlo
+    mundo.rechaza(lambda: mundo.programar("rtc", reunion("2020-06-12", directivo_id=_id())),
+                  "no tiene directivo registrado")
+
+
+def test_rtc_la_lidera_el_directivo_registrado(mundo):
+    # Dado el director registrado de la IE 0236885-0
+    director = _id()
+    assert mundo.app.designar_directivo(IE_POLIDOCENTE, 0, director, "director")
+    # Cuando la RTC la lidera otra persona, o nadie, Entonces se rechaza
+    mundo.rechaza(lambda: mundo.programar("rtc", reunion("2020-06-12", directivo_id=_id())),
+                  "no es el directivo registrado")
+    mundo.rechaza(lambda: mundo.programar("rtc", reunion("2020-06-12")), "el indicado (None)")
+    # y liderada por el director se acepta (y se proyecta)
+    rtc = _id()
+    assert mundo.programar("rtc", reunion("2020-06-12", directivo_id=director), rtc).nuevo
+    fila = mundo.app.proyecciones.actividad(rtc)
+    assert (fila["tipo"], fila["estado"], fila["datos"]["directivo_id"]) == ("rtc", "programada", director)
+
+
+# --- A quién y cuánto dura una visita -----------------------------------------------------------
+
+def test_visita_a_un_docente_que_no_es_suyo(mundo):
+    # Dado un docente de la misma IE asignado a otro acompañante
+    ajeno = _id()
+    mundo.app.generar_plan(asignacion(ajeno, _id()), etapa=1)
+    # Cuando este acompañante le programa o registra una visita, Entonces se rechaza
+    mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(ajeno, "2020-06-10")),
+                  f"El docente {ajeno} no está asignado a este acompañante en 2020")
+    mundo.rechaza(lambda: mundo.app.realizar(mundo.acompanante, _id(), "visita",
+                                             mundo.visita(ajeno, "2020-06-10", acciones=["observacion"])),
+                  "no está asignado a este acompañante")
+
+
+@pytest.mark.parametrize("cual, desde, hasta, fragmento", [
+    # §5.6.1 c: EIB "entre dos y tres días"
+    ("eib", "2020-06-10", "2020-06-10", "dura entre 2 y 3 días según su protocolo (NT-026@1); se indicaron 1"),
+    ("eib", "2020-06-08", "2020-06-11", "dura entre 2 y 3 días según su protocolo (NT-026@1); se indicaron 4"),
+    # §5.6.3 c: primaria "una visita de dos días y seis visitas de un día"
+    ("polidocente", "2020-06-08", "2020-06-10", "dura entre 1 y 2 días según su protocolo (NT-026@1); se indicaron 3"),
+])
+def test_duracion_de_la_visita_fuera_de_su_protocolo(mundo, cual, desde, hasta, fragmento):
+    docente = mundo.eib if cual == "eib" else mundo.docentes[0]
+    mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(docente, desde, hasta)), fragmento)
+
+
+def test_duraciones_de_visita_dentro_del_protocolo(mundo):
+    # EIB de 3 días y polidocente de 2 y de 1 día se aceptan
+    assert mundo.programar("visita", mundo.visita(mundo.eib, "2020-06-08", "2020-06-10")).nuevo
+    assert mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-11", "2020-06-12")).nuevo
+    assert mundo.programar("visita", mundo.visita(mundo.docentes[1], "2020-06-15")).nuevo
+
+
+@pytest.mark.parametrize("fecha", ["2020-01-10", "2020-03-13", "2020-12-18"])
+def test_actividad_fuera_del_anio_escolar(mundo, fecha):
+    # El año escolar de la NT-026 va del 15/03 al 17/12
+    mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(mundo.docentes[0], fecha)),
+                  "fuera del año escolar (15/03 al 17/12/2020)")
+    mundo.rechaza(lambda: mundo.programar("gia", reunion(fecha)), "fuera del año escolar")
+
+
+# --- Reprogramar, cancelar, reenviar --------------------------------------------------------------
+
+def test_reprogramar_pide_motivo(mundo):
+    visita = _id()
+    mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-10"), visita)
+    cambio = {"fecha_inicio": "2020-06-11", "fecha_fin": "2020-06-11"}
+    # Cuando se reprograma sin motivo, Entonces se rechaza
+    mundo.rechaza(lambda: mundo.app.reprogramar(visita, cambio, "  "), "Indique el motivo de la reprogramación")
+    # y con motivo queda con la nueva fecha y su historia
+    assert mundo.app.reprogramar(visita, cambio, "feriado regional").nuevo
+    fila = mundo.app.proyecciones.actividad(visita)
+    assert str(fila["fecha_inicio"]) == "2020-06-11"
+    assert [p["evento"] for p in fila["historial"]] == ["programada", "reprogramada"]
+    assert fila["historial"][-1]["motivo"] == "feriado regional"
+
+
+def test_no_se_cancela_una_visita_realizada(mundo):
+    # Dada una visita programada y luego realizada
+    visita = _id()
+    mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-10"), visita)
+    mundo.app.realizar(mundo.acompanante, visita, "visita", mundo.visita(mundo.docentes[0], "2020-06-10",
+                                                                      acciones=["observacion", "asesoria"]))
+    # Cuando se cancela o reprograma, Entonces es un conflicto: ya está realizada
+    mundo.rechaza(lambda: mundo.app.cancelar(visita, "ya no"), "ya está realizada", Conflict)
+    mundo.rechaza(lambda: mundo.app.reprogramar(visita, {"fecha_inicio": "2020-06-12", "fecha_fin": "2020-06-12"},
+                                                "otra"), "ya está realizada", Conflict)
+    assert mundo.app.proyecciones.actividad(visita)["estado"] == "realizada"
+
+
+def test_programar_reenviado_no_registra_y_otro_contenido_es_conflicto(mundo):
+    visita, entrada = _id(), mundo.visita(mundo.docentes[0], "2020-06-10")
+    assert mundo.programar("visita", entrada, visita).nuevo
+    antes = mundo.registrado()
+    # Cuando el dispositivo reenvía lo mismo, Entonces no se registra nada nuevo
+    assert mundo.programar("visita", dict(entrada), visita).nuevo is False
+    assert mundo.registrado() == antes
+    # y el mismo identificador con otro contenido es un conflicto
+    mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-11"), visita),
+                  f"El identificador {visita} ya se usó para otra actividad", Conflict)
+    mundo.rechaza(lambda: mundo.programar("gia", reunion("2020-06-12"), visita), "ya se usó", Conflict)
+
+
+def test_realizar_reenviado_no_registra_y_otro_contenido_es_conflicto(mundo):
+    # Dada una visita realizada sin haberse programado antes
+    visita = _id()
+    entrada = mundo.visita(mundo.eib, "2020-06-10", "2020-06-11", acciones=["observacion", "asesoria"])
+    assert mundo.app.realizar(mundo.acompanante, visita, "visita", entrada).nuevo
+    fila = mundo.app.proyecciones.actividad(visita)
+    assert (fila["estado"], [p["evento"] for p in fila["historial"]]) == ("realizada", ["realizada"])
+    antes = mundo.registrado()
+    # Cuando se reenvía (aun con las acciones en otro orden), Entonces no se registra nada
+    reenvio = {**entrada, "acciones": ["asesoria", "observacion", "asesoria"]}
+    assert mundo.app.realizar(mundo.acompanante, visita, "visita", reenvio).nuevo is False
+    assert mundo.registrado() == antes
+    # y con otros datos es un conflicto
+    mundo.rechaza(lambda: mundo.app.realizar(mundo.acompanante, visita, "visita", {**entrada, "observaciones": "x"}),
+                  "ya fue registrada con otros datos", Conflict)
+
+
+# --- Advertir (no rechazar) cuando el plan ya no cabe en el año ----------------------------------
+
+def test_advertencia_cuando_el_plan_ya_no_puede_completarse(mundo):
+    docente = mundo.docentes[0]
+    # Dada una visita en junio: el año alcanza y no hay advertencias
+    assert mundo.programar("visita", mundo.visita(docente, "2020-06-10")).advertencias == []
+    # Cuando se programa otra el 10/12, a cinco días hábiles del fin del año escolar (17/12)
+    visita = _id()
+    r = mundo.programar("visita", mundo.visita(mundo.docentes[1], "2020-12-10"), visita)
+    # Entonces se registra, pero se advierte que su plan (7 visitas, 8 días) ya no puede completarse
+    assert r.nuevo and mundo.app.proyecciones.actividad(visita)["estado"] == "programada"
+    avisos = [a for a in r.advertencias if mundo.docentes[1] in a]
+    assert len(avisos) == 1 and "ya no puede completarse" in avisos[0]
+    assert "le faltan 7 días de visita y quedan 5 días hábiles libres hasta el 17/12/2020" in avisos[0]
+
+
+# --- Reasignar y retirar --------------------------------------------------------------------------
+
+def test_reasignar_mueve_el_plan_y_cancela_sus_visitas_programadas(mundo):
+    docente, otro = mundo.docentes[0], _id()
+    programada, realizada = _id(), _id()
+    mundo.programar("visita", mundo.visita(docente, "2020-07-10"), programada)
+    mundo.app.realizar(mundo.acompanante, realizada, "visita", mundo.visita(docente, "2020-06-10", acciones=["modelado"]))
+    # Cuando se reasigna a otro acompañante
+    assert mundo.app.reasignar(docente, mundo.acompanante, otro, "cambio de ruta") == 1
+    # Entonces el plan es del nuevo, la visita programada con el anterior se cancela y la realizada queda
+    assert [p["acompanante_id"] for p in mundo.app.proyecciones.planes(docente_id=docente)] == [otro]
+    fila = mundo.app.proyecciones.actividad(programada)
+    assert fila["estado"] == "cancelada" and "cambio de ruta" in fila["historial"][-1]["motivo"]
+    assert mundo.app.proyecciones.actividad(realizada)["estado"] == "realizada"
+    # el anterior ya no puede visitarlo y el nuevo sí
+    mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(docente, "2020-07-14")), "no está asignado")
+    assert mundo.app.programar(otro, _id(), "visita", mundo.visita(docente, "2020-07-14")).nuevo
+    # y reasignar de nuevo desde el anterior no mueve nada
+    assert mundo.app.reasignar(docente, mundo.acompanante, otro, "cambio de ruta") == 0
+
+
+def test_retirar_deja_el_plan_inactivo(mundo):
+    docente, visita = mundo.docentes[1], _id()
+    mundo.programar("visita", mundo.visita(docente, "2020-07-10"), visita)
+    # Cuando el docente se retira
+    assert mundo.app.retirar(docente, "licencia por maternidad") == 1
+    # Entonces su plan queda inactivo, su visita cancelada y ya no se le programa nada
+    (plan,) = mundo.app.proyecciones.planes(docente_id=docente)
+    assert plan["activo"] is False and plan["retirado_en"] is not None
+    assert mundo.app.proyecciones.actividad(visita)["estado"] == "cancelada"
+    mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(docente, "2020-07-14")), "no está asignado")
+    assert mundo.app.proyecciones.planes(docente_id=docente, activos=True) == []
+    # y retirarlo otra vez no cambia nada
+    antes = mundo.registrado()
+    assert mundo.app.retirar(docente, "licencia por maternidad") == 0
+    assert mundo.registrado() == antes
