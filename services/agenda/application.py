@@ -224,9 +224,10 @@ class Agenda(ServiceApplication):
             agenda = self._agenda_de(actividad_id)
             actual = agenda.actividades[actividad_id]
             base = actual["agendado"] or actual["datos"]  # what was scheduled, even if it took place since
-            if "fecha_inicio" in entrada and "fecha" not in entrada and actual["tipo"] in ("gia", "rtc"):
-                entrada = {**entrada, "fecha": entrada["fecha_inicio"]}
-            datos = _datos(agenda, actual["tipo"], {**_entrada(base), **entrada})
+            cambios = dict(entrada)
+            if "fecha_inicio" in cambios and "fecha" not in cambios and actual["tipo"] in ("gia", "rtc"):
+                cambios["fecha"] = cambios["fecha_inicio"]
+            datos = _datos(agenda, actual["tipo"], {**_entrada(base), **cambios})
             nuevo = agenda.reprogramar(actividad_id, datos, motivo, self.directivo(datos.get("ie")))
             if nuevo:
                 self.save(agenda)
