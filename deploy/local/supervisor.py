@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +57,7 @@ def call(url: str, body: dict | bytes | None = None, content_type: str = "applic
 
 
 FOCALIZACION = "http://127.0.0.1:8001/v1"
+AGENDA = "http://127.0.0.1:8002/v1"
 DEMO = ROOT / "deploy" / "local" / "demo"
 CONVOCATORIA = "2020-2022"
 
@@ -81,26 +83,47 @@ def demo_focalizacion() -> list[dict]:
 
 
 def demo_visits(carteras: list[dict]) -> list[dict]:
-    """Visits of 2020 to the assigned docentes of the two schools of the seeds."""
+    """Visits of 2020 to the assigned docentes of the two schools of the seeds, once agenda
+    (fed by the stream) holds their plans. One acompañante's visits never share a day."""
     escuelas = {"0236885-0": "0236885", "0573436-0": "0573436"}
     visits = []
     for cartera in carteras:
+        huecos = {mes: _pares_de_dias(2020, mes) for mes in (4, 6, 9)}
         for escuela in set(cartera["escuelas"]) & set(escuelas):
-            _, decision = call(f"{FOCALIZACION}/convocatorias/{CONVOCATORIA}/ies/{escuelas[escuela]}/0")
             for docente in cartera["docente_ids"][:6]:
                 _, asignacion = call(f"{FOCALIZACION}/docentes/{docente}/asignacion")
-                if asignacion["asignaciones"][0]["codigo_modular"] != escuelas[escuela]:
+                if asignacion["asignaciones"][0]["codigo_modular"] != escuelas[escuela] or not _con_plan(docente):
                     continue
-                for mes, dia in ((4, 8), (6, 10), (9, 16)):
+                for mes, libres in huecos.items():
+                    inicio, fin = libres.pop(0)
                     visits.append({
                         "visita_id": str(uuid.uuid5(NS, f"visita/{docente}/{mes}")),
                         "docente_id": docente, "acompanante_id": cartera["acompanante_id"],
-                        "codigo_modular": escuelas[escuela], "anexo": 0, "dre": decision["dre"],
-                        "ugel": decision["ugel"], "fecha_inicio": f"2020-{mes:02d}-{dia:02d}",
-                        "fecha_fin": f"2020-{mes:02d}-{dia + 1:02d}",
+                        "fecha_inicio": inicio, "fecha_fin": fin,
                         "acciones": ["observacion", "asesoria", "retroalimentacion"],
                     })
     return visits
+
+
+def _pares_de_dias(anio: int, mes: int) -> list[tuple[str, str]]:
+    """Monday-Tuesday and Wednesday-Thursday pairs of a month."""
+    pares = []
+    for dia in range(1, 28):
+        d = date(anio, mes, dia)
+        if d.weekday() in (0, 2):
+            pares.append((d.isoformat(), (d + timedelta(days=1)).isoformat()))
+    return pares
+
+
+def _con_plan(docente: str, timeout: float = 30.0) -> bool:
+    """Wait until agenda received the docente's assignment over NATS and generated his plan."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, planes = call(f"{AGENDA}/docentes/{docente}/planes")
+        if status == 200 and planes:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def main() -> int:
@@ -172,7 +195,7 @@ def main() -> int:
         print(f"  {servicio:13} http://127.0.0.1:{port}/docs")
 
     if not args.sin_demo:
-        statuses = [call("http://127.0.0.1:8002/v1/visitas-realizadas", v)[0]
+        statuses = [call(f"{AGENDA}/visitas-realizadas", v)[0]
                     for v in demo_visits(demo_focalizacion())]
         nuevas = statuses.count(201)
         print(f"Demo: {len(statuses)} visitas (UGEL El Collao), {nuevas} nuevas, "
