@@ -65,7 +65,7 @@ actividad = Table(
 )
 entrega = Table(
     "entrega", metadata,
-    Column("actividad_id", String(40), primary_key=True),
+    Column("actividad_id", String(60), primary_key=True),  # "curso:<registro>" for courses
     Column("persona_id", String(36), primary_key=True),  # the docente, or the acompañante in his own talleres
     Column("anio", Integer, nullable=False, index=True),
     Column("tipo", String(24), nullable=False),
