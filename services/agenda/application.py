@@ -146,8 +146,8 @@ class Agenda(ServiceApplication):
             sale = self._agenda(de_acompanante, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
             entra = self._agenda(a_acompanante, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
             self._sacar(sale, docente_id, f"docente reasignado: {motivo}")
-            entra.incorporar(docente_id=docente_id, plan=_resumen(plan.plan, Componentes.model_validate(
-                plan.plan["componentes"])))
+            resumen = _resumen(plan.plan, Componentes.model_validate(plan.plan["componentes"]))
+            entra.incorporar(docente_id=docente_id, plan={**resumen, "recibido": sale.recibido(docente_id)})
             plan.cambiar_acompanante(de_acompanante_id=de_acompanante, a_acompanante_id=a_acompanante, motivo=motivo)
             self.save(plan, sale, entra)
             movidos += 1

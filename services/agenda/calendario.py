@@ -43,6 +43,10 @@ class Franja:
         ultimo = (self.fin - timedelta(microseconds=1)).date()
         return {self.inicio.date() + timedelta(days=i) for i in range((ultimo - self.inicio.date()).days + 1)}
 
+    def dias_lectivos(self) -> int:
+        """School days (Monday to Friday) in the span: what a visit's length is counted in."""
+        return sum(1 for d in self.dias() if d.weekday() < 5)
+
     @property
     def horas(self) -> float:
         return (self.fin - self.inicio).total_seconds() / 3600

@@ -124,6 +124,17 @@ class AgendaAcompanante(Aggregate):
     def retirar_docente(self, docente_id: str, motivo: str) -> None:
         self.docentes[docente_id]["activo"] = False
 
+    def recibido(self, docente_id: str) -> dict[str, int]:
+        """What the docente received in this agenda (and before it), not counting cancellations."""
+        previo = self.docentes.get(docente_id, {}).get("recibido", {})
+        suyas = [a for a in self.actividades.values()
+                 if a["estado"] != "cancelada" and docente_id in a["datos"]["docentes"]]
+        visitas = [a for a in suyas if a["tipo"] == "visita"]
+        return {"visitas": len(visitas) + previo.get("visitas", 0),
+                "dias_visita": sum(Franja.de(a["datos"]).dias_lectivos() for a in visitas)
+                + previo.get("dias_visita", 0),
+                **{t: sum(1 for a in suyas if a["tipo"] == t) + previo.get(t, 0) for t in ("gia", "rtc")}}
+
     def tiene(self, docente_id: str) -> bool:
         return self.docentes.get(docente_id, {}).get("activo", False)
 
@@ -266,7 +277,9 @@ class AgendaAcompanante(Aggregate):
         if len(d["docentes"]) != 1:
             raise AgendaInvalida("Una visita en aula es a un solo docente.")
         req = self.docentes[d["docentes"][0]]["requisitos"]
-        dias = len(franja.dias())
+        dias = franja.dias_lectivos()
+        if dias == 0:
+            raise AgendaInvalida("Una visita en aula se realiza en días lectivos (de lunes a viernes).")
         if not req["visita_dias_min"] <= dias <= req["visita_dias_max"]:
             raise AgendaInvalida(
                 f"Una visita a este docente dura entre {req['visita_dias_min']} y {req['visita_dias_max']} días "
@@ -330,16 +343,18 @@ class AgendaAcompanante(Aggregate):
         for docente, v in activos.items():
             req, suyas = v["requisitos"], [a for a in vigentes if docente in a["datos"]["docentes"]]
             visitas = [a for a in suyas if a["tipo"] == "visita"]
-            dias_hechos = sum(len(Franja.de(a["datos"]).dias()) for a in visitas)
-            faltan = max(req["dias_visita"] - dias_hechos, (req["visitas"] - len(visitas)) * req["visita_dias_min"], 0)
+            previo = v.get("recibido", {})  # delivered by an acompañante he had before this year
+            dias_hechos = sum(Franja.de(a["datos"]).dias_lectivos() for a in visitas) + previo.get("dias_visita", 0)
+            hechas = len(visitas) + previo.get("visitas", 0)
+            faltan = max(req["dias_visita"] - dias_hechos, (req["visitas"] - hechas) * req["visita_dias_min"], 0)
             total += faltan
             if faltan > len(libres):
                 avisos.append(f"El plan del docente {docente} ya no puede completarse en el año escolar: le faltan "
                               f"{faltan} días de visita y quedan {len(libres)} días hábiles libres hasta el {fin:%d/%m/%Y}.")
             for tipo in ("gia", "rtc"):
-                hechas = sum(1 for a in suyas if a["tipo"] == tipo)
+                reuniones = sum(1 for a in suyas if a["tipo"] == tipo) + previo.get(tipo, 0)
                 clave = (v["ie"], tipo)
-                pendientes_ie[clave] = max(pendientes_ie.get(clave, 0), req[tipo] - hechas)
+                pendientes_ie[clave] = max(pendientes_ie.get(clave, 0), req[tipo] - reuniones)
         total += sum(max(n, 0) for n in pendientes_ie.values())
         if total > len(libres):
             avisos.insert(0, f"Con lo programado, los planes de sus docentes ya no caben en el año escolar: faltan "

@@ -155,7 +155,7 @@ class Publicador:
     def _(self, event: A.VisitaRealizada) -> Publication:
         acompanante_id, anio, dre, ugel = self._agenda(event)
         d = event.datos
-        dias = len(Franja.de(d).dias())
+        dias = Franja.de(d).dias_lectivos()
         datos = c.VisitaRealizadaV1(
             visita_id=event.actividad_id, docente_id=d["docentes"][0], acompanante_id=acompanante_id,
             codigo_modular=d["codigo_modular"], anexo=d["anexo"], dre=dre, ugel=ugel, anio=anio,

@@ -188,7 +188,7 @@ class Proyecciones(OwnLogProjection):
                 if dias and (nombre == "taller" or persona == acompanante_id):
                     filas.append((persona, nombre, min(dias), len(dias), 0.0))
         else:
-            dias = len(franja.dias()) if tipo == "visita" else 0
+            dias = franja.dias_lectivos() if tipo == "visita" else 0
             horas = 0.0 if tipo == "visita" else franja.horas
             filas = [(docente, tipo, d["fecha_inicio"], dias, horas) for docente in d["docentes"]]
         anio = self._agenda(conn, e)[1]

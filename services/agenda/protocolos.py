@@ -148,8 +148,9 @@ class Protocolo(_Dato):
 
 def elegir(protocolos: list[Protocolo], *, modalidad: Modalidad, tipo_ie: str, nivel: str, anio: int,
            dre: str, ugel: str, ie: str) -> Protocolo | None:
-    """The template that applies: in force that year, for that type and level, the closest
-    territory, then the latest version."""
+    """The template that applies: in force at some time in that school year, for that type
+    and level; the closest territory wins, then the one in force most recently, then the
+    latest version."""
     candidatos = []
     for p in protocolos:
         cercania = p.especificidad(dre, ugel, ie)

@@ -14,7 +14,7 @@ from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app as evaluacion_app
 from tests.conftest import eventually, serving
 from services.agenda.messaging import Publicador
-from tests.e2e.test_visita_end_to_end import con_plan, visita
+from tests.e2e.test_visita_end_to_end import con_plan, dia_lectivo, visita
 from tests.support.stream import published_ids
 
 
@@ -29,7 +29,7 @@ async def test_nats_muere_y_vuelve_bajo_carga_sin_perder_ni_duplicar(make_settin
         async def load(n: int) -> None:
             nonlocal sent
             for _ in range(n):
-                dia = f"2021-{4 + sent % 7:02d}-1{sent % 9}"
+                dia = dia_lectivo(sent // 20)  # each docente's visits on distinct school days
                 body = visita(docentes[sent % 20], fecha_inicio=dia, fecha_fin=dia)
                 response = await agenda.post("/v1/visitas-realizadas", json=body)
                 assert response.status_code == 201, response.text  # writes never wait for NATS

@@ -4,6 +4,7 @@ JetStream; evaluacion consumes it into its projection, readable over HTTP."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
@@ -27,6 +28,12 @@ def visita(docente_id: uuid.UUID, **changes: object) -> dict:
     return body
 
 
+def dia_lectivo(n: int) -> str:
+    """The n-th school day (Monday to Friday) from Monday 5 April 2021."""
+    dia = date(2021, 4, 5) + timedelta(weeks=n // 5, days=n % 5)
+    return dia.isoformat()
+
+
 def con_plan(app, *docentes: uuid.UUID, anio: int = 2021) -> None:
     """Given each docente assigned to an acompañante, with his plan for the year."""
     for docente in docentes:
@@ -42,7 +49,7 @@ async def test_visita_realizada_llega_a_la_proyeccion_de_evaluacion(make_setting
         con_plan(agenda_http, docente)
         con_plan(agenda_http, docente, anio=2022)
         for body in (visita(docente), visita(docente, fecha_inicio="2021-09-02", fecha_fin="2021-09-02"),
-                     visita(docente, fecha_inicio="2022-04-01", fecha_fin="2022-04-02")):
+                     visita(docente, fecha_inicio="2022-04-04", fecha_fin="2022-04-05")):
             response = await agenda.post("/v1/visitas-realizadas", json=body)
             assert response.status_code == 201, response.text
 
@@ -120,8 +127,7 @@ async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats
         docentes = [uuid.uuid4() for _ in range(5)]
         con_plan(agenda_http, *docentes)
         for i in range(30):
-            body = visita(docentes[i % 5], fecha_inicio=f"2021-{4 + i % 8:02d}-1{i % 10}",
-                          fecha_fin=f"2021-{4 + i % 8:02d}-1{i % 10}")
+            body = visita(docentes[i % 5], fecha_inicio=dia_lectivo(i // 5), fecha_fin=dia_lectivo(i // 5))
             assert (await agenda.post("/v1/visitas-realizadas", json=body)).status_code == 201
         live = evaluacion._transport.app.state.proyecciones
 
