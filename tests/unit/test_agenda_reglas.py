@@ -319,3 +319,44 @@ def test_retirar_deja_el_plan_inactivo(mundo):
     antes = mundo.registrado()
     assert mundo.app.retirar(docente, "licencia por maternidad") == 0
     assert mundo.registrado() == antes
+
+
+# --- what review found: school days, moving a GIA by fecha_inicio, reassignment -------------------
+
+
+def test_la_duracion_de_una_visita_se_cuenta_en_dias_lectivos(mundo):
+    # Given an EIB docente (visits of 2 to 3 days): Friday 12 to Monday 15 June 2020 is two school days
+    assert mundo.programar("visita", mundo.visita(mundo.eib, "2020-06-12", "2020-06-15")).nuevo
+    # And a visit on a Saturday has no school day at all
+    mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-20")),
+                  "días lectivos (de lunes a viernes)")
+
+
+def test_un_gia_reprogramado_con_fecha_inicio_se_mueve(mundo):
+    gia = _id()
+    assert mundo.programar("gia", reunion("2020-06-17"), gia).nuevo
+    # When it is moved giving fecha_inicio/fecha_fin instead of fecha
+    assert mundo.app.reprogramar(gia, {"fecha_inicio": "2020-06-19", "fecha_fin": "2020-06-19"}, "Lluvias").nuevo
+    # Then it moved
+    assert mundo.app.proyecciones.actividad(gia)["datos"]["fecha_inicio"] == "2020-06-19"
+
+
+def test_reasignar_al_mismo_acompanante_se_rechaza_sin_escribir(mundo):
+    mundo.rechaza(lambda: mundo.app.reasignar(mundo.docentes[0], mundo.acompanante, mundo.acompanante, "x"),
+                  "ya está con ese acompañante")
+
+
+def test_lo_recibido_con_el_acompanante_anterior_cuenta_para_la_advertencia(mundo):
+    # Given a docente who received 6 one-day visits from his first acompañante
+    docente, dia = mundo.docentes[0], ["2020-04-06", "2020-04-07", "2020-04-08", "2020-04-09", "2020-04-13",
+                                       "2020-04-14"]
+    for d in dia:
+        assert mundo.app.realizar(mundo.acompanante, _id(), "visita",
+                                  {**mundo.visita(docente, d), "acciones": ["observacion"]}).nuevo
+    # When he is reassigned and the new acompañante schedules his last (2-day) visit in December
+    nuevo = _id()
+    assert mundo.app.reasignar(docente, mundo.acompanante, nuevo, "Cambio de cartera") == 1
+    resultado = mundo.app.programar(nuevo, _id(), "visita", mundo.visita(docente, "2020-12-14", "2020-12-15"))
+    # Then his plan (7 visits, 8 days) is complete: no warning that it cannot be completed
+    assert resultado.nuevo
+    assert not [a for a in resultado.advertencias if docente in a]
