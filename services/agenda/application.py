@@ -50,6 +50,9 @@ class Resultado:
 
 class Agenda(ServiceApplication):
     name = "Agenda"
+    # An acompañante's agenda grows to a few hundred events a year and every command reads it:
+    # keep recent ones in memory (brought up to date from the store on each read).
+    env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
 
     def __init__(self, settings: ServiceSettings) -> None:
         super().__init__(settings)
@@ -256,7 +259,7 @@ class Agenda(ServiceApplication):
         return self._reintentar(intento)
 
     def _libre(self, actividad_id: str, acompanante_id: str) -> None:
-        duenio = self.proyecciones.actividad(actividad_id)
+        duenio = self.proyecciones.actividad(actividad_id, al_dia=False)
         if duenio is not None and duenio["acompanante_id"] != acompanante_id:
             raise Conflict(f"El identificador {actividad_id} ya se usó en la agenda de otro acompañante.")
 

@@ -161,11 +161,15 @@ class Proyecciones(OwnLogProjection):
                 "fecha_inicio": d["fecha_inicio"], "fecha_fin": d["fecha_fin"]}
         if motivo:
             paso["motivo"] = motivo
-        self.upsert(conn, actividad, {
-            "actividad_id": e.actividad_id, "acompanante_id": acompanante_id, "anio": anio, "dre": dre, "ugel": ugel,
-            "tipo": getattr(e, "tipo", None) or _TIPO[type(e).__name__], "estado": estado, "ie": d.get("ie"),
-            "fecha_inicio": _fecha(d["fecha_inicio"]), "fecha_fin": _fecha(d["fecha_fin"]), "datos": d,
-            "historial": [*(previa or []), paso]}, "actividad_id")
+        fila = {"estado": estado, "ie": d.get("ie"), "fecha_inicio": _fecha(d["fecha_inicio"]),
+                "fecha_fin": _fecha(d["fecha_fin"]), "datos": d, "historial": [*(previa or []), paso]}
+        # Plain INSERT or UPDATE: SQLAlchemy compiles a dialect's ON CONFLICT anew on every run.
+        if previa is None:
+            conn.execute(actividad.insert(), {
+                **fila, "actividad_id": e.actividad_id, "acompanante_id": acompanante_id, "anio": anio, "dre": dre,
+                "ugel": ugel, "tipo": getattr(e, "tipo", None) or _TIPO[type(e).__name__]})
+        else:
+            conn.execute(update(actividad).where(actividad.c.actividad_id == e.actividad_id).values(**fila))
 
     def _programada(self, conn: Connection, e: Any, _: int) -> None:
         self._fila(conn, e, "programada", "programada")
@@ -192,10 +196,11 @@ class Proyecciones(OwnLogProjection):
             horas = 0.0 if tipo == "visita" else franja.horas
             filas = [(docente, tipo, d["fecha_inicio"], dias, horas) for docente in d["docentes"]]
         anio = self._agenda(conn, e)[1]
-        for persona, nombre, fecha, dias, horas in filas:
-            conn.execute(self.store.insert(entrega).values(
-                actividad_id=e.actividad_id, persona_id=persona, anio=anio, tipo=nombre, fecha=_fecha(fecha),
-                dias=dias, horas=horas).on_conflict_do_nothing())
+        if filas:  # an activity is realized once: its rows are new
+            conn.execute(entrega.insert(), [
+                {"actividad_id": e.actividad_id, "persona_id": persona, "anio": anio, "tipo": nombre,
+                 "fecha": _fecha(fecha), "dias": dias, "horas": horas}
+                for persona, nombre, fecha, dias, horas in filas])
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -215,8 +220,14 @@ class Proyecciones(OwnLogProjection):
             consulta = consulta.limit(limite).offset(desde)
         return [dict(f._mapping) for f in self.filas(consulta)]
 
-    def actividad(self, actividad_id: str) -> dict[str, Any] | None:
-        filas = self.filas(select(actividad).where(actividad.c.actividad_id == actividad_id))
+    def actividad(self, actividad_id: str, *, al_dia: bool = True) -> dict[str, Any] | None:
+        """One activity; ``al_dia=False`` reads without catching up first (a cheap guard)."""
+        consulta = select(actividad).where(actividad.c.actividad_id == actividad_id)
+        if al_dia:
+            filas = self.filas(consulta)
+        else:
+            with self.store.engine.connect() as conn:
+                filas = list(conn.execute(consulta))
         return dict(filas[0]._mapping) if filas else None
 
     def actividades(self, acompanante_id: str, anio: int | None = None) -> list[dict[str, Any]]:
