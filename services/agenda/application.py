@@ -215,7 +215,7 @@ class Agenda(ServiceApplication):
         def intento() -> Resultado:
             agenda = self._agenda_existente(acompanante_id, _anio(entrada))
             datos = _datos(agenda, tipo, entrada)
-            self._libre(actividad_id, acompanante_id)
+            self._libre(agenda, actividad_id)
             nuevo = agenda.programar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
             if nuevo:
                 self.save(agenda)
@@ -251,16 +251,19 @@ class Agenda(ServiceApplication):
         def intento() -> Resultado:
             agenda = self._agenda_existente(acompanante_id, _anio(entrada))
             datos = _datos(agenda, tipo, entrada, realizada=True)
-            self._libre(actividad_id, acompanante_id)
+            self._libre(agenda, actividad_id)
             nuevo = agenda.realizar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
             if nuevo:
                 self.save(agenda)
             return Resultado(nuevo)
         return self._reintentar(intento)
 
-    def _libre(self, actividad_id: str, acompanante_id: str) -> None:
-        duenio = self.proyecciones.actividad(actividad_id, al_dia=False)
-        if duenio is not None and duenio["acompanante_id"] != acompanante_id:
+    def _libre(self, agenda: dm.AgendaAcompanante, actividad_id: str) -> None:
+        """A device's id names one activity: refuse it if another acompañante's agenda has it."""
+        if actividad_id in agenda.actividades:
+            return  # a re-send or a change to his own activity
+        duenio = self.proyecciones.actividad(actividad_id)
+        if duenio is not None and duenio["acompanante_id"] != agenda.acompanante_id:
             raise Conflict(f"El identificador {actividad_id} ya se usó en la agenda de otro acompañante.")
 
     def _reintentar(self, intento: Callable[[], T]) -> T:
@@ -355,7 +358,7 @@ def _datos(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realiz
             docentes = [k for k, v in agenda.docentes.items() if v["activo"] and v["ie"] == f"{codigo_modular}-{anexo}"]
         fecha = str(e.get("fecha") or e["fecha_inicio"])
         datos = {"ie": f"{codigo_modular}-{anexo}", "codigo_modular": codigo_modular, "anexo": anexo,
-                 "docentes": sorted(str(x) for x in docentes), "fecha_inicio": fecha, "fecha_fin": fecha,
+                 "docentes": sorted({str(x) for x in docentes}), "fecha_inicio": fecha, "fecha_fin": fecha,
                  "hora_inicio": str(e["hora_inicio"])[:5], "hora_fin": str(e["hora_fin"])[:5],
                  "tema": e.get("tema") or ""}
         if tipo == "rtc":
@@ -369,10 +372,11 @@ def _datos(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realiz
     if docentes is None:
         docentes = [k for k, v in agenda.docentes.items() if v["activo"]] if destinatarios == "docentes" else []
     datos = {"ie": None, "sede": e.get("sede") or "", "destinatarios": destinatarios,
-             "docentes": sorted(str(x) for x in docentes),
+             "docentes": sorted({str(x) for x in docentes}),
              "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"]), "tema": e.get("tema") or ""}
     if realizada:
-        asistencia = {str(k): sorted({str(x) for x in v}) for k, v in (e.get("asistencia") or {}).items()}
+        asistencia = {str(k): sorted({str(x) for x in v}) for k, v in (e.get("asistencia") or {}).items()
+                      if v}  # listed with no day: absent
         datos["asistencia"] = dict(sorted(asistencia.items()))
         if destinatarios == "docentes":
             datos["docentes"] = sorted(k for k, v in asistencia.items() if v)

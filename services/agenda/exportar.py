@@ -45,6 +45,7 @@ def icalendar(acompanante_id: str, actividades: Iterable[dict[str, Any]]) -> byt
         ev.add("sequence", len(a["historial"]) - 1)
         ev.add("categories", [TITULO[a["tipo"]]])
         cal.add_component(ev)
+    cal.add_missing_timezones()  # the VTIMEZONE that TZID=America/Lima refers to (RFC 5545 §3.6.5)
     return cal.to_ical()
 
 

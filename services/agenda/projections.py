@@ -220,14 +220,8 @@ class Proyecciones(OwnLogProjection):
             consulta = consulta.limit(limite).offset(desde)
         return [dict(f._mapping) for f in self.filas(consulta)]
 
-    def actividad(self, actividad_id: str, *, al_dia: bool = True) -> dict[str, Any] | None:
-        """One activity; ``al_dia=False`` reads without catching up first (a cheap guard)."""
-        consulta = select(actividad).where(actividad.c.actividad_id == actividad_id)
-        if al_dia:
-            filas = self.filas(consulta)
-        else:
-            with self.store.engine.connect() as conn:
-                filas = list(conn.execute(consulta))
+    def actividad(self, actividad_id: str) -> dict[str, Any] | None:
+        filas = self.filas(select(actividad).where(actividad.c.actividad_id == actividad_id))
         return dict(filas[0]._mapping) if filas else None
 
     def actividades(self, acompanante_id: str, anio: int | None = None) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ Cada rechazo es un ``DomainError`` cuyo motivo dice qué regla se rompió, y no 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -360,3 +361,32 @@ def test_lo_recibido_con_el_acompanante_anterior_cuenta_para_la_advertencia(mund
     # Then his plan (7 visits, 8 days) is complete: no warning that it cannot be completed
     assert resultado.nuevo
     assert not [a for a in resultado.advertencias if docente in a]
+
+
+def test_un_identificador_no_puede_estar_en_la_agenda_de_dos_acompanantes(mundo):
+    # Given a visit id in one acompañante's agenda
+    visita = _id()
+    assert mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-10"), visita).nuevo
+    # When another acompañante, with his own docente, uses the same id
+    otro, docente = _id(), _id()
+    assert mundo.app.generar_plan(asignacion(docente, otro), etapa=1)
+    mundo.rechaza(lambda: mundo.app.programar(otro, visita, "visita", mundo.visita(docente, "2020-06-11")),
+                  "ya se usó en la agenda de otro acompañante", Conflict)
+
+
+def test_participantes_repetidos_cuentan_una_vez(mundo):
+    gia = _id()
+    entrada = {**reunion("2020-06-17", participantes=[mundo.docentes[0], mundo.docentes[0], mundo.docentes[1]]),
+               "acuerdos": []}
+    assert mundo.app.realizar(mundo.acompanante, gia, "gia", entrada).nuevo
+    assert mundo.app.proyecciones.actividad(gia)["datos"]["docentes"] == sorted(mundo.docentes[:2])
+    filas = mundo.app.proyecciones.cumplimiento(2020, date(2020, 12, 31), "docente")
+    assert {f["docente_id"]: f["gia_realizado"] for f in filas}[mundo.docentes[0]] == 1
+
+
+def test_en_un_taller_un_docente_sin_dias_de_asistencia_es_un_ausente(mundo):
+    taller = _id()
+    entrada = {"fecha_inicio": "2020-07-06", "fecha_fin": "2020-07-09", "sede": "UGEL El Collao",
+               "asistencia": {mundo.docentes[0]: ["2020-07-06", "2020-07-07"], mundo.docentes[1]: []}}
+    assert mundo.app.realizar(mundo.acompanante, taller, "taller", entrada).nuevo
+    assert mundo.app.proyecciones.actividad(taller)["datos"]["docentes"] == [mundo.docentes[0]]
