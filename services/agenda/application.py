@@ -215,10 +215,10 @@ class Agenda(ServiceApplication):
         def intento() -> Resultado:
             agenda = self._agenda_existente(acompanante_id, _anio(entrada))
             datos = _datos(agenda, tipo, entrada)
-            self._libre(agenda, actividad_id)
+            reserva = self._reservar(agenda, actividad_id)
             nuevo = agenda.programar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
             if nuevo:
-                self.save(agenda)
+                self.save(agenda, *reserva)
             return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
         return self._reintentar(intento)
 
@@ -251,20 +251,22 @@ class Agenda(ServiceApplication):
         def intento() -> Resultado:
             agenda = self._agenda_existente(acompanante_id, _anio(entrada))
             datos = _datos(agenda, tipo, entrada, realizada=True)
-            self._libre(agenda, actividad_id)
+            reserva = self._reservar(agenda, actividad_id)
             nuevo = agenda.realizar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
             if nuevo:
-                self.save(agenda)
+                self.save(agenda, *reserva)
             return Resultado(nuevo)
         return self._reintentar(intento)
 
-    def _libre(self, agenda: dm.AgendaAcompanante, actividad_id: str) -> None:
-        """A device's id names one activity: refuse it if another acompañante's agenda has it."""
+    def _reservar(self, agenda: dm.AgendaAcompanante, actividad_id: str) -> list[dm.Reserva]:
+        """A device's id names one activity: claim it for this agenda, or refuse it if another
+        acompañante's agenda has it. The claim is saved with the agenda (a race loses on save)."""
         if actividad_id in agenda.actividades:
-            return  # a re-send or a change to his own activity
-        duenio = self.proyecciones.actividad(actividad_id)
-        if duenio is not None and duenio["acompanante_id"] != agenda.acompanante_id:
+            return []  # a re-send or a change to his own activity
+        rid = dm.reserva_id(actividad_id)
+        if self._existe(rid):
             raise Conflict(f"El identificador {actividad_id} ya se usó en la agenda de otro acompañante.")
+        return [dm.Reserva(id=rid, acompanante_id=agenda.acompanante_id, anio=agenda.anio)]
 
     def _reintentar(self, intento: Callable[[], T]) -> T:
         for vez in range(REINTENTOS):
@@ -289,10 +291,11 @@ class Agenda(ServiceApplication):
             raise dm.AgendaInvalida(f"El acompañante {acompanante_id} no tiene docentes asignados en {anio}.") from None
 
     def _agenda_de(self, actividad_id: str) -> dm.AgendaAcompanante:
-        fila = self.proyecciones.actividad(actividad_id)
-        if fila is None:
-            raise NotFound(f"No existe la actividad {actividad_id}.")
-        return self.repository.get(dm.agenda_id(fila["acompanante_id"], fila["anio"]))
+        try:
+            reserva: dm.Reserva = self.repository.get(dm.reserva_id(actividad_id))
+        except AggregateNotFoundError:
+            raise NotFound(f"No existe la actividad {actividad_id}.") from None
+        return self.repository.get(dm.agenda_id(reserva.acompanante_id, reserva.anio))
 
     def _existe(self, aggregate_id: UUID) -> bool:
         try:

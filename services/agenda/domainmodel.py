@@ -9,6 +9,7 @@
   delivered, so the norm's rules (no overlap, GIA and RTC on a day distinct from the visit
   period, minimum durations) are checked against one consistent state, and a re-sent record
   (same client id) is recognised instead of creating a twin.
+- ``Reserva``: an activity id claimed by one agenda (ids come from devices and must be unique).
 - ``IEAcompanada``: a coached school's directivo, who leads its RTC.
 
 Dates travel in events as ISO text and hours as ``HH:MM``.
@@ -41,6 +42,10 @@ def plan_id(docente_id: UUID | str, anio: int) -> UUID:
 
 def agenda_id(acompanante_id: UUID | str, anio: int) -> UUID:
     return uuid5(NS, f"agenda:{acompanante_id}:{anio}")
+
+
+def reserva_id(actividad_id: str) -> UUID:
+    return uuid5(NS, f"actividad:{actividad_id}")
 
 
 def ie_id(codigo_modular: str, anexo: int) -> UUID:
@@ -88,6 +93,16 @@ class PlanAnual(Aggregate):
     @event("CursoVirtualCompletado")
     def _curso(self, registro_id: str, curso: dict[str, Any]) -> None:
         self.cursos[registro_id] = curso
+
+
+class Reserva(Aggregate):
+    """A device's activity id, claimed by one acompañante's agenda: saved with the agenda in
+    the same transaction, so the id can never name activities in two agendas."""
+
+    @event("Reservada")
+    def __init__(self, id: UUID, acompanante_id: str, anio: int) -> None:  # noqa: A002
+        self.acompanante_id = acompanante_id
+        self.anio = anio
 
 
 class IEAcompanada(Aggregate):
