@@ -339,14 +339,19 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
             "programar_gia": (ReunionProgramadaIn, lambda b, _: programar_reunion("gia", acompanante, b)),
             "programar_rtc": (ReunionProgramadaIn, lambda b, _: programar_reunion("rtc", acompanante, b)),
             "programar_taller": (TallerProgramadoIn, lambda b, _: programar_taller(acompanante, b)),
-            "reprogramar": (ReprogramacionIn, lambda b, i: reprogramar(_id(i), b)),
-            "cancelar": (CancelacionIn, lambda b, i: cancelar(_id(i), b)),
+            "reprogramar": (ReprogramacionIn, lambda b, i: reprogramar(_propia(i), b)),
+            "cancelar": (CancelacionIn, lambda b, i: cancelar(_propia(i), b)),
             "visita_realizada": (VisitaRealizadaIn, lambda b, _: visita_realizada(b)),
             "gia_completado": (ReunionRealizadaIn, lambda b, _: reunion_realizada("gia", b)),
             "rtc_realizada": (ReunionRealizadaIn, lambda b, _: reunion_realizada("rtc", b)),
             "taller_realizado": (TallerRealizadoIn, lambda b, _: taller_realizado(b)),
             "curso_virtual_completado": (CursoVirtualIn, lambda b, _: curso(b)),
         }
+        def _propia(actividad_id: UUID | None) -> UUID:
+            if agenda.acompanante_de(str(_id(actividad_id))) != acompanante:
+                raise Conflict(f"La actividad {actividad_id} es de la agenda de otro acompañante.")
+            return _id(actividad_id)
+
         resultados = []
         for indice, item in enumerate(body.items):
             modelo, aplicar = operaciones[item.operacion]

@@ -88,6 +88,11 @@ class Agenda(ServiceApplication):
     def generar_plan(self, a: Asignacion, *, etapa: int, modalidad: str = "externa", protocolo: str | None = None) -> bool:
         """Generate the docente's plan for ``a.anio`` and put him on the acompañante's agenda.
         Returns False when that plan already exists."""
+        if not 1 <= etapa <= 3:  # NT-026 §5.2.5: three etapas, one per school year
+            raise dm.AgendaInvalida(f"La etapa {etapa} no existe: el acompañamiento tiene tres etapas (NT-026 §5.2.5).")
+        desde, _, hasta = a.convocatoria.partition("-")
+        if desde.isdigit() and hasta.isdigit() and not int(desde) <= a.anio <= int(hasta):
+            raise dm.AgendaInvalida(f"El año {a.anio} está fuera de la convocatoria {a.convocatoria}.")
         pid = dm.plan_id(a.docente_id, a.anio)
         elegido = self._protocolo(a, modalidad, protocolo)
         comp = elegido.tipos[f"{a.tipo_ie}/{a.nivel}"]
@@ -127,7 +132,7 @@ class Agenda(ServiceApplication):
         generados = existentes = 0
         for previo in self.proyecciones.planes(anio=anio - 1, ugel=ugel, activos=True):
             _, _, hasta = previo["convocatoria"].partition("-")
-            if not hasta.isdigit() or int(hasta) < anio:
+            if not hasta.isdigit() or int(hasta) < anio or previo["etapa"] >= 3:
                 continue
             a = Asignacion(**{k: previo[k] for k in Asignacion.__dataclass_fields__} | {"anio": anio})
             if self.generar_plan(a, etapa=previo["etapa"] + 1, modalidad=previo["modalidad"]):
@@ -150,7 +155,8 @@ class Agenda(ServiceApplication):
             entra = self._agenda(a_acompanante, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
             self._sacar(sale, docente_id, f"docente reasignado: {motivo}")
             resumen = _resumen(plan.plan, Componentes.model_validate(plan.plan["componentes"]))
-            entra.incorporar(docente_id=docente_id, plan={**resumen, "recibido": sale.recibido(docente_id)})
+            recibido = {k: v for k, v in sale.recibido(docente_id).items() if k != str(entra.id)}
+            entra.incorporar(docente_id=docente_id, plan={**resumen, "recibido": recibido})
             plan.cambiar_acompanante(de_acompanante_id=de_acompanante, a_acompanante_id=a_acompanante, motivo=motivo)
             self.save(plan, sale, entra)
             movidos += 1
@@ -215,6 +221,10 @@ class Agenda(ServiceApplication):
         def intento() -> Resultado:
             agenda = self._agenda_existente(acompanante_id, _anio(entrada))
             datos = _datos(agenda, tipo, entrada)
+            previa = agenda.actividades.get(actividad_id)
+            if previa is not None and tipo != "visita" and entrada.get("docentes") is None:
+                # "everyone he coaches there" was resolved when first sent: a re-send means the same
+                datos["docentes"] = previa["programacion"]["docentes"] if previa["programacion"] else datos["docentes"]
             reserva = self._reservar(agenda, actividad_id)
             nuevo = agenda.programar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
             if nuevo:
@@ -227,9 +237,9 @@ class Agenda(ServiceApplication):
             agenda = self._agenda_de(actividad_id)
             actual = agenda.actividades[actividad_id]
             base = actual["agendado"] or actual["datos"]  # what was scheduled, even if it took place since
-            cambios = dict(entrada)
-            if "fecha_inicio" in cambios and "fecha" not in cambios and actual["tipo"] in ("gia", "rtc"):
-                cambios["fecha"] = cambios["fecha_inicio"]
+            cambios = _cambios(actual["tipo"], base, entrada)
+            if actual["tipo"] != "visita":  # who left his caseload since no longer takes part
+                cambios["docentes"] = [d for d in base["docentes"] if agenda.tiene(d)]
             datos = _datos(agenda, actual["tipo"], {**_entrada(base), **cambios})
             nuevo = agenda.reprogramar(actividad_id, datos, motivo, self.directivo(datos.get("ie")))
             if nuevo:
@@ -290,6 +300,10 @@ class Agenda(ServiceApplication):
         except AggregateNotFoundError:
             raise dm.AgendaInvalida(f"El acompañante {acompanante_id} no tiene docentes asignados en {anio}.") from None
 
+    def acompanante_de(self, actividad_id: str) -> str:
+        """Whose agenda holds the activity (NotFound if none)."""
+        return self._agenda_de(actividad_id).acompanante_id
+
     def _agenda_de(self, actividad_id: str) -> dm.AgendaAcompanante:
         try:
             reserva: dm.Reserva = self.repository.get(dm.reserva_id(actividad_id))
@@ -328,6 +342,24 @@ def _resumen(plan: dict[str, Any], comp: Componentes) -> dict[str, Any]:
     }
 
 
+def _cambios(tipo: str, base: dict[str, Any], entrada: dict[str, Any]) -> dict[str, Any]:
+    """A reprogramming's new dates and hours, refused when they do not apply to the activity.
+    Moving only the first day of a multi-day activity keeps its length."""
+    cambios = dict(entrada)
+    if tipo in ("gia", "rtc"):
+        if "fecha_fin" in cambios and cambios.get("fecha_fin") != cambios.get("fecha", cambios.get("fecha_inicio")):
+            raise dm.AgendaInvalida("Un GIA o una RTC dura un solo día: indique 'fecha' y las horas.")
+        if "fecha_inicio" in cambios and "fecha" not in cambios:
+            cambios["fecha"] = cambios["fecha_inicio"]
+        return cambios
+    if {"fecha", "hora_inicio", "hora_fin"} & set(cambios):
+        raise dm.AgendaInvalida("Una visita o un taller se reprograma con 'fecha_inicio' y 'fecha_fin', sin horas.")
+    if "fecha_inicio" in cambios and "fecha_fin" not in cambios:
+        duracion = date.fromisoformat(base["fecha_fin"]) - date.fromisoformat(base["fecha_inicio"])
+        cambios["fecha_fin"] = (date.fromisoformat(str(cambios["fecha_inicio"])) + duracion).isoformat()
+    return cambios
+
+
 def _anio(entrada: dict[str, Any]) -> int:
     return date.fromisoformat(str(entrada.get("fecha_inicio") or entrada["fecha"])).year
 
@@ -345,7 +377,7 @@ def _datos(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realiz
     re-sent request is compared with)."""
     if tipo == "visita":
         docente = str(e["docente_id"] if "docente_id" in e else e["docentes"][0])
-        if not agenda.tiene(docente):
+        if docente not in agenda.docentes:  # held once is enough to recognise a re-sent record
             raise dm.AgendaInvalida(f"El docente {docente} no está asignado a este acompañante en {agenda.anio}.")
         d = agenda.docentes[docente]
         datos = {"ie": d["ie"], "codigo_modular": d["codigo_modular"], "anexo": d["anexo"], "docentes": [docente],

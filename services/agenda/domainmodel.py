@@ -139,16 +139,27 @@ class AgendaAcompanante(Aggregate):
     def retirar_docente(self, docente_id: str, motivo: str) -> None:
         self.docentes[docente_id]["activo"] = False
 
-    def recibido(self, docente_id: str) -> dict[str, int]:
-        """What the docente received in this agenda (and before it), not counting cancellations."""
-        previo = self.docentes.get(docente_id, {}).get("recibido", {})
+    def entregado(self, docente_id: str) -> dict[str, int]:
+        """What this agenda delivered to the docente (realized activities only)."""
         suyas = [a for a in self.actividades.values()
-                 if a["estado"] != "cancelada" and docente_id in a["datos"]["docentes"]]
+                 if a["estado"] == "realizada" and docente_id in a["datos"]["docentes"]]
         visitas = [a for a in suyas if a["tipo"] == "visita"]
-        return {"visitas": len(visitas) + previo.get("visitas", 0),
-                "dias_visita": sum(Franja.de(a["datos"]).dias_lectivos() for a in visitas)
-                + previo.get("dias_visita", 0),
-                **{t: sum(1 for a in suyas if a["tipo"] == t) + previo.get(t, 0) for t in ("gia", "rtc")}}
+        return {"visitas": len(visitas), "dias_visita": sum(Franja.de(a["datos"]).dias_lectivos() for a in visitas),
+                **{t: sum(1 for a in suyas if a["tipo"] == t) for t in ("gia", "rtc")}}
+
+    def recibido(self, docente_id: str) -> dict[str, dict[str, int]]:
+        """By agenda, what the docente received from his acompañantes this year, this one included:
+        what a new acompañante carries over when the docente is handed to him."""
+        return {**self.docentes.get(docente_id, {}).get("recibido", {}), str(self.id): self.entregado(docente_id)}
+
+    def _previo(self, docente_id: str) -> dict[str, int]:
+        """Delivered to the docente this year by his other acompañantes' agendas."""
+        total = {"visitas": 0, "dias_visita": 0, "gia": 0, "rtc": 0}
+        for agenda, cuentas in self.docentes[docente_id].get("recibido", {}).items():
+            if agenda != str(self.id):
+                for k in total:
+                    total[k] += cuentas.get(k, 0)
+        return total
 
     def tiene(self, docente_id: str) -> bool:
         return self.docentes.get(docente_id, {}).get("activo", False)
@@ -291,6 +302,9 @@ class AgendaAcompanante(Aggregate):
     def _check_visita(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], _: str | None) -> None:
         if len(d["docentes"]) != 1:
             raise AgendaInvalida("Una visita en aula es a un solo docente.")
+        if "acciones" in d and not {"observacion", "asesoria"} <= set(d["acciones"]):
+            raise AgendaInvalida("Una visita en aula comprende la observación y la asesoría de la práctica "
+                                 "pedagógica (NT-026 §5.2.6 a): registre ambas.")
         req = self.docentes[d["docentes"][0]]["requisitos"]
         dias = franja.dias_lectivos()
         if dias == 0:
@@ -334,6 +348,8 @@ class AgendaAcompanante(Aggregate):
         self._check_reunion("rtc", franja, d, otras)
 
     def _check_taller(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], _: str | None) -> None:
+        if d["destinatarios"] == "docentes" and not d["docentes"]:
+            raise AgendaInvalida("Un taller para docentes necesita al menos un docente que participe.")
         for docente, dias in d.get("asistencia", {}).items():
             if docente != self.acompanante_id and docente not in d["docentes"]:
                 raise AgendaInvalida(f"La asistencia nombra a {docente}, que no participa del taller.")
@@ -358,7 +374,7 @@ class AgendaAcompanante(Aggregate):
         for docente, v in activos.items():
             req, suyas = v["requisitos"], [a for a in vigentes if docente in a["datos"]["docentes"]]
             visitas = [a for a in suyas if a["tipo"] == "visita"]
-            previo = v.get("recibido", {})  # delivered by an acompañante he had before this year
+            previo = self._previo(docente)  # delivered by another acompañante of his this year
             dias_hechos = sum(Franja.de(a["datos"]).dias_lectivos() for a in visitas) + previo.get("dias_visita", 0)
             hechas = len(visitas) + previo.get("visitas", 0)
             faltan = max(req["dias_visita"] - dias_hechos, (req["visitas"] - hechas) * req["visita_dias_min"], 0)

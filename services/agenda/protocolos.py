@@ -16,11 +16,24 @@ from __future__ import annotations
 import json
 from datetime import date
 from importlib import resources
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Modalidad = Literal["externa", "interna"]
+
+
+def _mes_dia(valor: str) -> str:
+    """A day of any year as MM-DD (29 February does not exist every year: refused)."""
+    try:
+        date(2023, *map(int, valor.split("-")))
+    except (ValueError, TypeError):
+        raise ValueError(f"{valor!r} no es un día válido (MM-DD) en todos los años") from None
+    return valor
+
+
+MesDia = Annotated[str, Field(pattern=r"^\d{2}-\d{2}$"), AfterValidator(_mes_dia)]
+Mes = Annotated[int, Field(ge=1, le=12)]
 TIPOS_IE = ("eib", "multigrado", "polidocente_inicial", "polidocente_primaria", "polidocente_secundaria")
 NIVELES = ("inicial", "primaria", "secundaria")
 INCLUIDOS = ("protocolo-nt026-2020-2022.json", "protocolo-interno-iei246-2024.json",
@@ -38,7 +51,7 @@ class GrupoVisitas(_Dato):
     dias_min: int = Field(ge=1, le=5)
     dias_max: int = Field(ge=1, le=5)
     mes: int | None = Field(None, ge=1, le=12, description="Mes en que se espera la visita (planes internos).")
-    antes_de: str | None = Field(None, pattern=r"^\d{2}-\d{2}$", description="Fecha (MM-DD) límite de la visita.")
+    antes_de: MesDia | None = Field(None, description="Fecha (MM-DD) límite de la visita.")
     fase: str | None = Field(None, description="Fase del plan interno a la que pertenece.")
 
 
@@ -72,7 +85,7 @@ class Reuniones(_Dato):
 
     cantidad: int = Field(ge=0, le=40)
     horas_min: float = Field(ge=0.5, le=12)
-    meses: list[int] = Field(default_factory=list, description="Meses en que se realizan (planes internos).")
+    meses: list[Mes] = Field(default_factory=list, description="Meses en que se realizan (planes internos).")
 
 
 class Talleres(_Dato):
@@ -83,9 +96,9 @@ class Talleres(_Dato):
 
 class Fase(_Dato):
     nombre: str
-    desde: str = Field(pattern=r"^\d{2}-\d{2}$", description="Mes-día de inicio.")
-    hasta: str = Field(pattern=r"^\d{2}-\d{2}$", description="Mes-día de fin.")
-    hitos: list[str] = Field(default_factory=list, description="Fechas (MM-DD) de control dentro de la fase.")
+    desde: MesDia = Field(description="Mes-día de inicio.")
+    hasta: MesDia = Field(description="Mes-día de fin.")
+    hitos: list[MesDia] = Field(default_factory=list, description="Fechas (MM-DD) de control dentro de la fase.")
 
 
 class Componentes(_Dato):
@@ -100,8 +113,14 @@ class Componentes(_Dato):
 
 
 class AnioEscolar(_Dato):
-    inicio: str = Field(pattern=r"^\d{2}-\d{2}$")
-    fin: str = Field(pattern=r"^\d{2}-\d{2}$")
+    inicio: MesDia
+    fin: MesDia
+
+    @model_validator(mode="after")
+    def _en_orden(self) -> AnioEscolar:
+        if self.fin <= self.inicio:
+            raise ValueError("el año escolar termina antes de empezar")
+        return self
 
     def fechas(self, anio: int) -> tuple[date, date]:
         return _fecha(anio, self.inicio), _fecha(anio, self.fin)

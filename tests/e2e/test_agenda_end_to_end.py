@@ -173,3 +173,19 @@ async def test_ics_y_csv_por_http(make_settings):
         cumplimiento = await agenda.get("/v1/cumplimiento.csv", params={"anio": 2021, "nivel": "acompanante",
                                                                        "fecha": "2021-12-31"})
         assert acompanante in cumplimiento.text
+
+
+async def test_un_lote_no_cancela_la_actividad_de_otro_acompanante(make_settings):
+    app = agenda_app(make_settings(AgendaSettings))
+    async with serving(app) as agenda:
+        a, b, da, db = (str(uuid.uuid4()) for _ in range(4))
+        asignar(app.state.agenda, da, a)
+        asignar(app.state.agenda, db, b)
+        visita_b = str(uuid.uuid4())
+        r = await agenda.post(f"/v1/acompanantes/{b}/visitas", json={
+            "visita_id": visita_b, "docente_id": db, "fecha_inicio": "2021-04-05", "fecha_fin": "2021-04-05"})
+        assert r.status_code == 201
+        r = await agenda.post(f"/v1/acompanantes/{a}/lote", json={"items": [
+            {"operacion": "cancelar", "actividad_id": visita_b, "datos": {"motivo": "No es mía"}}]})
+        assert [(x["estado"], x["codigo"]) for x in r.json()] == [("rechazado", 409)]
+        assert (await agenda.get(f"/v1/actividades/{visita_b}")).json()["estado"] == "programada"

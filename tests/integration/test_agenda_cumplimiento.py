@@ -344,7 +344,8 @@ class AnioDeUnAcompanante:
         entrada: dict[str, Any] = {**a["datos"], **self._fechas(a, dias)}
         de_la_ie = sorted(d.id for d in self.docentes if d.ie == a["datos"].get("codigo_modular"))
         if tipo == "visita":
-            entrada |= {"acciones": self.rng.sample(ACCIONES, self.rng.randint(1, 4)),
+            # NT-026 §5.2.6 a: observation and advice, sometimes with feedback or modelling
+            entrada |= {"acciones": ["observacion", "asesoria", *self.rng.sample(ACCIONES[2:], self.rng.randint(0, 2))],
                         "observaciones": "Sin novedad"}
         elif tipo in ("gia", "rtc"):
             if self.rng.random() < 0.2:
@@ -415,7 +416,7 @@ class AnioDeUnAcompanante:
             ultimo = dias[0]
             for _ in range(docente.duracion[1]):
                 ultimo = _siguiente_habil(ultimo)
-            entrada |= {"fecha_fin": ultimo.isoformat(), "acciones": ["observacion"]}
+            entrada |= {"fecha_fin": ultimo.isoformat(), "acciones": ["observacion", "asesoria"]}
         elif tipo == "gia":  # two hours, below the three of §5.6
             entrada |= {"hora_inicio": "15:00", "hora_fin": "17:00", "participantes": de_la_ie}
         elif tipo == "rtc":  # led by someone who is not the school's directivo

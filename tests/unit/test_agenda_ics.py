@@ -47,7 +47,7 @@ def agenda(tmp_path, closing) -> Agenda:
                   {"docente_id": DOCENTES[2], "fecha_inicio": "2021-04-22", "fecha_fin": "2021-04-22"})
     assert app.realizar(ACOMPANANTE, ID["realizada"], "visita",
                         {"docente_id": DOCENTES[2], "fecha_inicio": "2021-04-22", "fecha_fin": "2021-04-23",
-                         "acciones": ["observacion", "retroalimentacion"]}).nuevo
+                         "acciones": ["observacion", "asesoria", "retroalimentacion"]}).nuevo
     return app
 
 

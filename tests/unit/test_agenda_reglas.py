@@ -290,7 +290,7 @@ def test_reasignar_mueve_el_plan_y_cancela_sus_visitas_programadas(mundo):
     docente, otro = mundo.docentes[0], _id()
     programada, realizada = _id(), _id()
     mundo.programar("visita", mundo.visita(docente, "2020-07-10"), programada)
-    mundo.app.realizar(mundo.acompanante, realizada, "visita", mundo.visita(docente, "2020-06-10", acciones=["modelado"]))
+    mundo.app.realizar(mundo.acompanante, realizada, "visita", mundo.visita(docente, "2020-06-10", acciones=["observacion", "asesoria", "modelado"]))
     # Cuando se reasigna a otro acompañante
     assert mundo.app.reasignar(docente, mundo.acompanante, otro, "cambio de ruta") == 1
     # Entonces el plan es del nuevo, la visita programada con el anterior se cancela y la realizada queda
@@ -353,7 +353,7 @@ def test_lo_recibido_con_el_acompanante_anterior_cuenta_para_la_advertencia(mund
                                        "2020-04-14"]
     for d in dia:
         assert mundo.app.realizar(mundo.acompanante, _id(), "visita",
-                                  {**mundo.visita(docente, d), "acciones": ["observacion"]}).nuevo
+                                  {**mundo.visita(docente, d), "acciones": ["observacion", "asesoria"]}).nuevo
     # When he is reassigned and the new acompañante schedules his last (2-day) visit in December
     nuevo = _id()
     assert mundo.app.reasignar(docente, mundo.acompanante, nuevo, "Cambio de cartera") == 1
@@ -390,3 +390,79 @@ def test_en_un_taller_un_docente_sin_dias_de_asistencia_es_un_ausente(mundo):
                "asistencia": {mundo.docentes[0]: ["2020-07-06", "2020-07-07"], mundo.docentes[1]: []}}
     assert mundo.app.realizar(mundo.acompanante, taller, "taller", entrada).nuevo
     assert mundo.app.proyecciones.actividad(taller)["datos"]["docentes"] == [mundo.docentes[0]]
+
+
+# --- what the second review found --------------------------------------------------------------
+
+
+def test_una_etapa_fuera_de_las_tres_se_rechaza(app):
+    antes = app.recorder.max_notification_id()
+    with pytest.raises(AgendaInvalida, match="tres etapas"):
+        app.generar_plan(asignacion(_id(), _id()), etapa=4)
+    fuera = Asignacion(**{**vars(asignacion(_id(), _id())), "anio": 2024})
+    with pytest.raises(AgendaInvalida, match="fuera de la convocatoria"):
+        app.generar_plan(fuera, etapa=1)
+    assert app.recorder.max_notification_id() == antes
+
+
+@pytest.mark.parametrize("cambio", [{"anio_escolar": {"inicio": "03-15", "fin": "02-30"}},
+                                    {"anio_escolar": {"inicio": "12-01", "fin": "03-01"}},
+                                    {"anio_escolar": {"inicio": "02-29", "fin": "12-01"}}])
+def test_un_protocolo_con_dias_que_no_existen_se_rechaza(cambio):
+    from pydantic import ValidationError
+
+    from services.agenda.protocolos import Protocolo, incluidos
+
+    datos = {**incluidos()[0].model_dump(mode="json"), **cambio}
+    with pytest.raises(ValidationError):
+        Protocolo.model_validate(datos)
+
+
+def test_reenviar_un_gia_para_todos_no_choca_si_llego_otro_docente(mundo):
+    gia = _id()
+    assert mundo.programar("gia", reunion("2020-06-17"), gia).nuevo
+    assert mundo.app.generar_plan(asignacion(_id(), mundo.acompanante), etapa=1)
+    assert not mundo.programar("gia", reunion("2020-06-17"), gia).nuevo
+
+
+def test_reenviar_una_visita_realizada_tras_la_reasignacion_es_un_reenvio(mundo):
+    visita, docente = _id(), mundo.docentes[0]
+    entrada = {**mundo.visita(docente, "2020-06-10"), "acciones": ["observacion", "asesoria"]}
+    assert mundo.app.realizar(mundo.acompanante, visita, "visita", entrada).nuevo
+    mundo.app.reasignar(docente, mundo.acompanante, _id(), "Cambio de cartera")
+    assert not mundo.app.realizar(mundo.acompanante, visita, "visita", entrada).nuevo
+
+
+def test_un_gia_se_reprograma_aunque_un_participante_se_haya_retirado(mundo):
+    gia = _id()
+    assert mundo.programar("gia", reunion("2020-06-17"), gia).nuevo
+    mundo.app.retirar(mundo.docentes[0], "Licencia")
+    assert mundo.app.reprogramar(gia, {"fecha": "2020-06-24"}, "Lluvias").nuevo
+    assert mundo.docentes[0] not in mundo.app.proyecciones.actividad(gia)["datos"]["docentes"]
+
+
+def test_lo_programado_no_cuenta_como_recibido_y_volver_no_duplica(mundo):
+    docente, otro = mundo.docentes[0], _id()
+    for d in ("2020-04-06", "2020-04-07", "2020-04-08"):
+        mundo.app.realizar(mundo.acompanante, _id(), "visita",
+                           {**mundo.visita(docente, d), "acciones": ["observacion", "asesoria"]})
+    mundo.programar("gia", reunion("2020-06-17"))
+    mundo.app.reasignar(docente, mundo.acompanante, otro, "ida")
+    mundo.app.reasignar(docente, otro, mundo.acompanante, "vuelta")
+    agenda = mundo.app.agenda(mundo.acompanante, 2020)
+    assert agenda._previo(docente) == {"visitas": 0, "dias_visita": 0, "gia": 0, "rtc": 0}
+    assert agenda.entregado(docente) == {"visitas": 3, "dias_visita": 3, "gia": 0, "rtc": 0}
+
+
+def test_reprogramar_con_campos_que_no_corresponden_se_rechaza_y_una_visita_conserva_su_duracion(mundo):
+    visita = _id()
+    assert mundo.programar("visita", mundo.visita(mundo.eib, "2020-06-15", "2020-06-16"), visita).nuevo
+    mundo.rechaza(lambda: mundo.app.reprogramar(visita, {"fecha": "2020-06-22"}, "Lluvias"), "sin horas")
+    assert mundo.app.reprogramar(visita, {"fecha_inicio": "2020-06-22"}, "Lluvias").nuevo
+    assert mundo.app.proyecciones.actividad(visita)["datos"]["fecha_fin"] == "2020-06-23"
+
+
+def test_una_visita_sin_asesoria_no_es_una_visita_en_aula(mundo):
+    mundo.rechaza(lambda: mundo.app.realizar(mundo.acompanante, _id(), "visita",
+                                             {**mundo.visita(mundo.docentes[0], "2020-06-10"), "acciones": ["modelado"]}),
+                  "observación y la asesoría")
