@@ -466,3 +466,19 @@ def test_una_visita_sin_asesoria_no_es_una_visita_en_aula(mundo):
     mundo.rechaza(lambda: mundo.app.realizar(mundo.acompanante, _id(), "visita",
                                              {**mundo.visita(mundo.docentes[0], "2020-06-10"), "acciones": ["modelado"]}),
                   "observación y la asesoría")
+
+
+def test_plan_de_modalidad_interna_de_la_iei_246(app):
+    # Given the directivo of IEI N°246 plans his own monitoring (modalidad interna, 2024)
+    docente, directivo = _id(), _id()
+    plan = Asignacion(docente_id=docente, acompanante_id=directivo, convocatoria="2024-2024", anio=2024,
+                      codigo_modular="0236885", anexo=0, dre="DRE-PUNO", ugel="UGEL-EL-COLLAO",
+                      tipo_ie="polidocente_inicial", nivel="inicial")
+    assert app.generar_plan(plan, etapa=1, modalidad="interna")
+    # Then the school's own template applies: three visits, June, September and November
+    fila = app.proyecciones.planes(docente_id=docente)[0]
+    assert (fila["protocolo"], fila["modalidad"]) == ("PMA-IEI246@1", "interna")
+    assert [g["mes"] for g in fila["plan"]["componentes"]["visitas"]["grupos"]] == [6, 9, 11]
+    # And the directivo schedules his June visit on his own agenda
+    assert app.programar(directivo, _id(), "visita",
+                         {"docente_id": docente, "fecha_inicio": "2024-06-10", "fecha_fin": "2024-06-10"}).nuevo
