@@ -3,10 +3,12 @@ and an ``eventsourcing`` Application configured from the service's settings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import field
 from datetime import date
-from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.application import Application
@@ -69,6 +71,12 @@ class ServiceApplication(Application):
         if settings.is_postgres:
             _create_schema(settings)
         super().__init__(env=settings.eventsourcing_env())
+        self.inicial: Callable[[UUID], Any] = lru_cache(maxsize=20_000)(self._inicial)
+
+    def _inicial(self, aggregate_id: UUID) -> Any:
+        """An aggregate as its first event made it: what never changes afterwards (its
+        territory, owner, year), read once and remembered. Not to be modified."""
+        return self.repository.get(aggregate_id, version=1)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

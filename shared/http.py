@@ -41,7 +41,7 @@ _MENSAJES = {
 }
 
 
-def _motivo(error: dict) -> str:
+def motivo(error: dict) -> str:
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
     if kind in _MENSAJES:
         return _MENSAJES[kind]
@@ -92,7 +92,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         errores = [
-            {"campo": ".".join(str(p) for p in e["loc"]), "motivo": _motivo(e)} for e in exc.errors()
+            {"campo": ".".join(str(p) for p in e["loc"]), "motivo": motivo(e)} for e in exc.errors()
         ]
         return _error(422, "solicitud_invalida", "La solicitud tiene datos no válidos.", errores=errores)
 

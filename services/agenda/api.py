@@ -11,15 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.agenda import exportar
 from services.agenda.application import Agenda, Resultado
+from services.agenda.calendario import HORA
 from services.agenda.cumplimiento import COMPONENTES, NIVELES
 from services.agenda.protocolos import Protocolo
 from shared.eventstore import Conflict, DomainError, NotFound
-from shared.http import _motivo
+from shared.contracts.agenda import AccionVisita
+from shared.http import motivo as motivo_de_error
 
 Id = Annotated[UUID, Path(description="Identificador")]
-Hora = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["15:00"])]
+Hora = Annotated[str, Field(pattern=HORA, examples=["15:00"])]
 Anio = Annotated[int, Query(ge=2000, le=2100, description="Año escolar (etapa).")]
-Acciones = Literal["observacion", "asesoria", "retroalimentacion", "modelado"]
 
 
 class _Entrada(BaseModel):
@@ -78,7 +79,7 @@ class VisitaRealizadaIn(_Entrada):
     acompanante_id: UUID
     fecha_inicio: date
     fecha_fin: date
-    acciones: list[Acciones] = Field(min_length=1, description="Observación, asesoría, retroalimentación, modelado.")
+    acciones: list[AccionVisita] = Field(min_length=1, description="Observación, asesoría, retroalimentación, modelado.")
     observaciones: str = Field("", max_length=2000)
 
 
@@ -368,7 +369,7 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
                                                 estado="registrado" if res.nuevo else "ya_registrado",
                                                 advertencias=res.advertencias))
             except ValidationError as exc:
-                motivo = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {_motivo(e)}" for e in exc.errors())
+                motivo = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {motivo_de_error(e)}" for e in exc.errors())
                 resultados.append(_rechazo(indice, item, 422, motivo))
             except DomainError as exc:
                 codigo = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422

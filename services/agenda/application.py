@@ -57,6 +57,7 @@ class Agenda(ServiceApplication):
     def __init__(self, settings: ServiceSettings) -> None:
         super().__init__(settings)
         self.proyecciones = Proyecciones(settings, self)
+        self._plantillas: dict[str, Protocolo] = {}  # published templates never change: parsed once
 
     def close(self) -> None:
         self.proyecciones.close()
@@ -111,7 +112,11 @@ class Agenda(ServiceApplication):
         return self._reintentar(intento)
 
     def _protocolo(self, a: Asignacion, modalidad: str, clave: str | None) -> Protocolo:
-        publicados = [Protocolo.model_validate(p) for p in self.proyecciones.protocolos()]
+        for p in self.proyecciones.protocolos():
+            publicada = f"{p['codigo']}@{p['version']}"
+            if publicada not in self._plantillas:
+                self._plantillas[publicada] = Protocolo.model_validate(p)
+        publicados = list(self._plantillas.values())
         if clave:
             elegido = next((p for p in publicados if p.clave == clave), None)
             if elegido is None:

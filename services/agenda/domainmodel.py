@@ -27,9 +27,7 @@ from services.agenda.calendario import Franja, dias_habiles
 from shared.eventstore import Aggregate, Conflict, DomainError
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/agenda")
-TIPOS = ("visita", "gia", "rtc", "taller")
 NOMBRE = {"visita": "La visita", "gia": "El GIA", "rtc": "La RTC", "taller": "El taller"}
-ACCIONES_VISITA = ("observacion", "asesoria", "retroalimentacion", "modelado")
 
 
 def protocolo_id(codigo: str, version: int) -> UUID:

@@ -74,22 +74,16 @@ def retirado(agenda: Agenda, envelope: Envelope) -> None:
 class Publicador:
     def __init__(self, app: Agenda) -> None:
         self.app = app
-        self._agendas: dict[Any, tuple[str, int, str, str]] = {}
-        self._planes: dict[Any, dict[str, Any]] = {}
 
     def __call__(self, event: DomainEventProtocol) -> Publication | None:
         return self.publicacion(event)
 
     def _agenda(self, event: Any) -> tuple[str, int, str, str]:
-        if event.originator_id not in self._agendas:
-            inicial: dm.AgendaAcompanante = self.app.repository.get(event.originator_id, version=1)
-            self._agendas[event.originator_id] = (inicial.acompanante_id, inicial.anio, inicial.dre, inicial.ugel)
-        return self._agendas[event.originator_id]
+        inicial: dm.AgendaAcompanante = self.app.inicial(event.originator_id)
+        return inicial.acompanante_id, inicial.anio, inicial.dre, inicial.ugel
 
     def _plan(self, event: Any) -> dict[str, Any]:
-        if event.originator_id not in self._planes:
-            self._planes[event.originator_id] = self.app.repository.get(event.originator_id, version=1).plan
-        return self._planes[event.originator_id]
+        return self.app.inicial(event.originator_id).plan
 
     @singledispatchmethod
     def publicacion(self, event: DomainEventProtocol) -> Publication | None:

@@ -73,36 +73,22 @@ entrega = Table(
     Column("dias", Integer, nullable=False),
     Column("horas", Float, nullable=False),
 )
-directivo = Table(
-    "directivo", metadata,
-    Column("ie_id", String(36), primary_key=True),
-    Column("ie", String(10), nullable=False, unique=True),
-    Column("directivo_id", String(36)),
-    Column("cargo", String(40)),
-)
-
-
 class Proyecciones(OwnLogProjection):
     nombre = "agenda"
-    tablas = (protocolo, plan, actividad, entrega, directivo)
+    tablas = (protocolo, plan, actividad, entrega)
 
     def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
         super().__init__(settings, app, metadata, lote)
-        self._agendas: dict[str, tuple[str, int, str, str]] = {}
         A = dm.AgendaAcompanante
         self.handlers.update({
             dm.Protocolo.Publicado: self._protocolo,
             dm.PlanAnual.Generado: self._plan, dm.PlanAnual.AcompananteCambiado: self._cambio,
             dm.PlanAnual.Retirado: self._retiro, dm.PlanAnual.CursoVirtualCompletado: self._curso,
-            dm.IEAcompanada.Registrada: self._ie, dm.IEAcompanada.DirectivoDesignado: self._directivo,
-            A.Abierta: self._abierta, A.ActividadProgramada: self._programada,
+            A.ActividadProgramada: self._programada,
             A.ActividadReprogramada: self._reprogramada, A.ActividadCancelada: self._cancelada,
             A.VisitaRealizada: self._realizada, A.GIACompletado: self._realizada,
             A.RTCRealizada: self._realizada, A.TallerRealizado: self._realizada,
         })
-
-    def olvidar(self) -> None:
-        self._agendas.clear()
 
     # --- handlers ------------------------------------------------------------------------------
 
@@ -135,26 +121,12 @@ class Proyecciones(OwnLogProjection):
             fecha=_fecha(e.curso["fecha"]), dias=0, horas=float(e.curso.get("horas") or 0),
         ).on_conflict_do_nothing())
 
-    def _ie(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(directivo.insert(), {"ie_id": str(e.originator_id), "ie": f"{e.codigo_modular}-{e.anexo}",
-                                          "directivo_id": None, "cargo": None})
-
-    def _directivo(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(directivo).where(directivo.c.ie_id == str(e.originator_id))
-                     .values(directivo_id=e.directivo_id, cargo=e.cargo))
-
-    def _abierta(self, conn: Connection, e: Any, _: int) -> None:
-        self._agendas[str(e.originator_id)] = (e.acompanante_id, e.anio, e.dre, e.ugel)
-
-    def _agenda(self, conn: Connection, e: Any) -> tuple[str, int, str, str]:
-        clave = str(e.originator_id)
-        if clave not in self._agendas:  # immutable once opened
-            inicial = self.app.repository.get(e.originator_id, version=1)
-            self._agendas[clave] = (inicial.acompanante_id, inicial.anio, inicial.dre, inicial.ugel)
-        return self._agendas[clave]
+    def _agenda(self, e: Any) -> tuple[str, int, str, str]:
+        inicial: dm.AgendaAcompanante = self.app.inicial(e.originator_id)  # type: ignore[attr-defined]
+        return inicial.acompanante_id, inicial.anio, inicial.dre, inicial.ugel
 
     def _fila(self, conn: Connection, e: Any, estado: str, que: str, motivo: str | None = None) -> None:
-        acompanante_id, anio, dre, ugel = self._agenda(conn, e)
+        acompanante_id, anio, dre, ugel = self._agenda(e)
         d = e.datos
         previa = conn.execute(select(actividad.c.historial).where(actividad.c.actividad_id == e.actividad_id)).scalar()
         paso = {"evento": que, "en": e.timestamp.isoformat(), "usuario": e.metadata.get("usuario"),
@@ -183,10 +155,10 @@ class Proyecciones(OwnLogProjection):
     def _realizada(self, conn: Connection, e: Any, _: int) -> None:
         self._fila(conn, e, "realizada", "realizada")
         tipo, d = _TIPO[type(e).__name__], e.datos
+        acompanante_id, anio, _, _ = self._agenda(e)
         franja = Franja.de(d)
         filas = []
         if tipo == "taller":
-            acompanante_id = self._agenda(conn, e)[0]
             nombre = "taller_acompanantes" if d["destinatarios"] == "acompanantes" else "taller"
             for persona, dias in d["asistencia"].items():
                 if dias and (nombre == "taller" or persona == acompanante_id):
@@ -195,7 +167,6 @@ class Proyecciones(OwnLogProjection):
             dias = franja.dias_lectivos() if tipo == "visita" else 0
             horas = 0.0 if tipo == "visita" else franja.horas
             filas = [(docente, tipo, d["fecha_inicio"], dias, horas) for docente in d["docentes"]]
-        anio = self._agenda(conn, e)[1]
         if filas:  # an activity is realized once: its rows are new
             conn.execute(entrega.insert(), [
                 {"actividad_id": e.actividad_id, "persona_id": persona, "anio": anio, "tipo": nombre,
@@ -230,9 +201,6 @@ class Proyecciones(OwnLogProjection):
         if anio is not None:
             consulta = consulta.where(actividad.c.anio == anio)
         return [dict(f._mapping) for f in self.filas(consulta)]
-
-    def directivos(self) -> list[dict[str, Any]]:
-        return [dict(f._mapping) for f in self.filas(select(directivo).order_by(directivo.c.ie))]
 
     def cumplimiento(self, anio: int, fecha: date, nivel: str = "docente", *, dre: str | None = None,
                      ugel: str | None = None, acompanante_id: str | None = None,

@@ -32,17 +32,13 @@ A = AsignacionesUGEL
 class Publicador:
     def __init__(self, app: Application) -> None:
         self.app = app
-        self._territorios: dict[Any, tuple[str, str, str]] = {}
 
     def __call__(self, event: DomainEventProtocol) -> Publication | None:
         return self.publicacion(event)
 
     def _territorio(self, event: Any) -> dict[str, str]:
-        if event.originator_id not in self._territorios:
-            inicial: AsignacionesUGEL = self.app.repository.get(event.originator_id, version=1)
-            self._territorios[event.originator_id] = (inicial.convocatoria, inicial.dre, inicial.ugel)
-        convocatoria, dre, ugel = self._territorios[event.originator_id]
-        return {"convocatoria": convocatoria, "dre": dre, "ugel": ugel}
+        inicial: AsignacionesUGEL = self.app.inicial(event.originator_id)
+        return {"convocatoria": inicial.convocatoria, "dre": inicial.dre, "ugel": inicial.ugel}
 
     def _cartera(self, event: Any, contrato: type, sujeto: str, **campos: Any) -> Publication:
         t = self._territorio(event)
