@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from psycopg import sql
 from eventsourcing.domain import Aggregate as _Aggregate
-from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from shared.settings import ServiceSettings
 from shared.telemetry import event_metadata
@@ -39,6 +39,10 @@ class Aggregate(_Aggregate):
         super().trigger_event(event_class, **kwargs)
 
 
+T = TypeVar("T")
+REINTENTOS = 5
+
+
 class DateAsISO(Transcoding):
     type = date
     name = "date_iso"
@@ -56,6 +60,10 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     """The thing asked for does not exist (HTTP 404)."""
+
+
+class Forbidden(DomainError):
+    """The caller may not see or do this (HTTP 403)."""
 
 
 class Conflict(DomainError):
@@ -77,6 +85,35 @@ class ServiceApplication(Application):
         """An aggregate as its first event made it: what never changes afterwards (its
         territory, owner, year), read once and remembered. Not to be modified."""
         return self.repository.get(aggregate_id, version=1)
+
+    def crear_una_vez(self, nuevo: Any, igual: Callable[[Any], bool], conflicto: str) -> bool:
+        """Save a new aggregate whose id is deterministic. Saved already: False when the stored one
+        is ``igual``, else ``Conflict(conflicto)`` (a re-sent request against a different one)."""
+        try:
+            self.save(nuevo)
+            return True
+        except IntegrityError:
+            if igual(self.repository.get(nuevo.id)):
+                return False
+            raise Conflict(conflicto) from None
+
+    def reintentar(self, intento: Callable[[], T], conflicto: str = "Otro cambio se registró a la vez; "
+                   "vuelva a intentarlo.") -> T:
+        """Run a read-decide-save ``intento`` again when another writer saved the aggregate first."""
+        for vez in range(REINTENTOS):
+            try:
+                return intento()
+            except IntegrityError:
+                if vez == REINTENTOS - 1:
+                    raise Conflict(conflicto) from None
+        raise AssertionError("inalcanzable")
+
+    def existe(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+            return True
+        except AggregateNotFoundError:
+            return False
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

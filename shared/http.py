@@ -1,7 +1,7 @@
 """The HTTP chassis every service mounts the same way: errors, probes, metrics, dead letters.
 
-Domain errors map to HTTP status here and only here: 404 not found, 409 conflict (including
-a stale aggregate version), 422 invalid input, always with a Spanish message.
+Domain errors map to HTTP status here and only here: 403 not allowed, 404 not found, 409
+conflict (including a stale aggregate version), 422 invalid input, always with a Spanish message.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from shared.consumer import IdempotentConsumers
 from shared.contracts import ContractError
-from shared.eventstore import Conflict, DomainError, NotFound
+from shared.eventstore import Conflict, DomainError, Forbidden, NotFound
 from shared.telemetry import Actor, current_actor
 
 _MENSAJES = {
@@ -99,6 +99,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return _error(404, "no_encontrado", str(exc))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return _error(403, "prohibido", str(exc))
 
     @app.exception_handler(Conflict)
     async def conflict(_: Request, exc: Conflict) -> JSONResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import nats
@@ -63,11 +63,29 @@ class ServiceRuntime:
         self.started = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self._periodic: list[tuple[float, Callable[[], object]]] = []
+
+    def every(self, seconds: float, work: Callable[[], object]) -> None:
+        """Run the blocking ``work`` in a thread every ``seconds`` while the service runs
+        (a failure is logged and the next round runs anyway)."""
+        self._periodic.append((seconds, work))
+
+    async def _repeat(self, seconds: float, work: Callable[[], object]) -> None:
+        while not self._stopping.is_set():
+            try:
+                await asyncio.to_thread(work)
+            except Exception:
+                log.exception("%s: falló la tarea periódica %s", self.settings.servicio, getattr(work, "__name__", work))
+            try:
+                await asyncio.wait_for(self._stopping.wait(), seconds)
+            except TimeoutError:
+                pass
 
     async def start(self) -> None:
         """Connect in the background, retrying until NATS and the stream answer."""
         self._stopping.clear()
         self._tasks.append(asyncio.create_task(self._connect()))
+        self._tasks.extend(asyncio.create_task(self._repeat(s, w)) for s, w in self._periodic)
 
     async def _connect(self) -> None:
         delay = 0.2

@@ -13,12 +13,13 @@ import asyncio
 
 import nats
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.api import DiscardPolicy, ObjectStoreConfig, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BucketNotFoundError, NotFoundError
 
 STREAM = "ACOMPANA"
 DLQ_STREAM = "ACOMPANA_DLQ"
 DLQ_ROOT = "acompana-dlq"
+ADJUNTOS_BUCKET = "ACOMPANA_ADJUNTOS"  # evidencias's attachments (object store), never exported
 
 EVENTS = StreamConfig(
     name=STREAM,
@@ -49,7 +50,7 @@ def dlq_subject(durable: str) -> str:
 
 
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
-    """Create or update both streams to the configuration above (idempotent)."""
+    """Create or update both streams and the attachments bucket (idempotent)."""
     for config in (EVENTS, DEAD_LETTERS):
         config.num_replicas = replicas
         try:
@@ -58,6 +59,12 @@ async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
             await js.add_stream(config)
         else:
             await js.update_stream(config)
+    try:
+        await js.object_store(ADJUNTOS_BUCKET)
+    except BucketNotFoundError:
+        await js.create_object_store(ADJUNTOS_BUCKET, ObjectStoreConfig(
+            description="Adjuntos de evidencias (fotos, actas, documentos) por su SHA-256; no son públicos.",
+            storage=StorageType.FILE, replicas=replicas))
 
 
 async def _main(url: str, replicas: int) -> None:

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from services.agenda import domainmodel as dm
 from services.agenda.projections import Proyecciones
@@ -23,7 +22,6 @@ from shared.eventstore import Conflict, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 
 T = TypeVar("T")
-REINTENTOS = 5
 
 
 @dataclass(frozen=True)
@@ -68,21 +66,12 @@ class Agenda(ServiceApplication):
     def publicar_protocolo(self, protocolo: Protocolo) -> bool:
         contenido = protocolo.model_dump(mode="json")
         nuevo = dm.Protocolo(protocolo=contenido, id=dm.protocolo_id(protocolo.codigo, protocolo.version))
-        return self._crear(nuevo, lambda previo: previo.protocolo == contenido,
+        return self.crear_una_vez(nuevo, lambda previo: previo.protocolo == contenido,
                            f"La versión {protocolo.clave} ya se publicó con otro contenido: publique una versión nueva.")
 
     def publicar_protocolos_incluidos(self) -> None:
         for protocolo in incluidos():
             self.publicar_protocolo(protocolo)
-
-    def _crear(self, nuevo: Any, igual: Callable[[Any], bool], conflicto: str) -> bool:
-        try:
-            self.save(nuevo)
-            return True
-        except IntegrityError:
-            if igual(self.repository.get(nuevo.id)):
-                return False
-            raise Conflict(conflicto) from None
 
     # --- plans ---------------------------------------------------------------------------------
 
@@ -103,7 +92,7 @@ class Agenda(ServiceApplication):
                 "componentes": comp.model_dump(mode="json")}
 
         def intento() -> bool:
-            if self._existe(pid):
+            if self.existe(pid):
                 return False
             agenda = self._agenda(a.acompanante_id, a.anio, a.dre, a.ugel)
             agenda.incorporar(docente_id=a.docente_id, plan=_resumen(plan, comp))
@@ -279,18 +268,12 @@ class Agenda(ServiceApplication):
         if actividad_id in agenda.actividades:
             return []  # a re-send or a change to his own activity
         rid = dm.reserva_id(actividad_id)
-        if self._existe(rid):
+        if self.existe(rid):
             raise Conflict(f"El identificador {actividad_id} ya se usó en la agenda de otro acompañante.")
         return [dm.Reserva(id=rid, acompanante_id=agenda.acompanante_id, anio=agenda.anio)]
 
     def _reintentar(self, intento: Callable[[], T]) -> T:
-        for vez in range(REINTENTOS):
-            try:
-                return intento()
-            except IntegrityError:
-                if vez == REINTENTOS - 1:
-                    raise Conflict("La agenda cambió mientras se registraba; vuelva a intentarlo.") from None
-        raise AssertionError("inalcanzable")
+        return self.reintentar(intento, "La agenda cambió mientras se registraba; vuelva a intentarlo.")
 
     def _agenda(self, acompanante_id: str, anio: int, dre: str, ugel: str) -> dm.AgendaAcompanante:
         aid = dm.agenda_id(acompanante_id, anio)
@@ -315,13 +298,6 @@ class Agenda(ServiceApplication):
         except AggregateNotFoundError:
             raise NotFound(f"No existe la actividad {actividad_id}.") from None
         return self.repository.get(dm.agenda_id(reserva.acompanante_id, reserva.anio))
-
-    def _existe(self, aggregate_id: UUID) -> bool:
-        try:
-            self.repository.get(aggregate_id)
-            return True
-        except AggregateNotFoundError:
-            return False
 
     def agenda(self, acompanante_id: str, anio: int) -> dm.AgendaAcompanante:
         try:

@@ -1,7 +1,384 @@
-"""evidencias's HTTP API, version 1."""
+"""evidencias's HTTP API, version 1: translates requests into commands and queries.
 
-from fastapi import APIRouter
+What a visit leaves behind concerns one docente and may show minors: every read of it is
+checked against who may see that docente (``acceso``), and attachments are served with
+``Cache-Control: private, no-store``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.evidencias import acceso
+from services.evidencias.adjuntos import AdjuntoAlterado, AdjuntoDemasiadoGrande, AdjuntoNoDisponible, AlmacenAdjuntos, examinar
+from services.evidencias.application import Evidencias
+from services.evidencias.instrumentos import Instrumento, en
+from shared.contracts.evidencias import Modelamiento, Resultado
+from shared.eventstore import Forbidden, NotFound
+from shared.telemetry import current_actor
+
+Id = Annotated[UUID, Path(description="Identificador")]
+Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="Huella SHA-256 del adjunto.")]
+Texto = Annotated[str, Field(min_length=3, max_length=4000)]
+Lista = Annotated[list[Annotated[str, Field(min_length=2, max_length=1000)]], Field(max_length=30)]
+Asistencia = Literal["presente", "ausente", "justificado"]
+NO_PUBLICO = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def router() -> APIRouter:
-    return APIRouter(prefix="/v1", tags=["evidencias"])
+class _Entrada(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NivelIn(_Entrada):
+    nivel: str = Field(max_length=3, description="Nivel del instrumento (I, II, III o IV).", examples=["III"])
+    evidencia: str = Field(max_length=4000, description="Lo que se vio y escuchó que sustenta el nivel.")
+
+
+class ObservacionIn(_Entrada):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "observacion_id": "5b0c9d5e-6a1f-4f57-9d0e-1b2c3d4e5f60", "acompanante_id": "4a2e6d9c-1b3f-5e7a-8c0d-9f1e2a3b4c5d",
+        "instrumento": "FICHA-AULA", "niveles": {"D1": {"nivel": "II", "evidencia": "Solo 6 de 20 estudiantes "
+                                                  "participan; los demás copian de la pizarra."}},
+        "fortalezas": ["Trato cordial"], "aspectos_criticos": ["Preguntas de baja demanda cognitiva"]}]})
+    observacion_id: UUID = Field(description="Identificador que genera el dispositivo: reenviar no crea otra.")
+    acompanante_id: UUID
+    instrumento: str = Field("FICHA-AULA", max_length=40)
+    version: int | None = Field(None, ge=1, description="Vacío: la versión vigente el día de la visita.")
+    niveles: dict[str, NivelIn] = Field(min_length=1, description="Por desempeño (ítem), su nivel y evidencia.")
+    fortalezas: Lista = []
+    aspectos_criticos: Lista = Field([], description="Aspectos críticos u oportunidades de mejora.")
+
+
+class CorreccionIn(_Entrada):
+    acompanante_id: UUID | None = Field(None, description="El acompañante que corrige (vacío si corrige un especialista).")
+    niveles: dict[str, NivelIn] = Field(min_length=1)
+    fortalezas: Lista = []
+    aspectos_criticos: Lista = []
+    motivo: Texto
+
+
+class RetroalimentacionIn(_Entrada):
+    acompanante_id: UUID
+    dialogo_reflexivo: str = Field(min_length=10, max_length=8000, description="El diálogo reflexivo con el docente.")
+    aspectos_priorizados: list[str] = Field(min_length=1, description="Desempeños sobre los que se dialogó.")
+    modelamiento: list[Modelamiento] = []
+
+
+class CompromisoIn(_Entrada):
+    compromiso_id: UUID
+    acompanante_id: UUID
+    descripcion: Texto
+    item: str = Field(max_length=30, description="Desempeño al que se liga.", examples=["D3"])
+    fecha_limite: date
+    verificacion: Texto = Field(description="Cómo se verificará.")
+
+
+class VerificacionIn(_Entrada):
+    visita_id: UUID = Field(description="La visita (posterior) en que se verifica.")
+    acompanante_id: UUID
+    resultado: Resultado
+    evidencia: Texto
+
+
+class NecesidadIn(_Entrada):
+    necesidad_id: UUID
+    acompanante_id: UUID
+    descripcion: Texto
+    competencia: Literal["C2", "C3", "C4", "C5", "C6", "C7"] | None = None
+    visita_id: UUID | None = None
+    anio: int | None = Field(None, ge=2000, le=2100)
+
+
+class ActaIn(_Entrada):
+    autor_id: UUID = Field(description="El acompañante (o, en la RTC, el directivo) que registra el acta.")
+    asistencia: dict[UUID, Asistencia] = Field(min_length=1, description="Por docente convocado.")
+    duracion_horas: float | None = Field(None, gt=0, le=12, description="Vacío: la duración registrada en agenda.")
+    acuerdos: Lista = []
+    nudos_criticos: Lista = []
+    instrumento: str | None = Field(None, max_length=40, description="Vacío: LC-GIA o LC-RTC.")
+    version: int | None = Field(None, ge=1)
+    lista_cotejo: dict[str, str] = Field(description="Por ítem: si, no o no_aplica.")
+
+
+class CorreccionActaIn(ActaIn):
+    motivo: Texto
+
+
+class AccionClave(_Entrada):
+    accion: str = Field(min_length=3, max_length=500)
+    responsable: str = Field(min_length=2, max_length=200)
+    estado: Literal["pendiente", "en_curso", "realizada", "postergada"]
+
+
+class Indicador(_Entrada):
+    indicador: str = Field(min_length=3, max_length=500)
+    meta: str = Field(max_length=200)
+    avance: str = Field(max_length=200)
+
+
+class Hito(_Entrada):
+    fecha: date
+    descripcion: str = Field(min_length=3, max_length=500)
+    cumplido: bool = False
+
+
+class SesionIn(_Entrada):
+    sesion_id: UUID
+    codigo_modular: str = Field(pattern=r"^\d{7}$")
+    anexo: int = Field(0, ge=0, le=9)
+    fecha: date
+    momento: Literal["antes", "durante", "despues"] = Field(description="Antes, durante o después de la sesión.")
+    acciones_clave: list[AccionClave] = []
+    indicadores: list[Indicador] = []
+    hitos: list[Hito] = []
+    acuerdos: Lista = []
+    avances: Lista = []
+    nudos_criticos: Lista = []
+    aprendizajes: Lista = []
+
+
+class AutoevaluacionIn(_Entrada):
+    autoevaluacion_id: UUID
+    fecha: date
+    instrumento: str | None = Field(None, max_length=40, description="Vacío: AUTOEVAL-ACOMP.")
+    version: int | None = Field(None, ge=1)
+    respuestas: dict[str, str] = Field(description="Por ítem: si, no o no_aplica.")
+    comentario: str = Field("", max_length=2000)
+
+
+def _json(modelo: BaseModel, *sin: str) -> dict[str, Any]:
+    return modelo.model_dump(mode="json", exclude={*sin})
+
+
+def _creado(nuevo: bool, response: Response, **cuerpo: Any) -> dict[str, Any]:
+    response.status_code = status.HTTP_201_CREATED if nuevo else status.HTTP_200_OK
+    return {"registrado": nuevo, **cuerpo}
+
+
+def _exigir(permitido: bool) -> None:
+    if not permitido:
+        raise Forbidden("No tiene permiso para ver esta información del docente (X-Usuario / X-Rol).")
+
+
+def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRouter:
+    r = APIRouter(prefix="/v1", tags=["evidencias"])
+    hoy = app.reloj
+
+    # --- instruments -----------------------------------------------------------------------------
+
+    @r.get("/instrumentos", summary="Instrumentos publicados (todas sus versiones)")
+    def instrumentos(codigo: str | None = None) -> list[dict[str, Any]]:
+        return app.proyecciones.instrumentos(codigo)
+
+    @r.get("/instrumentos/{codigo}/{version}", summary="Un instrumento, con sus textos en un idioma")
+    def instrumento(codigo: str, version: int,
+                    idioma: Annotated[Literal["es", "qu", "ay"], Query(description="es, qu o ay")] = "es") -> dict[str, Any]:
+        inst = app.instrumento(codigo, version)
+        return {**inst.model_dump(mode="json"), "titulo": en(inst.titulo, idioma), "items": [
+            {**i.model_dump(mode="json"), "titulo": en(i.titulo, idioma),
+             "niveles": [{"codigo": n.codigo, "descriptor": en(n.descriptor, idioma)} for n in i.niveles]}
+            for i in inst.items]}
+
+    @r.post("/instrumentos", summary="Publicar una versión de un instrumento", status_code=201,
+            responses={200: {"description": "Ya publicada con el mismo contenido"}, 409: {"description": "Otra con esa versión"}})
+    def publicar(entrada: Instrumento, response: Response) -> dict[str, Any]:
+        if not acceso.puede_corregir(current_actor.get()):
+            raise Forbidden("Publican instrumentos los especialistas (X-Rol especialista_dre, especialista_ugel o minedu).")
+        return _creado(app.publicar_instrumento(entrada), response, instrumento=entrada.clave)
+
+    # --- a visit's record ----------------------------------------------------------------------------
+
+    @r.post("/visitas/{visita_id}/observaciones", status_code=201, summary="Registrar la observación de una visita")
+    def observar(visita_id: Id, entrada: ObservacionIn, response: Response) -> dict[str, Any]:
+        nuevo = app.registrar_observacion(str(visita_id), str(entrada.observacion_id), str(entrada.acompanante_id),
+                                          _json(entrada, "observacion_id", "acompanante_id"))
+        return _creado(nuevo, response, observacion_id=str(entrada.observacion_id))
+
+    @r.post("/visitas/{visita_id}/observaciones/{observacion_id}/correcciones", status_code=201,
+            summary="Corregir una observación (queda la original en la historia)")
+    def corregir(visita_id: Id, observacion_id: Id, entrada: CorreccionIn, response: Response) -> dict[str, Any]:
+        nuevo = app.corregir_observacion(str(visita_id), str(observacion_id),
+                                         str(entrada.acompanante_id) if entrada.acompanante_id else None,
+                                         _json(entrada, "acompanante_id", "motivo"), entrada.motivo)
+        return _creado(nuevo, response)
+
+    @r.post("/visitas/{visita_id}/retroalimentacion", status_code=201, summary="Registrar la retroalimentación brindada")
+    def retroalimentar(visita_id: Id, entrada: RetroalimentacionIn, response: Response) -> dict[str, Any]:
+        return _creado(app.brindar_retroalimentacion(str(visita_id), str(entrada.acompanante_id),
+                                                     _json(entrada, "acompanante_id")), response)
+
+    @r.post("/visitas/{visita_id}/compromisos", status_code=201, summary="Registrar un compromiso asumido por el docente")
+    def comprometer(visita_id: Id, entrada: CompromisoIn, response: Response) -> dict[str, Any]:
+        nuevo = app.asumir_compromiso(str(entrada.compromiso_id), str(visita_id), str(entrada.acompanante_id),
+                                      _json(entrada, "compromiso_id", "acompanante_id"))
+        return _creado(nuevo, response, compromiso_id=str(entrada.compromiso_id))
+
+    @r.post("/compromisos/{compromiso_id}/verificacion", status_code=201, summary="Verificar un compromiso en una visita posterior")
+    def verificar(compromiso_id: Id, entrada: VerificacionIn, response: Response) -> dict[str, Any]:
+        return _creado(app.verificar_compromiso(str(compromiso_id), str(entrada.visita_id), str(entrada.acompanante_id),
+                                                entrada.resultado, entrada.evidencia), response)
+
+    @r.post("/compromisos/vencimientos", tags=["operación"], summary="Registrar ya los compromisos vencidos a la fecha")
+    def vencer() -> dict[str, int]:
+        return {"vencidos": app.vencer_compromisos()}
+
+    @r.post("/docentes/{docente_id}/necesidades", status_code=201, summary="Registrar una necesidad formativa del docente")
+    def necesidad(docente_id: Id, entrada: NecesidadIn, response: Response) -> dict[str, Any]:
+        return _creado(app.registrar_necesidad(str(docente_id), str(entrada.necesidad_id), str(entrada.acompanante_id),
+                                               _json(entrada, "necesidad_id", "acompanante_id")), response)
+
+    # --- GIA / RTC actas, execution sessions, self-evaluation -------------------------------------------
+
+    @r.post("/reuniones/{actividad_id}/acta", status_code=201, summary="Registrar el acta de un GIA o una RTC")
+    def acta(actividad_id: Id, entrada: ActaIn, response: Response) -> dict[str, Any]:
+        return _creado(app.registrar_acta(str(actividad_id), str(entrada.autor_id), _json(entrada, "autor_id")), response)
+
+    @r.post("/reuniones/{actividad_id}/acta/correcciones", status_code=201, summary="Corregir el acta (queda la original)")
+    def corregir_acta(actividad_id: Id, entrada: CorreccionActaIn, response: Response) -> dict[str, Any]:
+        return _creado(app.corregir_acta(str(actividad_id), str(entrada.autor_id), _json(entrada, "autor_id", "motivo"),
+                                         entrada.motivo), response)
+
+    @r.post("/acompanantes/{acompanante_id}/sesiones-ejecucion", status_code=201,
+            summary="Registrar una sesión de la etapa de ejecución con el equipo de gestión")
+    def sesion(acompanante_id: Id, entrada: SesionIn, response: Response) -> dict[str, Any]:
+        return _creado(app.registrar_sesion(str(entrada.sesion_id), str(acompanante_id), _json(entrada, "sesion_id")),
+                       response)
+
+    @r.post("/acompanantes/{acompanante_id}/autoevaluaciones", status_code=201,
+            summary="Registrar la autoevaluación del acompañante (sí / no / no aplica)")
+    def autoevaluar(acompanante_id: Id, entrada: AutoevaluacionIn, response: Response) -> dict[str, Any]:
+        return _creado(app.registrar_autoevaluacion(str(entrada.autoevaluacion_id), str(acompanante_id),
+                                                    _json(entrada, "autoevaluacion_id")), response)
+
+    @r.get("/acompanantes/{acompanante_id}/sesiones-ejecucion", summary="Sesiones de ejecución del acompañante")
+    def sesiones(acompanante_id: Id) -> list[dict[str, Any]]:
+        _exigir(acceso.puede_ver_cartera(current_actor.get(), str(acompanante_id)))
+        return app.proyecciones.registros("sesion", str(acompanante_id))
+
+    @r.get("/acompanantes/{acompanante_id}/autoevaluaciones", summary="Autoevaluaciones del acompañante")
+    def autoevaluaciones(acompanante_id: Id) -> list[dict[str, Any]]:
+        _exigir(acceso.puede_ver_cartera(current_actor.get(), str(acompanante_id)))
+        return app.proyecciones.registros("autoevaluacion", str(acompanante_id))
+
+    # --- attachments -------------------------------------------------------------------------------------
+
+    async def adjuntar(tipo: str, propietario_id: UUID, archivo: UploadFile, autor_id: UUID, descripcion: str,
+                       response: Response) -> Any:
+        try:
+            contenido = examinar(await archivo.read(max_bytes + 1), max_bytes)
+        except AdjuntoDemasiadoGrande as exc:
+            return JSONResponse({"codigo": "demasiado_grande", "mensaje": str(exc),
+                                 "errores": [{"campo": "archivo", "motivo": str(exc)}]}, status_code=413)
+        await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused before storing
+        try:
+            await almacen.guardar(contenido)
+        except AdjuntoNoDisponible as exc:
+            return JSONResponse({"codigo": "no_disponible", "mensaje": str(exc)}, status_code=503)
+        nuevo = await asyncio.to_thread(app.adjuntar, tipo, str(propietario_id), str(autor_id), {
+            "sha256": contenido.sha256, "tipo_contenido": contenido.tipo, "bytes": contenido.bytes,
+            "nombre": (archivo.filename or "")[:200], "descripcion": descripcion})
+        return _creado(nuevo, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo, bytes=contenido.bytes)
+
+    async def servir(tipo: str, propietario_id: UUID, sha256: str) -> Response:
+        fila = await asyncio.to_thread(app.proyecciones.adjunto, str(propietario_id), sha256)
+        if fila is None or (fila["propietario"] == "visita") != (tipo == "visita"):
+            raise NotFound(f"No hay un adjunto {sha256} en {propietario_id}.")
+        vistos = [await asyncio.to_thread(app.puede_ver, d) for d in fila["docente_ids"]]
+        _exigir(any(vistos))
+        try:
+            datos = await almacen.leer(sha256)
+        except AdjuntoNoDisponible as exc:
+            return JSONResponse({"codigo": "no_disponible", "mensaje": str(exc)}, status_code=503)
+        except AdjuntoAlterado as exc:
+            return JSONResponse({"codigo": "adjunto_alterado", "mensaje": str(exc)}, status_code=500)
+        return Response(datos, media_type=fila["datos"]["tipo_contenido"], headers={
+            **NO_PUBLICO, "Content-Disposition": "attachment", "ETag": f'"{sha256}"'})
+
+    @r.post("/visitas/{visita_id}/adjuntos", status_code=201, summary="Adjuntar un archivo a una visita",
+            responses={413: {"description": "Supera el tamaño máximo"}, 503: {"description": "Almacén no disponible"}})
+    async def adjuntar_visita(visita_id: Id, archivo: Annotated[UploadFile, File()],
+                              acompanante_id: Annotated[UUID, Form()], response: Response,
+                              descripcion: Annotated[str, Form(max_length=500)] = "") -> Any:
+        return await adjuntar("visita", visita_id, archivo, acompanante_id, descripcion, response)
+
+    @r.post("/reuniones/{actividad_id}/adjuntos", status_code=201, summary="Adjuntar un archivo a un GIA o RTC",
+            responses={413: {"description": "Supera el tamaño máximo"}, 503: {"description": "Almacén no disponible"}})
+    async def adjuntar_reunion(actividad_id: Id, archivo: Annotated[UploadFile, File()],
+                               autor_id: Annotated[UUID, Form()], response: Response,
+                               descripcion: Annotated[str, Form(max_length=500)] = "") -> Any:
+        return await adjuntar("reunion", actividad_id, archivo, autor_id, descripcion, response)
+
+    @r.get("/visitas/{visita_id}/adjuntos/{sha256}", summary="Descargar un adjunto de una visita (no público)")
+    async def adjunto_visita(visita_id: Id, sha256: Sha) -> Response:
+        return await servir("visita", visita_id, sha256)
+
+    @r.get("/reuniones/{actividad_id}/adjuntos/{sha256}", summary="Descargar un adjunto de un GIA o RTC (no público)")
+    async def adjunto_reunion(actividad_id: Id, sha256: Sha) -> Response:
+        return await servir("reunion", actividad_id, sha256)
+
+    # --- queries ---------------------------------------------------------------------------------------
+
+    @r.get("/visitas/{visita_id}", summary="El registro completo de una visita")
+    def visita(visita_id: Id) -> dict[str, Any]:
+        registro = app.proyecciones.visita(str(visita_id))
+        if registro is None:
+            raise NotFound(f"No consta la visita {visita_id}.")
+        _exigir(app.puede_ver(registro["visita"]["docente_id"]))
+        return {**registro, "compromisos_asumidos": app.proyecciones.compromisos_de_visita(registro["compromisos_asumidos"]),
+                "compromisos_verificados": app.proyecciones.compromisos_de_visita(registro["compromisos_verificados"])}
+
+    @r.get("/reuniones/{actividad_id}", summary="Un GIA o una RTC con su acta y sus correcciones")
+    def reunion(actividad_id: Id) -> dict[str, Any]:
+        registro = app.proyecciones.reunion(str(actividad_id))
+        if registro is None:
+            raise NotFound(f"No consta la reunión {actividad_id}.")
+        _exigir(any(app.puede_ver(d) for d in registro["reunion"]["docentes"]))
+        return registro
+
+    @r.get("/docentes/{docente_id}/observaciones", summary="Las observaciones del docente en el tiempo, por desempeño")
+    def observaciones(docente_id: Id, desempeno: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        _exigir(app.puede_ver(str(docente_id)))
+        serie: dict[str, list[dict[str, Any]]] = {}
+        for v in app.proyecciones.valoraciones(str(docente_id), desempeno):
+            serie.setdefault(v.pop("canonico"), []).append({**v, "fecha": v["fecha"].isoformat()})
+        return serie
+
+    @r.get("/docentes/{docente_id}/compromisos", summary="Los compromisos del docente (de todas las etapas)")
+    def compromisos_docente(docente_id: Id, estado: Literal["abiertos", "vencidos", "pendientes", "verificados"] | None = None
+                            ) -> list[dict[str, Any]]:
+        _exigir(app.puede_ver(str(docente_id)))
+        return app.proyecciones.compromisos(hoy=hoy(), docente_id=str(docente_id), estado=estado)
+
+    @r.get("/docentes/{docente_id}/preparacion", summary="Lo que el acompañante revisa antes de la próxima visita")
+    def preparacion(docente_id: Id) -> dict[str, Any]:
+        d = str(docente_id)
+        _exigir(app.puede_ver(d))
+        ultimos: dict[str, dict[str, Any]] = {}
+        for v in app.proyecciones.valoraciones(d):
+            ultimos[v["canonico"]] = {"nivel": v["nivel"], "fecha": v["fecha"].isoformat(), "visita_id": v["visita_id"],
+                                      "competencia": v["competencia"]}
+        return {"compromisos_pendientes": app.proyecciones.compromisos(hoy=hoy(), docente_id=d, estado="pendientes"),
+                "ultimos_niveles": ultimos, "necesidades_formativas": app.proyecciones.necesidades(d)}
+
+    @r.get("/compromisos", summary="Compromisos abiertos y vencidos por acompañante, IE o UGEL")
+    def compromisos(acompanante_id: UUID | None = None,
+                    codigo_modular: Annotated[str | None, Query(pattern=r"^\d{7}$")] = None, anexo: int = 0,
+                    ugel: str | None = None,
+                    estado: Literal["abiertos", "vencidos", "pendientes", "verificados"] = "pendientes") -> dict[str, Any]:
+        acompanante = str(acompanante_id) if acompanante_id else None
+        _exigir(acceso.puede_ver_cartera(current_actor.get(), acompanante))
+        lista = app.proyecciones.compromisos(hoy=hoy(), acompanante_id=acompanante, ugel=ugel, estado=estado,
+                                             ie=(codigo_modular, anexo) if codigo_modular else None)
+        resumen = {"abiertos": sum(c["estado"] == "abierto" for c in lista),
+                   "vencidos": sum(c["estado"] == "vencido" for c in lista),
+                   "verificados": sum(c["estado"] == "verificado" for c in lista)}
+        return {"al": hoy().isoformat(), "resumen": resumen, "compromisos": lista}
+
+    return r

@@ -1,7 +1,422 @@
-"""evidencias's write side."""
+"""evidencias's write side: instruments, what agenda reports, and what each visit leaves behind.
 
-from shared.eventstore import ServiceApplication
+What agenda reports (plans, realized visits, GIA and RTC) is recorded here as evidencias's own
+facts, so every rule is checked against this service's store: an observation is refused for a
+visit that did not take place, or by an acompañante who does not hold that docente, without
+asking another service at request time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from services.evidencias import acceso
+from services.evidencias import domainmodel as dm
+from services.evidencias.instrumentos import RESPUESTAS, Instrumento, incluidos
+from services.evidencias.projections import Proyecciones
+from shared.eventstore import NotFound, ServiceApplication
+from shared.settings import ServiceSettings
+from shared.telemetry import current_actor
+
+Invalida = dm.EvidenciaInvalida
+
+
+class Pendiente(Exception):
+    """A change to something agenda has not reported yet: retried until it arrives."""
 
 
 class Evidencias(ServiceApplication):
     name = "Evidencias"
+    env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+
+    def __init__(self, settings: ServiceSettings, reloj: Callable[[], date] = date.today) -> None:
+        super().__init__(settings)
+        self.reloj = reloj  # today's date: the controllable clock of due dates
+        self.proyecciones = Proyecciones(settings, self)
+        self._instrumentos: dict[tuple[str, int], Instrumento] = {}  # published versions never change
+
+    def close(self) -> None:
+        self.proyecciones.close()
+        super().close()
+
+    # --- instruments --------------------------------------------------------------------------
+
+    def publicar_instrumento(self, inst: Instrumento) -> bool:
+        if inst.reemplaza is not None:
+            previo = self.instrumento(inst.codigo, inst.reemplaza)
+            try:
+                inst.equivalencias_con(previo)
+            except ValueError as exc:
+                raise Invalida(f"Equivalencias de {inst.clave}: {exc}.") from None
+        contenido = inst.model_dump(mode="json")
+        return self.crear_una_vez(
+            dm.Instrumento(id=dm.instrumento_id(inst.codigo, inst.version), instrumento=contenido),
+            lambda previo: previo.instrumento == contenido,
+            f"La versión {inst.clave} ya se publicó con otro contenido: publique una versión nueva.")
+
+    def publicar_instrumentos_incluidos(self) -> None:
+        for inst in incluidos():
+            self.publicar_instrumento(inst)
+
+    def instrumento(self, codigo: str, version: int) -> Instrumento:
+        clave = (codigo, version)
+        if clave not in self._instrumentos:
+            try:
+                publicado = self.inicial(dm.instrumento_id(codigo, version))
+            except AggregateNotFoundError:
+                raise NotFound(f"No existe el instrumento {codigo}@{version}.") from None
+            self._instrumentos[clave] = Instrumento.model_validate(publicado.instrumento)
+        return self._instrumentos[clave]
+
+    def instrumento_para(self, codigo: str, version: int | None, dia: date, uso: str) -> Instrumento:
+        """The version given (it must be in force on ``dia``), or the latest in force that day."""
+        if version is None:
+            vigentes = [v["version"] for v in self.proyecciones.instrumentos(codigo)
+                        if self.instrumento(codigo, v["version"]).vigencia.cubre(dia)]
+            if not vigentes:
+                raise Invalida(f"No hay una versión de {codigo} vigente el {dia:%d/%m/%Y}.")
+            version = max(vigentes)
+        inst = self.instrumento(codigo, version)
+        if not inst.vigencia.cubre(dia):
+            raise Invalida(f"{inst.clave} no estaba vigente el {dia:%d/%m/%Y}.")
+        if uso not in inst.aplica_a:
+            raise Invalida(f"{inst.clave} no se usa en {_USOS[uso]}: se usa en {', '.join(_USOS[u] for u in inst.aplica_a)}.")
+        return inst
+
+    # --- what agenda reports ------------------------------------------------------------------
+
+    def conocer_plan(self, plan: dict[str, Any]) -> bool:
+        def intento() -> bool:
+            docente = self._docente(plan["docente_id"], crear=True)
+            if docente.conoce(plan["plan_id"]):
+                return False
+            docente.conocer_plan(plan=plan)
+            self.save(docente)
+            return True
+        return self.reintentar(intento)
+
+    def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str) -> bool:
+        def intento() -> bool:
+            docente = self._docente(docente_id)
+            if docente is None or anio not in docente.planes:
+                raise Pendiente(f"aún no se conoce el plan {anio} del docente {docente_id}")
+            if docente.planes[anio]["acompanante_id"] == a:
+                return False
+            docente.cambiar_acompanante(anio=anio, de_acompanante_id=de, a_acompanante_id=a)
+            self.save(docente)
+            return True
+        return self.reintentar(intento)
+
+    def cerrar_plan(self, docente_id: str, anio: int) -> bool:
+        def intento() -> bool:
+            docente = self._docente(docente_id)
+            if docente is None or anio not in docente.planes:
+                raise Pendiente(f"aún no se conoce el plan {anio} del docente {docente_id}")
+            if not docente.planes[anio]["activo"]:
+                return False
+            docente.cerrar_plan(anio=anio)
+            self.save(docente)
+            return True
+        return self.reintentar(intento)
+
+    def conocer_visita(self, visita: dict[str, Any]) -> bool:
+        return self.crear_una_vez(dm.Visita(id=dm.visita_id(visita["visita_id"]), visita=visita),
+                                  lambda previa: True, "")
+
+    def conocer_reunion(self, reunion: dict[str, Any]) -> bool:
+        return self.crear_una_vez(dm.Reunion(id=dm.reunion_id(reunion["actividad_id"]), reunion=reunion),
+                                  lambda previa: True, "")
+
+    # --- a visit's record -------------------------------------------------------------------------
+
+    def registrar_observacion(self, visita_id: str, observacion_id: str, acompanante_id: str,
+                              entrada: dict[str, Any]) -> bool:
+        def intento() -> bool:
+            visita = self._visita_de(visita_id, acompanante_id)
+            inst = self.instrumento_para(entrada["instrumento"], entrada.get("version"), visita.inicio, "visita")
+            nuevo = visita.registrar_observacion(observacion_id, _observacion(inst, entrada))
+            if nuevo:
+                self.save(visita)
+            return nuevo
+        return self.reintentar(intento)
+
+    def corregir_observacion(self, visita_id: str, observacion_id: str, acompanante_id: str | None,
+                             entrada: dict[str, Any], motivo: str) -> bool:
+        """The acompañante who observed (while he holds the docente) or a specialist corrects;
+        the correction is a new event with the reason and its author, the original stays."""
+        actor = current_actor.get()
+
+        def intento() -> bool:
+            if acceso.puede_corregir(actor):
+                visita, autor, rol = self._visita(visita_id), actor.usuario, actor.rol
+            elif acompanante_id:
+                visita, autor, rol = self._visita_de(visita_id, acompanante_id), acompanante_id, "acompanante"
+            else:
+                raise Invalida("Indique el acompañante que corrige (acompanante_id), o corrija con un rol de especialista.")
+            actual = visita.observaciones.get(observacion_id)
+            if actual is None:
+                raise NotFound(f"La visita no tiene la observación {observacion_id}.")
+            inst = self.instrumento(actual["instrumento"], actual["version"])
+            nueva = _observacion(inst, {**entrada, "instrumento": inst.codigo})
+            nuevo = visita.corregir_observacion(observacion_id, nueva, motivo, autor, rol)
+            if nuevo:
+                self.save(visita)
+            return nuevo
+        return self.reintentar(intento)
+
+    def brindar_retroalimentacion(self, visita_id: str, acompanante_id: str, entrada: dict[str, Any]) -> bool:
+        def intento() -> bool:
+            visita = self._visita_de(visita_id, acompanante_id)
+            nuevo = visita.brindar_retroalimentacion(entrada)
+            if nuevo:
+                self.save(visita)
+            return nuevo
+        return self.reintentar(intento)
+
+    # --- commitments ------------------------------------------------------------------------------
+
+    def asumir_compromiso(self, compromiso_id: str, visita_id: str, acompanante_id: str,
+                          entrada: dict[str, Any]) -> bool:
+        visita = self._visita_de(visita_id, acompanante_id)
+        observacion = visita.observacion_con(entrada["item"])
+        if observacion is None:
+            raise Invalida(f"El compromiso se liga a un desempeño observado en la visita; {entrada['item']} no se observó.")
+        limite = date.fromisoformat(entrada["fecha_limite"])
+        if limite <= visita.fin:
+            raise Invalida("La fecha límite del compromiso debe ser posterior a la visita.")
+        v = visita.visita
+        compromiso = {
+            "compromiso_id": compromiso_id, "docente_id": v["docente_id"], "acompanante_id": acompanante_id,
+            "visita_id": visita_id, "fecha_visita": v["fecha_inicio"], "fecha_visita_fin": v["fecha_fin"],
+            "anio": v["anio"], "codigo_modular": v["codigo_modular"], "anexo": v["anexo"], "dre": v["dre"],
+            "ugel": v["ugel"], "instrumento": observacion["instrumento"], "version": observacion["version"],
+            "item": entrada["item"], "competencia": observacion["niveles"][entrada["item"]].get("competencia"),
+            "descripcion": entrada["descripcion"], "fecha_limite": limite.isoformat(),
+            "verificacion": entrada["verificacion"]}
+        return self.crear_una_vez(dm.Compromiso(id=dm.compromiso_id(compromiso_id), compromiso=compromiso),
+                                  lambda previo: previo.compromiso == compromiso,
+                                  f"El compromiso {compromiso_id} ya se registró con otro contenido.")
+
+    def verificar_compromiso(self, compromiso_id: str, visita_id: str, acompanante_id: str, resultado: str,
+                             evidencia: str) -> bool:
+        def intento() -> bool:
+            compromiso = self.compromiso(compromiso_id)
+            visita = self._visita_de(visita_id, acompanante_id)
+            nuevo = compromiso.verificar({"visita_id": visita_id, "acompanante_id": acompanante_id,
+                                          "fecha": visita.visita["fecha_inicio"], "resultado": resultado,
+                                          "evidencia": evidencia}, visita)
+            if nuevo:
+                self.save(compromiso)
+            return nuevo
+        return self.reintentar(intento)
+
+    def vencer_compromisos(self, hoy: date | None = None) -> int:
+        """Record ``CompromisoVencido`` for every commitment whose due date passed unverified."""
+        hoy = hoy or self.reloj()
+        vencidos = 0
+        for cid in self.proyecciones.por_vencer(hoy):
+            compromiso = self.repository.get(dm.compromiso_id(cid))
+            if compromiso.vencer(hoy):
+                self.save(compromiso)
+                vencidos += 1
+        return vencidos
+
+    def compromiso(self, compromiso_id: str) -> dm.Compromiso:
+        try:
+            return self.repository.get(dm.compromiso_id(compromiso_id))
+        except AggregateNotFoundError:
+            raise NotFound(f"No existe el compromiso {compromiso_id}.") from None
+
+    def registrar_necesidad(self, docente_id: str, necesidad_id: str, acompanante_id: str,
+                            entrada: dict[str, Any]) -> bool:
+        def intento() -> bool:
+            anio = entrada.get("anio") or self.reloj().year
+            if entrada.get("visita_id"):
+                visita = self._visita_de(entrada["visita_id"], acompanante_id)
+                if visita.visita["docente_id"] != docente_id:
+                    raise Invalida("La visita indicada es de otro docente.")
+                anio = visita.visita["anio"]
+            docente = self._a_cargo(acompanante_id, docente_id, anio)
+            nuevo = docente.registrar_necesidad(necesidad_id, {**entrada, "anio": anio, "acompanante_id": acompanante_id})
+            if nuevo:
+                self.save(docente)
+            return nuevo
+        return self.reintentar(intento)
+
+    # --- GIA and RTC actas ----------------------------------------------------------------------------
+
+    def registrar_acta(self, actividad_id: str, autor_id: str, entrada: dict[str, Any]) -> bool:
+        def intento() -> bool:
+            reunion = self._reunion_de(actividad_id, autor_id)
+            nuevo = reunion.registrar_acta(self._acta(reunion, autor_id, entrada))
+            if nuevo:
+                self.save(reunion)
+            return nuevo
+        return self.reintentar(intento)
+
+    def corregir_acta(self, actividad_id: str, autor_id: str, entrada: dict[str, Any], motivo: str) -> bool:
+        def intento() -> bool:
+            reunion = self._reunion_de(actividad_id, autor_id)
+            nuevo = reunion.corregir_acta(self._acta(reunion, autor_id, entrada), motivo)
+            if nuevo:
+                self.save(reunion)
+            return nuevo
+        return self.reintentar(intento)
+
+    def _acta(self, reunion: dm.Reunion, autor_id: str, entrada: dict[str, Any]) -> dict[str, Any]:
+        r = reunion.reunion
+        participantes = set(r["docentes"])
+        ajenos = [d for d, estado in entrada["asistencia"].items() if estado == "presente" and d not in participantes]
+        if ajenos:
+            raise Invalida(f"Figuran como presentes docentes que no participaron según lo registrado en agenda: "
+                           f"{', '.join(ajenos)}.")
+        faltan = participantes - set(entrada["asistencia"])
+        if faltan:
+            raise Invalida(f"Falta la asistencia de participantes registrados en agenda: {', '.join(sorted(faltan))}.")
+        codigo = entrada.get("instrumento") or f"LC-{r['tipo'].upper()}"
+        inst = self.instrumento_para(codigo, entrada.get("version"), date.fromisoformat(r["fecha"]), r["tipo"])
+        return {**entrada, "autor_id": autor_id, "duracion_horas": entrada.get("duracion_horas") or r["horas"],
+                "instrumento": inst.codigo, "version": inst.version,
+                "lista_cotejo": _respuestas(inst, entrada["lista_cotejo"])}
+
+    # --- execution-stage sessions and self-evaluation (Chile's guide) ----------------------------------
+
+    def registrar_sesion(self, sesion_id: str, acompanante_id: str, entrada: dict[str, Any]) -> bool:
+        dia = date.fromisoformat(entrada["fecha"])
+        territorio = self.proyecciones.territorio(acompanante_id, dia.year, (entrada["codigo_modular"], entrada["anexo"]))
+        if territorio is None:
+            raise Invalida(f"El acompañante no tiene docentes a cargo en la IE {entrada['codigo_modular']}-"
+                           f"{entrada['anexo']} en {dia.year}.")
+        sesion = {**entrada, "sesion_id": sesion_id, "acompanante_id": acompanante_id,
+                  "dre": territorio[0], "ugel": territorio[1]}
+        return self.crear_una_vez(dm.SesionEjecucion(id=dm.sesion_id(sesion_id), sesion=sesion),
+                                  lambda previa: previa.sesion == sesion,
+                                  f"La sesión {sesion_id} ya se registró con otro contenido.")
+
+    def registrar_autoevaluacion(self, autoevaluacion_id: str, acompanante_id: str, entrada: dict[str, Any]) -> bool:
+        dia = date.fromisoformat(entrada["fecha"])
+        inst = self.instrumento_para(entrada.get("instrumento") or "AUTOEVAL-ACOMP", entrada.get("version"), dia,
+                                     "acompanante")
+        dre, ugel = self.proyecciones.territorio(acompanante_id, dia.year) or ("", "")
+        datos = {**entrada, "autoevaluacion_id": autoevaluacion_id, "acompanante_id": acompanante_id,
+                 "instrumento": inst.codigo, "version": inst.version,
+                 "respuestas": _respuestas(inst, entrada["respuestas"]), "dre": dre, "ugel": ugel}
+        return self.crear_una_vez(dm.Autoevaluacion(id=dm.autoevaluacion_id(autoevaluacion_id), autoevaluacion=datos),
+                                  lambda previa: previa.autoevaluacion == datos,
+                                  f"La autoevaluación {autoevaluacion_id} ya se registró con otro contenido.")
+
+    # --- attachments ------------------------------------------------------------------------------------
+
+    def propietario(self, tipo: str, propietario_id: str, autor_id: str) -> dm.ConAdjuntos:
+        """The visit or GIA/RTC an attachment goes to, checked for its author before anything is stored."""
+        return self._visita_de(propietario_id, autor_id) if tipo == "visita" else self._reunion_de(propietario_id, autor_id)
+
+    def adjuntar(self, tipo: str, propietario_id: str, autor_id: str, adjunto: dict[str, Any]) -> bool:
+        def intento() -> bool:
+            propietario = self.propietario(tipo, propietario_id, autor_id)
+            nuevo = propietario.adjuntar({**adjunto, "acompanante_id": autor_id})
+            if nuevo:
+                self.save(propietario)
+            return nuevo
+        return self.reintentar(intento)
+
+    # --- who may read ---------------------------------------------------------------------------
+
+    def a_cargo_de(self, docente_id: str) -> set[str]:
+        """The acompañantes who hold the docente now (any year with an active plan)."""
+        docente = self._docente(docente_id)
+        return {p["acompanante_id"] for p in docente.planes.values() if p["activo"]} if docente else set()
+
+    def puede_ver(self, docente_id: str) -> bool:
+        return acceso.puede_ver_docente(current_actor.get(), docente_id, self.a_cargo_de(docente_id))
+
+    # --- aggregates --------------------------------------------------------------------------------------
+
+    def _docente(self, docente_id: str, crear: bool = False) -> dm.DocenteAcompanado | None:
+        try:
+            return self.repository.get(dm.docente_id(docente_id))
+        except AggregateNotFoundError:
+            return dm.DocenteAcompanado(id=dm.docente_id(docente_id), docente_id=docente_id) if crear else None
+
+    def _a_cargo(self, acompanante_id: str, docente_id: str, anio: int) -> dm.DocenteAcompanado:
+        docente = self._docente(docente_id)
+        if docente is None or docente.acompanante(anio) != acompanante_id:
+            raise Invalida(f"El acompañante {acompanante_id} no tiene a cargo al docente {docente_id} en {anio}.")
+        return docente
+
+    def _visita(self, visita_id: str) -> dm.Visita:
+        try:
+            return self.repository.get(dm.visita_id(visita_id))
+        except AggregateNotFoundError:
+            raise Invalida(f"La visita {visita_id} no consta como realizada en agenda (si acaba de registrarla, "
+                           "vuelva a intentarlo en unos segundos).") from None
+
+    def _visita_de(self, visita_id: str, acompanante_id: str) -> dm.Visita:
+        """A realized visit, its author, who must still hold the docente."""
+        visita = self._visita(visita_id)
+        visita.check_autor(acompanante_id)
+        self._a_cargo(acompanante_id, visita.visita["docente_id"], visita.visita["anio"])
+        return visita
+
+    def visita(self, visita_id: str) -> dm.Visita:
+        try:
+            return self.repository.get(dm.visita_id(visita_id))
+        except AggregateNotFoundError:
+            raise NotFound(f"No consta la visita {visita_id}.") from None
+
+    def reunion(self, actividad_id: str) -> dm.Reunion:
+        try:
+            return self.repository.get(dm.reunion_id(actividad_id))
+        except AggregateNotFoundError:
+            raise NotFound(f"No consta la reunión {actividad_id}.") from None
+
+    def _reunion_de(self, actividad_id: str, autor_id: str) -> dm.Reunion:
+        try:
+            reunion = self.repository.get(dm.reunion_id(actividad_id))
+        except AggregateNotFoundError:
+            raise Invalida(f"El GIA o la RTC {actividad_id} no consta como realizado en agenda.") from None
+        reunion.check_autor(autor_id)
+        return reunion
+
+
+_USOS = {"visita": "visitas en aula", "gia": "GIA", "rtc": "RTC", "acompanante": "la autoevaluación del acompañante"}
+
+
+def _observacion(inst: Instrumento, entrada: dict[str, Any]) -> dict[str, Any]:
+    """The observation as recorded: each rated item checked against the instrument."""
+    niveles: dict[str, Any] = {}
+    if not entrada["niveles"]:
+        raise Invalida("La observación no valora ningún desempeño.")
+    for clave, valor in entrada["niveles"].items():
+        item = inst.item(clave)
+        if item is None:
+            raise Invalida(f"{clave} no es un desempeño de {inst.clave} ({', '.join(i.clave for i in inst.items)}).")
+        codigos = [n.codigo for n in item.niveles]
+        if valor["nivel"] not in codigos:
+            raise Invalida(f"El nivel {valor['nivel']!r} de {clave} no existe en {inst.clave} (niveles: {', '.join(codigos)}).")
+        evidencia = " ".join(str(valor.get("evidencia") or "").split())
+        if not evidencia:
+            raise Invalida(f"El nivel de {clave} necesita la evidencia que lo sustenta (lo que se vio y escuchó).")
+        niveles[clave] = {"nivel": valor["nivel"], "evidencia": evidencia, "competencia": item.competencia}
+    return {"instrumento": inst.codigo, "version": inst.version, "niveles": niveles,
+            "fortalezas": list(entrada.get("fortalezas", [])),
+            "aspectos_criticos": list(entrada.get("aspectos_criticos", []))}
+
+
+def _respuestas(inst: Instrumento, respuestas: dict[str, str]) -> dict[str, str]:
+    """A checklist's answers: every item answered sí, no or no aplica."""
+    claves = [i.clave for i in inst.items]
+    ajenas = [k for k in respuestas if k not in claves]
+    if ajenas:
+        raise Invalida(f"{', '.join(ajenas)} no son ítems de {inst.clave}.")
+    faltan = [k for k in claves if k not in respuestas]
+    if faltan:
+        raise Invalida(f"Faltan respuestas de {inst.clave}: {', '.join(faltan)}.")
+    malas = [k for k, v in respuestas.items() if v not in RESPUESTAS]
+    if malas:
+        raise Invalida(f"Las respuestas se dan con sí, no o no aplica ({', '.join(RESPUESTAS)}): revise {', '.join(malas)}.")
+    return {k: respuestas[k] for k in claves}

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -6,3 +7,5 @@ from shared.settings import ServiceSettings
 class EvidenciasSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="EVIDENCIAS_", extra="ignore")
     http_port: int = 8003
+    adjunto_max_bytes: int = Field(10 * 1024 * 1024, description="Tamaño máximo de un adjunto, en bytes.")
+    vencimientos_cada: float = Field(3600.0, description="Segundos entre revisiones de compromisos vencidos.")

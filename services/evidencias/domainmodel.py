@@ -1,6 +1,295 @@
-"""evidencias's aggregates. They arrive with evidencias's own issue; the service already runs its store,
-relay, HTTP API and probes so the backbone is the same in all four services."""
+"""evidencias's aggregates (NT-026 §5.2.6 a–b, §5.2.7, §5.3; the planificador of the 2024 school plan;
+Chile's guide for the execution stage).
 
-from shared.eventstore import Aggregate
+- ``Instrumento``: a published version of an observation instrument, immutable.
+- ``DocenteAcompanado``: what evidencias knows of a docente: who holds him each year (from agenda's
+  plans) and his necesidades formativas.
+- ``Visita``: a visit agenda reported as realized, and what it left behind: the observation (and
+  its corrections, as new events), the feedback and the attachments.
+- ``Compromiso``: a docente's commitment, from the visit where he took it to the later visit that
+  verified it, or to its due date passing unverified. It outlives the etapa.
+- ``Reunion``: a GIA or RTC agenda reported as realized, and its acta.
+- ``SesionEjecucion`` and ``Autoevaluacion``: the execution-stage record and the coach's
+  self-evaluation of Chile's guide.
 
-__all__ = ["Aggregate"]
+Every command that creates something carries the id the coach's device gave it, so a re-sent
+request is recognised (same content: nothing new; other content: 409).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from shared.eventstore import Aggregate, Conflict, DomainError
+
+NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/evidencias")
+
+
+def instrumento_id(codigo: str, version: int) -> UUID:
+    return uuid5(NS, f"instrumento:{codigo}@{version}")
+
+
+def docente_id(docente: UUID | str) -> UUID:
+    return uuid5(NS, f"docente:{docente}")
+
+
+def visita_id(visita: UUID | str) -> UUID:
+    return uuid5(NS, f"visita:{visita}")
+
+
+def compromiso_id(compromiso: UUID | str) -> UUID:
+    return uuid5(NS, f"compromiso:{compromiso}")
+
+
+def reunion_id(actividad: UUID | str) -> UUID:
+    return uuid5(NS, f"reunion:{actividad}")
+
+
+def sesion_id(sesion: UUID | str) -> UUID:
+    return uuid5(NS, f"sesion:{sesion}")
+
+
+def autoevaluacion_id(autoevaluacion: UUID | str) -> UUID:
+    return uuid5(NS, f"autoevaluacion:{autoevaluacion}")
+
+
+class EvidenciaInvalida(DomainError):
+    """A record that breaks a rule of the norm or of its instrument; the message says which."""
+
+
+class Instrumento(Aggregate):
+    @event("Publicado")
+    def __init__(self, id: UUID, instrumento: dict[str, Any]) -> None:  # noqa: A002
+        self.instrumento = instrumento
+
+
+class DocenteAcompanado(Aggregate):
+    @event("Registrado")
+    def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
+        self.docente_id = docente_id
+        self.planes: dict[int, dict[str, Any]] = {}  # by year
+        self.necesidades: dict[str, dict[str, Any]] = {}
+
+    def conoce(self, plan_id: str) -> bool:
+        return any(p["plan_id"] == plan_id for p in self.planes.values())
+
+    @event("PlanConocido")
+    def conocer_plan(self, plan: dict[str, Any]) -> None:
+        self.planes[plan["anio"]] = {**plan, "activo": True}
+
+    @event("AcompananteCambiado")
+    def cambiar_acompanante(self, anio: int, de_acompanante_id: str, a_acompanante_id: str) -> None:
+        self.planes[anio]["acompanante_id"] = a_acompanante_id
+
+    @event("PlanCerrado")
+    def cerrar_plan(self, anio: int) -> None:
+        self.planes[anio]["activo"] = False
+
+    def acompanante(self, anio: int) -> str | None:
+        """Who holds him in ``anio`` (None when nobody does)."""
+        plan = self.planes.get(anio)
+        return plan["acompanante_id"] if plan and plan["activo"] else None
+
+    def ultimo_plan(self) -> dict[str, Any] | None:
+        return self.planes[max(self.planes)] if self.planes else None
+
+    def registrar_necesidad(self, necesidad_id: str, necesidad: dict[str, Any]) -> bool:
+        previa = self.necesidades.get(necesidad_id)
+        if previa is not None:
+            if previa != necesidad:
+                raise Conflict(f"La necesidad {necesidad_id} ya se registró con otro contenido.")
+            return False
+        self._necesidad(necesidad_id=necesidad_id, necesidad=necesidad)
+        return True
+
+    @event("NecesidadFormativaRegistrada")
+    def _necesidad(self, necesidad_id: str, necesidad: dict[str, Any]) -> None:
+        self.necesidades[necesidad_id] = necesidad
+
+
+class ConAdjuntos(Aggregate):
+    """A visit or a GIA/RTC: both keep attachments (``self.adjuntos``), by the SHA-256 of their content."""
+
+    def adjuntar(self, adjunto: dict[str, Any]) -> bool:
+        if adjunto["sha256"] in self.adjuntos:
+            return False
+        self._adjunto(adjunto=adjunto)
+        return True
+
+    @event("EvidenciaAdjuntada")
+    def _adjunto(self, adjunto: dict[str, Any]) -> None:
+        self.adjuntos[adjunto["sha256"]] = adjunto
+
+
+class Visita(ConAdjuntos):
+    @event("Conocida")
+    def __init__(self, id: UUID, visita: dict[str, Any]) -> None:  # noqa: A002
+        self.visita = visita  # agenda's VisitaRealizada: docente, acompañante, IE, territory, dates
+        self.observaciones: dict[str, dict[str, Any]] = {}  # by observacion_id: the current content
+        self.historial: dict[str, list[dict[str, Any]]] = {}  # the original and each correction
+        self.retroalimentacion: dict[str, Any] | None = None
+        self.adjuntos: dict[str, dict[str, Any]] = {}  # by sha256
+
+    @property
+    def inicio(self) -> date:
+        return date.fromisoformat(self.visita["fecha_inicio"])
+
+    @property
+    def fin(self) -> date:
+        return date.fromisoformat(self.visita["fecha_fin"])
+
+    def check_autor(self, acompanante_id: str) -> None:
+        if acompanante_id != self.visita["acompanante_id"]:
+            raise EvidenciaInvalida("La visita la realizó otro acompañante: solo él registra lo que dejó.")
+
+    def registrar_observacion(self, observacion_id: str, observacion: dict[str, Any]) -> bool:
+        previa = self.historial.get(observacion_id)
+        if previa is not None:
+            if previa[0] != observacion:
+                raise Conflict(f"La observación {observacion_id} ya se registró con otro contenido: corríjala.")
+            return False
+        mismo = [k for k, o in self.observaciones.items() if o["instrumento"] == observacion["instrumento"]]
+        if mismo:
+            raise Conflict(f"La visita ya tiene una observación con {observacion['instrumento']} "
+                           f"({mismo[0]}): corrija esa en lugar de registrar otra.")
+        self._observacion(observacion_id=observacion_id, observacion=observacion)
+        return True
+
+    @event("ObservacionRegistrada")
+    def _observacion(self, observacion_id: str, observacion: dict[str, Any]) -> None:
+        self.observaciones[observacion_id] = observacion
+        self.historial[observacion_id] = [observacion]
+
+    def corregir_observacion(self, observacion_id: str, observacion: dict[str, Any], motivo: str,
+                             autor_id: str, autor_rol: str) -> bool:
+        actual = self.observaciones.get(observacion_id)
+        if actual is None:
+            raise EvidenciaInvalida(f"La visita no tiene la observación {observacion_id}.")
+        if observacion["instrumento"] != actual["instrumento"]:
+            raise EvidenciaInvalida("Una corrección usa el mismo instrumento y versión que la observación.")
+        if observacion == actual:
+            return False  # nothing to correct (or a re-sent correction)
+        self._correccion(observacion_id=observacion_id, observacion=observacion, motivo=motivo,
+                         autor_id=autor_id, autor_rol=autor_rol, correccion=len(self.historial[observacion_id]))
+        return True
+
+    @event("ObservacionCorregida")
+    def _correccion(self, observacion_id: str, observacion: dict[str, Any], motivo: str, autor_id: str,
+                    autor_rol: str, correccion: int) -> None:
+        self.observaciones[observacion_id] = observacion
+        self.historial[observacion_id].append(observacion)
+
+    def observacion_con(self, item: str) -> dict[str, Any] | None:
+        """The visit's observation whose instrument has ``item`` among what it rated."""
+        return next((o for o in self.observaciones.values() if item in o["niveles"]), None)
+
+    def brindar_retroalimentacion(self, retroalimentacion: dict[str, Any]) -> bool:
+        if not self.observaciones:
+            raise EvidenciaInvalida("La retroalimentación parte de la evidencia: registre antes la observación "
+                                    "de la visita (NT-026 §5.2.6 a).")
+        if self.retroalimentacion is not None:
+            if self.retroalimentacion != retroalimentacion:
+                raise Conflict("La visita ya tiene registrada su retroalimentación.")
+            return False
+        no_observados = [a for a in retroalimentacion["aspectos_priorizados"] if self.observacion_con(a) is None]
+        if no_observados:
+            raise EvidenciaInvalida(f"Se priorizan desempeños que no se observaron en la visita: {', '.join(no_observados)}.")
+        self._retroalimentacion(retroalimentacion=retroalimentacion)
+        return True
+
+    @event("RetroalimentacionBrindada")
+    def _retroalimentacion(self, retroalimentacion: dict[str, Any]) -> None:
+        self.retroalimentacion = retroalimentacion
+
+
+class Compromiso(Aggregate):
+    @event("Asumido")
+    def __init__(self, id: UUID, compromiso: dict[str, Any]) -> None:  # noqa: A002
+        self.compromiso = compromiso
+        self.verificacion: dict[str, Any] | None = None
+        self.vencido_el: str | None = None
+
+    @property
+    def fecha_limite(self) -> date:
+        return date.fromisoformat(self.compromiso["fecha_limite"])
+
+    def verificar(self, verificacion: dict[str, Any], visita: Visita) -> bool:
+        if self.verificacion is not None:
+            if self.verificacion == verificacion:
+                return False
+            raise Conflict(f"El compromiso ya se verificó en la visita {self.verificacion['visita_id']}.")
+        if visita.visita["docente_id"] != self.compromiso["docente_id"]:
+            raise EvidenciaInvalida("La visita es de otro docente: el compromiso se verifica en una visita a quien lo asumió.")
+        if visita.inicio <= date.fromisoformat(self.compromiso["fecha_visita_fin"]):
+            raise EvidenciaInvalida("Un compromiso se verifica en una visita posterior a la que lo originó.")
+        self._verificado(verificacion=verificacion)
+        return True
+
+    @event("Verificado")
+    def _verificado(self, verificacion: dict[str, Any]) -> None:
+        self.verificacion = verificacion
+
+    def vencer(self, hoy: date) -> bool:
+        """Its due date passed and nobody verified it: record that once."""
+        if self.verificacion is not None or self.vencido_el is not None or hoy <= self.fecha_limite:
+            return False
+        self._vencido(vencido_el=(self.fecha_limite + timedelta(days=1)).isoformat())
+        return True
+
+    @event("Vencido")
+    def _vencido(self, vencido_el: str) -> None:
+        self.vencido_el = vencido_el
+
+
+class Reunion(ConAdjuntos):
+    @event("Conocida")
+    def __init__(self, id: UUID, reunion: dict[str, Any]) -> None:  # noqa: A002
+        self.reunion = reunion  # agenda's GIACompletado / RTCRealizada
+        self.actas: list[dict[str, Any]] = []  # the acta, then each correction
+        self.adjuntos: dict[str, dict[str, Any]] = {}
+
+    def check_autor(self, autor_id: str) -> None:
+        r = self.reunion
+        if autor_id not in (r["acompanante_id"], r.get("directivo_id")):
+            quien = "el acompañante o el directivo que la lideró" if r["tipo"] == "rtc" else "el acompañante que lo condujo"
+            raise EvidenciaInvalida(f"El acta la registra {quien}.")
+
+    def registrar_acta(self, acta: dict[str, Any]) -> bool:
+        if self.actas:
+            if self.actas[0] == acta:
+                return False
+            raise Conflict("El acta ya se registró: corríjala indicando el motivo.")
+        self._acta(acta=acta)
+        return True
+
+    @event("ActaRegistrada")
+    def _acta(self, acta: dict[str, Any]) -> None:
+        self.actas.append(acta)
+
+    def corregir_acta(self, acta: dict[str, Any], motivo: str) -> bool:
+        if not self.actas:
+            raise EvidenciaInvalida("No hay acta que corregir: regístrela primero.")
+        if self.actas[-1] == acta:
+            return False
+        self._acta_corregida(acta=acta, motivo=motivo, correccion=len(self.actas))
+        return True
+
+    @event("ActaCorregida")
+    def _acta_corregida(self, acta: dict[str, Any], motivo: str, correccion: int) -> None:
+        self.actas.append(acta)
+
+
+class SesionEjecucion(Aggregate):
+    @event("Registrada")
+    def __init__(self, id: UUID, sesion: dict[str, Any]) -> None:  # noqa: A002
+        self.sesion = sesion
+
+
+class Autoevaluacion(Aggregate):
+    @event("Registrada")
+    def __init__(self, id: UUID, autoevaluacion: dict[str, Any]) -> None:  # noqa: A002
+        self.autoevaluacion = autoevaluacion

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
-from services.evidencias import api
+from services.evidencias import api, messaging
+from services.evidencias.adjuntos import AlmacenAdjuntos
 from services.evidencias.application import Evidencias
 from services.evidencias.config import EvidenciasSettings
-from services.evidencias.messaging import to_publication
 from shared.runtime import ServiceRuntime
+from shared.streams import ADJUNTOS_BUCKET
 from shared.telemetry import Telemetry
 
 
-def create_app(settings: EvidenciasSettings | None = None, *span_processors: SpanProcessor) -> FastAPI:
+def create_app(settings: EvidenciasSettings | None = None, *span_processors: SpanProcessor,
+               reloj: Callable[[], date] = date.today) -> FastAPI:
     settings = settings or EvidenciasSettings()
-    runtime = ServiceRuntime(Evidencias(settings), to_publication, Telemetry.create("evidencias", *span_processors))
-    return runtime.http_app(
+    evidencias = Evidencias(settings, reloj)
+    evidencias.publicar_instrumentos_incluidos()
+    runtime = ServiceRuntime(evidencias, messaging.Publicador(evidencias), Telemetry.create("evidencias", *span_processors))
+    messaging.subscribe(runtime.consumers, evidencias)
+    runtime.every(settings.vencimientos_cada, evidencias.vencer_compromisos)
+    almacen = AlmacenAdjuntos(lambda: runtime.consumers.js, ADJUNTOS_BUCKET)
+    http = runtime.http_app(
         title="Acompaña · evidencias",
-        description="Evidencias de cada visita: observaciones con instrumentos versionados, retroalimentación, compromisos y adjuntos.",
-        routers=[api.router()],
+        description="Evidencias de cada visita: observaciones con instrumentos versionados, retroalimentación, "
+                    "compromisos, necesidades formativas, actas de GIA y RTC, y adjuntos (no públicos).",
+        routers=[api.router(evidencias, almacen, settings.adjunto_max_bytes)],
     )
+    http.state.evidencias = evidencias
+    return http

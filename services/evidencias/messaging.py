@@ -1,11 +1,218 @@
-"""What evidencias publishes: the one place where its stored events become published contracts."""
+"""What evidencias consumes and publishes.
+
+Consumes agenda's plans (who holds each docente each year) and its realized visits, GIA and
+RTC: each becomes an evidencias fact, recorded once by its deterministic id, so a redelivered
+message changes nothing. A reassignment or closing that arrives before its plan is retried.
+
+Publishes what each visit leaves behind: the one place where stored events become contracts.
+"""
 
 from __future__ import annotations
 
+from functools import singledispatchmethod
+from typing import Any
+
 from eventsourcing.domain import DomainEventProtocol
 
+from services.evidencias import domainmodel as dm
+from services.evidencias.application import Evidencias
+from shared import contracts as c
+from shared.consumer import IdempotentConsumers
+from shared.contracts import Envelope
 from shared.outbox import Publication
 
+V, C, R = dm.Visita, dm.Compromiso, dm.Reunion
 
-def to_publication(event: DomainEventProtocol) -> Publication | None:
-    return None  # no published facts until evidencias's domain is built
+
+def subscribe(consumers: IdempotentConsumers, app: Evidencias) -> None:
+    consumers.subscribe("evidencias-plan-generado", c.PlanAnualGeneradoV1, lambda e: plan_generado(app, e))
+    consumers.subscribe("evidencias-plan-reasignado", c.PlanAnualReasignadoV1, lambda e: plan_reasignado(app, e))
+    consumers.subscribe("evidencias-plan-cerrado", c.PlanAnualCerradoV1, lambda e: plan_cerrado(app, e))
+    consumers.subscribe("evidencias-visita-realizada", c.VisitaRealizadaV1, lambda e: visita_realizada(app, e))
+    consumers.subscribe("evidencias-gia-completado", c.GIACompletadoV1, lambda e: reunion_realizada(app, e, "gia"))
+    consumers.subscribe("evidencias-rtc-realizada", c.RTCRealizadaV1, lambda e: reunion_realizada(app, e, "rtc"))
+
+
+def plan_generado(app: Evidencias, envelope: Envelope) -> None:
+    d: c.PlanAnualGeneradoV1 = envelope.data  # type: ignore[assignment]
+    app.conocer_plan({
+        "plan_id": str(d.plan_id), "docente_id": str(d.docente_id), "acompanante_id": str(d.acompanante_id),
+        "anio": d.anio, "etapa": d.etapa, "modalidad": d.modalidad, "codigo_modular": d.codigo_modular,
+        "anexo": d.anexo, "tipo_ie": d.tipo_ie, "nivel": d.nivel, "dre": d.dre, "ugel": d.ugel})
+
+
+def plan_reasignado(app: Evidencias, envelope: Envelope) -> None:
+    d: c.PlanAnualReasignadoV1 = envelope.data  # type: ignore[assignment]
+    app.cambiar_acompanante(str(d.docente_id), d.anio, str(d.de_acompanante_id), str(d.a_acompanante_id))
+
+
+def plan_cerrado(app: Evidencias, envelope: Envelope) -> None:
+    d: c.PlanAnualCerradoV1 = envelope.data  # type: ignore[assignment]
+    app.cerrar_plan(str(d.docente_id), d.anio)
+
+
+def visita_realizada(app: Evidencias, envelope: Envelope) -> None:
+    d: c.VisitaRealizadaV1 = envelope.data  # type: ignore[assignment]
+    app.conocer_visita({
+        "visita_id": str(d.visita_id), "docente_id": str(d.docente_id), "acompanante_id": str(d.acompanante_id),
+        "codigo_modular": d.codigo_modular, "anexo": d.anexo, "dre": d.dre, "ugel": d.ugel, "anio": d.anio,
+        "fecha_inicio": d.fecha_inicio.isoformat(), "fecha_fin": d.fecha_fin.isoformat(), "acciones": list(d.acciones)})
+
+
+def reunion_realizada(app: Evidencias, envelope: Envelope, tipo: str) -> None:
+    d: c.GIACompletadoV1 | c.RTCRealizadaV1 = envelope.data  # type: ignore[assignment]
+    app.conocer_reunion({
+        "actividad_id": str(d.actividad_id), "tipo": tipo, "acompanante_id": str(d.acompanante_id),
+        "directivo_id": str(d.directivo_id) if isinstance(d, c.RTCRealizadaV1) else None,
+        "codigo_modular": d.codigo_modular, "anexo": d.anexo, "dre": d.dre, "ugel": d.ugel, "anio": d.anio,
+        "fecha": d.fecha_inicio.isoformat(), "hora_inicio": d.hora_inicio, "hora_fin": d.hora_fin, "horas": d.horas,
+        "docentes": [str(x) for x in d.docente_ids], "tema": d.tema, "acuerdos": list(d.acuerdos)})
+
+
+class Publicador:
+    def __init__(self, app: Evidencias) -> None:
+        self.app = app
+
+    def __call__(self, event: DomainEventProtocol) -> Publication | None:
+        return self.publicacion(event)
+
+    @singledispatchmethod
+    def publicacion(self, event: DomainEventProtocol) -> Publication | None:
+        return None  # what agenda reported (its own contracts already carry it)
+
+    def _de_visita(self, event: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        v = self.app.inicial(event.originator_id).visita
+        comunes = {k: v[k] for k in ("visita_id", "docente_id", "acompanante_id", "codigo_modular", "anexo", "dre",
+                                     "ugel", "anio")}
+        return v, {**comunes, "fecha": v["fecha_inicio"]}
+
+    @staticmethod
+    def _publicar(datos: c.IntegrationEvent, docente_id: Any) -> Publication:
+        return Publication(data=datos, subject=f"docente/{docente_id}", dre=datos.dre, ugel=datos.ugel)  # type: ignore[attr-defined]
+
+    @publicacion.register
+    def _(self, event: dm.Instrumento.Publicado) -> Publication:
+        i = event.instrumento
+        datos = c.InstrumentoPublicadoV1(codigo=i["codigo"], version_instrumento=i["version"], instrumento=i)
+        return Publication(data=datos, subject=f"instrumento/{i['codigo']}@{i['version']}", dre=None, ugel=None)
+
+    @publicacion.register(V.ObservacionRegistrada)
+    @publicacion.register(V.ObservacionCorregida)
+    def _(self, event: Any) -> Publication:
+        v, comunes = self._de_visita(event)
+        o = event.observacion
+        contenido = {"observacion_id": event.observacion_id, "instrumento": o["instrumento"],
+                     "version_instrumento": o["version"], "niveles": o["niveles"], "fortalezas": o["fortalezas"],
+                     "aspectos_criticos": o["aspectos_criticos"]}
+        if isinstance(event, V.ObservacionCorregida):
+            datos = c.ObservacionCorregidaV1(**comunes, **contenido, correccion=event.correccion, motivo=event.motivo,
+                                             autor_id=event.autor_id, autor_rol=event.autor_rol)
+        else:
+            datos = c.ObservacionRegistradaV1(**comunes, **contenido)
+        return self._publicar(datos, v["docente_id"])
+
+    @publicacion.register
+    def _(self, event: V.RetroalimentacionBrindada) -> Publication:
+        v, comunes = self._de_visita(event)
+        r = event.retroalimentacion
+        datos = c.RetroalimentacionBrindadaV1(**comunes, dialogo_reflexivo=r["dialogo_reflexivo"],
+                                              aspectos_priorizados=r["aspectos_priorizados"],
+                                              modelamiento=r["modelamiento"])
+        return self._publicar(datos, v["docente_id"])
+
+    @publicacion.register
+    def _(self, event: dm.ConAdjuntos.EvidenciaAdjuntada) -> Publication:
+        inicial = self.app.inicial(event.originator_id)
+        a = event.adjunto
+        if isinstance(inicial, dm.Visita):
+            origen, tipo, pid, docentes = inicial.visita, "visita", inicial.visita["visita_id"], [inicial.visita["docente_id"]]
+        else:
+            origen, tipo, pid, docentes = (inicial.reunion, inicial.reunion["tipo"], inicial.reunion["actividad_id"],
+                                           inicial.reunion["docentes"])
+        datos = c.EvidenciaAdjuntadaV1(
+            sha256=a["sha256"], tipo_contenido=a["tipo_contenido"], bytes=a["bytes"], propietario=tipo,
+            propietario_id=pid, docente_ids=docentes, acompanante_id=a["acompanante_id"],
+            descripcion=a.get("descripcion", ""), dre=origen["dre"], ugel=origen["ugel"])
+        sujeto = f"docente/{docentes[0]}" if tipo == "visita" else f"{tipo}/{pid}"
+        return Publication(data=datos, subject=sujeto, dre=origen["dre"], ugel=origen["ugel"])
+
+    @publicacion.register
+    def _(self, event: C.Asumido) -> Publication:
+        k = event.compromiso
+        datos = c.CompromisoAsumidoV1(
+            visita_id=k["visita_id"], docente_id=k["docente_id"], acompanante_id=k["acompanante_id"],
+            codigo_modular=k["codigo_modular"], anexo=k["anexo"], dre=k["dre"], ugel=k["ugel"], anio=k["anio"],
+            fecha=k["fecha_visita"], compromiso_id=k["compromiso_id"], descripcion=k["descripcion"],
+            instrumento=k["instrumento"], version_instrumento=k["version"], item=k["item"],
+            competencia=k["competencia"], fecha_limite=k["fecha_limite"], verificacion=k["verificacion"])
+        return self._publicar(datos, k["docente_id"])
+
+    @publicacion.register
+    def _(self, event: C.Verificado) -> Publication:
+        k = self.app.inicial(event.originator_id).compromiso
+        ver = event.verificacion
+        visita = self.app.inicial(dm.visita_id(ver["visita_id"])).visita
+        datos = c.CompromisoVerificadoV1(
+            visita_id=ver["visita_id"], docente_id=k["docente_id"], acompanante_id=ver["acompanante_id"],
+            codigo_modular=visita["codigo_modular"], anexo=visita["anexo"], dre=visita["dre"], ugel=visita["ugel"],
+            anio=visita["anio"], fecha=ver["fecha"], compromiso_id=k["compromiso_id"], visita_origen_id=k["visita_id"],
+            resultado=ver["resultado"], evidencia=ver["evidencia"])
+        return self._publicar(datos, k["docente_id"])
+
+    @publicacion.register
+    def _(self, event: C.Vencido) -> Publication:
+        k = self.app.inicial(event.originator_id).compromiso
+        datos = c.CompromisoVencidoV1(compromiso_id=k["compromiso_id"], docente_id=k["docente_id"],
+                                      acompanante_id=k["acompanante_id"], fecha_limite=k["fecha_limite"],
+                                      vencido_el=event.vencido_el, dre=k["dre"], ugel=k["ugel"])
+        return self._publicar(datos, k["docente_id"])
+
+    @publicacion.register
+    def _(self, event: dm.DocenteAcompanado.NecesidadFormativaRegistrada) -> Publication:
+        docente = self.app.inicial(event.originator_id).docente_id
+        n = event.necesidad
+        plan = self._plan(event, n["anio"])
+        datos = c.NecesidadFormativaRegistradaV1(
+            necesidad_id=event.necesidad_id, docente_id=docente, acompanante_id=n["acompanante_id"], anio=n["anio"],
+            descripcion=n["descripcion"], competencia=n.get("competencia"), visita_id=n.get("visita_id"),
+            dre=plan["dre"], ugel=plan["ugel"])
+        return self._publicar(datos, docente)
+
+    def _plan(self, event: Any, anio: int) -> dict[str, Any]:
+        # The docente's plan of that year, as it stood when the event was saved.
+        docente = self.app.repository.get(event.originator_id, version=event.originator_version)
+        return docente.planes[anio]
+
+    @publicacion.register(R.ActaRegistrada)
+    @publicacion.register(R.ActaCorregida)
+    def _(self, event: Any) -> Publication:
+        r = self.app.inicial(event.originator_id).reunion
+        a = event.acta
+        contrato = c.ActaGIARegistradaV1 if r["tipo"] == "gia" else c.ActaRTCRegistradaV1
+        datos = contrato(
+            actividad_id=r["actividad_id"], acompanante_id=r["acompanante_id"], codigo_modular=r["codigo_modular"],
+            anexo=r["anexo"], anio=r["anio"], fecha=r["fecha"], asistencia=a["asistencia"],
+            duracion_horas=a["duracion_horas"], acuerdos=a.get("acuerdos", []), nudos_criticos=a.get("nudos_criticos", []),
+            instrumento=a["instrumento"], version_instrumento=a["version"], lista_cotejo=a["lista_cotejo"],
+            correccion=getattr(event, "correccion", 0), motivo=getattr(event, "motivo", ""), dre=r["dre"], ugel=r["ugel"])
+        return Publication(data=datos, subject=f"{r['tipo']}/{r['actividad_id']}", dre=r["dre"], ugel=r["ugel"])
+
+    @publicacion.register
+    def _(self, event: dm.SesionEjecucion.Registrada) -> Publication:
+        s = event.sesion
+        campos = {k: s.get(k, []) for k in ("acciones_clave", "indicadores", "hitos", "acuerdos", "avances",
+                                             "nudos_criticos", "aprendizajes")}
+        datos = c.SesionEjecucionRegistradaV1(
+            sesion_id=s["sesion_id"], acompanante_id=s["acompanante_id"], codigo_modular=s["codigo_modular"],
+            anexo=s["anexo"], fecha=s["fecha"], momento=s["momento"], dre=s["dre"], ugel=s["ugel"], **campos)
+        return Publication(data=datos, subject=f"ie/{s['codigo_modular']}-{s['anexo']}", dre=s["dre"], ugel=s["ugel"])
+
+    @publicacion.register
+    def _(self, event: dm.Autoevaluacion.Registrada) -> Publication:
+        a = event.autoevaluacion
+        datos = c.AutoevaluacionRegistradaV1(
+            autoevaluacion_id=a["autoevaluacion_id"], acompanante_id=a["acompanante_id"], fecha=a["fecha"],
+            instrumento=a["instrumento"], version_instrumento=a["version"], respuestas=a["respuestas"],
+            comentario=a.get("comentario", ""), dre=a["dre"] or c.SIN_TERRITORIO, ugel=a["ugel"] or c.SIN_TERRITORIO)
+        return Publication(data=datos, subject=f"acompanante/{a['acompanante_id']}", dre=a["dre"] or None,
+                           ugel=a["ugel"] or None)

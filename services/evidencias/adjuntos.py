@@ -1,0 +1,108 @@
+"""Attachments: photos, scanned actas and documents, stored by the SHA-256 of their content.
+
+The content is checked before anything is stored: its size against the limit, and its type
+from its first bytes (``filetype``), never from the file's name, so a renamed executable is
+refused. It is kept in the JetStream object store under its hash (storing the same content
+twice stores it once) and read back only after the hash is checked again. The event that
+records an attachment carries the hash, never the content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import filetype
+from nats.js import JetStreamContext
+from nats.js.errors import ObjectNotFoundError
+
+from shared.eventstore import DomainError
+
+PERMITIDOS = {
+    "image/jpeg": "foto JPEG", "image/png": "imagen PNG", "image/webp": "imagen WEBP", "image/heic": "foto HEIC",
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "documento Word (.docx)",
+    "application/vnd.oasis.opendocument.text": "documento OpenDocument (.odt)",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "hoja Excel (.xlsx)",
+    "application/vnd.oasis.opendocument.spreadsheet": "hoja OpenDocument (.ods)",
+}
+
+
+class AdjuntoInvalido(DomainError):
+    """Content whose type is not admitted (HTTP 422)."""
+
+
+class AdjuntoDemasiadoGrande(DomainError):
+    """Content over the size limit (HTTP 413)."""
+
+
+class AdjuntoNoDisponible(Exception):
+    """The object store does not answer (HTTP 503): nothing was recorded."""
+
+
+class AdjuntoAlterado(Exception):
+    """Stored content whose hash no longer matches its reference."""
+
+
+@dataclass(frozen=True)
+class Contenido:
+    datos: bytes
+    sha256: str
+    tipo: str
+
+    @property
+    def bytes(self) -> int:
+        return len(self.datos)
+
+
+def examinar(datos: bytes, maximo: int) -> Contenido:
+    """The content's hash and type, or the reason it is refused."""
+    if len(datos) > maximo:
+        raise AdjuntoDemasiadoGrande(f"El archivo pesa {len(datos):,} bytes; el máximo es {maximo:,} bytes.")
+    if not datos:
+        raise AdjuntoInvalido("El archivo está vacío.")
+    tipo = filetype.guess_mime(datos)
+    if tipo not in PERMITIDOS:
+        visto = f"es {tipo}" if tipo else "no es de un tipo reconocible"
+        raise AdjuntoInvalido(f"Por su contenido, el archivo {visto}; se admiten: {', '.join(sorted(set(PERMITIDOS.values())))}.")
+    return Contenido(datos=datos, sha256=hashlib.sha256(datos).hexdigest(), tipo=tipo)
+
+
+class AlmacenAdjuntos:
+    """The JetStream object store bucket of attachments (declared by ``shared.streams``)."""
+
+    def __init__(self, js: Callable[[], JetStreamContext | None], bucket: str) -> None:
+        self._js = js
+        self.bucket = bucket
+
+    async def _store(self):  # noqa: ANN202
+        js = self._js()
+        if js is None:
+            raise AdjuntoNoDisponible("El almacén de adjuntos no está disponible; vuelva a intentarlo.")
+        try:
+            return await js.object_store(self.bucket)
+        except Exception as exc:
+            raise AdjuntoNoDisponible(f"El almacén de adjuntos no está disponible ({exc!r}); vuelva a intentarlo.") from exc
+
+    async def guardar(self, contenido: Contenido) -> None:
+        store = await self._store()
+        try:
+            await store.get_info(contenido.sha256)
+            return  # the same content is already there
+        except ObjectNotFoundError:
+            pass
+        try:
+            await store.put(contenido.sha256, contenido.datos)
+        except Exception as exc:
+            raise AdjuntoNoDisponible(f"No se pudo guardar el adjunto ({exc!r}); vuelva a intentarlo.") from exc
+
+    async def leer(self, sha256: str) -> bytes:
+        store = await self._store()
+        try:
+            datos = (await store.get(sha256)).data or b""
+        except ObjectNotFoundError:
+            raise AdjuntoAlterado(f"El adjunto {sha256} no está en el almacén.") from None
+        if hashlib.sha256(datos).hexdigest() != sha256:
+            raise AdjuntoAlterado(f"El contenido guardado del adjunto {sha256} no coincide con su huella.")
+        return datos

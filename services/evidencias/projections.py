@@ -1,0 +1,381 @@
+"""evidencias's read models, kept from its own event store (see ``shared.views.OwnLogProjection``).
+
+- ``instrumento`` and ``item``: published instruments; each item with its *canonical* key, the
+  key of the first version it descends from through the declared equivalences, so observations
+  made with different versions line up on one desempeño.
+- ``cartera``: who holds each docente each year (from agenda's plans).
+- ``visita``: each realized visit with its whole record (observations and their corrections,
+  feedback, commitments taken and verified there, attachments).
+- ``valoracion``: one row per observed item with its current level: a docente's observations
+  over time. ``compromiso``, ``necesidad``, ``reunion``, ``adjunto``, ``sesion``, ``autoevaluacion``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import Application
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, Integer, MetaData, String, Table, select, update
+
+from services.evidencias import domainmodel as dm
+from shared.settings import ServiceSettings
+from shared.views import OwnLogProjection
+
+metadata = MetaData()
+Id = String(36)
+instrumento = Table(
+    "instrumento", metadata,
+    Column("clave", String(60), primary_key=True),
+    Column("codigo", String(40), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("contenido", JSON, nullable=False),
+)
+item = Table(
+    "item", metadata,
+    Column("instrumento", String(60), primary_key=True),
+    Column("item", String(30), primary_key=True),
+    Column("canonico", String(30), nullable=False),
+    Column("competencia", String(2)),
+)
+cartera = Table(
+    "cartera", metadata,
+    Column("docente_id", Id, primary_key=True),
+    Column("anio", Integer, primary_key=True),
+    Column("acompanante_id", Id, nullable=False, index=True),
+    Column("activo", Boolean, nullable=False),
+    Column("etapa", Integer, nullable=False),
+    Column("codigo_modular", String(7), nullable=False),
+    Column("anexo", Integer, nullable=False),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False),
+)
+visita = Table(
+    "visita", metadata,
+    Column("visita_id", Id, primary_key=True),
+    Column("docente_id", Id, nullable=False, index=True),
+    Column("acompanante_id", Id, nullable=False),
+    Column("anio", Integer, nullable=False),
+    Column("fecha_inicio", Date, nullable=False),
+    Column("registro", JSON, nullable=False),
+)
+valoracion = Table(
+    "valoracion", metadata,
+    Column("observacion_id", Id, primary_key=True),
+    Column("item", String(30), primary_key=True),
+    Column("visita_id", Id, nullable=False),
+    Column("docente_id", Id, nullable=False, index=True),
+    Column("fecha", Date, nullable=False),
+    Column("anio", Integer, nullable=False),
+    Column("etapa", Integer),
+    Column("instrumento", String(60), nullable=False),
+    Column("canonico", String(30), nullable=False),
+    Column("competencia", String(2)),
+    Column("nivel", String(3), nullable=False),
+    Column("evidencia", String, nullable=False),
+    Column("correcciones", Integer, nullable=False),
+)
+compromiso = Table(
+    "compromiso", metadata,
+    Column("compromiso_id", Id, primary_key=True),
+    Column("docente_id", Id, nullable=False, index=True),
+    Column("acompanante_id", Id, nullable=False, index=True),  # who holds the docente now
+    Column("codigo_modular", String(7), nullable=False),
+    Column("anexo", Integer, nullable=False),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("dre", String(32), nullable=False),
+    Column("fecha_limite", Date, nullable=False),
+    Column("estado", String(12), nullable=False),  # abierto, verificado
+    Column("vencido_el", Date),
+    Column("datos", JSON, nullable=False),
+)
+necesidad = Table(
+    "necesidad", metadata,
+    Column("necesidad_id", Id, primary_key=True),
+    Column("docente_id", Id, nullable=False, index=True),
+    Column("anio", Integer, nullable=False),
+    Column("datos", JSON, nullable=False),
+)
+reunion = Table(
+    "reunion", metadata,
+    Column("actividad_id", Id, primary_key=True),
+    Column("tipo", String(3), nullable=False),
+    Column("acompanante_id", Id, nullable=False, index=True),
+    Column("fecha", Date, nullable=False),
+    Column("registro", JSON, nullable=False),
+)
+adjunto = Table(
+    "adjunto", metadata,
+    Column("propietario_id", Id, primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("propietario", String(6), nullable=False),
+    Column("docente_ids", JSON, nullable=False),
+    Column("datos", JSON, nullable=False),
+)
+registro = Table(  # execution-stage sessions and self-evaluations
+    "registro", metadata,
+    Column("registro_id", Id, primary_key=True),
+    Column("tipo", String(16), nullable=False),
+    Column("acompanante_id", Id, nullable=False, index=True),
+    Column("fecha", Date, nullable=False),
+    Column("datos", JSON, nullable=False),
+)
+
+V, R, D, C = dm.Visita, dm.Reunion, dm.DocenteAcompanado, dm.Compromiso
+
+
+class Proyecciones(OwnLogProjection):
+    nombre = "evidencias"
+    tablas = (instrumento, item, cartera, visita, valoracion, compromiso, necesidad, reunion, adjunto, registro)
+
+    def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
+        super().__init__(settings, app, metadata, lote)
+        self.handlers.update({
+            dm.Instrumento.Publicado: self._instrumento,
+            D.PlanConocido: self._plan, D.AcompananteCambiado: self._cambio, D.PlanCerrado: self._cierre,
+            D.NecesidadFormativaRegistrada: self._necesidad,
+            V.Conocida: self._visita, V.ObservacionRegistrada: self._observacion,
+            V.ObservacionCorregida: self._observacion, V.RetroalimentacionBrindada: self._retro,
+            dm.ConAdjuntos.EvidenciaAdjuntada: self._adjunto,
+            C.Asumido: self._compromiso, C.Verificado: self._verificado, C.Vencido: self._vencido,
+            R.Conocida: self._reunion, R.ActaRegistrada: self._acta, R.ActaCorregida: self._acta,
+            dm.SesionEjecucion.Registrada: self._registro, dm.Autoevaluacion.Registrada: self._registro,
+        })
+
+    # --- handlers ---------------------------------------------------------------------------
+
+    def _instrumento(self, conn: Connection, e: Any, _: int) -> None:
+        i = e.instrumento
+        clave = f"{i['codigo']}@{i['version']}"
+        conn.execute(instrumento.insert().values(clave=clave, codigo=i["codigo"], version=i["version"], contenido=i))
+        for it in i["items"]:
+            canonico = it["clave"]
+            if it.get("equivale_a"):
+                previo = f"{i['codigo']}@{i['reemplaza']}"
+                canonico = conn.execute(select(item.c.canonico).where(
+                    item.c.instrumento == previo, item.c.item == it["equivale_a"])).scalar_one()
+            conn.execute(item.insert().values(instrumento=clave, item=it["clave"], canonico=canonico,
+                                              competencia=it.get("competencia")))
+
+    def _plan(self, conn: Connection, e: Any, _: int) -> None:
+        p = e.plan
+        conn.execute(cartera.insert().values(
+            docente_id=p["docente_id"], anio=p["anio"], acompanante_id=p["acompanante_id"], activo=True,
+            etapa=p["etapa"], codigo_modular=p["codigo_modular"], anexo=p["anexo"], dre=p["dre"], ugel=p["ugel"]))
+
+    def _docente(self, e: Any) -> str:
+        return self.app.inicial(e.originator_id).docente_id
+
+    def _cambio(self, conn: Connection, e: Any, _: int) -> None:
+        docente = self._docente(e)
+        conn.execute(update(cartera).where(cartera.c.docente_id == docente, cartera.c.anio == e.anio)
+                     .values(acompanante_id=e.a_acompanante_id))
+        # Open commitments go with the docente to his new acompañante (they carry across).
+        conn.execute(update(compromiso).where(compromiso.c.docente_id == docente, compromiso.c.estado == "abierto")
+                     .values(acompanante_id=e.a_acompanante_id))
+
+    def _cierre(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(update(cartera).where(cartera.c.docente_id == self._docente(e), cartera.c.anio == e.anio)
+                     .values(activo=False))
+
+    def _necesidad(self, conn: Connection, e: Any, _: int) -> None:
+        n = e.necesidad
+        conn.execute(necesidad.insert().values(necesidad_id=e.necesidad_id, docente_id=self._docente(e),
+                                               anio=n["anio"], datos={**n, "registrada_en": _cuando(e)}))
+
+    def _visita(self, conn: Connection, e: Any, _: int) -> None:
+        v = e.visita
+        conn.execute(visita.insert().values(
+            visita_id=v["visita_id"], docente_id=v["docente_id"], acompanante_id=v["acompanante_id"], anio=v["anio"],
+            fecha_inicio=date.fromisoformat(v["fecha_inicio"]),
+            registro={"visita": v, "observaciones": {}, "retroalimentacion": None, "compromisos_asumidos": [],
+                      "compromisos_verificados": [], "adjuntos": []}))
+
+    def _registro_de(self, conn: Connection, tabla: Table, clave: Any, valor: str) -> dict[str, Any]:
+        return dict(conn.execute(select(tabla.c.registro).where(clave == valor)).scalar_one())
+
+    def _guardar_visita(self, conn: Connection, visita_id: str, cambio: Any) -> dict[str, Any]:
+        r = self._registro_de(conn, visita, visita.c.visita_id, visita_id)
+        cambio(r)
+        conn.execute(update(visita).where(visita.c.visita_id == visita_id).values(registro=r))
+        return r
+
+    def _observacion(self, conn: Connection, e: Any, _: int) -> None:
+        v = self.app.inicial(e.originator_id).visita
+        o = e.observacion
+        correccion = getattr(e, "correccion", 0)
+        entrada = {**o, "correccion": correccion, "registrada_en": _cuando(e)}
+        if correccion:
+            entrada.update(motivo=e.motivo, autor_id=e.autor_id, autor_rol=e.autor_rol)
+
+        def cambio(r: dict[str, Any]) -> None:
+            r["observaciones"].setdefault(e.observacion_id, []).append(entrada)
+        self._guardar_visita(conn, v["visita_id"], cambio)
+        clave = f"{o['instrumento']}@{o['version']}"
+        canonicos = dict(conn.execute(select(item.c.item, item.c.canonico).where(item.c.instrumento == clave)).all())
+        etapa = conn.execute(select(cartera.c.etapa).where(cartera.c.docente_id == v["docente_id"],
+                                                           cartera.c.anio == v["anio"])).scalar()
+        conn.execute(valoracion.delete().where(valoracion.c.observacion_id == e.observacion_id))
+        for clave_item, n in o["niveles"].items():
+            conn.execute(valoracion.insert().values(
+                observacion_id=e.observacion_id, item=clave_item, visita_id=v["visita_id"], docente_id=v["docente_id"],
+                fecha=date.fromisoformat(v["fecha_inicio"]), anio=v["anio"], etapa=etapa, instrumento=clave,
+                canonico=canonicos[clave_item], competencia=n.get("competencia"), nivel=n["nivel"],
+                evidencia=n["evidencia"], correcciones=correccion))
+
+    def _retro(self, conn: Connection, e: Any, _: int) -> None:
+        v = self.app.inicial(e.originator_id).visita
+        self._guardar_visita(conn, v["visita_id"], lambda r: r.update(retroalimentacion=e.retroalimentacion))
+
+    def _adjunto(self, conn: Connection, e: Any, _: int) -> None:
+        inicial = self.app.inicial(e.originator_id)
+        a = {**e.adjunto, "registrado_en": _cuando(e)}
+        if isinstance(inicial, dm.Visita):
+            propietario, pid, docentes = "visita", inicial.visita["visita_id"], [inicial.visita["docente_id"]]
+            self._guardar_visita(conn, pid, lambda r: r["adjuntos"].append(a))
+        else:
+            propietario, pid, docentes = inicial.reunion["tipo"], inicial.reunion["actividad_id"], inicial.reunion["docentes"]
+            r = self._registro_de(conn, reunion, reunion.c.actividad_id, pid)
+            r["adjuntos"].append(a)
+            conn.execute(update(reunion).where(reunion.c.actividad_id == pid).values(registro=r))
+        conn.execute(adjunto.insert().values(propietario_id=pid, sha256=a["sha256"], propietario=propietario,
+                                             docente_ids=docentes, datos=a))
+
+    def _compromiso(self, conn: Connection, e: Any, _: int) -> None:
+        c = e.compromiso
+        actual = conn.execute(select(cartera.c.acompanante_id).where(
+            cartera.c.docente_id == c["docente_id"], cartera.c.anio == c["anio"])).scalar()
+        conn.execute(compromiso.insert().values(
+            compromiso_id=c["compromiso_id"], docente_id=c["docente_id"], acompanante_id=actual or c["acompanante_id"],
+            codigo_modular=c["codigo_modular"], anexo=c["anexo"], ugel=c["ugel"], dre=c["dre"],
+            fecha_limite=date.fromisoformat(c["fecha_limite"]), estado="abierto", datos=c))
+        self._guardar_visita(conn, c["visita_id"], lambda r: r["compromisos_asumidos"].append(c["compromiso_id"]))
+
+    def _verificado(self, conn: Connection, e: Any, _: int) -> None:
+        c = self.app.inicial(e.originator_id).compromiso
+        datos = {**self._datos(conn, c["compromiso_id"]), "verificado": e.verificacion}
+        conn.execute(update(compromiso).where(compromiso.c.compromiso_id == c["compromiso_id"])
+                     .values(estado="verificado", datos=datos))
+        self._guardar_visita(conn, e.verificacion["visita_id"],
+                             lambda r: r["compromisos_verificados"].append(c["compromiso_id"]))
+
+    def _vencido(self, conn: Connection, e: Any, _: int) -> None:
+        c = self.app.inicial(e.originator_id).compromiso
+        conn.execute(update(compromiso).where(compromiso.c.compromiso_id == c["compromiso_id"])
+                     .values(vencido_el=date.fromisoformat(e.vencido_el)))
+
+    def _datos(self, conn: Connection, compromiso_id: str) -> dict[str, Any]:
+        return dict(conn.execute(select(compromiso.c.datos).where(compromiso.c.compromiso_id == compromiso_id)).scalar_one())
+
+    def _reunion(self, conn: Connection, e: Any, _: int) -> None:
+        r = e.reunion
+        conn.execute(reunion.insert().values(
+            actividad_id=r["actividad_id"], tipo=r["tipo"], acompanante_id=r["acompanante_id"],
+            fecha=date.fromisoformat(r["fecha"]), registro={"reunion": r, "actas": [], "adjuntos": []}))
+
+    def _acta(self, conn: Connection, e: Any, _: int) -> None:
+        rid = self.app.inicial(e.originator_id).reunion["actividad_id"]
+        r = self._registro_de(conn, reunion, reunion.c.actividad_id, rid)
+        r["actas"].append({**e.acta, "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
+                           "registrada_en": _cuando(e)})
+        conn.execute(update(reunion).where(reunion.c.actividad_id == rid).values(registro=r))
+
+    def _registro(self, conn: Connection, e: Any, _: int) -> None:
+        datos = getattr(e, "sesion", None) or e.autoevaluacion
+        tipo = "sesion" if isinstance(e, dm.SesionEjecucion.Registrada) else "autoevaluacion"
+        conn.execute(registro.insert().values(
+            registro_id=datos["sesion_id" if tipo == "sesion" else "autoevaluacion_id"], tipo=tipo,
+            acompanante_id=datos["acompanante_id"], fecha=date.fromisoformat(datos["fecha"]), datos=datos))
+
+    # --- queries ----------------------------------------------------------------------------
+
+    def instrumentos(self, codigo: str | None = None) -> list[dict[str, Any]]:
+        consulta = select(instrumento.c.contenido).order_by(instrumento.c.codigo, instrumento.c.version)
+        if codigo:
+            consulta = consulta.where(instrumento.c.codigo == codigo)
+        return [f.contenido for f in self.filas(consulta)]
+
+    def territorio(self, acompanante_id: str, anio: int, ie: tuple[str, int] | None = None) -> tuple[str, str] | None:
+        """The DRE and UGEL where the acompañante holds docentes in ``anio`` (at that IE, if given)."""
+        consulta = select(cartera.c.dre, cartera.c.ugel).where(
+            cartera.c.acompanante_id == acompanante_id, cartera.c.anio == anio, cartera.c.activo.is_(True))
+        if ie:
+            consulta = consulta.where(cartera.c.codigo_modular == ie[0], cartera.c.anexo == ie[1])
+        filas = self.filas(consulta.limit(1))
+        return (filas[0].dre, filas[0].ugel) if filas else None
+
+    def visita(self, visita_id: str) -> dict[str, Any] | None:
+        filas = self.filas(select(visita.c.registro).where(visita.c.visita_id == visita_id))
+        return filas[0].registro if filas else None
+
+    def reunion(self, actividad_id: str) -> dict[str, Any] | None:
+        filas = self.filas(select(reunion.c.registro).where(reunion.c.actividad_id == actividad_id))
+        return filas[0].registro if filas else None
+
+    def compromisos_de_visita(self, ids: list[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        return [_compromiso(f) for f in self.filas(select(compromiso).where(compromiso.c.compromiso_id.in_(ids)))]
+
+    def valoraciones(self, docente_id: str, canonico: str | None = None) -> list[dict[str, Any]]:
+        consulta = select(valoracion).where(valoracion.c.docente_id == docente_id).order_by(
+            valoracion.c.canonico, valoracion.c.fecha, valoracion.c.observacion_id)
+        if canonico:
+            consulta = consulta.where(valoracion.c.canonico == canonico)
+        return [dict(f._mapping) for f in self.filas(consulta)]
+
+    def compromisos(self, *, hoy: date, docente_id: str | None = None, acompanante_id: str | None = None,
+                    ie: tuple[str, int] | None = None, ugel: str | None = None,
+                    estado: str | None = None) -> list[dict[str, Any]]:
+        """Commitments; ``estado`` ``abiertos`` (not verified, due date not passed), ``vencidos``
+        (not verified, due date passed as of ``hoy``), ``pendientes`` (both) or ``verificados``."""
+        c = compromiso.c
+        consulta = select(compromiso).order_by(c.fecha_limite, c.compromiso_id)
+        for columna, valor in ((c.docente_id, docente_id), (c.acompanante_id, acompanante_id), (c.ugel, ugel)):
+            if valor:
+                consulta = consulta.where(columna == valor)
+        if ie:
+            consulta = consulta.where(c.codigo_modular == ie[0], c.anexo == ie[1])
+        if estado == "verificados":
+            consulta = consulta.where(c.estado == "verificado")
+        elif estado in ("abiertos", "vencidos", "pendientes"):
+            consulta = consulta.where(c.estado == "abierto")
+            if estado == "abiertos":
+                consulta = consulta.where(c.fecha_limite >= hoy)
+            elif estado == "vencidos":
+                consulta = consulta.where(c.fecha_limite < hoy)
+        return [_compromiso(f, hoy) for f in self.filas(consulta)]
+
+    def por_vencer(self, hoy: date) -> list[str]:
+        """Commitments whose due date passed unverified and that are not yet recorded as overdue."""
+        c = compromiso.c
+        return [f.compromiso_id for f in self.filas(select(c.compromiso_id).where(
+            c.estado == "abierto", c.fecha_limite < hoy, c.vencido_el.is_(None)))]
+
+    def necesidades(self, docente_id: str) -> list[dict[str, Any]]:
+        return [f.datos for f in self.filas(select(necesidad.c.datos).where(necesidad.c.docente_id == docente_id)
+                                            .order_by(necesidad.c.anio, necesidad.c.necesidad_id))]
+
+    def adjunto(self, propietario_id: str, sha256: str) -> dict[str, Any] | None:
+        filas = self.filas(select(adjunto).where(adjunto.c.propietario_id == propietario_id, adjunto.c.sha256 == sha256))
+        return dict(filas[0]._mapping) if filas else None
+
+    def registros(self, tipo: str, acompanante_id: str) -> list[dict[str, Any]]:
+        return [f.datos for f in self.filas(select(registro.c.datos).where(
+            registro.c.tipo == tipo, registro.c.acompanante_id == acompanante_id).order_by(registro.c.fecha))]
+
+
+def _compromiso(fila: Any, hoy: date | None = None) -> dict[str, Any]:
+    d = fila.datos
+    if fila.estado == "verificado":
+        estado = "verificado"
+    elif fila.vencido_el is not None or (hoy is not None and fila.fecha_limite < hoy):
+        estado = "vencido"
+    else:
+        estado = "abierto"
+    return {**d, "estado": estado, "acompanante_actual_id": fila.acompanante_id,
+            "vencido_el": fila.vencido_el.isoformat() if fila.vencido_el else None}
+
+
+def _cuando(e: Any) -> str:
+    return e.timestamp.isoformat()
