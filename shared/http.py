@@ -52,7 +52,7 @@ def motivo(error: dict) -> str:
     if kind in ("less_than_equal", "less_than"):
         return f"debe ser {'menor o igual que' if kind.endswith('equal') else 'menor que'} {ctx.get('le', ctx.get('lt'))}"
     if kind == "literal_error":
-        return f"debe ser uno de: {ctx.get('expected')}"
+        return f"debe ser uno de: {str(ctx.get('expected', '')).replace(' or ', ' o ')}"
     if kind in ("string_too_short", "too_short"):
         return f"debe tener al menos {ctx.get('min_length')} elemento(s) o carácter(es)"
     if kind in ("string_too_long", "too_long"):

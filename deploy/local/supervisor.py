@@ -58,6 +58,7 @@ def call(url: str, body: dict | bytes | None = None, content_type: str = "applic
 
 FOCALIZACION = "http://127.0.0.1:8001/v1"
 AGENDA = "http://127.0.0.1:8002/v1"
+EVIDENCIAS = "http://127.0.0.1:8003/v1"
 DEMO = ROOT / "deploy" / "local" / "demo"
 CONVOCATORIA = "2020-2022"
 
@@ -103,6 +104,61 @@ def demo_visits(carteras: list[dict]) -> list[dict]:
                         "acciones": ["observacion", "asesoria", "retroalimentacion"],
                     })
     return visits
+
+
+NIVELES = ("I", "II", "III", "IV")
+EVIDENCIA = {"D1": "estudiantes que participan", "D2": "preguntas que piden explicar o justificar",
+             "D3": "errores que el docente devuelve con una pregunta", "D4": "llamadas de atención con respeto",
+             "D5": "normas recordadas sin interrumpir la sesión"}
+
+
+def demo_evidencias(visits: list[dict]) -> dict[str, int]:
+    """What the demo visits left behind: at each docente's first visit an observation on the
+    classroom rubric, its feedback and a commitment on his weakest desempeño, verified at his
+    next visit. Deterministic ids: running the demo again records nothing new."""
+    estados: dict[str, int] = {}
+    por_docente: dict[str, list[dict]] = {}
+    for v in visits:
+        por_docente.setdefault(v["docente_id"], []).append(v)
+    for docente, suyas in por_docente.items():
+        primera, segunda = sorted(suyas, key=lambda v: v["fecha_inicio"])[:2]
+        semilla = int(uuid.UUID(docente)) % 97
+        niveles = {d: {"nivel": NIVELES[(semilla + i) % 3], "evidencia": f"Se observaron {3 + (semilla + i) % 9} {texto}."}
+                   for i, (d, texto) in enumerate(EVIDENCIA.items())}
+        debil = min(niveles, key=lambda d: NIVELES.index(niveles[d]["nivel"]))
+        aco = primera["acompanante_id"]
+        compromiso = str(uuid.uuid5(NS, f"compromiso/{primera['visita_id']}"))
+        pasos = [
+            (f"visitas/{primera['visita_id']}/observaciones", {
+                "observacion_id": str(uuid.uuid5(NS, f"observacion/{primera['visita_id']}")), "acompanante_id": aco,
+                "niveles": niveles, "fortalezas": ["Trato cordial con los estudiantes"],
+                "aspectos_criticos": [f"{debil}: nivel {niveles[debil]['nivel']}"]}),
+            (f"visitas/{primera['visita_id']}/retroalimentacion", {
+                "acompanante_id": aco, "aspectos_priorizados": [debil],
+                "dialogo_reflexivo": f"Revisamos con el docente la evidencia de {debil} y qué haría distinto.",
+                "modelamiento": [{"tipo": "ejemplo", "descripcion": "Ejemplo de preguntas abiertas"}]}),
+            (f"visitas/{primera['visita_id']}/compromisos", {
+                "compromiso_id": compromiso, "acompanante_id": aco,
+                "item": debil, "fecha_limite": segunda["fecha_inicio"], "descripcion": f"Mejorar {debil} en sus sesiones",
+                "verificacion": "Observación en la próxima visita"}),
+            (f"compromisos/{compromiso}/verificacion", {
+                "visita_id": segunda["visita_id"], "acompanante_id": aco, "resultado": "parcialmente",
+                "evidencia": "Aplicó lo acordado en parte de la sesión."}),
+        ]
+        for ruta, cuerpo in pasos:
+            status, _ = _cuando_conste(f"{EVIDENCIAS}/{ruta}", cuerpo)
+            estados[str(status)] = estados.get(str(status), 0) + 1
+    return estados
+
+
+def _cuando_conste(url: str, cuerpo: dict, timeout: float = 30.0) -> tuple[int, object]:
+    """POST, retrying while evidencias has not yet received the visit from the stream (422)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, respuesta = call(url, cuerpo)
+        if status != 422 or time.monotonic() > deadline:
+            return status, respuesta
+        time.sleep(0.2)
 
 
 def _pares_de_dias(anio: int, mes: int) -> list[tuple[str, str]]:
@@ -195,11 +251,15 @@ def main() -> int:
         print(f"  {servicio:13} http://127.0.0.1:{port}/docs")
 
     if not args.sin_demo:
-        statuses = [call(f"{AGENDA}/visitas-realizadas", v)[0]
-                    for v in demo_visits(demo_focalizacion())]
+        visits = demo_visits(demo_focalizacion())
+        statuses = [call(f"{AGENDA}/visitas-realizadas", v)[0] for v in visits]
         nuevas = statuses.count(201)
         print(f"Demo: {len(statuses)} visitas (UGEL El Collao), {nuevas} nuevas, "
               f"{statuses.count(200)} ya cargadas" + ("" if set(statuses) <= {200, 201} else f"; estados {set(statuses)}"))
+        estados = demo_evidencias(visits)
+        print(f"Demo: evidencias (observación, retroalimentación, compromiso y su verificación): "
+              f"{estados.get('201', 0)} registradas, {estados.get('200', 0)} ya cargadas"
+              + ("" if set(estados) <= {"200", "201"} else f"; estados {estados}"))
     print("Acompaña está listo. Ctrl-C para detener.")
     while True:
         for name, process in processes:

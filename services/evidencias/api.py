@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, FastAPI, File, Form, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -167,6 +167,26 @@ def _exigir(permitido: bool) -> None:
         raise Forbidden("No tiene permiso para ver esta información del docente (X-Usuario / X-Rol).")
 
 
+HOLGURA = 64 * 1024  # a form's own fields and boundaries around the file
+
+
+def _demasiado_grande(mensaje: str) -> JSONResponse:
+    return JSONResponse({"codigo": "demasiado_grande", "mensaje": mensaje,
+                         "errores": [{"campo": "archivo", "motivo": mensaje}]}, status_code=413)
+
+
+def limitar_subidas(http: FastAPI, max_bytes: int) -> None:
+    """Refuse an upload whose declared length is over the limit before reading it. One sent
+    without a length is cut off by the routes' own ``max_body_size`` as it arrives."""
+
+    @http.middleware("http")
+    async def limite(request: Request, call_next):  # noqa: ANN001, ANN202
+        largo = request.headers.get("content-length", "")
+        if request.url.path.endswith("/adjuntos") and largo.isdigit() and int(largo) > max_bytes + HOLGURA:
+            return _demasiado_grande(f"El archivo supera el máximo de {max_bytes:,} bytes.")
+        return await call_next(request)
+
+
 def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["evidencias"])
     hoy = app.reloj
@@ -274,8 +294,7 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         try:
             contenido = examinar(await archivo.read(max_bytes + 1), max_bytes)
         except AdjuntoDemasiadoGrande as exc:
-            return JSONResponse({"codigo": "demasiado_grande", "mensaje": str(exc),
-                                 "errores": [{"campo": "archivo", "motivo": str(exc)}]}, status_code=413)
+            return _demasiado_grande(str(exc))
         await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused before storing
         try:
             await almacen.guardar(contenido)
@@ -287,28 +306,35 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         return _creado(nuevo, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo, bytes=contenido.bytes)
 
     async def servir(tipo: str, propietario_id: UUID, sha256: str) -> Response:
-        fila = await asyncio.to_thread(app.proyecciones.adjunto, str(propietario_id), sha256)
-        if fila is None or (fila["propietario"] == "visita") != (tipo == "visita"):
+        # Who may see the docente(s) is decided before saying whether the attachment exists.
+        registro = await asyncio.to_thread(
+            app.proyecciones.visita if tipo == "visita" else app.proyecciones.reunion, str(propietario_id))
+        if registro is None:
+            raise NotFound(f"No consta {'la visita' if tipo == 'visita' else 'el GIA o la RTC'} {propietario_id}.")
+        docentes = [registro["visita"]["docente_id"]] if tipo == "visita" else registro["reunion"]["docentes"]
+        _exigir(any([await asyncio.to_thread(app.puede_ver, d) for d in docentes]))
+        fila = next((a for a in registro["adjuntos"] if a["sha256"] == sha256), None)
+        if fila is None:
             raise NotFound(f"No hay un adjunto {sha256} en {propietario_id}.")
-        vistos = [await asyncio.to_thread(app.puede_ver, d) for d in fila["docente_ids"]]
-        _exigir(any(vistos))
         try:
             datos = await almacen.leer(sha256)
         except AdjuntoNoDisponible as exc:
             return JSONResponse({"codigo": "no_disponible", "mensaje": str(exc)}, status_code=503)
         except AdjuntoAlterado as exc:
             return JSONResponse({"codigo": "adjunto_alterado", "mensaje": str(exc)}, status_code=500)
-        return Response(datos, media_type=fila["datos"]["tipo_contenido"], headers={
+        return Response(datos, media_type=fila["tipo_contenido"], headers={
             **NO_PUBLICO, "Content-Disposition": "attachment", "ETag": f'"{sha256}"'})
 
-    @r.post("/visitas/{visita_id}/adjuntos", status_code=201, summary="Adjuntar un archivo a una visita",
+    limite = {"max_body_size": max_bytes + HOLGURA}
+
+    @r.post("/visitas/{visita_id}/adjuntos", status_code=201, summary="Adjuntar un archivo a una visita", **limite,
             responses={413: {"description": "Supera el tamaño máximo"}, 503: {"description": "Almacén no disponible"}})
     async def adjuntar_visita(visita_id: Id, archivo: Annotated[UploadFile, File()],
                               acompanante_id: Annotated[UUID, Form()], response: Response,
                               descripcion: Annotated[str, Form(max_length=500)] = "") -> Any:
         return await adjuntar("visita", visita_id, archivo, acompanante_id, descripcion, response)
 
-    @r.post("/reuniones/{actividad_id}/adjuntos", status_code=201, summary="Adjuntar un archivo a un GIA o RTC",
+    @r.post("/reuniones/{actividad_id}/adjuntos", status_code=201, summary="Adjuntar un archivo a un GIA o RTC", **limite,
             responses={413: {"description": "Supera el tamaño máximo"}, 503: {"description": "Almacén no disponible"}})
     async def adjuntar_reunion(actividad_id: Id, archivo: Annotated[UploadFile, File()],
                                autor_id: Annotated[UUID, Form()], response: Response,

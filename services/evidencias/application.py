@@ -137,7 +137,11 @@ class Evidencias(ServiceApplication):
                               entrada: dict[str, Any]) -> bool:
         def intento() -> bool:
             visita = self._visita_de(visita_id, acompanante_id)
-            inst = self.instrumento_para(entrada["instrumento"], entrada.get("version"), visita.inicio, "visita")
+            version = entrada.get("version")
+            previa = visita.historial.get(observacion_id)
+            if version is None and previa and previa[0]["instrumento"] == entrada["instrumento"]:
+                version = previa[0]["version"]  # a re-send: the version it was recorded with
+            inst = self.instrumento_para(entrada["instrumento"], version, visita.inicio, "visita")
             nuevo = visita.registrar_observacion(observacion_id, _observacion(inst, entrada))
             if nuevo:
                 self.save(visita)

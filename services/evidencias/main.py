@@ -33,4 +33,5 @@ def create_app(settings: EvidenciasSettings | None = None, *span_processors: Spa
         routers=[api.router(evidencias, almacen, settings.adjunto_max_bytes)],
     )
     http.state.evidencias = evidencias
+    api.limitar_subidas(http, settings.adjunto_max_bytes)
     return http

@@ -7,7 +7,8 @@
 - ``visita``: each realized visit with its whole record (observations and their corrections,
   feedback, commitments taken and verified there, attachments).
 - ``valoracion``: one row per observed item with its current level: a docente's observations
-  over time. ``compromiso``, ``necesidad``, ``reunion``, ``adjunto``, ``sesion``, ``autoevaluacion``.
+  over time. ``compromiso``, ``necesidad``, ``reunion`` (with its actas), ``registro`` (execution
+  sessions and self-evaluations).
 """
 
 from __future__ import annotations
@@ -104,14 +105,6 @@ reunion = Table(
     Column("fecha", Date, nullable=False),
     Column("registro", JSON, nullable=False),
 )
-adjunto = Table(
-    "adjunto", metadata,
-    Column("propietario_id", Id, primary_key=True),
-    Column("sha256", String(64), primary_key=True),
-    Column("propietario", String(6), nullable=False),
-    Column("docente_ids", JSON, nullable=False),
-    Column("datos", JSON, nullable=False),
-)
 registro = Table(  # execution-stage sessions and self-evaluations
     "registro", metadata,
     Column("registro_id", Id, primary_key=True),
@@ -126,7 +119,7 @@ V, R, D, C = dm.Visita, dm.Reunion, dm.DocenteAcompanado, dm.Compromiso
 
 class Proyecciones(OwnLogProjection):
     nombre = "evidencias"
-    tablas = (instrumento, item, cartera, visita, valoracion, compromiso, necesidad, reunion, adjunto, registro)
+    tablas = (instrumento, item, cartera, visita, valoracion, compromiso, necesidad, reunion, registro)
 
     def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
         super().__init__(settings, app, metadata, lote)
@@ -162,6 +155,7 @@ class Proyecciones(OwnLogProjection):
         conn.execute(cartera.insert().values(
             docente_id=p["docente_id"], anio=p["anio"], acompanante_id=p["acompanante_id"], activo=True,
             etapa=p["etapa"], codigo_modular=p["codigo_modular"], anexo=p["anexo"], dre=p["dre"], ugel=p["ugel"]))
+        self._seguir_al_docente(conn, p["docente_id"])
 
     def _docente(self, e: Any) -> str:
         return self.app.inicial(e.originator_id).docente_id
@@ -170,9 +164,17 @@ class Proyecciones(OwnLogProjection):
         docente = self._docente(e)
         conn.execute(update(cartera).where(cartera.c.docente_id == docente, cartera.c.anio == e.anio)
                      .values(acompanante_id=e.a_acompanante_id))
-        # Open commitments go with the docente to his new acompañante (they carry across).
+        self._seguir_al_docente(conn, docente)
+
+    def _seguir_al_docente(self, conn: Connection, docente: str) -> None:
+        """Open commitments go with the docente to whoever holds him in his latest plan
+        (they carry across reassignments and etapas)."""
         conn.execute(update(compromiso).where(compromiso.c.docente_id == docente, compromiso.c.estado == "abierto")
-                     .values(acompanante_id=e.a_acompanante_id))
+                     .values(acompanante_id=self._actual(conn, docente)))
+
+    def _actual(self, conn: Connection, docente: str) -> str | None:
+        return conn.execute(select(cartera.c.acompanante_id).where(cartera.c.docente_id == docente)
+                            .order_by(cartera.c.anio.desc()).limit(1)).scalar()
 
     def _cierre(self, conn: Connection, e: Any, _: int) -> None:
         conn.execute(update(cartera).where(cartera.c.docente_id == self._docente(e), cartera.c.anio == e.anio)
@@ -231,20 +233,16 @@ class Proyecciones(OwnLogProjection):
         inicial = self.app.inicial(e.originator_id)
         a = {**e.adjunto, "registrado_en": _cuando(e)}
         if isinstance(inicial, dm.Visita):
-            propietario, pid, docentes = "visita", inicial.visita["visita_id"], [inicial.visita["docente_id"]]
-            self._guardar_visita(conn, pid, lambda r: r["adjuntos"].append(a))
+            self._guardar_visita(conn, inicial.visita["visita_id"], lambda r: r["adjuntos"].append(a))
         else:
-            propietario, pid, docentes = inicial.reunion["tipo"], inicial.reunion["actividad_id"], inicial.reunion["docentes"]
+            pid = inicial.reunion["actividad_id"]
             r = self._registro_de(conn, reunion, reunion.c.actividad_id, pid)
             r["adjuntos"].append(a)
             conn.execute(update(reunion).where(reunion.c.actividad_id == pid).values(registro=r))
-        conn.execute(adjunto.insert().values(propietario_id=pid, sha256=a["sha256"], propietario=propietario,
-                                             docente_ids=docentes, datos=a))
 
     def _compromiso(self, conn: Connection, e: Any, _: int) -> None:
         c = e.compromiso
-        actual = conn.execute(select(cartera.c.acompanante_id).where(
-            cartera.c.docente_id == c["docente_id"], cartera.c.anio == c["anio"])).scalar()
+        actual = self._actual(conn, c["docente_id"])
         conn.execute(compromiso.insert().values(
             compromiso_id=c["compromiso_id"], docente_id=c["docente_id"], acompanante_id=actual or c["acompanante_id"],
             codigo_modular=c["codigo_modular"], anexo=c["anexo"], ugel=c["ugel"], dre=c["dre"],
@@ -355,10 +353,6 @@ class Proyecciones(OwnLogProjection):
     def necesidades(self, docente_id: str) -> list[dict[str, Any]]:
         return [f.datos for f in self.filas(select(necesidad.c.datos).where(necesidad.c.docente_id == docente_id)
                                             .order_by(necesidad.c.anio, necesidad.c.necesidad_id))]
-
-    def adjunto(self, propietario_id: str, sha256: str) -> dict[str, Any] | None:
-        filas = self.filas(select(adjunto).where(adjunto.c.propietario_id == propietario_id, adjunto.c.sha256 == sha256))
-        return dict(filas[0]._mapping) if filas else None
 
     def registros(self, tipo: str, acompanante_id: str) -> list[dict[str, Any]]:
         return [f.datos for f in self.filas(select(registro.c.datos).where(

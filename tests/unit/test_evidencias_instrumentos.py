@@ -1,0 +1,276 @@
+"""The observation instruments as data: the bundled ones say what their sources say, and a
+malformed instrument is refused with a Spanish reason before anything is published.
+
+The sources are read here, not restated: the classroom rubric's desempeños are the ones of the
+IES Miguel Grau's 2024 monitoring plan (Anexo B), and the coach's self-evaluation items are the
+ones of Chile's execution-stage guide (Anexo 1).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from services.evidencias.instrumentos import NIVELES, Instrumento, en, incluidos
+from shared.http import motivo
+
+SEEDS = Path("/work/shared/seeds")
+PLAN_MIGUEL_GRAU = SEEDS / "003_486c0e0bd6cee29f.txt"  # Plan de Monitoreo y Acompañamiento Pedagógico 2024
+GUIA_CHILE = SEEDS / "004_1398460b378c1383.txt"  # Guía metodológica de la etapa de ejecución (Chile, 2022)
+
+
+def _fuente(ruta: Path) -> str:
+    return " ".join(ruta.read_text("utf-8").split())
+
+
+def _por_clave() -> dict[str, Instrumento]:
+    return {i.clave: i for i in incluidos()}
+
+
+# --- the bundled instruments ---------------------------------------------------------------------
+
+
+def test_los_instrumentos_incluidos_cargan_y_validan():
+    instrumentos = incluidos()
+    assert [i.clave for i in instrumentos] == ["FICHA-AULA@1", "LC-GIA@1", "LC-RTC@1", "AUTOEVAL-ACOMP@1"]
+    for inst in instrumentos:
+        # what is bundled is exactly what a specialist could publish: it survives a round trip
+        assert Instrumento.model_validate(inst.model_dump(mode="json")) == inst
+        assert en(inst.titulo, "es").strip() and len(inst.fuente) >= 3
+        assert all(en(i.titulo, "es").strip() for i in inst.items)
+
+
+def test_la_ficha_de_aula_es_una_rubrica_de_d1_a_d5_y_pc_con_sus_competencias():
+    ficha = _por_clave()["FICHA-AULA@1"]
+    assert ficha.tipo == "rubrica" and ficha.aplica_a == ["visita"]
+    assert [i.clave for i in ficha.items] == ["D1", "D2", "D3", "D4", "D5", "PC"]
+    assert {i.clave: i.competencia for i in ficha.items} == {
+        "D1": "C4", "D2": "C4", "D3": "C5", "D4": "C3", "D5": "C3", "PC": "C2"}
+    for item in ficha.items:
+        assert tuple(n.codigo for n in item.niveles) == NIVELES == ("I", "II", "III", "IV"), item.clave
+        for nivel in item.niveles:
+            assert nivel.descriptor["es"].strip(), f"{item.clave} {nivel.codigo} sin descriptor"
+        assert item.equivale_a is None
+    assert ficha.reemplaza is None
+
+
+def test_la_ficha_de_aula_declara_que_es_provisional():
+    carpeta = resources.files("services.evidencias") / "datos"
+    archivo = json.loads((carpeta / "ficha-observacion-aula-v1.json").read_text("utf-8"))
+    assert archivo["codigo"] == "FICHA-AULA" and archivo["version"] == 1
+    assert isinstance(archivo.get("provisional"), str) and archivo["provisional"].strip()
+    assert _por_clave()["FICHA-AULA@1"].provisional == archivo["provisional"]
+
+
+def test_los_desempenos_de_la_ficha_son_los_de_la_fuente():
+    fuente = _fuente(PLAN_MIGUEL_GRAU)
+    ficha = _por_clave()["FICHA-AULA@1"]
+    titulos = {i.clave: i.titulo["es"].rstrip(".") for i in ficha.items if i.clave.startswith("D")}
+    assert len(titulos) == 5
+    for clave, titulo in titulos.items():
+        numero = clave.removeprefix("D")
+        assert f"DESEMPEÑO {numero}: {titulo}" in fuente, f"{clave}: {titulo!r} no está en la fuente"
+    assert titulos["D1"] == "Involucra activamente a los estudiantes en el proceso de aprendizaje"
+    assert titulos["D5"] == "Regula positivamente el comportamiento de los estudiantes"
+
+
+def test_las_listas_de_cotejo_de_gia_y_rtc():
+    por_clave = _por_clave()
+    for clave, uso, prefijo in (("LC-GIA@1", "gia", "GIA"), ("LC-RTC@1", "rtc", "RTC")):
+        lista = por_clave[clave]
+        assert lista.tipo == "lista_cotejo" and lista.aplica_a == [uso], clave
+        assert lista.items and all(i.clave.startswith(prefijo) for i in lista.items)
+        assert all(not i.niveles and i.competencia is None for i in lista.items)
+
+
+def test_la_autoevaluacion_tiene_los_nueve_items_de_la_guia_chilena():
+    auto = _por_clave()["AUTOEVAL-ACOMP@1"]
+    assert auto.tipo == "lista_cotejo" and auto.aplica_a == ["acompanante"]
+    assert [i.clave for i in auto.items] == [f"ACO{n}" for n in range(1, 10)]
+    guia = _fuente(GUIA_CHILE)
+    for clave in ("ACO1", "ACO4", "ACO6", "ACO9"):
+        titulo = auto.item(clave).titulo["es"].rstrip(".")
+        assert titulo in guia, f"{clave}: {titulo!r} no está en la guía"
+    # the one the file says it corrected ("Demosté") is the guide's item with the typo
+    assert auto.item("ACO8").titulo["es"].replace("Demostré", "Demosté").rstrip(".") in guia
+
+
+# --- refusals -------------------------------------------------------------------------------------------
+
+
+def _nivel(codigo: str) -> dict[str, Any]:
+    return {"codigo": codigo, "descriptor": {"es": f"Descriptor del nivel {codigo}."}}
+
+
+def _item(clave: str = "D1", competencia: str | None = "C4", niveles: tuple[str, ...] = NIVELES,
+          **extra: Any) -> dict[str, Any]:
+    item = {"clave": clave, "titulo": {"es": f"Desempeño {clave}."}, "niveles": [_nivel(n) for n in niveles], **extra}
+    if competencia is not None:
+        item["competencia"] = competencia
+    return item
+
+
+def _rubrica(**cambios: Any) -> dict[str, Any]:
+    base = {"codigo": "FICHA-PRUEBA", "version": 1, "tipo": "rubrica", "aplica_a": ["visita"],
+            "titulo": {"es": "Ficha de prueba"}, "fuente": "Escrita para esta prueba.",
+            "vigencia": {"desde": "2024-03-01"}, "items": [_item("D1", "C4"), _item("D2", "C5")]}
+    base.update(cambios)
+    return base
+
+
+def _lista(**cambios: Any) -> dict[str, Any]:
+    base = {"codigo": "LC-PRUEBA", "version": 1, "tipo": "lista_cotejo", "aplica_a": ["gia"],
+            "titulo": {"es": "Lista de prueba"}, "fuente": "Escrita para esta prueba.",
+            "vigencia": {"desde": "2024-03-01"},
+            "items": [{"clave": "G1", "titulo": {"es": "Se hizo."}}, {"clave": "G2", "titulo": {"es": "Se habló."}}]}
+    base.update(cambios)
+    return base
+
+
+def _rechazo(datos: dict[str, Any]) -> list[tuple[str, str]]:
+    """(where, Spanish reason) of each error of an instrument that must be refused."""
+    with pytest.raises(ValidationError) as exc:
+        Instrumento.model_validate(datos)
+    return [(".".join(str(p) for p in e["loc"]), motivo(e)) for e in exc.value.errors()]
+
+
+def test_las_bases_de_las_pruebas_son_validas():
+    assert Instrumento.model_validate(_rubrica()).clave == "FICHA-PRUEBA@1"
+    assert Instrumento.model_validate(_lista()).clave == "LC-PRUEBA@1"
+
+
+def test_rubrica_con_tres_niveles():
+    assert _rechazo(_rubrica(items=[_item("D1", "C4", ("I", "II", "III"))])) == [
+        ("", "el ítem D1 debe tener los niveles I, II, III y IV, en orden")]
+
+
+def test_rubrica_con_niveles_desordenados():
+    assert _rechazo(_rubrica(items=[_item("D1"), _item("D2", "C5", ("I", "III", "II", "IV"))])) == [
+        ("", "el ítem D2 debe tener los niveles I, II, III y IV, en orden")]
+
+
+def test_rubrica_con_un_nivel_repetido_en_lugar_de_otro():
+    assert _rechazo(_rubrica(items=[_item("D1", "C4", ("I", "II", "II", "IV"))])) == [
+        ("", "el ítem D1 debe tener los niveles I, II, III y IV, en orden")]
+
+
+def test_item_de_rubrica_sin_competencia():
+    assert _rechazo(_rubrica(items=[_item("D1", None)])) == [
+        ("", "el ítem D1 debe indicar la competencia que informa (C2 a C7)")]
+
+
+def test_competencia_fuera_de_las_priorizadas():
+    [(donde, razon)] = _rechazo(_rubrica(items=[_item("D1", "C8")]))
+    assert donde == "items.0.competencia"
+    # the reason is the one the HTTP layer gives (shared.http.motivo): the admitted competencies
+    assert razon.startswith("debe ser uno de: ")
+    assert all(f"'{c}'" in razon for c in ("C2", "C3", "C4", "C5", "C6", "C7")) and "C8" not in razon
+
+
+def test_item_de_lista_de_cotejo_con_niveles():
+    items = [{"clave": "G1", "titulo": {"es": "Se hizo."}, "niveles": [_nivel(n) for n in NIVELES]}]
+    assert _rechazo(_lista(items=items)) == [
+        ("", "el ítem G1 es de una lista de cotejo: se responde sí, no o no aplica")]
+
+
+def test_claves_de_item_repetidas():
+    assert _rechazo(_rubrica(items=[_item("D1", "C4"), _item("D1", "C5")])) == [("", "hay ítems con la misma clave")]
+    repetida = {"clave": "G1", "titulo": {"es": "Otra vez."}}
+    assert _rechazo(_lista(items=[*_lista()["items"], repetida])) == [("", "hay ítems con la misma clave")]
+
+
+def test_etiqueta_sin_castellano():
+    assert _rechazo(_rubrica(titulo={"qu": "Qhawana"})) == [("titulo", "falta el texto en castellano ('es')")]
+    assert _rechazo(_rubrica(titulo={"es": "   ", "qu": "Qhawana"})) == [("titulo", "falta el texto en castellano ('es')")]
+    item = _item("D1")
+    item["niveles"][2]["descriptor"] = {"ay": "Uñjaña"}
+    assert _rechazo(_rubrica(items=[item])) == [("items.0.niveles.2.descriptor", "falta el texto en castellano ('es')")]
+
+
+def test_etiqueta_en_un_idioma_no_previsto():
+    assert _rechazo(_rubrica(titulo={"es": "Ficha", "en": "Form"})) == [
+        ("titulo", "idiomas no previstos: ['en'] (se admiten es, qu, ay)")]
+    item = _item("D1")
+    item["titulo"] = {"es": "Involucra.", "qu": "Yachaqkunata.", "en": "Engages."}
+    assert _rechazo(_rubrica(items=[item])) == [("items.0.titulo", "idiomas no previstos: ['en'] (se admiten es, qu, ay)")]
+
+
+def test_quechua_y_aimara_se_admiten():
+    item = _item("D1")
+    item["titulo"] = {"es": "Involucra a los estudiantes.", "qu": "Yachaqkunata.", "ay": "Yatiqirinakaru."}
+    inst = Instrumento.model_validate(_rubrica(titulo={"es": "Ficha", "qu": "Qhawana", "ay": "Uñjaña"}, items=[item]))
+    assert en(inst.titulo, "qu") == "Qhawana" and en(inst.titulo, "ay") == "Uñjaña"
+    assert en(inst.items[0].titulo, "ay") == "Yatiqirinakaru."
+
+
+def test_vigencia_que_termina_antes_de_empezar():
+    assert _rechazo(_rubrica(vigencia={"desde": "2024-03-01", "hasta": "2024-02-29"})) == [
+        ("vigencia", "la vigencia termina antes de empezar")]
+    # a one-day period is fine
+    assert Instrumento.model_validate(_rubrica(vigencia={"desde": "2024-03-01", "hasta": "2024-03-01"}))
+
+
+def test_equivalencia_sin_reemplazar_a_otra_version():
+    assert _rechazo(_rubrica(version=2, items=[_item("D1", "C4", equivale_a="D1")])) == [
+        ("", "el ítem D1 declara una equivalencia, pero el instrumento no reemplaza a otro")]
+
+
+def test_solo_reemplaza_a_una_version_anterior():
+    assert _rechazo(_rubrica(version=2, reemplaza=2)) == [("", "solo puede reemplazar a una versión anterior")]
+    assert _rechazo(_rubrica(version=2, reemplaza=3)) == [("", "solo puede reemplazar a una versión anterior")]
+    assert Instrumento.model_validate(_rubrica(version=2, reemplaza=1)).reemplaza == 1
+
+
+# --- equivalences with the replaced version -----------------------------------------------------------
+
+
+def _v1_y_v2(*items_v2: dict[str, Any]) -> tuple[Instrumento, Instrumento]:
+    v1 = Instrumento.model_validate(_rubrica())
+    v2 = Instrumento.model_validate(_rubrica(version=2, reemplaza=1, vigencia={"desde": "2025-03-01"},
+                                             items=list(items_v2)))
+    return v1, v2
+
+
+def test_equivalencias_validas():
+    v1, v2 = _v1_y_v2(_item("D1a", "C4", equivale_a="D1"), _item("D2", "C5", equivale_a="D2"), _item("D9", "C6"))
+    assert v2.equivalencias_con(v1) is None
+
+
+def test_equivalencia_con_un_item_que_no_existe():
+    v1, v2 = _v1_y_v2(_item("D1", "C4", equivale_a="D7"))
+    with pytest.raises(ValueError) as exc:
+        v2.equivalencias_con(v1)
+    assert str(exc.value) == "el ítem D1 equivale a D7, que no existe en FICHA-PRUEBA@1"
+
+
+def test_equivalencia_entre_competencias_distintas():
+    v1, v2 = _v1_y_v2(_item("D1", "C4", equivale_a="D1"), _item("D2", "C3", equivale_a="D2"))
+    with pytest.raises(ValueError) as exc:
+        v2.equivalencias_con(v1)
+    assert str(exc.value) == ("el ítem D2 (C3) no puede equivaler a D2 (C5): informan competencias distintas")
+
+
+# --- labels ---------------------------------------------------------------------------------------------
+
+
+def test_en_quechua_sin_traduccion_vuelve_al_castellano():
+    assert en({"es": "Involucra a los estudiantes."}, "qu") == "Involucra a los estudiantes."
+    assert en({"es": "Involucra a los estudiantes.", "qu": ""}, "qu") == "Involucra a los estudiantes."
+    assert en({"es": "Involucra.", "qu": "Yachaqkunata."}, "qu") == "Yachaqkunata."
+    assert en({"es": "Involucra.", "qu": "Yachaqkunata."}, "ay") == "Involucra."
+    ficha = _por_clave()["FICHA-AULA@1"]
+    assert en(ficha.item("D1").titulo, "qu") == ficha.item("D1").titulo["es"]
+
+
+def test_los_datos_incluidos_no_se_modifican_al_validar():
+    # validation must not rewrite what it was given (the published content is the file's)
+    datos = _rubrica()
+    copia = copy.deepcopy(datos)
+    Instrumento.model_validate(datos)
+    assert datos == copia
