@@ -357,8 +357,9 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         if registro is None:
             raise NotFound(f"No consta la visita {visita_id}.")
         _exigir(app.puede_ver(registro["visita"]["docente_id"]))
-        return {**registro, "compromisos_asumidos": app.proyecciones.compromisos_de_visita(registro["compromisos_asumidos"]),
-                "compromisos_verificados": app.proyecciones.compromisos_de_visita(registro["compromisos_verificados"])}
+        asumidos, verificados = (app.proyecciones.compromisos_de_visita(registro[k], hoy())
+                                 for k in ("compromisos_asumidos", "compromisos_verificados"))
+        return {**registro, "compromisos_asumidos": asumidos, "compromisos_verificados": verificados}
 
     @r.get("/reuniones/{actividad_id}", summary="Un GIA o una RTC con su acta y sus correcciones")
     def reunion(actividad_id: Id) -> dict[str, Any]:

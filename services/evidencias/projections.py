@@ -310,10 +310,11 @@ class Proyecciones(OwnLogProjection):
         filas = self.filas(select(reunion.c.registro).where(reunion.c.actividad_id == actividad_id))
         return filas[0].registro if filas else None
 
-    def compromisos_de_visita(self, ids: list[str]) -> list[dict[str, Any]]:
+    def compromisos_de_visita(self, ids: list[str], hoy: date) -> list[dict[str, Any]]:
         if not ids:
             return []
-        return [_compromiso(f) for f in self.filas(select(compromiso).where(compromiso.c.compromiso_id.in_(ids)))]
+        filas = {f.compromiso_id: f for f in self.filas(select(compromiso).where(compromiso.c.compromiso_id.in_(ids)))}
+        return [_compromiso(filas[i], hoy) for i in ids]  # in the order they were taken or verified
 
     def valoraciones(self, docente_id: str, canonico: str | None = None) -> list[dict[str, Any]]:
         consulta = select(valoracion).where(valoracion.c.docente_id == docente_id).order_by(
@@ -359,11 +360,11 @@ class Proyecciones(OwnLogProjection):
             registro.c.tipo == tipo, registro.c.acompanante_id == acompanante_id).order_by(registro.c.fecha))]
 
 
-def _compromiso(fila: Any, hoy: date | None = None) -> dict[str, Any]:
+def _compromiso(fila: Any, hoy: date) -> dict[str, Any]:
     d = fila.datos
     if fila.estado == "verificado":
         estado = "verificado"
-    elif fila.vencido_el is not None or (hoy is not None and fila.fecha_limite < hoy):
+    elif fila.vencido_el is not None or fila.fecha_limite < hoy:
         estado = "vencido"
     else:
         estado = "abierto"
