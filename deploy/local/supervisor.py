@@ -121,6 +121,8 @@ def demo_evidencias(visits: list[dict]) -> dict[str, int]:
     for v in visits:
         por_docente.setdefault(v["docente_id"], []).append(v)
     for docente, suyas in por_docente.items():
+        if len(suyas) < 2:
+            continue
         primera, segunda = sorted(suyas, key=lambda v: v["fecha_inicio"])[:2]
         semilla = int(uuid.UUID(docente)) % 97
         niveles = {d: {"nivel": NIVELES[(semilla + i) % 3], "evidencia": f"Se observaron {3 + (semilla + i) % 9} {texto}."}

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from services.evidencias import acceso
 from services.evidencias import domainmodel as dm
@@ -99,14 +100,19 @@ class Evidencias(ServiceApplication):
             return True
         return self.reintentar(intento)
 
-    def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str) -> bool:
+    def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str, aviso_id: str) -> bool:
+        """Apply agenda's reassignment ``aviso_id`` once, and only to the coach it moves him from:
+        a redelivered one changes nothing, one that overtook an earlier change waits for it."""
         def intento() -> bool:
             docente = self._docente(docente_id)
             if docente is None or anio not in docente.planes:
                 raise Pendiente(f"aún no se conoce el plan {anio} del docente {docente_id}")
-            if docente.planes[anio]["acompanante_id"] == a:
+            plan = docente.planes[anio]
+            if aviso_id in plan.get("avisos", []):
                 return False
-            docente.cambiar_acompanante(anio=anio, de_acompanante_id=de, a_acompanante_id=a)
+            if plan["acompanante_id"] != de:
+                raise Pendiente(f"el docente {docente_id} no está con {de} en {anio}: falta un cambio anterior")
+            docente.cambiar_acompanante(anio=anio, de_acompanante_id=de, a_acompanante_id=a, aviso_id=aviso_id)
             self.save(docente)
             return True
         return self.reintentar(intento)
@@ -224,9 +230,12 @@ class Evidencias(ServiceApplication):
         vencidos = 0
         for cid in self.proyecciones.por_vencer(hoy):
             compromiso = self.repository.get(dm.compromiso_id(cid))
-            if compromiso.vencer(hoy):
-                self.save(compromiso)
-                vencidos += 1
+            try:
+                if compromiso.vencer(hoy):
+                    self.save(compromiso)
+                    vencidos += 1
+            except IntegrityError:
+                continue  # verified (or marked) at the same moment: the next round sees it
         return vencidos
 
     def compromiso(self, compromiso_id: str) -> dm.Compromiso:
@@ -331,9 +340,10 @@ class Evidencias(ServiceApplication):
     # --- who may read ---------------------------------------------------------------------------
 
     def a_cargo_de(self, docente_id: str) -> set[str]:
-        """The acompañantes who hold the docente now (any year with an active plan)."""
+        """The acompañante who holds the docente now (his latest plan's, while it is active)."""
         docente = self._docente(docente_id)
-        return {p["acompanante_id"] for p in docente.planes.values() if p["activo"]} if docente else set()
+        actual = docente.actual() if docente else None
+        return {actual} if actual else set()
 
     def puede_ver(self, docente_id: str) -> bool:
         return acceso.puede_ver_docente(current_actor.get(), docente_id, self.a_cargo_de(docente_id))
@@ -371,12 +381,6 @@ class Evidencias(ServiceApplication):
             return self.repository.get(dm.visita_id(visita_id))
         except AggregateNotFoundError:
             raise NotFound(f"No consta la visita {visita_id}.") from None
-
-    def reunion(self, actividad_id: str) -> dm.Reunion:
-        try:
-            return self.repository.get(dm.reunion_id(actividad_id))
-        except AggregateNotFoundError:
-            raise NotFound(f"No consta la reunión {actividad_id}.") from None
 
     def _reunion_de(self, actividad_id: str, autor_id: str) -> dm.Reunion:
         try:

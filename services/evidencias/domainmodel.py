@@ -82,8 +82,9 @@ class DocenteAcompanado(Aggregate):
         self.planes[plan["anio"]] = {**plan, "activo": True}
 
     @event("AcompananteCambiado")
-    def cambiar_acompanante(self, anio: int, de_acompanante_id: str, a_acompanante_id: str) -> None:
+    def cambiar_acompanante(self, anio: int, de_acompanante_id: str, a_acompanante_id: str, aviso_id: str) -> None:
         self.planes[anio]["acompanante_id"] = a_acompanante_id
+        self.planes[anio].setdefault("avisos", []).append(aviso_id)
 
     @event("PlanCerrado")
     def cerrar_plan(self, anio: int) -> None:
@@ -94,8 +95,9 @@ class DocenteAcompanado(Aggregate):
         plan = self.planes.get(anio)
         return plan["acompanante_id"] if plan and plan["activo"] else None
 
-    def ultimo_plan(self) -> dict[str, Any] | None:
-        return self.planes[max(self.planes)] if self.planes else None
+    def actual(self) -> str | None:
+        """Who holds him now: the acompañante of his latest plan, while it is active."""
+        return self.acompanante(max(self.planes)) if self.planes else None
 
     def registrar_necesidad(self, necesidad_id: str, necesidad: dict[str, Any]) -> bool:
         previa = self.necesidades.get(necesidad_id)

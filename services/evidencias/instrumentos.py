@@ -22,7 +22,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 IDIOMAS = ("es", "qu", "ay")  # castellano, quechua, aimara
 NIVELES = ("I", "II", "III", "IV")
 RESPUESTAS = ("si", "no", "no_aplica")
-COMPETENCIAS = ("C2", "C3", "C4", "C5", "C6", "C7")
 INCLUIDOS = ("ficha-observacion-aula-v1.json", "lista-cotejo-gia-v1.json", "lista-cotejo-rtc-v1.json",
              "autoevaluacion-acompanante-v1.json")
 Clave = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,30}$")]

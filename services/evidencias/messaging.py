@@ -43,7 +43,8 @@ def plan_generado(app: Evidencias, envelope: Envelope) -> None:
 
 def plan_reasignado(app: Evidencias, envelope: Envelope) -> None:
     d: c.PlanAnualReasignadoV1 = envelope.data  # type: ignore[assignment]
-    app.cambiar_acompanante(str(d.docente_id), d.anio, str(d.de_acompanante_id), str(d.a_acompanante_id))
+    app.cambiar_acompanante(str(d.docente_id), d.anio, str(d.de_acompanante_id), str(d.a_acompanante_id),
+                            envelope.id)
 
 
 def plan_cerrado(app: Evidencias, envelope: Envelope) -> None:

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from eventsourcing.application import Application
-from sqlalchemy import JSON, Boolean, Column, Connection, Date, Integer, MetaData, String, Table, select, update
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, Integer, MetaData, String, Table, bindparam, select, update
 
 from services.evidencias import domainmodel as dm
 from shared.settings import ServiceSettings
@@ -62,9 +62,9 @@ visita = Table(
 )
 valoracion = Table(
     "valoracion", metadata,
+    Column("visita_id", Id, primary_key=True),
     Column("observacion_id", Id, primary_key=True),
     Column("item", String(30), primary_key=True),
-    Column("visita_id", Id, nullable=False),
     Column("docente_id", Id, nullable=False, index=True),
     Column("fecha", Date, nullable=False),
     Column("anio", Integer, nullable=False),
@@ -92,8 +92,8 @@ compromiso = Table(
 )
 necesidad = Table(
     "necesidad", metadata,
+    Column("docente_id", Id, primary_key=True),
     Column("necesidad_id", Id, primary_key=True),
-    Column("docente_id", Id, nullable=False, index=True),
     Column("anio", Integer, nullable=False),
     Column("datos", JSON, nullable=False),
 )
@@ -107,14 +107,19 @@ reunion = Table(
 )
 registro = Table(  # execution-stage sessions and self-evaluations
     "registro", metadata,
+    Column("tipo", String(16), primary_key=True),
     Column("registro_id", Id, primary_key=True),
-    Column("tipo", String(16), nullable=False),
     Column("acompanante_id", Id, nullable=False, index=True),
     Column("fecha", Date, nullable=False),
     Column("datos", JSON, nullable=False),
 )
 
 V, R, D, C = dm.Visita, dm.Reunion, dm.DocenteAcompanado, dm.Compromiso
+# Statements written once with parameters: building them with each event's values (big JSON
+# records) cost more than the writes themselves.
+REGISTROS = {tabla.name: (select(tabla.c.registro).where(clave == bindparam("id")),
+                          update(tabla).where(clave == bindparam("id")).values(registro=bindparam("registro")))
+             for tabla, clave in ((visita, visita.c.visita_id), (reunion, reunion.c.actividad_id))}
 
 
 class Proyecciones(OwnLogProjection):
@@ -193,14 +198,12 @@ class Proyecciones(OwnLogProjection):
             registro={"visita": v, "observaciones": {}, "retroalimentacion": None, "compromisos_asumidos": [],
                       "compromisos_verificados": [], "adjuntos": []}))
 
-    def _registro_de(self, conn: Connection, tabla: Table, clave: Any, valor: str) -> dict[str, Any]:
-        return dict(conn.execute(select(tabla.c.registro).where(clave == valor)).scalar_one())
-
-    def _guardar_visita(self, conn: Connection, visita_id: str, cambio: Any) -> dict[str, Any]:
-        r = self._registro_de(conn, visita, visita.c.visita_id, visita_id)
+    def _guardar(self, conn: Connection, tabla: str, clave: str, cambio: Any) -> None:
+        """Change the JSON record of a visit or a GIA/RTC."""
+        leer, guardar = REGISTROS[tabla]
+        r = dict(conn.execute(leer, {"id": clave}).scalar_one())
         cambio(r)
-        conn.execute(update(visita).where(visita.c.visita_id == visita_id).values(registro=r))
-        return r
+        conn.execute(guardar, {"id": clave, "registro": r})
 
     def _observacion(self, conn: Connection, e: Any, _: int) -> None:
         v = self.app.inicial(e.originator_id).visita
@@ -212,49 +215,47 @@ class Proyecciones(OwnLogProjection):
 
         def cambio(r: dict[str, Any]) -> None:
             r["observaciones"].setdefault(e.observacion_id, []).append(entrada)
-        self._guardar_visita(conn, v["visita_id"], cambio)
+        self._guardar(conn, "visita", v["visita_id"], cambio)
         clave = f"{o['instrumento']}@{o['version']}"
         canonicos = dict(conn.execute(select(item.c.item, item.c.canonico).where(item.c.instrumento == clave)).all())
         etapa = conn.execute(select(cartera.c.etapa).where(cartera.c.docente_id == v["docente_id"],
                                                            cartera.c.anio == v["anio"])).scalar()
-        conn.execute(valoracion.delete().where(valoracion.c.observacion_id == e.observacion_id))
-        for clave_item, n in o["niveles"].items():
-            conn.execute(valoracion.insert().values(
-                observacion_id=e.observacion_id, item=clave_item, visita_id=v["visita_id"], docente_id=v["docente_id"],
-                fecha=date.fromisoformat(v["fecha_inicio"]), anio=v["anio"], etapa=etapa, instrumento=clave,
-                canonico=canonicos[clave_item], competencia=n.get("competencia"), nivel=n["nivel"],
-                evidencia=n["evidencia"], correcciones=correccion))
+        if correccion:
+            conn.execute(valoracion.delete().where(valoracion.c.visita_id == v["visita_id"],
+                                                   valoracion.c.observacion_id == e.observacion_id))
+        conn.execute(valoracion.insert(), [dict(
+            observacion_id=e.observacion_id, item=clave_item, visita_id=v["visita_id"], docente_id=v["docente_id"],
+            fecha=date.fromisoformat(v["fecha_inicio"]), anio=v["anio"], etapa=etapa, instrumento=clave,
+            canonico=canonicos[clave_item], competencia=n.get("competencia"), nivel=n["nivel"],
+            evidencia=n["evidencia"], correcciones=correccion) for clave_item, n in o["niveles"].items()])
 
     def _retro(self, conn: Connection, e: Any, _: int) -> None:
         v = self.app.inicial(e.originator_id).visita
-        self._guardar_visita(conn, v["visita_id"], lambda r: r.update(retroalimentacion=e.retroalimentacion))
+        self._guardar(conn, "visita", v["visita_id"], lambda r: r.update(retroalimentacion=e.retroalimentacion))
 
     def _adjunto(self, conn: Connection, e: Any, _: int) -> None:
         inicial = self.app.inicial(e.originator_id)
         a = {**e.adjunto, "registrado_en": _cuando(e)}
         if isinstance(inicial, dm.Visita):
-            self._guardar_visita(conn, inicial.visita["visita_id"], lambda r: r["adjuntos"].append(a))
+            self._guardar(conn, "visita", inicial.visita["visita_id"], lambda r: r["adjuntos"].append(a))
         else:
-            pid = inicial.reunion["actividad_id"]
-            r = self._registro_de(conn, reunion, reunion.c.actividad_id, pid)
-            r["adjuntos"].append(a)
-            conn.execute(update(reunion).where(reunion.c.actividad_id == pid).values(registro=r))
+            self._guardar(conn, "reunion", inicial.reunion["actividad_id"], lambda r: r["adjuntos"].append(a))
 
     def _compromiso(self, conn: Connection, e: Any, _: int) -> None:
         c = e.compromiso
         actual = self._actual(conn, c["docente_id"])
-        conn.execute(compromiso.insert().values(
+        conn.execute(compromiso.insert(), dict(
             compromiso_id=c["compromiso_id"], docente_id=c["docente_id"], acompanante_id=actual or c["acompanante_id"],
             codigo_modular=c["codigo_modular"], anexo=c["anexo"], ugel=c["ugel"], dre=c["dre"],
-            fecha_limite=date.fromisoformat(c["fecha_limite"]), estado="abierto", datos=c))
-        self._guardar_visita(conn, c["visita_id"], lambda r: r["compromisos_asumidos"].append(c["compromiso_id"]))
+            fecha_limite=date.fromisoformat(c["fecha_limite"]), estado="abierto", vencido_el=None, datos=c))
+        self._guardar(conn, "visita", c["visita_id"], lambda r: r["compromisos_asumidos"].append(c["compromiso_id"]))
 
     def _verificado(self, conn: Connection, e: Any, _: int) -> None:
         c = self.app.inicial(e.originator_id).compromiso
         datos = {**self._datos(conn, c["compromiso_id"]), "verificado": e.verificacion}
         conn.execute(update(compromiso).where(compromiso.c.compromiso_id == c["compromiso_id"])
                      .values(estado="verificado", datos=datos))
-        self._guardar_visita(conn, e.verificacion["visita_id"],
+        self._guardar(conn, "visita", e.verificacion["visita_id"],
                              lambda r: r["compromisos_verificados"].append(c["compromiso_id"]))
 
     def _vencido(self, conn: Connection, e: Any, _: int) -> None:
@@ -272,11 +273,10 @@ class Proyecciones(OwnLogProjection):
             fecha=date.fromisoformat(r["fecha"]), registro={"reunion": r, "actas": [], "adjuntos": []}))
 
     def _acta(self, conn: Connection, e: Any, _: int) -> None:
-        rid = self.app.inicial(e.originator_id).reunion["actividad_id"]
-        r = self._registro_de(conn, reunion, reunion.c.actividad_id, rid)
-        r["actas"].append({**e.acta, "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
-                           "registrada_en": _cuando(e)})
-        conn.execute(update(reunion).where(reunion.c.actividad_id == rid).values(registro=r))
+        acta = {**e.acta, "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
+                "registrada_en": _cuando(e)}
+        self._guardar(conn, "reunion", self.app.inicial(e.originator_id).reunion["actividad_id"],
+                              lambda r: r["actas"].append(acta))
 
     def _registro(self, conn: Connection, e: Any, _: int) -> None:
         datos = getattr(e, "sesion", None) or e.autoevaluacion

@@ -235,7 +235,7 @@ def test_otro_acompanante_no_registra_lo_que_dejo_la_visita(mundo, aula):
 
 def test_el_autor_ya_no_registra_cuando_el_docente_paso_a_otro_acompanante(mundo, aula):
     # Given the docente was reassigned to another coach after the visit
-    mundo.app.cambiar_acompanante(aula["docente"], 2021, aula["acompanante"], nuevo_id())
+    mundo.app.cambiar_acompanante(aula["docente"], 2021, aula["acompanante"], nuevo_id(), nuevo_id())
     # When the visit's author records its observation / Then it is refused
     with mundo.rechaza(Invalida, "no tiene a cargo al docente"):
         mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D1="II"))
@@ -277,7 +277,7 @@ def test_reenviar_la_misma_observacion_no_registra_nada(mundo, aula):
 
 
 def test_reenviar_la_observacion_tras_publicarse_otra_version_no_registra_nada(mundo, aula):
-    """BUG (application.py, ``registrar_observacion``): the version is resolved again before the
+    """Regression (application.py, ``registrar_observacion``): the version is resolved again before the
     re-send is recognised, so once a newer version covers the visit's date the same request is refused."""
     d, a = aula["docente"], aula["acompanante"]
     mundo.plan(d, a, anio=2022)
@@ -543,7 +543,7 @@ def test_un_compromiso_cruza_la_etapa_y_lo_verifica_el_nuevo_acompanante(mundo, 
     mundo.hoy = date(2022, 3, 21)
     mundo.plan(d, a, anio=2022)
     nuevo = nuevo_id()
-    assert mundo.app.cambiar_acompanante(d, 2022, a, nuevo)
+    assert mundo.app.cambiar_acompanante(d, 2022, a, nuevo, nuevo_id())
     # Then it is still pending, and it is the new coach's
     pendiente = mundo.compromiso(cid, docente_id=d, estado="pendientes")
     assert pendiente["anio"] == 2021 and pendiente["acompanante_actual_id"] == nuevo
@@ -562,7 +562,7 @@ def test_un_compromiso_cruza_la_etapa_y_lo_verifica_el_nuevo_acompanante(mundo, 
 
 
 def test_un_compromiso_pendiente_pasa_al_acompanante_del_plan_de_la_nueva_etapa(mundo, aula):
-    """BUG (projections.py, ``_plan``): the new year's plan names another coach, and the open
+    """Regression (projections.py, ``_plan``): the new year's plan names another coach, and the open
     commitment still lists under the previous one; only ``cambiar_acompanante`` moves it."""
     d, a = aula["docente"], aula["acompanante"]
     mundo.observar(aula["visita"], a, ficha(D3="I"))
@@ -571,7 +571,7 @@ def test_un_compromiso_pendiente_pasa_al_acompanante_del_plan_de_la_nueva_etapa(
     mundo.hoy = date(2022, 3, 21)
     nuevo = nuevo_id()
     mundo.plan(d, nuevo, anio=2022)
-    assert mundo.app.a_cargo_de(d) == {a, nuevo}  # a still holds his (active) 2021 plan
+    assert mundo.app.a_cargo_de(d) == {nuevo}  # the latest plan's coach holds him now
     # Then the pending commitment is the new coach's, who holds the docente now
     pendiente = mundo.compromiso(cid, docente_id=d, estado="pendientes")
     assert pendiente["acompanante_actual_id"] == nuevo, (
@@ -579,7 +579,7 @@ def test_un_compromiso_pendiente_pasa_al_acompanante_del_plan_de_la_nueva_etapa(
 
 
 def test_un_compromiso_asumido_tras_la_reasignacion_de_la_nueva_etapa_es_del_nuevo_acompanante(mundo, aula):
-    """BUG (projections.py, ``_compromiso``): the row's acompañante is the one of the commitment's
+    """Regression (projections.py, ``_compromiso``): the row's acompañante is the one of the commitment's
     year, not who holds the docente now, when the 2022 reassignment was recorded before it."""
     d, a = aula["docente"], aula["acompanante"]
     visita = mundo.visita(d, a, "2021-11-15")
@@ -588,7 +588,7 @@ def test_un_compromiso_asumido_tras_la_reasignacion_de_la_nueva_etapa_es_del_nue
     mundo.hoy = date(2022, 3, 1)
     mundo.plan(d, a, anio=2022)
     nuevo = nuevo_id()
-    mundo.app.cambiar_acompanante(d, 2022, a, nuevo)
+    mundo.app.cambiar_acompanante(d, 2022, a, nuevo, nuevo_id())
     # When the 2021 coach records, late, the commitment the docente took at that visit
     cid = mundo.comprometer(visita, a, "D1", "2022-04-30")
     # Then it goes with the docente, as those already open did
@@ -718,7 +718,7 @@ def test_corregir_el_acta_conserva_la_original(mundo, gia):
     assert (actas[0]["correccion"], actas[0]["duracion_horas"], actas[0]["asistencia"]) == (0, 2.5, original["asistencia"])
     assert (actas[1]["correccion"], actas[1]["motivo"], actas[1]["duracion_horas"]) == (1, "Un docente se retiró al inicio", 2.0)
     assert actas[1]["asistencia"][gia["docentes"][1]] == "ausente"
-    assert len(mundo.app.reunion(gia["id"]).actas) == 2
+    assert len(mundo.app.repository.get(dm.reunion_id(gia["id"])).actas) == 2
 
 
 # --- 8. execution stage and self-evaluation -------------------------------------------------------
@@ -779,7 +779,7 @@ def test_reconstruir_las_proyecciones_da_las_mismas_filas(mundo, dos_etapas, gia
     assert app.vencer_compromisos() == 1
     app.publicar_instrumento(ficha_aula_v2())
     nuevo = nuevo_id()
-    app.cambiar_acompanante(d, 2022, a, nuevo)
+    app.cambiar_acompanante(d, 2022, a, nuevo, nuevo_id())
     visita_2022 = mundo.visita(d, nuevo, "2022-05-09")
     mundo.observar(visita_2022, nuevo, {"instrumento": "FICHA-AULA", "niveles": niveles(D1b="IV", PCb="III")})
     app.verificar_compromiso(cruza, visita_2022, nuevo, "cumplido", "Programa con el equipo")
@@ -798,3 +798,40 @@ def test_reconstruir_las_proyecciones_da_las_mismas_filas(mundo, dos_etapas, gia
     assert app.proyecciones.reconstruir() > 0
     # Then they hold exactly the same rows
     assert filas() == antes
+
+
+# --- review regressions ------------------------------------------------------------------------------
+
+
+def test_un_mismo_id_de_dispositivo_en_dos_visitas_no_detiene_la_proyeccion(mundo, aula):
+    # Given one observation id used by a device for two different visits of the same coach
+    otra = mundo.visita(aula["docente"], aula["acompanante"], "2021-06-14")
+    repetido = nuevo_id()
+    mundo.app.registrar_observacion(aula["visita"], repetido, aula["acompanante"], ficha(D1="II"))
+    mundo.app.registrar_observacion(otra, repetido, aula["acompanante"], ficha(D1="III"))
+    # Then both are in the docente's series and the read model keeps answering
+    serie = mundo.app.proyecciones.valoraciones(aula["docente"], "D1")
+    assert sorted((v["visita_id"], v["nivel"]) for v in serie) == sorted([(aula["visita"], "II"), (otra, "III")])
+
+
+def test_un_aviso_de_reasignacion_reentregado_no_devuelve_al_docente(mundo, aula):
+    from services.evidencias.application import Pendiente
+    d, a, b, c = aula["docente"], aula["acompanante"], nuevo_id(), nuevo_id()
+    a_b, b_c = nuevo_id(), nuevo_id()
+    # Given A -> B and then B -> C applied
+    assert mundo.app.cambiar_acompanante(d, 2021, a, b, a_b)
+    assert mundo.app.cambiar_acompanante(d, 2021, b, c, b_c)
+    # When A -> B is delivered again / Then nothing changes: the docente stays with C
+    assert mundo.app.cambiar_acompanante(d, 2021, a, b, a_b) is False
+    assert mundo.app.a_cargo_de(d) == {c}
+    # and a change that overtook the one before it waits for it
+    with pytest.raises(Pendiente):
+        mundo.app.cambiar_acompanante(d, 2021, nuevo_id(), nuevo_id(), nuevo_id())
+
+
+def test_el_acompanante_de_una_etapa_anterior_ya_no_ve_al_docente(mundo, aula):
+    # Given the docente's 2022 plan with another coach (the 2021 plan is still active in agenda)
+    nuevo = nuevo_id()
+    mundo.plan(aula["docente"], nuevo, anio=2022)
+    # Then only the coach who holds him now may read his evidence
+    assert mundo.app.a_cargo_de(aula["docente"]) == {nuevo}
