@@ -7,9 +7,11 @@ import platform
 import subprocess
 import uuid
 import tempfile
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -157,6 +159,19 @@ def visita_kwargs(i: int) -> dict[str, object]:
         "fecha_fin": fin,
         "acciones": ACCIONES[i % len(ACCIONES)],
     }
+
+
+def rebuild_vs_log(app: Any, proyecciones: Any) -> tuple[int, float, float]:
+    """Rebuild a service's read model from zero, then read the same notification log plainly:
+    (events, rebuild seconds, plain read seconds)."""
+    started = time.perf_counter()
+    eventos = proyecciones.reconstruir()
+    rebuild_s = time.perf_counter() - started
+    started = time.perf_counter()
+    position = 0
+    while lote := app.recorder.select_notifications(position, 2000, inclusive_of_start=False):
+        position = lote[-1].id
+    return eventos, rebuild_s, time.perf_counter() - started
 
 
 def rate(count: int, seconds: float) -> str:

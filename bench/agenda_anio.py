@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bench._common import machine_line, print_table, store
+from bench._common import machine_line, print_table, rebuild_vs_log, store
 from services.agenda import projections as vistas
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
@@ -111,15 +111,7 @@ def main() -> int:
         esperadas = total_docentes * 7
         assert filas[0]["visitas_realizado"] == esperadas, (filas[0]["visitas_realizado"], esperadas)
 
-        started = time.perf_counter()
-        eventos = app.proyecciones.reconstruir()
-        rebuild_s = time.perf_counter() - started
-        started = time.perf_counter()
-        position, leidas = 0, 0
-        while lote := app.recorder.select_notifications(position, 2000, inclusive_of_start=False):
-            leidas += len(lote)
-            position = lote[-1].id
-        log_read_s = time.perf_counter() - started
+        eventos, rebuild_s, log_read_s = rebuild_vs_log(app, app.proyecciones)
         assert app.proyecciones.cumplimiento(ANIO, date(2021, 12, 31), "ugel") == filas
         raw_s = crudo(app, n)  # last: these extra plans would change the figures above
         app.close()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bench._common import machine_line, print_table, store
+from bench._common import machine_line, print_table, rebuild_vs_log, store
 from services.evidencias import domainmodel as dm
 from services.evidencias import projections as vistas
 from services.evidencias.application import Evidencias
@@ -117,14 +117,7 @@ def main() -> int:
 
         antes = app.proyecciones.filas(select(vistas.valoracion).order_by(vistas.valoracion.c.observacion_id,
                                                                           vistas.valoracion.c.item))
-        started = time.perf_counter()
-        eventos = app.proyecciones.reconstruir()
-        rebuild_s = time.perf_counter() - started
-        started = time.perf_counter()
-        position = 0
-        while lote := app.recorder.select_notifications(position, 2000, inclusive_of_start=False):
-            position = lote[-1].id
-        log_read_s = time.perf_counter() - started
+        eventos, rebuild_s, log_read_s = rebuild_vs_log(app, app.proyecciones)
         assert app.proyecciones.filas(select(vistas.valoracion).order_by(
             vistas.valoracion.c.observacion_id, vistas.valoracion.c.item)) == antes
         raw_s = crudo(app, n, todos[0][2][0])  # last: these extra visits would change the figures above

@@ -108,6 +108,25 @@ class ServiceApplication(Application):
                     raise Conflict(conflicto) from None
         raise AssertionError("inalcanzable")
 
+    def obtener(self, aggregate_id: UUID, no_existe: DomainError) -> Any:
+        """The aggregate, or ``no_existe`` raised (a NotFound, or a rule it breaks) when there is none."""
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise no_existe from None
+
+    def modificar(self, leer: Callable[[], Any], cambio: Callable[[Any], bool], conflicto: str = "Otro cambio se "
+                  "registró a la vez; vuelva a intentarlo.") -> bool:
+        """Read an aggregate, apply ``cambio`` (True when it recorded something) and save it;
+        all again when another writer saved the aggregate first."""
+        def intento() -> bool:
+            agregado = leer()
+            nuevo = cambio(agregado)
+            if nuevo:
+                self.save(agregado)
+            return nuevo
+        return self.reintentar(intento, conflicto)
+
     def existe(self, aggregate_id: UUID) -> bool:
         try:
             self.repository.get(aggregate_id)

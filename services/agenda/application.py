@@ -7,10 +7,9 @@ lose a race on the acompañante's agenda (two devices at once) are retried on th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -21,7 +20,7 @@ from services.agenda.protocolos import Componentes, Protocolo, elegir, incluidos
 from shared.eventstore import Conflict, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 
-T = TypeVar("T")
+CAMBIO_CONCURRENTE = "La agenda cambió mientras se registraba; vuelva a intentarlo."
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ class Agenda(ServiceApplication):
             agenda.incorporar(docente_id=a.docente_id, plan=_resumen(plan, comp))
             self.save(dm.PlanAnual(plan=plan, id=pid), agenda)
             return True
-        return self._reintentar(intento)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE)
 
     def _protocolo(self, a: Asignacion, modalidad: str, clave: str | None) -> Protocolo:
         for p in self.proyecciones.protocolos():
@@ -185,7 +184,7 @@ class Agenda(ServiceApplication):
             if nuevo:
                 self.save(plan)
             return nuevo
-        return self._reintentar(intento)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE)
 
     # --- the school's directivo -------------------------------------------------------------
 
@@ -224,7 +223,7 @@ class Agenda(ServiceApplication):
             if nuevo:
                 self.save(agenda, *reserva)
             return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
-        return self._reintentar(intento)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE)
 
     def reprogramar(self, actividad_id: str, entrada: dict[str, Any], motivo: str) -> Resultado:
         def intento() -> Resultado:
@@ -239,7 +238,7 @@ class Agenda(ServiceApplication):
             if nuevo:
                 self.save(agenda)
             return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
-        return self._reintentar(intento)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE)
 
     def cancelar(self, actividad_id: str, motivo: str) -> Resultado:
         def intento() -> Resultado:
@@ -249,7 +248,7 @@ class Agenda(ServiceApplication):
                 self.save(agenda)
             inicio = date.fromisoformat(agenda.actividades[actividad_id]["datos"]["fecha_inicio"])
             return Resultado(nuevo, agenda.advertencias(inicio))
-        return self._reintentar(intento)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE)
 
     def realizar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
         def intento() -> Resultado:
@@ -260,7 +259,7 @@ class Agenda(ServiceApplication):
             if nuevo:
                 self.save(agenda, *reserva)
             return Resultado(nuevo)
-        return self._reintentar(intento)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE)
 
     def _reservar(self, agenda: dm.AgendaAcompanante, actividad_id: str) -> list[dm.Reserva]:
         """A device's id names one activity: claim it for this agenda, or refuse it if another
@@ -272,9 +271,6 @@ class Agenda(ServiceApplication):
             raise Conflict(f"El identificador {actividad_id} ya se usó en la agenda de otro acompañante.")
         return [dm.Reserva(id=rid, acompanante_id=agenda.acompanante_id, anio=agenda.anio)]
 
-    def _reintentar(self, intento: Callable[[], T]) -> T:
-        return self.reintentar(intento, "La agenda cambió mientras se registraba; vuelva a intentarlo.")
-
     def _agenda(self, acompanante_id: str, anio: int, dre: str, ugel: str) -> dm.AgendaAcompanante:
         aid = dm.agenda_id(acompanante_id, anio)
         try:
@@ -283,27 +279,20 @@ class Agenda(ServiceApplication):
             return dm.AgendaAcompanante(acompanante_id=acompanante_id, anio=anio, dre=dre, ugel=ugel, id=aid)
 
     def _agenda_existente(self, acompanante_id: str, anio: int) -> dm.AgendaAcompanante:
-        try:
-            return self.repository.get(dm.agenda_id(acompanante_id, anio))
-        except AggregateNotFoundError:
-            raise dm.AgendaInvalida(f"El acompañante {acompanante_id} no tiene docentes asignados en {anio}.") from None
+        return self.obtener(dm.agenda_id(acompanante_id, anio), dm.AgendaInvalida(
+            f"El acompañante {acompanante_id} no tiene docentes asignados en {anio}."))
 
     def acompanante_de(self, actividad_id: str) -> str:
         """Whose agenda holds the activity (NotFound if none)."""
         return self._agenda_de(actividad_id).acompanante_id
 
     def _agenda_de(self, actividad_id: str) -> dm.AgendaAcompanante:
-        try:
-            reserva: dm.Reserva = self.repository.get(dm.reserva_id(actividad_id))
-        except AggregateNotFoundError:
-            raise NotFound(f"No existe la actividad {actividad_id}.") from None
+        reserva: dm.Reserva = self.obtener(dm.reserva_id(actividad_id), NotFound(f"No existe la actividad {actividad_id}."))
         return self.repository.get(dm.agenda_id(reserva.acompanante_id, reserva.anio))
 
     def agenda(self, acompanante_id: str, anio: int) -> dm.AgendaAcompanante:
-        try:
-            return self.repository.get(dm.agenda_id(acompanante_id, anio))
-        except AggregateNotFoundError:
-            raise NotFound(f"El acompañante {acompanante_id} no tiene agenda en {anio}.") from None
+        return self.obtener(dm.agenda_id(acompanante_id, anio),
+                            NotFound(f"El acompañante {acompanante_id} no tiene agenda en {anio}."))
 
 
 def _resumen(plan: dict[str, Any], comp: Componentes) -> dict[str, Any]:

@@ -292,7 +292,7 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
     async def adjuntar(tipo: str, propietario_id: UUID, archivo: UploadFile, autor_id: UUID, descripcion: str,
                        response: Response) -> Any:
         try:
-            contenido = examinar(await archivo.read(max_bytes + 1), max_bytes)
+            contenido = await asyncio.to_thread(examinar, await archivo.read(max_bytes + 1), max_bytes)
         except AdjuntoDemasiadoGrande as exc:
             return _demasiado_grande(str(exc))
         await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused before storing

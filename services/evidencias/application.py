@@ -47,6 +47,8 @@ class Evidencias(ServiceApplication):
     # --- instruments --------------------------------------------------------------------------
 
     def publicar_instrumento(self, inst: Instrumento) -> bool:
+        if inst.version > 1 and not self.existe(dm.instrumento_id(inst.codigo, inst.version - 1)):
+            raise Invalida(f"Publique antes {inst.codigo}@{inst.version - 1}: las versiones van en orden.")
         if inst.reemplaza is not None:
             previo = self.instrumento(inst.codigo, inst.reemplaza)
             try:
@@ -73,11 +75,21 @@ class Evidencias(ServiceApplication):
             self._instrumentos[clave] = Instrumento.model_validate(publicado.instrumento)
         return self._instrumentos[clave]
 
+    def _versiones(self, codigo: str) -> list[int]:
+        """The published versions of ``codigo``: 1, 2, ... until the first that does not exist
+        (ids are deterministic; published versions are cached, so this is one read per call)."""
+        versiones = []
+        while True:
+            try:
+                self.inicial(dm.instrumento_id(codigo, len(versiones) + 1))
+            except AggregateNotFoundError:
+                return versiones
+            versiones.append(len(versiones) + 1)
+
     def instrumento_para(self, codigo: str, version: int | None, dia: date, uso: str) -> Instrumento:
         """The version given (it must be in force on ``dia``), or the latest in force that day."""
         if version is None:
-            vigentes = [v["version"] for v in self.proyecciones.instrumentos(codigo)
-                        if self.instrumento(codigo, v["version"]).vigencia.cubre(dia)]
+            vigentes = [v for v in self._versiones(codigo) if self.instrumento(codigo, v).vigencia.cubre(dia)]
             if not vigentes:
                 raise Invalida(f"No hay una versión de {codigo} vigente el {dia:%d/%m/%Y}.")
             version = max(vigentes)
@@ -91,43 +103,39 @@ class Evidencias(ServiceApplication):
     # --- what agenda reports ------------------------------------------------------------------
 
     def conocer_plan(self, plan: dict[str, Any]) -> bool:
-        def intento() -> bool:
-            docente = self._docente(plan["docente_id"], crear=True)
+        def cambio(docente: dm.DocenteAcompanado) -> bool:
             if docente.conoce(plan["plan_id"]):
                 return False
             docente.conocer_plan(plan=plan)
-            self.save(docente)
             return True
-        return self.reintentar(intento)
+        return self.modificar(lambda: self._docente(plan["docente_id"], crear=True), cambio)
 
     def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str, aviso_id: str) -> bool:
         """Apply agenda's reassignment ``aviso_id`` once, and only to the coach it moves him from:
         a redelivered one changes nothing, one that overtook an earlier change waits for it."""
-        def intento() -> bool:
-            docente = self._docente(docente_id)
-            if docente is None or anio not in docente.planes:
-                raise Pendiente(f"aún no se conoce el plan {anio} del docente {docente_id}")
+        def cambio(docente: dm.DocenteAcompanado) -> bool:
             plan = docente.planes[anio]
             if aviso_id in plan.get("avisos", []):
                 return False
             if plan["acompanante_id"] != de:
                 raise Pendiente(f"el docente {docente_id} no está con {de} en {anio}: falta un cambio anterior")
             docente.cambiar_acompanante(anio=anio, de_acompanante_id=de, a_acompanante_id=a, aviso_id=aviso_id)
-            self.save(docente)
             return True
-        return self.reintentar(intento)
+        return self.modificar(lambda: self._con_plan(docente_id, anio), cambio)
 
     def cerrar_plan(self, docente_id: str, anio: int) -> bool:
-        def intento() -> bool:
-            docente = self._docente(docente_id)
-            if docente is None or anio not in docente.planes:
-                raise Pendiente(f"aún no se conoce el plan {anio} del docente {docente_id}")
+        def cambio(docente: dm.DocenteAcompanado) -> bool:
             if not docente.planes[anio]["activo"]:
                 return False
             docente.cerrar_plan(anio=anio)
-            self.save(docente)
             return True
-        return self.reintentar(intento)
+        return self.modificar(lambda: self._con_plan(docente_id, anio), cambio)
+
+    def _con_plan(self, docente_id: str, anio: int) -> dm.DocenteAcompanado:
+        docente = self._docente(docente_id)
+        if docente is None or anio not in docente.planes:
+            raise Pendiente(f"aún no se conoce el plan {anio} del docente {docente_id}")
+        return docente
 
     def conocer_visita(self, visita: dict[str, Any]) -> bool:
         return self.crear_una_vez(dm.Visita(id=dm.visita_id(visita["visita_id"]), visita=visita),
@@ -141,18 +149,14 @@ class Evidencias(ServiceApplication):
 
     def registrar_observacion(self, visita_id: str, observacion_id: str, acompanante_id: str,
                               entrada: dict[str, Any]) -> bool:
-        def intento() -> bool:
-            visita = self._visita_de(visita_id, acompanante_id)
+        def cambio(visita: dm.Visita) -> bool:
             version = entrada.get("version")
             previa = visita.historial.get(observacion_id)
             if version is None and previa and previa[0]["instrumento"] == entrada["instrumento"]:
                 version = previa[0]["version"]  # a re-send: the version it was recorded with
             inst = self.instrumento_para(entrada["instrumento"], version, visita.inicio, "visita")
-            nuevo = visita.registrar_observacion(observacion_id, _observacion(inst, entrada))
-            if nuevo:
-                self.save(visita)
-            return nuevo
-        return self.reintentar(intento)
+            return visita.registrar_observacion(observacion_id, _observacion(inst, entrada))
+        return self.modificar(lambda: self._visita_de(visita_id, acompanante_id), cambio)
 
     def corregir_observacion(self, visita_id: str, observacion_id: str, acompanante_id: str | None,
                              entrada: dict[str, Any], motivo: str) -> bool:
@@ -160,32 +164,25 @@ class Evidencias(ServiceApplication):
         the correction is a new event with the reason and its author, the original stays."""
         actor = current_actor.get()
 
-        def intento() -> bool:
-            if acceso.puede_corregir(actor):
-                visita, autor, rol = self._visita(visita_id), actor.usuario, actor.rol
-            elif acompanante_id:
-                visita, autor, rol = self._visita_de(visita_id, acompanante_id), acompanante_id, "acompanante"
-            else:
-                raise Invalida("Indique el acompañante que corrige (acompanante_id), o corrija con un rol de especialista.")
+        if acceso.puede_corregir(actor):
+            leer, autor, rol = (lambda: self._visita(visita_id)), actor.usuario, actor.rol
+        elif acompanante_id:
+            leer, autor, rol = (lambda: self._visita_de(visita_id, acompanante_id)), acompanante_id, "acompanante"
+        else:
+            raise Invalida("Indique el acompañante que corrige (acompanante_id), o corrija con un rol de especialista.")
+
+        def cambio(visita: dm.Visita) -> bool:
             actual = visita.observaciones.get(observacion_id)
             if actual is None:
                 raise NotFound(f"La visita no tiene la observación {observacion_id}.")
             inst = self.instrumento(actual["instrumento"], actual["version"])
             nueva = _observacion(inst, {**entrada, "instrumento": inst.codigo})
-            nuevo = visita.corregir_observacion(observacion_id, nueva, motivo, autor, rol)
-            if nuevo:
-                self.save(visita)
-            return nuevo
-        return self.reintentar(intento)
+            return visita.corregir_observacion(observacion_id, nueva, motivo, autor, rol)
+        return self.modificar(leer, cambio)
 
     def brindar_retroalimentacion(self, visita_id: str, acompanante_id: str, entrada: dict[str, Any]) -> bool:
-        def intento() -> bool:
-            visita = self._visita_de(visita_id, acompanante_id)
-            nuevo = visita.brindar_retroalimentacion(entrada)
-            if nuevo:
-                self.save(visita)
-            return nuevo
-        return self.reintentar(intento)
+        return self.modificar(lambda: self._visita_de(visita_id, acompanante_id),
+                              lambda visita: visita.brindar_retroalimentacion(entrada))
 
     # --- commitments ------------------------------------------------------------------------------
 
@@ -213,16 +210,12 @@ class Evidencias(ServiceApplication):
 
     def verificar_compromiso(self, compromiso_id: str, visita_id: str, acompanante_id: str, resultado: str,
                              evidencia: str) -> bool:
-        def intento() -> bool:
-            compromiso = self.compromiso(compromiso_id)
+        def cambio(compromiso: dm.Compromiso) -> bool:
             visita = self._visita_de(visita_id, acompanante_id)
-            nuevo = compromiso.verificar({"visita_id": visita_id, "acompanante_id": acompanante_id,
-                                          "fecha": visita.visita["fecha_inicio"], "resultado": resultado,
-                                          "evidencia": evidencia}, visita)
-            if nuevo:
-                self.save(compromiso)
-            return nuevo
-        return self.reintentar(intento)
+            return compromiso.verificar({"visita_id": visita_id, "acompanante_id": acompanante_id,
+                                         "fecha": visita.visita["fecha_inicio"], "resultado": resultado,
+                                         "evidencia": evidencia}, visita)
+        return self.modificar(lambda: self.compromiso(compromiso_id), cambio)
 
     def vencer_compromisos(self, hoy: date | None = None) -> int:
         """Record ``CompromisoVencido`` for every commitment whose due date passed unverified."""
@@ -239,46 +232,29 @@ class Evidencias(ServiceApplication):
         return vencidos
 
     def compromiso(self, compromiso_id: str) -> dm.Compromiso:
-        try:
-            return self.repository.get(dm.compromiso_id(compromiso_id))
-        except AggregateNotFoundError:
-            raise NotFound(f"No existe el compromiso {compromiso_id}.") from None
+        return self.obtener(dm.compromiso_id(compromiso_id), NotFound(f"No existe el compromiso {compromiso_id}."))
 
     def registrar_necesidad(self, docente_id: str, necesidad_id: str, acompanante_id: str,
                             entrada: dict[str, Any]) -> bool:
-        def intento() -> bool:
-            anio = entrada.get("anio") or self.reloj().year
-            if entrada.get("visita_id"):
-                visita = self._visita_de(entrada["visita_id"], acompanante_id)
-                if visita.visita["docente_id"] != docente_id:
-                    raise Invalida("La visita indicada es de otro docente.")
-                anio = visita.visita["anio"]
-            docente = self._a_cargo(acompanante_id, docente_id, anio)
-            nuevo = docente.registrar_necesidad(necesidad_id, {**entrada, "anio": anio, "acompanante_id": acompanante_id})
-            if nuevo:
-                self.save(docente)
-            return nuevo
-        return self.reintentar(intento)
+        anio = entrada.get("anio") or self.reloj().year
+        if entrada.get("visita_id"):
+            visita = self._visita_de(entrada["visita_id"], acompanante_id)
+            if visita.visita["docente_id"] != docente_id:
+                raise Invalida("La visita indicada es de otro docente.")
+            anio = visita.visita["anio"]
+        necesidad = {**entrada, "anio": anio, "acompanante_id": acompanante_id}
+        return self.modificar(lambda: self._a_cargo(acompanante_id, docente_id, anio),
+                              lambda docente: docente.registrar_necesidad(necesidad_id, necesidad))
 
     # --- GIA and RTC actas ----------------------------------------------------------------------------
 
     def registrar_acta(self, actividad_id: str, autor_id: str, entrada: dict[str, Any]) -> bool:
-        def intento() -> bool:
-            reunion = self._reunion_de(actividad_id, autor_id)
-            nuevo = reunion.registrar_acta(self._acta(reunion, autor_id, entrada))
-            if nuevo:
-                self.save(reunion)
-            return nuevo
-        return self.reintentar(intento)
+        return self.modificar(lambda: self._reunion_de(actividad_id, autor_id),
+                              lambda reunion: reunion.registrar_acta(self._acta(reunion, autor_id, entrada)))
 
     def corregir_acta(self, actividad_id: str, autor_id: str, entrada: dict[str, Any], motivo: str) -> bool:
-        def intento() -> bool:
-            reunion = self._reunion_de(actividad_id, autor_id)
-            nuevo = reunion.corregir_acta(self._acta(reunion, autor_id, entrada), motivo)
-            if nuevo:
-                self.save(reunion)
-            return nuevo
-        return self.reintentar(intento)
+        return self.modificar(lambda: self._reunion_de(actividad_id, autor_id),
+                              lambda reunion: reunion.corregir_acta(self._acta(reunion, autor_id, entrada), motivo))
 
     def _acta(self, reunion: dm.Reunion, autor_id: str, entrada: dict[str, Any]) -> dict[str, Any]:
         r = reunion.reunion
@@ -329,13 +305,8 @@ class Evidencias(ServiceApplication):
         return self._visita_de(propietario_id, autor_id) if tipo == "visita" else self._reunion_de(propietario_id, autor_id)
 
     def adjuntar(self, tipo: str, propietario_id: str, autor_id: str, adjunto: dict[str, Any]) -> bool:
-        def intento() -> bool:
-            propietario = self.propietario(tipo, propietario_id, autor_id)
-            nuevo = propietario.adjuntar({**adjunto, "acompanante_id": autor_id})
-            if nuevo:
-                self.save(propietario)
-            return nuevo
-        return self.reintentar(intento)
+        return self.modificar(lambda: self.propietario(tipo, propietario_id, autor_id),
+                              lambda propietario: propietario.adjuntar({**adjunto, "acompanante_id": autor_id}))
 
     # --- who may read ---------------------------------------------------------------------------
 
@@ -363,11 +334,9 @@ class Evidencias(ServiceApplication):
         return docente
 
     def _visita(self, visita_id: str) -> dm.Visita:
-        try:
-            return self.repository.get(dm.visita_id(visita_id))
-        except AggregateNotFoundError:
-            raise Invalida(f"La visita {visita_id} no consta como realizada en agenda (si acaba de registrarla, "
-                           "vuelva a intentarlo en unos segundos).") from None
+        return self.obtener(dm.visita_id(visita_id), Invalida(
+            f"La visita {visita_id} no consta como realizada en agenda (si acaba de registrarla, "
+            "vuelva a intentarlo en unos segundos)."))
 
     def _visita_de(self, visita_id: str, acompanante_id: str) -> dm.Visita:
         """A realized visit, its author, who must still hold the docente."""
@@ -376,17 +345,9 @@ class Evidencias(ServiceApplication):
         self._a_cargo(acompanante_id, visita.visita["docente_id"], visita.visita["anio"])
         return visita
 
-    def visita(self, visita_id: str) -> dm.Visita:
-        try:
-            return self.repository.get(dm.visita_id(visita_id))
-        except AggregateNotFoundError:
-            raise NotFound(f"No consta la visita {visita_id}.") from None
-
     def _reunion_de(self, actividad_id: str, autor_id: str) -> dm.Reunion:
-        try:
-            reunion = self.repository.get(dm.reunion_id(actividad_id))
-        except AggregateNotFoundError:
-            raise Invalida(f"El GIA o la RTC {actividad_id} no consta como realizado en agenda.") from None
+        reunion: dm.Reunion = self.obtener(dm.reunion_id(actividad_id), Invalida(
+            f"El GIA o la RTC {actividad_id} no consta como realizado en agenda."))
         reunion.check_autor(autor_id)
         return reunion
 

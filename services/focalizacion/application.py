@@ -164,10 +164,7 @@ class Focalizacion(ServiceApplication):
         return False
 
     def convocatoria(self, codigo: str) -> dm.Convocatoria:
-        try:
-            return self.repository.get(dm.convocatoria_id(codigo))
-        except AggregateNotFoundError:
-            raise NotFound(f"No existe la convocatoria {codigo}.") from None
+        return self.obtener(dm.convocatoria_id(codigo), NotFound(f"No existe la convocatoria {codigo}."))
 
     # --- targeting -------------------------------------------------------------------------------
 

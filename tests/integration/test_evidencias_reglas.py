@@ -308,7 +308,7 @@ def test_una_correccion_es_un_evento_nuevo_y_el_original_permanece(mundo, aula):
                                           {"niveles": niveles(D1="III", D3="I")}, "Error de digitación")
     # Then it is one new event; the aggregate keeps the original and the correction
     assert mundo.registrados() == antes + 1
-    visita = mundo.app.visita(aula["visita"])
+    visita = mundo.app.repository.get(dm.visita_id(aula["visita"]))
     assert [o["niveles"]["D1"]["nivel"] for o in visita.historial[obs]] == ["II", "III"]
     assert visita.observaciones[obs]["niveles"]["D1"]["nivel"] == "III"
     # and so does the visit's read model, the correction with its reason and author
@@ -340,7 +340,7 @@ def test_corregir_sin_acompanante_ni_rol_de_especialista_se_rechaza(mundo, aula)
     with como(Actor(usuario=aula["acompanante"], rol="acompanante")), \
             mundo.rechaza(Invalida, "Indique el acompañante que corrige"):
         mundo.app.corregir_observacion(aula["visita"], obs, None, {"niveles": niveles(D1="III")}, "Me equivoqué")
-    assert len(mundo.app.visita(aula["visita"]).historial[obs]) == 1
+    assert len(mundo.app.repository.get(dm.visita_id(aula["visita"])).historial[obs]) == 1
 
 
 def test_corregir_una_observacion_que_no_existe_se_rechaza(mundo, aula):
@@ -375,7 +375,7 @@ def test_publicar_la_v2_no_cambia_lo_observado_con_la_v1(mundo, dos_etapas):
     # When v2 is published
     assert mundo.app.publicar_instrumento(ficha_aula_v2())
     # Then the v1 observation still reads FICHA-AULA@1 with its levels
-    guardada = mundo.app.visita(dos_etapas["visita"]).observaciones[obs]
+    guardada = mundo.app.repository.get(dm.visita_id(dos_etapas["visita"])).observaciones[obs]
     assert (guardada["instrumento"], guardada["version"]) == ("FICHA-AULA", 1)
     assert {k: n["nivel"] for k, n in guardada["niveles"].items()} == {"D1": "II", "D3": "I"}
     filas = mundo.app.proyecciones.valoraciones(dos_etapas["docente"])
@@ -384,7 +384,7 @@ def test_publicar_la_v2_no_cambia_lo_observado_con_la_v1(mundo, dos_etapas):
     # and a correction of it still uses v1
     assert mundo.app.corregir_observacion(dos_etapas["visita"], obs, dos_etapas["acompanante"],
                                           {"niveles": niveles(D1="III", D3="I")}, "Error de digitación")
-    assert mundo.app.visita(dos_etapas["visita"]).observaciones[obs]["version"] == 1
+    assert mundo.app.repository.get(dm.visita_id(dos_etapas["visita"])).observaciones[obs]["version"] == 1
 
 
 def test_la_v2_se_alinea_con_la_v1_en_el_mismo_desempeno(mundo, dos_etapas):
@@ -394,7 +394,7 @@ def test_la_v2_se_alinea_con_la_v1_en_el_mismo_desempeno(mundo, dos_etapas):
     # When the 2022 visit is observed without naming a version (v2 is the latest in force)
     obs = mundo.observar(dos_etapas["visita_2022"], dos_etapas["acompanante"],
                          {"instrumento": "FICHA-AULA", "niveles": niveles(D1b="III")})
-    assert mundo.app.visita(dos_etapas["visita_2022"]).observaciones[obs]["version"] == 2
+    assert mundo.app.repository.get(dm.visita_id(dos_etapas["visita_2022"])).observaciones[obs]["version"] == 2
     # Then both line up on the canonical desempeño D1, one from each version
     serie = mundo.app.proyecciones.valoraciones(dos_etapas["docente"], canonico="D1")
     assert [(v["instrumento"], v["item"], v["nivel"], v["etapa"]) for v in serie] == [
@@ -835,3 +835,10 @@ def test_el_acompanante_de_una_etapa_anterior_ya_no_ve_al_docente(mundo, aula):
     mundo.plan(aula["docente"], nuevo, anio=2022)
     # Then only the coach who holds him now may read his evidence
     assert mundo.app.a_cargo_de(aula["docente"]) == {nuevo}
+
+
+def test_una_version_se_publica_despues_de_la_anterior(mundo):
+    # Given FICHA-AULA@1 only / When v3 is published skipping v2 / Then it is refused
+    v3 = Instrumento.model_validate({**ficha_aula_v1(), "version": 3, "vigencia": {"desde": "2023-01-01"}})
+    with mundo.rechaza(Invalida, "Publique antes FICHA-AULA@2"):
+        mundo.app.publicar_instrumento(v3)
