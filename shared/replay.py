@@ -1,70 +1,130 @@
-"""Read published events from the beginning of the stream (or a sequence), in order.
+"""Read published events back from the stream, in order, and rebuild read models from them.
 
-Used to rebuild a read model from zero: an ephemeral pull consumer, no durable state, each
-message handed to the same idempotent handler the live consumer uses.
+``replay`` reads the messages of some contracts from a sequence up to the stream's end at call
+time with an ephemeral pull consumer (no durable state) and hands them over in batches.
+``rebuild`` fills a new generation of one or more ``StreamView``s from the beginning while
+the live generation keeps answering, catches up with what arrived meanwhile, switches, and
+catches up once more with what the live consumers applied to the old generation during the
+switch (each generation's inbox makes that harmless).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
+from shared.stream_views import StreamView
 from shared.streams import STREAM
 
+log = logging.getLogger(__name__)
+
 Progress = Callable[[int, int], None]
+ApplyBatch = Callable[[list[Envelope]], None]
+CATCH_UP_ROUNDS = 20
+
+
+async def last_sequence(js: JetStreamContext) -> int:
+    return (await js.stream_info(STREAM)).state.last_seq
 
 
 async def replay(
     js: JetStreamContext,
-    routes: dict[type[IntegrationEvent], Callable[[Envelope], None]],
+    contracts: Sequence[type[IntegrationEvent]],
+    apply: ApplyBatch,
     *,
     from_sequence: int = 1,
     batch: int = 500,
     progress: Progress | None = None,
 ) -> int:
-    """Apply every message of ``routes``' contracts up to the stream's end at call time."""
-    info = await js.stream_info(STREAM)
-    last = info.state.last_seq
-    by_type = {contract.ce_type(): handler for contract, handler in routes.items()}
+    """Hand every message of ``contracts`` from ``from_sequence`` to the stream's end (as of now) to
+    ``apply`` (run in a thread), in batches, in stream order. Returns that end sequence.
+
+    The next batch is fetched while the current one is applied.
+    """
+    last = await last_sequence(js)
+    if last < from_sequence or not contracts:
+        return max(last, from_sequence - 1)
     sub = await js.pull_subscribe(
         "", stream=STREAM,
         config=ConsumerConfig(
-            filter_subjects=[contract.subject() for contract in routes],
+            filter_subjects=sorted({contract.subject() for contract in contracts}),
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=from_sequence,
-            ack_policy=AckPolicy.NONE, inactive_threshold=60.0,
+            ack_policy=AckPolicy.NONE, inactive_threshold=120.0, max_ack_pending=-1,
         ),
     )
-    applied = 0
-    try:
-        seen = from_sequence - 1
-        while seen < last:
+
+    async def fetch() -> list:
+        for attempt in range(3):
             try:
-                msgs = await sub.fetch(batch, timeout=2.0)
+                return await sub.fetch(batch, timeout=5.0)
             except NatsTimeout:
-                break  # nothing more of these contracts before the end
+                if attempt == 2:
+                    raise
+        return []
+
+    try:
+        pending = (await sub.consumer_info()).num_pending
+        seen = from_sequence - 1
+        next_batch = asyncio.ensure_future(fetch()) if pending else None
+        while next_batch is not None:
+            msgs = await next_batch
+            next_batch = None
             envelopes = []
+            done = False
             for msg in msgs:
-                seen = msg.metadata.sequence.stream
-                if seen > last:
+                seq = msg.metadata.sequence.stream
+                if seq > last:
+                    done = True
                     break
+                seen, pending = seq, msg.metadata.num_pending
                 try:
                     envelopes.append(Envelope.parse(msg.subject, msg.headers, msg.data))
                 except ContractError:
                     continue  # a malformed message is the live consumer's dead letter, not a fact
-            await asyncio.to_thread(_apply_all, envelopes, by_type)
-            applied += len(envelopes)
+            if not done and pending and seen < last:
+                next_batch = asyncio.ensure_future(fetch())
+            if envelopes:
+                await asyncio.to_thread(apply, envelopes)
             if progress:
-                progress(seen, last)
+                progress(seen if next_batch else last, last)
     finally:
         await sub.unsubscribe()
-    return applied
+    return last
 
 
-def _apply_all(envelopes: list[Envelope], by_type: dict[str, Callable[[Envelope], None]]) -> None:
-    for envelope in envelopes:
-        by_type[envelope.type](envelope)
+async def rebuild(
+    js: JetStreamContext,
+    views: Sequence[StreamView],
+    *,
+    batch: int = 500,
+    progress: Progress | None = None,
+    grace: float = 2.0,
+) -> dict[str, int]:
+    """Rebuild ``views`` from the first message of the stream into new generations and switch to
+    them. Returns the new generation of each view."""
+    nuevas = {view.nombre: await asyncio.to_thread(view.empezar_construccion) for view in views}
+    contracts = sorted({c for view in views for c in view.contratos}, key=lambda c: c.ce_type())
+
+    def apply(envelopes: list[Envelope]) -> None:
+        for view in views:
+            view.aplicar_lote(envelopes, nuevas[view.nombre])
+
+    hasta = await replay(js, contracts, apply, batch=batch, progress=progress)
+    for _ in range(CATCH_UP_ROUNDS):  # what arrived while we read
+        if await last_sequence(js) <= hasta:
+            break
+        hasta = await replay(js, contracts, apply, from_sequence=hasta + 1, batch=batch)
+    anteriores = {view.nombre: await asyncio.to_thread(view.activar, nuevas[view.nombre]) for view in views}
+    # What a live consumer applied to the old generation while we switched is in the stream too.
+    await replay(js, contracts, apply, from_sequence=hasta + 1, batch=batch)
+    await asyncio.sleep(grace)  # queries that started on the old generation finish
+    for view in views:
+        await asyncio.to_thread(view.borrar, anteriores[view.nombre])
+        log.info("%s: generación %s activa (antes %s)", view.nombre, nuevas[view.nombre], anteriores[view.nombre])
+    return nuevas

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import nats
@@ -58,6 +58,7 @@ class ServiceRuntime:
             backoff=settings.consumer_backoff,
         )
         self.closers: list = [app.close]  # run at stop: pools and engines back to the database
+        self.on_stop: list[Callable[[], Awaitable[None]]] = []  # run first at stop: background work of the service
         self.nc: Client | None = None
         self.relay: OutboxRelay | None = None
         self.started = asyncio.Event()
@@ -118,15 +119,17 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         self._stopping.set()
+        for parar in self.on_stop:
+            await _a_tiempo(parar(), "tarea del servicio")
         # The relay finishes its batch and stops; a connection attempt still retrying is cancelled.
         _, running = await asyncio.wait(self._tasks, timeout=5.0) if self._tasks else ((), ())
         for task in running:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _a_tiempo(asyncio.gather(*self._tasks, return_exceptions=True), "tareas de fondo")
         self._tasks.clear()
-        await self.broker.stop()
+        await _a_tiempo(self.broker.stop(), "consumidores")
         if self.nc is not None:
-            await self.nc.close()
+            await _a_tiempo(self.nc.close(), "conexión del relay")
             self.nc = None
         self.relay = None
         self.app.on_saved.clear()
@@ -170,3 +173,12 @@ class ServiceRuntime:
         )
         api.state.runtime = self
         return api
+
+
+async def _a_tiempo(trabajo: Awaitable[object], que: str, segundos: float = 20.0) -> None:
+    """Wait for a step of the shutdown, but never forever: a stuck step is logged and skipped."""
+    try:
+        await asyncio.wait_for(trabajo, segundos)
+    except TimeoutError:
+        log.error("al detener: %s no terminó en %.0fs; se continúa", que, segundos)
+

@@ -1,14 +1,123 @@
-"""evaluacion's HTTP API, version 1."""
+"""evaluacion's HTTP API, version 1: translates requests into commands and queries.
+
+Every report takes ``al`` (a date, the end of that day in Lima; or a date and time) and says which
+moment it describes; ``formato`` gives it as JSON, CSV (one section, ``seccion``) or XLSX (every
+section, one sheet each). A docente's progress is personal data (Ley 29733): it is read by the
+docente, the acompañante who holds him and supervision roles.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.evaluacion import exportar, reportes
+from services.evaluacion.application import PREGUNTAS_ENCUESTA, Evaluacion
+from services.evaluacion.metas import Metas
 from services.evaluacion.projections import Proyecciones
+from services.evaluacion.rebuild import Reconstrucciones
+from shared.contracts.evaluacion import Competencia, Nivel
+from shared.eventstore import Conflict, DomainError, Forbidden, NotFound
+from shared.http import motivo as motivo_de_error
+from shared.telemetry import current_actor
+
+Id = Annotated[UUID, Path(description="Identificador")]
+Al = Annotated[date | datetime | None, Query(
+    description="Corte: lo registrado hasta esa fecha (fin del día en Lima) o fecha y hora. Por defecto, ahora.")]
+Formato = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv (una sección) o xlsx (todas).")]
+Por = Literal["docente", "ie", "ugel", "dre", "tipo_ie", "nacional"]
+Texto = Annotated[str, Field(max_length=4000)]
+SUPERVISION = frozenset({"especialista_ugel", "especialista_dre", "minedu", "auditor"})
+
+
+class _Entrada(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NivelIn(_Entrada):
+    nivel: Nivel
+    evidencias: list[UUID] = Field(min_length=1, max_length=50, description="Observaciones en que se sustenta.")
+    sustento: Texto = ""
+
+
+class SituacionInicialIn(_Entrada):
+    acompanante_id: UUID
+    fecha: date = Field(description="Día de la valoración (la visita diagnóstica).")
+    niveles: dict[Competencia, NivelIn] = Field(description="Por competencia del docente, su nivel inicial.")
+
+
+class ValoracionIn(_Entrada):
+    valoracion_id: UUID = Field(description="Identificador que genera el dispositivo: reenviar no crea otra.")
+    acompanante_id: UUID
+    fecha: date
+    competencia: Competencia
+    nivel: Nivel
+    evidencias: list[UUID] = Field(min_length=1, max_length=50)
+    sustento: Texto = ""
+
+
+class CierreIn(_Entrada):
+    acompanante_id: UUID
+    anio: int = Field(ge=2000, le=2100, description="Año escolar de la etapa que se cierra.")
+    fecha: date
+    niveles: dict[Competencia, Nivel] = Field(description="Nivel logrado en cada competencia del docente.")
+
+
+class CorreccionCierreIn(_Entrada):
+    acompanante_id: UUID | None = Field(None, description="Quien corrige (vacío si corrige un especialista).")
+    fecha: date
+    niveles: dict[Competencia, Nivel]
+    motivo: str = Field(min_length=3, max_length=2000)
+
+
+class EncuestaIn(_Entrada):
+    encuestado: Literal["docente", "acompanante"]
+    persona_id: UUID
+    anio: int = Field(ge=2000, le=2100)
+    periodo: Literal["anual", "semestre_1", "semestre_2"]
+    respuestas: dict[Literal[PREGUNTAS_ENCUESTA], Annotated[int, Field(ge=1, le=5)]] = Field(  # type: ignore[valid-type]
+        description="De 1 (nada satisfecho) a 5 (muy satisfecho): " + ", ".join(PREGUNTAS_ENCUESTA) + ".")
+    comentario: Texto = ""
+
+
+class DesempenoIn(_Entrada):
+    anio: int = Field(ge=2000, le=2100)
+    momento: Literal["inicio", "semestre_1", "semestre_2", "termino"]
+    fecha: date
+    criterios: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")], Nivel] = Field(min_length=1, max_length=40)
+    nivel: Nivel = Field(description="Nivel global.")
+    evaluador: str = Field(min_length=2, max_length=100, examples=["DIFODS"])
+
+
+class ItemLote(_Entrada):
+    operacion: Literal["situacion_inicial", "valoracion", "cierre"]
+    docente_id: UUID
+    datos: dict[str, Any]
+
+
+class LoteIn(_Entrada):
+    items: list[ItemLote] = Field(min_length=1, max_length=2000)
+
+
+class Resultado(BaseModel):
+    id: str
+    estado: Literal["registrado", "ya_registrado"]
+
+
+class ResultadoItem(BaseModel):
+    indice: int
+    operacion: str
+    docente_id: UUID
+    codigo: int
+    estado: str
+    motivo: str = ""
 
 
 class VisitasDocenteAnio(BaseModel):
@@ -18,16 +127,246 @@ class VisitasDocenteAnio(BaseModel):
     dias: int
 
 
-def router(proyecciones: Proyecciones) -> APIRouter:
-    r = APIRouter(prefix="/v1", tags=["seguimiento"])
+def _resultado(id_: str, nuevo: bool) -> JSONResponse:
+    return JSONResponse(Resultado(id=id_, estado="registrado" if nuevo else "ya_registrado").model_dump(),
+                        status_code=status.HTTP_201_CREATED if nuevo else status.HTTP_200_OK)
 
-    @r.get("/docentes/{docente_id}/visitas", summary="Visitas realizadas a un docente, por año")
-    def visitas_docente(
-        docente_id: Annotated[UUID, Path(description="Identificador del docente")],
-    ) -> list[VisitasDocenteAnio]:
-        return [VisitasDocenteAnio(**r) for r in proyecciones.visitas_por_docente(docente_id=docente_id)]
 
-    @r.get("/visitas-por-docente", summary="Visitas realizadas por docente y año, filtrables por territorio")
+def _salida(secciones: dict[str, list[dict[str, Any]]], corte: reportes.Corte, formato: str, nombre: str,
+            seccion: str | None, extra: dict[str, Any]) -> Any:
+    nota = corte.nota()
+    if formato == "csv":
+        elegida = seccion or next(iter(secciones))
+        if elegida not in secciones:
+            raise DomainError(f"La sección {elegida!r} no existe: {', '.join(secciones)}.")
+        return Response(exportar.csv_de(secciones[elegida], nota["nota"]), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{nombre}-{elegida}.csv"'})
+    if formato == "xlsx":
+        return Response(exportar.xlsx_de(secciones, {**{k: str(v) for k, v in extra.items()}, **nota}),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{nombre}.xlsx"'})
+    return {**extra, **nota, **secciones}
+
+
+def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Reconstrucciones) -> APIRouter:
+    r = APIRouter(prefix="/v1")
+
+    def puede_ver_docente(docente_id: str) -> None:
+        actor = current_actor.get()
+        if actor.rol in SUPERVISION or (actor.rol == "docente" and actor.usuario == docente_id):
+            return
+        if actor.rol == "acompanante":
+            docente = app.docente(docente_id)
+            if any(p["acompanante_id"] == actor.usuario and p["activo"] for p in docente.planes.values()):
+                return
+        raise Forbidden("Solo el docente, su acompañante y los roles de supervisión ven su progreso.")
+
+    # --- the formative evaluation -----------------------------------------------------------------
+
+    def situacion_inicial(docente_id: UUID, body: SituacionInicialIn) -> tuple[str, bool]:
+        niveles = {c: {"nivel": n.nivel, "evidencias": [str(e) for e in n.evidencias], "sustento": n.sustento}
+                   for c, n in body.niveles.items()}
+        nuevo = app.registrar_situacion_inicial(str(docente_id), str(body.acompanante_id), body.fecha, niveles)
+        return str(docente_id), nuevo
+
+    def valoracion(docente_id: UUID, body: ValoracionIn) -> tuple[str, bool]:
+        nuevo = app.valorar(str(docente_id), str(body.valoracion_id), str(body.acompanante_id), body.fecha,
+                            body.competencia, body.nivel, [str(e) for e in body.evidencias], body.sustento)
+        return str(body.valoracion_id), nuevo
+
+    def cierre(docente_id: UUID, body: CierreIn) -> tuple[str, bool]:
+        nuevo = app.cerrar_etapa(str(docente_id), str(body.acompanante_id), body.anio, body.fecha, dict(body.niveles))
+        return f"{docente_id}/{body.anio}", nuevo
+
+    @r.post("/docentes/{docente_id}/situacion-inicial", tags=["evaluación formativa"], status_code=201,
+            summary="Situación inicial del docente por competencia (visita diagnóstica)",
+            responses={200: {"model": Resultado}, 409: {"description": "Ya registrada con otro contenido"}})
+    def post_situacion_inicial(docente_id: Id, body: SituacionInicialIn) -> Resultado:
+        return _resultado(*situacion_inicial(docente_id, body))  # type: ignore[return-value]
+
+    @r.post("/docentes/{docente_id}/valoraciones", tags=["evaluación formativa"], status_code=201,
+            summary="Valoración del nivel de una competencia, con sus evidencias",
+            responses={200: {"model": Resultado}, 409: {"description": "El id ya se usó con otro contenido"}})
+    def post_valoracion(docente_id: Id, body: ValoracionIn) -> Resultado:
+        return _resultado(*valoracion(docente_id, body))  # type: ignore[return-value]
+
+    @r.post("/docentes/{docente_id}/cierres", tags=["evaluación formativa"], status_code=201,
+            summary="Cierre de la etapa del docente: nivel logrado por competencia",
+            responses={200: {"model": Resultado}, 409: {"description": "La etapa ya se cerró"}})
+    def post_cierre(docente_id: Id, body: CierreIn) -> Resultado:
+        return _resultado(*cierre(docente_id, body))  # type: ignore[return-value]
+
+    @r.post("/docentes/{docente_id}/cierres/{anio}/correcciones", tags=["evaluación formativa"], status_code=201,
+            summary="Corrección de un cierre (un evento nuevo con su motivo; el anterior queda)",
+            responses={200: {"model": Resultado}})
+    def post_correccion(docente_id: Id, anio: Annotated[int, Path(ge=2000, le=2100)],
+                        body: CorreccionCierreIn) -> Resultado:
+        nuevo = app.corregir_cierre(str(docente_id), anio, body.fecha, dict(body.niveles), body.motivo,
+                                    str(body.acompanante_id) if body.acompanante_id else None)
+        return _resultado(f"{docente_id}/{anio}", nuevo)  # type: ignore[return-value]
+
+    @r.post("/acompanantes/{acompanante_id}/lote", tags=["evaluación formativa"],
+            summary="Cola de un dispositivo que estuvo sin conexión",
+            description="Aplica cada elemento por separado y en orden, y responde por elemento: uno rechazado no "
+                        "impide los demás. Reenviar el mismo lote no registra nada dos veces.")
+    def post_lote(acompanante_id: Id, body: LoteIn) -> list[ResultadoItem]:
+        operaciones: dict[str, tuple[type[BaseModel], Callable[..., tuple[str, bool]]]] = {
+            "situacion_inicial": (SituacionInicialIn, situacion_inicial),
+            "valoracion": (ValoracionIn, valoracion), "cierre": (CierreIn, cierre)}
+        resultados = []
+        for indice, item in enumerate(body.items):
+            modelo, aplicar = operaciones[item.operacion]
+            base = {"indice": indice, "operacion": item.operacion, "docente_id": item.docente_id}
+            try:
+                entrada = modelo.model_validate({"acompanante_id": str(acompanante_id), **item.datos})
+                if entrada.acompanante_id != acompanante_id:  # type: ignore[attr-defined]
+                    raise DomainError("El elemento es de otro acompañante que el del lote.")
+                _, nuevo = aplicar(item.docente_id, entrada)
+                resultados.append(ResultadoItem(**base, codigo=201 if nuevo else 200,
+                                                estado="registrado" if nuevo else "ya_registrado"))
+            except ValidationError as exc:
+                razon = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {motivo_de_error(e)}" for e in exc.errors())
+                resultados.append(ResultadoItem(**base, codigo=422, estado="rechazado", motivo=razon))
+            except DomainError as exc:
+                codigo = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
+                resultados.append(ResultadoItem(**base, codigo=codigo, estado="rechazado", motivo=str(exc)))
+        return resultados
+
+    @r.post("/metas", tags=["evaluación formativa"], status_code=201,
+            summary="Publicar una versión de los niveles esperados por etapa de un tipo de IE",
+            responses={200: {"model": Resultado}, 403: {"description": "Rol no autorizado"},
+                       409: {"description": "Esa versión ya existe con otro contenido"}})
+    def post_metas(body: Metas) -> Resultado:
+        nuevo = app.definir_metas(body)
+        return _resultado(f"{body.convocatoria}/{body.tipo_ie}@{body.version}", nuevo)  # type: ignore[return-value]
+
+    # --- the matrices' facts ----------------------------------------------------------------------
+
+    @r.post("/encuestas", tags=["seguimiento"], status_code=201,
+            summary="Encuesta de satisfacción de un docente (anual) o de un acompañante (semestral)",
+            responses={200: {"model": Resultado}, 409: {"description": "Ya respondió la de ese periodo"}})
+    def post_encuesta(body: EncuestaIn) -> Resultado:
+        return _resultado(*app.responder_encuesta(body.encuestado, str(body.persona_id), body.anio, body.periodo,
+                                                  dict(body.respuestas), body.comentario))  # type: ignore[return-value]
+
+    @r.post("/acompanantes/{acompanante_id}/desempeno", tags=["evaluación"], status_code=201,
+            summary="Evaluación del desempeño de un acompañante (inicio, semestre o término)",
+            responses={200: {"model": Resultado}, 403: {"description": "Rol no autorizado"}})
+    def post_desempeno(acompanante_id: Id, body: DesempenoIn) -> Resultado:
+        return _resultado(*app.evaluar_desempeno(str(acompanante_id), body.anio, body.momento, body.fecha,
+                                                 dict(body.criterios), body.nivel, body.evaluador))  # type: ignore[return-value]
+
+    # --- reports ------------------------------------------------------------------------------------
+
+    @r.get("/docentes/{docente_id}/progreso", tags=["reportes"],
+           summary="Progreso de un docente por competencia: inicial, valoraciones, logrado y esperado por etapa")
+    def get_progreso(docente_id: Id, al: Al = None, convocatoria: str | None = None) -> dict[str, Any]:
+        puede_ver_docente(str(docente_id))
+        corte = reportes.Corte.de(al)
+        progreso = proyecciones.leer("progreso", lambda conn, t: reportes.progreso_docente(
+            conn, t, str(docente_id), corte, convocatoria))
+        if progreso is None:
+            raise NotFound(f"No hay registro del docente {docente_id} a esa fecha.")
+        return progreso
+
+    @r.get("/docentes/{docente_id}/progreso.{formato}", tags=["reportes"], response_class=Response,
+           summary="Gráfico del progreso de un docente a lo largo de las etapas (PNG o SVG)",
+           responses={200: {"content": {t: {} for t in exportar.FORMATOS_GRAFICO.values()}}})
+    async def get_progreso_grafico(docente_id: Id, formato: Literal["png", "svg"], al: Al = None) -> Response:
+        progreso = await asyncio.to_thread(get_progreso, docente_id, al)
+        imagen = await asyncio.to_thread(exportar.grafico_progreso, progreso, formato)
+        return Response(imagen, media_type=exportar.FORMATOS_GRAFICO[formato])
+
+    def _resultados(convocatoria: str, etapa: int, por: str, al: Any, **filtros: Any) -> tuple[list, reportes.Corte]:
+        corte = reportes.Corte.de(al)
+        filas = proyecciones.leer("progreso", lambda conn, t: reportes.resultados_etapa(
+            conn, t, corte, convocatoria, etapa, por, **filtros))
+        return filas, corte
+
+    @r.get("/resultados-etapa", tags=["reportes"],
+           summary="Resultados de una etapa: distribución del nivel logrado y % que alcanzó el esperado")
+    def get_resultados(convocatoria: str = "2020-2022", etapa: Annotated[int, Query(ge=1, le=3)] = 1,
+                       por: Por = "ugel", dre: str | None = None, ugel: str | None = None,
+                       tipo_ie: str | None = None, al: Al = None, formato: Formato = "json") -> Any:
+        filas, corte = _resultados(convocatoria, etapa, por, al, dre=dre, ugel=ugel, tipo_ie=tipo_ie)
+        return _salida({"resultados": filas}, corte, formato, f"resultados-etapa-{etapa}-{por}", None,
+                       {"convocatoria": convocatoria, "etapa": etapa, "por": por})
+
+    @r.get("/resultados-etapa.{formato}", tags=["reportes"], response_class=Response,
+           summary="Gráfico de los resultados de las tres etapas de una UGEL (o DRE, o nacional)",
+           responses={200: {"content": {t: {} for t in exportar.FORMATOS_GRAFICO.values()}}})
+    async def get_resultados_grafico(formato: Literal["png", "svg"], convocatoria: str = "2020-2022",
+                                     dre: str | None = None, ugel: str | None = None, al: Al = None) -> Response:
+        por = "ugel" if ugel else "dre" if dre else "nacional"
+        por_etapa = {}
+        corte = reportes.Corte.de(al)
+        for etapa in (1, 2, 3):
+            filas, _ = await asyncio.to_thread(_resultados, convocatoria, etapa, por, corte.momento, dre=dre, ugel=ugel)
+            if filas:
+                por_etapa[etapa] = _por_competencia(filas)
+        titulo = f"Resultados por etapa · {ugel or dre or 'nacional'} · convocatoria {convocatoria}"
+        imagen = await asyncio.to_thread(exportar.grafico_resultados, por_etapa, titulo, corte.nota()["nota"], formato)
+        return Response(imagen, media_type=exportar.FORMATOS_GRAFICO[formato])
+
+    @r.get("/seguimiento", tags=["reportes"],
+           summary="Matriz de seguimiento: cumplimiento de estrategias, calidad (desempeño semestral) y satisfacción")
+    def get_seguimiento(anio: Annotated[int, Query(ge=2000, le=2100)], por: Por = "ugel", dre: str | None = None,
+                        ugel: str | None = None, al: Al = None, formato: Formato = "json",
+                        seccion: str | None = None) -> Any:
+        corte = reportes.Corte.de(al)
+        filtros = {"dre": dre, "ugel": ugel}
+
+        def consulta(conn: Any, t: Any) -> dict[str, list[dict[str, Any]]]:
+            return {
+                "cumplimiento": reportes.cumplimiento(conn, t, corte, anio, por, **filtros),
+                "calidad": reportes.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), **filtros),
+                "satisfaccion": reportes.satisfaccion(conn, t, corte, anio, por, **filtros)}
+        return _salida(proyecciones.leer("seguimiento", consulta), corte, formato, f"seguimiento-{anio}-{por}",
+                       seccion, {"anio": anio, "por": por})
+
+    @r.get("/evaluacion", tags=["reportes"],
+           summary="Matriz de evaluación: práctica pedagógica del año y desempeño de los acompañantes al inicio y término")
+    def get_evaluacion(anio: Annotated[int, Query(ge=2000, le=2100)], por: Por = "ugel", dre: str | None = None,
+                       ugel: str | None = None, al: Al = None, formato: Formato = "json",
+                       seccion: str | None = None) -> Any:
+        corte = reportes.Corte.de(al)
+        filtros = {"dre": dre, "ugel": ugel}
+
+        def consulta(conn: Any, t: Any) -> dict[str, list[dict[str, Any]]]:
+            return {"practica": reportes.practica(conn, t, corte, anio, por, **filtros),
+                    "desempeno": reportes.desempeno_acompanantes(conn, t, corte, None, ("inicio", "termino"), **filtros)}
+        return _salida(proyecciones.leer("practica", consulta), corte, formato, f"evaluacion-{anio}-{por}",
+                       seccion, {"anio": anio, "por": por})
+
+    @r.get("/informes-trimestrales/{ugel}", tags=["reportes"],
+           summary="Informe trimestral de avance de una UGEL a su DRE")
+    def get_informe(ugel: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$")],
+                    anio: Annotated[int, Query(ge=2000, le=2100)], trimestre: Annotated[int, Query(ge=1, le=4)],
+                    formato: Formato = "json", seccion: str | None = None) -> Any:
+        desde, hasta = reportes.trimestre(anio, trimestre)
+        corte = reportes.Corte.de(hasta if hasta < date.today() else None)  # the quarter's end, or now
+        seguimiento = proyecciones.leer("seguimiento", lambda conn, t: {
+            "cumplimiento": reportes.cumplimiento(conn, t, corte, anio, "ie", ugel=ugel),
+            "satisfaccion": reportes.satisfaccion(conn, t, corte, anio, "ugel", ugel=ugel),
+            "calidad": reportes.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), ugel=ugel)})
+        progreso = proyecciones.leer("progreso", lambda conn, t: {
+            "valoraciones": reportes.valoraciones_del_periodo(conn, t, corte, desde, hasta, ugel=ugel)})
+        resumen = [{"ugel": ugel, "anio": anio, "trimestre": trimestre, "desde": desde.isoformat(),
+                    "hasta": hasta.isoformat(), "ies": len(seguimiento["cumplimiento"]),
+                    "docentes": sum(f["docentes"] for f in seguimiento["cumplimiento"]),
+                    "valoraciones": sum(f["valoraciones"] for f in progreso["valoraciones"])}]
+        return _salida({"resumen": resumen, **progreso, **seguimiento}, corte, formato,
+                       f"informe-{ugel}-{anio}-T{trimestre}", seccion,
+                       {"ugel": ugel, "anio": anio, "trimestre": trimestre})
+
+    # --- visits per docente (the first slice of the backbone) --------------------------------------
+
+    @r.get("/docentes/{docente_id}/visitas", tags=["seguimiento"], summary="Visitas realizadas a un docente, por año")
+    def visitas_docente(docente_id: Id) -> list[VisitasDocenteAnio]:
+        return [VisitasDocenteAnio(**f) for f in proyecciones.visitas_por_docente(docente_id=str(docente_id))]
+
+    @r.get("/visitas-por-docente", tags=["seguimiento"],
+           summary="Visitas realizadas por docente y año, filtrables por territorio")
     def visitas_por_docente(
         anio: Annotated[int | None, Query(description="Año escolar")] = None,
         dre: Annotated[str | None, Query(description="Código de la DRE")] = None,
@@ -35,7 +374,37 @@ def router(proyecciones: Proyecciones) -> APIRouter:
         limite: Annotated[int, Query(ge=1, le=1000, description="Filas por página")] = 100,
         desde: Annotated[int, Query(ge=0, description="Filas a saltar")] = 0,
     ) -> list[VisitasDocenteAnio]:
-        rows = proyecciones.visitas_por_docente(anio=anio, dre=dre, ugel=ugel, limite=limite, desde=desde)
-        return [VisitasDocenteAnio(**r) for r in rows]
+        filas = proyecciones.visitas_por_docente(anio=anio, dre=dre, ugel=ugel, limite=limite, desde=desde)
+        return [VisitasDocenteAnio(**f) for f in filas]
+
+    # --- operating the projections ----------------------------------------------------------------
+
+    @r.get("/proyecciones", tags=["operación"], summary="Generación activa de cada proyección y reconstrucciones")
+    def get_proyecciones() -> list[dict[str, Any]]:
+        return reconstrucciones.estado()
+
+    @r.post("/proyecciones/{nombre}/reconstruccion", tags=["operación"], status_code=202,
+            summary="Reconstruir una proyección desde el stream (sigue respondiendo la actual hasta que la nueva "
+                    "la alcance)", responses={403: {"description": "Rol no autorizado"},
+                                              409: {"description": "Ya hay una reconstrucción en curso"}})
+    async def post_reconstruccion(nombre: Literal["progreso", "seguimiento", "practica", "todas"]) -> dict[str, Any]:
+        if current_actor.get().rol not in ("administrador", "minedu"):
+            raise Forbidden("Reconstruir una proyección es tarea del administrador.")
+        nombres = list(proyecciones.todas) if nombre == "todas" else [nombre]
+        return reconstrucciones.iniciar(nombres)
 
     return r
+
+
+def _por_competencia(filas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Several groups' rows of one etapa summed per competency (for a chart of one territory)."""
+    suma: dict[str, dict[str, Any]] = {}
+    for f in filas:
+        s = suma.setdefault(f["competencia"], {"competencia": f["competencia"], "con_cierre": 0, "alcanzaron": 0,
+                                               "sin_meta": 0, "I": 0, "II": 0, "III": 0, "IV": 0})
+        for k in ("con_cierre", "alcanzaron", "sin_meta", "I", "II", "III", "IV"):
+            s[k] += f[k]
+    for s in suma.values():
+        base = s["con_cierre"] - s["sin_meta"]
+        s["porcentaje_alcanzaron"] = round(100.0 * s["alcanzaron"] / base, 1) if base else None
+    return [suma[k] for k in sorted(suma)]

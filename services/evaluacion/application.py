@@ -1,7 +1,263 @@
-"""evaluacion's write side."""
+"""evaluacion's write side: the formative evaluation of each docente and the facts of the matrices.
 
-from shared.eventstore import ServiceApplication
+What agenda, evidencias and focalizacion report (plans, observations, acompañantes) is recorded
+here as evaluacion's own facts, so every rule is checked against this service's store: a
+valuation is refused when the docente has no plan that year, when another acompañante holds
+him, when it rests on evidence his record does not hold, or when it names a competency he is
+not coached in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from services.evaluacion import domainmodel as dm
+from services.evaluacion.metas import Metas, incluidas
+from shared.eventstore import Conflict, Forbidden, NotFound, ServiceApplication
+from shared.settings import ServiceSettings
+from shared.telemetry import current_actor
+
+Invalida = dm.EvaluacionInvalida
+ESPECIALISTAS = frozenset({"especialista_ugel", "especialista_dre", "minedu"})
+DEFINEN_METAS = frozenset({"especialista_dre", "minedu"})
+PREGUNTAS_ENCUESTA = ("pertinencia", "calidad_formacion", "calidad_recursos", "utilidad_recursos")  # NT-026 §5.5.2
+
+
+class Pendiente(Exception):
+    """A change to something another service has not reported yet: retried until it arrives."""
 
 
 class Evaluacion(ServiceApplication):
     name = "Evaluacion"
+    env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+
+    def __init__(self, settings: ServiceSettings, reloj: Callable[[], date] = date.today) -> None:
+        super().__init__(settings)
+        self.reloj = reloj
+
+    # --- what the other services report -------------------------------------------------------
+
+    def _docente(self, docente_id: str, crear: bool = False) -> dm.Docente | None:
+        try:
+            return self.repository.get(dm.docente_id(docente_id))
+        except AggregateNotFoundError:
+            return dm.Docente(id=dm.docente_id(docente_id), docente_id=docente_id) if crear else None
+
+    def _con_plan(self, docente_id: str, anio: int) -> dm.Docente:
+        docente = self._docente(docente_id)
+        if docente is None or anio not in docente.planes:
+            raise Pendiente(f"aún no se conoce el plan {anio} del docente {docente_id}")
+        return docente
+
+    def conocer_plan(self, plan: dict[str, Any]) -> bool:
+        def cambio(docente: dm.Docente) -> bool:
+            if docente.conoce(plan["plan_id"]):
+                return False
+            docente.conocer_plan(plan=plan)
+            return True
+        return self.modificar(lambda: self._docente(plan["docente_id"], crear=True), cambio)
+
+    def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str, aviso_id: str) -> bool:
+        """Apply agenda's reassignment once, and only from the coach it names (an earlier one may be late)."""
+        def cambio(docente: dm.Docente) -> bool:
+            plan = docente.planes[anio]
+            if aviso_id in plan["avisos"]:
+                return False
+            if plan["acompanante_id"] != de:
+                raise Pendiente(f"el docente {docente_id} no está con {de} en {anio}: falta un cambio anterior")
+            docente.cambiar_acompanante(anio=anio, a_acompanante_id=a, aviso_id=aviso_id)
+            return True
+        return self.modificar(lambda: self._con_plan(docente_id, anio), cambio)
+
+    def cerrar_plan(self, docente_id: str, anio: int) -> bool:
+        def cambio(docente: dm.Docente) -> bool:
+            if not docente.planes[anio]["activo"]:
+                return False
+            docente.cerrar_plan(anio=anio)
+            return True
+        return self.modificar(lambda: self._con_plan(docente_id, anio), cambio)
+
+    def conocer_evidencia(self, docente_id: str, evidencia_id: str, evidencia: dict[str, Any]) -> bool:
+        def cambio(docente: dm.Docente) -> bool:
+            if evidencia_id in docente.evidencias:
+                return False
+            docente.conocer_evidencia(evidencia_id=evidencia_id, evidencia=evidencia)
+            return True
+        return self.modificar(lambda: self._docente(docente_id, crear=True), cambio)
+
+    def conocer_acompanante(self, acompanante_id: str, dre: str, ugel: str, tipo_ie: str, convocatoria: str) -> bool:
+        def leer() -> dm.Acompanante:
+            try:
+                return self.repository.get(dm.acompanante_id(acompanante_id))
+            except AggregateNotFoundError:
+                return dm.Acompanante(id=dm.acompanante_id(acompanante_id), acompanante_id=acompanante_id)
+
+        def cambio(acompanante: dm.Acompanante) -> bool:
+            territorio = {"dre": dre, "ugel": ugel, "tipo_ie": tipo_ie, "convocatoria": convocatoria}
+            if acompanante.territorio == territorio:
+                return False
+            acompanante.incorporar(**territorio)
+            return True
+        return self.modificar(leer, cambio)
+
+    # --- the formative evaluation ---------------------------------------------------------------
+
+    def _para_valorar(self, docente_id: str, acompanante_id: str, anio: int,
+                      fecha: date) -> tuple[dm.Docente, dict[str, Any]]:
+        if fecha > self.reloj():
+            raise Invalida(f"La fecha {fecha:%d/%m/%Y} es futura: se valora lo ya observado.")
+        docente = self._docente(docente_id)
+        if docente is None:
+            raise NotFound(f"evaluacion no conoce al docente {docente_id} (¿tiene plan de acompañamiento?).")
+        return docente, docente.plan(anio, acompanante_id)
+
+    @staticmethod
+    def _contexto(plan: dict[str, Any], fecha: date, acompanante_id: str) -> dict[str, Any]:
+        """What every published valuation carries about the docente's plan when it was made."""
+        return {k: plan[k] for k in ("codigo_modular", "anexo", "tipo_ie", "convocatoria", "anio", "etapa", "dre",
+                                     "ugel")} | {"acompanante_id": acompanante_id, "fecha": fecha.isoformat()}
+
+    def registrar_situacion_inicial(self, docente_id: str, acompanante_id: str, fecha: date,
+                                    niveles: dict[str, dict[str, Any]]) -> bool:
+        def cambio(docente: dm.Docente) -> bool:
+            plan = docente.plan(fecha.year, acompanante_id)
+            valoracion = {**self._contexto(plan, fecha, acompanante_id), "niveles": niveles}
+            return docente.registrar_situacion_inicial(plan, valoracion)
+        return self.modificar(lambda: self._para_valorar(docente_id, acompanante_id, fecha.year, fecha)[0], cambio)
+
+    def valorar(self, docente_id: str, valoracion_id: str, acompanante_id: str, fecha: date, competencia: str,
+                nivel: str, evidencias: list[str], sustento: str = "") -> bool:
+        def cambio(docente: dm.Docente) -> bool:
+            plan = docente.plan(fecha.year, acompanante_id)
+            valoracion = {**self._contexto(plan, fecha, acompanante_id), "competencia": competencia,
+                          "nivel": nivel, "evidencias": evidencias, "sustento": sustento}
+            return docente.valorar(plan, valoracion_id, valoracion)
+        return self.modificar(lambda: self._para_valorar(docente_id, acompanante_id, fecha.year, fecha)[0], cambio)
+
+    def cerrar_etapa(self, docente_id: str, acompanante_id: str, anio: int, fecha: date,
+                     niveles: dict[str, str]) -> bool:
+        """The acompañante who holds him that year states the level achieved in each competency."""
+        if fecha.year not in (anio, anio + 1) or fecha < date(anio, 3, 1):
+            raise Invalida(f"La etapa {anio} se cierra al término de su año escolar, no el {fecha:%d/%m/%Y}.")
+
+        def cambio(docente: dm.Docente) -> bool:
+            plan = docente.plan(anio, acompanante_id)
+            return docente.cerrar_etapa(plan, {**self._contexto(plan, fecha, acompanante_id), "niveles": niveles})
+        return self.modificar(lambda: self._para_valorar(docente_id, acompanante_id, anio, fecha)[0], cambio)
+
+    def corregir_cierre(self, docente_id: str, anio: int, fecha: date, niveles: dict[str, str], motivo: str,
+                        acompanante_id: str | None) -> bool:
+        """The acompañante who closed it (while he holds the docente) or a specialist corrects a close;
+        the correction is a new close with its reason, the earlier one stays in the history."""
+        actor = current_actor.get()
+
+        def cambio(docente: dm.Docente) -> bool:
+            plan = docente.planes.get(anio)
+            if plan is None:
+                raise Invalida(f"El docente no tiene plan de acompañamiento en {anio}.")
+            if actor.rol not in ESPECIALISTAS:
+                if not acompanante_id:
+                    raise Invalida("Indique el acompañante que corrige (acompanante_id), o corrija con un rol "
+                                   "de especialista.")
+                docente.plan(anio, acompanante_id)
+            previos = docente.cierre(plan["convocatoria"], plan["etapa"])
+            # Who corrected is in the event's metadata; the close keeps the context it was made in.
+            cierre = {**(previos[-1] if previos else {}), "fecha": fecha.isoformat(), "niveles": niveles}
+            return docente.corregir_cierre(plan["convocatoria"], plan["etapa"], cierre, motivo, plan["tipo_ie"])
+
+        if fecha > self.reloj():
+            raise Invalida(f"La fecha {fecha:%d/%m/%Y} es futura.")
+        return self.modificar(lambda: self._con_plan_o_404(docente_id), cambio)
+
+    def _con_plan_o_404(self, docente_id: str) -> dm.Docente:
+        docente = self._docente(docente_id)
+        if docente is None:
+            raise NotFound(f"evaluacion no conoce al docente {docente_id}.")
+        return docente
+
+    # --- metas ----------------------------------------------------------------------------------
+
+    def definir_metas(self, metas: Metas, *, sistema: bool = False) -> bool:
+        if not sistema and current_actor.get().rol not in DEFINEN_METAS:
+            raise Forbidden("Las metas de etapa las publica la DRE o el MINEDU (rol especialista_dre o minedu).")
+        if metas.version > 1 and not self.existe(dm.metas_id(metas.convocatoria, metas.tipo_ie, metas.version - 1)):
+            raise Invalida(f"Publique antes la versión {metas.version - 1} de las metas de {metas.tipo_ie}: "
+                           "las versiones van en orden.")
+        contenido = metas.model_dump(mode="json")
+        return self.crear_una_vez(
+            dm.Metas(id=dm.metas_id(metas.convocatoria, metas.tipo_ie, metas.version), metas=contenido),
+            lambda previo: previo.metas == contenido,
+            f"La versión {metas.version} de las metas de {metas.tipo_ie} ya se publicó con otro contenido: "
+            "publique una versión nueva.")
+
+    def publicar_metas_incluidas(self) -> None:
+        for metas in incluidas():
+            self.definir_metas(metas, sistema=True)
+
+    # --- the matrices' other facts --------------------------------------------------------------
+
+    def responder_encuesta(self, encuestado: str, persona_id: str, anio: int, periodo: str,
+                           respuestas: dict[str, int], comentario: str = "") -> tuple[str, bool]:
+        faltan = [p for p in PREGUNTAS_ENCUESTA if p not in respuestas]
+        if faltan:
+            raise Invalida(f"Faltan respuestas: {', '.join(faltan)}.")
+        if encuestado == "docente":
+            if periodo != "anual":
+                raise Invalida("La satisfacción de los docentes se recoge una vez al año (periodo 'anual', "
+                               "NT-026 §5.5.2).")
+            docente = self._docente(persona_id)
+            plan = docente.planes.get(anio) if docente else None
+            if plan is None:
+                raise Invalida(f"El docente no tiene plan de acompañamiento en {anio}: no se le encuesta.")
+            territorio = {"dre": plan["dre"], "ugel": plan["ugel"]}
+        else:
+            if periodo == "anual":
+                raise Invalida("La satisfacción de los acompañantes se recoge cada semestre (semestre_1 o "
+                               "semestre_2, NT-026 §5.5.2).")
+            territorio = self._territorio_acompanante(persona_id)
+        id_ = dm.encuesta_id(encuestado, persona_id, anio, periodo)
+        encuesta = {"encuesta_id": str(id_), "encuestado": encuestado, "persona_id": persona_id, "anio": anio,
+                    "periodo": periodo, "respuestas": respuestas, "comentario": comentario, **territorio}
+        nueva = self.crear_una_vez(dm.Encuesta(id=id_, encuesta=encuesta), lambda previa: previa.encuesta == encuesta,
+                                   f"Esa persona ya respondió la encuesta del periodo {periodo} de {anio}.")
+        return str(id_), nueva
+
+    def _territorio_acompanante(self, acompanante_id: str) -> dict[str, str]:
+        try:
+            acompanante = self.repository.get(dm.acompanante_id(acompanante_id))
+        except AggregateNotFoundError:
+            acompanante = None
+        if acompanante is None or acompanante.territorio is None:
+            raise Invalida(f"evaluacion no conoce al acompañante {acompanante_id} (focalizacion aún no lo "
+                           "ha incorporado).")
+        return {"dre": acompanante.territorio["dre"], "ugel": acompanante.territorio["ugel"]}
+
+    def evaluar_desempeno(self, acompanante_id: str, anio: int, momento: str, fecha: date,
+                          criterios: dict[str, str], nivel: str, evaluador: str) -> tuple[str, bool]:
+        if current_actor.get().rol not in ESPECIALISTAS:
+            raise Forbidden("El desempeño del acompañante lo evalúan las direcciones responsables o sus "
+                            "especialistas (NT-026 §5.5.3).")
+        if fecha > self.reloj():
+            raise Invalida(f"La fecha {fecha:%d/%m/%Y} es futura.")
+        territorio = self._territorio_acompanante(acompanante_id)
+        id_ = dm.desempeno_id(acompanante_id, anio, momento)
+        evaluacion = {"evaluacion_id": str(id_), "acompanante_id": acompanante_id, "anio": anio, "momento": momento,
+                      "fecha": fecha.isoformat(), "criterios": criterios, "nivel": nivel, "evaluador": evaluador,
+                      **territorio}
+        nueva = self.crear_una_vez(
+            dm.DesempenoAcompanante(id=id_, evaluacion=evaluacion), lambda previa: previa.evaluacion == evaluacion,
+            f"El desempeño del acompañante en {momento} de {anio} ya se evaluó.")
+        return str(id_), nueva
+
+    def docente(self, docente_id: str) -> dm.Docente:
+        docente = self._docente(docente_id)
+        if docente is None:
+            raise NotFound(f"evaluacion no conoce al docente {docente_id}.")
+        return docente
+
+
+__all__ = ["Conflict", "Evaluacion", "Invalida", "Pendiente"]

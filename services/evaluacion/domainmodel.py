@@ -1,9 +1,220 @@
-"""evaluacion's aggregates: the formative evaluation of each docente (NT-026 §5.3, §5.5).
+"""evaluacion's aggregates: the formative evaluation of each docente (NT-026 §5.2.5, §5.3) and the
+facts of the seguimiento and evaluación matrices (§5.5).
 
-The valuation aggregates (initial situation, stage goals, valuations, stage close) arrive with
-their own issue; until then evaluacion only projects the events of the other services.
+- ``Docente``: what evaluacion knows of a docente (his plan each year, from agenda; the
+  observations made of him, from evidencias) and his formative evaluation: the initial situation
+  of each convocatoria, the valuations of his competencies and the close of each etapa.
+- ``Metas``: one published version of the expected levels of a school type.
+- ``Acompanante``: a coach's territory (from focalizacion) and the evaluations of his performance.
+- ``Encuesta``: one satisfaction survey answered by a docente or an acompañante.
+
+Every valuation rests on evidence the docente's record already holds, is made by the acompañante
+who holds him that year, and covers the competencies of his school type.
 """
 
-from shared.eventstore import Aggregate
+from __future__ import annotations
 
-__all__ = ["Aggregate"]
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from services.evaluacion.metas import competencias
+from shared.eventstore import Aggregate, Conflict, DomainError
+
+NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/evaluacion")
+
+
+def docente_id(docente: UUID | str) -> UUID:
+    return uuid5(NS, f"docente:{docente}")
+
+
+def metas_id(convocatoria: str, tipo_ie: str, version: int) -> UUID:
+    return uuid5(NS, f"metas:{convocatoria}:{tipo_ie}@{version}")
+
+
+def acompanante_id(acompanante: UUID | str) -> UUID:
+    return uuid5(NS, f"acompanante:{acompanante}")
+
+
+def encuesta_id(encuestado: str, persona: UUID | str, anio: int, periodo: str) -> UUID:
+    """One survey per person and period: a second answer is a conflict, a re-sent one is nothing new."""
+    return uuid5(NS, f"encuesta:{encuestado}:{persona}:{anio}:{periodo}")
+
+
+def desempeno_id(acompanante: UUID | str, anio: int, momento: str) -> UUID:
+    return uuid5(NS, f"desempeno:{acompanante}:{anio}:{momento}")
+
+
+class EvaluacionInvalida(DomainError):
+    """A valuation that breaks a rule of the norm; the message says which."""
+
+
+class Docente(Aggregate):
+    @event("Registrado")
+    def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
+        self.docente_id = docente_id
+        self.planes: dict[int, dict[str, Any]] = {}  # by year: agenda's plan, as it stands now
+        self.evidencias: dict[str, dict[str, Any]] = {}  # by evidence id: year, date, kind
+        self.iniciales: dict[str, dict[str, Any]] = {}  # by convocatoria
+        self.valoraciones: dict[str, dict[str, Any]] = {}  # by valoracion_id
+        self.cierres: dict[str, list[dict[str, Any]]] = {}  # by "<convocatoria>/<etapa>": the close, then corrections
+
+    # --- what the other services report -----------------------------------------------------
+
+    def conoce(self, plan_id: str) -> bool:
+        return any(p["plan_id"] == plan_id for p in self.planes.values())
+
+    @event("PlanConocido")
+    def conocer_plan(self, plan: dict[str, Any]) -> None:
+        self.planes[plan["anio"]] = {**plan, "activo": True, "avisos": []}
+
+    @event("AcompananteCambiado")
+    def cambiar_acompanante(self, anio: int, a_acompanante_id: str, aviso_id: str) -> None:
+        self.planes[anio]["acompanante_id"] = a_acompanante_id
+        self.planes[anio]["avisos"].append(aviso_id)
+
+    @event("PlanCerrado")
+    def cerrar_plan(self, anio: int) -> None:
+        self.planes[anio]["activo"] = False
+
+    @event("EvidenciaConocida")
+    def conocer_evidencia(self, evidencia_id: str, evidencia: dict[str, Any]) -> None:
+        self.evidencias[evidencia_id] = evidencia
+
+    # --- rules --------------------------------------------------------------------------------
+
+    def plan(self, anio: int, acompanante: str) -> dict[str, Any]:
+        """His plan of ``anio``, held by ``acompanante``; otherwise the rule that stops the valuation."""
+        plan = self.planes.get(anio)
+        if plan is None:
+            raise EvaluacionInvalida(f"El docente no tiene plan de acompañamiento en {anio}.")
+        if not plan["activo"]:
+            raise EvaluacionInvalida(f"El plan {anio} del docente está cerrado (retiro del acompañamiento).")
+        if plan["acompanante_id"] != acompanante:
+            raise EvaluacionInvalida(f"El docente no está a cargo de ese acompañante en {anio}: lo valora "
+                                     "quien lo acompaña.")
+        return plan
+
+    def check_competencias(self, plan: dict[str, Any], dadas: set[str], todas: bool) -> None:
+        propias = competencias(plan["tipo_ie"])
+        ajenas = sorted(dadas - set(propias))
+        if ajenas:
+            raise EvaluacionInvalida(f"{', '.join(ajenas)} no se desarrolla(n) con un docente de IE "
+                                     f"{plan['tipo_ie']}: sus competencias son {', '.join(propias)} (NT-026 §5.2.4).")
+        faltan = [c for c in propias if c not in dadas]
+        if todas and faltan:
+            raise EvaluacionInvalida(f"Falta el nivel de {', '.join(faltan)}: se valoran todas sus competencias "
+                                     f"({', '.join(propias)}).")
+
+    def check_evidencias(self, evidencias: list[str], fecha: date) -> None:
+        if not evidencias:
+            raise EvaluacionInvalida("Una valoración se sustenta en evidencias: indique al menos una observación.")
+        for e in evidencias:
+            conocida = self.evidencias.get(e)
+            if conocida is None:
+                raise EvaluacionInvalida(f"La evidencia {e} no consta para este docente (si se acaba de registrar "
+                                         "en evidencias, reintente en unos segundos).")
+            if date.fromisoformat(conocida["fecha"]) > fecha:
+                raise EvaluacionInvalida(f"La evidencia {e} es del {conocida['fecha']}, posterior a la valoración.")
+
+    def check_inicial(self, convocatoria: str) -> None:
+        if convocatoria not in self.iniciales:
+            raise EvaluacionInvalida("Registre antes la situación inicial del docente: los niveles esperados "
+                                     "progresan desde ella (NT-026 §5.2.5).")
+
+    # --- the formative evaluation ---------------------------------------------------------------
+
+    def registrar_situacion_inicial(self, plan: dict[str, Any], valoracion: dict[str, Any]) -> bool:
+        previa = self.iniciales.get(plan["convocatoria"])
+        if previa is not None:
+            if previa["valoracion"] == valoracion:
+                return False
+            raise Conflict(f"La situación inicial de la convocatoria {plan['convocatoria']} ya se registró el "
+                           f"{previa['valoracion']['fecha']}.")
+        self.check_competencias(plan, set(valoracion["niveles"]), todas=True)
+        fecha = date.fromisoformat(valoracion["fecha"])
+        for n in valoracion["niveles"].values():
+            self.check_evidencias(n["evidencias"], fecha)
+        self._situacion_inicial(convocatoria=plan["convocatoria"], anio=plan["anio"], valoracion=valoracion)
+        return True
+
+    @event("SituacionInicialRegistrada")
+    def _situacion_inicial(self, convocatoria: str, anio: int, valoracion: dict[str, Any]) -> None:
+        self.iniciales[convocatoria] = {"anio": anio, "valoracion": valoracion}
+
+    def valorar(self, plan: dict[str, Any], valoracion_id: str, valoracion: dict[str, Any]) -> bool:
+        previa = self.valoraciones.get(valoracion_id)
+        if previa is not None:
+            if previa == valoracion:
+                return False
+            raise Conflict(f"La valoración {valoracion_id} ya se registró con otro contenido.")
+        self.check_inicial(plan["convocatoria"])
+        self.check_competencias(plan, {valoracion["competencia"]}, todas=False)
+        self.check_evidencias(valoracion["evidencias"], date.fromisoformat(valoracion["fecha"]))
+        self._valoracion(valoracion_id=valoracion_id, valoracion=valoracion)
+        return True
+
+    @event("NivelCompetenciaValorado")
+    def _valoracion(self, valoracion_id: str, valoracion: dict[str, Any]) -> None:
+        self.valoraciones[valoracion_id] = valoracion
+
+    def cierre(self, convocatoria: str, etapa: int) -> list[dict[str, Any]]:
+        return self.cierres.get(f"{convocatoria}/{etapa}", [])
+
+    def cerrar_etapa(self, plan: dict[str, Any], cierre: dict[str, Any]) -> bool:
+        previos = self.cierre(plan["convocatoria"], plan["etapa"])
+        if previos:
+            if previos[0] == cierre:
+                return False
+            raise Conflict(f"La etapa {plan['etapa']} ya se cerró el {previos[0]['fecha']}: para cambiarla, "
+                           "registre una corrección con su motivo.")
+        self.check_inicial(plan["convocatoria"])
+        self.check_competencias(plan, set(cierre["niveles"]), todas=True)
+        self._cierre(convocatoria=plan["convocatoria"], etapa=plan["etapa"], cierre=cierre, correccion=0, motivo="")
+        return True
+
+    def corregir_cierre(self, convocatoria: str, etapa: int, cierre: dict[str, Any], motivo: str,
+                        tipo_ie: str) -> bool:
+        previos = self.cierre(convocatoria, etapa)
+        if not previos:
+            raise EvaluacionInvalida(f"La etapa {etapa} no se ha cerrado: no hay cierre que corregir.")
+        if previos[-1]["niveles"] == cierre["niveles"]:
+            return False
+        self.check_competencias({"tipo_ie": tipo_ie}, set(cierre["niveles"]), todas=True)
+        self._cierre(convocatoria=convocatoria, etapa=etapa, cierre=cierre, correccion=len(previos), motivo=motivo)
+        return True
+
+    @event("EtapaCerrada")
+    def _cierre(self, convocatoria: str, etapa: int, cierre: dict[str, Any], correccion: int, motivo: str) -> None:
+        self.cierres.setdefault(f"{convocatoria}/{etapa}", []).append(cierre)
+
+
+class Metas(Aggregate):
+    @event("Definidas")
+    def __init__(self, id: UUID, metas: dict[str, Any]) -> None:  # noqa: A002
+        self.metas = metas
+
+
+class Acompanante(Aggregate):
+    @event("Registrado")
+    def __init__(self, id: UUID, acompanante_id: str) -> None:  # noqa: A002
+        self.acompanante_id = acompanante_id
+        self.territorio: dict[str, str] | None = None
+
+    @event("Incorporado")
+    def incorporar(self, dre: str, ugel: str, tipo_ie: str, convocatoria: str) -> None:
+        self.territorio = {"dre": dre, "ugel": ugel, "tipo_ie": tipo_ie, "convocatoria": convocatoria}
+
+
+class Encuesta(Aggregate):
+    @event("Respondida")
+    def __init__(self, id: UUID, encuesta: dict[str, Any]) -> None:  # noqa: A002
+        self.encuesta = encuesta
+
+
+class DesempenoAcompanante(Aggregate):
+    @event("Evaluado")
+    def __init__(self, id: UUID, evaluacion: dict[str, Any]) -> None:  # noqa: A002
+        self.evaluacion = evaluacion

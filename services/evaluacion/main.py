@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
@@ -9,22 +12,28 @@ from services.evaluacion import api, messaging
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.projections import Proyecciones
+from services.evaluacion.rebuild import Reconstrucciones
 from shared.runtime import ServiceRuntime
 from shared.telemetry import Telemetry
 
 
-def create_app(settings: EvaluacionSettings | None = None, *span_processors: SpanProcessor) -> FastAPI:
+def create_app(settings: EvaluacionSettings | None = None, *span_processors: SpanProcessor,
+               reloj: Callable[[], date] = date.today) -> FastAPI:
     settings = settings or EvaluacionSettings()
-    runtime = ServiceRuntime(
-        Evaluacion(settings), messaging.to_publication, Telemetry.create("evaluacion", *span_processors)
-    )
+    evaluacion = Evaluacion(settings, reloj)
+    evaluacion.publicar_metas_incluidas()
+    runtime = ServiceRuntime(evaluacion, messaging.Publicador(evaluacion), Telemetry.create("evaluacion", *span_processors))
     proyecciones = Proyecciones(settings)
-    messaging.subscribe(runtime.consumers, proyecciones)
+    messaging.subscribe(runtime.consumers, evaluacion, proyecciones)
+    reconstrucciones = Reconstrucciones(proyecciones, lambda: runtime.consumers.js)
     runtime.closers.append(proyecciones.close)
+    runtime.on_stop.append(reconstrucciones.detener)
     http = runtime.http_app(
         title="Acompaña · evaluacion",
-        description="Evaluación formativa: progreso por competencia de cada docente y resultados por etapa.",
-        routers=[api.router(proyecciones)],
+        description="Evaluación formativa de cada docente (situación inicial, valoraciones por competencia, cierre de "
+                    "etapa, metas) y las matrices de seguimiento y evaluación, con reportes a una fecha de corte.",
+        routers=[api.router(evaluacion, proyecciones, reconstrucciones)],
     )
+    http.state.evaluacion = evaluacion
     http.state.proyecciones = proyecciones
     return http

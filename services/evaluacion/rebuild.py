@@ -1,7 +1,11 @@
-"""Rebuild evaluacion's read models from zero, from the stream, into a separate store.
+"""Rebuild evaluacion's projections from the stream, into a new generation, while the current one answers.
 
-``python -m services.evaluacion.rebuild --destino DIR`` replays every published event the
-projections consume into fresh tables and prints the checksum, to compare with the live one.
+``python -m services.evaluacion.rebuild [--proyeccion progreso ...]`` works on the same read-model
+database as the running service (its ``EVALUACION_...`` settings): it reads every published event
+the projections consume from the first message of the stream, with a progress bar and an estimate
+of the time left, writes in batches, catches up with what arrived meanwhile, switches (the service
+answers from the new generation from its next request on) and prints each projection's checksum.
+The service does the same in the background on ``POST /v1/proyecciones/{nombre}/reconstruccion``.
 """
 
 from __future__ import annotations
@@ -9,40 +13,121 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import nats
+from nats.js import JetStreamContext
+from tqdm import tqdm
 
 from services.evaluacion.config import EvaluacionSettings
-from services.evaluacion.messaging import SUSCRIPCIONES
 from services.evaluacion.projections import Proyecciones
-from shared.replay import replay
+from shared.eventstore import Conflict, DomainError
+from shared.replay import rebuild
+from shared.stream_views import StreamView
 
 
-async def rebuild(settings: EvaluacionSettings, nats_url: str, *, quiet: bool = False) -> Proyecciones:
+class Reconstrucciones:
+    """Rebuilds started over HTTP, run in the service's event loop, one at a time."""
+
+    def __init__(self, proyecciones: Proyecciones, js: Callable[[], JetStreamContext | None]) -> None:
+        self.proyecciones = proyecciones
+        self.js = js
+        self.en_curso: dict[str, Any] | None = None
+        self.ultima: dict[str, Any] | None = None
+        self._tarea: asyncio.Task | None = None
+
+    def estado(self) -> list[dict[str, Any]]:
+        filas = []
+        for nombre, vista in self.proyecciones.todas.items():
+            fila = vista.estado()
+            if self.en_curso and nombre in self.en_curso["proyecciones"]:
+                fila["reconstruccion"] = self.en_curso
+            elif self.ultima and nombre in self.ultima["proyecciones"]:
+                fila["reconstruccion"] = self.ultima
+            filas.append(fila)
+        return filas
+
+    def iniciar(self, nombres: Sequence[str]) -> dict[str, Any]:
+        if self.en_curso is not None:
+            raise Conflict(f"Ya se reconstruye {', '.join(self.en_curso['proyecciones'])}; espere a que termine.")
+        js = self.js()
+        if js is None:
+            raise DomainError("NATS no está disponible: la reconstrucción lee el stream.")
+        self.en_curso = {"proyecciones": list(nombres), "estado": "en_curso", "leidos": 0, "total": None,
+                         "inicio": time.time(), "segundos_restantes": None}
+        self._tarea = asyncio.get_running_loop().create_task(self._correr(js, [self.proyecciones.todas[n] for n in nombres]))
+        return self.en_curso
+
+    async def _correr(self, js: JetStreamContext, vistas: list[StreamView]) -> None:
+        progreso = self.en_curso
+        assert progreso is not None
+
+        def avance(leidos: int, total: int) -> None:
+            transcurrido = time.time() - progreso["inicio"]
+            progreso.update(leidos=leidos, total=total, segundos_restantes=round(
+                transcurrido * (total - leidos) / leidos, 1) if leidos else None)
+
+        try:
+            generaciones = await rebuild(js, vistas, progress=avance)
+            progreso.update(estado="terminada", generaciones=generaciones,
+                            checksums={v.nombre: await asyncio.to_thread(v.checksum) for v in vistas})
+        except Exception as exc:  # reported, and the current generation keeps answering
+            progreso.update(estado="fallida", motivo=repr(exc)[:300])
+        finally:
+            progreso["segundos"] = round(time.time() - progreso["inicio"], 1)
+            self.ultima, self.en_curso = progreso, None
+
+    async def detener(self) -> None:
+        if self._tarea is not None and not self._tarea.done():
+            self._tarea.cancel()
+            await asyncio.gather(self._tarea, return_exceptions=True)
+
+
+async def reconstruir(settings: EvaluacionSettings, nats_url: str, nombres: Sequence[str], *, lote: int = 500,
+                      quiet: bool = False) -> dict[str, str]:
+    """Rebuild ``nombres`` (all when empty) and return each one's checksum."""
     proyecciones = Proyecciones(settings)
     nc = await nats.connect(nats_url)
+    barra = None
     try:
-        def progress(seen: int, last: int) -> None:
-            if not quiet:
-                print(f"\rreconstruyendo: {seen}/{last} mensajes del stream", end="", file=sys.stderr)
+        vistas = [proyecciones.todas[n] for n in (nombres or proyecciones.todas)]
 
-        routes = {contract: getattr(proyecciones, handler) for _, contract, handler in SUSCRIPCIONES}
-        await replay(nc.jetstream(), routes, progress=progress)
-        if not quiet:
-            print(file=sys.stderr)
+        def avance(leidos: int, total: int) -> None:
+            nonlocal barra
+            if quiet:
+                return
+            if barra is None:
+                barra = tqdm(total=total, unit=" mensajes", desc="reconstruyendo", file=sys.stderr)
+            barra.update(leidos - barra.n)
+
+        generaciones = await rebuild(nc.jetstream(), vistas, batch=lote, progress=avance)
+        if barra is not None:
+            barra.close()
+        return {v.nombre: f"g{generaciones[v.nombre]} {v.checksum()}" for v in vistas}
     finally:
         await nc.close()
-    return proyecciones
+        proyecciones.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Reconstruye las proyecciones de evaluacion desde el stream.")
-    parser.add_argument("--destino", required=True, help="Carpeta para el almacén SQLite reconstruido")
-    parser.add_argument("--nats-url", default=EvaluacionSettings().nats_url)
+    parser = argparse.ArgumentParser(description="Reconstruye las proyecciones de evaluacion desde el stream, "
+                                                 "sin dejar de responder con las actuales.")
+    parser.add_argument("--proyeccion", action="append", choices=["progreso", "seguimiento", "practica"],
+                        help="Proyección a reconstruir (repetible); por defecto, todas.")
+    parser.add_argument("--nats-url", default=None, help="Por defecto, EVALUACION_NATS_URL.")
+    parser.add_argument("--lote", type=int, default=500, help="Mensajes escritos por transacción.")
     args = parser.parse_args()
-    settings = EvaluacionSettings(persistence_module="eventsourcing.sqlite", data_dir=args.destino)
-    proyecciones = asyncio.run(rebuild(settings, args.nats_url))
-    print(f"suma de verificación: {proyecciones.checksum()}")
+    settings = EvaluacionSettings()
+    try:
+        resultado = asyncio.run(reconstruir(settings, args.nats_url or settings.nats_url, args.proyeccion or [],
+                                            lote=args.lote))
+    except (OSError, nats.errors.Error) as exc:
+        print(f"No se pudo reconstruir: {exc!r}", file=sys.stderr)
+        sys.exit(1)
+    for nombre, suma in resultado.items():
+        print(f"{nombre}: generación {suma}")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,14 @@ from shared.contracts.evidencias import (
     RetroalimentacionBrindadaV1,
     SesionEjecucionRegistradaV1,
 )
+from shared.contracts.evaluacion import (
+    DesempenoAcompananteEvaluadoV1,
+    EncuestaSatisfaccionRespondidaV1,
+    EtapaCerradaV1,
+    MetasDeEtapaDefinidasV1,
+    NivelCompetenciaValoradoV1,
+    SituacionInicialRegistradaV1,
+)
 from shared.contracts.focalizacion import (
     AcompananteIncorporadoV1,
     AcompananteRetiradoV1,
@@ -89,6 +97,12 @@ __all__ = [
     "ObservacionRegistradaV1",
     "RetroalimentacionBrindadaV1",
     "SesionEjecucionRegistradaV1",
+    "DesempenoAcompananteEvaluadoV1",
+    "EncuestaSatisfaccionRespondidaV1",
+    "EtapaCerradaV1",
+    "MetasDeEtapaDefinidasV1",
+    "NivelCompetenciaValoradoV1",
+    "SituacionInicialRegistradaV1",
     "AcompananteIncorporadoV1",
     "AcompananteRetiradoV1",
     "DocenteAsignadoV1",

@@ -53,7 +53,7 @@ async def test_nats_muere_y_vuelve_bajo_carga_sin_perder_ni_duplicar(make_settin
                        if publicador(store.mapper.to_domain_event(n)) is not None]
         assert len(publicables) == 320  # 20 plans and 300 visits
 
-    assert await published_ids(js) == publicables
+    assert await published_ids(js, "acompana.agenda.>") == publicables
 
 
 async def test_una_traza_cruza_agenda_y_evaluacion(make_settings):

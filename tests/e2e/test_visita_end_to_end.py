@@ -117,8 +117,8 @@ async def test_solicitud_no_valida_responde_422_con_campo_y_motivo_sin_escribir_
         assert (await agenda.get(f"/v1/actividades/{too_long['visita_id']}")).status_code == 404
 
 
-async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats_server, tmp_path, closing):
-    from services.evaluacion.rebuild import rebuild
+async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats_server):
+    from services.evaluacion.rebuild import reconstruir
 
     evaluacion_settings = make_settings(EvaluacionSettings)
     agenda_http = agenda_app(make_settings(AgendaSettings))
@@ -136,15 +136,18 @@ async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats
             return sum(r["visitas"] for r in rows) == 30
 
         await eventually(all_projected)
+        antes = live.checksums()
+        filas = (await evaluacion.get("/v1/visitas-por-docente")).json()
 
-    rebuilt = await rebuild(
-        make_settings(EvaluacionSettings, data_dir=tmp_path / "reconstruida",
-                      postgres_schema=f"reconstruida_{uuid.uuid4().hex[:8]}"),
-        nats_server.url, quiet=True,
-    )
-    closing(rebuilt)
-    assert rebuilt.checksum() == live.checksum()
-    assert rebuilt.visitas_por_docente() == live.visitas_por_docente()
+        # When the projections are rebuilt from the stream while the service runs
+        resultado = await reconstruir(evaluacion_settings, nats_server.url, [], quiet=True)
+
+        # Then the service answers from the new generation, with the same content
+        assert {p["proyeccion"]: p["activa"] for p in (await evaluacion.get("/v1/proyecciones")).json()} == {
+            "progreso": 2, "seguimiento": 2, "practica": 2}
+        assert live.checksums() == antes
+        assert resultado == {nombre: f"g2 {suma}" for nombre, suma in antes.items()}
+        assert (await evaluacion.get("/v1/visitas-por-docente")).json() == filas
 
 
 async def test_cada_evento_guarda_quien_lo_causo_y_su_traza(make_settings):

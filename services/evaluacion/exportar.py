@@ -1,0 +1,132 @@
+"""Formats people use: every report as CSV (``;`` and BOM, as spreadsheets in Spanish expect) or as
+an XLSX workbook (one sheet per section, plus the moment it describes), and charts as PNG or SVG.
+
+Charts are drawn with matplotlib's non-interactive Agg backend, one figure per call, closed after.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from services.evaluacion.metas import NIVELES, valor  # noqa: E402
+
+Filas = Sequence[Mapping[str, Any]]
+FORMATOS_GRAFICO = {"png": "image/png", "svg": "image/svg+xml"}
+COLORES = {"I": "#c0392b", "II": "#e67e22", "III": "#27ae60", "IV": "#1f618d"}
+
+
+def _columnas(filas: Filas) -> list[str]:
+    columnas: dict[str, None] = {}
+    for fila in filas:
+        columnas.update(dict.fromkeys(fila))
+    return list(columnas)
+
+
+def _celda(valor_: Any) -> Any:
+    if isinstance(valor_, (list, dict)):
+        return ", ".join(map(str, valor_)) if isinstance(valor_, list) else str(valor_)
+    return valor_
+
+
+def csv_de(filas: Filas, nota: str = "") -> str:
+    """CSV with a header; ``nota`` (what moment the report describes) goes first as a comment line."""
+    salida = io.StringIO()
+    salida.write("\ufeff")
+    if nota:
+        salida.write(f"# {nota}\n")
+    columnas = _columnas(filas)
+    escritor = csv.DictWriter(salida, fieldnames=columnas, delimiter=";", lineterminator="\n")
+    escritor.writeheader()
+    for fila in filas:
+        escritor.writerow({k: _celda(v) for k, v in fila.items()})
+    return salida.getvalue()
+
+
+def xlsx_de(secciones: Mapping[str, Filas], nota: Mapping[str, str]) -> bytes:
+    """One sheet per section (31 characters at most, Excel's limit) and a sheet with the report's moment."""
+    libro = Workbook(write_only=True)
+    for nombre, filas in secciones.items():
+        hoja = libro.create_sheet(nombre[:31])
+        columnas = _columnas(filas)
+        hoja.append(columnas)
+        for fila in filas:
+            hoja.append([_celda(fila.get(c)) for c in columnas])
+    acerca = libro.create_sheet("corte")
+    for clave, texto in nota.items():
+        acerca.append([clave, texto])
+    salida = io.BytesIO()
+    libro.save(salida)
+    return salida.getvalue()
+
+
+def _guardar(figura: Figure, formato: str) -> bytes:
+    salida = io.BytesIO()
+    try:
+        figura.savefig(salida, format=formato, bbox_inches="tight", dpi=110,
+                       metadata={"Date": None} if formato == "svg" else None)
+    finally:
+        plt.close(figura)
+    return salida.getvalue()
+
+
+def grafico_progreso(progreso: Mapping[str, Any], formato: str = "png") -> bytes:
+    """A docente's competencies across the etapas: the initial level, the level achieved at each close
+    (solid) and the expected one (dashed)."""
+    figura, eje = plt.subplots(figsize=(7.5, 4.2))
+    etiquetas = ["Inicial"] + [f"Etapa {e['etapa']}\n{e['anio']}" for e in progreso["competencias"][0]["etapas"]]
+    for i, comp in enumerate(progreso["competencias"]):
+        desplazamiento = (i - len(progreso["competencias"]) / 2) * 0.03
+        inicial = comp["inicial"]["nivel"] if comp["inicial"] else None
+        logrados = [inicial] + [e["logrado"] for e in comp["etapas"]]
+        esperados = [inicial] + [e["esperado"] for e in comp["etapas"]]
+        x = list(range(len(logrados)))
+        linea, = eje.plot([xi for xi, n in zip(x, logrados) if n], [valor(n) + desplazamiento for n in logrados if n],
+                          marker="o", label=comp["competencia"])
+        eje.plot([xi for xi, n in zip(x, esperados) if n], [valor(n) + desplazamiento for n in esperados if n],
+                 linestyle="--", color=linea.get_color(), alpha=0.6)
+    eje.set_xticks(range(len(etiquetas)), etiquetas)
+    eje.set_yticks(range(1, 5), NIVELES)
+    eje.set_ylim(0.6, 4.4)
+    eje.set_ylabel("Nivel")
+    eje.grid(axis="y", alpha=0.3)
+    eje.set_title(f"Progreso por competencia (convocatoria {progreso['convocatoria']})\n"
+                  "línea continua: logrado · discontinua: esperado", fontsize=10)
+    eje.legend(loc="upper left", fontsize=8, ncol=3)
+    figura.text(0.01, -0.02, progreso["nota"], fontsize=6, wrap=True)
+    return _guardar(figura, formato)
+
+
+def grafico_resultados(por_etapa: Mapping[int, Filas], titulo: str, nota: str, formato: str = "png") -> bytes:
+    """Per etapa, the distribution of achieved levels per competency (stacked) and the share who reached
+    the expected level (the number on each bar)."""
+    etapas = sorted(por_etapa)
+    figura, ejes = plt.subplots(1, max(1, len(etapas)), figsize=(4.2 * max(1, len(etapas)), 4.2), sharey=True,
+                                squeeze=False)
+    for eje, etapa in zip(ejes[0], etapas):
+        filas = por_etapa[etapa]
+        comps = [f["competencia"] for f in filas]
+        base = [0.0] * len(filas)
+        for n in NIVELES:
+            alturas = [100.0 * f[n] / f["con_cierre"] if f["con_cierre"] else 0.0 for f in filas]
+            eje.bar(comps, alturas, bottom=base, color=COLORES[n], label=n)
+            base = [b + a for b, a in zip(base, alturas)]
+        for x, f in enumerate(filas):
+            if f["porcentaje_alcanzaron"] is not None:
+                eje.text(x, 102, f"{f['porcentaje_alcanzaron']:.0f}%", ha="center", fontsize=8)
+        eje.set_title(f"Etapa {etapa}", fontsize=10)
+        eje.set_ylim(0, 112)
+    ejes[0][0].set_ylabel("% de docentes con cierre, por nivel logrado")
+    ejes[0][-1].legend(title="Nivel", fontsize=8, loc="lower right")
+    figura.suptitle(f"{titulo}\n(número: % que alcanzó el nivel esperado)", fontsize=10)
+    figura.text(0.01, -0.03, nota, fontsize=6, wrap=True)
+    return _guardar(figura, formato)

@@ -1,0 +1,399 @@
+"""The reports of evaluacion, computed from the projections as of a moment (NT-026 §5.2.5, §5.3, §5.5).
+
+Every report reads only what had been recorded by ``al`` (each row's ``registrado_en``): a report
+as of the close of etapa 1 says the same after etapa 2's events arrive, and says which moment
+it describes. Achieved levels are the latest close (or correction) recorded by then; expected
+levels come from the latest metas recorded by then and the docente's initial situation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, select
+
+from services.evaluacion.metas import NIVELES, competencias, esperado, valor
+from services.evaluacion.projections import PLANIFICADO, _Base
+from shared.contracts.evaluacion import MetaCompetencia
+from shared.stream_views import Tablas, instante
+
+LIMA = ZoneInfo("America/Lima")
+AGRUPACIONES = {
+    "docente": ("docente_id", "dre", "ugel", "codigo_modular", "anexo", "tipo_ie"),
+    "ie": ("dre", "ugel", "codigo_modular", "anexo"),
+    "ugel": ("dre", "ugel"),
+    "dre": ("dre",),
+    "tipo_ie": ("tipo_ie",),
+    "nacional": (),
+}
+
+
+@dataclass(frozen=True)
+class Corte:
+    """The moment a report describes."""
+
+    momento: datetime
+
+    @classmethod
+    def de(cls, al: date | datetime | None) -> Corte:
+        """``None``: now; a date: the end of that day in Lima; a naive datetime: Lima time."""
+        if al is None:
+            return cls(datetime.now(UTC))
+        if isinstance(al, datetime):
+            return cls(al if al.tzinfo else al.replace(tzinfo=LIMA))
+        return cls(datetime.combine(al, time.max, LIMA))
+
+    @property
+    def clave(self) -> str:
+        return instante(self.momento)
+
+    @property
+    def dia(self) -> date:
+        return self.momento.astimezone(LIMA).date()
+
+    def nota(self) -> dict[str, str]:
+        local = self.momento.astimezone(LIMA)
+        return {"al": self.momento.isoformat(),
+                "nota": f"Lo registrado hasta el {local:%d/%m/%Y %H:%M:%S} (hora de Lima): lo que se registre "
+                        "después, aunque se refiera a fechas anteriores, no cambia este reporte."}
+
+
+def _filtrar(filas: Iterable[dict[str, Any]], filtros: dict[str, Any]) -> list[dict[str, Any]]:
+    activos = {k: v for k, v in filtros.items() if v is not None}
+    return [f for f in filas if all(f.get(k) == v for k, v in activos.items())]
+
+
+def _grupo(fila: dict[str, Any], por: str) -> tuple:
+    return tuple(fila[k] for k in AGRUPACIONES[por])
+
+
+def _porcentaje(parte: int, total: int) -> float | None:
+    return round(100.0 * parte / total, 1) if total else None
+
+
+# --- the formative evaluation -------------------------------------------------------------------------
+
+
+def _metas_al(conn: Connection, t: Tablas, corte: Corte, convocatoria: str) -> dict[str, dict[str, Any]]:
+    """By school type: the latest metas version recorded by the cut, as {version, (etapa, comp): meta}."""
+    filas = conn.execute(select(t.metas).where(and_(t.metas.c.convocatoria == convocatoria,
+                                                   t.metas.c.registrado_en <= corte.clave)))
+    por_tipo: dict[str, dict[str, Any]] = {}
+    for f in filas:
+        actual = por_tipo.get(f.tipo_ie)
+        if actual is None or f.version_metas > actual["version"]:
+            actual = por_tipo[f.tipo_ie] = {"version": f.version_metas}
+        if f.version_metas == actual["version"]:
+            actual[(f.etapa, f.competencia)] = MetaCompetencia(avance=f.avance, minimo=f.minimo)
+    return por_tipo
+
+
+def _iniciales_al(conn: Connection, t: Tablas, corte: Corte, convocatoria: str,
+                  docentes: set[str] | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+    consulta = select(t.iniciales).where(and_(t.iniciales.c.convocatoria == convocatoria,
+                                              t.iniciales.c.registrado_en <= corte.clave))
+    if docentes is not None and len(docentes) == 1:
+        consulta = consulta.where(t.iniciales.c.docente_id == next(iter(docentes)))
+    return {(f.docente_id, f.competencia): dict(f._mapping) for f in conn.execute(consulta)
+            if docentes is None or f.docente_id in docentes}
+
+
+def _cierres_al(conn: Connection, t: Tablas, corte: Corte, convocatoria: str, etapa: int | None = None,
+                docente: str | None = None) -> dict[tuple[str, int, str], dict[str, Any]]:
+    """The latest close (or correction) per docente, etapa and competency recorded by the cut."""
+    consulta = select(t.cierres).where(and_(t.cierres.c.convocatoria == convocatoria,
+                                            t.cierres.c.registrado_en <= corte.clave))
+    if etapa is not None:
+        consulta = consulta.where(t.cierres.c.etapa == etapa)
+    if docente is not None:
+        consulta = consulta.where(t.cierres.c.docente_id == docente)
+    ultimos: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for f in conn.execute(consulta.order_by(t.cierres.c.correccion)):
+        ultimos[(f.docente_id, f.etapa, f.competencia)] = {**f._mapping, "correcciones": f.correccion}
+    return ultimos
+
+
+def _esperado(metas: dict[str, dict[str, Any]], tipo_ie: str, etapa: int, competencia: str,
+              inicial: str | None) -> tuple[str | None, int | None]:
+    de_tipo = metas.get(tipo_ie)
+    meta = de_tipo.get((etapa, competencia)) if de_tipo else None
+    if meta is None:
+        return None, None
+    return esperado(meta, inicial), de_tipo["version"]  # type: ignore[index]
+
+
+def progreso_docente(conn: Connection, t: Tablas, docente_id: str, corte: Corte,
+                     convocatoria: str | None = None) -> dict[str, Any] | None:
+    """For each competency: the initial level, every valuation, and per etapa the achieved and the
+    expected level and the gap (levels still missing; negative when the docente went beyond)."""
+    planes = _Base.planes_al(conn, t, corte.clave, docente_id=docente_id)
+    if not planes:
+        return None
+    convocatoria = convocatoria or max(planes.values(), key=lambda p: p["anio"])["convocatoria"]
+    planes_conv = sorted((p for p in planes.values() if p["convocatoria"] == convocatoria), key=lambda p: p["anio"])
+    metas = _metas_al(conn, t, corte, convocatoria)
+    iniciales = _iniciales_al(conn, t, corte, convocatoria, {docente_id})
+    cierres = _cierres_al(conn, t, corte, convocatoria, docente=docente_id)
+    valoraciones = conn.execute(select(t.valoraciones).where(and_(
+        t.valoraciones.c.docente_id == docente_id, t.valoraciones.c.convocatoria == convocatoria,
+        t.valoraciones.c.registrado_en <= corte.clave)).order_by(t.valoraciones.c.fecha, t.valoraciones.c.registrado_en))
+    por_competencia: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for v in valoraciones:
+        por_competencia[v.competencia].append({
+            "valoracion_id": v.valoracion_id, "fecha": v.fecha.isoformat(), "etapa": v.etapa, "nivel": v.nivel,
+            "evidencias": json.loads(v.evidencias), "sustento": v.sustento})
+    tipo_actual = planes_conv[-1]["tipo_ie"]
+    resultado = []
+    for comp in competencias(tipo_actual):
+        inicial = iniciales.get((docente_id, comp))
+        etapas = []
+        for plan in planes_conv:
+            cierre = cierres.get((docente_id, plan["etapa"], comp))
+            meta, version = _esperado(metas, plan["tipo_ie"], plan["etapa"], comp, inicial and inicial["nivel"])
+            logrado = cierre["nivel"] if cierre else None
+            etapas.append({
+                "etapa": plan["etapa"], "anio": plan["anio"], "esperado": meta, "logrado": logrado,
+                "brecha": valor(meta) - valor(logrado) if meta and logrado else None,
+                "alcanzo": valor(logrado) >= valor(meta) if meta and logrado else None,
+                "metas_version": version, "correcciones": cierre["correcciones"] if cierre else 0})
+        resultado.append({
+            "competencia": comp,
+            "inicial": {"nivel": inicial["nivel"], "fecha": inicial["fecha"].isoformat(),
+                        "evidencias": json.loads(inicial["evidencias"])} if inicial else None,
+            "valoraciones": por_competencia.get(comp, []), "etapas": etapas})
+    ultimo = planes_conv[-1]
+    return {"docente_id": docente_id, "convocatoria": convocatoria, **corte.nota(),
+            "planes": [{k: p[k] for k in ("anio", "etapa", "tipo_ie", "nivel", "codigo_modular", "anexo", "dre",
+                                          "ugel", "acompanante_id", "activo")} for p in planes_conv],
+            "tipo_ie": ultimo["tipo_ie"], "competencias": resultado}
+
+
+def resultados_etapa(conn: Connection, t: Tablas, corte: Corte, convocatoria: str, etapa: int, por: str,
+                     **filtros: Any) -> list[dict[str, Any]]:
+    """Per group and competency: the distribution of achieved levels at the close of the etapa and the
+    share of docentes who reached the expected level (NT-026 §5.2.5)."""
+    planes = [p for p in _Base.planes_al(conn, t, corte.clave, etapa=etapa, convocatoria=convocatoria).values()]
+    planes = _filtrar(planes, filtros)
+    docentes = {p["docente_id"] for p in planes}
+    metas = _metas_al(conn, t, corte, convocatoria)
+    iniciales = _iniciales_al(conn, t, corte, convocatoria, docentes)
+    cierres = _cierres_al(conn, t, corte, convocatoria, etapa=etapa)
+    grupos: dict[tuple, dict[str, Any]] = {}
+    for plan in planes:
+        d = plan["docente_id"]
+        for comp in competencias(plan["tipo_ie"]):
+            clave = (*_grupo(plan, por), comp)
+            g = grupos.get(clave)
+            if g is None:
+                g = grupos[clave] = {**{k: plan[k] for k in AGRUPACIONES[por]}, "competencia": comp,
+                                     "docentes": 0, "con_cierre": 0, **dict.fromkeys(NIVELES, 0),
+                                     "alcanzaron": 0, "sin_meta": 0, "sin_cierre": 0}
+            cierre = cierres.get((d, etapa, comp))
+            if cierre is None:
+                if plan["activo"]:
+                    g["docentes"] += 1
+                    g["sin_cierre"] += 1
+                continue
+            g["docentes"] += 1
+            g["con_cierre"] += 1
+            g[cierre["nivel"]] += 1
+            inicial = iniciales.get((d, comp))
+            meta, _ = _esperado(metas, plan["tipo_ie"], etapa, comp, inicial and inicial["nivel"])
+            if meta is None:
+                g["sin_meta"] += 1
+            elif valor(cierre["nivel"]) >= valor(meta):
+                g["alcanzaron"] += 1
+    filas = []
+    for clave in sorted(grupos, key=lambda k: tuple(str(x) for x in k)):
+        g = grupos[clave]
+        g["porcentaje_alcanzaron"] = _porcentaje(g["alcanzaron"], g["con_cierre"] - g["sin_meta"])
+        filas.append({"convocatoria": convocatoria, "etapa": etapa, **g})
+    return filas
+
+
+# --- the seguimiento matrix ----------------------------------------------------------------------------
+
+
+def _acompanados(planes: dict[str, dict[str, Any]], anio: int) -> list[dict[str, Any]]:
+    return [p for p in planes.values() if p["anio"] == anio]
+
+
+def cumplimiento(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str,
+                 **filtros: Any) -> list[dict[str, Any]]:
+    """Strategies delivered against each docente's plan (capped at the plan per docente), per group."""
+    planes = _filtrar(_acompanados(_Base.planes_al(conn, t, corte.clave, anio=anio), anio), filtros)
+    entregado: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PLANIFICADO, 0))
+    filas = conn.execute(select(t.entregas).where(and_(t.entregas.c.anio == anio,
+                                                      t.entregas.c.registrado_en <= corte.clave,
+                                                      t.entregas.c.fecha <= corte.dia)))
+    for e in filas:
+        r = entregado[e.persona_id]
+        if e.tipo == "visita":
+            r["visitas"] += 1
+            r["dias_visita"] += e.dias
+        elif e.tipo == "taller":
+            r["talleres"] += 1
+            r["dias_taller"] += e.dias
+        elif e.tipo == "curso":
+            r["cursos"] += 1
+        else:
+            r[e.tipo] += 1
+    grupos: dict[tuple, dict[str, Any]] = {}
+    for plan in planes:
+        g = grupos.setdefault(_grupo(plan, por), {**{k: plan[k] for k in AGRUPACIONES[por]}, "anio": anio,
+                                                  "docentes": 0, **{f"{p}_planificado": 0 for p in PLANIFICADO},
+                                                  **{f"{p}_realizado": 0 for p in PLANIFICADO}})
+        g["docentes"] += 1
+        r = entregado.get(plan["docente_id"], {})
+        for p in PLANIFICADO:
+            g[f"{p}_planificado"] += plan[f"{p}_plan"]
+            g[f"{p}_realizado"] += min(r.get(p, 0), plan[f"{p}_plan"])
+    resultado = []
+    for clave in sorted(grupos, key=lambda k: tuple(str(x) for x in k)):
+        g = grupos[clave]
+        for p in PLANIFICADO:
+            g[f"{p}_porcentaje"] = _porcentaje(g[f"{p}_realizado"], g[f"{p}_planificado"])
+        resultado.append(g)
+    return resultado
+
+
+def satisfaccion(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str,
+                 **filtros: Any) -> list[dict[str, Any]]:
+    """Per group, respondent and period: answers, mean per question and the share satisfied (mean ≥ 4)."""
+    grupos: dict[tuple, dict[str, Any]] = {}
+    filas = conn.execute(select(t.encuestas).where(and_(t.encuestas.c.anio == anio,
+                                                       t.encuestas.c.registrado_en <= corte.clave)))
+    por_territorio = por if por in ("ugel", "dre", "nacional") else "ugel"
+    for e in _filtrar((dict(f._mapping) for f in filas), filtros):
+        clave = (*_grupo(e, por_territorio), e["encuestado"], e["periodo"])
+        g = grupos.setdefault(clave, {**{k: e[k] for k in AGRUPACIONES[por_territorio]}, "anio": anio,
+                                      "encuestado": e["encuestado"], "periodo": e["periodo"], "respuestas": 0,
+                                      "satisfechos": 0, "_sumas": defaultdict(int)})
+        g["respuestas"] += 1
+        g["satisfechos"] += e["promedio"] >= 4
+        for pregunta, puntaje in json.loads(e["respuestas"]).items():
+            g["_sumas"][pregunta] += puntaje
+    resultado = []
+    for clave in sorted(grupos, key=lambda k: tuple(str(x) for x in k)):
+        g = grupos[clave]
+        sumas = g.pop("_sumas")
+        g.update({f"promedio_{p}": round(s / g["respuestas"], 2) for p, s in sorted(sumas.items())})
+        g["porcentaje_satisfechos"] = _porcentaje(g["satisfechos"], g["respuestas"])
+        resultado.append(g)
+    return resultado
+
+
+def desempeno_acompanantes(conn: Connection, t: Tablas, corte: Corte, anio: int | None,
+                           momentos: tuple[str, ...], **filtros: Any) -> list[dict[str, Any]]:
+    """Per acompañante: his level at each of ``momentos`` (start and end, or each semester)."""
+    consulta = select(t.desempeno).where(t.desempeno.c.registrado_en <= corte.clave)
+    if anio is not None:
+        consulta = consulta.where(t.desempeno.c.anio == anio)
+    por_acompanante: dict[str, dict[str, Any]] = {}
+    for f in _filtrar((dict(f._mapping) for f in conn.execute(consulta)), filtros):
+        if f["momento"] not in momentos:
+            continue
+        a = por_acompanante.setdefault(f["acompanante_id"], {"acompanante_id": f["acompanante_id"], "dre": f["dre"],
+                                                             "ugel": f["ugel"], **dict.fromkeys(momentos)})
+        a[f["momento"]] = f["nivel"]
+    resultado = []
+    for clave in sorted(por_acompanante):
+        a = por_acompanante[clave]
+        niveles = [a[m] for m in momentos if a[m]]
+        a["cambio"] = valor(a[momentos[-1]]) - valor(a[momentos[0]]) if a[momentos[0]] and a[momentos[-1]] else None
+        a["evaluaciones"] = len(niveles)
+        resultado.append(a)
+    return resultado
+
+
+# --- the evaluación matrix: pedagogical practice ----------------------------------------------------
+
+
+def practica(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str,
+             **filtros: Any) -> list[dict[str, Any]]:
+    """Per docente (or group) and desempeño: the first and the last level observed in the year (each
+    observation as last corrected by the cut), and whether it improved."""
+    consulta = select(t.observaciones).where(and_(t.observaciones.c.anio == anio,
+                                                  t.observaciones.c.registrado_en <= corte.clave))
+    ultimas: dict[str, dict[str, Any]] = {}
+    for f in conn.execute(consulta.order_by(t.observaciones.c.correccion)):
+        ultimas[f.observacion_id] = dict(f._mapping)
+    planes = {(p["docente_id"]): p for p in _Base.planes_al(conn, t, corte.clave, anio=anio).values()}
+    por_docente: dict[tuple[str, str], list[tuple[date, str, str]]] = defaultdict(list)
+    for o in ultimas.values():
+        for item, n in json.loads(o["niveles"]).items():
+            por_docente[(o["docente_id"], item)].append((o["fecha"], o["registrado_en"], n["nivel"]))
+    filas_docente = []
+    for (docente, item), niveles in por_docente.items():
+        plan = planes.get(docente)
+        if plan is None:
+            continue
+        niveles.sort()
+        filas_docente.append({**{k: plan[k] for k in AGRUPACIONES["docente"]}, "item": item,
+                              "observaciones": len(niveles), "primer_nivel": niveles[0][2],
+                              "ultimo_nivel": niveles[-1][2],
+                              "cambio": valor(niveles[-1][2]) - valor(niveles[0][2])})
+    filas_docente = _filtrar(filas_docente, filtros)
+    if por == "docente":
+        return sorted(filas_docente, key=lambda f: (f["dre"], f["ugel"], f["docente_id"], f["item"]))
+    grupos: dict[tuple, dict[str, Any]] = {}
+    for f in filas_docente:
+        g = grupos.setdefault((*_grupo(f, por), f["item"]), {**{k: f[k] for k in AGRUPACIONES[por]}, "anio": anio,
+                                                             "item": f["item"], "docentes": 0,
+                                                             **{f"ultimo_{n}": 0 for n in NIVELES},
+                                                             "mejoraron": 0, "_cambio": 0})
+        g["docentes"] += 1
+        g[f"ultimo_{f['ultimo_nivel']}"] += 1
+        g["mejoraron"] += f["cambio"] > 0
+        g["_cambio"] += f["cambio"]
+    resultado = []
+    for clave in sorted(grupos, key=lambda k: tuple(str(x) for x in k)):
+        g = grupos[clave]
+        g["cambio_promedio"] = round(g.pop("_cambio") / g["docentes"], 2)
+        g["porcentaje_mejoraron"] = _porcentaje(g["mejoraron"], g["docentes"])
+        resultado.append(g)
+    return resultado
+
+
+# --- the quarterly report of a UGEL to its DRE ----------------------------------------------------------
+
+
+def trimestre(anio: int, numero: int) -> tuple[date, date]:
+    inicio = date(anio, 3 * numero - 2, 1)
+    fin = (date(anio + (numero == 4), (3 * numero) % 12 + 1, 1)) - timedelta(days=1)
+    return inicio, fin
+
+
+def valoraciones_del_periodo(conn: Connection, t: Tablas, corte: Corte, desde: date, hasta: date,
+                             **filtros: Any) -> list[dict[str, Any]]:
+    """Per competency: the valuations made in the period and the share at or above the etapa's expected
+    level (from each docente's initial situation and the metas recorded by the cut)."""
+    consulta = select(t.valoraciones).where(and_(t.valoraciones.c.fecha >= desde, t.valoraciones.c.fecha <= hasta,
+                                                 t.valoraciones.c.registrado_en <= corte.clave))
+    planes = {(p["docente_id"], p["anio"]): p for p in _Base.planes_al(conn, t, corte.clave).values()}
+    metas_por_conv: dict[str, dict[str, dict[str, Any]]] = {}
+    iniciales_por_conv: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    grupos: dict[str, dict[str, Any]] = {}
+    for v in conn.execute(consulta):
+        plan = planes.get((v.docente_id, v.anio))
+        if plan is None or _filtrar([plan], filtros) == []:
+            continue
+        if v.convocatoria not in metas_por_conv:
+            metas_por_conv[v.convocatoria] = _metas_al(conn, t, corte, v.convocatoria)
+            iniciales_por_conv[v.convocatoria] = _iniciales_al(conn, t, corte, v.convocatoria)
+        inicial = iniciales_por_conv[v.convocatoria].get((v.docente_id, v.competencia))
+        meta, _ = _esperado(metas_por_conv[v.convocatoria], plan["tipo_ie"], v.etapa, v.competencia,
+                            inicial and inicial["nivel"])
+        g = grupos.setdefault(v.competencia, {"competencia": v.competencia, "valoraciones": 0,
+                                              **dict.fromkeys(NIVELES, 0), "en_o_sobre_lo_esperado": 0})
+        g["valoraciones"] += 1
+        g[v.nivel] += 1
+        g["en_o_sobre_lo_esperado"] += bool(meta and valor(v.nivel) >= valor(meta))
+    return [{**g, "porcentaje_en_o_sobre_lo_esperado": _porcentaje(g["en_o_sobre_lo_esperado"], g["valoraciones"])}
+            for _, g in sorted(grupos.items())]
