@@ -1,0 +1,179 @@
+"""A three-year cycle for real: the four services on a real nats-server, 500+ docentes in seven UGELs of
+two DREs and every school type, everything through their public APIs; evaluacion's per-etapa results
+checked against a computation of the test's own from the raw generated data; a report as of the end
+of each etapa that later events do not change; a re-delivered event that changes nothing; and the
+projections rebuilt from the stream into the same content.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import nats
+import pytest
+
+from services.agenda.config import AgendaSettings
+from services.agenda.main import create_app as agenda_app
+from services.evaluacion.config import EvaluacionSettings
+from services.evaluacion.main import create_app as evaluacion_app
+from services.evaluacion.rebuild import reconstruir
+from services.evidencias.config import EvidenciasSettings
+from services.evidencias.main import create_app as evidencias_app
+from services.focalizacion.config import FocalizacionSettings
+from services.focalizacion.main import create_app as focalizacion_app
+from tests.conftest import serving
+from tests.support.ciclo import AGRUPACIONES, Ciclo, esperar, resultados_independientes
+from tests.support.padron import generar
+from tests.support.stream import stream_messages
+
+CSV = {"content-type": "text/csv"}
+POR = ("ie", "ugel", "dre", "tipo_ie", "nacional")
+# The size of the world per store: the full cycle on SQLite, a smaller one on PostgreSQL (same code paths).
+MUNDO = {"sqlite": {"escuelas": 250, "ugeles": 7, "minimo": 500}, "postgres": {"escuelas": 60, "ugeles": 3, "minimo": 90}}
+
+
+async def resultados(evaluacion, etapa: int, por: str, al: datetime | None = None) -> list[dict]:
+    params = {"convocatoria": "2020-2022", "etapa": etapa, "por": por}
+    if al is not None:
+        params["al"] = al.isoformat()
+    r = await evaluacion.get("/v1/resultados-etapa", params=params)
+    assert r.status_code == 200, r.text
+    assert r.json()["etapa"] == etapa and "registrado hasta" in r.json()["nota"]
+    return r.json()["resultados"]
+
+
+def comparar(filas: list[dict], esperado: dict[tuple, dict], por: str) -> None:
+    obtenido = {(*(f[k] for k in AGRUPACIONES[por]), f["competencia"]): f for f in filas}
+    assert set(obtenido) == set(esperado), por
+    for clave, e in esperado.items():
+        f = obtenido[clave]
+        assert {k: f[k] for k in e} == e, (por, clave)
+        assert f["sin_cierre"] == 0 and f["sin_meta"] == 0
+
+
+@pytest.mark.timeout(600)
+async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server):
+    mundo = MUNDO[store_kind]
+    padron = generar(mundo["escuelas"], ugeles=mundo["ugeles"], seed=11, docentes_por_escuela=6,
+                     acompanantes_por_ugel=16)
+    evaluacion_settings = make_settings(EvaluacionSettings)
+    async with serving(focalizacion_app(make_settings(FocalizacionSettings))) as focalizacion, \
+            serving(agenda_app(make_settings(AgendaSettings))) as agenda, \
+            serving(evidencias_app(make_settings(EvidenciasSettings))) as evidencias, \
+            serving(evaluacion_app(evaluacion_settings)) as evaluacion:
+        # Given the padrón of the UGELs, targeted and assigned in focalizacion
+        for que in ("ies", "docentes", "acompanantes"):
+            assert (await focalizacion.post(f"/v1/padron/{que}", content=padron.csv(que), headers=CSV)).status_code == 200
+        assert (await focalizacion.post("/v1/convocatorias", json={
+            "codigo": "2020-2022", "anio_inicio": 2020, "anio_fin": 2022, "reglas": "NT-026"})).status_code == 201
+        assert (await focalizacion.post("/v1/convocatorias/2020-2022/focalizacion")).status_code == 200
+        asignados = (await focalizacion.post("/v1/convocatorias/2020-2022/asignacion", json={})).json()["docentes_asignados"]
+        assert asignados >= mundo["minimo"]
+
+        # and, through the stream, their plans in agenda
+        ciclo = Ciclo(agenda, evidencias, evaluacion)
+        ciclo.conocer(await ciclo.planes(2020, asignados))
+        ciclo.decidir_niveles()
+        docentes = list(ciclo.docentes.values())
+        assert len({d.tipo_ie for d in docentes}) == 5 and len({d.ugel for d in docentes}) == mundo["ugeles"]
+
+        cortes: dict[int, datetime] = {}
+        al_corte: dict[tuple[int, str], list[dict]] = {}
+        logrado_al_corte: dict[int, dict[str, dict[str, str]]] = {}
+        corregidos = docentes[:5]
+        for anio in (2020, 2021, 2022):
+            etapa = anio - 2019
+            if anio > 2020:
+                r = await agenda.post("/v1/planes/generacion", json={"anio": anio})
+                assert r.status_code == 200, r.text
+                await ciclo.planes(anio, asignados)
+            # When each acompañante records his visits, their observations and his valuations and closes
+            primeras = await ciclo.visitar(anio)
+            await ciclo.observar(anio, primeras)
+            await ciclo.valorar_y_cerrar(anio, primeras)
+            if anio == 2021:  # a late correction of five etapa-1 closes
+                for d in corregidos:
+                    await ciclo.corregir_cierre(d, 2020, date(2021, 3, 20))
+
+            visto: list = []
+
+            async def cerrada() -> bool:
+                visto[:] = filas = await resultados(evaluacion, etapa, "nacional")
+                cierres = {f["competencia"]: f["con_cierre"] for f in filas}
+                completa = all(cierres.get(c) == len(docentes) for c in ("C2", "C3", "C4", "C5")) and \
+                    cierres.get("C6", 0) + cierres.get("C7", 0) == len(docentes)
+                return completa and (
+                    anio != 2021 or await _corregidos(evaluacion, corregidos))
+            try:
+                await esperar(cerrada)
+            except AssertionError:
+                raise AssertionError(f"etapa {etapa}: {len(docentes)} docentes; {visto}") from None
+            cortes[etapa] = datetime.now(UTC)
+            logrado_al_corte[etapa] = {d.id: dict(d.logrado[etapa]) for d in docentes}
+            for por in POR:
+                al_corte[(etapa, por)] = await resultados(evaluacion, etapa, por, cortes[etapa])
+
+        # Then the results of each etapa equal the test's own computation, by every grouping
+        for etapa in (1, 2, 3):
+            logrado = {d.id: d.logrado[etapa] for d in docentes}
+            for por in POR:
+                comparar(await resultados(evaluacion, etapa, por), resultados_independientes(
+                    docentes, logrado, etapa, por), por)
+        # and each report as of the end of its etapa is what it was then, with what was known then
+        for (etapa, por), filas in al_corte.items():
+            assert await resultados(evaluacion, etapa, por, cortes[etapa]) == filas
+            comparar(filas, resultados_independientes(docentes, logrado_al_corte[etapa], etapa, por), por)
+        assert await resultados(evaluacion, 1, "ie", cortes[1]) != await resultados(evaluacion, 1, "ie")
+
+        # and the seguimiento matrix counts two visits a year per docente
+        for anio in (2020, 2021, 2022):
+            r = (await evaluacion.get("/v1/seguimiento", params={"anio": anio, "por": "nacional"})).json()
+            assert r["cumplimiento"][0]["docentes"] == len(docentes)
+            assert r["cumplimiento"][0]["visitas_realizado"] == 2 * len(docentes)
+
+        # and a re-delivered close (same event id, published again) changes nothing
+        proyecciones = evaluacion._transport.app.state.proyecciones
+        antes = proyecciones.checksums()
+        await _republicar_un_cierre(nats_server.url)
+        await esperar(lambda: _consumido_todo(nats_server.url, "evaluacion-etapa-cerrada"))
+        assert proyecciones.checksums() == antes
+
+        # and rebuilding every projection from the stream gives the same content, while the service answers
+        rebuild = await reconstruir(evaluacion_settings, nats_server.url, [], quiet=True)
+        assert {n: s.split()[1] for n, s in rebuild.items()} == antes
+        assert proyecciones.checksums() == antes
+        for etapa in (1, 2, 3):
+            comparar(await resultados(evaluacion, etapa, "ugel"), resultados_independientes(
+                docentes, {d.id: d.logrado[etapa] for d in docentes}, etapa, "ugel"), "ugel")
+
+
+async def _corregidos(evaluacion, corregidos) -> bool:
+    for d in corregidos:
+        r = (await evaluacion.get(f"/v1/docentes/{d.id}/progreso", headers={"X-Rol": "auditor"})).json()
+        c3 = next(c for c in r["competencias"] if c["competencia"] == "C3")
+        if c3["etapas"][0]["logrado"] != d.logrado[1]["C3"]:
+            return False
+    return True
+
+
+async def _republicar_un_cierre(url: str) -> None:
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        [msg, *_] = await stream_messages(js, "acompana.evaluacion.EtapaCerrada.v1.>")
+        headers = dict(msg.headers)
+        headers["Nats-Msg-Id"] = f"republicado-{uuid.uuid4()}"  # past the dedupe: the same ce-id again
+        ack = await js.publish(msg.subject, msg.data, headers=headers)
+        assert not ack.duplicate
+    finally:
+        await nc.close()
+
+
+async def _consumido_todo(url: str, durable: str) -> bool:
+    nc = await nats.connect(url)
+    try:
+        info = await nc.jetstream().consumer_info("ACOMPANA", durable)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+    finally:
+        await nc.close()
