@@ -59,6 +59,7 @@ def call(url: str, body: dict | bytes | None = None, content_type: str = "applic
 FOCALIZACION = "http://127.0.0.1:8001/v1"
 AGENDA = "http://127.0.0.1:8002/v1"
 EVIDENCIAS = "http://127.0.0.1:8003/v1"
+EVALUACION = "http://127.0.0.1:8004/v1"
 DEMO = ROOT / "deploy" / "local" / "demo"
 CONVOCATORIA = "2020-2022"
 
@@ -153,8 +154,46 @@ def demo_evidencias(visits: list[dict]) -> dict[str, int]:
     return estados
 
 
+def demo_evaluacion(visits: list[dict]) -> dict[str, int]:
+    """The formative evaluation of each observed docente: his initial situation from the first visit's
+    observation (every competency of his school type), a valuation of C4 after the second visit and
+    the close of etapa 1 (2020). Deterministic ids: running the demo again records nothing new."""
+    estados: dict[str, int] = {}
+    por_docente: dict[str, list[dict]] = {}
+    for v in visits:
+        por_docente.setdefault(v["docente_id"], []).append(v)
+    for docente, suyas in por_docente.items():
+        if len(suyas) < 2:
+            continue
+        primera, segunda = sorted(suyas, key=lambda v: v["fecha_inicio"])[:2]
+        _, planes = call(f"{AGENDA}/docentes/{docente}/planes")
+        tipo = planes[0]["tipo_ie"]
+        competencias = ["C2", "C3", "C4", "C5", "C7" if tipo in ("eib", "multigrado") else "C6"]
+        observacion = str(uuid.uuid5(NS, f"observacion/{primera['visita_id']}"))
+        semilla = int(uuid.UUID(docente)) % 97
+        inicial = {c: NIVELES[(semilla + i) % 3] for i, c in enumerate(competencias)}
+        logrado = {c: NIVELES[min(3, NIVELES.index(n) + (semilla + i) % 2)] for i, (c, n) in enumerate(inicial.items())}
+        aco = primera["acompanante_id"]
+        pasos = [
+            (f"docentes/{docente}/situacion-inicial", {
+                "acompanante_id": aco, "fecha": primera["fecha_fin"],
+                "niveles": {c: {"nivel": n, "evidencias": [observacion], "sustento": "Visita diagnóstica."}
+                            for c, n in inicial.items()}}),
+            (f"docentes/{docente}/valoraciones", {
+                "valoracion_id": str(uuid.uuid5(NS, f"valoracion/{docente}/2020/C4")), "acompanante_id": aco,
+                "fecha": segunda["fecha_fin"], "competencia": "C4", "nivel": logrado["C4"],
+                "evidencias": [observacion], "sustento": "Avance observado en la segunda visita."}),
+            (f"docentes/{docente}/cierres", {"acompanante_id": aco, "anio": 2020, "fecha": "2020-12-10",
+                                             "niveles": logrado}),
+        ]
+        for ruta, cuerpo in pasos:
+            status, _ = _cuando_conste(f"{EVALUACION}/{ruta}", cuerpo)
+            estados[str(status)] = estados.get(str(status), 0) + 1
+    return estados
+
+
 def _cuando_conste(url: str, cuerpo: dict, timeout: float = 30.0) -> tuple[int, object]:
-    """POST, retrying while evidencias has not yet received the visit from the stream (422)."""
+    """POST, retrying while the service has not yet received what it rests on from the stream (422)."""
     deadline = time.monotonic() + timeout
     while True:
         status, respuesta = call(url, cuerpo)
@@ -260,6 +299,10 @@ def main() -> int:
               f"{statuses.count(200)} ya cargadas" + ("" if set(statuses) <= {200, 201} else f"; estados {set(statuses)}"))
         estados = demo_evidencias(visits)
         print(f"Demo: evidencias (observación, retroalimentación, compromiso y su verificación): "
+              f"{estados.get('201', 0)} registradas, {estados.get('200', 0)} ya cargadas"
+              + ("" if set(estados) <= {"200", "201"} else f"; estados {estados}"))
+        estados = demo_evaluacion(visits)
+        print(f"Demo: evaluación formativa (situación inicial, valoración y cierre de la etapa 1): "
               f"{estados.get('201', 0)} registradas, {estados.get('200', 0)} ya cargadas"
               + ("" if set(estados) <= {"200", "201"} else f"; estados {estados}"))
     print("Acompaña está listo. Ctrl-C para detener.")

@@ -113,7 +113,7 @@ def grafico_resultados(por_etapa: Mapping[int, Filas], titulo: str, nota: str, f
     figura, ejes = plt.subplots(1, max(1, len(etapas)), figsize=(4.2 * max(1, len(etapas)), 4.2), sharey=True,
                                 squeeze=False)
     for eje, etapa in zip(ejes[0], etapas):
-        filas = por_etapa[etapa]
+        filas = [f for f in por_etapa[etapa] if f["con_cierre"]]
         comps = [f["competencia"] for f in filas]
         base = [0.0] * len(filas)
         for n in NIVELES:
@@ -127,6 +127,6 @@ def grafico_resultados(por_etapa: Mapping[int, Filas], titulo: str, nota: str, f
         eje.set_ylim(0, 112)
     ejes[0][0].set_ylabel("% de docentes con cierre, por nivel logrado")
     ejes[0][-1].legend(title="Nivel", fontsize=8, loc="lower right")
-    figura.suptitle(f"{titulo}\n(número: % que alcanzó el nivel esperado)", fontsize=10)
+    figura.suptitle(f"{titulo}\n(número: % que alcanzó el nivel esperado)", fontsize=10, y=1.04)
     figura.text(0.01, -0.03, nota, fontsize=6, wrap=True)
     return _guardar(figura, formato)
