@@ -10,13 +10,14 @@ not coached in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
 from services.evaluacion import domainmodel as dm
-from services.evaluacion.metas import Metas, incluidas
+from services.evaluacion.metas import NIVELES, Metas, incluidas
 from shared.eventstore import Conflict, Forbidden, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
@@ -24,7 +25,27 @@ from shared.telemetry import current_actor
 Invalida = dm.EvaluacionInvalida
 ESPECIALISTAS = frozenset({"especialista_ugel", "especialista_dre", "minedu"})
 DEFINEN_METAS = frozenset({"especialista_dre", "minedu"})
+COMPETENCIAS = ("C2", "C3", "C4", "C5", "C6", "C7")
+LIMA = ZoneInfo("America/Lima")
 PREGUNTAS_ENCUESTA = ("pertinencia", "calidad_formacion", "calidad_recursos", "utilidad_recursos")  # NT-026 §5.5.2
+
+
+def hoy_en_lima() -> date:
+    return datetime.now(LIMA).date()
+
+
+def _igual(registrado: dict[str, Any], propio: dict[str, Any]) -> bool:
+    """A re-sent command: what it says equals what was recorded (whatever context was added then)."""
+    return all(registrado.get(k) == v for k, v in propio.items())
+
+
+def _check_niveles(niveles: dict[str, str]) -> None:
+    malas = [c for c in niveles if c not in COMPETENCIAS]
+    if malas:
+        raise Invalida(f"Competencias desconocidas: {', '.join(malas)} (son {', '.join(COMPETENCIAS)}).")
+    malos = sorted({n for n in niveles.values() if n not in NIVELES})
+    if malos:
+        raise Invalida(f"Niveles desconocidos: {', '.join(malos)} (son {', '.join(NIVELES)}).")
 
 
 class Pendiente(Exception):
@@ -35,7 +56,7 @@ class Evaluacion(ServiceApplication):
     name = "Evaluacion"
     env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
 
-    def __init__(self, settings: ServiceSettings, reloj: Callable[[], date] = date.today) -> None:
+    def __init__(self, settings: ServiceSettings, reloj: Callable[[], date] = hoy_en_lima) -> None:
         super().__init__(settings)
         self.reloj = reloj
 
@@ -106,14 +127,13 @@ class Evaluacion(ServiceApplication):
 
     # --- the formative evaluation ---------------------------------------------------------------
 
-    def _para_valorar(self, docente_id: str, acompanante_id: str, anio: int,
-                      fecha: date) -> tuple[dm.Docente, dict[str, Any]]:
+    def _docente_a_la_fecha(self, docente_id: str, fecha: date) -> dm.Docente:
         if fecha > self.reloj():
             raise Invalida(f"La fecha {fecha:%d/%m/%Y} es futura: se valora lo ya observado.")
         docente = self._docente(docente_id)
         if docente is None:
             raise NotFound(f"evaluacion no conoce al docente {docente_id} (¿tiene plan de acompañamiento?).")
-        return docente, docente.plan(anio, acompanante_id)
+        return docente
 
     @staticmethod
     def _contexto(plan: dict[str, Any], fecha: date, acompanante_id: str) -> dict[str, Any]:
@@ -123,48 +143,75 @@ class Evaluacion(ServiceApplication):
 
     def registrar_situacion_inicial(self, docente_id: str, acompanante_id: str, fecha: date,
                                     niveles: dict[str, dict[str, Any]]) -> bool:
+        _check_niveles({c: n["nivel"] for c, n in niveles.items()})
+        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "niveles": niveles}
+
         def cambio(docente: dm.Docente) -> bool:
+            registrado = docente.planes.get(fecha.year)
+            previa = docente.iniciales.get(registrado["convocatoria"]) if registrado else None
+            if previa and _igual(previa["valoracion"], propio):
+                return False  # a re-send, even after the docente changed hands
             plan = docente.plan(fecha.year, acompanante_id)
-            valoracion = {**self._contexto(plan, fecha, acompanante_id), "niveles": niveles}
-            return docente.registrar_situacion_inicial(plan, valoracion)
-        return self.modificar(lambda: self._para_valorar(docente_id, acompanante_id, fecha.year, fecha)[0], cambio)
+            return docente.registrar_situacion_inicial(plan, {**self._contexto(plan, fecha, acompanante_id),
+                                                              "niveles": niveles})
+        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha), cambio)
 
     def valorar(self, docente_id: str, valoracion_id: str, acompanante_id: str, fecha: date, competencia: str,
                 nivel: str, evidencias: list[str], sustento: str = "") -> bool:
+        _check_niveles({competencia: nivel})
+        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "competencia": competencia,
+                  "nivel": nivel, "evidencias": evidencias, "sustento": sustento}
+
         def cambio(docente: dm.Docente) -> bool:
+            previa = docente.valoraciones.get(valoracion_id)
+            if previa is not None:
+                if _igual(previa, propio):
+                    return False
+                raise Conflict(f"La valoración {valoracion_id} ya se registró con otro contenido.")
             plan = docente.plan(fecha.year, acompanante_id)
-            valoracion = {**self._contexto(plan, fecha, acompanante_id), "competencia": competencia,
-                          "nivel": nivel, "evidencias": evidencias, "sustento": sustento}
-            return docente.valorar(plan, valoracion_id, valoracion)
-        return self.modificar(lambda: self._para_valorar(docente_id, acompanante_id, fecha.year, fecha)[0], cambio)
+            return docente.valorar(plan, valoracion_id, {**self._contexto(plan, fecha, acompanante_id), **propio})
+        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha), cambio)
 
     def cerrar_etapa(self, docente_id: str, acompanante_id: str, anio: int, fecha: date,
                      niveles: dict[str, str]) -> bool:
         """The acompañante who holds him that year states the level achieved in each competency."""
+        _check_niveles(niveles)
         if fecha.year not in (anio, anio + 1) or fecha < date(anio, 3, 1):
             raise Invalida(f"La etapa {anio} se cierra al término de su año escolar, no el {fecha:%d/%m/%Y}.")
+        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "niveles": niveles}
 
         def cambio(docente: dm.Docente) -> bool:
+            registrado = docente.planes.get(anio)
+            previos = docente.cierre(registrado["convocatoria"], registrado["etapa"]) if registrado else []
+            if previos and _igual(previos[0], propio):
+                return False  # a re-send, even after the docente changed hands
             plan = docente.plan(anio, acompanante_id)
             return docente.cerrar_etapa(plan, {**self._contexto(plan, fecha, acompanante_id), "niveles": niveles})
-        return self.modificar(lambda: self._para_valorar(docente_id, acompanante_id, anio, fecha)[0], cambio)
+        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha), cambio)
 
     def corregir_cierre(self, docente_id: str, anio: int, fecha: date, niveles: dict[str, str], motivo: str,
                         acompanante_id: str | None) -> bool:
-        """The acompañante who closed it (while he holds the docente) or a specialist corrects a close;
+        """The acompañante who closed it (while he still holds the docente) or a specialist corrects a close;
         the correction is a new close with its reason, the earlier one stays in the history."""
+        _check_niveles(niveles)
         actor = current_actor.get()
 
         def cambio(docente: dm.Docente) -> bool:
             plan = docente.planes.get(anio)
             if plan is None:
                 raise Invalida(f"El docente no tiene plan de acompañamiento en {anio}.")
+            previos = docente.cierre(plan["convocatoria"], plan["etapa"])
+            if previos and previos[-1]["niveles"] == niveles:
+                return False  # nothing to correct, or a re-sent correction
             if actor.rol not in ESPECIALISTAS:
                 if not acompanante_id:
                     raise Invalida("Indique el acompañante que corrige (acompanante_id), o corrija con un rol "
                                    "de especialista.")
+                if previos and previos[0]["acompanante_id"] != acompanante_id:
+                    raise Invalida("Corrige el cierre el acompañante que lo registró, o un especialista.")
                 docente.plan(anio, acompanante_id)
-            previos = docente.cierre(plan["convocatoria"], plan["etapa"])
+            if previos and fecha < date.fromisoformat(previos[-1]["fecha"]):
+                raise Invalida(f"La corrección no puede ser anterior al cierre que corrige ({previos[-1]['fecha']}).")
             # Who corrected is in the event's metadata; the close keeps the context it was made in.
             cierre = {**(previos[-1] if previos else {}), "fecha": fecha.isoformat(), "niveles": niveles}
             return docente.corregir_cierre(plan["convocatoria"], plan["etapa"], cierre, motivo, plan["tipo_ie"])
@@ -205,6 +252,11 @@ class Evaluacion(ServiceApplication):
         faltan = [p for p in PREGUNTAS_ENCUESTA if p not in respuestas]
         if faltan:
             raise Invalida(f"Faltan respuestas: {', '.join(faltan)}.")
+        otras = [p for p in respuestas if p not in PREGUNTAS_ENCUESTA]
+        fuera = [p for p, v in respuestas.items() if not isinstance(v, int) or not 1 <= v <= 5]
+        if otras or fuera:
+            raise Invalida(f"Respuestas no válidas: {', '.join(otras + fuera)} (preguntas "
+                           f"{', '.join(PREGUNTAS_ENCUESTA)}, de 1 a 5).")
         if encuestado == "docente":
             if periodo != "anual":
                 raise Invalida("La satisfacción de los docentes se recoge una vez al año (periodo 'anual', "
@@ -243,6 +295,9 @@ class Evaluacion(ServiceApplication):
                             "especialistas (NT-026 §5.5.3).")
         if fecha > self.reloj():
             raise Invalida(f"La fecha {fecha:%d/%m/%Y} es futura.")
+        malos = sorted({n for n in (nivel, *criterios.values()) if n not in NIVELES})
+        if malos or not criterios:
+            raise Invalida(f"Niveles desconocidos: {', '.join(malos)} (son {', '.join(NIVELES)}), o sin criterios.")
         territorio = self._territorio_acompanante(acompanante_id)
         id_ = dm.desempeno_id(acompanante_id, anio, momento)
         evaluacion = {"evaluacion_id": str(id_), "acompanante_id": acompanante_id, "anio": anio, "momento": momento,

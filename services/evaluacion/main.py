@@ -18,9 +18,9 @@ from shared.telemetry import Telemetry
 
 
 def create_app(settings: EvaluacionSettings | None = None, *span_processors: SpanProcessor,
-               reloj: Callable[[], date] = date.today) -> FastAPI:
+               reloj: Callable[[], date] | None = None) -> FastAPI:
     settings = settings or EvaluacionSettings()
-    evaluacion = Evaluacion(settings, reloj)
+    evaluacion = Evaluacion(settings, reloj) if reloj else Evaluacion(settings)
     evaluacion.publicar_metas_incluidas()
     runtime = ServiceRuntime(evaluacion, messaging.Publicador(evaluacion), Telemetry.create("evaluacion", *span_processors))
     proyecciones = Proyecciones(settings)
