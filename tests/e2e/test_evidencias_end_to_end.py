@@ -7,13 +7,13 @@ and a subscriber that knows nothing of evidencias's code reads the published fac
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
 from datetime import date
 
 import nats
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.agenda.config import AgendaSettings
@@ -21,25 +21,47 @@ from services.agenda.main import create_app as agenda_app
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.main import create_app as evidencias_app
 from tests.conftest import eventually, serving
-from tests.e2e.test_visita_end_to_end import con_plan, visita
+from tests.support.world import asignar
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
-async def hechos_publicados(url: str, subject: str) -> list[tuple[str, dict]]:
-    """What an outside system reads: (ce-type, payload) of every message on ``subject``, with nats-py only."""
+def con_plan(agenda_http, *docentes: uuid.UUID) -> None:
+    """Given each docente held by an acompañante, with his 2021 plan in agenda."""
+    for docente in docentes:
+        asignar(agenda_http.state.agenda, docente)
+
+
+def visita(docente_id: uuid.UUID, **cambios: object) -> dict:
+    """A visit agenda records as realized, by the acompañante ``asignar`` gives the docente."""
+    return {"visita_id": str(uuid.uuid4()), "docente_id": str(docente_id),
+            "acompanante_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"acompanante-de/{docente_id}")),
+            "fecha_inicio": "2021-06-10", "fecha_fin": "2021-06-11", "acciones": ["observacion", "asesoria"], **cambios}
+
+
+async def hechos_publicados(url: str, subject: str, timeout: float = 20.0) -> list[tuple[str, dict]]:
+    """What an outside system reads: (ce-type, payload) of every message on ``subject`` when called,
+    with nats-py only.
+
+    It fetches as many messages as the new consumer has pending instead of fetching until a
+    timeout: under load nats-py's ``fetch`` may end with a bare ``asyncio.TimeoutError`` (not
+    ``nats.errors.TimeoutError``) or return before the first message arrives, and taking a
+    timeout for "no more messages" failed the test or read only part of what was published."""
     nc = await nats.connect(url)
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe(subject, stream="ACOMPANA", config=ConsumerConfig(
             deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE))
+        pendientes = (await sub.consumer_info()).num_pending
         found = []
-        while True:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(found) < pendientes:
             try:
-                found.extend(await sub.fetch(500, timeout=1.0))
-            except NatsTimeout:
-                break
+                found.extend(await sub.fetch(pendientes - len(found), timeout=1.0))
+            except TimeoutError:  # nats.errors.TimeoutError is one too
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError(f"se leyeron {len(found)} de {pendientes} mensajes de {subject}") from None
         await sub.unsubscribe()
         return [(m.headers["ce-type"].rsplit(".", 2)[-2], json.loads(m.data)) for m in found]
     finally:

@@ -830,11 +830,18 @@ def test_un_aviso_de_reasignacion_reentregado_no_devuelve_al_docente(mundo, aula
 
 
 def test_el_acompanante_de_una_etapa_anterior_ya_no_ve_al_docente(mundo, aula):
+    d, anterior = aula["docente"], aula["acompanante"]
+    with como(Actor(usuario=anterior, rol="acompanante")):
+        assert mundo.app.puede_ver(d)  # while he holds him
     # Given the docente's 2022 plan with another coach (the 2021 plan is still active in agenda)
     nuevo = nuevo_id()
-    mundo.plan(aula["docente"], nuevo, anio=2022)
+    mundo.plan(d, nuevo, anio=2022)
     # Then only the coach who holds him now may read his evidence
-    assert mundo.app.a_cargo_de(aula["docente"]) == {nuevo}
+    assert mundo.app.a_cargo_de(d) == {nuevo}
+    with como(Actor(usuario=anterior, rol="acompanante")):
+        assert not mundo.app.puede_ver(d), "el acompañante de 2021 sigue leyendo la evidencia del docente"
+    with como(Actor(usuario=nuevo, rol="acompanante")):
+        assert mundo.app.puede_ver(d)
 
 
 def test_una_version_se_publica_despues_de_la_anterior(mundo):

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.evidencias.instrumentos import NIVELES, Instrumento, en, incluidos
+from services.evidencias.instrumentos import INCLUIDOS, NIVELES, Instrumento, en, incluidos
 from shared.http import motivo
 
 SEEDS = Path("/work/shared/seeds")
@@ -269,8 +269,20 @@ def test_en_quechua_sin_traduccion_vuelve_al_castellano():
 
 
 def test_los_datos_incluidos_no_se_modifican_al_validar():
-    # validation must not rewrite what it was given (the published content is the file's)
-    datos = _rubrica()
-    copia = copy.deepcopy(datos)
-    Instrumento.model_validate(datos)
-    assert datos == copia
+    # Given the bundled files under services/evidencias/datos/, every one of them listed to be bundled
+    carpeta = resources.files("services.evidencias") / "datos"
+    assert sorted(f.name for f in carpeta.iterdir() if f.name.endswith(".json")) == sorted(INCLUIDOS)
+    for nombre, cargado in zip(INCLUIDOS, incluidos(), strict=True):
+        archivo = json.loads((carpeta / nombre).read_text("utf-8"))
+        copia = copy.deepcopy(archivo)
+        # When the service loads it / Then what it publishes is the file's content, field by field
+        # and item by item (only the defaults of what the file leaves out are added)
+        leido = cargado.model_dump(mode="json", exclude_unset=True)
+        sin_items = {k: v for k, v in archivo.items() if k != "items"}
+        assert {k: v for k, v in leido.items() if k != "items"} == sin_items, nombre
+        assert [i["clave"] for i in leido["items"]] == [i["clave"] for i in archivo["items"]], nombre
+        for del_archivo, del_servicio in zip(archivo["items"], leido["items"], strict=True):
+            assert del_servicio == del_archivo, f"{nombre}: {del_archivo['clave']}"
+        # and validating it does not rewrite what it was given
+        assert Instrumento.model_validate(archivo) == cargado
+        assert archivo == copia, nombre
