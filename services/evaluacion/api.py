@@ -339,14 +339,16 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
                        seccion, {"anio": anio, "por": por})
 
     @r.get("/informes-trimestrales/{ugel}", tags=["reportes"],
-           summary="Informe trimestral de avance de una UGEL a su DRE")
+           summary="Informe trimestral de avance de una UGEL a su DRE",
+           description="Lo ocurrido en el trimestre (por la fecha de cada hecho) y el cumplimiento acumulado a su "
+                       "término, con lo registrado hasta el corte `al` (por defecto, ahora).")
     def get_informe(ugel: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$")],
                     anio: Annotated[int, Query(ge=2000, le=2100)], trimestre: Annotated[int, Query(ge=1, le=4)],
-                    formato: Formato = "json", seccion: str | None = None) -> Any:
+                    al: Al = None, formato: Formato = "json", seccion: str | None = None) -> Any:
         desde, hasta = reportes.trimestre(anio, trimestre)
-        corte = reportes.Corte.de(hasta if hasta < date.today() else None)  # the quarter's end, or now
+        corte = reportes.Corte.de(al)
         seguimiento = proyecciones.leer("seguimiento", lambda conn, t: {
-            "cumplimiento": reportes.cumplimiento(conn, t, corte, anio, "ie", ugel=ugel),
+            "cumplimiento": reportes.cumplimiento(conn, t, corte, anio, "ie", hasta=hasta, ugel=ugel),
             "satisfaccion": reportes.satisfaccion(conn, t, corte, anio, "ugel", ugel=ugel),
             "calidad": reportes.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), ugel=ugel)})
         progreso = proyecciones.leer("progreso", lambda conn, t: {
@@ -354,6 +356,7 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         resumen = [{"ugel": ugel, "anio": anio, "trimestre": trimestre, "desde": desde.isoformat(),
                     "hasta": hasta.isoformat(), "ies": len(seguimiento["cumplimiento"]),
                     "docentes": sum(f["docentes"] for f in seguimiento["cumplimiento"]),
+                    "visitas_realizadas": sum(f["visitas_realizado"] for f in seguimiento["cumplimiento"]),
                     "valoraciones": sum(f["valoraciones"] for f in progreso["valoraciones"])}]
         return _salida({"resumen": resumen, **progreso, **seguimiento}, corte, formato,
                        f"informe-{ugel}-{anio}-T{trimestre}", seccion,

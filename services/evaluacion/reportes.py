@@ -224,14 +224,15 @@ def _acompanados(planes: dict[str, dict[str, Any]], anio: int) -> list[dict[str,
     return [p for p in planes.values() if p["anio"] == anio]
 
 
-def cumplimiento(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str,
+def cumplimiento(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str, hasta: date | None = None,
                  **filtros: Any) -> list[dict[str, Any]]:
-    """Strategies delivered against each docente's plan (capped at the plan per docente), per group."""
+    """Strategies delivered by ``hasta`` (the cut's day by default) against each docente's plan (capped at
+    the plan per docente), per group."""
     planes = _filtrar(_acompanados(_Base.planes_al(conn, t, corte.clave, anio=anio), anio), filtros)
     entregado: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PLANIFICADO, 0))
     filas = conn.execute(select(t.entregas).where(and_(t.entregas.c.anio == anio,
                                                       t.entregas.c.registrado_en <= corte.clave,
-                                                      t.entregas.c.fecha <= corte.dia)))
+                                                      t.entregas.c.fecha <= (hasta or corte.dia))))
     for e in filas:
         r = entregado[e.persona_id]
         if e.tipo == "visita":

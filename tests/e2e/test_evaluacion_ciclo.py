@@ -7,10 +7,12 @@ projections rebuilt from the stream into the same content.
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, date, datetime
 
 import nats
+import openpyxl
 import pytest
 
 from services.agenda.config import AgendaSettings
@@ -131,6 +133,20 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server):
             r = (await evaluacion.get("/v1/seguimiento", params={"anio": anio, "por": "nacional"})).json()
             assert r["cumplimiento"][0]["docentes"] == len(docentes)
             assert r["cumplimiento"][0]["visitas_realizado"] == 2 * len(docentes)
+
+        # and a UGEL's quarterly report counts what happened in each quarter
+        ugel = docentes[0].ugel
+        de_la_ugel = sum(d.ugel == ugel for d in docentes)
+        for trimestre, visitas, valoraciones in ((2, de_la_ugel, 0), (4, 2 * de_la_ugel, de_la_ugel)):
+            r = (await evaluacion.get(f"/v1/informes-trimestrales/{ugel}",
+                                      params={"anio": 2021, "trimestre": trimestre})).json()
+            assert {k: r["resumen"][0][k] for k in ("docentes", "visitas_realizadas", "valoraciones")} == {
+                "docentes": de_la_ugel, "visitas_realizadas": visitas, "valoraciones": valoraciones}
+        r = await evaluacion.get(f"/v1/informes-trimestrales/{ugel}",
+                                 params={"anio": 2021, "trimestre": 4, "formato": "xlsx"})
+        assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+        hojas = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).sheetnames
+        assert hojas == ["resumen", "valoraciones", "cumplimiento", "satisfaccion", "calidad", "corte"]
 
         # and a re-delivered close (same event id, published again) changes nothing
         proyecciones = evaluacion._transport.app.state.proyecciones

@@ -3,6 +3,7 @@ JetStream; evaluacion consumes it into its projection, readable over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 
@@ -147,6 +148,48 @@ async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats
             "progreso": 2, "seguimiento": 2, "practica": 2}
         assert live.checksums() == antes
         assert resultado == {nombre: f"g2 {suma}" for nombre, suma in antes.items()}
+        assert (await evaluacion.get("/v1/visitas-por-docente")).json() == filas
+
+
+async def test_durante_la_reconstruccion_responde_la_generacion_anterior(make_settings, nats_server):
+    agenda_http = agenda_app(make_settings(AgendaSettings))
+    async with serving(agenda_http) as agenda, \
+               serving(evaluacion_app(make_settings(EvaluacionSettings))) as evaluacion:
+        docentes = [uuid.uuid4() for _ in range(4)]
+        con_plan(agenda_http, *docentes)
+        for i in range(20):
+            body = visita(docentes[i % 4], fecha_inicio=dia_lectivo(i // 4), fecha_fin=dia_lectivo(i // 4))
+            assert (await agenda.post("/v1/visitas-realizadas", json=body)).status_code == 201
+
+        async def all_projected():
+            rows = (await evaluacion.get("/v1/visitas-por-docente")).json()
+            return rows if sum(r["visitas"] for r in rows) == 20 else None
+
+        filas = await eventually(all_projected)
+        live = evaluacion._transport.app.state.proyecciones
+        antes = live.checksums()
+
+        # When an administrator asks for a rebuild of every projection (others may not)
+        url = "/v1/proyecciones/todas/reconstruccion"
+        assert (await evaluacion.post(url, headers={"X-Rol": "acompanante"})).status_code == 403
+        r = await evaluacion.post(url, headers={"X-Rol": "administrador"})
+        assert r.status_code == 202 and r.json()["estado"] == "en_curso"
+        assert (await evaluacion.post(url, headers={"X-Rol": "administrador"})).status_code == 409
+
+        # Then, while it runs, every answer is the whole read model (the old generation)
+        respuestas_durante = 0
+        while True:
+            estado = (await evaluacion.get("/v1/proyecciones")).json()
+            if estado[0]["reconstruccion"]["estado"] != "en_curso":
+                break
+            assert (await evaluacion.get("/v1/visitas-por-docente")).json() == filas
+            respuestas_durante += 1
+            await asyncio.sleep(0.02)
+        assert respuestas_durante > 0
+        # and afterwards the new generation answers, with the same content
+        assert [(p["activa"], p["reconstruccion"]["estado"]) for p in estado] == [(2, "terminada")] * 3
+        assert estado[0]["reconstruccion"]["checksums"] == antes
+        assert live.checksums() == antes
         assert (await evaluacion.get("/v1/visitas-por-docente")).json() == filas
 
 
