@@ -91,7 +91,7 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server):
                 assert r.status_code == 200, r.text
                 await ciclo.planes(anio, asignados)
             # When each acompañante records his visits, their observations and his valuations and closes
-            primeras = await ciclo.visitar(anio)
+            primeras = await ciclo.visitar(anio, (date(anio, 4, 6), date(anio, 9, 1)) if anio == 2021 else None)
             await ciclo.observar(anio, primeras)
             await ciclo.valorar_y_cerrar(anio, primeras)
             if anio == 2021:  # a late correction of five etapa-1 closes
@@ -128,11 +128,11 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server):
             comparar(filas, resultados_independientes(docentes, logrado_al_corte[etapa], etapa, por), por)
         assert await resultados(evaluacion, 1, "ie", cortes[1]) != await resultados(evaluacion, 1, "ie")
 
-        # and the seguimiento matrix counts two visits a year per docente
+        # and the seguimiento matrix counts each year's visits (two per docente in 2021, one otherwise)
         for anio in (2020, 2021, 2022):
             r = (await evaluacion.get("/v1/seguimiento", params={"anio": anio, "por": "nacional"})).json()
             assert r["cumplimiento"][0]["docentes"] == len(docentes)
-            assert r["cumplimiento"][0]["visitas_realizado"] == 2 * len(docentes)
+            assert r["cumplimiento"][0]["visitas_realizado"] == (2 if anio == 2021 else 1) * len(docentes)
 
         # and a UGEL's quarterly report counts what happened in each quarter
         ugel = docentes[0].ugel

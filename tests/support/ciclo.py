@@ -100,16 +100,16 @@ class Ciclo:
 
     # --- a school year ----------------------------------------------------------------------------------
 
-    async def visitar(self, anio: int) -> dict[str, list[str]]:
-        """Two visits a year to every docente, sent by each acompañante's device as one batch.
-        Returns the first visit of each docente (the one observed)."""
+    async def visitar(self, anio: int, periodos: tuple[date, ...] | None = None) -> dict[str, list[str]]:
+        """A visit to every docente in each period (by default one, from April), sent by each acompañante's
+        device as one batch. Returns each docente's first visit of the year (the one observed)."""
         por_acompanante: dict[str, list[Docente]] = defaultdict(list)
         for d in self.docentes.values():
             por_acompanante[d.acompanante].append(d)
         primeras: dict[str, list[str]] = {}
         for acompanante, docentes in por_acompanante.items():
             items = []
-            for inicio in (date(anio, 4, 6), date(anio, 9, 1)):
+            for inicio in periodos or (date(anio, 4, 6),):
                 dias = dias_lectivos(inicio)
                 for d in docentes:
                     tramo = [next(dias) for _ in range(d.dias_visita)]
@@ -118,8 +118,7 @@ class Ciclo:
                         "visita_id": visita_id, "docente_id": d.id, "acompanante_id": acompanante,
                         "fecha_inicio": tramo[0].isoformat(), "fecha_fin": tramo[-1].isoformat(),
                         "acciones": ["observacion", "asesoria"]}})
-                    if inicio.month == 4:
-                        primeras[d.id] = [visita_id, tramo[-1].isoformat()]
+                    primeras.setdefault(d.id, [visita_id, tramo[-1].isoformat()])
             r = await self.agenda.post(f"/v1/acompanantes/{acompanante}/lote", json={"items": items})
             assert r.status_code == 200, r.text
             rechazos = [x for x in r.json() if x["codigo"] not in (200, 201)]
