@@ -158,6 +158,12 @@ class StreamView:
         with self.store.engine.begin() as conn:
             return self._aplicar_una(conn, tablas, envelope)
 
+    def aplicar_en(self, conn: Connection, envelope: Envelope, generacion: int) -> bool:
+        """Apply one event to ``generacion`` within the caller's transaction (several views, one commit)."""
+        if type(envelope.data) not in self.handlers:
+            return False
+        return self._aplicar_una(conn, self.tablas(generacion), envelope)
+
     def aplicar_lote(self, envelopes: Iterable[Envelope], generacion: int) -> int:
         """Apply a batch to ``generacion`` in one transaction (the rebuild's path); returns how many took effect."""
         tablas = self.tablas(generacion)

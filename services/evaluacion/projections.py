@@ -358,7 +358,7 @@ class Proyecciones:
 
     def __init__(self, settings: ServiceSettings) -> None:
         metadata = MetaData()
-        control = generaciones_table(metadata)
+        control = self.control = generaciones_table(metadata)
         self.store = ViewStore(settings, metadata)
         self.store.create_all()
         self.progreso = Progreso(self.store, control)
@@ -373,9 +373,15 @@ class Proyecciones:
         return sorted({k for p in self.todas.values() for k in p.contratos}, key=lambda k: k.ce_type())
 
     def aplicar(self, envelope: Envelope) -> None:
-        """The live consumers' handler: each projection that reads this contract, once."""
-        for proyeccion in self.todas.values():
-            proyeccion.aplicar(envelope)
+        """The live consumers' handler: each projection that reads this contract, once, in one transaction."""
+        lectoras = [p for p in self.todas.values() if type(envelope.data) in p.handlers]
+        if not lectoras:
+            return
+        with self.store.engine.connect() as conn:
+            activas = dict(conn.execute(select(self.control.c.proyeccion, self.control.c.activa)).all())
+        with self.store.engine.begin() as conn:
+            for proyeccion in lectoras:
+                proyeccion.aplicar_en(conn, envelope, activas[proyeccion.nombre])
 
     def checksums(self) -> dict[str, str]:
         return {nombre: p.checksum() for nombre, p in self.todas.items()}
