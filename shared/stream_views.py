@@ -20,7 +20,20 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, String, Table, inspect, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    inspect,
+    select,
+    text,
+    update,
+)
 
 from shared.contracts import Envelope, IntegrationEvent
 from shared.views import ViewStore
@@ -182,19 +195,21 @@ class StreamView:
         return True
 
     def sentencia(self, tablas: Tablas, nombre: str, *claves: str, actualizar: bool = False) -> Any:
-        """INSERT ... ON CONFLICT (``claves``) DO NOTHING (or DO UPDATE), built once per table and run
-        with parameters."""
+        """INSERT ... ON CONFLICT (``claves``) DO NOTHING (or DO UPDATE), built once per table as text with
+        typed parameters: SQLAlchemy does not cache the compiled dialect INSERT ... ON CONFLICT, and compiling
+        it again for every row cost more than the write (the syntax is the same in SQLite and PostgreSQL)."""
         tabla = tablas[nombre]
         clave = (id(tabla), actualizar)
         sentencia = self._sentencias.get(clave)
         if sentencia is None:
-            base = self.store.insert(tabla)
-            if actualizar:
-                sentencia = base.on_conflict_do_update(
-                    index_elements=list(claves),
-                    set_={c.name: base.excluded[c.name] for c in tabla.columns if c.name not in claves})
-            else:
-                sentencia = base.on_conflict_do_nothing(index_elements=list(claves))
+            columnas = [c.name for c in tabla.columns]
+            cambio = ", ".join(f'"{c}" = excluded."{c}"' for c in columnas if c not in claves)
+            sentencia = text(
+                f'INSERT INTO "{tabla.name}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columnas)}) '
+                f'VALUES ({", ".join(f":{c}" for c in columnas)}) '
+                f'ON CONFLICT ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in claves)}) '
+                + (f"DO UPDATE SET {cambio}" if actualizar and cambio else "DO NOTHING")
+            ).bindparams(*(bindparam(c.name, type_=c.type) for c in tabla.columns))
             self._sentencias[clave] = sentencia
         return sentencia
 
