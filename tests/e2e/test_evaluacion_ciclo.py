@@ -32,7 +32,7 @@ from tests.support.stream import stream_messages
 CSV = {"content-type": "text/csv"}
 POR = ("ie", "ugel", "dre", "tipo_ie", "nacional")
 # The size of the world per store: the full cycle on SQLite, a smaller one on PostgreSQL (same code paths).
-MUNDO = {"sqlite": {"escuelas": 250, "ugeles": 7, "minimo": 500}, "postgres": {"escuelas": 60, "ugeles": 3, "minimo": 90}}
+MUNDO = {"sqlite": {"escuelas": 250, "ugeles": 7, "minimo": 500}, "postgres": {"escuelas": 40, "ugeles": 2, "minimo": 80}}
 
 
 async def resultados(evaluacion, etapa: int, por: str, al: datetime | None = None) -> list[dict]:
