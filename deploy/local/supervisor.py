@@ -118,13 +118,7 @@ def demo_evidencias(visits: list[dict]) -> dict[str, int]:
     classroom rubric, its feedback and a commitment on his weakest desempeño, verified at his
     next visit. Deterministic ids: running the demo again records nothing new."""
     estados: dict[str, int] = {}
-    por_docente: dict[str, list[dict]] = {}
-    for v in visits:
-        por_docente.setdefault(v["docente_id"], []).append(v)
-    for docente, suyas in por_docente.items():
-        if len(suyas) < 2:
-            continue
-        primera, segunda = sorted(suyas, key=lambda v: v["fecha_inicio"])[:2]
+    for docente, primera, segunda in _dos_primeras(visits):
         semilla = int(uuid.UUID(docente)) % 97
         niveles = {d: {"nivel": NIVELES[(semilla + i) % 3], "evidencia": f"Se observaron {3 + (semilla + i) % 9} {texto}."}
                    for i, (d, texto) in enumerate(EVIDENCIA.items())}
@@ -159,13 +153,7 @@ def demo_evaluacion(visits: list[dict]) -> dict[str, int]:
     observation (every competency of his school type), a valuation of C4 after the second visit and
     the close of etapa 1 (2020). Deterministic ids: running the demo again records nothing new."""
     estados: dict[str, int] = {}
-    por_docente: dict[str, list[dict]] = {}
-    for v in visits:
-        por_docente.setdefault(v["docente_id"], []).append(v)
-    for docente, suyas in por_docente.items():
-        if len(suyas) < 2:
-            continue
-        primera, segunda = sorted(suyas, key=lambda v: v["fecha_inicio"])[:2]
+    for docente, primera, segunda in _dos_primeras(visits):
         _, planes = call(f"{AGENDA}/docentes/{docente}/planes")
         tipo = planes[0]["tipo_ie"]
         competencias = ["C2", "C3", "C4", "C5", "C7" if tipo in ("eib", "multigrado") else "C6"]
@@ -190,6 +178,15 @@ def demo_evaluacion(visits: list[dict]) -> dict[str, int]:
             status, _ = _cuando_conste(f"{EVALUACION}/{ruta}", cuerpo)
             estados[str(status)] = estados.get(str(status), 0) + 1
     return estados
+
+
+def _dos_primeras(visits: list[dict]) -> list[tuple[str, dict, dict]]:
+    """(docente, first visit, second visit) of every docente the demo visited at least twice."""
+    por_docente: dict[str, list[dict]] = {}
+    for v in visits:
+        por_docente.setdefault(v["docente_id"], []).append(v)
+    return [(docente, *sorted(suyas, key=lambda v: v["fecha_inicio"])[:2])
+            for docente, suyas in por_docente.items() if len(suyas) >= 2]
 
 
 def _cuando_conste(url: str, cuerpo: dict, timeout: float = 30.0) -> tuple[int, object]:
