@@ -99,7 +99,7 @@ class IdempotentConsumers:
     async def process(self, durable: str, msg: Msg) -> None:
         deliveries = msg.metadata.num_delivered
         try:
-            envelope = Envelope.parse(msg.subject, msg.headers, msg.data)
+            envelope = Envelope.parse(msg.subject, msg.headers, msg.data, msg.metadata.sequence.stream)
         except ContractError as exc:
             await self._dead_letter(durable, msg, f"contrato: {exc}")
             await msg.ack()

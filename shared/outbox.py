@@ -9,14 +9,21 @@ and JetStream drops the repeats by ``Nats-Msg-Id`` (``<servicio>:<notification i
 start the relay also reads the last message of its service in the stream, so a crash between
 PubAck and position save is closed even after the duplicate window, and a stream that lost
 its tail is filled again from the store.
+
+Every published fact is chained (``Envelope.encadenar``): its ``ce-cadena`` hashes the previous
+fact's with its own content, so changing, removing or reordering a stored or published fact is
+detectable (``shared.cadena``). The head of the chain is read back from the stream on start and
+sealed now and then (``CadenaSelladaV1``) for third parties to keep.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification, Tracking
@@ -24,7 +31,9 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from opentelemetry.trace import SpanKind
 
-from shared.contracts import Envelope, IntegrationEvent
+from shared.contracts import CadenaSelladaV1, Envelope, IntegrationEvent
+from shared.cadena import leer_publicados
+from shared.contracts.envelope import GENESIS
 from shared.eventstore import ServiceApplication
 from shared.streams import STREAM
 from shared.telemetry import Telemetry, context_from_traceparent, current_traceparent
@@ -62,6 +71,8 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.05,
         ack_timeout: float = 10.0,
+        seal_every: int = 1000,
+        seal_seconds: float = 600.0,
     ) -> None:
         self.app = app
         self.servicio = app.settings.servicio
@@ -73,6 +84,10 @@ class OutboxRelay:
         self.ack_timeout = ack_timeout
         self.tracer = telemetry.tracer(__name__)
         self._position = 0
+        self._cadena: tuple[int, str] = (0, GENESIS)  # the last published fact and its chain hash
+        self.seal_every = seal_every
+        self.seal_seconds = seal_seconds
+        self._sello: tuple[int, float] = (0, 0.0)  # the last sealed position, and when
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.lag = telemetry.gauge(
@@ -94,16 +109,24 @@ class OutboxRelay:
 
     async def last_in_stream(self) -> int | None:
         """Notification id of this service's newest message in the stream, if any."""
+        cabeza = await self._cabeza_en_stream()
+        return cabeza[0] if cabeza else None
+
+    async def _cabeza_en_stream(self) -> tuple[int, str] | None:
+        """The position and chain hash of this service's newest message in the stream."""
         try:
             msg = await self.js.get_last_msg(STREAM, f"acompana.{self.servicio}.>")
         except NotFoundError:
             return None
-        return int((msg.headers or {})["ce-id"].rsplit(":", 1)[1])
+        headers = msg.headers or {}
+        return int(headers["ce-id"].rsplit(":", 1)[1]), headers.get("ce-cadena", GENESIS)
 
     async def reconcile(self) -> None:
-        """Align the stored position with what the stream already holds."""
+        """Align the stored position and the chain's head with what the stream already holds."""
         self._position = await asyncio.to_thread(self.stored_position)
-        in_stream = await self.last_in_stream() or 0
+        cabeza = await self._cabeza_en_stream() or (0, GENESIS)
+        in_stream = cabeza[0]
+        self._cadena = cabeza
         if in_stream > self._position:
             log.info("%s: el stream ya tiene hasta %s; posición avanzada", self.servicio, in_stream)
             await self._save_position(in_stream)
@@ -113,14 +136,16 @@ class OutboxRelay:
                 self.servicio, in_stream, self._position,
             )
             await self.republish(in_stream, self._position)
+        self._sello = (self._cadena[0], 0.0)
 
     # --- publishing -----------------------------------------------------------------------
 
-    def _envelope(self, notification: Notification) -> Envelope | None:
+    def envelope_de(self, notification: Notification) -> Envelope | None:
         event = self.app.mapper.to_domain_event(notification)
         publication = self.to_publication(event)
         if publication is None:
             return None
+        metadata = getattr(event, "metadata", {})
         return Envelope.wrap(
             servicio=self.servicio,
             position=notification.id,
@@ -129,17 +154,23 @@ class OutboxRelay:
             time=event.timestamp,
             dre=publication.dre,
             ugel=publication.ugel,
-            traceparent=getattr(event, "metadata", {}).get("traceparent", ""),
+            traceparent=metadata.get("traceparent", ""),
+            usuario=metadata.get("usuario", ""),
+            rol=metadata.get("rol", ""),
         )
 
-    async def _publish(self, notifications: Sequence[Notification]) -> int:
-        """Publish a batch; return the last notification id whose PubAck (and all before) came."""
-        pending: list[tuple[int, asyncio.Future]] = []
+    async def _publish(self, notifications: Sequence[Notification],
+                       cadena: tuple[int, str]) -> tuple[int, tuple[int, str]]:
+        """Publish a batch chained after ``cadena``; return the last notification id whose PubAck (and
+        all before) came, and the chain's head at that point."""
+        pending: list[tuple[int, asyncio.Future, tuple[int, str]]] = []
         for notification in notifications:
-            envelope = self._envelope(notification)
+            envelope = self.envelope_de(notification)
             if envelope is None:
-                pending.append((notification.id, _done()))
+                pending.append((notification.id, _done(), cadena))
                 continue
+            envelope = envelope.encadenar(*cadena)
+            cadena = (notification.id, envelope.cadena)
             with self.tracer.start_as_current_span(
                 f"publish {envelope.type}",
                 context=context_from_traceparent(envelope.traceparent),
@@ -149,20 +180,20 @@ class OutboxRelay:
                 headers = envelope.headers()
                 headers["traceparent"] = current_traceparent()
                 future = await self.js.publish_async(envelope.nats_subject, envelope.payload(), headers=headers)
-            pending.append((notification.id, future))
-        futures = [f for _, f in pending]
+            pending.append((notification.id, future, cadena))
+        futures = [f for _, f, _ in pending]
         try:
             await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), self.ack_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
-        acked = 0
-        for notification_id, future in pending:
+        acked, cabeza = 0, None
+        for notification_id, future, cadena_ahi in pending:
             if not future.done() or future.cancelled() or future.exception() is not None:
                 break
-            acked = notification_id
+            acked, cabeza = notification_id, cadena_ahi
         for future in futures:
             future.cancel()  # releases nats-py's pending slot of any ack that never came
-        return acked
+        return acked, cabeza or (0, GENESIS)
 
     async def relay_once(self) -> int:
         """Publish the next batch; returns how many notifications it moved past."""
@@ -172,20 +203,42 @@ class OutboxRelay:
         )
         if not notifications:
             return 0
-        acked = await self._publish(notifications)
+        acked, cabeza = await self._publish(notifications, self._cadena)
+        if acked:
+            self._cadena = cabeza
         await self._save_position(acked)
         moved = sum(1 for n in notifications if n.id <= acked)
         self.published.inc(moved)
         if acked < notifications[-1].id:
             raise PublishFailed(f"sin PubAck después de la notificación {acked}")
+        await self._sellar()
         return moved
 
-    async def republish(self, from_position: int, to_position: int | None = None) -> int:
-        """Publish again every event after ``from_position`` (recovery after stream loss).
+    async def _sellar(self, ahora: bool = False) -> None:
+        """Publish the chain's head as a seal every ``seal_every`` facts, or after ``seal_seconds``."""
+        posicion, hash_ = self._cadena
+        sellada, cuando = self._sello
+        if not cuando:  # the first batch since the relay started: the clock starts now
+            self._sello = (sellada, asyncio.get_running_loop().time())
+            return
+        tarde = asyncio.get_running_loop().time() - cuando >= self.seal_seconds
+        if posicion <= sellada or not (ahora or tarde or posicion - sellada >= self.seal_every):
+            return
+        sello = CadenaSelladaV1(servicio_sellado=self.servicio, posicion=posicion, hash=hash_,
+                                hechos=posicion - sellada, sellado_en=datetime.now(UTC))
+        envelope = Envelope.wrap(servicio=f"cadena-{self.servicio}", position=posicion, data=sello,
+                                 subject=f"cadena/{self.servicio}", time=sello.sellado_en, dre=None, ugel=None)
+        await self.js.publish(envelope.nats_subject, envelope.payload(), headers=envelope.headers())
+        self._sello = (posicion, asyncio.get_running_loop().time())
+
+    async def republish(self, from_position: int, to_position: int | None = None,
+                        cadena: tuple[int, str] | None = None) -> int:
+        """Publish again every event after ``from_position`` (recovery after stream loss), chained after
+        ``cadena`` (by default the relay's current head, which ``reconcile`` read from the stream).
 
         Does not move the relay's position; JetStream deduplicates what is still in its window.
         """
-        count, start = 0, from_position
+        count, start, cadena = 0, from_position, cadena or self._cadena
         while to_position is None or start < to_position:
             notifications = await asyncio.to_thread(
                 self.app.recorder.select_notifications,
@@ -193,12 +246,46 @@ class OutboxRelay:
             )
             if not notifications:
                 break
-            acked = await self._publish(notifications)
+            acked, cadena = await self._publish(notifications, cadena)
             if acked < notifications[-1].id:
                 raise PublishFailed(f"republicación detenida en {acked}")
             count += len(notifications)
             start = acked
         return count
+
+    async def republicar_faltantes(self, desde: int = 1) -> int:
+        """Publish again, from the store, each fact from ``desde`` on that the stream no longer holds,
+        with its original id and chain hash. Only what is missing is sent, so nothing is duplicated
+        whatever the dedupe window. Returns how many were published."""
+        publicados = await leer_publicados(self.js, self.servicio)
+        antes = [p for p in publicados if p < desde]
+        cadena = (max(antes), publicados[max(antes)].cadena) if antes else (0, GENESIS)
+        enviados, inicio = 0, cadena[0]
+        while True:
+            notifications = await asyncio.to_thread(
+                self.app.recorder.select_notifications, inicio, self.batch_size, inclusive_of_start=False)
+            if not notifications:
+                return enviados
+            faltantes = []
+            for n in notifications:
+                if n.id in publicados:
+                    cadena = (n.id, publicados[n.id].cadena)
+                    continue
+                envelope = self.envelope_de(n)
+                if envelope is None:
+                    continue
+                envelope = envelope.encadenar(*cadena)
+                cadena = (n.id, envelope.cadena)
+                if n.id >= desde:
+                    headers = envelope.headers()
+                    # Known to be missing: its original Nats-Msg-Id may still sit in the dedupe window
+                    # (a deleted message's does), so this send gets an id of its own; ce-id is unchanged.
+                    headers["Nats-Msg-Id"] = f"{envelope.id}:republicado:{uuid.uuid4().hex}"
+                    faltantes.append(self.js.publish(envelope.nats_subject, envelope.payload(), headers=headers))
+            for publicacion in faltantes:
+                await publicacion
+            enviados += len(faltantes)
+            inicio = notifications[-1].id
 
     # --- the loop -------------------------------------------------------------------------
 

@@ -84,7 +84,7 @@ async def replay(
                     break
                 seen, pending = seq, msg.metadata.num_pending
                 try:
-                    envelopes.append(Envelope.parse(msg.subject, msg.headers, msg.data))
+                    envelopes.append(Envelope.parse(msg.subject, msg.headers, msg.data, seq))
                 except ContractError:
                     continue  # a malformed message is the live consumer's dead letter, not a fact
             if not done and pending and seen < last:

@@ -20,9 +20,17 @@ from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from shared.cadena import informe, leer_publicados, verificar_almacen, verificar_enlaces
 from shared.consumer import IdempotentConsumers
-from shared.eventstore import ServiceApplication
-from shared.http import dead_letter_router, install_actor_middleware, install_error_handlers, ops_router
+from shared.contracts import Envelope
+from shared.eventstore import DomainError, ServiceApplication
+from shared.http import (
+    cadena_router,
+    dead_letter_router,
+    install_actor_middleware,
+    install_error_handlers,
+    ops_router,
+)
 from shared.outbox import EventMapper, OutboxRelay
 from shared.telemetry import Telemetry
 
@@ -136,6 +144,35 @@ class ServiceRuntime:
         for close in self.closers:
             close()
 
+    # --- tamper evidence and recovery -------------------------------------------------------------
+
+    async def verificar_cadena(self, desde: int = 1, hasta: int | None = None) -> dict:
+        """Compare the facts this service stores in ``[desde, hasta]`` with the chain it published."""
+        if self.relay is None or self.consumers.js is None:
+            raise DomainError("NATS no está disponible: la verificación compara el almacén con el stream.")
+        relay = self.relay
+        publicados = await leer_publicados(self.consumers.js, self.settings.servicio)
+
+        def almacenados(d: int, h: int | None) -> list[tuple[int, Envelope | None]]:
+            filas, inicio = [], d - 1
+            while True:
+                lote = self.app.recorder.select_notifications(inicio, 1000, h, inclusive_of_start=False)
+                if not lote:
+                    return filas
+                filas.extend((n.id, relay.envelope_de(n)) for n in lote)
+                inicio = lote[-1].id
+
+        revisados, problemas = await asyncio.to_thread(verificar_almacen, almacenados, publicados, desde, hasta)
+        en_rango = {p: e for p, e in publicados.items() if p >= desde and (hasta is None or p <= hasta)}
+        enlaces = verificar_enlaces({**{p: e for p, e in publicados.items() if p < desde}, **en_rango})
+        enlaces = [p for p in enlaces if p.posicion in en_rango]
+        return informe(self.settings.servicio, desde, hasta, revisados, problemas, enlaces)
+
+    async def republicar(self, desde: int = 1) -> int:
+        if self.relay is None:
+            raise DomainError("NATS no está disponible: no hay a dónde republicar.")
+        return await self.relay.republicar_faltantes(desde)
+
     async def check_store(self) -> None:
         await asyncio.to_thread(self.app.check_store)
 
@@ -166,6 +203,7 @@ class ServiceRuntime:
             "almacen": self.check_store, "nats": self.check_nats,
         }))
         api.include_router(dead_letter_router(self.consumers))
+        api.include_router(cadena_router(self))
         for router in routers:
             api.include_router(router)
         FastAPIInstrumentor.instrument_app(

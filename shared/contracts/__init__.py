@@ -37,6 +37,7 @@ from shared.contracts.evidencias import (
     RetroalimentacionBrindadaV1,
     SesionEjecucionRegistradaV1,
 )
+from shared.contracts.cadena import CadenaSelladaV1
 from shared.contracts.evaluacion import (
     DesempenoAcompananteEvaluadoV1,
     EncuestaSatisfaccionRespondidaV1,
@@ -97,6 +98,7 @@ __all__ = [
     "ObservacionRegistradaV1",
     "RetroalimentacionBrindadaV1",
     "SesionEjecucionRegistradaV1",
+    "CadenaSelladaV1",
     "DesempenoAcompananteEvaluadoV1",
     "EncuestaSatisfaccionRespondidaV1",
     "EtapaCerradaV1",

@@ -2,11 +2,17 @@
 
 The message id is ``<servicio>:<notification id>``: stable across re-publications, so it is
 also the JetStream ``Nats-Msg-Id`` (deduplication) and the consumers' inbox key.
+
+Extension attributes of Acompaña: ``ce-usuario`` and ``ce-rol`` (who caused the fact, from the
+command's actor), ``ce-cadena`` (the SHA-256 chain of the service's published facts: the hash of
+the previous one followed by this one's ``canonico()``) and ``ce-cadenaanterior`` (the position
+of the previous fact in that chain, 0 for the first).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -14,6 +20,7 @@ from pydantic import ValidationError
 from shared.contracts.base import SPEC_VERSION, ContractError, IntegrationEvent, territory_token
 
 CONTENT_TYPE = "application/json"
+GENESIS = "0" * 64  # the chain's hash before a service's first fact
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,12 @@ class Envelope:
     dre: str
     ugel: str
     traceparent: str = ""
+    usuario: str = ""
+    rol: str = ""
+    cadena: str = ""
+    cadena_anterior: int = 0
+    sequence: int | None = None  # the message's sequence in the stream, once it is there
+    crudo: bytes | None = field(default=None, repr=False, compare=False)  # the payload as it was read
 
     @classmethod
     def wrap(
@@ -39,6 +52,8 @@ class Envelope:
         dre: str | None,
         ugel: str | None,
         traceparent: str = "",
+        usuario: str = "",
+        rol: str = "",
     ) -> Envelope:
         return cls(
             id=f"{servicio}:{position}",
@@ -49,6 +64,8 @@ class Envelope:
             dre=territory_token(dre),
             ugel=territory_token(ugel),
             traceparent=traceparent,
+            usuario=usuario,
+            rol=rol,
         )
 
     @property
@@ -77,13 +94,30 @@ class Envelope:
         }
         if self.traceparent:
             headers["traceparent"] = self.traceparent
+        if self.usuario:
+            headers["ce-usuario"] = self.usuario
+            headers["ce-rol"] = self.rol
+        if self.cadena:
+            headers["ce-cadena"] = self.cadena
+            headers["ce-cadenaanterior"] = str(self.cadena_anterior)
         return headers
+
+    def canonico(self) -> bytes:
+        """What the chain hashes of this fact: its identity, type, time, subject, author and content."""
+        return "\n".join((self.id, self.type, self.time.isoformat(), self.subject, self.usuario, self.rol,
+                          self.nats_subject)).encode() + b"\n" + (self.crudo if self.crudo is not None else self.payload())
+
+    def encadenar(self, anterior: int, hash_anterior: str) -> Envelope:
+        """This fact linked after the one at position ``anterior`` whose chain hash is ``hash_anterior``."""
+        cadena = hashlib.sha256(bytes.fromhex(hash_anterior) + self.canonico()).hexdigest()
+        return replace(self, cadena=cadena, cadena_anterior=anterior)
 
     def payload(self) -> bytes:
         return self.data.model_dump_json().encode()
 
     @classmethod
-    def parse(cls, nats_subject: str, headers: dict[str, str] | None, payload: bytes) -> Envelope:
+    def parse(cls, nats_subject: str, headers: dict[str, str] | None, payload: bytes,
+              sequence: int | None = None) -> Envelope:
         """Read a message back; raises ContractError with the reason when it is not valid."""
         headers = headers or {}
         missing = [h for h in ("ce-id", "ce-type", "ce-source", "ce-time") if h not in headers]
@@ -102,6 +136,9 @@ class Envelope:
             raise ContractError(f"sujeto no corresponde al contrato: {nats_subject!r}")
         if ":" not in headers["ce-id"]:
             raise ContractError(f"ce-id no válido: {headers['ce-id']!r}")
+        anterior = headers.get("ce-cadenaanterior", "0") or "0"
+        if not anterior.isdigit():
+            raise ContractError(f"ce-cadenaanterior no válido: {anterior!r}")
         return cls(
             id=headers["ce-id"],
             source=headers["ce-source"],
@@ -111,4 +148,10 @@ class Envelope:
             dre=tokens[4],
             ugel=tokens[5],
             traceparent=headers.get("traceparent", ""),
+            usuario=headers.get("ce-usuario", ""),
+            rol=headers.get("ce-rol", ""),
+            cadena=headers.get("ce-cadena", ""),
+            cadena_anterior=int(anterior),
+            sequence=sequence,
+            crudo=payload,
         )

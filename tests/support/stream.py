@@ -32,4 +32,5 @@ async def stream_messages(js: JetStreamContext, subject: str = "acompana.>") -> 
 
 
 async def published_ids(js: JetStreamContext, subject: str = "acompana.>") -> list[str]:
-    return [m.headers["ce-id"] for m in await stream_messages(js, subject)]
+    """The ids of the services' facts on ``subject``, in stream order (the chain's seals aside)."""
+    return [m.headers["ce-id"] for m in await stream_messages(js, subject) if not m.subject.startswith("acompana.cadena.")]

@@ -1,0 +1,147 @@
+"""Tamper evidence: each service's published facts form a hash chain (``ce-cadena``, see the relay).
+
+- ``verificar_enlaces``: every link of the chain as read from the stream holds (a fact changed,
+  removed or reordered in the stream breaks the link at its position).
+- ``verificar_almacen``: the facts the service still stores lead to the hashes it published (a
+  stored fact changed, deleted or swapped with another is reported at its position).
+- ``republicar_faltantes``: what the stream lost is published again from the store, with the same
+  ids and hashes, and only what is missing (so nothing is duplicated, whatever the dedupe window).
+
+``python -m shared.cadena --url http://127.0.0.1:8002 [--desde N] [--hasta M]`` asks a running
+service to verify a range of its store and exits 1 when something does not match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.request
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from shared.contracts import ContractError, Envelope
+from shared.contracts.envelope import GENESIS
+from shared.streams import STREAM
+
+
+@dataclass(frozen=True)
+class Problema:
+    posicion: int
+    motivo: str
+
+
+async def leer_publicados(js: JetStreamContext, servicio: str) -> dict[int, Envelope]:
+    """Every fact of ``servicio`` in the stream, by its position in the service's store."""
+    info = await js.stream_info(STREAM)
+    publicados: dict[int, Envelope] = {}
+    if info.state.messages == 0:
+        return publicados
+    sub = await js.pull_subscribe(f"acompana.{servicio}.>", stream=STREAM, config=ConsumerConfig(
+        deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=60.0))
+    try:
+        pendientes = (await sub.consumer_info()).num_pending
+        while pendientes:
+            try:
+                msgs = await sub.fetch(min(pendientes, 1000), timeout=5.0)
+            except (NatsTimeout, TimeoutError):
+                continue
+            for msg in msgs:
+                pendientes = msg.metadata.num_pending
+                try:
+                    envelope = Envelope.parse(msg.subject, msg.headers, msg.data, msg.metadata.sequence.stream)
+                except ContractError:
+                    continue
+                publicados[envelope.position] = envelope
+    finally:
+        await sub.unsubscribe()
+    return publicados
+
+
+def verificar_enlaces(publicados: dict[int, Envelope]) -> list[Problema]:
+    """Each published fact's hash follows from the previous one's and its own content."""
+    problemas = []
+    for posicion in sorted(publicados):
+        e = publicados[posicion]
+        if not e.cadena:
+            problemas.append(Problema(posicion, "el hecho no lleva su eslabón de la cadena (ce-cadena)"))
+            continue
+        if e.cadena_anterior and e.cadena_anterior not in publicados:
+            problemas.append(Problema(posicion, f"falta en el stream el hecho anterior de la cadena "
+                                                f"(posición {e.cadena_anterior})"))
+            continue
+        anterior = publicados[e.cadena_anterior].cadena if e.cadena_anterior else GENESIS
+        if e.encadenar(e.cadena_anterior, anterior).cadena != e.cadena:
+            problemas.append(Problema(posicion, "el contenido no corresponde a su huella: el hecho se cambió"))
+    return problemas
+
+
+def verificar_almacen(
+    almacenados: Callable[[int, int | None], list[tuple[int, Envelope | None]]],
+    publicados: dict[int, Envelope],
+    desde: int = 1,
+    hasta: int | None = None,
+) -> tuple[int, list[Problema]]:
+    """Compare what the store holds in ``[desde, hasta]`` (``almacenados(desde, hasta)``: each
+    notification id with the fact it publishes, None for internal ones) with what was published.
+    Returns how many published facts were checked, and the problems found, by position."""
+    ultima_publicada = max(publicados, default=0)
+    hasta = hasta if hasta is not None else ultima_publicada
+    problemas: list[Problema] = []
+    revisados = 0
+    vistos: set[int] = set()
+    for posicion, envelope in almacenados(desde, hasta):
+        vistos.add(posicion)
+        publicado = publicados.get(posicion)
+        if envelope is None:
+            if publicado is not None:
+                problemas.append(Problema(posicion, "lo almacenado en esta posición no es el hecho que se publicó"))
+            continue
+        if publicado is None:
+            if posicion <= ultima_publicada:
+                problemas.append(Problema(posicion, "el hecho almacenado no está en el stream (se borró o no se "
+                                                    "publicó)"))
+            continue
+        revisados += 1
+        anterior = publicados[publicado.cadena_anterior].cadena if publicado.cadena_anterior in publicados else (
+            GENESIS if publicado.cadena_anterior == 0 else None)
+        if anterior is None:
+            continue  # reported by verificar_enlaces
+        if envelope.encadenar(publicado.cadena_anterior, anterior).cadena != publicado.cadena:
+            problemas.append(Problema(posicion, "el hecho almacenado no coincide con el que se publicó: se cambió o "
+                                                "se reordenó"))
+    for posicion in sorted(p for p in publicados if desde <= p <= hasta and p not in vistos):
+        problemas.append(Problema(posicion, "el hecho publicado ya no está en el almacén: se borró"))
+    return revisados, sorted(problemas, key=lambda p: p.posicion)
+
+
+def informe(servicio: str, desde: int, hasta: int | None, revisados: int, problemas: list[Problema],
+            enlaces: list[Problema]) -> dict[str, Any]:
+    todos = sorted({(p.posicion, p.motivo) for p in [*problemas, *enlaces]})
+    return {"servicio": servicio, "desde": desde, "hasta": hasta, "hechos_revisados": revisados,
+            "integra": not todos, "problemas": [asdict(Problema(*p)) for p in todos]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Verifica la cadena de hechos de un servicio: lo que guarda "
+                                                 "frente a lo que publicó.")
+    parser.add_argument("--url", required=True, help="URL del servicio, p. ej. http://127.0.0.1:8002")
+    parser.add_argument("--desde", type=int, default=1)
+    parser.add_argument("--hasta", type=int, default=None)
+    args = parser.parse_args()
+    cuerpo = json.dumps({"desde": args.desde, "hasta": args.hasta}).encode()
+    pedido = urllib.request.Request(f"{args.url.rstrip('/')}/v1/cadena/verificacion", data=cuerpo,
+                                    headers={"Content-Type": "application/json", "X-Rol": "auditor"})
+    with urllib.request.urlopen(pedido, timeout=600) as respuesta:  # noqa: S310 - the operator's own URL
+        resultado = json.load(respuesta)
+    print(json.dumps(resultado, ensure_ascii=False, indent=1))
+    sys.exit(0 if resultado["integra"] else 1)
+
+
+if __name__ == "__main__":
+    main()
