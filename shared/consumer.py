@@ -75,10 +75,16 @@ class IdempotentConsumers:
 
     def subscribe(self, durable: str, contract: type[IntegrationEvent], handler: Handler) -> None:
         """Register ``handler`` for every territory's messages of ``contract``."""
+        self.subscribe_subject(durable, contract.subject(), handler, title=f"{durable}:{contract.ce_type()}",
+                               description=contract.__doc__ or "")
+
+    def subscribe_subject(self, durable: str, subject: str, handler: Handler, *, title: str,
+                          description: str) -> None:
+        """Register ``handler`` for every message on ``subject`` (a wildcard takes several contracts)."""
         self.handlers[durable] = handler
 
         @self.broker.subscriber(
-            contract.subject(),
+            subject,
             stream=JStream(STREAM, declare=False),
             durable=durable,
             pull_sub=PullSub(batch_size=self.batch_size, timeout=1.0),
@@ -90,8 +96,8 @@ class IdempotentConsumers:
                 max_ack_pending=1000,
             ),
             ack_policy=AckPolicy.MANUAL,
-            title=f"{durable}:{contract.ce_type()}",
-            description=contract.__doc__,
+            title=title,
+            description=description,
         )
         async def on_message(message: NatsMessage) -> None:
             await self.process(durable, message.raw_message)

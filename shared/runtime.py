@@ -112,6 +112,8 @@ class ServiceRuntime:
                         self.app, self.to_publication, js, self.telemetry,
                         batch_size=self.settings.relay_batch_size,
                         poll_interval=self.settings.relay_poll_interval,
+                        seal_every=self.settings.cadena_sello_cada,
+                        seal_seconds=self.settings.cadena_sello_segundos,
                     )
                     self.app.on_saved.append(self.relay.wake)
                     self._tasks.append(asyncio.create_task(self.relay.run(self._stopping)))

@@ -40,6 +40,8 @@ class ServiceSettings(BaseSettings):
 
     relay_batch_size: int = 500
     relay_poll_interval: float = Field(0.05, description="Seconds between polls of the store")
+    cadena_sello_cada: int = Field(1000, ge=1, description="Hechos publicados entre dos sellos de la cadena")
+    cadena_sello_segundos: float = Field(600.0, gt=0, description="Segundos máximos entre sellos, si hubo hechos")
     consumer_max_deliver: int = 5
     consumer_ack_wait: float = 30.0
     consumer_backoff: list[float] = [0.5, 2.0, 10.0, 30.0]

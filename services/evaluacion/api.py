@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -362,6 +362,68 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
                        f"informe-{ugel}-{anio}-T{trimestre}", seccion,
                        {"ugel": ugel, "anio": anio, "trimestre": trimestre})
 
+    # --- a docente's full history (auditors, and the docente himself) ----------------------------------
+
+    @r.get("/docentes/{docente_id}/historia", tags=["auditoría"],
+           summary="La historia completa de un docente en los cuatro servicios, en orden",
+           description="Cada hecho con su servicio, secuencia en el stream y posición, versión, quién lo causó, "
+                       "cuándo ocurrió y cuándo se registró, su traza y su contenido. La lee el propio docente, el "
+                       "auditor y los roles de supervisión; toda lectura de otro queda registrada con su motivo "
+                       "(`motivo` o cabecera `X-Motivo`) y el docente la ve en `/accesos` (Ley 29733).",
+           responses={200: {"content": {"application/pdf": {}}}, 403: {"description": "Rol no autorizado"}})
+    def get_historia(
+        docente_id: Id, request: Request,
+        desde: Annotated[date | None, Query(description="Desde esta fecha (del hecho).")] = None,
+        hasta: Annotated[date | None, Query(description="Hasta esta fecha (del hecho).")] = None,
+        etapa: Annotated[int | None, Query(ge=1, le=3)] = None,
+        tipo: Annotated[list[str] | None, Query(description="Hechos de estos tipos (p. ej. VisitaRealizada).")] = None,
+        servicio: Annotated[list[Literal["focalizacion", "agenda", "evidencias", "evaluacion"]] | None, Query()] = None,
+        al: Al = None, pagina: Annotated[int, Query(ge=1)] = 1,
+        por_pagina: Annotated[int, Query(ge=1, le=500)] = 100,
+        motivo: Annotated[str | None, Query(min_length=5, max_length=300)] = None,
+        formato: Literal["json", "pdf"] = "json",
+    ) -> Any:
+        actor = current_actor.get()
+        propio = actor.rol == "docente" and actor.usuario == str(docente_id)
+        if not propio and actor.rol not in SUPERVISION:
+            raise Forbidden("La historia de un docente la leen él mismo, el auditor y los roles de supervisión.")
+        motivo = motivo or request.headers.get("X-Motivo")
+        if not propio and (not motivo or len(motivo.strip()) < 5):
+            raise DomainError("Indique por qué lee la historia de este docente (motivo): queda registrado y el "
+                              "docente puede verlo.")
+        corte = reportes.Corte.de(al)
+        filtros = {"desde": desde, "hasta": hasta, "etapa": etapa, "tipo": tipo, "servicio": servicio,
+                   "al": corte.momento.isoformat(), "pagina": pagina, "formato": formato}
+        app.registrar_consulta(str(docente_id), (motivo or "").strip(), {k: v if not isinstance(v, date) else
+                                                                           v.isoformat() for k, v in filtros.items()})
+        historia = proyecciones.historia.historia(str(docente_id), al=corte.clave, desde=desde, hasta=hasta,
+                                                  etapa=etapa, eventos=tipo, servicios=servicio, pagina=pagina,
+                                                  por_pagina=por_pagina)
+        if formato == "pdf":
+            return Response(exportar.pdf_historia(str(docente_id), historia, corte.nota()["nota"]),
+                            media_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="historia-{docente_id}.pdf"',
+                                     "Cache-Control": "private, no-store"})
+        estado = proyecciones.leer("progreso", lambda conn, t: reportes.progreso_docente(conn, t, str(docente_id),
+                                                                                           corte))
+        return {"docente_id": docente_id, **corte.nota(), **historia,
+                "estado_al": _estado(estado) if estado else None}
+
+    @r.get("/docentes/{docente_id}/accesos", tags=["auditoría"],
+           summary="Quién leyó la historia del docente, cuándo y por qué (la ve el propio docente)")
+    def get_accesos(docente_id: Id) -> list[dict[str, Any]]:
+        actor = current_actor.get()
+        if not (actor.rol == "auditor" or (actor.rol == "docente" and actor.usuario == str(docente_id))):
+            raise Forbidden("El registro de accesos lo ven el propio docente y el auditor.")
+        return app.accesos(str(docente_id))
+
+    @r.get("/auditoria/cadenas", tags=["auditoría"],
+           summary="La cadena de huellas de cada servicio: eslabones verificados, pendientes o rotos, y sus sellos")
+    def get_cadenas() -> dict[str, Any]:
+        if current_actor.get().rol not in ("auditor", "administrador", "minedu"):
+            raise Forbidden("Las cadenas las revisan el auditor, el administrador o el MINEDU.")
+        return proyecciones.historia.cadenas()
+
     # --- visits per docente (the first slice of the backbone) --------------------------------------
 
     @r.get("/docentes/{docente_id}/visitas", tags=["seguimiento"], summary="Visitas realizadas a un docente, por año")
@@ -390,13 +452,22 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
             summary="Reconstruir una proyección desde el stream (sigue respondiendo la actual hasta que la nueva "
                     "la alcance)", responses={403: {"description": "Rol no autorizado"},
                                               409: {"description": "Ya hay una reconstrucción en curso"}})
-    async def post_reconstruccion(nombre: Literal["progreso", "seguimiento", "practica", "todas"]) -> dict[str, Any]:
+    async def post_reconstruccion(nombre: Literal["progreso", "seguimiento", "practica", "historia", "todas"],
+                                  ) -> dict[str, Any]:
         if current_actor.get().rol not in ("administrador", "minedu"):
             raise Forbidden("Reconstruir una proyección es tarea del administrador.")
         nombres = list(proyecciones.todas) if nombre == "todas" else [nombre]
         return reconstrucciones.iniciar(nombres)
 
     return r
+
+
+def _estado(progreso: dict[str, Any]) -> dict[str, Any]:
+    """What was known of the docente at the cut: his plans and, per competency, each etapa's levels."""
+    return {"planes": progreso["planes"], "competencias": [
+        {"competencia": c["competencia"], "inicial": c["inicial"] and c["inicial"]["nivel"],
+         "etapas": [{k: e[k] for k in ("etapa", "anio", "esperado", "logrado")} for e in c["etapas"]]}
+        for c in progreso["competencias"]]}
 
 
 def _por_competencia(filas: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -308,6 +308,36 @@ class Evaluacion(ServiceApplication):
             f"El desempeño del acompañante en {momento} de {anio} ya se evaluó.")
         return str(id_), nueva
 
+    # --- who reads a docente's history ---------------------------------------------------------------
+
+    def registrar_consulta(self, docente_id: str, motivo: str, consulta: dict[str, Any]) -> bool:
+        """Record a read of the docente's history by anyone but himself (who, when, why, what)."""
+        actor = current_actor.get()
+        if actor.rol == "docente" and actor.usuario == docente_id:
+            return False
+
+        def leer() -> dm.AccesosHistoria:
+            try:
+                return self.repository.get(dm.accesos_id(docente_id))
+            except AggregateNotFoundError:
+                return dm.AccesosHistoria(id=dm.accesos_id(docente_id), docente_id=docente_id)
+
+        def cambio(accesos: dm.AccesosHistoria) -> bool:
+            accesos.consultar(usuario=actor.usuario, rol=actor.rol, motivo=motivo, consulta=consulta)
+            return True
+        return self.modificar(leer, cambio)
+
+    def accesos(self, docente_id: str) -> list[dict[str, Any]]:
+        """Every recorded read of the docente's history, oldest first, with when it happened."""
+        try:
+            registro = self.repository.get(dm.accesos_id(docente_id))
+        except AggregateNotFoundError:
+            return []
+        eventos = [e for e in self.repository.event_store.get(registro.id)
+                   if isinstance(e, dm.AccesosHistoria.HistoriaConsultada)]
+        return [{"en": e.timestamp.isoformat(), "usuario": e.usuario, "rol": e.rol, "motivo": e.motivo,
+                 "consulta": e.consulta} for e in eventos]
+
     def docente(self, docente_id: str) -> dm.Docente:
         docente = self._docente(docente_id)
         if docente is None:

@@ -43,6 +43,10 @@ def encuesta_id(encuestado: str, persona: UUID | str, anio: int, periodo: str) -
     return uuid5(NS, f"encuesta:{encuestado}:{persona}:{anio}:{periodo}")
 
 
+def accesos_id(docente: UUID | str) -> UUID:
+    return uuid5(NS, f"accesos:{docente}")
+
+
 def desempeno_id(acompanante: UUID | str, anio: int, momento: str) -> UUID:
     return uuid5(NS, f"desempeno:{acompanante}:{anio}:{momento}")
 
@@ -218,3 +222,17 @@ class DesempenoAcompanante(Aggregate):
     @event("Evaluado")
     def __init__(self, id: UUID, evaluacion: dict[str, Any]) -> None:  # noqa: A002
         self.evaluacion = evaluacion
+
+
+class AccesosHistoria(Aggregate):
+    """Who read a docente's history, when and why (Ley 29733: the docente may know it)."""
+
+    @event("Abierto")
+    def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
+        self.docente_id = docente_id
+        self.accesos: list[dict[str, Any]] = []
+
+    @event("HistoriaConsultada")
+    def consultar(self, usuario: str, rol: str, motivo: str, consulta: dict[str, Any]) -> None:
+        self.accesos.append({"usuario": usuario, "rol": rol, "motivo": motivo, "consulta": consulta})
+

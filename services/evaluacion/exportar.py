@@ -17,6 +17,11 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
+from reportlab.lib import colors  # noqa: E402
+from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
+from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
+from reportlab.lib.units import cm  # noqa: E402
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
 
 from services.evaluacion.metas import NIVELES, valor  # noqa: E402
 
@@ -130,3 +135,38 @@ def grafico_resultados(por_etapa: Mapping[int, Filas], titulo: str, nota: str, f
     figura.suptitle(f"{titulo}\n(número: % que alcanzó el nivel esperado)", fontsize=10, y=1.04)
     figura.text(0.01, -0.03, nota, fontsize=6, wrap=True)
     return _guardar(figura, formato)
+
+
+def pdf_historia(docente_id: str, historia: Mapping[str, Any], nota: str) -> bytes:
+    """A docente's history as a PDF an auditor can file: the moment it describes, then every fact in order
+    (when it was recorded and when it happened, service, fact and version, who, and its content)."""
+    estilos = getSampleStyleSheet()
+    celda = estilos["BodyText"].clone("celda", fontSize=7, leading=8.5)
+    salida = io.BytesIO()
+    documento = SimpleDocTemplate(salida, pagesize=landscape(A4), leftMargin=1.2 * cm, rightMargin=1.2 * cm,
+                                  topMargin=1.2 * cm, bottomMargin=1.2 * cm, title=f"Historia del docente {docente_id}",
+                                  author="Acompaña", invariant=True)
+    filas = [["Registrado", "Ocurrió", "Servicio", "Hecho", "Quién", "Contenido"]]
+    for h in historia["hechos"]:
+        contenido = ", ".join(f"{k}: {v}" for k, v in h["contenido"].items() if k not in ("docente_id", "dre", "ugel"))
+        filas.append([Paragraph(_xml(h["registrado_en"].replace("T", " ")[:19]), celda), h["ocurrido"] or "",
+                      h["servicio"], Paragraph(_xml(f"{h['evento']} v{h['version']} ({h['evento_id']})"), celda),
+                      Paragraph(_xml(f"{h['usuario']} ({h['rol']})" if h["usuario"] else "sistema"), celda),
+                      Paragraph(_xml(contenido[:900]), celda)])
+    tabla = Table(filas, colWidths=[3 * cm, 2 * cm, 2.2 * cm, 4.6 * cm, 3.4 * cm, 12 * cm], repeatRows=1)
+    tabla.setStyle(TableStyle([
+        ("FONTSIZE", (0, 0), (-1, -1), 7), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f618d")),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]))
+    documento.build([
+        Paragraph(f"Historia del docente {docente_id}", estilos["Title"]),
+        Paragraph(_xml(nota), estilos["BodyText"]),
+        Paragraph(f"{historia['total']} hechos; página {historia['pagina']} de {max(1, -(-historia['total'] // historia['por_pagina']))}.",
+                  estilos["BodyText"]),
+        Spacer(1, 0.3 * cm), tabla])
+    return salida.getvalue()
+
+
+def _xml(texto: str) -> str:
+    return texto.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+

@@ -76,9 +76,15 @@ SUSCRIPCIONES: dict[type[c.IntegrationEvent], tuple[str, Callable[[Evaluacion, A
 }
 
 
+CONSUMIDOR_HISTORIA = "evaluacion-historia"
+
+
 def subscribe(consumers: IdempotentConsumers, app: Evaluacion, proyecciones: Proyecciones) -> None:
     for contract, (durable, registrar) in SUSCRIPCIONES.items():
         consumers.subscribe(durable, contract, handler(app, proyecciones, registrar))
+    consumers.subscribe_subject(
+        CONSUMIDOR_HISTORIA, "acompana.>", proyecciones.historia.aplicar, title=f"{CONSUMIDOR_HISTORIA}:acompana.>",
+        description="Todo hecho publicado: la historia de cada docente y el registro de las cadenas de huellas.")
 
 
 def handler(app: Evaluacion, proyecciones: Proyecciones,

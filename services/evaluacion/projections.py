@@ -8,6 +8,8 @@ Three projections, each rebuildable on its own (``python -m services.evaluacion.
   the acompañantes' semestral performance, satisfaction surveys.
 - ``practica``: the evaluación matrix (§5.5.3): the pedagogical practice seen in the observations
   of each year, and each acompañante's performance at the start and the end.
+- ``historia``: every fact about each docente, from every service, and the ledger of the services'
+  hash chains (``services.evaluacion.historia``).
 
 Rows are facts with the time they were recorded (``registrado_en``, the event's own time), so a
 report "as of" a moment reads only what had been recorded by then, and a late or repeated event
@@ -22,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Date, Float, Integer, MetaData, String, Table, Text, func, select
 
+from services.evaluacion.historia import Historia
 from shared import contracts as c
 from shared.contracts import Envelope
 from shared.settings import ServiceSettings
@@ -364,17 +367,20 @@ class Proyecciones:
         self.progreso = Progreso(self.store, control)
         self.seguimiento = Seguimiento(self.store, control)
         self.practica = Practica(self.store, control)
-        self.todas: dict[str, StreamView] = {p.nombre: p for p in (self.progreso, self.seguimiento, self.practica)}
+        self.historia = Historia(self.store, control)
+        self.matrices: dict[str, StreamView] = {p.nombre: p for p in (self.progreso, self.seguimiento, self.practica)}
+        self.todas: dict[str, StreamView] = {**self.matrices, self.historia.nombre: self.historia}
 
     def close(self) -> None:
         self.store.dispose()
 
     def contratos(self) -> list[type[c.IntegrationEvent]]:
-        return sorted({k for p in self.todas.values() for k in p.contratos}, key=lambda k: k.ce_type())
+        return sorted({k for p in self.matrices.values() for k in p.contratos}, key=lambda k: k.ce_type())
 
     def aplicar(self, envelope: Envelope) -> None:
-        """The live consumers' handler: each projection that reads this contract, once, in one transaction."""
-        lectoras = [p for p in self.todas.values() if type(envelope.data) in p.handlers]
+        """The live consumers' handler: each matrix projection that reads this contract, once, in one
+        transaction (the history has a consumer of its own, on every subject)."""
+        lectoras = [p for p in self.matrices.values() if type(envelope.data) in p.handlers]
         if not lectoras:
             return
         with self.store.engine.connect() as conn:

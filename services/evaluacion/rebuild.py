@@ -114,7 +114,7 @@ async def reconstruir(settings: EvaluacionSettings, nats_url: str, nombres: Sequ
 def main() -> None:
     parser = argparse.ArgumentParser(description="Reconstruye las proyecciones de evaluacion desde el stream, "
                                                  "sin dejar de responder con las actuales.")
-    parser.add_argument("--proyeccion", action="append", choices=["progreso", "seguimiento", "practica"],
+    parser.add_argument("--proyeccion", action="append", choices=["progreso", "seguimiento", "practica", "historia"],
                         help="Proyección a reconstruir (repetible); por defecto, todas.")
     parser.add_argument("--nats-url", default=None, help="Por defecto, EVALUACION_NATS_URL.")
     parser.add_argument("--lote", type=int, default=500, help="Mensajes escritos por transacción.")

@@ -109,8 +109,12 @@ class Envelope:
 
     def encadenar(self, anterior: int, hash_anterior: str) -> Envelope:
         """This fact linked after the one at position ``anterior`` whose chain hash is ``hash_anterior``."""
-        cadena = hashlib.sha256(bytes.fromhex(hash_anterior) + self.canonico()).hexdigest()
-        return replace(self, cadena=cadena, cadena_anterior=anterior)
+        return replace(self, cadena=self.enlace(hash_anterior, self.canonico()), cadena_anterior=anterior)
+
+    @staticmethod
+    def enlace(hash_anterior: str, canonico: bytes) -> str:
+        """The chain hash of a fact: SHA-256 of the previous fact's hash (32 bytes) and its canonical bytes."""
+        return hashlib.sha256(bytes.fromhex(hash_anterior) + canonico).hexdigest()
 
     def payload(self) -> bytes:
         return self.data.model_dump_json().encode()

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 import nats
 import openpyxl
+import pypdf
 import pytest
 
 from services.agenda.config import AgendaSettings
@@ -150,9 +151,11 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server):
 
         # and a re-delivered close (same event id, published again) changes nothing
         proyecciones = evaluacion._transport.app.state.proyecciones
+        await esperar(lambda: _consumido_todo(nats_server.url, "evaluacion-historia"))
         antes = proyecciones.checksums()
         await _republicar_un_cierre(nats_server.url)
-        await esperar(lambda: _consumido_todo(nats_server.url, "evaluacion-etapa-cerrada"))
+        for durable in ("evaluacion-etapa-cerrada", "evaluacion-historia"):
+            await esperar(lambda: _consumido_todo(nats_server.url, durable))
         assert proyecciones.checksums() == antes
 
         # and rebuilding every projection from the stream gives the same content, while the service answers
@@ -162,6 +165,50 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server):
         for etapa in (1, 2, 3):
             comparar(await resultados(evaluacion, etapa, "ugel"), resultados_independientes(
                 docentes, {d.id: d.logrado[etapa] for d in docentes}, etapa, "ugel"), "ugel")
+
+        # and a docente's history holds every fact about him, from the four services, in order
+        d = corregidos[0]
+        auditor = {"X-Usuario": "auditor-01", "X-Rol": "auditor", "X-Motivo": "Control posterior"}
+        r = await evaluacion.get(f"/v1/docentes/{d.id}/historia", headers=auditor,
+                                 params={"por_pagina": 500, "motivo": "Revisión de la etapa 1"})
+        assert r.status_code == 200, r.text
+        historia = r.json()
+        cuantos: dict[tuple[str, str], int] = {}
+        for h in historia["hechos"]:
+            cuantos[(h["servicio"], h["evento"])] = cuantos.get((h["servicio"], h["evento"]), 0) + 1
+        assert cuantos == {
+            ("focalizacion", "DocenteAsignado"): 1, ("agenda", "PlanAnualGenerado"): 3,
+            ("agenda", "VisitaRealizada"): 4, ("evidencias", "ObservacionRegistrada"): 3,
+            ("evaluacion", "SituacionInicialRegistrada"): 1, ("evaluacion", "NivelCompetenciaValorado"): 3,
+            ("evaluacion", "EtapaCerrada"): 4}
+        assert historia["total"] == 19
+        orden = [(h["registrado_en"], h["secuencia"]) for h in historia["hechos"]]
+        assert orden == sorted(orden)
+        cierre = next(h for h in historia["hechos"] if h["evento"] == "EtapaCerrada")
+        assert (cierre["usuario"], cierre["rol"]) == ("anonimo", "sin_rol") and len(cierre["traza"]) == 32
+        assert {h["contenido"]["anio"] for h in (await evaluacion.get(
+            f"/v1/docentes/{d.id}/historia", params={"etapa": 2}, headers=auditor)).json()["hechos"]} == {2021}
+        al_corte = (await evaluacion.get(f"/v1/docentes/{d.id}/historia",
+                                         params={"al": cortes[1].isoformat()}, headers=auditor)).json()
+        assert al_corte["total"] == 1 + 1 + 1 + 1 + 1 + 1 + 1  # assigned, plan, visit, observation, initial, C4, close
+        assert al_corte["estado_al"]["competencias"][0]["etapas"][0]["logrado"] == logrado_al_corte[1][d.id]["C2"]
+        pdf = await evaluacion.get(f"/v1/docentes/{d.id}/historia", params={"formato": "pdf"}, headers=auditor)
+        texto = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+        assert pdf.headers["content-type"] == "application/pdf" and "VisitaRealizada" in texto and "19 hechos" in texto
+        # and the docente reads his own history without a reason, and sees who else read it and why
+        propio = {"X-Usuario": d.id, "X-Rol": "docente"}
+        assert (await evaluacion.get(f"/v1/docentes/{d.id}/historia", headers=propio)).json()["total"] == 19
+        accesos = (await evaluacion.get(f"/v1/docentes/{d.id}/accesos", headers=propio)).json()
+        assert [(a["usuario"], a["motivo"]) for a in accesos] == [("auditor-01", "Revisión de la etapa 1")] + [
+            ("auditor-01", "Control posterior")] * 3
+        assert (await evaluacion.get(f"/v1/docentes/{d.id}/historia", headers={"X-Rol": "auditor"})).status_code == 422
+        assert (await evaluacion.get(f"/v1/docentes/{d.id}/historia",
+                                     headers={"X-Rol": "acompanante", "X-Usuario": d.acompanante})).status_code == 403
+        # and every service's chain holds in the audit ledger, and its seals match it
+        cadenas = (await evaluacion.get("/v1/auditoria/cadenas", headers={"X-Rol": "auditor"})).json()
+        assert {s["servicio"] for s in cadenas["servicios"]} == {"focalizacion", "agenda", "evidencias", "evaluacion"}
+        assert cadenas["problemas"] == [] and all(s["pendiente"] == s["roto"] == 0 for s in cadenas["servicios"])
+        assert all(s["coincide"] is True for s in cadenas["sellos"])
 
 
 async def _corregidos(evaluacion, corregidos) -> bool:

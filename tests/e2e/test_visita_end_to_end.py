@@ -12,6 +12,7 @@ from services.agenda.main import create_app as agenda_app
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app as evaluacion_app
 from tests.conftest import eventually, serving
+from tests.support.stream import consumido
 from tests.support.world import asignar
 
 
@@ -118,7 +119,7 @@ async def test_solicitud_no_valida_responde_422_con_campo_y_motivo_sin_escribir_
         assert (await agenda.get(f"/v1/actividades/{too_long['visita_id']}")).status_code == 404
 
 
-async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats_server):
+async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats_server, js):
     from services.evaluacion.rebuild import reconstruir
 
     evaluacion_settings = make_settings(EvaluacionSettings)
@@ -137,6 +138,7 @@ async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats
             return sum(r["visitas"] for r in rows) == 30
 
         await eventually(all_projected)
+        await eventually(lambda: consumido(js, "evaluacion-historia"))
         antes = live.checksums()
         filas = (await evaluacion.get("/v1/visitas-por-docente")).json()
 
@@ -145,13 +147,13 @@ async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats
 
         # Then the service answers from the new generation, with the same content
         assert {p["proyeccion"]: p["activa"] for p in (await evaluacion.get("/v1/proyecciones")).json()} == {
-            "progreso": 2, "seguimiento": 2, "practica": 2}
+            "progreso": 2, "seguimiento": 2, "practica": 2, "historia": 2}
         assert live.checksums() == antes
         assert resultado == {nombre: f"g2 {suma}" for nombre, suma in antes.items()}
         assert (await evaluacion.get("/v1/visitas-por-docente")).json() == filas
 
 
-async def test_durante_la_reconstruccion_responde_la_generacion_anterior(make_settings, nats_server):
+async def test_durante_la_reconstruccion_responde_la_generacion_anterior(make_settings, nats_server, js):
     agenda_http = agenda_app(make_settings(AgendaSettings))
     async with serving(agenda_http) as agenda, \
                serving(evaluacion_app(make_settings(EvaluacionSettings))) as evaluacion:
@@ -166,6 +168,7 @@ async def test_durante_la_reconstruccion_responde_la_generacion_anterior(make_se
             return rows if sum(r["visitas"] for r in rows) == 20 else None
 
         filas = await eventually(all_projected)
+        await eventually(lambda: consumido(js, "evaluacion-historia"))
         live = evaluacion._transport.app.state.proyecciones
         antes = live.checksums()
 
@@ -187,7 +190,7 @@ async def test_durante_la_reconstruccion_responde_la_generacion_anterior(make_se
             await asyncio.sleep(0.02)
         assert respuestas_durante > 0
         # and afterwards the new generation answers, with the same content
-        assert [(p["activa"], p["reconstruccion"]["estado"]) for p in estado] == [(2, "terminada")] * 3
+        assert [(p["activa"], p["reconstruccion"]["estado"]) for p in estado] == [(2, "terminada")] * 4
         assert estado[0]["reconstruccion"]["checksums"] == antes
         assert live.checksums() == antes
         assert (await evaluacion.get("/v1/visitas-por-docente")).json() == filas

@@ -34,3 +34,10 @@ async def stream_messages(js: JetStreamContext, subject: str = "acompana.>") -> 
 async def published_ids(js: JetStreamContext, subject: str = "acompana.>") -> list[str]:
     """The ids of the services' facts on ``subject``, in stream order (the chain's seals aside)."""
     return [m.headers["ce-id"] for m in await stream_messages(js, subject) if not m.subject.startswith("acompana.cadena.")]
+
+
+async def consumido(js: JetStreamContext, durable: str) -> bool:
+    """The durable consumer has processed (acknowledged) every message it had."""
+    info = await js.consumer_info(STREAM, durable)
+    return info.num_pending == 0 and info.num_ack_pending == 0
+

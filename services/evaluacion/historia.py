@@ -1,0 +1,248 @@
+"""The full history of each docente, across the four services, and the ledger of their hash chains.
+
+A projection of every published fact (``acompana.>``), rebuilt like the others from the stream:
+
+- ``hechos``: one row per fact and docente it concerns, with its service, stream sequence, position
+  in its service's store, type and version, who caused it (user and role), when it happened and when
+  it was recorded, the request's trace id and its content. A docente's timeline is ordered by the
+  time each fact was recorded, then by its place in the stream.
+- ``eslabones``: every fact's link in its service's chain, verified on arrival: its hash must follow
+  from the previous fact's hash and its own content (``Envelope.encadenar``). A fact whose
+  predecessor has not arrived yet waits, and is verified when it does; a broken link stays recorded
+  with its reason. ``sellos``: the seals the relays published, to compare with the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
+
+from shared import contracts as c
+from shared.contracts import Envelope, IntegrationEvent
+from shared.contracts.envelope import GENESIS
+from shared.stream_views import StreamView, Tablas, instante
+
+Id = String(36)
+FECHAS = ("fecha", "fecha_inicio", "vencido_el")
+
+
+def docentes_de(datos: IntegrationEvent) -> list[str]:
+    """The docentes a published fact is about (none for facts about schools, rules or coaches)."""
+    ids: set[str] = set()
+    docente = getattr(datos, "docente_id", None)
+    if docente is not None:
+        ids.add(str(docente))
+    ids.update(str(d) for d in getattr(datos, "docente_ids", None) or [])
+    if isinstance(datos, c.ActaGIARegistradaV1 | c.ActaRTCRegistradaV1):
+        ids.update(datos.asistencia)
+    if isinstance(datos, c.EncuestaSatisfaccionRespondidaV1) and datos.encuestado == "docente":
+        ids.add(str(datos.persona_id))
+    return sorted(ids)
+
+
+def _ocurrido(datos: IntegrationEvent) -> date | None:
+    for campo in FECHAS:
+        valor = getattr(datos, campo, None)
+        if isinstance(valor, date):
+            return valor
+    return None
+
+
+def _traza(traceparent: str) -> str:
+    partes = traceparent.split("-")
+    return partes[1] if len(partes) == 4 else ""
+
+
+class Historia(StreamView):
+    nombre = "historia"
+
+    def __init__(self, store: Any, control: Table) -> None:
+        super().__init__(store, control)
+        for contrato in IntegrationEvent.registry.values():
+            self.handlers[contrato] = self._hecho
+        self.handlers[c.CadenaSelladaV1] = self._sello
+
+    def definir(self, metadata: MetaData, n: Callable[[str], str]) -> list[Table]:
+        return [
+            Table(n("hechos"), metadata,
+                  Column("docente_id", Id, primary_key=True),
+                  Column("secuencia", Integer, primary_key=True),
+                  Column("servicio", String(20), nullable=False),
+                  Column("evento", String(60), nullable=False),
+                  Column("version", Integer, nullable=False),
+                  Column("evento_id", String(200), nullable=False),
+                  Column("registrado_en", String(27), nullable=False),
+                  Column("ocurrido", Date, nullable=True),
+                  Column("anio", Integer, nullable=True),
+                  Column("usuario", String(100), nullable=False),
+                  Column("rol", String(50), nullable=False),
+                  Column("traza", String(32), nullable=False),
+                  Column("contenido", Text, nullable=False)),
+            Table(n("eslabones"), metadata,
+                  Column("servicio", String(20), primary_key=True),
+                  Column("posicion", Integer, primary_key=True),
+                  Column("anterior", Integer, nullable=False),
+                  Column("hash", String(64), nullable=False),
+                  Column("secuencia", Integer, nullable=False),
+                  Column("estado", String(12), nullable=False),  # verificado | pendiente | roto
+                  Column("motivo", Text, nullable=False),
+                  Column("canonico", LargeBinary, nullable=True)),  # kept only while it waits
+            Table(n("cadenas"), metadata,  # one row per service: its ledger is updated by one writer at a time
+                  Column("servicio", String(20), primary_key=True),
+                  Column("ultima", Integer, nullable=False)),
+            Table(n("sellos"), metadata,
+                  Column("servicio", String(20), primary_key=True),
+                  Column("posicion", Integer, primary_key=True),
+                  Column("hash", String(64), nullable=False),
+                  Column("hechos", Integer, nullable=False),
+                  Column("sellado_en", String(27), nullable=False)),
+        ]
+
+    # --- handlers -------------------------------------------------------------------------------------
+
+    def _hecho(self, conn: Connection, t: Tablas, env: Envelope) -> None:
+        datos = env.data
+        docentes = docentes_de(datos)
+        if docentes:
+            ocurrido = _ocurrido(datos)
+            anio = getattr(datos, "anio", None) or (ocurrido.year if ocurrido else None)
+            fila = {"secuencia": env.sequence or 0, "servicio": datos.servicio, "evento": datos.evento,
+                    "version": datos.version, "evento_id": env.id, "registrado_en": instante(env.time),
+                    "ocurrido": ocurrido, "anio": anio, "usuario": env.usuario, "rol": env.rol,
+                    "traza": _traza(env.traceparent), "contenido": datos.model_dump_json()}
+            conn.execute(self.sentencia(t, "hechos", "docente_id", "secuencia"),
+                         [{**fila, "docente_id": d} for d in docentes])
+        self._eslabon(conn, t, env)
+
+    def _eslabon(self, conn: Connection, t: Tablas, env: Envelope) -> None:
+        servicio, e = env.data.servicio, t.eslabones
+        # Two facts of one chain applied at once (two consumers, two replicas) must not each miss the
+        # other: the service's row is locked until this transaction ends (SQLite serializes writes anyway).
+        conn.execute(self.sentencia(t, "cadenas", "servicio"), {"servicio": servicio, "ultima": 0})
+        ultima = conn.execute(select(t.cadenas.c.ultima).where(t.cadenas.c.servicio == servicio)
+                              .with_for_update()).scalar_one()
+        if env.position > ultima:
+            conn.execute(update(t.cadenas).where(t.cadenas.c.servicio == servicio).values(ultima=env.position))
+        if not env.cadena:
+            estado, motivo = "roto", "el hecho no lleva su eslabón de la cadena (ce-cadena)"
+        else:
+            estado, motivo = self._verificar(conn, t, env)
+        conn.execute(self.sentencia(t, "eslabones", "servicio", "posicion"), {
+            "servicio": servicio, "posicion": env.position, "anterior": env.cadena_anterior,
+            "hash": env.cadena or "", "secuencia": env.sequence or 0, "estado": estado, "motivo": motivo,
+            "canonico": env.canonico() if estado == "pendiente" else None})
+        if env.cadena:  # facts that waited for this one
+            esperando = conn.execute(select(e).where(and_(e.c.servicio == servicio, e.c.anterior == env.position,
+                                                          e.c.estado == "pendiente"))).all()
+            for fila in esperando:
+                calculado = Envelope.enlace(env.cadena, fila.canonico)
+                estado, motivo = ("verificado", "") if calculado == fila.hash else (
+                    "roto", "el contenido no corresponde a su huella: el hecho se cambió")
+                conn.execute(update(e).where(and_(e.c.servicio == servicio, e.c.posicion == fila.posicion))
+                             .values(estado=estado, motivo=motivo, canonico=None))
+
+    @staticmethod
+    def _verificar(conn: Connection, t: Tablas, env: Envelope) -> tuple[str, str]:
+        anterior = env.cadena_anterior
+        if anterior == 0:
+            previo = GENESIS
+        else:
+            e = t.eslabones
+            previo = conn.execute(select(e.c.hash).where(and_(e.c.servicio == env.data.servicio,
+                                                              e.c.posicion == anterior))).scalar()
+            if previo is None:
+                return "pendiente", f"espera el hecho anterior de la cadena (posición {anterior})"
+        if Envelope.enlace(previo, env.canonico()) == env.cadena:
+            return "verificado", ""
+        return "roto", "el contenido no corresponde a su huella: el hecho se cambió"
+
+    def _sello(self, conn: Connection, t: Tablas, env: Envelope) -> None:
+        s: c.CadenaSelladaV1 = env.data  # type: ignore[assignment]
+        conn.execute(self.sentencia(t, "sellos", "servicio", "posicion"), {
+            "servicio": s.servicio_sellado, "posicion": s.posicion, "hash": s.hash, "hechos": s.hechos,
+            "sellado_en": instante(s.sellado_en)})
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def historia(self, docente_id: str, *, al: str, desde: date | None = None, hasta: date | None = None,
+                 etapa: int | None = None, eventos: list[str] | None = None, servicios: list[str] | None = None,
+                 pagina: int = 1, por_pagina: int = 100) -> dict[str, Any]:
+        """A docente's facts recorded by ``al``, in order, filtered and paged."""
+        def consulta(conn: Connection, t: Tablas) -> dict[str, Any]:
+            h = t.hechos
+            condiciones = [h.c.docente_id == docente_id, h.c.registrado_en <= al]
+            if desde is not None:
+                condiciones.append(or_(h.c.ocurrido >= desde, and_(h.c.ocurrido.is_(None),
+                                                                    h.c.registrado_en >= desde.isoformat())))
+            if hasta is not None:
+                condiciones.append(or_(h.c.ocurrido <= hasta, and_(h.c.ocurrido.is_(None),
+                                                                    h.c.registrado_en <= f"{hasta.isoformat()}T99")))
+            if etapa is not None:
+                condiciones.append(h.c.anio.in_(self._anios_de_etapa(conn, t, docente_id, etapa, al)))
+            if eventos:
+                condiciones.append(h.c.evento.in_(eventos))
+            if servicios:
+                condiciones.append(h.c.servicio.in_(servicios))
+            total = conn.execute(select(func.count()).select_from(h).where(*condiciones)).scalar_one()
+            filas = conn.execute(select(h).where(*condiciones).order_by(h.c.registrado_en, h.c.secuencia)
+                                 .limit(por_pagina).offset((pagina - 1) * por_pagina))
+            return {"total": total, "pagina": pagina, "por_pagina": por_pagina,
+                    "hechos": [_fila(f) for f in filas]}
+        return self.leer(consulta)
+
+    @staticmethod
+    def _anios_de_etapa(conn: Connection, t: Tablas, docente_id: str, etapa: int, al: str) -> list[int]:
+        h = t.hechos
+        planes = conn.execute(select(h.c.contenido).where(and_(
+            h.c.docente_id == docente_id, h.c.evento == "PlanAnualGenerado", h.c.registrado_en <= al)))
+        return sorted({json.loads(p.contenido)["anio"] for p in planes if json.loads(p.contenido)["etapa"] == etapa})
+
+    def cadenas(self) -> dict[str, Any]:
+        """Per service: facts in the ledger by state, the broken and waiting links, and each seal checked
+        against the ledger."""
+        def consulta(conn: Connection, t: Tablas) -> dict[str, Any]:
+            e, s = t.eslabones, t.sellos
+            resumen: dict[str, dict[str, Any]] = {}
+            for servicio, estado, n in conn.execute(select(e.c.servicio, e.c.estado, func.count())
+                                                    .group_by(e.c.servicio, e.c.estado)):
+                resumen.setdefault(servicio, {"servicio": servicio, "verificado": 0, "pendiente": 0, "roto": 0})
+                resumen[servicio][estado] = n
+            problemas = [{"servicio": f.servicio, "posicion": f.posicion, "estado": f.estado, "motivo": f.motivo}
+                         for f in conn.execute(select(e).where(e.c.estado != "verificado")
+                                               .order_by(e.c.servicio, e.c.posicion).limit(1000))]
+            sellos = []
+            for f in conn.execute(select(s, e.c.hash.label("en_registro")).select_from(s.outerjoin(
+                    e, and_(e.c.servicio == s.c.servicio, e.c.posicion == s.c.posicion)))
+                    .order_by(s.c.servicio, s.c.posicion)):
+                sellos.append({"servicio": f.servicio, "posicion": f.posicion, "hash": f.hash, "hechos": f.hechos,
+                               "sellado_en": f.sellado_en,
+                               "coincide": None if f.en_registro is None else f.en_registro == f.hash})
+            return {"servicios": [resumen[k] for k in sorted(resumen)], "problemas": problemas, "sellos": sellos}
+        return self.leer(consulta)
+
+
+def _fila(f: Any) -> dict[str, Any]:
+    return {"servicio": f.servicio, "evento": f.evento, "version": f.version, "evento_id": f.evento_id,
+            "posicion": int(f.evento_id.rsplit(":", 1)[1]), "secuencia": f.secuencia,
+            "registrado_en": f.registrado_en, "ocurrido": f.ocurrido.isoformat() if f.ocurrido else None,
+            "anio": f.anio, "usuario": f.usuario, "rol": f.rol, "traza": f.traza,
+            "contenido": json.loads(f.contenido)}
