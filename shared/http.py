@@ -6,6 +6,7 @@ conflict (including a stale aggregate version), 422 invalid input, always with a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 
 from eventsourcing.persistence import RecordConflictError
@@ -125,6 +126,12 @@ class Salud(BaseModel):
     detalle: dict[str, str] = {}
 
 
+@functools.cache
+def _catalogo() -> dict:
+    from shared.catalogo import especificacion  # built once, on the first request
+    return especificacion()
+
+
 def ops_router(registry: CollectorRegistry, checks: dict[str, Callable[[], Awaitable[None]]]) -> APIRouter:
     """``/healthz`` (the process answers), ``/readyz`` (each dependency answers), ``/metrics``."""
     router = APIRouter(tags=["operación"])
@@ -146,6 +153,11 @@ def ops_router(registry: CollectorRegistry, checks: dict[str, Callable[[], Await
                 ok = False
         body = Salud(estado="listo" if ok else "no_listo", detalle=detalle)
         return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+    @router.get("/v1/catalogo/asyncapi.json", summary="Catálogo AsyncAPI de todos los eventos publicados",
+                tags=["catálogo"])
+    async def catalogo() -> JSONResponse:
+        return JSONResponse(_catalogo())
 
     @router.get("/metrics", summary="Métricas Prometheus", response_class=Response)
     async def metrics() -> Response:

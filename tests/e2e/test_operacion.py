@@ -12,6 +12,7 @@ from services.evidencias.config import EvidenciasSettings
 from services.evidencias.main import create_app as evidencias_app
 from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.main import create_app as focalizacion_app
+from shared.catalogo import TITULO, contratos
 from tests.conftest import serving
 
 SERVICES = [
@@ -33,6 +34,8 @@ async def test_sondas_metricas_y_documentacion(create_app, settings_cls, make_se
         assert "/v1/mensajes-fallidos" in spec["paths"]
         assert (await client.get("/docs")).status_code == 200
         assert (await client.get("/v1/mensajes-fallidos")).json() == []
+        catalogo = (await client.get("/v1/catalogo/asyncapi.json")).json()
+        assert catalogo["info"]["title"] == TITULO and len(catalogo["channels"]) == len(contratos())
 
 
 async def test_sin_nats_no_esta_listo_pero_acepta_escrituras(make_settings, nats_server):
