@@ -231,8 +231,10 @@ def main() -> int:
     (data / "nats").mkdir(parents=True, exist_ok=True)
     nats_url = f"nats://127.0.0.1:{args.nats_port}"
     conf = data / "nats" / "nats.conf"
+    cuentas = os.path.relpath(ROOT / "deploy" / "nats" / "cuentas.conf", conf.parent)
     conf.write_text(f'listen: "127.0.0.1:{args.nats_port}"\n'
-                    f'jetstream {{ store_dir: "{data / "nats" / "js"}", sync_interval: always }}\n')
+                    f'jetstream {{ store_dir: "{data / "nats" / "js"}", sync_interval: always }}\n'
+                    f'include "{cuentas}"  # the services need no credentials here; external systems read only\n')
     processes: list[tuple[str, subprocess.Popen]] = []
 
     def stop(*_: object) -> None:

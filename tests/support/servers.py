@@ -38,14 +38,16 @@ def nats_server_binary() -> str:
 class NatsServer:
     """A nats-server with JetStream on a free port, its store in a folder of its own."""
 
-    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+    def __init__(self, store_dir: Path, port: int | None = None, incluir: Path | None = None) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
         self.url = f"nats://127.0.0.1:{self.port}"
         self.config = store_dir / "nats.conf"
+        # nats-server resolves an include relative to the including file
+        extra = f'include "{os.path.relpath(incluir, store_dir)}"\n' if incluir else ""
         self.config.write_text(
             f'listen: "127.0.0.1:{self.port}"\n'
-            f'jetstream {{ store_dir: "{store_dir / "js"}", sync_interval: always }}\n'
+            f'jetstream {{ store_dir: "{store_dir / "js"}", sync_interval: always }}\n' + extra
         )
         self.process: subprocess.Popen | None = None
 
