@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.evaluacion import exportar, reportes
 from services.evaluacion.application import PREGUNTAS_ENCUESTA, Evaluacion
+from services.evaluacion.historia import a_json
 from services.evaluacion.metas import Metas
 from services.evaluacion.projections import Proyecciones
 from services.evaluacion.rebuild import Reconstrucciones
@@ -406,8 +407,9 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
                                      "Cache-Control": "private, no-store"})
         estado = proyecciones.leer("progreso", lambda conn, t: reportes.progreso_docente(conn, t, str(docente_id),
                                                                                            corte))
-        return {"docente_id": docente_id, **corte.nota(), **historia,
-                "estado_al": _estado(estado) if estado else None}
+        cuerpo = a_json({"docente_id": str(docente_id), **corte.nota(), "estado_al": _estado(estado) if estado else None,
+                         **historia})
+        return Response(cuerpo, media_type="application/json", headers={"Cache-Control": "private, no-store"})
 
     @r.get("/docentes/{docente_id}/accesos", tags=["auditoría"],
            summary="Quién leyó la historia del docente, cuándo y por qué (la ve el propio docente)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -148,7 +149,8 @@ def pdf_historia(docente_id: str, historia: Mapping[str, Any], nota: str) -> byt
                                   author="Acompaña", invariant=True)
     filas = [["Registrado", "Ocurrió", "Servicio", "Hecho", "Quién", "Contenido"]]
     for h in historia["hechos"]:
-        contenido = ", ".join(f"{k}: {v}" for k, v in h["contenido"].items() if k not in ("docente_id", "dre", "ugel"))
+        datos = json.loads(h["contenido"]) if isinstance(h["contenido"], str) else h["contenido"]
+        contenido = ", ".join(f"{k}: {v}" for k, v in datos.items() if k not in ("docente_id", "dre", "ugel"))
         filas.append([Paragraph(_xml(h["registrado_en"].replace("T", " ")[:19]), celda), h["ocurrido"] or "",
                       h["servicio"], Paragraph(_xml(f"{h['evento']} v{h['version']} ({h['evento_id']})"), celda),
                       Paragraph(_xml(f"{h['usuario']} ({h['rol']})" if h["usuario"] else "sistema"), celda),

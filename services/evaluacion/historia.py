@@ -202,9 +202,13 @@ class Historia(StreamView):
                 condiciones.append(h.c.evento.in_(eventos))
             if servicios:
                 condiciones.append(h.c.servicio.in_(servicios))
-            total = conn.execute(select(func.count()).select_from(h).where(*condiciones)).scalar_one()
-            filas = conn.execute(select(h).where(*condiciones).order_by(h.c.registrado_en, h.c.secuencia)
-                                 .limit(por_pagina).offset((pagina - 1) * por_pagina))
+            filas = conn.execute(select(*(h.c[k] for k in COLUMNAS)).where(*condiciones)
+                                 .order_by(h.c.registrado_en, h.c.secuencia)
+                                 .limit(por_pagina).offset((pagina - 1) * por_pagina)).tuples().all()
+            if pagina == 1 and len(filas) < por_pagina:
+                total = len(filas)  # the whole history fits in the page: no need to count it
+            else:
+                total = conn.execute(select(func.count()).select_from(h).where(*condiciones)).scalar_one()
             return {"total": total, "pagina": pagina, "por_pagina": por_pagina,
                     "hechos": [_fila(f) for f in filas]}
         return self.leer(consulta)
@@ -240,9 +244,26 @@ class Historia(StreamView):
         return self.leer(consulta)
 
 
-def _fila(f: Any) -> dict[str, Any]:
-    return {"servicio": f.servicio, "evento": f.evento, "version": f.version, "evento_id": f.evento_id,
-            "posicion": int(f.evento_id.rsplit(":", 1)[1]), "secuencia": f.secuencia,
-            "registrado_en": f.registrado_en, "ocurrido": f.ocurrido.isoformat() if f.ocurrido else None,
-            "anio": f.anio, "usuario": f.usuario, "rol": f.rol, "traza": f.traza,
-            "contenido": json.loads(f.contenido)}
+COLUMNAS = ("servicio", "evento", "version", "evento_id", "secuencia", "registrado_en", "ocurrido", "anio", "usuario",
+            "rol", "traza", "contenido")
+
+
+def _fila(f: tuple) -> dict[str, Any]:
+    """A fact of the timeline; its content stays the JSON text it was stored as (see ``a_json``)."""
+    servicio, evento, version, evento_id, secuencia, registrado_en, ocurrido, anio, usuario, rol, traza, contenido = f
+    return {"servicio": servicio, "evento": evento, "version": version, "evento_id": evento_id,
+            "posicion": int(evento_id.rsplit(":", 1)[1]), "secuencia": secuencia, "registrado_en": registrado_en,
+            "ocurrido": ocurrido.isoformat() if ocurrido else None, "anio": anio, "usuario": usuario, "rol": rol,
+            "traza": traza, "contenido": contenido}
+
+
+def a_json(respuesta: dict[str, Any]) -> str:
+    """The history as JSON text, each fact's stored content spliced in as it is (decoding and encoding it
+    again cost more than the query)."""
+    hechos = respuesta["hechos"]
+    cabecera = json.dumps({k: v for k, v in respuesta.items() if k != "hechos"}, ensure_ascii=False, default=str)
+    partes = []
+    for h in hechos:
+        sin_contenido = json.dumps({k: v for k, v in h.items() if k != "contenido"}, ensure_ascii=False)
+        partes.append(f'{sin_contenido[:-1]},"contenido":{h["contenido"]}}}')
+    return f'{cabecera[:-1]},"hechos":[{",".join(partes)}]}}'
