@@ -62,7 +62,7 @@ def build_raw_messages(relay: OutboxRelay, agenda: Agenda, batch: int) -> list[t
     position = 0
     while notifications := agenda.recorder.select_notifications(position, batch, inclusive_of_start=False):
         for notification in notifications:
-            envelope = relay._envelope(notification)
+            envelope = relay.envelope_de(notification)
             if envelope is None:
                 continue
             headers = envelope.headers()
