@@ -372,7 +372,7 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
                        "auditor y los roles de supervisión; toda lectura de otro queda registrada con su motivo "
                        "(`motivo` o cabecera `X-Motivo`) y el docente la ve en `/accesos` (Ley 29733).",
            responses={200: {"content": {"application/pdf": {}}}, 403: {"description": "Rol no autorizado"}})
-    def get_historia(
+    async def get_historia(
         docente_id: Id, request: Request,
         desde: Annotated[date | None, Query(description="Desde esta fecha (del hecho).")] = None,
         hasta: Annotated[date | None, Query(description="Hasta esta fecha (del hecho).")] = None,
@@ -395,19 +395,23 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         corte = reportes.Corte.de(al)
         filtros = {"desde": desde, "hasta": hasta, "etapa": etapa, "tipo": tipo, "servicio": servicio,
                    "al": corte.momento.isoformat(), "pagina": pagina, "formato": formato}
-        app.registrar_consulta(str(docente_id), (motivo or "").strip(), {k: v if not isinstance(v, date) else
-                                                                           v.isoformat() for k, v in filtros.items()})
-        historia = proyecciones.historia.historia(str(docente_id), al=corte.clave, desde=desde, hasta=hasta,
-                                                  etapa=etapa, eventos=tipo, servicios=servicio, pagina=pagina,
-                                                  por_pagina=por_pagina)
+        consulta = {k: v if not isinstance(v, date) else v.isoformat() for k, v in filtros.items()}
+        # The read is recorded while the history is read; nothing is shown unless the record was saved.
+        _, historia = await asyncio.gather(
+            asyncio.to_thread(app.registrar_consulta, str(docente_id), (motivo or "").strip(), consulta),
+            asyncio.to_thread(proyecciones.historia.historia, str(docente_id), al=corte.clave, desde=desde,
+                              hasta=hasta, etapa=etapa, eventos=tipo, servicios=servicio, pagina=pagina,
+                              por_pagina=por_pagina))
         if formato == "pdf":
-            return Response(exportar.pdf_historia(str(docente_id), historia, corte.nota()["nota"]),
+            pdf = await asyncio.to_thread(exportar.pdf_historia, str(docente_id), historia, corte.nota()["nota"])
+            return Response(pdf,
                             media_type="application/pdf",
                             headers={"Content-Disposition": f'attachment; filename="historia-{docente_id}.pdf"',
                                      "Cache-Control": "private, no-store"})
-        estado = proyecciones.leer("progreso", lambda conn, t: reportes.progreso_docente(conn, t, str(docente_id),
-                                                                                           corte))
-        cuerpo = a_json({"docente_id": str(docente_id), **corte.nota(), "estado_al": _estado(estado) if estado else None,
+        estado = await asyncio.to_thread(proyecciones.leer, "progreso", lambda conn, t: reportes.progreso_docente(
+            conn, t, str(docente_id), corte))
+        cuerpo = await asyncio.to_thread(a_json, {"docente_id": str(docente_id), **corte.nota(),
+                                                  "estado_al": _estado(estado) if estado else None,
                          **historia})
         return Response(cuerpo, media_type="application/json", headers={"Cache-Control": "private, no-store"})
 
