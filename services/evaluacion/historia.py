@@ -34,7 +34,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    update,
+    text,
 )
 
 from shared import contracts as c
@@ -78,6 +78,7 @@ class Historia(StreamView):
 
     def __init__(self, store: Any, control: Table) -> None:
         super().__init__(store, control)
+        self._textos: dict[tuple[int, str], Any] = {}
         for contrato in IntegrationEvent.registry.values():
             self.handlers[contrato] = self._hecho
         self.handlers[c.CadenaSelladaV1] = self._sello
@@ -101,7 +102,7 @@ class Historia(StreamView):
             Table(n("eslabones"), metadata,
                   Column("servicio", String(20), primary_key=True),
                   Column("posicion", Integer, primary_key=True),
-                  Column("anterior", Integer, nullable=False),
+                  Column("anterior", Integer, nullable=False, index=True),  # who waits for whom
                   Column("hash", String(64), nullable=False),
                   Column("secuencia", Integer, nullable=False),
                   Column("estado", String(12), nullable=False),  # verificado | pendiente | roto
@@ -134,15 +135,30 @@ class Historia(StreamView):
                          [{**fila, "docente_id": d} for d in docentes])
         self._eslabon(conn, t, env)
 
+    def _sql(self, t: Tablas, nombre: str) -> Any:
+        """The ledger's statements, as text built once per generation (building them per fact cost more
+        than running them)."""
+        clave = (id(t.eslabones), nombre)
+        sentencia = self._textos.get(clave)
+        if sentencia is None:
+            e, k = t.eslabones.name, t.cadenas.name
+            mayor = "GREATEST" if self.store.engine.dialect.name == "postgresql" else "MAX"
+            sentencia = self._textos[clave] = text({
+                # The UPDATE locks the service's row until the transaction ends: two facts of one chain
+                # applied at once (two consumers, two replicas) cannot each miss the other.
+                "bloquear": f'UPDATE "{k}" SET ultima = {mayor}(ultima, :posicion) WHERE servicio = :servicio',
+                "previo": f'SELECT hash FROM "{e}" WHERE servicio = :servicio AND posicion = :posicion',
+                "esperando": f'SELECT posicion, hash, canonico FROM "{e}" WHERE servicio = :servicio '
+                             "AND anterior = :anterior AND estado = 'pendiente'",
+                "resolver": f'UPDATE "{e}" SET estado = :estado, motivo = :motivo, canonico = NULL '
+                            "WHERE servicio = :servicio AND posicion = :posicion",
+            }[nombre])
+        return sentencia
+
     def _eslabon(self, conn: Connection, t: Tablas, env: Envelope) -> None:
-        servicio, e = env.data.servicio, t.eslabones
-        # Two facts of one chain applied at once (two consumers, two replicas) must not each miss the
-        # other: the service's row is locked until this transaction ends (SQLite serializes writes anyway).
+        servicio = env.data.servicio
         conn.execute(self.sentencia(t, "cadenas", "servicio"), {"servicio": servicio, "ultima": 0})
-        ultima = conn.execute(select(t.cadenas.c.ultima).where(t.cadenas.c.servicio == servicio)
-                              .with_for_update()).scalar_one()
-        if env.position > ultima:
-            conn.execute(update(t.cadenas).where(t.cadenas.c.servicio == servicio).values(ultima=env.position))
+        conn.execute(self._sql(t, "bloquear"), {"servicio": servicio, "posicion": env.position})
         if not env.cadena:
             estado, motivo = "roto", "el hecho no lleva su eslabón de la cadena (ce-cadena)"
         else:
@@ -152,24 +168,21 @@ class Historia(StreamView):
             "hash": env.cadena or "", "secuencia": env.sequence or 0, "estado": estado, "motivo": motivo,
             "canonico": env.canonico() if estado == "pendiente" else None})
         if env.cadena:  # facts that waited for this one
-            esperando = conn.execute(select(e).where(and_(e.c.servicio == servicio, e.c.anterior == env.position,
-                                                          e.c.estado == "pendiente"))).all()
-            for fila in esperando:
-                calculado = Envelope.enlace(env.cadena, fila.canonico)
-                estado, motivo = ("verificado", "") if calculado == fila.hash else (
+            esperando = conn.execute(self._sql(t, "esperando"), {"servicio": servicio, "anterior": env.position})
+            for posicion, hash_, canonico in esperando.all():
+                calculado = Envelope.enlace(env.cadena, bytes(canonico))
+                estado, motivo = ("verificado", "") if calculado == hash_ else (
                     "roto", "el contenido no corresponde a su huella: el hecho se cambió")
-                conn.execute(update(e).where(and_(e.c.servicio == servicio, e.c.posicion == fila.posicion))
-                             .values(estado=estado, motivo=motivo, canonico=None))
+                conn.execute(self._sql(t, "resolver"), {"estado": estado, "motivo": motivo, "servicio": servicio,
+                                                        "posicion": posicion})
 
-    @staticmethod
-    def _verificar(conn: Connection, t: Tablas, env: Envelope) -> tuple[str, str]:
+    def _verificar(self, conn: Connection, t: Tablas, env: Envelope) -> tuple[str, str]:
         anterior = env.cadena_anterior
         if anterior == 0:
             previo = GENESIS
         else:
-            e = t.eslabones
-            previo = conn.execute(select(e.c.hash).where(and_(e.c.servicio == env.data.servicio,
-                                                              e.c.posicion == anterior))).scalar()
+            previo = conn.execute(self._sql(t, "previo"), {"servicio": env.data.servicio,
+                                                           "posicion": anterior}).scalar()
             if previo is None:
                 return "pendiente", f"espera el hecho anterior de la cadena (posición {anterior})"
         if Envelope.enlace(previo, env.canonico()) == env.cadena:
