@@ -10,7 +10,7 @@
 3. Ours: ``Historia.historia(docente, al=now, por_pagina=500)``, the function the HTTP endpoint calls
    (count, filter as of a moment, order by recorded time and stream sequence, JSON decode of each
    fact); and the whole HTTP request ``GET /v1/docentes/{id}/historia`` through evaluacion's ASGI app
-   (access check, the read recorded as an event in the store, the JSON answer).
+   (the bearer token verified, access check, the read recorded as an event in the store, the JSON answer).
 Latencies over ``--consultas`` random docentes: p50, p99 and max, in milliseconds.
 """
 
@@ -27,13 +27,14 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import httpx
 from sqlalchemy import select
 
 from bench._common import machine_line, print_table, store
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app
 from shared.stream_views import instante
+from tests.support.identidad import ajustes_de_autenticacion
+from tests.support.identidad import cliente as cliente_firmado
 
 MEZCLA = [("agenda", "VisitaRealizada", 0.25), ("evidencias", "ObservacionRegistrada", 0.2),
           ("evaluacion", "NivelCompetenciaValorado", 0.2), ("evidencias", "CompromisoAsumido", 0.1),
@@ -91,7 +92,8 @@ def percentiles(ms: list[float]) -> tuple[str, str, str]:
 
 async def medir(args: argparse.Namespace) -> None:
     with store(args.store) as s, tempfile.TemporaryDirectory(prefix="bench-historia-") as tmp:
-        settings = EvaluacionSettings(**s.settings(Path(tmp)), postgres_schema="evaluacion")
+        settings = EvaluacionSettings(**s.settings(Path(tmp)), postgres_schema="evaluacion",
+                                      **ajustes_de_autenticacion())
         app = create_app(settings)
         proyecciones = app.state.proyecciones
         historia = proyecciones.historia
@@ -124,8 +126,7 @@ async def medir(args: argparse.Namespace) -> None:
             resultado = historia.historia(d, al=al, por_pagina=500)
             nuestro.append((time.perf_counter() - t1) * 1000)
             assert resultado["total"] == args.por_docente == len(resultado["hechos"])
-        transporte = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transporte, base_url="http://evaluacion") as cliente:
+        async with cliente_firmado(app, "http://evaluacion") as cliente:
             for d in muestra:
                 t1 = time.perf_counter()
                 r = await cliente.get(f"/v1/docentes/{d}/historia", params={"por_pagina": 500},

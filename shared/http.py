@@ -6,12 +6,17 @@ conflict (including a stale aggregate version), 422 invalid input, always with a
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 
 from eventsourcing.persistence import RecordConflictError
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from typing import Any
@@ -21,7 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.consumer import IdempotentConsumers
 from shared.contracts import ContractError
 from shared.eventstore import Conflict, DomainError, Forbidden, NotFound
-from shared.telemetry import Actor, current_actor
+from shared.autenticacion import TokenInvalido, Verificador
+from shared.telemetry import current_actor, current_traceparent
 
 _MENSAJES = {
     "missing": "es obligatorio",
@@ -69,29 +75,116 @@ def _error(status: int, codigo: str, mensaje: str, **extra: object) -> JSONRespo
     return JSONResponse({"codigo": codigo, "mensaje": mensaje, **extra}, status_code=status)
 
 
-ACTOR_HEADERS = ("X-Usuario", "X-Rol")
+PUBLICAS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json",
+                      "/v1/catalogo/asyncapi.json"})
 
 
-def install_actor_middleware(app: FastAPI) -> None:
-    """Who is calling, from the ``X-Usuario`` and ``X-Rol`` headers.
+def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: int = 600) -> None:
+    """Who is calling, from the request's bearer token (OpenID Connect), verified by ``verificador``.
 
-    The one place that names the caller until authentication replaces it (issue of security):
-    every event saved during the request records this actor in its metadata.
+    The one place that names the caller: every event saved during the request records this actor in
+    its metadata, and every rule of access reads it. Probes, metrics, the API's description and the
+    event catalog answer without a token; everything else answers 401 without a valid one.
     """
+    cubos: dict[str, tuple[float, float]] = {}  # per user: tokens left, when last counted
 
     @app.middleware("http")
-    async def actor(request: Request, call_next):  # noqa: ANN001, ANN202
-        token = current_actor.set(Actor(
-            usuario=request.headers.get("X-Usuario", "anonimo")[:100],
-            rol=request.headers.get("X-Rol", "sin_rol")[:50],
-        ))
+    async def autenticar(request: Request, call_next):  # noqa: ANN001, ANN202
+        if request.url.path in PUBLICAS:
+            return await call_next(request)
+        esquema, _, token = request.headers.get("Authorization", "").partition(" ")
+        if esquema.lower() != "bearer" or not token:
+            return _no_autenticado("Falta el token de acceso (cabecera Authorization: Bearer).")
+        try:
+            actor = await asyncio.to_thread(verificador.actor, token.strip())
+        except TokenInvalido as exc:
+            return _no_autenticado(str(exc))
+        espera = _gastar(cubos, actor.usuario, por_minuto)
+        if espera:
+            return JSONResponse({"codigo": "demasiadas_solicitudes", "mensaje": f"Demasiadas solicitudes: "
+                                 f"{por_minuto} por minuto como máximo. Reintente en {espera} s."},
+                                status_code=429, headers={"Retry-After": str(espera)})
+        marca = current_actor.set(actor)
         try:
             return await call_next(request)
         finally:
-            current_actor.reset(token)
+            current_actor.reset(marca)
+
+
+def _gastar(cubos: dict[str, tuple[float, float]], usuario: str, por_minuto: int) -> int:
+    """Take one request from the user's bucket; 0 when allowed, else the seconds to wait."""
+    ahora = time.monotonic()
+    fichas, antes = cubos.get(usuario, (float(por_minuto), ahora))
+    fichas = min(float(por_minuto), fichas + (ahora - antes) * por_minuto / 60.0)
+    if fichas < 1.0:
+        cubos[usuario] = (fichas, ahora)
+        return max(1, math.ceil((1.0 - fichas) * 60.0 / por_minuto))
+    cubos[usuario] = (fichas - 1.0, ahora)
+    if len(cubos) > 100_000:  # forget the quiet ones
+        for viejo in [u for u, (f, t) in cubos.items() if ahora - t > 120]:
+            del cubos[viejo]
+    return 0
+
+
+class LimiteCuerpo:
+    """Refuse a request body over ``max_bytes``: at once when its declared length says so, else
+    while it arrives (413 ``cuerpo_demasiado_grande``, in Spanish, before anything is recorded).
+
+    Paths ending in one of ``propias`` (uploads) are left to their routes' own, larger limit.
+    """
+
+    def __init__(self, app, max_bytes: int, propias: list[str]) -> None:  # noqa: ANN001
+        self.app, self.max_bytes, self.propias = app, max_bytes, propias
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http" or scope["path"].endswith(tuple(self.propias)):
+            return await self.app(scope, receive, send)
+        largo = dict(scope["headers"]).get(b"content-length", b"")
+        if largo.isdigit() and int(largo) > self.max_bytes:
+            codigo, mensaje = _HTTP[413]
+            return await _error(413, codigo, mensaje)(scope, receive, send)
+        recibido = 0
+
+        async def contando():  # noqa: ANN202
+            nonlocal recibido
+            mensaje = await receive()
+            if mensaje["type"] == "http.request":
+                recibido += len(mensaje.get("body", b""))
+                if recibido > self.max_bytes:
+                    raise StarletteHTTPException(413)
+            return mensaje
+
+        await self.app(scope, contando, send)
+
+
+def _no_autenticado(mensaje: str) -> JSONResponse:
+    return JSONResponse({"codigo": "no_autenticado", "mensaje": mensaje}, status_code=401,
+                        headers={"WWW-Authenticate": 'Bearer realm="acompana", error="invalid_token"'})
+
+
+log = logging.getLogger(__name__)
+_HTTP = {
+    404: ("no_encontrado", "No existe esa ruta."),
+    405: ("metodo_no_permitido", "La ruta no admite ese método."),
+    413: ("cuerpo_demasiado_grande", "La solicitud es más grande de lo admitido."),
+    415: ("tipo_no_admitido", "Tipo de contenido no admitido."),
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codigo, mensaje = _HTTP.get(exc.status_code, ("error_http", str(exc.detail)))
+        return _error(exc.status_code, codigo, mensaje)
+
+    @app.exception_handler(Exception)
+    async def inesperado(request: Request, exc: Exception) -> JSONResponse:
+        # The details stay in the service's log, with the trace id; the caller never sees a stack trace.
+        traza = current_traceparent().split("-")[1] if current_traceparent() else ""
+        log.exception("error inesperado en %s %s (traza %s)", request.method, request.url.path, traza)
+        return _error(500, "error_interno", "Ocurrió un error inesperado; quedó registrado"
+                      + (f" con la traza {traza}." if traza else "."))
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         errores = [

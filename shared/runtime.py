@@ -20,6 +20,7 @@ from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from shared.autenticacion import Verificador
 from shared.cadena import informe, leer_publicados, verificar_almacen, verificar_enlaces
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
@@ -27,8 +28,9 @@ from shared.eventstore import DomainError, ServiceApplication
 from shared.http import (
     cadena_router,
     dead_letter_router,
-    install_actor_middleware,
+    install_auth_middleware,
     install_error_handlers,
+    LimiteCuerpo,
     ops_router,
 )
 from shared.outbox import EventMapper, OutboxRelay
@@ -199,8 +201,13 @@ class ServiceRuntime:
             version="1",
             lifespan=self.lifespan,
         )
+        api.state.limite_propio = []  # path suffixes whose routes set their own body limit (uploads)
+        api.add_middleware(LimiteCuerpo, max_bytes=self.settings.cuerpo_max_bytes, propias=api.state.limite_propio)
         install_error_handlers(api)
-        install_actor_middleware(api)
+        install_auth_middleware(api, Verificador(
+            self.settings.auth_emisor, self.settings.auth_audiencia, self.settings.auth_jwks_url,
+            tuple(self.settings.auth_algoritmos), self.settings.auth_margen_segundos,
+            self.settings.auth_enfriamiento_segundos), self.settings.solicitudes_por_minuto)
         api.include_router(ops_router(self.telemetry.registry, {
             "almacen": self.check_store, "nats": self.check_nats,
         }))
@@ -208,6 +215,7 @@ class ServiceRuntime:
         api.include_router(cadena_router(self))
         for router in routers:
             api.include_router(router)
+        _con_token_en_la_documentacion(api)
         FastAPIInstrumentor.instrument_app(
             api, tracer_provider=self.telemetry.tracer_provider, excluded_urls="healthz,readyz,metrics",
         )
@@ -221,4 +229,22 @@ async def _a_tiempo(trabajo: Awaitable[object], que: str, segundos: float = 20.0
         await asyncio.wait_for(trabajo, segundos)
     except TimeoutError:
         log.error("al detener: %s no terminó en %.0fs; se continúa", que, segundos)
+
+
+def _con_token_en_la_documentacion(api: FastAPI) -> None:
+    """The OpenAPI document declares the bearer token, so /docs lets a person paste one and try the API."""
+    generar = api.openapi
+
+    def openapi() -> dict:
+        if api.openapi_schema is None:
+            esquema = generar()
+            esquema.setdefault("components", {})["securitySchemes"] = {"token": {
+                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "Token OpenID Connect del proveedor de identidad del ministerio (en desarrollo, "
+                               "del emisor local: POST http://127.0.0.1:8009/token)."}}
+            esquema["security"] = [{"token": []}]
+            api.openapi_schema = esquema
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
 

@@ -34,6 +34,18 @@ class ServiceSettings(BaseSettings):
     postgres_schema: str = ""
     postgres_lock_timeout: int = Field(5, description="Seconds to wait for the insert lock")
 
+    # OpenID Connect: who may call the API (shared.autenticacion). The defaults are the local development
+    # issuer of the embedded default (python -m shared.emisor); production sets the ministry's provider.
+    auth_emisor: str = "http://127.0.0.1:8009"
+    auth_audiencia: str = "acompana"
+    auth_jwks_url: str = "http://127.0.0.1:8009/.well-known/jwks.json"
+    auth_algoritmos: list[str] = ["RS256", "ES256"]
+    auth_margen_segundos: int = Field(30, ge=0, le=300, description="Tolerancia de reloj al validar exp y nbf")
+    auth_enfriamiento_segundos: float = Field(30.0, ge=0, description="Espera mínima entre relecturas del JWKS")
+
+    cuerpo_max_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Tamaño máximo del cuerpo de una solicitud")
+    solicitudes_por_minuto: int = Field(600, ge=1, description="Solicitudes por minuto de cada usuario (en cada réplica)")
+
     nats_url: str = "nats://127.0.0.1:4222"
     http_host: str = "127.0.0.1"
     http_port: int = 8000

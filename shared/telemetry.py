@@ -23,10 +23,13 @@ _propagator = TraceContextTextMapPropagator()
 
 @dataclass(frozen=True)
 class Actor:
-    """Who issues a command (filled from the request; authentication replaces the source later)."""
+    """Who issues a command or a query: from the request's verified token (``shared.autenticacion``)."""
 
     usuario: str = "sistema"
     rol: str = "sistema"
+    dre: str | None = None
+    ugel: str | None = None
+    ie: str | None = None
 
 
 current_actor: ContextVar[Actor] = ContextVar("current_actor", default=Actor())

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from shared.settings import POSTGRES, SQLITE, ServiceSettings
 from shared.streams import ensure_streams
+from tests.support.identidad import ajustes_de_autenticacion, cliente
 from tests.support.servers import NatsServer, Postgres, create_database, drop_database, start_postgres
 
 
@@ -57,7 +58,8 @@ def make_settings(store_kind: str, tmp_path: Path, request: pytest.FixtureReques
     suffix = uuid.uuid4().hex[:8]
 
     def make(cls: type[ServiceSettings], **overrides: object) -> ServiceSettings:
-        values: dict[str, object] = {"nats_url": nats_server.url, "data_dir": tmp_path / "data"}
+        values: dict[str, object] = {"nats_url": nats_server.url, "data_dir": tmp_path / "data",
+                                     **ajustes_de_autenticacion()}
         if store_kind == "postgres":
             pg: Postgres = request.getfixturevalue("postgres")
             servicio = cls.model_config["env_prefix"].rstrip("_").lower()
@@ -93,8 +95,7 @@ async def serving(app: FastAPI, *, wait_connected: bool = True) -> AsyncIterator
     async with app.router.lifespan_context(app):
         if wait_connected:
             await asyncio.wait_for(app.state.runtime.started.wait(), 20)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://servicio") as client:
+        async with cliente(app) as client:
             yield client
 
 

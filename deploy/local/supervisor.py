@@ -23,6 +23,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from shared.emisor import EmisorLocal  # noqa: E402 - the project's package, next to this launcher
 SERVICES = {"focalizacion": 8001, "agenda": 8002, "evidencias": 8003, "evaluacion": 8004}
 NS = uuid.UUID("6b0f2d1e-5d3a-4f7e-9a11-acb0a0000001")  # demo ids are stable: reloading is harmless
 
@@ -45,10 +47,16 @@ def wait_http(url: str, timeout: float) -> bool:
     return False
 
 
+EMISOR_PUERTO = 8009  # the local development token issuer (shared.emisor); the services' default
+_emisor: EmisorLocal | None = None
+
+
 def call(url: str, body: dict | bytes | None = None, content_type: str = "application/json") -> tuple[int, object]:
+    """A request of the demo loader, signed as the ``sistema`` account by the local issuer."""
     data = body if isinstance(body, bytes) else None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET",
-                                     headers={"Content-Type": content_type})
+    assert _emisor is not None
+    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers={
+        "Content-Type": content_type, "Authorization": f"Bearer {_emisor.token('carga-demo', 'sistema')}"})
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -249,6 +257,11 @@ def main() -> int:
                 process.kill()
             print(f"  {name}: detenido")
         sys.exit(0)
+
+    global _emisor
+    _emisor = EmisorLocal(f"http://127.0.0.1:{EMISOR_PUERTO}")
+    _emisor.servir("127.0.0.1", EMISOR_PUERTO)
+    print(f"  emisor local  {_emisor.url}  (tokens de desarrollo: POST /token con usuario y rol)")
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)

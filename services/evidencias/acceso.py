@@ -1,9 +1,8 @@
 """Who may read what evidencias holds about a docente (observations, commitments, attachments).
 
 Evidence may show minors and is personal data of the docente (Ley 29733): it is never public.
-Until authentication exists, the caller is the ``X-Usuario`` / ``X-Rol`` of the request
-(``shared.http``); this module is the one place that decides, and the security work replaces
-its source of identity, not its rules.
+The caller is the actor of the request's verified token (``shared.http``, ``shared.autenticacion``);
+this module is the one place that decides.
 """
 
 from __future__ import annotations

@@ -164,7 +164,7 @@ def _creado(nuevo: bool, response: Response, **cuerpo: Any) -> dict[str, Any]:
 
 def _exigir(permitido: bool) -> None:
     if not permitido:
-        raise Forbidden("No tiene permiso para ver esta información del docente (X-Usuario / X-Rol).")
+        raise Forbidden("No tiene permiso para ver esta información del docente.")
 
 
 HOLGURA = 64 * 1024  # a form's own fields and boundaries around the file
@@ -178,6 +178,7 @@ def _demasiado_grande(mensaje: str) -> JSONResponse:
 def limitar_subidas(http: FastAPI, max_bytes: int) -> None:
     """Refuse an upload whose declared length is over the limit before reading it. One sent
     without a length is cut off by the routes' own ``max_body_size`` as it arrives."""
+    http.state.limite_propio.append("/adjuntos")
 
     @http.middleware("http")
     async def limite(request: Request, call_next):  # noqa: ANN001, ANN202

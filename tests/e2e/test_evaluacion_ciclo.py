@@ -185,7 +185,7 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server):
         orden = [(h["registrado_en"], h["secuencia"]) for h in historia["hechos"]]
         assert orden == sorted(orden)
         cierre = next(h for h in historia["hechos"] if h["evento"] == "EtapaCerrada")
-        assert (cierre["usuario"], cierre["rol"]) == ("anonimo", "sin_rol") and len(cierre["traza"]) == 32
+        assert (cierre["usuario"], cierre["rol"]) == ("sistema", "sistema") and len(cierre["traza"]) == 32
         assert {h["contenido"]["anio"] for h in (await evaluacion.get(
             f"/v1/docentes/{d.id}/historia", params={"etapa": 2}, headers=auditor)).json()["hechos"]} == {2021}
         al_corte = (await evaluacion.get(f"/v1/docentes/{d.id}/historia",

@@ -25,6 +25,8 @@ from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app
 from services.evaluacion.metas import competencias
 from shared.settings import SQLITE
+from tests.support.identidad import ajustes_de_autenticacion
+from tests.support.identidad import cliente as cliente_firmado
 from tests.support.evaluacion import Bombeo, niveles_iniciales, observacion, plan
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -143,7 +145,7 @@ ESPECIALISTA = {"X-Usuario": "esp-1", "X-Rol": "especialista_ugel"}
 def servicio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """evaluacion's app, its projections filled with three docentes' etapa 1 (two in El Collao)."""
     carpeta: Path = tmp_path_factory.mktemp("evaluacion-http")
-    app = create_app(EvaluacionSettings(persistence_module=SQLITE, data_dir=carpeta))
+    app = create_app(EvaluacionSettings(persistence_module=SQLITE, data_dir=carpeta, **ajustes_de_autenticacion()))
     evaluacion, bombeo = app.state.evaluacion, Bombeo(app.state.evaluacion, app.state.proyecciones)
     for docente, tipo, ugel in DOCENTES:
         dre = "DRE-CUSCO" if ugel == "UGEL-CANCHIS" else "DRE-PUNO"
@@ -161,7 +163,7 @@ def servicio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def cliente(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://evaluacion")
+    return cliente_firmado(app, "http://evaluacion")
 
 
 async def test_resultados_de_etapa_en_csv_y_xlsx_dicen_lo_mismo_que_en_json(servicio):
