@@ -11,8 +11,13 @@
    (faststream ``NatsBroker`` with its telemetry and Prometheus middlewares,
    ``IdempotentConsumers``) + ``Proyecciones`` on the chosen store, from ``runtime.start()``
    until the projection holds N visits.
+   Since issue 6 the projections are ``StreamView``s in generations with one inbox per
+   projection: a visit lands in the seguimiento projection's ``entregas`` table (``tipo='visita'``)
+   and its id in that projection's inbox. The historia projection has a consumer of its own on
+   every subject: a second row times until it has the N facts too (the visits are chained as
+   agenda's relay publishes them, so their links verify).
 4. With ``--desglose``: the same runtime with a handler that only counts (faststream, middlewares,
-   ``to_thread`` and ack without the store), and ``Proyecciones.aplicar_visita`` called in a loop
+   ``to_thread`` and ack without the store), and ``Proyecciones.aplicar`` called in a loop
    without NATS (the store alone).
 Each consumer is its own durable, so each reads the whole stream.
 """
@@ -29,15 +34,17 @@ from datetime import UTC, datetime
 
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from bench._common import bench_world, machine_line, print_table, rate, visita_kwargs
 from services.evaluacion import messaging
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
-from services.evaluacion.projections import CONSUMIDOR_VISITAS, Proyecciones, visitas
+from services.evaluacion.projections import Proyecciones
 from shared.contracts import Envelope, VisitaRealizadaV1
+from shared.contracts.envelope import GENESIS
 from shared.runtime import ServiceRuntime
+from shared.stream_views import Tablas
 from shared.streams import DLQ_STREAM, STREAM
 from shared.telemetry import Telemetry
 
@@ -54,11 +61,14 @@ def envelope(i: int) -> Envelope:
 
 
 async def fill(js, n: int) -> float:
+    """Publish N visits as agenda's relay would: each chained after the previous one (``ce-cadena``)."""
     started = time.perf_counter()
+    cadena = (0, GENESIS)
     for start in range(0, n, FILL_BATCH):
         futures = []
         for i in range(start, min(n, start + FILL_BATCH)):
-            env = envelope(i)
+            env = envelope(i).encadenar(*cadena)
+            cadena = (env.position, env.cadena)
             futures.append(await js.publish_async(env.nats_subject, env.payload(), headers=env.headers()))
         await asyncio.gather(*futures)
     return time.perf_counter() - started
@@ -94,24 +104,40 @@ async def run_raw(nc, js, n: int, batch: int, durable: str, *, parse: bool) -> t
 
 
 def projected(proyecciones: Proyecciones) -> int:
-    with proyecciones.store.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(visitas)).scalar_one()
+    """Visits in the seguimiento projection's active generation (``entregas`` rows of type visita)."""
+    def consulta(conn: Connection, t: Tablas) -> int:
+        e = t.entregas
+        return conn.execute(select(func.count()).select_from(e).where(e.c.tipo == "visita")).scalar_one()
+    return proyecciones.seguimiento.leer(consulta)
 
 
 def inbox_count(proyecciones: Proyecciones) -> int:
-    inbox = proyecciones.store.inbox
-    with proyecciones.store.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(inbox)
-                            .where(inbox.c.consumidor == CONSUMIDOR_VISITAS)).scalar_one()
+    """Ids in the seguimiento projection's inbox (the only projection that reads visits)."""
+    return proyecciones.seguimiento.leer(
+        lambda conn, t: conn.execute(select(func.count()).select_from(t.inbox)).scalar_one())
 
 
-async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float, access_logs: bool) -> tuple[float, float, int, int]:
+def historia_count(proyecciones: Proyecciones) -> int:
+    """Facts in the historia projection's inbox (its own consumer, on every subject)."""
+    return proyecciones.historia.leer(
+        lambda conn, t: conn.execute(select(func.count()).select_from(t.inbox)).scalar_one())
+
+
+def runtime_for(settings: EvaluacionSettings) -> ServiceRuntime:
+    app = Evaluacion(settings)
+    return ServiceRuntime(app, messaging.Publicador(app), Telemetry.create("evaluacion"))
+
+
+async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float,
+                       access_logs: bool) -> tuple[float, float, int, int, float, float, int]:
+    """Times until seguimiento holds N visits (the matrices' consumer), then until the historia's own
+    consumer (``acompana.>``, since issue 6's history) has applied them too."""
     # faststream writes two INFO lines per message ("Received", "Processed") to stdout through
     # the logger it creates at broker start; ``disabled`` survives that, unlike a level.
     logging.getLogger("faststream.access.nats").disabled = not access_logs
-    runtime = ServiceRuntime(Evaluacion(settings), messaging.to_publication, Telemetry.create("evaluacion"))
+    runtime = runtime_for(settings)
     proyecciones = Proyecciones(settings)
-    messaging.subscribe(runtime.consumers, proyecciones)
+    messaging.subscribe(runtime.consumers, runtime.app, proyecciones)
     count = 0
     cpu, started = time.process_time(), time.perf_counter()
     try:
@@ -122,18 +148,23 @@ async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float, acc
                 break
             await asyncio.sleep(0.02)
         elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+        while (hechos := await asyncio.to_thread(historia_count, proyecciones)) < n:
+            if time.perf_counter() - started > timeout:
+                print(f"  historia: {hechos}/{n} tras {timeout:.0f}s; se corta")
+                break
+            await asyncio.sleep(0.02)
+        total_s, total_cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
-        await runtime.stop()
+        await runtime.stop()  # also closes the application (``runtime.closers``)
         inbox = inbox_count(proyecciones)
-        proyecciones.store.dispose()
-        runtime.app.close()
-    return elapsed, cpu_s, count, inbox
+        proyecciones.close()
+    return elapsed, cpu_s, count, inbox, total_s, total_cpu, hechos
 
 
 async def run_noop(settings: EvaluacionSettings, n: int, timeout: float) -> tuple[float, float, int]:
     """The same runtime and ``IdempotentConsumers``, with a handler that only counts: the cost of
     faststream + middlewares + ``to_thread`` + ack, without the store."""
-    runtime = ServiceRuntime(Evaluacion(settings), messaging.to_publication, Telemetry.create("evaluacion"))
+    runtime = runtime_for(settings)
     seen: list[str] = []  # list.append is atomic under the GIL; handlers run in worker threads
     runtime.consumers.subscribe("bench-noop", VisitaRealizadaV1, lambda env: seen.append(env.id))
     cpu, started = time.process_time(), time.perf_counter()
@@ -146,20 +177,19 @@ async def run_noop(settings: EvaluacionSettings, n: int, timeout: float) -> tupl
         elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await runtime.stop()
-        runtime.app.close()
     return elapsed, cpu_s, count
 
 
 def run_direct(settings: EvaluacionSettings, n: int) -> tuple[float, float]:
-    """``Proyecciones.aplicar_visita`` called in a loop on parsed envelopes: the store alone."""
+    """``Proyecciones.aplicar`` called in a loop on parsed envelopes: the store alone."""
     proyecciones = Proyecciones(settings)
     envelopes = [envelope(i) for i in range(n)]
     cpu, started = time.process_time(), time.perf_counter()
     for env in envelopes:
-        proyecciones.aplicar_visita(env)
+        proyecciones.aplicar(env)
     elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
     assert projected(proyecciones) == n
-    proyecciones.store.dispose()
+    proyecciones.close()
     return elapsed, cpu_s
 
 
@@ -178,9 +208,11 @@ async def main(args: argparse.Namespace) -> int:
         print(f"crudo: {raw_left} sin confirmar; crudo+parse: {parse_left} sin confirmar")
 
         settings = EvaluacionSettings(**st.settings(tmp / "data"), nats_url=server.url)
-        pipe_s, pipe_cpu, projected_n, inbox = await run_pipeline(settings, n, args.timeout, args.logs_faststream)
+        pipe_s, pipe_cpu, projected_n, inbox, total_s, total_cpu, hechos = await run_pipeline(
+            settings, n, args.timeout, args.logs_faststream)
         dlq = (await js.stream_info(DLQ_STREAM)).state.messages
-        print(f"pipeline: {projected_n} visitas proyectadas, {inbox} ids en el inbox, {dlq} en la cola de fallidos")
+        print(f"pipeline: {projected_n} visitas proyectadas, {inbox} ids en el inbox de seguimiento, "
+              f"{hechos} en el de historia, {dlq} en la cola de fallidos")
         extra = []
         if args.desglose:
             noop_s, noop_cpu, noop_n = await run_noop(
@@ -190,17 +222,19 @@ async def main(args: argparse.Namespace) -> int:
                           rate(noop_n, noop_s)))
             direct_s, direct_cpu = await asyncio.to_thread(run_direct, EvaluacionSettings(
                 **st.settings(tmp / "directo"), postgres_schema="evaluacion_directo"), n)
-            extra.append(("Proyecciones.aplicar_visita directo", f"{direct_s:.2f}", f"{direct_cpu:.2f}",
+            extra.append(("Proyecciones.aplicar directo", f"{direct_s:.2f}", f"{direct_cpu:.2f}",
                           rate(n, direct_s)))
             print(f"desglose: handler vacío vio {noop_n} mensajes")
 
-    ok = in_stream == n and raw_left == 0 and parse_left == 0 and projected_n == n and inbox == n and dlq == 0
+    ok = (in_stream == n and raw_left == 0 and parse_left == 0 and projected_n == n and inbox == n and hechos == n
+          and dlq == 0)
     print_table(
         f"Consumo de {n} VisitaRealizadaV1 (lotes de {args.batch}, {args.store})",
         [
             ("nats-py pull fetch + ack (crudo)", f"{raw_s:.2f}", f"{raw_cpu:.2f}", rate(n, raw_s)),
             ("crudo + Envelope.parse", f"{parse_s:.2f}", f"{parse_cpu:.2f}", rate(n, parse_s)),
             ("IdempotentConsumers + Proyecciones", f"{pipe_s:.2f}", f"{pipe_cpu:.2f}", rate(projected_n, pipe_s)),
+            ("  ... y la historia (su consumidor)", f"{total_s:.2f}", f"{total_cpu:.2f}", rate(hechos, total_s)),
             *extra,
         ],
         ("camino", "s", "CPU python s", "mensajes/s"),
@@ -223,7 +257,7 @@ if __name__ == "__main__":
     parser.add_argument("--logs-faststream", action="store_true",
                         help="deja los dos logs INFO por mensaje de faststream (a stdout), como en el servicio")
     parser.add_argument("--desglose", action="store_true",
-                        help="añade dos filas: el pipeline con un handler vacío y aplicar_visita sin NATS")
+                        help="añade dos filas: el pipeline con un handler vacío y Proyecciones.aplicar sin NATS")
     parser.add_argument("--timeout", type=float, default=300.0, help="límite de la corrida del pipeline (s)")
     logging.basicConfig(level=logging.WARNING)
     sys.exit(asyncio.run(main(parser.parse_args())))
