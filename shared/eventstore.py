@@ -79,7 +79,22 @@ class ServiceApplication(Application):
         if settings.is_postgres:
             _create_schema(settings)
         super().__init__(env=settings.eventsourcing_env())
+        self._limitar_eventos(settings.evento_max_bytes)
         self.inicial: Callable[[UUID], Any] = lru_cache(maxsize=20_000)(self._inicial)
+
+    def _limitar_eventos(self, max_bytes: int) -> None:
+        """Refuse, before anything is written, an event too big to be published: NATS would refuse
+        it (max_payload) and the relay could never move it, so it is not recorded at all."""
+        convertir = self.mapper.to_stored_event
+
+        def to_stored_event(event: Any) -> Any:
+            guardado = convertir(event)
+            if len(guardado.state) > max_bytes:
+                raise DomainError(f"El registro ocupa {len(guardado.state):,} bytes; el máximo es {max_bytes:,}. "
+                                  "Divídalo o reduzca sus textos.")
+            return guardado
+
+        self.mapper.to_stored_event = to_stored_event  # type: ignore[method-assign]
 
     def _inicial(self, aggregate_id: UUID) -> Any:
         """An aggregate as its first event made it: what never changes afterwards (its

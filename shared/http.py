@@ -71,6 +71,35 @@ def motivo(error: dict) -> str:
     return error.get("msg", "valor no válido")
 
 
+class ErrorDeCampo(BaseModel):
+    campo: str = Field(description="Dónde está el dato no válido (p. ej. ``body.anio``, ``query.limite``).")
+    motivo: str
+
+
+class Error(BaseModel):
+    """The body of every error answer: a stable code, a Spanish message and, for invalid input, each field."""
+    codigo: str = Field(description="Código estable del error.", examples=["solicitud_invalida"])
+    mensaje: str = Field(description="Qué pasó, en castellano.")
+    errores: list[ErrorDeCampo] | None = Field(None, description="Cada dato no válido (solo en 422 y 413).")
+
+
+def _respuesta(descripcion: str) -> dict[str, Any]:
+    return {"model": Error, "description": descripcion}
+
+
+ERRORES: dict[int | str, dict[str, Any]] = {
+    401: _respuesta("Falta el token de acceso o no es válido"),
+    403: _respuesta("El rol o el territorio del usuario no lo permite"),
+    404: _respuesta("No existe lo solicitado"),
+    409: _respuesta("Conflicto con lo ya registrado (o versión desactualizada)"),
+    413: _respuesta("La solicitud es más grande de lo admitido"),
+    422: _respuesta("Datos no válidos o una regla de negocio incumplida"),
+    429: _respuesta("Demasiadas solicitudes del usuario; reintente tras Retry-After"),
+}
+"""What any authenticated route may answer besides its own result (``install_error_handlers``, the
+token and rate checks, the body limit), documented on every such route by ``ServiceRuntime.http_app``."""
+
+
 def _error(status: int, codigo: str, mensaje: str, **extra: object) -> JSONResponse:
     return JSONResponse({"codigo": codigo, "mensaje": mensaje, **extra}, status_code=status)
 
@@ -104,6 +133,9 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
             return JSONResponse({"codigo": "demasiadas_solicitudes", "mensaje": f"Demasiadas solicitudes: "
                                  f"{por_minuto} por minuto como máximo. Reintente en {espera} s."},
                                 status_code=429, headers={"Retry-After": str(espera)})
+        politica = getattr(request.app.state, "politica", None)  # shared.autorizacion, set by the service
+        if politica is not None and (negado := await politica.decidir(request, actor)) is not None:
+            return negado
         marca = current_actor.set(actor)
         try:
             return await call_next(request)
@@ -174,6 +206,9 @@ _HTTP = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # the framework could not read the body: invalid input, as bad JSON syntax is
+            return _error(422, "solicitud_invalida", "La solicitud tiene datos no válidos.", errores=[{
+                "campo": "body", "motivo": "no se pudo leer (JSON o formulario mal formado, o texto que no es UTF-8)"}])
         codigo, mensaje = _HTTP.get(exc.status_code, ("error_http", str(exc.detail)))
         return _error(exc.status_code, codigo, mensaje)
 
@@ -293,15 +328,20 @@ def dead_letter_router(consumers: IdempotentConsumers) -> APIRouter:
     return router
 
 
+POSICION_MAX = 2**63 - 1  # the largest position a store holds (SQLite INTEGER, PostgreSQL BIGINT)
+
+
 class VerificacionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    desde: int = Field(1, ge=1, description="Primera posición (id de notificación) a verificar.")
-    hasta: int | None = Field(None, ge=1, description="Última posición; vacío: hasta lo último publicado.")
+    desde: int = Field(1, ge=1, le=POSICION_MAX, description="Primera posición (id de notificación) a verificar.")
+    hasta: int | None = Field(None, ge=1, le=POSICION_MAX,
+                              description="Última posición; vacío: hasta lo último publicado.")
 
 
 class RepublicacionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    desde: int = Field(1, ge=1, description="Desde qué posición republicar lo que falte en el stream.")
+    desde: int = Field(1, ge=1, le=POSICION_MAX,
+                       description="Desde qué posición republicar lo que falte en el stream.")
 
 
 VERIFICAN = frozenset({"auditor", "administrador", "minedu"})

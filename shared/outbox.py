@@ -14,6 +14,15 @@ Every published fact is chained (``Envelope.encadenar``): its ``ce-cadena`` hash
 fact's with its own content, so changing, removing or reordering a stored or published fact is
 detectable (``shared.cadena``). The head of the chain is read back from the stream on start and
 sealed now and then (``CadenaSelladaV1``) for third parties to keep.
+
+With several replicas of a service, only the one holding the service's lease publishes
+(``shared.liderazgo``); it checks the lease before every message and stops at once without it.
+A new leader never trusts memory: it starts from the position saved in the store and the chain's
+head read from the stream (``reconcile``), and so does any relay after any failure. Two relays
+that overlap for a moment (one frozen past its lease) send the same messages: the same
+``Nats-Msg-Id`` (dropped by JetStream as duplicates) and the same ``ce-cadena`` (the chain is a
+function of the stored facts and the head in the stream, not of who computes it); the position
+only moves forward (a save that lost the race is dropped and the relay reconciles again).
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from opentelemetry.trace import SpanKind
@@ -35,6 +44,7 @@ from shared.contracts import CadenaSelladaV1, Envelope, IntegrationEvent
 from shared.cadena import leer_publicados
 from shared.contracts.envelope import GENESIS
 from shared.eventstore import ServiceApplication
+from shared.liderazgo import Lease
 from shared.streams import STREAM
 from shared.telemetry import Telemetry, context_from_traceparent, current_traceparent
 
@@ -60,6 +70,10 @@ class PublishFailed(RuntimeError):
     pass
 
 
+class NotLeader(RuntimeError):
+    """This replica's lease ran out or was taken: it stops publishing at once."""
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -73,6 +87,7 @@ class OutboxRelay:
         ack_timeout: float = 10.0,
         seal_every: int = 1000,
         seal_seconds: float = 600.0,
+        lease: Lease | None = None,
     ) -> None:
         self.app = app
         self.servicio = app.settings.servicio
@@ -90,12 +105,20 @@ class OutboxRelay:
         self._sello: tuple[int, float] = (0, 0.0)  # the last sealed position, and when
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.lease = lease  # None: the only relay of its service, no election
         self.lag = telemetry.gauge(
             "acompana_outbox_pendientes", "Eventos registrados aún no publicados en JetStream"
         )
         self.published = telemetry.counter(
             "acompana_outbox_publicados", "Eventos publicados en JetStream por el relay"
         )
+        self.leader = telemetry.gauge(
+            "acompana_relay_lider", "1 si esta réplica es la que publica el outbox de su servicio, si no 0"
+        )
+
+    @property
+    def may_publish(self) -> bool:
+        return self.lease is None or self.lease.held
 
     # --- position -------------------------------------------------------------------------
 
@@ -104,7 +127,12 @@ class OutboxRelay:
 
     async def _save_position(self, position: int) -> None:
         if position > self._position:
-            await asyncio.to_thread(self.tracking.insert_tracking, Tracking(TRACKING_NAME, position))
+            try:
+                await asyncio.to_thread(self.tracking.insert_tracking, Tracking(TRACKING_NAME, position))
+            except IntegrityError:
+                # Another relay of this service saved a later position (an overlap of leaders): the
+                # position only moves forward, and this relay must reconcile before going on.
+                raise PublishFailed(f"otro relay ya guardó una posición posterior a {position}") from None
             self._position = position
 
     async def last_in_stream(self) -> int | None:
@@ -165,6 +193,8 @@ class OutboxRelay:
         all before) came, and the chain's head at that point."""
         pending: list[tuple[int, asyncio.Future, tuple[int, str]]] = []
         for notification in notifications:
+            if not self.may_publish:
+                break  # the lease ran out or was taken: not one message more
             envelope = self.envelope_de(notification)
             if envelope is None:
                 pending.append((notification.id, _done(), cadena))
@@ -210,6 +240,8 @@ class OutboxRelay:
         moved = sum(1 for n in notifications if n.id <= acked)
         self.published.inc(moved)
         if acked < notifications[-1].id:
+            if not self.may_publish:
+                raise NotLeader(f"sin concesión después de la notificación {acked}")
             raise PublishFailed(f"sin PubAck después de la notificación {acked}")
         await self._sellar()
         return moved
@@ -223,6 +255,8 @@ class OutboxRelay:
             return
         tarde = asyncio.get_running_loop().time() - cuando >= self.seal_seconds
         if posicion <= sellada or not (ahora or tarde or posicion - sellada >= self.seal_every):
+            return
+        if not self.may_publish:
             return
         sello = CadenaSelladaV1(servicio_sellado=self.servicio, posicion=posicion, hash=hash_,
                                 hechos=posicion - sellada, sellado_en=datetime.now(UTC))
@@ -248,6 +282,8 @@ class OutboxRelay:
                 break
             acked, cadena = await self._publish(notifications, cadena)
             if acked < notifications[-1].id:
+                if not self.may_publish:
+                    raise NotLeader(f"republicación detenida en {acked}: sin concesión")
                 raise PublishFailed(f"republicación detenida en {acked}")
             count += len(notifications)
             start = acked
@@ -295,10 +331,28 @@ class OutboxRelay:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self, stopping: asyncio.Event) -> None:
+        """Relay until ``stopping`` is set; with a lease, only while this replica holds it."""
         self._loop = asyncio.get_running_loop()
+        lease_stop = asyncio.Event()
+        lease_task = asyncio.create_task(self.lease.run(lease_stop)) if self.lease is not None else None
+        try:
+            await self._relay(stopping)
+        finally:
+            self.leader.set(0)
+            if lease_task is not None:  # let the lease go only after the last batch
+                lease_stop.set()
+                await asyncio.wait([lease_task], timeout=5.0)
+
+    async def _relay(self, stopping: asyncio.Event) -> None:
         delay = 0.1
         reconciled = False
         while not stopping.is_set():
+            if self.lease is not None and not self.lease.held:
+                self.leader.set(0)
+                reconciled = False  # a new term starts from the store and the stream, never from memory
+                await self.lease.wait_held(stopping)
+                continue
+            self.leader.set(1)
             try:
                 if not reconciled:
                     await self.reconcile()
@@ -313,7 +367,10 @@ class OutboxRelay:
                     await _wait_any(self._wake, stopping, self.poll_interval)
             except asyncio.CancelledError:
                 raise
+            except NotLeader:
+                reconciled = False
             except Exception as exc:  # keep relaying: the store holds everything not yet acked
+                reconciled = False  # after any failure, start again from the store and the stream
                 log.warning("%s: relay en pausa %.1fs: %r", self.servicio, delay, exc)
                 await _wait_any(stopping, stopping, delay)
                 delay = min(delay * 2, 5.0)

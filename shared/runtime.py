@@ -1,6 +1,10 @@
 """One service process: its write side, outbox relay, consumers and HTTP API, started and
 stopped together.
 
+Replicas of a service share everything but the relay: their consumers bind to the same durable
+JetStream consumers, which hand each message to one of them (work queue), and only the replica
+holding the service's lease relays the outbox (``shared.liderazgo``).
+
 Writes never wait for NATS: a command is recorded in the store (the outbox) and the relay
 publishes it when NATS answers, so a service keeps accepting work while the broker is away.
 """
@@ -26,6 +30,7 @@ from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
 from shared.eventstore import DomainError, ServiceApplication
 from shared.http import (
+    ERRORES,
     cadena_router,
     dead_letter_router,
     install_auth_middleware,
@@ -33,6 +38,7 @@ from shared.http import (
     LimiteCuerpo,
     ops_router,
 )
+from shared.liderazgo import Lease
 from shared.outbox import EventMapper, OutboxRelay
 from shared.telemetry import Telemetry
 
@@ -116,6 +122,9 @@ class ServiceRuntime:
                         poll_interval=self.settings.relay_poll_interval,
                         seal_every=self.settings.cadena_sello_cada,
                         seal_seconds=self.settings.cadena_sello_segundos,
+                        lease=Lease(js, self.settings.servicio, lease_seconds=self.settings.relay_lease_seconds,
+                                    renew_every=self.settings.relay_lease_renew_seconds)
+                        if self.settings.relay_leader_election else None,
                     )
                     self.app.on_saved.append(self.relay.wake)
                     self._tasks.append(asyncio.create_task(self.relay.run(self._stopping)))
@@ -211,10 +220,11 @@ class ServiceRuntime:
         api.include_router(ops_router(self.telemetry.registry, {
             "almacen": self.check_store, "nats": self.check_nats,
         }))
-        api.include_router(dead_letter_router(self.consumers))
-        api.include_router(cadena_router(self))
+        # Every route behind the token documents the chassis's error answers (the probes are public).
+        api.include_router(dead_letter_router(self.consumers), responses=ERRORES)
+        api.include_router(cadena_router(self), responses=ERRORES)
         for router in routers:
-            api.include_router(router)
+            api.include_router(router, responses=ERRORES)
         _con_token_en_la_documentacion(api)
         FastAPIInstrumentor.instrument_app(
             api, tracer_provider=self.telemetry.tracer_provider, excluded_urls="healthz,readyz,metrics",
@@ -243,8 +253,21 @@ def _con_token_en_la_documentacion(api: FastAPI) -> None:
                 "description": "Token OpenID Connect del proveedor de identidad del ministerio (en desarrollo, "
                                "del emisor local: POST http://127.0.0.1:8009/token)."}}
             esquema["security"] = [{"token": []}]
+            _errores_con_cuerpo(esquema)
             api.openapi_schema = esquema
         return api.openapi_schema
 
     api.openapi = openapi  # type: ignore[method-assign]
 
+
+def _errores_con_cuerpo(esquema: dict) -> None:
+    """An error a route documents only by its description (``responses={409: {"description": ...}}``) still
+    answers the chassis's body (``shared.http.Error``): say so, so clients and schemathesis can check it."""
+    if "Error" not in esquema.get("components", {}).get("schemas", {}):
+        return
+    cuerpo = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operaciones in esquema.get("paths", {}).values():
+        for operacion in operaciones.values():
+            for codigo, respuesta in operacion.get("responses", {}).items():
+                if str(codigo)[0] in "45" and "content" not in respuesta:
+                    respuesta["content"] = cuerpo

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SQLITE = "eventsourcing.sqlite"
@@ -44,7 +44,17 @@ class ServiceSettings(BaseSettings):
     auth_enfriamiento_segundos: float = Field(30.0, ge=0, description="Espera mínima entre relecturas del JWKS")
 
     cuerpo_max_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Tamaño máximo del cuerpo de una solicitud")
+    evento_max_bytes: int = Field(512 * 1024, ge=1024, description="Tamaño máximo de un evento registrado: "
+                                  "cabe, con su sobre, en el max_payload de NATS (1 MiB)")
     solicitudes_por_minuto: int = Field(600, ge=1, description="Solicitudes por minuto de cada usuario (en cada réplica)")
+
+    # Personal data (shared.cifrado): each person's data keys, outside the event store. Empty URL: a SQLite
+    # file next to the store (<servicio>-claves.sqlite), or the schema <esquema>_claves in PostgreSQL.
+    claves_url: str = Field("", description="URL SQLAlchemy de la base de llaves de datos personales")
+    claves_esquema: str = Field("", description="Esquema PostgreSQL de la base de llaves (vacío: <esquema>_claves)")
+    claves_kek: SecretStr = Field(SecretStr(""), description="Llave maestra (base64 de 32 bytes) que envuelve las "
+                                  "llaves de datos; vacía: la de desarrollo, nunca en producción")
+    claves_cache_segundos: float = Field(60.0, ge=0, description="Segundos que un proceso recuerda una llave leída")
 
     nats_url: str = "nats://127.0.0.1:4222"
     http_host: str = "127.0.0.1"
@@ -52,11 +62,24 @@ class ServiceSettings(BaseSettings):
 
     relay_batch_size: int = 500
     relay_poll_interval: float = Field(0.05, description="Seconds between polls of the store")
+    relay_leader_election: bool = Field(
+        True, description="Only the replica holding the service's lease in NATS KV runs the relay")
+    relay_lease_seconds: float = Field(
+        5.0, ge=1.0, description="Lease length (the leaders bucket's TTL when this service creates it); "
+                                 "a dead leader is replaced within this plus one renewal")
+    relay_lease_renew_seconds: float = Field(
+        1.0, gt=0, description="Seconds between renewals of the lease (and between tries of the other replicas)")
     cadena_sello_cada: int = Field(1000, ge=1, description="Hechos publicados entre dos sellos de la cadena")
     cadena_sello_segundos: float = Field(600.0, gt=0, description="Segundos máximos entre sellos, si hubo hechos")
     consumer_max_deliver: int = 5
     consumer_ack_wait: float = 30.0
     consumer_backoff: list[float] = [0.5, 2.0, 10.0, 30.0]
+
+    @model_validator(mode="after")
+    def _lease_outlives_renewals(self) -> ServiceSettings:
+        if self.relay_lease_seconds < 3 * self.relay_lease_renew_seconds:
+            raise ValueError("relay_lease_seconds debe ser al menos el triple de relay_lease_renew_seconds")
+        return self
 
     @property
     def servicio(self) -> str:

@@ -13,13 +13,22 @@ import asyncio
 
 import nats
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, ObjectStoreConfig, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import (
+    DiscardPolicy,
+    KeyValueConfig,
+    ObjectStoreConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
 from nats.js.errors import BucketNotFoundError, NotFoundError
 
 STREAM = "ACOMPANA"
 DLQ_STREAM = "ACOMPANA_DLQ"
 DLQ_ROOT = "acompana-dlq"
 ADJUNTOS_BUCKET = "ACOMPANA_ADJUNTOS"  # evidencias's attachments (object store), never exported
+LEADERS_BUCKET = "acompana_lideres"  # which replica of each service runs its outbox relay (shared.liderazgo)
+LEASE_SECONDS = 5.0  # the leaders bucket's TTL: how long a lease lasts without renewal
 
 EVENTS = StreamConfig(
     name=STREAM,
@@ -49,8 +58,16 @@ def dlq_subject(durable: str) -> str:
     return f"{DLQ_ROOT}.{durable}"
 
 
+def leaders_bucket(lease_seconds: float = LEASE_SECONDS, replicas: int = 1,
+                   bucket: str = LEADERS_BUCKET) -> KeyValueConfig:
+    return KeyValueConfig(
+        bucket=bucket,
+        description="Concesiones de liderazgo: qué réplica de cada servicio publica su outbox.",
+        history=1, ttl=lease_seconds, storage=StorageType.FILE, replicas=replicas)
+
+
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
-    """Create or update both streams and the attachments bucket (idempotent)."""
+    """Create or update both streams, the attachments bucket and the leaders bucket (idempotent)."""
     for config in (EVENTS, DEAD_LETTERS):
         config.num_replicas = replicas
         try:
@@ -65,6 +82,10 @@ async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
         await js.create_object_store(ADJUNTOS_BUCKET, ObjectStoreConfig(
             description="Adjuntos de evidencias (fotos, actas, documentos) por su SHA-256; no son públicos.",
             storage=StorageType.FILE, replicas=replicas))
+    try:
+        await js.key_value(LEADERS_BUCKET)
+    except BucketNotFoundError:
+        await js.create_key_value(leaders_bucket(replicas=replicas))
 
 
 async def _main(url: str, replicas: int) -> None:

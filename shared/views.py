@@ -26,6 +26,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     select,
     text,
     update,
@@ -158,6 +159,8 @@ class OwnLogProjection:
                 if not notificaciones:
                     return aplicadas
                 with self.store.engine.begin() as conn:
+                    if self._turno(conn) != inicio:
+                        continue  # another replica of the service applied them meanwhile: read again
                     for n in notificaciones:
                         evento = self.app.mapper.to_domain_event(n)
                         handler = self.handlers.get(type(evento))
@@ -165,6 +168,16 @@ class OwnLogProjection:
                             handler(conn, evento, n.id)
                     self._mover(conn, notificaciones[-1].id)
                 aplicadas += len(notificaciones)
+
+    def _turno(self, conn: Connection) -> int:
+        """Take this projection's turn among the service's replicas until the transaction ends, and read
+        its position then: replicas sharing the store apply each event once, one batch at a time."""
+        p = self.posiciones
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{self.store.schema}.{self.nombre}"))))
+        else:  # SQLite: the first write of a transaction takes the database's write lock
+            conn.execute(update(p).where(p.c.proyeccion == self.nombre).values(notificacion=p.c.notificacion))
+        return conn.execute(select(p.c.notificacion).where(p.c.proyeccion == self.nombre)).scalar() or 0
 
     def reconstruir(self) -> int:
         """Empty the tables and project every stored event again."""

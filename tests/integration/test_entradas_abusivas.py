@@ -39,12 +39,12 @@ async def test_un_cuerpo_mas_grande_que_el_limite_es_413_y_no_registra_nada(make
 
 async def test_un_usuario_que_excede_su_ritmo_recibe_429_y_los_demas_no(make_settings):
     async with serving(agenda_app(make_settings(AgendaSettings, solicitudes_por_minuto=5))) as agenda:
-        uno = {"X-Usuario": "esp-uno", "X-Rol": "especialista_ugel"}
+        uno = {"X-Usuario": "esp-uno", "X-Rol": "especialista_ugel", "X-Ugel": "UGEL-EL-COLLAO"}
         codigos = [(await agenda.get("/v1/planes", params={"anio": 2021}, headers=uno)).status_code for _ in range(6)]
         assert codigos == [200] * 5 + [429]
         r = await agenda.get("/v1/planes", params={"anio": 2021}, headers=uno)
         assert r.json()["codigo"] == "demasiadas_solicitudes" and int(r.headers["Retry-After"]) >= 1
-        otro = {"X-Usuario": "esp-otro", "X-Rol": "especialista_ugel"}
+        otro = {"X-Usuario": "esp-otro", "X-Rol": "especialista_ugel", "X-Ugel": "UGEL-EL-COLLAO"}
         assert (await agenda.get("/v1/planes", params={"anio": 2021}, headers=otro)).status_code == 200
         # the probes are not counted
         assert [(await agenda.get("/healthz")).status_code for _ in range(10)] == [200] * 10
@@ -83,3 +83,18 @@ async def test_campos_desconocidos_o_mal_tipados_se_rechazan_con_su_campo(make_s
         r = await agenda.post("/v1/planes/generacion", json=cuerpo)
         assert r.status_code == 422
         assert campo in [e["campo"] for e in r.json()["errores"]]
+
+
+async def test_un_evento_demasiado_grande_para_publicarse_no_se_registra(make_settings):
+    # a body within the HTTP limit whose event would not fit in a NATS message: refused whole, nothing kept
+    app = agenda_app(make_settings(AgendaSettings))
+    async with serving(app) as agenda:
+        docente = uuid.uuid4()
+        con_plan(app, docente)
+        app.state.agenda._limitar_eventos(2048)  # as if <S>_EVENTO_MAX_BYTES were 2048 (a plan alone is ~3.7 KB)
+        antes = app.state.runtime.app.recorder.max_notification_id()
+        r = await agenda.post("/v1/visitas-realizadas", json=visita(docente, observaciones="x" * 1900))
+        assert r.status_code == 422 and r.json()["codigo"] == "regla_incumplida", r.text
+        assert "el máximo es 2,048" in r.json()["mensaje"]
+        assert app.state.runtime.app.recorder.max_notification_id() == antes
+        assert (await agenda.post("/v1/visitas-realizadas", json=visita(docente))).status_code == 201
