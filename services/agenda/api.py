@@ -225,7 +225,8 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
 
     @r.get("/planes", tags=["planes"], summary="Planes anuales")
     def planes(anio: Anio, dre: str | None = None, ugel: str | None = None, acompanante_id: UUID | None = None,
-               limite: Annotated[int, Query(ge=1, le=5000)] = 500, desde: Annotated[int, Query(ge=0)] = 0,
+               limite: Annotated[int, Query(ge=1, le=5000)] = 500,
+               desde: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                ) -> list[dict[str, Any]]:
         return agenda.proyecciones.planes(anio=anio, dre=dre, ugel=ugel, limite=limite, desde=desde,
                                           acompanante_id=str(acompanante_id) if acompanante_id else None)

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from services.evaluacion import exportar, reportes
 from services.evaluacion.application import PREGUNTAS_ENCUESTA, Evaluacion
@@ -29,10 +29,26 @@ from shared.eventstore import Conflict, DomainError, Forbidden, NotFound
 from shared.http import motivo as motivo_de_error
 from shared.telemetry import current_actor
 
+
+def _corte_en_rango(al: date | datetime | None) -> date | datetime | None:
+    # a cut outside the years the programme can have records would overflow when taken to Lima or UTC
+    if al is not None and not 2000 <= al.year <= 2100:
+        raise ValueError("debe estar entre los años 2000 y 2100")
+    return al
+
+
 Id = Annotated[UUID, Path(description="Identificador")]
-Al = Annotated[date | datetime | None, Query(
-    description="Corte: lo registrado hasta esa fecha (fin del día en Lima) o fecha y hora. Por defecto, ahora.")]
+Al = Annotated[date | datetime | None, AfterValidator(_corte_en_rango), Query(
+    description="Corte: lo registrado hasta esa fecha (fin del día en Lima) o fecha y hora, entre 2000 y 2100. "
+                "Por defecto, ahora.")]
 Formato = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv (una sección) o xlsx (todas).")]
+# Codes of a convocatoria, DRE, UGEL or type of IE: what a report echoes into a file name or a spreadsheet cell.
+Codigo = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+Convocatoria = Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TABLAS: dict[int | str, dict[str, Any]] = {200: {
+    "description": "El reporte en JSON, CSV (`formato=csv`, una sección) o XLSX (`formato=xlsx`, todas).",
+    "content": {"text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
 Por = Literal["docente", "ie", "ugel", "dre", "tipo_ie", "nacional"]
 Texto = Annotated[str, Field(max_length=4000)]
 SUPERVISION = frozenset({"especialista_ugel", "especialista_dre", "minedu", "auditor"})
@@ -144,7 +160,7 @@ def _salida(secciones: dict[str, list[dict[str, Any]]], corte: reportes.Corte, f
                         headers={"Content-Disposition": f'attachment; filename="{nombre}-{elegida}.csv"'})
     if formato == "xlsx":
         return Response(exportar.xlsx_de(secciones, {**{k: str(v) for k, v in extra.items()}, **nota}),
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{nombre}.xlsx"'})
     return {**extra, **nota, **secciones}
 
@@ -284,11 +300,12 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
             conn, t, corte, convocatoria, etapa, por, **filtros))
         return filas, corte
 
-    @r.get("/resultados-etapa", tags=["reportes"],
+    @r.get("/resultados-etapa", tags=["reportes"], responses=TABLAS,
            summary="Resultados de una etapa: distribución del nivel logrado y % que alcanzó el esperado")
-    def get_resultados(convocatoria: str = "2020-2022", etapa: Annotated[int, Query(ge=1, le=3)] = 1,
-                       por: Por = "ugel", dre: str | None = None, ugel: str | None = None,
-                       tipo_ie: str | None = None, al: Al = None, formato: Formato = "json") -> Any:
+    def get_resultados(convocatoria: Convocatoria = "2020-2022",
+                       etapa: Annotated[int, Query(ge=1, le=3)] = 1,
+                       por: Por = "ugel", dre: Codigo = None, ugel: Codigo = None,
+                       tipo_ie: Codigo = None, al: Al = None, formato: Formato = "json") -> Any:
         filas, corte = _resultados(convocatoria, etapa, por, al, dre=dre, ugel=ugel, tipo_ie=tipo_ie)
         return _salida({"resultados": filas}, corte, formato, f"resultados-etapa-{etapa}-{por}", None,
                        {"convocatoria": convocatoria, "etapa": etapa, "por": por})
@@ -296,8 +313,9 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
     @r.get("/resultados-etapa.{formato}", tags=["reportes"], response_class=Response,
            summary="Gráfico de los resultados de las tres etapas de una UGEL (o DRE, o nacional)",
            responses={200: {"content": {t: {} for t in exportar.FORMATOS_GRAFICO.values()}}})
-    async def get_resultados_grafico(formato: Literal["png", "svg"], convocatoria: str = "2020-2022",
-                                     dre: str | None = None, ugel: str | None = None, al: Al = None) -> Response:
+    async def get_resultados_grafico(formato: Literal["png", "svg"],
+                                     convocatoria: Convocatoria = "2020-2022", dre: Codigo = None,
+                                     ugel: Codigo = None, al: Al = None) -> Response:
         por = "ugel" if ugel else "dre" if dre else "nacional"
         por_etapa = {}
         corte = reportes.Corte.de(al)
@@ -309,10 +327,10 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         imagen = await asyncio.to_thread(exportar.grafico_resultados, por_etapa, titulo, corte.nota()["nota"], formato)
         return Response(imagen, media_type=exportar.FORMATOS_GRAFICO[formato])
 
-    @r.get("/seguimiento", tags=["reportes"],
+    @r.get("/seguimiento", tags=["reportes"], responses=TABLAS,
            summary="Matriz de seguimiento: cumplimiento de estrategias, calidad (desempeño semestral) y satisfacción")
-    def get_seguimiento(anio: Annotated[int, Query(ge=2000, le=2100)], por: Por = "ugel", dre: str | None = None,
-                        ugel: str | None = None, al: Al = None, formato: Formato = "json",
+    def get_seguimiento(anio: Annotated[int, Query(ge=2000, le=2100)], por: Por = "ugel", dre: Codigo = None,
+                        ugel: Codigo = None, al: Al = None, formato: Formato = "json",
                         seccion: str | None = None) -> Any:
         corte = reportes.Corte.de(al)
         filtros = {"dre": dre, "ugel": ugel}
@@ -325,10 +343,10 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         return _salida(proyecciones.leer("seguimiento", consulta), corte, formato, f"seguimiento-{anio}-{por}",
                        seccion, {"anio": anio, "por": por})
 
-    @r.get("/evaluacion", tags=["reportes"],
+    @r.get("/evaluacion", tags=["reportes"], responses=TABLAS,
            summary="Matriz de evaluación: práctica pedagógica del año y desempeño de los acompañantes al inicio y término")
-    def get_evaluacion(anio: Annotated[int, Query(ge=2000, le=2100)], por: Por = "ugel", dre: str | None = None,
-                       ugel: str | None = None, al: Al = None, formato: Formato = "json",
+    def get_evaluacion(anio: Annotated[int, Query(ge=2000, le=2100)], por: Por = "ugel", dre: Codigo = None,
+                       ugel: Codigo = None, al: Al = None, formato: Formato = "json",
                        seccion: str | None = None) -> Any:
         corte = reportes.Corte.de(al)
         filtros = {"dre": dre, "ugel": ugel}
@@ -339,7 +357,7 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         return _salida(proyecciones.leer("practica", consulta), corte, formato, f"evaluacion-{anio}-{por}",
                        seccion, {"anio": anio, "por": por})
 
-    @r.get("/informes-trimestrales/{ugel}", tags=["reportes"],
+    @r.get("/informes-trimestrales/{ugel}", tags=["reportes"], responses=TABLAS,
            summary="Informe trimestral de avance de una UGEL a su DRE",
            description="Lo ocurrido en el trimestre (por la fecha de cada hecho) y el cumplimiento acumulado a su "
                        "término, con lo registrado hasta el corte `al` (por defecto, ahora).")
@@ -379,7 +397,7 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         etapa: Annotated[int | None, Query(ge=1, le=3)] = None,
         tipo: Annotated[list[str] | None, Query(description="Hechos de estos tipos (p. ej. VisitaRealizada).")] = None,
         servicio: Annotated[list[Literal["focalizacion", "agenda", "evidencias", "evaluacion"]] | None, Query()] = None,
-        al: Al = None, pagina: Annotated[int, Query(ge=1)] = 1,
+        al: Al = None, pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
         por_pagina: Annotated[int, Query(ge=1, le=500)] = 100,
         motivo: Annotated[str | None, Query(min_length=5, max_length=300)] = None,
         formato: Literal["json", "pdf"] = "json",
@@ -439,11 +457,11 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
     @r.get("/visitas-por-docente", tags=["seguimiento"],
            summary="Visitas realizadas por docente y año, filtrables por territorio")
     def visitas_por_docente(
-        anio: Annotated[int | None, Query(description="Año escolar")] = None,
+        anio: Annotated[int | None, Query(ge=2000, le=2100, description="Año escolar")] = None,
         dre: Annotated[str | None, Query(description="Código de la DRE")] = None,
         ugel: Annotated[str | None, Query(description="Código de la UGEL")] = None,
         limite: Annotated[int, Query(ge=1, le=1000, description="Filas por página")] = 100,
-        desde: Annotated[int, Query(ge=0, description="Filas a saltar")] = 0,
+        desde: Annotated[int, Query(ge=0, le=10_000_000, description="Filas a saltar")] = 0,
     ) -> list[VisitasDocenteAnio]:
         filas = proyecciones.visitas_por_docente(anio=anio, dre=dre, ugel=ugel, limite=limite, desde=desde)
         return [VisitasDocenteAnio(**f) for f in filas]

@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: E402
 from reportlab.lib import colors  # noqa: E402
 from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
 from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
@@ -44,6 +45,11 @@ def _celda(valor_: Any) -> Any:
     return valor_
 
 
+def _en_hoja(valor_: Any) -> Any:
+    """A stored text may hold control characters a spreadsheet cannot: they are left out of the cell."""
+    return ILLEGAL_CHARACTERS_RE.sub("", valor_) if isinstance(valor_, str) else valor_
+
+
 def csv_de(filas: Filas, nota: str = "") -> str:
     """CSV with a header; ``nota`` (what moment the report describes) goes first as a comment line."""
     salida = io.StringIO()
@@ -66,10 +72,10 @@ def xlsx_de(secciones: Mapping[str, Filas], nota: Mapping[str, str]) -> bytes:
         columnas = _columnas(filas)
         hoja.append(columnas)
         for fila in filas:
-            hoja.append([_celda(fila.get(c)) for c in columnas])
+            hoja.append([_en_hoja(_celda(fila.get(c))) for c in columnas])
     acerca = libro.create_sheet("corte")
     for clave, texto in nota.items():
-        acerca.append([clave, texto])
+        acerca.append([clave, _en_hoja(texto)])
     salida = io.BytesIO()
     libro.save(salida)
     return salida.getvalue()

@@ -397,12 +397,13 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
 
     @r.get("/compromisos", summary="Compromisos abiertos y vencidos por acompañante, IE o UGEL")
     def compromisos(acompanante_id: UUID | None = None,
-                    codigo_modular: Annotated[str | None, Query(pattern=r"^\d{7}$")] = None, anexo: int = 0,
-                    ugel: str | None = None,
+                    codigo_modular: Annotated[str | None, Query(pattern=r"^\d{7}$")] = None,
+                    anexo: Annotated[int, Query(ge=0, le=9)] = 0,
+                    ugel: str | None = None, dre: str | None = None,
                     estado: Literal["abiertos", "vencidos", "pendientes", "verificados"] = "pendientes") -> dict[str, Any]:
         acompanante = str(acompanante_id) if acompanante_id else None
         _exigir(acceso.puede_ver_cartera(current_actor.get(), acompanante))
-        lista = app.proyecciones.compromisos(hoy=hoy(), acompanante_id=acompanante, ugel=ugel, estado=estado,
+        lista = app.proyecciones.compromisos(hoy=hoy(), acompanante_id=acompanante, ugel=ugel, dre=dre, estado=estado,
                                              ie=(codigo_modular, anexo) if codigo_modular else None)
         resumen = {"abiertos": sum(c["estado"] == "abierto" for c in lista),
                    "vencidos": sum(c["estado"] == "vencido" for c in lista),

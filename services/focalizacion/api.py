@@ -134,7 +134,7 @@ def router(app: Focalizacion) -> APIRouter:  # noqa: C901, PLR0915 - one route p
     def decisiones(convocatoria: Conv, focalizada: bool | None = None, dre: str | None = None,
                    ugel: str | None = None, tipo: str | None = None,
                    limite: Annotated[int, Query(ge=1, le=1000)] = 100,
-                   desde: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+                   desde: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[dict[str, Any]]:
         app.convocatoria(convocatoria)
         return app.proyecciones.decisiones(convocatoria, focalizada=focalizada, dre=dre, ugel=ugel, tipo=tipo,
                                            limite=limite, desde=desde)
