@@ -19,6 +19,7 @@ from services.evidencias import acceso
 from services.evidencias import domainmodel as dm
 from services.evidencias.instrumentos import RESPUESTAS, Instrumento, incluidos
 from services.evidencias.projections import Proyecciones
+from shared.cifrado import Cifrador, LlaveSuprimida, llavero_de
 from shared.eventstore import NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
@@ -37,11 +38,13 @@ class Evidencias(ServiceApplication):
     def __init__(self, settings: ServiceSettings, reloj: Callable[[], date] = date.today) -> None:
         super().__init__(settings)
         self.reloj = reloj  # today's date: the controllable clock of due dates
+        self.cifrador = Cifrador(llavero_de(settings))  # keys of evidence references, outside the event store
         self.proyecciones = Proyecciones(settings, self)
         self._instrumentos: dict[tuple[str, int], Instrumento] = {}  # published versions never change
 
     def close(self) -> None:
         self.proyecciones.close()
+        self.cifrador.llavero.close()
         super().close()
 
     # --- instruments --------------------------------------------------------------------------
@@ -301,12 +304,35 @@ class Evidencias(ServiceApplication):
     # --- attachments ------------------------------------------------------------------------------------
 
     def propietario(self, tipo: str, propietario_id: str, autor_id: str) -> dm.ConAdjuntos:
-        """The visit or GIA/RTC an attachment goes to, checked for its author before anything is stored."""
-        return self._visita_de(propietario_id, autor_id) if tipo == "visita" else self._reunion_de(propietario_id, autor_id)
+        """The visit or GIA/RTC an attachment goes to, checked for its author (and that the docente's
+        personal data were not cancelled) before anything is stored."""
+        propietario = (self._visita_de(propietario_id, autor_id) if tipo == "visita"
+                       else self._reunion_de(propietario_id, autor_id))
+        if self.cifrador.llavero.suprimida(propietario.sujeto()):
+            raise Invalida(CANCELADOS)
+        return propietario
 
     def adjuntar(self, tipo: str, propietario_id: str, autor_id: str, adjunto: dict[str, Any]) -> bool:
-        return self.modificar(lambda: self.propietario(tipo, propietario_id, autor_id),
-                              lambda propietario: propietario.adjuntar({**adjunto, "acompanante_id": autor_id}))
+        """Record an attachment; its file name and description encrypted with the owner's key."""
+        def cambio(propietario: dm.ConAdjuntos) -> bool:
+            try:
+                cifrado = self.cifrador.cifrar_campos(propietario.sujeto(), {**adjunto, "acompanante_id": autor_id},
+                                                      propietario.personales)
+            except LlaveSuprimida:
+                raise Invalida(CANCELADOS) from None
+            return propietario.adjuntar(cifrado)
+        return self.modificar(lambda: self.propietario(tipo, propietario_id, autor_id), cambio)
+
+    # --- personal data (Ley 29733) ---------------------------------------------------------------
+
+    def cancelar_datos_personales(self, docente_id: str, aviso_id: str) -> bool:
+        """focalizacion cancelled the docente's personal data: record it, then erase this service's
+        key of his evidence references (idempotent: a redelivered notice erases nothing new)."""
+        nuevo = self.modificar(lambda: self._docente(docente_id, crear=True),
+                               lambda docente: docente.cancelar_datos_personales(aviso_id))
+        self.cifrador.llavero.suprimir(dm.sujeto_docente(docente_id), f"DatosPersonalesCancelados ({aviso_id})")
+        self.proyecciones.ponerse_al_dia()  # the read model blanks him now, not at the next query
+        return nuevo
 
     # --- who may read ---------------------------------------------------------------------------
 
@@ -352,6 +378,8 @@ class Evidencias(ServiceApplication):
         return reunion
 
 
+CANCELADOS = ("Los datos personales del docente se cancelaron a su pedido (Ley 29733): no se registran referencias "
+              "nuevas a él.")
 _USOS = {"visita": "visitas en aula", "gia": "GIA", "rtc": "RTC", "acompanante": "la autoevaluación del acompañante"}
 
 

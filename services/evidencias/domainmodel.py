@@ -3,7 +3,7 @@ Chile's guide for the execution stage).
 
 - ``Instrumento``: a published version of an observation instrument, immutable.
 - ``DocenteAcompanado``: what evidencias knows of a docente: who holds him each year (from agenda's
-  plans) and his necesidades formativas.
+  plans), his necesidades formativas, and whether his personal data were cancelled (Ley 29733).
 - ``Visita``: a visit agenda reported as realized, and what it left behind: the observation (and
   its corrections, as new events), the feedback and the attachments.
 - ``Compromiso``: a docente's commitment, from the visit where he took it to the later visit that
@@ -57,6 +57,10 @@ def autoevaluacion_id(autoevaluacion: UUID | str) -> UUID:
     return uuid5(NS, f"autoevaluacion:{autoevaluacion}")
 
 
+# What a verification concludes: the values of the published contract (``CompromisoVerificadoV1``).
+RESULTADOS = ("cumplido", "parcialmente", "no_cumplido")
+
+
 class EvidenciaInvalida(DomainError):
     """A record that breaks a rule of the norm or of its instrument; the message says which."""
 
@@ -68,6 +72,8 @@ class Instrumento(Aggregate):
 
 
 class DocenteAcompanado(Aggregate):
+    cancelado = False
+
     @event("Registrado")
     def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
         self.docente_id = docente_id
@@ -112,9 +118,36 @@ class DocenteAcompanado(Aggregate):
     def _necesidad(self, necesidad_id: str, necesidad: dict[str, Any]) -> None:
         self.necesidades[necesidad_id] = necesidad
 
+    def cancelar_datos_personales(self, aviso_id: str) -> bool:
+        """focalizacion's ``DatosPersonalesCancelados`` (``aviso_id``), recorded once; the key of his
+        evidence references is erased right after (``Evidencias.cancelar_datos_personales``)."""
+        if self.cancelado:
+            return False
+        self._cancelados(aviso_id=aviso_id)
+        return True
+
+    @event("DatosPersonalesCancelados")
+    def _cancelados(self, aviso_id: str) -> None:
+        self.cancelado = True
+
+
+def sujeto_docente(docente: UUID | str) -> str:
+    """Whose key encrypts a docente's evidence references (the same subject in every service)."""
+    return f"docente:{docente}"
+
 
 class ConAdjuntos(Aggregate):
-    """A visit or a GIA/RTC: both keep attachments (``self.adjuntos``), by the SHA-256 of their content."""
+    """A visit or a GIA/RTC: both keep attachments (``self.adjuntos``), by the SHA-256 of their content.
+
+    An attachment's file name and description may name people: they are stored encrypted
+    (``personales``) with the key of the visit's docente, or of the GIA/RTC itself (several docentes).
+    Its hash, type and size stay clear: the hash is the content's reference, published in
+    ``EvidenciaAdjuntada``."""
+
+    personales = ("nombre", "descripcion")
+
+    def sujeto(self) -> str:
+        raise NotImplementedError
 
     def adjuntar(self, adjunto: dict[str, Any]) -> bool:
         if adjunto["sha256"] in self.adjuntos:
@@ -135,6 +168,9 @@ class Visita(ConAdjuntos):
         self.historial: dict[str, list[dict[str, Any]]] = {}  # the original and each correction
         self.retroalimentacion: dict[str, Any] | None = None
         self.adjuntos: dict[str, dict[str, Any]] = {}  # by sha256
+
+    def sujeto(self) -> str:
+        return sujeto_docente(self.visita["docente_id"])
 
     @property
     def inicio(self) -> date:
@@ -220,6 +256,9 @@ class Compromiso(Aggregate):
         return date.fromisoformat(self.compromiso["fecha_limite"])
 
     def verificar(self, verificacion: dict[str, Any], visita: Visita) -> bool:
+        if verificacion["resultado"] not in RESULTADOS:
+            raise EvidenciaInvalida(f"El resultado de una verificación es {', '.join(RESULTADOS)}; "
+                                    f"se indicó {verificacion['resultado']!r}.")
         if self.verificacion is not None:
             if self.verificacion == verificacion:
                 return False
@@ -253,6 +292,9 @@ class Reunion(ConAdjuntos):
         self.reunion = reunion  # agenda's GIACompletado / RTCRealizada
         self.actas: list[dict[str, Any]] = []  # the acta, then each correction
         self.adjuntos: dict[str, dict[str, Any]] = {}
+
+    def sujeto(self) -> str:
+        return f"reunion:{self.reunion['actividad_id']}"
 
     def check_autor(self, autor_id: str) -> None:
         r = self.reunion

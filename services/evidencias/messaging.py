@@ -4,7 +4,12 @@ Consumes agenda's plans (who holds each docente each year) and its realized visi
 RTC: each becomes an evidencias fact, recorded once by its deterministic id, so a redelivered
 message changes nothing. A reassignment or closing that arrives before its plan is retried.
 
+Consumes focalizacion's ``DatosPersonalesCancelados``: the docente's evidence references become
+unreadable here too (this service's key for him is erased).
+
 Publishes what each visit leaves behind: the one place where stored events become contracts.
+Nothing encrypted is published (a published fact must be derivable from the store whatever keys
+remain, or the chain could not be verified): an attachment's description stays out.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from eventsourcing.domain import DomainEventProtocol
 from services.evidencias import domainmodel as dm
 from services.evidencias.application import Evidencias
 from shared import contracts as c
+from shared.cifrado import Cifrador
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
 from shared.outbox import Publication
@@ -31,6 +37,13 @@ def subscribe(consumers: IdempotentConsumers, app: Evidencias) -> None:
     consumers.subscribe("evidencias-visita-realizada", c.VisitaRealizadaV1, lambda e: visita_realizada(app, e))
     consumers.subscribe("evidencias-gia-completado", c.GIACompletadoV1, lambda e: reunion_realizada(app, e, "gia"))
     consumers.subscribe("evidencias-rtc-realizada", c.RTCRealizadaV1, lambda e: reunion_realizada(app, e, "rtc"))
+    consumers.subscribe("evidencias-datos-cancelados", c.DatosPersonalesCanceladosV1,
+                        lambda e: datos_cancelados(app, e))
+
+
+def datos_cancelados(app: Evidencias, envelope: Envelope) -> None:
+    d: c.DatosPersonalesCanceladosV1 = envelope.data  # type: ignore[assignment]
+    app.cancelar_datos_personales(str(d.docente_id), envelope.id)
 
 
 def plan_generado(app: Evidencias, envelope: Envelope) -> None:
@@ -133,7 +146,7 @@ class Publicador:
         datos = c.EvidenciaAdjuntadaV1(
             sha256=a["sha256"], tipo_contenido=a["tipo_contenido"], bytes=a["bytes"], propietario=tipo,
             propietario_id=pid, docente_ids=docentes, acompanante_id=a["acompanante_id"],
-            descripcion=a.get("descripcion", ""), dre=origen["dre"], ugel=origen["ugel"])
+            descripcion=_publicable(a.get("descripcion", "")), dre=origen["dre"], ugel=origen["ugel"])
         sujeto = f"docente/{docentes[0]}" if tipo == "visita" else f"{tipo}/{pid}"
         return Publication(data=datos, subject=sujeto, dre=origen["dre"], ugel=origen["ugel"])
 
@@ -217,3 +230,8 @@ class Publicador:
             comentario=a.get("comentario", ""), dre=a["dre"] or c.SIN_TERRITORIO, ugel=a["ugel"] or c.SIN_TERRITORIO)
         return Publication(data=datos, subject=f"acompanante/{a['acompanante_id']}", dre=a["dre"] or None,
                            ugel=a["ugel"] or None)
+
+
+def _publicable(texto: str) -> str:
+    """A description recorded before encryption existed is published as it was; an encrypted one, never."""
+    return "" if Cifrador.cifrado(texto) else texto

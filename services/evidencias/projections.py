@@ -9,6 +9,10 @@
 - ``valoracion``: one row per observed item with its current level: a docente's observations
   over time. ``compromiso``, ``necesidad``, ``reunion`` (with its actas), ``registro`` (execution
   sessions and self-evaluations).
+
+An attachment's file name and description are decrypted here with the key of its visit's docente
+(or of its GIA/RTC); once that key is erased they read ``MARCA``, and ``DatosPersonalesCancelados``
+blanks them in the records already built (docs/datos-personales.md).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from eventsourcing.application import Application
 from sqlalchemy import JSON, Boolean, Column, Connection, Date, Integer, MetaData, String, Table, bindparam, select, update
 
 from services.evidencias import domainmodel as dm
+from shared.cifrado import MARCA
 from shared.settings import ServiceSettings
 from shared.views import OwnLogProjection
 
@@ -131,7 +136,7 @@ class Proyecciones(OwnLogProjection):
         self.handlers.update({
             dm.Instrumento.Publicado: self._instrumento,
             D.PlanConocido: self._plan, D.AcompananteCambiado: self._cambio, D.PlanCerrado: self._cierre,
-            D.NecesidadFormativaRegistrada: self._necesidad,
+            D.NecesidadFormativaRegistrada: self._necesidad, D.DatosPersonalesCancelados: self._cancelados,
             V.Conocida: self._visita, V.ObservacionRegistrada: self._observacion,
             V.ObservacionCorregida: self._observacion, V.RetroalimentacionBrindada: self._retro,
             dm.ConAdjuntos.EvidenciaAdjuntada: self._adjunto,
@@ -235,11 +240,20 @@ class Proyecciones(OwnLogProjection):
 
     def _adjunto(self, conn: Connection, e: Any, _: int) -> None:
         inicial = self.app.inicial(e.originator_id)
-        a = {**e.adjunto, "registrado_en": _cuando(e)}
+        claro = self.app.cifrador.descifrar_campos(inicial.sujeto(), e.adjunto, dm.ConAdjuntos.personales)
+        a = {**claro, "registrado_en": _cuando(e)}
         if isinstance(inicial, dm.Visita):
             self._guardar(conn, "visita", inicial.visita["visita_id"], lambda r: r["adjuntos"].append(a))
         else:
             self._guardar(conn, "reunion", inicial.reunion["actividad_id"], lambda r: r["adjuntos"].append(a))
+
+    def _cancelados(self, conn: Connection, e: Any, _: int) -> None:
+        """His evidence references already projected become ``MARCA`` (his key is erased next)."""
+        def suprimir(r: dict[str, Any]) -> None:
+            r["adjuntos"] = [{**a, **{k: MARCA for k in dm.ConAdjuntos.personales if a.get(k)}}
+                             for a in r["adjuntos"]]
+        for visita_id in conn.execute(select(visita.c.visita_id).where(visita.c.docente_id == self._docente(e))).scalars():
+            self._guardar(conn, "visita", visita_id, suprimir)
 
     def _compromiso(self, conn: Connection, e: Any, _: int) -> None:
         c = e.compromiso
@@ -324,13 +338,14 @@ class Proyecciones(OwnLogProjection):
         return [dict(f._mapping) for f in self.filas(consulta)]
 
     def compromisos(self, *, hoy: date, docente_id: str | None = None, acompanante_id: str | None = None,
-                    ie: tuple[str, int] | None = None, ugel: str | None = None,
+                    ie: tuple[str, int] | None = None, ugel: str | None = None, dre: str | None = None,
                     estado: str | None = None) -> list[dict[str, Any]]:
         """Commitments; ``estado`` ``abiertos`` (not verified, due date not passed), ``vencidos``
         (not verified, due date passed as of ``hoy``), ``pendientes`` (both) or ``verificados``."""
         c = compromiso.c
         consulta = select(compromiso).order_by(c.fecha_limite, c.compromiso_id)
-        for columna, valor in ((c.docente_id, docente_id), (c.acompanante_id, acompanante_id), (c.ugel, ugel)):
+        for columna, valor in ((c.docente_id, docente_id), (c.acompanante_id, acompanante_id), (c.ugel, ugel),
+                               (c.dre, dre)):
             if valor:
                 consulta = consulta.where(columna == valor)
         if ie:

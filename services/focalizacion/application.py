@@ -18,6 +18,7 @@ from services.focalizacion import projections as vistas
 from services.focalizacion.focalizar import focalizar, motivos
 from services.focalizacion.projections import Proyecciones
 from services.focalizacion.reglas import ConjuntoReglas
+from shared.cifrado import Cifrador, llavero_de
 from shared.eventstore import Conflict, DomainError, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
@@ -25,6 +26,7 @@ from shared.telemetry import current_actor
 Progreso = Callable[[int], None]
 LOTE = 500  # aggregates per transaction when importing or deciding in bulk
 REGLAS_INCLUIDAS = ("reglas-nt026-2020-2022.json",)
+CANCELADOS = "sus datos personales se cancelaron a su pedido (Ley 29733): no se registran de nuevo"
 
 
 class Focalizacion(ServiceApplication):
@@ -33,11 +35,21 @@ class Focalizacion(ServiceApplication):
 
     def __init__(self, settings: ServiceSettings) -> None:
         super().__init__(settings)
+        pepper = getattr(settings, "pepper", None)
+        self.pepper = pepper.get_secret_value() if pepper is not None else dm.PEPPER_DESARROLLO
+        self.cifrador = Cifrador(llavero_de(settings))  # personal data keys, outside the event store
         self.proyecciones = Proyecciones(settings, self)
 
     def close(self) -> None:
         self.proyecciones.close()
+        self.cifrador.llavero.close()
         super().close()
+
+    def docente_id(self, dni: str) -> UUID:
+        return dm.docente_id(dni, self.pepper)
+
+    def acompanante_id(self, dni: str) -> UUID:
+        return dm.acompanante_id(dni, self.pepper)
 
     # --- registries ----------------------------------------------------------------------------
 
@@ -64,42 +76,74 @@ class Focalizacion(ServiceApplication):
                 validas.append((linea, {**datos, "dre": ie["dre"], "ugel": ie["ugel"]}))
         lectura.validas = validas
         lectura.rechazadas.sort(key=lambda r: r.linea)
-        return self._registrar(lectura, dm.Docente, lambda d: dm.docente_id(d["dni"]),
+        return self._registrar(lectura, dm.Docente, lambda d: self.docente_id(d["dni"]),
                                self.proyecciones.datos_registro(vistas.docente), progreso)
 
     def importar_acompanantes(self, contenido: bytes, progreso: Progreso | None = None) -> dict[str, Any]:
         lectura = padron.leer_acompanantes(contenido)
-        return self._registrar(lectura, dm.Acompanante, lambda d: dm.acompanante_id(d["dni"]),
+        return self._registrar(lectura, dm.Acompanante, lambda d: self.acompanante_id(d["dni"]),
                                self.proyecciones.datos_registro(vistas.acompanante), progreso)
 
     def _registrar(self, lectura: padron.Lectura, cls: type[dm.Registro], ident: Callable[[dict], UUID],
                    existentes: dict[str, dict[str, Any]], progreso: Progreso | None) -> dict[str, Any]:
-        """Record what is new or changed; a row equal to what is registered records nothing."""
+        """Record what is new or changed; a row equal to what is registered records nothing. A
+        person's personal fields are stored encrypted with his key; a person whose data were
+        cancelled (his key erased) is not registered again."""
         nuevas = actualizadas = sin_cambios = 0
-        pendientes: list[dm.Registro] = []
-        for i, (_, datos) in enumerate(lectura.validas, start=1):
+        cambios: list[tuple[int, UUID, dict[str, Any], bool]] = []
+        for linea, datos in lectura.validas:
             id_ = ident(datos)
             previo = existentes.get(str(id_))
             if previo == datos:
                 sin_cambios += 1
-            elif previo is None:
-                pendientes.append(cls(id=id_, datos=datos))
-                nuevas += 1
             else:
-                registro: dm.Registro = self.repository.get(id_)
-                registro.actualizar(datos)
-                pendientes.append(registro)
-                actualizadas += 1
-            if len(pendientes) >= LOTE:
-                self._guardar(pendientes)
-            if progreso and i % 100 == 0:
-                progreso(100)
-        self._guardar(pendientes)
+                cambios.append((linea, id_, datos, previo is None))
+        validas = len(lectura.validas)
+        for inicio in range(0, len(cambios), LOTE):
+            lote = cambios[inicio:inicio + LOTE]
+            llaves = (self.cifrador.llavero.llaves([cls.sujeto_de(id_) for _, id_, _, _ in lote], crear=True)
+                      if cls.personales else {})
+            pendientes: list[dm.Registro] = []
+            for linea, id_, datos, nuevo in lote:
+                if cls.personales:
+                    llave = llaves[cls.sujeto_de(id_)]
+                    if llave is None:
+                        lectura.rechazadas.append(padron.Rechazo(linea, [("DNI", CANCELADOS)], datos["dni"]))
+                        validas -= 1
+                        continue
+                    datos = self.cifrador.cifrar_campos(cls.sujeto_de(id_), datos, cls.personales, llave)
+                if nuevo:
+                    pendientes.append(cls(id=id_, datos=datos))
+                    nuevas += 1
+                else:
+                    registro: dm.Registro = self.repository.get(id_)
+                    registro.actualizar(datos)
+                    pendientes.append(registro)
+                    actualizadas += 1
+            self._guardar(pendientes)
+            if progreso:
+                progreso(len(lote))
         if progreso:
-            progreso(len(lectura.validas) % 100)
-        return {"filas": lectura.filas, "validas": len(lectura.validas), "nuevas": nuevas,
+            progreso(sin_cambios)
+        lectura.rechazadas.sort(key=lambda r: r.linea)
+        return {"filas": lectura.filas, "validas": validas, "nuevas": nuevas,
                 "actualizadas": actualizadas, "sin_cambios": sin_cambios,
                 "rechazadas": [r.como_dict() for r in lectura.rechazadas]}
+
+    def cancelar_datos_personales(self, docente: UUID, referencia: str, motivo: str) -> bool:
+        """Ley 29733 art. 20: record the cancellation (no personal data in it), then erase the key
+        that encrypts the docente's personal fields, so they are unreadable in every stored event,
+        copy and rebuilt read model. Re-sent: records nothing and erases again (idempotent)."""
+        def leer() -> dm.Docente:
+            registro = self.obtener(docente, NotFound(f"No existe el docente {docente}."))
+            if not isinstance(registro, dm.Docente):
+                raise NotFound(f"No existe el docente {docente}.")
+            return registro
+        nuevo = self.modificar(leer, lambda d: d.cancelar_datos_personales(referencia, motivo))
+        self.cifrador.llavero.suprimir(dm.Docente.sujeto_de(docente),
+                                       f"DatosPersonalesCancelados ({motivo}, {referencia})")
+        self.proyecciones.ponerse_al_dia()  # the read model blanks him now, not at the next query
+        return nuevo
 
     def _guardar(self, agregados: list[Any]) -> None:
         if agregados:

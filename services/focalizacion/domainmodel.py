@@ -2,7 +2,11 @@
 
 - The registries: ``InstitucionEducativa`` (by código modular + anexo), ``Docente`` and
   ``Acompanante`` (by DNI). Their ids are derived from those keys, so re-importing a file
-  finds the same aggregates and records nothing when nothing changed.
+  finds the same aggregates and records nothing when nothing changed. A person's id is a keyed
+  hash of his DNI (``pepper``: a secret of focalizacion), never a plain hash: DNIs are only 10^8,
+  so a plain hash would give anyone the DNI behind every id. His personal fields are stored
+  encrypted with a key of his own (``shared.cifrado``); ``DatosPersonalesCancelados`` records a
+  cancellation (Ley 29733) after which that key is erased.
 - ``ReglasFocalizacion``: a published rule set, immutable once published (a change is a new
   version). ``Convocatoria``: a targeting period that names its rule set.
 - ``DecisionFocalizacion``: the decision on one IE in one convocatoria, with every criterion
@@ -14,7 +18,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import hmac
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -28,12 +34,26 @@ def ie_id(codigo_modular: str, anexo: int) -> UUID:
     return uuid5(NS, f"ie:{codigo_modular}-{anexo}")
 
 
-def docente_id(dni: str) -> UUID:
-    return uuid5(NS, f"docente:{dni}")
+# The development pepper: fixed so that local data and the demo keep their ids; never in production
+# (FOCALIZACION_PEPPER), where it is a secret as long as the ids live (changing it changes every id).
+PEPPER_DESARROLLO = "acompana-desarrollo-no-usar-en-produccion"
 
 
-def acompanante_id(dni: str) -> UUID:
-    return uuid5(NS, f"acompanante:{dni}")
+def seudonimo(pepper: str, clase: str, dni: str) -> UUID:
+    """A person's stable id: HMAC-SHA256 of his DNI under the pepper, as a UUID (version 8)."""
+    resumen = hmac.new(pepper.encode(), f"{clase}:{dni}".encode(), hashlib.sha256).digest()
+    valor = int.from_bytes(resumen[:16], "big")
+    valor = (valor & ~(0xF << 76)) | (8 << 76)  # version 8: custom
+    valor = (valor & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
+    return UUID(int=valor)
+
+
+def docente_id(dni: str, pepper: str) -> UUID:
+    return seudonimo(pepper, "docente", dni)
+
+
+def acompanante_id(dni: str, pepper: str) -> UUID:
+    return seudonimo(pepper, "acompanante", dni)
 
 
 def reglas_id(codigo: str, version: int) -> UUID:
@@ -57,9 +77,15 @@ class AsignacionInvalida(DomainError):
 
 
 class Registro(Aggregate):
-    """A registry entry: its data as last imported."""
+    """A registry entry: its data as last imported (a person's ``personales`` stored encrypted)."""
 
     datos: dict[str, Any]
+    sujeto: ClassVar[str] = ""  # whose key encrypts the personal fields: "<sujeto>:<id>"
+    personales: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def sujeto_de(cls, id_: UUID | str) -> str:
+        return f"{cls.sujeto}:{id_}"
 
 
 class InstitucionEducativa(Registro):
@@ -73,6 +99,10 @@ class InstitucionEducativa(Registro):
 
 
 class Docente(Registro):
+    sujeto = "docente"
+    personales = ("dni", "apellidos", "nombres", "plaza", "condicion")
+    cancelado: bool = False
+
     @event("Registrado")
     def __init__(self, id: UUID, datos: dict[str, Any]) -> None:  # noqa: A002
         self.datos = dict(datos)
@@ -81,8 +111,24 @@ class Docente(Registro):
     def actualizar(self, datos: dict[str, Any]) -> None:
         self.datos = dict(datos)
 
+    def cancelar_datos_personales(self, referencia: str, motivo: str) -> bool:
+        """Ley 29733 art. 20: the record of the request, without any personal data; the key that
+        encrypts his fields is erased right after (``Focalizacion.cancelar_datos_personales``)."""
+        if self.cancelado:
+            return False
+        self._cancelados(referencia=referencia, motivo=motivo, dre=self.datos["dre"], ugel=self.datos["ugel"])
+        return True
+
+    @event("DatosPersonalesCancelados")
+    def _cancelados(self, referencia: str, motivo: str, dre: str, ugel: str) -> None:
+        self.cancelado = True
+        self.datos = {k: (None if k in self.personales else v) for k, v in self.datos.items()}
+
 
 class Acompanante(Registro):
+    sujeto = "acompanante"
+    personales = ("dni", "apellidos", "nombres")
+
     @event("Registrado")
     def __init__(self, id: UUID, datos: dict[str, Any]) -> None:  # noqa: A002
         self.datos = dict(datos)

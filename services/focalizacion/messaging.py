@@ -1,6 +1,8 @@
 """What focalizacion publishes: the one place where its stored events become published contracts.
 
-Registry entries (names, DNI) are not published; decisions and assignments are. Assignment
+Registry entries (names, DNI) are not published; decisions and assignments are, and the
+cancellation of a docente's personal data (only his id and territory), so every service erases
+its own key for him (docs/datos-personales.md). Assignment
 events belong to the caseloads of one UGEL in one convocatoria, whose territory is read once
 from the aggregate's first event.
 """
@@ -13,10 +15,11 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
-from services.focalizacion.domainmodel import AsignacionesUGEL, DecisionFocalizacion
+from services.focalizacion.domainmodel import AsignacionesUGEL, DecisionFocalizacion, Docente
 from shared.contracts import (
     AcompananteIncorporadoV1,
     AcompananteRetiradoV1,
+    DatosPersonalesCanceladosV1,
     DocenteAsignadoV1,
     DocenteReasignadoV1,
     DocenteRetiradoV1,
@@ -59,6 +62,12 @@ class Publicador:
         else:
             data = IEExcluidaV1(**comunes, motivos=d.get("motivos", []))
         return Publication(data=data, subject=f"ie/{d['codigo_modular']}-{d['anexo']}", dre=d["dre"], ugel=d["ugel"])
+
+    @publicacion.register(Docente.DatosPersonalesCancelados)
+    def _(self, event: Any) -> Publication:
+        docente = event.originator_id
+        data = DatosPersonalesCanceladosV1(docente_id=docente, motivo=event.motivo, dre=event.dre, ugel=event.ugel)
+        return Publication(data=data, subject=f"docente/{docente}", dre=event.dre, ugel=event.ugel)
 
     @publicacion.register(A.AcompananteIncorporado)
     def _(self, event: Any) -> Publication:

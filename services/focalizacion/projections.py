@@ -3,6 +3,12 @@
 The projection reads the store's notification log in order and writes the rows and its
 position in one transaction, so it can stop anywhere and resume, and ``reconstruir()``
 gives the same tables from zero. Queries catch up first (read-your-writes).
+
+A person's personal fields are decrypted here with his key (``shared.cifrado``); once the key
+is erased they read ``MARCA``, and ``DatosPersonalesCancelados`` blanks them in the rows already
+built, so the read model (rebuilt or not) holds nothing of him but his id and his territory.
+Upgrading from a version whose ``docente.dni`` / ``acompanante.dni`` were NOT NULL: drop the
+read-model tables and rebuild (``reconstruir()``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from sqlalchemy import (
 )
 
 from services.focalizacion import domainmodel as dm
+from shared.cifrado import MARCA
 from shared.settings import ServiceSettings
 from shared.views import OwnLogProjection
 
@@ -32,14 +39,14 @@ ie = Table(
 docente = Table(
     "docente", metadata,
     Column("id", String(36), primary_key=True),
-    Column("dni", String(8), nullable=False, unique=True),
+    Column("dni", String(8), unique=True),  # NULL once his personal data are cancelled
     Column("ie_id", String(36), nullable=False, index=True),
     Column("datos", JSON, nullable=False),
 )
 acompanante = Table(
     "acompanante", metadata,
     Column("id", String(36), primary_key=True),
-    Column("dni", String(8), nullable=False, unique=True),
+    Column("dni", String(8), unique=True),
     Column("ugel", String(32), nullable=False, index=True),
     Column("tipo", String(40), nullable=False),
     Column("datos", JSON, nullable=False),
@@ -117,6 +124,7 @@ class Proyecciones(OwnLogProjection):
         self.handlers.update({
             dm.InstitucionEducativa.Registrada: self._ie, dm.InstitucionEducativa.Actualizada: self._ie,
             dm.Docente.Registrado: self._docente, dm.Docente.Actualizado: self._docente,
+            dm.Docente.DatosPersonalesCancelados: self._cancelados,
             dm.Acompanante.Registrado: self._acompanante, dm.Acompanante.Actualizado: self._acompanante,
             dm.ReglasFocalizacion.Publicadas: self._reglas,
             dm.Convocatoria.Abierta: self._convocatoria, dm.Convocatoria.FocalizacionEjecutada: self._ejecucion,
@@ -140,14 +148,24 @@ class Proyecciones(OwnLogProjection):
         self.upsert(conn, ie, {"id": str(e.originator_id), "codigo_modular": d["codigo_modular"], "anexo": d["anexo"],
                                 "dre": d["dre"], "ugel": d["ugel"], "nivel": d["nivel"], "datos": d}, "id")
 
+    def _claros(self, cls: type[dm.Registro], e: Any) -> dict[str, Any]:
+        return self.app.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos, cls.personales)
+
     def _docente(self, conn: Connection, e: Any, _: int) -> None:
-        d = e.datos
-        self.upsert(conn, docente, {"id": str(e.originator_id), "dni": d["dni"],
+        d = self._claros(dm.Docente, e)
+        self.upsert(conn, docente, {"id": str(e.originator_id), "dni": _dni(d),
                                      "ie_id": str(dm.ie_id(d["codigo_modular"], d["anexo"])), "datos": d}, "id")
 
+    def _cancelados(self, conn: Connection, e: Any, _: int) -> None:
+        fila = conn.execute(select(docente.c.datos).where(docente.c.id == str(e.originator_id))).first()
+        if fila is not None:
+            datos = {k: (MARCA if k in dm.Docente.personales and v is not None else v) for k, v in fila.datos.items()}
+            conn.execute(update(docente).where(docente.c.id == str(e.originator_id))
+                         .values(dni=None, datos={**datos, "datos_cancelados": True}))
+
     def _acompanante(self, conn: Connection, e: Any, _: int) -> None:
-        d = e.datos
-        self.upsert(conn, acompanante, {"id": str(e.originator_id), "dni": d["dni"], "ugel": d["ugel"],
+        d = self._claros(dm.Acompanante, e)
+        self.upsert(conn, acompanante, {"id": str(e.originator_id), "dni": _dni(d), "ugel": d["ugel"],
                                          "tipo": d["tipo"], "datos": d}, "id")
 
     def _reglas(self, conn: Connection, e: Any, _: int) -> None:
@@ -260,7 +278,7 @@ class Proyecciones(OwnLogProjection):
         return {f.id: f.datos for f in self.filas(select(tabla.c.id, tabla.c.datos))}
 
     def docentes_por_ie(self, ugel: str | None = None) -> dict[str, list[str]]:
-        consulta = select(docente.c.id, docente.c.ie_id).order_by(docente.c.dni)
+        consulta = select(docente.c.id, docente.c.ie_id).order_by(docente.c.dni, docente.c.id)
         if ugel:
             consulta = consulta.join(ie, ie.c.id == docente.c.ie_id).where(ie.c.ugel == ugel)
         resultado: dict[str, list[str]] = {}
@@ -269,7 +287,7 @@ class Proyecciones(OwnLogProjection):
         return resultado
 
     def acompanantes(self, ugel: str | None = None) -> list[dict[str, Any]]:
-        consulta = select(acompanante.c.id, acompanante.c.datos).order_by(acompanante.c.dni)
+        consulta = select(acompanante.c.id, acompanante.c.datos).order_by(acompanante.c.dni, acompanante.c.id)
         if ugel:
             consulta = consulta.where(acompanante.c.ugel == ugel)
         return [{"id": f.id, **f.datos} for f in self.filas(consulta)]
@@ -327,6 +345,10 @@ class Proyecciones(OwnLogProjection):
                               "dre": f.dre, "ugel": f.ugel, **f.datos} for f in actuales],
             "historial": [{"convocatoria": f.convocatoria, "evento": f.evento, **f.datos} for f in historia],
         }
+
+
+def _dni(datos: dict[str, Any]) -> str | None:
+    return None if datos["dni"] in (None, MARCA) else datos["dni"]
 
 
 def _cartera(fila: Any, docentes: list[dict[str, Any]]) -> dict[str, Any]:

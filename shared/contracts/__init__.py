@@ -49,6 +49,7 @@ from shared.contracts.evaluacion import (
 from shared.contracts.focalizacion import (
     AcompananteIncorporadoV1,
     AcompananteRetiradoV1,
+    DatosPersonalesCanceladosV1,
     DocenteAsignadoV1,
     DocenteReasignadoV1,
     DocenteRetiradoV1,
@@ -107,6 +108,7 @@ __all__ = [
     "SituacionInicialRegistradaV1",
     "AcompananteIncorporadoV1",
     "AcompananteRetiradoV1",
+    "DatosPersonalesCanceladosV1",
     "DocenteAsignadoV1",
     "DocenteReasignadoV1",
     "DocenteRetiradoV1",

@@ -145,3 +145,21 @@ class ExcepcionRatioRegistradaV1(_Cartera):
     limite: int
     justificacion: str
     autorizado_por: str
+
+
+class DatosPersonalesCanceladosV1(IntegrationEvent):
+    """Se cancelaron los datos personales de un docente a su pedido o por mandato de la autoridad (Ley 29733,
+    art. 20): focalizacion borró la llave con que los cifraba y desde ahora son ilegibles en su almacén. Cada
+    servicio que guarde datos personales de ese docente borra la suya. Los hechos siguen en la historia con el
+    id del docente; el mensaje no lleva ningún dato personal ni la referencia de la solicitud."""
+
+    servicio = "focalizacion"
+    evento = "DatosPersonalesCancelados"
+    version = 1
+
+    docente_id: UUID
+    motivo: Literal["solicitud_titular", "mandato_autoridad"] = Field(
+        description="solicitud_titular: el docente lo pidió; mandato_autoridad: lo ordenó la Autoridad Nacional de "
+                    "Protección de Datos Personales.")
+    dre: str
+    ugel: str

@@ -83,8 +83,8 @@ def test_exceder_la_ratio_se_rechaza_salvo_excepcion_autorizada(focalizacion):
     focalizacion.asignar_carteras(CONV)
     llena = next(c for c in carteras(focalizacion, "UGEL-A") if c["docentes"] == 15)
     asignados = {a for c in carteras(focalizacion) for a in c["docente_ids"]}
-    libre = next(str(dm.docente_id(d["dni"])) for d in _docentes(focalizacion, "UGEL-A")
-                 if str(dm.docente_id(d["dni"])) not in asignados)
+    libre = next(str(focalizacion.docente_id(d["dni"])) for d in _docentes(focalizacion, "UGEL-A")
+                 if str(focalizacion.docente_id(d["dni"])) not in asignados)
     antes = focalizacion.recorder.max_notification_id()
     # When a docente is assigned to a full caseload, it is refused with the reason, nothing recorded
     with pytest.raises(DomainError, match="La ratio no lo permite.*límite es 15"):
@@ -165,7 +165,7 @@ def _docentes(app: Focalizacion, ugel: str) -> list[dict]:
 def _acompanante_nuevo(app: Focalizacion, ugel: str, dni: str):
     csv = f"DNI,APELLIDOS,NOMBRES,COD_DRE,CODOOII,TIPO\n{dni},Ccama,Rut,DRE-X,{ugel},polidocente_primaria\n"
     assert app.importar_acompanantes(csv.encode())["nuevas"] == 1
-    nuevo = dm.acompanante_id(dni)
+    nuevo = app.acompanante_id(dni)
     assert app.incorporar_acompanante(CONV, nuevo)
     return nuevo
 
