@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
-from services.agenda import api, messaging
+from services.agenda import acceso, api, messaging
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
 from shared.runtime import ServiceRuntime
@@ -25,4 +25,5 @@ def create_app(settings: AgendaSettings | None = None, *span_processors: SpanPro
         routers=[api.router(agenda)],
     )
     http.state.agenda = agenda
+    http.state.politica = acceso.politica(agenda)
     return http

@@ -191,6 +191,9 @@ class Proyecciones(OwnLogProjection):
             consulta = consulta.limit(limite).offset(desde)
         return [dict(f._mapping) for f in self.filas(consulta)]
 
+    def planes_de_ie(self, codigo_modular: str) -> list[dict[str, Any]]:
+        return [dict(f._mapping) for f in self.filas(select(plan).where(plan.c.codigo_modular == codigo_modular))]
+
     def actividad(self, actividad_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(actividad).where(actividad.c.actividad_id == actividad_id))
         return dict(filas[0]._mapping) if filas else None

@@ -8,7 +8,7 @@ from datetime import date
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
-from services.evaluacion import api, messaging
+from services.evaluacion import acceso, api, messaging
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.projections import Proyecciones
@@ -36,4 +36,5 @@ def create_app(settings: EvaluacionSettings | None = None, *span_processors: Spa
     )
     http.state.evaluacion = evaluacion
     http.state.proyecciones = proyecciones
+    http.state.politica = acceso.politica(proyecciones)
     return http

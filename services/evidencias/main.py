@@ -8,7 +8,7 @@ from datetime import date
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
-from services.evidencias import api, messaging
+from services.evidencias import acceso, api, messaging
 from services.evidencias.adjuntos import AlmacenAdjuntos
 from services.evidencias.application import Evidencias
 from services.evidencias.config import EvidenciasSettings
@@ -33,5 +33,6 @@ def create_app(settings: EvidenciasSettings | None = None, *span_processors: Spa
         routers=[api.router(evidencias, almacen, settings.adjunto_max_bytes)],
     )
     http.state.evidencias = evidencias
+    http.state.politica = acceso.politica(evidencias)
     api.limitar_subidas(http, settings.adjunto_max_bytes)
     return http

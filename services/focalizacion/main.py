@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
-from services.focalizacion import api
+from services.focalizacion import acceso, api, api_datos_personales
 from services.focalizacion.application import Focalizacion
 from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.messaging import Publicador
@@ -18,8 +18,10 @@ def create_app(settings: FocalizacionSettings | None = None, *span_processors: S
     app = Focalizacion(settings)
     app.publicar_reglas_incluidas()
     runtime = ServiceRuntime(app, Publicador(app), Telemetry.create("focalizacion", *span_processors))
-    return runtime.http_app(
+    http = runtime.http_app(
         title="Acompaña · focalizacion",
         description="Focalización de IIEE, docentes y acompañantes; carga de cada acompañante (NT-026 §5.4).",
-        routers=[api.router(app)],
+        routers=[api.router(app), api_datos_personales.router(app)],
     )
+    http.state.politica = acceso.politica(app)
+    return http

@@ -48,7 +48,9 @@ async def test_docente_asignado_genera_su_plan_anual(make_settings, js):
         assert r.status_code == 200, r.text
 
         async def cerrado() -> bool:
-            return (await agenda.get(f"/v1/docentes/{docente}/planes")).json()[0]["activo"] is False
+            r = await agenda.get(f"/v1/docentes/{docente}/planes")
+            assert r.status_code == 200, r.text
+            return r.json()[0]["activo"] is False
 
         await eventually(cerrado)
 

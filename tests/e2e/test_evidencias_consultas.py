@@ -38,7 +38,7 @@ COLLAO = IE("0236885", 0, "DRE-PUNO", "UGEL-EL-COLLAO")
 COLLAO_ANEXO = IE("0236885", 1, "DRE-PUNO", "UGEL-EL-COLLAO")
 CANCHIS = IE("0520171", 0, "DRE-CUSCO", "UGEL-CANCHIS")
 HOY = date(2021, 7, 15)
-ESPECIALISTA = {"X-Usuario": "especialista-1", "X-Rol": "especialista_dre"}
+ESPECIALISTA = {"X-Usuario": "minedu-1", "X-Rol": "minedu"}  # national: sees both DREs
 
 
 def nuevo_id() -> str:
@@ -167,9 +167,13 @@ async def test_los_compromisos_se_filtran_por_acompanante_ie_y_ugel(mundo: Mundo
     # and an acompañante lists only his own
     propios = await mundo.compromisos(headers=como(x), acompanante_id=x)
     assert [c["compromiso_id"] for c in propios["compromisos"]] == [abierto_x]
-    for ajeno in ({"acompanante_id": y}, {"ugel": COLLAO.ugel}, {"codigo_modular": COLLAO.codigo_modular}, {}):
-        r = await mundo.http.get("/v1/compromisos", params=ajeno, headers=como(x))
-        assert r.status_code == 403, (ajeno, r.text)
+    r = await mundo.http.get("/v1/compromisos", params={"acompanante_id": y}, headers=como(x))
+    assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), r.text
+    # whatever else he asks for is narrowed to his own caseload
+    for consulta in ({"ugel": COLLAO.ugel}, {"codigo_modular": COLLAO.codigo_modular}, {}):
+        r = await mundo.http.get("/v1/compromisos", params=consulta, headers=como(x))
+        assert r.status_code == 200, (consulta, r.text)
+        assert {c["acompanante_id"] for c in r.json()["compromisos"]} <= {x}, consulta
 
 
 # --- a commitment not kept ------------------------------------------------------------------------------
@@ -288,7 +292,7 @@ async def test_una_sesion_de_ejecucion_guarda_y_publica_sus_indicadores_e_hitos(
     assert r.status_code == 200 and r.json() == {"registrado": False}, r.text
     # and another coach does not read them
     r = await mundo.http.get(f"/v1/acompanantes/{a}/sesiones-ejecucion", headers=como(nuevo_id()))
-    assert r.status_code == 403, r.text
+    assert r.status_code == 404 and r.json()["codigo"] == "no_encontrado", r.text
     # and they are published, with the territory in the subject
     headers, datos = await publicado(
         js, f"acompana.evidencias.SesionEjecucionRegistrada.v1.{CANCHIS.dre}.{CANCHIS.ugel}")

@@ -202,12 +202,13 @@ async def test_cada_evento_guarda_quien_lo_causo_y_su_traza(make_settings):
         docente = uuid.uuid4()
         con_plan(app, docente)
         body = visita(docente)
+        acompanante = body["acompanante_id"]  # the coach who holds him records it
         response = await agenda.post("/v1/visitas-realizadas", json=body,
-                                     headers={"X-Usuario": "acomp-0042", "X-Rol": "acompanante"})
+                                     headers={"X-Usuario": acompanante, "X-Rol": "acompanante"})
         assert response.status_code == 201
         store = app.state.runtime.app
         event = store.mapper.to_domain_event(store.recorder.select_notifications(
             store.recorder.max_notification_id(), 1)[0])
-    assert event.metadata["usuario"] == "acomp-0042"
+    assert event.metadata["usuario"] == acompanante
     assert event.metadata["rol"] == "acompanante"
     assert event.metadata["traceparent"].startswith("00-")

@@ -35,7 +35,7 @@ async def rechazado(agenda: httpx.AsyncClient, headers: dict[str, str], motivo: 
 
 async def test_un_token_valido_pasa_y_sin_token_no(agenda):
     assert (await agenda.get("/v1/planes", params={"anio": 2021},
-                             headers=cabecera(emisor().token("u-1", "especialista_ugel")))).status_code == 200
+                             headers=cabecera(emisor().token("u-1", "especialista_ugel", ugel="UGEL-EL-COLLAO")))).status_code == 200
     await rechazado(agenda, {"Authorization": ""}, "Falta el token")
     await rechazado(agenda, {"Authorization": "Basic dXNlcjpjbGF2ZQ=="}, "Falta el token")
     # and the probes, the metrics and the catalog answer without one

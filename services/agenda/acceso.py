@@ -1,0 +1,75 @@
+"""Who may call each route of agenda, and where its objects lie (``shared.autorizacion``).
+
+A docente's plan places him: his IE, UGEL and DRE and the acompañante who holds him, year by year.
+An activity lies where it is held, with its acompañante and its docentes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
+
+if TYPE_CHECKING:
+    from services.agenda.application import Agenda
+
+SUPERVISAN = NACIONALES | ESPECIALISTAS
+COACH = frozenset({"acompanante", "sistema"})
+TERRITORIO = {"dre": "dre", "ugel": "ugel", "acompanante": "acompanante_id"}
+
+REGLAS = {
+    "GET /v1/protocolos": Regla(TODOS),
+    "POST /v1/protocolos": Regla(GESTION),
+    "GET /v1/planes": Regla(SUPERVISAN | {"acompanante"}, filtros=TERRITORIO),
+    "GET /v1/planes.csv": Regla(SUPERVISAN, filtros={"dre": "dre", "ugel": "ugel"}),
+    "GET /v1/docentes/{docente_id}/planes": Regla(TODOS, {"docente_id": "docente"}),
+    "POST /v1/planes/generacion": Regla(GESTION),
+    "PUT /v1/instituciones/{codigo_modular}/{anexo}/directivo": Regla(GESTION | ESPECIALISTAS, {"codigo_modular": "ie"}),
+    "POST /v1/acompanantes/{acompanante_id}/visitas": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/gia": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/rtc": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/talleres": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/actividades/{actividad_id}/reprogramacion": Regla(COACH, {"actividad_id": "actividad"}),
+    "POST /v1/actividades/{actividad_id}/cancelacion": Regla(COACH, {"actividad_id": "actividad"}),
+    "GET /v1/actividades/{actividad_id}": Regla(TODOS, {"actividad_id": "actividad"}),
+    "GET /v1/acompanantes/{acompanante_id}/agenda": Regla(SUPERVISAN | {"acompanante"}, {"acompanante_id": "acompanante"}),
+    "GET /v1/acompanantes/{acompanante_id}/agenda.ics": Regla(SUPERVISAN | {"acompanante"},
+                                                              {"acompanante_id": "acompanante"}),
+    "POST /v1/visitas-realizadas": Regla(COACH, {"acompanante_id": "acompanante", "docente_id": "docente"}),
+    "POST /v1/gia-completados": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/rtc-realizadas": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/talleres-realizados": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/cursos-virtuales-completados": Regla(COACH, {"docente_id": "docente"}),
+    "GET /v1/cumplimiento": Regla(SUPERVISAN | {"acompanante"}, filtros=TERRITORIO),
+    "GET /v1/cumplimiento.csv": Regla(SUPERVISAN, filtros={"dre": "dre", "ugel": "ugel"}),
+    "GET /v1/docentes/{docente_id}/cumplimiento": Regla(TODOS, {"docente_id": "docente"}),
+}
+
+
+def politica(agenda: Agenda) -> Politica:
+    proyecciones = agenda.proyecciones
+
+    def resolver(tipo: str, id_: str) -> Territorio | None:
+        if tipo == "docente":
+            return Territorio.unir([_del_plan(p) for p in proyecciones.planes(docente_id=id_)])
+        if tipo == "acompanante":
+            planes = proyecciones.planes(acompanante_id=id_)
+            return Territorio.unir([_del_plan(p) for p in planes] or [Territorio(acompanantes=frozenset({id_}))])
+        if tipo == "ie":
+            return Territorio.unir([_del_plan(p) for p in proyecciones.planes_de_ie(id_)])
+        if tipo == "actividad":
+            a = proyecciones.actividad(id_)
+            if a is None:
+                return None
+            docentes = a["datos"].get("docentes") or [a["datos"].get("docente_id")]
+            return Territorio(dre=a["dre"], ugel=a["ugel"], ie=a["ie"], acompanantes=frozenset({a["acompanante_id"]}),
+                              docentes=frozenset(str(d) for d in docentes if d))
+        raise ValueError(tipo)
+
+    return Politica(REGLAS, resolver)
+
+
+def _del_plan(p: dict) -> Territorio:
+    return Territorio(dre=p["dre"], ugel=p["ugel"], ie=f"{p['codigo_modular']}-{p['anexo']}",
+                      acompanantes=frozenset({p["acompanante_id"]}), docentes=frozenset({p["docente_id"]}))

@@ -1,0 +1,92 @@
+"""Who may call each route of evaluacion, and where its objects lie (``shared.autorizacion``).
+
+A docente lies where his plans place him (IE, UGEL, DRE) and is held by the acompañante of his
+active plan (reassignments included); an acompañante, in the UGELs where he holds docentes.
+A docente's competency progress and his history come from coaching: formative, never shown to
+whoever evaluates him for his career.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
+
+if TYPE_CHECKING:
+    from services.evaluacion.projections import Proyecciones
+
+from services.evaluacion.projections import _Base
+
+COACH = frozenset({"acompanante", "sistema"})
+SUPERVISAN = NACIONALES | ESPECIALISTAS
+FORMATIVO = frozenset({"minedu", "auditor", "administrador", "sistema", "especialista_dre", "especialista_ugel",
+                       "acompanante", "docente", "directivo"})  # the directivo only to be told why not
+HISTORIA = frozenset({"minedu", "auditor", "especialista_dre", "especialista_ugel", "docente", "directivo"})
+TERRITORIO = {"dre": "dre", "ugel": "ugel"}
+DOCENTE = {"docente_id": "docente"}
+
+REGLAS = {
+    "POST /v1/docentes/{docente_id}/situacion-inicial": Regla(COACH, DOCENTE),
+    "POST /v1/docentes/{docente_id}/valoraciones": Regla(COACH, DOCENTE),
+    "POST /v1/docentes/{docente_id}/cierres": Regla(COACH, DOCENTE),
+    "POST /v1/docentes/{docente_id}/cierres/{anio}/correcciones": Regla(COACH | ESPECIALISTAS, DOCENTE),
+    "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/metas": Regla(frozenset({"especialista_dre", "minedu", "sistema"})),
+    "POST /v1/encuestas": Regla(frozenset({"docente", "acompanante", "sistema"}), {"persona_id": "persona"}),
+    "POST /v1/acompanantes/{acompanante_id}/desempeno": Regla(ESPECIALISTAS | {"minedu", "sistema"},
+                                                             {"acompanante_id": "acompanante"}),
+    "GET /v1/docentes/{docente_id}/progreso": Regla(FORMATIVO, DOCENTE, formativo=True),
+    "GET /v1/docentes/{docente_id}/progreso.{formato}": Regla(FORMATIVO, DOCENTE, formativo=True),
+    "GET /v1/resultados-etapa": Regla(SUPERVISAN, filtros=TERRITORIO),
+    "GET /v1/resultados-etapa.{formato}": Regla(SUPERVISAN, filtros=TERRITORIO),
+    "GET /v1/seguimiento": Regla(SUPERVISAN, filtros=TERRITORIO),
+    "GET /v1/evaluacion": Regla(SUPERVISAN, filtros=TERRITORIO),
+    "GET /v1/informes-trimestrales/{ugel}": Regla(SUPERVISAN, {"ugel": "ugel"}),
+    "GET /v1/docentes/{docente_id}/historia": Regla(HISTORIA, DOCENTE, formativo=True),
+    "GET /v1/docentes/{docente_id}/accesos": Regla(frozenset({"auditor", "docente"}), DOCENTE),
+    "GET /v1/auditoria/cadenas": Regla(frozenset({"auditor", "administrador", "minedu"})),
+    "GET /v1/docentes/{docente_id}/visitas": Regla(TODOS, DOCENTE),
+    "GET /v1/visitas-por-docente": Regla(SUPERVISAN, filtros=TERRITORIO),
+    "GET /v1/proyecciones": Regla(GESTION | {"minedu"}),
+    "POST /v1/proyecciones/{nombre}/reconstruccion": Regla(frozenset({"administrador", "minedu"})),
+}
+
+
+def politica(proyecciones: Proyecciones) -> Politica:
+    def planes(**filtro: str) -> list[dict[str, Any]]:
+        def consulta(conn: Any, t: Any) -> list[dict[str, Any]]:
+            return list(_Base.planes_al(conn, t, "9999-12-31", **filtro).values())
+        return proyecciones.leer("seguimiento", consulta)
+
+    def del_docente(docente_id: str) -> Territorio | None:
+        suyos = planes(docente_id=docente_id)
+        if not suyos:
+            return None
+        ultimo = max(suyos, key=lambda p: p["anio"])
+        return Territorio(dre=ultimo["dre"], ugel=ultimo["ugel"], ie=f"{ultimo['codigo_modular']}-{ultimo['anexo']}",
+                          acompanantes=frozenset(p["acompanante_id"] for p in suyos if p["activo"]),
+                          docentes=frozenset({docente_id}))
+
+    def del_acompanante(acompanante_id: str) -> Territorio:
+        uno = frozenset({acompanante_id})
+        lugares = {(p["dre"], p["ugel"]) for p in planes(acompanante_id=acompanante_id)}
+        return Territorio.unir([Territorio(dre=d, ugel=u, acompanantes=uno) for d, u in sorted(lugares)]
+                               or [Territorio(acompanantes=uno)])
+
+    def resolver(tipo: str, id_: str) -> Territorio | None:
+        if tipo == "docente":
+            return del_docente(id_)
+        if tipo == "acompanante":
+            return del_acompanante(id_)
+        if tipo == "persona":  # who answers a survey: a docente or an acompañante
+            return del_docente(id_) or del_acompanante(id_)
+        if tipo == "ugel":
+            def consulta(conn: Any, t: Any) -> list[Any]:
+                return list(conn.execute(select(t.planes.c.dre).where(t.planes.c.ugel == id_).limit(1)))
+            filas = proyecciones.leer("seguimiento", consulta)
+            return Territorio(dre=filas[0].dre if filas else None, ugel=id_)
+        raise ValueError(tipo)
+
+    return Politica(REGLAS, resolver)

@@ -1,0 +1,84 @@
+"""Who may call each route of focalizacion, and where its objects lie (``shared.autorizacion``).
+
+The padrón, the rules, the calls and the focalization decisions are about schools, not persons:
+every role reads them. A docente lies where he is assigned (or, unassigned, at his IE); an
+acompañante in his UGEL. Assigning and withdrawing are UGEL work; the ministry's processes are
+run by its administrators.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from services.focalizacion.projections import acompanante, docente, ie
+from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
+
+if TYPE_CHECKING:
+    from services.focalizacion.application import Focalizacion
+
+UGEL = GESTION | {"especialista_ugel"}
+REGIONAL = GESTION | {"especialista_dre"}
+ACOMPANANTE = {"acompanante_id": "acompanante"}
+
+REGLAS = {
+    "POST /v1/padron/ies": Regla(GESTION),
+    "POST /v1/padron/docentes": Regla(GESTION),
+    "POST /v1/padron/acompanantes": Regla(GESTION),
+    "GET /v1/reglas": Regla(TODOS),
+    "POST /v1/reglas": Regla(REGIONAL),
+    "GET /v1/convocatorias": Regla(TODOS),
+    "POST /v1/convocatorias": Regla(REGIONAL),
+    "POST /v1/convocatorias/{convocatoria}/focalizacion": Regla(GESTION),
+    "GET /v1/convocatorias/{convocatoria}/decisiones": Regla(TODOS),
+    "GET /v1/convocatorias/{convocatoria}/focalizadas": Regla(TODOS),
+    "GET /v1/convocatorias/{convocatoria}/ies/{codigo_modular}/{anexo}": Regla(TODOS),
+    "POST /v1/convocatorias/{convocatoria}/asignacion": Regla(GESTION),
+    "POST /v1/convocatorias/{convocatoria}/asignaciones": Regla(UGEL, {"docente_id": "docente", **ACOMPANANTE}),
+    "POST /v1/convocatorias/{convocatoria}/reasignaciones": Regla(UGEL, {"docente_id": "docente",
+                                                                         "a_acompanante_id": "acompanante"}),
+    "POST /v1/convocatorias/{convocatoria}/docentes/{docente_id}/retiro": Regla(UGEL, {"docente_id": "docente"}),
+    "POST /v1/convocatorias/{convocatoria}/acompanantes/{acompanante_id}/incorporacion": Regla(UGEL, ACOMPANANTE),
+    "POST /v1/convocatorias/{convocatoria}/acompanantes/{acompanante_id}/retiro": Regla(UGEL, ACOMPANANTE),
+    "POST /v1/convocatorias/{convocatoria}/acompanantes/{acompanante_id}/excepciones": Regla(UGEL, ACOMPANANTE),
+    "GET /v1/convocatorias/{convocatoria}/carteras": Regla(NACIONALES | ESPECIALISTAS, filtros={"ugel": "ugel"}),
+    "GET /v1/docentes/{docente_id}/asignacion": Regla(TODOS, {"docente_id": "docente"}),
+    "POST /v1/docentes/{docente_id}/cancelacion-datos": Regla(frozenset({"administrador"}), {"docente_id": "docente"}),
+}
+
+
+def politica(app: Focalizacion) -> Politica:
+    proyecciones = app.proyecciones
+
+    def una(consulta: Any) -> Any:
+        filas = proyecciones.filas(consulta.limit(1))
+        return filas[0] if filas else None
+
+    def resolver(tipo: str, id_: str) -> Territorio | None:
+        if tipo == "docente":
+            suyas = proyecciones.asignacion_de(id_)["asignaciones"]
+            lugares = [Territorio(dre=a["dre"], ugel=a["ugel"], ie=_ie(a), acompanantes=frozenset({a["acompanante_id"]}),
+                                  docentes=frozenset({id_})) for a in suyas]
+            if lugares:
+                return Territorio.unir(lugares)
+            escuela = una(select(ie).join(docente, docente.c.ie_id == ie.c.id).where(docente.c.id == id_))
+            return None if escuela is None else Territorio(
+                dre=escuela.dre, ugel=escuela.ugel, ie=f"{escuela.codigo_modular}-{escuela.anexo}",
+                docentes=frozenset({id_}))
+        if tipo == "acompanante":
+            fila = una(select(acompanante.c.ugel).where(acompanante.c.id == id_))
+            uno = frozenset({id_})
+            if fila is None:
+                return Territorio(acompanantes=uno)
+            region = una(select(ie.c.dre).where(ie.c.ugel == fila.ugel))
+            return Territorio(dre=region.dre if region else None, ugel=fila.ugel, acompanantes=uno)
+        raise ValueError(tipo)
+
+    return Politica(REGLAS, resolver)
+
+
+def _ie(asignacion: dict[str, Any]) -> str | None:
+    if "codigo_modular" not in asignacion:
+        return None
+    return f"{asignacion['codigo_modular']}-{asignacion.get('anexo', 0)}"

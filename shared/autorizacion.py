@@ -1,0 +1,212 @@
+"""Who may see and do what: roles, territory and purpose, decided before a request reaches its route.
+
+Each service declares a ``Politica``: one ``Regla`` per route (method and path template), and a
+resolver that tells, from its own read models, where an object lies (``Territorio``: DRE, UGEL, IE,
+the acompañantes who hold it, the docente it is about). The request's actor comes from its verified
+token (``shared.autenticacion``):
+
+- national roles (``minedu``, ``auditor``, ``administrador``, ``sistema``) see every territory;
+- ``especialista_dre`` / ``especialista_ugel`` see their DRE / UGEL; ``directivo`` his IE;
+  ``acompanante`` the docentes of his caseload and their schools; ``docente`` himself only.
+
+An id outside the caller's territory answers 404, exactly as an id that does not exist: the caller
+learns nothing of it. A role a route does not admit answers 403. Lists scoped by territory are
+narrowed to the caller's own (the query's territory filter is set to his, or refused when it names
+another). Coaching evidence (``formativo``) is never shown to roles that evaluate teachers for
+their career (the directivo, who chairs his school's performance evaluation committee): purpose
+separation, NT-026 §6 — coaching is formative, never an input to a teacher's career evaluation.
+Every read by an auditor is logged with the route, the ids and the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import compile_path
+
+from shared.telemetry import Actor
+
+NACIONALES = frozenset({"minedu", "auditor", "administrador", "sistema"})
+TERRITORIALES = frozenset({"especialista_dre", "especialista_ugel", "directivo", "acompanante", "docente"})
+TODOS = NACIONALES | TERRITORIALES
+ESPECIALISTAS = frozenset({"especialista_dre", "especialista_ugel"})
+GESTION = frozenset({"administrador", "sistema"})  # who runs the ministry's processes
+EVALUAN_CARRERA = frozenset({"directivo"})  # evaluate teachers for their career: never see coaching evidence
+
+NIVEL = {"especialista_dre": "dre", "especialista_ugel": "ugel", "directivo": "ie", "acompanante": "acompanante",
+         "docente": "docente"}
+
+auditoria = logging.getLogger("acompana.auditoria")
+
+
+@dataclass(frozen=True)
+class Territorio:
+    """Where an object lies: each field is what the service knows, ``None`` when it does not apply."""
+
+    dre: str | None = None
+    ugel: str | None = None
+    ie: str | None = None  # "codigo_modular-anexo"
+    acompanantes: frozenset[str] = frozenset()
+    docentes: frozenset[str] = frozenset()
+
+    def contiene(self, actor: Actor) -> bool:
+        if actor.rol in NACIONALES:
+            return True
+        nivel = NIVEL.get(actor.rol)
+        if nivel == "dre":
+            return actor.dre is not None and self.dre == actor.dre
+        if nivel == "ugel":
+            return actor.ugel is not None and self.ugel == actor.ugel
+        if nivel == "ie":
+            return actor.ie is not None and self.ie == actor.ie
+        if nivel == "acompanante":
+            return actor.usuario in self.acompanantes
+        if nivel == "docente":
+            return actor.usuario in self.docentes
+        return False
+
+    @staticmethod
+    def unir(partes: list[Territorio]) -> Territorio | None:
+        """Several places (a docente held in two years, a meeting of several docentes): any one counts."""
+        if not partes:
+            return None
+        return partes[0] if len(partes) == 1 else _Varios(partes=tuple(partes))
+
+
+@dataclass(frozen=True)
+class _Varios(Territorio):
+    partes: tuple[Territorio, ...] = ()
+
+    def contiene(self, actor: Actor) -> bool:
+        return any(p.contiene(actor) for p in self.partes)
+
+
+@dataclass(frozen=True)
+class Regla:
+    """Who may call one route.
+
+    ``objetos``: the path parameters or JSON body fields naming an object, with its kind for the
+    resolver (``{"docente_id": "docente"}``). ``filtros``: for lists, the query parameter that narrows
+    them to each territorial level (``{"ugel": "ugel", "dre": "dre"}``); a territorial role whose level
+    the route cannot narrow to is refused.
+    """
+
+    roles: frozenset[str]
+    objetos: Mapping[str, str] = field(default_factory=dict)
+    filtros: Mapping[str, str] = field(default_factory=dict)
+    formativo: bool = False
+
+
+Resolver = Callable[[str, str], "Territorio | None"]
+
+# The routes every service mounts (shared.http): its dead letters and its chain of hashes.
+OPERACION = {
+    "GET /v1/mensajes-fallidos": Regla(GESTION),
+    "POST /v1/mensajes-fallidos/{secuencia}/reintentar": Regla(GESTION),
+    "POST /v1/cadena/verificacion": Regla(GESTION | {"auditor"}),
+    "POST /v1/cadena/republicacion": Regla(GESTION),
+}
+
+
+def _no_encontrado() -> JSONResponse:
+    return JSONResponse({"codigo": "no_encontrado", "mensaje": "No existe o no está en su ámbito."}, status_code=404)
+
+
+def _prohibido(mensaje: str) -> JSONResponse:
+    return JSONResponse({"codigo": "prohibido", "mensaje": mensaje}, status_code=403)
+
+
+@dataclass
+class Politica:
+    reglas: Mapping[str, Regla]  # "GET /v1/docentes/{docente_id}/planes" -> Regla
+    resolver: Resolver
+    _rutas: list | None = None
+
+    def __post_init__(self) -> None:
+        self.reglas = {**OPERACION, **self.reglas}
+
+    def regla(self, request: Request) -> tuple[str, Regla | None, dict[str, Any]]:
+        if self._rutas is None:
+            self._rutas = list(rutas(request.app.router.routes))
+        ruta = request.scope["path"]
+        for metodos, plantilla, patron, convertidores in self._rutas:
+            if request.method in metodos and (hallado := patron.match(ruta)):
+                parametros = {k: convertidores[k].convert(v) for k, v in hallado.groupdict().items()}
+                clave = f"{request.method} {plantilla}"
+                return clave, self.reglas.get(clave), parametros
+        return "", None, {}  # no route: the router answers 404 / 405 itself
+
+    async def decidir(self, request: Request, actor: Actor) -> JSONResponse | None:
+        """``None`` lets the request through; else the answer that refuses it."""
+        clave, regla, parametros = self.regla(request)
+        if not clave:
+            return None
+        if regla is None:
+            return _prohibido("Esta ruta no tiene una regla de acceso; nadie puede usarla.")
+        if actor.rol not in regla.roles:
+            return _prohibido(f"El rol {actor.rol!r} no puede usar esta ruta.")
+        if regla.formativo and actor.rol in EVALUAN_CARRERA:
+            return _prohibido("La evidencia del acompañamiento es formativa: no se muestra a quien evalúa "
+                              "al docente para su carrera.")
+        ids = {nombre: str(parametros[nombre]) for nombre in regla.objetos if nombre in parametros}
+        faltan = [n for n in regla.objetos if n not in ids]
+        if faltan and request.method in ("POST", "PUT", "PATCH"):
+            ids.update(await _del_cuerpo(request, faltan))
+        for nombre, valor in ids.items():
+            territorio = await asyncio.to_thread(self.resolver, regla.objetos[nombre], valor)
+            if territorio is not None and not territorio.contiene(actor):
+                return _no_encontrado()
+            if territorio is None and actor.rol in TERRITORIALES and request.method == "GET":
+                return _no_encontrado()  # an unknown object is nobody's territory
+        if actor.rol in TERRITORIALES and regla.filtros:
+            nivel = NIVEL[actor.rol]
+            parametro = regla.filtros.get(nivel)
+            if parametro is None:
+                return _prohibido("Esta consulta no se puede acotar a su ámbito; pídala por su "
+                                  + {"dre": "DRE", "ugel": "UGEL", "ie": "IE", "acompanante": "cartera",
+                                     "docente": "propio registro"}[nivel] + ".")
+            propio = {"dre": actor.dre, "ugel": actor.ugel, "ie": actor.ie}.get(nivel, actor.usuario)
+            pedido = request.query_params.get(parametro)
+            if propio is None or (pedido is not None and pedido != propio):
+                return _no_encontrado()
+            if pedido is None:
+                _fijar_consulta(request, parametro, propio)
+        if actor.rol == "auditor":
+            auditoria.info("lectura de auditor %s: %s %s", actor.usuario, clave, ids or dict(request.query_params))
+        return None
+
+
+def rutas(routes: list) -> Iterator[tuple[set[str], str, re.Pattern, dict]]:
+    """Every HTTP route of an app, included routers unfolded: its methods, template and matcher."""
+    for route in routes:
+        if hasattr(route, "effective_candidates"):
+            yield from rutas(route.effective_candidates())
+        elif getattr(route, "path", None) and getattr(route, "methods", None):
+            patron, _, convertidores = compile_path(route.path)
+            yield set(route.methods), route.path, patron, convertidores
+
+
+async def _del_cuerpo(request: Request, campos: list[str]) -> dict[str, str]:
+    if "json" not in request.headers.get("content-type", ""):
+        return {}
+    try:
+        cuerpo = json.loads(await request.body() or b"null")
+    except ValueError:
+        return {}  # the route answers 422 itself
+    if not isinstance(cuerpo, dict):
+        return {}
+    return {c: str(cuerpo[c]) for c in campos if isinstance(cuerpo.get(c), (str, int))}
+
+
+def _fijar_consulta(request: Request, parametro: str, valor: str) -> None:
+    from urllib.parse import urlencode
+    pares = [(k, v) for k, v in request.query_params.multi_items() if k != parametro] + [(parametro, valor)]
+    request.scope["query_string"] = urlencode(pares).encode()
