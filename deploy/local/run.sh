@@ -12,7 +12,7 @@ fi
 if ! .venv/bin/python -c "import services, shared, faststream, eventsourcing" 2>/dev/null || [ pyproject.toml -nt .venv/.instalado ]; then
   echo "Instalando dependencias fijadas..."
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[test]"
+  .venv/bin/pip install -q -c deploy/requirements.txt -e ".[test]"  # the images' exact versions
   touch .venv/.instalado
 fi
 exec .venv/bin/python deploy/local/supervisor.py "$@"

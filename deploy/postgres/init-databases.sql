@@ -4,3 +4,7 @@ CREATE DATABASE acompana_focalizacion;
 CREATE DATABASE acompana_agenda;
 CREATE DATABASE acompana_evidencias;
 CREATE DATABASE acompana_evaluacion;
+-- The keys of personal data (shared/cifrado.py), apart from the event stores: erasing a key is
+-- final only if no backup of the store brings it back, so they are backed up on their own terms.
+CREATE DATABASE acompana_focalizacion_claves;
+CREATE DATABASE acompana_evidencias_claves;

@@ -128,8 +128,42 @@ def test_check_jsonschema_cli_accepts_compose_file():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+TELEMETRY = {"otel-collector", "jaeger", "prometheus"}
+OTEL_CONFIG = ROOT / "deploy" / "otel" / "collector.yaml"
+PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
+
+
 def test_compose_declares_expected_services(compose):
-    assert set(compose["services"]) == {"nats", "postgres", STREAMS, *SERVICES}
+    assert set(compose["services"]) == {"nats", "postgres", STREAMS, *SERVICES, *TELEMETRY}
+
+
+def test_third_party_images_are_pinned_to_exact_versions(compose):
+    """No floating tag: each image names a full version (x.y.z, or x.y for PostgreSQL's minor releases)."""
+    for name, service in compose["services"].items():
+        if "build" in service:
+            continue
+        image = service["image"]
+        _, _, tag = image.rpartition(":")
+        assert re.match(r"v?\d+\.\d+(\.\d+)?(-[\w.]+)?$", tag), f"{name}: {image} sin versión exacta"
+        if not image.startswith("postgres:"):
+            assert re.match(r"v?\d+\.\d+\.\d+", tag), f"{name}: {image} sin versión de parche"
+
+
+def test_prometheus_scrapes_every_service_and_collector_sends_traces_to_jaeger(compose):
+    prometheus = yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))
+    targets = {t for job in prometheus["scrape_configs"] for group in job["static_configs"] for t in group["targets"]}
+    assert {f"{name}:{port}" for name, port in SERVICES.items()} <= targets
+    assert all(job.get("metrics_path", "/metrics") == "/metrics" for job in prometheus["scrape_configs"])
+    mounts = [str(v) for v in compose["services"]["prometheus"]["volumes"]]
+    assert any(m.startswith("./deploy/prometheus/prometheus.yml:") for m in mounts), mounts
+
+    collector = yaml.safe_load(OTEL_CONFIG.read_text(encoding="utf-8"))
+    traces = collector["service"]["pipelines"]["traces"]
+    assert "otlp" in traces["receivers"]
+    (exporter,) = traces["exporters"]
+    assert collector["exporters"][exporter]["endpoint"].startswith("jaeger:")
+    mounts = [str(v) for v in compose["services"]["otel-collector"]["volumes"]]
+    assert any(m.startswith("./deploy/otel/collector.yaml:") for m in mounts), mounts
 
 
 # --- (b) each service's environment is what its settings class reads --------------------------
@@ -181,7 +215,8 @@ def test_service_image_command_and_healthcheck(compose, name):
 
     assert service["image"] == f"acompana/{name}:dev"
     build = service["build"]
-    assert (build if isinstance(build, str) else build["context"]) == "."
+    assert build["context"] == "." and build["dockerfile"] == f"deploy/docker/{name}.Dockerfile"
+    assert (ROOT / build["dockerfile"]).is_file()
 
     argv = as_argv(service["command"])
     assert argv == ["uvicorn", "--factory", f"services.{name}.main:create_app",

@@ -1,0 +1,61 @@
+"""What the deployment tests share: the repository's paths, docker-compose.yml read as YAML and
+each Kubernetes overlay rendered once per session by ``kubectl kustomize``."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+K8S = ROOT / "deploy" / "k8s"
+OVERLAYS = ("dev", "produccion")
+SERVICES = {"focalizacion": 8001, "agenda": 8002, "evidencias": 8003, "evaluacion": 8004}
+KUBECTL_VERSION = "1.32"  # the schemas the manifests are validated against (kubectl v1.32 renders them)
+
+
+def kubectl() -> str:
+    executable = shutil.which("kubectl") or ("/usr/bin/kubectl" if Path("/usr/bin/kubectl").exists() else None)
+    if executable is None:
+        pytest.fail("kubectl no está instalado: las pruebas de deploy/k8s lo necesitan para renderizar los "
+                    "overlays con kustomize (kubectl ≥ 1.32, p. ej. `apt-get install kubectl` o el binario "
+                    "oficial en /usr/bin/kubectl).", pytrace=False)
+    return executable
+
+
+def render(path: Path) -> list[dict[str, Any]]:
+    result = subprocess.run([kubectl(), "kustomize", str(path)], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0, f"kubectl kustomize {path.relative_to(ROOT)} falló:\n{result.stderr}"
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+@pytest.fixture(scope="session")
+def rendered() -> dict[str, list[dict[str, Any]]]:
+    """Every overlay, rendered: {"dev": [resource, ...], "produccion": [...]}."""
+    return {overlay: render(K8S / "overlays" / overlay) for overlay in OVERLAYS}
+
+
+@pytest.fixture(scope="session")
+def compose_file() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), "docker-compose.yml no es un mapa YAML"
+    return data
+
+
+def by_kind(resources: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {r["metadata"]["name"]: r for r in resources if r["kind"] == kind}
+
+
+def compose_environment(service: dict[str, Any]) -> dict[str, str | None]:
+    """A compose service's environment, in either of the two forms compose accepts."""
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        pairs = (item.split("=", 1) for item in env)
+        return {p[0]: (p[1] if len(p) == 2 else None) for p in pairs}
+    return {k: (None if v is None else str(v)) for k, v in env.items()}
