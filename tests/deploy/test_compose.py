@@ -23,12 +23,12 @@ import jsonschema
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-COMPOSE_FILE = ROOT / "docker-compose.yml"
+from tests.deploy.conftest import COMPOSE_FILE, ROOT, SERVICES
+from tests.deploy.conftest import compose_environment as environment
+
 NATS_CONF = ROOT / "deploy" / "nats" / "nats.conf"
 INIT_SQL = ROOT / "deploy" / "postgres" / "init-databases.sql"
 
-SERVICES = {"focalizacion": 8001, "agenda": 8002, "evidencias": 8003, "evaluacion": 8004}
 REQUIRED = ("PERSISTENCE_MODULE", "POSTGRES_DBNAME", "POSTGRES_HOST", "NATS_URL")
 STREAMS = "streams"
 
@@ -46,15 +46,6 @@ def compose() -> dict[str, Any]:
 def compose_schema() -> dict[str, Any]:
     resource = importlib.resources.files("check_jsonschema") / "builtin_schemas/vendor/compose-spec.json"
     return json.loads(resource.read_text(encoding="utf-8"))
-
-
-def environment(service: dict[str, Any]) -> dict[str, str | None]:
-    """A service's environment, in either of the two forms compose accepts."""
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        pairs = (item.split("=", 1) for item in env)
-        return {p[0]: (p[1] if len(p) == 2 else None) for p in pairs}
-    return {k: (None if v is None else str(v)) for k, v in env.items()}
 
 
 def as_argv(command: str | list[str]) -> list[str]:
