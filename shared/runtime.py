@@ -22,7 +22,9 @@ from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from shared.autenticacion import Verificador
 from shared.cadena import informe, leer_publicados, verificar_almacen, verificar_enlaces
@@ -56,6 +58,9 @@ class ServiceRuntime:
         self.settings = settings = app.settings
         self.to_publication = to_publication
         self.telemetry = telemetry
+        if settings.otlp_endpoint:  # traces to the OpenTelemetry collector (OTLP over HTTP), in batches
+            telemetry.tracer_provider.add_span_processor(BatchSpanProcessor(
+                OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint.rstrip('/')}/v1/traces", timeout=5)))
         self.broker = NatsBroker(
             settings.nats_url,
             max_reconnect_attempts=-1,
@@ -156,6 +161,8 @@ class ServiceRuntime:
         self.app.on_saved.clear()
         for close in self.closers:
             close()
+        if self.settings.otlp_endpoint:
+            await _a_tiempo(asyncio.to_thread(self.telemetry.tracer_provider.force_flush, 5000), "envío de trazas")
 
     # --- tamper evidence and recovery -------------------------------------------------------------
 

@@ -44,6 +44,8 @@ class ServiceSettings(BaseSettings):
     auth_enfriamiento_segundos: float = Field(30.0, ge=0, description="Espera mínima entre relecturas del JWKS")
 
     cuerpo_max_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Tamaño máximo del cuerpo de una solicitud")
+    otlp_endpoint: str = Field("", description="URL del colector OpenTelemetry (OTLP/HTTP, p. ej. "
+                               "http://otel-collector:4318); vacío: las trazas no salen del proceso")
     evento_max_bytes: int = Field(512 * 1024, ge=1024, description="Tamaño máximo de un evento registrado: "
                                   "cabe, con su sobre, en el max_payload de NATS (1 MiB)")
     solicitudes_por_minuto: int = Field(600, ge=1, description="Solicitudes por minuto de cada usuario (en cada réplica)")
