@@ -75,6 +75,9 @@ class Llavero(Protocol):
     def suprimida(self, sujeto: str) -> dict[str, Any] | None:
         """When and why the subject's key was erased (None: it was not)."""
 
+    def suprimidas(self, prefijo: str) -> list[str]:
+        """The subjects starting with ``prefijo`` whose key was erased."""
+
     def close(self) -> None: ...
 
 
@@ -187,6 +190,13 @@ class LlaveroSQL:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text(f"VACUUM {_nombre(t)}"))
         return bool(hecho)
+
+    def suprimidas(self, prefijo: str) -> list[str]:
+        """The subjects starting with ``prefijo`` whose key was erased."""
+        t = self.tabla
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(t.c.sujeto).where(t.c.sujeto.startswith(prefijo, autoescape=True),
+                                                              t.c.suprimida_en.is_not(None))).scalars())
 
     def suprimida(self, sujeto: str) -> dict[str, Any] | None:
         t = self.tabla

@@ -88,14 +88,17 @@ class ServiceRuntime:
         self._periodic: list[tuple[float, Callable[[], object]]] = []
 
     def every(self, seconds: float, work: Callable[[], object]) -> None:
-        """Run the blocking ``work`` in a thread every ``seconds`` while the service runs
-        (a failure is logged and the next round runs anyway)."""
+        """Run ``work`` every ``seconds`` while the service runs: a blocking function in a thread, a
+        coroutine function on the loop (a failure is logged and the next round runs anyway)."""
         self._periodic.append((seconds, work))
 
     async def _repeat(self, seconds: float, work: Callable[[], object]) -> None:
         while not self._stopping.is_set():
             try:
-                await asyncio.to_thread(work)
+                if asyncio.iscoroutinefunction(work):
+                    await work()
+                else:
+                    await asyncio.to_thread(work)
             except Exception:
                 log.exception("%s: falló la tarea periódica %s", self.settings.servicio, getattr(work, "__name__", work))
             try:

@@ -97,6 +97,23 @@ class AlmacenAdjuntos:
         except Exception as exc:
             raise AdjuntoNoDisponible(f"No se pudo guardar el adjunto ({exc!r}); vuelva a intentarlo.") from exc
 
+    async def borrar(self, sha256: str) -> bool:
+        """Delete a content from the bucket; False when it was not there."""
+        store = await self._store()
+        try:
+            await store.delete(sha256)
+            return True
+        except ObjectNotFoundError:
+            return False
+
+    async def existe(self, sha256: str) -> bool:
+        store = await self._store()
+        try:
+            info = await store.get_info(sha256)
+        except ObjectNotFoundError:
+            return False
+        return not getattr(info, "deleted", False)
+
     async def leer(self, sha256: str) -> bytes:
         store = await self._store()
         try:

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.evidencias import acceso
+from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import AdjuntoAlterado, AdjuntoDemasiadoGrande, AdjuntoNoDisponible, AlmacenAdjuntos, examinar
 from services.evidencias.application import Evidencias
 from services.evidencias.instrumentos import Instrumento, en
@@ -317,6 +318,9 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         fila = next((a for a in registro["adjuntos"] if a["sha256"] == sha256), None)
         if fila is None:
             raise NotFound(f"No hay un adjunto {sha256} en {propietario_id}.")
+        if tipo == "visita" and await asyncio.to_thread(app.cifrador.llavero.suprimida, dm.sujeto_docente(docentes[0])):
+            return JSONResponse({"codigo": "suprimido", "mensaje": "Los datos personales del docente se cancelaron "
+                                 "(Ley 29733): el contenido de sus adjuntos ya no se entrega."}, status_code=410)
         try:
             datos = await almacen.leer(sha256)
         except AdjuntoNoDisponible as exc:
@@ -342,7 +346,8 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
                                descripcion: Annotated[str, Form(max_length=500)] = "") -> Any:
         return await adjuntar("reunion", actividad_id, archivo, autor_id, descripcion, response)
 
-    @r.get("/visitas/{visita_id}/adjuntos/{sha256}", summary="Descargar un adjunto de una visita (no público)")
+    @r.get("/visitas/{visita_id}/adjuntos/{sha256}", summary="Descargar un adjunto de una visita (no público)",
+           responses={410: {"description": "Los datos personales del docente se cancelaron"}})
     async def adjunto_visita(visita_id: Id, sha256: Sha) -> Response:
         return await servir("visita", visita_id, sha256)
 

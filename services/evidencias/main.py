@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from datetime import date
 
@@ -16,6 +18,8 @@ from shared.runtime import ServiceRuntime
 from shared.streams import ADJUNTOS_BUCKET
 from shared.telemetry import Telemetry
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: EvidenciasSettings | None = None, *span_processors: SpanProcessor,
                reloj: Callable[[], date] = date.today) -> FastAPI:
@@ -26,6 +30,19 @@ def create_app(settings: EvidenciasSettings | None = None, *span_processors: Spa
     messaging.subscribe(runtime.consumers, evidencias)
     runtime.every(settings.vencimientos_cada, evidencias.vencer_compromisos)
     almacen = AlmacenAdjuntos(lambda: runtime.consumers.js, ADJUNTOS_BUCKET)
+    purgados: set[str] = set()
+
+    async def purgar_adjuntos() -> None:
+        """The content of a cancelled docente's attachments leaves the bucket too (Ley 29733)."""
+        if runtime.consumers.js is None:
+            return
+        for sha256, borrable in (await asyncio.to_thread(evidencias.adjuntos_a_purgar)).items():
+            if borrable and sha256 not in purgados:
+                if await almacen.borrar(sha256):
+                    log.info("evidencias: contenido %s borrado (datos personales cancelados)", sha256)
+                purgados.add(sha256)
+
+    runtime.every(settings.purga_adjuntos_cada, purgar_adjuntos)
     http = runtime.http_app(
         title="Acompaña · evidencias",
         description="Evidencias de cada visita: observaciones con instrumentos versionados, retroalimentación, "

@@ -15,6 +15,7 @@ from pathlib import Path
 from uuid import uuid5
 
 import psycopg
+from nats.js.errors import ObjectNotFoundError
 from psycopg import sql
 
 from services.agenda.config import AgendaSettings
@@ -26,6 +27,7 @@ from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.main import create_app as focalizacion_app
 from shared.cifrado import MARCA
 from shared.settings import ServiceSettings
+from shared.streams import ADJUNTOS_BUCKET
 from tests.conftest import eventually, serving
 from tests.support.padron import Padron, escuela
 from tests.support.stream import stream_messages
@@ -82,7 +84,7 @@ def almacen_crudo(settings: ServiceSettings) -> list[tuple[str, bytes]]:
 
 async def test_tras_la_cancelacion_nada_legible_del_docente_y_lo_demas_funciona(make_settings, nats_server, js):
     ajustes_f = make_settings(FocalizacionSettings, pepper=PEPPER)
-    ajustes_e = make_settings(EvidenciasSettings)
+    ajustes_e = make_settings(EvidenciasSettings, purga_adjuntos_cada=0.2)
     focalizacion_http = focalizacion_app(ajustes_f)
     evidencias_http = evidencias_app(ajustes_e)
     focalizacion = focalizacion_http.state.runtime.app
@@ -108,6 +110,7 @@ async def test_tras_la_cancelacion_nada_legible_del_docente_y_lo_demas_funciona(
 
         # and, once agenda holds their plans, a visit to each with an observation and a photo naming them
         visitas = {}
+        FOTOS = {True: PNG + b"\x07", False: PNG}  # his photo, and hers
         for dia, docente, persona in ((10, titular, TITULAR), (15, otra, OTRA)):
             visita = {"visita_id": str(uuid.uuid4()), "docente_id": docente, "acompanante_id": acompanante,
                       "fecha_inicio": f"2020-06-{dia}", "fecha_fin": f"2020-06-{dia + 1}",
@@ -130,7 +133,7 @@ async def test_tras_la_cancelacion_nada_legible_del_docente_y_lo_demas_funciona(
             nombre = persona["NOMBRES"].split()[0]
             r = await evid.post(f"/v1/visitas/{visita['visita_id']}/adjuntos", data={
                 "acompanante_id": acompanante, "descripcion": f"{nombre} {persona['APELLIDOS']} en su aula"},
-                files={"archivo": (f"clase-de-{nombre.lower()}.png", PNG, "image/png")})
+                files={"archivo": (f"clase-de-{nombre.lower()}.png", FOTOS[docente == titular], "image/png")})
             assert r.status_code == 201, r.text
         registro = (await evid.get(f"/v1/visitas/{visitas[titular]}", headers=coach)).json()
         assert registro["adjuntos"][0]["descripcion"] == "Eustaquia Huamanchumo Ccorimanya en su aula"
@@ -184,6 +187,22 @@ async def test_tras_la_cancelacion_nada_legible_del_docente_y_lo_demas_funciona(
         assert (adjunto["nombre"], adjunto["descripcion"], adjunto["sha256"]) == (MARCA, MARCA, registro["adjuntos"][0]["sha256"])
         ajeno = (await evid.get(f"/v1/visitas/{visitas[otra]}", headers=coach)).json()["adjuntos"][0]
         assert ajeno["descripcion"] == "Rosalinda Tintaya Pacori en su aula"
+        # the content of his attachments (a photo of him in his classroom) is no longer handed out; the other's is
+        r = await evid.get(f"/v1/visitas/{visitas[titular]}/adjuntos/{adjunto['sha256']}", headers=coach)
+        assert (r.status_code, r.json()["codigo"]) == (410, "suprimido"), r.text
+        r = await evid.get(f"/v1/visitas/{visitas[otra]}/adjuntos/{ajeno['sha256']}", headers=coach)
+        assert r.status_code == 200 and r.content.startswith(b"\x89PNG"), r.text[:200]
+        # and the content itself leaves the bucket; hers stays
+        bucket = await js.object_store(ADJUNTOS_BUCKET)
+
+        async def purgado() -> bool:
+            try:
+                info = await bucket.get_info(adjunto["sha256"])
+            except ObjectNotFoundError:
+                return True
+            return bool(getattr(info, "deleted", False))
+        await eventually(purgado)
+        assert (await bucket.get(ajeno["sha256"])).data == PNG
         for vista in (focalizacion.proyecciones, evidencias.proyecciones):
             with vista.store.engine.connect() as conn:
                 for tabla in vista.tablas:
