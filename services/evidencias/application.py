@@ -191,6 +191,8 @@ class Evidencias(ServiceApplication):
 
     def asumir_compromiso(self, compromiso_id: str, visita_id: str, acompanante_id: str,
                           entrada: dict[str, Any]) -> bool:
+        if self._ya_asumido(compromiso_id, visita_id, acompanante_id, entrada):
+            return False
         visita = self._visita_de(visita_id, acompanante_id)
         observacion = visita.observacion_con(entrada["item"])
         if observacion is None:
@@ -211,9 +213,25 @@ class Evidencias(ServiceApplication):
                                   lambda previo: previo.compromiso == compromiso,
                                   f"El compromiso {compromiso_id} ya se registró con otro contenido.")
 
+    def _ya_asumido(self, compromiso_id: str, visita_id: str, acompanante_id: str, entrada: dict[str, Any]) -> bool:
+        """The same commitment sent again (a device that was offline): recognised before anything else is
+        checked, so that a coach who has since lost the docente still gets "already recorded"."""
+        try:
+            previo = self.repository.get(dm.compromiso_id(compromiso_id)).compromiso
+        except AggregateNotFoundError:
+            return False
+        return (previo["visita_id"], previo["acompanante_id"], previo["item"], previo["descripcion"],
+                previo["fecha_limite"], previo["verificacion"]) == (
+            visita_id, acompanante_id, entrada["item"], entrada["descripcion"], entrada["fecha_limite"],
+            entrada["verificacion"])
+
     def verificar_compromiso(self, compromiso_id: str, visita_id: str, acompanante_id: str, resultado: str,
                              evidencia: str) -> bool:
         def cambio(compromiso: dm.Compromiso) -> bool:
+            previa = compromiso.verificacion
+            if previa is not None and (previa["visita_id"], previa["acompanante_id"], previa["resultado"],
+                                       previa["evidencia"]) == (visita_id, acompanante_id, resultado, evidencia):
+                return False  # sent again (offline device): already recorded, whoever holds the docente now
             visita = self._visita_de(visita_id, acompanante_id)
             return compromiso.verificar({"visita_id": visita_id, "acompanante_id": acompanante_id,
                                          "fecha": visita.visita["fecha_inicio"], "resultado": resultado,

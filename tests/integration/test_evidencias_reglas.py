@@ -241,6 +241,26 @@ def test_el_autor_ya_no_registra_cuando_el_docente_paso_a_otro_acompanante(mundo
         mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D1="II"))
 
 
+def test_lo_ya_registrado_se_reconoce_aunque_el_docente_haya_pasado_a_otro_acompanante(mundo, aula):
+    # Given a commitment taken and later verified by the coach, whose device was offline and sends them again
+    mundo.observar(aula["visita"], aula["acompanante"])
+    compromiso = mundo.comprometer(aula["visita"], aula["acompanante"])
+    segunda = mundo.visita(aula["docente"], aula["acompanante"], "2021-06-07")
+    assert mundo.app.verificar_compromiso(compromiso, segunda, aula["acompanante"], "cumplido", "Lo hizo")
+    antes = mundo.app.recorder.max_notification_id()
+    # When the docente passes to another coach before the device reconnects
+    mundo.app.cambiar_acompanante(aula["docente"], 2021, aula["acompanante"], nuevo_id(), nuevo_id())
+    # Then the same requests again are "already recorded", not refused, and record nothing
+    c = mundo.app.compromiso(compromiso).compromiso
+    assert mundo.app.asumir_compromiso(compromiso, aula["visita"], aula["acompanante"], {
+        k: c[k] for k in ("item", "descripcion", "fecha_limite", "verificacion")}) is False
+    assert mundo.app.verificar_compromiso(compromiso, segunda, aula["acompanante"], "cumplido", "Lo hizo") is False
+    assert mundo.app.recorder.max_notification_id() == antes + 1  # only the reassignment
+    # while anything new from him is refused
+    with mundo.rechaza(Invalida, "no tiene a cargo al docente"):
+        mundo.app.registrar_observacion(segunda, nuevo_id(), aula["acompanante"], ficha(D1="II"))
+
+
 def test_una_lista_de_cotejo_no_sirve_para_observar_el_aula(mundo, aula):
     entrada = {"instrumento": "LC-GIA", "niveles": {"GIA1": {"nivel": "si", "evidencia": "x"}}}
     with mundo.rechaza(Invalida, "LC-GIA@1 no se usa en visitas en aula"):

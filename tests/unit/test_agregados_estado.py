@@ -692,14 +692,16 @@ class Compromisos(RuleBasedStateMachine):
         visita_id, acompanante, item, limite, descripcion = intento
         visita = self.visitas_m[visita_id]
         self.intentos[compromiso_id] = intento
-        if acompanante != visita.acompanante or not self._tiene(acompanante, visita.docente, visita.anio):
-            esperado: type[Exception] | bool = EvidenciaInvalida
+        if compromiso_id in self.compromisos_m and self.compromisos_m[compromiso_id].contenido == intento:
+            esperado: type[Exception] | bool = False  # sent again: recognised first, even by a coach who lost him
+        elif acompanante != visita.acompanante or not self._tiene(acompanante, visita.docente, visita.anio):
+            esperado = EvidenciaInvalida
         elif visita.items is None or item not in visita.items:
             esperado = EvidenciaInvalida  # tied to a desempeño observed at that visit
         elif limite <= visita.fin:
             esperado = EvidenciaInvalida  # due after the visit
         elif compromiso_id in self.compromisos_m:
-            esperado = False if self.compromisos_m[compromiso_id].contenido == intento else Conflict
+            esperado = Conflict  # the same id with other content
         else:
             esperado = True
         self.log.run(lambda: self.app.asumir_compromiso(compromiso_id, visita_id, acompanante, {
@@ -744,12 +746,14 @@ class Compromisos(RuleBasedStateMachine):
                         "resultado": resultado, "evidencia": evidencia}
         if c is None:
             esperado: type[Exception] | bool = NotFound
+        elif c.verificacion == verificacion:
+            esperado = False  # sent again: recognised first, even by a coach who lost the docente since
         elif acompanante != v.acompanante or not self._tiene(acompanante, v.docente, v.anio):
             esperado = EvidenciaInvalida  # verified by the author of the visit, who holds the docente then
         elif resultado not in RESULTADOS:
             esperado = EvidenciaInvalida
         elif c.verificacion is not None:
-            esperado = False if c.verificacion == verificacion else Conflict  # verified once
+            esperado = Conflict  # verified once
         elif v.docente != c.docente or v.inicio <= c.visita_fin:
             esperado = EvidenciaInvalida  # at a later visit to who took it
         else:
