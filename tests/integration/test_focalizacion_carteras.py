@@ -7,7 +7,6 @@ from collections import Counter
 
 import pytest
 
-from services.focalizacion import domainmodel as dm
 from services.focalizacion.application import Focalizacion
 from services.focalizacion.config import FocalizacionSettings
 from shared.eventstore import DomainError
