@@ -16,10 +16,8 @@ from typing import Any
 import jwt
 from jwt import PyJWKClient
 
+from shared.autorizacion import TODOS as ROLES  # the roles a token may carry, declared once
 from shared.telemetry import Actor
-
-ROLES = frozenset({"acompanante", "directivo", "docente", "especialista_ugel", "especialista_dre", "minedu",
-                   "auditor", "administrador", "sistema"})
 
 
 class TokenInvalido(Exception):

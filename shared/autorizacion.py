@@ -111,8 +111,9 @@ Resolver = Callable[[str, str], "Territorio | None"]
 OPERACION = {
     "GET /v1/mensajes-fallidos": Regla(GESTION),
     "POST /v1/mensajes-fallidos/{secuencia}/reintentar": Regla(GESTION),
-    "POST /v1/cadena/verificacion": Regla(GESTION | {"auditor"}),
-    "POST /v1/cadena/republicacion": Regla(GESTION),
+    # supervision verifies (the MINEDU included); only the administrador republishes
+    "POST /v1/cadena/verificacion": Regla(frozenset({"auditor", "administrador", "minedu"})),
+    "POST /v1/cadena/republicacion": Regla(frozenset({"administrador"})),
 }
 
 

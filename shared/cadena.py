@@ -7,27 +7,27 @@
 - ``republicar_faltantes``: what the stream lost is published again from the store, with the same
   ids and hashes, and only what is missing (so nothing is duplicated, whatever the dedupe window).
 
-``python -m shared.cadena --url http://127.0.0.1:8002 [--desde N] [--hasta M]`` asks a running
-service to verify a range of its store and exits 1 when something does not match.
+``python -m shared.cadena --url http://127.0.0.1:8002 --token JWT [--desde N] [--hasta M]`` asks a
+running service to verify a range of its store and exits 1 when something does not match. The
+token (or ``ACOMPANA_TOKEN``) is a bearer token of a role that may verify (``shared.autorizacion``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from shared.contracts import ContractError, Envelope
+from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
-from shared.streams import STREAM
+from shared.replay import replay
 
 
 @dataclass(frozen=True)
@@ -37,29 +37,13 @@ class Problema:
 
 
 async def leer_publicados(js: JetStreamContext, servicio: str) -> dict[int, Envelope]:
-    """Every fact of ``servicio`` in the stream, by its position in the service's store."""
-    info = await js.stream_info(STREAM)
+    """Every fact of ``servicio`` in the stream (up to its end now), by its position in the service's store."""
     publicados: dict[int, Envelope] = {}
-    if info.state.messages == 0:
-        return publicados
-    sub = await js.pull_subscribe(f"acompana.{servicio}.>", stream=STREAM, config=ConsumerConfig(
-        deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=60.0))
-    try:
-        pendientes = (await sub.consumer_info()).num_pending
-        while pendientes:
-            try:
-                msgs = await sub.fetch(min(pendientes, 1000), timeout=5.0)
-            except (NatsTimeout, TimeoutError):
-                continue
-            for msg in msgs:
-                pendientes = msg.metadata.num_pending
-                try:
-                    envelope = Envelope.parse(msg.subject, msg.headers, msg.data, msg.metadata.sequence.stream)
-                except ContractError:
-                    continue
-                publicados[envelope.position] = envelope
-    finally:
-        await sub.unsubscribe()
+
+    def guardar(envelopes: list[Envelope]) -> None:
+        publicados.update((envelope.position, envelope) for envelope in envelopes)
+
+    await replay(js, (), guardar, subjects=[f"acompana.{servicio}.>"], batch=1000)
     return publicados
 
 
@@ -131,12 +115,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Verifica la cadena de hechos de un servicio: lo que guarda "
                                                  "frente a lo que publicó.")
     parser.add_argument("--url", required=True, help="URL del servicio, p. ej. http://127.0.0.1:8002")
-    parser.add_argument("--desde", type=int, default=1)
-    parser.add_argument("--hasta", type=int, default=None)
+    parser.add_argument("--token", default=os.environ.get("ACOMPANA_TOKEN"),
+                        help="token de acceso (JWT) de un auditor, administrador o MINEDU; por defecto, "
+                             "la variable de entorno ACOMPANA_TOKEN")
+    parser.add_argument("--desde", type=int, default=1, help="primera posición a verificar")
+    parser.add_argument("--hasta", type=int, default=None, help="última posición; por defecto, lo último publicado")
     args = parser.parse_args()
+    if not args.token:
+        parser.error("falta el token: use --token o la variable de entorno ACOMPANA_TOKEN")
     cuerpo = json.dumps({"desde": args.desde, "hasta": args.hasta}).encode()
     pedido = urllib.request.Request(f"{args.url.rstrip('/')}/v1/cadena/verificacion", data=cuerpo,
-                                    headers={"Content-Type": "application/json", "X-Rol": "auditor"})
+                                    headers={"Content-Type": "application/json",
+                                             "Authorization": f"Bearer {args.token}"})
     with urllib.request.urlopen(pedido, timeout=600) as respuesta:  # noqa: S310 - the operator's own URL
         resultado = json.load(respuesta)
     print(json.dumps(resultado, ensure_ascii=False, indent=1))

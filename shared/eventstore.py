@@ -3,7 +3,8 @@ and an ``eventsourcing`` Application configured from the service's settings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import field
 from datetime import date
 from functools import lru_cache
@@ -76,9 +77,10 @@ class ServiceApplication(Application):
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self.on_saved: list[Callable[[], None]] = []
-        if settings.is_postgres:
-            _create_schema(settings)
-        super().__init__(env=settings.eventsourcing_env())
+        with _esquema_propio(settings):
+            super().__init__(env=settings.eventsourcing_env())
+            # where the outbox relay keeps how far it published (shared.outbox), created with the rest
+            self.tracking_recorder = self.factory.tracking_recorder()
         self._limitar_eventos(settings.evento_max_bytes)
         self.inicial: Callable[[UUID], Any] = lru_cache(maxsize=20_000)(self._inicial)
 
@@ -163,11 +165,19 @@ class ServiceApplication(Application):
         return self.recorder.max_notification_id() or 0
 
 
-def _create_schema(settings: ServiceSettings) -> None:
-    """eventsourcing creates its tables, not the service's schema: create that first."""
+@contextmanager
+def _esquema_propio(settings: ServiceSettings) -> Iterator[None]:
+    """eventsourcing creates its tables, not the service's schema: create that first. Replicas starting
+    together on a new database would race creating both ("tuple concurrently updated"): on PostgreSQL the
+    whole creation runs under an advisory lock per schema, released when this connection closes."""
+    if not settings.is_postgres:
+        yield
+        return
     schema = settings.postgres_schema or settings.servicio
     with psycopg.connect(
         host=settings.postgres_host, port=settings.postgres_port, user=settings.postgres_user,
         password=settings.postgres_password or None, dbname=settings.postgres_dbname, autocommit=True,
     ) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"acompana-esquema:{schema}",))
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        yield

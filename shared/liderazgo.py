@@ -25,13 +25,12 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
 
 from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from shared.streams import LEADERS_BUCKET, LEASE_SECONDS, leaders_bucket
+from shared.streams import LEADERS_BUCKET, leaders_bucket
 
 log = logging.getLogger(__name__)
 
@@ -44,26 +43,13 @@ def holder_id() -> str:
 class Lease:
     """This process's claim to act alone for ``key`` (a service) among its replicas."""
 
-    def __init__(
-        self,
-        js: JetStreamContext,
-        key: str,
-        *,
-        lease_seconds: float = LEASE_SECONDS,
-        renew_every: float = 1.0,
-        bucket: str = LEADERS_BUCKET,
-        holder: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if renew_every <= 0 or lease_seconds < 3 * renew_every:
-            raise ValueError("la concesión debe durar al menos tres renovaciones")
+    def __init__(self, js: JetStreamContext, key: str, *, lease_seconds: float, renew_every: float) -> None:
+        # lease_seconds >= 3 * renew_every is checked where both come from (ServiceSettings)
         self.js = js
         self.key = key
-        self.bucket = bucket
         self.lease_seconds = lease_seconds
         self.renew_every = renew_every
-        self.holder = holder or holder_id()
-        self.clock = clock
+        self.holder = holder_id()
         self._kv: KeyValue | None = None
         self._revision: int | None = None  # of our last write of the key, while we think it is ours
         self._valid_until = 0.0
@@ -76,7 +62,7 @@ class Lease:
     @property
     def held(self) -> bool:
         """True while this replica may act: it holds the key and the lease has not run out."""
-        return self._revision is not None and self.clock() < self._valid_until
+        return self._revision is not None and time.monotonic() < self._valid_until
 
     async def wait_held(self, stopping: asyncio.Event) -> None:
         """Return when this replica holds the lease, or when ``stopping`` is set."""
@@ -109,7 +95,7 @@ class Lease:
         """One round: renew the lease if it is ours, else try to take it. Returns ``held``."""
         try:
             kv = await self._bucket()
-            sent = self.clock()
+            sent = time.monotonic()
             revision = await self._write(kv)
             if revision is None:  # someone else holds the key: whatever the clock says, not ours
                 self._revision, self._valid_until = None, 0.0
@@ -118,7 +104,7 @@ class Lease:
         except Exception as exc:  # NATS away or slow: a held lease runs out on its own
             if self.held:
                 log.warning("%s: no se pudo renovar la concesión (%r); vence en %.1fs",
-                            self.key, exc, self._valid_until - self.clock())
+                            self.key, exc, self._valid_until - time.monotonic())
             elif repr(exc) != self._last_error:
                 log.warning("%s: no se pudo pedir la concesión (%r); se reintenta", self.key, exc)
             self._last_error = repr(exc)
@@ -168,15 +154,15 @@ class Lease:
     async def _bucket(self) -> KeyValue:
         if self._kv is None:
             try:
-                kv = await self.js.key_value(self.bucket)
+                kv = await self.js.key_value(LEADERS_BUCKET)
             except BucketNotFoundError:  # normally declared by shared.streams
-                kv = await self.js.create_key_value(leaders_bucket(self.lease_seconds, bucket=self.bucket))
+                kv = await self.js.create_key_value(leaders_bucket(self.lease_seconds))
             ttl = (await kv.status()).ttl
             if not ttl:
-                raise RuntimeError(f"el bucket {self.bucket} no tiene TTL: una réplica caída no cedería nunca")
+                raise RuntimeError(f"el bucket {LEADERS_BUCKET} no tiene TTL: una réplica caída no cedería nunca")
             if abs(ttl - self.lease_seconds) > 1e-3:
                 log.warning("%s: el bucket %s vence en %.1fs, no en %.1fs: se usa el del bucket",
-                            self.key, self.bucket, ttl, self.lease_seconds)
+                            self.key, LEADERS_BUCKET, ttl, self.lease_seconds)
                 self.lease_seconds = ttl
             self._kv = kv
         return self._kv

@@ -93,7 +93,7 @@ class OutboxRelay:
         self.servicio = app.settings.servicio
         self.to_publication = to_publication
         self.js = js
-        self.tracking = app.factory.tracking_recorder()
+        self.tracking = app.tracking_recorder
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
@@ -134,11 +134,6 @@ class OutboxRelay:
                 # position only moves forward, and this relay must reconcile before going on.
                 raise PublishFailed(f"otro relay ya guardó una posición posterior a {position}") from None
             self._position = position
-
-    async def last_in_stream(self) -> int | None:
-        """Notification id of this service's newest message in the stream, if any."""
-        cabeza = await self._cabeza_en_stream()
-        return cabeza[0] if cabeza else None
 
     async def _cabeza_en_stream(self) -> tuple[int, str] | None:
         """The position and chain hash of this service's newest message in the stream."""
@@ -246,7 +241,7 @@ class OutboxRelay:
         await self._sellar()
         return moved
 
-    async def _sellar(self, ahora: bool = False) -> None:
+    async def _sellar(self) -> None:
         """Publish the chain's head as a seal every ``seal_every`` facts, or after ``seal_seconds``."""
         posicion, hash_ = self._cadena
         sellada, cuando = self._sello
@@ -254,7 +249,7 @@ class OutboxRelay:
             self._sello = (sellada, asyncio.get_running_loop().time())
             return
         tarde = asyncio.get_running_loop().time() - cuando >= self.seal_seconds
-        if posicion <= sellada or not (ahora or tarde or posicion - sellada >= self.seal_every):
+        if posicion <= sellada or not (tarde or posicion - sellada >= self.seal_every):
             return
         if not self.may_publish:
             return
@@ -265,14 +260,13 @@ class OutboxRelay:
         await self.js.publish(envelope.nats_subject, envelope.payload(), headers=envelope.headers())
         self._sello = (posicion, asyncio.get_running_loop().time())
 
-    async def republish(self, from_position: int, to_position: int | None = None,
-                        cadena: tuple[int, str] | None = None) -> int:
+    async def republish(self, from_position: int, to_position: int | None = None) -> int:
         """Publish again every event after ``from_position`` (recovery after stream loss), chained after
-        ``cadena`` (by default the relay's current head, which ``reconcile`` read from the stream).
+        the relay's current head (which ``reconcile`` read from the stream).
 
         Does not move the relay's position; JetStream deduplicates what is still in its window.
         """
-        count, start, cadena = 0, from_position, cadena or self._cadena
+        count, start, cadena = 0, from_position, self._cadena
         while to_position is None or start < to_position:
             notifications = await asyncio.to_thread(
                 self.app.recorder.select_notifications,

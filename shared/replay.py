@@ -1,7 +1,7 @@
 """Read published events back from the stream, in order, and rebuild read models from them.
 
-``replay`` reads the messages of some contracts from a sequence up to the stream's end at call
-time with an ephemeral pull consumer (no durable state) and hands them over in batches.
+``replay`` reads the messages of some contracts (or subjects) from a sequence up to the stream's
+end at call time with an ephemeral pull consumer (no durable state) and hands them over in batches.
 ``rebuild`` fills a new generation of one or more ``StreamView``s from the beginning while
 the live generation keeps answering, catches up with what arrived meanwhile, switches, and
 catches up once more with what the live consumers applied to the old generation during the
@@ -38,22 +38,25 @@ async def replay(
     contracts: Sequence[type[IntegrationEvent]],
     apply: ApplyBatch,
     *,
+    subjects: Sequence[str] = (),
     from_sequence: int = 1,
     batch: int = 500,
     progress: Progress | None = None,
 ) -> int:
-    """Hand every message of ``contracts`` from ``from_sequence`` to the stream's end (as of now) to
-    ``apply`` (run in a thread), in batches, in stream order. Returns that end sequence.
+    """Hand every message of ``contracts`` (and of the NATS ``subjects`` filters, e.g. one service's
+    ``acompana.agenda.>``) from ``from_sequence`` to the stream's end (as of now) to ``apply`` (run in a
+    thread), in batches, in stream order. Returns that end sequence.
 
     The next batch is fetched while the current one is applied.
     """
     last = await last_sequence(js)
-    if last < from_sequence or not contracts:
+    filtros = sorted({contract.subject() for contract in contracts} | set(subjects))
+    if last < from_sequence or not filtros:
         return max(last, from_sequence - 1)
     sub = await js.pull_subscribe(
         "", stream=STREAM,
         config=ConsumerConfig(
-            filter_subjects=sorted({contract.subject() for contract in contracts}),
+            filter_subjects=filtros,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=from_sequence,
             ack_policy=AckPolicy.NONE, inactive_threshold=120.0, max_ack_pending=-1,
         ),

@@ -28,10 +28,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    bindparam,
     inspect,
     select,
-    text,
     update,
 )
 
@@ -79,7 +77,6 @@ class StreamView:
         self.handlers: dict[type[IntegrationEvent], Handler] = {}
         self._generaciones: dict[int, Tablas] = {}
         self._lock = threading.Lock()
-        self._sentencias: dict[tuple[int, str], Any] = {}
         with store.engine.begin() as conn:
             existe = conn.execute(select(control.c.activa).where(control.c.proyeccion == self.nombre)).first()
             if existe is None:
@@ -131,8 +128,7 @@ class StreamView:
         next(iter(tablas.values())).metadata.drop_all(self.store.engine)
         with self._lock:
             self._generaciones.pop(generacion, None)
-            self._sentencias = {k: v for k, v in self._sentencias.items()
-                                if k[0] not in {id(t) for t in tablas.values()}}
+        self.store.olvidar_sentencias(tablas.values())
 
     def generaciones_guardadas(self) -> list[int]:
         """Generations whose tables exist in the database."""
@@ -195,23 +191,8 @@ class StreamView:
         return True
 
     def sentencia(self, tablas: Tablas, nombre: str, *claves: str, actualizar: bool = False) -> Any:
-        """INSERT ... ON CONFLICT (``claves``) DO NOTHING (or DO UPDATE), built once per table as text with
-        typed parameters: SQLAlchemy does not cache the compiled dialect INSERT ... ON CONFLICT, and compiling
-        it again for every row cost more than the write (the syntax is the same in SQLite and PostgreSQL)."""
-        tabla = tablas[nombre]
-        clave = (id(tabla), actualizar)
-        sentencia = self._sentencias.get(clave)
-        if sentencia is None:
-            columnas = [c.name for c in tabla.columns]
-            cambio = ", ".join(f'"{c}" = excluded."{c}"' for c in columnas if c not in claves)
-            sentencia = text(
-                f'INSERT INTO "{tabla.name}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columnas)}) '
-                f'VALUES ({", ".join(f":{c}" for c in columnas)}) '
-                f'ON CONFLICT ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in claves)}) '
-                + (f"DO UPDATE SET {cambio}" if actualizar and cambio else "DO NOTHING")
-            ).bindparams(*(bindparam(c.name, type_=c.type) for c in tabla.columns))
-            self._sentencias[clave] = sentencia
-        return sentencia
+        """INSERT ... ON CONFLICT (``claves``) DO NOTHING (or DO UPDATE), cached (``ViewStore.insert_on_conflict``)."""
+        return self.store.insert_on_conflict(tablas[nombre], claves, actualizar)
 
     # --- reading --------------------------------------------------------------------------------
 

@@ -23,12 +23,13 @@ from nats.js.api import (
 )
 from nats.js.errors import BucketNotFoundError, NotFoundError
 
+from shared.settings import ServiceSettings
+
 STREAM = "ACOMPANA"
 DLQ_STREAM = "ACOMPANA_DLQ"
 DLQ_ROOT = "acompana-dlq"
 ADJUNTOS_BUCKET = "ACOMPANA_ADJUNTOS"  # evidencias's attachments (object store), never exported
 LEADERS_BUCKET = "acompana_lideres"  # which replica of each service runs its outbox relay (shared.liderazgo)
-LEASE_SECONDS = 5.0  # the leaders bucket's TTL: how long a lease lasts without renewal
 
 EVENTS = StreamConfig(
     name=STREAM,
@@ -58,10 +59,10 @@ def dlq_subject(durable: str) -> str:
     return f"{DLQ_ROOT}.{durable}"
 
 
-def leaders_bucket(lease_seconds: float = LEASE_SECONDS, replicas: int = 1,
-                   bucket: str = LEADERS_BUCKET) -> KeyValueConfig:
+def leaders_bucket(lease_seconds: float, replicas: int = 1) -> KeyValueConfig:
+    """The leaders bucket: its TTL is how long a lease lasts without renewal."""
     return KeyValueConfig(
-        bucket=bucket,
+        bucket=LEADERS_BUCKET,
         description="Concesiones de liderazgo: qué réplica de cada servicio publica su outbox.",
         history=1, ttl=lease_seconds, storage=StorageType.FILE, replicas=replicas)
 
@@ -85,7 +86,9 @@ async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
     try:
         await js.key_value(LEADERS_BUCKET)
     except BucketNotFoundError:
-        await js.create_key_value(leaders_bucket(replicas=replicas))
+        # the TTL is the services' default lease (``<S>_RELAY_LEASE_SECONDS``), declared in one place
+        lease_seconds = ServiceSettings.model_fields["relay_lease_seconds"].default
+        await js.create_key_value(leaders_bucket(lease_seconds, replicas=replicas))
 
 
 async def _main(url: str, replicas: int) -> None:

@@ -8,7 +8,7 @@ duplicate finds its id already there and changes nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    TextClause,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -66,15 +68,42 @@ class ViewStore:
             )
         tables = metadata.tables
         self.inbox = tables["inbox"] if "inbox" in tables else inbox_table(metadata)
+        self._sentencias: dict[tuple[Table, tuple[str, ...], bool], TextClause] = {}
 
     def create_all(self) -> None:
         with self.engine.begin() as conn:
-            if self.schema:
+            if self.schema:  # PostgreSQL: replicas starting together create the schema and tables one at a time
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:clave))"),
+                             {"clave": f"acompana-esquema:{self.schema}"})
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-        self.metadata.create_all(self.engine)
+            self.metadata.create_all(conn)
 
     def insert(self, table: Table):  # noqa: ANN201 - the dialect's INSERT with ON CONFLICT
         return self._insert(table)
+
+    def insert_on_conflict(self, tabla: Table, claves: tuple[str, ...], actualizar: bool) -> TextClause:
+        """INSERT of every column of ``tabla`` ON CONFLICT (``claves``) DO NOTHING, or DO UPDATE of every
+        other column, built once per (table, keys, update) as text with typed parameters: SQLAlchemy does
+        not cache the compiled dialect INSERT ... ON CONFLICT, and compiling it again for every row cost
+        more than the write (the syntax is the same in SQLite and PostgreSQL)."""
+        clave = (tabla, claves, actualizar)
+        sentencia = self._sentencias.get(clave)
+        if sentencia is None:
+            columnas = [c.name for c in tabla.columns]
+            cambio = ", ".join(f'"{c}" = excluded."{c}"' for c in columnas if c not in claves)
+            sentencia = text(
+                f'INSERT INTO "{tabla.name}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columnas)}) '
+                f'VALUES ({", ".join(f":{c}" for c in columnas)}) '
+                f'ON CONFLICT ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in claves)}) '
+                + (f"DO UPDATE SET {cambio}" if actualizar and cambio else "DO NOTHING")
+            ).bindparams(*(bindparam(c.name, type_=c.type) for c in tabla.columns))
+            self._sentencias[clave] = sentencia
+        return sentencia
+
+    def olvidar_sentencias(self, tablas: Iterable[Table]) -> None:
+        """Drop the statements built for ``tablas`` (dropped tables, e.g. an old generation)."""
+        fuera = set(tablas)
+        self._sentencias = {k: v for k, v in self._sentencias.items() if k[0] not in fuera}
 
     def apply_once(self, consumidor: str, evento_id: str, effect: Callable[[Connection], None]) -> bool:
         """Apply ``effect`` unless this consumer already applied this event. Atomic."""
@@ -138,7 +167,6 @@ class OwnLogProjection:
         self.store.create_all()
         self.lote = lote
         self.handlers: dict[type, Callable[[Connection, Any, int], None]] = {}
-        self._upserts: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -203,12 +231,5 @@ class OwnLogProjection:
             conn.execute(p.insert().values(proyeccion=self.nombre, notificacion=a))
 
     def upsert(self, conn: Connection, tabla: Table, valores: dict[str, Any], *claves: str) -> None:
-        # One statement per table, built once and run with parameters: rebuilding it with
-        # literal values for every event cost more than the write itself.
-        sentencia = self._upserts.get(tabla.name)
-        if sentencia is None:
-            base = self.store.insert(tabla)
-            sentencia = self._upserts[tabla.name] = base.on_conflict_do_update(
-                index_elements=list(claves),
-                set_={c.name: base.excluded[c.name] for c in tabla.columns if c.name not in claves})
-        conn.execute(sentencia, valores)
+        """Insert the row (``valores``: every column) or, on a conflict on ``claves``, replace its other columns."""
+        conn.execute(self.store.insert_on_conflict(tabla, claves, actualizar=True), valores)

@@ -38,7 +38,8 @@ class Envelope:
     cadena: str = ""
     cadena_anterior: int = 0
     sequence: int | None = None  # the message's sequence in the stream, once it is there
-    crudo: bytes | None = field(default=None, repr=False, compare=False)  # the payload as it was read
+    # the payload's bytes, once known: as read from the stream, or as hashed by ``encadenar`` (sent as is)
+    crudo: bytes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def wrap(
@@ -105,11 +106,14 @@ class Envelope:
     def canonico(self) -> bytes:
         """What the chain hashes of this fact: its identity, type, time, subject, author and content."""
         return "\n".join((self.id, self.type, self.time.isoformat(), self.subject, self.usuario, self.rol,
-                          self.nats_subject)).encode() + b"\n" + (self.crudo if self.crudo is not None else self.payload())
+                          self.nats_subject)).encode() + b"\n" + self.payload()
 
     def encadenar(self, anterior: int, hash_anterior: str) -> Envelope:
-        """This fact linked after the one at position ``anterior`` whose chain hash is ``hash_anterior``."""
-        return replace(self, cadena=self.enlace(hash_anterior, self.canonico()), cadena_anterior=anterior)
+        """This fact linked after the one at position ``anterior`` whose chain hash is ``hash_anterior``.
+
+        The payload is serialized once: the bytes hashed are kept in ``crudo`` and are the bytes sent."""
+        con_crudo = self if self.crudo is not None else replace(self, crudo=self.payload())
+        return replace(con_crudo, cadena=self.enlace(hash_anterior, con_crudo.canonico()), cadena_anterior=anterior)
 
     @staticmethod
     def enlace(hash_anterior: str, canonico: bytes) -> str:
@@ -117,7 +121,7 @@ class Envelope:
         return hashlib.sha256(bytes.fromhex(hash_anterior) + canonico).hexdigest()
 
     def payload(self) -> bytes:
-        return self.data.model_dump_json().encode()
+        return self.crudo if self.crudo is not None else self.data.model_dump_json().encode()
 
     @classmethod
     def parse(cls, nats_subject: str, headers: dict[str, str] | None, payload: bytes,

@@ -239,4 +239,4 @@ async def test_los_roles_de_lectura_no_escriben_y_el_docente_solo_responde_su_en
             assert "docente" not in regla.roles or clave == "POST /v1/encuestas", clave
             assert "minedu" not in regla.roles or clave in (
                 "POST /v1/metas", "POST /v1/proyecciones/{nombre}/reconstruccion", "POST /v1/instrumentos",
-                "POST /v1/acompanantes/{acompanante_id}/desempeno"), clave
+                "POST /v1/acompanantes/{acompanante_id}/desempeno", "POST /v1/cadena/verificacion"), clave

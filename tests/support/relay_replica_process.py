@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import nats
-from eventsourcing.persistence import IntegrityError
 
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
@@ -37,13 +36,8 @@ async def main() -> None:
     js.publish_async = contando  # type: ignore[method-assign]
     lease = Lease(js, settings.servicio, lease_seconds=settings.relay_lease_seconds,
                   renew_every=settings.relay_lease_renew_seconds)
-    for intento in range(20):  # replicas starting together on a new store race to create its tables
-        try:
-            relay = OutboxRelay(agenda, Publicador(agenda), js, Telemetry.create("agenda"),
-                                batch_size=settings.relay_batch_size, lease=lease)
-            break
-        except IntegrityError:
-            await asyncio.sleep(0.1 * (intento + 1))
+    relay = OutboxRelay(agenda, Publicador(agenda), js, Telemetry.create("agenda"),
+                        batch_size=settings.relay_batch_size, lease=lease)
     agenda.on_saved.append(relay.wake)
     relay_task = asyncio.create_task(relay.run(asyncio.Event()))
     while not relay_task.done():
