@@ -8,21 +8,17 @@ whoever evaluates him for his career.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from services.evaluacion.projections import Proyecciones, _Base
 from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
-
-if TYPE_CHECKING:
-    from services.evaluacion.projections import Proyecciones
-
-from services.evaluacion.projections import _Base
 
 COACH = frozenset({"acompanante", "sistema"})
 SUPERVISAN = NACIONALES | ESPECIALISTAS
-FORMATIVO = frozenset({"minedu", "auditor", "administrador", "sistema", "especialista_dre", "especialista_ugel",
-                       "acompanante", "docente", "directivo"})  # the directivo only to be told why not
+FORMATIVO = frozenset({"minedu", "auditor", "especialista_dre", "especialista_ugel", "acompanante", "docente",
+                       "directivo"})  # the directivo only to be told why not
 HISTORIA = frozenset({"minedu", "auditor", "especialista_dre", "especialista_ugel", "docente", "directivo"})
 TERRITORIO = {"dre": "dre", "ugel": "ugel"}
 DOCENTE = {"docente_id": "docente"}
@@ -70,8 +66,14 @@ def politica(proyecciones: Proyecciones) -> Politica:
                           docentes=frozenset({docente_id}))
 
     def del_acompanante(acompanante_id: str) -> Territorio:
+        def consulta(conn: Any, t: Any) -> set[tuple[str, str]]:
+            # his plans: those agenda gave him, and those it reassigned to him later (planes_cambios)
+            reasignados = select(t.planes_cambios.c.plan_id).where(t.planes_cambios.c.tipo == "reasignado",
+                                                                    t.planes_cambios.c.acompanante_id == acompanante_id)
+            return set(conn.execute(select(t.planes.c.dre, t.planes.c.ugel).where(or_(
+                t.planes.c.acompanante_id == acompanante_id, t.planes.c.plan_id.in_(reasignados)))).tuples())
         uno = frozenset({acompanante_id})
-        lugares = {(p["dre"], p["ugel"]) for p in planes(acompanante_id=acompanante_id)}
+        lugares = proyecciones.leer("seguimiento", consulta)
         return Territorio.unir([Territorio(dre=d, ugel=u, acompanantes=uno) for d, u in sorted(lugares)]
                                or [Territorio(acompanantes=uno)])
 

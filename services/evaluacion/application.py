@@ -329,11 +329,7 @@ class Evaluacion(ServiceApplication):
 
     def accesos(self, docente_id: str) -> list[dict[str, Any]]:
         """Every recorded read of the docente's history, oldest first, with when it happened."""
-        try:
-            registro = self.repository.get(dm.accesos_id(docente_id))
-        except AggregateNotFoundError:
-            return []
-        eventos = [e for e in self.repository.event_store.get(registro.id)
+        eventos = [e for e in self.repository.event_store.get(dm.accesos_id(docente_id))
                    if isinstance(e, dm.AccesosHistoria.HistoriaConsultada)]
         return [{"en": e.timestamp.isoformat(), "usuario": e.usuario, "rol": e.rol, "motivo": e.motivo,
                  "consulta": e.consulta} for e in eventos]

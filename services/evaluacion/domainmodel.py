@@ -230,9 +230,9 @@ class AccesosHistoria(Aggregate):
     @event("Abierto")
     def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
         self.docente_id = docente_id
-        self.accesos: list[dict[str, Any]] = []
 
     @event("HistoriaConsultada")
     def consultar(self, usuario: str, rol: str, motivo: str, consulta: dict[str, Any]) -> None:
-        self.accesos.append({"usuario": usuario, "rol": rol, "motivo": motivo, "consulta": consulta})
+        """Recorded, never folded into the aggregate: the reads are listed from its events
+        (``Evaluacion.accesos``)."""
 

@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+from xml.sax.saxutils import escape as _xml
 
 import matplotlib
 
@@ -155,7 +156,7 @@ def pdf_historia(docente_id: str, historia: Mapping[str, Any], nota: str) -> byt
                                   author="Acompaña", invariant=True)
     filas = [["Registrado", "Ocurrió", "Servicio", "Hecho", "Quién", "Contenido"]]
     for h in historia["hechos"]:
-        datos = json.loads(h["contenido"]) if isinstance(h["contenido"], str) else h["contenido"]
+        datos = json.loads(h["contenido"])  # the stored JSON text (historia._fila)
         contenido = ", ".join(f"{k}: {v}" for k, v in datos.items() if k not in ("docente_id", "dre", "ugel"))
         filas.append([Paragraph(_xml(h["registrado_en"].replace("T", " ")[:19]), celda), h["ocurrido"] or "",
                       h["servicio"], Paragraph(_xml(f"{h['evento']} v{h['version']} ({h['evento_id']})"), celda),
@@ -173,8 +174,4 @@ def pdf_historia(docente_id: str, historia: Mapping[str, Any], nota: str) -> byt
                   estilos["BodyText"]),
         Spacer(1, 0.3 * cm), tabla])
     return salida.getvalue()
-
-
-def _xml(texto: str) -> str:
-    return texto.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

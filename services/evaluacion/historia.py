@@ -78,7 +78,7 @@ class Historia(StreamView):
 
     def __init__(self, store: Any, control: Table) -> None:
         super().__init__(store, control)
-        self._textos: dict[tuple[int, str], Any] = {}
+        self._textos: dict[tuple[str, str], Any] = {}  # by (ledger table's name, statement): one per generation
         for contrato in IntegrationEvent.registry.values():
             self.handlers[contrato] = self._hecho
         self.handlers[c.CadenaSelladaV1] = self._sello
@@ -137,8 +137,9 @@ class Historia(StreamView):
 
     def _sql(self, t: Tablas, nombre: str) -> Any:
         """The ledger's statements, as text built once per generation (building them per fact cost more
-        than running them)."""
-        clave = (id(t.eslabones), nombre)
+        than running them). Keyed by the table's name, which names its generation: the text is right for any
+        table of that name, even one created again after a rebuild dropped it."""
+        clave = (t.eslabones.name, nombre)
         sentencia = self._textos.get(clave)
         if sentencia is None:
             e, k = t.eslabones.name, t.cadenas.name
@@ -232,7 +233,7 @@ class Historia(StreamView):
         h = t.hechos
         planes = conn.execute(select(h.c.contenido).where(and_(
             h.c.docente_id == docente_id, h.c.evento == "PlanAnualGenerado", h.c.registrado_en <= al)))
-        return sorted({json.loads(p.contenido)["anio"] for p in planes if json.loads(p.contenido)["etapa"] == etapa})
+        return sorted({plan["anio"] for plan in (json.loads(p.contenido) for p in planes) if plan["etapa"] == etapa})
 
     def cadenas(self) -> dict[str, Any]:
         """Per service: facts in the ledger by state, the broken and waiting links, and each seal checked

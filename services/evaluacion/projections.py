@@ -123,15 +123,16 @@ class _Base(StreamView):
     @staticmethod
     def planes_al(conn: Connection, t: Tablas, al: str, **filtros: Any) -> dict[str, dict[str, Any]]:
         """Plans recorded by ``al`` (by plan id), each with its acompañante and whether it was active then."""
-        consulta = select(t.planes).where(t.planes.c.registrado_en <= al)
-        for campo, valor in filtros.items():
-            if valor is not None:
-                consulta = consulta.where(t.planes.c[campo] == valor)
-        planes = {f.plan_id: {**f._mapping, "activo": True} for f in conn.execute(consulta)}
+        condiciones = [t.planes.c.registrado_en <= al,
+                       *(t.planes.c[campo] == valor for campo, valor in filtros.items() if valor is not None)]
+        filas = conn.execute(select(t.planes).where(*condiciones))
+        planes = {f.plan_id: {**f._mapping, "activo": True} for f in filas}
         if planes:
-            cambios = conn.execute(select(t.planes_cambios).where(t.planes_cambios.c.registrado_en <= al)
-                                   .order_by(t.planes_cambios.c.registrado_en, t.planes_cambios.c.evento_id))
-            for cambio in cambios:
+            k = t.planes_cambios
+            cambios = select(k).where(k.c.registrado_en <= al).order_by(k.c.registrado_en, k.c.evento_id)
+            if len(condiciones) > 1:  # filtered (as on every territorial request): the changes of its plans only
+                cambios = cambios.where(k.c.plan_id.in_(select(t.planes.c.plan_id).where(*condiciones)))
+            for cambio in conn.execute(cambios):
                 plan = planes.get(cambio.plan_id)
                 if plan is None:
                     continue
@@ -373,9 +374,6 @@ class Proyecciones:
 
     def close(self) -> None:
         self.store.dispose()
-
-    def contratos(self) -> list[type[c.IntegrationEvent]]:
-        return sorted({k for p in self.matrices.values() for k in p.contratos}, key=lambda k: k.ce_type())
 
     def aplicar(self, envelope: Envelope) -> None:
         """The live consumers' handler: each matrix projection that reads this contract, once, in one

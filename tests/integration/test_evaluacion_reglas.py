@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from services.evaluacion import domainmodel as dm
 from services.evaluacion import reportes
+from services.evaluacion.acceso import politica as politica_de_acceso
 from services.evaluacion.application import Evaluacion, Pendiente
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.metas import Metas, competencias, incluidas
@@ -598,6 +599,20 @@ def test_el_desempeno_del_acompanante_lo_evaluan_los_especialistas(mundo):
     assert isinstance(publicado, c.DesempenoAcompananteEvaluadoV1)
     assert (publicado.dre, publicado.ugel, publicado.nivel, publicado.criterios) == (
         "DRE-CUSCO", "UGEL-CANCHIS", "II", criterios)
+
+
+def test_el_acompanante_que_solo_tiene_docentes_reasignados_esta_en_la_ugel_de_ellos(mundo, aula):
+    # Given a coach who holds only a docente agenda reassigned to him (his plan names his first coach)
+    d, antiguo, nuevo = aula["docente"], aula["acompanante"], nuevo_id()
+    mundo.reasignar(d, 2020, antiguo, nuevo)
+    # When the access policy places him (who may evaluate his performance, read his docentes)
+    donde = politica_de_acceso(mundo.proyecciones).resolver("acompanante", nuevo)
+    # Then he lies in that docente's UGEL and DRE, and nowhere else
+    assert donde is not None
+    assert donde.contiene(Actor(usuario="esp-ugel", rol="especialista_ugel", ugel="UGEL-EL-COLLAO"))
+    assert donde.contiene(Actor(usuario="esp-dre", rol="especialista_dre", dre="DRE-PUNO"))
+    assert not donde.contiene(Actor(usuario="esp-ugel", rol="especialista_ugel", ugel="UGEL-CANCHIS"))
+    assert donde.contiene(Actor(usuario=nuevo, rol="acompanante"))
 
 
 def test_reenviar_lo_ya_registrado_tras_una_reasignacion_no_es_un_error(mundo, iniciado):
