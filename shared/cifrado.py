@@ -64,7 +64,7 @@ class LlaveSuprimida(Exception):
 
 
 class Llavero(Protocol):
-    """Where data keys live. A KMS-backed implementation only needs these four operations."""
+    """Where data keys live. A KMS-backed implementation only needs these three operations."""
 
     def llaves(self, sujetos: Iterable[str], crear: bool = False) -> dict[str, bytes | None]:
         """Each subject's key; with ``crear``, one is made for those that have none. None: erased (or absent)."""
@@ -74,9 +74,6 @@ class Llavero(Protocol):
 
     def suprimida(self, sujeto: str) -> dict[str, Any] | None:
         """When and why the subject's key was erased (None: it was not)."""
-
-    def suprimidas(self, prefijo: str) -> list[str]:
-        """The subjects starting with ``prefijo`` whose key was erased."""
 
     def close(self) -> None: ...
 
@@ -190,13 +187,6 @@ class LlaveroSQL:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text(f"VACUUM {_nombre(t)}"))
         return bool(hecho)
-
-    def suprimidas(self, prefijo: str) -> list[str]:
-        """The subjects starting with ``prefijo`` whose key was erased."""
-        t = self.tabla
-        with self.engine.connect() as conn:
-            return list(conn.execute(select(t.c.sujeto).where(t.c.sujeto.startswith(prefijo, autoescape=True),
-                                                              t.c.suprimida_en.is_not(None))).scalars())
 
     def suprimida(self, sujeto: str) -> dict[str, Any] | None:
         t = self.tabla

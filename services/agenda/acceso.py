@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
+from services.agenda.projections import plan
 from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 
 if TYPE_CHECKING:
@@ -53,11 +56,14 @@ def politica(agenda: Agenda) -> Politica:
     def resolver(tipo: str, id_: str) -> Territorio | None:
         if tipo == "docente":
             return Territorio.unir([_del_plan(p) for p in proyecciones.planes(docente_id=id_)])
-        if tipo == "acompanante":
-            planes = proyecciones.planes(acompanante_id=id_)
-            return Territorio.unir([_del_plan(p) for p in planes] or [Territorio(acompanantes=frozenset({id_}))])
+        if tipo == "acompanante":  # where he works; no route about him admits a directivo or a docente
+            uno = frozenset({id_})
+            filas = proyecciones.filas(select(plan.c.dre, plan.c.ugel).distinct()
+                                       .where(plan.c.acompanante_id == id_))
+            return Territorio.unir([Territorio(dre=f.dre, ugel=f.ugel, acompanantes=uno) for f in filas]
+                                   or [Territorio(acompanantes=uno)])
         if tipo == "ie":
-            return Territorio.unir([_del_plan(p) for p in proyecciones.planes_de_ie(id_)])
+            return Territorio.unir([_del_plan(p) for p in proyecciones.planes(codigo_modular=id_)])
         if tipo == "actividad":
             a = proyecciones.actividad(id_)
             if a is None:

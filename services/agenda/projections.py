@@ -180,19 +180,17 @@ class Proyecciones(OwnLogProjection):
                                                                                      protocolo.c.version))]
 
     def planes(self, *, docente_id: str | None = None, anio: int | None = None, dre: str | None = None,
-               ugel: str | None = None, acompanante_id: str | None = None, activos: bool | None = None,
-               limite: int | None = None, desde: int = 0) -> list[dict[str, Any]]:
+               ugel: str | None = None, acompanante_id: str | None = None, codigo_modular: str | None = None,
+               activos: bool | None = None, limite: int | None = None, desde: int = 0) -> list[dict[str, Any]]:
         consulta = select(plan).order_by(plan.c.anio, plan.c.ugel, plan.c.codigo_modular, plan.c.docente_id)
         for columna, valor in ((plan.c.docente_id, docente_id), (plan.c.anio, anio), (plan.c.dre, dre),
-                               (plan.c.ugel, ugel), (plan.c.acompanante_id, acompanante_id), (plan.c.activo, activos)):
+                               (plan.c.ugel, ugel), (plan.c.acompanante_id, acompanante_id),
+                               (plan.c.codigo_modular, codigo_modular), (plan.c.activo, activos)):
             if valor is not None:
                 consulta = consulta.where(columna == valor)
         if limite is not None:
             consulta = consulta.limit(limite).offset(desde)
         return [dict(f._mapping) for f in self.filas(consulta)]
-
-    def planes_de_ie(self, codigo_modular: str) -> list[dict[str, Any]]:
-        return [dict(f._mapping) for f in self.filas(select(plan).where(plan.c.codigo_modular == codigo_modular))]
 
     def actividad(self, actividad_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(actividad).where(actividad.c.actividad_id == actividad_id))

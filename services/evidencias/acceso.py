@@ -1,18 +1,29 @@
-"""Who may read what evidencias holds about a docente (observations, commitments, attachments).
+"""Who may see and do what in evidencias (observations, commitments, actas, attachments): the route policy.
 
 Evidence may show minors and is personal data of the docente (Ley 29733): it is never public.
 The caller is the actor of the request's verified token (``shared.http``, ``shared.autenticacion``);
-this module is the one place that decides.
+``REGLAS`` below is the one place that decides, before any route runs (``shared.autorizacion``):
+
+- a docente's record (his visits, observations, commitments, attachments) is read by the docente
+  himself, by the acompañante who holds him now (his latest plan's, while it is active), by the
+  specialists of his DRE or UGEL, and by minedu and the auditor; never by the directivo, who
+  evaluates him for his career (``formativo``);
+- a GIA or RTC is read by whoever may read one of its docentes' records;
+- an acompañante's execution sessions and self-evaluations are read by him and by supervision;
+- instruments are published by minedu and, regional ones, by the DRE's specialists.
+
+What the write side checks itself (the author of a visit, who holds the docente that year, a
+specialist's correction, which names him: ``puede_corregir``) is a rule of the record, not of access.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from services.evidencias.projections import cartera, compromiso
+from services.evidencias.projections import cartera, compromiso, visita
 from shared.autorizacion import ESPECIALISTAS as ESPECIALISTAS_TERRITORIALES
 from shared.autorizacion import GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 from shared.telemetry import Actor
@@ -21,24 +32,18 @@ if TYPE_CHECKING:
     from services.evidencias.application import Evidencias
 
 ESPECIALISTAS = frozenset({"especialista_ugel", "especialista_dre", "minedu"})
-SUPERVISION = ESPECIALISTAS | {"auditor"}
+SUPERVISAN = (NACIONALES - GESTION) | ESPECIALISTAS_TERRITORIALES  # minedu, the auditor, DRE and UGEL specialists
 
 
 def puede_ver_docente(actor: Actor, docente_id: str, a_cargo: Iterable[str]) -> bool:
     """The docente himself, the acompañantes who hold him now, and supervision roles."""
-    if actor.rol in SUPERVISION:
+    if actor.rol in SUPERVISAN:
         return True
     if actor.rol == "docente":
         return actor.usuario == docente_id
     if actor.rol in ("acompanante", "directivo"):
         return actor.usuario in set(a_cargo)
     return False
-
-
-def puede_ver_cartera(actor: Actor, acompanante_id: str | None) -> bool:
-    """Lists across docentes (an acompañante's, an IE's, a UGEL's): supervision, or the acompañante's own."""
-    return actor.rol in SUPERVISION or (acompanante_id is not None and actor.rol == "acompanante"
-                                        and actor.usuario == acompanante_id)
 
 
 def puede_corregir(actor: Actor) -> bool:
@@ -48,15 +53,14 @@ def puede_corregir(actor: Actor) -> bool:
 
 # --- the route policy (shared.autorizacion) ---------------------------------------------------------
 
-FORMATIVO = frozenset({"minedu", "auditor", "especialista_dre", "especialista_ugel", "acompanante", "docente",
-                       "directivo"})  # the directivo is named only to be told why not (purpose separation)
+LEEN = SUPERVISAN | {"acompanante", "docente"}  # a docente's record, within each one's territory
+FORMATIVO = LEEN | {"directivo"}  # the directivo is named only to be told why not (purpose separation)
 COACH = frozenset({"acompanante", "sistema"})
-SUPERVISAN = NACIONALES | ESPECIALISTAS_TERRITORIALES
 
 REGLAS = {
     "GET /v1/instrumentos": Regla(TODOS),
     "GET /v1/instrumentos/{codigo}/{version}": Regla(TODOS),
-    "POST /v1/instrumentos": Regla(GESTION | {"minedu", "especialista_dre"}),  # the norm's instruments, regional ones
+    "POST /v1/instrumentos": Regla(frozenset({"minedu", "especialista_dre"})),  # the norm's instruments, regional ones
     "POST /v1/visitas/{visita_id}/observaciones": Regla(COACH, {"visita_id": "visita", "acompanante_id": "acompanante"}),
     "POST /v1/visitas/{visita_id}/observaciones/{observacion_id}/correcciones": Regla(
         COACH | ESPECIALISTAS_TERRITORIALES, {"visita_id": "visita"}),
@@ -77,44 +81,55 @@ REGLAS = {
     "POST /v1/visitas/{visita_id}/adjuntos": Regla(COACH, {"visita_id": "visita"}),
     "POST /v1/reuniones/{actividad_id}/adjuntos": Regla(COACH | {"directivo"}, {"actividad_id": "reunion"}),
     "GET /v1/visitas/{visita_id}/adjuntos/{sha256}": Regla(FORMATIVO, {"visita_id": "visita"}, formativo=True),
-    "GET /v1/reuniones/{actividad_id}/adjuntos/{sha256}": Regla(FORMATIVO, {"actividad_id": "reunion"}),
+    "GET /v1/reuniones/{actividad_id}/adjuntos/{sha256}": Regla(LEEN, {"actividad_id": "reunion"}),
     "GET /v1/visitas/{visita_id}": Regla(FORMATIVO, {"visita_id": "visita"}, formativo=True),
-    "GET /v1/reuniones/{actividad_id}": Regla(FORMATIVO, {"actividad_id": "reunion"}),
+    "GET /v1/reuniones/{actividad_id}": Regla(LEEN, {"actividad_id": "reunion"}),
     "GET /v1/docentes/{docente_id}/observaciones": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
     "GET /v1/docentes/{docente_id}/compromisos": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
     "GET /v1/docentes/{docente_id}/preparacion": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
-    "GET /v1/compromisos": Regla((FORMATIVO - {"docente"}) & (SUPERVISAN | {"acompanante", "directivo"}),
+    "GET /v1/compromisos": Regla(FORMATIVO - {"docente"},
                                  filtros={"dre": "dre", "ugel": "ugel", "acompanante": "acompanante_id"},
                                  formativo=True),
 }
+
+
+def _territorio(fila: Any) -> Territorio:
+    """Where a docente lies: his latest plan's IE, and its acompañante while that plan is active
+    (``cartera`` follows agenda's reassignments and closings, as ``DocenteAcompanado.actual`` does)."""
+    return Territorio(dre=fila.dre, ugel=fila.ugel, ie=f"{fila.codigo_modular}-{fila.anexo}",
+                      acompanantes=frozenset({fila.acompanante_id}) if fila.activo else frozenset(),
+                      docentes=frozenset({fila.docente_id}))
 
 
 def politica(app: Evidencias) -> Politica:
     proyecciones = app.proyecciones
 
     def del_docente(docente_id: str) -> Territorio | None:
-        filas = proyecciones.filas(select(cartera).where(cartera.c.docente_id == docente_id).order_by(cartera.c.anio))
-        if not filas:
-            return None
-        ultima = filas[-1]
-        return Territorio(dre=ultima.dre, ugel=ultima.ugel, ie=f"{ultima.codigo_modular}-{ultima.anexo}",
-                          acompanantes=frozenset(app.a_cargo_de(docente_id)), docentes=frozenset({docente_id}))
+        filas = proyecciones.filas(select(cartera).where(cartera.c.docente_id == docente_id)
+                                   .order_by(cartera.c.anio.desc()).limit(1))
+        return _territorio(filas[0]) if filas else None
+
+    def de_los_docentes(docentes: list[str]) -> Territorio | None:
+        otra = cartera.alias()
+        ultimo = select(func.max(otra.c.anio)).where(otra.c.docente_id == cartera.c.docente_id).scalar_subquery()
+        filas = proyecciones.filas(select(cartera).where(cartera.c.docente_id.in_(docentes), cartera.c.anio == ultimo)
+                                   .order_by(cartera.c.docente_id)) if docentes else []
+        return Territorio.unir([_territorio(f) for f in filas])
 
     def resolver(tipo: str, id_: str) -> Territorio | None:
         if tipo == "docente":
             return del_docente(id_)
         if tipo == "visita":
-            registro = proyecciones.visita(id_)
-            return del_docente(str(registro["visita"]["docente_id"])) if registro else None
+            filas = proyecciones.filas(select(visita.c.docente_id).where(visita.c.visita_id == id_))
+            return del_docente(filas[0].docente_id) if filas else None
         if tipo == "reunion":
             registro = proyecciones.reunion(id_)
             if registro is None:
                 return None
-            return Territorio.unir([t for d in registro["reunion"].get("docentes", [])
-                                    if (t := del_docente(str(d))) is not None])
+            return de_los_docentes([str(d) for d in registro["reunion"].get("docentes", [])])
         if tipo == "compromiso":
             filas = proyecciones.filas(select(compromiso.c.docente_id).where(compromiso.c.compromiso_id == id_))
-            return del_docente(str(filas[0].docente_id)) if filas else None
+            return del_docente(filas[0].docente_id) if filas else None
         if tipo == "acompanante":
             filas = proyecciones.filas(select(cartera.c.dre, cartera.c.ugel).distinct()
                                        .where(cartera.c.acompanante_id == id_))

@@ -106,14 +106,6 @@ class AlmacenAdjuntos:
         except ObjectNotFoundError:
             return False
 
-    async def existe(self, sha256: str) -> bool:
-        store = await self._store()
-        try:
-            info = await store.get_info(sha256)
-        except ObjectNotFoundError:
-            return False
-        return not getattr(info, "deleted", False)
-
     async def leer(self, sha256: str) -> bytes:
         store = await self._store()
         try:

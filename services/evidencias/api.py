@@ -1,7 +1,7 @@
 """evidencias's HTTP API, version 1: translates requests into commands and queries.
 
-What a visit leaves behind concerns one docente and may show minors: every read of it is
-checked against who may see that docente (``acceso``), and attachments are served with
+What a visit leaves behind concerns one docente and may show minors: who may read it is decided
+before any route runs, by the route policy (``acceso.REGLAS``), and attachments are served with
 ``Cache-Control: private, no-store``.
 """
 
@@ -16,14 +16,18 @@ from fastapi import APIRouter, FastAPI, File, Form, Path, Query, Request, Respon
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.evidencias import acceso
 from services.evidencias import domainmodel as dm
-from services.evidencias.adjuntos import AdjuntoAlterado, AdjuntoDemasiadoGrande, AdjuntoNoDisponible, AlmacenAdjuntos, examinar
+from services.evidencias.adjuntos import (
+    AdjuntoAlterado,
+    AdjuntoDemasiadoGrande,
+    AdjuntoNoDisponible,
+    AlmacenAdjuntos,
+    examinar,
+)
 from services.evidencias.application import Evidencias
 from services.evidencias.instrumentos import Instrumento, en
 from shared.contracts.evidencias import Modelamiento, Resultado
-from shared.eventstore import Forbidden, NotFound
-from shared.telemetry import current_actor
+from shared.eventstore import NotFound
 
 Id = Annotated[UUID, Path(description="Identificador")]
 Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="Huella SHA-256 del adjunto.")]
@@ -163,11 +167,6 @@ def _creado(nuevo: bool, response: Response, **cuerpo: Any) -> dict[str, Any]:
     return {"registrado": nuevo, **cuerpo}
 
 
-def _exigir(permitido: bool) -> None:
-    if not permitido:
-        raise Forbidden("No tiene permiso para ver esta información del docente.")
-
-
 HOLGURA = 64 * 1024  # a form's own fields and boundaries around the file
 
 
@@ -211,8 +210,6 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
     @r.post("/instrumentos", summary="Publicar una versión de un instrumento", status_code=201,
             responses={200: {"description": "Ya publicada con el mismo contenido"}, 409: {"description": "Otra con esa versión"}})
     def publicar(entrada: Instrumento, response: Response) -> dict[str, Any]:
-        if not acceso.puede_corregir(current_actor.get()):
-            raise Forbidden("Publican instrumentos los especialistas (X-Rol especialista_dre, especialista_ugel o minedu).")
         return _creado(app.publicar_instrumento(entrada), response, instrumento=entrada.clave)
 
     # --- a visit's record ----------------------------------------------------------------------------
@@ -281,12 +278,10 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
 
     @r.get("/acompanantes/{acompanante_id}/sesiones-ejecucion", summary="Sesiones de ejecución del acompañante")
     def sesiones(acompanante_id: Id) -> list[dict[str, Any]]:
-        _exigir(acceso.puede_ver_cartera(current_actor.get(), str(acompanante_id)))
         return app.proyecciones.registros("sesion", str(acompanante_id))
 
     @r.get("/acompanantes/{acompanante_id}/autoevaluaciones", summary="Autoevaluaciones del acompañante")
     def autoevaluaciones(acompanante_id: Id) -> list[dict[str, Any]]:
-        _exigir(acceso.puede_ver_cartera(current_actor.get(), str(acompanante_id)))
         return app.proyecciones.registros("autoevaluacion", str(acompanante_id))
 
     # --- attachments -------------------------------------------------------------------------------------
@@ -308,17 +303,15 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         return _creado(nuevo, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo, bytes=contenido.bytes)
 
     async def servir(tipo: str, propietario_id: UUID, sha256: str) -> Response:
-        # Who may see the docente(s) is decided before saying whether the attachment exists.
         registro = await asyncio.to_thread(
             app.proyecciones.visita if tipo == "visita" else app.proyecciones.reunion, str(propietario_id))
         if registro is None:
             raise NotFound(f"No consta {'la visita' if tipo == 'visita' else 'el GIA o la RTC'} {propietario_id}.")
-        docentes = [registro["visita"]["docente_id"]] if tipo == "visita" else registro["reunion"]["docentes"]
-        _exigir(any([await asyncio.to_thread(app.puede_ver, d) for d in docentes]))
         fila = next((a for a in registro["adjuntos"] if a["sha256"] == sha256), None)
         if fila is None:
             raise NotFound(f"No hay un adjunto {sha256} en {propietario_id}.")
-        if tipo == "visita" and await asyncio.to_thread(app.cifrador.llavero.suprimida, dm.sujeto_docente(docentes[0])):
+        sujeto = dm.sujeto_docente(registro["visita"]["docente_id"]) if tipo == "visita" else None
+        if sujeto and await asyncio.to_thread(app.cifrador.llavero.suprimida, sujeto):
             return JSONResponse({"codigo": "suprimido", "mensaje": "Los datos personales del docente se cancelaron "
                                  "(Ley 29733): el contenido de sus adjuntos ya no se entrega."}, status_code=410)
         try:
@@ -362,7 +355,6 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         registro = app.proyecciones.visita(str(visita_id))
         if registro is None:
             raise NotFound(f"No consta la visita {visita_id}.")
-        _exigir(app.puede_ver(registro["visita"]["docente_id"]))
         asumidos, verificados = (app.proyecciones.compromisos_de_visita(registro[k], hoy())
                                  for k in ("compromisos_asumidos", "compromisos_verificados"))
         return {**registro, "compromisos_asumidos": asumidos, "compromisos_verificados": verificados}
@@ -372,12 +364,10 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         registro = app.proyecciones.reunion(str(actividad_id))
         if registro is None:
             raise NotFound(f"No consta la reunión {actividad_id}.")
-        _exigir(any(app.puede_ver(d) for d in registro["reunion"]["docentes"]))
         return registro
 
     @r.get("/docentes/{docente_id}/observaciones", summary="Las observaciones del docente en el tiempo, por desempeño")
     def observaciones(docente_id: Id, desempeno: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        _exigir(app.puede_ver(str(docente_id)))
         serie: dict[str, list[dict[str, Any]]] = {}
         for v in app.proyecciones.valoraciones(str(docente_id), desempeno):
             serie.setdefault(v.pop("canonico"), []).append({**v, "fecha": v["fecha"].isoformat()})
@@ -386,13 +376,11 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
     @r.get("/docentes/{docente_id}/compromisos", summary="Los compromisos del docente (de todas las etapas)")
     def compromisos_docente(docente_id: Id, estado: Literal["abiertos", "vencidos", "pendientes", "verificados"] | None = None
                             ) -> list[dict[str, Any]]:
-        _exigir(app.puede_ver(str(docente_id)))
         return app.proyecciones.compromisos(hoy=hoy(), docente_id=str(docente_id), estado=estado)
 
     @r.get("/docentes/{docente_id}/preparacion", summary="Lo que el acompañante revisa antes de la próxima visita")
     def preparacion(docente_id: Id) -> dict[str, Any]:
         d = str(docente_id)
-        _exigir(app.puede_ver(d))
         ultimos: dict[str, dict[str, Any]] = {}
         for v in app.proyecciones.valoraciones(d):
             ultimos[v["canonico"]] = {"nivel": v["nivel"], "fecha": v["fecha"].isoformat(), "visita_id": v["visita_id"],
@@ -407,7 +395,6 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
                     ugel: str | None = None, dre: str | None = None,
                     estado: Literal["abiertos", "vencidos", "pendientes", "verificados"] = "pendientes") -> dict[str, Any]:
         acompanante = str(acompanante_id) if acompanante_id else None
-        _exigir(acceso.puede_ver_cartera(current_actor.get(), acompanante))
         lista = app.proyecciones.compromisos(hoy=hoy(), acompanante_id=acompanante, ugel=ugel, dre=dre, estado=estado,
                                              ie=(codigo_modular, anexo) if codigo_modular else None)
         resumen = {"abiertos": sum(c["estado"] == "abierto" for c in lista),

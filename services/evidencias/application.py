@@ -324,11 +324,12 @@ class Evidencias(ServiceApplication):
     def propietario(self, tipo: str, propietario_id: str, autor_id: str) -> dm.ConAdjuntos:
         """The visit or GIA/RTC an attachment goes to, checked for its author (and that the docente's
         personal data were not cancelled) before anything is stored."""
-        propietario = (self._visita_de(propietario_id, autor_id) if tipo == "visita"
-                       else self._reunion_de(propietario_id, autor_id))
-        if self.cifrador.llavero.suprimida(propietario.sujeto()):
+        if tipo != "visita":
+            return self._reunion_de(propietario_id, autor_id)  # a GIA/RTC's key is never erased
+        visita = self._visita_de(propietario_id, autor_id)
+        if self.cifrador.llavero.suprimida(visita.sujeto()):
             raise Invalida(CANCELADOS)
-        return propietario
+        return visita
 
     def adjuntar(self, tipo: str, propietario_id: str, autor_id: str, adjunto: dict[str, Any]) -> bool:
         """Record an attachment; its file name and description encrypted with the owner's key."""
@@ -342,31 +343,6 @@ class Evidencias(ServiceApplication):
         return self.modificar(lambda: self.propietario(tipo, propietario_id, autor_id), cambio)
 
     # --- personal data (Ley 29733) ---------------------------------------------------------------
-
-    def adjuntos_a_purgar(self) -> dict[str, bool]:
-        """The contents attached to visits of docentes whose personal data were cancelled, each with whether
-        it may be deleted from the bucket: not when the same content is attached elsewhere (to a visit of
-        someone else, or to a GIA/RTC), which is kept."""
-        from sqlalchemy import String, cast, select
-
-        from services.evidencias.projections import reunion, visita
-        docentes = [s.removeprefix("docente:") for s in self.cifrador.llavero.suprimidas("docente:")]
-        if not docentes:
-            return {}
-        suyos: dict[str, set[str]] = {}
-        for fila in self.proyecciones.filas(select(visita.c.visita_id, visita.c.registro)
-                                            .where(visita.c.docente_id.in_(docentes))):
-            for a in fila.registro.get("adjuntos", []):
-                suyos.setdefault(a["sha256"], set()).add(fila.visita_id)
-        resultado = {}
-        for sha, visitas in suyos.items():
-            en_otra_visita = self.proyecciones.filas(
-                select(visita.c.visita_id).where(cast(visita.c.registro, String).contains(sha),
-                                                 visita.c.docente_id.not_in(docentes)).limit(1))
-            en_reunion = self.proyecciones.filas(
-                select(reunion.c.actividad_id).where(cast(reunion.c.registro, String).contains(sha)).limit(1))
-            resultado[sha] = not en_otra_visita and not en_reunion
-        return resultado
 
     def cancelar_datos_personales(self, docente_id: str, aviso_id: str) -> bool:
         """focalizacion cancelled the docente's personal data: record it, then erase this service's

@@ -19,11 +19,12 @@ request is recognised (same content: nothing new; other content: 409).
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from shared.contracts.evidencias import Resultado
 from shared.eventstore import Aggregate, Conflict, DomainError
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/evidencias")
@@ -58,7 +59,7 @@ def autoevaluacion_id(autoevaluacion: UUID | str) -> UUID:
 
 
 # What a verification concludes: the values of the published contract (``CompromisoVerificadoV1``).
-RESULTADOS = ("cumplido", "parcialmente", "no_cumplido")
+RESULTADOS: tuple[str, ...] = get_args(Resultado)
 
 
 class EvidenciaInvalida(DomainError):

@@ -30,17 +30,16 @@ def create_app(settings: EvidenciasSettings | None = None, *span_processors: Spa
     messaging.subscribe(runtime.consumers, evidencias)
     runtime.every(settings.vencimientos_cada, evidencias.vencer_compromisos)
     almacen = AlmacenAdjuntos(lambda: runtime.consumers.js, ADJUNTOS_BUCKET)
-    purgados: set[str] = set()
 
     async def purgar_adjuntos() -> None:
-        """The content of a cancelled docente's attachments leaves the bucket too (Ley 29733)."""
+        """The content of a cancelled docente's attachments leaves the bucket too (Ley 29733): each one once,
+        as its cancellation left it pending; one that is also attached elsewhere is kept."""
         if runtime.consumers.js is None:
             return
-        for sha256, borrable in (await asyncio.to_thread(evidencias.adjuntos_a_purgar)).items():
-            if borrable and sha256 not in purgados:
-                if await almacen.borrar(sha256):
-                    log.info("evidencias: contenido %s borrado (datos personales cancelados)", sha256)
-                purgados.add(sha256)
+        for sha256, borrable in await asyncio.to_thread(evidencias.proyecciones.adjuntos_por_purgar):
+            if borrable and await almacen.borrar(sha256):
+                log.info("evidencias: contenido %s borrado (datos personales cancelados)", sha256)
+            await asyncio.to_thread(evidencias.proyecciones.purgado, sha256)
 
     runtime.every(settings.purga_adjuntos_cada, purgar_adjuntos)
     http = runtime.http_app(

@@ -9,6 +9,9 @@
 - ``valoracion``: one row per observed item with its current level: a docente's observations
   over time. ``compromiso``, ``necesidad``, ``reunion`` (with its actas), ``registro`` (execution
   sessions and self-evaluations).
+- ``adjunto``: every attachment whose content the bucket keeps, by its hash; a cancelled docente's leave
+  it, and their hashes wait in ``adjunto_por_purgar`` until the periodic purge removes from the bucket
+  the content attached nowhere else (``main.purgar_adjuntos``).
 
 An attachment's file name and description are decrypted here with the key of its visit's docente
 (or of its GIA/RTC); once that key is erased they read ``MARCA``, and ``DatosPersonalesCancelados``
@@ -20,8 +23,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from eventsourcing.application import Application
-from sqlalchemy import JSON, Boolean, Column, Connection, Date, Integer, MetaData, String, Table, bindparam, select, update
+from eventsourcing.application import AggregateNotFoundError, Application
+from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Integer, MetaData, String, Table, bindparam, delete,
+                        select, update)
 
 from services.evidencias import domainmodel as dm
 from shared.cifrado import MARCA
@@ -110,6 +114,17 @@ reunion = Table(
     Column("fecha", Date, nullable=False),
     Column("registro", JSON, nullable=False),
 )
+adjunto = Table(
+    "adjunto", metadata,
+    Column("propietario_tipo", String(7), primary_key=True),  # visita, reunion
+    Column("propietario_id", Id, primary_key=True),
+    Column("sha256", String(64), primary_key=True, index=True),
+    Column("docente_id", Id, index=True),  # a visit's docente; None for a GIA or RTC
+)
+adjunto_por_purgar = Table(  # contents of a cancelled docente's attachments (Ley 29733), until purged
+    "adjunto_por_purgar", metadata,
+    Column("sha256", String(64), primary_key=True),
+)
 registro = Table(  # execution-stage sessions and self-evaluations
     "registro", metadata,
     Column("tipo", String(16), primary_key=True),
@@ -129,7 +144,8 @@ REGISTROS = {tabla.name: (select(tabla.c.registro).where(clave == bindparam("id"
 
 class Proyecciones(OwnLogProjection):
     nombre = "evidencias"
-    tablas = (instrumento, item, cartera, visita, valoracion, compromiso, necesidad, reunion, registro)
+    tablas = (instrumento, item, cartera, visita, valoracion, compromiso, necesidad, reunion, registro, adjunto,
+              adjunto_por_purgar)
 
     def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
         super().__init__(settings, app, metadata, lote)
@@ -243,17 +259,39 @@ class Proyecciones(OwnLogProjection):
         claro = self.app.cifrador.descifrar_campos(inicial.sujeto(), e.adjunto, dm.ConAdjuntos.personales)
         a = {**claro, "registrado_en": _cuando(e)}
         if isinstance(inicial, dm.Visita):
-            self._guardar(conn, "visita", inicial.visita["visita_id"], lambda r: r["adjuntos"].append(a))
+            tipo, propietario, docente = "visita", inicial.visita["visita_id"], inicial.visita["docente_id"]
         else:
-            self._guardar(conn, "reunion", inicial.reunion["actividad_id"], lambda r: r["adjuntos"].append(a))
+            tipo, propietario, docente = "reunion", inicial.reunion["actividad_id"], None
+        self._guardar(conn, tipo, propietario, lambda r: r["adjuntos"].append(a))
+        if docente and self._cancelado(docente):  # attached while his cancellation was being recorded
+            self._por_purgar(conn, [a["sha256"]])
+        else:
+            conn.execute(adjunto.insert().values(propietario_tipo=tipo, propietario_id=propietario,
+                                                 sha256=a["sha256"], docente_id=docente))
+
+    def _cancelado(self, docente: str) -> bool:
+        try:
+            return self.app.repository.get(dm.docente_id(docente)).cancelado
+        except AggregateNotFoundError:
+            return False
+
+    def _por_purgar(self, conn: Connection, hashes: list[str]) -> None:
+        if hashes:
+            conn.execute(self.store.insert(adjunto_por_purgar).on_conflict_do_nothing(),
+                         [{"sha256": h} for h in hashes])
 
     def _cancelados(self, conn: Connection, e: Any, _: int) -> None:
-        """His evidence references already projected become ``MARCA`` (his key is erased next)."""
+        """His evidence references already projected become ``MARCA`` (his key is erased next), and the
+        content of his attachments is left for the purge (once: this runs once per cancellation)."""
         def suprimir(r: dict[str, Any]) -> None:
             r["adjuntos"] = [{**a, **{k: MARCA for k in dm.ConAdjuntos.personales if a.get(k)}}
                              for a in r["adjuntos"]]
-        for visita_id in conn.execute(select(visita.c.visita_id).where(visita.c.docente_id == self._docente(e))).scalars():
+        docente = self._docente(e)
+        for visita_id in conn.execute(select(visita.c.visita_id).where(visita.c.docente_id == docente)).scalars():
             self._guardar(conn, "visita", visita_id, suprimir)
+        self._por_purgar(conn, list(conn.execute(select(adjunto.c.sha256).distinct()
+                                                 .where(adjunto.c.docente_id == docente)).scalars()))
+        conn.execute(delete(adjunto).where(adjunto.c.docente_id == docente))
 
     def _compromiso(self, conn: Connection, e: Any, _: int) -> None:
         c = e.compromiso
@@ -373,6 +411,18 @@ class Proyecciones(OwnLogProjection):
     def registros(self, tipo: str, acompanante_id: str) -> list[dict[str, Any]]:
         return [f.datos for f in self.filas(select(registro.c.datos).where(
             registro.c.tipo == tipo, registro.c.acompanante_id == acompanante_id).order_by(registro.c.fecha))]
+
+    def adjuntos_por_purgar(self) -> list[tuple[str, bool]]:
+        """The contents of cancelled docentes' attachments not purged yet, each with whether it may leave the
+        bucket: not when the same content is attached elsewhere (another docente's visit, a GIA or RTC)."""
+        en_uso = select(adjunto.c.sha256).where(adjunto.c.sha256 == adjunto_por_purgar.c.sha256).exists()
+        return [(f.sha256, not f.en_uso) for f in self.filas(select(adjunto_por_purgar.c.sha256,
+                                                                    en_uso.label("en_uso")))]
+
+    def purgado(self, sha256: str) -> None:
+        """The content left the bucket, or is kept because it is attached elsewhere: nothing more to do."""
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(adjunto_por_purgar).where(adjunto_por_purgar.c.sha256 == sha256))
 
 
 def _compromiso(fila: Any, hoy: date) -> dict[str, Any]:

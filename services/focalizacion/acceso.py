@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from services.focalizacion.projections import acompanante, docente, ie
+from services.focalizacion.projections import acompanante, asignacion, docente, ie
 from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 
 if TYPE_CHECKING:
@@ -57,8 +57,9 @@ def politica(app: Focalizacion) -> Politica:
 
     def resolver(tipo: str, id_: str) -> Territorio | None:
         if tipo == "docente":
-            suyas = proyecciones.asignacion_de(id_)["asignaciones"]
-            lugares = [Territorio(dre=a["dre"], ugel=a["ugel"], ie=_ie(a), acompanantes=frozenset({a["acompanante_id"]}),
+            suyas = proyecciones.filas(select(asignacion.c.dre, asignacion.c.ugel, asignacion.c.acompanante_id,
+                                              asignacion.c.datos).where(asignacion.c.docente_id == id_))
+            lugares = [Territorio(dre=a.dre, ugel=a.ugel, ie=_ie(a.datos), acompanantes=frozenset({a.acompanante_id}),
                                   docentes=frozenset({id_})) for a in suyas]
             if lugares:
                 return Territorio.unir(lugares)
@@ -67,12 +68,12 @@ def politica(app: Focalizacion) -> Politica:
                 dre=escuela.dre, ugel=escuela.ugel, ie=f"{escuela.codigo_modular}-{escuela.anexo}",
                 docentes=frozenset({id_}))
         if tipo == "acompanante":
-            fila = una(select(acompanante.c.ugel).where(acompanante.c.id == id_))
+            fila = una(select(acompanante.c.ugel, ie.c.dre).outerjoin(ie, ie.c.ugel == acompanante.c.ugel)
+                       .where(acompanante.c.id == id_))
             uno = frozenset({id_})
             if fila is None:
                 return Territorio(acompanantes=uno)
-            region = una(select(ie.c.dre).where(ie.c.ugel == fila.ugel))
-            return Territorio(dre=region.dre if region else None, ugel=fila.ugel, acompanantes=uno)
+            return Territorio(dre=fila.dre, ugel=fila.ugel, acompanantes=uno)  # no IE of his UGEL yet: no DRE
         raise ValueError(tipo)
 
     return Politica(REGLAS, resolver)

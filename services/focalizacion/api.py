@@ -54,7 +54,7 @@ class AsignacionIn(BaseModel):
     docente_id: UUID
     acompanante_id: UUID
     anio: int | None = None
-    excepcion: Excepcion | None = Field(None, description="Solo roles autorizados (X-Rol).")
+    excepcion: Excepcion | None = Field(None, description="Solo si el rol del usuario autoriza excepciones.")
 
 
 class ReasignacionIn(BaseModel):

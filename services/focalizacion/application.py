@@ -15,12 +15,12 @@ from eventsourcing.persistence import IntegrityError
 from services.focalizacion import cartera, padron
 from services.focalizacion import domainmodel as dm
 from services.focalizacion import projections as vistas
+from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.focalizar import focalizar, motivos
 from services.focalizacion.projections import Proyecciones
 from services.focalizacion.reglas import ConjuntoReglas
 from shared.cifrado import Cifrador, llavero_de
 from shared.eventstore import Conflict, DomainError, NotFound, ServiceApplication
-from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
 
 Progreso = Callable[[int], None]
@@ -33,10 +33,9 @@ class Focalizacion(ServiceApplication):
     name = "Focalizacion"
     snapshotting_intervals = {dm.AsignacionesUGEL: 200}
 
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: FocalizacionSettings) -> None:
         super().__init__(settings)
-        pepper = getattr(settings, "pepper", None)
-        self.pepper = pepper.get_secret_value() if pepper is not None else dm.PEPPER_DESARROLLO
+        self.pepper = settings.pepper.get_secret_value()
         self.cifrador = Cifrador(llavero_de(settings))  # personal data keys, outside the event store
         self.proyecciones = Proyecciones(settings, self)
 
