@@ -1,19 +1,22 @@
-"""What both benchmarks share: the machine line, a throwaway nats-server and store, test data."""
+"""What the benchmarks share: the machine line, memory and latency figures, a throwaway nats-server
+and store, test data."""
 
 from __future__ import annotations
 
 import os
 import platform
+import resource
+import statistics
 import subprocess
-import uuid
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import nats
 import psycopg
@@ -91,6 +94,40 @@ def print_table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]
     for row in rows:
         print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
                         for i, (c, w) in enumerate(zip(row, widths))))
+
+
+# --- memory and latency ----------------------------------------------------------------------
+
+
+def status_mib(campo: str, pid: int | str = "self") -> float:
+    """A ``/proc/<pid>/status`` memory field (VmRSS, VmHWM...) in MiB; NaN where there is no /proc."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(campo + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def reiniciar_pico() -> bool:
+    """Reset the kernel's peak RSS of this process (VmHWM); False where that is not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def ru_maxrss_mib() -> float:
+    """The whole process's peak RSS so far, in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def percentiles(ms: list[float], decimales: int) -> tuple[str, str, str]:
+    """p50, p99 and max of latencies in milliseconds, formatted for a table."""
+    cuantiles = statistics.quantiles(ms, n=100)
+    return f"{cuantiles[49]:.{decimales}f}", f"{cuantiles[98]:.{decimales}f}", f"{max(ms):.{decimales}f}"
 
 
 # --- servers and stores ----------------------------------------------------------------------

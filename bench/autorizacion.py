@@ -22,17 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._common import machine_line, print_table, store
+from bench._common import machine_line, percentiles, print_table, store
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app
 from tests.support.identidad import ajustes_de_autenticacion, token_de
 from tests.support.identidad import cliente as cliente_firmado
 from tests.support.world import registrar_planes
-
-
-def percentiles(ms: list[float]) -> tuple[str, str, str]:
-    cuantiles = statistics.quantiles(ms, n=100)
-    return f"{cuantiles[49]:.2f}", f"{cuantiles[98]:.2f}", f"{max(ms):.2f}"
 
 
 async def medir(args: argparse.Namespace) -> None:
@@ -81,10 +76,10 @@ async def medir(args: argparse.Namespace) -> None:
 
     print()
     print(machine_line(args.store))
-    filas = [("Proyecciones.planes directo (crudo)", *percentiles(crudo)),
-             ("(a) HTTP sin política", *percentiles(sin)),
-             ("(b) HTTP como minedu (regla)", *percentiles(nacional)),
-             ("(c) HTTP como su acompañante (regla + territorio)", *percentiles(territorial))]
+    filas = [("Proyecciones.planes directo (crudo)", *percentiles(crudo, 2)),
+             ("(a) HTTP sin política", *percentiles(sin, 2)),
+             ("(b) HTTP como minedu (regla)", *percentiles(nacional, 2)),
+             ("(c) HTTP como su acompañante (regla + territorio)", *percentiles(territorial, 2))]
     print_table(f"GET /v1/docentes/{{id}}/planes entre {args.docentes:,} planes ({args.store}, {args.consultas} "
                 "consultas)", filas, ("camino", "p50 ms", "p99 ms", "máx ms"))
     print(f"\n(a)/(c) p50 = {statistics.median(sin) / statistics.median(territorial):.2f}; "

@@ -49,7 +49,6 @@ import cProfile
 import json
 import os
 import pstats
-import resource
 import signal
 import subprocess
 import sys
@@ -67,7 +66,15 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import func, select
 
-from bench._common import bench_world, machine_line, print_table, rate
+from bench._common import (
+    bench_world,
+    machine_line,
+    print_table,
+    rate,
+    reiniciar_pico,
+    ru_maxrss_mib,
+    status_mib,
+)
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.historia import docentes_de
 from services.evaluacion.projections import Proyecciones
@@ -302,24 +309,6 @@ class Esperado:
 # --- memory ---------------------------------------------------------------------------------------
 
 
-def _status_mib(campo: str, pid: int | str = "self") -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(campo + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
-
-def _reiniciar_pico() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
 @dataclass
 class Fase:
     nombre: str
@@ -337,14 +326,14 @@ class Medidor:
         self.fases: list[Fase] = []
 
     def empezar(self) -> tuple[float, float, float, bool]:
-        rss = _status_mib("VmRSS")
-        de_fase = _reiniciar_pico()
+        rss = status_mib("VmRSS")
+        de_fase = reiniciar_pico()
         return rss, time.perf_counter(), time.process_time(), de_fase
 
     def terminar(self, nombre: str, eventos: int, inicio: tuple[float, float, float, bool]) -> Fase:
         rss, t, cpu, de_fase = inicio
         s, cpu_s = time.perf_counter() - t, time.process_time() - cpu
-        pico = _status_mib("VmHWM") if de_fase else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        pico = status_mib("VmHWM") if de_fase else ru_maxrss_mib()
         fase = Fase(nombre, eventos, s, cpu_s, rss, pico, de_fase, os.getloadavg()[0])
         self.fases.append(fase)
         return fase
@@ -394,14 +383,14 @@ async def leer_crudo(js: Any, contratos: list[type[c.IntegrationEvent]], n: int,
     return leidos
 
 
-def contar_filas(proyecciones: Proyecciones, vistas: list[Any]) -> Counter:
+def contar_filas(vistas: list[Any]) -> Counter:
+    def consulta(conn: Any, t: Any) -> dict[str, int]:
+        return {base: conn.execute(select(func.count()).select_from(tabla)).scalar_one() for base, tabla in t.items()}
+
     filas: Counter = Counter()
     for vista in vistas:
-        nombre = vista.nombre
-        def consulta(conn: Any, t: Any) -> dict[str, int]:
-            return {base: conn.execute(select(func.count()).select_from(tabla)).scalar_one() for base, tabla in t.items()}
         for base, cuantas in vista.leer(consulta).items():
-            filas[f"{nombre}.{base}"] = cuantas
+            filas[f"{vista.nombre}.{base}"] = cuantas
     return filas
 
 
@@ -469,7 +458,7 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
 
         def avance(vistos: int, total: int) -> None:
             if total and vistos / total >= siguiente[0] - 1e-9:
-                rss = _status_mib("VmRSS")
+                rss = status_mib("VmRSS")
                 muestras.append((vistos, rss))
                 siguiente[0] = (int(10 * vistos / total) + 1) / 10
                 s = time.perf_counter() - inicio[1]
@@ -487,7 +476,7 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
 
         estados = {v.nombre: v.estado() for v in vistas}
         guardadas = {v.nombre: v.generaciones_guardadas() for v in vistas}
-        filas = await asyncio.to_thread(contar_filas, proyecciones, vistas)
+        filas = await asyncio.to_thread(contar_filas, vistas)
         if args.con_historia:
             def sin_verificar(conn: Any, t: Any) -> int:
                 e = t.eslabones
@@ -497,8 +486,8 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
         if args.checksum:
             sumas = await asyncio.to_thread(proyecciones.checksums)
             print("checksums: " + ", ".join(f"{k} {v[:16]}" for k, v in sumas.items()))
-        nats_rss = _status_mib("VmRSS", server.process.pid) if server.process else float("nan")
-        nats_hwm = _status_mib("VmHWM", server.process.pid) if server.process else float("nan")
+        nats_rss = status_mib("VmRSS", server.process.pid) if server.process else float("nan")
+        nats_hwm = status_mib("VmHWM", server.process.pid) if server.process else float("nan")
         proyecciones.close()
 
     fallos = []
@@ -529,14 +518,14 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
     razon = (n / nuestro.s) / (n / crudo.s)
     print(f"\nnuestro/crudo = {razon:.3f}  (el rebuild logra el {100 * razon:.1f}% de leer y decodificar)")
     print(f"pico RSS de todo el proceso (ru_maxrss, incluye el llenado): "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+          f"{ru_maxrss_mib():,.0f} MiB")
     if perfiles:
         imprimir_perfil("hilo del lazo (fetch, Envelope.parse, asyncio)", perfiles[0], args.perfil_lineas)
         imprimir_perfil("hilo que aplica los lotes (aplicar_lote de las 3 vistas)", perfiles[1], args.perfil_lineas)
     for fallo in fallos:
         print("INCONSISTENTE:", fallo)
     return {"eventos": n, "llenado_s": fill_s, "fases": [asdict(f) for f in medidor.fases], "razon": razon,
-            "muestras_rss": muestras, "ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "muestras_rss": muestras, "ru_maxrss_mib": ru_maxrss_mib(),
             "mib_stream": info.bytes / 2**20, "mib_vistas": mib_vistas, "nats_hwm_mib": nats_hwm,
             "fallos": fallos, "mezcla": dict(esperado.por_contrato)}
 

@@ -46,7 +46,6 @@ import io
 import os
 import platform
 import pstats
-import resource
 import sqlite3
 import sys
 import tempfile
@@ -61,7 +60,19 @@ from typing import Any
 import psycopg
 
 from bench._common import (
-    PG_HOST, PG_PORT, PG_USER, Store, _cpu_model, _postgres_version, _ram_gib, print_table, rate, store,
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    Store,
+    _cpu_model,
+    _postgres_version,
+    _ram_gib,
+    print_table,
+    rate,
+    reiniciar_pico,
+    ru_maxrss_mib,
+    status_mib,
+    store,
 )
 from services.focalizacion.application import Focalizacion
 from services.focalizacion.config import FocalizacionSettings
@@ -86,26 +97,6 @@ def machine_line(kind: str) -> str:
                   else f"SQLite {sqlite3.sqlite_version} (WAL)")
     return (f"CPU {_cpu_model()} · {cores} cores · RAM {_ram_gib()} · Python {platform.python_version()} · "
             f"store {store_desc}")
-
-
-def _status_mib(campo: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(campo + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def ru_maxrss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def _reiniciar_pico() -> bool:
-    """Reset the kernel's peak RSS of this process (VmHWM); False where that is not allowed."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 @dataclass
@@ -133,8 +124,8 @@ class Medidor:
     def medir(self, nombre: str, filas: int | Callable[[Any], int], fn: Callable[..., Any], *args: Any,
               perfilar: bool = True) -> tuple[Any, Medicion]:
         gc.collect()
-        de_fase = _reiniciar_pico()
-        rss0 = _status_mib("VmRSS")
+        de_fase = reiniciar_pico()
+        rss0 = status_mib("VmRSS")
         perfilador = cProfile.Profile() if self.perfil and perfilar else None
         cpu0, t0 = time.process_time(), time.perf_counter()
         if perfilador:
@@ -143,7 +134,7 @@ class Medidor:
         if perfilador:
             perfilador.disable()
         s, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        pico = _status_mib("VmHWM") if de_fase else ru_maxrss_mib()
+        pico = status_mib("VmHWM") if de_fase else ru_maxrss_mib()
         n = filas(resultado) if callable(filas) else filas
         m = Medicion(nombre, n, s, cpu, rss0, pico, de_fase)
         self.mediciones.append(m)

