@@ -6,6 +6,11 @@ deliveries, or at once when it does not honour its contract, it is parked on the
 subject ``acompana-dlq.<durable>`` with the reason, and only then acknowledged. The server
 never drops a message on its own (``max_deliver=-1`` on the server side).
 
+Durable consumers live in the stream: when the stream is lost they go with it. ``vigilar`` checks
+them every few seconds and declares each missing one again (same name and configuration, from
+the stream's first message) as soon as the stream is back; meanwhile ``faltantes`` names them, and
+the service's ``/readyz`` answers 503.
+
 Handlers must be idempotent by the event id (``Envelope.id``): ``ViewStore.apply_once``
 records the id with the effect in one transaction. Because of that, delivery order does not
 matter for correctness: a late or repeated message is recognised by its id, not by position.
@@ -26,6 +31,7 @@ from faststream.nats.annotations import NatsMessage
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig as JsConsumerConfig
 from nats.js.errors import NotFoundError
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
@@ -68,6 +74,7 @@ class IdempotentConsumers:
         self.backoff = backoff or [0.5, 2.0, 10.0, 30.0]
         self.batch_size = batch_size
         self.handlers: dict[str, Handler] = {}
+        self.configs: dict[str, JsConsumerConfig] = {}  # what each durable consumer is declared with
         self.js: JetStreamContext | None = None  # set when the service connects
         self.dead_lettered = telemetry.counter(
             "acompana_mensajes_fallidos", "Mensajes enviados a la cola de fallidos"
@@ -82,6 +89,9 @@ class IdempotentConsumers:
                           description: str) -> None:
         """Register ``handler`` for every message on ``subject`` (a wildcard takes several contracts)."""
         self.handlers[durable] = handler
+        self.configs[durable] = JsConsumerConfig(
+            durable_name=durable, filter_subject=subject, ack_policy=JsAckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait, max_deliver=-1, max_ack_pending=1000)
 
         @self.broker.subscriber(
             subject,
@@ -101,6 +111,42 @@ class IdempotentConsumers:
         )
         async def on_message(message: NatsMessage) -> None:
             await self.process(durable, message.raw_message)
+
+    # --- the durable consumers exist while the service runs ---------------------------------
+
+    async def faltantes(self) -> list[str]:
+        """The durable consumers of this service the stream does not have (all, if it is gone)."""
+        assert self.js is not None
+        faltan = []
+        for durable in self.configs:
+            try:
+                await asyncio.wait_for(self.js.consumer_info(STREAM, durable), 5.0)
+            except NotFoundError:
+                faltan.append(durable)
+        return faltan
+
+    async def redeclarar(self) -> list[str]:
+        """Declare again every missing durable consumer (the stream was lost and declared anew); they
+        deliver from the stream's first message, and each inbox drops what was already applied."""
+        assert self.js is not None
+        faltan = await self.faltantes()
+        for durable in faltan:
+            await self.js.add_consumer(STREAM, config=self.configs[durable])
+            log.warning("%s: el consumidor durable no existía en el stream; declarado de nuevo", durable)
+        return faltan
+
+    async def vigilar(self, stopping: asyncio.Event, every: float = 2.0) -> None:
+        """Keep the durable consumers declared while the service runs."""
+        while not stopping.is_set():
+            if self.js is not None and self.configs:
+                try:
+                    await self.redeclarar()
+                except Exception as exc:  # the stream or NATS away: the readiness probe says so
+                    log.debug("no se pudieron revisar los consumidores: %r", exc)
+            try:
+                await asyncio.wait_for(stopping.wait(), every)
+            except TimeoutError:
+                pass
 
     async def process(self, durable: str, msg: Msg) -> None:
         deliveries = msg.metadata.num_delivered

@@ -344,6 +344,12 @@ class RepublicacionIn(BaseModel):
                        description="Desde qué posición republicar lo que falte en el stream.")
 
 
+class RepublicacionOut(BaseModel):
+    republicados: int = Field(description="Hechos publicados de nuevo.")
+    retenidos: list[int] = Field(description="Posiciones que el stream ya no tiene pero aún reconoce como "
+                                             "duplicadas (ventana de duplicados): repetir pasada la ventana.")
+
+
 def cadena_router(runtime: Any) -> APIRouter:
     """Tamper evidence and recovery of the service's published facts (see ``shared.cadena``).
 
@@ -357,10 +363,13 @@ def cadena_router(runtime: Any) -> APIRouter:
         return await runtime.verificar_cadena(body.desde, body.hasta)
 
     @router.post("/republicacion", summary="Republicar desde el almacén lo que el stream perdió",
-                 description="Publica de nuevo, con sus ids y huellas originales, cada hecho desde `desde` que el "
-                             "stream ya no tiene; lo que sí tiene no se envía (no hay duplicados).")
-    async def republicar(body: RepublicacionIn) -> dict[str, int]:
-        return {"republicados": await runtime.republicar(body.desde)}
+                 description="El relay del servicio (la réplica que publica), entre dos de sus lotes, publica de "
+                             "nuevo con sus ids y huellas originales cada hecho desde `desde` que el stream ya no "
+                             "tiene; lo que sí tiene no se envía (no hay duplicados). `retenidos`: posiciones que "
+                             "el stream borró pero aún recuerda en su ventana de duplicados; repetir pasada la "
+                             "ventana.")
+    async def republicar(body: RepublicacionIn) -> RepublicacionOut:
+        return RepublicacionOut(**await runtime.republicar(body.desde))
 
     return router
 

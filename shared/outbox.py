@@ -23,13 +23,22 @@ that overlap for a moment (one frozen past its lease) send the same messages: th
 ``Nats-Msg-Id`` (dropped by JetStream as duplicates) and the same ``ce-cadena`` (the chain is a
 function of the stored facts and the head in the stream, not of who computes it); the position
 only moves forward (a save that lost the race is dropped and the relay reconciles again).
+
+Recovery after the stream is lost is the relay's own work, never a second publisher's: a stream
+that disappears stops the relay (it waits for it to be declared again), a stream declared anew
+(another ``created``) is noticed before the next batch, and the relay then fills it from the store
+in notification order before publishing anything new. A republication asked by an operator
+(``pedir_republicacion``) runs inside the relay's loop, under its lease, between two batches: it
+reads everything the stream holds of the service (nothing else of the service is being published
+then) and sends only what is missing, under the original ``Nats-Msg-Id``. A fact the stream no
+longer holds but still remembers within its duplicate window (a deleted message) is not sent
+under another id: it is reported as held back (``retenidos``), to be republished after the window.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +83,22 @@ class NotLeader(RuntimeError):
     """This replica's lease ran out or was taken: it stops publishing at once."""
 
 
+class StreamAusente(PublishFailed):
+    """The stream does not exist (lost, not declared yet): nothing is published until it is back."""
+
+
+class StreamReemplazado(PublishFailed):
+    """The stream was declared anew since the relay last reconciled: it reconciles before publishing."""
+
+
+@dataclass(frozen=True)
+class Republicacion:
+    """What a republication did: facts sent again, and facts held back by the duplicate window."""
+
+    republicados: int
+    retenidos: list[int]
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -105,6 +130,8 @@ class OutboxRelay:
         self._sello: tuple[int, float] = (0, 0.0)  # the last sealed position, and when
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._stream_creado: object = None  # the ``created`` of the stream the relay reconciled with
+        self._pedidos: list[tuple[int, asyncio.Future]] = []  # republications asked, run by the loop
         self.lease = lease  # None: the only relay of its service, no election
         self.lag = telemetry.gauge(
             "acompana_outbox_pendientes", "Eventos registrados aún no publicados en JetStream"
@@ -144,8 +171,16 @@ class OutboxRelay:
         headers = msg.headers or {}
         return int(headers["ce-id"].rsplit(":", 1)[1]), headers.get("ce-cadena", GENESIS)
 
+    async def _stream_creado_en(self) -> object:
+        """When the stream was created (it changes when the stream is lost and declared again)."""
+        try:
+            return (await self.js.stream_info(STREAM)).created
+        except NotFoundError:
+            raise StreamAusente(f"el stream {STREAM} no existe: se espera a que se declare de nuevo") from None
+
     async def reconcile(self) -> None:
         """Align the stored position and the chain's head with what the stream already holds."""
+        self._stream_creado = await self._stream_creado_en()
         self._position = await asyncio.to_thread(self.stored_position)
         cabeza = await self._cabeza_en_stream() or (0, GENESIS)
         in_stream = cabeza[0]
@@ -228,6 +263,11 @@ class OutboxRelay:
         )
         if not notifications:
             return 0
+        creado = await self._stream_creado_en()
+        if self._stream_creado is None:
+            self._stream_creado = creado  # a relay driven by hand, without reconcile: the stream it first sees
+        elif creado != self._stream_creado:
+            raise StreamReemplazado(f"el stream {STREAM} se declaró de nuevo: se rellena antes de seguir")
         acked, cabeza = await self._publish(notifications, self._cadena)
         if acked:
             self._cadena = cabeza
@@ -283,19 +323,45 @@ class OutboxRelay:
             start = acked
         return count
 
-    async def republicar_faltantes(self, desde: int = 1) -> int:
+    async def pedir_republicacion(self, desde: int = 1, timeout: float = 600.0) -> Republicacion:
+        """Ask the relay's loop to publish again what the stream lacks from ``desde`` on, and wait for it.
+
+        Raises NotLeader when this replica does not publish (another one must be asked)."""
+        if self._loop is None or not self.may_publish:
+            raise NotLeader("esta réplica no publica el outbox de su servicio")
+        future = self._loop.create_future()
+        self._pedidos.append((desde, future))
+        self._wake.set()
+        return await asyncio.wait_for(asyncio.shield(future), timeout)
+
+    async def _atender_pedidos(self) -> None:
+        while self._pedidos:
+            desde, future = self._pedidos[0]
+            try:
+                resultado = await self.republicar_faltantes(desde)
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+                self._pedidos.pop(0)
+                raise
+            self._pedidos.pop(0)
+            if not future.done():
+                future.set_result(resultado)
+
+    async def republicar_faltantes(self, desde: int = 1) -> Republicacion:
         """Publish again, from the store, each fact from ``desde`` on that the stream no longer holds,
-        with its original id and chain hash. Only what is missing is sent, so nothing is duplicated
-        whatever the dedupe window. Returns how many were published."""
+        with its original ids and chain hash. Run by the relay's loop (``pedir_republicacion``): the view
+        of the stream it judges from is complete, since nothing else of the service is published meanwhile.
+        """
         publicados = await leer_publicados(self.js, self.servicio)
         antes = [p for p in publicados if p < desde]
         cadena = (max(antes), publicados[max(antes)].cadena) if antes else (0, GENESIS)
-        enviados, inicio = 0, cadena[0]
+        enviados, retenidos, inicio = 0, [], cadena[0]
         while True:
             notifications = await asyncio.to_thread(
                 self.app.recorder.select_notifications, inicio, self.batch_size, inclusive_of_start=False)
             if not notifications:
-                return enviados
+                return Republicacion(enviados, retenidos)
             faltantes = []
             for n in notifications:
                 if n.id in publicados:
@@ -307,15 +373,24 @@ class OutboxRelay:
                 envelope = envelope.encadenar(*cadena)
                 cadena = (n.id, envelope.cadena)
                 if n.id >= desde:
-                    headers = envelope.headers()
-                    # Known to be missing: its original Nats-Msg-Id may still sit in the dedupe window
-                    # (a deleted message's does), so this send gets an id of its own; ce-id is unchanged.
-                    headers["Nats-Msg-Id"] = f"{envelope.id}:republicado:{uuid.uuid4().hex}"
-                    faltantes.append(self.js.publish(envelope.nats_subject, envelope.payload(), headers=headers))
-            for publicacion in faltantes:
-                await publicacion
-            enviados += len(faltantes)
+                    if not self.may_publish:
+                        raise NotLeader(f"republicación detenida en {n.id}: sin concesión")
+                    faltantes.append((n.id, await self.js.publish_async(
+                        envelope.nats_subject, envelope.payload(), headers=envelope.headers())))
+            for posicion, future in faltantes:
+                ack = await asyncio.wait_for(future, self.ack_timeout)
+                if ack.duplicate and not await self._guardado(ack.seq):
+                    retenidos.append(posicion)  # deleted, but its id is still in the duplicate window
+                else:
+                    enviados += 1
             inicio = notifications[-1].id
+
+    async def _guardado(self, seq: int) -> bool:
+        try:
+            await self.js.get_msg(STREAM, seq)
+        except NotFoundError:
+            return False
+        return True
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -329,13 +404,37 @@ class OutboxRelay:
         self._loop = asyncio.get_running_loop()
         lease_stop = asyncio.Event()
         lease_task = asyncio.create_task(self.lease.run(lease_stop)) if self.lease is not None else None
+        medidor = asyncio.create_task(self._medir_pendientes(stopping))
         try:
             await self._relay(stopping)
         finally:
+            medidor.cancel()
+            self._rechazar_pedidos()
             self.leader.set(0)
             if lease_task is not None:  # let the lease go only after the last batch
                 lease_stop.set()
                 await asyncio.wait([lease_task], timeout=5.0)
+
+    def _rechazar_pedidos(self, motivo: Exception | None = None) -> None:
+        """The republications asked cannot run here now: this replica stopped publishing (ask the new
+        leader), or ``motivo``."""
+        for _, future in self._pedidos:
+            if not future.done():
+                future.set_exception(motivo or NotLeader("esta réplica dejó de publicar"))
+        self._pedidos.clear()
+
+    def pendientes(self) -> int:
+        """Events recorded and not yet published: the store's last notification id minus the saved
+        position (the same figure on every replica, and whether NATS answers or not)."""
+        return max(0, self.app.check_store() - self.stored_position())
+
+    async def _medir_pendientes(self, stopping: asyncio.Event, every: float = 1.0) -> None:
+        while not stopping.is_set():
+            try:
+                self.lag.set(await asyncio.to_thread(self.pendientes))
+            except Exception as exc:  # the store away: the readiness probe says so
+                log.debug("%s: no se pudo medir lo pendiente: %r", self.servicio, exc)
+            await _wait_any(stopping, stopping, every)
 
     async def _relay(self, stopping: asyncio.Event) -> None:
         delay = 0.1
@@ -343,6 +442,7 @@ class OutboxRelay:
         while not stopping.is_set():
             if self.lease is not None and not self.lease.held:
                 self.leader.set(0)
+                self._rechazar_pedidos()
                 reconciled = False  # a new term starts from the store and the stream, never from memory
                 await self.lease.wait_held(stopping)
                 continue
@@ -351,20 +451,21 @@ class OutboxRelay:
                 if not reconciled:
                     await self.reconcile()
                     reconciled = True
+                await self._atender_pedidos()
                 moved = await self.relay_once()
                 delay = 0.1
-                # An empty poll means everything is published: no need to ask the store.
-                lag = await asyncio.to_thread(self.app.check_store) - self._position if moved else 0
-                self.lag.set(lag)
-                if moved < self.batch_size:
+                if moved < self.batch_size and not self._pedidos:
                     self._wake.clear()
                     await _wait_any(self._wake, stopping, self.poll_interval)
             except asyncio.CancelledError:
                 raise
             except NotLeader:
                 reconciled = False
+                self._rechazar_pedidos()
             except Exception as exc:  # keep relaying: the store holds everything not yet acked
                 reconciled = False  # after any failure, start again from the store and the stream
+                if isinstance(exc, StreamAusente):
+                    self._rechazar_pedidos(exc)  # nothing to republish into: the streams come first
                 log.warning("%s: relay en pausa %.1fs: %r", self.servicio, delay, exc)
                 await _wait_any(stopping, stopping, delay)
                 delay = min(delay * 2, 5.0)

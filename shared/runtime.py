@@ -12,6 +12,7 @@ publishes it when NATS answers, so a service keeps accepting work while the brok
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -41,10 +42,17 @@ from shared.http import (
     ops_router,
 )
 from shared.liderazgo import Lease
-from shared.outbox import EventMapper, OutboxRelay
+from shared.outbox import EventMapper, NotLeader, OutboxRelay, Republicacion, StreamAusente
 from shared.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
+
+REPUBLICACION_SEGUNDOS = 600.0  # how long an operator's republication may take before the answer gives up
+
+
+def sujeto_republicacion(servicio: str) -> str:
+    """Where a replica asks its service's leader to republish (outside ``acompana.>``: not a fact)."""
+    return f"acompana-relay.{servicio}.republicacion"
 
 
 class ServiceRuntime:
@@ -136,7 +144,10 @@ class ServiceRuntime:
                     )
                     self.app.on_saved.append(self.relay.wake)
                     self._tasks.append(asyncio.create_task(self.relay.run(self._stopping)))
+                    await self.nc.subscribe(sujeto_republicacion(self.settings.servicio), cb=self._pedido_de_otra)
                 await self.broker.start()
+                # after faststream declared them: from now on a durable consumer lost with the stream comes back
+                self._tasks.append(asyncio.create_task(self.consumers.vigilar(self._stopping)))
                 self.started.set()
                 log.info("%s: conectado a NATS", self.settings.servicio)
                 return
@@ -191,10 +202,47 @@ class ServiceRuntime:
         enlaces = [p for p in enlaces if p.posicion in en_rango]
         return informe(self.settings.servicio, desde, hasta, revisados, problemas, enlaces)
 
-    async def republicar(self, desde: int = 1) -> int:
-        if self.relay is None:
+    async def republicar(self, desde: int = 1) -> dict:
+        """Ask the relay that publishes this service's outbox (this replica's, or the leader's through
+        NATS) to publish again what the stream lacks; it does so between two of its own batches."""
+        if self.relay is None or self.nc is None:
             raise DomainError("NATS no está disponible: no hay a dónde republicar.")
-        return await self.relay.republicar_faltantes(desde)
+        try:
+            hecho = await self.relay.pedir_republicacion(desde, REPUBLICACION_SEGUNDOS)
+        except NotLeader:
+            return await self._republicar_en_el_lider(desde)
+        except StreamAusente:
+            raise DomainError("El stream no existe: declárelo de nuevo (python -m shared.streams) y repita.") from None
+        return _respuesta(hecho)
+
+    async def _republicar_en_el_lider(self, desde: int) -> dict:
+        assert self.nc is not None
+        try:
+            respuesta = await self.nc.request(sujeto_republicacion(self.settings.servicio),
+                                              json.dumps({"desde": desde}).encode(), timeout=REPUBLICACION_SEGUNDOS)
+        except Exception as exc:
+            raise DomainError(f"Ninguna réplica de {self.settings.servicio} publica ahora ({exc!r}): "
+                              "repita en unos segundos.") from None
+        cuerpo = json.loads(respuesta.data)
+        if "error" in cuerpo:
+            raise DomainError(cuerpo["error"])
+        return cuerpo
+
+    async def _pedido_de_otra(self, msg) -> None:
+        """Another replica's operator asked for a republication: only the leader answers."""
+        relay = self.relay
+        if relay is None or not relay.may_publish:
+            return
+        try:
+            cuerpo = _respuesta(await relay.pedir_republicacion(int(json.loads(msg.data)["desde"]),
+                                                                REPUBLICACION_SEGUNDOS))
+        except NotLeader:
+            return
+        except StreamAusente:
+            cuerpo = {"error": "El stream no existe: declárelo de nuevo (python -m shared.streams) y repita."}
+        except Exception as exc:
+            cuerpo = {"error": f"La republicación se detuvo: {exc!r}"}
+        await msg.respond(json.dumps(cuerpo).encode())
 
     async def check_store(self) -> None:
         await asyncio.to_thread(self.app.check_store)
@@ -204,6 +252,11 @@ class ServiceRuntime:
             raise ConnectionError("sin conexión a NATS")
         if not self.started.is_set():
             raise ConnectionError("consumidores aún no iniciados")
+
+    async def check_consumers(self) -> None:
+        faltan = await self.consumers.faltantes()
+        if faltan:
+            raise ConnectionError(f"sin consumidor durable en el stream: {', '.join(faltan)}")
 
     @asynccontextmanager
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
@@ -228,7 +281,7 @@ class ServiceRuntime:
             tuple(self.settings.auth_algoritmos), self.settings.auth_margen_segundos,
             self.settings.auth_enfriamiento_segundos), self.settings.solicitudes_por_minuto)
         api.include_router(ops_router(self.telemetry.registry, {
-            "almacen": self.check_store, "nats": self.check_nats,
+            "almacen": self.check_store, "nats": self.check_nats, "consumidores": self.check_consumers,
         }))
         # Every route behind the token documents the chassis's error answers (the probes are public).
         api.include_router(dead_letter_router(self.consumers), responses=ERRORES)
@@ -241,6 +294,10 @@ class ServiceRuntime:
         )
         api.state.runtime = self
         return api
+
+
+def _respuesta(hecho: Republicacion) -> dict:
+    return {"republicados": hecho.republicados, "retenidos": hecho.retenidos}
 
 
 async def _a_tiempo(trabajo: Awaitable[object], que: str, segundos: float = 20.0) -> None:

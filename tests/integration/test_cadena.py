@@ -145,12 +145,26 @@ async def test_un_hecho_quitado_del_stream_se_detecta_y_se_republica_solo_el(age
     resultado = await verificar(client)
     assert {p["posicion"] for p in resultado["problemas"]} >= {posicion}
 
-    # When the administrator republishes from the store, only the missing fact is sent, with its hash
+    # When the administrator republishes from the store within the duplicate window, the fact is held
+    # back: the stream still remembers its id, and it never travels under another one
     assert (await client.post("/v1/cadena/republicacion", json={"desde": 1}, headers=AUDITOR)).status_code == 403
     r = await client.post("/v1/cadena/republicacion", json={"desde": 1}, headers={"X-Rol": "administrador"})
-    assert r.json() == {"republicados": 1}
+    assert r.json() == {"republicados": 0, "retenidos": [posicion]}
+
+    # Once the window has passed, only the missing fact is sent, with its original ids and hash
+    config = (await js.stream_info(STREAM)).config
+    config.duplicate_window = 0.5
+    await js.update_stream(config)
+
+    async def republicado_solo_el() -> bool:
+        r = await client.post("/v1/cadena/republicacion", json={"desde": 1}, headers={"X-Rol": "administrador"})
+        return r.json() == {"republicados": 1, "retenidos": []}
+
+    await eventually(republicado_solo_el, timeout=10, interval=0.3)
     assert (await verificar(client))["integra"] is True
-    republicado = (await leer_publicados(js, "agenda"))[posicion]
-    assert republicado.cadena == mensaje.headers["ce-cadena"]
+    [otra_vez] = [m for m in await stream_messages(js, "acompana.agenda.>")
+                  if m.headers["ce-id"] == f"agenda:{posicion}"]
+    assert otra_vez.headers["Nats-Msg-Id"] == mensaje.headers["Nats-Msg-Id"] == f"agenda:{posicion}"
+    assert otra_vez.headers["ce-cadena"] == mensaje.headers["ce-cadena"]
     r = await client.post("/v1/cadena/republicacion", json={"desde": 1}, headers={"X-Rol": "administrador"})
-    assert r.json() == {"republicados": 0}
+    assert r.json() == {"republicados": 0, "retenidos": []}
