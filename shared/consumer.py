@@ -114,16 +114,22 @@ class IdempotentConsumers:
 
     # --- the durable consumers exist while the service runs ---------------------------------
 
-    async def faltantes(self) -> list[str]:
+    async def faltantes(self, timeout: float = 5.0) -> list[str]:
         """The durable consumers of this service the stream does not have (all, if it is gone)."""
-        assert self.js is not None
-        faltan = []
-        for durable in self.configs:
+        if self.js is None:
+            raise ConnectionError("sin conexión a NATS")
+        js = self.js
+
+        async def existe(durable: str) -> bool:
             try:
-                await asyncio.wait_for(self.js.consumer_info(STREAM, durable), 5.0)
+                await js.consumer_info(STREAM, durable)
             except NotFoundError:
-                faltan.append(durable)
-        return faltan
+                return False
+            return True
+
+        durables = list(self.configs)
+        existen = await asyncio.wait_for(asyncio.gather(*(existe(d) for d in durables)), timeout)
+        return [d for d, si in zip(durables, existen, strict=True) if not si]
 
     async def redeclarar(self) -> list[str]:
         """Declare again every missing durable consumer (the stream was lost and declared anew); they

@@ -254,6 +254,8 @@ class ServiceRuntime:
             raise ConnectionError("consumidores aún no iniciados")
 
     async def check_consumers(self) -> None:
+        if self.nc is None or not self.nc.is_connected:
+            raise ConnectionError("sin conexión a NATS")
         faltan = await self.consumers.faltantes()
         if faltan:
             raise ConnectionError(f"sin consumidor durable en el stream: {', '.join(faltan)}")

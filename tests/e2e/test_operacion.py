@@ -27,7 +27,7 @@ async def test_sondas_metricas_y_documentacion(create_app, settings_cls, make_se
         assert (await client.get("/healthz")).json() == {"estado": "vivo", "detalle": {}}
         ready = await client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json() == {"estado": "listo", "detalle": {"almacen": "ok", "nats": "ok"}}
+        assert ready.json() == {"estado": "listo", "detalle": {"almacen": "ok", "nats": "ok", "consumidores": "ok"}}
         assert "acompana_outbox_pendientes" in (await client.get("/metrics")).text
         spec = (await client.get("/openapi.json")).json()
         assert spec["info"]["title"].startswith("Acompaña · ")

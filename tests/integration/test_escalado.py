@@ -27,7 +27,7 @@ from shared.outbox import OutboxRelay, PublishFailed
 from shared.streams import STREAM
 from shared.telemetry import Telemetry
 from tests.conftest import eventually, serving
-from tests.support.stream import consumido, published_ids
+from tests.support.stream import consumido, published_ids, stream_messages
 from tests.support.world import registrar_planes
 
 pytestmark = pytest.mark.parametrize("store_kind", ["postgres"])  # replicas share one PostgreSQL store
@@ -218,3 +218,38 @@ async def test_dos_relays_solapados_no_duplican_ni_rompen_la_cadena(make_setting
 
 def _ni_lider_ni_envios(estado: dict) -> bool:
     return not estado["lider"] and estado["enviados"] == 0
+
+
+async def test_la_republicacion_pedida_a_cualquier_replica_la_hace_la_que_publica(make_settings, js):
+    # Given two replicas of agenda on one store; one of them holds the lease and relays
+    settings = make_settings(AgendaSettings)
+    replicas = [agenda_app(settings), agenda_app(settings)]
+    async with serving(replicas[0]) as a, serving(replicas[1]) as b:
+        store = replicas[0].state.runtime.app
+        registrar_planes(store, 30)
+        await eventually(lambda: _publicados(js, publicables(store)), timeout=30)
+        relays = [http.state.runtime.relay for http in replicas]
+        await eventually(lambda: sum(r.may_publish for r in relays) == 1, timeout=15)
+
+        # Given the stream lost one fact and no longer remembers its id (a short duplicate window)
+        config = (await js.stream_info(STREAM)).config
+        config.duplicate_window = 0.5
+        await js.update_stream(config)
+        [perdido] = [m for m in await stream_messages(js, "acompana.agenda.>") if m.headers["ce-id"] == "agenda:7"]
+        await js.delete_msg(STREAM, perdido.metadata.sequence.stream)
+        await asyncio.sleep(1.5)
+
+        # When the administrator asks the replica that does not publish
+        otra = b if relays[0].may_publish else a
+        r = await otra.post("/v1/cadena/republicacion", json={"desde": 1}, headers={"X-Rol": "administrador"})
+
+        # Then it passed the request to the one that publishes, which sent only the missing fact, once
+        assert r.status_code == 200, r.text
+        assert r.json() == {"republicados": 1, "retenidos": []}
+        ids = await published_ids(js, "acompana.agenda.>")
+        assert sorted(ids, key=lambda i: int(i.rsplit(":", 1)[1])) == publicables(store)
+        assert ids[-1] == "agenda:7"  # a hole is filled at the end
+
+
+async def _publicados(js, esperado: list[str]) -> bool:
+    return await published_ids(js, "acompana.agenda.>") == esperado
