@@ -451,8 +451,14 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
     # --- operating the projections ----------------------------------------------------------------
 
     @r.get("/proyecciones", tags=["operación"], summary="Generación activa de cada proyección y reconstrucciones")
-    def get_proyecciones() -> list[dict[str, Any]]:
-        return reconstrucciones.estado()
+    def get_proyecciones(suma: Annotated[bool, Query(description="Incluir la suma de verificación de la "
+                                                                 "generación activa (recorre cada tabla)")] = False,
+                         ) -> list[dict[str, Any]]:
+        filas = reconstrucciones.estado()
+        if suma:
+            for fila in filas:
+                fila["checksum"] = proyecciones.todas[fila["proyeccion"]].checksum()
+        return filas
 
     @r.post("/proyecciones/{nombre}/reconstruccion", tags=["operación"], status_code=202,
             summary="Reconstruir una proyección desde el stream (sigue respondiendo la actual hasta que la nueva "

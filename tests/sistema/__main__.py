@@ -1,0 +1,76 @@
+"""``python -m tests.sistema [--escenarios a,b] [--duracion S] [--ritmo N] [--informe bench/sistema.md]``
+
+Runs every fault scenario (or the ones named; ``--rapidos``: the fast three) one after the other, prints
+each checker verdict and exits 1 if any scenario found something (or failed to run). ``--informe`` writes
+the Markdown report with each outcome and this machine's description.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.sistema.escenarios import ESCENARIOS, RAPIDOS, correr, linea, maquina
+
+
+def escribir_informe(ruta: Path, resultados: list[dict], duracion: float, ritmo: float, comando: str) -> None:
+    filas = ["| escenario | veredicto | operaciones | ok | fail | unknown | perdidas | duplicadas | a medias | "
+             "otras | segundos |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in resultados:
+        if "error" in r:
+            filas.append(f"| {r['escenario']} | {r['veredicto']} (error: {r['error'][:120]}) | | | | | | | | | "
+                         f"{r['segundos']} |")
+            continue
+        otras = sum(r[k] for k in ("rechazada_con_efecto", "hueco_de_version", "desorden", "cadena", "proyeccion"))
+        filas.append(f"| {r['escenario']} | {r['veredicto']} | {r['operaciones']} | {r['ok']} | {r['fail']} | "
+                     f"{r['unknown']} | {r['perdida']} | {r['duplicada']} | {r['a_medias']} | {otras} | {r['segundos']} |")
+    preparacion = resultados[0].get("preparacion_segundos", "?") if resultados else "?"
+    texto = f"""# Prueba del sistema bajo fallas
+
+Generado por `{comando}` el {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. No editar a mano: volver a correr el comando.
+
+Máquina: {maquina()}.
+
+Se arranca una vez el sistema completo como procesos separados (nats-server con `sync_interval: always`, los
+cuatro servicios con uvicorn y almacenes SQLite, agenda conectada a NATS a través de un proxy TCP propio, el
+emisor local de tokens) y se prepara el año (padrón de la UGEL El Collao, convocatoria, focalización y
+asignación; los planes que agenda genera del stream): {preparacion} s. Luego, escenario tras escenario, se
+juega el año por las API HTTP a {ritmo:g} operaciones/s durante {duracion:g} s en lazo abierto (visitas,
+reenvíos, lotes sin conexión, observaciones, compromisos, correcciones, situación inicial y valoraciones), se
+inyecta la falla a un tercio, se repara, se espera la quietud y se corre el verificador
+(`tests/sistema/verificador.py`) sobre toda la historia hasta ese momento. "operaciones": las del escenario
+(ok, fail = rechazadas con 4xx o sin conexión, unknown = sin respuesta). "otras": rechazadas con efecto,
+huecos de versión, hechos fuera de orden, cadenas que no coinciden y proyecciones distintas de su
+reconstrucción desde cero.
+
+{chr(10).join(filas)}
+"""
+    ruta.write_text(texto, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Corre los escenarios de falla del sistema y verifica cada uno.")
+    parser.add_argument("--escenarios", default="", help=f"separados por comas, de: {', '.join(ESCENARIOS)}")
+    parser.add_argument("--rapidos", action="store_true", help=f"solo {', '.join(RAPIDOS)}")
+    parser.add_argument("--duracion", type=float, default=30.0, help="segundos de carga por escenario (máx. 600)")
+    parser.add_argument("--ritmo", type=float, default=10.0, help="operaciones por segundo (lazo abierto)")
+    parser.add_argument("--informe", type=Path, help="escribir el informe Markdown aquí (p. ej. bench/sistema.md)")
+    parser.add_argument("--conservar", action="store_true", help="conservar los datos de cada escenario")
+    args = parser.parse_args()
+    nombres = list(RAPIDOS) if args.rapidos else [n for n in args.escenarios.split(",") if n] or list(ESCENARIOS)
+    desconocidos = [n for n in nombres if n not in ESCENARIOS]
+    if desconocidos:
+        parser.error(f"escenarios desconocidos: {', '.join(desconocidos)}")
+    resultados = asyncio.run(correr(nombres, duracion=args.duracion, ritmo=args.ritmo, conservar=args.conservar,
+                                    informar=lambda r: print(linea(r), flush=True)))
+    if args.informe:
+        escribir_informe(args.informe, resultados, args.duracion, args.ritmo, "python -m tests.sistema " +
+                         " ".join(sys.argv[1:]))
+    return 0 if all(r["veredicto"] == "bien" for r in resultados) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

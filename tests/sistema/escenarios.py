@@ -1,0 +1,225 @@
+"""Fault scenarios against the system as separate processes; each heals, waits for quiescence and checks.
+
+One system (``Sistema``, agenda reaching NATS through the TCP proxy) is started and the year prepared once;
+then each scenario in turn plays the load open loop for ``duracion`` seconds, injects its fault at about a
+third of it and heals it, waits for quiescence and runs the checker over the whole history so far (a
+finding stays in the verdicts of the scenarios after the one that caused it). ``correr`` returns each
+scenario's outcome: its operations issued, ok, fail and unknown, and the checker's findings by kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import nats
+
+from tests.sistema.carga import Carga, Historia
+from tests.sistema.proxy import Proxy
+from tests.sistema.sistema import Sistema
+from tests.sistema.verificador import como_json, informe, leer_estado, verificar
+from tests.support.servers import nats_server_binary
+
+
+@dataclass
+class Contexto:
+    sistema: Sistema
+    proxy: Proxy
+
+
+Falla = Callable[[Contexto], Awaitable[None]]
+
+
+async def _republicar_como_el_manual(c: Contexto) -> None:
+    """deploy/README.md, "Releer el stream tras una pérdida": declare the streams, then republish on each."""
+    await c.sistema.declarar_streams()
+    async with httpx.AsyncClient(timeout=600.0) as http:
+        for s in c.sistema.servicios.values():
+            for _ in range(30):  # a relay still waiting for the stream answers 422: repeat, as the runbook says
+                r = await http.post(f"{s.url}/v1/cadena/republicacion", json={"desde": 1},
+                                    headers={"Authorization": f"Bearer {c.sistema.token('administrador')}"})
+                if r.status_code == 200:
+                    break
+                await asyncio.sleep(1.0)
+            else:
+                raise RuntimeError(f"{s.nombre}: la republicación no respondió: {r.status_code} {r.text}")
+        # historia keeps each fact's stream sequence, which the refill changed: rebuild it from the new stream
+        r = await http.post(f"{c.sistema.servicios['evaluacion'].url}/v1/proyecciones/todas/reconstruccion",
+                            headers={"Authorization": f"Bearer {c.sistema.token('administrador')}"})
+        r.raise_for_status()
+
+
+async def stream_perdido(c: Contexto) -> None:
+    await c.sistema.borrar_stream()
+    await asyncio.sleep(3.0)
+    await _republicar_como_el_manual(c)
+
+
+async def nats_muerto(c: Contexto) -> None:
+    c.sistema.nats.kill()
+    await asyncio.sleep(3.0)
+    c.sistema.nats.start()
+
+
+async def nats_muerto_dos_veces(c: Contexto) -> None:
+    c.sistema.nats.kill()
+    await asyncio.sleep(1.0)
+    c.sistema.nats.start()
+    await asyncio.sleep(1.0)
+    c.sistema.nats.kill()
+    await asyncio.sleep(1.0)
+    c.sistema.nats.start()
+
+
+def servicio_muerto(nombre: str) -> Falla:
+    async def falla(c: Contexto) -> None:
+        c.sistema.matar(nombre)
+        await asyncio.sleep(1.0)
+        c.sistema.arrancar(nombre)
+        await c.sistema.esperar_listos(nombres=(nombre,))
+    falla.__name__ = f"{nombre}_muerto"
+    return falla
+
+
+async def almacen_lleno(c: Contexto) -> None:
+    """JetStream's file store is left no room (restart with ``max_file_store`` just above its use), the load
+    goes on for a while, then it is given room again (restart without the limit)."""
+    nc = await nats.connect(c.sistema.nats.url)
+    try:
+        usado = (await nc.jetstream().account_info()).storage
+    finally:
+        await nc.close()
+    c.sistema.limitar_nats(str(usado + 32 * 1024))
+    await asyncio.sleep(6.0)
+    c.sistema.limitar_nats(None)
+
+
+async def red_cortada(c: Contexto) -> None:
+    c.proxy.cortar()
+    await asyncio.sleep(8.0)
+    c.proxy.restablecer()
+
+
+async def red_lenta(c: Contexto) -> None:
+    c.proxy.latencia = 0.2
+    await asyncio.sleep(8.0)
+    c.proxy.restablecer()
+
+
+ESCENARIOS: dict[str, Falla] = {
+    "stream_perdido": stream_perdido,
+    "nats_muerto": nats_muerto,
+    "nats_muerto_dos_veces": nats_muerto_dos_veces,
+    "agenda_muerto": servicio_muerto("agenda"),
+    "evidencias_muerto": servicio_muerto("evidencias"),
+    "evaluacion_muerto": servicio_muerto("evaluacion"),
+    "focalizacion_muerto": servicio_muerto("focalizacion"),
+    "almacen_lleno": almacen_lleno,
+    "red_cortada_agenda_nats": red_cortada,
+    "red_lenta_agenda_nats": red_lenta,
+}
+RAPIDOS = ("stream_perdido", "nats_muerto", "agenda_muerto")
+
+
+async def correr(nombres: list[str], *, duracion: float = 30.0, ritmo: float = 10.0, datos: Path | None = None,
+                 conservar: bool = False, informar: Callable[[dict], None] = lambda r: None) -> list[dict]:
+    """Run ``nombres`` one after the other on one system (agenda behind the TCP proxy to NATS): each plays
+    ``duracion`` seconds of the year with its fault at a third, heals, waits for quiescence and runs the
+    checker over the whole history so far. Returns (and hands to ``informar``) each scenario's outcome."""
+    carpeta = datos or Path(tempfile.mkdtemp(prefix="acompana-sistema-"))
+    sistema = Sistema(carpeta)
+    contexto = Contexto(sistema, Proxy(sistema.nats.port))
+    historia = Historia(carpeta / "historia.jsonl")
+    urls = {n: s.url for n, s in sistema.servicios.items()}
+    resultados: list[dict] = []
+    carga = None
+    try:
+        await contexto.proxy.iniciar()
+        sistema.servicios["agenda"].nats_url = contexto.proxy.url
+        inicio = time.monotonic()
+        await sistema.iniciar()
+        carga = Carga(urls, sistema.token, historia, ritmo=ritmo, duracion=duracion,
+                      max_operaciones=int(ritmo * duracion) + 1)
+        await carga.preparar()
+        preparacion = {"escenario": "preparación", "segundos": round(time.monotonic() - inicio, 1)}
+        for nombre in nombres:
+            resultado = await _uno(nombre, contexto, carga, carpeta, urls)
+            resultado["preparacion_segundos"] = preparacion["segundos"]
+            resultados.append(resultado)
+            informar(resultado)
+    finally:
+        if carga is not None:
+            await carga.cerrar()
+        historia.cerrar()
+        sistema.terminar()
+        await contexto.proxy.cerrar()
+        (carpeta / "resultados.json").write_text(json.dumps(resultados, ensure_ascii=False, indent=1))
+        if not conservar and resultados and all(r["veredicto"] == "bien" for r in resultados):
+            shutil.rmtree(carpeta, ignore_errors=True)
+    return resultados
+
+
+async def _uno(nombre: str, contexto: Contexto, carga: Carga, carpeta: Path, urls: dict[str, str]) -> dict:
+    sistema = contexto.sistema
+    inicio = time.monotonic()
+    antes = len(Historia.leer(carpeta / "historia.jsonl"))
+    resultado: dict = {"escenario": nombre, "datos": str(carpeta), "fases": {}}
+
+    def fase(que: str) -> None:
+        resultado["fases"][que] = round(time.monotonic() - inicio, 1)
+
+    try:
+        trabajo = asyncio.create_task(carga.correr())
+        await asyncio.sleep(carga.duracion / 3)
+        await ESCENARIOS[nombre](contexto)
+        fase("falla_reparada")
+        await trabajo
+        fase("carga_terminada")
+        await sistema.esperar_listos()
+        await sistema.esperar_quietud()
+        fase("quieto")
+        ops = Historia.leer(carpeta / "historia.jsonl")
+        estado = await leer_estado(ops, urls, sistema.nats.url, carpeta / "data", sistema.token)
+        hallazgos = verificar(ops, estado)
+        fase("verificado")
+        nuevas = ops[antes:]
+        resultado.update(
+            operaciones=len(nuevas), ok=sum(o["resultado"] == "ok" for o in nuevas),
+            fail=sum(o["resultado"] == "fail" for o in nuevas),
+            unknown=sum(o["resultado"] == "unknown" for o in nuevas), historia_total=len(ops),
+            hechos_en_stream=len(estado.hechos), **informe(hallazgos), hallazgos=como_json(hallazgos)[:50],
+            veredicto="bien" if not hallazgos else "MAL")
+    except Exception as exc:
+        resultado.update(veredicto="MAL", error=repr(exc)[:500])
+    resultado["segundos"] = round(time.monotonic() - inicio, 1)
+    return resultado
+
+
+def maquina() -> str:
+    """This machine, in one line: CPU model and count, memory, OS, Python and nats-server versions."""
+    modelo = next((linea.split(":", 1)[1].strip() for linea in Path("/proc/cpuinfo").read_text().splitlines()
+                   if linea.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    memoria = next((int(linea.split()[1]) // 1024 for linea in Path("/proc/meminfo").read_text().splitlines()
+                    if linea.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
+    import os
+    version_nats = subprocess.run([nats_server_binary(), "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"{modelo}, {os.cpu_count()} CPU, {memoria} MiB; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; {version_nats}; almacenes SQLite")
+
+
+def linea(r: dict) -> str:
+    if "error" in r:
+        return f"{r['escenario']:26} {r['veredicto']:5} error: {r['error']}  ({r['segundos']} s, datos en {r['datos']})"
+    return (f"{r['escenario']:26} {r['veredicto']:5} operaciones {r['operaciones']}: ok {r['ok']}, fail {r['fail']}, "
+            f"unknown {r['unknown']}; perdidas {r['perdida']}, duplicadas {r['duplicada']}, a medias {r['a_medias']}, "
+            f"otras {sum(r[k] for k in ('rechazada_con_efecto', 'hueco_de_version', 'desorden', 'cadena', 'proyeccion'))}"
+            f" ({r['segundos']} s)")

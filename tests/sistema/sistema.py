@@ -1,0 +1,181 @@
+"""Acompaña as separate processes on this machine, for the fault scenarios: only 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import nats
+
+from shared.emisor import EmisorLocal
+from shared.streams import STREAM, ensure_streams
+from tests.support.servers import NatsServer, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICIOS = ("focalizacion", "agenda", "evidencias", "evaluacion")
+
+
+@dataclass
+class Servicio:
+    nombre: str
+    puerto: int
+    nats_url: str
+    proceso: subprocess.Popen | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.puerto}"
+
+
+class Sistema:
+    """nats-server, the token issuer and the four services; ``datos`` holds every store and log."""
+
+    def __init__(self, datos: Path, *, max_file_store: str | None = None) -> None:
+        self.datos = datos
+        (datos / "nats").mkdir(parents=True, exist_ok=True)
+        (datos / "logs").mkdir(exist_ok=True)
+        self.nats = NatsServer(datos / "nats")
+        self._configurar_nats(max_file_store)
+        self.emisor = EmisorLocal("http://127.0.0.1:0")
+        servidor = self.emisor.servir("127.0.0.1", 0)
+        self.emisor.url = f"http://127.0.0.1:{servidor.server_address[1]}"
+        self._servidor_emisor = servidor
+        self.servicios = {n: Servicio(n, free_port(), self.nats.url) for n in SERVICIOS}
+
+    # --- NATS -------------------------------------------------------------------------------
+
+    def _configurar_nats(self, max_file_store: str | None) -> None:
+        limite = f", max_file_store: {max_file_store}" if max_file_store else ""
+        self.nats.config.write_text(
+            f'listen: "127.0.0.1:{self.nats.port}"\n'
+            f'jetstream {{ store_dir: "{self.nats.store_dir / "js"}", sync_interval: always{limite} }}\n')
+
+    def limitar_nats(self, max_file_store: str | None) -> None:
+        """Restart nats-server with (or without) a limit on its file store."""
+        self.nats.stop()
+        self._configurar_nats(max_file_store)
+        self.nats.start()
+
+    async def declarar_streams(self) -> None:
+        nc = await nats.connect(self.nats.url)
+        try:
+            await ensure_streams(nc.jetstream())
+        finally:
+            await nc.close()
+
+    async def borrar_stream(self) -> None:
+        nc = await nats.connect(self.nats.url)
+        try:
+            await nc.jetstream().delete_stream(STREAM)
+        finally:
+            await nc.close()
+
+    # --- the services -----------------------------------------------------------------------
+
+    def _env(self, s: Servicio) -> dict[str, str]:
+        p = s.nombre.upper()
+        return {**os.environ, "PYTHONPATH": str(ROOT),
+                f"{p}_NATS_URL": s.nats_url, f"{p}_DATA_DIR": str(self.datos / "data"),
+                f"{p}_PERSISTENCE_MODULE": "eventsourcing.sqlite", f"{p}_HTTP_PORT": str(s.puerto),
+                f"{p}_AUTH_EMISOR": self.emisor.url, f"{p}_AUTH_JWKS_URL": f"{self.emisor.url}/.well-known/jwks.json",
+                f"{p}_SOLICITUDES_POR_MINUTO": "10000000", **s.env}
+
+    def arrancar(self, nombre: str) -> None:
+        s = self.servicios[nombre]
+        log = open(self.datos / "logs" / f"{nombre}.log", "a")  # noqa: SIM115 - as long as the process
+        s.proceso = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", f"services.{nombre}.main:create_app",
+             "--host", "127.0.0.1", "--port", str(s.puerto), "--log-level", "warning"],
+            cwd=ROOT, env=self._env(s), stdout=log, stderr=log)
+
+    def matar(self, nombre: str) -> None:
+        """SIGKILL: no clean shutdown, like a crash."""
+        proceso = self.servicios[nombre].proceso
+        if proceso is not None and proceso.poll() is None:
+            proceso.send_signal(signal.SIGKILL)
+            proceso.wait(10)
+
+    def detener(self, nombre: str) -> None:
+        proceso = self.servicios[nombre].proceso
+        if proceso is not None and proceso.poll() is None:
+            proceso.terminate()
+            try:
+                proceso.wait(20)
+            except subprocess.TimeoutExpired:
+                proceso.kill()
+                proceso.wait(10)
+
+    async def iniciar(self) -> None:
+        self.nats.start()
+        await self.declarar_streams()
+        for nombre in SERVICIOS:
+            self.arrancar(nombre)
+        await self.esperar_listos()
+
+    async def esperar_listos(self, timeout: float = 120.0, nombres: tuple[str, ...] = SERVICIOS) -> None:
+        async with httpx.AsyncClient(timeout=2.0) as http:
+            for nombre in nombres:
+                s = self.servicios[nombre]
+                deadline = time.monotonic() + timeout
+                while True:
+                    try:
+                        if (await http.get(f"{s.url}/readyz")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{nombre} no quedó listo; vea {self.datos / 'logs' / nombre}.log")
+                    await asyncio.sleep(0.2)
+
+    def terminar(self) -> None:
+        for nombre in reversed(SERVICIOS):
+            self.detener(nombre)
+        self.nats.stop()
+        self._servidor_emisor.shutdown()
+
+    # --- waiting for quiescence ---------------------------------------------------------------
+
+    def token(self, rol: str = "sistema", usuario: str = "sistema-de-carga") -> str:
+        return self.emisor.token(usuario, rol)
+
+    async def pendientes(self) -> dict[str, float]:
+        """Each service's unpublished events (``acompana_outbox_pendientes``) and the stream's unacknowledged
+        messages per durable consumer."""
+        resultado: dict[str, float] = {}
+        async with httpx.AsyncClient(timeout=5.0) as http:
+            for s in self.servicios.values():
+                texto = (await http.get(f"{s.url}/metrics")).text
+                m = re.search(r"^acompana_outbox_pendientes(?:\{[^}]*\})? ([0-9.e+]+)$", texto, re.M)
+                resultado[f"outbox:{s.nombre}"] = float(m.group(1)) if m else -1.0
+        nc = await nats.connect(self.nats.url)
+        try:
+            js = nc.jetstream()
+            for info in await js.consumers_info(STREAM):
+                resultado[f"consumidor:{info.name}"] = info.num_pending + info.num_ack_pending
+        finally:
+            await nc.close()
+        return resultado
+
+    async def esperar_quietud(self, timeout: float = 180.0) -> None:
+        """Until nothing is left to publish nor to consume, twice in a row one second apart."""
+        deadline = time.monotonic() + timeout
+        quietas = 0
+        ultimo: dict[str, float] = {}
+        while quietas < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"el sistema no quedó quieto: { {k: v for k, v in ultimo.items() if v}}")
+            try:
+                ultimo = await self.pendientes()
+                quietas = quietas + 1 if not any(ultimo.values()) else 0
+            except Exception:  # a service still starting
+                quietas = 0
+            await asyncio.sleep(1.0)
