@@ -37,11 +37,13 @@ from shared.http import (
     dead_letter_router,
     install_auth_middleware,
     install_error_handlers,
+    install_security_headers,
     LimiteCuerpo,
     ops_router,
 )
 from shared.liderazgo import Lease
 from shared.outbox import EventMapper, OutboxRelay
+from shared.ritmo import PresupuestoCompartido
 from shared.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class ServiceRuntime:
             ack_wait=settings.consumer_ack_wait,
             backoff=settings.consumer_backoff,
         )
+        self.presupuesto = PresupuestoCompartido(settings.solicitudes_por_minuto)  # per user, all replicas
         self.closers: list = [app.close]  # run at stop: pools and engines back to the database
         self.on_stop: list[Callable[[], Awaitable[None]]] = []  # run first at stop: background work of the service
         self.nc: Client | None = None
@@ -123,6 +126,7 @@ class ServiceRuntime:
                     )
                 js = self.nc.jetstream()
                 self.consumers.js = js
+                self.presupuesto.js = js
                 if self.relay is None:
                     self.relay = OutboxRelay(
                         self.app, self.to_publication, js, self.telemetry,
@@ -214,22 +218,29 @@ class ServiceRuntime:
             await self.stop()
 
     def http_app(self, *, title: str, description: str, routers: list[APIRouter]) -> FastAPI:
+        documentada = self.settings.documentacion_publica  # /docs and /openapi.json: development, or the setting
         api = FastAPI(
             title=title,
             description=description,
             version="1",
             lifespan=self.lifespan,
+            docs_url="/docs" if documentada else None,
+            redoc_url="/redoc" if documentada else None,
+            openapi_url="/openapi.json" if documentada else None,
         )
         api.state.limite_propio = []  # path suffixes whose routes set their own body limit (uploads)
         api.add_middleware(LimiteCuerpo, max_bytes=self.settings.cuerpo_max_bytes, propias=api.state.limite_propio)
         install_error_handlers(api)
+        s = self.settings
         install_auth_middleware(api, Verificador(
-            self.settings.auth_emisor, self.settings.auth_audiencia, self.settings.auth_jwks_url,
-            tuple(self.settings.auth_algoritmos), self.settings.auth_margen_segundos,
-            self.settings.auth_enfriamiento_segundos), self.settings.solicitudes_por_minuto)
+            s.auth_emisor, s.auth_audiencia, s.auth_jwks_url, tuple(s.auth_algoritmos), s.auth_margen_segundos,
+            s.auth_enfriamiento_segundos), s.solicitudes_por_minuto, presupuesto=self.presupuesto,
+            anonimas_por_minuto=s.anonimas_por_minuto, costo_exportacion=s.costo_exportacion,
+            costo_lote_por_cada=s.costo_lote_por_cada)
+        install_security_headers(api, hsts_segundos=s.hsts_segundos, cors_origenes=s.cors_origenes)
         api.include_router(ops_router(self.telemetry.registry, {
             "almacen": self.check_store, "nats": self.check_nats,
-        }))
+        }, s.metricas_token.get_secret_value()))
         # Every route behind the token documents the chassis's error answers (the probes are public).
         api.include_router(dead_letter_router(self.consumers), responses=ERRORES)
         api.include_router(cadena_router(self), responses=ERRORES)

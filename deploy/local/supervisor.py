@@ -288,6 +288,7 @@ def main() -> int:
     for servicio, port in SERVICES.items():
         prefix = servicio.upper()
         env = dict(os.environ, **{
+            "ACOMPANA_ENTORNO": "desarrollo",  # the embedded default: development secrets and issuer
             f"{prefix}_NATS_URL": nats_url, f"{prefix}_DATA_DIR": str(data / "data"),
             f"{prefix}_PERSISTENCE_MODULE": "eventsourcing.sqlite", f"{prefix}_HTTP_PORT": str(port),
         })
