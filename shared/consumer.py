@@ -29,6 +29,7 @@ from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.errors import NotFoundError
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
+from shared.eslabones import CadenaPendiente, CadenaRota, Eslabones
 from shared.streams import DLQ_STREAM, STREAM, dlq_subject
 from shared.telemetry import Telemetry
 
@@ -61,6 +62,8 @@ class IdempotentConsumers:
         ack_wait: float = 30.0,
         backoff: list[float] | None = None,
         batch_size: int = 100,
+        eslabones: Eslabones | None = None,
+        espera_cadena: float = 300.0,
     ) -> None:
         self.broker = broker
         self.max_deliver = max_deliver
@@ -68,7 +71,14 @@ class IdempotentConsumers:
         self.backoff = backoff or [0.5, 2.0, 10.0, 30.0]
         self.batch_size = batch_size
         self.handlers: dict[str, Handler] = {}
+        self.subjects: dict[str, str] = {}
         self.js: JetStreamContext | None = None  # set when the service connects
+        # The chains of the services this one consumes from (shared.eslabones): a fact is applied only when
+        # it continues its service's chain; ``espera_cadena`` seconds for a predecessor before parking it.
+        self.eslabones = eslabones
+        self.espera_cadena = espera_cadena
+        self._servicio = ""  # the consuming service, in its ledger durables' names
+        self.registran_cadena: set[str] = set()  # the ledger's own durables: they record, they do not ask
         self.dead_lettered = telemetry.counter(
             "acompana_mensajes_fallidos", "Mensajes enviados a la cola de fallidos"
         )
@@ -82,6 +92,7 @@ class IdempotentConsumers:
                           description: str) -> None:
         """Register ``handler`` for every message on ``subject`` (a wildcard takes several contracts)."""
         self.handlers[durable] = handler
+        self.subjects[durable] = subject
 
         @self.broker.subscriber(
             subject,
@@ -102,6 +113,30 @@ class IdempotentConsumers:
         async def on_message(message: NatsMessage) -> None:
             await self.process(durable, message.raw_message)
 
+    def producers(self, servicio: str, servicios: tuple[str, ...]) -> list[str]:
+        """The other services whose facts this one consumes (from its subscriptions' subjects)."""
+        vistos = set()
+        for subject in self.subjects.values():
+            token = subject.split(".")[1] if subject.count(".") else ">"
+            vistos.update(servicios if token in (">", "*") else [token])
+        return sorted(vistos & set(servicios) - {servicio})
+
+    def follow_chains(self, servicio: str, eslabones: Eslabones, espera: float) -> None:
+        """Record the producers' chains in the ledger (one durable per producer, on its subjects) and apply
+        a producer's fact only when it continues its chain."""
+        self.eslabones, self.espera_cadena, self._servicio = eslabones, espera, servicio
+        for productor in sorted(self.eslabones.productores):
+            durable = f"{self._servicio}-cadena-{productor}"
+            self.registran_cadena.add(durable)
+            self.subscribe_subject(durable, f"acompana.{productor}.>", self.eslabones.registrar,
+                                   title=f"{durable}:cadena", description=f"La cadena de huellas de {productor}: "
+                                   "cada eslabón verificado al llegar, antes de aplicar sus hechos.")
+
+    def _aplicar(self, durable: str, envelope: Envelope) -> None:
+        if self.eslabones is not None and durable not in self.registran_cadena:
+            self.eslabones.exigir(envelope)
+        self.handlers[durable](envelope)
+
     async def process(self, durable: str, msg: Msg) -> None:
         deliveries = msg.metadata.num_delivered
         try:
@@ -111,7 +146,20 @@ class IdempotentConsumers:
             await msg.ack()
             return
         try:
-            await asyncio.to_thread(self.handlers[durable], envelope)
+            await asyncio.to_thread(self._aplicar, durable, envelope)
+        except CadenaRota as exc:
+            await self._dead_letter(durable, msg, str(exc))
+            await msg.ack()
+            return
+        except CadenaPendiente as exc:
+            esperado = datetime.now(UTC).timestamp() - msg.metadata.timestamp.timestamp()
+            if esperado > self.espera_cadena:
+                await self._dead_letter(durable, msg, f"cadena: no continúa la cadena de su servicio tras "
+                                                      f"{esperado:.0f} s: {exc}")
+                await msg.ack()
+            else:  # its predecessor (or the ledger) is on its way: ask again shortly, however many times
+                await msg.nak(delay=min(0.2 * deliveries, 2.0))
+            return
         except Exception as exc:
             if deliveries >= self.max_deliver:
                 await self._dead_letter(durable, msg, f"{type(exc).__name__}: {exc}")
@@ -180,5 +228,8 @@ class IdempotentConsumers:
         if durable not in self.handlers:
             raise LookupError(secuencia)
         envelope = Envelope.parse(headers.get("x-fallido-sujeto", ""), headers, raw.data or b"")
-        await asyncio.to_thread(self.handlers[durable], envelope)
+        try:
+            await asyncio.to_thread(self._aplicar, durable, envelope)
+        except (CadenaRota, CadenaPendiente) as exc:
+            raise ContractError(f"no continúa la cadena de su servicio: {exc}") from None
         await self.js.delete_msg(DLQ_STREAM, secuencia)

@@ -29,6 +29,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from shared.autenticacion import Verificador
 from shared.cadena import informe, leer_publicados, verificar_almacen, verificar_enlaces
 from shared.consumer import IdempotentConsumers
+from shared.eslabones import Eslabones
 from shared.contracts import Envelope
 from shared.eventstore import DomainError, ServiceApplication
 from shared.http import (
@@ -47,6 +48,7 @@ from shared.ritmo import PresupuestoCompartido
 from shared.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
+SERVICIOS = ("focalizacion", "agenda", "evidencias", "evaluacion")  # the services whose facts form chains
 
 
 class ServiceRuntime:
@@ -171,6 +173,14 @@ class ServiceRuntime:
         if self.settings.otlp_endpoint:
             await _a_tiempo(asyncio.to_thread(self.telemetry.tracer_provider.force_flush, 5000), "envío de trazas")
 
+    def _seguir_cadenas(self) -> None:
+        """The facts this service consumes are applied only when they continue their service's chain."""
+        productores = self.consumers.producers(self.settings.servicio, SERVICIOS)
+        if productores and self.consumers.eslabones is None:
+            eslabones = Eslabones(self.settings, productores)
+            self.closers.append(eslabones.close)
+            self.consumers.follow_chains(self.settings.servicio, eslabones, self.settings.cadena_espera_segundos)
+
     # --- tamper evidence and recovery -------------------------------------------------------------
 
     async def verificar_cadena(self, desde: int = 1, hasta: int | None = None) -> dict:
@@ -228,6 +238,7 @@ class ServiceRuntime:
             redoc_url="/redoc" if documentada else None,
             openapi_url="/openapi.json" if documentada else None,
         )
+        self._seguir_cadenas()
         api.state.limite_propio = []  # path suffixes whose routes set their own body limit (uploads)
         api.add_middleware(LimiteCuerpo, max_bytes=self.settings.cuerpo_max_bytes, propias=api.state.limite_propio)
         install_error_handlers(api)

@@ -99,6 +99,8 @@ class ServiceSettings(BaseSettings):
         1.0, gt=0, description="Seconds between renewals of the lease (and between tries of the other replicas)")
     cadena_sello_cada: int = Field(1000, ge=1, description="Hechos publicados entre dos sellos de la cadena")
     cadena_sello_segundos: float = Field(600.0, gt=0, description="Segundos máximos entre sellos, si hubo hechos")
+    cadena_espera_segundos: float = Field(300.0, gt=0, description="Segundos que un hecho de otro servicio espera "
+                                          "al anterior de su cadena antes de quedar apartado (mensajes fallidos)")
     consumer_max_deliver: int = 5
     consumer_ack_wait: float = 30.0
     consumer_backoff: list[float] = [0.5, 2.0, 10.0, 30.0]
