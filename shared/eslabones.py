@@ -168,7 +168,7 @@ class Eslabones:
             return ROTO, "otro hecho ocupa ya esa posición de la cadena de su servicio"
         return fila.estado, fila.motivo
 
-    def exigir(self, env: Envelope, paciencia: float = 1.0) -> None:
+    def exigir(self, env: Envelope, paciencia: float = 0.2) -> None:
         """Raise ``CadenaRota`` or ``CadenaPendiente`` unless ``env`` continues its service's chain. The
         ledger's consumer usually records a link within milliseconds: it is waited for ``paciencia`` s."""
         if not self.vigila(env):
@@ -186,5 +186,6 @@ class Eslabones:
 def _sqlite_lento(dbapi_conn, _record) -> None:  # noqa: ANN001
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # a derived ledger: rebuilt from the stream if ever lost
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
