@@ -29,7 +29,7 @@ from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.errors import NotFoundError
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
-from shared.eslabones import CadenaPendiente, CadenaRota, Eslabones
+from shared.eslabones import DESCONOCIDO, PENDIENTE, CadenaPendiente, CadenaRota, Eslabones
 from shared.streams import DLQ_STREAM, STREAM, dlq_subject
 from shared.telemetry import Telemetry
 
@@ -132,6 +132,16 @@ class IdempotentConsumers:
                                    title=f"{durable}:cadena", description=f"La cadena de huellas de {productor}: "
                                    "cada eslabón verificado al llegar, antes de aplicar sus hechos.")
 
+    async def _esperar_eslabon(self, durable: str, envelope: Envelope) -> None:
+        """The ledger's consumer usually records a link within milliseconds of its arrival: wait for it a
+        moment (without holding a worker thread) before asking again later."""
+        if self.eslabones is None or durable in self.registran_cadena or not self.eslabones.vigila(envelope):
+            return
+        for intento in range(6):
+            if (await asyncio.to_thread(self.eslabones.estado, envelope))[0] not in (DESCONOCIDO, PENDIENTE):
+                return
+            await asyncio.sleep(0.02 * 2 ** intento)
+
     def _aplicar(self, durable: str, envelope: Envelope) -> None:
         if self.eslabones is not None and durable not in self.registran_cadena:
             self.eslabones.exigir(envelope)
@@ -146,6 +156,7 @@ class IdempotentConsumers:
             await msg.ack()
             return
         try:
+            await self._esperar_eslabon(durable, envelope)
             await asyncio.to_thread(self._aplicar, durable, envelope)
         except CadenaRota as exc:
             await self._dead_letter(durable, msg, str(exc))

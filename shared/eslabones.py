@@ -21,8 +21,6 @@ asked again a moment later (``nak`` with a delay), and parked only when it has w
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import (
     Column,
     Connection,
@@ -168,15 +166,11 @@ class Eslabones:
             return ROTO, "otro hecho ocupa ya esa posición de la cadena de su servicio"
         return fila.estado, fila.motivo
 
-    def exigir(self, env: Envelope, paciencia: float = 0.2) -> None:
-        """Raise ``CadenaRota`` or ``CadenaPendiente`` unless ``env`` continues its service's chain. The
-        ledger's consumer usually records a link within milliseconds: it is waited for ``paciencia`` s."""
+    def exigir(self, env: Envelope) -> None:
+        """Raise ``CadenaRota`` or ``CadenaPendiente`` unless ``env`` continues its service's chain."""
         if not self.vigila(env):
             return
-        hasta = time.monotonic() + paciencia
-        while (estado_motivo := self.estado(env))[0] in (DESCONOCIDO, PENDIENTE) and time.monotonic() < hasta:
-            time.sleep(0.02)
-        estado, motivo = estado_motivo
+        estado, motivo = self.estado(env)
         if estado == ROTO:
             raise CadenaRota(f"cadena: {motivo}")
         if estado != VERIFICADO:
