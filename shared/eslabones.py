@@ -32,9 +32,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    select,
     text,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -43,6 +41,7 @@ from shared.contracts.envelope import GENESIS
 from shared.settings import ServiceSettings
 
 VERIFICADO, PENDIENTE, ROTO, DESCONOCIDO = "verificado", "pendiente", "roto", "desconocido"
+NO_SIGUE = "su huella no sigue de la del hecho anterior y su contenido: no continúa la cadena"
 
 
 class CadenaRota(Exception):
@@ -80,12 +79,15 @@ class Eslabones:
         self.cabezas = Table("cadena_servicios", metadata,  # one row per producer: its chain's writer lock
                              Column("servicio", String(20), primary_key=True),
                              Column("ultima", Integer, nullable=False))
+        self._textos: dict[str, object] = {}
         with self.engine.begin() as conn:
             if esquema:  # replicas starting together create the schema and tables one at a time
                 conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:clave))"),
                              {"clave": f"acompana-esquema:{esquema}"})
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{esquema}"'))
             metadata.create_all(conn)
+            conn.execute(self._insert(self.cabezas).on_conflict_do_nothing(),
+                         [{"servicio": p, "ultima": 0} for p in sorted(self.productores)])
 
     def close(self) -> None:
         self.engine.dispose()
@@ -96,18 +98,35 @@ class Eslabones:
 
     # --- recording, by the ledger's consumers ---------------------------------------------------
 
+    def _sql(self, nombre: str):  # noqa: ANN202
+        """The ledger's statements as text, built once (building Core statements per fact cost more than
+        running them)."""
+        if not self._textos:
+            e, k = _nombre(self.t), _nombre(self.cabezas)
+            self._textos.update({
+                # Taking the producer's row serialises its chain's writers (replicas, two consumers at once).
+                "bloquear": text(f"UPDATE {k} SET ultima = ultima WHERE servicio = :servicio"),
+                "fila": text(f"SELECT hash, estado, motivo FROM {e} WHERE servicio = :servicio AND posicion = :posicion"),
+                "sucesor": text(f"SELECT posicion FROM {e} WHERE servicio = :servicio AND anterior = :anterior "
+                                "AND estado <> 'roto' LIMIT 1"),
+                "insertar": text(f"INSERT INTO {e} (servicio, posicion, anterior, hash, estado, motivo, canonico) "
+                                 "VALUES (:servicio, :posicion, :anterior, :hash, :estado, :motivo, :canonico)"),
+                "esperando": text(f"SELECT posicion, hash, canonico FROM {e} WHERE servicio = :servicio "
+                                  "AND anterior = :anterior AND estado = 'pendiente'"),
+                "resolver": text(f"UPDATE {e} SET estado = :estado, motivo = :motivo, canonico = NULL "
+                                 "WHERE servicio = :servicio AND posicion = :posicion"),
+            })
+        return self._textos[nombre]
+
     def registrar(self, env: Envelope) -> None:
         """Record ``env``'s link (idempotent: a fact seen again changes nothing)."""
         servicio = env.data.servicio
         with self.engine.begin() as conn:
-            conn.execute(self._insert(self.cabezas).on_conflict_do_nothing(), {"servicio": servicio, "ultima": 0})
-            # Taking the producer's row serialises its chain's writers (replicas, two consumers at once).
-            conn.execute(update(self.cabezas).where(self.cabezas.c.servicio == servicio)
-                         .values(ultima=self.cabezas.c.ultima))
+            conn.execute(self._sql("bloquear"), {"servicio": servicio})
             if self._fila(conn, servicio, env.position) is not None:
                 return  # seen already; a different fact at a taken position is reported by ``estado``
             estado, motivo = self._verificar(conn, env)
-            conn.execute(self._insert(self.t), {
+            conn.execute(self._sql("insertar"), {
                 "servicio": servicio, "posicion": env.position, "anterior": env.cadena_anterior,
                 "hash": env.cadena or "", "estado": estado, "motivo": motivo,
                 "canonico": env.canonico() if estado == PENDIENTE else None})
@@ -120,9 +139,7 @@ class Eslabones:
         anterior = env.cadena_anterior
         if anterior >= env.position:
             return ROTO, f"el eslabón apunta a una posición posterior ({anterior})"
-        otro = conn.execute(select(self.t.c.posicion).where(
-            self.t.c.servicio == env.data.servicio, self.t.c.anterior == anterior,
-            self.t.c.estado != ROTO)).scalar()
+        otro = conn.execute(self._sql("sucesor"), {"servicio": env.data.servicio, "anterior": anterior}).scalar()
         if otro is not None:
             return ROTO, f"bifurca la cadena: el hecho de la posición {otro} ya sigue a la posición {anterior}"
         if anterior == 0:
@@ -136,23 +153,19 @@ class Eslabones:
             previo = fila.hash
         if Envelope.enlace(previo, env.canonico()) == env.cadena:
             return VERIFICADO, ""
-        return ROTO, "su huella no sigue de la del hecho anterior y su contenido: no continúa la cadena"
+        return ROTO, NO_SIGUE
 
     def _resolver_los_que_esperaban(self, conn: Connection, env: Envelope) -> None:
-        t = self.t
-        esperando = conn.execute(select(t.c.posicion, t.c.hash, t.c.canonico).where(
-            t.c.servicio == env.data.servicio, t.c.anterior == env.position, t.c.estado == PENDIENTE)).all()
+        servicio = env.data.servicio
+        esperando = conn.execute(self._sql("esperando"), {"servicio": servicio, "anterior": env.position}).all()
         for posicion, hash_, canonico in esperando:
             bien = Envelope.enlace(env.cadena, bytes(canonico)) == hash_
-            conn.execute(update(t).where(t.c.servicio == env.data.servicio, t.c.posicion == posicion).values(
-                estado=VERIFICADO if bien else ROTO, canonico=None,
-                motivo="" if bien else "su huella no sigue de la del hecho anterior y su contenido: no continúa "
-                                       "la cadena"))
+            conn.execute(self._sql("resolver"), {"estado": VERIFICADO if bien else ROTO,
+                                                 "motivo": "" if bien else NO_SIGUE,
+                                                 "servicio": servicio, "posicion": posicion})
 
     def _fila(self, conn: Connection, servicio: str, posicion: int):  # noqa: ANN202
-        t = self.t
-        return conn.execute(select(t.c.hash, t.c.estado, t.c.motivo).where(
-            t.c.servicio == servicio, t.c.posicion == posicion)).first()
+        return conn.execute(self._sql("fila"), {"servicio": servicio, "posicion": posicion}).first()
 
     # --- asking, before a handler runs ----------------------------------------------------------
 
@@ -175,6 +188,10 @@ class Eslabones:
             raise CadenaRota(f"cadena: {motivo}")
         if estado != VERIFICADO:
             raise CadenaPendiente(motivo)
+
+
+def _nombre(t: Table) -> str:
+    return f'"{t.schema}"."{t.name}"' if t.schema else f'"{t.name}"'
 
 
 def _sqlite_lento(dbapi_conn, _record) -> None:  # noqa: ANN001
