@@ -19,6 +19,8 @@ in any read model rebuilt from it.
   the erasure itself is auditable, and no key is ever created again for that subject.
 - ``descifrar`` of a value whose key was erased gives ``MARCA``; values stored before encryption
   existed (plain text) are returned as they are.
+- ``cifrar_bytes`` / ``descifrar_bytes``: the same for an attachment's content (the object store keeps only
+  ciphertext; the content's hash is the associated data).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from shared.settings import ServiceSettings
 
 MARCA = "[dato suprimido]"
 PREFIJO = "cif1:"
+PREFIJO_BYTES = b"acompana-cif1\x00"  # an encrypted attachment's content (nonce and ciphertext follow)
 KEK_DESARROLLO = hashlib.sha256(b"acompana: KEK de desarrollo, nunca en produccion").digest()
 _LOTE = 500
 
@@ -253,6 +256,30 @@ class Cifrador:
         for campo in campos:
             claros[campo] = _descifrar(llave, sujeto, campo, datos[campo])
         return claros
+
+
+    def cifrar_bytes(self, sujeto: str, datos: bytes, contexto: str) -> bytes:
+        """``datos`` (an attachment's content) encrypted with the subject's key, bound to ``contexto`` (its
+        hash). Raises LlaveSuprimida."""
+        llave = self.llavero.llaves([sujeto], crear=True)[sujeto]
+        if llave is None:
+            raise LlaveSuprimida(sujeto)
+        nonce = os.urandom(12)
+        return PREFIJO_BYTES + nonce + AESGCM(llave).encrypt(nonce, datos, _asociado(sujeto, contexto))
+
+    def descifrar_bytes(self, sujeto: str, datos: bytes, contexto: str) -> bytes | None:
+        """The content back; None when the key was erased or the bytes are not this subject's. Content stored
+        before encryption existed (no prefix) is returned as it is."""
+        if not datos.startswith(PREFIJO_BYTES):
+            return datos
+        llave = self.llavero.llaves([sujeto])[sujeto]
+        if llave is None:
+            return None
+        crudo = datos[len(PREFIJO_BYTES):]
+        try:
+            return AESGCM(llave).decrypt(crudo[:12], crudo[12:], _asociado(sujeto, contexto))
+        except InvalidTag:
+            return None
 
 
 def _asociado(sujeto: str, campo: str) -> bytes:

@@ -35,6 +35,7 @@ from nats.js.api import ConsumerConfig as JsConsumerConfig
 from nats.js.errors import NotFoundError
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
+from shared.eslabones import DESCONOCIDO, PENDIENTE, CadenaPendiente, CadenaRota, Eslabones
 from shared.streams import DLQ_STREAM, STREAM, dlq_subject
 from shared.telemetry import Telemetry
 
@@ -67,6 +68,8 @@ class IdempotentConsumers:
         ack_wait: float = 30.0,
         backoff: list[float] | None = None,
         batch_size: int = 100,
+        eslabones: Eslabones | None = None,
+        espera_cadena: float = 300.0,
     ) -> None:
         self.broker = broker
         self.max_deliver = max_deliver
@@ -75,7 +78,14 @@ class IdempotentConsumers:
         self.batch_size = batch_size
         self.handlers: dict[str, Handler] = {}
         self.configs: dict[str, JsConsumerConfig] = {}  # what each durable consumer is declared with
+        self.subjects: dict[str, str] = {}
         self.js: JetStreamContext | None = None  # set when the service connects
+        # The chains of the services this one consumes from (shared.eslabones): a fact is applied only when
+        # it continues its service's chain; ``espera_cadena`` seconds for a predecessor before parking it.
+        self.eslabones = eslabones
+        self.espera_cadena = espera_cadena
+        self._servicio = ""  # the consuming service, in its ledger durables' names
+        self.registran_cadena: set[str] = set()  # the ledger's own durables: they record, they do not ask
         self.dead_lettered = telemetry.counter(
             "acompana_mensajes_fallidos", "Mensajes enviados a la cola de fallidos"
         )
@@ -92,6 +102,7 @@ class IdempotentConsumers:
         self.configs[durable] = JsConsumerConfig(
             durable_name=durable, filter_subject=subject, ack_policy=JsAckPolicy.EXPLICIT,
             ack_wait=self.ack_wait, max_deliver=-1, max_ack_pending=1000)
+        self.subjects[durable] = subject
 
         @self.broker.subscriber(
             subject,
@@ -153,6 +164,39 @@ class IdempotentConsumers:
                 await asyncio.wait_for(stopping.wait(), every)
             except TimeoutError:
                 pass
+    def producers(self, servicio: str, servicios: tuple[str, ...]) -> list[str]:
+        """The other services whose facts this one consumes (from its subscriptions' subjects)."""
+        vistos = set()
+        for subject in self.subjects.values():
+            token = subject.split(".")[1] if subject.count(".") else ">"
+            vistos.update(servicios if token in (">", "*") else [token])
+        return sorted(vistos & set(servicios) - {servicio})
+
+    def follow_chains(self, servicio: str, eslabones: Eslabones, espera: float) -> None:
+        """Record the producers' chains in the ledger (one durable per producer, on its subjects) and apply
+        a producer's fact only when it continues its chain."""
+        self.eslabones, self.espera_cadena, self._servicio = eslabones, espera, servicio
+        for productor in sorted(self.eslabones.productores):
+            durable = f"{self._servicio}-cadena-{productor}"
+            self.registran_cadena.add(durable)
+            self.subscribe_subject(durable, f"acompana.{productor}.>", self.eslabones.registrar,
+                                   title=f"{durable}:cadena", description=f"La cadena de huellas de {productor}: "
+                                   "cada eslabón verificado al llegar, antes de aplicar sus hechos.")
+
+    async def _esperar_eslabon(self, durable: str, envelope: Envelope) -> None:
+        """The ledger's consumer usually records a link within milliseconds of its arrival: wait for it a
+        moment (without holding a worker thread) before asking again later."""
+        if self.eslabones is None or durable in self.registran_cadena or not self.eslabones.vigila(envelope):
+            return
+        for intento in range(6):
+            if (await asyncio.to_thread(self.eslabones.estado, envelope))[0] not in (DESCONOCIDO, PENDIENTE):
+                return
+            await asyncio.sleep(0.02 * 2 ** intento)
+
+    def _aplicar(self, durable: str, envelope: Envelope) -> None:
+        if self.eslabones is not None and durable not in self.registran_cadena:
+            self.eslabones.exigir(envelope)
+        self.handlers[durable](envelope)
 
     async def process(self, durable: str, msg: Msg) -> None:
         deliveries = msg.metadata.num_delivered
@@ -163,7 +207,21 @@ class IdempotentConsumers:
             await msg.ack()
             return
         try:
-            await asyncio.to_thread(self.handlers[durable], envelope)
+            await self._esperar_eslabon(durable, envelope)
+            await asyncio.to_thread(self._aplicar, durable, envelope)
+        except CadenaRota as exc:
+            await self._dead_letter(durable, msg, str(exc))
+            await msg.ack()
+            return
+        except CadenaPendiente as exc:
+            esperado = datetime.now(UTC).timestamp() - msg.metadata.timestamp.timestamp()
+            if esperado > self.espera_cadena:
+                await self._dead_letter(durable, msg, f"cadena: no continúa la cadena de su servicio tras "
+                                                      f"{esperado:.0f} s: {exc}")
+                await msg.ack()
+            else:  # its predecessor (or the ledger) is on its way: ask again shortly, however many times
+                await msg.nak(delay=min(0.2 * deliveries, 2.0))
+            return
         except Exception as exc:
             if deliveries >= self.max_deliver:
                 await self._dead_letter(durable, msg, f"{type(exc).__name__}: {exc}")
@@ -232,5 +290,8 @@ class IdempotentConsumers:
         if durable not in self.handlers:
             raise LookupError(secuencia)
         envelope = Envelope.parse(headers.get("x-fallido-sujeto", ""), headers, raw.data or b"")
-        await asyncio.to_thread(self.handlers[durable], envelope)
+        try:
+            await asyncio.to_thread(self._aplicar, durable, envelope)
+        except (CadenaRota, CadenaPendiente) as exc:
+            raise ContractError(f"no continúa la cadena de su servicio: {exc}") from None
         await self.js.delete_msg(DLQ_STREAM, secuencia)

@@ -75,6 +75,7 @@ class ServiceApplication(Application):
     """An Application whose store is chosen by the service's settings (SQLite or PostgreSQL)."""
 
     def __init__(self, settings: ServiceSettings) -> None:
+        settings.exigir_seguridad()  # a deployment never starts on development secrets (ConfiguracionInsegura)
         self.settings = settings
         self.on_saved: list[Callable[[], None]] = []
         with _esquema_propio(settings):

@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import math
-import time
+import hmac
 from collections.abc import Awaitable, Callable
 
 from eventsourcing.persistence import RecordConflictError
@@ -27,6 +26,7 @@ from shared.consumer import IdempotentConsumers
 from shared.contracts import ContractError
 from shared.eventstore import Conflict, DomainError, Forbidden, NotFound
 from shared.autenticacion import TokenInvalido, Verificador
+from shared.ritmo import CubosLocales, PresupuestoCompartido, costo
 from shared.telemetry import current_actor, current_traceparent
 
 _MENSAJES = {
@@ -108,31 +108,45 @@ PUBLICAS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-
                       "/v1/catalogo/asyncapi.json"})
 
 
-def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: int = 600) -> None:
+def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: int = 600, *,
+                            presupuesto: PresupuestoCompartido | None = None, anonimas_por_minuto: int = 120,
+                            costo_exportacion: int = 20, costo_lote_por_cada: int = 20) -> None:
     """Who is calling, from the request's bearer token (OpenID Connect), verified by ``verificador``.
 
     The one place that names the caller: every event saved during the request records this actor in
     its metadata, and every rule of access reads it. Probes, metrics, the API's description and the
     event catalog answer without a token; everything else answers 401 without a valid one.
+
+    Rates (``shared.ritmo``): an address whose requests without a valid token exhausted
+    ``anonimas_por_minuto`` is refused before any token is read; a user's requests are counted, at
+    their cost (exports, batches), against a budget shared by the replicas (``presupuesto``).
     """
-    cubos: dict[str, tuple[float, float]] = {}  # per user: tokens left, when last counted
+    presupuesto = presupuesto or PresupuestoCompartido(por_minuto)
+    anonimas = CubosLocales(anonimas_por_minuto)
 
     @app.middleware("http")
     async def autenticar(request: Request, call_next):  # noqa: ANN001, ANN202
         if request.url.path in PUBLICAS:
             return await call_next(request)
+        direccion = request.client.host if request.client else "desconocida"
+        if espera := anonimas.agotado(direccion):  # before any verification: a flood costs nothing
+            return _demasiadas(f"Demasiadas solicitudes sin un token válido desde esta dirección: "
+                               f"{anonimas_por_minuto} por minuto como máximo. Reintente en {espera} s.", espera)
         esquema, _, token = request.headers.get("Authorization", "").partition(" ")
         if esquema.lower() != "bearer" or not token:
+            anonimas.gastar(direccion)
             return _no_autenticado("Falta el token de acceso (cabecera Authorization: Bearer).")
         try:
             actor = await asyncio.to_thread(verificador.actor, token.strip())
         except TokenInvalido as exc:
+            anonimas.gastar(direccion)
             return _no_autenticado(str(exc))
-        espera = _gastar(cubos, actor.usuario, por_minuto)
-        if espera:
-            return JSONResponse({"codigo": "demasiadas_solicitudes", "mensaje": f"Demasiadas solicitudes: "
-                                 f"{por_minuto} por minuto como máximo. Reintente en {espera} s."},
-                                status_code=429, headers={"Retry-After": str(espera)})
+        cuerpo = await request.body() if request.url.path.endswith("/lote") else None
+        cuanto = costo(request.method, request.url.path, dict(request.query_params), cuerpo,
+                       costo_exportacion, costo_lote_por_cada)
+        if espera := await presupuesto.gastar(actor.usuario, cuanto):
+            return _demasiadas(f"Demasiadas solicitudes: {por_minuto} por minuto como máximo (una exportación "
+                               f"cuenta {costo_exportacion}). Reintente en {espera} s.", espera)
         politica = getattr(request.app.state, "politica", None)  # shared.autorizacion, set by the service
         if politica is not None and (negado := await politica.decidir(request, actor)) is not None:
             return negado
@@ -143,19 +157,67 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
             current_actor.reset(marca)
 
 
-def _gastar(cubos: dict[str, tuple[float, float]], usuario: str, por_minuto: int) -> int:
-    """Take one request from the user's bucket; 0 when allowed, else the seconds to wait."""
-    ahora = time.monotonic()
-    fichas, antes = cubos.get(usuario, (float(por_minuto), ahora))
-    fichas = min(float(por_minuto), fichas + (ahora - antes) * por_minuto / 60.0)
-    if fichas < 1.0:
-        cubos[usuario] = (fichas, ahora)
-        return max(1, math.ceil((1.0 - fichas) * 60.0 / por_minuto))
-    cubos[usuario] = (fichas - 1.0, ahora)
-    if len(cubos) > 100_000:  # forget the quiet ones
-        for viejo in [u for u, (f, t) in cubos.items() if ahora - t > 120]:
-            del cubos[viejo]
-    return 0
+def _demasiadas(mensaje: str, espera: int) -> JSONResponse:
+    return JSONResponse({"codigo": "demasiadas_solicitudes", "mensaje": mensaje}, status_code=429,
+                        headers={"Retry-After": str(espera)})
+
+
+# What every answer says to the browser (OWASP Secure Headers): nothing of it is to be framed, sniffed,
+# sent as a referrer, or run; /docs (Swagger UI) loads its script and style from its CDN.
+CSP_API = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+CSP_DOCUMENTACION = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+                     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+                     "https://fastapi.tiangolo.com https://cdn.redoc.ly; connect-src 'self'; font-src https://fonts.gstatic.com; "
+                     "worker-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+RUTAS_DOCUMENTACION = ("/docs", "/docs/oauth2-redirect", "/redoc")
+
+
+class CabecerasSeguridad:
+    """ASGI middleware adding the security headers to every answer (errors and 404 included).
+
+    ``csp``: the Content-Security-Policy (an HTML application passes its own; it should keep
+    ``frame-ancestors 'none'``); ``hsts_segundos`` > 0 adds Strict-Transport-Security (only behind TLS).
+    ``services/web`` mounts it the same way: ``app.add_middleware(CabecerasSeguridad, csp=..., hsts_segundos=...)``.
+    """
+
+    def __init__(self, app, csp: str = CSP_API, hsts_segundos: int = 0,  # noqa: ANN001
+                 csp_por_ruta: dict[str, str] | None = None) -> None:
+        self.app = app
+        self.csp_por_ruta = {ruta: c for ruta, c in (csp_por_ruta or {}).items()}
+        comunes = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                   (b"x-frame-options", b"DENY"), (b"cross-origin-opener-policy", b"same-origin"),
+                   (b"cross-origin-resource-policy", b"same-origin"),
+                   (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+        if hsts_segundos:
+            comunes.append((b"strict-transport-security", f"max-age={hsts_segundos}; includeSubDomains".encode()))
+        self.comunes = comunes
+        self.csp = csp.encode()
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        csp = self.csp_por_ruta.get(scope["path"], "").encode() or self.csp
+
+        async def con_cabeceras(mensaje) -> None:  # noqa: ANN001
+            if mensaje["type"] == "http.response.start":
+                presentes = {k.lower() for k, _ in mensaje.get("headers", [])}
+                extra = [(k, v) for k, v in [*self.comunes, (b"content-security-policy", csp)] if k not in presentes]
+                mensaje = {**mensaje, "headers": [*mensaje.get("headers", []), *extra]}
+            await send(mensaje)
+
+        await self.app(scope, receive, con_cabeceras)
+
+
+def install_security_headers(app: FastAPI, *, hsts_segundos: int = 0, cors_origenes: list[str] | None = None,
+                             csp: str = CSP_API) -> None:
+    """Security headers on every answer and the CORS policy: none unless origins are configured
+    (``<S>_CORS_ORIGENES``; then only those, only GET/POST, the bearer token in a header, no cookies)."""
+    if cors_origenes:
+        from starlette.middleware.cors import CORSMiddleware
+        app.add_middleware(CORSMiddleware, allow_origins=cors_origenes, allow_methods=["GET", "POST", "PUT"],
+                           allow_headers=["Authorization", "Content-Type"], allow_credentials=False, max_age=600)
+    app.add_middleware(CabecerasSeguridad, csp=csp, hsts_segundos=hsts_segundos,
+                       csp_por_ruta=dict.fromkeys(RUTAS_DOCUMENTACION, CSP_DOCUMENTACION))
 
 
 class LimiteCuerpo:
@@ -260,8 +322,11 @@ def _catalogo() -> dict:
     return especificacion()
 
 
-def ops_router(registry: CollectorRegistry, checks: dict[str, Callable[[], Awaitable[None]]]) -> APIRouter:
-    """``/healthz`` (the process answers), ``/readyz`` (each dependency answers), ``/metrics``."""
+def ops_router(registry: CollectorRegistry, checks: dict[str, Callable[[], Awaitable[None]]],
+               metricas_token: str = "") -> APIRouter:
+    """``/healthz`` (the process answers), ``/readyz`` (each dependency answers), ``/metrics`` (with
+    ``metricas_token``, only for whoever presents it; without, only the monitoring network reaches it:
+    deploy/k8s NetworkPolicy)."""
     router = APIRouter(tags=["operación"])
 
     @router.get("/healthz", summary="El proceso está vivo")
@@ -287,8 +352,12 @@ def ops_router(registry: CollectorRegistry, checks: dict[str, Callable[[], Await
     async def catalogo() -> JSONResponse:
         return JSONResponse(_catalogo())
 
-    @router.get("/metrics", summary="Métricas Prometheus", response_class=Response)
-    async def metrics() -> Response:
+    @router.get("/metrics", summary="Métricas Prometheus", response_class=Response, include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        if metricas_token:
+            esquema, _, token = request.headers.get("Authorization", "").partition(" ")
+            if esquema.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), metricas_token.encode()):
+                return _no_autenticado("Las métricas exigen el token de monitoreo (Authorization: Bearer).")
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -30,6 +30,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from shared.autenticacion import Verificador
 from shared.cadena import informe, leer_publicados, verificar_almacen, verificar_enlaces
 from shared.consumer import IdempotentConsumers
+from shared.eslabones import Eslabones
 from shared.contracts import Envelope
 from shared.eventstore import DomainError, ServiceApplication
 from shared.http import (
@@ -38,14 +39,17 @@ from shared.http import (
     dead_letter_router,
     install_auth_middleware,
     install_error_handlers,
+    install_security_headers,
     LimiteCuerpo,
     ops_router,
 )
 from shared.liderazgo import Lease
 from shared.outbox import EventMapper, NotLeader, OutboxRelay, Republicacion, StreamAusente
+from shared.ritmo import PresupuestoCompartido
 from shared.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
+SERVICIOS = ("focalizacion", "agenda", "evidencias", "evaluacion")  # the services whose facts form chains
 
 REPUBLICACION_SEGUNDOS = 600.0  # how long an operator's republication may take before the answer gives up
 
@@ -86,6 +90,7 @@ class ServiceRuntime:
             ack_wait=settings.consumer_ack_wait,
             backoff=settings.consumer_backoff,
         )
+        self.presupuesto = PresupuestoCompartido(settings.solicitudes_por_minuto)  # per user, all replicas
         self.closers: list = [app.close]  # run at stop: pools and engines back to the database
         self.on_stop: list[Callable[[], Awaitable[None]]] = []  # run first at stop: background work of the service
         self.nc: Client | None = None
@@ -131,6 +136,7 @@ class ServiceRuntime:
                     )
                 js = self.nc.jetstream()
                 self.consumers.js = js
+                self.presupuesto.js = js
                 if self.relay is None:
                     self.relay = OutboxRelay(
                         self.app, self.to_publication, js, self.telemetry,
@@ -177,6 +183,14 @@ class ServiceRuntime:
             close()
         if self.settings.otlp_endpoint:
             await _a_tiempo(asyncio.to_thread(self.telemetry.tracer_provider.force_flush, 5000), "envío de trazas")
+
+    def _seguir_cadenas(self) -> None:
+        """The facts this service consumes are applied only when they continue their service's chain."""
+        productores = self.consumers.producers(self.settings.servicio, SERVICIOS)
+        if productores and self.consumers.eslabones is None:
+            eslabones = Eslabones(self.settings, productores)
+            self.closers.append(eslabones.close)
+            self.consumers.follow_chains(self.settings.servicio, eslabones, self.settings.cadena_espera_segundos)
 
     # --- tamper evidence and recovery -------------------------------------------------------------
 
@@ -269,22 +283,30 @@ class ServiceRuntime:
             await self.stop()
 
     def http_app(self, *, title: str, description: str, routers: list[APIRouter]) -> FastAPI:
+        documentada = self.settings.documentacion_publica  # /docs and /openapi.json: development, or the setting
         api = FastAPI(
             title=title,
             description=description,
             version="1",
             lifespan=self.lifespan,
+            docs_url="/docs" if documentada else None,
+            redoc_url="/redoc" if documentada else None,
+            openapi_url="/openapi.json" if documentada else None,
         )
+        self._seguir_cadenas()
         api.state.limite_propio = []  # path suffixes whose routes set their own body limit (uploads)
         api.add_middleware(LimiteCuerpo, max_bytes=self.settings.cuerpo_max_bytes, propias=api.state.limite_propio)
         install_error_handlers(api)
+        s = self.settings
         install_auth_middleware(api, Verificador(
-            self.settings.auth_emisor, self.settings.auth_audiencia, self.settings.auth_jwks_url,
-            tuple(self.settings.auth_algoritmos), self.settings.auth_margen_segundos,
-            self.settings.auth_enfriamiento_segundos), self.settings.solicitudes_por_minuto)
+            s.auth_emisor, s.auth_audiencia, s.auth_jwks_url, tuple(s.auth_algoritmos), s.auth_margen_segundos,
+            s.auth_enfriamiento_segundos), s.solicitudes_por_minuto, presupuesto=self.presupuesto,
+            anonimas_por_minuto=s.anonimas_por_minuto, costo_exportacion=s.costo_exportacion,
+            costo_lote_por_cada=s.costo_lote_por_cada)
+        install_security_headers(api, hsts_segundos=s.hsts_segundos, cors_origenes=s.cors_origenes)
         api.include_router(ops_router(self.telemetry.registry, {
             "almacen": self.check_store, "nats": self.check_nats, "consumidores": self.check_consumers,
-        }))
+        }, s.metricas_token.get_secret_value()))
         # Every route behind the token documents the chassis's error answers (the probes are public).
         api.include_router(dead_letter_router(self.consumers), responses=ERRORES)
         api.include_router(cadena_router(self), responses=ERRORES)

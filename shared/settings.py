@@ -8,21 +8,32 @@ application-name prefix (``AGENDA_PERSISTENCE_MODULE``, ``AGENDA_SQLITE_DBNAME``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-from urllib.parse import quote
+from typing import ClassVar, Literal
+from urllib.parse import quote, urlparse
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SQLITE = "eventsourcing.sqlite"
+_LOCALES = ("127.0.0.1", "localhost", "::1")  # where the development issuer runs (shared.emisor)
 POSTGRES = "eventsourcing.postgres"
+
+
+class ConfiguracionInsegura(RuntimeError):
+    """A deployment configured with a development secret or without a password (the message says which)."""
 
 
 class ServiceSettings(BaseSettings):
     """Common settings; each service subclasses it with ``env_prefix="<SERVICIO>_"``."""
 
     model_config = SettingsConfigDict(extra="ignore")
+    cifra_datos_personales: ClassVar[bool] = False  # the service keeps a key store (shared.cifrado)
 
+    # The embedded default (deploy/local/run.sh, the tests) says ``ACOMPANA_ENTORNO=desarrollo``; anything
+    # else is a deployment, where a development secret stops the service (``inseguridades``).
+    entorno: Literal["desarrollo", "produccion"] = Field(
+        "produccion", validation_alias=AliasChoices("entorno", "ACOMPANA_ENTORNO"),
+        description="desarrollo (solo la instalación local y las pruebas) o produccion")
     persistence_module: Literal["eventsourcing.sqlite", "eventsourcing.postgres"] = SQLITE
     data_dir: Path = Path("var/data")
     sqlite_dbname: str = ""
@@ -48,7 +59,22 @@ class ServiceSettings(BaseSettings):
                                "http://otel-collector:4318); vacío: las trazas no salen del proceso")
     evento_max_bytes: int = Field(512 * 1024, ge=1024, description="Tamaño máximo de un evento registrado: "
                                   "cabe, con su sobre, en el max_payload de NATS (1 MiB)")
-    solicitudes_por_minuto: int = Field(600, ge=1, description="Solicitudes por minuto de cada usuario (en cada réplica)")
+    solicitudes_por_minuto: int = Field(600, ge=1, description="Solicitudes por minuto de cada usuario, entre "
+                                        "todas las réplicas (presupuesto común en el KV de NATS)")
+    anonimas_por_minuto: int = Field(120, ge=1, description="Solicitudes sin token válido por minuto de cada "
+                                     "dirección, contadas antes de verificar token alguno")
+    costo_exportacion: int = Field(20, ge=1, description="Solicitudes del presupuesto que cuesta una exportación "
+                                   "(XLSX, PDF, PNG, SVG, CSV, iCalendar)")
+    costo_lote_por_cada: int = Field(20, ge=1, description="Un lote cuesta una solicitud por cada tantos elementos")
+
+    # Exposure (shared.http): the API's description, metrics, headers and CORS.
+    documentacion: bool | None = Field(None, description="Servir /docs y /openapi.json; por defecto, solo en "
+                                       "desarrollo")
+    metricas_token: SecretStr = Field(SecretStr(""), description="Si no está vacío, /metrics exige "
+                                      "Authorization: Bearer <este token>")
+    hsts_segundos: int = Field(0, ge=0, description="Strict-Transport-Security max-age cuando el servicio está "
+                               "detrás de TLS; 0: sin HSTS")
+    cors_origenes: list[str] = Field([], description="Orígenes admitidos por CORS; vacío: ninguno (sin CORS)")
 
     # Personal data (shared.cifrado): each person's data keys, outside the event store. Empty URL: a SQLite
     # file next to the store (<servicio>-claves.sqlite), or the schema <esquema>_claves in PostgreSQL.
@@ -73,6 +99,8 @@ class ServiceSettings(BaseSettings):
         1.0, gt=0, description="Seconds between renewals of the lease (and between tries of the other replicas)")
     cadena_sello_cada: int = Field(1000, ge=1, description="Hechos publicados entre dos sellos de la cadena")
     cadena_sello_segundos: float = Field(600.0, gt=0, description="Segundos máximos entre sellos, si hubo hechos")
+    cadena_espera_segundos: float = Field(300.0, gt=0, description="Segundos que un hecho de otro servicio espera "
+                                          "al anterior de su cadena antes de quedar apartado (mensajes fallidos)")
     consumer_max_deliver: int = 5
     consumer_ack_wait: float = 30.0
     consumer_backoff: list[float] = [0.5, 2.0, 10.0, 30.0]
@@ -82,6 +110,38 @@ class ServiceSettings(BaseSettings):
         if self.relay_lease_seconds < 3 * self.relay_lease_renew_seconds:
             raise ValueError("relay_lease_seconds debe ser al menos el triple de relay_lease_renew_seconds")
         return self
+
+    @property
+    def desarrollo(self) -> bool:
+        return self.entorno == "desarrollo"
+
+    @property
+    def documentacion_publica(self) -> bool:
+        return self.desarrollo if self.documentacion is None else self.documentacion
+
+    def inseguridades(self) -> list[str]:
+        """What of this configuration only development may use, each naming its variable (empty: none)."""
+        p = self.servicio.upper()
+        malas = []
+        if self.cifra_datos_personales and not self.claves_kek.get_secret_value():
+            malas.append(f"{p}_CLAVES_KEK está vacía: se usaría la llave maestra de desarrollo")
+        if urlparse(self.auth_emisor).hostname in _LOCALES:
+            malas.append(f"{p}_AUTH_EMISOR es el emisor local de desarrollo ({self.auth_emisor})")
+        if urlparse(self.auth_jwks_url).hostname in _LOCALES:
+            malas.append(f"{p}_AUTH_JWKS_URL es el del emisor local de desarrollo ({self.auth_jwks_url})")
+        if self.is_postgres and not self.postgres_password:
+            malas.append(f"{p}_POSTGRES_PASSWORD está vacía")
+        if not any(urlparse(u.strip()).password or urlparse(u.strip()).username
+                   for u in self.nats_url.split(",")):
+            malas.append(f"{p}_NATS_URL no lleva usuario y contraseña (nats://usuario:clave@servidor:4222)")
+        return malas
+
+    def exigir_seguridad(self) -> None:
+        """Refuse to run a deployment with a development secret (``ConfiguracionInsegura`` names each)."""
+        if not self.desarrollo and (malas := self.inseguridades()):
+            raise ConfiguracionInsegura(
+                f"{self.servicio} no arranca fuera de desarrollo (ACOMPANA_ENTORNO={self.entorno}) con: "
+                + "; ".join(malas) + ". Para la instalación local: ACOMPANA_ENTORNO=desarrollo.")
 
     @property
     def servicio(self) -> str:

@@ -30,6 +30,7 @@ DLQ_STREAM = "ACOMPANA_DLQ"
 DLQ_ROOT = "acompana-dlq"
 ADJUNTOS_BUCKET = "ACOMPANA_ADJUNTOS"  # evidencias's attachments (object store), never exported
 LEADERS_BUCKET = "acompana_lideres"  # which replica of each service runs its outbox relay (shared.liderazgo)
+RITMO_BUCKET = "acompana_ritmo"  # each user's requests per minute, shared by the replicas (shared.ritmo)
 
 EVENTS = StreamConfig(
     name=STREAM,
@@ -68,7 +69,7 @@ def leaders_bucket(lease_seconds: float, replicas: int = 1) -> KeyValueConfig:
 
 
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
-    """Create or update both streams, the attachments bucket and the leaders bucket (idempotent)."""
+    """Create or update both streams, the attachments bucket, the leaders and the rate buckets (idempotent)."""
     for config in (EVENTS, DEAD_LETTERS):
         config.num_replicas = replicas
         try:
@@ -89,6 +90,12 @@ async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
         # the TTL is the services' default lease (``<S>_RELAY_LEASE_SECONDS``), declared in one place
         lease_seconds = ServiceSettings.model_fields["relay_lease_seconds"].default
         await js.create_key_value(leaders_bucket(lease_seconds, replicas=replicas))
+    try:
+        await js.key_value(RITMO_BUCKET)
+    except BucketNotFoundError:
+        await js.create_key_value(KeyValueConfig(
+            bucket=RITMO_BUCKET, description="Solicitudes de cada usuario por minuto, entre todas las réplicas.",
+            history=1, ttl=120, storage=StorageType.MEMORY, replicas=replicas))
 
 
 async def _main(url: str, replicas: int) -> None:

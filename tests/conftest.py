@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +18,10 @@ from shared.settings import POSTGRES, SQLITE, ServiceSettings
 from shared.streams import ensure_streams
 from tests.support.identidad import ajustes_de_autenticacion, cliente
 from tests.support.servers import NatsServer, Postgres, create_database, drop_database, start_postgres
+
+# The tests run the embedded default (development secrets, the local token issuer), as deploy/local/run.sh
+# does; the processes they start inherit it. tests/integration/test_configuracion_insegura.py sets produccion.
+os.environ["ACOMPANA_ENTORNO"] = "desarrollo"
 
 
 @pytest.fixture(scope="session")

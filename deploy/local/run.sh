@@ -15,4 +15,5 @@ if ! .venv/bin/python -c "import services, shared, faststream, eventsourcing" 2>
   .venv/bin/pip install -q -c deploy/requirements.txt -e ".[test]"  # the images' exact versions
   touch .venv/.instalado
 fi
+export ACOMPANA_ENTORNO=desarrollo  # the embedded default: development secrets, local issuer
 exec .venv/bin/python deploy/local/supervisor.py "$@"

@@ -228,6 +228,11 @@ def _con_plan(docente: str, timeout: float = 30.0) -> bool:
     return False
 
 
+def como(nats_url: str, usuario: str) -> str:
+    """The URL with a development user of deploy/nats/cuentas.conf (its password: ``<usuario>-desarrollo``)."""
+    return nats_url.replace("nats://", f"nats://{usuario}:{usuario}-desarrollo@")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Arranca Acompaña completo en esta máquina.")
     parser.add_argument("--datos", default=str(ROOT / "var"), help="Carpeta de datos (por defecto var/)")
@@ -242,7 +247,7 @@ def main() -> int:
     cuentas = os.path.relpath(ROOT / "deploy" / "nats" / "cuentas.conf", conf.parent)
     conf.write_text(f'listen: "127.0.0.1:{args.nats_port}"\n'
                     f'jetstream {{ store_dir: "{data / "nats" / "js"}", sync_interval: always }}\n'
-                    f'include "{cuentas}"  # the services need no credentials here; external systems read only\n')
+                    f'include "{cuentas}"  # each service its own (development) user; external systems read only\n')
     processes: list[tuple[str, subprocess.Popen]] = []
 
     def stop(*_: object) -> None:
@@ -272,13 +277,13 @@ def main() -> int:
     nats_log = open(log_dir / "nats.log", "a")  # noqa: SIM115 - lives as long as the process
     processes.append(("nats-server", subprocess.Popen([nats_binary(), "-c", str(conf)],
                                                       stdout=nats_log, stderr=nats_log)))
-    streams = subprocess.run([sys.executable, "-m", "shared.streams", "--nats-url", nats_url],
+    streams = subprocess.run([sys.executable, "-m", "shared.streams", "--nats-url", como(nats_url, "streams")],
                              cwd=ROOT, capture_output=True, text=True)
     for _ in range(50):
         if streams.returncode == 0:
             break
         time.sleep(0.1)
-        streams = subprocess.run([sys.executable, "-m", "shared.streams", "--nats-url", nats_url],
+        streams = subprocess.run([sys.executable, "-m", "shared.streams", "--nats-url", como(nats_url, "streams")],
                                  cwd=ROOT, capture_output=True, text=True)
     if streams.returncode != 0:
         print(f"No se pudo declarar los streams en {nats_url}:\n{streams.stderr}", file=sys.stderr)
@@ -288,7 +293,8 @@ def main() -> int:
     for servicio, port in SERVICES.items():
         prefix = servicio.upper()
         env = dict(os.environ, **{
-            f"{prefix}_NATS_URL": nats_url, f"{prefix}_DATA_DIR": str(data / "data"),
+            "ACOMPANA_ENTORNO": "desarrollo",  # the embedded default: development secrets and issuer
+            f"{prefix}_NATS_URL": como(nats_url, servicio), f"{prefix}_DATA_DIR": str(data / "data"),
             f"{prefix}_PERSISTENCE_MODULE": "eventsourcing.sqlite", f"{prefix}_HTTP_PORT": str(port),
         })
         log = open(log_dir / f"{servicio}.log", "a")  # noqa: SIM115

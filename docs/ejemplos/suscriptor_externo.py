@@ -29,6 +29,13 @@ from nats.js.errors import NotFoundError
 STREAM = "ACOMPANA"
 
 
+def filtro(dre: str, eventos: list[str]) -> str:
+    """The one filter of the consumer: the event when it is one, else every fact of the DRE (the others are
+    skipped here). Its credentials admit its consumer only with a filter inside its DRE, named in the create
+    request's subject ($JS.API.CONSUMER.CREATE.ACOMPANA.<consumidor>.<filtro>): one filter per consumer."""
+    return f"acompana.{eventos[0]}.{dre}.*" if len(eventos) == 1 else f"acompana.*.*.*.{dre}.*"
+
+
 def configuracion(consumidor: str, dre: str, eventos: list[str], desde: str) -> ConsumerConfig:
     """A durable pull consumer on the territory's subjects: acompana.<servicio>.<Evento>.v<N>.<dre>.<ugel>."""
     inicio: dict = {"deliver_policy": DeliverPolicy.ALL}
@@ -38,8 +45,17 @@ def configuracion(consumidor: str, dre: str, eventos: list[str], desde: str) -> 
     elif desde.startswith("secuencia:"):
         inicio = {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE,
                   "opt_start_seq": int(desde.removeprefix("secuencia:"))}
-    return ConsumerConfig(durable_name=consumidor, filter_subjects=[f"acompana.{e}.{dre}.*" for e in eventos],
+    return ConsumerConfig(name=consumidor, durable_name=consumidor, filter_subject=filtro(dre, eventos),
                           ack_policy=AckPolicy.EXPLICIT, ack_wait=30, max_ack_pending=1000, **inicio)
+
+
+async def consumidor_propio(js, args: argparse.Namespace):  # noqa: ANN001, ANN201
+    """Bind to the system's durable consumer, creating it (with its DRE's filter) the first time."""
+    try:
+        await js.consumer_info(STREAM, args.consumidor)
+    except NotFoundError:  # nats-py sends the create request with the filter in its subject (name + one filter)
+        await js.add_consumer(STREAM, configuracion(args.consumidor, args.dre, args.evento, args.desde))
+    return await js.pull_subscribe_bind(durable=args.consumidor, stream=STREAM)
 
 
 async def recibir(args: argparse.Namespace) -> int:
@@ -52,8 +68,8 @@ async def recibir(args: argparse.Namespace) -> int:
                 await js.delete_consumer(STREAM, args.consumidor)
             except NotFoundError:
                 pass
-        sub = await js.pull_subscribe("", durable=args.consumidor, stream=STREAM,
-                                      config=configuracion(args.consumidor, args.dre, args.evento, args.desde))
+        sub = await consumidor_propio(js, args)
+        tipos = {f"acompana.{e}" for e in args.evento}
         while True:
             try:
                 mensajes = await sub.fetch(100, timeout=args.hasta_vaciar or 30)
@@ -62,6 +78,9 @@ async def recibir(args: argparse.Namespace) -> int:
                     return recibidos
                 continue
             for msg in mensajes:
+                if msg.subject.rsplit(".", 2)[0] not in tipos:  # another fact of the DRE: not for this system
+                    await msg.ack()
+                    continue
                 hecho = {"ce-id": msg.headers["ce-id"], "ce-type": msg.headers["ce-type"],
                          "ce-time": msg.headers["ce-time"], "sujeto": msg.subject,
                          "secuencia": msg.metadata.sequence.stream, "datos": json.loads(msg.data)}

@@ -2,15 +2,19 @@
 
 The content is checked before anything is stored: its size against the limit, and its type
 from its first bytes (``filetype``), never from the file's name, so a renamed executable is
-refused. It is kept in the JetStream object store under its hash (storing the same content
-twice stores it once) and read back only after the hash is checked again. The event that
-records an attachment carries the hash, never the content.
+refused. It is kept in the JetStream object store encrypted with the key of its owner (the visit's
+docente, or the GIA/RTC: ``shared.cifrado``), under a hash of its hash and its owner (``objeto``:
+the same content twice for one owner is stored once), and read back only after it is decrypted and
+its hash checked again. Erasing the docente's key (a cancellation) leaves its bytes unreadable even
+before the purge removes them. Contents stored before encryption existed stay under their bare hash,
+in clear, and are read as they are. The event that records an attachment carries the hash and the
+object's name, never the content.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Awaitable
 from dataclasses import dataclass
 
 import filetype
@@ -85,15 +89,16 @@ class AlmacenAdjuntos:
         except Exception as exc:
             raise AdjuntoNoDisponible(f"El almacén de adjuntos no está disponible ({exc!r}); vuelva a intentarlo.") from exc
 
-    async def guardar(self, contenido: Contenido) -> None:
+    async def guardar(self, objeto: str, datos: bytes) -> None:
+        """Store ``datos`` (the encrypted content) as ``objeto`` (``objeto_de``), unless it is there already."""
         store = await self._store()
         try:
-            await store.get_info(contenido.sha256)
+            await store.get_info(objeto)
             return  # the same content is already there
         except ObjectNotFoundError:
             pass
         try:
-            await store.put(contenido.sha256, contenido.datos)
+            await store.put(objeto, datos)
         except Exception as exc:
             raise AdjuntoNoDisponible(f"No se pudo guardar el adjunto ({exc!r}); vuelva a intentarlo.") from exc
 
@@ -106,12 +111,20 @@ class AlmacenAdjuntos:
         except ObjectNotFoundError:
             return False
 
-    async def leer(self, sha256: str) -> bytes:
+    async def leer(self, objeto: str, sha256: str, descifrar: Callable[[bytes], Awaitable[bytes | None]]) -> bytes:
+        """The content of ``objeto``, decrypted (``descifrar``) and checked against its hash."""
         store = await self._store()
         try:
-            datos = (await store.get(sha256)).data or b""
+            guardado = (await store.get(objeto)).data or b""
         except ObjectNotFoundError:
             raise AdjuntoAlterado(f"El adjunto {sha256} no está en el almacén.") from None
-        if hashlib.sha256(datos).hexdigest() != sha256:
+        datos = await descifrar(guardado)
+        if datos is None or hashlib.sha256(datos).hexdigest() != sha256:
             raise AdjuntoAlterado(f"El contenido guardado del adjunto {sha256} no coincide con su huella.")
         return datos
+
+
+def objeto_de(sha256: str, sujeto: str) -> str:
+    """The object's name of a content encrypted for ``sujeto``: a hash of its content's hash and its owner
+    (64 characters, like a bare hash; one object per content and owner)."""
+    return hashlib.sha256(f"{sha256}\x1f{sujeto}".encode()).hexdigest()

@@ -18,16 +18,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import (
+    objeto_de,
     AdjuntoAlterado,
     AdjuntoDemasiadoGrande,
     AdjuntoNoDisponible,
     AlmacenAdjuntos,
     examinar,
 )
-from services.evidencias.application import Evidencias
+from services.evidencias.application import CANCELADOS, Evidencias
 from services.evidencias.instrumentos import Instrumento, en
 from shared.contracts.evidencias import Modelamiento, Resultado
-from shared.eventstore import NotFound
+from shared.cifrado import LlaveSuprimida
+from shared.eventstore import DomainError, NotFound
 
 Id = Annotated[UUID, Path(description="Identificador")]
 Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="Huella SHA-256 del adjunto.")]
@@ -292,13 +294,19 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
             contenido = await asyncio.to_thread(examinar, await archivo.read(max_bytes + 1), max_bytes)
         except AdjuntoDemasiadoGrande as exc:
             return _demasiado_grande(str(exc))
-        await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused before storing
+        propietario = await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused first
+        sujeto = propietario.sujeto()
+        try:  # the content leaves this process only encrypted with its owner's key (Ley 29733)
+            cifrado = await asyncio.to_thread(app.cifrador.cifrar_bytes, sujeto, contenido.datos, contenido.sha256)
+        except LlaveSuprimida:
+            raise DomainError(CANCELADOS) from None
+        objeto = objeto_de(contenido.sha256, sujeto)
         try:
-            await almacen.guardar(contenido)
+            await almacen.guardar(objeto, cifrado)
         except AdjuntoNoDisponible as exc:
             return JSONResponse({"codigo": "no_disponible", "mensaje": str(exc)}, status_code=503)
         nuevo = await asyncio.to_thread(app.adjuntar, tipo, str(propietario_id), str(autor_id), {
-            "sha256": contenido.sha256, "tipo_contenido": contenido.tipo, "bytes": contenido.bytes,
+            "sha256": contenido.sha256, "objeto": objeto, "tipo_contenido": contenido.tipo, "bytes": contenido.bytes,
             "nombre": (archivo.filename or "")[:200], "descripcion": descripcion})
         return _creado(nuevo, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo, bytes=contenido.bytes)
 
@@ -314,8 +322,12 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         if sujeto and await asyncio.to_thread(app.cifrador.llavero.suprimida, sujeto):
             return JSONResponse({"codigo": "suprimido", "mensaje": "Los datos personales del docente se cancelaron "
                                  "(Ley 29733): el contenido de sus adjuntos ya no se entrega."}, status_code=410)
-        try:
-            datos = await almacen.leer(sha256)
+        duenio = sujeto or f"reunion:{propietario_id}"
+
+        async def descifrar(guardado: bytes) -> bytes | None:
+            return await asyncio.to_thread(app.cifrador.descifrar_bytes, duenio, guardado, sha256)
+        try:  # an attachment recorded before encryption existed is under its bare hash, in clear
+            datos = await almacen.leer(fila.get("objeto") or sha256, sha256, descifrar)
         except AdjuntoNoDisponible as exc:
             return JSONResponse({"codigo": "no_disponible", "mensaje": str(exc)}, status_code=503)
         except AdjuntoAlterado as exc:

@@ -28,6 +28,7 @@ from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Integer, MetaDa
                         select, update)
 
 from services.evidencias import domainmodel as dm
+from services.evidencias.adjuntos import objeto_de
 from shared.cifrado import MARCA
 from shared.settings import ServiceSettings
 from shared.views import OwnLogProjection
@@ -264,7 +265,7 @@ class Proyecciones(OwnLogProjection):
             tipo, propietario, docente = "reunion", inicial.reunion["actividad_id"], None
         self._guardar(conn, tipo, propietario, lambda r: r["adjuntos"].append(a))
         if docente and self._cancelado(docente):  # attached while his cancellation was being recorded
-            self._por_purgar(conn, [a["sha256"]])
+            self._por_purgar(conn, _objetos(docente, [a["sha256"]]))
         else:
             conn.execute(adjunto.insert().values(propietario_tipo=tipo, propietario_id=propietario,
                                                  sha256=a["sha256"], docente_id=docente))
@@ -289,8 +290,8 @@ class Proyecciones(OwnLogProjection):
         docente = self._docente(e)
         for visita_id in conn.execute(select(visita.c.visita_id).where(visita.c.docente_id == docente)).scalars():
             self._guardar(conn, "visita", visita_id, suprimir)
-        self._por_purgar(conn, list(conn.execute(select(adjunto.c.sha256).distinct()
-                                                 .where(adjunto.c.docente_id == docente)).scalars()))
+        self._por_purgar(conn, _objetos(docente, conn.execute(select(adjunto.c.sha256).distinct()
+                                                              .where(adjunto.c.docente_id == docente)).scalars()))
         conn.execute(delete(adjunto).where(adjunto.c.docente_id == docente))
 
     def _compromiso(self, conn: Connection, e: Any, _: int) -> None:
@@ -423,6 +424,12 @@ class Proyecciones(OwnLogProjection):
         """The content left the bucket, or is kept because it is attached elsewhere: nothing more to do."""
         with self.store.engine.begin() as conn:
             conn.execute(delete(adjunto_por_purgar).where(adjunto_por_purgar.c.sha256 == sha256))
+
+
+def _objetos(docente: str, hashes: Any) -> list[str]:
+    """What leaves the bucket for a docente's contents: each encrypted object of his (``objeto_de``) and, for
+    contents stored before encryption existed, the bare hash (kept if attached elsewhere)."""
+    return [n for h in hashes for n in (h, objeto_de(h, dm.sujeto_docente(docente)))]
 
 
 def _compromiso(fila: Any, hoy: date) -> dict[str, Any]:

@@ -179,7 +179,8 @@ def test_service_environment_builds_postgres_settings(compose_file, name, monkey
     assert settings.is_postgres
     assert settings.postgres_dbname == f"acompana_{name}"
     assert settings.postgres_host == "postgres"
-    assert settings.nats_url == "nats://nats:4222"
+    # its own NATS user (deploy/nats/permisos.conf), its password required from the environment
+    assert re.fullmatch(rf"nats://{name}:\$\{{ACOMPANA_NATS_CLAVE_{name.upper()}:\?[^}}]+\}}@nats:4222", settings.nats_url)
     assert settings.http_port == port
     assert env.get(prefix + "HTTP_HOST") in (None, "0.0.0.0")
 
@@ -274,7 +275,8 @@ def test_streams_are_declared_once_before_the_services(compose_file):
     streams = services[STREAMS]
     argv = as_argv(streams["command"])
     assert argv[:3] in (["python", "-m", "shared.streams"], [sys.executable, "-m", "shared.streams"])
-    assert argv[argv.index("--nats-url") + 1] == "nats://nats:4222"
+    assert re.fullmatch(r"nats://streams:\$\{ACOMPANA_NATS_CLAVE_STREAMS:\?[^}]+\}@nats:4222",
+                        argv[argv.index("--nats-url") + 1])
     assert streams["depends_on"]["nats"]["condition"] == "service_healthy"
     assert streams.get("restart", "no") in ("no", "on-failure"), "un one-shot no se reinicia siempre"
 
@@ -286,3 +288,36 @@ def test_streams_are_declared_once_before_the_services(compose_file):
         assert depends["postgres"]["condition"] == "service_healthy", name
         # Nothing else declares streams.
         assert "shared.streams" not in " ".join(as_argv(services[name]["command"]))
+
+
+# --- (d) no insecure default (issue 21, item 5) -------------------------------------------------
+
+def test_every_secret_is_required_and_nothing_internal_is_published(compose_file):
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    # no secret has a default: compose stops and names the missing variable
+    for variable in ("ACOMPANA_POSTGRES_PASSWORD", "ACOMPANA_PEPPER", "ACOMPANA_FOCALIZACION_CLAVES_KEK",
+                     "ACOMPANA_EVIDENCIAS_CLAVES_KEK", "ACOMPANA_OIDC_EMISOR", "ACOMPANA_OIDC_JWKS_URL",
+                     *(f"ACOMPANA_NATS_CLAVE_{u.upper()}" for u in (*SERVICES, "streams"))):
+        usos = re.findall(r"\$\{" + variable + r"(:?[-?])?", text)
+        assert usos and set(usos) == {":?"}, (variable, usos)
+    # NATS's client port and PostgreSQL are reached only inside compose's network
+    services = compose_file["services"]
+    publicados = {str(p) for p in services["nats"].get("ports", [])}
+    assert not [p for p in publicados if p.split(":")[-1] == "4222"], publicados
+    assert all(p.startswith("127.0.0.1:") for p in publicados), publicados
+    assert not services["postgres"].get("ports"), services["postgres"].get("ports")
+    # and every NATS user has a password, from the environment (cuentas-compose.conf), with its permissions
+    mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in services["nats"]["volumes"]}
+    assert mounts["/etc/nats/cuentas.conf"] == "./deploy/nats/cuentas-compose.conf"
+    assert mounts["/etc/nats/permisos.conf"] == "./deploy/nats/permisos.conf"
+    cuentas = strip_conf_comments((ROOT / "deploy/nats/cuentas-compose.conf").read_text(encoding="utf-8"))
+    usuarios = re.findall(r"\{\s*user:\s*([\w-]+)([^}]*)\}", cuentas)
+    assert {u for u, _ in usuarios} == {*SERVICES, "streams"}
+    for usuario, resto in usuarios:
+        assert f"password: $ACOMPANA_NATS_CLAVE_{usuario.upper()}" in resto, usuario
+        assert f"permissions: $PERMISOS_{usuario.upper()}" in resto, usuario
+        assert f"ACOMPANA_NATS_CLAVE_{usuario.upper()}" in environment(services["nats"]), usuario
+    assert "no_auth_user" not in cuentas
+    # and the services run as a deployment: a development secret stops them (shared/settings.py)
+    for name in SERVICES:
+        assert "ACOMPANA_ENTORNO" not in environment(services[name]), name

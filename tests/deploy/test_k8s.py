@@ -342,6 +342,9 @@ def test_environment_is_the_same_as_in_compose(rendered, compose_file, overlay, 
     resources = rendered[overlay]
     c = container(by_kind(resources, "Deployment")[name])
     k8s = k8s_environment(resources, c)
+    if overlay == "dev":  # the dev overlay says so explicitly (development secrets); compose is a deployment
+        assert "ACOMPANA_ENTORNO" in k8s
+        k8s = k8s - {"ACOMPANA_ENTORNO"}
     compose = set(compose_environment(compose_file["services"][name]))
     assert k8s == compose, (f"{name} ({overlay}): solo en k8s {sorted(k8s - compose)}, "
                             f"solo en compose {sorted(compose - k8s)}")
@@ -357,7 +360,7 @@ def test_secrets_come_by_reference_and_settings_parse(rendered, overlay, name, m
     secret = secret_env(c)
 
     assert secret[prefix + "POSTGRES_PASSWORD"] == (f"acompana-{name}-db-app", "password")
-    assert secret[prefix + "NATS_URL"][1] == "url"
+    assert secret[prefix + "NATS_URL"][1] == name  # its own NATS user (deploy/nats/permisos.conf)
     assert not [k for k in plain if re.search(r"PASSWORD|SECRET|TOKEN|KEY|NATS_URL", k)], plain
     assert not [v for v in plain.values() if re.search(r"://[^/@\s]+:[^/@\s]+@", v)], "credenciales en un ConfigMap"
     assert all(e.get("valueFrom") for e in c.get("env") or []), "valores sueltos en env: van al ConfigMap"
@@ -434,6 +437,7 @@ def test_nats_is_a_jetstream_cluster_of_three_that_fsyncs_every_write(rendered, 
     # nats-server itself accepts the configuration, with the development accounts beside it.
     (tmp_path / "nats.conf").write_text(conf, encoding="utf-8")
     (tmp_path / "cuentas.conf").write_text((ROOT / "deploy/nats/cuentas.conf").read_text(encoding="utf-8"))
+    (tmp_path / "permisos.conf").write_text(config_map["data"]["permisos.conf"], encoding="utf-8")
     result = subprocess.run([nats_server_binary(), "-t", "-c", str(tmp_path / "nats.conf")], capture_output=True,
                             text=True, timeout=30, env={"POD_NAME": "nats-0"}, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -442,6 +446,8 @@ def test_nats_is_a_jetstream_cluster_of_three_that_fsyncs_every_write(rendered, 
 def test_dev_nats_accounts_are_the_compose_ones():
     dev = (K8S / "overlays" / "dev" / "cuentas.conf").read_text(encoding="utf-8")
     assert dev == (ROOT / "deploy" / "nats" / "cuentas.conf").read_text(encoding="utf-8")
+    permisos = (K8S / "base" / "nats" / "permisos.conf").read_text(encoding="utf-8")
+    assert permisos == (ROOT / "deploy" / "nats" / "permisos.conf").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -455,7 +461,7 @@ def test_streams_are_declared_once_by_a_job(rendered, overlay):
     assert argv[argv.index("--replicas") + 1] == "$(STREAM_REPLICAS)"
     env = {e["name"]: e["valueFrom"] for e in c["env"]}
     nats_secret = env["NATS_URL"]["secretKeyRef"]
-    assert nats_secret["name"].startswith("acompana-nats") and nats_secret["key"] == "url"
+    assert nats_secret["name"].startswith("acompana-nats") and nats_secret["key"] == "streams"  # its own user
     replicas_ref = env["STREAM_REPLICAS"]["configMapKeyRef"]
     assert by_kind(resources, "ConfigMap")[replicas_ref["name"]]["data"]["STREAM_REPLICAS"] == STREAM_REPLICAS[overlay]
     assert int(STREAM_REPLICAS[overlay]) <= by_kind(resources, "StatefulSet")["nats"]["spec"]["replicas"]
@@ -505,7 +511,7 @@ def test_ingress_serves_only_the_apis_over_tls(rendered, overlay):
     for rule in ingress["spec"]["rules"]:
         assert rule["host"] in tls_hosts, f"{rule['host']} sin TLS"
         for path in rule["http"]["paths"]:
-            assert path["path"] in ("/v1", "/docs", "/openapi.json"), path["path"]
+            assert path["path"] == "/v1", path["path"]  # no /docs, /openapi.json or /metrics from outside
             backend = path["backend"]["service"]
             assert backend["name"] in services and backend["port"] == {"name": "http"}
             backends.add(backend["name"])

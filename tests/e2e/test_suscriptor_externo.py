@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nats
 import pytest
+from nats.js.api import ConsumerConfig
 
 from shared import contracts as c
 from shared.contracts import Envelope
@@ -49,19 +50,25 @@ def compromiso(dre: str, ugel: str) -> c.CompromisoAsumidoV1:
                                  verificacion="En la próxima visita")
 
 
+def como(url: str, usuario: str) -> str:
+    """The URL with a development user of deploy/nats/cuentas.conf (password ``<usuario>-desarrollo``)."""
+    return url.replace("nats://", f"nats://{usuario}:{usuario}-desarrollo@")
+
+
 async def publicar_como_servicios(url: str, hechos: list[c.IntegrationEvent], desde: int = 1) -> None:
-    """The services connect without credentials (no_auth_user) and publish as their relays do."""
-    nc = await nats.connect(url)
-    try:
-        js = nc.jetstream()
-        await ensure_streams(js)
-        inicio = datetime(2021, 6, 1, tzinfo=UTC)
-        for i, datos in enumerate(hechos, start=desde):
+    """The streams Job declares the streams; each service publishes its facts with its own user, as its relay."""
+    nc = await nats.connect(como(url, "streams"))
+    await ensure_streams(nc.jetstream())
+    await nc.close()
+    inicio = datetime(2021, 6, 1, tzinfo=UTC)
+    for i, datos in enumerate(hechos, start=desde):
+        nc = await nats.connect(como(url, datos.servicio))
+        try:
             env = Envelope.wrap(servicio=datos.servicio, position=i, data=datos, subject="docente/x",
                                 time=inicio + timedelta(hours=i), dre=datos.dre, ugel=datos.ugel)
-            await js.publish(env.nats_subject, env.payload(), headers=env.headers())
-    finally:
-        await nc.close()
+            await nc.jetstream().publish(env.nats_subject, env.payload(), headers=env.headers())
+        finally:
+            await nc.close()
 
 
 def suscriptor(url: str, *extra: str) -> list[dict]:
@@ -125,6 +132,21 @@ async def test_lo_que_las_credenciales_externas_no_pueden_hacer_el_servidor_lo_r
             await js.delete_stream(STREAM)
         with pytest.raises((nats.errors.TimeoutError, nats.js.errors.APIError)):
             await js.delete_consumer(STREAM, "evaluacion-historia")
+        # create its own consumer for every DRE, for another DRE, or without naming the filter in the request
+        propio = {"name": CONSUMIDOR, "durable_name": CONSUMIDOR}
+        for filtro in ("acompana.>", "acompana.*.*.*.*.*", "acompana.agenda.VisitaRealizada.v1.DRE-CUSCO.*"):
+            with pytest.raises((nats.errors.TimeoutError, nats.js.errors.APIError)):
+                await js.add_consumer(STREAM, ConsumerConfig(**propio, filter_subject=filtro))
+        with pytest.raises((nats.errors.TimeoutError, nats.js.errors.APIError)):  # several filters: no filter named
+            await js.add_consumer(STREAM, ConsumerConfig(**propio, filter_subjects=[
+                "acompana.agenda.VisitaRealizada.v1.DRE-PUNO.*", "acompana.agenda.VisitaRealizada.v1.DRE-CUSCO.*"]))
+        with pytest.raises((nats.errors.TimeoutError, nats.js.errors.APIError)):  # the legacy form
+            await js.add_consumer(STREAM, ConsumerConfig(durable_name=CONSUMIDOR, filter_subject="acompana.>"))
+        # nor smuggle another filter in the request's body behind its DRE's subject: the server compares them
+        dentro = f"$JS.API.CONSUMER.CREATE.{STREAM}.{CONSUMIDOR}.acompana.*.*.*.DRE-PUNO.*"
+        respuesta = await nc.request(dentro, json.dumps({"stream_name": STREAM, "config": {
+            **propio, "filter_subject": "acompana.>", "ack_policy": "explicit"}}).encode(), timeout=2)
+        assert "error" in json.loads(respuesta.data), respuesta.data
         await nc.flush()
         await asyncio.sleep(0.3)
     finally:
@@ -136,9 +158,21 @@ async def test_lo_que_las_credenciales_externas_no_pueden_hacer_el_servidor_lo_r
         'subscription to "acompana-dlq.>"',
         'publish to "$js.api.consumer.durable.create.acompana_dlq.externo-ejemplo-dre-puno"',
         'publish to "$js.api.stream.delete.acompana"',
-        'publish to "$js.api.consumer.delete.acompana.evaluacion-historia"'}, errores
+        'publish to "$js.api.consumer.delete.acompana.evaluacion-historia"',
+        f'publish to "$js.api.consumer.create.acompana.{CONSUMIDOR}.acompana.>"',
+        f'publish to "$js.api.consumer.create.acompana.{CONSUMIDOR}.acompana.*.*.*.*.*"',
+        f'publish to "$js.api.consumer.create.acompana.{CONSUMIDOR}.acompana.agenda.visitarealizada.v1.dre-cusco.*"',
+        f'publish to "$js.api.consumer.create.acompana.{CONSUMIDOR}"',
+        f'publish to "$js.api.consumer.durable.create.acompana.{CONSUMIDOR}"'}, errores
+    # and no consumer of it exists
+    lector = await nats.connect(como(servidor.url, "streams"))
+    try:
+        with pytest.raises(nats.js.errors.NotFoundError):
+            await lector.jetstream().consumer_info(STREAM, CONSUMIDOR)
+    finally:
+        await lector.close()
     # and nothing changed: the stream is there with its one fact
-    servicios = await nats.connect(servidor.url)
+    servicios = await nats.connect(como(servidor.url, "streams"))
     try:
         info = await servicios.jetstream().stream_info(STREAM)
         assert info.state.messages == 1

@@ -27,7 +27,7 @@ from shared.outbox import OutboxRelay, PublishFailed
 from shared.streams import STREAM
 from shared.telemetry import Telemetry
 from tests.conftest import eventually, serving
-from tests.support.stream import consumido, published_ids, stream_messages
+from tests.support.stream import consumido, encadenados, published_ids, stream_messages
 from tests.support.world import registrar_planes
 
 pytestmark = pytest.mark.parametrize("store_kind", ["postgres"])  # replicas share one PostgreSQL store
@@ -43,7 +43,7 @@ def asignado(i: int) -> Envelope:
         acompanante_id=uuid.uuid5(uuid.NAMESPACE_URL, f"escalado/acompanante/{i // 5}"),
         codigo_modular=f"{2000000 + i:07d}", nivel="primaria", tipo_ie="polidocente_primaria",
         ratio_maximo=10, anio=2021)
-    return Envelope.wrap(servicio="focalizacion", position=i, data=data, subject=f"docente/{data.docente_id}",
+    return Envelope.wrap(servicio="focalizacion", position=i + 1, data=data, subject=f"docente/{data.docente_id}",
                          time=datetime(2021, 3, 1, tzinfo=UTC), dre=data.dre, ugel=data.ugel)
 
 
@@ -79,8 +79,7 @@ async def test_dos_replicas_se_reparten_los_mensajes_y_cada_uno_se_procesa_una_v
     n = 200
     async with serving(replicas[0]), serving(replicas[1]):
         # When focalizacion publishes 200 assignments
-        for i in range(n):
-            envelope = asignado(i)
+        for envelope in encadenados([asignado(i) for i in range(n)]):
             await js.publish(envelope.nats_subject, envelope.payload(), headers=envelope.headers())
 
         async def todos_procesados() -> bool:
@@ -96,7 +95,7 @@ async def test_dos_replicas_se_reparten_los_mensajes_y_cada_uno_se_procesa_una_v
 
     # Then every message was handled once, by one replica or the other, and both had work
     veces = Counter(procesados[0] + procesados[1])
-    assert set(veces) == {f"focalizacion:{i}" for i in range(n)}
+    assert set(veces) == {f"focalizacion:{i + 1}" for i in range(n)}
     assert max(veces.values()) == 1, [k for k, v in veces.items() if v > 1]
     assert procesados[0] and procesados[1], [len(p) for p in procesados]
     # and each plan was generated once and published once, by the one replica that relays

@@ -8,6 +8,8 @@ way any outside subscriber would.
 
 from __future__ import annotations
 
+import asyncio
+
 import base64
 import hashlib
 import json
@@ -29,6 +31,7 @@ from nats.js.errors import NotFoundError, ObjectNotFoundError
 from services.evidencias.application import Evidencias
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.main import create_app
+from services.evidencias.adjuntos import objeto_de
 from shared.streams import ADJUNTOS_BUCKET, STREAM
 from tests.conftest import eventually, serving
 
@@ -93,10 +96,14 @@ class Mundo:
         except NotFoundError:
             return []
 
+    def objeto(self, sha: str) -> str:
+        """Where a content of this visit's docente is kept: encrypted with his key (docs/datos-personales.md)."""
+        return objeto_de(sha, f"docente:{self.docente}")
+
     async def guardado(self, sha: str) -> bool:
         obs = await self.js.object_store(ADJUNTOS_BUCKET)
         try:
-            await obs.get_info(sha)
+            await obs.get_info(self.objeto(sha))
             return True
         except ObjectNotFoundError:
             return False
@@ -147,16 +154,18 @@ async def test_una_foto_se_guarda_por_su_huella_una_sola_vez(mundo: Mundo):
     assert mundo.ultima_notificacion() == antes + 1
 
     obs = await mundo.js.object_store(ADJUNTOS_BUCKET)
-    info = await obs.get_info(sha)
-    assert info.name == sha and info.size == len(foto)
-    assert (await obs.get(sha)).data == foto
-    assert await mundo.objetos() == [sha]
+    info = await obs.get_info(mundo.objeto(sha))
+    assert info.name == mundo.objeto(sha) and info.size > len(foto)
+    guardado = (await obs.get(mundo.objeto(sha))).data
+    assert foto[20:200] not in guardado, "el contenido está en claro en el almacén de objetos"  # encrypted at rest
+    assert (await mundo.leer(sha, headers=_acompanante(mundo))).content == foto  # and read back decrypted
+    assert await mundo.objetos() == [mundo.objeto(sha)]
 
     # the same content again (another name, another claimed type): recognised, stored once
     r = await mundo.subir(foto, nombre="otra-vez.jpg", tipo="image/jpeg")
     assert r.status_code == 200, r.text
     assert r.json() == {"registrado": False, "sha256": sha, "tipo_contenido": "image/png", "bytes": len(foto)}
-    assert await mundo.objetos() == [sha]
+    assert await mundo.objetos() == [mundo.objeto(sha)]
     assert mundo.ultima_notificacion() == antes + 1
 
     registro = (await mundo.http.get(f"/v1/visitas/{mundo.visita}", headers=_acompanante(mundo))).json()
@@ -173,7 +182,7 @@ async def test_jpeg_y_pdf_se_admiten_por_su_contenido(mundo: Mundo):
                           descripcion="Acta de compromisos")
     assert r.status_code == 201, r.text
     assert r.json()["tipo_contenido"] == "application/pdf" and r.json()["bytes"] == len(PDF)
-    assert await mundo.objetos() == sorted([hashlib.sha256(JPEG).hexdigest(), hashlib.sha256(PDF).hexdigest()])
+    assert await mundo.objetos() == sorted(mundo.objeto(hashlib.sha256(x).hexdigest()) for x in (JPEG, PDF))
 
 
 @pytest.mark.parametrize(("contenido", "nombre", "tipo", "visto"), [
@@ -290,11 +299,16 @@ async def test_contenido_alterado_en_el_almacen_no_se_sirve(mundo: Mundo):
     assert (await mundo.leer(sha, _acompanante(mundo))).content == foto
 
     obs = await mundo.js.object_store(ADJUNTOS_BUCKET)
-    await obs.put(sha, b"otro")  # same name, different bytes
+    await obs.put(mundo.objeto(sha), b"otro")  # same name, different bytes (not even encrypted)
     r = await mundo.leer(sha, _acompanante(mundo))
     assert r.status_code == 500, r.text
     assert r.json()["codigo"] == "adjunto_alterado"
     assert b"otro" not in r.content
+    # and another docente's ciphertext put in its place does not decrypt with this docente's key
+    ajeno = await asyncio.to_thread(mundo.app.cifrador.cifrar_bytes, "docente:otro", foto, sha)
+    await obs.put(mundo.objeto(sha), ajeno)
+    r = await mundo.leer(sha, _acompanante(mundo))
+    assert (r.status_code, r.json()["codigo"]) == (500, "adjunto_alterado"), r.text
 
 
 # --- what is published ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from services.evidencias.main import create_app as evidencias_app
 from services.focalizacion import domainmodel as dm
 from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.main import create_app as focalizacion_app
+from services.evidencias.adjuntos import objeto_de
 from shared.cifrado import MARCA
 from shared.settings import ServiceSettings
 from shared.streams import ADJUNTOS_BUCKET
@@ -192,17 +193,26 @@ async def test_tras_la_cancelacion_nada_legible_del_docente_y_lo_demas_funciona(
         assert (r.status_code, r.json()["codigo"]) == (410, "suprimido"), r.text
         r = await evid.get(f"/v1/visitas/{visitas[otra]}/adjuntos/{ajeno['sha256']}", headers=coach)
         assert r.status_code == 200 and r.content.startswith(b"\x89PNG"), r.text[:200]
-        # and the content itself leaves the bucket; hers stays
+        # and the content itself leaves the bucket; hers stays, encrypted with her key
         bucket = await js.object_store(ADJUNTOS_BUCKET)
+        suyo, de_ella = objeto_de(adjunto["sha256"], f"docente:{titular}"), objeto_de(ajeno["sha256"], f"docente:{otra}")
 
         async def purgado() -> bool:
             try:
-                info = await bucket.get_info(adjunto["sha256"])
+                info = await bucket.get_info(suyo)
             except ObjectNotFoundError:
                 return True
             return bool(getattr(info, "deleted", False))
         await eventually(purgado)
-        assert (await bucket.get(ajeno["sha256"])).data == PNG
+        assert (await bucket.get(de_ella)).data != PNG
+        # and no object of the bucket, nor any message of the stream, holds either photo's bytes
+        objetos = [i for i in await bucket.list() if not getattr(i, "deleted", False)]
+        assert objetos
+        for info in objetos:
+            guardado = (await bucket.get(info.name)).data
+            assert PNG[16:40] not in guardado, f"una foto legible en el objeto {info.name}"
+        for m in mensajes:
+            assert PNG[16:40] not in m.data
         for vista in (focalizacion.proyecciones, evidencias.proyecciones):
             with vista.store.engine.connect() as conn:
                 for tabla in vista.tablas:

@@ -6,6 +6,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.errors import TimeoutError as NatsTimeout
 
+from shared.contracts import Envelope
+from shared.contracts.envelope import GENESIS
 from shared.streams import STREAM
 
 
@@ -41,3 +43,14 @@ async def consumido(js: JetStreamContext, durable: str) -> bool:
     info = await js.consumer_info(STREAM, durable)
     return info.num_pending == 0 and info.num_ack_pending == 0
 
+
+
+def encadenados(envelopes: list[Envelope]) -> list[Envelope]:
+    """A producer's facts linked one after the other from the start of its chain, as its relay links them
+    (consumers apply only facts that continue their service's chain: shared/eslabones.py)."""
+    enlazados, anterior, hash_ = [], 0, GENESIS
+    for envelope in envelopes:
+        envelope = envelope.encadenar(anterior, hash_)
+        enlazados.append(envelope)
+        anterior, hash_ = envelope.position, envelope.cadena
+    return enlazados

@@ -1,0 +1,202 @@
+"""A consumer applies another service's fact only when it continues that service's hash chain.
+
+NATS permissions keep each service to its own subjects (``deploy/nats/cuentas.conf``); the chain is the
+second guard: a fact published around the relay (a leaked credential, a hand-made message) does not
+continue the chain its service's relay keeps, and is parked with its reason instead of applied.
+
+``Eslabones`` is the ledger of the chains of the services this one consumes from, in its own table
+(``cadena_eslabones``, next to its read models). A durable consumer per producing service
+(``<servicio>-cadena-<productor>``, on ``acompana.<productor>.>``) records every fact's link as it
+arrives, in stream order, as evaluacion's audit ledger does: ``verificado`` when its hash follows from
+its predecessor's hash and its own content, ``pendiente`` while its predecessor has not arrived (it is
+verified when it does), ``roto`` with the reason otherwise (no link, content that does not match its
+hash, a second fact claiming a position or a predecessor already taken).
+
+``IdempotentConsumers`` asks ``estado`` before running a handler: verified (the same hash as recorded)
+runs it, so a redelivery or a duplicate of a genuine fact is applied as before (idempotently); broken
+parks it on the dead-letter subject with the reason; not yet known or waiting for its predecessor is
+asked again a moment later (``nak`` with a delay), and parked only when it has waited longer than
+``espera`` seconds (the predecessor never came).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.contracts import Envelope
+from shared.contracts.envelope import GENESIS
+from shared.settings import ServiceSettings
+
+VERIFICADO, PENDIENTE, ROTO, DESCONOCIDO = "verificado", "pendiente", "roto", "desconocido"
+NO_SIGUE = "su huella no sigue de la del hecho anterior y su contenido: no continúa la cadena"
+
+
+class CadenaRota(Exception):
+    """The fact does not continue its service's chain (the message says why): it is parked, not applied."""
+
+
+class CadenaPendiente(Exception):
+    """The fact's link is not verified yet (its predecessor, or the ledger, has not caught up)."""
+
+
+class Eslabones:
+    """The links of the producing services' chains as this service received them."""
+
+    def __init__(self, settings: ServiceSettings, productores: list[str]) -> None:
+        self.productores = frozenset(productores)
+        if settings.is_postgres:
+            url, esquema = settings.views_url(), settings.views_schema
+        else:
+            ruta = settings.sqlite_path("-cadenas")
+            ruta.parent.mkdir(parents=True, exist_ok=True)
+            url, esquema = f"sqlite:///{ruta}", None
+        self.engine = create_engine(url, pool_pre_ping=True)
+        self._insert = postgresql.insert if esquema else sqlite.insert
+        if not esquema:
+            event.listen(self.engine, "connect", _sqlite_lento)
+        metadata = MetaData(schema=esquema)
+        self.t = Table("cadena_eslabones", metadata,
+                       Column("servicio", String(20), primary_key=True),
+                       Column("posicion", Integer, primary_key=True),
+                       Column("anterior", Integer, nullable=False, index=True),
+                       Column("hash", String(64), nullable=False),
+                       Column("estado", String(12), nullable=False),
+                       Column("motivo", Text, nullable=False),
+                       Column("canonico", LargeBinary, nullable=True))  # kept only while it waits
+        self.cabezas = Table("cadena_servicios", metadata,  # one row per producer: its chain's writer lock
+                             Column("servicio", String(20), primary_key=True),
+                             Column("ultima", Integer, nullable=False))
+        self._textos: dict[str, object] = {}
+        with self.engine.begin() as conn:
+            if esquema:  # replicas starting together create the schema and tables one at a time
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:clave))"),
+                             {"clave": f"acompana-esquema:{esquema}"})
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{esquema}"'))
+            metadata.create_all(conn)
+            conn.execute(self._insert(self.cabezas).on_conflict_do_nothing(),
+                         [{"servicio": p, "ultima": 0} for p in sorted(self.productores)])
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def vigila(self, envelope: Envelope) -> bool:
+        """Whether this fact's chain is checked here (a fact of a producer; seals and own facts are not)."""
+        return envelope.data.servicio in self.productores and envelope.id.startswith(f"{envelope.data.servicio}:")
+
+    # --- recording, by the ledger's consumers ---------------------------------------------------
+
+    def _sql(self, nombre: str):  # noqa: ANN202
+        """The ledger's statements as text, built once (building Core statements per fact cost more than
+        running them)."""
+        if not self._textos:
+            e, k = _nombre(self.t), _nombre(self.cabezas)
+            self._textos.update({
+                # Taking the producer's row serialises its chain's writers (replicas, two consumers at once).
+                "bloquear": text(f"UPDATE {k} SET ultima = ultima WHERE servicio = :servicio"),
+                "fila": text(f"SELECT hash, estado, motivo FROM {e} WHERE servicio = :servicio AND posicion = :posicion"),
+                "sucesor": text(f"SELECT posicion FROM {e} WHERE servicio = :servicio AND anterior = :anterior "
+                                "AND estado <> 'roto' LIMIT 1"),
+                "insertar": text(f"INSERT INTO {e} (servicio, posicion, anterior, hash, estado, motivo, canonico) "
+                                 "VALUES (:servicio, :posicion, :anterior, :hash, :estado, :motivo, :canonico)"),
+                "esperando": text(f"SELECT posicion, hash, canonico FROM {e} WHERE servicio = :servicio "
+                                  "AND anterior = :anterior AND estado = 'pendiente'"),
+                "resolver": text(f"UPDATE {e} SET estado = :estado, motivo = :motivo, canonico = NULL "
+                                 "WHERE servicio = :servicio AND posicion = :posicion"),
+            })
+        return self._textos[nombre]
+
+    def registrar(self, env: Envelope) -> None:
+        """Record ``env``'s link (idempotent: a fact seen again changes nothing)."""
+        servicio = env.data.servicio
+        with self.engine.begin() as conn:
+            conn.execute(self._sql("bloquear"), {"servicio": servicio})
+            if self._fila(conn, servicio, env.position) is not None:
+                return  # seen already; a different fact at a taken position is reported by ``estado``
+            estado, motivo = self._verificar(conn, env)
+            conn.execute(self._sql("insertar"), {
+                "servicio": servicio, "posicion": env.position, "anterior": env.cadena_anterior,
+                "hash": env.cadena or "", "estado": estado, "motivo": motivo,
+                "canonico": env.canonico() if estado == PENDIENTE else None})
+            if env.cadena and estado != ROTO:
+                self._resolver_los_que_esperaban(conn, env)
+
+    def _verificar(self, conn: Connection, env: Envelope) -> tuple[str, str]:
+        if not env.cadena:
+            return ROTO, "el hecho no lleva su eslabón de la cadena (ce-cadena)"
+        anterior = env.cadena_anterior
+        if anterior >= env.position:
+            return ROTO, f"el eslabón apunta a una posición posterior ({anterior})"
+        otro = conn.execute(self._sql("sucesor"), {"servicio": env.data.servicio, "anterior": anterior}).scalar()
+        if otro is not None:
+            return ROTO, f"bifurca la cadena: el hecho de la posición {otro} ya sigue a la posición {anterior}"
+        if anterior == 0:
+            previo = GENESIS
+        else:
+            fila = self._fila(conn, env.data.servicio, anterior)
+            if fila is None:
+                return PENDIENTE, f"espera el hecho anterior de la cadena (posición {anterior})"
+            if fila.estado == ROTO:
+                return ROTO, f"sigue a un hecho que no continúa la cadena (posición {anterior})"
+            previo = fila.hash
+        if Envelope.enlace(previo, env.canonico()) == env.cadena:
+            return VERIFICADO, ""
+        return ROTO, NO_SIGUE
+
+    def _resolver_los_que_esperaban(self, conn: Connection, env: Envelope) -> None:
+        servicio = env.data.servicio
+        esperando = conn.execute(self._sql("esperando"), {"servicio": servicio, "anterior": env.position}).all()
+        for posicion, hash_, canonico in esperando:
+            bien = Envelope.enlace(env.cadena, bytes(canonico)) == hash_
+            conn.execute(self._sql("resolver"), {"estado": VERIFICADO if bien else ROTO,
+                                                 "motivo": "" if bien else NO_SIGUE,
+                                                 "servicio": servicio, "posicion": posicion})
+
+    def _fila(self, conn: Connection, servicio: str, posicion: int):  # noqa: ANN202
+        return conn.execute(self._sql("fila"), {"servicio": servicio, "posicion": posicion}).first()
+
+    # --- asking, before a handler runs ----------------------------------------------------------
+
+    def estado(self, env: Envelope) -> tuple[str, str]:
+        """Whether ``env`` is the fact the ledger verified at its position: (state, reason)."""
+        with self.engine.connect() as conn:
+            fila = self._fila(conn, env.data.servicio, env.position)
+        if fila is None:
+            return DESCONOCIDO, "la cadena de su servicio aún no registra este hecho"
+        if fila.hash != (env.cadena or ""):
+            return ROTO, "otro hecho ocupa ya esa posición de la cadena de su servicio"
+        return fila.estado, fila.motivo
+
+    def exigir(self, env: Envelope) -> None:
+        """Raise ``CadenaRota`` or ``CadenaPendiente`` unless ``env`` continues its service's chain."""
+        if not self.vigila(env):
+            return
+        estado, motivo = self.estado(env)
+        if estado == ROTO:
+            raise CadenaRota(f"cadena: {motivo}")
+        if estado != VERIFICADO:
+            raise CadenaPendiente(motivo)
+
+
+def _nombre(t: Table) -> str:
+    return f'"{t.schema}"."{t.name}"' if t.schema else f'"{t.name}"'
+
+
+def _sqlite_lento(dbapi_conn, _record) -> None:  # noqa: ANN001
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # a derived ledger: rebuilt from the stream if ever lost
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,135 @@
+"""How many requests each caller may make: per address before any token is read, per user across replicas.
+
+- ``CubosLocales``: a token bucket per key in this process's memory. The HTTP chassis keeps one per client
+  address for requests without a valid token, consulted *before* a token is verified (verifying costs a
+  signature check and may fetch the issuer's keys): a flood of anonymous or forged requests from one
+  address is refused cheaply, and a caller at another address is not affected.
+- ``PresupuestoCompartido``: each user's budget per minute, shared by every replica of every service, in
+  the NATS KV bucket ``acompana_ritmo`` (a fixed window: key ``<hash of the user>.<minute>``, its count
+  increased by compare-and-set; the bucket's TTL forgets past minutes). When NATS does not answer, the
+  replica falls back to its own ``CubosLocales`` (each replica then allows the whole budget: degraded,
+  never closed).
+- ``costo``: what a request takes from the budget; exports (CSV, XLSX, PDF, PNG, SVG, iCalendar) and the
+  offline batches (``/lote``, by their number of items) cost more than an ordinary request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+
+from nats.js import JetStreamContext
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+from shared.streams import RITMO_BUCKET
+
+log = logging.getLogger(__name__)
+
+EXTENSIONES_EXPORTACION = (".csv", ".xlsx", ".pdf", ".png", ".svg", ".ics")
+FORMATOS_EXPORTACION = frozenset({"csv", "xlsx", "pdf", "png", "svg"})
+_INTENTOS = 8
+
+
+class CubosLocales:
+    """A token bucket per key (``por_minuto`` tokens, refilled continuously), in this process only."""
+
+    def __init__(self, por_minuto: int, maximo_claves: int = 100_000) -> None:
+        self.por_minuto = por_minuto
+        self.maximo_claves = maximo_claves
+        self._cubos: dict[str, tuple[float, float]] = {}  # key: tokens left, when last counted
+
+    def agotado(self, clave: str) -> int:
+        """Seconds to wait before ``clave`` may spend one token (0: it may), spending nothing."""
+        fichas = self._fichas(clave, time.monotonic())
+        return 0 if fichas >= 1.0 else max(1, math.ceil((1.0 - fichas) * 60.0 / self.por_minuto))
+
+    def gastar(self, clave: str, costo: int = 1) -> int:
+        """Take ``costo`` tokens from ``clave``'s bucket: 0 when allowed, else the seconds to wait."""
+        ahora = time.monotonic()
+        fichas = self._fichas(clave, ahora)
+        costo = min(costo, self.por_minuto)  # a single request bigger than the budget still passes when full
+        if fichas < costo:
+            self._cubos[clave] = (fichas, ahora)
+            return max(1, math.ceil((costo - fichas) * 60.0 / self.por_minuto))
+        self._cubos[clave] = (fichas - costo, ahora)
+        if len(self._cubos) > self.maximo_claves:  # forget the quiet ones
+            for viejo in [c for c, (_, t) in self._cubos.items() if ahora - t > 120]:
+                del self._cubos[viejo]
+        return 0
+
+    def _fichas(self, clave: str, ahora: float) -> float:
+        fichas, antes = self._cubos.get(clave, (float(self.por_minuto), ahora))
+        return min(float(self.por_minuto), fichas + (ahora - antes) * self.por_minuto / 60.0)
+
+
+class PresupuestoCompartido:
+    """Each user's requests per minute, counted once for all replicas in NATS KV (local when NATS is away)."""
+
+    def __init__(self, por_minuto: int) -> None:
+        self.por_minuto = por_minuto
+        self.local = CubosLocales(por_minuto)
+        self.js: JetStreamContext | None = None  # set when the service connects
+        self._kv: KeyValue | None = None
+
+    async def gastar(self, usuario: str, costo: int = 1) -> int:
+        """Take ``costo`` from the user's minute: 0 when allowed, else the seconds until the next minute."""
+        try:
+            kv = await self._bucket()
+        except Exception as exc:  # NATS away or the bucket missing: this replica counts alone
+            log.debug("presupuesto compartido no disponible (%r): cuenta local", exc)
+            kv = None
+        if kv is None:
+            return self.local.gastar(usuario, costo)
+        ahora = time.time()
+        minuto = int(ahora // 60)
+        clave = f"{hashlib.sha256(usuario.encode()).hexdigest()[:32]}.{minuto}"
+        costo = min(costo, self.por_minuto)
+        try:
+            for _ in range(_INTENTOS):
+                try:
+                    entrada = await kv.get(clave)
+                except KeyNotFoundError:
+                    entrada = None
+                usadas = int(entrada.value or b"0") if entrada is not None else 0
+                if usadas + costo > self.por_minuto:
+                    return max(1, math.ceil((minuto + 1) * 60 - ahora))
+                try:
+                    if entrada is None:
+                        await kv.create(clave, str(costo).encode())
+                    else:
+                        await kv.update(clave, str(usadas + costo).encode(), last=entrada.revision)
+                    return 0
+                except KeyWrongLastSequenceError:
+                    continue  # another replica counted meanwhile: read again
+        except Exception as exc:
+            log.warning("presupuesto compartido no disponible (%r): cuenta local", exc)
+            self._kv = None
+        return self.local.gastar(usuario, costo)
+
+    async def _bucket(self) -> KeyValue | None:
+        if self.js is None:
+            return None
+        if self._kv is None:
+            try:
+                self._kv = await self.js.key_value(RITMO_BUCKET)
+            except BucketNotFoundError:
+                return None
+        return self._kv
+
+
+def costo(metodo: str, ruta: str, consulta: dict[str, str], cuerpo: bytes | None,
+          exportacion: int, lote_por_cada: int) -> int:
+    """What one request takes from its user's budget."""
+    if ruta.endswith(EXTENSIONES_EXPORTACION) or consulta.get("formato", "") in FORMATOS_EXPORTACION:
+        return exportacion
+    if metodo == "POST" and ruta.endswith("/lote") and cuerpo:
+        try:
+            items = len(json.loads(cuerpo).get("items") or [])
+        except (ValueError, AttributeError, TypeError):
+            return 1  # the route answers 422
+        return 1 + items // lote_por_cada
+    return 1

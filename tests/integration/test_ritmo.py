@@ -1,0 +1,113 @@
+"""Rates (issue 21, item 8): a flood without valid tokens is refused per address before any token is
+verified, while a user elsewhere keeps working; a user's budget is one for all replicas (NATS KV); an
+export and a batch cost more than a plain request.
+
+Two replicas of agenda run under uvicorn on 127.0.0.1 (real HTTP), behind a "proxy" that names the
+client's address (``X-Forwarded-For``, trusted from 127.0.0.1 as the ingress is in Kubernetes). Every
+count is bounded: the whole test sends a few hundred requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+
+import httpx
+import pytest
+import uvicorn
+
+import shared.autenticacion
+from services.agenda.config import AgendaSettings
+from services.agenda.main import create_app as agenda_app
+from tests.conftest import eventually
+from tests.support.identidad import token_de
+from tests.support.servers import free_port
+
+pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"])  # rates live in NATS, not in the store
+
+ESPECIALISTA = {"X-Usuario": "esp-ritmo", "X-Rol": "especialista_ugel", "X-Ugel": "UGEL-EL-COLLAO"}
+OTRA = {"X-Usuario": "esp-otra", "X-Rol": "especialista_ugel", "X-Ugel": "UGEL-EL-COLLAO"}
+
+
+@contextlib.asynccontextmanager
+async def replica(settings: AgendaSettings):
+    """One replica of agenda serving real HTTP on 127.0.0.1, trusting X-Forwarded-For from there."""
+    app = agenda_app(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           proxy_headers=True, forwarded_allow_ips="127.0.0.1"))
+    tarea = asyncio.create_task(server.serve())
+    try:
+        await eventually(lambda: server.started and app.state.runtime.started.is_set())
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await tarea
+
+
+def desde(direccion: str, quien: dict[str, str] | None = None) -> dict[str, str]:
+    cabeceras = {"X-Forwarded-For": direccion}
+    if quien is not None:
+        cabeceras["Authorization"] = f"Bearer {token_de(quien)}"
+    return cabeceras
+
+
+async def test_una_avalancha_sin_token_se_rechaza_antes_de_verificar_y_el_usuario_normal_sigue(
+        make_settings, monkeypatch):
+    # Given agenda allowing 30 requests a minute without a valid token from one address
+    verificados = Counter()
+    original = shared.autenticacion.Verificador.actor
+
+    def contar(self, token: str):  # noqa: ANN001, ANN202
+        verificados[token] += 1
+        return original(self, token)
+    monkeypatch.setattr(shared.autenticacion.Verificador, "actor", contar)
+    settings = make_settings(AgendaSettings, anonimas_por_minuto=30, solicitudes_por_minuto=1000)
+    async with replica(settings) as agenda:
+        # When one address floods it with 300 forged tokens, 30 at a time
+        falso = {"Authorization": "Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6Im5hZGllIn0.e30.firma", **desde("203.0.113.7")}
+        codigos: Counter = Counter()
+        inicio = time.monotonic()
+        for _ in range(10):
+            respuestas = await asyncio.gather(*(agenda.get("/v1/planes", params={"anio": 2021}, headers=falso)
+                                                for _ in range(30)))
+            codigos.update(r.status_code for r in respuestas)
+            # while a user at another address keeps working, every round
+            r = await agenda.get("/v1/planes", params={"anio": 2021}, headers=desde("198.51.100.4", ESPECIALISTA))
+            assert r.status_code == 200, r.text
+        # Then the flood is refused once the address spent its budget (30, plus what 30 requests in flight
+        # together and the refill of the test's seconds let through), without verifying those tokens
+        assert codigos[401] <= 45 and codigos[429] >= 255, codigos
+        assert verificados[falso["Authorization"][7:]] == codigos[401]
+        r = await agenda.get("/v1/planes", params={"anio": 2021}, headers=falso)
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+        assert r.json()["codigo"] == "demasiadas_solicitudes" and "sin un token válido" in r.json()["mensaje"]
+        assert time.monotonic() - inicio < 60
+
+
+async def minuto_con_margen(segundos: float = 20.0) -> None:
+    """Wait (polling the clock) until the current minute has ``segundos`` left: budgets are per minute."""
+    await eventually(lambda: time.time() % 60 < 60 - segundos, timeout=segundos + 5, interval=0.2)
+
+
+async def test_dos_replicas_comparten_el_presupuesto_de_cada_usuario_y_una_exportacion_cuesta_mas(make_settings):
+    # Given two replicas of agenda, each user allowed 40 requests a minute in all, an export costing 10
+    settings = make_settings(AgendaSettings, solicitudes_por_minuto=40, costo_exportacion=10)
+    async with replica(settings) as una, replica(settings) as otra:
+        await minuto_con_margen()
+        cabeceras = desde("198.51.100.4", ESPECIALISTA)
+        # When the user alternates between them (as a load balancer would) 50 times
+        codigos = []
+        for i in range(50):
+            r = await (una if i % 2 else otra).get("/v1/planes", params={"anio": 2021}, headers=cabeceras)
+            codigos.append(r.status_code)
+        # Then both together allowed 40, not 40 each
+        assert codigos == [200] * 40 + [429] * 10, codigos
+        # and another user's budget is his own: his exports take 10 each, so 4 pass and the fifth waits
+        exportaciones = [(await (una if i % 2 else otra).get("/v1/planes.csv", params={"anio": 2021},
+                                                              headers=desde("198.51.100.4", OTRA))).status_code
+                         for i in range(5)]
+        assert exportaciones == [200] * 4 + [429], exportaciones

@@ -1,0 +1,77 @@
+"""The ledger that lets a consumer apply only facts that continue their service's chain (shared/eslabones.py):
+genuine facts are never parked, whatever the order in which the ledger sees them; forged ones are."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from services.evidencias.config import EvidenciasSettings
+from shared import contracts as c
+from shared.contracts import Envelope
+from shared.eslabones import PENDIENTE, ROTO, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
+from tests.support.stream import encadenados
+
+
+def visitas(n: int) -> list[Envelope]:
+    """agenda's first n facts, linked as its relay links them."""
+    hechos = []
+    for i in range(1, n + 1):
+        datos = c.VisitaRealizadaV1(
+            visita_id=uuid.uuid4(), docente_id=uuid.uuid4(), acompanante_id=uuid.uuid4(), codigo_modular="0236885",
+            dre="DRE-PUNO", ugel="UGEL-PUNO", anio=2021, fecha_inicio=date(2021, 6, i), fecha_fin=date(2021, 6, i),
+            dias=1, acciones=["observacion"])
+        hechos.append(Envelope.wrap(servicio="agenda", position=i, data=datos, subject="docente/x",
+                                    time=datetime(2021, 6, 1, tzinfo=UTC) + timedelta(hours=i), dre="DRE-PUNO",
+                                    ugel="UGEL-PUNO"))
+    return encadenados(hechos)
+
+
+@pytest.fixture
+def libro(tmp_path):
+    eslabones = Eslabones(EvidenciasSettings(data_dir=tmp_path), ["agenda"])
+    yield eslabones
+    eslabones.close()
+
+
+def test_fuera_de_orden_y_repetidos_los_hechos_genuinos_se_verifican(libro):
+    uno, dos, tres = visitas(3)
+    # Given the third fact arriving before its predecessor: it waits, it is not parked
+    libro.registrar(tres)
+    assert libro.estado(tres)[0] == PENDIENTE
+    with pytest.raises(CadenaPendiente):
+        libro.exigir(tres)
+    # When the first two arrive (one of them twice: a redelivery)
+    for hecho in (uno, dos, dos):
+        libro.registrar(hecho)
+    # Then every one is verified and may be applied, a redelivered one too
+    assert [libro.estado(h)[0] for h in (uno, dos, tres)] == [VERIFICADO] * 3
+    for hecho in (uno, dos, tres, dos):
+        libro.exigir(hecho)
+
+
+def test_un_hecho_sin_eslabon_cambiado_o_que_bifurca_queda_apartado(libro):
+    uno, dos = visitas(2)
+    for hecho in (uno, dos):
+        libro.registrar(hecho)
+    otro = visitas(1)[0]  # another first fact: a correctly formed link from the start, already taken
+    bifurcado = Envelope(**{**vars(otro), "id": "agenda:7"}).encadenar(0, "0" * 64)
+    sin_eslabon = Envelope(**{**vars(visitas(1)[0]), "id": "agenda:8", "cadena": ""})
+    cambiado = Envelope(**{**vars(dos), "id": "agenda:9", "cadena_anterior": 2})  # dos's hash, not its own
+    impostor = Envelope(**{**vars(otro), "id": "agenda:2"}).encadenar(1, uno.cadena)  # a taken position
+    for hecho in (bifurcado, sin_eslabon, cambiado):
+        libro.registrar(hecho)
+    libro.registrar(impostor)
+    motivos = {h.id: libro.estado(h) for h in (bifurcado, sin_eslabon, cambiado, impostor)}
+    assert {k: e for k, (e, _) in motivos.items()} == dict.fromkeys(motivos, ROTO)
+    assert "bifurca la cadena" in motivos["agenda:7"][1]
+    assert "no lleva su eslabón" in motivos["agenda:8"][1]
+    assert "no sigue de la del hecho anterior" in motivos["agenda:9"][1]
+    assert "otro hecho ocupa ya esa posición" in motivos["agenda:2"][1]
+    for hecho in (bifurcado, sin_eslabon, cambiado, impostor):
+        with pytest.raises(CadenaRota):
+            libro.exigir(hecho)
+    # and the genuine second fact is still the verified one
+    libro.exigir(dos)
