@@ -1,27 +1,88 @@
 """Who is calling: OpenID Connect bearer tokens (JWT), verified properly.
 
-The signature is checked with the provider's keys (its JWKS, fetched and cached; an unknown key id
-fetches the set again, so a rotated key is picked up), only with the algorithms allowed (never
+The signature is checked with the provider's keys (its JWKS, from the configured URL only: a token's
+``jku`` / ``x5u`` / ``jwk`` headers are never followed), only with the algorithms allowed (never
 ``none``), and the token must come from the configured issuer, for this audience, and be in force
-(``exp``, ``nbf``, with a small leeway). Its claims give the actor: ``sub`` (the user: for an
+(``exp`` and ``sub`` required, ``nbf`` honoured, with a small leeway).
+
+The keys (``ClavesDelEmisor``) are fetched and cached; an unknown key id fetches the set again, so a
+rotated key is picked up, but the set is read at most once per cooldown whatever asks (a flood of
+made-up ``kid`` values costs one read, not one each). While the provider cannot be reached the last
+keys it published keep verifying; with no keys at all (unreachable since start) a request is answered
+503 with ``Retry-After`` (``EmisorNoDisponible``), not 401, and verification resumes by itself when
+the provider answers again. Its claims give the actor: ``sub`` (the user: for an
 acompañante, a docente or a directivo, his id in Acompaña), ``rol``, and the territory he acts in
 (``dre``, ``ugel``, ``ie``).
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from jwt import PyJWKClient
+from jwt import PyJWK, PyJWKClient, PyJWKSet
 
 from shared.autorizacion import TODOS as ROLES  # the roles a token may carry, declared once
 from shared.telemetry import Actor
 
 
+log = logging.getLogger(__name__)
+
+
 class TokenInvalido(Exception):
     """The request's token cannot be trusted; the message says why, in Spanish (HTTP 401)."""
+
+
+class EmisorNoDisponible(Exception):
+    """No key of the provider is known yet and it cannot be reached: nobody can be verified (HTTP 503)."""
+
+    def __init__(self, reintentar_en: int) -> None:
+        super().__init__("No se puede verificar el token: el proveedor de identidad no responde. "
+                         f"Reintente en {reintentar_en} s.")
+        self.reintentar_en = reintentar_en
+
+
+class ClavesDelEmisor:
+    """The provider's signing keys by ``kid``: read from its JWKS when unknown or older than ``vida``,
+    at most once every ``enfriamiento`` seconds; the last ones read stay in use while it is unreachable."""
+
+    def __init__(self, url: str, vida: float = 300, enfriamiento: float = 30.0, espera: float = 5) -> None:
+        self._cliente = PyJWKClient(url, cache_jwk_set=False, timeout=espera)
+        self.vida, self.enfriamiento = vida, enfriamiento
+        self._claves: dict[str, PyJWK] = {}
+        self._leidas: float | None = None  # when the set was last read
+        self._intento = -math.inf  # when it was last asked for, answered or not
+        self._lock = threading.Lock()
+        self.lecturas = 0  # reads of the JWKS attempted (observable by the tests and metrics)
+
+    def clave(self, kid: str | None) -> PyJWK:
+        with self._lock:
+            ahora = time.monotonic()
+            vencidas = self._leidas is None or ahora - self._leidas > self.vida
+            if (kid not in self._claves or vencidas) and ahora - self._intento >= self.enfriamiento:
+                self._leer(ahora)
+            if kid in self._claves:
+                return self._claves[kid]
+            if self._leidas is None:
+                raise EmisorNoDisponible(max(1, math.ceil(self.enfriamiento - (ahora - self._intento))))
+        raise TokenInvalido("El token está firmado con una clave que el emisor no publica.")
+
+    def _leer(self, ahora: float) -> None:
+        self._intento = ahora
+        self.lecturas += 1
+        try:
+            conjunto = PyJWKSet.from_dict(self._cliente.fetch_data())
+        except jwt.PyJWTError as exc:  # unreachable, or not a key set: keep what was read before
+            log.warning("no se pudo leer el JWKS del emisor (%s); siguen las %d claves conocidas", exc,
+                        len(self._claves))
+            return
+        self._claves = {k.key_id: k for k in conjunto.keys if k.key_id and k.public_key_use in ("sig", None)}
+        self._leidas = ahora
 
 
 @dataclass
@@ -32,26 +93,23 @@ class Verificador:
     algoritmos: tuple[str, ...] = ("RS256", "ES256")
     margen: int = 30
     enfriamiento: float = 30.0
+    vida: float = 300.0  # seconds a read key set is trusted before it is read again
 
     def __post_init__(self) -> None:
         if not self.algoritmos or any(a.lower() == "none" or a.startswith("HS") for a in self.algoritmos):
             raise ValueError("solo algoritmos asimétricos: la clave de verificación es pública (RS*, ES*, PS*, EdDSA)")
-        self._claves = PyJWKClient(self.jwks_url, cache_keys=True, lifespan=300, timeout=5,
-                                   cooldown_duration=self.enfriamiento)
+        self._claves = ClavesDelEmisor(self.jwks_url, vida=self.vida, enfriamiento=self.enfriamiento)
 
     def actor(self, token: str) -> Actor:
         try:
             cabecera = jwt.get_unverified_header(token)
-        except jwt.DecodeError:
+        except jwt.InvalidTokenError:  # not a JWT, or a header PyJWT refuses (a kid that is not a string)
             raise TokenInvalido("El token no es un JWT válido.") from None
         if cabecera.get("alg") not in self.algoritmos:
             raise TokenInvalido(f"Algoritmo de firma no admitido: {cabecera.get('alg')!r}.")
-        try:
-            clave = self._claves.get_signing_key_from_jwt(token)
-        except jwt.PyJWKClientConnectionError:
-            raise TokenInvalido("No se pudieron obtener las claves del emisor para verificar el token.") from None
-        except jwt.PyJWKClientError:
-            raise TokenInvalido("El token está firmado con una clave que el emisor no publica.") from None
+        if not isinstance(cabecera.get("kid"), str):
+            raise TokenInvalido("El token no dice con qué clave se firmó (kid).")
+        clave = self._claves.clave(cabecera["kid"])
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, clave.key, algorithms=list(self.algoritmos), audience=self.audiencia, issuer=self.emisor,

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.consumer import IdempotentConsumers
 from shared.contracts import ContractError
 from shared.eventstore import Conflict, DomainError, Forbidden, NotFound
-from shared.autenticacion import TokenInvalido, Verificador
+from shared.autenticacion import EmisorNoDisponible, TokenInvalido, Verificador
 from shared.ritmo import CubosLocales, PresupuestoCompartido, costo
 from shared.telemetry import current_actor, current_traceparent
 
@@ -95,6 +95,7 @@ ERRORES: dict[int | str, dict[str, Any]] = {
     413: _respuesta("La solicitud es más grande de lo admitido"),
     422: _respuesta("Datos no válidos o una regla de negocio incumplida"),
     429: _respuesta("Demasiadas solicitudes del usuario; reintente tras Retry-After"),
+    503: _respuesta("El proveedor de identidad no responde; reintente tras Retry-After"),
 }
 """What any authenticated route may answer besides its own result (``install_error_handlers``, the
 token and rate checks, the body limit), documented on every such route by ``ServiceRuntime.http_app``."""
@@ -141,6 +142,9 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
         except TokenInvalido as exc:
             anonimas.gastar(direccion)
             return _no_autenticado(str(exc))
+        except EmisorNoDisponible as exc:
+            return JSONResponse({"codigo": "identidad_no_disponible", "mensaje": str(exc)}, status_code=503,
+                                headers={"Retry-After": str(exc.reintentar_en)})
         cuerpo = await request.body() if request.url.path.endswith("/lote") else None
         cuanto = costo(request.method, request.url.path, dict(request.query_params), cuerpo,
                        costo_exportacion, costo_lote_por_cada)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -10,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
+
+from shared.hojas import celda, escritor_csv
 
 LIMA = ZoneInfo("America/Lima")
 TITULO = {"visita": "Visita en aula", "gia": "GIA", "rtc": "RTC", "taller": "Taller"}
@@ -70,11 +71,10 @@ def _descripcion(a: dict[str, Any]) -> str:
 
 def csv_de(filas: list[dict[str, Any]], columnas: list[str] | None = None) -> str:
     """CSV with a header, ``;``-separated and BOM-prefixed so spreadsheet software in Spanish
-    opens it with accents and columns right."""
+    opens it with accents and columns right; no cell is taken for a formula (``shared.hojas``)."""
     salida = io.StringIO()
     columnas = columnas or (list(filas[0]) if filas else [])
-    escritor = csv.DictWriter(salida, fieldnames=columnas, delimiter=";", extrasaction="ignore", lineterminator="\n")
-    escritor.writeheader()
+    escritor = escritor_csv(salida, columnas, extrasaction="ignore")
     for f in filas:
         escritor.writerow({k: _celda(f.get(k)) for k in columnas})
     return "\ufeff" + salida.getvalue()
@@ -82,5 +82,5 @@ def csv_de(filas: list[dict[str, Any]], columnas: list[str] | None = None) -> st
 
 def _celda(valor: Any) -> Any:
     if isinstance(valor, (list, tuple)):
-        return ", ".join(str(x) for x in valor)
-    return "" if valor is None else valor
+        return celda(", ".join(str(x) for x in valor))
+    return "" if valor is None else celda(valor)

@@ -3,11 +3,15 @@
 A docente lies where his plans place him (IE, UGEL, DRE) and is held by the acompañante of his
 active plan (reassignments included); an acompañante, in the UGELs where he holds docentes.
 A docente's competency progress and his history come from coaching: formative, never shown to
-whoever evaluates him for his career.
+whoever evaluates him for his career. A satisfaction survey measures the satisfaction of the docentes
+acompañados and of the acompañantes (NT-026 §5.5.2): it is the respondent's own voice, so a docente
+answers his own and an acompañante his own. The territory of a respondent holds only him, never the
+acompañante who coaches him (who could otherwise answer, once and for good, for his caseload).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -82,8 +86,9 @@ def politica(proyecciones: Proyecciones) -> Politica:
             return del_docente(id_)
         if tipo == "acompanante":
             return del_acompanante(id_)
-        if tipo == "persona":  # who answers a survey: a docente or an acompañante
-            return del_docente(id_) or del_acompanante(id_)
+        if tipo == "persona":  # who answers a survey: a docente or an acompañante, himself only
+            docente = del_docente(id_)
+            return replace(docente, acompanantes=frozenset()) if docente else del_acompanante(id_)
         if tipo == "ugel":
             def consulta(conn: Any, t: Any) -> list[Any]:
                 return list(conn.execute(select(t.planes.c.dre).where(t.planes.c.ugel == id_).limit(1)))

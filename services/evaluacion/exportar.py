@@ -6,7 +6,6 @@ Charts are drawn with matplotlib's non-interactive Agg backend, one figure per c
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,7 @@ from reportlab.lib.units import cm  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
 
 from services.evaluacion.metas import NIVELES, valor  # noqa: E402
+from shared.hojas import celda, escritor_csv  # noqa: E402
 
 Filas = Sequence[Mapping[str, Any]]
 FORMATOS_GRAFICO = {"png": "image/png", "svg": "image/svg+xml"}
@@ -40,15 +40,22 @@ def _columnas(filas: Filas) -> list[str]:
     return list(columnas)
 
 
-def _celda(valor_: Any) -> Any:
+def _texto(valor_: Any) -> Any:
     if isinstance(valor_, (list, dict)):
         return ", ".join(map(str, valor_)) if isinstance(valor_, list) else str(valor_)
     return valor_
 
 
+def _celda(valor_: Any) -> Any:
+    """A list or a mapping as one text; no cell is taken for a formula (``shared.hojas``)."""
+    return celda(_texto(valor_))
+
+
 def _en_hoja(valor_: Any) -> Any:
-    """A stored text may hold control characters a spreadsheet cannot: they are left out of the cell."""
-    return ILLEGAL_CHARACTERS_RE.sub("", valor_) if isinstance(valor_, str) else valor_
+    """A stored text may hold control characters a spreadsheet cannot: they are left out of the cell
+    (before it is neutralised, so what is left cannot start a formula either)."""
+    texto = _texto(valor_)
+    return celda(ILLEGAL_CHARACTERS_RE.sub("", texto) if isinstance(texto, str) else texto)
 
 
 def csv_de(filas: Filas, nota: str = "") -> str:
@@ -58,8 +65,7 @@ def csv_de(filas: Filas, nota: str = "") -> str:
     if nota:
         salida.write(f"# {nota}\n")
     columnas = _columnas(filas)
-    escritor = csv.DictWriter(salida, fieldnames=columnas, delimiter=";", lineterminator="\n")
-    escritor.writeheader()
+    escritor = escritor_csv(salida, columnas)
     for fila in filas:
         escritor.writerow({k: _celda(v) for k, v in fila.items()})
     return salida.getvalue()
@@ -71,12 +77,12 @@ def xlsx_de(secciones: Mapping[str, Filas], nota: Mapping[str, str]) -> bytes:
     for nombre, filas in secciones.items():
         hoja = libro.create_sheet(nombre[:31])
         columnas = _columnas(filas)
-        hoja.append(columnas)
+        hoja.append([_en_hoja(c) for c in columnas])
         for fila in filas:
-            hoja.append([_en_hoja(_celda(fila.get(c))) for c in columnas])
+            hoja.append([_en_hoja(fila.get(c)) for c in columnas])
     acerca = libro.create_sheet("corte")
     for clave, texto in nota.items():
-        acerca.append([clave, _en_hoja(texto)])
+        acerca.append([_en_hoja(clave), _en_hoja(texto)])
     salida = io.BytesIO()
     libro.save(salida)
     return salida.getvalue()

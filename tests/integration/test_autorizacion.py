@@ -30,6 +30,7 @@ from services.evidencias.config import EvidenciasSettings
 from services.evidencias.main import create_app as evidencias_app
 from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.main import create_app as focalizacion_app
+from shared import contracts as c
 from shared.autenticacion import ROLES
 from shared.autorizacion import NACIONALES, Politica, rutas
 from shared.http import PUBLICAS
@@ -240,3 +241,34 @@ async def test_los_roles_de_lectura_no_escriben_y_el_docente_solo_responde_su_en
             assert "minedu" not in regla.roles or clave in (
                 "POST /v1/metas", "POST /v1/proyecciones/{nombre}/reconstruccion", "POST /v1/instrumentos",
                 "POST /v1/acompanantes/{acompanante_id}/desempeno", "POST /v1/cadena/verificacion"), clave
+
+
+async def test_cada_quien_responde_solo_su_propia_encuesta(make_settings):
+    # Given evaluacion knows A's docente (his plan) and A's acompañante (incorporated), and B's
+    app = evaluacion_app(make_settings(EvaluacionSettings))
+    respuestas = {"pertinencia": 4, "calidad_formacion": 4, "calidad_recursos": 3, "utilidad_recursos": 5}
+
+    def encuesta(lugar: Lugar, encuestado: str) -> dict[str, Any]:
+        persona, periodo = (lugar.docente, "anual") if encuestado == "docente" else (lugar.acompanante, "semestre_1")
+        return {"encuestado": encuestado, "persona_id": persona, "anio": 2021, "periodo": periodo,
+                "respuestas": respuestas}
+
+    async with serving(app) as http:
+        await conocer("evaluacion", app, http)
+        for lugar in (A, B):
+            Bombeo(app.state.evaluacion, app.state.proyecciones).recibir(c.AcompananteIncorporadoV1(
+                acompanante_id=lugar.acompanante, tipo_ie="multigrado", anio=2021, convocatoria="2020-2022",
+                dre=lugar.dre, ugel=lugar.ugel), id_=f"focalizacion:incorporado-{lugar.nombre}")
+        # When A's acompañante answers the survey of the docente of his caseload / Then it is not his to answer
+        r = await http.post("/v1/encuestas", json=encuesta(A, "docente"), headers=identidad("acompanante", A))
+        assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), r.text
+        # nor does a docente answer another's, nor an acompañante's
+        r = await http.post("/v1/encuestas", json=encuesta(A, "docente"), headers=identidad("docente", B))
+        assert r.status_code == 404, r.text
+        r = await http.post("/v1/encuestas", json=encuesta(A, "acompanante"), headers=identidad("docente", A))
+        assert r.status_code == 404, r.text
+        # and so the docente can still answer his own, and the acompañante his own
+        r = await http.post("/v1/encuestas", json=encuesta(A, "docente"), headers=identidad("docente", A))
+        assert r.status_code == 201, r.text
+        r = await http.post("/v1/encuestas", json=encuesta(A, "acompanante"), headers=identidad("acompanante", A))
+        assert r.status_code == 201, r.text

@@ -156,6 +156,6 @@ def test_csv_con_bom_punto_y_coma_y_tildes(agenda):
     assert all(f["atrasos"] == ", ".join(o["atrasos"]) for f, o in zip(leidas, filas, strict=True))
     # and a chosen set of columns keeps that order and leaves the rest out
     solo = exportar.csv_de(filas, ["ie", "docente_id"])
-    assert solo[1:].splitlines()[0] == "ie;docente_id"
+    assert solo[1:].splitlines()[0] == '"ie";"docente_id"'  # every text quoted (shared.hojas)
     ultima = list(csv.reader(io.StringIO(solo[1:]), delimiter=";"))[-1]
     assert ultima == ["IE «José María Arguedas»", "Ñuñoa; Áncash"]
