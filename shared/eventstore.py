@@ -74,6 +74,12 @@ class Conflict(DomainError):
     """The command contradicts what is already recorded (HTTP 409)."""
 
 
+class EnEspera(DomainError):
+    """The command depends on something this service has not received yet (another service's fact on its
+    way over NATS): nothing is refused, it goes through when sent again after that arrives (HTTP 409
+    ``en_espera``, with ``Retry-After``)."""
+
+
 class RepositorioSeguro(Repository):
     """eventsourcing's repository, safe when several threads read one cached aggregate.
 

@@ -225,9 +225,9 @@ async def test_solo_el_autor_de_una_visita_realizada_adjunta(mundo: Mundo):
     assert r.json()["codigo"] == "regla_incumplida"
     assert not await mundo.guardado(sha)
 
-    r = await mundo.subir(foto, visita=str(uuid.uuid4()))  # agenda never reported it
-    assert r.status_code == 422, r.text
-    assert "no consta como realizada" in r.json()["mensaje"]
+    r = await mundo.subir(foto, visita=str(uuid.uuid4()))  # agenda has not reported it: it waits, nothing stored
+    assert (r.status_code, r.json()["codigo"]) == (409, "en_espera"), r.text
+    assert "aún no consta como realizada" in r.json()["mensaje"]
     assert not await mundo.guardado(sha)
 
     assert mundo.ultima_notificacion() == antes
