@@ -143,7 +143,8 @@ async def test_una_foto_se_guarda_por_su_huella_una_sola_vez(mundo: Mundo):
 
     r = await mundo.subir(foto, nombre="pizarra.png", tipo="image/png")
     assert r.status_code == 201, r.text
-    assert r.json() == {"registrado": True, "sha256": sha, "tipo_contenido": "image/png", "bytes": len(foto)}
+    assert r.json() == {"registrado": True, "estado": "registrado", "sha256": sha, "tipo_contenido": "image/png",
+                        "bytes": len(foto)}
     assert mundo.ultima_notificacion() == antes + 1
 
     obs = await mundo.js.object_store(ADJUNTOS_BUCKET)
@@ -155,7 +156,8 @@ async def test_una_foto_se_guarda_por_su_huella_una_sola_vez(mundo: Mundo):
     # the same content again (another name, another claimed type): recognised, stored once
     r = await mundo.subir(foto, nombre="otra-vez.jpg", tipo="image/jpeg")
     assert r.status_code == 200, r.text
-    assert r.json() == {"registrado": False, "sha256": sha, "tipo_contenido": "image/png", "bytes": len(foto)}
+    assert r.json() == {"registrado": False, "estado": "ya_registrado", "sha256": sha, "tipo_contenido": "image/png",
+                        "bytes": len(foto)}
     assert await mundo.objetos() == [sha]
     assert mundo.ultima_notificacion() == antes + 1
 
