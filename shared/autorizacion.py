@@ -152,21 +152,14 @@ class Politica:
             return None
         if regla is None:
             return _prohibido("Esta ruta no tiene una regla de acceso; nadie puede usarla.")
-        if actor.rol not in regla.roles:
-            return _prohibido(f"El rol {actor.rol!r} no puede usar esta ruta.")
-        if regla.formativo and actor.rol in EVALUAN_CARRERA:
-            return _prohibido("La evidencia del acompañamiento es formativa: no se muestra a quien evalúa "
-                              "al docente para su carrera.")
+        if (prohibido := _rol(regla, actor)) is not None:
+            return _prohibido(prohibido)
         ids = {nombre: str(parametros[nombre]) for nombre in regla.objetos if nombre in parametros}
         faltan = [n for n in regla.objetos if n not in ids]
         if faltan and request.method in ("POST", "PUT", "PATCH") and actor.rol not in NACIONALES:
             ids.update(await _del_cuerpo(request, faltan))
-        for nombre, valor in ids.items() if actor.rol not in NACIONALES else ():  # every territory is theirs
-            territorio = await asyncio.to_thread(self.resolver, regla.objetos[nombre], valor)
-            if territorio is not None and not territorio.contiene(actor):
-                return _no_encontrado()
-            if territorio is None and actor.rol in TERRITORIALES and request.method == "GET":
-                return _no_encontrado()  # an unknown object is nobody's territory
+        if await asyncio.to_thread(self._fuera, regla, actor, ids, request.method):
+            return _no_encontrado()
         if actor.rol in TERRITORIALES and regla.filtros:
             nivel = NIVEL[actor.rol]
             parametro = regla.filtros.get(nivel)
@@ -183,6 +176,44 @@ class Politica:
         if actor.rol == "auditor":
             auditoria.info("lectura de auditor %s: %s %s", actor.usuario, clave, ids or dict(request.query_params))
         return None
+
+    def decidir_item(self, clave: str, actor: Actor, parametros: Mapping[str, str],
+                     cuerpo: Mapping[str, Any]) -> tuple[int, str, str] | None:
+        """The rule of the write route ``clave`` applied to one item of an offline batch (``shared.lote``),
+        as ``decidir`` applies it to a request with those path parameters and that JSON body: ``None``
+        lets it through, else its status, code and reason (403 ``prohibido``, 404 ``no_encontrado``)."""
+        regla = self.reglas.get(clave)
+        if regla is None:
+            return 403, "prohibido", "Esta ruta no tiene una regla de acceso; nadie puede usarla."
+        if (prohibido := _rol(regla, actor)) is not None:
+            return 403, "prohibido", prohibido
+        ids = {n: str(parametros[n]) for n in regla.objetos if n in parametros}
+        ids.update({n: str(cuerpo[n]) for n in regla.objetos if n not in ids and isinstance(cuerpo.get(n), (str, int))})
+        if self._fuera(regla, actor, ids, clave.split(" ", 1)[0]):
+            return 404, "no_encontrado", "No existe o no está en su ámbito."
+        return None
+
+    def _fuera(self, regla: Regla, actor: Actor, ids: Mapping[str, str], metodo: str) -> bool:
+        """Whether an object the request names lies outside the caller's territory (answered as not found)."""
+        if actor.rol in NACIONALES:  # every territory is theirs
+            return False
+        for nombre, valor in ids.items():
+            territorio = self.resolver(regla.objetos[nombre], valor)
+            if territorio is not None and not territorio.contiene(actor):
+                return True
+            if territorio is None and actor.rol in TERRITORIALES and metodo == "GET":
+                return True  # an unknown object is nobody's territory
+        return False
+
+
+def _rol(regla: Regla, actor: Actor) -> str | None:
+    """Why the caller's role may not use the route, or None."""
+    if actor.rol not in regla.roles:
+        return f"El rol {actor.rol!r} no puede usar esta ruta."
+    if regla.formativo and actor.rol in EVALUAN_CARRERA:
+        return ("La evidencia del acompañamiento es formativa: no se muestra a quien evalúa "
+                "al docente para su carrera.")
+    return None
 
 
 def rutas(routes: list) -> Iterator[tuple[set[str], str, re.Pattern, dict]]:

@@ -3,16 +3,19 @@ and an ``eventsourcing`` Application configured from the service's settings."""
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import field
 from datetime import date
 from functools import lru_cache
+from threading import Lock, RLock
 from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from psycopg import sql
 from eventsourcing.domain import Aggregate as _Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
@@ -41,7 +44,7 @@ class Aggregate(_Aggregate):
 
 
 T = TypeVar("T")
-REINTENTOS = 5
+REINTENTAR_DURANTE = 5.0  # seconds a command that keeps losing races is retried before answering 409
 
 
 class DateAsISO(Transcoding):
@@ -71,6 +74,40 @@ class Conflict(DomainError):
     """The command contradicts what is already recorded (HTTP 409)."""
 
 
+class EnEspera(DomainError):
+    """The command depends on something this service has not received yet (another service's fact on its
+    way over NATS): nothing is refused, it goes through when sent again after that arrives (HTTP 409
+    ``en_espera``, with ``Retry-After``)."""
+
+
+class RepositorioSeguro(Repository):
+    """eventsourcing's repository, safe when several threads read one cached aggregate.
+
+    eventsourcing 9.5 fast-forwards a cached aggregate in place under a per-aggregate lock, then
+    deep-copies it after releasing that lock: a thread copying while another applies new events
+    fails with ``RuntimeError: dictionary changed size during iteration``. Here the whole read of a
+    cached aggregate (fast-forward and copy) holds one lock per aggregate (striped), so the copy
+    handed to a command is always whole; reads of different aggregates still run in parallel.
+    """
+
+    FRANJAS = 512
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._franjas = [Lock() for _ in range(self.FRANJAS)]
+
+    def get(self, aggregate_id: Any, *, version: int | None = None, **kwargs: Any) -> Any:
+        if self.cache is None or version is not None:
+            return super().get(aggregate_id, version=version, **kwargs)
+        with self._franjas[hash(aggregate_id) % self.FRANJAS]:
+            return super().get(aggregate_id, **kwargs)
+
+
+class Desactualizado(Exception):
+    """What a command read changed before it could save (another writer got there first): read it
+    again and retry (``ServiceApplication.reintentar``)."""
+
+
 class ServiceApplication(Application):
     """An Application whose store is chosen by the service's settings (SQLite or PostgreSQL)."""
 
@@ -84,6 +121,15 @@ class ServiceApplication(Application):
             self.tracking_recorder = self.factory.tracking_recorder()
         self._limitar_eventos(settings.evento_max_bytes)
         self.inicial: Callable[[UUID], Any] = lru_cache(maxsize=20_000)(self._inicial)
+        self._candados = [RLock() for _ in range(256)]  # commands about one aggregate, one at a time
+        self._perdedores = RLock()  # commands that lost a race, retried one at a time
+
+    def construct_repository(self) -> Repository:
+        base = super().construct_repository()
+        return RepositorioSeguro(base.event_store, snapshot_store=base.snapshot_store,
+                                 cache_maxsize=int(self.env.get(self.AGGREGATE_CACHE_MAXSIZE) or 0) or None,
+                                 fastforward=base.fastforward, fastforward_skipping=base.fastforward_skipping,
+                                 deepcopy_from_cache=base.deepcopy_from_cache)
 
     def _limitar_eventos(self, max_bytes: int) -> None:
         """Refuse, before anything is written, an event too big to be published: NATS would refuse
@@ -116,15 +162,27 @@ class ServiceApplication(Application):
             raise Conflict(conflicto) from None
 
     def reintentar(self, intento: Callable[[], T], conflicto: str = "Otro cambio se registró a la vez; "
-                   "vuelva a intentarlo.") -> T:
-        """Run a read-decide-save ``intento`` again when another writer saved the aggregate first."""
-        for vez in range(REINTENTOS):
-            try:
-                return intento()
-            except IntegrityError:
-                if vez == REINTENTOS - 1:
-                    raise Conflict(conflicto) from None
-        raise AssertionError("inalcanzable")
+                   "vuelva a intentarlo.", clave: Any = None) -> T:
+        """Run a read-decide-save ``intento`` again when another writer saved the aggregate first.
+
+        The one retry of every service. Commands about one ``clave`` (an aggregate's id, e.g. an
+        acompañante's agenda) run one at a time in this process, so they do not race each other; a
+        command without one that lost a race retries one at a time with the others that lost. What
+        still races (another replica) is retried after a random, growing pause (at most 50 ms) for up
+        to ``REINTENTAR_DURANTE`` seconds before ``Conflict(conflicto)``."""
+        limite = time.monotonic() + REINTENTAR_DURANTE
+        vez = 0
+        while True:
+            candado = self._candados[hash(clave) % len(self._candados)] if clave is not None else (
+                self._perdedores if vez else nullcontext())
+            with candado:
+                try:
+                    return intento()
+                except (IntegrityError, Desactualizado):
+                    if time.monotonic() > limite:
+                        raise Conflict(conflicto) from None
+            vez += 1
+            time.sleep(random.uniform(0, min(0.05, 0.001 * 2 ** vez)))  # noqa: S311 - jitter, not a secret
 
     def obtener(self, aggregate_id: UUID, no_existe: DomainError) -> Any:
         """The aggregate, or ``no_existe`` raised (a NotFound, or a rule it breaks) when there is none."""

@@ -1,7 +1,9 @@
 """The HTTP chassis every service mounts the same way: errors, probes, metrics, dead letters.
 
-Domain errors map to HTTP status here and only here: 403 not allowed, 404 not found, 409
-conflict (including a stale aggregate version), 422 invalid input, always with a Spanish message.
+Domain errors map to HTTP status here and only here (``respuesta_de``, used by the error handlers and
+by the offline batch, ``shared.lote``): 403 not allowed, 404 not found, 409 conflict (including a stale
+aggregate version) or waiting for a fact not received yet (``en_espera``), 422 invalid input, always
+with a Spanish message.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.consumer import IdempotentConsumers
 from shared.contracts import ContractError
-from shared.eventstore import Conflict, DomainError, Forbidden, NotFound
+from shared.eventstore import Conflict, DomainError, EnEspera, Forbidden, NotFound
 from shared.autenticacion import EmisorNoDisponible, TokenInvalido, Verificador
 from shared.ritmo import CubosLocales, PresupuestoCompartido, costo
 from shared.telemetry import current_actor, current_traceparent
@@ -91,7 +93,8 @@ ERRORES: dict[int | str, dict[str, Any]] = {
     401: _respuesta("Falta el token de acceso o no es válido"),
     403: _respuesta("El rol o el territorio del usuario no lo permite"),
     404: _respuesta("No existe lo solicitado"),
-    409: _respuesta("Conflicto con lo ya registrado (o versión desactualizada)"),
+    409: _respuesta("Conflicto con lo ya registrado (o versión desactualizada); o, con código en_espera, depende de "
+                    "un hecho que el servicio aún no recibe: reenviar tras Retry-After"),
     413: _respuesta("La solicitud es más grande de lo admitido"),
     422: _respuesta("Datos no válidos o una regla de negocio incumplida"),
     429: _respuesta("Demasiadas solicitudes del usuario; reintente tras Retry-After"),
@@ -293,26 +296,34 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         return _error(422, "solicitud_invalida", "La solicitud tiene datos no válidos.", errores=errores)
 
-    @app.exception_handler(NotFound)
-    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return _error(404, "no_encontrado", str(exc))
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        return _error(403, "prohibido", str(exc))
-
-    @app.exception_handler(Conflict)
-    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return _error(409, "conflicto", str(exc))
-
-    @app.exception_handler(RecordConflictError)
-    async def stale(_: Request, exc: RecordConflictError) -> JSONResponse:
-        return _error(409, "version_desactualizada",
-                      "Otro cambio se registró antes; vuelva a leer y reintente.")
-
     @app.exception_handler(DomainError)
-    async def invalid(_: Request, exc: DomainError) -> JSONResponse:
-        return _error(422, "regla_incumplida", str(exc))
+    @app.exception_handler(RecordConflictError)
+    async def dominio(_: Request, exc: Exception) -> JSONResponse:
+        status, codigo, mensaje = respuesta_de(exc) or (500, "error_interno", "Ocurrió un error inesperado.")
+        respuesta = _error(status, codigo, mensaje)
+        if codigo == "en_espera":
+            respuesta.headers["Retry-After"] = str(EN_ESPERA_REINTENTAR)
+        return respuesta
+
+
+EN_ESPERA_REINTENTAR = 5  # seconds: what a fact on its way between services usually takes, with room
+
+
+def respuesta_de(exc: Exception) -> tuple[int, str, str] | None:
+    """The HTTP status, stable code and Spanish message of a domain error; None for any other error."""
+    if isinstance(exc, NotFound):
+        return 404, "no_encontrado", str(exc)
+    if isinstance(exc, Forbidden):
+        return 403, "prohibido", str(exc)
+    if isinstance(exc, EnEspera):
+        return 409, "en_espera", str(exc)
+    if isinstance(exc, Conflict):
+        return 409, "conflicto", str(exc)
+    if isinstance(exc, RecordConflictError):
+        return 409, "version_desactualizada", "Otro cambio se registró antes; vuelva a leer y reintente."
+    if isinstance(exc, DomainError):
+        return 422, "regla_incumplida", str(exc)
+    return None
 
 
 class Salud(BaseModel):

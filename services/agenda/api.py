@@ -6,8 +6,8 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.agenda import exportar
 from services.agenda.application import Agenda, Resultado
@@ -16,7 +16,8 @@ from services.agenda.cumplimiento import COMPONENTES, NIVELES
 from services.agenda.protocolos import Protocolo
 from shared.eventstore import Conflict, DomainError, NotFound
 from shared.contracts.agenda import AccionVisita
-from shared.http import motivo as motivo_de_error
+from shared.lote import Lote, Operacion, ResultadoItem
+from shared.telemetry import current_actor
 
 Id = Annotated[UUID, Path(description="Identificador")]
 Hora = Annotated[str, Field(pattern=HORA, examples=["15:00"])]
@@ -146,16 +147,6 @@ class ItemLote(BaseModel):
 class LoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     items: list[ItemLote] = Field(min_length=1, max_length=2000, description="En el orden en que se hicieron.")
-
-
-class ResultadoItem(BaseModel):
-    indice: int
-    operacion: str
-    id: UUID | None
-    codigo: int = Field(description="201 registrado, 200 ya registrado, 404, 409 o 422 rechazado.")
-    estado: Literal["registrado", "ya_registrado", "rechazado"]
-    motivo: str | None = None
-    advertencias: list[str] = Field(default_factory=list)
 
 
 def _registro(id_: UUID, r: Resultado, response: Response | None = None) -> Registro:
@@ -334,48 +325,37 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
             summary="Cola de un dispositivo que estuvo sin conexión",
             description="Aplica cada elemento por separado y en orden, y responde por elemento: uno rechazado "
                         "no impide los demás. Reenviar el mismo lote no crea duplicados.")
-    def post_lote(acompanante_id: Id, body: LoteIn) -> list[ResultadoItem]:
+    def post_lote(acompanante_id: Id, body: LoteIn, request: Request) -> list[ResultadoItem]:
         acompanante = str(acompanante_id)
-        operaciones = {
-            "programar_visita": (VisitaProgramadaIn, lambda b, _: programar_visita(acompanante, b)),
-            "programar_gia": (ReunionProgramadaIn, lambda b, _: programar_reunion("gia", acompanante, b)),
-            "programar_rtc": (ReunionProgramadaIn, lambda b, _: programar_reunion("rtc", acompanante, b)),
-            "programar_taller": (TallerProgramadoIn, lambda b, _: programar_taller(acompanante, b)),
-            "reprogramar": (ReprogramacionIn, lambda b, i: reprogramar(_propia(i), b)),
-            "cancelar": (CancelacionIn, lambda b, i: cancelar(_propia(i), b)),
-            "visita_realizada": (VisitaRealizadaIn, lambda b, _: visita_realizada(b)),
-            "gia_completado": (ReunionRealizadaIn, lambda b, _: reunion_realizada("gia", b)),
-            "rtc_realizada": (ReunionRealizadaIn, lambda b, _: reunion_realizada("rtc", b)),
-            "taller_realizado": (TallerRealizadoIn, lambda b, _: taller_realizado(b)),
-            "curso_virtual_completado": (CursoVirtualIn, lambda b, _: curso(b)),
-        }
-        def _propia(actividad_id: UUID | None) -> UUID:
-            if agenda.acompanante_de(str(_id(actividad_id))) != acompanante:
-                raise Conflict(f"La actividad {actividad_id} es de la agenda de otro acompañante.")
-            return _id(actividad_id)
 
-        resultados = []
-        for indice, item in enumerate(body.items):
-            modelo, aplicar = operaciones[item.operacion]
-            datos = dict(item.datos)
-            if "acompanante_id" in modelo.model_fields:
-                datos.setdefault("acompanante_id", acompanante)
-            try:
-                entrada = modelo.model_validate(datos)
-                if str(getattr(entrada, "acompanante_id", acompanante)) != acompanante:
-                    raise DomainError("El elemento es de otro acompañante que el del lote.")
-                id_, res = aplicar(entrada, item.actividad_id)
-                resultados.append(ResultadoItem(indice=indice, operacion=item.operacion, id=id_,
-                                                codigo=201 if res.nuevo else 200,
-                                                estado="registrado" if res.nuevo else "ya_registrado",
-                                                advertencias=res.advertencias))
-            except ValidationError as exc:
-                motivo = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {motivo_de_error(e)}" for e in exc.errors())
-                resultados.append(_rechazo(indice, item, 422, motivo))
-            except DomainError as exc:
-                codigo = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
-                resultados.append(_rechazo(indice, item, codigo, str(exc)))
-        return resultados
+        def propia(actividad_id: UUID) -> UUID:
+            if agenda.acompanante_de(str(actividad_id)) != acompanante:
+                raise Conflict(f"La actividad {actividad_id} es de la agenda de otro acompañante.")
+            return actividad_id
+
+        p = "POST /v1/acompanantes/{acompanante_id}"
+        lote = Lote({
+            "programar_visita": Operacion(f"{p}/visitas", VisitaProgramadaIn,
+                                          lambda b, acompanante_id: programar_visita(acompanante_id, b)),
+            "programar_gia": Operacion(f"{p}/gia", ReunionProgramadaIn,
+                                       lambda b, acompanante_id: programar_reunion("gia", acompanante_id, b)),
+            "programar_rtc": Operacion(f"{p}/rtc", ReunionProgramadaIn,
+                                       lambda b, acompanante_id: programar_reunion("rtc", acompanante_id, b)),
+            "programar_taller": Operacion(f"{p}/talleres", TallerProgramadoIn,
+                                          lambda b, acompanante_id: programar_taller(acompanante_id, b)),
+            "reprogramar": Operacion("POST /v1/actividades/{actividad_id}/reprogramacion", ReprogramacionIn,
+                                     lambda b, actividad_id: reprogramar(propia(actividad_id), b)),
+            "cancelar": Operacion("POST /v1/actividades/{actividad_id}/cancelacion", CancelacionIn,
+                                  lambda b, actividad_id: cancelar(propia(actividad_id), b)),
+            "visita_realizada": Operacion("POST /v1/visitas-realizadas", VisitaRealizadaIn, visita_realizada),
+            "gia_completado": Operacion("POST /v1/gia-completados", ReunionRealizadaIn,
+                                        lambda b: reunion_realizada("gia", b)),
+            "rtc_realizada": Operacion("POST /v1/rtc-realizadas", ReunionRealizadaIn,
+                                       lambda b: reunion_realizada("rtc", b)),
+            "taller_realizado": Operacion("POST /v1/talleres-realizados", TallerRealizadoIn, taller_realizado),
+            "curso_virtual_completado": Operacion("POST /v1/cursos-virtuales-completados", CursoVirtualIn, curso),
+        })
+        return lote.ejecutar(request.app.state.politica, current_actor.get(), acompanante, body.items)
 
     # --- fulfilment --------------------------------------------------------------------------
 
@@ -411,26 +391,6 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
         return filas[0]
 
     return r
-
-
-def _id(actividad_id: UUID | None) -> UUID:
-    if actividad_id is None:
-        raise DomainError("Indique actividad_id para reprogramar o cancelar.")
-    return actividad_id
-
-
-def _rechazo(indice: int, item: ItemLote, codigo: int, motivo: str) -> ResultadoItem:
-    return ResultadoItem(indice=indice, operacion=item.operacion, id=item.actividad_id or _id_de(item.datos),
-                         codigo=codigo, estado="rechazado", motivo=motivo)
-
-
-def _id_de(datos: dict[str, Any]) -> UUID | None:
-    for clave in ("visita_id", "actividad_id", "registro_id"):
-        try:
-            return UUID(str(datos[clave]))
-        except (KeyError, ValueError):
-            continue
-    return None
 
 
 def _csv(texto: str, nombre: str) -> Response:

@@ -17,7 +17,7 @@ from eventsourcing.application import AggregateNotFoundError
 from services.agenda import domainmodel as dm
 from services.agenda.projections import Proyecciones
 from services.agenda.protocolos import Componentes, Protocolo, elegir, incluidos
-from shared.eventstore import Conflict, NotFound, ServiceApplication
+from shared.eventstore import Conflict, Desactualizado, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 
 CAMBIO_CONCURRENTE = "La agenda cambió mientras se registraba; vuelva a intentarlo."
@@ -97,7 +97,7 @@ class Agenda(ServiceApplication):
             agenda.incorporar(docente_id=a.docente_id, plan=_resumen(plan, comp))
             self.save(dm.PlanAnual(plan=plan, id=pid), agenda)
             return True
-        return self.reintentar(intento, CAMBIO_CONCURRENTE)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(a.acompanante_id, a.anio))
 
     def _protocolo(self, a: Asignacion, modalidad: str, clave: str | None) -> Protocolo:
         for p in self.proyecciones.protocolos():
@@ -223,7 +223,7 @@ class Agenda(ServiceApplication):
             if nuevo:
                 self.save(agenda, *reserva)
             return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
-        return self.reintentar(intento, CAMBIO_CONCURRENTE)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, _anio(entrada)))
 
     def reprogramar(self, actividad_id: str, entrada: dict[str, Any], motivo: str) -> Resultado:
         def intento() -> Resultado:
@@ -238,7 +238,7 @@ class Agenda(ServiceApplication):
             if nuevo:
                 self.save(agenda)
             return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
-        return self.reintentar(intento, CAMBIO_CONCURRENTE)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=self._clave(actividad_id))
 
     def cancelar(self, actividad_id: str, motivo: str) -> Resultado:
         def intento() -> Resultado:
@@ -248,7 +248,7 @@ class Agenda(ServiceApplication):
                 self.save(agenda)
             inicio = date.fromisoformat(agenda.actividades[actividad_id]["datos"]["fecha_inicio"])
             return Resultado(nuevo, agenda.advertencias(inicio))
-        return self.reintentar(intento, CAMBIO_CONCURRENTE)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=self._clave(actividad_id))
 
     def realizar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
         def intento() -> Resultado:
@@ -259,7 +259,15 @@ class Agenda(ServiceApplication):
             if nuevo:
                 self.save(agenda, *reserva)
             return Resultado(nuevo)
-        return self.reintentar(intento, CAMBIO_CONCURRENTE)
+        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, _anio(entrada)))
+
+    def _clave(self, actividad_id: str) -> UUID | None:
+        """The agenda whose commands an activity's change waits for (``reintentar``), if it exists."""
+        try:
+            reserva: dm.Reserva = self.repository.get(dm.reserva_id(actividad_id))
+        except AggregateNotFoundError:
+            return None
+        return dm.agenda_id(reserva.acompanante_id, reserva.anio)
 
     def _reservar(self, agenda: dm.AgendaAcompanante, actividad_id: str) -> list[dm.Reserva]:
         """A device's id names one activity: claim it for this agenda, or refuse it if another
@@ -268,6 +276,9 @@ class Agenda(ServiceApplication):
             return []  # a re-send or a change to his own activity
         rid = dm.reserva_id(actividad_id)
         if self.existe(rid):
+            reserva: dm.Reserva = self.repository.get(rid)
+            if (reserva.acompanante_id, reserva.anio) == (agenda.acompanante_id, agenda.anio):
+                raise Desactualizado(actividad_id)  # claimed by this agenda since it was read: read it again
             raise Conflict(f"El identificador {actividad_id} ya se usó en la agenda de otro acompañante.")
         return [dm.Reserva(id=rid, acompanante_id=agenda.acompanante_id, anio=agenda.anio)]
 

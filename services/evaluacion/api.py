@@ -9,14 +9,13 @@ docente, the acompañante who holds him and supervision roles.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.evaluacion import exportar, reportes
 from services.evaluacion.application import PREGUNTAS_ENCUESTA, Evaluacion
@@ -25,8 +24,9 @@ from services.evaluacion.metas import Metas
 from services.evaluacion.projections import Proyecciones
 from services.evaluacion.rebuild import Reconstrucciones
 from shared.contracts.evaluacion import Competencia, Nivel
-from shared.eventstore import Conflict, DomainError, NotFound
-from shared.http import motivo as motivo_de_error
+from shared.eventstore import DomainError, NotFound
+from shared import lote
+from shared.lote import Lote, Operacion
 from shared.telemetry import current_actor
 
 
@@ -128,13 +128,8 @@ class Resultado(BaseModel):
     estado: Literal["registrado", "ya_registrado"]
 
 
-class ResultadoItem(BaseModel):
-    indice: int
-    operacion: str
+class ResultadoItem(lote.ResultadoItem):
     docente_id: UUID
-    codigo: int
-    estado: str
-    motivo: str = ""
 
 
 class VisitasDocenteAnio(BaseModel):
@@ -216,28 +211,17 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
             summary="Cola de un dispositivo que estuvo sin conexión",
             description="Aplica cada elemento por separado y en orden, y responde por elemento: uno rechazado no "
                         "impide los demás. Reenviar el mismo lote no registra nada dos veces.")
-    def post_lote(acompanante_id: Id, body: LoteIn) -> list[ResultadoItem]:
-        operaciones: dict[str, tuple[type[BaseModel], Callable[..., tuple[str, bool]]]] = {
-            "situacion_inicial": (SituacionInicialIn, situacion_inicial),
-            "valoracion": (ValoracionIn, valoracion), "cierre": (CierreIn, cierre)}
-        resultados = []
-        for indice, item in enumerate(body.items):
-            modelo, aplicar = operaciones[item.operacion]
-            base = {"indice": indice, "operacion": item.operacion, "docente_id": item.docente_id}
-            try:
-                entrada = modelo.model_validate({"acompanante_id": str(acompanante_id), **item.datos})
-                if entrada.acompanante_id != acompanante_id:  # type: ignore[attr-defined]
-                    raise DomainError("El elemento es de otro acompañante que el del lote.")
-                _, nuevo = aplicar(item.docente_id, entrada)
-                resultados.append(ResultadoItem(**base, codigo=201 if nuevo else 200,
-                                                estado="registrado" if nuevo else "ya_registrado"))
-            except ValidationError as exc:
-                razon = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {motivo_de_error(e)}" for e in exc.errors())
-                resultados.append(ResultadoItem(**base, codigo=422, estado="rechazado", motivo=razon))
-            except DomainError as exc:
-                codigo = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
-                resultados.append(ResultadoItem(**base, codigo=codigo, estado="rechazado", motivo=str(exc)))
-        return resultados
+    def post_lote(acompanante_id: Id, body: LoteIn, request: Request) -> list[ResultadoItem]:
+        lote = Lote({
+            "situacion_inicial": Operacion("POST /v1/docentes/{docente_id}/situacion-inicial", SituacionInicialIn,
+                                           lambda b, docente_id: situacion_inicial(docente_id, b), id="docente_id"),
+            "valoracion": Operacion("POST /v1/docentes/{docente_id}/valoraciones", ValoracionIn,
+                                    lambda b, docente_id: valoracion(docente_id, b)),
+            "cierre": Operacion("POST /v1/docentes/{docente_id}/cierres", CierreIn,
+                                lambda b, docente_id: cierre(docente_id, b), id="docente_id"),
+        }, ResultadoItem)
+        return lote.ejecutar(request.app.state.politica, current_actor.get(), str(acompanante_id),
+                             body.items)  # type: ignore[return-value]
 
     @r.post("/metas", tags=["evaluación formativa"], status_code=201,
             summary="Publicar una versión de los niveles esperados por etapa de un tipo de IE",

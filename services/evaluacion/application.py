@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from services.evaluacion import domainmodel as dm
 from services.evaluacion.metas import NIVELES, Metas, incluidas
-from shared.eventstore import Conflict, Forbidden, NotFound, ServiceApplication
+from shared.eventstore import Conflict, EnEspera, Forbidden, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
 
@@ -132,7 +132,8 @@ class Evaluacion(ServiceApplication):
             raise Invalida(f"La fecha {fecha:%d/%m/%Y} es futura: se valora lo ya observado.")
         docente = self._docente(docente_id)
         if docente is None:
-            raise NotFound(f"evaluacion no conoce al docente {docente_id} (¿tiene plan de acompañamiento?).")
+            raise EnEspera(f"evaluacion no conoce al docente {docente_id} (su plan aún no llega de agenda): se "
+                           "registrará cuando llegue.")
         return docente
 
     @staticmethod

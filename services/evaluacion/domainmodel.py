@@ -21,7 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from services.evaluacion.metas import competencias
-from shared.eventstore import Aggregate, Conflict, DomainError
+from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/evaluacion")
 
@@ -92,8 +92,9 @@ class Docente(Aggregate):
     def plan(self, anio: int, acompanante: str) -> dict[str, Any]:
         """His plan of ``anio``, held by ``acompanante``; otherwise the rule that stops the valuation."""
         plan = self.planes.get(anio)
-        if plan is None:
-            raise EvaluacionInvalida(f"El docente no tiene plan de acompañamiento en {anio}.")
+        if plan is None:  # agenda's plan may still be on its way
+            raise EnEspera(f"El docente no tiene plan de acompañamiento en {anio} (aún no llega de agenda): se "
+                           "registrará cuando llegue.")
         if not plan["activo"]:
             raise EvaluacionInvalida(f"El plan {anio} del docente está cerrado (retiro del acompañamiento).")
         if plan["acompanante_id"] != acompanante:
@@ -118,15 +119,15 @@ class Docente(Aggregate):
         for e in evidencias:
             conocida = self.evidencias.get(e)
             if conocida is None:
-                raise EvaluacionInvalida(f"La evidencia {e} no consta para este docente (si se acaba de registrar "
-                                         "en evidencias, reintente en unos segundos).")
+                raise EnEspera(f"La evidencia {e} no consta para este docente (aún no llega de evidencias): se "
+                               "registrará cuando llegue.")
             if date.fromisoformat(conocida["fecha"]) > fecha:
                 raise EvaluacionInvalida(f"La evidencia {e} es del {conocida['fecha']}, posterior a la valoración.")
 
     def check_inicial(self, convocatoria: str) -> None:
         if convocatoria not in self.iniciales:
-            raise EvaluacionInvalida("Registre antes la situación inicial del docente: los niveles esperados "
-                                     "progresan desde ella (NT-026 §5.2.5).")
+            raise EnEspera("Registre antes la situación inicial del docente: los niveles esperados "
+                           "progresan desde ella (NT-026 §5.2.5); esto se registrará cuando llegue.")
 
     # --- the formative evaluation ---------------------------------------------------------------
 

@@ -12,13 +12,17 @@ The caller is the actor of the request's verified token (``shared.http``, ``shar
 - an acompañante's execution sessions and self-evaluations are read by him and by supervision;
 - instruments are published by minedu and, regional ones, by the DRE's specialists.
 
-What the write side checks itself (the author of a visit, who holds the docente that year, a
-specialist's correction, which names him: ``puede_corregir``) is a rule of the record, not of access.
+What a visit left behind (observation, corrections, feedback, commitments, attachments) is written by
+the visit's author even after the docente was handed to another coach (``autoria``): the visit's day
+decides, not today's caseload. What the write side checks itself (the author of a visit, that he held
+the docente on the visit's day, a specialist's correction, which names him: ``puede_corregir``) is a
+rule of the record, not of access.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -61,11 +65,11 @@ REGLAS = {
     "GET /v1/instrumentos": Regla(TODOS),
     "GET /v1/instrumentos/{codigo}/{version}": Regla(TODOS),
     "POST /v1/instrumentos": Regla(frozenset({"minedu", "especialista_dre"})),  # the norm's instruments, regional ones
-    "POST /v1/visitas/{visita_id}/observaciones": Regla(COACH, {"visita_id": "visita", "acompanante_id": "acompanante"}),
+    "POST /v1/visitas/{visita_id}/observaciones": Regla(COACH, {"visita_id": "autoria", "acompanante_id": "acompanante"}),
     "POST /v1/visitas/{visita_id}/observaciones/{observacion_id}/correcciones": Regla(
-        COACH | ESPECIALISTAS_TERRITORIALES, {"visita_id": "visita"}),
-    "POST /v1/visitas/{visita_id}/retroalimentacion": Regla(COACH, {"visita_id": "visita"}),
-    "POST /v1/visitas/{visita_id}/compromisos": Regla(COACH, {"visita_id": "visita"}),
+        COACH | ESPECIALISTAS_TERRITORIALES, {"visita_id": "autoria"}),
+    "POST /v1/visitas/{visita_id}/retroalimentacion": Regla(COACH, {"visita_id": "autoria"}),
+    "POST /v1/visitas/{visita_id}/compromisos": Regla(COACH, {"visita_id": "autoria"}),
     "POST /v1/compromisos/{compromiso_id}/verificacion": Regla(COACH, {"compromiso_id": "compromiso"}),
     "POST /v1/compromisos/vencimientos": Regla(GESTION),
     "POST /v1/docentes/{docente_id}/necesidades": Regla(COACH, {"docente_id": "docente"}),
@@ -78,7 +82,8 @@ REGLAS = {
                                                                      {"acompanante_id": "acompanante"}),
     "GET /v1/acompanantes/{acompanante_id}/autoevaluaciones": Regla(SUPERVISAN | {"acompanante"},
                                                                    {"acompanante_id": "acompanante"}),
-    "POST /v1/visitas/{visita_id}/adjuntos": Regla(COACH, {"visita_id": "visita"}),
+    "POST /v1/visitas/{visita_id}/adjuntos": Regla(COACH, {"visita_id": "autoria"}),
+    "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/reuniones/{actividad_id}/adjuntos": Regla(COACH | {"directivo"}, {"actividad_id": "reunion"}),
     "GET /v1/visitas/{visita_id}/adjuntos/{sha256}": Regla(FORMATIVO, {"visita_id": "visita"}, formativo=True),
     "GET /v1/reuniones/{actividad_id}/adjuntos/{sha256}": Regla(LEEN, {"actividad_id": "reunion"}),
@@ -119,9 +124,14 @@ def politica(app: Evidencias) -> Politica:
     def resolver(tipo: str, id_: str) -> Territorio | None:
         if tipo == "docente":
             return del_docente(id_)
-        if tipo == "visita":
-            filas = proyecciones.filas(select(visita.c.docente_id).where(visita.c.visita_id == id_))
-            return del_docente(filas[0].docente_id) if filas else None
+        if tipo in ("visita", "autoria"):
+            filas = proyecciones.filas(select(visita.c.docente_id, visita.c.acompanante_id)
+                                       .where(visita.c.visita_id == id_))
+            territorio = del_docente(filas[0].docente_id) if filas else None
+            if tipo == "autoria" and territorio is not None:  # its author records what it left, even once
+                # the docente is another's (the write side checks he held him on the visit's day)
+                return replace(territorio, acompanantes=territorio.acompanantes | {filas[0].acompanante_id})
+            return territorio
         if tipo == "reunion":
             registro = proyecciones.reunion(id_)
             if registro is None:

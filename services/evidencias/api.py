@@ -30,6 +30,8 @@ from services.evidencias.instrumentos import Instrumento, en
 from shared.contracts.evidencias import Modelamiento, Resultado
 from shared.cifrado import LlaveSuprimida
 from shared.eventstore import DomainError, NotFound
+from shared.lote import Lote, Operacion, ResultadoItem
+from shared.telemetry import current_actor
 
 Id = Annotated[UUID, Path(description="Identificador")]
 Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="Huella SHA-256 del adjunto.")]
@@ -160,13 +162,28 @@ class AutoevaluacionIn(_Entrada):
     comentario: str = Field("", max_length=2000)
 
 
+class ItemLote(_Entrada):
+    operacion: Literal["observacion", "correccion", "retroalimentacion", "compromiso", "verificacion", "necesidad",
+                       "acta", "correccion_acta"]
+    visita_id: UUID | None = Field(None, description="observacion, correccion, retroalimentacion, compromiso.")
+    observacion_id: UUID | None = Field(None, description="correccion: la observación que corrige.")
+    compromiso_id: UUID | None = Field(None, description="verificacion: el compromiso.")
+    docente_id: UUID | None = Field(None, description="necesidad: el docente.")
+    actividad_id: UUID | None = Field(None, description="acta, correccion_acta: el GIA o la RTC.")
+    datos: dict[str, Any] = Field(description="El cuerpo de la ruta individual.")
+
+
+class LoteIn(_Entrada):
+    items: list[ItemLote] = Field(min_length=1, max_length=2000, description="En el orden en que se hicieron.")
+
+
 def _json(modelo: BaseModel, *sin: str) -> dict[str, Any]:
     return modelo.model_dump(mode="json", exclude={*sin})
 
 
 def _creado(nuevo: bool, response: Response, **cuerpo: Any) -> dict[str, Any]:
     response.status_code = status.HTTP_201_CREATED if nuevo else status.HTTP_200_OK
-    return {"registrado": nuevo, **cuerpo}
+    return {"registrado": nuevo, "estado": "registrado" if nuevo else "ya_registrado", **cuerpo}
 
 
 HOLGURA = 64 * 1024  # a form's own fields and boundaries around the file
@@ -216,35 +233,64 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
 
     # --- a visit's record ----------------------------------------------------------------------------
 
+    # the commands of a visit's record and of an acta, shared by the single routes and the offline batch:
+    # each returns the record's id and whether it was new
+
+    def observacion(e: ObservacionIn, visita_id: UUID) -> tuple[str, bool]:
+        return str(e.observacion_id), app.registrar_observacion(str(visita_id), str(e.observacion_id),
+                                                               str(e.acompanante_id),
+                                                               _json(e, "observacion_id", "acompanante_id"))
+
+    def correccion(e: CorreccionIn, visita_id: UUID, observacion_id: UUID) -> tuple[str, bool]:
+        return str(observacion_id), app.corregir_observacion(
+            str(visita_id), str(observacion_id), str(e.acompanante_id) if e.acompanante_id else None,
+            _json(e, "acompanante_id", "motivo"), e.motivo)
+
+    def retroalimentacion(e: RetroalimentacionIn, visita_id: UUID) -> tuple[str, bool]:
+        return str(visita_id), app.brindar_retroalimentacion(str(visita_id), str(e.acompanante_id),
+                                                            _json(e, "acompanante_id"))
+
+    def compromiso(e: CompromisoIn, visita_id: UUID) -> tuple[str, bool]:
+        return str(e.compromiso_id), app.asumir_compromiso(str(e.compromiso_id), str(visita_id), str(e.acompanante_id),
+                                                           _json(e, "compromiso_id", "acompanante_id"))
+
+    def verificacion(e: VerificacionIn, compromiso_id: UUID) -> tuple[str, bool]:
+        return str(compromiso_id), app.verificar_compromiso(str(compromiso_id), str(e.visita_id), str(e.acompanante_id),
+                                                            e.resultado, e.evidencia)
+
+    def necesidad_(e: NecesidadIn, docente_id: UUID) -> tuple[str, bool]:
+        return str(e.necesidad_id), app.registrar_necesidad(str(docente_id), str(e.necesidad_id), str(e.acompanante_id),
+                                                            _json(e, "necesidad_id", "acompanante_id"))
+
+    def acta_(e: ActaIn, actividad_id: UUID) -> tuple[str, bool]:
+        return str(actividad_id), app.registrar_acta(str(actividad_id), str(e.autor_id), _json(e, "autor_id"))
+
+    def correccion_acta(e: CorreccionActaIn, actividad_id: UUID) -> tuple[str, bool]:
+        return str(actividad_id), app.corregir_acta(str(actividad_id), str(e.autor_id), _json(e, "autor_id", "motivo"),
+                                                    e.motivo)
+
     @r.post("/visitas/{visita_id}/observaciones", status_code=201, summary="Registrar la observación de una visita")
     def observar(visita_id: Id, entrada: ObservacionIn, response: Response) -> dict[str, Any]:
-        nuevo = app.registrar_observacion(str(visita_id), str(entrada.observacion_id), str(entrada.acompanante_id),
-                                          _json(entrada, "observacion_id", "acompanante_id"))
-        return _creado(nuevo, response, observacion_id=str(entrada.observacion_id))
+        id_, nuevo = observacion(entrada, visita_id)
+        return _creado(nuevo, response, observacion_id=id_)
 
     @r.post("/visitas/{visita_id}/observaciones/{observacion_id}/correcciones", status_code=201,
             summary="Corregir una observación (queda la original en la historia)")
     def corregir(visita_id: Id, observacion_id: Id, entrada: CorreccionIn, response: Response) -> dict[str, Any]:
-        nuevo = app.corregir_observacion(str(visita_id), str(observacion_id),
-                                         str(entrada.acompanante_id) if entrada.acompanante_id else None,
-                                         _json(entrada, "acompanante_id", "motivo"), entrada.motivo)
-        return _creado(nuevo, response)
+        return _creado(correccion(entrada, visita_id, observacion_id)[1], response)
 
     @r.post("/visitas/{visita_id}/retroalimentacion", status_code=201, summary="Registrar la retroalimentación brindada")
     def retroalimentar(visita_id: Id, entrada: RetroalimentacionIn, response: Response) -> dict[str, Any]:
-        return _creado(app.brindar_retroalimentacion(str(visita_id), str(entrada.acompanante_id),
-                                                     _json(entrada, "acompanante_id")), response)
+        return _creado(retroalimentacion(entrada, visita_id)[1], response)
 
     @r.post("/visitas/{visita_id}/compromisos", status_code=201, summary="Registrar un compromiso asumido por el docente")
     def comprometer(visita_id: Id, entrada: CompromisoIn, response: Response) -> dict[str, Any]:
-        nuevo = app.asumir_compromiso(str(entrada.compromiso_id), str(visita_id), str(entrada.acompanante_id),
-                                      _json(entrada, "compromiso_id", "acompanante_id"))
-        return _creado(nuevo, response, compromiso_id=str(entrada.compromiso_id))
+        id_, nuevo = compromiso(entrada, visita_id)
+        return _creado(nuevo, response, compromiso_id=id_)
 
     @r.post("/compromisos/{compromiso_id}/verificacion", status_code=201, summary="Verificar un compromiso en una visita posterior")
     def verificar(compromiso_id: Id, entrada: VerificacionIn, response: Response) -> dict[str, Any]:
-        return _creado(app.verificar_compromiso(str(compromiso_id), str(entrada.visita_id), str(entrada.acompanante_id),
-                                                entrada.resultado, entrada.evidencia), response)
+        return _creado(verificacion(entrada, compromiso_id)[1], response)
 
     @r.post("/compromisos/vencimientos", tags=["operación"], summary="Registrar ya los compromisos vencidos a la fecha")
     def vencer() -> dict[str, int]:
@@ -252,19 +298,43 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
 
     @r.post("/docentes/{docente_id}/necesidades", status_code=201, summary="Registrar una necesidad formativa del docente")
     def necesidad(docente_id: Id, entrada: NecesidadIn, response: Response) -> dict[str, Any]:
-        return _creado(app.registrar_necesidad(str(docente_id), str(entrada.necesidad_id), str(entrada.acompanante_id),
-                                               _json(entrada, "necesidad_id", "acompanante_id")), response)
+        return _creado(necesidad_(entrada, docente_id)[1], response)
 
     # --- GIA / RTC actas, execution sessions, self-evaluation -------------------------------------------
 
     @r.post("/reuniones/{actividad_id}/acta", status_code=201, summary="Registrar el acta de un GIA o una RTC")
     def acta(actividad_id: Id, entrada: ActaIn, response: Response) -> dict[str, Any]:
-        return _creado(app.registrar_acta(str(actividad_id), str(entrada.autor_id), _json(entrada, "autor_id")), response)
+        return _creado(acta_(entrada, actividad_id)[1], response)
 
     @r.post("/reuniones/{actividad_id}/acta/correcciones", status_code=201, summary="Corregir el acta (queda la original)")
     def corregir_acta(actividad_id: Id, entrada: CorreccionActaIn, response: Response) -> dict[str, Any]:
-        return _creado(app.corregir_acta(str(actividad_id), str(entrada.autor_id), _json(entrada, "autor_id", "motivo"),
-                                         entrada.motivo), response)
+        return _creado(correccion_acta(entrada, actividad_id)[1], response)
+
+    # --- a device's offline queue ------------------------------------------------------------------------
+
+    lote = Lote({
+        "observacion": Operacion("POST /v1/visitas/{visita_id}/observaciones", ObservacionIn, observacion),
+        "correccion": Operacion("POST /v1/visitas/{visita_id}/observaciones/{observacion_id}/correcciones",
+                                CorreccionIn, correccion, id="observacion_id"),
+        "retroalimentacion": Operacion("POST /v1/visitas/{visita_id}/retroalimentacion", RetroalimentacionIn,
+                                       retroalimentacion),
+        "compromiso": Operacion("POST /v1/visitas/{visita_id}/compromisos", CompromisoIn, compromiso),
+        "verificacion": Operacion("POST /v1/compromisos/{compromiso_id}/verificacion", VerificacionIn, verificacion,
+                                  id="compromiso_id"),
+        "necesidad": Operacion("POST /v1/docentes/{docente_id}/necesidades", NecesidadIn, necesidad_),
+        "acta": Operacion("POST /v1/reuniones/{actividad_id}/acta", ActaIn, acta_, autor="autor_id"),
+        "correccion_acta": Operacion("POST /v1/reuniones/{actividad_id}/acta/correcciones", CorreccionActaIn,
+                                     correccion_acta, autor="autor_id"),
+    })
+
+    @r.post("/acompanantes/{acompanante_id}/lote", summary="Cola de un dispositivo que estuvo sin conexión",
+            description="Cada elemento es una de las rutas individuales (``operacion``: " + ", ".join(lote.operaciones)
+                        + "), con sus identificadores de ruta al nivel del elemento y su cuerpo en ``datos``. Se "
+                        "aplican por separado y en orden, con la misma regla de acceso, validación y respuesta que la "
+                        "ruta individual; uno rechazado no impide los demás, uno ``en_espera`` se reenvía solo. "
+                        "Reenviar la misma cola, en cualquier orden, no registra nada dos veces.")
+    def post_lote(acompanante_id: Id, body: LoteIn, request: Request) -> list[ResultadoItem]:
+        return lote.ejecutar(request.app.state.politica, current_actor.get(), str(acompanante_id), body.items)
 
     @r.post("/acompanantes/{acompanante_id}/sesiones-ejecucion", status_code=201,
             summary="Registrar una sesión de la etapa de ejecución con el equipo de gestión")
@@ -294,6 +364,9 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
             contenido = await asyncio.to_thread(examinar, await archivo.read(max_bytes + 1), max_bytes)
         except AdjuntoDemasiadoGrande as exc:
             return _demasiado_grande(str(exc))
+        if await asyncio.to_thread(app.adjuntado, tipo, str(propietario_id), contenido.sha256):
+            # the same photo sent again (a retry after a lost answer): nothing stored or recorded anew
+            return _creado(False, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo, bytes=contenido.bytes)
         propietario = await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused first
         sujeto = propietario.sujeto()
         try:  # the content leaves this process only encrypted with its owner's key (Ley 29733)

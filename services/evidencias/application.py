@@ -20,7 +20,7 @@ from services.evidencias import domainmodel as dm
 from services.evidencias.instrumentos import RESPUESTAS, Instrumento, incluidos
 from services.evidencias.projections import Proyecciones
 from shared.cifrado import Cifrador, LlaveSuprimida, llavero_de
-from shared.eventstore import NotFound, ServiceApplication
+from shared.eventstore import EnEspera, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
 
@@ -113,24 +113,26 @@ class Evidencias(ServiceApplication):
             return True
         return self.modificar(lambda: self._docente(plan["docente_id"], crear=True), cambio)
 
-    def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str, aviso_id: str) -> bool:
-        """Apply agenda's reassignment ``aviso_id`` once, and only to the coach it moves him from:
-        a redelivered one changes nothing, one that overtook an earlier change waits for it."""
+    def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str, aviso_id: str,
+                            el: date | None = None) -> bool:
+        """Apply agenda's reassignment ``aviso_id`` (made on day ``el``) once, and only to the coach it moves
+        him from: a redelivered one changes nothing, one that overtook an earlier change waits for it."""
         def cambio(docente: dm.DocenteAcompanado) -> bool:
             plan = docente.planes[anio]
             if aviso_id in plan.get("avisos", []):
                 return False
             if plan["acompanante_id"] != de:
                 raise Pendiente(f"el docente {docente_id} no está con {de} en {anio}: falta un cambio anterior")
-            docente.cambiar_acompanante(anio=anio, de_acompanante_id=de, a_acompanante_id=a, aviso_id=aviso_id)
+            docente.cambiar_acompanante(anio=anio, de_acompanante_id=de, a_acompanante_id=a, aviso_id=aviso_id,
+                                        desde=el.isoformat() if el else None)
             return True
         return self.modificar(lambda: self._con_plan(docente_id, anio), cambio)
 
-    def cerrar_plan(self, docente_id: str, anio: int) -> bool:
+    def cerrar_plan(self, docente_id: str, anio: int, el: date | None = None) -> bool:
         def cambio(docente: dm.DocenteAcompanado) -> bool:
             if not docente.planes[anio]["activo"]:
                 return False
-            docente.cerrar_plan(anio=anio)
+            docente.cerrar_plan(anio=anio, el=el.isoformat() if el else None)
             return True
         return self.modificar(lambda: self._con_plan(docente_id, anio), cambio)
 
@@ -177,7 +179,8 @@ class Evidencias(ServiceApplication):
         def cambio(visita: dm.Visita) -> bool:
             actual = visita.observaciones.get(observacion_id)
             if actual is None:
-                raise NotFound(f"La visita no tiene la observación {observacion_id}.")
+                raise EnEspera(f"La visita aún no tiene la observación {observacion_id}: la corrección se registrará "
+                               "cuando llegue.")
             inst = self.instrumento(actual["instrumento"], actual["version"])
             nueva = _observacion(inst, {**entrada, "instrumento": inst.codigo})
             return visita.corregir_observacion(observacion_id, nueva, motivo, autor, rol)
@@ -195,6 +198,9 @@ class Evidencias(ServiceApplication):
             return False
         visita = self._visita_de(visita_id, acompanante_id)
         observacion = visita.observacion_con(entrada["item"])
+        if observacion is None and not visita.observaciones:
+            raise EnEspera("El compromiso se liga a un desempeño observado en la visita: se registrará cuando "
+                           "llegue su observación.")
         if observacion is None:
             raise Invalida(f"El compromiso se liga a un desempeño observado en la visita; {entrada['item']} no se observó.")
         limite = date.fromisoformat(entrada["fecha_limite"])
@@ -253,18 +259,19 @@ class Evidencias(ServiceApplication):
         return vencidos
 
     def compromiso(self, compromiso_id: str) -> dm.Compromiso:
-        return self.obtener(dm.compromiso_id(compromiso_id), NotFound(f"No existe el compromiso {compromiso_id}."))
+        return self.obtener(dm.compromiso_id(compromiso_id), EnEspera(
+            f"El compromiso {compromiso_id} aún no consta: la verificación se registrará cuando llegue."))
 
     def registrar_necesidad(self, docente_id: str, necesidad_id: str, acompanante_id: str,
                             entrada: dict[str, Any]) -> bool:
-        anio = entrada.get("anio") or self.reloj().year
+        anio, dia = entrada.get("anio") or self.reloj().year, None
         if entrada.get("visita_id"):
             visita = self._visita_de(entrada["visita_id"], acompanante_id)
             if visita.visita["docente_id"] != docente_id:
                 raise Invalida("La visita indicada es de otro docente.")
-            anio = visita.visita["anio"]
+            anio, dia = visita.visita["anio"], visita.inicio
         necesidad = {**entrada, "anio": anio, "acompanante_id": acompanante_id}
-        return self.modificar(lambda: self._a_cargo(acompanante_id, docente_id, anio),
+        return self.modificar(lambda: self._a_cargo(acompanante_id, docente_id, anio, dia),
                               lambda docente: docente.registrar_necesidad(necesidad_id, necesidad))
 
     # --- GIA and RTC actas ----------------------------------------------------------------------------
@@ -331,6 +338,14 @@ class Evidencias(ServiceApplication):
             raise Invalida(CANCELADOS)
         return visita
 
+    def adjuntado(self, tipo: str, propietario_id: str, sha256: str) -> bool:
+        """Whether the visit or GIA/RTC already has this content (the same photo sent again)."""
+        aggregate_id = dm.visita_id(propietario_id) if tipo == "visita" else dm.reunion_id(propietario_id)
+        try:
+            return sha256 in self.repository.get(aggregate_id).adjuntos
+        except AggregateNotFoundError:
+            return False
+
     def adjuntar(self, tipo: str, propietario_id: str, autor_id: str, adjunto: dict[str, Any]) -> bool:
         """Record an attachment; its file name and description encrypted with the owner's key."""
         def cambio(propietario: dm.ConAdjuntos) -> bool:
@@ -372,27 +387,36 @@ class Evidencias(ServiceApplication):
         except AggregateNotFoundError:
             return dm.DocenteAcompanado(id=dm.docente_id(docente_id), docente_id=docente_id) if crear else None
 
-    def _a_cargo(self, acompanante_id: str, docente_id: str, anio: int) -> dm.DocenteAcompanado:
+    def _a_cargo(self, acompanante_id: str, docente_id: str, anio: int, dia: date | None = None
+                 ) -> dm.DocenteAcompanado:
+        """The docente, held by ``acompanante_id`` in ``anio``: on ``dia`` when given (a visit's day decides,
+        not who holds him today), else now."""
         docente = self._docente(docente_id)
-        if docente is None or docente.acompanante(anio) != acompanante_id:
-            raise Invalida(f"El acompañante {acompanante_id} no tiene a cargo al docente {docente_id} en {anio}.")
+        if docente is None or anio not in docente.planes:
+            raise EnEspera(f"evidencias aún no conoce el plan {anio} del docente {docente_id}: se registrará "
+                           "cuando llegue de agenda.")
+        a_cargo = docente.tuvo(acompanante_id, anio, dia) if dia else docente.acompanante(anio) == acompanante_id
+        if not a_cargo:
+            cuando = f"el {dia:%d/%m/%Y}" if dia else f"en {anio}"
+            raise Invalida(f"El acompañante {acompanante_id} no tenía a cargo al docente {docente_id} {cuando}.")
         return docente
 
     def _visita(self, visita_id: str) -> dm.Visita:
-        return self.obtener(dm.visita_id(visita_id), Invalida(
-            f"La visita {visita_id} no consta como realizada en agenda (si acaba de registrarla, "
-            "vuelva a intentarlo en unos segundos)."))
+        return self.obtener(dm.visita_id(visita_id), EnEspera(
+            f"La visita {visita_id} aún no consta como realizada en evidencias: lo que dejó se registrará cuando "
+            "llegue de agenda."))
 
     def _visita_de(self, visita_id: str, acompanante_id: str) -> dm.Visita:
-        """A realized visit, its author, who must still hold the docente."""
+        """A realized visit, its author, who held the docente on the visit's day (even if not any more)."""
         visita = self._visita(visita_id)
         visita.check_autor(acompanante_id)
-        self._a_cargo(acompanante_id, visita.visita["docente_id"], visita.visita["anio"])
+        self._a_cargo(acompanante_id, visita.visita["docente_id"], visita.visita["anio"], visita.inicio)
         return visita
 
     def _reunion_de(self, actividad_id: str, autor_id: str) -> dm.Reunion:
-        reunion: dm.Reunion = self.obtener(dm.reunion_id(actividad_id), Invalida(
-            f"El GIA o la RTC {actividad_id} no consta como realizado en agenda."))
+        reunion: dm.Reunion = self.obtener(dm.reunion_id(actividad_id), EnEspera(
+            f"El GIA o la RTC {actividad_id} aún no consta como realizado en evidencias: el acta se registrará "
+            "cuando llegue de agenda."))
         reunion.check_autor(autor_id)
         return reunion
 

@@ -25,7 +25,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from shared.contracts.evidencias import Resultado
-from shared.eventstore import Aggregate, Conflict, DomainError
+from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/evidencias")
 
@@ -89,18 +89,33 @@ class DocenteAcompanado(Aggregate):
         self.planes[plan["anio"]] = {**plan, "activo": True}
 
     @event("AcompananteCambiado")
-    def cambiar_acompanante(self, anio: int, de_acompanante_id: str, a_acompanante_id: str, aviso_id: str) -> None:
-        self.planes[anio]["acompanante_id"] = a_acompanante_id
-        self.planes[anio].setdefault("avisos", []).append(aviso_id)
+    def cambiar_acompanante(self, anio: int, de_acompanante_id: str, a_acompanante_id: str, aviso_id: str,
+                            desde: str | None = None) -> None:
+        plan = self.planes[anio]
+        plan["acompanante_id"] = a_acompanante_id
+        plan.setdefault("avisos", []).append(aviso_id)
+        # who held him before, and until when (the day agenda moved him; unknown in facts recorded before)
+        plan.setdefault("anteriores", []).append({"acompanante_id": de_acompanante_id, "hasta": desde})
 
     @event("PlanCerrado")
-    def cerrar_plan(self, anio: int) -> None:
+    def cerrar_plan(self, anio: int, el: str | None = None) -> None:
         self.planes[anio]["activo"] = False
+        self.planes[anio]["cerrado_el"] = el
 
     def acompanante(self, anio: int) -> str | None:
         """Who holds him in ``anio`` (None when nobody does)."""
         plan = self.planes.get(anio)
         return plan["acompanante_id"] if plan and plan["activo"] else None
+
+    def tuvo(self, acompanante_id: str, anio: int, dia: date) -> bool:
+        """Whether ``acompanante_id`` held him on ``dia`` (his plan of ``anio``): what a visit of that day
+        leaves behind is his to record even after the docente was handed to another or his plan closed."""
+        plan = self.planes.get(anio)
+        if plan is None:
+            return False
+        if plan["acompanante_id"] == acompanante_id:
+            return plan["activo"] or _hasta(plan.get("cerrado_el"), dia)
+        return any(a["acompanante_id"] == acompanante_id and _hasta(a["hasta"], dia) for a in plan.get("anteriores", []))
 
     def actual(self) -> str | None:
         """Who holds him now: the acompañante of his latest plan, while it is active."""
@@ -130,6 +145,11 @@ class DocenteAcompanado(Aggregate):
     @event("DatosPersonalesCancelados")
     def _cancelados(self, aviso_id: str) -> None:
         self.cancelado = True
+
+
+def _hasta(hasta: str | None, dia: date) -> bool:
+    """``dia`` falls on or before ``hasta`` (a day known; None: not known, so not shown to be)."""
+    return hasta is not None and dia <= date.fromisoformat(hasta)
 
 
 def sujeto_docente(docente: UUID | str) -> str:
@@ -207,11 +227,12 @@ class Visita(ConAdjuntos):
                              autor_id: str, autor_rol: str) -> bool:
         actual = self.observaciones.get(observacion_id)
         if actual is None:
-            raise EvidenciaInvalida(f"La visita no tiene la observación {observacion_id}.")
+            raise EnEspera(f"La visita aún no tiene la observación {observacion_id}: la corrección se registrará "
+                           "cuando llegue.")
         if observacion["instrumento"] != actual["instrumento"]:
             raise EvidenciaInvalida("Una corrección usa el mismo instrumento y versión que la observación.")
-        if observacion == actual:
-            return False  # nothing to correct (or a re-sent correction)
+        if observacion == actual or observacion in self.historial[observacion_id][1:]:
+            return False  # nothing to correct, or a correction already recorded sent again
         self._correccion(observacion_id=observacion_id, observacion=observacion, motivo=motivo,
                          autor_id=autor_id, autor_rol=autor_rol, correccion=len(self.historial[observacion_id]))
         return True
@@ -228,8 +249,8 @@ class Visita(ConAdjuntos):
 
     def brindar_retroalimentacion(self, retroalimentacion: dict[str, Any]) -> bool:
         if not self.observaciones:
-            raise EvidenciaInvalida("La retroalimentación parte de la evidencia: registre antes la observación "
-                                    "de la visita (NT-026 §5.2.6 a).")
+            raise EnEspera("La retroalimentación parte de la evidencia: se registrará cuando llegue la observación "
+                           "de la visita (NT-026 §5.2.6 a).")
         if self.retroalimentacion is not None:
             if self.retroalimentacion != retroalimentacion:
                 raise Conflict("La visita ya tiene registrada su retroalimentación.")
@@ -317,9 +338,9 @@ class Reunion(ConAdjuntos):
 
     def corregir_acta(self, acta: dict[str, Any], motivo: str) -> bool:
         if not self.actas:
-            raise EvidenciaInvalida("No hay acta que corregir: regístrela primero.")
-        if self.actas[-1] == acta:
-            return False
+            raise EnEspera("No hay acta que corregir todavía: la corrección se registrará cuando llegue el acta.")
+        if acta in self.actas[1:] or self.actas[-1] == acta:
+            return False  # a correction already recorded, sent again
         self._acta_corregida(acta=acta, motivo=motivo, correccion=len(self.actas))
         return True
 

@@ -14,8 +14,10 @@ remain, or the chain could not be verified): an attachment's description stays o
 
 from __future__ import annotations
 
+from datetime import date
 from functools import singledispatchmethod
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import DomainEventProtocol
 
@@ -28,6 +30,7 @@ from shared.contracts import Envelope
 from shared.outbox import Publication
 
 V, C, R = dm.Visita, dm.Compromiso, dm.Reunion
+LIMA = ZoneInfo("America/Lima")
 
 
 def subscribe(consumers: IdempotentConsumers, app: Evidencias) -> None:
@@ -39,6 +42,11 @@ def subscribe(consumers: IdempotentConsumers, app: Evidencias) -> None:
     consumers.subscribe("evidencias-rtc-realizada", c.RTCRealizadaV1, lambda e: reunion_realizada(app, e, "rtc"))
     consumers.subscribe("evidencias-datos-cancelados", c.DatosPersonalesCanceladosV1,
                         lambda e: datos_cancelados(app, e))
+
+
+def dia_en_lima(envelope: Envelope) -> date:
+    """The day (in Peru) agenda recorded the change: a visit until that day stays its coach's to record."""
+    return envelope.time.astimezone(LIMA).date()
 
 
 def datos_cancelados(app: Evidencias, envelope: Envelope) -> None:
@@ -57,12 +65,12 @@ def plan_generado(app: Evidencias, envelope: Envelope) -> None:
 def plan_reasignado(app: Evidencias, envelope: Envelope) -> None:
     d: c.PlanAnualReasignadoV1 = envelope.data  # type: ignore[assignment]
     app.cambiar_acompanante(str(d.docente_id), d.anio, str(d.de_acompanante_id), str(d.a_acompanante_id),
-                            envelope.id)
+                            envelope.id, el=dia_en_lima(envelope))
 
 
 def plan_cerrado(app: Evidencias, envelope: Envelope) -> None:
     d: c.PlanAnualCerradoV1 = envelope.data  # type: ignore[assignment]
-    app.cerrar_plan(str(d.docente_id), d.anio)
+    app.cerrar_plan(str(d.docente_id), d.anio, el=dia_en_lima(envelope))
 
 
 def visita_realizada(app: Evidencias, envelope: Envelope) -> None:

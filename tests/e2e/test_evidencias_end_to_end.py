@@ -197,7 +197,8 @@ async def test_observacion_de_una_visita_no_realizada_o_ajena_se_rechaza(make_se
             return True
         await eventually(conocida)
         nunca = await evidencias.post(f"/v1/visitas/{uuid.uuid4()}/observaciones", json=cuerpo)
-        assert nunca.status_code == 422 and "no consta como realizada" in nunca.json()["mensaje"]
+        assert (nunca.status_code, nunca.json()["codigo"]) == (409, "en_espera")
+        assert "aún no consta como realizada" in nunca.json()["mensaje"]
         sin_evidencia = await evidencias.post(f"/v1/visitas/{realizada['visita_id']}/observaciones", json={
             **cuerpo, "acompanante_id": realizada["acompanante_id"], "niveles": {"D4": {"nivel": "III", "evidencia": " "}}})
         assert sin_evidencia.status_code == 422 and "evidencia" in sin_evidencia.json()["mensaje"]

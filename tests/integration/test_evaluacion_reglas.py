@@ -28,7 +28,7 @@ from services.evaluacion.metas import Metas, competencias, incluidas
 from services.evaluacion.projections import Proyecciones
 from shared import contracts as c
 from shared.contracts import Envelope
-from shared.eventstore import Conflict, Forbidden, NotFound
+from shared.eventstore import Conflict, EnEspera, Forbidden
 from shared.telemetry import Actor, current_actor
 from tests.support.evaluacion import Bombeo, niveles_iniciales, observacion, plan
 
@@ -196,15 +196,15 @@ def test_sin_plan_ese_anio_no_se_valora_ni_se_cierra(mundo, iniciado):
     # Given a docente known to evaluacion only through his 2020 plan
     d, a = iniciado["docente"], iniciado["acompanante"]
     obs_2021 = mundo.observar(d, a, date(2021, 4, 5))
-    # When his coach values, starts or closes 2021 / Then each is refused: there is no 2021 plan
-    with mundo.rechaza(Invalida, "no tiene plan de acompañamiento en 2021"):
+    # When his coach values, starts or closes 2021 / Then each waits for the 2021 plan, recording nothing
+    with mundo.rechaza(EnEspera, "no tiene plan de acompañamiento en 2021"):
         mundo.valorar(d, a, [obs_2021], dia=date(2021, 5, 3))
-    with mundo.rechaza(Invalida, "no tiene plan de acompañamiento en 2021"):
+    with mundo.rechaza(EnEspera, "no tiene plan de acompañamiento en 2021"):
         mundo.inicial(d, a, dia=date(2021, 4, 20), evidencia=obs_2021)
-    with mundo.rechaza(Invalida, "no tiene plan de acompañamiento en 2021"):
+    with mundo.rechaza(EnEspera, "no tiene plan de acompañamiento en 2021"):
         mundo.cerrar(d, a, niveles(), anio=2021)
-    # And a docente evaluacion never heard of is not found
-    with mundo.rechaza(NotFound, "no conoce al docente"):
+    # And so does a docente whose plan evaluacion never heard of
+    with mundo.rechaza(EnEspera, "no conoce al docente"):
         mundo.valorar(nuevo_id(), a, [obs_2021], dia=date(2021, 5, 3))
 
 
@@ -318,7 +318,7 @@ def test_la_valoracion_se_sustenta_en_evidencias_del_propio_docente_y_anteriores
     de_otro = mundo.observar(otro, a, date(2020, 5, 4))
     posterior = mundo.observar(d, a, date(2020, 6, 20))
     # When a valuation rests on the other docente's observation / Then it is refused
-    with mundo.rechaza(Invalida, f"La evidencia {de_otro} no consta para este docente"):
+    with mundo.rechaza(EnEspera, f"La evidencia {de_otro} no consta para este docente"):
         mundo.valorar(d, a, [iniciado["obs"], de_otro])
     # When it rests on an observation made after it / Then it is refused
     with mundo.rechaza(Invalida, f"La evidencia {posterior} es del 2020-06-20, posterior a la valoración"):
@@ -327,7 +327,7 @@ def test_la_valoracion_se_sustenta_en_evidencias_del_propio_docente_y_anteriores
     with mundo.rechaza(Invalida, "se sustenta en evidencias"):
         mundo.valorar(d, a, [])
     # And the initial situation follows the same rule
-    with mundo.rechaza(Invalida, "no consta para este docente"):
+    with mundo.rechaza(EnEspera, "no consta para este docente"):
         mundo.inicial(otro, a, evidencia=nuevo_id())
     # And on his own earlier observation it is accepted
     assert mundo.valorar(d, a, [iniciado["obs"], posterior], dia=date(2020, 6, 20))
@@ -360,9 +360,9 @@ def test_sin_situacion_inicial_no_se_valora_ni_se_cierra(mundo, aula):
     # Given a docente with a plan and an observation but no initial situation
     d, a, obs = aula["docente"], aula["acompanante"], aula["obs"]
     # When his coach values him or closes the etapa / Then both are refused: levels progress from it
-    with mundo.rechaza(Invalida, "Registre antes la situación inicial"):
+    with mundo.rechaza(EnEspera, "Registre antes la situación inicial"):
         mundo.valorar(d, a, [obs])
-    with mundo.rechaza(Invalida, "Registre antes la situación inicial"):
+    with mundo.rechaza(EnEspera, "Registre antes la situación inicial"):
         mundo.cerrar(d, a, niveles())
 
 

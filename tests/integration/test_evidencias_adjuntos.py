@@ -150,7 +150,8 @@ async def test_una_foto_se_guarda_por_su_huella_una_sola_vez(mundo: Mundo):
 
     r = await mundo.subir(foto, nombre="pizarra.png", tipo="image/png")
     assert r.status_code == 201, r.text
-    assert r.json() == {"registrado": True, "sha256": sha, "tipo_contenido": "image/png", "bytes": len(foto)}
+    assert r.json() == {"registrado": True, "estado": "registrado", "sha256": sha, "tipo_contenido": "image/png",
+                        "bytes": len(foto)}
     assert mundo.ultima_notificacion() == antes + 1
 
     obs = await mundo.js.object_store(ADJUNTOS_BUCKET)
@@ -164,7 +165,8 @@ async def test_una_foto_se_guarda_por_su_huella_una_sola_vez(mundo: Mundo):
     # the same content again (another name, another claimed type): recognised, stored once
     r = await mundo.subir(foto, nombre="otra-vez.jpg", tipo="image/jpeg")
     assert r.status_code == 200, r.text
-    assert r.json() == {"registrado": False, "sha256": sha, "tipo_contenido": "image/png", "bytes": len(foto)}
+    assert r.json() == {"registrado": False, "estado": "ya_registrado", "sha256": sha, "tipo_contenido": "image/png",
+                        "bytes": len(foto)}
     assert await mundo.objetos() == [mundo.objeto(sha)]
     assert mundo.ultima_notificacion() == antes + 1
 
@@ -234,9 +236,9 @@ async def test_solo_el_autor_de_una_visita_realizada_adjunta(mundo: Mundo):
     assert r.json()["codigo"] == "regla_incumplida"
     assert not await mundo.guardado(sha)
 
-    r = await mundo.subir(foto, visita=str(uuid.uuid4()))  # agenda never reported it
-    assert r.status_code == 422, r.text
-    assert "no consta como realizada" in r.json()["mensaje"]
+    r = await mundo.subir(foto, visita=str(uuid.uuid4()))  # agenda has not reported it: it waits, nothing stored
+    assert (r.status_code, r.json()["codigo"]) == (409, "en_espera"), r.text
+    assert "aún no consta como realizada" in r.json()["mensaje"]
     assert not await mundo.guardado(sha)
 
     assert mundo.ultima_notificacion() == antes

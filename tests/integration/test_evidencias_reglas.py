@@ -22,7 +22,7 @@ from services.evidencias import projections as p
 from services.evidencias.application import Evidencias
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.instrumentos import Instrumento, incluidos
-from shared.eventstore import Conflict, DomainError, NotFound
+from shared.eventstore import Conflict, DomainError, EnEspera, NotFound
 from shared.telemetry import Actor, current_actor
 
 DRE, UGEL = "DRE-PUNO", "UGEL-EL-COLLAO"
@@ -220,9 +220,15 @@ def test_un_item_que_no_es_del_instrumento_se_rechaza(mundo, aula):
         mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D1="II", D9="III"))
 
 
-def test_una_visita_que_agenda_no_reporto_se_rechaza(mundo, aula):
-    with mundo.rechaza(Invalida, "no consta como realizada en agenda"):
-        mundo.app.registrar_observacion(nuevo_id(), nuevo_id(), aula["acompanante"], ficha(D1="II"))
+def test_lo_de_una_visita_que_agenda_aun_no_reporta_queda_en_espera(mundo, aula):
+    # Given a visit agenda has not reported yet / When its observation arrives / Then it waits, recording nothing
+    visita_id = nuevo_id()
+    with mundo.rechaza(EnEspera, "aún no consta como realizada en evidencias"):
+        mundo.app.registrar_observacion(visita_id, nuevo_id(), aula["acompanante"], ficha(D1="II"))
+    # and once agenda's VisitaRealizada arrives, the same observation goes through
+    mundo.app.conocer_visita({**mundo.app.repository.get(dm.visita_id(aula["visita"])).visita, "visita_id": visita_id,
+                              "fecha_inicio": "2021-05-17", "fecha_fin": "2021-05-17"})
+    assert mundo.app.registrar_observacion(visita_id, nuevo_id(), aula["acompanante"], ficha(D1="II"))
 
 
 def test_otro_acompanante_no_registra_lo_que_dejo_la_visita(mundo, aula):
@@ -233,11 +239,31 @@ def test_otro_acompanante_no_registra_lo_que_dejo_la_visita(mundo, aula):
         mundo.app.registrar_observacion(aula["visita"], nuevo_id(), otro, ficha(D1="II"))
 
 
-def test_el_autor_ya_no_registra_cuando_el_docente_paso_a_otro_acompanante(mundo, aula):
-    # Given the docente was reassigned to another coach after the visit
+def test_el_dia_de_la_visita_decide_quien_registra_lo_que_dejo(mundo, aula):
+    # Given the docente was reassigned to another coach on 01/06/2021, after the visit of 10/05/2021
+    nuevo = nuevo_id()
+    mundo.app.cambiar_acompanante(aula["docente"], 2021, aula["acompanante"], nuevo, nuevo_id(), el=date(2021, 6, 1))
+    # When the visit's author sends what it left behind (his device was offline) / Then it is recorded
+    mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II"))
+    assert mundo.app.brindar_retroalimentacion(aula["visita"], aula["acompanante"], retro("D1"))
+    assert mundo.comprometer(aula["visita"], aula["acompanante"], "D1", "2021-07-30")
+    assert mundo.app.registrar_necesidad(aula["docente"], nuevo_id(), aula["acompanante"], {
+        "descripcion": "Planificación curricular", "visita_id": aula["visita"]})
+    # But a visit of his dated after the reassignment leaves him nothing to record
+    despues = mundo.visita(aula["docente"], aula["acompanante"], "2021-06-07")
+    with mundo.rechaza(Invalida, "no tenía a cargo al docente"):
+        mundo.app.registrar_observacion(despues, nuevo_id(), aula["acompanante"], ficha(D1="II"))
+    # nor anything not tied to a visit, now that the docente is another's
+    with mundo.rechaza(Invalida, f"no tenía a cargo al docente {aula['docente']} en 2021"):
+        mundo.app.registrar_necesidad(aula["docente"], nuevo_id(), aula["acompanante"],
+                                      {"descripcion": "Planificación curricular", "anio": 2021})
+
+
+def test_un_cambio_de_acompanante_sin_fecha_conocida_no_deja_registrar_al_anterior(mundo, aula):
+    # Given a reassignment recorded before its day was kept (no date): who held him until when is unknown
     mundo.app.cambiar_acompanante(aula["docente"], 2021, aula["acompanante"], nuevo_id(), nuevo_id())
-    # When the visit's author records its observation / Then it is refused
-    with mundo.rechaza(Invalida, "no tiene a cargo al docente"):
+    # When the visit's author records its observation / Then it is refused, as before
+    with mundo.rechaza(Invalida, "no tenía a cargo al docente"):
         mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D1="II"))
 
 
@@ -257,7 +283,7 @@ def test_lo_ya_registrado_se_reconoce_aunque_el_docente_haya_pasado_a_otro_acomp
     assert mundo.app.verificar_compromiso(compromiso, segunda, aula["acompanante"], "cumplido", "Lo hizo") is False
     assert mundo.app.recorder.max_notification_id() == antes + 1  # only the reassignment
     # while anything new from him is refused
-    with mundo.rechaza(Invalida, "no tiene a cargo al docente"):
+    with mundo.rechaza(Invalida, "no tenía a cargo al docente"):
         mundo.app.registrar_observacion(segunda, nuevo_id(), aula["acompanante"], ficha(D1="II"))
 
 
@@ -363,9 +389,9 @@ def test_corregir_sin_acompanante_ni_rol_de_especialista_se_rechaza(mundo, aula)
     assert len(mundo.app.repository.get(dm.visita_id(aula["visita"])).historial[obs]) == 1
 
 
-def test_corregir_una_observacion_que_no_existe_se_rechaza(mundo, aula):
+def test_corregir_una_observacion_que_aun_no_llega_queda_en_espera(mundo, aula):
     mundo.observar(aula["visita"], aula["acompanante"])
-    with mundo.rechaza(NotFound, "La visita no tiene la observación"):
+    with mundo.rechaza(EnEspera, "La visita aún no tiene la observación"):
         mundo.app.corregir_observacion(aula["visita"], nuevo_id(), aula["acompanante"],
                                        {"niveles": niveles(D1="III")}, "Me equivoqué")
 
@@ -444,8 +470,8 @@ def test_republicar_la_v1_con_otro_contenido_es_conflicto(mundo):
 # --- 4. feedback ----------------------------------------------------------------------------------
 
 
-def test_retroalimentar_antes_de_observar_se_rechaza(mundo, aula):
-    with mundo.rechaza(Invalida, "registre antes la observación"):
+def test_retroalimentar_antes_de_observar_queda_en_espera(mundo, aula):
+    with mundo.rechaza(EnEspera, "se registrará cuando llegue la observación"):
         mundo.app.brindar_retroalimentacion(aula["visita"], aula["acompanante"], retro("D1"))
 
 
@@ -571,7 +597,7 @@ def test_un_compromiso_cruza_la_etapa_y_lo_verifica_el_nuevo_acompanante(mundo, 
     assert [c["compromiso_id"] for c in mundo.app.proyecciones.compromisos(hoy=mundo.hoy, acompanante_id=a)] == []
     # and the former coach cannot verify it at a 2022 visit of his own
     visita_vieja = mundo.visita(d, a, "2022-04-04")
-    with mundo.rechaza(Invalida, "no tiene a cargo al docente"):
+    with mundo.rechaza(Invalida, "no tenía a cargo al docente"):
         mundo.app.verificar_compromiso(cid, visita_vieja, a, "cumplido", "Lo hizo")
     # but the new coach can, at a 2022 visit of his
     visita_2022 = mundo.visita(d, nuevo, "2022-04-18")
@@ -635,7 +661,7 @@ def test_una_necesidad_formativa_se_registra_para_un_docente_a_cargo(mundo, aula
 def test_una_necesidad_para_un_docente_que_no_tiene_a_cargo_se_rechaza(mundo, aula):
     ajeno = nuevo_id()
     mundo.plan(ajeno, nuevo_id())
-    with mundo.rechaza(Invalida, f"no tiene a cargo al docente {ajeno} en 2021"):
+    with mundo.rechaza(Invalida, f"no tenía a cargo al docente {ajeno} en 2021"):
         mundo.app.registrar_necesidad(ajeno, nuevo_id(), aula["acompanante"],
                                       {"descripcion": "Planificación curricular", "anio": 2021})
     assert mundo.app.proyecciones.necesidades(ajeno) == []
@@ -667,8 +693,8 @@ def presentes(docentes: list[str]) -> dict[str, str]:
     return dict.fromkeys(docentes, "presente")
 
 
-def test_el_acta_de_un_gia_que_agenda_no_reporto_se_rechaza(mundo, gia):
-    with mundo.rechaza(Invalida, "no consta como realizado en agenda"):
+def test_el_acta_de_un_gia_que_agenda_aun_no_reporta_queda_en_espera(mundo, gia):
+    with mundo.rechaza(EnEspera, "aún no consta como realizado"):
         mundo.app.registrar_acta(nuevo_id(), gia["acompanante"], acta(presentes(gia["docentes"]), GIA))
 
 
