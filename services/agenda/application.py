@@ -306,6 +306,7 @@ def _resumen(plan: dict[str, Any], comp: Componentes) -> dict[str, Any]:
             "protocolo": plan["protocolo"],
             "visitas": comp.visitas.cantidad, "dias_visita": comp.visitas.dias_total,
             "visita_dias_min": comp.visitas.dias_min, "visita_dias_max": comp.visitas.dias_max,
+            "visita_grupos": [[g.cantidad, g.dias_min, g.dias_max] for g in comp.visitas.grupos],
             "gia": comp.gia.cantidad, "gia_horas_min": comp.gia.horas_min,
             "rtc": comp.rtc.cantidad, "rtc_horas_min": comp.rtc.horas_min,
         },
