@@ -33,6 +33,7 @@ REGLAS = {
     "POST /v1/acompanantes/{acompanante_id}/rtc": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/talleres": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/cursos-virtuales": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/actividades/{actividad_id}/reprogramacion": Regla(COACH, {"actividad_id": "actividad"}),
     "POST /v1/actividades/{actividad_id}/cancelacion": Regla(COACH, {"actividad_id": "actividad"}),
     "GET /v1/actividades/{actividad_id}": Regla(TODOS, {"actividad_id": "actividad"}),

@@ -127,6 +127,7 @@ class AgendaAcompanante(Aggregate):
         self.ugel = ugel
         self.docentes: dict[str, dict[str, Any]] = {}
         self.actividades: dict[str, dict[str, Any]] = {}
+        self.cursos: dict[str, dict[str, Any]] = {}  # his own virtual courses
 
     # --- the docentes he holds -----------------------------------------------------------
 
@@ -159,6 +160,23 @@ class AgendaAcompanante(Aggregate):
                 for k in total:
                     total[k] += cuentas.get(k, 0)
         return total
+
+    def completar_curso_propio(self, registro_id: str, curso: dict[str, Any]) -> bool:
+        """A virtual course the acompañante himself completed (his own formation, NT-026 §5.2.8: "los
+        acompañantes pedagógicos deben participar en talleres macro regionales, cursos virtuales...")."""
+        previo = self.cursos.get(registro_id)
+        if previo is not None:
+            if previo == curso:
+                return False
+            raise Conflict(f"El curso {registro_id} ya fue registrado con otros datos.")
+        if date.fromisoformat(curso["fecha"]).year != self.anio:
+            raise AgendaInvalida(f"El curso debe completarse en el año {self.anio} de esta agenda.")
+        self._curso_propio(registro_id=registro_id, curso=curso)
+        return True
+
+    @event("CursoPropioCompletado")
+    def _curso_propio(self, registro_id: str, curso: dict[str, Any]) -> None:
+        self.cursos[registro_id] = curso
 
     def tiene(self, docente_id: str) -> bool:
         return self.docentes.get(docente_id, {}).get("activo", False)

@@ -1,6 +1,7 @@
 """Published event contracts: one pydantic model per (evento, version), one subject each."""
 
 from shared.contracts.agenda import (
+    CursoVirtualAcompananteCompletadoV1,
     CursoVirtualCompletadoV1,
     GIACanceladoV1,
     GIACompletadoV1,
@@ -66,6 +67,7 @@ from shared.contracts.base import (
 from shared.contracts.envelope import Envelope
 
 __all__ = [
+    "CursoVirtualAcompananteCompletadoV1",
     "CursoVirtualCompletadoV1",
     "GIACanceladoV1",
     "GIACompletadoV1",
