@@ -79,7 +79,7 @@ def parametros(lugar: Lugar) -> dict[str, str]:
             "actividad_id": lugar.reunion, "compromiso_id": lugar.compromiso, "observacion_id": _id("observacion"),
             "codigo_modular": lugar.codigo_modular, "anexo": "0", "ugel": lugar.ugel, "convocatoria": "2020-2022",
             "formato": "csv", "codigo": "FICHA-AULA", "version": "1", "sha256": "0" * 64, "nombre": "ninguna",
-            "secuencia": "1", "anio": "2021"}
+            "secuencia": "1", "anio": "2021", "medida_id": _id("medida")}
 
 
 def cuerpo(lugar: Lugar) -> dict[str, Any]:
