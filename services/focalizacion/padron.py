@@ -256,6 +256,10 @@ COLUMNAS_DOCENTE: tuple[Columna, ...] = (
     _col("NIVEL", "nivel", nivel, "Nivel en que enseña (debe ser el de la IE).", "D_NIV_MOD", requerida=True),
     _col("COD_PLAZA", "plaza", plaza, "Código de la plaza en NEXUS.", "PLAZA"),
     _col("CONDICION", "condicion", condicion, "Nombrado / Contratado.", "SITUACION"),
+    _col("GRADO_SECCION", "grado_seccion", texto, "Grado (o edad en inicial) y sección a su cargo: '5 años A', "
+         "'3.° B'. Opcional.", "SECCION"),
+    _col("AREA_CURRICULAR", "area_curricular", texto, "Área curricular que enseña (secundaria): 'Matemática'. "
+         "Opcional.", "AREA"),
 )
 
 COLUMNAS_ACOMPANANTE: tuple[Columna, ...] = (

@@ -354,8 +354,12 @@ class Proyecciones(OwnLogProjection):
         actuales = self.filas(select(asignacion).where(asignacion.c.docente_id == docente_id))
         historia = self.filas(select(historial).where(historial.c.docente_id == docente_id)
                                .order_by(historial.c.posicion))
+        registro = self.filas(select(docente.c.datos).where(docente.c.id == docente_id))
+        datos = registro[0].datos if registro else {}
         return {
             "docente_id": docente_id,
+            # what he teaches (optional padrón columns; not personal data): for the school's tables
+            "grado_seccion": datos.get("grado_seccion"), "area_curricular": datos.get("area_curricular"),
             "asignaciones": [{"convocatoria": f.convocatoria, "acompanante_id": f.acompanante_id,
                               "dre": f.dre, "ugel": f.ugel, **f.datos} for f in actuales],
             "historial": [{"convocatoria": f.convocatoria, "evento": f.evento, **f.datos} for f in historia],
