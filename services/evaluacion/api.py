@@ -356,7 +356,7 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
                     al: Al = None, formato: Formato = "json", seccion: str | None = None) -> Any:
         corte = reportes.Corte.de(al)
         tablas = {**api_informes.secciones(proyecciones, ugel, anio, trimestre, corte),
-                  **api_informes.tramite(app.informe(ugel, anio, trimestre))}
+                  **api_informes.tramite(app.informe(ugel, anio, trimestre, corte.momento))}
         return _salida(tablas, corte, formato,
                        f"informe-{ugel}-{anio}-T{trimestre}", seccion,
                        {"ugel": ugel, "anio": anio, "trimestre": trimestre})

@@ -336,9 +336,18 @@ class Evaluacion(ServiceApplication):
         return self.obtener(dm.informe_id(ugel, anio, trimestre), Invalida(
             f"La UGEL {ugel} aún no remitió el informe del trimestre {trimestre} de {anio}."))
 
-    def informe(self, ugel: str, anio: int, trimestre: int) -> dm.InformeTrimestral | None:
+    def informe(self, ugel: str, anio: int, trimestre: int, al: datetime | None = None) -> dm.InformeTrimestral | None:
+        """The report's course as recorded by ``al`` (by default, now): a report read at a cut does
+        not change with what is recorded afterwards."""
+        id_ = dm.informe_id(ugel, anio, trimestre)
+        version = None
+        if al is not None:
+            hasta = [e.originator_version for e in self.repository.event_store.get(id_) if e.timestamp <= al]
+            if not hasta:
+                return None
+            version = max(hasta)
         try:
-            return self.repository.get(dm.informe_id(ugel, anio, trimestre))
+            return self.repository.get(id_, version=version)
         except AggregateNotFoundError:
             return None
 

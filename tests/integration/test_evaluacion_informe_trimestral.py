@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -81,6 +82,7 @@ async def test_la_ugel_remite_la_dre_acusa_recibo_y_las_medidas_se_siguen(make_s
                                                                               f"especialista_ugel-{UGEL}")
         assert enviado["observaciones_ugel"] == "Dos IIEE con visitas atrasadas por huaicos."
 
+        enviado_en = datetime.now(UTC)
         # Only the DRE of that UGEL acknowledges it: the UGEL may not (403), another DRE does not see it (404)
         assert (await http.post(f"{INFORME}/recepcion", json=periodo, headers=UGEL_ESP)).status_code == 403
         otra_dre = quien("especialista_dre", "DRE-CUSCO", "UGEL-CANCHIS")
@@ -127,6 +129,9 @@ async def test_la_ugel_remite_la_dre_acusa_recibo_y_las_medidas_se_siguen(make_s
             assert medidas[medida_ie]["ultimo_avance"] == "Todas realizadas."
             assert (medidas[medida_acompanante]["estado"], medidas[medida_acompanante]["acompanante_id"]) == (
                 "dispuesta", ACOMPANANTE)
+        # and the report read at a cut before the acknowledgement shows its course as it stood then
+        r = await http.get(INFORME, params={**periodo, "al": enviado_en.isoformat()}, headers=DRE_ESP)
+        assert ([e["estado"] for e in r.json()["envio"]], r.json()["medidas"]) == (["enviado"], [])
         r = await http.get(INFORME, params={**periodo, "formato": "csv", "seccion": "medidas"}, headers=DRE_ESP)
         assert r.status_code == 200 and "Reprogramar las visitas de junio" in r.text
 
