@@ -79,3 +79,21 @@ def test_el_mismo_curso_con_otros_datos_es_un_conflicto(agenda):
     with pytest.raises(Conflict, match="ya fue registrado con otros datos"):
         agenda.completar_curso_propio(acompanante, 2020, registro, {"curso": "Curso B", "horas": 10.0,
                                                                      "fecha": "2020-05-01", "plataforma": ""})
+
+
+def test_su_curso_se_publica_con_su_contrato(agenda):
+    # Given an acompañante who completed a course of his own formation
+    from services.agenda.messaging import Publicador
+    from shared.contracts import CursoVirtualAcompananteCompletadoV1
+    acompanante, registro = str(uuid4()), str(uuid4())
+    _asignar(agenda, acompanante, "eib", "0500001")
+    agenda.completar_curso_propio(acompanante, 2020, registro, {"curso": "Curso A", "horas": 12.5,
+                                                                "fecha": "2020-05-01", "plataforma": "PerúEduca"})
+    # When its stored events are mapped to what is published (as the relay does)
+    publicar = Publicador(agenda)
+    publicados = [p for n in agenda.recorder.select_notifications(1, 1000)
+                  if (p := publicar(agenda.mapper.to_domain_event(n))) is not None]
+    # Then the course is published on his territory's subject with its contract
+    [curso] = [p for p in publicados if isinstance(p.data, CursoVirtualAcompananteCompletadoV1)]
+    assert (str(curso.data.acompanante_id), str(curso.data.registro_id), curso.data.horas) == (acompanante, registro, 12.5)
+    assert (curso.subject, curso.dre, curso.ugel) == (f"acompanante/{acompanante}", "DRE-PUNO", "UGEL-EL-COLLAO")
