@@ -94,7 +94,8 @@ def demo_focalizacion() -> list[dict]:
 
 def demo_visits(carteras: list[dict]) -> list[dict]:
     """Visits of 2020 to the assigned docentes of the two schools of the seeds, once agenda
-    (fed by the stream) holds their plans. One acompañante's visits never share a day."""
+    (fed by the stream) holds their plans. One acompañante's visits never share a day; the first
+    lasts two days and the others one, which fits every polidocente mix of NT-026 §5.6.3 c."""
     escuelas = {"0236885-0": "0236885", "0573436-0": "0573436"}
     visits = []
     for cartera in carteras:
@@ -109,7 +110,7 @@ def demo_visits(carteras: list[dict]) -> list[dict]:
                     visits.append({
                         "visita_id": str(uuid.uuid5(NS, f"visita/{docente}/{mes}")),
                         "docente_id": docente, "acompanante_id": cartera["acompanante_id"],
-                        "fecha_inicio": inicio, "fecha_fin": fin,
+                        "fecha_inicio": inicio, "fecha_fin": fin if mes == 4 else inicio,
                         "acciones": ["observacion", "asesoria", "retroalimentacion"],
                     })
     return visits

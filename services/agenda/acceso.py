@@ -6,7 +6,7 @@ An activity lies where it is held, with its acompañante and its docentes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -22,7 +22,8 @@ TERRITORIO = {"dre": "dre", "ugel": "ugel", "acompanante": "acompanante_id"}
 
 REGLAS = {
     "GET /v1/protocolos": Regla(TODOS),
-    "POST /v1/protocolos": Regla(GESTION),
+    # a UGEL or DRE publishes its own version for its territory (its UGELs, its schools): the body's ámbito
+    "POST /v1/protocolos": Regla(GESTION | ESPECIALISTAS, {"ambito": "ambito"}),
     "GET /v1/planes": Regla(SUPERVISAN | {"acompanante"}, filtros=TERRITORIO),
     "GET /v1/planes.csv": Regla(SUPERVISAN, filtros={"dre": "dre", "ugel": "ugel"}),
     "GET /v1/docentes/{docente_id}/planes": Regla(TODOS, {"docente_id": "docente"}),
@@ -33,6 +34,7 @@ REGLAS = {
     "POST /v1/acompanantes/{acompanante_id}/rtc": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/talleres": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/cursos-virtuales": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/actividades/{actividad_id}/reprogramacion": Regla(COACH, {"actividad_id": "actividad"}),
     "POST /v1/actividades/{actividad_id}/cancelacion": Regla(COACH, {"actividad_id": "actividad"}),
     "GET /v1/actividades/{actividad_id}": Regla(TODOS, {"actividad_id": "actividad"}),
@@ -64,6 +66,8 @@ def politica(agenda: Agenda) -> Politica:
                                    or [Territorio(acompanantes=uno)])
         if tipo == "ie":
             return Territorio.unir([_del_plan(p) for p in proyecciones.planes(codigo_modular=id_)])
+        if tipo == "ambito":
+            return _ambito(proyecciones, id_)
         if tipo == "actividad":
             a = proyecciones.actividad(id_)
             if a is None:
@@ -79,3 +83,23 @@ def politica(agenda: Agenda) -> Politica:
 def _del_plan(p: dict) -> Territorio:
     return Territorio(dre=p["dre"], ugel=p["ugel"], ie=f"{p['codigo_modular']}-{p['anexo']}",
                       acompanantes=frozenset({p["acompanante_id"]}), docentes=frozenset({p["docente_id"]}))
+
+
+def _ambito(proyecciones: Any, ambito: str) -> Territorio:
+    """Where a protocol's ámbito lies ("DRE:<código>", "UGEL:<código>", "IE:<código modular>-<anexo>"):
+    a UGEL or a school in the DRE and UGEL the plans place it in. The nation, or a UGEL or school no
+    plan names, lies in no territory: only a national role publishes for it."""
+    nivel, _, codigo = ambito.partition(":")
+    if nivel == "DRE":
+        return Territorio(dre=codigo)
+    if nivel == "UGEL":
+        filas = proyecciones.filas(select(plan.c.dre).distinct().where(plan.c.ugel == codigo))
+        return Territorio.unir([Territorio(dre=f.dre, ugel=codigo) for f in filas]) or Territorio(ugel=codigo)
+    if nivel == "IE":
+        codigo_modular, _, anexo = codigo.partition("-")
+        if not anexo.isdigit():
+            return Territorio()
+        filas = proyecciones.filas(select(plan.c.dre, plan.c.ugel).distinct()
+                                   .where(plan.c.codigo_modular == codigo_modular).where(plan.c.anexo == int(anexo)))
+        return Territorio.unir([Territorio(dre=f.dre, ugel=f.ugel, ie=codigo) for f in filas]) or Territorio(ie=codigo)
+    return Territorio()

@@ -119,6 +119,15 @@ class CursoVirtualIn(_Entrada):
     plataforma: str = Field("", max_length=100)
 
 
+class CursoPropioIn(_Entrada):
+    registro_id: UUID
+    anio: int = Field(ge=2000, le=2100)
+    curso: str = Field(min_length=3, max_length=300)
+    horas: float = Field(gt=0, le=500)
+    fecha: date = Field(description="Día en que lo completó.")
+    plataforma: str = Field("", max_length=100)
+
+
 class DirectivoIn(_Entrada):
     directivo_id: UUID
     cargo: Literal["director", "subdirector", "docente_encargado"] = "director"
@@ -320,6 +329,14 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
             **creado)
     def post_curso(body: CursoVirtualIn, response: Response) -> Registro:
         return _registro(*curso(body), response)
+
+    @r.post("/acompanantes/{acompanante_id}/cursos-virtuales", tags=["realización"],
+            summary="Registrar un curso virtual de la formación del propio acompañante",
+            description="Cuenta en su cumplimiento (`nivel=acompanante`: `cursos_propios_realizado`).", **creado)
+    def post_curso_propio(acompanante_id: Id, body: CursoPropioIn, response: Response) -> Registro:
+        curso_ = body.model_dump(mode="json", include={"curso", "horas", "fecha", "plataforma"})
+        nuevo = agenda.completar_curso_propio(str(acompanante_id), body.anio, str(body.registro_id), curso_)
+        return _registro(body.registro_id, Resultado(nuevo), response)
 
     @r.post("/acompanantes/{acompanante_id}/lote", tags=["realización"],
             summary="Cola de un dispositivo que estuvo sin conexión",

@@ -186,6 +186,16 @@ class Agenda(ServiceApplication):
             return nuevo
         return self.reintentar(intento, CAMBIO_CONCURRENTE)
 
+    def completar_curso_propio(self, acompanante_id: str, anio: int, registro_id: str, curso: dict[str, Any]) -> bool:
+        """A virtual course of the acompañante's own formation, on his agenda of that year."""
+        def intento() -> bool:
+            agenda = self._agenda_existente(acompanante_id, anio)
+            nuevo = agenda.completar_curso_propio(registro_id, curso)
+            if nuevo:
+                self.save(agenda)
+            return nuevo
+        return self.reintentar(intento, CAMBIO_CONCURRENTE)
+
     # --- the school's directivo -------------------------------------------------------------
 
     def designar_directivo(self, codigo_modular: str, anexo: int, directivo_id: str, cargo: str) -> bool:
@@ -317,6 +327,7 @@ def _resumen(plan: dict[str, Any], comp: Componentes) -> dict[str, Any]:
             "protocolo": plan["protocolo"],
             "visitas": comp.visitas.cantidad, "dias_visita": comp.visitas.dias_total,
             "visita_dias_min": comp.visitas.dias_min, "visita_dias_max": comp.visitas.dias_max,
+            "visita_grupos": [[g.cantidad, g.dias_min, g.dias_max] for g in comp.visitas.grupos],
             "gia": comp.gia.cantidad, "gia_horas_min": comp.gia.horas_min,
             "rtc": comp.rtc.cantidad, "rtc_horas_min": comp.rtc.horas_min,
         },

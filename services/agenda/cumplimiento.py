@@ -20,6 +20,7 @@ from services.agenda.calendario import ultimo_dia, vencimientos
 
 COMPONENTES = ("visitas", "dias_visita", "gia", "rtc", "talleres", "dias_taller", "cursos")
 NIVELES = ("docente", "acompanante", "ie", "ugel", "dre", "nacional")
+PROPIAS = ("taller_acompanantes", "curso_acompanante")  # the acompañante's own formation
 CLAVES = {
     "docente": ("docente_id", "acompanante_id", "dre", "ugel", "ie", "tipo_ie", "nivel", "etapa", "protocolo"),
     "acompanante": ("acompanante_id", "dre", "ugel"),
@@ -129,3 +130,34 @@ def agregar(filas: list[dict[str, Any]], nivel: str) -> list[dict[str, Any]]:
             plan_n = g[f"{comp}_planificado"]
             g[f"{comp}_porcentaje"] = round(100 * g[f"{comp}_cumplido"] / plan_n, 1) if plan_n else None
     return grupos
+
+
+def formacion_propia(filas: list[dict[str, Any]], planes: Iterable[dict[str, Any]],
+                     entregas: Iterable[dict[str, Any]]) -> None:
+    """Add to each acompañante's row his own formation (NT-026 §5.2.8: "talleres macro regionales,
+    cursos virtuales"): the talleres for acompañantes his docentes' protocols plan (the §5.6 tables'
+    "No. Talleres para acompañantes" and their days; the largest among his docentes' plans), those
+    he attended, and the virtual courses he completed (the norm sets no number of courses)."""
+    plan_de: dict[str, tuple[int, int]] = {}
+    for p in planes:
+        t = p["plan"]["componentes"].get("talleres_acompanantes") or {"cantidad": 0, "dias_total": 0}
+        previo = plan_de.get(p["acompanante_id"], (0, 0))
+        plan_de[p["acompanante_id"]] = (max(previo[0], t["cantidad"]), max(previo[1], t["dias_total"]))
+    hecho: dict[str, dict[str, float]] = defaultdict(lambda: {"talleres": 0, "dias": 0, "cursos": 0, "horas": 0.0})
+    for e in entregas:
+        h = hecho[e["persona_id"]]
+        if e["tipo"] == "taller_acompanantes":
+            h["talleres"] += 1
+            h["dias"] += e["dias"]
+        else:
+            h["cursos"] += 1
+            h["horas"] += e["horas"]
+    for f in filas:
+        talleres, dias = plan_de.get(f["acompanante_id"], (0, 0))
+        h = hecho[f["acompanante_id"]]
+        f.update({
+            "talleres_propios_planificado": talleres, "talleres_propios_realizado": int(h["talleres"]),
+            "talleres_propios_porcentaje": round(100 * min(h["talleres"], talleres) / talleres, 1) if talleres else None,
+            "dias_taller_propios_planificado": dias, "dias_taller_propios_realizado": int(h["dias"]),
+            "cursos_propios_realizado": int(h["cursos"]), "horas_cursos_propios": h["horas"],
+        })

@@ -23,6 +23,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from services.agenda import mezcla
 from services.agenda.calendario import Franja, dias_habiles
 from shared.eventstore import Aggregate, Conflict, DomainError
 
@@ -126,6 +127,7 @@ class AgendaAcompanante(Aggregate):
         self.ugel = ugel
         self.docentes: dict[str, dict[str, Any]] = {}
         self.actividades: dict[str, dict[str, Any]] = {}
+        self.cursos: dict[str, dict[str, Any]] = {}  # his own virtual courses
 
     # --- the docentes he holds -----------------------------------------------------------
 
@@ -158,6 +160,23 @@ class AgendaAcompanante(Aggregate):
                 for k in total:
                     total[k] += cuentas.get(k, 0)
         return total
+
+    def completar_curso_propio(self, registro_id: str, curso: dict[str, Any]) -> bool:
+        """A virtual course the acompañante himself completed (his own formation, NT-026 §5.2.8: "los
+        acompañantes pedagógicos deben participar en talleres macro regionales, cursos virtuales...")."""
+        previo = self.cursos.get(registro_id)
+        if previo is not None:
+            if previo == curso:
+                return False
+            raise Conflict(f"El curso {registro_id} ya fue registrado con otros datos.")
+        if date.fromisoformat(curso["fecha"]).year != self.anio:
+            raise AgendaInvalida(f"El curso debe completarse en el año {self.anio} de esta agenda.")
+        self._curso_propio(registro_id=registro_id, curso=curso)
+        return True
+
+    @event("CursoPropioCompletado")
+    def _curso_propio(self, registro_id: str, curso: dict[str, Any]) -> None:
+        self.cursos[registro_id] = curso
 
     def tiene(self, docente_id: str) -> bool:
         return self.docentes.get(docente_id, {}).get("activo", False)
@@ -311,12 +330,28 @@ class AgendaAcompanante(Aggregate):
             raise AgendaInvalida(
                 f"Una visita a este docente dura entre {req['visita_dias_min']} y {req['visita_dias_max']} días "
                 f"según su protocolo ({req['protocolo']}); se indicaron {dias}.")
+        self._check_mezcla(d["docentes"][0], dias, otras)
         for otra_id, otra in otras.items():
             if otra["tipo"] in ("gia", "rtc") and otra["datos"]["ie"] == d["ie"] \
                     and Franja.de(otra["datos"]).inicio.date() in franja.dias():
                 raise AgendaInvalida(
                     f"{NOMBRE[otra['tipo']]} {otra_id} de esta IE es {Franja.de(otra['datos']).describir()}: "
                     "GIA y RTC se realizan en un día distinto al periodo de visitas (NT-026 §5.2.6 b, §5.2.7).")
+
+    def _check_mezcla(self, docente: str, dias: int, otras: dict[str, Any]) -> None:
+        """NT-026 §5.6 c: the year's visits must still fit the protocol's mix of lengths."""
+        req = self.docentes[docente]["requisitos"]
+        grupos = req.get("visita_grupos") or [[req["visitas"], req["visita_dias_min"], req["visita_dias_max"]]]
+        duraciones = [Franja.de(a["datos"]).dias_lectivos() for a in otras.values()
+                      if a["tipo"] == "visita" and docente in a["datos"]["docentes"]] + [dias]
+        previo = self._previo(docente)
+        if not mezcla.posible(grupos, req["dias_visita"], duraciones, previo["visitas"], previo["dias_visita"]):
+            hechas = ", ".join(str(x) for x in duraciones[:-1]) or "ninguna"
+            raise AgendaInvalida(
+                f"Con esta visita de {dias} días el año ya no cumple la mezcla de su protocolo ({req['protocolo']}): "
+                f"{mezcla.describir(grupos, req['dias_visita'])}. Visitas ya registradas en esta agenda, en días: "
+                f"{hechas}" + (f"; y {previo['visitas']} con su acompañante anterior ({previo['dias_visita']} días)."
+                               if previo["visitas"] else "."))
 
     def _check_reunion(self, tipo: str, franja: Franja, d: dict[str, Any], otras: dict[str, Any]) -> None:
         if d["ie"] not in self.ies():

@@ -124,6 +124,15 @@ class Publicador:
                                            plataforma=k.get("plataforma", ""), dre=p["dre"], ugel=p["ugel"])
         return Publication(data=datos, subject=f"docente/{p['docente_id']}", dre=p["dre"], ugel=p["ugel"])
 
+    @publicacion.register
+    def _(self, event: A.CursoPropioCompletado) -> Publication:
+        acompanante_id, anio, dre, ugel = self._agenda(event)
+        k = event.curso
+        datos = c.CursoVirtualAcompananteCompletadoV1(
+            registro_id=event.registro_id, acompanante_id=acompanante_id, anio=anio, curso=k["curso"],
+            horas=k["horas"], fecha=k["fecha"], plataforma=k.get("plataforma", ""), dre=dre, ugel=ugel)
+        return Publication(data=datos, subject=f"acompanante/{acompanante_id}", dre=dre, ugel=ugel)
+
     def _actividad(self, event: Any, contrato: type, tipo: str, **extra: Any) -> Publication:
         acompanante_id, anio, dre, ugel = self._agenda(event)
         d = event.datos

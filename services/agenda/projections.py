@@ -88,6 +88,7 @@ class Proyecciones(OwnLogProjection):
             A.ActividadReprogramada: self._reprogramada, A.ActividadCancelada: self._cancelada,
             A.VisitaRealizada: self._realizada, A.GIACompletado: self._realizada,
             A.RTCRealizada: self._realizada, A.TallerRealizado: self._realizada,
+            A.CursoPropioCompletado: self._curso_propio,
         })
 
     # --- handlers ------------------------------------------------------------------------------
@@ -118,6 +119,13 @@ class Proyecciones(OwnLogProjection):
         p = conn.execute(select(plan.c.docente_id, plan.c.anio).where(plan.c.plan_id == str(e.originator_id))).one()
         conn.execute(self.store.insert(entrega).values(
             actividad_id=f"curso:{e.registro_id}", persona_id=p.docente_id, anio=p.anio, tipo="curso",
+            fecha=_fecha(e.curso["fecha"]), dias=0, horas=float(e.curso.get("horas") or 0),
+        ).on_conflict_do_nothing())
+
+    def _curso_propio(self, conn: Connection, e: Any, _: int) -> None:
+        acompanante_id, anio, _, _ = self._agenda(e)
+        conn.execute(self.store.insert(entrega).values(
+            actividad_id=f"curso:{e.registro_id}", persona_id=acompanante_id, anio=anio, tipo="curso_acompanante",
             fecha=_fecha(e.curso["fecha"]), dias=0, horas=float(e.curso.get("horas") or 0),
         ).on_conflict_do_nothing())
 
@@ -216,7 +224,13 @@ class Proyecciones(OwnLogProjection):
         consulta = (select(entrega).where(entrega.c.anio == anio).where(entrega.c.fecha <= fecha)
                     .where(entrega.c.persona_id.in_(docentes)))
         entregas = [dict(f._mapping) for f in self.filas(consulta)]
-        return cumplimiento.agregar(cumplimiento.por_docente(planes, entregas, fecha), nivel)
+        filas = cumplimiento.agregar(cumplimiento.por_docente(planes, entregas, fecha), nivel)
+        if nivel == "acompanante":
+            acompanantes = {f["acompanante_id"] for f in filas}
+            propias = (select(entrega).where(entrega.c.anio == anio).where(entrega.c.fecha <= fecha)
+                       .where(entrega.c.tipo.in_(cumplimiento.PROPIAS)).where(entrega.c.persona_id.in_(acompanantes)))
+            cumplimiento.formacion_propia(filas, planes, [dict(f._mapping) for f in self.filas(propias)])
+        return filas
 
 
 _TIPO = {"VisitaRealizada": "visita", "GIACompletado": "gia", "RTCRealizada": "rtc", "TallerRealizado": "taller"}

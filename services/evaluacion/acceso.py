@@ -26,6 +26,7 @@ FORMATIVO = frozenset({"minedu", "auditor", "especialista_dre", "especialista_ug
 HISTORIA = frozenset({"minedu", "auditor", "especialista_dre", "especialista_ugel", "docente", "directivo"})
 TERRITORIO = {"dre": "dre", "ugel": "ugel"}
 DOCENTE = {"docente_id": "docente"}
+UGEL, DRE = frozenset({"especialista_ugel"}), frozenset({"especialista_dre"})
 
 REGLAS = {
     "POST /v1/docentes/{docente_id}/situacion-inicial": Regla(COACH, DOCENTE),
@@ -44,6 +45,11 @@ REGLAS = {
     "GET /v1/seguimiento": Regla(SUPERVISAN, filtros=TERRITORIO),
     "GET /v1/evaluacion": Regla(SUPERVISAN, filtros=TERRITORIO),
     "GET /v1/informes-trimestrales/{ugel}": Regla(SUPERVISAN, {"ugel": "ugel"}),
+    # NT-026 §6.3: the UGEL remits its quarterly report and disposes corrective measures; §6.2: its DRE supervises
+    "POST /v1/informes-trimestrales/{ugel}/envio": Regla(UGEL, {"ugel": "ugel"}),
+    "POST /v1/informes-trimestrales/{ugel}/recepcion": Regla(DRE, {"ugel": "ugel"}),
+    "POST /v1/informes-trimestrales/{ugel}/medidas": Regla(UGEL, {"ugel": "ugel"}),
+    "POST /v1/informes-trimestrales/{ugel}/medidas/{medida_id}/seguimiento": Regla(UGEL, {"ugel": "ugel"}),
     "GET /v1/docentes/{docente_id}/historia": Regla(HISTORIA, DOCENTE, formativo=True),
     "GET /v1/docentes/{docente_id}/accesos": Regla(frozenset({"auditor", "docente"}), DOCENTE),
     "GET /v1/auditoria/cadenas": Regla(frozenset({"auditor", "administrador", "minedu"})),

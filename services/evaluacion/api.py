@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.evaluacion import exportar, reportes
+from services.evaluacion import api_informes, exportar, reportes
 from services.evaluacion.application import PREGUNTAS_ENCUESTA, Evaluacion
 from services.evaluacion.historia import a_json
 from services.evaluacion.metas import Metas
@@ -333,24 +333,15 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
     @r.get("/informes-trimestrales/{ugel}", tags=["reportes"], responses=TABLAS,
            summary="Informe trimestral de avance de una UGEL a su DRE",
            description="Lo ocurrido en el trimestre (por la fecha de cada hecho) y el cumplimiento acumulado a su "
-                       "término, con lo registrado hasta el corte `al` (por defecto, ahora).")
+                       "término, con lo registrado hasta el corte `al` (por defecto, ahora); y su trámite: si la UGEL "
+                       "lo remitió y la DRE acusó recibo (`envio`) y las medidas correctivas con su estado (`medidas`).")
     def get_informe(ugel: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$")],
                     anio: Annotated[int, Query(ge=2000, le=2100)], trimestre: Annotated[int, Query(ge=1, le=4)],
                     al: Al = None, formato: Formato = "json", seccion: str | None = None) -> Any:
-        desde, hasta = reportes.trimestre(anio, trimestre)
         corte = reportes.Corte.de(al)
-        seguimiento = proyecciones.leer("seguimiento", lambda conn, t: {
-            "cumplimiento": reportes.cumplimiento(conn, t, corte, anio, "ie", hasta=hasta, ugel=ugel),
-            "satisfaccion": reportes.satisfaccion(conn, t, corte, anio, "ugel", ugel=ugel),
-            "calidad": reportes.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), ugel=ugel)})
-        progreso = proyecciones.leer("progreso", lambda conn, t: {
-            "valoraciones": reportes.valoraciones_del_periodo(conn, t, corte, desde, hasta, ugel=ugel)})
-        resumen = [{"ugel": ugel, "anio": anio, "trimestre": trimestre, "desde": desde.isoformat(),
-                    "hasta": hasta.isoformat(), "ies": len(seguimiento["cumplimiento"]),
-                    "docentes": sum(f["docentes"] for f in seguimiento["cumplimiento"]),
-                    "visitas_realizadas": sum(f["visitas_realizado"] for f in seguimiento["cumplimiento"]),
-                    "valoraciones": sum(f["valoraciones"] for f in progreso["valoraciones"])}]
-        return _salida({"resumen": resumen, **progreso, **seguimiento}, corte, formato,
+        tablas = {**api_informes.secciones(proyecciones, ugel, anio, trimestre, corte),
+                  **api_informes.tramite(app.informe(ugel, anio, trimestre, corte.momento))}
+        return _salida(tablas, corte, formato,
                        f"informe-{ugel}-{anio}-T{trimestre}", seccion,
                        {"ugel": ugel, "anio": anio, "trimestre": trimestre})
 

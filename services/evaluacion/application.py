@@ -10,7 +10,7 @@ not coached in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 from typing import Any
 
@@ -289,6 +289,13 @@ class Evaluacion(ServiceApplication):
                            "ha incorporado).")
         return {"dre": acompanante.territorio["dre"], "ugel": acompanante.territorio["ugel"]}
 
+    def ugel_del_acompanante(self, acompanante_id: str) -> str | None:
+        try:
+            acompanante = self.repository.get(dm.acompanante_id(acompanante_id))
+        except AggregateNotFoundError:
+            return None
+        return acompanante.territorio["ugel"] if acompanante.territorio else None
+
     def evaluar_desempeno(self, acompanante_id: str, anio: int, momento: str, fecha: date,
                           criterios: dict[str, str], nivel: str, evaluador: str) -> tuple[str, bool]:
         if current_actor.get().rol not in ESPECIALISTAS:
@@ -308,6 +315,74 @@ class Evaluacion(ServiceApplication):
             dm.DesempenoAcompanante(id=id_, evaluacion=evaluacion), lambda previa: previa.evaluacion == evaluacion,
             f"El desempeño del acompañante en {momento} de {anio} ya se evaluó.")
         return str(id_), nueva
+
+    # --- the UGEL's quarterly report to its DRE and its corrective measures (NT-026 §6.2, §6.3) ---------
+
+    def enviar_informe(self, ugel: str, dre: str, anio: int, trimestre: int, resumen: dict[str, Any],
+                       observaciones: str) -> bool:
+        hoy = self.reloj()
+        fin = date(anio, 12, 31) if trimestre == 4 else date(anio, 3 * trimestre + 1, 1) - timedelta(days=1)
+        if hoy <= fin:
+            raise Invalida(f"El trimestre {trimestre} de {anio} termina el {fin:%d/%m/%Y}: el informe de avance se "
+                           "remite después.")
+        envio = {"enviado_por": current_actor.get().usuario, "fecha": hoy.isoformat(), "resumen": resumen,
+                 "observaciones": observaciones.strip()}
+        id_ = dm.informe_id(ugel, anio, trimestre)
+        return self.crear_una_vez(
+            dm.InformeTrimestral(id=id_, ugel=ugel, dre=dre, anio=anio, trimestre=trimestre, envio=envio),
+            lambda previo: previo.envio["observaciones"] == envio["observaciones"],
+            f"La UGEL ya remitió el informe del trimestre {trimestre} de {anio}.")
+
+    def _informe(self, ugel: str, anio: int, trimestre: int) -> dm.InformeTrimestral:
+        return self.obtener(dm.informe_id(ugel, anio, trimestre), Invalida(
+            f"La UGEL {ugel} aún no remitió el informe del trimestre {trimestre} de {anio}."))
+
+    def informe(self, ugel: str, anio: int, trimestre: int, al: datetime | None = None) -> dm.InformeTrimestral | None:
+        """The report's course as recorded by ``al`` (by default, now): a report read at a cut does
+        not change with what is recorded afterwards."""
+        id_ = dm.informe_id(ugel, anio, trimestre)
+        version = None
+        if al is not None:
+            hasta = [e.originator_version for e in self.repository.event_store.get(id_) if e.timestamp <= al]
+            if not hasta:
+                return None
+            version = max(hasta)
+        try:
+            return self.repository.get(id_, version=version)
+        except AggregateNotFoundError:
+            return None
+
+    def acusar_recibo(self, ugel: str, anio: int, trimestre: int, observaciones: str) -> bool:
+        recepcion = {"recibido_por": current_actor.get().usuario, "fecha": self.reloj().isoformat(),
+                     "observaciones": observaciones.strip()}
+        return self.modificar(lambda: self._informe(ugel, anio, trimestre),
+                              lambda informe: informe.acusar_recibo(recepcion))
+
+    def disponer_medida(self, ugel: str, anio: int, trimestre: int, medida_id: str, medida: dict[str, Any],
+                        ugel_del_objeto: str | None) -> bool:
+        """A corrective measure against a school or an acompañante of the report's UGEL."""
+        que = "La IE" if medida["sobre"] == "ie" else "El acompañante"
+        if ugel_del_objeto != ugel:
+            raise Invalida(f"{que} no está en la UGEL {ugel}" + (" (evaluacion no la conoce)." if ugel_del_objeto is None
+                                                                  else f" sino en {ugel_del_objeto}."))
+        hoy = self.reloj()
+        if date.fromisoformat(medida["plazo"]) < hoy:
+            raise Invalida(f"El plazo de la medida ({date.fromisoformat(medida['plazo']):%d/%m/%Y}) ya pasó.")
+        registro = {**medida, "dispuesta_por": current_actor.get().usuario, "fecha": hoy.isoformat()}
+
+        def cambio(informe: dm.InformeTrimestral) -> bool:
+            previa = informe.medidas.get(medida_id)
+            if previa is not None and {k: v for k, v in previa["medida"].items() if k != "fecha"} == \
+                    {k: v for k, v in registro.items() if k != "fecha"}:
+                return False  # re-sent on another day
+            return informe.disponer_medida(medida_id, registro)
+        return self.modificar(lambda: self._informe(ugel, anio, trimestre), cambio)
+
+    def seguir_medida(self, ugel: str, anio: int, trimestre: int, medida_id: str, estado: str, avance: str) -> bool:
+        seguimiento = {"estado": estado, "avance": avance.strip(), "fecha": self.reloj().isoformat(),
+                       "por": current_actor.get().usuario}
+        return self.modificar(lambda: self._informe(ugel, anio, trimestre),
+                              lambda informe: informe.seguir_medida(medida_id, seguimiento))
 
     # --- who reads a docente's history ---------------------------------------------------------------
 

@@ -237,3 +237,77 @@ class AccesosHistoria(Aggregate):
         """Recorded, never folded into the aggregate: the reads are listed from its events
         (``Evaluacion.accesos``)."""
 
+
+
+def informe_id(ugel: str, anio: int, trimestre: int) -> UUID:
+    return uuid5(NS, f"informe-trimestral:{ugel}:{anio}:{trimestre}")
+
+
+ESTADOS_MEDIDA = ("dispuesta", "en_ejecucion", "cumplida", "no_cumplida")
+SIGUIENTES = {"dispuesta": ("en_ejecucion", "cumplida", "no_cumplida"), "en_ejecucion": ("en_ejecucion", "cumplida",
+              "no_cumplida"), "cumplida": (), "no_cumplida": ()}
+
+
+class InformeTrimestral(Aggregate):
+    """A UGEL's quarterly progress report to its DRE (NT-026 §6.3: the UGEL "Remite los reportes de
+    avance trimestral a la DRE"; §6.2: the DRE "supervisa la implementación ... en las UGEL de su
+    jurisdicción"): sent once with the figures it carried, acknowledged once by the DRE; and the
+    corrective measures the UGEL disposes (§6.3: "dispone las medidas correctivas necesarias")
+    against a school or an acompañante, each followed up to its end."""
+
+    @event("Enviado")
+    def __init__(self, id: UUID, ugel: str, dre: str, anio: int, trimestre: int,  # noqa: A002, PLR0913
+                 envio: dict[str, Any]) -> None:
+        self.ugel, self.dre, self.anio, self.trimestre = ugel, dre, anio, trimestre
+        self.envio = envio
+        self.recepcion: dict[str, Any] | None = None
+        self.medidas: dict[str, dict[str, Any]] = {}
+
+    def acusar_recibo(self, recepcion: dict[str, Any]) -> bool:
+        if self.recepcion is not None:
+            if {k: v for k, v in self.recepcion.items() if k != "fecha"} == \
+                    {k: v for k, v in recepcion.items() if k != "fecha"}:
+                return False
+            raise Conflict(f"La DRE ya acusó recibo de este informe el {date.fromisoformat(self.recepcion['fecha']):%d/%m/%Y}.")
+        self._recibido(recepcion=recepcion)
+        return True
+
+    @event("Recibido")
+    def _recibido(self, recepcion: dict[str, Any]) -> None:
+        self.recepcion = recepcion
+
+    def disponer_medida(self, medida_id: str, medida: dict[str, Any]) -> bool:
+        previa = self.medidas.get(medida_id)
+        if previa is not None:
+            if previa["medida"] == medida:
+                return False
+            raise Conflict(f"La medida {medida_id} ya se registró con otros datos.")
+        self._dispuesta(medida_id=medida_id, medida=medida)
+        return True
+
+    @event("MedidaDispuesta")
+    def _dispuesta(self, medida_id: str, medida: dict[str, Any]) -> None:
+        self.medidas[medida_id] = {"medida": medida, "estado": "dispuesta", "seguimiento": []}
+
+    def seguir_medida(self, medida_id: str, seguimiento: dict[str, Any]) -> bool:
+        medida = self.medidas.get(medida_id)
+        if medida is None:
+            raise EvaluacionInvalida(f"El informe no tiene la medida {medida_id}.")
+        if seguimiento in medida["seguimiento"]:
+            return False  # the same follow-up, re-sent
+        estado = seguimiento["estado"]
+        if estado not in SIGUIENTES[medida["estado"]]:
+            raise EvaluacionInvalida(
+                f"Una medida {medida['estado'].replace('_', ' ')} no pasa a {estado.replace('_', ' ')}"
+                + (" (ya está cerrada)." if not SIGUIENTES[medida["estado"]] else "."))
+        ultimo = medida["seguimiento"][-1]["fecha"] if medida["seguimiento"] else medida["medida"]["fecha"]
+        if seguimiento["fecha"] < ultimo:
+            raise EvaluacionInvalida(f"El seguimiento no puede ser anterior al {date.fromisoformat(ultimo):%d/%m/%Y}.")
+        self._seguida(medida_id=medida_id, seguimiento=seguimiento)
+        return True
+
+    @event("MedidaSeguida")
+    def _seguida(self, medida_id: str, seguimiento: dict[str, Any]) -> None:
+        medida = self.medidas[medida_id]
+        medida["estado"] = seguimiento["estado"]
+        medida["seguimiento"].append(seguimiento)

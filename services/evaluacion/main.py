@@ -8,7 +8,7 @@ from datetime import date
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
-from services.evaluacion import acceso, api, messaging
+from services.evaluacion import acceso, api, api_informes, messaging
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.projections import Proyecciones
@@ -32,7 +32,7 @@ def create_app(settings: EvaluacionSettings | None = None, *span_processors: Spa
         title="Acompaña · evaluacion",
         description="Evaluación formativa de cada docente (situación inicial, valoraciones por competencia, cierre de "
                     "etapa, metas) y las matrices de seguimiento y evaluación, con reportes a una fecha de corte.",
-        routers=[api.router(evaluacion, proyecciones, reconstrucciones)],
+        routers=[api.router(evaluacion, proyecciones, reconstrucciones), api_informes.router(evaluacion, proyecciones)],
     )
     http.state.evaluacion = evaluacion
     http.state.proyecciones = proyecciones

@@ -151,3 +151,26 @@ class Publicador:
         e = event.evaluacion
         datos = c.DesempenoAcompananteEvaluadoV1(**e)
         return Publication(data=datos, subject=f"acompanante/{e['acompanante_id']}", dre=e["dre"], ugel=e["ugel"])
+
+    def _informe(self, event: Any, contrato: type[c.IntegrationEvent], **datos: Any) -> Publication:
+        informe: dm.InformeTrimestral = self.app.inicial(event.originator_id)
+        publicado = contrato(informe_id=event.originator_id, dre=informe.dre, ugel=informe.ugel, anio=informe.anio,
+                             trimestre=informe.trimestre, **datos)
+        return Publication(data=publicado, subject=f"informe-trimestral/{informe.ugel}/{informe.anio}-T{informe.trimestre}",
+                           dre=informe.dre, ugel=informe.ugel)
+
+    @publicacion.register
+    def _(self, event: dm.InformeTrimestral.Enviado) -> Publication:
+        return self._informe(event, c.InformeTrimestralEnviadoV1, **event.envio)
+
+    @publicacion.register
+    def _(self, event: dm.InformeTrimestral.Recibido) -> Publication:
+        return self._informe(event, c.InformeTrimestralRecibidoV1, **event.recepcion)
+
+    @publicacion.register
+    def _(self, event: dm.InformeTrimestral.MedidaDispuesta) -> Publication:
+        return self._informe(event, c.MedidaCorrectivaDispuestaV1, medida_id=event.medida_id, **event.medida)
+
+    @publicacion.register
+    def _(self, event: dm.InformeTrimestral.MedidaSeguida) -> Publication:
+        return self._informe(event, c.MedidaCorrectivaSeguidaV1, medida_id=event.medida_id, **event.seguimiento)

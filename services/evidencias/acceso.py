@@ -64,6 +64,7 @@ COACH = frozenset({"acompanante", "sistema"})
 REGLAS = {
     "GET /v1/instrumentos": Regla(TODOS),
     "GET /v1/instrumentos/{codigo}/{version}": Regla(TODOS),
+    "GET /v1/instrumentos/{codigo}/{version}/ficha.pdf": Regla(TODOS),
     "POST /v1/instrumentos": Regla(frozenset({"minedu", "especialista_dre"})),  # the norm's instruments, regional ones
     "POST /v1/visitas/{visita_id}/observaciones": Regla(COACH, {"visita_id": "autoria", "acompanante_id": "acompanante"}),
     "POST /v1/visitas/{visita_id}/observaciones/{observacion_id}/correcciones": Regla(
@@ -89,6 +90,8 @@ REGLAS = {
     "GET /v1/reuniones/{actividad_id}/adjuntos/{sha256}": Regla(LEEN, {"actividad_id": "reunion"}),
     "GET /v1/visitas/{visita_id}": Regla(FORMATIVO, {"visita_id": "visita"}, formativo=True),
     "GET /v1/reuniones/{actividad_id}": Regla(LEEN, {"actividad_id": "reunion"}),
+    "GET /v1/reuniones/{actividad_id}/acta.pdf": Regla(LEEN, {"actividad_id": "reunion"}),
+    "POST /v1/reuniones/{actividad_id}/acta.pdf": Regla(LEEN, {"actividad_id": "reunion"}),
     "GET /v1/docentes/{docente_id}/observaciones": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
     "GET /v1/docentes/{docente_id}/compromisos": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
     "GET /v1/docentes/{docente_id}/preparacion": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, File, Form, Path, Query, Request, Respon
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.evidencias import documentos
 from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import (
     objeto_de,
@@ -114,6 +115,12 @@ class ActaIn(_Entrada):
     instrumento: str | None = Field(None, max_length=40, description="Vacío: LC-GIA o LC-RTC.")
     version: int | None = Field(None, ge=1)
     lista_cotejo: dict[str, str] = Field(description="Por ítem: si, no o no_aplica.")
+
+
+class NombresActaIn(_Entrada):
+    nombres: dict[UUID, Annotated[str, Field(min_length=2, max_length=200)]] = Field(
+        default_factory=dict, max_length=200, description="Por persona (docente, acompañante, directivo), su nombre.")
+    ie: str | None = Field(None, min_length=3, max_length=200, description="Nombre de la IE.")
 
 
 class CorreccionActaIn(ActaIn):
@@ -225,6 +232,16 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
             {**i.model_dump(mode="json"), "titulo": en(i.titulo, idioma),
              "niveles": [{"codigo": n.codigo, "descriptor": en(n.descriptor, idioma)} for n in i.niveles]}
             for i in inst.items]}
+
+    @r.get("/instrumentos/{codigo}/{version}/ficha.pdf", summary="El instrumento en blanco, para usarlo en papel",
+           description="Para el aula sin dispositivo: cabecera por llenar, cada desempeño con sus cuatro niveles y "
+                       "descriptores, una casilla por nivel y espacio para la evidencia.",
+           response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+    def ficha_pdf(codigo: str, version: int,
+                  idioma: Annotated[Literal["es", "qu", "ay"], Query(description="es, qu o ay")] = "es") -> Response:
+        inst = app.instrumento(codigo, version)
+        return Response(documentos.pdf_ficha(inst, idioma), media_type="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="{codigo}-v{version}.pdf"'})
 
     @r.post("/instrumentos", summary="Publicar una versión de un instrumento", status_code=201,
             responses={200: {"description": "Ya publicada con el mismo contenido"}, 409: {"description": "Otra con esa versión"}})
@@ -450,6 +467,29 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         if registro is None:
             raise NotFound(f"No consta la reunión {actividad_id}.")
         return registro
+
+    def acta_pdf(actividad_id: UUID, nombres: dict[str, str], ie: str | None) -> Response:
+        registro = app.proyecciones.reunion(str(actividad_id))
+        if registro is None:
+            raise NotFound(f"No consta la reunión {actividad_id}.")
+        ultima = registro["actas"][-1] if registro["actas"] else None
+        lista = app.instrumento(ultima["instrumento"], ultima["version"]) if ultima else None
+        return Response(documentos.pdf_acta(registro, lista, nombres, ie), media_type="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="acta-{registro["reunion"]["tipo"]}-{registro["reunion"]["fecha"]}.pdf"',
+            "Cache-Control": "private, no-store"})
+
+    @r.get("/reuniones/{actividad_id}/acta.pdf", summary="El acta de un GIA o una RTC, para archivar (PDF)",
+           description="Con una línea por docente para escribir su nombre y firmar (evidencias no guarda nombres); "
+                       "`POST` a la misma ruta la imprime con los nombres que se indiquen.",
+           response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+    def get_acta_pdf(actividad_id: Id) -> Response:
+        return acta_pdf(actividad_id, {}, None)
+
+    @r.post("/reuniones/{actividad_id}/acta.pdf", summary="El acta de un GIA o una RTC con los nombres (PDF)",
+            description="Los nombres de las personas y de la IE se usan solo para imprimir: no se guardan.",
+            response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+    def post_acta_pdf(actividad_id: Id, entrada: NombresActaIn) -> Response:
+        return acta_pdf(actividad_id, {str(k): v for k, v in entrada.nombres.items()}, entrada.ie)
 
     @r.get("/docentes/{docente_id}/observaciones", summary="Las observaciones del docente en el tiempo, por desempeño")
     def observaciones(docente_id: Id, desempeno: str | None = None) -> dict[str, list[dict[str, Any]]]:

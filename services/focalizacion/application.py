@@ -93,6 +93,8 @@ class Focalizacion(ServiceApplication):
         for linea, datos in lectura.validas:
             id_ = ident(datos)
             previo = existentes.get(str(id_))
+            if previo is not None:  # a column added to the padrón later, empty in this file: not a change
+                datos = {k: v for k, v in datos.items() if v is not None or k in previo}
             if previo == datos:
                 sin_cambios += 1
             else:

@@ -76,6 +76,8 @@ def motivos(decision: dict[str, Any], reglas: ConjuntoReglas) -> list[str]:
         if e["resultado"] == "cumple":
             continue
         criterio = _criterio(reglas, e["tipo"], e["codigo"])
+        if getattr(criterio, "efecto", "excluye") == "suma":
+            continue  # a prioritization line only orders the focalized schools: never a reason to leave one out
         valores = ", ".join(f"{k}={'sin dato' if v is None else v}" for k, v in e["valores"].items())
         estado = "no se cumple" if e["resultado"] == "no_cumple" else "sin dato para evaluarlo"
         textos.append(f"[{e['tipo']}] {e['codigo']} {estado}: {criterio.descripcion} ({valores}).")

@@ -216,7 +216,14 @@ COLUMNAS_IE: tuple[Columna, ...] = (
     _col("HUALLAGA", "huallaga", si_no, "Zona Huallaga: S/N."),
     _col("LENGUA_PELIGRO", "lengua_peligro", si_no, "UGEL con lenguas en peligro (DS 011-2018-MINEDU): S/N."),
     _col("RED_EDUCATIVA", "red_educativa", si_no, "Pertenece a una red educativa en funcionamiento: S/N."),
-    _col("ECE_NIVEL", "ece_nivel", ece_nivel, "Medida promedio de la IE en la ECE: Previo / Inicio / En proceso / Satisfactorio."),
+    _col("ECE_NIVEL", "ece_nivel", ece_nivel,
+         "Medida promedio de la IE en la ECE: Previo / Inicio / En proceso / Satisfactorio (reglas NT-026@1)."),
+    _col("ECE_PROMEDIO_HISTORICO", "ece_promedio_historico", ece_nivel,
+         "Promedio histórico de la IE en la ECE (primaria 2012-2016; secundaria 2015, 2016 y 2018): "
+         "Previo / Inicio / En proceso / Satisfactorio."),
+    _col("ECE_4TO_RECIENTE", "ece_4to_reciente", ece_nivel,
+         "Medida promedio de la IE en la ECE del año más reciente, 4.° de primaria, matemática: "
+         "Previo / Inicio / En proceso / Satisfactorio."),
     _col("ECE_UGEL_INICIO_PROCESO", "ece_ugel_inicio_proceso", si_no, "La UGEL ubica a sus estudiantes en inicio y proceso (ECE): S/N."),
     _col("ECE_DISTRITO_CRITICO", "ece_distrito_critico", si_no,
          "Distrito con mayor % de estudiantes de 4.° en previo al inicio e inicio (ECE): S/N."),
@@ -229,7 +236,13 @@ COLUMNAS_IE: tuple[Columna, ...] = (
     _col("AP_2016_2018", "ap_2016_2018", si_no, "Recibió acompañamiento pedagógico en 2016-2018: S/N."),
     _col("AP_2019", "ap_2019", si_no, "Integrada a una IE polidocente acompañada en 2019: S/N."),
     _col("AULA_DIGITAL", "aula_digital", si_no, "Recibe el proyecto aula digital rural: S/N."),
-    _col("OTRO_PROGRAMA", "otro_programa", si_no, "Recibe otra intervención DIGEBR o programa DIFODS: S/N."),
+    _col("OTRO_PROGRAMA", "otro_programa", si_no,
+         "Recibe otra intervención DIGEBR o programa DIFODS: S/N (reglas NT-026@1; desde @2, las tres columnas siguientes)."),
+    _col("DIGEBR_CNEB", "digebr_cneb", si_no, "Ya tiene intervención de la DIGEBR en el marco del CNEB: S/N."),
+    _col("CICLO_FI_2020", "ciclo_formacion_interna_2020", si_no,
+         "Recibe el Ciclo de Formación Interna para Docentes 2020 de DIFODS: S/N."),
+    _col("DIFODS_SECUNDARIA", "difods_secundaria", si_no,
+         "Recibe el programa de formación docente en servicio para secundaria de DIFODS: S/N."),
     _col("COMPROMISO_REGIONAL", "compromiso_regional", si_no, "Comprendida en compromisos con el gobierno regional: S/N."),
     _col("CUNA", "cuna", si_no, "Inicial: tiene servicio de cuna (se deduce de 'Cuna-jardín' si falta)."),
 )
@@ -243,6 +256,10 @@ COLUMNAS_DOCENTE: tuple[Columna, ...] = (
     _col("NIVEL", "nivel", nivel, "Nivel en que enseña (debe ser el de la IE).", "D_NIV_MOD", requerida=True),
     _col("COD_PLAZA", "plaza", plaza, "Código de la plaza en NEXUS.", "PLAZA"),
     _col("CONDICION", "condicion", condicion, "Nombrado / Contratado.", "SITUACION"),
+    _col("GRADO_SECCION", "grado_seccion", texto, "Grado (o edad en inicial) y sección a su cargo: '5 años A', "
+         "'3.° B'. Opcional.", "SECCION"),
+    _col("AREA_CURRICULAR", "area_curricular", texto, "Área curricular que enseña (secundaria): 'Matemática'. "
+         "Opcional.", "AREA"),
 )
 
 COLUMNAS_ACOMPANANTE: tuple[Columna, ...] = (

@@ -333,14 +333,33 @@ class Proyecciones(OwnLogProjection):
             consulta_a = consulta_a.where(asignacion.c.ugel == ugel)
         for a in self.filas(consulta_a):
             docentes_de.setdefault(a.acompanante_id, []).append({"docente_id": a.docente_id, **a.datos})
-        return [_cartera(f, docentes_de.get(f.acompanante_id, [])) for f in filas]
+        bandas = self._bandas(convocatoria_codigo, ugel)
+        return [_cartera(f, docentes_de.get(f.acompanante_id, []), bandas) for f in filas]
+
+    def _bandas(self, convocatoria_codigo: str, ugel: str | None) -> dict[str, tuple[int, int]]:
+        """The ratio band (minimum, maximum) of each focalized school that has one (NT-026 §5.6.2 b:
+        "seis a ocho docentes" dispersed, "ocho a diez docentes" concentrated)."""
+        consulta = select(decision.c.codigo_modular, decision.c.anexo, decision.c.decision).where(
+            (decision.c.convocatoria == convocatoria_codigo) & decision.c.focalizada)
+        if ugel:
+            consulta = consulta.where(decision.c.ugel == ugel)
+        bandas = {}
+        for f in self.filas(consulta):
+            ratio = f.decision.get("ratio") or {}
+            if ratio.get("minimo") is not None and ratio["minimo"] < ratio.get("maximo", ratio["minimo"]):
+                bandas[f"{f.codigo_modular}-{f.anexo}"] = (ratio["minimo"], ratio["maximo"])
+        return bandas
 
     def asignacion_de(self, docente_id: str) -> dict[str, Any]:
         actuales = self.filas(select(asignacion).where(asignacion.c.docente_id == docente_id))
         historia = self.filas(select(historial).where(historial.c.docente_id == docente_id)
                                .order_by(historial.c.posicion))
+        registro = self.filas(select(docente.c.datos).where(docente.c.id == docente_id))
+        datos = registro[0].datos if registro else {}
         return {
             "docente_id": docente_id,
+            # what he teaches (optional padrón columns; not personal data): for the school's tables
+            "grado_seccion": datos.get("grado_seccion"), "area_curricular": datos.get("area_curricular"),
             "asignaciones": [{"convocatoria": f.convocatoria, "acompanante_id": f.acompanante_id,
                               "dre": f.dre, "ugel": f.ugel, **f.datos} for f in actuales],
             "historial": [{"convocatoria": f.convocatoria, "evento": f.evento, **f.datos} for f in historia],
@@ -351,13 +370,22 @@ def _dni(datos: dict[str, Any]) -> str | None:
     return None if datos["dni"] in (None, MARCA) else datos["dni"]
 
 
-def _cartera(fila: Any, docentes: list[dict[str, Any]]) -> dict[str, Any]:
+def _cartera(fila: Any, docentes: list[dict[str, Any]], bandas: dict[str, tuple[int, int]]) -> dict[str, Any]:
     ratios = [d["ratio_maximo"] for d in docentes]
     limite = fila.limite_excepcion or (min(ratios) if ratios else None)
     n = len(docentes)
     estado = ("retirado" if not fila.activo else "sin_docentes" if n == 0
               else "excede_ratio" if limite is not None and n > limite else "completa" if n == limite else "con_cupo")
+    escuelas = {f"{d['codigo_modular']}-{d['anexo']}" for d in docentes}
+    # A fixed ratio ("ocho docentes por acompañante") is a maximum; a band also has a minimum
+    # (NT-026 §5.6.2 b). The most lenient minimum among the caseload's schools applies.
+    minimos = [bandas[e][0] for e in escuelas if e in bandas]
+    minimo = min(minimos) if minimos else None
+    bajo_minimo = bool(fila.activo and n and minimo is not None and n < minimo)
     return {"acompanante_id": fila.acompanante_id, "dre": fila.dre, "ugel": fila.ugel, "tipo": fila.tipo,
             "activo": fila.activo, "docentes": n, "limite": limite, "estado": estado,
+            "minimo": minimo, "bajo_minimo": bajo_minimo,
+            "aviso": (f"Tiene {n} docentes, menos que el mínimo de su banda de ratio ({minimo}; NT-026 §5.6.2 b)."
+                      if bajo_minimo else None),
             "excepciones": fila.excepciones, "escuelas": sorted({f"{d['codigo_modular']}-{d['anexo']}" for d in docentes}),
             "docente_ids": sorted(d["docente_id"] for d in docentes)}

@@ -3,8 +3,14 @@
 A rule set (``ConjuntoReglas``) is published once per (codigo, version) with its period of
 effect and its territory (the whole country, or one DRE for a regional programme). It holds
 one ``TipoIE`` per school type: which schools are candidates (``aplica_si``), the concurrent
-focalization criteria (all must hold), the prioritization criteria (add points, or exclude),
-and the ratio table of docentes per acompañante by context.
+focalization criteria (all must hold), the prioritization criteria, and the ratio table of
+docentes per acompañante by context.
+
+The norm's tables have two columns, "Criterios de focalización" and "Criterios de priorización"
+(NT-026 §5.6.1 a, §5.6.2 a, §5.6.3 a). Every line of the first must hold. Each line of the second
+declares its ``efecto``: the lines that say "No se consideran" / "Se excluyen" exclude the school
+(``excluye``); the others (share of nombrados, ECE levels, docentes per section...) only order
+the focalized schools so they are served first (``suma``: points; more points, earlier ``orden``).
 
 A condition compares one attribute of the school with a value. An attribute without data
 never passes: the criterion's result is ``sin_dato`` and the school is not focalized on it.
@@ -94,7 +100,8 @@ class Criterio(BaseModel):
 
 class CriterioPriorizacion(Criterio):
     efecto: Literal["suma", "excluye"] = Field(
-        "suma", description="'suma': da puntos si se cumple; 'excluye': la IE queda fuera si no se cumple.")
+        "suma", description="'suma': prioriza (da puntos si se cumple; ordena, nunca excluye); "
+                            "'excluye': la IE queda fuera si no se cumple ('No se consideran', 'Se excluyen').")
     peso: int = Field(1, ge=0, le=100, description="Puntos que suma al cumplirse.")
 
 

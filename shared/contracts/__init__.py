@@ -1,6 +1,7 @@
 """Published event contracts: one pydantic model per (evento, version), one subject each."""
 
 from shared.contracts.agenda import (
+    CursoVirtualAcompananteCompletadoV1,
     CursoVirtualCompletadoV1,
     GIACanceladoV1,
     GIACompletadoV1,
@@ -42,6 +43,10 @@ from shared.contracts.evaluacion import (
     DesempenoAcompananteEvaluadoV1,
     EncuestaSatisfaccionRespondidaV1,
     EtapaCerradaV1,
+    InformeTrimestralEnviadoV1,
+    InformeTrimestralRecibidoV1,
+    MedidaCorrectivaDispuestaV1,
+    MedidaCorrectivaSeguidaV1,
     MetasDeEtapaDefinidasV1,
     NivelCompetenciaValoradoV1,
     SituacionInicialRegistradaV1,
@@ -66,6 +71,7 @@ from shared.contracts.base import (
 from shared.contracts.envelope import Envelope
 
 __all__ = [
+    "CursoVirtualAcompananteCompletadoV1",
     "CursoVirtualCompletadoV1",
     "GIACanceladoV1",
     "GIACompletadoV1",
@@ -103,6 +109,10 @@ __all__ = [
     "DesempenoAcompananteEvaluadoV1",
     "EncuestaSatisfaccionRespondidaV1",
     "EtapaCerradaV1",
+    "InformeTrimestralEnviadoV1",
+    "InformeTrimestralRecibidoV1",
+    "MedidaCorrectivaDispuestaV1",
+    "MedidaCorrectivaSeguidaV1",
     "MetasDeEtapaDefinidasV1",
     "NivelCompetenciaValoradoV1",
     "SituacionInicialRegistradaV1",

@@ -184,3 +184,19 @@ class CursoVirtualCompletadoV1(_Agenda):
     horas: float
     fecha: date
     plataforma: str = ""
+
+
+class CursoVirtualAcompananteCompletadoV1(_Agenda):
+    """Un acompañante completó un curso virtual de su propia formación (NT-026 §5.2.8: "talleres macro
+    regionales, cursos virtuales")."""
+
+    evento = "CursoVirtualAcompananteCompletado"
+    version = 1
+
+    registro_id: UUID
+    acompanante_id: UUID
+    anio: int
+    curso: str
+    horas: float
+    fecha: date
+    plataforma: str = ""

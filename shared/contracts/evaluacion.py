@@ -136,3 +136,77 @@ class DesempenoAcompananteEvaluadoV1(_Evaluacion):
     criterios: dict[str, Nivel] = Field(description="Por criterio del instrumento, el nivel alcanzado.")
     nivel: Nivel = Field(description="Nivel global.")
     evaluador: str = Field(description="Dirección o especialista que evaluó.", examples=["DIFODS"])
+
+
+class ResumenInforme(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ies: int = Field(description="IIEE con docentes acompañados en el año.")
+    docentes: int = Field(description="Docentes acompañados.")
+    visitas_realizadas: int = Field(description="Visitas realizadas hasta el fin del trimestre.")
+    valoraciones: int = Field(description="Valoraciones de competencias registradas en el trimestre.")
+
+
+class _Informe(_Evaluacion):
+    informe_id: UUID
+    anio: int
+    trimestre: int = Field(ge=1, le=4)
+
+
+class InformeTrimestralEnviadoV1(_Informe):
+    """La UGEL remitió a su DRE el informe de avance del trimestre (NT-026 §6.3: "Remite los reportes de
+    avance trimestral a la DRE"), con las cifras que llevaba."""
+
+    evento = "InformeTrimestralEnviado"
+    version = 1
+
+    enviado_por: str = Field(description="Especialista de la UGEL que lo remitió.")
+    fecha: date = Field(description="Día en que se remitió.")
+    resumen: ResumenInforme
+    observaciones: str = ""
+
+
+class InformeTrimestralRecibidoV1(_Informe):
+    """La DRE acusó recibo del informe trimestral de una UGEL de su jurisdicción (NT-026 §6.2)."""
+
+    evento = "InformeTrimestralRecibido"
+    version = 1
+
+    recibido_por: str = Field(description="Especialista de la DRE que acusó recibo.")
+    fecha: date
+    observaciones: str = ""
+
+
+EstadoMedida = Literal["dispuesta", "en_ejecucion", "cumplida", "no_cumplida"]
+
+
+class MedidaCorrectivaDispuestaV1(_Informe):
+    """La UGEL dispuso una medida correctiva sobre una IE o un acompañante (NT-026 §6.3: "dispone las
+    medidas correctivas necesarias"), con el informe del trimestre en que la dispuso."""
+
+    evento = "MedidaCorrectivaDispuesta"
+    version = 1
+
+    medida_id: UUID
+    sobre: Literal["ie", "acompanante"]
+    codigo_modular: str | None = Field(None, description="La IE (si la medida es sobre una IE).")
+    anexo: int | None = None
+    acompanante_id: UUID | None = Field(None, description="El acompañante (si la medida es sobre él).")
+    descripcion: str
+    plazo: date
+    dispuesta_por: str
+    fecha: date
+
+
+class MedidaCorrectivaSeguidaV1(_Informe):
+    """Seguimiento de una medida correctiva: su nuevo estado y el avance (en ejecución, cumplida o no
+    cumplida; las dos últimas la cierran)."""
+
+    evento = "MedidaCorrectivaSeguida"
+    version = 1
+
+    medida_id: UUID
+    estado: EstadoMedida
+    avance: str
+    por: str
+    fecha: date

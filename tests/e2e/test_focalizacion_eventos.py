@@ -28,7 +28,7 @@ async def test_focalizacion_publica_decisiones_y_asignaciones(make_settings, nat
         # When a convocatoria is opened, targeted and its caseloads assigned
         r = await api.post("/v1/convocatorias", json={"codigo": "2020-2022", "anio_inicio": 2020,
                                                       "anio_fin": 2022, "reglas": "NT-026"})
-        assert (r.status_code, r.json()["reglas"]) == (201, "NT-026@1")
+        assert (r.status_code, r.json()["reglas"]) == (201, "NT-026@2")
         r = await api.post("/v1/convocatorias/2020-2022/focalizacion")
         assert r.json()["focalizadas"] == 8
         r = await api.post("/v1/convocatorias/2020-2022/asignacion", json={})

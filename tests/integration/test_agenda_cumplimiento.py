@@ -46,6 +46,13 @@ NORMA: dict[tuple[str, str], tuple[dict[str, int], tuple[int, int]]] = {
     ("eib", "primaria"): (_RURAL, (2, 3)),
     ("multigrado", "primaria"): (_RURAL, (2, 3)),
 }
+# The lengths of the year's visits (NT-026 §5.6 c): scheduling refuses a visit that breaks this mix
+MEZCLA = {
+    ("polidocente_primaria", "primaria"): [2, 1, 1, 1, 1, 1, 1],
+    ("polidocente_inicial", "inicial"): [3, 3, 2, 2, 1, 1],
+    ("eib", "primaria"): [3, 3, 2, 2, 2, 2],
+    ("multigrado", "primaria"): [3, 3, 2, 2, 2, 2],
+}
 MESES_GIA, MESES_RTC, MESES_TALLER = (4, 6, 8, 10), (5, 9), (5, 8)
 HORARIOS = (("15:00", "18:00"), ("14:00", "17:00"), ("08:00", "11:30"), ("14:30", "18:00"))
 MOTIVOS = ("Huaico en la carretera", "Paro de transportistas", "Simulacro de sismo en la IE",
@@ -88,6 +95,10 @@ class Docente:
     @property
     def duracion(self) -> tuple[int, int]:
         return NORMA[(self.tipo_ie, self.nivel)][1]
+
+    @property
+    def mezcla(self) -> list[int]:
+        return list(MEZCLA[(self.tipo_ie, self.nivel)])
 
 
 @dataclass
@@ -160,9 +171,8 @@ class AnioDeUnAcompanante:
         self.actividades: dict[str, dict[str, Any]] = {}
         self.cola: list[tuple[date, int, int, str]] = []
         self.orden = 0
-        # the visits still to schedule, as their lengths: random within what his plan allows
-        self.por_visitar = {d.id: [rng.randint(*d.duracion) for _ in range(d.plan["visitas"])]
-                            for d in self.docentes}
+        # the visits still to schedule, as their lengths: the protocol's mix, in random order
+        self.por_visitar = {d.id: rng.sample(d.mezcla, len(d.mezcla)) for d in self.docentes}
 
     # --- the calendar ------------------------------------------------------------------------
 
@@ -391,15 +401,12 @@ class AnioDeUnAcompanante:
         return asistencia or {self.docentes[0].id: [dias[0].isoformat()]}
 
     def _otros_dias(self, actividad_id: str) -> list[date] | None:
-        """It took place on other days than planned: a day later, or longer or shorter."""
+        """It took place on other days than planned: a day later."""
         a = self.actividades[actividad_id]
         inicio = a["dias"][0]
         if self.rng.random() < 0.5:
             inicio = _siguiente_habil(inicio)
-        n = len(a["dias"])
-        if a["tipo"] == "visita":
-            docente = next(d for d in self.docentes if d.id == a["datos"]["docente_id"])
-            n = self.rng.randint(*docente.duracion)
+        n = len(a["dias"])  # a visit keeps its length: the year's mix of lengths (NT-026 §5.6 c)
         dias = [inicio + timedelta(days=i) for i in range(n)]
         if inicio.weekday() + n <= 5 and self._libre(dias, excepto=actividad_id):
             return dias
@@ -533,7 +540,9 @@ def test_cumplimiento_de_un_anio_simulado_coincide_con_la_cuenta_propia(agenda):
     # and more delivered than planned to some (which fulfilment does not count twice)
     final = agenda.proyecciones.cumplimiento(ANIO, CORTES[-1], "docente", ugel=UGEL)
     assert 0 < sum(f["docentes_atrasados"] for f in final) < len(final)
-    assert any(f["dias_visita_realizado"] > f["dias_visita_planificado"] for f in final)
+    assert any(f[f"{c}_realizado"] > f[f"{c}_planificado"] for f in final for c in COMPONENTES)
+    # (never visit days: the year's mix of lengths, NT-026 §5.6 c, refuses a visit beyond it)
+    assert all(f["dias_visita_realizado"] <= f["dias_visita_planificado"] for f in final)
     assert any(f["cursos_realizado"] > 0 for f in final)
     [junio] = agenda.proyecciones.cumplimiento(ANIO, CORTES[1], "ugel", ugel=UGEL)
     [diciembre] = agenda.proyecciones.cumplimiento(ANIO, CORTES[-1], "ugel", ugel=UGEL)

@@ -80,13 +80,13 @@ def parametros(lugar: Lugar) -> dict[str, str]:
             "actividad_id": lugar.reunion, "compromiso_id": lugar.compromiso, "observacion_id": _id("observacion"),
             "codigo_modular": lugar.codigo_modular, "anexo": "0", "ugel": lugar.ugel, "convocatoria": "2020-2022",
             "formato": "csv", "codigo": "FICHA-AULA", "version": "1", "sha256": "0" * 64, "nombre": "ninguna",
-            "secuencia": "1", "anio": "2021"}
+            "secuencia": "1", "anio": "2021", "medida_id": _id("medida")}
 
 
 def cuerpo(lugar: Lugar) -> dict[str, Any]:
     """Every body field a rule reads an object from, naming ``lugar``'s (the rest of the body is missing: 422)."""
     return {"docente_id": lugar.docente, "acompanante_id": lugar.acompanante, "a_acompanante_id": lugar.acompanante,
-            "persona_id": lugar.docente}
+            "persona_id": lugar.docente, "ambito": f"UGEL:{lugar.ugel}"}
 
 
 def ruta(plantilla: str, lugar: Lugar) -> str:
@@ -272,3 +272,35 @@ async def test_cada_quien_responde_solo_su_propia_encuesta(make_settings):
         assert r.status_code == 201, r.text
         r = await http.post("/v1/encuestas", json=encuesta(A, "acompanante"), headers=identidad("acompanante", A))
         assert r.status_code == 201, r.text
+
+
+async def test_un_especialista_publica_protocolos_solo_para_su_territorio(make_settings):
+    # Given agenda knowing both territories, and a protocol (the bundled NT-026) to adapt
+    app = agenda_app(make_settings(AgendaSettings))
+    async with serving(app) as http:
+        await conocer("agenda", app, http)
+        [base] = [p for p in (await http.get("/v1/protocolos", headers=identidad("administrador", A))).json()
+                  if p["codigo"] == "NT-026"]
+
+        async def publicar(rol: str, desde: Lugar, ambito: str, codigo: str) -> Any:
+            return await http.post("/v1/protocolos", json={**base, "codigo": codigo, "ambito": ambito},
+                                   headers=identidad(rol, desde))
+
+        # When the especialista of A's UGEL publishes for his UGEL and for one of its schools: published
+        assert (await publicar("especialista_ugel", A, f"UGEL:{A.ugel}", "P-UGEL-A")).status_code == 201
+        assert (await publicar("especialista_ugel", A, f"IE:{A.ie}", "P-IE-A")).status_code == 201
+        # and the especialista of A's DRE for his DRE and for a UGEL in it: published
+        assert (await publicar("especialista_dre", A, f"DRE:{A.dre}", "P-DRE-A")).status_code == 201
+        assert (await publicar("especialista_dre", A, f"UGEL:{A.ugel}", "P-UGEL-A2")).status_code == 201
+        # But for another territory, for his own DRE (a UGEL's specialist) or for the nation: not his (404)
+        for rol, ambito in (("especialista_ugel", f"UGEL:{B.ugel}"), ("especialista_ugel", f"IE:{B.ie}"),
+                            ("especialista_ugel", f"DRE:{A.dre}"), ("especialista_dre", f"DRE:{B.dre}"),
+                            ("especialista_dre", f"UGEL:{B.ugel}"), ("especialista_ugel", "nacional"),
+                            ("especialista_dre", "nacional")):
+            r = await publicar(rol, A, ambito, "P-AJENO")
+            assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), (rol, ambito, r.text)
+        # and a docente or an acompañante never publishes one (403)
+        for rol in ("acompanante", "docente", "directivo"):
+            assert (await publicar(rol, A, f"UGEL:{A.ugel}", "P-X")).status_code == 403
+        publicados = {p["codigo"] for p in (await http.get("/v1/protocolos", headers=identidad("minedu", A))).json()}
+        assert {"P-UGEL-A", "P-IE-A", "P-DRE-A", "P-UGEL-A2"} <= publicados and "P-AJENO" not in publicados

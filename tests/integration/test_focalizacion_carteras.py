@@ -172,3 +172,56 @@ def _acompanante_nuevo(app: Focalizacion, ugel: str, dni: str):
 def _uuid(valor: str):
     from uuid import UUID
     return UUID(valor)
+
+
+# --- NT-026 §5.6.2 b: "A mayor dispersión de II.EE. focalizadas, la cantidad de docentes a acompañar
+# será menor (seis a ocho docentes). A menor dispersión de las II.EE., el número de docentes a acompañar
+# será mayor (ocho a diez docentes)." -------------------------------------------------------------------
+
+def mundo_multigrado() -> Padron:
+    """Two UGELs with two multigrado schools each of 4 and 3 registered docentes and one coach:
+    in UGEL-DISP the schools are 22 km apart (dispersed: 6 to 8), in UGEL-CONC 1 km (concentrated: 8 to 10)."""
+    p = Padron()
+    dni = 42000000
+    for ugel, latitudes in (("UGEL-DISP", (-16.0, -16.2)), ("UGEL-CONC", (-16.0, -16.009))):
+        for i, (lat, n) in enumerate(zip(latitudes, (4, 3), strict=True)):
+            cod = f"{3000000 + len(p.ies):07d}"
+            p.ies.append(escuela(cod, nombre=f"IE {ugel} {i}", nivel="primaria", caracteristica="multigrado",
+                                 dre="DRE-X", ugel=ugel, ruralidad="1", docentes=4, lat=lat, lon=-69.6))
+            for _ in range(n):
+                dni += 1
+                p.docentes.append({"DNI": str(dni), "APELLIDOS": "Quispe", "NOMBRES": "Ana", "COD_MOD": cod,
+                                   "ANEXO": "0", "NIVEL": "primaria", "COD_PLAZA": "", "CONDICION": "Nombrado"})
+        dni += 1
+        p.acompanantes.append({"DNI": str(dni), "APELLIDOS": "Mamani", "NOMBRES": "Luis", "COD_DRE": "DRE-X",
+                               "CODOOII": ugel, "TIPO": "multigrado"})
+    return p
+
+
+def test_una_cartera_bajo_el_minimo_de_su_banda_se_senala(make_settings, closing):
+    # Given each UGEL's coach holding the 7 docentes of its two multigrado schools
+    app = closing(Focalizacion(make_settings(FocalizacionSettings)))
+    app.publicar_reglas_incluidas()
+    p = mundo_multigrado()
+    for que, importar in (("ies", app.importar_ies), ("docentes", app.importar_docentes),
+                          ("acompanantes", app.importar_acompanantes)):
+        assert not importar(p.csv(que))["rechazadas"]
+    app.abrir_convocatoria(CONV, 2020, 2022, "NT-026")
+    assert app.ejecutar_focalizacion(CONV)["focalizadas"] == 4
+    app.asignar_carteras(CONV)
+    # When the caseload report is read
+    [dispersa] = carteras(app, "UGEL-DISP")
+    [concentrada] = carteras(app, "UGEL-CONC")
+    # Then 7 docentes fit the dispersed band (6 to 8) and are not flagged
+    assert (dispersa["docentes"], dispersa["minimo"], dispersa["limite"]) == (7, 6, 8)
+    assert dispersa["bajo_minimo"] is False and dispersa["aviso"] is None
+    # and the same 7 are below the concentrated band (8 to 10): flagged, with the reason
+    assert (concentrada["docentes"], concentrada["minimo"], concentrada["bajo_minimo"]) == (7, 8, True)
+    assert concentrada["aviso"] == "Tiene 7 docentes, menos que el mínimo de su banda de ratio (8; NT-026 §5.6.2 b)."
+
+
+def test_una_ratio_fija_no_tiene_minimo(focalizacion):
+    # Given urban polidocente primaria schools (a fixed "quince docentes por acompañante")
+    focalizacion.asignar_carteras(CONV)
+    # Then no caseload has a minimum, and none is flagged however few docentes it holds
+    assert all(c["minimo"] is None and c["bajo_minimo"] is False for c in carteras(focalizacion))

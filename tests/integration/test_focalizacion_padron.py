@@ -7,7 +7,7 @@ import pytest
 from services.focalizacion.application import Focalizacion
 from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.padron import ArchivoInvalido
-from tests.support.padron import ensuciar, generar
+from tests.support.padron import Padron, ensuciar, escuela, generar
 
 
 @pytest.fixture
@@ -63,3 +63,28 @@ def test_un_archivo_sin_columnas_obligatorias_no_registra_nada(focalizacion):
     with pytest.raises(ArchivoInvalido, match="COD_MOD"):
         focalizacion.importar_ies("CEN_EDU,D_NIV_MOD\nIE 1,Primaria\n".encode())
     assert not focalizacion.proyecciones.ies()
+
+
+def test_el_grado_y_seccion_y_el_area_del_docente_son_columnas_opcionales(focalizacion):
+    # Given the IEI N°246 and two of its docentes: one file with the optional columns, one without
+    p = Padron(ies=[escuela("0236885", nombre="IEI N°246 Mi Segundo Hogar", nivel="inicial",
+                            caracteristica="completo", dre="DRE-PUNO", ugel="UGEL-EL-COLLAO")])
+    assert not focalizacion.importar_ies(p.csv("ies"))["rechazadas"]
+    fila = {"APELLIDOS": "Quispe", "NOMBRES": "Rosa", "COD_MOD": "0236885", "ANEXO": "0", "NIVEL": "inicial"}
+    sin_columnas = "DNI,APELLIDOS,NOMBRES,COD_MOD,ANEXO,NIVEL\n" + "\n".join(
+        f"{dni},{fila['APELLIDOS']},{fila['NOMBRES']},0236885,0,Inicial" for dni in ("41000001", "41000002"))
+    assert focalizacion.importar_docentes(sin_columnas.encode())["nuevas"] == 2
+    # When the same docentes come again with grado y sección (and área) for one of them
+    con_columnas = ("DNI,APELLIDOS,NOMBRES,COD_MOD,ANEXO,NIVEL,GRADO_SECCION,AREA_CURRICULAR\n"
+                    "41000001,Quispe,Rosa,0236885,0,Inicial,5 años  A,Personal Social\n"
+                    "41000002,Quispe,Rosa,0236885,0,Inicial,,\n")
+    informe = focalizacion.importar_docentes(con_columnas.encode())
+    # Then only the one with data changed (empty new columns are not a change), and readers get them
+    assert (informe["actualizadas"], informe["sin_cambios"], informe["rechazadas"]) == (1, 1, [])
+    rosa = focalizacion.proyecciones.asignacion_de(str(focalizacion.docente_id("41000001")))
+    assert (rosa["grado_seccion"], rosa["area_curricular"]) == ("5 años A", "Personal Social")
+    otra = focalizacion.proyecciones.asignacion_de(str(focalizacion.docente_id("41000002")))
+    assert (otra["grado_seccion"], otra["area_curricular"]) == (None, None)
+    # and the first file, sent again, changes only Rosa (what it says of her now: no grado y sección)
+    otra_vez = focalizacion.importar_docentes(sin_columnas.encode())
+    assert (otra_vez["actualizadas"], otra_vez["sin_cambios"]) == (1, 1)

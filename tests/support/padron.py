@@ -16,7 +16,8 @@ COLUMNAS_IE = ["COD_MOD", "ANEXO", "CEN_EDU", "D_NIV_MOD", "D_GESTION", "D_GES_D
                "TDOCENTE", "SECCIONES_3A5", "RURALIDAD", "EIB_FORMA", "FRONTERA", "VRAEM", "HUALLAGA",
                "LENGUA_PELIGRO", "RED_EDUCATIVA", "ECE_NIVEL", "ECE_UGEL_INICIO_PROCESO", "ECE_DISTRITO_CRITICO",
                "PCT_NOMBRADOS", "SIAGIE", "NEXUS", "FFAA", "COAR", "AP_PREVIO", "AP_2016_2018", "AP_2019",
-               "AULA_DIGITAL", "OTRO_PROGRAMA", "COMPROMISO_REGIONAL"]
+               "AULA_DIGITAL", "OTRO_PROGRAMA", "COMPROMISO_REGIONAL", "DIGEBR_CNEB", "CICLO_FI_2020",
+               "DIFODS_SECUNDARIA", "ECE_PROMEDIO_HISTORICO", "ECE_4TO_RECIENTE"]
 COLUMNAS_DOCENTE = ["DNI", "APELLIDOS", "NOMBRES", "COD_MOD", "ANEXO", "NIVEL", "COD_PLAZA", "CONDICION"]
 COLUMNAS_ACOMPANANTE = ["DNI", "APELLIDOS", "NOMBRES", "COD_DRE", "CODOOII", "TIPO"]
 APELLIDOS = ["Mamani", "Quispe", "Condori", "Huanca", "Flores", "Apaza", "Choque", "Ramos", "Coaquira", "Ticona",
@@ -60,7 +61,9 @@ def escuela(cod_mod: str, *, nombre: str, nivel: str, caracteristica: str, dre: 
         "HUALLAGA": "N", "LENGUA_PELIGRO": "N", "RED_EDUCATIVA": "S", "ECE_NIVEL": "En proceso",
         "ECE_UGEL_INICIO_PROCESO": "S", "ECE_DISTRITO_CRITICO": "N", "PCT_NOMBRADOS": "55", "SIAGIE": "S",
         "NEXUS": "S", "FFAA": "N", "COAR": "N", "AP_PREVIO": "N", "AP_2016_2018": "N", "AP_2019": "N",
-        "AULA_DIGITAL": "N", "OTRO_PROGRAMA": "N", "COMPROMISO_REGIONAL": "N",
+        "AULA_DIGITAL": "N", "OTRO_PROGRAMA": "N", "COMPROMISO_REGIONAL": "N", "DIGEBR_CNEB": "N",
+        "CICLO_FI_2020": "N", "DIFODS_SECUNDARIA": "N", "ECE_PROMEDIO_HISTORICO": "En proceso",
+        "ECE_4TO_RECIENTE": "En proceso",
     }
     fila.update(extra)
     return fila

@@ -22,7 +22,9 @@ REGLAS = ConjuntoReglas.model_validate_json(
 
 POLIDOCENTE = dict(nivel="primaria", caracteristica="completo", gestion="publica_directa", alumnos=300,
                    ugel_num_ie=20, docentes=12, area="urbana", ruralidad=0, eib_forma="ninguna", ffaa=False,
-                   coar=False, pct_nombrados=60, otro_programa=False, ece_nivel="proceso", ap_2016_2018=False)
+                   coar=False, pct_nombrados=60, digebr_cneb=False, ciclo_formacion_interna_2020=False,
+                   difods_secundaria=False, ece_promedio_historico="proceso", ece_4to_reciente="proceso",
+                   ap_2016_2018=False)
 BASE: dict[str, dict[str, Any]] = {
     "eib": dict(nivel="primaria", caracteristica="multigrado", gestion="publica_directa", area="rural", ruralidad=1,
                 eib_forma="fortalecimiento", siagie=True, nexus=True, alumnos=20, docentes=3, frontera=False),
@@ -46,6 +48,11 @@ def ie_de(tipo: str, **cambios: Any) -> dict[str, Any]:
 
 def resultado(decision: dict[str, Any], codigo: str) -> str:
     return next(e["resultado"] for e in decision["evaluaciones"] if e["codigo"] == codigo)
+
+
+def efecto(tipo: str, codigo: str) -> str:
+    return next(getattr(c, "efecto", "excluye") for c in (*REGLAS.tipo(tipo).focalizacion, *REGLAS.tipo(tipo).priorizacion)
+                if c.codigo == codigo)
 
 
 def por_codigo(decisiones: list[dict[str, Any]], codigo_modular: str) -> dict[str, Any]:
@@ -104,7 +111,7 @@ CASOS = [
     _caso("polidocente_inicial", {"nexus": False}, "PI-F5", False, "sin-nexus"),
     # priorización inicial: "Ciclo II ... (Excluye II.EE. que tienen el servicio de Cuna)"
     _caso("polidocente_inicial", {"cuna": True}, "PI-P2", False, "con-cuna"),
-    # "como mínimo un 30% de sus docentes en plazas nombradas"
+    # "como mínimo un 30% de sus docentes en plazas nombradas" (prioriza: quien no llega queda después)
     _caso("polidocente_inicial", {"pct_nombrados": 30}, "PI-P3", True, "30pct"),
     _caso("polidocente_inicial", {"pct_nombrados": 29.9}, "PI-P3", False, "29.9pct"),
     # "número de docentes es igual o mayor al número de secciones de 3, 4 y 5 años"
@@ -119,10 +126,14 @@ CASOS = [
     _caso("polidocente_secundaria", {"pct_nombrados": 35}, "PC-P1", True, "35pct"),
     # "Se excluyen II.EE. de primaria que han recibido Acompañamiento Pedagógico del 2016 al 2018 y ...
     # su medida promedio ... en la ECE ... se encuentra en el nivel 'satisfactorio'"
-    _caso("polidocente_primaria", {"ap_2016_2018": True, "ece_nivel": "satisfactorio"}, "PC-P4", False,
+    _caso("polidocente_primaria", {"ap_2016_2018": True, "ece_4to_reciente": "satisfactorio"}, "PC-P4", False,
           "acompanada-y-satisfactorio"),
     _caso("polidocente_primaria", {"ap_2016_2018": True}, "PC-P4", True, "acompanada-en-proceso"),
-    _caso("polidocente_primaria", {"ece_nivel": "satisfactorio"}, "PC-P4", True, "satisfactorio-no-acompanada"),
+    _caso("polidocente_primaria", {"ece_4to_reciente": "satisfactorio"}, "PC-P4", True,
+          "satisfactorio-no-acompanada"),
+    # the historical average is its own column: 'satisfactorio' there only orders, never excludes
+    _caso("polidocente_primaria", {"ece_promedio_historico": "satisfactorio"}, "PC-P3", False,
+          "historico-satisfactorio"),
 ] + [
     _caso(tipo, cambio, criterio, cumple, id_)
     for tipo in ("polidocente_primaria", "polidocente_secundaria")
@@ -147,8 +158,12 @@ CASOS = [
         # "Se excluyen II.EE. de fuerzas armadas y COAR"
         ({"ffaa": True}, "PC-F6", False, "ffaa"),
         ({"coar": True}, "PC-F6", False, "coar"),
-        # "No se consideran II.EE. que ya tienen intervención de la DIGEBR ... ni ... DIFODS"
-        ({"otro_programa": True}, "PC-P2", False, "otro-programa"),
+        # "No se consideran II.EE. que ya tienen intervención de la DIGEBR en el marco del CNEB"
+        ({"digebr_cneb": True}, "PC-P2", False, "digebr-cneb"),
+        # "No se consideran II.EE. que reciben el Ciclo de Formación Interna para Docentes 2020 de DIFODS"
+        ({"ciclo_formacion_interna_2020": True}, "PC-P5", False, "ciclo-formacion-interna-2020"),
+        # "No se consideran II.EE. que reciben el programa de formación docente en servicio para secundaria de DIFODS"
+        ({"difods_secundaria": True}, "PC-P6", False, "difods-secundaria"),
     ]
 ]
 
@@ -159,16 +174,18 @@ def test_criterio_de_la_norma(tipo, cambio, criterio, cumple):
     ie = ie_de(tipo, **cambio)
     # Cuando se decide
     d = decidir(ie, REGLAS)
-    # Entonces el criterio se cumple o no, y la IE se focaliza en su tipo sólo si se cumple
+    # Entonces el criterio se cumple o no; si no se cumple, la IE queda fuera salvo que el criterio
+    # solo priorice (entonces se focaliza igual, sin su punto)
     assert resultado(d, criterio) == ("cumple" if cumple else "no_cumple")
-    assert d["focalizada"] is cumple
-    if cumple:
+    prioriza = efecto(tipo, criterio) == "suma"
+    assert d["focalizada"] is (cumple or prioriza)
+    if d["focalizada"]:
         assert d["tipo"] == tipo
 
 
 def test_pc_p4_no_se_aplica_en_secundaria():
     # Dada una secundaria acompañada 2016-2018 con ECE 'satisfactorio' ("Se excluyen II.EE. de primaria ...")
-    d = decidir(ie_de("polidocente_secundaria", ap_2016_2018=True, ece_nivel="satisfactorio"), REGLAS)
+    d = decidir(ie_de("polidocente_secundaria", ap_2016_2018=True, ece_4to_reciente="satisfactorio"), REGLAS)
     # Entonces sigue focalizada y el criterio ni se evalúa
     assert d["focalizada"] and d["tipo"] == "polidocente_secundaria"
     assert "PC-P4" not in {e["codigo"] for e in d["evaluaciones"]}
@@ -186,9 +203,10 @@ def test_eib_no_aplica_a_secundaria():
     ("eib", "siagie", "EIB-F3"),
     ("multigrado", "alumnos", "MG-F3"),
     ("multigrado", "ugel_docentes_rurales_multigrado", "MG-F5"),
-    ("polidocente_inicial", "secciones_3a5", "PI-P4"),
+    ("polidocente_inicial", "cuna", "PI-P2"),
     ("polidocente_primaria", "ruralidad", "PC-F4"),
-    ("polidocente_primaria", "pct_nombrados", "PC-P1"),
+    ("polidocente_primaria", "digebr_cneb", "PC-P2"),
+    ("polidocente_secundaria", "difods_secundaria", "PC-P6"),
     ("polidocente_secundaria", "coar", "PC-F6"),
 ])
 def test_sin_dato_no_se_focaliza_y_el_motivo_lo_dice(tipo, atributo, criterio):
@@ -341,3 +359,62 @@ def test_la_misma_entrada_da_las_mismas_decisiones():
     assert any(d["focalizada"] for d in primera) and not all(d["focalizada"] for d in primera)
     assert primera == segunda
     assert sorted(invertida, key=lambda d: d["codigo_modular"]) == primera
+
+
+# --- Las dos columnas de la norma: focalizar (todas) y priorizar (ordena o excluye) -------------------
+#
+# NT-026 §5.6.3 a, polidocentes completas, columna "Criterios de priorización" (Primaria y Secundaria):
+#   "II.EE. que en primaria tienen como mínimo un 40% de docentes en plazas nombradas"
+#   "No se consideran II.EE. que ya tienen intervención de la DIGEBR en el marco del CNEB"
+#   "No se consideran II.EE. que reciben el Ciclo de Formación Interna para Docentes 2020 de DIFODS"
+#   "No se consideran II.EE. que reciben el programa de formación docente en servicio para secundaria de DIFODS"
+#   "Se excluyen II.EE. de primaria que han recibido Acompañamiento Pedagógico del 2016 al 2018 y el
+#    resultado de su medida promedio como IE en la ECE del año más reciente - 4to primaria en el área de
+#    matemática se encuentran en el nivel "satisfactorio""
+# (Inicial) "II.EE. cuyo número de docentes es igual o mayor al número de secciones de 3, 4 y 5 años"
+
+
+@pytest.mark.parametrize("tipo, falla", [
+    ("polidocente_primaria", {"pct_nombrados": 35}),                    # < 40 % nombrados
+    ("polidocente_secundaria", {"ece_promedio_historico": "satisfactorio"}),
+    ("polidocente_inicial", {"docentes": 5, "secciones_3a5": 6}),       # menos docentes que secciones
+    ("polidocente_inicial", {"pct_nombrados": 20}),                     # < 30 % nombrados
+])
+def test_quien_falla_solo_una_linea_de_priorizacion_se_focaliza_despues(tipo, falla):
+    # Dadas dos IIEE de la misma UGEL y tipo, iguales salvo que la segunda falla una línea que prioriza
+    padron = [ie_de(tipo, codigo_modular="0000002", **falla), ie_de(tipo, codigo_modular="0000001")]
+    # Cuando se focaliza
+    decisiones = focalizar(padron, REGLAS)
+    cumple, falla_ = por_codigo(decisiones, "0000001"), por_codigo(decisiones, "0000002")
+    # Entonces ambas quedan focalizadas, y la que cumple va primero (más puntos, orden 1)
+    assert cumple["focalizada"] and falla_["focalizada"]
+    assert (cumple["orden"], falla_["orden"]) == (1, 2)
+    assert cumple["puntaje"] == falla_["puntaje"] + 1
+
+
+@pytest.mark.parametrize("tipo, falla, criterio, frase", [
+    ("polidocente_primaria", {"digebr_cneb": True}, "PC-P2", "intervención de la DIGEBR en el marco del CNEB"),
+    ("polidocente_secundaria", {"ciclo_formacion_interna_2020": True}, "PC-P5",
+     "Ciclo de Formación Interna para Docentes 2020"),
+    ("polidocente_primaria", {"difods_secundaria": True}, "PC-P6", "formación docente en servicio para secundaria"),
+    ("polidocente_primaria", {"ap_2016_2018": True, "ece_4to_reciente": "satisfactorio"}, "PC-P4",
+     "ECE del año más reciente (4.° de primaria, matemática)"),
+    ("polidocente_inicial", {"cuna": True}, "PI-P2", "excluye II.EE. que tienen el servicio de cuna"),
+])
+def test_quien_falla_una_linea_que_excluye_queda_fuera_con_ese_motivo(tipo, falla, criterio, frase):
+    # Dada una IE que cumple todo salvo una línea "No se consideran" / "Se excluyen", y que además no
+    # llega al 40 % / 30 % de nombrados (línea que solo prioriza)
+    d = decidir(ie_de(tipo, pct_nombrados=10, **falla), REGLAS)
+    # Entonces queda fuera, y su único motivo en su tipo es la línea que excluye (la que prioriza no es
+    # un motivo)
+    assert d["focalizada"] is False
+    [motivo] = [m for m in motivos(d, REGLAS) if m.startswith(f"[{tipo}]")]
+    assert f"[{tipo}] {criterio} no se cumple" in motivo and frase in motivo
+
+
+def test_cada_linea_de_la_columna_de_priorizacion_declara_su_efecto():
+    # Las que dicen "No se consideran" / "Se excluyen" / "Excluye" excluyen; las demás priorizan
+    for tipo in REGLAS.tipos:
+        for c in tipo.priorizacion:
+            excluye = any(p in c.descripcion for p in ("No se consideran", "Se excluyen", "excluye"))
+            assert c.efecto == ("excluye" if excluye else "suma"), (tipo.codigo, c.codigo)
