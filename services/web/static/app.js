@@ -679,11 +679,14 @@
     doc.addEventListener('click', alClic);
     if (!usuarioDePagina()) return; // sin sesión (p. ej. la página de entrada): ni base de datos ni service worker
     oyentes.push(function () { if (!detenido) refrescar(); });
-    G.addEventListener('online', function () { sincronizarYMostrar(false); });
+    G.addEventListener('online', function () { sincronizarYMostrar(true); });
     G.addEventListener('offline', mostrarResumen);
     if (G.location.pathname === '/almacenamiento') mostrarAlmacenamiento().catch(function () {});
     prepararCorreccion();
-    refrescar();
+    refrescar().then(function () {
+      G.performance.mark('acompana-listo');
+      doc.documentElement.setAttribute('data-listo', '');
+    });
     sincronizarYMostrar(true);
     limpiarEnviados().catch(function () {});
     G.setInterval(function () { if (!doc.hidden) sincronizarYMostrar(false); }, 10000);

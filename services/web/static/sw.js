@@ -53,14 +53,16 @@ function conPlazo(promesa, ms) {
 
 function copiaDe(request) {
   return caches.open(PAGINAS).then(function (c) {
-    return c.match(request.url).then(function (r) { return r || c.match(request.url, { ignoreSearch: true }); });
+    return c.match(request.url, { ignoreVary: true }).then(function (r) {
+      return r || c.match(request.url, { ignoreSearch: true, ignoreVary: true });
+    });
   });
 }
 
 /* Sin red y sin copia de esa página: la lista de pendientes, que dice que esa página no se guardó. */
 function sinCopia(request) {
   var destino = '/pendientes?sin_copia=' + encodeURIComponent(new URL(request.url).pathname);
-  return caches.open(PAGINAS).then(function (c) { return c.match('/pendientes'); }).then(function (r) {
+  return caches.open(PAGINAS).then(function (c) { return c.match('/pendientes', { ignoreVary: true }); }).then(function (r) {
     return r ? Response.redirect(destino, 303) : Response.error();
   });
 }
