@@ -11,8 +11,9 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile  # what request.form() gives (fastapi.UploadFile is a subclass)
 
 from services.web.comandos import COMANDOS, DatoInvalido
 from services.web.i18n import _

@@ -97,7 +97,7 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
         return ctx.pagina("visita.html", docente=persona, visita_id=visita_id, visita=visita, instrumento=ficha_,
                           titulos=titulos, pendientes=preparacion.get("compromisos_pendientes", []),
                           resultados=RESULTADOS, hoy=date.today().isoformat(),
-                          hecho=ctx.request.query_params.get("hecho"), estado=ctx.request.query_params.get("estado"),
+                          hecho=ctx.request.query_params.get("hecho"), envio=ctx.request.query_params.get("estado"),
                           actualizado=ahora())
 
     @r.get("/docentes/{docente_id}/visita", include_in_schema=False)
