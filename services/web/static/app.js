@@ -247,7 +247,7 @@
   }
 
   var nucleo = {
-    sincronizar: sincronizar, borrarTodo: borrarTodo, todosLosItems: todosLosItems, itemsDe: itemsDe,
+    sincronizar: sincronizar, borrarTodo: borrarTodo, todosLosItems: todosLosItems, itemsDe: itemsDe, guardarItem: guardarItem,
     CACHE_PAGINAS: CACHE_PAGINAS, CACHE_ESTATICO: CACHE_ESTATICO, ETIQUETA_SYNC: ETIQUETA_SYNC,
   };
   G.Acompana = nucleo;
@@ -272,7 +272,7 @@
     return n;
   }
 
-  var fechaHora = new Intl.DateTimeFormat('es-PE', { dateStyle: 'short', timeStyle: 'short' });
+  var fechaHora = new Intl.DateTimeFormat('es-PE', { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
   var numero = new Intl.NumberFormat('es-PE', { maximumFractionDigits: 1 });
 
   /* #estado-red (role=status) lleva dos partes: el resumen de la cola y el último aviso. */
@@ -465,7 +465,7 @@
 
   /* ---------- /pendientes ---------- */
   function contenedor(id) {
-    var c = doc.getElementById(id);
+    var c = doc.querySelector('[data-' + id + ']') || doc.getElementById(id);
     if (!c) { c = el('section', { id: id }); (doc.getElementById('contenido') || doc.body).appendChild(c); }
     return c;
   }
@@ -492,7 +492,7 @@
   }
 
   function mostrarPendientes() {
-    var c = contenedor('lista-pendientes');
+    var c = contenedor('pendientes');
     return itemsDe(usuarioDePagina()).then(function (lista) {
       var hijos = [];
       var params = new URLSearchParams(G.location.search);
@@ -529,7 +529,7 @@
         var valores = [].concat(item.datos[nombre]);
         Array.prototype.forEach.call(form.querySelectorAll('[name="' + nombre + '"]'), function (campo) {
           if (campo.type === 'checkbox' || campo.type === 'radio') campo.checked = valores.indexOf(campo.value) >= 0;
-          else if (campo.type !== 'file' && campo.type !== 'hidden') campo.value = valores[0];
+          else if (campo.type !== 'file') campo.value = valores[0]; // también los ocultos: el registro manda
         });
       });
       var aviso = el('p', { class: 'motivo', id: 'motivo-correccion', texto: t('cola.motivo', { motivo: item.motivo }) });
@@ -683,13 +683,13 @@
     G.addEventListener('offline', mostrarResumen);
     if (G.location.pathname === '/almacenamiento') mostrarAlmacenamiento().catch(function () {});
     prepararCorreccion();
-    refrescar().then(function () {
-      G.performance.mark('acompana-listo');
-      doc.documentElement.setAttribute('data-listo', '');
-    });
+    refrescar();
     sincronizarYMostrar(true);
     limpiarEnviados().catch(function () {});
     G.setInterval(function () { if (!doc.hidden) sincronizarYMostrar(false); }, 10000);
+    // Desde aquí la página se puede usar: los formularios van a la cola (las pruebas miden hasta esta marca).
+    G.performance.mark('acompana-listo');
+    doc.documentElement.setAttribute('data-listo', '');
     if (G.navigator.serviceWorker) {
       G.addEventListener('load', function () {
         G.navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});
