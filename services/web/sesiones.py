@@ -67,7 +67,9 @@ class Sesion:
 
 class Sesiones:
     def __init__(self, url: str, dias: float) -> None:
-        self.engine = create_engine(url)
+        if url.startswith(("postgresql://", "postgres://")):  # the URI CloudNativePG gives: psycopg 3 is the driver
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        self.engine = create_engine(url, pool_pre_ping=True)
         metadata.create_all(self.engine)
         self.segundos = dias * 86400
 
