@@ -149,7 +149,8 @@ def router() -> APIRouter:
         cartera = await ctx.leer("focalizacion", f"/acompanantes/{ctx.usuario}/cartera")
         urls = ["/hoy", "/cartera", "/preparar", "/pendientes", "/almacenamiento", "/reuniones"]
         for d in cartera["docentes"]:
-            urls += [f"/docentes/{d['docente_id']}", f"/docentes/{d['docente_id']}/visita"]
+            urls += [f"/docentes/{d['docente_id']}", f"/docentes/{d['docente_id']}/visita",
+                     f"/docentes/{d['docente_id']}/evaluacion"]
         return {"actualizado": datetime.now(UTC).isoformat(), "urls": urls}
 
     return r

@@ -126,6 +126,26 @@ def _reunion(ruta: str) -> Callable[[Datos, str], Llamada]:
     return llamada
 
 
+def _programar(tipo: str) -> Callable[[Datos, str], Llamada]:
+    """Scheduling a GIA, RTC or taller (online: agenda checks overlaps and the school's visit days)."""
+    def llamada(d: Datos, yo: str) -> Llamada:
+        if tipo == "talleres":
+            cuerpo: dict[str, Any] = {"actividad_id": texto(d, "id"), "fecha_inicio": texto(d, "fecha_inicio"),
+                                      "fecha_fin": texto(d, "fecha_fin"), "sede": texto(d, "sede"),
+                                      "tema": texto(d, "tema", False)}
+        else:
+            cuerpo = {"actividad_id": texto(d, "id"), "codigo_modular": texto(d, "codigo_modular"),
+                      "anexo": int(texto(d, "anexo", False) or 0), "fecha": texto(d, "fecha"),
+                      "hora_inicio": texto(d, "hora_inicio"), "hora_fin": texto(d, "hora_fin"),
+                      "tema": texto(d, "tema", False)}
+            if lista(d.get("participantes")):
+                cuerpo["docentes"] = lista(d.get("participantes"))
+            if tipo == "rtc":
+                cuerpo["directivo_id"] = texto(d, "directivo_id")
+        return Llamada("agenda", f"/acompanantes/{yo}/{tipo}", cuerpo)
+    return llamada
+
+
 def _valoracion(d: Datos, yo: str) -> Llamada:
     return Llamada("evaluacion", f"/docentes/{texto(d, 'docente_id')}/valoraciones", {
         "valoracion_id": texto(d, "id"), "acompanante_id": yo, "fecha": texto(d, "fecha"),
@@ -140,6 +160,15 @@ def _situacion_inicial(d: Datos, yo: str) -> Llamada:
         "acompanante_id": yo, "fecha": texto(d, "fecha"),
         "niveles": {c: {"nivel": texto(d, f"nivel_{c}"), "evidencias": evidencias,
                         "sustento": texto(d, "sustento")} for c in competencias}})
+
+
+def _cierre_etapa(d: Datos, yo: str) -> Llamada:
+    competencias = sorted(k.removeprefix("nivel_") for k in d if k.startswith("nivel_") and texto(d, k, False))
+    if not competencias:
+        raise DatoInvalido("nivel_C2", _("Indique el nivel logrado en cada competencia."))
+    return Llamada("evaluacion", f"/docentes/{texto(d, 'docente_id')}/cierres", {
+        "acompanante_id": yo, "anio": int(texto(d, "anio")), "fecha": texto(d, "fecha"),
+        "niveles": {c: texto(d, f"nivel_{c}") for c in competencias}})
 
 
 PREGUNTAS = ("pertinencia", "calidad_formacion", "calidad_recursos", "utilidad_recursos")  # evaluacion's survey
@@ -161,5 +190,7 @@ COMANDOS: dict[str, Callable[[Datos, str], Llamada]] = {
     "visita_realizada": _visita_realizada, "observacion": _observacion, "retroalimentacion": _retroalimentacion,
     "compromiso": _compromiso, "verificacion": _verificacion, "necesidad": _necesidad, "acta": _acta,
     "gia_completado": _reunion("/gia-completados"), "rtc_realizada": _reunion("/rtc-realizadas"),
-    "valoracion": _valoracion, "situacion_inicial": _situacion_inicial, "encuesta": _encuesta,
+    "valoracion": _valoracion, "situacion_inicial": _situacion_inicial, "cierre_etapa": _cierre_etapa,
+    "encuesta": _encuesta,
+    "programar_gia": _programar("gia"), "programar_rtc": _programar("rtc"), "programar_taller": _programar("talleres"),
 }

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.web import frases
+from services.web.i18n import _
 from services.web.servicios import Rechazo
 from services.web.vistas import Contexto, contexto
 
@@ -110,6 +111,25 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
         ctx = await contexto(request, COACH)
         return await registrar(ctx, str(visita_id), str(docente))
 
+    @r.get("/docentes/{docente_id}/evaluacion", include_in_schema=False)
+    async def evaluacion(docente_id: uuid.UUID, request: Request) -> Response:
+        """Situación inicial, valoraciones y cierre de etapa (NT-026 §5.2.5, §5.3), with the observations
+        they rest on."""
+        ctx = await contexto(request, COACH)
+        persona, progreso, observaciones = await asyncio.gather(
+            ctx.leer("focalizacion", f"/docentes/{docente_id}/persona"),
+            ctx.leer("evaluacion", f"/docentes/{docente_id}/progreso"),
+            ctx.leer("evidencias", f"/docentes/{docente_id}/observaciones"))
+        vistas: dict[str, dict[str, Any]] = {}
+        for filas in observaciones.values():
+            for o in filas:
+                vistas.setdefault(o["observacion_id"], {"id": o["observacion_id"], "fecha": o["fecha"]})
+        competencias = [c["competencia"] for c in progreso.get("competencias", [])] or list(frases.COMPETENCIAS)[:5]
+        return ctx.pagina("evaluacion.html", docente=persona, progreso=progreso, competencias=competencias,
+                          nombres=frases.COMPETENCIAS, observaciones=sorted(vistas.values(), key=lambda o: o["fecha"]),
+                          hoy=date.today().isoformat(), anio=ctx.settings.anio,
+                          hecho=request.query_params.get("hecho"), actualizado=ahora())
+
     @r.get("/reuniones", include_in_schema=False)
     async def reuniones(request: Request) -> Response:
         ctx = await contexto(request, COACH)
@@ -120,6 +140,20 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
                    if a["tipo"] in ("gia", "rtc", "taller")]
         return ctx.pagina("reuniones.html", reuniones=propias, escuelas=cartera_["escuelas"],
                           docentes=cartera_["docentes"], hoy=date.today().isoformat(), actualizado=ahora())
+
+    @r.get("/reuniones/{actividad_id}/acta", include_in_schema=False)
+    async def acta(actividad_id: uuid.UUID, request: Request) -> Response:
+        """The acta of a GIA or RTC held: attendance of each docente called, agreements, critical knots and
+        the checklist of its instrument (LC-GIA, LC-RTC)."""
+        ctx = await contexto(request, COACH)
+        actividad, cartera_ = await asyncio.gather(ctx.leer("agenda", f"/actividades/{actividad_id}"), cartera(ctx))
+        docentes, escuelas = nombres_de(cartera_)
+        lista = await instrumento(ctx, "LC-RTC" if actividad["tipo"] == "rtc" else "LC-GIA")
+        datos = actividad.get("datos", {})
+        llamados = [{"docente_id": d, "nombre": docentes.get(d, _("un docente que ya no está en su cartera"))}
+                    for d in datos.get("participantes") or datos.get("docentes") or []]
+        return ctx.pagina("acta.html", actividad=frases.actividad(actividad, docentes, escuelas), llamados=llamados,
+                          lista=lista, actualizado=ahora())
 
     @r.get("/preparar", include_in_schema=False)
     async def preparar(request: Request) -> Response:
