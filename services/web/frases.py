@@ -80,11 +80,11 @@ def compromiso(c: dict[str, Any], titulos: dict[str, str]) -> dict[str, Any]:
 
 
 EVENTOS = {
-    "DocenteAsignado": _("Se le asignó acompañante{quien}."),
-    "DocenteReasignado": _("Se le asignó otro acompañante{quien}."),
+    "DocenteAsignado": _("Se le asignó acompañante{asignado}."),
+    "DocenteReasignado": _("Se le asignó otro acompañante{asignado}."),
     "DocenteRetirado": _("Se le retiró del acompañamiento."),
     "PlanAnualGenerado": _("Se generó su plan anual {anio} de acompañamiento."),
-    "PlanAnualReasignado": _("Su plan anual {anio} pasó a otro acompañante{quien}."),
+    "PlanAnualReasignado": _("Su plan anual {anio} pasó a otro acompañante{asignado}."),
     "PlanAnualCerrado": _("Se cerró su plan anual {anio}."),
     "VisitaProgramada": _("Se programó una visita{quien} {cuando}."),
     "VisitaReprogramada": _("Se reprogramó una visita{quien} {cuando}."),
@@ -114,12 +114,13 @@ def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str])
     c = h.get("contenido", {})
     autor = personas.get(str(c.get("acompanante_id") or c.get("a_acompanante_id") or ""))
     quien = _(" por {nombre}").format(nombre=autor) if autor else ""
+    asignado = _(": {nombre}").format(nombre=autor) if autor else ""
     clave = f"{c.get('codigo_modular')}-{c.get('anexo')}"
     escuela = _(" en la {escuela}").format(escuela=escuelas[clave]) if clave in escuelas else ""
     inicio = c.get("fecha_inicio") or c.get("fecha") or h.get("ocurrido") or ""
     cuando = periodo(inicio, c.get("fecha_fin") or inicio) if inicio else ""
     plantilla = EVENTOS.get(h.get("evento", ""), _("Hecho registrado: {evento}."))
-    frase = plantilla.format(quien=quien, escuela=escuela, cuando=cuando, anio=c.get("anio", ""),
+    frase = plantilla.format(quien=quien, asignado=asignado, escuela=escuela, cuando=cuando, anio=c.get("anio", ""),
                              descripcion=c.get("descripcion", ""), competencia=c.get("competencia", ""),
                              nivel=nivel(c.get("nivel")), resultado=RESULTADOS.get(c.get("resultado", ""), ""),
                              evento=h.get("evento", ""))
