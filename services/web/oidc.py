@@ -89,9 +89,13 @@ class Proveedor:
             raise IngresoFallido("ID token con otro nonce")
         return claims
 
+    @staticmethod
+    def en_vigor(tokens: dict[str, Any]) -> bool:
+        return bool(tokens.get("access_token")) and tokens.get("expires_at", 0) > time.time() + MARGEN
+
     async def vigente(self, tokens: dict[str, Any]) -> dict[str, Any] | None:
         """Tokens with an access token in force: the same, or refreshed; None if they cannot be."""
-        if tokens.get("expires_at", 0) > time.time() + MARGEN:
+        if self.en_vigor(tokens):
             return tokens
         if not tokens.get("refresh_token"):
             return None

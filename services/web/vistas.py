@@ -8,6 +8,7 @@ JSON endpoints), compared in constant time; the cookie is ``SameSite=Lax`` as a 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import uuid
@@ -40,6 +41,7 @@ def entorno(idioma: str = i18n.IDIOMA) -> Environment:
 
 
 ENTORNO = entorno()
+_RENOVANDO: dict[str, asyncio.Lock] = {}
 
 
 class Redirigir(Exception):
@@ -96,11 +98,16 @@ async def contexto(request: Request, roles: frozenset[str] | None = None) -> Con
     sesion: Sesion | None = app.sesiones.leer(valor)
     if sesion is None or valor is None:
         raise Redirigir("/entrar?destino=" + quote(request.url.path))
-    tokens = await app.proveedor.vigente(sesion.tokens)
-    if tokens is None:
-        raise Redirigir("/entrar?destino=" + quote(request.url.path))
-    if tokens is not sesion.tokens:
-        app.sesiones.guardar_tokens(valor, tokens)
+    tokens = sesion.tokens
+    if not app.proveedor.en_vigor(tokens):
+        # One refresh per session at a time (a refresh token is used once): whoever waited reads the new one.
+        async with _RENOVANDO.setdefault(sesion.usuario, asyncio.Lock()):
+            actual = app.sesiones.leer(valor)
+            tokens = await app.proveedor.vigente(actual.tokens) if actual else None
+            if tokens is None:
+                raise Redirigir("/entrar?destino=" + quote(request.url.path))
+            if actual is not None and tokens is not actual.tokens:
+                app.sesiones.guardar_tokens(valor, tokens)
     if roles is not None and sesion.rol not in roles:
         raise HTTPException(403)
     return Contexto(request, sesion, valor, tokens["access_token"], app.servicios)
