@@ -21,4 +21,8 @@ if ! .venv-checkov/bin/checkov --version 2>/dev/null | grep -qx 3.3.30; then
   "$PY" -m venv .venv-checkov
   .venv-checkov/bin/pip install -q checkov==3.3.30
 fi
+# The web tests drive Debian's chromium through playwright (which downloads no browser of its own).
+if ! command -v chromium >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq chromium
+fi
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

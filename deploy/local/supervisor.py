@@ -1,8 +1,10 @@
 """The embedded default: every part of Acompaña as local processes, data under ``var/``.
 
 Starts a nats-server (JetStream, ``sync_interval: always``), declares the streams, starts the
-four services (SQLite stores) and loads the demo data. Ctrl-C stops everything; starting
-again continues from the stored data.
+four services (SQLite stores) and the web application, and loads the demo data. The local
+development issuer runs in this process: its login page lists the demo users of every role,
+taken from the demo data. Ctrl-C stops everything; starting again continues from the stored data.
+Every port is an option, so the web tests start the same system on free ports.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -48,6 +51,8 @@ def wait_http(url: str, timeout: float) -> bool:
 
 
 EMISOR_PUERTO = 8009  # the local development token issuer (shared.emisor); the services' default
+WEB_PUERTO = 8000
+WEB_CLIENTE = "acompana-web"
 _emisor: EmisorLocal | None = None
 
 
@@ -234,12 +239,56 @@ def como(nats_url: str, usuario: str) -> str:
     return nats_url.replace("nats://", f"nats://{usuario}:{usuario}-desarrollo@")
 
 
-def main() -> int:
+def _persona(url: str) -> str | None:
+    status, persona = call(url)
+    if status != 200 or not isinstance(persona, dict):
+        return None
+    return f"{persona.get('nombres')} {persona.get('apellidos')}"
+
+
+def usuarios_demo(visits: list[dict]) -> list[dict]:
+    """The demo users of every role for the local issuer's login page: the acompañantes and docentes
+    of the demo visits (their ids are the tokens' ``sub``), and one account per supervising role."""
+    usuarios: list[dict] = []
+    vistos: set[str] = set()
+    for v in visits:
+        for rol, clave, ruta in (("acompanante", "acompanante_id", "acompanantes"), ("docente", "docente_id", "docentes")):
+            id_ = v[clave]
+            if id_ in vistos or sum(u["rol"] == rol for u in usuarios) >= 4:
+                continue
+            vistos.add(id_)
+            usuarios.append({"usuario": id_, "rol": rol, "nombre": _persona(f"{FOCALIZACION}/{ruta}/{id_}/persona"),
+                             "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"})
+    lugar = {"dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"}
+    usuarios += [
+        {"usuario": "directivo-iei-246", "rol": "directivo", "nombre": "Directora de la IEI N°246", **lugar,
+         "ie": "0236885-0", "ie_nombre": "IEI N°246 Mi Segundo Hogar"},
+        {"usuario": "esp-ugel-el-collao", "rol": "especialista_ugel", "nombre": "Especialista de la UGEL El Collao",
+         **lugar},
+        {"usuario": "esp-dre-puno", "rol": "especialista_dre", "nombre": "Especialista de la DRE Puno",
+         "dre": "DRE-PUNO"},
+        {"usuario": "minedu-01", "rol": "minedu", "nombre": "Especialista del MINEDU"},
+        {"usuario": "auditor-01", "rol": "auditor", "nombre": "Auditor"},
+        {"usuario": "admin-01", "rol": "administrador", "nombre": "Administrador"},
+    ]
+    return usuarios
+
+
+def main() -> int:  # noqa: C901, PLR0915 - the launcher's steps, in order
     parser = argparse.ArgumentParser(description="Arranca Acompaña completo en esta máquina.")
     parser.add_argument("--datos", default=str(ROOT / "var"), help="Carpeta de datos (por defecto var/)")
     parser.add_argument("--nats-port", type=int, default=int(os.environ.get("ACOMPANA_NATS_PORT", 4223)))
+    parser.add_argument("--web-puerto", type=int, default=WEB_PUERTO, help="Puerto de la aplicación web")
+    parser.add_argument("--emisor-puerto", type=int, default=EMISOR_PUERTO, help="Puerto del emisor local")
+    parser.add_argument("--puertos", default=",".join(str(p) for p in SERVICES.values()),
+                        help="Puertos de focalizacion, agenda, evidencias y evaluacion (separados por comas)")
     parser.add_argument("--sin-demo", action="store_true", help="No cargar los datos de demostración")
     args = parser.parse_args()
+    puertos = dict(zip(SERVICES, (int(p) for p in args.puertos.split(",")), strict=True))
+    global FOCALIZACION, AGENDA, EVIDENCIAS, EVALUACION
+    FOCALIZACION, AGENDA, EVIDENCIAS, EVALUACION = (f"http://127.0.0.1:{p}/v1" for p in puertos.values())
+    web_url = f"http://127.0.0.1:{args.web_puerto}"
+    print(f"Acompaña: abra {web_url}  (la aplicación web; ingrese con un usuario de demostración)", flush=True)
 
     data = Path(args.datos).resolve()
     (data / "nats").mkdir(parents=True, exist_ok=True)
@@ -265,9 +314,14 @@ def main() -> int:
         sys.exit(0)
 
     global _emisor
-    _emisor = EmisorLocal(f"http://127.0.0.1:{EMISOR_PUERTO}")
-    _emisor.servir("127.0.0.1", EMISOR_PUERTO)
+    _emisor = EmisorLocal(f"http://127.0.0.1:{args.emisor_puerto}")
+    _emisor.servir("127.0.0.1", args.emisor_puerto)
+    web_secreto = secrets.token_urlsafe(32)  # this run's client secret, handed only to the web process
+    _emisor.registrar_cliente(WEB_CLIENTE, web_secreto, [f"{web_url}/entrar/retorno"],
+                              cuenta={"usuario": "web-calendario", "rol": "sistema"})
+    _emisor.usuarios = usuarios_demo([])
     print(f"  emisor local  {_emisor.url}  (tokens de desarrollo: POST /token con usuario y rol)")
+    auth = {"AUTH_EMISOR": _emisor.url, "AUTH_JWKS_URL": f"{_emisor.url}/.well-known/jwks.json"}
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -291,12 +345,13 @@ def main() -> int:
         stop()
     print(f"  nats-server   {nats_url}  ({streams.stdout.strip()})")
 
-    for servicio, port in SERVICES.items():
+    for servicio, port in puertos.items():
         prefix = servicio.upper()
         env = dict(os.environ, **{
             "ACOMPANA_ENTORNO": "desarrollo",  # the embedded default: development secrets and issuer
             f"{prefix}_NATS_URL": como(nats_url, servicio), f"{prefix}_DATA_DIR": str(data / "data"),
             f"{prefix}_PERSISTENCE_MODULE": "eventsourcing.sqlite", f"{prefix}_HTTP_PORT": str(port),
+            **{f"{prefix}_{k}": v for k, v in auth.items()},
         })
         log = open(log_dir / f"{servicio}.log", "a")  # noqa: SIM115
         processes.append((servicio, subprocess.Popen(
@@ -304,11 +359,21 @@ def main() -> int:
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=log, stderr=log)))
 
-    for servicio, port in SERVICES.items():
+    env = dict(os.environ, WEB_DATA_DIR=str(data / "data"), WEB_HTTP_PORT=str(args.web_puerto), WEB_URL_PUBLICA=web_url,
+               WEB_COOKIE_SEGURA="false", WEB_OIDC_EMISOR=_emisor.url, WEB_OIDC_CLIENTE=WEB_CLIENTE,
+               WEB_OIDC_SECRETO=web_secreto,
+               **{f"WEB_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in puertos.items()})
+    log = open(log_dir / "web.log", "a")  # noqa: SIM115
+    processes.append(("web", subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "services.web.main:create_app",
+         "--host", "127.0.0.1", "--port", str(args.web_puerto), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=log)))
+
+    for servicio, port in [*puertos.items(), ("web", args.web_puerto)]:
         if not wait_http(f"http://127.0.0.1:{port}/readyz", 60):
             print(f"{servicio} no quedó listo; vea {log_dir / (servicio + '.log')}", file=sys.stderr)
             stop()
-        print(f"  {servicio:13} http://127.0.0.1:{port}/docs")
+        print(f"  {servicio:13} http://127.0.0.1:{port}" + ("" if servicio == "web" else "/docs"))
 
     if not args.sin_demo:
         visits = demo_visits(demo_focalizacion())
@@ -324,7 +389,8 @@ def main() -> int:
         print(f"Demo: evaluación formativa (situación inicial, valoración y cierre de la etapa 1): "
               f"{estados.get('201', 0)} registradas, {estados.get('200', 0)} ya cargadas"
               + ("" if set(estados) <= {"200", "201"} else f"; estados {estados}"))
-    print("Acompaña está listo. Ctrl-C para detener.")
+        _emisor.usuarios = usuarios_demo(visits)
+    print(f"Acompaña está listo en {web_url} . Ctrl-C para detener.", flush=True)
     while True:
         for name, process in processes:
             if process.poll() is not None:

@@ -44,6 +44,10 @@ REGLAS = {
     "POST /v1/convocatorias/{convocatoria}/acompanantes/{acompanante_id}/excepciones": Regla(UGEL, ACOMPANANTE),
     "GET /v1/convocatorias/{convocatoria}/carteras": Regla(NACIONALES | ESPECIALISTAS, filtros={"ugel": "ugel"}),
     "GET /v1/docentes/{docente_id}/asignacion": Regla(TODOS, {"docente_id": "docente"}),
+    # names, per request (services/web): the docente his own and his coach's; the coach his caseload's
+    "GET /v1/docentes/{docente_id}/persona": Regla(TODOS, {"docente_id": "docente"}),
+    "GET /v1/acompanantes/{acompanante_id}/persona": Regla(TODOS - {"docente"}, ACOMPANANTE),
+    "GET /v1/acompanantes/{acompanante_id}/cartera": Regla(NACIONALES | ESPECIALISTAS | {"acompanante"}, ACOMPANANTE),
     "POST /v1/docentes/{docente_id}/cancelacion-datos": Regla(frozenset({"administrador"}), {"docente_id": "docente"}),
 }
 

@@ -18,6 +18,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = ("dev", "produccion")
 SERVICES = {"focalizacion": 8001, "agenda": 8002, "evidencias": 8003, "evaluacion": 8004}
+WEB, WEB_PORT = "web", 8000  # the web application: the four services' client, no store or stream of its own
 KUBECTL_VERSION = "1.32"  # the schemas the manifests are validated against (kubectl v1.32 renders them)
 # The only checkov findings left, each explained where it is skipped (test_k8s, test_checkov).
 ALLOWED_CHECKOV_SKIPS = {"CKV_K8S_43", "CKV_K8S_35"}

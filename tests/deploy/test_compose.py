@@ -23,7 +23,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.deploy.conftest import COMPOSE_FILE, ROOT, SERVICES, settings_class
+from tests.deploy.conftest import COMPOSE_FILE, ROOT, SERVICES, WEB, settings_class
 from tests.deploy.conftest import compose_environment as environment
 from tests.support.servers import nats_server_binary
 
@@ -114,7 +114,7 @@ PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 
 
 def test_compose_declares_expected_services(compose_file):
-    assert set(compose_file["services"]) == {"nats", "postgres", STREAMS, *SERVICES, *TELEMETRY}
+    assert set(compose_file["services"]) == {"nats", "postgres", STREAMS, *SERVICES, WEB, *TELEMETRY}
 
 
 def test_third_party_images_are_pinned_to_exact_versions(compose_file):

@@ -34,6 +34,7 @@ from tests.deploy.conftest import (
     OVERLAYS,
     ROOT,
     SERVICES,
+    WEB,
     by_kind,
     compose_environment,
     settings_class,
@@ -50,7 +51,7 @@ PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192
 # Secrets the repository never holds: made in the cluster before `kubectl apply` (deploy/README.md).
 EXTERNAL_SECRETS = {"produccion": {"nats-cuentas", "acompana-nats", "acompana-tls", "acompana-respaldos-s3",
                                    "acompana-identificadores", "acompana-focalizacion-claves",
-                                   "acompana-evidencias-claves"},
+                                   "acompana-evidencias-claves", "acompana-web-oidc"},
                     "dev": {"acompana-tls"}}
 
 
@@ -480,7 +481,7 @@ def test_streams_are_declared_once_by_a_job(rendered, overlay):
 def test_each_service_has_its_own_postgresql_cluster(rendered, compose_file, overlay):
     resources = rendered[overlay]
     clusters = by_kind(resources, "Cluster")
-    assert set(clusters) == {f"acompana-{n}-db" for n in SERVICES}
+    assert set(clusters) == {f"acompana-{n}-db" for n in (*SERVICES, WEB)}
     compose_major = compose_file["services"]["postgres"]["image"].split(":")[1].split(".")[0]
     for name, cluster in clusters.items():
         spec = cluster["spec"]
@@ -504,7 +505,7 @@ def test_each_service_has_its_own_postgresql_cluster(rendered, compose_file, ove
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_ingress_serves_only_the_apis_over_tls(rendered, overlay):
     resources = rendered[overlay]
-    (ingress,) = by_kind(resources, "Ingress").values()
+    ingress = by_kind(resources, "Ingress")["acompana"]  # the APIs' (the web application's: test_web.py)
     tls_hosts = {h for t in ingress["spec"]["tls"] for h in t["hosts"]}
     services = by_kind(resources, "Service")
     backends = set()

@@ -1,0 +1,145 @@
+"""Facts as Spanish sentences with names, dates and schools — never an id or a dict.
+
+"Visita realizada a María Quispe en la IEI N°246 por Rosa Mamani el 12/04/2021." The names are those
+the caller may see (asked to focalizacion for this request); a person the caller may not see is named
+by his role ("un docente"), never by an id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.web.i18n import _, fecha
+
+TIPOS = {"visita": _("Visita"), "gia": _("GIA"), "rtc": _("RTC"), "taller": _("Taller")}
+ESTADOS = {"programada": _("programada"), "realizada": _("realizada"), "cancelada": _("cancelada"),
+           "reprogramada": _("reprogramada")}
+RESULTADOS = {"cumplido": _("cumplido"), "parcialmente": _("cumplido en parte"), "no_cumplido": _("no cumplido")}
+COMPROMISO = {"pendiente": _("pendiente"), "verificado": _("verificado"), "vencido": _("vencido")}
+COMPETENCIAS = {
+    "C2": _("C2: Planifica la enseñanza de forma colegiada"),
+    "C3": _("C3: Crea un clima propicio para el aprendizaje"),
+    "C4": _("C4: Conduce el proceso de enseñanza"),
+    "C5": _("C5: Evalúa permanentemente el aprendizaje"),
+    "C6": _("C6: Participa en la gestión de la escuela"),
+    "C7": _("C7: Establece relaciones con las familias y la comunidad"),
+}
+
+
+def nombre(persona: dict[str, Any] | None) -> str:
+    if not persona:
+        return ""
+    return " ".join(str(p) for p in (persona.get("nombres"), persona.get("apellidos")) if p)
+
+
+def nivel(valor: str | None) -> str:
+    return _("nivel {nivel}").format(nivel=valor) if valor else _("sin nivel")
+
+
+def periodo(inicio: str, fin: str) -> str:
+    if not fin or fin == inicio:
+        return _("el {fecha}").format(fecha=fecha(inicio))
+    return _("del {inicio} al {fin}").format(inicio=fecha(inicio), fin=fecha(fin))
+
+
+def actividad(a: dict[str, Any], docentes: dict[str, str], escuelas: dict[str, str]) -> dict[str, Any]:
+    """An activity of the agenda with its sentence ("Visita realizada a … en … el …")."""
+    datos = a.get("datos", {})
+    escuela = escuelas.get(str(a.get("ie")), _("una IE que ya no está en su cartera"))
+    quienes = [docentes.get(d, _("un docente que ya no está en su cartera")) for d in datos.get("docentes", [])]
+    cuando = periodo(a["fecha_inicio"], a.get("fecha_fin") or a["fecha_inicio"])
+    tipo = TIPOS.get(a["tipo"], a["tipo"])
+    estado = ESTADOS.get(a["estado"], a["estado"])
+    if a["tipo"] == "visita":
+        frase = _("{tipo} {estado} a {docente} en la {escuela}, {cuando}.").format(
+            tipo=tipo, estado=estado, docente=", ".join(quienes), escuela=escuela, cuando=cuando)
+    elif a["tipo"] == "taller":
+        frase = _("{tipo} {estado} en {sede}, {cuando}.").format(tipo=tipo, estado=estado, sede=datos.get("sede", ""),
+                                                                  cuando=cuando)
+    else:
+        frase = _("{tipo} {estado} en la {escuela}, {cuando}, de {inicio} a {fin}.").format(
+            tipo=tipo, estado=estado, escuela=escuela, cuando=cuando, inicio=datos.get("hora_inicio", ""),
+            fin=datos.get("hora_fin", ""))
+    primero = datos.get("docentes", [None])[0] if datos.get("docentes") else None
+    return {**a, "frase": frase, "docente_id": primero, "escuela": escuela}
+
+
+def compromiso(c: dict[str, Any], titulos: dict[str, str]) -> dict[str, Any]:
+    desempeno = titulos.get(c.get("item", ""), c.get("item", ""))
+    frase = _("Asumido en la visita {cuando}: «{que}» ({item}: {desempeno}). Fecha límite: {limite}.").format(
+        cuando=periodo(c.get("fecha_visita", ""), c.get("fecha_visita_fin", "")), que=c.get("descripcion", ""),
+        item=c.get("item", ""), desempeno=desempeno, limite=fecha(c.get("fecha_limite")))
+    verificado = c.get("verificado")
+    verificacion = ""
+    if verificado:
+        verificacion = _("Verificado el {fecha}: {resultado}. {evidencia}").format(
+            fecha=fecha(verificado.get("fecha")), resultado=RESULTADOS.get(verificado.get("resultado"), ""),
+            evidencia=verificado.get("evidencia", ""))
+    return {**c, "frase": frase, "estado_texto": COMPROMISO.get(c.get("estado", ""), c.get("estado", "")),
+            "verificacion": verificacion}
+
+
+EVENTOS = {
+    "DocenteAsignado": _("Se le asignó acompañante{asignado}."),
+    "DocenteReasignado": _("Se le asignó otro acompañante{asignado}."),
+    "DocenteRetirado": _("Se le retiró del acompañamiento."),
+    "PlanAnualGenerado": _("Se generó su plan anual {anio} de acompañamiento."),
+    "PlanAnualReasignado": _("Su plan anual {anio} pasó a otro acompañante{asignado}."),
+    "PlanAnualCerrado": _("Se cerró su plan anual {anio}."),
+    "VisitaProgramada": _("Se programó una visita{quien} {cuando}."),
+    "VisitaReprogramada": _("Se reprogramó una visita{quien} {cuando}."),
+    "VisitaCancelada": _("Se canceló una visita{quien}."),
+    "VisitaRealizada": _("Visita realizada{escuela}{quien} {cuando}."),
+    "GIACompletado": _("Participó en un GIA{escuela} {cuando}."),
+    "RTCRealizada": _("Participó en una RTC{escuela} {cuando}."),
+    "TallerRealizado": _("Participó en un taller {cuando}."),
+    "ObservacionRegistrada": _("Observación de su clase registrada{quien}."),
+    "ObservacionCorregida": _("Se corrigió una observación de su clase{quien}."),
+    "RetroalimentacionBrindada": _("Recibió retroalimentación{quien}."),
+    "CompromisoAsumido": _("Asumió un compromiso{quien}: «{descripcion}»."),
+    "CompromisoVerificado": _("Se verificó un compromiso{quien}: {resultado}."),
+    "CompromisoVencido": _("Un compromiso venció sin verificarse."),
+    "NecesidadFormativaRegistrada": _("Se registró una necesidad formativa{quien}."),
+    "EvidenciaAdjuntada": _("Se adjuntó una foto o documento a una visita{quien}."),
+    "SituacionInicialRegistrada": _("Se registró su situación inicial{quien}."),
+    "NivelCompetenciaValorado": _("Se valoró su competencia {competencia}{quien}: {nivel}."),
+    "EtapaCerrada": _("Se cerró la etapa {anio} con sus niveles logrados{quien}."),
+    "EncuestaSatisfaccionRespondida": _("Respondió la encuesta de satisfacción {anio}."),
+    "DatosPersonalesCancelados": _("Sus datos personales se cancelaron a su pedido."),
+}
+
+
+def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str]) -> str:
+    """One fact of the docente's history as a sentence (what, where, by whom, when)."""
+    c = h.get("contenido", {})
+    autor = personas.get(str(c.get("acompanante_id") or c.get("a_acompanante_id") or ""))
+    quien = _(" por {nombre}").format(nombre=autor) if autor else ""
+    asignado = _(": {nombre}").format(nombre=autor) if autor else ""
+    clave = f"{c.get('codigo_modular')}-{c.get('anexo')}"
+    escuela = _(" en la {escuela}").format(escuela=escuelas[clave]) if clave in escuelas else ""
+    inicio = c.get("fecha_inicio") or c.get("fecha") or h.get("ocurrido") or ""
+    cuando = periodo(inicio, c.get("fecha_fin") or inicio) if inicio else ""
+    plantilla = EVENTOS.get(h.get("evento", ""), _("Hecho registrado: {evento}."))
+    frase = plantilla.format(quien=quien, asignado=asignado, escuela=escuela, cuando=cuando, anio=c.get("anio", ""),
+                             descripcion=c.get("descripcion", ""), competencia=c.get("competencia", ""),
+                             nivel=nivel(c.get("nivel")), resultado=RESULTADOS.get(c.get("resultado", ""), ""),
+                             evento=h.get("evento", ""))
+    registrado = _("Registrado el {fecha}.").format(fecha=fecha(h.get("registrado_en")))
+    return f"{frase} {registrado}"
+
+
+COMPONENTES = {"visitas": _("Visitas"), "dias_visita": _("Días de visita"), "gia": _("GIA"), "rtc": _("RTC"),
+               "talleres": _("Talleres"), "dias_taller": _("Días de taller")}
+PREGUNTAS = {
+    "pertinencia": _("¿El acompañamiento respondió a sus necesidades en el aula?"),
+    "calidad_formacion": _("¿Qué tan buena fue la formación que recibió?"),
+    "calidad_recursos": _("¿Qué tan buenos fueron los materiales y recursos?"),
+    "utilidad_recursos": _("¿Qué tan útiles le fueron esos recursos?"),
+}
+
+
+def acceso(a: dict[str, Any]) -> str:
+    """Who read the docente's history, when and why (Ley 29733)."""
+    return _("{quien} ({rol}) leyó su historia el {fecha}. Motivo: {motivo}").format(
+        quien=a.get("usuario", ""), rol=a.get("rol", ""), fecha=fecha(a.get("registrado_en") or a.get("en")),
+        motivo=a.get("motivo", ""))

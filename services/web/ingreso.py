@@ -1,0 +1,101 @@
+"""Login, logout and the session as the offline JavaScript sees it (``/sesion``), and the service worker."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+
+from services.web.i18n import _
+from services.web.oidc import IngresoFallido
+from services.web.vistas import pagina
+
+log = logging.getLogger("acompana.web")
+SW = Path(__file__).parent / "static" / "sw.js"
+INICIO = {"acompanante": "/hoy", "docente": "/mi-plan"}
+
+
+def _destino_seguro(destino: str | None) -> str:
+    """Only a path of this application (never another site: open redirect)."""
+    if not destino or not destino.startswith("/") or destino.startswith("//") or "\\" in destino:
+        return "/"
+    return destino
+
+
+def router() -> APIRouter:  # noqa: C901 - one route per step of the login
+    r = APIRouter()
+
+    @r.get("/entrar", include_in_schema=False)
+    async def entrar(request: Request, destino: str | None = None) -> Response:
+        app = request.app.state
+        url, estado, verificador, nonce = await app.proveedor.url_de_ingreso()
+        app.sesiones.iniciar_ingreso(estado, verificador, nonce, _destino_seguro(destino))
+        return RedirectResponse(url, status_code=303)
+
+    @r.get("/entrar/retorno", include_in_schema=False)
+    async def retorno(request: Request, state: str = "", code: str = "", error: str = "") -> Response:
+        app = request.app.state
+        pendiente = app.sesiones.tomar_ingreso(state) if state else None
+        if error or pendiente is None or not code:
+            return pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"),
+                          texto=_("El ingreso no se completó o ya venció. Vuelva a intentarlo."), reintentar=True)
+        try:
+            claims, tokens = await app.proveedor.canjear(code, pendiente["verificador"], pendiente["nonce"])
+        except IngresoFallido as exc:
+            log.warning("ingreso fallido: %s", exc)
+            return pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"),
+                          texto=_("El proveedor de identidad no confirmó su ingreso. Vuelva a intentarlo."),
+                          reintentar=True)
+        valor = app.sesiones.crear(claims, tokens)
+        destino = pendiente["destino"]
+        if destino == "/":
+            destino = INICIO.get(str(claims.get("rol")), "/inicio")
+        respuesta = RedirectResponse(destino, status_code=303)
+        respuesta.set_cookie(app.settings.cookie_nombre, valor, max_age=int(app.settings.sesion_dias * 86400),
+                             httponly=True, secure=app.settings.cookie_segura, samesite="lax", path="/")
+        return respuesta
+
+    @r.post("/salir", include_in_schema=False)
+    async def salir(request: Request, csrf: str = Form("")) -> Response:
+        app = request.app.state
+        valor = request.cookies.get(app.settings.cookie_nombre)
+        sesion = app.sesiones.leer(valor)
+        if sesion is not None and valor and csrf == sesion.csrf:
+            app.sesiones.revocar(valor)
+        respuesta = RedirectResponse("/adios", status_code=303)
+        respuesta.delete_cookie(app.settings.cookie_nombre, path="/", httponly=True,
+                                secure=app.settings.cookie_segura, samesite="lax")
+        respuesta.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return respuesta
+
+    @r.get("/adios", include_in_schema=False)
+    def adios(request: Request) -> Response:
+        return pagina(request, "adios.html")
+
+    @r.get("/", include_in_schema=False)
+    def raiz(request: Request) -> Response:
+        sesion = request.app.state.sesiones.leer(request.cookies.get(request.app.state.settings.cookie_nombre))
+        if sesion is None:
+            return pagina(request, "bienvenida.html")
+        return RedirectResponse(INICIO.get(sesion.rol, "/inicio"), status_code=303)
+
+    @r.get("/sesion", include_in_schema=False)
+    def estado_sesion(request: Request) -> dict[str, Any]:
+        sesion = request.app.state.sesiones.leer(request.cookies.get(request.app.state.settings.cookie_nombre))
+        if sesion is None:
+            return {"activa": False, "usuario": None, "expira": None}
+        return {"activa": True, "usuario": sesion.usuario,
+                "expira": datetime.fromtimestamp(sesion.expira, UTC).isoformat()}
+
+    @r.get("/sw.js", include_in_schema=False)
+    def service_worker() -> Response:
+        if not SW.exists():
+            return JSONResponse({"mensaje": _("No existe")}, status_code=404)
+        return FileResponse(SW, media_type="text/javascript", headers={
+            "Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
+
+    return r

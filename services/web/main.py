@@ -1,0 +1,45 @@
+"""Composition root of the web application: ``uvicorn --factory services.web.main:create_app``."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from services.web import calendario, cola, ingreso, paginas, paginas_docente, vistas
+from services.web.config import WebSettings
+from services.web.oidc import Proveedor
+from services.web.servicios import Servicios
+from services.web.sesiones import Sesiones
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+    url = settings.sesiones_url
+    if not url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{settings.data_dir / 'web.sqlite'}"
+    sesiones = Sesiones(url, settings.sesion_dias)
+    servicios = Servicios(settings)
+
+    @asynccontextmanager
+    async def vida(_: FastAPI) -> Any:
+        yield
+        await servicios.close()
+        sesiones.close()
+
+    http = FastAPI(title="Acompaña · web", lifespan=vida, docs_url=None, redoc_url=None, openapi_url=None)
+    http.state.settings = settings
+    http.state.sesiones = sesiones
+    http.state.servicios = servicios
+    http.state.proveedor = Proveedor(settings)
+    vistas.instalar(http)
+    http.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    for modulo in (ingreso, paginas, paginas_docente, cola, calendario):
+        http.include_router(modulo.router())
+    return http

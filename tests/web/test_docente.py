@@ -1,0 +1,115 @@
+"""The docente's own pages, every page at phone size for review (acceptance 8), the subscribable
+calendar, and what a page shows when a service refuses (404 "no existe", 403 "no tiene permiso")."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+from tests.web.conftest import Sistema, capturar, ingresar
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def abrir(page: Any, sistema: Sistema, ruta: str) -> str:
+    """Open a page, check it is a page for people (a heading, no id in its text) and answer its text."""
+    respuesta = page.goto(sistema.web + ruta)
+    assert respuesta.status == 200, (ruta, respuesta.status)
+    texto = page.locator("main").inner_text()
+    assert page.locator("main h1").count() == 1, ruta
+    assert not UUID.search(texto), f"{ruta} muestra un identificador: {UUID.search(texto).group()}"
+    assert "{" not in texto and "'" not in texto.replace("’", ""), f"{ruta} muestra un volcado de datos"
+    return texto
+
+
+def test_el_docente_lee_su_plan_su_progreso_sus_compromisos_y_su_historia(sistema: Sistema, telefono: Any) -> None:
+    # Given a docente of the demo logged in on his phone
+    page = telefono.new_page()
+    nombre = ingresar(page, sistema, "docente")
+    assert page.url.endswith("/mi-plan")
+    # Then each of his pages speaks of him by name, with tables that say what they hold
+    plan = abrir(page, sistema, "/mi-plan")
+    assert nombre in plan and "Su acompañante es" in plan
+    assert page.get_by_role("table", name=re.compile("Lo planificado y lo realizado en 2020")).is_visible()
+    capturar(page, "docente-mi-plan")
+    abrir(page, sistema, "/mi-progreso")
+    assert page.get_by_role("row", name=re.compile("C4: Conduce el proceso de enseñanza")).is_visible()
+    capturar(page, "docente-mi-progreso")
+    compromisos = abrir(page, sistema, "/mis-compromisos")
+    assert "Fecha límite" in compromisos
+    capturar(page, "docente-mis-compromisos")
+    historia = abrir(page, sistema, "/mi-historia")
+    assert "Visita realizada en la" in historia and "Quién leyó mi historia" in historia
+    capturar(page, "docente-mi-historia-completa")
+    abrir(page, sistema, "/encuesta")
+    capturar(page, "docente-encuesta")
+    # And the coach's pages are not his
+    assert page.goto(sistema.web + "/cartera").status == 403
+    assert page.get_by_role("heading", level=1).inner_text() == "No tiene permiso"
+
+
+def test_cada_pagina_del_acompanante_en_el_telefono(sistema: Sistema, telefono: Any) -> None:
+    page = telefono.new_page()
+    ingresar(page, sistema, "acompanante")
+    for ruta in ("/hoy", "/cartera", "/reuniones", "/preparar", "/pendientes", "/almacenamiento", "/calendario"):
+        abrir(page, sistema, ruta)
+        capturar(page, "acompanante" + ruta.replace("/", "-"))
+    page.goto(sistema.web + "/cartera")
+    page.locator("table a[href^='/docentes/']").first.click()
+    page.wait_for_url(re.compile(r"/docentes/[0-9a-f-]{36}$"))
+    docente = page.url.rsplit("/", 1)[1]
+    for ruta, captura in ((f"/docentes/{docente}", "ficha-docente"), (f"/docentes/{docente}/visita", "registrar-visita"),
+                          (f"/docentes/{docente}/evaluacion", "evaluacion-formativa")):
+        texto = abrir(page, sistema, ruta)
+        assert "actualizado el" in texto.lower(), ruta
+        capturar(page, f"acompanante-{captura}")
+    # A docente who does not exist (or is not his) is "no existe", never an error dump
+    assert page.goto(f"{sistema.web}/docentes/{uuid.uuid4()}").status == 404
+    assert page.get_by_role("heading", level=1).inner_text() == "No existe"
+    capturar(page, "acompanante-no-existe")
+
+
+def test_la_agenda_se_suscribe_con_una_direccion_secreta_y_revocable(sistema: Sistema, telefono: Any) -> None:
+    # Given the coach creates his calendar address in the app
+    page = telefono.new_page()
+    ingresar(page, sistema, "acompanante")
+    page.goto(sistema.web + "/calendario")
+    page.get_by_role("button", name="Crear mi dirección de suscripción").click()
+    direccion = page.locator("#direccion").input_value()
+    assert re.fullmatch(re.escape(sistema.web) + r"/calendario/[A-Za-z0-9_-]{40,}\.ics", direccion)
+    # When a calendar app reads it, with no session at all
+    with urllib.request.urlopen(direccion, timeout=30) as r:
+        assert r.headers["Content-Type"].startswith("text/calendar")
+        ics = r.read().decode()
+    # Then it holds his activities with school and docente names, no ids
+    assert "BEGIN:VEVENT" in ics and "IE" in ics
+    resumenes = [linea for linea in ics.splitlines() if linea.startswith("SUMMARY")]
+    assert resumenes and all("Visita" in s or "GIA" in s or "RTC" in s or "Taller" in s for s in resumenes)
+    assert not UUID.search(" ".join(resumenes))
+    # And once revoked the address answers nothing
+    page.get_by_role("button", name="Dejar de compartir mi agenda").click()
+    try:
+        urllib.request.urlopen(direccion, timeout=30)
+        raise AssertionError("la dirección revocada sigue respondiendo")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404
+
+
+def test_la_cola_exige_el_token_csrf_y_la_sesion(sistema: Sistema, telefono: Any) -> None:
+    page = telefono.new_page()
+    sin_sesion = page.request.post(sistema.web + "/cola/observacion", data={"id": str(uuid.uuid4()), "datos": {}})
+    assert sin_sesion.status == 401 and sin_sesion.json() == {"estado": "requiere_sesion"}
+    ingresar(page, sistema, "acompanante")
+    sin_csrf = page.request.post(sistema.web + "/cola/observacion", data={"id": str(uuid.uuid4()), "datos": {}})
+    assert sin_csrf.status == 403 and sin_csrf.json()["estado"] == "rechazado"
+    csrf = page.locator("meta[name=csrf-token]").get_attribute("content")
+    incompleto = page.request.post(sistema.web + "/cola/observacion", headers={"X-CSRF-Token": csrf},
+                                   data={"id": str(uuid.uuid4()), "datos": {"visita_id": str(uuid.uuid4())}})
+    assert incompleto.status == 422
+    assert incompleto.json() == {"estado": "rechazado", "campo": "nivel_D1",
+                                 "motivo": "Marque el nivel de al menos un desempeño, con su evidencia."}
+    sesion = page.request.get(sistema.web + "/sesion").json()
+    assert sesion["activa"] is True and sesion["expira"]
