@@ -173,7 +173,8 @@ async def test_cada_servicio_con_su_usuario_y_los_hechos_ajenos_o_sin_cadena_no_
             r = await evid.post(f"/v1/visitas/{falsa.data.visita_id}/observaciones", json={
                 "observacion_id": str(uuid.uuid4()), "acompanante_id": str(falsa.data.acompanante_id),
                 "niveles": {"D1": {"nivel": "II", "evidencia": "x"}}})
-            assert r.status_code == 422, r.text
+            # the parked visit was never applied: evidencias still waits for it, records nothing
+            assert (r.status_code, r.json()["codigo"]) == (409, "en_espera"), r.text
         # and re-driving one does not apply it either
         r = await evid.post(f"/v1/mensajes-fallidos/{fallidos['agenda:9001']['secuencia']}/reintentar")
         assert r.status_code == 422 and "cadena" in r.json()["mensaje"], r.text
