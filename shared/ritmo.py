@@ -4,8 +4,8 @@
   address for requests without a valid token, consulted *before* a token is verified (verifying costs a
   signature check and may fetch the issuer's keys): a flood of anonymous or forged requests from one
   address is refused cheaply, and a caller at another address is not affected.
-- ``PresupuestoCompartido``: each user's budget per minute, shared by every replica of every service, in
-  the NATS KV bucket ``acompana_ritmo`` (a fixed window: key ``<hash of the user>.<minute>``, its count
+- ``PresupuestoCompartido``: each user's budget per minute in a service, shared by all its replicas, in
+  the NATS KV bucket ``acompana_ritmo`` (a fixed window: key ``<servicio>.<hash of the user>.<minute>``, its count
   increased by compare-and-set; the bucket's TTL forgets past minutes). When NATS does not answer, the
   replica falls back to its own ``CubosLocales`` (each replica then allows the whole budget: degraded,
   never closed).
@@ -69,8 +69,9 @@ class CubosLocales:
 class PresupuestoCompartido:
     """Each user's requests per minute, counted once for all replicas in NATS KV (local when NATS is away)."""
 
-    def __init__(self, por_minuto: int) -> None:
+    def __init__(self, por_minuto: int, servicio: str = "servicio") -> None:
         self.por_minuto = por_minuto
+        self.servicio = servicio
         self.local = CubosLocales(por_minuto)
         self.js: JetStreamContext | None = None  # set when the service connects
         self._kv: KeyValue | None = None
@@ -86,7 +87,7 @@ class PresupuestoCompartido:
             return self.local.gastar(usuario, costo)
         ahora = time.time()
         minuto = int(ahora // 60)
-        clave = f"{hashlib.sha256(usuario.encode()).hexdigest()[:32]}.{minuto}"
+        clave = f"{self.servicio}.{hashlib.sha256(usuario.encode()).hexdigest()[:32]}.{minuto}"
         costo = min(costo, self.por_minuto)
         try:
             for _ in range(_INTENTOS):

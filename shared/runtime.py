@@ -90,7 +90,7 @@ class ServiceRuntime:
             ack_wait=settings.consumer_ack_wait,
             backoff=settings.consumer_backoff,
         )
-        self.presupuesto = PresupuestoCompartido(settings.solicitudes_por_minuto)  # per user, all replicas
+        self.presupuesto = PresupuestoCompartido(settings.solicitudes_por_minuto, settings.servicio)  # per user, all replicas
         self.closers: list = [app.close]  # run at stop: pools and engines back to the database
         self.on_stop: list[Callable[[], Awaitable[None]]] = []  # run first at stop: background work of the service
         self.nc: Client | None = None

@@ -59,8 +59,8 @@ class ServiceSettings(BaseSettings):
                                "http://otel-collector:4318); vacío: las trazas no salen del proceso")
     evento_max_bytes: int = Field(512 * 1024, ge=1024, description="Tamaño máximo de un evento registrado: "
                                   "cabe, con su sobre, en el max_payload de NATS (1 MiB)")
-    solicitudes_por_minuto: int = Field(600, ge=1, description="Solicitudes por minuto de cada usuario, entre "
-                                        "todas las réplicas (presupuesto común en el KV de NATS)")
+    solicitudes_por_minuto: int = Field(600, ge=1, description="Solicitudes por minuto de cada usuario en el "
+                                        "servicio, entre todas sus réplicas (presupuesto común en el KV de NATS)")
     anonimas_por_minuto: int = Field(120, ge=1, description="Solicitudes sin token válido por minuto de cada "
                                      "dirección, contadas antes de verificar token alguno")
     costo_exportacion: int = Field(20, ge=1, description="Solicitudes del presupuesto que cuesta una exportación "
