@@ -164,6 +164,7 @@ class IdempotentConsumers:
                 await asyncio.wait_for(stopping.wait(), every)
             except TimeoutError:
                 pass
+
     def producers(self, servicio: str, servicios: tuple[str, ...]) -> list[str]:
         """The other services whose facts this one consumes (from its subscriptions' subjects)."""
         vistos = set()
