@@ -186,10 +186,11 @@ class IdempotentConsumers:
 
     async def _esperar_eslabon(self, durable: str, envelope: Envelope) -> None:
         """The ledger's consumer usually records a link within milliseconds of its arrival: wait for it a
-        moment (without holding a worker thread) before asking again later."""
+        moment (without holding a worker thread; never long, the rest of the batch waits behind) before
+        asking again later."""
         if self.eslabones is None or durable in self.registran_cadena or not self.eslabones.vigila(envelope):
             return
-        for intento in range(6):
+        for intento in range(3):
             if (await asyncio.to_thread(self.eslabones.estado, envelope))[0] not in (DESCONOCIDO, PENDIENTE):
                 return
             await asyncio.sleep(0.02 * 2 ** intento)
