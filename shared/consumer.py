@@ -35,7 +35,7 @@ from nats.js.api import ConsumerConfig as JsConsumerConfig
 from nats.js.errors import NotFoundError
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
-from shared.eslabones import DESCONOCIDO, PENDIENTE, CadenaPendiente, CadenaRota, Eslabones
+from shared.eslabones import DESCONOCIDO, PENDIENTE, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
 from shared.streams import DLQ_STREAM, STREAM, dlq_subject
 from shared.telemetry import Telemetry
 
@@ -184,19 +184,23 @@ class IdempotentConsumers:
                                    title=f"{durable}:cadena", description=f"La cadena de huellas de {productor}: "
                                    "cada eslabón verificado al llegar, antes de aplicar sus hechos.")
 
-    async def _esperar_eslabon(self, durable: str, envelope: Envelope) -> None:
+    async def _esperar_eslabon(self, durable: str, envelope: Envelope) -> bool:
         """The ledger's consumer usually records a link within milliseconds of its arrival: wait for it a
         moment (without holding a worker thread; never long, the rest of the batch waits behind) before
-        asking again later."""
+        asking again later. True when the link is verified (or not this consumer's to check)."""
         if self.eslabones is None or durable in self.registran_cadena or not self.eslabones.vigila(envelope):
-            return
+            return True
         for intento in range(3):
-            if (await asyncio.to_thread(self.eslabones.estado, envelope))[0] not in (DESCONOCIDO, PENDIENTE):
-                return
+            estado = (await asyncio.to_thread(self.eslabones.estado, envelope))[0]
+            if estado == VERIFICADO:
+                return True
+            if estado not in (DESCONOCIDO, PENDIENTE):
+                return False  # broken: ``_aplicar`` says why
             await asyncio.sleep(0.02 * 2 ** intento)
+        return False
 
-    def _aplicar(self, durable: str, envelope: Envelope) -> None:
-        if self.eslabones is not None and durable not in self.registran_cadena:
+    def _aplicar(self, durable: str, envelope: Envelope, verificado: bool = False) -> None:
+        if not verificado and self.eslabones is not None and durable not in self.registran_cadena:
             self.eslabones.exigir(envelope)
         self.handlers[durable](envelope)
 
@@ -209,8 +213,8 @@ class IdempotentConsumers:
             await msg.ack()
             return
         try:
-            await self._esperar_eslabon(durable, envelope)
-            await asyncio.to_thread(self._aplicar, durable, envelope)
+            verificado = await self._esperar_eslabon(durable, envelope)
+            await asyncio.to_thread(self._aplicar, durable, envelope, verificado)
         except CadenaRota as exc:
             await self._dead_letter(durable, msg, str(exc))
             await msg.ack()
