@@ -49,7 +49,7 @@ from services.evidencias import domainmodel as evidencias_dm
 from services.evidencias.application import Evidencias, Pendiente
 from services.evidencias.config import EvidenciasSettings
 from shared.contracts.evidencias import Resultado as ResultadoPublicado
-from shared.eventstore import Conflict, DomainError, NotFound
+from shared.eventstore import Conflict, DomainError, EnEspera, NotFound
 from shared.settings import SQLITE
 
 # Bounded for CI: about 7 s for both machines on an idle 2-core machine, well under 25 s loaded.
@@ -580,6 +580,15 @@ class Compromisos(RuleBasedStateMachine):
         plan = self.planes.get((docente, anio))
         return plan is not None and plan["activo"] and plan["acompanante"] == acompanante
 
+    def _autor_que_lo_tiene(self, acompanante: str, visita: VisitaModel) -> type[Exception] | None:
+        """What refuses (or makes wait) a record of ``visita`` by ``acompanante``: not its author; the plan of
+        its year not known yet; or not holding the docente (reassignments here carry no day: as of now)."""
+        if acompanante != visita.acompanante:
+            return EvidenciaInvalida
+        if (visita.docente, visita.anio) not in self.planes:
+            return EnEspera
+        return None if self._tiene(acompanante, visita.docente, visita.anio) else EvidenciaInvalida
+
     # --- what agenda reports ------------------------------------------------------------------------
 
     @initialize(target=visitas)
@@ -669,10 +678,8 @@ class Compromisos(RuleBasedStateMachine):
 
     def _observar(self, visita_id: str, acompanante: str, items: tuple[str, ...]) -> None:
         visita = self.visitas_m[visita_id]
-        if acompanante != visita.acompanante or not self._tiene(acompanante, visita.docente, visita.anio):
-            esperado: type[Exception] | bool = EvidenciaInvalida
-        else:
-            esperado = Conflict if visita.items is not None else True  # one observation per instrument
+        esperado: type[Exception] | bool = self._autor_que_lo_tiene(acompanante, visita) or (
+            Conflict if visita.items is not None else True)  # one observation per instrument
         niveles = {i: {"nivel": "II", "evidencia": f"Se vio en {i}: 12 de 25 estudiantes participan."} for i in items}
         self.log.run(lambda: self.app.registrar_observacion(visita_id, new_id(), acompanante, {
             "instrumento": "FICHA-AULA", "niveles": niveles, "fortalezas": [], "aspectos_criticos": []}), esperado)
@@ -694,9 +701,11 @@ class Compromisos(RuleBasedStateMachine):
         self.intentos[compromiso_id] = intento
         if compromiso_id in self.compromisos_m and self.compromisos_m[compromiso_id].contenido == intento:
             esperado: type[Exception] | bool = False  # sent again: recognised first, even by a coach who lost him
-        elif acompanante != visita.acompanante or not self._tiene(acompanante, visita.docente, visita.anio):
-            esperado = EvidenciaInvalida
-        elif visita.items is None or item not in visita.items:
+        elif self._autor_que_lo_tiene(acompanante, visita):
+            esperado = self._autor_que_lo_tiene(acompanante, visita)  # type: ignore[assignment]
+        elif visita.items is None:
+            esperado = EnEspera  # tied to a desempeño observed at that visit, whose observation has not arrived
+        elif item not in visita.items:
             esperado = EvidenciaInvalida  # tied to a desempeño observed at that visit
         elif limite <= visita.fin:
             esperado = EvidenciaInvalida  # due after the visit
@@ -745,11 +754,11 @@ class Compromisos(RuleBasedStateMachine):
         verificacion = {"visita_id": visita, "acompanante_id": acompanante, "fecha": v.inicio.isoformat(),
                         "resultado": resultado, "evidencia": evidencia}
         if c is None:
-            esperado: type[Exception] | bool = NotFound
+            esperado: type[Exception] | bool = EnEspera  # the commitment may be on its way from the same device
         elif c.verificacion == verificacion:
             esperado = False  # sent again: recognised first, even by a coach who lost the docente since
-        elif acompanante != v.acompanante or not self._tiene(acompanante, v.docente, v.anio):
-            esperado = EvidenciaInvalida  # verified by the author of the visit, who holds the docente then
+        elif self._autor_que_lo_tiene(acompanante, v):
+            esperado = self._autor_que_lo_tiene(acompanante, v)  # type: ignore[assignment]  # the visit's author
         elif resultado not in RESULTADOS:
             esperado = EvidenciaInvalida
         elif c.verificacion is not None:
