@@ -41,10 +41,11 @@ class ResultadoItem(BaseModel):
     indice: int = Field(description="Posición del elemento en la cola (desde 0).")
     operacion: str
     id: str | None = Field(None, description="El identificador del registro (el que generó el dispositivo).")
-    codigo: int = Field(description="El código HTTP que habría respondido la ruta individual: 201 registrado, 200 ya "
-                                    "registrado, 403 o 404 fuera de su ámbito, 409 conflicto o en espera, 422 no válido.")
-    estado: Estado = Field(description="registrado, ya_registrado, rechazado (ver motivo) o en_espera (se reenvía solo: "
-                                       "depende de algo que este servicio aún no recibe).")
+    codigo: int = Field(description="El código HTTP que habría respondido la ruta individual: 201 registrado, "
+                                    "200 ya registrado, 403 o 404 fuera de su ámbito, 409 conflicto o en espera, "
+                                    "422 no válido.")
+    estado: Estado = Field(description="registrado, ya_registrado, rechazado (ver motivo) o en_espera (se "
+                                       "reenvía solo: depende de algo que este servicio aún no recibe).")
     error: str | None = Field(None, description="Código estable del error, como en la ruta individual (p. ej. "
                                                 "``prohibido``, ``no_encontrado``, ``conflicto``, ``en_espera``).")
     motivo: str | None = Field(None, description="Por qué se rechazó o espera, en castellano.")

@@ -212,15 +212,16 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
             description="Aplica cada elemento por separado y en orden, y responde por elemento: uno rechazado no "
                         "impide los demás. Reenviar el mismo lote no registra nada dos veces.")
     def post_lote(acompanante_id: Id, body: LoteIn, request: Request) -> list[ResultadoItem]:
-        lote = Lote({
-            "situacion_inicial": Operacion("POST /v1/docentes/{docente_id}/situacion-inicial", SituacionInicialIn,
-                                           lambda b, docente_id: situacion_inicial(docente_id, b), id="docente_id"),
+        cola = Lote({
+            "situacion_inicial": Operacion(
+                "POST /v1/docentes/{docente_id}/situacion-inicial", SituacionInicialIn,
+                lambda b, docente_id: situacion_inicial(docente_id, b), id="docente_id"),
             "valoracion": Operacion("POST /v1/docentes/{docente_id}/valoraciones", ValoracionIn,
                                     lambda b, docente_id: valoracion(docente_id, b)),
             "cierre": Operacion("POST /v1/docentes/{docente_id}/cierres", CierreIn,
                                 lambda b, docente_id: cierre(docente_id, b), id="docente_id"),
         }, ResultadoItem)
-        return lote.ejecutar(request.app.state.politica, current_actor.get(), str(acompanante_id),
+        return cola.ejecutar(request.app.state.politica, current_actor.get(), str(acompanante_id),
                              body.items)  # type: ignore[return-value]
 
     @r.post("/metas", tags=["evaluación formativa"], status_code=201,

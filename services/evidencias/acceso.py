@@ -66,7 +66,8 @@ REGLAS = {
     "GET /v1/instrumentos/{codigo}/{version}": Regla(TODOS),
     "GET /v1/instrumentos/{codigo}/{version}/ficha.pdf": Regla(TODOS),
     "POST /v1/instrumentos": Regla(frozenset({"minedu", "especialista_dre"})),  # the norm's instruments, regional ones
-    "POST /v1/visitas/{visita_id}/observaciones": Regla(COACH, {"visita_id": "autoria", "acompanante_id": "acompanante"}),
+    "POST /v1/visitas/{visita_id}/observaciones": Regla(COACH, {"visita_id": "autoria",
+                                                                "acompanante_id": "acompanante"}),
     "POST /v1/visitas/{visita_id}/observaciones/{observacion_id}/correcciones": Regla(
         COACH | ESPECIALISTAS_TERRITORIALES, {"visita_id": "autoria"}),
     "POST /v1/visitas/{visita_id}/retroalimentacion": Regla(COACH, {"visita_id": "autoria"}),

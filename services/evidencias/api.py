@@ -383,7 +383,8 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
             return _demasiado_grande(str(exc))
         if await asyncio.to_thread(app.adjuntado, tipo, str(propietario_id), contenido.sha256):
             # the same photo sent again (a retry after a lost answer): nothing stored or recorded anew
-            return _creado(False, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo, bytes=contenido.bytes)
+            return _creado(False, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo,
+                           bytes=contenido.bytes)
         propietario = await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused first
         sujeto = propietario.sujeto()
         try:  # the content leaves this process only encrypted with its owner's key (Ley 29733)

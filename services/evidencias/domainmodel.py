@@ -115,7 +115,8 @@ class DocenteAcompanado(Aggregate):
             return False
         if plan["acompanante_id"] == acompanante_id:
             return plan["activo"] or _hasta(plan.get("cerrado_el"), dia)
-        return any(a["acompanante_id"] == acompanante_id and _hasta(a["hasta"], dia) for a in plan.get("anteriores", []))
+        return any(a["acompanante_id"] == acompanante_id and _hasta(a["hasta"], dia)
+                   for a in plan.get("anteriores", []))
 
     def actual(self) -> str | None:
         """Who holds him now: the acompañante of his latest plan, while it is active."""

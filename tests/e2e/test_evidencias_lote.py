@@ -54,7 +54,8 @@ class Campo:
             {"operacion": "observacion", "visita_id": i["v1"], "datos": {
                 "observacion_id": i["o1"], "niveles": niveles(D1="II", D3="I"), "fortalezas": ["Trato cordial"]}},
             {"operacion": "retroalimentacion", "visita_id": i["v1"], "datos": {
-                "dialogo_reflexivo": "Revisamos juntos los errores de los estudiantes.", "aspectos_priorizados": ["D3"]}},
+                "dialogo_reflexivo": "Revisamos juntos los errores de los estudiantes.",
+                "aspectos_priorizados": ["D3"]}},
             {"operacion": "compromiso", "visita_id": i["v1"], "datos": {
                 "compromiso_id": i["c1"], "item": "D3", "fecha_limite": "2021-07-30",
                 "descripcion": "Retroalimentar por descubrimiento", "verificacion": "Observación de aula"}},
@@ -265,10 +266,12 @@ async def test_el_acompanante_reasignado_envia_la_evidencia_de_su_visita_y_la_fo
         assert (otra.status_code, otra.json()["estado"], otra.json()["sha256"]) == (
             200, "ya_registrado", hashlib.sha256(PNG).hexdigest()), otra.text
         assert app.recorder.max_notification_id() == antes
-        adjuntos = [e for e in _eventos_de(evidencias_http, campo) if type(e).__qualname__.endswith("EvidenciaAdjuntada")]
+        adjuntos = [e for e in _eventos_de(evidencias_http, campo)
+                    if type(e).__qualname__.endswith("EvidenciaAdjuntada")]
         assert len(adjuntos) == 1
         # But what is not tied to that visit is out of his reach now: the docente is in another's caseload
         r = await evidencias.post(f"/v1/acompanantes/{campo.acompanante}/lote", headers=como(campo.acompanante),
                                   json={"items": [{"operacion": "necesidad", "docente_id": campo.docente, "datos": {
-                                      "necesidad_id": str(uuid.uuid4()), "descripcion": "Planificación", "anio": 2021}}]})
+                                      "necesidad_id": str(uuid.uuid4()), "descripcion": "Planificación",
+                                      "anio": 2021}}]})
         assert [(x["codigo"], x["estado"], x["error"]) for x in r.json()] == [(404, "rechazado", "no_encontrado")]

@@ -40,7 +40,8 @@ def politica() -> Politica:
         return Territorio(acompanantes=frozenset({duenos[id_]})) if id_ in duenos else None
 
     return Politica({
-        "POST /v1/docentes/{docente_id}/notas": Regla(COACH, {"docente_id": "docente", "acompanante_id": "acompanante"}),
+        "POST /v1/docentes/{docente_id}/notas": Regla(COACH, {"docente_id": "docente",
+                                                              "acompanante_id": "acompanante"}),
         "POST /v1/docentes/{docente_id}/cierres": Regla(frozenset({"especialista_ugel"}), {"docente_id": "docente"}),
     }, resolver)
 
