@@ -100,6 +100,15 @@ def es_rechazo_de_politica(r: Any) -> bool:
         or "no tiene una regla" in r.json()["mensaje"])
 
 
+def es_fuera_de_ambito(r: Any) -> bool:
+    return r.status_code == 404 and r.json().get("mensaje") == "No existe o no está en su ámbito."
+
+
+# Roles admitted by a route whose objects, as the test names them, are not theirs even in A:
+# a survey is answered by its respondent only (the body names A's docente, not the acompañante).
+FUERA_PROPIO: dict[str, tuple[str, ...]] = {"POST /v1/encuestas": ("acompanante",)}
+
+
 async def conocer(servicio: str, app: Any, http: Any) -> None:
     """Both territories, as each service's consumers would have learnt them, and a record in each."""
     for lugar in (A, B):
@@ -175,6 +184,9 @@ async def test_cada_rol_contra_cada_ruta_y_con_ids_de_otro_territorio(make_setti
                 vistos["admitido"] += 1
                 if es_rechazo_de_politica(r) or r.status_code in (401, 429) or r.status_code >= 500:
                     fallas.append(f"{clave} {rol} desde A sobre A: respondió {r.status_code} {r.text[:160]}")
+                # nor is it told that A's own objects are out of its territory (over-denial)
+                if servicio in CONOCE_A and es_fuera_de_ambito(r) and rol not in FUERA_PROPIO.get(clave, ()):
+                    fallas.append(f"{clave} {rol} desde A sobre A: la política lo negó (404 de ámbito)")
                 if rol in NACIONALES or servicio not in CONOCE_A:
                     continue
                 # the same role from territory B, about A's objects
