@@ -251,7 +251,7 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
 
     @r.get("/docentes/{docente_id}/progreso", tags=["reportes"],
            summary="Progreso de un docente por competencia: inicial, valoraciones, logrado y esperado por etapa")
-    def get_progreso(docente_id: Id, al: Al = None, convocatoria: str | None = None) -> dict[str, Any]:
+    def get_progreso(docente_id: Id, al: Al = None, convocatoria: Codigo = None) -> dict[str, Any]:
         corte = reportes.Corte.de(al)
         progreso = proyecciones.leer("progreso", lambda conn, t: reportes.progreso_docente(
             conn, t, str(docente_id), corte, convocatoria))
