@@ -208,9 +208,9 @@ class Politica:
                 return True  # an unknown object is nobody's territory
         return False
 
-
-    async def _auditar(self, request: Request, actor: Actor, clave: str, regla: Regla, ids: dict[str, str]) -> None:
-        """Record the auditor's read, with the docentes and the territory of what it names (``shared.lecturas``)."""
+    async def _auditar(self, request: Request, actor: Actor, clave: str, regla: Regla,
+                       ids: dict[str, str]) -> None:
+        """Record the auditor's read, with the docentes and territory of what it names (``shared.lecturas``)."""
         faltan = [n for n in regla.objetos if n not in ids]
         if faltan and request.method in ("POST", "PUT", "PATCH"):
             ids.update(await _del_cuerpo(request, faltan))

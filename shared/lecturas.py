@@ -56,8 +56,9 @@ def _unico(codigos: set[str | None]) -> str | None:
     return None
 
 
-def registrar(app: ServiceApplication, actor: Actor, ruta: str, objetos: dict[str, str], consulta: dict[str, Any],
-              docentes: Iterable[str], dres: set[str | None], ugeles: set[str | None]) -> None:
+def registrar(app: ServiceApplication, actor: Actor, ruta: str, objetos: dict[str, str],
+              consulta: dict[str, Any], docentes: Iterable[str], dres: set[str | None],
+              ugeles: set[str | None]) -> None:
     contrato = POR_SERVICIO[app.settings.servicio]
     lectura = contrato(lectura_id=uuid.uuid4(), usuario=actor.usuario, rol=actor.rol, ruta=ruta[:LARGO],
                        objetos=_recortar(objetos), consulta=_recortar(consulta), docente_ids=_uuids(docentes),
@@ -72,7 +73,8 @@ def publicador(servicio: str, del_servicio: EventMapper) -> EventMapper:
     def mapear(evento: DomainEventProtocol) -> Publication | None:
         if isinstance(evento, LecturaAuditor.Registrada):
             lectura = contrato.model_validate(evento.lectura)
-            sujeto = f"docente/{lectura.docente_ids[0]}" if lectura.docente_ids else f"usuario/{lectura.usuario}"
+            primero = lectura.docente_ids[0] if lectura.docente_ids else None
+            sujeto = f"docente/{primero}" if primero else f"usuario/{lectura.usuario}"
             return Publication(data=lectura, subject=sujeto, dre=lectura.dre, ugel=lectura.ugel)
         return del_servicio(evento)
     return mapear

@@ -276,7 +276,8 @@ def _lectura(servicio: str, lectura: dict[str, Any]) -> dict[str, Any]:
     """An auditor's read as ``/accesos`` lists it, beside the reads of the history."""
     en = datetime.fromisoformat(lectura["leido_en"]).isoformat()  # as the history's reads write it
     return {"en": en, "usuario": lectura["usuario"], "rol": lectura["rol"], "motivo": None,
-            "consulta": {"servicio": servicio, "ruta": lectura["ruta"], **lectura["objetos"], **lectura["consulta"]}}
+            "consulta": {"servicio": servicio, "ruta": lectura["ruta"], **lectura["objetos"],
+                         **lectura["consulta"]}}
 
 
 def _fila(f: tuple) -> dict[str, Any]:

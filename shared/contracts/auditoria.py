@@ -30,7 +30,8 @@ class _LecturaAuditada(IntegrationEvent):
     docente_ids: list[UUID] = Field(description="Los docentes cuyos datos leyó (vacía si la lectura no es de "
                                                 "un docente en particular).")
     leido_en: datetime
-    dre: str | None = Field(None, description="Código de la DRE de lo leído, si es una sola.", examples=["DRE-PUNO"])
+    dre: str | None = Field(None, description="Código de la DRE de lo leído, si es una sola.",
+                            examples=["DRE-PUNO"])
     ugel: str | None = Field(None, description="Código de la UGEL de lo leído, si es una sola.",
                              examples=["UGEL-EL-COLLAO"])
 
@@ -64,5 +65,5 @@ class LecturaAuditadaEvaluacionV1(_LecturaAuditada):
 
 
 POR_SERVICIO: dict[str, type[_LecturaAuditada]] = {
-    c.servicio: c for c in (LecturaAuditadaFocalizacionV1, LecturaAuditadaAgendaV1, LecturaAuditadaEvidenciasV1,
-                            LecturaAuditadaEvaluacionV1)}
+    c.servicio: c for c in (LecturaAuditadaFocalizacionV1, LecturaAuditadaAgendaV1,
+                            LecturaAuditadaEvidenciasV1, LecturaAuditadaEvaluacionV1)}
