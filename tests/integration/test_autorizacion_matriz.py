@@ -272,3 +272,56 @@ async def test_evidencias_la_evidencia_formativa_y_los_adjuntos_solo_en_su_ambit
     # the list of commitments, narrowed: the specialist of El Collao never gets Canchis
     r = await evidencias.get("/v1/compromisos", headers=como("especialista_ugel"))
     assert r.status_code == 200 and B.docente not in r.text, r.text
+
+
+# --- focalizacion: ids crossed between two UGELs -------------------------------------------------------------
+
+
+async def test_focalizacion_con_ids_cruzados_entre_ugeles(make_settings):
+    from services.focalizacion.config import FocalizacionSettings
+    from services.focalizacion.main import create_app as focalizacion_app
+    from tests.integration.test_focalizacion_carteras import CONV, mundo
+
+    app = focalizacion_app(make_settings(FocalizacionSettings))
+    padron = mundo()  # UGEL-A (six schools, three acompañantes) and UGEL-B (two schools, one), DRE-X
+    csv_ = {"Content-Type": "text/csv"}
+    async with serving(app) as http:
+        # Given the padrón targeted and assigned, through the API (the sistema account)
+        for que in ("ies", "docentes", "acompanantes"):
+            assert (await http.post(f"/v1/padron/{que}", content=padron.csv(que), headers=csv_)).status_code == 200
+        assert (await http.post("/v1/convocatorias", json={"codigo": CONV, "anio_inicio": 2020, "anio_fin": 2022,
+                                                          "reglas": "NT-026"})).status_code == 201
+        assert (await http.post(f"/v1/convocatorias/{CONV}/focalizacion")).status_code == 200
+        assert (await http.post(f"/v1/convocatorias/{CONV}/asignacion", json={})).status_code == 200
+
+        def especialista(ugel: str) -> dict[str, str]:
+            return {"X-Usuario": f"esp-{ugel}", "X-Rol": "especialista_ugel", "X-Dre": "DRE-X", "X-Ugel": ugel}
+
+        # When each UGEL's specialist lists the caseloads / Then he gets his UGEL's only, with their docentes
+        carteras = {}
+        for ugel in ("UGEL-A", "UGEL-B"):
+            r = await http.get(f"/v1/convocatorias/{CONV}/carteras", headers=especialista(ugel))
+            assert r.status_code == 200, r.text
+            assert r.json() and {c["ugel"] for c in r.json()} == {ugel}, r.json()
+            carteras[ugel] = r.json()
+        cartera_a = next(c for c in carteras["UGEL-A"] if c["docente_ids"])
+        docente_a, acompanante_a = cartera_a["docente_ids"][0], cartera_a["acompanante_id"]
+        # and the specialist of UGEL-B does not reach UGEL-A's docente nor acompañante, in path or body
+        b = especialista("UGEL-B")
+        assert (await http.get(f"/v1/docentes/{docente_a}/asignacion", headers=b)).status_code == 404
+        r = await http.post(f"/v1/convocatorias/{CONV}/docentes/{docente_a}/retiro", headers=b,
+                            json={"motivo": "Traslado a otra UGEL."})
+        assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), r.text
+        r = await http.post(f"/v1/convocatorias/{CONV}/acompanantes/{acompanante_a}/excepciones", headers=b,
+                            json={"limite": 30, "justificacion": "Zona de difícil acceso."})
+        assert r.status_code == 404, r.text
+        acompanante_b = carteras["UGEL-B"][0]["acompanante_id"]
+        r = await http.post(f"/v1/convocatorias/{CONV}/reasignaciones", headers=b, json={
+            "docente_id": docente_a, "a_acompanante_id": acompanante_b, "motivo": "Traslado."})
+        assert r.status_code == 404, r.text
+        r = await http.get(f"/v1/convocatorias/{CONV}/carteras", params={"ugel": "UGEL-A"}, headers=b)
+        assert r.status_code == 404
+        # while UGEL-A's specialist sees his docente's assignment, with its content
+        r = await http.get(f"/v1/docentes/{docente_a}/asignacion", headers=especialista("UGEL-A"))
+        assert r.status_code == 200 and r.json()["asignaciones"][0]["acompanante_id"] == acompanante_a, r.text
+        assert r.json()["asignaciones"][0]["ugel"] == "UGEL-A"
