@@ -217,6 +217,13 @@ async def test_evaluacion_reportes_acotados_y_lotes_sin_docentes_ajenos(evaluaci
         {"operacion": "situacion_inicial", "docente_id": A1.docente, "datos": {
             "fecha": "2021-04-15", "niveles": {"C2": {"nivel": "I", "evidencias": [_id("obs")], "sustento": "x"}}}}]})
     assert r.status_code == 200 and [i["estado"] for i in r.json()] == ["rechazado"], r.text
+    # goals and a coach's performance are set by the DRE / MINEDU and the specialists: the policy, not a later
+    # check, refuses the sistema account (README: metas "especialista_dre o minedu"; desempeño, especialistas)
+    for ruta in ("/v1/metas", f"/v1/acompanantes/{A1.acompanante}/desempeno"):
+        r = await evaluacion.post(ruta, json={}, headers=como("sistema"))
+        assert r.status_code == 403 and r.json()["mensaje"].startswith("El rol 'sistema'"), (ruta, r.text)
+        r = await evaluacion.post(ruta, json={}, headers=como("minedu"))
+        assert r.status_code == 422, (ruta, r.text)  # let through: only the empty body is refused
     # while the docente and his acompañante see his record
     for rol in ("docente", "acompanante"):
         r = await evaluacion.get(f"/v1/docentes/{A1.docente}/visitas", headers=como(rol))
