@@ -15,7 +15,9 @@ narrowed to the caller's own (the query's territory filter is set to his, or ref
 another). Coaching evidence (``formativo``) is never shown to roles that evaluate teachers for
 their career (the directivo, who chairs his school's performance evaluation committee): purpose
 separation, NT-026 §6 — coaching is formative, never an input to a teacher's career evaluation.
-Every read by an auditor is logged with the route, the ids and the user.
+Every call by an auditor is recorded as a fact of the service before the route runs
+(``shared.lecturas``: the route, the ids, the query, and the docentes and territory they belong to);
+a route that records its own reads (a docente's history, with its reason) says so (``lectura_propia``).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ class Regla:
     objetos: Mapping[str, str] = field(default_factory=dict)
     filtros: Mapping[str, str] = field(default_factory=dict)
     formativo: bool = False
+    lectura_propia: bool = False  # the route records who reads it itself
 
 
 Resolver = Callable[[str, str], "Territorio | None"]
@@ -173,8 +176,8 @@ class Politica:
                 return _no_encontrado()
             if pedido is None:
                 _fijar_consulta(request, parametro, propio)
-        if actor.rol == "auditor":
-            auditoria.info("lectura de auditor %s: %s %s", actor.usuario, clave, ids or dict(request.query_params))
+        if actor.rol == "auditor" and not regla.lectura_propia:
+            await self._auditar(request, actor, clave, regla, ids)
         return None
 
     def decidir_item(self, clave: str, actor: Actor, parametros: Mapping[str, str],
@@ -204,6 +207,31 @@ class Politica:
             if territorio is None and actor.rol in TERRITORIALES and metodo == "GET":
                 return True  # an unknown object is nobody's territory
         return False
+
+    async def _auditar(self, request: Request, actor: Actor, clave: str, regla: Regla,
+                       ids: dict[str, str]) -> None:
+        """Record the auditor's read, with the docentes and territory of what it names (``shared.lecturas``)."""
+        faltan = [n for n in regla.objetos if n not in ids]
+        if faltan and request.method in ("POST", "PUT", "PATCH"):
+            ids.update(await _del_cuerpo(request, faltan))
+        docentes: set[str] = set()
+        dres: set[str | None] = set()
+        ugeles: set[str | None] = set()
+        for nombre, valor in ids.items():
+            if regla.objetos[nombre] == "docente":
+                docentes.add(valor)
+            territorio = await asyncio.to_thread(self.resolver, regla.objetos[nombre], valor)
+            for parte in getattr(territorio, "partes", None) or ([territorio] if territorio else []):
+                docentes.update(parte.docentes)
+                dres.add(parte.dre)
+                ugeles.add(parte.ugel)
+        consulta = dict(request.query_params)
+        dres.update(v for k, v in consulta.items() if k == "dre")
+        ugeles.update(v for k, v in consulta.items() if k == "ugel")
+        auditoria.info("lectura de auditor %s: %s %s", actor.usuario, clave, ids or consulta)
+        auditar = getattr(request.app.state, "auditar", None)
+        if auditar is not None:
+            await asyncio.to_thread(auditar, actor, clave, ids, consulta, docentes, dres, ugeles)
 
 
 def _rol(regla: Regla, actor: Actor) -> str | None:

@@ -25,7 +25,7 @@ def celda(valor: Any) -> Any:
 
 
 def escritor_csv(salida: TextIO, columnas: list[str], **opciones: Any) -> csv.DictWriter:
-    """A CSV writer as spreadsheets in Spanish read it (``;``), each text quoted, its header already written."""
+    """A CSV writer as spreadsheets in Spanish read it (``;``), each text quoted, its header written."""
     escritor = csv.DictWriter(salida, fieldnames=columnas, delimiter=";", lineterminator="\n",
                               quoting=csv.QUOTE_NONNUMERIC, **opciones)
     escritor.writerow({k: celda(k) for k in columnas})

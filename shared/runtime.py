@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -43,6 +44,7 @@ from shared.http import (
     LimiteCuerpo,
     ops_router,
 )
+from shared import lecturas
 from shared.liderazgo import Lease
 from shared.outbox import EventMapper, NotLeader, OutboxRelay, Republicacion, StreamAusente
 from shared.ritmo import PresupuestoCompartido
@@ -68,7 +70,7 @@ class ServiceRuntime:
     ) -> None:
         self.app = app
         self.settings = settings = app.settings
-        self.to_publication = to_publication
+        self.to_publication = lecturas.publicador(settings.servicio, to_publication)  # + its auditor reads
         self.telemetry = telemetry
         if settings.otlp_endpoint:  # traces to the OpenTelemetry collector (OTLP over HTTP), in batches
             telemetry.tracer_provider.add_span_processor(BatchSpanProcessor(
@@ -294,6 +296,7 @@ class ServiceRuntime:
             openapi_url="/openapi.json" if documentada else None,
         )
         self._seguir_cadenas()
+        api.state.auditar = functools.partial(lecturas.registrar, self.app)  # shared.autorizacion records each read
         api.state.limite_propio = []  # path suffixes whose routes set their own body limit (uploads)
         api.add_middleware(LimiteCuerpo, max_bytes=self.settings.cuerpo_max_bytes, propias=api.state.limite_propio)
         install_error_handlers(api)

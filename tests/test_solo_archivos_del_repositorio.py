@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 RAIZ = Path(__file__).resolve().parent.parent
-FUERA = re.compile(r"^(/(work|home|root|Users|mnt|opt|srv|etc|usr/share|data)/|~/|(\.\./)+)")
+FUERA = re.compile(r"^(/(work|home|root|Users|mnt|srv|data)/|~/|(\.\./)+)")  # /etc, /opt: paths inside containers
 
 
 def _cadenas(archivo: Path) -> list[tuple[int, str]]:

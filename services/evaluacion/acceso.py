@@ -34,9 +34,10 @@ REGLAS = {
     "POST /v1/docentes/{docente_id}/cierres": Regla(COACH, DOCENTE),
     "POST /v1/docentes/{docente_id}/cierres/{anio}/correcciones": Regla(COACH | ESPECIALISTAS, DOCENTE),
     "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
-    "POST /v1/metas": Regla(frozenset({"especialista_dre", "minedu", "sistema"})),
+    "POST /v1/metas": Regla(frozenset({"especialista_dre", "minedu"})),  # README: "rol especialista_dre o minedu"
     "POST /v1/encuestas": Regla(frozenset({"docente", "acompanante", "sistema"}), {"persona_id": "persona"}),
-    "POST /v1/acompanantes/{acompanante_id}/desempeno": Regla(ESPECIALISTAS | {"minedu", "sistema"},
+    # NT-026 §5.5.3: collected by the Direcciones Responsables del AP (DIFODS, DEIB, DISER); README: specialists
+    "POST /v1/acompanantes/{acompanante_id}/desempeno": Regla(ESPECIALISTAS | {"minedu"},
                                                              {"acompanante_id": "acompanante"}),
     "GET /v1/docentes/{docente_id}/progreso": Regla(FORMATIVO, DOCENTE, formativo=True),
     "GET /v1/docentes/{docente_id}/progreso.{formato}": Regla(FORMATIVO, DOCENTE, formativo=True),
@@ -50,7 +51,7 @@ REGLAS = {
     "POST /v1/informes-trimestrales/{ugel}/recepcion": Regla(DRE, {"ugel": "ugel"}),
     "POST /v1/informes-trimestrales/{ugel}/medidas": Regla(UGEL, {"ugel": "ugel"}),
     "POST /v1/informes-trimestrales/{ugel}/medidas/{medida_id}/seguimiento": Regla(UGEL, {"ugel": "ugel"}),
-    "GET /v1/docentes/{docente_id}/historia": Regla(HISTORIA, DOCENTE, formativo=True),
+    "GET /v1/docentes/{docente_id}/historia": Regla(HISTORIA, DOCENTE, formativo=True, lectura_propia=True),
     "GET /v1/docentes/{docente_id}/accesos": Regla(frozenset({"auditor", "docente"}), DOCENTE),
     "GET /v1/auditoria/cadenas": Regla(frozenset({"auditor", "administrador", "minedu"})),
     "GET /v1/docentes/{docente_id}/visitas": Regla(TODOS, DOCENTE),

@@ -252,7 +252,7 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
 
     @r.get("/docentes/{docente_id}/progreso", tags=["reportes"],
            summary="Progreso de un docente por competencia: inicial, valoraciones, logrado y esperado por etapa")
-    def get_progreso(docente_id: Id, al: Al = None, convocatoria: str | None = None) -> dict[str, Any]:
+    def get_progreso(docente_id: Id, al: Al = None, convocatoria: Codigo = None) -> dict[str, Any]:
         corte = reportes.Corte.de(al)
         progreso = proyecciones.leer("progreso", lambda conn, t: reportes.progreso_docente(
             conn, t, str(docente_id), corte, convocatoria))
@@ -397,9 +397,11 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         return Response(cuerpo, media_type="application/json", headers={"Cache-Control": "private, no-store"})
 
     @r.get("/docentes/{docente_id}/accesos", tags=["auditoría"],
-           summary="Quién leyó la historia del docente, cuándo y por qué (la ve el propio docente)")
+           summary="Quién leyó la historia del docente, cuándo y por qué, y cada lectura de sus datos por un "
+                   "auditor en cualquier servicio (la ve el propio docente)")
     def get_accesos(docente_id: Id) -> list[dict[str, Any]]:
-        return app.accesos(str(docente_id))
+        return sorted(app.accesos(str(docente_id)) + proyecciones.historia.lecturas(str(docente_id)),
+                      key=lambda a: a["en"])
 
     @r.get("/auditoria/cadenas", tags=["auditoría"],
            summary="La cadena de huellas de cada servicio: eslabones verificados, pendientes o rotos, y sus sellos")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -228,6 +228,15 @@ class Historia(StreamView):
                     "hechos": [_fila(f) for f in filas]}
         return self.leer(consulta)
 
+    def lecturas(self, docente_id: str) -> list[dict[str, Any]]:
+        """The auditors' reads of the docente's data in every service (``LecturaAuditada``), oldest first."""
+        def consulta(conn: Connection, t: Tablas) -> list[dict[str, Any]]:
+            h = t.hechos
+            filas = conn.execute(select(h.c.servicio, h.c.contenido).where(
+                h.c.docente_id == docente_id, h.c.evento == "LecturaAuditada").order_by(h.c.registrado_en))
+            return [_lectura(servicio, json.loads(contenido)) for servicio, contenido in filas]
+        return self.leer(consulta)
+
     @staticmethod
     def _anios_de_etapa(conn: Connection, t: Tablas, docente_id: str, etapa: int, al: str) -> list[int]:
         h = t.hechos
@@ -261,6 +270,14 @@ class Historia(StreamView):
 
 COLUMNAS = ("servicio", "evento", "version", "evento_id", "secuencia", "registrado_en", "ocurrido", "anio", "usuario",
             "rol", "traza", "contenido")
+
+
+def _lectura(servicio: str, lectura: dict[str, Any]) -> dict[str, Any]:
+    """An auditor's read as ``/accesos`` lists it, beside the reads of the history."""
+    en = datetime.fromisoformat(lectura["leido_en"]).isoformat()  # as the history's reads write it
+    return {"en": en, "usuario": lectura["usuario"], "rol": lectura["rol"], "motivo": None,
+            "consulta": {"servicio": servicio, "ruta": lectura["ruta"], **lectura["objetos"],
+                         **lectura["consulta"]}}
 
 
 def _fila(f: tuple) -> dict[str, Any]:

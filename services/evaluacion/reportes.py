@@ -137,6 +137,8 @@ def progreso_docente(conn: Connection, t: Tablas, docente_id: str, corte: Corte,
         return None
     convocatoria = convocatoria or max(planes.values(), key=lambda p: p["anio"])["convocatoria"]
     planes_conv = sorted((p for p in planes.values() if p["convocatoria"] == convocatoria), key=lambda p: p["anio"])
+    if not planes_conv:
+        return None  # no plan of the docente in that convocatoria
     metas = _metas_al(conn, t, corte, convocatoria)
     iniciales = _iniciales_al(conn, t, corte, convocatoria, {docente_id})
     cierres = _cierres_al(conn, t, corte, convocatoria, docente=docente_id)

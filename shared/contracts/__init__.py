@@ -38,6 +38,12 @@ from shared.contracts.evidencias import (
     RetroalimentacionBrindadaV1,
     SesionEjecucionRegistradaV1,
 )
+from shared.contracts.auditoria import (
+    LecturaAuditadaAgendaV1,
+    LecturaAuditadaEvaluacionV1,
+    LecturaAuditadaEvidenciasV1,
+    LecturaAuditadaFocalizacionV1,
+)
 from shared.contracts.cadena import CadenaSelladaV1
 from shared.contracts.evaluacion import (
     DesempenoAcompananteEvaluadoV1,
@@ -72,6 +78,10 @@ from shared.contracts.envelope import Envelope
 
 __all__ = [
     "CursoVirtualAcompananteCompletadoV1",
+    "LecturaAuditadaAgendaV1",
+    "LecturaAuditadaEvaluacionV1",
+    "LecturaAuditadaEvidenciasV1",
+    "LecturaAuditadaFocalizacionV1",
     "CursoVirtualCompletadoV1",
     "GIACanceladoV1",
     "GIACompletadoV1",

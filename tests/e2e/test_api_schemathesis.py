@@ -16,6 +16,12 @@ run shows all of them.
 
 No operation is left out: the probes, the metrics, the catalog, the dead letters, the chain, the
 uploads (multipart) and the downloads (attachments, CSV, XLSX, PDF, charts) are all drawn and sent.
+
+The same runs again as a territorial role (the acompañante of a school of UGEL El Collao, and the
+especialista of that UGEL) against a store that holds data: plans, visits and observations of docentes
+of that UGEL and of another. The ids schemathesis draws for the path are replaced, in the positive cases,
+by the ids of that data, so the routes that refuse the ``sistema`` account (coaching evidence, the
+acompañante's own agenda) are explored past the policy, with fewer examples to keep the time bounded.
 """
 
 from __future__ import annotations
@@ -49,7 +55,11 @@ from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.main import create_app as focalizacion
 from shared.settings import ServiceSettings
 from tests.conftest import serving
+from tests.integration.test_autorizacion_matriz import A1, ESCUELAS, _id, como
+from tests.integration.test_evidencias_reglas import ficha
+from tests.support.evaluacion import Bombeo, plan
 from tests.support.identidad import token_de
+from tests.support.world import asignar
 
 SERVICIOS: dict[str, tuple[type[ServiceSettings], Callable[[ServiceSettings], FastAPI]]] = {
     "focalizacion": (FocalizacionSettings, focalizacion),
@@ -81,6 +91,41 @@ def casos(operacion: Any, modo: GenerationMode, cuantos: int) -> list[Any]:
     return dibujados
 
 
+async def sembrar(servicio: str, app: FastAPI, http: httpx.AsyncClient) -> None:
+    """Plans, a visit and its observation for the docentes of two schools of El Collao and one of Canchis."""
+    for e in ESCUELAS:
+        comun = {"codigo_modular": e.codigo_modular, "anexo": 0, "dre": e.dre, "ugel": e.ugel}
+        if servicio == "agenda":
+            asignar(app.state.agenda, e.docente, e.acompanante, codigo_modular=e.codigo_modular, dre=e.dre,
+                    ugel=e.ugel)
+            r = await http.post(f"/v1/acompanantes/{e.acompanante}/visitas", headers=_firmado(como("acompanante", e)),
+                                json={"visita_id": e.visita, "docente_id": e.docente, "fecha_inicio": "2021-06-10",
+                                      "fecha_fin": "2021-06-10"})
+            assert r.status_code == 201, r.text
+        elif servicio == "evaluacion":
+            Bombeo(app.state.evaluacion, app.state.proyecciones).recibir(
+                plan(e.docente, e.acompanante, 2021, codigo_modular=e.codigo_modular, dre=e.dre, ugel=e.ugel),
+                id_=f"agenda:plan-{e.nombre}")
+        elif servicio == "evidencias":
+            ev = app.state.evidencias
+            ev.conocer_plan({"plan_id": _id(f"plan-{e.nombre}"), "docente_id": e.docente,
+                             "acompanante_id": e.acompanante, "anio": 2021, "etapa": 2, "modalidad": "externa",
+                             "tipo_ie": "polidocente_primaria", "nivel": "primaria", **comun})
+            ev.conocer_visita({"visita_id": e.visita, "docente_id": e.docente, "acompanante_id": e.acompanante,
+                               "anio": 2021, "fecha_inicio": "2021-05-10", "fecha_fin": "2021-05-10",
+                               "acciones": ["observacion"], **comun})
+            assert ev.registrar_observacion(e.visita, _id(f"obs-{e.nombre}"), e.acompanante, ficha(D1="II"))
+
+
+def _firmado(identidad: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_de(identidad)}"}
+
+
+# the ids of the seeded data, by path parameter name (A1's: the territorial caller's own)
+IDS = {"docente_id": A1.docente, "acompanante_id": A1.acompanante, "visita_id": A1.visita, "actividad_id": A1.visita,
+       "ugel": A1.ugel, "codigo_modular": A1.codigo_modular, "anexo": "0"}
+
+
 async def enviar(http: httpx.AsyncClient, caso: Any, cabeceras: dict[str, str]) -> httpx.Response:
     """Send a case exactly as schemathesis would put it on the wire (``requests`` prepares the body)."""
     kwargs = caso.as_transport_kwargs(base_url=str(http.base_url).rstrip("/"), headers=cabeceras)
@@ -95,11 +140,26 @@ async def enviar(http: httpx.AsyncClient, caso: Any, cabeceras: dict[str, str]) 
 @pytest.mark.parametrize("servicio", list(SERVICIOS))
 async def test_cada_servicio_responde_como_documenta_su_openapi(servicio: str, make_settings):
     # Given the service running, its description read from it, and a token of the service account
+    await explorar(servicio, make_settings, {"X-Usuario": "sistema", "X-Rol": "sistema"}, EJEMPLOS, con_datos=False)
+
+
+TERRITORIALES = {"agenda": "acompanante", "evidencias": "acompanante", "evaluacion": "especialista_ugel"}
+
+
+@pytest.mark.parametrize("servicio", list(TERRITORIALES))
+async def test_como_rol_territorial_con_datos_responde_como_documenta(servicio: str, make_settings):
+    # Given the service holding data of two UGELs, and a token of a territorial role of El Collao
+    await explorar(servicio, make_settings, como(TERRITORIALES[servicio], A1),
+                   {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 2}, con_datos=True)
+
+
+async def explorar(servicio: str, make_settings: Any, identidad: dict[str, str], ejemplos: dict[GenerationMode, int],
+                   con_datos: bool) -> None:
     ajustes, crear = SERVICIOS[servicio]
     app = crear(make_settings(ajustes))
-    cabeceras = {"Authorization": f"Bearer {token_de({'X-Usuario': 'sistema', 'X-Rol': 'sistema'})}"}
+    cabeceras = _firmado(identidad)
     inicio = time.monotonic()
-    async with serving(app), httpx.AsyncClient(
+    async with serving(app) as firmado, httpx.AsyncClient(
             # a server error is an answer to check (500), not an exception raised into the test
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://servicio") as http:
         r = await http.get("/openapi.json")
@@ -108,13 +168,20 @@ async def test_cada_servicio_responde_como_documenta_su_openapi(servicio: str, m
         operaciones = [resultado.ok() for resultado in esquema.get_all_operations()]
         assert len(operaciones) > 10
 
+        if con_datos:
+            await sembrar(servicio, app, firmado)
+
         # When schemathesis sends what it draws for every operation
         fallas: dict[str, str] = {}
         enviados = 0
+        admitidos = 0
         for operacion in operaciones:
-            for modo, cuantos in EJEMPLOS.items():
+            for modo, cuantos in ejemplos.items():
                 for caso in casos(operacion, modo, cuantos):
+                    if con_datos and modo == GenerationMode.POSITIVE and caso.path_parameters:
+                        caso.path_parameters = {k: IDS.get(k, v) for k, v in caso.path_parameters.items()}
                     respuesta = await enviar(http, caso, cabeceras)
+                    admitidos += respuesta.status_code < 300
                     enviados += 1
                     try:
                         caso.validate_response(respuesta, checks=CHECKS, headers=cabeceras)
@@ -123,5 +190,7 @@ async def test_cada_servicio_responde_como_documenta_su_openapi(servicio: str, m
                         break
 
     # Then no answer is a server error or differs from what the description documents
-    print(f"{servicio}: {len(operaciones)} operaciones, {enviados} solicitudes, {time.monotonic() - inicio:.1f} s")
+    print(f"{servicio} ({identidad['X-Rol']}): {len(operaciones)} operaciones, {enviados} solicitudes, "
+          f"{admitidos} con 2xx, {time.monotonic() - inicio:.1f} s")
     assert not fallas, "\n\n".join(f"== {k}\n{v}" for k, v in fallas.items())
+    assert admitidos > 0

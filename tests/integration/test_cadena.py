@@ -91,8 +91,11 @@ async def test_cada_hecho_publicado_lleva_su_eslabon_y_la_cadena_se_sostiene(age
     assert publicados[posiciones[0]].cadena_anterior == 0
     assert [publicados[p].cadena_anterior for p in posiciones[1:]] == posiciones[:-1]
     assert verificar_enlaces(publicados) == []
-    assert (await verificar(client)) == {"servicio": "agenda", "desde": 1, "hasta": None,
-                                         "hechos_revisados": len(publicados), "integra": True, "problemas": []}
+    # (the auditor's call is itself a read recorded as a fact before the verification runs: reviewed or not,
+    # depending on whether the relay published it already)
+    informe = await verificar(client)
+    assert informe.pop("hechos_revisados") in (len(publicados), len(publicados) + 1)
+    assert informe == {"servicio": "agenda", "desde": 1, "hasta": None, "integra": True, "problemas": []}
     assert GENESIS not in {e.cadena for e in publicados.values()}
     # and only supervision verifies
     assert (await client.post("/v1/cadena/verificacion", json={})).status_code == 403
