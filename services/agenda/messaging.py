@@ -116,6 +116,34 @@ class Publicador:
                                      motivo=event.motivo, dre=p["dre"], ugel=p["ugel"])
         return Publication(data=datos, subject=f"docente/{p['docente_id']}", dre=p["dre"], ugel=p["ugel"])
 
+    def _plan_ie(self, event: Any, contrato: type, **campos: Any) -> Publication:
+        p = self.app.inicial(event.originator_id).plan
+        datos = contrato(plan_ie_id=event.originator_id, codigo_modular=p["codigo_modular"], anexo=p["anexo"],
+                         anio=p["anio"], dre=p["dre"], ugel=p["ugel"], **campos)
+        return Publication(data=datos, subject=f"ie/{p['ie']}", dre=p["dre"], ugel=p["ugel"])
+
+    @publicacion.register
+    def _(self, event: dm.PlanMonitoreoIE.Elaborado) -> Publication:
+        p = event.plan
+        return self._plan_ie(event, c.PlanMonitoreoIEElaboradoV1, **{k: p[k] for k in (
+            "directivo_id", "cargo", "turno", "director", "responsables", "protocolo", "tipo_ie", "nivel",
+            "docentes", "componentes")})
+
+    @publicacion.register
+    def _(self, event: dm.PlanMonitoreoIE.Aprobado) -> Publication:
+        return self._plan_ie(event, c.PlanMonitoreoIEAprobadoV1, resolucion=event.resolucion, fecha=event.fecha)
+
+    @publicacion.register
+    def _(self, event: dm.PlanMonitoreoIE.Socializado) -> Publication:
+        s = event.socializacion
+        return self._plan_ie(event, c.PlanMonitoreoIESocializadoV1, fecha=s["fecha"], medio=s.get("medio", ""))
+
+    @publicacion.register
+    def _(self, event: dm.PlanMonitoreoIE.Ejecutado) -> Publication:
+        i = event.informe
+        return self._plan_ie(event, c.PlanMonitoreoIEEjecutadoV1, **{k: i[k] for k in (
+            "fecha", "visitas_planificadas", "visitas_realizadas", "logros", "dificultades", "recomendaciones")})
+
     @publicacion.register
     def _(self, event: dm.PlanAnual.CursoVirtualCompletado) -> Publication:
         p, k = self._plan(event), event.curso
