@@ -47,6 +47,8 @@ DESEMPENOS = (
     "Desempeño 5: Regula positivamente el comportamiento de los estudiantes.",
     "Programación curricular (matriz de programación y EdA) y trabajo colegiado.",
 )
+# The phases' names as the planificador gives them (IES Miguel Grau, Anexo B).
+FASES = {"diagnostica": "Inicio o diagnóstica", "mejora": "Proceso de mejora", "salida": "Monitoreo de salida"}
 NOTA_NOMBRES = ("Los nombres de los docentes son datos personales que guarda cifrados el padrón (focalización); "
                 "este documento identifica a cada docente por su código y el grado y sección que indica el plan.")
 
@@ -66,6 +68,7 @@ def _estilos() -> dict[str, Any]:
         "subtitulo": base["Heading2"].clone("subtitulo", fontName=f"{FUENTE}-Bold", fontSize=11, leading=14),
         "texto": base["BodyText"].clone("texto", fontName=FUENTE, fontSize=9, leading=11.5),
         "celda": base["BodyText"].clone("celda", fontName=FUENTE, fontSize=8, leading=10),
+        "cabecera": base["BodyText"].clone("cabecera", fontName=FUENTE, fontSize=8, leading=10, textColor=colors.white),
         "nota": base["BodyText"].clone("nota", fontName=FUENTE, fontSize=7, leading=9, textColor=colors.grey),
     }
 
@@ -209,7 +212,7 @@ def _estado(agenda: Agenda, plan_ie_id: str) -> list[str]:
 
 
 def _cronograma(a: Avance, e: dict[str, Any], ancho: float) -> Table:
-    encabezado = ["N°", "Docente", "Año / grado y sección", *[_p(c.titulo, e["celda"]) for c in a.columnas]]
+    encabezado = ["N°", "Docente", "Año / grado y sección", *[_p(c.titulo, e["cabecera"]) for c in a.columnas]]
     filas: list[list[Any]] = [encabezado]
     for n, d in enumerate(a.plan["docentes"], start=1):
         celdas = a.por_docente[d["docente_id"]]
@@ -294,7 +297,7 @@ def _fases(plan: dict[str, Any], cols: list[Columna]) -> list[tuple[str, date, d
     """The plan's phases (its template's, or one per visit group when it has none)."""
     anio = plan["anio"]
     if plan["componentes"].get("fases"):
-        return [(f"{f['nombre'].capitalize()} ({MESES[int(f['desde'][:2]) - 1]} – {MESES[int(f['hasta'][:2]) - 1]})"
+        return [(f"{FASES.get(f['nombre'], f['nombre'])} ({MESES[int(f['desde'][:2]) - 1]} – {MESES[int(f['hasta'][:2]) - 1]})"
                  + ("; avances antes del " + ", ".join("/".join(reversed(h.split("-"))) for h in f["hitos"])
                     if f.get("hitos") else ""),
                  date(anio, *map(int, f["desde"].split("-"))), date(anio, *map(int, f["hasta"].split("-"))))
@@ -317,7 +320,7 @@ def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: da
     fases = _fases(plan, a.columnas)
     hechas = [c for c in a.por_docente[docente_id] if c is not None]
     documento = _documento(salida, f"Planificador individual — docente {corto(docente_id)}", True)
-    encabezado = ["Desempeño", *[_p(nombre, e["celda"]) for nombre, _, _ in fases]]
+    encabezado = ["Desempeño", *[_p(nombre, e["cabecera"]) for nombre, _, _ in fases]]
     visitas = ["Visitas realizadas"]
     for _, desde, hasta in fases:
         en_fase = [c for c in hechas if desde <= c["fecha_inicio"] < hasta or c["fecha_inicio"] == hasta]
