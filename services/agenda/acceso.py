@@ -38,6 +38,7 @@ REGLAS = {
     "PUT /v1/instituciones/{codigo_modular}/{anexo}/directivo": Regla(GESTION | ESPECIALISTAS, {"codigo_modular": "ie"}),
     "POST /v1/instituciones/{ie}/planes-monitoreo": Regla(ELABORAN, {"ie": "institucion"}),
     "GET /v1/instituciones/{ie}/planes-monitoreo": Regla(LEEN_IE, {"ie": "institucion"}),
+    "GET /v1/instituciones/{ie}/docentes": Regla(LEEN_IE, {"ie": "institucion"}),
     "GET /v1/planes-monitoreo/{plan_ie_id}": Regla(LEEN_IE, PLAN_IE),
     "POST /v1/planes-monitoreo/{plan_ie_id}/aprobacion": Regla(ELABORAN, PLAN_IE),
     "POST /v1/planes-monitoreo/{plan_ie_id}/socializacion": Regla(ELABORAN, PLAN_IE),
@@ -87,9 +88,8 @@ def politica(agenda: Agenda) -> Politica:
         if tipo == "ambito":
             return _ambito(proyecciones, id_)
         if tipo == "institucion":  # "codigo_modular-anexo": where its plans place it
-            codigo_modular, _, anexo = id_.partition("-")
-            lugares = {(p["dre"], p["ugel"]) for p in proyecciones.planes(ie=id_)} | {
-                (p["dre"], p["ugel"]) for p in proyecciones.planes_ie(ie=id_)}
+            lugares = {(p["dre"], p["ugel"]) for p in (*proyecciones.planes(ie=id_), *proyecciones.planes_ie(ie=id_),
+                                                        *proyecciones.docentes_ie(id_))}
             return Territorio.unir([Territorio(dre=d, ugel=u, ie=id_) for d, u in sorted(lugares)]
                                    or [Territorio(ie=id_)])  # unknown yet: only its own directivo
         if tipo == "plan_ie":

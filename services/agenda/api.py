@@ -156,7 +156,7 @@ class PlanIEIn(_Entrada):
                                   "más cercana a la IE.")
     tipo: str | None = Field(None, description="'<tipo de IE>/<nivel>' de la plantilla, si tiene varios.")
     docentes: list[DocentePlanIEIn] | None = Field(None, max_length=300, description="Docentes que cubre (vacío: "
-                                                   "todos los de la IE que agenda conoce, con plan en ella).")
+                                                   "todos los que el padrón registra en la IE).")
 
 
 class AprobacionIn(_Entrada):
@@ -317,6 +317,11 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
         if not nuevo:
             response.status_code = status.HTTP_200_OK
         return _vista_plan_ie(agenda, str(plan_ie_id))
+
+    @r.get("/instituciones/{ie}/docentes", tags=["plan de la IE"],
+           summary="Docentes que el padrón registra en la IE (sin datos personales: id y nivel)")
+    def get_docentes_ie(ie: IE) -> list[dict[str, Any]]:
+        return [{k: d[k] for k in ("docente_id", "nivel", "dre", "ugel")} for d in agenda.proyecciones.docentes_ie(ie)]
 
     @r.get("/instituciones/{ie}/planes-monitoreo", tags=["plan de la IE"], summary="Planes de monitoreo de una IE")
     def get_planes_ie(ie: IE) -> list[dict[str, Any]]:
@@ -526,12 +531,12 @@ def _plan_ie(agenda: Agenda, ie: str, b: PlanIEIn) -> dict[str, Any]:
         raise DomainError("Un directivo elabora el plan que él mismo lidera: directivo_id debe ser el suyo.")
     codigo_modular, _, anexo = ie.partition("-")
     plantilla, tipo = agenda.plantilla_interna(b.protocolo, ie, b.anio, b.dre, b.ugel, b.tipo)
-    conocidos = agenda.proyecciones.planes(ie=ie)
+    conocidos = agenda.proyecciones.planes(ie=ie) + agenda.proyecciones.docentes_ie(ie)
     if conocidos and {(p["dre"], p["ugel"]) for p in conocidos} != {(b.dre, b.ugel)}:
         raise DomainError(f"La IE {ie} es de {conocidos[-1]['ugel']} ({conocidos[-1]['dre']}), no de {b.ugel}.")
-    if b.docentes is None:
-        docentes = [{"docente_id": d, "grado_seccion": "", "area": ""}
-                    for d in sorted({p["docente_id"] for p in conocidos if p["modalidad"] == "externa"})]
+    if b.docentes is None:  # all of the school's, as the padrón registers them
+        docentes = [{"docente_id": d["docente_id"], "grado_seccion": "", "area": ""}
+                    for d in agenda.proyecciones.docentes_ie(ie)]
     else:
         docentes = [d.model_dump(mode="json") for d in b.docentes]
     if not docentes or len({d["docente_id"] for d in docentes}) != len(docentes):

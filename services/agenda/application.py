@@ -209,6 +209,24 @@ class Agenda(ServiceApplication):
         self.save(ie)
         return True
 
+    def registrar_docente_ie(self, docente_id: str, codigo_modular: str, anexo: int, datos: dict[str, str]) -> bool:
+        """The padrón places the docente in a school (focalizacion's ``DocenteRegistradoEnIE``); the
+        school he was in before, if another, no longer lists him. The same news again changes nothing."""
+        def intento() -> bool:
+            destino = self._ie(codigo_modular, anexo)
+            if destino.docentes.get(docente_id) == datos:
+                return False
+            cambiados = [destino]
+            previa = self.proyecciones.ie_de_docente(docente_id)
+            if previa is not None and previa != destino.id:
+                origen: dm.IEAcompanada = self.repository.get(previa)
+                origen.dar_de_baja(docente_id=docente_id)
+                cambiados.append(origen)
+            destino.registrar_docente(docente_id=docente_id, datos=datos)
+            self.save(*cambiados)
+            return True
+        return self.reintentar(intento)
+
     def directivo(self, ie: str | None) -> str | None:
         if not ie:
             return None

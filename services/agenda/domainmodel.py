@@ -10,7 +10,8 @@
   period, minimum durations) are checked against one consistent state, and a re-sent record
   (same client id) is recognised instead of creating a twin.
 - ``Reserva``: an activity id claimed by one agenda (ids come from devices and must be unique).
-- ``IEAcompanada``: a coached school's directivo, who leads its RTC.
+- ``IEAcompanada``: a school's directivo, who leads its RTC, and the docentes the padrón
+  registers in it (focalizacion's ``DocenteRegistradoEnIE``: ids only, no personal data).
 - ``PlanMonitoreoIE``: a school's own plan of monitoring and coaching (the internal modality,
   NT-026 §5.2.1, "desde la propia organización de la IE con el liderazgo de su directivo"),
   as the plans of the IEI N°246 and the IES Miguel Grau: elaborado, aprobado (with its RD),
@@ -124,11 +125,20 @@ class IEAcompanada(Aggregate):
         self.anexo = anexo
         self.directivo_id: str | None = None
         self.cargo: str | None = None
+        self.docentes: dict[str, dict[str, str]] = {}  # by docente id: his level and the school's territory
 
     @event("DirectivoDesignado")
     def designar(self, directivo_id: str, cargo: str) -> None:
         self.directivo_id = directivo_id
         self.cargo = cargo
+
+    @event("DocenteRegistrado")
+    def registrar_docente(self, docente_id: str, datos: dict[str, str]) -> None:
+        self.docentes[docente_id] = datos
+
+    @event("DocenteDadoDeBaja")
+    def dar_de_baja(self, docente_id: str) -> None:
+        self.docentes.pop(docente_id, None)
 
 
 ESTADOS_PLAN_IE = ("elaborado", "aprobado", "socializado", "ejecutado")

@@ -1,7 +1,8 @@
 """What agenda consumes and publishes.
 
 Consumes focalizacion's assignments: ``DocenteAsignado`` generates the docente's plan and puts
-him on the acompañante's agenda; ``DocenteReasignado`` and ``DocenteRetirado`` move or close it.
+him on the acompañante's agenda; ``DocenteReasignado`` and ``DocenteRetirado`` move or close it;
+``DocenteRegistradoEnIE`` tells which docentes each school has (its own plan covers them).
 The commands are idempotent by their deterministic ids, so a redelivered message changes
 nothing; a reassignment that arrives before its assignment fails and is retried later.
 
@@ -45,6 +46,13 @@ def subscribe(consumers: IdempotentConsumers, agenda: Agenda) -> None:
     consumers.subscribe("agenda-docente-asignado", c.DocenteAsignadoV1, lambda e: asignado(agenda, e))
     consumers.subscribe("agenda-docente-reasignado", c.DocenteReasignadoV1, lambda e: reasignado(agenda, e))
     consumers.subscribe("agenda-docente-retirado", c.DocenteRetiradoV1, lambda e: retirado(agenda, e))
+    consumers.subscribe("agenda-docente-en-ie", c.DocenteRegistradoEnIEV1, lambda e: en_ie(agenda, e))
+
+
+def en_ie(agenda: Agenda, envelope: Envelope) -> None:
+    d: c.DocenteRegistradoEnIEV1 = envelope.data  # type: ignore[assignment]
+    agenda.registrar_docente_ie(str(d.docente_id), d.codigo_modular, d.anexo,
+                                {"nivel": d.nivel, "dre": d.dre, "ugel": d.ugel})
 
 
 def asignado(agenda: Agenda, envelope: Envelope) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application
-from sqlalchemy import JSON, Boolean, Column, Connection, Date, Float, Integer, MetaData, String, Table, select, update
+from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Float, Integer, MetaData, String, Table, delete, select,
+                        update)
 
 from services.agenda import cumplimiento
 from services.agenda import domainmodel as dm
@@ -88,9 +90,20 @@ plan_ie = Table(
 )
 
 
+docente_ie = Table(  # the school the padrón registers each docente in (focalizacion's DocenteRegistradoEnIE)
+    "docente_ie", metadata,
+    Column("docente_id", String(36), primary_key=True),
+    Column("ie_id", String(36), nullable=False),
+    Column("ie", String(10), nullable=False, index=True),
+    Column("nivel", String(12), nullable=False),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False),
+)
+
+
 class Proyecciones(OwnLogProjection):
     nombre = "agenda"
-    tablas = (protocolo, plan, actividad, entrega, plan_ie)
+    tablas = (protocolo, plan, actividad, entrega, plan_ie, docente_ie)
 
     def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
         super().__init__(settings, app, metadata, lote)
@@ -106,6 +119,7 @@ class Proyecciones(OwnLogProjection):
             A.CursoPropioCompletado: self._curso_propio,
             dm.PlanMonitoreoIE.Elaborado: self._plan_ie, dm.PlanMonitoreoIE.Aprobado: self._paso_plan_ie,
             dm.PlanMonitoreoIE.Socializado: self._paso_plan_ie, dm.PlanMonitoreoIE.Ejecutado: self._paso_plan_ie,
+            dm.IEAcompanada.DocenteRegistrado: self._docente_ie, dm.IEAcompanada.DocenteDadoDeBaja: self._baja_ie,
         })
 
     # --- handlers ------------------------------------------------------------------------------
@@ -198,6 +212,16 @@ class Proyecciones(OwnLogProjection):
                  "fecha": _fecha(fecha), "dias": dias, "horas": horas}
                 for persona, nombre, fecha, dias, horas in filas])
 
+    def _docente_ie(self, conn: Connection, e: Any, _: int) -> None:
+        ie: dm.IEAcompanada = self.app.inicial(e.originator_id)  # type: ignore[attr-defined]
+        conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id))
+        conn.execute(docente_ie.insert(), {"docente_id": e.docente_id, "ie_id": str(e.originator_id),
+                                           "ie": f"{ie.codigo_modular}-{ie.anexo}", **e.datos})
+
+    def _baja_ie(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id,
+                                              docente_ie.c.ie_id == str(e.originator_id)))
+
     def _plan_ie(self, conn: Connection, e: Any, _: int) -> None:
         p = e.plan
         conn.execute(plan_ie.insert(), {
@@ -213,6 +237,14 @@ class Proyecciones(OwnLogProjection):
                      .values(estado=estado, historial=[*previo, _paso_ie(e, estado, datos)]))
 
     # --- queries ---------------------------------------------------------------------------------
+
+    def ie_de_docente(self, docente_id: str) -> UUID | None:
+        filas = self.filas(select(docente_ie.c.ie_id).where(docente_ie.c.docente_id == docente_id))
+        return UUID(filas[0].ie_id) if filas else None
+
+    def docentes_ie(self, ie: str) -> list[dict[str, Any]]:
+        return [dict(f._mapping) for f in self.filas(select(docente_ie).where(docente_ie.c.ie == ie)
+                                                     .order_by(docente_ie.c.docente_id))]
 
     def planes_ie(self, *, ie: str | None = None, plan_ie_id: str | None = None, anio: int | None = None,
                   ugel: str | None = None) -> list[dict[str, Any]]:

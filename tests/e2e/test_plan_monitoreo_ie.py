@@ -22,7 +22,10 @@ from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app as evaluacion_app
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.main import create_app as evidencias_app
+from services.focalizacion.config import FocalizacionSettings
+from services.focalizacion.main import create_app as focalizacion_app
 from tests.conftest import eventually, serving
+from tests.support.padron import Padron, escuela
 from tests.support.world import asignar
 
 IE = "0236885-0"
@@ -224,3 +227,41 @@ async def test_sin_la_separacion_de_finalidad_el_directivo_lee_la_visita_del_aco
             assert r.status_code == 200, r.text
             return r.json()
         assert (await eventually(leida))["visita"]["acompanante_id"] == acompanante
+
+
+async def test_el_plan_cubre_por_defecto_a_los_docentes_que_el_padron_registra_en_la_ie(make_settings, nats_server):
+    """focalizacion publishes where the padrón registers each docente (DocenteRegistradoEnIE: no name, no DNI);
+    agenda learns the school's docentes from it, and a plan that names none covers them all."""
+    padron = Padron(ies=[escuela("0236885", nombre="IEI N°246 Mi Segundo Hogar", nivel="inicial",
+                                 caracteristica="completo", dre="DRE-PUNO", ugel="UGEL-EL-COLLAO", alumnos=220,
+                                 docentes=11, area="urbana", SECCIONES_3A5="11"),
+                         escuela("0573436", nombre="IES Miguel Grau", nivel="secundaria", caracteristica="completo",
+                                 dre="DRE-PUNO", ugel="UGEL-EL-COLLAO")])
+    padron.docentes = [{"DNI": f"{41000000 + i}", "APELLIDOS": "Mamani Quispe", "NOMBRES": "Rosa",
+                        "COD_MOD": "0236885" if i < 11 else "0573436", "ANEXO": "0",
+                        "NIVEL": "inicial" if i < 11 else "secundaria", "COD_PLAZA": "", "CONDICION": "Nombrado"}
+                       for i in range(13)]
+    async with serving(focalizacion_app(make_settings(FocalizacionSettings))) as focalizacion, \
+            serving(agenda_app(make_settings(AgendaSettings))) as agenda:
+        # Given the padrón of the two schools imported in focalizacion
+        for que in ("ies", "docentes"):
+            r = await focalizacion.post(f"/v1/padron/{que}", content=padron.csv(que), headers={"content-type": "text/csv"})
+            assert r.status_code == 200 and r.json()["rechazadas"] == [], r.text
+
+        # When agenda has learnt them, and the directora elaborates the plan without naming its docentes
+        async def conocidos():
+            r = await agenda.get(f"/v1/instituciones/{IE}/docentes", headers=COMO_DIRECTORA)
+            assert r.status_code == 200, r.text
+            return len(r.json()) == 11
+        await eventually(conocidos)
+        cuerpo = {k: v for k, v in plan_2024().items() if k != "docentes"}
+        r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=cuerpo, headers=COMO_DIRECTORA)
+        assert r.status_code == 201, r.text
+        plan = r.json()
+
+        # Then it covers the 11 docentes the padrón registers in the IEI N°246, and no other
+        assert len(plan["plan"]["docentes"]) == 11
+        leidos = [d for _, d in await hechos(nats_server.url, "acompana.focalizacion.DocenteRegistradoEnIE.v1.>")]
+        del_246 = {d["docente_id"] for d in leidos if d["codigo_modular"] == "0236885"}
+        assert {d["docente_id"] for d in plan["plan"]["docentes"]} == del_246 and len(leidos) == 13
+        assert not any("Mamani" in json.dumps(d) or "41000001" in json.dumps(d) for d in leidos)
