@@ -331,26 +331,26 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
     def get_plan_ie(plan_ie_id: Id) -> dict[str, Any]:
         return _vista_plan_ie(agenda, str(plan_ie_id))
 
-    @r.post("/planes-monitoreo/{plan_ie_id}/aprobacion", tags=["plan de la IE"],
+    @r.post("/planes-monitoreo/{plan_ie_id}/aprobacion", tags=["plan de la IE"], **creado,
             summary="Aprobar el plan con resolución directoral (genera el plan interno de cada docente)")
-    def post_aprobacion(plan_ie_id: Id, body: AprobacionIn) -> dict[str, Any]:
+    def post_aprobacion(plan_ie_id: Id, body: AprobacionIn, response: Response) -> dict[str, Any]:
         r_ = agenda.aprobar_plan_ie(str(plan_ie_id), body.resolucion, body.fecha.isoformat())
-        return {**_vista_plan_ie(agenda, str(plan_ie_id)), "registro": "registrado" if r_.nuevo else "ya_registrado"}
+        return _paso_plan_ie(agenda, str(plan_ie_id), r_, response)
 
-    @r.post("/planes-monitoreo/{plan_ie_id}/socializacion", tags=["plan de la IE"],
+    @r.post("/planes-monitoreo/{plan_ie_id}/socializacion", tags=["plan de la IE"], **creado,
             summary="Registrar la socialización del plan con los docentes")
-    def post_socializacion(plan_ie_id: Id, body: SocializacionIn) -> dict[str, Any]:
+    def post_socializacion(plan_ie_id: Id, body: SocializacionIn, response: Response) -> dict[str, Any]:
         r_ = agenda.socializar_plan_ie(str(plan_ie_id), body.model_dump(mode="json"))
-        return {**_vista_plan_ie(agenda, str(plan_ie_id)), "registro": "registrado" if r_.nuevo else "ya_registrado"}
+        return _paso_plan_ie(agenda, str(plan_ie_id), r_, response)
 
-    @r.post("/planes-monitoreo/{plan_ie_id}/ejecucion", tags=["plan de la IE"],
+    @r.post("/planes-monitoreo/{plan_ie_id}/ejecucion", tags=["plan de la IE"], **creado,
             summary="Registrar el informe de ejecución del plan (diciembre)")
-    def post_ejecucion(plan_ie_id: Id, body: EjecucionIn) -> dict[str, Any]:
+    def post_ejecucion(plan_ie_id: Id, body: EjecucionIn, response: Response) -> dict[str, Any]:
         avance = documentos.avance(agenda, str(plan_ie_id), body.fecha)
         informe = {**body.model_dump(mode="json"), "visitas_planificadas": avance.planificadas,
                    "visitas_realizadas": avance.realizadas}
         r_ = agenda.ejecutar_plan_ie(str(plan_ie_id), informe)
-        return {**_vista_plan_ie(agenda, str(plan_ie_id)), "registro": "registrado" if r_.nuevo else "ya_registrado"}
+        return _paso_plan_ie(agenda, str(plan_ie_id), r_, response)
 
     @r.get("/planes-monitoreo/{plan_ie_id}/plan.pdf", tags=["plan de la IE"], response_class=Response,
            summary="El plan de la IE en PDF, con el cronograma de visitas por docente",
@@ -564,6 +564,12 @@ def _vista_plan_ie(agenda: Agenda, plan_ie_id: str) -> dict[str, Any]:
     return {"plan_ie_id": plan_ie_id, "ie": plan.plan["ie"], "anio": plan.plan["anio"], "estado": plan.estado,
             "aprobacion": plan.aprobacion, "socializacion": plan.socializacion, "ejecucion": plan.ejecucion,
             "plan": plan.plan}
+
+
+def _paso_plan_ie(agenda: Agenda, plan_ie_id: str, r: Resultado, response: Response) -> dict[str, Any]:
+    if not r.nuevo:
+        response.status_code = status.HTTP_200_OK
+    return {**_vista_plan_ie(agenda, plan_ie_id), "registro": "registrado" if r.nuevo else "ya_registrado"}
 
 
 def _pdf(contenido: bytes, nombre: str) -> Response:

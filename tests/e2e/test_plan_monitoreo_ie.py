@@ -81,9 +81,12 @@ async def test_la_directora_lleva_el_plan_interno_de_su_ie(make_settings, nats_s
         assert antes.status_code == 409 and "debe estar aprobado" in antes.json()["mensaje"]
         r = await agenda.post(f"/v1/planes-monitoreo/{pid}/aprobacion", headers=COMO_DIRECTORA,
                               json={"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"})
-        assert r.status_code == 200 and r.json()["estado"] == "aprobado", r.text
+        assert r.status_code == 201 and r.json()["estado"] == "aprobado", r.text
         r = await agenda.post(f"/v1/planes-monitoreo/{pid}/socializacion", json=socializar, headers=COMO_DIRECTORA)
-        assert r.json()["estado"] == "socializado"
+        assert (r.status_code, r.json()["estado"]) == (201, "socializado")
+        otra_vez = await agenda.post(f"/v1/planes-monitoreo/{pid}/socializacion", json=socializar,
+                                     headers=COMO_DIRECTORA)
+        assert (otra_vez.status_code, otra_vez.json()["registro"]) == (200, "ya_registrado")
 
         # Then each of the 11 docentes has an internal plan, observed by her, with three visits
         planes = (await agenda.get("/v1/planes", params={"anio": 2024}, headers=COMO_DIRECTORA)).json()
@@ -171,7 +174,7 @@ async def test_la_directora_lleva_el_plan_interno_de_su_ie(make_settings, nats_s
         r = await agenda.post(f"/v1/planes-monitoreo/{pid}/ejecucion", headers=COMO_DIRECTORA, json={
             "fecha": "2024-12-13", "logros": "Las once aulas recibieron la primera visita.",
             "dificultades": "Dos visitas de noviembre se postergaron.", "recomendaciones": "Visitas entre pares."})
-        assert r.status_code == 200 and r.json()["estado"] == "ejecutado", r.text
+        assert r.status_code == 201 and r.json()["estado"] == "ejecutado", r.text
         assert r.json()["ejecucion"]["visitas_realizadas"] == 1 and r.json()["ejecucion"]["visitas_planificadas"] == 33
 
         # Then the PDFs say what was done: names from the header, sections, dates, a tick per visit done
