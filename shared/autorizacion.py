@@ -12,9 +12,12 @@ token (``shared.autenticacion``):
 An id outside the caller's territory answers 404, exactly as an id that does not exist: the caller
 learns nothing of it. A role a route does not admit answers 403. Lists scoped by territory are
 narrowed to the caller's own (the query's territory filter is set to his, or refused when it names
-another). Coaching evidence (``formativo``) is never shown to roles that evaluate teachers for
-their career (the directivo, who chairs his school's performance evaluation committee): purpose
-separation, NT-026 §6 — coaching is formative, never an input to a teacher's career evaluation.
+another). Coaching evidence (``formativo``) is not shown to roles that evaluate teachers for
+their career (the directivo, who chairs his school's performance evaluation committee): the
+external coach's formative evidence stays out of a teacher's career evaluation. This purpose
+separation is a policy of the ministry, not a text of NT-026 (which says nothing of it); it is a
+setting (``<S>_SEPARACION_FINALIDAD``, on by default). In the internal modality (NT-026 §5.2.1)
+the directivo is the observer himself: what he recorded (``Territorio.autores``) he reads.
 Every call by an auditor is recorded as a fact of the service before the route runs
 (``shared.lecturas``: the route, the ids, the query, and the docentes and territory they belong to);
 a route that records its own reads (a docente's history, with its reason) says so (``lectura_propia``).
@@ -41,7 +44,7 @@ TERRITORIALES = frozenset({"especialista_dre", "especialista_ugel", "directivo",
 TODOS = NACIONALES | TERRITORIALES
 ESPECIALISTAS = frozenset({"especialista_dre", "especialista_ugel"})
 GESTION = frozenset({"administrador", "sistema"})  # who runs the ministry's processes
-EVALUAN_CARRERA = frozenset({"directivo"})  # evaluate teachers for their career: never see coaching evidence
+EVALUAN_CARRERA = frozenset({"directivo"})  # evaluate teachers for their career: see only the evidence they recorded
 
 NIVEL = {"especialista_dre": "dre", "especialista_ugel": "ugel", "directivo": "ie", "acompanante": "acompanante",
          "docente": "docente"}
@@ -56,8 +59,9 @@ class Territorio:
     dre: str | None = None
     ugel: str | None = None
     ie: str | None = None  # "codigo_modular-anexo"
-    acompanantes: frozenset[str] = frozenset()
+    acompanantes: frozenset[str] = frozenset()  # who holds it: acompañantes, or the directivo observing inside his IE
     docentes: frozenset[str] = frozenset()
+    autores: frozenset[str] = frozenset()  # who recorded it (a visit's observer)
 
     def contiene(self, actor: Actor) -> bool:
         if actor.rol in NACIONALES:
@@ -67,13 +71,16 @@ class Territorio:
             return actor.dre is not None and self.dre == actor.dre
         if nivel == "ugel":
             return actor.ugel is not None and self.ugel == actor.ugel
-        if nivel == "ie":
-            return actor.ie is not None and self.ie == actor.ie
+        if nivel == "ie":  # his IE, and what he holds himself as the observer of the internal modality
+            return (actor.ie is not None and self.ie == actor.ie) or actor.usuario in self.acompanantes
         if nivel == "acompanante":
             return actor.usuario in self.acompanantes
         if nivel == "docente":
             return actor.usuario in self.docentes
         return False
+
+    def de_autor(self, usuario: str) -> bool:
+        return usuario in self.autores
 
     @staticmethod
     def unir(partes: list[Territorio]) -> Territorio | None:
@@ -89,6 +96,9 @@ class _Varios(Territorio):
 
     def contiene(self, actor: Actor) -> bool:
         return any(p.contiene(actor) for p in self.partes)
+
+    def de_autor(self, usuario: str) -> bool:
+        return any(p.de_autor(usuario) for p in self.partes)
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,7 @@ def _prohibido(mensaje: str) -> JSONResponse:
 class Politica:
     reglas: Mapping[str, Regla]  # "GET /v1/docentes/{docente_id}/planes" -> Regla
     resolver: Resolver
+    separacion: bool = True  # purpose separation (ministry policy; <S>_SEPARACION_FINALIDAD)
     _rutas: list | None = None
 
     def __post_init__(self) -> None:
@@ -161,6 +172,8 @@ class Politica:
         faltan = [n for n in regla.objetos if n not in ids]
         if faltan and request.method in ("POST", "PUT", "PATCH") and actor.rol not in NACIONALES:
             ids.update(await _del_cuerpo(request, faltan))
+        if (negado := await asyncio.to_thread(self._formativo, regla, actor, ids)) is not None:
+            return _prohibido(negado)
         if await asyncio.to_thread(self._fuera, regla, actor, ids, request.method):
             return _no_encontrado()
         if actor.rol in TERRITORIALES and regla.filtros:
@@ -192,9 +205,22 @@ class Politica:
             return 403, "prohibido", prohibido
         ids = {n: str(parametros[n]) for n in regla.objetos if n in parametros}
         ids.update({n: str(cuerpo[n]) for n in regla.objetos if n not in ids and isinstance(cuerpo.get(n), (str, int))})
+        if (negado := self._formativo(regla, actor, ids)) is not None:
+            return 403, "prohibido", negado
         if self._fuera(regla, actor, ids, clave.split(" ", 1)[0]):
             return 404, "no_encontrado", "No existe o no está en su ámbito."
         return None
+
+    def _formativo(self, regla: Regla, actor: Actor, ids: Mapping[str, str]) -> str | None:
+        """Purpose separation: why coaching evidence is refused to whoever evaluates the docente for his
+        career, unless every object named is one he recorded himself (internal modality), or None."""
+        if not (regla.formativo and self.separacion and actor.rol in EVALUAN_CARRERA):
+            return None
+        if ids and all((t := self.resolver(regla.objetos[n], v)) is not None and t.de_autor(actor.usuario)
+                       for n, v in ids.items()):
+            return None
+        return ("La evidencia del acompañamiento es formativa: no se muestra a quien evalúa al docente para su "
+                "carrera, salvo la que él mismo registró (modalidad interna).")
 
     def _fuera(self, regla: Regla, actor: Actor, ids: Mapping[str, str], metodo: str) -> bool:
         """Whether an object the request names lies outside the caller's territory (answered as not found)."""
@@ -238,9 +264,6 @@ def _rol(regla: Regla, actor: Actor) -> str | None:
     """Why the caller's role may not use the route, or None."""
     if actor.rol not in regla.roles:
         return f"El rol {actor.rol!r} no puede usar esta ruta."
-    if regla.formativo and actor.rol in EVALUAN_CARRERA:
-        return ("La evidencia del acompañamiento es formativa: no se muestra a quien evalúa "
-                "al docente para su carrera.")
     return None
 
 

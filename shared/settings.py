@@ -84,6 +84,10 @@ class ServiceSettings(BaseSettings):
                                   "llaves de datos; vacía: la de desarrollo, nunca en producción")
     claves_cache_segundos: float = Field(60.0, ge=0, description="Segundos que un proceso recuerda una llave leída")
 
+    separacion_finalidad: bool = Field(True, description="Separación de finalidad (política del ministerio, no de "
+                                       "la NT-026): el directivo no ve la evidencia formativa del acompañamiento "
+                                       "externo, solo la que él mismo registró en la modalidad interna")
+
     nats_url: str = "nats://127.0.0.1:4222"
     http_host: str = "127.0.0.1"
     http_port: int = 8000

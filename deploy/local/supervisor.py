@@ -56,12 +56,16 @@ WEB_CLIENTE = "acompana-web"
 _emisor: EmisorLocal | None = None
 
 
-def call(url: str, body: dict | bytes | None = None, content_type: str = "application/json") -> tuple[int, object]:
-    """A request of the demo loader, signed as the ``sistema`` account by the local issuer."""
+def call(url: str, body: dict | bytes | None = None, content_type: str = "application/json",
+         como: dict | None = None) -> tuple[int, object]:
+    """A request of the demo loader, signed by the local issuer as the ``sistema`` account, or as ``como``
+    (``usuario``, ``rol`` and the territory claims ``dre``, ``ugel``, ``ie``)."""
     data = body if isinstance(body, bytes) else None if body is None else json.dumps(body).encode()
     assert _emisor is not None
+    quien = como or {"usuario": "carga-demo", "rol": "sistema"}
+    token = _emisor.token(quien["usuario"], quien["rol"], **{k: v for k, v in quien.items() if k not in ("usuario", "rol")})
     request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers={
-        "Content-Type": content_type, "Authorization": f"Bearer {_emisor.token('carga-demo', 'sistema')}"})
+        "Content-Type": content_type, "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -194,6 +198,75 @@ def demo_evaluacion(visits: list[dict]) -> dict[str, int]:
     return estados
 
 
+# The IEI N°246 "Mi Segundo Hogar" runs its own 2024 plan (seed 002): its directora observes its 11 docentes
+# (5 años A–D, 4 años A–D, 3 años A–C) in June, September and November, next to the external NT-026 programme.
+IEI246 = "0236885-0"
+DIRECTORA_246 = {"usuario": str(uuid.uuid5(NS, f"directivo/{IEI246}")), "rol": "directivo", "dre": "DRE-PUNO",
+                 "ugel": "UGEL-EL-COLLAO", "ie": IEI246}
+SECCIONES_246 = [f"{edad} años {letra}" for edad, letras in ((5, "ABCD"), (4, "ABCD"), (3, "ABC")) for letra in letras]
+
+
+def demo_plan_interno() -> dict[str, int]:
+    """The directora's 2024 plan, through the API as she would: elaborated, approved with its RD and
+    socialized; then her three visits to each docente (one school day each, never two the same day), the
+    observation of each June visit, and the December informe de ejecución. Stable ids: reloading is harmless."""
+    directora = DIRECTORA_246
+    docentes = _docentes_de(IEI246, len(SECCIONES_246))
+    if len(docentes) < len(SECCIONES_246):
+        return {"sin_docentes": 1}
+    estados: dict[str, int] = {}
+
+    def contar(status: int) -> None:
+        estados[str(status)] = estados.get(str(status), 0) + 1
+
+    status, plan = call(f"{AGENDA}/instituciones/{IEI246}/planes-monitoreo", {
+        "anio": 2024, "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO", "turno": "mañana",
+        "director": "Doly Ramos Aruquipa", "responsables": ["Doly Ramos Aruquipa"], "protocolo": "PMA-IEI246@1",
+        "docentes": [{"docente_id": d, "grado_seccion": s} for d, s in zip(docentes, SECCIONES_246)]}, como=directora)
+    contar(status)
+    if status not in (200, 201):
+        return estados
+    pid = plan["plan_ie_id"]  # type: ignore[index]
+    for paso, cuerpo in (("aprobacion", {"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"}),
+                         ("socializacion", {"fecha": "2024-04-22", "medio": "Reunión de docentes"})):
+        contar(call(f"{AGENDA}/planes-monitoreo/{pid}/{paso}", cuerpo, como=directora)[0])
+    for mes in (6, 9, 11):
+        dias = [d for d in (date(2024, mes, n) for n in range(3, 29)) if d.weekday() < 5]
+        for docente, dia in zip(docentes, dias):
+            visita = str(uuid.uuid5(NS, f"visita-interna/{docente}/{mes}"))
+            contar(call(f"{AGENDA}/visitas-realizadas", {
+                "visita_id": visita, "docente_id": docente, "acompanante_id": directora["usuario"],
+                "fecha_inicio": dia.isoformat(), "fecha_fin": dia.isoformat(),
+                "acciones": ["observacion", "asesoria", "retroalimentacion"]}, como=directora)[0])
+            if mes == 6:
+                semilla = int(uuid.UUID(docente)) % 97
+                contar(_cuando_conste(f"{EVIDENCIAS}/visitas/{visita}/observaciones", como=directora, cuerpo={
+                    "observacion_id": str(uuid.uuid5(NS, f"observacion/{visita}")),
+                    "acompanante_id": directora["usuario"], "niveles": {
+                        "D1": {"nivel": NIVELES[semilla % 3 + 1], "evidencia": f"{10 + semilla % 8} de 20 niños "
+                               "participan en la asamblea de inicio."},
+                        "D4": {"nivel": NIVELES[(semilla + 1) % 3 + 1], "evidencia": "Trato cálido; llama a cada "
+                               "niño por su nombre."}},
+                    "fortalezas": ["Organización del aula por sectores"],
+                    "aspectos_criticos": ["Cierre de la actividad apresurado"]})[0])
+    contar(call(f"{AGENDA}/planes-monitoreo/{pid}/ejecucion", {
+        "fecha": "2024-12-13", "logros": "Las once aulas recibieron sus tres visitas de monitoreo y acompañamiento.",
+        "dificultades": "Poco tiempo para la retroalimentación después de cada visita.",
+        "recomendaciones": "Incorporar visitas entre pares en 2025."}, como=directora)[0])
+    return estados
+
+
+def _docentes_de(ie: str, cuantos: int, timeout: float = 30.0) -> list[str]:
+    """The docentes the padrón registers in the school, once agenda has learnt them from the stream."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, docentes = call(f"{AGENDA}/instituciones/{ie}/docentes")
+        ids = [d["docente_id"] for d in docentes] if status == 200 else []  # type: ignore[union-attr]
+        if len(ids) >= cuantos or time.monotonic() > deadline:
+            return ids[:cuantos]
+        time.sleep(0.2)
+
+
 def _dos_primeras(visits: list[dict]) -> list[tuple[str, dict, dict]]:
     """(docente, first visit, second visit) of every docente the demo visited at least twice."""
     por_docente: dict[str, list[dict]] = {}
@@ -203,11 +276,11 @@ def _dos_primeras(visits: list[dict]) -> list[tuple[str, dict, dict]]:
             for docente, suyas in por_docente.items() if len(suyas) >= 2]
 
 
-def _cuando_conste(url: str, cuerpo: dict, timeout: float = 30.0) -> tuple[int, object]:
+def _cuando_conste(url: str, cuerpo: dict, timeout: float = 30.0, como: dict | None = None) -> tuple[int, object]:
     """POST, retrying while the service has not yet received what it rests on from the stream (422)."""
     deadline = time.monotonic() + timeout
     while True:
-        status, respuesta = call(url, cuerpo)
+        status, respuesta = call(url, cuerpo, como=como)
         if status != 422 or time.monotonic() > deadline:
             return status, respuesta
         time.sleep(0.2)
@@ -261,7 +334,7 @@ def usuarios_demo(visits: list[dict]) -> list[dict]:
                              "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"})
     lugar = {"dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"}
     usuarios += [
-        {"usuario": "directivo-iei-246", "rol": "directivo", "nombre": "Directora de la IEI N°246", **lugar,
+        {"usuario": DIRECTORA_246["usuario"], "rol": "directivo", "nombre": "Directora de la IEI N°246", **lugar,
          "ie": "0236885-0", "ie_nombre": "IEI N°246 Mi Segundo Hogar"},
         {"usuario": "esp-ugel-el-collao", "rol": "especialista_ugel", "nombre": "Especialista de la UGEL El Collao",
          **lugar},
@@ -388,6 +461,10 @@ def main() -> int:  # noqa: C901, PLR0915 - the launcher's steps, in order
         estados = demo_evaluacion(visits)
         print(f"Demo: evaluación formativa (situación inicial, valoración y cierre de la etapa 1): "
               f"{estados.get('201', 0)} registradas, {estados.get('200', 0)} ya cargadas"
+              + ("" if set(estados) <= {"200", "201"} else f"; estados {estados}"))
+        estados = demo_plan_interno()
+        print(f"Demo: plan interno 2024 de la IEI N°246 (plan, 33 visitas de su directora, observaciones, informe): "
+              f"{estados.get('201', 0)} registrados, {estados.get('200', 0)} ya cargados"
               + ("" if set(estados) <= {"200", "201"} else f"; estados {estados}"))
         _emisor.usuarios = usuarios_demo(visits)
     print(f"Acompaña está listo en {web_url} . Ctrl-C para detener.", flush=True)

@@ -1,7 +1,10 @@
 """Who may call each route of agenda, and where its objects lie (``shared.autorizacion``).
 
 A docente's plan places him: his IE, UGEL and DRE and the acompañante who holds him, year by year.
-An activity lies where it is held, with its acompañante and its docentes.
+An activity lies where it is held, with its acompañante and its docentes. A school's own plan lies
+in its IE, led by its directivo: in the internal modality (NT-026 §5.2.1) the directivo is the
+observer, with an agenda of his own under the same rules as an acompañante's; he schedules and
+records the visits and the RTC he leads there, and reads his school's plans and fulfilment.
 """
 
 from __future__ import annotations
@@ -18,36 +21,52 @@ if TYPE_CHECKING:
 
 SUPERVISAN = NACIONALES | ESPECIALISTAS
 COACH = frozenset({"acompanante", "sistema"})
-TERRITORIO = {"dre": "dre", "ugel": "ugel", "acompanante": "acompanante_id"}
+OBSERVAN = COACH | {"directivo"}  # the acompañante, and the directivo in his school's internal plan
+TERRITORIO = {"dre": "dre", "ugel": "ugel", "acompanante": "acompanante_id", "ie": "ie"}
+ELABORAN = GESTION | {"directivo", "especialista_ugel"}  # a school's plan: its directivo, or his UGEL
+LEEN_IE = SUPERVISAN | {"directivo"}
+PLAN_IE = {"plan_ie_id": "plan_ie"}
 
 REGLAS = {
     "GET /v1/protocolos": Regla(TODOS),
     # a UGEL or DRE publishes its own version for its territory (its UGELs, its schools): the body's ámbito
     "POST /v1/protocolos": Regla(GESTION | ESPECIALISTAS, {"ambito": "ambito"}),
-    "GET /v1/planes": Regla(SUPERVISAN | {"acompanante"}, filtros=TERRITORIO),
-    "GET /v1/planes.csv": Regla(SUPERVISAN, filtros={"dre": "dre", "ugel": "ugel"}),
+    "GET /v1/planes": Regla(SUPERVISAN | {"acompanante", "directivo"}, filtros=TERRITORIO),
+    "GET /v1/planes.csv": Regla(LEEN_IE, filtros={"dre": "dre", "ugel": "ugel", "ie": "ie"}),
     "GET /v1/docentes/{docente_id}/planes": Regla(TODOS, {"docente_id": "docente"}),
     "POST /v1/planes/generacion": Regla(GESTION),
     "PUT /v1/instituciones/{codigo_modular}/{anexo}/directivo": Regla(GESTION | ESPECIALISTAS, {"codigo_modular": "ie"}),
-    "POST /v1/acompanantes/{acompanante_id}/visitas": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/instituciones/{ie}/planes-monitoreo": Regla(ELABORAN, {"ie": "institucion"}),
+    "GET /v1/instituciones/{ie}/planes-monitoreo": Regla(LEEN_IE, {"ie": "institucion"}),
+    "GET /v1/instituciones/{ie}/docentes": Regla(LEEN_IE, {"ie": "institucion"}),
+    "GET /v1/planes-monitoreo/{plan_ie_id}": Regla(LEEN_IE, PLAN_IE),
+    "POST /v1/planes-monitoreo/{plan_ie_id}/aprobacion": Regla(ELABORAN, PLAN_IE),
+    "POST /v1/planes-monitoreo/{plan_ie_id}/socializacion": Regla(ELABORAN, PLAN_IE),
+    "POST /v1/planes-monitoreo/{plan_ie_id}/ejecucion": Regla(ELABORAN, PLAN_IE),
+    "GET /v1/planes-monitoreo/{plan_ie_id}/plan.pdf": Regla(LEEN_IE, PLAN_IE),
+    "GET /v1/planes-monitoreo/{plan_ie_id}/informe.pdf": Regla(LEEN_IE, PLAN_IE),
+    "GET /v1/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf": Regla(
+        LEEN_IE, {**PLAN_IE, "docente_id": "docente"}),
+    "POST /v1/acompanantes/{acompanante_id}/visitas": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/gia": Regla(COACH, {"acompanante_id": "acompanante"}),
-    "POST /v1/acompanantes/{acompanante_id}/rtc": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/rtc": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/talleres": Regla(COACH, {"acompanante_id": "acompanante"}),
-    "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/lote": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/cursos-virtuales": Regla(COACH, {"acompanante_id": "acompanante"}),
-    "POST /v1/actividades/{actividad_id}/reprogramacion": Regla(COACH, {"actividad_id": "actividad"}),
-    "POST /v1/actividades/{actividad_id}/cancelacion": Regla(COACH, {"actividad_id": "actividad"}),
+    "POST /v1/actividades/{actividad_id}/reprogramacion": Regla(OBSERVAN, {"actividad_id": "actividad"}),
+    "POST /v1/actividades/{actividad_id}/cancelacion": Regla(OBSERVAN, {"actividad_id": "actividad"}),
     "GET /v1/actividades/{actividad_id}": Regla(TODOS, {"actividad_id": "actividad"}),
-    "GET /v1/acompanantes/{acompanante_id}/agenda": Regla(SUPERVISAN | {"acompanante"}, {"acompanante_id": "acompanante"}),
-    "GET /v1/acompanantes/{acompanante_id}/agenda.ics": Regla(SUPERVISAN | {"acompanante"},
+    "GET /v1/acompanantes/{acompanante_id}/agenda": Regla(SUPERVISAN | {"acompanante", "directivo"},
+                                                          {"acompanante_id": "acompanante"}),
+    "GET /v1/acompanantes/{acompanante_id}/agenda.ics": Regla(SUPERVISAN | {"acompanante", "directivo"},
                                                               {"acompanante_id": "acompanante"}),
-    "POST /v1/visitas-realizadas": Regla(COACH, {"acompanante_id": "acompanante", "docente_id": "docente"}),
+    "POST /v1/visitas-realizadas": Regla(OBSERVAN, {"acompanante_id": "acompanante", "docente_id": "docente"}),
     "POST /v1/gia-completados": Regla(COACH, {"acompanante_id": "acompanante"}),
-    "POST /v1/rtc-realizadas": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/rtc-realizadas": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
     "POST /v1/talleres-realizados": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/cursos-virtuales-completados": Regla(COACH, {"docente_id": "docente"}),
-    "GET /v1/cumplimiento": Regla(SUPERVISAN | {"acompanante"}, filtros=TERRITORIO),
-    "GET /v1/cumplimiento.csv": Regla(SUPERVISAN, filtros={"dre": "dre", "ugel": "ugel"}),
+    "GET /v1/cumplimiento": Regla(SUPERVISAN | {"acompanante", "directivo"}, filtros=TERRITORIO),
+    "GET /v1/cumplimiento.csv": Regla(LEEN_IE, filtros={"dre": "dre", "ugel": "ugel", "ie": "ie"}),
     "GET /v1/docentes/{docente_id}/cumplimiento": Regla(TODOS, {"docente_id": "docente"}),
 }
 
@@ -68,6 +87,15 @@ def politica(agenda: Agenda) -> Politica:
             return Territorio.unir([_del_plan(p) for p in proyecciones.planes(codigo_modular=id_)])
         if tipo == "ambito":
             return _ambito(proyecciones, id_)
+        if tipo == "institucion":  # "codigo_modular-anexo": where its plans place it
+            lugares = {(p["dre"], p["ugel"]) for p in (*proyecciones.planes(ie=id_), *proyecciones.planes_ie(ie=id_),
+                                                        *proyecciones.docentes_ie(id_))}
+            return Territorio.unir([Territorio(dre=d, ugel=u, ie=id_) for d, u in sorted(lugares)]
+                                   or [Territorio(ie=id_)])  # unknown yet: only its own directivo
+        if tipo == "plan_ie":
+            filas = proyecciones.planes_ie(plan_ie_id=id_)
+            return Territorio(dre=filas[0]["dre"], ugel=filas[0]["ugel"], ie=filas[0]["ie"],
+                              acompanantes=frozenset({filas[0]["directivo_id"]})) if filas else None
         if tipo == "actividad":
             a = proyecciones.actividad(id_)
             if a is None:

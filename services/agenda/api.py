@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.agenda import exportar
+from services.agenda import documentos, exportar
 from services.agenda.application import Agenda, Resultado
 from services.agenda.calendario import HORA
 from services.agenda.cumplimiento import COMPONENTES, NIVELES
@@ -20,6 +20,7 @@ from shared.lote import Lote, Operacion, ResultadoItem
 from shared.telemetry import current_actor
 
 Id = Annotated[UUID, Path(description="Identificador")]
+IE = Annotated[str, Path(pattern=r"^\d{7}-\d$", description="Código modular y anexo: 0236885-0")]
 Hora = Annotated[str, Field(pattern=HORA, examples=["15:00"])]
 Anio = Annotated[int, Query(ge=2000, le=2100, description="Año escolar (etapa).")]
 
@@ -133,6 +134,48 @@ class DirectivoIn(_Entrada):
     cargo: Literal["director", "subdirector", "docente_encargado"] = "director"
 
 
+class DocentePlanIEIn(_Entrada):
+    docente_id: UUID
+    grado_seccion: str = Field("", max_length=40, examples=["5 años A"])
+    area: str = Field("", max_length=80, description="Área curricular (secundaria).")
+
+
+class PlanIEIn(_Entrada):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "anio": 2024, "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO", "turno": "mañana",
+        "director": "Doly Ramos Aruquipa", "responsables": ["Doly Ramos Aruquipa"], "protocolo": "PMA-IEI246@1"}]})
+    anio: int = Field(ge=2000, le=2100)
+    dre: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", examples=["DRE-PUNO"])
+    ugel: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", examples=["UGEL-EL-COLLAO"])
+    turno: str = Field("", max_length=40)
+    director: str = Field("", max_length=200, description="Nombre del director como figura en el documento.")
+    responsables: list[str] = Field(default_factory=list, max_length=20)
+    directivo_id: UUID | None = Field(None, description="Quien observa (por defecto, el directivo que llama).")
+    cargo: Literal["director", "subdirector", "docente_encargado"] = "director"
+    protocolo: str | None = Field(None, description="Plantilla (código@versión); por defecto, la interna vigente "
+                                  "más cercana a la IE.")
+    tipo: str | None = Field(None, description="'<tipo de IE>/<nivel>' de la plantilla, si tiene varios.")
+    docentes: list[DocentePlanIEIn] | None = Field(None, max_length=300, description="Docentes que cubre (vacío: "
+                                                   "todos los que el padrón registra en la IE).")
+
+
+class AprobacionIn(_Entrada):
+    resolucion: str = Field(min_length=3, max_length=120, examples=["RD N° 012-2024-IEI246"])
+    fecha: date
+
+
+class SocializacionIn(_Entrada):
+    fecha: date
+    medio: str = Field("", max_length=200, examples=["Reunión de docentes"])
+
+
+class EjecucionIn(_Entrada):
+    fecha: date
+    logros: str = Field("", max_length=4000)
+    dificultades: str = Field("", max_length=4000)
+    recomendaciones: str = Field("", max_length=4000)
+
+
 class GeneracionIn(_Entrada):
     anio: int = Field(ge=2000, le=2100, description="Año (etapa) cuyos planes se generan.")
     ugel: str | None = None
@@ -227,15 +270,18 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
     def planes(anio: Anio, dre: str | None = None, ugel: str | None = None, acompanante_id: UUID | None = None,
                limite: Annotated[int, Query(ge=1, le=5000)] = 500,
                desde: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-               ) -> list[dict[str, Any]]:
-        return agenda.proyecciones.planes(anio=anio, dre=dre, ugel=ugel, limite=limite, desde=desde,
+               ie: Annotated[str | None, Query(pattern=r"^\d{7}-\d$", description="IE: código modular-anexo.")] = None,
+               modalidad: Literal["externa", "interna"] | None = None) -> list[dict[str, Any]]:
+        return agenda.proyecciones.planes(anio=anio, dre=dre, ugel=ugel, limite=limite, desde=desde, ie=ie,
+                                          modalidad=modalidad,
                                           acompanante_id=str(acompanante_id) if acompanante_id else None)
 
     @r.get("/planes.csv", tags=["planes"], summary="Planes anuales en CSV", response_class=Response,
            responses={200: {"content": {"text/csv": {}}}})
-    def planes_csv(anio: Anio, dre: str | None = None, ugel: str | None = None) -> Response:
+    def planes_csv(anio: Anio, dre: str | None = None, ugel: str | None = None,
+                   ie: Annotated[str | None, Query(pattern=r"^\d{7}-\d$", description="IE: código modular-anexo.")] = None) -> Response:
         filas = []
-        for p in agenda.proyecciones.planes(anio=anio, dre=dre, ugel=ugel):
+        for p in agenda.proyecciones.planes(anio=anio, dre=dre, ugel=ugel, ie=ie):
             c = p["plan"]["componentes"]
             filas.append({**p, "visitas": sum(g["cantidad"] for g in c["visitas"]["grupos"]),
                           "dias_visita": c["visitas"]["dias_total"], "gia": c["gia"]["cantidad"],
@@ -261,6 +307,69 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
         cambiado = agenda.designar_directivo(codigo_modular, anexo, str(body.directivo_id), body.cargo)
         return {"ie": f"{codigo_modular}-{anexo}", "directivo_id": body.directivo_id, "cargo": body.cargo,
                 "estado": "registrado" if cambiado else "ya_registrado"}
+
+    # --- the school's own plan (internal modality) ---------------------------------------------
+
+    @r.post("/instituciones/{ie}/planes-monitoreo", tags=["plan de la IE"], **creado,
+            summary="Elaborar el plan de monitoreo y acompañamiento de la IE (modalidad interna)")
+    def post_plan_ie(ie: IE, body: PlanIEIn, response: Response) -> dict[str, Any]:
+        plan_ie_id, nuevo = agenda.elaborar_plan_ie(_plan_ie(agenda, ie, body))
+        if not nuevo:
+            response.status_code = status.HTTP_200_OK
+        return _vista_plan_ie(agenda, str(plan_ie_id))
+
+    @r.get("/instituciones/{ie}/docentes", tags=["plan de la IE"],
+           summary="Docentes que el padrón registra en la IE (sin datos personales: id y nivel)")
+    def get_docentes_ie(ie: IE) -> list[dict[str, Any]]:
+        return [{k: d[k] for k in ("docente_id", "nivel", "dre", "ugel")} for d in agenda.proyecciones.docentes_ie(ie)]
+
+    @r.get("/instituciones/{ie}/planes-monitoreo", tags=["plan de la IE"], summary="Planes de monitoreo de una IE")
+    def get_planes_ie(ie: IE) -> list[dict[str, Any]]:
+        return agenda.proyecciones.planes_ie(ie=ie)
+
+    @r.get("/planes-monitoreo/{plan_ie_id}", tags=["plan de la IE"], summary="Un plan de monitoreo de la IE")
+    def get_plan_ie(plan_ie_id: Id) -> dict[str, Any]:
+        return _vista_plan_ie(agenda, str(plan_ie_id))
+
+    @r.post("/planes-monitoreo/{plan_ie_id}/aprobacion", tags=["plan de la IE"], **creado,
+            summary="Aprobar el plan con resolución directoral (genera el plan interno de cada docente)")
+    def post_aprobacion(plan_ie_id: Id, body: AprobacionIn, response: Response) -> dict[str, Any]:
+        r_ = agenda.aprobar_plan_ie(str(plan_ie_id), body.resolucion, body.fecha.isoformat())
+        return _paso_plan_ie(agenda, str(plan_ie_id), r_, response)
+
+    @r.post("/planes-monitoreo/{plan_ie_id}/socializacion", tags=["plan de la IE"], **creado,
+            summary="Registrar la socialización del plan con los docentes")
+    def post_socializacion(plan_ie_id: Id, body: SocializacionIn, response: Response) -> dict[str, Any]:
+        r_ = agenda.socializar_plan_ie(str(plan_ie_id), body.model_dump(mode="json"))
+        return _paso_plan_ie(agenda, str(plan_ie_id), r_, response)
+
+    @r.post("/planes-monitoreo/{plan_ie_id}/ejecucion", tags=["plan de la IE"], **creado,
+            summary="Registrar el informe de ejecución del plan (diciembre)")
+    def post_ejecucion(plan_ie_id: Id, body: EjecucionIn, response: Response) -> dict[str, Any]:
+        avance = documentos.avance(agenda, str(plan_ie_id), body.fecha)
+        informe = {**body.model_dump(mode="json"), "visitas_planificadas": avance.planificadas,
+                   "visitas_realizadas": avance.realizadas}
+        r_ = agenda.ejecutar_plan_ie(str(plan_ie_id), informe)
+        return _paso_plan_ie(agenda, str(plan_ie_id), r_, response)
+
+    @r.get("/planes-monitoreo/{plan_ie_id}/plan.pdf", tags=["plan de la IE"], response_class=Response,
+           summary="El plan de la IE en PDF, con el cronograma de visitas por docente",
+           responses={200: {"content": {"application/pdf": {}}}})
+    def get_plan_ie_pdf(plan_ie_id: Id, fecha: date | None = None) -> Response:
+        return _pdf(documentos.plan_pdf(agenda, str(plan_ie_id), fecha or date.today()), f"plan-{plan_ie_id}.pdf")
+
+    @r.get("/planes-monitoreo/{plan_ie_id}/informe.pdf", tags=["plan de la IE"], response_class=Response,
+           summary="Informe de ejecución del plan en PDF", responses={200: {"content": {"application/pdf": {}}}})
+    def get_informe_pdf(plan_ie_id: Id, fecha: date | None = None) -> Response:
+        return _pdf(documentos.informe_pdf(agenda, str(plan_ie_id), fecha or date.today()),
+                    f"informe-{plan_ie_id}.pdf")
+
+    @r.get("/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf", tags=["plan de la IE"],
+           response_class=Response, summary="Planificador individual del docente (desempeño por fase) en PDF",
+           responses={200: {"content": {"application/pdf": {}}}})
+    def get_planificador_pdf(plan_ie_id: Id, docente_id: Id, fecha: date | None = None) -> Response:
+        return _pdf(documentos.planificador_pdf(agenda, str(plan_ie_id), str(docente_id), fecha or date.today()),
+                    f"planificador-{docente_id}.pdf")
 
     # --- scheduling ------------------------------------------------------------------------
 
@@ -382,9 +491,10 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
     def get_cumplimiento(anio: Anio, nivel: Annotated[Literal[NIVELES], Query()] = "ugel",  # type: ignore[valid-type]
                          fecha: Annotated[date | None, Query(description="Fecha de corte (por defecto, hoy).")] = None,
                          dre: str | None = None, ugel: str | None = None, acompanante_id: UUID | None = None,
-                         solo_atrasados: bool = False) -> dict[str, Any]:
+                         solo_atrasados: bool = False, ie: Annotated[str | None, Query(pattern=r"^\d{7}-\d$", description="IE: código modular-anexo.")] = None,
+                         modalidad: Literal["externa", "interna"] | None = None) -> dict[str, Any]:
         corte = fecha or date.today()
-        filas = agenda.proyecciones.cumplimiento(anio, corte, nivel, dre=dre, ugel=ugel,
+        filas = agenda.proyecciones.cumplimiento(anio, corte, nivel, dre=dre, ugel=ugel, ie=ie, modalidad=modalidad,
                                                  acompanante_id=str(acompanante_id) if acompanante_id else None)
         if solo_atrasados:
             filas = [f for f in filas if f["docentes_atrasados"]]
@@ -393,9 +503,10 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
     @r.get("/cumplimiento.csv", tags=["cumplimiento"], summary="Cumplimiento en CSV", response_class=Response,
            responses={200: {"content": {"text/csv": {}}}})
     def get_cumplimiento_csv(anio: Anio, nivel: Annotated[Literal[NIVELES], Query()] = "ugel",  # type: ignore[valid-type]
-                             fecha: date | None = None, dre: str | None = None, ugel: str | None = None) -> Response:
+                             fecha: date | None = None, dre: str | None = None, ugel: str | None = None,
+                             ie: Annotated[str | None, Query(pattern=r"^\d{7}-\d$", description="IE: código modular-anexo.")] = None) -> Response:
         corte = fecha or date.today()
-        filas = agenda.proyecciones.cumplimiento(anio, corte, nivel, dre=dre, ugel=ugel)
+        filas = agenda.proyecciones.cumplimiento(anio, corte, nivel, dre=dre, ugel=ugel, ie=ie)
         for f in filas:
             f["fecha_corte"] = corte.isoformat()
         return _csv(exportar.csv_de(filas), f"cumplimiento-{anio}-{nivel}-{corte}.csv")
@@ -408,6 +519,82 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
         return filas[0]
 
     return r
+
+
+def _plan_ie(agenda: Agenda, ie: str, b: PlanIEIn) -> dict[str, Any]:
+    """The school's plan as recorded: its header, the template it follows (copied), its docentes."""
+    actor = current_actor.get()
+    directivo = b.directivo_id or (_uuid(actor.usuario) if actor.rol == "directivo" else None)
+    if directivo is None:
+        raise DomainError("Indique directivo_id: el directivo que lidera el plan y observa a los docentes.")
+    if actor.rol == "directivo" and str(directivo) != actor.usuario:
+        raise DomainError("Un directivo elabora el plan que él mismo lidera: directivo_id debe ser el suyo.")
+    codigo_modular, _, anexo = ie.partition("-")
+    plantilla, tipo = agenda.plantilla_interna(b.protocolo, ie, b.anio, b.dre, b.ugel, b.tipo)
+    conocidos = agenda.proyecciones.planes(ie=ie) + agenda.proyecciones.docentes_ie(ie)
+    if conocidos and {(p["dre"], p["ugel"]) for p in conocidos} != {(b.dre, b.ugel)}:
+        raise DomainError(f"La IE {ie} es de {conocidos[-1]['ugel']} ({conocidos[-1]['dre']}), no de {b.ugel}.")
+    if b.docentes is None:  # all of the school's, as the padrón registers them
+        docentes = [{"docente_id": d["docente_id"], "grado_seccion": "", "area": ""}
+                    for d in agenda.proyecciones.docentes_ie(ie)]
+    else:
+        docentes = [d.model_dump(mode="json") for d in b.docentes]
+    if not docentes or len({d["docente_id"] for d in docentes}) != len(docentes):
+        raise DomainError("Indique los docentes que cubre el plan, cada uno una vez (agenda no conoce docentes "
+                          f"de la IE {ie}).")
+    inicio, fin = plantilla.anio_escolar.fechas(b.anio)
+    tipo_ie, _, nivel = tipo.partition("/")
+    return {"ie": ie, "codigo_modular": codigo_modular, "anexo": int(anexo), "anio": b.anio, "dre": b.dre,
+            "ugel": b.ugel, "directivo_id": str(directivo), "cargo": b.cargo, "turno": b.turno, "director": b.director,
+            "responsables": list(b.responsables), "protocolo": plantilla.clave, "nombre_protocolo": plantilla.nombre,
+            "tipo_ie": tipo_ie, "nivel": nivel, "docentes": docentes,
+            "anio_escolar": [inicio.isoformat(), fin.isoformat()],
+            "componentes": plantilla.tipos[tipo].model_dump(mode="json")}
+
+
+def _uuid(usuario: str) -> UUID:
+    try:
+        return UUID(usuario)
+    except ValueError:
+        raise DomainError(f"El usuario {usuario!r} no tiene un identificador válido de directivo (UUID).") from None
+
+
+def _vista_plan_ie(agenda: Agenda, plan_ie_id: str) -> dict[str, Any]:
+    plan = agenda.plan_ie(plan_ie_id)  # the aggregate: what was just recorded, even before it is projected
+    return {"plan_ie_id": plan_ie_id, "ie": plan.plan["ie"], "anio": plan.plan["anio"], "estado": plan.estado,
+            "aprobacion": plan.aprobacion, "socializacion": plan.socializacion, "ejecucion": plan.ejecucion,
+            "plan": plan.plan}
+
+
+def _paso_plan_ie(agenda: Agenda, plan_ie_id: str, r: Resultado, response: Response) -> dict[str, Any]:
+    if not r.nuevo:
+        response.status_code = status.HTTP_200_OK
+    return {**_vista_plan_ie(agenda, plan_ie_id), "registro": "registrado" if r.nuevo else "ya_registrado"}
+
+
+def _pdf(contenido: bytes, nombre: str) -> Response:
+    return Response(contenido, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{nombre}"'})
+
+
+def _id(actividad_id: UUID | None) -> UUID:
+    if actividad_id is None:
+        raise DomainError("Indique actividad_id para reprogramar o cancelar.")
+    return actividad_id
+
+
+def _rechazo(indice: int, item: ItemLote, codigo: int, motivo: str) -> ResultadoItem:
+    return ResultadoItem(indice=indice, operacion=item.operacion, id=item.actividad_id or _id_de(item.datos),
+                         codigo=codigo, estado="rechazado", motivo=motivo)
+
+
+def _id_de(datos: dict[str, Any]) -> UUID | None:
+    for clave in ("visita_id", "actividad_id", "registro_id"):
+        try:
+            return UUID(str(datos[clave]))
+        except (KeyError, ValueError):
+            continue
+    return None
 
 
 def _csv(texto: str, nombre: str) -> Response:

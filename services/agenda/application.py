@@ -82,7 +82,7 @@ class Agenda(ServiceApplication):
         desde, _, hasta = a.convocatoria.partition("-")
         if desde.isdigit() and hasta.isdigit() and not int(desde) <= a.anio <= int(hasta):
             raise dm.AgendaInvalida(f"El año {a.anio} está fuera de la convocatoria {a.convocatoria}.")
-        pid = dm.plan_id(a.docente_id, a.anio)
+        pid = dm.plan_id(a.docente_id, a.anio, modalidad)
         elegido = self._protocolo(a, modalidad, protocolo)
         comp = elegido.tipos[f"{a.tipo_ie}/{a.nivel}"]
         inicio, fin = elegido.anio_escolar.fechas(a.anio)
@@ -99,12 +99,15 @@ class Agenda(ServiceApplication):
             return True
         return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(a.acompanante_id, a.anio))
 
-    def _protocolo(self, a: Asignacion, modalidad: str, clave: str | None) -> Protocolo:
+    def _publicados(self) -> list[Protocolo]:
         for p in self.proyecciones.protocolos():
             publicada = f"{p['codigo']}@{p['version']}"
             if publicada not in self._plantillas:
                 self._plantillas[publicada] = Protocolo.model_validate(p)
-        publicados = list(self._plantillas.values())
+        return list(self._plantillas.values())
+
+    def _protocolo(self, a: Asignacion, modalidad: str, clave: str | None) -> Protocolo:
+        publicados = self._publicados()
         if clave:
             elegido = next((p for p in publicados if p.clave == clave), None)
             if elegido is None:
@@ -140,7 +143,7 @@ class Agenda(ServiceApplication):
         if de_acompanante == a_acompanante:
             raise dm.AgendaInvalida("El docente ya está con ese acompañante.")
         movidos = 0
-        for fila in self.proyecciones.planes(docente_id=docente_id, activos=True):
+        for fila in self.proyecciones.planes(docente_id=docente_id, activos=True, modalidad="externa"):
             plan: dm.PlanAnual = self.repository.get(UUID(fila["plan_id"]))
             if plan.acompanante_id != de_acompanante:
                 continue
@@ -157,7 +160,7 @@ class Agenda(ServiceApplication):
 
     def retirar(self, docente_id: str, motivo: str) -> int:
         retirados = 0
-        for fila in self.proyecciones.planes(docente_id=docente_id, activos=True):
+        for fila in self.proyecciones.planes(docente_id=docente_id, activos=True, modalidad="externa"):
             plan: dm.PlanAnual = self.repository.get(UUID(fila["plan_id"]))
             agenda = self._agenda(plan.acompanante_id, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
             self._sacar(agenda, docente_id, f"docente retirado: {motivo}")
@@ -206,6 +209,24 @@ class Agenda(ServiceApplication):
         self.save(ie)
         return True
 
+    def registrar_docente_ie(self, docente_id: str, codigo_modular: str, anexo: int, datos: dict[str, str]) -> bool:
+        """The padrón places the docente in a school (focalizacion's ``DocenteRegistradoEnIE``); the
+        school he was in before, if another, no longer lists him. The same news again changes nothing."""
+        def intento() -> bool:
+            destino = self._ie(codigo_modular, anexo)
+            if destino.docentes.get(docente_id) == datos:
+                return False
+            cambiados = [destino]
+            previa = self.proyecciones.ie_de_docente(docente_id)
+            if previa is not None and previa != destino.id:
+                origen: dm.IEAcompanada = self.repository.get(previa)
+                origen.dar_de_baja(docente_id=docente_id)
+                cambiados.append(origen)
+            destino.registrar_docente(docente_id=docente_id, datos=datos)
+            self.save(*cambiados)
+            return True
+        return self.reintentar(intento)
+
     def directivo(self, ie: str | None) -> str | None:
         if not ie:
             return None
@@ -217,6 +238,68 @@ class Agenda(ServiceApplication):
             return self.repository.get(dm.ie_id(codigo_modular, anexo))
         except AggregateNotFoundError:
             return dm.IEAcompanada(codigo_modular=codigo_modular, anexo=anexo, id=dm.ie_id(codigo_modular, anexo))
+
+    # --- the school's own plan (internal modality) ------------------------------------------------
+
+    def elaborar_plan_ie(self, plan: dict[str, Any]) -> tuple[UUID, bool]:
+        """Record the school's plan for its year (``plan_monitoreo.elaborar`` gives its shape).
+        The same plan re-sent records nothing; another plan for the same school and year is a conflict."""
+        pid = dm.plan_ie_id(plan["ie"], plan["anio"])
+        nuevo = self.crear_una_vez(dm.PlanMonitoreoIE(plan=plan, id=pid), lambda previo: previo.plan == plan,
+                                   f"La IE {plan['ie']} ya tiene un plan de monitoreo {plan['anio']} con otros "
+                                   "datos.")
+        return pid, nuevo
+
+    def plan_ie(self, plan_ie_id: str) -> dm.PlanMonitoreoIE:
+        return self.obtener(UUID(plan_ie_id), NotFound(f"No existe el plan de monitoreo {plan_ie_id}."))
+
+    def aprobar_plan_ie(self, plan_ie_id: str, resolucion: str, fecha: str) -> Resultado:
+        """Approved (with its RD), the plan is in force: each docente it covers gets his internal
+        plan, observed by the directivo (a re-sent approval completes what a failure left undone)."""
+        nuevo = self.modificar(lambda: self.plan_ie(plan_ie_id), lambda plan: plan.aprobar(resolucion, fecha))
+        p = self.plan_ie(plan_ie_id).plan
+        self.designar_directivo(p["codigo_modular"], p["anexo"], p["directivo_id"], p["cargo"])
+        for docente in p["docentes"]:
+            self.generar_plan(Asignacion(
+                docente_id=docente["docente_id"], acompanante_id=p["directivo_id"],
+                convocatoria=f"PMIE-{p['ie']}-{p['anio']}", anio=p["anio"], codigo_modular=p["codigo_modular"],
+                anexo=p["anexo"], dre=p["dre"], ugel=p["ugel"], tipo_ie=p["tipo_ie"], nivel=p["nivel"]),
+                etapa=1, modalidad="interna", protocolo=p["protocolo"])
+        return Resultado(nuevo)
+
+    def socializar_plan_ie(self, plan_ie_id: str, socializacion: dict[str, Any]) -> Resultado:
+        return self._cambiar_plan_ie(plan_ie_id, lambda plan: plan.socializar(socializacion))
+
+    def ejecutar_plan_ie(self, plan_ie_id: str, informe: dict[str, Any]) -> Resultado:
+        return self._cambiar_plan_ie(plan_ie_id, lambda plan: plan.ejecutar(informe))
+
+    def _cambiar_plan_ie(self, plan_ie_id: str, cambio: Any) -> Resultado:
+        return Resultado(self.modificar(lambda: self.plan_ie(plan_ie_id), cambio))
+
+    def plantilla_interna(self, clave: str | None, ie: str, anio: int, dre: str, ugel: str,
+                          tipo: str | None) -> tuple[Protocolo, str]:
+        """The template a school's plan follows: the one named, or the closest internal template in
+        force for the school; and the type of school in it (the only one, or the one named)."""
+        publicados = [p for p in self._publicados() if p.modalidad == "interna" and p.vigente(anio)]
+        if clave:
+            elegido = next((p for p in publicados if p.clave == clave), None)
+            if elegido is None:
+                raise dm.AgendaInvalida(f"No hay un protocolo interno {clave} vigente en {anio}.")
+        else:
+            cercanos = [(c, p.vigencia_desde, p.version, p) for p in publicados
+                        if (c := p.especificidad(dre, ugel, ie)) is not None and (tipo is None or tipo in p.tipos)]
+            if not cercanos:
+                raise dm.AgendaInvalida(f"No hay un protocolo interno vigente en {anio} para la IE {ie}: indique "
+                                        "'protocolo' o publique el de la IE (POST /v1/protocolos, ámbito IE).")
+            elegido = max(cercanos, key=lambda c: c[:3])[3]
+        if tipo is None:
+            if len(elegido.tipos) != 1:
+                raise dm.AgendaInvalida(f"El protocolo {elegido.clave} tiene varios tipos de IE: indique "
+                                        f"'tipo' ({', '.join(sorted(elegido.tipos))}).")
+            tipo = next(iter(elegido.tipos))
+        if tipo not in elegido.tipos:
+            raise dm.AgendaInvalida(f"El protocolo {elegido.clave} no tiene el tipo {tipo}.")
+        return elegido, tipo
 
     # --- scheduling and delivery --------------------------------------------------------------
 
@@ -319,7 +402,7 @@ class Agenda(ServiceApplication):
 def _resumen(plan: dict[str, Any], comp: Componentes) -> dict[str, Any]:
     """What the acompañante's agenda keeps of a docente's plan to check the norm's rules."""
     return {
-        "plan_id": str(dm.plan_id(plan["docente_id"], plan["anio"])),
+        "plan_id": str(dm.plan_id(plan["docente_id"], plan["anio"], plan["modalidad"])),
         "ie": f"{plan['codigo_modular']}-{plan['anexo']}",
         "codigo_modular": plan["codigo_modular"], "anexo": plan["anexo"],
         "anio_escolar": plan["anio_escolar"],

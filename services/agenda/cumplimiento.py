@@ -6,7 +6,8 @@ that took place on or before the date) and an expected count by that date: an in
 plan's own dates, or else the even pace of the school year (see ``calendario.vencimientos``).
 A docente is behind when he received less than was due by the date in some component.
 Percentages count at most the planned number per docente: eight visits to one docente do
-not make up for none to another.
+not make up for none to another. A docente coached by an acompañante and, inside his school, by
+his directivo (the internal modality) has two plans: each counts what its own observer delivered.
 """
 
 from __future__ import annotations
@@ -69,11 +70,16 @@ def _proporcion(total: int, hechas: int, de: int) -> int:
     return round(total * hechas / de) if de else 0
 
 
-def por_docente(planes: Iterable[dict[str, Any]], entregas: Iterable[dict[str, Any]], fecha: date) -> list[dict[str, Any]]:
-    """One row per plan in force on ``fecha``: planned, expected and delivered per component."""
-    realizado: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COMPONENTES, 0))
+def por_docente(planes: Iterable[dict[str, Any]], entregas: Iterable[dict[str, Any]], fecha: date,
+                internos: set[str] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+    """One row per plan in force on ``fecha``: planned, expected and delivered per component.
+    ``internos``: the observers of internal plans (directivos); what they deliver counts only in
+    their own plans, and an external plan counts what everyone else delivered (any acompañante
+    who held the docente that year)."""
+    realizado: dict[tuple[str, str | None], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COMPONENTES, 0))
     for e in entregas:
-        r = realizado[e["persona_id"]]
+        observador = e.get("observador")
+        r = realizado[(e["persona_id"], observador if observador in internos else None)]
         if e["tipo"] == "visita":
             r["visitas"] += 1
             r["dias_visita"] += e["dias"]
@@ -92,8 +98,11 @@ def por_docente(planes: Iterable[dict[str, Any]], entregas: Iterable[dict[str, A
         fila: dict[str, Any] = {"docente_id": p["docente_id"], "acompanante_id": p["acompanante_id"],
                                 "dre": p["dre"], "ugel": p["ugel"], "ie": f"{p['codigo_modular']}-{p['anexo']}",
                                 "tipo_ie": p["tipo_ie"], "nivel": p["nivel"], "etapa": p["etapa"],
-                                "protocolo": p["protocolo"], "docentes": 1}
-        plan_n, debido, hecho = planificado(plan), esperado(plan, fecha), realizado[p["docente_id"]]
+                                "protocolo": p["protocolo"], "modalidad": p.get("modalidad", "externa"),
+                                "docentes": 1}
+        propio = p["acompanante_id"] if p.get("modalidad") == "interna" else None
+        plan_n, debido = planificado(plan), esperado(plan, fecha)
+        hecho = realizado.get((p["docente_id"], propio), dict.fromkeys(COMPONENTES, 0))
         atrasos = []
         for comp in COMPONENTES:
             fila[f"{comp}_planificado"] = plan_n[comp]

@@ -10,7 +10,14 @@
   period, minimum durations) are checked against one consistent state, and a re-sent record
   (same client id) is recognised instead of creating a twin.
 - ``Reserva``: an activity id claimed by one agenda (ids come from devices and must be unique).
-- ``IEAcompanada``: a coached school's directivo, who leads its RTC.
+- ``IEAcompanada``: a school's directivo, who leads its RTC, and the docentes the padrón
+  registers in it (focalizacion's ``DocenteRegistradoEnIE``: ids only, no personal data).
+- ``PlanMonitoreoIE``: a school's own plan of monitoring and coaching (the internal modality,
+  NT-026 §5.2.1, "desde la propia organización de la IE con el liderazgo de su directivo"),
+  as the plans of the IEI N°246 and the IES Miguel Grau: elaborado, aprobado (with its RD),
+  socializado, ejecutado. Once approved, each docente it covers gets an internal ``PlanAnual``
+  whose observer is the directivo, on the directivo's own agenda (an ``AgendaAcompanante``
+  keyed by him: the same rules as the acompañante's).
 
 Dates travel in events as ISO text and hours as ``HH:MM``.
 """
@@ -35,8 +42,15 @@ def protocolo_id(codigo: str, version: int) -> UUID:
     return uuid5(NS, f"protocolo:{codigo}@{version}")
 
 
-def plan_id(docente_id: UUID | str, anio: int) -> UUID:
-    return uuid5(NS, f"plan:{docente_id}:{anio}")
+def plan_id(docente_id: UUID | str, anio: int, modalidad: str = "externa") -> UUID:
+    """One plan per docente, year and modality: the external coach's and the school's own coexist."""
+    sufijo = "" if modalidad == "externa" else f":{modalidad}"
+    return uuid5(NS, f"plan:{docente_id}:{anio}{sufijo}")
+
+
+def plan_ie_id(ie: str, anio: int) -> UUID:
+    """A school's plan of monitoring and coaching for one year (``ie``: codigo_modular-anexo)."""
+    return uuid5(NS, f"plan-ie:{ie}:{anio}")
 
 
 def agenda_id(acompanante_id: UUID | str, anio: int) -> UUID:
@@ -111,11 +125,94 @@ class IEAcompanada(Aggregate):
         self.anexo = anexo
         self.directivo_id: str | None = None
         self.cargo: str | None = None
+        self.docentes: dict[str, dict[str, str]] = {}  # by docente id: his level and the school's territory
 
     @event("DirectivoDesignado")
     def designar(self, directivo_id: str, cargo: str) -> None:
         self.directivo_id = directivo_id
         self.cargo = cargo
+
+    @event("DocenteRegistrado")
+    def registrar_docente(self, docente_id: str, datos: dict[str, str]) -> None:
+        self.docentes[docente_id] = datos
+
+    @event("DocenteDadoDeBaja")
+    def dar_de_baja(self, docente_id: str) -> None:
+        self.docentes.pop(docente_id, None)
+
+
+ESTADOS_PLAN_IE = ("elaborado", "aprobado", "socializado", "ejecutado")
+
+
+class PlanMonitoreoIE(Aggregate):
+    """The school's plan of the year (seeds: IEI N°246, IES Miguel Grau). Its states follow the
+    plans' own cronograma (IES Miguel Grau, IX): elaboración, aprobación con RD, socialización,
+    and the December informe de ejecución."""
+
+    @event("Elaborado")
+    def __init__(self, id: UUID, plan: dict[str, Any]) -> None:  # noqa: A002
+        self.plan = plan
+        self.estado = "elaborado"
+        self.aprobacion: dict[str, Any] | None = None
+        self.socializacion: dict[str, Any] | None = None
+        self.ejecucion: dict[str, Any] | None = None
+
+    def _paso(self, desde: str, hacia: str) -> None:
+        if self.estado == hacia:
+            return
+        if self.estado != desde:
+            raise Conflict(f"El plan está {self.estado}: para quedar {hacia} debe estar {desde}.")
+
+    def _fecha_del_anio(self, fecha: str) -> None:
+        if date.fromisoformat(fecha).year != self.plan["anio"]:
+            raise AgendaInvalida(f"La fecha debe ser del año del plan ({self.plan['anio']}).")
+
+    def aprobar(self, resolucion: str, fecha: str) -> bool:
+        self._paso("elaborado", "aprobado")
+        if self.aprobacion is not None:
+            if self.aprobacion == {"resolucion": resolucion, "fecha": fecha}:
+                return False
+            raise Conflict(f"El plan ya se aprobó con {self.aprobacion['resolucion']}.")
+        self._fecha_del_anio(fecha)
+        self._aprobado(resolucion=resolucion, fecha=fecha)
+        return True
+
+    @event("Aprobado")
+    def _aprobado(self, resolucion: str, fecha: str) -> None:
+        self.estado = "aprobado"
+        self.aprobacion = {"resolucion": resolucion, "fecha": fecha}
+
+    def socializar(self, socializacion: dict[str, Any]) -> bool:
+        self._paso("aprobado", "socializado")
+        if self.socializacion is not None:
+            if self.socializacion == socializacion:
+                return False
+            raise Conflict("El plan ya se socializó con otros datos.")
+        self._fecha_del_anio(socializacion["fecha"])
+        if socializacion["fecha"] < self.aprobacion["fecha"]:  # type: ignore[index]
+            raise AgendaInvalida("La socialización no puede ser anterior a la aprobación.")
+        self._socializado(socializacion=socializacion)
+        return True
+
+    @event("Socializado")
+    def _socializado(self, socializacion: dict[str, Any]) -> None:
+        self.estado = "socializado"
+        self.socializacion = socializacion
+
+    def ejecutar(self, informe: dict[str, Any]) -> bool:
+        self._paso("socializado", "ejecutado")
+        if self.ejecucion is not None:
+            if self.ejecucion == informe:
+                return False
+            raise Conflict("El informe de ejecución ya se registró con otros datos.")
+        self._fecha_del_anio(informe["fecha"])
+        self._ejecutado(informe=informe)
+        return True
+
+    @event("Ejecutado")
+    def _ejecutado(self, informe: dict[str, Any]) -> None:
+        self.estado = "ejecutado"
+        self.ejecucion = informe
 
 
 class AgendaAcompanante(Aggregate):

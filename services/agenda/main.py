@@ -26,4 +26,5 @@ def create_app(settings: AgendaSettings | None = None, *span_processors: SpanPro
     )
     http.state.agenda = agenda
     http.state.politica = acceso.politica(agenda)
+    http.state.politica.separacion = settings.separacion_finalidad
     return http

@@ -1,7 +1,8 @@
 """What agenda consumes and publishes.
 
 Consumes focalizacion's assignments: ``DocenteAsignado`` generates the docente's plan and puts
-him on the acompañante's agenda; ``DocenteReasignado`` and ``DocenteRetirado`` move or close it.
+him on the acompañante's agenda; ``DocenteReasignado`` and ``DocenteRetirado`` move or close it;
+``DocenteRegistradoEnIE`` tells which docentes each school has (its own plan covers them).
 The commands are idempotent by their deterministic ids, so a redelivered message changes
 nothing; a reassignment that arrives before its assignment fails and is retried later.
 
@@ -45,6 +46,13 @@ def subscribe(consumers: IdempotentConsumers, agenda: Agenda) -> None:
     consumers.subscribe("agenda-docente-asignado", c.DocenteAsignadoV1, lambda e: asignado(agenda, e))
     consumers.subscribe("agenda-docente-reasignado", c.DocenteReasignadoV1, lambda e: reasignado(agenda, e))
     consumers.subscribe("agenda-docente-retirado", c.DocenteRetiradoV1, lambda e: retirado(agenda, e))
+    consumers.subscribe("agenda-docente-en-ie", c.DocenteRegistradoEnIEV1, lambda e: en_ie(agenda, e))
+
+
+def en_ie(agenda: Agenda, envelope: Envelope) -> None:
+    d: c.DocenteRegistradoEnIEV1 = envelope.data  # type: ignore[assignment]
+    agenda.registrar_docente_ie(str(d.docente_id), d.codigo_modular, d.anexo,
+                                {"nivel": d.nivel, "dre": d.dre, "ugel": d.ugel})
 
 
 def asignado(agenda: Agenda, envelope: Envelope) -> None:
@@ -115,6 +123,34 @@ class Publicador:
         datos = c.PlanAnualCerradoV1(plan_id=event.originator_id, docente_id=p["docente_id"], anio=p["anio"],
                                      motivo=event.motivo, dre=p["dre"], ugel=p["ugel"])
         return Publication(data=datos, subject=f"docente/{p['docente_id']}", dre=p["dre"], ugel=p["ugel"])
+
+    def _plan_ie(self, event: Any, contrato: type, **campos: Any) -> Publication:
+        p = self.app.inicial(event.originator_id).plan
+        datos = contrato(plan_ie_id=event.originator_id, codigo_modular=p["codigo_modular"], anexo=p["anexo"],
+                         anio=p["anio"], dre=p["dre"], ugel=p["ugel"], **campos)
+        return Publication(data=datos, subject=f"ie/{p['ie']}", dre=p["dre"], ugel=p["ugel"])
+
+    @publicacion.register
+    def _(self, event: dm.PlanMonitoreoIE.Elaborado) -> Publication:
+        p = event.plan
+        return self._plan_ie(event, c.PlanMonitoreoIEElaboradoV1, **{k: p[k] for k in (
+            "directivo_id", "cargo", "turno", "director", "responsables", "protocolo", "tipo_ie", "nivel",
+            "docentes", "componentes")})
+
+    @publicacion.register
+    def _(self, event: dm.PlanMonitoreoIE.Aprobado) -> Publication:
+        return self._plan_ie(event, c.PlanMonitoreoIEAprobadoV1, resolucion=event.resolucion, fecha=event.fecha)
+
+    @publicacion.register
+    def _(self, event: dm.PlanMonitoreoIE.Socializado) -> Publication:
+        s = event.socializacion
+        return self._plan_ie(event, c.PlanMonitoreoIESocializadoV1, fecha=s["fecha"], medio=s.get("medio", ""))
+
+    @publicacion.register
+    def _(self, event: dm.PlanMonitoreoIE.Ejecutado) -> Publication:
+        i = event.informe
+        return self._plan_ie(event, c.PlanMonitoreoIEEjecutadoV1, **{k: i[k] for k in (
+            "fecha", "visitas_planificadas", "visitas_realizadas", "logros", "dificultades", "recomendaciones")})
 
     @publicacion.register
     def _(self, event: dm.PlanAnual.CursoVirtualCompletado) -> Publication:

@@ -2,6 +2,7 @@
 
 - ``protocolo``: published templates. ``plan``: one row per docente and year with the planned
   counts. ``actividad``: every scheduled or delivered activity and its state.
+- ``plan_ie``: each school's own plan of monitoring and coaching (internal modality), its state.
 - ``entrega``: one row per docente (or acompañante, for his own talleres) and delivered
   activity, with its date, days and hours: fulfilment is counted from it "as of" any date.
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application
-from sqlalchemy import JSON, Boolean, Column, Connection, Date, Float, Integer, MetaData, String, Table, select, update
+from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Float, Integer, MetaData, String, Table, delete, select,
+                        update)
 
 from services.agenda import cumplimiento
 from services.agenda import domainmodel as dm
@@ -73,9 +76,34 @@ entrega = Table(
     Column("dias", Integer, nullable=False),
     Column("horas", Float, nullable=False),
 )
+plan_ie = Table(
+    "plan_ie", metadata,
+    Column("plan_ie_id", String(36), primary_key=True),
+    Column("ie", String(10), nullable=False, index=True),
+    Column("anio", Integer, nullable=False),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("directivo_id", String(36), nullable=False),
+    Column("estado", String(12), nullable=False),
+    Column("plan", JSON, nullable=False),
+    Column("historial", JSON, nullable=False),
+)
+
+
+docente_ie = Table(  # the school the padrón registers each docente in (focalizacion's DocenteRegistradoEnIE)
+    "docente_ie", metadata,
+    Column("docente_id", String(36), primary_key=True),
+    Column("ie_id", String(36), nullable=False),
+    Column("ie", String(10), nullable=False, index=True),
+    Column("nivel", String(12), nullable=False),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False),
+)
+
+
 class Proyecciones(OwnLogProjection):
     nombre = "agenda"
-    tablas = (protocolo, plan, actividad, entrega)
+    tablas = (protocolo, plan, actividad, entrega, plan_ie, docente_ie)
 
     def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
         super().__init__(settings, app, metadata, lote)
@@ -89,6 +117,9 @@ class Proyecciones(OwnLogProjection):
             A.VisitaRealizada: self._realizada, A.GIACompletado: self._realizada,
             A.RTCRealizada: self._realizada, A.TallerRealizado: self._realizada,
             A.CursoPropioCompletado: self._curso_propio,
+            dm.PlanMonitoreoIE.Elaborado: self._plan_ie, dm.PlanMonitoreoIE.Aprobado: self._paso_plan_ie,
+            dm.PlanMonitoreoIE.Socializado: self._paso_plan_ie, dm.PlanMonitoreoIE.Ejecutado: self._paso_plan_ie,
+            dm.IEAcompanada.DocenteRegistrado: self._docente_ie, dm.IEAcompanada.DocenteDadoDeBaja: self._baja_ie,
         })
 
     # --- handlers ------------------------------------------------------------------------------
@@ -181,7 +212,48 @@ class Proyecciones(OwnLogProjection):
                  "fecha": _fecha(fecha), "dias": dias, "horas": horas}
                 for persona, nombre, fecha, dias, horas in filas])
 
+    def _docente_ie(self, conn: Connection, e: Any, _: int) -> None:
+        ie: dm.IEAcompanada = self.app.inicial(e.originator_id)  # type: ignore[attr-defined]
+        conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id))
+        conn.execute(docente_ie.insert(), {"docente_id": e.docente_id, "ie_id": str(e.originator_id),
+                                           "ie": f"{ie.codigo_modular}-{ie.anexo}", **e.datos})
+
+    def _baja_ie(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id,
+                                              docente_ie.c.ie_id == str(e.originator_id)))
+
+    def _plan_ie(self, conn: Connection, e: Any, _: int) -> None:
+        p = e.plan
+        conn.execute(plan_ie.insert(), {
+            "plan_ie_id": str(e.originator_id), "ie": p["ie"], "anio": p["anio"], "dre": p["dre"], "ugel": p["ugel"],
+            "directivo_id": p["directivo_id"], "estado": "elaborado", "plan": p,
+            "historial": [_paso_ie(e, "elaborado", {})]})
+
+    def _paso_plan_ie(self, conn: Connection, e: Any, _: int) -> None:
+        estado = {"Aprobado": "aprobado", "Socializado": "socializado", "Ejecutado": "ejecutado"}[type(e).__name__]
+        datos = {k: getattr(e, k) for k in ("resolucion", "fecha", "socializacion", "informe") if hasattr(e, k)}
+        previo = conn.execute(select(plan_ie.c.historial).where(plan_ie.c.plan_ie_id == str(e.originator_id))).scalar()
+        conn.execute(update(plan_ie).where(plan_ie.c.plan_ie_id == str(e.originator_id))
+                     .values(estado=estado, historial=[*previo, _paso_ie(e, estado, datos)]))
+
     # --- queries ---------------------------------------------------------------------------------
+
+    def ie_de_docente(self, docente_id: str) -> UUID | None:
+        filas = self.filas(select(docente_ie.c.ie_id).where(docente_ie.c.docente_id == docente_id))
+        return UUID(filas[0].ie_id) if filas else None
+
+    def docentes_ie(self, ie: str) -> list[dict[str, Any]]:
+        return [dict(f._mapping) for f in self.filas(select(docente_ie).where(docente_ie.c.ie == ie)
+                                                     .order_by(docente_ie.c.docente_id))]
+
+    def planes_ie(self, *, ie: str | None = None, plan_ie_id: str | None = None, anio: int | None = None,
+                  ugel: str | None = None) -> list[dict[str, Any]]:
+        consulta = select(plan_ie).order_by(plan_ie.c.anio, plan_ie.c.ie)
+        for columna, valor in ((plan_ie.c.ie, ie), (plan_ie.c.plan_ie_id, plan_ie_id), (plan_ie.c.anio, anio),
+                               (plan_ie.c.ugel, ugel)):
+            if valor is not None:
+                consulta = consulta.where(columna == valor)
+        return [dict(f._mapping) for f in self.filas(consulta)]
 
     def protocolos(self) -> list[dict[str, Any]]:
         return [f.contenido for f in self.filas(select(protocolo.c.contenido).order_by(protocolo.c.codigo,
@@ -189,13 +261,19 @@ class Proyecciones(OwnLogProjection):
 
     def planes(self, *, docente_id: str | None = None, anio: int | None = None, dre: str | None = None,
                ugel: str | None = None, acompanante_id: str | None = None, codigo_modular: str | None = None,
-               activos: bool | None = None, limite: int | None = None, desde: int = 0) -> list[dict[str, Any]]:
-        consulta = select(plan).order_by(plan.c.anio, plan.c.ugel, plan.c.codigo_modular, plan.c.docente_id)
+               activos: bool | None = None, limite: int | None = None, desde: int = 0, modalidad: str | None = None,
+               ie: str | None = None) -> list[dict[str, Any]]:
+        consulta = select(plan).order_by(plan.c.anio, plan.c.ugel, plan.c.codigo_modular, plan.c.docente_id,
+                                         plan.c.modalidad)
         for columna, valor in ((plan.c.docente_id, docente_id), (plan.c.anio, anio), (plan.c.dre, dre),
                                (plan.c.ugel, ugel), (plan.c.acompanante_id, acompanante_id),
-                               (plan.c.codigo_modular, codigo_modular), (plan.c.activo, activos)):
+                               (plan.c.codigo_modular, codigo_modular), (plan.c.activo, activos),
+                               (plan.c.modalidad, modalidad)):
             if valor is not None:
                 consulta = consulta.where(columna == valor)
+        if ie is not None:
+            codigo_modular_, _, anexo = ie.partition("-")
+            consulta = consulta.where(plan.c.codigo_modular == codigo_modular_, plan.c.anexo == int(anexo or 0))
         if limite is not None:
             consulta = consulta.limit(limite).offset(desde)
         return [dict(f._mapping) for f in self.filas(consulta)]
@@ -213,24 +291,31 @@ class Proyecciones(OwnLogProjection):
 
     def cumplimiento(self, anio: int, fecha: date, nivel: str = "docente", *, dre: str | None = None,
                      ugel: str | None = None, acompanante_id: str | None = None,
-                     docente_id: str | None = None) -> list[dict[str, Any]]:
+                     docente_id: str | None = None, ie: str | None = None,
+                     modalidad: str | None = None) -> list[dict[str, Any]]:
         """Fulfilment of the year's plans as of ``fecha`` (see ``cumplimiento``)."""
-        planes = self.planes(anio=anio, dre=dre, ugel=ugel, acompanante_id=acompanante_id, docente_id=docente_id)
-        docentes = select(plan.c.docente_id).where(plan.c.anio == anio)
-        for columna, valor in ((plan.c.dre, dre), (plan.c.ugel, ugel), (plan.c.acompanante_id, acompanante_id),
-                               (plan.c.docente_id, docente_id)):
-            if valor is not None:
-                docentes = docentes.where(columna == valor)
-        consulta = (select(entrega).where(entrega.c.anio == anio).where(entrega.c.fecha <= fecha)
+        planes = self.planes(anio=anio, dre=dre, ugel=ugel, acompanante_id=acompanante_id, docente_id=docente_id,
+                             ie=ie, modalidad=modalidad)
+        docentes = {p["docente_id"] for p in planes}
+        consulta = (select(entrega, actividad.c.acompanante_id.label("observador"))
+                    .join(actividad, actividad.c.actividad_id == entrega.c.actividad_id, isouter=True)
+                    .where(entrega.c.anio == anio).where(entrega.c.fecha <= fecha)
                     .where(entrega.c.persona_id.in_(docentes)))
-        entregas = [dict(f._mapping) for f in self.filas(consulta)]
-        filas = cumplimiento.agregar(cumplimiento.por_docente(planes, entregas, fecha), nivel)
+        entregas = [dict(f._mapping) for f in self.filas(consulta)] if docentes else []
+        internos = {f.acompanante_id for f in self.filas(select(plan.c.acompanante_id).distinct().where(
+            plan.c.anio == anio, plan.c.modalidad == "interna"))}
+        filas = cumplimiento.agregar(cumplimiento.por_docente(planes, entregas, fecha, internos), nivel)
         if nivel == "acompanante":
             acompanantes = {f["acompanante_id"] for f in filas}
             propias = (select(entrega).where(entrega.c.anio == anio).where(entrega.c.fecha <= fecha)
                        .where(entrega.c.tipo.in_(cumplimiento.PROPIAS)).where(entrega.c.persona_id.in_(acompanantes)))
             cumplimiento.formacion_propia(filas, planes, [dict(f._mapping) for f in self.filas(propias)])
         return filas
+
+
+def _paso_ie(e: Any, estado: str, datos: dict[str, Any]) -> dict[str, Any]:
+    return {"estado": estado, "en": e.timestamp.isoformat(), "usuario": e.metadata.get("usuario"),
+            "rol": e.metadata.get("rol"), **datos}
 
 
 _TIPO = {"VisitaRealizada": "visita", "GIACompletado": "gia", "RTCRealizada": "rtc", "TallerRealizado": "taller"}

@@ -20,6 +20,7 @@ from services.evaluacion.projections import Proyecciones, _Base
 from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 
 COACH = frozenset({"acompanante", "sistema"})
+OBSERVAN = COACH | {"directivo"}  # the directivo values his docentes in his school's internal plan
 SUPERVISAN = NACIONALES | ESPECIALISTAS
 FORMATIVO = frozenset({"minedu", "auditor", "especialista_dre", "especialista_ugel", "acompanante", "docente",
                        "directivo"})  # the directivo only to be told why not
@@ -29,8 +30,8 @@ DOCENTE = {"docente_id": "docente"}
 UGEL, DRE = frozenset({"especialista_ugel"}), frozenset({"especialista_dre"})
 
 REGLAS = {
-    "POST /v1/docentes/{docente_id}/situacion-inicial": Regla(COACH, DOCENTE),
-    "POST /v1/docentes/{docente_id}/valoraciones": Regla(COACH, DOCENTE),
+    "POST /v1/docentes/{docente_id}/situacion-inicial": Regla(OBSERVAN, DOCENTE),
+    "POST /v1/docentes/{docente_id}/valoraciones": Regla(OBSERVAN, DOCENTE),
     "POST /v1/docentes/{docente_id}/cierres": Regla(COACH, DOCENTE),
     "POST /v1/docentes/{docente_id}/cierres/{anio}/correcciones": Regla(COACH | ESPECIALISTAS, DOCENTE),
     "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),

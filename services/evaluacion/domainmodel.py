@@ -60,6 +60,7 @@ class Docente(Aggregate):
     def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
         self.docente_id = docente_id
         self.planes: dict[int, dict[str, Any]] = {}  # by year: agenda's plan, as it stands now
+        self.internos: dict[int, dict[str, Any]] = {}  # by year: his school's own plan (its directivo observes)
         self.evidencias: dict[str, dict[str, Any]] = {}  # by evidence id: year, date, kind
         self.iniciales: dict[str, dict[str, Any]] = {}  # by convocatoria
         self.valoraciones: dict[str, dict[str, Any]] = {}  # by valoracion_id
@@ -68,11 +69,12 @@ class Docente(Aggregate):
     # --- what the other services report -----------------------------------------------------
 
     def conoce(self, plan_id: str) -> bool:
-        return any(p["plan_id"] == plan_id for p in self.planes.values())
+        return any(p["plan_id"] == plan_id for p in (*self.planes.values(), *self.internos.values()))
 
     @event("PlanConocido")
     def conocer_plan(self, plan: dict[str, Any]) -> None:
-        self.planes[plan["anio"]] = {**plan, "activo": True, "avisos": []}
+        destino = self.internos if plan.get("modalidad") == "interna" else self.planes
+        destino[plan["anio"]] = {**plan, "activo": True, "avisos": []}
 
     @event("AcompananteCambiado")
     def cambiar_acompanante(self, anio: int, a_acompanante_id: str, aviso_id: str) -> None:
@@ -92,6 +94,10 @@ class Docente(Aggregate):
     def plan(self, anio: int, acompanante: str) -> dict[str, Any]:
         """His plan of ``anio``, held by ``acompanante``; otherwise the rule that stops the valuation."""
         plan = self.planes.get(anio)
+        interno = self.internos.get(anio)
+        if interno is not None and interno["acompanante_id"] == acompanante and (
+                plan is None or plan["acompanante_id"] != acompanante):
+            return interno  # the directivo values him in his school's own plan (NT-026 §5.2.1)
         if plan is None:  # agenda's plan may still be on its way
             raise EnEspera(f"El docente no tiene plan de acompañamiento en {anio} (aún no llega de agenda): se "
                            "registrará cuando llegue.")

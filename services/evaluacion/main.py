@@ -37,4 +37,5 @@ def create_app(settings: EvaluacionSettings | None = None, *span_processors: Spa
     http.state.evaluacion = evaluacion
     http.state.proyecciones = proyecciones
     http.state.politica = acceso.politica(proyecciones)
+    http.state.politica.separacion = settings.separacion_finalidad
     return http

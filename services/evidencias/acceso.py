@@ -6,9 +6,12 @@ The caller is the actor of the request's verified token (``shared.http``, ``shar
 
 - a docente's record (his visits, observations, commitments, attachments) is read by the docente
   himself, by the acompañante who holds him now (his latest plan's, while it is active), by the
-  specialists of his DRE or UGEL, and by minedu and the auditor; never by the directivo, who
-  evaluates him for his career (``formativo``);
-- a GIA or RTC is read by whoever may read one of its docentes' records;
+  specialists of his DRE or UGEL, and by minedu and the auditor; not by the directivo, who
+  evaluates him for his career (``formativo``: a policy of the ministry, ``<S>_SEPARACION_FINALIDAD``),
+  except a visit he made himself as the observer of his school's internal plan (NT-026 §5.2.1),
+  whose record (observation, feedback, commitments) he writes and reads;
+- a GIA or RTC is read by whoever may read one of its docentes' records, and by the directivo of
+  its school (he leads the RTC and writes its acta);
 - an acompañante's execution sessions and self-evaluations are read by him and by supervision;
 - instruments are published by minedu and, regional ones, by the DRE's specialists.
 
@@ -27,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from services.evidencias.projections import cartera, compromiso, visita
+from services.evidencias.projections import cartera, compromiso, interno, visita
 from shared.autorizacion import ESPECIALISTAS as ESPECIALISTAS_TERRITORIALES
 from shared.autorizacion import GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 from shared.telemetry import Actor
@@ -60,21 +63,22 @@ def puede_corregir(actor: Actor) -> bool:
 LEEN = SUPERVISAN | {"acompanante", "docente"}  # a docente's record, within each one's territory
 FORMATIVO = LEEN | {"directivo"}  # the directivo is named only to be told why not (purpose separation)
 COACH = frozenset({"acompanante", "sistema"})
+OBSERVAN = COACH | {"directivo"}  # the acompañante, and the directivo in his school's internal plan
+LEEN_REUNION = LEEN | {"directivo"}
 
 REGLAS = {
     "GET /v1/instrumentos": Regla(TODOS),
     "GET /v1/instrumentos/{codigo}/{version}": Regla(TODOS),
     "GET /v1/instrumentos/{codigo}/{version}/ficha.pdf": Regla(TODOS),
     "POST /v1/instrumentos": Regla(frozenset({"minedu", "especialista_dre"})),  # the norm's instruments, regional ones
-    "POST /v1/visitas/{visita_id}/observaciones": Regla(COACH, {"visita_id": "autoria",
-                                                                "acompanante_id": "acompanante"}),
+    "POST /v1/visitas/{visita_id}/observaciones": Regla(OBSERVAN, {"visita_id": "autoria", "acompanante_id": "acompanante"}),
     "POST /v1/visitas/{visita_id}/observaciones/{observacion_id}/correcciones": Regla(
-        COACH | ESPECIALISTAS_TERRITORIALES, {"visita_id": "autoria"}),
-    "POST /v1/visitas/{visita_id}/retroalimentacion": Regla(COACH, {"visita_id": "autoria"}),
-    "POST /v1/visitas/{visita_id}/compromisos": Regla(COACH, {"visita_id": "autoria"}),
-    "POST /v1/compromisos/{compromiso_id}/verificacion": Regla(COACH, {"compromiso_id": "compromiso"}),
+        OBSERVAN | ESPECIALISTAS_TERRITORIALES, {"visita_id": "autoria"}),
+    "POST /v1/visitas/{visita_id}/retroalimentacion": Regla(OBSERVAN, {"visita_id": "autoria"}),
+    "POST /v1/visitas/{visita_id}/compromisos": Regla(OBSERVAN, {"visita_id": "autoria"}),
+    "POST /v1/compromisos/{compromiso_id}/verificacion": Regla(OBSERVAN, {"compromiso_id": "compromiso"}),
     "POST /v1/compromisos/vencimientos": Regla(GESTION),
-    "POST /v1/docentes/{docente_id}/necesidades": Regla(COACH, {"docente_id": "docente"}),
+    "POST /v1/docentes/{docente_id}/necesidades": Regla(OBSERVAN, {"docente_id": "docente"}),
     "POST /v1/reuniones/{actividad_id}/acta": Regla(COACH | {"directivo"}, {"actividad_id": "reunion"}),
     "POST /v1/reuniones/{actividad_id}/acta/correcciones": Regla(COACH | {"directivo"} | ESPECIALISTAS_TERRITORIALES,
                                                                 {"actividad_id": "reunion"}),
@@ -84,15 +88,15 @@ REGLAS = {
                                                                      {"acompanante_id": "acompanante"}),
     "GET /v1/acompanantes/{acompanante_id}/autoevaluaciones": Regla(SUPERVISAN | {"acompanante"},
                                                                    {"acompanante_id": "acompanante"}),
-    "POST /v1/visitas/{visita_id}/adjuntos": Regla(COACH, {"visita_id": "autoria"}),
+    "POST /v1/visitas/{visita_id}/adjuntos": Regla(OBSERVAN, {"visita_id": "autoria"}),
     "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/reuniones/{actividad_id}/adjuntos": Regla(COACH | {"directivo"}, {"actividad_id": "reunion"}),
     "GET /v1/visitas/{visita_id}/adjuntos/{sha256}": Regla(FORMATIVO, {"visita_id": "visita"}, formativo=True),
-    "GET /v1/reuniones/{actividad_id}/adjuntos/{sha256}": Regla(LEEN, {"actividad_id": "reunion"}),
+    "GET /v1/reuniones/{actividad_id}/adjuntos/{sha256}": Regla(LEEN_REUNION, {"actividad_id": "reunion"}),
     "GET /v1/visitas/{visita_id}": Regla(FORMATIVO, {"visita_id": "visita"}, formativo=True),
-    "GET /v1/reuniones/{actividad_id}": Regla(LEEN, {"actividad_id": "reunion"}),
-    "GET /v1/reuniones/{actividad_id}/acta.pdf": Regla(LEEN, {"actividad_id": "reunion"}),
-    "POST /v1/reuniones/{actividad_id}/acta.pdf": Regla(LEEN, {"actividad_id": "reunion"}),
+    "GET /v1/reuniones/{actividad_id}": Regla(LEEN_REUNION, {"actividad_id": "reunion"}),
+    "GET /v1/reuniones/{actividad_id}/acta.pdf": Regla(LEEN_REUNION, {"actividad_id": "reunion"}),
+    "POST /v1/reuniones/{actividad_id}/acta.pdf": Regla(LEEN_REUNION, {"actividad_id": "reunion"}),
     "GET /v1/docentes/{docente_id}/observaciones": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
     "GET /v1/docentes/{docente_id}/compromisos": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
     "GET /v1/docentes/{docente_id}/preparacion": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
@@ -110,31 +114,47 @@ def _territorio(fila: Any) -> Territorio:
                       docentes=frozenset({fila.docente_id}))
 
 
+def _interno(fila: Any) -> Territorio:
+    """Where his school's internal plan places a docente: his IE, observed by its directivo."""
+    return Territorio(dre=fila.dre, ugel=fila.ugel, ie=f"{fila.codigo_modular}-{fila.anexo}",
+                      acompanantes=frozenset({fila.directivo_id}), docentes=frozenset({fila.docente_id}))
+
+
 def politica(app: Evidencias) -> Politica:
     proyecciones = app.proyecciones
 
-    def del_docente(docente_id: str) -> Territorio | None:
+    def del_docente(docente_id: str, autores: frozenset[str] = frozenset()) -> Territorio | None:
         filas = proyecciones.filas(select(cartera).where(cartera.c.docente_id == docente_id)
                                    .order_by(cartera.c.anio.desc()).limit(1))
-        return _territorio(filas[0]) if filas else None
+        internos = proyecciones.filas(select(interno).where(interno.c.docente_id == docente_id)
+                                      .order_by(interno.c.anio.desc()).limit(1))
+        partes = [_territorio(f) for f in filas] + [_interno(f) for f in internos]
+        if autores:
+            partes = [replace(t, autores=autores) for t in partes]
+        return Territorio.unir(partes)
 
     def de_los_docentes(docentes: list[str]) -> Territorio | None:
         otra = cartera.alias()
         ultimo = select(func.max(otra.c.anio)).where(otra.c.docente_id == cartera.c.docente_id).scalar_subquery()
         filas = proyecciones.filas(select(cartera).where(cartera.c.docente_id.in_(docentes), cartera.c.anio == ultimo)
                                    .order_by(cartera.c.docente_id)) if docentes else []
-        return Territorio.unir([_territorio(f) for f in filas])
+        internos = proyecciones.filas(select(interno).where(interno.c.docente_id.in_(docentes))
+                                      .order_by(interno.c.docente_id, interno.c.anio)) if docentes else []
+        return Territorio.unir([_territorio(f) for f in filas] + [_interno(f) for f in internos])
 
     def resolver(tipo: str, id_: str) -> Territorio | None:
         if tipo == "docente":
             return del_docente(id_)
-        if tipo in ("visita", "autoria"):
+        if tipo in ("visita", "autoria"):  # where its docente lies, and who made it (he reads what he recorded)
             filas = proyecciones.filas(select(visita.c.docente_id, visita.c.acompanante_id)
                                        .where(visita.c.visita_id == id_))
-            territorio = del_docente(filas[0].docente_id) if filas else None
+            if not filas:
+                return None
+            autor = frozenset({filas[0].acompanante_id})
+            territorio = del_docente(filas[0].docente_id, autor)
             if tipo == "autoria" and territorio is not None:  # its author records what it left, even once
                 # the docente is another's (the write side checks he held him on the visit's day)
-                return replace(territorio, acompanantes=territorio.acompanantes | {filas[0].acompanante_id})
+                return Territorio.unir([territorio, Territorio(acompanantes=autor, autores=autor)])
             return territorio
         if tipo == "reunion":
             registro = proyecciones.reunion(id_)

@@ -371,10 +371,10 @@ class Evidencias(ServiceApplication):
     # --- who may read ---------------------------------------------------------------------------
 
     def a_cargo_de(self, docente_id: str) -> set[str]:
-        """The acompañante who holds the docente now (his latest plan's, while it is active)."""
+        """Who holds the docente now: the acompañante of his latest plan, while it is active, and the
+        directivo of his school's latest internal plan."""
         docente = self._docente(docente_id)
-        actual = docente.actual() if docente else None
-        return {actual} if actual else set()
+        return docente.observadores_actuales() if docente else set()
 
     def puede_ver(self, docente_id: str) -> bool:
         return acceso.puede_ver_docente(current_actor.get(), docente_id, self.a_cargo_de(docente_id))
@@ -392,10 +392,14 @@ class Evidencias(ServiceApplication):
         """The docente, held by ``acompanante_id`` in ``anio``: on ``dia`` when given (a visit's day decides,
         not who holds him today), else now."""
         docente = self._docente(docente_id)
-        if docente is None or anio not in docente.planes:
+        if docente is None or (anio not in docente.planes and anio not in docente.internos):
             raise EnEspera(f"evidencias aún no conoce el plan {anio} del docente {docente_id}: se registrará "
                            "cuando llegue de agenda.")
-        a_cargo = docente.tuvo(acompanante_id, anio, dia) if dia else docente.acompanante(anio) == acompanante_id
+        interno = docente.internos.get(anio)
+        if interno is not None and interno["acompanante_id"] == acompanante_id:
+            return docente  # the directivo, observer of his school's own plan (NT-026 §5.2.1)
+        a_cargo = anio in docente.planes and (docente.tuvo(acompanante_id, anio, dia) if dia
+                                              else docente.acompanante(anio) == acompanante_id)
         if not a_cargo:
             cuando = f"el {dia:%d/%m/%Y}" if dia else f"en {anio}"
             raise Invalida(f"El acompañante {acompanante_id} no tenía a cargo al docente {docente_id} {cuando}.")

@@ -78,15 +78,30 @@ class DocenteAcompanado(Aggregate):
     @event("Registrado")
     def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
         self.docente_id = docente_id
-        self.planes: dict[int, dict[str, Any]] = {}  # by year
+        self.planes: dict[int, dict[str, Any]] = {}  # by year: the external coach's plan
+        self.internos: dict[int, dict[str, Any]] = {}  # by year: his school's own plan, observed by its directivo
         self.necesidades: dict[str, dict[str, Any]] = {}
 
     def conoce(self, plan_id: str) -> bool:
-        return any(p["plan_id"] == plan_id for p in self.planes.values())
+        return any(p["plan_id"] == plan_id for p in (*self.planes.values(), *self.internos.values()))
 
     @event("PlanConocido")
     def conocer_plan(self, plan: dict[str, Any]) -> None:
-        self.planes[plan["anio"]] = {**plan, "activo": True}
+        destino = self.internos if plan.get("modalidad") == "interna" else self.planes
+        destino[plan["anio"]] = {**plan, "activo": True}
+
+    def observa(self, observador_id: str, anio: int) -> bool:
+        """He holds the docente in ``anio``: his acompañante, or the directivo of his school's internal plan."""
+        interno = self.internos.get(anio)
+        return self.acompanante(anio) == observador_id or (interno is not None and interno["acompanante_id"] ==
+                                                           observador_id)
+
+    def observadores_actuales(self) -> set[str]:
+        """Who holds him now: his acompañante (latest plan, active) and his directivo (latest internal plan)."""
+        actuales = {self.actual()} if self.actual() else set()
+        if self.internos:
+            actuales.add(self.internos[max(self.internos)]["acompanante_id"])
+        return actuales
 
     @event("AcompananteCambiado")
     def cambiar_acompanante(self, anio: int, de_acompanante_id: str, a_acompanante_id: str, aviso_id: str,

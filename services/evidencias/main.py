@@ -50,5 +50,6 @@ def create_app(settings: EvidenciasSettings | None = None, *span_processors: Spa
     )
     http.state.evidencias = evidencias
     http.state.politica = acceso.politica(evidencias)
+    http.state.politica.separacion = settings.separacion_finalidad
     api.limitar_subidas(http, settings.adjunto_max_bytes)
     return http

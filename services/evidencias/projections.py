@@ -61,6 +61,16 @@ cartera = Table(
     Column("dre", String(32), nullable=False),
     Column("ugel", String(32), nullable=False),
 )
+interno = Table(  # who observes each docente in his school's own plan (internal modality), each year
+    "interno", metadata,
+    Column("docente_id", Id, primary_key=True),
+    Column("anio", Integer, primary_key=True),
+    Column("directivo_id", Id, nullable=False, index=True),
+    Column("codigo_modular", String(7), nullable=False),
+    Column("anexo", Integer, nullable=False),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False),
+)
 visita = Table(
     "visita", metadata,
     Column("visita_id", Id, primary_key=True),
@@ -145,7 +155,7 @@ REGISTROS = {tabla.name: (select(tabla.c.registro).where(clave == bindparam("id"
 
 class Proyecciones(OwnLogProjection):
     nombre = "evidencias"
-    tablas = (instrumento, item, cartera, visita, valoracion, compromiso, necesidad, reunion, registro, adjunto,
+    tablas = (instrumento, item, cartera, interno, visita, valoracion, compromiso, necesidad, reunion, registro, adjunto,
               adjunto_por_purgar)
 
     def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
@@ -179,6 +189,11 @@ class Proyecciones(OwnLogProjection):
 
     def _plan(self, conn: Connection, e: Any, _: int) -> None:
         p = e.plan
+        if p.get("modalidad") == "interna":
+            conn.execute(interno.insert().values(
+                docente_id=p["docente_id"], anio=p["anio"], directivo_id=p["acompanante_id"],
+                codigo_modular=p["codigo_modular"], anexo=p["anexo"], dre=p["dre"], ugel=p["ugel"]))
+            return
         conn.execute(cartera.insert().values(
             docente_id=p["docente_id"], anio=p["anio"], acompanante_id=p["acompanante_id"], activo=True,
             etapa=p["etapa"], codigo_modular=p["codigo_modular"], anexo=p["anexo"], dre=p["dre"], ugel=p["ugel"]))

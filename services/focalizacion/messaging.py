@@ -1,6 +1,7 @@
 """What focalizacion publishes: the one place where its stored events become published contracts.
 
-Registry entries (names, DNI) are not published; decisions and assignments are, and the
+Registry entries (names, DNI) are not published: of a docente's entry, only his id, IE and level
+(``DocenteRegistradoEnIE``, so a school's own plan knows its docentes); decisions and assignments are, and the
 cancellation of a docente's personal data (only his id and territory), so every service erases
 its own key for him (docs/datos-personales.md). Assignment
 events belong to the caseloads of one UGEL in one convocatoria, whose territory is read once
@@ -22,6 +23,7 @@ from shared.contracts import (
     DatosPersonalesCanceladosV1,
     DocenteAsignadoV1,
     DocenteReasignadoV1,
+    DocenteRegistradoEnIEV1,
     DocenteRetiradoV1,
     ExcepcionRatioRegistradaV1,
     IEExcluidaV1,
@@ -62,6 +64,18 @@ class Publicador:
         else:
             data = IEExcluidaV1(**comunes, motivos=d.get("motivos", []))
         return Publication(data=data, subject=f"ie/{d['codigo_modular']}-{d['anexo']}", dre=d["dre"], ugel=d["ugel"])
+
+    @publicacion.register(Docente.Registrado)
+    @publicacion.register(Docente.Actualizado)
+    def _(self, event: Any) -> Publication | None:
+        d = event.datos
+        if event.originator_version > 1:  # an update: published only when his school or level changed
+            previo: Docente = self.app.repository.get(event.originator_id, version=event.originator_version - 1)
+            if all(previo.datos.get(k) == d.get(k) for k in ("codigo_modular", "anexo", "nivel", "dre", "ugel")):
+                return None
+        data = DocenteRegistradoEnIEV1(docente_id=event.originator_id, codigo_modular=d["codigo_modular"],
+                                       anexo=d["anexo"], nivel=d["nivel"], dre=d["dre"], ugel=d["ugel"])
+        return Publication(data=data, subject=f"docente/{event.originator_id}", dre=d["dre"], ugel=d["ugel"])
 
     @publicacion.register(Docente.DatosPersonalesCancelados)
     def _(self, event: Any) -> Publication:

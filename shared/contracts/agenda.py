@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.base import IntegrationEvent
 
@@ -200,3 +200,79 @@ class CursoVirtualAcompananteCompletadoV1(_Agenda):
     horas: float
     fecha: date
     plataforma: str = ""
+
+
+# --- the school's own plan of monitoring and coaching (internal modality, NT-026 §5.2.1) -----------
+
+
+class DocentePlanIE(BaseModel):
+    """Un docente que cubre el plan de la IE (sin nombre: los nombres están en el padrón de focalizacion)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    docente_id: UUID
+    grado_seccion: str = Field("", description="Año o grado y sección a su cargo, si se indicó.", examples=["5 años A"])
+    area: str = Field("", description="Área curricular, si se indicó (secundaria).")
+
+
+class _PlanIE(_Agenda):
+    plan_ie_id: UUID = Field(description="Identificador del plan (uno por IE y año).")
+    codigo_modular: str = Field(examples=["0236885"])
+    anexo: int = 0
+    anio: int = Field(examples=[2024])
+
+
+class PlanMonitoreoIEElaboradoV1(_PlanIE):
+    """El directivo (o un especialista de su UGEL) elaboró el plan de monitoreo y acompañamiento de su IE
+    para un año: la modalidad interna (NT-026 §5.2.1), con sus datos informativos, los docentes que
+    cubre, la plantilla que sigue, sus fases con sus hitos, la hora colegiada y las jornadas de
+    autoformación."""
+
+    evento = "PlanMonitoreoIEElaborado"
+    version = 1
+
+    directivo_id: UUID = Field(description="El directivo que lidera el plan y observa a los docentes.")
+    cargo: str = Field(examples=["director"])
+    turno: str = Field("", examples=["mañana"])
+    director: str = Field("", description="Nombre del director como figura en el plan (dato del documento).")
+    responsables: list[str] = Field(default_factory=list, description="Responsables como figuran en el plan.")
+    protocolo: str = Field(description="Plantilla que sigue: código@versión.", examples=["PMA-IEI246@1"])
+    tipo_ie: str = Field(examples=["polidocente_inicial"])
+    nivel: Literal["inicial", "primaria", "secundaria"]
+    docentes: list[DocentePlanIE]
+    componentes: dict[str, Any] = Field(description="Visitas (con su mes o fecha límite y fase), RTC u hora "
+                                        "colegiada, jornadas de autoformación y fases con sus hitos.")
+
+
+class PlanMonitoreoIEAprobadoV1(_PlanIE):
+    """El plan de la IE se aprobó con resolución directoral: rige, y cada docente que cubre tiene su plan
+    interno (``PlanAnualGenerado`` con modalidad interna)."""
+
+    evento = "PlanMonitoreoIEAprobado"
+    version = 1
+
+    resolucion: str = Field(description="Resolución directoral que lo aprueba.", examples=["RD N° 012-2024-IEI246"])
+    fecha: date
+
+
+class PlanMonitoreoIESocializadoV1(_PlanIE):
+    """El plan de la IE se dio a conocer a sus docentes."""
+
+    evento = "PlanMonitoreoIESocializado"
+    version = 1
+
+    fecha: date
+    medio: str = Field("", examples=["Reunión de docentes"])
+
+
+class PlanMonitoreoIEEjecutadoV1(_PlanIE):
+    """El directivo presentó el informe de ejecución del plan (diciembre): lo hecho y lo que queda."""
+
+    evento = "PlanMonitoreoIEEjecutado"
+    version = 1
+
+    fecha: date
+    visitas_planificadas: int = Field(ge=0)
+    visitas_realizadas: int = Field(ge=0)
+    logros: str = ""
+    dificultades: str = ""
+    recomendaciones: str = ""

@@ -163,3 +163,20 @@ class DatosPersonalesCanceladosV1(IntegrationEvent):
                     "Protección de Datos Personales.")
     dre: str
     ugel: str
+
+
+class DocenteRegistradoEnIEV1(IntegrationEvent):
+    """El padrón registra a un docente en una IE (al importarlo, o al cambiar su IE o su nivel): sin ningún
+    dato personal, solo su id, su IE y su nivel. Así otros servicios saben qué docentes tiene una IE, p. ej.
+    para el plan de monitoreo de la propia IE (modalidad interna, NT-026 §5.2.1)."""
+
+    servicio = "focalizacion"
+    evento = "DocenteRegistradoEnIE"
+    version = 1
+
+    docente_id: UUID
+    codigo_modular: str = Field(examples=["0236885"])
+    anexo: int = 0
+    nivel: Literal["inicial", "primaria", "secundaria"]
+    dre: str = Field(examples=["DRE-PUNO"])
+    ugel: str = Field(examples=["UGEL-EL-COLLAO"])

@@ -177,11 +177,12 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server, j
         for h in historia["hechos"]:
             cuantos[(h["servicio"], h["evento"])] = cuantos.get((h["servicio"], h["evento"]), 0) + 1
         assert cuantos == {
-            ("focalizacion", "DocenteAsignado"): 1, ("agenda", "PlanAnualGenerado"): 3,
+            ("focalizacion", "DocenteRegistradoEnIE"): 1, ("focalizacion", "DocenteAsignado"): 1,
+            ("agenda", "PlanAnualGenerado"): 3,
             ("agenda", "VisitaRealizada"): 4, ("evidencias", "ObservacionRegistrada"): 3,
             ("evaluacion", "SituacionInicialRegistrada"): 1, ("evaluacion", "NivelCompetenciaValorado"): 3,
             ("evaluacion", "EtapaCerrada"): 4}
-        assert historia["total"] == 19
+        assert historia["total"] == 20
         orden = [(h["registrado_en"], h["secuencia"]) for h in historia["hechos"]]
         assert orden == sorted(orden)
         cierre = next(h for h in historia["hechos"] if h["evento"] == "EtapaCerrada")
@@ -190,14 +191,15 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server, j
             f"/v1/docentes/{d.id}/historia", params={"etapa": 2}, headers=auditor)).json()["hechos"]} == {2021}
         al_corte = (await evaluacion.get(f"/v1/docentes/{d.id}/historia",
                                          params={"al": cortes[1].isoformat()}, headers=auditor)).json()
-        assert al_corte["total"] == 1 + 1 + 1 + 1 + 1 + 1 + 1  # assigned, plan, visit, observation, initial, C4, close
+        # registered in his school, assigned, plan, visit, observation, initial, C4, close
+        assert al_corte["total"] == 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
         assert al_corte["estado_al"]["competencias"][0]["etapas"][0]["logrado"] == logrado_al_corte[1][d.id]["C2"]
         pdf = await evaluacion.get(f"/v1/docentes/{d.id}/historia", params={"formato": "pdf"}, headers=auditor)
         texto = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
-        assert pdf.headers["content-type"] == "application/pdf" and "VisitaRealizada" in texto and "19 hechos" in texto
+        assert pdf.headers["content-type"] == "application/pdf" and "VisitaRealizada" in texto and "20 hechos" in texto
         # and the docente reads his own history without a reason, and sees who else read it and why
         propio = {"X-Usuario": d.id, "X-Rol": "docente"}
-        assert (await evaluacion.get(f"/v1/docentes/{d.id}/historia", headers=propio)).json()["total"] == 19
+        assert (await evaluacion.get(f"/v1/docentes/{d.id}/historia", headers=propio)).json()["total"] == 20
         accesos = (await evaluacion.get(f"/v1/docentes/{d.id}/accesos", headers=propio)).json()
         assert [(a["usuario"], a["motivo"]) for a in accesos] == [("auditor-01", "Revisión de la etapa 1")] + [
             ("auditor-01", "Control posterior")] * 3

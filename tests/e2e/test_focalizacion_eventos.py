@@ -49,13 +49,16 @@ async def test_focalizacion_publica_decisiones_y_asignaciones(make_settings, nat
             async def publicados() -> list:
                 sub = await js.pull_subscribe("acompana.focalizacion.>", stream="ACOMPANA", config=ConsumerConfig(
                     deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE))
-                try:
-                    msgs = await sub.fetch(200, timeout=2)
+                msgs: list = []
+                try:  # every fact published so far (the docentes' registrations come first)
+                    pendientes = (await sub.consumer_info()).num_pending
+                    while len(msgs) < pendientes:
+                        msgs.extend(await sub.fetch(pendientes - len(msgs), timeout=2))
                 except nats.errors.TimeoutError:
                     return []
                 finally:
                     await sub.unsubscribe()
-                return msgs if len(msgs) >= 8 + 4 + 55 else []
+                return msgs if len(msgs) >= len(padron.docentes) + 8 + 4 + 55 else []
 
             msgs = await eventually(publicados)
         finally:
@@ -70,6 +73,9 @@ async def test_focalizacion_publica_decisiones_y_asignaciones(make_settings, nat
         assert {a["tipo_ie"] for a in asignados} == {"polidocente_primaria"}
         assert all(a["ratio_maximo"] == 15 and a["convocatoria"] == "2020-2022" for a in asignados)
         assert msgs[0].headers["ce-type"].startswith("pe.gob.minedu.acompana.focalizacion.")
+        registrados = [d for asunto, datos in por_asunto.items() if ".DocenteRegistradoEnIE.v1." in asunto for d in datos]
+        assert len(registrados) == len(padron.docentes)
+        assert set(registrados[0]) == {"docente_id", "codigo_modular", "anexo", "nivel", "dre", "ugel"}
         # and no registry data (names, DNI) travels on the wire
         assert not any("Quispe" in m.data.decode() or "41000001" in m.data.decode() for m in msgs)
 

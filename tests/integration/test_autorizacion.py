@@ -10,7 +10,8 @@ its consumers would have learnt them). For every route and role:
   next, it is not the policy's refusal, nor 401, nor a 5xx);
 - the same role from territory B, about A's objects (path ids, body ids, or a list filter naming A),
   gets 404 ``no_encontrado``: the same answer as for an id that does not exist;
-- coaching evidence (``formativo``) is refused to the directivo with its own reason: purpose separation.
+- coaching evidence (``formativo``) is refused to the directivo with its own reason: purpose separation
+  (a ministry policy), except what he recorded himself in his school's internal plan.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from services.agenda.config import AgendaSettings
+from services.agenda.domainmodel import plan_ie_id
 from services.agenda.main import create_app as agenda_app
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app as evaluacion_app
@@ -80,7 +82,8 @@ def parametros(lugar: Lugar) -> dict[str, str]:
             "actividad_id": lugar.reunion, "compromiso_id": lugar.compromiso, "observacion_id": _id("observacion"),
             "codigo_modular": lugar.codigo_modular, "anexo": "0", "ugel": lugar.ugel, "convocatoria": "2020-2022",
             "formato": "csv", "codigo": "FICHA-AULA", "version": "1", "sha256": "0" * 64, "nombre": "ninguna",
-            "secuencia": "1", "anio": "2021", "medida_id": _id("medida")}
+            "secuencia": "1", "anio": "2021", "medida_id": _id("medida"), "ie": lugar.ie,
+            "plan_ie_id": str(plan_ie_id(lugar.ie, 2024))}
 
 
 def cuerpo(lugar: Lugar) -> dict[str, Any]:
@@ -118,6 +121,10 @@ async def conocer(servicio: str, app: Any, http: Any) -> None:
             r = await http.post(f"/v1/acompanantes/{lugar.acompanante}/visitas", json={
                 "visita_id": lugar.reunion, "docente_id": lugar.docente, "fecha_inicio": "2021-06-10",
                 "fecha_fin": "2021-06-10"}, headers=identidad("acompanante", lugar))
+            assert r.status_code == 201, r.text
+            r = await http.post(f"/v1/instituciones/{lugar.ie}/planes-monitoreo", json={  # the school's own plan
+                "anio": 2024, "dre": lugar.dre, "ugel": lugar.ugel, "protocolo": "PMA-IEI246@1",
+                "directivo_id": _id(f"directivo-{lugar.nombre}"), "docentes": [{"docente_id": lugar.docente}]})
             assert r.status_code == 201, r.text
         elif servicio == "evaluacion":
             Bombeo(app.state.evaluacion, app.state.proyecciones).recibir(

@@ -1,0 +1,345 @@
+"""Printable documents of a school's own plan (internal modality), as the seeds' schools file them:
+
+- the plan, with its cronograma de visitas per docente and a tick per visit done (IEI N°246, VII);
+- the planificador individual for one docente: desempeño by phase (IES Miguel Grau, Anexo B);
+- the informe de ejecución of the plan (IES Miguel Grau, IX: December).
+
+agenda holds ids, not names: the docentes' names are personal data kept encrypted in focalizacion
+and never published, so the documents show each docente by a short form of his id and the
+grade/section the plan gives; the director's name is the one written in the plan's header.
+Drawn with reportlab (as evaluacion's PDFs), with the DejaVu Sans font matplotlib ships (it has the
+tick ✓ and every Spanish letter).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from matplotlib import get_data_path
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from shared.eventstore import NotFound
+
+if TYPE_CHECKING:
+    from services.agenda.application import Agenda
+
+FUENTE = "DejaVuSans"
+MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "setiembre", "octubre",
+         "noviembre", "diciembre")
+ROMANOS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+# The rows of the planificador individual (IES Miguel Grau, Anexo B).
+DESEMPENOS = (
+    "Desempeño 1: Involucra activamente a los estudiantes en el proceso de aprendizaje.",
+    "Desempeño 2: Promueve el razonamiento, la creatividad y/o el pensamiento crítico.",
+    "Desempeño 3: Evalúa el progreso de los aprendizajes para retroalimentar a los estudiantes y adecuar su enseñanza.",
+    "Desempeño 4: Propicia un ambiente de respeto y proximidad.",
+    "Desempeño 5: Regula positivamente el comportamiento de los estudiantes.",
+    "Programación curricular (matriz de programación y EdA) y trabajo colegiado.",
+)
+# The phases' names as the planificador gives them (IES Miguel Grau, Anexo B).
+FASES = {"diagnostica": "Inicio o diagnóstica", "mejora": "Proceso de mejora", "salida": "Monitoreo de salida"}
+NOTA_NOMBRES = ("Los nombres de los docentes son datos personales que guarda cifrados el padrón (focalización); "
+                "este documento identifica a cada docente por su código y el grado y sección que indica el plan.")
+
+
+def _fuente() -> None:
+    if FUENTE not in pdfmetrics.getRegisteredFontNames():
+        carpeta = Path(get_data_path()) / "fonts" / "ttf"
+        pdfmetrics.registerFont(TTFont(FUENTE, str(carpeta / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont(f"{FUENTE}-Bold", str(carpeta / "DejaVuSans-Bold.ttf")))
+
+
+def _estilos() -> dict[str, Any]:
+    _fuente()
+    base = getSampleStyleSheet()
+    return {
+        "titulo": base["Title"].clone("titulo", fontName=f"{FUENTE}-Bold", fontSize=14, leading=17),
+        "subtitulo": base["Heading2"].clone("subtitulo", fontName=f"{FUENTE}-Bold", fontSize=11, leading=14),
+        "texto": base["BodyText"].clone("texto", fontName=FUENTE, fontSize=9, leading=11.5),
+        "celda": base["BodyText"].clone("celda", fontName=FUENTE, fontSize=8, leading=10),
+        "cabecera": base["BodyText"].clone("cabecera", fontName=FUENTE, fontSize=8, leading=10, textColor=colors.white),
+        "nota": base["BodyText"].clone("nota", fontName=FUENTE, fontSize=7, leading=9, textColor=colors.grey),
+    }
+
+
+def _fecha(valor: str | date) -> str:
+    d = date.fromisoformat(valor) if isinstance(valor, str) else valor
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def corto(docente_id: str) -> str:
+    return docente_id.split("-")[0].upper()
+
+
+# --- what was done: the directivo's visits, by docente and by the plan's visit groups ---------------
+
+
+@dataclass
+class Columna:
+    titulo: str
+    mes: int | None
+    antes_de: str | None
+    fase: str | None
+
+
+@dataclass
+class Avance:
+    plan: dict[str, Any]
+    columnas: list[Columna]
+    por_docente: dict[str, list[dict[str, Any] | None]] = field(default_factory=dict)  # a cell per column
+    programadas: dict[str, list[str]] = field(default_factory=dict)
+    rtc_realizadas: int = 0
+
+    @property
+    def planificadas(self) -> int:
+        return len(self.columnas) * len(self.plan["docentes"])
+
+    @property
+    def realizadas(self) -> int:
+        return sum(1 for celdas in self.por_docente.values() for c in celdas if c is not None)
+
+
+def columnas(componentes: dict[str, Any]) -> list[Columna]:
+    cols = []
+    for g in componentes["visitas"]["grupos"]:
+        for _ in range(g["cantidad"]):
+            n = ROMANOS[len(cols)] if len(cols) < len(ROMANOS) else str(len(cols) + 1)
+            if g.get("mes"):
+                titulo = f"{MESES[g['mes'] - 1].upper()} — {n} visita"
+            elif g.get("antes_de"):
+                mes, dia = g["antes_de"].split("-")
+                titulo = f"{n} visita ({g.get('fase') or ''}, antes del {dia}/{mes})"
+            else:
+                titulo = f"{n} visita"
+            cols.append(Columna(titulo, g.get("mes"), g.get("antes_de"), g.get("fase")))
+    return cols
+
+
+def _ubicar(cols: list[Columna], celdas: list[Any], fecha: date) -> int | None:
+    """The first free column a visit on ``fecha`` belongs to (its month, or before its deadline)."""
+    for i, c in enumerate(cols):
+        if celdas[i] is not None:
+            continue
+        if c.mes is not None and fecha.month == c.mes:
+            return i
+        if c.mes is None and c.antes_de is not None and fecha <= date(fecha.year, *map(int, c.antes_de.split("-"))):
+            return i
+        if c.mes is None and c.antes_de is None:
+            return i
+    return None
+
+
+def avance(agenda: Agenda, plan_ie_id: str, fecha: date) -> Avance:
+    """The directivo's visits to each docente of the plan, realized on or before ``fecha``."""
+    plan = agenda.plan_ie(plan_ie_id).plan
+    cols = columnas(plan["componentes"])
+    resultado = Avance(plan=plan, columnas=cols)
+    actividades = agenda.proyecciones.actividades(plan["directivo_id"], plan["anio"])
+    for d in plan["docentes"]:
+        resultado.por_docente[d["docente_id"]] = [None] * len(cols)
+        resultado.programadas[d["docente_id"]] = []
+    for a in sorted(actividades, key=lambda a: a["fecha_inicio"]):
+        if a["tipo"] == "rtc" and a["estado"] == "realizada" and a["fecha_inicio"] <= fecha:
+            resultado.rtc_realizadas += 1
+        if a["tipo"] != "visita" or a["datos"]["docentes"][0] not in resultado.por_docente:
+            continue
+        docente = a["datos"]["docentes"][0]
+        if a["estado"] == "programada":
+            resultado.programadas[docente].append(_fecha(a["fecha_inicio"]))
+        elif a["estado"] == "realizada" and a["fecha_inicio"] <= fecha:
+            celdas = resultado.por_docente[docente]
+            i = _ubicar(cols, celdas, a["fecha_inicio"])
+            if i is not None:
+                celdas[i] = a
+    return resultado
+
+
+# --- the documents ------------------------------------------------------------------------------------
+
+
+def _documento(salida: io.BytesIO, titulo: str, apaisado: bool = False) -> SimpleDocTemplate:
+    return SimpleDocTemplate(salida, pagesize=landscape(A4) if apaisado else A4, leftMargin=1.5 * cm,
+                             rightMargin=1.5 * cm, topMargin=1.5 * cm, bottomMargin=1.5 * cm, title=titulo,
+                             author="Acompaña", invariant=True)
+
+
+def _tabla(filas: list[list[Any]], anchos: list[float]) -> Table:
+    tabla = Table(filas, colWidths=anchos, repeatRows=1)
+    tabla.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FUENTE), ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f618d")), ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
+    return tabla
+
+
+def _p(texto: str, estilo: Any) -> Paragraph:
+    return Paragraph(escape(texto), estilo)
+
+
+def _datos_informativos(plan: dict[str, Any], e: dict[str, Any]) -> Table:
+    filas = [("DRE", plan["dre"]), ("UGEL", plan["ugel"]), ("IE", f"{plan['ie']} (código modular y anexo)"),
+             ("Turno", plan.get("turno") or "—"), ("Director(a)", plan.get("director") or "—"),
+             ("Responsables", ", ".join(plan.get("responsables") or []) or "—"), ("Año", str(plan["anio"])),
+             ("Plantilla", f"{plan.get('nombre_protocolo', '')} ({plan['protocolo']})")]
+    tabla = Table([[_p(k, e["celda"]), _p(v, e["celda"])] for k, v in filas], colWidths=[3.5 * cm, 13 * cm])
+    tabla.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25,
+                                                                        colors.lightgrey)]))
+    return tabla
+
+
+def _estado(agenda: Agenda, plan_ie_id: str) -> list[str]:
+    p = agenda.plan_ie(plan_ie_id)
+    lineas = [f"Estado del plan: {p.estado}."]
+    if p.aprobacion:
+        lineas.append(f"Aprobado con {p.aprobacion['resolucion']} el {_fecha(p.aprobacion['fecha'])}.")
+    if p.socializacion:
+        medio = f" ({p.socializacion['medio']})" if p.socializacion.get("medio") else ""
+        lineas.append(f"Socializado con los docentes el {_fecha(p.socializacion['fecha'])}{medio}.")
+    if p.ejecucion:
+        lineas.append(f"Informe de ejecución presentado el {_fecha(p.ejecucion['fecha'])}.")
+    return lineas
+
+
+def _cronograma(a: Avance, e: dict[str, Any], ancho: float) -> Table:
+    encabezado = ["N°", "Docente", "Año / grado y sección", *[_p(c.titulo, e["cabecera"]) for c in a.columnas]]
+    filas: list[list[Any]] = [encabezado]
+    for n, d in enumerate(a.plan["docentes"], start=1):
+        celdas = a.por_docente[d["docente_id"]]
+        marcas = [f"✓ {_fecha(c['fecha_inicio'])}" if c is not None else "" for c in celdas]
+        grado = " · ".join(x for x in (d.get("grado_seccion"), d.get("area")) if x) or "—"
+        filas.append([str(n), f"Docente {corto(d['docente_id'])}", grado, *marcas])
+    fijo = 1 * cm + 4 * cm + 3.5 * cm
+    resto = (ancho - fijo) / max(1, len(a.columnas))
+    return _tabla(filas, [1 * cm, 4 * cm, 3.5 * cm, *[resto] * len(a.columnas)])
+
+
+def _componentes(plan: dict[str, Any]) -> list[str]:
+    c = plan["componentes"]
+    lineas = [f"Visitas al aula: {sum(g['cantidad'] for g in c['visitas']['grupos'])} por docente "
+              f"({c['visitas']['dias_total']} días en el año)."]
+    if c["rtc"]["cantidad"]:
+        meses = ", ".join(MESES[m - 1] for m in c["rtc"].get("meses") or [])
+        lineas.append(f"Hora colegiada / reuniones de trabajo colegiado: {c['rtc']['cantidad']}, de al menos "
+                      f"{c['rtc']['horas_min']:g} h" + (f" ({meses})." if meses else "."))
+    jornadas = c.get("jornadas_autoformacion")
+    if jornadas and jornadas["cantidad"]:
+        meses = ", ".join(MESES[m - 1] for m in jornadas.get("meses") or [])
+        lineas.append(f"Jornadas de autoformación docente: {jornadas['cantidad']}, de al menos "
+                      f"{jornadas['horas_min']:g} h" + (f" ({meses})." if meses else "."))
+    for f in c.get("fases") or []:
+        hitos = ", ".join("/".join(reversed(h.split("-"))) for h in f.get("hitos") or [])
+        lineas.append(f"Fase {f['nombre']}: del {'/'.join(reversed(f['desde'].split('-')))} al "
+                      f"{'/'.join(reversed(f['hasta'].split('-')))}" + (f"; avances antes del {hitos}." if hitos else "."))
+    return lineas
+
+
+def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
+    a, e, salida = avance(agenda, plan_ie_id, fecha), _estilos(), io.BytesIO()
+    plan = a.plan
+    documento = _documento(salida, f"Plan de monitoreo y acompañamiento {plan['anio']} — IE {plan['ie']}", True)
+    partes: list[Any] = [
+        _p(f"Plan de monitoreo y acompañamiento pedagógico {plan['anio']}", e["titulo"]),
+        _p("I. Datos informativos", e["subtitulo"]), _datos_informativos(plan, e), Spacer(1, 0.3 * cm),
+        *[_p(x, e["texto"]) for x in _estado(agenda, plan_ie_id)],
+        _p("Componentes del plan", e["subtitulo"]), *[_p(x, e["texto"]) for x in _componentes(plan)],
+        _p(f"Cronograma de visitas {plan['anio']} (✓: visita realizada, con su fecha; al {_fecha(fecha)})",
+           e["subtitulo"]),
+        _cronograma(a, e, documento.width), Spacer(1, 0.2 * cm),
+        _p(f"Docentes: {len(plan['docentes'])}. Visitas realizadas: {a.realizadas} de {a.planificadas}.", e["texto"]),
+        _p(NOTA_NOMBRES, e["nota"]),
+    ]
+    documento.build(partes)
+    return salida.getvalue()
+
+
+def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
+    a, e, salida = avance(agenda, plan_ie_id, fecha), _estilos(), io.BytesIO()
+    plan, ejecucion = a.plan, agenda.plan_ie(plan_ie_id).ejecucion or {}
+    documento = _documento(salida, f"Informe de ejecución {plan['anio']} — IE {plan['ie']}", True)
+    filas: list[list[Any]] = [["N°", "Docente", "Año / grado y sección", "Visitas planificadas", "Realizadas",
+                               "Fechas", "Cumplimiento"]]
+    for n, d in enumerate(plan["docentes"], start=1):
+        hechas = [c for c in a.por_docente[d["docente_id"]] if c is not None]
+        fechas = ", ".join(_fecha(c["fecha_inicio"]) for c in hechas) or "—"
+        porcentaje = f"{100 * len(hechas) / len(a.columnas):.0f} %" if a.columnas else "—"
+        filas.append([str(n), f"Docente {corto(d['docente_id'])}", d.get("grado_seccion") or "—",
+                      str(len(a.columnas)), str(len(hechas)), _p(fechas, e["celda"]), porcentaje])
+    total = f"{100 * a.realizadas / a.planificadas:.0f} %" if a.planificadas else "—"
+    filas.append(["", "Total", "", str(a.planificadas), str(a.realizadas), "", total])
+    partes: list[Any] = [
+        _p(f"Informe de ejecución del plan de monitoreo y acompañamiento pedagógico {plan['anio']}", e["titulo"]),
+        _datos_informativos(plan, e), Spacer(1, 0.3 * cm), *[_p(x, e["texto"]) for x in _estado(agenda, plan_ie_id)],
+        _p(f"Visitas al aula realizadas al {_fecha(fecha)}", e["subtitulo"]),
+        _tabla(filas, [1 * cm, 4 * cm, 3.5 * cm, 3 * cm, 2.2 * cm, 8 * cm, 3 * cm]), Spacer(1, 0.2 * cm),
+    ]
+    if plan["componentes"]["rtc"]["cantidad"]:
+        partes.append(_p(f"Hora colegiada / RTC realizadas: {a.rtc_realizadas} de "
+                         f"{plan['componentes']['rtc']['cantidad']}.", e["texto"]))
+    for titulo, clave in (("Logros", "logros"), ("Dificultades", "dificultades"), ("Recomendaciones", "recomendaciones")):
+        partes += [_p(titulo, e["subtitulo"]), _p(ejecucion.get(clave) or "(sin registrar)", e["texto"])]
+    partes.append(_p(NOTA_NOMBRES, e["nota"]))
+    documento.build(partes)
+    return salida.getvalue()
+
+
+def _fases(plan: dict[str, Any], cols: list[Columna]) -> list[tuple[str, date, date]]:
+    """The plan's phases (its template's, or one per visit group when it has none)."""
+    anio = plan["anio"]
+    if plan["componentes"].get("fases"):
+        return [(f"{FASES.get(f['nombre'], f['nombre'])} ({MESES[int(f['desde'][:2]) - 1]} – {MESES[int(f['hasta'][:2]) - 1]})"
+                 + ("; avances antes del " + ", ".join("/".join(reversed(h.split("-"))) for h in f["hitos"])
+                    if f.get("hitos") else ""),
+                 date(anio, *map(int, f["desde"].split("-"))), date(anio, *map(int, f["hasta"].split("-"))))
+                for f in plan["componentes"]["fases"]]
+    fases, desde = [], date.fromisoformat(plan["anio_escolar"][0])
+    for c in cols:
+        hasta = (date(anio, c.mes + 1, 1) if c.mes and c.mes < 12 else date(anio, 12, 31)) if c.mes else \
+            date(anio, *map(int, c.antes_de.split("-"))) if c.antes_de else date.fromisoformat(plan["anio_escolar"][1])
+        fases.append((c.titulo, desde, hasta))
+        desde = hasta
+    return fases
+
+
+def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: date) -> bytes:
+    a, e, salida = avance(agenda, plan_ie_id, fecha), _estilos(), io.BytesIO()
+    plan = a.plan
+    docente = next((d for d in plan["docentes"] if d["docente_id"] == docente_id), None)
+    if docente is None:
+        raise NotFound(f"El docente {docente_id} no está en el plan {plan_ie_id}.")
+    fases = _fases(plan, a.columnas)
+    hechas = [c for c in a.por_docente[docente_id] if c is not None]
+    documento = _documento(salida, f"Planificador individual — docente {corto(docente_id)}", True)
+    encabezado = ["Desempeño", *[_p(nombre, e["cabecera"]) for nombre, _, _ in fases]]
+    visitas = ["Visitas realizadas"]
+    for _, desde, hasta in fases:
+        en_fase = [c for c in hechas if desde <= c["fecha_inicio"] < hasta or c["fecha_inicio"] == hasta]
+        visitas.append(", ".join(f"✓ {_fecha(c['fecha_inicio'])}" for c in en_fase) or "")
+    filas: list[list[Any]] = [encabezado, visitas, *[[_p(d, e["celda"]), *[""] * len(fases)] for d in DESEMPENOS]]
+    ancho_fase = (documento.width - 7 * cm) / max(1, len(fases))
+    tabla = _tabla(filas, [7 * cm, *[ancho_fase] * len(fases)])
+    tabla.setStyle(TableStyle([("BOTTOMPADDING", (0, 2), (-1, -1), 18), ("TOPPADDING", (0, 2), (-1, -1), 6)]))
+    partes: list[Any] = [
+        _p("Planificador de monitoreo y acompañamiento pedagógico individual para el docente", e["titulo"]),
+        _p(f"Director(a): {plan.get('director') or '—'}", e["texto"]),
+        _p(f"Docente: {corto(docente_id)} ({docente_id})   Año / grado y sección: {docente.get('grado_seccion') or '—'}"
+           f"   Área: {docente.get('area') or '—'}", e["texto"]),
+        _p(f"IE {plan['ie']} · {plan['ugel']} · {plan['anio']} · al {_fecha(fecha)}", e["texto"]), Spacer(1, 0.3 * cm),
+        tabla, Spacer(1, 0.2 * cm),
+        _p("En cada fase: fortalezas del desempeño, aspectos críticos y compromisos (diagnóstica); mejoras y "
+           "cumplimiento de compromisos en cada avance (mejora); fortalezas, mejoras y necesidades de formación "
+           "(salida). Se completa a mano o con la ficha de observación de cada visita.", e["nota"]),
+        _p(NOTA_NOMBRES, e["nota"]),
+    ]
+    documento.build(partes)
+    return salida.getvalue()
