@@ -44,16 +44,18 @@ def dias_lectivos(desde: date, n: int) -> list[date]:
 
 
 def comandos(app: Agenda, acompanantes: list[str], docentes: dict[str, list[str]]) -> int:
-    """A year per acompañante: 7 visits per docente (scheduled, then done) and 4 GIA."""
+    """A year per acompañante: 7 visits per docente (scheduled, then done; the first of two days, the
+    others of one, as NT-026 §5.6.3 c sets for primaria) and 4 GIA."""
     n = 0
     for acompanante in acompanantes:
         suyos = docentes[acompanante]
-        libres = iter(dias_lectivos(date(2021, 3, 22), 7 * len(suyos) + 8))
+        libres = iter(dias_lectivos(date(2021, 3, 22), 8 * len(suyos) + 8))
         for ronda in range(7):
             for docente in suyos:
                 dia = next(libres).isoformat()
+                fin = next(libres).isoformat() if ronda == 0 else dia
                 visita = str(uuid.uuid4())
-                entrada = {"docente_id": docente, "fecha_inicio": dia, "fecha_fin": dia}
+                entrada = {"docente_id": docente, "fecha_inicio": dia, "fecha_fin": fin}
                 app.programar(acompanante, visita, "visita", entrada)
                 app.realizar(acompanante, visita, "visita", {**entrada, "acciones": ["observacion", "asesoria"]})
                 n += 2

@@ -26,6 +26,11 @@ def _persona(datos: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"nombres": datos.get("nombres"), "apellidos": datos.get("apellidos")}
 
 
+def _aula(datos: dict[str, Any]) -> dict[str, Any]:
+    """What he teaches, when the padrón says it (optional columns GRADO_SECCION, AREA_CURRICULAR)."""
+    return {"grado_seccion": datos.get("grado_seccion"), "area_curricular": datos.get("area_curricular")}
+
+
 def router(app: Focalizacion) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["personas"])
     proyecciones = app.proyecciones
@@ -48,7 +53,7 @@ def router(app: Focalizacion) -> APIRouter:
         if datos is None:
             raise NotFound(f"No existe el docente {docente_id}.")
         aco = acompanante_de(str(docente_id))
-        return {"docente_id": str(docente_id), **(_persona(datos) or {}), "nivel": datos.get("nivel"),
+        return {"docente_id": str(docente_id), **(_persona(datos) or {}), "nivel": datos.get("nivel"), **_aula(datos),
                 "ie": escuela(datos["codigo_modular"], datos["anexo"]),
                 "acompanante": None if aco is None else {
                     "acompanante_id": aco, **(_persona(proyecciones.registro(acompanante, aco)) or {})}}
@@ -75,7 +80,7 @@ def router(app: Focalizacion) -> APIRouter:
             clave = (f.datos["codigo_modular"], f.datos["anexo"])
             if clave not in escuelas:
                 escuelas[clave] = {**escuela(*clave), "tipo": f.datos.get("tipo"), "nivel": f.datos.get("nivel")}
-            docentes.append({"docente_id": f.docente_id, **(_persona(f.d) or {}),
+            docentes.append({"docente_id": f.docente_id, **(_persona(f.d) or {}), **_aula(f.d),
                              "codigo_modular": clave[0], "anexo": clave[1]})
         docentes.sort(key=lambda d: (str(d["apellidos"]), str(d["nombres"])))
         return {"acompanante_id": str(acompanante_id), "escuelas": sorted(escuelas.values(), key=lambda e: str(e["nombre"])),

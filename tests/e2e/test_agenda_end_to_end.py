@@ -64,10 +64,11 @@ async def test_docente_asignado_genera_su_plan_anual(make_settings, js):
 
 
 def lote_de_un_dispositivo(docentes: list[str]) -> list[dict]:
-    """Three weeks offline: visits scheduled and done, a GIA moved, one visit cancelled, and
-    one record the norm refuses (a 3-hour GIA on a visit day)."""
+    """Weeks offline: visits scheduled and done, a GIA moved, some visits cancelled, and one record
+    the norm refuses (a 3-hour GIA on a visit day). Six one-day visits per docente: the most his
+    year's mix allows (NT-026 §5.6.3 c, primaria: "una visita de dos días y seis visitas de un día")."""
     items, dia = [], date(2021, 5, 3)
-    for i, docente in enumerate(docentes * 5):  # five one-day visits each: within his protocol's mix
+    for i, docente in enumerate(docentes * 6):
         while dia.weekday() >= 5:
             dia += timedelta(days=1)
         visita = str(uuid.uuid5(uuid.NAMESPACE_URL, f"lote/visita/{i}"))
@@ -131,8 +132,8 @@ async def test_lote_sin_conexion_enviado_tres_veces_deja_un_registro_de_cada_uno
         # And the agenda holds exactly one record of each item
         actividades = (await agenda.get(f"/v1/acompanantes/{acompanante}/agenda", params={"anio": 2021})).json()
         visitas = [a for a in actividades if a["tipo"] == "visita"]
-        assert len(visitas) == 40
-        assert sum(1 for a in visitas if a["estado"] == "cancelada") == sum(1 for i in range(40) if i % 9 == 4)
+        assert len(visitas) == 48
+        assert sum(1 for a in visitas if a["estado"] == "cancelada") == sum(1 for i in range(48) if i % 9 == 4)
         gia = [a for a in actividades if a["tipo"] == "gia"]
         assert [(g["estado"], g["fecha_inicio"], [p["evento"] for p in g["historial"]]) for g in gia] == [
             ("realizada", "2021-09-03", ["programada", "reprogramada", "realizada"])]
@@ -143,7 +144,7 @@ async def test_lote_sin_conexion_enviado_tres_veces_deja_un_registro_de_cada_uno
         # And fulfilment counts each delivered visit once
         c = (await agenda.get(f"/v1/docentes/{docentes[0]}/cumplimiento",
                               params={"anio": 2021, "fecha": "2021-12-31"})).json()
-        assert c["visitas_realizado"] == sum(1 for i in range(0, 40, 8) if i % 9 != 4)
+        assert c["visitas_realizado"] == sum(1 for i in range(0, 48, 8) if i % 9 != 4)
         assert c["gia_realizado"] == 1
 
         # And each published fact travelled once

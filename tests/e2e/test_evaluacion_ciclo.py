@@ -147,7 +147,8 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server, j
                                  params={"anio": 2021, "trimestre": 4, "formato": "xlsx"})
         assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
         hojas = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).sheetnames
-        assert hojas == ["resumen", "valoraciones", "cumplimiento", "satisfaccion", "calidad", "corte"]
+        assert hojas == ["resumen", "valoraciones", "cumplimiento", "satisfaccion", "calidad", "envio", "medidas",
+                         "corte"]  # envio, medidas: the report's course to the DRE
 
         # and a re-delivered close (same event id, published again) changes nothing
         proyecciones = evaluacion._transport.app.state.proyecciones

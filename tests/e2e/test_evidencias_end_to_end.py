@@ -79,8 +79,8 @@ async def test_lo_que_deja_cada_visita_se_registra_y_se_publica(make_settings, n
         # Given a docente with his 2021 plan, three visits and a GIA recorded in agenda
         con_plan(agenda_http, docente)
         v1 = visita(docente, fecha_inicio="2021-05-10", fecha_fin="2021-05-11")
-        v2 = visita(docente, fecha_inicio="2021-06-14", fecha_fin="2021-06-15")
-        v3 = visita(docente, fecha_inicio="2021-08-16", fecha_fin="2021-08-17")
+        v2 = visita(docente, fecha_inicio="2021-06-14", fecha_fin="2021-06-14")  # one 2-day visit a year (§5.6.3 c)
+        v3 = visita(docente, fecha_inicio="2021-08-16", fecha_fin="2021-08-16")
         for body in (v1, v2, v3):
             assert (await agenda.post("/v1/visitas-realizadas", json=body)).status_code == 201
         gia = str(uuid.uuid4())

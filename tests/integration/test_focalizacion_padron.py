@@ -88,3 +88,26 @@ def test_el_grado_y_seccion_y_el_area_del_docente_son_columnas_opcionales(focali
     # and the first file, sent again, changes only Rosa (what it says of her now: no grado y sección)
     otra_vez = focalizacion.importar_docentes(sin_columnas.encode())
     assert (otra_vez["actualizadas"], otra_vez["sin_cambios"]) == (1, 1)
+
+
+async def test_quien_lee_al_docente_recibe_su_grado_y_seccion_y_su_area(make_settings):
+    # Given a docente imported with his grado y sección and área curricular
+    from services.focalizacion.main import create_app
+    from tests.conftest import serving
+    app = create_app(make_settings(FocalizacionSettings))
+    p = Padron(ies=[escuela("0573436", nombre="IES Técnico Miguel Grau", nivel="secundaria",
+                            caracteristica="completo", dre="DRE-PUNO", ugel="UGEL-EL-COLLAO")])
+    async with serving(app) as http:
+        r = await http.post("/v1/padron/ies", content=p.csv("ies"), headers={"content-type": "text/csv"})
+        assert r.status_code == 200 and r.json()["rechazadas"] == [], r.text
+        docentes = ("DNI,APELLIDOS,NOMBRES,COD_MOD,ANEXO,NIVEL,GRADO_SECCION,AREA_CURRICULAR\n"
+                    "42000001,Apaza Ccama,Nélida,0573436,0,Secundaria,3.° B,Matemática\n")
+        r = await http.post("/v1/padron/docentes", content=docentes.encode(), headers={"content-type": "text/csv"})
+        assert r.status_code == 200 and r.json()["nuevas"] == 1, r.text
+        # When he is read as a person (the web application shows him by name)
+        docente = app.state.runtime.app.docente_id("42000001")
+        r = await http.get(f"/v1/docentes/{docente}/persona")
+        # Then his classroom comes with his name
+        assert r.status_code == 200, r.text
+        assert {k: r.json()[k] for k in ("apellidos", "nombres", "grado_seccion", "area_curricular")} == {
+            "apellidos": "Apaza Ccama", "nombres": "Nélida", "grado_seccion": "3.° B", "area_curricular": "Matemática"}
