@@ -194,6 +194,8 @@ class OutboxRelay:
                 self.servicio, in_stream, self._position,
             )
             await self.republish(in_stream, self._position)
+            # what comes next is chained after the head the stream now has, never after the one read before
+            self._cadena = await self._cabeza_en_stream() or (0, GENESIS)
         self._sello = (self._cadena[0], 0.0)
 
     # --- publishing -----------------------------------------------------------------------
@@ -334,7 +336,9 @@ class OutboxRelay:
         self._wake.set()
         return await asyncio.wait_for(asyncio.shield(future), timeout)
 
-    async def _atender_pedidos(self) -> None:
+    async def _atender_pedidos(self) -> bool:
+        """Run the republications asked; True when there were any (the stream changed: reconcile again)."""
+        atendidos = bool(self._pedidos)
         while self._pedidos:
             desde, future = self._pedidos[0]
             try:
@@ -347,6 +351,7 @@ class OutboxRelay:
             self._pedidos.pop(0)
             if not future.done():
                 future.set_result(resultado)
+        return atendidos
 
     async def republicar_faltantes(self, desde: int = 1) -> Republicacion:
         """Publish again, from the store, each fact from ``desde`` on that the stream no longer holds,
@@ -451,7 +456,11 @@ class OutboxRelay:
                 if not reconciled:
                     await self.reconcile()
                     reconciled = True
-                await self._atender_pedidos()
+                if await self._atender_pedidos():
+                    # The republication may have sent facts past the saved position, each chained after the
+                    # stream's own: the position and the chain's head are read again before going on.
+                    reconciled = False
+                    continue
                 moved = await self.relay_once()
                 delay = 0.1
                 if moved < self.batch_size and not self._pedidos:
