@@ -183,6 +183,13 @@ class OutboxRelay:
         self._stream_creado = await self._stream_creado_en()
         self._position = await asyncio.to_thread(self.stored_position)
         cabeza = await self._cabeza_en_stream() or (0, GENESIS)
+        if cabeza[0] < self._position:
+            # The last message is not always the furthest fact: a hole filled by a republication comes last.
+            # Only a read of everything the stream holds of the service tells a lost tail from a filled hole.
+            publicados = await leer_publicados(self.js, self.servicio)
+            if publicados:
+                mayor = max(publicados)
+                cabeza = (mayor, publicados[mayor].cadena)
         in_stream = cabeza[0]
         self._cadena = cabeza
         if in_stream > self._position:

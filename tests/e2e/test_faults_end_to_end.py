@@ -22,15 +22,15 @@ async def test_nats_muere_y_vuelve_bajo_carga_sin_perder_ni_duplicar(make_settin
     agenda_http = agenda_app(make_settings(AgendaSettings))
     async with serving(agenda_http) as agenda, \
                serving(evaluacion_app(make_settings(EvaluacionSettings))) as evaluacion:
-        docentes = [uuid.uuid4() for _ in range(20)]
+        docentes = [uuid.uuid4() for _ in range(60)]  # at most 6 one-day visits each (protocol)
         con_plan(agenda_http, *docentes)
         sent = 0
 
         async def load(n: int) -> None:
             nonlocal sent
             for _ in range(n):
-                dia = dia_lectivo(sent // 20)  # each docente's visits on distinct school days
-                body = visita(docentes[sent % 20], fecha_inicio=dia, fecha_fin=dia)
+                dia = dia_lectivo(sent // 60)  # each docente's visits on distinct school days
+                body = visita(docentes[sent % 60], fecha_inicio=dia, fecha_fin=dia)
                 response = await agenda.post("/v1/visitas-realizadas", json=body)
                 assert response.status_code == 201, response.text  # writes never wait for NATS
                 sent += 1
@@ -51,7 +51,7 @@ async def test_nats_muere_y_vuelve_bajo_carga_sin_perder_ni_duplicar(make_settin
         publicador = Publicador(store)
         publicables = [f"agenda:{n.id}" for n in store.recorder.select_notifications(0, 10_000)
                        if publicador(store.mapper.to_domain_event(n)) is not None]
-        assert len(publicables) == 320  # 20 plans and 300 visits
+        assert len(publicables) == 360  # 60 plans and 300 visits
 
     assert await published_ids(js, "acompana.agenda.>") == publicables
 
