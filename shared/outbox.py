@@ -183,6 +183,13 @@ class OutboxRelay:
         self._stream_creado = await self._stream_creado_en()
         self._position = await asyncio.to_thread(self.stored_position)
         cabeza = await self._cabeza_en_stream() or (0, GENESIS)
+        if cabeza[0] < self._position:
+            # The last message is not always the furthest fact: a hole filled by a republication comes last.
+            # Only a read of everything the stream holds of the service tells a lost tail from a filled hole.
+            publicados = await leer_publicados(self.js, self.servicio)
+            if publicados:
+                mayor = max(publicados)
+                cabeza = (mayor, publicados[mayor].cadena)
         in_stream = cabeza[0]
         self._cadena = cabeza
         if in_stream > self._position:
@@ -194,6 +201,8 @@ class OutboxRelay:
                 self.servicio, in_stream, self._position,
             )
             await self.republish(in_stream, self._position)
+            # what comes next is chained after the head the stream now has, never after the one read before
+            self._cadena = await self._cabeza_en_stream() or (0, GENESIS)
         self._sello = (self._cadena[0], 0.0)
 
     # --- publishing -----------------------------------------------------------------------
@@ -334,7 +343,9 @@ class OutboxRelay:
         self._wake.set()
         return await asyncio.wait_for(asyncio.shield(future), timeout)
 
-    async def _atender_pedidos(self) -> None:
+    async def _atender_pedidos(self) -> bool:
+        """Run the republications asked; True when there were any (the stream changed: reconcile again)."""
+        atendidos = bool(self._pedidos)
         while self._pedidos:
             desde, future = self._pedidos[0]
             try:
@@ -347,6 +358,7 @@ class OutboxRelay:
             self._pedidos.pop(0)
             if not future.done():
                 future.set_result(resultado)
+        return atendidos
 
     async def republicar_faltantes(self, desde: int = 1) -> Republicacion:
         """Publish again, from the store, each fact from ``desde`` on that the stream no longer holds,
@@ -451,7 +463,11 @@ class OutboxRelay:
                 if not reconciled:
                     await self.reconcile()
                     reconciled = True
-                await self._atender_pedidos()
+                if await self._atender_pedidos():
+                    # The republication may have sent facts past the saved position, each chained after the
+                    # stream's own: the position and the chain's head are read again before going on.
+                    reconciled = False
+                    continue
                 moved = await self.relay_once()
                 delay = 0.1
                 if moved < self.batch_size and not self._pedidos:

@@ -22,7 +22,7 @@ from tests.e2e.test_visita_end_to_end import con_plan, dia_lectivo, visita
 from tests.support.stream import stream_messages
 
 ADMINISTRADOR = {"X-Rol": "administrador"}
-DOCENTES = 20
+DOCENTES = 60  # at most 6 one-day visits each in the year (their protocol), whatever the load
 
 
 async def test_el_stream_perdido_bajo_carga_se_recupera_como_dice_el_manual(make_settings, nats_server, js):

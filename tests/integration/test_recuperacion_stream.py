@@ -13,6 +13,7 @@ from services.agenda.config import AgendaSettings
 from services.agenda.messaging import Publicador
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.main import create_app as evidencias_app
+from shared.cadena import leer_publicados, verificar_enlaces
 from shared.outbox import OutboxRelay
 from shared.streams import STREAM, ensure_streams
 from shared.telemetry import Telemetry
@@ -52,8 +53,10 @@ async def test_un_stream_declarado_de_nuevo_se_rellena_en_orden_antes_de_lo_nuev
         # When new plans are recorded
         registrar_planes(agenda, 5, start=500)
 
-        # Then the relay first refills the stream from the store: every fact once, in notification order
+        # Then the relay first refills the stream from the store: every fact once, in notification order,
+        # each link of the chain holding
         await eventually(lambda: _publicados_son(js, esperados(agenda)), timeout=30)
+        assert verificar_enlaces(await leer_publicados(js, "agenda")) == []
     finally:
         stopping.set()
         await task
@@ -76,11 +79,13 @@ async def test_la_republicacion_del_operador_no_envia_una_segunda_copia(make_set
         hecho = await relay.pedir_republicacion(1, timeout=60)
         registrar_planes(agenda, 10, start=900)
 
-        # Then the stream holds every fact once, in notification order, under its original Nats-Msg-Id
+        # Then the stream holds every fact once, in notification order, under its original Nats-Msg-Id, and
+        # the facts recorded after the republication are chained after the stream's head (every link holds)
         await eventually(lambda: _publicados_son(js, esperados(agenda)), timeout=30)
         ids, msg_ids = await ids_y_msg_ids(js)
         assert msg_ids == ids
         assert hecho.retenidos == []
+        assert verificar_enlaces(await leer_publicados(js, "agenda")) == []
     finally:
         stopping.set()
         await task

@@ -29,9 +29,10 @@ class Proxy:
         self.cortar()
         if self._servidor is not None:
             self._servidor.close()
-        for tarea in list(self._tareas):
-            tarea.cancel()
-        await asyncio.gather(*self._tareas, return_exceptions=True)
+        if self._tareas:  # every connection was aborted: each task ends on its own
+            _, quedan = await asyncio.wait(list(self._tareas), timeout=5.0)
+            for tarea in quedan:
+                tarea.cancel()
 
     def cortar(self) -> None:
         """Drop every open connection and refuse new ones until ``restablecer``."""

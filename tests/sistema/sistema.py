@@ -83,7 +83,7 @@ class Sistema:
 
     def _env(self, s: Servicio) -> dict[str, str]:
         p = s.nombre.upper()
-        return {**os.environ, "PYTHONPATH": str(ROOT),
+        return {**os.environ, "PYTHONPATH": str(ROOT), "ACOMPANA_ENTORNO": "desarrollo",  # development secrets
                 f"{p}_NATS_URL": s.nats_url, f"{p}_DATA_DIR": str(self.datos / "data"),
                 f"{p}_PERSISTENCE_MODULE": "eventsourcing.sqlite", f"{p}_HTTP_PORT": str(s.puerto),
                 f"{p}_AUTH_EMISOR": self.emisor.url, f"{p}_AUTH_JWKS_URL": f"{self.emisor.url}/.well-known/jwks.json",

@@ -197,11 +197,25 @@ def leer_versiones(datos: Path) -> dict[str, list[int]]:
     return versiones
 
 
+class _Cliente(httpx.AsyncClient):
+    """Reads that a server closing an idle kept-alive connection at the wrong moment does not break."""
+
+    async def request(self, *args, **kwargs) -> httpx.Response:  # type: ignore[override]
+        for intento in range(3):
+            try:
+                return await super().request(*args, **kwargs)
+            except (httpx.RemoteProtocolError, httpx.ConnectError, httpx.ReadError):
+                if intento == 2:
+                    raise
+                await asyncio.sleep(1.0)
+        raise AssertionError("inalcanzable")
+
+
 async def leer_estado(historia: list[dict], urls: dict[str, str], nats_url: str, datos: Path,
                       token: Callable[[str], str], *, reconstruir: bool = True) -> Estado:
     estado = Estado(hechos=await leer_stream(nats_url), versiones=leer_versiones(datos))
     visitas = {v for (tipo, v) in efectos(historia) if tipo == "VisitaRealizada"}
-    async with httpx.AsyncClient(timeout=60.0) as http:
+    async with _Cliente(timeout=60.0) as http:
         def h(rol: str) -> dict:
             return {"Authorization": f"Bearer {token(rol)}"}
 
@@ -231,7 +245,11 @@ async def leer_estado(historia: list[dict], urls: dict[str, str], nats_url: str,
 async def _reconstruir(http: httpx.AsyncClient, evaluacion: str, headers: dict) -> dict[str, tuple[str, str]]:
     antes = {f["proyeccion"]: str(f["checksum"]) for f in (await http.get(
         f"{evaluacion}/v1/proyecciones", params={"suma": "true"}, headers=headers)).json()}
-    r = await http.post(f"{evaluacion}/v1/proyecciones/todas/reconstruccion", headers=headers)
+    for _ in range(120):  # one at a time: wait for one still running (the runbook's, after a refill)
+        r = await http.post(f"{evaluacion}/v1/proyecciones/todas/reconstruccion", headers=headers)
+        if r.status_code != 409:
+            break
+        await asyncio.sleep(1.0)
     r.raise_for_status()
     for _ in range(600):
         filas = (await http.get(f"{evaluacion}/v1/proyecciones", headers=headers)).json()
