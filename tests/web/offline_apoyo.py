@@ -3,7 +3,10 @@ the outbox as the person sees it on /pendientes, a phone photo, and the browser'
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 import time
 from datetime import date, timedelta
@@ -193,8 +196,13 @@ def temas_en_el_stream(nats_url: str, ids: list[str]) -> dict[str, list[str]]:
         return hilo.submit(lambda: asyncio.run(leer())).result()
 
 
-def esperar_service_worker(page: Page, timeout: float = 30.0) -> None:
-    """Until the page is controlled by the app's service worker (polled: the CSP forbids eval)."""
+def esperar_service_worker(page: Page, timeout: float = 60.0) -> None:
+    """Until the page is controlled by the app's service worker (polled: the CSP forbids eval). A page that
+    was loading while the worker activated is reloaded: the next load is controlled."""
+    activo = "() => navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))"
+    esperar(lambda: page.evaluate(activo), timeout, que="el service worker activo", page=page)
+    if not page.evaluate("() => !!navigator.serviceWorker.controller"):
+        page.reload()
     esperar(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout,
             que="el service worker controla la página", page=page)
 
@@ -206,3 +214,44 @@ def preparar_sin_conexion(page: Page, web: str) -> None:
     page.click("main [data-preparar]")
     page.wait_for_selector("html[data-preparado]", state="attached", timeout=120000)
     assert page.get_attribute("html", "data-preparado") == "si", page.inner_text("#estado-red")
+
+
+def _hijos(pid: int) -> list[int]:
+    hijos = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            campos = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(campos[1]) == pid:
+            hijos.append(int(stat.parent.name))
+    return hijos
+
+
+def procesos_del_sistema(raiz: int, nombre: str | None = None) -> list[int]:
+    """The launcher and every process under it (or only those whose command is ``nombre``), parents first."""
+    todos, pendientes = [], [raiz]
+    while pendientes:
+        pid = pendientes.pop(0)
+        todos.append(pid)
+        pendientes += _hijos(pid)
+    if nombre:
+        todos = [p for p in todos if Path(f"/proc/{p}/comm").read_text().strip() == nombre]
+    return todos
+
+
+def detener(pids: list[int]) -> None:
+    """Stop the processes (SIGSTOP): they answer nothing until ``reanudar``, as with no signal in the field."""
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+
+
+def reanudar(pids: list[int]) -> None:
+    for pid in reversed(pids):
+        os.kill(pid, signal.SIGCONT)
+
+
+def expirar_sesiones(datos: Path, usuario: str) -> None:
+    """The user's sessions on the web server end (as when their time runs out while he is in the field)."""
+    with sqlite3.connect(datos / "data" / "web.sqlite") as db:
+        db.execute("UPDATE web_sesion SET expira = 0 WHERE usuario = ?", (usuario,))
