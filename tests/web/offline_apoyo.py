@@ -7,21 +7,18 @@ import os
 import shutil
 import signal
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 import time
-from datetime import date, timedelta
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext, Page
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-TELEFONO = {"width": 360, "height": 740}
-ENVIADOS = {"registrado", "ya_registrado"}
+from tests.web.conftest import ARGS, TELEFONO
 
 
 def chromium() -> str:
@@ -30,15 +27,21 @@ def chromium() -> str:
     return ruta
 
 
-def abrir_perfil(pw: Playwright, perfil: Path, **opciones: Any) -> BrowserContext:
-    """A browser whose IndexedDB, caches and service worker survive closing it (a persistent profile)."""
-    opciones.setdefault("viewport", TELEFONO)
-    return pw.chromium.launch_persistent_context(str(perfil), executable_path=chromium(), args=ARGS,
-                                                 locale="es-PE", **opciones)
+def abrir_perfil(navegador: Any, perfil: Path) -> BrowserContext:
+    """A phone browser whose IndexedDB, caches and service worker survive closing it (a persistent
+    profile), from the session's one Playwright."""
+    return navegador.browser_type.launch_persistent_context(
+        str(perfil), executable_path=chromium(), args=ARGS, viewport=TELEFONO, locale="es-PE"
+    )
 
 
-def esperar(condicion: Callable[[], Any], timeout: float = 30.0, cada: float = 0.25, que: str = "",
-            page: Page | None = None) -> Any:
+def esperar(
+    condicion: Callable[[], Any],
+    timeout: float = 30.0,
+    cada: float = 0.25,
+    que: str = "",
+    page: Page | None = None,
+) -> Any:
     """Poll until the condition gives something true; its last value otherwise fails the test. With a page,
     the pause lets Playwright run its handlers (routes, dialogs) meanwhile."""
     limite = time.monotonic() + timeout
@@ -64,15 +67,16 @@ def items_de_la_cola(page: Page) -> list[dict[str, Any]]:
 
 def estados_en_pendientes(page: Page) -> list[tuple[str, str]]:
     """What the person reads on /pendientes: each item's kind and status, as rendered."""
-    return page.eval_on_selector_all(
-        ".item-cola", "els => els.map(e => [e.dataset.tipo, e.dataset.estado])")
+    return page.eval_on_selector_all(".item-cola", "els => els.map(e => [e.dataset.tipo, e.dataset.estado])")
 
 
-def esperar_estados(page: Page, aceptar: Callable[[list[tuple[str, str]]], bool], timeout: float = 60.0,
-                    que: str = "") -> list[tuple[str, str]]:
+def esperar_estados(
+    page: Page, aceptar: Callable[[list[tuple[str, str]]], bool], timeout: float = 60.0, que: str = ""
+) -> list[tuple[str, str]]:
     def ver() -> list[tuple[str, str]] | None:
         estados = [tuple(e) for e in estados_en_pendientes(page)]
         return estados if estados and aceptar(estados) else None  # type: ignore[arg-type]
+
     return esperar(ver, timeout, 0.5, que or "estados en /pendientes", page)
 
 
@@ -102,8 +106,8 @@ def urls_de_visita_nueva(page: Page) -> list[str]:
 
 def esperar_guardado(page: Page, tipo: str, cuantos: int = 1, timeout: float = 30.0) -> None:
     """Wait until the form of ``tipo`` shows ``cuantos`` items saved on the phone."""
-    selector = "form[data-cola=%s] .cola-estados li" % tipo if tipo != "adjunto" else \
-        "form:has(input[data-foto-de]) .cola-estados li"
+    formulario = "form:has(input[data-foto-de])" if tipo == "adjunto" else f"form[data-cola={tipo}]"
+    selector = f"{formulario} .cola-estados li"
     page.wait_for_selector(f"{selector} >> nth={cuantos - 1}", state="attached", timeout=timeout * 1000)
 
 
@@ -128,7 +132,9 @@ def registrar_realizacion(page: Page, fecha: str | None = None) -> str:
     return visita_id
 
 
-def registrar_observacion(page: Page, evidencia: str = "La docente recoge saberes previos con preguntas abiertas.") -> str:
+def registrar_observacion(
+    page: Page, evidencia: str = "La docente recoge saberes previos con preguntas abiertas."
+) -> str:
     form = page.locator("form[data-cola=observacion]")
     observacion_id = form.locator("input[name=id]").input_value()
     nivel = form.locator("select[name^=nivel_]").first
@@ -166,7 +172,7 @@ def url_de_nats(datos: Path) -> str:
 
 
 def temas_en_el_stream(nats_url: str, ids: list[str]) -> dict[str, list[str]]:
-    """For each id, the subjects of the published facts whose payload names it (the whole stream, read once)."""
+    """For each id, the subjects of the published facts whose payload names it (the whole stream, once)."""
     import asyncio
 
     import nats
@@ -176,8 +182,13 @@ def temas_en_el_stream(nats_url: str, ids: list[str]) -> dict[str, list[str]]:
         nc = await nats.connect(nats_url)
         try:
             js = nc.jetstream()
-            sub = await js.pull_subscribe("acompana.>", stream="ACOMPANA", config=ConsumerConfig(
-                deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=60.0))
+            sub = await js.pull_subscribe(
+                "acompana.>",
+                stream="ACOMPANA",
+                config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=60.0
+                ),
+            )
             encontrados: dict[str, list[str]] = {i: [] for i in ids}
             pendientes = (await sub.consumer_info()).num_pending
             while pendientes:
@@ -203,8 +214,12 @@ def esperar_service_worker(page: Page, timeout: float = 60.0) -> None:
     esperar(lambda: page.evaluate(activo), timeout, que="el service worker activo", page=page)
     if not page.evaluate("() => !!navigator.serviceWorker.controller"):
         page.reload()
-    esperar(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout,
-            que="el service worker controla la página", page=page)
+    esperar(
+        lambda: page.evaluate("() => !!navigator.serviceWorker.controller"),
+        timeout,
+        que="el service worker controla la página",
+        page=page,
+    )
 
 
 def preparar_sin_conexion(page: Page, web: str) -> None:
@@ -241,7 +256,7 @@ def procesos_del_sistema(raiz: int, nombre: str | None = None) -> list[int]:
 
 
 def detener(pids: list[int]) -> None:
-    """Stop the processes (SIGSTOP): they answer nothing until ``reanudar``, as with no signal in the field."""
+    """Stop the processes (SIGSTOP): they answer nothing until ``reanudar``, as with no signal."""
     for pid in pids:
         os.kill(pid, signal.SIGSTOP)
 

@@ -29,9 +29,13 @@ AXE = Axe()
 
 
 def violaciones(page: Page) -> list[str]:
-    resultado = AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]})
-    return [f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
-            for v in resultado.response["violations"]]
+    resultado = AXE.run(
+        page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
+        for v in resultado.response["violations"]
+    ]
 
 
 def revisar(page: Page, nombre: str) -> list[str]:
@@ -49,7 +53,8 @@ def revisar(page: Page, nombre: str) -> list[str]:
 
 
 def test_las_paginas_del_acompanante_cumplen_wcag_22_aa_tambien_sin_conexion_y_con_errores(
-        telefono: Any, sistema: Sistema) -> None:
+    telefono: Any, sistema: Sistema
+) -> None:
     page = telefono.new_page()
     ingresar(page, sistema, "acompanante", 1)
     docente = next(u for u in paquete(page)["urls"] if u.count("/") == 2 and u.startswith("/docentes/"))
@@ -60,10 +65,18 @@ def test_las_paginas_del_acompanante_cumplen_wcag_22_aa_tambien_sin_conexion_y_c
     registrar_observacion(page, evidencia="")
     problemas: list[str] = []
     # When every page of the coach is checked
-    paginas = {"hoy": "/hoy", "cartera": "/cartera", "reuniones": "/reuniones", "preparar": "/preparar",
-               "almacenamiento": "/almacenamiento", "docente": docente, "visita-nueva": f"{docente}/visita",
-               "visita-registrada": f"/visitas/{visita_id}/registrar?docente={docente.rsplit('/', 1)[1]}",
-               "calendario": "/calendario", "no-existe": f"/docentes/{uuid.uuid4()}"}
+    paginas = {
+        "hoy": "/hoy",
+        "cartera": "/cartera",
+        "reuniones": "/reuniones",
+        "preparar": "/preparar",
+        "almacenamiento": "/almacenamiento",
+        "docente": docente,
+        "visita-nueva": f"{docente}/visita",
+        "visita-registrada": f"/visitas/{visita_id}/registrar?docente={docente.rsplit('/', 1)[1]}",
+        "calendario": "/calendario",
+        "no-existe": f"/docentes/{uuid.uuid4()}",
+    }
     for nombre, url in paginas.items():
         page.goto(sistema.web + url)
         problemas += revisar(page, nombre)
@@ -142,6 +155,16 @@ def test_la_visita_se_registra_solo_con_el_teclado(telefono: Any, sistema: Siste
     page.keyboard.type("Observación en la próxima visita")
     page.keyboard.press("Enter")
     # Then the three are registered
-    esperar(lambda: sorted((i["tipo"], i["estado"]) for i in items_de_la_cola(page)) == [
-        ("compromiso", "registrado"), ("observacion", "registrado"), ("visita_realizada", "registrado")],
-        que="los tres registrados", page=page, timeout=60)
+    esperar(
+        lambda: (
+            sorted((i["tipo"], i["estado"]) for i in items_de_la_cola(page))
+            == [
+                ("compromiso", "registrado"),
+                ("observacion", "registrado"),
+                ("visita_realizada", "registrado"),
+            ]
+        ),
+        que="los tres registrados",
+        page=page,
+        timeout=60,
+    )
