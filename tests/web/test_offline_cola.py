@@ -14,6 +14,7 @@ from tests.web.conftest import Sistema, ingresar
 from tests.web.offline_apoyo import (
     esperar,
     esperar_estados,
+    esperar_guardado,
     items_de_la_cola,
     preparar_sin_conexion,
     registrar_compromiso,
@@ -229,3 +230,27 @@ def test_salir_con_pendientes_advierte_y_al_confirmar_no_deja_nada_en_el_navegad
     assert page.evaluate("caches.keys()") == []
     assert [d["name"] for d in page.evaluate("indexedDB.databases()")] == []
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+
+
+def test_la_visita_y_su_retroalimentacion_con_el_mismo_id_se_guardan_las_dos(
+    acompanante: Page, sistema: Sistema
+) -> None:
+    page = acompanante
+    # Given the server out of reach: the visit and its feedback wait on the phone (both carry the visit's id)
+    page.goto(sistema.web + urls_de_visita_nueva(page)[-1])
+    page.route("**/cola/**", lambda route: route.abort("connectionrefused"))
+    visita_id = registrar_realizacion(page)
+    form = page.locator("form[data-cola=retroalimentacion]")
+    assert form.locator("input[name=id]").input_value() == visita_id
+    form.locator("textarea[name=dialogo_reflexivo]").fill("Conversamos sobre las preguntas abiertas.")
+    form.locator("button[type=submit]").click()
+    esperar_guardado(page, "retroalimentacion")
+    # Then both are kept, neither replaces the other
+    assert sorted(i["tipo"] for i in items_de_la_cola(page)) == ["retroalimentacion", "visita_realizada"]
+    # and once the server answers, the visit is registered and its feedback is still on the phone (sent, or
+    # waiting for the visit to reach evidencias)
+    page.unroute("**/cola/**")
+    page.goto(sistema.web + "/pendientes")
+    page.click("main [data-sincronizar]")
+    estados = esperar_estados(page, lambda e: ("visita_realizada", "registrado") in e, que="visita registrada")
+    assert sorted(t for t, _ in estados) == ["retroalimentacion", "visita_realizada"]
