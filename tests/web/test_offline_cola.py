@@ -252,5 +252,7 @@ def test_la_visita_y_su_retroalimentacion_con_el_mismo_id_se_guardan_las_dos(
     page.unroute("**/cola/**")
     page.goto(sistema.web + "/pendientes")
     page.click("main [data-sincronizar]")
-    estados = esperar_estados(page, lambda e: ("visita_realizada", "registrado") in e, que="visita registrada")
+    estados = esperar_estados(
+        page, lambda e: ("visita_realizada", "registrado") in e, que="visita registrada"
+    )
     assert sorted(t for t, _ in estados) == ["retroalimentacion", "visita_realizada"]
