@@ -137,12 +137,10 @@ def test_dos_pestanas_que_sincronizan_a_la_vez_envian_una_sola_vez(
     esperar(
         lambda: [i for i in items_de_la_cola(page) if i["estado"] == "pendiente"], que="pendiente", page=page
     )
-    page.unroute("**/cola/**")
-    otra = page.context.new_page()
-    otra.goto(sistema.web + "/pendientes")
     enviados: list[str] = []
     page.context.on(
-        "request", lambda r: enviados.append(r.url) if "/cola/" in r.url and r.method == "POST" else None
+        "requestfinished",
+        lambda r: enviados.append(r.url) if "/cola/" in r.url and r.method == "POST" else None,
     )
 
     def lento(route: Route) -> None:  # a slow network: both tabs are surely flushing at the same time
@@ -150,6 +148,9 @@ def test_dos_pestanas_que_sincronizan_a_la_vez_envian_una_sola_vez(
         route.continue_()
 
     page.context.route("**/cola/**", lento)
+    page.unroute("**/cola/**")
+    otra = page.context.new_page()
+    otra.goto(sistema.web + "/pendientes")  # a page load flushes too
     # When both tabs sync at once
     for pestana in (page, otra):
         pestana.evaluate("() => { window.sincronizado = Acompana.sincronizar(true); }")
