@@ -73,11 +73,17 @@ def estados_en_pendientes(page: Page) -> list[tuple[str, str]]:
 def esperar_estados(
     page: Page, aceptar: Callable[[list[tuple[str, str]]], bool], timeout: float = 60.0, que: str = ""
 ) -> list[tuple[str, str]]:
+    vistos: list[Any] = []
+
     def ver() -> list[tuple[str, str]] | None:
         estados = [tuple(e) for e in estados_en_pendientes(page)]
+        vistos[:] = [(i["tipo"], i["estado"], i["motivo"]) for i in items_de_la_cola(page)]
         return estados if estados and aceptar(estados) else None  # type: ignore[arg-type]
 
-    return esperar(ver, timeout, 0.5, que or "estados en /pendientes", page)
+    try:
+        return esperar(ver, timeout, 0.5, que or "estados en /pendientes", page)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; en el teléfono: {vistos}") from None
 
 
 def foto_12_megapixeles(ruta: Path) -> Path:
