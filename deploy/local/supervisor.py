@@ -356,6 +356,8 @@ def main() -> int:  # noqa: C901, PLR0915 - the launcher's steps, in order
     parser.add_argument("--puertos", default=",".join(str(p) for p in SERVICES.values()),
                         help="Puertos de focalizacion, agenda, evidencias y evaluacion (separados por comas)")
     parser.add_argument("--sin-demo", action="store_true", help="No cargar los datos de demostración")
+    parser.add_argument("--espera", type=float, default=60.0,
+                        help="Segundos que se espera a que cada proceso quede listo (más en una máquina cargada)")
     args = parser.parse_args()
     puertos = dict(zip(SERVICES, (int(p) for p in args.puertos.split(",")), strict=True))
     global FOCALIZACION, AGENDA, EVIDENCIAS, EVALUACION
@@ -443,7 +445,7 @@ def main() -> int:  # noqa: C901, PLR0915 - the launcher's steps, in order
         cwd=ROOT, env=env, stdout=log, stderr=log)))
 
     for servicio, port in [*puertos.items(), ("web", args.web_puerto)]:
-        if not wait_http(f"http://127.0.0.1:{port}/readyz", 60):
+        if not wait_http(f"http://127.0.0.1:{port}/readyz", args.espera):
             print(f"{servicio} no quedó listo; vea {log_dir / (servicio + '.log')}", file=sys.stderr)
             stop()
         print(f"  {servicio:13} http://127.0.0.1:{port}" + ("" if servicio == "web" else "/docs"))

@@ -7,11 +7,11 @@ recognised by the service (200, "ya registrado"); nothing here remembers what wa
 
 The service's answer maps to the outbox's states (WEB_CONTRACT.md):
 201 → registrado; 200 → ya_registrado; 401 → requiere_sesion; 403 → rechazado "no tiene permiso";
-404 → rechazado "no existe"; 409 or 422 → rechazado with the service's reason and field — except an
-answer whose ``codigo`` is ``en_espera`` (a dependency the service has not received yet), which maps
-to en_espera and the device retries it by itself. Until a service marks that case with its own code,
-it answers 422 with a reason that says so ("no consta como realizada en agenda… vuelva a intentarlo"),
-and the item shows as rechazado with that reason, kept on the device for the person to resend.
+404 → rechazado "no existe"; an answer whose ``codigo`` is ``en_espera`` (409: the item depends on a fact
+the service has not received yet, such as an observation whose visit has not reached evidencias) →
+en_espera, and the device sends it again by itself; any other 409 or 422 → rechazado with the service's
+reason and field. A service that does not mark the wait with that code answers 422, and the item shows
+as rechazado with the service's reason, kept on the device until the person sends it again.
 """
 
 from __future__ import annotations

@@ -138,8 +138,16 @@ PREGUNTAS = {
 }
 
 
-def acceso(a: dict[str, Any]) -> str:
-    """Who read the docente's history, when and why (Ley 29733)."""
-    return _("{quien} ({rol}) leyó su historia el {fecha}. Motivo: {motivo}").format(
-        quien=a.get("usuario", ""), rol=a.get("rol", ""), fecha=fecha(a.get("registrado_en") or a.get("en")),
-        motivo=a.get("motivo", ""))
+ROLES = {"acompanante": _("un acompañante"), "directivo": _("el directivo de su IE"), "docente": _("usted"),
+         "especialista_ugel": _("un especialista de la UGEL"), "especialista_dre": _("un especialista de la DRE"),
+         "minedu": _("un especialista del MINEDU"), "auditor": _("un auditor"), "administrador": _("un administrador"),
+         "sistema": _("un proceso del sistema")}
+
+
+def acceso(a: dict[str, Any], personas: dict[str, str]) -> str:
+    """Who read the docente's history, when and why (Ley 29733): by name when the docente may know it
+    (his own coach), else by role — never by an account id."""
+    quien = personas.get(str(a.get("usuario")), ROLES.get(str(a.get("rol")), _("otra persona")))
+    return _("{quien} leyó su historia el {fecha}. Motivo: {motivo}").format(
+        quien=quien[:1].upper() + quien[1:], fecha=fecha(a.get("en") or a.get("registrado_en")),
+        motivo=a.get("motivo") or _("no indicado"))

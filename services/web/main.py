@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.web import calendario, cola, ingreso, paginas, paginas_docente, vistas
+from services.web import calendario, cola, i18n, ingreso, paginas, paginas_docente, vistas
 from services.web.config import WebSettings
 from services.web.oidc import Proveedor
 from services.web.servicios import Servicios
@@ -38,6 +38,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     http.state.sesiones = sesiones
     http.state.servicios = servicios
     http.state.proveedor = Proveedor(settings)
+    # The templates in the configured language when its catalog exists (es_PE otherwise); the sentences
+    # built in Python (services/web/frases.py) use the es_PE catalog for now.
+    idioma = settings.idioma if (i18n.LOCALE / settings.idioma).is_dir() else i18n.IDIOMA
+    http.state.entorno = vistas.ENTORNO if idioma == i18n.IDIOMA else vistas.entorno(idioma)
     vistas.instalar(http)
     http.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     for modulo in (ingreso, paginas, paginas_docente, cola, calendario):

@@ -85,7 +85,8 @@ class Contexto:
 def pagina(request: Request, plantilla: str, estado: int = 200, sesion: Sesion | None = None,
            **datos: Any) -> HTMLResponse:
     mensajes = json.dumps({k: _(v) for k, v in mensajes_js.MENSAJES.items()}, ensure_ascii=False)
-    html = ENTORNO.get_template(plantilla).render(
+    entorno_ = getattr(request.app.state, "entorno", None) or ENTORNO
+    html = entorno_.get_template(plantilla).render(
         sesion=sesion, csrf=sesion.csrf if sesion else "", ruta=request.url.path, mensajes_js=mensajes.replace("</", "<\\/"),
         nuevo_id=lambda: str(uuid.uuid4()), **datos)
     return HTMLResponse(html, status_code=estado, headers={"Cache-Control": "private, no-cache"})

@@ -65,9 +65,9 @@ def sistema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sistema]:
     proceso = subprocess.Popen(
         [sys.executable, str(ROOT / "deploy" / "local" / "supervisor.py"), "--datos", str(datos),
          "--nats-port", str(nats), "--web-puerto", str(web), "--emisor-puerto", str(emisor),
-         "--puertos", ",".join(str(p) for p in puertos.values())],
+         "--puertos", ",".join(str(p) for p in puertos.values()), "--espera", "240"],
         cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"), stdout=salida, stderr=subprocess.STDOUT)
-    limite = time.monotonic() + 240
+    limite = time.monotonic() + 600  # a machine shared by many: starting and loading the demo can be slow
     while LISTO not in (datos / "supervisor.log").read_text():
         if proceso.poll() is not None or time.monotonic() > limite:
             proceso.kill()

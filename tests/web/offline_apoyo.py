@@ -3,22 +3,22 @@ the outbox as the person sees it on /pendientes, a phone photo, and the browser'
 
 from __future__ import annotations
 
+import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+import signal
+import sqlite3
 import time
-from datetime import date, timedelta
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext, Page
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-TELEFONO = {"width": 360, "height": 740}
-ENVIADOS = {"registrado", "ya_registrado"}
+from tests.web.conftest import ARGS, TELEFONO
 
 
 def chromium() -> str:
@@ -27,15 +27,21 @@ def chromium() -> str:
     return ruta
 
 
-def abrir_perfil(pw: Playwright, perfil: Path, **opciones: Any) -> BrowserContext:
-    """A browser whose IndexedDB, caches and service worker survive closing it (a persistent profile)."""
-    opciones.setdefault("viewport", TELEFONO)
-    return pw.chromium.launch_persistent_context(str(perfil), executable_path=chromium(), args=ARGS,
-                                                 locale="es-PE", **opciones)
+def abrir_perfil(navegador: Any, perfil: Path) -> BrowserContext:
+    """A phone browser whose IndexedDB, caches and service worker survive closing it (a persistent
+    profile), from the session's one Playwright."""
+    return navegador.browser_type.launch_persistent_context(
+        str(perfil), executable_path=chromium(), args=ARGS, viewport=TELEFONO, locale="es-PE"
+    )
 
 
-def esperar(condicion: Callable[[], Any], timeout: float = 30.0, cada: float = 0.25, que: str = "",
-            page: Page | None = None) -> Any:
+def esperar(
+    condicion: Callable[[], Any],
+    timeout: float = 30.0,
+    cada: float = 0.25,
+    que: str = "",
+    page: Page | None = None,
+) -> Any:
     """Poll until the condition gives something true; its last value otherwise fails the test. With a page,
     the pause lets Playwright run its handlers (routes, dialogs) meanwhile."""
     limite = time.monotonic() + timeout
@@ -61,16 +67,23 @@ def items_de_la_cola(page: Page) -> list[dict[str, Any]]:
 
 def estados_en_pendientes(page: Page) -> list[tuple[str, str]]:
     """What the person reads on /pendientes: each item's kind and status, as rendered."""
-    return page.eval_on_selector_all(
-        ".item-cola", "els => els.map(e => [e.dataset.tipo, e.dataset.estado])")
+    return page.eval_on_selector_all(".item-cola", "els => els.map(e => [e.dataset.tipo, e.dataset.estado])")
 
 
-def esperar_estados(page: Page, aceptar: Callable[[list[tuple[str, str]]], bool], timeout: float = 60.0,
-                    que: str = "") -> list[tuple[str, str]]:
+def esperar_estados(
+    page: Page, aceptar: Callable[[list[tuple[str, str]]], bool], timeout: float = 60.0, que: str = ""
+) -> list[tuple[str, str]]:
+    vistos: list[Any] = []
+
     def ver() -> list[tuple[str, str]] | None:
         estados = [tuple(e) for e in estados_en_pendientes(page)]
+        vistos[:] = [(i["tipo"], i["estado"], i["motivo"]) for i in items_de_la_cola(page)]
         return estados if estados and aceptar(estados) else None  # type: ignore[arg-type]
-    return esperar(ver, timeout, 0.5, que or "estados en /pendientes", page)
+
+    try:
+        return esperar(ver, timeout, 0.5, que or "estados en /pendientes", page)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; en el teléfono: {vistos}") from None
 
 
 def foto_12_megapixeles(ruta: Path) -> Path:
@@ -99,8 +112,8 @@ def urls_de_visita_nueva(page: Page) -> list[str]:
 
 def esperar_guardado(page: Page, tipo: str, cuantos: int = 1, timeout: float = 30.0) -> None:
     """Wait until the form of ``tipo`` shows ``cuantos`` items saved on the phone."""
-    selector = "form[data-cola=%s] .cola-estados li" % tipo if tipo != "adjunto" else \
-        "form:has(input[data-foto-de]) .cola-estados li"
+    formulario = "form:has(input[data-foto-de])" if tipo == "adjunto" else f"form[data-cola={tipo}]"
+    selector = f"{formulario} .cola-estados li"
     page.wait_for_selector(f"{selector} >> nth={cuantos - 1}", state="attached", timeout=timeout * 1000)
 
 
@@ -125,7 +138,9 @@ def registrar_realizacion(page: Page, fecha: str | None = None) -> str:
     return visita_id
 
 
-def registrar_observacion(page: Page, evidencia: str = "La docente recoge saberes previos con preguntas abiertas.") -> str:
+def registrar_observacion(
+    page: Page, evidencia: str = "La docente recoge saberes previos con preguntas abiertas."
+) -> str:
     form = page.locator("form[data-cola=observacion]")
     observacion_id = form.locator("input[name=id]").input_value()
     nivel = form.locator("select[name^=nivel_]").first
@@ -163,7 +178,7 @@ def url_de_nats(datos: Path) -> str:
 
 
 def temas_en_el_stream(nats_url: str, ids: list[str]) -> dict[str, list[str]]:
-    """For each id, the subjects of the published facts whose payload names it (the whole stream, read once)."""
+    """For each id, the subjects of the published facts whose payload names it (the whole stream, once)."""
     import asyncio
 
     import nats
@@ -173,8 +188,13 @@ def temas_en_el_stream(nats_url: str, ids: list[str]) -> dict[str, list[str]]:
         nc = await nats.connect(nats_url)
         try:
             js = nc.jetstream()
-            sub = await js.pull_subscribe("acompana.>", stream="ACOMPANA", config=ConsumerConfig(
-                deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=60.0))
+            sub = await js.pull_subscribe(
+                "acompana.>",
+                stream="ACOMPANA",
+                config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=60.0
+                ),
+            )
             encontrados: dict[str, list[str]] = {i: [] for i in ids}
             pendientes = (await sub.consumer_info()).num_pending
             while pendientes:
@@ -193,10 +213,19 @@ def temas_en_el_stream(nats_url: str, ids: list[str]) -> dict[str, list[str]]:
         return hilo.submit(lambda: asyncio.run(leer())).result()
 
 
-def esperar_service_worker(page: Page, timeout: float = 30.0) -> None:
-    """Until the page is controlled by the app's service worker (polled: the CSP forbids eval)."""
-    esperar(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout,
-            que="el service worker controla la página", page=page)
+def esperar_service_worker(page: Page, timeout: float = 60.0) -> None:
+    """Until the page is controlled by the app's service worker (polled: the CSP forbids eval). A page that
+    was loading while the worker activated is reloaded: the next load is controlled."""
+    activo = "() => navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))"
+    esperar(lambda: page.evaluate(activo), timeout, que="el service worker activo", page=page)
+    if not page.evaluate("() => !!navigator.serviceWorker.controller"):
+        page.reload()
+    esperar(
+        lambda: page.evaluate("() => !!navigator.serviceWorker.controller"),
+        timeout,
+        que="el service worker controla la página",
+        page=page,
+    )
 
 
 def preparar_sin_conexion(page: Page, web: str) -> None:
@@ -206,3 +235,44 @@ def preparar_sin_conexion(page: Page, web: str) -> None:
     page.click("main [data-preparar]")
     page.wait_for_selector("html[data-preparado]", state="attached", timeout=120000)
     assert page.get_attribute("html", "data-preparado") == "si", page.inner_text("#estado-red")
+
+
+def _hijos(pid: int) -> list[int]:
+    hijos = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            campos = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(campos[1]) == pid:
+            hijos.append(int(stat.parent.name))
+    return hijos
+
+
+def procesos_del_sistema(raiz: int, nombre: str | None = None) -> list[int]:
+    """The launcher and every process under it (or only those whose command is ``nombre``), parents first."""
+    todos, pendientes = [], [raiz]
+    while pendientes:
+        pid = pendientes.pop(0)
+        todos.append(pid)
+        pendientes += _hijos(pid)
+    if nombre:
+        todos = [p for p in todos if Path(f"/proc/{p}/comm").read_text().strip() == nombre]
+    return todos
+
+
+def detener(pids: list[int]) -> None:
+    """Stop the processes (SIGSTOP): they answer nothing until ``reanudar``, as with no signal."""
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+
+
+def reanudar(pids: list[int]) -> None:
+    for pid in reversed(pids):
+        os.kill(pid, signal.SIGCONT)
+
+
+def expirar_sesiones(datos: Path, usuario: str) -> None:
+    """The user's sessions on the web server end (as when their time runs out while he is in the field)."""
+    with sqlite3.connect(datos / "data" / "web.sqlite") as db:
+        db.execute("UPDATE web_sesion SET expira = 0 WHERE usuario = ?", (usuario,))

@@ -46,6 +46,12 @@ def test_el_docente_lee_su_plan_su_progreso_sus_compromisos_y_su_historia(sistem
     capturar(page, "docente-mi-historia-completa")
     abrir(page, sistema, "/encuesta")
     capturar(page, "docente-encuesta")
+    # And his answer to the survey is registered once, whoever sends it again
+    for pregunta in ("pertinencia", "calidad_formacion", "calidad_recursos", "utilidad_recursos"):
+        page.check(f"#{pregunta}-4")
+    with page.expect_response(lambda r: r.url.endswith("/cola/encuesta")) as enviada:
+        page.get_by_role("button", name="Enviar mi respuesta").click()
+    assert enviada.value.json()["estado"] == "registrado"
     # And the coach's pages are not his
     assert page.goto(sistema.web + "/cartera").status == 403
     assert page.get_by_role("heading", level=1).inner_text() == "No tiene permiso"
@@ -111,5 +117,26 @@ def test_la_cola_exige_el_token_csrf_y_la_sesion(sistema: Sistema, telefono: Any
     assert incompleto.status == 422
     assert incompleto.json() == {"estado": "rechazado", "campo": "nivel_D1",
                                  "motivo": "Marque el nivel de al menos un desempeño, con su evidencia."}
+    # A command sent twice with the same device id is registered once; a rule of the norm answers its reason
+    page.goto(sistema.web + "/cartera")
+    docente = page.locator("table th a[href^='/docentes/']").nth(1).get_attribute("href").rsplit("/", 1)[1]
+    visita = {"id": str(uuid.uuid4()), "datos": {"docente_id": docente, "fecha_inicio": "2020-11-09",
+                                                  "fecha_fin": "2020-11-09", "acciones": ["observacion", "asesoria"]}}
+    estados = [page.request.post(sistema.web + "/cola/visita_realizada", headers={"X-CSRF-Token": csrf}, data=visita)
+               for _ in range(2)]
+    assert [(r.status, r.json()["estado"]) for r in estados] == [(200, "registrado"), (200, "ya_registrado")], \
+        estados[0].json()
+    sin_asesoria = {"id": str(uuid.uuid4()), "datos": {**visita["datos"], "fecha_inicio": "2020-11-11",
+                                                        "fecha_fin": "2020-11-11", "acciones": ["observacion"]}}
+    rechazo = page.request.post(sistema.web + "/cola/visita_realizada", headers={"X-CSRF-Token": csrf},
+                                data=sin_asesoria)
+    assert rechazo.status == 422 and rechazo.json()["estado"] == "rechazado"
+    assert "NT-026 §5.2.6 a" in rechazo.json()["motivo"]
+    ajeno = page.request.post(sistema.web + "/cola/observacion", headers={"X-CSRF-Token": csrf}, data={
+        "id": str(uuid.uuid4()), "datos": {"visita_id": str(uuid.uuid4()), "nivel_D1": "II", "evidencia_D1": "x" * 5}})
+    # a visit evidencias does not know yet: "en espera" once the service marks it so (codigo en_espera);
+    # until then its 422 reason says so and the item is shown rejected with it (services/web/comandos.py)
+    assert (ajeno.status, ajeno.json()["estado"]) in ((409, "en_espera"), (422, "rechazado"))
+    assert ajeno.status == 409 or "no consta como realizada" in ajeno.json()["motivo"]
     sesion = page.request.get(sistema.web + "/sesion").json()
     assert sesion["activa"] is True and sesion["expira"]

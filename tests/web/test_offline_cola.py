@@ -14,6 +14,7 @@ from tests.web.conftest import Sistema, ingresar
 from tests.web.offline_apoyo import (
     esperar,
     esperar_estados,
+    esperar_guardado,
     items_de_la_cola,
     preparar_sin_conexion,
     registrar_compromiso,
@@ -61,9 +62,11 @@ def sincronizar_y_esperar(page: Page, sistema: Sistema) -> list[tuple[str, str]]
     return esperar_estados(page, lambda e: {s for _, s in e} <= TODOS_ENVIADOS, que="todo enviado")
 
 
-def test_una_respuesta_perdida_termina_en_ya_registrado_con_un_solo_registro(acompanante: Page, sistema: Sistema) -> None:
+def test_una_respuesta_perdida_termina_en_ya_registrado_con_un_solo_registro(
+    acompanante: Page, sistema: Sistema
+) -> None:
     page = acompanante
-    # Given a coach on a new visit, and a network that loses the server's first answer after the server applied it
+    # Given a coach on a new visit, and a network that loses the server's first answer after it was applied
     page.goto(sistema.web + urls_de_visita_nueva(page)[0])
     aplicadas: list[int] = []
 
@@ -75,7 +78,11 @@ def test_una_respuesta_perdida_termina_en_ya_registrado_con_un_solo_registro(aco
     # When he records that the visit happened
     visita_id = registrar_realizacion(page)
     esperar(lambda: aplicadas, que="el servidor recibió la visita", page=page)
-    esperar(lambda: [i for i in items_de_la_cola(page) if i["estado"] == "pendiente"], que="sigue pendiente", page=page)
+    esperar(
+        lambda: [i for i in items_de_la_cola(page) if i["estado"] == "pendiente"],
+        que="sigue pendiente",
+        page=page,
+    )
     page.unroute("**/cola/visita_realizada")
     # and the phone sends it again
     estados = sincronizar_y_esperar(page, sistema)
@@ -86,7 +93,9 @@ def test_una_respuesta_perdida_termina_en_ya_registrado_con_un_solo_registro(aco
     assert hechos_publicados(sistema, visita_id)[visita_id]["VisitaRealizada"] == 1
 
 
-def test_la_cola_entera_reenviada_tres_veces_no_registra_nada_nuevo(acompanante: Page, sistema: Sistema) -> None:
+def test_la_cola_entera_reenviada_tres_veces_no_registra_nada_nuevo(
+    acompanante: Page, sistema: Sistema
+) -> None:
     page = acompanante
     # Given a visit with its observation and a commitment, sent and registered
     page.goto(sistema.web + urls_de_visita_nueva(page)[1])
@@ -94,7 +103,11 @@ def test_la_cola_entera_reenviada_tres_veces_no_registra_nada_nuevo(acompanante:
     observacion_id = registrar_observacion(page)
     compromiso_id = registrar_compromiso(page)
     # (an answer cut by leaving the page makes the next send end "ya registrado": both are sent)
-    assert [t for t, _ in sincronizar_y_esperar(page, sistema)] == ["compromiso", "observacion", "visita_realizada"]
+    assert [t for t, _ in sincronizar_y_esperar(page, sistema)] == [
+        "compromiso",
+        "observacion",
+        "visita_realizada",
+    ]
     antes = lo_registrado(sistema, page, visita_id)
     publicados = hechos_publicados(sistema, visita_id, observacion_id, compromiso_id)
     assert antes == {"realizada": 1, "observaciones": {observacion_id: 1}, "compromisos": [compromiso_id]}
@@ -104,30 +117,40 @@ def test_la_cola_entera_reenviada_tres_veces_no_registra_nada_nuevo(acompanante:
             Acompana.guardarItem(Object.assign(i, {estado: 'pendiente', proximo: 0})))))""")
         estados = sincronizar_y_esperar(page, sistema)
         # Then every item answers "ya registrado" and nothing new is recorded or published
-        assert estados == [("compromiso", "ya_registrado"), ("observacion", "ya_registrado"),
-                           ("visita_realizada", "ya_registrado")]
+        assert estados == [
+            ("compromiso", "ya_registrado"),
+            ("observacion", "ya_registrado"),
+            ("visita_realizada", "ya_registrado"),
+        ]
     assert lo_registrado(sistema, page, visita_id) == antes
     assert hechos_publicados(sistema, visita_id, observacion_id, compromiso_id) == publicados
 
 
-def test_dos_pestanas_que_sincronizan_a_la_vez_envian_una_sola_vez(acompanante: Page, sistema: Sistema) -> None:
+def test_dos_pestanas_que_sincronizan_a_la_vez_envian_una_sola_vez(
+    acompanante: Page, sistema: Sistema
+) -> None:
     page = acompanante
     # Given a visit saved on the phone while the server could not be reached, and a second tab open
     page.goto(sistema.web + urls_de_visita_nueva(page)[2])
     page.route("**/cola/**", lambda route: route.abort("connectionrefused"))
     visita_id = registrar_realizacion(page)
-    esperar(lambda: [i for i in items_de_la_cola(page) if i["estado"] == "pendiente"], que="pendiente", page=page)
-    page.unroute("**/cola/**")
-    otra = page.context.new_page()
-    otra.goto(sistema.web + "/pendientes")
+    esperar(
+        lambda: [i for i in items_de_la_cola(page) if i["estado"] == "pendiente"], que="pendiente", page=page
+    )
     enviados: list[str] = []
-    page.context.on("request", lambda r: enviados.append(r.url) if "/cola/" in r.url and r.method == "POST" else None)
+    page.context.on(
+        "requestfinished",
+        lambda r: enviados.append(r.url) if "/cola/" in r.url and r.method == "POST" else None,
+    )
 
     def lento(route: Route) -> None:  # a slow network: both tabs are surely flushing at the same time
         page.wait_for_timeout(800)
         route.continue_()
 
     page.context.route("**/cola/**", lento)
+    page.unroute("**/cola/**")
+    otra = page.context.new_page()
+    otra.goto(sistema.web + "/pendientes")  # a page load flushes too
     # When both tabs sync at once
     for pestana in (page, otra):
         pestana.evaluate("() => { window.sincronizado = Acompana.sincronizar(true); }")
@@ -136,6 +159,7 @@ def test_dos_pestanas_que_sincronizan_a_la_vez_envian_una_sola_vez(acompanante: 
     # Then the item was sent once, and recorded once
     assert len(enviados) == 1, enviados
     assert [i["estado"] for i in items_de_la_cola(otra)] == ["registrado"]
+    page.context.unroute_all(behavior="ignoreErrors")
     assert lo_registrado(sistema, page, visita_id)["realizada"] == 1
 
 
@@ -144,7 +168,9 @@ def test_un_rechazo_muestra_el_motivo_y_queda_hasta_corregirlo(acompanante: Page
     # Given a registered visit
     page.goto(sistema.web + urls_de_visita_nueva(page)[3])
     visita_id = registrar_realizacion(page)
-    esperar(lambda: [i for i in items_de_la_cola(page) if i["estado"] == "registrado"], que="visita", page=page)
+    esperar(
+        lambda: [i for i in items_de_la_cola(page) if i["estado"] == "registrado"], que="visita", page=page
+    )
     # When its observation goes without the evidence for the level it marks
     registrar_observacion(page, evidencia="")
     # Then the item shows as rejected with the service's reason, and stays after a reload and a sync
@@ -158,7 +184,7 @@ def test_un_rechazo_muestra_el_motivo_y_queda_hasta_corregirlo(acompanante: Page
     assert "Cada nivel necesita la evidencia que lo sustenta." in fila.inner_text()
     # When he corrects it: the form comes back filled, the field marked, and he adds the evidence
     fila.get_by_role("button", name="Corregir").click()
-    page.wait_for_url(f"**/visita*")
+    page.wait_for_url("**/visita*")
     campo = page.locator("form[data-cola=observacion] textarea[aria-invalid=true]")
     assert campo.evaluate("e => e === document.activeElement")
     campo.fill("Pide a los estudiantes que expliquen cómo resolvieron el problema.")
@@ -171,7 +197,8 @@ def test_un_rechazo_muestra_el_motivo_y_queda_hasta_corregirlo(acompanante: Page
 
 
 def test_salir_con_pendientes_advierte_y_al_confirmar_no_deja_nada_en_el_navegador(
-        acompanante: Page, sistema: Sistema) -> None:
+    acompanante: Page, sistema: Sistema
+) -> None:
     page = acompanante
     # Given a coach who prepared his week and has an item the server has not received
     preparar_sin_conexion(page, sistema.web)
@@ -184,6 +211,7 @@ def test_salir_con_pendientes_advierte_y_al_confirmar_no_deja_nada_en_el_navegad
         def handler(dialog: Dialog) -> None:
             avisos.append(dialog.message)
             dialog.accept() if aceptar else dialog.dismiss()
+
         return handler
 
     # When he logs out but cancels at the warning
@@ -192,7 +220,9 @@ def test_salir_con_pendientes_advierte_y_al_confirmar_no_deja_nada_en_el_navegad
     esperar(lambda: avisos, que="la advertencia", page=page)
     # Then he stays, and the item is still there
     assert "Tiene registros sin enviar" in avisos[0]
-    assert esperar(lambda: [i["estado"] for i in items_de_la_cola(page)] == ["pendiente"], que="pendiente", page=page)
+    assert esperar(
+        lambda: [i["estado"] for i in items_de_la_cola(page)] == ["pendiente"], que="pendiente", page=page
+    )
     assert page.evaluate("document.body.dataset.usuario")
     # When he logs out and confirms
     page.once("dialog", responder(True))
@@ -202,3 +232,29 @@ def test_salir_con_pendientes_advierte_y_al_confirmar_no_deja_nada_en_el_navegad
     assert page.evaluate("caches.keys()") == []
     assert [d["name"] for d in page.evaluate("indexedDB.databases()")] == []
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+
+
+def test_la_visita_y_su_retroalimentacion_con_el_mismo_id_se_guardan_las_dos(
+    acompanante: Page, sistema: Sistema
+) -> None:
+    page = acompanante
+    # Given the server out of reach: the visit and its feedback wait on the phone (both carry the visit's id)
+    page.goto(sistema.web + urls_de_visita_nueva(page)[-1])
+    page.route("**/cola/**", lambda route: route.abort("connectionrefused"))
+    visita_id = registrar_realizacion(page)
+    form = page.locator("form[data-cola=retroalimentacion]")
+    assert form.locator("input[name=id]").input_value() == visita_id
+    form.locator("textarea[name=dialogo_reflexivo]").fill("Conversamos sobre las preguntas abiertas.")
+    form.locator("button[type=submit]").click()
+    esperar_guardado(page, "retroalimentacion")
+    # Then both are kept, neither replaces the other
+    assert sorted(i["tipo"] for i in items_de_la_cola(page)) == ["retroalimentacion", "visita_realizada"]
+    # and once the server answers, the visit is registered and its feedback is still on the phone (sent, or
+    # waiting for the visit to reach evidencias)
+    page.unroute("**/cola/**")
+    page.goto(sistema.web + "/pendientes")
+    page.click("main [data-sincronizar]")
+    estados = esperar_estados(
+        page, lambda e: ("visita_realizada", "registrado") in e, que="visita registrada"
+    )
+    assert sorted(t for t, _ in estados) == ["retroalimentacion", "visita_realizada"]

@@ -4,9 +4,13 @@ session is over at once."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import urllib.parse
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +22,12 @@ from shared.emisor import EmisorLocal
 
 USUARIO = {"usuario": "0b8f3c1e-8a44-5d0e-9f6a-2c7d9e1f3a55", "rol": "acompanante", "nombre": "Rosa Mamani",
            "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"}
+
+
+def correr(corrutina: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine on its own loop in another thread: the browser tests' playwright holds this thread's."""
+    with ThreadPoolExecutor(1) as hilo:
+        return hilo.submit(asyncio.run, corrutina).result()
 
 
 @pytest.fixture
@@ -45,7 +55,7 @@ async def elegir_usuario(url: str) -> dict[str, str]:
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r.headers["location"]).query))
 
 
-async def test_el_codigo_se_canjea_solo_con_su_verificador_pkce(proveedor: Proveedor) -> None:
+async def _caso_el_codigo_se_canjea_solo_con_su_verificador_pkce(proveedor: Proveedor) -> None:
     url, estado, verificador, nonce = await proveedor.url_de_ingreso()
     assert "code_challenge_method=S256" in url and "code_challenge=" in url
     retorno = await elegir_usuario(url)
@@ -62,7 +72,7 @@ async def test_el_codigo_se_canjea_solo_con_su_verificador_pkce(proveedor: Prove
     assert tokens["refresh_token"] and tokens["expires_at"] > time.time()
 
 
-async def test_un_token_vencido_se_renueva_en_el_servidor_y_la_sesion_revocada_termina(proveedor: Proveedor,
+async def _caso_un_token_vencido_se_renueva_en_el_servidor_y_la_sesion_revocada_termina(proveedor: Proveedor,
                                                                                          tmp_path) -> None:
     url, _estado, verificador, nonce = await proveedor.url_de_ingreso()
     retorno = await elegir_usuario(url)
@@ -92,9 +102,22 @@ async def test_un_token_vencido_se_renueva_en_el_servidor_y_la_sesion_revocada_t
     sesiones.close()
 
 
-async def test_la_web_obtiene_su_propio_token_para_el_calendario(proveedor: Proveedor) -> None:
+async def _caso_la_web_obtiene_su_propio_token_para_el_calendario(proveedor: Proveedor) -> None:
     token = await proveedor.token_propio()
     assert token == await proveedor.token_propio()  # cached while in force
     import jwt
 
     assert jwt.decode(token, options={"verify_signature": False})["rol"] == "sistema"
+
+
+def test_el_codigo_se_canjea_solo_con_su_verificador_pkce(proveedor: Proveedor) -> None:
+    correr(_caso_el_codigo_se_canjea_solo_con_su_verificador_pkce(proveedor))
+
+
+def test_un_token_vencido_se_renueva_en_el_servidor_y_la_sesion_revocada_termina(proveedor: Proveedor,
+                                                                                 tmp_path) -> None:
+    correr(_caso_un_token_vencido_se_renueva_en_el_servidor_y_la_sesion_revocada_termina(proveedor, tmp_path))
+
+
+def test_la_web_obtiene_su_propio_token_para_el_calendario(proveedor: Proveedor) -> None:
+    correr(_caso_la_web_obtiene_su_propio_token_para_el_calendario(proveedor))

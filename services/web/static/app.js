@@ -22,12 +22,8 @@
     if (detenido) return Promise.reject(new Error('detenido'));
     if (!conexion) {
       conexion = new Promise(function (ok, mal) {
-        var r = indexedDB.open(BASE, 1);
-        r.onupgradeneeded = function () {
-          var cola = r.result.createObjectStore('cola', { keyPath: 'id' });
-          cola.createIndex('usuario', 'usuario');
-          r.result.createObjectStore('meta');
-        };
+        var r = indexedDB.open(BASE, 2);
+        r.onupgradeneeded = function (ev) { migrar(r.result, r.transaction, ev.oldVersion); };
         r.onsuccess = function () {
           var db = r.result;
           db.onversionchange = function () { db.close(); conexion = null; detenido = true; };
@@ -37,6 +33,27 @@
       });
     }
     return conexion;
+  }
+
+  /* Cada registro se guarda bajo "tipo:id": el id es la clave de idempotencia del servicio, y dos comandos
+     distintos pueden llevar el mismo (la retroalimentación de una visita lleva el id de la visita). */
+  function claveDe(item) { return item.tipo + ':' + item.id; }
+
+  function migrar(db, tx, desde) {
+    var anteriores = null;
+    if (desde === 1) {
+      anteriores = tx.objectStore('cola').getAll();
+      anteriores.onsuccess = function () {
+        db.deleteObjectStore('cola');
+        var cola = db.createObjectStore('cola', { keyPath: 'clave' });
+        cola.createIndex('usuario', 'usuario');
+        anteriores.result.forEach(function (item) { item.clave = claveDe(item); cola.put(item); });
+      };
+      return;
+    }
+    var cola = db.createObjectStore('cola', { keyPath: 'clave' });
+    cola.createIndex('usuario', 'usuario');
+    db.createObjectStore('meta');
   }
 
   function transaccion(almacen, modo, trabajo) {
@@ -52,9 +69,12 @@
     });
   }
 
-  function guardarItem(item) { return transaccion('cola', 'readwrite', function (s) { return s.put(item); }); }
-  function leerItem(id) { return transaccion('cola', 'readonly', function (s) { return s.get(id); }); }
-  function borrarItem(id) { return transaccion('cola', 'readwrite', function (s) { return s.delete(id); }); }
+  function guardarItem(item) {
+    item.clave = claveDe(item);
+    return transaccion('cola', 'readwrite', function (s) { return s.put(item); });
+  }
+  function leerItem(clave) { return transaccion('cola', 'readonly', function (s) { return s.get(clave); }); }
+  function borrarItem(clave) { return transaccion('cola', 'readwrite', function (s) { return s.delete(clave); }); }
   function todosLosItems() { return transaccion('cola', 'readonly', function (s) { return s.getAll(); }); }
   function itemsDe(usuario) {
     return transaccion('cola', 'readonly', function (s) { return s.index('usuario').getAll(usuario); })
@@ -66,7 +86,7 @@
   function noEnviado(item) { return ENVIADOS.indexOf(item.estado) < 0; }
 
   function cambiar(item, cambios) {
-    return leerItem(item.id).then(function (actual) {
+    return leerItem(claveDe(item)).then(function (actual) {
       if (!actual) return null; // descartado mientras se enviaba
       Object.keys(cambios).forEach(function (k) { actual[k] = cambios[k]; });
       actual.actualizado = Date.now();
@@ -221,7 +241,7 @@
     var limite = Date.now() - CONSERVAR_ENVIADOS_MS;
     return todosLosItems().then(function (lista) {
       return Promise.all(lista.filter(function (i) { return !noEnviado(i) && i.actualizado < limite; })
-        .map(function (i) { return borrarItem(i.id); }));
+        .map(function (i) { return borrarItem(i.clave); }));
     });
   }
 
@@ -359,16 +379,16 @@
     var lista = form.querySelector('.cola-estados');
     if (!lista) { lista = el('ul', { class: 'cola-estados' }); form.appendChild(lista); }
     items.forEach(function (item) {
-      lista.appendChild(el('li', { 'data-id': item.id, 'data-estado': item.estado }, [
+      lista.appendChild(el('li', { 'data-clave': item.clave, 'data-estado': item.estado }, [
         el('span', { texto: t('tipo.' + item.tipo) + ': ' }), el('span', { class: 'estado', texto: textoEstado(item) }),
       ]));
     });
   }
 
   function refrescarFormularios() {
-    var filas = doc.querySelectorAll('.cola-estados li[data-id]');
+    var filas = doc.querySelectorAll('.cola-estados li[data-clave]');
     Array.prototype.forEach.call(filas, function (fila) {
-      leerItem(fila.getAttribute('data-id')).then(function (item) {
+      leerItem(fila.getAttribute('data-clave')).then(function (item) {
         if (!item) return;
         fila.setAttribute('data-estado', item.estado);
         var motivo = item.motivo ? ' — ' + item.motivo : '';
@@ -411,7 +431,9 @@
       }).then(function (fotos) {
         return guardarEnOrden(fotos);
       }).then(function () {
-        if (corrige) { form.removeAttribute('data-corrige'); return borrarItem(corrige); }
+        form.removeAttribute('data-corrige');
+        // el registro corregido reemplaza al rechazado (si lleva la misma clave, ya lo sobrescribió)
+        if (corrige && guardados.every(function (i) { return i.clave !== corrige; })) return borrarItem(corrige);
       }).then(function () {
         mostrarEnFormulario(form, guardados);
         anunciar(t('cola.guardado', { n: guardados.length }));
@@ -481,19 +503,28 @@
     }
     if (item.estado === 'rechazado') {
       partes.push(el('div', { class: 'acciones' }, [
-        item.tipo === 'adjunto' ? null : el('button', { type: 'button', 'data-corregir': item.id, texto: t('cola.corregir') }),
-        el('button', { type: 'button', 'data-descartar': item.id, texto: t('cola.descartar') }),
+        item.tipo === 'adjunto' ? null : el('button', { type: 'button', 'data-corregir': item.clave, texto: t('cola.corregir') }),
+        el('button', { type: 'button', 'data-descartar': item.clave, texto: t('cola.descartar') }),
       ]));
     }
     if (item.estado === 'requiere_sesion') {
       partes.push(el('a', { href: '/entrar?siguiente=/pendientes', texto: t('cola.iniciar_sesion') }));
     }
-    return el('li', { class: 'item-cola', 'data-id': item.id, 'data-tipo': item.tipo, 'data-estado': item.estado }, partes);
+    return el('li', { class: 'item-cola', 'data-clave': item.clave, 'data-tipo': item.tipo, 'data-estado': item.estado }, partes);
   }
 
+  var firmaPendientes = '';
   function mostrarPendientes() {
     var c = contenedor('pendientes');
     return itemsDe(usuarioDePagina()).then(function (lista) {
+      // Solo se vuelve a dibujar si algo cambió, y el foco vuelve al mismo botón (quien usa teclado no lo pierde).
+      var firma = JSON.stringify(lista.map(function (i) { return [i.clave, i.estado, i.motivo]; }));
+      if (firma === firmaPendientes) return;
+      firmaPendientes = firma;
+      var foco = doc.activeElement && c.contains(doc.activeElement) ? doc.activeElement : null;
+      var selectorFoco = foco && ['data-corregir', 'data-descartar', 'data-exportar'].reduce(function (s, a) {
+        return s || (foco.hasAttribute(a) ? '[' + a + '="' + foco.getAttribute(a) + '"]' : null);
+      }, null);
       var hijos = [];
       var params = new URLSearchParams(G.location.search);
       if (params.get('sin_copia')) hijos.push(el('p', { class: 'aviso', texto: t('red.pagina_no_guardada') }));
@@ -501,6 +532,8 @@
       if (lista.length) hijos.push(el('ul', { class: 'lista-cola' }, lista.slice().reverse().map(filaPendiente)));
       hijos.push(el('button', { type: 'button', 'data-exportar': '', texto: t('cola.exportar') }));
       c.replaceChildren.apply(c, hijos);
+      var nuevo = selectorFoco && c.querySelector(selectorFoco);
+      if (nuevo) nuevo.focus();
     });
   }
 
@@ -524,7 +557,7 @@
     leerItem(id).then(function (item) {
       var form = item && doc.querySelector('form[data-cola="' + item.tipo + '"]');
       if (!form) return;
-      form.setAttribute('data-corrige', item.id);
+      form.setAttribute('data-corrige', item.clave);
       Object.keys(item.datos || {}).forEach(function (nombre) {
         var valores = [].concat(item.datos[nombre]);
         Array.prototype.forEach.call(form.querySelectorAll('[name="' + nombre + '"]'), function (campo) {
@@ -647,7 +680,8 @@
     todosLosItems().catch(function () { return []; }).then(function (lista) {
       var n = contarNoEnviados(lista);
       if (n && !G.confirm(t('salir.pendientes', { n: n }))) return;
-      return borrarTodo().then(function () {
+      // El servidor además responde Clear-Site-Data: aunque el borrado aquí fallara, el navegador queda limpio.
+      return borrarTodo().catch(function () {}).then(function () {
         form.setAttribute('data-confirmado', '1');
         form.submit();
       });

@@ -69,6 +69,12 @@ function sinCopia(request) {
 
 function pagina(ev) {
   var request = ev.request;
+  if (self.navigator.onLine === false) {
+    // Sin red según el teléfono: la copia de inmediato; sin copia, la red dirá que no (y luego sinCopia).
+    return copiaDe(request).then(function (copia) {
+      return copia || fetch(request).catch(function () { return sinCopia(request); });
+    });
+  }
   var guardar = !NO_SE_GUARDAN.test(new URL(request.url).pathname);
   var red = fetch(request).then(function (r) {
     if (guardar && guardable(r)) {
