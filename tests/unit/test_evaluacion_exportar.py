@@ -228,8 +228,9 @@ async def test_un_cuerpo_no_valido_responde_422_con_el_campo_y_el_motivo(servici
     assert cuerpo_error["codigo"] == "solicitud_invalida"
     assert {e["campo"]: e["motivo"] for e in cuerpo_error["errores"]} == {
         "body.nivel": "debe ser uno de: 'I', 'II', 'III' o 'IV'", "body.color": "no es un campo permitido"}
-    assert regla.status_code == 422
-    assert regla.json()["codigo"] == "regla_incumplida" and "no consta para este docente" in regla.json()["mensaje"]
+    # an evidence evaluacion has not received (yet) is waited for, never refused: 409 en_espera, in words
+    assert regla.status_code == 409
+    assert regla.json()["codigo"] == "en_espera" and "no consta para este docente" in regla.json()["mensaje"]
 
 
 def test_un_texto_guardado_con_caracteres_de_control_se_exporta_sin_ellos():

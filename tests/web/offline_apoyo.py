@@ -185,7 +185,7 @@ def temas_en_el_stream(nats_url: str, ids: list[str]) -> dict[str, list[str]]:
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
     async def leer() -> dict[str, list[str]]:
-        nc = await nats.connect(nats_url)
+        nc = await nats.connect(nats_url, user="streams", password="streams-desarrollo")  # deploy/nats/cuentas.conf
         try:
             js = nc.jetstream()
             sub = await js.pull_subscribe(
