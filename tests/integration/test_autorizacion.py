@@ -109,7 +109,16 @@ def es_fuera_de_ambito(r: Any) -> bool:
 
 # Roles admitted by a route whose objects, as the test names them, are not theirs even in A:
 # a survey is answered by its respondent only (the body names A's docente, not the acompañante).
-FUERA_PROPIO: dict[str, tuple[str, ...]] = {"POST /v1/encuestas": ("acompanante",)}
+FUERA_PROPIO: dict[str, tuple[str, ...]] = {
+    "POST /v1/encuestas": ("acompanante",),
+    # In the internal modality the directivo observes on his own agenda (his id in the path or body) and
+    # writes what his own visits left: the external acompañante's agenda and visits stay out of his reach.
+    **{ruta: ("directivo",) for ruta in (
+        "GET /v1/acompanantes/{acompanante_id}/agenda", "GET /v1/acompanantes/{acompanante_id}/agenda.ics",
+        "POST /v1/acompanantes/{acompanante_id}/lote", "POST /v1/acompanantes/{acompanante_id}/rtc",
+        "POST /v1/acompanantes/{acompanante_id}/visitas", "POST /v1/rtc-realizadas", "POST /v1/visitas-realizadas",
+        "POST /v1/visitas/{visita_id}/observaciones")},
+}
 
 
 async def conocer(servicio: str, app: Any, http: Any) -> None:

@@ -75,15 +75,15 @@ def como(rol: str, escuela: Escuela = A1) -> dict[str, str]:
 
 # --- the matrix: who sees which docentes in each narrowed list, by the README's table ------------------------
 # especialista_ugel / especialista_dre: "su UGEL / su DRE (listas acotadas a ella)"; acompanante: "los docentes
-# de su cartera actual"; minedu, auditor: "todo el país"; directivo, docente: no list of plans or compliance
-# (they see their IE's / their own through the docente's routes).
+# de su cartera actual"; minedu, auditor: "todo el país"; directivo: "su IE: sus planes (...), su cumplimiento";
+# docente: no list of plans or compliance (he sees his own through the docente's routes).
 VE_EN_LISTAS: dict[str, set[str] | None] = {
     "minedu": {A1.docente, A2.docente, B.docente},
     "auditor": {A1.docente, A2.docente, B.docente},
     "especialista_dre": {A1.docente, A2.docente},
     "especialista_ugel": {A1.docente, A2.docente},
     "acompanante": {A1.docente},
-    "directivo": None,  # 403
+    "directivo": {A1.docente},  # his IE's docentes only
     "docente": None,  # 403
 }
 # A docente's own records (README: the docente "solo lo suyo"; the directivo "los docentes de su IE"; the
