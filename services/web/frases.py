@@ -106,6 +106,8 @@ EVENTOS = {
     "EtapaCerrada": _("Se cerró la etapa {anio} con sus niveles logrados{quien}."),
     "EncuestaSatisfaccionRespondida": _("Respondió la encuesta de satisfacción {anio}."),
     "DatosPersonalesCancelados": _("Sus datos personales se cancelaron a su pedido."),
+    "DocenteRegistradoEnIE": _("El padrón lo registró como docente{escuela}."),
+    "LecturaAuditada": _("Un auditor consultó su información."),
 }
 
 
