@@ -23,6 +23,7 @@ if ! .venv-checkov/bin/checkov --version 2>/dev/null | grep -qx 3.3.30; then
 fi
 # The web tests drive Debian's chromium through playwright (which downloads no browser of its own).
 if ! command -v chromium >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq chromium
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)  # Debian's package; root installs it directly
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium
 fi
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

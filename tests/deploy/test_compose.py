@@ -296,7 +296,7 @@ def test_every_secret_is_required_and_nothing_internal_is_published(compose_file
     text = COMPOSE_FILE.read_text(encoding="utf-8")
     # no secret has a default: compose stops and names the missing variable
     for variable in ("ACOMPANA_POSTGRES_PASSWORD", "ACOMPANA_PEPPER", "ACOMPANA_FOCALIZACION_CLAVES_KEK",
-                     "ACOMPANA_EVIDENCIAS_CLAVES_KEK", "ACOMPANA_OIDC_EMISOR", "ACOMPANA_OIDC_JWKS_URL",
+                     "ACOMPANA_EVIDENCIAS_CLAVES_KEK", "ACOMPANA_OIDC_EMISOR", "ACOMPANA_OIDC_JWKS_URL", "ACOMPANA_WEB_SECRETO",
                      *(f"ACOMPANA_NATS_CLAVE_{u.upper()}" for u in (*SERVICES, "streams"))):
         usos = re.findall(r"\$\{" + variable + r"(:?[-?])?", text)
         assert usos and set(usos) == {":?"}, (variable, usos)
@@ -319,5 +319,5 @@ def test_every_secret_is_required_and_nothing_internal_is_published(compose_file
         assert f"ACOMPANA_NATS_CLAVE_{usuario.upper()}" in environment(services["nats"]), usuario
     assert "no_auth_user" not in cuentas
     # and the services run as a deployment: a development secret stops them (shared/settings.py)
-    for name in SERVICES:
+    for name in (*SERVICES, "web"):
         assert "ACOMPANA_ENTORNO" not in environment(services[name]), name

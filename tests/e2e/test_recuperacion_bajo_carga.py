@@ -34,9 +34,9 @@ async def test_el_stream_perdido_bajo_carga_se_recupera_como_dice_el_manual(make
         registradas = 0
         parar = asyncio.Event()
 
-        async def carga() -> None:  # visits recorded through the API, without pause, the whole time
+        async def carga() -> None:  # visits recorded through the API, without pause, until the year is full
             nonlocal registradas
-            while not parar.is_set():
+            while not parar.is_set() and registradas < 6 * DOCENTES:  # six one-day visits: a year's mix
                 dia = dia_lectivo(registradas // DOCENTES)
                 body = visita(docentes[registradas % DOCENTES], fecha_inicio=dia, fecha_fin=dia)
                 r = await agenda.post("/v1/visitas-realizadas", json=body)

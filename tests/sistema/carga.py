@@ -157,13 +157,10 @@ class Carga:
         pendientes = {d: c["acompanante_id"] for c in carteras for d in c["docente_ids"]}
         deadline = time.monotonic() + timeout
         while pendientes and time.monotonic() < deadline:
-            for docente, acompanante in list(pendientes.items()):
-                r = await self._get("agenda", f"/v1/docentes/{docente}/planes")
-                planes = r.json() if r.status_code == 200 else []
-                if any(p.get("anio") == ANIO for p in planes):
-                    tipo = next(p["tipo_ie"] for p in planes if p.get("anio") == ANIO)
-                    self.docentes.append(Docente(docente, acompanante, tipo))
-                    del pendientes[docente]
+            r = await self._get("agenda", "/v1/planes", anio=ANIO, limite=5000)  # one read a round
+            for plan in r.json() if r.status_code == 200 else []:
+                if (acompanante := pendientes.pop(plan["docente_id"], None)) is not None:
+                    self.docentes.append(Docente(plan["docente_id"], acompanante, plan["tipo_ie"]))
             if pendientes:
                 await asyncio.sleep(0.5)
         if not self.docentes:

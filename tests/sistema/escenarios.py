@@ -152,7 +152,8 @@ async def correr(nombres: list[str], *, duracion: float = 30.0, ritmo: float = 1
         await carga.preparar()
         preparacion = {"escenario": "preparación", "segundos": round(time.monotonic() - inicio, 1)}
         for nombre in nombres:
-            resultado = await _uno(nombre, contexto, carga, carpeta, urls)
+            # the projections are rebuilt from zero after the last scenario only: the history is whole by then
+            resultado = await _uno(nombre, contexto, carga, carpeta, urls, reconstruir=nombre == nombres[-1])
             resultado["preparacion_segundos"] = preparacion["segundos"]
             resultados.append(resultado)
             informar(resultado)
@@ -168,7 +169,8 @@ async def correr(nombres: list[str], *, duracion: float = 30.0, ritmo: float = 1
     return resultados
 
 
-async def _uno(nombre: str, contexto: Contexto, carga: Carga, carpeta: Path, urls: dict[str, str]) -> dict:
+async def _uno(nombre: str, contexto: Contexto, carga: Carga, carpeta: Path, urls: dict[str, str], *,
+               reconstruir: bool = True) -> dict:
     sistema = contexto.sistema
     inicio = time.monotonic()
     antes = len(Historia.leer(carpeta / "historia.jsonl"))
@@ -188,7 +190,8 @@ async def _uno(nombre: str, contexto: Contexto, carga: Carga, carpeta: Path, url
         await sistema.esperar_quietud()
         fase("quieto")
         ops = Historia.leer(carpeta / "historia.jsonl")
-        estado = await leer_estado(ops, urls, sistema.nats.url, carpeta / "data", sistema.token)
+        estado = await leer_estado(ops, urls, sistema.nats.url, carpeta / "data", sistema.token,
+                                   reconstruir=reconstruir)
         hallazgos = verificar(ops, estado)
         fase("verificado")
         nuevas = ops[antes:]

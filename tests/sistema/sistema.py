@@ -87,7 +87,10 @@ class Sistema:
                 f"{p}_NATS_URL": s.nats_url, f"{p}_DATA_DIR": str(self.datos / "data"),
                 f"{p}_PERSISTENCE_MODULE": "eventsourcing.sqlite", f"{p}_HTTP_PORT": str(s.puerto),
                 f"{p}_AUTH_EMISOR": self.emisor.url, f"{p}_AUTH_JWKS_URL": f"{self.emisor.url}/.well-known/jwks.json",
-                f"{p}_SOLICITUDES_POR_MINUTO": "10000000", **s.env}
+                f"{p}_SOLICITUDES_POR_MINUTO": "10000000",
+                # a message a killed process held is redelivered in seconds, not after the production 30 s
+                f"{p}_CONSUMER_ACK_WAIT": "3", f"{p}_CONSUMER_BACKOFF": "[0.2,0.5,1,2]",
+                f"{p}_RELAY_LEASE_SECONDS": "3", **s.env}
 
     def arrancar(self, nombre: str) -> None:
         s = self.servicios[nombre]

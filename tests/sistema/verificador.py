@@ -15,8 +15,7 @@ it compares that state with the history and returns the findings, each with its 
 - ``cadena``: a service's store and what it published do not match (``/v1/cadena/verificacion``);
 - ``proyeccion``: a projection whose checksum differs after a rebuild from zero.
 
-``python -m tests.sistema.verificador --historia H --datos DIR --nats URL --evidencias URL --evaluacion URL
-...`` is run by the scenarios; it exits 1 on any finding.
+The scenarios call it (``tests.sistema.escenarios``); ``python -m tests.sistema`` exits 1 on any finding.
 """
 
 from __future__ import annotations
