@@ -29,7 +29,8 @@ PLAN_IE = {"plan_ie_id": "plan_ie"}
 
 REGLAS = {
     "GET /v1/protocolos": Regla(TODOS),
-    # a UGEL or DRE publishes its own version for its territory (its UGELs, its schools): the body's ámbito
+    # a UGEL or DRE publishes its own version for its territory (its UGELs, its schools): the body's ámbito,
+    # which a territorial caller must name (the route refuses it missing: the default is the nation)
     "POST /v1/protocolos": Regla(GESTION | ESPECIALISTAS, {"ambito": "ambito"}),
     "GET /v1/planes": Regla(SUPERVISAN | {"acompanante", "directivo"}, filtros=TERRITORIO),
     "GET /v1/planes.csv": Regla(LEEN_IE, filtros={"dre": "dre", "ugel": "ugel", "ie": "ie"}),

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.agenda import documentos, exportar
@@ -14,8 +15,9 @@ from services.agenda.application import Agenda, Resultado
 from services.agenda.calendario import HORA
 from services.agenda.cumplimiento import COMPONENTES, NIVELES
 from services.agenda.protocolos import Protocolo
-from shared.eventstore import Conflict, DomainError, NotFound
+from shared.autorizacion import NACIONALES
 from shared.contracts.agenda import AccionVisita
+from shared.eventstore import Conflict, DomainError, NotFound
 from shared.lote import Lote, Operacion, ResultadoItem
 from shared.telemetry import current_actor
 
@@ -262,6 +264,11 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
 
     @r.post("/protocolos", tags=["protocolos"], summary="Publicar un protocolo (nueva versión)", **creado)
     def publicar(body: Protocolo, response: Response) -> dict[str, Any]:
+        if "ambito" not in body.model_fields_set and current_actor.get().rol not in NACIONALES:
+            # the policy reads the ámbito from the body (acceso.py): a territorial caller must name it
+            raise RequestValidationError([{"loc": ("body", "ambito"), "type": "value_error", "msg": (
+                "es obligatorio para quien publica desde una DRE o UGEL: indique DRE:<código>, UGEL:<código> "
+                "o IE:<código modular>-<anexo> de su territorio")}])
         if not agenda.publicar_protocolo(body):
             response.status_code = status.HTTP_200_OK
         return body.model_dump(mode="json")

@@ -334,3 +334,28 @@ async def test_un_especialista_publica_protocolos_solo_para_su_territorio(make_s
             assert (await publicar(rol, A, f"UGEL:{A.ugel}", "P-X")).status_code == 403
         publicados = {p["codigo"] for p in (await http.get("/v1/protocolos", headers=identidad("minedu", A))).json()}
         assert {"P-UGEL-A", "P-IE-A", "P-DRE-A", "P-UGEL-A2"} <= publicados and "P-AJENO" not in publicados
+
+
+async def test_un_especialista_que_no_indica_el_ambito_no_publica_un_protocolo_nacional(make_settings):
+    # Given agenda knowing both territories, and a protocol (the bundled NT-026) to adapt, without its ámbito
+    app = agenda_app(make_settings(AgendaSettings))
+    async with serving(app) as http:
+        await conocer("agenda", app, http)
+        [base] = [p for p in (await http.get("/v1/protocolos", headers=identidad("administrador", A))).json()
+                  if p["codigo"] == "NT-026"]
+        sin_ambito = {k: v for k, v in base.items() if k != "ambito"}
+
+        # When a UGEL's or a DRE's especialista publishes it: refused, he must name the ámbito (422)
+        for rol in ("especialista_ugel", "especialista_dre"):
+            r = await http.post("/v1/protocolos", json={**sin_ambito, "codigo": f"P-SIN-AMBITO-{rol}"},
+                                headers=identidad(rol, A))
+            assert (r.status_code, r.json()["codigo"]) == (422, "solicitud_invalida"), (rol, r.text)
+            [error] = r.json()["errores"]
+            assert error["campo"] == "body.ambito" and "DRE:<código>" in error["motivo"], error
+
+        # But the ministry may leave it out: the protocol is national
+        r = await http.post("/v1/protocolos", json={**sin_ambito, "codigo": "P-NACIONAL"},
+                            headers=identidad("administrador", A))
+        assert r.status_code == 201 and r.json()["ambito"] == "nacional", r.text
+        publicados = {p["codigo"] for p in (await http.get("/v1/protocolos", headers=identidad("minedu", A))).json()}
+        assert "P-NACIONAL" in publicados and not any(c.startswith("P-SIN-AMBITO") for c in publicados)
