@@ -235,7 +235,8 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
 
     @r.get("/instrumentos/{codigo}/{version}/ficha.pdf", summary="El instrumento en blanco, para usarlo en papel",
            description="Para el aula sin dispositivo: cabecera por llenar, cada desempeño con sus cuatro niveles y "
-                       "descriptores, una casilla por nivel y espacio para la evidencia.",
+                       "descriptores, una casilla por nivel y espacio para la evidencia. Una lista de cotejo (GIA, "
+                       "RTC, autoevaluación): cada ítem con una casilla para sí, no y no aplica.",
            response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
     def ficha_pdf(codigo: str, version: int,
                   idioma: Annotated[Literal["es", "qu", "ay"], Query(description="es, qu o ay")] = "es") -> Response:

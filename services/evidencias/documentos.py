@@ -1,5 +1,5 @@
 """Printable documents a school and a UGEL file (PDF, reportlab): the acta of a GIA or an RTC, and
-the blank observation form for a classroom without a device.
+the blank observation form (or checklist) to use on paper where there is no device.
 
 Names of people are not kept by evidencias (they live, encrypted, in focalizacion): the acta prints
 the names its caller supplies for that one request, and otherwise a blank line to write the name
@@ -20,7 +20,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.evidencias.instrumentos import Instrumento, en
+from services.evidencias.instrumentos import RESPUESTAS, Instrumento, Item, en
 
 TIPO = {"gia": "Grupo de Interaprendizaje (GIA)", "rtc": "Reunión de Trabajo Colegiado (RTC)"}
 ASISTENCIA = {"presente": "Asistió", "ausente": "No asistió", "justificado": "Inasistencia justificada"}
@@ -122,42 +122,74 @@ def pdf_acta(registro: Mapping[str, Any], lista: Instrumento | None, nombres: Ma
     return salida.getvalue()
 
 
+CABECERAS = {  # what to fill by hand, per what the instrument is applied to
+    "visita": [["Institución educativa", "Fecha"], ["Docente", "Grado y sección"],
+               ["Área curricular", "Hora de inicio y fin"], ["Observador(a)", "Visita N°"]],
+    "gia": [["Institución educativa", "Fecha"], ["Horario", "Tema"], ["Lo lidera", "UGEL / DRE"]],
+    "rtc": [["Institución educativa", "Fecha"], ["Horario", "Tema"], ["Lo lidera", "UGEL / DRE"]],
+    "acompanante": [["Acompañante", "Fecha"], ["UGEL / DRE", "Periodo"]],
+}
+
+
+def _cabecera(inst: Instrumento, e: dict[str, Any]) -> Table:
+    linea = "_" * 34
+    filas = [[_p(a, e["celda"]), linea, _p(b, e["celda"]), linea] for a, b in CABECERAS[inst.aplica_a[0]]]
+    return _tabla(filas, [4 * cm, 8.5 * cm, 4 * cm, 8.5 * cm], False)
+
+
+def _desempeno(item: Item, idioma: str, e: dict[str, Any]) -> KeepTogether:
+    """A rubric's item: its levels with their descriptors, a box per level and room for the evidence."""
+    niveles = item.niveles
+    cabeza = [_p(f"{item.clave}. {en(item.titulo, idioma)}" + (f" (competencia {item.competencia})"
+                                                               if item.competencia else ""), e["celda"])]
+    filas = [cabeza + [""] * len(niveles),
+             [_p("Nivel", e["chica"])] + [_p(f"[   ] Nivel {n.codigo}", e["chica"]) for n in niveles],
+             [_p("Descriptor", e["chica"])] + [_p(en(n.descriptor, idioma), e["chica"]) for n in niveles],
+             [_p("Evidencia", e["chica"])] + [""] * len(niveles)]
+    ancho = 20.7 / len(niveles)
+    tabla = Table(filas, colWidths=[4 * cm] + [ancho * cm] * len(niveles), rowHeights=[None, None, None, 2.2 * cm])
+    tabla.setStyle(TableStyle([
+        ("SPAN", (0, 0), (-1, 0)), ("SPAN", (1, 3), (-1, 3)), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#d6eaf8")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
+    return KeepTogether([tabla, Spacer(1, 0.3 * cm)])
+
+
+def _rubrica(inst: Instrumento, idioma: str, e: dict[str, Any]) -> list[Any]:
+    return [_p(f"{inst.codigo}, versión {inst.version}. Marque con una X el nivel observado en cada desempeño y "
+               "anote la evidencia (lo que vio y oyó en el aula) que sustenta el nivel.", e["texto"]),
+            Spacer(1, 0.3 * cm), _cabecera(inst, e), Spacer(1, 0.3 * cm),
+            *(_desempeno(item, idioma, e) for item in inst.items),
+            _p("Fortalezas observadas", e["sub"]), _caja(),
+            _p("Aspectos por mejorar y compromisos", e["sub"]), _caja(),
+            Spacer(1, 1 * cm), _tabla([["_" * 30, "_" * 30], ["Docente observado(a)", "Observador(a)"]],
+                                      [12 * cm, 12 * cm], False, rejilla=False)]
+
+
+def _lista(inst: Instrumento, idioma: str, e: dict[str, Any]) -> list[Any]:
+    """A checklist: each item with a box for each answer (sí, no, no aplica)."""
+    filas = [["Ítem", "Criterio", *(RESPUESTA[r] for r in RESPUESTAS)]] + [
+        [item.clave, _p(f"{item.clave}. {en(item.titulo, idioma)}", e["celda"]),
+         *(_p(f"[   ] {RESPUESTA[r]}", e["celda"]) for r in RESPUESTAS)] for item in inst.items]
+    return [_p(f"{inst.codigo}, versión {inst.version}. Marque con una X una respuesta por ítem: "
+               f"{', '.join(RESPUESTA[r] for r in RESPUESTAS)}.", e["texto"]),
+            Spacer(1, 0.3 * cm), _cabecera(inst, e), Spacer(1, 0.3 * cm),
+            _tabla(filas, [1.8 * cm, 16.1 * cm] + [2.6 * cm] * len(RESPUESTAS)),
+            _p("Observaciones", e["sub"]), _caja(),
+            Spacer(1, 1 * cm), _tabla([["_" * 30, "_" * 30], ["Responsable", "Visto bueno"]],
+                                      [12 * cm, 12 * cm], False, rejilla=False)]
+
+
 def pdf_ficha(inst: Instrumento, idioma: str = "es") -> bytes:
-    """A blank observation form to use on paper in a classroom without a device: the header to fill
-    (school, docente, grade and section, curricular area, date, observer), then for each desempeño
-    its four levels with their descriptors, a box to mark the level and room for the evidence."""
+    """An instrument blank, to use on paper where there is no device. A rubric (the classroom
+    observation form): the header to fill (school, docente, grade and section, curricular area, date,
+    observer), then for each desempeño its four levels with their descriptors, a box to mark the level
+    and room for the evidence. A checklist (GIA, RTC, the acompañante's self-evaluation): its header,
+    then each item with a box for sí, no and no aplica."""
     e = _estilos()
     salida = io.BytesIO()
     titulo = en(inst.titulo, idioma)
-    linea = "_" * 34
-    cabecera = [["Institución educativa", linea, "Fecha", linea], ["Docente", linea, "Grado y sección", linea],
-                ["Área curricular", linea, "Hora de inicio y fin", linea], ["Observador(a)", linea, "Visita N°", linea]]
-    partes: list[Any] = [
-        _p(titulo, e["titulo"]),
-        _p(f"{inst.codigo}, versión {inst.version}. Marque con una X el nivel observado en cada desempeño y anote "
-           "la evidencia (lo que vio y oyó en el aula) que sustenta el nivel.", e["texto"]),
-        Spacer(1, 0.3 * cm),
-        _tabla([[_p(c, e["celda"]) for c in fila] for fila in cabecera], [4 * cm, 8.5 * cm, 4 * cm, 8.5 * cm], False),
-        Spacer(1, 0.3 * cm)]
-    for item in inst.items:
-        niveles = item.niveles
-        cabeza = [_p(f"{item.clave}. {en(item.titulo, idioma)}" + (f" (competencia {item.competencia})"
-                                                                   if item.competencia else ""), e["celda"])]
-        filas = [cabeza + [""] * len(niveles),
-                 [_p("Nivel", e["chica"])] + [_p(f"[   ] Nivel {n.codigo}", e["chica"]) for n in niveles],
-                 [_p("Descriptor", e["chica"])] + [_p(en(n.descriptor, idioma), e["chica"]) for n in niveles],
-                 [_p("Evidencia", e["chica"])] + [""] * len(niveles)]
-        ancho = 20.7 / max(1, len(niveles))
-        tabla = Table(filas, colWidths=[4 * cm] + [ancho * cm] * len(niveles),
-                      rowHeights=[None, None, None, 2.2 * cm])
-        tabla.setStyle(TableStyle([
-            ("SPAN", (0, 0), (-1, 0)), ("SPAN", (1, 3), (-1, 3)), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#d6eaf8")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
-        partes += [KeepTogether([tabla, Spacer(1, 0.3 * cm)])]
-    partes += [_p("Fortalezas observadas", e["sub"]), _caja(),
-               _p("Aspectos por mejorar y compromisos", e["sub"]), _caja(),
-               Spacer(1, 1 * cm), _tabla([["_" * 30, "_" * 30], ["Docente observado(a)", "Observador(a)"]],
-                                         [12 * cm, 12 * cm], False, rejilla=False)]
+    cuerpo = _rubrica(inst, idioma, e) if inst.tipo == "rubrica" else _lista(inst, idioma, e)
+    partes: list[Any] = [_p(titulo, e["titulo"]), *cuerpo]
     if inst.provisional:
         partes.append(_p(f"Nota: {inst.provisional}", e["chica"]))
     _documento(salida, titulo, apaisado=True).build(partes)

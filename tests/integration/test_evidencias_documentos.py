@@ -103,3 +103,20 @@ async def test_la_ficha_de_observacion_en_blanco_para_el_aula_sin_dispositivo(ma
                 assert " ".join(nivel["descriptor"].split()) in leido, (item["clave"], nivel["codigo"])
         assert leido.count("[ ] Nivel IV") == len(instrumento["items"])
         assert leido.count("Evidencia") >= len(instrumento["items"])
+
+
+@pytest.mark.parametrize("codigo", ["LC-GIA", "LC-RTC", "AUTOEVAL-ACOMP"])
+async def test_la_lista_de_cotejo_en_blanco_con_sus_tres_respuestas(make_settings, codigo):
+    app = create_app(make_settings(EvidenciasSettings))
+    async with serving(app) as http:
+        instrumento = (await http.get(f"/v1/instrumentos/{codigo}/1", headers=UGEL_ESP)).json()
+        # When the blank checklist (items answered sí / no / no aplica, no levels) is asked for
+        r = await http.get(f"/v1/instrumentos/{codigo}/1/ficha.pdf", headers=UGEL_ESP)
+        assert (r.status_code, r.headers["content-type"]) == (200, "application/pdf"), r.text
+        leido = " ".join(texto(r.content).split())
+        # Then it has its title, every item, and the three answers to mark for each
+        assert " ".join(instrumento["titulo"].split()) in leido
+        for item in instrumento["items"]:
+            assert f"{item['clave']}. {' '.join(item['titulo'].split())}" in leido, item["clave"]
+        assert leido.count("[ ] Sí") == leido.count("[ ] No aplica") == len(instrumento["items"])
+        assert "Nivel" not in leido
