@@ -245,6 +245,12 @@ class AccesosHistoria(Aggregate):
 
 
 
+def reenvio(registrado: dict[str, Any], nuevo: dict[str, Any], *contexto: str) -> bool:
+    """A re-sent command: the same record but for ``contexto`` (when, and by whom, it was sent)."""
+    return {k: v for k, v in registrado.items() if k not in contexto} == \
+        {k: v for k, v in nuevo.items() if k not in contexto}
+
+
 def informe_id(ugel: str, anio: int, trimestre: int) -> UUID:
     return uuid5(NS, f"informe-trimestral:{ugel}:{anio}:{trimestre}")
 
@@ -299,8 +305,8 @@ class InformeTrimestral(Aggregate):
         medida = self.medidas.get(medida_id)
         if medida is None:
             raise EvaluacionInvalida(f"El informe no tiene la medida {medida_id}.")
-        if seguimiento in medida["seguimiento"]:
-            return False  # the same follow-up, re-sent
+        if any(reenvio(previo, seguimiento, "fecha", "por") for previo in medida["seguimiento"]):
+            return False  # the same follow-up, re-sent (another day, or by a colleague)
         estado = seguimiento["estado"]
         if estado not in SIGUIENTES[medida["estado"]]:
             raise EvaluacionInvalida(
