@@ -45,6 +45,11 @@ Handler = Callable[[Envelope], None]
 _SAFE = " :,;=/()[]{}<>'\"-_.!?*+#@|"
 
 
+def _espera_de_eslabon(entrega: int) -> float:
+    """Seconds before a fact waiting for its chain link is delivered again, after its ``entrega``-th delivery."""
+    return min(0.2 * entrega, 2.0)
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     secuencia: int
@@ -220,13 +225,15 @@ class IdempotentConsumers:
             await msg.ack()
             return
         except CadenaPendiente as exc:
-            esperado = datetime.now(UTC).timestamp() - msg.metadata.timestamp.timestamp()
+            # Measured from this consumer's deliveries, not from when the stream stored the fact: after a
+            # backlog (the service down, a replay) an old fact's link may simply not be recorded yet.
+            esperado = sum(_espera_de_eslabon(d) for d in range(1, deliveries))
             if esperado > self.espera_cadena:
                 await self._dead_letter(durable, msg, f"cadena: no continúa la cadena de su servicio tras "
-                                                      f"{esperado:.0f} s: {exc}")
+                                                      f"{deliveries} entregas ({esperado:.0f} s): {exc}")
                 await msg.ack()
             else:  # its predecessor (or the ledger) is on its way: ask again shortly, however many times
-                await msg.nak(delay=min(0.2 * deliveries, 2.0))
+                await msg.nak(delay=_espera_de_eslabon(deliveries))
             return
         except Exception as exc:
             if deliveries >= self.max_deliver:

@@ -14,8 +14,11 @@ from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.projections import Proyecciones
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope, VisitaRealizadaV1
+from shared.eslabones import PENDIENTE, Eslabones
+from shared.streams import STREAM
 from shared.telemetry import Telemetry
 from tests.conftest import eventually
+from tests.support.stream import encadenados
 
 
 def envelope(position: int, docente_id: uuid.UUID | None = None) -> Envelope:
@@ -183,3 +186,62 @@ async def test_entrega_desordenada_y_repetida_da_el_mismo_resultado(make_setting
 async def _delivered(js, n: int) -> bool:
     info = await js.consumer_info("ACOMPANA", "prueba-visitas")
     return info.ack_floor.stream_seq >= n
+
+
+@asynccontextmanager
+async def following_chains(nats_url: str, js, settings, handler, *, espera: float):
+    """evaluacion's consumer of agenda's visits, applying only facts that continue agenda's chain."""
+    eslabones = Eslabones(settings, ["agenda"])
+    broker = NatsBroker(nats_url)
+    consumers = IdempotentConsumers(broker, Telemetry.create("prueba"), ack_wait=5.0)
+    consumers.subscribe("prueba-visitas", VisitaRealizadaV1, handler)
+    consumers.follow_chains("evaluacion", eslabones, espera)
+    consumers.js = js
+    await broker.start()
+    try:
+        yield consumers, eslabones
+    finally:
+        await broker.stop()
+        eslabones.close()
+
+
+async def test_un_hecho_antiguo_cuyo_anterior_llega_despues_espera_y_se_aplica(make_settings, nats_server, js):
+    # Given agenda's second visit stored in the stream longer ago than the chain wait (1 s), as after a
+    # backlog (evaluacion was down), and its predecessor not in the stream yet
+    uno, dos = encadenados([envelope(1), envelope(2)])
+    await publish(js, dos)
+    await asyncio.sleep(1.5)  # the fact ages in the stream past the wait
+    aplicados: list[str] = []
+    settings = make_settings(EvaluacionSettings)
+    async with following_chains(nats_server.url, js, settings, lambda e: aplicados.append(e.id),
+                                espera=1.0) as (consumers, eslabones):
+        # When evaluacion starts and the predecessor arrives once the consumer has dealt with the second
+        # visit's first delivery (the ledger had it waiting for its predecessor)
+        await eventually(lambda: eslabones.estado(dos)[0] == PENDIENTE)
+        await eventually(lambda: _primera_entrega_atendida(js, "prueba-visitas"))
+        await publish(js, uno)
+        # Then both visits are applied, none parked
+        await eventually(lambda: sorted(aplicados) == ["agenda:1", "agenda:2"])
+        assert await consumers.dead_letters() == []
+
+
+async def test_un_hecho_cuyo_anterior_nunca_llega_queda_apartado_tras_esperarlo(make_settings, nats_server, js):
+    # Given agenda's second visit, whose predecessor never comes
+    _, dos = encadenados([envelope(1), envelope(2)])
+    aplicados: list[str] = []
+    settings = make_settings(EvaluacionSettings)
+    async with following_chains(nats_server.url, js, settings, lambda e: aplicados.append(e.id),
+                                espera=0.5) as (consumers, _):
+        # When it is delivered
+        await publish(js, dos)
+        # Then after waiting for its predecessor over several deliveries it is parked, with its reason
+        fallidos = await eventually(consumers.dead_letters)
+        assert [(f.evento_id, f.consumidor) for f in fallidos] == [("agenda:2", "prueba-visitas")]
+        assert fallidos[0].entregas > 1 and "no continúa la cadena de su servicio" in fallidos[0].motivo
+        assert aplicados == []
+
+
+async def _primera_entrega_atendida(js, durable: str) -> bool:
+    """The consumer acknowledged its first message, or was handed it again."""
+    info = await js.consumer_info(STREAM, durable)
+    return info.num_redelivered >= 1 or info.ack_floor.stream_seq >= 1
