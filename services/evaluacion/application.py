@@ -365,18 +365,9 @@ class Evaluacion(ServiceApplication):
         if ugel_del_objeto != ugel:
             raise Invalida(f"{que} no está en la UGEL {ugel}" + (" (evaluacion no la conoce)." if ugel_del_objeto is None
                                                                   else f" sino en {ugel_del_objeto}."))
-        hoy = self.reloj()
-        if date.fromisoformat(medida["plazo"]) < hoy:
-            raise Invalida(f"El plazo de la medida ({date.fromisoformat(medida['plazo']):%d/%m/%Y}) ya pasó.")
-        registro = {**medida, "dispuesta_por": current_actor.get().usuario, "fecha": hoy.isoformat()}
-
-        def cambio(informe: dm.InformeTrimestral) -> bool:
-            previa = informe.medidas.get(medida_id)
-            if previa is not None and {k: v for k, v in previa["medida"].items() if k != "fecha"} == \
-                    {k: v for k, v in registro.items() if k != "fecha"}:
-                return False  # re-sent on another day
-            return informe.disponer_medida(medida_id, registro)
-        return self.modificar(lambda: self._informe(ugel, anio, trimestre), cambio)
+        registro = {**medida, "dispuesta_por": current_actor.get().usuario, "fecha": self.reloj().isoformat()}
+        return self.modificar(lambda: self._informe(ugel, anio, trimestre),
+                              lambda informe: informe.disponer_medida(medida_id, registro))
 
     def seguir_medida(self, ugel: str, anio: int, trimestre: int, medida_id: str, estado: str, avance: str) -> bool:
         seguimiento = {"estado": estado, "avance": avance.strip(), "fecha": self.reloj().isoformat(),

@@ -277,8 +277,7 @@ class InformeTrimestral(Aggregate):
 
     def acusar_recibo(self, recepcion: dict[str, Any]) -> bool:
         if self.recepcion is not None:
-            if {k: v for k, v in self.recepcion.items() if k != "fecha"} == \
-                    {k: v for k, v in recepcion.items() if k != "fecha"}:
+            if reenvio(self.recepcion, recepcion, "fecha"):
                 return False
             raise Conflict(f"La DRE ya acusó recibo de este informe el {date.fromisoformat(self.recepcion['fecha']):%d/%m/%Y}.")
         self._recibido(recepcion=recepcion)
@@ -289,11 +288,15 @@ class InformeTrimestral(Aggregate):
         self.recepcion = recepcion
 
     def disponer_medida(self, medida_id: str, medida: dict[str, Any]) -> bool:
+        """``medida`` carries the day it is disposed (``fecha``): a re-send on another day, even after
+        its deadline, is already recorded; a new measure's deadline must not have passed."""
         previa = self.medidas.get(medida_id)
         if previa is not None:
-            if previa["medida"] == medida:
+            if reenvio(previa["medida"], medida, "fecha"):
                 return False
             raise Conflict(f"La medida {medida_id} ya se registró con otros datos.")
+        if medida["plazo"] < medida["fecha"]:
+            raise EvaluacionInvalida(f"El plazo de la medida ({date.fromisoformat(medida['plazo']):%d/%m/%Y}) ya pasó.")
         self._dispuesta(medida_id=medida_id, medida=medida)
         return True
 

@@ -48,6 +48,21 @@ def test_un_seguimiento_de_una_medida_cerrada_reenviado_despues_ya_esta_registra
         i.seguir_medida("m1", {"estado": "cumplida", "avance": "Otra cosa.", "fecha": "2021-07-20", "por": "esp"})
 
 
+def test_una_medida_reenviada_despues_de_su_plazo_ya_esta_registrada():
+    # Given a measure disposed on 05/07/2021 with its deadline on 31/07/2021
+    i = informe()
+    assert i.disponer_medida("m1", medida("2021-07-05", plazo="2021-07-31"))
+    # When it is sent again on 02/08/2021
+    # Then it is already recorded (not refused for its deadline), once
+    assert i.disponer_medida("m1", medida("2021-08-02", plazo="2021-07-31")) is False
+    assert len(i.medidas) == 1
+    # while a new measure with a deadline already past is refused, and a different one under the same id conflicts
+    with pytest.raises(dm.EvaluacionInvalida, match="ya pasó"):
+        i.disponer_medida("m2", medida("2021-08-02", plazo="2021-07-31"))
+    with pytest.raises(dm.Conflict):
+        i.disponer_medida("m1", medida("2021-07-06", plazo="2021-08-15"))
+
+
 def test_el_acuse_de_recibo_reenviado_otro_dia_ya_esta_registrado():
     i = informe()
     assert i.acusar_recibo({"recibido_por": "dre", "fecha": "2021-07-03", "observaciones": "Conforme."})
