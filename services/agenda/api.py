@@ -14,6 +14,7 @@ from services.agenda import documentos, exportar
 from services.agenda.application import Agenda, Resultado
 from services.agenda.calendario import HORA
 from services.agenda.cumplimiento import COMPONENTES, NIVELES
+from services.agenda.domainmodel import DocentesDeOtraIE
 from services.agenda.protocolos import Protocolo
 from shared.autorizacion import NACIONALES
 from shared.contracts.agenda import AccionVisita
@@ -320,7 +321,10 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
     @r.post("/instituciones/{ie}/planes-monitoreo", tags=["plan de la IE"], **creado,
             summary="Elaborar el plan de monitoreo y acompañamiento de la IE (modalidad interna)")
     def post_plan_ie(ie: IE, body: PlanIEIn, response: Response) -> dict[str, Any]:
-        plan_ie_id, nuevo = agenda.elaborar_plan_ie(_plan_ie(agenda, ie, body))
+        try:
+            plan_ie_id, nuevo = agenda.elaborar_plan_ie(_plan_ie(agenda, ie, body))
+        except DocentesDeOtraIE as e:
+            raise RequestValidationError([{"loc": ("body", "docentes"), "type": "value_error", "msg": str(e)}]) from None
         if not nuevo:
             response.status_code = status.HTTP_200_OK
         return _vista_plan_ie(agenda, str(plan_ie_id))

@@ -245,10 +245,29 @@ class Agenda(ServiceApplication):
         """Record the school's plan for its year (``plan_monitoreo.elaborar`` gives its shape).
         The same plan re-sent records nothing; another plan for the same school and year is a conflict."""
         pid = dm.plan_ie_id(plan["ie"], plan["anio"])
+        try:
+            previo: dm.PlanMonitoreoIE | None = self.repository.get(pid)
+        except AggregateNotFoundError:
+            previo = None
+        if previo is None or previo.plan != plan:
+            self._docentes_de_la_ie(plan)
         nuevo = self.crear_una_vez(dm.PlanMonitoreoIE(plan=plan, id=pid), lambda previo: previo.plan == plan,
                                    f"La IE {plan['ie']} ya tiene un plan de monitoreo {plan['anio']} con otros "
                                    "datos.")
         return pid, nuevo
+
+    def _docentes_de_la_ie(self, plan: dict[str, Any]) -> None:
+        """A school's plan covers its own docentes: approved, it places each in the school, and so gives the
+        directivo access to him. A docente the padrón registers in another IE (or, the padrón silent, whom
+        his plans of the year place in another) is refused. One agenda knows nothing of yet is admitted on
+        the directivo's word: the padrón's news may still be on its way, and no other school claims him."""
+        docentes = [d["docente_id"] for d in plan["docentes"]]
+        ajenos = {d: ies for d, ies in self.proyecciones.ies_de_docentes(docentes, plan["anio"]).items()
+                  if ies != {plan["ie"]}}
+        if ajenos:
+            raise dm.DocentesDeOtraIE("; ".join(
+                f"el docente {d} es de la IE {', '.join(sorted(ies - {plan['ie']}))}" for d, ies in ajenos.items())
+                + f", no de la IE {plan['ie']}: el plan de una IE cubre a sus propios docentes")
 
     def plan_ie(self, plan_ie_id: str) -> dm.PlanMonitoreoIE:
         return self.obtener(UUID(plan_ie_id), NotFound(f"No existe el plan de monitoreo {plan_ie_id}."))

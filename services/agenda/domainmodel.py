@@ -69,6 +69,10 @@ class AgendaInvalida(DomainError):
     """A scheduling or delivery that breaks a rule of the norm; the message says which."""
 
 
+class DocentesDeOtraIE(AgendaInvalida):
+    """A school's plan lists docentes who belong to another school (the message names them)."""
+
+
 class Protocolo(Aggregate):
     @event("Publicado")
     def __init__(self, id: UUID, protocolo: dict[str, Any]) -> None:  # noqa: A002

@@ -268,3 +268,45 @@ async def test_el_plan_cubre_por_defecto_a_los_docentes_que_el_padron_registra_e
         del_246 = {d["docente_id"] for d in leidos if d["codigo_modular"] == "0236885"}
         assert {d["docente_id"] for d in plan["plan"]["docentes"]} == del_246 and len(leidos) == 13
         assert not any("Mamani" in json.dumps(d) or "41000001" in json.dumps(d) for d in leidos)
+
+
+async def test_el_plan_de_la_ie_no_cubre_a_docentes_de_otra_ie(make_settings):
+    """A school's plan places each docente it covers in the school and gives its directivo access to him:
+    one the padrón registers in another IE (or, the padrón silent, whom his plans of the year place in
+    another) is refused; one agenda knows nothing of yet is admitted on the directora's word."""
+    agenda_http = agenda_app(make_settings(AgendaSettings))
+    app = agenda_http.state.agenda
+    propio, del_padron, con_plan, desconocido = (str(uuid.uuid4()) for _ in range(4))
+    territorio = {"nivel": "inicial", "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"}
+    # Given the padrón registers one docente in the IEI N°246 and another in a school nearby,
+    app.registrar_docente_ie(propio, "0236885", 0, territorio)
+    app.registrar_docente_ie(del_padron, "0573436", 0, territorio)
+    async with serving(agenda_http) as agenda:
+        # and a third is covered in 2024 by the approved plan of that other school (IES Miguel Grau)
+        administrador = {"X-Usuario": "admin", "X-Rol": "administrador"}
+        r = await agenda.post("/v1/instituciones/0573436-0/planes-monitoreo", headers=administrador, json={
+            "anio": 2024, "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO", "directivo_id": str(uuid.uuid4()),
+            "docentes": [{"docente_id": con_plan}]})
+        assert r.status_code == 201, r.text
+        r = await agenda.post(f"/v1/planes-monitoreo/{r.json()['plan_ie_id']}/aprobacion", headers=administrador,
+                              json={"resolucion": "RD N° 001-2024-IES-MG", "fecha": "2024-03-20"})
+        assert r.status_code == 201, r.text
+
+        # When the directora lists either of the other school's docentes in her plan: refused, field docentes
+        for ajeno in (del_padron, con_plan):
+            cuerpo = {**plan_2024(), "docentes": [{"docente_id": propio}, {"docente_id": ajeno}]}
+            r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=cuerpo, headers=COMO_DIRECTORA)
+            assert (r.status_code, r.json().get("codigo")) == (422, "solicitud_invalida"), r.text
+            [error] = r.json()["errores"]
+            assert error["campo"] == "body.docentes" and f"el docente {ajeno} es de la IE 0573436-0" in error["motivo"]
+        assert (await agenda.get(f"/v1/instituciones/{IE}/planes-monitoreo", headers=COMO_DIRECTORA)).json() == []
+        # and they stay out of her reach
+        for ajeno in (del_padron, con_plan):
+            r = await agenda.get(f"/v1/docentes/{ajeno}/planes", headers=COMO_DIRECTORA)
+            assert r.status_code == 404, r.text
+
+        # But her own docente and one agenda knows nothing of yet: the plan is elaborated
+        cuerpo = {**plan_2024(), "docentes": [{"docente_id": propio}, {"docente_id": desconocido}]}
+        r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=cuerpo, headers=COMO_DIRECTORA)
+        assert r.status_code == 201, r.text
+        assert {d["docente_id"] for d in r.json()["plan"]["docentes"]} == {propio, desconocido}
