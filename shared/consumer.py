@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 from faststream import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
+from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -114,13 +114,7 @@ class IdempotentConsumers:
             stream=JStream(STREAM, declare=False),
             durable=durable,
             pull_sub=PullSub(batch_size=self.batch_size, timeout=1.0),
-            config=ConsumerConfig(
-                durable_name=durable,
-                ack_policy=JsAckPolicy.EXPLICIT,
-                ack_wait=self.ack_wait,
-                max_deliver=-1,
-                max_ack_pending=1000,
-            ),
+            config=self.configs[durable],  # faststream's ConsumerConfig is nats-py's: one declaration
             ack_policy=AckPolicy.MANUAL,
             title=title,
             description=description,
