@@ -1,8 +1,16 @@
 """A consumer applies another service's fact only when it continues that service's hash chain.
 
-NATS permissions keep each service to its own subjects (``deploy/nats/cuentas.conf``); the chain is the
-second guard: a fact published around the relay (a leaked credential, a hand-made message) does not
-continue the chain its service's relay keeps, and is parked with its reason instead of applied.
+NATS permissions keep each service to its own subjects (``deploy/nats/permisos.conf``); the chain is a
+consistency check, not an authentication: it detects a fact that breaks its service's chain (no link,
+content that does not match its hash, a link to a missing or broken predecessor), a fork (a second fact
+claiming a predecessor or a position already taken) and an unchained fact, and parks it with its reason
+instead of applying it.
+
+What it does not do: the chain is an unkeyed SHA-256 over content anyone who reads the stream sees. Whoever
+can publish on a service's subjects (its NATS user, a leaked credential of it) can read the head and chain
+a forged fact after it correctly: the forgery is verified and applied, and the genuine fact the relay then
+publishes at that point is refused (a fork, or a second fact at a taken position). Telling genuine facts from forged ones needs a signature with
+a key only the relay holds, which the chain does not have.
 
 ``Eslabones`` is the ledger of the chains of the services this one consumes from, in its own table
 (``cadena_eslabones``, next to its read models). A durable consumer per producing service
@@ -15,8 +23,8 @@ hash, a second fact claiming a position or a predecessor already taken).
 ``IdempotentConsumers`` asks ``estado`` before running a handler: verified (the same hash as recorded)
 runs it, so a redelivery or a duplicate of a genuine fact is applied as before (idempotently); broken
 parks it on the dead-letter subject with the reason; not yet known or waiting for its predecessor is
-asked again a moment later (``nak`` with a delay), and parked only when it has waited longer than
-``espera`` seconds (the predecessor never came).
+asked again a moment later (``nak`` with a delay), and parked only when its redeliveries have waited
+longer than ``espera`` seconds in all (the predecessor never came).
 """
 
 from __future__ import annotations
@@ -76,7 +84,9 @@ class Eslabones:
                        Column("estado", String(12), nullable=False),
                        Column("motivo", Text, nullable=False),
                        Column("canonico", LargeBinary, nullable=True))  # kept only while it waits
-        self.cabezas = Table("cadena_servicios", metadata,  # one row per producer: its chain's writer lock
+        # One row per producer: its chain's writer lock. ``ultima`` is never written (it stays 0): the row is
+        # only taken (``bloquear``); the column is kept so that existing ledgers keep their table as it is.
+        self.cabezas = Table("cadena_servicios", metadata,
                              Column("servicio", String(20), primary_key=True),
                              Column("ultima", Integer, nullable=False))
         self._textos: dict[str, object] = {}
@@ -197,6 +207,10 @@ def _nombre(t: Table) -> str:
 def _sqlite_lento(dbapi_conn, _record) -> None:  # noqa: ANN001
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # a derived ledger: rebuilt from the stream if ever lost
+    # WAL with NORMAL: a power loss (not a process crash) may lose the last commits, whose messages the
+    # ledger's consumer had already acknowledged. Nothing rebuilds the ledger from the stream: a link lost
+    # so stays missing, and a fact still to be applied at that position, or right after it, waits for it
+    # and is parked after ``espera`` (the dead letters name it).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
