@@ -149,7 +149,8 @@ def _desempeno(item: Item, idioma: str, e: dict[str, Any]) -> KeepTogether:
     ancho = 20.7 / len(niveles)
     tabla = Table(filas, colWidths=[4 * cm] + [ancho * cm] * len(niveles), rowHeights=[None, None, None, 2.2 * cm])
     tabla.setStyle(TableStyle([
-        ("SPAN", (0, 0), (-1, 0)), ("SPAN", (1, 3), (-1, 3)), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#d6eaf8")),
+        ("SPAN", (0, 0), (-1, 0)), ("SPAN", (1, 3), (-1, 3)),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#d6eaf8")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
     return KeepTogether([tabla, Spacer(1, 0.3 * cm)])
 

@@ -43,7 +43,8 @@ def test_un_seguimiento_de_una_medida_cerrada_reenviado_despues_ya_esta_registra
     i = informe()
     assert i.disponer_medida("m1", medida("2021-07-05"))
     assert i.seguir_medida("m1", {"estado": "cumplida", "avance": "Hecho.", "fecha": "2021-07-10", "por": "esp"})
-    assert i.seguir_medida("m1", {"estado": "cumplida", "avance": "Hecho.", "fecha": "2021-07-20", "por": "esp"}) is False
+    otra_vez = {"estado": "cumplida", "avance": "Hecho.", "fecha": "2021-07-20", "por": "esp"}
+    assert i.seguir_medida("m1", otra_vez) is False
     with pytest.raises(dm.EvaluacionInvalida, match="ya está cerrada"):
         i.seguir_medida("m1", {"estado": "cumplida", "avance": "Otra cosa.", "fecha": "2021-07-20", "por": "esp"})
 
