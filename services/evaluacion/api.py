@@ -340,8 +340,8 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
                     anio: Annotated[int, Query(ge=2000, le=2100)], trimestre: Annotated[int, Query(ge=1, le=4)],
                     al: Al = None, formato: Formato = "json", seccion: str | None = None) -> Any:
         corte = reportes.Corte.de(al)
-        tablas = {**api_informes.secciones(proyecciones, ugel, anio, trimestre, corte),
-                  **api_informes.tramite(app.informe(ugel, anio, trimestre, corte.momento))}
+        tramite = app.informe(ugel, anio, trimestre, corte.momento if al is not None else None)
+        tablas = {**api_informes.secciones(proyecciones, ugel, anio, trimestre, corte), **api_informes.tramite(tramite)}
         return _salida(tablas, corte, formato,
                        f"informe-{ugel}-{anio}-T{trimestre}", seccion,
                        {"ugel": ugel, "anio": anio, "trimestre": trimestre})

@@ -138,8 +138,9 @@ def router(app: Evaluacion, proyecciones: Proyecciones) -> APIRouter:
             description="Guarda las cifras del informe tal como se remiten (NT-026 §6.3). Solo después de terminado "
                         "el trimestre; reenviarlo igual no registra nada.")
     def post_envio(ugel: Ugel, body: EnvioIn) -> Resultado:
-        [resumen] = secciones(proyecciones, ugel, body.anio, body.trimestre, reportes.Corte.de(None))["resumen"]
-        cifras = {k: resumen[k] for k in ("ies", "docentes", "visitas_realizadas", "valoraciones")}
+        def cifras() -> dict[str, Any]:
+            [resumen] = secciones(proyecciones, ugel, body.anio, body.trimestre, reportes.Corte.de(None))["resumen"]
+            return {k: resumen[k] for k in ("ies", "docentes", "visitas_realizadas", "valoraciones")}
         nuevo = app.enviar_informe(ugel, dre_de(ugel), body.anio, body.trimestre, cifras, body.observaciones)
         return _resultado(f"{ugel}/{body.anio}-T{body.trimestre}", nuevo)  # type: ignore[return-value]
 

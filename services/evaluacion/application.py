@@ -10,13 +10,15 @@ not coached in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from itertools import takewhile
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, project_aggregate
 
 from services.evaluacion import domainmodel as dm
+from services.evaluacion import reportes
 from services.evaluacion.metas import NIVELES, Metas, incluidas
 from shared.eventstore import Conflict, EnEspera, Forbidden, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
@@ -318,39 +320,47 @@ class Evaluacion(ServiceApplication):
 
     # --- the UGEL's quarterly report to its DRE and its corrective measures (NT-026 §6.2, §6.3) ---------
 
-    def enviar_informe(self, ugel: str, dre: str, anio: int, trimestre: int, resumen: dict[str, Any],
+    def enviar_informe(self, ugel: str, dre: str, anio: int, trimestre: int, cifras: Callable[[], dict[str, Any]],
                        observaciones: str) -> bool:
+        """Record the report as sent, with the figures ``cifras`` computes: only once the quarter ended
+        and when it was not sent yet (a re-send answers before anything is computed)."""
         hoy = self.reloj()
-        fin = date(anio, 12, 31) if trimestre == 4 else date(anio, 3 * trimestre + 1, 1) - timedelta(days=1)
+        _, fin = reportes.trimestre(anio, trimestre)
         if hoy <= fin:
             raise Invalida(f"El trimestre {trimestre} de {anio} termina el {fin:%d/%m/%Y}: el informe de avance se "
                            "remite después.")
-        envio = {"enviado_por": current_actor.get().usuario, "fecha": hoy.isoformat(), "resumen": resumen,
-                 "observaciones": observaciones.strip()}
+        observaciones = observaciones.strip()
+        conflicto = f"La UGEL ya remitió el informe del trimestre {trimestre} de {anio}."
+
+        def igual(previo: dm.InformeTrimestral) -> bool:
+            return bool(previo.envio["observaciones"] == observaciones)
+        previo = self.informe(ugel, anio, trimestre)
+        if previo is not None:
+            if igual(previo):
+                return False
+            raise Conflict(conflicto)
+        envio = {"enviado_por": current_actor.get().usuario, "fecha": hoy.isoformat(), "resumen": cifras(),
+                 "observaciones": observaciones}
         id_ = dm.informe_id(ugel, anio, trimestre)
         return self.crear_una_vez(
-            dm.InformeTrimestral(id=id_, ugel=ugel, dre=dre, anio=anio, trimestre=trimestre, envio=envio),
-            lambda previo: previo.envio["observaciones"] == envio["observaciones"],
-            f"La UGEL ya remitió el informe del trimestre {trimestre} de {anio}.")
+            dm.InformeTrimestral(id=id_, ugel=ugel, dre=dre, anio=anio, trimestre=trimestre, envio=envio), igual,
+            conflicto)
 
     def _informe(self, ugel: str, anio: int, trimestre: int) -> dm.InformeTrimestral:
         return self.obtener(dm.informe_id(ugel, anio, trimestre), Invalida(
             f"La UGEL {ugel} aún no remitió el informe del trimestre {trimestre} de {anio}."))
 
     def informe(self, ugel: str, anio: int, trimestre: int, al: datetime | None = None) -> dm.InformeTrimestral | None:
-        """The report's course as recorded by ``al`` (by default, now): a report read at a cut does
-        not change with what is recorded afterwards."""
+        """The report's course as recorded by ``al`` (by default, as it stands): a report read at a cut
+        does not change with what is recorded afterwards."""
         id_ = dm.informe_id(ugel, anio, trimestre)
-        version = None
-        if al is not None:
-            hasta = [e.originator_version for e in self.repository.event_store.get(id_) if e.timestamp <= al]
-            if not hasta:
+        if al is None:
+            try:
+                return self.repository.get(id_)
+            except AggregateNotFoundError:
                 return None
-            version = max(hasta)
-        try:
-            return self.repository.get(id_, version=version)
-        except AggregateNotFoundError:
-            return None
+        hasta = takewhile(lambda e: e.timestamp <= al, self.repository.event_store.get(id_))
+        return project_aggregate(None, hasta)
 
     def acusar_recibo(self, ugel: str, anio: int, trimestre: int, observaciones: str) -> bool:
         recepcion = {"recibido_por": current_actor.get().usuario, "fecha": self.reloj().isoformat(),
