@@ -34,7 +34,7 @@ REGLAS = {
     "POST /v1/docentes/{docente_id}/valoraciones": Regla(OBSERVAN, DOCENTE),
     "POST /v1/docentes/{docente_id}/cierres": Regla(COACH, DOCENTE),
     "POST /v1/docentes/{docente_id}/cierres/{anio}/correcciones": Regla(COACH | ESPECIALISTAS, DOCENTE),
-    "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/lote": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
     "POST /v1/metas": Regla(frozenset({"especialista_dre", "minedu"})),  # README: "rol especialista_dre o minedu"
     "POST /v1/encuestas": Regla(frozenset({"docente", "acompanante", "sistema"}), {"persona_id": "persona"}),
     # NT-026 §5.5.3: collected by the Direcciones Responsables del AP (DIFODS, DEIB, DISER); README: specialists

@@ -89,7 +89,7 @@ REGLAS = {
     "GET /v1/acompanantes/{acompanante_id}/autoevaluaciones": Regla(SUPERVISAN | {"acompanante"},
                                                                    {"acompanante_id": "acompanante"}),
     "POST /v1/visitas/{visita_id}/adjuntos": Regla(OBSERVAN, {"visita_id": "autoria"}),
-    "POST /v1/acompanantes/{acompanante_id}/lote": Regla(COACH, {"acompanante_id": "acompanante"}),
+    "POST /v1/acompanantes/{acompanante_id}/lote": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
     "POST /v1/reuniones/{actividad_id}/adjuntos": Regla(COACH | {"directivo"}, {"actividad_id": "reunion"}),
     "GET /v1/visitas/{visita_id}/adjuntos/{sha256}": Regla(FORMATIVO, {"visita_id": "visita"}, formativo=True),
     "GET /v1/reuniones/{actividad_id}/adjuntos/{sha256}": Regla(LEEN_REUNION, {"actividad_id": "reunion"}),
