@@ -114,7 +114,8 @@ PUBLICAS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-
 
 def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: int = 600, *,
                             presupuesto: PresupuestoCompartido | None = None, anonimas_por_minuto: int = 120,
-                            costo_exportacion: int = 20, costo_lote_por_cada: int = 20) -> None:
+                            costo_exportacion: int = 20, costo_lote_por_cada: int = 20,
+                            cuerpo_max_bytes: int = 4 * 1024 * 1024) -> None:
     """Who is calling, from the request's bearer token (OpenID Connect), verified by ``verificador``.
 
     The one place that names the caller: every event saved during the request records this actor in
@@ -123,7 +124,9 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
 
     Rates (``shared.ritmo``): an address whose requests without a valid token exhausted
     ``anonimas_por_minuto`` is refused before any token is read; a user's requests are counted, at
-    their cost (exports, batches), against a budget shared by the replicas (``presupuesto``).
+    their cost (exports, batches), against a budget shared by the replicas (``presupuesto``). A batch is
+    read for its cost only when its declared length is within ``cuerpo_max_bytes``; otherwise it costs 1
+    and the body limit (``LimiteCuerpo``, inside this middleware) answers 413 before it is all read.
     """
     presupuesto = presupuesto or PresupuestoCompartido(por_minuto)
     anonimas = CubosLocales(anonimas_por_minuto)
@@ -148,7 +151,7 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
         except EmisorNoDisponible as exc:
             return JSONResponse({"codigo": "identidad_no_disponible", "mensaje": str(exc)}, status_code=503,
                                 headers={"Retry-After": str(exc.reintentar_en)})
-        cuerpo = await request.body() if request.url.path.endswith("/lote") else None
+        cuerpo = await _cuerpo_a_costear(request, cuerpo_max_bytes) if request.url.path.endswith("/lote") else None
         cuanto = costo(request.method, request.url.path, dict(request.query_params), cuerpo,
                        costo_exportacion, costo_lote_por_cada)
         if espera := await presupuesto.gastar(actor.usuario, cuanto):
@@ -162,6 +165,14 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
             return await call_next(request)
         finally:
             current_actor.reset(marca)
+
+
+async def _cuerpo_a_costear(request: Request, max_bytes: int) -> bytes | None:
+    """A batch's body, read to count its items, only when its declared length is within the limit."""
+    largo = request.headers.get("content-length", "")
+    if not largo.isdigit() or int(largo) > max_bytes:
+        return None
+    return await request.body()
 
 
 def _demasiadas(mensaje: str, espera: int) -> JSONResponse:

@@ -305,7 +305,7 @@ class ServiceRuntime:
             s.auth_emisor, s.auth_audiencia, s.auth_jwks_url, tuple(s.auth_algoritmos), s.auth_margen_segundos,
             s.auth_enfriamiento_segundos), s.solicitudes_por_minuto, presupuesto=self.presupuesto,
             anonimas_por_minuto=s.anonimas_por_minuto, costo_exportacion=s.costo_exportacion,
-            costo_lote_por_cada=s.costo_lote_por_cada)
+            costo_lote_por_cada=s.costo_lote_por_cada, cuerpo_max_bytes=s.cuerpo_max_bytes)
         install_security_headers(api, hsts_segundos=s.hsts_segundos, cors_origenes=s.cors_origenes)
         api.include_router(ops_router(self.telemetry.registry, {
             "almacen": self.check_store, "nats": self.check_nats, "consumidores": self.check_consumers,

@@ -98,3 +98,27 @@ async def test_un_evento_demasiado_grande_para_publicarse_no_se_registra(make_se
         assert "el máximo es 2,048" in r.json()["mensaje"]
         assert app.state.runtime.app.recorder.max_notification_id() == antes
         assert (await agenda.post("/v1/visitas-realizadas", json=visita(docente))).status_code == 201
+
+
+async def test_un_lote_mas_grande_que_el_limite_es_413_sin_leerlo_entero(make_settings):
+    # Given agenda admitting bodies of 64 KB at most
+    app = agenda_app(make_settings(AgendaSettings, cuerpo_max_bytes=64 * 1024))
+    async with serving(app) as agenda:
+        enviados = 0
+
+        async def trozos(n: int):
+            nonlocal enviados
+            for _ in range(n):
+                enviados += 1
+                yield b"x" * 8192
+        lote = f"/v1/acompanantes/{uuid.uuid4()}/lote"
+        # When a device's batch of 320 KB arrives streamed, without a declared length
+        r = await agenda.post(lote, content=trozos(40), headers={"Content-Type": "application/json"})
+        # Then it is refused once past the limit, not read whole first (to count its items)
+        assert r.status_code == 413 and r.json()["codigo"] == "cuerpo_demasiado_grande", r.text
+        assert enviados <= 64 * 1024 // 8192 + 1, enviados
+        # and one that declares its 320 KB is refused before any of it is read
+        enviados = 0
+        r = await agenda.post(lote, content=trozos(40), headers={"Content-Type": "application/json",
+                                                                 "Content-Length": str(40 * 8192)})
+        assert r.status_code == 413 and enviados == 0, (r.status_code, enviados)
