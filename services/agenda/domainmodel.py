@@ -162,8 +162,6 @@ class PlanMonitoreoIE(Aggregate):
         self.ejecucion: dict[str, Any] | None = None
 
     def _paso(self, desde: str, hacia: str) -> None:
-        if self.estado == hacia:
-            return
         if self.estado != desde:
             raise Conflict(f"El plan está {self.estado}: para quedar {hacia} debe estar {desde}.")
 
@@ -171,12 +169,14 @@ class PlanMonitoreoIE(Aggregate):
         if date.fromisoformat(fecha).year != self.plan["anio"]:
             raise AgendaInvalida(f"La fecha debe ser del año del plan ({self.plan['anio']}).")
 
+    # Each step re-sent is recognised by its data first, whatever step the plan reached since.
+
     def aprobar(self, resolucion: str, fecha: str) -> bool:
-        self._paso("elaborado", "aprobado")
         if self.aprobacion is not None:
             if self.aprobacion == {"resolucion": resolucion, "fecha": fecha}:
                 return False
             raise Conflict(f"El plan ya se aprobó con {self.aprobacion['resolucion']}.")
+        self._paso("elaborado", "aprobado")
         self._fecha_del_anio(fecha)
         self._aprobado(resolucion=resolucion, fecha=fecha)
         return True
@@ -187,11 +187,11 @@ class PlanMonitoreoIE(Aggregate):
         self.aprobacion = {"resolucion": resolucion, "fecha": fecha}
 
     def socializar(self, socializacion: dict[str, Any]) -> bool:
-        self._paso("aprobado", "socializado")
         if self.socializacion is not None:
             if self.socializacion == socializacion:
                 return False
             raise Conflict("El plan ya se socializó con otros datos.")
+        self._paso("aprobado", "socializado")
         self._fecha_del_anio(socializacion["fecha"])
         if socializacion["fecha"] < self.aprobacion["fecha"]:  # type: ignore[index]
             raise AgendaInvalida("La socialización no puede ser anterior a la aprobación.")
@@ -204,11 +204,13 @@ class PlanMonitoreoIE(Aggregate):
         self.socializacion = socializacion
 
     def ejecutar(self, informe: dict[str, Any]) -> bool:
-        self._paso("socializado", "ejecutado")
+        """The informe carries the visits counted when it was filed (``visitas_*``): a re-send counts
+        them again, perhaps after more visits were recorded, so they are left out of the comparison."""
         if self.ejecucion is not None:
-            if self.ejecucion == informe:
+            if _sin_cuentas(self.ejecucion) == _sin_cuentas(informe):
                 return False
             raise Conflict("El informe de ejecución ya se registró con otros datos.")
+        self._paso("socializado", "ejecutado")
         self._fecha_del_anio(informe["fecha"])
         self._ejecutado(informe=informe)
         return True
@@ -217,6 +219,10 @@ class PlanMonitoreoIE(Aggregate):
     def _ejecutado(self, informe: dict[str, Any]) -> None:
         self.estado = "ejecutado"
         self.ejecucion = informe
+
+
+def _sin_cuentas(informe: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in informe.items() if not k.startswith("visitas_")}
 
 
 class AgendaAcompanante(Aggregate):

@@ -310,3 +310,39 @@ async def test_el_plan_de_la_ie_no_cubre_a_docentes_de_otra_ie(make_settings):
         r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=cuerpo, headers=COMO_DIRECTORA)
         assert r.status_code == 201, r.text
         assert {d["docente_id"] for d in r.json()["plan"]["docentes"]} == {propio, desconocido}
+
+
+async def test_cada_paso_del_plan_reenviado_despues_de_avanzar_queda_ya_registrado(make_settings):
+    """A device re-sends a step (its answer was lost) after the plan moved on: recognised by its data, not
+    refused for the plan's state; the informe's visit counts, counted anew on each send, do not make it
+    another informe."""
+    async with serving(agenda_app(make_settings(AgendaSettings))) as agenda:
+        # Given the directora's plan approved, socialized and executed, with no visit done yet
+        r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(), headers=COMO_DIRECTORA)
+        assert r.status_code == 201, r.text
+        pid = r.json()["plan_ie_id"]
+        aprobacion = {"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"}
+        socializacion = {"fecha": "2024-04-22", "medio": "Reunión de docentes"}
+        ejecucion = {"fecha": "2024-12-13", "logros": "Se inició el plan.", "dificultades": "", "recomendaciones": ""}
+        for paso, cuerpo in (("aprobacion", aprobacion), ("socializacion", socializacion), ("ejecucion", ejecucion)):
+            r = await agenda.post(f"/v1/planes-monitoreo/{pid}/{paso}", json=cuerpo, headers=COMO_DIRECTORA)
+            assert r.status_code == 201, r.text
+        assert r.json()["ejecucion"]["visitas_realizadas"] == 0
+
+        # When a June visit is recorded afterwards, and every step is re-sent as it was
+        visita = {"visita_id": str(uuid.uuid4()), "docente_id": DOCENTES[0], "acompanante_id": DIRECTORA,
+                  "fecha_inicio": "2024-06-11", "fecha_fin": "2024-06-11", "acciones": ["observacion", "asesoria"]}
+        assert (await agenda.post("/v1/visitas-realizadas", json=visita, headers=COMO_DIRECTORA)).status_code == 201
+        for paso, cuerpo in (("aprobacion", aprobacion), ("socializacion", socializacion), ("ejecucion", ejecucion)):
+            r = await agenda.post(f"/v1/planes-monitoreo/{pid}/{paso}", json=cuerpo, headers=COMO_DIRECTORA)
+            # Then each is already recorded, and the informe is the one filed
+            assert (r.status_code, r.json().get("registro")) == (200, "ya_registrado"), (paso, r.text)
+            assert r.json()["estado"] == "ejecutado" and r.json()["ejecucion"]["visitas_realizadas"] == 0
+
+        # But another resolution, or another informe, is a conflict
+        r = await agenda.post(f"/v1/planes-monitoreo/{pid}/aprobacion", headers=COMO_DIRECTORA,
+                              json={**aprobacion, "resolucion": "RD N° 013-2024-IEI246"})
+        assert r.status_code == 409 and "ya se aprobó con RD N° 012-2024-IEI246" in r.json()["mensaje"], r.text
+        r = await agenda.post(f"/v1/planes-monitoreo/{pid}/ejecucion", headers=COMO_DIRECTORA,
+                              json={**ejecucion, "logros": "Otro texto."})
+        assert r.status_code == 409 and "otros datos" in r.json()["mensaje"], r.text
