@@ -165,18 +165,18 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
 
     # --- the formative evaluation -----------------------------------------------------------------
 
-    def situacion_inicial(docente_id: UUID, body: SituacionInicialIn) -> tuple[str, bool]:
+    def situacion_inicial(body: SituacionInicialIn, docente_id: UUID) -> tuple[str, bool]:
         niveles = {c: {"nivel": n.nivel, "evidencias": [str(e) for e in n.evidencias], "sustento": n.sustento}
                    for c, n in body.niveles.items()}
         nuevo = app.registrar_situacion_inicial(str(docente_id), str(body.acompanante_id), body.fecha, niveles)
         return str(docente_id), nuevo
 
-    def valoracion(docente_id: UUID, body: ValoracionIn) -> tuple[str, bool]:
+    def valoracion(body: ValoracionIn, docente_id: UUID) -> tuple[str, bool]:
         nuevo = app.valorar(str(docente_id), str(body.valoracion_id), str(body.acompanante_id), body.fecha,
                             body.competencia, body.nivel, [str(e) for e in body.evidencias], body.sustento)
         return str(body.valoracion_id), nuevo
 
-    def cierre(docente_id: UUID, body: CierreIn) -> tuple[str, bool]:
+    def cierre(body: CierreIn, docente_id: UUID) -> tuple[str, bool]:
         nuevo = app.cerrar_etapa(str(docente_id), str(body.acompanante_id), body.anio, body.fecha, dict(body.niveles))
         return f"{docente_id}/{body.anio}", nuevo
 
@@ -184,19 +184,19 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
             summary="Situación inicial del docente por competencia (visita diagnóstica)",
             responses={200: {"model": Resultado}, 409: {"description": "Ya registrada con otro contenido"}})
     def post_situacion_inicial(docente_id: Id, body: SituacionInicialIn) -> Resultado:
-        return _resultado(*situacion_inicial(docente_id, body))  # type: ignore[return-value]
+        return _resultado(*situacion_inicial(body, docente_id))  # type: ignore[return-value]
 
     @r.post("/docentes/{docente_id}/valoraciones", tags=["evaluación formativa"], status_code=201,
             summary="Valoración del nivel de una competencia, con sus evidencias",
             responses={200: {"model": Resultado}, 409: {"description": "El id ya se usó con otro contenido"}})
     def post_valoracion(docente_id: Id, body: ValoracionIn) -> Resultado:
-        return _resultado(*valoracion(docente_id, body))  # type: ignore[return-value]
+        return _resultado(*valoracion(body, docente_id))  # type: ignore[return-value]
 
     @r.post("/docentes/{docente_id}/cierres", tags=["evaluación formativa"], status_code=201,
             summary="Cierre de la etapa del docente: nivel logrado por competencia",
             responses={200: {"model": Resultado}, 409: {"description": "La etapa ya se cerró"}})
     def post_cierre(docente_id: Id, body: CierreIn) -> Resultado:
-        return _resultado(*cierre(docente_id, body))  # type: ignore[return-value]
+        return _resultado(*cierre(body, docente_id))  # type: ignore[return-value]
 
     @r.post("/docentes/{docente_id}/cierres/{anio}/correcciones", tags=["evaluación formativa"], status_code=201,
             summary="Corrección de un cierre (un evento nuevo con su motivo; el anterior queda)",
@@ -207,21 +207,20 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
                                     str(body.acompanante_id) if body.acompanante_id else None)
         return _resultado(f"{docente_id}/{anio}", nuevo)  # type: ignore[return-value]
 
+    # the offline queue: each item is one of the routes above, with the arguments the executor passes
+    lote = Lote({
+        "situacion_inicial": Operacion("POST /v1/docentes/{docente_id}/situacion-inicial", SituacionInicialIn,
+                                       situacion_inicial, id="docente_id"),
+        "valoracion": Operacion("POST /v1/docentes/{docente_id}/valoraciones", ValoracionIn, valoracion),
+        "cierre": Operacion("POST /v1/docentes/{docente_id}/cierres", CierreIn, cierre, id="docente_id"),
+    }, ResultadoItem)
+
     @r.post("/acompanantes/{acompanante_id}/lote", tags=["evaluación formativa"],
             summary="Cola de un dispositivo que estuvo sin conexión",
             description="Aplica cada elemento por separado y en orden, y responde por elemento: uno rechazado no "
                         "impide los demás. Reenviar el mismo lote no registra nada dos veces.")
     def post_lote(acompanante_id: Id, body: LoteIn, request: Request) -> list[ResultadoItem]:
-        cola = Lote({
-            "situacion_inicial": Operacion(
-                "POST /v1/docentes/{docente_id}/situacion-inicial", SituacionInicialIn,
-                lambda b, docente_id: situacion_inicial(docente_id, b), id="docente_id"),
-            "valoracion": Operacion("POST /v1/docentes/{docente_id}/valoraciones", ValoracionIn,
-                                    lambda b, docente_id: valoracion(docente_id, b)),
-            "cierre": Operacion("POST /v1/docentes/{docente_id}/cierres", CierreIn,
-                                lambda b, docente_id: cierre(docente_id, b), id="docente_id"),
-        }, ResultadoItem)
-        return cola.ejecutar(request.app.state.politica, current_actor.get(), str(acompanante_id),
+        return lote.ejecutar(request.app.state.politica, current_actor.get(), str(acompanante_id),
                              body.items)  # type: ignore[return-value]
 
     @r.post("/metas", tags=["evaluación formativa"], status_code=201,
