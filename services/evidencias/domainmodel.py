@@ -90,12 +90,6 @@ class DocenteAcompanado(Aggregate):
         destino = self.internos if plan.get("modalidad") == "interna" else self.planes
         destino[plan["anio"]] = {**plan, "activo": True}
 
-    def observa(self, observador_id: str, anio: int) -> bool:
-        """He holds the docente in ``anio``: his acompañante, or the directivo of his school's internal plan."""
-        interno = self.internos.get(anio)
-        return self.acompanante(anio) == observador_id or (interno is not None and interno["acompanante_id"] ==
-                                                           observador_id)
-
     def observadores_actuales(self) -> set[str]:
         """Who holds him now: his acompañante (latest plan, active) and his directivo (latest internal plan)."""
         actuales = {self.actual()} if self.actual() else set()
