@@ -414,7 +414,7 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
         if sujeto and await asyncio.to_thread(app.cifrador.llavero.suprimida, sujeto):
             return JSONResponse({"codigo": "suprimido", "mensaje": "Los datos personales del docente se cancelaron "
                                  "(Ley 29733): el contenido de sus adjuntos ya no se entrega."}, status_code=410)
-        duenio = sujeto or f"reunion:{propietario_id}"
+        duenio = sujeto or dm.sujeto_reunion(propietario_id)
 
         async def descifrar(guardado: bytes) -> bytes | None:
             return await asyncio.to_thread(app.cifrador.descifrar_bytes, duenio, guardado, sha256)

@@ -167,6 +167,11 @@ def sujeto_docente(docente: UUID | str) -> str:
     return f"docente:{docente}"
 
 
+def sujeto_reunion(actividad: UUID | str) -> str:
+    """Whose key encrypts a GIA's or an RTC's attachments (its own: it concerns several docentes)."""
+    return f"reunion:{actividad}"
+
+
 class ConAdjuntos(Aggregate):
     """A visit or a GIA/RTC: both keep attachments (``self.adjuntos``), by the SHA-256 of their content.
 
@@ -326,7 +331,7 @@ class Reunion(ConAdjuntos):
         self.adjuntos: dict[str, dict[str, Any]] = {}
 
     def sujeto(self) -> str:
-        return f"reunion:{self.reunion['actividad_id']}"
+        return sujeto_reunion(self.reunion["actividad_id"])
 
     def check_autor(self, autor_id: str) -> None:
         r = self.reunion
