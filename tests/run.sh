@@ -26,4 +26,4 @@ if ! command -v chromium >/dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)  # Debian's package; root installs it directly
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium
 fi
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+exec .venv/bin/python -m pytest -q -p no:cacheprovider --durations=25 "$@"  # the slowest tests, to keep the suite short
