@@ -382,11 +382,11 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
             contenido = await asyncio.to_thread(examinar, await archivo.read(max_bytes + 1), max_bytes)
         except AdjuntoDemasiadoGrande as exc:
             return _demasiado_grande(str(exc))
-        if await asyncio.to_thread(app.adjuntado, tipo, str(propietario_id), contenido.sha256):
+        propietario = await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused first
+        if contenido.sha256 in propietario.adjuntos:
             # the same photo sent again (a retry after a lost answer): nothing stored or recorded anew
             return _creado(False, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo,
                            bytes=contenido.bytes)
-        propietario = await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused first
         sujeto = propietario.sujeto()
         try:  # the content leaves this process only encrypted with its owner's key (Ley 29733)
             cifrado = await asyncio.to_thread(app.cifrador.cifrar_bytes, sujeto, contenido.datos, contenido.sha256)

@@ -338,14 +338,6 @@ class Evidencias(ServiceApplication):
             raise Invalida(CANCELADOS)
         return visita
 
-    def adjuntado(self, tipo: str, propietario_id: str, sha256: str) -> bool:
-        """Whether the visit or GIA/RTC already has this content (the same photo sent again)."""
-        aggregate_id = dm.visita_id(propietario_id) if tipo == "visita" else dm.reunion_id(propietario_id)
-        try:
-            return sha256 in self.repository.get(aggregate_id).adjuntos
-        except AggregateNotFoundError:
-            return False
-
     def adjuntar(self, tipo: str, propietario_id: str, autor_id: str, adjunto: dict[str, Any]) -> bool:
         """Record an attachment; its file name and description encrypted with the owner's key."""
         def cambio(propietario: dm.ConAdjuntos) -> bool:
