@@ -88,7 +88,8 @@ def router() -> APIRouter:  # noqa: C901 - one route per step of the login
         sesion = request.app.state.sesiones.leer(request.cookies.get(request.app.state.settings.cookie_nombre))
         if sesion is None:
             return {"activa": False, "usuario": None, "expira": None}
-        return {"activa": True, "usuario": sesion.usuario,
+        # the CSRF token too: the service worker's Background Sync has no page to read it from
+        return {"activa": True, "usuario": sesion.usuario, "csrf": sesion.csrf,
                 "expira": datetime.fromtimestamp(sesion.expira, UTC).isoformat()}
 
     @r.get("/sw.js", include_in_schema=False)

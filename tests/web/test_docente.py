@@ -140,3 +140,5 @@ def test_la_cola_exige_el_token_csrf_y_la_sesion(sistema: Sistema, telefono: Any
     assert ajeno.status == 409 or "no consta como realizada" in ajeno.json()["motivo"]
     sesion = page.request.get(sistema.web + "/sesion").json()
     assert sesion["activa"] is True and sesion["expira"]
+    # the service worker's Background Sync has no page: /sesion gives it the same token as the page's meta
+    assert sesion["csrf"] == csrf
