@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,14 @@ def router() -> APIRouter:  # noqa: C901 - one route per step of the login
 
     @r.post("/salir", include_in_schema=False)
     async def salir(request: Request, csrf: str = Form("")) -> Response:
+        """Only the session's own form logs out (and clears the site's data): a post from elsewhere is
+        sent to the start page, changing nothing."""
         app = request.app.state
         valor = request.cookies.get(app.settings.cookie_nombre)
         sesion = app.sesiones.leer(valor)
-        if sesion is not None and valor and csrf == sesion.csrf:
-            app.sesiones.revocar(valor)
+        if sesion is None or not valor or not csrf or not secrets.compare_digest(csrf.encode(), sesion.csrf.encode()):
+            return RedirectResponse("/", status_code=303)
+        app.sesiones.revocar(valor)
         respuesta = RedirectResponse("/adios", status_code=303)
         respuesta.delete_cookie(app.settings.cookie_nombre, path="/", httponly=True,
                                 secure=app.settings.cookie_segura, samesite="lax")

@@ -142,3 +142,22 @@ def test_la_cola_exige_el_token_csrf_y_la_sesion(sistema: Sistema, telefono: Any
     assert sesion["activa"] is True and sesion["expira"]
     # the service worker's Background Sync has no page: /sesion gives it the same token as the page's meta
     assert sesion["csrf"] == csrf
+
+
+def test_salir_exige_el_token_del_formulario(sistema: Sistema, telefono: Any) -> None:
+    # Given an acompañante logged in
+    page = telefono.new_page()
+    ingresar(page, sistema, "acompanante")
+    csrf = page.locator("meta[name=csrf-token]").get_attribute("content")
+    # When a post to /salir comes without his form's token (another site's form)
+    ajeno = page.request.post(sistema.web + "/salir", form={"csrf": "otro-token"}, max_redirects=0)
+    # Then nothing changes: no logout, nothing of the site cleared, off to the start page
+    assert (ajeno.status, ajeno.headers["location"]) == (303, "/")
+    assert "clear-site-data" not in ajeno.headers
+    assert page.request.get(sistema.web + "/sesion").json()["activa"] is True
+    # When his own form posts it
+    propio = page.request.post(sistema.web + "/salir", form={"csrf": csrf}, max_redirects=0)
+    # Then the session ends and the browser is told to clear the site's data
+    assert (propio.status, propio.headers["location"]) == (303, "/adios")
+    assert propio.headers["clear-site-data"] == '"cache", "storage"'
+    assert page.request.get(sistema.web + "/sesion").json()["activa"] is False
