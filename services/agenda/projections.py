@@ -14,8 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Float, Integer, MetaData, String, Table, delete, select,
-                        update)
+from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Float, Integer, MetaData, Select, String, Table, delete,
+                        select, update)
 
 from services.agenda import cumplimiento
 from services.agenda import domainmodel as dm
@@ -274,17 +274,11 @@ class Proyecciones(OwnLogProjection):
                ugel: str | None = None, acompanante_id: str | None = None, codigo_modular: str | None = None,
                activos: bool | None = None, limite: int | None = None, desde: int = 0, modalidad: str | None = None,
                ie: str | None = None) -> list[dict[str, Any]]:
-        consulta = select(plan).order_by(plan.c.anio, plan.c.ugel, plan.c.codigo_modular, plan.c.docente_id,
-                                         plan.c.modalidad)
-        for columna, valor in ((plan.c.docente_id, docente_id), (plan.c.anio, anio), (plan.c.dre, dre),
-                               (plan.c.ugel, ugel), (plan.c.acompanante_id, acompanante_id),
-                               (plan.c.codigo_modular, codigo_modular), (plan.c.activo, activos),
-                               (plan.c.modalidad, modalidad)):
-            if valor is not None:
-                consulta = consulta.where(columna == valor)
-        if ie is not None:
-            codigo_modular_, _, anexo = ie.partition("-")
-            consulta = consulta.where(plan.c.codigo_modular == codigo_modular_, plan.c.anexo == int(anexo or 0))
+        consulta = _de_planes(select(plan), docente_id=docente_id, anio=anio, dre=dre, ugel=ugel,
+                              acompanante_id=acompanante_id, codigo_modular=codigo_modular, activo=activos,
+                              modalidad=modalidad, ie=ie)
+        consulta = consulta.order_by(plan.c.anio, plan.c.ugel, plan.c.codigo_modular, plan.c.docente_id,
+                                     plan.c.modalidad)
         if limite is not None:
             consulta = consulta.limit(limite).offset(desde)
         return [dict(f._mapping) for f in self.filas(consulta)]
@@ -305,23 +299,36 @@ class Proyecciones(OwnLogProjection):
                      docente_id: str | None = None, ie: str | None = None,
                      modalidad: str | None = None) -> list[dict[str, Any]]:
         """Fulfilment of the year's plans as of ``fecha`` (see ``cumplimiento``)."""
-        planes = self.planes(anio=anio, dre=dre, ugel=ugel, acompanante_id=acompanante_id, docente_id=docente_id,
-                             ie=ie, modalidad=modalidad)
-        docentes = {p["docente_id"] for p in planes}
+        filtro = {"anio": anio, "dre": dre, "ugel": ugel, "acompanante_id": acompanante_id, "docente_id": docente_id,
+                  "ie": ie, "modalidad": modalidad}
+        planes = self.planes(**filtro)
+        # the same plans as a subquery: a UGEL's or the nation's docentes are too many to bind one by one
+        docentes = _de_planes(select(plan.c.docente_id), **filtro)
         consulta = (select(entrega, actividad.c.acompanante_id.label("observador"))
                     .join(actividad, actividad.c.actividad_id == entrega.c.actividad_id, isouter=True)
                     .where(entrega.c.anio == anio).where(entrega.c.fecha <= fecha)
                     .where(entrega.c.persona_id.in_(docentes)))
-        entregas = [dict(f._mapping) for f in self.filas(consulta)] if docentes else []
+        entregas = [dict(f._mapping) for f in self.filas(consulta)] if planes else []
         internos = {f.acompanante_id for f in self.filas(select(plan.c.acompanante_id).distinct().where(
             plan.c.anio == anio, plan.c.modalidad == "interna"))}
         filas = cumplimiento.agregar(cumplimiento.por_docente(planes, entregas, fecha, internos), nivel)
         if nivel == "acompanante":
-            acompanantes = {f["acompanante_id"] for f in filas}
+            acompanantes = _de_planes(select(plan.c.acompanante_id), **filtro)
             propias = (select(entrega).where(entrega.c.anio == anio).where(entrega.c.fecha <= fecha)
                        .where(entrega.c.tipo.in_(cumplimiento.PROPIAS)).where(entrega.c.persona_id.in_(acompanantes)))
             cumplimiento.formacion_propia(filas, planes, [dict(f._mapping) for f in self.filas(propias)])
         return filas
+
+
+def _de_planes(consulta: Select, *, ie: str | None = None, **filtro: Any) -> Select:
+    """``consulta`` narrowed to the plans matching ``filtro`` (column: value; None leaves it out) and ``ie``."""
+    for columna, valor in filtro.items():
+        if valor is not None:
+            consulta = consulta.where(plan.c[columna] == valor)
+    if ie is not None:
+        codigo_modular, _, anexo = ie.partition("-")
+        consulta = consulta.where(plan.c.codigo_modular == codigo_modular, plan.c.anexo == int(anexo or 0))
+    return consulta
 
 
 def _paso_ie(e: Any, estado: str, datos: dict[str, Any]) -> dict[str, Any]:

@@ -21,11 +21,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from services.agenda import cumplimiento
 from services.agenda.application import Agenda, Asignacion
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
+from tests.support.world import registrar_planes
 
 SEMILLA = 20210315
 ANIO, CONV, DRE, UGEL = 2021, "2020-2022", "DRE-PUNO", "UGEL-EL-COLLAO"
@@ -586,3 +588,27 @@ def test_curso_con_registro_uuid_se_proyecta(agenda):
     [antes] = agenda.proyecciones.cumplimiento(ANIO, date(2021, 5, 19), "docente", docente_id=docente)
     [despues] = agenda.proyecciones.cumplimiento(ANIO, date(2021, 5, 20), "docente", docente_id=docente)
     assert (antes["cursos_realizado"], despues["cursos_realizado"]) == (0, 1)
+
+
+def test_el_cumplimiento_nacional_no_envia_un_parametro_por_docente(agenda):
+    """PostgreSQL takes at most 65,535 parameters a statement: a UGEL's or the nation's fulfilment must not
+    bind its docentes one by one (they are read with the plans' own filter, as a subquery)."""
+    # Given 600 docentes' plans in three UGELs
+    registrar_planes(agenda, 600)
+    parametros: list[int] = []
+
+    def contar(conn, cursor, statement, params, context, executemany):  # noqa: ANN001 - SQLAlchemy's signature
+        parametros.append(len(params) if isinstance(params, (dict, tuple, list)) else 0)
+
+    # When the nation's fulfilment is read at every level
+    event.listen(agenda.proyecciones.store.engine, "before_cursor_execute", contar)
+    try:
+        for nivel in cumplimiento.NIVELES:
+            filas = agenda.proyecciones.cumplimiento(ANIO, date(2021, 12, 31), nivel)
+            assert filas, nivel
+    finally:
+        event.remove(agenda.proyecciones.store.engine, "before_cursor_execute", contar)
+
+    # Then every docente is counted, and no statement binds more than a handful of parameters
+    assert sum(f["docentes"] for f in agenda.proyecciones.cumplimiento(ANIO, date(2021, 12, 31), "ugel")) == 600
+    assert parametros and max(parametros) < 20, max(parametros)
