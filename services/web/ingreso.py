@@ -13,18 +13,29 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 
 from services.web.i18n import _
 from services.web.oidc import IngresoFallido
+from services.web.sesiones import INGRESO_SEGUNDOS
 from services.web.vistas import pagina
 
 log = logging.getLogger("acompana.web")
 SW = Path(__file__).parent / "static" / "sw.js"
 INICIO = {"acompanante": "/hoy", "docente": "/mi-plan"}
+# The pending login's ``state`` also rides in a short-lived cookie of the browser that began it: a callback
+# opened in another browser (login CSRF: someone else's code and state) finds no cookie and is refused.
+COOKIE_INGRESO = "acompana_ingreso"
 
 
-def _destino_seguro(destino: str | None) -> str:
+def destino_seguro(destino: str | None) -> str:
     """Only a path of this application (never another site: open redirect)."""
     if not destino or not destino.startswith("/") or destino.startswith("//") or "\\" in destino:
         return "/"
     return destino
+
+
+def _sin_ingreso(request: Request, respuesta: Response) -> Response:
+    """The answer to a login's callback, with its pending-login cookie gone (it serves once)."""
+    respuesta.delete_cookie(COOKIE_INGRESO, path="/entrar", httponly=True,
+                            secure=request.app.state.settings.cookie_segura, samesite="lax")
+    return respuesta
 
 
 def router() -> APIRouter:  # noqa: C901 - one route per step of the login
@@ -34,28 +45,32 @@ def router() -> APIRouter:  # noqa: C901 - one route per step of the login
     async def entrar(request: Request, destino: str | None = None) -> Response:
         app = request.app.state
         url, estado, verificador, nonce = await app.proveedor.url_de_ingreso()
-        app.sesiones.iniciar_ingreso(estado, verificador, nonce, _destino_seguro(destino))
-        return RedirectResponse(url, status_code=303)
+        app.sesiones.iniciar_ingreso(estado, verificador, nonce, destino_seguro(destino))
+        respuesta = RedirectResponse(url, status_code=303)
+        respuesta.set_cookie(COOKIE_INGRESO, estado, max_age=INGRESO_SEGUNDOS, httponly=True,
+                             secure=app.settings.cookie_segura, samesite="lax", path="/entrar")
+        return respuesta
 
     @r.get("/entrar/retorno", include_in_schema=False)
     async def retorno(request: Request, state: str = "", code: str = "", error: str = "") -> Response:
         app = request.app.state
-        pendiente = app.sesiones.tomar_ingreso(state) if state else None
+        propio = request.cookies.get(COOKIE_INGRESO, "")
+        de_este_navegador = bool(state) and secrets.compare_digest(propio.encode(), state.encode())
+        pendiente = app.sesiones.tomar_ingreso(state) if de_este_navegador else None
         if error or pendiente is None or not code:
-            return pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"),
-                          texto=_("El ingreso no se completó o ya venció. Vuelva a intentarlo."), reintentar=True)
+            return _sin_ingreso(request, pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"), texto=_(
+                "El ingreso no se completó o ya venció. Vuelva a intentarlo."), reintentar=True))
         try:
             claims, tokens = await app.proveedor.canjear(code, pendiente["verificador"], pendiente["nonce"])
         except IngresoFallido as exc:
             log.warning("ingreso fallido: %s", exc)
-            return pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"),
-                          texto=_("El proveedor de identidad no confirmó su ingreso. Vuelva a intentarlo."),
-                          reintentar=True)
+            return _sin_ingreso(request, pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"), texto=_(
+                "El proveedor de identidad no confirmó su ingreso. Vuelva a intentarlo."), reintentar=True))
         valor = app.sesiones.crear(claims, tokens)
         destino = pendiente["destino"]
         if destino == "/":
             destino = INICIO.get(str(claims.get("rol")), "/inicio")
-        respuesta = RedirectResponse(destino, status_code=303)
+        respuesta = _sin_ingreso(request, RedirectResponse(destino, status_code=303))
         respuesta.set_cookie(app.settings.cookie_nombre, valor, max_age=int(app.settings.sesion_dias * 86400),
                              httponly=True, secure=app.settings.cookie_segura, samesite="lax", path="/")
         return respuesta

@@ -161,3 +161,35 @@ def test_salir_exige_el_token_del_formulario(sistema: Sistema, telefono: Any) ->
     assert (propio.status, propio.headers["location"]) == (303, "/adios")
     assert propio.headers["clear-site-data"] == '"cache", "storage"'
     assert page.request.get(sistema.web + "/sesion").json()["activa"] is False
+
+
+def test_un_retorno_de_ingreso_abierto_en_otro_navegador_no_inicia_sesion(
+        sistema: Sistema, telefono: Any, navegador: Any) -> None:
+    # Given someone who logs in as himself but keeps the issuer's callback (code and state) unopened
+    otro = telefono.new_page()
+    retornos: list[str] = []
+
+    def guardar_retorno(route: Any) -> None:  # the issuer's answer to the login form: a redirect, kept unopened
+        if route.request.method != "POST":
+            return route.continue_()
+        respuesta = route.fetch(max_redirects=0)
+        retornos.append(respuesta.headers["location"])
+        return route.fulfill(status=200, body="retenido")
+
+    otro.route("**/authorize*", guardar_retorno)
+    otro.goto(sistema.web + "/entrar")
+    otro.locator("button[name=indice]").filter(has_text="acompanante").first.click()
+    otro.wait_for_function("document.body.innerText.includes('retenido')")
+    assert retornos, "el emisor no devolvió el retorno"
+    # When that callback is opened in a victim's browser (login CSRF)
+    ajeno = navegador.new_context()
+    victima = ajeno.new_page()
+    respuesta = victima.goto(retornos[0])
+    # Then no session starts there
+    assert respuesta.status == 400
+    assert victima.get_by_role("heading", level=1).inner_text() == "No se pudo ingresar"
+    assert victima.request.get(sistema.web + "/sesion").json()["activa"] is False
+    ajeno.close()
+    # while the browser that began the login completes it
+    otro.goto(retornos[0])
+    assert otro.url.endswith("/hoy")
