@@ -16,6 +16,7 @@ as rechazado with the service's reason, kept on the device until the person send
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,16 @@ def texto(datos: Datos, campo: str, requerido: bool = True) -> str:
     return valor
 
 
+def identificador(datos: Datos, campo: str) -> str:
+    """An id that goes into a service's path: a UUID or a 422 on its field (never a path built from a form)."""
+    valor = texto(datos, campo)
+    try:
+        return str(uuid.UUID(valor))
+    except ValueError:
+        raise DatoInvalido(campo, _("Este dato no es válido; vuelva a abrir la página y regístrelo de nuevo.")) \
+            from None
+
+
 def _visita_realizada(d: Datos, yo: str) -> Llamada:
     return Llamada("agenda", "/visitas-realizadas", {
         "visita_id": texto(d, "id"), "docente_id": texto(d, "docente_id"), "acompanante_id": yo,
@@ -75,32 +86,32 @@ def _observacion(d: Datos, yo: str) -> Llamada:
         if not evidencia:
             raise DatoInvalido(f"evidencia_{item}", _("Cada nivel necesita la evidencia que lo sustenta."))
         niveles[item] = {"nivel": texto(d, f"nivel_{item}"), "evidencia": evidencia}
-    return Llamada("evidencias", f"/visitas/{texto(d, 'visita_id')}/observaciones", {
+    return Llamada("evidencias", f"/visitas/{identificador(d, 'visita_id')}/observaciones", {
         "observacion_id": texto(d, "id"), "acompanante_id": yo, "instrumento": texto(d, "instrumento", False)
         or "FICHA-AULA", "niveles": niveles, "fortalezas": lista(d.get("fortalezas")),
         "aspectos_criticos": lista(d.get("aspectos_criticos"))})
 
 
 def _retroalimentacion(d: Datos, yo: str) -> Llamada:
-    return Llamada("evidencias", f"/visitas/{texto(d, 'visita_id')}/retroalimentacion", {
+    return Llamada("evidencias", f"/visitas/{identificador(d, 'visita_id')}/retroalimentacion", {
         "acompanante_id": yo, "dialogo_reflexivo": texto(d, "dialogo_reflexivo"),
         "aspectos_priorizados": lista(d.get("aspectos_priorizados"))})
 
 
 def _compromiso(d: Datos, yo: str) -> Llamada:
-    return Llamada("evidencias", f"/visitas/{texto(d, 'visita_id')}/compromisos", {
+    return Llamada("evidencias", f"/visitas/{identificador(d, 'visita_id')}/compromisos", {
         "compromiso_id": texto(d, "id"), "acompanante_id": yo, "descripcion": texto(d, "descripcion"),
         "item": texto(d, "item"), "fecha_limite": texto(d, "fecha_limite"), "verificacion": texto(d, "verificacion")})
 
 
 def _verificacion(d: Datos, yo: str) -> Llamada:
-    return Llamada("evidencias", f"/compromisos/{texto(d, 'compromiso_id')}/verificacion", {
+    return Llamada("evidencias", f"/compromisos/{identificador(d, 'compromiso_id')}/verificacion", {
         "visita_id": texto(d, "visita_id"), "acompanante_id": yo, "resultado": texto(d, "resultado"),
         "evidencia": texto(d, "evidencia")})
 
 
 def _necesidad(d: Datos, yo: str) -> Llamada:
-    return Llamada("evidencias", f"/docentes/{texto(d, 'docente_id')}/necesidades", {
+    return Llamada("evidencias", f"/docentes/{identificador(d, 'docente_id')}/necesidades", {
         "necesidad_id": texto(d, "id"), "acompanante_id": yo, "descripcion": texto(d, "descripcion"),
         "competencia": texto(d, "competencia", False) or None, "visita_id": texto(d, "visita_id", False) or None})
 
@@ -108,7 +119,7 @@ def _necesidad(d: Datos, yo: str) -> Llamada:
 def _acta(d: Datos, yo: str) -> Llamada:
     asistencia = {k.removeprefix("asistencia_"): texto(d, k) for k in d if k.startswith("asistencia_")}
     cotejo = {k.removeprefix("cotejo_"): texto(d, k) for k in d if k.startswith("cotejo_")}
-    return Llamada("evidencias", f"/reuniones/{texto(d, 'actividad_id')}/acta", {
+    return Llamada("evidencias", f"/reuniones/{identificador(d, 'actividad_id')}/acta", {
         "autor_id": yo, "asistencia": asistencia, "acuerdos": lista(d.get("acuerdos")),
         "nudos_criticos": lista(d.get("nudos_criticos")), "lista_cotejo": cotejo})
 
@@ -147,7 +158,7 @@ def _programar(tipo: str) -> Callable[[Datos, str], Llamada]:
 
 
 def _valoracion(d: Datos, yo: str) -> Llamada:
-    return Llamada("evaluacion", f"/docentes/{texto(d, 'docente_id')}/valoraciones", {
+    return Llamada("evaluacion", f"/docentes/{identificador(d, 'docente_id')}/valoraciones", {
         "valoracion_id": texto(d, "id"), "acompanante_id": yo, "fecha": texto(d, "fecha"),
         "competencia": texto(d, "competencia"), "nivel": texto(d, "nivel"), "evidencias": lista(d.get("evidencias")),
         "sustento": texto(d, "sustento")})
@@ -156,7 +167,7 @@ def _valoracion(d: Datos, yo: str) -> Llamada:
 def _situacion_inicial(d: Datos, yo: str) -> Llamada:
     competencias = sorted(k.removeprefix("nivel_") for k in d if k.startswith("nivel_") and texto(d, k, False))
     evidencias = lista(d.get("evidencias"))
-    return Llamada("evaluacion", f"/docentes/{texto(d, 'docente_id')}/situacion-inicial", {
+    return Llamada("evaluacion", f"/docentes/{identificador(d, 'docente_id')}/situacion-inicial", {
         "acompanante_id": yo, "fecha": texto(d, "fecha"),
         "niveles": {c: {"nivel": texto(d, f"nivel_{c}"), "evidencias": evidencias,
                         "sustento": texto(d, "sustento")} for c in competencias}})
@@ -166,7 +177,7 @@ def _cierre_etapa(d: Datos, yo: str) -> Llamada:
     competencias = sorted(k.removeprefix("nivel_") for k in d if k.startswith("nivel_") and texto(d, k, False))
     if not competencias:
         raise DatoInvalido("nivel_C2", _("Indique el nivel logrado en cada competencia."))
-    return Llamada("evaluacion", f"/docentes/{texto(d, 'docente_id')}/cierres", {
+    return Llamada("evaluacion", f"/docentes/{identificador(d, 'docente_id')}/cierres", {
         "acompanante_id": yo, "anio": int(texto(d, "anio")), "fecha": texto(d, "fecha"),
         "niveles": {c: texto(d, f"nivel_{c}") for c in competencias}})
 

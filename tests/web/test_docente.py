@@ -55,6 +55,11 @@ def test_el_docente_lee_su_plan_su_progreso_sus_compromisos_y_su_historia(sistem
     # And the coach's pages are not his
     assert page.goto(sistema.web + "/cartera").status == 403
     assert page.get_by_role("heading", level=1).inner_text() == "No tiene permiso"
+    # nor the coach's commands: the service that owns one refuses it, and he reads why
+    csrf = page.locator("meta[name=csrf-token]").get_attribute("content")
+    ajeno = page.request.post(sistema.web + "/cola/necesidad", headers={"X-CSRF-Token": csrf}, data={
+        "id": str(uuid.uuid4()), "datos": {"docente_id": str(uuid.uuid4()), "descripcion": "Una necesidad."}})
+    assert (ajeno.status, ajeno.json()) == (403, {"estado": "rechazado", "motivo": "No tiene permiso"})
 
 
 def test_cada_pagina_del_acompanante_en_el_telefono(sistema: Sistema, telefono: Any) -> None:
@@ -117,6 +122,10 @@ def test_la_cola_exige_el_token_csrf_y_la_sesion(sistema: Sistema, telefono: Any
     assert incompleto.status == 422
     assert incompleto.json() == {"estado": "rechazado", "campo": "nivel_D1",
                                  "motivo": "Marque el nivel de al menos un desempeño, con su evidencia."}
+    # An id that goes into a service's address is checked first: a form cannot make up a path
+    camino = page.request.post(sistema.web + "/cola/retroalimentacion", headers={"X-CSRF-Token": csrf}, data={
+        "id": str(uuid.uuid4()), "datos": {"visita_id": "../../docentes", "dialogo_reflexivo": "Conversamos."}})
+    assert camino.status == 422 and camino.json()["campo"] == "visita_id", camino.json()
     # A command sent twice with the same device id is registered once; a rule of the norm answers its reason
     page.goto(sistema.web + "/cartera")
     docente = page.locator("table th a[href^='/docentes/']").nth(1).get_attribute("href").rsplit("/", 1)[1]
