@@ -1,8 +1,8 @@
 """The texts the offline JavaScript shows, by key (rendered in every page as ``#mensajes-js``).
 
 The JavaScript has no Spanish literal of its own: it looks each text up here by its key. Each value
-is a source text of the message catalog (translated per language like any other). Helper O appends
-the keys its code needs.
+is a source text of the message catalog (translated per language like any other). A key the
+JavaScript needs is added here.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ MENSAJES: dict[str, str] = {
     "salir.pendientes": _("Tiene registros sin enviar. Si sale, se borrarán de este teléfono. ¿Salir de todos modos?"),
 }
 
-# Helper O's keys (outbox list, photos, storage, preparation), one block of their own.
+# The outbox list, photos, storage and preparation.
 MENSAJES.update({
     "tipo.visita_realizada": _("Visita realizada"),
     "tipo.observacion": _("Observación"),
