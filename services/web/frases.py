@@ -93,6 +93,18 @@ EVENTOS = {
     "GIACompletado": _("Participó en un GIA{escuela} {cuando}."),
     "RTCRealizada": _("Participó en una RTC{escuela} {cuando}."),
     "TallerRealizado": _("Participó en un taller {cuando}."),
+    "GIAProgramado": _("Se programó un GIA{escuela} {cuando}."),
+    "GIAReprogramado": _("Se reprogramó un GIA{escuela} {cuando}."),
+    "GIACancelado": _("Se canceló un GIA{escuela}."),
+    "RTCProgramada": _("Se programó una RTC{escuela} {cuando}."),
+    "RTCReprogramada": _("Se reprogramó una RTC{escuela} {cuando}."),
+    "RTCCancelada": _("Se canceló una RTC{escuela}."),
+    "TallerProgramado": _("Se programó un taller {cuando}."),
+    "TallerReprogramado": _("Se reprogramó un taller {cuando}."),
+    "TallerCancelado": _("Se canceló un taller."),
+    "ActaGIARegistrada": _("Se registró el acta de un GIA{escuela}{quien} {cuando}."),
+    "ActaRTCRegistrada": _("Se registró el acta de una RTC{escuela}{quien} {cuando}."),
+    "CursoVirtualCompletado": _("Completó el curso virtual «{curso}» {cuando}."),
     "ObservacionRegistrada": _("Observación de su clase registrada{quien}."),
     "ObservacionCorregida": _("Se corrigió una observación de su clase{quien}."),
     "RetroalimentacionBrindada": _("Recibió retroalimentación{quien}."),
@@ -121,11 +133,12 @@ def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str])
     escuela = _(" en la {escuela}").format(escuela=escuelas[clave]) if clave in escuelas else ""
     inicio = c.get("fecha_inicio") or c.get("fecha") or h.get("ocurrido") or ""
     cuando = periodo(inicio, c.get("fecha_fin") or inicio) if inicio else ""
-    plantilla = EVENTOS.get(h.get("evento", ""), _("Hecho registrado: {evento}."))
+    # a fact without its sentence yet is told without its technical name
+    plantilla = EVENTOS.get(h.get("evento", ""), _("Se registró un hecho de su acompañamiento."))
     frase = plantilla.format(quien=quien, asignado=asignado, escuela=escuela, cuando=cuando, anio=c.get("anio", ""),
                              descripcion=c.get("descripcion", ""), competencia=c.get("competencia", ""),
                              nivel=nivel(c.get("nivel")), resultado=RESULTADOS.get(c.get("resultado", ""), ""),
-                             evento=h.get("evento", ""))
+                             curso=c.get("curso", ""))
     registrado = _("Registrado el {fecha}.").format(fecha=fecha(h.get("registrado_en")))
     return f"{frase} {registrado}"
 
