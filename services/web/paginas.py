@@ -40,7 +40,7 @@ def nombres_de(cartera_: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]
 
 
 async def instrumento(ctx: Contexto, codigo: str = "FICHA-AULA") -> dict[str, Any]:
-    publicados = await ctx.leer("evidencias", "/instrumentos")
+    publicados = await ctx.leer("evidencias", "/instrumentos", codigo=codigo)  # this one's versions only
     versiones = [i.get("version", 1) for i in publicados if i.get("codigo") == codigo]
     return await ctx.leer("evidencias", f"/instrumentos/{codigo}/{max(versiones or [1])}")
 
@@ -84,16 +84,19 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
         return ctx.pagina("docente.html", docente=persona, preparacion=preparacion, titulos=titulos,
                           compromisos=[frases.compromiso(c, titulos) for c in compromisos], actualizado=ahora())
 
-    async def registrar(ctx: Contexto, visita_id: str, docente_id: str) -> Response:
-        persona, preparacion, ficha_ = await asyncio.gather(
-            ctx.leer("focalizacion", f"/docentes/{docente_id}/persona"),
-            ctx.leer("evidencias", f"/docentes/{docente_id}/preparacion"), instrumento(ctx))
+    async def visita_si_existe(ctx: Contexto, visita_id: str) -> dict[str, Any] | None:
         try:
-            visita = await ctx.leer("evidencias", f"/visitas/{visita_id}")
+            return await ctx.leer("evidencias", f"/visitas/{visita_id}")
         except Rechazo as exc:
             if exc.estado != 404:
                 raise
-            visita = None  # not realized yet (or not yet known to evidencias)
+            return None  # not realized yet (or not yet known to evidencias)
+
+    async def registrar(ctx: Contexto, visita_id: str, docente_id: str) -> Response:
+        persona, preparacion, ficha_, visita = await asyncio.gather(
+            ctx.leer("focalizacion", f"/docentes/{docente_id}/persona"),
+            ctx.leer("evidencias", f"/docentes/{docente_id}/preparacion"), instrumento(ctx),
+            visita_si_existe(ctx, visita_id))
         titulos = {i["clave"]: i["titulo"] for i in ficha_["items"]}
         return ctx.pagina("visita.html", docente=persona, visita_id=visita_id, visita=visita, instrumento=ficha_,
                           titulos=titulos, pendientes=preparacion.get("compromisos_pendientes", []),
