@@ -33,10 +33,13 @@ VERSION = "1"  # of the static files, in their URLs (?v=): a new release is fetc
 def entorno(idioma: str = i18n.IDIOMA) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    env.install_gettext_translations(i18n.catalogo(idioma), newstyle=True)  # type: ignore[attr-defined]
+    catalogo = i18n.catalogo(idioma)
+    env.install_gettext_translations(catalogo, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(fecha=i18n.fecha, fecha_larga=i18n.fecha_larga, fecha_hora=i18n.fecha_hora,
                        nombre=frases.nombre)
-    env.globals.update(version=VERSION, nivel_texto=frases.nivel)
+    # the JavaScript's texts (#mensajes-js) in this language, built once: a "</" cannot end the script element
+    mensajes = json.dumps({k: catalogo.gettext(v) for k, v in mensajes_js.MENSAJES.items()}, ensure_ascii=False)
+    env.globals.update(version=VERSION, nivel_texto=frases.nivel, mensajes_js=mensajes.replace("</", "<\\/"))
     return env
 
 
@@ -84,10 +87,9 @@ class Contexto:
 
 def pagina(request: Request, plantilla: str, estado: int = 200, sesion: Sesion | None = None,
            **datos: Any) -> HTMLResponse:
-    mensajes = json.dumps({k: _(v) for k, v in mensajes_js.MENSAJES.items()}, ensure_ascii=False)
     entorno_ = getattr(request.app.state, "entorno", None) or ENTORNO
     html = entorno_.get_template(plantilla).render(
-        sesion=sesion, csrf=sesion.csrf if sesion else "", ruta=request.url.path, mensajes_js=mensajes.replace("</", "<\\/"),
+        sesion=sesion, csrf=sesion.csrf if sesion else "", ruta=request.url.path,
         nuevo_id=lambda: str(uuid.uuid4()), **datos)
     return HTMLResponse(html, status_code=estado, headers={"Cache-Control": "private, no-cache"})
 
@@ -97,6 +99,7 @@ async def contexto(request: Request, roles: frozenset[str] | None = None) -> Con
     app = request.app.state
     valor = request.cookies.get(app.settings.cookie_nombre)
     sesion: Sesion | None = app.sesiones.leer(valor)
+    request.state.sesion = sesion  # the error pages reuse it (no second read)
     if sesion is None or valor is None:
         raise Redirigir("/entrar?destino=" + quote(request.url.path))
     tokens = sesion.tokens
@@ -179,4 +182,8 @@ def instalar(http: FastAPI) -> None:
 
 
 def _sesion_de(request: Request) -> Sesion | None:
-    return request.app.state.sesiones.leer(request.cookies.get(request.app.state.settings.cookie_nombre))
+    """The request's session for an error page: the one ``contexto`` read, else read once here."""
+    if not hasattr(request.state, "sesion"):
+        request.state.sesion = request.app.state.sesiones.leer(
+            request.cookies.get(request.app.state.settings.cookie_nombre))
+    return request.state.sesion
