@@ -34,6 +34,8 @@ class WebSettings(BaseSettings):
     sesion_dias: float = Field(14.0, gt=0, description="Vida de una sesión: lo que dura una salida al campo sin señal")
     cookie_segura: bool = Field(True, description="Cookie solo por HTTPS (false solo para http://127.0.0.1)")
     cookie_nombre: str = "acompana_sesion"
+    hsts_segundos: int = Field(0, ge=0, description="Strict-Transport-Security max-age cuando la aplicación está "
+                               "detrás de TLS; 0: sin HSTS")
     convocatoria: str = Field("2020-2022", description="Convocatoria vigente de las carteras")
     anio: int = Field(2020, ge=2000, le=2100, description="Año escolar (etapa) que muestran las páginas")
     idioma: str = Field("es_PE", description="Catálogo de mensajes: es_PE (qu_PE y ay_PE, cuando se traduzcan)")

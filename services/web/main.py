@@ -14,6 +14,7 @@ from services.web.config import WebSettings
 from services.web.oidc import Proveedor
 from services.web.servicios import Servicios
 from services.web.sesiones import Sesiones
+from shared.http import CabecerasSeguridad
 
 STATIC = Path(__file__).parent / "static"
 
@@ -43,6 +44,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     idioma = settings.idioma if (i18n.LOCALE / settings.idioma).is_dir() else i18n.IDIOMA
     http.state.entorno = vistas.ENTORNO if idioma == i18n.IDIOMA else vistas.entorno(idioma)
     vistas.instalar(http)
+    # the services' security headers (nosniff, no framing, no referrer, ...), with the pages' own CSP
+    http.add_middleware(CabecerasSeguridad, csp=vistas.csp(settings), hsts_segundos=settings.hsts_segundos)
     http.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     for modulo in (ingreso, paginas, paginas_docente, cola, calendario):
         http.include_router(modulo.router())

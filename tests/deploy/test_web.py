@@ -48,6 +48,7 @@ def test_kubernetes_environment_is_the_compose_one_with_secrets_by_reference(ren
     plain = configmap_env(resources, c)
     assert not [k for k in plain if re.search(r"SECRET|PASSWORD|TOKEN|SESIONES_URL", k)], plain
     assert plain[PREFIX + "COOKIE_SEGURA"] == "true" and plain[PREFIX + "URL_PUBLICA"].startswith("https://")
+    assert plain[PREFIX + "HSTS_SEGUNDOS"] == "31536000"
     assert {c["readinessProbe"]["httpGet"]["path"], c["livenessProbe"]["httpGet"]["path"]} == {"/readyz", "/healthz"}
 
 

@@ -202,3 +202,16 @@ def test_un_retorno_de_ingreso_abierto_en_otro_navegador_no_inicia_sesion(
     # while the browser that began the login completes it
     otro.goto(retornos[0])
     assert otro.url.endswith("/hoy")
+
+
+def test_cada_respuesta_lleva_las_cabeceras_de_seguridad_de_los_servicios(sistema: Sistema, telefono: Any) -> None:
+    # Given the start page, a page that does not exist and a static file
+    for ruta in ("/", "/no-existe", "/static/app.js"):
+        cabeceras = telefono.request.get(sistema.web + ruta).headers
+        # Then each carries the services' security headers with the pages' own policy
+        assert cabeceras["x-content-type-options"] == "nosniff", ruta
+        assert cabeceras["x-frame-options"] == "DENY", ruta
+        assert cabeceras["cross-origin-opener-policy"] == "same-origin", ruta
+        assert "frame-ancestors 'none'" in cabeceras["content-security-policy"], ruta
+        assert f"form-action 'self' {sistema.emisor}" in cabeceras["content-security-policy"], ruta
+        assert "strict-transport-security" not in cabeceras, ruta  # local HTTP: WEB_HSTS_SEGUNDOS is 0
