@@ -22,7 +22,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Column, Connection, Date, Float, Integer, MetaData, String, Table, Text, func, select
+from sqlalchemy import (Column, Connection, Date, Float, Integer, MetaData, String, Table, Text, func, inspect, select,
+                        text)
 
 from services.evaluacion.historia import Historia
 from shared import contracts as c
@@ -50,6 +51,7 @@ def _planes(metadata: MetaData, n: Callable[[str], str], *extra: Column) -> list
               Column("ugel", String(32), nullable=False, index=True),
               Column("acompanante_id", Id, nullable=False),
               Column("registrado_en", String(27), nullable=False),
+              Column("modalidad", String(10), nullable=False, server_default="externa"),  # externa | interna
               *extra),
         Table(n("planes_cambios"), metadata,
               Column("evento_id", String(200), primary_key=True),
@@ -75,6 +77,20 @@ def _desempeno(metadata: MetaData, n: Callable[[str], str]) -> Table:
                  Column("registrado_en", String(27), nullable=False))
 
 
+def _con_modalidad(store: ViewStore, planes: Table) -> None:
+    """A generation built before plans kept their modalidad gets the column, its rows 'externa' (what
+    every plan counted as then): the service keeps answering, and the next rebuild of the projection
+    (``python -m services.evaluacion.rebuild``) reads each plan's own from its event."""
+    columnas = {c["name"] for c in inspect(store.engine).get_columns(planes.name, schema=store.schema)}
+    if "modalidad" in columnas:
+        return
+    si_falta = "IF NOT EXISTS " if store.engine.dialect.name == "postgresql" else ""  # replicas starting together
+    nombre = store.engine.dialect.identifier_preparer.quote(planes.name)
+    with store.engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE {nombre} ADD COLUMN {si_falta}modalidad VARCHAR(10) NOT NULL "
+                          "DEFAULT 'externa'"))
+
+
 def _json(valor: Any) -> str:
     return json.dumps(valor, sort_keys=True, ensure_ascii=False, default=str)
 
@@ -88,6 +104,11 @@ class _Base(StreamView):
         self.handlers[c.PlanAnualReasignadoV1] = self._plan_reasignado
         self.handlers[c.PlanAnualCerradoV1] = self._plan_cerrado
 
+    def crear(self, generacion: int) -> Tablas:
+        tablas = super().crear(generacion)
+        _con_modalidad(self.store, tablas.planes)
+        return tablas
+
     def _plan_extra(self, plan: c.PlanAnualGeneradoV1) -> dict[str, Any]:
         return {}
 
@@ -97,7 +118,8 @@ class _Base(StreamView):
             "plan_id": str(p.plan_id), "docente_id": str(p.docente_id), "anio": p.anio, "etapa": p.etapa,
             "convocatoria": p.convocatoria, "tipo_ie": p.tipo_ie, "nivel": p.nivel,
             "codigo_modular": p.codigo_modular, "anexo": p.anexo, "dre": p.dre, "ugel": p.ugel,
-            "acompanante_id": str(p.acompanante_id), "registrado_en": instante(env.time), **self._plan_extra(p)})
+            "acompanante_id": str(p.acompanante_id), "registrado_en": instante(env.time), "modalidad": p.modalidad,
+            **self._plan_extra(p)})
 
     def _plan_reasignado(self, conn: Connection, t: Tablas, env: Envelope) -> None:
         p: c.PlanAnualReasignadoV1 = env.data  # type: ignore[assignment]

@@ -77,6 +77,13 @@ def _porcentaje(parte: int, total: int) -> float | None:
     return round(100.0 * parte / total, 1) if total else None
 
 
+def _acompanados(conn: Connection, t: Tablas, corte: Corte, **filtros: Any) -> dict[str, dict[str, Any]]:
+    """The coaching plans recorded by the cut: those of the external modality (NT-026 §5.2.2, "a
+    través del acompañante pedagógico"), never the directivo's own plan of his school (modalidad
+    interna, §5.2.1), which agenda publishes too."""
+    return _Base.planes_al(conn, t, corte.clave, modalidad="externa", **filtros)
+
+
 # --- the formative evaluation -------------------------------------------------------------------------
 
 
@@ -132,7 +139,7 @@ def progreso_docente(conn: Connection, t: Tablas, docente_id: str, corte: Corte,
                      convocatoria: str | None = None) -> dict[str, Any] | None:
     """For each competency: the initial level, every valuation, and per etapa the achieved and the
     expected level and the gap (levels still missing; negative when the docente went beyond)."""
-    planes = _Base.planes_al(conn, t, corte.clave, docente_id=docente_id)
+    planes = _acompanados(conn, t, corte, docente_id=docente_id)
     if not planes:
         return None
     convocatoria = convocatoria or max(planes.values(), key=lambda p: p["anio"])["convocatoria"]
@@ -180,8 +187,7 @@ def resultados_etapa(conn: Connection, t: Tablas, corte: Corte, convocatoria: st
                      **filtros: Any) -> list[dict[str, Any]]:
     """Per group and competency: the distribution of achieved levels at the close of the etapa and the
     share of docentes who reached the expected level (NT-026 §5.2.5)."""
-    planes = [p for p in _Base.planes_al(conn, t, corte.clave, etapa=etapa, convocatoria=convocatoria).values()]
-    planes = _filtrar(planes, filtros)
+    planes = _filtrar(_acompanados(conn, t, corte, etapa=etapa, convocatoria=convocatoria).values(), filtros)
     docentes = {p["docente_id"] for p in planes}
     metas = _metas_al(conn, t, corte, convocatoria)
     iniciales = _iniciales_al(conn, t, corte, convocatoria, docentes)
@@ -222,15 +228,13 @@ def resultados_etapa(conn: Connection, t: Tablas, corte: Corte, convocatoria: st
 # --- the seguimiento matrix ----------------------------------------------------------------------------
 
 
-def _acompanados(planes: dict[str, dict[str, Any]], anio: int) -> list[dict[str, Any]]:
-    return [p for p in planes.values() if p["anio"] == anio]
 
 
 def cumplimiento(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str, hasta: date | None = None,
                  **filtros: Any) -> list[dict[str, Any]]:
     """Strategies delivered by ``hasta`` (the cut's day by default) against each docente's plan (capped at
     the plan per docente), per group."""
-    planes = _filtrar(_acompanados(_Base.planes_al(conn, t, corte.clave, anio=anio), anio), filtros)
+    planes = _filtrar(_acompanados(conn, t, corte, anio=anio).values(), filtros)
     entregado: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PLANIFICADO, 0))
     filas = conn.execute(select(t.entregas).where(and_(t.entregas.c.anio == anio,
                                                       t.entregas.c.registrado_en <= corte.clave,
@@ -327,7 +331,7 @@ def practica(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str,
     ultimas: dict[str, dict[str, Any]] = {}
     for f in conn.execute(consulta.order_by(t.observaciones.c.correccion)):
         ultimas[f.observacion_id] = dict(f._mapping)
-    planes = {(p["docente_id"]): p for p in _Base.planes_al(conn, t, corte.clave, anio=anio).values()}
+    planes = {p["docente_id"]: p for p in _acompanados(conn, t, corte, anio=anio).values()}
     por_docente: dict[tuple[str, str], list[tuple[date, str, str]]] = defaultdict(list)
     for o in ultimas.values():
         for item, n in json.loads(o["niveles"]).items():
@@ -379,7 +383,7 @@ def valoraciones_del_periodo(conn: Connection, t: Tablas, corte: Corte, desde: d
     level (from each docente's initial situation and the metas recorded by the cut)."""
     consulta = select(t.valoraciones).where(and_(t.valoraciones.c.fecha >= desde, t.valoraciones.c.fecha <= hasta,
                                                  t.valoraciones.c.registrado_en <= corte.clave))
-    planes = {(p["docente_id"], p["anio"]): p for p in _Base.planes_al(conn, t, corte.clave).values()}
+    planes = {(p["docente_id"], p["anio"]): p for p in _acompanados(conn, t, corte).values()}
     metas_por_conv: dict[str, dict[str, dict[str, Any]]] = {}
     iniciales_por_conv: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
     grupos: dict[str, dict[str, Any]] = {}
