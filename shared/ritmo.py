@@ -6,9 +6,10 @@
   address is refused cheaply, and a caller at another address is not affected.
 - ``PresupuestoCompartido``: each user's budget per minute in a service, shared by all its replicas, in
   the NATS KV bucket ``acompana_ritmo`` (a fixed window: key ``<servicio>.<hash of the user>.<minute>``, its count
-  increased by compare-and-set; the bucket's TTL forgets past minutes). When NATS does not answer, the
-  replica falls back to its own ``CubosLocales`` (each replica then allows the whole budget: degraded,
-  never closed).
+  increased by compare-and-set on the revision this replica last wrote, read again only when another
+  replica wrote since; the bucket's TTL forgets past minutes). When NATS does not answer, or the connection
+  is down, the replica falls back to its own ``CubosLocales`` at once (each replica then allows the whole
+  budget: degraded, never closed).
 - ``costo``: what a request takes from the budget; exports (CSV, XLSX, PDF, PNG, SVG, iCalendar) and the
   offline batches (``/lote``, by their number of items) cost more than an ordinary request.
 """
@@ -21,6 +22,7 @@ import logging
 import math
 import time
 
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
@@ -74,10 +76,18 @@ class PresupuestoCompartido:
         self.servicio = servicio
         self.local = CubosLocales(por_minuto)
         self.js: JetStreamContext | None = None  # set when the service connects
+        self.nc: Client | None = None  # its connection: while it is down (reconnecting) the count is local
         self._kv: KeyValue | None = None
+        # What this replica last wrote per key of the current minute: (count, revision). The next request
+        # updates on that revision at once (one round trip); another replica's write in between makes it
+        # read again. Past minutes' keys are dropped.
+        self._escritas: dict[str, tuple[int, int]] = {}
+        self._minuto = 0
 
     async def gastar(self, usuario: str, costo: int = 1) -> int:
         """Take ``costo`` from the user's minute: 0 when allowed, else the seconds until the next minute."""
+        if self.nc is not None and not self.nc.is_connected:
+            return self.local.gastar(usuario, costo)  # NATS away: no request waits on a reconnecting client
         try:
             kv = await self._bucket()
         except Exception as exc:  # NATS away or the bucket missing: this replica counts alone
@@ -87,29 +97,45 @@ class PresupuestoCompartido:
             return self.local.gastar(usuario, costo)
         ahora = time.time()
         minuto = int(ahora // 60)
+        if minuto != self._minuto:
+            self._minuto, self._escritas = minuto, {}
         clave = f"{self.servicio}.{hashlib.sha256(usuario.encode()).hexdigest()[:32]}.{minuto}"
         costo = min(costo, self.por_minuto)
+        espera = max(1, math.ceil((minuto + 1) * 60 - ahora))
         try:
+            escrita = self._escritas.get(clave)
+            if escrita is not None and escrita[0] + costo > self.por_minuto:
+                return espera  # within a minute the count only grows: no need to ask
+            if await self._escribir(kv, clave, escrita, costo):
+                return 0
             for _ in range(_INTENTOS):
                 try:
                     entrada = await kv.get(clave)
                 except KeyNotFoundError:
                     entrada = None
-                usadas = int(entrada.value or b"0") if entrada is not None else 0
-                if usadas + costo > self.por_minuto:
-                    return max(1, math.ceil((minuto + 1) * 60 - ahora))
-                try:
-                    if entrada is None:
-                        await kv.create(clave, str(costo).encode())
-                    else:
-                        await kv.update(clave, str(usadas + costo).encode(), last=entrada.revision)
+                leida = (int(entrada.value or b"0"), entrada.revision) if entrada is not None else None
+                if leida is not None and leida[0] + costo > self.por_minuto:
+                    return espera
+                if await self._escribir(kv, clave, leida, costo):
                     return 0
-                except KeyWrongLastSequenceError:
-                    continue  # another replica counted meanwhile: read again
         except Exception as exc:
             log.warning("presupuesto compartido no disponible (%r): cuenta local", exc)
             self._kv = None
         return self.local.gastar(usuario, costo)
+
+    async def _escribir(self, kv: KeyValue, clave: str, antes: tuple[int, int] | None, costo: int) -> bool:
+        """Add ``costo`` to the count ``antes`` (None: no key yet) by compare-and-set; False when another
+        replica wrote it meanwhile (read again)."""
+        usadas = (antes[0] if antes else 0) + costo
+        try:
+            if antes is None:
+                revision = await kv.create(clave, str(usadas).encode())
+            else:
+                revision = await kv.update(clave, str(usadas).encode(), last=antes[1])
+        except KeyWrongLastSequenceError:
+            return False
+        self._escritas[clave] = (usadas, revision)
+        return True
 
     async def _bucket(self) -> KeyValue | None:
         if self.js is None:

@@ -138,7 +138,7 @@ class ServiceRuntime:
                     )
                 js = self.nc.jetstream()
                 self.consumers.js = js
-                self.presupuesto.js = js
+                self.presupuesto.js, self.presupuesto.nc = js, self.nc
                 if self.relay is None:
                     self.relay = OutboxRelay(
                         self.app, self.to_publication, js, self.telemetry,

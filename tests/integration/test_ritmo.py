@@ -17,11 +17,12 @@ from collections import Counter
 import httpx
 import pytest
 import uvicorn
+from nats.js.kv import KeyValue
 
 import shared.autenticacion
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
-from tests.conftest import eventually
+from tests.conftest import eventually, serving
 from tests.support.identidad import token_de
 from tests.support.servers import free_port
 
@@ -112,3 +113,56 @@ async def test_dos_replicas_comparten_el_presupuesto_de_cada_usuario_y_una_expor
         assert codigos == [200] * 40 + [429] * 10, codigos
         # and the other user's budget is his own: his exports take 10 each, so 4 pass and the fifth waits
         assert exportaciones == [200] * 4 + [429], exportaciones
+
+
+async def test_sin_nats_cada_solicitud_se_cuenta_en_la_replica_sin_esperar(make_settings, nats_server):
+    # Given agenda serving, each user allowed 5 requests a minute, and NATS stopped (its client reconnecting)
+    app = agenda_app(make_settings(AgendaSettings, solicitudes_por_minuto=5))
+    async with serving(app) as agenda:
+        runtime = app.state.runtime
+        assert (await agenda.get("/v1/planes", params={"anio": 2021}, headers=OTRA)).status_code == 200  # warm
+        nats_server.stop()
+        await eventually(lambda: not runtime.nc.is_connected)
+        try:
+            # When a user makes six requests
+            codigos, tiempos = [], []
+            for _ in range(6):
+                inicio = time.monotonic()
+                r = await agenda.get("/v1/planes", params={"anio": 2021}, headers=ESPECIALISTA)
+                tiempos.append(time.monotonic() - inicio)
+                codigos.append(r.status_code)
+            # Then each is answered at once (not after the KV's 5 s timeout), counted by this replica alone:
+            # five pass and the sixth waits
+            assert codigos == [200] * 5 + [429], codigos
+            assert max(tiempos) < 2.0, tiempos
+        finally:  # NATS back, and the service reconnected before it stops
+            nats_server.start()
+            await eventually(lambda: runtime.nc.is_connected and runtime.broker._connection.is_connected)
+
+
+async def test_las_solicitudes_seguidas_de_un_usuario_en_una_replica_no_releen_su_cuenta(
+        make_settings, monkeypatch):
+    # Given one replica of agenda, each user allowed 8 requests a minute
+    lecturas = Counter()
+    original = KeyValue.get
+
+    async def contar(self, clave: str, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        lecturas[clave] += 1
+        return await original(self, clave, *args, **kwargs)
+    monkeypatch.setattr(KeyValue, "get", contar)
+    settings = make_settings(AgendaSettings, solicitudes_por_minuto=8)
+    async with replica(settings) as agenda:
+        for intento in range(3):  # budgets are per minute: a round that straddles two minutes is run again
+            inicio = time.time()
+            lecturas.clear()
+            uno = {**ESPECIALISTA, "X-Usuario": f"esp-seguido-{intento}"}
+            # When the user makes ten requests in a row
+            codigos = [(await agenda.get("/v1/planes", params={"anio": 2021},
+                                         headers=desde("198.51.100.4", uno))).status_code for _ in range(10)]
+            if int(inicio // 60) == int(time.time() // 60):
+                break
+        else:
+            pytest.fail("cada intento cruzó el cambio de minuto")
+        # Then eight pass and two wait, each counted on the revision the replica last wrote: none read it back
+        assert codigos == [200] * 8 + [429] * 2, codigos
+        assert sum(lecturas.values()) == 0, lecturas
