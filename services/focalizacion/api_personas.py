@@ -9,6 +9,7 @@ caseload's, the supervision its territory's. A cancelled person's fields answer 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +17,8 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from services.focalizacion.application import Focalizacion
-from services.focalizacion.projections import acompanante, asignacion, docente, ie
+from services.focalizacion.domainmodel import ie_id
+from services.focalizacion.projections import acompanante, asignacion, convocatoria, docente, ie
 from shared.eventstore import NotFound
 
 
@@ -35,16 +37,30 @@ def router(app: Focalizacion) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["personas"])
     proyecciones = app.proyecciones
 
-    def escuela(codigo_modular: str, anexo: int) -> dict[str, Any]:
-        filas = proyecciones.filas(select(ie.c.datos).where(
-            (ie.c.codigo_modular == codigo_modular) & (ie.c.anexo == anexo)).limit(1))
-        nombre = filas[0].datos.get("nombre") if filas else None
-        return {"codigo_modular": codigo_modular, "anexo": anexo, "nombre": nombre}
+    def escuelas(claves: set[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
+        """The schools' names, in one query (by the school's id, ``domainmodel.ie_id``)."""
+        ids = {str(ie_id(*clave)): clave for clave in claves}
+        nombres = {ids[f.id]: f.datos.get("nombre") for f in proyecciones.filas(
+            select(ie.c.id, ie.c.datos).where(ie.c.id.in_(list(ids))))} if ids else {}
+        return {c: {"codigo_modular": c[0], "anexo": c[1], "nombre": nombres.get(c)} for c in claves}
+
+    def vigente(codigos: set[str]) -> str | None:
+        """Of ``codigos``, the convocatoria in force this year (the latest begun, if several); none in
+        force, the latest that has begun: between two convocatorias a caseload is the last one's."""
+        anio = date.today().year
+        filas = proyecciones.filas(select(convocatoria.c.codigo, convocatoria.c.datos)
+                                   .where(convocatoria.c.codigo.in_(list(codigos)))) if codigos else []
+
+        def orden(f: Any) -> tuple[bool, bool, int, int, str]:
+            inicio, fin = f.datos["anio_inicio"], f.datos["anio_fin"]
+            return inicio <= anio <= fin, inicio <= anio, inicio, fin, f.codigo
+        return max(filas, key=orden).codigo if filas else None
 
     def acompanante_de(docente_id: str) -> str | None:
-        filas = proyecciones.filas(select(asignacion.c.acompanante_id).where(asignacion.c.docente_id == docente_id)
-                                   .order_by(asignacion.c.convocatoria.desc()).limit(1))
-        return filas[0].acompanante_id if filas else None
+        filas = proyecciones.filas(select(asignacion.c.convocatoria, asignacion.c.acompanante_id)
+                                   .where(asignacion.c.docente_id == docente_id))
+        elegida = vigente({f.convocatoria for f in filas})
+        return next((f.acompanante_id for f in filas if f.convocatoria == elegida), None)
 
     @r.get("/docentes/{docente_id}/persona", summary="Nombre del docente, su IE y su acompañante actual",
            responses={404: {"description": "No existe o no está en su ámbito"}})
@@ -53,8 +69,9 @@ def router(app: Focalizacion) -> APIRouter:
         if datos is None:
             raise NotFound(f"No existe el docente {docente_id}.")
         aco = acompanante_de(str(docente_id))
+        clave = (datos["codigo_modular"], datos["anexo"])
         return {"docente_id": str(docente_id), **(_persona(datos) or {}), "nivel": datos.get("nivel"), **_aula(datos),
-                "ie": escuela(datos["codigo_modular"], datos["anexo"]),
+                "ie": escuelas({clave})[clave],
                 "acompanante": None if aco is None else {
                     "acompanante_id": aco, **(_persona(proyecciones.registro(acompanante, aco)) or {})}}
 
@@ -67,23 +84,27 @@ def router(app: Focalizacion) -> APIRouter:
         return {"acompanante_id": str(acompanante_id), **(_persona(datos) or {}), "ugel": datos.get("ugel")}
 
     @r.get("/acompanantes/{acompanante_id}/cartera", summary="Los docentes que tiene hoy el acompañante, con sus "
-           "nombres y escuelas", responses={404: {"description": "No existe o no está en su ámbito"}})
+           "nombres y escuelas", description="Los de la convocatoria vigente este año (si ninguna lo está, los de "
+           "la última que empezó).", responses={404: {"description": "No existe o no está en su ámbito"}})
     def cartera(acompanante_id: UUID) -> dict[str, Any]:
         if proyecciones.registro(acompanante, str(acompanante_id)) is None:
             raise NotFound(f"No existe el acompañante {acompanante_id}.")
+        suyas = asignacion.c.acompanante_id == str(acompanante_id)
+        elegida = vigente({f.convocatoria for f in proyecciones.filas(
+            select(asignacion.c.convocatoria).distinct().where(suyas))})
         filas = proyecciones.filas(select(asignacion.c.docente_id, asignacion.c.datos, docente.c.datos.label("d"))
                                    .join(docente, docente.c.id == asignacion.c.docente_id)
-                                   .where(asignacion.c.acompanante_id == str(acompanante_id)))
-        escuelas: dict[tuple[str, int], dict[str, Any]] = {}
+                                   .where(suyas, asignacion.c.convocatoria == elegida))
+        nombres = escuelas({(f.datos["codigo_modular"], f.datos["anexo"]) for f in filas})
+        escuelas_: dict[tuple[str, int], dict[str, Any]] = {}
         docentes = []
         for f in filas:
             clave = (f.datos["codigo_modular"], f.datos["anexo"])
-            if clave not in escuelas:
-                escuelas[clave] = {**escuela(*clave), "tipo": f.datos.get("tipo"), "nivel": f.datos.get("nivel")}
+            escuelas_.setdefault(clave, {**nombres[clave], "tipo": f.datos.get("tipo"), "nivel": f.datos.get("nivel")})
             docentes.append({"docente_id": f.docente_id, **(_persona(f.d) or {}), **_aula(f.d),
                              "codigo_modular": clave[0], "anexo": clave[1]})
         docentes.sort(key=lambda d: (str(d["apellidos"]), str(d["nombres"])))
-        return {"acompanante_id": str(acompanante_id), "escuelas": sorted(escuelas.values(), key=lambda e: str(e["nombre"])),
+        return {"acompanante_id": str(acompanante_id), "escuelas": sorted(escuelas_.values(), key=lambda e: str(e["nombre"])),
                 "docentes": docentes}
 
     return r

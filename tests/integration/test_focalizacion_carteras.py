@@ -225,3 +225,55 @@ def test_una_ratio_fija_no_tiene_minimo(focalizacion):
     focalizacion.asignar_carteras(CONV)
     # Then no caseload has a minimum, and none is flagged however few docentes it holds
     assert all(c["minimo"] is None and c["bajo_minimo"] is False for c in carteras(focalizacion))
+
+
+async def test_la_cartera_y_el_acompanante_de_un_docente_son_los_de_la_convocatoria_mas_reciente(make_settings):
+    """The convocatoria in force (none is, in this test's years: the latest begun) is read from its years,
+    not from the order of its code as text; a caseload lists only that convocatoria's docentes."""
+    from services.focalizacion.main import create_app
+    from tests.conftest import serving
+    http_app = create_app(make_settings(FocalizacionSettings))
+    app: Focalizacion = http_app.state.runtime.app
+    async with serving(http_app) as http:
+        # Given UGEL-B's ten docentes assigned to its coach in the 2020-2022 convocatoria,
+        p = mundo()
+        assert not app.importar_ies(p.csv("ies"))["rechazadas"]
+        assert not app.importar_docentes(p.csv("docentes"))["rechazadas"]
+        assert not app.importar_acompanantes(p.csv("acompanantes"))["rechazadas"]
+        app.abrir_convocatoria(CONV, 2020, 2022, "NT-026")
+        app.ejecutar_focalizacion(CONV)
+        assert app.asignar_carteras(CONV, "UGEL-B")["docentes_asignados"] == 10
+        [coach] = app.proyecciones.carteras(CONV, "UGEL-B")
+        # and again in a later one whose code sorts before it as text ("0-2021" < "2020-2022"),
+        app.abrir_convocatoria("0-2021", 2021, 2022, "NT-026")
+        app.ejecutar_focalizacion("0-2021")
+        assert app.asignar_carteras("0-2021", "UGEL-B")["docentes_asignados"] == 10
+        # where one docente is handed to a new coach
+        csv = "DNI,APELLIDOS,NOMBRES,COD_DRE,CODOOII,TIPO\n49000001,Ccama,Rut,DRE-X,UGEL-B,polidocente_primaria\n"
+        assert app.importar_acompanantes(csv.encode())["nuevas"] == 1
+        nuevo = app.acompanante_id("49000001")
+        assert app.incorporar_acompanante("0-2021", nuevo)
+        un_docente = _asignados(app, "0-2021", coach["acompanante_id"])[0]
+        app.reasignar_docente("0-2021", _uuid(un_docente), nuevo, "Cambio de ruta")
+
+        # When the web asks for the first coach's caseload and that docente's acompañante
+        r = await http.get(f"/v1/acompanantes/{coach['acompanante_id']}/cartera")
+        assert r.status_code == 200, r.text
+        cartera = r.json()
+        persona = (await http.get(f"/v1/docentes/{un_docente}/persona")).json()
+
+        # Then the caseload is the later convocatoria's nine docentes, once each, with their school's name
+        assert len(cartera["docentes"]) == len({d["docente_id"] for d in cartera["docentes"]}) == 9
+        assert un_docente not in {d["docente_id"] for d in cartera["docentes"]}
+        assert [e["nombre"] for e in cartera["escuelas"]] == ["IE UGEL-B 0"]
+        # and the docente's acompañante is his new coach, and his school is named
+        assert persona["acompanante"]["acompanante_id"] == str(nuevo)
+        assert persona["ie"]["nombre"] == "IE UGEL-B 0"
+
+
+def _asignados(app: Focalizacion, convocatoria: str, acompanante_id: str) -> list[str]:
+    from sqlalchemy import select
+
+    from services.focalizacion.projections import asignacion
+    return sorted(f.docente_id for f in app.proyecciones.filas(select(asignacion.c.docente_id).where(
+        asignacion.c.convocatoria == convocatoria, asignacion.c.acompanante_id == acompanante_id)))
