@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 
-from services.agenda.projections import plan
+from services.agenda.projections import docente_ie, plan, plan_ie
 from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 
 if TYPE_CHECKING:
@@ -89,9 +89,7 @@ def politica(agenda: Agenda) -> Politica:
         if tipo == "ambito":
             return _ambito(proyecciones, id_)
         if tipo == "institucion":  # "codigo_modular-anexo": where its plans place it
-            lugares = {(p["dre"], p["ugel"]) for p in (*proyecciones.planes(ie=id_), *proyecciones.planes_ie(ie=id_),
-                                                        *proyecciones.docentes_ie(id_))}
-            return Territorio.unir([Territorio(dre=d, ugel=u, ie=id_) for d, u in sorted(lugares)]
+            return Territorio.unir([Territorio(dre=d, ugel=u, ie=id_) for d, u in _lugares_ie(proyecciones, id_)]
                                    or [Territorio(ie=id_)])  # unknown yet: only its own directivo
         if tipo == "plan_ie":
             filas = proyecciones.planes_ie(plan_ie_id=id_)
@@ -125,10 +123,19 @@ def _ambito(proyecciones: Any, ambito: str) -> Territorio:
         filas = proyecciones.filas(select(plan.c.dre).distinct().where(plan.c.ugel == codigo))
         return Territorio.unir([Territorio(dre=f.dre, ugel=codigo) for f in filas]) or Territorio(ugel=codigo)
     if nivel == "IE":
-        codigo_modular, _, anexo = codigo.partition("-")
-        if not anexo.isdigit():
+        if not codigo.partition("-")[2].isdigit():
             return Territorio()
-        filas = proyecciones.filas(select(plan.c.dre, plan.c.ugel).distinct()
-                                   .where(plan.c.codigo_modular == codigo_modular).where(plan.c.anexo == int(anexo)))
-        return Territorio.unir([Territorio(dre=f.dre, ugel=f.ugel, ie=codigo) for f in filas]) or Territorio(ie=codigo)
+        return Territorio.unir([Territorio(dre=d, ugel=u, ie=codigo) for d, u in _lugares_ie(proyecciones, codigo)]) \
+            or Territorio(ie=codigo)
     return Territorio()
+
+
+def _lugares_ie(proyecciones: Any, ie: str) -> list[tuple[str, str]]:
+    """The (DRE, UGEL) a school ("codigo_modular-anexo") lies in, as its docentes' plans, its own plans and
+    the padrón place it: distinct pairs (one UNION), without reading the plans' rows."""
+    codigo_modular, _, anexo = ie.partition("-")
+    lugares = union(select(plan.c.dre, plan.c.ugel).where(plan.c.codigo_modular == codigo_modular,
+                                                          plan.c.anexo == int(anexo or 0)),
+                    select(plan_ie.c.dre, plan_ie.c.ugel).where(plan_ie.c.ie == ie),
+                    select(docente_ie.c.dre, docente_ie.c.ugel).where(docente_ie.c.ie == ie))
+    return sorted((f.dre, f.ugel) for f in proyecciones.filas(lugares))
