@@ -49,40 +49,63 @@ class EmisorNoDisponible(Exception):
 
 class ClavesDelEmisor:
     """The provider's signing keys by ``kid``: read from its JWKS when unknown or older than ``vida``,
-    at most once every ``enfriamiento`` seconds; the last ones read stay in use while it is unreachable."""
+    at most once every ``enfriamiento`` seconds; the last ones read stay in use while it is unreachable.
+
+    A known ``kid`` is answered from memory at once: when the set is older than ``vida`` it is read again
+    in the background. An unknown ``kid`` waits for the read (its own, or the one under way). The lock
+    only decides who reads; no request waits on it for the provider."""
 
     def __init__(self, url: str, vida: float = 300, enfriamiento: float = 30.0, espera: float = 5) -> None:
         self._cliente = PyJWKClient(url, cache_jwk_set=False, timeout=espera)
-        self.vida, self.enfriamiento = vida, enfriamiento
+        self.vida, self.enfriamiento, self.espera = vida, enfriamiento, espera
         self._claves: dict[str, PyJWK] = {}
         self._leidas: float | None = None  # when the set was last read
         self._intento = -math.inf  # when it was last asked for, answered or not
+        self._en_curso: threading.Event | None = None  # set when the read under way ends
         self._lock = threading.Lock()
         self.lecturas = 0  # reads of the JWKS attempted (observable by the tests and metrics)
 
     def clave(self, kid: str | None) -> PyJWK:
-        with self._lock:
-            ahora = time.monotonic()
+        ahora = time.monotonic()
+        conocida = self._claves.get(kid) if kid is not None else None
+        if conocida is not None:
             vencidas = self._leidas is None or ahora - self._leidas > self.vida
-            if (kid not in self._claves or vencidas) and ahora - self._intento >= self.enfriamiento:
-                self._leer(ahora)
-            if kid in self._claves:
-                return self._claves[kid]
-            if self._leidas is None:
-                raise EmisorNoDisponible(max(1, math.ceil(self.enfriamiento - (ahora - self._intento))))
+            if vencidas and self._turno(ahora):
+                threading.Thread(target=self._leer, args=(ahora,), name="jwks", daemon=True).start()
+            return conocida
+        if self._turno(ahora):
+            self._leer(ahora)
+        elif (en_curso := self._en_curso) is not None:
+            en_curso.wait(self.espera + 1.0)  # another request is reading the set: its answer may have the kid
+        if kid in self._claves:
+            return self._claves[kid]
+        if self._leidas is None:
+            raise EmisorNoDisponible(max(1, math.ceil(self.enfriamiento - (time.monotonic() - self._intento))))
         raise TokenInvalido("El token está firmado con una clave que el emisor no publica.")
 
+    def _turno(self, ahora: float) -> bool:
+        """Whether this caller reads the set now (none under way, and the cooldown passed)."""
+        with self._lock:
+            if self._en_curso is not None or ahora - self._intento < self.enfriamiento:
+                return False
+            self._intento, self._en_curso = ahora, threading.Event()
+            self.lecturas += 1
+            return True
+
     def _leer(self, ahora: float) -> None:
-        self._intento = ahora
-        self.lecturas += 1
         try:
             conjunto = PyJWKSet.from_dict(self._cliente.fetch_data())
         except jwt.PyJWTError as exc:  # unreachable, or not a key set: keep what was read before
             log.warning("no se pudo leer el JWKS del emisor (%s); siguen las %d claves conocidas", exc,
                         len(self._claves))
-            return
-        self._claves = {k.key_id: k for k in conjunto.keys if k.key_id and k.public_key_use in ("sig", None)}
-        self._leidas = ahora
+        else:
+            self._claves = {k.key_id: k for k in conjunto.keys if k.key_id and k.public_key_use in ("sig", None)}
+            self._leidas = ahora
+        finally:
+            with self._lock:
+                en_curso, self._en_curso = self._en_curso, None
+            if en_curso is not None:
+                en_curso.set()
 
 
 @dataclass

@@ -141,6 +141,7 @@ class Jwks:
             s.bind(("127.0.0.1", 0))
             self.puerto = s.getsockname()[1]
         self.claves, self.lecturas, self._servidor = claves, 0, None
+        self.demora = 0.0  # seconds each read takes to be answered
 
     @property
     def url(self) -> str:
@@ -155,6 +156,7 @@ class Jwks:
 
             def do_GET(self) -> None:  # noqa: N802
                 jwks.lecturas += 1
+                time.sleep(jwks.demora)
                 datos = json.dumps(jwks.claves()).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -264,3 +266,27 @@ async def test_las_cabeceras_jku_y_x5u_no_se_siguen(agenda):
         assert atacante.lecturas == 0
     finally:
         atacante.detener()
+
+
+def test_con_una_clave_conocida_nadie_espera_a_que_el_proveedor_responda():
+    # Given a verifier that read the provider's keys, trusting them for 0.2 s, and a provider now slow (2 s)
+    jwks = Jwks(emisor().jwks)
+    jwks.iniciar()
+    try:
+        verificador = Verificador(emisor().url, "acompana", jwks.url, enfriamiento=0.5, vida=0.2)
+        token = emisor().token("u-1", "minedu")
+        assert verificador.actor(token).usuario == "u-1" and jwks.lecturas == 1
+        jwks.demora = 2.0
+        time.sleep(0.6)  # the keys' life and the cooldown pass
+        # When requests signed with a key it knows arrive
+        inicio = time.monotonic()
+        for _ in range(5):
+            assert verificador.actor(token).usuario == "u-1"
+        # Then each is verified with the key in memory at once, while the set is read again meanwhile
+        assert time.monotonic() - inicio < 1.0, time.monotonic() - inicio
+        fin = time.monotonic() + 5
+        while jwks.lecturas < 2 and time.monotonic() < fin:
+            time.sleep(0.05)
+        assert jwks.lecturas == 2
+    finally:
+        jwks.detener()
