@@ -151,6 +151,7 @@ class EmisorLocal:
         ahora = int(time.time())
         cuerpo = {"iss": emisor or self.url, "aud": audiencia or self.audiencia, "sub": usuario, "rol": rol,
                   "iat": ahora, "nbf": ahora - 1, "exp": ahora + segundos,
+                  "jti": secrets.token_hex(16),  # RFC 7519 §4.1.7: two tokens issued in one second differ
                   **{k: v for k, v in claims.items() if v is not None}}
         return jwt.encode(cuerpo, clave, algorithm="RS256", headers={"kid": kid})
 
