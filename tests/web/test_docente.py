@@ -124,7 +124,7 @@ def test_la_cola_exige_el_token_csrf_y_la_sesion(sistema: Sistema, telefono: Any
                                  "motivo": "Marque el nivel de al menos un desempeño, con su evidencia."}
     # An id that goes into a service's address is checked first: a form cannot make up a path
     camino = page.request.post(sistema.web + "/cola/retroalimentacion", headers={"X-CSRF-Token": csrf}, data={
-        "id": str(uuid.uuid4()), "datos": {"visita_id": "../../docentes", "dialogo_reflexivo": "Conversamos."}})
+        "id": str(uuid.uuid4()), "datos": {"visita_id": f"{uuid.uuid4()}/../../docentes", "dialogo_reflexivo": "Conversamos."}})
     assert camino.status == 422 and camino.json()["campo"] == "visita_id", camino.json()
     # A command sent twice with the same device id is registered once; a rule of the norm answers its reason
     page.goto(sistema.web + "/cartera")

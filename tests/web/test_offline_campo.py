@@ -88,6 +88,9 @@ def test_una_visita_registrada_sin_senal_llega_una_sola_vez(
         ]
         page.goto(sistema.web + visita)
         assert "Actualizado el" in page.inner_text("main")
+        # and the saved copy of the page gives a new observation its own id (not the first one's again)
+        nueva = page.locator("form[data-cola=observacion] input[name=id]").input_value()
+        assert nueva and nueva != observacion_id
         fotos = [i for i in items_de_la_cola(page) if i["tipo"] == "adjunto"]
         assert fotos[0]["tamano"] <= 300 * 1024, fotos  # a 12-megapixel photo, compressed on the phone
     finally:

@@ -180,11 +180,15 @@
     return forzar || item.estado === 'enviando' || !((item.proximo || 0) > ahora);
   }
 
+  /* Un ítem que se encuentra "enviando" al empezar (o marcado sinRespuesta) salió de este teléfono y su
+     respuesta no llegó: la página se cerró con la petición en curso. Si el servicio ahora contesta "ya
+     registrado", lo registró aquel envío: queda "registrado". */
   function enviarEnOrden(candidatos, token) {
     return candidatos.reduce(function (cadena, item) {
       return cadena.then(function (seguir) {
         if (!seguir) return false;
-        return cambiar(item, { estado: 'enviando' }).then(function (actual) {
+        var cortado = item.estado === 'enviando' || !!item.sinRespuesta;
+        return cambiar(item, { estado: 'enviando', sinRespuesta: cortado }).then(function (actual) {
           if (!actual) return true;
           return enviar(actual, token).then(function (r) {
             if (!r) return cambiar(actual, reintento(actual, 'pendiente')).then(function () { return false; });
@@ -195,6 +199,8 @@
             }
             if (r.estado === 'requiere_sesion') return cambiar(actual, reintento(actual, 'requiere_sesion')).then(function () { return false; });
             r.intentos = (actual.intentos || 0) + 1;
+            if (r.estado === 'ya_registrado' && cortado) r.estado = 'registrado';
+            if (ENVIADOS.indexOf(r.estado) >= 0) r.sinRespuesta = false;
             return cambiar(actual, r).then(function () { return true; });
           });
         });
@@ -219,9 +225,12 @@
         }
         return enviarEnOrden(candidatos, s.csrf || tokenDePagina());
       }, function () {
-        // Sin servidor: lo que estaba "enviando" (una pestaña cerrada a medias) vuelve a "pendiente".
+        // Sin servidor: lo que estaba "enviando" (una pestaña cerrada a medias) vuelve a "pendiente",
+        // recordando que aquel envío quedó sin respuesta.
         return Promise.all(candidatos.map(function (i) {
-          return cambiar(i, reintento(i, i.estado === 'enviando' ? 'pendiente' : i.estado));
+          var cambios = reintento(i, i.estado === 'enviando' ? 'pendiente' : i.estado);
+          if (i.estado === 'enviando') cambios.sinRespuesta = true;
+          return cambiar(i, cambios);
         }));
       });
     });
@@ -706,7 +715,19 @@
     else if (b.hasAttribute('data-corregir')) corregir(b.getAttribute('data-corregir'));
   }
 
+  /* Los ids "nuevos" (data-id-nuevo: una observación, un compromiso, una reunión...) los hace este teléfono al
+     abrir la página: una copia guardada para usar sin conexión no repite el id de cuando se guardó, y dos
+     registros hechos desde ella no se confunden. El id de la visita de la página no cambia: lo nombran todos
+     sus formularios (la realización, y la observación, la retroalimentación, los compromisos y las fotos de
+     esa visita), así que es el que puso el servidor. */
+  function idsNuevos() {
+    Array.prototype.forEach.call(doc.querySelectorAll('input[name="id"][data-id-nuevo]'), function (campo) {
+      campo.value = nuevoId();
+    });
+  }
+
   function iniciar() {
+    idsNuevos();
     doc.addEventListener('submit', function (ev) {
       if (ev.target.matches('form[data-salir]')) alSalir(ev); else alGuardar(ev);
     });
