@@ -10,8 +10,8 @@ not coached in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import takewhile
 from datetime import date, datetime
+from itertools import takewhile
 from zoneinfo import ZoneInfo
 from typing import Any
 

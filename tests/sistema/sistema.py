@@ -152,7 +152,9 @@ class Sistema:
 
     async def pendientes(self) -> dict[str, float]:
         """Each service's unpublished events (``acompana_outbox_pendientes``) and the stream's unacknowledged
-        messages per durable consumer."""
+        messages per durable consumer (the services' live consumers). An ephemeral consumer is a one-off
+        reader (a replay, a rebuild, the checker's own read) that stays on the server until its inactivity
+        threshold after its reader left: what it has not delivered, nobody waits for."""
         resultado: dict[str, float] = {}
         async with httpx.AsyncClient(timeout=5.0) as http:
             for s in self.servicios.values():
@@ -163,6 +165,8 @@ class Sistema:
         try:
             js = nc.jetstream()
             for info in await js.consumers_info(STREAM):
+                if not info.config.durable_name:
+                    continue
                 resultado[f"consumidor:{info.name}"] = info.num_pending + info.num_ack_pending
         finally:
             await nc.close()
