@@ -83,6 +83,10 @@ class ClavesDelEmisor:
             raise EmisorNoDisponible(max(1, math.ceil(self.enfriamiento - (time.monotonic() - self._intento))))
         raise TokenInvalido("El token está firmado con una clave que el emisor no publica.")
 
+    def conoce(self, kid: str) -> bool:
+        """Whether ``kid`` is one of the keys read from the provider (from memory: never reads the set)."""
+        return kid in self._claves
+
     def _turno(self, ahora: float) -> bool:
         """Whether this caller reads the set now (none under way, and the cooldown passed)."""
         with self._lock:
@@ -122,6 +126,16 @@ class Verificador:
         if not self.algoritmos or any(a.lower() == "none" or a.startswith("HS") for a in self.algoritmos):
             raise ValueError("solo algoritmos asimétricos: la clave de verificación es pública (RS*, ES*, PS*, EdDSA)")
         self._claves = ClavesDelEmisor(self.jwks_url, vida=self.vida, enfriamiento=self.enfriamiento)
+
+    def clave_conocida(self, token: str) -> bool:
+        """Whether ``token`` names an allowed algorithm and a key already read from the provider: checking
+        its signature then costs no read of the provider's keys (nothing is verified here)."""
+        try:
+            cabecera = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            return False
+        kid = cabecera.get("kid")
+        return cabecera.get("alg") in self.algoritmos and isinstance(kid, str) and self._claves.conoce(kid)
 
     def actor(self, token: str) -> Actor:
         try:

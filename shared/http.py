@@ -123,10 +123,11 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
     event catalog answer without a token; everything else answers 401 without a valid one.
 
     Rates (``shared.ritmo``): an address whose requests without a valid token exhausted
-    ``anonimas_por_minuto`` is refused before any token is read; a user's requests are counted, at
-    their cost (exports, batches), against a budget shared by the replicas (``presupuesto``). A batch is
-    read for its cost only when its declared length is within ``cuerpo_max_bytes``; otherwise it costs 1
-    and the body limit (``LimiteCuerpo``, inside this middleware) answers 413 before it is all read.
+    ``anonimas_por_minuto`` is refused before any token is verified, unless its token names a key already
+    read from the provider and verifies (the web application calls for all its users from one address); a
+    user's requests are counted, at their cost (exports, batches), against a budget shared by the replicas
+    (``presupuesto``). A batch is read for its cost only when its declared length is within
+    ``cuerpo_max_bytes``; otherwise it costs 1 and the body limit (``LimiteCuerpo``, inside this middleware) answers 413 before it is all read.
     """
     presupuesto = presupuesto or PresupuestoCompartido(por_minuto)
     anonimas = CubosLocales(anonimas_por_minuto)
@@ -136,18 +137,22 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
         if request.url.path in PUBLICAS:
             return await call_next(request)
         direccion = request.client.host if request.client else "desconocida"
-        if espera := anonimas.agotado(direccion):  # before any verification: a flood costs nothing
-            return _demasiadas(f"Demasiadas solicitudes sin un token válido desde esta dirección: "
-                               f"{anonimas_por_minuto} por minuto como máximo. Reintente en {espera} s.", espera)
         esquema, _, token = request.headers.get("Authorization", "").partition(" ")
-        if esquema.lower() != "bearer" or not token:
+        token = token.strip() if esquema.lower() == "bearer" else ""
+        # An address that spent its requests without a valid token is refused before any verification (a
+        # flood costs nothing), except a token naming a key already read: its signature is checked from
+        # memory, and a valid one is counted per user (one address may be many users: the web application).
+        espera = anonimas.agotado(direccion)
+        if espera and not (token and verificador.clave_conocida(token)):
+            return _anonimas_agotadas(anonimas_por_minuto, espera)
+        if not token:
             anonimas.gastar(direccion)
             return _no_autenticado("Falta el token de acceso (cabecera Authorization: Bearer).")
         try:
-            actor = await asyncio.to_thread(verificador.actor, token.strip())
+            actor = await asyncio.to_thread(verificador.actor, token)
         except TokenInvalido as exc:
             anonimas.gastar(direccion)
-            return _no_autenticado(str(exc))
+            return _anonimas_agotadas(anonimas_por_minuto, espera) if espera else _no_autenticado(str(exc))
         except EmisorNoDisponible as exc:
             return JSONResponse({"codigo": "identidad_no_disponible", "mensaje": str(exc)}, status_code=503,
                                 headers={"Retry-After": str(exc.reintentar_en)})
@@ -173,6 +178,11 @@ async def _cuerpo_a_costear(request: Request, max_bytes: int) -> bytes | None:
     if not largo.isdigit() or int(largo) > max_bytes:
         return None
     return await request.body()
+
+
+def _anonimas_agotadas(por_minuto: int, espera: int) -> JSONResponse:
+    return _demasiadas(f"Demasiadas solicitudes sin un token válido desde esta dirección: {por_minuto} por "
+                       f"minuto como máximo. Reintente en {espera} s.", espera)
 
 
 def _demasiadas(mensaje: str, espera: int) -> JSONResponse:

@@ -1,9 +1,11 @@
 """How many requests each caller may make: per address before any token is read, per user across replicas.
 
 - ``CubosLocales``: a token bucket per key in this process's memory. The HTTP chassis keeps one per client
-  address for requests without a valid token, consulted *before* a token is verified (verifying costs a
-  signature check and may fetch the issuer's keys): a flood of anonymous or forged requests from one
-  address is refused cheaply, and a caller at another address is not affected.
+  address for requests without a valid token, consulted *before* a token is verified (verifying may fetch
+  the issuer's keys): a flood of anonymous or forged requests from one address is refused cheaply, and a
+  caller at another address is not affected. A token naming a key already read is verified even then
+  (a signature check, from memory), and a valid one passes: one address may carry many users (the web
+  application), each limited by his own budget.
 - ``PresupuestoCompartido``: each user's budget per minute in a service, shared by all its replicas, in
   the NATS KV bucket ``acompana_ritmo`` (a fixed window: key ``<servicio>.<hash of the user>.<minute>``, its count
   increased by compare-and-set on the revision this replica last wrote, read again only when another

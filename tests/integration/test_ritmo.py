@@ -166,3 +166,28 @@ async def test_las_solicitudes_seguidas_de_un_usuario_en_una_replica_no_releen_s
         # Then eight pass and two wait, each counted on the revision the replica last wrote: none read it back
         assert codigos == [200] * 8 + [429] * 2, codigos
         assert sum(lecturas.values()) == 0, lecturas
+
+
+async def test_los_usuarios_detras_de_una_misma_direccion_siguen_cuando_esta_agota_sus_solicitudes_sin_token(
+        make_settings):
+    # Given agenda allowing 5 requests a minute without a valid token from one address, and the web
+    # application calling from one address for all its users
+    settings = make_settings(AgendaSettings, anonimas_por_minuto=5, solicitudes_por_minuto=1000)
+    web = "203.0.113.20"
+    async with replica(settings) as agenda:
+        assert (await agenda.get("/v1/planes", params={"anio": 2021},
+                                 headers=desde(web, ESPECIALISTA))).status_code == 200  # the keys are read
+        # When that address spends its requests without a token (expired sessions, a page without login)
+        sin_token = [(await agenda.get("/v1/planes", params={"anio": 2021}, headers=desde(web))).status_code
+                     for _ in range(8)]
+        assert sin_token[:5] == [401] * 5 and set(sin_token[5:]) == {429}, sin_token
+        # Then each user with a valid token keeps working from it
+        for quien in (ESPECIALISTA, OTRA):
+            r = await agenda.get("/v1/planes", params={"anio": 2021}, headers=desde(web, quien))
+            assert r.status_code == 200, r.text
+        # and a token naming the provider's key with a forged signature is still refused for the address
+        cabecera, cuerpo, _ = token_de(OTRA).split(".")
+        falsa = {**desde(web), "Authorization": f"Bearer {cabecera}.{cuerpo}.AAAA"}
+        r = await agenda.get("/v1/planes", params={"anio": 2021}, headers=falsa)
+        assert r.status_code == 429 and "sin un token válido" in r.json()["mensaje"], r.text
+        assert (await agenda.get("/v1/planes", params={"anio": 2021}, headers=desde(web))).status_code == 429
