@@ -257,17 +257,17 @@ class Agenda(ServiceApplication):
         return pid, nuevo
 
     def _docentes_de_la_ie(self, plan: dict[str, Any]) -> None:
-        """A school's plan covers its own docentes: approved, it places each in the school, and so gives the
-        directivo access to him. A docente the padrón registers in another IE (or, the padrón silent, whom
-        his plans of the year place in another) is refused. One agenda knows nothing of yet is admitted on
-        the directivo's word: the padrón's news may still be on its way, and no other school claims him."""
-        docentes = [d["docente_id"] for d in plan["docentes"]]
-        ajenos = {d: ies for d, ies in self.proyecciones.ies_de_docentes(docentes, plan["anio"]).items()
-                  if ies != {plan["ie"]}}
+        """A school's plan covers its own docentes, those the padrón registers in it (focalizacion's
+        ``DocenteRegistradoEnIE``): approved, it places each in the school and so gives the directivo
+        access to him. Any other is refused, naming the school the padrón places him in, if any."""
+        registrados = self._ie(plan["codigo_modular"], plan["anexo"]).docentes
+        ajenos = [d["docente_id"] for d in plan["docentes"] if d["docente_id"] not in registrados]
         if ajenos:
+            otras = self.proyecciones.ies_de_docentes(ajenos)
             raise dm.DocentesDeOtraIE("; ".join(
-                f"el docente {d} es de la IE {', '.join(sorted(ies - {plan['ie']}))}" for d, ies in ajenos.items())
-                + f", no de la IE {plan['ie']}: el plan de una IE cubre a sus propios docentes")
+                f"el docente {d} es de la IE {otras[d]}" if d in otras else f"el docente {d} no figura en el padrón"
+                for d in ajenos) + f", no de la IE {plan['ie']}: el plan de una IE cubre a los docentes que el "
+                "padrón registra en ella")
 
     def plan_ie(self, plan_ie_id: str) -> dm.PlanMonitoreoIE:
         return self.obtener(UUID(plan_ie_id), NotFound(f"No existe el plan de monitoreo {plan_ie_id}."))

@@ -242,16 +242,11 @@ class Proyecciones(OwnLogProjection):
         filas = self.filas(select(docente_ie.c.ie_id).where(docente_ie.c.docente_id == docente_id))
         return UUID(filas[0].ie_id) if filas else None
 
-    def ies_de_docentes(self, docentes: list[str], anio: int) -> dict[str, set[str]]:
-        """Each of ``docentes``' school ("codigo_modular-anexo"): the one the padrón registers him in, or,
-        the padrón silent, those his plans of ``anio`` place him in; docentes neither knows are left out."""
-        ies = {f.docente_id: {f.ie} for f in self.filas(
+    def ies_de_docentes(self, docentes: list[str]) -> dict[str, str]:
+        """The school ("codigo_modular-anexo") the padrón registers each of ``docentes`` in; those it
+        registers nowhere are left out."""
+        return {f.docente_id: f.ie for f in self.filas(
             select(docente_ie.c.docente_id, docente_ie.c.ie).where(docente_ie.c.docente_id.in_(docentes)))}
-        sin_padron = [d for d in docentes if d not in ies]
-        for f in self.filas(select(plan.c.docente_id, plan.c.codigo_modular, plan.c.anexo).distinct()
-                            .where(plan.c.anio == anio, plan.c.docente_id.in_(sin_padron))):
-            ies.setdefault(f.docente_id, set()).add(f"{f.codigo_modular}-{f.anexo}")
-        return ies
 
     def docentes_ie(self, ie: str) -> list[dict[str, Any]]:
         return [dict(f._mapping) for f in self.filas(select(docente_ie).where(docente_ie.c.ie == ie)

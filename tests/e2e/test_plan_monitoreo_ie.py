@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from typing import Any
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -43,6 +44,13 @@ def plan_2024() -> dict:
             "docentes": [{"docente_id": d, "grado_seccion": s} for d, s in zip(DOCENTES, SECCIONES)]}
 
 
+def en_el_padron(agenda_http: Any, docentes: list[str] = DOCENTES, codigo_modular: str = "0236885") -> None:
+    """What focalizacion's ``DocenteRegistradoEnIE`` would have told agenda: the padrón places them in the school."""
+    for d in docentes:
+        agenda_http.state.agenda.registrar_docente_ie(d, codigo_modular, 0, {
+            "nivel": "inicial", "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"})
+
+
 async def hechos(url: str, subject: str) -> list[tuple[str, dict]]:
     """What a system that knows nothing of the code reads, with nats-py only: (event, payload)."""
     nc = await nats.connect(url)
@@ -69,6 +77,7 @@ async def test_la_directora_lleva_el_plan_interno_de_su_ie(make_settings, nats_s
     async with serving(agenda_http) as agenda, \
             serving(evidencias_app(make_settings(EvidenciasSettings))) as evidencias, \
             serving(evaluacion_app(make_settings(EvaluacionSettings))) as evaluacion:
+        en_el_padron(agenda_http)
         # Given the directora elaborates, approves (RD) and socializes the school's 2024 plan
         r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(), headers=COMO_DIRECTORA)
         assert r.status_code == 201, r.text
@@ -270,53 +279,47 @@ async def test_el_plan_cubre_por_defecto_a_los_docentes_que_el_padron_registra_e
         assert not any("Mamani" in json.dumps(d) or "41000001" in json.dumps(d) for d in leidos)
 
 
-async def test_el_plan_de_la_ie_no_cubre_a_docentes_de_otra_ie(make_settings):
+async def test_el_plan_de_la_ie_cubre_solo_a_los_docentes_que_el_padron_registra_en_ella(make_settings):
     """A school's plan places each docente it covers in the school and gives its directivo access to him:
-    one the padrón registers in another IE (or, the padrón silent, whom his plans of the year place in
-    another) is refused; one agenda knows nothing of yet is admitted on the directora's word."""
+    only those the padrón registers in the school (focalizacion's DocenteRegistradoEnIE) are admitted; one
+    it registers in another IE, or in none, is refused with the field and the reason."""
     agenda_http = agenda_app(make_settings(AgendaSettings))
-    app = agenda_http.state.agenda
-    propio, del_padron, con_plan, desconocido = (str(uuid.uuid4()) for _ in range(4))
-    territorio = {"nivel": "inicial", "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"}
-    # Given the padrón registers one docente in the IEI N°246 and another in a school nearby,
-    app.registrar_docente_ie(propio, "0236885", 0, territorio)
-    app.registrar_docente_ie(del_padron, "0573436", 0, territorio)
+    propio, de_otra_ie, desconocido = (str(uuid.uuid4()) for _ in range(3))
+    # Given the padrón registers one docente in the IEI N°246 and another in a school nearby (IES Miguel Grau),
+    # and says nothing of a third
+    en_el_padron(agenda_http, [propio])
+    en_el_padron(agenda_http, [de_otra_ie], codigo_modular="0573436")
     async with serving(agenda_http) as agenda:
-        # and a third is covered in 2024 by the approved plan of that other school (IES Miguel Grau)
-        administrador = {"X-Usuario": "admin", "X-Rol": "administrador"}
-        r = await agenda.post("/v1/instituciones/0573436-0/planes-monitoreo", headers=administrador, json={
-            "anio": 2024, "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO", "directivo_id": str(uuid.uuid4()),
-            "docentes": [{"docente_id": con_plan}]})
-        assert r.status_code == 201, r.text
-        r = await agenda.post(f"/v1/planes-monitoreo/{r.json()['plan_ie_id']}/aprobacion", headers=administrador,
-                              json={"resolucion": "RD N° 001-2024-IES-MG", "fecha": "2024-03-20"})
-        assert r.status_code == 201, r.text
-
-        # When the directora lists either of the other school's docentes in her plan: refused, field docentes
-        for ajeno in (del_padron, con_plan):
+        # When the directora lists the other school's docente, or the unknown one, in her plan: refused
+        for ajeno, motivo in ((de_otra_ie, f"el docente {de_otra_ie} es de la IE 0573436-0"),
+                              (desconocido, f"el docente {desconocido} no figura en el padrón")):
             cuerpo = {**plan_2024(), "docentes": [{"docente_id": propio}, {"docente_id": ajeno}]}
             r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=cuerpo, headers=COMO_DIRECTORA)
+            # Then 422 on the field docentes, naming him and why
             assert (r.status_code, r.json().get("codigo")) == (422, "solicitud_invalida"), r.text
             [error] = r.json()["errores"]
-            assert error["campo"] == "body.docentes" and f"el docente {ajeno} es de la IE 0573436-0" in error["motivo"]
+            assert error["campo"] == "body.docentes" and motivo in error["motivo"], error
+            assert f"no de la IE {IE}" in error["motivo"] and propio not in error["motivo"], error
         assert (await agenda.get(f"/v1/instituciones/{IE}/planes-monitoreo", headers=COMO_DIRECTORA)).json() == []
         # and they stay out of her reach
-        for ajeno in (del_padron, con_plan):
+        for ajeno in (de_otra_ie, desconocido):
             r = await agenda.get(f"/v1/docentes/{ajeno}/planes", headers=COMO_DIRECTORA)
             assert r.status_code == 404, r.text
 
-        # But her own docente and one agenda knows nothing of yet: the plan is elaborated
-        cuerpo = {**plan_2024(), "docentes": [{"docente_id": propio}, {"docente_id": desconocido}]}
+        # But with her own docente only: the plan is elaborated
+        cuerpo = {**plan_2024(), "docentes": [{"docente_id": propio, "grado_seccion": "5 años A"}]}
         r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=cuerpo, headers=COMO_DIRECTORA)
         assert r.status_code == 201, r.text
-        assert {d["docente_id"] for d in r.json()["plan"]["docentes"]} == {propio, desconocido}
+        assert [d["docente_id"] for d in r.json()["plan"]["docentes"]] == [propio]
 
 
 async def test_cada_paso_del_plan_reenviado_despues_de_avanzar_queda_ya_registrado(make_settings):
     """A device re-sends a step (its answer was lost) after the plan moved on: recognised by its data, not
     refused for the plan's state; the informe's visit counts, counted anew on each send, do not make it
     another informe."""
-    async with serving(agenda_app(make_settings(AgendaSettings))) as agenda:
+    agenda_http = agenda_app(make_settings(AgendaSettings))
+    en_el_padron(agenda_http)
+    async with serving(agenda_http) as agenda:
         # Given the directora's plan approved, socialized and executed, with no visit done yet
         r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(), headers=COMO_DIRECTORA)
         assert r.status_code == 201, r.text
