@@ -172,10 +172,12 @@ class Politica:
         faltan = [n for n in regla.objetos if n not in ids]
         if faltan and request.method in ("POST", "PUT", "PATCH") and actor.rol not in NACIONALES:
             ids.update(await _del_cuerpo(request, faltan))
-        if (negado := await asyncio.to_thread(self._formativo, regla, actor, ids)) is not None:
-            return _prohibido(negado)
-        if await asyncio.to_thread(self._fuera, regla, actor, ids, request.method):
-            return _no_encontrado()
+        if actor.rol not in NACIONALES:  # national roles see every territory: nothing to look up
+            # the read models are asked in one worker thread (none when the route names no object)
+            negado = (await asyncio.to_thread(self._negado, regla, actor, ids, request.method) if ids
+                      else self._negado(regla, actor, ids, request.method))
+            if negado is not None:
+                return negado
         if actor.rol in TERRITORIALES and regla.filtros:
             nivel = NIVEL[actor.rol]
             parametro = regla.filtros.get(nivel)
@@ -210,6 +212,12 @@ class Politica:
         if self._fuera(regla, actor, ids, clave.split(" ", 1)[0]):
             return 404, "no_encontrado", "No existe o no está en su ámbito."
         return None
+
+    def _negado(self, regla: Regla, actor: Actor, ids: Mapping[str, str], metodo: str) -> JSONResponse | None:
+        """The answer refusing a territorial caller the objects ``ids`` name (purpose, territory), or None."""
+        if (negado := self._formativo(regla, actor, ids)) is not None:
+            return _prohibido(negado)
+        return _no_encontrado() if self._fuera(regla, actor, ids, metodo) else None
 
     def _formativo(self, regla: Regla, actor: Actor, ids: Mapping[str, str]) -> str | None:
         """Purpose separation: why coaching evidence is refused to whoever evaluates the docente for his
