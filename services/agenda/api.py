@@ -357,7 +357,7 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
     @r.post("/planes-monitoreo/{plan_ie_id}/ejecucion", tags=["plan de la IE"], **creado,
             summary="Registrar el informe de ejecución del plan (diciembre)")
     def post_ejecucion(plan_ie_id: Id, body: EjecucionIn, response: Response) -> dict[str, Any]:
-        avance = documentos.avance(agenda, str(plan_ie_id), body.fecha)
+        avance = documentos.avance(agenda, agenda.plan_ie(str(plan_ie_id)), body.fecha)
         informe = {**body.model_dump(mode="json"), "visitas_planificadas": avance.planificadas,
                    "visitas_realizadas": avance.realizadas}
         r_ = agenda.ejecutar_plan_ie(str(plan_ie_id), informe)

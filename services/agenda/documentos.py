@@ -8,7 +8,8 @@ agenda holds ids, not names: the docentes' names are personal data kept encrypte
 and never published, so the documents show each docente by a short form of his id and the
 grade/section the plan gives; the director's name is the one written in the plan's header.
 Drawn with reportlab (as evaluacion's PDFs), with the DejaVu Sans font matplotlib ships (it has the
-tick ✓ and every Spanish letter).
+tick ✓ and every Spanish letter); matplotlib is imported only when the first document is drawn, so
+it does not slow the service's start. Each document reads the plan's aggregate once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from matplotlib import get_data_path
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
@@ -33,6 +33,7 @@ from shared.eventstore import NotFound
 
 if TYPE_CHECKING:
     from services.agenda.application import Agenda
+    from services.agenda.domainmodel import PlanMonitoreoIE
 
 FUENTE = "DejaVuSans"
 MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "setiembre", "octubre",
@@ -55,6 +56,8 @@ NOTA_NOMBRES = ("Los nombres de los docentes son datos personales que guarda cif
 
 def _fuente() -> None:
     if FUENTE not in pdfmetrics.getRegisteredFontNames():
+        from matplotlib import get_data_path  # noqa: PLC0415 - only for its font, when a document is drawn
+
         carpeta = Path(get_data_path()) / "fonts" / "ttf"
         pdfmetrics.registerFont(TTFont(FUENTE, str(carpeta / "DejaVuSans.ttf")))
         pdfmetrics.registerFont(TTFont(f"{FUENTE}-Bold", str(carpeta / "DejaVuSans-Bold.ttf")))
@@ -95,6 +98,7 @@ class Columna:
 
 @dataclass
 class Avance:
+    plan_ie: PlanMonitoreoIE
     plan: dict[str, Any]
     columnas: list[Columna]
     por_docente: dict[str, list[dict[str, Any] | None]] = field(default_factory=dict)  # a cell per column
@@ -140,11 +144,12 @@ def _ubicar(cols: list[Columna], celdas: list[Any], fecha: date) -> int | None:
     return None
 
 
-def avance(agenda: Agenda, plan_ie_id: str, fecha: date) -> Avance:
-    """The directivo's visits to each docente of the plan, realized on or before ``fecha``."""
-    plan = agenda.plan_ie(plan_ie_id).plan
+def avance(agenda: Agenda, plan_ie: PlanMonitoreoIE, fecha: date) -> Avance:
+    """The directivo's visits to each docente of the plan (its aggregate, read once by the caller),
+    realized on or before ``fecha``."""
+    plan = plan_ie.plan
     cols = columnas(plan["componentes"])
-    resultado = Avance(plan=plan, columnas=cols)
+    resultado = Avance(plan_ie=plan_ie, plan=plan, columnas=cols)
     actividades = agenda.proyecciones.actividades(plan["directivo_id"], plan["anio"])
     for d in plan["docentes"]:
         resultado.por_docente[d["docente_id"]] = [None] * len(cols)
@@ -198,8 +203,7 @@ def _datos_informativos(plan: dict[str, Any], e: dict[str, Any]) -> Table:
     return tabla
 
 
-def _estado(agenda: Agenda, plan_ie_id: str) -> list[str]:
-    p = agenda.plan_ie(plan_ie_id)
+def _estado(p: PlanMonitoreoIE) -> list[str]:
     lineas = [f"Estado del plan: {p.estado}."]
     if p.aprobacion:
         lineas.append(f"Aprobado con {p.aprobacion['resolucion']} el {_fecha(p.aprobacion['fecha'])}.")
@@ -245,13 +249,13 @@ def _componentes(plan: dict[str, Any]) -> list[str]:
 
 
 def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
-    a, e, salida = avance(agenda, plan_ie_id, fecha), _estilos(), io.BytesIO()
+    a, e, salida = avance(agenda, agenda.plan_ie(plan_ie_id), fecha), _estilos(), io.BytesIO()
     plan = a.plan
     documento = _documento(salida, f"Plan de monitoreo y acompañamiento {plan['anio']} — IE {plan['ie']}", True)
     partes: list[Any] = [
         _p(f"Plan de monitoreo y acompañamiento pedagógico {plan['anio']}", e["titulo"]),
         _p("I. Datos informativos", e["subtitulo"]), _datos_informativos(plan, e), Spacer(1, 0.3 * cm),
-        *[_p(x, e["texto"]) for x in _estado(agenda, plan_ie_id)],
+        *[_p(x, e["texto"]) for x in _estado(a.plan_ie)],
         _p("Componentes del plan", e["subtitulo"]), *[_p(x, e["texto"]) for x in _componentes(plan)],
         _p(f"Cronograma de visitas {plan['anio']} (✓: visita realizada, con su fecha; al {_fecha(fecha)})",
            e["subtitulo"]),
@@ -264,8 +268,8 @@ def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
 
 
 def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
-    a, e, salida = avance(agenda, plan_ie_id, fecha), _estilos(), io.BytesIO()
-    plan, ejecucion = a.plan, agenda.plan_ie(plan_ie_id).ejecucion or {}
+    a, e, salida = avance(agenda, agenda.plan_ie(plan_ie_id), fecha), _estilos(), io.BytesIO()
+    plan, ejecucion = a.plan, a.plan_ie.ejecucion or {}
     documento = _documento(salida, f"Informe de ejecución {plan['anio']} — IE {plan['ie']}", True)
     filas: list[list[Any]] = [["N°", "Docente", "Año / grado y sección", "Visitas planificadas", "Realizadas",
                                "Fechas", "Cumplimiento"]]
@@ -279,7 +283,7 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
     filas.append(["", "Total", "", str(a.planificadas), str(a.realizadas), "", total])
     partes: list[Any] = [
         _p(f"Informe de ejecución del plan de monitoreo y acompañamiento pedagógico {plan['anio']}", e["titulo"]),
-        _datos_informativos(plan, e), Spacer(1, 0.3 * cm), *[_p(x, e["texto"]) for x in _estado(agenda, plan_ie_id)],
+        _datos_informativos(plan, e), Spacer(1, 0.3 * cm), *[_p(x, e["texto"]) for x in _estado(a.plan_ie)],
         _p(f"Visitas al aula realizadas al {_fecha(fecha)}", e["subtitulo"]),
         _tabla(filas, [1 * cm, 4 * cm, 3.5 * cm, 3 * cm, 2.2 * cm, 8 * cm, 3 * cm]), Spacer(1, 0.2 * cm),
     ]
@@ -312,7 +316,7 @@ def _fases(plan: dict[str, Any], cols: list[Columna]) -> list[tuple[str, date, d
 
 
 def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: date) -> bytes:
-    a, e, salida = avance(agenda, plan_ie_id, fecha), _estilos(), io.BytesIO()
+    a, e, salida = avance(agenda, agenda.plan_ie(plan_ie_id), fecha), _estilos(), io.BytesIO()
     plan = a.plan
     docente = next((d for d in plan["docentes"] if d["docente_id"] == docente_id), None)
     if docente is None:

@@ -299,7 +299,7 @@ async def test_el_plan_de_la_ie_cubre_solo_a_los_docentes_que_el_padron_registra
             assert (r.status_code, r.json().get("codigo")) == (422, "solicitud_invalida"), r.text
             [error] = r.json()["errores"]
             assert error["campo"] == "body.docentes" and motivo in error["motivo"], error
-            assert f"no de la IE {IE}" in error["motivo"] and propio not in error["motivo"], error
+            assert f"el plan de la IE {IE} cubre solo" in error["motivo"] and propio not in error["motivo"], error
         assert (await agenda.get(f"/v1/instituciones/{IE}/planes-monitoreo", headers=COMO_DIRECTORA)).json() == []
         # and they stay out of her reach
         for ajeno in (de_otra_ie, desconocido):
@@ -349,3 +349,31 @@ async def test_cada_paso_del_plan_reenviado_despues_de_avanzar_queda_ya_registra
         r = await agenda.post(f"/v1/planes-monitoreo/{pid}/ejecucion", headers=COMO_DIRECTORA,
                               json={**ejecucion, "logros": "Otro texto."})
         assert r.status_code == 409 and "otros datos" in r.json()["mensaje"], r.text
+
+
+async def test_cada_documento_del_plan_lee_su_agregado_una_vez(make_settings):
+    """A PDF of the plan is drawn from the plan's aggregate read once, not rebuilt for each part."""
+    agenda_http = agenda_app(make_settings(AgendaSettings))
+    en_el_padron(agenda_http)
+    async with serving(agenda_http) as agenda:
+        # Given the directora's plan, approved
+        r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(), headers=COMO_DIRECTORA)
+        pid = r.json()["plan_ie_id"]
+        r = await agenda.post(f"/v1/planes-monitoreo/{pid}/aprobacion", headers=COMO_DIRECTORA,
+                              json={"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"})
+        assert r.status_code == 201, r.text
+        repositorio, lecturas = agenda_http.state.agenda.repository, []
+        leer = repositorio.get
+
+        def contada(aggregate_id, *args, **kwargs):
+            lecturas.append(str(aggregate_id))
+            return leer(aggregate_id, *args, **kwargs)
+        repositorio.get = contada
+        # When each of its documents is asked for
+        for documento in ("plan.pdf", "informe.pdf", f"docentes/{DOCENTES[0]}/planificador.pdf"):
+            lecturas.clear()
+            r = await agenda.get(f"/v1/planes-monitoreo/{pid}/{documento}", params={"fecha": "2024-12-13"},
+                                 headers=COMO_DIRECTORA)
+            # Then it is drawn, having read the plan's aggregate once
+            assert r.status_code == 200 and r.headers["content-type"] == "application/pdf", r.text
+            assert lecturas.count(pid) == 1, (documento, lecturas)
