@@ -123,7 +123,8 @@ def columnas(componentes: dict[str, Any]) -> list[Columna]:
                 titulo = f"{MESES[g['mes'] - 1].upper()} — {n} visita"
             elif g.get("antes_de"):
                 mes, dia = g["antes_de"].split("-")
-                titulo = f"{n} visita ({g.get('fase') or ''}, antes del {dia}/{mes})"
+                fase = f"{g['fase']}, " if g.get("fase") else ""
+                titulo = f"{n} visita ({fase}antes del {dia}/{mes})"
             else:
                 titulo = f"{n} visita"
             cols.append(Columna(titulo, g.get("mes"), g.get("antes_de"), g.get("fase")))
@@ -297,22 +298,21 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
     return salida.getvalue()
 
 
-def _fases(plan: dict[str, Any], cols: list[Columna]) -> list[tuple[str, date, date]]:
-    """The plan's phases (its template's, or one per visit group when it has none)."""
-    anio = plan["anio"]
-    if plan["componentes"].get("fases"):
-        return [(f"{FASES.get(f['nombre'], f['nombre'])} ({MESES[int(f['desde'][:2]) - 1]} – {MESES[int(f['hasta'][:2]) - 1]})"
-                 + ("; avances antes del " + ", ".join("/".join(reversed(h.split("-"))) for h in f["hitos"])
-                    if f.get("hitos") else ""),
-                 date(anio, *map(int, f["desde"].split("-"))), date(anio, *map(int, f["hasta"].split("-"))))
-                for f in plan["componentes"]["fases"]]
-    fases, desde = [], date.fromisoformat(plan["anio_escolar"][0])
-    for c in cols:
-        hasta = (date(anio, c.mes + 1, 1) if c.mes and c.mes < 12 else date(anio, 12, 31)) if c.mes else \
-            date(anio, *map(int, c.antes_de.split("-"))) if c.antes_de else date.fromisoformat(plan["anio_escolar"][1])
-        fases.append((c.titulo, desde, hasta))
-        desde = hasta
-    return fases
+def fases(a: Avance, docente_id: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The plan's phases, each with the docente's visits done in it: the template's phases by date
+    (both ends included; they never overlap, see ``protocolos.Componentes``), or, when it has none,
+    one per visit column, with the visit placed in that column. Each visit counts in one phase only."""
+    plan, hechas = a.plan, a.por_docente[docente_id]
+    if not plan["componentes"].get("fases"):
+        return [(c.titulo, [v] if v is not None else []) for c, v in zip(a.columnas, hechas, strict=True)]
+    resultado = []
+    for f in plan["componentes"]["fases"]:
+        desde, hasta = (date(plan["anio"], *map(int, f[k].split("-"))) for k in ("desde", "hasta"))
+        titulo = (f"{FASES.get(f['nombre'], f['nombre'])} ({MESES[desde.month - 1]} – {MESES[hasta.month - 1]})"
+                  + ("; avances antes del " + ", ".join("/".join(reversed(h.split("-"))) for h in f["hitos"])
+                     if f.get("hitos") else ""))
+        resultado.append((titulo, [v for v in hechas if v is not None and desde <= v["fecha_inicio"] <= hasta]))
+    return resultado
 
 
 def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: date) -> bytes:
@@ -321,17 +321,14 @@ def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: da
     docente = next((d for d in plan["docentes"] if d["docente_id"] == docente_id), None)
     if docente is None:
         raise NotFound(f"El docente {docente_id} no está en el plan {plan_ie_id}.")
-    fases = _fases(plan, a.columnas)
-    hechas = [c for c in a.por_docente[docente_id] if c is not None]
+    por_fase = fases(a, docente_id)
     documento = _documento(salida, f"Planificador individual — docente {corto(docente_id)}", True)
-    encabezado = ["Desempeño", *[_p(nombre, e["cabecera"]) for nombre, _, _ in fases]]
-    visitas = ["Visitas realizadas"]
-    for _, desde, hasta in fases:
-        en_fase = [c for c in hechas if desde <= c["fecha_inicio"] < hasta or c["fecha_inicio"] == hasta]
-        visitas.append(", ".join(f"✓ {_fecha(c['fecha_inicio'])}" for c in en_fase) or "")
-    filas: list[list[Any]] = [encabezado, visitas, *[[_p(d, e["celda"]), *[""] * len(fases)] for d in DESEMPENOS]]
-    ancho_fase = (documento.width - 7 * cm) / max(1, len(fases))
-    tabla = _tabla(filas, [7 * cm, *[ancho_fase] * len(fases)])
+    encabezado = ["Desempeño", *[_p(nombre, e["cabecera"]) for nombre, _ in por_fase]]
+    visitas = ["Visitas realizadas", *[", ".join(f"✓ {_fecha(c['fecha_inicio'])}" for c in en_fase)
+                                       for _, en_fase in por_fase]]
+    filas: list[list[Any]] = [encabezado, visitas, *[[_p(d, e["celda"]), *[""] * len(por_fase)] for d in DESEMPENOS]]
+    ancho_fase = (documento.width - 7 * cm) / max(1, len(por_fase))
+    tabla = _tabla(filas, [7 * cm, *[ancho_fase] * len(por_fase)])
     tabla.setStyle(TableStyle([("BOTTOMPADDING", (0, 2), (-1, -1), 18), ("TOPPADDING", (0, 2), (-1, -1), 6)]))
     partes: list[Any] = [
         _p("Planificador de monitoreo y acompañamiento pedagógico individual para el docente", e["titulo"]),

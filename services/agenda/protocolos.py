@@ -95,10 +95,23 @@ class Talleres(_Dato):
 
 
 class Fase(_Dato):
+    """A phase of the school's plan, ``desde`` and ``hasta`` included (IES Miguel Grau: diagnóstica
+    Mar–Abr, mejora May–Set, salida Oct–Nov)."""
+
     nombre: str
-    desde: MesDia = Field(description="Mes-día de inicio.")
-    hasta: MesDia = Field(description="Mes-día de fin.")
+    desde: MesDia = Field(description="Mes-día de inicio (incluido).")
+    hasta: MesDia = Field(description="Mes-día de fin (incluido).")
     hitos: list[MesDia] = Field(default_factory=list, description="Fechas (MM-DD) de control dentro de la fase.")
+
+    @model_validator(mode="after")
+    def _dentro(self) -> Fase:
+        if self.hasta < self.desde:
+            raise ValueError(f"la fase {self.nombre} termina ({self.hasta}) antes de empezar ({self.desde})")
+        fuera = [h for h in self.hitos if not self.desde <= h <= self.hasta]
+        if fuera:
+            raise ValueError(f"los hitos {', '.join(fuera)} caen fuera de la fase {self.nombre} "
+                             f"({self.desde} a {self.hasta})")
+        return self
 
 
 class Componentes(_Dato):
@@ -109,7 +122,16 @@ class Componentes(_Dato):
     talleres_acompanantes: Talleres = Talleres(cantidad=0, dias_total=0)
     cursos_virtuales: int = Field(0, ge=0, description="Cursos virtuales que complementan (0: según oferta).")
     jornadas_autoformacion: Reuniones | None = None
-    fases: list[Fase] = Field(default_factory=list)
+    fases: list[Fase] = Field(default_factory=list, description="En orden; cada una empieza después del fin de la "
+                              "anterior (un día pertenece a una sola fase).")
+
+    @model_validator(mode="after")
+    def _fases_sucesivas(self) -> Componentes:
+        for anterior, siguiente in zip(self.fases, self.fases[1:]):
+            if siguiente.desde <= anterior.hasta:
+                raise ValueError(f"la fase {siguiente.nombre} empieza ({siguiente.desde}) sin que haya terminado la "
+                                 f"fase {anterior.nombre} ({anterior.hasta}): cada día pertenece a una sola fase")
+        return self
 
 
 class AnioEscolar(_Dato):
