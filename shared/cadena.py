@@ -21,6 +21,7 @@ import sys
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -36,14 +37,16 @@ class Problema:
     motivo: str
 
 
-async def leer_publicados(js: JetStreamContext, servicio: str) -> dict[int, Envelope]:
-    """Every fact of ``servicio`` in the stream (up to its end now), by its position in the service's store."""
+async def leer_publicados(js: JetStreamContext, servicio: str,
+                          desde: datetime | None = None) -> dict[int, Envelope]:
+    """Every fact of ``servicio`` in the stream (up to its end now; only those stored since ``desde``, when
+    given), by its position in the service's store."""
     publicados: dict[int, Envelope] = {}
 
     def guardar(envelopes: list[Envelope]) -> None:
         publicados.update((envelope.position, envelope) for envelope in envelopes)
 
-    await replay(js, (), guardar, subjects=[f"acompana.{servicio}.>"], batch=1000)
+    await replay(js, (), guardar, subjects=[f"acompana.{servicio}.>"], from_time=desde, batch=1000)
     return publicados
 
 

@@ -8,7 +8,9 @@ same store. A crash at any point loses nothing: unacknowledged events are publis
 and JetStream drops the repeats by ``Nats-Msg-Id`` (``<servicio>:<notification id>``). On
 start the relay also reads the last message of its service in the stream, so a crash between
 PubAck and position save is closed even after the duplicate window, and a stream that lost
-its tail is filled again from the store.
+its tail is filled again from the store. When that last message is behind the saved position (a hole
+filled last), it reads only what the stream stored since the saved position's fact was recorded; the
+whole of the service's messages only when the stream lost its tail.
 
 Every published fact is chained (``Envelope.encadenar``): its ``ce-cadena`` hashes the previous
 fact's with its own content, so changing, removing or reordering a stored or published fact is
@@ -41,7 +43,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
@@ -113,6 +115,7 @@ class OutboxRelay:
         seal_every: int = 1000,
         seal_seconds: float = 600.0,
         lease: Lease | None = None,
+        desfase_relojes: float = 300.0,
     ) -> None:
         self.app = app
         self.servicio = app.settings.servicio
@@ -133,6 +136,7 @@ class OutboxRelay:
         self._stream_creado: object = None  # the ``created`` of the stream the relay reconciled with
         self._pedidos: list[tuple[int, asyncio.Future]] = []  # republications asked, run by the loop
         self.lease = lease  # None: the only relay of its service, no election
+        self.desfase_relojes = desfase_relojes  # seconds the service's clock may differ from NATS's
         self.lag = telemetry.gauge(
             "acompana_outbox_pendientes", "Eventos registrados aún no publicados en JetStream"
         )
@@ -178,6 +182,28 @@ class OutboxRelay:
         except NotFoundError:
             raise StreamAusente(f"el stream {STREAM} no existe: se espera a que se declare de nuevo") from None
 
+    async def _cabeza_leyendo(self, desde: datetime | None) -> tuple[int, str] | None:
+        """The furthest fact of this service among those the stream stored since ``desde`` (None: all)."""
+        publicados = await leer_publicados(self.js, self.servicio, desde)
+        if not publicados:
+            return None
+        mayor = max(publicados)
+        return mayor, publicados[mayor].cadena
+
+    async def _cabeza_desde(self, posicion: int) -> tuple[int, str] | None:
+        """The furthest fact in the stream when it is at or past ``posicion``, else None. Every fact from
+        ``posicion`` on was published after the stored fact at ``posicion`` was recorded (positions follow
+        the commits, and a fact is published after its commit): only the messages stored since then (less
+        ``desfase_relojes``, the clocks of the service and of NATS may differ) are read."""
+        notificaciones = await asyncio.to_thread(self.app.recorder.select_notifications, posicion, 1)
+        try:
+            registrado = self.app.mapper.to_domain_event(notificaciones[0]).timestamp
+        except Exception as exc:  # not in the store, or unreadable: the whole stream is read instead
+            log.warning("%s: sin la hora del hecho %s (%r): se lee todo el stream", self.servicio, posicion, exc)
+            return None
+        cabeza = await self._cabeza_leyendo(registrado - timedelta(seconds=self.desfase_relojes))
+        return cabeza if cabeza is not None and cabeza[0] >= posicion else None
+
     async def reconcile(self) -> None:
         """Align the stored position and the chain's head with what the stream already holds."""
         self._stream_creado = await self._stream_creado_en()
@@ -185,11 +211,10 @@ class OutboxRelay:
         cabeza = await self._cabeza_en_stream() or (0, GENESIS)
         if cabeza[0] < self._position:
             # The last message is not always the furthest fact: a hole filled by a republication comes last.
-            # Only a read of everything the stream holds of the service tells a lost tail from a filled hole.
-            publicados = await leer_publicados(self.js, self.servicio)
-            if publicados:
-                mayor = max(publicados)
-                cabeza = (mayor, publicados[mayor].cadena)
+            # What was stored since the saved position's fact was recorded tells a filled hole (the fact is
+            # there); only a lost tail (it is not) needs everything the stream holds of the service.
+            cabeza = (await self._cabeza_desde(self._position) or await self._cabeza_leyendo(None)
+                      or cabeza)
         in_stream = cabeza[0]
         self._cadena = cabeza
         if in_stream > self._position:

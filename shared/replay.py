@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
@@ -40,12 +41,14 @@ async def replay(
     *,
     subjects: Sequence[str] = (),
     from_sequence: int = 1,
+    from_time: datetime | None = None,
     batch: int = 500,
     progress: Progress | None = None,
 ) -> int:
     """Hand every message of ``contracts`` (and of the NATS ``subjects`` filters, e.g. one service's
-    ``acompana.agenda.>``) from ``from_sequence`` to the stream's end (as of now) to ``apply`` (run in a
-    thread), in batches, in stream order. Returns that end sequence.
+    ``acompana.agenda.>``) from ``from_sequence`` (or, given ``from_time``, from the first stored at or
+    after it) to the stream's end (as of now) to ``apply`` (run in a thread), in batches, in stream
+    order. Returns that end sequence.
 
     The next batch is fetched while the current one is applied.
     """
@@ -57,7 +60,8 @@ async def replay(
         "", stream=STREAM,
         config=ConsumerConfig(
             filter_subjects=filtros,
-            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=from_sequence,
+            **({"deliver_policy": DeliverPolicy.BY_START_TIME, "opt_start_time": from_time} if from_time else
+               {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": from_sequence}),
             ack_policy=AckPolicy.NONE, inactive_threshold=120.0, max_ack_pending=-1,
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from nats.js import JetStreamContext
 
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
@@ -12,7 +13,7 @@ from services.agenda.messaging import Publicador
 from shared.outbox import TRACKING_NAME, OutboxRelay
 from shared.streams import STREAM, ensure_streams
 from shared.telemetry import Telemetry
-from tests.support.stream import published_ids
+from tests.support.stream import published_ids, stream_messages
 from tests.support.world import registrar_planes
 
 
@@ -160,3 +161,36 @@ async def test_relay_sigue_eventos_nuevos_en_milisegundos(make_settings, js, clo
         stopping.set()
         await task
     assert elapsed < 1.0, f"el evento tardó {elapsed:.3f}s en publicarse"
+
+
+async def test_al_reconciliar_tras_un_hueco_rellenado_no_lee_todo_el_stream(make_settings, js, monkeypatch, closing):
+    # Given 200 plans relayed long ago (as the relay's clocks count: half a second), 10 relayed just now
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
+    registrar_planes(agenda, 200)
+    await drain(relay_for(agenda, js))
+    await asyncio.sleep(1.5)
+    registrar_planes(agenda, 10, start=200)
+    await drain(relay_for(agenda, js))
+    # and the stream's fact at position 5 deleted and published again last (a hole filled by a republication)
+    quinto = next(m for m in await stream_messages(js) if m.headers["ce-id"] == "agenda:5")
+    await js.delete_msg(STREAM, quinto.metadata.sequence.stream)
+    await js.publish(quinto.subject, quinto.data, headers={**quinto.headers, "Nats-Msg-Id": "agenda:5:relleno"})
+    cabeza = (210, next(m for m in await stream_messages(js) if m.headers["ce-id"] == "agenda:210").headers["ce-cadena"])
+    leidos = []
+    original = JetStreamContext.PullSubscription.fetch
+
+    async def contar(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        mensajes = await original(self, *args, **kwargs)
+        leidos.extend(mensajes)
+        return mensajes
+    monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", contar)
+
+    # When a relay starts (its last message in the stream is behind its saved position)
+    relay = OutboxRelay(agenda, Publicador(agenda), js, Telemetry.create("agenda"), desfase_relojes=0.5)
+    await relay.reconcile()
+
+    # Then it finds the chain's head at its saved position, reading only what was published since that fact
+    assert relay._cadena == cabeza and relay.stored_position() == 210
+    assert 0 < len(leidos) <= 11, len(leidos)
+    monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", original)
+    assert len(await published_ids(js)) == 210  # nothing republished
