@@ -167,7 +167,8 @@ class InformeTrimestralEnviadoV1(_Informe):
 
 
 class InformeTrimestralRecibidoV1(_Informe):
-    """La DRE acusó recibo del informe trimestral de una UGEL de su jurisdicción (NT-026 §6.2)."""
+    """La DRE acusó recibo del informe trimestral que le remitió una UGEL de su jurisdicción (NT-026 §6.3: la
+    UGEL "Remite los reportes de avance trimestral a la DRE")."""
 
     evento = "InformeTrimestralRecibido"
     version = 1
