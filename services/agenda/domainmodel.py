@@ -1,4 +1,4 @@
-"""agenda's aggregates (NT-026 §5.2.6, §5.2.7, §5.6).
+"""agenda's aggregates (NT-026 §5.2.6, §5.2.7, §5.6.1–§5.6.3).
 
 - ``Protocolo``: a published template of the yearly protocol, immutable once published.
 - ``PlanAnual``: what one docente is to receive in one school year (an etapa), copied from
@@ -446,7 +446,8 @@ class AgendaAcompanante(Aggregate):
                     "GIA y RTC se realizan en un día distinto al periodo de visitas (NT-026 §5.2.6 b, §5.2.7).")
 
     def _check_mezcla(self, docente: str, dias: int, otras: dict[str, Any]) -> None:
-        """NT-026 §5.6 c: the year's visits must still fit the protocol's mix of lengths."""
+        """NT-026 §5.6.1 c, §5.6.2 c, §5.6.3 c and their tables: the year's visits must still fit the
+        protocol's mix of lengths and its days in the year (see ``mezcla``)."""
         req = self.docentes[docente]["requisitos"]
         grupos = req.get("visita_grupos") or [[req["visitas"], req["visita_dias_min"], req["visita_dias_max"]]]
         duraciones = [Franja.de(a["datos"]).dias_lectivos() for a in otras.values()
@@ -466,7 +467,8 @@ class AgendaAcompanante(Aggregate):
         minimo = max((self.docentes[x]["requisitos"][f"{tipo}_horas_min"] for x, v in self.docentes.items()
                       if v["activo"] and v["ie"] == d["ie"]), default=3.0)
         if franja.horas < minimo:
-            raise AgendaInvalida(f"{NOMBRE[tipo]} dura como mínimo {minimo:g} horas (NT-026 §5.6); "
+            raise AgendaInvalida(f"{NOMBRE[tipo]} dura como mínimo {minimo:g} horas (NT-026 §5.6.1–§5.6.3 "
+                                 f"{'d' if tipo == 'gia' else 'f'}); "
                                  f"se indicaron {franja.horas:g} h.")
         for otra_id, otra in otras.items():
             if otra["tipo"] == "visita" and otra["datos"]["ie"] == d["ie"] \

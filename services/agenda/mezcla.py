@@ -1,12 +1,13 @@
-"""The year's mix of visit lengths (NT-026 §5.6 c and the tables of §5.6.1–§5.6.3).
+"""The year's mix of visit lengths: NT-026 §5.6.1 c, §5.6.2 c and §5.6.3 c ("Número de visitas"),
+and the table that closes each of those numerals ("Total de días de visita al año").
 
 A protocol gives each docente's visits as groups: polidocente inicial "dos visitas de tres días,
-dos visitas de dos días y dos visitas de un día" (§5.6.3 c); primaria and secundaria "una visita
-de dos días y seis visitas de un día" (§5.6.3 c); EIB and multigrado six visits "con una
-duración de entre dos y tres días como mínimo" (§5.6.1 c, §5.6.2 c) adding up to the table's
-"14 días" in the year. A visit is refused when, with it, the year's visits can no longer be
-completed into that mix: too many visits of one length, or days that can no longer add up to
-the table's total.
+dos visitas de dos días y dos visitas de un día", primaria and secundaria "una visita de dos días
+y seis visitas de un día" (§5.6.3 c; 12 and 8 days in its table); EIB six visits "con una duración
+de entre dos y tres días como mínimo" (§5.6.1 c) and unidocente / multigrado six visits "con una
+duración entre dos o tres días como mínimo" (§5.6.2 c), both with "14 días" in their tables.
+A visit is refused when, with it, the year's visits can no longer be completed into that mix:
+too many visits of one length, or days that can no longer add up to the table's total.
 """
 
 from __future__ import annotations

@@ -19,16 +19,20 @@ registra nada); la mezcla de la propia tabla se acepta entera.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
+from services.agenda import mezcla
 from services.agenda.application import Agenda, Asignacion
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from shared.settings import SQLITE
 
+RAIZ = Path(__file__).resolve().parents[2]
 TIPOS = {  # tipo -> (tipo de IE, nivel, IE)
     "eib": ("eib", "primaria", "0500001"),
     "multigrado": ("multigrado", "primaria", "0500002"),
@@ -129,3 +133,13 @@ def test_una_visita_cancelada_deja_su_lugar(agenda):
     agenda.cancelar(cancelada, "la IE suspendió clases")
     # Cuando se programa otra de tres días, se acepta: solo hay dos de tres días vigentes
     assert agenda.programar(acompanante, str(uuid4()), "visita", _visita(docente, 2, 3)).nuevo
+
+
+def test_agenda_cita_los_numerales_de_la_norma_que_existen():
+    # NT-026 §5.6 has no lettered items of its own: "c. Número de visitas" is in §5.6.1, §5.6.2 and §5.6.3
+    citas = {ruta.name: re.findall(r"§5\.6 [a-f]\b", ruta.read_text(encoding="utf-8"))
+             for ruta in (RAIZ / "services/agenda").glob("*.py")}
+    assert {nombre: c for nombre, c in citas.items() if c} == {}
+    # and the mix names the paragraphs that give each type's lengths
+    doc = mezcla.__doc__ or ""
+    assert all(p in doc for p in ("§5.6.1 c", "§5.6.2 c", "§5.6.3 c", "entre dos o tres días como mínimo"))

@@ -139,8 +139,10 @@ def test_visita_sobre_un_dia_de_gia_de_la_misma_ie(mundo):
 
 def test_gia_dura_como_minimo_tres_horas(mundo):
     # Cuando se programa un GIA de 2 h 59 min, Entonces se rechaza
-    mundo.rechaza(lambda: mundo.programar("gia", reunion("2020-06-12", "14:00", "16:59")),
-                  "El GIA dura como mínimo 3 horas")
+    motivo = mundo.rechaza(lambda: mundo.programar("gia", reunion("2020-06-12", "14:00", "16:59")),
+                           "El GIA dura como mínimo 3 horas")
+    # citing where the norm says it: "Cada GIA tiene una duración mínima de tres horas" (§5.6.1 d, 5.6.2 d, 5.6.3 d)
+    assert "(NT-026 §5.6.1–§5.6.3 d)" in motivo
     # y uno de exactamente tres horas se acepta, con todos los docentes de la IE
     gia = _id()
     assert mundo.programar("gia", reunion("2020-06-12", "14:00", "17:00"), gia).nuevo
