@@ -18,6 +18,7 @@ from eventsourcing.persistence import RecordConflictError
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from typing import Any
@@ -28,6 +29,7 @@ from shared.consumer import IdempotentConsumers
 from shared.contracts import ContractError
 from shared.eventstore import Conflict, DomainError, EnEspera, Forbidden, NotFound
 from shared.autenticacion import EmisorNoDisponible, TokenInvalido, Verificador
+from shared.autorizacion import rutas
 from shared.ritmo import CubosLocales, PresupuestoCompartido, costo
 from shared.telemetry import current_actor, current_traceparent
 
@@ -239,13 +241,27 @@ class CabecerasSeguridad:
 def install_security_headers(app: FastAPI, *, hsts_segundos: int = 0, cors_origenes: list[str] | None = None,
                              csp: str = CSP_API) -> None:
     """Security headers on every answer and the CORS policy: none unless origins are configured
-    (``<S>_CORS_ORIGENES``; then only those, only GET/POST, the bearer token in a header, no cookies)."""
+    (``<S>_CORS_ORIGENES``; then only those, only the methods the service's routes answer, the bearer
+    token in a header, no cookies)."""
     if cors_origenes:
-        from starlette.middleware.cors import CORSMiddleware
-        app.add_middleware(CORSMiddleware, allow_origins=cors_origenes, allow_methods=["GET", "POST", "PUT"],
-                           allow_headers=["Authorization", "Content-Type"], allow_credentials=False, max_age=600)
+        app.add_middleware(CorsDeSusRutas, servicio=app, origenes=cors_origenes)
     app.add_middleware(CabecerasSeguridad, csp=csp, hsts_segundos=hsts_segundos,
                        csp_por_ruta=dict.fromkeys(RUTAS_DOCUMENTACION, CSP_DOCUMENTACION))
+
+
+class CorsDeSusRutas:
+    """CORS for ``origenes``, allowing only the methods ``servicio``'s routes answer (GET and POST; PUT
+    where a route replaces something, as agenda's directivo of a school). Built with the middleware
+    stack, on the first request: every route is included by then."""
+
+    def __init__(self, app, servicio: FastAPI, origenes: list[str]) -> None:  # noqa: ANN001
+        metodos = sorted({m for metodos_, *_ in rutas(servicio.router.routes) for m in metodos_} - {"HEAD"})
+        self.app = CORSMiddleware(app, allow_origins=origenes, allow_methods=metodos,
+                                  allow_headers=["Authorization", "Content-Type"], allow_credentials=False,
+                                  max_age=600)
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        await self.app(scope, receive, send)
 
 
 class LimiteCuerpo:

@@ -7,6 +7,8 @@ import pytest
 
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
+from services.focalizacion.config import FocalizacionSettings
+from services.focalizacion.main import create_app as focalizacion_app
 from tests.conftest import serving
 
 pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"])  # headers do not depend on the store
@@ -73,3 +75,20 @@ async def test_en_produccion_sin_documentacion_metricas_con_token_hsts_y_cors_de
         r = await agenda.options("/v1/planes", headers={"Origin": "https://otro.example",
                                                         "Access-Control-Request-Method": "GET"})
         assert "access-control-allow-origin" not in r.headers
+
+
+async def test_cors_admite_solo_los_metodos_que_las_rutas_del_servicio_responden(make_settings):
+    # Given agenda (which has a PUT route: a school's directivo) and focalizacion (GET and POST only), each
+    # open to one origin
+    origen = "https://acompana.minedu.gob.pe"
+    agenda = agenda_app(make_settings(AgendaSettings, cors_origenes=[origen]))
+    focalizacion = focalizacion_app(make_settings(FocalizacionSettings, cors_origenes=[origen]))
+    async with serving(agenda) as a, serving(focalizacion) as f:
+        async def permite(servicio, ruta: str, metodo: str) -> bool:  # noqa: ANN001
+            r = await servicio.options(ruta, headers={"Origin": origen, "Access-Control-Request-Method": metodo})
+            return r.status_code == 200 and metodo in r.headers.get("access-control-allow-methods", "")
+        # Then a browser at that origin may use the methods each service's routes answer, and no other
+        assert await permite(a, "/v1/instituciones/0236885/0/directivo", "PUT")
+        assert await permite(a, "/v1/planes", "GET") and await permite(f, "/v1/docentes", "POST")
+        assert not await permite(f, "/v1/docentes", "PUT")
+        assert not await permite(a, "/v1/planes", "DELETE") and not await permite(a, "/v1/planes", "PATCH")
