@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from services.focalizacion.reglas import ConjuntoReglas, Criterio, TipoIE
+from services.focalizacion.reglas import ConjuntoReglas, Criterio, CriterioPriorizacion, TipoIE
 
 
 def derivar(ies: list[dict[str, Any]]) -> None:
@@ -46,7 +46,7 @@ def decidir(ie: dict[str, Any], reglas: ConjuntoReglas) -> dict[str, Any]:
         evaluaciones += foco
         if any(e["resultado"] != "cumple" for e in foco):
             continue
-        prio = [_evaluacion(tipo, "priorizacion", c, ie) for c in tipo.priorizacion]
+        prio = [_evaluacion(tipo, "priorizacion", c, ie) for c in tipo.priorizacion if _con_datos(c, ie)]
         evaluaciones += prio
         efectos = {c.codigo: c for c in tipo.priorizacion}
         if any(efectos[e["codigo"]].efecto == "excluye" and e["resultado"] != "cumple" for e in prio):
@@ -55,6 +55,14 @@ def decidir(ie: dict[str, Any], reglas: ConjuntoReglas) -> dict[str, Any]:
                       if efectos[e["codigo"]].efecto == "suma" and e["resultado"] == "cumple")
         return _decision(ie, reglas, True, tipo.codigo, evaluaciones, puntaje)
     return _decision(ie, reglas, False, candidatos[0].codigo if len(candidatos) == 1 else None, evaluaciones, 0)
+
+
+def _con_datos(criterio: CriterioPriorizacion, ie: dict[str, Any]) -> bool:
+    """An exclusion line applies only when the padrón carries its data: one whose attribute the
+    padrón's file has no column for (absent from the record, not blank) is not evaluated. A blank
+    cell is 'sin dato' and, as on every line, keeps the school out."""
+    return criterio.efecto != "excluye" or criterio.evaluar(ie) != "sin_dato" \
+        or all(a in ie for a in criterio.atributos())
 
 
 def _decision(ie: dict[str, Any], reglas: ConjuntoReglas, focalizada: bool, tipo: str | None,

@@ -365,9 +365,20 @@ def clave_persona(datos: dict[str, Any]) -> str:
     return datos["dni"]
 
 
+# The columns NT-026@2 reads (its three programme exclusions, the ECE historical average and the
+# latest 4th-grade result) and the one of the earlier padrón each replaces.
+COLUMNAS_V2 = {"DIGEBR_CNEB": ("digebr_cneb", "OTRO_PROGRAMA"), "CICLO_FI_2020": ("ciclo_formacion_interna_2020", "OTRO_PROGRAMA"),
+               "DIFODS_SECUNDARIA": ("difods_secundaria", "OTRO_PROGRAMA"),
+               "ECE_PROMEDIO_HISTORICO": ("ece_promedio_historico", "ECE_NIVEL"),
+               "ECE_4TO_RECIENTE": ("ece_4to_reciente", "ECE_NIVEL")}
+ANTERIOR = {"OTRO_PROGRAMA": "otro_programa", "ECE_NIVEL": "ece_nivel"}
+
+
 def completar_ie(datos: dict[str, Any], fila: dict[str, str]) -> dict[str, Any]:
     """Attributes the padrón implies: urban schools have no rural gradient (0); the level
-    description says whether an inicial school has cuna."""
+    description says whether an inicial school has cuna; and a padrón without the columns of
+    NT-026@2 is read as before (``_como_antes``)."""
+    _como_antes(datos, fila)
     if datos.get("ruralidad") is None and datos.get("area") == "urbana":
         datos["ruralidad"] = 0
     if datos.get("cuna") is None and datos.get("nivel") == "inicial":
@@ -401,3 +412,19 @@ def columnas_markdown() -> str:
                           f"{'sí' if col.requerida else 'no'} | {col.descripcion} |")
         partes.append("")
     return "\n".join(partes)
+
+
+def _como_antes(datos: dict[str, Any], fila: dict[str, str]) -> None:
+    """A padrón in the earlier shape gives the attributes of NT-026@2 from the columns it had:
+    OTRO_PROGRAMA = N says the school receives none of the three programmes (S, one of them without
+    saying which: the three lack data, and the school stays out as before); ECE_NIVEL was the ECE
+    measure both lines read. A column neither shape has is left out of the record, not blank: an
+    exclusion line applies only when the padrón carries its data (``focalizar.decidir``)."""
+    for columna, (campo, anterior) in COLUMNAS_V2.items():
+        if columna in fila:
+            continue
+        if anterior not in fila:
+            datos.pop(campo, None)
+            continue
+        valor = datos.get(ANTERIOR[anterior])
+        datos[campo] = (False if valor is False else None) if anterior == "OTRO_PROGRAMA" else valor

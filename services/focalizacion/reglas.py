@@ -14,6 +14,9 @@ the focalized schools so they are served first (``suma``: points; more points, e
 
 A condition compares one attribute of the school with a value. An attribute without data
 never passes: the criterion's result is ``sin_dato`` and the school is not focalized on it.
+An exclusion line whose column the padrón's file does not have at all is not evaluated: it
+applies only when the padrón carries its data (``focalizar.decidir``; ``padron.completar_ie``
+reads a padrón of the earlier shape as before).
 """
 
 from __future__ import annotations

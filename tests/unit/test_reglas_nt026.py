@@ -8,13 +8,17 @@ de modo que falla por una sola razón; el comentario de cada caso cita el texto 
 from __future__ import annotations
 
 import copy
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.focalizacion.focalizar import decidir, derivar, focalizar, motivos
+from services.focalizacion.padron import leer_padron
 from services.focalizacion.reglas import ConjuntoReglas
+from tests.support.padron import COLUMNAS_IE, escuela
 
 RAIZ = Path(__file__).resolve().parents[2]
 REGLAS = ConjuntoReglas.model_validate_json(
@@ -418,3 +422,52 @@ def test_cada_linea_de_la_columna_de_priorizacion_declara_su_efecto():
         for c in tipo.priorizacion:
             excluye = any(p in c.descripcion for p in ("No se consideran", "Se excluyen", "excluye"))
             assert c.efecto == ("excluye" if excluye else "suma"), (tipo.codigo, c.codigo)
+
+
+# --- Un padrón sin las columnas de NT-026@2 se lee como antes -------------------------------------------
+
+NUEVAS = ("DIGEBR_CNEB", "CICLO_FI_2020", "DIFODS_SECUNDARIA", "ECE_PROMEDIO_HISTORICO", "ECE_4TO_RECIENTE")
+ANTERIORES = ("OTRO_PROGRAMA", "ECE_NIVEL")
+
+
+def padron_sin(columnas: tuple[str, ...], **cambios: str) -> list[dict[str, Any]]:
+    """Two polidocente primaria schools of one UGEL that meet every line, read from a file without ``columnas``;
+    the second with ``cambios``."""
+    filas = [escuela(f"000000{n}", nombre=f"IE {n}", nivel="primaria", caracteristica="completo", dre="DRE01",
+                     ugel="UGEL01", area="urbana", alumnos=300, docentes=12, **(cambios if n == 2 else {}))
+             for n in (1, 2)]
+    salida = io.StringIO()
+    escritor = csv.DictWriter(salida, fieldnames=[c for c in COLUMNAS_IE if c not in columnas], extrasaction="ignore")
+    escritor.writeheader()
+    escritor.writerows(filas)
+    lectura = leer_padron(salida.getvalue().encode())
+    assert lectura.rechazadas == []
+    return [datos for _, datos in lectura.validas]
+
+
+def test_un_padron_con_otro_programa_en_vez_de_las_tres_columnas_se_lee_como_antes():
+    # Given a padrón in the earlier shape: OTRO_PROGRAMA and ECE_NIVEL, none of the five new columns
+    # When NT-026@2 decides: the school that receives no programme (N) is focalized, as under NT-026@1
+    decisiones = focalizar(padron_sin(NUEVAS, OTRO_PROGRAMA="S"), REGLAS)
+    assert por_codigo(decisiones, "0000001")["focalizada"] is True
+    assert por_codigo(decisiones, "0000001")["tipo"] == "polidocente_primaria"
+    # and the one that receives one (S, without saying which) stays out, as before, for lack of that data
+    otra = por_codigo(decisiones, "0000002")
+    assert otra["focalizada"] is False
+    assert any("PC-P2 sin dato" in m for m in motivos(otra, REGLAS))
+    # and ECE_NIVEL still gives the ECE measure both lines read: satisfactorio after 2016-2018 coaching excludes
+    decisiones = focalizar(padron_sin(NUEVAS, AP_2016_2018="S", ECE_NIVEL="Satisfactorio"), REGLAS)
+    assert [por_codigo(decisiones, c)["focalizada"] for c in ("0000001", "0000002")] == [True, False]
+    assert any("PC-P4 no se cumple" in m for m in motivos(por_codigo(decisiones, "0000002"), REGLAS))
+
+
+def test_una_linea_que_excluye_se_aplica_solo_si_el_padron_trae_su_dato():
+    # Given a padrón with neither the new columns nor the earlier ones (the ministry's own file lacks them)
+    # When NT-026@2 decides / Then both schools are focalized: no line excludes them without its data
+    decisiones = focalizar(padron_sin(NUEVAS + ANTERIORES, AP_2016_2018="S"), REGLAS)
+    assert [por_codigo(decisiones, c)["focalizada"] for c in ("0000001", "0000002")] == [True, True]
+    assert not {e["codigo"] for e in por_codigo(decisiones, "0000001")["evaluaciones"]} & {"PC-P2", "PC-P5", "PC-P6"}
+    # But a blank cell in a column the file has is 'sin dato', and keeps the school out as every line does
+    decisiones = focalizar(padron_sin((), DIGEBR_CNEB=""), REGLAS)
+    assert [por_codigo(decisiones, c)["focalizada"] for c in ("0000001", "0000002")] == [True, False]
+    assert resultado(por_codigo(decisiones, "0000002"), "PC-P2") == "sin_dato"
