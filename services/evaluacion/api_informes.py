@@ -70,6 +70,9 @@ class SeguimientoIn(_Entrada):
     trimestre: Trimestre
     estado: Literal["en_ejecucion", "cumplida", "no_cumplida"]
     avance: str = Field(min_length=5, max_length=2000, description="Lo hecho y lo que falta.")
+    seguimiento_id: UUID | None = Field(None, description=(
+        "Identificador que quien envía da a este seguimiento, el mismo en cada reenvío: un reenvío, otro día, "
+        "queda como ya registrado. Sin él, solo un reenvío del mismo día con el mismo estado y avance lo es."))
 
 
 class Resultado(BaseModel):
@@ -170,7 +173,8 @@ def router(app: Evaluacion, proyecciones: Proyecciones) -> APIRouter:
     @r.post("/medidas/{medida_id}/seguimiento", status_code=201,
             summary="Seguimiento de una medida correctiva: en ejecución, cumplida o no cumplida")
     def post_seguimiento(ugel: Ugel, medida_id: UUID, body: SeguimientoIn) -> Resultado:
-        nuevo = app.seguir_medida(ugel, body.anio, body.trimestre, str(medida_id), body.estado, body.avance)
+        nuevo = app.seguir_medida(ugel, body.anio, body.trimestre, str(medida_id), body.estado, body.avance,
+                                  str(body.seguimiento_id) if body.seguimiento_id else None)
         return _resultado(str(medida_id), nuevo)  # type: ignore[return-value]
 
     return r

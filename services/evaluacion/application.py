@@ -379,9 +379,13 @@ class Evaluacion(ServiceApplication):
         return self.modificar(lambda: self._informe(ugel, anio, trimestre),
                               lambda informe: informe.disponer_medida(medida_id, registro))
 
-    def seguir_medida(self, ugel: str, anio: int, trimestre: int, medida_id: str, estado: str, avance: str) -> bool:
+    def seguir_medida(self, ugel: str, anio: int, trimestre: int, medida_id: str, estado: str, avance: str,
+                      seguimiento_id: str | None = None) -> bool:
+        """A follow-up of a measure; ``seguimiento_id`` (the sender's) tells a re-send from a new follow-up."""
         seguimiento = {"estado": estado, "avance": avance.strip(), "fecha": self.reloj().isoformat(),
                        "por": current_actor.get().usuario}
+        if seguimiento_id:
+            seguimiento["seguimiento_id"] = seguimiento_id
         return self.modificar(lambda: self._informe(ugel, anio, trimestre),
                               lambda informe: informe.seguir_medida(medida_id, seguimiento))
 

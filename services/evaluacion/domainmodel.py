@@ -251,6 +251,16 @@ def reenvio(registrado: dict[str, Any], nuevo: dict[str, Any], *contexto: str) -
         {k: v for k, v in nuevo.items() if k not in contexto}
 
 
+def seguimiento_id(medida_id: str, seguimiento: dict[str, Any]) -> str:
+    """Which follow-up of a measure this is: the id its sender gave it (the same on every re-send, on any
+    day); one sent without an id is its state, text and day (sent again the same day, it is the same one;
+    the same text on another day is another follow-up)."""
+    if seguimiento.get("seguimiento_id"):
+        return str(seguimiento["seguimiento_id"])
+    return str(uuid5(NS, f"seguimiento:{medida_id}:{seguimiento['fecha']}:{seguimiento['estado']}:"
+                         f"{seguimiento['avance']}"))
+
+
 def informe_id(ugel: str, anio: int, trimestre: int) -> UUID:
     return uuid5(NS, f"informe-trimestral:{ugel}:{anio}:{trimestre}")
 
@@ -308,8 +318,12 @@ class InformeTrimestral(Aggregate):
         medida = self.medidas.get(medida_id)
         if medida is None:
             raise EvaluacionInvalida(f"El informe no tiene la medida {medida_id}.")
-        if any(reenvio(previo, seguimiento, "fecha", "por") for previo in medida["seguimiento"]):
-            return False  # the same follow-up, re-sent (another day, or by a colleague)
+        clave = seguimiento_id(medida_id, seguimiento)
+        previo = next((p for p in medida["seguimiento"] if seguimiento_id(medida_id, p) == clave), None)
+        if previo is not None:
+            if reenvio(previo, seguimiento, "fecha", "por"):
+                return False  # the same follow-up, re-sent (another day, or by a colleague)
+            raise Conflict(f"El seguimiento {clave} de la medida {medida_id} ya se registró con otros datos.")
         estado = seguimiento["estado"]
         if estado not in SIGUIENTES[medida["estado"]]:
             raise EvaluacionInvalida(

@@ -173,4 +173,5 @@ class Publicador:
 
     @publicacion.register
     def _(self, event: dm.InformeTrimestral.MedidaSeguida) -> Publication:
-        return self._informe(event, c.MedidaCorrectivaSeguidaV1, medida_id=event.medida_id, **event.seguimiento)
+        seguimiento = {k: v for k, v in event.seguimiento.items() if k != "seguimiento_id"}  # not in the contract
+        return self._informe(event, c.MedidaCorrectivaSeguidaV1, medida_id=event.medida_id, **seguimiento)

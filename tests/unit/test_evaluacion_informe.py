@@ -25,28 +25,48 @@ def medida(fecha: str, plazo: str = "2021-08-31", por: str = "esp") -> dict:
             "descripcion": "Reprogramar las visitas de junio.", "plazo": plazo, "dispuesta_por": por, "fecha": fecha}
 
 
+def seguimiento(estado: str, avance: str, fecha: str, por: str = "esp", id_: str | None = None) -> dict:
+    return {"estado": estado, "avance": avance, "fecha": fecha, "por": por,
+            **({"seguimiento_id": id_} if id_ else {})}
+
+
 def test_un_seguimiento_reenviado_otro_dia_por_otro_usuario_no_se_registra_dos_veces():
-    # Given a measure followed up on 10/07/2021
+    # Given a measure followed up on 10/07/2021 (the follow-up carrying the id its sender gave it)
     i = informe()
     assert i.disponer_medida("m1", medida("2021-07-05"))
-    assert i.seguir_medida("m1", {"estado": "en_ejecucion", "avance": "Tres visitas.", "fecha": "2021-07-10",
-                                  "por": "esp"})
+    assert i.seguir_medida("m1", seguimiento("en_ejecucion", "Tres visitas.", "2021-07-10", id_="s1"))
     # When the same follow-up is sent again the next day, by a colleague of the same UGEL
-    otra_vez = i.seguir_medida("m1", {"estado": "en_ejecucion", "avance": "Tres visitas.", "fecha": "2021-07-11",
-                                      "por": "esp-2"})
+    otra_vez = i.seguir_medida("m1", seguimiento("en_ejecucion", "Tres visitas.", "2021-07-11", "esp-2", "s1"))
     # Then it is already recorded, once
     assert otra_vez is False
     assert len(i.medidas["m1"]["seguimiento"]) == 1
+    # while other data under the same id conflicts
+    with pytest.raises(dm.Conflict):
+        i.seguir_medida("m1", seguimiento("en_ejecucion", "Cuatro visitas.", "2021-07-11", id_="s1"))
+
+
+def test_dos_seguimientos_con_el_mismo_texto_en_dias_distintos_se_registran_los_dos():
+    # Given a measure followed up on 10/07/2021 with "Sin novedad."
+    i = informe()
+    assert i.disponer_medida("m1", medida("2021-07-05"))
+    assert i.seguir_medida("m1", seguimiento("en_ejecucion", "Sin novedad.", "2021-07-10", id_="s1"))
+    assert i.seguir_medida("m1", seguimiento("en_ejecucion", "Sin novedad.", "2021-07-12"))
+    # When another follow-up with the same state and text is recorded a week later (with and without an id)
+    assert i.seguir_medida("m1", seguimiento("en_ejecucion", "Sin novedad.", "2021-07-17", id_="s2"))
+    assert i.seguir_medida("m1", seguimiento("en_ejecucion", "Sin novedad.", "2021-07-19"))
+    # Then each is recorded, and one without an id sent twice the same day only once
+    assert i.seguir_medida("m1", seguimiento("en_ejecucion", "Sin novedad.", "2021-07-19", "esp-2")) is False
+    assert [s["fecha"] for s in i.medidas["m1"]["seguimiento"]] == [
+        "2021-07-10", "2021-07-12", "2021-07-17", "2021-07-19"]
 
 
 def test_un_seguimiento_de_una_medida_cerrada_reenviado_despues_ya_esta_registrado():
     i = informe()
     assert i.disponer_medida("m1", medida("2021-07-05"))
-    assert i.seguir_medida("m1", {"estado": "cumplida", "avance": "Hecho.", "fecha": "2021-07-10", "por": "esp"})
-    otra_vez = {"estado": "cumplida", "avance": "Hecho.", "fecha": "2021-07-20", "por": "esp"}
-    assert i.seguir_medida("m1", otra_vez) is False
+    assert i.seguir_medida("m1", seguimiento("cumplida", "Hecho.", "2021-07-10", id_="s1"))
+    assert i.seguir_medida("m1", seguimiento("cumplida", "Hecho.", "2021-07-20", id_="s1")) is False
     with pytest.raises(dm.EvaluacionInvalida, match="ya está cerrada"):
-        i.seguir_medida("m1", {"estado": "cumplida", "avance": "Otra cosa.", "fecha": "2021-07-20", "por": "esp"})
+        i.seguir_medida("m1", seguimiento("cumplida", "Otra cosa.", "2021-07-20", id_="s2"))
 
 
 def test_una_medida_reenviada_despues_de_su_plazo_ya_esta_registrada():
