@@ -37,6 +37,7 @@ REGLAS = {
     "GET /v1/docentes/{docente_id}/planes": Regla(TODOS, {"docente_id": "docente"}),
     "POST /v1/planes/generacion": Regla(GESTION),
     "PUT /v1/instituciones/{codigo_modular}/{anexo}/directivo": Regla(GESTION | ESPECIALISTAS, {"codigo_modular": "ie"}),
+    "POST /v1/instituciones/{ie}/protocolos": Regla(ELABORAN, {"ie": "institucion"}),
     "POST /v1/instituciones/{ie}/planes-monitoreo": Regla(ELABORAN, {"ie": "institucion"}),
     "GET /v1/instituciones/{ie}/planes-monitoreo": Regla(LEEN_IE, {"ie": "institucion"}),
     "GET /v1/instituciones/{ie}/docentes": Regla(LEEN_IE, {"ie": "institucion"}),

@@ -318,6 +318,26 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
 
     # --- the school's own plan (internal modality) ---------------------------------------------
 
+    @r.post("/instituciones/{ie}/protocolos", tags=["plan de la IE"], **creado,
+            summary="Publicar la versión propia de la IE de la plantilla de su plan interno",
+            description="La elabora su directivo (o su UGEL): rige solo en la IE (ámbito IE:<código>-<anexo>) y "
+                        "solo para la modalidad interna. Un plan de la IE la sigue si la nombra en 'protocolo', o "
+                        "por defecto si es la versión más reciente de las plantillas internas de la IE.")
+    def post_protocolo_ie(ie: IE, body: Protocolo, response: Response) -> dict[str, Any]:
+        errores = []
+        if body.modalidad != "interna":
+            errores.append({"loc": ("body", "modalidad"), "type": "value_error",
+                            "msg": "la plantilla propia de una IE es la de su plan interno: modalidad 'interna'"})
+        if "ambito" in body.model_fields_set and body.ambito != f"IE:{ie}":
+            errores.append({"loc": ("body", "ambito"), "type": "value_error",
+                            "msg": f"la plantilla propia de la IE rige solo en ella: IE:{ie} (o no lo indique)"})
+        if errores:
+            raise RequestValidationError(errores)
+        propia = Protocolo.model_validate({**body.model_dump(mode="json"), "ambito": f"IE:{ie}"})
+        if not agenda.publicar_protocolo(propia):
+            response.status_code = status.HTTP_200_OK
+        return propia.model_dump(mode="json")
+
     @r.post("/instituciones/{ie}/planes-monitoreo", tags=["plan de la IE"], **creado,
             summary="Elaborar el plan de monitoreo y acompañamiento de la IE (modalidad interna)")
     def post_plan_ie(ie: IE, body: PlanIEIn, response: Response) -> dict[str, Any]:

@@ -377,3 +377,42 @@ async def test_cada_documento_del_plan_lee_su_agregado_una_vez(make_settings):
             # Then it is drawn, having read the plan's aggregate once
             assert r.status_code == 200 and r.headers["content-type"] == "application/pdf", r.text
             assert lecturas.count(pid) == 1, (documento, lecturas)
+
+
+async def test_la_directora_publica_la_version_propia_de_la_plantilla_y_su_plan_la_sigue(make_settings):
+    """The school's own version of its template (issue: 'the bundled templates, or the school's own version'):
+    its directivo publishes it for his IE only, internal modality only, and the school's plan follows it."""
+    agenda_http = agenda_app(make_settings(AgendaSettings))
+    en_el_padron(agenda_http)
+    async with serving(agenda_http) as agenda:
+        # Given the bundled template of the IEI N°246 (three visits: June, September, November)
+        [base] = [p for p in (await agenda.get("/v1/protocolos", headers=COMO_DIRECTORA)).json()
+                  if p["codigo"] == "PMA-IEI246"]
+        [tipo] = base["tipos"]
+        grupos = [{"cantidad": 1, "dias_min": 1, "dias_max": 1, "mes": m, "fase": f"{n} visita"}
+                  for m, n in ((6, "I"), (8, "II"), (9, "III"), (11, "IV"))]
+        propia = {**{k: v for k, v in base.items() if k != "ambito"}, "version": 2,
+                  "nombre": "Plan de monitoreo 2024 — versión de la IEI N°246 (cuatro visitas)",
+                  "tipos": {tipo: {**base["tipos"][tipo], "visitas": {"grupos": grupos, "dias_total": 4}}}}
+        ruta = f"/v1/instituciones/{IE}/protocolos"
+
+        # When the directora publishes it as an external programme, or for another territory: refused, 422
+        r = await agenda.post(ruta, json={**propia, "modalidad": "externa"}, headers=COMO_DIRECTORA)
+        assert r.status_code == 422 and r.json()["errores"][0]["campo"] == "body.modalidad", r.text
+        r = await agenda.post(ruta, json={**propia, "ambito": "UGEL:UGEL-EL-COLLAO"}, headers=COMO_DIRECTORA)
+        assert r.status_code == 422 and r.json()["errores"][0]["campo"] == "body.ambito", r.text
+        # and another school's directivo cannot publish it for her school (not his: 404)
+        otro = {**COMO_DIRECTORA, "X-Usuario": str(uuid.uuid4()), "X-Ie": "0573436-0"}
+        assert (await agenda.post(ruta, json=propia, headers=otro)).status_code == 404
+
+        # But as the school's internal template: published for her IE only; re-sent, already there
+        r = await agenda.post(ruta, json=propia, headers=COMO_DIRECTORA)
+        assert r.status_code == 201 and r.json()["ambito"] == f"IE:{IE}", r.text
+        assert (await agenda.post(ruta, json=propia, headers=COMO_DIRECTORA)).status_code == 200
+
+        # Then the school's plan, naming no template, follows its own version: four visits
+        r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(), headers=COMO_DIRECTORA)
+        assert r.status_code == 201, r.text
+        plan = r.json()["plan"]
+        assert plan["protocolo"] == "PMA-IEI246@2" and plan["nombre_protocolo"] == propia["nombre"]
+        assert [g["mes"] for g in plan["componentes"]["visitas"]["grupos"]] == [6, 8, 9, 11]
