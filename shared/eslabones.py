@@ -1,24 +1,26 @@
 """A consumer applies another service's fact only when it continues that service's hash chain.
 
-NATS permissions keep each service to its own subjects (``deploy/nats/permisos.conf``); the chain is a
-consistency check, not an authentication: it detects a fact that breaks its service's chain (no link,
-content that does not match its hash, a link to a missing or broken predecessor), a fork (a second fact
-claiming a predecessor or a position already taken) and an unchained fact, and parks it with its reason
-instead of applying it.
+What a verified link proves: the fact's content is the content hashed into its link (``ce-cadena``), that
+link follows from the link of the fact it names as its predecessor, and so on back to the producer's first
+fact; and no fact received before it claimed the same position or the same predecessor. The facts applied
+from one producer thus form one unbroken sequence without forks: a fact changed or reordered on its way or in
+the stream without its links recomputed, a fork, an unchained fact, or a fact whose predecessor never comes
+(a gap; a lost last fact leaves none) is parked with its reason instead of applied.
 
-What it does not do: the chain is an unkeyed SHA-256 over content anyone who reads the stream sees. Whoever
-can publish on a service's subjects (its NATS user, a leaked credential of it) can read the head and chain
-a forged fact after it correctly: the forgery is verified and applied, and the genuine fact the relay then
-publishes at that point is refused (a fork, or a second fact at a taken position). Telling genuine facts from forged ones needs a signature with
-a key only the relay holds, which the chain does not have.
+What it does not prove: who wrote the fact. The chain is an unkeyed SHA-256 over content anyone who reads
+the stream sees, so whoever can publish on a service's subjects (its NATS user, or a leaked credential of
+it) can chain a forged fact after the head: the forgery is verified and applied, and the genuine fact the
+relay then publishes at that position is refused as a fork. Only NATS permissions keep each service to its
+own subjects (``deploy/nats/permisos.conf``); telling genuine facts from forged ones would need a signature
+with a key only the relay holds, which the chain does not have.
 
 ``Eslabones`` is the ledger of the chains of the services this one consumes from, in its own table
 (``cadena_eslabones``, next to its read models). A durable consumer per producing service
 (``<servicio>-cadena-<productor>``, on ``acompana.<productor>.>``) records every fact's link as it
-arrives, in stream order, as evaluacion's audit ledger does: ``verificado`` when its hash follows from
-its predecessor's hash and its own content, ``pendiente`` while its predecessor has not arrived (it is
-verified when it does), ``roto`` with the reason otherwise (no link, content that does not match its
-hash, a second fact claiming a position or a predecessor already taken).
+arrives, in stream order: ``verificado`` when its hash follows from its predecessor's hash and its own
+content, ``pendiente`` while its predecessor has not arrived (it is verified when it does), ``roto`` with
+the reason otherwise (no link, content that does not match its hash, a second fact claiming a position or
+a predecessor already taken).
 
 ``IdempotentConsumers`` asks ``estado`` before running a handler: verified (the same hash as recorded)
 runs it, so a redelivery or a duplicate of a genuine fact is applied as before (idempotently); broken
@@ -40,6 +42,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -84,11 +87,8 @@ class Eslabones:
                        Column("estado", String(12), nullable=False),
                        Column("motivo", Text, nullable=False),
                        Column("canonico", LargeBinary, nullable=True))  # kept only while it waits
-        # One row per producer: its chain's writer lock. ``ultima`` is never written (it stays 0): the row is
-        # only taken (``bloquear``); the column is kept so that existing ledgers keep their table as it is.
-        self.cabezas = Table("cadena_servicios", metadata,
-                             Column("servicio", String(20), primary_key=True),
-                             Column("ultima", Integer, nullable=False))
+        # One row per producer, only ever taken (``bloquear``): its chain's writer lock.
+        self.cabezas = Table("cadena_servicios", metadata, Column("servicio", String(20), primary_key=True))
         self._textos: dict[str, object] = {}
         with self.engine.begin() as conn:
             if esquema:  # replicas starting together create the schema and tables one at a time
@@ -96,8 +96,11 @@ class Eslabones:
                              {"clave": f"acompana-esquema:{esquema}"})
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{esquema}"'))
             metadata.create_all(conn)
+            if "ultima" in {c["name"] for c in inspect(conn).get_columns("cadena_servicios", esquema)}:
+                # a ledger made when the lock row also held a position that nothing ever wrote
+                conn.execute(text(f"ALTER TABLE {_nombre(self.cabezas)} DROP COLUMN ultima"))
             conn.execute(self._insert(self.cabezas).on_conflict_do_nothing(),
-                         [{"servicio": p, "ultima": 0} for p in sorted(self.productores)])
+                         [{"servicio": p} for p in sorted(self.productores)])
 
     def close(self) -> None:
         self.engine.dispose()
@@ -115,7 +118,7 @@ class Eslabones:
             e, k = _nombre(self.t), _nombre(self.cabezas)
             self._textos.update({
                 # Taking the producer's row serialises its chain's writers (replicas, two consumers at once).
-                "bloquear": text(f"UPDATE {k} SET ultima = ultima WHERE servicio = :servicio"),
+                "bloquear": text(f"UPDATE {k} SET servicio = servicio WHERE servicio = :servicio"),
                 "fila": text(f"SELECT hash, estado, motivo FROM {e} WHERE servicio = :servicio AND posicion = :posicion"),
                 "sucesor": text(f"SELECT posicion FROM {e} WHERE servicio = :servicio AND anterior = :anterior "
                                 "AND estado <> 'roto' LIMIT 1"),

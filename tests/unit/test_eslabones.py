@@ -3,6 +3,7 @@ genuine facts are never parked, whatever the order in which the ledger sees them
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -75,3 +76,27 @@ def test_un_hecho_sin_eslabon_cambiado_o_que_bifurca_queda_apartado(libro):
             libro.exigir(hecho)
     # and the genuine second fact is still the verified one
     libro.exigir(dos)
+
+
+def test_un_libro_hecho_con_la_columna_sin_uso_la_pierde_y_sigue_registrando(tmp_path):
+    # Given a ledger made when each producer's lock row also had a position column nothing wrote
+    settings = EvidenciasSettings(data_dir=tmp_path)
+    ruta = settings.sqlite_path("-cadenas")
+    ruta.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(ruta) as conn:
+        conn.execute("CREATE TABLE cadena_servicios (servicio VARCHAR(20) PRIMARY KEY, ultima INTEGER NOT NULL)")
+        conn.execute("INSERT INTO cadena_servicios VALUES ('agenda', 0)")
+    # When the service opens it, now following two producers
+    libro = Eslabones(settings, ["agenda", "focalizacion"])
+    try:
+        # Then the column is gone, each producer has its row, and links are recorded and verified
+        with sqlite3.connect(ruta) as conn:
+            assert [c[1] for c in conn.execute("PRAGMA table_info(cadena_servicios)")] == ["servicio"]
+            assert sorted(f for (f,) in conn.execute("SELECT servicio FROM cadena_servicios")) == [
+                "agenda", "focalizacion"]
+        uno, dos = visitas(2)
+        for hecho in (uno, dos):
+            libro.registrar(hecho)
+        assert [libro.estado(h)[0] for h in (uno, dos)] == [VERIFICADO] * 2
+    finally:
+        libro.close()
