@@ -129,7 +129,8 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
     read from the provider and verifies (the web application calls for all its users from one address); a
     user's requests are counted, at their cost (exports, batches), against a budget shared by the replicas
     (``presupuesto``). A batch is read for its cost only when its declared length is within
-    ``cuerpo_max_bytes``; otherwise it costs 1 and the body limit (``LimiteCuerpo``, inside this middleware) answers 413 before it is all read.
+    ``cuerpo_max_bytes``; otherwise it costs 1 and the body limit (``LimiteCuerpo``, inside this
+    middleware) answers 413 before it is all read.
     """
     presupuesto = presupuesto or PresupuestoCompartido(por_minuto)
     anonimas = CubosLocales(anonimas_por_minuto)

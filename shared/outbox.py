@@ -199,7 +199,8 @@ class OutboxRelay:
         try:
             registrado = self.app.mapper.to_domain_event(notificaciones[0]).timestamp
         except Exception as exc:  # not in the store, or unreadable: the whole stream is read instead
-            log.warning("%s: sin la hora del hecho %s (%r): se lee todo el stream", self.servicio, posicion, exc)
+            log.warning("%s: sin la hora del hecho %s (%r): se lee todo el stream", self.servicio, posicion,
+                        exc)
             return None
         cabeza = await self._cabeza_leyendo(registrado - timedelta(seconds=self.desfase_relojes))
         return cabeza if cabeza is not None and cabeza[0] >= posicion else None

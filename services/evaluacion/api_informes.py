@@ -71,8 +71,9 @@ class SeguimientoIn(_Entrada):
     estado: Literal["en_ejecucion", "cumplida", "no_cumplida"]
     avance: str = Field(min_length=5, max_length=2000, description="Lo hecho y lo que falta.")
     seguimiento_id: UUID | None = Field(None, description=(
-        "Identificador que quien envía da a este seguimiento, el mismo en cada reenvío: un reenvío, otro día, "
-        "queda como ya registrado. Sin él, solo un reenvío del mismo día con el mismo estado y avance lo es."))
+        "Identificador que quien envía da a este seguimiento, el mismo en cada reenvío: un reenvío, "
+        "otro día, queda como ya registrado. Sin él, solo un reenvío del mismo día con el mismo estado y "
+        "avance lo es."))
 
 
 class Resultado(BaseModel):

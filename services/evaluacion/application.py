@@ -381,7 +381,7 @@ class Evaluacion(ServiceApplication):
 
     def seguir_medida(self, ugel: str, anio: int, trimestre: int, medida_id: str, estado: str, avance: str,
                       seguimiento_id: str | None = None) -> bool:
-        """A follow-up of a measure; ``seguimiento_id`` (the sender's) tells a re-send from a new follow-up."""
+        """A follow-up of a measure; ``seguimiento_id`` (the sender's) tells a re-send from a new one."""
         seguimiento = {"estado": estado, "avance": avance.strip(), "fecha": self.reloj().isoformat(),
                        "por": current_actor.get().usuario}
         if seguimiento_id:

@@ -173,5 +173,6 @@ class Publicador:
 
     @publicacion.register
     def _(self, event: dm.InformeTrimestral.MedidaSeguida) -> Publication:
-        seguimiento = {k: v for k, v in event.seguimiento.items() if k != "seguimiento_id"}  # not in the contract
+        # the sender's id of the follow-up is not in the contract
+        seguimiento = {k: v for k, v in event.seguimiento.items() if k != "seguimiento_id"}
         return self._informe(event, c.MedidaCorrectivaSeguidaV1, medida_id=event.medida_id, **seguimiento)

@@ -116,12 +116,13 @@ async def test_la_ugel_remite_la_dre_acusa_recibo_y_las_medidas_se_siguen(make_s
         # and follows one up until it is fulfilled: then it is closed
         seguir = f"{INFORME}/medidas/{medida_ie}/seguimiento"
         for estado, avance in (("en_ejecucion", "Tres visitas reprogramadas."), ("cumplida", "Todas realizadas.")):
-            r = await http.post(seguir, json={**periodo, "estado": estado, "avance": avance,
-                                              "seguimiento_id": _id(f"seguimiento-{estado}")}, headers=UGEL_ESP)
+            r = await http.post(seguir, headers=UGEL_ESP, json={
+                **periodo, "estado": estado, "avance": avance, "seguimiento_id": _id(f"seguimiento-{estado}")})
             assert r.status_code == 201, r.text
         # (a follow-up sent again under its id is already recorded)
-        r = await http.post(seguir, json={**periodo, "estado": "en_ejecucion", "avance": "Tres visitas reprogramadas.",
-                                          "seguimiento_id": _id("seguimiento-en_ejecucion")}, headers=UGEL_ESP)
+        r = await http.post(seguir, headers=UGEL_ESP, json={
+            **periodo, "estado": "en_ejecucion", "avance": "Tres visitas reprogramadas.",
+            "seguimiento_id": _id("seguimiento-en_ejecucion")})
         assert r.status_code == 200 and r.json()["estado"] == "ya_registrado", r.text
         r = await http.post(seguir, json={**periodo, "estado": "en_ejecucion", "avance": "Otra vez."}, headers=UGEL_ESP)
         assert r.status_code == 422 and "Una medida cumplida no pasa a en ejecucion (ya está cerrada)." in r.text

@@ -85,7 +85,8 @@ async def test_cors_admite_solo_los_metodos_que_las_rutas_del_servicio_responden
     focalizacion = focalizacion_app(make_settings(FocalizacionSettings, cors_origenes=[origen]))
     async with serving(agenda) as a, serving(focalizacion) as f:
         async def permite(servicio, ruta: str, metodo: str) -> bool:  # noqa: ANN001
-            r = await servicio.options(ruta, headers={"Origin": origen, "Access-Control-Request-Method": metodo})
+            r = await servicio.options(ruta, headers={"Origin": origen,
+                                                      "Access-Control-Request-Method": metodo})
             return r.status_code == 200 and metodo in r.headers.get("access-control-allow-methods", "")
         # Then a browser at that origin may use the methods each service's routes answer, and no other
         assert await permite(a, "/v1/instituciones/0236885/0/directivo", "PUT")

@@ -163,7 +163,8 @@ async def test_relay_sigue_eventos_nuevos_en_milisegundos(make_settings, js, clo
     assert elapsed < 1.0, f"el evento tardó {elapsed:.3f}s en publicarse"
 
 
-async def test_al_reconciliar_tras_un_hueco_rellenado_no_lee_todo_el_stream(make_settings, js, monkeypatch, closing):
+async def test_al_reconciliar_tras_un_hueco_rellenado_no_lee_todo_el_stream(make_settings, js, monkeypatch,
+                                                                              closing):
     # Given 200 plans relayed long ago (as the relay's clocks count: half a second), 10 relayed just now
     agenda = closing(Agenda(make_settings(AgendaSettings)))
     registrar_planes(agenda, 200)
@@ -174,8 +175,10 @@ async def test_al_reconciliar_tras_un_hueco_rellenado_no_lee_todo_el_stream(make
     # and the stream's fact at position 5 deleted and published again last (a hole filled by a republication)
     quinto = next(m for m in await stream_messages(js) if m.headers["ce-id"] == "agenda:5")
     await js.delete_msg(STREAM, quinto.metadata.sequence.stream)
-    await js.publish(quinto.subject, quinto.data, headers={**quinto.headers, "Nats-Msg-Id": "agenda:5:relleno"})
-    cabeza = (210, next(m for m in await stream_messages(js) if m.headers["ce-id"] == "agenda:210").headers["ce-cadena"])
+    await js.publish(quinto.subject, quinto.data,
+                     headers={**quinto.headers, "Nats-Msg-Id": "agenda:5:relleno"})
+    ultimo = next(m for m in await stream_messages(js) if m.headers["ce-id"] == "agenda:210")
+    cabeza = (210, ultimo.headers["ce-cadena"])
     leidos = []
     original = JetStreamContext.PullSubscription.fetch
 

@@ -51,6 +51,7 @@ async def test_un_rol_nacional_pasa_sin_consultar_territorio_ni_ocupar_un_hilo(m
     # Then he is let through with no territory looked up and no thread taken
     assert negado is None and consultas == [] and hilos == []
     # and a UGEL specialist of another UGEL is refused after one lookup, in one thread
-    negado = await politica.decidir(request, Actor(usuario="esp-1", rol="especialista_ugel", ugel="UGEL-CANCHIS"))
+    otro = Actor(usuario="esp-1", rol="especialista_ugel", ugel="UGEL-CANCHIS")
+    negado = await politica.decidir(request, otro)
     assert negado is not None and negado.status_code == 404
     assert consultas == [("docente", "doc-1")] and len(hilos) == 1, (consultas, hilos)

@@ -84,7 +84,8 @@ def test_un_libro_hecho_con_la_columna_sin_uso_la_pierde_y_sigue_registrando(tmp
     ruta = settings.sqlite_path("-cadenas")
     ruta.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(ruta) as conn:
-        conn.execute("CREATE TABLE cadena_servicios (servicio VARCHAR(20) PRIMARY KEY, ultima INTEGER NOT NULL)")
+        conn.execute("CREATE TABLE cadena_servicios "
+                     "(servicio VARCHAR(20) PRIMARY KEY, ultima INTEGER NOT NULL)")
         conn.execute("INSERT INTO cadena_servicios VALUES ('agenda', 0)")
     # When the service opens it, now following two producers
     libro = Eslabones(settings, ["agenda", "focalizacion"])

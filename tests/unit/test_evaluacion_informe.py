@@ -36,7 +36,8 @@ def test_un_seguimiento_reenviado_otro_dia_por_otro_usuario_no_se_registra_dos_v
     assert i.disponer_medida("m1", medida("2021-07-05"))
     assert i.seguir_medida("m1", seguimiento("en_ejecucion", "Tres visitas.", "2021-07-10", id_="s1"))
     # When the same follow-up is sent again the next day, by a colleague of the same UGEL
-    otra_vez = i.seguir_medida("m1", seguimiento("en_ejecucion", "Tres visitas.", "2021-07-11", "esp-2", "s1"))
+    otra_vez = i.seguir_medida("m1", seguimiento("en_ejecucion", "Tres visitas.", "2021-07-11", "esp-2",
+                                                 "s1"))
     # Then it is already recorded, once
     assert otra_vez is False
     assert len(i.medidas["m1"]["seguimiento"]) == 1
