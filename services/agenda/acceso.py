@@ -49,6 +49,11 @@ REGLAS = {
     "GET /v1/planes-monitoreo/{plan_ie_id}/informe.pdf": Regla(LEEN_IE, PLAN_IE),
     "GET /v1/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf": Regla(
         LEEN_IE, {**PLAN_IE, "docente_id": "docente"}),
+    # the same documents with the docentes' names the caller gives (read from focalizacion): only printed
+    "POST /v1/planes-monitoreo/{plan_ie_id}/plan.pdf": Regla(LEEN_IE, PLAN_IE),
+    "POST /v1/planes-monitoreo/{plan_ie_id}/informe.pdf": Regla(LEEN_IE, PLAN_IE),
+    "POST /v1/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf": Regla(
+        LEEN_IE, {**PLAN_IE, "docente_id": "docente"}),
     "POST /v1/acompanantes/{acompanante_id}/visitas": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/gia": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/rtc": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),

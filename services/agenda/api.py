@@ -179,6 +179,18 @@ class EjecucionIn(_Entrada):
     recomendaciones: str = Field("", max_length=4000)
 
 
+class NombresIn(_Entrada):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "nombres": {"0b8f3c1e-8a44-5d0e-9f6a-2c7d9e1f3a55": "Leydi Stefany Maquera Gutierrez"}}]})
+    nombres: dict[UUID, Annotated[str, Field(min_length=2, max_length=200)]] = Field(
+        default_factory=dict, max_length=300, description="Nombre de cada docente, tal como lo da focalización "
+        "(GET /v1/docentes/{id}/persona): se usa solo para imprimir, no se guarda.")
+    fecha: date | None = Field(None, description="Fecha de corte (por defecto, hoy).")
+
+    def por_id(self) -> dict[str, str]:
+        return {str(k): v for k, v in self.nombres.items()}
+
+
 class GeneracionIn(_Entrada):
     anio: int = Field(ge=2000, le=2100, description="Año (etapa) cuyos planes se generan.")
     ugel: str | None = None
@@ -382,6 +394,28 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
                    "visitas_realizadas": avance.realizadas}
         r_ = agenda.ejecutar_plan_ie(str(plan_ie_id), informe)
         return _paso_plan_ie(agenda, str(plan_ie_id), r_, response)
+
+    con_nombres = {"tags": ["plan de la IE"], "response_class": Response,
+                   "description": "Con los nombres de los docentes que se indiquen (los da focalización a quien "
+                                  "puede verlos): se usan solo para imprimir, no se guardan.",
+                   "responses": {200: {"content": {"application/pdf": {}}}}}
+
+    @r.post("/planes-monitoreo/{plan_ie_id}/plan.pdf", summary="El plan de la IE en PDF, con los nombres", **con_nombres)
+    def post_plan_ie_pdf(plan_ie_id: Id, body: NombresIn) -> Response:
+        return _pdf(documentos.plan_pdf(agenda, str(plan_ie_id), body.fecha or date.today(), body.por_id()),
+                    f"plan-{plan_ie_id}.pdf")
+
+    @r.post("/planes-monitoreo/{plan_ie_id}/informe.pdf", summary="Informe de ejecución en PDF, con los nombres",
+            **con_nombres)
+    def post_informe_pdf(plan_ie_id: Id, body: NombresIn) -> Response:
+        return _pdf(documentos.informe_pdf(agenda, str(plan_ie_id), body.fecha or date.today(), body.por_id()),
+                    f"informe-{plan_ie_id}.pdf")
+
+    @r.post("/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf",
+            summary="Planificador individual del docente en PDF, con su nombre", **con_nombres)
+    def post_planificador_pdf(plan_ie_id: Id, docente_id: Id, body: NombresIn) -> Response:
+        return _pdf(documentos.planificador_pdf(agenda, str(plan_ie_id), str(docente_id), body.fecha or date.today(),
+                                                body.por_id()), f"planificador-{docente_id}.pdf")
 
     @r.get("/planes-monitoreo/{plan_ie_id}/plan.pdf", tags=["plan de la IE"], response_class=Response,
            summary="El plan de la IE en PDF, con el cronograma de visitas por docente",

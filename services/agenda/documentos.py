@@ -5,8 +5,10 @@
 - the informe de ejecución of the plan (IES Miguel Grau, IX: December).
 
 agenda holds ids, not names: the docentes' names are personal data kept encrypted in focalizacion
-and never published, so the documents show each docente by a short form of his id and the
-grade/section the plan gives; the director's name is the one written in the plan's header.
+and never published. As evidencias' acta, each document is asked for with the names to print
+(``POST`` to its route: the caller reads them from focalizacion, which decides who may see them);
+they are used to draw it and never stored. A docente without a name given is shown by a short form
+of his id and the grade/section the plan gives; the director's name is the one in the plan's header.
 Drawn with reportlab (as evaluacion's PDFs), with the DejaVu Sans font matplotlib ships (it has the
 tick ✓ and every Spanish letter); matplotlib is imported only when the first document is drawn, so
 it does not slow the service's start. Each document reads the plan's aggregate once.
@@ -17,7 +19,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -50,6 +54,7 @@ DESEMPENOS = (
 )
 # The phases' names as the planificador gives them (IES Miguel Grau, Anexo B).
 FASES = {"diagnostica": "Inicio o diagnóstica", "mejora": "Proceso de mejora", "salida": "Monitoreo de salida"}
+NOTA_CON_NOMBRES = "Nombres indicados al imprimir el documento; Acompaña no los guarda."
 NOTA_NOMBRES = ("Los nombres de los docentes son datos personales que guarda cifrados el padrón (focalización); "
                 "este documento identifica a cada docente por su código y el grado y sección que indica el plan.")
 
@@ -83,6 +88,14 @@ def _fecha(valor: str | date) -> str:
 
 def corto(docente_id: str) -> str:
     return docente_id.split("-")[0].upper()
+
+
+def nombre(docente_id: str, nombres: Mapping[str, str]) -> str:
+    return nombres.get(docente_id) or f"Docente {corto(docente_id)}"
+
+
+def _nota(plan: dict[str, Any], nombres: Mapping[str, str]) -> str:
+    return NOTA_CON_NOMBRES if all(d["docente_id"] in nombres for d in plan["docentes"]) else NOTA_NOMBRES
 
 
 # --- what was done: the directivo's visits, by docente and by the plan's visit groups ---------------
@@ -216,14 +229,14 @@ def _estado(p: PlanMonitoreoIE) -> list[str]:
     return lineas
 
 
-def _cronograma(a: Avance, e: dict[str, Any], ancho: float) -> Table:
+def _cronograma(a: Avance, e: dict[str, Any], ancho: float, nombres: Mapping[str, str]) -> Table:
     encabezado = ["N°", "Docente", "Año / grado y sección", *[_p(c.titulo, e["cabecera"]) for c in a.columnas]]
     filas: list[list[Any]] = [encabezado]
     for n, d in enumerate(a.plan["docentes"], start=1):
         celdas = a.por_docente[d["docente_id"]]
         marcas = [f"✓ {_fecha(c['fecha_inicio'])}" if c is not None else "" for c in celdas]
         grado = " · ".join(x for x in (d.get("grado_seccion"), d.get("area")) if x) or "—"
-        filas.append([str(n), f"Docente {corto(d['docente_id'])}", grado, *marcas])
+        filas.append([str(n), _p(nombre(d["docente_id"], nombres), e["celda"]), grado, *marcas])
     fijo = 1 * cm + 4 * cm + 3.5 * cm
     resto = (ancho - fijo) / max(1, len(a.columnas))
     return _tabla(filas, [1 * cm, 4 * cm, 3.5 * cm, *[resto] * len(a.columnas)])
@@ -249,7 +262,7 @@ def _componentes(plan: dict[str, Any]) -> list[str]:
     return lineas
 
 
-def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
+def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date, nombres: Mapping[str, str] = MappingProxyType({})) -> bytes:
     a, e, salida = avance(agenda, agenda.plan_ie(plan_ie_id), fecha), _estilos(), io.BytesIO()
     plan = a.plan
     documento = _documento(salida, f"Plan de monitoreo y acompañamiento {plan['anio']} — IE {plan['ie']}", True)
@@ -260,15 +273,16 @@ def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
         _p("Componentes del plan", e["subtitulo"]), *[_p(x, e["texto"]) for x in _componentes(plan)],
         _p(f"Cronograma de visitas {plan['anio']} (✓: visita realizada, con su fecha; al {_fecha(fecha)})",
            e["subtitulo"]),
-        _cronograma(a, e, documento.width), Spacer(1, 0.2 * cm),
+        _cronograma(a, e, documento.width, nombres), Spacer(1, 0.2 * cm),
         _p(f"Docentes: {len(plan['docentes'])}. Visitas realizadas: {a.realizadas} de {a.planificadas}.", e["texto"]),
-        _p(NOTA_NOMBRES, e["nota"]),
+        _p(_nota(plan, nombres), e["nota"]),
     ]
     documento.build(partes)
     return salida.getvalue()
 
 
-def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
+def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
+                nombres: Mapping[str, str] = MappingProxyType({})) -> bytes:
     a, e, salida = avance(agenda, agenda.plan_ie(plan_ie_id), fecha), _estilos(), io.BytesIO()
     plan, ejecucion = a.plan, a.plan_ie.ejecucion or {}
     documento = _documento(salida, f"Informe de ejecución {plan['anio']} — IE {plan['ie']}", True)
@@ -278,7 +292,7 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
         hechas = [c for c in a.por_docente[d["docente_id"]] if c is not None]
         fechas = ", ".join(_fecha(c["fecha_inicio"]) for c in hechas) or "—"
         porcentaje = f"{100 * len(hechas) / len(a.columnas):.0f} %" if a.columnas else "—"
-        filas.append([str(n), f"Docente {corto(d['docente_id'])}", d.get("grado_seccion") or "—",
+        filas.append([str(n), _p(nombre(d["docente_id"], nombres), e["celda"]), d.get("grado_seccion") or "—",
                       str(len(a.columnas)), str(len(hechas)), _p(fechas, e["celda"]), porcentaje])
     total = f"{100 * a.realizadas / a.planificadas:.0f} %" if a.planificadas else "—"
     filas.append(["", "Total", "", str(a.planificadas), str(a.realizadas), "", total])
@@ -293,7 +307,7 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date) -> bytes:
                          f"{plan['componentes']['rtc']['cantidad']}.", e["texto"]))
     for titulo, clave in (("Logros", "logros"), ("Dificultades", "dificultades"), ("Recomendaciones", "recomendaciones")):
         partes += [_p(titulo, e["subtitulo"]), _p(ejecucion.get(clave) or "(sin registrar)", e["texto"])]
-    partes.append(_p(NOTA_NOMBRES, e["nota"]))
+    partes.append(_p(_nota(plan, nombres), e["nota"]))
     documento.build(partes)
     return salida.getvalue()
 
@@ -315,14 +329,15 @@ def fases(a: Avance, docente_id: str) -> list[tuple[str, list[dict[str, Any]]]]:
     return resultado
 
 
-def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: date) -> bytes:
+def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: date,
+                     nombres: Mapping[str, str] = MappingProxyType({})) -> bytes:
     a, e, salida = avance(agenda, agenda.plan_ie(plan_ie_id), fecha), _estilos(), io.BytesIO()
     plan = a.plan
     docente = next((d for d in plan["docentes"] if d["docente_id"] == docente_id), None)
     if docente is None:
         raise NotFound(f"El docente {docente_id} no está en el plan {plan_ie_id}.")
     por_fase = fases(a, docente_id)
-    documento = _documento(salida, f"Planificador individual — docente {corto(docente_id)}", True)
+    documento = _documento(salida, f"Planificador individual — {nombre(docente_id, nombres)}", True)
     encabezado = ["Desempeño", *[_p(nombre, e["cabecera"]) for nombre, _ in por_fase]]
     visitas = ["Visitas realizadas", *[", ".join(f"✓ {_fecha(c['fecha_inicio'])}" for c in en_fase)
                                        for _, en_fase in por_fase]]
@@ -333,14 +348,14 @@ def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: da
     partes: list[Any] = [
         _p("Planificador de monitoreo y acompañamiento pedagógico individual para el docente", e["titulo"]),
         _p(f"Director(a): {plan.get('director') or '—'}", e["texto"]),
-        _p(f"Docente: {corto(docente_id)} ({docente_id})   Año / grado y sección: {docente.get('grado_seccion') or '—'}"
+        _p(f"Docente: {nombres.get(docente_id) or f'{corto(docente_id)} ({docente_id})'}   Año / grado y sección: {docente.get('grado_seccion') or '—'}"
            f"   Área: {docente.get('area') or '—'}", e["texto"]),
         _p(f"IE {plan['ie']} · {plan['ugel']} · {plan['anio']} · al {_fecha(fecha)}", e["texto"]), Spacer(1, 0.3 * cm),
         tabla, Spacer(1, 0.2 * cm),
         _p("En cada fase: fortalezas del desempeño, aspectos críticos y compromisos (diagnóstica); mejoras y "
            "cumplimiento de compromisos en cada avance (mejora); fortalezas, mejoras y necesidades de formación "
            "(salida). Se completa a mano o con la ficha de observación de cada visita.", e["nota"]),
-        _p(NOTA_NOMBRES, e["nota"]),
+        _p(NOTA_CON_NOMBRES if docente_id in nombres else NOTA_NOMBRES, e["nota"]),
     ]
     documento.build(partes)
     return salida.getvalue()

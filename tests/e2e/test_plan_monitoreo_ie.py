@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from typing import Any
 
@@ -416,3 +417,54 @@ async def test_la_directora_publica_la_version_propia_de_la_plantilla_y_su_plan_
         plan = r.json()["plan"]
         assert plan["protocolo"] == "PMA-IEI246@2" and plan["nombre_protocolo"] == propia["nombre"]
         assert [g["mes"] for g in plan["componentes"]["visitas"]["grupos"]] == [6, 8, 9, 11]
+
+
+# VII. Cronograma de visitas of seed 002, in the order of SECCIONES
+NOMBRES = ["Leydi Stefany Maquera Gutierrez", "Virtud Emilia Pinto Sila", "Justina Victoria Chaiña Ruelas",
+           "Eliana Mamani Cotrado", "Karina Chávez Mamani", "Mirella Brenda Rodríguez Monje",
+           "Gabriela Gemma Mamani Enriquez", "Agustina Alicia Aduviri Castillo", "Patricia Milagros Zea Sánchez",
+           "Trinidad Flores Aroapaza", "Rocio Milagros Quispe Riquelme"]
+CODIGO = re.compile(r"Docente [0-9A-F]{8}")  # a docente shown by the short form of his id
+
+
+async def test_los_documentos_del_plan_llevan_los_nombres_que_se_indican_y_no_los_guardan(make_settings):
+    """The seed's cronograma names each docente: the PDFs print the names the caller gives (read from
+    focalizacion, which decides who may see them), and agenda keeps none of them."""
+    agenda_http = agenda_app(make_settings(AgendaSettings))
+    en_el_padron(agenda_http)
+    async with serving(agenda_http) as agenda:
+        # Given the directora's plan, approved, and a June visit to the 5 años A docente
+        r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(), headers=COMO_DIRECTORA)
+        pid = r.json()["plan_ie_id"]
+        r = await agenda.post(f"/v1/planes-monitoreo/{pid}/aprobacion", headers=COMO_DIRECTORA,
+                              json={"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"})
+        assert r.status_code == 201, r.text
+        r = await agenda.post("/v1/visitas-realizadas", headers=COMO_DIRECTORA, json={
+            "visita_id": str(uuid.uuid4()), "docente_id": DOCENTES[0], "acompanante_id": DIRECTORA,
+            "fecha_inicio": "2024-06-11", "fecha_fin": "2024-06-11", "acciones": ["observacion", "asesoria"]})
+        assert r.status_code == 201, r.text
+        nombres = {"nombres": dict(zip(DOCENTES, NOMBRES)), "fecha": "2024-12-13"}
+
+        # When she prints the plan with her docentes' names
+        r = await agenda.post(f"/v1/planes-monitoreo/{pid}/plan.pdf", json=nombres, headers=COMO_DIRECTORA)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf", r.text
+        t = " ".join(texto(r.content).split())
+        # Then each name is on its row, with its section, and no docente is shown by a code
+        for nombre, seccion in zip(NOMBRES, SECCIONES):
+            assert f"{nombre} {seccion}" in t, (nombre, t)
+        assert "Leydi Stefany Maquera Gutierrez 5 años A ✓ 11/06/2024" in t and not CODIGO.search(t)
+        # and the informe and the docente's planificador too
+        t = " ".join(texto((await agenda.post(f"/v1/planes-monitoreo/{pid}/informe.pdf", json=nombres,
+                                              headers=COMO_DIRECTORA)).content).split())
+        assert all(n in t for n in NOMBRES) and not CODIGO.search(t)
+        r = await agenda.post(f"/v1/planes-monitoreo/{pid}/docentes/{DOCENTES[0]}/planificador.pdf", json=nombres,
+                              headers=COMO_DIRECTORA)
+        assert "Docente: Leydi Stefany Maquera Gutierrez" in texto(r.content) and DOCENTES[0] not in texto(r.content)
+
+        # But printed without names, the plan shows codes again: agenda kept none
+        t = texto((await agenda.get(f"/v1/planes-monitoreo/{pid}/plan.pdf", params={"fecha": "2024-12-13"},
+                                    headers=COMO_DIRECTORA)).content)
+        assert not any(n in t for n in NOMBRES) and len(CODIGO.findall(t)) == 11
+        # and another school's directivo cannot print hers
+        otro = {**COMO_DIRECTORA, "X-Usuario": str(uuid.uuid4()), "X-Ie": "0573436-0"}
+        assert (await agenda.post(f"/v1/planes-monitoreo/{pid}/plan.pdf", json=nombres, headers=otro)).status_code == 404
