@@ -26,6 +26,7 @@ TERRITORIO = {"dre": "dre", "ugel": "ugel", "acompanante": "acompanante_id", "ie
 ELABORAN = GESTION | {"directivo", "especialista_ugel"}  # a school's plan: its directivo, or his UGEL
 LEEN_IE = SUPERVISAN | {"directivo"}
 PLAN_IE = {"plan_ie_id": "plan_ie"}
+IMPRIMEN = LEEN_IE - {"auditor", "minedu"}  # a POST that prints with names: never a read-only national role
 
 REGLAS = {
     "GET /v1/protocolos": Regla(TODOS),
@@ -49,11 +50,12 @@ REGLAS = {
     "GET /v1/planes-monitoreo/{plan_ie_id}/informe.pdf": Regla(LEEN_IE, PLAN_IE),
     "GET /v1/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf": Regla(
         LEEN_IE, {**PLAN_IE, "docente_id": "docente"}),
-    # the same documents with the docentes' names the caller gives (read from focalizacion): only printed
-    "POST /v1/planes-monitoreo/{plan_ie_id}/plan.pdf": Regla(LEEN_IE, PLAN_IE),
-    "POST /v1/planes-monitoreo/{plan_ie_id}/informe.pdf": Regla(LEEN_IE, PLAN_IE),
+    # the same documents with the docentes' names the caller gives (read from focalizacion): only printed,
+    # by those who file them (the school, its UGEL and DRE); read-only national roles keep the GET
+    "POST /v1/planes-monitoreo/{plan_ie_id}/plan.pdf": Regla(IMPRIMEN, PLAN_IE),
+    "POST /v1/planes-monitoreo/{plan_ie_id}/informe.pdf": Regla(IMPRIMEN, PLAN_IE),
     "POST /v1/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf": Regla(
-        LEEN_IE, {**PLAN_IE, "docente_id": "docente"}),
+        IMPRIMEN, {**PLAN_IE, "docente_id": "docente"}),
     "POST /v1/acompanantes/{acompanante_id}/visitas": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/gia": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/acompanantes/{acompanante_id}/rtc": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
