@@ -183,8 +183,9 @@ class NombresIn(_Entrada):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "nombres": {"0b8f3c1e-8a44-5d0e-9f6a-2c7d9e1f3a55": "Leydi Stefany Maquera Gutierrez"}}]})
     nombres: dict[UUID, Annotated[str, Field(min_length=2, max_length=200)]] = Field(
-        default_factory=dict, max_length=300, description="Nombre de cada docente, tal como lo da focalización "
-        "(GET /v1/docentes/{id}/persona): se usa solo para imprimir, no se guarda.")
+        default_factory=dict, max_length=300,
+        description="Nombre de cada docente, tal como lo da focalización (GET /v1/docentes/{id}/persona): "
+                    "se usa solo para imprimir, no se guarda.")
     fecha: date | None = Field(None, description="Fecha de corte (por defecto, hoy).")
 
     def por_id(self) -> dict[str, str]:
@@ -332,17 +333,18 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
 
     @r.post("/instituciones/{ie}/protocolos", tags=["plan de la IE"], **creado,
             summary="Publicar la versión propia de la IE de la plantilla de su plan interno",
-            description="La elabora su directivo (o su UGEL): rige solo en la IE (ámbito IE:<código>-<anexo>) y "
-                        "solo para la modalidad interna. Un plan de la IE la sigue si la nombra en 'protocolo', o "
-                        "por defecto si es la versión más reciente de las plantillas internas de la IE.")
+            description="La elabora su directivo (o su UGEL): rige solo en la IE (ámbito "
+                        "IE:<código>-<anexo>) y solo para la modalidad interna. Un plan de la IE la sigue si "
+                        "la nombra en 'protocolo', o por defecto si es la versión más reciente de las "
+                        "plantillas internas de la IE.")
     def post_protocolo_ie(ie: IE, body: Protocolo, response: Response) -> dict[str, Any]:
         errores = []
         if body.modalidad != "interna":
-            errores.append({"loc": ("body", "modalidad"), "type": "value_error",
-                            "msg": "la plantilla propia de una IE es la de su plan interno: modalidad 'interna'"})
+            errores.append({"loc": ("body", "modalidad"), "type": "value_error", "msg": (
+                "la plantilla propia de una IE es la de su plan interno: modalidad 'interna'")})
         if "ambito" in body.model_fields_set and body.ambito != f"IE:{ie}":
-            errores.append({"loc": ("body", "ambito"), "type": "value_error",
-                            "msg": f"la plantilla propia de la IE rige solo en ella: IE:{ie} (o no lo indique)"})
+            errores.append({"loc": ("body", "ambito"), "type": "value_error", "msg": (
+                f"la plantilla propia de la IE rige solo en ella: IE:{ie} (o no lo indique)")})
         if errores:
             raise RequestValidationError(errores)
         propia = Protocolo.model_validate({**body.model_dump(mode="json"), "ambito": f"IE:{ie}"})
@@ -396,26 +398,30 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
         return _paso_plan_ie(agenda, str(plan_ie_id), r_, response)
 
     con_nombres = {"tags": ["plan de la IE"], "response_class": Response,
-                   "description": "Con los nombres de los docentes que se indiquen (los da focalización a quien "
-                                  "puede verlos): se usan solo para imprimir, no se guardan.",
+                   "description": "Con los nombres de los docentes que se indiquen (los da focalización a "
+                                  "quien puede verlos): se usan solo para imprimir, no se guardan.",
                    "responses": {200: {"content": {"application/pdf": {}}}}}
 
-    @r.post("/planes-monitoreo/{plan_ie_id}/plan.pdf", summary="El plan de la IE en PDF, con los nombres", **con_nombres)
+    @r.post("/planes-monitoreo/{plan_ie_id}/plan.pdf", summary="El plan de la IE en PDF, con los nombres",
+            **con_nombres)
     def post_plan_ie_pdf(plan_ie_id: Id, body: NombresIn) -> Response:
-        return _pdf(documentos.plan_pdf(agenda, str(plan_ie_id), body.fecha or date.today(), body.por_id()),
+        corte = body.fecha or date.today()
+        return _pdf(documentos.plan_pdf(agenda, str(plan_ie_id), corte, body.por_id()),
                     f"plan-{plan_ie_id}.pdf")
 
-    @r.post("/planes-monitoreo/{plan_ie_id}/informe.pdf", summary="Informe de ejecución en PDF, con los nombres",
-            **con_nombres)
+    @r.post("/planes-monitoreo/{plan_ie_id}/informe.pdf",
+            summary="Informe de ejecución en PDF, con los nombres", **con_nombres)
     def post_informe_pdf(plan_ie_id: Id, body: NombresIn) -> Response:
-        return _pdf(documentos.informe_pdf(agenda, str(plan_ie_id), body.fecha or date.today(), body.por_id()),
+        corte = body.fecha or date.today()
+        return _pdf(documentos.informe_pdf(agenda, str(plan_ie_id), corte, body.por_id()),
                     f"informe-{plan_ie_id}.pdf")
 
     @r.post("/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf",
             summary="Planificador individual del docente en PDF, con su nombre", **con_nombres)
     def post_planificador_pdf(plan_ie_id: Id, docente_id: Id, body: NombresIn) -> Response:
-        return _pdf(documentos.planificador_pdf(agenda, str(plan_ie_id), str(docente_id), body.fecha or date.today(),
-                                                body.por_id()), f"planificador-{docente_id}.pdf")
+        corte = body.fecha or date.today()
+        pdf = documentos.planificador_pdf(agenda, str(plan_ie_id), str(docente_id), corte, body.por_id())
+        return _pdf(pdf, f"planificador-{docente_id}.pdf")
 
     @r.get("/planes-monitoreo/{plan_ie_id}/plan.pdf", tags=["plan de la IE"], response_class=Response,
            summary="El plan de la IE en PDF, con el cronograma de visitas por docente",

@@ -264,10 +264,10 @@ class Agenda(ServiceApplication):
         ajenos = [d["docente_id"] for d in plan["docentes"] if d["docente_id"] not in registrados]
         if ajenos:
             otras = self.proyecciones.ies_de_docentes(ajenos)
-            raise dm.DocentesDeOtraIE("; ".join(
-                f"el docente {d} es de la IE {otras[d]}" if d in otras else f"el docente {d} no figura en el padrón"
-                for d in ajenos) + f": el plan de la IE {plan['ie']} cubre solo a los docentes que el padrón "
-                "registra en ella")
+            motivos = [f"el docente {d} es de la IE {otras[d]}" if d in otras
+                       else f"el docente {d} no figura en el padrón" for d in ajenos]
+            raise dm.DocentesDeOtraIE("; ".join(motivos) + f": el plan de la IE {plan['ie']} cubre solo a "
+                                      "los docentes que el padrón registra en ella")
 
     def plan_ie(self, plan_ie_id: str) -> dm.PlanMonitoreoIE:
         return self.obtener(UUID(plan_ie_id), NotFound(f"No existe el plan de monitoreo {plan_ie_id}."))

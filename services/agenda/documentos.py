@@ -262,7 +262,8 @@ def _componentes(plan: dict[str, Any]) -> list[str]:
     return lineas
 
 
-def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date, nombres: Mapping[str, str] = MappingProxyType({})) -> bytes:
+def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
+             nombres: Mapping[str, str] = MappingProxyType({})) -> bytes:
     a, e, salida = avance(agenda, agenda.plan_ie(plan_ie_id), fecha), _estilos(), io.BytesIO()
     plan = a.plan
     documento = _documento(salida, f"Plan de monitoreo y acompañamiento {plan['anio']} — IE {plan['ie']}", True)
@@ -322,10 +323,12 @@ def fases(a: Avance, docente_id: str) -> list[tuple[str, list[dict[str, Any]]]]:
     resultado = []
     for f in plan["componentes"]["fases"]:
         desde, hasta = (date(plan["anio"], *map(int, f[k].split("-"))) for k in ("desde", "hasta"))
-        titulo = (f"{FASES.get(f['nombre'], f['nombre'])} ({MESES[desde.month - 1]} – {MESES[hasta.month - 1]})"
-                  + ("; avances antes del " + ", ".join("/".join(reversed(h.split("-"))) for h in f["hitos"])
-                     if f.get("hitos") else ""))
-        resultado.append((titulo, [v for v in hechas if v is not None and desde <= v["fecha_inicio"] <= hasta]))
+        meses = f"{MESES[desde.month - 1]} – {MESES[hasta.month - 1]}"
+        hitos = ", ".join("/".join(reversed(h.split("-"))) for h in f.get("hitos") or [])
+        titulo = f"{FASES.get(f['nombre'], f['nombre'])} ({meses})" + (
+            f"; avances antes del {hitos}" if hitos else "")
+        en_fase = [v for v in hechas if v is not None and desde <= v["fecha_inicio"] <= hasta]
+        resultado.append((titulo, en_fase))
     return resultado
 
 
@@ -341,14 +344,16 @@ def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: da
     encabezado = ["Desempeño", *[_p(nombre, e["cabecera"]) for nombre, _ in por_fase]]
     visitas = ["Visitas realizadas", *[", ".join(f"✓ {_fecha(c['fecha_inicio'])}" for c in en_fase)
                                        for _, en_fase in por_fase]]
-    filas: list[list[Any]] = [encabezado, visitas, *[[_p(d, e["celda"]), *[""] * len(por_fase)] for d in DESEMPENOS]]
+    filas: list[list[Any]] = [encabezado, visitas,
+                              *[[_p(d, e["celda"]), *[""] * len(por_fase)] for d in DESEMPENOS]]
     ancho_fase = (documento.width - 7 * cm) / max(1, len(por_fase))
     tabla = _tabla(filas, [7 * cm, *[ancho_fase] * len(por_fase)])
     tabla.setStyle(TableStyle([("BOTTOMPADDING", (0, 2), (-1, -1), 18), ("TOPPADDING", (0, 2), (-1, -1), 6)]))
     partes: list[Any] = [
         _p("Planificador de monitoreo y acompañamiento pedagógico individual para el docente", e["titulo"]),
         _p(f"Director(a): {plan.get('director') or '—'}", e["texto"]),
-        _p(f"Docente: {nombres.get(docente_id) or f'{corto(docente_id)} ({docente_id})'}   Año / grado y sección: {docente.get('grado_seccion') or '—'}"
+        _p(f"Docente: {nombres.get(docente_id) or f'{corto(docente_id)} ({docente_id})'}   "
+           f"Año / grado y sección: {docente.get('grado_seccion') or '—'}"
            f"   Área: {docente.get('area') or '—'}", e["texto"]),
         _p(f"IE {plan['ie']} · {plan['ugel']} · {plan['anio']} · al {_fecha(fecha)}", e["texto"]), Spacer(1, 0.3 * cm),
         tabla, Spacer(1, 0.2 * cm),

@@ -122,15 +122,16 @@ class Componentes(_Dato):
     talleres_acompanantes: Talleres = Talleres(cantidad=0, dias_total=0)
     cursos_virtuales: int = Field(0, ge=0, description="Cursos virtuales que complementan (0: según oferta).")
     jornadas_autoformacion: Reuniones | None = None
-    fases: list[Fase] = Field(default_factory=list, description="En orden; cada una empieza después del fin de la "
-                              "anterior (un día pertenece a una sola fase).")
+    fases: list[Fase] = Field(default_factory=list, description="En orden; cada una empieza después del fin "
+                              "de la anterior (un día pertenece a una sola fase).")
 
     @model_validator(mode="after")
     def _fases_sucesivas(self) -> Componentes:
         for anterior, siguiente in zip(self.fases, self.fases[1:]):
             if siguiente.desde <= anterior.hasta:
-                raise ValueError(f"la fase {siguiente.nombre} empieza ({siguiente.desde}) sin que haya terminado la "
-                                 f"fase {anterior.nombre} ({anterior.hasta}): cada día pertenece a una sola fase")
+                raise ValueError(f"la fase {siguiente.nombre} empieza ({siguiente.desde}) sin que haya "
+                                 f"terminado la fase {anterior.nombre} ({anterior.hasta}): cada día "
+                                 "pertenece a una sola fase")
         return self
 
 

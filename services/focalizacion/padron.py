@@ -367,7 +367,8 @@ def clave_persona(datos: dict[str, Any]) -> str:
 
 # The columns NT-026@2 reads (its three programme exclusions, the ECE historical average and the
 # latest 4th-grade result) and the one of the earlier padrón each replaces.
-COLUMNAS_V2 = {"DIGEBR_CNEB": ("digebr_cneb", "OTRO_PROGRAMA"), "CICLO_FI_2020": ("ciclo_formacion_interna_2020", "OTRO_PROGRAMA"),
+COLUMNAS_V2 = {"DIGEBR_CNEB": ("digebr_cneb", "OTRO_PROGRAMA"),
+               "CICLO_FI_2020": ("ciclo_formacion_interna_2020", "OTRO_PROGRAMA"),
                "DIFODS_SECUNDARIA": ("difods_secundaria", "OTRO_PROGRAMA"),
                "ECE_PROMEDIO_HISTORICO": ("ece_promedio_historico", "ECE_NIVEL"),
                "ECE_4TO_RECIENTE": ("ece_4to_reciente", "ECE_NIVEL")}
