@@ -46,6 +46,7 @@ REGLAS = {
     "POST /v1/planes-monitoreo/{plan_ie_id}/aprobacion": Regla(ELABORAN, PLAN_IE),
     "POST /v1/planes-monitoreo/{plan_ie_id}/socializacion": Regla(ELABORAN, PLAN_IE),
     "POST /v1/planes-monitoreo/{plan_ie_id}/ejecucion": Regla(ELABORAN, PLAN_IE),
+    "POST /v1/planes-monitoreo/{plan_ie_id}/visitas-entre-pares": Regla(ELABORAN, PLAN_IE),
     "GET /v1/planes-monitoreo/{plan_ie_id}/plan.pdf": Regla(LEEN_IE, PLAN_IE),
     "GET /v1/planes-monitoreo/{plan_ie_id}/informe.pdf": Regla(LEEN_IE, PLAN_IE),
     "GET /v1/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf": Regla(

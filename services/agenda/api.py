@@ -14,7 +14,7 @@ from services.agenda import documentos, exportar
 from services.agenda.application import Agenda, Resultado
 from services.agenda.calendario import HORA
 from services.agenda.cumplimiento import COMPONENTES, NIVELES
-from services.agenda.domainmodel import DocentesDeOtraIE
+from services.agenda.domainmodel import DocenteAjenoAlPlan, DocentesDeOtraIE
 from services.agenda.protocolos import Protocolo
 from shared.autorizacion import NACIONALES
 from shared.contracts.agenda import AccionVisita
@@ -177,6 +177,17 @@ class EjecucionIn(_Entrada):
     logros: str = Field("", max_length=4000)
     dificultades: str = Field("", max_length=4000)
     recomendaciones: str = Field("", max_length=4000)
+
+
+class VisitaEntreParesIn(_Entrada):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "visita_id": "3c9e1a2b-5d4f-4e6a-8b7c-9d0e1f2a3b4c",
+        "docente_visitante_id": "0b8f3c1e-8a44-5d0e-9f6a-2c7d9e1f3a55",
+        "docente_visitado_id": "7d2a4c6e-1f3b-5a7c-9e0d-2b4f6a8c0e1d", "fecha": "2024-06-18"}]})
+    visita_id: UUID = Field(description="Identificador que genera el dispositivo: reenviar no crea otra.")
+    docente_visitante_id: UUID = Field(description="El docente de la IE que observa la clase de su colega.")
+    docente_visitado_id: UUID = Field(description="El docente de la IE cuya clase se observa.")
+    fecha: date = Field(description="Día de la visita (lectivo, en el año escolar del plan).")
 
 
 class NombresIn(_Entrada):
@@ -393,9 +404,26 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
     def post_ejecucion(plan_ie_id: Id, body: EjecucionIn, response: Response) -> dict[str, Any]:
         avance = documentos.avance(agenda, agenda.plan_ie(str(plan_ie_id)), body.fecha)
         informe = {**body.model_dump(mode="json"), "visitas_planificadas": avance.planificadas,
-                   "visitas_realizadas": avance.realizadas}
+                   "visitas_realizadas": avance.realizadas, "visitas_entre_pares": avance.entre_pares}
         r_ = agenda.ejecutar_plan_ie(str(plan_ie_id), informe)
         return _paso_plan_ie(agenda, str(plan_ie_id), r_, response)
+
+    @r.post("/planes-monitoreo/{plan_ie_id}/visitas-entre-pares", tags=["plan de la IE"], **creado,
+            summary="Registrar una visita entre pares (un docente de la IE observa la clase de un colega)",
+            description="La organiza el directivo en el plan interno de su IE (plan aprobado y aún sin "
+                        "informe de ejecución); los dos docentes deben estar registrados en la IE por el "
+                        "padrón y cubiertos por el plan. Cuenta en el cumplimiento de los planes internos "
+                        "(`visitas_entre_pares_recibidas`, `visitas_entre_pares_hechas`) y en el informe "
+                        "de ejecución.")
+    def post_visita_entre_pares(plan_ie_id: Id, body: VisitaEntreParesIn, response: Response) -> Registro:
+        visita = {"docente_visitante_id": str(body.docente_visitante_id),
+                  "docente_visitado_id": str(body.docente_visitado_id), "fecha": body.fecha.isoformat()}
+        try:
+            r_ = agenda.registrar_visita_entre_pares(str(plan_ie_id), str(body.visita_id), visita)
+        except DocenteAjenoAlPlan as e:
+            error = {"loc": ("body", e.campo), "type": "value_error", "msg": str(e)}
+            raise RequestValidationError([error]) from None
+        return _registro(body.visita_id, r_, response)
 
     con_nombres = {"tags": ["plan de la IE"], "response_class": Response,
                    "description": "Con los nombres de los docentes que se indiquen (los da focalización a "
@@ -634,6 +662,8 @@ def _vista_plan_ie(agenda: Agenda, plan_ie_id: str) -> dict[str, Any]:
     plan = agenda.plan_ie(plan_ie_id)  # the aggregate: what was just recorded, even before it is projected
     return {"plan_ie_id": plan_ie_id, "ie": plan.plan["ie"], "anio": plan.plan["anio"], "estado": plan.estado,
             "aprobacion": plan.aprobacion, "socializacion": plan.socializacion, "ejecucion": plan.ejecucion,
+            "visitas_entre_pares": [{"visita_id": k, **v} for k, v in sorted(
+                plan.visitas_entre_pares.items(), key=lambda kv: (kv[1]["fecha"], kv[0]))],
             "plan": plan.plan}
 
 

@@ -292,6 +292,27 @@ class Agenda(ServiceApplication):
     def ejecutar_plan_ie(self, plan_ie_id: str, informe: dict[str, Any]) -> Resultado:
         return self._cambiar_plan_ie(plan_ie_id, lambda plan: plan.ejecutar(informe))
 
+    def registrar_visita_entre_pares(self, plan_ie_id: str, visita_id: str,
+                                     visita: dict[str, str]) -> Resultado:
+        """A peer visit of the school's plan (see ``PlanMonitoreoIE.registrar_visita_entre_pares``): both
+        docentes must be the school's, as the padrón registers them (checked unless it is a re-send)."""
+        def cambio(plan: dm.PlanMonitoreoIE) -> bool:
+            if plan.visitas_entre_pares.get(visita_id) != visita:
+                self._del_padron(plan.plan, visita)
+            return plan.registrar_visita_entre_pares(visita_id, visita)
+        return self._cambiar_plan_ie(plan_ie_id, cambio)
+
+    def _del_padron(self, plan: dict[str, Any], visita: dict[str, str]) -> None:
+        registrados = self._ie(plan["codigo_modular"], plan["anexo"]).docentes
+        for campo in ("docente_visitante_id", "docente_visitado_id"):
+            docente = visita[campo]
+            if docente not in registrados:
+                otra = self.proyecciones.ies_de_docentes([docente]).get(docente)
+                donde = f"es de la IE {otra}" if otra else "no figura en el padrón"
+                raise dm.DocenteAjenoAlPlan(campo, (
+                    f"el docente {docente} {donde}: una visita entre pares es entre docentes que el padrón "
+                    f"registra en la IE {plan['ie']}"))
+
     def _cambiar_plan_ie(self, plan_ie_id: str, cambio: Any) -> Resultado:
         return Resultado(self.modificar(lambda: self.plan_ie(plan_ie_id), cambio))
 

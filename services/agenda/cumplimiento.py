@@ -8,6 +8,10 @@ A docente is behind when he received less than was due by the date in some compo
 Percentages count at most the planned number per docente: eight visits to one docente do
 not make up for none to another. A docente coached by an acompañante and, inside his school, by
 his directivo (the internal modality) has two plans: each counts what its own observer delivered.
+An internal plan's row also counts the school's "visitas entre pares" (seed 002: a docente observes a
+colleague's class, organised by the directivo): those to his classroom and those he made. The seed
+sets no number of them, so they have no planned or expected count, and external plans' rows do not
+carry them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from services.agenda.calendario import ultimo_dia, vencimientos
 COMPONENTES = ("visitas", "dias_visita", "gia", "rtc", "talleres", "dias_taller", "cursos")
 NIVELES = ("docente", "acompanante", "ie", "ugel", "dre", "nacional")
 PROPIAS = ("taller_acompanantes", "curso_acompanante")  # the acompañante's own formation
+PARES = ("visitas_entre_pares_recibidas", "visitas_entre_pares_hechas")  # internal plans' rows only
 CLAVES = {
     "docente": ("docente_id", "acompanante_id", "dre", "ugel", "ie", "tipo_ie", "nivel", "etapa", "protocolo"),
     "acompanante": ("acompanante_id", "dre", "ugel"),
@@ -71,11 +76,17 @@ def _proporcion(total: int, hechas: int, de: int) -> int:
 
 
 def por_docente(planes: Iterable[dict[str, Any]], entregas: Iterable[dict[str, Any]], fecha: date,
-                internos: set[str] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+                internos: set[str] = frozenset(),  # type: ignore[assignment]
+                pares: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """One row per plan in force on ``fecha``: planned, expected and delivered per component.
     ``internos``: the observers of internal plans (directivos); what they deliver counts only in
     their own plans, and an external plan counts what everyone else delivered (any acompañante
-    who held the docente that year)."""
+    who held the docente that year). ``pares``: the schools' peer visits up to ``fecha``, counted
+    in the internal plans of their school (``PARES``)."""
+    entre_pares: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(PARES, 0))
+    for v in pares:
+        entre_pares[(v["docente_visitado_id"], v["ie"])]["visitas_entre_pares_recibidas"] += 1
+        entre_pares[(v["docente_visitante_id"], v["ie"])]["visitas_entre_pares_hechas"] += 1
     realizado: dict[tuple[str, str | None], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COMPONENTES, 0))
     for e in entregas:
         observador = e.get("observador")
@@ -111,6 +122,8 @@ def por_docente(planes: Iterable[dict[str, Any]], entregas: Iterable[dict[str, A
             fila[f"{comp}_cumplido"] = min(hecho[comp], plan_n[comp])
             if hecho[comp] < debido[comp]:
                 atrasos.append(comp)
+        if propio is not None:
+            fila.update(entre_pares.get((p["docente_id"], fila["ie"]), dict.fromkeys(PARES, 0)))
         fila["atrasado"] = bool(atrasos)
         fila["atrasos"] = atrasos
         fila["docentes_atrasados"] = int(bool(atrasos))
@@ -131,8 +144,11 @@ def agregar(filas: list[dict[str, Any]], nivel: str) -> list[dict[str, Any]]:
                                          **{f"{c}_{m}": 0 for c in COMPONENTES
                                             for m in ("planificado", "esperado", "realizado", "cumplido")}})
             for k in g:
-                if k not in claves:
+                if k not in claves and k not in PARES:
                     g[k] += f[k]
+            for k in PARES:  # only where the group has an internal plan
+                if k in f:
+                    g[k] = g.get(k, 0) + f[k]
         grupos = [sumas[k] for k in sorted(sumas)]
     for g in grupos:
         for comp in COMPONENTES:

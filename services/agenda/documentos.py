@@ -117,6 +117,7 @@ class Avance:
     por_docente: dict[str, list[dict[str, Any] | None]] = field(default_factory=dict)  # a cell per column
     programadas: dict[str, list[str]] = field(default_factory=dict)
     rtc_realizadas: int = 0
+    entre_pares: int = 0  # "visitas entre pares" (seed 002) on or before the date
 
     @property
     def planificadas(self) -> int:
@@ -165,6 +166,8 @@ def avance(agenda: Agenda, plan_ie: PlanMonitoreoIE, fecha: date) -> Avance:
     cols = columnas(plan["componentes"])
     resultado = Avance(plan_ie=plan_ie, plan=plan, columnas=cols)
     actividades = agenda.proyecciones.actividades(plan["directivo_id"], plan["anio"])
+    resultado.entre_pares = sum(1 for v in plan_ie.visitas_entre_pares.values()
+                                if date.fromisoformat(v["fecha"]) <= fecha)
     for d in plan["docentes"]:
         resultado.por_docente[d["docente_id"]] = [None] * len(cols)
         resultado.programadas[d["docente_id"]] = []
@@ -306,6 +309,7 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
     if plan["componentes"]["rtc"]["cantidad"]:
         partes.append(_p(f"Hora colegiada / RTC realizadas: {a.rtc_realizadas} de "
                          f"{plan['componentes']['rtc']['cantidad']}.", e["texto"]))
+    partes.append(_p(f"Visitas entre pares realizadas: {a.entre_pares}.", e["texto"]))
     for titulo, clave in (("Logros", "logros"), ("Dificultades", "dificultades"), ("Recomendaciones", "recomendaciones")):
         partes += [_p(titulo, e["subtitulo"]), _p(ejecucion.get(clave) or "(sin registrar)", e["texto"])]
     partes.append(_p(_nota(plan, nombres), e["nota"]))

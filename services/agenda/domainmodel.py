@@ -73,6 +73,14 @@ class DocentesDeOtraIE(AgendaInvalida):
     """A school's plan lists docentes who belong to another school (the message names them)."""
 
 
+class DocenteAjenoAlPlan(AgendaInvalida):
+    """A peer visit names a docente the school's plan does not cover; ``campo`` is the field naming him."""
+
+    def __init__(self, campo: str, motivo: str) -> None:
+        super().__init__(motivo)
+        self.campo = campo
+
+
 class Protocolo(Aggregate):
     @event("Publicado")
     def __init__(self, id: UUID, protocolo: dict[str, Any]) -> None:  # noqa: A002
@@ -160,6 +168,7 @@ class PlanMonitoreoIE(Aggregate):
         self.aprobacion: dict[str, Any] | None = None
         self.socializacion: dict[str, Any] | None = None
         self.ejecucion: dict[str, Any] | None = None
+        self.visitas_entre_pares: dict[str, dict[str, str]] = {}
 
     def _paso(self, desde: str, hacia: str) -> None:
         if self.estado != desde:
@@ -219,6 +228,44 @@ class PlanMonitoreoIE(Aggregate):
     def _ejecutado(self, informe: dict[str, Any]) -> None:
         self.estado = "ejecutado"
         self.ejecucion = informe
+
+
+    def registrar_visita_entre_pares(self, visita_id: str, visita: dict[str, str]) -> bool:
+        """A "visita entre pares" (seed 002, one of the plan's "formas de intervención" with the "visitas
+        al aula"): a docente of the school observes a colleague's class, organised by the directivo, on a
+        school day of the plan in force. ``visita``: ``docente_visitante_id``, ``docente_visitado_id``,
+        ``fecha``. The same visit re-sent changes nothing; other data under its id is a conflict."""
+        previa = self.visitas_entre_pares.get(visita_id)
+        if previa is not None:
+            if previa == visita:
+                return False
+            raise Conflict(f"La visita entre pares {visita_id} ya fue registrada con otros datos.")
+        if self.estado == "elaborado":
+            raise Conflict("El plan está elaborado: las visitas entre pares se registran una vez aprobado.")
+        if self.estado == "ejecutado":
+            raise Conflict("El plan ya tiene su informe de ejecución: no admite nuevas visitas entre pares.")
+        cubiertos = {d["docente_id"] for d in self.plan["docentes"]}
+        for campo in ("docente_visitante_id", "docente_visitado_id"):
+            if visita[campo] not in cubiertos:
+                raise DocenteAjenoAlPlan(campo, f"el docente {visita[campo]} no está entre los docentes "
+                                                f"que cubre el plan de la IE {self.plan['ie']}")
+        if visita["docente_visitante_id"] == visita["docente_visitado_id"]:
+            raise DocenteAjenoAlPlan("docente_visitado_id", "en una visita entre pares un docente observa "
+                                     "la clase de otro: el visitado no puede ser el visitante")
+        fecha = date.fromisoformat(visita["fecha"])
+        inicio, fin = (date.fromisoformat(x) for x in self.plan["anio_escolar"])
+        if not inicio <= fecha <= fin:
+            raise AgendaInvalida(f"La visita entre pares cae fuera del año escolar del plan ({inicio:%d/%m} "
+                                 f"al {fin:%d/%m/%Y}).")
+        if fecha.weekday() >= 5:
+            raise AgendaInvalida("Una visita entre pares observa una clase: se realiza en un día lectivo "
+                                 "(de lunes a viernes).")
+        self._visita_entre_pares(visita_id=visita_id, visita=visita)
+        return True
+
+    @event("VisitaEntreParesRealizada")
+    def _visita_entre_pares(self, visita_id: str, visita: dict[str, str]) -> None:
+        self.visitas_entre_pares[visita_id] = visita
 
 
 def _sin_cuentas(informe: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from services.agenda.calendario import Franja
 from shared import contracts as c
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
+from shared.contracts.agenda import VisitaEntreParesRealizadaV1
 from shared.outbox import Publication
 
 A = dm.AgendaAcompanante
@@ -151,6 +152,10 @@ class Publicador:
         i = event.informe
         return self._plan_ie(event, c.PlanMonitoreoIEEjecutadoV1, **{k: i[k] for k in (
             "fecha", "visitas_planificadas", "visitas_realizadas", "logros", "dificultades", "recomendaciones")})
+
+    @publicacion.register
+    def _(self, event: dm.PlanMonitoreoIE.VisitaEntreParesRealizada) -> Publication:
+        return self._plan_ie(event, VisitaEntreParesRealizadaV1, visita_id=event.visita_id, **event.visita)
 
     @publicacion.register
     def _(self, event: dm.PlanAnual.CursoVirtualCompletado) -> Publication:

@@ -3,6 +3,7 @@
 - ``protocolo``: published templates. ``plan``: one row per docente and year with the planned
   counts. ``actividad``: every scheduled or delivered activity and its state.
 - ``plan_ie``: each school's own plan of monitoring and coaching (internal modality), its state.
+- ``visita_par``: each "visita entre pares" of a school's plan (seed 002): who observed whose class, when.
 - ``entrega``: one row per docente (or acompañante, for his own talleres) and delivered
   activity, with its date, days and hours: fulfilment is counted from it "as of" any date.
 """
@@ -88,6 +89,16 @@ plan_ie = Table(
     Column("plan", JSON, nullable=False),
     Column("historial", JSON, nullable=False),
 )
+visita_par = Table(  # a peer visit of a school's plan: a docente observes a colleague's class
+    "visita_par", metadata,
+    Column("visita_id", String(36), primary_key=True),
+    Column("plan_ie_id", String(36), nullable=False, index=True),
+    Column("ie", String(10), nullable=False),
+    Column("anio", Integer, nullable=False, index=True),
+    Column("fecha", Date, nullable=False),
+    Column("docente_visitante_id", String(36), nullable=False),
+    Column("docente_visitado_id", String(36), nullable=False),
+)
 
 
 docente_ie = Table(  # the school the padrón registers each docente in (focalizacion's DocenteRegistradoEnIE)
@@ -103,7 +114,7 @@ docente_ie = Table(  # the school the padrón registers each docente in (focaliz
 
 class Proyecciones(OwnLogProjection):
     nombre = "agenda"
-    tablas = (protocolo, plan, actividad, entrega, plan_ie, docente_ie)
+    tablas = (protocolo, plan, actividad, entrega, plan_ie, docente_ie, visita_par)
 
     def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
         super().__init__(settings, app, metadata, lote)
@@ -119,6 +130,7 @@ class Proyecciones(OwnLogProjection):
             A.CursoPropioCompletado: self._curso_propio,
             dm.PlanMonitoreoIE.Elaborado: self._plan_ie, dm.PlanMonitoreoIE.Aprobado: self._paso_plan_ie,
             dm.PlanMonitoreoIE.Socializado: self._paso_plan_ie, dm.PlanMonitoreoIE.Ejecutado: self._paso_plan_ie,
+            dm.PlanMonitoreoIE.VisitaEntreParesRealizada: self._visita_par,
             dm.IEAcompanada.DocenteRegistrado: self._docente_ie, dm.IEAcompanada.DocenteDadoDeBaja: self._baja_ie,
         })
 
@@ -236,6 +248,13 @@ class Proyecciones(OwnLogProjection):
         conn.execute(update(plan_ie).where(plan_ie.c.plan_ie_id == str(e.originator_id))
                      .values(estado=estado, historial=[*previo, _paso_ie(e, estado, datos)]))
 
+    def _visita_par(self, conn: Connection, e: Any, _: int) -> None:
+        p = self.app.inicial(e.originator_id).plan  # type: ignore[attr-defined]
+        conn.execute(visita_par.insert(), {
+            "visita_id": e.visita_id, "plan_ie_id": str(e.originator_id), "ie": p["ie"], "anio": p["anio"],
+            "fecha": _fecha(e.visita["fecha"]), "docente_visitante_id": e.visita["docente_visitante_id"],
+            "docente_visitado_id": e.visita["docente_visitado_id"]})
+
     # --- queries ---------------------------------------------------------------------------------
 
     def ie_de_docente(self, docente_id: str) -> UUID | None:
@@ -306,7 +325,11 @@ class Proyecciones(OwnLogProjection):
         entregas = [dict(f._mapping) for f in self.filas(consulta)] if planes else []
         internos = {f.acompanante_id for f in self.filas(select(plan.c.acompanante_id).distinct().where(
             plan.c.anio == anio, plan.c.modalidad == "interna"))}
-        filas = cumplimiento.agregar(cumplimiento.por_docente(planes, entregas, fecha, internos), nivel)
+        pares = [dict(f._mapping) for f in self.filas(select(visita_par).where(
+            visita_par.c.anio == anio, visita_par.c.fecha <= fecha))] \
+            if any(p["modalidad"] == "interna" for p in planes) else []
+        filas = cumplimiento.agregar(cumplimiento.por_docente(planes, entregas, fecha, internos, pares),
+                                     nivel)
         if nivel == "acompanante":
             acompanantes = _de_planes(select(plan.c.acompanante_id), **filtro)
             propias = (select(entrega).where(entrega.c.anio == anio).where(entrega.c.fecha <= fecha)

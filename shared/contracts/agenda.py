@@ -276,3 +276,16 @@ class PlanMonitoreoIEEjecutadoV1(_PlanIE):
     logros: str = ""
     dificultades: str = ""
     recomendaciones: str = ""
+
+
+class VisitaEntreParesRealizadaV1(_PlanIE):
+    """Un docente de la IE observó la clase de un colega en una visita entre pares, organizada por el
+    directivo en el plan interno de la IE (una de sus formas de intervención, con las visitas al aula)."""
+
+    evento = "VisitaEntreParesRealizada"
+    version = 1
+
+    visita_id: UUID = Field(description="Identificador de la visita entre pares.")
+    docente_visitante_id: UUID = Field(description="El docente que observó la clase de su colega.")
+    docente_visitado_id: UUID = Field(description="El docente cuya clase se observó.")
+    fecha: date
