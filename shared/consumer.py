@@ -90,7 +90,9 @@ class IdempotentConsumers:
         self.eslabones = eslabones
         self.espera_cadena = espera_cadena
         self._servicio = ""  # the consuming service, in its ledger durables' names
-        self.registran_cadena: set[str] = set()  # the ledger's own durables: they record, they do not ask
+        # Durables that record the chains themselves (the ledger's own, a history of every fact): they do
+        # not ask the ledger, so what they keep of a fact does not depend on when its link was recorded.
+        self.registran_cadena: set[str] = set()
         self.dead_lettered = telemetry.counter(
             "acompana_mensajes_fallidos", "Mensajes enviados a la cola de fallidos"
         )
@@ -101,9 +103,14 @@ class IdempotentConsumers:
                                description=contract.__doc__ or "")
 
     def subscribe_subject(self, durable: str, subject: str, handler: Handler, *, title: str,
-                          description: str) -> None:
-        """Register ``handler`` for every message on ``subject`` (a wildcard takes several contracts)."""
+                          description: str, registra_cadena: bool = False) -> None:
+        """Register ``handler`` for every message on ``subject`` (a wildcard takes several contracts).
+
+        ``registra_cadena``: the handler verifies and records each fact's link itself, broken or waiting
+        ones included, as a rebuild from the stream does; the ledger does not hold its facts back."""
         self.handlers[durable] = handler
+        if registra_cadena:
+            self.registran_cadena.add(durable)
         self.configs[durable] = JsConsumerConfig(
             durable_name=durable, filter_subject=subject, ack_policy=JsAckPolicy.EXPLICIT,
             ack_wait=self.ack_wait, max_deliver=-1, max_ack_pending=1000)

@@ -82,9 +82,12 @@ CONSUMIDOR_HISTORIA = "evaluacion-historia"
 def subscribe(consumers: IdempotentConsumers, app: Evaluacion, proyecciones: Proyecciones) -> None:
     for contract, (durable, registrar) in SUSCRIPCIONES.items():
         consumers.subscribe(durable, contract, handler(app, proyecciones, registrar))
+    # The history verifies every fact's link itself and keeps the broken ones with their reason, live as when
+    # rebuilt from the stream: it does not wait for the ledger, which would park those facts.
     consumers.subscribe_subject(
         CONSUMIDOR_HISTORIA, "acompana.>", proyecciones.historia.aplicar, title=f"{CONSUMIDOR_HISTORIA}:acompana.>",
-        description="Todo hecho publicado: la historia de cada docente y el registro de las cadenas de huellas.")
+        description="Todo hecho publicado: la historia de cada docente y el registro de las cadenas de huellas.",
+        registra_cadena=True)
 
 
 def handler(app: Evaluacion, proyecciones: Proyecciones,

@@ -1,0 +1,71 @@
+"""evaluacion's history, fed live by its durable consumer, equals its rebuild from the stream."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from faststream.nats import NatsBroker
+
+from services.evaluacion import messaging
+from services.evaluacion.config import EvaluacionSettings
+from services.evaluacion.projections import Proyecciones
+from shared.consumer import IdempotentConsumers
+from shared.contracts import Envelope, VisitaRealizadaV1
+from shared.eslabones import Eslabones
+from shared.replay import rebuild
+from shared.telemetry import Telemetry
+from tests.conftest import eventually
+from tests.support.stream import consumido, encadenados
+
+
+def visita(position: int, docente_id: uuid.UUID, dias: int = 1) -> Envelope:
+    data = VisitaRealizadaV1(
+        visita_id=uuid.uuid5(uuid.NAMESPACE_URL, f"visita/{position}"), docente_id=docente_id,
+        acompanante_id=uuid.uuid5(uuid.NAMESPACE_URL, "acompanante"), codigo_modular="0236885", anexo=0,
+        dre="DRE-PUNO", ugel="UGEL-EL-COLLAO", anio=2025, fecha_inicio=date(2025, 6, position),
+        fecha_fin=date(2025, 6, position), dias=dias, acciones=["observacion"])
+    return Envelope.wrap(servicio="agenda", position=position, data=data, subject="docente/x",
+                         time=datetime(2025, 6, 30, 12, tzinfo=UTC) + timedelta(seconds=position),
+                         dre="DRE-PUNO", ugel="UGEL-EL-COLLAO")
+
+
+def eslabones(proyecciones: Proyecciones) -> list[tuple]:
+    def consulta(conn, t):  # noqa: ANN001, ANN202
+        e = t.eslabones
+        return conn.execute(e.select().with_only_columns(e.c.posicion, e.c.estado).order_by(e.c.posicion)).all()
+    return [tuple(f) for f in proyecciones.historia.leer(consulta)]
+
+
+async def test_un_hecho_que_rompe_la_cadena_queda_en_la_historia_viva_como_al_reconstruirla(
+        make_settings, nats_server, js, closing):
+    # Given evaluacion consuming as it runs: the history on every subject, the chain ledger of the producers
+    settings = make_settings(EvaluacionSettings)
+    proyecciones = closing(Proyecciones(settings))
+    broker = NatsBroker(nats_server.url)
+    consumers = IdempotentConsumers(broker, Telemetry.create("prueba"), ack_wait=5.0)
+    messaging.subscribe(consumers, None, proyecciones)  # only visits arrive: no handler reaches the write side
+    ledger = Eslabones(settings, consumers.producers("evaluacion", ("focalizacion", "agenda", "evidencias",
+                                                                    "evaluacion")))
+    consumers.follow_chains("evaluacion", ledger, 30.0)
+    consumers.js = js
+    await broker.start()
+    try:
+        # When agenda's second visit reaches the stream changed after its link was computed
+        docente = uuid.uuid4()
+        uno, dos, tres = encadenados([visita(1, docente), visita(2, docente), visita(3, docente)])
+        dos = replace(dos, data=visita(2, docente, dias=2).data, crudo=None)
+        for env in (uno, dos, tres):
+            await js.publish(env.nats_subject, env.payload(), headers=env.headers())
+        await eventually(lambda: consumido(js, messaging.CONSUMIDOR_HISTORIA))
+        viva, filas_vivas = proyecciones.historia.checksum(), eslabones(proyecciones)
+    finally:
+        await broker.stop()
+        ledger.close()
+
+    # Then the live history records it, its link broken, as a rebuild from the stream does
+    await rebuild(js, [proyecciones.historia], grace=0.0)
+    assert filas_vivas == [(1, "verificado"), (2, "roto"), (3, "verificado")]
+    assert eslabones(proyecciones) == filas_vivas
+    assert proyecciones.historia.checksum() == viva
