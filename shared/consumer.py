@@ -148,6 +148,17 @@ class IdempotentConsumers:
         existen = await asyncio.wait_for(asyncio.gather(*(existe(d) for d in durables)), timeout)
         return [d for d, si in zip(durables, existen, strict=True) if not si]
 
+    async def al_dia(self) -> bool:
+        """Whether every durable consumer of this service has applied (and acknowledged) every message the
+        stream holds for it: nothing left to deliver, nothing delivered and waiting for its handler."""
+        if self.js is None:
+            return False
+        for durable in self.configs:
+            info = await self.js.consumer_info(STREAM, durable)
+            if info.num_pending or info.num_ack_pending:
+                return False
+        return True
+
     async def redeclarar(self) -> list[str]:
         """Declare again every missing durable consumer (the stream was lost and declared anew); they
         deliver from the stream's first message, and each inbox drops what was already applied."""

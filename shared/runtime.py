@@ -260,6 +260,23 @@ class ServiceRuntime:
             cuerpo = {"error": f"La republicación se detuvo: {exc!r}"}
         await msg.respond(json.dumps(cuerpo).encode())
 
+    async def al_dia(self, espera: float) -> bool:
+        """Whether this service has published every fact it stored and applied every message the stream
+        holds for its consumers, waiting up to ``espera`` seconds for it: a read that must agree with the
+        stream (a projection's checksum, to compare with its rebuild) first lets the facts in flight land."""
+        loop = asyncio.get_running_loop()
+        hasta = loop.time() + espera
+        while True:
+            try:
+                relay = self.relay
+                publicado = relay is None or await asyncio.to_thread(relay.pendientes) == 0
+                listo = publicado and await self.consumers.al_dia()
+            except Exception:  # NATS or the store away: not caught up
+                listo = False
+            if listo or loop.time() >= hasta:
+                return listo
+            await asyncio.sleep(0.05)
+
     async def check_store(self) -> None:
         await asyncio.to_thread(self.app.check_store)
 

@@ -428,13 +428,16 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
     # --- operating the projections ----------------------------------------------------------------
 
     @r.get("/proyecciones", tags=["operación"], summary="Generación activa de cada proyección y reconstrucciones")
-    def get_proyecciones(suma: Annotated[bool, Query(description="Incluir la suma de verificación de la "
-                                                                 "generación activa (recorre cada tabla)")] = False,
-                         ) -> list[dict[str, Any]]:
-        filas = reconstrucciones.estado()
+    async def get_proyecciones(suma: Annotated[bool, Query(description=(
+            "Incluir la suma de verificación de la generación activa (recorre cada tabla), una vez aplicados los "
+            "hechos que el stream ya tiene (espera hasta 10 s; «al_dia» dice si alcanzó a aplicarlos)"))] = False,
+                               ) -> list[dict[str, Any]]:
+        if suma:
+            sumas, al_dia = await reconstrucciones.sumas()
+        filas = await asyncio.to_thread(reconstrucciones.estado)
         if suma:
             for fila in filas:
-                fila["checksum"] = proyecciones.todas[fila["proyeccion"]].checksum()
+                fila.update(checksum=sumas[fila["proyeccion"]], al_dia=al_dia)
         return filas
 
     @r.post("/proyecciones/{nombre}/reconstruccion", tags=["operación"], status_code=202,

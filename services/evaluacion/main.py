@@ -25,7 +25,7 @@ def create_app(settings: EvaluacionSettings | None = None, *span_processors: Spa
     runtime = ServiceRuntime(evaluacion, messaging.Publicador(evaluacion), Telemetry.create("evaluacion", *span_processors))
     proyecciones = Proyecciones(settings)
     messaging.subscribe(runtime.consumers, evaluacion, proyecciones)
-    reconstrucciones = Reconstrucciones(proyecciones, lambda: runtime.consumers.js)
+    reconstrucciones = Reconstrucciones(proyecciones, lambda: runtime.consumers.js, runtime.al_dia)
     runtime.closers.append(proyecciones.close)
     runtime.on_stop.append(reconstrucciones.detener)
     http = runtime.http_app(

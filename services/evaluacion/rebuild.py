@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import nats
@@ -28,15 +28,28 @@ from shared.replay import rebuild
 from shared.stream_views import StreamView
 
 
+ESPERA_SUMAS = 10.0  # seconds a checksum waits for the facts in flight
+
+
 class Reconstrucciones:
     """Rebuilds started over HTTP, run in the service's event loop, one at a time."""
 
-    def __init__(self, proyecciones: Proyecciones, js: Callable[[], JetStreamContext | None]) -> None:
+    def __init__(self, proyecciones: Proyecciones, js: Callable[[], JetStreamContext | None],
+                 al_dia: Callable[[float], Awaitable[bool]] | None = None) -> None:
         self.proyecciones = proyecciones
         self.js = js
+        # Waits (up to the seconds given) until the service has applied what the stream holds: a checksum
+        # taken before that would miss the facts in flight a rebuild reads (``ServiceRuntime.al_dia``).
+        self.al_dia = al_dia
         self.en_curso: dict[str, Any] | None = None
         self.ultima: dict[str, Any] | None = None
         self._tarea: asyncio.Task | None = None
+
+    async def sumas(self, espera: float = ESPERA_SUMAS) -> tuple[dict[str, str], bool]:
+        """Each projection's checksum once the service has applied every fact the stream holds (waiting up
+        to ``espera`` seconds), and whether it had: only then may it be compared with a rebuild's."""
+        al_dia = await self.al_dia(espera) if self.al_dia is not None else True
+        return await asyncio.to_thread(self.proyecciones.checksums), al_dia
 
     def estado(self) -> list[dict[str, Any]]:
         filas = []
@@ -71,6 +84,8 @@ class Reconstrucciones:
 
         try:
             generaciones = await rebuild(js, vistas, progress=avance)
+            if self.al_dia is not None:  # what the live consumers applied after the switch, as ``sumas``
+                await self.al_dia(ESPERA_SUMAS)
             progreso.update(estado="terminada", generaciones=generaciones,
                             checksums={v.nombre: await asyncio.to_thread(v.checksum) for v in vistas})
         except Exception as exc:  # reported, and the current generation keeps answering

@@ -7,16 +7,18 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from faststream.nats import NatsBroker
+from sqlalchemy import select
 
 from services.evaluacion import messaging
 from services.evaluacion.config import EvaluacionSettings
+from services.evaluacion.main import create_app
 from services.evaluacion.projections import Proyecciones
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope, VisitaRealizadaV1
 from shared.eslabones import Eslabones
 from shared.replay import rebuild
 from shared.telemetry import Telemetry
-from tests.conftest import eventually
+from tests.conftest import eventually, serving
 from tests.support.stream import consumido, encadenados
 
 
@@ -34,7 +36,7 @@ def visita(position: int, docente_id: uuid.UUID, dias: int = 1) -> Envelope:
 def eslabones(proyecciones: Proyecciones) -> list[tuple]:
     def consulta(conn, t):  # noqa: ANN001, ANN202
         e = t.eslabones
-        return conn.execute(e.select().with_only_columns(e.c.posicion, e.c.estado).order_by(e.c.posicion)).all()
+        return conn.execute(select(e.c.posicion, e.c.estado).order_by(e.c.posicion)).all()
     return [tuple(f) for f in proyecciones.historia.leer(consulta)]
 
 
@@ -45,7 +47,7 @@ async def test_un_hecho_que_rompe_la_cadena_queda_en_la_historia_viva_como_al_re
     proyecciones = closing(Proyecciones(settings))
     broker = NatsBroker(nats_server.url)
     consumers = IdempotentConsumers(broker, Telemetry.create("prueba"), ack_wait=5.0)
-    messaging.subscribe(consumers, None, proyecciones)  # only visits arrive: no handler reaches the write side
+    messaging.subscribe(consumers, None, proyecciones)  # only visits arrive: none reaches the write side
     ledger = Eslabones(settings, consumers.producers("evaluacion", ("focalizacion", "agenda", "evidencias",
                                                                     "evaluacion")))
     consumers.follow_chains("evaluacion", ledger, 30.0)
@@ -69,3 +71,27 @@ async def test_un_hecho_que_rompe_la_cadena_queda_en_la_historia_viva_como_al_re
     assert filas_vivas == [(1, "verificado"), (2, "roto"), (3, "verificado")]
     assert eslabones(proyecciones) == filas_vivas
     assert proyecciones.historia.checksum() == viva
+
+
+async def test_la_suma_de_las_proyecciones_incluye_los_hechos_que_ya_estan_en_el_stream(make_settings, js):
+    # Given evaluacion running
+    app = create_app(make_settings(EvaluacionSettings))
+    minedu = {"X-Usuario": "analista", "X-Rol": "minedu"}
+    async with serving(app) as http:
+        # When agenda's visits reach the stream and the projections' sums are asked for at once
+        docente = uuid.uuid4()
+        for env in encadenados([visita(p, docente) for p in range(1, 21)]):
+            await js.publish(env.nats_subject, env.payload(), headers=env.headers())
+        sumas = (await http.get("/v1/proyecciones", params={"suma": "true"}, headers=minedu)).json()
+
+        # Then they are the sums of the projections with every visit applied, as a rebuild from the stream
+        (await http.post("/v1/proyecciones/todas/reconstruccion", headers=minedu)).raise_for_status()
+
+        async def reconstruida() -> dict | None:
+            filas = (await http.get("/v1/proyecciones", headers=minedu)).json()
+            ultima = filas[0].get("reconstruccion")
+            return ultima if ultima and ultima["estado"] != "en_curso" else None
+        ultima = await eventually(reconstruida)
+    assert ultima["estado"] == "terminada"
+    assert {f["proyeccion"]: f["checksum"] for f in sumas} == ultima["checksums"]
+    assert all(f["al_dia"] for f in sumas)
