@@ -161,7 +161,9 @@ async def correr(nombres: list[str], *, duracion: float = 30.0, ritmo: float = 1
         if carga is not None:
             await carga.cerrar()
         historia.cerrar()
-        sistema.terminar()
+        # in a thread: agenda reaches NATS through the proxy, which this loop runs; a blocked loop would leave
+        # agenda's clean shutdown (its lease given back, its connection drained) waiting until it is killed
+        await asyncio.to_thread(sistema.terminar)
         await contexto.proxy.cerrar()
         (carpeta / "resultados.json").write_text(json.dumps(resultados, ensure_ascii=False, indent=1))
         if not conservar and resultados and all(r["veredicto"] == "bien" for r in resultados):

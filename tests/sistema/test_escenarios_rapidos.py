@@ -11,7 +11,7 @@ import pytest
 from tests.sistema.escenarios import RAPIDOS, correr, linea
 
 
-@pytest.mark.timeout(600)  # four processes started once and three faults: about 3 minutes on an idle 2-CPU machine
+@pytest.mark.timeout(600)  # four processes started once and three faults: about a minute on an idle 2-CPU machine
 async def test_los_escenarios_rapidos_no_pierden_ni_duplican_nada(tmp_path):
     # Given the whole system as processes, a school year prepared and played at 8 operations per second
     # When each fault of the fast subset strikes during the load and is healed
