@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -33,6 +33,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from services.agenda.calendario import ultimo_dia
 from shared.eventstore import NotFound
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ DESEMPENOS = (
 )
 # The phases' names as the planificador gives them (IES Miguel Grau, Anexo B).
 FASES = {"diagnostica": "Inicio o diagnóstica", "mejora": "Proceso de mejora", "salida": "Monitoreo de salida"}
+OTRAS = "Otras visitas (además de las previstas)"
 NOTA_CON_NOMBRES = "Nombres indicados al imprimir el documento; Acompaña no los guarda."
 NOTA_NOMBRES = ("Los nombres de los docentes son datos personales que guarda cifrados el padrón (focalización); "
                 "este documento identifica a cada docente por su código y el grado y sección que indica el plan.")
@@ -108,6 +110,13 @@ class Columna:
     antes_de: str | None
     fase: str | None
 
+    def limite(self, anio: int) -> date | None:
+        """The last day its visit is due, as ``cumplimiento.esperado`` counts it: its deadline, or
+        the end of its month; ``None`` when the template sets neither."""
+        if self.antes_de is not None:
+            return date(anio, *map(int, self.antes_de.split("-")))
+        return ultimo_dia(anio, self.mes) if self.mes is not None else None
+
 
 @dataclass
 class Avance:
@@ -115,6 +124,7 @@ class Avance:
     plan: dict[str, Any]
     columnas: list[Columna]
     por_docente: dict[str, list[dict[str, Any] | None]] = field(default_factory=dict)  # a cell per column
+    otras: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # visits beyond the planned ones
     programadas: dict[str, list[str]] = field(default_factory=dict)
     rtc_realizadas: int = 0
     entre_pares: int = 0  # "visitas entre pares" (seed 002) on or before the date
@@ -124,8 +134,18 @@ class Avance:
         return len(self.columnas) * len(self.plan["docentes"])
 
     @property
-    def realizadas(self) -> int:
+    def cumplidas(self) -> int:
+        """The planned visits done: at most the planned number per docente, as ``cumplimiento``."""
         return sum(1 for celdas in self.por_docente.values() for c in celdas if c is not None)
+
+    @property
+    def realizadas(self) -> int:
+        return self.cumplidas + sum(len(v) for v in self.otras.values())
+
+    def hechas(self, docente_id: str) -> list[dict[str, Any]]:
+        """Every visit done to the docente, in date order."""
+        return sorted([*(c for c in self.por_docente[docente_id] if c is not None), *self.otras[docente_id]],
+                      key=lambda v: v["fecha_inicio"])
 
 
 def columnas(componentes: dict[str, Any]) -> list[Columna]:
@@ -145,18 +165,36 @@ def columnas(componentes: dict[str, Any]) -> list[Columna]:
     return cols
 
 
-def _ubicar(cols: list[Columna], celdas: list[Any], fecha: date) -> int | None:
-    """The first free column a visit on ``fecha`` belongs to (its month, or before its deadline)."""
-    for i, c in enumerate(cols):
-        if celdas[i] is not None:
-            continue
-        if c.mes is not None and fecha.month == c.mes:
-            return i
-        if c.mes is None and c.antes_de is not None and fecha <= date(fecha.year, *map(int, c.antes_de.split("-"))):
-            return i
-        if c.mes is None and c.antes_de is None:
-            return i
-    return None
+def _ubicar(cols: list[Columna], visitas: list[dict[str, Any]]) -> tuple[list[dict[str, Any] | None],
+                                                                        list[dict[str, Any]]]:
+    """The plan's columns, each with the docente's visit it holds, and the visits beyond them.
+
+    A template may give a column for some months only (IEI N°246: June, September, November), but
+    every visit done is shown and counted. In date order: first each visit made in a column's own
+    month takes it; then each other visit takes the first free column still due on its date (its
+    deadline or its month's end), or else, made late, the last free one; a visit left over when
+    every column is taken is one more than planned (``Avance.otras``)."""
+    celdas: list[dict[str, Any] | None] = [None] * len(cols)
+    resto = []
+    for v in visitas:
+        mes = v["fecha_inicio"].month
+        i = next((i for i, c in enumerate(cols) if celdas[i] is None and c.mes == mes), None)
+        if i is None:
+            resto.append(v)
+        else:
+            celdas[i] = v
+    otras = []
+    for v in resto:
+        libres = [i for i, c in enumerate(cols) if celdas[i] is None]
+        debidas = [i for i in libres if (limite := cols[i].limite(v["fecha_inicio"].year)) is None
+                   or v["fecha_inicio"] <= limite]
+        if debidas:
+            celdas[debidas[0]] = v
+        elif libres:
+            celdas[libres[-1]] = v  # made late: it makes up for the last visit missed
+        else:
+            otras.append(v)
+    return celdas, otras
 
 
 def avance(agenda: Agenda, plan_ie: PlanMonitoreoIE, fecha: date) -> Avance:
@@ -168,22 +206,20 @@ def avance(agenda: Agenda, plan_ie: PlanMonitoreoIE, fecha: date) -> Avance:
     actividades = agenda.proyecciones.actividades(plan["directivo_id"], plan["anio"])
     resultado.entre_pares = sum(1 for v in plan_ie.visitas_entre_pares.values()
                                 if date.fromisoformat(v["fecha"]) <= fecha)
-    for d in plan["docentes"]:
-        resultado.por_docente[d["docente_id"]] = [None] * len(cols)
-        resultado.programadas[d["docente_id"]] = []
+    hechas: dict[str, list[dict[str, Any]]] = {d["docente_id"]: [] for d in plan["docentes"]}
+    resultado.programadas = {d["docente_id"]: [] for d in plan["docentes"]}
     for a in sorted(actividades, key=lambda a: a["fecha_inicio"]):
         if a["tipo"] == "rtc" and a["estado"] == "realizada" and a["fecha_inicio"] <= fecha:
             resultado.rtc_realizadas += 1
-        if a["tipo"] != "visita" or a["datos"]["docentes"][0] not in resultado.por_docente:
+        if a["tipo"] != "visita" or a["datos"]["docentes"][0] not in hechas:
             continue
         docente = a["datos"]["docentes"][0]
         if a["estado"] == "programada":
             resultado.programadas[docente].append(_fecha(a["fecha_inicio"]))
         elif a["estado"] == "realizada" and a["fecha_inicio"] <= fecha:
-            celdas = resultado.por_docente[docente]
-            i = _ubicar(cols, celdas, a["fecha_inicio"])
-            if i is not None:
-                celdas[i] = a
+            hechas[docente].append(a)
+    for docente, visitas in hechas.items():
+        resultado.por_docente[docente], resultado.otras[docente] = _ubicar(cols, visitas)
     return resultado
 
 
@@ -232,17 +268,32 @@ def _estado(p: PlanMonitoreoIE) -> list[str]:
     return lineas
 
 
+def _marcas(visitas: list[dict[str, Any]]) -> str:
+    return ", ".join(f"✓ {_fecha(v['fecha_inicio'])}" for v in visitas)
+
+
 def _cronograma(a: Avance, e: dict[str, Any], ancho: float, nombres: Mapping[str, str]) -> Table:
-    encabezado = ["N°", "Docente", "Año / grado y sección", *[_p(c.titulo, e["cabecera"]) for c in a.columnas]]
+    otras = any(a.otras.values())  # a column for the visits beyond the planned ones, when there are
+    titulos = [c.titulo for c in a.columnas] + ([OTRAS] if otras else [])
+    encabezado = ["N°", "Docente", "Año / grado y sección", *[_p(t, e["cabecera"]) for t in titulos]]
     filas: list[list[Any]] = [encabezado]
     for n, d in enumerate(a.plan["docentes"], start=1):
-        celdas = a.por_docente[d["docente_id"]]
-        marcas = [f"✓ {_fecha(c['fecha_inicio'])}" if c is not None else "" for c in celdas]
+        marcas = [_marcas([c]) if c is not None else "" for c in a.por_docente[d["docente_id"]]]
+        if otras:
+            marcas.append(_p(_marcas(a.otras[d["docente_id"]]), e["celda"]))
         grado = " · ".join(x for x in (d.get("grado_seccion"), d.get("area")) if x) or "—"
         filas.append([str(n), _p(nombre(d["docente_id"], nombres), e["celda"]), grado, *marcas])
     fijo = 1 * cm + 4 * cm + 3.5 * cm
-    resto = (ancho - fijo) / max(1, len(a.columnas))
-    return _tabla(filas, [1 * cm, 4 * cm, 3.5 * cm, *[resto] * len(a.columnas)])
+    resto = (ancho - fijo) / max(1, len(titulos))
+    return _tabla(filas, [1 * cm, 4 * cm, 3.5 * cm, *[resto] * len(titulos)])
+
+
+def _realizadas(a: Avance) -> str:
+    otras = a.realizadas - a.cumplidas
+    if not otras:
+        return f"Visitas realizadas: {a.realizadas} de {a.planificadas}."
+    return (f"Visitas realizadas: {a.realizadas} de {a.planificadas} planificadas "
+            f"({otras} fuera de las previstas).")
 
 
 def _componentes(plan: dict[str, Any]) -> list[str]:
@@ -278,7 +329,7 @@ def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
         _p(f"Cronograma de visitas {plan['anio']} (✓: visita realizada, con su fecha; al {_fecha(fecha)})",
            e["subtitulo"]),
         _cronograma(a, e, documento.width, nombres), Spacer(1, 0.2 * cm),
-        _p(f"Docentes: {len(plan['docentes'])}. Visitas realizadas: {a.realizadas} de {a.planificadas}.", e["texto"]),
+        _p(f"Docentes: {len(plan['docentes'])}. {_realizadas(a)}", e["texto"]),
         _p(_nota(plan, nombres), e["nota"]),
     ]
     documento.build(partes)
@@ -293,12 +344,13 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
     filas: list[list[Any]] = [["N°", "Docente", "Año / grado y sección", "Visitas planificadas", "Realizadas",
                                "Fechas", "Cumplimiento"]]
     for n, d in enumerate(plan["docentes"], start=1):
-        hechas = [c for c in a.por_docente[d["docente_id"]] if c is not None]
+        hechas = a.hechas(d["docente_id"])
+        cumplidas = sum(1 for c in a.por_docente[d["docente_id"]] if c is not None)  # at most the planned
         fechas = ", ".join(_fecha(c["fecha_inicio"]) for c in hechas) or "—"
-        porcentaje = f"{100 * len(hechas) / len(a.columnas):.0f} %" if a.columnas else "—"
+        porcentaje = f"{100 * cumplidas / len(a.columnas):.0f} %" if a.columnas else "—"
         filas.append([str(n), _p(nombre(d["docente_id"], nombres), e["celda"]), d.get("grado_seccion") or "—",
                       str(len(a.columnas)), str(len(hechas)), _p(fechas, e["celda"]), porcentaje])
-    total = f"{100 * a.realizadas / a.planificadas:.0f} %" if a.planificadas else "—"
+    total = f"{100 * a.cumplidas / a.planificadas:.0f} %" if a.planificadas else "—"
     filas.append(["", "Total", "", str(a.planificadas), str(a.realizadas), "", total])
     partes: list[Any] = [
         _p(f"Informe de ejecución del plan de monitoreo y acompañamiento pedagógico {plan['anio']}", e["titulo"]),
@@ -319,20 +371,28 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
 
 def fases(a: Avance, docente_id: str) -> list[tuple[str, list[dict[str, Any]]]]:
     """The plan's phases, each with the docente's visits done in it: the template's phases by date
-    (both ends included; they never overlap, see ``protocolos.Componentes``), or, when it has none,
-    one per visit column, with the visit placed in that column. Each visit counts in one phase only."""
-    plan, hechas = a.plan, a.por_docente[docente_id]
+    (both ends included; they never overlap, see ``protocolos.Componentes``), a visit outside every
+    phase (a late one in December) in the nearest; or, when it has none, one per visit column, with
+    the visit placed in that column, and the visits beyond the planned ones apart. Each visit counts
+    in one phase only."""
+    plan = a.plan
     if not plan["componentes"].get("fases"):
-        return [(c.titulo, [v] if v is not None else []) for c, v in zip(a.columnas, hechas, strict=True)]
-    resultado = []
+        otras = [(OTRAS, a.otras[docente_id])] if a.otras[docente_id] else []
+        return [(c.titulo, [v] if v is not None else [])
+                for c, v in zip(a.columnas, a.por_docente[docente_id], strict=True)] + otras
+    resultado, rangos = [], []
     for f in plan["componentes"]["fases"]:
         desde, hasta = (date(plan["anio"], *map(int, f[k].split("-"))) for k in ("desde", "hasta"))
         meses = f"{MESES[desde.month - 1]} – {MESES[hasta.month - 1]}"
         hitos = ", ".join("/".join(reversed(h.split("-"))) for h in f.get("hitos") or [])
         titulo = f"{FASES.get(f['nombre'], f['nombre'])} ({meses})" + (
             f"; avances antes del {hitos}" if hitos else "")
-        en_fase = [v for v in hechas if v is not None and desde <= v["fecha_inicio"] <= hasta]
-        resultado.append((titulo, en_fase))
+        resultado.append((titulo, []))
+        rangos.append((desde, hasta))
+    for v in a.hechas(docente_id):
+        dia = v["fecha_inicio"]
+        lejos = [max(desde - dia, dia - hasta, timedelta(0)) for desde, hasta in rangos]  # 0: in the phase
+        resultado[lejos.index(min(lejos))][1].append(v)
     return resultado
 
 
@@ -346,8 +406,7 @@ def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: da
     por_fase = fases(a, docente_id)
     documento = _documento(salida, f"Planificador individual — {nombre(docente_id, nombres)}", True)
     encabezado = ["Desempeño", *[_p(nombre, e["cabecera"]) for nombre, _ in por_fase]]
-    visitas = ["Visitas realizadas", *[", ".join(f"✓ {_fecha(c['fecha_inicio'])}" for c in en_fase)
-                                       for _, en_fase in por_fase]]
+    visitas = ["Visitas realizadas", *[_p(_marcas(en_fase), e["celda"]) for _, en_fase in por_fase]]
     filas: list[list[Any]] = [encabezado, visitas,
                               *[[_p(d, e["celda"]), *[""] * len(por_fase)] for d in DESEMPENOS]]
     ancho_fase = (documento.width - 7 * cm) / max(1, len(por_fase))

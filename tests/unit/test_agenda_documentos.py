@@ -38,7 +38,8 @@ class _Agenda:
     """What the documents read of agenda: the plan's aggregate and the directivo's activities."""
 
     def __init__(self, plan: dict, visitas: list[date]) -> None:
-        self.plan = SimpleNamespace(plan=plan, estado="aprobado", aprobacion=None, socializacion=None, ejecucion=None)
+        self.plan = SimpleNamespace(plan=plan, estado="aprobado", aprobacion=None, socializacion=None,
+                                    ejecucion=None, visitas_entre_pares={})
         self.proyecciones = SimpleNamespace(actividades=lambda *_: [
             {"tipo": "visita", "estado": "realizada", "fecha_inicio": d, "datos": {"docentes": [DOCENTE]}}
             for d in visitas])
@@ -100,3 +101,77 @@ def test_una_plantilla_cuyas_fases_se_solapan_no_se_publica():
     base["tipos"][tipo]["fases"][0]["hitos"] = ["07-12"]
     with pytest.raises(ValidationError, match="fuera de la fase"):
         Protocolo.model_validate(base)
+
+
+# --- a visit done in a month without a column of its own is shown and counted ---------------------
+
+
+def _grupos(plantilla: str) -> tuple[list[dict], list[dict]]:
+    """The visit groups and phases of a bundled template (one type of school each)."""
+    base = json.loads((RAIZ / "services/agenda/datos" / plantilla).read_text())
+    [componentes] = base["tipos"].values()
+    return componentes["visitas"]["grupos"], componentes.get("fases") or []
+
+
+def _plano(pdf: bytes) -> str:
+    return " ".join(_texto(pdf).split())
+
+
+def _fechas_por_columna(a: documentos.Avance) -> list[str | None]:
+    return [v["fecha_inicio"].isoformat() if v else None for v in a.por_docente[DOCENTE]]
+
+
+def test_una_visita_de_julio_en_el_plan_de_la_iei_246_se_muestra_y_cuenta():
+    # Given the IEI N°246 plan (seed 002: columns for June, September and November only)
+    grupos, _ = _grupos("protocolo-interno-iei246-2024.json")
+    agenda = _Agenda(_plan(grupos), [date(2024, 6, 11), date(2024, 7, 15)])
+    corte = date(2024, 12, 13)
+    # When the directivo visited the docente in June and again in July (a month without a column)
+    a = documentos.avance(agenda, agenda.plan, corte)
+    # Then the July visit takes the next visit still due, September's (II visita)
+    assert _fechas_por_columna(a) == ["2024-06-11", "2024-07-15", None]
+    # and the plan ticks it and counts it
+    plan = _plano(documentos.plan_pdf(agenda, "plan", corte))
+    assert "✓ 15/07/2024" in plan and "Visitas realizadas: 2 de 3." in plan, plan
+    # and the informe counts two of three visits done (67 %), with both dates
+    informe = _plano(documentos.informe_pdf(agenda, "plan", corte))
+    assert "3 2 11/06/2024, 15/07/2024 67 %" in informe, informe
+    # and the docente's planificador shows it
+    assert "✓ 15/07/2024" in _plano(documentos.planificador_pdf(agenda, "plan", DOCENTE, corte))
+
+
+def test_una_visita_mas_de_las_previstas_se_muestra_aparte_y_cuenta_como_realizada():
+    # Given the IEI N°246 plan and visits in June, July, September and November (four; three planned)
+    grupos, _ = _grupos("protocolo-interno-iei246-2024.json")
+    visitas = [date(2024, 6, 11), date(2024, 7, 15), date(2024, 9, 10), date(2024, 11, 5)]
+    agenda = _Agenda(_plan(grupos), visitas)
+    corte = date(2024, 12, 13)
+    a = documentos.avance(agenda, agenda.plan, corte)
+    # Then each column keeps its month's visit and July's is shown apart, beyond the plan
+    assert _fechas_por_columna(a) == ["2024-06-11", "2024-09-10", "2024-11-05"]
+    assert [v["fecha_inicio"] for v in a.otras[DOCENTE]] == [date(2024, 7, 15)]
+    assert (a.realizadas, a.cumplidas, a.planificadas) == (4, 3, 3)
+    plan = _plano(documentos.plan_pdf(agenda, "plan", corte))
+    assert "Otras visitas" in plan and "✓ 15/07/2024" in plan, plan
+    assert "Visitas realizadas: 4 de 3 planificadas (1 fuera de las previstas)." in plan, plan
+    # and the informe counts four visits done and the plan fulfilled (100 %, never more)
+    informe = _plano(documentos.informe_pdf(agenda, "plan", corte))
+    assert "3 4 11/06/2024, 15/07/2024, 10/09/2024, 05/11/2024 100 %" in informe, informe
+    assert "Otras visitas" in _plano(documentos.planificador_pdf(agenda, "plan", DOCENTE, corte))
+
+
+def test_una_visita_tardia_ocupa_la_visita_que_falto_y_cuenta_en_la_fase_mas_cercana():
+    # Given the IES Miguel Grau plan (seed 003: deadlines 30/04, 12/07, 27/09, 30/11; phases to 30/11)
+    grupos, fases = _grupos("protocolo-interno-ies-miguel-grau-2024.json")
+    agenda = _Agenda(_plan(grupos, fases), [date(2024, 10, 10), date(2024, 12, 5)])
+    corte = date(2024, 12, 13)
+    # When the directivo visited the docente in October and, late, in December (after every deadline)
+    a = documentos.avance(agenda, agenda.plan, corte)
+    # Then the December visit makes up for the last one missed (before 27/09)
+    assert _fechas_por_columna(a) == [None, None, "2024-12-05", "2024-10-10"]
+    # and the informe counts both, and the planificador shows it in the exit phase (the nearest)
+    informe = _plano(documentos.informe_pdf(agenda, "plan", corte))
+    assert "4 2 10/10/2024, 05/12/2024 50 %" in informe, informe
+    assert [[v["fecha_inicio"] for v in visitas] for _, visitas in documentos.fases(a, DOCENTE)] == [
+        [], [], [date(2024, 10, 10), date(2024, 12, 5)]]
+    assert "✓ 05/12/2024" in _plano(documentos.planificador_pdf(agenda, "plan", DOCENTE, corte))
