@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -430,19 +432,21 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
                                   "quien puede verlos): se usan solo para imprimir, no se guardan.",
                    "responses": {200: {"content": {"application/pdf": {}}}}}
 
+    def documento_del_plan(dibujar: Callable[..., bytes], archivo: str, plan_ie_id: UUID, fecha: date | None,
+                           nombres: Mapping[str, str] = MappingProxyType({})) -> Response:
+        """The plan's or its informe's PDF as of ``fecha`` (today when not given)."""
+        pdf = dibujar(agenda, str(plan_ie_id), fecha or date.today(), nombres)
+        return _pdf(pdf, f"{archivo}-{plan_ie_id}.pdf")
+
     @r.post("/planes-monitoreo/{plan_ie_id}/plan.pdf", summary="El plan de la IE en PDF, con los nombres",
             **con_nombres)
     def post_plan_ie_pdf(plan_ie_id: Id, body: NombresIn) -> Response:
-        corte = body.fecha or date.today()
-        return _pdf(documentos.plan_pdf(agenda, str(plan_ie_id), corte, body.por_id()),
-                    f"plan-{plan_ie_id}.pdf")
+        return documento_del_plan(documentos.plan_pdf, "plan", plan_ie_id, body.fecha, body.por_id())
 
     @r.post("/planes-monitoreo/{plan_ie_id}/informe.pdf",
             summary="Informe de ejecución en PDF, con los nombres", **con_nombres)
     def post_informe_pdf(plan_ie_id: Id, body: NombresIn) -> Response:
-        corte = body.fecha or date.today()
-        return _pdf(documentos.informe_pdf(agenda, str(plan_ie_id), corte, body.por_id()),
-                    f"informe-{plan_ie_id}.pdf")
+        return documento_del_plan(documentos.informe_pdf, "informe", plan_ie_id, body.fecha, body.por_id())
 
     @r.post("/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf",
             summary="Planificador individual del docente en PDF, con su nombre", **con_nombres)
@@ -455,13 +459,12 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
            summary="El plan de la IE en PDF, con el cronograma de visitas por docente",
            responses={200: {"content": {"application/pdf": {}}}})
     def get_plan_ie_pdf(plan_ie_id: Id, fecha: date | None = None) -> Response:
-        return _pdf(documentos.plan_pdf(agenda, str(plan_ie_id), fecha or date.today()), f"plan-{plan_ie_id}.pdf")
+        return documento_del_plan(documentos.plan_pdf, "plan", plan_ie_id, fecha)
 
     @r.get("/planes-monitoreo/{plan_ie_id}/informe.pdf", tags=["plan de la IE"], response_class=Response,
            summary="Informe de ejecución del plan en PDF", responses={200: {"content": {"application/pdf": {}}}})
     def get_informe_pdf(plan_ie_id: Id, fecha: date | None = None) -> Response:
-        return _pdf(documentos.informe_pdf(agenda, str(plan_ie_id), fecha or date.today()),
-                    f"informe-{plan_ie_id}.pdf")
+        return documento_del_plan(documentos.informe_pdf, "informe", plan_ie_id, fecha)
 
     @r.get("/planes-monitoreo/{plan_ie_id}/docentes/{docente_id}/planificador.pdf", tags=["plan de la IE"],
            response_class=Response, summary="Planificador individual del docente (desempeño por fase) en PDF",
