@@ -19,7 +19,6 @@ from sqlalchemy import select
 from services.focalizacion.application import Focalizacion
 from services.focalizacion.domainmodel import ie_id
 from services.focalizacion.projections import acompanante, asignacion, convocatoria, docente, ie
-from shared.eventstore import NotFound
 
 
 def _persona(datos: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -65,9 +64,7 @@ def router(app: Focalizacion) -> APIRouter:
     @r.get("/docentes/{docente_id}/persona", summary="Nombre del docente, su IE y su acompañante actual",
            responses={404: {"description": "No existe o no está en su ámbito"}})
     def persona_docente(docente_id: UUID) -> dict[str, Any]:
-        datos = proyecciones.registro(docente, str(docente_id))
-        if datos is None:
-            raise NotFound(f"No existe el docente {docente_id}.")
+        datos = app.registro_existente(docente, docente_id, "docente")
         aco = acompanante_de(str(docente_id))
         clave = (datos["codigo_modular"], datos["anexo"])
         return {"docente_id": str(docente_id), **(_persona(datos) or {}), "nivel": datos.get("nivel"), **_aula(datos),
@@ -78,17 +75,14 @@ def router(app: Focalizacion) -> APIRouter:
     @r.get("/acompanantes/{acompanante_id}/persona", summary="Nombre de un acompañante",
            responses={404: {"description": "No existe o no está en su ámbito"}})
     def persona_acompanante(acompanante_id: UUID) -> dict[str, Any]:
-        datos = proyecciones.registro(acompanante, str(acompanante_id))
-        if datos is None:
-            raise NotFound(f"No existe el acompañante {acompanante_id}.")
+        datos = app.registro_existente(acompanante, acompanante_id, "acompañante")
         return {"acompanante_id": str(acompanante_id), **(_persona(datos) or {}), "ugel": datos.get("ugel")}
 
     @r.get("/acompanantes/{acompanante_id}/cartera", summary="Los docentes que tiene hoy el acompañante, con sus "
            "nombres y escuelas", description="Los de la convocatoria vigente este año (si ninguna lo está, los de "
            "la última que empezó).", responses={404: {"description": "No existe o no está en su ámbito"}})
     def cartera(acompanante_id: UUID) -> dict[str, Any]:
-        if proyecciones.registro(acompanante, str(acompanante_id)) is None:
-            raise NotFound(f"No existe el acompañante {acompanante_id}.")
+        app.registro_existente(acompanante, acompanante_id, "acompañante")
         suyas = asignacion.c.acompanante_id == str(acompanante_id)
         elegida = vigente({f.convocatoria for f in proyecciones.filas(
             select(asignacion.c.convocatoria).distinct().where(suyas))})

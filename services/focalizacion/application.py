@@ -307,7 +307,8 @@ class Focalizacion(ServiceApplication):
                 "escuelas_sin_cubrir": sin_cubrir,
                 "docentes_sin_cubrir": sum(s["docentes_sin_acompanante"] for s in sin_cubrir)}
 
-    def _registro(self, tabla: Any, id_: UUID, que: str) -> dict[str, Any]:
+    def registro_existente(self, tabla: Any, id_: UUID, que: str) -> dict[str, Any]:
+        """A person's row in the read model (``tabla``: docente or acompañante), or NotFound."""
         datos = self.proyecciones.registro(tabla, str(id_))
         if datos is None:
             raise NotFound(f"No existe el {que} {id_}.")
@@ -329,7 +330,7 @@ class Focalizacion(ServiceApplication):
     def asignar_docente(self, codigo: str, docente: UUID, acompanante: UUID, anio: int | None = None,
                         excepcion: dict[str, Any] | None = None) -> None:
         conv = self.convocatoria(codigo)
-        datos = self._registro(vistas.docente, docente, "docente")
+        datos = self.registro_existente(vistas.docente, docente, "docente")
         escuela = self._escuela_focalizada(codigo, datos)
         agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
         self._excepcion(agregado, acompanante, excepcion)
@@ -339,7 +340,7 @@ class Focalizacion(ServiceApplication):
     def reasignar_docente(self, codigo: str, docente: UUID, acompanante: UUID, motivo: str,
                           excepcion: dict[str, Any] | None = None) -> None:
         conv = self.convocatoria(codigo)
-        datos = self._registro(vistas.docente, docente, "docente")
+        datos = self.registro_existente(vistas.docente, docente, "docente")
         agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
         self._excepcion(agregado, acompanante, excepcion)
         agregado.reasignar(docente, acompanante, motivo)
@@ -347,14 +348,14 @@ class Focalizacion(ServiceApplication):
 
     def retirar_docente(self, codigo: str, docente: UUID, motivo: str) -> None:
         conv = self.convocatoria(codigo)
-        datos = self._registro(vistas.docente, docente, "docente")
+        datos = self.registro_existente(vistas.docente, docente, "docente")
         agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
         agregado.retirar_docente(docente, motivo)
         self.save(agregado)
 
     def incorporar_acompanante(self, codigo: str, acompanante: UUID, anio: int | None = None) -> bool:
         conv = self.convocatoria(codigo)
-        datos = self._registro(vistas.acompanante, acompanante, "acompañante")
+        datos = self.registro_existente(vistas.acompanante, acompanante, "acompañante")
         agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
         if str(acompanante) in agregado.acompanantes:
             return False
@@ -364,7 +365,7 @@ class Focalizacion(ServiceApplication):
 
     def registrar_excepcion(self, codigo: str, acompanante: UUID, limite: int, justificacion: str) -> None:
         conv = self.convocatoria(codigo)
-        datos = self._registro(vistas.acompanante, acompanante, "acompañante")
+        datos = self.registro_existente(vistas.acompanante, acompanante, "acompañante")
         agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
         self._excepcion(agregado, acompanante, {"limite": limite, "justificacion": justificacion})
         self.save(agregado)
@@ -375,7 +376,7 @@ class Focalizacion(ServiceApplication):
         UGEL's other coaches of the same type keeping schools together. Refused (nothing
         recorded) when the caseload does not fit."""
         conv = self.convocatoria(codigo)
-        datos = self._registro(vistas.acompanante, acompanante, "acompañante")
+        datos = self.registro_existente(vistas.acompanante, acompanante, "acompañante")
         agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
         agregado.check_acompanante_activo(acompanante)
         propios = agregado.cartera(acompanante)

@@ -3,6 +3,7 @@ never mixed, and a coach's departure hands every docente over exactly once."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 
 import pytest
@@ -269,6 +270,13 @@ async def test_la_cartera_y_el_acompanante_de_un_docente_son_los_de_la_convocato
         # and the docente's acompañante is his new coach, and his school is named
         assert persona["acompanante"]["acompanante_id"] == str(nuevo)
         assert persona["ie"]["nombre"] == "IE UGEL-B 0"
+        # and a person the padrón does not hold is not found (404), on each of the three routes
+        nadie = uuid.uuid4()
+        for ruta, quien in ((f"/v1/docentes/{nadie}/persona", "docente"),
+                            (f"/v1/acompanantes/{nadie}/persona", "acompañante"),
+                            (f"/v1/acompanantes/{nadie}/cartera", "acompañante")):
+            r = await http.get(ruta)
+            assert r.status_code == 404 and f"No existe el {quien} {nadie}" in r.text, (ruta, r.text)
 
 
 def _asignados(app: Focalizacion, convocatoria: str, acompanante_id: str) -> list[str]:
