@@ -175,7 +175,7 @@ class DecisionFocalizacion(Aggregate):
         self.decision = decision
 
 
-ROLES_EXCEPCION = frozenset({"especialista_ugel", "especialista_dre", "minedu"})
+ROLES_EXCEPCION = frozenset({"especialista_ugel"})  # the acompañante's UGEL, who manages its caseloads
 
 
 class AsignacionesUGEL(Aggregate):

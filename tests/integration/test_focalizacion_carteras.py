@@ -89,14 +89,15 @@ def test_exceder_la_ratio_se_rechaza_salvo_excepcion_autorizada(focalizacion):
     # When a docente is assigned to a full caseload, it is refused with the reason, nothing recorded
     with pytest.raises(DomainError, match="La ratio no lo permite.*límite es 15"):
         focalizacion.asignar_docente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]))
-    # and an unauthorised role cannot record an exception
-    token = current_actor.set(Actor("acompanante1", "acompanante"))
-    try:
-        with pytest.raises(DomainError, match="no puede autorizar"):
-            focalizacion.asignar_docente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]),
-                                         excepcion={"limite": 16, "justificacion": "IE de difícil acceso"})
-    finally:
-        current_actor.reset(token)
+    # and no role but the acompañante's UGEL specialist records an exception (the DRE and the ministry neither)
+    for rol in ("acompanante", "especialista_dre", "minedu", "administrador"):
+        token = current_actor.set(Actor(f"u-{rol}", rol))
+        try:
+            with pytest.raises(DomainError, match="no puede autorizar"):
+                focalizacion.asignar_docente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]),
+                                             excepcion={"limite": 16, "justificacion": "IE de difícil acceso"})
+        finally:
+            current_actor.reset(token)
     assert focalizacion.recorder.max_notification_id() == antes
     # When a UGEL specialist records the exception with its justification, the assignment goes in
     token = current_actor.set(Actor("esp.ugel", "especialista_ugel"))
