@@ -1,5 +1,5 @@
-"""Fulfilment of the protocol (NT-026 §5.5) over a simulated school year: one UGEL, twenty
-acompañantes and their 200-odd docentes in forty schools, with visits delayed, cancelled,
+"""Fulfilment of the protocol (NT-026 §5.5) over a simulated school year: one UGEL, ten
+acompañantes and their 110-odd docentes in twenty schools, with visits delayed, cancelled,
 delivered on other dates than planned or never recorded, talleres with absences, and virtual
 courses. What ``Proyecciones.cumplimiento`` reports is checked, docente by docente and rolled
 up, against the test's own ledger of what each docente received and when.
@@ -471,10 +471,11 @@ def agenda(make_settings, closing) -> Agenda:
 
 
 def test_cumplimiento_de_un_anio_simulado_coincide_con_la_cuenta_propia(agenda):
-    # Given one UGEL with 20 acompañantes, 40 schools of four types and over 200 docentes
+    # Given one UGEL with 10 acompañantes, 20 schools of four types and over 100 docentes (a larger UGEL takes
+    # longer and checks nothing more: every docente's row is checked, whatever their number)
     rng = random.Random(SEMILLA)
-    mundo = poblar(agenda, rng, acompanantes=20)
-    assert len(mundo.docentes) >= 200
+    mundo = poblar(agenda, rng, acompanantes=10)
+    assert len(mundo.docentes) >= 100
     assert {(d.tipo_ie, d.nivel) for d in mundo.docentes.values()} == set(NORMA)
 
     # When the school year is lived: scheduled month by month, put off, cancelled, delivered
@@ -482,9 +483,9 @@ def test_cumplimiento_de_un_anio_simulado_coincide_con_la_cuenta_propia(agenda):
     libro, cuenta = simular(agenda, mundo, rng)
 
     # Then the year was eventful, and only the records contrary to the norm were refused
-    assert cuenta["reprogramada"] > 100 and cuenta["cancelada"] > 80 and cuenta["nunca_registrada"] > 40
-    assert cuenta["contra_la_norma"] > 30 and cuenta["reenviada"] > 30 and cuenta["curso"] > 50
-    assert cuenta["realizada:taller"] >= 30 and cuenta["realizada:rtc"] >= 60
+    assert cuenta["reprogramada"] > 50 and cuenta["cancelada"] > 40 and cuenta["nunca_registrada"] > 20
+    assert cuenta["contra_la_norma"] > 15 and cuenta["reenviada"] > 15 and cuenta["curso"] > 25
+    assert cuenta["realizada:taller"] >= 15 and cuenta["realizada:rtc"] >= 30
     assert cuenta["rechazados"] <= 0.02 * cuenta["enviados"], cuenta
     planes = {p["docente_id"]: p["plan"] for p in agenda.proyecciones.planes(anio=ANIO, ugel=UGEL)}
     assert set(planes) == set(mundo.docentes)
