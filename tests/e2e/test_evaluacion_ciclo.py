@@ -1,5 +1,5 @@
-"""A three-year cycle for real: the four services on a real nats-server, 60-odd docentes in three UGELs
-and every school type, everything through their public APIs; evaluacion's per-etapa results
+"""A three-year cycle for real: the four services on a real nats-server, 45 to 70 docentes in two or three
+UGELs and every school type, everything through their public APIs; evaluacion's per-etapa results
 checked against a computation of the test's own from the raw generated data; a report as of the end
 of each etapa that later events do not change; a re-delivered event that changes nothing; and the
 projections rebuilt from the stream into the same content.
