@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from services.web.i18n import _
@@ -137,6 +138,24 @@ def _reunion(ruta: str) -> Callable[[Datos, str], Llamada]:
     return llamada
 
 
+def _taller_realizado(d: Datos, yo: str) -> Llamada:
+    """A taller held: each docente marked attended every day from the first to the last."""
+    inicio, fin = texto(d, "fecha_inicio"), texto(d, "fecha_fin")
+    try:
+        primero, ultimo = date.fromisoformat(inicio), date.fromisoformat(fin)
+    except ValueError:
+        raise DatoInvalido("fecha_inicio", _("Escriba las fechas como día/mes/año.")) from None
+    if ultimo < primero:
+        raise DatoInvalido("fecha_fin", _("El último día no puede ser anterior al primero."))
+    asistentes = lista(d.get("participantes"))
+    if not asistentes:
+        raise DatoInvalido("participantes", _("Marque a los docentes que asistieron."))
+    dias = [(primero + timedelta(days=n)).isoformat() for n in range((ultimo - primero).days + 1)]
+    return Llamada("agenda", "/talleres-realizados", {
+        "actividad_id": texto(d, "id"), "acompanante_id": yo, "fecha_inicio": inicio, "fecha_fin": fin,
+        "sede": texto(d, "sede"), "tema": texto(d, "tema", False), "asistencia": {a: dias for a in asistentes}})
+
+
 def _programar(tipo: str) -> Callable[[Datos, str], Llamada]:
     """Scheduling a GIA, RTC or taller (online: agenda checks overlaps and the school's visit days)."""
     def llamada(d: Datos, yo: str) -> Llamada:
@@ -151,8 +170,8 @@ def _programar(tipo: str) -> Callable[[Datos, str], Llamada]:
                       "tema": texto(d, "tema", False)}
             if lista(d.get("participantes")):
                 cuerpo["docentes"] = lista(d.get("participantes"))
-            if tipo == "rtc":
-                cuerpo["directivo_id"] = texto(d, "directivo_id")
+            if tipo == "rtc":  # none known: agenda says the school has no directivo registered (NT-026 §5.2.7)
+                cuerpo["directivo_id"] = texto(d, "directivo_id", False) or None
         return Llamada("agenda", f"/acompanantes/{yo}/{tipo}", cuerpo)
     return llamada
 
@@ -201,6 +220,7 @@ COMANDOS: dict[str, Callable[[Datos, str], Llamada]] = {
     "visita_realizada": _visita_realizada, "observacion": _observacion, "retroalimentacion": _retroalimentacion,
     "compromiso": _compromiso, "verificacion": _verificacion, "necesidad": _necesidad, "acta": _acta,
     "gia_completado": _reunion("/gia-completados"), "rtc_realizada": _reunion("/rtc-realizadas"),
+    "taller_realizado": _taller_realizado,
     "valoracion": _valoracion, "situacion_inicial": _situacion_inicial, "cierre_etapa": _cierre_etapa,
     "encuesta": _encuesta,
     "programar_gia": _programar("gia"), "programar_rtc": _programar("rtc"), "programar_taller": _programar("talleres"),

@@ -14,6 +14,8 @@ from services.web.i18n import _, fecha
 TIPOS = {"visita": _("Visita"), "gia": _("GIA"), "rtc": _("RTC"), "taller": _("Taller")}
 ESTADOS = {"programada": _("programada"), "realizada": _("realizada"), "cancelada": _("cancelada"),
            "reprogramada": _("reprogramada")}
+ESTADOS_MASCULINO = {"programada": _("programado"), "realizada": _("realizado"), "cancelada": _("cancelado"),
+                     "reprogramada": _("reprogramado")}  # "un GIA", "un taller"
 RESULTADOS = {"cumplido": _("cumplido"), "parcialmente": _("cumplido en parte"), "no_cumplido": _("no cumplido")}
 COMPROMISO = {"pendiente": _("pendiente"), "verificado": _("verificado"), "vencido": _("vencido")}
 COMPETENCIAS = {
@@ -49,7 +51,7 @@ def actividad(a: dict[str, Any], docentes: dict[str, str], escuelas: dict[str, s
     quienes = [docentes.get(d, _("un docente que ya no está en su cartera")) for d in datos.get("docentes", [])]
     cuando = periodo(a["fecha_inicio"], a.get("fecha_fin") or a["fecha_inicio"])
     tipo = TIPOS.get(a["tipo"], a["tipo"])
-    estado = ESTADOS.get(a["estado"], a["estado"])
+    estado = (ESTADOS_MASCULINO if a["tipo"] in ("gia", "taller") else ESTADOS).get(a["estado"], a["estado"])
     if a["tipo"] == "visita":
         frase = _("{tipo} {estado} a {docente} en la {escuela}, {cuando}.").format(
             tipo=tipo, estado=estado, docente=", ".join(quienes), escuela=escuela, cuando=cuando)

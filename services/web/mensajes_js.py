@@ -41,6 +41,11 @@ MENSAJES.update({
     "tipo.acta": _("Acta"),
     "tipo.gia_completado": _("Grupo de interaprendizaje realizado"),
     "tipo.rtc_realizada": _("Reunión de trabajo colegiado realizada"),
+    "tipo.taller_realizado": _("Taller realizado"),
+    "tipo.programar_gia": _("Grupo de interaprendizaje programado"),
+    "tipo.programar_rtc": _("Reunión de trabajo colegiado programada"),
+    "tipo.programar_taller": _("Taller programado"),
+    "tipo.cierre_etapa": _("Cierre de la etapa"),
     "tipo.valoracion": _("Valoración"),
     "tipo.situacion_inicial": _("Situación inicial"),
     "tipo.encuesta": _("Encuesta"),
@@ -69,5 +74,6 @@ MENSAJES.update({
     "preparar.en_curso": _("Guardando las páginas para usarlas sin conexión…"),
     "preparar.progreso": _("Páginas guardadas: {n} de {total}."),
     "preparar.guardadas": _("Páginas guardadas: {n} (actualizado el {fecha})."),
+    "borrador.recuperado": _("Se recuperó lo que había escrito en este teléfono y aún no guardó."),
     "preparar.detalle": _("Páginas guardadas: {n}; sin guardar: {fallos}."),
 })

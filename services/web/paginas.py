@@ -45,6 +45,35 @@ async def instrumento(ctx: Contexto, codigo: str = "FICHA-AULA") -> dict[str, An
     return await ctx.leer("evidencias", f"/instrumentos/{codigo}/{max(versiones or [1])}")
 
 
+ASISTENCIA = {"presente": _("presente"), "ausente": _("ausente"), "justificado": _("ausencia justificada")}
+COTEJO = {"si": _("Sí"), "no": _("No"), "no_aplica": _("No aplica")}
+
+
+async def directivo_de(ctx: Contexto, escuela: dict[str, Any], docentes: list[dict[str, Any]]) -> str | None:
+    """The directivo who leads a school's RTC, as agenda knows him: the observer of the internal plan
+    (NT-026 §5.2.1) of one of the coach's docentes there; none known, the RTC forms say so and agenda,
+    which checks it, explains its refusal."""
+    de_ella = next((d["docente_id"] for d in docentes if (d["codigo_modular"], d["anexo"]) ==
+                    (escuela["codigo_modular"], escuela["anexo"])), None)
+    if de_ella is None:
+        return None
+    try:
+        planes = await ctx.leer("agenda", f"/docentes/{de_ella}/planes")
+    except Rechazo:
+        return None
+    internos = sorted((p for p in planes if p.get("modalidad") == "interna"), key=lambda p: p["anio"])
+    return internos[-1]["acompanante_id"] if internos else None
+
+
+async def reunion_si_existe(ctx: Contexto, actividad_id: str) -> dict[str, Any] | None:
+    try:
+        return await ctx.leer("evidencias", f"/reuniones/{actividad_id}")
+    except Rechazo as exc:
+        if exc.estado != 404:
+            raise
+        return None  # held but not yet known to evidencias
+
+
 def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
     r = APIRouter()
 
@@ -141,22 +170,33 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
         docentes, escuelas = nombres_de(cartera_)
         propias = [frases.actividad(a, docentes, escuelas) for a in sorted(agenda, key=lambda a: a["fecha_inicio"])
                    if a["tipo"] in ("gia", "rtc", "taller")]
-        return ctx.pagina("reuniones.html", reuniones=propias, escuelas=cartera_["escuelas"],
-                          docentes=cartera_["docentes"], hoy=date.today().isoformat(), actualizado=ahora())
+        directivos = await asyncio.gather(*(directivo_de(ctx, e, cartera_["docentes"]) for e in cartera_["escuelas"]))
+        return ctx.pagina("reuniones.html", reuniones=propias, docentes=cartera_["docentes"],
+                          escuelas=[{**e, "directivo_id": d} for e, d in zip(cartera_["escuelas"], directivos)],
+                          hoy=date.today().isoformat(), hecho=request.query_params.get("hecho"), actualizado=ahora())
 
     @r.get("/reuniones/{actividad_id}/acta", include_in_schema=False)
     async def acta(actividad_id: uuid.UUID, request: Request) -> Response:
         """The acta of a GIA or RTC held: attendance of each docente called, agreements, critical knots and
-        the checklist of its instrument (LC-GIA, LC-RTC)."""
+        the checklist of its instrument (LC-GIA, LC-RTC); once registered, the page reads it back."""
         ctx = await contexto(request, COACH)
-        actividad, cartera_ = await asyncio.gather(ctx.leer("agenda", f"/actividades/{actividad_id}"), cartera(ctx))
+        actividad, cartera_, registro = await asyncio.gather(
+            ctx.leer("agenda", f"/actividades/{actividad_id}"), cartera(ctx), reunion_si_existe(ctx, str(actividad_id)))
         docentes, escuelas = nombres_de(cartera_)
         lista = await instrumento(ctx, "LC-RTC" if actividad["tipo"] == "rtc" else "LC-GIA")
         datos = actividad.get("datos", {})
-        llamados = [{"docente_id": d, "nombre": docentes.get(d, _("un docente que ya no está en su cartera"))}
+        otro = _("un docente que ya no está en su cartera")
+        llamados = [{"docente_id": d, "nombre": docentes.get(d, otro)}
                     for d in datos.get("participantes") or datos.get("docentes") or []]
+        actas = (registro or {}).get("actas") or []
+        ultima = actas[-1] if actas else None
+        if ultima:
+            ultima = {**ultima, "asistencia": [(docentes.get(d, otro), ASISTENCIA.get(e, e))
+                                               for d, e in ultima.get("asistencia", {}).items()],
+                      "cotejo": [(i["titulo"], COTEJO.get(ultima.get("lista_cotejo", {}).get(i["clave"], ""), ""))
+                                 for i in lista["items"]]}
         return ctx.pagina("acta.html", actividad=frases.actividad(actividad, docentes, escuelas), llamados=llamados,
-                          lista=lista, actualizado=ahora())
+                          lista=lista, acta=ultima, hecho=request.query_params.get("hecho"), actualizado=ahora())
 
     @r.get("/preparar", include_in_schema=False)
     async def preparar(request: Request) -> Response:

@@ -73,6 +73,7 @@ def test_las_paginas_del_acompanante_cumplen_wcag_22_aa_tambien_sin_conexion_y_c
         "almacenamiento": "/almacenamiento",
         "docente": docente,
         "visita-nueva": f"{docente}/visita",
+        "evaluacion": f"{docente}/evaluacion",
         "visita-registrada": f"/visitas/{visita_id}/registrar?docente={docente.rsplit('/', 1)[1]}",
         "calendario": "/calendario",
         "no-existe": f"/docentes/{uuid.uuid4()}",
