@@ -268,11 +268,21 @@
         return Promise.all(ks.filter(function (k) { return k.indexOf('acompana-') === 0; })
           .map(function (k) { return G.caches.delete(k); }));
       }) : null;
+      borrarBorradores();
       var quitarSw = G.navigator.serviceWorker && G.document ? G.navigator.serviceWorker.getRegistrations().then(function (rs) {
         return Promise.all(rs.map(function (r) { return r.unregister(); }));
       }) : null;
       return Promise.all([borrarBase, borrarCaches, quitarSw]);
     });
+  }
+
+  /* Los borradores de la visita (lo escrito en un paso y aún no guardado en la cola) viven en localStorage, que
+     se escribe al instante, también mientras la página se cierra. Salir los borra con todo lo demás. */
+  var PREFIJO_BORRADOR = 'acompana-borrador:';
+  function borrarBorradores() {
+    var almacen = G.localStorage;
+    if (!almacen) return;
+    Object.keys(almacen).forEach(function (k) { if (k.indexOf(PREFIJO_BORRADOR) === 0) almacen.removeItem(k); });
   }
 
   var nucleo = {
@@ -447,6 +457,7 @@
         mostrarEnFormulario(form, guardados);
         anunciar(t('cola.guardado', { n: guardados.length }));
         form.reset();
+        if (form.hasAttribute('data-borrador')) borrarBorrador(form);
         if (campoId) { campoId.value = nuevoId(); campoId.defaultValue = campoId.value; }
         avisarCambio();
         registrarSync();
@@ -460,6 +471,66 @@
         form.removeAttribute('aria-busy');
         if (boton) boton.disabled = false;
       });
+  }
+
+  /* ---------- Borradores: cada paso de la visita (form[data-borrador]) guarda lo escrito en el teléfono ---------- */
+  function claveBorrador(form) { return PREFIJO_BORRADOR + usuarioDePagina() + ':' + form.getAttribute('data-borrador'); }
+
+  function camposDeBorrador(form) {
+    return Array.prototype.filter.call(form.elements, function (c) {
+      return c.name && c.name !== 'csrf' && ['hidden', 'file', 'submit', 'button'].indexOf(c.type) < 0;
+    });
+  }
+
+  function nombreDeCampo(c) { return c.id || c.name + '=' + c.value; }
+
+  function cambiado(c) {
+    if (c.type === 'checkbox' || c.type === 'radio') return c.checked !== c.defaultChecked;
+    if (c.tagName === 'SELECT') {
+      var porDefecto = Array.prototype.findIndex.call(c.options, function (o) { return o.defaultSelected; });
+      return c.selectedIndex !== (porDefecto < 0 ? 0 : porDefecto); // sin "selected", la primera opción
+    }
+    return c.value !== c.defaultValue;
+  }
+
+  function guardarBorrador(form) {
+    if (detenido) return; // al salir ya se borró todo: la página que se cierra no vuelve a escribir
+    var valores = {};
+    var escrito = false;
+    camposDeBorrador(form).forEach(function (c) {
+      valores[nombreDeCampo(c)] = c.type === 'checkbox' || c.type === 'radio' ? c.checked : c.value;
+      escrito = escrito || cambiado(c);
+    });
+    try {
+      if (escrito) G.localStorage.setItem(claveBorrador(form), JSON.stringify(valores));
+      else G.localStorage.removeItem(claveBorrador(form));
+    } catch (e) { /* sin espacio o sin localStorage: el formulario sigue funcionando */ }
+  }
+
+  function borrarBorrador(form) {
+    try { G.localStorage.removeItem(claveBorrador(form)); } catch (e) { /* nada que borrar */ }
+  }
+
+  function recuperarBorradores() {
+    var recuperados = 0;
+    Array.prototype.forEach.call(doc.querySelectorAll('form[data-borrador]'), function (form) {
+      var valores = null;
+      try { valores = JSON.parse(G.localStorage.getItem(claveBorrador(form)) || 'null'); } catch (e) { valores = null; }
+      if (!valores) return;
+      camposDeBorrador(form).forEach(function (c) {
+        var v = valores[nombreDeCampo(c)];
+        if (v === undefined) return;
+        if (c.type === 'checkbox' || c.type === 'radio') c.checked = !!v; else c.value = v;
+      });
+      form.setAttribute('data-borrador-recuperado', '');
+      recuperados += 1;
+    });
+    if (recuperados) anunciar(t('borrador.recuperado'));
+  }
+
+  function alEscribir(ev) {
+    var form = ev.target && ev.target.form;
+    if (form && form.hasAttribute('data-borrador')) guardarBorrador(form);
   }
 
   /* ---------- Estado en la cabecera, sincronizar ---------- */
@@ -733,6 +804,12 @@
     });
     doc.addEventListener('click', alClic);
     if (!usuarioDePagina()) return; // sin sesión (p. ej. la página de entrada): ni base de datos ni service worker
+    doc.addEventListener('input', alEscribir);
+    doc.addEventListener('change', alEscribir);
+    G.addEventListener('pagehide', function () {
+      Array.prototype.forEach.call(doc.querySelectorAll('form[data-borrador]'), guardarBorrador);
+    });
+    recuperarBorradores();
     oyentes.push(function () { if (!detenido) refrescar(); });
     G.addEventListener('online', function () { sincronizarYMostrar(true); });
     G.addEventListener('offline', mostrarResumen);
