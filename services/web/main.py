@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from services.web import calendario, cola, i18n, ingreso, paginas, paginas_docente, vistas
 from services.web.config import WebSettings
@@ -46,7 +47,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     vistas.instalar(http)
     # the services' security headers (nosniff, no framing, no referrer, ...), with the pages' own CSP
     http.add_middleware(CabecerasSeguridad, csp=vistas.csp(settings), hsts_segundos=settings.hsts_segundos)
-    http.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    # the script and the style sheet travel compressed (a third of their size on 2G/3G); the pages do not,
+    # as they carry the session's CSRF token next to text the user sent (BREACH)
+    http.mount("/static", GZipMiddleware(StaticFiles(directory=STATIC, check_dir=False), minimum_size=500),
+               name="static")
     for modulo in (ingreso, paginas, paginas_docente, cola, calendario):
         http.include_router(modulo.router())
     return http

@@ -27,7 +27,7 @@ from services.web.servicios import Rechazo, ServicioCaido, Servicios, SinSesion
 from services.web.sesiones import Sesion, Sesiones
 
 TEMPLATES = Path(__file__).parent / "templates"
-VERSION = "1"  # of the static files, in their URLs (?v=): a new release is fetched anew
+VERSION = "2"  # of the static files, in their URLs (?v=): a new release is fetched anew
 
 
 def entorno(idioma: str = i18n.IDIOMA) -> Environment:
