@@ -116,7 +116,7 @@ EVENTOS = {
     "NecesidadFormativaRegistrada": _("Se registró una necesidad formativa{quien}."),
     "EvidenciaAdjuntada": _("Se adjuntó una foto o documento a una visita{quien}."),
     "SituacionInicialRegistrada": _("Se registró su situación inicial{quien}."),
-    "NivelCompetenciaValorado": _("Se valoró su competencia {competencia}{quien}: {nivel}."),
+    "NivelCompetenciaValorado": _("Se valoró su competencia «{competencia}»{quien}: {nivel}."),
     "EtapaCerrada": _("Se cerró la etapa {anio} con sus niveles logrados{quien}."),
     "EncuestaSatisfaccionRespondida": _("Respondió la encuesta de satisfacción {anio}."),
     "DatosPersonalesCancelados": _("Sus datos personales se cancelaron a su pedido."),
@@ -137,8 +137,9 @@ def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str])
     cuando = periodo(inicio, c.get("fecha_fin") or inicio) if inicio else ""
     # a fact without its sentence yet is told without its technical name
     plantilla = EVENTOS.get(h.get("evento", ""), _("Se registró un hecho de su acompañamiento."))
+    competencia = COMPETENCIAS.get(c.get("competencia", ""), c.get("competencia", ""))  # its name, as the pages say it
     frase = plantilla.format(quien=quien, asignado=asignado, escuela=escuela, cuando=cuando, anio=c.get("anio", ""),
-                             descripcion=c.get("descripcion", ""), competencia=c.get("competencia", ""),
+                             descripcion=c.get("descripcion", ""), competencia=competencia,
                              nivel=nivel(c.get("nivel")), resultado=RESULTADOS.get(c.get("resultado", ""), ""),
                              curso=c.get("curso", ""))
     registrado = _("Registrado el {fecha}.").format(fecha=fecha(h.get("registrado_en")))

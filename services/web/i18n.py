@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -22,6 +23,7 @@ from babel.support import Translations
 LOCALE = Path(__file__).parent / "locale"
 FORMATOS = {"ay_PE": "es_PE"}  # no CLDR data for Aymara
 IDIOMA = "es_PE"
+LIMA = ZoneInfo("America/Lima")  # the hour people read on their clocks (the services keep UTC)
 
 
 @functools.cache
@@ -57,11 +59,19 @@ def fecha_larga(valor: str | date | datetime | None, idioma: str = IDIOMA) -> st
 
 
 def fecha_hora(valor: str | datetime | None, idioma: str = IDIOMA) -> str:
+    """07/12/2026 00:01: an instant at Lima's hour (a time without zone is taken as UTC, as the services keep it)."""
     if not valor:
         return ""
     if isinstance(valor, str):
         valor = datetime.fromisoformat(valor)
-    return format_datetime(valor, "dd/MM/yyyy HH:mm", locale=FORMATOS.get(idioma, idioma))
+    if valor.tzinfo is None:
+        valor = valor.replace(tzinfo=UTC)
+    return format_datetime(valor, "dd/MM/yyyy HH:mm", tzinfo=LIMA, locale=FORMATOS.get(idioma, idioma))
+
+
+def hoy(ahora: datetime | None = None) -> date:
+    """Today's date in Peru (the server's clock may run on UTC, five hours ahead in the evening)."""
+    return (ahora or datetime.now(UTC)).astimezone(LIMA).date()
 
 
 def extraer() -> dict[str, list[tuple[str, int]]]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.web import frases
+from services.web import frases, i18n
 from services.web.i18n import _
 from services.web.servicios import Rechazo
 from services.web.vistas import Contexto, contexto
@@ -83,7 +83,7 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
         cartera_, agenda = await asyncio.gather(
             cartera(ctx), ctx.leer("agenda", f"/acompanantes/{ctx.usuario}/agenda", anio=ctx.settings.anio))
         docentes, escuelas = nombres_de(cartera_)
-        hoy_ = date.today().isoformat()
+        hoy_ = i18n.hoy().isoformat()
         actividades = [frases.actividad(a, docentes, escuelas) for a in sorted(agenda, key=lambda a: a["fecha_inicio"])]
         proximas = [a for a in actividades if a["fecha_fin"] >= hoy_ and a["estado"] == "programada"]
         return ctx.pagina("hoy.html", hoy=hoy_, proximas=proximas, actividades=actividades,
@@ -129,7 +129,7 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
         titulos = {i["clave"]: i["titulo"] for i in ficha_["items"]}
         return ctx.pagina("visita.html", docente=persona, visita_id=visita_id, visita=visita, instrumento=ficha_,
                           titulos=titulos, pendientes=preparacion.get("compromisos_pendientes", []),
-                          resultados=RESULTADOS, hoy=date.today().isoformat(),
+                          resultados=RESULTADOS, hoy=i18n.hoy().isoformat(),
                           hecho=ctx.request.query_params.get("hecho"), envio=ctx.request.query_params.get("estado"),
                           actualizado=ahora())
 
@@ -159,7 +159,7 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
         competencias = [c["competencia"] for c in progreso.get("competencias", [])] or list(frases.COMPETENCIAS)[:5]
         return ctx.pagina("evaluacion.html", docente=persona, progreso=progreso, competencias=competencias,
                           nombres=frases.COMPETENCIAS, observaciones=sorted(vistas.values(), key=lambda o: o["fecha"]),
-                          hoy=date.today().isoformat(), anio=ctx.settings.anio,
+                          hoy=i18n.hoy().isoformat(), anio=ctx.settings.anio,
                           hecho=request.query_params.get("hecho"), actualizado=ahora())
 
     @r.get("/reuniones", include_in_schema=False)
@@ -173,7 +173,7 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
         directivos = await asyncio.gather(*(directivo_de(ctx, e, cartera_["docentes"]) for e in cartera_["escuelas"]))
         return ctx.pagina("reuniones.html", reuniones=propias, docentes=cartera_["docentes"],
                           escuelas=[{**e, "directivo_id": d} for e, d in zip(cartera_["escuelas"], directivos)],
-                          hoy=date.today().isoformat(), hecho=request.query_params.get("hecho"), actualizado=ahora())
+                          hoy=i18n.hoy().isoformat(), hecho=request.query_params.get("hecho"), actualizado=ahora())
 
     @r.get("/reuniones/{actividad_id}/acta", include_in_schema=False)
     async def acta(actividad_id: uuid.UUID, request: Request) -> Response:
