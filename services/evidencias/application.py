@@ -39,7 +39,7 @@ class Evidencias(ServiceApplication):
         super().__init__(settings)
         self.reloj = reloj  # today's date: the controllable clock of due dates
         self.cifrador = Cifrador(llavero_de(settings))  # keys of evidence references, outside the event store
-        self.proyecciones = Proyecciones(settings, self)
+        self.proyecciones = Proyecciones(settings, self, self.cifrador)
         self._instrumentos: dict[tuple[str, int], Instrumento] = {}  # published versions never change
 
     def close(self) -> None:

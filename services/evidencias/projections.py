@@ -12,10 +12,18 @@
 - ``adjunto``: every attachment whose content the bucket keeps, by its hash; a cancelled docente's leave
   it, and their hashes wait in ``adjunto_por_purgar`` until the periodic purge removes from the bucket
   the content attached nowhere else (``main.purgar_adjuntos``).
+- ``origen`` and ``cancelado``: what the projection keeps for itself from the events, to place the
+  later ones: whose each aggregate is (from the event that created it), and which docentes had their
+  personal data cancelled.
 
-An attachment's file name and description are decrypted here with the key of its visit's docente
-(or of its GIA/RTC); once that key is erased they read ``MARCA``, and ``DatosPersonalesCancelados``
-blanks them in the records already built (docs/datos-personales.md).
+The handlers read nothing but the event they apply and these tables: never an aggregate, the key store
+or any other current state, so a rebuild from zero gives the rows the live projection gave, whatever
+happened since (a cancellation included).
+
+An attachment's file name and description stay in the rows as the event has them, encrypted with the
+key of its visit's docente (or of its GIA/RTC), and are decrypted when read (``visita``, ``reunion``): once
+that key is erased they read ``MARCA``. ``DatosPersonalesCancelados`` puts ``MARCA`` in the rows already
+built, and in those of a docente's attachments applied after it (docs/datos-personales.md).
 """
 
 from __future__ import annotations
@@ -23,13 +31,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Integer, MetaData, String, Table, bindparam, delete,
                         select, update)
 
 from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import objeto_de
-from shared.cifrado import MARCA
+from shared.cifrado import MARCA, Cifrador
 from shared.settings import ServiceSettings
 from shared.views import OwnLogProjection
 
@@ -136,6 +144,17 @@ adjunto_por_purgar = Table(  # contents of a cancelled docente's attachments (Le
     "adjunto_por_purgar", metadata,
     Column("sha256", String(64), primary_key=True),
 )
+origen = Table(  # whose each aggregate is, from the event that created it
+    "origen", metadata,
+    Column("agregado_id", Id, primary_key=True),  # its id in the event store (an event's originator_id)
+    Column("tipo", String(10), nullable=False),  # docente, visita, reunion, compromiso
+    Column("clave", Id, nullable=False),  # the docente's, visit's, GIA/RTC's or commitment's own id
+    Column("docente_id", Id),  # the docente of a visit or a commitment
+)
+cancelado = Table(  # docentes whose personal data were cancelled (DatosPersonalesCancelados)
+    "cancelado", metadata,
+    Column("docente_id", Id, primary_key=True),
+)
 registro = Table(  # execution-stage sessions and self-evaluations
     "registro", metadata,
     Column("tipo", String(16), primary_key=True),
@@ -151,17 +170,25 @@ V, R, D, C = dm.Visita, dm.Reunion, dm.DocenteAcompanado, dm.Compromiso
 REGISTROS = {tabla.name: (select(tabla.c.registro).where(clave == bindparam("id")),
                           update(tabla).where(clave == bindparam("id")).values(registro=bindparam("registro")))
              for tabla, clave in ((visita, visita.c.visita_id), (reunion, reunion.c.actividad_id))}
+ORIGEN = (select(origen.c.tipo, origen.c.clave, origen.c.docente_id)
+          .where(origen.c.agregado_id == bindparam("id")))
+VISITA = (select(visita.c.visita_id, visita.c.docente_id, visita.c.anio, visita.c.fecha_inicio)
+          .join(origen, origen.c.clave == visita.c.visita_id)
+          .where(origen.c.agregado_id == bindparam("id"), origen.c.tipo == "visita"))
+CANCELADO = select(cancelado.c.docente_id).where(cancelado.c.docente_id == bindparam("id"))
 
 
 class Proyecciones(OwnLogProjection):
     nombre = "evidencias"
     tablas = (instrumento, item, cartera, interno, visita, valoracion, compromiso, necesidad, reunion, registro, adjunto,
-              adjunto_por_purgar)
+              adjunto_por_purgar, origen, cancelado)
 
-    def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
+    def __init__(self, settings: ServiceSettings, app: Application, cifrador: Cifrador, lote: int = 2000) -> None:
+        """``app``'s notification log is what it projects; ``cifrador`` only decrypts what a query returns."""
         super().__init__(settings, app, metadata, lote)
+        self.cifrador = cifrador
         self.handlers.update({
-            dm.Instrumento.Publicado: self._instrumento,
+            dm.Instrumento.Publicado: self._instrumento, D.Registrado: self._docente_registrado,
             D.PlanConocido: self._plan, D.AcompananteCambiado: self._cambio, D.PlanCerrado: self._cierre,
             D.NecesidadFormativaRegistrada: self._necesidad, D.DatosPersonalesCancelados: self._cancelados,
             V.Conocida: self._visita, V.ObservacionRegistrada: self._observacion,
@@ -171,6 +198,10 @@ class Proyecciones(OwnLogProjection):
             R.Conocida: self._reunion, R.ActaRegistrada: self._acta, R.ActaCorregida: self._acta,
             dm.SesionEjecucion.Registrada: self._registro, dm.Autoevaluacion.Registrada: self._registro,
         })
+        with self.store.engine.connect() as conn:
+            sin_origen = conn.execute(select(origen.c.agregado_id).limit(1)).first() is None
+        if sin_origen and self.posicion():
+            self.reconstruir()  # read models built before ``origen`` existed: built again from the events
 
     # --- handlers ---------------------------------------------------------------------------
 
@@ -199,11 +230,22 @@ class Proyecciones(OwnLogProjection):
             etapa=p["etapa"], codigo_modular=p["codigo_modular"], anexo=p["anexo"], dre=p["dre"], ugel=p["ugel"]))
         self._seguir_al_docente(conn, p["docente_id"])
 
-    def _docente(self, e: Any) -> str:
-        return self.app.inicial(e.originator_id).docente_id
+    def _origen(self, conn: Connection, e: Any, tipo: str, clave: str, docente: str | None = None) -> None:
+        conn.execute(origen.insert().values(agregado_id=str(e.originator_id), tipo=tipo, clave=clave,
+                                            docente_id=docente))
+
+    def _de(self, conn: Connection, e: Any) -> Any:
+        """Whose the event's aggregate is: its ``origen`` row (tipo, clave, docente_id)."""
+        return conn.execute(ORIGEN, {"id": str(e.originator_id)}).one()
+
+    def _docente_registrado(self, conn: Connection, e: Any, _: int) -> None:
+        self._origen(conn, e, "docente", e.docente_id, e.docente_id)
+
+    def _docente(self, conn: Connection, e: Any) -> str:
+        return self._de(conn, e).clave
 
     def _cambio(self, conn: Connection, e: Any, _: int) -> None:
-        docente = self._docente(e)
+        docente = self._docente(conn, e)
         conn.execute(update(cartera).where(cartera.c.docente_id == docente, cartera.c.anio == e.anio)
                      .values(acompanante_id=e.a_acompanante_id))
         self._seguir_al_docente(conn, docente)
@@ -219,16 +261,17 @@ class Proyecciones(OwnLogProjection):
                             .order_by(cartera.c.anio.desc()).limit(1)).scalar()
 
     def _cierre(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(cartera).where(cartera.c.docente_id == self._docente(e), cartera.c.anio == e.anio)
-                     .values(activo=False))
+        conn.execute(update(cartera).where(cartera.c.docente_id == self._docente(conn, e),
+                                           cartera.c.anio == e.anio).values(activo=False))
 
     def _necesidad(self, conn: Connection, e: Any, _: int) -> None:
         n = e.necesidad
-        conn.execute(necesidad.insert().values(necesidad_id=e.necesidad_id, docente_id=self._docente(e),
+        conn.execute(necesidad.insert().values(necesidad_id=e.necesidad_id, docente_id=self._docente(conn, e),
                                                anio=n["anio"], datos={**n, "registrada_en": _cuando(e)}))
 
     def _visita(self, conn: Connection, e: Any, _: int) -> None:
         v = e.visita
+        self._origen(conn, e, "visita", v["visita_id"], v["docente_id"])
         conn.execute(visita.insert().values(
             visita_id=v["visita_id"], docente_id=v["docente_id"], acompanante_id=v["acompanante_id"], anio=v["anio"],
             fecha_inicio=date.fromisoformat(v["fecha_inicio"]),
@@ -242,8 +285,12 @@ class Proyecciones(OwnLogProjection):
         cambio(r)
         conn.execute(guardar, {"id": clave, "registro": r})
 
+    def _visita_de(self, conn: Connection, e: Any) -> Any:
+        """The visit of the event's aggregate: visita_id, docente_id, anio, fecha_inicio."""
+        return conn.execute(VISITA, {"id": str(e.originator_id)}).one()
+
     def _observacion(self, conn: Connection, e: Any, _: int) -> None:
-        v = self.app.inicial(e.originator_id).visita
+        v = self._visita_de(conn, e)
         o = e.observacion
         correccion = getattr(e, "correccion", 0)
         entrada = {**o, "correccion": correccion, "registrada_en": _cuando(e)}
@@ -252,44 +299,40 @@ class Proyecciones(OwnLogProjection):
 
         def cambio(r: dict[str, Any]) -> None:
             r["observaciones"].setdefault(e.observacion_id, []).append(entrada)
-        self._guardar(conn, "visita", v["visita_id"], cambio)
+        self._guardar(conn, "visita", v.visita_id, cambio)
         clave = f"{o['instrumento']}@{o['version']}"
         canonicos = dict(conn.execute(select(item.c.item, item.c.canonico).where(item.c.instrumento == clave)).all())
-        etapa = conn.execute(select(cartera.c.etapa).where(cartera.c.docente_id == v["docente_id"],
-                                                           cartera.c.anio == v["anio"])).scalar()
+        etapa = conn.execute(select(cartera.c.etapa).where(cartera.c.docente_id == v.docente_id,
+                                                           cartera.c.anio == v.anio)).scalar()
         if correccion:
-            conn.execute(valoracion.delete().where(valoracion.c.visita_id == v["visita_id"],
+            conn.execute(valoracion.delete().where(valoracion.c.visita_id == v.visita_id,
                                                    valoracion.c.observacion_id == e.observacion_id))
         conn.execute(valoracion.insert(), [dict(
-            observacion_id=e.observacion_id, item=clave_item, visita_id=v["visita_id"], docente_id=v["docente_id"],
-            fecha=date.fromisoformat(v["fecha_inicio"]), anio=v["anio"], etapa=etapa, instrumento=clave,
+            observacion_id=e.observacion_id, item=clave_item, visita_id=v.visita_id, docente_id=v.docente_id,
+            fecha=v.fecha_inicio, anio=v.anio, etapa=etapa, instrumento=clave,
             canonico=canonicos[clave_item], competencia=n.get("competencia"), nivel=n["nivel"],
             evidencia=n["evidencia"], correcciones=correccion) for clave_item, n in o["niveles"].items()])
 
     def _retro(self, conn: Connection, e: Any, _: int) -> None:
-        v = self.app.inicial(e.originator_id).visita
-        self._guardar(conn, "visita", v["visita_id"], lambda r: r.update(retroalimentacion=e.retroalimentacion))
+        self._guardar(conn, "visita", self._de(conn, e).clave,
+                      lambda r: r.update(retroalimentacion=e.retroalimentacion))
 
     def _adjunto(self, conn: Connection, e: Any, _: int) -> None:
-        inicial = self.app.inicial(e.originator_id)
-        claro = self.app.cifrador.descifrar_campos(inicial.sujeto(), e.adjunto, dm.ConAdjuntos.personales)
-        a = {**claro, "registrado_en": _cuando(e)}
-        if isinstance(inicial, dm.Visita):
-            tipo, propietario, docente = "visita", inicial.visita["visita_id"], inicial.visita["docente_id"]
+        """The attachment as the event has it (file name and description encrypted)."""
+        de = self._de(conn, e)
+        a = {**e.adjunto, "registrado_en": _cuando(e)}
+        cancelado_ya = de.docente_id is not None and self._cancelado(conn, de.docente_id)
+        if cancelado_ya:  # attached while his cancellation was being recorded
+            a = _suprimido(a)
+        self._guardar(conn, de.tipo, de.clave, lambda r: r["adjuntos"].append(a))
+        if cancelado_ya:
+            self._por_purgar(conn, _objetos(de.docente_id, [a["sha256"]]))
         else:
-            tipo, propietario, docente = "reunion", inicial.reunion["actividad_id"], None
-        self._guardar(conn, tipo, propietario, lambda r: r["adjuntos"].append(a))
-        if docente and self._cancelado(docente):  # attached while his cancellation was being recorded
-            self._por_purgar(conn, _objetos(docente, [a["sha256"]]))
-        else:
-            conn.execute(adjunto.insert().values(propietario_tipo=tipo, propietario_id=propietario,
-                                                 sha256=a["sha256"], docente_id=docente))
+            conn.execute(adjunto.insert().values(propietario_tipo=de.tipo, propietario_id=de.clave,
+                                                 sha256=a["sha256"], docente_id=de.docente_id))
 
-    def _cancelado(self, docente: str) -> bool:
-        try:
-            return self.app.repository.get(dm.docente_id(docente)).cancelado
-        except AggregateNotFoundError:
-            return False
+    def _cancelado(self, conn: Connection, docente: str) -> bool:
+        return conn.execute(CANCELADO, {"id": docente}).first() is not None
 
     def _por_purgar(self, conn: Connection, hashes: list[str]) -> None:
         if hashes:
@@ -300,9 +343,9 @@ class Proyecciones(OwnLogProjection):
         """His evidence references already projected become ``MARCA`` (his key is erased next), and the
         content of his attachments is left for the purge (once: this runs once per cancellation)."""
         def suprimir(r: dict[str, Any]) -> None:
-            r["adjuntos"] = [{**a, **{k: MARCA for k in dm.ConAdjuntos.personales if a.get(k)}}
-                             for a in r["adjuntos"]]
-        docente = self._docente(e)
+            r["adjuntos"] = [_suprimido(a) for a in r["adjuntos"]]
+        docente = self._docente(conn, e)
+        conn.execute(self.store.insert(cancelado).on_conflict_do_nothing(), {"docente_id": docente})
         for visita_id in conn.execute(select(visita.c.visita_id).where(visita.c.docente_id == docente)).scalars():
             self._guardar(conn, "visita", visita_id, suprimir)
         self._por_purgar(conn, _objetos(docente, conn.execute(select(adjunto.c.sha256).distinct()
@@ -311,6 +354,7 @@ class Proyecciones(OwnLogProjection):
 
     def _compromiso(self, conn: Connection, e: Any, _: int) -> None:
         c = e.compromiso
+        self._origen(conn, e, "compromiso", c["compromiso_id"], c["docente_id"])
         actual = self._actual(conn, c["docente_id"])
         conn.execute(compromiso.insert(), dict(
             compromiso_id=c["compromiso_id"], docente_id=c["docente_id"], acompanante_id=actual or c["acompanante_id"],
@@ -319,16 +363,15 @@ class Proyecciones(OwnLogProjection):
         self._guardar(conn, "visita", c["visita_id"], lambda r: r["compromisos_asumidos"].append(c["compromiso_id"]))
 
     def _verificado(self, conn: Connection, e: Any, _: int) -> None:
-        c = self.app.inicial(e.originator_id).compromiso
-        datos = {**self._datos(conn, c["compromiso_id"]), "verificado": e.verificacion}
-        conn.execute(update(compromiso).where(compromiso.c.compromiso_id == c["compromiso_id"])
+        compromiso_id = self._de(conn, e).clave
+        datos = {**self._datos(conn, compromiso_id), "verificado": e.verificacion}
+        conn.execute(update(compromiso).where(compromiso.c.compromiso_id == compromiso_id)
                      .values(estado="verificado", datos=datos))
         self._guardar(conn, "visita", e.verificacion["visita_id"],
-                             lambda r: r["compromisos_verificados"].append(c["compromiso_id"]))
+                      lambda r: r["compromisos_verificados"].append(compromiso_id))
 
     def _vencido(self, conn: Connection, e: Any, _: int) -> None:
-        c = self.app.inicial(e.originator_id).compromiso
-        conn.execute(update(compromiso).where(compromiso.c.compromiso_id == c["compromiso_id"])
+        conn.execute(update(compromiso).where(compromiso.c.compromiso_id == self._de(conn, e).clave)
                      .values(vencido_el=date.fromisoformat(e.vencido_el)))
 
     def _datos(self, conn: Connection, compromiso_id: str) -> dict[str, Any]:
@@ -336,6 +379,7 @@ class Proyecciones(OwnLogProjection):
 
     def _reunion(self, conn: Connection, e: Any, _: int) -> None:
         r = e.reunion
+        self._origen(conn, e, "reunion", r["actividad_id"])
         conn.execute(reunion.insert().values(
             actividad_id=r["actividad_id"], tipo=r["tipo"], acompanante_id=r["acompanante_id"],
             fecha=date.fromisoformat(r["fecha"]), registro={"reunion": r, "actas": [], "adjuntos": []}))
@@ -343,8 +387,7 @@ class Proyecciones(OwnLogProjection):
     def _acta(self, conn: Connection, e: Any, _: int) -> None:
         acta = {**e.acta, "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
                 "registrada_en": _cuando(e)}
-        self._guardar(conn, "reunion", self.app.inicial(e.originator_id).reunion["actividad_id"],
-                              lambda r: r["actas"].append(acta))
+        self._guardar(conn, "reunion", self._de(conn, e).clave, lambda r: r["actas"].append(acta))
 
     def _registro(self, conn: Connection, e: Any, _: int) -> None:
         datos = getattr(e, "sesion", None) or e.autoevaluacion
@@ -371,12 +414,21 @@ class Proyecciones(OwnLogProjection):
         return (filas[0].dre, filas[0].ugel) if filas else None
 
     def visita(self, visita_id: str) -> dict[str, Any] | None:
-        filas = self.filas(select(visita.c.registro).where(visita.c.visita_id == visita_id))
-        return filas[0].registro if filas else None
+        filas = self.filas(select(visita.c.docente_id, visita.c.registro)
+                           .where(visita.c.visita_id == visita_id))
+        return self._legible(filas[0].registro, dm.sujeto_docente(filas[0].docente_id)) if filas else None
 
     def reunion(self, actividad_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(reunion.c.registro).where(reunion.c.actividad_id == actividad_id))
-        return filas[0].registro if filas else None
+        return self._legible(filas[0].registro, dm.sujeto_reunion(actividad_id)) if filas else None
+
+    def _legible(self, registro: dict[str, Any], sujeto: str) -> dict[str, Any]:
+        """The record with its attachments' file names and descriptions decrypted (``MARCA`` once the key of
+        ``sujeto`` is erased; a value stored before encryption existed reads as it is)."""
+        if not registro["adjuntos"]:
+            return registro
+        return {**registro, "adjuntos": [self.cifrador.descifrar_campos(sujeto, a, dm.ConAdjuntos.personales)
+                                         for a in registro["adjuntos"]]}
 
     def compromisos_de_visita(self, ids: list[str], hoy: date) -> list[dict[str, Any]]:
         if not ids:
@@ -439,6 +491,12 @@ class Proyecciones(OwnLogProjection):
         """The content left the bucket, or is kept because it is attached elsewhere: nothing more to do."""
         with self.store.engine.begin() as conn:
             conn.execute(delete(adjunto_por_purgar).where(adjunto_por_purgar.c.sha256 == sha256))
+
+
+def _suprimido(a: dict[str, Any]) -> dict[str, Any]:
+    """An attachment of a cancelled docente: ``MARCA`` for its file name and description (what decrypting
+    them gives once his key is erased, whether it was a name or an empty text)."""
+    return {**a, **{k: MARCA for k in dm.ConAdjuntos.personales if a.get(k) is not None}}
 
 
 def _objetos(docente: str, hashes: Any) -> list[str]:

@@ -8,6 +8,7 @@ The clock is the test's own (``Mundo.hoy``), so due dates pass without waiting.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +20,11 @@ from sqlalchemy import select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias import projections as p
+from services.evidencias.adjuntos import objeto_de
 from services.evidencias.application import Evidencias
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.instrumentos import Instrumento, incluidos
+from shared.cifrado import MARCA
 from shared.eventstore import Conflict, DomainError, EnEspera, NotFound
 from shared.telemetry import Actor, current_actor
 
@@ -844,6 +847,90 @@ def test_reconstruir_las_proyecciones_da_las_mismas_filas(mundo, dos_etapas, gia
     assert app.proyecciones.reconstruir() > 0
     # Then they hold exactly the same rows
     assert filas() == antes
+
+
+
+def foto(nombre: str, descripcion: str, sujeto: str) -> dict[str, Any]:
+    """An attachment as the API records it once its content is in the bucket."""
+    sha = hashlib.sha256(nombre.encode()).hexdigest()
+    return {"sha256": sha, "objeto": objeto_de(sha, sujeto), "tipo_contenido": "image/png", "bytes": 2048,
+            "nombre": nombre, "descripcion": descripcion}
+
+
+def todas_las_filas(app: Evidencias) -> dict[str, list[str]]:
+    """Every row of every read-model table, once the projection has applied every stored event."""
+    app.proyecciones.ponerse_al_dia()
+    with app.proyecciones.store.engine.connect() as conn:
+        return {t.name: sorted(repr(tuple(f)) for f in conn.execute(select(t))) for t in app.proyecciones.tablas}
+
+
+def test_reconstruir_tras_cancelar_los_datos_de_un_docente_da_las_filas_de_la_proyeccion_en_vivo(
+        mundo, aula, gia, monkeypatch):
+    app, d, a, v = mundo.app, aula["docente"], aula["acompanante"], aula["visita"]
+    suyo = dm.sujeto_docente(d)
+    # Given his visit observed, with a commitment, a need and two photos (one sent without a description)
+    mundo.observar(v, a, ficha(D1="II", D3="I"))
+    mundo.comprometer(v, a)
+    app.registrar_necesidad(d, nuevo_id(), a, {"descripcion": "Evaluación formativa", "visita_id": v})
+    assert app.adjuntar("visita", v, a, foto("clase-de-eustaquia.png", "Eustaquia en su aula", suyo))
+    assert app.adjuntar("visita", v, a, foto("pizarra.png", "", suyo))
+    # another docente's visit with a photo of her, and a GIA's photo
+    otra = nuevo_id()
+    mundo.plan(otra, a)
+    de_ella = mundo.visita(otra, a, "2021-05-12")
+    assert app.adjuntar("visita", de_ella, a, foto("clase-de-rosalinda.png", "Rosalinda en su aula",
+                                                   dm.sujeto_docente(otra)))
+    assert app.adjuntar("reunion", gia["id"], gia["acompanante"],
+                        foto("gia.png", "Acuerdos del GIA", dm.sujeto_reunion(gia["id"])))
+    # and a photo of him encrypted while his cancellation was being recorded, saved right after it
+    en_vuelo = app.cifrador.cifrar_campos(suyo, {**foto("tarde.png", "Eustaquia otra vez", suyo), "acompanante_id": a},
+                                          dm.ConAdjuntos.personales)
+    # (all of it read, so projected, before the cancellation)
+    assert [(x["nombre"], x["descripcion"]) for x in app.proyecciones.visita(v)["adjuntos"]] == [
+        ("clase-de-eustaquia.png", "Eustaquia en su aula"), ("pizarra.png", "")]
+
+    # When his personal data are cancelled
+    assert app.cancelar_datos_personales(d, nuevo_id())
+    visita = app.repository.get(dm.visita_id(v))
+    assert visita.adjuntar(en_vuelo)
+    app.save(visita)
+    # Then the live read models show nothing of him: every file name and description is the mark
+    assert [(x["nombre"], x["descripcion"]) for x in app.proyecciones.visita(v)["adjuntos"]] == [(MARCA, MARCA)] * 3
+    assert app.proyecciones.visita(de_ella)["adjuntos"][0]["descripcion"] == "Rosalinda en su aula"
+    assert app.proyecciones.reunion(gia["id"])["adjuntos"][0]["descripcion"] == "Acuerdos del GIA"
+    en_vivo = todas_las_filas(app)
+    assert len(en_vivo["adjunto_por_purgar"]) == 6 and len(en_vivo["adjunto"]) == 2  # his 3 contents, 2 names each
+
+    # When every read model is rebuilt from zero with the write model out of reach: no aggregate, no key
+    def fuera_de_alcance(*_: Any, **__: Any) -> None:
+        raise AssertionError("una proyección leyó el modelo de escritura o el llavero")
+    monkeypatch.setattr(app, "inicial", fuera_de_alcance)
+    monkeypatch.setattr(app.repository, "get", fuera_de_alcance)
+    monkeypatch.setattr(app.cifrador.llavero, "llaves", fuera_de_alcance)
+    monkeypatch.setattr(app.cifrador.llavero, "suprimida", fuera_de_alcance)
+    assert app.proyecciones.reconstruir() > 0
+    # Then they hold exactly the rows the live projection gave
+    assert todas_las_filas(app) == en_vivo
+    monkeypatch.undo()
+    assert [(x["nombre"], x["descripcion"]) for x in app.proyecciones.visita(v)["adjuntos"]] == [(MARCA, MARCA)] * 3
+    assert app.proyecciones.visita(de_ella)["adjuntos"][0]["nombre"] == "clase-de-rosalinda.png"
+
+
+
+def test_un_modelo_de_lectura_anterior_a_la_tabla_origen_se_reconstruye_al_arrancar(mundo, aula, closing):
+    app, v, a = mundo.app, aula["visita"], aula["acompanante"]
+    mundo.observar(v, a, ficha(D1="II", D3="I"))
+    antes = todas_las_filas(app)
+    assert len(antes["origen"]) == 2  # the docente and his visit
+    # Given read models built before ``origen`` existed (the table created empty next to them)
+    with app.proyecciones.store.engine.begin() as conn:
+        conn.execute(p.origen.delete())
+    # When the service starts again
+    de_nuevo = closing(Evidencias(app.settings, reloj=app.reloj))
+    # Then they were built again from the events, and what comes next for a visit known before is applied
+    assert todas_las_filas(de_nuevo) == antes
+    assert de_nuevo.brindar_retroalimentacion(v, a, retro("D1"))
+    assert de_nuevo.proyecciones.visita(v)["retroalimentacion"]["aspectos_priorizados"] == ["D1"]
 
 
 # --- review regressions ------------------------------------------------------------------------------
