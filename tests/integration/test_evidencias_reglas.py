@@ -849,7 +849,6 @@ def test_reconstruir_las_proyecciones_da_las_mismas_filas(mundo, dos_etapas, gia
     assert filas() == antes
 
 
-
 def foto(nombre: str, descripcion: str, sujeto: str) -> dict[str, Any]:
     """An attachment as the API records it once its content is in the bucket."""
     sha = hashlib.sha256(nombre.encode()).hexdigest()
