@@ -13,15 +13,24 @@ keys it published keep verifying; with no keys at all (unreachable since start) 
 the provider answers again. Its claims give the actor: ``sub`` (the user: for an
 acompañante, a docente or a directivo, his id in Acompaña), ``rol``, and the territory he acts in
 (``dre``, ``ugel``, ``ie``).
+
+A device sends the same token with every request until it expires, so a verified token is remembered
+(``TokensVerificados``: by the SHA-256 of the token, never the token itself; bounded; each entry until the
+token's ``exp`` plus the leeway, as ``jwt.decode`` would accept it). Remembering changes nothing a
+verification would decide: a bearer token is not revocable before its ``exp`` here (there is no
+introspection), and the one thing that withdraws a valid token, its key leaving the provider's published
+set, is checked on every use: an entry counts only while the key that verified it is still the key the
+provider publishes under that ``kid`` (read again every ``vida`` seconds, as for any token).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -87,6 +96,16 @@ class ClavesDelEmisor:
         """Whether ``kid`` is one of the keys read from the provider (from memory: never reads the set)."""
         return kid in self._claves
 
+    def publicada(self, kid: str) -> PyJWK | None:
+        """The key the provider publishes under ``kid``, from memory; when the set is older than ``vida`` it
+        is read again in the background, as for any known key (the answer then may change)."""
+        conocida = self._claves.get(kid)
+        if conocida is not None:
+            ahora = time.monotonic()
+            if (self._leidas is None or ahora - self._leidas > self.vida) and self._turno(ahora):
+                threading.Thread(target=self._leer, args=(ahora,), name="jwks", daemon=True).start()
+        return conocida
+
     def _turno(self, ahora: float) -> bool:
         """Whether this caller reads the set now (none under way, and the cooldown passed)."""
         with self._lock:
@@ -112,6 +131,45 @@ class ClavesDelEmisor:
                 en_curso.set()
 
 
+class TokensVerificados:
+    """Actors of tokens already verified, by the token's SHA-256, each until its token stops being in force.
+
+    At most ``maximo`` entries: when full, the expired ones go, then the oldest. Reads take no lock."""
+
+    def __init__(self, maximo: int = 20_000) -> None:
+        self.maximo = maximo
+        self._entradas: dict[bytes, tuple[Actor, float, str, PyJWK]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def huella(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def buscar(self, huella: bytes, claves: ClavesDelEmisor) -> Actor | None:
+        """The actor of a remembered token still in force whose key the provider still publishes, or None."""
+        entrada = self._entradas.get(huella)
+        if entrada is None:
+            return None
+        actor, hasta, kid, clave = entrada
+        if time.time() >= hasta or claves.publicada(kid) is not clave:
+            self._entradas.pop(huella, None)  # expired, or its key withdrawn or replaced: verify it again
+            return None
+        return actor
+
+    def recordar(self, huella: bytes, actor: Actor, hasta: float, kid: str, clave: PyJWK) -> None:
+        with self._lock:
+            if len(self._entradas) >= self.maximo:
+                ahora = time.time()
+                for vencida in [h for h, e in self._entradas.items() if e[1] <= ahora]:
+                    del self._entradas[vencida]
+                while len(self._entradas) >= self.maximo:
+                    del self._entradas[next(iter(self._entradas))]
+            self._entradas[huella] = (actor, hasta, kid, clave)
+
+    def __len__(self) -> int:
+        return len(self._entradas)
+
+
 @dataclass
 class Verificador:
     emisor: str
@@ -121,11 +179,17 @@ class Verificador:
     margen: int = 30
     enfriamiento: float = 30.0
     vida: float = 300.0  # seconds a read key set is trusted before it is read again
+    verificados: TokensVerificados = field(default_factory=TokensVerificados)
 
     def __post_init__(self) -> None:
         if not self.algoritmos or any(a.lower() == "none" or a.startswith("HS") for a in self.algoritmos):
             raise ValueError("solo algoritmos asimétricos: la clave de verificación es pública (RS*, ES*, PS*, EdDSA)")
         self._claves = ClavesDelEmisor(self.jwks_url, vida=self.vida, enfriamiento=self.enfriamiento)
+
+    def recordado(self, token: str) -> Actor | None:
+        """The actor of ``token`` when it was verified before and nothing since makes it fail (from memory:
+        no signature check, no read of the provider's keys; an old key set is re-read in the background)."""
+        return self.verificados.buscar(TokensVerificados.huella(token), self._claves)
 
     def clave_conocida(self, token: str) -> bool:
         """Whether ``token`` names an allowed algorithm and a key already read from the provider: checking
@@ -146,6 +210,9 @@ class Verificador:
             raise TokenInvalido(f"Algoritmo de firma no admitido: {cabecera.get('alg')!r}.")
         if not isinstance(cabecera.get("kid"), str):
             raise TokenInvalido("El token no dice con qué clave se firmó (kid).")
+        huella = TokensVerificados.huella(token)
+        if (actor := self.verificados.buscar(huella, self._claves)) is not None:
+            return actor
         clave = self._claves.clave(cabecera["kid"])
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -166,5 +233,8 @@ class Verificador:
         rol = claims.get("rol", "")
         if rol not in ROLES:
             raise TokenInvalido(f"Rol desconocido en el token: {rol!r}.")
-        return Actor(usuario=str(claims["sub"])[:100], rol=rol, dre=claims.get("dre"), ugel=claims.get("ugel"),
-                     ie=claims.get("ie"))
+        actor = Actor(usuario=str(claims["sub"])[:100], rol=rol, dre=claims.get("dre"), ugel=claims.get("ugel"),
+                      ie=claims.get("ie"))
+        if isinstance(claims["exp"], (int, float)):
+            self.verificados.recordar(huella, actor, claims["exp"] + self.margen, cabecera["kid"], clave)
+        return actor

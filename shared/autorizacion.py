@@ -143,6 +143,9 @@ class Politica:
     reglas: Mapping[str, Regla]  # "GET /v1/docentes/{docente_id}/planes" -> Regla
     resolver: Resolver
     separacion: bool = True  # purpose separation (ministry policy; <S>_SEPARACION_FINALIDAD)
+    # Kinds of object a caller of these roles may be himself, and always is inside of when he names himself
+    # (agenda: an acompañante's own agenda, whatever the read model says): no lookup, no read model caught up.
+    propios: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _rutas: list | None = None
 
     def __post_init__(self) -> None:
@@ -173,8 +176,9 @@ class Politica:
         if faltan and request.method in ("POST", "PUT", "PATCH") and actor.rol not in NACIONALES:
             ids.update(await _del_cuerpo(request, faltan))
         if actor.rol not in NACIONALES:  # national roles see every territory: nothing to look up
-            # the read models are asked in one worker thread (none when the route names no object)
-            negado = (await asyncio.to_thread(self._negado, regla, actor, ids, request.method) if ids
+            # the read models are asked in one worker thread (none when nothing needs a lookup)
+            negado = (await asyncio.to_thread(self._negado, regla, actor, ids, request.method)
+                      if self._a_buscar(regla, actor, ids)
                       else self._negado(regla, actor, ids, request.method))
             if negado is not None:
                 return negado
@@ -219,6 +223,16 @@ class Politica:
             return _prohibido(negado)
         return _no_encontrado() if self._fuera(regla, actor, ids, metodo) else None
 
+    def _propio(self, regla: Regla, actor: Actor, nombre: str, valor: str) -> bool:
+        """Whether the object ``nombre`` names is the caller himself, in a kind he is always inside of."""
+        return valor == actor.usuario and actor.rol in self.propios.get(regla.objetos[nombre], ())
+
+    def _a_buscar(self, regla: Regla, actor: Actor, ids: Mapping[str, str]) -> bool:
+        """Whether deciding on ``ids`` asks the resolver (the read models) anything."""
+        if regla.formativo and self.separacion and actor.rol in EVALUAN_CARRERA:
+            return bool(ids)
+        return any(not self._propio(regla, actor, n, v) for n, v in ids.items())
+
     def _formativo(self, regla: Regla, actor: Actor, ids: Mapping[str, str]) -> str | None:
         """Purpose separation: why coaching evidence is refused to whoever evaluates the docente for his
         career, unless every object named is one he recorded himself (internal modality), or None."""
@@ -235,6 +249,8 @@ class Politica:
         if actor.rol in NACIONALES:  # every territory is theirs
             return False
         for nombre, valor in ids.items():
+            if self._propio(regla, actor, nombre, valor):
+                continue
             territorio = self.resolver(regla.objetos[nombre], valor)
             if territorio is not None and not territorio.contiene(actor):
                 return True

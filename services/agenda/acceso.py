@@ -113,7 +113,9 @@ def politica(agenda: Agenda) -> Politica:
                               docentes=frozenset(str(d) for d in docentes if d))
         raise ValueError(tipo)
 
-    return Politica(REGLAS, resolver)
+    # an acompañante's agenda (or a directivo's, in his school's internal plan) always holds himself: naming
+    # himself asks the read model nothing (every territory the resolver gives him lists him)
+    return Politica(REGLAS, resolver, propios={"acompanante": frozenset({"acompanante", "directivo"})})
 
 
 def _del_plan(p: dict) -> Territorio:
