@@ -169,3 +169,29 @@ def test_la_visita_se_registra_solo_con_el_teclado(telefono: Any, sistema: Siste
         page=page,
         timeout=60,
     )
+
+
+def test_los_escritorios_del_directivo_y_del_especialista_ugel_cumplen_wcag_22_aa(
+    navegador: Any, sistema: Sistema
+) -> None:
+    problemas: list[str] = []
+    for rol, paginas in (
+        ("directivo", {"mi-ie": "/mi-ie", "mi-ie-2024": "/mi-ie?anio=2024"}),
+        (
+            "especialista_ugel",
+            {
+                "ugel-cumplimiento": "/ugel/cumplimiento",
+                "ugel-cumplimiento-ie": "/ugel/cumplimiento?nivel=ie&fecha=2020-12-31",
+                "ugel-cumplimiento-docente": "/ugel/cumplimiento?nivel=docente&ie=0236885-0&fecha=2020-12-31",
+                "ugel-carteras": "/ugel/carteras",
+            },
+        ),
+    ):
+        contexto = navegador.new_context(viewport={"width": 1366, "height": 900}, locale="es-PE")
+        page = contexto.new_page()
+        ingresar(page, sistema, rol)
+        for nombre, url in paginas.items():
+            page.goto(sistema.web + url)
+            problemas += revisar(page, nombre)
+        contexto.close()
+    assert problemas == []
