@@ -18,18 +18,25 @@ with a key only the relay holds, which the chain does not have.
 (``cadena_eslabones``, next to its read models). A durable consumer per producing service
 (``<servicio>-cadena-<productor>``, on ``acompana.<productor>.>``) records every fact's link as it
 arrives, in stream order: ``verificado`` when its hash follows from its predecessor's hash and its own
-content, ``pendiente`` while its predecessor has not arrived (it is verified when it does), ``roto`` with
-the reason otherwise (no link, content that does not match its hash, a second fact claiming a position or
-a predecessor already taken).
+content, ``pendiente`` while its predecessor has not arrived or is not verified yet (it is settled when it
+is: verified, or broken after a broken one), ``roto`` with the reason otherwise (no link, content that does
+not match its hash, a second fact claiming a position or a predecessor already taken, a fact following a
+broken one). A consumer may hand the ledger a batch's facts in any order: the states are the same.
 
 ``IdempotentConsumers`` asks ``estado`` before running a handler: verified (the same hash as recorded)
 runs it, so a redelivery or a duplicate of a genuine fact is applied as before (idempotently); broken
 parks it on the dead-letter subject with the reason; not yet known or waiting for its predecessor is
 asked again a moment later (``nak`` with a delay), and parked only when its redeliveries have waited
 longer than ``espera`` seconds in all (the predecessor never came).
+
+``Lectura`` applies the same rule, in memory, to a producer's facts read back from the stream in order: a
+rebuild of read models applies what a live consumer would have applied (``shared.replay.rebuild``), so a
+broken fact stays out of them whether they were fed live or rebuilt.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
 
 from sqlalchemy import (
     Column,
@@ -53,6 +60,66 @@ from shared.settings import ServiceSettings
 
 VERIFICADO, PENDIENTE, ROTO, DESCONOCIDO = "verificado", "pendiente", "roto", "desconocido"
 NO_SIGUE = "su huella no sigue de la del hecho anterior y su contenido: no continúa la cadena"
+SIN_ESLABON = "el hecho no lleva su eslabón de la cadena (ce-cadena)"
+
+
+def vigilado(productores: Collection[str], envelope: Envelope) -> bool:
+    """Whether a fact's chain is checked (a producer's fact; seals and the consumer's own are not)."""
+    return envelope.data.servicio in productores and envelope.id.startswith(f"{envelope.data.servicio}:")
+
+
+def verificar(env: Envelope, eslabon: Callable[[int], tuple[str, str] | None],
+              sucesor: Callable[[int], int | None]) -> tuple[str, str]:
+    """The state of ``env``'s link as it arrives, and the reason when it is not verified.
+    ``eslabon(posicion)`` is the (hash, state) recorded at a position of its service's chain, if any;
+    ``sucesor(anterior)`` the position of a fact not broken that already follows ``anterior``, if any."""
+    if not env.cadena:
+        return ROTO, SIN_ESLABON
+    anterior = env.cadena_anterior
+    if anterior >= env.position:
+        return ROTO, f"el eslabón apunta a una posición posterior ({anterior})"
+    otro = sucesor(anterior)
+    if otro is not None:
+        return ROTO, f"bifurca la cadena: el hecho de la posición {otro} ya sigue a la posición {anterior}"
+    if anterior == 0:
+        previo = GENESIS
+    else:
+        fila = eslabon(anterior)
+        if fila is None:
+            return PENDIENTE, f"espera el hecho anterior de la cadena (posición {anterior})"
+        previo, estado = fila
+        if estado == ROTO:
+            return ROTO, f"sigue a un hecho que no continúa la cadena (posición {anterior})"
+        if estado == PENDIENTE:  # verified only when every link back to the first one is
+            return PENDIENTE, f"espera que se verifique el hecho anterior de la cadena (posición {anterior})"
+    return enlaza(previo, env.canonico(), env.cadena)
+
+
+def enlaza(previo: str, canonico: bytes, hash_: str) -> tuple[str, str]:
+    """A link after the hash ``previo``: verified when ``hash_`` follows from it and the content."""
+    return (VERIFICADO, "") if Envelope.enlace(previo, canonico) == hash_ else (ROTO, NO_SIGUE)
+
+
+def asentar(posicion: int, hash_: str, estado: str, esperando: Callable[[int], list[tuple[int, str, bytes]]],
+            resolver: Callable[[int, str, str], None]) -> list[int]:
+    """Settle the facts that waited for the fact at ``posicion`` now that it is verified or broken, and in
+    turn those that waited for them: verified when their link follows, broken when it does not or when the
+    fact they follow is broken (as when they arrive after it, whatever order the ledger saw them in).
+    ``esperando(anterior)``: the (position, hash, content) of the facts waiting for ``anterior``;
+    ``resolver(posicion, estado, motivo)`` records one's state. Returns the positions verified now."""
+    verificados, resueltos = [], [(posicion, hash_, estado)]
+    while resueltos:
+        anterior, previo, estado_previo = resueltos.pop()
+        for siguiente, hash_siguiente, canonico in esperando(anterior):
+            if estado_previo == ROTO:
+                estado, motivo = ROTO, f"sigue a un hecho que no continúa la cadena (posición {anterior})"
+            else:
+                estado, motivo = enlaza(previo, canonico, hash_siguiente)
+            resolver(siguiente, estado, motivo)
+            if estado == VERIFICADO:
+                verificados.append(siguiente)
+            resueltos.append((siguiente, hash_siguiente, estado))
+    return verificados
 
 
 class CadenaRota(Exception):
@@ -107,7 +174,7 @@ class Eslabones:
 
     def vigila(self, envelope: Envelope) -> bool:
         """Whether this fact's chain is checked here (a fact of a producer; seals and own facts are not)."""
-        return envelope.data.servicio in self.productores and envelope.id.startswith(f"{envelope.data.servicio}:")
+        return vigilado(self.productores, envelope)
 
     # --- recording, by the ledger's consumers ---------------------------------------------------
 
@@ -143,39 +210,31 @@ class Eslabones:
                 "servicio": servicio, "posicion": env.position, "anterior": env.cadena_anterior,
                 "hash": env.cadena or "", "estado": estado, "motivo": motivo,
                 "canonico": env.canonico() if estado == PENDIENTE else None})
-            if env.cadena and estado != ROTO:
-                self._resolver_los_que_esperaban(conn, env)
+            if estado == PENDIENTE:
+                return
+
+            def esperando(anterior: int) -> list[tuple[int, str, bytes]]:
+                filas = conn.execute(self._sql("esperando"),
+                                     {"servicio": servicio, "anterior": anterior}).all()
+                return [(posicion, hash_, bytes(canonico)) for posicion, hash_, canonico in filas]
+
+            def resolver(posicion: int, estado: str, motivo: str) -> None:
+                conn.execute(self._sql("resolver"), {"estado": estado, "motivo": motivo, "servicio": servicio,
+                                                     "posicion": posicion})
+
+            asentar(env.position, env.cadena or "", estado, esperando, resolver)
 
     def _verificar(self, conn: Connection, env: Envelope) -> tuple[str, str]:
-        if not env.cadena:
-            return ROTO, "el hecho no lleva su eslabón de la cadena (ce-cadena)"
-        anterior = env.cadena_anterior
-        if anterior >= env.position:
-            return ROTO, f"el eslabón apunta a una posición posterior ({anterior})"
-        otro = conn.execute(self._sql("sucesor"), {"servicio": env.data.servicio, "anterior": anterior}).scalar()
-        if otro is not None:
-            return ROTO, f"bifurca la cadena: el hecho de la posición {otro} ya sigue a la posición {anterior}"
-        if anterior == 0:
-            previo = GENESIS
-        else:
-            fila = self._fila(conn, env.data.servicio, anterior)
-            if fila is None:
-                return PENDIENTE, f"espera el hecho anterior de la cadena (posición {anterior})"
-            if fila.estado == ROTO:
-                return ROTO, f"sigue a un hecho que no continúa la cadena (posición {anterior})"
-            previo = fila.hash
-        if Envelope.enlace(previo, env.canonico()) == env.cadena:
-            return VERIFICADO, ""
-        return ROTO, NO_SIGUE
-
-    def _resolver_los_que_esperaban(self, conn: Connection, env: Envelope) -> None:
         servicio = env.data.servicio
-        esperando = conn.execute(self._sql("esperando"), {"servicio": servicio, "anterior": env.position}).all()
-        for posicion, hash_, canonico in esperando:
-            bien = Envelope.enlace(env.cadena, bytes(canonico)) == hash_
-            conn.execute(self._sql("resolver"), {"estado": VERIFICADO if bien else ROTO,
-                                                 "motivo": "" if bien else NO_SIGUE,
-                                                 "servicio": servicio, "posicion": posicion})
+
+        def eslabon(posicion: int) -> tuple[str, str] | None:
+            fila = self._fila(conn, servicio, posicion)
+            return None if fila is None else (fila.hash, fila.estado)
+
+        def sucesor(anterior: int) -> int | None:
+            return conn.execute(self._sql("sucesor"), {"servicio": servicio, "anterior": anterior}).scalar()
+
+        return verificar(env, eslabon, sucesor)
 
     def _fila(self, conn: Connection, servicio: str, posicion: int):  # noqa: ANN202
         return conn.execute(self._sql("fila"), {"servicio": servicio, "posicion": posicion}).first()
@@ -201,6 +260,61 @@ class Eslabones:
             raise CadenaRota(f"cadena: {motivo}")
         if estado != VERIFICADO:
             raise CadenaPendiente(motivo)
+
+
+class Lectura:
+    """The ledger's rule over the producers' facts read back from the stream in order (a rebuild), kept in
+    memory for one reading: which facts a live consumer applies (those ``Eslabones.exigir`` passes)."""
+
+    def __init__(self, productores: Collection[str]) -> None:
+        self.productores = frozenset(productores)
+        self._eslabones: dict[tuple[str, int], tuple[str, str]] = {}  # (servicio, posicion) -> (hash, estado)
+        self._sucesores: dict[tuple[str, int], int] = {}  # (servicio, anterior) -> the unbroken fact after it
+        self._esperan: dict[tuple[str, int], list[Envelope]] = {}  # facts waiting, by (servicio, anterior)
+
+    def aplicables(self, envelopes: Iterable[Envelope]) -> list[Envelope]:
+        """Record each fact's link, in order, and return the facts a live consumer applies: those whose chain
+        is not checked, the verified ones, and those that waited for a predecessor that has now arrived."""
+        aplicables = []
+        for env in envelopes:
+            if not vigilado(self.productores, env):
+                aplicables.append(env)
+                continue
+            visto = self._eslabones.get((env.data.servicio, env.position))
+            if visto is None:
+                estado = self._registrar(env, aplicables)
+            else:  # the same fact again has the state recorded; another one at a taken position is broken
+                estado = visto[1] if visto[0] == (env.cadena or "") else ROTO
+            if estado == VERIFICADO:
+                aplicables.append(env)
+        return aplicables
+
+    def _registrar(self, env: Envelope, liberados: list[Envelope]) -> str:
+        servicio = env.data.servicio
+        estado, _ = verificar(env, lambda posicion: self._eslabones.get((servicio, posicion)),
+                              lambda anterior: self._sucesores.get((servicio, anterior)))
+        self._eslabones[servicio, env.position] = (env.cadena or "", estado)
+        if estado != ROTO:
+            self._sucesores[servicio, env.cadena_anterior] = env.position
+        if estado == PENDIENTE:
+            self._esperan.setdefault((servicio, env.cadena_anterior), []).append(env)
+            return estado
+        en_espera: dict[int, Envelope] = {}
+
+        def esperando(anterior: int) -> list[tuple[int, str, bytes]]:
+            hechos = self._esperan.pop((servicio, anterior), [])
+            en_espera.update((h.position, h) for h in hechos)
+            return [(h.position, h.cadena or "", h.canonico()) for h in hechos]
+
+        def resolver(posicion: int, resuelto: str, _motivo: str) -> None:
+            hecho = en_espera[posicion]
+            self._eslabones[servicio, posicion] = (hecho.cadena or "", resuelto)
+            if resuelto == ROTO:
+                self._sucesores.pop((servicio, hecho.cadena_anterior), None)
+
+        verificados = asentar(env.position, env.cadena or "", estado, esperando, resolver)
+        liberados.extend(en_espera[p] for p in verificados)
+        return estado
 
 
 def _nombre(t: Table) -> str:

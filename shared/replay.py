@@ -5,14 +5,17 @@ end at call time with an ephemeral pull consumer (no durable state) and hands th
 ``rebuild`` fills a new generation of one or more ``StreamView``s from the beginning while
 the live generation keeps answering, catches up with what arrived meanwhile, switches, and
 catches up once more with what the live consumers applied to the old generation during the
-switch (each generation's inbox makes that harmless).
+switch (each generation's inbox makes that harmless). A view whose live consumers apply another
+service's fact only when it continues that service's chain (``StreamView.sigue_cadenas``) is rebuilt by the
+same rule: the producers' facts are read in full and their links checked as the live ledger checks them
+(``shared.eslabones.Lectura``), so a broken fact is left out of it whether fed live or rebuilt.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 from nats.errors import TimeoutError as NatsTimeout
@@ -20,6 +23,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
+from shared.eslabones import Lectura
 from shared.stream_views import StreamView
 from shared.streams import STREAM
 
@@ -53,7 +57,7 @@ async def replay(
     The next batch is fetched while the current one is applied.
     """
     last = await last_sequence(js)
-    filtros = sorted({contract.subject() for contract in contracts} | set(subjects))
+    filtros = _sin_solapes({contract.subject() for contract in contracts} | set(subjects))
     if last < from_sequence or not filtros:
         return max(last, from_sequence - 1)
     sub = await js.pull_subscribe(
@@ -105,6 +109,12 @@ async def replay(
     return last
 
 
+def _sin_solapes(filtros: set[str]) -> list[str]:
+    """The filters but those a wildcard among them covers: NATS refuses a consumer whose filters overlap."""
+    comodines = [f.removesuffix(">") for f in filtros if f.endswith(".>")]
+    return sorted(f for f in filtros if not any(f != c + ">" and f.startswith(c) for c in comodines))
+
+
 async def rebuild(
     js: JetStreamContext,
     views: Sequence[StreamView],
@@ -112,24 +122,30 @@ async def rebuild(
     batch: int = 500,
     progress: Progress | None = None,
     grace: float = 2.0,
+    productores: Collection[str] = (),
 ) -> dict[str, int]:
     """Rebuild ``views`` from the first message of the stream into new generations and switch to
-    them. Returns the new generation of each view."""
+    them. Returns the new generation of each view. ``productores``: the services whose chains the live
+    consumers follow (``IdempotentConsumers.follow_chains``); a view that follows them gets only the facts
+    of theirs that continue their chain."""
     nuevas = {view.nombre: await asyncio.to_thread(view.empezar_construccion) for view in views}
     contracts = sorted({c for view in views for c in view.contratos}, key=lambda c: c.ce_type())
+    lectura = Lectura(productores) if productores and any(view.sigue_cadenas for view in views) else None
+    subjects = [f"acompana.{p}.>" for p in sorted(productores)] if lectura else []  # all of their chains
 
     def apply(envelopes: list[Envelope]) -> None:
+        aplicables = lectura.aplicables(envelopes) if lectura else envelopes
         for view in views:
-            view.aplicar_lote(envelopes, nuevas[view.nombre])
+            view.aplicar_lote(aplicables if view.sigue_cadenas else envelopes, nuevas[view.nombre])
 
-    hasta = await replay(js, contracts, apply, batch=batch, progress=progress)
+    hasta = await replay(js, contracts, apply, subjects=subjects, batch=batch, progress=progress)
     for _ in range(CATCH_UP_ROUNDS):  # what arrived while we read
         if await last_sequence(js) <= hasta:
             break
-        hasta = await replay(js, contracts, apply, from_sequence=hasta + 1, batch=batch)
+        hasta = await replay(js, contracts, apply, subjects=subjects, from_sequence=hasta + 1, batch=batch)
     anteriores = {view.nombre: await asyncio.to_thread(view.activar, nuevas[view.nombre]) for view in views}
     # What a live consumer applied to the old generation while we switched is in the stream too.
-    await replay(js, contracts, apply, from_sequence=hasta + 1, batch=batch)
+    await replay(js, contracts, apply, subjects=subjects, from_sequence=hasta + 1, batch=batch)
     await asyncio.sleep(grace)  # queries that started on the old generation finish
     for view in views:
         await asyncio.to_thread(view.borrar, anteriores[view.nombre])

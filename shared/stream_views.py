@@ -70,6 +70,9 @@ class StreamView:
     one generation, without the inbox) and fill ``handlers`` (contract -> handler)."""
 
     nombre: ClassVar[str]
+    # Its live consumers apply another service's fact only once its chain link is verified (shared.eslabones),
+    # and so does its rebuild; a view that records every fact's link itself (a history) sets it False.
+    sigue_cadenas: ClassVar[bool] = True
 
     def __init__(self, store: ViewStore, control: Table) -> None:
         self.store = store

@@ -75,6 +75,7 @@ def _traza(traceparent: str) -> str:
 
 class Historia(StreamView):
     nombre = "historia"
+    sigue_cadenas = False  # it records every fact, its link broken or not, in ``eslabones``
 
     def __init__(self, store: Any, control: Table) -> None:
         super().__init__(store, control)

@@ -25,10 +25,15 @@ from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.projections import Proyecciones
 from shared.eventstore import Conflict, DomainError
 from shared.replay import rebuild
+from shared.runtime import SERVICIOS
 from shared.stream_views import StreamView
 
 
 ESPERA_SUMAS = 10.0  # seconds a checksum waits for the facts in flight
+# The services whose chains evaluacion's live consumers follow (``ServiceRuntime._seguir_cadenas``): every
+# other one, since the history reads every subject. A rebuild applies their facts to the matrices by the same
+# rule: a fact that does not continue its service's chain counts in none of them, live or rebuilt.
+PRODUCTORES = tuple(s for s in SERVICIOS if s != "evaluacion")
 
 
 class Reconstrucciones:
@@ -83,7 +88,7 @@ class Reconstrucciones:
                 transcurrido * (total - leidos) / leidos, 1) if leidos else None)
 
         try:
-            generaciones = await rebuild(js, vistas, progress=avance)
+            generaciones = await rebuild(js, vistas, progress=avance, productores=PRODUCTORES)
             if self.al_dia is not None:  # what the live consumers applied after the switch, as ``sumas``
                 await self.al_dia(ESPERA_SUMAS)
             progreso.update(estado="terminada", generaciones=generaciones,
@@ -117,7 +122,8 @@ async def reconstruir(settings: EvaluacionSettings, nats_url: str, nombres: Sequ
                 barra = tqdm(total=total, unit=" mensajes", desc="reconstruyendo", file=sys.stderr)
             barra.update(leidos - barra.n)
 
-        generaciones = await rebuild(nc.jetstream(), vistas, batch=lote, progress=avance)
+        generaciones = await rebuild(nc.jetstream(), vistas, batch=lote, progress=avance,
+                                     productores=PRODUCTORES)
         if barra is not None:
             barra.close()
         return {v.nombre: f"g{generaciones[v.nombre]} {v.checksum()}" for v in vistas}

@@ -1,4 +1,4 @@
-"""evaluacion's history, fed live by its durable consumer, equals its rebuild from the stream."""
+"""evaluacion's projections, fed live by their durable consumers, equal their rebuild from the stream."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from shared.eslabones import Eslabones
 from shared.replay import rebuild
 from shared.telemetry import Telemetry
 from tests.conftest import eventually, serving
+from tests.support.evaluacion import plan
 from tests.support.stream import consumido, encadenados
 
 
@@ -95,3 +96,55 @@ async def test_la_suma_de_las_proyecciones_incluye_los_hechos_que_ya_estan_en_el
     assert ultima["estado"] == "terminada"
     assert {f["proyeccion"]: f["checksum"] for f in sumas} == ultima["checksums"]
     assert all(f["al_dia"] for f in sumas)
+
+
+async def test_un_hecho_que_rompe_la_cadena_no_cuenta_en_las_matrices_vivas_ni_al_reconstruirlas(
+        make_settings, js):
+    # Given evaluacion running
+    app = create_app(make_settings(EvaluacionSettings))
+    minedu = {"X-Usuario": "analista", "X-Rol": "minedu"}
+    async with serving(app) as http:
+        # When agenda's plan of a docente reaches the stream changed after its link was computed (another
+        # acompañante), between two of his visits
+        docente = uuid.uuid4()
+        acompanante, otro = (str(uuid.uuid5(uuid.NAMESPACE_URL, n))
+                             for n in ("acompanante", "otro-acompanante"))
+
+        def plan_de(acompanante_id: str) -> Envelope:
+            return Envelope.wrap(servicio="agenda", position=2, data=plan(str(docente), acompanante_id, 2021),
+                                 subject=f"docente/{docente}", dre="DRE-PUNO", ugel="UGEL-EL-COLLAO",
+                                 time=datetime(2025, 6, 30, 12, 0, 2, tzinfo=UTC))
+        uno, dos, tres = encadenados([visita(1, docente), plan_de(acompanante), visita(3, docente)])
+        dos = replace(dos, data=plan_de(otro).data, crudo=None)
+        for env in (uno, dos, tres):
+            await js.publish(env.nats_subject, env.payload(), headers=env.headers())
+        await eventually(lambda: app.state.runtime.al_dia(0.0), timeout=60.0)  # a loaded machine may be slow
+        sumas = (await http.get("/v1/proyecciones", params={"suma": "true"}, headers=minedu)).json()
+        aparte = {(d.consumidor, d.evento_id) for d in await app.state.runtime.consumers.dead_letters()}
+
+        # and the projections are rebuilt from the stream
+        (await http.post("/v1/proyecciones/todas/reconstruccion", headers=minedu)).raise_for_status()
+
+        async def reconstruida() -> dict | None:
+            filas = (await http.get("/v1/proyecciones", headers=minedu)).json()
+            ultima = filas[0].get("reconstruccion")
+            return ultima if ultima and ultima["estado"] != "en_curso" else None
+        ultima = await eventually(reconstruida)
+        proyecciones: Proyecciones = app.state.proyecciones
+        planes = {nombre: proyecciones.leer(nombre, lambda conn, t: conn.execute(select(t.planes)).all())
+                  for nombre in proyecciones.matrices}
+        entregas = proyecciones.seguimiento.leer(lambda conn, t: conn.execute(select(t.entregas)).all())
+        cadena = proyecciones.historia.leer(lambda conn, t: conn.execute(
+            select(t.eslabones.c.posicion, t.eslabones.c.estado).where(t.eslabones.c.servicio == "agenda")
+            .order_by(t.eslabones.c.posicion)).all())
+
+    # Then the live matrices leave out the forged plan (and what follows it in agenda's chain), and their
+    # rebuild from the stream gives the same answer
+    assert all(f["al_dia"] for f in sumas)
+    assert ("evaluacion-plan-generado", dos.id) in aparte
+    assert ultima["estado"] == "terminada"
+    assert {f["proyeccion"]: f["checksum"] for f in sumas} == ultima["checksums"]
+    assert planes == {"progreso": [], "seguimiento": [], "practica": []}
+    assert [e.actividad_id for e in entregas] == [str(uuid.uuid5(uuid.NAMESPACE_URL, "visita/1"))]
+    # while the history keeps the forged plan, its link broken
+    assert [tuple(f) for f in cadena] == [(1, "verificado"), (2, "roto"), (3, "verificado")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from services.evidencias.config import EvidenciasSettings
 from shared import contracts as c
 from shared.contracts import Envelope
-from shared.eslabones import PENDIENTE, ROTO, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
+from shared.eslabones import PENDIENTE, ROTO, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones, Lectura
 from tests.support.stream import encadenados
 
 
@@ -101,3 +102,55 @@ def test_un_libro_hecho_con_la_columna_sin_uso_la_pierde_y_sigue_registrando(tmp
         assert [libro.estado(h)[0] for h in (uno, dos)] == [VERIFICADO] * 2
     finally:
         libro.close()
+
+
+def forjado(hecho: Envelope) -> Envelope:
+    """The fact changed after its link was computed (another docente)."""
+    return replace(hecho, data=hecho.data.model_copy(update={"docente_id": uuid.uuid4()}), crudo=None)
+
+
+def aplicados(libro: Eslabones, hechos: list[Envelope]) -> list[str]:
+    """The facts a live consumer applies, once the ledger has recorded them all."""
+    pasan = []
+    for hecho in hechos:
+        try:
+            libro.exigir(hecho)
+        except (CadenaRota, CadenaPendiente):
+            continue
+        pasan.append(hecho.id)
+    return sorted(pasan)
+
+
+@pytest.mark.parametrize("orden", [(0, 1, 2, 3), (2, 0, 1, 3), (3, 2, 1, 0), (1, 3, 0, 2)])
+def test_lo_que_sigue_a_un_hecho_roto_queda_apartado_llegue_antes_o_despues(libro, orden):
+    # Given agenda's four facts, the second one changed after its link was computed
+    uno, dos, tres, cuatro = visitas(4)
+    hechos = [uno, forjado(dos), tres, cuatro]
+    # When the ledger records them in any order (a consumer's batch is handled concurrently)
+    for i in orden:
+        libro.registrar(hechos[i])
+    # Then the ones after it are broken too, none left waiting for a predecessor that came already
+    assert [libro.estado(h)[0] for h in hechos] == [VERIFICADO, ROTO, ROTO, ROTO]
+    assert "sigue a un hecho que no continúa la cadena" in libro.estado(cuatro)[1]
+    # and a reading of the stream (a rebuild) applies what the live consumers apply, in that order as well
+    assert sorted(h.id for h in Lectura(["agenda"]).aplicables([hechos[i] for i in orden])) == aplicados(
+        libro, hechos) == ["agenda:1"]
+
+
+@pytest.mark.parametrize("orden", [(0, 1, 2, 3), (2, 3, 0, 1), (3, 1, 2, 0)])
+def test_una_lectura_aplica_los_genuinos_que_esperaban_cuando_llega_su_anterior(libro, orden):
+    # Given agenda's genuine facts read in an order that is not the chain's (some republished later)
+    hechos = visitas(4)
+    for i in orden:
+        libro.registrar(hechos[i])
+    # Then the reading applies each once, as the live consumers do
+    leidos = Lectura(["agenda"]).aplicables([hechos[i] for i in orden])
+    assert sorted(h.id for h in leidos) == aplicados(libro, hechos) == [h.id for h in hechos]
+
+
+def test_una_lectura_no_revisa_la_cadena_de_quien_no_sigue(libro):
+    # Given a fact of a service the reading does not follow, without its link
+    ajeno = Envelope(**{**vars(visitas(1)[0]), "cadena": ""})
+    # Then it is applied as it is
+    assert Lectura(["focalizacion"]).aplicables([ajeno]) == [ajeno]
+    assert Lectura(["agenda"]).aplicables([ajeno]) == []
