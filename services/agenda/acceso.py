@@ -86,7 +86,7 @@ def politica(agenda: Agenda) -> Politica:
 
     def resolver(tipo: str, id_: str) -> Territorio | None:
         if tipo == "docente":
-            return Territorio.unir([_del_plan(p) for p in proyecciones.planes(docente_id=id_)])
+            return Territorio.unir([_del_plan(p) for p in proyecciones.planes_del_docente(id_)])
         if tipo == "acompanante":  # where he works; no route about him admits a directivo or a docente
             uno = frozenset({id_})
             filas = proyecciones.filas(select(plan.c.dre, plan.c.ugel).distinct()
