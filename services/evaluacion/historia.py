@@ -39,6 +39,7 @@ from sqlalchemy import (
 
 from shared import contracts as c
 from shared.contracts import Envelope, IntegrationEvent
+from shared.contracts.agenda import VisitaEntreParesRealizadaV1
 from shared.contracts.envelope import GENESIS
 from shared.stream_views import StreamView, Tablas, instante
 
@@ -57,6 +58,8 @@ def docentes_de(datos: IntegrationEvent) -> list[str]:
         ids.update(datos.asistencia)
     if isinstance(datos, c.EncuestaSatisfaccionRespondidaV1) and datos.encuestado == "docente":
         ids.add(str(datos.persona_id))
+    if isinstance(datos, VisitaEntreParesRealizadaV1):  # the docente who observed and the one observed
+        ids.update((str(datos.docente_visitante_id), str(datos.docente_visitado_id)))
     return sorted(ids)
 
 

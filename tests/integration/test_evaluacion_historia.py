@@ -15,6 +15,7 @@ from services.evaluacion.main import create_app
 from services.evaluacion.projections import Proyecciones
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope, VisitaRealizadaV1
+from shared.contracts.agenda import VisitaEntreParesRealizadaV1
 from shared.eslabones import Eslabones
 from shared.replay import rebuild
 from shared.telemetry import Telemetry
@@ -148,3 +149,34 @@ async def test_un_hecho_que_rompe_la_cadena_no_cuenta_en_las_matrices_vivas_ni_a
     assert [e.actividad_id for e in entregas] == [str(uuid.uuid5(uuid.NAMESPACE_URL, "visita/1"))]
     # while the history keeps the forged plan, its link broken
     assert [tuple(f) for f in cadena] == [(1, "verificado"), (2, "roto"), (3, "verificado")]
+
+
+async def test_la_visita_entre_pares_queda_en_la_historia_de_ambos_docentes_y_no_en_las_matrices(
+        make_settings, js):
+    # Given evaluacion running
+    app = create_app(make_settings(EvaluacionSettings))
+    auditor = {"X-Usuario": "auditor-01", "X-Rol": "auditor", "X-Motivo": "Control posterior"}
+    async with serving(app) as http:
+        # When agenda publishes that a docente of the school observed a colleague's class (the internal plan)
+        visitante, visitado = uuid.uuid4(), uuid.uuid4()
+        datos = VisitaEntreParesRealizadaV1(
+            plan_ie_id=uuid.uuid4(), codigo_modular="0236885", anexo=0, anio=2024, dre="DRE-PUNO",
+            ugel="UGEL-EL-COLLAO", visita_id=uuid.uuid4(), docente_visitante_id=visitante,
+            docente_visitado_id=visitado, fecha=date(2024, 6, 18))
+        [env] = encadenados([Envelope.wrap(servicio="agenda", position=1, data=datos, subject="ie/0236885-0",
+                                           time=datetime(2024, 6, 18, 15, tzinfo=UTC), dre="DRE-PUNO",
+                                           ugel="UGEL-EL-COLLAO")])
+        await js.publish(env.nats_subject, env.payload(), headers=env.headers())
+        await eventually(lambda: app.state.runtime.al_dia(0.0), timeout=60.0)
+
+        # Then each docente's history shows it, with the day it happened
+        historias = {}
+        for docente in (visitante, visitado):
+            r = await http.get(f"/v1/docentes/{docente}/historia", headers=auditor)
+            assert r.status_code == 200, r.text
+            historias[docente] = [(h["evento"], h["ocurrido"], h["anio"]) for h in r.json()["hechos"]]
+        visitas = app.state.proyecciones.visitas_por_docente(docente_id=str(visitado))
+    assert historias == dict.fromkeys((visitante, visitado),
+                                      [("VisitaEntreParesRealizada", "2024-06-18", 2024)])
+    # and the NT-026 matrices, which count the external plans' visits, do not count it
+    assert visitas == []
