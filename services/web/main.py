@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
-from services.web import (calendario, cola, escritorio, escritorio_ugel, i18n, ingreso, paginas, paginas_docente,
-                          vistas)
+from services.web import (administracion, auditoria, calendario, cola, escritorio, escritorio_ugel, i18n,
+                          ingreso, paginas, paginas_docente, vistas)
 from services.web.config import WebSettings
 from services.web.oidc import Proveedor
 from services.web.servicios import Servicios
@@ -52,6 +52,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # as they carry the session's CSRF token next to text the user sent (BREACH)
     http.mount("/static", GZipMiddleware(StaticFiles(directory=STATIC, check_dir=False), minimum_size=500),
                name="static")
-    for modulo in (ingreso, paginas, paginas_docente, cola, calendario, escritorio, escritorio_ugel):
+    for modulo in (ingreso, paginas, paginas_docente, cola, calendario, escritorio, escritorio_ugel,
+                   auditoria, administracion):
         http.include_router(modulo.router())
     return http

@@ -1,0 +1,133 @@
+"""The administrador's desk: the padrón import with its rejected rows, running a call's targeting and each
+school's decision with its criteria ("why was my school left out"), the messages a service could not process
+(inspect, process again), and the projection rebuilds with their progress.
+
+Everything goes to the services' public APIs with the administrador's own token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from services.web.auditoria import SERVICIOS, convocatoria_vigente
+from services.web.i18n import _
+from services.web.servicios import Rechazo
+from services.web.vistas import Contexto, comprobar_csrf, contexto
+
+ADMINISTRADOR = frozenset({"administrador"})
+PADRONES = {"ies": _("Instituciones educativas (padrón de IIEE)"), "docentes": _("Docentes"),
+            "acompanantes": _("Acompañantes")}
+RESULTADOS = {"cumple": _("cumple"), "no_cumple": _("no cumple"), "sin_dato": _("sin dato para evaluarlo")}
+PROYECCIONES = {"progreso": _("Progreso de los docentes"), "seguimiento": _("Seguimiento"),
+                "practica": _("Práctica pedagógica"), "historia": _("Historia de los docentes")}
+CUENTAS = ("evaluadas", "focalizadas", "excluidas", "cambios")  # of a targeting run
+ESTADOS_RECONSTRUCCION = {"en_curso": _("en curso"), "terminada": _("terminada"), "fallida": _("fallida")}
+
+
+async def mensajes_de(ctx: Contexto) -> list[dict[str, Any]]:
+    async def uno(servicio: str) -> dict[str, Any]:
+        try:
+            mensajes = await ctx.leer(servicio, "/mensajes-fallidos")
+            return {"servicio": servicio, "mensajes": mensajes, "error": ""}
+        except Rechazo as exc:
+            return {"servicio": servicio, "mensajes": [], "error": exc.motivo}
+    return list(await asyncio.gather(*(uno(s) for s in SERVICIOS)))
+
+
+def router() -> APIRouter:  # noqa: C901 - one route per page
+    r = APIRouter()
+
+    @r.get("/administracion/padron", include_in_schema=False)
+    async def padron(request: Request) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        return ctx.pagina("admin_padron.html", padrones=PADRONES, informe=None, tipo="ies", error="")
+
+    @r.post("/administracion/padron", include_in_schema=False)
+    async def importar(request: Request, archivo: UploadFile, csrf: str = Form(""),
+                       tipo: str = Form("ies")) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        comprobar_csrf(ctx, csrf)
+        tipo = tipo if tipo in PADRONES else "ies"
+        contenido = await archivo.read()
+        informe, error = None, ""
+        try:
+            respuesta = await ctx.servicios.pedir(ctx.token, "POST", "focalizacion", f"/padron/{tipo}",
+                                                  content=contenido)
+            informe = respuesta.json()
+        except Rechazo as exc:
+            error = exc.motivo or _("El archivo no se pudo importar.")
+        return ctx.pagina("admin_padron.html", 422 if error else 200, padrones=PADRONES, informe=informe,
+                          tipo=tipo, error=error, archivo=archivo.filename)
+
+    @r.get("/administracion/focalizacion", include_in_schema=False)
+    async def focalizacion(request: Request) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        convocatorias = await ctx.leer("focalizacion", "/convocatorias")
+        vigente = await convocatoria_vigente(ctx)
+        codigo = request.query_params.get("convocatoria") or (vigente or {}).get("codigo")
+        excluidas = await ctx.leer("focalizacion", f"/convocatorias/{codigo}/decisiones", focalizada=False,
+                                   limite=1000) if codigo else []
+        ejecucion = {k: request.query_params.get(k) for k in CUENTAS}
+        return ctx.pagina("admin_focalizacion.html", convocatorias=convocatorias, codigo=codigo,
+                          excluidas=excluidas, ejecucion=ejecucion if ejecucion["evaluadas"] else None)
+
+    @r.post("/administracion/focalizacion", include_in_schema=False)
+    async def ejecutar(request: Request, csrf: str = Form(""), convocatoria: str = Form(...)) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        comprobar_csrf(ctx, csrf)
+        _estado, hecho = await ctx.enviar("focalizacion", f"/convocatorias/{convocatoria}/focalizacion", {})
+        consulta = urlencode({"convocatoria": convocatoria, **{k: hecho.get(k, 0) for k in CUENTAS}})
+        return RedirectResponse(f"/administracion/focalizacion?{consulta}", status_code=303)
+
+    @r.get("/administracion/focalizacion/{convocatoria}/ies/{codigo_modular}/{anexo}",
+           include_in_schema=False)
+    async def decision(request: Request, convocatoria: str, codigo_modular: str, anexo: int) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        d = await ctx.leer("focalizacion", f"/convocatorias/{convocatoria}/ies/{codigo_modular}/{anexo}")
+        return ctx.pagina("admin_decision.html", d=d, convocatoria=convocatoria, resultados=RESULTADOS)
+
+    @r.get("/administracion/mensajes", include_in_schema=False)
+    async def mensajes(request: Request) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        return ctx.pagina("admin_mensajes.html", por_servicio=await mensajes_de(ctx), servicios=SERVICIOS,
+                          aviso=request.query_params.get("aviso", ""))
+
+    @r.post("/administracion/mensajes/{servicio}/{secuencia}", include_in_schema=False)
+    async def reintentar(request: Request, servicio: str, secuencia: int, csrf: str = Form("")) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        comprobar_csrf(ctx, csrf)
+        if servicio not in SERVICIOS:
+            raise Rechazo(404, "")
+        try:
+            await ctx.enviar(servicio, f"/mensajes-fallidos/{secuencia}/reintentar", {})
+            aviso = _("El mensaje {n} se procesó.").format(n=secuencia)
+        except Rechazo as exc:
+            aviso = _("El mensaje {n} volvió a fallar: {motivo}").format(n=secuencia, motivo=exc.motivo)
+        return ctx.pagina("admin_mensajes.html", por_servicio=await mensajes_de(ctx), servicios=SERVICIOS,
+                          aviso=aviso)
+
+    @r.get("/administracion/proyecciones", include_in_schema=False)
+    async def proyecciones(request: Request) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        return ctx.pagina("admin_proyecciones.html", filas=await ctx.leer("evaluacion", "/proyecciones"),
+                          nombres=PROYECCIONES, estados=ESTADOS_RECONSTRUCCION, aviso="")
+
+    @r.post("/administracion/proyecciones", include_in_schema=False)
+    async def reconstruir(request: Request, csrf: str = Form(""), nombre: str = Form(...)) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        comprobar_csrf(ctx, csrf)
+        try:
+            await ctx.enviar("evaluacion", f"/proyecciones/{nombre}/reconstruccion", {})
+            aviso = _("La reconstrucción empezó; la proyección actual sigue respondiendo hasta que la nueva "
+                      "la alcance.")
+        except Rechazo as exc:
+            aviso = exc.motivo
+        return ctx.pagina("admin_proyecciones.html", filas=await ctx.leer("evaluacion", "/proyecciones"),
+                          nombres=PROYECCIONES, estados=ESTADOS_RECONSTRUCCION, aviso=aviso)
+
+    return r

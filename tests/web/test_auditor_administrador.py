@@ -1,0 +1,164 @@
+"""Issue 18, acceptance 3 and 4: the auditor reads a docente's history giving his reason, filters it, prints
+it, and the docente sees the read; the administrador imports a padrón with bad rows and reads why each was
+rejected, runs a call's targeting and opens an excluded school's decision with its failed criterion.
+Every page at desktop size in var/capturas for review (acceptance 8)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from tests.web.conftest import Sistema, capturar, ingresar
+from tests.web.test_docente import UUID
+
+pytestmark = pytest.mark.timeout(400)
+ESCRITORIO = {"width": 1366, "height": 900}
+MOTIVO = "Revisión del expediente por queja 2026-118"
+
+
+@pytest.fixture
+def escritorio(navegador: Any) -> Iterator[Any]:
+    """A page in a fresh desktop-sized browser context (no cookies) for each call."""
+    contextos: list[Any] = []
+
+    def pagina() -> Any:
+        contextos.append(navegador.new_context(viewport=ESCRITORIO, locale="es-PE", accept_downloads=True))
+        return contextos[-1].new_page()
+    yield pagina
+    for contexto in contextos:
+        contexto.close()
+
+
+def sin_ids(page: Any) -> str:
+    texto = page.locator("main").inner_text()
+    assert page.locator("main h1").count() == 1
+    assert not UUID.search(texto), f"{page.url} muestra un identificador: {UUID.search(texto).group()}"
+    assert "{" not in texto, f"{page.url} muestra un volcado de datos"
+    return texto
+
+
+def test_el_auditor_lee_la_historia_con_su_motivo_y_el_docente_ve_la_lectura(sistema: Sistema,
+                                                                              escritorio: Any) -> None:
+    # Given a docente of the demo and his acompañante, as the docente himself reads them
+    page = escritorio()
+    docente = ingresar(page, sistema, "docente")
+    acompanante = re.search(r"Su acompañante es (.+?)\.", page.locator("main").inner_text()).group(1)
+    page = escritorio()
+    # When the auditor finds him through his acompañante's caseload
+    ingresar(page, sistema, "auditor")
+    page.goto(sistema.web + "/auditoria")
+    sin_ids(page)
+    capturar(page, "auditor-buscar")
+    page.get_by_role("link", name=acompanante).click()
+    sin_ids(page)
+    capturar(page, "auditor-cartera")
+    page.get_by_role("link", name=docente).click()
+    # Then the history is not shown before he says why he reads it
+    assert "¿Por qué consulta esta historia?" in sin_ids(page)
+    assert page.locator("ol.historia").count() == 0
+    capturar(page, "auditor-motivo")
+    sin_motivo = page.url
+    page.goto(sin_motivo + "?motivo=no")
+    assert "al menos 5 caracteres" in page.get_by_role("alert").inner_text()
+    page.goto(sin_motivo)
+    page.get_by_label("¿Por qué consulta esta historia?").fill(MOTIVO)
+    page.get_by_role("button", name="Leer la historia").click()
+    # And the timeline speaks in sentences, with the school, the author and the service
+    texto = sin_ids(page)
+    hechos = page.locator("ol.historia > li")
+    total = hechos.count()
+    assert total > 3
+    assert "Visita realizada en la I" in texto and "Lo registró " in texto and "Servicio: Agenda." in texto
+    assert acompanante in texto
+    capturar(page, "auditor-historia")
+    # When he filters it to the agenda's facts: only those are left
+    page.get_by_label("Servicio").select_option("agenda")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Aplicar los filtros").click()
+    filtrados = page.locator("ol.historia > li")
+    assert 0 < filtrados.count() < total
+    assert all("Servicio: Agenda." in t for t in filtrados.all_inner_texts())
+    # and to a date range before anything happened: nothing
+    page.get_by_label("Hasta").fill("2000-01-01")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Aplicar los filtros").click()
+    assert page.locator("ol.historia > li").all_inner_texts() == ["No hay hechos con estos filtros."]
+    with page.expect_navigation():
+        page.get_by_role("link", name="Quitar los filtros").click()
+    # (each of the auditor's reads of focalizacion is one more fact)
+    assert page.locator("ol.historia > li").count() >= total
+    # And the PDF of the history holds the same facts
+    with page.expect_download() as descarga:
+        page.get_by_role("link", name="Descargar esta historia en PDF").click()
+    pdf = PdfReader(io.BytesIO(Path(descarga.value.path()).read_bytes()))
+    texto_pdf = " ".join(p.extract_text() for p in pdf.pages)
+    assert "VisitaRealizada" in texto_pdf and "agenda" in texto_pdf, texto_pdf[:500]
+    # And the chains of hashes of the four services verify
+    page.goto(sistema.web + "/auditoria/cadenas")
+    page.get_by_role("button", name="Verificar ahora los cuatro servicios").click()
+    resultado = page.get_by_role("table", name="Resultado de la verificación")
+    for servicio in ("Focalización", "Agenda", "Evidencias", "Evaluación"):
+        assert "Íntegra" in resultado.get_by_role("row", name=re.compile(servicio)).inner_text(), servicio
+    sin_ids(page)
+    capturar(page, "auditor-cadenas")
+    # When the docente logs in again, he reads who read his history, and why
+    page = escritorio()
+    ingresar(page, sistema, "docente")
+    page.goto(sistema.web + "/mi-historia")
+    accesos = page.get_by_role("region", name="Quién leyó mi historia").inner_text()
+    assert "Un auditor leyó su historia el" in accesos and MOTIVO in accesos
+
+
+def test_el_administrador_importa_el_padron_y_ve_por_que_una_escuela_quedo_fuera(sistema: Sistema,
+                                                                                 escritorio: Any,
+                                                                                 tmp_path: Path) -> None:
+    page = escritorio()
+    ingresar(page, sistema, "administrador")
+    # Given a docentes file with one good row and two bad ones
+    demo = Path(__file__).parents[2] / "deploy" / "local" / "demo" / "docentes-el-collao.csv"
+    valida = demo.read_text().splitlines()[:2]
+    archivo = tmp_path / "docentes.csv"
+    archivo.write_text("\n".join([*valida, "123,Sin Dni,Valido,0236885,0,inicial,X1,Nombrado",
+                                  "41234567,Escuela Inexistente,Ana,9999999,0,inicial,X2,Nombrado"]) + "\n")
+    # When he imports it
+    page.goto(sistema.web + "/administracion/padron")
+    sin_ids(page)
+    page.get_by_label("Qué contiene el archivo").select_option("docentes")
+    page.get_by_label("Archivo CSV").set_input_files(str(archivo))
+    page.get_by_role("button", name="Importar").click()
+    # Then he reads how many rows were taken and each rejected line with its reason
+    assert "3 filas leídas: 1 válidas" in page.locator("main [role=status]").inner_text()
+    tabla = page.get_by_role("table", name="Filas rechazadas, con su línea y su motivo")
+    filas = tabla.locator("tbody tr")
+    assert filas.count() == 2
+    assert filas.nth(0).locator("th").inner_text() == "3" and "DNI" in filas.nth(0).inner_text().upper()
+    assert filas.nth(1).locator("th").inner_text() == "4"
+    sin_ids(page)
+    capturar(page, "administrador-padron")
+    # When he runs the targeting of the demo's call
+    page.goto(sistema.web + "/administracion/focalizacion")
+    page.get_by_role("button", name=re.compile("Ejecutar la focalización")).first.click()
+    assert "Focalización ejecutada:" in page.locator("main [role=status]").inner_text()
+    excluidas = page.get_by_role("table", name=re.compile("IIEE excluidas")).locator("tbody a")
+    assert excluidas.count() > 0
+    capturar(page, "administrador-focalizacion")
+    escuela = excluidas.first.inner_text()
+    excluidas.first.click()
+    # Then the school's page says why it was left out, criterion by criterion
+    texto = sin_ids(page)
+    assert page.get_by_role("heading", level=1).inner_text() == escuela
+    assert "quedó fuera" in texto and "no se cumple" in page.locator("ul.motivos").inner_text()
+    assert "no cumple" in page.get_by_role("table", name="Criterios evaluados").inner_text()
+    capturar(page, "administrador-decision")
+    # And the operation pages load
+    for nombre in ("mensajes", "proyecciones"):
+        ruta = f"/administracion/{nombre}"
+        assert page.goto(sistema.web + ruta).status == 200
+        sin_ids(page)
+        capturar(page, f"administrador-{nombre}")
