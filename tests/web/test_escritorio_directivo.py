@@ -4,8 +4,11 @@ the external coach's formative evidence (the page says why)."""
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +21,20 @@ from tests.web.test_accesibilidad import revisar
 ESCRITORIO = {"width": 1366, "height": 900}
 ESCUELA = "IEI N°246 Mi Segundo Hogar"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
+PLANTILLA_2024 = Path(__file__).resolve().parents[2] / "services" / "agenda" / "datos" / "protocolo-interno-iei246-2024.json"
+
+
+def publicar_plantilla_2025(sistema: Sistema) -> None:
+    """The UGEL publishes the school's own template for 2025 (the 2024 one, in force a year later)."""
+    plantilla = json.loads(PLANTILLA_2024.read_text())
+    plantilla.update(version=2, vigencia_desde="2025-01-01", vigencia_hasta="2025-12-31",
+                     nombre=plantilla["nombre"].replace("2024", "2025"))
+    token = sistema.token("esp-ugel-el-collao", "especialista_ugel", dre="DRE-PUNO", ugel="UGEL-EL-COLLAO")
+    pedido = urllib.request.Request(sistema.servicios["agenda"] + "/v1/instituciones/0236885-0/protocolos",
+                                    json.dumps(plantilla).encode(), method="POST",
+                                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(pedido, timeout=30) as r:
+        assert r.status in (200, 201)
 
 
 @pytest.fixture
@@ -25,6 +42,14 @@ def escritorio(navegador: Any) -> Iterator[Any]:
     contexto = navegador.new_context(viewport=ESCRITORIO, locale="es-PE", accept_downloads=True)
     yield contexto
     contexto.close()
+
+
+def enviado(page: Page, boton: str) -> str:
+    """Click a form's button: back on the page with 'hecho', or the service's reason fails the test."""
+    page.get_by_role("button", name=boton).click()
+    page.wait_for_load_state()
+    assert "hecho=" in page.url, page.inner_text("main")
+    return page.inner_text("main")
 
 
 def recargar_hasta(page: Page, condicion: Any, que: str) -> Any:
@@ -95,4 +120,22 @@ def test_el_directivo_ve_sus_docentes_lidera_una_rtc_y_no_ve_la_evidencia_format
         page.get_by_role("button", name="El plan en PDF (2024)").click()
     with open(descarga.value.path(), "rb") as f:
         assert f.read(5) == b"%PDF-"
+
+    # When, the school's 2025 template published, she elaborates next year's plan, approves it with its RD and
+    # socializes it with her docentes
+    publicar_plantilla_2025(sistema)
+    page.fill("#plan-anio", "2025")
+    page.fill("#plan-turno", "mañana")
+    page.fill("#plan-director", "Doly Ramos Aruquipa")
+    assert "Año 2025: elaborado, por aprobar." in enviado(page, "Elaborar el plan")
+    page.get_by_label("Resolución directoral").fill("RD N° 003-2025-IEI246")
+    page.get_by_label("Fecha de la resolución").fill("2025-04-10")
+    assert "Aprobado con RD N° 003-2025-IEI246 el 10/04/2025." in enviado(page, "Aprobar el plan")
+    page.get_by_label("Fecha de la socialización").fill("2025-04-21")
+    page.get_by_label("Cómo se socializó").fill("Reunión de docentes")
+    # Then the plan reads as in execution
+    assert "Año 2025: socializado con los docentes, en ejecución. Aprobado con RD N° 003-2025-IEI246 el 10/04/2025. " \
+           "Socializado el 21/04/2025." in enviado(page, "Registrar la socialización")
+    problemas += revisar(page, "directivo-plan-2025")
+    capturar(page, "escritorio-directivo-plan-2025")
     assert problemas == []
