@@ -195,3 +195,47 @@ def test_los_escritorios_del_directivo_y_del_especialista_ugel_cumplen_wcag_22_a
             problemas += revisar(page, nombre)
         contexto.close()
     assert problemas == []
+
+
+
+def seguir(page: Page, enlace: str) -> None:
+    """Follow the first link matching ``enlace`` and wait for the page it opens."""
+    with page.expect_navigation():
+        page.locator(enlace).first.click()
+
+
+def test_los_escritorios_del_auditor_y_del_administrador_cumplen_wcag_22_aa(
+    navegador: Any, sistema: Sistema
+) -> None:
+    problemas: list[str] = []
+    contexto = navegador.new_context(viewport={"width": 1366, "height": 900}, locale="es-PE")
+    page = contexto.new_page()
+    ingresar(page, sistema, "auditor")
+    # the auditor's pages, reached as he reaches them: an acompañante, a docente, the reason, the history
+    page.goto(sistema.web + "/auditoria")
+    problemas += revisar(page, "auditoria")
+    seguir(page, "table a[href^='/auditoria/acompanantes/']")
+    problemas += revisar(page, "auditoria-cartera")
+    seguir(page, "table a[href^='/auditoria/docentes/']")
+    problemas += revisar(page, "auditoria-motivo")
+    historia = page.url
+    page.goto(historia + "?motivo=no")
+    problemas += revisar(page, "auditoria-motivo-corto")
+    page.goto(historia + "?motivo=Revisi%C3%B3n+de+accesibilidad")
+    problemas += revisar(page, "auditoria-historia")
+    page.goto(sistema.web + "/auditoria/cadenas")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verificar ahora los cuatro servicios").click()
+    problemas += revisar(page, "auditoria-cadenas")
+    contexto.close()
+    contexto = navegador.new_context(viewport={"width": 1366, "height": 900}, locale="es-PE")
+    page = contexto.new_page()
+    ingresar(page, sistema, "administrador")
+    for nombre in ("padron", "focalizacion", "mensajes", "proyecciones"):
+        page.goto(f"{sistema.web}/administracion/{nombre}")
+        problemas += revisar(page, f"administracion-{nombre}")
+    page.goto(sistema.web + "/administracion/focalizacion")
+    seguir(page, "table a[href*='/ies/']")
+    problemas += revisar(page, "administracion-decision")
+    contexto.close()
+    assert problemas == []
