@@ -26,4 +26,9 @@ if ! command -v chromium >/dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)  # Debian's package; root installs it directly
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium
 fi
+# The clock-skew scenario of tests/sistema shifts one service's clock with Debian's libfaketime.
+if ! command -v faketime >/dev/null; then
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq faketime
+fi
 exec .venv/bin/python -m pytest -q -p no:cacheprovider --durations=25 "$@"  # the slowest tests, to keep the suite short

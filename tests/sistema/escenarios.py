@@ -11,21 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import platform
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
 import nats
+from nats.js.errors import NotFoundError
 
 from tests.sistema.carga import Carga, Historia
 from tests.sistema.proxy import Proxy
 from tests.sistema.sistema import Sistema
+from shared.streams import STREAM
 from tests.sistema.verificador import como_json, informe, leer_estado, verificar
 from tests.support.servers import nats_server_binary
 
@@ -36,7 +42,7 @@ class Contexto:
     proxy: Proxy
 
 
-Falla = Callable[[Contexto], Awaitable[None]]
+Falla = Callable[[Contexto], Awaitable[dict | None]]  # what it saw, for the outcome (``detalle``)
 
 
 async def _republicar_como_el_manual(c: Contexto) -> None:
@@ -115,6 +121,129 @@ async def red_lenta(c: Contexto) -> None:
     c.proxy.restablecer()
 
 
+async def _cabeza_en_stream(js, servicio: str) -> int:
+    """The position (``ce-id`` ``<servicio>:<n>``) of ``servicio``'s newest fact in the stream; 0: none."""
+    try:
+        msg = await js.get_last_msg(STREAM, f"acompana.{servicio}.>")
+    except NotFoundError:
+        return 0
+    return int((msg.headers or {})["ce-id"].rsplit(":", 1)[1])
+
+
+async def relay_muerto(c: Contexto) -> dict:
+    """agenda's relay killed at its worst moment: after the stream stored a batch, before the relay saved its
+    position. agenda's process is frozen (SIGSTOP) again and again under load until it is caught with its
+    newest fact in the stream past the position saved in its store; it is killed (SIGKILL) right there and
+    restarted. 50 ms of latency between agenda and NATS delay each PubAck so that such a moment comes often.
+    On restart the relay must advance its position to what the stream holds, not publish it twice."""
+    sistema = c.sistema
+    proceso = sistema.servicios["agenda"].proceso
+    assert proceso is not None
+    c.proxy.latencia = 0.05
+    nc = await nats.connect(sistema.nats.url)
+    visto: dict = {}
+    try:
+        js = nc.jetstream()
+        for intento in range(1, 601):
+            os.kill(proceso.pid, signal.SIGSTOP)
+            posicion = await asyncio.to_thread(sistema.posicion_publicada, "agenda")
+            cabeza = await _cabeza_en_stream(js, "agenda")
+            if cabeza > posicion:
+                sistema.matar("agenda")  # SIGKILL ends a stopped process too
+                visto = {"intentos": intento, "en_stream_hasta": cabeza, "posicion_guardada": posicion}
+                break
+            os.kill(proceso.pid, signal.SIGCONT)
+            await asyncio.sleep(0.03)
+        else:
+            raise RuntimeError("el relay de agenda nunca quedó entre publicar un lote y guardar su posición")
+    finally:
+        await nc.close()
+        c.proxy.restablecer()
+    await asyncio.sleep(1.0)
+    sistema.arrancar("agenda")
+    await sistema.esperar_listos(nombres=("agenda",))
+    return visto
+
+
+def libfaketime() -> Path:
+    """Debian's libfaketime (package ``faketime``), preloaded into a process to shift its clock."""
+    for ruta in sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1")):
+        return ruta
+    raise RuntimeError("falta libfaketime: apt-get install faketime")
+
+
+def reloj_desfasado(nombre: str, desfase: str) -> Falla:
+    async def falla(c: Contexto) -> dict:
+        """``nombre`` restarted (SIGTERM) with its wall clock shifted by ``desfase`` (libfaketime, monotonic
+        clock left alone), played for a while, then restarted with the right time again. The shift is measured
+        from the ``Date`` header the service answers with."""
+        sistema, s = c.sistema, c.sistema.servicios[nombre]
+        s.env = {"LD_PRELOAD": str(libfaketime()), "FAKETIME": desfase, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+        try:
+            # in a thread: a clean shutdown of agenda goes through the proxy, which this loop runs
+            await asyncio.to_thread(sistema.detener, nombre)
+            sistema.arrancar(nombre)
+            await sistema.esperar_listos(nombres=(nombre,))
+            async with httpx.AsyncClient(timeout=5.0) as http:
+                fecha = (await http.get(f"{s.url}/readyz")).headers["date"]
+            medido = (parsedate_to_datetime(fecha) - datetime.now(UTC)).total_seconds()
+            await asyncio.sleep(8.0)
+        finally:
+            s.env = {}
+        await asyncio.to_thread(sistema.detener, nombre)
+        sistema.arrancar(nombre)
+        await sistema.esperar_listos(nombres=(nombre,))
+        return {"desfase_medido_s": round(medido)}
+    falla.__name__ = f"reloj_desfasado_{nombre}"
+    return falla
+
+
+async def _consumidores_de(js, prefijo: str) -> list:
+    """The durable consumers whose name starts with ``prefijo``, as the server reports them now."""
+    return [i for i in await js.consumers_info(STREAM) if (i.config.durable_name or "").startswith(prefijo)]
+
+
+async def evaluacion_lenta_dos_replicas(c: Contexto) -> dict:
+    """A consumer slower than its ack wait, with two replicas of its service: a second evaluacion process
+    joins on the same stores; then the first is frozen (SIGSTOP) while it holds delivered, unacknowledged
+    messages, for longer than twice the ack wait (3 s): NATS redelivers them to the second, which applies
+    them; the first wakes up (SIGCONT) and finishes the same messages, which its inbox must drop. The first
+    also held the relay's lease: the second takes it over while the first sleeps. The second stops (SIGTERM)
+    at the end."""
+    sistema = c.sistema
+    url = sistema.arrancar_replica("evaluacion")
+    await sistema.esperar_listo(url, "evaluacion-2")
+    proceso = sistema.servicios["evaluacion"].proceso
+    assert proceso is not None
+    nc = await nats.connect(sistema.nats.url)
+    visto: dict = {"congelada_con": 0, "intentos": 0}
+    try:
+        js = nc.jetstream()
+        for intento in range(1, 601):
+            os.kill(proceso.pid, signal.SIGSTOP)
+            # each consumer holding messages, and the furthest stream sequence it delivered
+            retenidos = {i.name: i.delivered.stream_seq for i in await _consumidores_de(js, "evaluacion-")
+                         if i.num_ack_pending}
+            if retenidos:
+                await asyncio.sleep(7.0)
+                # still frozen: what it held was acknowledged by the other replica, after a redelivery
+                piso = {i.name: i.ack_floor.stream_seq for i in await _consumidores_de(js, "evaluacion-")}
+                os.kill(proceso.pid, signal.SIGCONT)
+                visto = {"intentos": intento, "consumidores_con_mensajes_retenidos": len(retenidos),
+                         "confirmados_por_la_otra_replica": sum(piso[n] >= s for n, s in retenidos.items())}
+                break
+            os.kill(proceso.pid, signal.SIGCONT)
+            await asyncio.sleep(0.02)
+        else:
+            raise RuntimeError("evaluacion nunca tuvo mensajes entregados sin confirmar")
+    finally:
+        os.kill(proceso.pid, signal.SIGCONT)
+        await nc.close()
+    await asyncio.sleep(3.0)
+    await asyncio.to_thread(sistema.detener_replica, "evaluacion")
+    return visto
+
+
 ESCENARIOS: dict[str, Falla] = {
     "stream_perdido": stream_perdido,
     "nats_muerto": nats_muerto,
@@ -126,6 +255,9 @@ ESCENARIOS: dict[str, Falla] = {
     "almacen_lleno": almacen_lleno,
     "red_cortada_agenda_nats": red_cortada,
     "red_lenta_agenda_nats": red_lenta,
+    "relay_muerto_agenda": relay_muerto,
+    "reloj_adelantado_agenda": reloj_desfasado("agenda", "+5m"),
+    "evaluacion_lenta_dos_replicas": evaluacion_lenta_dos_replicas,
 }
 RAPIDOS = ("stream_perdido", "nats_muerto", "agenda_muerto")
 
@@ -184,7 +316,8 @@ async def _uno(nombre: str, contexto: Contexto, carga: Carga, carpeta: Path, url
     try:
         trabajo = asyncio.create_task(carga.correr())
         await asyncio.sleep(carga.duracion / 3)
-        await ESCENARIOS[nombre](contexto)
+        if detalle := await ESCENARIOS[nombre](contexto):
+            resultado["detalle"] = detalle
         fase("falla_reparada")
         await trabajo
         fase("carga_terminada")
@@ -227,4 +360,4 @@ def linea(r: dict) -> str:
     return (f"{r['escenario']:26} {r['veredicto']:5} operaciones {r['operaciones']}: ok {r['ok']}, fail {r['fail']}, "
             f"unknown {r['unknown']}; perdidas {r['perdida']}, duplicadas {r['duplicada']}, a medias {r['a_medias']}, "
             f"otras {sum(r[k] for k in ('rechazada_con_efecto', 'hueco_de_version', 'desorden', 'cadena', 'proyeccion'))}"
-            f" ({r['segundos']} s)")
+            f" ({r['segundos']} s)" + (f"; {r['detalle']}" if r.get("detalle") else ""))

@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -50,6 +51,7 @@ class Sistema:
         self.emisor.url = f"http://127.0.0.1:{servidor.server_address[1]}"
         self._servidor_emisor = servidor
         self.servicios = {n: Servicio(n, free_port(), self.nats.url) for n in SERVICIOS}
+        self.replicas: dict[str, subprocess.Popen] = {}  # a second process of a service: its name -> it
 
     # --- NATS -------------------------------------------------------------------------------
 
@@ -92,13 +94,42 @@ class Sistema:
                 f"{p}_CONSUMER_ACK_WAIT": "3", f"{p}_CONSUMER_BACKOFF": "[0.2,0.5,1,2]",
                 f"{p}_RELAY_LEASE_SECONDS": "3", **s.env}
 
+    def _proceso(self, s: Servicio, puerto: int, log_nombre: str) -> subprocess.Popen:
+        log = open(self.datos / "logs" / f"{log_nombre}.log", "a")  # noqa: SIM115 - as long as the process
+        return subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", f"services.{s.nombre}.main:create_app",
+             "--host", "127.0.0.1", "--port", str(puerto), "--log-level", "warning"],
+            cwd=ROOT, env={**self._env(s), f"{s.nombre.upper()}_HTTP_PORT": str(puerto)}, stdout=log, stderr=log)
+
     def arrancar(self, nombre: str) -> None:
         s = self.servicios[nombre]
-        log = open(self.datos / "logs" / f"{nombre}.log", "a")  # noqa: SIM115 - as long as the process
-        s.proceso = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", f"services.{nombre}.main:create_app",
-             "--host", "127.0.0.1", "--port", str(s.puerto), "--log-level", "warning"],
-            cwd=ROOT, env=self._env(s), stdout=log, stderr=log)
+        s.proceso = self._proceso(s, s.puerto, nombre)
+
+    def arrancar_replica(self, nombre: str) -> str:
+        """A second process of ``nombre`` on the same stores and NATS, on its own port; returns its URL."""
+        puerto = free_port()
+        self.replicas[nombre] = self._proceso(self.servicios[nombre], puerto, f"{nombre}-2")
+        return f"http://127.0.0.1:{puerto}"
+
+    def detener_replica(self, nombre: str) -> None:
+        proceso = self.replicas.pop(nombre, None)
+        if proceso is not None and proceso.poll() is None:
+            proceso.terminate()
+            try:
+                proceso.wait(20)
+            except subprocess.TimeoutExpired:
+                proceso.kill()
+                proceso.wait(10)
+
+    def posicion_publicada(self, nombre: str) -> int:
+        """How far ``nombre``'s relay saved that it published (its tracking record in the SQLite store)."""
+        conn = sqlite3.connect(f"file:{self.datos / 'data' / f'{nombre}.sqlite'}?mode=ro", uri=True, timeout=10)
+        try:
+            fila = conn.execute("SELECT notification_id FROM tracking WHERE application_name = 'outbox-jetstream'"
+                                ).fetchone()
+        finally:
+            conn.close()
+        return fila[0] if fila else 0
 
     def matar(self, nombre: str) -> None:
         """SIGKILL: no clean shutdown, like a crash."""
@@ -125,21 +156,25 @@ class Sistema:
         await self.esperar_listos()
 
     async def esperar_listos(self, timeout: float = 120.0, nombres: tuple[str, ...] = SERVICIOS) -> None:
+        for nombre in nombres:
+            await self.esperar_listo(self.servicios[nombre].url, nombre, timeout)
+
+    async def esperar_listo(self, url: str, log_nombre: str, timeout: float = 120.0) -> None:
         async with httpx.AsyncClient(timeout=2.0) as http:
-            for nombre in nombres:
-                s = self.servicios[nombre]
-                deadline = time.monotonic() + timeout
-                while True:
-                    try:
-                        if (await http.get(f"{s.url}/readyz")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"{nombre} no quedó listo; vea {self.datos / 'logs' / nombre}.log")
-                    await asyncio.sleep(0.2)
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    if (await http.get(f"{url}/readyz")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{url} no quedó listo; vea {self.datos / 'logs' / log_nombre}.log")
+                await asyncio.sleep(0.2)
 
     def terminar(self) -> None:
+        for nombre in list(self.replicas):
+            self.detener_replica(nombre)
         for nombre in reversed(SERVICIOS):
             self.detener(nombre)
         self.nats.stop()

@@ -233,11 +233,13 @@ async def leer_estado(historia: list[dict], urls: dict[str, str], nats_url: str,
             if len(filas) < 1000:
                 break
             desde += 1000
+        # the rebuild first: an auditor's read is itself a fact (shared.lecturas) that reaches evaluacion's
+        # history, and one arriving between the live checksum and the rebuild would tell them apart
+        if reconstruir:
+            estado.proyecciones = await _reconstruir(http, urls["evaluacion"], h("minedu"))
         for servicio in SERVICIOS:
             r = await http.post(f"{urls[servicio]}/v1/cadena/verificacion", json={"desde": 1}, headers=h("auditor"))
             estado.cadenas[servicio] = r.status_code == 200 and r.json()["integra"]
-        if reconstruir:
-            estado.proyecciones = await _reconstruir(http, urls["evaluacion"], h("minedu"))
     return estado
 
 
