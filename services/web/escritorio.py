@@ -191,4 +191,23 @@ def router() -> APIRouter:  # noqa: C901 - one route per page or form
                           llamados=llamados, lista=lista, acta=ultima, en_camino=registro is None, hecho=request.query_params.get("hecho"),
                           actualizado=ahora())
 
+    @r.get("/mi-ie/visitas/{visita_id}", include_in_schema=False)
+    async def visita(visita_id: uuid.UUID, request: Request) -> Response:
+        """One of his visits in the internal modality, with the observation he recorded in it."""
+        ctx = await contexto(request, DIRECTIVO)
+        ie = su_ie(ctx)
+        actividad, registro, ficha, docentes = await asyncio.gather(
+            ctx.leer("agenda", f"/actividades/{visita_id}"), ctx.leer("evidencias", f"/visitas/{visita_id}"),
+            instrumento(ctx), docentes_de(ctx, ie))
+        nombres = {d["docente_id"]: d["nombre"] for d in docentes}
+        escuela = next((d["ie"]["nombre"] for d in docentes if d.get("ie")), ie)
+        titulos = {i["clave"]: i["titulo"] for i in ficha["items"]}
+        observaciones = []
+        for versiones in registro.get("observaciones", {}).values():
+            o = versiones[-1]  # as last corrected
+            observaciones.append({**o, "niveles": [(titulos.get(k, k), v.get("nivel"), v.get("evidencia"))
+                                                   for k, v in sorted(o.get("niveles", {}).items())]})
+        return ctx.pagina("mi_ie_visita.html", actividad=frases.actividad(actividad, nombres, {ie: escuela}),
+                          observaciones=observaciones, actualizado=ahora())
+
     return r

@@ -88,6 +88,17 @@ def test_el_directivo_ve_sus_docentes_lidera_una_rtc_y_no_ve_la_evidencia_format
     # When she schedules an RTC in the year of her plan, and records it held
     page.goto(sistema.web + "/mi-ie?anio=2024")
     assert page.locator("#t-visitas ~ ul li").count() == 33  # her visits in the internal modality
+    # (and what she observed in June, by desempeño with its evidence)
+    page.locator("#t-visitas ~ ul li").first.get_by_role("link", name="Lo que observó").click()
+    page.wait_for_url(re.compile(r"/mi-ie/visitas/"))
+    observada = page.inner_text("main")
+    assert "niños participan en la asamblea de inicio" in observada and "Organización del aula por sectores" in observada
+    assert page.get_by_role("table", name="Nivel de cada desempeño observado, con su evidencia").locator(
+        "tbody tr").count() == 2
+    assert not UUID.search(observada)
+    problemas += revisar(page, "directivo-visita")
+    capturar(page, "escritorio-directivo-visita")
+    page.goto(sistema.web + "/mi-ie?anio=2024")
     page.fill("#rtc-fecha", "2024-11-27")
     page.fill("#rtc-tema", "Planificación de unidades")
     page.get_by_role("button", name="Programar la RTC").click()
