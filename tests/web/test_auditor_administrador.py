@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,8 @@ def test_el_auditor_lee_la_historia_con_su_motivo_y_el_docente_ve_la_lectura(sis
     # When the docente logs in again, he reads who read his history, and why
     page = escritorio()
     ingresar(page, sistema, "docente")
+    for ruta in ("/auditoria", "/auditoria/cadenas", "/administracion/padron", "/administracion/mensajes"):
+        assert page.goto(sistema.web + ruta).status == 403, ruta
     page.goto(sistema.web + "/mi-historia")
     accesos = page.get_by_role("region", name="Quién leyó mi historia").inner_text()
     assert "Un auditor leyó su historia el" in accesos and MOTIVO in accesos
@@ -156,6 +159,18 @@ def test_el_administrador_importa_el_padron_y_ve_por_que_una_escuela_quedo_fuera
     assert "quedó fuera" in texto and "no se cumple" in page.locator("ul.motivos").inner_text()
     assert "no cumple" in page.get_by_role("table", name="Criterios evaluados").inner_text()
     capturar(page, "administrador-decision")
+    # When he rebuilds the docentes' history projection, he follows it until it is done
+    page.goto(sistema.web + "/administracion/proyecciones")
+    page.get_by_role("button", name="Reconstruir Historia de los docentes").click()
+    assert "La reconstrucción empezó" in page.locator("main [role=status]").inner_text()
+    fila = page.get_by_role("row", name=re.compile("Historia de los docentes"))
+    limite = time.monotonic() + 120
+    while "terminada" not in fila.inner_text():
+        assert "fallida" not in fila.inner_text() and time.monotonic() < limite, fila.inner_text()
+        time.sleep(1)
+        with page.expect_navigation():
+            page.get_by_role("link", name="Actualizar el avance").click()
+    capturar(page, "administrador-reconstruccion")
     # And the operation pages load
     for nombre in ("mensajes", "proyecciones"):
         ruta = f"/administracion/{nombre}"
