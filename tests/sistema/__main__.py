@@ -27,6 +27,8 @@ def escribir_informe(ruta: Path, resultados: list[dict], duracion: float, ritmo:
         otras = sum(r[k] for k in ("rechazada_con_efecto", "hueco_de_version", "desorden", "cadena", "proyeccion"))
         filas.append(f"| {r['escenario']} | {r['veredicto']} | {r['operaciones']} | {r['ok']} | {r['fail']} | "
                      f"{r['unknown']} | {r['perdida']} | {r['duplicada']} | {r['a_medias']} | {otras} | {r['segundos']} |")
+    vistos = [f"- `{r['escenario']}`: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r["detalle"].items())
+              for r in resultados if r.get("detalle")]
     preparacion = resultados[0].get("preparacion_segundos", "?") if resultados else "?"
     texto = f"""# Prueba del sistema bajo fallas
 
@@ -47,6 +49,17 @@ huecos de versión, hechos fuera de orden, cadenas que no coinciden y proyeccion
 reconstrucción desde cero.
 
 {chr(10).join(filas)}
+
+Lo que la falla encontró al golpear (la prueba de que golpeó donde debía):
+`relay_muerto_agenda` congela (SIGSTOP) el proceso de agenda una y otra vez bajo carga, con 50 ms de latencia
+hacia NATS, hasta hallarlo con su último hecho ya en el stream y su posición guardada detrás, y ahí lo mata
+(SIGKILL) y lo reinicia; `reloj_adelantado_agenda` reinicia agenda con su reloj 5 min adelante (libfaketime;
+el desfase se mide en la cabecera `Date` de sus respuestas) y luego con la hora correcta;
+`evaluacion_lenta_dos_replicas` arranca una segunda réplica de evaluacion sobre los mismos almacenes y congela
+la primera mientras retiene mensajes sin confirmar más allá del `ack_wait` (3 s): la otra los recibe de nuevo
+y los confirma, y la primera, al despertar, termina los mismos.
+
+{chr(10).join(vistos) or "- (ningún escenario de este informe lo registra)"}
 """
     ruta.write_text(texto, encoding="utf-8")
 

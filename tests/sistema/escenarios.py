@@ -205,42 +205,48 @@ async def _consumidores_de(js, prefijo: str) -> list:
 
 async def evaluacion_lenta_dos_replicas(c: Contexto) -> dict:
     """A consumer slower than its ack wait, with two replicas of its service: a second evaluacion process
-    joins on the same stores; then the first is frozen (SIGSTOP) while it holds delivered, unacknowledged
-    messages, for longer than twice the ack wait (3 s): NATS redelivers them to the second, which applies
-    them; the first wakes up (SIGCONT) and finishes the same messages, which its inbox must drop. The first
-    also held the relay's lease: the second takes it over while the first sleeps. The second stops (SIGTERM)
-    at the end."""
+    joins on the same stores; then the first is frozen (SIGSTOP) while it holds delivered messages that stay
+    unacknowledged 1.5 s later (less than the ack wait, 3 s: the second would have acknowledged its own), and
+    left frozen 6 s more: NATS redelivers them to the second, which applies and acknowledges them; the first
+    wakes up (SIGCONT) and finishes the same messages, which its inbox must drop. If the first held the
+    relay's lease, the second takes it over meanwhile. The second stops (SIGTERM) at the end."""
     sistema = c.sistema
     url = sistema.arrancar_replica("evaluacion")
-    await sistema.esperar_listo(url, "evaluacion-2")
     proceso = sistema.servicios["evaluacion"].proceso
     assert proceso is not None
-    nc = await nats.connect(sistema.nats.url)
-    visto: dict = {"congelada_con": 0, "intentos": 0}
+    visto: dict = {}
     try:
-        js = nc.jetstream()
-        for intento in range(1, 601):
-            os.kill(proceso.pid, signal.SIGSTOP)
-            # each consumer holding messages, and the furthest stream sequence it delivered
-            retenidos = {i.name: i.delivered.stream_seq for i in await _consumidores_de(js, "evaluacion-")
-                         if i.num_ack_pending}
-            if retenidos:
-                await asyncio.sleep(7.0)
-                # still frozen: what it held was acknowledged by the other replica, after a redelivery
-                piso = {i.name: i.ack_floor.stream_seq for i in await _consumidores_de(js, "evaluacion-")}
-                os.kill(proceso.pid, signal.SIGCONT)
-                visto = {"intentos": intento, "consumidores_con_mensajes_retenidos": len(retenidos),
-                         "confirmados_por_la_otra_replica": sum(piso[n] >= s for n, s in retenidos.items())}
-                break
-            os.kill(proceso.pid, signal.SIGCONT)
-            await asyncio.sleep(0.02)
-        else:
-            raise RuntimeError("evaluacion nunca tuvo mensajes entregados sin confirmar")
+        await sistema.esperar_listo(url, "evaluacion-2")
+        nc = await nats.connect(sistema.nats.url)
+        try:
+            js = nc.jetstream()
+            for intento in range(1, 601):
+                os.kill(proceso.pid, signal.SIGSTOP)
+                try:
+                    # each consumer holding messages, and the furthest stream sequence it delivered
+                    retenidos = {i.name: i.delivered.stream_seq
+                                 for i in await _consumidores_de(js, "evaluacion-") if i.num_ack_pending}
+                    if retenidos:
+                        await asyncio.sleep(1.5)
+                        piso = {i.name: i.ack_floor.stream_seq for i in await _consumidores_de(js, "evaluacion-")}
+                        retenidos = {n: s for n, s in retenidos.items() if piso[n] < s}
+                    if retenidos:
+                        await asyncio.sleep(6.0)
+                        # still frozen: what it held was acknowledged by the other replica, after a redelivery
+                        piso = {i.name: i.ack_floor.stream_seq for i in await _consumidores_de(js, "evaluacion-")}
+                        visto = {"intentos": intento, "consumidores_con_mensajes_retenidos": len(retenidos),
+                                 "confirmados_por_la_otra_replica": sum(piso[n] >= s for n, s in retenidos.items())}
+                        break
+                finally:
+                    os.kill(proceso.pid, signal.SIGCONT)
+                await asyncio.sleep(0.02)
+            else:
+                raise RuntimeError("evaluacion nunca retuvo mensajes entregados sin confirmar")
+        finally:
+            await nc.close()
+        await asyncio.sleep(3.0)
     finally:
-        os.kill(proceso.pid, signal.SIGCONT)
-        await nc.close()
-    await asyncio.sleep(3.0)
-    await asyncio.to_thread(sistema.detener_replica, "evaluacion")
+        await asyncio.to_thread(sistema.detener_replica, "evaluacion")
     return visto
 
 
