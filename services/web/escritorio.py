@@ -28,6 +28,9 @@ ESTADOS_PLAN = {"elaborado": _("elaborado, por aprobar"), "aprobado": _("aprobad
                 "ejecutado": _("ejecutado, con su informe de ejecución")}
 MODALIDADES = {"externa": _("externa"), "interna": _("interna")}
 PDFS = {"plan": _("El plan"), "informe": _("El informe de ejecución")}
+FORMATIVA = _("La evidencia formativa del acompañamiento externo (observaciones, niveles de logro, compromisos) no "
+              "se muestra aquí: es formativa y no la ve quien evalúa al docente para su carrera. Usted ve solo lo "
+              "que registró en el plan interno de su IE.")
 
 
 def su_ie(ctx: Contexto) -> str:
@@ -60,9 +63,7 @@ async def evidencia_formativa(ctx: Contexto, docente_id: str | None) -> str | No
         await ctx.leer("evaluacion", f"/docentes/{docente_id}/progreso")
     except Rechazo as exc:
         if exc.estado in (403, 404):
-            return _("La evidencia formativa del acompañamiento externo (observaciones, niveles de logro, "
-                     "compromisos) no se muestra aquí: es formativa y no la ve quien evalúa al docente para su "
-                     "carrera. Usted ve solo lo que registró en el plan interno de su IE.")
+            return FORMATIVA
         raise
     return None
 
@@ -196,9 +197,15 @@ def router() -> APIRouter:  # noqa: C901 - one route per page or form
         """One of his visits in the internal modality, with the observation he recorded in it."""
         ctx = await contexto(request, DIRECTIVO)
         ie = su_ie(ctx)
-        actividad, registro, ficha, docentes = await asyncio.gather(
-            ctx.leer("agenda", f"/actividades/{visita_id}"), ctx.leer("evidencias", f"/visitas/{visita_id}"),
-            instrumento(ctx), docentes_de(ctx, ie))
+        try:
+            actividad, registro, ficha, docentes = await asyncio.gather(
+                ctx.leer("agenda", f"/actividades/{visita_id}"), ctx.leer("evidencias", f"/visitas/{visita_id}"),
+                instrumento(ctx), docentes_de(ctx, ie))
+        except Rechazo as exc:
+            if exc.estado != 403:
+                raise
+            # a visit of the external coach: the services refuse it to whoever evaluates the docente's career
+            return ctx.pagina("error.html", 403, titulo=_("Esta visita no es suya"), texto=FORMATIVA)
         nombres = {d["docente_id"]: d["nombre"] for d in docentes}
         escuela = next((d["ie"]["nombre"] for d in docentes if d.get("ie")), ie)
         titulos = {i["clave"]: i["titulo"] for i in ficha["items"]}

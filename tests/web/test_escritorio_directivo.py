@@ -44,6 +44,17 @@ def escritorio(navegador: Any) -> Iterator[Any]:
     contexto.close()
 
 
+def visita_externa(sistema: Sistema) -> str:
+    """A visit the external coach made to a docente of IEI N°246 in 2020 (read as the UGEL)."""
+    token = sistema.token("esp-ugel-el-collao", "especialista_ugel", dre="DRE-PUNO", ugel="UGEL-EL-COLLAO")
+    filas = sistema.api("agenda", "/cumplimiento?anio=2020&nivel=docente&ie=0236885-0&ugel=UGEL-EL-COLLAO&fecha=2020-12-31",
+                        token)["filas"]  # type: ignore[index]
+    acompanante = next(f["acompanante_id"] for f in filas if f["modalidad"] == "externa")
+    agenda = sistema.api("agenda", f"/acompanantes/{acompanante}/agenda?anio=2020", token)
+    return next(a["actividad_id"] for a in agenda if a["tipo"] == "visita" and a["estado"] == "realizada"
+                and a["ie"] == "0236885-0")  # type: ignore[index,union-attr]
+
+
 def enviado(page: Page, boton: str) -> str:
     """Click a form's button: back on the page with 'hecho', or the service's reason fails the test."""
     page.get_by_role("button", name=boton).click()
@@ -98,6 +109,13 @@ def test_el_directivo_ve_sus_docentes_lidera_una_rtc_y_no_ve_la_evidencia_format
     assert not UUID.search(observada)
     problemas += revisar(page, "directivo-visita")
     capturar(page, "escritorio-directivo-visita")
+    # (a visit of the external coach to one of her docentes: the page says why she does not see it)
+    ajena = visita_externa(sistema)
+    page.goto(f"{sistema.web}/mi-ie/visitas/{ajena}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Esta visita no es suya"
+    assert "no la ve quien evalúa al docente para su carrera" in page.inner_text("main")
+    problemas += revisar(page, "directivo-visita-externa")
+    capturar(page, "escritorio-directivo-visita-externa")
     page.goto(sistema.web + "/mi-ie?anio=2024")
     page.fill("#rtc-fecha", "2024-11-27")
     page.fill("#rtc-tema", "Planificación de unidades")
