@@ -85,6 +85,21 @@ def test_el_auditor_lee_la_historia_con_su_motivo_y_el_docente_ve_la_lectura(sis
     filtrados = page.locator("ol.historia > li")
     assert 0 < filtrados.count() < total
     assert all("Servicio: Agenda." in t for t in filtrados.all_inner_texts())
+    # and to one kind of fact: only visits
+    page.get_by_label("Servicio").select_option("")
+    page.get_by_label("Clase de hecho").select_option("VisitaRealizada")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Aplicar los filtros").click()
+    visitas = page.locator("ol.historia > li").all_inner_texts()
+    assert visitas and all(t.startswith("Visita realizada") for t in visitas), visitas
+    # and as it was known at a date before anything was recorded: nothing
+    page.get_by_label("Como se conocía al").fill("2020-01-01")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Aplicar los filtros").click()
+    assert page.locator("ol.historia > li").all_inner_texts() == ["No hay hechos con estos filtros."]
+    assert "01/01/2020" in page.locator("main").inner_text()
+    page.get_by_label("Como se conocía al").fill("")
+    page.get_by_label("Clase de hecho").select_option("")
     # and to a date range before anything happened: nothing
     page.get_by_label("Hasta").fill("2000-01-01")
     with page.expect_navigation():
