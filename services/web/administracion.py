@@ -70,11 +70,13 @@ def router() -> APIRouter:  # noqa: C901 - one route per page
         convocatorias = await ctx.leer("focalizacion", "/convocatorias")
         vigente = await convocatoria_vigente(ctx)
         codigo = request.query_params.get("convocatoria") or (vigente or {}).get("codigo")
-        excluidas = await ctx.leer("focalizacion", f"/convocatorias/{codigo}/decisiones", focalizada=False,
-                                   limite=1000) if codigo else []
+        focalizadas = request.query_params.get("ver") == "focalizadas"  # the excluded ones by default
+        decisiones = await ctx.leer("focalizacion", f"/convocatorias/{codigo}/decisiones", focalizada=focalizadas,
+                                    limite=1000) if codigo else []
         ejecucion = {k: request.query_params.get(k) for k in CUENTAS}
         return ctx.pagina("admin_focalizacion.html", convocatorias=convocatorias, codigo=codigo,
-                          excluidas=excluidas, ejecucion=ejecucion if ejecucion["evaluadas"] else None)
+                          decisiones=decisiones, focalizadas=focalizadas,
+                          ejecucion=ejecucion if ejecucion["evaluadas"] else None)
 
     @r.post("/administracion/focalizacion", include_in_schema=False)
     async def ejecutar(request: Request, csrf: str = Form(""), convocatoria: str = Form(...)) -> Response:

@@ -167,13 +167,21 @@ def test_el_administrador_importa_el_padron_y_ve_por_que_una_escuela_quedo_fuera
     assert excluidas.count() > 0
     capturar(page, "administrador-focalizacion")
     escuela = excluidas.first.inner_text()
-    excluidas.first.click()
+    with page.expect_navigation():
+        excluidas.first.click()
     # Then the school's page says why it was left out, criterion by criterion
     texto = sin_ids(page)
     assert page.get_by_role("heading", level=1).inner_text() == escuela
     assert "quedó fuera" in texto and "no se cumple" in page.locator("ul.motivos").inner_text()
     assert "no cumple" in page.get_by_role("table", name="Criterios evaluados").inner_text()
     capturar(page, "administrador-decision")
+    # and a focalized school's page says it was taken in, with the criteria it met
+    page.get_by_role("link", name="Volver a la focalización").click()
+    page.get_by_role("link", name="Ver las IIEE focalizadas").click()
+    with page.expect_navigation():
+        page.get_by_role("table", name=re.compile("IIEE focalizadas")).locator("tbody a").first.click()
+    assert "quedó focalizada" in sin_ids(page)
+    assert "cumple" in page.get_by_role("table", name="Criterios evaluados").inner_text()
     # When he rebuilds the docentes' history projection, he follows it until it is done
     page.goto(sistema.web + "/administracion/proyecciones")
     page.get_by_role("button", name="Reconstruir Historia de los docentes").click()
