@@ -71,8 +71,8 @@ def router() -> APIRouter:  # noqa: C901 - one route per page
         vigente = await convocatoria_vigente(ctx)
         codigo = request.query_params.get("convocatoria") or (vigente or {}).get("codigo")
         focalizadas = request.query_params.get("ver") == "focalizadas"  # the excluded ones by default
-        decisiones = await ctx.leer("focalizacion", f"/convocatorias/{codigo}/decisiones", focalizada=focalizadas,
-                                    limite=1000) if codigo else []
+        decisiones = await ctx.leer("focalizacion", f"/convocatorias/{codigo}/decisiones",
+                                    focalizada=focalizadas, limite=1000) if codigo else []
         ejecucion = {k: request.query_params.get(k) for k in CUENTAS}
         return ctx.pagina("admin_focalizacion.html", convocatorias=convocatorias, codigo=codigo,
                           decisiones=decisiones, focalizadas=focalizadas,
