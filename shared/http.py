@@ -129,7 +129,7 @@ def install_auth_middleware(app: FastAPI, verificador: Verificador, por_minuto: 
     read from the provider and verifies (the web application calls for all its users from one address); a
     user's requests are counted, at their cost (exports, batches), against a budget shared by the replicas
     (``presupuesto``). A batch is read for its cost only when its declared length is within
-    ``cuerpo_max_bytes``; otherwise it costs 1 and the body limit (``LimiteCuerpo``, inside this
+    ``cuerpo_max_bytes``; otherwise it costs 1 and the body limit (``LimiteCuerpo``, around this
     middleware) answers 413 before it is all read.
     """
     app.add_middleware(Autenticacion, verificador=verificador, por_minuto=por_minuto,
@@ -329,7 +329,7 @@ class LimiteCuerpo:
         if largo.isdigit() and int(largo) > self.max_bytes:
             codigo, mensaje = _HTTP[413]
             return await _error(413, codigo, mensaje)(scope, receive, send)
-        recibido = 0
+        recibido, respondido = 0, False
 
         async def contando():  # noqa: ANN202
             nonlocal recibido
@@ -340,7 +340,20 @@ class LimiteCuerpo:
                     raise StarletteHTTPException(413)
             return mensaje
 
-        await self.app(scope, contando, send)
+        async def enviando(mensaje: dict) -> None:
+            nonlocal respondido
+            respondido = respondido or mensaje["type"] == "http.response.start"
+            await send(mensaje)
+
+        try:
+            await self.app(scope, contando, enviando)
+        except StarletteHTTPException as exc:
+            # read by a middleware inside this one (the access policy looks for ids in the body), before the
+            # routes' error handlers: answered here, once past the limit, without reading the rest
+            if exc.status_code != 413 or respondido:
+                raise
+            codigo, mensaje = _HTTP[413]
+            await _error(413, codigo, mensaje)(scope, receive, send)
 
 
 def _no_autenticado(mensaje: str) -> JSONResponse:

@@ -315,7 +315,6 @@ class ServiceRuntime:
         self._seguir_cadenas()
         api.state.auditar = functools.partial(lecturas.registrar, self.app)  # shared.autorizacion records each read
         api.state.limite_propio = []  # path suffixes whose routes set their own body limit (uploads)
-        api.add_middleware(LimiteCuerpo, max_bytes=self.settings.cuerpo_max_bytes, propias=api.state.limite_propio)
         install_error_handlers(api)
         s = self.settings
         install_auth_middleware(api, Verificador(
@@ -323,6 +322,8 @@ class ServiceRuntime:
             s.auth_enfriamiento_segundos), s.solicitudes_por_minuto, presupuesto=self.presupuesto,
             anonimas_por_minuto=s.anonimas_por_minuto, costo_exportacion=s.costo_exportacion,
             costo_lote_por_cada=s.costo_lote_por_cada, cuerpo_max_bytes=s.cuerpo_max_bytes)
+        # around the token's middleware: what it reads of a body (a batch's cost, the policy's ids) is counted
+        api.add_middleware(LimiteCuerpo, max_bytes=s.cuerpo_max_bytes, propias=api.state.limite_propio)
         install_security_headers(api, hsts_segundos=s.hsts_segundos, cors_origenes=s.cors_origenes)
         api.include_router(ops_router(self.telemetry.registry, {
             "almacen": self.check_store, "nats": self.check_nats, "consumidores": self.check_consumers,

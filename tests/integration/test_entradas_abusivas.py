@@ -122,3 +122,11 @@ async def test_un_lote_mas_grande_que_el_limite_es_413_sin_leerlo_entero(make_se
         r = await agenda.post(lote, content=trozos(40), headers={"Content-Type": "application/json",
                                                                  "Content-Length": str(40 * 8192)})
         assert r.status_code == 413 and enviados == 0, (r.status_code, enviados)
+        # and a command whose access rule looks for the docente in the body is refused the same way, before the
+        # rule has read it all
+        enviados = 0
+        coach = {"X-Usuario": str(uuid.uuid4()), "X-Rol": "acompanante", "X-Dre": "DRE-PUNO", "X-Ugel": "UGEL-PUNO"}
+        r = await agenda.post("/v1/visitas-realizadas", content=trozos(40),
+                              headers={"Content-Type": "application/json", **coach})
+        assert r.status_code == 413 and r.json()["codigo"] == "cuerpo_demasiado_grande", r.text
+        assert enviados <= 64 * 1024 // 8192 + 1, enviados
