@@ -29,10 +29,20 @@ CUENTAS = ("evaluadas", "focalizadas", "excluidas", "cambios")  # of a targeting
 ESTADOS_RECONSTRUCCION = {"en_curso": _("en curso"), "terminada": _("terminada"), "fallida": _("fallida")}
 
 
+def hecho_de(sujeto: str) -> str:
+    """The fact a message carried, from its subject (``acompana.<service>.<Fact>.v<N>...``): "VisitaRealizada
+    (Agenda)"."""
+    partes = sujeto.split(".")
+    if len(partes) < 3:
+        return sujeto
+    return _("{hecho} (de {servicio})").format(hecho=partes[2], servicio=SERVICIOS.get(partes[1], partes[1]))
+
+
 async def mensajes_de(ctx: Contexto) -> list[dict[str, Any]]:
     async def uno(servicio: str) -> dict[str, Any]:
         try:
-            mensajes = await ctx.leer(servicio, "/mensajes-fallidos")
+            mensajes = [{**m, "hecho": hecho_de(m.get("sujeto_original", ""))}
+                        for m in await ctx.leer(servicio, "/mensajes-fallidos")]
             return {"servicio": servicio, "mensajes": mensajes, "error": ""}
         except Rechazo as exc:
             return {"servicio": servicio, "mensajes": [], "error": exc.motivo}

@@ -200,3 +200,48 @@ def test_el_administrador_importa_el_padron_y_ve_por_que_una_escuela_quedo_fuera
         assert page.goto(sistema.web + ruta).status == 200
         sin_ids(page)
         capturar(page, f"administrador-{nombre}")
+
+
+def test_el_administrador_ve_un_mensaje_fallido_y_lo_procesa_de_nuevo(sistema: Sistema,
+                                                                      escritorio: Any) -> None:
+    # Given a fact of agenda's account published outside its relay, without its chain link: evidencias parks it
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import nats
+
+    from tests.integration.test_bus_cuentas import visita_falsa
+
+    args = list(sistema.proceso.args)  # type: ignore[arg-type]
+    puerto = args[args.index("--nats-port") + 1]
+    falsa = visita_falsa(900_001, 0, "ninguna")
+
+    async def publicar() -> None:
+        nc = await nats.connect(f"nats://agenda:agenda-desarrollo@127.0.0.1:{puerto}")
+        try:
+            await nc.jetstream().publish(falsa.nats_subject, falsa.payload(), headers=falsa.headers())
+        finally:
+            await nc.close()
+    with ThreadPoolExecutor(1) as hilo:  # its own event loop, beside the browser's
+        hilo.submit(asyncio.run, publicar()).result(30)
+    page = escritorio()
+    ingresar(page, sistema, "administrador")
+    # When the administrador opens the failed messages, he reads it with its reason
+    tabla = page.get_by_role("table", name="Evidencias")
+    limite = time.monotonic() + 60
+    while True:
+        page.goto(sistema.web + "/administracion/mensajes")
+        if tabla.get_by_role("button").count() or time.monotonic() > limite:
+            break
+        time.sleep(1)
+    fila = tabla.locator("tbody tr").filter(has_text="no lleva su eslabón").first
+    assert "VisitaRealizada (de Agenda)" in fila.inner_text()
+    sin_ids(page)
+    capturar(page, "administrador-mensajes-fallidos")
+    # And processing it again fails again for the same reason, which the page says; it stays listed
+    with page.expect_navigation():
+        fila.get_by_role("button").click()
+    aviso = page.locator("main [role=status]").inner_text()
+    assert "volvió a fallar" in aviso and "cadena" in aviso, aviso
+    assert page.get_by_role("table", name="Evidencias").locator("tbody tr").filter(
+        has_text="no lleva su eslabón").count() >= 1
