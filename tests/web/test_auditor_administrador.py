@@ -1,20 +1,25 @@
 """Issue 18, acceptance 3 and 4: the auditor reads a docente's history giving his reason, filters it, prints
 it, and the docente sees the read; the administrador imports a padrón with bad rows and reads why each was
 rejected, runs a call's targeting and opens an excluded school's decision with its failed criterion.
-Every page at desktop size in var/capturas for review (acceptance 8)."""
+Also the failed messages (inspect, re-drive) and a projection rebuild followed to its end. Every page at
+desktop size in var/capturas for review (acceptance 8)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
 from pypdf import PdfReader
 
+from tests.integration.test_bus_cuentas import visita_falsa
 from tests.web.conftest import Sistema, capturar, ingresar
 from tests.web.test_docente import UUID
 
@@ -204,14 +209,7 @@ def test_el_administrador_importa_el_padron_y_ve_por_que_una_escuela_quedo_fuera
 
 def test_el_administrador_ve_un_mensaje_fallido_y_lo_procesa_de_nuevo(sistema: Sistema,
                                                                       escritorio: Any) -> None:
-    # Given a fact of agenda's account published outside its relay, without its chain link: evidencias parks it
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    import nats
-
-    from tests.integration.test_bus_cuentas import visita_falsa
-
+    # Given a fact published with agenda's account outside its relay, with no chain link: evidencias parks it
     args = list(sistema.proceso.args)  # type: ignore[arg-type]
     puerto = args[args.index("--nats-port") + 1]
     falsa = visita_falsa(900_001, 0, "ninguna")
