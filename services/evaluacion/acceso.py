@@ -7,6 +7,12 @@ whoever evaluates him for his career. A satisfaction survey measures the satisfa
 acompañados and of the acompañantes (NT-026 §5.5.2): it is the respondent's own voice, so a docente
 answers his own and an acompañante his own. The territory of a respondent holds only him, never the
 acompañante who coaches him (who could otherwise answer, once and for good, for his caseload).
+
+The directivo reads his school's reports (``ie``: his IE's rows only): the fulfilment of the coaching
+plans and the distribution of the levels achieved at each etapa's close are management information of
+his school. What the external acompañante observed, desempeño by desempeño (the evaluación matrix's
+práctica), and each docente's own levels (``por=docente``, a docente's progress) are his formative
+evidence: while purpose separation is on, they stay out of the directivo's reach (``por_docente``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from services.evaluacion.projections import Proyecciones, _Base
-from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
+from shared.autorizacion import (ESPECIALISTAS, EVALUAN_CARRERA, GESTION, NACIONALES, TODOS, Politica, Regla,
+                                 Territorio)
+from shared.telemetry import Actor
 
 COACH = frozenset({"acompanante", "sistema"})
 OBSERVAN = COACH | {"directivo"}  # the directivo values his docentes in his school's internal plan
@@ -26,6 +34,8 @@ FORMATIVO = frozenset({"minedu", "auditor", "especialista_dre", "especialista_ug
                        "directivo"})  # the directivo only to be told why not
 HISTORIA = frozenset({"minedu", "auditor", "especialista_dre", "especialista_ugel", "docente", "directivo"})
 TERRITORIO = {"dre": "dre", "ugel": "ugel"}
+DE_LA_IE = SUPERVISAN | {"directivo"}  # reports that make sense for one school: the directivo reads his IE's
+TERRITORIO_IE = {**TERRITORIO, "ie": "ie"}
 DOCENTE = {"docente_id": "docente"}
 UGEL, DRE = frozenset({"especialista_ugel"}), frozenset({"especialista_dre"})
 
@@ -42,9 +52,10 @@ REGLAS = {
                                                              {"acompanante_id": "acompanante"}),
     "GET /v1/docentes/{docente_id}/progreso": Regla(FORMATIVO, DOCENTE, formativo=True),
     "GET /v1/docentes/{docente_id}/progreso.{formato}": Regla(FORMATIVO, DOCENTE, formativo=True),
-    "GET /v1/resultados-etapa": Regla(SUPERVISAN, filtros=TERRITORIO),
-    "GET /v1/resultados-etapa.{formato}": Regla(SUPERVISAN, filtros=TERRITORIO),
-    "GET /v1/seguimiento": Regla(SUPERVISAN, filtros=TERRITORIO),
+    "GET /v1/resultados-etapa": Regla(DE_LA_IE, filtros=TERRITORIO_IE),
+    "GET /v1/resultados-etapa.{formato}": Regla(DE_LA_IE, filtros=TERRITORIO_IE),
+    "GET /v1/seguimiento": Regla(DE_LA_IE, filtros=TERRITORIO_IE),
+    # the práctica: each desempeño's levels as the external acompañante observed them (formative evidence)
     "GET /v1/evaluacion": Regla(SUPERVISAN, filtros=TERRITORIO),
     "GET /v1/informes-trimestrales/{ugel}": Regla(SUPERVISAN, {"ugel": "ugel"}),
     # NT-026 §6.3: the UGEL remits its quarterly report and disposes corrective measures; §6.2: its DRE supervises
@@ -60,6 +71,15 @@ REGLAS = {
     "GET /v1/proyecciones": Regla(GESTION | {"minedu"}),
     "POST /v1/proyecciones/{nombre}/reconstruccion": Regla(frozenset({"administrador", "minedu"})),
 }
+
+
+def por_docente(actor: Actor, separacion: bool) -> str | None:
+    """Why a report by docente (each docente's levels at the close, from his external acompañante) is
+    refused to whoever evaluates him for his career while purpose separation is on, or None."""
+    if separacion and actor.rol in EVALUAN_CARRERA:
+        return ("Los niveles de cada docente son evidencia formativa del acompañamiento: no se muestran a "
+                "quien lo evalúa para su carrera; pida el reporte por IE.")
+    return None
 
 
 def politica(proyecciones: Proyecciones) -> Politica:

@@ -17,14 +17,14 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.evaluacion import api_informes, exportar, reportes
+from services.evaluacion import acceso, api_informes, exportar, reportes
 from services.evaluacion.application import PREGUNTAS_ENCUESTA, Evaluacion
 from services.evaluacion.historia import a_json
 from services.evaluacion.metas import Metas
 from services.evaluacion.projections import Proyecciones
 from services.evaluacion.rebuild import Reconstrucciones
 from shared.contracts.evaluacion import Competencia, Nivel
-from shared.eventstore import DomainError, NotFound
+from shared.eventstore import DomainError, Forbidden, NotFound
 from shared import lote
 from shared.lote import Lote, Operacion
 from shared.telemetry import current_actor
@@ -46,6 +46,8 @@ Formato = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv
 CODIGO = r"^[A-Za-z0-9_-]{1,40}$"
 Codigo = Annotated[str | None, Query(pattern=CODIGO)]
 Convocatoria = Annotated[str, Query(pattern=CODIGO)]
+Ie = Annotated[str | None, Query(pattern=r"^\d{7}-\d$",
+                                 description="Una IE: «código modular-anexo» (el directivo, la suya).")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLAS: dict[int | str, dict[str, Any]] = {200: {
     "description": "El reporte en JSON, CSV (`formato=csv`, una sección) o XLSX (`formato=xlsx`, todas).",
@@ -142,6 +144,14 @@ class VisitasDocenteAnio(BaseModel):
 def _resultado(id_: str, nuevo: bool) -> JSONResponse:
     return JSONResponse(Resultado(id=id_, estado="registrado" if nuevo else "ya_registrado").model_dump(),
                         status_code=status.HTTP_201_CREATED if nuevo else status.HTTP_200_OK)
+
+
+def _de_ie(ie: str | None) -> dict[str, Any]:
+    """The rows of one school (``codigo_modular-anexo``): its plans' own columns."""
+    if ie is None:
+        return {}
+    codigo_modular, anexo = ie.split("-")
+    return {"codigo_modular": codigo_modular, "anexo": int(anexo)}
 
 
 def _salida(secciones: dict[str, list[dict[str, Any]]], corte: reportes.Corte, formato: str, nombre: str,
@@ -275,11 +285,15 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
 
     @r.get("/resultados-etapa", tags=["reportes"], responses=TABLAS,
            summary="Resultados de una etapa: distribución del nivel logrado y % que alcanzó el esperado")
-    def get_resultados(convocatoria: Convocatoria = "2020-2022",
+    def get_resultados(request: Request, convocatoria: Convocatoria = "2020-2022",
                        etapa: Annotated[int, Query(ge=1, le=3)] = 1,
-                       por: Por = "ugel", dre: Codigo = None, ugel: Codigo = None,
+                       por: Por = "ugel", dre: Codigo = None, ugel: Codigo = None, ie: Ie = None,
                        tipo_ie: Codigo = None, al: Al = None, formato: Formato = "json") -> Any:
-        filas, corte = _resultados(convocatoria, etapa, por, al, dre=dre, ugel=ugel, tipo_ie=tipo_ie)
+        if por == "docente" and (negado := acceso.por_docente(current_actor.get(),
+                                                              request.app.state.politica.separacion)):
+            raise Forbidden(negado)
+        filas, corte = _resultados(convocatoria, etapa, por, al, dre=dre, ugel=ugel, tipo_ie=tipo_ie,
+                                   **_de_ie(ie))
         return _salida({"resultados": filas}, corte, formato, f"resultados-etapa-{etapa}-{por}", None,
                        {"convocatoria": convocatoria, "etapa": etapa, "por": por})
 
@@ -288,29 +302,33 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
            responses={200: {"content": {t: {} for t in exportar.FORMATOS_GRAFICO.values()}}})
     async def get_resultados_grafico(formato: Literal["png", "svg"],
                                      convocatoria: Convocatoria = "2020-2022", dre: Codigo = None,
-                                     ugel: Codigo = None, al: Al = None) -> Response:
-        por = "ugel" if ugel else "dre" if dre else "nacional"
+                                     ugel: Codigo = None, ie: Ie = None, al: Al = None) -> Response:
+        por = "ie" if ie else "ugel" if ugel else "dre" if dre else "nacional"
         por_etapa = {}
         corte = reportes.Corte.de(al)
         for etapa in (1, 2, 3):
-            filas, _ = await asyncio.to_thread(_resultados, convocatoria, etapa, por, corte.momento, dre=dre, ugel=ugel)
+            filas, _ = await asyncio.to_thread(_resultados, convocatoria, etapa, por, corte.momento, dre=dre,
+                                               ugel=ugel, **_de_ie(ie))
             if filas:
                 por_etapa[etapa] = _por_competencia(filas)
-        titulo = f"Resultados por etapa · {ugel or dre or 'nacional'} · convocatoria {convocatoria}"
+        titulo = f"Resultados por etapa · {ie or ugel or dre or 'nacional'} · convocatoria {convocatoria}"
         imagen = await asyncio.to_thread(exportar.grafico_resultados, por_etapa, titulo, corte.nota()["nota"], formato)
         return Response(imagen, media_type=exportar.FORMATOS_GRAFICO[formato])
 
     @r.get("/seguimiento", tags=["reportes"], responses=TABLAS,
            summary="Matriz de seguimiento: cumplimiento de estrategias, calidad (desempeño semestral) y satisfacción")
     def get_seguimiento(anio: Annotated[int, Query(ge=2000, le=2100)], por: Por = "ugel", dre: Codigo = None,
-                        ugel: Codigo = None, al: Al = None, formato: Formato = "json",
+                        ugel: Codigo = None, ie: Ie = None, al: Al = None, formato: Formato = "json",
                         seccion: str | None = None) -> Any:
         corte = reportes.Corte.de(al)
         filtros = {"dre": dre, "ugel": ugel}
 
         def consulta(conn: Any, t: Any) -> dict[str, list[dict[str, Any]]]:
+            cumplimiento = reportes.cumplimiento(conn, t, corte, anio, por, **filtros, **_de_ie(ie))
+            if ie is not None:  # a coach's performance and the surveys are known per UGEL, not per school
+                return {"cumplimiento": cumplimiento, "calidad": [], "satisfaccion": []}
             return {
-                "cumplimiento": reportes.cumplimiento(conn, t, corte, anio, por, **filtros),
+                "cumplimiento": cumplimiento,
                 "calidad": reportes.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), **filtros),
                 "satisfaccion": reportes.satisfaccion(conn, t, corte, anio, por, **filtros)}
         return _salida(proyecciones.leer("seguimiento", consulta), corte, formato, f"seguimiento-{anio}-{por}",

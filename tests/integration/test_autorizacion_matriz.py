@@ -205,6 +205,21 @@ async def test_evaluacion_reportes_acotados_y_lotes_sin_docentes_ajenos(evaluaci
             assert B.ugel not in r.text and B.docente not in r.text, (rol, ruta)
         r = await evaluacion.get("/v1/seguimiento", params={"anio": 2021}, headers=como("minedu"))
         assert r.status_code == 200 and B.ugel in r.text
+    # the directivo: his IE's rows only (README: "su IE: ... su cumplimiento ... los reportes de su IE"), the
+    # levels by docente and the práctica observed by the external acompañante refused (formative evidence)
+    for ruta, consulta in (("/v1/seguimiento", {"anio": 2021, "por": "ie"}),
+                           ("/v1/resultados-etapa", {"etapa": 2, "por": "ie"})):
+        r = await evaluacion.get(ruta, params=consulta, headers=como("directivo"))
+        assert r.status_code == 200, (ruta, r.text)
+        filas = r.json()["cumplimiento" if ruta == "/v1/seguimiento" else "resultados"]
+        assert filas and {f["codigo_modular"] for f in filas} == {A1.codigo_modular}, (ruta, r.text)
+        r = await evaluacion.get(ruta, params={**consulta, "ie": A2.ie}, headers=como("directivo"))
+        assert r.status_code == 404, (ruta, r.text)
+    r = await evaluacion.get("/v1/resultados-etapa", params={"etapa": 2, "por": "docente"},
+                             headers=como("directivo"))
+    assert r.status_code == 403 and "formativa" in r.json()["mensaje"], r.text
+    r = await evaluacion.get("/v1/evaluacion", params={"anio": 2021}, headers=como("directivo"))
+    assert r.status_code == 403, r.text
     assert (await evaluacion.get(f"/v1/informes-trimestrales/{B.ugel}", params={"anio": 2021, "trimestre": 2},
                                  headers=como("especialista_ugel"))).status_code == 404
     r = await evaluacion.get(f"/v1/informes-trimestrales/{A1.ugel}", params={"anio": 2021, "trimestre": 2},
@@ -258,14 +273,14 @@ async def test_evidencias_la_evidencia_formativa_y_los_adjuntos_solo_en_su_ambit
     for rol, (ve, no_ve) in VE_AL_DOCENTE.items():
         for docente in ve:
             r = await evidencias.get(f"/v1/docentes/{docente}/observaciones", headers=como(rol))
-            if rol == "directivo":  # evaluates the docente's career: never sees coaching evidence
-                assert r.status_code == 403 and "formativa" in r.json()["mensaje"], r.text
+            if rol == "directivo":  # evaluates the docente's career: only what he recorded (none here)
+                assert r.status_code == 200 and r.json() == {}, r.text
                 continue
             assert r.status_code == 200, (rol, r.text)
             assert [v["nivel"] for serie in r.json().values() for v in serie] == ["II"], (rol, r.text)
         for docente in no_ve:
             r = await evidencias.get(f"/v1/docentes/{docente}/observaciones", headers=como(rol))
-            assert r.status_code in (403, 404) and r.status_code == (403 if rol == "directivo" else 404), (rol, r.text)
+            assert r.status_code == 404, (rol, r.text)
     # the other acompañante of the UGEL: not the visit, not an attachment to it (multipart), not as its author
     intruso = como("acompanante", A2)
     png = ("foto.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
