@@ -9,7 +9,9 @@ The caller is the actor of the request's verified token (``shared.http``, ``shar
   specialists of his DRE or UGEL, and by minedu and the auditor; not by the directivo, who
   evaluates him for his career (``formativo``: a policy of the ministry, ``<S>_SEPARACION_FINALIDAD``),
   except a visit he made himself as the observer of his school's internal plan (NT-026 §5.2.1),
-  whose record (observation, feedback, commitments) he writes and reads;
+  whose record (observation, feedback, commitments) he writes and reads; a docente's lists of
+  observations and commitments he reads for a docente of his IE with what he recorded himself only
+  (``solo_autor``: the external acompañante's stay out while the separation is on);
 - a GIA or RTC is read by whoever may read one of its docentes' records, and by the directivo of
   its school (he leads the RTC and writes its acta);
 - an acompañante's execution sessions and self-evaluations are read by him and by supervision;
@@ -32,7 +34,7 @@ from sqlalchemy import func, select
 
 from services.evidencias.projections import cartera, compromiso, interno, visita
 from shared.autorizacion import ESPECIALISTAS as ESPECIALISTAS_TERRITORIALES
-from shared.autorizacion import GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
+from shared.autorizacion import EVALUAN_CARRERA, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 from shared.telemetry import Actor
 
 if TYPE_CHECKING:
@@ -51,6 +53,12 @@ def puede_ver_docente(actor: Actor, docente_id: str, a_cargo: Iterable[str]) -> 
     if actor.rol in ("acompanante", "directivo"):
         return actor.usuario in set(a_cargo)
     return False
+
+
+def solo_autor(actor: Actor, separacion: bool) -> str | None:
+    """Purpose separation in a docente's lists: whoever evaluates him for his career reads there only
+    the visits he made himself (internal modality); his id to keep them by, or None for every visit."""
+    return actor.usuario if separacion and actor.rol in EVALUAN_CARRERA else None
 
 
 def puede_corregir(actor: Actor) -> bool:
@@ -97,8 +105,9 @@ REGLAS = {
     "GET /v1/reuniones/{actividad_id}": Regla(LEEN_REUNION, {"actividad_id": "reunion"}),
     "GET /v1/reuniones/{actividad_id}/acta.pdf": Regla(LEEN_REUNION, {"actividad_id": "reunion"}),
     "POST /v1/reuniones/{actividad_id}/acta.pdf": Regla(LEEN_REUNION, {"actividad_id": "reunion"}),
-    "GET /v1/docentes/{docente_id}/observaciones": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
-    "GET /v1/docentes/{docente_id}/compromisos": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
+    # formative: for the directivo of the docente's IE, his own visits only (solo_autor, in the route)
+    "GET /v1/docentes/{docente_id}/observaciones": Regla(FORMATIVO, {"docente_id": "docente"}),
+    "GET /v1/docentes/{docente_id}/compromisos": Regla(FORMATIVO, {"docente_id": "docente"}),
     "GET /v1/docentes/{docente_id}/preparacion": Regla(FORMATIVO, {"docente_id": "docente"}, formativo=True),
     "GET /v1/compromisos": Regla(FORMATIVO - {"docente"},
                                  filtros={"dre": "dre", "ugel": "ugel", "acompanante": "acompanante_id"},

@@ -15,8 +15,9 @@ from uuid import UUID
 from fastapi import APIRouter, FastAPI, File, Form, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
-from services.evidencias import documentos
+from services.evidencias import acceso, documentos
 from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import (
     objeto_de,
@@ -28,6 +29,7 @@ from services.evidencias.adjuntos import (
 )
 from services.evidencias.application import CANCELADOS, Evidencias
 from services.evidencias.instrumentos import Instrumento, en
+from services.evidencias.projections import visita as tabla_visita
 from shared.contracts.evidencias import Modelamiento, Resultado
 from shared.cifrado import LlaveSuprimida
 from shared.eventstore import DomainError, NotFound
@@ -493,17 +495,37 @@ def router(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int) -> APIRout
     def post_acta_pdf(actividad_id: Id, entrada: NombresActaIn) -> Response:
         return acta_pdf(actividad_id, {str(k): v for k, v in entrada.nombres.items()}, entrada.ie)
 
-    @r.get("/docentes/{docente_id}/observaciones", summary="Las observaciones del docente en el tiempo, por desempeño")
-    def observaciones(docente_id: Id, desempeno: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    def visitas_propias(request: Request, docente_id: UUID) -> set[str] | None:
+        """The visits to the docente that the caller may see in his lists: those he made himself when he
+        evaluates the docente for his career (``acceso.solo_autor``), or None for all."""
+        autor = acceso.solo_autor(current_actor.get(), request.app.state.politica.separacion)
+        if autor is None:
+            return None
+        return {f.visita_id for f in app.proyecciones.filas(select(tabla_visita.c.visita_id).where(
+            tabla_visita.c.docente_id == str(docente_id), tabla_visita.c.acompanante_id == autor))}
+
+    @r.get("/docentes/{docente_id}/observaciones",
+           summary="Las observaciones del docente en el tiempo, por desempeño",
+           description="El directivo ve solo las de las visitas que él hizo (modalidad interna), mientras "
+                       "rija la separación de finalidad.")
+    def observaciones(docente_id: Id, request: Request,
+                      desempeno: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        propias = visitas_propias(request, docente_id)
         serie: dict[str, list[dict[str, Any]]] = {}
         for v in app.proyecciones.valoraciones(str(docente_id), desempeno):
-            serie.setdefault(v.pop("canonico"), []).append({**v, "fecha": v["fecha"].isoformat()})
+            if propias is None or v["visita_id"] in propias:
+                serie.setdefault(v.pop("canonico"), []).append({**v, "fecha": v["fecha"].isoformat()})
         return serie
 
-    @r.get("/docentes/{docente_id}/compromisos", summary="Los compromisos del docente (de todas las etapas)")
-    def compromisos_docente(docente_id: Id, estado: Literal["abiertos", "vencidos", "pendientes", "verificados"] | None = None
+    @r.get("/docentes/{docente_id}/compromisos", summary="Los compromisos del docente (de todas las etapas)",
+           description="El directivo ve solo los asumidos en las visitas que él hizo (modalidad interna), "
+                       "mientras rija la separación de finalidad.")
+    def compromisos_docente(docente_id: Id, request: Request,
+                            estado: Literal["abiertos", "vencidos", "pendientes", "verificados"] | None = None
                             ) -> list[dict[str, Any]]:
-        return app.proyecciones.compromisos(hoy=hoy(), docente_id=str(docente_id), estado=estado)
+        propias = visitas_propias(request, docente_id)
+        lista = app.proyecciones.compromisos(hoy=hoy(), docente_id=str(docente_id), estado=estado)
+        return [c for c in lista if propias is None or c.get("visita_id") in propias]
 
     @r.get("/docentes/{docente_id}/preparacion", summary="Lo que el acompañante revisa antes de la próxima visita")
     def preparacion(docente_id: Id) -> dict[str, Any]:

@@ -215,11 +215,12 @@ async def test_cada_rol_contra_cada_ruta_y_con_ids_de_otro_territorio(make_setti
                         fallas.append(f"{clave} {rol} desde B sobre A: debía ser 404, respondió "
                                       f"{cruzado.status_code} {cruzado.text[:160]}")
                 elif regla.filtros:
-                    nivel = {"especialista_dre": "dre", "especialista_ugel": "ugel",
+                    nivel = {"especialista_dre": "dre", "especialista_ugel": "ugel", "directivo": "ie",
                              "acompanante": "acompanante"}.get(rol)
                     parametro = regla.filtros.get(nivel or "")
                     if parametro:
-                        valor = {"dre": A.dre, "ugel": A.ugel, "acompanante": A.acompanante}[nivel]
+                        valor = {"dre": A.dre, "ugel": A.ugel, "ie": A.ie,
+                                 "acompanante": A.acompanante}[nivel]
                         cruzado = await llamar(rol, B, B, {parametro: valor, "anio": "2021"})
                         vistos["fuera_de_ambito"] += 1
                         if cruzado.status_code != 404:
@@ -235,7 +236,6 @@ async def test_cada_rol_contra_cada_ruta_y_con_ids_de_otro_territorio(make_setti
 # directivo of A's school about A's docente, is refused for its purpose.
 EVIDENCIA_FORMATIVA = {
     "evidencias": ["/v1/visitas/{visita_id}", "/v1/visitas/{visita_id}/adjuntos/{sha256}",
-                   "/v1/docentes/{docente_id}/observaciones", "/v1/docentes/{docente_id}/compromisos",
                    "/v1/docentes/{docente_id}/preparacion", "/v1/compromisos"],
     "evaluacion": ["/v1/docentes/{docente_id}/progreso", "/v1/docentes/{docente_id}/progreso.{formato}",
                    "/v1/docentes/{docente_id}/historia"],
@@ -258,6 +258,18 @@ async def test_la_evidencia_del_acompanamiento_no_la_ve_quien_evalua_la_carrera_
                                    params={"motivo": "Revisión"} if "historia" in plantilla else {})
                 assert not es_rechazo_de_politica(r), (plantilla, rol, r.text)
                 assert "No existe o no está en su ámbito." not in r.text, (plantilla, rol, r.text)
+        # A docente's lists he reads with what he recorded himself only: not the acompañante's observation
+        # and commitment (he recorded none here)
+        for plantilla in LISTAS_PROPIAS.get(servicio, []):
+            r = await http.get(ruta(plantilla, A), headers=identidad("directivo", A))
+            assert r.status_code == 200 and not r.json(), (plantilla, r.text)
+            r = await http.get(ruta(plantilla, A), headers=identidad("acompanante", A))
+            assert r.status_code == 200 and r.json(), (plantilla, r.text)
+
+
+# A docente's lists of evidence, which the directivo reads with only the visits he made himself
+LISTAS_PROPIAS = {"evidencias": ["/v1/docentes/{docente_id}/observaciones",
+                                  "/v1/docentes/{docente_id}/compromisos"]}
 
 
 async def test_los_roles_de_lectura_no_escriben_y_el_docente_solo_responde_su_encuesta(make_settings):
