@@ -278,11 +278,13 @@ def _dos_primeras(visits: list[dict]) -> list[tuple[str, dict, dict]]:
 
 
 def _cuando_conste(url: str, cuerpo: dict, timeout: float = 30.0, como: dict | None = None) -> tuple[int, object]:
-    """POST, retrying while the service has not yet received what it rests on from the stream (422)."""
+    """POST, retrying while the service has not yet received what it rests on from the stream (409
+    ``en_espera``; 422 where a rule reads what the stream has not brought yet)."""
     deadline = time.monotonic() + timeout
     while True:
         status, respuesta = call(url, cuerpo, como=como)
-        if status != 422 or time.monotonic() > deadline:
+        espera = status == 409 and isinstance(respuesta, dict) and respuesta.get("codigo") == "en_espera"
+        if not (espera or status == 422) or time.monotonic() > deadline:
             return status, respuesta
         time.sleep(0.2)
 
