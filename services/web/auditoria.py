@@ -64,14 +64,14 @@ def filtros_de(request: Request) -> dict[str, Any]:
     return filtros
 
 
-def hecho_del_auditor(h: dict[str, Any], personas: dict[str, str],
-                      escuelas: dict[str, str]) -> dict[str, str]:
+def hecho_del_auditor(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str],
+                      docente_id: str = "") -> dict[str, str]:
     """A fact as the auditor reads it: its sentence, who recorded it (by name when known, else by role) and
     the service that holds it."""
     quien = personas.get(str(h.get("usuario")), frases.ROLES.get(str(h.get("rol")), _("otra persona")))
     if h.get("rol") == "docente":
         quien = _("el propio docente")
-    return {"frase": frases.hecho(h, personas, escuelas),
+    return {"frase": frases.hecho(h, personas, escuelas, docente_id),
             "autor": _("Lo registró {quien}.").format(quien=quien),
             "servicio": SERVICIOS.get(str(h.get("servicio")), "")}
 
@@ -134,10 +134,18 @@ def router() -> APIRouter:  # noqa: C901 - one route per page
                                                                for a in autores))):
             if nombre:
                 personas[id_] = nombre
+        colegas = {str(c) for h in hechos if h.get("evento") == "VisitaEntreParesRealizada"
+                   for c in (h.get("contenido", {}).get("docente_visitante_id"),
+                             h.get("contenido", {}).get("docente_visitado_id"))
+                   if c and str(c) not in personas}  # the colleague of a peer visit, by name
+        for id_, nombre in zip(colegas, await asyncio.gather(*(nombre_de(ctx, f"/docentes/{d}/persona")
+                                                               for d in colegas))):
+            if nombre:
+                personas[id_] = nombre
         escuelas = {f"{docente['ie']['codigo_modular']}-{docente['ie']['anexo']}": docente["ie"]["nombre"]}
         pdf = request.url.path + "/historia.pdf?" + request.url.query
         return ctx.pagina("auditoria_historia.html",
-                          hechos=[hecho_del_auditor(h, personas, escuelas) for h in hechos],
+                          hechos=[hecho_del_auditor(h, personas, escuelas, docente_id) for h in hechos],
                           total=leida.get("total", len(hechos)), nota=leida.get("nota", ""), pdf=pdf,
                           accesos=[frases.acceso(a, {}) for a in accesos], **datos)
 

@@ -122,11 +122,16 @@ EVENTOS = {
     "DatosPersonalesCancelados": _("Sus datos personales se cancelaron a su pedido."),
     "DocenteRegistradoEnIE": _("El padrón lo registró como docente{escuela}."),
     "LecturaAuditada": _("Un auditor consultó su información."),
+    "VisitaEntreParesRealizada": _("Visita entre pares: {visitante} observó la clase de {visitado} {cuando}."),
 }
+# A peer visit is filed under both docentes: each reads it from his side.
+ENTRE_PARES_VISITANTE = _("Visita entre pares: observó la clase de {visitado} {cuando}.")
+ENTRE_PARES_VISITADO = _("Visita entre pares: {visitante} observó su clase {cuando}.")
 
 
-def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str]) -> str:
-    """One fact of the docente's history as a sentence (what, where, by whom, when)."""
+def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str], docente_id: str = "") -> str:
+    """One fact of the docente's history (``docente_id``, whose it is) as a sentence (what, where, by whom,
+    when)."""
     c = h.get("contenido", {})
     autor = personas.get(str(c.get("acompanante_id") or c.get("a_acompanante_id") or ""))
     quien = _(" por {nombre}").format(nombre=autor) if autor else ""
@@ -137,11 +142,16 @@ def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str])
     cuando = periodo(inicio, c.get("fecha_fin") or inicio) if inicio else ""
     # a fact without its sentence yet is told without its technical name
     plantilla = EVENTOS.get(h.get("evento", ""), _("Se registró un hecho de su acompañamiento."))
+    visitante, visitado = str(c.get("docente_visitante_id", "")), str(c.get("docente_visitado_id", ""))
+    if h.get("evento") == "VisitaEntreParesRealizada" and docente_id in (visitante, visitado):
+        plantilla = ENTRE_PARES_VISITANTE if docente_id == visitante else ENTRE_PARES_VISITADO
+    colega = _("un colega de su IE")
     competencia = COMPETENCIAS.get(c.get("competencia", ""), c.get("competencia", ""))  # its name, as the pages say it
     frase = plantilla.format(quien=quien, asignado=asignado, escuela=escuela, cuando=cuando, anio=c.get("anio", ""),
                              descripcion=c.get("descripcion", ""), competencia=competencia,
                              nivel=nivel(c.get("nivel")), resultado=RESULTADOS.get(c.get("resultado", ""), ""),
-                             curso=c.get("curso", ""))
+                             curso=c.get("curso", ""), visitante=personas.get(visitante, colega),
+                             visitado=personas.get(visitado, colega))
     registrado = _("Registrado el {fecha}.").format(fecha=fecha(h.get("registrado_en")))
     return f"{frase} {registrado}"
 

@@ -57,7 +57,7 @@ def router() -> APIRouter:
         if yo.get("acompanante"):
             personas[yo["acompanante"]["acompanante_id"]] = frases.nombre(yo["acompanante"])
         escuelas = {f"{yo['ie']['codigo_modular']}-{yo['ie']['anexo']}": yo["ie"]["nombre"]}
-        hechos = [frases.hecho(h, personas, escuelas) for h in historia.get("hechos", [])]
+        hechos = [frases.hecho(h, personas, escuelas, ctx.usuario) for h in historia.get("hechos", [])]
         return ctx.pagina("mi_historia.html", yo=yo, hechos=hechos, accesos=[frases.acceso(a, personas) for a in accesos],
                           nota=historia.get("nota", ""))
 

@@ -11,7 +11,7 @@ from shared.contracts import IntegrationEvent
 def en_la_historia_de_un_docente(contrato: type[IntegrationEvent]) -> bool:
     """The facts evaluacion's history files under a docente (services/evaluacion/historia.py docentes_de)."""
     campos = contrato.model_fields
-    return ("docente_id" in campos or "docente_ids" in campos
+    return ("docente_id" in campos or "docente_ids" in campos or "docente_visitante_id" in campos
             or issubclass(contrato, c.ActaGIARegistradaV1 | c.ActaRTCRegistradaV1 | c.EncuestaSatisfaccionRespondidaV1))
 
 
@@ -19,7 +19,8 @@ def test_cada_hecho_de_la_historia_de_un_docente_tiene_su_frase() -> None:
     # Given every published fact that names a docente
     eventos = {contrato.evento for contrato in IntegrationEvent.registry.values()
                if en_la_historia_de_un_docente(contrato)}
-    assert {"VisitaRealizada", "ActaGIARegistrada", "CursoVirtualCompletado", "TallerCancelado"} <= eventos
+    assert {"VisitaRealizada", "ActaGIARegistrada", "CursoVirtualCompletado", "TallerCancelado",
+            "VisitaEntreParesRealizada"} <= eventos
     # Then each has its sentence
     assert sorted(eventos - set(frases.EVENTOS)) == []
 
@@ -36,3 +37,20 @@ def test_el_curso_virtual_completado_dice_cual_y_cuando() -> None:
     texto = frases.hecho({"evento": "CursoVirtualCompletado", "registrado_en": "2020-10-06",
                           "contenido": {"curso": "Evaluación formativa", "fecha": "2020-10-05"}}, {}, {})
     assert texto.startswith("Completó el curso virtual «Evaluación formativa» el 05/10/2020.")
+
+
+def test_la_visita_entre_pares_se_cuenta_desde_el_lado_de_cada_docente() -> None:
+    # Given a peer visit: Rosa observed Juan's class; it is filed under both
+    rosa, juan = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
+    h = {"evento": "VisitaEntreParesRealizada", "registrado_en": "2020-10-06",
+         "contenido": {"docente_visitante_id": rosa, "docente_visitado_id": juan, "fecha": "2020-10-05",
+                       "codigo_modular": "0236885", "anexo": 0}}
+    nombres = {rosa: "Rosa Mamani", juan: "Juan Quispe"}
+    # Then each reads it from his side, with the colleague's name and the date
+    assert frases.hecho(h, nombres, {}, rosa).startswith(
+        "Visita entre pares: observó la clase de Juan Quispe el 05/10/2020.")
+    assert frases.hecho(h, nombres, {}, juan).startswith(
+        "Visita entre pares: Rosa Mamani observó su clase el 05/10/2020.")
+    # And a colleague whose name he may not see is named by what he is, never by an id
+    assert frases.hecho(h, {}, {}, juan).startswith(
+        "Visita entre pares: un colega de su IE observó su clase el 05/10/2020.")
