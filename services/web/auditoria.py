@@ -19,8 +19,7 @@ from services.web.servicios import Rechazo
 from services.web.vistas import Contexto, comprobar_csrf, contexto
 
 AUDITOR = frozenset({"auditor"})
-SERVICIOS = {"focalizacion": _("Focalización"), "agenda": _("Agenda"), "evidencias": _("Evidencias"),
-             "evaluacion": _("Evaluación")}
+SERVICIOS = frases.SERVICIOS
 ETAPAS = {"1": _("Etapa 1"), "2": _("Etapa 2"), "3": _("Etapa 3")}
 CLASES = {
     "VisitaRealizada": _("Visitas realizadas"),

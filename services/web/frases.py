@@ -172,10 +172,38 @@ ROLES = {"acompanante": _("un acompañante"), "directivo": _("el directivo de su
          "sistema": _("un proceso del sistema")}
 
 
+SERVICIOS = {"focalizacion": _("Focalización"), "agenda": _("Agenda"), "evidencias": _("Evidencias"),
+             "evaluacion": _("Evaluación")}
+# What an auditor's read in a service (``LecturaAuditada``) was, by the last part of its route
+LECTURAS = {
+    "persona": _("sus datos personales"), "asignacion": _("su asignación de acompañante"),
+    "compromisos": _("sus compromisos"), "cumplimiento": _("el cumplimiento de su plan"),
+    "historia": _("su historia"), "observaciones": _("las observaciones de su clase"),
+    "planes": _("sus planes de acompañamiento"), "preparacion": _("lo preparado para visitarlo"),
+    "progreso": _("su progreso"), "valoraciones": _("las valoraciones de sus competencias"),
+    "visitas": _("sus visitas"), "accesos": _("quién leyó sus datos"),
+    "planificador.pdf": _("su planificador del plan de monitoreo de la IE"),
+}
+
+
+def lectura(ruta: str) -> str:
+    """What a read was, from its route ("GET /v1/docentes/{docente_id}/observaciones")."""
+    ultimo = ruta.rsplit("/", 1)[-1].replace(".{formato}", "")
+    return LECTURAS.get(ultimo, _("datos en los que usted figura"))
+
+
 def acceso(a: dict[str, Any], personas: dict[str, str]) -> str:
-    """Who read the docente's history, when and why (Ley 29733): by name when the docente may know it
-    (his own coach), else by role — never by an account id."""
+    """Who read the docente's data, what, when and why (Ley 29733): by name when the docente may know it
+    (his own coach), else by role — never by an account id. A read of his history carries its reason; an
+    auditor's read in a service (its ``consulta`` names the service and the route) carries none."""
     quien = personas.get(str(a.get("usuario")), ROLES.get(str(a.get("rol")), _("otra persona")))
+    quien = quien[:1].upper() + quien[1:]
+    cuando = fecha(a.get("en") or a.get("registrado_en"))
+    consulta = a.get("consulta") or {}
+    if consulta.get("ruta"):
+        servicio = consulta.get("servicio", "")
+        return _("{quien} consultó {que} en {servicio} el {fecha}.").format(
+            quien=quien, que=lectura(str(consulta["ruta"])), servicio=SERVICIOS.get(servicio, servicio),
+            fecha=cuando)
     return _("{quien} leyó su historia el {fecha}. Motivo: {motivo}").format(
-        quien=quien[:1].upper() + quien[1:], fecha=fecha(a.get("en") or a.get("registrado_en")),
-        motivo=a.get("motivo") or _("no indicado"))
+        quien=quien, fecha=cuando, motivo=a.get("motivo") or _("no indicado"))

@@ -42,7 +42,7 @@ def test_el_docente_lee_su_plan_su_progreso_sus_compromisos_y_su_historia(sistem
     assert "Fecha límite" in compromisos
     capturar(page, "docente-mis-compromisos")
     historia = abrir(page, sistema, "/mi-historia")
-    assert "Visita realizada en la" in historia and "Quién leyó mi historia" in historia
+    assert "Visita realizada en la" in historia and "Quién leyó mis datos" in historia
     capturar(page, "docente-mi-historia-completa")
     abrir(page, sistema, "/encuesta")
     capturar(page, "docente-encuesta")

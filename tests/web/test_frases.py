@@ -54,3 +54,19 @@ def test_la_visita_entre_pares_se_cuenta_desde_el_lado_de_cada_docente() -> None
     # And a colleague whose name he may not see is named by what he is, never by an id
     assert frases.hecho(h, {}, {}, juan).startswith(
         "Visita entre pares: un colega de su IE observó su clase el 05/10/2020.")
+
+
+def test_cada_lectura_de_sus_datos_se_cuenta_como_lo_que_fue() -> None:
+    # Given an auditor's read of his history (with its reason) and one of his personal data in focalizacion
+    # (as evaluacion's /accesos lists them: the latter names its service and route, and has no reason)
+    historia = {"en": "2020-10-05T10:00:00+00:00", "usuario": "aud-1", "rol": "auditor",
+                "motivo": "Denuncia 12-2020", "consulta": {"al": "2020-10-05"}}
+    persona = {"en": "2020-10-06T10:00:00+00:00", "usuario": "aud-1", "rol": "auditor", "motivo": None,
+               "consulta": {"servicio": "focalizacion", "ruta": "GET /v1/docentes/{docente_id}/persona",
+                            "docente_id": "11111111-1111-1111-1111-111111111111"}}
+    # Then the first is a read of his history with its reason
+    assert frases.acceso(historia, {}) == "Un auditor leyó su historia el 05/10/2020. Motivo: Denuncia 12-2020"
+    # And the second says what was read and where, and no reason it never carried
+    texto = frases.acceso(persona, {})
+    assert texto == "Un auditor consultó sus datos personales en Focalización el 06/10/2020."
+    assert "historia" not in texto and "Motivo" not in texto
