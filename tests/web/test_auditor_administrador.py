@@ -49,16 +49,25 @@ def sin_ids(page: Any) -> str:
     return texto
 
 
+def resumen_de_la_cola(page: Any) -> str:
+    """The outbox's summary in the header, once the page's script has counted what is left to send."""
+    page.wait_for_selector("html[data-no-enviados]", state="attached")
+    return page.locator("#estado-red .resumen").inner_text() if page.locator("#estado-red .resumen").count() else ""
+
+
 def test_el_auditor_lee_la_historia_con_su_motivo_y_el_docente_ve_la_lectura(sistema: Sistema,
                                                                               escritorio: Any) -> None:
     # Given a docente of the demo and his acompañante, as the docente himself reads them
     page = escritorio()
     docente = ingresar(page, sistema, "docente")
     acompanante = re.search(r"Su acompañante es (.+?)\.", page.locator("main").inner_text()).group(1)
+    assert resumen_de_la_cola(page) == "Todo lo pendiente se envió."  # his pages can queue offline
     page = escritorio()
-    # When the auditor finds him through his acompañante's caseload
+    # When the auditor logs in, he lands on his desk, whose pages queue nothing: no outbox banner
     ingresar(page, sistema, "auditor")
-    page.goto(sistema.web + "/auditoria")
+    assert page.url == sistema.web + "/auditoria", page.url
+    assert resumen_de_la_cola(page) == ""
+    # And finds the docente through his acompañante's caseload
     sin_ids(page)
     capturar(page, "auditor-buscar")
     page.get_by_role("link", name=acompanante).click()
@@ -134,8 +143,11 @@ def test_el_auditor_lee_la_historia_con_su_motivo_y_el_docente_ve_la_lectura(sis
     for ruta in ("/auditoria", "/auditoria/cadenas", "/administracion/padron", "/administracion/mensajes"):
         assert page.goto(sistema.web + ruta).status == 403, ruta
     page.goto(sistema.web + "/mi-historia")
-    accesos = page.get_by_role("region", name="Quién leyó mi historia").inner_text()
+    accesos = page.get_by_role("region", name="Quién leyó mis datos").inner_text()
     assert "Un auditor leyó su historia el" in accesos and MOTIVO in accesos
+    # And the auditor's read of his personal data in focalizacion as what it was, without a reason it lacks
+    assert "Un auditor consultó sus datos personales en Focalización el" in accesos, accesos
+    assert accesos.count("Motivo:") == accesos.count("leyó su historia"), accesos
 
 
 def test_el_administrador_importa_el_padron_y_ve_por_que_una_escuela_quedo_fuera(sistema: Sistema,
@@ -143,6 +155,9 @@ def test_el_administrador_importa_el_padron_y_ve_por_que_una_escuela_quedo_fuera
                                                                                  tmp_path: Path) -> None:
     page = escritorio()
     ingresar(page, sistema, "administrador")
+    # (he lands on his desk's first page, which shows no outbox banner)
+    assert page.url == sistema.web + "/administracion/padron", page.url
+    assert resumen_de_la_cola(page) == ""
     # Given a docentes file with one good row and two bad ones
     demo = Path(__file__).parents[2] / "deploy" / "local" / "demo" / "docentes-el-collao.csv"
     valida = demo.read_text().splitlines()[:2]

@@ -536,12 +536,18 @@
   /* ---------- Estado en la cabecera, sincronizar ---------- */
   function contarNoEnviados(lista) { return lista.filter(noEnviado).length; }
 
+  /* Solo una página que puede dejar algo en la cola (las del acompañante y el docente, o un formulario
+     data-cola) dice que todo se envió; en las demás el resumen calla mientras no haya nada por enviar. */
+  function conBandeja() {
+    return doc.body.hasAttribute('data-bandeja') || !!doc.querySelector('form[data-cola]');
+  }
+
   function mostrarResumen() {
     return itemsDe(usuarioDePagina()).then(function (lista) {
       var n = contarNoEnviados(lista);
       var red = G.navigator.onLine ? '' : t('red.sin_conexion') + ' ';
       doc.documentElement.setAttribute('data-no-enviados', String(n));
-      var texto = red + (n ? t('cola.por_enviar', { n: n }) : t('cola.sincronizado'));
+      var texto = (red + (n ? t('cola.por_enviar', { n: n }) : conBandeja() ? t('cola.sincronizado') : '')).trim();
       var parte = parteDeEstado('resumen');
       if (parte && parte.textContent !== texto) parte.textContent = texto;
     }).catch(function () {});
