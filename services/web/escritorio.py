@@ -188,9 +188,11 @@ def router() -> APIRouter:  # noqa: C901 - one route per page or form
                                                for d, e in ultima.get("asistencia", {}).items()],
                       "cotejo": [(i["titulo"], COTEJO.get(ultima.get("lista_cotejo", {}).get(i["clave"], ""), ""))
                                  for i in lista["items"]]}
-        return ctx.pagina("mi_ie_acta.html", actividad=frases.actividad(actividad, nombres, {ie: escuela}),
-                          llamados=llamados, lista=lista, acta=ultima, en_camino=registro is None, hecho=request.query_params.get("hecho"),
-                          actualizado=ahora())
+        return ctx.pagina("acta.html", actividad=frases.actividad(actividad, nombres, {ie: escuela}),
+                          llamados=llamados, lista=lista, acta=ultima, en_camino=registro is None,
+                          hecho=request.query_params.get("hecho"), actualizado=ahora(),
+                          volver=f"/mi-ie/reuniones/{actividad_id}/acta",
+                          regreso={"href": "/mi-ie", "texto": _("Volver a mi IE")})
 
     @r.get("/mi-ie/visitas/{visita_id}", include_in_schema=False)
     async def visita(visita_id: uuid.UUID, request: Request) -> Response:
