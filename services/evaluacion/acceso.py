@@ -13,6 +13,8 @@ plans and the distribution of the levels achieved at each etapa's close are mana
 his school. What the external acompañante observed, desempeño by desempeño (the evaluación matrix's
 práctica), and each docente's own levels (``por=docente``, a docente's progress) are his formative
 evidence: while purpose separation is on, they stay out of the directivo's reach (``por_docente``).
+What he recorded himself as the observer of his school's internal plan (a docente's initial situation
+and valuations) he reads (``solo_autor``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ REGLAS = {
                                                              {"acompanante_id": "acompanante"}),
     "GET /v1/docentes/{docente_id}/progreso": Regla(FORMATIVO, DOCENTE, formativo=True),
     "GET /v1/docentes/{docente_id}/progreso.{formato}": Regla(FORMATIVO, DOCENTE, formativo=True),
+    # formative: for the directivo of the docente's IE, what he recorded only (solo_autor, in the route)
+    "GET /v1/docentes/{docente_id}/valoraciones": Regla(FORMATIVO, DOCENTE),
     "GET /v1/resultados-etapa": Regla(DE_LA_IE, filtros=TERRITORIO_IE),
     "GET /v1/resultados-etapa.{formato}": Regla(DE_LA_IE, filtros=TERRITORIO_IE),
     "GET /v1/seguimiento": Regla(DE_LA_IE, filtros=TERRITORIO_IE),
@@ -80,6 +84,12 @@ def por_docente(actor: Actor, separacion: bool) -> str | None:
         return ("Los niveles de cada docente son evidencia formativa del acompañamiento: no se muestran a "
                 "quien lo evalúa para su carrera; pida el reporte por IE.")
     return None
+
+
+def solo_autor(actor: Actor, separacion: bool) -> str | None:
+    """Purpose separation in a docente's records: whoever evaluates him for his career reads there only what
+    he recorded himself (internal modality); his id to keep them by, or None for every record."""
+    return actor.usuario if separacion and actor.rol in EVALUAN_CARRERA else None
 
 
 def politica(proyecciones: Proyecciones) -> Politica:

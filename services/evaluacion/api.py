@@ -269,6 +269,18 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
             raise NotFound(f"No hay registro del docente {docente_id} a esa fecha.")
         return progreso
 
+    @r.get("/docentes/{docente_id}/valoraciones", tags=["evaluación formativa"],
+           summary="La situación inicial y las valoraciones registradas del docente, en ambas modalidades",
+           description="Con quién las registró. El directivo ve solo las que él registró (modalidad "
+                       "interna), mientras rija la separación de finalidad.")
+    def get_valoraciones(docente_id: Id, request: Request) -> dict[str, list[dict[str, Any]]]:
+        autor = acceso.solo_autor(current_actor.get(), request.app.state.politica.separacion)
+
+        def consulta(conn: Any, t: Any) -> dict[str, list[dict[str, Any]]]:
+            return {nombre: reportes.registradas(conn, tabla, str(docente_id), autor)
+                    for nombre, tabla in (("iniciales", t.iniciales), ("valoraciones", t.valoraciones))}
+        return proyecciones.leer("progreso", consulta)
+
     @r.get("/docentes/{docente_id}/progreso.{formato}", tags=["reportes"], response_class=Response,
            summary="Gráfico del progreso de un docente a lo largo de las etapas (PNG o SVG)",
            responses={200: {"content": {t: {} for t in exportar.FORMATOS_GRAFICO.values()}}})

@@ -183,6 +183,17 @@ def progreso_docente(conn: Connection, t: Tablas, docente_id: str, corte: Corte,
             "tipo_ie": ultimo["tipo_ie"], "competencias": resultado}
 
 
+def registradas(conn: Connection, tabla: Any, docente_id: str,
+                 autor: str | None = None) -> list[dict[str, Any]]:
+    """A docente's initial levels or valuations, in both modalities (``autor``'s only, if given)."""
+    consulta = select(tabla).where(tabla.c.docente_id == docente_id)
+    if autor is not None:
+        consulta = consulta.where(tabla.c.acompanante_id == autor)
+    return [{**f._mapping, "fecha": f.fecha.isoformat(), "evidencias": json.loads(f.evidencias)}
+            for f in conn.execute(consulta.order_by(tabla.c.fecha, tabla.c.registrado_en,
+                                                    tabla.c.competencia))]
+
+
 def resultados_etapa(conn: Connection, t: Tablas, corte: Corte, convocatoria: str, etapa: int, por: str,
                      **filtros: Any) -> list[dict[str, Any]]:
     """Per group and competency: the distribution of achieved levels at the close of the etapa and the

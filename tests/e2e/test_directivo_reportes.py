@@ -2,7 +2,8 @@
 reads evaluacion's reports for her IE (the fulfilment of the coaching plans, the levels at the etapa's
 close), never another IE's; the external acompañante's formative evidence stays out of her reach (the
 práctica observed desempeño by desempeño, each docente's levels, his observations and commitments),
-while the observations and commitments she recorded herself in the school's internal plan she lists.
+while the observations, commitments and valuations she recorded herself in the school's internal plan
+she lists.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tests.support.world import asignar
 
 IE, OTRA_IE = "0236885-0", "0555555-0"
 SIN_SEPARACION = {"separacion_finalidad": False}
+COMPETENCIAS = ("C2", "C3", "C4", "C5", "C6")  # a docente's competencies in the MBDD (NT-026 §5.2.5)
 ESPECIALISTA = {"X-Usuario": "esp-collao", "X-Rol": "especialista_ugel", "X-Dre": "DRE-PUNO",
                 "X-Ugel": "UGEL-EL-COLLAO"}
 
@@ -74,13 +76,15 @@ async def test_la_directora_lee_los_reportes_de_su_ie_y_lo_que_ella_registro(mak
         # each observer records his visit's observation and a commitment
         registros = [(externa, acompanante, como_acompanante, "II", "Preguntas abiertas", "2021-07-30"),
                      (interna, DIRECTORA, COMO_DIRECTORA, "III", "Cierre con metacognición", "2024-07-30")]
+        observadas: dict[str, str] = {}  # observer -> his observation
         for visita, autor, como, nivel, que, plazo in registros:
-            async def registrado(visita=visita, autor=autor, como=como, nivel=nivel, que=que, plazo=plazo):
-                r = await evidencias.post(f"/v1/visitas/{visita}/observaciones",
-                                          json=observacion(autor, nivel), headers=como)
-                assert r.status_code == 201, r.text
-                r = await evidencias.post(f"/v1/visitas/{visita}/compromisos",
-                                          json=compromiso(autor, que, plazo), headers=como)
+            registro, asumido = observacion(autor, nivel), compromiso(autor, que, plazo)  # re-sent alike
+            observadas[autor] = registro["observacion_id"]
+
+            async def registrado(visita=visita, como=como, registro=registro, asumido=asumido):
+                r = await evidencias.post(f"/v1/visitas/{visita}/observaciones", json=registro, headers=como)
+                assert r.status_code in (200, 201), r.text
+                r = await evidencias.post(f"/v1/visitas/{visita}/compromisos", json=asumido, headers=como)
                 assert r.status_code == 201, r.text
                 return True
             await eventually(registrado)
@@ -140,6 +144,41 @@ async def test_la_directora_lee_los_reportes_de_su_ie_y_lo_que_ella_registro(mak
         for lista in ("observaciones", "compromisos"):
             r = await evidencias.get(f"/v1/docentes/{ajeno}/{lista}", headers=COMO_DIRECTORA)
             assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), (lista, r.text)
+
+        # When each observer records the docente's initial situation and values his competency C4
+        for autor, como, fecha, nivel in ((acompanante, como_acompanante, "2021-06-10", "II"),
+                                          (DIRECTORA, COMO_DIRECTORA, "2024-06-11", "III")):
+            async def valorada(autor=autor, como=como, fecha=fecha, nivel=nivel):
+                r = await evaluacion.post(f"/v1/docentes/{docente}/situacion-inicial", headers=como, json={
+                    "acompanante_id": autor, "fecha": fecha,
+                    "niveles": {c: {"nivel": "I", "evidencias": [observadas[autor]]} for c in COMPETENCIAS}})
+                assert r.status_code in (200, 201), r.text
+                r = await evaluacion.post(f"/v1/docentes/{docente}/valoraciones", headers=como, json={
+                    "valoracion_id": str(uuid.uuid4()), "acompanante_id": autor, "fecha": fecha,
+                    "competencia": "C4", "nivel": nivel, "evidencias": [observadas[autor]]})
+                assert r.status_code == 201, r.text
+                return True
+            await eventually(valorada)
+
+        # Then she reads back the valuation she recorded, not the acompañante's; he reads both
+        async def valoraciones(como: dict, cuantas: int) -> list:
+            r = await evaluacion.get(f"/v1/docentes/{docente}/valoraciones", headers=como)
+            assert r.status_code == 200, r.text
+            assert len(r.json()["valoraciones"]) == cuantas, r.text
+            return r.json()["valoraciones"]
+        todas = await eventually(lambda: valoraciones(como_acompanante, 2))
+        assert {(v["acompanante_id"], v["nivel"]) for v in todas} == {(acompanante, "II"), (DIRECTORA, "III")}
+        [suya] = await valoraciones(COMO_DIRECTORA, 1)
+        assert (suya["acompanante_id"], suya["nivel"], suya["fecha"]) == (DIRECTORA, "III", "2024-06-11")
+
+        async def iniciales():  # each fact reaches the read model on its own
+            r = await evaluacion.get(f"/v1/docentes/{docente}/valoraciones", headers=COMO_DIRECTORA)
+            assert {(i["acompanante_id"], i["fecha"]) for i in r.json()["iniciales"]} == {
+                (DIRECTORA, "2024-06-11")}, r.text
+            return True
+        await eventually(iniciales)
+        r = await evaluacion.get(f"/v1/docentes/{ajeno}/valoraciones", headers=COMO_DIRECTORA)
+        assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), r.text
 
 
 async def test_sin_la_separacion_de_finalidad_la_directora_lista_tambien_lo_del_acompanante(make_settings):
