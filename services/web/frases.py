@@ -122,7 +122,8 @@ EVENTOS = {
     "DatosPersonalesCancelados": _("Sus datos personales se cancelaron a su pedido."),
     "DocenteRegistradoEnIE": _("El padrón lo registró como docente{escuela}."),
     "LecturaAuditada": _("Un auditor consultó su información."),
-    "VisitaEntreParesRealizada": _("Visita entre pares: {visitante} observó la clase de {visitado} {cuando}."),
+    "VisitaEntreParesRealizada": _(
+        "Visita entre pares: {visitante} observó la clase de {visitado} {cuando}."),
 }
 # A peer visit is filed under both docentes: each reads it from his side.
 ENTRE_PARES_VISITANTE = _("Visita entre pares: observó la clase de {visitado} {cuando}.")

@@ -196,8 +196,8 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
                       "cotejo": [(i["titulo"], COTEJO.get(ultima.get("lista_cotejo", {}).get(i["clave"], ""), ""))
                                  for i in lista["items"]]}
         return ctx.pagina("acta.html", actividad=frases.actividad(actividad, docentes, escuelas), llamados=llamados,
-                          lista=lista, acta=ultima, hecho=request.query_params.get("hecho"), actualizado=ahora(),
-                          volver=f"/reuniones/{actividad_id}/acta", cola=True)
+                          lista=lista, acta=ultima, hecho=request.query_params.get("hecho"),
+                          actualizado=ahora(), volver=f"/reuniones/{actividad_id}/acta", cola=True)
 
     @r.get("/preparar", include_in_schema=False)
     async def preparar(request: Request) -> Response:

@@ -1,5 +1,5 @@
-"""One acta page for the coach's GIA and RTC and for the directivo's RTC: the return address, the link back and
-the offline outbox are the page's variables, not a copy of the template."""
+"""One acta page for the coach's GIA and RTC and for the directivo's RTC: the return address, the link back
+and the offline outbox are the page's variables, not a copy of the template."""
 
 from __future__ import annotations
 

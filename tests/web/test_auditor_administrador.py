@@ -52,7 +52,8 @@ def sin_ids(page: Any) -> str:
 def resumen_de_la_cola(page: Any) -> str:
     """The outbox's summary in the header, once the page's script has counted what is left to send."""
     page.wait_for_selector("html[data-no-enviados]", state="attached")
-    return page.locator("#estado-red .resumen").inner_text() if page.locator("#estado-red .resumen").count() else ""
+    resumen = page.locator("#estado-red .resumen")
+    return resumen.inner_text() if resumen.count() else ""
 
 
 def test_el_auditor_lee_la_historia_con_su_motivo_y_el_docente_ve_la_lectura(sistema: Sistema,

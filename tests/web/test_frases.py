@@ -65,7 +65,8 @@ def test_cada_lectura_de_sus_datos_se_cuenta_como_lo_que_fue() -> None:
                "consulta": {"servicio": "focalizacion", "ruta": "GET /v1/docentes/{docente_id}/persona",
                             "docente_id": "11111111-1111-1111-1111-111111111111"}}
     # Then the first is a read of his history with its reason
-    assert frases.acceso(historia, {}) == "Un auditor leyó su historia el 05/10/2020. Motivo: Denuncia 12-2020"
+    assert frases.acceso(historia, {}) == (
+        "Un auditor leyó su historia el 05/10/2020. Motivo: Denuncia 12-2020")
     # And the second says what was read and where, and no reason it never carried
     texto = frases.acceso(persona, {})
     assert texto == "Un auditor consultó sus datos personales en Focalización el 06/10/2020."

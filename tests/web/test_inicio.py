@@ -21,7 +21,8 @@ def test_cada_rol_con_escritorio_empieza_en_su_primera_pagina(tmp_path: Path) ->
     # Given the web application with every desk
     cliente = TestClient(create_app(WebSettings(data_dir=tmp_path)), follow_redirects=False)
     # Then each role with a desk starts on the desk's first page, a page the application serves
-    assert {rol: INICIO.get(rol) for rol in ("directivo", "especialista_ugel", "auditor", "administrador")} == {
+    escritorios = ("directivo", "especialista_ugel", "auditor", "administrador")
+    assert {rol: INICIO.get(rol) for rol in escritorios} == {
         "directivo": "/mi-ie", "especialista_ugel": "/ugel/cumplimiento", "auditor": "/auditoria",
         "administrador": "/administracion/padron"}
     assert {rol for rol in TODOS if rol not in INICIO} == SIN_PAGINAS
@@ -35,4 +36,5 @@ def test_la_pagina_en_preparacion_dice_que_usar_mientras_tanto() -> None:
     html = vistas.ENTORNO.get_template("inicio.html").render(sesion=None, csrf="", ruta="/inicio")
     # Then it reads that its pages are coming and which reports it can have meanwhile
     assert "en preparación" in html
-    assert "Mientras tanto" in html and "cumplimiento de las estrategias" in html and "resultados de cada etapa" in html
+    assert "Mientras tanto" in html and "cumplimiento de las estrategias" in html
+    assert "resultados de cada etapa" in html
