@@ -77,18 +77,17 @@ def _desempeno(metadata: MetaData, n: Callable[[str], str]) -> Table:
                  Column("registrado_en", String(27), nullable=False))
 
 
-def _con_modalidad(store: ViewStore, planes: Table) -> None:
-    """A generation built before plans kept their modalidad gets the column, its rows 'externa' (what
-    every plan counted as then): the service keeps answering, and the next rebuild of the projection
-    (``python -m services.evaluacion.rebuild``) reads each plan's own from its event."""
-    columnas = {c["name"] for c in inspect(store.engine).get_columns(planes.name, schema=store.schema)}
-    if "modalidad" in columnas:
+def _con_columna(store: ViewStore, tabla: Table, columna: str, tipo: str) -> None:
+    """A generation built before ``tabla`` kept ``columna`` gets it at start (``tipo``: its SQL type and
+    default, what its rows meant then): the service keeps answering, and the next rebuild of the projection
+    (``python -m services.evaluacion.rebuild``) reads each row's own from its event."""
+    columnas = {c["name"] for c in inspect(store.engine).get_columns(tabla.name, schema=store.schema)}
+    if columna in columnas:
         return
     si_falta = "IF NOT EXISTS " if store.engine.dialect.name == "postgresql" else ""  # replicas starting together
-    nombre = store.engine.dialect.identifier_preparer.quote(planes.name)
+    nombre = store.engine.dialect.identifier_preparer.quote(tabla.name)
     with store.engine.begin() as conn:
-        conn.execute(text(f"ALTER TABLE {nombre} ADD COLUMN {si_falta}modalidad VARCHAR(10) NOT NULL "
-                          "DEFAULT 'externa'"))
+        conn.execute(text(f"ALTER TABLE {nombre} ADD COLUMN {si_falta}{columna} {tipo}"))
 
 
 def _json(valor: Any) -> str:
@@ -106,7 +105,8 @@ class _Base(StreamView):
 
     def crear(self, generacion: int) -> Tablas:
         tablas = super().crear(generacion)
-        _con_modalidad(self.store, tablas.planes)
+        # plans recorded before they kept their modalidad were all counted as coaching ('externa')
+        _con_columna(self.store, tablas.planes, "modalidad", "VARCHAR(10) NOT NULL DEFAULT 'externa'")
         return tablas
 
     def _plan_extra(self, plan: c.PlanAnualGeneradoV1) -> dict[str, Any]:
@@ -357,6 +357,9 @@ class Practica(_Base):
                   Column("correccion", Integer, primary_key=True),
                   Column("docente_id", Id, nullable=False, index=True),
                   Column("visita_id", Id, nullable=False),
+                  # who observed: the plan's acompañante, or the directivo in his school's internal plan
+                  # (NULL: recorded before the observer was kept, until the projection is rebuilt)
+                  Column("acompanante_id", Id, nullable=True),
                   Column("anio", Integer, nullable=False),
                   Column("fecha", Date, nullable=False),
                   Column("instrumento", String(40), nullable=False),
@@ -369,11 +372,17 @@ class Practica(_Base):
             _desempeno(metadata, n),
         ]
 
+    def crear(self, generacion: int) -> Tablas:
+        tablas = super().crear(generacion)
+        _con_columna(self.store, tablas.observaciones, "acompanante_id", "VARCHAR(36)")
+        return tablas
+
     def _observacion(self, conn: Connection, t: Tablas, env: Envelope) -> None:
         o: c.ObservacionRegistradaV1 | c.ObservacionCorregidaV1 = env.data  # type: ignore[assignment]
         conn.execute(self.sentencia(t, "observaciones", "observacion_id", "correccion"), {
             "observacion_id": str(o.observacion_id), "correccion": getattr(o, "correccion", 0),
-            "docente_id": str(o.docente_id), "visita_id": str(o.visita_id), "anio": o.anio, "fecha": o.fecha,
+            "docente_id": str(o.docente_id), "visita_id": str(o.visita_id),
+            "acompanante_id": str(o.acompanante_id), "anio": o.anio, "fecha": o.fecha,
             "instrumento": o.instrumento, "version_instrumento": o.version_instrumento,
             "niveles": _json({k: {"nivel": n.nivel, "competencia": n.competencia} for k, n in o.niveles.items()}),
             "codigo_modular": o.codigo_modular, "dre": o.dre, "ugel": o.ugel, "registrado_en": instante(env.time)})

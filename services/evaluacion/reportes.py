@@ -333,6 +333,21 @@ def desempeno_acompanantes(conn: Connection, t: Tablas, corte: Corte, anio: int 
 # --- the evaluación matrix: pedagogical practice ----------------------------------------------------
 
 
+def _observadores(conn: Connection, t: Tablas, corte: Corte, anio: int) -> dict[str, set[str]]:
+    """Per coaching plan of the year, every acompañante it had by the cut (the first and each one it was
+    reassigned to): the observations of its visits are theirs."""
+    p, k = t.planes, t.planes_cambios
+    del_anio = (p.c.anio == anio, p.c.modalidad == "externa", p.c.registrado_en <= corte.clave)
+    observadores: dict[str, set[str]] = defaultdict(set)
+    for plan_id, acompanante_id in conn.execute(
+            select(p.c.plan_id, p.c.acompanante_id).where(*del_anio)
+            .union_all(select(k.c.plan_id, k.c.acompanante_id).where(
+                k.c.plan_id.in_(select(p.c.plan_id).where(*del_anio)), k.c.tipo == "reasignado",
+                k.c.registrado_en <= corte.clave))):
+        observadores[plan_id].add(acompanante_id)
+    return observadores
+
+
 def practica(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str,
              **filtros: Any) -> list[dict[str, Any]]:
     """Per docente (or group) and desempeño: the first and the last level observed in the year (each
@@ -343,8 +358,13 @@ def practica(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str,
     for f in conn.execute(consulta.order_by(t.observaciones.c.correccion)):
         ultimas[f.observacion_id] = dict(f._mapping)
     planes = {p["docente_id"]: p for p in _acompanados(conn, t, corte, anio=anio).values()}
+    observadores = _observadores(conn, t, corte, anio)
     por_docente: dict[tuple[str, str], list[tuple[date, str, str]]] = defaultdict(list)
     for o in ultimas.values():
+        plan = planes.get(o["docente_id"])
+        if plan is None or (o["acompanante_id"] is not None
+                            and o["acompanante_id"] not in observadores[plan["plan_id"]]):
+            continue  # not the coaching plan's: the directivo's own visits (modalidad interna) count elsewhere
         for item, n in json.loads(o["niveles"]).items():
             por_docente[(o["docente_id"], item)].append((o["fecha"], o["registrado_en"], n["nivel"]))
     filas_docente = []

@@ -123,3 +123,67 @@ def test_un_almacen_de_antes_de_la_modalidad_sigue_respondiendo(make_settings, c
     filas = proyecciones.leer("seguimiento", lambda conn, t: sorted(
         conn.execute(t.planes.select().with_only_columns(t.planes.c.acompanante_id, t.planes.c.modalidad)).tuples()))
     assert sorted(filas) == sorted([(ACOMPANANTE, "externa"), (DIRECTIVO, "interna")])
+
+
+def _reconstruida(proyeccion, envelopes) -> int:
+    """A new generation of ``proyeccion`` built from ``envelopes`` (as the rebuild reads the stream), active."""
+    generacion = proyeccion.empezar_construccion()
+    proyeccion.aplicar_lote(envelopes, generacion)
+    proyeccion.activar(generacion)
+    return generacion
+
+
+def test_la_practica_cuenta_solo_las_observaciones_del_acompanante(make_settings, closing):
+    """Given the docente in his acompañante's plan and in his directivo's internal plan of 2020, observed
+    by the acompañante in D1 at level II and, in a visit of the internal plan, by his directivo at level III."""
+    settings = make_settings(EvaluacionSettings)
+    app = closing(Evaluacion(settings, reloj=lambda: date(2021, 2, 1)))
+    proyecciones = closing(Proyecciones(settings))
+    bombeo = Bombeo(app, proyecciones)
+    del_directivo = visita(DOCENTE).model_copy(update={"acompanante_id": uuid.UUID(DIRECTIVO), "dias": 1})
+    envelopes = [bombeo.recibir(hecho) for hecho in (
+        plan(DOCENTE, ACOMPANANTE, 2020), interno(DOCENTE, 2020), visita(DOCENTE), del_directivo,
+        observacion(DOCENTE, ACOMPANANTE, date(2020, 4, 10), niveles={"D1": "II"}),
+        observacion(DOCENTE, DIRECTIVO, date(2020, 5, 20), niveles={"D1": "III"}))]
+
+    # When the práctica of 2020 is read
+    def practica(p: Proyecciones) -> list[tuple]:
+        return [(f["docente_id"], f["item"], f["observaciones"], f["primer_nivel"], f["ultimo_nivel"])
+                for f in reportes_del_anio(p)["practica"]]
+
+    # Then only the acompañante's observation counts: one, at level II (not two, ending at III)
+    assert practica(proyecciones) == [(DOCENTE, "D1", 1, "II", "II")]
+    # and a rebuild of the projection from the stream gives the same rows and the same answer
+    en_vivo = proyecciones.practica.checksum()
+    _reconstruida(proyecciones.practica, envelopes)
+    assert proyecciones.practica.checksum() == en_vivo
+    assert practica(proyecciones) == [(DOCENTE, "D1", 1, "II", "II")]
+
+
+def test_un_almacen_de_antes_del_observador_sigue_respondiendo(make_settings, closing):
+    """Given a read model built before observations kept who observed, holding the acompañante's
+    observation of the docente."""
+    settings = make_settings(EvaluacionSettings)
+    app = closing(Evaluacion(settings, reloj=lambda: date(2021, 2, 1)))
+    antes = Proyecciones(settings)
+    bombeo = Bombeo(app, antes)
+    envelopes = [bombeo.recibir(plan(DOCENTE, ACOMPANANTE, 2020)),
+                 bombeo.recibir(observacion(DOCENTE, ACOMPANANTE, date(2020, 4, 10), niveles={"D1": "II"}))]
+    with antes.store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE practica_observaciones_g1 DROP COLUMN acompanante_id"))
+    antes.close()
+
+    # When the service starts again on it, and the directivo's observation in the internal plan arrives
+    proyecciones = closing(Proyecciones(settings))
+    bombeo = Bombeo(app, proyecciones)
+    bombeo.otras = 100  # envelope ids of its own, after those of the first start
+    envelopes += [bombeo.recibir(interno(DOCENTE, 2020)),
+                  bombeo.recibir(observacion(DOCENTE, DIRECTIVO, date(2020, 5, 20), niveles={"D1": "III"}))]
+
+    # Then the observation it held counts (as it did), the directivo's does not
+    [fila] = reportes_del_anio(proyecciones)["practica"]
+    assert (fila["observaciones"], fila["ultimo_nivel"]) == (1, "II")
+    # and after a rebuild, which reads each observer from its event, the answer is the same
+    _reconstruida(proyecciones.practica, envelopes)
+    [fila] = reportes_del_anio(proyecciones)["practica"]
+    assert (fila["observaciones"], fila["ultimo_nivel"]) == (1, "II")
