@@ -51,7 +51,7 @@ reconstrucción desde cero.
 {chr(10).join(filas)}
 
 Lo que la falla encontró al golpear (la prueba de que golpeó donde debía):
-`relay_muerto_agenda` congela (SIGSTOP) el proceso de agenda una y otra vez bajo carga, con 50 ms de latencia
+`relay_muerto_agenda` congela (SIGSTOP) el proceso de agenda una y otra vez bajo carga, con 500 ms de latencia
 hacia NATS, hasta hallarlo con su último hecho ya en el stream y su posición guardada detrás, y ahí lo mata
 (SIGKILL) y lo reinicia; `reloj_adelantado_agenda` reinicia agenda con su reloj 5 min adelante (libfaketime;
 el desfase se mide en la cabecera `Date` de sus respuestas) y luego con la hora correcta;
