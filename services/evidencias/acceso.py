@@ -20,50 +20,29 @@ The caller is the actor of the request's verified token (``shared.http``, ``shar
 What a visit left behind (observation, corrections, feedback, commitments, attachments) is written by
 the visit's author even after the docente was handed to another coach (``autoria``): the visit's day
 decides, not today's caseload. What the write side checks itself (the author of a visit, that he held
-the docente on the visit's day, a specialist's correction, which names him: ``puede_corregir``) is a
+the docente on the visit's day, a specialist's correction, which names him: ``application.CORRIGEN``) is a
 rule of the record, not of access.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 
-from services.evidencias.projections import cartera, compromiso, interno, visita
+from services.evidencias.projections import Proyecciones, cartera, compromiso, interno, visita
 from shared.autorizacion import ESPECIALISTAS as ESPECIALISTAS_TERRITORIALES
 from shared.autorizacion import EVALUAN_CARRERA, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 from shared.telemetry import Actor
 
-if TYPE_CHECKING:
-    from services.evidencias.application import Evidencias
-
-ESPECIALISTAS = frozenset({"especialista_ugel", "especialista_dre", "minedu"})
 SUPERVISAN = (NACIONALES - GESTION) | ESPECIALISTAS_TERRITORIALES  # minedu, the auditor, DRE and UGEL specialists
-
-
-def puede_ver_docente(actor: Actor, docente_id: str, a_cargo: Iterable[str]) -> bool:
-    """The docente himself, the acompañantes who hold him now, and supervision roles."""
-    if actor.rol in SUPERVISAN:
-        return True
-    if actor.rol == "docente":
-        return actor.usuario == docente_id
-    if actor.rol in ("acompanante", "directivo"):
-        return actor.usuario in set(a_cargo)
-    return False
 
 
 def solo_autor(actor: Actor, separacion: bool) -> str | None:
     """Purpose separation in a docente's lists: whoever evaluates him for his career reads there only
     the visits he made himself (internal modality); his id to keep them by, or None for every visit."""
     return actor.usuario if separacion and actor.rol in EVALUAN_CARRERA else None
-
-
-def puede_corregir(actor: Actor) -> bool:
-    """Specialists may correct a record they did not make (the correction names them)."""
-    return actor.rol in ESPECIALISTAS
 
 
 # --- the route policy (shared.autorizacion) ---------------------------------------------------------
@@ -129,8 +108,8 @@ def _interno(fila: Any) -> Territorio:
                       acompanantes=frozenset({fila.directivo_id}), docentes=frozenset({fila.docente_id}))
 
 
-def politica(app: Evidencias) -> Politica:
-    proyecciones = app.proyecciones
+def politica(proyecciones: Proyecciones) -> Politica:
+    """The route policy, deciding from the read models (where each docente, visit, meeting lies)."""
 
     def del_docente(docente_id: str, autores: frozenset[str] = frozenset()) -> Territorio | None:
         filas = proyecciones.filas(select(cartera).where(cartera.c.docente_id == docente_id)

@@ -49,7 +49,7 @@ def create_app(settings: EvidenciasSettings | None = None, *span_processors: Spa
         routers=[api.router(evidencias, almacen, settings.adjunto_max_bytes)],
     )
     http.state.evidencias = evidencias
-    http.state.politica = acceso.politica(evidencias)
+    http.state.politica = acceso.politica(evidencias.proyecciones)
     http.state.politica.separacion = settings.separacion_finalidad
     api.limitar_subidas(http, settings.adjunto_max_bytes)
     return http

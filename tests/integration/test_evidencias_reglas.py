@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from services.evidencias import acceso
 from services.evidencias import domainmodel as dm
 from services.evidencias import projections as p
 from services.evidencias.adjuntos import objeto_de
@@ -962,18 +963,23 @@ def test_un_aviso_de_reasignacion_reentregado_no_devuelve_al_docente(mundo, aula
 
 
 def test_el_acompanante_de_una_etapa_anterior_ya_no_ve_al_docente(mundo, aula):
+    """The route policy (``acceso.REGLAS``) on a docente's observations, as every request meets it."""
     d, anterior = aula["docente"], aula["acompanante"]
-    with como(Actor(usuario=anterior, rol="acompanante")):
-        assert mundo.app.puede_ver(d)  # while he holds him
+    politica = acceso.politica(mundo.app.proyecciones)
+
+    def decide(usuario: str) -> tuple[int, str, str] | None:
+        return politica.decidir_item("GET /v1/docentes/{docente_id}/observaciones",
+                                     Actor(usuario=usuario, rol="acompanante"), {"docente_id": d}, {})
+
+    assert decide(anterior) is None  # while he holds him
     # Given the docente's 2022 plan with another coach (the 2021 plan is still active in agenda)
     nuevo = nuevo_id()
     mundo.plan(d, nuevo, anio=2022)
     # Then only the coach who holds him now may read his evidence
     assert mundo.app.a_cargo_de(d) == {nuevo}
-    with como(Actor(usuario=anterior, rol="acompanante")):
-        assert not mundo.app.puede_ver(d), "el acompañante de 2021 sigue leyendo la evidencia del docente"
-    with como(Actor(usuario=nuevo, rol="acompanante")):
-        assert mundo.app.puede_ver(d)
+    assert decide(anterior) == (404, "no_encontrado", "No existe o no está en su ámbito."), (
+        "el acompañante de 2021 sigue leyendo la evidencia del docente")
+    assert decide(nuevo) is None
 
 
 def test_una_version_se_publica_despues_de_la_anterior(mundo):
