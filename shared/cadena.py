@@ -1,5 +1,8 @@
 """Tamper evidence: each service's published facts form a hash chain (``ce-cadena``, see the relay).
 
+This module depends on the relay (``shared.outbox``, whose ``leer_publicados`` reads a service's facts
+back from the stream), never the reverse; the relay depends on no read-model code.
+
 - ``verificar_enlaces``: every link of the chain as read from the stream holds (a fact changed,
   removed or reordered in the stream breaks the link at its position).
 - ``verificar_almacen``: the facts the service still stores lead to the hashes it published (a
@@ -21,33 +24,17 @@ import sys
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
-
-from nats.js import JetStreamContext
 
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
-from shared.replay import replay
+from shared.outbox import leer_publicados as leer_publicados  # the relay reads the chain; this module checks it
 
 
 @dataclass(frozen=True)
 class Problema:
     posicion: int
     motivo: str
-
-
-async def leer_publicados(js: JetStreamContext, servicio: str,
-                          desde: datetime | None = None) -> dict[int, Envelope]:
-    """Every fact of ``servicio`` in the stream (up to its end now; only those stored since ``desde``, when
-    given), by its position in the service's store."""
-    publicados: dict[int, Envelope] = {}
-
-    def guardar(envelopes: list[Envelope]) -> None:
-        publicados.update((envelope.position, envelope) for envelope in envelopes)
-
-    await replay(js, (), guardar, subjects=[f"acompana.{servicio}.>"], from_time=desde, batch=1000)
-    return publicados
 
 
 def verificar_enlaces(publicados: dict[int, Envelope]) -> list[Problema]:

@@ -14,7 +14,7 @@ whole of the service's messages only when the stream lost its tail.
 
 Every published fact is chained (``Envelope.encadenar``): its ``ce-cadena`` hashes the previous
 fact's with its own content, so changing, removing or reordering a stored or published fact is
-detectable (``shared.cadena``). The head of the chain is read back from the stream on start and
+detectable (``shared.cadena``, which reads the stream with ``leer_publicados`` here). The head of the chain is read back from the stream on start and
 sealed now and then (``CadenaSelladaV1``) for third parties to keep.
 
 With several replicas of a service, only the one holding the service's lease publishes
@@ -47,12 +47,13 @@ from datetime import UTC, datetime, timedelta
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from opentelemetry.trace import SpanKind
 
-from shared.contracts import CadenaSelladaV1, Envelope, IntegrationEvent
-from shared.cadena import leer_publicados
+from shared.contracts import CadenaSelladaV1, ContractError, Envelope, IntegrationEvent
 from shared.contracts.envelope import GENESIS
 from shared.eventstore import ServiceApplication
 from shared.liderazgo import Lease
@@ -99,6 +100,45 @@ class Republicacion:
 
     republicados: int
     retenidos: list[int]
+
+
+async def leer_publicados(js: JetStreamContext, servicio: str, desde: datetime | None = None,
+                          lote: int = 1000) -> dict[int, Envelope]:
+    """Every fact of ``servicio`` in the stream (up to its end now; only those stored since ``desde``, when
+    given), by its position in the service's store, read with an ephemeral pull consumer (no durable state).
+    A malformed message is left out: it is a consumer's dead letter, not a fact."""
+    publicados: dict[int, Envelope] = {}
+    ultimo = (await js.stream_info(STREAM)).state.last_seq
+    if not ultimo:
+        return publicados
+    inicio = ({"deliver_policy": DeliverPolicy.BY_START_TIME, "opt_start_time": desde} if desde
+              else {"deliver_policy": DeliverPolicy.ALL})
+    sub = await js.pull_subscribe("", stream=STREAM, config=ConsumerConfig(
+        filter_subject=f"acompana.{servicio}.>", ack_policy=AckPolicy.NONE, inactive_threshold=120.0,
+        max_ack_pending=-1, **inicio))
+    try:
+        pendientes = (await sub.consumer_info()).num_pending
+        while pendientes:
+            for intento in range(3):
+                try:
+                    mensajes = await sub.fetch(lote, timeout=5.0)
+                    break
+                except NatsTimeout:
+                    if intento == 2:
+                        raise
+            for msg in mensajes:
+                secuencia = msg.metadata.sequence.stream
+                if secuencia > ultimo:  # published after the call: not read
+                    return publicados
+                pendientes = msg.metadata.num_pending
+                try:
+                    envelope = Envelope.parse(msg.subject, msg.headers, msg.data, secuencia)
+                except ContractError:
+                    continue
+                publicados[envelope.position] = envelope
+    finally:
+        await sub.unsubscribe()
+    return publicados
 
 
 class OutboxRelay:
