@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
@@ -49,11 +50,34 @@ def test_la_comprobacion_detecta_una_violacion(tmp_path):
     assert imported_modules(bad) == {"services.agenda.domainmodel", "services.evaluacion.api"}
 
 
+LINT = Path(sysconfig.get_path("scripts")) / "lint-imports"
+
+
 def test_import_linter_respeta_los_contratos():
-    lint = Path(sysconfig.get_path("scripts")) / "lint-imports"
-    result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([str(LINT)], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout
+    assert "5 kept, 0 broken" in result.stdout
+
+
+def test_import_linter_detecta_los_circulos(tmp_path):
+    """A copy of the tree with the circles that were removed put back: each contract that forbids one breaks."""
+    for carpeta in ("services", "shared"):
+        shutil.copytree(ROOT / carpeta, tmp_path / carpeta, ignore=shutil.ignore_patterns("__pycache__", "datos"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    circulos = {"services/evidencias/acceso.py": "from services.evidencias.application import Evidencias",
+                "services/evidencias/projections.py": "from services.evidencias import application",
+                "shared/outbox.py": "from shared.cadena import verificar_enlaces\nfrom shared.replay import replay"}
+    for archivo, linea in circulos.items():
+        with (tmp_path / archivo).open("a") as f:
+            f.write(f"\n{linea}\n")
+    result = subprocess.run([str(LINT), "--no-cache"], cwd=tmp_path, capture_output=True, text=True)
+    salida = " ".join(result.stdout.split())
+    assert result.returncode == 1, salida
+    assert "2 kept, 3 broken" in salida, salida
+    for importa in ("services.evidencias.acceso -> services.evidencias.application",
+                    "services.evidencias.projections -> services.evidencias.application",
+                    "shared.outbox -> shared.cadena", "shared.outbox -> shared.replay"):
+        assert importa in salida, (importa, salida)
 
 
 def test_cada_servicio_tiene_los_mismos_modulos():
