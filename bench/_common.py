@@ -154,10 +154,13 @@ class Store:
     dbname: str = ""
 
     def settings(self, data_dir: Path) -> dict[str, object]:
+        """A service's settings on this store; ``entorno`` desarrollo: the benchmarks run on the development
+        secrets and the local token issuer, which a service refuses anywhere else."""
+        comunes = {"data_dir": data_dir, "entorno": "desarrollo"}
         if self.kind == "postgres":
             return {"persistence_module": POSTGRES, "postgres_host": PG_HOST, "postgres_port": PG_PORT,
-                    "postgres_user": PG_USER, "postgres_dbname": self.dbname, "data_dir": data_dir}
-        return {"persistence_module": SQLITE, "data_dir": data_dir}
+                    "postgres_user": PG_USER, "postgres_dbname": self.dbname, **comunes}
+        return {"persistence_module": SQLITE, **comunes}
 
 
 @contextmanager
@@ -228,3 +231,13 @@ async def bench_world(
             yield Path(tmp_name), server, st, nc
         finally:
             await nc.close()
+
+
+def dias_lectivos(desde: date, n: int) -> list[date]:
+    """The first ``n`` weekdays from ``desde`` (school days, holidays aside)."""
+    dias, d = [], desde
+    while len(dias) < n:
+        if d.weekday() < 5:
+            dias.append(d)
+        d += timedelta(days=1)
+    return dias

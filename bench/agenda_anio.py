@@ -19,12 +19,12 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
-from bench._common import machine_line, print_table, rebuild_vs_log, store
+from bench._common import dias_lectivos, machine_line, print_table, rebuild_vs_log, store
 from services.agenda import projections as vistas
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
@@ -32,15 +32,6 @@ from services.agenda.domainmodel import PlanAnual
 from tests.support.world import asignacion
 
 ANIO = 2021
-
-
-def dias_lectivos(desde: date, n: int) -> list[date]:
-    dias, d = [], desde
-    while len(dias) < n:
-        if d.weekday() < 5:
-            dias.append(d)
-        d += timedelta(days=1)
-    return dias
 
 
 def comandos(app: Agenda, acompanantes: list[str], docentes: dict[str, list[str]]) -> int:

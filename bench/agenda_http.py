@@ -37,14 +37,14 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI, status
 from pydantic import BaseModel, ConfigDict
 
-from bench._common import bench_world, machine_line, percentiles, print_table
+from bench._common import bench_world, dias_lectivos, machine_line, percentiles, print_table
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
 from tests.support.identidad import ajustes_de_autenticacion, emisor
@@ -97,15 +97,6 @@ def _listo() -> dict[str, str]:
 
 
 # --- the world -----------------------------------------------------------------------------------
-
-
-def dias_lectivos(desde: date, n: int) -> list[date]:
-    dias, d = [], desde
-    while len(dias) < n:
-        if d.weekday() < 5:
-            dias.append(d)
-        d += timedelta(days=1)
-    return dias
 
 
 def visitas_de(docentes: list[str], cuantas: int) -> list[tuple[str, str, str, str]]:
@@ -214,7 +205,7 @@ def repartir(acompanantes: dict[str, list[str]], visitas: int, desde: int = 0) -
 async def medir(args: argparse.Namespace) -> int:
     fallas: list[str] = []
     async with bench_world("bench-agenda-http-", args.store) as (tmp, nats_srv, st, _nc):
-        settings = AgendaSettings(**st.settings(tmp / "data"), entorno="desarrollo", nats_url=nats_srv.url,
+        settings = AgendaSettings(**st.settings(tmp / "data"), nats_url=nats_srv.url,
                                   postgres_schema="agenda",
                                   **ajustes_de_autenticacion())
         acompanantes = {str(uuid.uuid4()): [str(uuid.uuid4()) for _ in range(args.docentes)]
