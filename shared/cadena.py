@@ -7,8 +7,9 @@ back from the stream), never the reverse; the relay depends on no read-model cod
   removed or reordered in the stream breaks the link at its position).
 - ``verificar_almacen``: the facts the service still stores lead to the hashes it published (a
   stored fact changed, deleted or swapped with another is reported at its position).
-- ``republicar_faltantes``: what the stream lost is published again from the store, with the same
-  ids and hashes, and only what is missing (so nothing is duplicated, whatever the dedupe window).
+
+Republishing what the stream lost is the relay's own (``shared.outbox``'s ``republicar_faltantes``, run in
+its loop under its lease): same ids and hashes, only what is missing.
 
 ``python -m shared.cadena --url http://127.0.0.1:8002 --token JWT [--desde N] [--hasta M]`` asks a
 running service to verify a range of its store and exits 1 when something does not match. The
