@@ -113,9 +113,9 @@ async def leer_publicados(js: JetStreamContext, servicio: str, desde: datetime |
         return publicados
     inicio = ({"deliver_policy": DeliverPolicy.BY_START_TIME, "opt_start_time": desde} if desde
               else {"deliver_policy": DeliverPolicy.ALL})
-    sub = await js.pull_subscribe("", stream=STREAM, config=ConsumerConfig(
-        filter_subject=f"acompana.{servicio}.>", ack_policy=AckPolicy.NONE, inactive_threshold=120.0,
-        max_ack_pending=-1, **inicio))
+    # the subject is the consumer's filter (nats-py writes it over ``config.filter_subject``)
+    sub = await js.pull_subscribe(f"acompana.{servicio}.>", stream=STREAM, config=ConsumerConfig(
+        ack_policy=AckPolicy.NONE, inactive_threshold=120.0, max_ack_pending=-1, **inicio))
     try:
         pendientes = (await sub.consumer_info()).num_pending
         while pendientes:
