@@ -112,14 +112,7 @@ class Sistema:
         return f"http://127.0.0.1:{puerto}"
 
     def detener_replica(self, nombre: str) -> None:
-        proceso = self.replicas.pop(nombre, None)
-        if proceso is not None and proceso.poll() is None:
-            proceso.terminate()
-            try:
-                proceso.wait(20)
-            except subprocess.TimeoutExpired:
-                proceso.kill()
-                proceso.wait(10)
+        _terminar(self.replicas.pop(nombre, None))
 
     def posicion_publicada(self, nombre: str) -> int:
         """How far ``nombre``'s relay saved that it published (its tracking record in the SQLite store)."""
@@ -139,14 +132,7 @@ class Sistema:
             proceso.wait(10)
 
     def detener(self, nombre: str) -> None:
-        proceso = self.servicios[nombre].proceso
-        if proceso is not None and proceso.poll() is None:
-            proceso.terminate()
-            try:
-                proceso.wait(20)
-            except subprocess.TimeoutExpired:
-                proceso.kill()
-                proceso.wait(10)
+        _terminar(self.servicios[nombre].proceso)
 
     async def iniciar(self) -> None:
         self.nats.start()
@@ -221,3 +207,14 @@ class Sistema:
             except Exception:  # a service still starting
                 quietas = 0
             await asyncio.sleep(1.0)
+
+
+def _terminar(proceso: subprocess.Popen | None) -> None:
+    """SIGTERM, and SIGKILL if it has not ended in 20 s."""
+    if proceso is not None and proceso.poll() is None:
+        proceso.terminate()
+        try:
+            proceso.wait(20)
+        except subprocess.TimeoutExpired:
+            proceso.kill()
+            proceso.wait(10)
