@@ -222,12 +222,14 @@ class OutboxRelay:
         except NotFoundError:
             raise StreamAusente(f"el stream {STREAM} no existe: se espera a que se declare de nuevo") from None
 
-    async def _cabeza_leyendo(self, desde: datetime | None) -> tuple[int, str] | None:
-        """The furthest fact of this service among those the stream stored since ``desde`` (None: all)."""
+    async def _cabeza_leyendo(self, desde: datetime | None, hasta: int | None = None) -> tuple[int, str] | None:
+        """The furthest fact of this service among those the stream stored since ``desde`` (None: all), at or
+        before position ``hasta`` (the store's last, when given)."""
         publicados = await leer_publicados(self.js, self.servicio, desde)
-        if not publicados:
+        posiciones = [p for p in publicados if hasta is None or p <= hasta]
+        if not posiciones:
             return None
-        mayor = max(publicados)
+        mayor = max(posiciones)
         return mayor, publicados[mayor].cadena
 
     async def _cabeza_desde(self, posicion: int) -> tuple[int, str] | None:
@@ -250,11 +252,19 @@ class OutboxRelay:
         self._stream_creado = await self._stream_creado_en()
         self._position = await asyncio.to_thread(self.stored_position)
         cabeza = await self._cabeza_en_stream() or (0, GENESIS)
+        almacenado = await asyncio.to_thread(self.app.recorder.max_notification_id) or 0
+        if cabeza[0] > almacenado:
+            # A message beyond the store's last fact is not this service's (published outside its relay with
+            # its credential): taken as the head, it would make the relay skip every fact up to it.
+            log.warning("%s: el último mensaje del stream dice ser la posición %s, más allá de lo almacenado "
+                        "(%s): no es un hecho de este servicio y no se toma como cabeza", self.servicio,
+                        cabeza[0], almacenado)
+            cabeza = await self._cabeza_leyendo(None, almacenado) or (0, GENESIS)
         if cabeza[0] < self._position:
             # The last message is not always the furthest fact: a hole filled by a republication comes last.
             # What was stored since the saved position's fact was recorded tells a filled hole (the fact is
             # there); only a lost tail (it is not) needs everything the stream holds of the service.
-            cabeza = (await self._cabeza_desde(self._position) or await self._cabeza_leyendo(None)
+            cabeza = (await self._cabeza_desde(self._position) or await self._cabeza_leyendo(None, almacenado)
                       or cabeza)
         in_stream = cabeza[0]
         self._cadena = cabeza

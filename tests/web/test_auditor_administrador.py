@@ -230,14 +230,29 @@ def test_el_administrador_ve_un_mensaje_fallido_y_lo_procesa_de_nuevo(sistema: S
     puerto = args[args.index("--nats-port") + 1]
     falsa = visita_falsa(900_001, 0, "ninguna")
 
-    async def publicar() -> None:
+    async def publicar() -> int:
         nc = await nats.connect(f"nats://agenda:agenda-desarrollo@127.0.0.1:{puerto}")
         try:
-            await nc.jetstream().publish(falsa.nats_subject, falsa.payload(), headers=falsa.headers())
+            return (await nc.jetstream().publish(falsa.nats_subject, falsa.payload(), headers=falsa.headers())).seq
+        finally:
+            await nc.close()
+
+    async def retirar(secuencia: int) -> None:  # the session's later tests see the stream the services wrote
+        nc = await nats.connect(f"nats://127.0.0.1:{puerto}", user="streams", password="streams-desarrollo")
+        try:
+            await nc.jetstream().delete_msg("ACOMPANA", secuencia)
         finally:
             await nc.close()
     with ThreadPoolExecutor(1) as hilo:  # its own event loop, beside the browser's
-        hilo.submit(asyncio.run, publicar()).result(30)
+        secuencia = hilo.submit(asyncio.run, publicar()).result(30)
+    try:
+        _mensaje_fallido_procesado_de_nuevo(sistema, escritorio)
+    finally:
+        with ThreadPoolExecutor(1) as hilo:
+            hilo.submit(asyncio.run, retirar(secuencia)).result(30)
+
+
+def _mensaje_fallido_procesado_de_nuevo(sistema: Sistema, escritorio: Any) -> None:
     page = escritorio()
     ingresar(page, sistema, "administrador")
     # When the administrador opens the failed messages, he reads it with its reason
