@@ -14,6 +14,7 @@ from shared.outbox import TRACKING_NAME, OutboxRelay
 from shared.streams import STREAM, ensure_streams
 from shared.telemetry import Telemetry
 from tests.support.stream import published_ids, stream_messages
+from tests.integration.test_bus_cuentas import visita_falsa
 from tests.support.world import registrar_planes
 
 
@@ -197,3 +198,20 @@ async def test_al_reconciliar_tras_un_hueco_rellenado_no_lee_todo_el_stream(make
     assert 0 < len(leidos) <= 11, len(leidos)
     monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", original)
     assert len(await published_ids(js)) == 210  # nothing republished
+
+
+async def test_un_mensaje_mas_alla_del_almacen_no_se_toma_como_cabeza_de_la_cadena(make_settings, js, closing):
+    # Given agenda's facts published, then a fact published with agenda's account outside its relay, claiming
+    # a position far beyond what agenda stores (a leaked credential, or a test's forged fact)
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
+    registrar_planes(agenda, 10)
+    await drain(relay_for(agenda, js))
+    falsa = visita_falsa(900_001, 0, "ninguna")
+    await js.publish(falsa.nats_subject, falsa.payload(), headers=falsa.headers())
+    # When agenda records more and a restarted relay reconciles and publishes
+    registrar_planes(agenda, 10, start=10)
+    relay = relay_for(agenda, js)
+    await drain(relay)
+    # Then its position is the store's own, and every fact agenda stored is in the stream once, in order
+    assert relay.stored_position() == agenda.recorder.max_notification_id() == 20
+    assert [i for i in await published_ids(js) if i != "agenda:900001"] == expected_ids(agenda)
