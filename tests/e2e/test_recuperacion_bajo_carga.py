@@ -71,7 +71,11 @@ async def test_el_stream_perdido_bajo_carga_se_recupera_como_dice_el_manual(make
             return sum(r["visitas"] for r in rows) == registradas
 
         await eventually(proyectadas, timeout=60)
-        assert (await evaluacion.get("/readyz")).status_code == 200
+
+        async def lista() -> bool:  # every durable consumer declared again (they are re-declared every 2 s)
+            return (await evaluacion.get("/readyz")).status_code == 200
+
+        await eventually(lista, timeout=30)
 
         async def reconstruidas() -> bool:
             filas = (await evaluacion.get("/v1/proyecciones", headers=ADMINISTRADOR)).json()
