@@ -189,6 +189,7 @@ def test_un_rechazo_muestra_el_motivo_y_queda_hasta_corregirlo(acompanante: Page
     assert campo.evaluate("e => e === document.activeElement")
     campo.fill("Pide a los estudiantes que expliquen cómo resolvieron el problema.")
     page.locator("form[data-cola=observacion] button[type=submit]").click()
+    esperar_guardado(page, "observacion")  # on the phone before leaving the page
     # Then the corrected observation is registered and the rejected one is gone
     page.goto(sistema.web + "/pendientes")
     estados = esperar_estados(page, lambda e: ("observacion", "registrado") in e, que="corregida")
