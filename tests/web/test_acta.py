@@ -13,7 +13,7 @@ def acta(**datos: Any) -> str:
     actividad = {"actividad_id": "a1", "frase": "RTC realizada en la IEI N°246, el 05/10/2020."}
     lista = {"titulo": "Lista de cotejo", "items": [{"clave": "c1", "titulo": "Se revisaron los acuerdos"}]}
     return vistas.ENTORNO.get_template("acta.html").render(
-        sesion=None, csrf="t", ruta="/", actividad=actividad, llamados=[], lista=lista, acta=None, **datos)
+        sesion=None, csrf="t", ruta="/", actividad=actividad, llamados=[], lista=lista, **{"acta": None, **datos})
 
 
 def test_el_acta_del_acompanante_va_a_la_cola_y_vuelve_a_su_reunion() -> None:
@@ -37,3 +37,10 @@ def test_el_acta_de_una_rtc_aun_no_realizada_pide_esperar() -> None:
 
 def test_no_queda_una_copia_del_acta() -> None:
     assert not (vistas.TEMPLATES / "mi_ie_acta.html").exists()
+
+
+def test_el_acta_registrada_dice_cada_respuesta_de_la_lista_sin_doble_puntuacion() -> None:
+    registrada = {"registrada_en": "2026-12-07", "asistencia": [("Rosa Condori Quispe", "presente")],
+                  "acuerdos": [], "nudos_criticos": [], "cotejo": [("La reunión fue liderada por el directivo.", "Sí")]}
+    html = acta(volver="/reuniones/a1/acta", acta=registrada)
+    assert "La reunión fue liderada por el directivo: Sí" in html and ".: Sí" not in html
