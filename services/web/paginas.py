@@ -66,12 +66,7 @@ async def directivo_de(ctx: Contexto, escuela: dict[str, Any], docentes: list[di
 
 
 async def reunion_si_existe(ctx: Contexto, actividad_id: str) -> dict[str, Any] | None:
-    try:
-        return await ctx.leer("evidencias", f"/reuniones/{actividad_id}")
-    except Rechazo as exc:
-        if exc.estado != 404:
-            raise
-        return None  # held but not yet known to evidencias
+    return await ctx.leer_si_existe("evidencias", f"/reuniones/{actividad_id}")  # None: not yet in evidencias
 
 
 def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
@@ -113,19 +108,11 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one route per page
         return ctx.pagina("docente.html", docente=persona, preparacion=preparacion, titulos=titulos,
                           compromisos=[frases.compromiso(c, titulos) for c in compromisos], actualizado=ahora())
 
-    async def visita_si_existe(ctx: Contexto, visita_id: str) -> dict[str, Any] | None:
-        try:
-            return await ctx.leer("evidencias", f"/visitas/{visita_id}")
-        except Rechazo as exc:
-            if exc.estado != 404:
-                raise
-            return None  # not realized yet (or not yet known to evidencias)
-
     async def registrar(ctx: Contexto, visita_id: str, docente_id: str) -> Response:
         persona, preparacion, ficha_, visita = await asyncio.gather(
             ctx.leer("focalizacion", f"/docentes/{docente_id}/persona"),
             ctx.leer("evidencias", f"/docentes/{docente_id}/preparacion"), instrumento(ctx),
-            visita_si_existe(ctx, visita_id))
+            ctx.leer_si_existe("evidencias", f"/visitas/{visita_id}"))
         titulos = {i["clave"]: i["titulo"] for i in ficha_["items"]}
         return ctx.pagina("visita.html", docente=persona, visita_id=visita_id, visita=visita, instrumento=ficha_,
                           titulos=titulos, pendientes=preparacion.get("compromisos_pendientes", []),

@@ -81,6 +81,15 @@ class Contexto:
     async def leer(self, servicio: str, ruta: str, **params: Any) -> Any:
         return await self.servicios.leer(self.token, servicio, ruta, **params)
 
+    async def leer_si_existe(self, servicio: str, ruta: str, **params: Any) -> Any:
+        """``leer``, or None when the service answers 404 (e.g. a fact not yet arrived there)."""
+        try:
+            return await self.leer(servicio, ruta, **params)
+        except Rechazo as exc:
+            if exc.estado != 404:
+                raise
+            return None
+
     async def enviar(self, servicio: str, ruta: str, cuerpo: dict[str, Any]) -> tuple[int, Any]:
         return await self.servicios.enviar(self.token, servicio, ruta, cuerpo)
 
