@@ -73,6 +73,18 @@ def texto(pdf: bytes) -> str:
     return "\n".join(pagina.extract_text() for pagina in PdfReader(io.BytesIO(pdf)).pages)
 
 
+async def plan_aprobado(agenda: Any) -> str:
+    """The directora's 2024 plan, elaborated and approved (RD): in force."""
+    r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(),
+                          headers=COMO_DIRECTORA)
+    assert r.status_code == 201, r.text
+    pid = r.json()["plan_ie_id"]
+    r = await agenda.post(f"/v1/planes-monitoreo/{pid}/aprobacion", headers=COMO_DIRECTORA,
+                          json={"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"})
+    assert r.status_code == 201, r.text
+    return pid
+
+
 async def test_la_directora_lleva_el_plan_interno_de_su_ie(make_settings, nats_server):
     agenda_http = agenda_app(make_settings(AgendaSettings))
     async with serving(agenda_http) as agenda, \
@@ -358,11 +370,7 @@ async def test_cada_documento_del_plan_lee_su_agregado_una_vez(make_settings):
     en_el_padron(agenda_http)
     async with serving(agenda_http) as agenda:
         # Given the directora's plan, approved
-        r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(), headers=COMO_DIRECTORA)
-        pid = r.json()["plan_ie_id"]
-        r = await agenda.post(f"/v1/planes-monitoreo/{pid}/aprobacion", headers=COMO_DIRECTORA,
-                              json={"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"})
-        assert r.status_code == 201, r.text
+        pid = await plan_aprobado(agenda)
         repositorio, lecturas = agenda_http.state.agenda.repository, []
         leer = repositorio.get
 
@@ -434,11 +442,7 @@ async def test_los_documentos_del_plan_llevan_los_nombres_que_se_indican_y_no_lo
     en_el_padron(agenda_http)
     async with serving(agenda_http) as agenda:
         # Given the directora's plan, approved, and a June visit to the 5 años A docente
-        r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(), headers=COMO_DIRECTORA)
-        pid = r.json()["plan_ie_id"]
-        r = await agenda.post(f"/v1/planes-monitoreo/{pid}/aprobacion", headers=COMO_DIRECTORA,
-                              json={"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"})
-        assert r.status_code == 201, r.text
+        pid = await plan_aprobado(agenda)
         r = await agenda.post("/v1/visitas-realizadas", headers=COMO_DIRECTORA, json={
             "visita_id": str(uuid.uuid4()), "docente_id": DOCENTES[0], "acompanante_id": DIRECTORA,
             "fecha_inicio": "2024-06-11", "fecha_fin": "2024-06-11", "acciones": ["observacion", "asesoria"]})

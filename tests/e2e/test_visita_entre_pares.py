@@ -14,23 +14,11 @@ from typing import Any
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
 from tests.conftest import eventually, serving
-from tests.e2e.test_plan_monitoreo_ie import (COMO_DIRECTORA, DIRECTORA, DOCENTES, IE, en_el_padron, hechos,
+from tests.e2e.test_plan_monitoreo_ie import (COMO_DIRECTORA, plan_aprobado, DIRECTORA, DOCENTES, IE, en_el_padron, hechos,
                                               plan_2024, texto)
 
 ESPECIALISTA = {"X-Usuario": "esp-collao", "X-Rol": "especialista_ugel", "X-Dre": "DRE-PUNO",
                 "X-Ugel": "UGEL-EL-COLLAO"}
-
-
-async def plan_aprobado(agenda: Any) -> str:
-    """The directora's 2024 plan, elaborated and approved (RD): in force."""
-    r = await agenda.post(f"/v1/instituciones/{IE}/planes-monitoreo", json=plan_2024(),
-                          headers=COMO_DIRECTORA)
-    assert r.status_code == 201, r.text
-    pid = r.json()["plan_ie_id"]
-    r = await agenda.post(f"/v1/planes-monitoreo/{pid}/aprobacion", headers=COMO_DIRECTORA,
-                          json={"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"})
-    assert r.status_code == 201, r.text
-    return pid
 
 
 def visita_par(visitante: str, visitado: str, fecha: str = "2024-06-18") -> dict[str, str]:
