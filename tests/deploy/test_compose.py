@@ -196,8 +196,8 @@ def test_service_image_command_and_healthcheck(compose_file, name):
 
     assert service["image"] == f"acompana/{name}:dev"
     build = service["build"]
-    assert build["context"] == "." and build["dockerfile"] == f"deploy/docker/{name}.Dockerfile"
-    assert (ROOT / build["dockerfile"]).is_file()
+    assert build["context"] == "." and build["dockerfile"] == "deploy/docker/Dockerfile"
+    assert build["args"]["SERVICIO"] == name and (ROOT / build["dockerfile"]).is_file()
 
     argv = as_argv(service["command"])
     assert argv == ["uvicorn", "--factory", f"services.{name}.main:create_app",
