@@ -9,24 +9,10 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.focalizacion.application import Focalizacion
-from services.focalizacion.padron import ArchivoInvalido
 from services.focalizacion.reglas import ConjuntoReglas
-from shared.eventstore import DomainError, NotFound
-
-CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True,
-       "description": "El archivo CSV (UTF-8 o Latin-1), tal como sale del sistema de origen."}
-
+from shared.eventstore import NotFound
 
 Conv = Annotated[str, Path(description="Código de la convocatoria", examples=["2020-2022"])]
-
-
-class Informe(BaseModel):
-    filas: int
-    validas: int
-    nuevas: int
-    actualizadas: int
-    sin_cambios: int
-    rechazadas: list[dict[str, Any]] = Field(description="Cada fila rechazada: línea, clave y motivos por campo.")
 
 
 class ConvocatoriaIn(BaseModel):
@@ -81,26 +67,6 @@ class IncorporacionIn(BaseModel):
 
 def router(app: Focalizacion) -> APIRouter:  # noqa: C901, PLR0915 - one route per use case
     r = APIRouter(prefix="/v1", tags=["focalizacion"])
-
-    def importar(comando: Any, contenido: bytes) -> dict[str, Any]:
-        if not contenido.strip():
-            raise DomainError("El archivo está vacío.")
-        try:
-            return comando(contenido)
-        except ArchivoInvalido as exc:
-            raise DomainError(str(exc)) from None
-
-    @r.post("/padron/ies", summary="Importar el padrón de IIEE (CSV)", openapi_extra={"requestBody": CSV})
-    async def importar_ies(request: Request) -> Informe:
-        return Informe(**importar(app.importar_ies, await request.body()))
-
-    @r.post("/padron/docentes", summary="Importar docentes (CSV)", openapi_extra={"requestBody": CSV})
-    async def importar_docentes(request: Request) -> Informe:
-        return Informe(**importar(app.importar_docentes, await request.body()))
-
-    @r.post("/padron/acompanantes", summary="Importar acompañantes (CSV)", openapi_extra={"requestBody": CSV})
-    async def importar_acompanantes(request: Request) -> Informe:
-        return Informe(**importar(app.importar_acompanantes, await request.body()))
 
     @r.get("/reglas", summary="Conjuntos de reglas publicados")
     def listar_reglas() -> list[dict[str, Any]]:
