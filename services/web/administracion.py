@@ -8,11 +8,14 @@ Everything goes to the services' public APIs with the administrador's own token.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from services.web.auditoria import SERVICIOS, convocatoria_vigente
 from services.web.i18n import _
@@ -20,6 +23,7 @@ from services.web.servicios import Rechazo
 from services.web.vistas import Contexto, comprobar_csrf, contexto
 
 ADMINISTRADOR = frozenset({"administrador"})
+NDJSON = "application/x-ndjson"
 PADRONES = {"ies": _("Instituciones educativas (padrón de IIEE)"), "docentes": _("Docentes"),
             "acompanantes": _("Acompañantes")}
 RESULTADOS = {"cumple": _("cumple"), "no_cumple": _("no cumple"), "sin_dato": _("sin dato para evaluarlo")}
@@ -49,6 +53,40 @@ async def mensajes_de(ctx: Contexto) -> list[dict[str, Any]]:
     return list(await asyncio.gather(*(uno(s) for s in SERVICIOS)))
 
 
+async def importar_con_avance(ctx: Contexto, tipo: str, contenido: bytes, archivo: str) -> Response:
+    """The import with its progress as JSON lines: each batch focalizacion records (``procesadas``, ``total``),
+    then the page's result already rendered (``html``: the form again, with the report or the reason next to
+    the file). A file refused at once answers 422 with that one line."""
+    def resultado(informe: dict[str, Any] | None, error: str) -> bytes:
+        html = ctx.pagina("_padron.html", padrones=PADRONES, informe=informe, tipo=tipo, error=error,
+                          archivo=archivo).body.decode()
+        return (json.dumps({"html": html}, ensure_ascii=False) + "\n").encode()
+
+    salida = contextlib.AsyncExitStack()
+    try:
+        lineas = await salida.enter_async_context(ctx.servicios.transmitir(
+            ctx.token, "POST", "focalizacion", f"/padron/{tipo}", content=contenido,
+            headers={"Accept": NDJSON, "Content-Type": "text/csv"}))
+    except Rechazo as exc:
+        await salida.aclose()
+        return Response(resultado(None, exc.motivo or _("El archivo no se pudo importar.")), 422, media_type=NDJSON)
+
+    async def reenviar() -> AsyncIterator[bytes]:
+        async with salida:
+            async for linea in lineas:
+                if not linea:
+                    continue
+                dato = json.loads(linea)
+                if "informe" in dato:
+                    yield resultado(dato["informe"], "")
+                elif "error" in dato:
+                    yield resultado(None, dato["error"])
+                else:
+                    yield (json.dumps({"procesadas": dato["procesadas"], "total": dato["total"]}) + "\n").encode()
+
+    return StreamingResponse(reenviar(), media_type=NDJSON, headers={"Cache-Control": "no-store"})
+
+
 def router() -> APIRouter:  # noqa: C901 - one route per page
     r = APIRouter()
 
@@ -64,6 +102,8 @@ def router() -> APIRouter:  # noqa: C901 - one route per page
         comprobar_csrf(ctx, csrf)
         tipo = tipo if tipo in PADRONES else "ies"
         contenido = await archivo.read()
+        if NDJSON in request.headers.get("accept", ""):  # the page's script: the progress, then the result
+            return await importar_con_avance(ctx, tipo, contenido, archivo.filename or "")
         informe, error = None, ""
         try:
             respuesta = await ctx.servicios.pedir(ctx.token, "POST", "focalizacion", f"/padron/{tipo}",

@@ -77,3 +77,12 @@ MENSAJES.update({
     "borrador.recuperado": _("Se recuperó lo que había escrito en este teléfono y aún no guardó."),
     "preparar.detalle": _("Páginas guardadas: {n}; sin guardar: {fallos}."),
 })
+
+# A file uploaded with its progress (the padrón).
+MENSAJES.update({
+    "subida.enviando": _("Enviando el archivo: {pct} %."),
+    "subida.leyendo": _("Archivo enviado; revisando sus filas…"),
+    "subida.registrando": _("Filas registradas: {n} de {total}."),
+    "subida.fallo": _("Se cortó la conexión antes de terminar. Las filas ya registradas quedan; vuelva a subir el "
+                      "archivo (lo ya registrado no se repite)."),
+})

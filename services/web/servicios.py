@@ -7,6 +7,8 @@ service answers. A refusal becomes ``Rechazo`` with the service's Spanish reason
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +49,16 @@ def _rechazo(r: httpx.Response) -> Rechazo:
                    cuerpo.get("codigo"))
 
 
+def _comprobada(r: httpx.Response, servicio: str) -> httpx.Response:
+    if r.status_code == 401:
+        raise SinSesion
+    if r.status_code >= 500:
+        raise ServicioCaido(f"{servicio}: {r.status_code}")
+    if r.status_code >= 400:
+        raise _rechazo(r)
+    return r
+
+
 class Servicios:
     """One HTTP client per process; each call carries the token it is given."""
 
@@ -59,18 +71,35 @@ class Servicios:
         await self.http.aclose()
 
     async def pedir(self, token: str, metodo: str, servicio: str, ruta: str, **kwargs: Any) -> httpx.Response:
-        url = self.urls[servicio].rstrip("/") + "/v1" + ruta
         try:
-            r = await self.http.request(metodo, url, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+            r = await self.http.request(metodo, self._url(servicio, ruta), headers=self._cabeceras(token, kwargs),
+                                        **kwargs)
         except httpx.HTTPError as exc:
             raise ServicioCaido(f"{servicio}: {exc}") from None
-        if r.status_code == 401:
-            raise SinSesion
-        if r.status_code >= 500:
-            raise ServicioCaido(f"{servicio}: {r.status_code}")
-        if r.status_code >= 400:
-            raise _rechazo(r)
-        return r
+        return _comprobada(r, servicio)
+
+    @asynccontextmanager
+    async def transmitir(self, token: str, metodo: str, servicio: str, ruta: str,
+                         **kwargs: Any) -> AsyncIterator[AsyncIterator[str]]:
+        """A request whose answer is read line by line as the service writes it (a long job's progress);
+        refusals and failures before the first line raise as in ``pedir``."""
+        try:
+            async with self.http.stream(metodo, self._url(servicio, ruta), headers=self._cabeceras(token, kwargs),
+                                        timeout=httpx.Timeout(self.http.timeout.connect, read=None),
+                                        **kwargs) as r:
+                if r.status_code >= 400:
+                    await r.aread()
+                    _comprobada(r, servicio)
+                yield r.aiter_lines()
+        except httpx.HTTPError as exc:
+            raise ServicioCaido(f"{servicio}: {exc}") from None
+
+    def _url(self, servicio: str, ruta: str) -> str:
+        return self.urls[servicio].rstrip("/") + "/v1" + ruta
+
+    @staticmethod
+    def _cabeceras(token: str, kwargs: dict[str, Any]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
 
     async def leer(self, token: str, servicio: str, ruta: str, **params: Any) -> Any:
         r = await self.pedir(token, "GET", servicio, ruta, params={k: v for k, v in params.items() if v is not None})

@@ -274,3 +274,43 @@ def _mensaje_fallido_procesado_de_nuevo(sistema: Sistema, escritorio: Any) -> No
     assert "volvió a fallar" in aviso and "cadena" in aviso, aviso
     assert page.get_by_role("table", name="Evidencias").locator("tbody tr").filter(
         has_text="no lleva su eslabón").count() >= 1
+
+
+def test_el_padron_se_sube_con_su_barra_de_avance(sistema: Sistema, escritorio: Any) -> None:
+    # Given the administrador on the padrón page, with the demo's docentes file (already registered)
+    page = escritorio()
+    ingresar(page, sistema, "administrador")
+    page.goto(sistema.web + "/administracion/padron")
+    page.wait_for_selector("html[data-listo]", state="attached")
+    demo = Path(__file__).parents[2] / "deploy" / "local" / "demo" / "docentes-el-collao.csv"
+    filas = len(demo.read_text().splitlines()) - 1
+    # every text the progress line shows, as the page's script writes it
+    page.evaluate("""() => {
+        window.avances = [];
+        const texto = document.getElementById('padron-avance-texto');
+        new MutationObserver(() => window.avances.push(texto.textContent)).observe(
+            texto, {childList: true, characterData: true, subtree: true});
+    }""")
+    # When he imports it
+    page.get_by_label("Qué contiene el archivo").select_option("docentes")
+    page.get_by_label("Archivo CSV").set_input_files(str(demo))
+    page.get_by_role("button", name="Importar").click()
+    # Then the bar showed the rows registered out of the file's, and the report replaced it without a reload
+    informe = page.locator("main [role=status]")
+    assert f"{filas} filas leídas: {filas} válidas" in informe.inner_text()
+    avances = page.evaluate("window.avances")
+    assert avances[-1] == f"Filas registradas: {filas} de {filas}.", avances
+    assert "Archivo enviado; revisando sus filas…" in avances, avances
+    assert page.evaluate("window.avances !== undefined"), "la página se recargó en vez de mostrar el avance"
+    assert page.locator("#padron-avance").is_hidden()
+    sin_ids(page)
+
+    # When the file is one the service cannot read, the reason is next to the file field
+    page.get_by_label("Archivo CSV").set_input_files(files=[{"name": "vacio.csv", "mimeType": "text/csv",
+                                                              "buffer": b"CEN_EDU;NIVEL\nIE;Primaria\n"}])
+    page.get_by_role("button", name="Importar").click()
+    campo = page.get_by_label("Archivo CSV")
+    error = page.locator("#archivo-error")
+    assert "No se importó vacio.csv" in error.inner_text() and "COD_MOD" in error.inner_text()
+    assert campo.get_attribute("aria-describedby") == "archivo-error"
+    assert campo.get_attribute("aria-invalid") == "true"

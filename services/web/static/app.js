@@ -774,6 +774,65 @@
     });
   }
 
+  /* ---------- Subir un archivo con su avance (el padrón) ----------
+     XMLHttpRequest da el avance del envío del archivo y deja leer las líneas JSON que el servidor escribe
+     mientras registra las filas; la última trae el resultado ya hecho (el formulario otra vez, con el informe
+     o el motivo junto al campo) y reemplaza la sección data-avance. Sin este script el formulario se envía
+     como siempre y la página muestra el mismo resultado. */
+  function alSubirConAvance(ev) {
+    var form = ev.target;
+    ev.preventDefault();
+    var zona = doc.getElementById(form.getAttribute('data-avance'));
+    var barra = form.querySelector('progress');
+    var texto = form.querySelector('[data-avance-texto]');
+    var boton = form.querySelector('button[type="submit"]');
+    var xhr = new XMLHttpRequest();
+    var leido = 0;
+    var terminado = false;
+    function mostrar(valor, maximo, mensaje) {
+      barra.hidden = false;
+      if (maximo) { barra.max = maximo; barra.value = valor; } else barra.removeAttribute('value');
+      texto.textContent = mensaje;
+    }
+    function leerLineas() {
+      var nuevo = xhr.responseText.slice(leido);
+      var fin = nuevo.lastIndexOf('\n');
+      if (fin < 0) return;
+      leido += fin + 1;
+      nuevo.slice(0, fin).split('\n').forEach(function (linea) {
+        if (!linea || terminado) return;
+        var dato;
+        try { dato = JSON.parse(linea); } catch (e) { return; }
+        if (dato.html !== undefined) {
+          terminado = true;
+          zona.outerHTML = dato.html;
+          var seccion = doc.getElementById(form.getAttribute("data-avance"));
+          var foco = seccion && (seccion.querySelector('[aria-invalid="true"]') || seccion.querySelector("h2"));
+          if (foco) { if (!foco.hasAttribute('tabindex') && foco.tagName === 'H2') foco.setAttribute('tabindex', '-1'); foco.focus(); }
+        } else {
+          mostrar(dato.procesadas, dato.total, t('subida.registrando', { n: numero.format(dato.procesadas), total: numero.format(dato.total) }));
+        }
+      });
+    }
+    function fallo() {
+      if (terminado) return;
+      if (boton) boton.disabled = false;
+      mostrar(0, 0, t('subida.fallo'));
+      barra.hidden = true;
+    }
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) mostrar(e.loaded, e.total, t('subida.enviando', { pct: Math.round(100 * e.loaded / e.total) }));
+    };
+    xhr.upload.onload = function () { mostrar(0, 0, t('subida.leyendo')); };
+    xhr.onprogress = leerLineas;
+    xhr.onload = function () { leerLineas(); fallo(); };
+    xhr.onerror = fallo;
+    xhr.open('POST', form.action);
+    xhr.setRequestHeader('Accept', 'application/x-ndjson');
+    if (boton) boton.disabled = true;
+    xhr.send(new FormData(form));
+  }
+
   /* ---------- Arranque ---------- */
   function refrescar() {
     refrescarFormularios();
@@ -806,7 +865,9 @@
   function iniciar() {
     idsNuevos();
     doc.addEventListener('submit', function (ev) {
-      if (ev.target.matches('form[data-salir]')) alSalir(ev); else alGuardar(ev);
+      if (ev.target.matches('form[data-salir]')) alSalir(ev);
+      else if (ev.target.matches('form[data-avance]')) alSubirConAvance(ev);
+      else alGuardar(ev);
     });
     doc.addEventListener('click', alClic);
     if (!usuarioDePagina()) return; // sin sesión (p. ej. la página de entrada): ni base de datos ni service worker
