@@ -131,3 +131,55 @@ def test_guardar_en_la_cola_toma_menos_de_300_ms(
     print(f"guardar: {guardar} ms")
     assert guardar and max(guardar) < 300
     page.context.close()
+
+
+# Issue 18, acceptance 7: the desks. Each role's main pages, opened cold (no cache, no service worker) on an
+# office desktop: what the page needs besides its data (style sheet, script, icons) transfers at most 150 KB,
+# and on Chrome's "Fast 3G" the page is usable within 5 s.
+FAST_3G = {"offline": False, "latency": 562.5, "downloadThroughput": 180 * 1024, "uploadThroughput": 84 * 1024}
+ESCRITORIOS = {
+    "directivo": ("/mi-ie",),
+    "especialista_ugel": ("/ugel/cumplimiento", "/ugel/carteras"),
+    "auditor": ("/auditoria", "/auditoria/cadenas"),
+    "administrador": ("/administracion/padron", "/administracion/focalizacion", "/administracion/mensajes",
+                      "/administracion/proyecciones"),
+}
+
+
+def carga_en_frio(page: Page, url: str, red: dict[str, Any] | None = None) -> tuple[int, int, float]:
+    """Loads ``url`` with the cache disabled (and ``red``'s conditions): the document's bytes, the other
+    requests' bytes, and when the page was usable (ms)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    if red:
+        cdp.send("Network.emulateNetworkConditions", red)
+    tipos: dict[str, str] = {}
+    recibidos: dict[str, int] = {}
+    cdp.on("Network.responseReceived", lambda e: tipos.__setitem__(e["requestId"], e["type"]))
+    cdp.on("Network.loadingFinished", lambda e: recibidos.__setitem__(e["requestId"], e["encodedDataLength"]))
+    usable = usable_en_ms(page, url)
+    page.wait_for_load_state("networkidle")
+    documento = sum(n for r, n in recibidos.items() if tipos.get(r) == "Document")
+    return documento, sum(recibidos.values()) - documento, usable
+
+
+@pytest.mark.parametrize("rol", sorted(ESCRITORIOS))
+def test_cada_escritorio_pesa_a_lo_mas_150_kb_ademas_de_sus_datos_y_se_usa_en_5_s_con_3g_rapido(
+    navegador: Any, sistema: Sistema, rol: str
+) -> None:
+    contexto = navegador.new_context(viewport={"width": 1366, "height": 900}, locale="es-PE")
+    ingresar(contexto.new_page(), sistema, rol)
+    estado = contexto.storage_state()
+    contexto.close()
+    for ruta in ESCRITORIOS[rol]:
+        frio = navegador.new_context(storage_state=estado, viewport={"width": 1366, "height": 900}, locale="es-PE")
+        documento, resto, _ = carga_en_frio(frio.new_page(), sistema.web + ruta)
+        frio.close()
+        lento_ = navegador.new_context(storage_state=estado, viewport={"width": 1366, "height": 900},
+                                       locale="es-PE")
+        _, _, usable = carga_en_frio(lento_.new_page(), sistema.web + ruta, FAST_3G)
+        lento_.close()
+        print(f"{rol} {ruta}: documento {documento} B, el resto {resto} B, usable en {usable:.0f} ms (3G rápido)")
+        assert resto <= 150 * 1024, (ruta, resto)
+        assert usable <= 5000, (ruta, usable)
