@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from services.web import frases, i18n
 from services.web.escritorio import enviar_formulario, formulario
@@ -149,17 +149,7 @@ def router() -> APIRouter:  # noqa: C901 - one route per page or download
     @r.get("/ugel/carteras", include_in_schema=False)
     async def carteras(request: Request) -> Response:
         ctx = await contexto(request, UGEL)
-        datos = await nombres_ugel(ctx, su_ugel(ctx))
-        filas = sorted(({**c, "nombre": datos["acompanantes"].get(c["acompanante_id"], ""),
-                         "escuelas_nombres": [datos["escuelas"].get(e, e) for e in c["escuelas"]],
-                         "docentes_nombres": sorted(datos["docentes"][d]["nombre"] for d in c.get("docente_ids", [])
-                                                    if d in datos["docentes"])}
-                        for c in datos["carteras"]), key=lambda c: c["nombre"])
-        docentes = sorted(datos["docentes"].values(), key=lambda d: d["nombre"])
-        return ctx.pagina("ugel_carteras.html", carteras=filas, docentes=docentes, escuelas=datos["escuelas"],
-                          acompanantes=datos["acompanantes"], estados=ESTADOS_CARTERA, tipos=TIPOS_IE,
-                          convocatoria=ctx.settings.convocatoria, hecho=request.query_params.get("hecho"),
-                          actualizado=ahora())
+        return await pagina_carteras(ctx, hecho=request.query_params.get("hecho"))
 
     @r.post("/ugel/carteras/reasignacion", include_in_schema=False)
     async def reasignar(request: Request) -> Response:
@@ -175,4 +165,63 @@ def router() -> APIRouter:  # noqa: C901 - one route per page or download
             return ctx.pagina("rechazo.html", exc.estado, motivo=exc.motivo or _("No existe o no está en su UGEL."),
                               campo=exc.campo, volver="/ugel/carteras")
 
+    @r.post("/ugel/carteras/excepcion", include_in_schema=False)
+    async def excepcion(request: Request) -> Response:
+        """A ratio exception for one acompañante: his new limit and why (NT-026 §5.4)."""
+        ctx = await contexto(request, UGEL)
+        datos = await formulario(request, ctx)
+        limite = datos.get("limite", "")
+        if not limite.isdigit():
+            return await pagina_carteras(ctx, 422, error=("excepcion", "limite", _("Escriba el nuevo límite como un "
+                                                                                   "número de docentes.")))
+        return await enviar_o_mostrar(ctx, "excepcion", f"/acompanantes/{datos.get('acompanante_id', '')}/excepciones",
+                                      {"limite": int(limite), "justificacion": datos.get("justificacion", "")})
+
+    @r.post("/ugel/carteras/retiro", include_in_schema=False)
+    async def retiro(request: Request) -> Response:
+        """An acompañante leaves: his caseload to the replacement chosen, or spread over the UGEL's others of
+        the same type keeping schools together (refused, with nothing recorded, when it does not fit)."""
+        ctx = await contexto(request, UGEL)
+        datos = await formulario(request, ctx)
+        cuerpo: dict[str, Any] = {"motivo": datos.get("motivo", "")}
+        if datos.get("reemplazo_id"):
+            cuerpo["reemplazo_id"] = datos["reemplazo_id"]
+        return await enviar_o_mostrar(ctx, "retiro", f"/acompanantes/{datos.get('acompanante_id', '')}/retiro", cuerpo)
+
     return r
+
+
+CAMPOS_CARTERA = {"limite": "limite", "justificacion": "justificacion", "motivo": "motivo",
+                  "reemplazo_id": "reemplazo_id", "acompanante_id": "acompanante_id"}
+
+
+async def pagina_carteras(ctx: Contexto, estado: int = 200, hecho: str | None = None,
+                          error: tuple[str, str, str] | None = None) -> Response:
+    """The caseloads page; ``error`` is (form, field, reason) of a form the service refused, shown next to that
+    field of that form."""
+    datos = await nombres_ugel(ctx, su_ugel(ctx))
+    filas = sorted(({**c, "nombre": datos["acompanantes"].get(c["acompanante_id"], ""),
+                     "escuelas_nombres": [datos["escuelas"].get(e, e) for e in c["escuelas"]],
+                     "docentes_nombres": sorted(datos["docentes"][d]["nombre"] for d in c.get("docente_ids", [])
+                                                if d in datos["docentes"])}
+                    for c in datos["carteras"]), key=lambda c: c["nombre"])
+    docentes = sorted(datos["docentes"].values(), key=lambda d: d["nombre"])
+    formulario_, campo, motivo = error or ("", "", "")
+    return ctx.pagina("ugel_carteras.html", estado, carteras=filas, docentes=docentes, escuelas=datos["escuelas"],
+                      acompanantes=datos["acompanantes"], estados=ESTADOS_CARTERA, tipos=TIPOS_IE,
+                      convocatoria=ctx.settings.convocatoria, hecho=hecho, actualizado=ahora(),
+                      error={"formulario": formulario_, "campo": campo, "motivo": motivo})
+
+
+async def enviar_o_mostrar(ctx: Contexto, nombre: str, ruta: str, cuerpo: dict[str, Any]) -> Response:
+    """One of the caseloads page's forms sent to focalizacion: back to the page, or the page again with the
+    service's reason next to the field it names (a 404: an acompañante outside his UGEL, "no existe")."""
+    try:
+        await ctx.enviar("focalizacion", f"/convocatorias/{ctx.settings.convocatoria}{ruta}", cuerpo)
+    except Rechazo as exc:
+        if exc.estado == 404:
+            raise
+        campo = (exc.campo or "").rsplit(".", 1)[-1]
+        return await pagina_carteras(ctx, 422, error=(nombre, CAMPOS_CARTERA.get(campo, "acompanante_id"),
+                                                      exc.motivo or _("No se pudo registrar.")))
+    return RedirectResponse("/ugel/carteras?hecho=1", status_code=303)

@@ -135,3 +135,51 @@ def test_el_especialista_recorre_el_cumplimiento_descarga_el_excel_y_reasigna_un
     assert page.locator("#docente option").filter(has_text=f"{docente} (").first.inner_text().endswith(
         f"hoy con {destino})")
     assert problemas == []
+
+
+def test_el_especialista_registra_una_excepcion_a_la_ratio_y_ve_el_motivo_de_un_retiro_rechazado(
+        sistema: Sistema, escritorio: Any, navegador: Any) -> None:
+    page = escritorio.new_page()
+    ingresar(page, sistema, "especialista_ugel")
+    lista = navegador.new_page()
+    lista.goto(sistema.web + "/entrar")
+    en_uso = set(lista.locator("button[name=indice]").filter(has_text="acompanante").locator("strong").all_inner_texts())
+    lista.close()
+    page.goto(sistema.web + "/ugel/carteras")
+    carteras = {f[0]: f for f in filas(page, "#carteras")}
+    nombre = next(n for n, f in sorted(carteras.items()) if n not in en_uso and " de " in f[3])
+    limite = int(carteras[nombre][3].split(" de ")[1])
+    opcion = next(o for o in page.locator("#excepcion-acompanante option").all_inner_texts()
+                  if o.startswith(nombre + " ("))
+
+    # When the justification is too short, the service's reason shows next to that field, nothing recorded
+    page.select_option("#excepcion-acompanante", label=opcion)
+    page.fill("#excepcion-limite", str(limite + 2))
+    page.fill("#excepcion-justificacion", "corto")
+    page.get_by_role("button", name="Registrar la excepción").click()
+    campo = page.locator("#excepcion-justificacion")
+    assert campo.get_attribute("aria-invalid") == "true"
+    assert page.locator("#excepcion-justificacion-error").inner_text().strip() != ""
+    assert {f[0]: f for f in filas(page, "#carteras")}[nombre][3] == carteras[nombre][3]
+
+    # When he gives the new limit with its reason, the caseload's ratio shows it
+    page.select_option("#excepcion-acompanante", label=opcion)
+    page.fill("#excepcion-limite", str(limite + 2))
+    page.fill("#excepcion-justificacion", "Escuelas unidocentes alejadas, sin otro acompañante del tipo")
+    page.get_by_role("button", name="Registrar la excepción").click()
+    page.wait_for_url(re.compile(r"/ugel/carteras\?hecho="))
+
+    def con_limite_nuevo() -> bool:
+        page.reload()
+        return {f[0]: f for f in filas(page, "#carteras")}[nombre][3].endswith(f" de {limite + 2}")
+
+    esperar(con_limite_nuevo, 60, 1.0, "la ratio muestra el nuevo límite", page)
+
+    # When a retirement has no reason, the reason to give shows next to its field and no one is retired
+    page.select_option("#retiro-acompanante", label=opcion)
+    page.get_by_role("button", name="Retirar").click()
+    assert page.locator("#retiro-motivo").get_attribute("aria-invalid") == "true"
+    assert page.locator("#retiro-motivo-error").inner_text().strip() != ""
+    assert nombre in {f[0] for f in filas(page, "#carteras")}
+    assert not UUID.search(page.locator("main").inner_text())
+    capturar(page, "escritorio-ugel-carteras-excepcion")
