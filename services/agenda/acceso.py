@@ -76,7 +76,8 @@ REGLAS = {
     "POST /v1/talleres-realizados": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/cursos-virtuales-completados": Regla(COACH, {"docente_id": "docente"}),
     "GET /v1/cumplimiento": Regla(SUPERVISAN | {"acompanante", "directivo"}, filtros=TERRITORIO),
-    "GET /v1/cumplimiento.csv": Regla(LEEN_IE, filtros={"dre": "dre", "ugel": "ugel", "ie": "ie"}),
+    "GET /v1/cumplimiento.csv": Regla(LEEN_IE, filtros=TERRITORIO),
+    "GET /v1/cumplimiento.xlsx": Regla(LEEN_IE, filtros=TERRITORIO),
     "GET /v1/docentes/{docente_id}/cumplimiento": Regla(TODOS, {"docente_id": "docente"}),
 }
 

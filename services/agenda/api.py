@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -15,12 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.agenda import documentos, exportar
 from services.agenda.application import Agenda, Resultado
 from services.agenda.calendario import HORA
-from services.agenda.cumplimiento import COMPONENTES, NIVELES
+from services.agenda.cumplimiento import COMPONENTES, NIVELES, planificado
 from services.agenda.domainmodel import DocenteAjenoAlPlan, DocentesDeOtraIE
 from services.agenda.protocolos import Protocolo
 from shared.autorizacion import NACIONALES
 from shared.contracts.agenda import AccionVisita
 from shared.eventstore import Conflict, DomainError, NotFound
+from shared.hojas import Portada, Tabla, autor
 from shared.lote import Lote, Operacion, ResultadoItem
 from shared.telemetry import current_actor
 
@@ -314,17 +315,9 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
            responses={200: {"content": {"text/csv": {}}}})
     def planes_csv(anio: Anio, dre: str | None = None, ugel: str | None = None,
                    ie: Annotated[str | None, Query(pattern=r"^\d{7}-\d$", description="IE: código modular-anexo.")] = None) -> Response:
-        filas = []
-        for p in agenda.proyecciones.planes(anio=anio, dre=dre, ugel=ugel, ie=ie):
-            c = p["plan"]["componentes"]
-            filas.append({**p, "visitas": sum(g["cantidad"] for g in c["visitas"]["grupos"]),
-                          "dias_visita": c["visitas"]["dias_total"], "gia": c["gia"]["cantidad"],
-                          "rtc": c["rtc"]["cantidad"], "talleres": c["talleres_docentes"]["cantidad"],
-                          "dias_taller": c["talleres_docentes"]["dias_total"]})
-        columnas = ["docente_id", "anio", "etapa", "modalidad", "protocolo", "acompanante_id", "dre", "ugel",
-                    "codigo_modular", "anexo", "tipo_ie", "nivel", "activo", "visitas", "dias_visita", "gia", "rtc",
-                    "talleres", "dias_taller"]
-        return _csv(exportar.csv_de(filas, columnas), f"planes-{anio}.csv")
+        filas = [{**{k: p[k] for k in exportar.PLANES_CLAVES}, **planificado(p["plan"])}
+                 for p in agenda.proyecciones.planes(anio=anio, dre=dre, ugel=ugel, ie=ie)]
+        return _csv(exportar.csv_de(Tabla("planes", exportar.PLANES, filas)), f"planes-{anio}.csv")
 
     @r.get("/docentes/{docente_id}/planes", tags=["planes"], summary="Planes de un docente, etapa por etapa")
     def planes_docente(docente_id: Id) -> list[dict[str, Any]]:
@@ -602,16 +595,43 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
             filas = [f for f in filas if f["docentes_atrasados"]]
         return {"anio": anio, "fecha_corte": corte, "nivel": nivel, "filas": filas}
 
+    def cumplimiento_hoja(anio: int, nivel: str, corte: date, dre: str | None, ugel: str | None, ie: str | None,
+                          acompanante_id: UUID | None, solo_atrasados: bool, modalidad: str | None) -> Tabla:
+        filas = agenda.proyecciones.cumplimiento(anio, corte, nivel, dre=dre, ugel=ugel, ie=ie, modalidad=modalidad,
+                                                 acompanante_id=str(acompanante_id) if acompanante_id else None)
+        filas = [{**f, "fecha_corte": corte} for f in filas if f["docentes_atrasados"] or not solo_atrasados]
+        return Tabla("cumplimiento", exportar.columnas_cumplimiento(nivel, filas), filas,
+                     f"Cumplimiento del protocolo al {corte:%d/%m/%Y}, por {exportar.NIVELES[nivel]}"
+                     + (", solo los atrasados" if solo_atrasados else ""))
+
     @r.get("/cumplimiento.csv", tags=["cumplimiento"], summary="Cumplimiento en CSV", response_class=Response,
            responses={200: {"content": {"text/csv": {}}}})
     def get_cumplimiento_csv(anio: Anio, nivel: Annotated[Literal[NIVELES], Query()] = "ugel",  # type: ignore[valid-type]
                              fecha: date | None = None, dre: str | None = None, ugel: str | None = None,
-                             ie: Annotated[str | None, Query(pattern=r"^\d{7}-\d$", description="IE: código modular-anexo.")] = None) -> Response:
+                             ie: Annotated[str | None, Query(pattern=r"^\d{7}-\d$", description="IE: código modular-anexo.")] = None,
+                             acompanante_id: UUID | None = None, solo_atrasados: bool = False,
+                             modalidad: Literal["externa", "interna"] | None = None) -> Response:
         corte = fecha or date.today()
-        filas = agenda.proyecciones.cumplimiento(anio, corte, nivel, dre=dre, ugel=ugel, ie=ie)
-        for f in filas:
-            f["fecha_corte"] = corte.isoformat()
-        return _csv(exportar.csv_de(filas), f"cumplimiento-{anio}-{nivel}-{corte}.csv")
+        tabla = cumplimiento_hoja(anio, nivel, corte, dre, ugel, ie, acompanante_id, solo_atrasados, modalidad)
+        return _csv(exportar.csv_de(tabla), f"cumplimiento-{anio}-{nivel}-{corte}.csv")
+
+    @r.get("/cumplimiento.xlsx", tags=["cumplimiento"], summary="Cumplimiento en Excel (XLSX)",
+           response_class=Response, responses={200: {"content": {exportar.XLSX: {}}}})
+    def get_cumplimiento_xlsx(anio: Anio, nivel: Annotated[Literal[NIVELES], Query()] = "ugel",  # type: ignore[valid-type]
+                              fecha: date | None = None, dre: str | None = None, ugel: str | None = None,
+                              ie: Annotated[str | None, Query(pattern=r"^\d{7}-\d$", description="IE: código modular-anexo.")] = None,
+                              acompanante_id: UUID | None = None, solo_atrasados: bool = False,
+                              modalidad: Literal["externa", "interna"] | None = None) -> Response:
+        corte = fecha or date.today()
+        tabla = cumplimiento_hoja(anio, nivel, corte, dre, ugel, ie, acompanante_id, solo_atrasados, modalidad)
+        filtros = {"Año": anio, "Nivel": exportar.NIVELES[nivel], "DRE": dre, "UGEL": ugel, "IE": ie,
+                   "Acompañante (identificador)": acompanante_id, "Modalidad": modalidad,
+                   "Solo los atrasados": "Sí" if solo_atrasados else None}
+        portada = Portada(f"Cumplimiento del protocolo {anio}", corte, autor(current_actor.get()), datetime.now(UTC),
+                          "Planificado, esperado a la fecha de corte y realizado hasta ella (por la fecha de cada "
+                          "actividad), por componente.", [(k, v) for k, v in filtros.items() if v is not None])
+        return Response(exportar.xlsx_de(portada, [tabla]), media_type=exportar.XLSX, headers={
+            "Content-Disposition": f'attachment; filename="cumplimiento-{anio}-{nivel}-{corte}.xlsx"'})
 
     @r.get("/docentes/{docente_id}/cumplimiento", tags=["cumplimiento"], summary="Cumplimiento de un docente")
     def get_cumplimiento_docente(docente_id: Id, anio: Anio, fecha: date | None = None) -> dict[str, Any]:

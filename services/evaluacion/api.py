@@ -9,7 +9,7 @@ docente, the acompañante who holds him and supervision roles.
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.evaluacion import acceso, api_informes, exportar, reportes
+from services.evaluacion import acceso, api_informes, columnas, exportar, reportes
 from services.evaluacion.application import PREGUNTAS_ENCUESTA, Evaluacion
 from services.evaluacion.historia import a_json
 from services.evaluacion.metas import Metas
@@ -155,19 +155,23 @@ def _de_ie(ie: str | None) -> dict[str, Any]:
 
 
 def _salida(secciones: dict[str, list[dict[str, Any]]], corte: reportes.Corte, formato: str, nombre: str,
-            seccion: str | None, extra: dict[str, Any]) -> Any:
+            seccion: str | None, extra: dict[str, Any], titulo: str = "",
+            filtros: dict[str, Any] | None = None) -> Any:
     nota = corte.nota()
+    if formato == "json":
+        return {**extra, **nota, **secciones}
+    portada = columnas.portada(titulo or nombre, corte.momento, nota["nota"], current_actor.get(),
+                               {**extra, **(filtros or {})}, datetime.now(UTC))
+    por = extra.get("por", "ie")  # the quarterly report: its fulfilment per school
     if formato == "csv":
         elegida = seccion or next(iter(secciones))
         if elegida not in secciones:
             raise DomainError(f"La sección {elegida!r} no existe: {', '.join(secciones)}.")
-        return Response(exportar.csv_de(secciones[elegida], nota["nota"]), media_type="text/csv; charset=utf-8",
+        return Response(exportar.csv_de(columnas.tabla(elegida, secciones[elegida], por), portada),
+                        media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{nombre}-{elegida}.csv"'})
-    if formato == "xlsx":
-        return Response(exportar.xlsx_de(secciones, {**{k: str(v) for k, v in extra.items()}, **nota}),
-                        media_type=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="{nombre}.xlsx"'})
-    return {**extra, **nota, **secciones}
+    return Response(exportar.xlsx_de(portada, [columnas.tabla(k, v, por) for k, v in secciones.items()]),
+                    media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{nombre}.xlsx"'})
 
 
 def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Reconstrucciones) -> APIRouter:
@@ -307,7 +311,9 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         filas, corte = _resultados(convocatoria, etapa, por, al, dre=dre, ugel=ugel, tipo_ie=tipo_ie,
                                    **_de_ie(ie))
         return _salida({"resultados": filas}, corte, formato, f"resultados-etapa-{etapa}-{por}", None,
-                       {"convocatoria": convocatoria, "etapa": etapa, "por": por})
+                       {"convocatoria": convocatoria, "etapa": etapa, "por": por},
+                       f"Resultados de la etapa {etapa} (convocatoria {convocatoria})",
+                       {"dre": dre, "ugel": ugel, "ie": ie, "tipo_ie": tipo_ie})
 
     @r.get("/resultados-etapa.{formato}", tags=["reportes"], response_class=Response,
            summary="Gráfico de los resultados de las tres etapas de una UGEL (o DRE, o nacional)",
@@ -344,7 +350,7 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
                 "calidad": reportes.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), **filtros),
                 "satisfaccion": reportes.satisfaccion(conn, t, corte, anio, por, **filtros)}
         return _salida(proyecciones.leer("seguimiento", consulta), corte, formato, f"seguimiento-{anio}-{por}",
-                       seccion, {"anio": anio, "por": por})
+                       seccion, {"anio": anio, "por": por}, f"Matriz de seguimiento {anio}", {**filtros, "ie": ie})
 
     @r.get("/evaluacion", tags=["reportes"], responses=TABLAS,
            summary="Matriz de evaluación: práctica pedagógica del año y desempeño de los acompañantes al inicio y término")
@@ -358,7 +364,7 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
             return {"practica": reportes.practica(conn, t, corte, anio, por, **filtros),
                     "desempeno": reportes.desempeno_acompanantes(conn, t, corte, None, ("inicio", "termino"), **filtros)}
         return _salida(proyecciones.leer("practica", consulta), corte, formato, f"evaluacion-{anio}-{por}",
-                       seccion, {"anio": anio, "por": por})
+                       seccion, {"anio": anio, "por": por}, f"Matriz de evaluación {anio}", filtros)
 
     @r.get("/informes-trimestrales/{ugel}", tags=["reportes"], responses=TABLAS,
            summary="Informe trimestral de avance de una UGEL a su DRE",
@@ -373,7 +379,8 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         tablas = {**api_informes.secciones(proyecciones, ugel, anio, trimestre, corte), **api_informes.tramite(tramite)}
         return _salida(tablas, corte, formato,
                        f"informe-{ugel}-{anio}-T{trimestre}", seccion,
-                       {"ugel": ugel, "anio": anio, "trimestre": trimestre})
+                       {"ugel": ugel, "anio": anio, "trimestre": trimestre},
+                       f"Informe trimestral de avance de {ugel}: {anio}, trimestre {trimestre}")
 
     # --- a docente's full history (auditors, and the docente himself) ----------------------------------
 

@@ -17,8 +17,6 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: E402
 from reportlab.lib import colors  # noqa: E402
 from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
 from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
@@ -26,66 +24,21 @@ from reportlab.lib.units import cm  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
 
 from services.evaluacion.metas import NIVELES, valor  # noqa: E402
-from shared.hojas import celda, escritor_csv  # noqa: E402
+from shared import hojas  # noqa: E402
 
 Filas = Sequence[Mapping[str, Any]]
 FORMATOS_GRAFICO = {"png": "image/png", "svg": "image/svg+xml"}
 COLORES = {"I": "#c0392b", "II": "#e67e22", "III": "#27ae60", "IV": "#1f618d"}
 
 
-def _columnas(filas: Filas) -> list[str]:
-    columnas: dict[str, None] = {}
-    for fila in filas:
-        columnas.update(dict.fromkeys(fila))
-    return list(columnas)
+def csv_de(tabla: hojas.Tabla, portada: hojas.Portada | None = None) -> str:
+    """One section as CSV (``;`` and BOM): the cover's lines first, as comments, then the table."""
+    return hojas.texto_csv(tabla, portada)
 
 
-def _texto(valor_: Any) -> Any:
-    if isinstance(valor_, (list, dict)):
-        return ", ".join(map(str, valor_)) if isinstance(valor_, list) else str(valor_)
-    return valor_
-
-
-def _celda(valor_: Any) -> Any:
-    """A list or a mapping as one text; no cell is taken for a formula (``shared.hojas``)."""
-    return celda(_texto(valor_))
-
-
-def _en_hoja(valor_: Any) -> Any:
-    """A stored text may hold control characters a spreadsheet cannot: they are left out of the cell
-    (before it is neutralised, so what is left cannot start a formula either)."""
-    texto = _texto(valor_)
-    return celda(ILLEGAL_CHARACTERS_RE.sub("", texto) if isinstance(texto, str) else texto)
-
-
-def csv_de(filas: Filas, nota: str = "") -> str:
-    """CSV with a header; ``nota`` (what moment the report describes) goes first as a comment line."""
-    salida = io.StringIO()
-    salida.write("\ufeff")
-    if nota:
-        salida.write(f"# {nota}\n")
-    columnas = _columnas(filas)
-    escritor = escritor_csv(salida, columnas)
-    for fila in filas:
-        escritor.writerow({k: _celda(v) for k, v in fila.items()})
-    return salida.getvalue()
-
-
-def xlsx_de(secciones: Mapping[str, Filas], nota: Mapping[str, str]) -> bytes:
-    """One sheet per section (31 characters at most, Excel's limit) and a sheet with the report's moment."""
-    libro = Workbook(write_only=True)
-    for nombre, filas in secciones.items():
-        hoja = libro.create_sheet(nombre[:31])
-        columnas = _columnas(filas)
-        hoja.append([_en_hoja(c) for c in columnas])
-        for fila in filas:
-            hoja.append([_en_hoja(fila.get(c)) for c in columnas])
-    acerca = libro.create_sheet("corte")
-    for clave, texto in nota.items():
-        acerca.append([_en_hoja(clave), _en_hoja(texto)])
-    salida = io.BytesIO()
-    libro.save(salida)
-    return salida.getvalue()
+def xlsx_de(portada: hojas.Portada, tablas: Sequence[hojas.Tabla]) -> bytes:
+    """The cover sheet (what, as of when, by whom), then one sheet per section."""
+    return hojas.libro(portada, tablas)
 
 
 def _guardar(figura: Figure, formato: str) -> bytes:

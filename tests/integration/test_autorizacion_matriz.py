@@ -132,7 +132,7 @@ async def test_agenda_las_listas_de_un_rol_territorial_traen_solo_lo_suyo(agenda
                                  headers=como(rol))
             assert r.status_code == 200, (rol, ruta, r.text)
             filas = list(csv.DictReader(io.StringIO(r.text.removeprefix("\ufeff")), delimiter=";"))
-            assert {f["docente_id"] for f in filas} == VE_EN_LISTAS[rol], (rol, ruta)
+            assert {f["Docente (identificador)"] for f in filas} == VE_EN_LISTAS[rol], (rol, ruta)
     # a list filter naming another territory is not narrowed silently: 404
     r = await agenda.get("/v1/planes", params={"anio": 2021, "ugel": B.ugel}, headers=como("especialista_ugel"))
     assert r.status_code == 404

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -18,7 +19,7 @@ from services.agenda.main import create_app as agenda_app
 from services.evaluacion import exportar
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app as evaluacion_app
-from shared.hojas import celda
+from shared.hojas import Columna, Portada, Tabla, celda
 from tests.conftest import serving
 from tests.support.evaluacion import Bombeo, plan
 from tests.support.world import asignar
@@ -46,9 +47,12 @@ def leer_csv(texto: str) -> list[list[str]]:
 def test_una_celda_peligrosa_se_escribe_como_texto_y_los_numeros_quedan_numeros():
     # Given rows holding each starting character of a formula, and numbers (negatives included)
     filas = [{"texto": t, "numero": -5, "decimal": 3.5, "logico": True} for t in PELIGROSOS]
+    tabla_ = Tabla("filas", [Columna("texto", "Texto"), Columna("numero", "Número", tipo="numero"),
+                             Columna("decimal", "Decimal", tipo="numero"), Columna("logico", "Lógico")], filas)
+    portada = Portada("=1+1", date(2021, 12, 31), "@autor", datetime(2022, 1, 1), "-nota")
     # When they are exported to XLSX and CSV
-    libro = load_workbook(io.BytesIO(exportar.xlsx_de({"filas": filas}, {"nota": "=1+1"})))
-    texto_csv = exportar.csv_de(filas)
+    libro = load_workbook(io.BytesIO(exportar.xlsx_de(portada, [tabla_])))
+    texto_csv = exportar.csv_de(tabla_)
     tabla = leer_csv(texto_csv)
     # Then openpyxl reads every text as a string, not a formula, and the numbers as numbers
     celdas = list(libro["filas"].iter_rows(min_row=2))
@@ -59,17 +63,18 @@ def test_una_celda_peligrosa_se_escribe_como_texto_y_los_numeros_quedan_numeros(
         no_es_formula(texto.value, original.replace("\r", "\n"))  # XML keeps a carriage return as a line feed
         assert (numero.data_type, numero.value) == ("n", -5)
         assert (decimal.data_type, decimal.value) == ("n", 3.5)
-        assert logico.value is True
-    [(clave, nota)] = list(libro["corte"].iter_rows())
-    assert nota.data_type == "s" and nota.value == "'=1+1"
+        assert logico.value == "Sí"
+    # and so is the cover's text
+    textos = {c.value for fila in libro["portada"].iter_rows() for c in fila if c.data_type == "s"}
+    assert {"'=1+1", "'@autor", "'-nota"} <= textos, textos
     # and the csv module reads the same texts, one row each (a carriage return stays inside its quoted cell),
     # with the numbers bare as they were written
     assert len(tabla) == len(PELIGROSOS) + 1
-    assert tabla[0] == ["texto", "numero", "decimal", "logico"]
-    assert texto_csv.split("\n")[1].endswith(";-5;3.5;True")
+    assert tabla[0] == ["Texto", "Número", "Decimal", "Lógico"]
+    assert texto_csv.split("\n")[1].endswith(';-5;3.5;"Sí"')
     for fila, original in zip(tabla[1:], PELIGROSOS, strict=True):
         no_es_formula(fila[0], original)
-        assert fila[1:] == ["-5", "3.5", "True"]
+        assert fila[1:] == ["-5", "3.5", "Sí"]
     # and a harmless text is left as it is
     assert celda("UGEL-EL-COLLAO") == "UGEL-EL-COLLAO" and celda(-1) == -1 and celda(None) is None
 
@@ -89,11 +94,11 @@ async def test_los_csv_de_agenda_no_llevan_formulas(make_settings):
     for respuesta in (planes, cumplimiento):
         assert respuesta.status_code == 200, respuesta.text
         tabla = leer_csv(respuesta.content.decode("utf-8"))
-        columna = tabla[0].index("ugel")
+        columna = tabla[0].index("UGEL")
         assert len(tabla) == 2
         no_es_formula(tabla[1][columna], UGEL)
     tabla = leer_csv(planes.content.decode("utf-8"))
-    assert tabla[1][tabla[0].index("anio")] == "2021" and int(tabla[1][tabla[0].index("visitas")]) > 0
+    assert tabla[1][tabla[0].index("Año")] == "2021" and int(tabla[1][tabla[0].index("Visitas planificadas (n.º)")]) > 0
 
 
 @SQLITE

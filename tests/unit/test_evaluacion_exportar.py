@@ -11,7 +11,7 @@ import uuid
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,15 @@ import pytest
 from matplotlib import image
 from openpyxl import load_workbook
 
-from services.evaluacion import exportar
+from services.evaluacion import columnas, exportar
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app
 from services.evaluacion.metas import competencias
 from shared.settings import SQLITE
+from shared.telemetry import Actor
 from tests.support.identidad import ajustes_de_autenticacion
 from tests.support.identidad import cliente as cliente_firmado
+from tests.support import xlsx
 from tests.support.evaluacion import Bombeo, niveles_iniciales, observacion, plan
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -39,12 +41,12 @@ FILAS = [
 
 
 def leer_csv(texto: str) -> tuple[str, list[list[str]]]:
-    """The note line (without its '# ') and the rows, as a spreadsheet in Spanish would split them."""
+    """The first line (what the table is and the moment it describes, without its '# ') and the rows, as a
+    spreadsheet in Spanish splits them."""
     assert texto.startswith("\ufeff"), "sin BOM, Excel lee mal las tildes"
-    lineas = texto[1:].split("\n", 1)
-    nota = lineas[0][2:] if lineas[0].startswith("# ") else ""
-    cuerpo = lineas[1] if nota else texto[1:]
-    return nota, list(csv.reader(io.StringIO(cuerpo), delimiter=";"))
+    primera, cuerpo = texto[1:].split("\n", 1)
+    assert primera.startswith("# "), primera
+    return primera[2:], list(csv.reader(io.StringIO(cuerpo), delimiter=";"))
 
 
 def es_svg(datos: bytes) -> ET.Element:
@@ -60,41 +62,51 @@ def es_png(datos: bytes) -> tuple[int, ...]:
 
 # --- CSV and XLSX -----------------------------------------------------------------------------------
 
+PORTADA = columnas.portada("Resultados de la etapa 1 (convocatoria 2020-2022)", datetime(2020, 12, 31, 23, 59, 59,
+                           tzinfo=UTC), NOTA, Actor("esp-1", "especialista_ugel", ugel="UGEL-EL-COLLAO"),
+                           {"convocatoria": "2020-2022", "etapa": 1, "por": "ugel", "dre": None},
+                           datetime(2021, 1, 4, 12, tzinfo=UTC))
 
-def test_csv_con_bom_punto_y_coma_y_la_nota_del_corte():
-    nota, filas = leer_csv(exportar.csv_de(FILAS, NOTA))
-    assert nota == NOTA
-    # the header is every column any row has, in the order they first appear
-    assert filas[0] == ["ugel", "competencia", "docentes", "porcentaje", "evidencias", "sustento", "vacio", "extra"]
+
+def test_csv_con_bom_punto_y_coma_portada_y_encabezados_en_palabras():
+    primera, filas = leer_csv(exportar.csv_de(columnas.tabla("resultados", FILAS, "ugel"), PORTADA))
+    assert primera == f"Resultados de la etapa 1 (convocatoria 2020-2022). {NOTA}"
+    # the declared columns in words, then whatever a row has that the report does not declare, by its name
+    assert filas[0][:6] == ["Convocatoria", "Etapa", "DRE", "UGEL", "Competencia", "Docentes (n.º)"]
+    assert filas[0][-6:] == ["Alcanzaron el nivel esperado (%)", "porcentaje", "evidencias", "sustento", "vacio",
+                             "extra"]
     # lists are joined, a ';' inside a value is quoted, missing and empty values are empty
-    assert filas[1] == ["UGEL-EL-COLLAO", "C2", "3", "66.7", "obs-1, obs-2", "Participa; pregunta", "", ""]
-    assert filas[2] == ["UGEL-CANCHIS", "C7", "1", "", "", "", "", "{'k': 1}"]
+    fila = dict(zip(filas[0], filas[1]))
+    assert (fila["UGEL"], fila["Docentes (n.º)"], fila["evidencias"], fila["sustento"], fila["vacio"]) == (
+        "UGEL-EL-COLLAO", "3", "obs-1, obs-2", "Participa; pregunta", "")
+    assert dict(zip(filas[0], filas[2]))["extra"] == "k: 1"
     assert len(filas) == 3
 
 
-def test_csv_sin_nota_ni_filas():
-    assert leer_csv(exportar.csv_de(FILAS[1:])) == ("", [["ugel", "competencia", "docentes", "extra"],
-                                                         ["UGEL-CANCHIS", "C7", "1", "{'k': 1}"]])
-    nota, filas = leer_csv(exportar.csv_de([], NOTA))
-    assert nota == NOTA and [f for f in filas if f] == []
+def test_csv_sin_filas_muestra_sus_encabezados_y_que_esta_vacio():
+    cuerpo = exportar.csv_de(columnas.tabla("calidad", [], "ugel")).removeprefix("\ufeff")
+    filas = list(csv.reader(io.StringIO(cuerpo), delimiter=";"))
+    assert filas[0][:3] == ["Acompañante (identificador)", "DRE", "UGEL"]
+    assert filas[1][0] == "Sin datos para este corte." and len(filas) == 2
 
 
-def test_xlsx_una_hoja_por_seccion_y_la_del_corte():
-    largo = "satisfaccion de docentes y acompanantes por semestre"
-    libro = load_workbook(io.BytesIO(exportar.xlsx_de({"resultados": FILAS, largo: FILAS[1:]},
-                                                      {"al": "2020-12-31T23:59:59-05:00", "nota": NOTA})))
-    # Then each section is a sheet (named within Excel's 31 characters) and the cut has its own
-    assert libro.sheetnames == ["resultados", largo[:31], "corte"]
+def test_xlsx_portada_y_una_hoja_por_seccion():
+    largo = "una sección que el catálogo no conoce y de nombre largo"
+    libro = load_workbook(io.BytesIO(exportar.xlsx_de(PORTADA, [columnas.tabla("resultados", FILAS, "ugel"),
+                                                                 columnas.tabla(largo, FILAS[1:], "ugel")])))
+    # Then the cover comes first and each section is a sheet (named within Excel's 31 characters)
+    assert libro.sheetnames == ["portada", "resultados", largo[:31]]
     resultados = [list(f) for f in libro["resultados"].iter_rows(values_only=True)]
-    assert resultados[0] == [
-        "ugel", "competencia", "docentes", "porcentaje", "evidencias", "sustento", "vacio", "extra"]
+    fila = dict(zip(resultados[0], resultados[1]))
     # numbers stay numbers, lists are joined, what a row lacks is empty
-    assert resultados[1] == ["UGEL-EL-COLLAO", "C2", 3, 66.7, "obs-1, obs-2", "Participa; pregunta", None, None]
-    assert resultados[2] == ["UGEL-CANCHIS", "C7", 1, None, None, None, None, "{'k': 1}"]
+    assert (fila["Docentes (n.º)"], fila["porcentaje"], fila["evidencias"], fila["vacio"]) == (3, 66.7, "obs-1, obs-2",
+                                                                                              None)
+    # a section the catalogue does not know keeps its fields' names
     assert [list(f) for f in libro[largo[:31]].iter_rows(values_only=True)] == [
-        ["ugel", "competencia", "docentes", "extra"], ["UGEL-CANCHIS", "C7", 1, "{'k': 1}"]]
-    assert [list(f) for f in libro["corte"].iter_rows(values_only=True)] == [
-        ["al", "2020-12-31T23:59:59-05:00"], ["nota", NOTA]]
+        ["ugel", "competencia", "docentes", "extra"], ["UGEL-CANCHIS", "C7", 1, "k: 1"]]
+    portada = {f[0]: f[1] for f in libro["portada"].iter_rows(values_only=True) if f[0]}
+    assert portada["Describe la situación al"].replace(microsecond=0) == datetime(2020, 12, 31, 18, 59, 59)
+    assert portada["Alcance"] == NOTA
 
 
 # --- charts -------------------------------------------------------------------------------------------
@@ -176,21 +188,72 @@ async def test_resultados_de_etapa_en_csv_y_xlsx_dicen_lo_mismo_que_en_json(serv
     filas = como_json["resultados"]
     assert {(f["ugel"], f["competencia"]): (f["docentes"], f["II"]) for f in filas if f["competencia"] == "C2"} == {
         ("UGEL-CANCHIS", "C2"): (1, 0), ("UGEL-EL-COLLAO", "C2"): (2, 2)}
-    # CSV: one sheet, with the moment it describes first
+    # the JSON keeps its fields' names: the words are for the spreadsheets
+    assert list(filas[0])[:4] == ["convocatoria", "etapa", "dre", "ugel"]
+    # CSV: one sheet, with its cover first (the moment it describes)
     assert respuesta_csv.status_code == 200 and respuesta_csv.headers["content-type"].startswith("text/csv")
     assert 'filename="resultados-etapa-1-ugel-resultados.csv"' in respuesta_csv.headers["content-disposition"]
-    nota, tabla = leer_csv(respuesta_csv.content.decode("utf-8"))
-    assert nota == como_json["nota"] and "01/01/2030 23:59:59" in nota
-    assert tabla[0] == list(filas[0])
-    assert tabla[1:] == [["" if x is None else str(x) for x in f.values()] for f in filas]
-    # XLSX: the same rows with their types, and the cut with the report's parameters
+    primera, tabla = leer_csv(respuesta_csv.content.decode("utf-8"))
+    assert primera == f"Resultados de la etapa 1 (convocatoria 2020-2022). {como_json['nota']}"
+    assert "01/01/2030 23:59:59" in primera
+    columnas_ = columnas.tabla("resultados", filas, "ugel").todas()
+    assert tabla[0] == [c.encabezado for c in columnas_] and tabla[0][:4] == ["Convocatoria", "Etapa", "DRE", "UGEL"]
+    assert tabla[1:] == [["" if f[c.clave] is None else str(f[c.clave]) for c in columnas_] for f in filas]
+    # XLSX: the cover, then the same rows with their types
     assert respuesta_xlsx.status_code == 200
     libro = load_workbook(io.BytesIO(respuesta_xlsx.content))
-    assert libro.sheetnames == ["resultados", "corte"]
+    assert libro.sheetnames == ["portada", "resultados"]
     assert [list(f) for f in libro["resultados"].iter_rows(values_only=True)] == [
-        list(filas[0]), *[list(f.values()) for f in filas]]
-    assert dict(libro["corte"].iter_rows(values_only=True)) == {
-        "convocatoria": "2020-2022", "etapa": "1", "por": "ugel", "al": como_json["al"], "nota": como_json["nota"]}
+        tabla[0], *[[f[c.clave] for c in columnas_] for f in filas]]
+    portada = {f[0]: f[1] for f in libro["portada"].iter_rows(values_only=True) if f[0]}
+    assert (portada["Reporte"], portada["Convocatoria"], portada["Etapa"], portada["Agrupado por"]) == (
+        "Resultados de la etapa 1 (convocatoria 2020-2022)", "2020-2022", 1, "UGEL")
+
+
+async def test_la_matriz_de_seguimiento_en_excel_se_lee_como_la_lee_una_persona(servicio):
+    # Given El Collao's docentes with their plans of 2020, and no coach evaluated nor survey answered yet
+    async with cliente(servicio) as http:
+        # When the UGEL's specialist downloads the year's seguimiento workbook as of a date after the year
+        respuesta = await http.get("/v1/seguimiento", headers=ESPECIALISTA, params={
+            "anio": 2020, "ugel": "UGEL-EL-COLLAO", "por": "ie", "al": "2030-01-01", "formato": "xlsx"})
+        como_json = (await http.get("/v1/seguimiento", headers=ESPECIALISTA, params={
+            "anio": 2020, "ugel": "UGEL-EL-COLLAO", "por": "ie", "al": "2030-01-01"})).json()
+    assert respuesta.status_code == 200, respuesta.text
+    # Then a reader that is not openpyxl (the workbook's XML) finds the cover first, then the three tables
+    hojas = xlsx.leer(respuesta.content)
+    assert list(hojas) == ["portada", "cumplimiento", "calidad", "satisfacción"]
+    # the cover says what it is, the moment it describes (a date), who produced it and when
+    portada = {f[0].valor: f[1] for f in hojas["portada"] if len(f) > 1 and f[0] and f[1]}
+    assert portada["Reporte"].valor == "Matriz de seguimiento 2020"
+    al = portada["Describe la situación al"]
+    assert al.tipo == "fecha" and al.valor.replace(microsecond=0) == datetime(2030, 1, 1, 23, 59, 59)
+    assert portada["Elaborado por"].valor == "Especialista de UGEL (UGEL-EL-COLLAO), usuario esp-1"
+    assert portada["Generado el"].tipo == "fecha" and portada["Generado el"].valor.year >= 2026
+    assert (portada["Año"].valor, portada["Agrupado por"].valor, portada["UGEL"].valor) == (2020, "IE", "UGEL-EL-COLLAO")
+    # and the fulfilment's headers are words with their units, never field names
+    cumplimiento = hojas["cumplimiento"]
+    encabezados = [c.valor for c in cumplimiento[0]]
+    assert {"Visitas planificadas (n.º)", "Días de visita planificados (días)", "Código modular de la IE",
+            "Visitas: cumplimiento de lo planificado (%)"} <= set(encabezados)
+    assert not [e for e in encabezados if "_" in e], encabezados
+    # its numbers are numbers (one row per school of the UGEL with a plan)
+    filas = cumplimiento[1:]
+    assert len(filas) == len(como_json["cumplimiento"]) == 1
+    fila = dict(zip(encabezados, filas[0]))
+    assert (fila["Docentes (n.º)"].tipo, fila["Docentes (n.º)"].valor) == ("numero", 2)
+    assert fila["Visitas planificadas (n.º)"].tipo == "numero" and fila["Visitas planificadas (n.º)"].valor > 0
+    assert fila["Anexo"].tipo == "numero"
+    # and the empty tables still show their headers, and say they are empty
+    for nombre, primera in (("calidad", "Acompañante (identificador)"), ("satisfacción", "DRE")):
+        hoja = xlsx.valores(hojas[nombre])
+        assert hoja[0][0] == primera and len(hoja[0]) > 4, (nombre, hoja)
+        assert hoja[1:] == [["Sin datos para este corte."]], (nombre, hoja)
+    assert "Satisfechos (%)" in xlsx.valores(hojas["satisfacción"])[0]
+    # and openpyxl, the other reader, agrees
+    libro = load_workbook(io.BytesIO(respuesta.content))
+    assert libro.sheetnames == list(hojas)
+    assert [c.value for c in libro["cumplimiento"][1]] == encabezados
+    assert libro["portada"]["B4"].is_date
 
 
 async def test_graficos_de_progreso_y_de_resultados(servicio):
@@ -235,7 +298,10 @@ async def test_un_cuerpo_no_valido_responde_422_con_el_campo_y_el_motivo(servici
 
 def test_un_texto_guardado_con_caracteres_de_control_se_exporta_sin_ellos():
     # a stored text (a UGEL code, a comment) may hold characters a spreadsheet cell cannot
-    libro = load_workbook(io.BytesIO(exportar.xlsx_de({"filas": [{"ugel": "UGEL\x01-PUNO", "n": 3}]},
-                                                      {"al": "2021-12-31\x02"})))
+    portada = columnas.portada("Reporte\x03", datetime(2021, 12, 31, tzinfo=UTC), "al\x02", Actor(), {},
+                               datetime(2022, 1, 1, tzinfo=UTC))
+    libro = load_workbook(io.BytesIO(exportar.xlsx_de(portada, [columnas.tabla("filas", [{"ugel": "UGEL\x01-PUNO",
+                                                                                            "n": 3}], "ugel")])))
     assert [list(f) for f in libro["filas"].iter_rows(values_only=True)] == [["ugel", "n"], ["UGEL-PUNO", 3]]
-    assert list(libro["corte"].iter_rows(values_only=True)) == [("al", "2021-12-31")]
+    portada_leida = {f[0]: f[1] for f in libro["portada"].iter_rows(values_only=True) if f[0]}
+    assert (portada_leida["Reporte"], portada_leida["Alcance"]) == ("Reporte", "al")
