@@ -26,6 +26,7 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import pytest
+import yaml
 
 from tests.deploy.conftest import (
     ALLOWED_CHECKOV_SKIPS,
@@ -35,6 +36,7 @@ from tests.deploy.conftest import (
     ROOT,
     SERVICES,
     WEB,
+    WEB_PORT,
     by_kind,
     compose_environment,
     settings_class,
@@ -201,6 +203,42 @@ def test_every_namespaced_resource_lands_in_the_overlay_namespace(rendered, over
 
 
 # --- the services' Deployments -------------------------------------------------------------------
+
+COMPONENT = K8S / "components" / "servicio"
+
+
+def test_every_service_is_the_one_component_with_its_values():
+    """The per-service resources are written once (components/servicio) and each service's kustomization
+    only says its name, prefix and port, and patches what it has of its own."""
+    for name in (*SERVICES, WEB):
+        folder = K8S / "base" / "services" / name
+        kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text(encoding="utf-8"))
+        assert kustomization["components"] == ["../../../components/servicio"], name
+        assert kustomization["resources"] == ["valores.yaml"], name
+        values = yaml.safe_load((folder / "valores.yaml").read_text(encoding="utf-8"))
+        assert values["metadata"]["annotations"]["config.kubernetes.io/local-config"] == "true"
+        assert (values["name"], values["envPrefix"]) == (name, name.upper())
+        assert values["port"] == SERVICES.get(name, WEB_PORT)
+    written = [p.relative_to(K8S) for p in K8S.rglob("*.yaml")
+               if any(d.get("kind") == "Deployment" for d in yaml.safe_load_all(p.read_text(encoding="utf-8")) if d)]
+    assert [str(p) for p in written if "web.yaml" not in str(p)] == ["components/servicio/servicio.yaml"], written
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_placeholder_of_the_component_is_left(rendered, overlay):
+    """Every placeholder of components/servicio was replaced (a service's name, prefix or port forgotten
+    would leave one), and its ServiceValues objects never reach the cluster."""
+    text = yaml.safe_dump_all([r for r in rendered[overlay] if r["kind"] not in ("ConfigMap", "Secret")])
+    assert not re.search(r"\bservicio\b|SERVICIO_", text), re.findall(r".*\bservicio\b.*|.*SERVICIO_.*", text)[:5]
+    assert not [r for r in rendered[overlay] if r["kind"] == "ServiceValues"]
+    for name in (*SERVICES, WEB):
+        port = SERVICES.get(name, WEB_PORT)
+        deployment = by_kind(rendered[overlay], "Deployment")[name]
+        assert [p["containerPort"] for p in container(deployment)["ports"]] == [port]
+        assert [p["port"] for p in by_kind(rendered[overlay], "Service")[name]["spec"]["ports"]] == [port]
+        policy = by_kind(rendered[overlay], "NetworkPolicy")[name]
+        assert [p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]] == [port]
+
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize("name", SERVICES)
