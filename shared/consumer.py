@@ -1,19 +1,33 @@
-"""Idempotent JetStream consumers: durable pull subscriptions through faststream.
+"""Idempotent JetStream consumers: durable pull consumers, applied in batches.
 
-Acknowledgement is manual and explicit. A message whose handler fails is negatively
-acknowledged with a growing delay (``backoff``) and redelivered; after ``max_deliver``
-deliveries, or at once when it does not honour its contract, it is parked on the dead-letter
-subject ``acompana-dlq.<durable>`` with the reason, and only then acknowledged. The server
-never drops a message on its own (``max_deliver=-1`` on the server side).
+Each durable consumer of the service runs one loop (``consumir``) on a nats-py pull subscription: it
+fetches up to ``batch_size`` messages (after the first one, waiting at most ``batch_wait`` seconds for
+the batch to fill), applies them in stream order in one thread and one transaction per read-model
+store (``shared.views.lote``), and acknowledges them after the commit. When the handler raises on a
+message, that message alone is treated as failed: the messages before it commit (applied again after
+the rollback), the ones after it are applied as the next batch. A message whose handler fails is
+negatively acknowledged with a growing delay (``backoff``) and redelivered; after ``max_deliver``
+deliveries, or at once when it does not honour its contract, it is parked on the dead-letter subject
+``acompana-dlq.<durable>`` with the reason, and only then acknowledged. The server never drops a
+message on its own (``max_deliver=-1`` on the server side). Each message keeps its trace: its handler
+runs in a span of the trace its ``traceparent`` names.
 
-Durable consumers live in the stream: when the stream is lost they go with it. ``vigilar`` checks
+Durable consumers live in the stream: when the stream is lost they go with it. ``consumir`` checks
 them every few seconds and declares each missing one again (same name and configuration, from
 the stream's first message) as soon as the stream is back; meanwhile ``faltantes`` names them, and
 the service's ``/readyz`` answers 503.
 
-Handlers must be idempotent by the event id (``Envelope.id``): ``ViewStore.apply_once``
-records the id with the effect in one transaction. Because of that, delivery order does not
-matter for correctness: a late or repeated message is recognised by its id, not by position.
+Delivery is at least once (an ack lost, a replica that dies mid-batch, a republication after the
+dedupe window): handlers are idempotent by what they write, not by this module. A ``StreamView``
+records each applied event's id in its generation's inbox in the same transaction as its rows and
+skips an id already there; the write side's commands (agenda, evidencias, what evaluacion records of
+other services' plans and observations) change an aggregate only when its state does not hold the fact
+yet (a known plan, evidence or notice id, under deterministic ids and the store's optimistic
+concurrency); the chain ledger (``shared.eslabones``) keeps the first record of each position. Order
+is not a guarantee between batches (a nak'ed message comes back later), within a batch it is the
+stream's: another service's fact is applied only when it continues its service's chain
+(``shared.eslabones``), so a fact whose predecessor has not arrived waits and is asked again; a change
+that overtook the fact it changes (a reassignment before its plan) fails and is retried.
 """
 
 from __future__ import annotations
@@ -21,28 +35,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
-from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
 from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig as JsConsumerConfig
 from nats.js.errors import NotFoundError
+from opentelemetry.trace import SpanKind
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
 from shared.eslabones import DESCONOCIDO, PENDIENTE, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
 from shared.streams import DLQ_STREAM, STREAM, dlq_subject
-from shared.telemetry import Telemetry
+from shared.telemetry import Telemetry, context_from_traceparent
+from shared.views import en_lote, lote
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], None]
 _SAFE = " :,;=/()[]{}<>'\"-_.!?*+#@|"
+ESPERA_LARGA = 1.0  # seconds an idle consumer's pull waits for a first message (then asks again)
 
 
 def _espera_de_eslabon(entrega: int) -> float:
@@ -61,26 +76,32 @@ class DeadLetter:
     registrado_en: str
 
 
+class _FalloEnLote(Exception):
+    def __init__(self, indice: int, causa: Exception) -> None:
+        super().__init__(indice, causa)
+        self.indice, self.causa = indice, causa
+
+
 class IdempotentConsumers:
     """The durable consumers of one service, their retry policy and dead letters."""
 
     def __init__(
         self,
-        broker: NatsBroker,
         telemetry: Telemetry,
         *,
         max_deliver: int = 5,
         ack_wait: float = 30.0,
         backoff: list[float] | None = None,
         batch_size: int = 100,
+        batch_wait: float = 0.05,
         eslabones: Eslabones | None = None,
         espera_cadena: float = 300.0,
     ) -> None:
-        self.broker = broker
         self.max_deliver = max_deliver
         self.ack_wait = ack_wait
         self.backoff = backoff or [0.5, 2.0, 10.0, 30.0]
         self.batch_size = batch_size
+        self.batch_wait = batch_wait
         self.handlers: dict[str, Handler] = {}
         self.configs: dict[str, JsConsumerConfig] = {}  # what each durable consumer is declared with
         self.subjects: dict[str, str] = {}
@@ -93,9 +114,15 @@ class IdempotentConsumers:
         # Durables that record the chains themselves (the ledger's own, a history of every fact): they do
         # not ask the ledger, so what they keep of a fact does not depend on when its link was recorded.
         self.registran_cadena: set[str] = set()
+        self.telemetry = telemetry
+        self.tracer = telemetry.tracer("acompana.consumidores")
         self.dead_lettered = telemetry.counter(
             "acompana_mensajes_fallidos", "Mensajes enviados a la cola de fallidos"
         )
+        self.aplicados = telemetry.counter(
+            "acompana_mensajes_aplicados", "Mensajes aplicados y confirmados por los consumidores durables"
+        )
+        self.lotes = telemetry.counter("acompana_lotes_aplicados", "Lotes de mensajes aplicados en una transacción")
 
     def subscribe(self, durable: str, contract: type[IntegrationEvent], handler: Handler) -> None:
         """Register ``handler`` for every territory's messages of ``contract``."""
@@ -104,7 +131,8 @@ class IdempotentConsumers:
 
     def subscribe_subject(self, durable: str, subject: str, handler: Handler, *, title: str,
                           description: str, registra_cadena: bool = False) -> None:
-        """Register ``handler`` for every message on ``subject`` (a wildcard takes several contracts).
+        """Register ``handler`` for every message on ``subject`` (a wildcard takes several contracts);
+        ``title`` and ``description`` describe the durable consumer on the server.
 
         ``registra_cadena``: the handler verifies and records each fact's link itself, broken or waiting
         ones included, as a rebuild from the stream does; the ledger does not hold its facts back."""
@@ -113,23 +141,27 @@ class IdempotentConsumers:
             self.registran_cadena.add(durable)
         self.configs[durable] = JsConsumerConfig(
             durable_name=durable, filter_subject=subject, ack_policy=JsAckPolicy.EXPLICIT,
-            ack_wait=self.ack_wait, max_deliver=-1, max_ack_pending=1000)
+            ack_wait=self.ack_wait, max_deliver=-1, max_ack_pending=1000,
+            description=" ".join(f"{title}: {description}".split())[:400])
         self.subjects[durable] = subject
 
-        @self.broker.subscriber(
-            subject,
-            stream=JStream(STREAM, declare=False),
-            durable=durable,
-            pull_sub=PullSub(batch_size=self.batch_size, timeout=1.0),
-            config=self.configs[durable],  # faststream's ConsumerConfig is nats-py's: one declaration
-            ack_policy=AckPolicy.MANUAL,
-            title=title,
-            description=description,
-        )
-        async def on_message(message: NatsMessage) -> None:
-            await self.process(durable, message.raw_message)
+    # --- the durable consumers run while the service runs ------------------------------------
 
-    # --- the durable consumers exist while the service runs ---------------------------------
+    async def consumir(self, stopping: asyncio.Event, every: float = 2.0) -> None:
+        """Run every durable consumer (one pull loop each) and keep them declared until ``stopping``."""
+        if self.js is not None:
+            try:  # declared before they pull (a first start): missing then is no news
+                await self.redeclarar(avisar=False)
+            except Exception as exc:  # NATS or the stream away: each loop and ``vigilar`` try again
+                log.debug("no se pudieron declarar los consumidores: %r", exc)
+        bucles = [asyncio.create_task(self._bucle(durable, stopping)) for durable in self.configs]
+        try:
+            await self.vigilar(stopping, every)
+        finally:
+            _, pendientes = await asyncio.wait(bucles, timeout=ESPERA_LARGA + 2.0) if bucles else ((), ())
+            for bucle in pendientes:
+                bucle.cancel()
+            await asyncio.gather(*bucles, return_exceptions=True)
 
     async def faltantes(self, timeout: float = 5.0) -> list[str]:
         """The durable consumers of this service the stream does not have (all, if it is gone)."""
@@ -159,14 +191,15 @@ class IdempotentConsumers:
                 return False
         return True
 
-    async def redeclarar(self) -> list[str]:
+    async def redeclarar(self, avisar: bool = True) -> list[str]:
         """Declare again every missing durable consumer (the stream was lost and declared anew); they
-        deliver from the stream's first message, and each inbox drops what was already applied."""
+        deliver from the stream's first message, and each handler drops what was already applied."""
         assert self.js is not None
         faltan = await self.faltantes()
         for durable in faltan:
             await self.js.add_consumer(STREAM, config=self.configs[durable])
-            log.warning("%s: el consumidor durable no existía en el stream; declarado de nuevo", durable)
+            if avisar:
+                log.warning("%s: el consumidor durable no existía en el stream; declarado de nuevo", durable)
         return faltan
 
     async def vigilar(self, stopping: asyncio.Event, every: float = 2.0) -> None:
@@ -181,6 +214,46 @@ class IdempotentConsumers:
                 await asyncio.wait_for(stopping.wait(), every)
             except TimeoutError:
                 pass
+
+    async def _bucle(self, durable: str, stopping: asyncio.Event) -> None:
+        """Fetch and apply ``durable``'s messages, batch after batch, until ``stopping``."""
+        sub = None
+        while not stopping.is_set():
+            try:
+                if sub is None:
+                    if self.js is None:
+                        raise ConnectionError("sin conexión a NATS")
+                    # bound to the durable (declared here when missing, with its configuration)
+                    sub = await self.js.pull_subscribe(self.subjects[durable], durable=durable, stream=STREAM,
+                                                       config=replace(self.configs[durable]))
+                mensajes = await self._traer(sub)
+                if mensajes:
+                    await self.procesar(durable, mensajes)
+            except Exception as exc:  # NATS or the stream away: the messages not acknowledged come back
+                log.debug("%s: no se pudo consumir: %r", durable, exc)
+                try:
+                    await asyncio.wait_for(stopping.wait(), 0.5)
+                except TimeoutError:
+                    pass
+        if sub is not None:
+            try:
+                await sub.unsubscribe()
+            except Exception as exc:
+                log.debug("%s: %r al cerrar la suscripción", durable, exc)
+
+    async def _traer(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        """A batch: wait for a first message (up to ``ESPERA_LARGA``), then up to ``batch_wait`` more seconds
+        for the rest (what the server holds already comes at once)."""
+        try:
+            mensajes = await sub.fetch(1, timeout=ESPERA_LARGA)
+        except (NatsTimeout, TimeoutError):
+            return []
+        if self.batch_size > 1:
+            try:
+                mensajes += await sub.fetch(self.batch_size - 1, timeout=self.batch_wait)
+            except (NatsTimeout, TimeoutError):
+                pass
+        return mensajes
 
     def producers(self, servicio: str, servicios: tuple[str, ...]) -> list[str]:
         """The other services whose facts this one consumes (from its subscriptions' subjects)."""
@@ -201,42 +274,120 @@ class IdempotentConsumers:
                                    title=f"{durable}:cadena", description=f"La cadena de huellas de {productor}: "
                                    "cada eslabón verificado al llegar, antes de aplicar sus hechos.")
 
-    async def _esperar_eslabon(self, durable: str, envelope: Envelope) -> bool:
-        """The ledger's consumer usually records a link within milliseconds of its arrival: wait for it a
-        moment (without holding a worker thread; never long, the rest of the batch waits behind) before
-        asking again later. True when the link is verified (or not this consumer's to check)."""
-        if self.eslabones is None or durable in self.registran_cadena or not self.eslabones.vigila(envelope):
-            return True
-        for intento in range(3):
-            estado = (await asyncio.to_thread(self.eslabones.estado, envelope))[0]
-            if estado == VERIFICADO:
-                return True
-            if estado not in (DESCONOCIDO, PENDIENTE):
-                return False  # broken: ``_aplicar`` says why
-            await asyncio.sleep(0.02 * 2 ** intento)
-        return False
+    # --- applying a batch -------------------------------------------------------------------------
 
-    def _aplicar(self, durable: str, envelope: Envelope, verificado: bool = False) -> None:
+    async def procesar(self, durable: str, mensajes: list[Msg]) -> None:
+        """Apply a fetched batch: each message acknowledged once applied, or retried, or parked."""
+        validos: list[tuple[Msg, Envelope]] = []
+        for msg in mensajes:
+            try:
+                validos.append((msg, Envelope.parse(msg.subject, msg.headers, msg.data, msg.metadata.sequence.stream)))
+            except ContractError as exc:
+                await self._dead_letter(durable, msg, f"contrato: {exc}")
+                await msg.ack()
+        listos, esperan = await self._eslabones_verificados(durable, validos)
+        for msg, envelope in esperan:  # its link not verified yet, or broken: on its own (``_fallo`` says what next)
+            try:
+                await asyncio.to_thread(self._aplicar_solo, durable, envelope, False)
+            except Exception as exc:
+                await self._fallo(durable, msg, envelope, exc)
+            else:
+                await self._ack([msg])
+        resto = listos
+        while resto:
+            try:
+                hechos, error = await asyncio.to_thread(self._aplicar_lote, durable, [e for _, e in resto])
+            except Exception as exc:  # the commit failed: no message to blame, each one on its own
+                log.warning("%s: el lote de %s mensajes no se confirmó (%r); uno por uno", durable, len(resto), exc)
+                for msg, envelope in resto:
+                    try:
+                        await asyncio.to_thread(self._aplicar_solo, durable, envelope, True)
+                    except Exception as exc_uno:
+                        await self._fallo(durable, msg, envelope, exc_uno)
+                    else:
+                        await self._ack([msg])
+                return
+            await self._ack([msg for msg, _ in resto[:hechos]])
+            if error is None:
+                return
+            msg, envelope = resto[hechos]
+            await self._fallo(durable, msg, envelope, error)
+            resto = resto[hechos + 1:]
+
+    async def _ack(self, mensajes: list[Msg]) -> None:
+        for msg in mensajes:
+            await msg.ack()
+        if mensajes:
+            self.aplicados.inc(len(mensajes))
+            self.lotes.inc()
+
+    async def _eslabones_verificados(self, durable: str, validos: list[tuple[Msg, Envelope]]
+                                     ) -> tuple[list[tuple[Msg, Envelope]], list[tuple[Msg, Envelope]]]:
+        """The batch's messages whose chain link is verified (or not this consumer's to check), in order, and
+        the others (broken, or still waiting). The ledger's consumer usually records a link within milliseconds
+        of its arrival: wait for it a moment (without holding a worker thread; never long, the batch waits)."""
+        eslabones = self.eslabones
+        if eslabones is None or durable in self.registran_cadena:
+            return validos, []
+        por_ver = [i for i, (_, envelope) in enumerate(validos) if eslabones.vigila(envelope)]
+        aparte: set[int] = set()
+        for intento in range(4):
+            if intento:
+                await asyncio.sleep(0.02 * 2 ** (intento - 1))
+            estados = await asyncio.to_thread(lambda: [eslabones.estado(validos[i][1])[0] for i in por_ver])
+            aparte.update(i for i, estado in zip(por_ver, estados, strict=True)
+                          if estado not in (VERIFICADO, DESCONOCIDO, PENDIENTE))  # broken: ``exigir`` says why
+            por_ver = [i for i, estado in zip(por_ver, estados, strict=True) if estado in (DESCONOCIDO, PENDIENTE)]
+            if not por_ver:
+                break
+        aparte.update(por_ver)
+        return ([m for i, m in enumerate(validos) if i not in aparte],
+                [m for i, m in enumerate(validos) if i in aparte])
+
+    def _aplicar(self, durable: str, envelope: Envelope, verificado: bool) -> None:
         if not verificado and self.eslabones is not None and durable not in self.registran_cadena:
             self.eslabones.exigir(envelope)
-        self.handlers[durable](envelope)
+        with self.tracer.start_as_current_span(
+                f"{envelope.nats_subject} process", context=context_from_traceparent(envelope.traceparent),
+                kind=SpanKind.CONSUMER,
+                attributes={"messaging.system": "nats", "messaging.destination.name": envelope.nats_subject,
+                            "messaging.message.id": envelope.id, "messaging.consumer.group.name": durable}):
+            self.handlers[durable](envelope)
 
-    async def process(self, durable: str, msg: Msg) -> None:
+    def _aplicar_solo(self, durable: str, envelope: Envelope, verificado: bool) -> None:
+        with lote():
+            self._aplicar(durable, envelope, verificado)
+
+    def _aplicar_lote(self, durable: str, envelopes: list[Envelope]) -> tuple[int, Exception | None]:
+        """Apply ``envelopes`` in one batch (``shared.views.lote``), or the longest run of them from the first
+        that applies without error: returns its length and the error of the message after it (None when all
+        applied). When a message raises, the batch is rolled back and the messages before it are applied again
+        without it, unless they wrote no read model (a command on the write side stands, it is not repeated)."""
+        fin, error = len(envelopes), None
+        while fin:
+            escribio = False
+            try:
+                with lote():
+                    for indice, envelope in enumerate(envelopes[:fin]):
+                        try:
+                            self._aplicar(durable, envelope, True)
+                        except Exception as exc:
+                            escribio = en_lote()
+                            raise _FalloEnLote(indice, exc) from exc
+                return fin, error
+            except _FalloEnLote as fallo:
+                fin, error = fallo.indice, fallo.causa
+                if not escribio:
+                    return fin, error
+        return fin, error
+
+    async def _fallo(self, durable: str, msg: Msg, envelope: Envelope, exc: Exception) -> None:
+        """A message whose handler raised ``exc``: parked, or asked for again later."""
         deliveries = msg.metadata.num_delivered
-        try:
-            envelope = Envelope.parse(msg.subject, msg.headers, msg.data, msg.metadata.sequence.stream)
-        except ContractError as exc:
-            await self._dead_letter(durable, msg, f"contrato: {exc}")
-            await msg.ack()
-            return
-        try:
-            verificado = await self._esperar_eslabon(durable, envelope)
-            await asyncio.to_thread(self._aplicar, durable, envelope, verificado)
-        except CadenaRota as exc:
+        if isinstance(exc, CadenaRota):
             await self._dead_letter(durable, msg, str(exc))
             await msg.ack()
-            return
-        except CadenaPendiente as exc:
+        elif isinstance(exc, CadenaPendiente):
             # Measured from this consumer's deliveries, not from when the stream stored the fact: after a
             # backlog (the service down, a replay) an old fact's link may simply not be recorded yet.
             esperado = sum(_espera_de_eslabon(d) for d in range(1, deliveries))
@@ -246,18 +397,14 @@ class IdempotentConsumers:
                 await msg.ack()
             else:  # its predecessor (or the ledger) is on its way: ask again shortly, however many times
                 await msg.nak(delay=_espera_de_eslabon(deliveries))
-            return
-        except Exception as exc:
-            if deliveries >= self.max_deliver:
-                await self._dead_letter(durable, msg, f"{type(exc).__name__}: {exc}")
-                await msg.ack()
-            else:
-                delay = self.backoff[min(deliveries, len(self.backoff)) - 1]
-                log.warning("%s: %s falló (entrega %s), reintento en %ss: %r",
-                            durable, envelope.id, deliveries, delay, exc)
-                await msg.nak(delay=delay)
-            return
-        await msg.ack()
+        elif deliveries >= self.max_deliver:
+            await self._dead_letter(durable, msg, f"{type(exc).__name__}: {exc}")
+            await msg.ack()
+        else:
+            delay = self.backoff[min(deliveries, len(self.backoff)) - 1]
+            log.warning("%s: %s falló (entrega %s), reintento en %ss: %r",
+                        durable, envelope.id, deliveries, delay, exc)
+            await msg.nak(delay=delay)
 
     async def _dead_letter(self, durable: str, msg: Msg, motivo: str) -> None:
         assert self.js is not None
@@ -316,7 +463,7 @@ class IdempotentConsumers:
             raise LookupError(secuencia)
         envelope = Envelope.parse(headers.get("x-fallido-sujeto", ""), headers, raw.data or b"")
         try:
-            await asyncio.to_thread(self._aplicar, durable, envelope)
+            await asyncio.to_thread(self._aplicar_solo, durable, envelope, False)
         except (CadenaRota, CadenaPendiente) as exc:
             raise ContractError(f"no continúa la cadena de su servicio: {exc}") from None
         await self.js.delete_msg(DLQ_STREAM, secuencia)

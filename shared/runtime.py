@@ -20,9 +20,6 @@ from contextlib import asynccontextmanager
 
 import nats
 from fastapi import APIRouter, FastAPI
-from faststream.nats import NatsBroker
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
-from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -75,18 +72,7 @@ class ServiceRuntime:
         if settings.otlp_endpoint:  # traces to the OpenTelemetry collector (OTLP over HTTP), in batches
             telemetry.tracer_provider.add_span_processor(BatchSpanProcessor(
                 OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint.rstrip('/')}/v1/traces", timeout=5)))
-        self.broker = NatsBroker(
-            settings.nats_url,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=1,
-            graceful_timeout=10.0,
-            middlewares=[
-                NatsTelemetryMiddleware(tracer_provider=telemetry.tracer_provider),
-                NatsPrometheusMiddleware(registry=telemetry.registry, app_name=settings.servicio),
-            ],
-        )
-        self.consumers = IdempotentConsumers(
-            self.broker,
+        self.consumers = IdempotentConsumers(  # they pull on the relay's connection once it is up
             telemetry,
             max_deliver=settings.consumer_max_deliver,
             ack_wait=settings.consumer_ack_wait,
@@ -153,9 +139,10 @@ class ServiceRuntime:
                     self.app.on_saved.append(self.relay.wake)
                     self._tasks.append(asyncio.create_task(self.relay.run(self._stopping)))
                     await self.nc.subscribe(sujeto_republicacion(self.settings.servicio), cb=self._pedido_de_otra)
-                await self.broker.start()
-                # after faststream declared them: from now on a durable consumer lost with the stream comes back
-                self._tasks.append(asyncio.create_task(self.consumers.vigilar(self._stopping)))
+                # each durable consumer, declared before the service says it is ready, pulls its batches; one
+                # lost with the stream is declared again
+                await self.consumers.redeclarar(avisar=False)
+                self._tasks.append(asyncio.create_task(self.consumers.consumir(self._stopping)))
                 self.started.set()
                 log.info("%s: conectado a NATS", self.settings.servicio)
                 return
@@ -175,7 +162,6 @@ class ServiceRuntime:
             task.cancel()
         await _a_tiempo(asyncio.gather(*self._tasks, return_exceptions=True), "tareas de fondo")
         self._tasks.clear()
-        await _a_tiempo(self.broker.stop(), "consumidores")
         if self.nc is not None:
             await _a_tiempo(self.nc.close(), "conexión del relay")
             self.nc = None

@@ -2,9 +2,12 @@
 
 A ``StreamView`` owns a few tables and an inbox. Its tables exist once per *generation*
 (``<tabla>_g<N>``); a control table says which generation is active. Consumers apply each
-event to the active generation, idempotently (its id goes into that generation's inbox in
-the same transaction as its effect). A rebuild fills generation N+1 from the stream while
-N keeps answering, then switches (see ``shared.replay.rebuild``).
+event to the active generation, idempotently: its id goes into that generation's inbox
+(``<vista>_inbox_g<N>``) in the same transaction as its effect, and an id already there means
+the event is not applied again (a redelivery, a republication, a rebuild catching up). The live
+consumers apply a fetched batch in one transaction (``shared.views.lote``), the active generation
+read once for the batch. A rebuild fills generation N+1 from the stream while N keeps answering,
+then switches (see ``shared.replay.rebuild``).
 
 Every row must come from the events alone (their content and the time they were recorded,
 ``Envelope.time``), never from the moment they arrived: a rebuilt generation is then
@@ -34,7 +37,7 @@ from sqlalchemy import (
 )
 
 from shared.contracts import Envelope, IntegrationEvent
-from shared.views import ViewStore
+from shared.views import ViewStore, una_vez_por_lote
 
 Handler = Callable[[Connection, "Tablas", Envelope], None]
 
@@ -102,6 +105,11 @@ class StreamView:
         with self.store.engine.connect() as conn:
             return conn.execute(select(c.c.activa).where(c.c.proyeccion == self.nombre)).scalar_one()
 
+    def vigente(self) -> int:
+        """The active generation, read once per batch of the live consumers (``shared.views.lote``): a
+        switch made meanwhile is caught up by the rebuild that made it (``shared.replay.rebuild``)."""
+        return una_vez_por_lote((id(self.store), "activa", self.nombre), self.activa)
+
     def estado(self) -> dict[str, Any]:
         c = self.control
         with self.store.engine.connect() as conn:
@@ -163,11 +171,12 @@ class StreamView:
     # --- applying events ------------------------------------------------------------------------
 
     def aplicar(self, envelope: Envelope) -> bool:
-        """Apply one event to the active generation, once (the live consumer's path)."""
+        """Apply one event to the active generation, once (the live consumer's path), in the open batch's
+        transaction if there is one (``shared.views.lote``)."""
         if type(envelope.data) not in self.handlers:
             return False
-        tablas = self.tablas(self.activa())
-        with self.store.engine.begin() as conn:
+        tablas = self.tablas(self.vigente())
+        with self.store.transaccion() as conn:
             return self._aplicar_una(conn, tablas, envelope)
 
     def aplicar_en(self, conn: Connection, envelope: Envelope, generacion: int) -> bool:

@@ -3,7 +3,7 @@
 Each service owns one ``TracerProvider`` (so spans carry its ``service.name``) and one
 Prometheus registry. W3C trace context travels with events: it is stored with the event
 when it is saved (``event_metadata``), sent as the ``traceparent`` header by the outbox
-relay, and picked up by faststream's telemetry middleware on the consuming side.
+relay, and picked up by the consumers (``shared.consumer``), which run each handler in that trace.
 """
 
 from __future__ import annotations

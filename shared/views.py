@@ -1,15 +1,20 @@
-"""A service's read-model database (SQLite file or PostgreSQL schema) and its inbox.
+"""A service's read-model database (SQLite file or PostgreSQL schema), and batches on it.
 
-The inbox makes consumers idempotent: the id of every event a consumer has applied is
-inserted in the same transaction as the event's effect, so a redelivered or out-of-order
-duplicate finds its id already there and changes nothing.
+What keeps a read model from applying an event twice is its own progress record, written in the
+same transaction as the rows: a ``StreamView`` (``shared.stream_views``) records each applied event's
+id in its generation's inbox, an ``OwnLogProjection`` (below) its position in the service's log.
+
+``lote()`` opens a batch in the calling thread: every ``ViewStore.transaccion()`` inside it shares one
+transaction per store, committed when the block ends and rolled back when it raises. The live
+consumers (``shared.consumer``) apply a fetched batch of messages so, and acknowledge them after
+the commit.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.application import Application
@@ -17,7 +22,6 @@ from eventsourcing.application import Application
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     Engine,
     Integer,
     MetaData,
@@ -38,14 +42,64 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shared.settings import ServiceSettings
 
 
-def inbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "inbox",
-        metadata,
-        Column("consumidor", String(100), primary_key=True),
-        Column("evento_id", String(200), primary_key=True),
-        Column("aplicado_en", DateTime(timezone=True), nullable=False),
-    )
+class _Lote:
+    """The transactions a batch opened (one per store) and what it read once for all its messages."""
+
+    def __init__(self) -> None:
+        self.abiertas: dict[int, tuple[Connection, Any]] = {}  # id(store) -> (connection, transaction)
+        self.memoria: dict[Any, Any] = {}
+
+    def cerrar(self, confirmar: bool) -> None:
+        abiertas, self.abiertas = list(self.abiertas.values()), {}
+        try:
+            for conn, transaccion in abiertas:
+                if confirmar:
+                    transaccion.commit()  # a failure rolls back the ones not committed yet (below)
+                else:
+                    transaccion.rollback()
+        finally:
+            for conn, transaccion in abiertas:
+                if transaccion.is_active:
+                    transaccion.rollback()
+                conn.close()
+
+
+_hilo = threading.local()
+
+
+@contextmanager
+def lote() -> Iterator[bool]:
+    """Within the block, this thread's read-model writes share one transaction per store, committed at its
+    end (rolled back if it raises). Yields True; a nested ``lote()`` joins the outer one (yields False)."""
+    if getattr(_hilo, "lote", None) is not None:
+        yield False
+        return
+    actual = _hilo.lote = _Lote()
+    try:
+        yield True
+    except BaseException:
+        actual.cerrar(confirmar=False)
+        raise
+    else:
+        actual.cerrar(confirmar=True)
+    finally:
+        _hilo.lote = None
+
+
+def en_lote() -> bool:
+    """Whether the batch open in this thread has opened a transaction on some store."""
+    actual = getattr(_hilo, "lote", None)
+    return actual is not None and bool(actual.abiertas)
+
+
+def una_vez_por_lote(clave: Any, calcular: Callable[[], Any]) -> Any:
+    """``calcular()``, read once per batch open in this thread (each time, outside a batch)."""
+    actual = getattr(_hilo, "lote", None)
+    if actual is None:
+        return calcular()
+    if clave not in actual.memoria:
+        actual.memoria[clave] = calcular()
+    return actual.memoria[clave]
 
 
 class ViewStore:
@@ -66,8 +120,6 @@ class ViewStore:
                 self.engine, "connect",
                 lambda conn, _: _set_search_path(conn, schema),
             )
-        tables = metadata.tables
-        self.inbox = tables["inbox"] if "inbox" in tables else inbox_table(metadata)
         self._sentencias: dict[tuple[Table, tuple[str, ...], bool], TextClause] = {}
 
     def create_all(self) -> None:
@@ -80,6 +132,21 @@ class ViewStore:
 
     def insert(self, table: Table):  # noqa: ANN201 - the dialect's INSERT with ON CONFLICT
         return self._insert(table)
+
+    @contextmanager
+    def transaccion(self) -> Iterator[Connection]:
+        """A transaction on the read models: the open batch's (``lote()``), or one of its own, committed at
+        the end of the block."""
+        actual = getattr(_hilo, "lote", None)
+        if actual is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        abierta = actual.abiertas.get(id(self))
+        if abierta is None:
+            conn = self.engine.connect()
+            abierta = actual.abiertas[id(self)] = (conn, conn.begin())
+        yield abierta[0]
 
     def insert_on_conflict(self, tabla: Table, claves: tuple[str, ...], actualizar: bool) -> TextClause:
         """INSERT of every column of ``tabla`` ON CONFLICT (``claves``) DO NOTHING, or DO UPDATE of every
@@ -104,19 +171,6 @@ class ViewStore:
         """Drop the statements built for ``tablas`` (dropped tables, e.g. an old generation)."""
         fuera = set(tablas)
         self._sentencias = {k: v for k, v in self._sentencias.items() if k[0] not in fuera}
-
-    def apply_once(self, consumidor: str, evento_id: str, effect: Callable[[Connection], None]) -> bool:
-        """Apply ``effect`` unless this consumer already applied this event. Atomic."""
-        with self.engine.begin() as conn:
-            inserted = conn.execute(
-                self.insert(self.inbox)
-                .values(consumidor=consumidor, evento_id=evento_id, aplicado_en=datetime.now(UTC))
-                .on_conflict_do_nothing()
-            )
-            if inserted.rowcount == 0:
-                return False
-            effect(conn)
-            return True
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,7 +6,6 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from faststream.nats import NatsBroker
 from sqlalchemy import select
 
 from services.evaluacion import messaging
@@ -21,7 +20,7 @@ from shared.replay import rebuild
 from shared.telemetry import Telemetry
 from tests.conftest import eventually, serving
 from tests.support.evaluacion import plan
-from tests.support.stream import consumido, encadenados
+from tests.support.stream import consumido, consumiendo, encadenados
 
 
 def visita(position: int, docente_id: uuid.UUID, dias: int = 1) -> Envelope:
@@ -47,25 +46,22 @@ async def test_un_hecho_que_rompe_la_cadena_queda_en_la_historia_viva_como_al_re
     # Given evaluacion consuming as it runs: the history on every subject, the chain ledger of the producers
     settings = make_settings(EvaluacionSettings)
     proyecciones = closing(Proyecciones(settings))
-    broker = NatsBroker(nats_server.url)
-    consumers = IdempotentConsumers(broker, Telemetry.create("prueba"), ack_wait=5.0)
+    consumers = IdempotentConsumers(Telemetry.create("prueba"), ack_wait=5.0)
     messaging.subscribe(consumers, None, proyecciones)  # only visits arrive: none reaches the write side
     ledger = Eslabones(settings, consumers.producers("evaluacion", ("focalizacion", "agenda", "evidencias",
                                                                     "evaluacion")))
     consumers.follow_chains("evaluacion", ledger, 30.0)
-    consumers.js = js
-    await broker.start()
     try:
-        # When agenda's second visit reaches the stream changed after its link was computed
-        docente = uuid.uuid4()
-        uno, dos, tres = encadenados([visita(1, docente), visita(2, docente), visita(3, docente)])
-        dos = replace(dos, data=visita(2, docente, dias=2).data, crudo=None)
-        for env in (uno, dos, tres):
-            await js.publish(env.nats_subject, env.payload(), headers=env.headers())
-        await eventually(lambda: consumido(js, messaging.CONSUMIDOR_HISTORIA))
-        viva, filas_vivas = proyecciones.historia.checksum(), eslabones(proyecciones)
+        async with consumiendo(consumers, js):
+            # When agenda's second visit reaches the stream changed after its link was computed
+            docente = uuid.uuid4()
+            uno, dos, tres = encadenados([visita(1, docente), visita(2, docente), visita(3, docente)])
+            dos = replace(dos, data=visita(2, docente, dias=2).data, crudo=None)
+            for env in (uno, dos, tres):
+                await js.publish(env.nats_subject, env.payload(), headers=env.headers())
+            await eventually(lambda: consumido(js, messaging.CONSUMIDOR_HISTORIA))
+            viva, filas_vivas = proyecciones.historia.checksum(), eslabones(proyecciones)
     finally:
-        await broker.stop()
         ledger.close()
 
     # Then the live history records it, its link broken, as a rebuild from the stream does

@@ -7,7 +7,6 @@ import uuid
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 
 from services.evaluacion.config import EvaluacionSettings
@@ -18,7 +17,7 @@ from shared.eslabones import PENDIENTE, Eslabones
 from shared.streams import STREAM
 from shared.telemetry import Telemetry
 from tests.conftest import eventually
-from tests.support.stream import encadenados
+from tests.support.stream import consumiendo, encadenados
 
 
 def envelope(position: int, docente_id: uuid.UUID | None = None) -> Envelope:
@@ -49,16 +48,11 @@ def rows(proyecciones: Proyecciones) -> int:
 
 @asynccontextmanager
 async def consuming(nats_url: str, js, handler, *, max_deliver: int = 3, ack_wait: float = 1.0):
-    broker = NatsBroker(nats_url)
-    consumers = IdempotentConsumers(broker, Telemetry.create("prueba"), max_deliver=max_deliver,
+    consumers = IdempotentConsumers(Telemetry.create("prueba"), max_deliver=max_deliver,
                                     ack_wait=ack_wait, backoff=[0.05, 0.1, 0.2])
     consumers.subscribe("prueba-visitas", VisitaRealizadaV1, handler)
-    consumers.js = js
-    await broker.start()
-    try:
+    async with consumiendo(consumers, js):
         yield consumers
-    finally:
-        await broker.stop()
 
 
 async def test_muerto_despues_del_efecto_y_antes_del_ack_no_repite_el_efecto(
@@ -192,16 +186,13 @@ async def _delivered(js, n: int) -> bool:
 async def following_chains(nats_url: str, js, settings, handler, *, espera: float):
     """evaluacion's consumer of agenda's visits, applying only facts that continue agenda's chain."""
     eslabones = Eslabones(settings, ["agenda"])
-    broker = NatsBroker(nats_url)
-    consumers = IdempotentConsumers(broker, Telemetry.create("prueba"), ack_wait=5.0)
+    consumers = IdempotentConsumers(Telemetry.create("prueba"), ack_wait=5.0)
     consumers.subscribe("prueba-visitas", VisitaRealizadaV1, handler)
     consumers.follow_chains("evaluacion", eslabones, espera)
-    consumers.js = js
-    await broker.start()
     try:
-        yield consumers, eslabones
+        async with consumiendo(consumers, js):
+            yield consumers, eslabones
     finally:
-        await broker.stop()
         eslabones.close()
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.errors import TimeoutError as NatsTimeout
 
+from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
 from shared.streams import STREAM
@@ -43,6 +48,24 @@ async def consumido(js: JetStreamContext, durable: str) -> bool:
     info = await js.consumer_info(STREAM, durable)
     return info.num_pending == 0 and info.num_ack_pending == 0
 
+
+
+@asynccontextmanager
+async def consumiendo(consumers: IdempotentConsumers, js: JetStreamContext) -> AsyncIterator[IdempotentConsumers]:
+    """``consumers`` pulling and applying their messages for the duration of the block, as a running service's
+    do (``ServiceRuntime`` runs ``consumir`` once connected)."""
+    consumers.js = js
+    parar = asyncio.Event()
+    tarea = asyncio.create_task(consumers.consumir(parar))
+    try:
+        for _ in range(200):  # declared (a first start declares them)
+            if not await consumers.faltantes():
+                break
+            await asyncio.sleep(0.05)
+        yield consumers
+    finally:
+        parar.set()
+        await tarea
 
 
 def encadenados(envelopes: list[Envelope]) -> list[Envelope]:
