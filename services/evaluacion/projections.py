@@ -408,15 +408,13 @@ class Proyecciones:
 
     def aplicar(self, envelope: Envelope) -> None:
         """The live consumers' handler: each matrix projection that reads this contract, once, in one
-        transaction (the history has a consumer of its own, on every subject)."""
-        lectoras = [p for p in self.matrices.values() if type(envelope.data) in p.handlers]
+        transaction, the open batch's if there is one (the history has a consumer of its own, on every subject)."""
+        lectoras = [(p, p.vigente()) for p in self.matrices.values() if type(envelope.data) in p.handlers]
         if not lectoras:
             return
-        with self.store.engine.connect() as conn:
-            activas = dict(conn.execute(select(self.control.c.proyeccion, self.control.c.activa)).all())
-        with self.store.engine.begin() as conn:
-            for proyeccion in lectoras:
-                proyeccion.aplicar_en(conn, envelope, activas[proyeccion.nombre])
+        with self.store.transaccion() as conn:
+            for proyeccion, generacion in lectoras:
+                proyeccion.aplicar_en(conn, envelope, generacion)
 
     def checksums(self) -> dict[str, str]:
         return {nombre: p.checksum() for nombre, p in self.todas.items()}
