@@ -18,11 +18,11 @@ from services.web.vistas import pagina
 
 log = logging.getLogger("acompana.web")
 SW = Path(__file__).parent / "static" / "sw.js"
-# Each role's start page: the first page of its desk. A role not listed (especialista_dre, minedu) has no
-# page yet and lands on /inicio, which says what it can use meanwhile.
+# Each role's start page: the first page of its desk. A role not listed (the system's own account) has no
+# page and lands on /inicio.
 INICIO = {"acompanante": "/hoy", "docente": "/mi-plan", "directivo": "/mi-ie",
-          "especialista_ugel": "/ugel/cumplimiento", "auditor": "/auditoria",
-          "administrador": "/administracion/padron"}
+          "especialista_ugel": "/ugel/cumplimiento", "especialista_dre": "/region/cumplimiento",
+          "minedu": "/region/cumplimiento", "auditor": "/auditoria", "administrador": "/administracion/padron"}
 # The pending login's ``state`` also rides in a short-lived cookie of the browser that began it: a callback
 # opened in another browser (login CSRF: someone else's code and state) finds no cookie and is refused.
 COOKIE_INGRESO = "acompana_ingreso"

@@ -14,17 +14,17 @@ from services.web.ingreso import INICIO
 from services.web.main import create_app
 from shared.autorizacion import TODOS
 
-SIN_PAGINAS = {"especialista_dre", "minedu", "sistema"}
+SIN_PAGINAS = {"sistema"}
 
 
 def test_cada_rol_con_escritorio_empieza_en_su_primera_pagina(tmp_path: Path) -> None:
     # Given the web application with every desk
     cliente = TestClient(create_app(WebSettings(data_dir=tmp_path)), follow_redirects=False)
     # Then each role with a desk starts on the desk's first page, a page the application serves
-    escritorios = ("directivo", "especialista_ugel", "auditor", "administrador")
+    escritorios = ("directivo", "especialista_ugel", "especialista_dre", "minedu", "auditor", "administrador")
     assert {rol: INICIO.get(rol) for rol in escritorios} == {
-        "directivo": "/mi-ie", "especialista_ugel": "/ugel/cumplimiento", "auditor": "/auditoria",
-        "administrador": "/administracion/padron"}
+        "directivo": "/mi-ie", "especialista_ugel": "/ugel/cumplimiento", "especialista_dre": "/region/cumplimiento",
+        "minedu": "/region/cumplimiento", "auditor": "/auditoria", "administrador": "/administracion/padron"}
     assert {rol for rol in TODOS if rol not in INICIO} == SIN_PAGINAS
     # (without a session each of them sends to the login: none is missing)
     assert {p: cliente.get(p).headers.get("location") for p in INICIO.values()} == {

@@ -1,0 +1,220 @@
+"""Issue 18, the DRE's and the MINEDU's desks, on an office desktop: the especialista of DRE Puno drills from his
+DRE to a UGEL, a school, an acompañante and his docentes and back, reads the results per etapa (the chart with
+its table), and acknowledges a UGEL's quarterly report; the MINEDU goes national → DRE → UGEL. Another
+territory's id in the URL answers "no existe"; links the role may not follow are not on its pages; axe-core
+finds nothing on each main page."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.web.conftest import Sistema, capturar, ingresar
+from tests.web.test_accesibilidad import revisar
+
+ESCRITORIO = {"width": 1366, "height": 900}
+ESCUELA = "IEI N°246 Mi Segundo Hogar"
+UGEL, DRE = "UGEL-EL-COLLAO", "DRE-PUNO"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
+TRIMESTRE = 3  # of 2020: ended long ago, so the UGEL may send it
+
+
+@pytest.fixture
+def escritorio(navegador: Any) -> Iterator[Any]:
+    contexto = navegador.new_context(viewport=ESCRITORIO, locale="es-PE", accept_downloads=True)
+    yield contexto
+    contexto.close()
+
+
+def filas(page: Page, tabla: str) -> list[list[str]]:
+    return [[c.strip() for c in fila.split("\t")] for fila in page.locator(f"{tabla} tbody tr").all_inner_texts()]
+
+
+def enviar(sistema: Sistema, servicio: str, ruta: str, token: str, cuerpo: dict[str, Any]) -> int:
+    pedido = urllib.request.Request(sistema.servicios[servicio] + "/v1" + ruta, json.dumps(cuerpo).encode(),
+                                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(pedido, timeout=60) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_recibo_de_un_informe(
+        sistema: Sistema, escritorio: Any) -> None:
+    # Given the UGEL El Collao sent its report of the third quarter to its DRE (through its own API)
+    token = sistema.token("esp-ugel-el-collao", "especialista_ugel", dre=DRE, ugel=UGEL)
+    assert enviar(sistema, "evaluacion", f"/informes-trimestrales/{UGEL}/envio", token, {
+        "anio": 2020, "trimestre": TRIMESTRE, "observaciones": "Visitas de setiembre reprogramadas."}) in (200, 201)
+    # And the especialista of the DRE logged in, who lands on fulfilment of his DRE
+    page = escritorio.new_page()
+    ingresar(page, sistema, "especialista_dre")
+    page.goto(sistema.web + "/")
+    page.wait_for_url("**/region/cumplimiento")
+    page.fill("#fecha", "2020-12-31")
+    page.get_by_role("button", name="Ver", exact=True).click()
+    page.wait_for_url(re.compile(r"fecha=2020-12-31"))
+    [dre] = filas(page, "#cumplimiento")
+    assert dre[0] == DRE and int(dre[1]) > 100
+    problemas = revisar(page, "dre-cumplimiento")
+    capturar(page, "escritorio-dre-cumplimiento")
+
+    # When he drills down: DRE → its UGELs → UGEL El Collao → its schools → IEI N°246 → its acompañante → docentes
+    page.get_by_role("link", name=DRE, exact=True).click()
+    page.wait_for_url(re.compile(r"nivel=ugel"))
+    [ugel] = filas(page, "#cumplimiento")
+    assert ugel[0] == UGEL and ugel[1] == dre[1]
+    page.get_by_role("link", name=UGEL, exact=True).click()
+    page.wait_for_url(re.compile(r"nivel=ie"))
+    escuelas = filas(page, "#cumplimiento")
+    assert len(escuelas) > 10 and any(f[0] == ESCUELA for f in escuelas)
+    capturar(page, "escritorio-dre-cumplimiento-ie")
+    page.get_by_role("link", name=ESCUELA).click()
+    page.wait_for_url(re.compile(r"nivel=acompanante"))
+    [acompanante] = filas(page, "#cumplimiento")
+    assert acompanante[1] == "11" and not UUID.search(acompanante[0])
+    page.get_by_role("link", name=acompanante[0]).click()
+    page.wait_for_url(re.compile(r"nivel=docente"))
+    docentes = filas(page, "#cumplimiento")
+    assert len(docentes) == 11 and all(re.fullmatch(r"\d+ de 6", f[3]) for f in docentes), docentes
+    assert not UUID.search(page.inner_text("main"))
+    migas = page.get_by_role("navigation", name="Nivel del cumplimiento").inner_text()
+    assert all(x in migas for x in (DRE, UGEL, ESCUELA, acompanante[0]))
+    problemas += revisar(page, "dre-cumplimiento-docente")
+    capturar(page, "escritorio-dre-cumplimiento-docente")
+
+    # And back, a level at a time, and to his UGEL's schools through the breadcrumb
+    page.get_by_role("link", name="Volver al nivel anterior").click()
+    page.wait_for_url(re.compile(r"nivel=acompanante"))
+    assert filas(page, "#cumplimiento")[0][0] == acompanante[0]
+    page.get_by_role("navigation", name="Nivel del cumplimiento").get_by_role("link", name=UGEL).click()
+    page.wait_for_url(re.compile(r"nivel=ie"))
+    assert len(filas(page, "#cumplimiento")) == len(escuelas)
+    page.check("#solo_atrasados")
+    page.fill("#fecha", "2020-06-30")
+    page.get_by_role("button", name="Ver", exact=True).click()
+    page.wait_for_url(re.compile(r"solo_atrasados=true"))
+    assert all(int(f[2]) > 0 for f in filas(page, "#cumplimiento"))
+    with page.expect_download() as csv:
+        page.get_by_role("link", name="Descargar este nivel en CSV").click()
+    with open(csv.value.path(), encoding="utf-8-sig") as f:
+        assert len(f.read().strip().splitlines()) == len(escuelas) + 1
+
+    # Then a school of another UGEL, or another DRE, named in the URL "no existe" for him
+    for url in ("/region/cumplimiento?nivel=ie&ugel=UGEL-CANCHIS&fecha=2020-12-31",
+                "/region/cumplimiento?nivel=ugel&dre=DRE-CUSCO",
+                f"/region/cumplimiento?nivel=acompanante&ugel={UGEL}&ie=0999999-0",
+                "/region/informes/UGEL-CANCHIS?anio=2020&trimestre=3"):
+        respuesta = page.goto(sistema.web + url)
+        assert respuesta.status == 404 and page.get_by_role("heading", level=1).inner_text() == "No existe", url
+
+    # When he reads the results per etapa: the chart, with its table and a CSV link beside it
+    page.goto(sistema.web + "/region/cumplimiento")
+    page.get_by_role("link", name="Resultados por etapa").click()
+    page.wait_for_url("**/region/resultados")
+    grafico = page.locator("#grafico-resultados img")
+    assert grafico.evaluate("i => i.complete && i.naturalWidth > 0")
+    datos = filas(page, "#datos-grafico")
+    assert len(datos) >= 5 and datos[0][0] == "1" and sum(int(f[3]) + int(f[4]) + int(f[5]) + int(f[6])
+                                                            for f in datos) > 0, datos
+    assert "en CSV" in page.locator(".acciones a").first.inner_text()
+    assert [f[0] for f in filas(page, "#desglose")][:1] == [UGEL]
+    problemas += revisar(page, "dre-resultados")
+    capturar(page, "escritorio-dre-resultados")
+
+    # And the UGELs' quarterly reports: El Collao's third quarter was sent, waiting for his acknowledgement
+    page.get_by_role("link", name="Informes trimestrales").click()
+    page.wait_for_url("**/region/informes")
+    page.select_option("#trimestre", str(TRIMESTRE))
+    page.get_by_role("button", name="Ver", exact=True).click()
+    page.wait_for_url(re.compile(rf"trimestre={TRIMESTRE}"))
+    [informe] = filas(page, "#informes")
+    assert informe[:2] == [UGEL, "enviado, por acusar recibo"]
+    problemas += revisar(page, "dre-informes")
+    capturar(page, "escritorio-dre-informes")
+    page.get_by_role("link", name=UGEL).click()
+    page.wait_for_url(re.compile(rf"/region/informes/{UGEL}\?"))
+    assert "Visitas de setiembre reprogramadas." in page.inner_text("main")
+    problemas += revisar(page, "dre-informe")
+    page.fill("#observaciones", "Conforme; reprogramar antes de noviembre.")
+    page.get_by_role("button", name="Acusar recibo").click()
+    page.wait_for_url(re.compile(r"hecho=1"))
+
+    # Then its state changes to received, with his observations, here and in the list
+    assert page.locator("#estado-informe").inner_text() == "Estado: recibido."
+    assert page.locator("#observaciones-dre").inner_text() == "Conforme; reprogramar antes de noviembre."
+    assert page.get_by_role("button", name="Acusar recibo").count() == 0
+    capturar(page, "escritorio-dre-informe-recibido")
+    page.get_by_role("link", name="Volver a los informes del trimestre").click()
+    assert filas(page, "#informes")[0][:2] == [UGEL, "recibido"]
+
+    # And his other pages: the year's matrices and the region's protocols, instruments and metas
+    for nombre, enlace in (("dre-matrices", "Matrices del año"), ("dre-normas", "Protocolos, instrumentos y metas")):
+        page.get_by_role("link", name=enlace).click()
+        page.wait_for_load_state()
+        assert page.locator("table caption").count() >= 2
+        problemas += revisar(page, nombre)
+        capturar(page, f"escritorio-{nombre}")
+    assert problemas == []
+
+
+def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
+        sistema: Sistema, escritorio: Any) -> None:
+    # Given the MINEDU's especialista, on the national fulfilment at the year's end
+    page = escritorio.new_page()
+    ingresar(page, sistema, "minedu")
+    page.goto(sistema.web + "/")
+    page.wait_for_url("**/region/cumplimiento")
+    page.goto(sistema.web + "/region/cumplimiento?fecha=2020-12-31")
+    [nacional] = filas(page, "#cumplimiento")
+    assert nacional[0] == "Todo el país" and int(nacional[1]) > 100
+    problemas = revisar(page, "minedu-cumplimiento")
+    capturar(page, "escritorio-minedu-cumplimiento")
+    # When he drills to the DREs, and to DRE Puno's UGELs
+    page.get_by_role("link", name="Todo el país").click()
+    page.wait_for_url(re.compile(r"nivel=dre"))
+    assert [f[0] for f in filas(page, "#cumplimiento")] == [DRE]
+    page.get_by_role("link", name=DRE).click()
+    page.wait_for_url(re.compile(r"nivel=ugel"))
+    [ugel] = filas(page, "#cumplimiento")
+    assert ugel[0] == UGEL and ugel[1] == nacional[1]
+    # Then the UGEL's row leads nowhere further (his desk stops at the UGEL), and the DRE's own pages are not his
+    assert page.locator("#cumplimiento tbody a").count() == 0
+    assert page.get_by_role("link", name="Informes trimestrales").count() == 0
+    problemas += revisar(page, "minedu-cumplimiento-ugel")
+    capturar(page, "escritorio-minedu-cumplimiento-ugel")
+    page.get_by_role("link", name="Volver al nivel anterior").click()
+    page.wait_for_url(re.compile(r"nivel=dre"))
+    assert [f[0] for f in filas(page, "#cumplimiento")] == [DRE]
+    for url in ("/region/cumplimiento?nivel=ugel&dre=DRE-CUSCO", "/region/cumplimiento?nivel=ie&ugel=" + UGEL,
+                "/region/informes"):
+        respuesta = page.goto(sistema.web + url)
+        assert respuesta.status in (403, 404), url
+    # When he reads the year's matrices: each table with its caption, names and no ids
+    page.goto(sistema.web + "/region/cumplimiento")
+    page.get_by_role("link", name="Matrices del año").click()
+    page.wait_for_url("**/region/matrices")
+    captions = page.locator("table caption").all_inner_texts()
+    assert len(captions) == 5 and "Cumplimiento de las estrategias del año" in captions
+    assert filas(page, "#matriz-cumplimiento")[0][0] == DRE
+    assert any("Desempeño" in c for c in page.locator("#matriz-practica thead th").all_inner_texts())
+    assert not UUID.search(page.inner_text("main"))
+    with page.expect_download() as descarga:
+        page.get_by_role("link", name="Descargar la matriz de evaluación en Excel (XLSX)").click()
+    assert descarga.value.suggested_filename.startswith("evaluacion-2020-")
+    problemas += revisar(page, "minedu-matrices")
+    capturar(page, "escritorio-minedu-matrices")
+    for nombre, enlace in (("minedu-resultados", "Resultados por etapa"), ("minedu-normas", "Instrumentos y metas")):
+        page.get_by_role("link", name=enlace).click()
+        page.wait_for_load_state()
+        problemas += revisar(page, nombre)
+        capturar(page, f"escritorio-{nombre}")
+    assert page.locator("form[action='/region/protocolos']").count() == 0  # publishing protocols is not his
+    assert problemas == []
