@@ -29,6 +29,7 @@ import nats
 from nats.js.errors import NotFoundError
 
 from tests.sistema.carga import Carga, Historia
+from tests.sistema.postgres import BINARIOS, PostgresPropio
 from tests.sistema.proxy import Proxy
 from tests.sistema.sistema import Sistema
 from shared.streams import STREAM
@@ -39,7 +40,8 @@ from tests.support.servers import nats_server_binary
 @dataclass
 class Contexto:
     sistema: Sistema
-    proxy: Proxy
+    proxy: Proxy  # agenda <-> NATS
+    proxy_pg: Proxy | None = None  # agenda <-> PostgreSQL, on the PostgreSQL system
 
 
 Falla = Callable[[Contexto], Awaitable[dict | None]]  # what it saw, for the outcome (``detalle``)
@@ -256,6 +258,39 @@ async def evaluacion_lenta_dos_replicas(c: Contexto) -> dict:
     return visto
 
 
+async def postgres_muerto(c: Contexto) -> dict:
+    """PostgreSQL crashes mid-transaction under load: the harness's cluster is watched until some of the
+    services' backends are inside a transaction that has written (it holds a transaction id), then the postmaster and every backend get SIGKILL at once;
+    3 s later it starts again on the same data (crash recovery from the WAL). The services are not restarted:
+    they must reconnect on their own, and what they acknowledged before the crash must still be there."""
+    pg = c.sistema.postgres
+    assert pg is not None
+    for intento in range(1, 2001):
+        if (en_curso := await asyncio.to_thread(pg.en_transaccion)) > 0:
+            break
+        await asyncio.sleep(0.005)
+    else:
+        raise RuntimeError("ningún servicio estuvo dentro de una transacción de escritura de PostgreSQL")
+    procesos = await asyncio.to_thread(pg.matar)
+    await asyncio.sleep(3.0)
+    await asyncio.to_thread(pg.arrancar)
+    return {"intentos": intento, "transacciones_en_curso": en_curso, "procesos_muertos": len(procesos)}
+
+
+async def red_cortada_postgres(c: Contexto) -> None:
+    assert c.proxy_pg is not None
+    c.proxy_pg.cortar()
+    await asyncio.sleep(8.0)
+    c.proxy_pg.restablecer()
+
+
+async def red_lenta_postgres(c: Contexto) -> None:
+    assert c.proxy_pg is not None
+    c.proxy_pg.latencia = 0.2
+    await asyncio.sleep(8.0)
+    c.proxy_pg.restablecer()
+
+
 # The order matters: at 10 operations/s for 15 s the year's visits dwindle scenario after scenario (agenda
 # refuses those its protocol's mix no longer admits) and are gone by about the tenth, so the faults of
 # agenda's relay and clock come early, while agenda still records visits.
@@ -274,6 +309,13 @@ ESCENARIOS: dict[str, Falla] = {
     "red_cortada_agenda_nats": red_cortada,
     "red_lenta_agenda_nats": red_lenta,
 }
+# On the system with PostgreSQL stores (the harness's own cluster; agenda reaches it through a TCP proxy)
+DE_POSTGRES: dict[str, Falla] = {
+    "postgres_muerto": postgres_muerto,
+    "red_cortada_agenda_postgres": red_cortada_postgres,
+    "red_lenta_agenda_postgres": red_lenta_postgres,
+}
+TODOS: dict[str, Falla] = {**ESCENARIOS, **DE_POSTGRES}
 RAPIDOS = ("stream_perdido", "nats_muerto", "agenda_muerto")
 
 
@@ -283,8 +325,9 @@ async def correr(nombres: list[str], *, duracion: float = 30.0, ritmo: float = 1
     ``duracion`` seconds of the year with its fault at a third, heals, waits for quiescence and runs the
     checker over the whole history so far. Returns (and hands to ``informar``) each scenario's outcome."""
     carpeta = datos or Path(tempfile.mkdtemp(prefix="acompana-sistema-"))
-    sistema = Sistema(carpeta)
-    contexto = Contexto(sistema, Proxy(sistema.nats.port))
+    postgres = PostgresPropio() if any(n in DE_POSTGRES for n in nombres) else None
+    sistema = Sistema(carpeta, postgres=postgres)
+    contexto = Contexto(sistema, Proxy(sistema.nats.port), Proxy(postgres.puerto) if postgres else None)
     historia = Historia(carpeta / "historia.jsonl")
     urls = {n: s.url for n, s in sistema.servicios.items()}
     resultados: list[dict] = []
@@ -292,6 +335,9 @@ async def correr(nombres: list[str], *, duracion: float = 30.0, ritmo: float = 1
     try:
         await contexto.proxy.iniciar()
         sistema.servicios["agenda"].nats_url = contexto.proxy.url
+        if contexto.proxy_pg is not None:
+            await contexto.proxy_pg.iniciar()
+            sistema.servicios["agenda"].pg_puerto = contexto.proxy_pg.puerto
         inicio = time.monotonic()
         await sistema.iniciar()
         carga = Carga(urls, sistema.token, historia, ritmo=ritmo, duracion=duracion,
@@ -312,6 +358,8 @@ async def correr(nombres: list[str], *, duracion: float = 30.0, ritmo: float = 1
         # agenda's clean shutdown (its lease given back, its connection drained) waiting until it is killed
         await asyncio.to_thread(sistema.terminar)
         await contexto.proxy.cerrar()
+        if contexto.proxy_pg is not None:
+            await contexto.proxy_pg.cerrar()
         (carpeta / "resultados.json").write_text(json.dumps(resultados, ensure_ascii=False, indent=1))
         if not conservar and resultados and all(r["veredicto"] == "bien" for r in resultados):
             shutil.rmtree(carpeta, ignore_errors=True)
@@ -323,7 +371,8 @@ async def _uno(nombre: str, contexto: Contexto, carga: Carga, carpeta: Path, url
     sistema = contexto.sistema
     inicio = time.monotonic()
     antes = len(Historia.leer(carpeta / "historia.jsonl"))
-    resultado: dict = {"escenario": nombre, "datos": str(carpeta), "fases": {}}
+    resultado: dict = {"escenario": nombre, "almacen": "PostgreSQL" if sistema.postgres else "SQLite",
+                       "datos": str(carpeta), "fases": {}}
     trabajo: asyncio.Task | None = None
 
     def fase(que: str) -> None:
@@ -332,7 +381,7 @@ async def _uno(nombre: str, contexto: Contexto, carga: Carga, carpeta: Path, url
     try:
         trabajo = asyncio.create_task(carga.correr())
         await asyncio.sleep(carga.duracion / 3)
-        if detalle := await ESCENARIOS[nombre](contexto):
+        if detalle := await TODOS[nombre](contexto):
             resultado["detalle"] = detalle
         fase("falla_reparada")
         await trabajo
@@ -341,8 +390,10 @@ async def _uno(nombre: str, contexto: Contexto, carga: Carga, carpeta: Path, url
         await sistema.esperar_quietud()
         fase("quieto")
         ops = Historia.leer(carpeta / "historia.jsonl")
+        pg = sistema.postgres
         estado = await leer_estado(ops, urls, sistema.nats.url, carpeta / "data", sistema.token,
-                                   reconstruir=reconstruir)
+                                   reconstruir=reconstruir, postgres=pg and f"host=127.0.0.1 port={pg.puerto} "
+                                   f"user={pg.usuario} dbname=acompana")
         hallazgos = verificar(ops, estado)
         fase("verificado")
         nuevas = ops[antes:]
@@ -369,7 +420,15 @@ def maquina() -> str:
     import os
     version_nats = subprocess.run([nats_server_binary(), "--version"], capture_output=True, text=True).stdout.strip()
     return (f"{modelo}, {os.cpu_count()} CPU, {memoria} MiB; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; {version_nats}; almacenes SQLite")
+            f"Python {platform.python_version()}; {version_nats}; {version_postgres()}")
+
+
+def version_postgres() -> str:
+    """The PostgreSQL the harness starts its own cluster with (Debian's), or that it is missing."""
+    postgres = BINARIOS / "postgres"
+    if not postgres.exists():
+        return "PostgreSQL: no instalado"
+    return subprocess.run([str(postgres), "--version"], capture_output=True, text=True).stdout.strip()
 
 
 def linea(r: dict) -> str:

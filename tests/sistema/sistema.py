@@ -1,4 +1,7 @@
-"""Acompaña as separate processes on this machine, for the fault scenarios: only 127.0.0.1."""
+"""Acompaña as separate processes on this machine, for the fault scenarios: only 127.0.0.1.
+
+Stores: SQLite files in the data folder, or (``postgres``) the harness's own PostgreSQL cluster, one schema per
+service in one database; a service may reach it through its own port (``Servicio.pg_puerto``: a proxy)."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import nats
 
 from shared.emisor import EmisorLocal
 from shared.streams import STREAM, ensure_streams
+from tests.sistema.postgres import BASE, PostgresPropio
 from tests.support.servers import NatsServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +35,7 @@ class Servicio:
     nats_url: str
     proceso: subprocess.Popen | None = None
     env: dict[str, str] = field(default_factory=dict)
+    pg_puerto: int | None = None  # where it reaches PostgreSQL, if not the cluster's own port
 
     @property
     def url(self) -> str:
@@ -40,8 +45,10 @@ class Servicio:
 class Sistema:
     """nats-server, the token issuer and the four services; ``datos`` holds every store and log."""
 
-    def __init__(self, datos: Path, *, max_file_store: str | None = None) -> None:
+    def __init__(self, datos: Path, *, max_file_store: str | None = None,
+                 postgres: PostgresPropio | None = None) -> None:
         self.datos = datos
+        self.postgres = postgres
         (datos / "nats").mkdir(parents=True, exist_ok=True)
         (datos / "logs").mkdir(exist_ok=True)
         self.nats = NatsServer(datos / "nats")
@@ -83,11 +90,19 @@ class Sistema:
 
     # --- the services -----------------------------------------------------------------------
 
+    def _almacen(self, s: Servicio) -> dict[str, str]:
+        p = s.nombre.upper()
+        if self.postgres is None:
+            return {f"{p}_PERSISTENCE_MODULE": "eventsourcing.sqlite"}
+        return {f"{p}_PERSISTENCE_MODULE": "eventsourcing.postgres", f"{p}_POSTGRES_HOST": "127.0.0.1",
+                f"{p}_POSTGRES_PORT": str(s.pg_puerto or self.postgres.puerto),
+                f"{p}_POSTGRES_USER": self.postgres.usuario, f"{p}_POSTGRES_DBNAME": BASE}
+
     def _env(self, s: Servicio) -> dict[str, str]:
         p = s.nombre.upper()
         return {**os.environ, "PYTHONPATH": str(ROOT), "ACOMPANA_ENTORNO": "desarrollo",  # development secrets
-                f"{p}_NATS_URL": s.nats_url, f"{p}_DATA_DIR": str(self.datos / "data"),
-                f"{p}_PERSISTENCE_MODULE": "eventsourcing.sqlite", f"{p}_HTTP_PORT": str(s.puerto),
+                f"{p}_NATS_URL": s.nats_url, f"{p}_DATA_DIR": str(self.datos / "data"), **self._almacen(s),
+                f"{p}_HTTP_PORT": str(s.puerto),
                 f"{p}_AUTH_EMISOR": self.emisor.url, f"{p}_AUTH_JWKS_URL": f"{self.emisor.url}/.well-known/jwks.json",
                 f"{p}_SOLICITUDES_POR_MINUTO": "10000000",
                 # a message a killed process held is redelivered in seconds, not after the production 30 s
@@ -115,7 +130,12 @@ class Sistema:
         _terminar(self.replicas.pop(nombre, None))
 
     def posicion_publicada(self, nombre: str) -> int:
-        """How far ``nombre``'s relay saved that it published (its tracking record in the SQLite store)."""
+        """How far ``nombre``'s relay saved that it published (its tracking record in the store)."""
+        if self.postgres is not None:
+            with self.postgres.conectar() as pg:
+                fila = pg.execute(f'SELECT notification_id FROM "{nombre}"."{nombre}_tracking" '
+                                  "WHERE application_name = 'outbox-jetstream'").fetchone()
+            return fila[0] if fila else 0
         conn = sqlite3.connect(f"file:{self.datos / 'data' / f'{nombre}.sqlite'}?mode=ro", uri=True, timeout=10)
         try:
             fila = conn.execute("SELECT notification_id FROM tracking WHERE application_name = 'outbox-jetstream'"
@@ -135,6 +155,8 @@ class Sistema:
         _terminar(self.servicios[nombre].proceso)
 
     async def iniciar(self) -> None:
+        if self.postgres is not None:
+            await asyncio.to_thread(self.postgres.iniciar)
         self.nats.start()
         await self.declarar_streams()
         for nombre in SERVICIOS:
@@ -165,6 +187,8 @@ class Sistema:
             self.detener(nombre)
         self.nats.stop()
         self._servidor_emisor.shutdown()
+        if self.postgres is not None:
+            self.postgres.borrar()
 
     # --- waiting for quiescence ---------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The checker: the history of operations against the final state of the system, after quiescence.
 
 ``leer_estado`` gathers the state from outside the services' code: the stream read with plain nats-py,
-evidencias' and evaluacion's APIs (read models), each service's SQLite store (read only) and its chain
+evidencias' and evaluacion's APIs (read models), each service's store (SQLite or PostgreSQL, read only) and its chain
 verification, and evaluacion's projections before and after a rebuild from zero. ``verificar`` is pure:
 it compares that state with the history and returns the findings, each with its kind:
 
@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 import nats
+import psycopg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -181,8 +182,17 @@ async def leer_stream(nats_url: str) -> list[Hecho]:
         await nc.close()
 
 
-def leer_versiones(datos: Path) -> dict[str, list[int]]:
+def leer_versiones(datos: Path, postgres: str | None = None) -> dict[str, list[int]]:
+    """Every stored event's aggregate and version, per service: from its SQLite file in ``datos``, or from its
+    schema in PostgreSQL (``postgres``: a connection string; table ``<servicio>.<servicio>_events``)."""
     versiones: dict[str, list[int]] = defaultdict(list)
+    if postgres is not None:
+        with psycopg.connect(postgres) as conn:
+            for servicio in SERVICIOS:
+                for agregado, version in conn.execute(
+                        f'SELECT originator_id, originator_version FROM "{servicio}"."{servicio}_events"'):
+                    versiones[f"{servicio}:{agregado}"].append(version)
+        return versiones
     for servicio in SERVICIOS:
         archivo = datos / f"{servicio}.sqlite"
         if not archivo.exists():
@@ -211,8 +221,9 @@ class _Cliente(httpx.AsyncClient):
 
 
 async def leer_estado(historia: list[dict], urls: dict[str, str], nats_url: str, datos: Path,
-                      token: Callable[[str], str], *, reconstruir: bool = True) -> Estado:
-    estado = Estado(hechos=await leer_stream(nats_url), versiones=leer_versiones(datos))
+                      token: Callable[[str], str], *, reconstruir: bool = True, postgres: str | None = None) -> Estado:
+    estado = Estado(hechos=await leer_stream(nats_url),
+                    versiones=await asyncio.to_thread(leer_versiones, datos, postgres))
     visitas = {v for (tipo, v) in efectos(historia) if tipo == "VisitaRealizada"}
     async with _Cliente(timeout=60.0) as http:
         def h(rol: str) -> dict:
