@@ -23,6 +23,7 @@ from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
 from reportlab.lib.units import cm  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
 
+from services.evaluacion import frases  # noqa: E402
 from services.evaluacion.metas import NIVELES, valor  # noqa: E402
 from shared import hojas  # noqa: E402
 
@@ -104,33 +105,37 @@ def grafico_resultados(por_etapa: Mapping[int, Filas], titulo: str, nota: str, f
     return _guardar(figura, formato)
 
 
-def pdf_historia(docente_id: str, historia: Mapping[str, Any], nota: str) -> bytes:
-    """A docente's history as a PDF an auditor can file: the moment it describes, then every fact in order
-    (when it was recorded and when it happened, service, fact and version, who, and its content)."""
+def pdf_historia(docente_id: str, historia: Mapping[str, Any], nota: str, personas: Mapping[str, str] | None = None,
+                 escuelas: Mapping[str, str] | None = None) -> bytes:
+    """A docente's history as a PDF an auditor can file: the moment it describes, then every fact in order as
+    a sentence (what happened, where, to whom and by whom), when it happened, who recorded it and when, and
+    where it lies in its service's chain (to check it there). Names are those given (``frases``); nobody is
+    shown by an id."""
+    relato = frases.Relato(docente_id, personas, escuelas)
     estilos = getSampleStyleSheet()
-    celda = estilos["BodyText"].clone("celda", fontSize=7, leading=8.5)
+    celda = estilos["BodyText"].clone("celda", fontSize=8, leading=10)
+    nombre = relato.personas.get(docente_id)
+    titulo = f"Historia de {nombre}" if nombre else "Historia de un docente acompañado"
     salida = io.BytesIO()
     documento = SimpleDocTemplate(salida, pagesize=landscape(A4), leftMargin=1.2 * cm, rightMargin=1.2 * cm,
-                                  topMargin=1.2 * cm, bottomMargin=1.2 * cm, title=f"Historia del docente {docente_id}",
-                                  author="Acompaña", invariant=True)
-    filas = [["Registrado", "Ocurrió", "Servicio", "Hecho", "Quién", "Contenido"]]
+                                  topMargin=1.2 * cm, bottomMargin=1.2 * cm, title=titulo, author="Acompaña",
+                                  invariant=True)
+    filas: list[list[Any]] = [["Ocurrió", "Qué pasó", "Registrado por", "Registrado el", "Dónde consta"]]
     for h in historia["hechos"]:
         datos = json.loads(h["contenido"])  # the stored JSON text (historia._fila)
-        contenido = ", ".join(f"{k}: {v}" for k, v in datos.items() if k not in ("docente_id", "dre", "ugel"))
-        filas.append([Paragraph(_xml(h["registrado_en"].replace("T", " ")[:19]), celda), h["ocurrido"] or "",
-                      h["servicio"], Paragraph(_xml(f"{h['evento']} v{h['version']} ({h['evento_id']})"), celda),
-                      Paragraph(_xml(f"{h['usuario']} ({h['rol']})" if h["usuario"] else "sistema"), celda),
-                      Paragraph(_xml(contenido[:900]), celda)])
-    tabla = Table(filas, colWidths=[3 * cm, 2 * cm, 2.2 * cm, 4.6 * cm, 3.4 * cm, 12 * cm], repeatRows=1)
+        servicio = frases.SERVICIOS.get(h["servicio"], h["servicio"])
+        filas.append([frases.fecha(h["ocurrido"]), Paragraph(_xml(relato.frase(h, datos)), celda),
+                      Paragraph(_xml(relato.autor(h)), celda), frases.fecha(h["registrado_en"]),
+                      Paragraph(_xml(f"{servicio}, hecho n.º {h['posicion']}"), celda)])
+    tabla = Table(filas, colWidths=[2.2 * cm, 14.2 * cm, 4.2 * cm, 3 * cm, 3.4 * cm], repeatRows=1)
     tabla.setStyle(TableStyle([
-        ("FONTSIZE", (0, 0), (-1, -1), 7), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f618d")),
+        ("FONTSIZE", (0, 0), (-1, -1), 8), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f618d")),
         ("TEXTCOLOR", (0, 0), (-1, 0), colors.white), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]))
+    paginas = max(1, -(-historia["total"] // historia["por_pagina"]))
     documento.build([
-        Paragraph(f"Historia del docente {docente_id}", estilos["Title"]),
+        Paragraph(_xml(titulo), estilos["Title"]),
         Paragraph(_xml(nota), estilos["BodyText"]),
-        Paragraph(f"{historia['total']} hechos; página {historia['pagina']} de {max(1, -(-historia['total'] // historia['por_pagina']))}.",
-                  estilos["BodyText"]),
+        Paragraph(f"{historia['total']} hechos; página {historia['pagina']} de {paginas}.", estilos["BodyText"]),
         Spacer(1, 0.3 * cm), tabla])
     return salida.getvalue()
-

@@ -148,8 +148,8 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server, j
                                  params={"anio": 2021, "trimestre": 4, "formato": "xlsx"})
         assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
         hojas = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).sheetnames
-        assert hojas == ["resumen", "valoraciones", "cumplimiento", "satisfaccion", "calidad", "envio", "medidas",
-                         "corte"]  # envio, medidas: the report's course to the DRE
+        assert hojas == ["portada", "resumen", "valoraciones", "cumplimiento", "satisfacción", "calidad", "envío",
+                         "medidas"]  # the cover first; envío, medidas: the report's course to the DRE
 
         # and a re-delivered close (same event id, published again) changes nothing
         proyecciones = evaluacion._transport.app.state.proyecciones
@@ -198,7 +198,10 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server, j
         assert al_corte["estado_al"]["competencias"][0]["etapas"][0]["logrado"] == logrado_al_corte[1][d.id]["C2"]
         pdf = await evaluacion.get(f"/v1/docentes/{d.id}/historia", params={"formato": "pdf"}, headers=auditor)
         texto = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
-        assert pdf.headers["content-type"] == "application/pdf" and "VisitaRealizada" in texto and "20 hechos" in texto
+        assert pdf.headers["content-type"] == "application/pdf" and "20 hechos" in texto
+        # told in sentences (who, where, when), never by the facts' technical names nor by ids
+        assert "lo visitó en la IE de código modular" in texto and "Se cerró la etapa 1" in texto, texto[:800]
+        assert "VisitaRealizada" not in texto and d.id not in texto and d.acompanante not in texto, texto[:800]
         # and the docente reads his own history without a reason, and sees who else read it and why
         propio = {"X-Usuario": d.id, "X-Rol": "docente"}
         assert (await evaluacion.get(f"/v1/docentes/{d.id}/historia", headers=propio)).json()["total"] == 20
