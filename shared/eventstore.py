@@ -59,7 +59,12 @@ class DateAsISO(Transcoding):
 
 
 class DomainError(Exception):
-    """A command that breaks a rule of the domain (HTTP 422). The message is for people."""
+    """A command that breaks a rule of the domain (HTTP 422). The message is for people; ``campo`` names the
+    datum that breaks it when there is one (``body.anio_fin``), so a form can show the reason next to it."""
+
+    def __init__(self, mensaje: str = "", campo: str | None = None) -> None:
+        super().__init__(mensaje)
+        self.campo = campo
 
 
 class NotFound(DomainError):

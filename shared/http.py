@@ -398,7 +398,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RecordConflictError)
     async def dominio(_: Request, exc: Exception) -> JSONResponse:
         status, codigo, mensaje = respuesta_de(exc) or (500, "error_interno", "Ocurrió un error inesperado.")
-        respuesta = _error(status, codigo, mensaje)
+        campo = getattr(exc, "campo", None)
+        extra = {"errores": [{"campo": campo, "motivo": mensaje}]} if campo and status == 422 else {}
+        respuesta = _error(status, codigo, mensaje, **extra)
         if codigo == "en_espera":
             respuesta.headers["Retry-After"] = str(EN_ESPERA_REINTENTAR)
         return respuesta

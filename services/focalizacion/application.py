@@ -187,15 +187,16 @@ class Focalizacion(ServiceApplication):
                     if r["codigo"] == codigo]
         vigentes = [r for r in vigentes if r.vigente_en(anio)]
         if not vigentes:
-            raise DomainError(f"No hay reglas {codigo!r} vigentes en {anio}.")
+            raise DomainError(f"No hay reglas {codigo!r} vigentes en {anio}.", "body.anio_inicio")
         return max(vigentes, key=lambda r: r.version)
 
     def abrir_convocatoria(self, codigo: str, anio_inicio: int, anio_fin: int, reglas: str) -> bool:
         if not 0 <= anio_fin - anio_inicio <= 2:
-            raise DomainError("Una convocatoria abarca de una a tres etapas (un año escolar cada una).")
+            raise DomainError("Una convocatoria abarca de una a tres etapas (un año escolar cada una).",
+                              "body.anio_fin")
         conjunto = self.reglas_vigentes(reglas, anio_inicio)
         if not conjunto.vigente_en(anio_fin):
-            raise DomainError(f"Las reglas {conjunto.clave} no rigen en {anio_fin}.")
+            raise DomainError(f"Las reglas {conjunto.clave} no rigen en {anio_fin}.", "body.anio_fin")
         id_ = dm.convocatoria_id(codigo)
         datos = {"codigo": codigo, "anio_inicio": anio_inicio, "anio_fin": anio_fin,
                  "reglas": conjunto.clave, "ambito": conjunto.ambito}

@@ -87,6 +87,17 @@ async def importar_con_avance(ctx: Contexto, tipo: str, contenido: bytes, archiv
     return StreamingResponse(reenviar(), media_type=NDJSON, headers={"Cache-Control": "no-store"})
 
 
+async def pagina_focalizacion(ctx: Contexto, estado: int = 200, **datos: Any) -> Response:
+    """The calls and their targeting, with the rule sets a new call may follow (each code once, its latest
+    version named)."""
+    reglas: dict[str, dict[str, Any]] = {}
+    for r in await ctx.leer("focalizacion", "/reglas"):
+        reglas[r["codigo"]] = r  # in order of code and version: the last one stays
+    datos.setdefault("nueva", {})
+    datos.setdefault("error", {})
+    return ctx.pagina("admin_focalizacion.html", estado, reglas=list(reglas.values()), **datos)
+
+
 def router() -> APIRouter:  # noqa: C901 - one route per page
     r = APIRouter()
 
@@ -124,9 +135,32 @@ def router() -> APIRouter:  # noqa: C901 - one route per page
         decisiones = await ctx.leer("focalizacion", f"/convocatorias/{codigo}/decisiones",
                                     focalizada=focalizadas, limite=1000) if codigo else []
         ejecucion = {k: request.query_params.get(k) for k in CUENTAS}
-        return ctx.pagina("admin_focalizacion.html", convocatorias=convocatorias, codigo=codigo,
-                          decisiones=decisiones, focalizadas=focalizadas,
-                          ejecucion=ejecucion if ejecucion["evaluadas"] else None)
+        return await pagina_focalizacion(ctx, convocatorias=convocatorias, codigo=codigo, decisiones=decisiones,
+                                         focalizadas=focalizadas, abierta=request.query_params.get("abierta"),
+                                         ejecucion=ejecucion if ejecucion["evaluadas"] else None)
+
+    @r.post("/administracion/convocatorias", include_in_schema=False)
+    async def abrir(request: Request) -> Response:
+        """A new call: its code, its years and the rule set it follows (the version in force when opened)."""
+        ctx = await contexto(request, ADMINISTRADOR)
+        form = await request.form()
+        comprobar_csrf(ctx, str(form.get("csrf") or ""))
+        datos = {k: str(form.get(k) or "").strip() for k in ("codigo", "anio_inicio", "anio_fin", "reglas")}
+        anios = {k: datos[k] for k in ("anio_inicio", "anio_fin")}
+        error = next(((k, _("Escriba el año con cuatro cifras, por ejemplo 2027.")) for k, v in anios.items()
+                      if not (v.isdigit() and len(v) == 4)), None)
+        if error is None:
+            try:
+                await ctx.enviar("focalizacion", "/convocatorias", {**datos, **{k: int(v) for k, v in anios.items()}})
+                return RedirectResponse("/administracion/focalizacion?" + urlencode({"abierta": datos["codigo"]}),
+                                        status_code=303)
+            except Rechazo as exc:
+                campo = (exc.campo or "").rsplit(".", 1)[-1]
+                error = (campo if campo in datos else "codigo", exc.motivo or _("No se pudo abrir la convocatoria."))
+        convocatorias = await ctx.leer("focalizacion", "/convocatorias")
+        return await pagina_focalizacion(ctx, 422, convocatorias=convocatorias, codigo=None, decisiones=[],
+                                         focalizadas=False, ejecucion=None, abierta=None, nueva=datos,
+                                         error={"campo": error[0], "motivo": error[1]})
 
     @r.post("/administracion/focalizacion", include_in_schema=False)
     async def ejecutar(request: Request, csrf: str = Form(""), convocatoria: str = Form(...)) -> Response:

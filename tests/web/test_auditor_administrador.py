@@ -314,3 +314,36 @@ def test_el_padron_se_sube_con_su_barra_de_avance(sistema: Sistema, escritorio: 
     assert "No se importó vacio.csv" in error.inner_text() and "COD_MOD" in error.inner_text()
     assert campo.get_attribute("aria-describedby") == "archivo-error"
     assert campo.get_attribute("aria-invalid") == "true"
+
+
+def test_el_administrador_abre_una_convocatoria_y_ve_junto_al_campo_por_que_no_se_pudo(
+        sistema: Sistema, escritorio: Any) -> None:
+    page = escritorio()
+    ingresar(page, sistema, "administrador")
+    page.goto(sistema.web + "/administracion/focalizacion")
+    # When the last year is not a year, the reason is next to it (checked before asking the service)
+    page.get_by_label("Código").fill("2030-2032")
+    page.get_by_label("Primer año escolar").fill("2030")
+    page.get_by_label("Último año escolar").fill("dos mil")
+    page.get_by_role("button", name="Abrir la convocatoria").click()
+    assert page.locator("#nueva-anio_fin").get_attribute("aria-invalid") == "true"
+    assert "cuatro cifras" in page.locator("#nueva-anio_fin-error").inner_text()
+    # When the call would span four school years, the service's rule shows next to the last year, kept as typed
+    page.get_by_label("Último año escolar").fill("2033")
+    page.get_by_role("button", name="Abrir la convocatoria").click()
+    assert "de una a tres etapas" in page.locator("#nueva-anio_fin-error").inner_text()
+    assert page.get_by_label("Código").input_value() == "2030-2032"
+    assert "2030-2032" not in page.get_by_role("table", name="Convocatorias").inner_text()
+    # When no rule set is in force in its first year, that reason is next to the first year
+    page.get_by_label("Último año escolar").fill("2032")
+    page.get_by_role("button", name="Abrir la convocatoria").click()
+    assert "vigentes en 2030" in page.locator("#nueva-anio_inicio-error").inner_text()
+    # When it is right, the call is open and listed with its rules
+    page.get_by_label("Código").fill("2021-2022")
+    page.get_by_label("Primer año escolar").fill("2021")
+    page.get_by_label("Último año escolar").fill("2022")
+    page.get_by_role("button", name="Abrir la convocatoria").click()
+    assert page.locator("main [role=status]").inner_text() == "Convocatoria 2021-2022 abierta."
+    fila = page.get_by_role("table", name="Convocatorias").locator("tr", has_text="2021-2022")
+    assert "2021 a 2022" in fila.inner_text() and "NT-026" in fila.inner_text()
+    sin_ids(page)
