@@ -213,7 +213,8 @@ def test_every_service_is_the_one_component_with_its_values():
     for name in (*SERVICES, WEB):
         folder = K8S / "base" / "services" / name
         kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text(encoding="utf-8"))
-        assert kustomization["components"] == ["../../../components/servicio"], name
+        (component,) = kustomization["components"]
+        assert (folder / component).resolve() == COMPONENT.resolve(), name
         assert kustomization["resources"] == ["valores.yaml"], name
         values = yaml.safe_load((folder / "valores.yaml").read_text(encoding="utf-8"))
         assert values["metadata"]["annotations"]["config.kubernetes.io/local-config"] == "true"
