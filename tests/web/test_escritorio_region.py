@@ -162,6 +162,26 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
         assert page.locator("table caption").count() >= 2
         problemas += revisar(page, nombre)
         capturar(page, f"escritorio-{nombre}")
+
+    # When he publishes a regional version of the national protocol, first with its period backwards
+    formulario = page.locator("#form-protocolo")
+    formulario.locator("#protocolo-nombre").fill("Protocolo regional de Puno 2031-2032")
+    formulario.locator("#protocolo-version").fill("1")
+    formulario.locator("#protocolo-vigencia_desde").fill("2032-12-31")
+    formulario.locator("#protocolo-vigencia_hasta").fill("2031-01-01")
+    formulario.get_by_role("button", name="Publicar la versión").click()
+    page.wait_for_load_state()
+    # Then the page says why, in the form, keeping what he wrote
+    assert "vigencia termina antes de empezar" in page.locator("#form-protocolo [role=alert]").inner_text()
+    assert page.locator("#protocolo-nombre").input_value() == "Protocolo regional de Puno 2031-2032"
+    problemas += revisar(page, "dre-normas-rechazo")
+    # And with the period right it is published, for his DRE
+    page.locator("#protocolo-vigencia_desde").fill("2031-01-01")
+    page.locator("#protocolo-vigencia_hasta").fill("2032-12-31")
+    page.locator("#form-protocolo").get_by_role("button", name="Publicar la versión").click()
+    page.wait_for_url(re.compile(r"/region/normas\?hecho=1"))
+    publicados = {f[0]: f for f in filas(page, "#protocolos")}
+    assert publicados["Protocolo regional de Puno 2031-2032"][3] == f"DRE:{DRE}"
     assert problemas == []
 
 
@@ -217,4 +237,26 @@ def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
         problemas += revisar(page, nombre)
         capturar(page, f"escritorio-{nombre}")
     assert page.locator("form[action='/region/protocolos']").count() == 0  # publishing protocols is not his
+
+    # When he publishes an instrument of his own from the RTC checklist, and the metas of a coming convocatoria
+    page.select_option("#instrumento-base", value="LC-RTC@1")
+    page.fill("#instrumento-codigo", "LC-RTC-MINEDU")
+    page.fill("#instrumento-vigencia_desde", "2031-03-01")
+    page.fill("#instrumento-fuente", "NT-026-01-MINEDU §5.2.7, revisada por el MINEDU")
+    page.locator("#form-instrumento").get_by_role("button", name="Publicar la versión").click()
+    page.wait_for_url(re.compile(r"/region/normas\?hecho=1"))
+    assert any(f[0] == "Lista de cotejo de la reunión de trabajo colegiado (RTC)" and f[3] == "01/03/2031"
+               for f in filas(page, "#instrumentos"))
+    metas = page.locator("#form-metas")
+    metas.locator("#metas-convocatoria").fill("2031-2033")
+    page.select_option("#metas-tipo_ie", value="polidocente_primaria")
+    metas.locator("[name=avance_2_C3]").fill("1")  # C3 expected one level up in etapa 2, and back down in etapa 3
+    metas.get_by_role("button", name="Publicar las metas").click()
+    page.wait_for_load_state()
+    # Then evaluacion refuses metas that go down, and the page says it above the form
+    assert "no pueden bajar" in page.locator("#form-metas [role=alert]").inner_text()
+    page.locator("#form-metas [name=avance_3_C3]").fill("1")
+    page.locator("#form-metas").get_by_role("button", name="Publicar las metas").click()
+    page.wait_for_url(re.compile(r"/region/normas\?hecho=1"))
+    assert page.get_by_role("status").filter(has_text="Registrado.").count() == 1
     assert problemas == []
