@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from services.web import (administracion, auditoria, calendario, cola, escritorio, escritorio_region,
-                          escritorio_ugel, i18n, ingreso, paginas, paginas_docente, seguimiento_ugel, vistas)
+                          escritorio_ugel, i18n, informe_ugel, ingreso, paginas, paginas_docente, seguimiento_ugel,
+                          vistas)
 from services.web.config import WebSettings
 from services.web.oidc import Proveedor
 from services.web.servicios import Servicios
@@ -55,6 +56,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     for modulo in (ingreso, paginas, paginas_docente, cola, calendario, escritorio, escritorio_ugel,
                    auditoria, administracion):
         http.include_router(modulo.router())
-    for modulo in (seguimiento_ugel, escritorio_region):  # module-level routers
+    for modulo in (seguimiento_ugel, informe_ugel, escritorio_region):  # module-level routers
         http.include_router(modulo.router)
     return http
