@@ -184,6 +184,12 @@ def test_los_escritorios_del_directivo_y_del_especialista_ugel_cumplen_wcag_22_a
                 "ugel-cumplimiento-ie": "/ugel/cumplimiento?nivel=ie&fecha=2020-12-31",
                 "ugel-cumplimiento-docente": "/ugel/cumplimiento?nivel=docente&ie=0236885-0&fecha=2020-12-31",
                 "ugel-carteras": "/ugel/carteras",
+                "ugel-cobertura": "/ugel/cobertura?fecha=2020-12-31",
+                "ugel-compromisos": "/ugel/compromisos",
+                "ugel-resultados": "/ugel/resultados",
+                "ugel-matrices": "/ugel/matrices",
+                "ugel-desempeno": "/ugel/desempeno",
+                "ugel-informe": "/ugel/informe?trimestre=2",
             },
         ),
     ):
