@@ -68,6 +68,7 @@ REGLAS = {
     "POST /v1/informes-trimestrales/{ugel}/medidas": Regla(UGEL, {"ugel": "ugel"}),
     "POST /v1/informes-trimestrales/{ugel}/medidas/{medida_id}/seguimiento": Regla(UGEL, {"ugel": "ugel"}),
     "GET /v1/docentes/{docente_id}/historia": Regla(HISTORIA, DOCENTE, formativo=True, lectura_propia=True),
+    "POST /v1/docentes/{docente_id}/historia.pdf": Regla(HISTORIA, DOCENTE, formativo=True, lectura_propia=True),
     "GET /v1/docentes/{docente_id}/accesos": Regla(frozenset({"auditor", "docente"}), DOCENTE),
     "GET /v1/auditoria/cadenas": Regla(frozenset({"auditor", "administrador", "minedu"})),
     "GET /v1/docentes/{docente_id}/visitas": Regla(TODOS, DOCENTE),

@@ -125,6 +125,20 @@ class LoteIn(_Entrada):
     items: list[ItemLote] = Field(min_length=1, max_length=2000)
 
 
+class NombresIn(_Entrada):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "personas": {"0b8f3c1e-8a44-5d0e-9f6a-2c7d9e1f3a55": "Leydi Stefany Maquera Gutierrez"},
+        "escuelas": {"0236885-0": "IEI N°246"}}]})
+    personas: dict[UUID, Annotated[str, Field(min_length=2, max_length=200)]] = Field(
+        default_factory=dict, max_length=500,
+        description="Nombre de cada persona (el docente, sus acompañantes, colegas), tal como lo da focalización.")
+    escuelas: dict[Annotated[str, Field(pattern=r"^\d{7}-\d$")], Annotated[str, Field(min_length=2, max_length=200)]] = (
+        Field(default_factory=dict, max_length=200, description="Nombre de cada IE, por «código modular-anexo»."))
+
+    def personas_por_id(self) -> dict[str, str]:
+        return {str(k): v for k, v in self.personas.items()}
+
+
 class Resultado(BaseModel):
     id: str
     estado: Literal["registrado", "ya_registrado"]
@@ -384,6 +398,40 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
 
     # --- a docente's full history (auditors, and the docente himself) ----------------------------------
 
+    async def historia_de(docente_id: UUID, request: Request, filtros: dict[str, Any], motivo: str | None,
+                          formato: str, nombres: NombresIn | None = None) -> Response:
+        actor = current_actor.get()  # who may read it at all is the route's rule (acceso.HISTORIA)
+        propio = actor.rol == "docente" and actor.usuario == str(docente_id)
+        motivo = motivo or request.headers.get("X-Motivo")
+        if not propio and (not motivo or len(motivo.strip()) < 5):
+            raise DomainError("Indique por qué lee la historia de este docente (motivo): queda registrado y el "
+                              "docente puede verlo.")
+        corte = reportes.Corte.de(filtros["al"])
+        registrada = {**{k: filtros[k] for k in ("desde", "hasta", "etapa", "tipo", "servicio")},
+                      "al": corte.momento.isoformat(), "pagina": filtros["pagina"], "formato": formato}
+        consulta = {k: v if not isinstance(v, date) else v.isoformat() for k, v in registrada.items()}
+        # The read is recorded while the history is read; nothing is shown unless the record was saved.
+        _, historia = await asyncio.gather(
+            asyncio.to_thread(app.registrar_consulta, str(docente_id), (motivo or "").strip(), consulta),
+            asyncio.to_thread(proyecciones.historia.historia, str(docente_id), al=corte.clave,
+                              desde=filtros["desde"], hasta=filtros["hasta"], etapa=filtros["etapa"],
+                              eventos=filtros["tipo"], servicios=filtros["servicio"], pagina=filtros["pagina"],
+                              por_pagina=filtros["por_pagina"]))
+        if formato == "pdf":
+            personas, escuelas = (nombres.personas_por_id(), nombres.escuelas) if nombres else ({}, {})
+            pdf = await asyncio.to_thread(exportar.pdf_historia, str(docente_id), historia, corte.nota()["nota"],
+                                          personas, escuelas)
+            return Response(pdf,
+                            media_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="historia-{docente_id}.pdf"',
+                                     "Cache-Control": "private, no-store"})
+        estado = await asyncio.to_thread(proyecciones.leer, "progreso", lambda conn, t: reportes.progreso_docente(
+            conn, t, str(docente_id), corte))
+        cuerpo = await asyncio.to_thread(a_json, {"docente_id": str(docente_id), **corte.nota(),
+                                                  "estado_al": _estado(estado) if estado else None,
+                         **historia})
+        return Response(cuerpo, media_type="application/json", headers={"Cache-Control": "private, no-store"})
+
     @r.get("/docentes/{docente_id}/historia", tags=["auditoría"],
            summary="La historia completa de un docente en los cuatro servicios, en orden",
            description="Cada hecho con su servicio, secuencia en el stream y posición, versión, quién lo causó, "
@@ -403,34 +451,30 @@ def router(app: Evaluacion, proyecciones: Proyecciones, reconstrucciones: Recons
         motivo: Annotated[str | None, Query(min_length=5, max_length=300)] = None,
         formato: Literal["json", "pdf"] = "json",
     ) -> Any:
-        actor = current_actor.get()  # who may read it at all is the route's rule (acceso.HISTORIA)
-        propio = actor.rol == "docente" and actor.usuario == str(docente_id)
-        motivo = motivo or request.headers.get("X-Motivo")
-        if not propio and (not motivo or len(motivo.strip()) < 5):
-            raise DomainError("Indique por qué lee la historia de este docente (motivo): queda registrado y el "
-                              "docente puede verlo.")
-        corte = reportes.Corte.de(al)
-        filtros = {"desde": desde, "hasta": hasta, "etapa": etapa, "tipo": tipo, "servicio": servicio,
-                   "al": corte.momento.isoformat(), "pagina": pagina, "formato": formato}
-        consulta = {k: v if not isinstance(v, date) else v.isoformat() for k, v in filtros.items()}
-        # The read is recorded while the history is read; nothing is shown unless the record was saved.
-        _, historia = await asyncio.gather(
-            asyncio.to_thread(app.registrar_consulta, str(docente_id), (motivo or "").strip(), consulta),
-            asyncio.to_thread(proyecciones.historia.historia, str(docente_id), al=corte.clave, desde=desde,
-                              hasta=hasta, etapa=etapa, eventos=tipo, servicios=servicio, pagina=pagina,
-                              por_pagina=por_pagina))
-        if formato == "pdf":
-            pdf = await asyncio.to_thread(exportar.pdf_historia, str(docente_id), historia, corte.nota()["nota"])
-            return Response(pdf,
-                            media_type="application/pdf",
-                            headers={"Content-Disposition": f'attachment; filename="historia-{docente_id}.pdf"',
-                                     "Cache-Control": "private, no-store"})
-        estado = await asyncio.to_thread(proyecciones.leer, "progreso", lambda conn, t: reportes.progreso_docente(
-            conn, t, str(docente_id), corte))
-        cuerpo = await asyncio.to_thread(a_json, {"docente_id": str(docente_id), **corte.nota(),
-                                                  "estado_al": _estado(estado) if estado else None,
-                         **historia})
-        return Response(cuerpo, media_type="application/json", headers={"Cache-Control": "private, no-store"})
+        return await historia_de(docente_id, request, {
+            "desde": desde, "hasta": hasta, "etapa": etapa, "tipo": tipo, "servicio": servicio, "al": al,
+            "pagina": pagina, "por_pagina": por_pagina}, motivo, formato)
+
+    @r.post("/docentes/{docente_id}/historia.pdf", tags=["auditoría"], response_class=Response,
+            summary="La historia de un docente en PDF, con los nombres que quien la pide puede ver",
+            description="La misma lectura que `GET …/historia?formato=pdf` (con su motivo, registrada): cada hecho "
+                        "como una oración, con los nombres de personas y escuelas que trae el cuerpo (los que el "
+                        "lector puede ver en focalización); se usan solo para imprimir, no se guardan.",
+            responses={200: {"content": {"application/pdf": {}}}, 403: {"description": "Rol no autorizado"}})
+    async def post_historia_pdf(
+        docente_id: Id, request: Request, body: NombresIn,
+        desde: Annotated[date | None, Query(description="Desde esta fecha (del hecho).")] = None,
+        hasta: Annotated[date | None, Query(description="Hasta esta fecha (del hecho).")] = None,
+        etapa: Annotated[int | None, Query(ge=1, le=3)] = None,
+        tipo: Annotated[list[str] | None, Query(description="Hechos de estos tipos (p. ej. VisitaRealizada).")] = None,
+        servicio: Annotated[list[Literal["focalizacion", "agenda", "evidencias", "evaluacion"]] | None, Query()] = None,
+        al: Al = None, pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        por_pagina: Annotated[int, Query(ge=1, le=500)] = 100,
+        motivo: Annotated[str | None, Query(min_length=5, max_length=300)] = None,
+    ) -> Response:
+        return await historia_de(docente_id, request, {
+            "desde": desde, "hasta": hasta, "etapa": etapa, "tipo": tipo, "servicio": servicio, "al": al,
+            "pagina": pagina, "por_pagina": por_pagina}, motivo, "pdf", body)
 
     @r.get("/docentes/{docente_id}/accesos", tags=["auditoría"],
            summary="Quién leyó la historia del docente, cuándo y por qué, y cada lectura de sus datos por un "
