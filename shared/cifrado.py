@@ -21,6 +21,11 @@ in any read model rebuilt from it.
   existed (plain text) are returned as they are.
 - ``cifrar_bytes`` / ``descifrar_bytes``: the same for an attachment's content (the object store keeps only
   ciphertext; the content's hash is the associated data).
+- ``cifrar_campos(..., determinista=True)``: free text an aggregate compares (a re-sent observation, a
+  commitment sent again from an offline device must be recognised as the same record) is encrypted with
+  AES-SIV (RFC 5297) under a key derived from the subject's (HKDF-SHA256): the same text of the same
+  subject and field gives the same ciphertext, so equality still holds in the write model, and nothing
+  but that equality is revealed. Stored as ``cifd1:<base64url(siv || ciphertext)>``.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
     Column,
     DateTime,
@@ -57,6 +64,7 @@ from shared.settings import ServiceSettings
 
 MARCA = "[dato suprimido]"
 PREFIJO = "cif1:"
+PREFIJO_DETERMINISTA = "cifd1:"  # AES-SIV: equal texts give equal ciphertexts (see the module's note)
 PREFIJO_BYTES = b"acompana-cif1\x00"  # an encrypted attachment's content (nonce and ciphertext follow)
 KEK_DESARROLLO = hashlib.sha256(b"acompana: KEK de desarrollo, nunca en produccion").digest()
 _LOTE = 500
@@ -227,21 +235,27 @@ class Cifrador:
 
     @staticmethod
     def cifrado(valor: Any) -> bool:
-        return isinstance(valor, str) and valor.startswith(PREFIJO)
+        return isinstance(valor, str) and valor.startswith((PREFIJO, PREFIJO_DETERMINISTA))
 
     def cifrar_campos(self, sujeto: str, datos: dict[str, Any], campos: Iterable[str],
-                      llave: bytes | None = None) -> dict[str, Any]:
-        """``datos`` with each of ``campos`` encrypted (None stays None). Raises LlaveSuprimida."""
+                      llave: bytes | None = None, determinista: bool = False) -> dict[str, Any]:
+        """``datos`` with each of ``campos`` encrypted (None stays None). Raises LlaveSuprimida.
+        ``determinista``: the same value gives the same ciphertext (AES-SIV), for what a write model compares."""
         if llave is None:
             llave = self.llavero.llaves([sujeto], crear=True)[sujeto]
         if llave is None:
             raise LlaveSuprimida(sujeto)
         aes = AESGCM(llave)
+        siv = AESSIV(_llave_siv(llave)) if determinista else None
         cifrados = dict(datos)
         for campo in campos:
             if datos.get(campo) is not None and not self.cifrado(datos[campo]):
+                claro = json.dumps(datos[campo], ensure_ascii=False, sort_keys=True).encode()
+                if siv is not None:
+                    cifrados[campo] = PREFIJO_DETERMINISTA + base64.urlsafe_b64encode(
+                        siv.encrypt(claro, [_asociado(sujeto, campo)])).decode()
+                    continue
                 nonce = os.urandom(12)
-                claro = json.dumps(datos[campo], ensure_ascii=False).encode()
                 cifrados[campo] = PREFIJO + base64.urlsafe_b64encode(
                     nonce + aes.encrypt(nonce, claro, _asociado(sujeto, campo))).decode()
         return cifrados
@@ -286,11 +300,19 @@ def _asociado(sujeto: str, campo: str) -> bytes:
     return f"{sujeto}\x1f{campo}".encode()
 
 
+def _llave_siv(llave: bytes) -> bytes:
+    """AES-SIV's 512-bit key, derived from the subject's data key (erased with it)."""
+    return HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=b"acompana-siv").derive(llave)
+
+
 def _descifrar(llave: bytes | None, sujeto: str, campo: str, valor: str) -> Any:
     if llave is None:
         return MARCA
-    crudo = base64.urlsafe_b64decode(valor.removeprefix(PREFIJO))
     try:
+        if valor.startswith(PREFIJO_DETERMINISTA):
+            crudo = base64.urlsafe_b64decode(valor.removeprefix(PREFIJO_DETERMINISTA))
+            return json.loads(AESSIV(_llave_siv(llave)).decrypt(crudo, [_asociado(sujeto, campo)]))
+        crudo = base64.urlsafe_b64decode(valor.removeprefix(PREFIJO))
         return json.loads(AESGCM(llave).decrypt(crudo[:12], crudo[12:], _asociado(sujeto, campo)))
     except InvalidTag:
         return MARCA  # not this subject's value (copied from another record) or altered

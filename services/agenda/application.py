@@ -3,6 +3,11 @@
 Every command is idempotent: plans have deterministic ids (docente + year), activities carry
 the id the coach's device gave them, so a re-sent request records nothing new. Commands that
 lose a race on the acompañante's agenda (two devices at once) are retried on the new state.
+
+A realized visit's ``observaciones`` (free text about the docente) is stored encrypted with the
+docente's key (``docente:<id>``, kept in agenda's own key store), deterministically so that a re-sent
+record is still the same one; focalizacion's ``DatosPersonalesCancelados`` erases that key
+(``cancelar_datos_personales``) and the text reads ``MARCA`` from then on (docs/datos-personales.md).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 from services.agenda import domainmodel as dm
 from services.agenda.projections import Proyecciones
 from services.agenda.protocolos import Componentes, Protocolo, elegir, incluidos
+from shared.cifrado import Cifrador, LlaveSuprimida, llavero_de
 from shared.eventstore import Conflict, Desactualizado, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 
@@ -53,11 +59,13 @@ class Agenda(ServiceApplication):
 
     def __init__(self, settings: ServiceSettings) -> None:
         super().__init__(settings)
-        self.proyecciones = Proyecciones(settings, self)
+        self.cifrador = Cifrador(llavero_de(settings))  # keys of the docentes' free text, outside the event store
+        self.proyecciones = Proyecciones(settings, self, self.cifrador)
         self._plantillas: dict[str, Protocolo] = {}  # published templates never change: parsed once
 
     def close(self) -> None:
         self.proyecciones.close()
+        self.cifrador.llavero.close()
         super().close()
 
     # --- templates ---------------------------------------------------------------------------
@@ -386,13 +394,30 @@ class Agenda(ServiceApplication):
     def realizar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
         def intento() -> Resultado:
             agenda = self._agenda_existente(acompanante_id, _anio(entrada))
-            datos = _datos(agenda, tipo, entrada, realizada=True)
+            datos = self._cifrada(tipo, _datos(agenda, tipo, entrada, realizada=True))
             reserva = self._reservar(agenda, actividad_id)
             nuevo = agenda.realizar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
             if nuevo:
                 self.save(agenda, *reserva)
             return Resultado(nuevo)
         return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, _anio(entrada)))
+
+    def _cifrada(self, tipo: str, datos: dict[str, Any]) -> dict[str, Any]:
+        """A realized visit's ``observaciones`` encrypted with its docente's key; none is recorded once his
+        personal data were cancelled."""
+        if tipo != "visita" or not datos.get("observaciones"):
+            return datos
+        try:
+            return self.cifrador.cifrar_campos(dm.sujeto_docente(datos["docentes"][0]), datos, dm.PERSONALES,
+                                               determinista=True)
+        except LlaveSuprimida:
+            raise dm.AgendaInvalida("Los datos personales del docente se cancelaron a su pedido (Ley 29733): la "
+                                    "visita se registra sin observaciones.") from None
+
+    def cancelar_datos_personales(self, docente_id: str, aviso_id: str) -> bool:
+        """focalizacion cancelled the docente's personal data: erase agenda's key of his free text (a
+        redelivered notice erases nothing new)."""
+        return self.cifrador.llavero.suprimir(dm.sujeto_docente(docente_id), f"DatosPersonalesCancelados ({aviso_id})")
 
     def _clave(self, actividad_id: str) -> UUID | None:
         """The agenda whose commands an activity's change waits for (``reintentar``), if it exists."""

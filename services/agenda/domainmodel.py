@@ -65,6 +65,14 @@ def ie_id(codigo_modular: str, anexo: int) -> UUID:
     return uuid5(NS, f"ie:{codigo_modular}-{anexo}")
 
 
+# A realized visit's free text about its docente: stored encrypted with his key (``Agenda._cifrada``).
+PERSONALES = ("observaciones",)
+
+
+def sujeto_docente(docente: UUID | str) -> str:
+    """Whose key encrypts a docente's free text (the same subject in every service)."""
+    return f"docente:{docente}"
+
 class AgendaInvalida(DomainError):
     """A scheduling or delivery that breaks a rule of the norm; the message says which."""
 

@@ -2,7 +2,8 @@
 
 Consumes focalizacion's assignments: ``DocenteAsignado`` generates the docente's plan and puts
 him on the acompañante's agenda; ``DocenteReasignado`` and ``DocenteRetirado`` move or close it;
-``DocenteRegistradoEnIE`` tells which docentes each school has (its own plan covers them).
+``DocenteRegistradoEnIE`` tells which docentes each school has (its own plan covers them);
+``DatosPersonalesCancelados`` erases agenda's key of the docente's free text (Ley 29733).
 The commands are idempotent by their deterministic ids, so a redelivered message changes
 nothing; a reassignment that arrives before its assignment fails and is retried later.
 
@@ -48,6 +49,8 @@ def subscribe(consumers: IdempotentConsumers, agenda: Agenda) -> None:
     consumers.subscribe("agenda-docente-reasignado", c.DocenteReasignadoV1, lambda e: reasignado(agenda, e))
     consumers.subscribe("agenda-docente-retirado", c.DocenteRetiradoV1, lambda e: retirado(agenda, e))
     consumers.subscribe("agenda-docente-en-ie", c.DocenteRegistradoEnIEV1, lambda e: en_ie(agenda, e))
+    consumers.subscribe("agenda-datos-cancelados", c.DatosPersonalesCanceladosV1,
+                        lambda e: agenda.cancelar_datos_personales(str(e.data.docente_id), e.id))  # type: ignore[attr-defined]
 
 
 def en_ie(agenda: Agenda, envelope: Envelope) -> None:

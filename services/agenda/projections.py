@@ -6,6 +6,9 @@
 - ``visita_par``: each "visita entre pares" of a school's plan (seed 002): who observed whose class, when.
 - ``entrega``: one row per docente (or acompañante, for his own talleres) and delivered
   activity, with its date, days and hours: fulfilment is counted from it "as of" any date.
+
+A realized visit's ``observaciones`` stays in ``actividad.datos`` as the event has it, encrypted with the
+docente's key, and is decrypted by the queries that return it (``MARCA`` once that key is erased).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Float, Integer,
 from services.agenda import cumplimiento
 from services.agenda import domainmodel as dm
 from services.agenda.calendario import Franja
+from shared.cifrado import Cifrador
 from shared.settings import ServiceSettings
 from shared.views import OwnLogProjection
 
@@ -117,8 +121,10 @@ class Proyecciones(OwnLogProjection):
     nombre = "agenda"
     tablas = (protocolo, plan, actividad, entrega, plan_ie, docente_ie, visita_par)
 
-    def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
+    def __init__(self, settings: ServiceSettings, app: Application, cifrador: Cifrador, lote: int = 2000) -> None:
+        """``app``'s notification log is what it projects; ``cifrador`` only decrypts what a query returns."""
         super().__init__(settings, app, metadata, lote)
+        self.cifrador = cifrador
         A = dm.AgendaAcompanante
         self.handlers.update({
             dm.Protocolo.Publicado: self._protocolo,
@@ -313,14 +319,21 @@ class Proyecciones(OwnLogProjection):
 
     def actividad(self, actividad_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(actividad).where(actividad.c.actividad_id == actividad_id))
-        return dict(filas[0]._mapping) if filas else None
+        return self._legible(dict(filas[0]._mapping)) if filas else None
 
     def actividades(self, acompanante_id: str, anio: int | None = None) -> list[dict[str, Any]]:
         consulta = select(actividad).where(actividad.c.acompanante_id == acompanante_id).order_by(
             actividad.c.fecha_inicio, actividad.c.actividad_id)
         if anio is not None:
             consulta = consulta.where(actividad.c.anio == anio)
-        return [dict(f._mapping) for f in self.filas(consulta)]
+        return [self._legible(dict(f._mapping)) for f in self.filas(consulta)]
+
+    def _legible(self, fila: dict[str, Any]) -> dict[str, Any]:
+        """An activity with a visit's ``observaciones`` decrypted."""
+        d = fila["datos"]
+        if fila["tipo"] != "visita" or not Cifrador.cifrado(d.get("observaciones")):
+            return fila
+        return {**fila, "datos": self.cifrador.descifrar_campos(dm.sujeto_docente(d["docentes"][0]), d, dm.PERSONALES)}
 
     def cumplimiento(self, anio: int, fecha: date, nivel: str = "docente", *, dre: str | None = None,
                      ugel: str | None = None, acompanante_id: str | None = None,

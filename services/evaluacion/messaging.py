@@ -45,7 +45,7 @@ def plan_cerrado(app: Evaluacion, d: c.PlanAnualCerradoV1, _: Envelope) -> None:
     app.cerrar_plan(str(d.docente_id), d.anio)
 
 
-def observacion(app: Evaluacion, d: c.ObservacionRegistradaV1, _: Envelope) -> None:
+def observacion(app: Evaluacion, d: c.ObservacionRegistradaV1 | c.ObservacionRegistradaV2, _: Envelope) -> None:
     app.conocer_evidencia(str(d.docente_id), str(d.observacion_id), {
         "tipo": "observacion", "anio": d.anio, "fecha": d.fecha.isoformat(), "visita_id": str(d.visita_id)})
 
@@ -61,6 +61,9 @@ SUSCRIPCIONES: dict[type[c.IntegrationEvent], tuple[str, Callable[[Evaluacion, A
     c.PlanAnualCerradoV1: ("evaluacion-plan-cerrado", plan_cerrado),
     c.ObservacionRegistradaV1: ("evaluacion-observacion-registrada", observacion),
     c.ObservacionCorregidaV1: ("evaluacion-observacion-corregida", None),
+    # v2: the same facts without free text (published since evidencias encrypts it); v1 still comes from old streams
+    c.ObservacionRegistradaV2: ("evaluacion-observacion-registrada-v2", observacion),
+    c.ObservacionCorregidaV2: ("evaluacion-observacion-corregida-v2", None),
     c.AcompananteIncorporadoV1: ("evaluacion-acompanante-incorporado", acompanante),
     c.VisitaRealizadaV1: (CONSUMIDOR_VISITAS, None),
     c.GIACompletadoV1: ("evaluacion-gia-completado", None),

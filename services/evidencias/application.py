@@ -16,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.evidencias import domainmodel as dm
+from services.evidencias import textos
 from services.evidencias.instrumentos import RESPUESTAS, Instrumento, incluidos
 from services.evidencias.projections import Proyecciones
 from shared.cifrado import Cifrador, LlaveSuprimida, llavero_de
@@ -161,7 +162,8 @@ class Evidencias(ServiceApplication):
             if version is None and previa and previa[0]["instrumento"] == entrada["instrumento"]:
                 version = previa[0]["version"]  # a re-send: the version it was recorded with
             inst = self.instrumento_para(entrada["instrumento"], version, visita.inicio, "visita")
-            return visita.registrar_observacion(observacion_id, _observacion(inst, entrada))
+            return visita.registrar_observacion(observacion_id, textos.observacion(
+                self._cifrar(visita.sujeto()), _observacion(inst, entrada)))
         return self.modificar(lambda: self._visita_de(visita_id, acompanante_id), cambio)
 
     def corregir_observacion(self, visita_id: str, observacion_id: str, acompanante_id: str | None,
@@ -183,13 +185,16 @@ class Evidencias(ServiceApplication):
                 raise EnEspera(f"La visita aún no tiene la observación {observacion_id}: la corrección se registrará "
                                "cuando llegue.")
             inst = self.instrumento(actual["instrumento"], actual["version"])
-            nueva = _observacion(inst, {**entrada, "instrumento": inst.codigo})
-            return visita.corregir_observacion(observacion_id, nueva, motivo, autor, rol)
+            cifrar = self._cifrar(visita.sujeto())
+            nueva = textos.observacion(cifrar, _observacion(inst, {**entrada, "instrumento": inst.codigo}))
+            return visita.corregir_observacion(observacion_id, nueva, cifrar({"motivo": motivo}, ("motivo",))["motivo"],
+                                               autor, rol)
         return self.modificar(leer, cambio)
 
     def brindar_retroalimentacion(self, visita_id: str, acompanante_id: str, entrada: dict[str, Any]) -> bool:
         return self.modificar(lambda: self._visita_de(visita_id, acompanante_id),
-                              lambda visita: visita.brindar_retroalimentacion(entrada))
+                              lambda visita: visita.brindar_retroalimentacion(
+                                  textos.retroalimentacion(self._cifrar(visita.sujeto()), entrada)))
 
     # --- commitments ------------------------------------------------------------------------------
 
@@ -216,6 +221,7 @@ class Evidencias(ServiceApplication):
             "item": entrada["item"], "competencia": observacion["niveles"][entrada["item"]].get("competencia"),
             "descripcion": entrada["descripcion"], "fecha_limite": limite.isoformat(),
             "verificacion": entrada["verificacion"]}
+        compromiso = textos.compromiso(self._cifrar(visita.sujeto()), compromiso)
         return self.crear_una_vez(dm.Compromiso(id=dm.compromiso_id(compromiso_id), compromiso=compromiso),
                                   lambda previo: previo.compromiso == compromiso,
                                   f"El compromiso {compromiso_id} ya se registró con otro contenido.")
@@ -227,6 +233,7 @@ class Evidencias(ServiceApplication):
             previo = self.repository.get(dm.compromiso_id(compromiso_id)).compromiso
         except AggregateNotFoundError:
             return False
+        entrada = textos.compromiso(self._cifrar(dm.sujeto_docente(previo["docente_id"])), entrada)
         return (previo["visita_id"], previo["acompanante_id"], previo["item"], previo["descripcion"],
                 previo["fecha_limite"], previo["verificacion"]) == (
             visita_id, acompanante_id, entrada["item"], entrada["descripcion"], entrada["fecha_limite"],
@@ -235,14 +242,16 @@ class Evidencias(ServiceApplication):
     def verificar_compromiso(self, compromiso_id: str, visita_id: str, acompanante_id: str, resultado: str,
                              evidencia: str) -> bool:
         def cambio(compromiso: dm.Compromiso) -> bool:
+            cifrada = textos.verificacion(self._cifrar(dm.sujeto_docente(compromiso.compromiso["docente_id"])),
+                                          {"evidencia": evidencia})["evidencia"]
             previa = compromiso.verificacion
             if previa is not None and (previa["visita_id"], previa["acompanante_id"], previa["resultado"],
-                                       previa["evidencia"]) == (visita_id, acompanante_id, resultado, evidencia):
+                                       previa["evidencia"]) == (visita_id, acompanante_id, resultado, cifrada):
                 return False  # sent again (offline device): already recorded, whoever holds the docente now
             visita = self._visita_de(visita_id, acompanante_id)
             return compromiso.verificar({"visita_id": visita_id, "acompanante_id": acompanante_id,
                                          "fecha": visita.visita["fecha_inicio"], "resultado": resultado,
-                                         "evidencia": evidencia}, visita)
+                                         "evidencia": cifrada}, visita)
         return self.modificar(lambda: self.compromiso(compromiso_id), cambio)
 
     def vencer_compromisos(self, hoy: date | None = None) -> int:
@@ -271,7 +280,8 @@ class Evidencias(ServiceApplication):
             if visita.visita["docente_id"] != docente_id:
                 raise Invalida("La visita indicada es de otro docente.")
             anio, dia = visita.visita["anio"], visita.inicio
-        necesidad = {**entrada, "anio": anio, "acompanante_id": acompanante_id}
+        necesidad = textos.necesidad(self._cifrar(dm.sujeto_docente(docente_id)),
+                                     {**entrada, "anio": anio, "acompanante_id": acompanante_id})
         return self.modificar(lambda: self._a_cargo(acompanante_id, docente_id, anio, dia),
                               lambda docente: docente.registrar_necesidad(necesidad_id, necesidad))
 
@@ -351,6 +361,14 @@ class Evidencias(ServiceApplication):
         return self.modificar(lambda: self.propietario(tipo, propietario_id, autor_id), cambio)
 
     # --- personal data (Ley 29733) ---------------------------------------------------------------
+
+    def _cifrar(self, sujeto: str) -> textos.Campos:
+        """Encrypts a record's free text with ``sujeto``'s key (``services.evidencias.textos``); once his personal
+        data were cancelled nothing more is recorded of him (422)."""
+        try:
+            return textos.cifrar(self.cifrador, sujeto)
+        except LlaveSuprimida:
+            raise Invalida(CANCELADOS) from None
 
     def cancelar_datos_personales(self, docente_id: str, aviso_id: str) -> bool:
         """focalizacion cancelled the docente's personal data: record it, then erase this service's

@@ -9,7 +9,10 @@ unreadable here too (this service's key for him is erased).
 
 Publishes what each visit leaves behind: the one place where stored events become contracts.
 Nothing encrypted is published (a published fact must be derivable from the store whatever keys
-remain, or the chain could not be verified): an attachment's description stays out.
+remain, or the chain could not be verified): an attachment's description stays out, and so does the free
+text of a visit's record, commitments and training needs (``services.evidencias.textos``): a fact stored
+with its text encrypted is published in the contract's v2, which has no free text; one stored before
+(clear text) is derived as it was published, in v1.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.domain import DomainEventProtocol
 
 from services.evidencias import domainmodel as dm
+from services.evidencias import textos
 from services.evidencias.application import Evidencias
 from shared import contracts as c
 from shared.cifrado import Cifrador
@@ -124,8 +128,16 @@ class Publicador:
         v, comunes = self._de_visita(event)
         o = event.observacion
         contenido = {"observacion_id": event.observacion_id, "instrumento": o["instrumento"],
-                     "version_instrumento": o["version"], "niveles": o["niveles"], "fortalezas": o["fortalezas"],
-                     "aspectos_criticos": o["aspectos_criticos"]}
+                     "version_instrumento": o["version"]}
+        if textos.cifrado(o):
+            niveles = {k: {"nivel": n["nivel"], "competencia": n.get("competencia")} for k, n in o["niveles"].items()}
+            if isinstance(event, V.ObservacionCorregida):
+                datos = c.ObservacionCorregidaV2(**comunes, **contenido, niveles=niveles, correccion=event.correccion,
+                                                 autor_id=event.autor_id, autor_rol=event.autor_rol)
+            else:
+                datos = c.ObservacionRegistradaV2(**comunes, **contenido, niveles=niveles)
+            return self._publicar(datos, v["docente_id"])
+        contenido.update(niveles=o["niveles"], fortalezas=o["fortalezas"], aspectos_criticos=o["aspectos_criticos"])
         if isinstance(event, V.ObservacionCorregida):
             datos = c.ObservacionCorregidaV1(**comunes, **contenido, correccion=event.correccion, motivo=event.motivo,
                                              autor_id=event.autor_id, autor_rol=event.autor_rol)
@@ -137,6 +149,10 @@ class Publicador:
     def _(self, event: V.RetroalimentacionBrindada) -> Publication:
         v, comunes = self._de_visita(event)
         r = event.retroalimentacion
+        if Cifrador.cifrado(r["dialogo_reflexivo"]):
+            datos = c.RetroalimentacionBrindadaV2(**comunes, aspectos_priorizados=r["aspectos_priorizados"],
+                                                  modelamiento=[m["tipo"] for m in r["modelamiento"]])
+            return self._publicar(datos, v["docente_id"])
         datos = c.RetroalimentacionBrindadaV1(**comunes, dialogo_reflexivo=r["dialogo_reflexivo"],
                                               aspectos_priorizados=r["aspectos_priorizados"],
                                               modelamiento=r["modelamiento"])
@@ -161,12 +177,16 @@ class Publicador:
     @publicacion.register
     def _(self, event: C.Asumido) -> Publication:
         k = event.compromiso
-        datos = c.CompromisoAsumidoV1(
+        comunes = dict(
             visita_id=k["visita_id"], docente_id=k["docente_id"], acompanante_id=k["acompanante_id"],
             codigo_modular=k["codigo_modular"], anexo=k["anexo"], dre=k["dre"], ugel=k["ugel"], anio=k["anio"],
-            fecha=k["fecha_visita"], compromiso_id=k["compromiso_id"], descripcion=k["descripcion"],
-            instrumento=k["instrumento"], version_instrumento=k["version"], item=k["item"],
-            competencia=k["competencia"], fecha_limite=k["fecha_limite"], verificacion=k["verificacion"])
+            fecha=k["fecha_visita"], compromiso_id=k["compromiso_id"], instrumento=k["instrumento"],
+            version_instrumento=k["version"], item=k["item"], competencia=k["competencia"],
+            fecha_limite=k["fecha_limite"])
+        if Cifrador.cifrado(k["descripcion"]):
+            datos: c.IntegrationEvent = c.CompromisoAsumidoV2(**comunes)
+        else:
+            datos = c.CompromisoAsumidoV1(**comunes, descripcion=k["descripcion"], verificacion=k["verificacion"])
         return self._publicar(datos, k["docente_id"])
 
     @publicacion.register
@@ -174,11 +194,13 @@ class Publicador:
         k = self.app.inicial(event.originator_id).compromiso
         ver = event.verificacion
         visita = self.app.inicial(dm.visita_id(ver["visita_id"])).visita
-        datos = c.CompromisoVerificadoV1(
+        comunes = dict(
             visita_id=ver["visita_id"], docente_id=k["docente_id"], acompanante_id=ver["acompanante_id"],
             codigo_modular=visita["codigo_modular"], anexo=visita["anexo"], dre=visita["dre"], ugel=visita["ugel"],
             anio=visita["anio"], fecha=ver["fecha"], compromiso_id=k["compromiso_id"], visita_origen_id=k["visita_id"],
-            resultado=ver["resultado"], evidencia=ver["evidencia"])
+            resultado=ver["resultado"])
+        datos: c.IntegrationEvent = (c.CompromisoVerificadoV2(**comunes) if Cifrador.cifrado(ver["evidencia"])
+                                     else c.CompromisoVerificadoV1(**comunes, evidencia=ver["evidencia"]))
         return self._publicar(datos, k["docente_id"])
 
     @publicacion.register
@@ -194,10 +216,11 @@ class Publicador:
         docente = self.app.inicial(event.originator_id).docente_id
         n = event.necesidad
         plan = self._plan(event, n["anio"])
-        datos = c.NecesidadFormativaRegistradaV1(
+        comunes = dict(
             necesidad_id=event.necesidad_id, docente_id=docente, acompanante_id=n["acompanante_id"], anio=n["anio"],
-            descripcion=n["descripcion"], competencia=n.get("competencia"), visita_id=n.get("visita_id"),
-            dre=plan["dre"], ugel=plan["ugel"])
+            competencia=n.get("competencia"), visita_id=n.get("visita_id"), dre=plan["dre"], ugel=plan["ugel"])
+        datos: c.IntegrationEvent = (c.NecesidadFormativaRegistradaV2(**comunes) if Cifrador.cifrado(n["descripcion"])
+                                     else c.NecesidadFormativaRegistradaV1(**comunes, descripcion=n["descripcion"]))
         return self._publicar(datos, docente)
 
     def _plan(self, event: Any, anio: int) -> dict[str, Any]:

@@ -23,7 +23,9 @@ happened since (a cancellation included).
 An attachment's file name and description stay in the rows as the event has them, encrypted with the
 key of its visit's docente (or of its GIA/RTC), and are decrypted when read (``visita``, ``reunion``): once
 that key is erased they read ``MARCA``. ``DatosPersonalesCancelados`` puts ``MARCA`` in the rows already
-built, and in those of a docente's attachments applied after it (docs/datos-personales.md).
+built, and in those of a docente's attachments applied after it (docs/datos-personales.md). The free text of
+a visit's record, of commitments and of training needs (``services.evidencias.textos``) is kept the same way,
+encrypted with the docente's key, and decrypted by the queries that return it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Integer, MetaDa
                         select, update)
 
 from services.evidencias import domainmodel as dm
+from services.evidencias import textos
 from services.evidencias.adjuntos import objeto_de
 from shared.cifrado import MARCA, Cifrador
 from shared.settings import ServiceSettings
@@ -416,7 +419,16 @@ class Proyecciones(OwnLogProjection):
     def visita(self, visita_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(visita.c.docente_id, visita.c.registro)
                            .where(visita.c.visita_id == visita_id))
-        return self._legible(filas[0].registro, dm.sujeto_docente(filas[0].docente_id)) if filas else None
+        if not filas:
+            return None
+        sujeto = dm.sujeto_docente(filas[0].docente_id)
+        registro = self._legible(filas[0].registro, sujeto)
+        claro = textos.descifrar(self.cifrador, sujeto)
+        return {**registro,
+                "observaciones": {k: [textos.observacion(claro, o) for o in lista]
+                                  for k, lista in registro["observaciones"].items()},
+                "retroalimentacion": registro["retroalimentacion"] and textos.retroalimentacion(
+                    claro, registro["retroalimentacion"])}
 
     def reunion(self, actividad_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(reunion.c.registro).where(reunion.c.actividad_id == actividad_id))
@@ -434,14 +446,18 @@ class Proyecciones(OwnLogProjection):
         if not ids:
             return []
         filas = {f.compromiso_id: f for f in self.filas(select(compromiso).where(compromiso.c.compromiso_id.in_(ids)))}
-        return [_compromiso(filas[i], hoy) for i in ids]  # in the order they were taken or verified
+        return [self._compromiso_legible(filas[i], hoy) for i in ids]  # in the order they were taken or verified
+
+    def _compromiso_legible(self, fila: Any, hoy: date) -> dict[str, Any]:
+        return _compromiso(fila, hoy, textos.descifrar(self.cifrador, dm.sujeto_docente(fila.docente_id)))
 
     def valoraciones(self, docente_id: str, canonico: str | None = None) -> list[dict[str, Any]]:
         consulta = select(valoracion).where(valoracion.c.docente_id == docente_id).order_by(
             valoracion.c.canonico, valoracion.c.fecha, valoracion.c.observacion_id)
         if canonico:
             consulta = consulta.where(valoracion.c.canonico == canonico)
-        return [dict(f._mapping) for f in self.filas(consulta)]
+        claro = textos.descifrar(self.cifrador, dm.sujeto_docente(docente_id))
+        return [claro(dict(f._mapping), textos.NIVEL) for f in self.filas(consulta)]
 
     def compromisos(self, *, hoy: date, docente_id: str | None = None, acompanante_id: str | None = None,
                     ie: tuple[str, int] | None = None, ugel: str | None = None, dre: str | None = None,
@@ -464,7 +480,7 @@ class Proyecciones(OwnLogProjection):
                 consulta = consulta.where(c.fecha_limite >= hoy)
             elif estado == "vencidos":
                 consulta = consulta.where(c.fecha_limite < hoy)
-        return [_compromiso(f, hoy) for f in self.filas(consulta)]
+        return [self._compromiso_legible(f, hoy) for f in self.filas(consulta)]
 
     def por_vencer(self, hoy: date) -> list[str]:
         """Commitments whose due date passed unverified and that are not yet recorded as overdue."""
@@ -473,8 +489,10 @@ class Proyecciones(OwnLogProjection):
             c.estado == "abierto", c.fecha_limite < hoy, c.vencido_el.is_(None)))]
 
     def necesidades(self, docente_id: str) -> list[dict[str, Any]]:
-        return [f.datos for f in self.filas(select(necesidad.c.datos).where(necesidad.c.docente_id == docente_id)
-                                            .order_by(necesidad.c.anio, necesidad.c.necesidad_id))]
+        claro = textos.descifrar(self.cifrador, dm.sujeto_docente(docente_id))
+        return [textos.necesidad(claro, f.datos) for f in self.filas(
+            select(necesidad.c.datos).where(necesidad.c.docente_id == docente_id)
+            .order_by(necesidad.c.anio, necesidad.c.necesidad_id))]
 
     def registros(self, tipo: str, acompanante_id: str) -> list[dict[str, Any]]:
         return [f.datos for f in self.filas(select(registro.c.datos).where(
@@ -505,8 +523,8 @@ def _objetos(docente: str, hashes: Any) -> list[str]:
     return [n for h in hashes for n in (h, objeto_de(h, dm.sujeto_docente(docente)))]
 
 
-def _compromiso(fila: Any, hoy: date) -> dict[str, Any]:
-    d = fila.datos
+def _compromiso(fila: Any, hoy: date, claro: textos.Campos) -> dict[str, Any]:
+    d = textos.compromiso(claro, fila.datos)
     if fila.estado == "verificado":
         estado = "verificado"
     elif fila.vencido_el is not None or fila.fecha_limite < hoy:

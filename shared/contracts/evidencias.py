@@ -252,3 +252,102 @@ class AutoevaluacionRegistradaV1(_Evidencias):
     version_instrumento: int
     respuestas: dict[str, Respuesta]
     comentario: str = ""
+
+
+# --- v2: no free text (Ley 29733) ------------------------------------------------------------------
+# What an observer writes of a docente (each level's evidence, strengths, critical aspects, a correction's
+# reason, the reflective dialogue, a commitment, its verification's evidence, a training need) can name or
+# describe him. evidencias keeps it encrypted with his key, erased when his personal data are cancelled;
+# the stream is read by other systems and is not erased, so these versions carry the facts without that
+# text. The text is read through evidencias's API by those allowed to see the docente.
+
+
+class NivelValorado(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    nivel: Nivel
+    competencia: str | None = Field(None, description="Competencia del MBDD que informa el ítem (C2 a C7).")
+
+
+class ObservacionRegistradaV2(_DeVisita):
+    """El acompañante registró la observación de una visita en aula con un instrumento versionado: el nivel de
+    cada desempeño (NT-026 §5.2.6 a). Sin texto libre: la evidencia, las fortalezas y los aspectos críticos
+    se leen en evidencias (se suprimen si el docente cancela sus datos personales)."""
+
+    evento = "ObservacionRegistrada"
+    version = 2
+
+    observacion_id: UUID
+    instrumento: str = Field(description="Código del instrumento.", examples=["FICHA-AULA"])
+    version_instrumento: int = Field(ge=1)
+    niveles: dict[str, NivelValorado] = Field(description="Por ítem (desempeño), el nivel.")
+
+
+class ObservacionCorregidaV2(_DeVisita):
+    """Se corrigió una observación: los niveles nuevos y quién la corrigió (la original sigue en la historia).
+    Sin texto libre: la evidencia y el motivo se leen en evidencias."""
+
+    evento = "ObservacionCorregida"
+    version = 2
+
+    observacion_id: UUID
+    correccion: int = Field(ge=1, description="Número de corrección (1 la primera).")
+    instrumento: str
+    version_instrumento: int = Field(ge=1)
+    niveles: dict[str, NivelValorado]
+    autor_id: str = Field(description="Quién corrigió.")
+    autor_rol: str
+
+
+class RetroalimentacionBrindadaV2(_DeVisita):
+    """El acompañante brindó retroalimentación a partir de la evidencia: los aspectos priorizados y los tipos de
+    modelamiento empleados (NT-026 §5.2.6 a). El diálogo reflexivo se lee en evidencias."""
+
+    evento = "RetroalimentacionBrindada"
+    version = 2
+
+    aspectos_priorizados: list[str] = Field(description="Ítems (desempeños) sobre los que se dialogó.")
+    modelamiento: list[Literal["clase_demostrativa", "video", "ejemplo", "sesion_o_unidad", "observacion_entre_pares",
+                               "otro"]] = Field(description="Tipos de modelamiento empleados.")
+
+
+class CompromisoAsumidoV2(_DeVisita):
+    """El docente asumió un compromiso de mejora ligado a un desempeño, hasta una fecha límite. Qué se
+    comprometió y cómo se verificará se leen en evidencias."""
+
+    evento = "CompromisoAsumido"
+    version = 2
+
+    compromiso_id: UUID
+    instrumento: str
+    version_instrumento: int
+    item: str = Field(description="Desempeño (ítem del instrumento) al que se liga.")
+    competencia: str | None
+    fecha_limite: date
+
+
+class CompromisoVerificadoV2(_DeVisita):
+    """En una visita posterior se verificó un compromiso: cumplido, parcialmente o no cumplido. ``visita_id`` es la
+    visita en que se verificó; la evidencia se lee en evidencias."""
+
+    evento = "CompromisoVerificado"
+    version = 2
+
+    compromiso_id: UUID
+    visita_origen_id: UUID = Field(description="La visita en que se asumió.")
+    resultado: Resultado
+
+
+class NecesidadFormativaRegistradaV2(_Evidencias):
+    """Se registró una necesidad de formación de un docente, en una competencia. Su descripción se lee en
+    evidencias."""
+
+    evento = "NecesidadFormativaRegistrada"
+    version = 2
+
+    necesidad_id: UUID
+    docente_id: UUID
+    acompanante_id: UUID
+    anio: int
+    competencia: str | None = None
+    visita_id: UUID | None = None

@@ -46,6 +46,7 @@ from services.agenda import domainmodel as agenda_dm
 from services.agenda.application import Agenda, Asignacion, Resultado
 from services.agenda.config import AgendaSettings
 from services.evidencias import domainmodel as evidencias_dm
+from services.evidencias import textos
 from services.evidencias.application import Evidencias, Pendiente
 from services.evidencias.config import EvidenciasSettings
 from shared.contracts.evidencias import Resultado as ResultadoPublicado
@@ -795,10 +796,14 @@ class Compromisos(RuleBasedStateMachine):
         for compromiso_id, modelo in self.compromisos_m.items():
             c: evidencias_dm.Compromiso = self.app.compromiso(compromiso_id)
             visita_id, acompanante, item, limite, descripcion = modelo.contenido
+            # (its free text is stored encrypted with the docente's key: read back as his readers read it)
+            descifrar = textos.descifrar(self.app.cifrador, evidencias_dm.sujeto_docente(c.compromiso["docente_id"]))
+            claro = textos.compromiso(descifrar, c.compromiso)
             assert (c.compromiso["visita_id"], c.compromiso["acompanante_id"], c.compromiso["item"],
-                    c.compromiso["fecha_limite"], c.compromiso["descripcion"], c.compromiso["docente_id"]) == (
+                    c.compromiso["fecha_limite"], claro["descripcion"], c.compromiso["docente_id"]) == (
                 visita_id, acompanante, item, limite.isoformat(), descripcion, modelo.docente)
-            assert (c.verificacion, c.vencido_el) == (modelo.verificacion, modelo.vencido_el)
+            verificacion = c.verificacion and textos.verificacion(descifrar, c.verificacion)
+            assert (verificacion, c.vencido_el) == (modelo.verificacion, modelo.vencido_el)
             assert state_of(replayed(self.app, c.id)) == state_of(c)
             assert c.version == 1 + (c.verificacion is not None) + (c.vencido_el is not None)
             self.versions.check(c)
