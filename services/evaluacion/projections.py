@@ -347,6 +347,8 @@ class Practica(_Base):
         super().__init__(store, control)
         self.handlers[c.ObservacionRegistradaV1] = self._observacion
         self.handlers[c.ObservacionCorregidaV1] = self._observacion
+        self.handlers[c.ObservacionRegistradaV2] = self._observacion  # v2: without free text (only levels are read)
+        self.handlers[c.ObservacionCorregidaV2] = self._observacion
         self.handlers[c.DesempenoAcompananteEvaluadoV1] = self._desempeno
 
     def definir(self, metadata: MetaData, n: Callable[[str], str]) -> list[Table]:
@@ -378,7 +380,8 @@ class Practica(_Base):
         return tablas
 
     def _observacion(self, conn: Connection, t: Tablas, env: Envelope) -> None:
-        o: c.ObservacionRegistradaV1 | c.ObservacionCorregidaV1 = env.data  # type: ignore[assignment]
+        o: c.ObservacionRegistradaV1 | c.ObservacionCorregidaV1 | c.ObservacionRegistradaV2 | c.ObservacionCorregidaV2 \
+            = env.data  # type: ignore[assignment]
         conn.execute(self.sentencia(t, "observaciones", "observacion_id", "correccion"), {
             "observacion_id": str(o.observacion_id), "correccion": getattr(o, "correccion", 0),
             "docente_id": str(o.docente_id), "visita_id": str(o.visita_id),
