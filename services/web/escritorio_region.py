@@ -35,8 +35,8 @@ NIVELES = ("nacional", "dre", "ugel", "ie", "acompanante", "docente")
 # the levels each role sees, from the top one it starts at (MINEDU: national → DRE → UGEL)
 ALCANCE = {DRE: NIVELES[1:], MINEDU: NIVELES[:3]}
 CLAVE = {"dre": "dre", "ugel": "ugel", "ie": "ie", "acompanante": "acompanante_id"}  # a row's key, a filter
-TITULO_NIVEL = {"nacional": _("Nacional"), "dre": _("DRE"), "ugel": _("UGEL"), "ie": _("Institución educativa"),
-                "acompanante": _("Acompañante"), "docente": _("Docente")}
+TITULO_NIVEL = {"nacional": _("Nacional"), "dre": _("DRE"), "ugel": _("UGEL"),
+                "ie": _("Institución educativa"), "acompanante": _("Acompañante"), "docente": _("Docente")}
 SEGUIMIENTO = {"nacional": "nacional", "dre": "dre", "ugel": "ugel", "ie": "ie", "acompanante": "ie",
                "docente": "docente"}  # evaluacion's 'por' for the year's workbook
 ESTADOS_INFORME = {"no_enviado": _("no enviado"), "enviado": _("enviado, por acusar recibo"),
@@ -84,7 +84,8 @@ async def nombres_docentes(ctx: Contexto, acompanante_id: str, ids: list[str]) -
     cartera = await ctx.leer("focalizacion", f"/acompanantes/{acompanante_id}/cartera")
     nombres = {d["docente_id"]: frases.nombre(d) for d in cartera["docentes"]}
     faltan = [d for d in ids if d not in nombres]
-    personas = await asyncio.gather(*(ctx.leer_si_existe("focalizacion", f"/docentes/{d}/persona") for d in faltan))
+    personas = await asyncio.gather(*(ctx.leer_si_existe("focalizacion", f"/docentes/{d}/persona")
+                                      for d in faltan))
     nombres.update({d: frases.nombre(p) or _("un docente") for d, p in zip(faltan, personas)})
     return nombres
 
@@ -92,9 +93,9 @@ async def nombres_docentes(ctx: Contexto, acompanante_id: str, ids: list[str]) -
 # --- fulfilment at a date, with its drill-down ------------------------------------------------------------
 
 @router.get("/region/cumplimiento", include_in_schema=False)
-async def cumplimiento(request: Request, nivel: str | None = None, dre: str | None = None, ugel: str | None = None,
-                       ie: str | None = None, acompanante_id: str | None = None, fecha: str | None = None,
-                       solo_atrasados: bool = False) -> Response:
+async def cumplimiento(request: Request, nivel: str | None = None, dre: str | None = None,
+                       ugel: str | None = None, ie: str | None = None, acompanante_id: str | None = None,
+                       fecha: str | None = None, solo_atrasados: bool = False) -> Response:
     ctx = await contexto(request, AMBOS)
     propia = su_dre(ctx)
     alcance = ALCANCE[ctx.rol]
@@ -114,8 +115,10 @@ async def cumplimiento(request: Request, nivel: str | None = None, dre: str | No
     # what was chosen must lie in the caller's territory: the services narrow the list, absent means elsewhere
     padre = alcance[alcance.index(nivel) - 1] if encima else None
     tabla, arriba = await asyncio.gather(
-        ctx.leer("agenda", "/cumplimiento", nivel=nivel, solo_atrasados=str(solo_atrasados).lower(), **consulta),
-        ctx.leer("agenda", "/cumplimiento", nivel=padre, **consulta) if padre else asyncio.sleep(0, {"filas": [1]}))
+        ctx.leer("agenda", "/cumplimiento", nivel=nivel, solo_atrasados=str(solo_atrasados).lower(),
+                 **consulta),
+        ctx.leer("agenda", "/cumplimiento", nivel=padre, **consulta) if padre
+        else asyncio.sleep(0, {"filas": [1]}))
     if not arriba["filas"]:
         raise fuera()
     escuelas = await nombres_ies(ctx, dre=dre or propia, ugel=ugel) if nivel == "ie" or ie else {}
@@ -128,8 +131,8 @@ async def cumplimiento(request: Request, nivel: str | None = None, dre: str | No
     vista = {"fecha": al.isoformat(), **({"solo_atrasados": "true"} if solo_atrasados else {})}
 
     def enlace(nivel_: str, **elegido: str | None) -> str:
-        return "/region/cumplimiento?" + urlencode({"nivel": nivel_, **{k: v for k, v in elegido.items() if v},
-                                                    **vista})
+        return "/region/cumplimiento?" + urlencode({"nivel": nivel_,
+                                                    **{k: v for k, v in elegido.items() if v}, **vista})
 
     def nombre(f: dict[str, Any]) -> str:
         if nivel == "nacional":
@@ -143,7 +146,8 @@ async def cumplimiento(request: Request, nivel: str | None = None, dre: str | No
     siguiente = alcance[alcance.index(nivel) + 1] if nivel != alcance[-1] else None
     propia_clave = nivel in CLAVE and not (nivel == "dre" and propia)  # a row names the thing chosen next
     filas = [{**f, "nombre": nombre(f), "enlace": None if siguiente is None else enlace(
-        siguiente, **elegidos, **({CLAVE[nivel]: f[CLAVE[nivel]]} if propia_clave else {}))} for f in tabla["filas"]]
+        siguiente, **elegidos, **({CLAVE[nivel]: f[CLAVE[nivel]]} if propia_clave else {}))}
+        for f in tabla["filas"]]
     # the breadcrumb: the summary, the top, then each thing chosen leading to its parts; the last is this page
     cima = propia or _("Todo el país")
     migas = [(_("Resumen de la DRE") if propia else _("Resumen nacional"), enlace(alcance[0]))]
@@ -158,10 +162,11 @@ async def cumplimiento(request: Request, nivel: str | None = None, dre: str | No
     descarga_ = {k: v for k, v in {"nivel": nivel, "fecha": al.isoformat(), "dre": dre, "ugel": ugel,
                                     "ie": ie}.items() if v}
     return ctx.pagina("region_cumplimiento.html", filas=filas, nivel=nivel, titulo_nivel=TITULO_NIVEL[nivel],
-                      filtros=elegidos, fecha=al, anio=anio, solo_atrasados=solo_atrasados, migas=migas, atras=atras,
-                      componentes=list(frases.COMPONENTES.items()),
+                      filtros=elegidos, fecha=al, anio=anio, solo_atrasados=solo_atrasados, migas=migas,
+                      atras=atras, componentes=list(frases.COMPONENTES.items()),
                       descargas={"csv": "/region/cumplimiento.csv?" + urlencode(descarga_),
-                                 "xlsx": "/region/cumplimiento.xlsx?" + urlencode(descarga_)}, actualizado=ahora())
+                                 "xlsx": "/region/cumplimiento.xlsx?" + urlencode(descarga_)},
+                      actualizado=ahora())
 
 
 async def descarga(ctx: Contexto, servicio: str, ruta: str, params: dict[str, Any], tipo: str,
@@ -173,15 +178,17 @@ async def descarga(ctx: Contexto, servicio: str, ruta: str, params: dict[str, An
 
 
 @router.get("/region/cumplimiento.csv", include_in_schema=False)
-async def cumplimiento_csv(request: Request, nivel: str = "dre", fecha: str | None = None, dre: str | None = None,
-                           ugel: str | None = None, ie: str | None = None) -> Response:
+async def cumplimiento_csv(request: Request, nivel: str = "dre", fecha: str | None = None,
+                           dre: str | None = None, ugel: str | None = None,
+                           ie: str | None = None) -> Response:
     ctx = await contexto(request, AMBOS)
     al = corte(ctx.settings.anio, fecha)
     if nivel not in NIVELES:
         raise HTTPException(404)
     return await descarga(ctx, "agenda", "/cumplimiento.csv", {
-        "anio": ctx.settings.anio, "nivel": nivel, "fecha": al.isoformat(), "dre": su_dre(ctx) or dre, "ugel": ugel,
-        "ie": ie}, "text/csv; charset=utf-8", f"cumplimiento-{ctx.settings.anio}-{nivel}-{al.isoformat()}.csv")
+        "anio": ctx.settings.anio, "nivel": nivel, "fecha": al.isoformat(), "dre": su_dre(ctx) or dre,
+        "ugel": ugel, "ie": ie}, "text/csv; charset=utf-8",
+        f"cumplimiento-{ctx.settings.anio}-{nivel}-{al.isoformat()}.csv")
 
 
 @router.get("/region/cumplimiento.xlsx", include_in_schema=False)
@@ -191,8 +198,9 @@ async def cumplimiento_xlsx(request: Request, nivel: str = "dre", dre: str | Non
     is when facts were registered, not the date of each activity)."""
     ctx = await contexto(request, AMBOS)
     return await descarga(ctx, "evaluacion", "/seguimiento", {
-        "anio": ctx.settings.anio, "dre": su_dre(ctx) or dre, "ugel": ugel, "por": SEGUIMIENTO.get(nivel, "ugel"),
-        "formato": "xlsx"}, XLSX, f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
+        "anio": ctx.settings.anio, "dre": su_dre(ctx) or dre, "ugel": ugel,
+        "por": SEGUIMIENTO.get(nivel, "ugel"), "formato": "xlsx"}, XLSX,
+        f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
 
 
 # --- results per etapa: the chart, its table and its CSV ----------------------------------------------------
@@ -205,15 +213,15 @@ async def resultados(request: Request, etapa: int = 1) -> Response:
     dre = su_dre(ctx)
     alcance, por = ("dre", "ugel") if dre else ("nacional", "dre")
     convocatoria = ctx.settings.convocatoria
-    etapas = await asyncio.gather(*(ctx.leer("evaluacion", "/resultados-etapa", convocatoria=convocatoria, etapa=e,
-                                             por=alcance, dre=dre) for e in (1, 2, 3)))
-    desglose = await ctx.leer("evaluacion", "/resultados-etapa", convocatoria=convocatoria, etapa=etapa, por=por,
-                              dre=dre)
+    etapas = await asyncio.gather(*(ctx.leer("evaluacion", "/resultados-etapa", convocatoria=convocatoria,
+                                             etapa=e, por=alcance, dre=dre) for e in (1, 2, 3)))
+    desglose = await ctx.leer("evaluacion", "/resultados-etapa", convocatoria=convocatoria, etapa=etapa,
+                              por=por, dre=dre)
     grafico = [{**f, "etapa": e} for e, r in zip((1, 2, 3), etapas) for f in r["resultados"]]
     return ctx.pagina("region_resultados.html", grafico=grafico, desglose=desglose["resultados"], etapa=etapa,
                       por=por, titulo_por=TITULO_NIVEL[por], territorio=dre or _("todo el país"),
-                      convocatoria=convocatoria, nota=desglose.get("nota", ""), niveles=("I", "II", "III", "IV"),
-                      competencias=frases.COMPETENCIAS,
+                      convocatoria=convocatoria, nota=desglose.get("nota", ""),
+                      niveles=("I", "II", "III", "IV"), competencias=frases.COMPETENCIAS,
                       etapas_con_datos=sorted({f["etapa"] for f in grafico}), actualizado=ahora())
 
 
@@ -222,7 +230,8 @@ async def resultados_svg(request: Request) -> Response:
     ctx = await contexto(request, AMBOS)
     imagen = await ctx.servicios.pedir(ctx.token, "GET", "evaluacion", "/resultados-etapa.svg", params={
         k: v for k, v in {"convocatoria": ctx.settings.convocatoria, "dre": su_dre(ctx)}.items() if v})
-    return Response(imagen.content, media_type="image/svg+xml", headers={"Cache-Control": "private, no-cache"})
+    return Response(imagen.content, media_type="image/svg+xml",
+                    headers={"Cache-Control": "private, no-cache"})
 
 
 @router.get("/region/resultados.csv", include_in_schema=False)
@@ -231,11 +240,12 @@ async def resultados_csv(request: Request, etapa: int = 1, por: str = "dre") -> 
     if etapa not in (1, 2, 3) or por not in NIVELES[:3]:
         raise HTTPException(404)
     return await descarga(ctx, "evaluacion", "/resultados-etapa", {
-        "convocatoria": ctx.settings.convocatoria, "etapa": etapa, "por": por, "dre": su_dre(ctx), "formato": "csv"},
+        "convocatoria": ctx.settings.convocatoria, "etapa": etapa, "por": por, "dre": su_dre(ctx),
+        "formato": "csv"},
         "text/csv; charset=utf-8", f"resultados-etapa-{etapa}-{por}.csv")
 
 
-# --- the UGELs' quarterly reports: received and acknowledged by the DRE (NT-026 §6.2, §6.3) ------------------
+# --- the UGELs' quarterly reports: received and acknowledged by the DRE (NT-026 §6.2, §6.3) -------------
 
 DRE_SOLO = frozenset({DRE})
 
@@ -271,10 +281,11 @@ async def informe(request: Request, ugel: str, anio: int, trimestre: int) -> Res
                            for f in leido["cumplimiento"]), key=lambda f: f["nombre"])
     medidas = [{**m, "sobre_nombre": escuelas.get(m["ie"] or "", _("una IE")) if m["sobre"] == "ie"
                 else acompanantes.get(m["acompanante_id"], _("un acompañante"))} for m in leido["medidas"]]
-    return ctx.pagina("region_informe.html", ugel=ugel, anio=anio, trimestre=trimestre, envio=leido["envio"][0],
-                      resumen=leido["resumen"][0], cumplimiento=cumplimiento, medidas=medidas,
-                      estados=ESTADOS_INFORME, estados_medida=ESTADOS_MEDIDA,
-                      componentes=list(frases.COMPONENTES.items()), hecho=request.query_params.get("hecho"), actualizado=ahora())
+    return ctx.pagina("region_informe.html", ugel=ugel, anio=anio, trimestre=trimestre,
+                      envio=leido["envio"][0], resumen=leido["resumen"][0], cumplimiento=cumplimiento,
+                      medidas=medidas, estados=ESTADOS_INFORME, estados_medida=ESTADOS_MEDIDA,
+                      componentes=list(frases.COMPONENTES.items()), hecho=request.query_params.get("hecho"),
+                      actualizado=ahora())
 
 
 @router.post("/region/informes/{ugel}/recepcion", include_in_schema=False)
@@ -286,19 +297,23 @@ async def acusar_recibo(request: Request, ugel: str) -> Response:
         raise HTTPException(404)
     volver = f"/region/informes/{ugel}?" + urlencode({"anio": anio, "trimestre": trimestre})
     return await enviar_formulario(ctx, "evaluacion", f"/informes-trimestrales/{ugel}/recepcion", {
-        "anio": int(anio), "trimestre": int(trimestre), "observaciones": datos.get("observaciones", "")}, volver)
+        "anio": int(anio), "trimestre": int(trimestre), "observaciones": datos.get("observaciones", "")},
+        volver)
 
 
 # --- the year's seguimiento and evaluación matrices -------------------------------------------------------
 
 COLUMNAS = {
-    "docentes": _("Docentes"), "visitas_porcentaje": _("Visitas (%)"), "dias_visita_porcentaje": _("Días de visita (%)"),
-    "gia_porcentaje": _("GIA (%)"), "rtc_porcentaje": _("RTC (%)"), "talleres_porcentaje": _("Talleres (%)"),
-    "dias_taller_porcentaje": _("Días de taller (%)"), "encuestado": _("Encuestados"), "periodo": _("Periodo"),
+    "docentes": _("Docentes"), "visitas_porcentaje": _("Visitas (%)"),
+    "dias_visita_porcentaje": _("Días de visita (%)"), "gia_porcentaje": _("GIA (%)"),
+    "rtc_porcentaje": _("RTC (%)"),
+    "talleres_porcentaje": _("Talleres (%)"), "dias_taller_porcentaje": _("Días de taller (%)"),
+    "encuestado": _("Encuestados"), "periodo": _("Periodo"),
     "respuestas": _("Respuestas"), "porcentaje_satisfechos": _("Satisfechos (%)"), "item": _("Desempeño"),
     "ultimo_I": _("Último nivel I"), "ultimo_II": _("Último nivel II"), "ultimo_III": _("Último nivel III"),
     "ultimo_IV": _("Último nivel IV"), "porcentaje_mejoraron": _("Mejoraron (%)"),
-    "cambio_promedio": _("Cambio promedio (niveles)"), "inicio": _("Nivel al inicio"), "termino": _("Nivel al término"),
+    "cambio_promedio": _("Cambio promedio (niveles)"), "inicio": _("Nivel al inicio"),
+    "termino": _("Nivel al término"),
     "semestre_1": _("Nivel del primer semestre"), "semestre_2": _("Nivel del segundo semestre"),
     "cambio": _("Cambio (niveles)"), "evaluaciones": _("Evaluaciones")}
 # each section's columns after its first (the territory, or the acompañante), in the order a person reads them
@@ -321,7 +336,8 @@ VALORES = {"docente": _("docentes"), "acompanante": _("acompañantes"), "anual":
 
 async def tablas(ctx: Contexto, secciones: dict[str, list[dict[str, Any]]], por: str) -> list[dict[str, Any]]:
     """Each section as a table a person reads: the territory first, names instead of ids, Spanish headers."""
-    ids = sorted({f["acompanante_id"] for filas in secciones.values() for f in filas if f.get("acompanante_id")})
+    ids = sorted({f["acompanante_id"] for filas in secciones.values() for f in filas
+                  if f.get("acompanante_id")})
     acompanantes = dict(zip(ids, await asyncio.gather(*(nombre_acompanante(ctx, a) for a in ids))))
     ficha = await ctx.leer_si_existe("evidencias", "/instrumentos/FICHA-AULA/1")
     desempenos = {i["clave"]: i["titulo"] for i in (ficha or {}).get("items", [])}
@@ -353,7 +369,8 @@ async def matrices(request: Request) -> Response:
     secciones = {k: seguimiento[k] for k in ("cumplimiento", "calidad", "satisfaccion")}
     secciones.update({k: evaluacion[k] for k in ("practica", "desempeno")})
     return ctx.pagina("region_matrices.html", tablas=await tablas(ctx, secciones, por), anio=anio,
-                      nota=seguimiento.get("nota", ""), territorio=dre or _("todo el país"), actualizado=ahora())
+                      nota=seguimiento.get("nota", ""), territorio=dre or _("todo el país"),
+                      actualizado=ahora())
 
 
 @router.get("/region/matrices/{matriz}.xlsx", include_in_schema=False)
@@ -363,15 +380,17 @@ async def matriz_xlsx(request: Request, matriz: str) -> Response:
         raise HTTPException(404)
     dre = su_dre(ctx)
     anio = ctx.settings.anio
-    return await descarga(ctx, "evaluacion", f"/{matriz}", {"anio": anio, "por": "ugel" if dre else "dre", "dre": dre,
-                                                            "formato": "xlsx"}, XLSX,
+    return await descarga(ctx, "evaluacion", f"/{matriz}",
+                          {"anio": anio, "por": "ugel" if dre else "dre", "dre": dre, "formato": "xlsx"},
+                          XLSX,
                           f"{matriz}-{anio}-{i18n.hoy().isoformat()}.xlsx")
 
 
 # --- protocols, instruments and metas ----------------------------------------------------------------------
 
 TIPOS_IE = {"multigrado": _("multigrado"), "eib": _("EIB"), "polidocente_inicial": _("polidocente inicial"),
-            "polidocente_primaria": _("polidocente primaria"), "polidocente_secundaria": _("polidocente secundaria")}
+            "polidocente_primaria": _("polidocente primaria"),
+            "polidocente_secundaria": _("polidocente secundaria")}
 ETAPAS = ("1", "2", "3")
 NIVELES_LOGRO = ("I", "II", "III", "IV")
 
@@ -381,7 +400,8 @@ async def pagina_normas(ctx: Contexto, estado: int = 200, error: dict[str, str] 
     dre = su_dre(ctx)
     protocolos, instrumentos = await asyncio.gather(ctx.leer("agenda", "/protocolos"),
                                                     ctx.leer("evidencias", "/instrumentos"))
-    base = [p for p in protocolos if p["modalidad"] == "externa" and p["ambito"] in ("nacional", f"DRE:{dre}")]
+    base = [p for p in protocolos
+            if p["modalidad"] == "externa" and p["ambito"] in ("nacional", f"DRE:{dre}")]
     return ctx.pagina("region_normas.html", estado, protocolos=protocolos, instrumentos=instrumentos, dre=dre,
                       base=base, tipos=TIPOS_IE, etapas=ETAPAS, competencias=COMPETENCIAS_METAS,
                       niveles=NIVELES_LOGRO, convocatoria=ctx.settings.convocatoria, error=error or {},
@@ -424,11 +444,12 @@ async def publicar_protocolo(request: Request) -> Response:
     protocolos = await ctx.leer("agenda", "/protocolos")
     base = next((p for p in protocolos if f"{p['codigo']}@{p['version']}" == datos.get("base")), None)
     if base is None:
-        return await pagina_normas(ctx, 422, {"formulario": "protocolo", "campo": "base",
-                                              "motivo": _("Elija el protocolo en que se basa la versión.")}, datos)
+        return await pagina_normas(ctx, 422, {"formulario": "protocolo", "campo": "base", "motivo": _(
+            "Elija el protocolo en que se basa la versión.")}, datos)
     cuerpo = {**base, "codigo": datos.get("codigo", ""), "version": numero(datos.get("version", "")),
-              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""), "ambito": f"DRE:{su_dre(ctx)}",
-              "vigencia_desde": datos.get("vigencia_desde", ""), "vigencia_hasta": datos.get("vigencia_hasta", "")}
+              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""),
+              "ambito": f"DRE:{su_dre(ctx)}", "vigencia_desde": datos.get("vigencia_desde", ""),
+              "vigencia_hasta": datos.get("vigencia_hasta", "")}
     return await publicar(ctx, "protocolo", datos, "agenda", "/protocolos", cuerpo,
                           ("codigo", "version", "nombre", "norma", "vigencia_desde", "vigencia_hasta"))
 
@@ -442,8 +463,8 @@ async def publicar_instrumento(request: Request) -> Response:
     publicados = await ctx.leer("evidencias", "/instrumentos")
     base = next((i for i in publicados if f"{i['codigo']}@{i['version']}" == datos.get("base")), None)
     if base is None:
-        return await pagina_normas(ctx, 422, {"formulario": "instrumento", "campo": "base",
-                                              "motivo": _("Elija el instrumento en que se basa la versión.")}, datos)
+        return await pagina_normas(ctx, 422, {"formulario": "instrumento", "campo": "base", "motivo": _(
+            "Elija el instrumento en que se basa la versión.")}, datos)
     codigo = datos.get("codigo", "")
     mismo = codigo == base["codigo"]
     version = max(i["version"] for i in publicados if i["codigo"] == codigo) + 1 if mismo else 1
@@ -463,9 +484,11 @@ async def publicar_metas(request: Request) -> Response:
     datos = await formulario(request, ctx)
     tipo = datos.get("tipo_ie", "")
     propia = "C7" if tipo in ("eib", "multigrado") else "C6"  # NT-026 §5.2.4: the complementary competency
-    metas = {e: {c: {"avance": numero(datos.get(f"avance_{e}_{c}", "")), "minimo": datos.get(f"minimo_{e}_{c}", "")}
+    metas = {e: {c: {"avance": numero(datos.get(f"avance_{e}_{c}", "")),
+                     "minimo": datos.get(f"minimo_{e}_{c}", "")}
                  for c in ("C2", "C3", "C4", "C5", propia)} for e in ETAPAS}
-    cuerpo = {"convocatoria": datos.get("convocatoria", ""), "tipo_ie": tipo, "version": numero(datos.get("version", "")),
-              "metas": metas, "fuente": datos.get("fuente", ""), "provisional": datos.get("provisional", "")}
+    cuerpo = {"convocatoria": datos.get("convocatoria", ""), "tipo_ie": tipo,
+              "version": numero(datos.get("version", "")), "metas": metas, "fuente": datos.get("fuente", ""),
+              "provisional": datos.get("provisional", "")}
     return await publicar(ctx, "metas", datos, "evaluacion", "/metas", cuerpo,
                           ("convocatoria", "tipo_ie", "version", "fuente"))

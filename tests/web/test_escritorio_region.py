@@ -1,8 +1,9 @@
-"""Issue 18, the DRE's and the MINEDU's desks, on an office desktop: the especialista of DRE Puno drills from his
-DRE to a UGEL, a school, an acompañante and his docentes and back, reads the results per etapa (the chart with
-its table), and acknowledges a UGEL's quarterly report; the MINEDU goes national → DRE → UGEL. Another
-territory's id in the URL answers "no existe"; links the role may not follow are not on its pages; axe-core
-finds nothing on each main page."""
+"""Issue 18, the DRE's and the MINEDU's desks, on an office desktop: the especialista of DRE Puno drills from
+his DRE to a UGEL, a school, an acompañante and his docentes and back, reads the results per etapa (the chart
+with its table), acknowledges a UGEL's quarterly report and publishes a regional protocol; the MINEDU goes
+national → DRE → UGEL, reads the year's matrices and publishes an instrument and metas. Another territory's id
+in the URL answers "no existe"; links the role may not follow are not on its pages; axe-core finds nothing on
+each main page."""
 
 from __future__ import annotations
 
@@ -34,12 +35,14 @@ def escritorio(navegador: Any) -> Iterator[Any]:
 
 
 def filas(page: Page, tabla: str) -> list[list[str]]:
-    return [[c.strip() for c in fila.split("\t")] for fila in page.locator(f"{tabla} tbody tr").all_inner_texts()]
+    return [[c.strip() for c in fila.split("\t")]
+            for fila in page.locator(f"{tabla} tbody tr").all_inner_texts()]
 
 
 def enviar(sistema: Sistema, servicio: str, ruta: str, token: str, cuerpo: dict[str, Any]) -> int:
-    pedido = urllib.request.Request(sistema.servicios[servicio] + "/v1" + ruta, json.dumps(cuerpo).encode(),
-                                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    pedido = urllib.request.Request(
+        sistema.servicios[servicio] + "/v1" + ruta, json.dumps(cuerpo).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(pedido, timeout=60) as r:
             return r.status
@@ -51,8 +54,8 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
         sistema: Sistema, escritorio: Any) -> None:
     # Given the UGEL El Collao sent its report of the third quarter to its DRE (through its own API)
     token = sistema.token("esp-ugel-el-collao", "especialista_ugel", dre=DRE, ugel=UGEL)
-    assert enviar(sistema, "evaluacion", f"/informes-trimestrales/{UGEL}/envio", token, {
-        "anio": 2020, "trimestre": TRIMESTRE, "observaciones": "Visitas de setiembre reprogramadas."}) in (200, 201)
+    envio = {"anio": 2020, "trimestre": TRIMESTRE, "observaciones": "Visitas de setiembre reprogramadas."}
+    assert enviar(sistema, "evaluacion", f"/informes-trimestrales/{UGEL}/envio", token, envio) in (200, 201)
     # And the especialista of the DRE logged in, who lands on fulfilment of his DRE
     page = escritorio.new_page()
     ingresar(page, sistema, "especialista_dre")
@@ -66,7 +69,8 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     problemas = revisar(page, "dre-cumplimiento")
     capturar(page, "escritorio-dre-cumplimiento")
 
-    # When he drills down: DRE → its UGELs → UGEL El Collao → its schools → IEI N°246 → its acompañante → docentes
+    # When he drills down: DRE → its UGELs → UGEL El Collao → its schools → IEI N°246 → its acompañante → his
+    # docentes
     page.get_by_role("link", name=DRE, exact=True).click()
     page.wait_for_url(re.compile(r"nivel=ugel"))
     [ugel] = filas(page, "#cumplimiento")
@@ -113,7 +117,8 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
                 f"/region/cumplimiento?nivel=acompanante&ugel={UGEL}&ie=0999999-0",
                 "/region/informes/UGEL-CANCHIS?anio=2020&trimestre=3"):
         respuesta = page.goto(sistema.web + url)
-        assert respuesta.status == 404 and page.get_by_role("heading", level=1).inner_text() == "No existe", url
+        assert respuesta.status == 404, url
+        assert page.get_by_role("heading", level=1).inner_text() == "No existe", url
 
     # When he reads the results per etapa: the chart, with its table and a CSV link beside it
     page.goto(sistema.web + "/region/cumplimiento")
@@ -156,7 +161,8 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     assert filas(page, "#informes")[0][:2] == [UGEL, "recibido"]
 
     # And his other pages: the year's matrices and the region's protocols, instruments and metas
-    for nombre, enlace in (("dre-matrices", "Matrices del año"), ("dre-normas", "Protocolos, instrumentos y metas")):
+    for nombre, enlace in (("dre-matrices", "Matrices del año"),
+                           ("dre-normas", "Protocolos, instrumentos y metas")):
         page.get_by_role("link", name=enlace).click()
         page.wait_for_load_state()
         assert page.locator("table caption").count() >= 2
@@ -205,7 +211,7 @@ def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
     page.wait_for_url(re.compile(r"nivel=ugel"))
     [ugel] = filas(page, "#cumplimiento")
     assert ugel[0] == UGEL and ugel[1] == nacional[1]
-    # Then the UGEL's row leads nowhere further (his desk stops at the UGEL), and the DRE's own pages are not his
+    # Then the UGEL's row leads nowhere further (his desk stops at the UGEL); the DRE's own pages are not his
     assert page.locator("#cumplimiento tbody a").count() == 0
     assert page.get_by_role("link", name="Informes trimestrales").count() == 0
     problemas += revisar(page, "minedu-cumplimiento-ugel")
@@ -231,14 +237,15 @@ def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
     assert descarga.value.suggested_filename.startswith("evaluacion-2020-")
     problemas += revisar(page, "minedu-matrices")
     capturar(page, "escritorio-minedu-matrices")
-    for nombre, enlace in (("minedu-resultados", "Resultados por etapa"), ("minedu-normas", "Instrumentos y metas")):
+    for nombre, enlace in (("minedu-resultados", "Resultados por etapa"),
+                           ("minedu-normas", "Instrumentos y metas")):
         page.get_by_role("link", name=enlace).click()
         page.wait_for_load_state()
         problemas += revisar(page, nombre)
         capturar(page, f"escritorio-{nombre}")
     assert page.locator("form[action='/region/protocolos']").count() == 0  # publishing protocols is not his
 
-    # When he publishes an instrument of his own from the RTC checklist, and the metas of a coming convocatoria
+    # When he publishes an instrument of his own from the RTC checklist, and the metas of a later convocatoria
     page.select_option("#instrumento-base", value="LC-RTC@1")
     page.fill("#instrumento-codigo", "LC-RTC-MINEDU")
     page.fill("#instrumento-vigencia_desde", "2031-03-01")
@@ -250,7 +257,7 @@ def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
     metas = page.locator("#form-metas")
     metas.locator("#metas-convocatoria").fill("2031-2033")
     page.select_option("#metas-tipo_ie", value="polidocente_primaria")
-    metas.locator("[name=avance_2_C3]").fill("1")  # C3 expected one level up in etapa 2, and back down in etapa 3
+    metas.locator("[name=avance_2_C3]").fill("1")  # C3: one level up in etapa 2, and back down in etapa 3
     metas.get_by_role("button", name="Publicar las metas").click()
     page.wait_for_load_state()
     # Then evaluacion refuses metas that go down, and the page says it above the form
