@@ -192,6 +192,28 @@ def test_los_escritorios_del_directivo_y_del_especialista_ugel_cumplen_wcag_22_a
                 "ugel-informe": "/ugel/informe?trimestre=2",
             },
         ),
+        (
+            "especialista_dre",
+            {
+                "dre-cumplimiento": "/region/cumplimiento",
+                "dre-cumplimiento-ie": "/region/cumplimiento?nivel=ie&ugel=UGEL-EL-COLLAO&fecha=2020-12-31",
+                "dre-resultados": "/region/resultados",
+                "dre-informes": "/region/informes",
+                "dre-informe": "/region/informes/UGEL-EL-COLLAO?anio=2020&trimestre=4",
+                "dre-matrices": "/region/matrices",
+                "dre-normas": "/region/normas",
+            },
+        ),
+        (
+            "minedu",
+            {
+                "minedu-cumplimiento": "/region/cumplimiento",
+                "minedu-cumplimiento-dre": "/region/cumplimiento?nivel=dre&fecha=2020-12-31",
+                "minedu-resultados": "/region/resultados",
+                "minedu-matrices": "/region/matrices",
+                "minedu-normas": "/region/normas",
+            },
+        ),
     ):
         contexto = navegador.new_context(viewport={"width": 1366, "height": 900}, locale="es-PE")
         page = contexto.new_page()
