@@ -8,17 +8,18 @@
 2. (a) Times a raw nats-py durable pull consumer: ``fetch(batch)`` + ``msg.ack()`` of all N.
    (a') The same with ``Envelope.parse`` of each message (the contract check alone).
 3. (b) Times the real pipeline, wired as ``services/evaluacion/main.py`` does: ``ServiceRuntime``
-   (faststream ``NatsBroker`` with its telemetry and Prometheus middlewares,
-   ``IdempotentConsumers``) + ``Proyecciones`` on the chosen store, from ``runtime.start()``
-   until the projection holds N visits.
+   (``IdempotentConsumers``: one nats-py pull loop per durable consumer, each fetched batch applied
+   in one transaction per store and acknowledged after the commit) + ``Proyecciones`` on the chosen
+   store, from ``runtime.start()`` until the projection holds N visits. No span processor is
+   registered, as in a service without ``<S>_OTLP_ENDPOINT``: no span per message.
    Since issue 6 the projections are ``StreamView``s in generations with one inbox per
    projection: a visit lands in the seguimiento projection's ``entregas`` table (``tipo='visita'``)
    and its id in that projection's inbox. The historia projection has a consumer of its own on
    every subject: a second row times until it has the N facts too (the visits are chained as
    agenda's relay publishes them, so their links verify).
-4. With ``--desglose``: the same runtime with a handler that only counts (faststream, middlewares,
+4. With ``--desglose``: the same runtime with a handler that only counts (the pull loop, parse,
    ``to_thread`` and ack without the store), and ``Proyecciones.aplicar`` called in a loop
-   without NATS (the store alone).
+   without NATS and without batches (the store alone, one transaction per message).
 Each consumer is its own durable, so each reads the whole stream.
 """
 
@@ -128,13 +129,9 @@ def runtime_for(settings: EvaluacionSettings) -> ServiceRuntime:
     return ServiceRuntime(app, messaging.Publicador(app), Telemetry.create("evaluacion"))
 
 
-async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float,
-                       access_logs: bool) -> tuple[float, float, int, int, float, float, int]:
+async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float) -> tuple[float, float, int, int, float, float, int]:
     """Times until seguimiento holds N visits (the matrices' consumer), then until the historia's own
     consumer (``acompana.>``, since issue 6's history) has applied them too."""
-    # faststream writes two INFO lines per message ("Received", "Processed") to stdout through
-    # the logger it creates at broker start; ``disabled`` survives that, unlike a level.
-    logging.getLogger("faststream.access.nats").disabled = not access_logs
     runtime = runtime_for(settings)
     proyecciones = Proyecciones(settings)
     messaging.subscribe(runtime.consumers, runtime.app, proyecciones)
@@ -163,7 +160,7 @@ async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float,
 
 async def run_noop(settings: EvaluacionSettings, n: int, timeout: float) -> tuple[float, float, int]:
     """The same runtime and ``IdempotentConsumers``, with a handler that only counts: the cost of
-    faststream + middlewares + ``to_thread`` + ack, without the store."""
+    the pull loop + parse + ``to_thread`` + ack, without the store."""
     runtime = runtime_for(settings)
     seen: list[str] = []  # list.append is atomic under the GIL; handlers run in worker threads
     runtime.consumers.subscribe("bench-noop", VisitaRealizadaV1, lambda env: seen.append(env.id))
@@ -209,7 +206,7 @@ async def main(args: argparse.Namespace) -> int:
 
         settings = EvaluacionSettings(**st.settings(tmp / "data"), nats_url=server.url)
         pipe_s, pipe_cpu, projected_n, inbox, total_s, total_cpu, hechos = await run_pipeline(
-            settings, n, args.timeout, args.logs_faststream)
+            settings, n, args.timeout)
         dlq = (await js.stream_info(DLQ_STREAM)).state.messages
         print(f"pipeline: {projected_n} visitas proyectadas, {inbox} ids en el inbox de seguimiento, "
               f"{hechos} en el de historia, {dlq} en la cola de fallidos")
@@ -254,8 +251,6 @@ if __name__ == "__main__":
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--sync-por-defecto", action="store_true",
                         help="nats-server sin sync_interval: always (fsync cada 2 min, su valor por defecto)")
-    parser.add_argument("--logs-faststream", action="store_true",
-                        help="deja los dos logs INFO por mensaje de faststream (a stdout), como en el servicio")
     parser.add_argument("--desglose", action="store_true",
                         help="añade dos filas: el pipeline con un handler vacío y Proyecciones.aplicar sin NATS")
     parser.add_argument("--timeout", type=float, default=300.0, help="límite de la corrida del pipeline (s)")
