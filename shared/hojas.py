@@ -122,9 +122,11 @@ def autor(actor: Actor) -> str:
 
 
 def _local(momento: date | datetime) -> date | datetime:
-    """A moment as Lima reads it, without a zone (a spreadsheet cell holds none)."""
-    if isinstance(momento, datetime) and momento.tzinfo is not None:
-        return momento.astimezone(LIMA).replace(tzinfo=None)
+    """A moment as Lima reads it, without a zone (a spreadsheet cell holds none) and to the second (the end
+    of a day, 23:59:59.999999, would otherwise show as the next day's midnight)."""
+    if isinstance(momento, datetime):
+        local = momento.astimezone(LIMA) if momento.tzinfo is not None else momento
+        return local.replace(tzinfo=None, microsecond=0)
     return momento
 
 

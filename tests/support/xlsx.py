@@ -85,7 +85,7 @@ def _celda(c: ET.Element, compartidos: list[str], es_fecha: list[bool]) -> Celda
         return Celda(ref, "logico", v.text == "1")
     numero = float(v.text)
     if es_fecha[int(c.get("s", "0"))]:
-        return Celda(ref, "fecha", EPOCA + timedelta(days=numero))
+        return Celda(ref, "fecha", EPOCA + timedelta(seconds=round(numero * 86400)))  # to the second
     return Celda(ref, "numero", int(numero) if numero.is_integer() else numero)
 
 
