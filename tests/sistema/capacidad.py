@@ -1,0 +1,398 @@
+"""National-scale figures: the whole system as separate processes, on SQLite and on PostgreSQL, under load.
+
+``python -m tests.sistema.capacidad [--almacenes sqlite,postgres] [--sostenido 120] [--duracion 600]
+[--rodilla-desde 40 --rodilla-paso 40 --rodilla-hasta 600 --rodilla-duracion 60] [--informe bench/capacidad.md]``
+
+For each store: one system (``Sistema``: nats-server, the token issuer, the four services; PostgreSQL is the
+harness's own cluster), the year prepared with a padrón of ``--copias`` UGELs like El Collao (by default as
+many as the planned operations need), then:
+
+1. the knee: the load (``carga.Carga``, open loop) at ``--rodilla-desde`` operations/s for
+   ``--rodilla-duracion`` seconds, then ``--rodilla-paso`` more, and so on, until visibility p99 passes 2 s or
+   the achieved rate falls under 95 % of the target; the knee is the last rate that held;
+2. sustained: each rate of ``--sostenido`` (the national peak, ≈ 100–150 commands/s) and then the knee,
+   ``--duracion`` seconds each (``--sin-maximo``: not the knee).
+
+Between steps the system drains (quiescence). Each step reports: operations issued and their outcome, the
+achieved rate (operations finished per second of the step), command latency p50/p95/p99 (request sent to
+answer; and p99 from the moment the open loop scheduled it, queueing in the generator included),
+end-to-end visibility of an acknowledged visit in evaluacion p50/p99 (answer received → evaluacion's durable
+consumer of visits has acknowledged, i.e. applied to its read model, the stream message that carries it),
+relay lag over time (each service's unpublished events, ``acompana_outbox_pendientes``, and the consumers'
+pending messages, sampled every second), and the resident memory of each process (sampled, maximum; PostgreSQL: the PSS of all its processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import contextlib
+import json
+import math
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from tests.sistema.carga import Carga, Historia
+from tests.sistema.escenarios import maquina
+from tests.sistema.postgres import PostgresPropio
+from tests.sistema.sistema import SERVICIOS, Sistema
+
+STREAM = "ACOMPANA"
+VISIBILIDAD_MAXIMA = 2.0  # seconds: the knee is where visibility p99 passes this
+LOGRO_MINIMO = 0.95  # achieved / target under this: the machine no longer keeps the rate
+VISITAS_POR_COPIA = 121 * 6.5 * 3  # an El Collao: docentes assigned × visits a year × the convocatoria's years
+PARTE_VISITAS = 0.6  # of the operations: visits, and two new ones in each offline batch
+
+
+def percentil(valores: list[float], p: float) -> float | None:
+    if not valores:
+        return None
+    orden = sorted(valores)
+    return orden[min(len(orden) - 1, max(0, math.ceil(p / 100 * len(orden)) - 1))]
+
+
+def memoria_mib(pid: int, campo: str = "Rss") -> float:
+    """A process's resident memory (``Rss``), or its proportional share (``Pss``: memory shared among
+    processes, like PostgreSQL's shared buffers, counted once among them), from /proc."""
+    try:
+        for linea in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if linea.startswith(f"{campo}:"):
+                return int(linea.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Muestreo:
+    """Every second: relay and consumer lag, and each process's memory; every 0.1 s: how far evaluacion's
+    consumer of visits has acknowledged. A plain nats-py reader notes each visit's stream sequence."""
+
+    def __init__(self, sistema: Sistema) -> None:
+        self.sistema = sistema
+        self.retraso: list[dict] = []  # {"t", "outbox:<servicio>": n, "consumidores": n}
+        self.memoria: dict[str, float] = {}  # process -> max MiB
+        self.confirmado: list[tuple[float, int]] = []  # (time, ack floor of evaluacion's visits consumer)
+        self.secuencia: dict[str, int] = {}  # visita_id -> stream sequence
+        self._tareas: list[asyncio.Task] = []
+        self._nc = None
+
+    async def iniciar(self) -> None:
+        self._nc = await nats.connect(self.sistema.nats.url)
+        js = self._nc.jetstream()
+        consumidores = await js.consumers_info(STREAM)
+        self.consumidor = next((i.name for i in consumidores if (i.config.durable_name or "").startswith(
+            "evaluacion-") and "VisitaRealizada" in (i.config.filter_subject or "")), "evaluacion-visitas")
+
+        async def anotar(msg) -> None:
+            with contextlib.suppress(ValueError, KeyError):
+                self.secuencia[json.loads(msg.data)["visita_id"]] = msg.metadata.sequence.stream
+
+        await js.subscribe("acompana.agenda.VisitaRealizada.>", stream=STREAM, cb=anotar, ordered_consumer=True,
+                           config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW, ack_policy=AckPolicy.NONE))
+        self._tareas = [asyncio.create_task(self._cada_segundo()), asyncio.create_task(self._confirmaciones(js))]
+
+    async def detener(self) -> None:
+        for t in self._tareas:
+            t.cancel()
+        await asyncio.gather(*self._tareas, return_exceptions=True)
+        if self._nc is not None:
+            await self._nc.close()
+
+    def _procesos(self) -> dict[str, list[int]]:
+        s = self.sistema
+        procesos = {n: [x.proceso.pid] for n, x in s.servicios.items() if x.proceso and x.proceso.poll() is None}
+        if s.nats.process is not None:
+            procesos["nats-server"] = [s.nats.process.pid]
+        if s.postgres is not None:
+            with contextlib.suppress(Exception):
+                procesos["postgresql"] = s.postgres.procesos()
+        return procesos
+
+    async def _cada_segundo(self) -> None:
+        while True:
+            for nombre, pids in self._procesos().items():
+                campo = "Pss" if len(pids) > 1 else "Rss"  # PostgreSQL: its processes share memory
+                self.memoria[nombre] = max(self.memoria.get(nombre, 0.0), sum(memoria_mib(p, campo) for p in pids))
+            with contextlib.suppress(Exception):
+                pendientes = await self.sistema.pendientes()
+                self.retraso.append({"t": time.time(), **{k: v for k, v in pendientes.items() if k.startswith("outbox")},
+                                     "consumidores": sum(v for k, v in pendientes.items() if k.startswith("consumidor"))})
+            await asyncio.sleep(1.0)
+
+    async def _confirmaciones(self, js) -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                info = await js.consumer_info(STREAM, self.consumidor)
+                self.confirmado.append((time.time(), info.ack_floor.stream_seq))
+            await asyncio.sleep(0.1)
+
+    def visibles(self) -> Callable[[str], float | None]:
+        """For a visit: when evaluacion's consumer had acknowledged its message (the first sample that shows
+        it), or None. The ack floor only grows: a binary search over the samples taken so far."""
+        tiempos, pisos = [], []
+        for t, piso in self.confirmado:
+            tiempos.append(t)
+            pisos.append(max(piso, pisos[-1]) if pisos else piso)
+
+        def cuando(visita: str) -> float | None:
+            seq = self.secuencia.get(visita)
+            i = bisect.bisect_left(pisos, seq) if seq is not None else len(pisos)
+            return tiempos[i] if i < len(pisos) else None
+        return cuando
+
+
+def cifras(ops: list[dict], muestreo: Muestreo, desde: float, hasta: float, objetivo: float) -> dict:
+    """One step's figures from its history lines and the samples taken meanwhile."""
+    comandos = [o for o in ops if o["tipo"] not in ("generacion",)]
+    ok = [o for o in comandos if o["resultado"] == "ok"]
+    duracion = max(1e-6, max((o["fin"] for o in comandos), default=hasta) - desde)
+    latencias = [o["fin"] - o["inicio"] for o in ok]
+    con_espera = [o["fin"] - o.get("programada", o["inicio"]) for o in ok]
+    visibles = []
+    sin_ver = 0
+    visible_en = muestreo.visibles()
+    for o in ok:
+        if o["tipo"] != "visita":
+            continue
+        t = visible_en(o["efectos"][0]["valor"])
+        if t is None:
+            sin_ver += 1
+        else:
+            visibles.append(max(0.0, t - o["fin"]))
+    retraso = [r for r in muestreo.retraso if desde <= r["t"] <= hasta]
+    outbox = {s: max((r.get(f"outbox:{s}", 0) for r in retraso), default=0) for s in SERVICIOS}
+    serie = []
+    if retraso:
+        paso = max(1, len(retraso) // 10)
+        serie = [{"s": round(r["t"] - desde), **{s: int(r.get(f"outbox:{s}", 0)) for s in SERVICIOS},
+                  "consumidores": int(r["consumidores"])} for r in retraso[::paso]]
+    ms = lambda x: None if x is None else round(x * 1000)  # noqa: E731
+    return {
+        "objetivo": objetivo, "operaciones": len(comandos), "ok": len(ok),
+        "fail": sum(o["resultado"] == "fail" for o in comandos),
+        "unknown": sum(o["resultado"] == "unknown" for o in comandos),
+        "logrado": round(len(comandos) / duracion, 1),
+        "latencia_ms": {p: ms(percentil(latencias, p)) for p in (50, 95, 99)},
+        "latencia_con_espera_p99_ms": ms(percentil(con_espera, 99)),
+        "visibilidad_ms": {p: ms(percentil(visibles, p)) for p in (50, 99)},
+        "visitas_medidas": len(visibles), "visitas_no_vistas": sin_ver,
+        "outbox_max": outbox, "consumidores_max": int(max((r["consumidores"] for r in retraso), default=0)),
+        "serie": serie,
+    }
+
+
+def sostiene(c: dict) -> bool:
+    p99 = c["visibilidad_ms"][99]
+    return (c["logrado"] >= LOGRO_MINIMO * c["objetivo"] and p99 is not None and p99 <= VISIBILIDAD_MAXIMA * 1000
+            and c["visitas_no_vistas"] == 0)
+
+
+class Token:
+    """One bearer token reused for a few minutes: signing one per request would load the generator's CPU."""
+
+    def __init__(self, sistema: Sistema) -> None:
+        self.sistema = sistema
+        self._token, self._hasta = "", 0.0
+
+    def __call__(self, rol: str = "sistema") -> str:
+        if rol != "sistema":
+            return self.sistema.token(rol)
+        if time.monotonic() > self._hasta:
+            self._token, self._hasta = self.sistema.token(), time.monotonic() + 300
+        return self._token
+
+
+async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dict:
+    """One system on ``almacen``; the knee search, then the sustained steps. Returns its figures."""
+    carpeta = Path(tempfile.mkdtemp(prefix=f"acompana-capacidad-{almacen}-"))
+    sistema = Sistema(carpeta, postgres=PostgresPropio() if almacen == "postgres" else None)
+    historia = Historia(carpeta / "historia.jsonl")
+    muestreo = Muestreo(sistema)
+    resultado: dict = {"almacen": almacen, "pasos": [], "datos": str(carpeta)}
+    carga = None
+    try:
+        inicio = time.monotonic()
+        await sistema.iniciar()
+        token = Token(sistema)
+        carga = Carga({n: s.url for n, s in sistema.servicios.items()}, token, historia, ritmo=1.0, duracion=1.0,
+                      max_operaciones=1, concurrencia=args.concurrencia, copias=args.copias)
+        await carga.preparar(timeout=300.0)
+        resultado["preparacion_s"] = round(time.monotonic() - inicio, 1)
+        resultado["docentes"] = len(carga.docentes)
+        informar(f"{almacen}: listo en {resultado['preparacion_s']} s, {len(carga.docentes)} docentes")
+        await sistema.esperar_quietud(timeout=600.0)
+        await muestreo.iniciar()
+
+        async def paso(nombre: str, ritmo: float, duracion: float) -> dict:
+            carga.ritmo, carga.duracion = ritmo, duracion
+            carga.max_operaciones = int(ritmo * duracion) + 1
+            antes = len(Historia.leer(historia.ruta))
+            renovaciones = len(carga.renovaciones)
+            desde = time.time()
+            await carga.correr()
+            hasta = time.time()
+            drenado = time.monotonic()
+            try:  # the visits acknowledged late in the step become visible meanwhile
+                await sistema.esperar_quietud(timeout=max(120.0, duracion))
+                drenado_s: float | str = round(time.monotonic() - drenado, 1)
+            except TimeoutError as exc:
+                drenado_s = f"sin quietud: {exc}"
+            await asyncio.sleep(1.0)
+            ops = Historia.leer(historia.ruta)[antes:]
+            c = {"paso": nombre, "ritmo": ritmo, "duracion_s": duracion, **cifras(ops, muestreo, desde, hasta, ritmo),
+                 "renovaciones": carga.renovaciones[renovaciones:], "drenado_s": drenado_s}
+            c["sostiene"] = sostiene(c)
+            resultado["pasos"].append(c)
+            informar(linea(almacen, c))
+            return c
+
+        rodilla = None
+        if args.rodilla_duracion > 0:
+            ritmo = args.rodilla_desde
+            while ritmo <= args.rodilla_hasta:
+                if not (await paso("rodilla", ritmo, args.rodilla_duracion))["sostiene"]:
+                    break
+                rodilla = ritmo
+                ritmo += args.rodilla_paso
+        resultado["rodilla"] = rodilla
+        for ritmo in args.sostenido:
+            await paso("sostenido", ritmo, args.duracion)
+        if rodilla and not args.sin_maximo:
+            await paso("máximo", rodilla, args.duracion)
+        resultado["memoria_max_mib"] = {k: round(v) for k, v in muestreo.memoria.items()}
+    except Exception as exc:
+        resultado["error"] = repr(exc)[:500]
+        informar(f"{almacen}: error {exc!r}")
+    finally:
+        await muestreo.detener()
+        if carga is not None:
+            await carga.cerrar()
+        historia.cerrar()
+        await asyncio.to_thread(sistema.terminar)
+    return resultado
+
+
+def linea(almacen: str, c: dict) -> str:
+    return (f"{almacen:8} {c['paso']:9} {c['ritmo']:>5g}/s × {c['duracion_s']:g} s: logrado {c['logrado']}/s, "
+            f"ok {c['ok']} fail {c['fail']} unknown {c['unknown']}; latencia p50/p95/p99 "
+            f"{c['latencia_ms'][50]}/{c['latencia_ms'][95]}/{c['latencia_ms'][99]} ms; visibilidad p50/p99 "
+            f"{c['visibilidad_ms'][50]}/{c['visibilidad_ms'][99]} ms ({c['visitas_no_vistas']} sin ver); outbox máx "
+            f"{max(c['outbox_max'].values(), default=0)}; drenado {c.get('drenado_s')} s; "
+            f"{'sostiene' if c.get('sostiene') else 'NO sostiene'}")
+
+
+def copias_necesarias(args: argparse.Namespace) -> int:
+    """UGELs like El Collao whose three years hold every visit the planned steps will send."""
+    rodilla = sum(args.rodilla_desde + i * args.rodilla_paso for i in range(
+        int((args.rodilla_hasta - args.rodilla_desde) // args.rodilla_paso) + 1)) * args.rodilla_duracion
+    sostenido = (sum(args.sostenido) + (0 if args.sin_maximo else args.rodilla_hasta)) * args.duracion
+    return max(1, math.ceil(min(rodilla, 10 * args.rodilla_hasta * args.rodilla_duracion) + sostenido)
+               * PARTE_VISITAS / VISITAS_POR_COPIA)
+
+
+def escribir_informe(ruta: Path, resultados: list[dict], comando: str, segundos: float) -> None:
+    ms = lambda x: "—" if x is None else f"{x:,}".replace(",", " ")  # noqa: E731
+    filas = ["| almacén | paso | objetivo/s | logrado/s | ok | fail | unknown | latencia p50 / p95 / p99 (ms) | "
+             "p99 con espera (ms) | visibilidad p50 / p99 (ms) | outbox máx (ag/ev/eval/foc) | pendientes de "
+             "consumidores máx | drenado (s) | sostiene |", "|---|---|---:|---:|---:|---:|---:|---|---:|---|---|---:|---:|---|"]
+    series, memorias, rodillas = [], [], []
+    for r in resultados:
+        nombre = "PostgreSQL" if r["almacen"] == "postgres" else "SQLite"
+        for c in r["pasos"]:
+            o = c["outbox_max"]
+            filas.append(
+                f"| {nombre} | {c['paso']} | {c['ritmo']:g} | {c['logrado']} | {c['ok']} | {c['fail']} | {c['unknown']} "
+                f"| {ms(c['latencia_ms'][50])} / {ms(c['latencia_ms'][95])} / {ms(c['latencia_ms'][99])} | "
+                f"{ms(c['latencia_con_espera_p99_ms'])} | {ms(c['visibilidad_ms'][50])} / {ms(c['visibilidad_ms'][99])}"
+                f" | {o['agenda']:g}/{o['evidencias']:g}/{o['evaluacion']:g}/{o['focalizacion']:g} | "
+                f"{c['consumidores_max']} | {c.get('drenado_s')} | {'sí' if c['sostiene'] else 'no'} |")
+            if c["paso"] != "rodilla":
+                puntos = ", ".join(f"{p['s']} s: {p['agenda']}/{p['evidencias']}/{p['evaluacion']}/"
+                                   f"{p['focalizacion']} ({p['consumidores']})" for p in c["serie"])
+                series.append(f"- {nombre}, {c['paso']} a {c['ritmo']:g}/s: {puntos or '(sin muestras)'}"
+                              + (f"; se abrió la etapa siguiente: {c['renovaciones']}" if c["renovaciones"] else ""))
+        memorias.append(f"- {nombre}: " + ", ".join(f"{k} {v} MiB" for k, v in r.get("memoria_max_mib", {}).items()))
+        rodillas.append(f"- {nombre}: " + (f"{r['rodilla']:g} operaciones/s" if r.get("rodilla") else
+                                           "ningún paso sostuvo su ritmo") +
+                        f" (preparación {r.get('preparacion_s', '?')} s, {r.get('docentes', '?')} docentes)"
+                        + (f"; error: {r['error']}" if r.get("error") else ""))
+    texto = f"""# Capacidad medida: el sistema completo bajo carga sostenida
+
+Generado por `{comando}` el {datetime.now(UTC):%Y-%m-%d %H:%M} UTC en {segundos / 60:.0f} min. No editar a mano:
+volver a correr el comando (`tests/sistema/capacidad.py` explica cada cifra).
+
+Máquina: {maquina()}. El generador de carga corre en la misma máquina (un proceso Python más).
+
+Cada almacén en su propio sistema de procesos separados (nats-server con `sync_interval: always`, el emisor de
+tokens, los cuatro servicios con uvicorn; PostgreSQL es un clúster propio del arnés con `fsync` y
+`synchronous_commit` activos). La carga es el año escolar de `tests/sistema/carga.py` en lazo abierto
+(visitas, reenvíos, lotes sin conexión, observaciones, compromisos, correcciones, situación inicial y
+valoraciones) con hasta {resultados[0].get('concurrencia', '?') if resultados else '?'} solicitudes a la vez,
+sobre un padrón de varias UGEL como El Collao. Latencia: del envío de la solicitud a su respuesta (p99 con
+espera: desde el instante en que el lazo abierto la programó). Visibilidad: de la respuesta de agenda a una
+visita hasta que el consumidor durable de visitas de evaluacion confirmó el mensaje que la lleva (ya aplicado a
+su modelo de lectura), muestreado cada 0,1 s. La rodilla es el último ritmo cuyo paso sostuvo el objetivo
+(logrado ≥ {LOGRO_MINIMO:.0%} del objetivo, visibilidad p99 ≤ {VISIBILIDAD_MAXIMA:g} s, toda visita vista).
+
+{chr(10).join(filas)}
+
+Rodilla:
+
+{chr(10).join(rodillas)}
+
+Retraso del relay en el tiempo (eventos sin publicar de agenda/evidencias/evaluacion/focalizacion y, entre
+paréntesis, mensajes pendientes de los consumidores durables; una muestra por décimo del paso):
+
+{chr(10).join(series) or "- (sin pasos sostenidos)"}
+
+Memoria residente máxima de cada proceso en toda la corrida (muestreada cada segundo; PostgreSQL: la suma
+de la memoria proporcional, PSS, de todos sus procesos, que comparten sus búferes):
+
+{chr(10).join(memorias)}
+"""
+    ruta.write_text(texto, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Mide el sistema completo bajo carga sostenida y busca su rodilla.")
+    parser.add_argument("--almacenes", default="sqlite,postgres", help="sqlite, postgres o ambos (en ese orden)")
+    parser.add_argument("--sostenido", default="120", help="ritmos sostenidos (operaciones/s), separados por comas")
+    parser.add_argument("--duracion", type=float, default=600.0, help="segundos de cada paso sostenido")
+    parser.add_argument("--sin-maximo", action="store_true", help="no sostener también el ritmo de la rodilla")
+    parser.add_argument("--rodilla-desde", type=float, default=40.0)
+    parser.add_argument("--rodilla-paso", type=float, default=40.0)
+    parser.add_argument("--rodilla-hasta", type=float, default=600.0)
+    parser.add_argument("--rodilla-duracion", type=float, default=60.0, help="segundos de cada paso (0: sin rodilla)")
+    parser.add_argument("--concurrencia", type=int, default=64, help="solicitudes a la vez, como máximo")
+    parser.add_argument("--copias", type=int, default=0, help="UGEL como El Collao en el padrón (0: las necesarias)")
+    parser.add_argument("--informe", type=Path, help="escribir el informe Markdown aquí (p. ej. bench/capacidad.md)")
+    args = parser.parse_args()
+    args.sostenido = [float(x) for x in args.sostenido.split(",") if x]
+    args.copias = args.copias or copias_necesarias(args)
+    almacenes = [a for a in args.almacenes.split(",") if a]
+    if set(almacenes) - {"sqlite", "postgres"}:
+        parser.error("almacenes: sqlite y/o postgres")
+    inicio = time.monotonic()
+    print(f"padrón: {args.copias} UGEL como El Collao", flush=True)
+    resultados = []
+    for almacen in almacenes:
+        r = asyncio.run(medir_almacen(almacen, args, lambda texto: print(texto, flush=True)))
+        r["concurrencia"] = args.concurrencia
+        resultados.append(r)
+        if args.informe:  # written after each store: a long run interrupted keeps what it measured
+            escribir_informe(args.informe, resultados, "python -m tests.sistema.capacidad " + " ".join(sys.argv[1:]),
+                             time.monotonic() - inicio)
+    (Path(tempfile.gettempdir()) / "acompana-capacidad.json").write_text(json.dumps(resultados, indent=1))
+    return 0 if all("error" not in r for r in resultados) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
