@@ -136,6 +136,11 @@ def test_cobertura_compromisos_resultados_matrices_y_desempeno_con_nombres(page:
     acompanante = page.locator("#acompanante_id option").first.inner_text()
     page.select_option("#momento", "inicio")
     page.fill("#fecha", "2020-03-16")
+    page.fill("#evaluador", "UGEL El Collao")
+    with page.expect_navigation():  # no criterion evaluated: refused, on the same address
+        page.get_by_role("button", name="Registrar la evaluación").click()
+    assert page.locator("#criterios-error").is_visible() and page.inner_text("#criterios-error").strip()
+    assert page.input_value("#fecha") == "2020-03-16" and page.input_value("#evaluador") == "UGEL El Collao"
     page.select_option("#criterio_visitas", "III")
     page.select_option("#criterio_gia", "II")
     page.select_option("#nivel", "III")
