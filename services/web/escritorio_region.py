@@ -398,13 +398,15 @@ NIVELES_LOGRO = ("I", "II", "III", "IV")
 async def pagina_normas(ctx: Contexto, estado: int = 200, error: dict[str, str] | None = None,
                         valores: dict[str, str] | None = None) -> Response:
     dre = su_dre(ctx)
-    protocolos, instrumentos = await asyncio.gather(ctx.leer("agenda", "/protocolos"),
-                                                    ctx.leer("evidencias", "/instrumentos"))
+    protocolos, instrumentos, reglas = await asyncio.gather(
+        ctx.leer("agenda", "/protocolos"), ctx.leer("evidencias", "/instrumentos"),
+        ctx.leer("focalizacion", "/reglas"))
     base = [p for p in protocolos
             if p["modalidad"] == "externa" and p["ambito"] in ("nacional", f"DRE:{dre}")]
-    return ctx.pagina("region_normas.html", estado, protocolos=protocolos, instrumentos=instrumentos, dre=dre,
-                      base=base, tipos=TIPOS_IE, etapas=ETAPAS, competencias=COMPETENCIAS_METAS,
-                      niveles=NIVELES_LOGRO, convocatoria=ctx.settings.convocatoria, error=error or {},
+    return ctx.pagina("region_normas.html", estado, protocolos=protocolos, instrumentos=instrumentos,
+                      dre=dre, base=base, reglas=reglas, tipos=TIPOS_IE, etapas=ETAPAS,
+                      competencias=COMPETENCIAS_METAS, niveles=NIVELES_LOGRO,
+                      convocatoria=ctx.settings.convocatoria, error=error or {},
                       valores=valores or {}, hecho=ctx.request.query_params.get("hecho"), actualizado=ahora())
 
 
@@ -452,6 +454,25 @@ async def publicar_protocolo(request: Request) -> Response:
               "vigencia_hasta": datos.get("vigencia_hasta", "")}
     return await publicar(ctx, "protocolo", datos, "agenda", "/protocolos", cuerpo,
                           ("codigo", "version", "nombre", "norma", "vigencia_desde", "vigencia_hasta"))
+
+
+@router.post("/region/reglas", include_in_schema=False)
+async def publicar_reglas(request: Request) -> Response:
+    """A regional version of a published rule set of focalización: its school types and criteria as they are,
+    for the DRE's own programme (its ámbito), with its code, version, name, norm and years in force."""
+    ctx = await contexto(request, DRE_SOLO)
+    datos = await formulario(request, ctx)
+    publicadas = await ctx.leer("focalizacion", "/reglas")
+    base = next((r for r in publicadas if f"{r['codigo']}@{r['version']}" == datos.get("base")), None)
+    if base is None:
+        return await pagina_normas(ctx, 422, {"formulario": "reglas", "campo": "base", "motivo": _(
+            "Elija las reglas en que se basa la versión.")}, datos)
+    cuerpo = {**base, "codigo": datos.get("codigo", ""), "version": numero(datos.get("version", "")),
+              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""), "ambito": su_dre(ctx),
+              "vigente_desde": numero(datos.get("vigente_desde", "")),
+              "vigente_hasta": numero(datos.get("vigente_hasta", "")) or None}
+    return await publicar(ctx, "reglas", datos, "focalizacion", "/reglas", cuerpo,
+                          ("codigo", "version", "nombre", "norma", "vigente_desde", "vigente_hasta"))
 
 
 @router.post("/region/instrumentos", include_in_schema=False)

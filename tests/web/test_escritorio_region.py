@@ -188,6 +188,14 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     page.wait_for_url(re.compile(r"/region/normas\?hecho=1"))
     publicados = {f[0]: f for f in filas(page, "#protocolos")}
     assert publicados["Protocolo regional de Puno 2031-2032"][3] == f"DRE:{DRE}"
+    # And the rules of focalización of his region's own programme, from the national ones
+    page.fill("#reglas-nombre", "Focalización regional de Puno 2031-2032")
+    page.fill("#reglas-vigente_desde", "2031")
+    page.fill("#reglas-vigente_hasta", "2032")
+    page.locator("#form-reglas").get_by_role("button", name="Publicar la versión").click()
+    page.wait_for_url(re.compile(r"/region/normas\?hecho=1"))
+    reglas = {f[0]: f for f in filas(page, "#reglas")}
+    assert reglas["Focalización regional de Puno 2031-2032"][2:4] == [DRE, "de 2031 a 2032"]
     assert problemas == []
 
 
