@@ -182,8 +182,7 @@ class Carga:
             return texto.encode("latin-1")
         separador = ";" if ";" in cabecera else ","
         columnas = cabecera.split(separador)
-        codigos = sorted({f.split(separador)[columnas.index("COD_MOD")] for f in filas} if "COD_MOD" in columnas
-                         else set())
+        codigos = self._codigos()
         salida = [cabecera]
         for k in range(self.copias):
             for i, fila in enumerate(filas):
@@ -200,6 +199,13 @@ class Carga:
                             campos[n] = f"P{k:03d}{i:05d}"
                 salida.append(separador.join(campos))
         return ("\n".join(salida) + "\n").encode("latin-1")
+
+    @staticmethod
+    def _codigos() -> list[str]:
+        """The padrón's códigos modulares, in order: a copy's school ``i`` is ``9<copia><i>``."""
+        cabecera, *filas = (DEMO / "padron-el-collao.csv").read_bytes().decode("latin-1").splitlines()
+        n = cabecera.split(";").index("COD_MOD")
+        return sorted({f.split(";")[n] for f in filas})
 
     async def preparar(self, timeout: float = 120.0) -> None:
         """The padrón, the convocatoria and its assignment; then wait for agenda's plans."""
