@@ -256,6 +256,23 @@ async def test_la_matriz_de_seguimiento_en_excel_se_lee_como_la_lee_una_persona(
     assert libro["portada"]["B4"].is_date
 
 
+async def test_cada_reporte_en_excel_lleva_encabezados_en_palabras(servicio):
+    reportes = {"/v1/resultados-etapa": {"etapa": 1, "por": "docente"}, "/v1/evaluacion": {"anio": 2020, "por": "ie"},
+                "/v1/seguimiento": {"anio": 2020, "por": "docente"},
+                "/v1/informes-trimestrales/UGEL-EL-COLLAO": {"anio": 2020, "trimestre": 2}}
+    async with cliente(servicio) as http:
+        for ruta, consulta in reportes.items():
+            r = await http.get(ruta, params={**consulta, "formato": "xlsx", "al": "2030-01-01"})
+            assert r.status_code == 200, (ruta, r.text)
+            hojas = xlsx.leer(r.content)
+            assert list(hojas)[0] == "portada", ruta
+            for nombre, filas in list(hojas.items())[1:]:
+                encabezados = [c.valor for c in filas[0] if c]
+                # every column in words: no field name, nothing a row has that the sheet does not declare
+                assert encabezados and not [e for e in encabezados if "_" in e or e.islower()], (ruta, nombre,
+                                                                                                  encabezados)
+
+
 async def test_graficos_de_progreso_y_de_resultados(servicio):
     docente = DOCENTES[0][0]
     async with cliente(servicio) as http:
