@@ -7,6 +7,7 @@ each main page."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import urllib.error
@@ -14,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+import openpyxl
 import pytest
 from playwright.sync_api import Page
 
@@ -110,6 +112,11 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
         page.get_by_role("link", name="Descargar este nivel en CSV").click()
     with open(csv.value.path(), encoding="utf-8-sig") as f:
         assert len(f.read().strip().splitlines()) == len(escuelas) + 1
+    with page.expect_download() as xlsx:
+        page.get_by_role("link", name="Descargar la matriz de seguimiento del año en Excel (XLSX)").click()
+    with open(xlsx.value.path(), "rb") as f:  # opened by a second reader
+        libro = openpyxl.load_workbook(io.BytesIO(f.read()), read_only=True)
+    assert any(UGEL in [str(v) for v in fila] for hoja in libro for fila in hoja.iter_rows(values_only=True))
 
     # Then a school of another UGEL, or another DRE, named in the URL "no existe" for him
     for url in ("/region/cumplimiento?nivel=ie&ugel=UGEL-CANCHIS&fecha=2020-12-31",

@@ -1,0 +1,147 @@
+"""What rules the programme in a region: the published protocols, rules of focalización, instruments and
+metas, and a version of each published where the services let the role do it (the DRE's especialista: a
+regional protocol and rules for his DRE; both roles: an instrument's version and the metas per etapa)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.web import frases
+from services.web.escritorio import formulario
+from services.web.i18n import _
+from services.web.paginas import ahora
+from services.web.region_comun import AMBOS, DRE_SOLO, su_dre
+from services.web.servicios import Rechazo
+from services.web.vistas import Contexto, contexto
+
+router = APIRouter()
+
+TIPOS_IE = {"multigrado": _("multigrado"), "eib": _("EIB"), "polidocente_inicial": _("polidocente inicial"),
+            "polidocente_primaria": _("polidocente primaria"),
+            "polidocente_secundaria": _("polidocente secundaria")}
+ETAPAS = ("1", "2", "3")
+NIVELES_LOGRO = ("I", "II", "III", "IV")
+
+
+async def pagina_normas(ctx: Contexto, estado: int = 200, error: dict[str, str] | None = None,
+                        valores: dict[str, str] | None = None) -> Response:
+    dre = su_dre(ctx)
+    protocolos, instrumentos, reglas = await asyncio.gather(
+        ctx.leer("agenda", "/protocolos"), ctx.leer("evidencias", "/instrumentos"),
+        ctx.leer("focalizacion", "/reglas"))
+    base = [p for p in protocolos
+            if p["modalidad"] == "externa" and p["ambito"] in ("nacional", f"DRE:{dre}")]
+    return ctx.pagina("region_normas.html", estado, protocolos=protocolos, instrumentos=instrumentos,
+                      dre=dre, base=base, reglas=reglas, tipos=TIPOS_IE, etapas=ETAPAS,
+                      competencias=COMPETENCIAS_METAS, niveles=NIVELES_LOGRO,
+                      convocatoria=ctx.settings.convocatoria, error=error or {},
+                      valores=valores or {}, hecho=ctx.request.query_params.get("hecho"), actualizado=ahora())
+
+
+COMPETENCIAS_METAS = {c: frases.COMPETENCIAS.get(c, c) for c in ("C2", "C3", "C4", "C5", "C6", "C7")}
+
+
+@router.get("/region/normas", include_in_schema=False)
+async def normas(request: Request) -> Response:
+    return await pagina_normas(await contexto(request, AMBOS))
+
+
+async def publicar(ctx: Contexto, formulario_: str, datos: dict[str, str], servicio: str, ruta: str,
+                   cuerpo: dict[str, Any], campos: tuple[str, ...]) -> Response:
+    """Send a version to its service: back to the page, or the page again with the reason next to the field
+    the service names (at the form's start when it names none of them) and what was written kept."""
+    try:
+        await ctx.enviar(servicio, ruta, cuerpo)
+    except Rechazo as exc:
+        if exc.estado not in (409, 422):
+            raise
+        campo = next((c for c in campos if exc.campo and exc.campo.split(".")[-1] == c), "")
+        return await pagina_normas(ctx, 422, {"formulario": formulario_, "campo": campo,
+                                              "motivo": exc.motivo or _("No se pudo publicar.")}, datos)
+    return RedirectResponse("/region/normas?hecho=1", status_code=303)
+
+
+def numero(valor: str) -> int | str:
+    return int(valor) if valor.isdigit() else valor
+
+
+@router.post("/region/protocolos", include_in_schema=False)
+async def publicar_protocolo(request: Request) -> Response:
+    """A regional version of a published protocol: its components as they are, with the DRE's ámbito, code,
+    version, name and period of effect (agenda refuses another DRE's ámbito and a version already used)."""
+    ctx = await contexto(request, DRE_SOLO)
+    datos = await formulario(request, ctx)
+    protocolos = await ctx.leer("agenda", "/protocolos")
+    base = next((p for p in protocolos if f"{p['codigo']}@{p['version']}" == datos.get("base")), None)
+    if base is None:
+        return await pagina_normas(ctx, 422, {"formulario": "protocolo", "campo": "base", "motivo": _(
+            "Elija el protocolo en que se basa la versión.")}, datos)
+    cuerpo = {**base, "codigo": datos.get("codigo", ""), "version": numero(datos.get("version", "")),
+              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""),
+              "ambito": f"DRE:{su_dre(ctx)}", "vigencia_desde": datos.get("vigencia_desde", ""),
+              "vigencia_hasta": datos.get("vigencia_hasta", "")}
+    return await publicar(ctx, "protocolo", datos, "agenda", "/protocolos", cuerpo,
+                          ("codigo", "version", "nombre", "norma", "vigencia_desde", "vigencia_hasta"))
+
+
+@router.post("/region/reglas", include_in_schema=False)
+async def publicar_reglas(request: Request) -> Response:
+    """A regional version of a published rule set of focalización: its school types and criteria as they are,
+    for the DRE's own programme (its ámbito), with its code, version, name, norm and years in force."""
+    ctx = await contexto(request, DRE_SOLO)
+    datos = await formulario(request, ctx)
+    publicadas = await ctx.leer("focalizacion", "/reglas")
+    base = next((r for r in publicadas if f"{r['codigo']}@{r['version']}" == datos.get("base")), None)
+    if base is None:
+        return await pagina_normas(ctx, 422, {"formulario": "reglas", "campo": "base", "motivo": _(
+            "Elija las reglas en que se basa la versión.")}, datos)
+    cuerpo = {**base, "codigo": datos.get("codigo", ""), "version": numero(datos.get("version", "")),
+              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""), "ambito": su_dre(ctx),
+              "vigente_desde": numero(datos.get("vigente_desde", "")),
+              "vigente_hasta": numero(datos.get("vigente_hasta", "")) or None}
+    return await publicar(ctx, "reglas", datos, "focalizacion", "/reglas", cuerpo,
+                          ("codigo", "version", "nombre", "norma", "vigente_desde", "vigente_hasta"))
+
+
+@router.post("/region/instrumentos", include_in_schema=False)
+async def publicar_instrumento(request: Request) -> Response:
+    """A version of an instrument from a published one, its items as they are: a new version of the same code
+    replaces it (each item equivalent to itself, so progress stays comparable), or a new code of its own."""
+    ctx = await contexto(request, AMBOS)
+    datos = await formulario(request, ctx)
+    publicados = await ctx.leer("evidencias", "/instrumentos")
+    base = next((i for i in publicados if f"{i['codigo']}@{i['version']}" == datos.get("base")), None)
+    if base is None:
+        return await pagina_normas(ctx, 422, {"formulario": "instrumento", "campo": "base", "motivo": _(
+            "Elija el instrumento en que se basa la versión.")}, datos)
+    codigo = datos.get("codigo", "")
+    mismo = codigo == base["codigo"]
+    version = max(i["version"] for i in publicados if i["codigo"] == codigo) + 1 if mismo else 1
+    cuerpo = {**base, "codigo": codigo, "version": version, "reemplaza": base["version"] if mismo else None,
+              "fuente": datos.get("fuente", ""), "provisional": datos.get("provisional", ""),
+              "vigencia": {"desde": datos.get("vigencia_desde", ""), "hasta": None},
+              "items": [{**i, "equivale_a": i["clave"] if mismo else None} for i in base["items"]]}
+    return await publicar(ctx, "instrumento", datos, "evidencias", "/instrumentos", cuerpo,
+                          ("codigo", "fuente", "provisional", "vigencia_desde"))
+
+
+@router.post("/region/metas", include_in_schema=False)
+async def publicar_metas(request: Request) -> Response:
+    """A version of the expected levels per etapa of a school type (NT-026 §5.2.5): per etapa and competency,
+    levels above the initial one and a floor; evaluacion checks they are complete and never go down."""
+    ctx = await contexto(request, AMBOS)
+    datos = await formulario(request, ctx)
+    tipo = datos.get("tipo_ie", "")
+    propia = "C7" if tipo in ("eib", "multigrado") else "C6"  # NT-026 §5.2.4: the complementary competency
+    metas = {e: {c: {"avance": numero(datos.get(f"avance_{e}_{c}", "")),
+                     "minimo": datos.get(f"minimo_{e}_{c}", "")}
+                 for c in ("C2", "C3", "C4", "C5", propia)} for e in ETAPAS}
+    cuerpo = {"convocatoria": datos.get("convocatoria", ""), "tipo_ie": tipo,
+              "version": numero(datos.get("version", "")), "metas": metas, "fuente": datos.get("fuente", ""),
+              "provisional": datos.get("provisional", "")}
+    return await publicar(ctx, "metas", datos, "evaluacion", "/metas", cuerpo,
+                          ("convocatoria", "tipo_ie", "version", "fuente"))
