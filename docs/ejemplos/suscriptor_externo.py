@@ -8,7 +8,7 @@ el sistema externo lo reconoce por su `ce-id` (ver docs/suscribirse.md).
     python docs/ejemplos/suscriptor_externo.py --servidor nats://127.0.0.1:4222 \\
         --usuario externo-ejemplo --clave externo-ejemplo-desarrollo \\
         --consumidor externo-ejemplo-dre-puno --dre DRE-PUNO \\
-        --evento agenda.VisitaRealizada.v1 --evento evidencias.CompromisoAsumido.v1 \\
+        --evento agenda.VisitaRealizada.v1 --evento evidencias.CompromisoAsumido.v2 \\
         [--desde inicio | --desde fecha:2021-06-01T00:00:00-05:00 | --desde secuencia:1500] [--reiniciar] \\
         [--hasta-vaciar 2]
 """
