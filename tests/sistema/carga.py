@@ -440,8 +440,8 @@ class Carga:
         tipos, pesos = zip(*self.PESOS, strict=True)
         limite = asyncio.Semaphore(self.concurrencia)
         loop = asyncio.get_running_loop()
-        inicio = loop.time()
-        tareas = []
+        inicio, reloj = loop.time(), time.time()
+        tareas: set[asyncio.Task] = set()
 
         async def una(tipo: str, programada: float) -> None:
             _PROGRAMADA.set(programada)
@@ -453,8 +453,10 @@ class Carga:
             if cuando - inicio > self.duracion:
                 break
             await asyncio.sleep(max(0.0, cuando - loop.time()))
-            tareas.append(asyncio.create_task(una(self.rng.choices(tipos, pesos)[0], time.time())))
-        await asyncio.gather(*tareas)
+            tarea = asyncio.create_task(una(self.rng.choices(tipos, pesos)[0], reloj + i / self.ritmo))
+            tareas.add(tarea)  # only those still running: a ten-minute run issues tens of thousands
+            tarea.add_done_callback(tareas.discard)
+        await asyncio.gather(*list(tareas))
         return dict(self.contadores)
 
     async def cerrar(self) -> None:
