@@ -23,11 +23,13 @@ records each applied event's id in its generation's inbox in the same transactio
 skips an id already there; the write side's commands (agenda, evidencias, what evaluacion records of
 other services' plans and observations) change an aggregate only when its state does not hold the fact
 yet (a known plan, evidence or notice id, under deterministic ids and the store's optimistic
-concurrency); the chain ledger (``shared.eslabones``) keeps the first record of each position. Order
-is not a guarantee between batches (a nak'ed message comes back later), within a batch it is the
-stream's: another service's fact is applied only when it continues its service's chain
-(``shared.eslabones``), so a fact whose predecessor has not arrived waits and is asked again; a change
-that overtook the fact it changes (a reassignment before its plan) fails and is retried.
+concurrency); the chain ledger (``shared.eslabones``) keeps the first record of each position.
+
+A batch is applied in stream order, but a nak'ed message comes back after later ones, and each
+contract has its own durable consumer: no result depends on delivery order. Another service's fact is
+applied only when it continues its service's chain (``shared.eslabones``): a fact whose predecessor has
+not arrived waits and is asked again (``CadenaPendiente``); a change that overtook the fact it changes
+(a reassignment before its plan) fails and is retried.
 """
 
 from __future__ import annotations
