@@ -139,7 +139,11 @@ def test_guardar_en_la_cola_toma_menos_de_300_ms(
 FAST_3G = {"offline": False, "latency": 562.5, "downloadThroughput": 180 * 1024, "uploadThroughput": 84 * 1024}
 ESCRITORIOS = {
     "directivo": ("/mi-ie",),
-    "especialista_ugel": ("/ugel/cumplimiento", "/ugel/carteras"),
+    "especialista_ugel": ("/ugel/cumplimiento", "/ugel/carteras", "/ugel/cobertura", "/ugel/compromisos",
+                          "/ugel/resultados", "/ugel/matrices", "/ugel/desempeno", "/ugel/informe"),
+    "especialista_dre": ("/region/cumplimiento", "/region/resultados", "/region/informes", "/region/matrices",
+                         "/region/normas"),
+    "minedu": ("/region/cumplimiento", "/region/resultados", "/region/matrices", "/region/normas"),
     "auditor": ("/auditoria", "/auditoria/cadenas"),
     "administrador": ("/administracion/padron", "/administracion/focalizacion", "/administracion/mensajes",
                       "/administracion/proyecciones"),
