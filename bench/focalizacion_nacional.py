@@ -75,6 +75,7 @@ from bench._common import (
     store,
 )
 from services.focalizacion.application import Focalizacion
+from services.focalizacion.comandos import AbrirConvocatoria
 from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.domainmodel import ie_id
 from services.focalizacion.focalizar import en_ambito, focalizar
@@ -259,7 +260,7 @@ def importar(app: Focalizacion, args: argparse.Namespace) -> tuple[dict[str, int
             raise SystemExit(f"la importación de {que} no registró todas las filas: {informe['nuevas']} de "
                              f"{cuenta[que]}, {len(informe['rechazadas'])} rechazadas")
     app.publicar_reglas_incluidas()
-    app.abrir_convocatoria(CONVOCATORIA, 2020, 2022, "NT-026")
+    app.abrir_convocatoria(AbrirConvocatoria(CONVOCATORIA, 2020, 2022, "NT-026"))
     app.proyecciones.ponerse_al_dia()
     return cuenta, time.perf_counter() - inicio
 

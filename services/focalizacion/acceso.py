@@ -8,15 +8,13 @@ run by its administrators.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
-from services.focalizacion.projections import acompanante, asignacion, docente, ie
+from services.focalizacion.projections import Proyecciones
+from services.focalizacion.tablas import acompanante, asignacion, docente, ie
 from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
-
-if TYPE_CHECKING:
-    from services.focalizacion.application import Focalizacion
 
 UGEL = GESTION | {"especialista_ugel"}
 REGIONAL = GESTION | {"especialista_dre"}
@@ -52,8 +50,7 @@ REGLAS = {
 }
 
 
-def politica(app: Focalizacion) -> Politica:
-    proyecciones = app.proyecciones
+def politica(proyecciones: Proyecciones) -> Politica:
 
     def una(consulta: Any) -> Any:
         filas = proyecciones.filas(consulta.limit(1))

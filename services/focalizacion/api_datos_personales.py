@@ -13,7 +13,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.focalizacion.application import Focalizacion
+from services.focalizacion.comandos import CancelarDatosPersonales
+from services.focalizacion.dependencias import FocalizacionApp
 from services.focalizacion.domainmodel import Docente
 
 
@@ -27,17 +28,15 @@ class CancelacionIn(BaseModel):
                                          "Autoridad Nacional de Protección de Datos Personales.")
 
 
-def router(app: Focalizacion) -> APIRouter:
-    r = APIRouter(prefix="/v1", tags=["datos personales"])
+router = APIRouter(prefix="/v1", tags=["datos personales"])
 
-    @r.post("/docentes/{docente_id}/cancelacion-datos", status_code=201,
-            summary="Cancelar los datos personales de un docente (Ley 29733; rol administrador)",
-            responses={200: {"description": "Ya estaban cancelados"}, 403: {"description": "Rol no autorizado"},
-                       404: {"description": "No existe el docente"}})
-    def cancelar(docente_id: UUID, body: CancelacionIn, response: Response) -> dict[str, Any]:
-        if not app.cancelar_datos_personales(docente_id, body.referencia, body.motivo):
-            response.status_code = status.HTTP_200_OK
-        return {"docente_id": str(docente_id), "datos_personales": "cancelados",
-                "llave_suprimida": app.cifrador.llavero.suprimida(Docente.sujeto_de(docente_id))}
 
-    return r
+@router.post("/docentes/{docente_id}/cancelacion-datos", status_code=201,
+             summary="Cancelar los datos personales de un docente (Ley 29733; rol administrador)",
+             responses={200: {"description": "Ya estaban cancelados"}, 403: {"description": "Rol no autorizado"},
+                        404: {"description": "No existe el docente"}})
+def cancelar(docente_id: UUID, body: CancelacionIn, response: Response, app: FocalizacionApp) -> dict[str, Any]:
+    if not app.cancelar_datos_personales(CancelarDatosPersonales(docente_id, body.referencia, body.motivo)):
+        response.status_code = status.HTTP_200_OK
+    return {"docente_id": str(docente_id), "datos_personales": "cancelados",
+            "llave_suprimida": app.cifrador.llavero.suprimida(Docente.sujeto_de(docente_id))}

@@ -20,7 +20,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from services.focalizacion.application import Focalizacion, Progreso
+from services.focalizacion.application import Progreso
+from services.focalizacion.dependencias import FocalizacionApp
 from services.focalizacion.padron import ArchivoInvalido
 from shared.eventstore import DomainError
 
@@ -106,30 +107,29 @@ async def con_avance(comando: Importacion, contenido: bytes) -> Response:
                                                                    "X-Accel-Buffering": "no"})
 
 
-def router(app: Focalizacion) -> APIRouter:
-    r = APIRouter(prefix="/v1/padron", tags=["focalizacion"])
-    comandos: dict[str, Importacion] = {"ies": app.importar_ies, "docentes": app.importar_docentes,
-                                        "acompanantes": app.importar_acompanantes}
+router = APIRouter(prefix="/v1/padron", tags=["focalizacion"])
 
-    async def responder(que: str, request: Request) -> Any:
-        contenido = await request.body()
-        if NDJSON in request.headers.get("accept", ""):
-            return await con_avance(comandos[que], contenido)
-        return Informe(**await asyncio.to_thread(importar, comandos[que], contenido))
 
-    @r.post("/ies", summary="Importar el padrón de IIEE (CSV)", response_model=Informe, responses=AVANCE,
-            openapi_extra={"requestBody": CSV})
-    async def importar_ies(request: Request) -> Any:
-        return await responder("ies", request)
+async def responder(comando: Importacion, request: Request) -> Any:
+    contenido = await request.body()
+    if NDJSON in request.headers.get("accept", ""):
+        return await con_avance(comando, contenido)
+    return Informe(**await asyncio.to_thread(importar, comando, contenido))
 
-    @r.post("/docentes", summary="Importar docentes (CSV)", response_model=Informe, responses=AVANCE,
-            openapi_extra={"requestBody": CSV})
-    async def importar_docentes(request: Request) -> Any:
-        return await responder("docentes", request)
 
-    @r.post("/acompanantes", summary="Importar acompañantes (CSV)", response_model=Informe, responses=AVANCE,
-            openapi_extra={"requestBody": CSV})
-    async def importar_acompanantes(request: Request) -> Any:
-        return await responder("acompanantes", request)
+@router.post("/ies", summary="Importar el padrón de IIEE (CSV)", response_model=Informe, responses=AVANCE,
+             openapi_extra={"requestBody": CSV})
+async def importar_ies(request: Request, app: FocalizacionApp) -> Any:
+    return await responder(app.importar_ies, request)
 
-    return r
+
+@router.post("/docentes", summary="Importar docentes (CSV)", response_model=Informe, responses=AVANCE,
+             openapi_extra={"requestBody": CSV})
+async def importar_docentes(request: Request, app: FocalizacionApp) -> Any:
+    return await responder(app.importar_docentes, request)
+
+
+@router.post("/acompanantes", summary="Importar acompañantes (CSV)", response_model=Informe, responses=AVANCE,
+             openapi_extra={"requestBody": CSV})
+async def importar_acompanantes(request: Request, app: FocalizacionApp) -> Any:
+    return await responder(app.importar_acompanantes, request)

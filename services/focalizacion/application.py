@@ -10,17 +10,20 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
-from services.focalizacion import cartera, padron
+from services.focalizacion import cartera, padron, registro
 from services.focalizacion import domainmodel as dm
 from services.focalizacion import projections as vistas
+from services.focalizacion.comandos import (
+    AbrirConvocatoria, AsignarDocente, CancelarDatosPersonales, ExcepcionRatio, IncorporarAcompanante,
+    ReasignarDocente, RegistrarExcepcion, RetirarAcompanante, RetirarDocente,
+)
 from services.focalizacion.config import FocalizacionSettings
-from services.focalizacion.focalizar import focalizar, motivos
+from services.focalizacion.focalizar import focalizar, por_registrar
 from services.focalizacion.projections import Proyecciones
 from services.focalizacion.reglas import ConjuntoReglas
 from shared.cifrado import Cifrador, llavero_de
-from shared.eventstore import Conflict, DomainError, NotFound, ServiceApplication
+from shared.eventstore import DomainError, NotFound, ServiceApplication
 from shared.telemetry import current_actor
 
 Progreso = Callable[[int], None]
@@ -37,7 +40,7 @@ class Focalizacion(ServiceApplication):
         super().__init__(settings)
         self.pepper = settings.pepper.get_secret_value()
         self.cifrador = Cifrador(llavero_de(settings))  # personal data keys, outside the event store
-        self.proyecciones = Proyecciones(settings, self)
+        self.proyecciones = Proyecciones(settings, self, self.cifrador)
 
     def close(self) -> None:
         self.proyecciones.close()
@@ -54,54 +57,28 @@ class Focalizacion(ServiceApplication):
 
     def importar_ies(self, contenido: bytes, progreso: Progreso | None = None) -> dict[str, Any]:
         lectura = padron.leer_padron(contenido)
-        existentes = self.proyecciones.datos_registro(vistas.ie)
-        return self._registrar(lectura, dm.InstitucionEducativa,
-                               lambda d: dm.ie_id(d["codigo_modular"], d["anexo"]), existentes, progreso)
+        return self._registrar(lectura, dm.InstitucionEducativa, vistas.ie,
+                               lambda d: dm.ie_id(d["codigo_modular"], d["anexo"]), progreso)
 
     def importar_docentes(self, contenido: bytes, progreso: Progreso | None = None) -> dict[str, Any]:
-        lectura = padron.leer_docentes(contenido)
-        ies = self.proyecciones.datos_registro(vistas.ie)
-        validas = []
-        for linea, datos in lectura.validas:
-            ie = ies.get(str(dm.ie_id(datos["codigo_modular"], datos["anexo"])))
-            if ie is None:
-                lectura.rechazadas.append(padron.Rechazo(linea, [(
-                    "COD_MOD", f"la IE {datos['codigo_modular']}-{datos['anexo']} no está en el padrón registrado")],
-                    datos["dni"]))
-            elif ie["nivel"] != datos["nivel"]:
-                lectura.rechazadas.append(padron.Rechazo(linea, [(
-                    "NIVEL", f"el docente figura en {datos['nivel']} y la IE es de {ie['nivel']}")], datos["dni"]))
-            else:
-                validas.append((linea, {**datos, "dre": ie["dre"], "ugel": ie["ugel"]}))
-        lectura.validas = validas
-        lectura.rechazadas.sort(key=lambda r: r.linea)
-        return self._registrar(lectura, dm.Docente, lambda d: self.docente_id(d["dni"]),
-                               self.proyecciones.datos_registro(vistas.docente), progreso)
+        lectura = registro.con_su_ie(padron.leer_docentes(contenido), self.proyecciones.datos_registro(vistas.ie))
+        return self._registrar(lectura, dm.Docente, vistas.docente, lambda d: self.docente_id(d["dni"]), progreso)
 
     def importar_acompanantes(self, contenido: bytes, progreso: Progreso | None = None) -> dict[str, Any]:
         lectura = padron.leer_acompanantes(contenido)
-        return self._registrar(lectura, dm.Acompanante, lambda d: self.acompanante_id(d["dni"]),
-                               self.proyecciones.datos_registro(vistas.acompanante), progreso)
+        return self._registrar(lectura, dm.Acompanante, vistas.acompanante, lambda d: self.acompanante_id(d["dni"]),
+                               progreso)
 
-    def _registrar(self, lectura: padron.Lectura, cls: type[dm.Registro], ident: Callable[[dict], UUID],
-                   existentes: dict[str, dict[str, Any]], progreso: Progreso | None) -> dict[str, Any]:
-        """Record what is new or changed; a row equal to what is registered records nothing. A
-        person's personal fields are stored encrypted with his key; a person whose data were
-        cancelled (his key erased) is not registered again."""
-        nuevas = actualizadas = sin_cambios = 0
-        cambios: list[tuple[int, UUID, dict[str, Any], bool]] = []
-        for linea, datos in lectura.validas:
-            id_ = ident(datos)
-            previo = existentes.get(str(id_))
-            if previo is not None:  # a column added to the padrón later, empty in this file: not a change
-                datos = {k: v for k, v in datos.items() if v is not None or k in previo}
-            if previo == datos:
-                sin_cambios += 1
-            else:
-                cambios.append((linea, id_, datos, previo is None))
+    def _registrar(self, lectura: padron.Lectura, cls: type[dm.Registro], tabla: Any, ident: Callable[[dict], UUID],
+                   progreso: Progreso | None) -> dict[str, Any]:
+        """Record what is new or changed (``registro.cambios``), in batches. A person's personal fields are
+        stored encrypted with his key; a person whose data were cancelled (his key erased) is not registered
+        again."""
+        cambios = registro.cambios(lectura, ident, self.proyecciones.datos_registro(tabla))
         validas = len(lectura.validas)
-        for inicio in range(0, len(cambios), LOTE):
-            lote = cambios[inicio:inicio + LOTE]
+        nuevas = actualizadas = 0
+        for inicio in range(0, len(cambios.filas), LOTE):
+            lote = cambios.filas[inicio:inicio + LOTE]
             llaves = (self.cifrador.llavero.llaves([cls.sujeto_de(id_) for _, id_, _, _ in lote], crear=True)
                       if cls.personales else {})
             pendientes: list[dm.Registro] = []
@@ -117,34 +94,45 @@ class Focalizacion(ServiceApplication):
                     pendientes.append(cls(id=id_, datos=datos))
                     nuevas += 1
                 else:
-                    registro: dm.Registro = self.repository.get(id_)
-                    registro.actualizar(datos)
-                    pendientes.append(registro)
+                    pendientes.append(self._actualizado(id_, datos))
                     actualizadas += 1
             self._guardar(pendientes)
             if progreso:
                 progreso(len(lote))
         if progreso:
-            progreso(sin_cambios)
+            progreso(cambios.sin_cambios)
         lectura.rechazadas.sort(key=lambda r: r.linea)
         return {"filas": lectura.filas, "validas": validas, "nuevas": nuevas,
-                "actualizadas": actualizadas, "sin_cambios": sin_cambios,
+                "actualizadas": actualizadas, "sin_cambios": cambios.sin_cambios,
                 "rechazadas": [r.como_dict() for r in lectura.rechazadas]}
 
-    def cancelar_datos_personales(self, docente: UUID, referencia: str, motivo: str) -> bool:
+    def _actualizado(self, id_: UUID, datos: dict[str, Any]) -> dm.Registro:
+        registrado: dm.Registro = self.repository.get(id_)
+        registrado.actualizar(datos)
+        return registrado
+
+    def cancelar_datos_personales(self, comando: CancelarDatosPersonales) -> bool:
         """Ley 29733 art. 20: record the cancellation (no personal data in it), then erase the key
         that encrypts the docente's personal fields, so they are unreadable in every stored event,
         copy and rebuilt read model. Re-sent: records nothing and erases again (idempotent)."""
-        def leer() -> dm.Docente:
-            registro = self.obtener(docente, NotFound(f"No existe el docente {docente}."))
-            if not isinstance(registro, dm.Docente):
-                raise NotFound(f"No existe el docente {docente}.")
-            return registro
-        nuevo = self.modificar(leer, lambda d: d.cancelar_datos_personales(referencia, motivo))
-        self.cifrador.llavero.suprimir(dm.Docente.sujeto_de(docente),
-                                       f"DatosPersonalesCancelados ({motivo}, {referencia})")
+        nuevo = self.reintentar(lambda: self._cancelar(comando))
+        self.cifrador.llavero.suprimir(dm.Docente.sujeto_de(comando.docente),
+                                       f"DatosPersonalesCancelados ({comando.motivo}, {comando.referencia})")
         self.proyecciones.ponerse_al_dia()  # the read model blanks him now, not at the next query
         return nuevo
+
+    def _cancelar(self, comando: CancelarDatosPersonales) -> bool:
+        docente = self._docente(comando.docente)
+        nuevo = docente.cancelar_datos_personales(comando.referencia, comando.motivo)
+        if nuevo:
+            self.save(docente)
+        return nuevo
+
+    def _docente(self, id_: UUID) -> dm.Docente:
+        registrado = self.obtener(id_, NotFound(f"No existe el docente {id_}."))
+        if not isinstance(registrado, dm.Docente):
+            raise NotFound(f"No existe el docente {id_}.")
+        return registrado
 
     def _guardar(self, agregados: list[Any]) -> None:
         if agregados:
@@ -155,19 +143,10 @@ class Focalizacion(ServiceApplication):
 
     def publicar_reglas(self, reglas: ConjuntoReglas) -> bool:
         contenido = reglas.model_dump(mode="json")
-        id_ = dm.reglas_id(reglas.codigo, reglas.version)
-        try:
-            publicadas: dm.ReglasFocalizacion = self.repository.get(id_)
-        except AggregateNotFoundError:
-            try:
-                self.save(dm.ReglasFocalizacion(id=id_, reglas=contenido))
-                return True
-            except IntegrityError:
-                publicadas = self.repository.get(id_)
-        if publicadas.reglas != contenido:
-            raise Conflict(f"Las reglas {reglas.clave} ya se publicaron con otro contenido: "
-                           f"publique una versión nueva.")
-        return False
+        return self.crear_una_vez(dm.ReglasFocalizacion(id=dm.reglas_id(reglas.codigo, reglas.version), reglas=contenido),
+                                  lambda publicadas: publicadas.reglas == contenido,
+                                  f"Las reglas {reglas.clave} ya se publicaron con otro contenido: "
+                                  f"publique una versión nueva.")
 
     def publicar_reglas_incluidas(self) -> None:
         for nombre in REGLAS_INCLUIDAS:
@@ -190,24 +169,19 @@ class Focalizacion(ServiceApplication):
             raise DomainError(f"No hay reglas {codigo!r} vigentes en {anio}.", "body.anio_inicio")
         return max(vigentes, key=lambda r: r.version)
 
-    def abrir_convocatoria(self, codigo: str, anio_inicio: int, anio_fin: int, reglas: str) -> bool:
-        if not 0 <= anio_fin - anio_inicio <= 2:
+    def abrir_convocatoria(self, comando: AbrirConvocatoria) -> bool:
+        c = comando
+        if not 0 <= c.anio_fin - c.anio_inicio <= 2:
             raise DomainError("Una convocatoria abarca de una a tres etapas (un año escolar cada una).",
                               "body.anio_fin")
-        conjunto = self.reglas_vigentes(reglas, anio_inicio)
-        if not conjunto.vigente_en(anio_fin):
-            raise DomainError(f"Las reglas {conjunto.clave} no rigen en {anio_fin}.", "body.anio_fin")
-        id_ = dm.convocatoria_id(codigo)
-        datos = {"codigo": codigo, "anio_inicio": anio_inicio, "anio_fin": anio_fin,
+        conjunto = self.reglas_vigentes(c.reglas, c.anio_inicio)
+        if not conjunto.vigente_en(c.anio_fin):
+            raise DomainError(f"Las reglas {conjunto.clave} no rigen en {c.anio_fin}.", "body.anio_fin")
+        datos = {"codigo": c.codigo, "anio_inicio": c.anio_inicio, "anio_fin": c.anio_fin,
                  "reglas": conjunto.clave, "ambito": conjunto.ambito}
-        try:
-            actual = self.convocatoria(codigo)
-        except NotFound:
-            self.save(dm.Convocatoria(id=id_, **datos))
-            return True
-        if {k: getattr(actual, k) for k in datos} != datos:
-            raise Conflict(f"La convocatoria {codigo} ya existe con otros datos.")
-        return False
+        return self.crear_una_vez(dm.Convocatoria(id=dm.convocatoria_id(c.codigo), **datos),
+                                  lambda actual: {k: getattr(actual, k) for k in datos} == datos,
+                                  f"La convocatoria {c.codigo} ya existe con otros datos.")
 
     def convocatoria(self, codigo: str) -> dm.Convocatoria:
         return self.obtener(dm.convocatoria_id(codigo), NotFound(f"No existe la convocatoria {codigo}."))
@@ -219,27 +193,13 @@ class Focalizacion(ServiceApplication):
         conv = self.convocatoria(codigo)
         reglas = self.reglas(conv.reglas)
         decisiones = focalizar(self.proyecciones.ies(conv.ambito), reglas)
-        previas = {(d["codigo_modular"], d["anexo"]): d
-                   for d in self.proyecciones.decisiones(codigo, limite=None)}
-        cambios = 0
+        previas = {(d["codigo_modular"], d["anexo"]): d for d in self.proyecciones.decisiones(codigo, limite=None)}
+        cambiadas = por_registrar(codigo, decisiones, previas, reglas)
         pendientes: list[Any] = []
-        for decision in decisiones:
-            decision["convocatoria"] = codigo
-            if not decision["focalizada"]:
-                decision["motivos"] = motivos(decision, reglas)
-            previa = previas.get((decision["codigo_modular"], decision["anexo"]))
-            if previa is not None:
-                previa.pop("cambios", None)
-            if previa == decision:
-                continue
+        for decision, nueva in cambiadas:
             id_ = dm.decision_id(codigo, decision["codigo_modular"], decision["anexo"])
-            if previa is None:
-                pendientes.append(dm.DecisionFocalizacion(id=id_, convocatoria=codigo, decision=decision))
-            else:
-                agregado: dm.DecisionFocalizacion = self.repository.get(id_)
-                agregado.cambiar(decision)
-                pendientes.append(agregado)
-            cambios += 1
+            pendientes.append(dm.DecisionFocalizacion(id=id_, convocatoria=codigo, decision=decision) if nueva
+                              else self._decision_cambiada(id_, decision))
             if len(pendientes) >= LOTE:
                 if progreso:
                     progreso(len(pendientes))
@@ -248,10 +208,16 @@ class Focalizacion(ServiceApplication):
             progreso(len(pendientes))
         self._guardar(pendientes)
         focalizadas = sum(d["focalizada"] for d in decisiones)
-        conv.registrar_ejecucion(focalizadas=focalizadas, excluidas=len(decisiones) - focalizadas, cambios=cambios)
+        conv.registrar_ejecucion(focalizadas=focalizadas, excluidas=len(decisiones) - focalizadas,
+                                 cambios=len(cambiadas))
         self.save(conv)
         return {"convocatoria": codigo, "reglas": reglas.clave, "evaluadas": len(decisiones),
-                "focalizadas": focalizadas, "excluidas": len(decisiones) - focalizadas, "cambios": cambios}
+                "focalizadas": focalizadas, "excluidas": len(decisiones) - focalizadas, "cambios": len(cambiadas)}
+
+    def _decision_cambiada(self, id_: UUID, decision: dict[str, Any]) -> dm.DecisionFocalizacion:
+        agregado: dm.DecisionFocalizacion = self.repository.get(id_)
+        agregado.cambiar(decision)
+        return agregado
 
     # --- caseloads -------------------------------------------------------------------------------
 
@@ -322,82 +288,69 @@ class Focalizacion(ServiceApplication):
                               f"focalizada en la convocatoria {codigo}.")
         return {**d, "ratio_maximo": d["ratio"]["maximo"]}
 
-    def _excepcion(self, agregado: dm.AsignacionesUGEL, acompanante: UUID, excepcion: dict[str, Any] | None) -> None:
+    def _excepcion(self, agregado: dm.AsignacionesUGEL, acompanante: UUID, excepcion: ExcepcionRatio | None) -> None:
         if excepcion:
             actor = current_actor.get()
-            agregado.registrar_excepcion(acompanante, excepcion["limite"], excepcion["justificacion"],
+            agregado.registrar_excepcion(acompanante, excepcion.limite, excepcion.justificacion,
                                          actor.usuario, actor.rol)
 
-    def asignar_docente(self, codigo: str, docente: UUID, acompanante: UUID, anio: int | None = None,
-                        excepcion: dict[str, Any] | None = None) -> None:
-        conv = self.convocatoria(codigo)
-        datos = self.registro_existente(vistas.docente, docente, "docente")
-        escuela = self._escuela_focalizada(codigo, datos)
-        agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
-        self._excepcion(agregado, acompanante, excepcion)
-        agregado.asignar(docente, acompanante, escuela, self._anio(conv, anio))
+    def _cartera_de(self, conv: dm.Convocatoria, tabla: Any, id_: UUID, que: str) -> tuple[dict[str, Any],
+                                                                                          dm.AsignacionesUGEL]:
+        """A registered person's row and the caseloads of his UGEL in ``conv`` (opened when there are none)."""
+        datos = self.registro_existente(tabla, id_, que)
+        return datos, self._asignaciones(conv, datos["dre"], datos["ugel"])
+
+    def asignar_docente(self, c: AsignarDocente) -> None:
+        conv = self.convocatoria(c.convocatoria)
+        datos, agregado = self._cartera_de(conv, vistas.docente, c.docente, "docente")
+        escuela = self._escuela_focalizada(c.convocatoria, datos)
+        self._excepcion(agregado, c.acompanante, c.excepcion)
+        agregado.asignar(c.docente, c.acompanante, escuela, self._anio(conv, c.anio))
         self.save(agregado)
 
-    def reasignar_docente(self, codigo: str, docente: UUID, acompanante: UUID, motivo: str,
-                          excepcion: dict[str, Any] | None = None) -> None:
-        conv = self.convocatoria(codigo)
-        datos = self.registro_existente(vistas.docente, docente, "docente")
-        agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
-        self._excepcion(agregado, acompanante, excepcion)
-        agregado.reasignar(docente, acompanante, motivo)
+    def reasignar_docente(self, c: ReasignarDocente) -> None:
+        _, agregado = self._cartera_de(self.convocatoria(c.convocatoria), vistas.docente, c.docente, "docente")
+        self._excepcion(agregado, c.acompanante, c.excepcion)
+        agregado.reasignar(c.docente, c.acompanante, c.motivo)
         self.save(agregado)
 
-    def retirar_docente(self, codigo: str, docente: UUID, motivo: str) -> None:
-        conv = self.convocatoria(codigo)
-        datos = self.registro_existente(vistas.docente, docente, "docente")
-        agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
-        agregado.retirar_docente(docente, motivo)
+    def retirar_docente(self, c: RetirarDocente) -> None:
+        _, agregado = self._cartera_de(self.convocatoria(c.convocatoria), vistas.docente, c.docente, "docente")
+        agregado.retirar_docente(c.docente, c.motivo)
         self.save(agregado)
 
-    def incorporar_acompanante(self, codigo: str, acompanante: UUID, anio: int | None = None) -> bool:
-        conv = self.convocatoria(codigo)
-        datos = self.registro_existente(vistas.acompanante, acompanante, "acompañante")
-        agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
-        if str(acompanante) in agregado.acompanantes:
+    def incorporar_acompanante(self, c: IncorporarAcompanante) -> bool:
+        conv = self.convocatoria(c.convocatoria)
+        datos, agregado = self._cartera_de(conv, vistas.acompanante, c.acompanante, "acompañante")
+        if str(c.acompanante) in agregado.acompanantes:
             return False
-        agregado.incorporar(acompanante_id=acompanante, tipo=datos["tipo"], anio=self._anio(conv, anio))
+        agregado.incorporar(acompanante_id=c.acompanante, tipo=datos["tipo"], anio=self._anio(conv, c.anio))
         self.save(agregado)
         return True
 
-    def registrar_excepcion(self, codigo: str, acompanante: UUID, limite: int, justificacion: str) -> None:
-        conv = self.convocatoria(codigo)
-        datos = self.registro_existente(vistas.acompanante, acompanante, "acompañante")
-        agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
-        self._excepcion(agregado, acompanante, {"limite": limite, "justificacion": justificacion})
+    def registrar_excepcion(self, c: RegistrarExcepcion) -> None:
+        conv = self.convocatoria(c.convocatoria)
+        _, agregado = self._cartera_de(conv, vistas.acompanante, c.acompanante, "acompañante")
+        self._excepcion(agregado, c.acompanante, c.excepcion)
         self.save(agregado)
 
-    def retirar_acompanante(self, codigo: str, acompanante: UUID, motivo: str,
-                            reemplazo: UUID | None = None) -> dict[str, Any]:
+    def retirar_acompanante(self, c: RetirarAcompanante) -> dict[str, Any]:
         """Retire a coach and hand over the caseload: to the replacement, or spread over the
         UGEL's other coaches of the same type keeping schools together. Refused (nothing
         recorded) when the caseload does not fit."""
-        conv = self.convocatoria(codigo)
-        datos = self.registro_existente(vistas.acompanante, acompanante, "acompañante")
-        agregado = self._asignaciones(conv, datos["dre"], datos["ugel"])
-        agregado.check_acompanante_activo(acompanante)
-        propios = agregado.cartera(acompanante)
-        if reemplazo is not None:
-            destinos = {d: reemplazo for d in propios}
-        else:
-            destinos = self._traspaso(agregado, acompanante, propios)
-        agregado.retirar_acompanante(acompanante, motivo, destinos)
+        conv = self.convocatoria(c.convocatoria)
+        _, agregado = self._cartera_de(conv, vistas.acompanante, c.acompanante, "acompañante")
+        agregado.check_acompanante_activo(c.acompanante)
+        propios = agregado.cartera(c.acompanante)
+        destinos = ({d: c.reemplazo for d in propios} if c.reemplazo is not None
+                    else self._traspaso(agregado, c.acompanante, propios))
+        agregado.retirar_acompanante(c.acompanante, c.motivo, destinos)
         self.save(agregado)
-        return {"acompanante_id": str(acompanante), "docentes_traspasados": len(propios),
+        return {"acompanante_id": str(c.acompanante), "docentes_traspasados": len(propios),
                 "destinos": {d: str(a) for d, a in destinos.items()}}
 
     def _traspaso(self, agregado: dm.AsignacionesUGEL, acompanante: UUID, propios: list[str]) -> dict[str, UUID]:
-        escuelas: dict[str, dict[str, Any]] = {}
-        for d in propios:
-            info = agregado.docentes[d]
-            clave = f"{info['codigo_modular']}-{info['anexo']}"
-            escuela = escuelas.setdefault(clave, {**info, "orden": len(escuelas), "pendientes": []})
-            escuela["pendientes"].append(d)
-        plan = cartera.planificar(list(escuelas.values()), cartera.capacidades(agregado, excluir={str(acompanante)}))
+        plan = cartera.traspaso(agregado, str(acompanante), propios)
         if plan.sin_cubrir:
             faltan = sum(s["docentes_sin_acompanante"] for s in plan.sin_cubrir)
             raise DomainError(f"No hay cupo para traspasar {faltan} docentes del acompañante en la "

@@ -97,3 +97,37 @@ def _tomar(plan: Plan, escuela: dict[str, Any], docentes: list[str], capacidad: 
     capacidad.tomar(len(docentes), ratio, clave)
     for docente in docentes:
         plan.asignaciones.append((docente, capacidad.acompanante, escuela))
+
+
+def traspaso(asignaciones: AsignacionesUGEL, acompanante: str, propios: list[str]) -> Plan:
+    """Where a retiring acompañante's docentes go: over the UGEL's other coaches of the same type, keeping each
+    school's docentes together (``plan.sin_cubrir`` says what does not fit)."""
+    escuelas: dict[str, dict[str, Any]] = {}
+    for d in propios:
+        info = asignaciones.docentes[d]
+        clave = f"{info['codigo_modular']}-{info['anexo']}"
+        escuela = escuelas.setdefault(clave, {**info, "orden": len(escuelas), "pendientes": []})
+        escuela["pendientes"].append(d)
+    return planificar(list(escuelas.values()), capacidades(asignaciones, excluir={acompanante}))
+
+
+def estado_cartera(fila: Any, docentes: list[dict[str, Any]], bandas: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """A caseload's row (``tablas.cartera``) with its docentes, its ratio and its state, as the API answers it."""
+    ratios = [d["ratio_maximo"] for d in docentes]
+    limite = fila.limite_excepcion or (min(ratios) if ratios else None)
+    n = len(docentes)
+    estado = ("retirado" if not fila.activo else "sin_docentes" if n == 0
+              else "excede_ratio" if limite is not None and n > limite else "completa" if n == limite else "con_cupo")
+    escuelas = {f"{d['codigo_modular']}-{d['anexo']}" for d in docentes}
+    # A fixed ratio ("ocho docentes por acompañante") is a maximum; a band also has a minimum
+    # (NT-026 §5.6.2 b). The most lenient minimum among the caseload's schools applies.
+    minimos = [bandas[e][0] for e in escuelas if e in bandas]
+    minimo = min(minimos) if minimos else None
+    bajo_minimo = bool(fila.activo and n and minimo is not None and n < minimo)
+    return {"acompanante_id": fila.acompanante_id, "dre": fila.dre, "ugel": fila.ugel, "tipo": fila.tipo,
+            "activo": fila.activo, "docentes": n, "limite": limite, "estado": estado,
+            "minimo": minimo, "bajo_minimo": bajo_minimo,
+            "aviso": (f"Tiene {n} docentes, menos que el mínimo de su banda de ratio ({minimo}; NT-026 §5.6.2 b)."
+                      if bajo_minimo else None),
+            "excepciones": fila.excepciones, "escuelas": sorted({f"{d['codigo_modular']}-{d['anexo']}" for d in docentes}),
+            "docente_ids": sorted(d["docente_id"] for d in docentes)}

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from services.focalizacion import padron
 from services.focalizacion.application import Focalizacion
+from services.focalizacion.comandos import AbrirConvocatoria
 from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.reglas import ConjuntoReglas
 from shared.eventstore import DomainError
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             nuevo = app.publicar_reglas(reglas)
             print(f"Reglas {reglas.clave} {'publicadas' if nuevo else 'ya estaban publicadas'}.")
         elif args.orden == "convocatoria":
-            nuevo = app.abrir_convocatoria(args.codigo, args.desde, args.hasta, args.reglas)
+            nuevo = app.abrir_convocatoria(AbrirConvocatoria(args.codigo, args.desde, args.hasta, args.reglas))
             print(f"Convocatoria {args.codigo} {'abierta' if nuevo else 'ya estaba abierta'}.")
         elif args.orden == "focalizar":
             with tqdm(desc="Registrando decisiones", unit=" IE", file=sys.stderr) as barra:

@@ -159,3 +159,20 @@ def _km(a: dict[str, Any], b: dict[str, Any]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (a["latitud"], a["longitud"], b["latitud"], b["longitud"]))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def por_registrar(convocatoria: str, decisiones: list[dict[str, Any]], previas: dict[tuple[str, int], dict[str, Any]],
+                  reglas: ConjuntoReglas) -> list[tuple[dict[str, Any], bool]]:
+    """Of a run's ``decisiones`` (each completed with its convocatoria and, excluded, its reasons), those that
+    differ from the recorded ``previas`` (by código modular and anexo), each with whether it is new."""
+    cambiadas = []
+    for decision in decisiones:
+        decision["convocatoria"] = convocatoria
+        if not decision["focalizada"]:
+            decision["motivos"] = motivos(decision, reglas)
+        previa = previas.get((decision["codigo_modular"], decision["anexo"]))
+        if previa is not None:
+            previa.pop("cambios", None)
+        if previa != decision:
+            cambiadas.append((decision, previa is None))
+    return cambiadas

@@ -4,11 +4,13 @@ The projection reads the store's notification log in order and writes the rows a
 position in one transaction, so it can stop anywhere and resume, and ``reconstruir()``
 gives the same tables from zero. Queries catch up first (read-your-writes).
 
-A person's personal fields are decrypted here with his key (``shared.cifrado``); once the key
-is erased they read ``MARCA``, and ``DatosPersonalesCancelados`` blanks them in the rows already
-built, so the read model (rebuilt or not) holds nothing of him but his id and his territory.
-Upgrading from a version whose ``docente.dni`` / ``acompanante.dni`` were NOT NULL: drop the
-read-model tables and rebuild (``reconstruir()``).
+A person's personal fields are decrypted here with his key, from the key store the projection is
+given (``shared.cifrado.Cifrador``, its own dependency: it reads nothing of the application but the
+notification log). They are decrypted while projecting, not at query time, because the read model is
+looked up and ordered by them (``dni``) and the padrón's import compares each row with what is
+registered, in clear. Once the key is erased they read ``MARCA``, and ``DatosPersonalesCancelados``
+blanks them in the rows already built, so the read model (rebuilt or not) holds nothing of him but his
+id and his territory. The tables are in ``tablas``.
 """
 
 from __future__ import annotations
@@ -16,110 +18,25 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.application import Application
-from sqlalchemy import (
-    JSON, Boolean, Column, Connection, Integer, MetaData, String, Table, case, delete, func, select, update,
-)
+from sqlalchemy import Connection, Table, case, delete, func, select, update
 
 from services.focalizacion import domainmodel as dm
-from shared.cifrado import MARCA
+from services.focalizacion.cartera import estado_cartera
+from services.focalizacion.tablas import (
+    acompanante, asignacion, cartera, convocatoria, decision, docente, historial, ie, metadata, reglas, ugeles,
+)
+from shared.cifrado import MARCA, Cifrador
 from shared.settings import ServiceSettings
 from shared.views import OwnLogProjection
-
-metadata = MetaData()
-ie = Table(
-    "ie", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("codigo_modular", String(7), nullable=False),
-    Column("anexo", Integer, nullable=False),
-    Column("dre", String(32), nullable=False, index=True),
-    Column("ugel", String(32), nullable=False, index=True),
-    Column("nivel", String(12), nullable=False),
-    Column("datos", JSON, nullable=False),
-)
-docente = Table(
-    "docente", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("dni", String(8), unique=True),  # NULL once his personal data are cancelled
-    Column("ie_id", String(36), nullable=False, index=True),
-    Column("datos", JSON, nullable=False),
-)
-acompanante = Table(
-    "acompanante", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("dni", String(8), unique=True),
-    Column("ugel", String(32), nullable=False, index=True),
-    Column("tipo", String(40), nullable=False),
-    Column("datos", JSON, nullable=False),
-)
-reglas = Table(
-    "reglas", metadata,
-    Column("clave", String(60), primary_key=True),
-    Column("codigo", String(40), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("contenido", JSON, nullable=False),
-)
-convocatoria = Table(
-    "convocatoria", metadata,
-    Column("codigo", String(40), primary_key=True),
-    Column("id", String(36), nullable=False, unique=True),
-    Column("datos", JSON, nullable=False),
-    Column("ejecuciones", Integer, nullable=False),
-)
-decision = Table(
-    "decision", metadata,
-    Column("convocatoria", String(40), primary_key=True),
-    Column("codigo_modular", String(7), primary_key=True),
-    Column("anexo", Integer, primary_key=True),
-    Column("dre", String(32), nullable=False, index=True),
-    Column("ugel", String(32), nullable=False, index=True),
-    Column("tipo", String(40)),
-    Column("focalizada", Boolean, nullable=False),
-    Column("decision", JSON, nullable=False),
-    Column("cambios", Integer, nullable=False),
-)
-asignacion = Table(
-    "asignacion", metadata,
-    Column("convocatoria", String(40), primary_key=True),
-    Column("docente_id", String(36), primary_key=True),
-    Column("acompanante_id", String(36), nullable=False, index=True),
-    Column("dre", String(32), nullable=False),
-    Column("ugel", String(32), nullable=False, index=True),
-    Column("datos", JSON, nullable=False),
-)
-historial = Table(
-    "asignacion_historial", metadata,
-    Column("posicion", Integer, primary_key=True, autoincrement=False),  # notification id
-    Column("convocatoria", String(40), nullable=False),
-    Column("docente_id", String(36), nullable=False, index=True),
-    Column("evento", String(40), nullable=False),
-    Column("datos", JSON, nullable=False),
-)
-cartera = Table(
-    "cartera", metadata,
-    Column("convocatoria", String(40), primary_key=True),
-    Column("acompanante_id", String(36), primary_key=True),
-    Column("dre", String(32), nullable=False),
-    Column("ugel", String(32), nullable=False, index=True),
-    Column("tipo", String(40), nullable=False),
-    Column("activo", Boolean, nullable=False),
-    Column("limite_excepcion", Integer),
-    Column("excepciones", JSON, nullable=False),
-)
-ugeles = Table(
-    "asignaciones_ugel", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("convocatoria", String(40), nullable=False),
-    Column("dre", String(32), nullable=False),
-    Column("ugel", String(32), nullable=False),
-)
 
 
 class Proyecciones(OwnLogProjection):
     nombre = "focalizacion"
     tablas = (ie, docente, acompanante, reglas, convocatoria, decision, asignacion, historial, cartera, ugeles)
 
-    def __init__(self, settings: ServiceSettings, app: Application, lote: int = 2000) -> None:
-        super().__init__(settings, app, metadata, lote)
+    def __init__(self, settings: ServiceSettings, app: Application, cifrador: Cifrador, lote: int = 2000) -> None:
+        super().__init__(settings, app, metadata, lote)  # the app: its notification log, nothing else
+        self.cifrador = cifrador  # the personal data keys: the projection's own dependency
         self._territorios: dict[str, Any] = {}
         self.handlers.update({
             dm.InstitucionEducativa.Registrada: self._ie, dm.InstitucionEducativa.Actualizada: self._ie,
@@ -149,7 +66,7 @@ class Proyecciones(OwnLogProjection):
                                 "dre": d["dre"], "ugel": d["ugel"], "nivel": d["nivel"], "datos": d}, "id")
 
     def _claros(self, cls: type[dm.Registro], e: Any) -> dict[str, Any]:
-        return self.app.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos, cls.personales)
+        return self.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos, cls.personales)
 
     def _docente(self, conn: Connection, e: Any, _: int) -> None:
         d = self._claros(dm.Docente, e)
@@ -334,7 +251,7 @@ class Proyecciones(OwnLogProjection):
         for a in self.filas(consulta_a):
             docentes_de.setdefault(a.acompanante_id, []).append({"docente_id": a.docente_id, **a.datos})
         bandas = self._bandas(convocatoria_codigo, ugel)
-        return [_cartera(f, docentes_de.get(f.acompanante_id, []), bandas) for f in filas]
+        return [estado_cartera(f, docentes_de.get(f.acompanante_id, []), bandas) for f in filas]
 
     def _bandas(self, convocatoria_codigo: str, ugel: str | None) -> dict[str, tuple[int, int]]:
         """The ratio band (minimum, maximum) of each focalized school that has one (NT-026 §5.6.2 b:
@@ -368,24 +285,3 @@ class Proyecciones(OwnLogProjection):
 
 def _dni(datos: dict[str, Any]) -> str | None:
     return None if datos["dni"] in (None, MARCA) else datos["dni"]
-
-
-def _cartera(fila: Any, docentes: list[dict[str, Any]], bandas: dict[str, tuple[int, int]]) -> dict[str, Any]:
-    ratios = [d["ratio_maximo"] for d in docentes]
-    limite = fila.limite_excepcion or (min(ratios) if ratios else None)
-    n = len(docentes)
-    estado = ("retirado" if not fila.activo else "sin_docentes" if n == 0
-              else "excede_ratio" if limite is not None and n > limite else "completa" if n == limite else "con_cupo")
-    escuelas = {f"{d['codigo_modular']}-{d['anexo']}" for d in docentes}
-    # A fixed ratio ("ocho docentes por acompañante") is a maximum; a band also has a minimum
-    # (NT-026 §5.6.2 b). The most lenient minimum among the caseload's schools applies.
-    minimos = [bandas[e][0] for e in escuelas if e in bandas]
-    minimo = min(minimos) if minimos else None
-    bajo_minimo = bool(fila.activo and n and minimo is not None and n < minimo)
-    return {"acompanante_id": fila.acompanante_id, "dre": fila.dre, "ugel": fila.ugel, "tipo": fila.tipo,
-            "activo": fila.activo, "docentes": n, "limite": limite, "estado": estado,
-            "minimo": minimo, "bajo_minimo": bajo_minimo,
-            "aviso": (f"Tiene {n} docentes, menos que el mínimo de su banda de ratio ({minimo}; NT-026 §5.6.2 b)."
-                      if bajo_minimo else None),
-            "excepciones": fila.excepciones, "escuelas": sorted({f"{d['codigo_modular']}-{d['anexo']}" for d in docentes}),
-            "docente_ids": sorted(d["docente_id"] for d in docentes)}

@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from services.focalizacion import comandos as cmd
 from services.focalizacion.application import Focalizacion
 from services.focalizacion.config import FocalizacionSettings
 from shared.eventstore import DomainError
@@ -15,6 +16,7 @@ from shared.telemetry import Actor, current_actor
 from tests.support.padron import Padron, escuela
 
 CONV = "2020-2022"
+DIFICIL_ACCESO = cmd.ExcepcionRatio(limite=16, justificacion="IE de difícil acceso")
 
 
 def mundo() -> Padron:
@@ -48,7 +50,7 @@ def focalizacion(make_settings, closing) -> Focalizacion:
     assert not app.importar_ies(p.csv("ies"))["rechazadas"]
     assert not app.importar_docentes(p.csv("docentes"))["rechazadas"]
     assert not app.importar_acompanantes(p.csv("acompanantes"))["rechazadas"]
-    app.abrir_convocatoria(CONV, 2020, 2022, "NT-026")
+    app.abrir_convocatoria(cmd.AbrirConvocatoria(CONV, 2020, 2022, "NT-026"))
     assert app.ejecutar_focalizacion(CONV)["focalizadas"] == 8
     return app
 
@@ -88,22 +90,22 @@ def test_exceder_la_ratio_se_rechaza_salvo_excepcion_autorizada(focalizacion):
     antes = focalizacion.recorder.max_notification_id()
     # When a docente is assigned to a full caseload, it is refused with the reason, nothing recorded
     with pytest.raises(DomainError, match="La ratio no lo permite.*límite es 15"):
-        focalizacion.asignar_docente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]))
+        focalizacion.asignar_docente(cmd.AsignarDocente(CONV, _uuid(libre), _uuid(llena["acompanante_id"])))
     # and no role but the acompañante's UGEL specialist records an exception (the DRE and the ministry neither)
     for rol in ("acompanante", "especialista_dre", "minedu", "administrador"):
         token = current_actor.set(Actor(f"u-{rol}", rol))
         try:
             with pytest.raises(DomainError, match="no puede autorizar"):
-                focalizacion.asignar_docente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]),
-                                             excepcion={"limite": 16, "justificacion": "IE de difícil acceso"})
+                focalizacion.asignar_docente(cmd.AsignarDocente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]),
+                                                              excepcion=DIFICIL_ACCESO))
         finally:
             current_actor.reset(token)
     assert focalizacion.recorder.max_notification_id() == antes
     # When a UGEL specialist records the exception with its justification, the assignment goes in
     token = current_actor.set(Actor("esp.ugel", "especialista_ugel"))
     try:
-        focalizacion.asignar_docente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]),
-                                     excepcion={"limite": 16, "justificacion": "IE de difícil acceso"})
+        focalizacion.asignar_docente(cmd.AsignarDocente(CONV, _uuid(libre), _uuid(llena["acompanante_id"]),
+                                                      excepcion=DIFICIL_ACCESO))
     finally:
         current_actor.reset(token)
     cartera = next(c for c in carteras(focalizacion) if c["acompanante_id"] == llena["acompanante_id"])
@@ -112,7 +114,7 @@ def test_exceder_la_ratio_se_rechaza_salvo_excepcion_autorizada(focalizacion):
     # and a coach of another UGEL is refused (UGELs never mix)
     otro = carteras(focalizacion, "UGEL-B")[0]["acompanante_id"]
     with pytest.raises(DomainError, match="no está incorporado en la UGEL-A"):
-        focalizacion.reasignar_docente(CONV, _uuid(libre), _uuid(otro), "prueba")
+        focalizacion.reasignar_docente(cmd.ReasignarDocente(CONV, _uuid(libre), _uuid(otro), "prueba"))
 
 
 def test_el_retiro_de_un_acompanante_traspasa_cada_docente_una_sola_vez(focalizacion):
@@ -125,7 +127,7 @@ def test_el_retiro_de_un_acompanante_traspasa_cada_docente_una_sola_vez(focaliza
     assert len(todos) == 54
     saliente = max(antes, key=lambda a: (len(antes[a]), a))
     # When the fullest coach leaves, the caseload is spread over the others, one event per docente
-    resultado = focalizacion.retirar_acompanante(CONV, _uuid(saliente), "renuncia")
+    resultado = focalizacion.retirar_acompanante(cmd.RetirarAcompanante(CONV, _uuid(saliente), "renuncia"))
     assert set(resultado["destinos"]) == antes[saliente] and saliente not in resultado["destinos"].values()
     despues = carteras(focalizacion, "UGEL-A")
     # Then every docente is assigned exactly once, none to the coach who left, all within ratio
@@ -145,11 +147,12 @@ def test_el_retiro_de_un_acompanante_traspasa_cada_docente_una_sola_vez(focaliza
     otro = max((c for c in despues if c["activo"]), key=lambda c: (c["docentes"], c["acompanante_id"]))
     posicion = focalizacion.recorder.max_notification_id()
     with pytest.raises(DomainError, match="No hay cupo para traspasar"):
-        focalizacion.retirar_acompanante(CONV, _uuid(otro["acompanante_id"]), "renuncia")
+        focalizacion.retirar_acompanante(cmd.RetirarAcompanante(CONV, _uuid(otro["acompanante_id"]), "renuncia"))
     assert focalizacion.recorder.max_notification_id() == posicion
     # but with a replacement who joins, the whole caseload goes to the replacement
     reemplazo = _acompanante_nuevo(focalizacion, "UGEL-A", "49999997")
-    focalizacion.retirar_acompanante(CONV, _uuid(otro["acompanante_id"]), "renuncia", reemplazo=reemplazo)
+    focalizacion.retirar_acompanante(cmd.RetirarAcompanante(CONV, _uuid(otro["acompanante_id"]), "renuncia",
+                                                         reemplazo=reemplazo))
     final = {c["acompanante_id"]: c for c in carteras(focalizacion, "UGEL-A")}
     assert set(final[str(reemplazo)]["docente_ids"]) == set(otro["docente_ids"])
     assert Counter(d for c in final.values() for d in c["docente_ids"]) == Counter(todos)
@@ -167,7 +170,7 @@ def _acompanante_nuevo(app: Focalizacion, ugel: str, dni: str):
     csv = f"DNI,APELLIDOS,NOMBRES,COD_DRE,CODOOII,TIPO\n{dni},Ccama,Rut,DRE-X,{ugel},polidocente_primaria\n"
     assert app.importar_acompanantes(csv.encode())["nuevas"] == 1
     nuevo = app.acompanante_id(dni)
-    assert app.incorporar_acompanante(CONV, nuevo)
+    assert app.incorporar_acompanante(cmd.IncorporarAcompanante(CONV, nuevo))
     return nuevo
 
 
@@ -208,7 +211,7 @@ def test_una_cartera_bajo_el_minimo_de_su_banda_se_senala(make_settings, closing
     for que, importar in (("ies", app.importar_ies), ("docentes", app.importar_docentes),
                           ("acompanantes", app.importar_acompanantes)):
         assert not importar(p.csv(que))["rechazadas"]
-    app.abrir_convocatoria(CONV, 2020, 2022, "NT-026")
+    app.abrir_convocatoria(cmd.AbrirConvocatoria(CONV, 2020, 2022, "NT-026"))
     assert app.ejecutar_focalizacion(CONV)["focalizadas"] == 4
     app.asignar_carteras(CONV)
     # When the caseload report is read
@@ -242,21 +245,21 @@ async def test_la_cartera_y_el_acompanante_de_un_docente_son_los_de_la_convocato
         assert not app.importar_ies(p.csv("ies"))["rechazadas"]
         assert not app.importar_docentes(p.csv("docentes"))["rechazadas"]
         assert not app.importar_acompanantes(p.csv("acompanantes"))["rechazadas"]
-        app.abrir_convocatoria(CONV, 2020, 2022, "NT-026")
+        app.abrir_convocatoria(cmd.AbrirConvocatoria(CONV, 2020, 2022, "NT-026"))
         app.ejecutar_focalizacion(CONV)
         assert app.asignar_carteras(CONV, "UGEL-B")["docentes_asignados"] == 10
         [coach] = app.proyecciones.carteras(CONV, "UGEL-B")
         # and again in a later one whose code sorts before it as text ("0-2021" < "2020-2022"),
-        app.abrir_convocatoria("0-2021", 2021, 2022, "NT-026")
+        app.abrir_convocatoria(cmd.AbrirConvocatoria("0-2021", 2021, 2022, "NT-026"))
         app.ejecutar_focalizacion("0-2021")
         assert app.asignar_carteras("0-2021", "UGEL-B")["docentes_asignados"] == 10
         # where one docente is handed to a new coach
         csv = "DNI,APELLIDOS,NOMBRES,COD_DRE,CODOOII,TIPO\n49000001,Ccama,Rut,DRE-X,UGEL-B,polidocente_primaria\n"
         assert app.importar_acompanantes(csv.encode())["nuevas"] == 1
         nuevo = app.acompanante_id("49000001")
-        assert app.incorporar_acompanante("0-2021", nuevo)
+        assert app.incorporar_acompanante(cmd.IncorporarAcompanante("0-2021", nuevo))
         un_docente = _asignados(app, "0-2021", coach["acompanante_id"])[0]
-        app.reasignar_docente("0-2021", _uuid(un_docente), nuevo, "Cambio de ruta")
+        app.reasignar_docente(cmd.ReasignarDocente("0-2021", _uuid(un_docente), nuevo, "Cambio de ruta"))
 
         # When the web asks for the first coach's caseload and that docente's acompañante
         r = await http.get(f"/v1/acompanantes/{coach['acompanante_id']}/cartera")

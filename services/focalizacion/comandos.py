@@ -1,0 +1,81 @@
+"""The commands of focalizacion whose input is more than two values, as typed objects.
+
+The HTTP routes and the CLI build them; the application (``application.Focalizacion``) takes one and runs it as
+get → call → save. Plain data, validated where it enters (the routes' pydantic models): here only their shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class AbrirConvocatoria:
+    codigo: str
+    anio_inicio: int
+    anio_fin: int
+    reglas: str  # the rule set's code: its version in force is used
+
+
+@dataclass(frozen=True)
+class ExcepcionRatio:
+    """A caseload above the ratio, authorized by the acompañante's UGEL (NT-026 §5.6.2)."""
+    limite: int
+    justificacion: str
+
+
+@dataclass(frozen=True)
+class AsignarDocente:
+    convocatoria: str
+    docente: UUID
+    acompanante: UUID
+    anio: int | None = None  # the school year from which it holds (default: the convocatoria's first)
+    excepcion: ExcepcionRatio | None = None
+
+
+@dataclass(frozen=True)
+class ReasignarDocente:
+    convocatoria: str
+    docente: UUID
+    acompanante: UUID
+    motivo: str
+    excepcion: ExcepcionRatio | None = None
+
+
+@dataclass(frozen=True)
+class RetirarDocente:
+    convocatoria: str
+    docente: UUID
+    motivo: str
+
+
+@dataclass(frozen=True)
+class IncorporarAcompanante:
+    convocatoria: str
+    acompanante: UUID
+    anio: int | None = None
+
+
+@dataclass(frozen=True)
+class RegistrarExcepcion:
+    convocatoria: str
+    acompanante: UUID
+    excepcion: ExcepcionRatio
+
+
+@dataclass(frozen=True)
+class RetirarAcompanante:
+    convocatoria: str
+    acompanante: UUID
+    motivo: str
+    reemplazo: UUID | None = None  # who takes the whole caseload; none: spread over the UGEL's others
+
+
+@dataclass(frozen=True)
+class CancelarDatosPersonales:
+    """Ley 29733 art. 20: ``referencia`` is the request's file number, never a name or a DNI."""
+    docente: UUID
+    referencia: str
+    motivo: Literal["solicitud_titular", "mandato_autoridad"] = "solicitud_titular"

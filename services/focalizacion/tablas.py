@@ -1,0 +1,98 @@
+"""The tables of focalizacion's read models (``projections.Proyecciones`` writes them; the routes and the access
+policy read them).
+
+``docente.dni`` and ``acompanante.dni`` are NULL once a person's data are cancelled (Ley 29733). Upgrading from
+a version where they were NOT NULL: drop the read-model tables and rebuild (``Proyecciones.reconstruir()``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table
+
+metadata = MetaData()
+ie = Table(
+    "ie", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("codigo_modular", String(7), nullable=False),
+    Column("anexo", Integer, nullable=False),
+    Column("dre", String(32), nullable=False, index=True),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("nivel", String(12), nullable=False),
+    Column("datos", JSON, nullable=False),
+)
+docente = Table(
+    "docente", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("dni", String(8), unique=True),  # NULL once his personal data are cancelled
+    Column("ie_id", String(36), nullable=False, index=True),
+    Column("datos", JSON, nullable=False),
+)
+acompanante = Table(
+    "acompanante", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("dni", String(8), unique=True),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("tipo", String(40), nullable=False),
+    Column("datos", JSON, nullable=False),
+)
+reglas = Table(
+    "reglas", metadata,
+    Column("clave", String(60), primary_key=True),
+    Column("codigo", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("contenido", JSON, nullable=False),
+)
+convocatoria = Table(
+    "convocatoria", metadata,
+    Column("codigo", String(40), primary_key=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("datos", JSON, nullable=False),
+    Column("ejecuciones", Integer, nullable=False),
+)
+decision = Table(
+    "decision", metadata,
+    Column("convocatoria", String(40), primary_key=True),
+    Column("codigo_modular", String(7), primary_key=True),
+    Column("anexo", Integer, primary_key=True),
+    Column("dre", String(32), nullable=False, index=True),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("tipo", String(40)),
+    Column("focalizada", Boolean, nullable=False),
+    Column("decision", JSON, nullable=False),
+    Column("cambios", Integer, nullable=False),
+)
+asignacion = Table(
+    "asignacion", metadata,
+    Column("convocatoria", String(40), primary_key=True),
+    Column("docente_id", String(36), primary_key=True),
+    Column("acompanante_id", String(36), nullable=False, index=True),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("datos", JSON, nullable=False),
+)
+historial = Table(
+    "asignacion_historial", metadata,
+    Column("posicion", Integer, primary_key=True, autoincrement=False),  # notification id
+    Column("convocatoria", String(40), nullable=False),
+    Column("docente_id", String(36), nullable=False, index=True),
+    Column("evento", String(40), nullable=False),
+    Column("datos", JSON, nullable=False),
+)
+cartera = Table(
+    "cartera", metadata,
+    Column("convocatoria", String(40), primary_key=True),
+    Column("acompanante_id", String(36), primary_key=True),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False, index=True),
+    Column("tipo", String(40), nullable=False),
+    Column("activo", Boolean, nullable=False),
+    Column("limite_excepcion", Integer),
+    Column("excepciones", JSON, nullable=False),
+)
+ugeles = Table(
+    "asignaciones_ugel", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("convocatoria", String(40), nullable=False),
+    Column("dre", String(32), nullable=False),
+    Column("ugel", String(32), nullable=False),
+)
