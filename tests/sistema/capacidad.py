@@ -1,7 +1,8 @@
 """National-scale figures: the whole system as separate processes, on SQLite and on PostgreSQL, under load.
 
 ``python -m tests.sistema.capacidad [--almacenes sqlite,postgres] [--sostenido 120] [--duracion 600]
-[--rodilla-desde 40 --rodilla-paso 40 --rodilla-hasta 600 --rodilla-duracion 60] [--informe bench/capacidad.md]``
+[--rodilla-desde 40 --rodilla-paso 40 --rodilla-hasta 600 --rodilla-duracion 60] [--copias N]
+[--informe bench/capacidad.md]``
 
 For each store: one system (``Sistema``: nats-server, the token issuer, the four services; PostgreSQL is the
 harness's own cluster), the year prepared with a padrón of ``--copias`` UGELs like El Collao (by default as
@@ -19,7 +20,8 @@ answer; and p99 from the moment the open loop scheduled it, queueing in the gene
 end-to-end visibility of an acknowledged visit in evaluacion p50/p99 (answer received → evaluacion's durable
 consumer of visits has acknowledged, i.e. applied to its read model, the stream message that carries it),
 relay lag over time (each service's unpublished events, ``acompana_outbox_pendientes``, and the consumers'
-pending messages, sampled every second), and the resident memory of each process (sampled, maximum; PostgreSQL: the PSS of all its processes).
+pending messages, sampled every second), and the resident memory of each process (sampled, maximum;
+PostgreSQL: the PSS of all its processes).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import bisect
 import contextlib
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -48,7 +51,7 @@ from tests.sistema.sistema import SERVICIOS, Sistema
 STREAM = "ACOMPANA"
 VISIBILIDAD_MAXIMA = 2.0  # seconds: the knee is where visibility p99 passes this
 LOGRO_MINIMO = 0.95  # achieved / target under this: the machine no longer keeps the rate
-VISITAS_POR_COPIA = 121 * 6.5 * 3  # an El Collao: docentes assigned × visits a year × the convocatoria's years
+VISITAS_POR_COPIA = 121 * 6.5 * 3  # an El Collao: docentes assigned × visits a year × the years
 PARTE_VISITAS = 0.6  # of the operations: visits, and two new ones in each offline batch
 
 
@@ -95,9 +98,11 @@ class Muestreo:
             with contextlib.suppress(ValueError, KeyError):
                 self.secuencia[json.loads(msg.data)["visita_id"]] = msg.metadata.sequence.stream
 
-        await js.subscribe("acompana.agenda.VisitaRealizada.>", stream=STREAM, cb=anotar, ordered_consumer=True,
-                           config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW, ack_policy=AckPolicy.NONE))
-        self._tareas = [asyncio.create_task(self._cada_segundo()), asyncio.create_task(self._confirmaciones(js))]
+        await js.subscribe("acompana.agenda.VisitaRealizada.>", stream=STREAM, cb=anotar,
+                           ordered_consumer=True, config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW,
+                                                                        ack_policy=AckPolicy.NONE))
+        self._tareas = [asyncio.create_task(self._cada_segundo()),
+                        asyncio.create_task(self._confirmaciones(js))]
 
     async def detener(self) -> None:
         for t in self._tareas:
@@ -108,23 +113,27 @@ class Muestreo:
 
     def _procesos(self) -> dict[str, list[int]]:
         s = self.sistema
-        procesos = {n: [x.proceso.pid] for n, x in s.servicios.items() if x.proceso and x.proceso.poll() is None}
+        procesos = {n: [x.proceso.pid] for n, x in s.servicios.items()
+                    if x.proceso and x.proceso.poll() is None}
         if s.nats.process is not None:
             procesos["nats-server"] = [s.nats.process.pid]
         if s.postgres is not None:
             with contextlib.suppress(Exception):
                 procesos["postgresql"] = s.postgres.procesos()
+        procesos["generador de carga"] = [os.getpid()]
         return procesos
 
     async def _cada_segundo(self) -> None:
         while True:
             for nombre, pids in self._procesos().items():
                 campo = "Pss" if len(pids) > 1 else "Rss"  # PostgreSQL: its processes share memory
-                self.memoria[nombre] = max(self.memoria.get(nombre, 0.0), sum(memoria_mib(p, campo) for p in pids))
+                usada = sum(memoria_mib(p, campo) for p in pids)
+                self.memoria[nombre] = max(self.memoria.get(nombre, 0.0), usada)
             with contextlib.suppress(Exception):
                 pendientes = await self.sistema.pendientes()
-                self.retraso.append({"t": time.time(), **{k: v for k, v in pendientes.items() if k.startswith("outbox")},
-                                     "consumidores": sum(v for k, v in pendientes.items() if k.startswith("consumidor"))})
+                self.retraso.append({
+                    "t": time.time(), **{k: v for k, v in pendientes.items() if k.startswith("outbox")},
+                    "consumidores": sum(v for k, v in pendientes.items() if k.startswith("consumidor"))})
             await asyncio.sleep(1.0)
 
     async def _confirmaciones(self, js) -> None:
@@ -191,8 +200,8 @@ def cifras(ops: list[dict], muestreo: Muestreo, desde: float, hasta: float, obje
 
 def sostiene(c: dict) -> bool:
     p99 = c["visibilidad_ms"][99]
-    return (c["logrado"] >= LOGRO_MINIMO * c["objetivo"] and p99 is not None and p99 <= VISIBILIDAD_MAXIMA * 1000
-            and c["visitas_no_vistas"] == 0)
+    return (c["logrado"] >= LOGRO_MINIMO * c["objetivo"] and p99 is not None
+            and p99 <= VISIBILIDAD_MAXIMA * 1000 and c["visitas_no_vistas"] == 0)
 
 
 class Token:
@@ -222,8 +231,8 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
         inicio = time.monotonic()
         await sistema.iniciar()
         token = Token(sistema)
-        carga = Carga({n: s.url for n, s in sistema.servicios.items()}, token, historia, ritmo=1.0, duracion=1.0,
-                      max_operaciones=1, concurrencia=args.concurrencia, copias=args.copias)
+        carga = Carga({n: s.url for n, s in sistema.servicios.items()}, token, historia, ritmo=1.0,
+                      duracion=1.0, max_operaciones=1, concurrencia=args.concurrencia, copias=args.copias)
         await carga.preparar(timeout=300.0)
         resultado["preparacion_s"] = round(time.monotonic() - inicio, 1)
         resultado["docentes"] = len(carga.docentes)
@@ -247,7 +256,8 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
                 drenado_s = f"sin quietud: {exc}"
             await asyncio.sleep(1.0)
             ops = Historia.leer(historia.ruta)[antes:]
-            c = {"paso": nombre, "ritmo": ritmo, "duracion_s": duracion, **cifras(ops, muestreo, desde, hasta, ritmo),
+            c = {"paso": nombre, "ritmo": ritmo, "duracion_s": duracion,
+                 **cifras(ops, muestreo, desde, hasta, ritmo),
                  "renovaciones": carga.renovaciones[renovaciones:], "drenado_s": drenado_s}
             c["sostiene"] = sostiene(c)
             resultado["pasos"].append(c)
@@ -281,11 +291,12 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
 
 
 def linea(almacen: str, c: dict) -> str:
-    return (f"{almacen:8} {c['paso']:9} {c['ritmo']:>5g}/s × {c['duracion_s']:g} s: logrado {c['logrado']}/s, "
-            f"ok {c['ok']} fail {c['fail']} unknown {c['unknown']}; latencia p50/p95/p99 "
-            f"{c['latencia_ms'][50]}/{c['latencia_ms'][95]}/{c['latencia_ms'][99]} ms; visibilidad p50/p99 "
-            f"{c['visibilidad_ms'][50]}/{c['visibilidad_ms'][99]} ms ({c['visitas_no_vistas']} sin ver); outbox máx "
-            f"{max(c['outbox_max'].values(), default=0)}; drenado {c.get('drenado_s')} s; "
+    return (f"{almacen:8} {c['paso']:9} {c['ritmo']:>5g}/s × {c['duracion_s']:g} s: "
+            f"logrado {c['logrado']}/s, ok {c['ok']} fail {c['fail']} unknown {c['unknown']}; latencia "
+            f"p50/p95/p99 {c['latencia_ms'][50]}/{c['latencia_ms'][95]}/{c['latencia_ms'][99]} ms; "
+            f"visibilidad p50/p99 {c['visibilidad_ms'][50]}/{c['visibilidad_ms'][99]} ms "
+            f"({c['visitas_no_vistas']} sin ver); outbox máx {max(c['outbox_max'].values(), default=0)}; "
+            f"drenado {c.get('drenado_s')} s; "
             f"{'sostiene' if c.get('sostiene') else 'NO sostiene'}")
 
 
@@ -302,32 +313,35 @@ def escribir_informe(ruta: Path, resultados: list[dict], comando: str, segundos:
     ms = lambda x: "—" if x is None else f"{x:,}".replace(",", " ")  # noqa: E731
     filas = ["| almacén | paso | objetivo/s | logrado/s | ok | fail | unknown | latencia p50 / p95 / p99 (ms) | "
              "p99 con espera (ms) | visibilidad p50 / p99 (ms) | outbox máx (ag/ev/eval/foc) | pendientes de "
-             "consumidores máx | drenado (s) | sostiene |", "|---|---|---:|---:|---:|---:|---:|---|---:|---|---|---:|---:|---|"]
+             "consumidores máx | drenado (s) | sostiene |",
+             "|---|---|---:|---:|---:|---:|---:|---|---:|---|---|---:|---:|---|"]
     series, memorias, rodillas = [], [], []
     for r in resultados:
         nombre = "PostgreSQL" if r["almacen"] == "postgres" else "SQLite"
         for c in r["pasos"]:
             o = c["outbox_max"]
             filas.append(
-                f"| {nombre} | {c['paso']} | {c['ritmo']:g} | {c['logrado']} | {c['ok']} | {c['fail']} | {c['unknown']} "
-                f"| {ms(c['latencia_ms'][50])} / {ms(c['latencia_ms'][95])} / {ms(c['latencia_ms'][99])} | "
-                f"{ms(c['latencia_con_espera_p99_ms'])} | {ms(c['visibilidad_ms'][50])} / {ms(c['visibilidad_ms'][99])}"
-                f" | {o['agenda']:g}/{o['evidencias']:g}/{o['evaluacion']:g}/{o['focalizacion']:g} | "
+                f"| {nombre} | {c['paso']} | {c['ritmo']:g} | {c['logrado']} | {c['ok']} | {c['fail']} | "
+                f"{c['unknown']} | {ms(c['latencia_ms'][50])} / {ms(c['latencia_ms'][95])} / "
+                f"{ms(c['latencia_ms'][99])} | {ms(c['latencia_con_espera_p99_ms'])} | "
+                f"{ms(c['visibilidad_ms'][50])} / {ms(c['visibilidad_ms'][99])} | "
+                f"{o['agenda']:g}/{o['evidencias']:g}/{o['evaluacion']:g}/{o['focalizacion']:g} | "
                 f"{c['consumidores_max']} | {c.get('drenado_s')} | {'sí' if c['sostiene'] else 'no'} |")
             if c["paso"] != "rodilla":
                 puntos = ", ".join(f"{p['s']} s: {p['agenda']}/{p['evidencias']}/{p['evaluacion']}/"
                                    f"{p['focalizacion']} ({p['consumidores']})" for p in c["serie"])
-                series.append(f"- {nombre}, {c['paso']} a {c['ritmo']:g}/s: {puntos or '(sin muestras)'}"
-                              + (f"; se abrió la etapa siguiente: {c['renovaciones']}" if c["renovaciones"] else ""))
-        memorias.append(f"- {nombre}: " + ", ".join(f"{k} {v} MiB" for k, v in r.get("memoria_max_mib", {}).items()))
+                renovo = f"; se abrió la etapa siguiente: {c['renovaciones']}" if c["renovaciones"] else ""
+                series.append(f"- {nombre}, {c['paso']} a {c['ritmo']:g}/s: {puntos or '(sin muestras)'}{renovo}")
+        memorias.append(f"- {nombre}: " + ", ".join(f"{k} {v} MiB"
+                                                      for k, v in r.get("memoria_max_mib", {}).items()))
         rodillas.append(f"- {nombre}: " + (f"{r['rodilla']:g} operaciones/s" if r.get("rodilla") else
                                            "ningún paso sostuvo su ritmo") +
                         f" (preparación {r.get('preparacion_s', '?')} s, {r.get('docentes', '?')} docentes)"
                         + (f"; error: {r['error']}" if r.get("error") else ""))
     texto = f"""# Capacidad medida: el sistema completo bajo carga sostenida
 
-Generado por `{comando}` el {datetime.now(UTC):%Y-%m-%d %H:%M} UTC en {segundos / 60:.0f} min. No editar a mano:
-volver a correr el comando (`tests/sistema/capacidad.py` explica cada cifra).
+Generado por `{comando}` el {datetime.now(UTC):%Y-%m-%d %H:%M} UTC en {segundos / 60:.0f} min.
+No editar a mano: volver a correr el comando (`tests/sistema/capacidad.py` explica cada cifra).
 
 Máquina: {maquina()}. El generador de carga corre en la misma máquina (un proceso Python más).
 
@@ -338,8 +352,8 @@ tokens, los cuatro servicios con uvicorn; PostgreSQL es un clúster propio del a
 valoraciones) con hasta {resultados[0].get('concurrencia', '?') if resultados else '?'} solicitudes a la vez,
 sobre un padrón de varias UGEL como El Collao. Latencia: del envío de la solicitud a su respuesta (p99 con
 espera: desde el instante en que el lazo abierto la programó). Visibilidad: de la respuesta de agenda a una
-visita hasta que el consumidor durable de visitas de evaluacion confirmó el mensaje que la lleva (ya aplicado a
-su modelo de lectura), muestreado cada 0,1 s. La rodilla es el último ritmo cuyo paso sostuvo el objetivo
+visita hasta que el consumidor durable de visitas de evaluacion confirmó el mensaje que la lleva (ya
+aplicado a su modelo de lectura), muestreado cada 0,1 s. La rodilla es el último ritmo cuyo paso sostuvo el objetivo
 (logrado ≥ {LOGRO_MINIMO:.0%} del objetivo, visibilidad p99 ≤ {VISIBILIDAD_MAXIMA:g} s, toda visita vista).
 
 {chr(10).join(filas)}
@@ -362,18 +376,18 @@ de la memoria proporcional, PSS, de todos sus procesos, que comparten sus búfer
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Mide el sistema completo bajo carga sostenida y busca su rodilla.")
-    parser.add_argument("--almacenes", default="sqlite,postgres", help="sqlite, postgres o ambos (en ese orden)")
-    parser.add_argument("--sostenido", default="120", help="ritmos sostenidos (operaciones/s), separados por comas")
+    parser = argparse.ArgumentParser(description="Mide el sistema completo bajo carga sostenida y su rodilla.")
+    parser.add_argument("--almacenes", default="sqlite,postgres", help="sqlite, postgres o ambos")
+    parser.add_argument("--sostenido", default="120", help="ritmos sostenidos (operaciones/s), con comas")
     parser.add_argument("--duracion", type=float, default=600.0, help="segundos de cada paso sostenido")
-    parser.add_argument("--sin-maximo", action="store_true", help="no sostener también el ritmo de la rodilla")
+    parser.add_argument("--sin-maximo", action="store_true", help="no sostener el ritmo de la rodilla")
     parser.add_argument("--rodilla-desde", type=float, default=40.0)
     parser.add_argument("--rodilla-paso", type=float, default=40.0)
     parser.add_argument("--rodilla-hasta", type=float, default=600.0)
-    parser.add_argument("--rodilla-duracion", type=float, default=60.0, help="segundos de cada paso (0: sin rodilla)")
+    parser.add_argument("--rodilla-duracion", type=float, default=60.0, help="segundos por paso (0: sin rodilla)")
     parser.add_argument("--concurrencia", type=int, default=64, help="solicitudes a la vez, como máximo")
-    parser.add_argument("--copias", type=int, default=0, help="UGEL como El Collao en el padrón (0: las necesarias)")
-    parser.add_argument("--informe", type=Path, help="escribir el informe Markdown aquí (p. ej. bench/capacidad.md)")
+    parser.add_argument("--copias", type=int, default=0, help="UGEL como El Collao (0: las necesarias)")
+    parser.add_argument("--informe", type=Path, help="el informe Markdown (p. ej. bench/capacidad.md)")
     args = parser.parse_args()
     args.sostenido = [float(x) for x in args.sostenido.split(",") if x]
     args.copias = args.copias or copias_necesarias(args)
@@ -388,8 +402,8 @@ def main() -> int:
         r["concurrencia"] = args.concurrencia
         resultados.append(r)
         if args.informe:  # written after each store: a long run interrupted keeps what it measured
-            escribir_informe(args.informe, resultados, "python -m tests.sistema.capacidad " + " ".join(sys.argv[1:]),
-                             time.monotonic() - inicio)
+            comando = "python -m tests.sistema.capacidad " + " ".join(sys.argv[1:])
+            escribir_informe(args.informe, resultados, comando, time.monotonic() - inicio)
     (Path(tempfile.gettempdir()) / "acompana-capacidad.json").write_text(json.dumps(resultados, indent=1))
     return 0 if all("error" not in r for r in resultados) else 1
 

@@ -68,12 +68,12 @@ class PostgresPropio:
             conn.execute(f'CREATE DATABASE "{BASE}"')
 
     def arrancar(self) -> None:
-        self._como_dueno(str(BINARIOS / "pg_ctl"), "-D", str(self.datos), "-l", str(self.carpeta / "postgres.log"),
-                         "-w", "-t", "120", "start")
+        self._como_dueno(str(BINARIOS / "pg_ctl"), "-D", str(self.datos), "-l",
+                         str(self.carpeta / "postgres.log"), "-w", "-t", "120", "start")
 
     def conectar(self, base: str = BASE) -> psycopg.Connection:
-        return psycopg.connect(host="127.0.0.1", port=self.puerto, user=self.usuario, dbname=base, autocommit=True,
-                               connect_timeout=5)
+        return psycopg.connect(host="127.0.0.1", port=self.puerto, user=self.usuario, dbname=base,
+                               autocommit=True, connect_timeout=5)
 
     def pid(self) -> int:
         return int((self.datos / "postmaster.pid").read_text().split()[0])
@@ -116,13 +116,11 @@ class PostgresPropio:
     def detener(self) -> None:
         if (self.datos / "postmaster.pid").exists():
             try:
-                self._como_dueno(str(BINARIOS / "pg_ctl"), "-D", str(self.datos), "-m", "immediate", "-w", "stop")
+                self._como_dueno(str(BINARIOS / "pg_ctl"), "-D", str(self.datos), "-m", "immediate", "-w",
+                                 "stop")
             except RuntimeError:
                 pass
 
     def borrar(self) -> None:
         self.detener()
         shutil.rmtree(self.carpeta, ignore_errors=True)
-
-    def version(self) -> str:
-        return subprocess.run([str(BINARIOS / "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
