@@ -18,6 +18,7 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from services.web.auditoria import SERVICIOS, convocatoria_vigente
+from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.i18n import _
 from services.web.servicios import Rechazo
 from services.web.vistas import Contexto, comprobar_csrf, contexto
@@ -98,6 +99,16 @@ async def pagina_focalizacion(ctx: Contexto, estado: int = 200, **datos: Any) ->
     return ctx.pagina("admin_focalizacion.html", estado, reglas=list(reglas.values()), **datos)
 
 
+async def reabrir_convocatoria(ctx: Contexto, datos: dict[str, str], errores: dict[str, str]) -> Response:
+    """The calls' page again with the new call's form as written and the reason next to its field (the code's
+    when the reason names none of the form's)."""
+    campo, motivo = next(iter(errores.items()))
+    return await pagina_focalizacion(ctx, 422, convocatorias=await ctx.leer("focalizacion", "/convocatorias"),
+                                     codigo=None, decisiones=[], focalizadas=False, ejecucion=None, abierta=None,
+                                     nueva=datos, error={"campo": campo if campo in datos else "codigo",
+                                                         "motivo": motivo})
+
+
 def router() -> APIRouter:  # noqa: C901 - one route per page
     r = APIRouter()
 
@@ -143,32 +154,17 @@ def router() -> APIRouter:  # noqa: C901 - one route per page
     async def abrir(request: Request) -> Response:
         """A new call: its code, its years and the rule set it follows (the version in force when opened)."""
         ctx = await contexto(request, ADMINISTRADOR)
-        form = await request.form()
-        comprobar_csrf(ctx, str(form.get("csrf") or ""))
-        datos = {k: str(form.get(k) or "").strip() for k in ("codigo", "anio_inicio", "anio_fin", "reglas")}
+        enviado = await formulario(request, ctx)
+        datos = {k: enviado.get(k, "") for k in ("codigo", "anio_inicio", "anio_fin", "reglas")}
         anios = {k: datos[k] for k in ("anio_inicio", "anio_fin")}
         error = next(((k, _("Escriba el año con cuatro cifras, por ejemplo 2027.")) for k, v in anios.items()
                       if not (v.isdigit() and len(v) == 4)), None)
-        if error is None:
-            try:
-                await ctx.enviar("focalizacion", "/convocatorias", {**datos, **{k: int(v) for k, v in anios.items()}})
-                return RedirectResponse("/administracion/focalizacion?" + urlencode({"abierta": datos["codigo"]}),
-                                        status_code=303)
-            except Rechazo as exc:
-                campo = (exc.campo or "").rsplit(".", 1)[-1]
-                error = (campo if campo in datos else "codigo", exc.motivo or _("No se pudo abrir la convocatoria."))
-        convocatorias = await ctx.leer("focalizacion", "/convocatorias")
-        return await pagina_focalizacion(ctx, 422, convocatorias=convocatorias, codigo=None, decisiones=[],
-                                         focalizadas=False, ejecucion=None, abierta=None, nueva=datos,
-                                         error={"campo": error[0], "motivo": error[1]})
-
-    @r.post("/administracion/focalizacion", include_in_schema=False)
-    async def ejecutar(request: Request, csrf: str = Form(""), convocatoria: str = Form(...)) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        comprobar_csrf(ctx, csrf)
-        _estado, hecho = await ctx.enviar("focalizacion", f"/convocatorias/{convocatoria}/focalizacion", {})
-        consulta = urlencode({"convocatoria": convocatoria, **{k: hecho.get(k, 0) for k in CUENTAS}})
-        return RedirectResponse(f"/administracion/focalizacion?{consulta}", status_code=303)
+        if error is not None:
+            return await reabrir_convocatoria(ctx, datos, {error[0]: error[1]})
+        return await enviar_o_reabrir(
+            ctx, "focalizacion", "/convocatorias", {**datos, **{k: int(v) for k, v in anios.items()}},
+            "/administracion/focalizacion?" + urlencode({"abierta": datos["codigo"]}),
+            lambda errores: reabrir_convocatoria(ctx, datos, errores))
 
     @r.get("/administracion/focalizacion/{convocatoria}/ies/{codigo_modular}/{anexo}",
            include_in_schema=False)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web import frases, i18n
+from services.web.formularios import enviar_formulario, formulario
 from services.web.i18n import _
 from services.web.paginas import ASISTENCIA, COTEJO, ahora, instrumento, reunion_si_existe
 from services.web.servicios import Rechazo
@@ -73,24 +74,6 @@ def plan_de(p: dict[str, Any], yo: str, acompanantes: dict[str, str]) -> str:
         str(p.get("acompanante_id")), _("un acompañante que ya no lo acompaña"))
     return _("{anio}: modalidad {modalidad}, a cargo de {quien}").format(
         anio=p["anio"], modalidad=MODALIDADES.get(p.get("modalidad", ""), p.get("modalidad", "")), quien=quien)
-
-
-async def enviar_formulario(ctx: Contexto, servicio: str, ruta: str, cuerpo: dict[str, Any], volver: str) -> Response:
-    """A desk's form sent to its service: back to the page, or the service's reason on the rejection page."""
-    try:
-        await ctx.enviar(servicio, ruta, cuerpo)
-    except Rechazo as exc:
-        if exc.estado == 404:
-            raise
-        return ctx.pagina("rechazo.html", 422, motivo=exc.motivo, campo=exc.campo, volver=volver)
-    separador = "&" if "?" in volver else "?"
-    return RedirectResponse(f"{volver}{separador}hecho=1", status_code=303)
-
-
-async def formulario(request: Request, ctx: Contexto) -> dict[str, str]:
-    form = await request.form()
-    comprobar_csrf(ctx, str(form.get("csrf") or ""))
-    return {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
 
 
 def router() -> APIRouter:  # noqa: C901 - one route per page or form

@@ -14,13 +14,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from services.web import frases, i18n
-from services.web.escritorio import enviar_formulario, formulario
+from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.servicios import Rechazo
 from services.web.vistas import Contexto, contexto
 
 UGEL = frozenset({"especialista_ugel"})
@@ -157,13 +156,7 @@ def router() -> APIRouter:  # noqa: C901 - one route per page or download
         datos = await formulario(request, ctx)
         cuerpo = {"docente_id": datos.get("docente_id", ""), "acompanante_id": datos.get("acompanante_id", ""),
                   "motivo": datos.get("motivo", "")}
-        try:
-            return await enviar_formulario(ctx, "focalizacion",
-                                           f"/convocatorias/{ctx.settings.convocatoria}/reasignaciones", cuerpo,
-                                           "/ugel/carteras")
-        except Rechazo as exc:  # a docente or acompañante outside his UGEL
-            return ctx.pagina("rechazo.html", exc.estado, motivo=exc.motivo or _("No existe o no está en su UGEL."),
-                              campo=exc.campo, volver="/ugel/carteras")
+        return await enviar_o_mostrar(ctx, "reasignacion", "/reasignaciones", cuerpo)
 
     @r.post("/ugel/carteras/excepcion", include_in_schema=False)
     async def excepcion(request: Request) -> Response:
@@ -191,8 +184,7 @@ def router() -> APIRouter:  # noqa: C901 - one route per page or download
     return r
 
 
-CAMPOS_CARTERA = {"limite": "limite", "justificacion": "justificacion", "motivo": "motivo",
-                  "reemplazo_id": "reemplazo_id", "acompanante_id": "acompanante_id"}
+CAMPOS_CARTERA = frozenset({"limite", "justificacion", "motivo", "reemplazo_id", "acompanante_id", "docente_id"})
 
 
 async def pagina_carteras(ctx: Contexto, estado: int = 200, hecho: str | None = None,
@@ -215,13 +207,10 @@ async def pagina_carteras(ctx: Contexto, estado: int = 200, hecho: str | None = 
 
 async def enviar_o_mostrar(ctx: Contexto, nombre: str, ruta: str, cuerpo: dict[str, Any]) -> Response:
     """One of the caseloads page's forms sent to focalizacion: back to the page, or the page again with the
-    service's reason next to the field it names (a 404: an acompañante outside his UGEL, "no existe")."""
-    try:
-        await ctx.enviar("focalizacion", f"/convocatorias/{ctx.settings.convocatoria}{ruta}", cuerpo)
-    except Rechazo as exc:
-        if exc.estado == 404:
-            raise
-        campo = (exc.campo or "").rsplit(".", 1)[-1]
-        return await pagina_carteras(ctx, 422, error=(nombre, CAMPOS_CARTERA.get(campo, "acompanante_id"),
-                                                      exc.motivo or _("No se pudo registrar.")))
-    return RedirectResponse("/ugel/carteras?hecho=1", status_code=303)
+    service's reason next to the field it names (the acompañante chosen when it names none)."""
+    async def reabrir(errores: dict[str, str]) -> Response:
+        campo, motivo = next(iter(errores.items()))
+        return await pagina_carteras(ctx, 422, error=(nombre, campo if campo in CAMPOS_CARTERA else "acompanante_id",
+                                                      motivo))
+    return await enviar_o_reabrir(ctx, "focalizacion", f"/convocatorias/{ctx.settings.convocatoria}{ruta}", cuerpo,
+                                  "/ugel/carteras", reabrir)

@@ -12,11 +12,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from services.web import frases, i18n
-from services.web.escritorio import formulario
+from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.escritorio_ugel import UGEL, nombres_ugel, su_ugel
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.seguimiento_ugel import CSV, XLSX, descargar, enviar_o_reabrir, escuela_de
+from services.web.seguimiento_ugel import CSV, XLSX, descargar, escuela_de
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from services.web import frases, i18n
-from services.web.escritorio import enviar_formulario, formulario
+from services.web.formularios import enviar_formulario, formulario
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import DRE_SOLO, nombre_acompanante, nombres_ies, su_dre

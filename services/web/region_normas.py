@@ -8,14 +8,13 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from services.web import frases
-from services.web.escritorio import formulario
+from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import AMBOS, DRE_SOLO, su_dre
-from services.web.servicios import Rechazo
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -54,15 +53,11 @@ async def publicar(ctx: Contexto, formulario_: str, datos: dict[str, str], servi
                    cuerpo: dict[str, Any], campos: tuple[str, ...]) -> Response:
     """Send a version to its service: back to the page, or the page again with the reason next to the field
     the service names (at the form's start when it names none of them) and what was written kept."""
-    try:
-        await ctx.enviar(servicio, ruta, cuerpo)
-    except Rechazo as exc:
-        if exc.estado not in (409, 422):
-            raise
-        campo = next((c for c in campos if exc.campo and exc.campo.split(".")[-1] == c), "")
-        return await pagina_normas(ctx, 422, {"formulario": formulario_, "campo": campo,
-                                              "motivo": exc.motivo or _("No se pudo publicar.")}, datos)
-    return RedirectResponse("/region/normas?hecho=1", status_code=303)
+    async def reabrir(errores: dict[str, str]) -> Response:
+        campo, motivo = next(iter(errores.items()))
+        return await pagina_normas(ctx, 422, {"formulario": formulario_, "campo": campo if campo in campos else "",
+                                              "motivo": motivo}, datos)
+    return await enviar_o_reabrir(ctx, servicio, ruta, cuerpo, "/region/normas", reabrir)
 
 
 def numero(valor: str) -> int | str:

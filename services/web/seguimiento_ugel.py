@@ -13,20 +13,19 @@ import asyncio
 import csv
 import io
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from statistics import mean
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from services.web import frases, i18n
-from services.web.escritorio import formulario
+from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.escritorio_ugel import UGEL, corte, nombres_ugel, su_ugel
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.servicios import Rechazo
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -63,27 +62,6 @@ def csv_de(encabezados: Sequence[str], filas: Sequence[Sequence[Any]], archivo: 
     escritor.writerows(filas)
     return Response("\ufeff" + texto.getvalue(), media_type=CSV,
                     headers={"Content-Disposition": f'attachment; filename="{archivo}"'})
-
-
-def errores_de(exc: Rechazo) -> dict[str, str]:
-    """The service's reason keyed by the form field it names ('body.descripcion' → 'descripcion'); a reason
-    about the whole request goes under ''."""
-    campo = (exc.campo or "").split(".")[-1] if exc.campo else ""
-    return {"" if campo == "body" else campo: exc.motivo or _("No se pudo registrar.")}
-
-
-async def enviar_o_reabrir(ctx: Contexto, servicio: str, ruta: str, cuerpo: dict[str, Any], volver: str,
-                           reabrir: Callable[[dict[str, str]], Awaitable[Response]]) -> Response:
-    """A form sent to its service: back to the page, or the page again (422) with the reason next to the
-    field it concerns and what the user wrote."""
-    try:
-        await ctx.enviar(servicio, ruta, cuerpo)
-    except Rechazo as exc:
-        if exc.estado == 404:
-            raise
-        return await reabrir(errores_de(exc))
-    separador = "&" if "?" in volver else "?"
-    return RedirectResponse(f"{volver}{separador}hecho=1", status_code=303)
 
 
 def escuela_de(fila: dict[str, Any]) -> str:
