@@ -152,9 +152,17 @@ def router() -> APIRouter:  # noqa: C901 - one route per page
     async def historia_pdf(request: Request, docente_id: str) -> Response:
         ctx = await contexto(request, AUDITOR)
         motivo = (request.query_params.get("motivo") or "").strip()
-        params = {"motivo": motivo, "formato": "pdf", "por_pagina": 500, **filtros_de(request)}
-        r = await ctx.servicios.pedir(ctx.token, "GET", "evaluacion", f"/docentes/{docente_id}/historia",
-                                      params=params)
+        params = {"motivo": motivo, "por_pagina": 500, **filtros_de(request)}
+        # printed with the names the auditor may see (the docente, his acompañante, his school); evaluacion uses
+        # them only to print (a past acompañante's facts name his role)
+        docente = await ctx.leer("focalizacion", f"/docentes/{docente_id}/persona")
+        personas = {docente_id: frases.nombre(docente)}
+        if docente.get("acompanante"):
+            personas[docente["acompanante"]["acompanante_id"]] = frases.nombre(docente["acompanante"])
+        escuelas = {f"{docente['ie']['codigo_modular']}-{docente['ie']['anexo']}": docente["ie"]["nombre"]} \
+            if docente.get("ie") else {}
+        r = await ctx.servicios.pedir(ctx.token, "POST", "evaluacion", f"/docentes/{docente_id}/historia.pdf",
+                                      params=params, json={"personas": personas, "escuelas": escuelas})
         return Response(r.content, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="historia-{docente_id}.pdf"',
             "Cache-Control": "private, no-store"})

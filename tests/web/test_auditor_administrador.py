@@ -129,7 +129,10 @@ def test_el_auditor_lee_la_historia_con_su_motivo_y_el_docente_ve_la_lectura(sis
         page.get_by_role("link", name="Descargar esta historia en PDF").click()
     pdf = PdfReader(io.BytesIO(Path(descarga.value.path()).read_bytes()))
     texto_pdf = " ".join(p.extract_text() for p in pdf.pages)
-    assert "VisitaRealizada" in texto_pdf and "agenda" in texto_pdf, texto_pdf[:500]
+    # in sentences with the names the auditor sees, never a fact's technical name or an id
+    assert "lo visitó en" in texto_pdf and "Agenda, hecho n.º" in texto_pdf, texto_pdf[:500]
+    assert acompanante.split()[0] in texto_pdf, texto_pdf[:800]
+    assert "VisitaRealizada" not in texto_pdf and not UUID.search(texto_pdf), texto_pdf[:500]
     # And the chains of hashes of the four services verify
     page.goto(sistema.web + "/auditoria/cadenas")
     page.get_by_role("button", name="Verificar ahora los cuatro servicios").click()
