@@ -42,6 +42,7 @@ class Contexto:
     sistema: Sistema
     proxy: Proxy  # agenda <-> NATS
     proxy_pg: Proxy | None = None  # agenda <-> PostgreSQL, on the PostgreSQL system
+    carga: Carga | None = None  # the load, for a fault that needs more of it while it strikes
 
 
 Falla = Callable[[Contexto], Awaitable[dict | None]]  # what it saw, for the outcome (``detalle``)
@@ -136,7 +137,8 @@ async def relay_muerto(c: Contexto) -> dict:
     """agenda's relay killed at its worst moment: after the stream stored a batch, before the relay saved its
     position. agenda's process is frozen (SIGSTOP) again and again under load until it is caught with its
     newest fact in the stream past the position saved in its store; it is killed (SIGKILL) right there and
-    restarted. 500 ms of latency between agenda and NATS delay each PubAck so that such a moment comes often.
+    restarted. 500 ms of latency between agenda and NATS delay each PubAck so that such a moment comes often,
+    and a few more visits every 0.2 s (in the history like the rest) keep agenda publishing while it is sought.
     On restart the relay must advance its position to what the stream holds, not publish it twice."""
     sistema = c.sistema
     proceso = sistema.servicios["agenda"].proceso
@@ -144,9 +146,18 @@ async def relay_muerto(c: Contexto) -> dict:
     c.proxy.latencia = 0.5
     nc = await nats.connect(sistema.nats.url)
     visto: dict = {}
+
+    parar = asyncio.Event()
+
+    async def mas_visitas() -> None:  # agenda keeps publishing until it is caught, even after the load ends
+        while c.carga is not None and not parar.is_set():
+            await asyncio.gather(*(c.carga.visita() for _ in range(3)), return_exceptions=True)
+            await asyncio.sleep(0.2)
+
+    trafico = asyncio.create_task(mas_visitas())
     try:
         js = nc.jetstream()
-        for intento in range(1, 601):
+        for intento in range(1, 1201):
             os.kill(proceso.pid, signal.SIGSTOP)
             posicion = await asyncio.to_thread(sistema.posicion_publicada, "agenda")
             cabeza = await _cabeza_en_stream(js, "agenda")
@@ -159,6 +170,10 @@ async def relay_muerto(c: Contexto) -> dict:
         else:
             raise RuntimeError("el relay de agenda nunca quedó entre publicar un lote y guardar su posición")
     finally:
+        parar.set()  # the visits under way end (each in the history) before agenda starts again
+        if not visto and proceso.poll() is None:
+            os.kill(proceso.pid, signal.SIGCONT)
+        await asyncio.gather(trafico, return_exceptions=True)
         await nc.close()
         c.proxy.restablecer()
     await asyncio.sleep(1.0)
@@ -342,6 +357,7 @@ async def correr(nombres: list[str], *, duracion: float = 30.0, ritmo: float = 1
         await sistema.iniciar()
         carga = Carga(urls, sistema.token, historia, ritmo=ritmo, duracion=duracion,
                       max_operaciones=int(ritmo * duracion) + 1)
+        contexto.carga = carga
         await carga.preparar()
         preparacion = {"escenario": "preparación", "segundos": round(time.monotonic() - inicio, 1)}
         for nombre in nombres:
