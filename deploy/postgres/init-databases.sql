@@ -9,4 +9,5 @@ CREATE DATABASE acompana_web;
 -- The keys of personal data (shared/cifrado.py), apart from the event stores: erasing a key is
 -- final only if no backup of the store brings it back, so they are backed up on their own terms.
 CREATE DATABASE acompana_focalizacion_claves;
+CREATE DATABASE acompana_agenda_claves;
 CREATE DATABASE acompana_evidencias_claves;

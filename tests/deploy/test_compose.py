@@ -226,6 +226,23 @@ def test_each_service_has_its_own_database_created_by_init_script(compose_file):
     assert "pg_isready" in " ".join(as_argv(postgres["healthcheck"]["test"]))
 
 
+def test_each_service_that_encrypts_has_its_master_key_and_its_keys_database(compose_file):
+    sql = INIT_SQL.read_text(encoding="utf-8")
+    created = set(re.findall(r"(?im)^\s*CREATE\s+DATABASE\s+\"?(\w+)\"?\s*;", sql))
+    cifran = [n for n in SERVICES if settings_class(n).cifra_datos_personales]
+    assert {"focalizacion", "agenda", "evidencias"} <= set(cifran), cifran
+    for name in SERVICES:
+        env, p = environment(compose_file["services"][name]), name.upper()
+        if name not in cifran:
+            assert f"{p}_CLAVES_KEK" not in env, name
+            continue
+        # Given a service with a key store, Then its master key comes from its own required variable
+        assert re.fullmatch(rf"\$\{{ACOMPANA_{p}_CLAVES_KEK:\?[^}}]+\}}", env[f"{p}_CLAVES_KEK"]), name
+        # and its keys live in their own database, which the init script creates
+        base = env[f"{p}_CLAVES_URL"].rsplit("/", 1)[1]
+        assert base == f"acompana_{name}_claves" and base in created, (name, base)
+
+
 def test_data_lives_in_named_volumes(compose_file):
     volumes = compose_file.get("volumes") or {}
     for service, target in (("nats", "/data"), ("postgres", "/var/lib/postgresql/data")):
@@ -296,7 +313,8 @@ def test_every_secret_is_required_and_nothing_internal_is_published(compose_file
     text = COMPOSE_FILE.read_text(encoding="utf-8")
     # no secret has a default: compose stops and names the missing variable
     for variable in ("ACOMPANA_POSTGRES_PASSWORD", "ACOMPANA_PEPPER", "ACOMPANA_FOCALIZACION_CLAVES_KEK",
-                     "ACOMPANA_EVIDENCIAS_CLAVES_KEK", "ACOMPANA_OIDC_EMISOR", "ACOMPANA_OIDC_JWKS_URL", "ACOMPANA_WEB_SECRETO",
+                     "ACOMPANA_AGENDA_CLAVES_KEK", "ACOMPANA_EVIDENCIAS_CLAVES_KEK", "ACOMPANA_OIDC_EMISOR",
+                     "ACOMPANA_OIDC_JWKS_URL", "ACOMPANA_WEB_SECRETO",
                      *(f"ACOMPANA_NATS_CLAVE_{u.upper()}" for u in (*SERVICES, "streams"))):
         usos = re.findall(r"\$\{" + variable + r"(:?[-?])?", text)
         assert usos and set(usos) == {":?"}, (variable, usos)

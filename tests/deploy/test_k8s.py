@@ -53,7 +53,7 @@ PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192
 # Secrets the repository never holds: made in the cluster before `kubectl apply` (deploy/README.md).
 EXTERNAL_SECRETS = {"produccion": {"nats-cuentas", "acompana-nats", "acompana-tls", "acompana-respaldos-s3",
                                    "acompana-identificadores", "acompana-focalizacion-claves",
-                                   "acompana-evidencias-claves", "acompana-web-oidc"},
+                                   "acompana-agenda-claves", "acompana-evidencias-claves", "acompana-web-oidc"},
                     "dev": {"acompana-tls"}}
 
 
@@ -406,6 +406,10 @@ def test_secrets_come_by_reference_and_settings_parse(rendered, overlay, name, m
     assert all(e.get("valueFrom") for e in c.get("env") or []), "valores sueltos en env: van al ConfigMap"
 
     cls = settings_class(name)
+    if cls.cifra_datos_personales:  # its master key and its keys' database (docs/datos-personales.md)
+        for variable, key in (("CLAVES_KEK", "kek"), ("CLAVES_URL", "url")):
+            nombre, clave = secret[prefix + variable]  # dev's generated Secret carries a hash suffix
+            assert re.fullmatch(rf"acompana-{name}-claves(-[a-z0-9]+)?", nombre) and clave == key, nombre
     for field in cls.model_fields:
         monkeypatch.delenv(prefix + field.upper(), raising=False)
     for key, value in plain.items():

@@ -30,11 +30,12 @@ KEK = base64.b64encode(b"k" * 32).decode()
 SERVICIOS = {
     "focalizacion": (focalizacion_app, FocalizacionSettings, {"claves_kek": KEK, "pepper": "pepper-propio"}),
     "evidencias": (evidencias_app, EvidenciasSettings, {"claves_kek": KEK}),
-    "agenda": (agenda_app, AgendaSettings, {}),
+    "agenda": (agenda_app, AgendaSettings, {"claves_kek": KEK}),
 }
 MALOS = [  # (service, what is wrong, the variable the refusal must name)
     ("focalizacion", {"claves_kek": ""}, "FOCALIZACION_CLAVES_KEK"),
     ("evidencias", {"claves_kek": ""}, "EVIDENCIAS_CLAVES_KEK"),
+    ("agenda", {"claves_kek": ""}, "AGENDA_CLAVES_KEK"),
     ("focalizacion", {"pepper": "acompana-desarrollo-no-usar-en-produccion"}, "FOCALIZACION_PEPPER"),
     ("agenda", {"auth_emisor": "http://127.0.0.1:8009"}, "AGENDA_AUTH_EMISOR"),
     ("agenda", {"auth_jwks_url": "http://127.0.0.1:8009/.well-known/jwks.json"}, "AGENDA_AUTH_JWKS_URL"),
