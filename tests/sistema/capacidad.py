@@ -33,6 +33,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -287,6 +288,8 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
             await carga.cerrar()
         historia.cerrar()
         await asyncio.to_thread(sistema.terminar)
+        if not args.conservar and "error" not in resultado:
+            shutil.rmtree(carpeta, ignore_errors=True)
     return resultado
 
 
@@ -387,6 +390,7 @@ def main() -> int:
     parser.add_argument("--rodilla-duracion", type=float, default=60.0, help="segundos por paso (0: sin rodilla)")
     parser.add_argument("--concurrencia", type=int, default=64, help="solicitudes a la vez, como máximo")
     parser.add_argument("--copias", type=int, default=0, help="UGEL como El Collao (0: las necesarias)")
+    parser.add_argument("--conservar", action="store_true", help="conservar los datos (historia, registros)")
     parser.add_argument("--informe", type=Path, help="el informe Markdown (p. ej. bench/capacidad.md)")
     args = parser.parse_args()
     args.sostenido = [float(x) for x in args.sostenido.split(",") if x]
