@@ -106,7 +106,9 @@ class Regla:
     """Who may call one route.
 
     ``objetos``: the path parameters or JSON body fields naming an object, with its kind for the
-    resolver (``{"docente_id": "docente"}``). ``filtros``: for lists, the query parameter that narrows
+    resolver (``{"docente_id": "docente"}``); on a GET, also the query parameters naming one (a list's
+    ``?ugel=``): a territory finer than the caller's is looked up like any object, one coarser than his
+    (a UGEL specialist's ``?dre=``) must be his own. ``filtros``: for lists, the query parameter that narrows
     them to each territorial level (``{"ugel": "ugel", "dre": "dre"}``); a territorial role whose level
     the route cannot narrow to is refused.
     """
@@ -175,6 +177,11 @@ class Politica:
         faltan = [n for n in regla.objetos if n not in ids]
         if faltan and request.method in ("POST", "PUT", "PATCH") and actor.rol not in NACIONALES:
             ids.update(await _del_cuerpo(request, faltan))
+        if faltan and request.method == "GET" and actor.rol in TERRITORIALES:
+            de_la_consulta = _de_la_consulta(regla, actor, request, faltan)
+            if de_la_consulta is None:
+                return _no_encontrado()
+            ids.update(de_la_consulta)
         if actor.rol not in NACIONALES:  # national roles see every territory: nothing to look up
             # the read models are asked in one worker thread (none when nothing needs a lookup)
             negado = (await asyncio.to_thread(self._negado, regla, actor, ids, request.method)
@@ -299,6 +306,30 @@ def rutas(routes: list) -> Iterator[tuple[set[str], str, re.Pattern, dict]]:
         elif getattr(route, "path", None) and getattr(route, "methods", None):
             patron, _, convertidores = compile_path(route.path)
             yield set(route.methods), route.path, patron, convertidores
+
+
+ORDEN = ("dre", "ugel", "ie", "acompanante", "docente")  # territorial levels, coarsest first
+
+
+def _de_la_consulta(regla: Regla, actor: Actor, request: Request, nombres: list[str]) -> dict[str, str] | None:
+    """The objects a GET's query names, to look up (a territory finer than the caller's level); None when
+    one names a territory coarser than his that is not his own (another DRE, for a UGEL specialist). The
+    caller's own level is the list's filter (``filtros``), checked there."""
+    nivel_de = {parametro: nivel for nivel, parametro in regla.filtros.items()}
+    suyo = ORDEN.index(NIVEL[actor.rol])
+    ids = {}
+    for nombre in nombres:
+        valor = request.query_params.get(nombre)
+        nivel = nivel_de.get(nombre)
+        if valor is None or nivel == NIVEL[actor.rol]:
+            continue
+        if nivel in ORDEN and ORDEN.index(nivel) < suyo:
+            propio = {"dre": actor.dre, "ugel": actor.ugel, "ie": actor.ie}.get(nivel)
+            if propio is not None and valor != propio:
+                return None
+            continue
+        ids[nombre] = valor
+    return ids
 
 
 async def _del_cuerpo(request: Request, campos: list[str]) -> dict[str, str]:

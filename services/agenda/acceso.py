@@ -23,6 +23,9 @@ SUPERVISAN = NACIONALES | ESPECIALISTAS
 COACH = frozenset({"acompanante", "sistema"})
 OBSERVAN = COACH | {"directivo"}  # the acompañante, and the directivo in his school's internal plan
 TERRITORIO = {"dre": "dre", "ugel": "ugel", "acompanante": "acompanante_id", "ie": "ie"}
+# what a list's filters name: a UGEL, school or acompañante of another territory is not found (404), as its id
+# would be anywhere else, rather than narrowed to an empty list (shared.autorizacion: query objects)
+FILTRAN = {"dre": "dre", "ugel": "ugel", "ie": "institucion", "acompanante_id": "acompanante"}
 ELABORAN = GESTION | {"directivo", "especialista_ugel"}  # a school's plan: its directivo, or his UGEL
 LEEN_IE = SUPERVISAN | {"directivo"}
 PLAN_IE = {"plan_ie_id": "plan_ie"}
@@ -33,8 +36,9 @@ REGLAS = {
     # a UGEL or DRE publishes its own version for its territory (its UGELs, its schools): the body's ámbito,
     # which a territorial caller must name (the route refuses it missing: the default is the nation)
     "POST /v1/protocolos": Regla(GESTION | ESPECIALISTAS, {"ambito": "ambito"}),
-    "GET /v1/planes": Regla(SUPERVISAN | {"acompanante", "directivo"}, filtros=TERRITORIO),
-    "GET /v1/planes.csv": Regla(LEEN_IE, filtros={"dre": "dre", "ugel": "ugel", "ie": "ie"}),
+    "GET /v1/planes": Regla(SUPERVISAN | {"acompanante", "directivo"}, FILTRAN, filtros=TERRITORIO),
+    "GET /v1/planes.csv": Regla(LEEN_IE, FILTRAN, filtros={"dre": "dre", "ugel": "ugel",
+                                                              "ie": "ie"}),
     "GET /v1/docentes/{docente_id}/planes": Regla(TODOS, {"docente_id": "docente"}),
     "POST /v1/planes/generacion": Regla(GESTION),
     "PUT /v1/instituciones/{codigo_modular}/{anexo}/directivo": Regla(GESTION | ESPECIALISTAS, {"codigo_modular": "ie"}),
@@ -75,9 +79,9 @@ REGLAS = {
     "POST /v1/rtc-realizadas": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
     "POST /v1/talleres-realizados": Regla(COACH, {"acompanante_id": "acompanante"}),
     "POST /v1/cursos-virtuales-completados": Regla(COACH, {"docente_id": "docente"}),
-    "GET /v1/cumplimiento": Regla(SUPERVISAN | {"acompanante", "directivo"}, filtros=TERRITORIO),
-    "GET /v1/cumplimiento.csv": Regla(LEEN_IE, filtros=TERRITORIO),
-    "GET /v1/cumplimiento.xlsx": Regla(LEEN_IE, filtros=TERRITORIO),
+    "GET /v1/cumplimiento": Regla(SUPERVISAN | {"acompanante", "directivo"}, FILTRAN, filtros=TERRITORIO),
+    "GET /v1/cumplimiento.csv": Regla(LEEN_IE, FILTRAN, filtros=TERRITORIO),
+    "GET /v1/cumplimiento.xlsx": Regla(LEEN_IE, FILTRAN, filtros=TERRITORIO),
     "GET /v1/docentes/{docente_id}/cumplimiento": Regla(TODOS, {"docente_id": "docente"}),
 }
 
@@ -98,6 +102,11 @@ def politica(agenda: Agenda) -> Politica:
             return Territorio.unir([_del_plan(p) for p in proyecciones.planes(codigo_modular=id_)])
         if tipo == "ambito":
             return _ambito(proyecciones, id_)
+        if tipo == "dre":
+            return Territorio(dre=id_)
+        if tipo == "ugel":  # where the plans place it; one no plan names lies nowhere (not found)
+            filas = proyecciones.filas(select(plan.c.dre).distinct().where(plan.c.ugel == id_))
+            return Territorio.unir([Territorio(dre=f.dre, ugel=id_) for f in filas])
         if tipo == "institucion":  # "codigo_modular-anexo": where its plans place it
             return Territorio.unir([Territorio(dre=d, ugel=u, ie=id_) for d, u in _lugares_ie(proyecciones, id_)]
                                    or [Territorio(ie=id_)])  # unknown yet: only its own directivo
@@ -146,6 +155,8 @@ def _lugares_ie(proyecciones: Any, ie: str) -> list[tuple[str, str]]:
     """The (DRE, UGEL) a school ("codigo_modular-anexo") lies in, as its docentes' plans, its own plans and
     the padrón place it: distinct pairs (one UNION), without reading the plans' rows."""
     codigo_modular, _, anexo = ie.partition("-")
+    if not (anexo or "0").isdigit():  # not a school's code (a query's filter is checked before its pattern)
+        return []
     lugares = union(select(plan.c.dre, plan.c.ugel).where(plan.c.codigo_modular == codigo_modular,
                                                           plan.c.anexo == int(anexo or 0)),
                     select(plan_ie.c.dre, plan_ie.c.ugel).where(plan_ie.c.ie == ie),

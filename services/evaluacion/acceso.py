@@ -38,6 +38,9 @@ HISTORIA = frozenset({"minedu", "auditor", "especialista_dre", "especialista_uge
 TERRITORIO = {"dre": "dre", "ugel": "ugel"}
 DE_LA_IE = SUPERVISAN | {"directivo"}  # reports that make sense for one school: the directivo reads his IE's
 TERRITORIO_IE = {**TERRITORIO, "ie": "ie"}
+# what a report's filters name: a UGEL or school of another territory is not found (404), as its id would be
+# anywhere else, rather than narrowed to an empty report (shared.autorizacion: query objects)
+FILTRAN = {"dre": "dre", "ugel": "ugel", "ie": "ie"}
 DOCENTE = {"docente_id": "docente"}
 UGEL, DRE = frozenset({"especialista_ugel"}), frozenset({"especialista_dre"})
 
@@ -56,11 +59,11 @@ REGLAS = {
     "GET /v1/docentes/{docente_id}/progreso.{formato}": Regla(FORMATIVO, DOCENTE, formativo=True),
     # formative: for the directivo of the docente's IE, what he recorded only (solo_autor, in the route)
     "GET /v1/docentes/{docente_id}/valoraciones": Regla(FORMATIVO, DOCENTE),
-    "GET /v1/resultados-etapa": Regla(DE_LA_IE, filtros=TERRITORIO_IE),
-    "GET /v1/resultados-etapa.{formato}": Regla(DE_LA_IE, filtros=TERRITORIO_IE),
-    "GET /v1/seguimiento": Regla(DE_LA_IE, filtros=TERRITORIO_IE),
+    "GET /v1/resultados-etapa": Regla(DE_LA_IE, FILTRAN, filtros=TERRITORIO_IE),
+    "GET /v1/resultados-etapa.{formato}": Regla(DE_LA_IE, FILTRAN, filtros=TERRITORIO_IE),
+    "GET /v1/seguimiento": Regla(DE_LA_IE, FILTRAN, filtros=TERRITORIO_IE),
     # the práctica: each desempeño's levels as the external acompañante observed them (formative evidence)
-    "GET /v1/evaluacion": Regla(SUPERVISAN, filtros=TERRITORIO),
+    "GET /v1/evaluacion": Regla(SUPERVISAN, FILTRAN, filtros=TERRITORIO),
     "GET /v1/informes-trimestrales/{ugel}": Regla(SUPERVISAN, {"ugel": "ugel"}),
     # NT-026 §6.3: the UGEL remits its quarterly report and disposes corrective measures; §6.2: its DRE supervises
     "POST /v1/informes-trimestrales/{ugel}/envio": Regla(UGEL, {"ugel": "ugel"}),
@@ -72,7 +75,7 @@ REGLAS = {
     "GET /v1/docentes/{docente_id}/accesos": Regla(frozenset({"auditor", "docente"}), DOCENTE),
     "GET /v1/auditoria/cadenas": Regla(frozenset({"auditor", "administrador", "minedu"})),
     "GET /v1/docentes/{docente_id}/visitas": Regla(TODOS, DOCENTE),
-    "GET /v1/visitas-por-docente": Regla(SUPERVISAN, filtros=TERRITORIO),
+    "GET /v1/visitas-por-docente": Regla(SUPERVISAN, FILTRAN, filtros=TERRITORIO),
     "GET /v1/proyecciones": Regla(GESTION | {"minedu"}),
     "POST /v1/proyecciones/{nombre}/reconstruccion": Regla(frozenset({"administrador", "minedu"})),
 }
@@ -133,6 +136,18 @@ def politica(proyecciones: Proyecciones) -> Politica:
                 return list(conn.execute(select(t.planes.c.dre).where(t.planes.c.ugel == id_).limit(1)))
             filas = proyecciones.leer("seguimiento", consulta)
             return Territorio(dre=filas[0].dre if filas else None, ugel=id_)
+        if tipo == "dre":
+            return Territorio(dre=id_)
+        if tipo == "ie":  # "codigo_modular-anexo": where its docentes' plans place it
+            codigo_modular, _, anexo = id_.partition("-")
+            if not anexo.isdigit():
+                return None
+
+            def en_la_ie(conn: Any, t: Any) -> list[Any]:
+                return list(conn.execute(select(t.planes.c.dre, t.planes.c.ugel).distinct().where(
+                    t.planes.c.codigo_modular == codigo_modular, t.planes.c.anexo == int(anexo))))
+            return Territorio.unir([Territorio(dre=f.dre, ugel=f.ugel, ie=id_)
+                                    for f in proyecciones.leer("seguimiento", en_la_ie)])
         raise ValueError(tipo)
 
     return Politica(REGLAS, resolver)

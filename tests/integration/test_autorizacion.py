@@ -208,7 +208,7 @@ async def test_cada_rol_contra_cada_ruta_y_con_ids_de_otro_territorio(make_setti
                 if rol in NACIONALES or servicio not in CONOCE_A:
                     continue
                 # the same role from territory B, about A's objects
-                if regla.objetos and any(n in plantilla or metodo in ("POST", "PUT") for n in regla.objetos):
+                if regla.objetos and any(f"{{{n}}}" in plantilla or metodo in ("POST", "PUT") for n in regla.objetos):
                     cruzado = await llamar(rol, B, A)
                     vistos["fuera_de_ambito"] += 1
                     if (cruzado.status_code, cruzado.json().get("codigo")) != (404, "no_encontrado"):

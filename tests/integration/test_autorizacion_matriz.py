@@ -182,6 +182,35 @@ async def test_agenda_un_acompanante_no_alcanza_a_los_docentes_del_otro_de_su_ug
     assert [i["estado"] for i in r.json()] == ["registrado"], r.json()
 
 
+async def test_agenda_un_filtro_que_nombra_otro_territorio_no_existe(agenda):
+    """A list's filter naming a UGEL, school or acompañante of another territory answers 404, as its id would
+    anywhere else; the caller's own answer his rows."""
+    consulta = {"anio": 2021, "nivel": "docente", "fecha": "2021-12-31"}
+    ajenos = {  # role (of A1) -> filters naming what lies outside his territory
+        "especialista_dre": [{"ugel": B.ugel}, {"ie": B.ie}, {"acompanante_id": B.acompanante}],
+        "especialista_ugel": [{"ie": B.ie}, {"dre": B.dre}, {"acompanante_id": B.acompanante}, {"ugel": B.ugel}],
+        "directivo": [{"ugel": B.ugel}, {"dre": B.dre}, {"ie": A2.ie}],
+    }
+    for rol, filtros in ajenos.items():
+        for filtro in filtros:
+            for ruta in ("/v1/cumplimiento", "/v1/cumplimiento.csv", "/v1/planes", "/v1/planes.csv"):
+                if ruta == "/v1/planes.csv" and "acompanante_id" in filtro:
+                    continue
+                r = await agenda.get(ruta, params={**consulta, **filtro}, headers=como(rol))
+                assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), (rol, ruta, filtro, r.text)
+    propios = {
+        "especialista_dre": ({"ugel": A1.ugel}, {A1.docente, A2.docente}),
+        "especialista_ugel": ({"ie": A2.ie, "dre": A2.dre}, {A2.docente}),
+        "directivo": ({"ugel": A1.ugel}, {A1.docente}),
+    }
+    for rol, (filtro, esperados) in propios.items():
+        r = await agenda.get("/v1/cumplimiento", params={**consulta, **filtro}, headers=como(rol))
+        assert r.status_code == 200, (rol, r.text)
+        assert {f["docente_id"] for f in r.json()["filas"]} == esperados, (rol, r.text)
+    r = await agenda.get("/v1/cumplimiento", params={**consulta, "ugel": B.ugel}, headers=como("minedu"))
+    assert {f["docente_id"] for f in r.json()["filas"]} == {B.docente}, r.text
+
+
 # --- evaluacion ----------------------------------------------------------------------------------------------
 
 
@@ -243,6 +272,23 @@ async def test_evaluacion_reportes_acotados_y_lotes_sin_docentes_ajenos(evaluaci
     for rol in ("docente", "acompanante"):
         r = await evaluacion.get(f"/v1/docentes/{A1.docente}/visitas", headers=como(rol))
         assert r.status_code == 200, (rol, r.text)
+
+
+async def test_evaluacion_un_filtro_que_nombra_otro_territorio_no_existe(evaluacion):
+    for rol, filtro in (("especialista_dre", {"ugel": B.ugel}), ("especialista_dre", {"ie": B.ie}),
+                        ("especialista_ugel", {"dre": B.dre}), ("especialista_ugel", {"ie": B.ie}),
+                        ("directivo", {"ugel": B.ugel})):
+        for ruta, consulta in (("/v1/seguimiento", {"anio": 2021}), ("/v1/resultados-etapa", {"etapa": 2}),
+                               ("/v1/evaluacion", {"anio": 2021}), ("/v1/visitas-por-docente", {"anio": 2021})):
+            if rol == "directivo" and ruta in ("/v1/evaluacion", "/v1/visitas-por-docente"):
+                continue  # not his (403)
+            r = await evaluacion.get(ruta, params={**consulta, **filtro}, headers=como(rol))
+            assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), (rol, ruta, filtro, r.text)
+    # his own UGEL, named by the DRE's specialist: his rows
+    r = await evaluacion.get("/v1/seguimiento", params={"anio": 2021, "por": "ie", "ugel": A1.ugel},
+                             headers=como("especialista_dre"))
+    assert r.status_code == 200, r.text
+    assert {f["codigo_modular"] for f in r.json()["cumplimiento"]} == {A1.codigo_modular, A2.codigo_modular}, r.text
 
 
 # --- evidencias ---------------------------------------------------------------------------------------------
