@@ -394,7 +394,8 @@ class Agenda(ServiceApplication):
     def realizar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
         def intento() -> Resultado:
             agenda = self._agenda_existente(acompanante_id, _anio(entrada))
-            datos = self._cifrada(tipo, _datos(agenda, tipo, entrada, realizada=True))
+            datos = self._cifrada(tipo, _datos(agenda, tipo, entrada, realizada=True),
+                                  agenda.actividades.get(actividad_id))
             reserva = self._reservar(agenda, actividad_id)
             nuevo = agenda.realizar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
             if nuevo:
@@ -402,15 +403,20 @@ class Agenda(ServiceApplication):
             return Resultado(nuevo)
         return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, _anio(entrada)))
 
-    def _cifrada(self, tipo: str, datos: dict[str, Any]) -> dict[str, Any]:
+    def _cifrada(self, tipo: str, datos: dict[str, Any], previa: dict[str, Any] | None) -> dict[str, Any]:
         """A realized visit's ``observaciones`` encrypted with its docente's key; none is recorded once his
-        personal data were cancelled."""
+        personal data were cancelled. Then the key is gone, yet the visit ``previa`` realized before, sent again
+        by a device that was offline, is still that visit: the same in all but the text, which can no longer be
+        compared, it is answered with what is stored (nothing new, "ya registrada")."""
         if tipo != "visita" or not datos.get("observaciones"):
             return datos
         try:
             return self.cifrador.cifrar_campos(dm.sujeto_docente(datos["docentes"][0]), datos, dm.PERSONALES,
                                                determinista=True)
         except LlaveSuprimida:
+            if previa is not None and previa["estado"] == "realizada" and (
+                    _sin_texto(previa["datos"]) == _sin_texto(datos)):
+                return previa["datos"]
             raise dm.AgendaInvalida("Los datos personales del docente se cancelaron a su pedido (Ley 29733): la "
                                     "visita se registra sin observaciones.") from None
 
@@ -502,6 +508,11 @@ def _cambios(tipo: str, base: dict[str, Any], entrada: dict[str, Any]) -> dict[s
 
 def _anio(entrada: dict[str, Any]) -> int:
     return date.fromisoformat(str(entrada.get("fecha_inicio") or entrada["fecha"])).year
+
+
+def _sin_texto(datos: dict[str, Any]) -> dict[str, Any]:
+    """What a visit's data say besides its free text, and whether it has some (``Agenda._cifrada``)."""
+    return {**datos, **{c: bool(datos.get(c)) for c in dm.PERSONALES}}
 
 
 def _entrada(datos: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ asking another service at request time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -17,8 +17,9 @@ from eventsourcing.persistence import IntegrityError
 
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
-from services.evidencias.instrumentos import RESPUESTAS, Instrumento, incluidos
+from services.evidencias.instrumentos import NACIONAL, RESPUESTAS, Instrumento, incluidos
 from services.evidencias.projections import Proyecciones
+from shared.autorizacion import NACIONALES
 from shared.cifrado import Cifrador, LlaveSuprimida, llavero_de
 from shared.eventstore import EnEspera, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
@@ -52,8 +53,14 @@ class Evidencias(ServiceApplication):
     # --- instruments --------------------------------------------------------------------------
 
     def publicar_instrumento(self, inst: Instrumento) -> bool:
+        if inst.ambito == NACIONAL and current_actor.get().rol not in NACIONALES:  # the policy checks a DRE's
+            raise Invalida("Es obligatorio para quien publica desde una DRE: indique DRE:<código> de su DRE "
+                           "(los instrumentos nacionales los publica el MINEDU).", campo="body.ambito")
         if inst.version > 1 and not self.existe(dm.instrumento_id(inst.codigo, inst.version - 1)):
             raise Invalida(f"Publique antes {inst.codigo}@{inst.version - 1}: las versiones van en orden.")
+        if inst.version > 1 and (previo := self.instrumento(inst.codigo, inst.version - 1)).ambito != inst.ambito:
+            raise Invalida(f"{inst.codigo} es {_de(previo.ambito)}: sus versiones tienen el mismo ámbito; para un "
+                           "programa propio, publique un código nuevo.", campo="body.ambito")
         if inst.reemplaza is not None:
             previo = self.instrumento(inst.codigo, inst.reemplaza)
             try:
@@ -162,8 +169,9 @@ class Evidencias(ServiceApplication):
             if version is None and previa and previa[0]["instrumento"] == entrada["instrumento"]:
                 version = previa[0]["version"]  # a re-send: the version it was recorded with
             inst = self.instrumento_para(entrada["instrumento"], version, visita.inicio, "visita")
-            return visita.registrar_observacion(observacion_id, textos.observacion(
-                self._cifrar(visita.sujeto()), _observacion(inst, entrada)))
+            nueva = self._texto_cifrado(visita.sujeto(), textos.observacion, _observacion(inst, entrada),
+                                        previa[:1] if previa else ())
+            return nueva is not None and visita.registrar_observacion(observacion_id, nueva)
         return self.modificar(lambda: self._visita_de(visita_id, acompanante_id), cambio)
 
     def corregir_observacion(self, visita_id: str, observacion_id: str, acompanante_id: str | None,
@@ -185,16 +193,21 @@ class Evidencias(ServiceApplication):
                 raise EnEspera(f"La visita aún no tiene la observación {observacion_id}: la corrección se registrará "
                                "cuando llegue.")
             inst = self.instrumento(actual["instrumento"], actual["version"])
-            cifrar = self._cifrar(visita.sujeto())
-            nueva = textos.observacion(cifrar, _observacion(inst, {**entrada, "instrumento": inst.codigo}))
-            return visita.corregir_observacion(observacion_id, nueva, cifrar({"motivo": motivo}, ("motivo",))["motivo"],
-                                               autor, rol)
+            nueva = self._texto_cifrado(visita.sujeto(), textos.observacion,
+                                        _observacion(inst, {**entrada, "instrumento": inst.codigo}),
+                                        (actual, *visita.historial[observacion_id][1:]))
+            if nueva is None:
+                return False  # his key is gone, and this correction was already recorded (or changes nothing)
+            cifrado = self._cifrar(visita.sujeto())({"motivo": motivo}, ("motivo",))["motivo"]
+            return visita.corregir_observacion(observacion_id, nueva, cifrado, autor, rol)
         return self.modificar(leer, cambio)
 
     def brindar_retroalimentacion(self, visita_id: str, acompanante_id: str, entrada: dict[str, Any]) -> bool:
-        return self.modificar(lambda: self._visita_de(visita_id, acompanante_id),
-                              lambda visita: visita.brindar_retroalimentacion(
-                                  textos.retroalimentacion(self._cifrar(visita.sujeto()), entrada)))
+        def cambio(visita: dm.Visita) -> bool:
+            previa = () if visita.retroalimentacion is None else (visita.retroalimentacion,)
+            nueva = self._texto_cifrado(visita.sujeto(), textos.retroalimentacion, entrada, previa)
+            return nueva is not None and visita.brindar_retroalimentacion(nueva)
+        return self.modificar(lambda: self._visita_de(visita_id, acompanante_id), cambio)
 
     # --- commitments ------------------------------------------------------------------------------
 
@@ -233,25 +246,28 @@ class Evidencias(ServiceApplication):
             previo = self.repository.get(dm.compromiso_id(compromiso_id)).compromiso
         except AggregateNotFoundError:
             return False
-        entrada = textos.compromiso(self._cifrar(dm.sujeto_docente(previo["docente_id"])), entrada)
-        return (previo["visita_id"], previo["acompanante_id"], previo["item"], previo["descripcion"],
-                previo["fecha_limite"], previo["verificacion"]) == (
-            visita_id, acompanante_id, entrada["item"], entrada["descripcion"], entrada["fecha_limite"],
-            entrada["verificacion"])
+        if (previo["visita_id"], previo["acompanante_id"]) != (visita_id, acompanante_id):
+            return False
+        registrado = {k: previo[k] for k in _COMPROMETIDO}
+        nuevo = self._texto_cifrado(dm.sujeto_docente(previo["docente_id"]), textos.compromiso,
+                                    {k: entrada[k] for k in _COMPROMETIDO}, (registrado,))
+        return nuevo is None or nuevo == registrado
 
     def verificar_compromiso(self, compromiso_id: str, visita_id: str, acompanante_id: str, resultado: str,
                              evidencia: str) -> bool:
         def cambio(compromiso: dm.Compromiso) -> bool:
-            cifrada = textos.verificacion(self._cifrar(dm.sujeto_docente(compromiso.compromiso["docente_id"])),
-                                          {"evidencia": evidencia})["evidencia"]
             previa = compromiso.verificacion
-            if previa is not None and (previa["visita_id"], previa["acompanante_id"], previa["resultado"],
-                                       previa["evidencia"]) == (visita_id, acompanante_id, resultado, cifrada):
+            misma = previa is not None and (previa["visita_id"], previa["acompanante_id"],
+                                            previa["resultado"]) == (visita_id, acompanante_id, resultado)
+            registrada = ({"evidencia": previa["evidencia"]},) if misma else ()
+            cifrada = self._texto_cifrado(dm.sujeto_docente(compromiso.compromiso["docente_id"]),
+                                          textos.verificacion, {"evidencia": evidencia}, registrada)
+            if cifrada is None or cifrada in registrada:
                 return False  # sent again (offline device): already recorded, whoever holds the docente now
             visita = self._visita_de(visita_id, acompanante_id)
             return compromiso.verificar({"visita_id": visita_id, "acompanante_id": acompanante_id,
                                          "fecha": visita.visita["fecha_inicio"], "resultado": resultado,
-                                         "evidencia": cifrada}, visita)
+                                         "evidencia": cifrada["evidencia"]}, visita)
         return self.modificar(lambda: self.compromiso(compromiso_id), cambio)
 
     def vencer_compromisos(self, hoy: date | None = None) -> int:
@@ -280,10 +296,14 @@ class Evidencias(ServiceApplication):
             if visita.visita["docente_id"] != docente_id:
                 raise Invalida("La visita indicada es de otro docente.")
             anio, dia = visita.visita["anio"], visita.inicio
-        necesidad = textos.necesidad(self._cifrar(dm.sujeto_docente(docente_id)),
-                                     {**entrada, "anio": anio, "acompanante_id": acompanante_id})
-        return self.modificar(lambda: self._a_cargo(acompanante_id, docente_id, anio, dia),
-                              lambda docente: docente.registrar_necesidad(necesidad_id, necesidad))
+        clara = {**entrada, "anio": anio, "acompanante_id": acompanante_id}
+
+        def cambio(docente: dm.DocenteAcompanado) -> bool:
+            previa = docente.necesidades.get(necesidad_id)
+            necesidad = self._texto_cifrado(dm.sujeto_docente(docente_id), textos.necesidad, clara,
+                                            () if previa is None else (previa,))
+            return necesidad is not None and docente.registrar_necesidad(necesidad_id, necesidad)
+        return self.modificar(lambda: self._a_cargo(acompanante_id, docente_id, anio, dia), cambio)
 
     # --- GIA and RTC actas ----------------------------------------------------------------------------
 
@@ -370,6 +390,20 @@ class Evidencias(ServiceApplication):
         except LlaveSuprimida:
             raise Invalida(CANCELADOS) from None
 
+    def _texto_cifrado(self, sujeto: str, forma: Callable[[textos.Campos, dict[str, Any]], dict[str, Any]],
+                       claro: dict[str, Any], registrados: Iterable[dict[str, Any]] = ()) -> dict[str, Any] | None:
+        """``claro`` with its free text encrypted with ``sujeto``'s key (``forma``: where a kind of record keeps
+        it, from ``textos``). Once his personal data were cancelled the key is gone and nothing new is recorded
+        of him (422); but a record already stored (one of ``registrados``, its text encrypted) that ``claro``
+        repeats, sent again by a device that was offline, is still that record: the same in all but the text,
+        which can no longer be compared, it is already recorded (None: nothing new)."""
+        try:
+            return forma(textos.cifrar(self.cifrador, sujeto), claro)
+        except LlaveSuprimida:
+            if any(forma(_sin_texto, r) == forma(_sin_texto, claro) for r in registrados):
+                return None
+            raise Invalida(CANCELADOS) from None
+
     def cancelar_datos_personales(self, docente_id: str, aviso_id: str) -> bool:
         """focalizacion cancelled the docente's personal data: record it, then erase this service's
         key of his evidence references (idempotent: a redelivered notice erases nothing new)."""
@@ -433,9 +467,20 @@ class Evidencias(ServiceApplication):
         return reunion
 
 
+def _sin_texto(datos: dict[str, Any], campos: tuple[str, ...]) -> dict[str, Any]:
+    """What a record says besides its free text, and whether each was given (encryption keeps None as None)."""
+    return {**datos, **{c: datos.get(c) is not None for c in campos}}
+
+
+_COMPROMETIDO = ("item", "descripcion", "fecha_limite", "verificacion")  # what a re-sent commitment repeats
 CANCELADOS = ("Los datos personales del docente se cancelaron a su pedido (Ley 29733): no se registran referencias "
               "nuevas a él.")
 _USOS = {"visita": "visitas en aula", "gia": "GIA", "rtc": "RTC", "acompanante": "la autoevaluación del acompañante"}
+
+
+def _de(ambito: str) -> str:
+    """Whose an instrument is, in a sentence: "nacional" or "de la DRE-PUNO"."""
+    return ambito if ambito == NACIONAL else f"de la {ambito.removeprefix('DRE:')}"
 
 
 def _observacion(inst: Instrumento, entrada: dict[str, Any]) -> dict[str, Any]:

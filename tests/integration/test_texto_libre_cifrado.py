@@ -235,6 +235,15 @@ async def test_lo_escrito_del_docente_y_su_foto_ilegibles_tras_la_cancelacion(ma
             "fecha_inicio": "2020-07-06", "fecha_fin": "2020-07-06", "acciones": ["observacion"],
             "observaciones": "Otra frase sobre ella"})
         assert r.status_code == 422 and "Ley 29733" in r.text, r.text
+        # while what her coach's offline device sends again was already recorded: 200, not refused
+        r = await agenda.post("/v1/visitas-realizadas", json={
+            "visita_id": visita, "docente_id": titular, "acompanante_id": acompanante, "fecha_inicio": "2020-06-10",
+            "fecha_fin": "2020-06-11", "acciones": ["observacion", "asesoria"], "observaciones": FRASES["observaciones"]})
+        assert r.status_code == 200, r.text
+        for ruta, cuerpo in ((f"/v1/visitas/{visita}/observaciones", observacion),
+                             (f"/v1/visitas/{visita}/compromisos", compromiso)):
+            r = await evid.post(ruta, json=cuerpo)
+            assert r.status_code == 200, r.text
         # while the published chain still verifies
         for servicio in (agenda, evid):
             verificacion = (await servicio.post("/v1/cadena/verificacion", json={"desde": 1},
