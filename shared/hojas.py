@@ -137,7 +137,9 @@ def _texto(valor: Any) -> Any:
         return ", ".join(str(x) for x in valor)
     if isinstance(valor, dict):
         return ", ".join(f"{k}: {v}" for k, v in valor.items())
-    return valor
+    if valor is None or isinstance(valor, (str, int, float, date)):
+        return valor
+    return str(valor)  # an identifier, a decimal...: as its text (a cell holds no other type)
 
 
 def _valor(valor: Any, tipo: Tipo, textos: Mapping[str, str] | None = None) -> Any:

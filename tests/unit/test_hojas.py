@@ -82,3 +82,14 @@ def test_quien_elaboro_el_reporte_en_palabras():
         "Especialista de UGEL (UGEL-EL-COLLAO), usuario esp-1")
     assert autor(Actor("dir-1", "directivo", ie="0236885-0")) == "Directivo (IE 0236885-0), usuario dir-1"
     assert autor(Actor("m-1", "minedu")) == "Especialista del MINEDU, usuario m-1"
+
+
+def test_un_valor_que_una_celda_no_guarda_se_escribe_como_su_texto() -> None:
+    import uuid
+    from decimal import Decimal
+
+    from shared.hojas import _texto
+    identificador = uuid.uuid4()
+    assert _texto(identificador) == str(identificador)
+    assert _texto(Decimal("2.5")) == "2.5"
+    assert _texto(7) == 7 and _texto("x") == "x" and _texto(None) is None
