@@ -25,7 +25,8 @@ REGLAS = {
     "POST /v1/padron/docentes": Regla(GESTION),
     "POST /v1/padron/acompanantes": Regla(GESTION),
     "GET /v1/reglas": Regla(TODOS),
-    "POST /v1/reglas": Regla(REGIONAL),
+    # a DRE publishes rules for its own programme only (ámbito: its DRE); national rules are the ministry's
+    "POST /v1/reglas": Regla(REGIONAL, {"ambito": "ambito"}),
     "GET /v1/convocatorias": Regla(TODOS),
     "POST /v1/convocatorias": Regla(REGIONAL),
     "POST /v1/convocatorias/{convocatoria}/focalizacion": Regla(GESTION),
@@ -75,6 +76,8 @@ def politica(proyecciones: Proyecciones) -> Politica:
             if fila is None:
                 return Territorio(acompanantes=uno)
             return Territorio(dre=fila.dre, ugel=fila.ugel, acompanantes=uno)  # no IE of his UGEL yet: no DRE
+        if tipo == "ambito":  # a rule set's: "nacional" lies in no territory (only a national role), or a DRE
+            return Territorio() if id_ == "nacional" else Territorio(dre=id_)
         raise ValueError(tipo)
 
     return Politica(REGLAS, resolver)

@@ -9,12 +9,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.focalizacion.comandos import AbrirConvocatoria
 from services.focalizacion.dependencias import Conv, FocalizacionApp, Vistas
 from services.focalizacion.reglas import ConjuntoReglas
+from shared.autorizacion import NACIONALES
 from shared.eventstore import NotFound
+from shared.telemetry import current_actor
 
 router = APIRouter(prefix="/v1", tags=["focalizacion"])
 
@@ -35,6 +38,10 @@ def listar_reglas(vistas: Vistas) -> list[dict[str, Any]]:
 @router.post("/reglas", status_code=201, summary="Publicar un conjunto de reglas (versión nueva)",
              responses={200: {"description": "Ya estaba publicado igual"}, 409: {"description": "Versión ya usada"}})
 def publicar_reglas(reglas: ConjuntoReglas, response: Response, app: FocalizacionApp) -> dict[str, str]:
+    if "ambito" not in reglas.model_fields_set and current_actor.get().rol not in NACIONALES:
+        # the policy reads the ámbito from the body (acceso.py): a DRE must name it, and name its own
+        raise RequestValidationError([{"loc": ("body", "ambito"), "type": "value_error", "msg": (
+            "es obligatorio para quien publica desde una DRE: indique el código de su DRE")}])
     if not app.publicar_reglas(reglas):
         response.status_code = status.HTTP_200_OK
     return {"reglas": reglas.clave}
