@@ -68,7 +68,10 @@ def actividad(a: dict[str, Any], docentes: dict[str, str], escuelas: dict[str, s
 
 def compromiso(c: dict[str, Any], titulos: dict[str, str]) -> dict[str, Any]:
     desempeno = titulos.get(c.get("item", ""), c.get("item", ""))
-    frase = _("Asumido en la visita {cuando}: «{que}» ({item}: {desempeno}). Fecha límite: {limite}.").format(
+    plantilla = _("Asumido en la visita {cuando}: «{que}» ({item}: {desempeno}). Fecha límite: {limite}.")
+    if not c.get("descripcion"):  # not at hand: no empty quotes
+        plantilla = _("Asumido en la visita {cuando} ({item}: {desempeno}). Fecha límite: {limite}.")
+    frase = plantilla.format(
         cuando=periodo(c.get("fecha_visita", ""), c.get("fecha_visita_fin", "")), que=c.get("descripcion", ""),
         item=c.get("item", ""), desempeno=desempeno, limite=fecha(c.get("fecha_limite")))
     verificado = c.get("verificado")
@@ -113,7 +116,7 @@ EVENTOS = {
     "CompromisoAsumido": _("Asumió un compromiso{quien}: «{descripcion}»."),
     "CompromisoVerificado": _("Se verificó un compromiso{quien}: {resultado}."),
     "CompromisoVencido": _("Un compromiso venció sin verificarse."),
-    "NecesidadFormativaRegistrada": _("Se registró una necesidad formativa{quien}."),
+    "NecesidadFormativaRegistrada": _("Se registró una necesidad formativa{quien}{en_competencia}."),
     "EvidenciaAdjuntada": _("Se adjuntó una foto o documento a una visita{quien}."),
     "SituacionInicialRegistrada": _("Se registró su situación inicial{quien}."),
     "NivelCompetenciaValorado": _("Se valoró su competencia «{competencia}»{quien}: {nivel}."),
@@ -128,6 +131,11 @@ EVENTOS = {
 # A peer visit is filed under both docentes: each reads it from his side.
 ENTRE_PARES_VISITANTE = _("Visita entre pares: observó la clase de {visitado} {cuando}.")
 ENTRE_PARES_VISITADO = _("Visita entre pares: {visitante} observó su clase {cuando}.")
+# Since their v2 the facts carry no free text about him (docs/datos-personales.md): a commitment is told by
+# its competence and due date, not by what it says.
+COMPROMISO_SIN_TEXTO = _("Asumió un compromiso{quien}{en_competencia}{limite}.")
+EN_COMPETENCIA = _(" en la competencia «{competencia}»")
+LIMITE = _(", con fecha límite el {fecha}")
 
 
 def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str], docente_id: str = "") -> str:
@@ -135,6 +143,8 @@ def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str],
     when)."""
     c = h.get("contenido", {})
     autor = personas.get(str(c.get("acompanante_id") or c.get("a_acompanante_id") or ""))
+    if h.get("evento") == "ObservacionCorregida" and c.get("autor_id"):  # who corrected (a specialist: his role)
+        autor = personas.get(str(c["autor_id"])) or ROLES.get(str(c.get("autor_rol")))
     quien = _(" por {nombre}").format(nombre=autor) if autor else ""
     asignado = _(": {nombre}").format(nombre=autor) if autor else ""
     clave = f"{c.get('codigo_modular')}-{c.get('anexo')}"
@@ -143,13 +153,17 @@ def hecho(h: dict[str, Any], personas: dict[str, str], escuelas: dict[str, str],
     cuando = periodo(inicio, c.get("fecha_fin") or inicio) if inicio else ""
     # a fact without its sentence yet is told without its technical name
     plantilla = EVENTOS.get(h.get("evento", ""), _("Se registró un hecho de su acompañamiento."))
+    if h.get("evento") == "CompromisoAsumido" and not c.get("descripcion"):
+        plantilla = COMPROMISO_SIN_TEXTO
     visitante, visitado = str(c.get("docente_visitante_id", "")), str(c.get("docente_visitado_id", ""))
     if h.get("evento") == "VisitaEntreParesRealizada" and docente_id in (visitante, visitado):
         plantilla = ENTRE_PARES_VISITANTE if docente_id == visitante else ENTRE_PARES_VISITADO
     colega = _("un colega de su IE")
-    competencia = COMPETENCIAS.get(c.get("competencia", ""), c.get("competencia", ""))  # its name, as the pages say it
+    competencia = COMPETENCIAS.get(c.get("competencia") or "", c.get("competencia") or "")  # its name, as pages say it
     frase = plantilla.format(quien=quien, asignado=asignado, escuela=escuela, cuando=cuando, anio=c.get("anio", ""),
                              descripcion=c.get("descripcion", ""), competencia=competencia,
+                             en_competencia=EN_COMPETENCIA.format(competencia=competencia) if competencia else "",
+                             limite=LIMITE.format(fecha=fecha(c["fecha_limite"])) if c.get("fecha_limite") else "",
                              nivel=nivel(c.get("nivel")), resultado=RESULTADOS.get(c.get("resultado", ""), ""),
                              curso=c.get("curso", ""), visitante=personas.get(visitante, colega),
                              visitado=personas.get(visitado, colega))
