@@ -15,7 +15,10 @@ The caller is the actor of the request's verified token (``shared.http``, ``shar
 - a GIA or RTC is read by whoever may read one of its docentes' records, and by the directivo of
   its school (he leads the RTC and writes its acta);
 - an acompañante's execution sessions and self-evaluations are read by him and by supervision;
-- instruments are published by minedu and, regional ones, by the DRE's specialists.
+- instruments are the MINEDU's (NT-026 §6.1); a DRE's specialists publish the instruments of their DRE's
+  own programmes (§5.7): an instrument's ámbito (``DRE:<código>``) and, for a new version, its code's must
+  be their DRE (``instrumentos``: a code keeps its ámbito; the write side refuses a DRE's instrument
+  without one, which would be national).
 
 What a visit left behind (observation, corrections, feedback, commitments, attachments) is written by
 the visit's author even after the docente was handed to another coach (``autoria``): the visit's day
@@ -31,7 +34,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from services.evidencias.projections import Proyecciones, cartera, compromiso, interno, visita
+from services.evidencias.instrumentos import NACIONAL
+from services.evidencias.projections import Proyecciones, cartera, compromiso, instrumento, interno, visita
 from shared.autorizacion import ESPECIALISTAS as ESPECIALISTAS_TERRITORIALES
 from shared.autorizacion import EVALUAN_CARRERA, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 from shared.telemetry import Actor
@@ -57,7 +61,9 @@ REGLAS = {
     "GET /v1/instrumentos": Regla(TODOS),
     "GET /v1/instrumentos/{codigo}/{version}": Regla(TODOS),
     "GET /v1/instrumentos/{codigo}/{version}/ficha.pdf": Regla(TODOS),
-    "POST /v1/instrumentos": Regla(frozenset({"minedu", "especialista_dre"})),  # the norm's instruments, regional ones
+    # the norm's instruments (minedu), and a DRE's for its own programmes: the body's ámbito and code
+    "POST /v1/instrumentos": Regla(frozenset({"minedu", "especialista_dre"}),
+                                   {"ambito": "ambito", "codigo": "instrumento"}),
     "POST /v1/visitas/{visita_id}/observaciones": Regla(OBSERVAN, {"visita_id": "autoria", "acompanante_id": "acompanante"}),
     "POST /v1/visitas/{visita_id}/observaciones/{observacion_id}/correcciones": Regla(
         OBSERVAN | ESPECIALISTAS_TERRITORIALES, {"visita_id": "autoria"}),
@@ -108,6 +114,12 @@ def _interno(fila: Any) -> Territorio:
                       acompanantes=frozenset({fila.directivo_id}), docentes=frozenset({fila.docente_id}))
 
 
+def _del_ambito(ambito: str) -> Territorio:
+    """Where an instrument's ámbito lies: its DRE; the nation in no territory (a national role's only)."""
+    nivel, _, dre = ambito.partition(":")
+    return Territorio(dre=dre) if nivel == "DRE" and dre else Territorio()
+
+
 def politica(proyecciones: Proyecciones) -> Politica:
     """The route policy, deciding from the read models (where each docente, visit, meeting lies)."""
 
@@ -152,6 +164,15 @@ def politica(proyecciones: Proyecciones) -> Politica:
         if tipo == "compromiso":
             filas = proyecciones.filas(select(compromiso.c.docente_id).where(compromiso.c.compromiso_id == id_))
             return del_docente(filas[0].docente_id) if filas else None
+        if tipo == "ambito":
+            nivel, _, ugel = id_.partition(":")
+            if nivel == "UGEL":  # not an instrument's (its pattern refuses it), but it lies in its DRE
+                filas = proyecciones.filas(select(cartera.c.dre).distinct().where(cartera.c.ugel == ugel))
+                return Territorio.unir([Territorio(dre=f.dre, ugel=ugel) for f in filas]) or Territorio(ugel=ugel)
+            return _del_ambito(id_)
+        if tipo == "instrumento":  # a published code lies in its ámbito (the same in every version)
+            filas = proyecciones.filas(select(instrumento.c.contenido).where(instrumento.c.codigo == id_).limit(1))
+            return _del_ambito(filas[0].contenido.get("ambito", NACIONAL)) if filas else None
         if tipo == "acompanante":
             filas = proyecciones.filas(select(cartera.c.dre, cartera.c.ugel).distinct()
                                        .where(cartera.c.acompanante_id == id_))

@@ -8,6 +8,13 @@ version never changes them; a version that replaces another declares, item by it
 of the previous version it is equivalent to, so progress stays comparable across the etapas.
 
 Labels are ``Texto``: a translation per language, Spanish required, Quechua and Aymara optional.
+
+Instruments are the MINEDU's (NT-026 §6.1: DIFODS designs the coaching and its orientation documents);
+a DRE may design programmes of its own, complementary to the national one (§5.7), with instruments of
+its own. An instrument's ``ambito`` says whose it is: ``nacional`` (every instrument published before
+the ámbito existed, and the bundled ones), or ``DRE:<código>``. A code keeps its ámbito in every version,
+so a DRE never publishes a version of a national instrument that would replace it for the whole country.
+A national instrument is stored as before, without the field.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ INCLUIDOS = ("ficha-observacion-aula-v1.json", "lista-cotejo-gia-v1.json", "list
 Clave = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,30}$")]
 Codigo = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$")]
 Aplicacion = Literal["visita", "gia", "rtc", "acompanante"]
+NACIONAL = "nacional"
 
 
 def _texto(valor: dict[str, str]) -> dict[str, str]:
@@ -85,6 +93,10 @@ class Instrumento(_Dato):
     aplica_a: list[Aplicacion] = Field(min_length=1)
     titulo: Texto
     fuente: str = Field(min_length=3, description="De dónde vienen los ítems (norma, plan o guía).")
+    ambito: str = Field(NACIONAL, pattern=r"^(nacional|DRE:[A-Za-z0-9_-]{1,30})$",
+                        exclude_if=lambda v: v == NACIONAL,
+                        description="De quién es: nacional (del MINEDU) o DRE:<código> (de un programa regional "
+                                    "de esa DRE). Todas las versiones de un código tienen el mismo ámbito.")
     provisional: str = Field("", description="Qué partes son provisionales hasta que el ministerio las revise.")
     vigencia: Vigencia
     reemplaza: int | None = Field(None, description="Versión anterior del mismo código que esta reemplaza.")

@@ -40,9 +40,14 @@ def nombres_de(cartera_: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]
 
 
 async def instrumento(ctx: Contexto, codigo: str = "FICHA-AULA") -> dict[str, Any]:
+    """The version of ``codigo`` in force today, the one evidencias records a visit of today with (the latest
+    of those in force; none in force, the latest published): never one that starts later."""
     publicados = await ctx.leer("evidencias", "/instrumentos", codigo=codigo)  # this one's versions only
-    versiones = [i.get("version", 1) for i in publicados if i.get("codigo") == codigo]
-    return await ctx.leer("evidencias", f"/instrumentos/{codigo}/{max(versiones or [1])}")
+    hoy = i18n.hoy().isoformat()
+    versiones = [i for i in publicados if i.get("codigo") == codigo]
+    vigentes = [i for i in versiones if i["vigencia"]["desde"] <= hoy <= (i["vigencia"].get("hasta") or hoy)]
+    elegida = max((i.get("version", 1) for i in vigentes or versiones), default=1)
+    return await ctx.leer("evidencias", f"/instrumentos/{codigo}/{elegida}")
 
 
 ASISTENCIA = {"presente": _("presente"), "ausente": _("ausente"), "justificado": _("ausencia justificada")}

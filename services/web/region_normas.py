@@ -116,7 +116,9 @@ async def publicar_instrumento(request: Request) -> Response:
     codigo = datos.get("codigo", "")
     mismo = codigo == base["codigo"]
     version = max(i["version"] for i in publicados if i["codigo"] == codigo) + 1 if mismo else 1
+    dre = su_dre(ctx)  # a DRE's instrument is its own (evidencias refuses it national, or a national code's)
     cuerpo = {**base, "codigo": codigo, "version": version, "reemplaza": base["version"] if mismo else None,
+              "ambito": base.get("ambito", "nacional") if mismo else f"DRE:{dre}" if dre else "nacional",
               "fuente": datos.get("fuente", ""), "provisional": datos.get("provisional", ""),
               "vigencia": {"desde": datos.get("vigencia_desde", ""), "hasta": None},
               "items": [{**i, "equivale_a": i["clave"] if mismo else None} for i in base["items"]]}

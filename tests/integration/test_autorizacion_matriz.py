@@ -342,6 +342,50 @@ async def test_evidencias_la_evidencia_formativa_y_los_adjuntos_solo_en_su_ambit
     assert r.status_code == 200 and B.docente not in r.text, r.text
 
 
+async def test_evidencias_una_dre_publica_instrumentos_propios_y_no_reemplaza_los_nacionales(evidencias):
+    """NT-026 §6.1: the instruments are the MINEDU's; §5.7: a DRE may run programmes of its own, complementary,
+    with instruments of its own. A DRE's specialist never publishes a version of a national code (it would
+    replace it for the whole country), nor an instrument of another DRE, nor a national one."""
+    base = (await evidencias.get("/v1/instrumentos", params={"codigo": "FICHA-AULA"})).json()[0]
+    assert "ambito" not in base  # published before the ámbito existed: national
+
+    def version(codigo: str, numero: int, **extra: Any) -> dict[str, Any]:
+        igual = codigo == base["codigo"] or numero > 1
+        return {**base, "codigo": codigo, "version": numero, "reemplaza": numero - 1 if numero > 1 else None,
+                "items": [{**i, "equivale_a": i["clave"] if igual else None} for i in base["items"]], **extra}
+
+    puno, cusco, minedu = como("especialista_dre", A1), como("especialista_dre", B), como("minedu")
+    # a new version of the national ficha, from a DRE: not his (404), whatever ámbito it says
+    for extra in ({}, {"ambito": "DRE:DRE-PUNO"}, {"ambito": "nacional"}):
+        r = await evidencias.post("/v1/instrumentos", json=version("FICHA-AULA", 2, **extra), headers=puno)
+        assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), (extra, r.text)
+    # an instrument of another DRE: not his
+    r = await evidencias.post("/v1/instrumentos", json=version("FICHA-PUNO", 1, ambito="DRE:DRE-CUSCO"),
+                              headers=puno)
+    assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), r.text
+    # a new code without ámbito would be national: refused with its field and reason
+    r = await evidencias.post("/v1/instrumentos", json=version("FICHA-PUNO", 1), headers=puno)
+    assert r.status_code == 422 and r.json()["errores"][0]["campo"] == "body.ambito", r.text
+    # his own, for his DRE's programme: published, with its ámbito, and its later versions his too
+    r = await evidencias.post("/v1/instrumentos", json=version("FICHA-PUNO", 1, ambito="DRE:DRE-PUNO"), headers=puno)
+    assert r.status_code == 201, r.text
+    r = await evidencias.post("/v1/instrumentos", json=version("FICHA-PUNO", 2, ambito="DRE:DRE-CUSCO"),
+                              headers=cusco)
+    assert (r.status_code, r.json()["codigo"]) == (404, "no_encontrado"), r.text
+    r = await evidencias.post("/v1/instrumentos", json=version("FICHA-PUNO", 2), headers=minedu)
+    assert r.status_code == 422 and "mismo ámbito" in r.json()["errores"][0]["motivo"], r.text
+    r = await evidencias.post("/v1/instrumentos", json=version("FICHA-PUNO", 2, ambito="DRE:DRE-PUNO"), headers=puno)
+    assert r.status_code == 201, r.text
+    # nor does the MINEDU turn its national ficha into a DRE's
+    r = await evidencias.post("/v1/instrumentos", json=version("FICHA-AULA", 2, ambito="DRE:DRE-PUNO"),
+                              headers=minedu)
+    assert r.status_code == 422 and r.json()["errores"][0]["campo"] == "body.ambito", r.text
+    publicados = (await evidencias.get("/v1/instrumentos")).json()
+    assert [i["version"] for i in publicados if i["codigo"] == "FICHA-AULA"] == [1]
+    assert [(i["version"], i["ambito"]) for i in publicados if i["codigo"] == "FICHA-PUNO"] == [
+        (1, "DRE:DRE-PUNO"), (2, "DRE:DRE-PUNO")]
+
+
 # --- focalizacion: ids crossed between two UGELs -------------------------------------------------------------
 
 
