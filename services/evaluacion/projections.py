@@ -1,6 +1,6 @@
 """evaluacion's read models, fed only from published events (the stream), in generations.
 
-Three projections, each rebuildable on its own (``python -m services.evaluacion.rebuild``):
+Four projections, each rebuildable on its own (``python -m services.evaluacion.rebuild``):
 
 - ``progreso``: the formative evaluation of each docente (plans, initial situation, valuations,
   etapa closes, metas): competency progress and the per-etapa results.
