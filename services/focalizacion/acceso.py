@@ -26,7 +26,8 @@ REGLAS = {
     "POST /v1/padron/acompanantes": Regla(GESTION),
     "GET /v1/reglas": Regla(TODOS),
     # a DRE publishes rules for its own programme only (ámbito: its DRE); national rules are the ministry's
-    "POST /v1/reglas": Regla(REGIONAL, {"ambito": "ambito"}),
+    # and a code keeps its ámbito: a DRE cannot put a version of the nation's (or another DRE's) rules in force
+    "POST /v1/reglas": Regla(REGIONAL, {"ambito": "ambito", "codigo": "reglas"}),
     "GET /v1/convocatorias": Regla(TODOS),
     "POST /v1/convocatorias": Regla(REGIONAL),
     "POST /v1/convocatorias/{convocatoria}/focalizacion": Regla(GESTION),
@@ -77,7 +78,10 @@ def politica(proyecciones: Proyecciones) -> Politica:
                 return Territorio(acompanantes=uno)
             return Territorio(dre=fila.dre, ugel=fila.ugel, acompanantes=uno)  # no IE of his UGEL yet: no DRE
         if tipo == "ambito":  # a rule set's: "nacional" lies in no territory (only a national role), or a DRE
-            return Territorio() if id_ == "nacional" else Territorio(dre=id_)
+            return _del_ambito(id_)
+        if tipo == "reglas":  # a published code lies in its ámbito (every version keeps the first one's)
+            ambitos = [r.get("ambito", "nacional") for r in proyecciones.reglas_publicadas() if r["codigo"] == id_]
+            return _del_ambito(ambitos[0]) if ambitos else None
         raise ValueError(tipo)
 
     return Politica(REGLAS, resolver)
@@ -87,3 +91,7 @@ def _ie(asignacion: dict[str, Any]) -> str | None:
     if "codigo_modular" not in asignacion:
         return None
     return f"{asignacion['codigo_modular']}-{asignacion.get('anexo', 0)}"
+
+
+def _del_ambito(ambito: str) -> Territorio:
+    return Territorio() if ambito == "nacional" else Territorio(dre=ambito)

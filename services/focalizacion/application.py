@@ -142,6 +142,13 @@ class Focalizacion(ServiceApplication):
     # --- rule sets and convocatorias -------------------------------------------------------------
 
     def publicar_reglas(self, reglas: ConjuntoReglas) -> bool:
+        """A version of a rule set; every version of a code keeps the ámbito of the first (a version under
+        another ámbito would put rules in force where they do not belong)."""
+        otro = next((r["ambito"] for r in self.proyecciones.reglas_publicadas()
+                     if r["codigo"] == reglas.codigo and r.get("ambito", "nacional") != reglas.ambito), None)
+        if otro is not None:
+            raise DomainError(f"Las reglas {reglas.codigo} son de ámbito {otro}: una versión no puede cambiarlo; "
+                              f"publique un código propio.", "body.ambito")
         contenido = reglas.model_dump(mode="json")
         return self.crear_una_vez(dm.ReglasFocalizacion(id=dm.reglas_id(reglas.codigo, reglas.version), reglas=contenido),
                                   lambda publicadas: publicadas.reglas == contenido,

@@ -43,6 +43,14 @@ async def test_una_dre_publica_reglas_solo_para_su_dre(make_settings):
         assert r.status_code == 422 and r.json()["errores"][0]["campo"] == "body.ambito", r.text
         assert {"CUSCO-RURAL", "NACIONAL-DRE", "SIN-AMBITO"}.isdisjoint(await publicadas())
         assert "PUNO-RURAL" in await publicadas()
+        # a version of the nation's rules under his DRE would put it in force for every call of that code
+        r = await api.post("/v1/reglas", json=reglas("NT-026", version=3, ambito="DRE-PUNO"), headers=DRE)
+        assert r.status_code == 404, r.text
+        assert [x["version"] for x in (await api.get("/v1/reglas", headers=DRE)).json() if x["codigo"] == "NT-026"] \
+            == [2]
         # the ministry's administrador publishes national rules, with or without naming the nation
         r = await api.post("/v1/reglas", json=sin, headers=ADMIN)
         assert r.status_code == 201, r.text
+        # and a code keeps its ámbito for him too
+        r = await api.post("/v1/reglas", json=reglas("PUNO-RURAL", version=2, ambito="nacional"), headers=ADMIN)
+        assert r.status_code == 422 and r.json()["errores"][0]["campo"] == "body.ambito", r.text
