@@ -15,6 +15,10 @@ from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import AMBOS, DRE_SOLO, su_dre
+
+ADMINISTRADOR = "administrador"
+LECTORES = AMBOS | {ADMINISTRADOR}
+PUBLICAN_VERSIONES = DRE_SOLO | {ADMINISTRADOR}  # a regional version (DRE) or a national one (administrador)
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -28,14 +32,17 @@ NIVELES_LOGRO = ("I", "II", "III", "IV")
 
 async def pagina_normas(ctx: Contexto, estado: int = 200, error: dict[str, str] | None = None,
                         valores: dict[str, str] | None = None) -> Response:
+    """The administrador publishes national versions of protocols and rules; the DRE's especialista regional
+    ones; instruments and metas are the DRE's and the MINEDU's (what each service accepts of each role)."""
     dre = su_dre(ctx)
     protocolos, instrumentos, reglas = await asyncio.gather(
         ctx.leer("agenda", "/protocolos"), ctx.leer("evidencias", "/instrumentos"),
         ctx.leer("focalizacion", "/reglas"))
     base = [p for p in protocolos
-            if p["modalidad"] == "externa" and p["ambito"] in ("nacional", f"DRE:{dre}")]
+            if p["modalidad"] == "externa" and p["ambito"] in ("nacional", f"DRE:{dre}" if dre else "nacional")]
     return ctx.pagina("region_normas.html", estado, protocolos=protocolos, instrumentos=instrumentos,
-                      dre=dre, base=base, reglas=reglas, tipos=TIPOS_IE, etapas=ETAPAS,
+                      dre=dre, nacional=ctx.rol == ADMINISTRADOR, instrumentos_y_metas=ctx.rol in AMBOS,
+                      base=base, reglas=reglas, tipos=TIPOS_IE, etapas=ETAPAS,
                       competencias=COMPETENCIAS_METAS, niveles=NIVELES_LOGRO,
                       convocatoria=ctx.settings.convocatoria, error=error or {},
                       valores=valores or {}, hecho=ctx.request.query_params.get("hecho"), actualizado=ahora())
@@ -46,7 +53,7 @@ COMPETENCIAS_METAS = {c: frases.COMPETENCIAS.get(c, c) for c in ("C2", "C3", "C4
 
 @router.get("/region/normas", include_in_schema=False)
 async def normas(request: Request) -> Response:
-    return await pagina_normas(await contexto(request, AMBOS))
+    return await pagina_normas(await contexto(request, LECTORES))
 
 
 async def publicar(ctx: Contexto, formulario_: str, datos: dict[str, str], servicio: str, ruta: str,
@@ -68,7 +75,7 @@ def numero(valor: str) -> int | str:
 async def publicar_protocolo(request: Request) -> Response:
     """A regional version of a published protocol: its components as they are, with the DRE's ámbito, code,
     version, name and period of effect (agenda refuses another DRE's ámbito and a version already used)."""
-    ctx = await contexto(request, DRE_SOLO)
+    ctx = await contexto(request, PUBLICAN_VERSIONES)
     datos = await formulario(request, ctx)
     protocolos = await ctx.leer("agenda", "/protocolos")
     base = next((p for p in protocolos if f"{p['codigo']}@{p['version']}" == datos.get("base")), None)
@@ -77,7 +84,8 @@ async def publicar_protocolo(request: Request) -> Response:
             "Elija el protocolo en que se basa la versión.")}, datos)
     cuerpo = {**base, "codigo": datos.get("codigo", ""), "version": numero(datos.get("version", "")),
               "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""),
-              "ambito": f"DRE:{su_dre(ctx)}", "vigencia_desde": datos.get("vigencia_desde", ""),
+              "ambito": f"DRE:{su_dre(ctx)}" if su_dre(ctx) else "nacional",
+              "vigencia_desde": datos.get("vigencia_desde", ""),
               "vigencia_hasta": datos.get("vigencia_hasta", "")}
     return await publicar(ctx, "protocolo", datos, "agenda", "/protocolos", cuerpo,
                           ("codigo", "version", "nombre", "norma", "vigencia_desde", "vigencia_hasta"))
@@ -87,7 +95,7 @@ async def publicar_protocolo(request: Request) -> Response:
 async def publicar_reglas(request: Request) -> Response:
     """A regional version of a published rule set of focalización: its school types and criteria as they are,
     for the DRE's own programme (its ámbito), with its code, version, name, norm and years in force."""
-    ctx = await contexto(request, DRE_SOLO)
+    ctx = await contexto(request, PUBLICAN_VERSIONES)
     datos = await formulario(request, ctx)
     publicadas = await ctx.leer("focalizacion", "/reglas")
     base = next((r for r in publicadas if f"{r['codigo']}@{r['version']}" == datos.get("base")), None)
@@ -95,7 +103,7 @@ async def publicar_reglas(request: Request) -> Response:
         return await pagina_normas(ctx, 422, {"formulario": "reglas", "campo": "base", "motivo": _(
             "Elija las reglas en que se basa la versión.")}, datos)
     cuerpo = {**base, "codigo": datos.get("codigo", ""), "version": numero(datos.get("version", "")),
-              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""), "ambito": su_dre(ctx),
+              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""), "ambito": su_dre(ctx) or "nacional",
               "vigente_desde": numero(datos.get("vigente_desde", "")),
               "vigente_hasta": numero(datos.get("vigente_hasta", "")) or None}
     return await publicar(ctx, "reglas", datos, "focalizacion", "/reglas", cuerpo,

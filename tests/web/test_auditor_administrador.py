@@ -350,3 +350,33 @@ def test_el_administrador_abre_una_convocatoria_y_ve_junto_al_campo_por_que_no_s
     fila = page.get_by_role("table", name="Convocatorias").locator("tr", has_text="2021-2022")
     assert "2021 a 2022" in fila.inner_text() and "NT-026" in fila.inner_text()
     sin_ids(page)
+
+
+def test_el_administrador_publica_una_version_nacional_de_un_protocolo(sistema: Sistema, escritorio: Any) -> None:
+    page = escritorio()
+    ingresar(page, sistema, "administrador")
+    page.get_by_role("link", name="Protocolos y reglas").click()
+    page.wait_for_url("**/region/normas")
+    sin_ids(page)
+    # he publishes national versions of protocols and rules; instruments and metas are not his
+    assert page.get_by_role("heading", name="Publicar una versión nacional de un protocolo").count() == 1
+    assert page.get_by_role("heading", name="Publicar una versión nacional de las reglas de focalización").count() == 1
+    assert page.locator("#form-instrumento, #form-metas").count() == 0
+    # When the period ends before it begins, agenda's reason shows in the form, what he wrote kept
+    formulario = page.locator("#form-protocolo")
+    formulario.get_by_label("Código").fill("NT-026-2031")
+    formulario.get_by_label("Nombre").fill("Acompañamiento 2031 (nacional)")
+    formulario.get_by_label("Vigente desde").fill("2031-12-31")
+    formulario.get_by_label("Vigente hasta").fill("2031-03-01")
+    formulario.get_by_role("button", name="Publicar la versión").click()
+    assert page.locator("#form-protocolo .error").count() >= 1
+    assert page.locator("#form-protocolo").get_by_label("Código").input_value() == "NT-026-2031"
+    # When the period is right, it is listed as national
+    formulario = page.locator("#form-protocolo")
+    formulario.get_by_label("Vigente desde").fill("2031-03-01")
+    formulario.get_by_label("Vigente hasta").fill("2031-12-31")
+    formulario.get_by_role("button", name="Publicar la versión").click()
+    page.wait_for_url(re.compile(r"/region/normas\?hecho="))
+    fila = page.locator("#protocolos tr", has_text="Acompañamiento 2031 (nacional)")
+    assert "nacional" in fila.inner_text(), fila.inner_text()
+    capturar(page, "administrador-protocolos")
