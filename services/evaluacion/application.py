@@ -25,6 +25,7 @@ from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
 
 Invalida = dm.EvaluacionInvalida
+Pendiente = dm.Pendiente
 ESPECIALISTAS = frozenset({"especialista_ugel", "especialista_dre", "minedu"})
 DEFINEN_METAS = frozenset({"especialista_dre", "minedu"})
 COMPETENCIAS = ("C2", "C3", "C4", "C5", "C6", "C7")
@@ -36,11 +37,6 @@ def hoy_en_lima() -> date:
     return datetime.now(LIMA).date()
 
 
-def _igual(registrado: dict[str, Any], propio: dict[str, Any]) -> bool:
-    """A re-sent command: what it says equals what was recorded (whatever context was added then)."""
-    return all(registrado.get(k) == v for k, v in propio.items())
-
-
 def _check_niveles(niveles: dict[str, str]) -> None:
     malas = [c for c in niveles if c not in COMPETENCIAS]
     if malas:
@@ -48,10 +44,6 @@ def _check_niveles(niveles: dict[str, str]) -> None:
     malos = sorted({n for n in niveles.values() if n not in NIVELES})
     if malos:
         raise Invalida(f"Niveles desconocidos: {', '.join(malos)} (son {', '.join(NIVELES)}).")
-
-
-class Pendiente(Exception):
-    """A change to something another service has not reported yet: retried until it arrives."""
 
 
 class Evaluacion(ServiceApplication):
@@ -76,56 +68,35 @@ class Evaluacion(ServiceApplication):
             raise Pendiente(f"aún no se conoce el plan {anio} del docente {docente_id}")
         return docente
 
+    # Each command is get → call → save: ``modificar`` reads the aggregate, calls its command (True when it
+    # recorded something) and saves it, all again when another writer saved the aggregate first.
+
     def conocer_plan(self, plan: dict[str, Any]) -> bool:
-        def cambio(docente: dm.Docente) -> bool:
-            if docente.conoce(plan["plan_id"]):
-                return False
-            docente.conocer_plan(plan=plan)
-            return True
-        return self.modificar(lambda: self._docente(plan["docente_id"], crear=True), cambio)
+        return self.modificar(lambda: self._docente(plan["docente_id"], crear=True),
+                              lambda d: d.conocer(plan))
 
     def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str, aviso_id: str) -> bool:
-        """Apply agenda's reassignment once, and only from the coach it names (an earlier one may be late)."""
-        def cambio(docente: dm.Docente) -> bool:
-            plan = docente.planes[anio]
-            if aviso_id in plan["avisos"]:
-                return False
-            if plan["acompanante_id"] != de:
-                raise Pendiente(f"el docente {docente_id} no está con {de} en {anio}: falta un cambio anterior")
-            docente.cambiar_acompanante(anio=anio, a_acompanante_id=a, aviso_id=aviso_id)
-            return True
-        return self.modificar(lambda: self._con_plan(docente_id, anio), cambio)
+        return self.modificar(lambda: self._con_plan(docente_id, anio),
+                              lambda d: d.reasignar(anio, de, a, aviso_id))
 
     def cerrar_plan(self, docente_id: str, anio: int) -> bool:
-        def cambio(docente: dm.Docente) -> bool:
-            if not docente.planes[anio]["activo"]:
-                return False
-            docente.cerrar_plan(anio=anio)
-            return True
-        return self.modificar(lambda: self._con_plan(docente_id, anio), cambio)
+        return self.modificar(lambda: self._con_plan(docente_id, anio), lambda d: d.retirar(anio))
 
     def conocer_evidencia(self, docente_id: str, evidencia_id: str, evidencia: dict[str, Any]) -> bool:
-        def cambio(docente: dm.Docente) -> bool:
-            if evidencia_id in docente.evidencias:
-                return False
-            docente.conocer_evidencia(evidencia_id=evidencia_id, evidencia=evidencia)
-            return True
-        return self.modificar(lambda: self._docente(docente_id, crear=True), cambio)
+        return self.modificar(lambda: self._docente(docente_id, crear=True),
+                              lambda d: d.registrar_evidencia(evidencia_id, evidencia))
 
     def conocer_acompanante(self, acompanante_id: str, dre: str, ugel: str, tipo_ie: str, convocatoria: str) -> bool:
-        def leer() -> dm.Acompanante:
-            try:
-                return self.repository.get(dm.acompanante_id(acompanante_id))
-            except AggregateNotFoundError:
-                return dm.Acompanante(id=dm.acompanante_id(acompanante_id), acompanante_id=acompanante_id)
+        territorio = {"dre": dre, "ugel": ugel, "tipo_ie": tipo_ie, "convocatoria": convocatoria}
+        return self.modificar(lambda: self._acompanante(acompanante_id, crear=True),
+                              lambda a: a.situar(territorio))
 
-        def cambio(acompanante: dm.Acompanante) -> bool:
-            territorio = {"dre": dre, "ugel": ugel, "tipo_ie": tipo_ie, "convocatoria": convocatoria}
-            if acompanante.territorio == territorio:
-                return False
-            acompanante.incorporar(**territorio)
-            return True
-        return self.modificar(leer, cambio)
+    def _acompanante(self, acompanante_id: str, crear: bool = False) -> dm.Acompanante | None:
+        try:
+            return self.repository.get(dm.acompanante_id(acompanante_id))
+        except AggregateNotFoundError:
+            return dm.Acompanante(id=dm.acompanante_id(acompanante_id),
+                                  acompanante_id=acompanante_id) if crear else None
 
     # --- the formative evaluation ---------------------------------------------------------------
 
@@ -138,90 +109,36 @@ class Evaluacion(ServiceApplication):
                            "registrará cuando llegue.")
         return docente
 
-    @staticmethod
-    def _contexto(plan: dict[str, Any], fecha: date, acompanante_id: str) -> dict[str, Any]:
-        """What every published valuation carries about the docente's plan when it was made."""
-        return {k: plan[k] for k in ("codigo_modular", "anexo", "tipo_ie", "convocatoria", "anio", "etapa", "dre",
-                                     "ugel")} | {"acompanante_id": acompanante_id, "fecha": fecha.isoformat()}
-
     def registrar_situacion_inicial(self, docente_id: str, acompanante_id: str, fecha: date,
                                     niveles: dict[str, dict[str, Any]]) -> bool:
         _check_niveles({c: n["nivel"] for c, n in niveles.items()})
-        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "niveles": niveles}
-
-        def cambio(docente: dm.Docente) -> bool:
-            registrado = docente.planes.get(fecha.year)
-            previa = docente.iniciales.get(registrado["convocatoria"]) if registrado else None
-            if previa and _igual(previa["valoracion"], propio):
-                return False  # a re-send, even after the docente changed hands
-            plan = docente.plan(fecha.year, acompanante_id)
-            return docente.registrar_situacion_inicial(plan, {**self._contexto(plan, fecha, acompanante_id),
-                                                              "niveles": niveles})
-        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha), cambio)
+        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha),
+                              lambda d: d.registrar_situacion_inicial(acompanante_id, fecha, niveles))
 
     def valorar(self, docente_id: str, valoracion_id: str, acompanante_id: str, fecha: date, competencia: str,
                 nivel: str, evidencias: list[str], sustento: str = "") -> bool:
         _check_niveles({competencia: nivel})
         propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "competencia": competencia,
                   "nivel": nivel, "evidencias": evidencias, "sustento": sustento}
-
-        def cambio(docente: dm.Docente) -> bool:
-            previa = docente.valoraciones.get(valoracion_id)
-            if previa is not None:
-                if _igual(previa, propio):
-                    return False
-                raise Conflict(f"La valoración {valoracion_id} ya se registró con otro contenido.")
-            plan = docente.plan(fecha.year, acompanante_id)
-            return docente.valorar(plan, valoracion_id, {**self._contexto(plan, fecha, acompanante_id), **propio})
-        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha), cambio)
+        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha),
+                              lambda d: d.valorar(valoracion_id, propio))
 
     def cerrar_etapa(self, docente_id: str, acompanante_id: str, anio: int, fecha: date,
                      niveles: dict[str, str]) -> bool:
-        """The acompañante who holds him that year states the level achieved in each competency."""
         _check_niveles(niveles)
         if fecha.year not in (anio, anio + 1) or fecha < date(anio, 3, 1):
             raise Invalida(f"La etapa {anio} se cierra al término de su año escolar, no el {fecha:%d/%m/%Y}.")
-        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "niveles": niveles}
-
-        def cambio(docente: dm.Docente) -> bool:
-            registrado = docente.planes.get(anio)
-            previos = docente.cierre(registrado["convocatoria"], registrado["etapa"]) if registrado else []
-            if previos and _igual(previos[0], propio):
-                return False  # a re-send, even after the docente changed hands
-            plan = docente.plan(anio, acompanante_id)
-            return docente.cerrar_etapa(plan, {**self._contexto(plan, fecha, acompanante_id), "niveles": niveles})
-        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha), cambio)
+        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha),
+                              lambda d: d.cerrar_etapa(acompanante_id, anio, fecha, niveles))
 
     def corregir_cierre(self, docente_id: str, anio: int, fecha: date, niveles: dict[str, str], motivo: str,
                         acompanante_id: str | None) -> bool:
-        """The acompañante who closed it (while he still holds the docente) or a specialist corrects a close;
-        the correction is a new close with its reason, the earlier one stays in the history."""
         _check_niveles(niveles)
-        actor = current_actor.get()
-
-        def cambio(docente: dm.Docente) -> bool:
-            plan = docente.planes.get(anio)
-            if plan is None:
-                raise Invalida(f"El docente no tiene plan de acompañamiento en {anio}.")
-            previos = docente.cierre(plan["convocatoria"], plan["etapa"])
-            if previos and previos[-1]["niveles"] == niveles:
-                return False  # nothing to correct, or a re-sent correction
-            if actor.rol not in ESPECIALISTAS:
-                if not acompanante_id:
-                    raise Invalida("Indique el acompañante que corrige (acompanante_id), o corrija con un rol "
-                                   "de especialista.")
-                if previos and previos[0]["acompanante_id"] != acompanante_id:
-                    raise Invalida("Corrige el cierre el acompañante que lo registró, o un especialista.")
-                docente.plan(anio, acompanante_id)
-            if previos and fecha < date.fromisoformat(previos[-1]["fecha"]):
-                raise Invalida(f"La corrección no puede ser anterior al cierre que corrige ({previos[-1]['fecha']}).")
-            # Who corrected is in the event's metadata; the close keeps the context it was made in.
-            cierre = {**(previos[-1] if previos else {}), "fecha": fecha.isoformat(), "niveles": niveles}
-            return docente.corregir_cierre(plan["convocatoria"], plan["etapa"], cierre, motivo, plan["tipo_ie"])
-
         if fecha > self.reloj():
             raise Invalida(f"La fecha {fecha:%d/%m/%Y} es futura.")
-        return self.modificar(lambda: self._con_plan_o_404(docente_id), cambio)
+        especialista = current_actor.get().rol in ESPECIALISTAS
+        return self.modificar(lambda: self._con_plan_o_404(docente_id), lambda d: d.corregir_cierre(
+            anio, fecha, niveles, motivo, acompanante_id, especialista))
 
     def _con_plan_o_404(self, docente_id: str) -> dm.Docente:
         docente = self._docente(docente_id)
@@ -282,21 +199,15 @@ class Evaluacion(ServiceApplication):
         return str(id_), nueva
 
     def _territorio_acompanante(self, acompanante_id: str) -> dict[str, str]:
-        try:
-            acompanante = self.repository.get(dm.acompanante_id(acompanante_id))
-        except AggregateNotFoundError:
-            acompanante = None
+        acompanante = self._acompanante(acompanante_id)
         if acompanante is None or acompanante.territorio is None:
             raise Invalida(f"evaluacion no conoce al acompañante {acompanante_id} (focalizacion aún no lo "
                            "ha incorporado).")
         return {"dre": acompanante.territorio["dre"], "ugel": acompanante.territorio["ugel"]}
 
     def ugel_del_acompanante(self, acompanante_id: str) -> str | None:
-        try:
-            acompanante = self.repository.get(dm.acompanante_id(acompanante_id))
-        except AggregateNotFoundError:
-            return None
-        return acompanante.territorio["ugel"] if acompanante.territorio else None
+        acompanante = self._acompanante(acompanante_id)
+        return acompanante.territorio["ugel"] if acompanante and acompanante.territorio else None
 
     def evaluar_desempeno(self, acompanante_id: str, anio: int, momento: str, fecha: date,
                           criterios: dict[str, str], nivel: str, evaluador: str) -> tuple[str, bool]:
@@ -397,16 +308,14 @@ class Evaluacion(ServiceApplication):
         if actor.rol == "docente" and actor.usuario == docente_id:
             return False
 
-        def leer() -> dm.AccesosHistoria:
-            try:
-                return self.repository.get(dm.accesos_id(docente_id))
-            except AggregateNotFoundError:
-                return dm.AccesosHistoria(id=dm.accesos_id(docente_id), docente_id=docente_id)
+        return self.modificar(lambda: self._accesos(docente_id), lambda accesos: accesos.registrar(
+            usuario=actor.usuario, rol=actor.rol, motivo=motivo, consulta=consulta))
 
-        def cambio(accesos: dm.AccesosHistoria) -> bool:
-            accesos.consultar(usuario=actor.usuario, rol=actor.rol, motivo=motivo, consulta=consulta)
-            return True
-        return self.modificar(leer, cambio)
+    def _accesos(self, docente_id: str) -> dm.AccesosHistoria:
+        try:
+            return self.repository.get(dm.accesos_id(docente_id))
+        except AggregateNotFoundError:
+            return dm.AccesosHistoria(id=dm.accesos_id(docente_id), docente_id=docente_id)
 
     def accesos(self, docente_id: str) -> list[dict[str, Any]]:
         """Every recorded read of the docente's history, oldest first, with when it happened."""

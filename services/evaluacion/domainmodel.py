@@ -55,6 +55,21 @@ class EvaluacionInvalida(DomainError):
     """A valuation that breaks a rule of the norm; the message says which."""
 
 
+class Pendiente(Exception):
+    """A change to something another service has not reported yet: retried until it arrives."""
+
+
+def igual(registrado: dict[str, Any], propio: dict[str, Any]) -> bool:
+    """A re-sent command: what it says equals what was recorded (whatever context was added then)."""
+    return all(registrado.get(k) == v for k, v in propio.items())
+
+
+def contexto(plan: dict[str, Any], fecha: date, acompanante_id: str) -> dict[str, Any]:
+    """What every published valuation carries about the docente's plan when it was made."""
+    return {k: plan[k] for k in ("codigo_modular", "anexo", "tipo_ie", "convocatoria", "anio", "etapa", "dre",
+                                 "ugel")} | {"acompanante_id": acompanante_id, "fecha": fecha.isoformat()}
+
+
 class Docente(Aggregate):
     @event("Registrado")
     def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
@@ -70,6 +85,39 @@ class Docente(Aggregate):
 
     def conoce(self, plan_id: str) -> bool:
         return any(p["plan_id"] == plan_id for p in (*self.planes.values(), *self.internos.values()))
+
+    def conocer(self, plan: dict[str, Any]) -> bool:
+        """agenda's plan, recorded once."""
+        if self.conoce(plan["plan_id"]):
+            return False
+        self.conocer_plan(plan=plan)
+        return True
+
+    def reasignar(self, anio: int, de: str, a: str, aviso_id: str) -> bool:
+        """agenda's reassignment, applied once and only from the coach it names (an earlier one may be
+        late)."""
+        plan = self.planes[anio]
+        if aviso_id in plan["avisos"]:
+            return False
+        if plan["acompanante_id"] != de:
+            raise Pendiente(f"el docente {self.docente_id} no está con {de} en {anio}: falta un cambio "
+                            "anterior")
+        self.cambiar_acompanante(anio=anio, a_acompanante_id=a, aviso_id=aviso_id)
+        return True
+
+    def retirar(self, anio: int) -> bool:
+        """agenda closed his plan of ``anio`` (he left the coaching), recorded once."""
+        if not self.planes[anio]["activo"]:
+            return False
+        self.cerrar_plan(anio=anio)
+        return True
+
+    def registrar_evidencia(self, evidencia_id: str, evidencia: dict[str, Any]) -> bool:
+        """An observation made of him (from evidencias), recorded once."""
+        if evidencia_id in self.evidencias:
+            return False
+        self.conocer_evidencia(evidencia_id=evidencia_id, evidencia=evidencia)
+        return True
 
     @event("PlanConocido")
     def conocer_plan(self, plan: dict[str, Any]) -> None:
@@ -137,16 +185,23 @@ class Docente(Aggregate):
 
     # --- the formative evaluation ---------------------------------------------------------------
 
-    def registrar_situacion_inicial(self, plan: dict[str, Any], valoracion: dict[str, Any]) -> bool:
+    def registrar_situacion_inicial(self, acompanante_id: str, fecha: date,
+                                    niveles: dict[str, dict[str, Any]]) -> bool:
+        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "niveles": niveles}
+        registrado = self.planes.get(fecha.year)
+        previa = self.iniciales.get(registrado["convocatoria"]) if registrado else None
+        if previa and igual(previa["valoracion"], propio):
+            return False  # a re-send, even after the docente changed hands
+        plan = self.plan(fecha.year, acompanante_id)
+        valoracion = {**contexto(plan, fecha, acompanante_id), "niveles": niveles}
         previa = self.iniciales.get(plan["convocatoria"])
         if previa is not None:
             if previa["valoracion"] == valoracion:
                 return False
             raise Conflict(f"La situación inicial de la convocatoria {plan['convocatoria']} ya se registró el "
                            f"{previa['valoracion']['fecha']}.")
-        self.check_competencias(plan, set(valoracion["niveles"]), todas=True)
-        fecha = date.fromisoformat(valoracion["fecha"])
-        for n in valoracion["niveles"].values():
+        self.check_competencias(plan, set(niveles), todas=True)
+        for n in niveles.values():
             self.check_evidencias(n["evidencias"], fecha)
         self._situacion_inicial(convocatoria=plan["convocatoria"], anio=plan["anio"], valoracion=valoracion)
         return True
@@ -155,16 +210,21 @@ class Docente(Aggregate):
     def _situacion_inicial(self, convocatoria: str, anio: int, valoracion: dict[str, Any]) -> None:
         self.iniciales[convocatoria] = {"anio": anio, "valoracion": valoracion}
 
-    def valorar(self, plan: dict[str, Any], valoracion_id: str, valoracion: dict[str, Any]) -> bool:
+    def valorar(self, valoracion_id: str, propio: dict[str, Any]) -> bool:
+        """``propio``: the valuation as sent (acompanante_id, fecha, competencia, nivel, evidencias,
+        sustento)."""
         previa = self.valoraciones.get(valoracion_id)
         if previa is not None:
-            if previa == valoracion:
+            if igual(previa, propio):
                 return False
             raise Conflict(f"La valoración {valoracion_id} ya se registró con otro contenido.")
+        fecha = date.fromisoformat(propio["fecha"])
+        plan = self.plan(fecha.year, propio["acompanante_id"])
         self.check_inicial(plan["convocatoria"])
-        self.check_competencias(plan, {valoracion["competencia"]}, todas=False)
-        self.check_evidencias(valoracion["evidencias"], date.fromisoformat(valoracion["fecha"]))
-        self._valoracion(valoracion_id=valoracion_id, valoracion=valoracion)
+        self.check_competencias(plan, {propio["competencia"]}, todas=False)
+        self.check_evidencias(propio["evidencias"], fecha)
+        self._valoracion(valoracion_id=valoracion_id,
+                         valoracion={**contexto(plan, fecha, propio["acompanante_id"]), **propio})
         return True
 
     @event("NivelCompetenciaValorado")
@@ -174,7 +234,15 @@ class Docente(Aggregate):
     def cierre(self, convocatoria: str, etapa: int) -> list[dict[str, Any]]:
         return self.cierres.get(f"{convocatoria}/{etapa}", [])
 
-    def cerrar_etapa(self, plan: dict[str, Any], cierre: dict[str, Any]) -> bool:
+    def cerrar_etapa(self, acompanante_id: str, anio: int, fecha: date, niveles: dict[str, str]) -> bool:
+        """The acompañante who holds him that year states the level achieved in each competency."""
+        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "niveles": niveles}
+        registrado = self.planes.get(anio)
+        previos = self.cierre(registrado["convocatoria"], registrado["etapa"]) if registrado else []
+        if previos and igual(previos[0], propio):
+            return False  # a re-send, even after the docente changed hands
+        plan = self.plan(anio, acompanante_id)
+        cierre = {**contexto(plan, fecha, acompanante_id), "niveles": niveles}
         previos = self.cierre(plan["convocatoria"], plan["etapa"])
         if previos:
             if previos[0] == cierre:
@@ -182,18 +250,37 @@ class Docente(Aggregate):
             raise Conflict(f"La etapa {plan['etapa']} ya se cerró el {previos[0]['fecha']}: para cambiarla, "
                            "registre una corrección con su motivo.")
         self.check_inicial(plan["convocatoria"])
-        self.check_competencias(plan, set(cierre["niveles"]), todas=True)
+        self.check_competencias(plan, set(niveles), todas=True)
         self._cierre(convocatoria=plan["convocatoria"], etapa=plan["etapa"], cierre=cierre, correccion=0, motivo="")
         return True
 
-    def corregir_cierre(self, convocatoria: str, etapa: int, cierre: dict[str, Any], motivo: str,
-                        tipo_ie: str) -> bool:
+    def corregir_cierre(self, anio: int, fecha: date, niveles: dict[str, str], motivo: str,
+                        acompanante_id: str | None, especialista: bool) -> bool:
+        """The acompañante who closed it (while he still holds the docente) or a specialist corrects a close;
+        the correction is a new close with its reason, the earlier one stays in the history."""
+        plan = self.planes.get(anio)
+        if plan is None:
+            raise EvaluacionInvalida(f"El docente no tiene plan de acompañamiento en {anio}.")
+        convocatoria, etapa = plan["convocatoria"], plan["etapa"]
         previos = self.cierre(convocatoria, etapa)
+        if previos and previos[-1]["niveles"] == niveles:
+            return False  # nothing to correct, or a re-sent correction
+        if not especialista:
+            if not acompanante_id:
+                raise EvaluacionInvalida("Indique el acompañante que corrige (acompanante_id), o corrija "
+                                         "con un rol de especialista.")
+            if previos and previos[0]["acompanante_id"] != acompanante_id:
+                raise EvaluacionInvalida("Corrige el cierre el acompañante que lo registró, o un "
+                                         "especialista.")
+            self.plan(anio, acompanante_id)
+        if previos and fecha < date.fromisoformat(previos[-1]["fecha"]):
+            raise EvaluacionInvalida(f"La corrección no puede ser anterior al cierre que corrige "
+                                     f"({previos[-1]['fecha']}).")
         if not previos:
             raise EvaluacionInvalida(f"La etapa {etapa} no se ha cerrado: no hay cierre que corregir.")
-        if previos[-1]["niveles"] == cierre["niveles"]:
-            return False
-        self.check_competencias({"tipo_ie": tipo_ie}, set(cierre["niveles"]), todas=True)
+        self.check_competencias(plan, set(niveles), todas=True)
+        # Who corrected is in the event's metadata; the close keeps the context it was made in.
+        cierre = {**previos[-1], "fecha": fecha.isoformat(), "niveles": niveles}
         self._cierre(convocatoria=convocatoria, etapa=etapa, cierre=cierre, correccion=len(previos), motivo=motivo)
         return True
 
@@ -217,6 +304,13 @@ class Acompanante(Aggregate):
     @event("Incorporado")
     def incorporar(self, dre: str, ugel: str, tipo_ie: str, convocatoria: str) -> None:
         self.territorio = {"dre": dre, "ugel": ugel, "tipo_ie": tipo_ie, "convocatoria": convocatoria}
+
+    def situar(self, territorio: dict[str, str]) -> bool:
+        """focalizacion's incorporation (dre, ugel, tipo_ie, convocatoria), recorded when it changes."""
+        if self.territorio == territorio:
+            return False
+        self.incorporar(**territorio)
+        return True
 
 
 class Encuesta(Aggregate):
@@ -242,6 +336,11 @@ class AccesosHistoria(Aggregate):
     def consultar(self, usuario: str, rol: str, motivo: str, consulta: dict[str, Any]) -> None:
         """Recorded, never folded into the aggregate: the reads are listed from its events
         (``Evaluacion.accesos``)."""
+
+    def registrar(self, usuario: str, rol: str, motivo: str, consulta: dict[str, Any]) -> bool:
+        """Every read is recorded, a repeated one too (each is a read)."""
+        self.consultar(usuario=usuario, rol=rol, motivo=motivo, consulta=consulta)
+        return True
 
 
 
