@@ -273,6 +273,8 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
                     break
                 rodilla = ritmo
                 ritmo += args.rodilla_paso
+            else:  # every step held: the knee lies beyond the search
+                resultado["rodilla_mas_alla"] = True
         resultado["rodilla"] = rodilla
         for ritmo in args.sostenido:
             await paso("sostenido", ritmo, args.duracion)
@@ -339,7 +341,8 @@ def escribir_informe(ruta: Path, resultados: list[dict], comando: str, segundos:
                 series.append(f"- {nombre}, {c['paso']} a {c['ritmo']:g}/s: {puntos or '(sin muestras)'}{renovo}")
         memorias.append(f"- {nombre}: " + ", ".join(f"{k} {v} MiB"
                                                       for k, v in r.get("memoria_max_mib", {}).items()))
-        rodillas.append(f"- {nombre}: " + (f"{r['rodilla']:g} operaciones/s" if r.get("rodilla") else
+        mas_alla = " o más: todos los pasos sostuvieron su ritmo" if r.get("rodilla_mas_alla") else ""
+        rodillas.append(f"- {nombre}: " + (f"{r['rodilla']:g} operaciones/s{mas_alla}" if r.get("rodilla") else
                                            "ningún paso sostuvo su ritmo") +
                         f" (preparación {r.get('preparacion_s', '?')} s, {r.get('docentes', '?')} docentes)"
                         + (f"; error: {r['error']}" if r.get("error") else ""))
