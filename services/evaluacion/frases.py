@@ -8,7 +8,8 @@ acompañante", "un especialista de la UGEL") and a school by its código modular
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,80 +85,135 @@ class Relato:
         servicio = SERVICIOS.get(str(h.get("servicio", "")), "el sistema")
         return self._propia(evento, c, acompanante, cuando) or f"Se registró un hecho de su acompañamiento en {servicio}."
 
-    def _propia(self, evento: str, c: Mapping[str, Any], acompanante: str,  # noqa: C901, PLR0911, PLR0912
-                cuando: str) -> str | None:
-        """The sentence of a fact of its own kind (one branch per kind of fact), or None."""
-        escuela = self.escuela(c)
-        motivo = f" Motivo: {c['motivo']}." if c.get("motivo") else ""
-        if evento == "DocenteAsignado":
-            return f"Se le asignó como acompañante a {acompanante} ({escuela}, convocatoria {c.get('convocatoria')})."
-        if evento in ("DocenteReasignado", "PlanAnualReasignado"):
-            de = self.persona(c.get("de_acompanante_id"), "su acompañante anterior")
-            a = self.persona(c.get("a_acompanante_id"), "otro acompañante")
-            que = f"Su plan anual {c['anio']}" if evento == "PlanAnualReasignado" else "Su acompañamiento"
-            return f"{que} pasó de {de} a {a}.{motivo}"
-        if evento == "DocenteRetirado":
-            return f"Se le retiró del acompañamiento de {acompanante}.{motivo}"
-        if evento == "DocenteRegistradoEnIE":
-            return f"El padrón lo registró como docente de {escuela} (nivel {c.get('nivel')})."
-        if evento == "PlanAnualGenerado":
-            return (f"Se generó su plan anual {c.get('anio')} (etapa {c.get('etapa')}, modalidad "
-                    f"{c.get('modalidad')}) en {escuela}, con {acompanante}.")
-        if evento == "PlanAnualCerrado":
-            return f"Se cerró su plan anual {c.get('anio')}.{motivo}"
-        if evento == "VisitaRealizada":
-            return f"{_m(acompanante)} lo visitó en {escuela}{cuando}."
-        if evento in ("ActaGIARegistrada", "ActaRTCRegistrada"):
-            que = "un GIA" if evento == "ActaGIARegistrada" else "una RTC"
-            return f"Se registró el acta de {que} en {escuela}{cuando}, a cargo de {acompanante}.{motivo}"
-        if evento == "CursoVirtualCompletado":
-            return f"Completó el curso virtual «{c.get('curso')}» ({c.get('horas')} horas){cuando}."
-        if evento == "ObservacionRegistrada":
-            return f"{_m(acompanante)} registró la observación de su clase{cuando} en {escuela}."
-        if evento == "ObservacionCorregida":
-            autor = self.persona(c.get("autor_id"), ROLES.get(str(c.get("autor_rol")), acompanante))
-            return f"Se corrigió la observación de su clase{cuando}, por {autor}.{motivo}"
-        if evento == "RetroalimentacionBrindada":
-            return f"Recibió retroalimentación de {acompanante}{cuando}."
-        if evento == "CompromisoAsumido":
-            que = f": «{c['descripcion']}»" if c.get("descripcion") else ""
-            return (f"Asumió un compromiso{cuando} (desempeño {c.get('item')}){que}; fecha límite: "
-                    f"{fecha(c.get('fecha_limite'))}.")
-        if evento == "CompromisoVerificado":
-            return (f"{_m(acompanante)} verificó un compromiso{cuando}: "
-                    f"{RESULTADOS.get(str(c.get('resultado')), 'sin resultado')}.")
-        if evento == "CompromisoVencido":
-            return f"Un compromiso con fecha límite el {fecha(c.get('fecha_limite'))} venció sin verificarse."
-        if evento == "NecesidadFormativaRegistrada":
-            return (f"{_m(acompanante)} registró una necesidad formativa en "
-                    f"{COMPETENCIAS.get(str(c.get('competencia')), 'una competencia')}.")
-        if evento == "EvidenciaAdjuntada":
-            que = f" ({c['descripcion']})" if c.get("descripcion") else ""
-            return f"Se adjuntó una foto o documento{que} a su acompañamiento."
-        if evento == "SituacionInicialRegistrada":
-            return f"Se registró su situación inicial{cuando}: {_niveles(c.get('niveles'))}."
-        if evento == "NivelCompetenciaValorado":
-            return (f"{_m(acompanante)} valoró su competencia "
-                    f"{COMPETENCIAS.get(str(c.get('competencia')), c.get('competencia'))} en el nivel {c.get('nivel')}"
-                    f"{cuando}.")
-        if evento == "EtapaCerrada":
-            correccion = " (corrección)" if c.get("correccion") else ""
-            return (f"Se cerró la etapa {c.get('etapa')} ({c.get('anio')}){correccion}{cuando}, con los niveles "
-                    f"logrados {_niveles(c.get('niveles'))}.{motivo}")
-        if evento == "EncuestaSatisfaccionRespondida":
-            return f"Respondió la encuesta de satisfacción {PERIODOS.get(str(c.get('periodo')), '')} {c.get('anio')}."
-        if evento == "DatosPersonalesCancelados":
-            return "Sus datos personales se cancelaron a su pedido."
-        if evento == "LecturaAuditada":
-            return f"{_m(ROLES.get(str(c.get('rol')), 'alguien'))} consultó su información."
-        if evento == "VisitaEntreParesRealizada":
-            colega = "un colega de su IE"
-            visitante = str(c.get("docente_visitante_id"))
-            visitado = str(c.get("docente_visitado_id"))
-            if self.docente_id == visitante:
-                return f"Visita entre pares en {escuela}{cuando}: observó la clase de {self.persona(visitado, colega)}."
-            return f"Visita entre pares en {escuela}{cuando}: {self.persona(visitante, colega)} observó su clase."
-        return None
+    def _propia(self, evento: str, c: Mapping[str, Any], acompanante: str, cuando: str) -> str | None:
+        """The sentence of a fact of its own kind (``FRASES``: a small function per kind of fact), or None."""
+        decir = FRASES.get(evento)
+        return decir(Hecho(self, evento, c, acompanante, cuando)) if decir else None
+
+
+@dataclass(frozen=True)
+class Hecho:
+    """One fact as its sentence needs it: the story it is told in, its content, who coached and when."""
+
+    relato: Relato
+    evento: str
+    c: Mapping[str, Any]
+    acompanante: str
+    cuando: str
+
+    @property
+    def escuela(self) -> str:
+        return self.relato.escuela(self.c)
+
+    @property
+    def motivo(self) -> str:
+        return f" Motivo: {self.c['motivo']}." if self.c.get("motivo") else ""
+
+
+def _asignado(h: Hecho) -> str:
+    return (f"Se le asignó como acompañante a {h.acompanante} ({h.escuela}, convocatoria "
+            f"{h.c.get('convocatoria')}).")
+
+
+def _reasignado(h: Hecho) -> str:
+    de = h.relato.persona(h.c.get("de_acompanante_id"), "su acompañante anterior")
+    a = h.relato.persona(h.c.get("a_acompanante_id"), "otro acompañante")
+    que = f"Su plan anual {h.c['anio']}" if h.evento == "PlanAnualReasignado" else "Su acompañamiento"
+    return f"{que} pasó de {de} a {a}.{h.motivo}"
+
+
+def _plan_generado(h: Hecho) -> str:
+    return (f"Se generó su plan anual {h.c.get('anio')} (etapa {h.c.get('etapa')}, modalidad "
+            f"{h.c.get('modalidad')}) en {h.escuela}, con {h.acompanante}.")
+
+
+def _acta(h: Hecho) -> str:
+    que = "un GIA" if h.evento == "ActaGIARegistrada" else "una RTC"
+    return f"Se registró el acta de {que} en {h.escuela}{h.cuando}, a cargo de {h.acompanante}.{h.motivo}"
+
+
+def _observacion_corregida(h: Hecho) -> str:
+    autor = h.relato.persona(h.c.get("autor_id"), ROLES.get(str(h.c.get("autor_rol")), h.acompanante))
+    return f"Se corrigió la observación de su clase{h.cuando}, por {autor}.{h.motivo}"
+
+
+def _compromiso(h: Hecho) -> str:
+    que = f": «{h.c['descripcion']}»" if h.c.get("descripcion") else ""
+    return (f"Asumió un compromiso{h.cuando} (desempeño {h.c.get('item')}){que}; fecha límite: "
+            f"{fecha(h.c.get('fecha_limite'))}.")
+
+
+def _compromiso_verificado(h: Hecho) -> str:
+    return (f"{_m(h.acompanante)} verificó un compromiso{h.cuando}: "
+            f"{RESULTADOS.get(str(h.c.get('resultado')), 'sin resultado')}.")
+
+
+def _necesidad(h: Hecho) -> str:
+    return (f"{_m(h.acompanante)} registró una necesidad formativa en "
+            f"{COMPETENCIAS.get(str(h.c.get('competencia')), 'una competencia')}.")
+
+
+def _adjunto(h: Hecho) -> str:
+    que = f" ({h.c['descripcion']})" if h.c.get("descripcion") else ""
+    return f"Se adjuntó una foto o documento{que} a su acompañamiento."
+
+
+def _valorado(h: Hecho) -> str:
+    competencia = COMPETENCIAS.get(str(h.c.get("competencia")), h.c.get("competencia"))
+    nivel = h.c.get("nivel")
+    return f"{_m(h.acompanante)} valoró su competencia {competencia} en el nivel {nivel}{h.cuando}."
+
+
+def _etapa_cerrada(h: Hecho) -> str:
+    correccion = " (corrección)" if h.c.get("correccion") else ""
+    return (f"Se cerró la etapa {h.c.get('etapa')} ({h.c.get('anio')}){correccion}{h.cuando}, con los "
+            f"niveles logrados {_niveles(h.c.get('niveles'))}.{h.motivo}")
+
+
+def _entre_pares(h: Hecho) -> str:
+    colega = "un colega de su IE"
+    visitante, visitado = str(h.c.get("docente_visitante_id")), str(h.c.get("docente_visitado_id"))
+    donde = f"Visita entre pares en {h.escuela}{h.cuando}"
+    if h.relato.docente_id == visitante:
+        return f"{donde}: observó la clase de {h.relato.persona(visitado, colega)}."
+    return f"{donde}: {h.relato.persona(visitante, colega)} observó su clase."
+
+
+FRASES: dict[str, Callable[[Hecho], str]] = {
+    "DocenteAsignado": _asignado,
+    "DocenteReasignado": _reasignado,
+    "PlanAnualReasignado": _reasignado,
+    "DocenteRetirado": lambda h: f"Se le retiró del acompañamiento de {h.acompanante}.{h.motivo}",
+    "DocenteRegistradoEnIE": lambda h: (f"El padrón lo registró como docente de {h.escuela} (nivel "
+                                        f"{h.c.get('nivel')})."),
+    "PlanAnualGenerado": _plan_generado,
+    "PlanAnualCerrado": lambda h: f"Se cerró su plan anual {h.c.get('anio')}.{h.motivo}",
+    "VisitaRealizada": lambda h: f"{_m(h.acompanante)} lo visitó en {h.escuela}{h.cuando}.",
+    "ActaGIARegistrada": _acta,
+    "ActaRTCRegistrada": _acta,
+    "CursoVirtualCompletado": lambda h: (f"Completó el curso virtual «{h.c.get('curso')}» "
+                                         f"({h.c.get('horas')} horas){h.cuando}."),
+    "ObservacionRegistrada": lambda h: (f"{_m(h.acompanante)} registró la observación de su clase{h.cuando} "
+                                        f"en {h.escuela}."),
+    "ObservacionCorregida": _observacion_corregida,
+    "RetroalimentacionBrindada": lambda h: f"Recibió retroalimentación de {h.acompanante}{h.cuando}.",
+    "CompromisoAsumido": _compromiso,
+    "CompromisoVerificado": _compromiso_verificado,
+    "CompromisoVencido": lambda h: (f"Un compromiso con fecha límite el {fecha(h.c.get('fecha_limite'))} "
+                                    "venció sin verificarse."),
+    "NecesidadFormativaRegistrada": _necesidad,
+    "EvidenciaAdjuntada": _adjunto,
+    "SituacionInicialRegistrada": lambda h: (f"Se registró su situación inicial{h.cuando}: "
+                                             f"{_niveles(h.c.get('niveles'))}."),
+    "NivelCompetenciaValorado": _valorado,
+    "EtapaCerrada": _etapa_cerrada,
+    "EncuestaSatisfaccionRespondida": lambda h: ("Respondió la encuesta de satisfacción "
+                                                 f"{PERIODOS.get(str(h.c.get('periodo')), '')} "
+                                                 f"{h.c.get('anio')}."),
+    "DatosPersonalesCancelados": lambda h: "Sus datos personales se cancelaron a su pedido.",
+    "LecturaAuditada": lambda h: f"{_m(ROLES.get(str(h.c.get('rol')), 'alguien'))} consultó su información.",
+    "VisitaEntreParesRealizada": _entre_pares,
+}
 
 
 def _m(texto: str) -> str:
