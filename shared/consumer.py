@@ -48,6 +48,7 @@ from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig as JsConsumerConfig
 from nats.js.errors import NotFoundError
 from opentelemetry.trace import SpanKind
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
 from shared.eslabones import DESCONOCIDO, PENDIENTE, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
@@ -408,6 +409,13 @@ class IdempotentConsumers:
                 await msg.ack()
             else:  # its predecessor (or the ledger) is on its way: ask again shortly, however many times
                 await msg.nak(delay=_espera_de_eslabon(deliveries))
+        elif almacen_caido(exc):
+            # the read model's store did not answer (restarting, failing over): not the message's fault, and
+            # parking it would hold every later fact of its chain behind it; asked again, however many times
+            delay = self.backoff[-1]
+            log.warning("%s: %s no se aplicó, el almacén no responde (entrega %s); reintento en %ss: %r",
+                        durable, envelope.id, deliveries, delay, exc)
+            await msg.nak(delay=delay)
         elif deliveries >= self.max_deliver:
             await self._dead_letter(durable, msg, f"{type(exc).__name__}: {exc}")
             await msg.ack()
@@ -478,3 +486,17 @@ class IdempotentConsumers:
         except (CadenaRota, CadenaPendiente) as exc:
             raise ContractError(f"no continúa la cadena de su servicio: {exc}") from None
         await self.js.delete_msg(DLQ_STREAM, secuencia)
+
+
+def almacen_caido(exc: BaseException) -> bool:
+    """Whether ``exc`` says the store could not be reached (a lost or refused connection), not that the
+    message broke a rule: SQLAlchemy's OperationalError/InterfaceError, or any DBAPI error whose connection
+    was invalidated, anywhere in its chain of causes."""
+    vistos: set[int] = set()
+    while exc is not None and id(exc) not in vistos:
+        vistos.add(id(exc))
+        if isinstance(exc, (OperationalError, InterfaceError)) or (
+                isinstance(exc, DBAPIError) and exc.connection_invalidated):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -129,3 +129,34 @@ async def test_los_anteriores_al_que_falla_sin_modelo_de_lectura_no_se_repiten(m
     # run again when the batch stopped at the third
     assert Counter(vistas) == {"agenda:1": 1, "agenda:2": 1, "agenda:3": 2, "agenda:4": 1, "agenda:5": 1}
     assert vistas[:3] == ["agenda:1", "agenda:2", "agenda:3"]
+
+
+async def test_un_almacen_que_no_responde_no_aparta_el_mensaje_aunque_pase_max_deliver(
+        make_settings, nats_server, js):
+    # Given a read model whose store refuses connections for the first five deliveries of a visit (a
+    # PostgreSQL restarting, a failover), more than the consumer's three deliveries
+    from sqlalchemy.exc import OperationalError
+
+    veces = vista(make_settings(EvaluacionSettings))
+    intentos: Counter[str] = Counter()
+
+    def handler(env: Envelope) -> None:
+        intentos[env.id] += 1
+        if intentos[env.id] <= 5:
+            raise OperationalError("INSERT ...", {}, ConnectionRefusedError("the database system is starting up"))
+        veces.aplicar(env)
+
+    await publish(js, envelope(1))
+    consumers = IdempotentConsumers(Telemetry.create("prueba"), max_deliver=3, ack_wait=5.0,
+                                    backoff=[0.05, 0.1, 0.2])
+    consumers.subscribe(DURABLE, VisitaRealizadaV1, handler)
+    try:
+        # When the consumer applies it
+        async with consumiendo(consumers, js):
+            await eventually(lambda: consumido(js, DURABLE))
+            # Then it was asked again past max_deliver and applied once the store answered, never parked
+            assert await consumers.dead_letters() == []
+        assert intentos["agenda:1"] == 6
+        assert veces.veces() == {"agenda:1": 1}
+    finally:
+        veces.store.dispose()
