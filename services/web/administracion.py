@@ -166,6 +166,14 @@ def router() -> APIRouter:  # noqa: C901 - one route per page
             "/administracion/focalizacion?" + urlencode({"abierta": datos["codigo"]}),
             lambda errores: reabrir_convocatoria(ctx, datos, errores))
 
+    @r.post("/administracion/focalizacion", include_in_schema=False)
+    async def ejecutar(request: Request, csrf: str = Form(""), convocatoria: str = Form(...)) -> Response:
+        ctx = await contexto(request, ADMINISTRADOR)
+        comprobar_csrf(ctx, csrf)
+        _estado, hecho = await ctx.enviar("focalizacion", f"/convocatorias/{convocatoria}/focalizacion", {})
+        consulta = urlencode({"convocatoria": convocatoria, **{k: hecho.get(k, 0) for k in CUENTAS}})
+        return RedirectResponse(f"/administracion/focalizacion?{consulta}", status_code=303)
+
     @r.get("/administracion/focalizacion/{convocatoria}/ies/{codigo_modular}/{anexo}",
            include_in_schema=False)
     async def decision(request: Request, convocatoria: str, codigo_modular: str, anexo: int) -> Response:
