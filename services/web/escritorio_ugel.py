@@ -9,6 +9,7 @@ caseload with names), never stored here.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -38,8 +39,28 @@ def su_ugel(ctx: Contexto) -> str:
     return str(ugel)
 
 
+# A UGEL's caseloads with names cost focalizacion two reads per acompañante: a page of the desk and its
+# downloads reuse them for a minute (per user: what each may read is his own), instead of spending the
+# user's request budget again on every reload; a change made from this desk forgets them at once.
+NOMBRES_SEGUNDOS = 60.0
+_NOMBRES: dict[str, tuple[float, str, dict[str, Any]]] = {}  # user → (when, UGEL, names)
+
+
+def olvidar_nombres(ctx: Contexto) -> None:
+    _NOMBRES.pop(ctx.usuario, None)
+
+
 async def nombres_ugel(ctx: Contexto, ugel: str) -> dict[str, Any]:
     """The UGEL's caseloads with the names of their acompañantes, schools and docentes."""
+    guardado = _NOMBRES.get(ctx.usuario)
+    if guardado and guardado[1] == ugel and time.monotonic() - guardado[0] < NOMBRES_SEGUNDOS:
+        return guardado[2]
+    datos = await _nombres_ugel(ctx, ugel)
+    _NOMBRES[ctx.usuario] = (time.monotonic(), ugel, datos)
+    return datos
+
+
+async def _nombres_ugel(ctx: Contexto, ugel: str) -> dict[str, Any]:
     carteras = await ctx.leer("focalizacion", f"/convocatorias/{ctx.settings.convocatoria}/carteras", ugel=ugel)
     detalle, personas = await asyncio.gather(
         asyncio.gather(*(ctx.leer("focalizacion", f"/acompanantes/{c['acompanante_id']}/cartera") for c in carteras)),
@@ -212,5 +233,6 @@ async def enviar_o_mostrar(ctx: Contexto, nombre: str, ruta: str, cuerpo: dict[s
         campo, motivo = next(iter(errores.items()))
         return await pagina_carteras(ctx, 422, error=(nombre, campo if campo in CAMPOS_CARTERA else "acompanante_id",
                                                       motivo))
+    olvidar_nombres(ctx)  # the caseloads change (or may have): read them again
     return await enviar_o_reabrir(ctx, "focalizacion", f"/convocatorias/{ctx.settings.convocatoria}{ruta}", cuerpo,
                                   "/ugel/carteras", reabrir)
