@@ -18,8 +18,15 @@ from tests.support.identidad import token_de
 from tests.support.padron import ensuciar, generar
 from tests.support.servers import free_port
 
-ADMIN = {"Authorization": f"Bearer {token_de({'X-Usuario': 'admin-padron', 'X-Rol': 'administrador'})}"}
-CON_AVANCE = {**ADMIN, "content-type": "text/csv", "accept": "application/x-ndjson"}
+
+
+def admin() -> dict[str, str]:
+    """The administrador's token, made inside each test (the test's issuer signs it)."""
+    return {"Authorization": f"Bearer {token_de({'X-Usuario': 'admin-padron', 'X-Rol': 'administrador'})}"}
+
+
+def con_avance() -> dict[str, str]:
+    return {**admin(), "content-type": "text/csv", "accept": "application/x-ndjson"}
 
 
 @contextlib.asynccontextmanager
@@ -44,13 +51,13 @@ async def test_la_importacion_informa_su_avance_y_termina_con_el_informe(make_se
     async with servido(make_settings(FocalizacionSettings)) as api:
         lineas: list[dict] = []
         respondio_mientras = None
-        async with api.stream("POST", "/v1/padron/ies", content=contenido, headers=CON_AVANCE) as r:
+        async with api.stream("POST", "/v1/padron/ies", content=contenido, headers=con_avance()) as r:
             assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
             async for linea in r.aiter_lines():
                 if linea:
                     lineas.append(json.loads(linea))
                 if len(lineas) == 1:  # the service keeps answering while the file is imported
-                    otra = await api.get("/v1/convocatorias", headers=ADMIN)
+                    otra = await api.get("/v1/convocatorias", headers=admin())
                     respondio_mientras = (otra.status_code, "informe" in lineas[-1])
         # Then several progress lines arrive before the report, growing up to the file's rows
         avance = [x for x in lineas if "informe" not in x]
@@ -65,17 +72,17 @@ async def test_la_importacion_informa_su_avance_y_termina_con_el_informe(make_se
         assert informe["nuevas"] == 2500 - len(malas["ies"])
 
         # The same file again, without progress: the plain report, nothing new
-        r = await api.post("/v1/padron/ies", content=contenido, headers={**ADMIN, "content-type": "text/csv"})
+        r = await api.post("/v1/padron/ies", content=contenido, headers={**admin(), "content-type": "text/csv"})
         assert r.status_code == 200 and r.json()["nuevas"] == 0
         assert r.json()["sin_cambios"] == informe["nuevas"]
 
 
 async def test_un_archivo_ilegible_se_rechaza_con_422_antes_de_cualquier_avance(make_settings):
     async with servido(make_settings(FocalizacionSettings)) as api:
-        r = await api.post("/v1/padron/ies", content=b"CEN_EDU;NIVEL\nIE;Primaria\n", headers=CON_AVANCE)
+        r = await api.post("/v1/padron/ies", content=b"CEN_EDU;NIVEL\nIE;Primaria\n", headers=con_avance())
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/json")
         assert "COD_MOD" in r.json()["mensaje"]
-        r = await api.post("/v1/padron/docentes", content=b"  \n", headers=CON_AVANCE)
+        r = await api.post("/v1/padron/docentes", content=b"  \n", headers=con_avance())
         assert (r.status_code, r.json()["mensaje"]) == (422, "El archivo está vacío.")
-        listado = await api.get("/v1/convocatorias", headers=ADMIN)
+        listado = await api.get("/v1/convocatorias", headers=admin())
         assert listado.status_code == 200

@@ -14,8 +14,11 @@ from tests.support.identidad import token_de
 
 BASE = json.loads((Path(__file__).parents[2] / "services" / "focalizacion" / "datos"
                    / "reglas-nt026-2020-2022.json").read_text("utf-8"))
-DRE = {"Authorization": f"Bearer {token_de({'X-Usuario': 'esp-dre', 'X-Rol': 'especialista_dre', 'X-Dre': 'DRE-PUNO'})}"}
-ADMIN = {"Authorization": f"Bearer {token_de({'X-Usuario': 'admin', 'X-Rol': 'administrador'})}"}
+
+
+def como(rol: str, **territorio: str) -> dict[str, str]:
+    """A token of the test's issuer (made inside the test: the issuer's key is the test's own)."""
+    return {"Authorization": f"Bearer {token_de({'X-Usuario': f'{rol}-1', 'X-Rol': rol, **territorio})}"}
 
 
 def reglas(codigo: str, **cambios: object) -> dict:
@@ -25,6 +28,8 @@ def reglas(codigo: str, **cambios: object) -> dict:
 
 async def test_una_dre_publica_reglas_solo_para_su_dre(make_settings):
     async with serving(create_app(make_settings(FocalizacionSettings))) as api:
+        DRE, ADMIN = como("especialista_dre", **{"X-Dre": "DRE-PUNO"}), como("administrador")
+
         async def publicadas() -> set[str]:
             return {r["codigo"] for r in (await api.get("/v1/reglas", headers=DRE)).json()}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from tests.web.conftest import Sistema, capturar, ingresar
@@ -65,7 +66,10 @@ def enviado(page: Page, boton: str) -> str:
 
 def recargar_hasta(page: Page, condicion: Any, que: str) -> Any:
     def otra_vez() -> Any:
-        page.reload()
+        try:
+            page.reload()
+        except PlaywrightError:  # a form's own navigation still on its way: let it land, then look
+            page.wait_for_load_state()
         return condicion()
     return esperar(otra_vez, 60, 1.0, que, page)
 

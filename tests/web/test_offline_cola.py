@@ -4,6 +4,8 @@ with pending items warns, and a confirmed logout leaves nothing of the app in th
 
 from __future__ import annotations
 
+import time
+import urllib.error
 from collections import Counter
 from typing import Any
 
@@ -42,7 +44,15 @@ def lo_registrado(sistema: Sistema, page: Page, visita_id: str) -> dict[str, Any
     usuario = page.evaluate("document.body.dataset.usuario")
     token = sistema.token(usuario, "acompanante", dre="DRE-PUNO", ugel="UGEL-EL-COLLAO")
     actividad: Any = sistema.api("agenda", f"/actividades/{visita_id}", token)
-    visita: Any = sistema.api("evidencias", f"/visitas/{visita_id}", token)
+    visita: Any = None
+    limite = time.monotonic() + 30
+    while visita is None:  # evidencias learns of the visit from agenda's fact, a moment later
+        try:
+            visita = sistema.api("evidencias", f"/visitas/{visita_id}", token)
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404 or time.monotonic() > limite:
+                raise
+            time.sleep(0.2)
     return {
         "realizada": [h["evento"] for h in actividad["historial"]].count("realizada"),
         "observaciones": {k: len(v) for k, v in visita["observaciones"].items()},
