@@ -28,7 +28,6 @@ from services.web.region_comun import (
     MINEDU,
     TITULO_NIVEL,
     XLSX,
-    descarga,
     fuera,
     nombre_acompanante,
     nombres_docentes,
@@ -136,7 +135,7 @@ async def cumplimiento_csv(request: Request, nivel: str = "dre", fecha: str | No
     al = corte(ctx.settings.anio, fecha)
     if nivel not in NIVELES:
         raise HTTPException(404)
-    return await descarga(ctx, "agenda", "/cumplimiento.csv", {
+    return await ctx.descargar("agenda", "/cumplimiento.csv", {
         "anio": ctx.settings.anio, "nivel": nivel, "fecha": al.isoformat(), "dre": su_dre(ctx) or dre,
         "ugel": ugel, "ie": ie}, "text/csv; charset=utf-8",
         f"cumplimiento-{ctx.settings.anio}-{nivel}-{al.isoformat()}.csv")
@@ -148,7 +147,7 @@ async def cumplimiento_xlsx(request: Request, nivel: str = "dre", dre: str | Non
     """The year's seguimiento workbook of the territory shown, as registered until now (evaluacion's cut-off
     is when facts were registered, not the date of each activity)."""
     ctx = await contexto(request, AMBOS)
-    return await descarga(ctx, "evaluacion", "/seguimiento", {
+    return await ctx.descargar("evaluacion", "/seguimiento", {
         "anio": ctx.settings.anio, "dre": su_dre(ctx) or dre, "ugel": ugel,
         "por": SEGUIMIENTO.get(nivel, "ugel"), "formato": "xlsx"}, XLSX,
         f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
@@ -190,7 +189,7 @@ async def resultados_csv(request: Request, etapa: int = 1, por: str = "dre") -> 
     ctx = await contexto(request, AMBOS)
     if etapa not in (1, 2, 3) or por not in NIVELES[:3]:
         raise HTTPException(404)
-    return await descarga(ctx, "evaluacion", "/resultados-etapa", {
+    return await ctx.descargar("evaluacion", "/resultados-etapa", {
         "convocatoria": ctx.settings.convocatoria, "etapa": etapa, "por": por, "dre": su_dre(ctx),
         "formato": "csv"},
         "text/csv; charset=utf-8", f"resultados-etapa-{etapa}-{por}.csv")

@@ -139,19 +139,12 @@ def router() -> APIRouter:  # noqa: C901 - one route per page or download
                           fecha=al, anio=anio, solo_atrasados=solo_atrasados, migas=migas, atras=atras,
                           componentes=list(frases.COMPONENTES.items()), descargas=descargas, actualizado=ahora())
 
-    async def descarga(ctx: Contexto, servicio: str, ruta: str, params: dict[str, Any], tipo: str,
-                       archivo: str) -> Response:
-        respuesta = await ctx.servicios.pedir(ctx.token, "GET", servicio, ruta,
-                                              params={k: v for k, v in params.items() if v is not None})
-        return Response(respuesta.content, media_type=tipo,
-                        headers={"Content-Disposition": f'attachment; filename="{archivo}"'})
-
     @r.get("/ugel/cumplimiento.xlsx", include_in_schema=False)
     async def cumplimiento_xlsx(request: Request, nivel: str = "ugel") -> Response:
         """The UGEL's seguimiento workbook of the year (fulfilment, quality, satisfaction), as registered until
         now: evaluacion's cut-off ('al') is when facts were registered, not the date of each activity."""
         ctx = await contexto(request, UGEL)
-        return await descarga(ctx, "evaluacion", "/seguimiento", {
+        return await ctx.descargar("evaluacion", "/seguimiento", {
             "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "por": SEGUIMIENTO.get(nivel, "ugel"),
             "formato": "xlsx"}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
@@ -161,7 +154,7 @@ def router() -> APIRouter:  # noqa: C901 - one route per page or download
                                ie: str | None = None) -> Response:
         ctx = await contexto(request, UGEL)
         al = corte(ctx.settings.anio, fecha)
-        return await descarga(ctx, "agenda", "/cumplimiento.csv", {
+        return await ctx.descargar("agenda", "/cumplimiento.csv", {
             "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "nivel": nivel if nivel in NIVELES else "ugel",
             "fecha": al.isoformat(), "ie": ie}, "text/csv; charset=utf-8",
             f"cumplimiento-{ctx.settings.anio}-{al.isoformat()}.csv")

@@ -16,7 +16,7 @@ from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.escritorio_ugel import UGEL, nombres_ugel, su_ugel
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.seguimiento_ugel import CSV, XLSX, descargar, escuela_de
+from services.web.seguimiento_ugel import CSV, XLSX, escuela_de
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -96,7 +96,7 @@ async def informe_descarga(request: Request, formato: str, trimestre: int,
         raise HTTPException(404)
     ugel, anio, t = su_ugel(ctx), ctx.settings.anio, trimestre_de(ctx.settings.anio, trimestre)
     archivo = f"informe-{anio}-T{t}" + (f"-{seccion}.csv" if formato == "csv" else ".xlsx")
-    return await descargar(ctx, "evaluacion", f"/informes-trimestrales/{ugel}", {
+    return await ctx.descargar("evaluacion", f"/informes-trimestrales/{ugel}", {
         "anio": anio, "trimestre": t, "formato": formato, "seccion": seccion if formato == "csv" else None},
         CSV if formato == "csv" else XLSX, archivo)
 

@@ -1,14 +1,11 @@
 """What the DRE's and the MINEDU's desk pages share: the roles, the caller's DRE, "no existe" for another
-territory, the names of schools, acompañantes and docentes (from focalizacion, on each request) and a download
-passed through from its service."""
+territory, the names of schools, acompañantes and docentes (from focalizacion, on each request)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import HTTPException
-from fastapi.responses import Response
 
 from services.web import frases
 from services.web.i18n import _
@@ -65,11 +62,3 @@ async def nombres_docentes(ctx: Contexto, acompanante_id: str, ids: list[str]) -
                                       for d in faltan))
     nombres.update({d: frases.nombre(p) or _("un docente") for d, p in zip(faltan, personas)})
     return nombres
-
-
-async def descarga(ctx: Contexto, servicio: str, ruta: str, params: dict[str, Any], tipo: str,
-                   archivo: str) -> Response:
-    respuesta = await ctx.servicios.pedir(ctx.token, "GET", servicio, ruta,
-                                          params={k: v for k, v in params.items() if v is not None})
-    return Response(respuesta.content, media_type=tipo,
-                    headers={"Content-Disposition": f'attachment; filename="{archivo}"'})

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from services.web import i18n
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.region_comun import AMBOS, TITULO_NIVEL, XLSX, descarga, nombre_acompanante, su_dre
+from services.web.region_comun import AMBOS, TITULO_NIVEL, XLSX, nombre_acompanante, su_dre
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -94,7 +94,7 @@ async def matriz_xlsx(request: Request, matriz: str) -> Response:
         raise HTTPException(404)
     dre = su_dre(ctx)
     anio = ctx.settings.anio
-    return await descarga(ctx, "evaluacion", f"/{matriz}",
+    return await ctx.descargar("evaluacion", f"/{matriz}",
                           {"anio": anio, "por": "ugel" if dre else "dre", "dre": dre, "formato": "xlsx"},
                           XLSX,
                           f"{matriz}-{anio}-{i18n.hoy().isoformat()}.xlsx")

@@ -45,14 +45,6 @@ MATRICES = {"seguimiento": ("cumplimiento", "calidad", "satisfaccion"),
 
 # --- helpers shared with informe_ugel.py --------------------------------------------------------------------
 
-async def descargar(ctx: Contexto, servicio: str, ruta: str, params: dict[str, Any], tipo: str,
-                    archivo: str) -> Response:
-    """A service's file (CSV, XLSX, SVG) passed on to the browser, asked with the user's token."""
-    respuesta = await ctx.servicios.pedir(ctx.token, "GET", servicio, ruta,
-                                          params={k: v for k, v in params.items() if v is not None})
-    return Response(respuesta.content, media_type=tipo,
-                    headers={"Content-Disposition": f'attachment; filename="{archivo}"'})
-
 
 def csv_de(encabezados: Sequence[str], filas: Sequence[Sequence[Any]], archivo: str) -> Response:
     """A table built here, as a CSV Excel opens with its accents (UTF-8 with BOM)."""
@@ -213,7 +205,7 @@ async def resultados_csv(request: Request, etapa: int = 1) -> Response:
     ctx = await contexto(request, UGEL)
     if etapa not in (1, 2, 3):
         raise HTTPException(404)
-    return await descargar(ctx, "evaluacion", "/resultados-etapa", {
+    return await ctx.descargar("evaluacion", "/resultados-etapa", {
         "convocatoria": ctx.settings.convocatoria, "etapa": etapa, "por": "ugel", "ugel": su_ugel(ctx),
         "formato": "csv"}, CSV, f"resultados-etapa-{etapa}-{i18n.hoy().isoformat()}.csv")
 
@@ -255,7 +247,7 @@ async def matriz_descarga(request: Request, matriz: str, formato: str,
     anio, hoy = ctx.settings.anio, i18n.hoy().isoformat()
     archivo = f"{matriz}-{anio}-{seccion or MATRICES[matriz][0]}-{hoy}.csv" if formato == "csv" else \
         f"{matriz}-{anio}-{hoy}.xlsx"
-    return await descargar(ctx, "evaluacion", f"/{matriz}", {
+    return await ctx.descargar("evaluacion", f"/{matriz}", {
         "anio": anio, "por": "ie" if matriz == "seguimiento" else "ugel", "ugel": su_ugel(ctx),
         "formato": formato, "seccion": seccion if formato == "csv" else None},
         CSV if formato == "csv" else XLSX, archivo)
