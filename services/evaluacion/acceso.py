@@ -50,6 +50,7 @@ REGLAS = {
     "POST /v1/docentes/{docente_id}/cierres": Regla(COACH, DOCENTE),
     "POST /v1/docentes/{docente_id}/cierres/{anio}/correcciones": Regla(COACH | ESPECIALISTAS, DOCENTE),
     "POST /v1/acompanantes/{acompanante_id}/lote": Regla(OBSERVAN, {"acompanante_id": "acompanante"}),
+    "GET /v1/metas": Regla(TODOS),  # the expected levels are the programme's norm, read by everyone
     "POST /v1/metas": Regla(frozenset({"especialista_dre", "minedu"})),  # README: "rol especialista_dre o minedu"
     "POST /v1/encuestas": Regla(frozenset({"docente", "acompanante", "sistema"}), {"persona_id": "persona"}),
     # NT-026 §5.5.3: collected by the Direcciones Responsables del AP (DIFODS, DEIB, DISER); README: specialists

@@ -87,7 +87,7 @@ def _acompanados(conn: Connection, t: Tablas, corte: Corte, **filtros: Any) -> d
 # --- the formative evaluation -------------------------------------------------------------------------
 
 
-def _metas_al(conn: Connection, t: Tablas, corte: Corte, convocatoria: str) -> dict[str, dict[str, Any]]:
+def metas_al(conn: Connection, t: Tablas, corte: Corte, convocatoria: str) -> dict[str, dict[str, Any]]:
     """By school type: the latest metas version recorded by the cut, as {version, (etapa, comp): meta}."""
     filas = conn.execute(select(t.metas).where(and_(t.metas.c.convocatoria == convocatoria,
                                                    t.metas.c.registrado_en <= corte.clave)))
@@ -146,7 +146,7 @@ def progreso_docente(conn: Connection, t: Tablas, docente_id: str, corte: Corte,
     planes_conv = sorted((p for p in planes.values() if p["convocatoria"] == convocatoria), key=lambda p: p["anio"])
     if not planes_conv:
         return None  # no plan of the docente in that convocatoria
-    metas = _metas_al(conn, t, corte, convocatoria)
+    metas = metas_al(conn, t, corte, convocatoria)
     iniciales = _iniciales_al(conn, t, corte, convocatoria, {docente_id})
     cierres = _cierres_al(conn, t, corte, convocatoria, docente=docente_id)
     valoraciones = conn.execute(select(t.valoraciones).where(and_(
@@ -200,7 +200,7 @@ def resultados_etapa(conn: Connection, t: Tablas, corte: Corte, convocatoria: st
     share of docentes who reached the expected level (NT-026 §5.2.5)."""
     planes = _filtrar(_acompanados(conn, t, corte, etapa=etapa, convocatoria=convocatoria).values(), filtros)
     docentes = {p["docente_id"] for p in planes}
-    metas = _metas_al(conn, t, corte, convocatoria)
+    metas = metas_al(conn, t, corte, convocatoria)
     iniciales = _iniciales_al(conn, t, corte, convocatoria, docentes)
     cierres = _cierres_al(conn, t, corte, convocatoria, etapa=etapa)
     grupos: dict[tuple, dict[str, Any]] = {}
@@ -423,7 +423,7 @@ def valoraciones_del_periodo(conn: Connection, t: Tablas, corte: Corte, desde: d
         if plan is None or _filtrar([plan], filtros) == []:
             continue
         if v.convocatoria not in metas_por_conv:
-            metas_por_conv[v.convocatoria] = _metas_al(conn, t, corte, v.convocatoria)
+            metas_por_conv[v.convocatoria] = metas_al(conn, t, corte, v.convocatoria)
             iniciales_por_conv[v.convocatoria] = _iniciales_al(conn, t, corte, v.convocatoria)
         inicial = iniciales_por_conv[v.convocatoria].get((v.docente_id, v.competencia))
         meta, _ = _esperado(metas_por_conv[v.convocatoria], plan["tipo_ie"], v.etapa, v.competencia,

@@ -35,14 +35,14 @@ async def pagina_normas(ctx: Contexto, estado: int = 200, error: dict[str, str] 
     """The administrador publishes national versions of protocols and rules; the DRE's especialista regional
     ones; instruments and metas are the DRE's and the MINEDU's (what each service accepts of each role)."""
     dre = su_dre(ctx)
-    protocolos, instrumentos, reglas = await asyncio.gather(
+    protocolos, instrumentos, reglas, metas = await asyncio.gather(
         ctx.leer("agenda", "/protocolos"), ctx.leer("evidencias", "/instrumentos"),
-        ctx.leer("focalizacion", "/reglas"))
+        ctx.leer("focalizacion", "/reglas"), ctx.leer("evaluacion", "/metas", convocatoria=ctx.settings.convocatoria))
     base = [p for p in protocolos
             if p["modalidad"] == "externa" and p["ambito"] in ("nacional", f"DRE:{dre}" if dre else "nacional")]
     return ctx.pagina("region_normas.html", estado, protocolos=protocolos, instrumentos=instrumentos,
                       dre=dre, nacional=ctx.rol == ADMINISTRADOR, instrumentos_y_metas=ctx.rol in AMBOS,
-                      base=base, reglas=reglas, tipos=TIPOS_IE, etapas=ETAPAS,
+                      base=base, reglas=reglas, metas=metas, tipos=TIPOS_IE, etapas=ETAPAS,
                       competencias=COMPETENCIAS_METAS, niveles=NIVELES_LOGRO,
                       convocatoria=ctx.settings.convocatoria, error=error or {},
                       valores=valores or {}, hecho=ctx.request.query_params.get("hecho"), actualizado=ahora())

@@ -281,4 +281,7 @@ def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
     page.locator("#form-metas").get_by_role("button", name="Publicar las metas").click()
     page.wait_for_url(re.compile(r"/region/normas\?hecho=1"))
     assert page.get_by_role("status").filter(has_text="Registrado.").count() == 1
+    # and he reads the metas in force of the year's convocatoria, per school type, etapa and competency
+    multigrado = page.get_by_role("table", name=re.compile(r"^Metas de multigrado, versión \d"))
+    assert multigrado.locator("tbody tr").count() == 15, multigrado.inner_text()
     assert problemas == []

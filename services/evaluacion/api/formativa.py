@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path
 from pydantic import Field
 
 from services.evaluacion import acceso, reportes
-from services.evaluacion.api.comun import Entrada, Id, Resultado, Texto, resultado
+from services.evaluacion.api.comun import Al, Convocatoria, Entrada, Id, Resultado, Texto, resultado
 from services.evaluacion.api.dependencias import EvaluacionApp, PoliticaDeAcceso, Vistas
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.metas import Metas
@@ -171,3 +171,26 @@ def post_lote(acompanante_id: Id, body: LoteIn, app: EvaluacionApp, politica: Po
 def post_metas(body: Metas, app: EvaluacionApp) -> Resultado:
     nuevo = app.definir_metas(body)
     return resultado(f"{body.convocatoria}/{body.tipo_ie}@{body.version}", nuevo)  # type: ignore[return-value]
+
+
+class MetaLeida(Entrada):
+    etapa: int
+    competencia: str
+    avance: int = Field(description="Niveles por encima de la situación inicial que se esperan al cierre.")
+    minimo: str = Field(description="Nivel mínimo esperado al cierre.")
+
+
+class MetasLeidas(Entrada):
+    tipo_ie: str
+    version: int
+    metas: list[MetaLeida]
+
+
+@router.get("/metas", summary="Los niveles esperados por etapa de cada tipo de IE (la versión vigente al corte)")
+def get_metas(vistas: Vistas, convocatoria: Convocatoria = "2020-2022", al: Al = None) -> list[MetasLeidas]:
+    corte = reportes.Corte.de(al)
+    por_tipo = vistas.leer("progreso", lambda conn, t: reportes.metas_al(conn, t, corte, convocatoria))
+    return [MetasLeidas(tipo_ie=tipo, version=m["version"], metas=[
+        MetaLeida(etapa=e, competencia=c, avance=meta.avance, minimo=meta.minimo)
+        for (e, c), meta in sorted((k, v) for k, v in m.items() if k != "version")])
+        for tipo, m in sorted(por_tipo.items())]
