@@ -235,7 +235,7 @@ class IdempotentConsumers:
                     # bound to the durable (declared here when missing, with its configuration)
                     sub = await self.js.pull_subscribe(self.subjects[durable], durable=durable, stream=STREAM,
                                                        config=replace(self.configs[durable]))
-                mensajes = await self._traer(sub)
+                mensajes = await self._traer(sub, stopping)
                 if mensajes:
                     await self.procesar(durable, mensajes)
             except Exception as exc:  # NATS or the stream away: the messages not acknowledged come back
@@ -250,11 +250,22 @@ class IdempotentConsumers:
             except Exception as exc:
                 log.debug("%s: %r al cerrar la suscripción", durable, exc)
 
-    async def _traer(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
-        """A batch: wait for a first message (up to ``ESPERA_LARGA``), then up to ``batch_wait`` more seconds
-        for the rest (what the server holds already comes at once)."""
+    async def _traer(self, sub: JetStreamContext.PullSubscription, stopping: asyncio.Event) -> list[Msg]:
+        """A batch: wait for a first message (up to ``ESPERA_LARGA``, or until the service stops: it does not
+        wait out an idle pull), then up to ``batch_wait`` more seconds for the rest (what the server holds
+        already comes at once)."""
+        primero = asyncio.ensure_future(sub.fetch(1, timeout=ESPERA_LARGA))
+        parar = asyncio.ensure_future(stopping.wait())
         try:
-            mensajes = await sub.fetch(1, timeout=ESPERA_LARGA)
+            await asyncio.wait({primero, parar}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            parar.cancel()
+        if not primero.done():  # stopping; a message the cancelled pull brings later is delivered again
+            primero.cancel()
+            await asyncio.gather(primero, return_exceptions=True)
+            return []
+        try:
+            mensajes = primero.result()
         except (NatsTimeout, TimeoutError):
             return []
         if self.batch_size > 1:
