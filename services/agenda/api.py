@@ -625,8 +625,7 @@ def router(agenda: Agenda) -> APIRouter:  # noqa: C901, PLR0915 - one place that
         corte = fecha or date.today()
         tabla = cumplimiento_hoja(anio, nivel, corte, dre, ugel, ie, acompanante_id, solo_atrasados, modalidad)
         filtros = {"Año": anio, "Nivel": exportar.NIVELES[nivel], "DRE": dre, "UGEL": ugel, "IE": ie,
-                   "Acompañante (identificador)": str(acompanante_id) if acompanante_id else None,
-                   "Modalidad": modalidad,
+                   "Acompañante (identificador)": acompanante_id, "Modalidad": modalidad,
                    "Solo los atrasados": "Sí" if solo_atrasados else None}
         portada = Portada(f"Cumplimiento del protocolo {anio}", corte, autor(current_actor.get()), datetime.now(UTC),
                           "Planificado, esperado a la fecha de corte y realizado hasta ella (por la fecha de cada "
