@@ -6,7 +6,9 @@ event to the active generation, idempotently: its id goes into that generation's
 (``<vista>_inbox_g<N>``) in the same transaction as its effect, and an id already there means
 the event is not applied again (a redelivery, a republication, a rebuild catching up). The live
 consumers apply a fetched batch in one transaction (``shared.views.lote``), the active generation
-read once for the batch. A rebuild fills generation N+1 from the stream while N keeps answering,
+read once for the batch; a view applies a batch's events together (``aplicar_varias``): one
+multi-row INSERT of their ids into the inbox, then each of its statements run once for all the
+new events' rows (an executemany), compiled once. A rebuild fills generation N+1 from the stream while N keeps answering,
 then switches (see ``shared.replay.rebuild``).
 
 Every row must come from the events alone (their content and the time they were recorded,
@@ -31,15 +33,59 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    TextClause,
     inspect,
     select,
+    text,
     update,
 )
 
 from shared.contracts import Envelope, IntegrationEvent
-from shared.views import ViewStore, una_vez_por_lote
+from shared.views import ViewStore, diferir, lote, una_vez_por_lote
 
-Handler = Callable[[Connection, "Tablas", Envelope], None]
+# A handler writes an event's rows through ``Filas`` (``conn.execute(sentencia, filas)``, run at the batch's end)
+Handler = Callable[[Any, "Tablas", Envelope], None]
+_POR_SENTENCIA = 500  # inbox ids per multi-row INSERT (well under SQLite's and PostgreSQL's parameter limits)
+
+
+class Filas:
+    """Writes grouped by statement: handlers ``execute`` into it as into a connection (writes only: nothing
+    is read back), and ``vaciar`` runs each statement once for all its rows (an executemany), the statements
+    in the order they first came, each one's rows in the order they came."""
+
+    def __init__(self) -> None:
+        self._grupos: dict[Any, tuple[Any, list[dict[str, Any]]]] = {}
+
+    def execute(self, sentencia: Any, parametros: dict[str, Any] | list[dict[str, Any]] | None = None) -> None:
+        clave = sentencia.text if isinstance(sentencia, TextClause) else sentencia
+        grupo = self._grupos.get(clave)
+        if grupo is None:
+            grupo = self._grupos[clave] = (sentencia, [])
+        if parametros is None or isinstance(parametros, dict):
+            grupo[1].append(parametros or {})
+        else:
+            grupo[1].extend(parametros)
+
+    def vaciar(self, conn: Connection) -> None:
+        grupos, self._grupos = list(self._grupos.values()), {}
+        for sentencia, filas in grupos:
+            if filas:
+                conn.execute(sentencia, filas)
+
+
+class _Pendientes:
+    """A view's events of the open batch, applied together when it commits (``shared.views.diferir``). It
+    opens the batch's transaction on the view's store at once, so the batch knows it wrote a read model."""
+
+    def __init__(self, vista: StreamView, generacion: int) -> None:
+        self.vista, self.generacion = vista, generacion
+        self.envelopes: list[Envelope] = []
+        with vista.store.transaccion() as conn:
+            self.conn = conn
+
+    def vaciar(self) -> None:
+        envelopes, self.envelopes = self.envelopes, []
+        self.vista.aplicar_varias(self.conn, self.vista.tablas(self.generacion), envelopes)
 
 
 def generaciones_table(metadata: MetaData) -> Table:
@@ -82,6 +128,7 @@ class StreamView:
         self.control = control
         self.handlers: dict[type[IntegrationEvent], Handler] = {}
         self._generaciones: dict[int, Tablas] = {}
+        self._inbox: dict[tuple[str, int], TextClause] = {}  # by (inbox table, ids): the multi-row INSERT
         self._lock = threading.Lock()
         with store.engine.begin() as conn:
             existe = conn.execute(select(control.c.activa).where(control.c.proyeccion == self.nombre)).first()
@@ -171,36 +218,69 @@ class StreamView:
     # --- applying events ------------------------------------------------------------------------
 
     def aplicar(self, envelope: Envelope) -> bool:
-        """Apply one event to the active generation, once (the live consumer's path), in the open batch's
-        transaction if there is one (``shared.views.lote``)."""
+        """Apply one event to the active generation, once (the live consumer's path). Within a batch
+        (``shared.views.lote``) it is kept for the batch's end and applied there with the batch's other events,
+        in its transaction (``aplicar_varias``); outside one, in a transaction of its own. Returns whether this
+        view reads it."""
         if type(envelope.data) not in self.handlers:
             return False
-        tablas = self.tablas(self.vigente())
-        with self.store.transaccion() as conn:
-            return self._aplicar_una(conn, tablas, envelope)
+        with lote():
+            generacion = self.vigente()
+            pendientes = diferir((id(self), generacion), lambda: _Pendientes(self, generacion))
+            assert pendientes is not None
+            pendientes.envelopes.append(envelope)
+        return True
 
     def aplicar_en(self, conn: Connection, envelope: Envelope, generacion: int) -> bool:
-        """Apply one event to ``generacion`` within the caller's transaction (several views, one commit)."""
-        if type(envelope.data) not in self.handlers:
-            return False
-        return self._aplicar_una(conn, self.tablas(generacion), envelope)
+        """Apply one event to ``generacion`` within the caller's transaction."""
+        return bool(self.aplicar_varias(conn, self.tablas(generacion), [envelope]))
 
     def aplicar_lote(self, envelopes: Iterable[Envelope], generacion: int) -> int:
         """Apply a batch to ``generacion`` in one transaction (the rebuild's path); returns how many took effect."""
         tablas = self.tablas(generacion)
-        hechos = 0
         with self.store.engine.begin() as conn:
-            for envelope in envelopes:
-                if type(envelope.data) in self.handlers:
-                    hechos += self._aplicar_una(conn, tablas, envelope)
-        return hechos
+            return self.aplicar_varias(conn, tablas, list(envelopes))
 
-    def _aplicar_una(self, conn: Connection, tablas: Tablas, envelope: Envelope) -> bool:
-        nuevo = conn.execute(self.sentencia(tablas, "inbox", "evento_id"), {"evento_id": envelope.id}).rowcount
-        if not nuevo:
-            return False
-        self.handlers[type(envelope.data)](conn, tablas, envelope)
-        return True
+    def aplicar_varias(self, conn: Connection, tablas: Tablas, envelopes: list[Envelope]) -> int:
+        """Apply ``envelopes``, in order, each once: their ids go into the generation's inbox with one
+        statement per few hundred (``INSERT ... ON CONFLICT DO NOTHING RETURNING``: an id already there, or
+        one a concurrent transaction holds, is not returned, and its event is skipped), then the handlers of
+        the new ones write through ``Filas``, each statement run once for all its rows. Returns how many
+        took effect."""
+        nuevos = self._nuevos(conn, tablas, [e for e in envelopes if type(e.data) in self.handlers])
+        if nuevos:
+            self._aplicar_nuevos(conn, tablas, nuevos)
+        return len(nuevos)
+
+    def _aplicar_nuevos(self, conn: Connection, tablas: Tablas, nuevos: list[Envelope]) -> None:
+        """Run the handlers of events not applied before; a view whose handlers read what earlier events of
+        the same batch wrote overrides this."""
+        filas = Filas()
+        for envelope in nuevos:
+            self.handlers[type(envelope.data)](filas, tablas, envelope)  # type: ignore[arg-type]
+        filas.vaciar(conn)
+
+    def _nuevos(self, conn: Connection, tablas: Tablas, envelopes: list[Envelope]) -> list[Envelope]:
+        primeros: dict[str, Envelope] = {}
+        for envelope in envelopes:
+            primeros.setdefault(envelope.id, envelope)
+        ids = list(primeros)
+        insertados: set[str] = set()
+        for i in range(0, len(ids), _POR_SENTENCIA):
+            parte = ids[i:i + _POR_SENTENCIA]
+            sentencia = self._inbox_sql(tablas.inbox.name, len(parte))
+            insertados.update(conn.execute(sentencia, {f"e{j}": v for j, v in enumerate(parte)}).scalars())
+        return [e for i, e in primeros.items() if i in insertados]
+
+    def _inbox_sql(self, tabla: str, n: int) -> TextClause:
+        clave = (tabla, n)
+        sentencia = self._inbox.get(clave)
+        if sentencia is None:
+            valores = ", ".join(f"(:e{j})" for j in range(n))
+            sentencia = self._inbox[clave] = text(
+                f'INSERT INTO "{tabla}" (evento_id) VALUES {valores} ON CONFLICT (evento_id) DO NOTHING '
+                "RETURNING evento_id")
+        return sentencia
 
     def sentencia(self, tablas: Tablas, nombre: str, *claves: str, actualizar: bool = False) -> Any:
         """INSERT ... ON CONFLICT (``claves``) DO NOTHING (or DO UPDATE), cached (``ViewStore.insert_on_conflict``)."""

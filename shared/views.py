@@ -7,7 +7,8 @@ id in its generation's inbox, an ``OwnLogProjection`` (below) its position in th
 ``lote()`` opens a batch in the calling thread: every ``ViewStore.transaccion()`` inside it shares one
 transaction per store, committed when the block ends and rolled back when it raises. The live
 consumers (``shared.consumer``) apply a fetched batch of messages so, and acknowledge them after
-the commit.
+the commit. A read model may keep its writes for the end of the batch (``diferir``) and run them
+there grouped by statement, in the same transaction, before it commits.
 """
 
 from __future__ import annotations
@@ -48,8 +49,17 @@ class _Lote:
     def __init__(self) -> None:
         self.abiertas: dict[int, tuple[Connection, Any]] = {}  # id(store) -> (connection, transaction)
         self.memoria: dict[Any, Any] = {}
+        self.diferidas: dict[Any, Any] = {}  # writes kept for the end of the batch (``diferir``)
 
     def cerrar(self, confirmar: bool) -> None:
+        if confirmar and self.diferidas:
+            try:
+                for diferida in self.diferidas.values():  # in the order they were opened
+                    diferida.vaciar()
+            except BaseException:
+                self.cerrar(confirmar=False)
+                raise
+        self.diferidas = {}
         abiertas, self.abiertas = list(self.abiertas.values()), {}
         try:
             for conn, transaccion in abiertas:
@@ -100,6 +110,17 @@ def una_vez_por_lote(clave: Any, calcular: Callable[[], Any]) -> Any:
     if clave not in actual.memoria:
         actual.memoria[clave] = calcular()
     return actual.memoria[clave]
+
+
+def diferir(clave: Any, crear: Callable[[], Any]) -> Any | None:
+    """The batch's deferred writes under ``clave``: ``crear()`` the first time in the batch open in this
+    thread, and its ``vaciar()`` run (in its transaction) before the batch commits; None outside a batch."""
+    actual = getattr(_hilo, "lote", None)
+    if actual is None:
+        return None
+    if clave not in actual.diferidas:
+        actual.diferidas[clave] = crear()
+    return actual.diferidas[clave]
 
 
 class ViewStore:

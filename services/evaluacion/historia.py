@@ -41,7 +41,7 @@ from shared import contracts as c
 from shared.contracts import Envelope, IntegrationEvent
 from shared.contracts.agenda import VisitaEntreParesRealizadaV1
 from shared.contracts.envelope import GENESIS
-from shared.stream_views import StreamView, Tablas, instante
+from shared.stream_views import Filas, StreamView, Tablas, instante
 
 Id = String(36)
 FECHAS = ("fecha", "fecha_inicio", "vencido_el")
@@ -125,7 +125,15 @@ class Historia(StreamView):
 
     # --- handlers -------------------------------------------------------------------------------------
 
-    def _hecho(self, conn: Connection, t: Tablas, env: Envelope) -> None:
+    def _aplicar_nuevos(self, conn: Connection, t: Tablas, nuevos: list[Envelope]) -> None:
+        """A batch's facts: their rows (``_hecho``, ``_sello``), each statement once for all of them, then
+        every fact's link in its service's chain (``_eslabones``)."""
+        super()._aplicar_nuevos(conn, t, nuevos)
+        hechos = [env for env in nuevos if not isinstance(env.data, c.CadenaSelladaV1)]
+        if hechos:
+            self._eslabones(conn, t, hechos)
+
+    def _hecho(self, filas: Filas, t: Tablas, env: Envelope) -> None:
         datos = env.data
         docentes = docentes_de(datos)
         if docentes:
@@ -135,9 +143,8 @@ class Historia(StreamView):
                     "version": datos.version, "evento_id": env.id, "registrado_en": instante(env.time),
                     "ocurrido": ocurrido, "anio": anio, "usuario": env.usuario, "rol": env.rol,
                     "traza": _traza(env.traceparent), "contenido": datos.model_dump_json()}
-            conn.execute(self.sentencia(t, "hechos", "docente_id", "secuencia"),
-                         [{**fila, "docente_id": d} for d in docentes])
-        self._eslabon(conn, t, env)
+            filas.execute(self.sentencia(t, "hechos", "docente_id", "secuencia"),
+                          [{**fila, "docente_id": d} for d in docentes])
 
     def _sql(self, t: Tablas, nombre: str) -> Any:
         """The ledger's statements, as text built once per generation (building them per fact cost more
@@ -149,54 +156,97 @@ class Historia(StreamView):
             e, k = t.eslabones.name, t.cadenas.name
             mayor = "GREATEST" if self.store.engine.dialect.name == "postgresql" else "MAX"
             sentencia = self._textos[clave] = text({
-                # The UPDATE locks the service's row until the transaction ends: two facts of one chain
-                # applied at once (two consumers, two replicas) cannot each miss the other.
+                # The UPDATE locks the service's row until the transaction ends: two batches of one chain
+                # applied at once (two consumers, two replicas) cannot each miss the other's facts.
                 "bloquear": f'UPDATE "{k}" SET ultima = {mayor}(ultima, :posicion) WHERE servicio = :servicio',
-                "previo": f'SELECT hash FROM "{e}" WHERE servicio = :servicio AND posicion = :posicion',
-                "esperando": f'SELECT posicion, hash, canonico FROM "{e}" WHERE servicio = :servicio '
-                             "AND anterior = :anterior AND estado = 'pendiente'",
                 "resolver": f'UPDATE "{e}" SET estado = :estado, motivo = :motivo, canonico = NULL '
                             "WHERE servicio = :servicio AND posicion = :posicion",
             }[nombre])
         return sentencia
 
-    def _eslabon(self, conn: Connection, t: Tablas, env: Envelope) -> None:
-        servicio = env.data.servicio
-        conn.execute(self.sentencia(t, "cadenas", "servicio"), {"servicio": servicio, "ultima": 0})
-        conn.execute(self._sql(t, "bloquear"), {"servicio": servicio, "posicion": env.position})
-        if not env.cadena:
-            estado, motivo = "roto", "el hecho no lleva su eslabón de la cadena (ce-cadena)"
-        else:
-            estado, motivo = self._verificar(conn, t, env)
-        conn.execute(self.sentencia(t, "eslabones", "servicio", "posicion"), {
-            "servicio": servicio, "posicion": env.position, "anterior": env.cadena_anterior,
-            "hash": env.cadena or "", "secuencia": env.sequence or 0, "estado": estado, "motivo": motivo,
-            "canonico": env.canonico() if estado == "pendiente" else None})
-        if env.cadena:  # facts that waited for this one
-            esperando = conn.execute(self._sql(t, "esperando"), {"servicio": servicio, "anterior": env.position})
-            for posicion, hash_, canonico in esperando.all():
-                calculado = Envelope.enlace(env.cadena, bytes(canonico))
-                estado, motivo = ("verificado", "") if calculado == hash_ else (
-                    "roto", "el contenido no corresponde a su huella: el hecho se cambió")
-                conn.execute(self._sql(t, "resolver"), {"estado": estado, "motivo": motivo, "servicio": servicio,
-                                                        "posicion": posicion})
+    def _eslabones(self, conn: Connection, t: Tablas, hechos: list[Envelope]) -> None:
+        """Each fact's link, verified as if the facts came one at a time in the batch's order: a fact is
+        checked against its predecessor's recorded hash (in the ledger, or earlier in the batch), waits when
+        the predecessor has not come, and settles the facts that waited for it. The ledger is read once per
+        service and batch (the rows at the batch's positions, their predecessors, the facts waiting for
+        them) under the service's lock, and written with one statement per kind of write."""
+        por_servicio: dict[str, list[Envelope]] = {}
+        for env in hechos:
+            por_servicio.setdefault(env.data.servicio, []).append(env)
+        servicios = sorted(por_servicio)  # locks always taken in one order
+        conn.execute(self.sentencia(t, "cadenas", "servicio"), [{"servicio": s, "ultima": 0} for s in servicios])
+        insertar: list[dict[str, Any]] = []
+        resolver: list[dict[str, Any]] = []
+        for servicio in servicios:
+            envs = por_servicio[servicio]
+            conn.execute(self._sql(t, "bloquear"), {"servicio": servicio,
+                                                    "posicion": max(env.position for env in envs)})
+            nuevas, resueltas = self._cadena(conn, t, servicio, envs)
+            insertar.extend(nuevas)
+            resolver.extend(resueltas)
+        if insertar:
+            conn.execute(self.sentencia(t, "eslabones", "servicio", "posicion"), insertar)
+        if resolver:
+            conn.execute(self._sql(t, "resolver"), resolver)
 
-    def _verificar(self, conn: Connection, t: Tablas, env: Envelope) -> tuple[str, str]:
+    def _cadena(self, conn: Connection, t: Tablas, servicio: str, envs: list[Envelope]
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        e = t.eslabones
+        posiciones = {env.position for env in envs}
+        buscadas = posiciones | {env.cadena_anterior for env in envs if env.cadena and env.cadena_anterior}
+        guardadas = {f.posicion: f for f in conn.execute(
+            select(e.c.posicion, e.c.hash).where(e.c.servicio == servicio, e.c.posicion.in_(sorted(buscadas))))}
+        esperan: dict[int, list[tuple[int, str, bytes | None, bool]]] = {}  # anterior -> (posición, hash, canónico, guardada)
+        con_hash = sorted({env.position for env in envs if env.cadena})
+        if con_hash:
+            for f in conn.execute(select(e.c.posicion, e.c.anterior, e.c.hash, e.c.canonico).where(
+                    e.c.servicio == servicio, e.c.estado == "pendiente", e.c.anterior.in_(con_hash))):
+                esperan.setdefault(f.anterior, []).append((f.posicion, f.hash, f.canonico, True))
+        nuevas: dict[int, dict[str, Any]] = {}  # what this batch inserts, by position (the first fact there)
+        resueltas: dict[int, dict[str, Any]] = {}  # stored links this batch settles
+        for env in envs:
+            if not env.cadena:
+                estado, motivo = "roto", "el hecho no lleva su eslabón de la cadena (ce-cadena)"
+            else:
+                estado, motivo = self._verificar(env, guardadas, nuevas)
+            if env.position not in guardadas and env.position not in nuevas:  # the first record of a position stays
+                nuevas[env.position] = {
+                    "servicio": servicio, "posicion": env.position, "anterior": env.cadena_anterior,
+                    "hash": env.cadena or "", "secuencia": env.sequence or 0, "estado": estado, "motivo": motivo,
+                    "canonico": env.canonico() if estado == "pendiente" else None}
+                if estado == "pendiente":
+                    esperan.setdefault(env.cadena_anterior, []).append(
+                        (env.position, env.cadena or "", nuevas[env.position]["canonico"], False))
+            if env.cadena:  # facts that waited for this one
+                for posicion, hash_, canonico, guardada in esperan.pop(env.position, []):
+                    calculado = Envelope.enlace(env.cadena, bytes(canonico or b""))
+                    estado, motivo = ("verificado", "") if calculado == hash_ else (
+                        "roto", "el contenido no corresponde a su huella: el hecho se cambió")
+                    if guardada:
+                        resueltas[posicion] = {"estado": estado, "motivo": motivo, "servicio": servicio,
+                                               "posicion": posicion}
+                    else:
+                        nuevas[posicion].update(estado=estado, motivo=motivo, canonico=None)
+        return list(nuevas.values()), list(resueltas.values())
+
+    @staticmethod
+    def _verificar(env: Envelope, guardadas: dict[int, Any], nuevas: dict[int, dict[str, Any]]) -> tuple[str, str]:
         anterior = env.cadena_anterior
         if anterior == 0:
             previo = GENESIS
+        elif anterior in guardadas:
+            previo = guardadas[anterior].hash
+        elif anterior in nuevas:
+            previo = nuevas[anterior]["hash"]
         else:
-            previo = conn.execute(self._sql(t, "previo"), {"servicio": env.data.servicio,
-                                                           "posicion": anterior}).scalar()
-            if previo is None:
-                return "pendiente", f"espera el hecho anterior de la cadena (posición {anterior})"
+            return "pendiente", f"espera el hecho anterior de la cadena (posición {anterior})"
         if Envelope.enlace(previo, env.canonico()) == env.cadena:
             return "verificado", ""
         return "roto", "el contenido no corresponde a su huella: el hecho se cambió"
 
-    def _sello(self, conn: Connection, t: Tablas, env: Envelope) -> None:
+    def _sello(self, filas: Filas, t: Tablas, env: Envelope) -> None:
         s: c.CadenaSelladaV1 = env.data  # type: ignore[assignment]
-        conn.execute(self.sentencia(t, "sellos", "servicio", "posicion"), {
+        filas.execute(self.sentencia(t, "sellos", "servicio", "posicion"), {
             "servicio": s.servicio_sellado, "posicion": s.posicion, "hash": s.hash, "hechos": s.hechos,
             "sellado_en": instante(s.sellado_en)})
 

@@ -30,7 +30,7 @@ from shared import contracts as c
 from shared.contracts import Envelope
 from shared.settings import ServiceSettings
 from shared.stream_views import StreamView, Tablas, generaciones_table, instante
-from shared.views import ViewStore
+from shared.views import ViewStore, lote
 
 Id = String(36)
 
@@ -410,14 +410,12 @@ class Proyecciones:
         self.store.dispose()
 
     def aplicar(self, envelope: Envelope) -> None:
-        """The live consumers' handler: each matrix projection that reads this contract, once, in one
-        transaction, the open batch's if there is one (the history has a consumer of its own, on every subject)."""
-        lectoras = [(p, p.vigente()) for p in self.matrices.values() if type(envelope.data) in p.handlers]
-        if not lectoras:
-            return
-        with self.store.transaccion() as conn:
-            for proyeccion, generacion in lectoras:
-                proyeccion.aplicar_en(conn, envelope, generacion)
+        """The live consumers' handler: each matrix projection that reads this contract, once, in the open
+        batch (``shared.views.lote``; one of its own outside one), where each projection applies the batch's
+        events together at its end, in one transaction (the history has a consumer of its own, on every subject)."""
+        with lote():
+            for proyeccion in self.matrices.values():
+                proyeccion.aplicar(envelope)
 
     def checksums(self) -> dict[str, str]:
         return {nombre: p.checksum() for nombre, p in self.todas.items()}
