@@ -50,7 +50,7 @@ def test_la_guia_nombra_solo_archivos_y_nombres_que_existen():
 
 
 def test_la_comprobacion_nota_un_archivo_o_un_nombre_que_no_existe():
-    texto = ("`services/agenda/api.py::post_visita_realizada` `services/agenda/no_existe.py` "
+    texto = ("`services/agenda/api/realizacion.py::post_visita_realizada` `services/agenda/no_existe.py` "
              "`services/agenda/application.py::Agenda.no_existe` `deploy/docker/Dockerfile`")
     assert errores(texto, ROOT) == [
         "services/agenda/no_existe.py: no existe",
