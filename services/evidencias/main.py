@@ -1,4 +1,10 @@
-"""Composition root of evidencias: ``uvicorn --factory services.evidencias.main:create_app``."""
+"""Composition root of evidencias: ``uvicorn --factory services.evidencias.main:create_app``.
+
+It builds the application (which keeps its read models, ``projections.Proyecciones``), the subscribers of
+``messaging``, the periodic jobs (commitments falling due, the purge of cancelled docentes' attachments), the
+process around them (relay, telemetry) and the HTTP app, and hands them to the routes through ``http.state``
+(``api/dependencias.py``): each route module is a plain module with a ``router``.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,12 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
-from services.evidencias import acceso, api, messaging
+from services.evidencias import acceso, messaging
 from services.evidencias.adjuntos import AlmacenAdjuntos
+from services.evidencias.api import actas, adjuntos, compromisos, ejecucion, instrumentos, lote, visitas
 from services.evidencias.application import Evidencias
 from services.evidencias.config import EvidenciasSettings
 from shared.runtime import ServiceRuntime
@@ -19,6 +26,7 @@ from shared.streams import ADJUNTOS_BUCKET
 from shared.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
+ROUTERS = (instrumentos.router, visitas.router, compromisos.router, actas.router, ejecucion.router, lote.router)
 
 
 def create_app(settings: EvidenciasSettings | None = None, *span_processors: SpanProcessor,
@@ -42,14 +50,20 @@ def create_app(settings: EvidenciasSettings | None = None, *span_processors: Spa
             await asyncio.to_thread(evidencias.proyecciones.purgado, sha256)
 
     runtime.every(settings.purga_adjuntos_cada, purgar_adjuntos)
+    subidas = APIRouter()  # the attachments' routes, with their own body limit (the service's is smaller)
+    subidas.include_router(adjuntos.router, max_body_size=adjuntos.limite_de_cuerpo(settings.adjunto_max_bytes))
     http = runtime.http_app(
         title="Acompaña · evidencias",
         description="Evidencias de cada visita: observaciones con instrumentos versionados, retroalimentación, "
                     "compromisos, necesidades formativas, actas de GIA y RTC, y adjuntos (no públicos).",
-        routers=[api.router(evidencias, almacen, settings.adjunto_max_bytes)],
+        routers=[*ROUTERS, subidas],
     )
+    # what api/dependencias.py hands to each route
     http.state.evidencias = evidencias
+    http.state.proyecciones = evidencias.proyecciones
+    http.state.almacen = almacen
+    http.state.adjunto_max_bytes = settings.adjunto_max_bytes
     http.state.politica = acceso.politica(evidencias.proyecciones)
     http.state.politica.separacion = settings.separacion_finalidad
-    api.limitar_subidas(http, settings.adjunto_max_bytes)
+    adjuntos.limitar_subidas(http, settings.adjunto_max_bytes)
     return http

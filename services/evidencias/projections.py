@@ -430,6 +430,11 @@ class Proyecciones(OwnLogProjection):
                 "retroalimentacion": registro["retroalimentacion"] and textos.retroalimentacion(
                     claro, registro["retroalimentacion"])}
 
+    def visitas_de(self, docente_id: str, acompanante_id: str) -> set[str]:
+        """The visits to the docente that ``acompanante_id`` made."""
+        return {f.visita_id for f in self.filas(select(visita.c.visita_id).where(
+            visita.c.docente_id == docente_id, visita.c.acompanante_id == acompanante_id))}
+
     def reunion(self, actividad_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(reunion.c.registro).where(reunion.c.actividad_id == actividad_id))
         return self._legible(filas[0].registro, dm.sujeto_reunion(actividad_id)) if filas else None
