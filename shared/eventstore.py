@@ -7,11 +7,12 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import field
+from dataclasses import field, fields, is_dataclass
 from datetime import date
+from enum import Enum
 from functools import lru_cache
 from threading import Lock, RLock
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -56,6 +57,30 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+class ValorTranscoding(Transcoding):
+    """How a typed value object of the domain is stored: a frozen dataclass by its fields, an ``Enum`` by its
+    value, a pydantic model by its JSON. ``nombre`` is what the store records for the type: it never changes,
+    wherever the class moves (``ServiceApplication.valores``)."""
+
+    def __init__(self, tipo: type, nombre: str) -> None:
+        self.type = tipo
+        self.name = nombre
+
+    def encode(self, obj: Any) -> Any:
+        if isinstance(obj, Enum):
+            return obj.value
+        if is_dataclass(obj):
+            return {f.name: getattr(obj, f.name) for f in fields(obj)}
+        return obj.model_dump(mode="json")
+
+    def decode(self, data: Any) -> Any:
+        if issubclass(self.type, Enum):
+            return self.type(data)
+        if is_dataclass(self.type):
+            return self.type(**data)
+        return self.type.model_validate(data)  # type: ignore[attr-defined]
 
 
 class DomainError(Exception):
@@ -114,7 +139,12 @@ class Desactualizado(Exception):
 
 
 class ServiceApplication(Application):
-    """An Application whose store is chosen by the service's settings (SQLite or PostgreSQL)."""
+    """An Application whose store is chosen by the service's settings (SQLite or PostgreSQL).
+
+    ``valores``: the value objects its events carry, by the name the store records for each
+    (``ValorTranscoding``)."""
+
+    valores: ClassVar[dict[str, type]] = {}
 
     def __init__(self, settings: ServiceSettings) -> None:
         settings.exigir_seguridad()  # a deployment never starts on development secrets (ConfiguracionInsegura)
@@ -218,6 +248,8 @@ class ServiceApplication(Application):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+        for nombre, tipo in self.valores.items():
+            transcoder.register(ValorTranscoding(tipo, nombre))
 
     def _notify(self, recordings: list[Recording]) -> None:
         # Wake the outbox relay so new events go out without waiting for its next poll.

@@ -35,6 +35,7 @@ CANCELADOS = "sus datos personales se cancelaron a su pedido (Ley 29733): no se 
 class Focalizacion(ServiceApplication):
     name = "Focalizacion"
     snapshotting_intervals = {dm.AsignacionesUGEL: 200}
+    valores = {"focalizacion.Territorio": dm.Territorio}  # noqa: RUF012
 
     def __init__(self, settings: FocalizacionSettings) -> None:
         super().__init__(settings)

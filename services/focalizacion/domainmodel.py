@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -116,11 +117,11 @@ class Docente(Registro):
         encrypts his fields is erased right after (``Focalizacion.cancelar_datos_personales``)."""
         if self.cancelado:
             return False
-        self._cancelados(referencia=referencia, motivo=motivo, dre=self.datos["dre"], ugel=self.datos["ugel"])
+        self._datos_personales_cancelados(referencia=referencia, motivo=motivo, dre=self.datos["dre"], ugel=self.datos["ugel"])
         return True
 
     @event("DatosPersonalesCancelados")
-    def _cancelados(self, referencia: str, motivo: str, dre: str, ugel: str) -> None:
+    def _datos_personales_cancelados(self, referencia: str, motivo: str, dre: str, ugel: str) -> None:
         self.cancelado = True
         self.datos = {k: (None if k in self.personales else v) for k, v in self.datos.items()}
 
@@ -178,10 +179,72 @@ class DecisionFocalizacion(Aggregate):
 ROLES_EXCEPCION = frozenset({"especialista_ugel"})  # the acompañante's UGEL, who manages its caseloads
 
 
+@dataclass(frozen=True)
+class Territorio:
+    """Where a UGEL's caseloads belong: their convocatoria, DRE and UGEL. Every caseload event carries it, so
+    its publisher and its read model need nothing else to place it."""
+
+    convocatoria: str
+    dre: str
+    ugel: str
+
+
 class AsignacionesUGEL(Aggregate):
     """The caseloads of one UGEL in one convocatoria (NT-026 §5.4: docentes per acompañante)."""
 
-    @event("Abiertas")
+    class Abiertas(Aggregate.Created):
+        convocatoria: str
+        dre: str
+        ugel: str
+
+    class CambioDeCartera(Aggregate.Event):
+        """A caseload event. Version 2 carries its ``territorio``; version 1 (recorded before) did not, and is
+        read with ``territorio=None``: its territory is the aggregate's, from ``Abiertas``."""
+
+        territorio: Territorio | None
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["territorio"] = None
+
+    class AcompananteIncorporado(CambioDeCartera):
+        acompanante_id: UUID
+        tipo: str
+        anio: int
+
+    class DocenteAsignado(CambioDeCartera):
+        docente_id: UUID
+        acompanante_id: UUID
+        codigo_modular: str
+        anexo: int
+        nivel: str
+        tipo: str
+        ratio_maximo: int
+        anio: int
+
+    class DocenteReasignado(CambioDeCartera):
+        docente_id: UUID
+        de_acompanante_id: UUID
+        a_acompanante_id: UUID
+        motivo: str
+
+    class DocenteRetirado(CambioDeCartera):
+        docente_id: UUID
+        acompanante_id: UUID
+        motivo: str
+
+    class ExcepcionRatioRegistrada(CambioDeCartera):
+        acompanante_id: UUID
+        limite: int
+        justificacion: str
+        autorizado_por: str
+
+    class AcompananteRetirado(CambioDeCartera):
+        acompanante_id: UUID
+        motivo: str
+
+    @event(Abiertas)
     def __init__(self, id: UUID, convocatoria: str, dre: str, ugel: str) -> None:  # noqa: A002
         self.convocatoria = convocatoria
         self.dre = dre
@@ -189,6 +252,10 @@ class AsignacionesUGEL(Aggregate):
         self.acompanantes: dict[str, dict[str, Any]] = {}
         self.docentes: dict[str, dict[str, Any]] = {}
         self.carteras: dict[str, list[str]] = {}  # acompañante -> its docentes, in assignment order
+
+    @property
+    def territorio(self) -> Territorio:
+        return Territorio(self.convocatoria, self.dre, self.ugel)
 
     # --- queries on the state ------------------------------------------------------------
 
@@ -234,8 +301,11 @@ class AsignacionesUGEL(Aggregate):
 
     # --- commands -------------------------------------------------------------------------
 
-    @event("AcompananteIncorporado")
     def incorporar(self, acompanante_id: UUID, tipo: str, anio: int) -> None:
+        self._acompanante_incorporado(territorio=self.territorio, acompanante_id=acompanante_id, tipo=tipo, anio=anio)
+
+    @event(AcompananteIncorporado)
+    def _acompanante_incorporado(self, territorio: Territorio, acompanante_id: UUID, tipo: str, anio: int) -> None:
         self.acompanantes[str(acompanante_id)] = {"tipo": tipo, "activo": True, "limite_excepcion": None,
                                                   "desde": anio}
         self.carteras.setdefault(str(acompanante_id), [])
@@ -248,13 +318,14 @@ class AsignacionesUGEL(Aggregate):
             raise AsignacionInvalida(f"La IE {ie['codigo_modular']} es de la {ie['ugel']}; "
                                      f"las carteras de la {self.ugel} no mezclan UGEL.")
         self.check_cabe(acompanante, ie["tipo"], ie["ratio_maximo"])
-        self._asignado(docente_id=docente, acompanante_id=acompanante, codigo_modular=ie["codigo_modular"],
+        self._docente_asignado(territorio=self.territorio, docente_id=docente, acompanante_id=acompanante, codigo_modular=ie["codigo_modular"],
                        anexo=ie["anexo"], nivel=ie["nivel"], tipo=ie["tipo"], ratio_maximo=ie["ratio_maximo"],
                        anio=anio)
 
-    @event("DocenteAsignado")
-    def _asignado(self, docente_id: UUID, acompanante_id: UUID, codigo_modular: str, anexo: int,  # noqa: PLR0913
-                  nivel: str, tipo: str, ratio_maximo: int, anio: int) -> None:
+    @event(DocenteAsignado)
+    def _docente_asignado(self, territorio: Territorio, docente_id: UUID, acompanante_id: UUID,  # noqa: PLR0913
+                          codigo_modular: str, anexo: int, nivel: str, tipo: str, ratio_maximo: int,
+                          anio: int) -> None:
         self.docentes[str(docente_id)] = {"acompanante": str(acompanante_id), "codigo_modular": codigo_modular,
                                           "anexo": anexo, "nivel": nivel, "tipo": tipo,
                                           "ratio_maximo": ratio_maximo}
@@ -265,11 +336,12 @@ class AsignacionesUGEL(Aggregate):
         if actual["acompanante"] == str(acompanante):
             raise Conflict(f"El docente {docente} ya está asignado a ese acompañante.")
         self.check_cabe(acompanante, actual["tipo"], actual["ratio_maximo"])
-        self._reasignado(docente_id=docente, de_acompanante_id=UUID(actual["acompanante"]),
+        self._docente_reasignado(territorio=self.territorio, docente_id=docente, de_acompanante_id=UUID(actual["acompanante"]),
                          a_acompanante_id=acompanante, motivo=motivo)
 
-    @event("DocenteReasignado")
-    def _reasignado(self, docente_id: UUID, de_acompanante_id: UUID, a_acompanante_id: UUID, motivo: str) -> None:
+    @event(DocenteReasignado)
+    def _docente_reasignado(self, territorio: Territorio, docente_id: UUID, de_acompanante_id: UUID,
+                            a_acompanante_id: UUID, motivo: str) -> None:
         self.docentes[str(docente_id)]["acompanante"] = str(a_acompanante_id)
         self.carteras[str(de_acompanante_id)].remove(str(docente_id))
         self.carteras[str(a_acompanante_id)].append(str(docente_id))
@@ -282,10 +354,10 @@ class AsignacionesUGEL(Aggregate):
 
     def retirar_docente(self, docente: UUID, motivo: str) -> None:
         actual = self.check_asignado(docente)
-        self._docente_retirado(docente_id=docente, acompanante_id=UUID(actual["acompanante"]), motivo=motivo)
+        self._docente_retirado(territorio=self.territorio, docente_id=docente, acompanante_id=UUID(actual["acompanante"]), motivo=motivo)
 
-    @event("DocenteRetirado")
-    def _docente_retirado(self, docente_id: UUID, acompanante_id: UUID, motivo: str) -> None:
+    @event(DocenteRetirado)
+    def _docente_retirado(self, territorio: Territorio, docente_id: UUID, acompanante_id: UUID, motivo: str) -> None:
         del self.docentes[str(docente_id)]
         self.carteras[str(acompanante_id)].remove(str(docente_id))
 
@@ -296,11 +368,12 @@ class AsignacionesUGEL(Aggregate):
                                      f"(pueden: {', '.join(sorted(ROLES_EXCEPCION))}).")
         if len(justificacion.strip()) < 10:
             raise AsignacionInvalida("La excepción a la ratio necesita una justificación (10 caracteres o más).")
-        self._excepcion(acompanante_id=acompanante, limite=limite, justificacion=justificacion.strip(),
-                        autorizado_por=usuario)
+        self._excepcion_ratio_registrada(territorio=self.territorio, acompanante_id=acompanante, limite=limite,
+                                         justificacion=justificacion.strip(), autorizado_por=usuario)
 
-    @event("ExcepcionRatioRegistrada")
-    def _excepcion(self, acompanante_id: UUID, limite: int, justificacion: str, autorizado_por: str) -> None:
+    @event(ExcepcionRatioRegistrada)
+    def _excepcion_ratio_registrada(self, territorio: Territorio, acompanante_id: UUID, limite: int,
+                                    justificacion: str, autorizado_por: str) -> None:
         self.acompanantes[str(acompanante_id)]["limite_excepcion"] = limite
 
     def retirar_acompanante(self, acompanante: UUID, motivo: str, destinos: dict[str, UUID]) -> None:
@@ -314,8 +387,8 @@ class AsignacionesUGEL(Aggregate):
             if destinos[docente] == acompanante:
                 raise AsignacionInvalida("Un docente no puede quedarse con el acompañante que se retira.")
             self.reasignar(UUID(docente), destinos[docente], f"retiro del acompañante: {motivo}")
-        self._acompanante_retirado(acompanante_id=acompanante, motivo=motivo)
+        self._acompanante_retirado(territorio=self.territorio, acompanante_id=acompanante, motivo=motivo)
 
-    @event("AcompananteRetirado")
-    def _acompanante_retirado(self, acompanante_id: UUID, motivo: str) -> None:
+    @event(AcompananteRetirado)
+    def _acompanante_retirado(self, territorio: Territorio, acompanante_id: UUID, motivo: str) -> None:
         self.acompanantes[str(acompanante_id)]["activo"] = False

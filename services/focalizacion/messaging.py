@@ -3,9 +3,9 @@
 Registry entries (names, DNI) are not published: of a docente's entry, only his id, IE and level
 (``DocenteRegistradoEnIE``, so a school's own plan knows its docentes); decisions and assignments are, and the
 cancellation of a docente's personal data (only his id and territory), so every service erases
-its own key for him (docs/datos-personales.md). Assignment
-events belong to the caseloads of one UGEL in one convocatoria, whose territory is read once
-from the aggregate's first event.
+its own key for him (docs/datos-personales.md). Assignment events belong to the caseloads of one
+UGEL in one convocatoria and carry that territory (``Territorio``); those recorded before they did
+(class_version 1) take it from the aggregate's first event.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
-from services.focalizacion.domainmodel import AsignacionesUGEL, DecisionFocalizacion, Docente
+from services.focalizacion.domainmodel import AsignacionesUGEL, DecisionFocalizacion, Docente, Territorio
 from shared.contracts import (
     AcompananteIncorporadoV1,
     AcompananteRetiradoV1,
@@ -41,13 +41,17 @@ class Publicador:
     def __call__(self, event: DomainEventProtocol) -> Publication | None:
         return self.publicacion(event)
 
-    def _territorio(self, event: Any) -> dict[str, str]:
+    def _territorio(self, event: AsignacionesUGEL.CambioDeCartera) -> Territorio:
+        if event.territorio is not None:
+            return event.territorio
+        # recorded before caseload events carried their territory (class_version 1): the aggregate's, as opened
         inicial: AsignacionesUGEL = self.app.inicial(event.originator_id)
-        return {"convocatoria": inicial.convocatoria, "dre": inicial.dre, "ugel": inicial.ugel}
+        return inicial.territorio
 
     def _cartera(self, event: Any, contrato: type, sujeto: str, **campos: Any) -> Publication:
         t = self._territorio(event)
-        return Publication(data=contrato(**t, **campos), subject=sujeto, dre=t["dre"], ugel=t["ugel"])
+        return Publication(data=contrato(convocatoria=t.convocatoria, dre=t.dre, ugel=t.ugel, **campos), subject=sujeto,
+                           dre=t.dre, ugel=t.ugel)
 
     @singledispatchmethod
     def publicacion(self, event: DomainEventProtocol) -> Publication | None:

@@ -110,12 +110,15 @@ class Proyecciones(OwnLogProjection):
             "decision": d, "cambios": e.originator_version - 1,
         }, "convocatoria", "codigo_modular", "anexo")
 
-    # Assignment events carry no territory: it is the aggregate's, recorded when it opened.
+    # Assignment events carry their territory; those recorded before they did (class_version 1) have the
+    # aggregate's, recorded when it opened.
     def _abiertas(self, conn: Connection, e: Any, _: int) -> None:
         conn.execute(self.store.insert(ugeles).values(
             id=str(e.originator_id), convocatoria=e.convocatoria, dre=e.dre, ugel=e.ugel).on_conflict_do_nothing())
 
     def _territorio(self, conn: Connection, e: Any) -> Any:
+        if e.territorio is not None:
+            return e.territorio
         clave = str(e.originator_id)
         if clave not in self._territorios:  # immutable once opened: safe to remember
             self._territorios[clave] = conn.execute(select(ugeles).where(ugeles.c.id == clave)).one()
