@@ -20,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, project_aggregate
 from services.evaluacion import domainmodel as dm
 from services.evaluacion import reportes
 from services.evaluacion.metas import NIVELES, Metas, incluidas
+from services.evaluacion.valores import VALORES, Envio, Evidencia, PlanDocente
 from shared.eventstore import Conflict, EnEspera, Forbidden, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
@@ -49,6 +50,7 @@ def _check_niveles(niveles: dict[str, str]) -> None:
 class Evaluacion(ServiceApplication):
     name = "Evaluacion"
     env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+    valores = {**VALORES, "evaluacion.Metas": Metas}  # noqa: RUF012
 
     def __init__(self, settings: ServiceSettings, reloj: Callable[[], date] = hoy_en_lima) -> None:
         super().__init__(settings)
@@ -71,8 +73,8 @@ class Evaluacion(ServiceApplication):
     # Each command is get → call → save: ``modificar`` reads the aggregate, calls its command (True when it
     # recorded something) and saves it, all again when another writer saved the aggregate first.
 
-    def conocer_plan(self, plan: dict[str, Any]) -> bool:
-        return self.modificar(lambda: self._docente(plan["docente_id"], crear=True),
+    def conocer_plan(self, plan: PlanDocente) -> bool:
+        return self.modificar(lambda: self._docente(plan.docente_id, crear=True),
                               lambda d: d.conocer(plan))
 
     def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str, aviso_id: str) -> bool:
@@ -82,7 +84,7 @@ class Evaluacion(ServiceApplication):
     def cerrar_plan(self, docente_id: str, anio: int) -> bool:
         return self.modificar(lambda: self._con_plan(docente_id, anio), lambda d: d.retirar(anio))
 
-    def conocer_evidencia(self, docente_id: str, evidencia_id: str, evidencia: dict[str, Any]) -> bool:
+    def conocer_evidencia(self, docente_id: str, evidencia_id: str, evidencia: Evidencia) -> bool:
         return self.modificar(lambda: self._docente(docente_id, crear=True),
                               lambda d: d.registrar_evidencia(evidencia_id, evidencia))
 
@@ -154,10 +156,9 @@ class Evaluacion(ServiceApplication):
         if metas.version > 1 and not self.existe(dm.metas_id(metas.convocatoria, metas.tipo_ie, metas.version - 1)):
             raise Invalida(f"Publique antes la versión {metas.version - 1} de las metas de {metas.tipo_ie}: "
                            "las versiones van en orden.")
-        contenido = metas.model_dump(mode="json")
         return self.crear_una_vez(
-            dm.Metas(id=dm.metas_id(metas.convocatoria, metas.tipo_ie, metas.version), metas=contenido),
-            lambda previo: previo.metas == contenido,
+            dm.Metas(id=dm.metas_id(metas.convocatoria, metas.tipo_ie, metas.version), metas=metas),
+            lambda previo: previo.metas == metas,
             f"La versión {metas.version} de las metas de {metas.tipo_ie} ya se publicó con otro contenido: "
             "publique una versión nueva.")
 
@@ -194,7 +195,7 @@ class Evaluacion(ServiceApplication):
         id_ = dm.encuesta_id(encuestado, persona_id, anio, periodo)
         encuesta = {"encuesta_id": str(id_), "encuestado": encuestado, "persona_id": persona_id, "anio": anio,
                     "periodo": periodo, "respuestas": respuestas, "comentario": comentario, **territorio}
-        nueva = self.crear_una_vez(dm.Encuesta(id=id_, encuesta=encuesta), lambda previa: previa.encuesta == encuesta,
+        nueva = self.crear_una_vez(dm.Encuesta(id=id_, **encuesta), lambda previa: previa.encuesta == encuesta,
                                    f"Esa persona ya respondió la encuesta del periodo {periodo} de {anio}.")
         return str(id_), nueva
 
@@ -222,10 +223,10 @@ class Evaluacion(ServiceApplication):
         territorio = self._territorio_acompanante(acompanante_id)
         id_ = dm.desempeno_id(acompanante_id, anio, momento)
         evaluacion = {"evaluacion_id": str(id_), "acompanante_id": acompanante_id, "anio": anio, "momento": momento,
-                      "fecha": fecha.isoformat(), "criterios": criterios, "nivel": nivel, "evaluador": evaluador,
-                      **territorio}
+                      "fecha": fecha, "criterios": criterios, "nivel": nivel, "evaluador": evaluador, **territorio}
         nueva = self.crear_una_vez(
-            dm.DesempenoAcompanante(id=id_, evaluacion=evaluacion), lambda previa: previa.evaluacion == evaluacion,
+            dm.DesempenoAcompanante(id=id_, **evaluacion),
+            lambda previa: previa.evaluacion == {**evaluacion, "fecha": fecha.isoformat()},
             f"El desempeño del acompañante en {momento} de {anio} ya se evaluó.")
         return str(id_), nueva
 
@@ -250,8 +251,7 @@ class Evaluacion(ServiceApplication):
             if igual(previo):
                 return False
             raise Conflict(conflicto)
-        envio = {"enviado_por": current_actor.get().usuario, "fecha": hoy.isoformat(), "resumen": cifras(),
-                 "observaciones": observaciones}
+        envio = Envio(enviado_por=current_actor.get().usuario, fecha=hoy, resumen=cifras(), observaciones=observaciones)
         id_ = dm.informe_id(ugel, anio, trimestre)
         return self.crear_una_vez(
             dm.InformeTrimestral(id=id_, ugel=ugel, dre=dre, anio=anio, trimestre=trimestre, envio=envio), igual,

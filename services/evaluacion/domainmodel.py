@@ -20,7 +20,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from services.evaluacion.metas import Metas as MetasDeEtapa
 from services.evaluacion.metas import competencias
+from services.evaluacion.valores import (
+    Contexto, Envio, Evidencia, InformeDe, Medida, NivelInicial, PlanDocente, Recepcion, Seguimiento,
+)
 from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/evaluacion")
@@ -64,14 +68,82 @@ def igual(registrado: dict[str, Any], propio: dict[str, Any]) -> bool:
     return all(registrado.get(k) == v for k, v in propio.items())
 
 
-def contexto(plan: dict[str, Any], fecha: date, acompanante_id: str) -> dict[str, Any]:
+def contexto(plan: dict[str, Any], fecha: date, acompanante_id: str) -> Contexto:
     """What every published valuation carries about the docente's plan when it was made."""
-    return {k: plan[k] for k in ("codigo_modular", "anexo", "tipo_ie", "convocatoria", "anio", "etapa", "dre",
-                                 "ugel")} | {"acompanante_id": acompanante_id, "fecha": fecha.isoformat()}
+    return Contexto.de({**plan, "acompanante_id": acompanante_id, "fecha": fecha})
 
 
 class Docente(Aggregate):
-    @event("Registrado")
+    """Events of version 1 (recorded before they were typed) are upcast when read: their dicts become the value
+    objects of ``services.evaluacion.valores``; a valuation's ``docente_id``, which they did not carry, is None
+    (the aggregate's, ``Docente.Registrado``)."""
+
+    class Registrado(Aggregate.Created):
+        docente_id: str
+
+    class PlanConocido(Aggregate.Event):
+        plan: PlanDocente
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["plan"] = PlanDocente.de(state["plan"])
+
+    class EvidenciaConocida(Aggregate.Event):
+        evidencia_id: str
+        evidencia: Evidencia
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["evidencia"] = Evidencia.de(state["evidencia"])
+
+    class SituacionInicialRegistrada(Aggregate.Event):
+        docente_id: str | None
+        contexto: Contexto
+        niveles: dict[str, NivelInicial]
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            del state["convocatoria"], state["anio"]  # the context's
+            valoracion = state.pop("valoracion")
+            state.update(docente_id=None, contexto=Contexto.de(valoracion),
+                         niveles={c: NivelInicial(**n) for c, n in valoracion["niveles"].items()})
+
+    class NivelCompetenciaValorado(Aggregate.Event):
+        valoracion_id: str
+        docente_id: str | None
+        contexto: Contexto
+        competencia: str
+        nivel: str
+        evidencias: list[str]
+        sustento: str
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            v = state.pop("valoracion")
+            state.update(docente_id=None, contexto=Contexto.de(v), competencia=v["competencia"], nivel=v["nivel"],
+                         evidencias=v["evidencias"], sustento=v.get("sustento", ""))
+
+    class EtapaCerrada(Aggregate.Event):
+        """A close (``correccion`` 0) or its corrections (1, 2... with their ``motivo``)."""
+
+        docente_id: str | None
+        contexto: Contexto
+        niveles: dict[str, str]
+        correccion: int
+        motivo: str
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            del state["convocatoria"], state["etapa"]  # the context's
+            cierre = state.pop("cierre")
+            state.update(docente_id=None, contexto=Contexto.de(cierre), niveles=cierre["niveles"])
+
+    @event(Registrado)
     def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
         self.docente_id = docente_id
         self.planes: dict[int, dict[str, Any]] = {}  # by year: agenda's plan, as it stands now
@@ -86,9 +158,9 @@ class Docente(Aggregate):
     def conoce(self, plan_id: str) -> bool:
         return any(p["plan_id"] == plan_id for p in (*self.planes.values(), *self.internos.values()))
 
-    def conocer(self, plan: dict[str, Any]) -> bool:
+    def conocer(self, plan: PlanDocente) -> bool:
         """agenda's plan, recorded once."""
-        if self.conoce(plan["plan_id"]):
+        if self.conoce(plan.plan_id):
             return False
         self.conocer_plan(plan=plan)
         return True
@@ -112,17 +184,17 @@ class Docente(Aggregate):
         self.cerrar_plan(anio=anio)
         return True
 
-    def registrar_evidencia(self, evidencia_id: str, evidencia: dict[str, Any]) -> bool:
+    def registrar_evidencia(self, evidencia_id: str, evidencia: Evidencia) -> bool:
         """An observation made of him (from evidencias), recorded once."""
         if evidencia_id in self.evidencias:
             return False
         self.conocer_evidencia(evidencia_id=evidencia_id, evidencia=evidencia)
         return True
 
-    @event("PlanConocido")
-    def conocer_plan(self, plan: dict[str, Any]) -> None:
-        destino = self.internos if plan.get("modalidad") == "interna" else self.planes
-        destino[plan["anio"]] = {**plan, "activo": True, "avisos": []}
+    @event(PlanConocido)
+    def conocer_plan(self, plan: PlanDocente) -> None:
+        destino = self.internos if plan.modalidad == "interna" else self.planes
+        destino[plan.anio] = {**plan.como_dict(), "activo": True, "avisos": []}
 
     @event("AcompananteCambiado")
     def cambiar_acompanante(self, anio: int, a_acompanante_id: str, aviso_id: str) -> None:
@@ -133,9 +205,9 @@ class Docente(Aggregate):
     def cerrar_plan(self, anio: int) -> None:
         self.planes[anio]["activo"] = False
 
-    @event("EvidenciaConocida")
-    def conocer_evidencia(self, evidencia_id: str, evidencia: dict[str, Any]) -> None:
-        self.evidencias[evidencia_id] = evidencia
+    @event(EvidenciaConocida)
+    def conocer_evidencia(self, evidencia_id: str, evidencia: Evidencia) -> None:
+        self.evidencias[evidencia_id] = evidencia.como_dict()
 
     # --- rules --------------------------------------------------------------------------------
 
@@ -193,7 +265,8 @@ class Docente(Aggregate):
         if previa and igual(previa["valoracion"], propio):
             return False  # a re-send, even after the docente changed hands
         plan = self.plan(fecha.year, acompanante_id)
-        valoracion = {**contexto(plan, fecha, acompanante_id), "niveles": niveles}
+        en = contexto(plan, fecha, acompanante_id)
+        valoracion = {**en.como_dict(), "niveles": niveles}
         previa = self.iniciales.get(plan["convocatoria"])
         if previa is not None:
             if previa["valoracion"] == valoracion:
@@ -203,12 +276,15 @@ class Docente(Aggregate):
         self.check_competencias(plan, set(niveles), todas=True)
         for n in niveles.values():
             self.check_evidencias(n["evidencias"], fecha)
-        self._situacion_inicial(convocatoria=plan["convocatoria"], anio=plan["anio"], valoracion=valoracion)
+        self._situacion_inicial_registrada(docente_id=self.docente_id, contexto=en, niveles={
+            c: NivelInicial(n["nivel"], list(n["evidencias"]), n.get("sustento", "")) for c, n in niveles.items()})
         return True
 
-    @event("SituacionInicialRegistrada")
-    def _situacion_inicial(self, convocatoria: str, anio: int, valoracion: dict[str, Any]) -> None:
-        self.iniciales[convocatoria] = {"anio": anio, "valoracion": valoracion}
+    @event(SituacionInicialRegistrada)
+    def _situacion_inicial_registrada(self, docente_id: str | None, contexto: Contexto,
+                                      niveles: dict[str, NivelInicial]) -> None:
+        valoracion = {**contexto.como_dict(), "niveles": {c: n.como_dict() for c, n in niveles.items()}}
+        self.iniciales[contexto.convocatoria] = {"anio": contexto.anio, "valoracion": valoracion}
 
     def valorar(self, valoracion_id: str, propio: dict[str, Any]) -> bool:
         """``propio``: the valuation as sent (acompanante_id, fecha, competencia, nivel, evidencias,
@@ -223,13 +299,18 @@ class Docente(Aggregate):
         self.check_inicial(plan["convocatoria"])
         self.check_competencias(plan, {propio["competencia"]}, todas=False)
         self.check_evidencias(propio["evidencias"], fecha)
-        self._valoracion(valoracion_id=valoracion_id,
-                         valoracion={**contexto(plan, fecha, propio["acompanante_id"]), **propio})
+        self._nivel_competencia_valorado(
+            valoracion_id=valoracion_id, docente_id=self.docente_id,
+            contexto=contexto(plan, fecha, propio["acompanante_id"]), competencia=propio["competencia"],
+            nivel=propio["nivel"], evidencias=list(propio["evidencias"]), sustento=propio.get("sustento", ""))
         return True
 
-    @event("NivelCompetenciaValorado")
-    def _valoracion(self, valoracion_id: str, valoracion: dict[str, Any]) -> None:
-        self.valoraciones[valoracion_id] = valoracion
+    @event(NivelCompetenciaValorado)
+    def _nivel_competencia_valorado(self, valoracion_id: str, docente_id: str | None,  # noqa: PLR0913
+                                    contexto: Contexto, competencia: str, nivel: str, evidencias: list[str],
+                                    sustento: str) -> None:
+        self.valoraciones[valoracion_id] = {**contexto.como_dict(), "competencia": competencia, "nivel": nivel,
+                                            "evidencias": list(evidencias), "sustento": sustento}
 
     def cierre(self, convocatoria: str, etapa: int) -> list[dict[str, Any]]:
         return self.cierres.get(f"{convocatoria}/{etapa}", [])
@@ -242,7 +323,8 @@ class Docente(Aggregate):
         if previos and igual(previos[0], propio):
             return False  # a re-send, even after the docente changed hands
         plan = self.plan(anio, acompanante_id)
-        cierre = {**contexto(plan, fecha, acompanante_id), "niveles": niveles}
+        en = contexto(plan, fecha, acompanante_id)
+        cierre = {**en.como_dict(), "niveles": niveles}
         previos = self.cierre(plan["convocatoria"], plan["etapa"])
         if previos:
             if previos[0] == cierre:
@@ -251,7 +333,7 @@ class Docente(Aggregate):
                            "registre una corrección con su motivo.")
         self.check_inicial(plan["convocatoria"])
         self.check_competencias(plan, set(niveles), todas=True)
-        self._cierre(convocatoria=plan["convocatoria"], etapa=plan["etapa"], cierre=cierre, correccion=0, motivo="")
+        self._etapa_cerrada(docente_id=self.docente_id, contexto=en, niveles=dict(niveles), correccion=0, motivo="")
         return True
 
     def corregir_cierre(self, anio: int, fecha: date, niveles: dict[str, str], motivo: str,
@@ -280,18 +362,31 @@ class Docente(Aggregate):
             raise EvaluacionInvalida(f"La etapa {etapa} no se ha cerrado: no hay cierre que corregir.")
         self.check_competencias(plan, set(niveles), todas=True)
         # Who corrected is in the event's metadata; the close keeps the context it was made in.
-        cierre = {**previos[-1], "fecha": fecha.isoformat(), "niveles": niveles}
-        self._cierre(convocatoria=convocatoria, etapa=etapa, cierre=cierre, correccion=len(previos), motivo=motivo)
+        en = Contexto.de({**previos[-1], "fecha": fecha})
+        self._etapa_cerrada(docente_id=self.docente_id, contexto=en, niveles=dict(niveles), correccion=len(previos),
+                            motivo=motivo)
         return True
 
-    @event("EtapaCerrada")
-    def _cierre(self, convocatoria: str, etapa: int, cierre: dict[str, Any], correccion: int, motivo: str) -> None:
-        self.cierres.setdefault(f"{convocatoria}/{etapa}", []).append(cierre)
+    @event(EtapaCerrada)
+    def _etapa_cerrada(self, docente_id: str | None, contexto: Contexto, niveles: dict[str, str],  # noqa: PLR0913
+                       correccion: int, motivo: str) -> None:
+        self.cierres.setdefault(f"{contexto.convocatoria}/{contexto.etapa}", []).append(
+            {**contexto.como_dict(), "niveles": dict(niveles)})
 
 
 class Metas(Aggregate):
-    @event("Definidas")
-    def __init__(self, id: UUID, metas: dict[str, Any]) -> None:  # noqa: A002
+    class Definidas(Aggregate.Created):
+        """Version 2: the published version typed (``metas.Metas``); version 1 stored its JSON."""
+
+        metas: MetasDeEtapa
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["metas"] = MetasDeEtapa.model_validate(state["metas"])
+
+    @event(Definidas)
+    def __init__(self, id: UUID, metas: MetasDeEtapa) -> None:  # noqa: A002
         self.metas = metas
 
 
@@ -313,16 +408,61 @@ class Acompanante(Aggregate):
         return True
 
 
+def _aplanar(state: dict[str, Any], campo: str) -> None:
+    """A version 1 event kept its record in one dict ``campo``: version 2 has its fields."""
+    state.update(state.pop(campo))
+
+
 class Encuesta(Aggregate):
-    @event("Respondida")
-    def __init__(self, id: UUID, encuesta: dict[str, Any]) -> None:  # noqa: A002
-        self.encuesta = encuesta
+    class Respondida(Aggregate.Created):
+        encuesta_id: str
+        encuestado: str
+        persona_id: str
+        anio: int
+        periodo: str
+        respuestas: dict[str, int]
+        comentario: str
+        dre: str
+        ugel: str
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _aplanar(state, "encuesta")
+
+    @event(Respondida)
+    def __init__(self, id: UUID, encuesta_id: str, encuestado: str, persona_id: str, anio: int,  # noqa: A002, PLR0913
+                 periodo: str, respuestas: dict[str, int], comentario: str, dre: str, ugel: str) -> None:
+        self.encuesta = {"encuesta_id": encuesta_id, "encuestado": encuestado, "persona_id": persona_id, "anio": anio,
+                         "periodo": periodo, "respuestas": respuestas, "comentario": comentario, "dre": dre,
+                         "ugel": ugel}
 
 
 class DesempenoAcompanante(Aggregate):
-    @event("Evaluado")
-    def __init__(self, id: UUID, evaluacion: dict[str, Any]) -> None:  # noqa: A002
-        self.evaluacion = evaluacion
+    class Evaluado(Aggregate.Created):
+        evaluacion_id: str
+        acompanante_id: str
+        anio: int
+        momento: str
+        fecha: date
+        criterios: dict[str, str]
+        nivel: str
+        evaluador: str
+        dre: str
+        ugel: str
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _aplanar(state, "evaluacion")
+            state["fecha"] = date.fromisoformat(state["fecha"])
+
+    @event(Evaluado)
+    def __init__(self, id: UUID, evaluacion_id: str, acompanante_id: str, anio: int, momento: str,  # noqa: A002, PLR0913
+                 fecha: date, criterios: dict[str, str], nivel: str, evaluador: str, dre: str, ugel: str) -> None:
+        self.evaluacion = {"evaluacion_id": evaluacion_id, "acompanante_id": acompanante_id, "anio": anio,
+                           "momento": momento, "fecha": fecha.isoformat(), "criterios": criterios, "nivel": nivel,
+                           "evaluador": evaluador, "dre": dre, "ugel": ugel}
 
 
 class AccesosHistoria(Aggregate):
@@ -376,25 +516,71 @@ class InformeTrimestral(Aggregate):
     corrective measures the UGEL disposes (§6.3: "dispone las medidas correctivas necesarias")
     against a school or an acompañante, each followed up to its end."""
 
-    @event("Enviado")
+    class Enviado(Aggregate.Created):
+        ugel: str
+        dre: str
+        anio: int
+        trimestre: int
+        envio: Envio
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["envio"] = Envio.de(state["envio"])
+
+    class DelInforme(Aggregate.Event):
+        """What happens to a sent report. Version 2 carries which report it is (``informe``); version 1 did not
+        (``informe`` None: the aggregate's, ``Enviado``) and kept its record as a dict."""
+
+        informe: InformeDe | None
+        class_version = 2
+
+    class Recibido(DelInforme):
+        recepcion: Recepcion
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(informe=None, recepcion=Recepcion.de(state["recepcion"]))
+
+    class MedidaDispuesta(DelInforme):
+        medida_id: str
+        medida: Medida
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(informe=None, medida=Medida.de(state["medida"]))
+
+    class MedidaSeguida(DelInforme):
+        medida_id: str
+        seguimiento: Seguimiento
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(informe=None, seguimiento=Seguimiento.de(state["seguimiento"]))
+
+    @event(Enviado)
     def __init__(self, id: UUID, ugel: str, dre: str, anio: int, trimestre: int,  # noqa: A002, PLR0913
-                 envio: dict[str, Any]) -> None:
+                 envio: Envio) -> None:
         self.ugel, self.dre, self.anio, self.trimestre = ugel, dre, anio, trimestre
-        self.envio = envio
+        self.envio = envio.como_dict()
         self.recepcion: dict[str, Any] | None = None
         self.medidas: dict[str, dict[str, Any]] = {}
+
+    @property
+    def de(self) -> InformeDe:
+        return InformeDe(self.ugel, self.dre, self.anio, self.trimestre)
 
     def acusar_recibo(self, recepcion: dict[str, Any]) -> bool:
         if self.recepcion is not None:
             if reenvio(self.recepcion, recepcion, "fecha"):
                 return False
             raise Conflict(f"La DRE ya acusó recibo de este informe el {date.fromisoformat(self.recepcion['fecha']):%d/%m/%Y}.")
-        self._recibido(recepcion=recepcion)
+        self._recibido(informe=self.de, recepcion=Recepcion.de(recepcion))
         return True
 
-    @event("Recibido")
-    def _recibido(self, recepcion: dict[str, Any]) -> None:
-        self.recepcion = recepcion
+    @event(Recibido)
+    def _recibido(self, informe: InformeDe | None, recepcion: Recepcion) -> None:
+        self.recepcion = recepcion.como_dict()
 
     def disponer_medida(self, medida_id: str, medida: dict[str, Any]) -> bool:
         """``medida`` carries the day it is disposed (``fecha``): a re-send on another day, even after
@@ -406,12 +592,12 @@ class InformeTrimestral(Aggregate):
             raise Conflict(f"La medida {medida_id} ya se registró con otros datos.")
         if medida["plazo"] < medida["fecha"]:
             raise EvaluacionInvalida(f"El plazo de la medida ({date.fromisoformat(medida['plazo']):%d/%m/%Y}) ya pasó.")
-        self._dispuesta(medida_id=medida_id, medida=medida)
+        self._medida_dispuesta(informe=self.de, medida_id=medida_id, medida=Medida.de(medida))
         return True
 
-    @event("MedidaDispuesta")
-    def _dispuesta(self, medida_id: str, medida: dict[str, Any]) -> None:
-        self.medidas[medida_id] = {"medida": medida, "estado": "dispuesta", "seguimiento": []}
+    @event(MedidaDispuesta)
+    def _medida_dispuesta(self, informe: InformeDe | None, medida_id: str, medida: Medida) -> None:
+        self.medidas[medida_id] = {"medida": medida.como_dict(), "estado": "dispuesta", "seguimiento": []}
 
     def seguir_medida(self, medida_id: str, seguimiento: dict[str, Any]) -> bool:
         medida = self.medidas.get(medida_id)
@@ -431,11 +617,11 @@ class InformeTrimestral(Aggregate):
         ultimo = medida["seguimiento"][-1]["fecha"] if medida["seguimiento"] else medida["medida"]["fecha"]
         if seguimiento["fecha"] < ultimo:
             raise EvaluacionInvalida(f"El seguimiento no puede ser anterior al {date.fromisoformat(ultimo):%d/%m/%Y}.")
-        self._seguida(medida_id=medida_id, seguimiento=seguimiento)
+        self._medida_seguida(informe=self.de, medida_id=medida_id, seguimiento=Seguimiento.de(seguimiento))
         return True
 
-    @event("MedidaSeguida")
-    def _seguida(self, medida_id: str, seguimiento: dict[str, Any]) -> None:
+    @event(MedidaSeguida)
+    def _medida_seguida(self, informe: InformeDe | None, medida_id: str, seguimiento: Seguimiento) -> None:
         medida = self.medidas[medida_id]
-        medida["estado"] = seguimiento["estado"]
-        medida["seguimiento"].append(seguimiento)
+        medida["estado"] = seguimiento.estado
+        medida["seguimiento"].append(seguimiento.como_dict())

@@ -21,6 +21,7 @@ from eventsourcing.domain import DomainEventProtocol
 from services.evaluacion import domainmodel as dm
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.projections import Proyecciones
+from services.evaluacion.valores import Evidencia, InformeDe, PlanDocente
 from shared import contracts as c
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
@@ -30,11 +31,10 @@ CONSUMIDOR_VISITAS = "evaluacion-visitas"
 
 
 def plan_generado(app: Evaluacion, d: c.PlanAnualGeneradoV1, _: Envelope) -> None:
-    app.conocer_plan({
-        "plan_id": str(d.plan_id), "docente_id": str(d.docente_id), "acompanante_id": str(d.acompanante_id),
-        "convocatoria": d.convocatoria, "anio": d.anio, "etapa": d.etapa, "modalidad": d.modalidad,
-        "codigo_modular": d.codigo_modular, "anexo": d.anexo, "tipo_ie": d.tipo_ie, "nivel": d.nivel,
-        "dre": d.dre, "ugel": d.ugel})
+    app.conocer_plan(PlanDocente(
+        plan_id=str(d.plan_id), docente_id=str(d.docente_id), acompanante_id=str(d.acompanante_id),
+        convocatoria=d.convocatoria, anio=d.anio, etapa=d.etapa, modalidad=d.modalidad,
+        codigo_modular=d.codigo_modular, anexo=d.anexo, tipo_ie=d.tipo_ie, nivel=d.nivel, dre=d.dre, ugel=d.ugel))
 
 
 def plan_reasignado(app: Evaluacion, d: c.PlanAnualReasignadoV1, envelope: Envelope) -> None:
@@ -46,8 +46,8 @@ def plan_cerrado(app: Evaluacion, d: c.PlanAnualCerradoV1, _: Envelope) -> None:
 
 
 def observacion(app: Evaluacion, d: c.ObservacionRegistradaV1 | c.ObservacionRegistradaV2, _: Envelope) -> None:
-    app.conocer_evidencia(str(d.docente_id), str(d.observacion_id), {
-        "tipo": "observacion", "anio": d.anio, "fecha": d.fecha.isoformat(), "visita_id": str(d.visita_id)})
+    app.conocer_evidencia(str(d.docente_id), str(d.observacion_id), Evidencia(
+        tipo="observacion", anio=d.anio, fecha=d.fecha, visita_id=str(d.visita_id)))
 
 
 def acompanante(app: Evaluacion, d: c.AcompananteIncorporadoV1, _: Envelope) -> None:
@@ -113,72 +113,78 @@ class Publicador:
     def publicacion(self, event: DomainEventProtocol) -> Publication | None:
         return None  # what the other services reported (their own contracts already carry it)
 
-    def _de_docente(self, event: Any, contexto: dict[str, Any], contrato: type[c.IntegrationEvent],
-                    **datos: Any) -> Publication:
-        docente = self.app.inicial(event.originator_id).docente_id
-        publicado = contrato(docente_id=docente, **contexto, **datos)
-        return Publication(data=publicado, subject=f"docente/{docente}", dre=contexto["dre"], ugel=contexto["ugel"])
+    def _de_docente(self, event: Any, contrato: type[c.IntegrationEvent], **datos: Any) -> Publication:
+        # a valuation recorded before its events carried the docente (class_version 1): the aggregate's
+        docente = event.docente_id or self.app.inicial(event.originator_id).docente_id
+        en = event.contexto
+        publicado = contrato(docente_id=docente, **en.como_dict(), **datos)
+        return Publication(data=publicado, subject=f"docente/{docente}", dre=en.dre, ugel=en.ugel)
 
     @publicacion.register
     def _(self, event: dm.Docente.SituacionInicialRegistrada) -> Publication:
-        v = dict(event.valoracion)
-        niveles = v.pop("niveles")
-        return self._de_docente(event, v, c.SituacionInicialRegistradaV1, niveles=niveles)
+        return self._de_docente(event, c.SituacionInicialRegistradaV1,
+                                niveles={k: n.como_dict() for k, n in event.niveles.items()})
 
     @publicacion.register
     def _(self, event: dm.Docente.NivelCompetenciaValorado) -> Publication:
-        v = dict(event.valoracion)
-        datos = {k: v.pop(k) for k in ("competencia", "nivel", "evidencias", "sustento")}
-        return self._de_docente(event, v, c.NivelCompetenciaValoradoV1, valoracion_id=event.valoracion_id, **datos)
+        return self._de_docente(event, c.NivelCompetenciaValoradoV1, valoracion_id=event.valoracion_id,
+                                competencia=event.competencia, nivel=event.nivel, evidencias=event.evidencias,
+                                sustento=event.sustento)
 
     @publicacion.register
     def _(self, event: dm.Docente.EtapaCerrada) -> Publication:
-        v = dict(event.cierre)
-        niveles = v.pop("niveles")
-        return self._de_docente(event, v, c.EtapaCerradaV1, niveles=niveles, correccion=event.correccion,
+        return self._de_docente(event, c.EtapaCerradaV1, niveles=event.niveles, correccion=event.correccion,
                                 motivo=event.motivo)
 
     @publicacion.register
     def _(self, event: dm.Metas.Definidas) -> Publication:
         m = event.metas
-        datos = c.MetasDeEtapaDefinidasV1(convocatoria=m["convocatoria"], tipo_ie=m["tipo_ie"],
-                                          version_metas=m["version"], metas=m["metas"], fuente=m.get("fuente", ""))
-        return Publication(data=datos, subject=f"metas/{m['convocatoria']}/{m['tipo_ie']}@{m['version']}",
-                           dre=None, ugel=None)
+        datos = c.MetasDeEtapaDefinidasV1(convocatoria=m.convocatoria, tipo_ie=m.tipo_ie, version_metas=m.version,
+                                          metas=m.model_dump(mode="json")["metas"], fuente=m.fuente)
+        return Publication(data=datos, subject=f"metas/{m.convocatoria}/{m.tipo_ie}@{m.version}", dre=None, ugel=None)
 
     @publicacion.register
     def _(self, event: dm.Encuesta.Respondida) -> Publication:
-        e = event.encuesta
-        datos = c.EncuestaSatisfaccionRespondidaV1(**e)
-        return Publication(data=datos, subject=f"{e['encuestado']}/{e['persona_id']}", dre=e["dre"], ugel=e["ugel"])
+        datos = c.EncuestaSatisfaccionRespondidaV1(
+            encuesta_id=event.encuesta_id, encuestado=event.encuestado, persona_id=event.persona_id, anio=event.anio,
+            periodo=event.periodo, respuestas=event.respuestas, comentario=event.comentario, dre=event.dre,
+            ugel=event.ugel)
+        return Publication(data=datos, subject=f"{event.encuestado}/{event.persona_id}", dre=event.dre, ugel=event.ugel)
 
     @publicacion.register
     def _(self, event: dm.DesempenoAcompanante.Evaluado) -> Publication:
-        e = event.evaluacion
-        datos = c.DesempenoAcompananteEvaluadoV1(**e)
-        return Publication(data=datos, subject=f"acompanante/{e['acompanante_id']}", dre=e["dre"], ugel=e["ugel"])
+        datos = c.DesempenoAcompananteEvaluadoV1(
+            evaluacion_id=event.evaluacion_id, acompanante_id=event.acompanante_id, anio=event.anio,
+            momento=event.momento, fecha=event.fecha, criterios=event.criterios, nivel=event.nivel,
+            evaluador=event.evaluador, dre=event.dre, ugel=event.ugel)
+        return Publication(data=datos, subject=f"acompanante/{event.acompanante_id}", dre=event.dre, ugel=event.ugel)
 
-    def _informe(self, event: Any, contrato: type[c.IntegrationEvent], **datos: Any) -> Publication:
-        informe: dm.InformeTrimestral = self.app.inicial(event.originator_id)
-        publicado = contrato(informe_id=event.originator_id, dre=informe.dre, ugel=informe.ugel, anio=informe.anio,
-                             trimestre=informe.trimestre, **datos)
-        return Publication(data=publicado, subject=f"informe-trimestral/{informe.ugel}/{informe.anio}-T{informe.trimestre}",
-                           dre=informe.dre, ugel=informe.ugel)
+    def _informe(self, event: Any, de: InformeDe | None, contrato: type[c.IntegrationEvent],
+                 **datos: Any) -> Publication:
+        if de is None:  # recorded before its events carried the report (class_version 1): the aggregate's
+            de = self.app.inicial(event.originator_id).de
+        publicado = contrato(informe_id=event.originator_id, dre=de.dre, ugel=de.ugel, anio=de.anio,
+                             trimestre=de.trimestre, **datos)
+        return Publication(data=publicado, subject=f"informe-trimestral/{de.ugel}/{de.anio}-T{de.trimestre}",
+                           dre=de.dre, ugel=de.ugel)
 
     @publicacion.register
     def _(self, event: dm.InformeTrimestral.Enviado) -> Publication:
-        return self._informe(event, c.InformeTrimestralEnviadoV1, **event.envio)
+        de = InformeDe(event.ugel, event.dre, event.anio, event.trimestre)
+        return self._informe(event, de, c.InformeTrimestralEnviadoV1, **event.envio.como_dict())
 
     @publicacion.register
     def _(self, event: dm.InformeTrimestral.Recibido) -> Publication:
-        return self._informe(event, c.InformeTrimestralRecibidoV1, **event.recepcion)
+        return self._informe(event, event.informe, c.InformeTrimestralRecibidoV1, **event.recepcion.como_dict())
 
     @publicacion.register
     def _(self, event: dm.InformeTrimestral.MedidaDispuesta) -> Publication:
-        return self._informe(event, c.MedidaCorrectivaDispuestaV1, medida_id=event.medida_id, **event.medida)
+        return self._informe(event, event.informe, c.MedidaCorrectivaDispuestaV1, medida_id=event.medida_id,
+                             **event.medida.como_dict())
 
     @publicacion.register
     def _(self, event: dm.InformeTrimestral.MedidaSeguida) -> Publication:
         # the sender's id of the follow-up is not in the contract
-        seguimiento = {k: v for k, v in event.seguimiento.items() if k != "seguimiento_id"}
-        return self._informe(event, c.MedidaCorrectivaSeguidaV1, medida_id=event.medida_id, **seguimiento)
+        seguimiento = {k: v for k, v in event.seguimiento.como_dict().items() if k != "seguimiento_id"}
+        return self._informe(event, event.informe, c.MedidaCorrectivaSeguidaV1, medida_id=event.medida_id,
+                             **seguimiento)

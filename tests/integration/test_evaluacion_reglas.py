@@ -423,7 +423,7 @@ def test_una_correccion_es_un_evento_nuevo_y_el_cierre_original_queda(mundo, ini
     assert not mundo.app.corregir_cierre(d, 2020, date(2021, 2, 1), niveles(C4="III"), "Revisión", a)
     # Then the docente's history keeps the close and its correction, with its reason
     cierres = [e for e in mundo.app.events.get(dm.docente_id(d)) if isinstance(e, dm.Docente.EtapaCerrada)]
-    assert [(e.correccion, e.cierre["niveles"]["C4"], e.motivo) for e in cierres] == [
+    assert [(e.correccion, e.niveles["C4"], e.motivo) for e in cierres] == [
         (0, "II", ""), (1, "III", "Revisión de evidencias")]
     # And the report as of before the correction shows the original level; the current one the corrected
     al_corte, ahora = mundo.progreso(d, corte), mundo.progreso(d)

@@ -2,21 +2,30 @@
 (``tests/fixtures/almacenes/``, recorded by ``tests/fixtures/generar_almacen.py`` before their events were
 typed) load with today's code. Every stored event becomes a domain event (upcast to its current version),
 every aggregate reconstructs, the relay publishes exactly what it published then (same contracts, subjects
-and payloads), and the read models are built from them as before."""
+and payloads), and the read models are built from them as before. An old event read now has its typed fields;
+a new one carries the context its publisher needs (``territorio``, ``informe``, ``docente_id``)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from services.evaluacion import domainmodel as dm
 from services.evaluacion.messaging import SUSCRIPCIONES, Publicador
+from services.evaluacion.metas import Metas
 from services.evaluacion.projections import Proyecciones as ProyeccionesEvaluacion
+from services.evaluacion.valores import Contexto, InformeDe, NivelInicial
+from services.focalizacion import comandos as cmd
+from services.focalizacion import domainmodel as fdm
 from shared.contracts import Envelope
+from shared.telemetry import Actor, current_actor
 from tests.fixtures.generar_almacen import ALMACENES, CONV, PUBLICADORES, abrir, publicaciones
 
 
@@ -78,4 +87,81 @@ def test_los_modelos_de_lectura_se_arman_desde_los_eventos_antiguos(copia: Path)
         assert aplicados == 12
     finally:
         proyecciones.close()
+        evaluacion.close()
+
+
+def _eventos(app: Any, clase: type) -> list[Any]:
+    return [e for e in (app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(0, 100_000))
+            if isinstance(e, clase)]
+
+
+def test_un_evento_antiguo_se_lee_con_sus_campos_tipados(copia: Path):
+    evaluacion = abrir("evaluacion", copia)
+    try:
+        # a valuation of version 1 kept its context in a dict: read now, the context is a Contexto
+        valorado, = _eventos(evaluacion, dm.Docente.NivelCompetenciaValorado)
+        assert valorado.contexto == Contexto(codigo_modular="0236885", anexo=0, tipo_ie="multigrado",
+                                             convocatoria=CONV, anio=2020, etapa=1, dre="DRE-PUNO",
+                                             ugel="UGEL-EL-COLLAO", acompanante_id=valorado.contexto.acompanante_id,
+                                             fecha=date(2020, 6, 1))
+        assert (valorado.competencia, valorado.nivel, valorado.sustento) == ("C4", "II", "Planifica con su grupo.")
+        assert valorado.docente_id is None  # version 1 did not carry it: the publisher takes the aggregate's
+        cierre, correccion = _eventos(evaluacion, dm.Docente.EtapaCerrada)
+        assert (cierre.correccion, correccion.correccion, correccion.motivo) == (0, 1, "Error de digitación")
+        assert correccion.contexto.fecha == date(2020, 12, 12) and set(correccion.niveles.values()) == {"III"}
+        inicial, = _eventos(evaluacion, dm.Docente.SituacionInicialRegistrada)
+        assert all(isinstance(n, NivelInicial) and n.nivel == "I" for n in inicial.niveles.values())
+        evidencia, = _eventos(evaluacion, dm.Docente.EvidenciaConocida)
+        assert evidencia.evidencia.fecha == date(2020, 4, 10)
+        assert {p.plan.anio for p in _eventos(evaluacion, dm.Docente.PlanConocido)} == {2020, 2021}
+        medida, = _eventos(evaluacion, dm.InformeTrimestral.MedidaDispuesta)
+        assert (medida.informe, medida.medida.plazo, medida.medida.sobre) == (None, date(2022, 1, 31), "acompanante")
+        assert [s.seguimiento.estado for s in _eventos(evaluacion, dm.InformeTrimestral.MedidaSeguida)] == [
+            "en_ejecucion", "cumplida"]
+        desempeno, = _eventos(evaluacion, dm.DesempenoAcompanante.Evaluado)
+        assert (desempeno.fecha, desempeno.criterios, desempeno.dre) == (date(2020, 4, 1), {"planifica": "III"},
+                                                                        "DRE-PUNO")
+        assert {e.encuestado for e in _eventos(evaluacion, dm.Encuesta.Respondida)} == {"docente", "acompanante"}
+        assert all(isinstance(m.metas, Metas) for m in _eventos(evaluacion, dm.Metas.Definidas))
+    finally:
+        evaluacion.close()
+    focalizacion = abrir("focalizacion", copia)
+    try:
+        asignados = _eventos(focalizacion, fdm.AsignacionesUGEL.DocenteAsignado)
+        assert asignados and all(e.territorio is None for e in asignados)  # version 1: the aggregate's
+    finally:
+        focalizacion.close()
+
+
+def test_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(copia: Path):
+    focalizacion = abrir("focalizacion", copia)
+    token = current_actor.set(Actor(usuario="especialista-ugel-a", rol="especialista_ugel"))
+    try:
+        cartera = next(c for c in focalizacion.proyecciones.carteras(CONV, "UGEL-A") if c["docentes"])
+        docente = uuid.UUID(cartera["docente_ids"][0])
+        focalizacion.retirar_docente(cmd.RetirarDocente(CONV, docente, "Traslado"))
+        retirado = _eventos(focalizacion, fdm.AsignacionesUGEL.DocenteRetirado)[-1]
+        assert retirado.territorio == fdm.Territorio(CONV, "DRE-X", "UGEL-A")
+        publicado = PUBLICADORES["focalizacion"](focalizacion)(retirado)
+        assert (publicado.dre, publicado.ugel, publicado.data.convocatoria) == ("DRE-X", "UGEL-A", CONV)
+        guardado = focalizacion.recorder.select_notifications(0, 100_000)[-1].state.decode()
+        assert '"class_version":2' in guardado and '"_type_":"focalizacion.Territorio"' in guardado
+    finally:
+        current_actor.reset(token)
+        focalizacion.close()
+    evaluacion = abrir("evaluacion", copia)
+    token = current_actor.set(Actor(usuario="especialista-collao", rol="especialista_ugel"))
+    try:
+        medida_id = str(uuid.uuid4())
+        acompanante = _eventos(evaluacion, dm.InformeTrimestral.MedidaDispuesta)[0].medida.acompanante_id
+        assert evaluacion.disponer_medida("UGEL-EL-COLLAO", 2021, 1, medida_id, {
+            "sobre": "acompanante", "codigo_modular": None, "anexo": None, "acompanante_id": acompanante,
+            "descripcion": "Acompañar en aula", "plazo": "2100-01-31"}, "UGEL-EL-COLLAO")
+        dispuesta = _eventos(evaluacion, dm.InformeTrimestral.MedidaDispuesta)[-1]
+        assert dispuesta.informe == InformeDe("UGEL-EL-COLLAO", "DRE-PUNO", 2021, 1)
+        publicado = PUBLICADORES["evaluacion"](evaluacion)(dispuesta)
+        assert (publicado.subject, str(publicado.data.medida_id)) == ("informe-trimestral/UGEL-EL-COLLAO/2021-T1",
+                                                                      medida_id)
+    finally:
+        current_actor.reset(token)
         evaluacion.close()

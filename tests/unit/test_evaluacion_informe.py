@@ -8,16 +8,17 @@ NT-026 §6.3 (UGEL): "dispone las medidas correctivas necesarias".
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
 
 from services.evaluacion import domainmodel as dm
+from services.evaluacion.valores import Envio
 
 
 def informe() -> dm.InformeTrimestral:
     return dm.InformeTrimestral(id=uuid.uuid4(), ugel="UGEL-EL-COLLAO", dre="DRE-PUNO", anio=2021, trimestre=2,
-                                envio={"enviado_por": "esp", "fecha": "2021-07-02", "resumen": {},
-                                       "observaciones": ""})
+                                envio=Envio(enviado_por="esp", fecha=date(2021, 7, 2), resumen={}, observaciones=""))
 
 
 def medida(fecha: str, plazo: str = "2021-08-31", por: str = "esp") -> dict:

@@ -1,0 +1,185 @@
+"""The value objects evaluacion's events carry (each stored by ``shared.eventstore.ValorTranscoding`` under the
+name ``Evaluacion.valores`` gives it).
+
+Frozen dataclasses of plain fields, built from what the other services publish or from a command. The
+aggregates' rules compare records as dicts (``como_dict``: dates as ISO text), as they were first recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from typing import Any, Literal
+
+
+def _iso(valor: date | str) -> date:
+    return valor if isinstance(valor, date) else date.fromisoformat(valor)
+
+
+@dataclass(frozen=True)
+class PlanDocente:
+    """agenda's plan of a docente for a year (``PlanAnualGeneradoV1``), as evaluacion keeps it: who holds him
+    (``acompanante_id``), in which school and territory; ``modalidad`` "interna" is his school's own plan."""
+
+    plan_id: str
+    docente_id: str
+    acompanante_id: str
+    convocatoria: str
+    anio: int
+    etapa: int
+    modalidad: str
+    codigo_modular: str
+    anexo: int
+    tipo_ie: str
+    nivel: str
+    dre: str
+    ugel: str
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> PlanDocente:
+        return cls(**{f.name: datos[f.name] for f in fields(cls)})
+
+    def como_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Evidencia:
+    """An observation made of a docente (from evidencias): what a valuation may rest on."""
+
+    tipo: str
+    anio: int
+    fecha: date
+    visita_id: str
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Evidencia:
+        return cls(tipo=datos["tipo"], anio=datos["anio"], fecha=_iso(datos["fecha"]), visita_id=datos["visita_id"])
+
+    def como_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "fecha": self.fecha.isoformat()}
+
+
+@dataclass(frozen=True)
+class Contexto:
+    """What every valuation of a docente carries about his plan when it was made, and who made it when."""
+
+    codigo_modular: str
+    anexo: int
+    tipo_ie: str
+    convocatoria: str
+    anio: int
+    etapa: int
+    dre: str
+    ugel: str
+    acompanante_id: str
+    fecha: date
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Contexto:
+        """From a plan and ``acompanante_id`` and ``fecha``, or from a recorded valuation (version 1 events)."""
+        return cls(**{f.name: datos[f.name] for f in fields(cls) if f.name != "fecha"}, fecha=_iso(datos["fecha"]))
+
+    def como_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "fecha": self.fecha.isoformat()}
+
+
+@dataclass(frozen=True)
+class NivelInicial:
+    """A competency's initial level, with the evidence it rests on."""
+
+    nivel: str
+    evidencias: list[str]
+    sustento: str = ""
+
+    def como_dict(self) -> dict[str, Any]:
+        return {"nivel": self.nivel, "evidencias": list(self.evidencias), "sustento": self.sustento}
+
+
+@dataclass(frozen=True)
+class InformeDe:
+    """Which quarterly report: a UGEL's, to its DRE, of a quarter."""
+
+    ugel: str
+    dre: str
+    anio: int
+    trimestre: int
+
+
+@dataclass(frozen=True)
+class Envio:
+    """A quarterly report as sent: by whom, when, the figures it carried and the UGEL's remarks."""
+
+    enviado_por: str
+    fecha: date
+    resumen: dict[str, int]
+    observaciones: str
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Envio:
+        return cls(enviado_por=datos["enviado_por"], fecha=_iso(datos["fecha"]), resumen=datos["resumen"],
+                   observaciones=datos["observaciones"])
+
+    def como_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "fecha": self.fecha.isoformat()}
+
+
+@dataclass(frozen=True)
+class Recepcion:
+    recibido_por: str
+    fecha: date
+    observaciones: str
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Recepcion:
+        return cls(recibido_por=datos["recibido_por"], fecha=_iso(datos["fecha"]), observaciones=datos["observaciones"])
+
+    def como_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "fecha": self.fecha.isoformat()}
+
+
+@dataclass(frozen=True)
+class Medida:
+    """A corrective measure the UGEL disposes against a school (``codigo_modular``, ``anexo``) or an
+    acompañante, with its deadline."""
+
+    sobre: Literal["ie", "acompanante"]
+    codigo_modular: str | None
+    anexo: int | None
+    acompanante_id: str | None
+    descripcion: str
+    plazo: date
+    dispuesta_por: str
+    fecha: date
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Medida:
+        return cls(**{**{f.name: datos[f.name] for f in fields(cls)}, "plazo": _iso(datos["plazo"]),
+                      "fecha": _iso(datos["fecha"])})
+
+    def como_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "plazo": self.plazo.isoformat(), "fecha": self.fecha.isoformat()}
+
+
+@dataclass(frozen=True)
+class Seguimiento:
+    """A follow-up of a measure; ``seguimiento_id`` is the sender's (absent: its state, text and day tell it)."""
+
+    estado: str
+    avance: str
+    fecha: date
+    por: str
+    seguimiento_id: str | None = None
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Seguimiento:
+        return cls(estado=datos["estado"], avance=datos["avance"], fecha=_iso(datos["fecha"]), por=datos["por"],
+                   seguimiento_id=datos.get("seguimiento_id"))
+
+    def como_dict(self) -> dict[str, Any]:
+        d = {"estado": self.estado, "avance": self.avance, "fecha": self.fecha.isoformat(), "por": self.por}
+        return d | ({"seguimiento_id": self.seguimiento_id} if self.seguimiento_id else {})
+
+
+VALORES: dict[str, type] = {f"evaluacion.{t.__name__}": t for t in (
+    PlanDocente, Evidencia, Contexto, NivelInicial, InformeDe, Envio, Recepcion, Medida, Seguimiento)}
