@@ -189,7 +189,7 @@ async def test_un_compromiso_no_cumplido_se_registra_y_se_muestra(mundo: Mundo, 
                     "evidencia": "Sigue dando la respuesta sin preguntar por qué."}
     # When the coach verifies it as not kept
     r = await mundo.http.post(f"/v1/compromisos/{compromiso}/verificacion", json=verificacion)
-    assert r.status_code == 201 and r.json() == {"registrado": True, "estado": "registrado"}, r.text
+    assert r.status_code == 201 and r.json() == {"id": compromiso, "registrado": True, "estado": "registrado"}, r.text
     # Then the later visit shows it with its result and evidence
     registro = (await mundo.http.get(f"/v1/visitas/{posterior}", headers=como(a))).json()
     [verificado] = registro["compromisos_verificados"]
@@ -206,7 +206,7 @@ async def test_un_compromiso_no_cumplido_se_registra_y_se_muestra(mundo: Mundo, 
     assert de_la_ugel["verificado"]["resultado"] == "no_cumplido"
     # and a re-send records nothing, while another result for it is a conflict
     r = await mundo.http.post(f"/v1/compromisos/{compromiso}/verificacion", json=verificacion)
-    assert r.status_code == 200 and r.json() == {"registrado": False, "estado": "ya_registrado"}, r.text
+    assert r.status_code == 200 and r.json() == {"id": compromiso, "registrado": False, "estado": "ya_registrado"}, r.text
     r = await mundo.http.post(f"/v1/compromisos/{compromiso}/verificacion",
                               json={**verificacion, "resultado": "cumplido"})
     assert r.status_code == 409, r.text
@@ -280,7 +280,7 @@ async def test_una_sesion_de_ejecucion_guarda_y_publica_sus_indicadores_e_hitos(
               "momento": "durante", "indicadores": indicadores, "hitos": hitos, "acuerdos": ["Reunión de seguimiento"]}
     # When he records a session with the management team, with indicators and milestones
     r = await mundo.http.post(f"/v1/acompanantes/{a}/sesiones-ejecucion", json=cuerpo)
-    assert r.status_code == 201 and r.json() == {"registrado": True, "estado": "registrado"}, r.text
+    assert r.status_code == 201 and r.json() == {"id": sesion, "registrado": True, "estado": "registrado"}, r.text
     # Then they are stored as sent (a milestone not marked is not done), with the IE's territory
     hitos_guardados = [hitos[0], {**hitos[1], "cumplido": False}]
     [guardada] = (await mundo.http.get(f"/v1/acompanantes/{a}/sesiones-ejecucion", headers=como(a))).json()
@@ -290,7 +290,7 @@ async def test_una_sesion_de_ejecucion_guarda_y_publica_sus_indicadores_e_hitos(
     assert guardada["hitos"] == hitos_guardados
     # and the same request again records nothing
     r = await mundo.http.post(f"/v1/acompanantes/{a}/sesiones-ejecucion", json=cuerpo)
-    assert r.status_code == 200 and r.json() == {"registrado": False, "estado": "ya_registrado"}, r.text
+    assert r.status_code == 200 and r.json() == {"id": sesion, "registrado": False, "estado": "ya_registrado"}, r.text
     # and another coach does not read them
     r = await mundo.http.get(f"/v1/acompanantes/{a}/sesiones-ejecucion", headers=como(nuevo_id()))
     assert r.status_code == 404 and r.json()["codigo"] == "no_encontrado", r.text

@@ -150,7 +150,7 @@ async def test_una_foto_se_guarda_por_su_huella_una_sola_vez(mundo: Mundo):
 
     r = await mundo.subir(foto, nombre="pizarra.png", tipo="image/png")
     assert r.status_code == 201, r.text
-    assert r.json() == {"registrado": True, "estado": "registrado", "sha256": sha, "tipo_contenido": "image/png",
+    assert r.json() == {"id": sha, "registrado": True, "estado": "registrado", "sha256": sha, "tipo_contenido": "image/png",
                         "bytes": len(foto)}
     assert mundo.ultima_notificacion() == antes + 1
 
@@ -165,7 +165,7 @@ async def test_una_foto_se_guarda_por_su_huella_una_sola_vez(mundo: Mundo):
     # the same content again (another name, another claimed type): recognised, stored once
     r = await mundo.subir(foto, nombre="otra-vez.jpg", tipo="image/jpeg")
     assert r.status_code == 200, r.text
-    assert r.json() == {"registrado": False, "estado": "ya_registrado", "sha256": sha, "tipo_contenido": "image/png",
+    assert r.json() == {"id": sha, "registrado": False, "estado": "ya_registrado", "sha256": sha, "tipo_contenido": "image/png",
                         "bytes": len(foto)}
     assert await mundo.objetos() == [mundo.objeto(sha)]
     assert mundo.ultima_notificacion() == antes + 1

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from services.evidencias import documentos
 from services.evidencias.api import registro as r
-from services.evidencias.api.comun import Entrada, Id, creado
+from services.evidencias.api.comun import Entrada, Id, registrado
 from services.evidencias.api.dependencias import EvidenciasApp, Vistas
 from services.evidencias.application import Evidencias
 from services.evidencias.projections import Proyecciones
@@ -28,15 +28,14 @@ class NombresActaIn(Entrada):
 
 
 @router.post("/reuniones/{actividad_id}/acta", status_code=201, summary="Registrar el acta de un GIA o una RTC")
-def acta(actividad_id: Id, entrada: r.ActaIn, response: Response, app: EvidenciasApp) -> dict[str, Any]:
-    return creado(r.acta(app, entrada, actividad_id)[1], response)
+def acta(actividad_id: Id, entrada: r.ActaIn, app: EvidenciasApp) -> dict[str, Any]:
+    return registrado(*r.acta(app, entrada, actividad_id))  # type: ignore[return-value]
 
 
 @router.post("/reuniones/{actividad_id}/acta/correcciones", status_code=201,
              summary="Corregir el acta (queda la original)")
-def corregir_acta(actividad_id: Id, entrada: r.CorreccionActaIn, response: Response,
-                  app: EvidenciasApp) -> dict[str, Any]:
-    return creado(r.correccion_acta(app, entrada, actividad_id)[1], response)
+def corregir_acta(actividad_id: Id, entrada: r.CorreccionActaIn, app: EvidenciasApp) -> dict[str, Any]:
+    return registrado(*r.correccion_acta(app, entrada, actividad_id))  # type: ignore[return-value]
 
 
 @router.get("/reuniones/{actividad_id}", summary="Un GIA o una RTC con su acta y sus correcciones")

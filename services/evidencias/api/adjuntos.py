@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import (AdjuntoAlterado, AdjuntoDemasiadoGrande, AdjuntoNoDisponible,
                                           AlmacenAdjuntos, examinar, objeto_de)
-from services.evidencias.api.comun import NO_PUBLICO, Id, Sha, creado
+from services.evidencias.api.comun import NO_PUBLICO, Id, Sha, registrado
 from services.evidencias.api.dependencias import Almacen, EvidenciasApp, MaxBytes, Vistas
 from services.evidencias.application import CANCELADOS, Evidencias
 from services.evidencias.projections import Proyecciones
@@ -56,7 +56,7 @@ def limitar_subidas(http: FastAPI, max_bytes: int) -> None:
 
 
 async def adjuntar(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int, tipo: Tipo, propietario_id: UUID,
-                   archivo: UploadFile, autor_id: UUID, descripcion: str, response: Response) -> Any:
+                   archivo: UploadFile, autor_id: UUID, descripcion: str) -> Response:
     try:
         contenido = await asyncio.to_thread(examinar, await archivo.read(max_bytes + 1), max_bytes)
     except AdjuntoDemasiadoGrande as exc:
@@ -64,7 +64,8 @@ async def adjuntar(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int, ti
     propietario = await asyncio.to_thread(app.propietario, tipo, str(propietario_id), str(autor_id))  # refused first
     if contenido.sha256 in propietario.adjuntos:
         # the same photo sent again (a retry after a lost answer): nothing stored or recorded anew
-        return creado(False, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo, bytes=contenido.bytes)
+        return registrado(contenido.sha256, False, sha256=contenido.sha256, tipo_contenido=contenido.tipo,
+                          bytes=contenido.bytes)
     sujeto = propietario.sujeto()
     try:  # the content leaves this process only encrypted with its owner's key (Ley 29733)
         cifrado = await asyncio.to_thread(app.cifrador.cifrar_bytes, sujeto, contenido.datos, contenido.sha256)
@@ -78,7 +79,8 @@ async def adjuntar(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int, ti
     nuevo = await asyncio.to_thread(app.adjuntar, tipo, str(propietario_id), str(autor_id), {
         "sha256": contenido.sha256, "objeto": objeto, "tipo_contenido": contenido.tipo, "bytes": contenido.bytes,
         "nombre": (archivo.filename or "")[:200], "descripcion": descripcion})
-    return creado(nuevo, response, sha256=contenido.sha256, tipo_contenido=contenido.tipo, bytes=contenido.bytes)
+    return registrado(contenido.sha256, nuevo, sha256=contenido.sha256, tipo_contenido=contenido.tipo,
+                      bytes=contenido.bytes)
 
 
 async def servir(app: Evidencias, vistas: Proyecciones, almacen: AlmacenAdjuntos, tipo: Tipo, propietario_id: UUID,
@@ -110,20 +112,19 @@ async def servir(app: Evidencias, vistas: Proyecciones, almacen: AlmacenAdjuntos
 @router.post("/visitas/{visita_id}/adjuntos", status_code=201, summary="Adjuntar un archivo a una visita",
              responses=SUBIDA)
 async def adjuntar_visita(visita_id: Id, archivo: Annotated[UploadFile, File()],
-                          acompanante_id: Annotated[UUID, Form()], response: Response, app: EvidenciasApp,
+                          acompanante_id: Annotated[UUID, Form()], app: EvidenciasApp,
                           almacen: Almacen, max_bytes: MaxBytes,
                           descripcion: Annotated[str, Form(max_length=500)] = "") -> Any:
-    return await adjuntar(app, almacen, max_bytes, "visita", visita_id, archivo, acompanante_id, descripcion,
-                          response)
+    return await adjuntar(app, almacen, max_bytes, "visita", visita_id, archivo, acompanante_id, descripcion)
 
 
 @router.post("/reuniones/{actividad_id}/adjuntos", status_code=201, summary="Adjuntar un archivo a un GIA o RTC",
              responses=SUBIDA)
 async def adjuntar_reunion(actividad_id: Id, archivo: Annotated[UploadFile, File()],
-                           autor_id: Annotated[UUID, Form()], response: Response, app: EvidenciasApp,
+                           autor_id: Annotated[UUID, Form()], app: EvidenciasApp,
                            almacen: Almacen, max_bytes: MaxBytes,
                            descripcion: Annotated[str, Form(max_length=500)] = "") -> Any:
-    return await adjuntar(app, almacen, max_bytes, "reunion", actividad_id, archivo, autor_id, descripcion, response)
+    return await adjuntar(app, almacen, max_bytes, "reunion", actividad_id, archivo, autor_id, descripcion)
 
 
 @router.get("/visitas/{visita_id}/adjuntos/{sha256}", summary="Descargar un adjunto de una visita (no público)",

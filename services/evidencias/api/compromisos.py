@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from services.evidencias.api import registro as r
-from services.evidencias.api.comun import Id, creado, visitas_propias
+from services.evidencias.api.comun import Id, registrado, visitas_propias
 from services.evidencias.api.dependencias import EvidenciasApp, PoliticaDeAcceso, Vistas
 
 router = APIRouter(prefix="/v1", tags=["evidencias"])
@@ -18,15 +18,15 @@ Estado = Literal["abiertos", "vencidos", "pendientes", "verificados"]
 
 @router.post("/visitas/{visita_id}/compromisos", status_code=201,
              summary="Registrar un compromiso asumido por el docente")
-def comprometer(visita_id: Id, entrada: r.CompromisoIn, response: Response, app: EvidenciasApp) -> dict[str, Any]:
+def comprometer(visita_id: Id, entrada: r.CompromisoIn, app: EvidenciasApp) -> dict[str, Any]:
     id_, nuevo = r.compromiso(app, entrada, visita_id)
-    return creado(nuevo, response, compromiso_id=id_)
+    return registrado(id_, nuevo, compromiso_id=id_)  # type: ignore[return-value]
 
 
 @router.post("/compromisos/{compromiso_id}/verificacion", status_code=201,
              summary="Verificar un compromiso en una visita posterior")
-def verificar(compromiso_id: Id, entrada: r.VerificacionIn, response: Response, app: EvidenciasApp) -> dict[str, Any]:
-    return creado(r.verificacion(app, entrada, compromiso_id)[1], response)
+def verificar(compromiso_id: Id, entrada: r.VerificacionIn, app: EvidenciasApp) -> dict[str, Any]:
+    return registrado(*r.verificacion(app, entrada, compromiso_id))  # type: ignore[return-value]
 
 
 @router.post("/compromisos/vencimientos", tags=["operación"],

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import Path, Query, Response, status
+from fastapi import Path, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.evidencias import acceso
 from services.evidencias.projections import Proyecciones
 from shared.autorizacion import Politica
+from shared.http import resultado
 from shared.telemetry import current_actor
 
 Id = Annotated[UUID, Path(description="Identificador")]
@@ -31,10 +33,11 @@ def json_de(modelo: BaseModel, *sin: str) -> dict[str, Any]:
     return modelo.model_dump(mode="json", exclude={*sin})
 
 
-def creado(nuevo: bool, response: Response, **cuerpo: Any) -> dict[str, Any]:
-    """A command's answer: 201 registrado, or 200 ya_registrado (a re-send that recorded nothing)."""
-    response.status_code = status.HTTP_201_CREATED if nuevo else status.HTTP_200_OK
-    return {"registrado": nuevo, "estado": "registrado" if nuevo else "ya_registrado", **cuerpo}
+def registrado(id_: str, nuevo: bool, **cuerpo: Any) -> JSONResponse:
+    """A command's answer (``shared.http.resultado``): 201 registrado, or 200 ya_registrado (a re-send that
+    recorded nothing), with the record's id; and, as evidencias has always answered, ``registrado`` (true or
+    false) and what each command adds (the observation's id, the attachment's hash...)."""
+    return resultado(id_, nuevo, registrado=nuevo, **cuerpo)
 
 
 def visitas_propias(vistas: Proyecciones, politica: Politica, docente_id: UUID) -> set[str] | None:

@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from pydantic import Field
 
-from services.evidencias.api.comun import Entrada, Id, Lista, creado, json_de
+from services.evidencias.api.comun import Entrada, Id, Lista, json_de, registrado
 from services.evidencias.api.dependencias import EvidenciasApp, Vistas
 
 router = APIRouter(prefix="/v1", tags=["evidencias"])
@@ -60,17 +60,17 @@ class AutoevaluacionIn(Entrada):
 
 @router.post("/acompanantes/{acompanante_id}/sesiones-ejecucion", status_code=201,
              summary="Registrar una sesión de la etapa de ejecución con el equipo de gestión")
-def sesion(acompanante_id: Id, entrada: SesionIn, response: Response, app: EvidenciasApp) -> dict[str, Any]:
-    return creado(app.registrar_sesion(str(entrada.sesion_id), str(acompanante_id), json_de(entrada, "sesion_id")),
-                  response)
+def sesion(acompanante_id: Id, entrada: SesionIn, app: EvidenciasApp) -> dict[str, Any]:
+    nuevo = app.registrar_sesion(str(entrada.sesion_id), str(acompanante_id), json_de(entrada, "sesion_id"))
+    return registrado(str(entrada.sesion_id), nuevo)  # type: ignore[return-value]
 
 
 @router.post("/acompanantes/{acompanante_id}/autoevaluaciones", status_code=201,
              summary="Registrar la autoevaluación del acompañante (sí / no / no aplica)")
-def autoevaluar(acompanante_id: Id, entrada: AutoevaluacionIn, response: Response,
-                app: EvidenciasApp) -> dict[str, Any]:
-    return creado(app.registrar_autoevaluacion(str(entrada.autoevaluacion_id), str(acompanante_id),
-                                               json_de(entrada, "autoevaluacion_id")), response)
+def autoevaluar(acompanante_id: Id, entrada: AutoevaluacionIn, app: EvidenciasApp) -> dict[str, Any]:
+    nuevo = app.registrar_autoevaluacion(str(entrada.autoevaluacion_id), str(acompanante_id),
+                                         json_de(entrada, "autoevaluacion_id"))
+    return registrado(str(entrada.autoevaluacion_id), nuevo)  # type: ignore[return-value]
 
 
 @router.get("/acompanantes/{acompanante_id}/sesiones-ejecucion", summary="Sesiones de ejecución del acompañante")

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from services.evidencias import documentos
-from services.evidencias.api.comun import Idioma, creado
+from services.evidencias.api.comun import Idioma, registrado
 from services.evidencias.api.dependencias import EvidenciasApp, Vistas
 from services.evidencias.instrumentos import Instrumento, en
 
@@ -43,5 +43,6 @@ def ficha_pdf(codigo: str, version: int, app: EvidenciasApp, idioma: Idioma = "e
 @router.post("/instrumentos", summary="Publicar una versión de un instrumento", status_code=201,
              responses={200: {"description": "Ya publicada con el mismo contenido"},
                         409: {"description": "Otra con esa versión"}})
-def publicar(entrada: Instrumento, response: Response, app: EvidenciasApp) -> dict[str, Any]:
-    return creado(app.publicar_instrumento(entrada), response, instrumento=entrada.clave)
+def publicar(entrada: Instrumento, app: EvidenciasApp) -> dict[str, Any]:
+    return registrado(entrada.clave, app.publicar_instrumento(entrada),  # type: ignore[return-value]
+                      instrumento=entrada.clave)

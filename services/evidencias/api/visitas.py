@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from services.evidencias.api import registro as r
-from services.evidencias.api.comun import Id, creado, visitas_propias
+from services.evidencias.api.comun import Id, registrado, visitas_propias
 from services.evidencias.api.dependencias import EvidenciasApp, PoliticaDeAcceso, Vistas
 from shared.eventstore import NotFound
 
@@ -17,29 +17,27 @@ router = APIRouter(prefix="/v1", tags=["evidencias"])
 
 
 @router.post("/visitas/{visita_id}/observaciones", status_code=201, summary="Registrar la observación de una visita")
-def observar(visita_id: Id, entrada: r.ObservacionIn, response: Response, app: EvidenciasApp) -> dict[str, Any]:
+def observar(visita_id: Id, entrada: r.ObservacionIn, app: EvidenciasApp) -> dict[str, Any]:
     id_, nuevo = r.observacion(app, entrada, visita_id)
-    return creado(nuevo, response, observacion_id=id_)
+    return registrado(id_, nuevo, observacion_id=id_)  # type: ignore[return-value]
 
 
 @router.post("/visitas/{visita_id}/observaciones/{observacion_id}/correcciones", status_code=201,
              summary="Corregir una observación (queda la original en la historia)")
-def corregir(visita_id: Id, observacion_id: Id, entrada: r.CorreccionIn, response: Response,
-             app: EvidenciasApp) -> dict[str, Any]:
-    return creado(r.correccion(app, entrada, visita_id, observacion_id)[1], response)
+def corregir(visita_id: Id, observacion_id: Id, entrada: r.CorreccionIn, app: EvidenciasApp) -> dict[str, Any]:
+    return registrado(*r.correccion(app, entrada, visita_id, observacion_id))  # type: ignore[return-value]
 
 
 @router.post("/visitas/{visita_id}/retroalimentacion", status_code=201,
              summary="Registrar la retroalimentación brindada")
-def retroalimentar(visita_id: Id, entrada: r.RetroalimentacionIn, response: Response,
-                   app: EvidenciasApp) -> dict[str, Any]:
-    return creado(r.retroalimentacion(app, entrada, visita_id)[1], response)
+def retroalimentar(visita_id: Id, entrada: r.RetroalimentacionIn, app: EvidenciasApp) -> dict[str, Any]:
+    return registrado(*r.retroalimentacion(app, entrada, visita_id))  # type: ignore[return-value]
 
 
 @router.post("/docentes/{docente_id}/necesidades", status_code=201,
              summary="Registrar una necesidad formativa del docente")
-def necesidad(docente_id: Id, entrada: r.NecesidadIn, response: Response, app: EvidenciasApp) -> dict[str, Any]:
-    return creado(r.necesidad(app, entrada, docente_id)[1], response)
+def necesidad(docente_id: Id, entrada: r.NecesidadIn, app: EvidenciasApp) -> dict[str, Any]:
+    return registrado(*r.necesidad(app, entrada, docente_id))  # type: ignore[return-value]
 
 
 @router.get("/visitas/{visita_id}", summary="El registro completo de una visita")
