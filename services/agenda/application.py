@@ -20,6 +20,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from services.agenda import domainmodel as dm
+from services.agenda.comandos import (AprobarPlanIE, Asignacion, CompletarCurso, CompletarCursoPropio,
+                                      DesignarDirectivo, RegistrarVisitaEntrePares)
 from services.agenda.projections import Proyecciones
 from services.agenda.protocolos import Componentes, Protocolo, elegir, incluidos
 from shared.cifrado import Cifrador, LlaveSuprimida, llavero_de
@@ -27,22 +29,6 @@ from shared.eventstore import Conflict, Desactualizado, NotFound, ServiceApplica
 from shared.settings import ServiceSettings
 
 CAMBIO_CONCURRENTE = "La agenda cambió mientras se registraba; vuelva a intentarlo."
-
-
-@dataclass(frozen=True)
-class Asignacion:
-    """What agenda needs of a docente's assignment (focalizacion's ``DocenteAsignado``)."""
-
-    docente_id: str
-    acompanante_id: str
-    convocatoria: str
-    anio: int
-    codigo_modular: str
-    anexo: int
-    dre: str
-    ugel: str
-    tipo_ie: str
-    nivel: str
 
 
 @dataclass
@@ -185,37 +171,21 @@ class Agenda(ServiceApplication):
                     agenda.cancelar(actividad_id, motivo)
             agenda.retirar_docente(docente_id=docente_id, motivo=motivo)
 
-    def completar_curso(self, docente_id: str, anio: int, registro_id: str, curso: dict[str, Any]) -> bool:
-        def intento() -> bool:
-            try:
-                plan: dm.PlanAnual = self.repository.get(dm.plan_id(docente_id, anio))
-            except AggregateNotFoundError:
-                raise NotFound(f"El docente {docente_id} no tiene plan en {anio}.") from None
-            nuevo = plan.completar_curso(registro_id, curso)
-            if nuevo:
-                self.save(plan)
-            return nuevo
-        return self.reintentar(intento, CAMBIO_CONCURRENTE)
+    def completar_curso(self, c: CompletarCurso) -> bool:
+        return self.modificar(lambda: self.obtener(dm.plan_id(c.docente_id, c.anio), NotFound(
+            f"El docente {c.docente_id} no tiene plan en {c.anio}.")),
+            lambda plan: plan.completar_curso(c.registro_id, c.curso.datos()), CAMBIO_CONCURRENTE)
 
-    def completar_curso_propio(self, acompanante_id: str, anio: int, registro_id: str, curso: dict[str, Any]) -> bool:
-        """A virtual course of the acompañante's own formation, on his agenda of that year."""
-        def intento() -> bool:
-            agenda = self._agenda_existente(acompanante_id, anio)
-            nuevo = agenda.completar_curso_propio(registro_id, curso)
-            if nuevo:
-                self.save(agenda)
-            return nuevo
-        return self.reintentar(intento, CAMBIO_CONCURRENTE)
+    def completar_curso_propio(self, c: CompletarCursoPropio) -> bool:
+        return self.modificar(lambda: self._agenda_existente(c.acompanante_id, c.anio),
+                              lambda agenda: agenda.completar_curso_propio(c.registro_id, c.curso.datos()),
+                              CAMBIO_CONCURRENTE)
 
     # --- the school's directivo -------------------------------------------------------------
 
-    def designar_directivo(self, codigo_modular: str, anexo: int, directivo_id: str, cargo: str) -> bool:
-        ie = self._ie(codigo_modular, anexo)
-        if ie.directivo_id == directivo_id and ie.cargo == cargo:
-            return False
-        ie.designar(directivo_id=directivo_id, cargo=cargo)
-        self.save(ie)
-        return True
+    def designar_directivo(self, c: DesignarDirectivo) -> bool:
+        return self.modificar(lambda: self._ie(c.codigo_modular, c.anexo),
+                              lambda ie: ie.designar_directivo(c.directivo_id, c.cargo))
 
     def registrar_docente_ie(self, docente_id: str, codigo_modular: str, anexo: int, datos: dict[str, str]) -> bool:
         """The padrón places the docente in a school (focalizacion's ``DocenteRegistradoEnIE``); the
@@ -280,12 +250,13 @@ class Agenda(ServiceApplication):
     def plan_ie(self, plan_ie_id: str) -> dm.PlanMonitoreoIE:
         return self.obtener(UUID(plan_ie_id), NotFound(f"No existe el plan de monitoreo {plan_ie_id}."))
 
-    def aprobar_plan_ie(self, plan_ie_id: str, resolucion: str, fecha: str) -> Resultado:
+    def aprobar_plan_ie(self, c: AprobarPlanIE) -> Resultado:
         """Approved (with its RD), the plan is in force: each docente it covers gets his internal
         plan, observed by the directivo (a re-sent approval completes what a failure left undone)."""
-        nuevo = self.modificar(lambda: self.plan_ie(plan_ie_id), lambda plan: plan.aprobar(resolucion, fecha))
-        p = self.plan_ie(plan_ie_id).plan
-        self.designar_directivo(p["codigo_modular"], p["anexo"], p["directivo_id"], p["cargo"])
+        nuevo = self.modificar(lambda: self.plan_ie(c.plan_ie_id), lambda plan: plan.aprobar(c.resolucion,
+                                                                                            c.fecha.isoformat()))
+        p = self.plan_ie(c.plan_ie_id).plan
+        self.designar_directivo(DesignarDirectivo(p["codigo_modular"], p["anexo"], p["directivo_id"], p["cargo"]))
         for docente in p["docentes"]:
             self.generar_plan(Asignacion(
                 docente_id=docente["docente_id"], acompanante_id=p["directivo_id"],
@@ -300,15 +271,16 @@ class Agenda(ServiceApplication):
     def ejecutar_plan_ie(self, plan_ie_id: str, informe: dict[str, Any]) -> Resultado:
         return self._cambiar_plan_ie(plan_ie_id, lambda plan: plan.ejecutar(informe))
 
-    def registrar_visita_entre_pares(self, plan_ie_id: str, visita_id: str,
-                                     visita: dict[str, str]) -> Resultado:
+    def registrar_visita_entre_pares(self, c: RegistrarVisitaEntrePares) -> Resultado:
         """A peer visit of the school's plan (see ``PlanMonitoreoIE.registrar_visita_entre_pares``): both
         docentes must be the school's, as the padrón registers them (checked unless it is a re-send)."""
+        visita = c.datos()
+
         def cambio(plan: dm.PlanMonitoreoIE) -> bool:
-            if plan.visitas_entre_pares.get(visita_id) != visita:
+            if plan.visitas_entre_pares.get(c.visita_id) != visita:
                 self._del_padron(plan.plan, visita)
-            return plan.registrar_visita_entre_pares(visita_id, visita)
-        return self._cambiar_plan_ie(plan_ie_id, cambio)
+            return plan.registrar_visita_entre_pares(c.visita_id, visita)
+        return self._cambiar_plan_ie(c.plan_ie_id, cambio)
 
     def _del_padron(self, plan: dict[str, Any], visita: dict[str, str]) -> None:
         registrados = self._ie(plan["codigo_modular"], plan["anexo"]).docentes

@@ -147,6 +147,13 @@ class IEAcompanada(Aggregate):
         self.cargo: str | None = None
         self.docentes: dict[str, dict[str, str]] = {}  # by docente id: his level and the school's territory
 
+    def designar_directivo(self, directivo_id: str, cargo: str) -> bool:
+        """The school's directivo; the same one again changes nothing."""
+        if (self.directivo_id, self.cargo) == (directivo_id, cargo):
+            return False
+        self.designar(directivo_id=directivo_id, cargo=cargo)
+        return True
+
     @event("DirectivoDesignado")
     def designar(self, directivo_id: str, cargo: str) -> None:
         self.directivo_id = directivo_id

@@ -19,7 +19,8 @@ from typing import Any
 from eventsourcing.domain import DomainEventProtocol
 
 from services.agenda import domainmodel as dm
-from services.agenda.application import Agenda, Asignacion
+from services.agenda.application import Agenda
+from services.agenda.comandos import Asignacion
 from services.agenda.calendario import Franja
 from shared import contracts as c
 from shared.consumer import IdempotentConsumers

@@ -24,7 +24,8 @@ import pytest
 from sqlalchemy import event
 
 from services.agenda import cumplimiento
-from services.agenda.application import Agenda, Asignacion
+from services.agenda.application import Agenda
+from services.agenda.comandos import Asignacion, CompletarCurso, Curso, DesignarDirectivo
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from tests.support.world import registrar_planes
@@ -146,7 +147,7 @@ def poblar(agenda: Agenda, rng: random.Random, *, acompanantes: int,
             codigo = f"{250000 + k * escuelas_por_acompanante + j:07d}"
             escuelas.append((codigo, tipos.pop()))
             mundo.directivos[codigo] = _uuid(rng)
-            assert agenda.designar_directivo(codigo, 0, mundo.directivos[codigo], "director")
+            assert agenda.designar_directivo(DesignarDirectivo(codigo, 0, mundo.directivos[codigo], "director"))
         for i in range(n):
             codigo, (tipo_ie, nivel) = escuelas[i % len(escuelas)]
             d = Docente(_uuid(rng), acompanante, codigo, tipo_ie, nivel)
@@ -445,11 +446,11 @@ def simular(agenda: Agenda, mundo: Mundo, rng: random.Random) -> tuple[Libro, Co
     for docente in sorted(mundo.docentes):
         for _ in range(rng.choice((0, 0, 0, 0, 0, 1, 1, 2))):
             fecha = date(ANIO, 4, 1) + timedelta(days=rng.randint(0, 260))
-            registro, curso = _uuid(rng), {"curso": "Evaluación formativa en el aula", "horas": 40.0,
-                                           "fecha": fecha.isoformat(), "plataforma": "PerúEduca"}
-            assert agenda.completar_curso(docente, ANIO, registro, curso)
+            curso = CompletarCurso(docente, ANIO, _uuid(rng),
+                                   Curso("Evaluación formativa en el aula", 40.0, fecha, "PerúEduca"))
+            assert agenda.completar_curso(curso)
             if rng.random() < 0.2:
-                assert not agenda.completar_curso(docente, ANIO, registro, curso)
+                assert not agenda.completar_curso(curso)
             libro.anotar(docente, fecha, cursos=1)
             cuenta["curso"] += 1
     return libro, cuenta
@@ -583,8 +584,8 @@ def test_curso_con_registro_uuid_se_proyecta(agenda):
     mundo = poblar(agenda, rng, acompanantes=1, escuelas_por_acompanante=1)
     docente = sorted(mundo.docentes)[0]
     # When he completes a virtual course recorded under a UUID, as the API sends it
-    assert agenda.completar_curso(docente, ANIO, _uuid(rng), {
-        "curso": "Evaluación formativa", "horas": 40.0, "fecha": "2021-05-20", "plataforma": "PerúEduca"})
+    assert agenda.completar_curso(CompletarCurso(docente, ANIO, _uuid(rng), Curso(
+        "Evaluación formativa", 40.0, date(2021, 5, 20), "PerúEduca")))
     # Then fulfilment counts it from the day he completed it, on both stores
     [antes] = agenda.proyecciones.cumplimiento(ANIO, date(2021, 5, 19), "docente", docente_id=docente)
     [despues] = agenda.proyecciones.cumplimiento(ANIO, date(2021, 5, 20), "docente", docente_id=docente)

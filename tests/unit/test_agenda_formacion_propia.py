@@ -13,7 +13,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.agenda.application import Agenda, Asignacion
+from services.agenda.application import Agenda
+from services.agenda.comandos import Asignacion, CompletarCursoPropio, Curso
 from services.agenda.config import AgendaSettings
 from shared.eventstore import Conflict
 from shared.settings import SQLITE
@@ -54,10 +55,10 @@ def test_sus_talleres_y_cursos_cuentan_en_su_cumplimiento(agenda):
         "fecha_inicio": "2020-05-11", "fecha_fin": "2020-05-14", "sede": "Sede macro región sur",
         "destinatarios": "acompanantes", "asistencia": {acompanante: dias}}).nuevo
     # y completa un curso virtual de su formación (reenviarlo no lo cuenta dos veces)
-    registro, curso = str(uuid4()), {"curso": "Retroalimentación formativa", "horas": 40.0, "fecha": "2020-07-20",
-                                     "plataforma": "PerúEduca"}
-    assert agenda.completar_curso_propio(acompanante, 2020, registro, curso)
-    assert not agenda.completar_curso_propio(acompanante, 2020, registro, curso)
+    curso = CompletarCursoPropio(acompanante, 2020, str(uuid4()),
+                                 Curso("Retroalimentación formativa", 40.0, date(2020, 7, 20), "PerúEduca"))
+    assert agenda.completar_curso_propio(curso)
+    assert not agenda.completar_curso_propio(curso)
     # Entonces su fila de cumplimiento los cuenta, a la fecha
     despues = _fila(agenda, acompanante, date(2020, 12, 31))
     assert (despues["talleres_propios_realizado"], despues["dias_taller_propios_realizado"]) == (1, 3)
@@ -74,11 +75,11 @@ def test_el_mismo_curso_con_otros_datos_es_un_conflicto(agenda):
     acompanante = str(uuid4())
     _asignar(agenda, acompanante, "eib", "0500001")
     registro = str(uuid4())
-    agenda.completar_curso_propio(acompanante, 2020, registro, {"curso": "Curso A", "horas": 10.0,
-                                                                 "fecha": "2020-05-01", "plataforma": ""})
+    agenda.completar_curso_propio(CompletarCursoPropio(acompanante, 2020, registro,
+                                                       Curso("Curso A", 10.0, date(2020, 5, 1))))
     with pytest.raises(Conflict, match="ya fue registrado con otros datos"):
-        agenda.completar_curso_propio(acompanante, 2020, registro, {"curso": "Curso B", "horas": 10.0,
-                                                                     "fecha": "2020-05-01", "plataforma": ""})
+        agenda.completar_curso_propio(CompletarCursoPropio(acompanante, 2020, registro,
+                                                           Curso("Curso B", 10.0, date(2020, 5, 1))))
 
 
 def test_su_curso_se_publica_con_su_contrato(agenda):
@@ -87,8 +88,8 @@ def test_su_curso_se_publica_con_su_contrato(agenda):
     from shared.contracts import CursoVirtualAcompananteCompletadoV1
     acompanante, registro = str(uuid4()), str(uuid4())
     _asignar(agenda, acompanante, "eib", "0500001")
-    agenda.completar_curso_propio(acompanante, 2020, registro, {"curso": "Curso A", "horas": 12.5,
-                                                                "fecha": "2020-05-01", "plataforma": "PerúEduca"})
+    agenda.completar_curso_propio(CompletarCursoPropio(acompanante, 2020, registro,
+                                                       Curso("Curso A", 12.5, date(2020, 5, 1), "PerúEduca")))
     # When its stored events are mapped to what is published (as the relay does)
     publicar = Publicador(agenda)
     publicados = [p for n in agenda.recorder.select_notifications(1, 1000)

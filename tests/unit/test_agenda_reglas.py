@@ -13,7 +13,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.agenda.application import Agenda, Asignacion
+from services.agenda.application import Agenda
+from services.agenda.comandos import Asignacion, DesignarDirectivo
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from shared.eventstore import Conflict, DomainError
@@ -158,7 +159,7 @@ def test_rtc_sin_directivo_registrado(mundo):
 def test_rtc_la_lidera_el_directivo_registrado(mundo):
     # Dado el director registrado de la IE 0236885-0
     director = _id()
-    assert mundo.app.designar_directivo(IE_POLIDOCENTE, 0, director, "director")
+    assert mundo.app.designar_directivo(DesignarDirectivo(IE_POLIDOCENTE, 0, director, "director"))
     # Cuando la RTC la lidera otra persona, o nadie, Entonces se rechaza
     mundo.rechaza(lambda: mundo.programar("rtc", reunion("2020-06-12", directivo_id=_id())),
                   "no es el directivo registrado")

@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field
 
 from services.agenda.api.comun import Entrada, Hora
 from services.agenda.application import Agenda, Resultado
+from services.agenda.comandos import CompletarCurso, Curso
 from shared.contracts.agenda import AccionVisita
 from shared.eventstore import DomainError
 
@@ -150,5 +151,6 @@ def taller_realizado(agenda: Agenda, b: TallerRealizadoIn) -> tuple[UUID, Result
 
 
 def curso(agenda: Agenda, b: CursoVirtualIn) -> tuple[UUID, Resultado]:
-    curso_ = b.model_dump(mode="json", include={"curso", "horas", "fecha", "plataforma"})
-    return b.registro_id, Resultado(agenda.completar_curso(str(b.docente_id), b.anio, str(b.registro_id), curso_))
+    curso_ = Curso(b.curso, b.horas, b.fecha, b.plataforma)
+    return b.registro_id, Resultado(agenda.completar_curso(CompletarCurso(str(b.docente_id), b.anio,
+                                                                          str(b.registro_id), curso_)))

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.agenda.application import Resultado
 from services.agenda.calendario import HORA
+from shared.http import estado, resultado
 
 Id = Annotated[UUID, Path(description="Identificador")]
 IE = Annotated[str, Path(pattern=r"^\d{7}-\d$", description="Código modular y anexo: 0236885-0")]
@@ -38,12 +39,16 @@ class Registro(BaseModel):
     advertencias: list[str] = Field(default_factory=list, description="Avisos que no impiden el registro.")
 
 
-def registro(id_: UUID, r: Resultado, response: Response | None = None) -> Registro:
-    """A command's answer: registrado (201), or ya_registrado (200, a re-send that recorded nothing), with the
-    warnings that did not stop it."""
-    if response is not None and not r.nuevo:
-        response.status_code = status.HTTP_200_OK
-    return Registro(id=id_, estado="registrado" if r.nuevo else "ya_registrado", advertencias=r.advertencias)
+def registro(id_: UUID, r: Resultado) -> Any:
+    """A command's answer (``shared.http.resultado``): 201 registrado, or 200 ya_registrado (a re-send that
+    recorded nothing), with the warnings that did not stop it."""
+    return resultado(str(id_), r.nuevo, advertencias=r.advertencias)
+
+
+def cambio(id_: UUID, r: Resultado) -> Registro:
+    """The answer to a change of an activity (reprogramming, cancelling): always 200, ``estado`` says whether it
+    recorded something."""
+    return Registro(id=id_, estado=estado(r.nuevo), advertencias=r.advertencias)
 
 
 def csv(texto: str, nombre: str) -> Response:

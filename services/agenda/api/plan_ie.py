@@ -15,9 +15,11 @@ from services.agenda import documentos
 from services.agenda.api.comun import CREADO, IE, Cargo, Entrada, Id, Registro, registro
 from services.agenda.api.dependencias import AgendaApp, Vistas
 from services.agenda.application import Agenda, Resultado
+from services.agenda.comandos import AprobarPlanIE, RegistrarVisitaEntrePares
 from services.agenda.domainmodel import DocenteAjenoAlPlan, DocentesDeOtraIE
 from services.agenda.protocolos import Protocolo
 from shared.eventstore import DomainError
+from shared.http import estado
 from shared.telemetry import current_actor
 
 router = APIRouter(prefix="/v1", tags=["plan de la IE"])
@@ -133,7 +135,7 @@ def get_plan_ie(plan_ie_id: Id, agenda: AgendaApp) -> dict[str, Any]:
 @router.post("/planes-monitoreo/{plan_ie_id}/aprobacion", **CREADO,
              summary="Aprobar el plan con resolución directoral (genera el plan interno de cada docente)")
 def post_aprobacion(plan_ie_id: Id, body: AprobacionIn, response: Response, agenda: AgendaApp) -> dict[str, Any]:
-    r = agenda.aprobar_plan_ie(str(plan_ie_id), body.resolucion, body.fecha.isoformat())
+    r = agenda.aprobar_plan_ie(AprobarPlanIE(str(plan_ie_id), body.resolucion, body.fecha))
     return _paso_plan_ie(agenda, str(plan_ie_id), r, response)
 
 
@@ -162,15 +164,14 @@ def post_ejecucion(plan_ie_id: Id, body: EjecucionIn, response: Response, agenda
                          "padrón y cubiertos por el plan. Cuenta en el cumplimiento de los planes internos "
                          "(`visitas_entre_pares_recibidas`, `visitas_entre_pares_hechas`) y en el informe "
                          "de ejecución.")
-def post_visita_entre_pares(plan_ie_id: Id, body: VisitaEntreParesIn, response: Response,
-                            agenda: AgendaApp) -> Registro:
-    visita = {"docente_visitante_id": str(body.docente_visitante_id),
-              "docente_visitado_id": str(body.docente_visitado_id), "fecha": body.fecha.isoformat()}
+def post_visita_entre_pares(plan_ie_id: Id, body: VisitaEntreParesIn, agenda: AgendaApp) -> Registro:
+    visita = RegistrarVisitaEntrePares(str(plan_ie_id), str(body.visita_id), str(body.docente_visitante_id),
+                                       str(body.docente_visitado_id), body.fecha)
     try:
-        r = agenda.registrar_visita_entre_pares(str(plan_ie_id), str(body.visita_id), visita)
+        r = agenda.registrar_visita_entre_pares(visita)
     except DocenteAjenoAlPlan as e:
         raise RequestValidationError([{"loc": ("body", e.campo), "type": "value_error", "msg": str(e)}]) from None
-    return registro(body.visita_id, r, response)
+    return registro(body.visita_id, r)
 
 
 def _plan_ie(agenda: Agenda, ie: str, b: PlanIEIn) -> dict[str, Any]:
@@ -223,4 +224,4 @@ def _vista_plan_ie(agenda: Agenda, plan_ie_id: str) -> dict[str, Any]:
 def _paso_plan_ie(agenda: Agenda, plan_ie_id: str, r: Resultado, response: Response) -> dict[str, Any]:
     if not r.nuevo:
         response.status_code = status.HTTP_200_OK
-    return {**_vista_plan_ie(agenda, plan_ie_id), "registro": "registrado" if r.nuevo else "ya_registrado"}
+    return {**_vista_plan_ie(agenda, plan_ie_id), "registro": estado(r.nuevo)}

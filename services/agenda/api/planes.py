@@ -12,10 +12,12 @@ from pydantic import Field
 from services.agenda import exportar
 from services.agenda.api.comun import CREADO, Anio, Cargo, Entrada, Id, IeFiltro, Modalidad, csv
 from services.agenda.api.dependencias import AgendaApp, Vistas
+from services.agenda.comandos import DesignarDirectivo
 from services.agenda.cumplimiento import planificado
 from services.agenda.protocolos import Protocolo
 from shared.autorizacion import NACIONALES
 from shared.hojas import Tabla
+from shared.http import estado
 from shared.telemetry import current_actor
 
 router = APIRouter(prefix="/v1")
@@ -86,6 +88,6 @@ def generar(body: GeneracionIn, agenda: AgendaApp) -> dict[str, int]:
             summary="Registrar al directivo de una IE (lidera sus RTC)")
 def directivo(codigo_modular: Annotated[str, Path(pattern=r"^\d{7}$")], anexo: Annotated[int, Path(ge=0, le=9)],
               body: DirectivoIn, agenda: AgendaApp) -> dict[str, Any]:
-    cambiado = agenda.designar_directivo(codigo_modular, anexo, str(body.directivo_id), body.cargo)
+    cambiado = agenda.designar_directivo(DesignarDirectivo(codigo_modular, anexo, str(body.directivo_id), body.cargo))
     return {"ie": f"{codigo_modular}-{anexo}", "directivo_id": body.directivo_id, "cargo": body.cargo,
-            "estado": "registrado" if cambiado else "ya_registrado"}
+            "estado": estado(cambiado)}

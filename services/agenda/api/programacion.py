@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from services.agenda import exportar
 from services.agenda.api import actividades as a
-from services.agenda.api.comun import CREADO, Id, Registro, registro
+from services.agenda.api.comun import CREADO, Id, Registro, cambio, registro
 from services.agenda.api.dependencias import AgendaApp, Vistas
 from shared.eventstore import NotFound
 
@@ -17,33 +17,33 @@ router = APIRouter(prefix="/v1", tags=["programación"])
 
 
 @router.post("/acompanantes/{acompanante_id}/visitas", summary="Programar una visita", **CREADO)
-def post_visita(acompanante_id: Id, body: a.VisitaProgramadaIn, response: Response, agenda: AgendaApp) -> Registro:
-    return registro(*a.programar_visita(agenda, str(acompanante_id), body), response)
+def post_visita(acompanante_id: Id, body: a.VisitaProgramadaIn, agenda: AgendaApp) -> Registro:
+    return registro(*a.programar_visita(agenda, str(acompanante_id), body))
 
 
 @router.post("/acompanantes/{acompanante_id}/gia", summary="Programar un GIA", **CREADO)
-def post_gia(acompanante_id: Id, body: a.ReunionProgramadaIn, response: Response, agenda: AgendaApp) -> Registro:
-    return registro(*a.programar_reunion(agenda, "gia", str(acompanante_id), body), response)
+def post_gia(acompanante_id: Id, body: a.ReunionProgramadaIn, agenda: AgendaApp) -> Registro:
+    return registro(*a.programar_reunion(agenda, "gia", str(acompanante_id), body))
 
 
 @router.post("/acompanantes/{acompanante_id}/rtc", summary="Programar una RTC", **CREADO)
-def post_rtc(acompanante_id: Id, body: a.ReunionProgramadaIn, response: Response, agenda: AgendaApp) -> Registro:
-    return registro(*a.programar_reunion(agenda, "rtc", str(acompanante_id), body), response)
+def post_rtc(acompanante_id: Id, body: a.ReunionProgramadaIn, agenda: AgendaApp) -> Registro:
+    return registro(*a.programar_reunion(agenda, "rtc", str(acompanante_id), body))
 
 
 @router.post("/acompanantes/{acompanante_id}/talleres", summary="Programar un taller", **CREADO)
-def post_taller(acompanante_id: Id, body: a.TallerProgramadoIn, response: Response, agenda: AgendaApp) -> Registro:
-    return registro(*a.programar_taller(agenda, str(acompanante_id), body), response)
+def post_taller(acompanante_id: Id, body: a.TallerProgramadoIn, agenda: AgendaApp) -> Registro:
+    return registro(*a.programar_taller(agenda, str(acompanante_id), body))
 
 
 @router.post("/actividades/{actividad_id}/reprogramacion", summary="Reprogramar (con motivo)")
 def post_reprogramar(actividad_id: Id, body: a.ReprogramacionIn, agenda: AgendaApp) -> Registro:
-    return registro(*a.reprogramar(agenda, actividad_id, body))
+    return cambio(*a.reprogramar(agenda, actividad_id, body))
 
 
 @router.post("/actividades/{actividad_id}/cancelacion", summary="Cancelar (con motivo)")
 def post_cancelar(actividad_id: Id, body: a.CancelacionIn, agenda: AgendaApp) -> Registro:
-    return registro(*a.cancelar(agenda, actividad_id, body))
+    return cambio(*a.cancelar(agenda, actividad_id, body))
 
 
 @router.get("/actividades/{actividad_id}", summary="Una actividad y su historia")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from pydantic import Field
 
 from services.agenda.api import actividades as a
 from services.agenda.api.comun import CREADO, Entrada, Id, Registro, registro
 from services.agenda.api.dependencias import AgendaApp
 from services.agenda.application import Resultado
+from services.agenda.comandos import CompletarCursoPropio, Curso
 
 router = APIRouter(prefix="/v1", tags=["realización"])
 
@@ -27,34 +28,35 @@ class CursoPropioIn(Entrada):
 
 
 @router.post("/visitas-realizadas", summary="Registrar una visita realizada", **CREADO)
-def post_visita_realizada(body: a.VisitaRealizadaIn, response: Response, agenda: AgendaApp) -> Registro:
-    return registro(*a.visita_realizada(agenda, body), response)
+def post_visita_realizada(body: a.VisitaRealizadaIn, agenda: AgendaApp) -> Registro:
+    return registro(*a.visita_realizada(agenda, body))
 
 
 @router.post("/gia-completados", summary="Registrar un GIA completado", **CREADO)
-def post_gia_completado(body: a.ReunionRealizadaIn, response: Response, agenda: AgendaApp) -> Registro:
-    return registro(*a.reunion_realizada(agenda, "gia", body), response)
+def post_gia_completado(body: a.ReunionRealizadaIn, agenda: AgendaApp) -> Registro:
+    return registro(*a.reunion_realizada(agenda, "gia", body))
 
 
 @router.post("/rtc-realizadas", summary="Registrar una RTC realizada", **CREADO)
-def post_rtc_realizada(body: a.ReunionRealizadaIn, response: Response, agenda: AgendaApp) -> Registro:
-    return registro(*a.reunion_realizada(agenda, "rtc", body), response)
+def post_rtc_realizada(body: a.ReunionRealizadaIn, agenda: AgendaApp) -> Registro:
+    return registro(*a.reunion_realizada(agenda, "rtc", body))
 
 
 @router.post("/talleres-realizados", summary="Registrar un taller realizado", **CREADO)
-def post_taller_realizado(body: a.TallerRealizadoIn, response: Response, agenda: AgendaApp) -> Registro:
-    return registro(*a.taller_realizado(agenda, body), response)
+def post_taller_realizado(body: a.TallerRealizadoIn, agenda: AgendaApp) -> Registro:
+    return registro(*a.taller_realizado(agenda, body))
 
 
 @router.post("/cursos-virtuales-completados", summary="Registrar un curso virtual completado", **CREADO)
-def post_curso(body: a.CursoVirtualIn, response: Response, agenda: AgendaApp) -> Registro:
-    return registro(*a.curso(agenda, body), response)
+def post_curso(body: a.CursoVirtualIn, agenda: AgendaApp) -> Registro:
+    return registro(*a.curso(agenda, body))
 
 
 @router.post("/acompanantes/{acompanante_id}/cursos-virtuales",
              summary="Registrar un curso virtual de la formación del propio acompañante",
              description="Cuenta en su cumplimiento (`nivel=acompanante`: `cursos_propios_realizado`).", **CREADO)
-def post_curso_propio(acompanante_id: Id, body: CursoPropioIn, response: Response, agenda: AgendaApp) -> Registro:
-    curso = body.model_dump(mode="json", include={"curso", "horas", "fecha", "plataforma"})
-    nuevo = agenda.completar_curso_propio(str(acompanante_id), body.anio, str(body.registro_id), curso)
-    return registro(body.registro_id, Resultado(nuevo), response)
+def post_curso_propio(acompanante_id: Id, body: CursoPropioIn, agenda: AgendaApp) -> Registro:
+    curso = Curso(body.curso, body.horas, body.fecha, body.plataforma)
+    nuevo = agenda.completar_curso_propio(CompletarCursoPropio(str(acompanante_id), body.anio, str(body.registro_id),
+                                                               curso))
+    return registro(body.registro_id, Resultado(nuevo))

@@ -1,0 +1,97 @@
+"""The commands of agenda whose input is more than two values, as typed objects.
+
+The HTTP routes (``api/``) and the subscribers (``messaging``) build them; the application
+(``application.Agenda``) takes one and runs it as get → call → save. Plain data, validated where it enters
+(the routes' pydantic models, the published contracts): here only their shape, and the JSON form their
+events carry (``datos``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Asignacion:
+    """What agenda needs of a docente's assignment (focalizacion's ``DocenteAsignado``): generating his plan."""
+
+    docente_id: str
+    acompanante_id: str
+    convocatoria: str
+    anio: int
+    codigo_modular: str
+    anexo: int
+    dre: str
+    ugel: str
+    tipo_ie: str
+    nivel: str
+
+
+@dataclass(frozen=True)
+class Curso:
+    """A virtual course completed on ``fecha``."""
+
+    curso: str
+    horas: float
+    fecha: date
+    plataforma: str = ""
+
+    def datos(self) -> dict[str, Any]:
+        return {"curso": self.curso, "horas": self.horas, "fecha": self.fecha.isoformat(),
+                "plataforma": self.plataforma}
+
+
+@dataclass(frozen=True)
+class CompletarCurso:
+    """A docente's virtual course, on his plan of ``anio``."""
+
+    docente_id: str
+    anio: int
+    registro_id: str  # the device's id of the record: a re-send records nothing
+    curso: Curso
+
+
+@dataclass(frozen=True)
+class CompletarCursoPropio:
+    """A virtual course of the acompañante's own formation, on his agenda of ``anio``."""
+
+    acompanante_id: str
+    anio: int
+    registro_id: str
+    curso: Curso
+
+
+@dataclass(frozen=True)
+class DesignarDirectivo:
+    """The directivo of a school (he leads its RTC and its own plan)."""
+
+    codigo_modular: str
+    anexo: int
+    directivo_id: str
+    cargo: str
+
+
+@dataclass(frozen=True)
+class AprobarPlanIE:
+    """The school's plan approved by a resolución directoral."""
+
+    plan_ie_id: str
+    resolucion: str
+    fecha: date
+
+
+@dataclass(frozen=True)
+class RegistrarVisitaEntrePares:
+    """A docente of the school observes a colleague's class, in the school's plan."""
+
+    plan_ie_id: str
+    visita_id: str
+    docente_visitante_id: str
+    docente_visitado_id: str
+    fecha: date
+
+    def datos(self) -> dict[str, str]:
+        return {"docente_visitante_id": self.docente_visitante_id, "docente_visitado_id": self.docente_visitado_id,
+                "fecha": self.fecha.isoformat()}
