@@ -133,6 +133,23 @@ class Historia(StreamView):
         if hechos:
             self._eslabones(conn, t, hechos)
 
+    def aplicar_particion(self, envelopes: list[Envelope], generacion: int, territorio: Callable[[Envelope], bool],
+                          cadena: Callable[[str], bool]) -> int:
+        """A partition's share of a batch (``services.evaluacion.particiones``): the rows, seals and inbox ids
+        of the facts of its territories, each once; the links of every fact of the services whose chains it
+        checks (a fact of another territory is checked here and recorded there, without its inbox: one whose
+        position already has its link, read again, is skipped, as the inbox skips an id seen)."""
+        t = self.tablas(generacion)
+        with self.store.engine.begin() as conn:
+            propios = [e for e in envelopes if type(e.data) in self.handlers and territorio(e)]
+            nuevos = {id(e) for e in self._nuevos(conn, t, propios)}
+            StreamView._aplicar_nuevos(self, conn, t, [e for e in propios if id(e) in nuevos])
+            enlaces = [e for e in envelopes if not isinstance(e.data, c.CadenaSelladaV1) and cadena(e.data.servicio)
+                       and (id(e) in nuevos or not territorio(e))]
+            if enlaces:
+                self._eslabones(conn, t, enlaces, ajenos={id(e) for e in enlaces if id(e) not in nuevos})
+        return len(nuevos)
+
     def _hecho(self, filas: Filas, t: Tablas, env: Envelope) -> None:
         datos = env.data
         docentes = docentes_de(datos)
@@ -164,7 +181,7 @@ class Historia(StreamView):
             }[nombre])
         return sentencia
 
-    def _eslabones(self, conn: Connection, t: Tablas, hechos: list[Envelope]) -> None:
+    def _eslabones(self, conn: Connection, t: Tablas, hechos: list[Envelope], ajenos: set[int] | None = None) -> None:
         """Each fact's link, verified as if the facts came one at a time in the batch's order: a fact is
         checked against its predecessor's recorded hash (in the ledger, or earlier in the batch), waits when
         the predecessor has not come, and settles the facts that waited for it. The ledger is read once per
@@ -181,7 +198,7 @@ class Historia(StreamView):
             envs = por_servicio[servicio]
             conn.execute(self._sql(t, "bloquear"), {"servicio": servicio,
                                                     "posicion": max(env.position for env in envs)})
-            nuevas, resueltas = self._cadena(conn, t, servicio, envs)
+            nuevas, resueltas = self._cadena(conn, t, servicio, envs, ajenos or set())
             insertar.extend(nuevas)
             resolver.extend(resueltas)
         if insertar:
@@ -189,7 +206,7 @@ class Historia(StreamView):
         if resolver:
             conn.execute(self._sql(t, "resolver"), resolver)
 
-    def _cadena(self, conn: Connection, t: Tablas, servicio: str, envs: list[Envelope]
+    def _cadena(self, conn: Connection, t: Tablas, servicio: str, envs: list[Envelope], ajenos: set[int]
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         e = t.eslabones
         posiciones = {env.position for env in envs}
@@ -205,6 +222,8 @@ class Historia(StreamView):
         nuevas: dict[int, dict[str, Any]] = {}  # what this batch inserts, by position (the first fact there)
         resueltas: dict[int, dict[str, Any]] = {}  # stored links this batch settles
         for env in envs:
+            if id(env) in ajenos and (env.position in guardadas or env.position in nuevas):
+                continue  # read again (not checked against the inbox): its link is recorded already
             if not env.cadena:
                 estado, motivo = "roto", "el hecho no lleva su eslabón de la cadena (ce-cadena)"
             else:

@@ -6,15 +6,24 @@ the projections consume from the first message of the stream, with a progress ba
 of the time left, writes in batches, catches up with what arrived meanwhile, switches (the service
 answers from the new generation from its next request on) and prints each projection's checksum.
 The service does the same in the background on ``POST /v1/proyecciones/{nombre}/reconstruccion``.
+
+``--particiones N`` splits it by territory into N local processes, and ``--indice I --clave K`` runs one
+partition of a run (a pod of the indexed Job ``deploy/k8s/evaluacion-reconstruccion.yaml``): see
+``services.evaluacion.particiones``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -22,9 +31,10 @@ from nats.js import JetStreamContext
 from tqdm import tqdm
 
 from services.evaluacion.config import EvaluacionSettings
+from services.evaluacion.particiones import Control, resumen, trabajar
 from services.evaluacion.projections import Proyecciones
 from shared.eventstore import Conflict, DomainError
-from shared.replay import rebuild
+from shared.replay import last_sequence, rebuild
 from shared.runtime import SERVICIOS
 from shared.stream_views import StreamView
 
@@ -132,6 +142,80 @@ async def reconstruir(settings: EvaluacionSettings, nats_url: str, nombres: Sequ
         proyecciones.close()
 
 
+async def reconstruir_particionado(settings: EvaluacionSettings, nats_url: str, nombres: Sequence[str],
+                                   particiones: int, *, lote: int = 500, lanzar: Lanzador | None = None,
+                                   avisar: Callable[[str], None] | None = None, cada: float = 2.0) -> dict[str, str]:
+    """Rebuild ``nombres`` (all when empty) in ``particiones`` partitions (``services.evaluacion.particiones``),
+    each run by ``lanzar`` (a local process of its own by default), printing every partition's progress and the
+    total every ``cada`` seconds; returns each projection's checksum once the last partition has switched."""
+    proyecciones = Proyecciones(settings)
+    nc = await nats.connect(nats_url)
+    try:
+        control = Control(proyecciones)
+        vistas = [proyecciones.todas[n] for n in (nombres or proyecciones.todas)]
+        clave = uuid.uuid4().hex
+        await asyncio.to_thread(control.reservar, clave, particiones, vistas, await last_sequence(nc.jetstream()))
+        lanzar = lanzar or en_subproceso(settings, nats_url, lote)
+        tareas = [asyncio.ensure_future(lanzar(clave, i, particiones, [v.nombre for v in vistas]))
+                  for i in range(particiones)]
+        pendientes = set(tareas)
+        while pendientes:
+            _, pendientes = await asyncio.wait(pendientes, timeout=cada)
+            if avisar is not None:
+                avisar("\n".join(resumen(await asyncio.to_thread(control.estado, clave), time.time())))
+        fallidas = [i for i, t in enumerate(tareas) if t.exception() is not None or t.result() != 0]
+        corrida = await asyncio.to_thread(control.corrida_de, clave)
+        if fallidas or corrida.checksums is None:
+            raise RuntimeError(f"particiones fallidas: {fallidas}; la generación nueva no se activó")
+        return json.loads(corrida.checksums)
+    finally:
+        await nc.close()
+        proyecciones.close()
+
+
+Lanzador = Callable[[str, int, int, list[str]], Awaitable[int]]
+
+
+def en_subproceso(settings: EvaluacionSettings, nats_url: str, lote: int) -> Lanzador:
+    """Each partition in a Python process of its own, with the same settings (a file only this user reads)."""
+    async def lanzar(clave: str, indice: int, particiones: int, nombres: list[str]) -> int:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="reconstruccion-") as ajustes:
+            ajustes.write(settings.model_dump_json())
+            ajustes.flush()
+            orden = [sys.executable, "-m", "services.evaluacion.rebuild", "--particiones", str(particiones),
+                     "--indice", str(indice), "--clave", clave, "--ajustes", ajustes.name, "--nats-url", nats_url,
+                     "--lote", str(lote), "--sin-avance", *(f"--proyeccion={n}" for n in nombres)]
+            proceso = await asyncio.create_subprocess_exec(*orden)
+            return await proceso.wait()
+    return lanzar
+
+
+def en_proceso(settings: EvaluacionSettings, nats_url: str, lote: int, grace: float = 2.0) -> Lanzador:
+    """Each partition as a task of this process (the tests: the same work, without processes)."""
+    async def lanzar(clave: str, indice: int, particiones: int, nombres: list[str]) -> int:
+        await particion(settings, nats_url, clave, indice, particiones, nombres, lote=lote, grace=grace)
+        return 0
+    return lanzar
+
+
+async def particion(settings: EvaluacionSettings, nats_url: str, clave: str, indice: int, particiones: int,
+                    nombres: Sequence[str], *, lote: int = 500, grace: float = 2.0,
+                    avisar: Callable[[str], None] = lambda _: None) -> dict[str, str] | None:
+    """Partition ``indice`` of run ``clave`` (``services.evaluacion.particiones.trabajar``)."""
+    proyecciones = Proyecciones(settings)
+    nc = await nats.connect(nats_url)
+    try:
+        return await trabajar(proyecciones, nc.jetstream(), clave, indice, particiones, list(nombres), PRODUCTORES,
+                              lote=lote, grace=grace, avisar=avisar)
+    finally:
+        await nc.close()
+        proyecciones.close()
+
+
+def _stderr(texto: str) -> None:
+    print(texto, file=sys.stderr, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Reconstruye las proyecciones de evaluacion desde el stream, "
                                                  "sin dejar de responder con las actuales.")
@@ -139,12 +223,38 @@ def main() -> None:
                         help="Proyección a reconstruir (repetible); por defecto, todas.")
     parser.add_argument("--nats-url", default=None, help="Por defecto, EVALUACION_NATS_URL.")
     parser.add_argument("--lote", type=int, default=500, help="Mensajes escritos por transacción.")
+    parser.add_argument("--particiones", type=int, default=1,
+                        help="Reparte la reconstrucción por DRE en N particiones, cada una en un proceso propio; "
+                             "un solo cambio de generación cuando terminan todas.")
+    parser.add_argument("--indice", type=int, default=None,
+                        help="Corre solo esta partición (0..N-1) de la corrida --clave: un pod de un Job indexado "
+                             "(por defecto, JOB_COMPLETION_INDEX si está definido).")
+    parser.add_argument("--clave", default=os.environ.get("RECONSTRUCCION_CLAVE"),
+                        help="La corrida que comparten las particiones de un Job (por defecto, RECONSTRUCCION_CLAVE).")
+    parser.add_argument("--ajustes", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--sin-avance", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    settings = EvaluacionSettings()
+    settings = (EvaluacionSettings.model_validate_json(args.ajustes.read_text()) if args.ajustes
+                else EvaluacionSettings())
+    nats_url = args.nats_url or settings.nats_url
+    indice = args.indice if args.indice is not None else (
+        int(os.environ["JOB_COMPLETION_INDEX"]) if "JOB_COMPLETION_INDEX" in os.environ else None)
     try:
-        resultado = asyncio.run(reconstruir(settings, args.nats_url or settings.nats_url, args.proyeccion or [],
-                                            lote=args.lote))
-    except (OSError, nats.errors.Error) as exc:
+        if indice is not None:
+            if not args.clave:
+                parser.error("--indice necesita --clave (o RECONSTRUCCION_CLAVE): la corrida de las particiones")
+            resultado = asyncio.run(particion(settings, nats_url, args.clave, indice, args.particiones,
+                                              args.proyeccion or [], lote=args.lote,
+                                              avisar=(lambda _: None) if args.sin_avance else _stderr))
+            if resultado is None:
+                print(f"partición {indice}/{args.particiones}: terminada (otra hace el cambio de generación)")
+                return
+        elif args.particiones > 1:
+            resultado = asyncio.run(reconstruir_particionado(settings, nats_url, args.proyeccion or [],
+                                                             args.particiones, lote=args.lote, avisar=_stderr))
+        else:
+            resultado = asyncio.run(reconstruir(settings, nats_url, args.proyeccion or [], lote=args.lote))
+    except (OSError, RuntimeError, TimeoutError, nats.errors.Error) as exc:
         print(f"No se pudo reconstruir: {exc!r}", file=sys.stderr)
         sys.exit(1)
     for nombre, suma in resultado.items():
