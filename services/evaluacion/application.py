@@ -19,8 +19,13 @@ from eventsourcing.application import AggregateNotFoundError, project_aggregate
 
 from services.evaluacion import domainmodel as dm
 from services.evaluacion import reportes
+from services.evaluacion.comandos import (
+    AcusarRecibo, CambiarAcompanante, CerrarEtapa, ConocerAcompanante, ConocerEvidencia, CorregirCierre,
+    DisponerMedida, EnviarInforme, EvaluarDesempeno, RegistrarConsulta, RegistrarSituacionInicial,
+    ResponderEncuesta, SeguirMedida, Trimestre, Valorar,
+)
 from services.evaluacion.metas import NIVELES, Metas, incluidas
-from services.evaluacion.valores import VALORES, Envio, Evidencia, PlanDocente
+from services.evaluacion.valores import VALORES, Envio, PlanDocente
 from shared.eventstore import Conflict, EnEspera, Forbidden, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
@@ -77,20 +82,20 @@ class Evaluacion(ServiceApplication):
         return self.modificar(lambda: self._docente(plan.docente_id, crear=True),
                               lambda d: d.conocer(plan))
 
-    def cambiar_acompanante(self, docente_id: str, anio: int, de: str, a: str, aviso_id: str) -> bool:
-        return self.modificar(lambda: self._con_plan(docente_id, anio),
-                              lambda d: d.reasignar(anio, de, a, aviso_id))
+    def cambiar_acompanante(self, c: CambiarAcompanante) -> bool:
+        return self.modificar(lambda: self._con_plan(c.docente_id, c.anio),
+                              lambda d: d.reasignar(c.anio, c.de, c.a, c.aviso_id))
 
     def cerrar_plan(self, docente_id: str, anio: int) -> bool:
         return self.modificar(lambda: self._con_plan(docente_id, anio), lambda d: d.retirar(anio))
 
-    def conocer_evidencia(self, docente_id: str, evidencia_id: str, evidencia: Evidencia) -> bool:
-        return self.modificar(lambda: self._docente(docente_id, crear=True),
-                              lambda d: d.registrar_evidencia(evidencia_id, evidencia))
+    def conocer_evidencia(self, c: ConocerEvidencia) -> bool:
+        return self.modificar(lambda: self._docente(c.docente_id, crear=True),
+                              lambda d: d.registrar_evidencia(c.evidencia_id, c.evidencia))
 
-    def conocer_acompanante(self, acompanante_id: str, dre: str, ugel: str, tipo_ie: str, convocatoria: str) -> bool:
-        territorio = {"dre": dre, "ugel": ugel, "tipo_ie": tipo_ie, "convocatoria": convocatoria}
-        return self.modificar(lambda: self._acompanante(acompanante_id, crear=True),
+    def conocer_acompanante(self, c: ConocerAcompanante) -> bool:
+        territorio = {"dre": c.dre, "ugel": c.ugel, "tipo_ie": c.tipo_ie, "convocatoria": c.convocatoria}
+        return self.modificar(lambda: self._acompanante(c.acompanante_id, crear=True),
                               lambda a: a.situar(territorio))
 
     def _acompanante(self, acompanante_id: str, crear: bool = False) -> dm.Acompanante | None:
@@ -111,36 +116,32 @@ class Evaluacion(ServiceApplication):
                            "registrará cuando llegue.")
         return docente
 
-    def registrar_situacion_inicial(self, docente_id: str, acompanante_id: str, fecha: date,
-                                    niveles: dict[str, dict[str, Any]]) -> bool:
-        _check_niveles({c: n["nivel"] for c, n in niveles.items()})
-        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha),
-                              lambda d: d.registrar_situacion_inicial(acompanante_id, fecha, niveles))
+    def registrar_situacion_inicial(self, c: RegistrarSituacionInicial) -> bool:
+        _check_niveles({comp: n["nivel"] for comp, n in c.niveles.items()})
+        return self.modificar(lambda: self._docente_a_la_fecha(c.docente_id, c.fecha),
+                              lambda d: d.registrar_situacion_inicial(c.acompanante_id, c.fecha, c.niveles))
 
-    def valorar(self, docente_id: str, valoracion_id: str, acompanante_id: str, fecha: date, competencia: str,
-                nivel: str, evidencias: list[str], sustento: str = "") -> bool:
-        _check_niveles({competencia: nivel})
-        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "competencia": competencia,
-                  "nivel": nivel, "evidencias": evidencias, "sustento": sustento}
-        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha),
-                              lambda d: d.valorar(valoracion_id, propio))
+    def valorar(self, c: Valorar) -> bool:
+        _check_niveles({c.competencia: c.nivel})
+        propio = {"acompanante_id": c.acompanante_id, "fecha": c.fecha.isoformat(), "competencia": c.competencia,
+                  "nivel": c.nivel, "evidencias": list(c.evidencias), "sustento": c.sustento}
+        return self.modificar(lambda: self._docente_a_la_fecha(c.docente_id, c.fecha),
+                              lambda d: d.valorar(c.valoracion_id, propio))
 
-    def cerrar_etapa(self, docente_id: str, acompanante_id: str, anio: int, fecha: date,
-                     niveles: dict[str, str]) -> bool:
-        _check_niveles(niveles)
-        if fecha.year not in (anio, anio + 1) or fecha < date(anio, 3, 1):
-            raise Invalida(f"La etapa {anio} se cierra al término de su año escolar, no el {fecha:%d/%m/%Y}.")
-        return self.modificar(lambda: self._docente_a_la_fecha(docente_id, fecha),
-                              lambda d: d.cerrar_etapa(acompanante_id, anio, fecha, niveles))
+    def cerrar_etapa(self, c: CerrarEtapa) -> bool:
+        _check_niveles(c.niveles)
+        if c.fecha.year not in (c.anio, c.anio + 1) or c.fecha < date(c.anio, 3, 1):
+            raise Invalida(f"La etapa {c.anio} se cierra al término de su año escolar, no el {c.fecha:%d/%m/%Y}.")
+        return self.modificar(lambda: self._docente_a_la_fecha(c.docente_id, c.fecha),
+                              lambda d: d.cerrar_etapa(c.acompanante_id, c.anio, c.fecha, c.niveles))
 
-    def corregir_cierre(self, docente_id: str, anio: int, fecha: date, niveles: dict[str, str], motivo: str,
-                        acompanante_id: str | None) -> bool:
-        _check_niveles(niveles)
-        if fecha > self.reloj():
-            raise Invalida(f"La fecha {fecha:%d/%m/%Y} es futura.")
+    def corregir_cierre(self, c: CorregirCierre) -> bool:
+        _check_niveles(c.niveles)
+        if c.fecha > self.reloj():
+            raise Invalida(f"La fecha {c.fecha:%d/%m/%Y} es futura.")
         especialista = current_actor.get().rol in ESPECIALISTAS
-        return self.modificar(lambda: self._con_plan_o_404(docente_id), lambda d: d.corregir_cierre(
-            anio, fecha, niveles, motivo, acompanante_id, especialista))
+        return self.modificar(lambda: self._con_plan_o_404(c.docente_id), lambda d: d.corregir_cierre(
+            c.anio, c.fecha, c.niveles, c.motivo, c.acompanante_id, especialista))
 
     def _con_plan_o_404(self, docente_id: str) -> dm.Docente:
         docente = self._docente(docente_id)
@@ -168,8 +169,8 @@ class Evaluacion(ServiceApplication):
 
     # --- the matrices' other facts --------------------------------------------------------------
 
-    def responder_encuesta(self, encuestado: str, persona_id: str, anio: int, periodo: str,
-                           respuestas: dict[str, int], comentario: str = "") -> tuple[str, bool]:
+    def responder_encuesta(self, c: ResponderEncuesta) -> tuple[str, bool]:
+        encuestado, persona_id, anio, periodo, respuestas = c.encuestado, c.persona_id, c.anio, c.periodo, c.respuestas
         faltan = [p for p in PREGUNTAS_ENCUESTA if p not in respuestas]
         if faltan:
             raise Invalida(f"Faltan respuestas: {', '.join(faltan)}.")
@@ -194,7 +195,7 @@ class Evaluacion(ServiceApplication):
             territorio = self._territorio_acompanante(persona_id)
         id_ = dm.encuesta_id(encuestado, persona_id, anio, periodo)
         encuesta = {"encuesta_id": str(id_), "encuestado": encuestado, "persona_id": persona_id, "anio": anio,
-                    "periodo": periodo, "respuestas": respuestas, "comentario": comentario, **territorio}
+                    "periodo": periodo, "respuestas": respuestas, "comentario": c.comentario, **territorio}
         nueva = self.crear_una_vez(dm.Encuesta(id=id_, **encuesta), lambda previa: previa.encuesta == encuesta,
                                    f"Esa persona ya respondió la encuesta del periodo {periodo} de {anio}.")
         return str(id_), nueva
@@ -210,8 +211,9 @@ class Evaluacion(ServiceApplication):
         acompanante = self._acompanante(acompanante_id)
         return acompanante.territorio["ugel"] if acompanante and acompanante.territorio else None
 
-    def evaluar_desempeno(self, acompanante_id: str, anio: int, momento: str, fecha: date,
-                          criterios: dict[str, str], nivel: str, evaluador: str) -> tuple[str, bool]:
+    def evaluar_desempeno(self, c: EvaluarDesempeno) -> tuple[str, bool]:
+        acompanante_id, anio, momento, fecha, criterios, nivel = (c.acompanante_id, c.anio, c.momento, c.fecha,
+                                                                  c.criterios, c.nivel)
         if current_actor.get().rol not in ESPECIALISTAS:
             raise Forbidden("El desempeño del acompañante lo evalúan las direcciones responsables o sus "
                             "especialistas (NT-026 §5.5.3).")
@@ -223,7 +225,7 @@ class Evaluacion(ServiceApplication):
         territorio = self._territorio_acompanante(acompanante_id)
         id_ = dm.desempeno_id(acompanante_id, anio, momento)
         evaluacion = {"evaluacion_id": str(id_), "acompanante_id": acompanante_id, "anio": anio, "momento": momento,
-                      "fecha": fecha, "criterios": criterios, "nivel": nivel, "evaluador": evaluador, **territorio}
+                      "fecha": fecha, "criterios": criterios, "nivel": nivel, "evaluador": c.evaluador, **territorio}
         nueva = self.crear_una_vez(
             dm.DesempenoAcompanante(id=id_, **evaluacion),
             lambda previa: previa.evaluacion == {**evaluacion, "fecha": fecha.isoformat()},
@@ -232,16 +234,16 @@ class Evaluacion(ServiceApplication):
 
     # --- the UGEL's quarterly report to its DRE and its corrective measures (NT-026 §6.2, §6.3) ---------
 
-    def enviar_informe(self, ugel: str, dre: str, anio: int, trimestre: int, cifras: Callable[[], dict[str, Any]],
-                       observaciones: str) -> bool:
+    def enviar_informe(self, c: EnviarInforme, cifras: Callable[[], dict[str, Any]]) -> bool:
         """Record the report as sent, with the figures ``cifras`` computes: only once the quarter ended
         and when it was not sent yet (a re-send answers before anything is computed)."""
+        ugel, anio, trimestre = c.informe.ugel, c.informe.anio, c.informe.trimestre
         hoy = self.reloj()
         _, fin = reportes.trimestre(anio, trimestre)
         if hoy <= fin:
             raise Invalida(f"El trimestre {trimestre} de {anio} termina el {fin:%d/%m/%Y}: el informe de avance se "
                            "remite después.")
-        observaciones = observaciones.strip()
+        observaciones = c.observaciones.strip()
         conflicto = f"La UGEL ya remitió el informe del trimestre {trimestre} de {anio}."
 
         def igual(previo: dm.InformeTrimestral) -> bool:
@@ -254,12 +256,12 @@ class Evaluacion(ServiceApplication):
         envio = Envio(enviado_por=current_actor.get().usuario, fecha=hoy, resumen=cifras(), observaciones=observaciones)
         id_ = dm.informe_id(ugel, anio, trimestre)
         return self.crear_una_vez(
-            dm.InformeTrimestral(id=id_, ugel=ugel, dre=dre, anio=anio, trimestre=trimestre, envio=envio), igual,
+            dm.InformeTrimestral(id=id_, ugel=ugel, dre=c.dre, anio=anio, trimestre=trimestre, envio=envio), igual,
             conflicto)
 
-    def _informe(self, ugel: str, anio: int, trimestre: int) -> dm.InformeTrimestral:
-        return self.obtener(dm.informe_id(ugel, anio, trimestre), Invalida(
-            f"La UGEL {ugel} aún no remitió el informe del trimestre {trimestre} de {anio}."))
+    def _informe(self, t: Trimestre) -> dm.InformeTrimestral:
+        return self.obtener(dm.informe_id(t.ugel, t.anio, t.trimestre), Invalida(
+            f"La UGEL {t.ugel} aún no remitió el informe del trimestre {t.trimestre} de {t.anio}."))
 
     def informe(self, ugel: str, anio: int, trimestre: int, al: datetime | None = None) -> dm.InformeTrimestral | None:
         """The report's course as recorded by ``al`` (by default, as it stands): a report read at a cut
@@ -273,43 +275,44 @@ class Evaluacion(ServiceApplication):
         hasta = takewhile(lambda e: e.timestamp <= al, self.repository.event_store.get(id_))
         return project_aggregate(None, hasta)
 
-    def acusar_recibo(self, ugel: str, anio: int, trimestre: int, observaciones: str) -> bool:
+    def acusar_recibo(self, c: AcusarRecibo) -> bool:
         recepcion = {"recibido_por": current_actor.get().usuario, "fecha": self.reloj().isoformat(),
-                     "observaciones": observaciones.strip()}
-        return self.modificar(lambda: self._informe(ugel, anio, trimestre),
-                              lambda informe: informe.acusar_recibo(recepcion))
+                     "observaciones": c.observaciones.strip()}
+        return self.modificar(lambda: self._informe(c.informe), lambda informe: informe.acusar_recibo(recepcion))
 
-    def disponer_medida(self, ugel: str, anio: int, trimestre: int, medida_id: str, medida: dict[str, Any],
-                        ugel_del_objeto: str | None) -> bool:
-        """A corrective measure against a school or an acompañante of the report's UGEL."""
-        que = "La IE" if medida["sobre"] == "ie" else "El acompañante"
+    def disponer_medida(self, c: DisponerMedida, ugel_del_objeto: str | None) -> bool:
+        """A corrective measure against a school or an acompañante of the report's UGEL (``ugel_del_objeto``:
+        where that school or acompañante is, as the read models know it)."""
+        ugel = c.informe.ugel
+        que = "La IE" if c.sobre == "ie" else "El acompañante"
         if ugel_del_objeto != ugel:
             raise Invalida(f"{que} no está en la UGEL {ugel}" + (" (evaluacion no la conoce)." if ugel_del_objeto is None
                                                                   else f" sino en {ugel_del_objeto}."))
-        registro = {**medida, "dispuesta_por": current_actor.get().usuario, "fecha": self.reloj().isoformat()}
-        return self.modificar(lambda: self._informe(ugel, anio, trimestre),
-                              lambda informe: informe.disponer_medida(medida_id, registro))
+        registro = {"sobre": c.sobre, "codigo_modular": c.codigo_modular, "anexo": c.anexo,
+                    "acompanante_id": c.acompanante_id, "descripcion": c.descripcion.strip(),
+                    "plazo": c.plazo.isoformat(), "dispuesta_por": current_actor.get().usuario,
+                    "fecha": self.reloj().isoformat()}
+        return self.modificar(lambda: self._informe(c.informe),
+                              lambda informe: informe.disponer_medida(c.medida_id, registro))
 
-    def seguir_medida(self, ugel: str, anio: int, trimestre: int, medida_id: str, estado: str, avance: str,
-                      seguimiento_id: str | None = None) -> bool:
+    def seguir_medida(self, c: SeguirMedida) -> bool:
         """A follow-up of a measure; ``seguimiento_id`` (the sender's) tells a re-send from a new one."""
-        seguimiento = {"estado": estado, "avance": avance.strip(), "fecha": self.reloj().isoformat(),
+        seguimiento = {"estado": c.estado, "avance": c.avance.strip(), "fecha": self.reloj().isoformat(),
                        "por": current_actor.get().usuario}
-        if seguimiento_id:
-            seguimiento["seguimiento_id"] = seguimiento_id
-        return self.modificar(lambda: self._informe(ugel, anio, trimestre),
-                              lambda informe: informe.seguir_medida(medida_id, seguimiento))
+        if c.seguimiento_id:
+            seguimiento["seguimiento_id"] = c.seguimiento_id
+        return self.modificar(lambda: self._informe(c.informe),
+                              lambda informe: informe.seguir_medida(c.medida_id, seguimiento))
 
     # --- who reads a docente's history ---------------------------------------------------------------
 
-    def registrar_consulta(self, docente_id: str, motivo: str, consulta: dict[str, Any]) -> bool:
+    def registrar_consulta(self, c: RegistrarConsulta) -> bool:
         """Record a read of the docente's history by anyone but himself (who, when, why, what)."""
         actor = current_actor.get()
-        if actor.rol == "docente" and actor.usuario == docente_id:
+        if actor.rol == "docente" and actor.usuario == c.docente_id:
             return False
-
-        return self.modificar(lambda: self._accesos(docente_id), lambda accesos: accesos.registrar(
-            usuario=actor.usuario, rol=actor.rol, motivo=motivo, consulta=consulta))
+        return self.modificar(lambda: self._accesos(c.docente_id), lambda accesos: accesos.registrar(
+            usuario=actor.usuario, rol=actor.rol, motivo=c.motivo, consulta=c.consulta))
 
     def _accesos(self, docente_id: str) -> dm.AccesosHistoria:
         try:

@@ -20,6 +20,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from services.evaluacion import domainmodel as dm
 from services.evaluacion.application import Evaluacion
+from services.evaluacion.comandos import CambiarAcompanante, ConocerAcompanante, ConocerEvidencia
 from services.evaluacion.projections import Proyecciones
 from services.evaluacion.valores import Evidencia, InformeDe, PlanDocente
 from shared import contracts as c
@@ -38,7 +39,8 @@ def plan_generado(app: Evaluacion, d: c.PlanAnualGeneradoV1, _: Envelope) -> Non
 
 
 def plan_reasignado(app: Evaluacion, d: c.PlanAnualReasignadoV1, envelope: Envelope) -> None:
-    app.cambiar_acompanante(str(d.docente_id), d.anio, str(d.de_acompanante_id), str(d.a_acompanante_id), envelope.id)
+    app.cambiar_acompanante(CambiarAcompanante(docente_id=str(d.docente_id), anio=d.anio, de=str(d.de_acompanante_id),
+                                               a=str(d.a_acompanante_id), aviso_id=envelope.id))
 
 
 def plan_cerrado(app: Evaluacion, d: c.PlanAnualCerradoV1, _: Envelope) -> None:
@@ -46,12 +48,14 @@ def plan_cerrado(app: Evaluacion, d: c.PlanAnualCerradoV1, _: Envelope) -> None:
 
 
 def observacion(app: Evaluacion, d: c.ObservacionRegistradaV1 | c.ObservacionRegistradaV2, _: Envelope) -> None:
-    app.conocer_evidencia(str(d.docente_id), str(d.observacion_id), Evidencia(
-        tipo="observacion", anio=d.anio, fecha=d.fecha, visita_id=str(d.visita_id)))
+    app.conocer_evidencia(ConocerEvidencia(docente_id=str(d.docente_id), evidencia_id=str(d.observacion_id),
+                                           evidencia=Evidencia(tipo="observacion", anio=d.anio, fecha=d.fecha,
+                                                               visita_id=str(d.visita_id))))
 
 
 def acompanante(app: Evaluacion, d: c.AcompananteIncorporadoV1, _: Envelope) -> None:
-    app.conocer_acompanante(str(d.acompanante_id), d.dre, d.ugel, d.tipo_ie, d.convocatoria)
+    app.conocer_acompanante(ConocerAcompanante(acompanante_id=str(d.acompanante_id), dre=d.dre, ugel=d.ugel,
+                                               tipo_ie=d.tipo_ie, convocatoria=d.convocatoria))
 
 
 # contract -> (durable consumer, what evaluacion's write side records of it, if anything)

@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import inspect, text
 
+from services.evaluacion import comandos as cmd
 from services.evaluacion import reportes
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
@@ -70,11 +71,11 @@ def test_el_docente_con_plan_externo_e_interno_cuenta_una_vez(make_settings, clo
     obs = observacion(DOCENTE, ACOMPANANTE, date(2020, 4, 10), niveles={"D1": "II"})
     bombeo.recibir(obs)
     comps = competencias("multigrado")
-    assert app.registrar_situacion_inicial(DOCENTE, ACOMPANANTE, date(2020, 4, 15),
-                                           niveles_iniciales(comps, "I", str(obs.observacion_id)))
-    assert app.valorar(DOCENTE, _id("valoracion"), ACOMPANANTE, date(2020, 6, 1), "C4", "II",
-                       [str(obs.observacion_id)])
-    assert app.cerrar_etapa(DOCENTE, ACOMPANANTE, 2020, date(2020, 12, 10), dict.fromkeys(comps, "II"))
+    assert app.registrar_situacion_inicial(cmd.RegistrarSituacionInicial(DOCENTE, ACOMPANANTE, date(2020, 4, 15),
+                                           niveles_iniciales(comps, "I", str(obs.observacion_id))))
+    assert app.valorar(cmd.Valorar(DOCENTE, _id("valoracion"), ACOMPANANTE, date(2020, 6, 1), "C4", "II",
+                       [str(obs.observacion_id)]))
+    assert app.cerrar_etapa(cmd.CerrarEtapa(DOCENTE, ACOMPANANTE, 2020, date(2020, 12, 10), dict.fromkeys(comps, "II")))
     bombeo.propios()
 
     # When the reports of 2020 are read

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from services.evaluacion import comandos as cmd
 from services.evaluacion import reportes
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
@@ -69,10 +70,10 @@ def test_la_situacion_inicial_y_la_valoracion_en_cualquier_orden_dan_las_mismas_
     obs = observacion(DOCENTE, ACOMPANANTE, date(2020, 4, 10), niveles={"D1": "II"})
     ajenos.append(bombeo.recibir(obs))
     previos = bombeo.propios()
-    assert app.registrar_situacion_inicial(DOCENTE, ACOMPANANTE, date(2020, 4, 15),
-                                           niveles_iniciales(competencias("multigrado"), "I", str(obs.observacion_id)))
-    assert app.valorar(DOCENTE, _id("valoracion"), ACOMPANANTE, date(2020, 6, 1), "C4", "II",
-                       [str(obs.observacion_id)])
+    assert app.registrar_situacion_inicial(cmd.RegistrarSituacionInicial(DOCENTE, ACOMPANANTE, date(2020, 4, 15),
+                                           niveles_iniciales(competencias("multigrado"), "I", str(obs.observacion_id))))
+    assert app.valorar(cmd.Valorar(DOCENTE, _id("valoracion"), ACOMPANANTE, date(2020, 6, 1), "C4", "II",
+                       [str(obs.observacion_id)]))
     [inicial, valoracion] = bombeo.propios()
     assert (inicial.data.evento, valoracion.data.evento) == ("SituacionInicialRegistrada", "NivelCompetenciaValorado")
     antes = [*ajenos, *previos]

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from services.evaluacion import comandos as cmd
 from services.evaluacion import domainmodel as dm
 from services.evaluacion import reportes
 from services.evaluacion.acceso import politica as politica_de_acceso
@@ -122,16 +123,16 @@ class Mundo:
     def inicial(self, docente: str, acompanante: str, tipo_ie: str = "multigrado", nivel: str = "I",
                 dia: date = date(2020, 4, 15), evidencia: str | None = None) -> bool:
         evidencia = evidencia or self.observar(docente, acompanante, dia)
-        return self.app.registrar_situacion_inicial(docente, acompanante, dia,
-                                                    niveles_iniciales(competencias(tipo_ie), nivel, evidencia))
+        return self.app.registrar_situacion_inicial(cmd.RegistrarSituacionInicial(docente, acompanante, dia,
+                                                    niveles_iniciales(competencias(tipo_ie), nivel, evidencia)))
 
     def valorar(self, docente: str, acompanante: str, evidencias: list[str], *, competencia: str = "C4",
                 nivel: str = "II", dia: date = date(2020, 6, 1), valoracion_id: str | None = None) -> bool:
-        return self.app.valorar(docente, valoracion_id or nuevo_id(), acompanante, dia, competencia, nivel, evidencias)
+        return self.app.valorar(cmd.Valorar(docente, valoracion_id or nuevo_id(), acompanante, dia, competencia, nivel, evidencias))
 
     def cerrar(self, docente: str, acompanante: str, niveles: dict[str, str], anio: int = 2020,
                dia: date | None = None) -> bool:
-        return self.app.cerrar_etapa(docente, acompanante, anio, dia or date(anio, 12, 10), niveles)
+        return self.app.cerrar_etapa(cmd.CerrarEtapa(docente, acompanante, anio, dia or date(anio, 12, 10), niveles))
 
     # --- what is recorded ------------------------------------------------------------------------
 
@@ -280,7 +281,7 @@ def test_una_competencia_ajena_a_su_tipo_de_ie_se_rechaza(mundo):
     # When the initial situation of the multigrado docente names C6 / Then it is refused
     con_c6 = niveles_iniciales(("C2", "C3", "C4", "C5", "C6", "C7"), "I", obs_multi)
     with mundo.rechaza(Invalida, "C6 no se desarrolla(n) con un docente de IE multigrado"):
-        mundo.app.registrar_situacion_inicial(multi, a1, date(2020, 4, 15), con_c6)
+        mundo.app.registrar_situacion_inicial(cmd.RegistrarSituacionInicial(multi, a1, date(2020, 4, 15), con_c6))
     assert mundo.inicial(multi, a1, "multigrado", evidencia=obs_multi)
     assert mundo.inicial(poli, a2, "polidocente_primaria", evidencia=obs_poli)
     # When each is valued in the other's complementary competency / Then it is refused
@@ -299,7 +300,7 @@ def test_la_situacion_inicial_y_el_cierre_valoran_todas_sus_competencias(mundo, 
     # When his initial situation leaves out C5 / Then it is refused
     sin_c5 = niveles_iniciales(("C2", "C3", "C4", "C7"), "I", obs)
     with mundo.rechaza(Invalida, "Falta el nivel de C5"):
-        mundo.app.registrar_situacion_inicial(d, a, date(2020, 4, 15), sin_c5)
+        mundo.app.registrar_situacion_inicial(cmd.RegistrarSituacionInicial(d, a, date(2020, 4, 15), sin_c5))
     # When, once started, his close leaves out C7 / Then it is refused
     assert mundo.inicial(d, a, evidencia=obs)
     cierre = niveles()
@@ -353,7 +354,7 @@ def test_una_fecha_futura_se_rechaza(mundo, aula):
     assert mundo.cerrar(d, a, niveles(), dia=date(2021, 1, 15))
     # And a correction dated in the future is refused as well
     with mundo.rechaza(Invalida, "es futura"):
-        mundo.app.corregir_cierre(d, 2020, date(2021, 4, 1), niveles(nivel="III"), "Revisión", a)
+        mundo.app.corregir_cierre(cmd.CorregirCierre(d, 2020, date(2021, 4, 1), niveles(nivel="III"), "Revisión", a))
 
 
 def test_sin_situacion_inicial_no_se_valora_ni_se_cierra(mundo, aula):
@@ -413,14 +414,14 @@ def test_una_correccion_es_un_evento_nuevo_y_el_cierre_original_queda(mundo, ini
     corte = datetime.now(UTC)
     # When a coach corrects it without saying who he is / Then it is refused
     with mundo.rechaza(Invalida, "Indique el acompañante que corrige"):
-        mundo.app.corregir_cierre(d, 2020, date(2021, 2, 1), niveles(C4="III"), "Revisión de evidencias", None)
+        mundo.app.corregir_cierre(cmd.CorregirCierre(d, 2020, date(2021, 2, 1), niveles(C4="III"), "Revisión de evidencias", None))
     # When a specialist corrects an etapa not yet closed / Then there is nothing to correct
     mundo.bombeo.recibir(plan(d, a, 2021))
     with como("especialista_ugel"), mundo.rechaza(Invalida, "La etapa 2 no se ha cerrado"):
-        mundo.app.corregir_cierre(d, 2021, date(2021, 2, 1), niveles(C4="III"), "Revisión", None)
+        mundo.app.corregir_cierre(cmd.CorregirCierre(d, 2021, date(2021, 2, 1), niveles(C4="III"), "Revisión", None))
     # When his coach corrects it with its reason (twice: the device re-sends it) / Then it is recorded once
-    assert mundo.app.corregir_cierre(d, 2020, date(2021, 2, 1), niveles(C4="III"), "Revisión de evidencias", a)
-    assert not mundo.app.corregir_cierre(d, 2020, date(2021, 2, 1), niveles(C4="III"), "Revisión", a)
+    assert mundo.app.corregir_cierre(cmd.CorregirCierre(d, 2020, date(2021, 2, 1), niveles(C4="III"), "Revisión de evidencias", a))
+    assert not mundo.app.corregir_cierre(cmd.CorregirCierre(d, 2020, date(2021, 2, 1), niveles(C4="III"), "Revisión", a))
     # Then the docente's history keeps the close and its correction, with its reason
     cierres = [e for e in mundo.app.events.get(dm.docente_id(d)) if isinstance(e, dm.Docente.EtapaCerrada)]
     assert [(e.correccion, e.niveles["C4"], e.motivo) for e in cierres] == [
@@ -432,7 +433,7 @@ def test_una_correccion_es_un_evento_nuevo_y_el_cierre_original_queda(mundo, ini
     assert etapa(ahora, "C2")["logrado"] == etapa(al_corte, "C2")["logrado"] == "II"  # the others as closed
     # And a specialist corrects without naming a coach; the event records who did it
     with como("especialista_ugel", "esp-1"):
-        assert mundo.app.corregir_cierre(d, 2020, date(2021, 3, 1), niveles(C4="IV"), "Acta de la UGEL", None)
+        assert mundo.app.corregir_cierre(cmd.CorregirCierre(d, 2020, date(2021, 3, 1), niveles(C4="IV"), "Acta de la UGEL", None))
     ultimo = list(mundo.app.events.get(dm.docente_id(d)))[-1]
     assert (ultimo.correccion, ultimo.metadata["rol"], ultimo.metadata["usuario"]) == (2, "especialista_ugel", "esp-1")
     assert (etapa(mundo.progreso(d), "C4")["logrado"], etapa(mundo.progreso(d), "C4")["correcciones"]) == ("IV", 2)
@@ -532,7 +533,8 @@ def incorporar(mundo: Mundo, acompanante: str, dre: str = "DRE-PUNO", ugel: str 
 def test_la_encuesta_del_docente_es_anual_y_la_del_acompanante_semestral(mundo, aula):
     d, a = aula["docente"], aula["acompanante"]
     incorporar(mundo, a)
-    responder = mundo.app.responder_encuesta
+    def responder(*datos: Any) -> tuple[str, bool]:
+        return mundo.app.responder_encuesta(cmd.ResponderEncuesta(*datos))
     with mundo.rechaza(Invalida, "se recoge una vez al año (periodo 'anual'"):
         responder("docente", d, 2020, "semestre_1", RESPUESTAS)
     with mundo.rechaza(Invalida, "se recoge cada semestre"):
@@ -544,7 +546,8 @@ def test_la_encuesta_del_docente_es_anual_y_la_del_acompanante_semestral(mundo, 
 
 
 def test_no_se_encuesta_a_quien_evaluacion_no_conoce(mundo, aula):
-    responder = mundo.app.responder_encuesta
+    def responder(*datos: Any) -> tuple[str, bool]:
+        return mundo.app.responder_encuesta(cmd.ResponderEncuesta(*datos))
     # When a docente without a plan that year, or unknown, answers / Then it is refused
     with mundo.rechaza(Invalida, "no tiene plan de acompañamiento en 2021"):
         responder("docente", aula["docente"], 2021, "anual", RESPUESTAS)
@@ -558,15 +561,15 @@ def test_no_se_encuesta_a_quien_evaluacion_no_conoce(mundo, aula):
 def test_la_misma_encuesta_dos_veces_no_cambia_nada_y_otra_respuesta_es_conflicto(mundo, aula):
     d = aula["docente"]
     # Given a docente's annual survey answered
-    encuesta, nueva = mundo.app.responder_encuesta("docente", d, 2020, "anual", RESPUESTAS, "Muy útil")
+    encuesta, nueva = mundo.app.responder_encuesta(cmd.ResponderEncuesta("docente", d, 2020, "anual", RESPUESTAS, "Muy útil"))
     assert nueva and encuesta == str(dm.encuesta_id("docente", d, 2020, "anual"))
     # When the same answers arrive again / Then nothing is recorded
     antes = mundo.registrados()
-    assert mundo.app.responder_encuesta("docente", d, 2020, "anual", RESPUESTAS, "Muy útil") == (encuesta, False)
+    assert mundo.app.responder_encuesta(cmd.ResponderEncuesta("docente", d, 2020, "anual", RESPUESTAS, "Muy útil")) == (encuesta, False)
     assert mundo.registrados() == antes
     # When other answers arrive for the same person and period / Then it is a conflict
     with mundo.rechaza(Conflict, "Esa persona ya respondió la encuesta del periodo anual de 2020"):
-        mundo.app.responder_encuesta("docente", d, 2020, "anual", {**RESPUESTAS, "pertinencia": 1}, "Muy útil")
+        mundo.app.responder_encuesta(cmd.ResponderEncuesta("docente", d, 2020, "anual", {**RESPUESTAS, "pertinencia": 1}, "Muy útil"))
 
 
 # --- 7. the acompañantes' performance -------------------------------------------------------------
@@ -577,7 +580,7 @@ def test_el_desempeno_del_acompanante_lo_evaluan_los_especialistas(mundo):
     criterios = {"planifica": "III", "retroalimenta": "II"}
 
     def evaluar(fecha: date = date(2020, 4, 1), nivel: str = "II") -> tuple[str, bool]:
-        return mundo.app.evaluar_desempeno(a, 2020, "inicio", fecha, criterios, nivel, "DIFODS")
+        return mundo.app.evaluar_desempeno(cmd.EvaluarDesempeno(a, 2020, "inicio", fecha, criterios, nivel, "DIFODS"))
     # When an acompañante or a director evaluates one / Then it is forbidden
     for rol in ("acompanante", "directivo"):
         with como(rol), mundo.rechaza(Forbidden, "lo evalúan las direcciones responsables"):
@@ -638,4 +641,4 @@ def test_el_nuevo_acompanante_no_corrige_el_cierre_de_su_antecesor(mundo, inicia
     mundo.reasignar(d, 2020, antiguo, nuevo)
     # When the new coach corrects the close he did not make / Then it is refused (a specialist may)
     with mundo.rechaza(Invalida, "cierre"):
-        mundo.app.corregir_cierre(d, 2020, date(2021, 2, 1), niveles(C4="IV"), "Lo veo distinto", nuevo)
+        mundo.app.corregir_cierre(cmd.CorregirCierre(d, 2020, date(2021, 2, 1), niveles(C4="IV"), "Lo veo distinto", nuevo))

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.evaluacion import comandos as cmd
 from services.evaluacion import reportes
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
@@ -166,14 +167,14 @@ class Mundo:
                                   for dia in (date(2020, 4, 10), date(2020, 7, 20)))
             self.bombeo.recibir(diagnostica)
             self.bombeo.recibir(julio)
-            assert self.app.registrar_situacion_inicial(d.id, d.acompanante, date(2020, 4, 15), {
+            assert self.app.registrar_situacion_inicial(cmd.RegistrarSituacionInicial(d.id, d.acompanante, date(2020, 4, 15), {
                 comp: {"nivel": n, "evidencias": [str(diagnostica.observacion_id)], "sustento": ""}
-                for comp, n in d.inicial.items()})
+                for comp, n in d.inicial.items()}))
             for val in (x for x in d.valoraciones if x["etapa"] == 1):
                 evidencia = diagnostica if val["fecha"] < julio.fecha else julio
-                assert self.app.valorar(d.id, val["valoracion_id"], d.acompanante, val["fecha"], val["competencia"],
-                                        val["nivel"], [str(evidencia.observacion_id)])
-            assert self.app.cerrar_etapa(d.id, d.acompanante, 2020, date(2020, 12, 10), d.cierres[1])
+                assert self.app.valorar(cmd.Valorar(d.id, val["valoracion_id"], d.acompanante, val["fecha"], val["competencia"],
+                                        val["nivel"], [str(evidencia.observacion_id)]))
+            assert self.app.cerrar_etapa(cmd.CerrarEtapa(d.id, d.acompanante, 2020, date(2020, 12, 10), d.cierres[1]))
         self.bombeo.propios()
 
     def etapa_2(self) -> None:
@@ -193,15 +194,15 @@ class Mundo:
                               codigo_modular=d.codigo_modular)
             self.bombeo.recibir(obs)
             for val in (x for x in d.valoraciones if x["etapa"] == 2):
-                assert self.app.valorar(d.id, val["valoracion_id"], d.acompanante_2021, val["fecha"],
-                                        val["competencia"], val["nivel"], [str(obs.observacion_id)])
+                assert self.app.valorar(cmd.Valorar(d.id, val["valoracion_id"], d.acompanante_2021, val["fecha"],
+                                        val["competencia"], val["nivel"], [str(obs.observacion_id)]))
             if 2 in d.cierres:
-                assert self.app.cerrar_etapa(d.id, d.acompanante_2021, 2021, date(2021, 12, 10), d.cierres[2])
+                assert self.app.cerrar_etapa(cmd.CerrarEtapa(d.id, d.acompanante_2021, 2021, date(2021, 12, 10), d.cierres[2]))
         # a late correction of docente 0's etapa 1, recorded in 2022
         d0 = self.docentes[0]
         self.corregido = {**d0.cierres[1], "C4": "III" if d0.cierres[1]["C4"] == "IV" else "IV"}
-        assert self.app.corregir_cierre(d0.id, 2020, date(2022, 1, 20), self.corregido, "Revisión de evidencias",
-                                        d0.acompanante)
+        assert self.app.corregir_cierre(cmd.CorregirCierre(d0.id, 2020, date(2022, 1, 20), self.corregido, "Revisión de evidencias",
+                                        d0.acompanante))
         self.bombeo.propios()
 
     # --- the test's own arithmetic ---------------------------------------------------------------------
@@ -485,13 +486,13 @@ class Territorio:
             plan_id=plan(t.B, t.aco_puno, 2020).plan_id, docente_id=t.B, anio=2020, de_acompanante_id=t.aco_puno,
             a_acompanante_id=uid("aco-nuevo"), motivo="Licencia", **PUNO), date(2020, 7, 1))
         # evaluacion's own: A's initial situation and close, the surveys, the coaches' performance
-        assert t.app.registrar_situacion_inicial(t.A, t.aco_puno, date(2020, 4, 15), {
+        assert t.app.registrar_situacion_inicial(cmd.RegistrarSituacionInicial(t.A, t.aco_puno, date(2020, 4, 15), {
             comp: {"nivel": "II", "evidencias": [str(abril.observacion_id)], "sustento": ""}
-            for comp in comps("multigrado")})
-        assert t.app.cerrar_etapa(t.A, t.aco_puno, 2020, date(2020, 12, 10), dict.fromkeys(comps("multigrado"), "III"))
+            for comp in comps("multigrado")}))
+        assert t.app.cerrar_etapa(cmd.CerrarEtapa(t.A, t.aco_puno, 2020, date(2020, 12, 10), dict.fromkeys(comps("multigrado"), "III")))
         for persona, puntajes in t.respuestas.items():
             encuestado, periodo = ("docente", "anual") if persona in (t.A, t.B, t.C) else ("acompanante", "semestre_1")
-            assert t.app.responder_encuesta(encuestado, persona, 2020, periodo, dict(zip(PREGUNTAS, puntajes)))[1]
+            assert t.app.responder_encuesta(cmd.ResponderEncuesta(encuestado, persona, 2020, periodo, dict(zip(PREGUNTAS, puntajes))))[1]
         token = current_actor.set(Actor(usuario="esp-dre", rol="especialista_dre"))
         try:
             for acompanante, momento, dia, nivel in ((t.aco_puno, "inicio", date(2020, 4, 1), "II"),
@@ -499,8 +500,8 @@ class Territorio:
                                                      (t.aco_puno, "semestre_2", date(2020, 11, 1), "III"),
                                                      (t.aco_puno, "termino", date(2020, 12, 1), "IV"),
                                                      (t.aco_cusco, "inicio", date(2020, 4, 2), "III")):
-                assert t.app.evaluar_desempeno(acompanante, 2020, momento, dia, {"retroalimenta": nivel}, nivel,
-                                               "DIFODS")[1]
+                assert t.app.evaluar_desempeno(cmd.EvaluarDesempeno(acompanante, 2020, momento, dia, {"retroalimenta": nivel}, nivel,
+                                               "DIFODS"))[1]
         finally:
             current_actor.reset(token)
         t.propios = t.bombeo.propios()

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from services.evaluacion import comandos as ecmd
 from services.evaluacion import domainmodel as dm
 from services.evaluacion.messaging import SUSCRIPCIONES, Publicador
 from services.evaluacion.metas import Metas
@@ -154,9 +155,9 @@ def test_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(copia: Path):
     try:
         medida_id = str(uuid.uuid4())
         acompanante = _eventos(evaluacion, dm.InformeTrimestral.MedidaDispuesta)[0].medida.acompanante_id
-        assert evaluacion.disponer_medida("UGEL-EL-COLLAO", 2021, 1, medida_id, {
-            "sobre": "acompanante", "codigo_modular": None, "anexo": None, "acompanante_id": acompanante,
-            "descripcion": "Acompañar en aula", "plazo": "2100-01-31"}, "UGEL-EL-COLLAO")
+        assert evaluacion.disponer_medida(ecmd.DisponerMedida(
+            ecmd.Trimestre("UGEL-EL-COLLAO", 2021, 1), medida_id, "acompanante", "Acompañar en aula", date(2100, 1, 31),
+            acompanante_id=acompanante), "UGEL-EL-COLLAO")
         dispuesta = _eventos(evaluacion, dm.InformeTrimestral.MedidaDispuesta)[-1]
         assert dispuesta.informe == InformeDe("UGEL-EL-COLLAO", "DRE-PUNO", 2021, 1)
         publicado = PUBLICADORES["evaluacion"](evaluacion)(dispuesta)

@@ -20,6 +20,7 @@ import pytest
 from matplotlib import image
 from openpyxl import load_workbook
 
+from services.evaluacion import comandos as cmd
 from services.evaluacion import columnas, exportar
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app
@@ -165,10 +166,10 @@ def servicio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         bombeo.recibir(plan(docente, ACOMPANANTE, 2020, tipo_ie=tipo, dre=dre, ugel=ugel))
         obs = observacion(docente, ACOMPANANTE, date(2020, 4, 10), dre=dre, ugel=ugel)
         bombeo.recibir(obs)
-        evaluacion.registrar_situacion_inicial(docente, ACOMPANANTE, date(2020, 4, 15),
-                                               niveles_iniciales(competencias(tipo), "I", str(obs.observacion_id)))
-        evaluacion.cerrar_etapa(docente, ACOMPANANTE, 2020, date(2020, 12, 10),
-                                dict.fromkeys(competencias(tipo), "II" if tipo != "eib" else "I"))
+        evaluacion.registrar_situacion_inicial(cmd.RegistrarSituacionInicial(docente, ACOMPANANTE, date(2020, 4, 15),
+                                               niveles_iniciales(competencias(tipo), "I", str(obs.observacion_id))))
+        evaluacion.cerrar_etapa(cmd.CerrarEtapa(docente, ACOMPANANTE, 2020, date(2020, 12, 10),
+                                dict.fromkeys(competencias(tipo), "II" if tipo != "eib" else "I")))
     bombeo.propios()
     yield app
     app.state.proyecciones.close()

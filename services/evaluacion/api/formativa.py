@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path
 from pydantic import Field
 
 from services.evaluacion import acceso, reportes
+from services.evaluacion import comandos as cmd
 from services.evaluacion.api.comun import Al, Convocatoria, Entrada, Id, Resultado, Texto, resultado
 from services.evaluacion.api.dependencias import EvaluacionApp, PoliticaDeAcceso, Vistas
 from services.evaluacion.application import Evaluacion
@@ -83,18 +84,22 @@ class ResultadoItem(lote.ResultadoItem):
 def situacion_inicial(app: Evaluacion, body: SituacionInicialIn, docente_id: UUID) -> tuple[str, bool]:
     niveles = {c: {"nivel": n.nivel, "evidencias": [str(e) for e in n.evidencias], "sustento": n.sustento}
                for c, n in body.niveles.items()}
-    nuevo = app.registrar_situacion_inicial(str(docente_id), str(body.acompanante_id), body.fecha, niveles)
+    nuevo = app.registrar_situacion_inicial(cmd.RegistrarSituacionInicial(
+        docente_id=str(docente_id), acompanante_id=str(body.acompanante_id), fecha=body.fecha, niveles=niveles))
     return str(docente_id), nuevo
 
 
 def valoracion(app: Evaluacion, body: ValoracionIn, docente_id: UUID) -> tuple[str, bool]:
-    nuevo = app.valorar(str(docente_id), str(body.valoracion_id), str(body.acompanante_id), body.fecha,
-                        body.competencia, body.nivel, [str(e) for e in body.evidencias], body.sustento)
+    nuevo = app.valorar(cmd.Valorar(
+        docente_id=str(docente_id), valoracion_id=str(body.valoracion_id), acompanante_id=str(body.acompanante_id),
+        fecha=body.fecha, competencia=body.competencia, nivel=body.nivel, evidencias=[str(e) for e in body.evidencias],
+        sustento=body.sustento))
     return str(body.valoracion_id), nuevo
 
 
 def cierre(app: Evaluacion, body: CierreIn, docente_id: UUID) -> tuple[str, bool]:
-    nuevo = app.cerrar_etapa(str(docente_id), str(body.acompanante_id), body.anio, body.fecha, dict(body.niveles))
+    nuevo = app.cerrar_etapa(cmd.CerrarEtapa(docente_id=str(docente_id), acompanante_id=str(body.acompanante_id),
+                                             anio=body.anio, fecha=body.fecha, niveles=dict(body.niveles)))
     return f"{docente_id}/{body.anio}", nuevo
 
 
@@ -151,8 +156,9 @@ def post_cierre(docente_id: Id, body: CierreIn, app: EvaluacionApp) -> Resultado
              responses={200: {"model": Resultado}})
 def post_correccion(docente_id: Id, anio: Annotated[int, Path(ge=2000, le=2100)], body: CorreccionCierreIn,
                     app: EvaluacionApp) -> Resultado:
-    nuevo = app.corregir_cierre(str(docente_id), anio, body.fecha, dict(body.niveles), body.motivo,
-                                str(body.acompanante_id) if body.acompanante_id else None)
+    nuevo = app.corregir_cierre(cmd.CorregirCierre(
+        docente_id=str(docente_id), anio=anio, fecha=body.fecha, niveles=dict(body.niveles), motivo=body.motivo,
+        acompanante_id=str(body.acompanante_id) if body.acompanante_id else None))
     return resultado(f"{docente_id}/{anio}", nuevo)  # type: ignore[return-value]
 
 

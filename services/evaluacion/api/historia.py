@@ -15,6 +15,7 @@ from services.evaluacion import exportar, reportes
 from services.evaluacion.api.comun import Al, Entrada, Id
 from services.evaluacion.api.dependencias import EvaluacionApp, Vistas
 from services.evaluacion.application import Evaluacion
+from services.evaluacion.comandos import RegistrarConsulta
 from services.evaluacion.historia import a_json
 from services.evaluacion.projections import Proyecciones
 from shared.eventstore import DomainError
@@ -62,7 +63,7 @@ async def historia_de(app: Evaluacion, vistas: Proyecciones, docente_id: UUID, r
     consulta = {k: v if not isinstance(v, date) else v.isoformat() for k, v in registrada.items()}
     # The read is recorded while the history is read; nothing is shown unless the record was saved.
     _, historia = await asyncio.gather(
-        asyncio.to_thread(app.registrar_consulta, str(docente_id), (motivo or "").strip(), consulta),
+        asyncio.to_thread(app.registrar_consulta, RegistrarConsulta(str(docente_id), (motivo or "").strip(), consulta)),
         asyncio.to_thread(vistas.historia.historia, str(docente_id), al=corte.clave,
                           desde=filtros["desde"], hasta=filtros["hasta"], etapa=filtros["etapa"],
                           eventos=filtros["tipo"], servicios=filtros["servicio"], pagina=filtros["pagina"],

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field, model_validator
 from sqlalchemy import select
 
+from services.evaluacion import comandos as cmd
 from services.evaluacion import reportes
 from services.evaluacion.api.comun import TABLAS, Al, Entrada, Formato, Resultado, resultado, salida
 from services.evaluacion.api.dependencias import EvaluacionApp, Vistas
@@ -153,13 +154,14 @@ def post_envio(ugel: Ugel, body: EnvioIn, app: EvaluacionApp, vistas: Vistas) ->
     def cifras() -> dict[str, Any]:
         [resumen] = secciones(vistas, ugel, body.anio, body.trimestre, reportes.Corte.de(None))["resumen"]
         return {k: resumen[k] for k in ("ies", "docentes", "visitas_realizadas", "valoraciones")}
-    nuevo = app.enviar_informe(ugel, dre_de(vistas, ugel), body.anio, body.trimestre, cifras, body.observaciones)
+    nuevo = app.enviar_informe(cmd.EnviarInforme(cmd.Trimestre(ugel, body.anio, body.trimestre), dre_de(vistas, ugel),
+                                                 body.observaciones), cifras)
     return resultado(f"{ugel}/{body.anio}-T{body.trimestre}", nuevo)  # type: ignore[return-value]
 
 
 @router.post("/recepcion", tags=TRAMITE, status_code=201, summary="La DRE acusa recibo del informe del trimestre")
 def post_recepcion(ugel: Ugel, body: RecepcionIn, app: EvaluacionApp) -> Resultado:
-    nuevo = app.acusar_recibo(ugel, body.anio, body.trimestre, body.observaciones)
+    nuevo = app.acusar_recibo(cmd.AcusarRecibo(cmd.Trimestre(ugel, body.anio, body.trimestre), body.observaciones))
     return resultado(f"{ugel}/{body.anio}-T{body.trimestre}", nuevo)  # type: ignore[return-value]
 
 
@@ -169,17 +171,19 @@ def post_recepcion(ugel: Ugel, body: RecepcionIn, app: EvaluacionApp) -> Resulta
 def post_medida(ugel: Ugel, body: MedidaIn, app: EvaluacionApp, vistas: Vistas) -> Resultado:
     donde = (ugel_de_la_ie(vistas, body.codigo_modular, body.anexo) if body.sobre == "ie"
              else app.ugel_del_acompanante(str(body.acompanante_id)))
-    medida = {"sobre": body.sobre, "codigo_modular": body.codigo_modular,
-              "anexo": body.anexo if body.sobre == "ie" else None,
-              "acompanante_id": str(body.acompanante_id) if body.acompanante_id else None,
-              "descripcion": body.descripcion.strip(), "plazo": body.plazo.isoformat()}
-    nuevo = app.disponer_medida(ugel, body.anio, body.trimestre, str(body.medida_id), medida, donde)
+    medida = cmd.DisponerMedida(
+        informe=cmd.Trimestre(ugel, body.anio, body.trimestre), medida_id=str(body.medida_id), sobre=body.sobre,
+        descripcion=body.descripcion, plazo=body.plazo, codigo_modular=body.codigo_modular,
+        anexo=body.anexo if body.sobre == "ie" else None,
+        acompanante_id=str(body.acompanante_id) if body.acompanante_id else None)
+    nuevo = app.disponer_medida(medida, donde)
     return resultado(str(body.medida_id), nuevo)  # type: ignore[return-value]
 
 
 @router.post("/medidas/{medida_id}/seguimiento", tags=TRAMITE, status_code=201,
              summary="Seguimiento de una medida correctiva: en ejecución, cumplida o no cumplida")
 def post_seguimiento(ugel: Ugel, medida_id: UUID, body: SeguimientoIn, app: EvaluacionApp) -> Resultado:
-    nuevo = app.seguir_medida(ugel, body.anio, body.trimestre, str(medida_id), body.estado, body.avance,
-                              str(body.seguimiento_id) if body.seguimiento_id else None)
+    nuevo = app.seguir_medida(cmd.SeguirMedida(cmd.Trimestre(ugel, body.anio, body.trimestre), str(medida_id),
+                                               body.estado, body.avance,
+                                               str(body.seguimiento_id) if body.seguimiento_id else None))
     return resultado(str(medida_id), nuevo)  # type: ignore[return-value]

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from services.evaluacion import comandos as cmd
 from services.evaluacion import reportes
 from services.evaluacion.api.comun import (CODIGO, TABLAS, Al, Codigo, Entrada, Formato, Id, Ie, Por, Resultado,
                                            Texto, de_ie, resultado, salida)
@@ -53,16 +54,18 @@ class VisitasDocenteAnio(BaseModel):
              summary="Encuesta de satisfacción de un docente (anual) o de un acompañante (semestral)",
              responses={200: {"model": Resultado}, 409: {"description": "Ya respondió la de ese periodo"}})
 def post_encuesta(body: EncuestaIn, app: EvaluacionApp) -> Resultado:
-    return resultado(*app.responder_encuesta(body.encuestado, str(body.persona_id), body.anio, body.periodo,
-                                             dict(body.respuestas), body.comentario))  # type: ignore[return-value]
+    return resultado(*app.responder_encuesta(cmd.ResponderEncuesta(  # type: ignore[return-value]
+        encuestado=body.encuestado, persona_id=str(body.persona_id), anio=body.anio, periodo=body.periodo,
+        respuestas=dict(body.respuestas), comentario=body.comentario)))
 
 
 @router.post("/acompanantes/{acompanante_id}/desempeno", tags=["evaluación"], status_code=201,
              summary="Evaluación del desempeño de un acompañante (inicio, semestre o término)",
              responses={200: {"model": Resultado}, 403: {"description": "Rol no autorizado"}})
 def post_desempeno(acompanante_id: Id, body: DesempenoIn, app: EvaluacionApp) -> Resultado:
-    return resultado(*app.evaluar_desempeno(str(acompanante_id), body.anio, body.momento, body.fecha,
-                                            dict(body.criterios), body.nivel, body.evaluador))  # type: ignore[return-value]
+    return resultado(*app.evaluar_desempeno(cmd.EvaluarDesempeno(  # type: ignore[return-value]
+        acompanante_id=str(acompanante_id), anio=body.anio, momento=body.momento, fecha=body.fecha,
+        criterios=dict(body.criterios), nivel=body.nivel, evaluador=body.evaluador)))
 
 
 # --- the matrices ---------------------------------------------------------------------------------------
