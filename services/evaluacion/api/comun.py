@@ -1,5 +1,5 @@
-"""What evaluacion's route modules share: the query parameters of its reports, the answer to a command and
-the report's output (JSON, CSV or XLSX).
+"""What evaluacion's route modules share: the query parameters of its reports and the report's output (JSON, CSV
+or XLSX). A command's answer is every service's, ``shared.http.resultado``.
 
 Every report takes ``al`` (a date, the end of that day in Lima; or a date and time) and says which
 moment it describes; ``formato`` gives it as JSON, CSV (one section, ``seccion``) or XLSX (every
@@ -12,8 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import Path, Query, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import Path, Query, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.evaluacion import columnas, exportar, reportes
@@ -50,17 +49,6 @@ Texto = Annotated[str, Field(max_length=4000)]
 
 class Entrada(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Resultado(BaseModel):
-    id: str
-    estado: Literal["registrado", "ya_registrado"]
-
-
-def resultado(id_: str, nuevo: bool) -> JSONResponse:
-    """A command's answer: 201 registrado, or 200 ya_registrado (a re-send that recorded nothing)."""
-    return JSONResponse(Resultado(id=id_, estado="registrado" if nuevo else "ya_registrado").model_dump(),
-                        status_code=status.HTTP_201_CREATED if nuevo else status.HTTP_200_OK)
 
 
 def de_ie(ie: str | None) -> dict[str, Any]:

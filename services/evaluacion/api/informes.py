@@ -19,11 +19,12 @@ from sqlalchemy import select
 
 from services.evaluacion import comandos as cmd
 from services.evaluacion import reportes
-from services.evaluacion.api.comun import TABLAS, Al, Entrada, Formato, Resultado, resultado, salida
+from services.evaluacion.api.comun import TABLAS, Al, Entrada, Formato, salida
 from services.evaluacion.api.dependencias import EvaluacionApp, Vistas
 from services.evaluacion.domainmodel import InformeTrimestral
 from services.evaluacion.projections import Proyecciones
 from shared.eventstore import DomainError
+from shared.http.resultado import Resultado, resultado
 from shared.telemetry import current_actor
 
 router = APIRouter(prefix="/v1/informes-trimestrales/{ugel}")

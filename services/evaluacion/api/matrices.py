@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 
 from services.evaluacion import comandos as cmd
 from services.evaluacion import reportes
-from services.evaluacion.api.comun import (CODIGO, TABLAS, Al, Codigo, Entrada, Formato, Id, Ie, Por, Resultado,
-                                           Texto, de_ie, resultado, salida)
+from services.evaluacion.api.comun import CODIGO, TABLAS, Al, Codigo, Entrada, Formato, Id, Ie, Por, Texto, de_ie, salida
 from services.evaluacion.api.dependencias import EvaluacionApp, Vistas
 from services.evaluacion.application import PREGUNTAS_ENCUESTA
 from shared.contracts.evaluacion import Nivel
+from shared.http.resultado import Resultado, resultado
 
 router = APIRouter(prefix="/v1")
 Anio = Annotated[int, Query(ge=2000, le=2100)]
