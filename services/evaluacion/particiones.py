@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text, func, select, update
+from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text, func, or_, select, update
 
 from services.evaluacion.historia import Historia
 from services.evaluacion.projections import Proyecciones
@@ -112,7 +112,9 @@ class Control:
                                   .where(p.c.clave == clave, p.c.terminada_en.is_not(None))).scalar_one()
             if hechas < n:
                 return False
-            return bool(conn.execute(update(c).where(c.c.clave == clave, c.c.activada_por.is_(None))
+            # the same partition again (its pod restarted mid-switch) takes it up where it stopped
+            return bool(conn.execute(update(c).where(c.c.clave == clave, or_(c.c.activada_por.is_(None),
+                                                                               c.c.activada_por == indice))
                                      .values(activada_por=indice)).rowcount)
 
     def guardar_checksums(self, clave: str, sumas: dict[str, str]) -> None:
@@ -185,11 +187,15 @@ class Particion:
                 break
             hasta = await replay(js, self.contratos, todo, subjects=self.sujetos, from_sequence=hasta + 1,
                                  batch=lote)
-        anteriores = {v.nombre: await asyncio.to_thread(v.activar, self.generaciones[v.nombre]) for v in self.vistas}
+        anteriores = {}
+        for vista in self.vistas:  # a view already switched (the switch taken up again) keeps its generation
+            if await asyncio.to_thread(vista.activa) != self.generaciones[vista.nombre]:
+                anteriores[vista.nombre] = await asyncio.to_thread(vista.activar, self.generaciones[vista.nombre])
         await replay(js, self.contratos, todo, subjects=self.sujetos, from_sequence=hasta + 1, batch=lote)
         await asyncio.sleep(grace)  # queries that started on the old generation finish
         for vista in self.vistas:
-            await asyncio.to_thread(vista.borrar, anteriores[vista.nombre])
+            if vista.nombre in anteriores:
+                await asyncio.to_thread(vista.borrar, anteriores[vista.nombre])
 
 
 async def trabajar(proyecciones: Proyecciones, js: JetStreamContext, clave: str, indice: int, particiones: int,
