@@ -30,12 +30,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from services.agenda import mezcla
-from services.agenda.calendario import Franja, dias_habiles
-from shared.eventstore import Aggregate, Conflict, DomainError
+from services.agenda import reglas
+from services.agenda.calendario import Franja
+from services.agenda.reglas import NOMBRE, AgendaInvalida
+from shared.eventstore import Aggregate, Conflict
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/agenda")
-NOMBRE = {"visita": "La visita", "gia": "El GIA", "rtc": "La RTC", "taller": "El taller"}
 
 
 def protocolo_id(codigo: str, version: int) -> UUID:
@@ -72,10 +72,6 @@ PERSONALES = ("observaciones",)
 def sujeto_docente(docente: UUID | str) -> str:
     """Whose key encrypts a docente's free text (the same subject in every service)."""
     return f"docente:{docente}"
-
-class AgendaInvalida(DomainError):
-    """A scheduling or delivery that breaks a rule of the norm; the message says which."""
-
 
 class DocentesDeOtraIE(AgendaInvalida):
     """A school's plan lists docentes who belong to another school (the message names them)."""
@@ -321,7 +317,7 @@ class AgendaAcompanante(Aggregate):
         what a new acompañante carries over when the docente is handed to him."""
         return {**self.docentes.get(docente_id, {}).get("recibido", {}), str(self.id): self.entregado(docente_id)}
 
-    def _previo(self, docente_id: str) -> dict[str, int]:
+    def previo(self, docente_id: str) -> dict[str, int]:
         """Delivered to the docente this year by his other acompañantes' agendas."""
         total = {"visitas": 0, "dias_visita": 0, "gia": 0, "rtc": 0}
         for agenda, cuentas in self.docentes[docente_id].get("recibido", {}).items():
@@ -468,10 +464,10 @@ class AgendaAcompanante(Aggregate):
             if not self.tiene(docente):
                 raise AgendaInvalida(f"El docente {docente} no está asignado a este acompañante en {self.anio}.")
         franja = Franja.de(d)
-        self._check_anio_escolar(franja, d["docentes"])
+        reglas.anio_escolar(self, franja, d["docentes"])
         otras = {i: a for i, a in self.actividades.items() if i != actividad_id and a["estado"] != "cancelada"
                  and (a["estado"] == "realizada" or not solo_realizadas)}
-        getattr(self, f"_check_{tipo}")(franja, d, otras, directivo)
+        reglas.REGLAS[tipo](self, franja, d, otras, directivo)
         for otra_id, otra in otras.items():
             otra_franja = Franja.de(otra["datos"])
             if franja.se_cruza(otra_franja):
@@ -479,120 +475,6 @@ class AgendaAcompanante(Aggregate):
                     f"Se cruza con {NOMBRE[otra['tipo']].split()[1]} {otra_id} ({otra['estado']}) "
                     f"{otra_franja.describir()}: un acompañante no puede estar en dos actividades a la vez.")
 
-    def _check_anio_escolar(self, franja: Franja, docentes: list[str]) -> None:
-        for docente in docentes:
-            inicio, fin = (date.fromisoformat(x) for x in self.docentes[docente]["anio_escolar"])
-            if min(franja.dias()) < inicio or max(franja.dias()) > fin:
-                raise AgendaInvalida(f"La actividad cae fuera del año escolar ({inicio:%d/%m} al {fin:%d/%m/%Y}).")
-
-    def _check_visita(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], _: str | None) -> None:
-        if len(d["docentes"]) != 1:
-            raise AgendaInvalida("Una visita en aula es a un solo docente.")
-        if "acciones" in d and not {"observacion", "asesoria"} <= set(d["acciones"]):
-            raise AgendaInvalida("Una visita en aula comprende la observación y la asesoría de la práctica "
-                                 "pedagógica (NT-026 §5.2.6 a): registre ambas.")
-        req = self.docentes[d["docentes"][0]]["requisitos"]
-        dias = franja.dias_lectivos()
-        if dias == 0:
-            raise AgendaInvalida("Una visita en aula se realiza en días lectivos (de lunes a viernes).")
-        if not req["visita_dias_min"] <= dias <= req["visita_dias_max"]:
-            raise AgendaInvalida(
-                f"Una visita a este docente dura entre {req['visita_dias_min']} y {req['visita_dias_max']} días "
-                f"según su protocolo ({req['protocolo']}); se indicaron {dias}.")
-        self._check_mezcla(d["docentes"][0], dias, otras)
-        for otra_id, otra in otras.items():
-            if otra["tipo"] in ("gia", "rtc") and otra["datos"]["ie"] == d["ie"] \
-                    and Franja.de(otra["datos"]).inicio.date() in franja.dias():
-                raise AgendaInvalida(
-                    f"{NOMBRE[otra['tipo']]} {otra_id} de esta IE es {Franja.de(otra['datos']).describir()}: "
-                    "GIA y RTC se realizan en un día distinto al periodo de visitas (NT-026 §5.2.6 b, §5.2.7).")
-
-    def _check_mezcla(self, docente: str, dias: int, otras: dict[str, Any]) -> None:
-        """NT-026 §5.6.1 c, §5.6.2 c, §5.6.3 c and their tables: the year's visits must still fit the
-        protocol's mix of lengths and its days in the year (see ``mezcla``)."""
-        req = self.docentes[docente]["requisitos"]
-        grupos = req.get("visita_grupos") or [[req["visitas"], req["visita_dias_min"], req["visita_dias_max"]]]
-        duraciones = [Franja.de(a["datos"]).dias_lectivos() for a in otras.values()
-                      if a["tipo"] == "visita" and docente in a["datos"]["docentes"]] + [dias]
-        previo = self._previo(docente)
-        if not mezcla.posible(grupos, req["dias_visita"], duraciones, previo["visitas"], previo["dias_visita"]):
-            hechas = ", ".join(str(x) for x in duraciones[:-1]) or "ninguna"
-            raise AgendaInvalida(
-                f"Con esta visita de {dias} días el año ya no cumple la mezcla de su protocolo ({req['protocolo']}): "
-                f"{mezcla.describir(grupos, req['dias_visita'])}. Visitas ya registradas en esta agenda, en días: "
-                f"{hechas}" + (f"; y {previo['visitas']} con su acompañante anterior ({previo['dias_visita']} días)."
-                               if previo["visitas"] else "."))
-
-    def _check_reunion(self, tipo: str, franja: Franja, d: dict[str, Any], otras: dict[str, Any]) -> None:
-        if d["ie"] not in self.ies():
-            raise AgendaInvalida(f"{NOMBRE[tipo]} se realiza en una IE que usted acompaña; la IE {d['ie']} no lo es.")
-        minimo = max((self.docentes[x]["requisitos"][f"{tipo}_horas_min"] for x, v in self.docentes.items()
-                      if v["activo"] and v["ie"] == d["ie"]), default=3.0)
-        if franja.horas < minimo:
-            raise AgendaInvalida(f"{NOMBRE[tipo]} dura como mínimo {minimo:g} horas (NT-026 §5.6.1–§5.6.3 "
-                                 f"{'d' if tipo == 'gia' else 'f'}); "
-                                 f"se indicaron {franja.horas:g} h.")
-        for otra_id, otra in otras.items():
-            if otra["tipo"] == "visita" and otra["datos"]["ie"] == d["ie"] \
-                    and franja.inicio.date() in Franja.de(otra["datos"]).dias():
-                raise AgendaInvalida(
-                    f"{NOMBRE[tipo]} debe realizarse en un día distinto al periodo de visitas en la IE "
-                    f"(NT-026 §5.2.6 b, §5.2.7): la visita {otra_id} ocupa {Franja.de(otra['datos']).describir()}.")
-
-    def _check_gia(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], _: str | None) -> None:
-        self._check_reunion("gia", franja, d, otras)
-
-    def _check_rtc(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], directivo: str | None) -> None:
-        if directivo is None:
-            raise AgendaInvalida(f"La IE {d['ie']} no tiene directivo registrado, y la RTC la lidera el directivo "
-                                 "(NT-026 §5.2.7): registre primero al directivo de la IE.")
-        if d.get("directivo_id") != directivo:
-            raise AgendaInvalida("La RTC la lidera el directivo de la IE (NT-026 §5.2.7); "
-                                 f"el indicado ({d.get('directivo_id')}) no es el directivo registrado.")
-        self._check_reunion("rtc", franja, d, otras)
-
-    def _check_taller(self, franja: Franja, d: dict[str, Any], otras: dict[str, Any], _: str | None) -> None:
-        if d["destinatarios"] == "docentes" and not d["docentes"]:
-            raise AgendaInvalida("Un taller para docentes necesita al menos un docente que participe.")
-        for docente, dias in d.get("asistencia", {}).items():
-            if docente != self.acompanante_id and docente not in d["docentes"]:
-                raise AgendaInvalida(f"La asistencia nombra a {docente}, que no participa del taller.")
-            fuera = sorted(x for x in dias if date.fromisoformat(x) not in franja.dias())
-            if fuera:
-                raise AgendaInvalida(f"Asistencia en días fuera del taller: {', '.join(fuera)}.")
-
-    # --- can the year still be completed? -------------------------------------------------------
-
     def advertencias(self, referencia: date) -> list[str]:
-        """Warnings (never refusals) when what remains of the plans no longer fits in the free
-        school days left from ``referencia``."""
-        activos = {k: v for k, v in self.docentes.items() if v["activo"]}
-        if not activos:
-            return []
-        fin = max(date.fromisoformat(v["anio_escolar"][1]) for v in activos.values())
-        vigentes = [a for a in self.actividades.values() if a["estado"] != "cancelada"]
-        ocupados = set().union(*(Franja.de(a["datos"]).dias() for a in vigentes)) if vigentes else set()
-        libres = [x for x in dias_habiles(max(referencia, date(self.anio, 1, 1)), fin) if x not in ocupados]
-        avisos, total = [], 0
-        pendientes_ie: dict[tuple[str, str], int] = {}
-        for docente, v in activos.items():
-            req, suyas = v["requisitos"], [a for a in vigentes if docente in a["datos"]["docentes"]]
-            visitas = [a for a in suyas if a["tipo"] == "visita"]
-            previo = self._previo(docente)  # delivered by another acompañante of his this year
-            dias_hechos = sum(Franja.de(a["datos"]).dias_lectivos() for a in visitas) + previo.get("dias_visita", 0)
-            hechas = len(visitas) + previo.get("visitas", 0)
-            faltan = max(req["dias_visita"] - dias_hechos, (req["visitas"] - hechas) * req["visita_dias_min"], 0)
-            total += faltan
-            if faltan > len(libres):
-                avisos.append(f"El plan del docente {docente} ya no puede completarse en el año escolar: le faltan "
-                              f"{faltan} días de visita y quedan {len(libres)} días hábiles libres hasta el {fin:%d/%m/%Y}.")
-            for tipo in ("gia", "rtc"):
-                reuniones = sum(1 for a in suyas if a["tipo"] == tipo) + previo.get(tipo, 0)
-                clave = (v["ie"], tipo)
-                pendientes_ie[clave] = max(pendientes_ie.get(clave, 0), req[tipo] - reuniones)
-        total += sum(max(n, 0) for n in pendientes_ie.values())
-        if total > len(libres):
-            avisos.insert(0, f"Con lo programado, los planes de sus docentes ya no caben en el año escolar: faltan "
-                             f"{total} días de actividades y quedan {len(libres)} días hábiles libres hasta el {fin:%d/%m/%Y}.")
-        return avisos
-
+        """Whether the year can still be completed (``reglas.advertencias``): warnings, never refusals."""
+        return reglas.advertencias(self, referencia)

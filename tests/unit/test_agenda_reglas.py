@@ -453,7 +453,7 @@ def test_lo_programado_no_cuenta_como_recibido_y_volver_no_duplica(mundo):
     mundo.app.reasignar(docente, mundo.acompanante, otro, "ida")
     mundo.app.reasignar(docente, otro, mundo.acompanante, "vuelta")
     agenda = mundo.app.agenda(mundo.acompanante, 2020)
-    assert agenda._previo(docente) == {"visitas": 0, "dias_visita": 0, "gia": 0, "rtc": 0}
+    assert agenda.previo(docente) == {"visitas": 0, "dias_visita": 0, "gia": 0, "rtc": 0}
     assert agenda.entregado(docente) == {"visitas": 3, "dias_visita": 3, "gia": 0, "rtc": 0}
 
 
