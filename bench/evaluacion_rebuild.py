@@ -49,6 +49,7 @@ import cProfile
 import json
 import os
 import pstats
+import resource
 import signal
 import subprocess
 import sys
@@ -78,6 +79,7 @@ from bench._common import (
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.historia import docentes_de
 from services.evaluacion.projections import Proyecciones
+from services.evaluacion.rebuild import en_subproceso, reconstruir_particionado
 from shared import contracts as c
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
@@ -483,9 +485,28 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
                 return conn.execute(select(func.count()).select_from(e).where(e.c.estado != "verificado")).scalar_one()
             filas["historia.eslabones sin verificar"] = proyecciones.historia.leer(sin_verificar)
         mib_vistas = tamano_vistas(settings, proyecciones)
+        sumas = {}
+        if args.checksum or args.particiones:
+            sumas = {v.nombre: v.checksum() for v in vistas}
         if args.checksum:
-            sumas = await asyncio.to_thread(proyecciones.checksums)
             print("checksums: " + ", ".join(f"{k} {v[:16]}" for k, v in sumas.items()))
+        particionadas = []
+        for p in args.particiones or []:  # the same rebuild split by DRE, each partition its own process
+            hijos = os.times()
+            inicio = medidor.empezar()
+            partida = await reconstruir_particionado(
+                settings, server.url, [v.nombre for v in vistas], p, lote=args.lote,
+                lanzar=en_subproceso(settings, server.url, args.lote, grace=0.0))
+            fase = medidor.terminar(f"rebuild en {p} particiones", n, inicio)
+            despues = os.times()
+            cpu_hijos = (despues.children_user + despues.children_system) - (hijos.children_user + hijos.children_system)
+            iguales = {k: v.split(" ", 1)[1] for k, v in partida.items()} == sumas
+            particionadas.append({"particiones": p, "s": fase.s, "cpu_hijos": cpu_hijos, "iguales": iguales,
+                                  "rss_hijo_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024})
+            print(f"  {p} particiones: {fase.s:.1f}s, CPU de los procesos {cpu_hijos:.1f}s, "
+                  f"checksums {'iguales' if iguales else 'DISTINTOS'} a los del rebuild en un proceso", flush=True)
+            estados = {v.nombre: v.estado() for v in vistas}
+            guardadas = {v.nombre: v.generaciones_guardadas() for v in vistas}
         nats_rss = status_mib("VmRSS", server.process.pid) if server.process else float("nan")
         nats_hwm = status_mib("VmHWM", server.process.pid) if server.process else float("nan")
         proyecciones.close()
@@ -495,10 +516,14 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
         fallos.append(f"stream: {info.messages} mensajes, {duplicados} duplicados (se esperaban {n}, 0)")
     if leidos_sin != n or leidos != n:
         fallos.append(f"crudo: {leidos_sin} y {leidos} leídos de {n}")
+    ultima = 2 + len(particionadas)  # each rebuild fills the next generation and drops the one before
     for nombre, estado in estados.items():
-        if estado["activa"] != 2 or estado["construyendo"] is not None or guardadas[nombre] != [2]:
+        if estado["activa"] != ultima or estado["construyendo"] is not None or guardadas[nombre] != [ultima]:
             fallos.append(f"{nombre}: activa {estado['activa']}, construyendo {estado['construyendo']}, "
-                          f"generaciones en la base {guardadas[nombre]} (se esperaba 2, None, [2])")
+                          f"generaciones en la base {guardadas[nombre]} (se esperaba {ultima}, None, [{ultima}])")
+    for r in particionadas:
+        if not r["iguales"]:
+            fallos.append(f"rebuild en {r['particiones']} particiones: checksums distintos a los del rebuild en un proceso")
     for clave in sorted(set(filas) | set(esperado.filas)):
         if filas[clave] != esperado.filas[clave]:
             fallos.append(f"{clave}: {filas[clave]:,} filas, se esperaban {esperado.filas[clave]:,}")
@@ -517,6 +542,12 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
     )
     razon = (n / nuestro.s) / (n / crudo.s)
     print(f"\nnuestro/crudo = {razon:.3f}  (el rebuild logra el {100 * razon:.1f}% de leer y decodificar)")
+    print(f"meta ≥ 0.5: {'cumplida' if razon >= 0.5 else 'no cumplida'}")
+    for r in particionadas:
+        print(f"{r['particiones']} particiones: {n / r['s']:,.0f} eventos/s, {r['s']:.1f}s "
+              f"(× {nuestro.s / r['s']:.2f} el rebuild en un proceso; particionado/crudo = {crudo.s / r['s']:.3f}); "
+              f"CPU de sus procesos {r['cpu_hijos']:.1f}s; pico RSS de un proceso {r['rss_hijo_mib']:,.0f} MiB; "
+              f"a este ritmo, 49 M eventos: {49e6 / (n / r['s']) / 60:,.0f} min")
     print(f"pico RSS de todo el proceso (ru_maxrss, incluye el llenado): "
           f"{ru_maxrss_mib():,.0f} MiB")
     if perfiles:
@@ -527,7 +558,7 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
     return {"eventos": n, "llenado_s": fill_s, "fases": [asdict(f) for f in medidor.fases], "razon": razon,
             "muestras_rss": muestras, "ru_maxrss_mib": ru_maxrss_mib(),
             "mib_stream": info.bytes / 2**20, "mib_vistas": mib_vistas, "nats_hwm_mib": nats_hwm,
-            "fallos": fallos, "mezcla": dict(esperado.por_contrato)}
+            "fallos": fallos, "mezcla": dict(esperado.por_contrato), "particionadas": particionadas}
 
 
 def main(args: argparse.Namespace) -> int:
@@ -542,6 +573,7 @@ def main(args: argparse.Namespace) -> int:
                      "--store", args.store, "--lote", str(args.lote), "--perfil-lineas", str(args.perfil_lineas)]
             orden += ["--sync-siempre"] * args.sync_siempre + ["--perfil"] * args.perfil
             orden += ["--checksum"] * args.checksum + ["--con-historia"] * args.con_historia
+            orden += ["--particiones", *map(str, args.particiones)] if args.particiones else []
             rc = subprocess.run(orden, check=False).returncode
             if rc != 0 or not salida.exists():
                 print(f"la corrida de {n:,} eventos terminó con código {rc}")
@@ -583,6 +615,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--con-historia", action="store_true",
                    help="reconstruye también la historia de cada docente (la cuarta proyección, sobre todo sujeto), "
                         "como hace por defecto python -m services.evaluacion.rebuild")
+    p.add_argument("--particiones", type=int, nargs="+", default=[],
+                   help="después del rebuild en un proceso, el mismo partido por DRE en N procesos (p. ej. 1 2 4: "
+                        "python -m services.evaluacion.rebuild --particiones N); sus checksums deben ser iguales")
     p.add_argument("--un-tamano", type=int, help=argparse.SUPPRESS)
     p.add_argument("--salida", type=Path, help=argparse.SUPPRESS)
     return p

@@ -176,7 +176,7 @@ async def reconstruir_particionado(settings: EvaluacionSettings, nats_url: str, 
 Lanzador = Callable[[str, int, int, list[str]], Awaitable[int]]
 
 
-def en_subproceso(settings: EvaluacionSettings, nats_url: str, lote: int) -> Lanzador:
+def en_subproceso(settings: EvaluacionSettings, nats_url: str, lote: int, grace: float = 2.0) -> Lanzador:
     """Each partition in a Python process of its own, with the same settings (a file only this user reads)."""
     async def lanzar(clave: str, indice: int, particiones: int, nombres: list[str]) -> int:
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="reconstruccion-") as ajustes:
@@ -184,7 +184,8 @@ def en_subproceso(settings: EvaluacionSettings, nats_url: str, lote: int) -> Lan
             ajustes.flush()
             orden = [sys.executable, "-m", "services.evaluacion.rebuild", "--particiones", str(particiones),
                      "--indice", str(indice), "--clave", clave, "--ajustes", ajustes.name, "--nats-url", nats_url,
-                     "--lote", str(lote), "--sin-avance", *(f"--proyeccion={n}" for n in nombres)]
+                     "--lote", str(lote), "--gracia", str(grace), "--sin-avance",
+                     *(f"--proyeccion={n}" for n in nombres)]
             proceso = await asyncio.create_subprocess_exec(*orden)
             return await proceso.wait()
     return lanzar
@@ -233,6 +234,7 @@ def main() -> None:
                         help="La corrida que comparten las particiones de un Job (por defecto, RECONSTRUCCION_CLAVE).")
     parser.add_argument("--ajustes", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--sin-avance", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--gracia", type=float, default=2.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     settings = (EvaluacionSettings.model_validate_json(args.ajustes.read_text()) if args.ajustes
                 else EvaluacionSettings())
@@ -244,7 +246,7 @@ def main() -> None:
             if not args.clave:
                 parser.error("--indice necesita --clave (o RECONSTRUCCION_CLAVE): la corrida de las particiones")
             resultado = asyncio.run(particion(settings, nats_url, args.clave, indice, args.particiones,
-                                              args.proyeccion or [], lote=args.lote,
+                                              args.proyeccion or [], lote=args.lote, grace=args.gracia,
                                               avisar=(lambda _: None) if args.sin_avance else _stderr))
             if resultado is None:
                 print(f"partición {indice}/{args.particiones}: terminada (otra hace el cambio de generación)")
