@@ -18,6 +18,8 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError, project_aggregate
 
 from services.evaluacion import domainmodel as dm
+from services.evaluacion import encuestas as enc
+from services.evaluacion import informe_trimestral as it
 from services.evaluacion import reportes
 from services.evaluacion.comandos import (
     AcusarRecibo, CambiarAcompanante, CerrarEtapa, ConocerAcompanante, ConocerEvidencia, CorregirCierre,
@@ -98,11 +100,11 @@ class Evaluacion(ServiceApplication):
         return self.modificar(lambda: self._acompanante(c.acompanante_id, crear=True),
                               lambda a: a.situar(territorio))
 
-    def _acompanante(self, acompanante_id: str, crear: bool = False) -> dm.Acompanante | None:
+    def _acompanante(self, acompanante_id: str, crear: bool = False) -> enc.Acompanante | None:
         try:
-            return self.repository.get(dm.acompanante_id(acompanante_id))
+            return self.repository.get(enc.acompanante_id(acompanante_id))
         except AggregateNotFoundError:
-            return dm.Acompanante(id=dm.acompanante_id(acompanante_id),
+            return enc.Acompanante(id=enc.acompanante_id(acompanante_id),
                                   acompanante_id=acompanante_id) if crear else None
 
     # --- the formative evaluation ---------------------------------------------------------------
@@ -193,10 +195,10 @@ class Evaluacion(ServiceApplication):
                 raise Invalida("La satisfacción de los acompañantes se recoge cada semestre (semestre_1 o "
                                "semestre_2, NT-026 §5.5.2).")
             territorio = self._territorio_acompanante(persona_id)
-        id_ = dm.encuesta_id(encuestado, persona_id, anio, periodo)
+        id_ = enc.encuesta_id(encuestado, persona_id, anio, periodo)
         encuesta = {"encuesta_id": str(id_), "encuestado": encuestado, "persona_id": persona_id, "anio": anio,
                     "periodo": periodo, "respuestas": respuestas, "comentario": c.comentario, **territorio}
-        nueva = self.crear_una_vez(dm.Encuesta(id=id_, **encuesta), lambda previa: previa.encuesta == encuesta,
+        nueva = self.crear_una_vez(enc.Encuesta(id=id_, **encuesta), lambda previa: previa.encuesta == encuesta,
                                    f"Esa persona ya respondió la encuesta del periodo {periodo} de {anio}.")
         return str(id_), nueva
 
@@ -223,11 +225,11 @@ class Evaluacion(ServiceApplication):
         if malos or not criterios:
             raise Invalida(f"Niveles desconocidos: {', '.join(malos)} (son {', '.join(NIVELES)}), o sin criterios.")
         territorio = self._territorio_acompanante(acompanante_id)
-        id_ = dm.desempeno_id(acompanante_id, anio, momento)
+        id_ = enc.desempeno_id(acompanante_id, anio, momento)
         evaluacion = {"evaluacion_id": str(id_), "acompanante_id": acompanante_id, "anio": anio, "momento": momento,
                       "fecha": fecha, "criterios": criterios, "nivel": nivel, "evaluador": c.evaluador, **territorio}
         nueva = self.crear_una_vez(
-            dm.DesempenoAcompanante(id=id_, **evaluacion),
+            enc.DesempenoAcompanante(id=id_, **evaluacion),
             lambda previa: previa.evaluacion == {**evaluacion, "fecha": fecha.isoformat()},
             f"El desempeño del acompañante en {momento} de {anio} ya se evaluó.")
         return str(id_), nueva
@@ -246,7 +248,7 @@ class Evaluacion(ServiceApplication):
         observaciones = c.observaciones.strip()
         conflicto = f"La UGEL ya remitió el informe del trimestre {trimestre} de {anio}."
 
-        def igual(previo: dm.InformeTrimestral) -> bool:
+        def igual(previo: it.InformeTrimestral) -> bool:
             return bool(previo.envio["observaciones"] == observaciones)
         previo = self.informe(ugel, anio, trimestre)
         if previo is not None:
@@ -254,19 +256,19 @@ class Evaluacion(ServiceApplication):
                 return False
             raise Conflict(conflicto)
         envio = Envio(enviado_por=current_actor.get().usuario, fecha=hoy, resumen=cifras(), observaciones=observaciones)
-        id_ = dm.informe_id(ugel, anio, trimestre)
+        id_ = it.informe_id(ugel, anio, trimestre)
         return self.crear_una_vez(
-            dm.InformeTrimestral(id=id_, ugel=ugel, dre=c.dre, anio=anio, trimestre=trimestre, envio=envio), igual,
+            it.InformeTrimestral(id=id_, ugel=ugel, dre=c.dre, anio=anio, trimestre=trimestre, envio=envio), igual,
             conflicto)
 
-    def _informe(self, t: Trimestre) -> dm.InformeTrimestral:
-        return self.obtener(dm.informe_id(t.ugel, t.anio, t.trimestre), Invalida(
+    def _informe(self, t: Trimestre) -> it.InformeTrimestral:
+        return self.obtener(it.informe_id(t.ugel, t.anio, t.trimestre), Invalida(
             f"La UGEL {t.ugel} aún no remitió el informe del trimestre {t.trimestre} de {t.anio}."))
 
-    def informe(self, ugel: str, anio: int, trimestre: int, al: datetime | None = None) -> dm.InformeTrimestral | None:
+    def informe(self, ugel: str, anio: int, trimestre: int, al: datetime | None = None) -> it.InformeTrimestral | None:
         """The report's course as recorded by ``al`` (by default, as it stands): a report read at a cut
         does not change with what is recorded afterwards."""
-        id_ = dm.informe_id(ugel, anio, trimestre)
+        id_ = it.informe_id(ugel, anio, trimestre)
         if al is None:
             try:
                 return self.repository.get(id_)

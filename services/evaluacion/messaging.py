@@ -19,6 +19,8 @@ from typing import Any
 from eventsourcing.domain import DomainEventProtocol
 
 from services.evaluacion import domainmodel as dm
+from services.evaluacion import encuestas as enc
+from services.evaluacion import informe_trimestral as it
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.comandos import CambiarAcompanante, ConocerAcompanante, ConocerEvidencia
 from services.evaluacion.projections import Proyecciones
@@ -148,7 +150,7 @@ class Publicador:
         return Publication(data=datos, subject=f"metas/{m.convocatoria}/{m.tipo_ie}@{m.version}", dre=None, ugel=None)
 
     @publicacion.register
-    def _(self, event: dm.Encuesta.Respondida) -> Publication:
+    def _(self, event: enc.Encuesta.Respondida) -> Publication:
         datos = c.EncuestaSatisfaccionRespondidaV1(
             encuesta_id=event.encuesta_id, encuestado=event.encuestado, persona_id=event.persona_id, anio=event.anio,
             periodo=event.periodo, respuestas=event.respuestas, comentario=event.comentario, dre=event.dre,
@@ -156,7 +158,7 @@ class Publicador:
         return Publication(data=datos, subject=f"{event.encuestado}/{event.persona_id}", dre=event.dre, ugel=event.ugel)
 
     @publicacion.register
-    def _(self, event: dm.DesempenoAcompanante.Evaluado) -> Publication:
+    def _(self, event: enc.DesempenoAcompanante.Evaluado) -> Publication:
         datos = c.DesempenoAcompananteEvaluadoV1(
             evaluacion_id=event.evaluacion_id, acompanante_id=event.acompanante_id, anio=event.anio,
             momento=event.momento, fecha=event.fecha, criterios=event.criterios, nivel=event.nivel,
@@ -173,21 +175,21 @@ class Publicador:
                            dre=de.dre, ugel=de.ugel)
 
     @publicacion.register
-    def _(self, event: dm.InformeTrimestral.Enviado) -> Publication:
+    def _(self, event: it.InformeTrimestral.Enviado) -> Publication:
         de = InformeDe(event.ugel, event.dre, event.anio, event.trimestre)
         return self._informe(event, de, c.InformeTrimestralEnviadoV1, **event.envio.como_dict())
 
     @publicacion.register
-    def _(self, event: dm.InformeTrimestral.Recibido) -> Publication:
+    def _(self, event: it.InformeTrimestral.Recibido) -> Publication:
         return self._informe(event, event.informe, c.InformeTrimestralRecibidoV1, **event.recepcion.como_dict())
 
     @publicacion.register
-    def _(self, event: dm.InformeTrimestral.MedidaDispuesta) -> Publication:
+    def _(self, event: it.InformeTrimestral.MedidaDispuesta) -> Publication:
         return self._informe(event, event.informe, c.MedidaCorrectivaDispuestaV1, medida_id=event.medida_id,
                              **event.medida.como_dict())
 
     @publicacion.register
-    def _(self, event: dm.InformeTrimestral.MedidaSeguida) -> Publication:
+    def _(self, event: it.InformeTrimestral.MedidaSeguida) -> Publication:
         # the sender's id of the follow-up is not in the contract
         seguimiento = {k: v for k, v in event.seguimiento.como_dict().items() if k != "seguimiento_id"}
         return self._informe(event, event.informe, c.MedidaCorrectivaSeguidaV1, medida_id=event.medida_id,

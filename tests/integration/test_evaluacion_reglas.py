@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from services.evaluacion import comandos as cmd
 from services.evaluacion import domainmodel as dm
+from services.evaluacion import encuestas as enc
 from services.evaluacion import reportes
 from services.evaluacion.acceso import politica as politica_de_acceso
 from services.evaluacion.application import Evaluacion, Pendiente
@@ -562,7 +563,7 @@ def test_la_misma_encuesta_dos_veces_no_cambia_nada_y_otra_respuesta_es_conflict
     d = aula["docente"]
     # Given a docente's annual survey answered
     encuesta, nueva = mundo.app.responder_encuesta(cmd.ResponderEncuesta("docente", d, 2020, "anual", RESPUESTAS, "Muy útil"))
-    assert nueva and encuesta == str(dm.encuesta_id("docente", d, 2020, "anual"))
+    assert nueva and encuesta == str(enc.encuesta_id("docente", d, 2020, "anual"))
     # When the same answers arrive again / Then nothing is recorded
     antes = mundo.registrados()
     assert mundo.app.responder_encuesta(cmd.ResponderEncuesta("docente", d, 2020, "anual", RESPUESTAS, "Muy útil")) == (encuesta, False)

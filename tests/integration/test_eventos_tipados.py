@@ -19,6 +19,8 @@ import pytest
 
 from services.evaluacion import comandos as ecmd
 from services.evaluacion import domainmodel as dm
+from services.evaluacion import encuestas as enc
+from services.evaluacion import informe_trimestral as it
 from services.evaluacion.messaging import SUSCRIPCIONES, Publicador
 from services.evaluacion.metas import Metas
 from services.evaluacion.projections import Proyecciones as ProyeccionesEvaluacion
@@ -115,14 +117,14 @@ def test_un_evento_antiguo_se_lee_con_sus_campos_tipados(copia: Path):
         evidencia, = _eventos(evaluacion, dm.Docente.EvidenciaConocida)
         assert evidencia.evidencia.fecha == date(2020, 4, 10)
         assert {p.plan.anio for p in _eventos(evaluacion, dm.Docente.PlanConocido)} == {2020, 2021}
-        medida, = _eventos(evaluacion, dm.InformeTrimestral.MedidaDispuesta)
+        medida, = _eventos(evaluacion, it.InformeTrimestral.MedidaDispuesta)
         assert (medida.informe, medida.medida.plazo, medida.medida.sobre) == (None, date(2022, 1, 31), "acompanante")
-        assert [s.seguimiento.estado for s in _eventos(evaluacion, dm.InformeTrimestral.MedidaSeguida)] == [
+        assert [s.seguimiento.estado for s in _eventos(evaluacion, it.InformeTrimestral.MedidaSeguida)] == [
             "en_ejecucion", "cumplida"]
-        desempeno, = _eventos(evaluacion, dm.DesempenoAcompanante.Evaluado)
+        desempeno, = _eventos(evaluacion, enc.DesempenoAcompanante.Evaluado)
         assert (desempeno.fecha, desempeno.criterios, desempeno.dre) == (date(2020, 4, 1), {"planifica": "III"},
                                                                         "DRE-PUNO")
-        assert {e.encuestado for e in _eventos(evaluacion, dm.Encuesta.Respondida)} == {"docente", "acompanante"}
+        assert {e.encuestado for e in _eventos(evaluacion, enc.Encuesta.Respondida)} == {"docente", "acompanante"}
         assert all(isinstance(m.metas, Metas) for m in _eventos(evaluacion, dm.Metas.Definidas))
     finally:
         evaluacion.close()
@@ -154,11 +156,11 @@ def test_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(copia: Path):
     token = current_actor.set(Actor(usuario="especialista-collao", rol="especialista_ugel"))
     try:
         medida_id = str(uuid.uuid4())
-        acompanante = _eventos(evaluacion, dm.InformeTrimestral.MedidaDispuesta)[0].medida.acompanante_id
+        acompanante = _eventos(evaluacion, it.InformeTrimestral.MedidaDispuesta)[0].medida.acompanante_id
         assert evaluacion.disponer_medida(ecmd.DisponerMedida(
             ecmd.Trimestre("UGEL-EL-COLLAO", 2021, 1), medida_id, "acompanante", "Acompañar en aula", date(2100, 1, 31),
             acompanante_id=acompanante), "UGEL-EL-COLLAO")
-        dispuesta = _eventos(evaluacion, dm.InformeTrimestral.MedidaDispuesta)[-1]
+        dispuesta = _eventos(evaluacion, it.InformeTrimestral.MedidaDispuesta)[-1]
         assert dispuesta.informe == InformeDe("UGEL-EL-COLLAO", "DRE-PUNO", 2021, 1)
         publicado = PUBLICADORES["evaluacion"](evaluacion)(dispuesta)
         assert (publicado.subject, str(publicado.data.medida_id)) == ("informe-trimestral/UGEL-EL-COLLAO/2021-T1",

@@ -12,12 +12,12 @@ from datetime import date
 
 import pytest
 
-from services.evaluacion import domainmodel as dm
+from services.evaluacion import informe_trimestral as it
 from services.evaluacion.valores import Envio
 
 
-def informe() -> dm.InformeTrimestral:
-    return dm.InformeTrimestral(id=uuid.uuid4(), ugel="UGEL-EL-COLLAO", dre="DRE-PUNO", anio=2021, trimestre=2,
+def informe() -> it.InformeTrimestral:
+    return it.InformeTrimestral(id=uuid.uuid4(), ugel="UGEL-EL-COLLAO", dre="DRE-PUNO", anio=2021, trimestre=2,
                                 envio=Envio(enviado_por="esp", fecha=date(2021, 7, 2), resumen={}, observaciones=""))
 
 
@@ -43,7 +43,7 @@ def test_un_seguimiento_reenviado_otro_dia_por_otro_usuario_no_se_registra_dos_v
     assert otra_vez is False
     assert len(i.medidas["m1"]["seguimiento"]) == 1
     # while other data under the same id conflicts
-    with pytest.raises(dm.Conflict):
+    with pytest.raises(it.Conflict):
         i.seguir_medida("m1", seguimiento("en_ejecucion", "Cuatro visitas.", "2021-07-11", id_="s1"))
 
 
@@ -67,7 +67,7 @@ def test_un_seguimiento_de_una_medida_cerrada_reenviado_despues_ya_esta_registra
     assert i.disponer_medida("m1", medida("2021-07-05"))
     assert i.seguir_medida("m1", seguimiento("cumplida", "Hecho.", "2021-07-10", id_="s1"))
     assert i.seguir_medida("m1", seguimiento("cumplida", "Hecho.", "2021-07-20", id_="s1")) is False
-    with pytest.raises(dm.EvaluacionInvalida, match="ya está cerrada"):
+    with pytest.raises(it.EvaluacionInvalida, match="ya está cerrada"):
         i.seguir_medida("m1", seguimiento("cumplida", "Otra cosa.", "2021-07-20", id_="s2"))
 
 
@@ -80,9 +80,9 @@ def test_una_medida_reenviada_despues_de_su_plazo_ya_esta_registrada():
     assert i.disponer_medida("m1", medida("2021-08-02", plazo="2021-07-31")) is False
     assert len(i.medidas) == 1
     # while a new measure with a deadline already past is refused, and a different one under the same id conflicts
-    with pytest.raises(dm.EvaluacionInvalida, match="ya pasó"):
+    with pytest.raises(it.EvaluacionInvalida, match="ya pasó"):
         i.disponer_medida("m2", medida("2021-08-02", plazo="2021-07-31"))
-    with pytest.raises(dm.Conflict):
+    with pytest.raises(it.Conflict):
         i.disponer_medida("m1", medida("2021-07-06", plazo="2021-08-15"))
 
 
@@ -90,5 +90,5 @@ def test_el_acuse_de_recibo_reenviado_otro_dia_ya_esta_registrado():
     i = informe()
     assert i.acusar_recibo({"recibido_por": "dre", "fecha": "2021-07-03", "observaciones": "Conforme."})
     assert i.acusar_recibo({"recibido_por": "dre", "fecha": "2021-07-04", "observaciones": "Conforme."}) is False
-    with pytest.raises(dm.Conflict):
+    with pytest.raises(it.Conflict):
         i.acusar_recibo({"recibido_por": "dre", "fecha": "2021-07-04", "observaciones": "Otra."})

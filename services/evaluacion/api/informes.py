@@ -21,7 +21,7 @@ from services.evaluacion import comandos as cmd
 from services.evaluacion import reportes
 from services.evaluacion.api.comun import TABLAS, Al, Entrada, Formato, salida
 from services.evaluacion.api.dependencias import EvaluacionApp, Vistas
-from services.evaluacion.domainmodel import InformeTrimestral
+from services.evaluacion.informe_trimestral import InformeTrimestral
 from services.evaluacion.projections import Proyecciones
 from shared.eventstore import DomainError
 from shared.http.resultado import Resultado, resultado
