@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, and_, select
 
 from services.evaluacion.metas import NIVELES, competencias, esperado, valor
-from services.evaluacion.projections import PLANIFICADO, _Base
+from services.evaluacion.projections import _Base
 from shared.contracts.evaluacion import MetaCompetencia
 from shared.stream_views import Tablas, instante
 
@@ -64,20 +64,20 @@ class Corte:
                         "después, aunque se refiera a fechas anteriores, no cambia este reporte."}
 
 
-def _filtrar(filas: Iterable[dict[str, Any]], filtros: dict[str, Any]) -> list[dict[str, Any]]:
+def filtrar(filas: Iterable[dict[str, Any]], filtros: dict[str, Any]) -> list[dict[str, Any]]:
     activos = {k: v for k, v in filtros.items() if v is not None}
     return [f for f in filas if all(f.get(k) == v for k, v in activos.items())]
 
 
-def _grupo(fila: dict[str, Any], por: str) -> tuple:
+def grupo(fila: dict[str, Any], por: str) -> tuple:
     return tuple(fila[k] for k in AGRUPACIONES[por])
 
 
-def _porcentaje(parte: int, total: int) -> float | None:
+def porcentaje(parte: int, total: int) -> float | None:
     return round(100.0 * parte / total, 1) if total else None
 
 
-def _acompanados(conn: Connection, t: Tablas, corte: Corte, **filtros: Any) -> dict[str, dict[str, Any]]:
+def acompanados(conn: Connection, t: Tablas, corte: Corte, **filtros: Any) -> dict[str, dict[str, Any]]:
     """The coaching plans recorded by the cut: those of the external modality (NT-026 §5.2.2, "a
     través del acompañante pedagógico"), never the directivo's own plan of his school (modalidad
     interna, §5.2.1), which agenda publishes too."""
@@ -139,7 +139,7 @@ def progreso_docente(conn: Connection, t: Tablas, docente_id: str, corte: Corte,
                      convocatoria: str | None = None) -> dict[str, Any] | None:
     """For each competency: the initial level, every valuation, and per etapa the achieved and the
     expected level and the gap (levels still missing; negative when the docente went beyond)."""
-    planes = _acompanados(conn, t, corte, docente_id=docente_id)
+    planes = acompanados(conn, t, corte, docente_id=docente_id)
     if not planes:
         return None
     convocatoria = convocatoria or max(planes.values(), key=lambda p: p["anio"])["convocatoria"]
@@ -198,7 +198,7 @@ def resultados_etapa(conn: Connection, t: Tablas, corte: Corte, convocatoria: st
                      **filtros: Any) -> list[dict[str, Any]]:
     """Per group and competency: the distribution of achieved levels at the close of the etapa and the
     share of docentes who reached the expected level (NT-026 §5.2.5)."""
-    planes = _filtrar(_acompanados(conn, t, corte, etapa=etapa, convocatoria=convocatoria).values(), filtros)
+    planes = filtrar(acompanados(conn, t, corte, etapa=etapa, convocatoria=convocatoria).values(), filtros)
     docentes = {p["docente_id"] for p in planes}
     metas = metas_al(conn, t, corte, convocatoria)
     iniciales = _iniciales_al(conn, t, corte, convocatoria, docentes)
@@ -207,7 +207,7 @@ def resultados_etapa(conn: Connection, t: Tablas, corte: Corte, convocatoria: st
     for plan in planes:
         d = plan["docente_id"]
         for comp in competencias(plan["tipo_ie"]):
-            clave = (*_grupo(plan, por), comp)
+            clave = (*grupo(plan, por), comp)
             g = grupos.get(clave)
             if g is None:
                 g = grupos[clave] = {**{k: plan[k] for k in AGRUPACIONES[por]}, "competencia": comp,
@@ -231,172 +231,9 @@ def resultados_etapa(conn: Connection, t: Tablas, corte: Corte, convocatoria: st
     filas = []
     for clave in sorted(grupos, key=lambda k: tuple(str(x) for x in k)):
         g = grupos[clave]
-        g["porcentaje_alcanzaron"] = _porcentaje(g["alcanzaron"], g["con_cierre"] - g["sin_meta"])
+        g["porcentaje_alcanzaron"] = porcentaje(g["alcanzaron"], g["con_cierre"] - g["sin_meta"])
         filas.append({"convocatoria": convocatoria, "etapa": etapa, **g})
     return filas
-
-
-# --- the seguimiento matrix ----------------------------------------------------------------------------
-
-
-
-
-def cumplimiento(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str, hasta: date | None = None,
-                 **filtros: Any) -> list[dict[str, Any]]:
-    """Strategies delivered by ``hasta`` (the cut's day by default) against each docente's plan (capped at
-    the plan per docente), per group."""
-    planes = _filtrar(_acompanados(conn, t, corte, anio=anio).values(), filtros)
-    entregado: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PLANIFICADO, 0))
-    filas = conn.execute(select(t.entregas).where(and_(t.entregas.c.anio == anio,
-                                                      t.entregas.c.registrado_en <= corte.clave,
-                                                      t.entregas.c.fecha <= (hasta or corte.dia))))
-    for e in filas:
-        r = entregado[e.persona_id]
-        if e.tipo == "visita":
-            r["visitas"] += 1
-            r["dias_visita"] += e.dias
-        elif e.tipo == "taller":
-            r["talleres"] += 1
-            r["dias_taller"] += e.dias
-        elif e.tipo == "curso":
-            r["cursos"] += 1
-        else:
-            r[e.tipo] += 1
-    grupos: dict[tuple, dict[str, Any]] = {}
-    for plan in planes:
-        g = grupos.setdefault(_grupo(plan, por), {**{k: plan[k] for k in AGRUPACIONES[por]}, "anio": anio,
-                                                  "docentes": 0, **{f"{p}_planificado": 0 for p in PLANIFICADO},
-                                                  **{f"{p}_realizado": 0 for p in PLANIFICADO}})
-        g["docentes"] += 1
-        r = entregado.get(plan["docente_id"], {})
-        for p in PLANIFICADO:
-            g[f"{p}_planificado"] += plan[f"{p}_plan"]
-            g[f"{p}_realizado"] += min(r.get(p, 0), plan[f"{p}_plan"])
-    resultado = []
-    for clave in sorted(grupos, key=lambda k: tuple(str(x) for x in k)):
-        g = grupos[clave]
-        for p in PLANIFICADO:
-            g[f"{p}_porcentaje"] = _porcentaje(g[f"{p}_realizado"], g[f"{p}_planificado"])
-        resultado.append(g)
-    return resultado
-
-
-def satisfaccion(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str,
-                 **filtros: Any) -> list[dict[str, Any]]:
-    """Per group, respondent and period: answers, mean per question and the share satisfied (mean ≥ 4)."""
-    grupos: dict[tuple, dict[str, Any]] = {}
-    filas = conn.execute(select(t.encuestas).where(and_(t.encuestas.c.anio == anio,
-                                                       t.encuestas.c.registrado_en <= corte.clave)))
-    por_territorio = por if por in ("ugel", "dre", "nacional") else "ugel"
-    for e in _filtrar((dict(f._mapping) for f in filas), filtros):
-        clave = (*_grupo(e, por_territorio), e["encuestado"], e["periodo"])
-        g = grupos.setdefault(clave, {**{k: e[k] for k in AGRUPACIONES[por_territorio]}, "anio": anio,
-                                      "encuestado": e["encuestado"], "periodo": e["periodo"], "respuestas": 0,
-                                      "satisfechos": 0, "_sumas": defaultdict(int)})
-        g["respuestas"] += 1
-        g["satisfechos"] += e["promedio"] >= 4
-        for pregunta, puntaje in json.loads(e["respuestas"]).items():
-            g["_sumas"][pregunta] += puntaje
-    resultado = []
-    for clave in sorted(grupos, key=lambda k: tuple(str(x) for x in k)):
-        g = grupos[clave]
-        sumas = g.pop("_sumas")
-        g.update({f"promedio_{p}": round(s / g["respuestas"], 2) for p, s in sorted(sumas.items())})
-        g["porcentaje_satisfechos"] = _porcentaje(g["satisfechos"], g["respuestas"])
-        resultado.append(g)
-    return resultado
-
-
-def desempeno_acompanantes(conn: Connection, t: Tablas, corte: Corte, anio: int | None,
-                           momentos: tuple[str, ...], **filtros: Any) -> list[dict[str, Any]]:
-    """Per acompañante: his level at each of ``momentos`` (start and end, or each semester)."""
-    consulta = select(t.desempeno).where(t.desempeno.c.registrado_en <= corte.clave)
-    if anio is not None:
-        consulta = consulta.where(t.desempeno.c.anio == anio)
-    por_acompanante: dict[str, dict[str, Any]] = {}
-    for f in _filtrar((dict(f._mapping) for f in conn.execute(consulta)), filtros):
-        if f["momento"] not in momentos:
-            continue
-        a = por_acompanante.setdefault(f["acompanante_id"], {"acompanante_id": f["acompanante_id"], "dre": f["dre"],
-                                                             "ugel": f["ugel"], **dict.fromkeys(momentos)})
-        a[f["momento"]] = f["nivel"]
-    resultado = []
-    for clave in sorted(por_acompanante):
-        a = por_acompanante[clave]
-        niveles = [a[m] for m in momentos if a[m]]
-        a["cambio"] = valor(a[momentos[-1]]) - valor(a[momentos[0]]) if a[momentos[0]] and a[momentos[-1]] else None
-        a["evaluaciones"] = len(niveles)
-        resultado.append(a)
-    return resultado
-
-
-# --- the evaluación matrix: pedagogical practice ----------------------------------------------------
-
-
-def _observadores(conn: Connection, t: Tablas, corte: Corte, anio: int) -> dict[str, set[str]]:
-    """Per coaching plan of the year, every acompañante it had by the cut (the first and each one it was
-    reassigned to): the observations of its visits are theirs."""
-    p, k = t.planes, t.planes_cambios
-    del_anio = (p.c.anio == anio, p.c.modalidad == "externa", p.c.registrado_en <= corte.clave)
-    observadores: dict[str, set[str]] = defaultdict(set)
-    for plan_id, acompanante_id in conn.execute(
-            select(p.c.plan_id, p.c.acompanante_id).where(*del_anio)
-            .union_all(select(k.c.plan_id, k.c.acompanante_id).where(
-                k.c.plan_id.in_(select(p.c.plan_id).where(*del_anio)), k.c.tipo == "reasignado",
-                k.c.registrado_en <= corte.clave))):
-        observadores[plan_id].add(acompanante_id)
-    return observadores
-
-
-def practica(conn: Connection, t: Tablas, corte: Corte, anio: int, por: str,
-             **filtros: Any) -> list[dict[str, Any]]:
-    """Per docente (or group) and desempeño: the first and the last level observed in the year (each
-    observation as last corrected by the cut), and whether it improved."""
-    consulta = select(t.observaciones).where(and_(t.observaciones.c.anio == anio,
-                                                  t.observaciones.c.registrado_en <= corte.clave))
-    ultimas: dict[str, dict[str, Any]] = {}
-    for f in conn.execute(consulta.order_by(t.observaciones.c.correccion)):
-        ultimas[f.observacion_id] = dict(f._mapping)
-    planes = {p["docente_id"]: p for p in _acompanados(conn, t, corte, anio=anio).values()}
-    observadores = _observadores(conn, t, corte, anio)
-    por_docente: dict[tuple[str, str], list[tuple[date, str, str]]] = defaultdict(list)
-    for o in ultimas.values():
-        plan = planes.get(o["docente_id"])
-        if plan is None or (o["acompanante_id"] is not None
-                            and o["acompanante_id"] not in observadores[plan["plan_id"]]):
-            continue  # not the coaching plan's: the directivo's own visits (modalidad interna) count elsewhere
-        for item, n in json.loads(o["niveles"]).items():
-            por_docente[(o["docente_id"], item)].append((o["fecha"], o["registrado_en"], n["nivel"]))
-    filas_docente = []
-    for (docente, item), niveles in por_docente.items():
-        plan = planes.get(docente)
-        if plan is None:
-            continue
-        niveles.sort()
-        filas_docente.append({**{k: plan[k] for k in AGRUPACIONES["docente"]}, "item": item,
-                              "observaciones": len(niveles), "primer_nivel": niveles[0][2],
-                              "ultimo_nivel": niveles[-1][2],
-                              "cambio": valor(niveles[-1][2]) - valor(niveles[0][2])})
-    filas_docente = _filtrar(filas_docente, filtros)
-    if por == "docente":
-        return sorted(filas_docente, key=lambda f: (f["dre"], f["ugel"], f["docente_id"], f["item"]))
-    grupos: dict[tuple, dict[str, Any]] = {}
-    for f in filas_docente:
-        g = grupos.setdefault((*_grupo(f, por), f["item"]), {**{k: f[k] for k in AGRUPACIONES[por]}, "anio": anio,
-                                                             "item": f["item"], "docentes": 0,
-                                                             **{f"ultimo_{n}": 0 for n in NIVELES},
-                                                             "mejoraron": 0, "_cambio": 0})
-        g["docentes"] += 1
-        g[f"ultimo_{f['ultimo_nivel']}"] += 1
-        g["mejoraron"] += f["cambio"] > 0
-        g["_cambio"] += f["cambio"]
-    resultado = []
-    for clave in sorted(grupos, key=lambda k: tuple(str(x) for x in k)):
-        g = grupos[clave]
-        g["cambio_promedio"] = round(g.pop("_cambio") / g["docentes"], 2)
-        g["porcentaje_mejoraron"] = _porcentaje(g["mejoraron"], g["docentes"])
-        resultado.append(g)
-    return resultado
 
 
 # --- the quarterly report of a UGEL to its DRE ----------------------------------------------------------
@@ -414,13 +251,13 @@ def valoraciones_del_periodo(conn: Connection, t: Tablas, corte: Corte, desde: d
     level (from each docente's initial situation and the metas recorded by the cut)."""
     consulta = select(t.valoraciones).where(and_(t.valoraciones.c.fecha >= desde, t.valoraciones.c.fecha <= hasta,
                                                  t.valoraciones.c.registrado_en <= corte.clave))
-    planes = {(p["docente_id"], p["anio"]): p for p in _acompanados(conn, t, corte).values()}
+    planes = {(p["docente_id"], p["anio"]): p for p in acompanados(conn, t, corte).values()}
     metas_por_conv: dict[str, dict[str, dict[str, Any]]] = {}
     iniciales_por_conv: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
     grupos: dict[str, dict[str, Any]] = {}
     for v in conn.execute(consulta):
         plan = planes.get((v.docente_id, v.anio))
-        if plan is None or _filtrar([plan], filtros) == []:
+        if plan is None or filtrar([plan], filtros) == []:
             continue
         if v.convocatoria not in metas_por_conv:
             metas_por_conv[v.convocatoria] = metas_al(conn, t, corte, v.convocatoria)
@@ -433,5 +270,5 @@ def valoraciones_del_periodo(conn: Connection, t: Tablas, corte: Corte, desde: d
         g["valoraciones"] += 1
         g[v.nivel] += 1
         g["en_o_sobre_lo_esperado"] += bool(meta and valor(v.nivel) >= valor(meta))
-    return [{**g, "porcentaje_en_o_sobre_lo_esperado": _porcentaje(g["en_o_sobre_lo_esperado"], g["valoraciones"])}
+    return [{**g, "porcentaje_en_o_sobre_lo_esperado": porcentaje(g["en_o_sobre_lo_esperado"], g["valoraciones"])}
             for _, g in sorted(grupos.items())]

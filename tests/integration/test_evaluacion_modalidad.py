@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import inspect, text
 
 from services.evaluacion import comandos as cmd
-from services.evaluacion import reportes
+from services.evaluacion import reportes, reportes_matrices
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.metas import competencias
@@ -49,13 +49,13 @@ def reportes_del_anio(proyecciones: Proyecciones) -> dict[str, list[dict]]:
     """As recorded now."""
     ahora = reportes.Corte.de(None)
     return {
-        "cumplimiento": proyecciones.leer("seguimiento", lambda conn, t: reportes.cumplimiento(
+        "cumplimiento": proyecciones.leer("seguimiento", lambda conn, t: reportes_matrices.cumplimiento(
             conn, t, ahora, 2020, "ugel")),
         "resultados": proyecciones.leer("progreso", lambda conn, t: reportes.resultados_etapa(
             conn, t, ahora, "2020-2022", 1, "ugel")),
         "valoraciones": proyecciones.leer("progreso", lambda conn, t: reportes.valoraciones_del_periodo(
             conn, t, ahora, date(2020, 4, 1), date(2020, 6, 30))),
-        "practica": proyecciones.leer("practica", lambda conn, t: reportes.practica(conn, t, ahora, 2020, "docente")),
+        "practica": proyecciones.leer("practica", lambda conn, t: reportes_matrices.practica(conn, t, ahora, 2020, "docente")),
     }
 
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.evaluacion import comandos as cmd
-from services.evaluacion import reportes
+from services.evaluacion import reportes, reportes_matrices
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.projections import Proyecciones
@@ -544,7 +544,7 @@ def test_cumplimiento_de_estrategias_frente_a_lo_planificado(territorio):
         return grupos
 
     def leido(corte: reportes.Corte, por: str, **filtros: Any) -> dict[tuple, dict[str, Any]]:
-        filas = t.proyecciones.leer("seguimiento", lambda conn, tb: reportes.cumplimiento(conn, tb, corte, 2020, por,
+        filas = t.proyecciones.leer("seguimiento", lambda conn, tb: reportes_matrices.cumplimiento(conn, tb, corte, 2020, por,
                                                                                           **filtros))
         return {tuple(f[k] for k in CLAVES[por]): {k: x for k, x in f.items() if k not in CLAVES[por]} for f in filas}
 
@@ -574,7 +574,7 @@ def test_satisfaccion_de_docentes_y_acompanantes(territorio):
                 "porcentaje_satisfechos": pct(satisfechos, n)}
 
     def leido(por: str, corte: reportes.Corte | None = None, **filtros: Any) -> list[dict[str, Any]]:
-        return t.proyecciones.leer("seguimiento", lambda conn, tb: reportes.satisfaccion(
+        return t.proyecciones.leer("seguimiento", lambda conn, tb: reportes_matrices.satisfaccion(
             conn, tb, corte or reportes.Corte.de(None), 2020, por, **filtros))
     # Then per UGEL, respondent and period: answers, mean per question and the share satisfied (mean ≥ 4)
     assert leido("ugel") == [
@@ -595,7 +595,7 @@ def test_practica_pedagogica_primer_y_ultimo_nivel_observado(territorio):
     t = territorio
 
     def leido(corte: reportes.Corte, por: str, **filtros: Any) -> list[dict[str, Any]]:
-        return t.proyecciones.leer("practica", lambda conn, tb: reportes.practica(conn, tb, corte, 2020, por,
+        return t.proyecciones.leer("practica", lambda conn, tb: reportes_matrices.practica(conn, tb, corte, 2020, por,
                                                                                   **filtros))
 
     def fila(docente: str, item: str, n: int, primero: str, ultimo: str) -> dict[str, Any]:
@@ -627,17 +627,17 @@ def test_desempeno_de_los_acompanantes_al_inicio_y_al_termino(territorio):
     ahora = reportes.Corte.de(None)
     puno, cusco = {"acompanante_id": t.aco_puno, **PUNO}, {"acompanante_id": t.aco_cusco, **CUSCO}
     # Then the evaluación matrix gives each coach's level at the start and the end, and the change
-    evaluacion = t.proyecciones.leer("practica", lambda conn, tb: reportes.desempeno_acompanantes(
+    evaluacion = t.proyecciones.leer("practica", lambda conn, tb: reportes_matrices.desempeno_acompanantes(
         conn, tb, ahora, None, ("inicio", "termino")))
     assert sorted(evaluacion, key=lambda a: a["acompanante_id"]) == sorted([
         {**puno, "inicio": "II", "termino": "IV", "cambio": 2, "evaluaciones": 2},
         {**cusco, "inicio": "III", "termino": None, "cambio": None, "evaluaciones": 1}],
         key=lambda a: a["acompanante_id"])
     # And the seguimiento matrix the semestral quality, filtered by UGEL
-    calidad = t.proyecciones.leer("seguimiento", lambda conn, tb: reportes.desempeno_acompanantes(
+    calidad = t.proyecciones.leer("seguimiento", lambda conn, tb: reportes_matrices.desempeno_acompanantes(
         conn, tb, ahora, 2020, ("semestre_1", "semestre_2"), ugel="UGEL-EL-COLLAO"))
     assert calidad == [{**puno, "semestre_1": "II", "semestre_2": "III", "cambio": 1, "evaluaciones": 2}]
-    assert t.proyecciones.leer("seguimiento", lambda conn, tb: reportes.desempeno_acompanantes(
+    assert t.proyecciones.leer("seguimiento", lambda conn, tb: reportes_matrices.desempeno_acompanantes(
         conn, tb, ahora, 2021, ("semestre_1", "semestre_2"))) == []
 
 
@@ -666,6 +666,6 @@ def test_un_evento_tardio_o_repetido_no_cambia_nada_la_segunda_vez(territorio, r
         otra.aplicar(envelope)
     assert otra.checksums() == antes
     ahora = reportes.Corte.de(None)
-    for nombre, reporte in (("seguimiento", reportes.cumplimiento), ("practica", reportes.practica)):
+    for nombre, reporte in (("seguimiento", reportes_matrices.cumplimiento), ("practica", reportes_matrices.practica)):
         assert otra.leer(nombre, lambda conn, tb: reporte(conn, tb, ahora, 2020, "docente")) == t.proyecciones.leer(
             nombre, lambda conn, tb: reporte(conn, tb, ahora, 2020, "docente"))

@@ -18,7 +18,7 @@ from pydantic import Field, model_validator
 from sqlalchemy import select
 
 from services.evaluacion import comandos as cmd
-from services.evaluacion import reportes
+from services.evaluacion import reportes, reportes_matrices
 from services.evaluacion.api.comun import TABLAS, Al, Entrada, Formato, salida
 from services.evaluacion.api.dependencias import EvaluacionApp, Vistas
 from services.evaluacion.informe_trimestral import InformeTrimestral
@@ -81,9 +81,9 @@ def secciones(vistas: Proyecciones, ugel: str, anio: int, trimestre: int,
     """The report's figures: what happened in the quarter and the fulfilment at its end."""
     desde, hasta = reportes.trimestre(anio, trimestre)
     seguimiento = vistas.leer("seguimiento", lambda conn, t: {
-        "cumplimiento": reportes.cumplimiento(conn, t, corte, anio, "ie", hasta=hasta, ugel=ugel),
-        "satisfaccion": reportes.satisfaccion(conn, t, corte, anio, "ugel", ugel=ugel),
-        "calidad": reportes.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), ugel=ugel)})
+        "cumplimiento": reportes_matrices.cumplimiento(conn, t, corte, anio, "ie", hasta=hasta, ugel=ugel),
+        "satisfaccion": reportes_matrices.satisfaccion(conn, t, corte, anio, "ugel", ugel=ugel),
+        "calidad": reportes_matrices.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), ugel=ugel)})
     progreso = vistas.leer("progreso", lambda conn, t: {
         "valoraciones": reportes.valoraciones_del_periodo(conn, t, corte, desde, hasta, ugel=ugel)})
     resumen = [{"ugel": ugel, "anio": anio, "trimestre": trimestre, "desde": desde.isoformat(),

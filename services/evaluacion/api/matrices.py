@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from services.evaluacion import comandos as cmd
-from services.evaluacion import reportes
+from services.evaluacion import reportes, reportes_matrices
 from services.evaluacion.api.comun import CODIGO, TABLAS, Al, Codigo, Entrada, Formato, Id, Ie, Por, Texto, de_ie, salida
 from services.evaluacion.api.dependencias import EvaluacionApp, Vistas
 from services.evaluacion.application import PREGUNTAS_ENCUESTA
@@ -78,13 +78,13 @@ def get_seguimiento(anio: Anio, vistas: Vistas, por: Por = "ugel", dre: Codigo =
     filtros = {"dre": dre, "ugel": ugel}
 
     def consulta(conn: Any, t: Any) -> dict[str, list[dict[str, Any]]]:
-        cumplimiento = reportes.cumplimiento(conn, t, corte, anio, por, **filtros, **de_ie(ie))
+        cumplimiento = reportes_matrices.cumplimiento(conn, t, corte, anio, por, **filtros, **de_ie(ie))
         if ie is not None:  # a coach's performance and the surveys are known per UGEL, not per school
             return {"cumplimiento": cumplimiento, "calidad": [], "satisfaccion": []}
         return {
             "cumplimiento": cumplimiento,
-            "calidad": reportes.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), **filtros),
-            "satisfaccion": reportes.satisfaccion(conn, t, corte, anio, por, **filtros)}
+            "calidad": reportes_matrices.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), **filtros),
+            "satisfaccion": reportes_matrices.satisfaccion(conn, t, corte, anio, por, **filtros)}
     return salida(vistas.leer("seguimiento", consulta), corte, formato, f"seguimiento-{anio}-{por}",
                   seccion, {"anio": anio, "por": por}, f"Matriz de seguimiento {anio}", {**filtros, "ie": ie})
 
@@ -98,8 +98,8 @@ def get_evaluacion(anio: Anio, vistas: Vistas, por: Por = "ugel", dre: Codigo = 
     filtros = {"dre": dre, "ugel": ugel}
 
     def consulta(conn: Any, t: Any) -> dict[str, list[dict[str, Any]]]:
-        return {"practica": reportes.practica(conn, t, corte, anio, por, **filtros),
-                "desempeno": reportes.desempeno_acompanantes(conn, t, corte, None, ("inicio", "termino"), **filtros)}
+        return {"practica": reportes_matrices.practica(conn, t, corte, anio, por, **filtros),
+                "desempeno": reportes_matrices.desempeno_acompanantes(conn, t, corte, None, ("inicio", "termino"), **filtros)}
     return salida(vistas.leer("practica", consulta), corte, formato, f"evaluacion-{anio}-{por}",
                   seccion, {"anio": anio, "por": por}, f"Matriz de evaluación {anio}", filtros)
 
