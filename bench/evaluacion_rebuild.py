@@ -6,6 +6,7 @@ of the same events in the same run, and its memory as the event count grows (iss
     python -m bench.evaluacion_rebuild --store postgres                 # throwaway database on 127.0.0.1:5432
     python -m bench.evaluacion_rebuild --eventos 100000 --perfil        # cProfile of the rebuild (slower)
     python -m bench.evaluacion_rebuild --con-historia                   # + the fourth projection (historia)
+    python -m bench.evaluacion_rebuild --con-historia --particiones 1 2 4  # + the rebuild split by DRE
 
 Each size runs in a fresh subprocess, so its peak RSS is its own. In it:
 
@@ -35,6 +36,13 @@ Each size runs in a fresh subprocess, so its peak RSS is its own. In it:
    Checks: every projection's active generation is 2 and generation 1 is dropped; every table and
    inbox holds the rows the published events imply (valuations = NivelCompetenciaValorado
    published, entregas = visits + each GIA's docentes, ...).
+
+4. **``--particiones P ...``:** after (b), for each P, ``services.evaluacion.rebuild.reconstruir_particionado``
+   with P processes (``python -m services.evaluacion.rebuild --particiones P``: each reads every fact, writes
+   the rows of its DREs and the ledger of its services' chains; the last switches), timed from the
+   reservation of the generations to the switch. Check: every projection's checksum equals the one-process
+   rebuild's. Reported: its time, the processes' CPU, the peak RSS of one process, the speed-up against (b),
+   its ratio to the raw read and the time 49 million events would take at that rate.
 
 Reported per phase: wall s, process CPU s (all threads), events/s, the RSS at its start and its
 peak (VmHWM, reset before each phase by writing 5 to /proc/self/clear_refs; ru_maxrss otherwise),

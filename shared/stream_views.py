@@ -45,7 +45,7 @@ from shared.views import ViewStore, diferir, lote, una_vez_por_lote
 
 # A handler writes an event's rows through ``Filas`` (``conn.execute(sentencia, filas)``, run at the batch's end)
 Handler = Callable[[Any, "Tablas", Envelope], None]
-_POR_SENTENCIA = 500  # inbox ids per multi-row INSERT (well under SQLite's and PostgreSQL's parameter limits)
+_POR_SENTENCIA = 512  # inbox ids per multi-row INSERT (well under SQLite's and PostgreSQL's parameter limits)
 
 
 class Filas:
@@ -268,7 +268,11 @@ class StreamView:
         insertados: set[str] = set()
         for i in range(0, len(ids), _POR_SENTENCIA):
             parte = ids[i:i + _POR_SENTENCIA]
-            sentencia = self._inbox_sql(tablas.inbox.name, len(parte))
+            # padded to a power of two with its last id again (a conflict within the statement: nothing): a
+            # few statements per table, not one per batch size, each compiled and prepared once
+            n = 1 << (len(parte) - 1).bit_length()
+            parte += [parte[-1]] * (n - len(parte))
+            sentencia = self._inbox_sql(tablas.inbox.name, n)
             insertados.update(conn.execute(sentencia, {f"e{j}": v for j, v in enumerate(parte)}).scalars())
         return [e for i, e in primeros.items() if i in insertados]
 
