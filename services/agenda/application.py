@@ -12,7 +12,6 @@ record is still the same one; focalizacion's ``DatosPersonalesCancelados`` erase
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -21,20 +20,15 @@ from eventsourcing.application import AggregateNotFoundError
 
 from services.agenda import domainmodel as dm
 from services.agenda.comandos import (AprobarPlanIE, Asignacion, CompletarCurso, CompletarCursoPropio,
-                                      DesignarDirectivo, RegistrarVisitaEntrePares)
+                                      DesignarDirectivo, RegistrarVisitaEntrePares, Resultado)
+from services.agenda.datos import anio_de, cambios, cifrada, como_entrada, de_actividad, resumen
 from services.agenda.projections import Proyecciones
-from services.agenda.protocolos import Componentes, Protocolo, elegir, incluidos
-from shared.cifrado import Cifrador, LlaveSuprimida, llavero_de
+from services.agenda.protocolos import Componentes, Protocolo, del_plan, incluidos, interna
+from shared.cifrado import Cifrador, llavero_de
 from shared.eventstore import Conflict, Desactualizado, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 
 CAMBIO_CONCURRENTE = "La agenda cambió mientras se registraba; vuelva a intentarlo."
-
-
-@dataclass
-class Resultado:
-    nuevo: bool
-    advertencias: list[str] = field(default_factory=list)
 
 
 class Agenda(ServiceApplication):
@@ -88,7 +82,7 @@ class Agenda(ServiceApplication):
             if self.existe(pid):
                 return False
             agenda = self._agenda(a.acompanante_id, a.anio, a.dre, a.ugel)
-            agenda.incorporar(docente_id=a.docente_id, plan=_resumen(plan, comp))
+            agenda.incorporar(docente_id=a.docente_id, plan=resumen(plan, comp))
             self.save(dm.PlanAnual(plan=plan, id=pid), agenda)
             return True
         return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(a.acompanante_id, a.anio))
@@ -101,20 +95,8 @@ class Agenda(ServiceApplication):
         return list(self._plantillas.values())
 
     def _protocolo(self, a: Asignacion, modalidad: str, clave: str | None) -> Protocolo:
-        publicados = self._publicados()
-        if clave:
-            elegido = next((p for p in publicados if p.clave == clave), None)
-            if elegido is None:
-                raise NotFound(f"No existe el protocolo {clave}.")
-            if f"{a.tipo_ie}/{a.nivel}" not in elegido.tipos or not elegido.vigente(a.anio):
-                raise dm.AgendaInvalida(f"El protocolo {clave} no rige para {a.tipo_ie}/{a.nivel} en {a.anio}.")
-            return elegido
-        elegido = elegir(publicados, modalidad=modalidad, tipo_ie=a.tipo_ie, nivel=a.nivel, anio=a.anio,
-                         dre=a.dre, ugel=a.ugel, ie=f"{a.codigo_modular}-{a.anexo}")
-        if elegido is None:
-            raise dm.AgendaInvalida(f"No hay protocolo de modalidad {modalidad} vigente en {a.anio} para "
-                                    f"{a.tipo_ie}/{a.nivel} en {a.ugel}: publique uno antes de generar el plan.")
-        return elegido
+        return del_plan(self._publicados(), clave, modalidad=modalidad, tipo_ie=a.tipo_ie, nivel=a.nivel, anio=a.anio,
+                        dre=a.dre, ugel=a.ugel, ie=f"{a.codigo_modular}-{a.anexo}")
 
     def generar_planes_del_anio(self, anio: int, ugel: str | None = None) -> dict[str, int]:
         """Open the next etapa: a plan for ``anio`` for every docente whose plan of the year
@@ -144,9 +126,9 @@ class Agenda(ServiceApplication):
             sale = self._agenda(de_acompanante, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
             entra = self._agenda(a_acompanante, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
             self._sacar(sale, docente_id, f"docente reasignado: {motivo}")
-            resumen = _resumen(plan.plan, Componentes.model_validate(plan.plan["componentes"]))
+            suyo = resumen(plan.plan, Componentes.model_validate(plan.plan["componentes"]))
             recibido = {k: v for k, v in sale.recibido(docente_id).items() if k != str(entra.id)}
-            entra.incorporar(docente_id=docente_id, plan={**resumen, "recibido": recibido})
+            entra.incorporar(docente_id=docente_id, plan={**suyo, "recibido": recibido})
             plan.cambiar_acompanante(de_acompanante_id=de_acompanante, a_acompanante_id=a_acompanante, motivo=motivo)
             self.save(plan, sale, entra)
             movidos += 1
@@ -298,35 +280,14 @@ class Agenda(ServiceApplication):
 
     def plantilla_interna(self, clave: str | None, ie: str, anio: int, dre: str, ugel: str,
                           tipo: str | None) -> tuple[Protocolo, str]:
-        """The template a school's plan follows: the one named, or the closest internal template in
-        force for the school; and the type of school in it (the only one, or the one named)."""
-        publicados = [p for p in self._publicados() if p.modalidad == "interna" and p.vigente(anio)]
-        if clave:
-            elegido = next((p for p in publicados if p.clave == clave), None)
-            if elegido is None:
-                raise dm.AgendaInvalida(f"No hay un protocolo interno {clave} vigente en {anio}.")
-        else:
-            cercanos = [(c, p.vigencia_desde, p.version, p) for p in publicados
-                        if (c := p.especificidad(dre, ugel, ie)) is not None and (tipo is None or tipo in p.tipos)]
-            if not cercanos:
-                raise dm.AgendaInvalida(f"No hay un protocolo interno vigente en {anio} para la IE {ie}: indique "
-                                        "'protocolo' o publique el de la IE (POST /v1/protocolos, ámbito IE).")
-            elegido = max(cercanos, key=lambda c: c[:3])[3]
-        if tipo is None:
-            if len(elegido.tipos) != 1:
-                raise dm.AgendaInvalida(f"El protocolo {elegido.clave} tiene varios tipos de IE: indique "
-                                        f"'tipo' ({', '.join(sorted(elegido.tipos))}).")
-            tipo = next(iter(elegido.tipos))
-        if tipo not in elegido.tipos:
-            raise dm.AgendaInvalida(f"El protocolo {elegido.clave} no tiene el tipo {tipo}.")
-        return elegido, tipo
+        return interna(self._publicados(), clave, ie=ie, anio=anio, dre=dre, ugel=ugel, tipo=tipo)
 
     # --- scheduling and delivery --------------------------------------------------------------
 
     def programar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
         def intento() -> Resultado:
-            agenda = self._agenda_existente(acompanante_id, _anio(entrada))
-            datos = _datos(agenda, tipo, entrada)
+            agenda = self._agenda_existente(acompanante_id, anio_de(entrada))
+            datos = de_actividad(agenda, tipo, entrada)
             previa = agenda.actividades.get(actividad_id)
             if previa is not None and tipo != "visita" and entrada.get("docentes") is None:
                 # "everyone he coaches there" was resolved when first sent: a re-send means the same
@@ -336,17 +297,17 @@ class Agenda(ServiceApplication):
             if nuevo:
                 self.save(agenda, *reserva)
             return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
-        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, _anio(entrada)))
+        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, anio_de(entrada)))
 
     def reprogramar(self, actividad_id: str, entrada: dict[str, Any], motivo: str) -> Resultado:
         def intento() -> Resultado:
             agenda = self._agenda_de(actividad_id)
             actual = agenda.actividades[actividad_id]
             base = actual["agendado"] or actual["datos"]  # what was scheduled, even if it took place since
-            cambios = _cambios(actual["tipo"], base, entrada)
+            nuevos = cambios(actual["tipo"], base, entrada)
             if actual["tipo"] != "visita":  # who left his caseload since no longer takes part
-                cambios["docentes"] = [d for d in base["docentes"] if agenda.tiene(d)]
-            datos = _datos(agenda, actual["tipo"], {**_entrada(base), **cambios})
+                nuevos["docentes"] = [d for d in base["docentes"] if agenda.tiene(d)]
+            datos = de_actividad(agenda, actual["tipo"], {**como_entrada(base), **nuevos})
             nuevo = agenda.reprogramar(actividad_id, datos, motivo, self.directivo(datos.get("ie")))
             if nuevo:
                 self.save(agenda)
@@ -365,32 +326,15 @@ class Agenda(ServiceApplication):
 
     def realizar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
         def intento() -> Resultado:
-            agenda = self._agenda_existente(acompanante_id, _anio(entrada))
-            datos = self._cifrada(tipo, _datos(agenda, tipo, entrada, realizada=True),
-                                  agenda.actividades.get(actividad_id))
+            agenda = self._agenda_existente(acompanante_id, anio_de(entrada))
+            datos = cifrada(self.cifrador, tipo, de_actividad(agenda, tipo, entrada, realizada=True),
+                            agenda.actividades.get(actividad_id))
             reserva = self._reservar(agenda, actividad_id)
             nuevo = agenda.realizar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
             if nuevo:
                 self.save(agenda, *reserva)
             return Resultado(nuevo)
-        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, _anio(entrada)))
-
-    def _cifrada(self, tipo: str, datos: dict[str, Any], previa: dict[str, Any] | None) -> dict[str, Any]:
-        """A realized visit's ``observaciones`` encrypted with its docente's key; none is recorded once his
-        personal data were cancelled. Then the key is gone, yet the visit ``previa`` realized before, sent again
-        by a device that was offline, is still that visit: the same in all but the text, which can no longer be
-        compared, it is answered with what is stored (nothing new, "ya registrada")."""
-        if tipo != "visita" or not datos.get("observaciones"):
-            return datos
-        try:
-            return self.cifrador.cifrar_campos(dm.sujeto_docente(datos["docentes"][0]), datos, dm.PERSONALES,
-                                               determinista=True)
-        except LlaveSuprimida:
-            if previa is not None and previa["estado"] == "realizada" and (
-                    _sin_texto(previa["datos"]) == _sin_texto(datos)):
-                return previa["datos"]
-            raise dm.AgendaInvalida("Los datos personales del docente se cancelaron a su pedido (Ley 29733): la "
-                                    "visita se registra sin observaciones.") from None
+        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, anio_de(entrada)))
 
     def cancelar_datos_personales(self, docente_id: str, aviso_id: str) -> bool:
         """focalizacion cancelled the docente's personal data: erase agenda's key of his free text (a
@@ -440,104 +384,3 @@ class Agenda(ServiceApplication):
     def agenda(self, acompanante_id: str, anio: int) -> dm.AgendaAcompanante:
         return self.obtener(dm.agenda_id(acompanante_id, anio),
                             NotFound(f"El acompañante {acompanante_id} no tiene agenda en {anio}."))
-
-
-def _resumen(plan: dict[str, Any], comp: Componentes) -> dict[str, Any]:
-    """What the acompañante's agenda keeps of a docente's plan to check the norm's rules."""
-    return {
-        "plan_id": str(dm.plan_id(plan["docente_id"], plan["anio"], plan["modalidad"])),
-        "ie": f"{plan['codigo_modular']}-{plan['anexo']}",
-        "codigo_modular": plan["codigo_modular"], "anexo": plan["anexo"],
-        "anio_escolar": plan["anio_escolar"],
-        "requisitos": {
-            "protocolo": plan["protocolo"],
-            "visitas": comp.visitas.cantidad, "dias_visita": comp.visitas.dias_total,
-            "visita_dias_min": comp.visitas.dias_min, "visita_dias_max": comp.visitas.dias_max,
-            "visita_grupos": [[g.cantidad, g.dias_min, g.dias_max] for g in comp.visitas.grupos],
-            "gia": comp.gia.cantidad, "gia_horas_min": comp.gia.horas_min,
-            "rtc": comp.rtc.cantidad, "rtc_horas_min": comp.rtc.horas_min,
-        },
-    }
-
-
-def _cambios(tipo: str, base: dict[str, Any], entrada: dict[str, Any]) -> dict[str, Any]:
-    """A reprogramming's new dates and hours, refused when they do not apply to the activity.
-    Moving only the first day of a multi-day activity keeps its length."""
-    cambios = dict(entrada)
-    if tipo in ("gia", "rtc"):
-        if "fecha_fin" in cambios and cambios.get("fecha_fin") != cambios.get("fecha", cambios.get("fecha_inicio")):
-            raise dm.AgendaInvalida("Un GIA o una RTC dura un solo día: indique 'fecha' y las horas.")
-        if "fecha_inicio" in cambios and "fecha" not in cambios:
-            cambios["fecha"] = cambios["fecha_inicio"]
-        return cambios
-    if {"fecha", "hora_inicio", "hora_fin"} & set(cambios):
-        raise dm.AgendaInvalida("Una visita o un taller se reprograma con 'fecha_inicio' y 'fecha_fin', sin horas.")
-    if "fecha_inicio" in cambios and "fecha_fin" not in cambios:
-        duracion = date.fromisoformat(base["fecha_fin"]) - date.fromisoformat(base["fecha_inicio"])
-        cambios["fecha_fin"] = (date.fromisoformat(str(cambios["fecha_inicio"])) + duracion).isoformat()
-    return cambios
-
-
-def _anio(entrada: dict[str, Any]) -> int:
-    return date.fromisoformat(str(entrada.get("fecha_inicio") or entrada["fecha"])).year
-
-
-def _sin_texto(datos: dict[str, Any]) -> dict[str, Any]:
-    """What a visit's data say besides its free text, and whether it has some (``Agenda._cifrada``)."""
-    return {**datos, **{c: bool(datos.get(c)) for c in dm.PERSONALES}}
-
-
-def _entrada(datos: dict[str, Any]) -> dict[str, Any]:
-    """A recorded activity's data back in the shape of a request (to apply a change on top)."""
-    entrada = {k: v for k, v in datos.items() if k not in ("ie",)}
-    if datos.get("hora_inicio"):
-        entrada["fecha"] = datos["fecha_inicio"]
-    return entrada
-
-
-def _datos(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realizada: bool = False) -> dict[str, Any]:
-    """The canonical, JSON-native form of an activity's data (what events carry and what a
-    re-sent request is compared with)."""
-    if tipo == "visita":
-        docente = str(e["docente_id"] if "docente_id" in e else e["docentes"][0])
-        if docente not in agenda.docentes:  # held once is enough to recognise a re-sent record
-            raise dm.AgendaInvalida(f"El docente {docente} no está asignado a este acompañante en {agenda.anio}.")
-        d = agenda.docentes[docente]
-        datos = {"ie": d["ie"], "codigo_modular": d["codigo_modular"], "anexo": d["anexo"], "docentes": [docente],
-                 "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"])}
-        if realizada:
-            datos["acciones"] = sorted(set(e["acciones"]))
-            datos["observaciones"] = e.get("observaciones") or ""
-        return datos
-    if tipo in ("gia", "rtc"):
-        codigo_modular, anexo = str(e["codigo_modular"]), int(e.get("anexo", 0))
-        docentes = e.get("docentes") or e.get("participantes")
-        if docentes is None:  # everyone he coaches in that school
-            docentes = [k for k, v in agenda.docentes.items() if v["activo"] and v["ie"] == f"{codigo_modular}-{anexo}"]
-        fecha = str(e.get("fecha") or e["fecha_inicio"])
-        datos = {"ie": f"{codigo_modular}-{anexo}", "codigo_modular": codigo_modular, "anexo": anexo,
-                 "docentes": sorted({str(x) for x in docentes}), "fecha_inicio": fecha, "fecha_fin": fecha,
-                 "hora_inicio": str(e["hora_inicio"])[:5], "hora_fin": str(e["hora_fin"])[:5],
-                 "tema": e.get("tema") or ""}
-        if tipo == "rtc":
-            datos["directivo_id"] = str(e["directivo_id"]) if e.get("directivo_id") else None
-        if realizada:
-            datos["acuerdos"] = list(e.get("acuerdos") or [])
-        return datos
-    # taller
-    destinatarios = e.get("destinatarios") or "docentes"
-    docentes = e.get("docentes")
-    if docentes is None:
-        docentes = [k for k, v in agenda.docentes.items() if v["activo"]] if destinatarios == "docentes" else []
-    datos = {"ie": None, "sede": e.get("sede") or "", "destinatarios": destinatarios,
-             "docentes": sorted({str(x) for x in docentes}),
-             "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"]), "tema": e.get("tema") or ""}
-    if realizada:
-        asistencia = {str(k): sorted({str(x) for x in v}) for k, v in (e.get("asistencia") or {}).items()
-                      if v}  # listed with no day: absent
-        datos["asistencia"] = dict(sorted(asistencia.items()))
-        if destinatarios == "docentes":
-            datos["docentes"] = sorted(k for k, v in asistencia.items() if v)
-    return datos
-
-

@@ -8,9 +8,17 @@ events carry (``datos``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+
+@dataclass
+class Resultado:
+    """A command's answer: whether it recorded something, and the warnings that did not stop it."""
+
+    nuevo: bool
+    advertencias: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

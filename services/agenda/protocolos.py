@@ -20,6 +20,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from services.agenda.reglas import AgendaInvalida
+from shared.eventstore import NotFound
+
 Modalidad = Literal["externa", "interna"]
 
 
@@ -199,6 +202,51 @@ def elegir(protocolos: list[Protocolo], *, modalidad: Modalidad, tipo_ie: str, n
         if p.modalidad == modalidad and p.vigente(anio) and f"{tipo_ie}/{nivel}" in p.tipos and cercania is not None:
             candidatos.append((cercania, p.vigencia_desde, p.version, p))
     return max(candidatos, key=lambda c: c[:3])[3] if candidatos else None
+
+
+def del_plan(publicados: list[Protocolo], clave: str | None, *, modalidad: Modalidad, tipo_ie: str, nivel: str,
+             anio: int, dre: str, ugel: str, ie: str) -> Protocolo:
+    """The template a docente's plan follows: the one named (it must apply to him), or the one that applies
+    (``elegir``)."""
+    if clave:
+        elegido = next((p for p in publicados if p.clave == clave), None)
+        if elegido is None:
+            raise NotFound(f"No existe el protocolo {clave}.")
+        if f"{tipo_ie}/{nivel}" not in elegido.tipos or not elegido.vigente(anio):
+            raise AgendaInvalida(f"El protocolo {clave} no rige para {tipo_ie}/{nivel} en {anio}.")
+        return elegido
+    elegido = elegir(publicados, modalidad=modalidad, tipo_ie=tipo_ie, nivel=nivel, anio=anio, dre=dre, ugel=ugel,
+                     ie=ie)
+    if elegido is None:
+        raise AgendaInvalida(f"No hay protocolo de modalidad {modalidad} vigente en {anio} para "
+                             f"{tipo_ie}/{nivel} en {ugel}: publique uno antes de generar el plan.")
+    return elegido
+
+
+def interna(publicados: list[Protocolo], clave: str | None, *, ie: str, anio: int, dre: str, ugel: str,
+            tipo: str | None) -> tuple[Protocolo, str]:
+    """The template a school's plan follows: the one named, or the closest internal template in
+    force for the school; and the type of school in it (the only one, or the one named)."""
+    internas = [p for p in publicados if p.modalidad == "interna" and p.vigente(anio)]
+    if clave:
+        elegido = next((p for p in internas if p.clave == clave), None)
+        if elegido is None:
+            raise AgendaInvalida(f"No hay un protocolo interno {clave} vigente en {anio}.")
+    else:
+        cercanos = [(c, p.vigencia_desde, p.version, p) for p in internas
+                    if (c := p.especificidad(dre, ugel, ie)) is not None and (tipo is None or tipo in p.tipos)]
+        if not cercanos:
+            raise AgendaInvalida(f"No hay un protocolo interno vigente en {anio} para la IE {ie}: indique "
+                                 "'protocolo' o publique el de la IE (POST /v1/protocolos, ámbito IE).")
+        elegido = max(cercanos, key=lambda c: c[:3])[3]
+    if tipo is None:
+        if len(elegido.tipos) != 1:
+            raise AgendaInvalida(f"El protocolo {elegido.clave} tiene varios tipos de IE: indique "
+                                 f"'tipo' ({', '.join(sorted(elegido.tipos))}).")
+        tipo = next(iter(elegido.tipos))
+    if tipo not in elegido.tipos:
+        raise AgendaInvalida(f"El protocolo {elegido.clave} no tiene el tipo {tipo}.")
+    return elegido, tipo
 
 
 def incluidos() -> list[Protocolo]:

@@ -1,0 +1,134 @@
+"""The JSON forms agenda's events carry, built from what a command receives: an activity's canonical data
+(``de_actividad``, what a re-sent request is compared with), a reprogramming's changes on top of what was
+scheduled (``cambios``, ``como_entrada``), and what an acompañante's agenda keeps of a docente's plan
+(``resumen``) to check the norm's rules; and a realized visit's free text encrypted with its docente's key
+(``cifrada``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.agenda import domainmodel as dm
+from services.agenda.protocolos import Componentes
+from services.agenda.reglas import AgendaInvalida
+from shared.cifrado import Cifrador, LlaveSuprimida
+
+
+def resumen(plan: dict[str, Any], comp: Componentes) -> dict[str, Any]:
+    """What the acompañante's agenda keeps of a docente's plan to check the norm's rules."""
+    return {
+        "plan_id": str(dm.plan_id(plan["docente_id"], plan["anio"], plan["modalidad"])),
+        "ie": f"{plan['codigo_modular']}-{plan['anexo']}",
+        "codigo_modular": plan["codigo_modular"], "anexo": plan["anexo"],
+        "anio_escolar": plan["anio_escolar"],
+        "requisitos": {
+            "protocolo": plan["protocolo"],
+            "visitas": comp.visitas.cantidad, "dias_visita": comp.visitas.dias_total,
+            "visita_dias_min": comp.visitas.dias_min, "visita_dias_max": comp.visitas.dias_max,
+            "visita_grupos": [[g.cantidad, g.dias_min, g.dias_max] for g in comp.visitas.grupos],
+            "gia": comp.gia.cantidad, "gia_horas_min": comp.gia.horas_min,
+            "rtc": comp.rtc.cantidad, "rtc_horas_min": comp.rtc.horas_min,
+        },
+    }
+
+
+def cambios(tipo: str, base: dict[str, Any], entrada: dict[str, Any]) -> dict[str, Any]:
+    """A reprogramming's new dates and hours, refused when they do not apply to the activity.
+    Moving only the first day of a multi-day activity keeps its length."""
+    cambios = dict(entrada)
+    if tipo in ("gia", "rtc"):
+        if "fecha_fin" in cambios and cambios.get("fecha_fin") != cambios.get("fecha", cambios.get("fecha_inicio")):
+            raise AgendaInvalida("Un GIA o una RTC dura un solo día: indique 'fecha' y las horas.")
+        if "fecha_inicio" in cambios and "fecha" not in cambios:
+            cambios["fecha"] = cambios["fecha_inicio"]
+        return cambios
+    if {"fecha", "hora_inicio", "hora_fin"} & set(cambios):
+        raise AgendaInvalida("Una visita o un taller se reprograma con 'fecha_inicio' y 'fecha_fin', sin horas.")
+    if "fecha_inicio" in cambios and "fecha_fin" not in cambios:
+        duracion = date.fromisoformat(base["fecha_fin"]) - date.fromisoformat(base["fecha_inicio"])
+        cambios["fecha_fin"] = (date.fromisoformat(str(cambios["fecha_inicio"])) + duracion).isoformat()
+    return cambios
+
+
+def anio_de(entrada: dict[str, Any]) -> int:
+    return date.fromisoformat(str(entrada.get("fecha_inicio") or entrada["fecha"])).year
+
+
+def cifrada(cifrador: Cifrador, tipo: str, datos: dict[str, Any], previa: dict[str, Any] | None) -> dict[str, Any]:
+    """A realized visit's ``observaciones`` encrypted with its docente's key; none is recorded once his
+    personal data were cancelled. Then the key is gone, yet the visit ``previa`` realized before, sent again
+    by a device that was offline, is still that visit: the same in all but the text, which can no longer be
+    compared, it is answered with what is stored (nothing new, "ya registrada")."""
+    if tipo != "visita" or not datos.get("observaciones"):
+        return datos
+    try:
+        return cifrador.cifrar_campos(dm.sujeto_docente(datos["docentes"][0]), datos, dm.PERSONALES,
+                                      determinista=True)
+    except LlaveSuprimida:
+        if previa is not None and previa["estado"] == "realizada" and (
+                _sin_texto(previa["datos"]) == _sin_texto(datos)):
+            return previa["datos"]
+        raise AgendaInvalida("Los datos personales del docente se cancelaron a su pedido (Ley 29733): la "
+                             "visita se registra sin observaciones.") from None
+
+
+def _sin_texto(datos: dict[str, Any]) -> dict[str, Any]:
+    """What a visit's data say besides its free text, and whether it has some (``cifrada``)."""
+    return {**datos, **{c: bool(datos.get(c)) for c in dm.PERSONALES}}
+
+
+def como_entrada(datos: dict[str, Any]) -> dict[str, Any]:
+    """A recorded activity's data back in the shape of a request (to apply a change on top)."""
+    entrada = {k: v for k, v in datos.items() if k not in ("ie",)}
+    if datos.get("hora_inicio"):
+        entrada["fecha"] = datos["fecha_inicio"]
+    return entrada
+
+
+def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realizada: bool = False) -> dict[str, Any]:
+    """The canonical, JSON-native form of an activity's data (what events carry and what a
+    re-sent request is compared with)."""
+    if tipo == "visita":
+        docente = str(e["docente_id"] if "docente_id" in e else e["docentes"][0])
+        if docente not in agenda.docentes:  # held once is enough to recognise a re-sent record
+            raise AgendaInvalida(f"El docente {docente} no está asignado a este acompañante en {agenda.anio}.")
+        d = agenda.docentes[docente]
+        datos = {"ie": d["ie"], "codigo_modular": d["codigo_modular"], "anexo": d["anexo"], "docentes": [docente],
+                 "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"])}
+        if realizada:
+            datos["acciones"] = sorted(set(e["acciones"]))
+            datos["observaciones"] = e.get("observaciones") or ""
+        return datos
+    if tipo in ("gia", "rtc"):
+        codigo_modular, anexo = str(e["codigo_modular"]), int(e.get("anexo", 0))
+        docentes = e.get("docentes") or e.get("participantes")
+        if docentes is None:  # everyone he coaches in that school
+            docentes = [k for k, v in agenda.docentes.items() if v["activo"] and v["ie"] == f"{codigo_modular}-{anexo}"]
+        fecha = str(e.get("fecha") or e["fecha_inicio"])
+        datos = {"ie": f"{codigo_modular}-{anexo}", "codigo_modular": codigo_modular, "anexo": anexo,
+                 "docentes": sorted({str(x) for x in docentes}), "fecha_inicio": fecha, "fecha_fin": fecha,
+                 "hora_inicio": str(e["hora_inicio"])[:5], "hora_fin": str(e["hora_fin"])[:5],
+                 "tema": e.get("tema") or ""}
+        if tipo == "rtc":
+            datos["directivo_id"] = str(e["directivo_id"]) if e.get("directivo_id") else None
+        if realizada:
+            datos["acuerdos"] = list(e.get("acuerdos") or [])
+        return datos
+    # taller
+    destinatarios = e.get("destinatarios") or "docentes"
+    docentes = e.get("docentes")
+    if docentes is None:
+        docentes = [k for k, v in agenda.docentes.items() if v["activo"]] if destinatarios == "docentes" else []
+    datos = {"ie": None, "sede": e.get("sede") or "", "destinatarios": destinatarios,
+             "docentes": sorted({str(x) for x in docentes}),
+             "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"]), "tema": e.get("tema") or ""}
+    if realizada:
+        asistencia = {str(k): sorted({str(x) for x in v}) for k, v in (e.get("asistencia") or {}).items()
+                      if v}  # listed with no day: absent
+        datos["asistencia"] = dict(sorted(asistencia.items()))
+        if destinatarios == "docentes":
+            datos["docentes"] = sorted(k for k, v in asistencia.items() if v)
+    return datos
+
+
