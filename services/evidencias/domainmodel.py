@@ -333,6 +333,10 @@ class Reunion(ConAdjuntos):
     def sujeto(self) -> str:
         return sujeto_reunion(self.reunion["actividad_id"])
 
+    @property
+    def fecha(self) -> date:
+        return date.fromisoformat(self.reunion["fecha"])
+
     def check_autor(self, autor_id: str) -> None:
         r = self.reunion
         if autor_id not in (r["acompanante_id"], r.get("directivo_id")):

@@ -27,6 +27,7 @@ from eventsourcing.domain import DomainEventProtocol
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.application import Evidencias
+from services.evidencias.comandos import CambiarAcompanante, CerrarPlan
 from shared import contracts as c
 from shared.cifrado import Cifrador
 from shared.consumer import IdempotentConsumers
@@ -68,13 +69,14 @@ def plan_generado(app: Evidencias, envelope: Envelope) -> None:
 
 def plan_reasignado(app: Evidencias, envelope: Envelope) -> None:
     d: c.PlanAnualReasignadoV1 = envelope.data  # type: ignore[assignment]
-    app.cambiar_acompanante(str(d.docente_id), d.anio, str(d.de_acompanante_id), str(d.a_acompanante_id),
-                            envelope.id, el=dia_en_lima(envelope))
+    app.cambiar_acompanante(CambiarAcompanante(docente_id=str(d.docente_id), anio=d.anio, de=str(d.de_acompanante_id),
+                                               a=str(d.a_acompanante_id), aviso_id=envelope.id,
+                                               el=dia_en_lima(envelope)))
 
 
 def plan_cerrado(app: Evidencias, envelope: Envelope) -> None:
     d: c.PlanAnualCerradoV1 = envelope.data  # type: ignore[assignment]
-    app.cerrar_plan(str(d.docente_id), d.anio, el=dia_en_lima(envelope))
+    app.cerrar_plan(CerrarPlan(docente_id=str(d.docente_id), anio=d.anio, el=dia_en_lima(envelope)))
 
 
 def visita_realizada(app: Evidencias, envelope: Envelope) -> None:

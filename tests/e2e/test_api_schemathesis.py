@@ -56,7 +56,7 @@ from services.focalizacion.main import create_app as focalizacion
 from shared.settings import ServiceSettings
 from tests.conftest import serving
 from tests.integration.test_autorizacion_matriz import A1, ESCUELAS, _id, como
-from tests.integration.test_evidencias_reglas import ficha
+from tests.integration.test_evidencias_reglas import ficha, observacion_de
 from tests.support.evaluacion import Bombeo, plan
 from tests.support.identidad import token_de
 from tests.support.world import asignar
@@ -114,7 +114,8 @@ async def sembrar(servicio: str, app: FastAPI, http: httpx.AsyncClient) -> None:
             ev.conocer_visita({"visita_id": e.visita, "docente_id": e.docente, "acompanante_id": e.acompanante,
                                "anio": 2021, "fecha_inicio": "2021-05-10", "fecha_fin": "2021-05-10",
                                "acciones": ["observacion"], **comun})
-            assert ev.registrar_observacion(e.visita, _id(f"obs-{e.nombre}"), e.acompanante, ficha(D1="II"))
+            assert ev.registrar_observacion(observacion_de(e.visita, _id(f"obs-{e.nombre}"), e.acompanante,
+                                                           ficha(D1="II")))
 
 
 def _firmado(identidad: dict[str, str]) -> dict[str, str]:

@@ -25,6 +25,7 @@ from services.evidencias.instrumentos import incluidos
 from services.evidencias.main import create_app
 from shared.streams import STREAM
 from tests.conftest import serving
+from tests.integration.test_evidencias_reglas import compromiso_de, observacion_de, verificacion_de
 
 
 class IE(NamedTuple):
@@ -75,12 +76,12 @@ class Mundo:
     def compromiso(self, docente: str, acompanante: str, fecha_limite: str, ie: IE = COLLAO) -> tuple[str, str]:
         """A visit on 10/05/2021 observing D1, and the commitment taken there: (compromiso, visita)."""
         visita = self.visita(docente, acompanante, "2021-05-10", ie)
-        assert self.app.registrar_observacion(visita, nuevo_id(), acompanante, {
-            "instrumento": "FICHA-AULA", "niveles": {"D1": {"nivel": "II", "evidencia": "Seis de veinte participan."}}})
+        assert self.app.registrar_observacion(observacion_de(visita, nuevo_id(), acompanante, {
+            "instrumento": "FICHA-AULA", "niveles": {"D1": {"nivel": "II", "evidencia": "Seis de veinte participan."}}}))
         compromiso = nuevo_id()
-        assert self.app.asumir_compromiso(compromiso, visita, acompanante, {
+        assert self.app.asumir_compromiso(compromiso_de(compromiso, visita, acompanante, {
             "descripcion": "Formular preguntas abiertas", "item": "D1", "fecha_limite": fecha_limite,
-            "verificacion": "Observación en la próxima visita"})
+            "verificacion": "Observación en la próxima visita"}))
         return compromiso, visita
 
     async def compromisos(self, headers: dict[str, str] = ESPECIALISTA, **filtros: Any) -> dict[str, Any]:
@@ -127,8 +128,9 @@ async def test_los_compromisos_se_filtran_por_acompanante_ie_y_ugel(mundo: Mundo
     vencido_y, _ = mundo.compromiso(d2, y, "2021-06-30", COLLAO)
     abierto_y, _ = mundo.compromiso(d3, y, "2021-08-30", CANCHIS)
     verificado_y, _ = mundo.compromiso(d3, y, "2021-08-30", CANCHIS)
-    assert mundo.app.verificar_compromiso(verificado_y, mundo.visita(d3, y, "2021-07-05", CANCHIS), y, "cumplido",
-                                          "Formula preguntas abiertas en toda la sesión")
+    posterior = mundo.visita(d3, y, "2021-07-05", CANCHIS)
+    assert mundo.app.verificar_compromiso(verificacion_de(verificado_y, posterior, y, "cumplido",
+                                                          "Formula preguntas abiertas en toda la sesión"))
     abierto_anexo, _ = mundo.compromiso(d4, z, "2021-08-30", COLLAO_ANEXO)
     pendientes = {abierto_x, vencido_y, abierto_y, abierto_anexo}
 

@@ -19,7 +19,7 @@ from services.evidencias.config import EvidenciasSettings
 from services.evidencias.main import create_app as evidencias_app
 from shared.streams import STREAM
 from tests.conftest import eventually, serving
-from tests.integration.test_evidencias_reglas import ficha
+from tests.integration.test_evidencias_reglas import ficha, observacion_de
 from tests.support.evaluacion import Bombeo, plan
 
 pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"], indirect=True)
@@ -53,7 +53,7 @@ async def test_cada_lectura_del_auditor_queda_como_hecho_y_el_docente_la_ve(make
                      "etapa": 2, "modalidad": "externa", "tipo_ie": "polidocente_primaria", "nivel": "primaria", **LUGAR})
     ev.conocer_visita({"visita_id": visita, "docente_id": docente, "acompanante_id": acompanante, "anio": 2021,
                        "fecha_inicio": "2021-05-10", "fecha_fin": "2021-05-10", "acciones": ["observacion"], **LUGAR})
-    assert ev.registrar_observacion(visita, str(uuid.uuid4()), acompanante, ficha(D1="II"))
+    assert ev.registrar_observacion(observacion_de(visita, str(uuid.uuid4()), acompanante, ficha(D1="II")))
     Bombeo(evaluacion.state.evaluacion, evaluacion.state.proyecciones).recibir(
         plan(docente, acompanante, 2021), id_="agenda:plan-lecturas")
     async with serving(evidencias) as ev_http, serving(evaluacion) as eval_http:

@@ -38,7 +38,7 @@ from shared.autorizacion import NACIONALES, Politica, rutas
 from shared.http import PUBLICAS
 from tests.conftest import serving
 from tests.support.evaluacion import Bombeo, plan
-from tests.integration.test_evidencias_reglas import compromiso, ficha
+from tests.integration.test_evidencias_reglas import compromiso, compromiso_de, ficha, observacion_de
 from tests.support.world import asignar
 
 pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"], indirect=True)  # a policy, not a store, is tested
@@ -154,9 +154,10 @@ async def conocer(servicio: str, app: Any, http: Any) -> None:
                                 "directivo_id": None, "anio": 2021, "fecha": "2021-04-20", "hora_inicio": "15:00",
                                 "hora_fin": "18:00", "horas": 3.0, "docentes": [lugar.docente], "tema": "Rúbricas",
                                 "acuerdos": [], **comun})
-            assert ev.registrar_observacion(lugar.visita, _id(f"observacion-{lugar.nombre}"), lugar.acompanante,
-                                            ficha(D1="II"))
-            assert ev.asumir_compromiso(lugar.compromiso, lugar.visita, lugar.acompanante, compromiso("D1", "2021-06-30"))
+            assert ev.registrar_observacion(observacion_de(lugar.visita, _id(f"observacion-{lugar.nombre}"),
+                                                           lugar.acompanante, ficha(D1="II")))
+            assert ev.asumir_compromiso(compromiso_de(lugar.compromiso, lugar.visita, lugar.acompanante,
+                                                      compromiso("D1", "2021-06-30")))
 
 
 SERVICIOS = {

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from services.evidencias import acceso
+from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
 from services.evidencias import projections as p
 from services.evidencias.adjuntos import objeto_de
@@ -26,6 +27,7 @@ from services.evidencias.application import Evidencias
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.instrumentos import Instrumento, incluidos
 from shared.cifrado import MARCA
+from shared.contracts.evidencias import Modelamiento
 from shared.eventstore import Conflict, DomainError, EnEspera, NotFound
 from shared.telemetry import Actor, current_actor
 
@@ -81,6 +83,81 @@ def acta(asistencia: dict[str, str], lista: list[str] | dict[str, str], **extra:
             "lista_cotejo": respuestas, **extra}
 
 
+# --- the application's commands, from the bodies the routes take (``services.evidencias.comandos``) ------------
+
+
+def _niveles(entrada: dict[str, Any]) -> dict[str, c.Nivel]:
+    return {k: c.Nivel(nivel=n["nivel"], evidencia=n.get("evidencia", "")) for k, n in entrada["niveles"].items()}
+
+
+def observacion_de(visita: str, observacion_id: str, acompanante: str, entrada: dict[str, Any]) -> c.RegistrarObservacion:
+    return c.RegistrarObservacion(visita_id=visita, observacion_id=observacion_id, acompanante_id=acompanante,
+                                  niveles=_niveles(entrada), instrumento=entrada.get("instrumento", "FICHA-AULA"),
+                                  version=entrada.get("version"), fortalezas=entrada.get("fortalezas", ()),
+                                  aspectos_criticos=entrada.get("aspectos_criticos", ()))
+
+
+def correccion_de(visita: str, observacion_id: str, acompanante: str | None, entrada: dict[str, Any],
+               motivo: str) -> c.CorregirObservacion:
+    return c.CorregirObservacion(visita_id=visita, observacion_id=observacion_id, acompanante_id=acompanante,
+                                 niveles=_niveles(entrada), motivo=motivo, fortalezas=entrada.get("fortalezas", ()),
+                                 aspectos_criticos=entrada.get("aspectos_criticos", ()))
+
+
+def retroalimentacion_de(visita: str, acompanante: str, entrada: dict[str, Any]) -> c.BrindarRetroalimentacion:
+    return c.BrindarRetroalimentacion(visita_id=visita, acompanante_id=acompanante,
+                                      dialogo_reflexivo=entrada["dialogo_reflexivo"],
+                                      aspectos_priorizados=entrada["aspectos_priorizados"],
+                                      modelamiento=[Modelamiento(**m) for m in entrada.get("modelamiento", [])])
+
+
+def compromiso_de(compromiso_id: str, visita: str, acompanante: str, entrada: dict[str, Any]) -> c.AsumirCompromiso:
+    return c.AsumirCompromiso(compromiso_id=compromiso_id, visita_id=visita, acompanante_id=acompanante,
+                              item=entrada["item"], descripcion=entrada["descripcion"],
+                              fecha_limite=date.fromisoformat(entrada["fecha_limite"]),
+                              verificacion=entrada["verificacion"])
+
+
+def verificacion_de(compromiso_id: str, visita: str, acompanante: str, resultado: str,
+                 evidencia: str) -> c.VerificarCompromiso:
+    return c.VerificarCompromiso(compromiso_id=compromiso_id, visita_id=visita, acompanante_id=acompanante,
+                                 resultado=resultado, evidencia=evidencia)
+
+
+def necesidad_de(docente: str, necesidad_id: str, acompanante: str, entrada: dict[str, Any]) -> c.RegistrarNecesidad:
+    return c.RegistrarNecesidad(docente_id=docente, necesidad_id=necesidad_id, acompanante_id=acompanante, **entrada)
+
+
+def acta_de(actividad: str, autor: str, entrada: dict[str, Any]) -> c.RegistrarActa:
+    return c.RegistrarActa(actividad_id=actividad, autor_id=autor, **entrada)
+
+
+def correccion_acta_de(actividad: str, autor: str, entrada: dict[str, Any], motivo: str) -> c.CorregirActa:
+    return c.CorregirActa(actividad_id=actividad, autor_id=autor, motivo=motivo, **entrada)
+
+
+def sesion_de(sesion_id: str, acompanante: str, entrada: dict[str, Any]) -> c.RegistrarSesion:
+    return c.RegistrarSesion(sesion_id=sesion_id, acompanante_id=acompanante,
+                             **{**entrada, "fecha": date.fromisoformat(entrada["fecha"])})
+
+
+def autoevaluacion_de(autoevaluacion_id: str, acompanante: str, entrada: dict[str, Any]) -> c.RegistrarAutoevaluacion:
+    return c.RegistrarAutoevaluacion(autoevaluacion_id=autoevaluacion_id, acompanante_id=acompanante,
+                                     **{**entrada, "fecha": date.fromisoformat(entrada["fecha"])})
+
+
+def adjunto_de(tipo: str, propietario: str, autor: str, datos: dict[str, Any]) -> c.Adjuntar:
+    return c.Adjuntar(tipo=tipo, propietario_id=propietario, autor_id=autor, **datos)  # type: ignore[arg-type]
+
+
+def cambio_de(docente: str, anio: int, de: str, a: str, aviso: str, el: date | None = None) -> c.CambiarAcompanante:
+    return c.CambiarAcompanante(docente_id=docente, anio=anio, de=de, a=a, aviso_id=aviso, el=el)
+
+
+def cierre_de(docente: str, anio: int, el: date | None = None) -> c.CerrarPlan:
+    return c.CerrarPlan(docente_id=docente, anio=anio, el=el)
+
+
 class Mundo:
     """The application under test, the clock it reads, and what agenda would have reported."""
 
@@ -129,12 +206,12 @@ class Mundo:
     # what the coach records
     def observar(self, visita: str, acompanante: str, entrada: dict[str, Any] | None = None) -> str:
         observacion_id = nuevo_id()
-        assert self.app.registrar_observacion(visita, observacion_id, acompanante, entrada or ficha(D1="II", D3="I"))
+        assert self.app.registrar_observacion(observacion_de(visita, observacion_id, acompanante, entrada or ficha(D1="II", D3="I")))
         return observacion_id
 
     def comprometer(self, visita: str, acompanante: str, item: str = "D1", fecha_limite: str = "2021-06-30") -> str:
         compromiso_id = nuevo_id()
-        assert self.app.asumir_compromiso(compromiso_id, visita, acompanante, compromiso(item, fecha_limite))
+        assert self.app.asumir_compromiso(compromiso_de(compromiso_id, visita, acompanante, compromiso(item, fecha_limite)))
         return compromiso_id
 
     def compromiso(self, compromiso_id: str, **filtros: Any) -> dict[str, Any]:
@@ -210,29 +287,29 @@ def test_una_observacion_valida_queda_con_su_version_y_evidencia(mundo, aula):
 def test_un_nivel_sin_evidencia_se_rechaza(mundo, aula, evidencia):
     entrada = {"instrumento": "FICHA-AULA", "niveles": {"D1": {"nivel": "II", "evidencia": evidencia}}}
     with mundo.rechaza(Invalida, "necesita la evidencia que lo sustenta"):
-        mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], entrada)
+        mundo.app.registrar_observacion(observacion_de(aula["visita"], nuevo_id(), aula["acompanante"], entrada))
 
 
 def test_un_nivel_que_el_instrumento_no_tiene_se_rechaza(mundo, aula):
     entrada = {"instrumento": "FICHA-AULA", "niveles": {"D1": {"nivel": "V", "evidencia": "Todos participan"}}}
     with mundo.rechaza(Invalida, "El nivel 'V' de D1 no existe en FICHA-AULA@1"):
-        mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], entrada)
+        mundo.app.registrar_observacion(observacion_de(aula["visita"], nuevo_id(), aula["acompanante"], entrada))
 
 
 def test_un_item_que_no_es_del_instrumento_se_rechaza(mundo, aula):
     with mundo.rechaza(Invalida, "D9 no es un desempeño de FICHA-AULA@1"):
-        mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D1="II", D9="III"))
+        mundo.app.registrar_observacion(observacion_de(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D1="II", D9="III")))
 
 
 def test_lo_de_una_visita_que_agenda_aun_no_reporta_queda_en_espera(mundo, aula):
     # Given a visit agenda has not reported yet / When its observation arrives / Then it waits, recording nothing
     visita_id = nuevo_id()
     with mundo.rechaza(EnEspera, "aún no consta como realizada en evidencias"):
-        mundo.app.registrar_observacion(visita_id, nuevo_id(), aula["acompanante"], ficha(D1="II"))
+        mundo.app.registrar_observacion(observacion_de(visita_id, nuevo_id(), aula["acompanante"], ficha(D1="II")))
     # and once agenda's VisitaRealizada arrives, the same observation goes through
     mundo.app.conocer_visita({**mundo.app.repository.get(dm.visita_id(aula["visita"])).visita, "visita_id": visita_id,
                               "fecha_inicio": "2021-05-17", "fecha_fin": "2021-05-17"})
-    assert mundo.app.registrar_observacion(visita_id, nuevo_id(), aula["acompanante"], ficha(D1="II"))
+    assert mundo.app.registrar_observacion(observacion_de(visita_id, nuevo_id(), aula["acompanante"], ficha(D1="II")))
 
 
 def test_otro_acompanante_no_registra_lo_que_dejo_la_visita(mundo, aula):
@@ -240,35 +317,35 @@ def test_otro_acompanante_no_registra_lo_que_dejo_la_visita(mundo, aula):
     otro = nuevo_id()
     mundo.plan(nuevo_id(), otro)
     with mundo.rechaza(Invalida, "La visita la realizó otro acompañante"):
-        mundo.app.registrar_observacion(aula["visita"], nuevo_id(), otro, ficha(D1="II"))
+        mundo.app.registrar_observacion(observacion_de(aula["visita"], nuevo_id(), otro, ficha(D1="II")))
 
 
 def test_el_dia_de_la_visita_decide_quien_registra_lo_que_dejo(mundo, aula):
     # Given the docente was reassigned to another coach on 01/06/2021, after the visit of 10/05/2021
     nuevo = nuevo_id()
-    mundo.app.cambiar_acompanante(aula["docente"], 2021, aula["acompanante"], nuevo, nuevo_id(), el=date(2021, 6, 1))
+    mundo.app.cambiar_acompanante(cambio_de(aula["docente"], 2021, aula["acompanante"], nuevo, nuevo_id(), el=date(2021, 6, 1)))
     # When the visit's author sends what it left behind (his device was offline) / Then it is recorded
     mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II"))
-    assert mundo.app.brindar_retroalimentacion(aula["visita"], aula["acompanante"], retro("D1"))
+    assert mundo.app.brindar_retroalimentacion(retroalimentacion_de(aula["visita"], aula["acompanante"], retro("D1")))
     assert mundo.comprometer(aula["visita"], aula["acompanante"], "D1", "2021-07-30")
-    assert mundo.app.registrar_necesidad(aula["docente"], nuevo_id(), aula["acompanante"], {
-        "descripcion": "Planificación curricular", "visita_id": aula["visita"]})
+    assert mundo.app.registrar_necesidad(necesidad_de(aula["docente"], nuevo_id(), aula["acompanante"], {
+        "descripcion": "Planificación curricular", "visita_id": aula["visita"]}))
     # But a visit of his dated after the reassignment leaves him nothing to record
     despues = mundo.visita(aula["docente"], aula["acompanante"], "2021-06-07")
     with mundo.rechaza(Invalida, "no tenía a cargo al docente"):
-        mundo.app.registrar_observacion(despues, nuevo_id(), aula["acompanante"], ficha(D1="II"))
+        mundo.app.registrar_observacion(observacion_de(despues, nuevo_id(), aula["acompanante"], ficha(D1="II")))
     # nor anything not tied to a visit, now that the docente is another's
     with mundo.rechaza(Invalida, f"no tenía a cargo al docente {aula['docente']} en 2021"):
-        mundo.app.registrar_necesidad(aula["docente"], nuevo_id(), aula["acompanante"],
-                                      {"descripcion": "Planificación curricular", "anio": 2021})
+        mundo.app.registrar_necesidad(necesidad_de(aula["docente"], nuevo_id(), aula["acompanante"],
+                                      {"descripcion": "Planificación curricular", "anio": 2021}))
 
 
 def test_un_cambio_de_acompanante_sin_fecha_conocida_no_deja_registrar_al_anterior(mundo, aula):
     # Given a reassignment recorded before its day was kept (no date): who held him until when is unknown
-    mundo.app.cambiar_acompanante(aula["docente"], 2021, aula["acompanante"], nuevo_id(), nuevo_id())
+    mundo.app.cambiar_acompanante(cambio_de(aula["docente"], 2021, aula["acompanante"], nuevo_id(), nuevo_id()))
     # When the visit's author records its observation / Then it is refused, as before
     with mundo.rechaza(Invalida, "no tenía a cargo al docente"):
-        mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D1="II"))
+        mundo.app.registrar_observacion(observacion_de(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D1="II")))
 
 
 def test_lo_ya_registrado_se_reconoce_aunque_el_docente_haya_pasado_a_otro_acompanante(mundo, aula):
@@ -276,25 +353,25 @@ def test_lo_ya_registrado_se_reconoce_aunque_el_docente_haya_pasado_a_otro_acomp
     mundo.observar(aula["visita"], aula["acompanante"])
     compromiso = mundo.comprometer(aula["visita"], aula["acompanante"])
     segunda = mundo.visita(aula["docente"], aula["acompanante"], "2021-06-07")
-    assert mundo.app.verificar_compromiso(compromiso, segunda, aula["acompanante"], "cumplido", "Lo hizo")
+    assert mundo.app.verificar_compromiso(verificacion_de(compromiso, segunda, aula["acompanante"], "cumplido", "Lo hizo"))
     antes = mundo.app.recorder.max_notification_id()
     # When the docente passes to another coach before the device reconnects
-    mundo.app.cambiar_acompanante(aula["docente"], 2021, aula["acompanante"], nuevo_id(), nuevo_id())
+    mundo.app.cambiar_acompanante(cambio_de(aula["docente"], 2021, aula["acompanante"], nuevo_id(), nuevo_id()))
     # Then the same requests again are "already recorded", not refused, and record nothing
     c = mundo.app.compromiso(compromiso).compromiso
-    assert mundo.app.asumir_compromiso(compromiso, aula["visita"], aula["acompanante"], {
-        k: c[k] for k in ("item", "descripcion", "fecha_limite", "verificacion")}) is False
-    assert mundo.app.verificar_compromiso(compromiso, segunda, aula["acompanante"], "cumplido", "Lo hizo") is False
+    assert mundo.app.asumir_compromiso(compromiso_de(compromiso, aula["visita"], aula["acompanante"], {
+        k: c[k] for k in ("item", "descripcion", "fecha_limite", "verificacion")})) is False
+    assert mundo.app.verificar_compromiso(verificacion_de(compromiso, segunda, aula["acompanante"], "cumplido", "Lo hizo")) is False
     assert mundo.app.recorder.max_notification_id() == antes + 1  # only the reassignment
     # while anything new from him is refused
     with mundo.rechaza(Invalida, "no tenía a cargo al docente"):
-        mundo.app.registrar_observacion(segunda, nuevo_id(), aula["acompanante"], ficha(D1="II"))
+        mundo.app.registrar_observacion(observacion_de(segunda, nuevo_id(), aula["acompanante"], ficha(D1="II")))
 
 
 def test_una_lista_de_cotejo_no_sirve_para_observar_el_aula(mundo, aula):
     entrada = {"instrumento": "LC-GIA", "niveles": {"GIA1": {"nivel": "si", "evidencia": "x"}}}
     with mundo.rechaza(Invalida, "LC-GIA@1 no se usa en visitas en aula"):
-        mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], entrada)
+        mundo.app.registrar_observacion(observacion_de(aula["visita"], nuevo_id(), aula["acompanante"], entrada))
 
 
 def test_una_version_no_vigente_el_dia_de_la_visita_se_rechaza(mundo, aula):
@@ -303,27 +380,27 @@ def test_una_version_no_vigente_el_dia_de_la_visita_se_rechaza(mundo, aula):
     # When v2 is asked for on a 2021 visit / Then it is refused
     entrada = {**ficha(), "version": 2, "niveles": niveles(D1b="II")}
     with mundo.rechaza(Invalida, "FICHA-AULA@2 no estaba vigente el 10/05/2021"):
-        mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], entrada)
+        mundo.app.registrar_observacion(observacion_de(aula["visita"], nuevo_id(), aula["acompanante"], entrada))
 
 
 def test_una_segunda_observacion_con_el_mismo_instrumento_es_conflicto(mundo, aula):
     primera = mundo.observar(aula["visita"], aula["acompanante"])
     with mundo.rechaza(Conflict, f"ya tiene una observación con FICHA-AULA ({primera})"):
-        mundo.app.registrar_observacion(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D2="III"))
+        mundo.app.registrar_observacion(observacion_de(aula["visita"], nuevo_id(), aula["acompanante"], ficha(D2="III")))
 
 
 def test_reenviar_la_misma_observacion_no_registra_nada(mundo, aula):
     obs = nuevo_id()
-    assert mundo.app.registrar_observacion(aula["visita"], obs, aula["acompanante"], ficha(D1="II"))
+    assert mundo.app.registrar_observacion(observacion_de(aula["visita"], obs, aula["acompanante"], ficha(D1="II")))
     antes = mundo.registrados()
     # When the device re-sends the identical request
-    assert mundo.app.registrar_observacion(aula["visita"], obs, aula["acompanante"], ficha(D1="II")) is False
+    assert mundo.app.registrar_observacion(observacion_de(aula["visita"], obs, aula["acompanante"], ficha(D1="II"))) is False
     # Then nothing new
     assert mundo.registrados() == antes
     assert len(mundo.app.proyecciones.visita(aula["visita"])["observaciones"][obs]) == 1
     # and the same id with other content is a conflict, not a silent correction
     with mundo.rechaza(Conflict, "ya se registró con otro contenido"):
-        mundo.app.registrar_observacion(aula["visita"], obs, aula["acompanante"], ficha(D1="IV"))
+        mundo.app.registrar_observacion(observacion_de(aula["visita"], obs, aula["acompanante"], ficha(D1="IV")))
 
 
 def test_reenviar_la_observacion_tras_publicarse_otra_version_no_registra_nada(mundo, aula):
@@ -334,13 +411,13 @@ def test_reenviar_la_observacion_tras_publicarse_otra_version_no_registra_nada(m
     visita = mundo.visita(d, a, "2022-03-28")
     obs = nuevo_id()
     # Given an observation recorded without naming a version (v1, the only one)
-    assert mundo.app.registrar_observacion(visita, obs, a, ficha(D1="II"))
+    assert mundo.app.registrar_observacion(observacion_de(visita, obs, a, ficha(D1="II")))
     # and then v2 published, in force from 2022-01-01
     mundo.app.publicar_instrumento(ficha_aula_v2())
     antes = mundo.registrados()
     # When the device re-sends the identical request / Then it is recognised: nothing new
     try:
-        reenvio = mundo.app.registrar_observacion(visita, obs, a, ficha(D1="II"))
+        reenvio = mundo.app.registrar_observacion(observacion_de(visita, obs, a, ficha(D1="II")))
     except DomainError as exc:
         pytest.fail(f"el reenvío idéntico se rechazó ({type(exc).__name__}: {exc}) en lugar de reconocerse")
     assert reenvio is False
@@ -354,22 +431,22 @@ def test_una_correccion_es_un_evento_nuevo_y_el_original_permanece(mundo, aula):
     obs = mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II", D3="I"))
     antes = mundo.registrados()
     # When the coach corrects the level of D1
-    assert mundo.app.corregir_observacion(aula["visita"], obs, aula["acompanante"],
-                                          {"niveles": niveles(D1="III", D3="I")}, "Error de digitación")
+    assert mundo.app.corregir_observacion(correccion_de(aula["visita"], obs, aula["acompanante"],
+                                          {"niveles": niveles(D1="III", D3="I")}, "Error de digitación"))
     # Then it is one new event; the aggregate keeps the original and the correction
     assert mundo.registrados() == antes + 1
     visita = mundo.app.repository.get(dm.visita_id(aula["visita"]))
     assert [o["niveles"]["D1"]["nivel"] for o in visita.historial[obs]] == ["II", "III"]
     assert visita.observaciones[obs]["niveles"]["D1"]["nivel"] == "III"
     # and so does the visit's read model, the correction with its reason and author
-    original, correccion = mundo.app.proyecciones.visita(aula["visita"])["observaciones"][obs]
+    original, corregida = mundo.app.proyecciones.visita(aula["visita"])["observaciones"][obs]
     assert original["niveles"]["D1"]["nivel"] == "II" and original["correccion"] == 0 and "motivo" not in original
-    assert correccion["niveles"]["D1"]["nivel"] == "III" and correccion["correccion"] == 1
-    assert (correccion["motivo"], correccion["autor_id"], correccion["autor_rol"]) == (
+    assert corregida["niveles"]["D1"]["nivel"] == "III" and corregida["correccion"] == 1
+    assert (corregida["motivo"], corregida["autor_id"], corregida["autor_rol"]) == (
         "Error de digitación", aula["acompanante"], "acompanante")
     # and the same correction re-sent records nothing
-    assert mundo.app.corregir_observacion(aula["visita"], obs, aula["acompanante"],
-                                          {"niveles": niveles(D1="III", D3="I")}, "Error de digitación") is False
+    assert mundo.app.corregir_observacion(correccion_de(aula["visita"], obs, aula["acompanante"],
+                                          {"niveles": niveles(D1="III", D3="I")}, "Error de digitación")) is False
     assert mundo.registrados() == antes + 1
 
 
@@ -377,33 +454,33 @@ def test_un_especialista_corrige_sin_ser_el_autor(mundo, aula):
     obs = mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II"))
     # Given a UGEL specialist / When he corrects without an acompanante_id
     with como(Actor(usuario="esp-1", rol="especialista_ugel")):
-        assert mundo.app.corregir_observacion(aula["visita"], obs, None, {"niveles": niveles(D1="I")},
-                                              "La evidencia no sustenta el nivel II")
+        assert mundo.app.corregir_observacion(correccion_de(aula["visita"], obs, None, {"niveles": niveles(D1="I")},
+                                              "La evidencia no sustenta el nivel II"))
     # Then the correction names him
-    correccion = mundo.app.proyecciones.visita(aula["visita"])["observaciones"][obs][-1]
-    assert (correccion["autor_id"], correccion["autor_rol"]) == ("esp-1", "especialista_ugel")
-    assert correccion["niveles"]["D1"]["nivel"] == "I"
+    corregida = mundo.app.proyecciones.visita(aula["visita"])["observaciones"][obs][-1]
+    assert (corregida["autor_id"], corregida["autor_rol"]) == ("esp-1", "especialista_ugel")
+    assert corregida["niveles"]["D1"]["nivel"] == "I"
 
 
 def test_corregir_sin_acompanante_ni_rol_de_especialista_se_rechaza(mundo, aula):
     obs = mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II"))
     with como(Actor(usuario=aula["acompanante"], rol="acompanante")), \
             mundo.rechaza(Invalida, "Indique el acompañante que corrige"):
-        mundo.app.corregir_observacion(aula["visita"], obs, None, {"niveles": niveles(D1="III")}, "Me equivoqué")
+        mundo.app.corregir_observacion(correccion_de(aula["visita"], obs, None, {"niveles": niveles(D1="III")}, "Me equivoqué"))
     assert len(mundo.app.repository.get(dm.visita_id(aula["visita"])).historial[obs]) == 1
 
 
 def test_corregir_una_observacion_que_aun_no_llega_queda_en_espera(mundo, aula):
     mundo.observar(aula["visita"], aula["acompanante"])
     with mundo.rechaza(EnEspera, "La visita aún no tiene la observación"):
-        mundo.app.corregir_observacion(aula["visita"], nuevo_id(), aula["acompanante"],
-                                       {"niveles": niveles(D1="III")}, "Me equivoqué")
+        mundo.app.corregir_observacion(correccion_de(aula["visita"], nuevo_id(), aula["acompanante"],
+                                       {"niveles": niveles(D1="III")}, "Me equivoqué"))
 
 
 def test_las_valoraciones_muestran_el_nivel_corregido(mundo, aula):
     obs = mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II", D3="I"))
-    mundo.app.corregir_observacion(aula["visita"], obs, aula["acompanante"],
-                                   {"niveles": niveles(D1="III", D3="I")}, "Error de digitación")
+    mundo.app.corregir_observacion(correccion_de(aula["visita"], obs, aula["acompanante"],
+                                   {"niveles": niveles(D1="III", D3="I")}, "Error de digitación"))
     valoraciones = {v["item"]: v for v in mundo.app.proyecciones.valoraciones(aula["docente"])}
     assert set(valoraciones) == {"D1", "D3"}
     assert (valoraciones["D1"]["nivel"], valoraciones["D1"]["correcciones"]) == ("III", 1)
@@ -432,8 +509,8 @@ def test_publicar_la_v2_no_cambia_lo_observado_con_la_v1(mundo, dos_etapas):
     assert {(v["instrumento"], v["item"], v["nivel"]) for v in filas} == {
         ("FICHA-AULA@1", "D1", "II"), ("FICHA-AULA@1", "D3", "I")}
     # and a correction of it still uses v1
-    assert mundo.app.corregir_observacion(dos_etapas["visita"], obs, dos_etapas["acompanante"],
-                                          {"niveles": niveles(D1="III", D3="I")}, "Error de digitación")
+    assert mundo.app.corregir_observacion(correccion_de(dos_etapas["visita"], obs, dos_etapas["acompanante"],
+                                          {"niveles": niveles(D1="III", D3="I")}, "Error de digitación"))
     assert mundo.app.repository.get(dm.visita_id(dos_etapas["visita"])).observaciones[obs]["version"] == 1
 
 
@@ -476,18 +553,18 @@ def test_republicar_la_v1_con_otro_contenido_es_conflicto(mundo):
 
 def test_retroalimentar_antes_de_observar_queda_en_espera(mundo, aula):
     with mundo.rechaza(EnEspera, "se registrará cuando llegue la observación"):
-        mundo.app.brindar_retroalimentacion(aula["visita"], aula["acompanante"], retro("D1"))
+        mundo.app.brindar_retroalimentacion(retroalimentacion_de(aula["visita"], aula["acompanante"], retro("D1")))
 
 
 def test_retroalimentar_sobre_un_desempeno_no_observado_se_rechaza(mundo, aula):
     mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II"))
     with mundo.rechaza(Invalida, "no se observaron en la visita: D4"):
-        mundo.app.brindar_retroalimentacion(aula["visita"], aula["acompanante"], retro("D1", "D4"))
+        mundo.app.brindar_retroalimentacion(retroalimentacion_de(aula["visita"], aula["acompanante"], retro("D1", "D4")))
 
 
 def test_retroalimentar_tras_observar_se_acepta(mundo, aula):
     mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II", D3="I"))
-    assert mundo.app.brindar_retroalimentacion(aula["visita"], aula["acompanante"], retro("D1", "D3"))
+    assert mundo.app.brindar_retroalimentacion(retroalimentacion_de(aula["visita"], aula["acompanante"], retro("D1", "D3")))
     assert mundo.app.proyecciones.visita(aula["visita"])["retroalimentacion"]["aspectos_priorizados"] == ["D1", "D3"]
 
 
@@ -503,7 +580,7 @@ def test_un_compromiso_se_verifica_en_una_visita_posterior(mundo, aula):
     visita_3 = mundo.visita(d, a, "2021-07-19", "2021-07-20")
     # When it is verified at visit 3
     mundo.hoy = date(2021, 7, 20)
-    assert mundo.app.verificar_compromiso(cid, visita_3, a, "cumplido", "Formula preguntas abiertas")
+    assert mundo.app.verificar_compromiso(verificacion_de(cid, visita_3, a, "cumplido", "Formula preguntas abiertas"))
     # Then it reads verified, with the verification
     c = mundo.compromiso(cid, docente_id=d)
     assert c["estado"] == "verificado"
@@ -527,7 +604,7 @@ def test_un_compromiso_no_se_verifica_sino_en_una_visita_posterior(mundo, aula, 
     cid = mundo.comprometer(aula["visita"], a)
     otra = aula["visita"] if inicio is None else mundo.visita(d, a, inicio, fin)
     with mundo.rechaza(Invalida, "en una visita posterior a la que lo originó"):
-        mundo.app.verificar_compromiso(cid, otra, a, "cumplido", "Lo hizo")
+        mundo.app.verificar_compromiso(verificacion_de(cid, otra, a, "cumplido", "Lo hizo"))
     assert mundo.compromiso(cid, docente_id=d)["estado"] == "abierto"
 
 
@@ -540,13 +617,13 @@ def test_un_compromiso_no_se_verifica_en_la_visita_a_otro_docente(mundo, aula):
     cid = mundo.comprometer(aula["visita"], a)
     visita_otro = mundo.visita(otro_docente, a, "2021-06-14")
     with mundo.rechaza(Invalida, "La visita es de otro docente"):
-        mundo.app.verificar_compromiso(cid, visita_otro, a, "cumplido", "Lo hizo")
+        mundo.app.verificar_compromiso(verificacion_de(cid, visita_otro, a, "cumplido", "Lo hizo"))
 
 
 def test_un_compromiso_se_liga_a_un_desempeno_observado(mundo, aula):
     mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II"))
     with mundo.rechaza(Invalida, "D4 no se observó"):
-        mundo.app.asumir_compromiso(nuevo_id(), aula["visita"], aula["acompanante"], compromiso("D4", "2021-06-30"))
+        mundo.app.asumir_compromiso(compromiso_de(nuevo_id(), aula["visita"], aula["acompanante"], compromiso("D4", "2021-06-30")))
 
 
 @pytest.mark.parametrize("fecha_limite", ["2021-05-11", "2021-05-10", "2021-05-01"],
@@ -554,7 +631,7 @@ def test_un_compromiso_se_liga_a_un_desempeno_observado(mundo, aula):
 def test_la_fecha_limite_es_posterior_a_la_visita(mundo, aula, fecha_limite):
     mundo.observar(aula["visita"], aula["acompanante"], ficha(D1="II"))  # 10-11/05/2021
     with mundo.rechaza(Invalida, "debe ser posterior a la visita"):
-        mundo.app.asumir_compromiso(nuevo_id(), aula["visita"], aula["acompanante"], compromiso("D1", fecha_limite))
+        mundo.app.asumir_compromiso(compromiso_de(nuevo_id(), aula["visita"], aula["acompanante"], compromiso("D1", fecha_limite)))
 
 
 def test_un_compromiso_no_verificado_vence_una_sola_vez(mundo, aula):
@@ -593,7 +670,7 @@ def test_un_compromiso_cruza_la_etapa_y_lo_verifica_el_nuevo_acompanante(mundo, 
     mundo.hoy = date(2022, 3, 21)
     mundo.plan(d, a, anio=2022)
     nuevo = nuevo_id()
-    assert mundo.app.cambiar_acompanante(d, 2022, a, nuevo, nuevo_id())
+    assert mundo.app.cambiar_acompanante(cambio_de(d, 2022, a, nuevo, nuevo_id()))
     # Then it is still pending, and it is the new coach's
     pendiente = mundo.compromiso(cid, docente_id=d, estado="pendientes")
     assert pendiente["anio"] == 2021 and pendiente["acompanante_actual_id"] == nuevo
@@ -602,10 +679,10 @@ def test_un_compromiso_cruza_la_etapa_y_lo_verifica_el_nuevo_acompanante(mundo, 
     # and the former coach cannot verify it at a 2022 visit of his own
     visita_vieja = mundo.visita(d, a, "2022-04-04")
     with mundo.rechaza(Invalida, "no tenía a cargo al docente"):
-        mundo.app.verificar_compromiso(cid, visita_vieja, a, "cumplido", "Lo hizo")
+        mundo.app.verificar_compromiso(verificacion_de(cid, visita_vieja, a, "cumplido", "Lo hizo"))
     # but the new coach can, at a 2022 visit of his
     visita_2022 = mundo.visita(d, nuevo, "2022-04-18")
-    assert mundo.app.verificar_compromiso(cid, visita_2022, nuevo, "parcialmente", "Lo intenta en dos sesiones")
+    assert mundo.app.verificar_compromiso(verificacion_de(cid, visita_2022, nuevo, "parcialmente", "Lo intenta en dos sesiones"))
     c = mundo.compromiso(cid, acompanante_id=nuevo)
     assert c["estado"] == "verificado"
     assert (c["verificado"]["acompanante_id"], c["verificado"]["resultado"]) == (nuevo, "parcialmente")
@@ -638,7 +715,7 @@ def test_un_compromiso_asumido_tras_la_reasignacion_de_la_nueva_etapa_es_del_nue
     mundo.hoy = date(2022, 3, 1)
     mundo.plan(d, a, anio=2022)
     nuevo = nuevo_id()
-    mundo.app.cambiar_acompanante(d, 2022, a, nuevo, nuevo_id())
+    mundo.app.cambiar_acompanante(cambio_de(d, 2022, a, nuevo, nuevo_id()))
     # When the 2021 coach records, late, the commitment the docente took at that visit
     cid = mundo.comprometer(visita, a, "D1", "2022-04-30")
     # Then it goes with the docente, as those already open did
@@ -653,12 +730,12 @@ def test_una_necesidad_formativa_se_registra_para_un_docente_a_cargo(mundo, aula
     nid = nuevo_id()
     entrada = {"descripcion": "Evaluación formativa con rúbricas", "competencia": "C5",
                "visita_id": aula["visita"]}
-    assert mundo.app.registrar_necesidad(aula["docente"], nid, aula["acompanante"], entrada)
+    assert mundo.app.registrar_necesidad(necesidad_de(aula["docente"], nid, aula["acompanante"], entrada))
     [necesidad] = mundo.app.proyecciones.necesidades(aula["docente"])
     assert (necesidad["anio"], necesidad["acompanante_id"], necesidad["competencia"]) == (2021, aula["acompanante"], "C5")
     # re-sent: nothing new
     antes = mundo.registrados()
-    assert mundo.app.registrar_necesidad(aula["docente"], nid, aula["acompanante"], entrada) is False
+    assert mundo.app.registrar_necesidad(necesidad_de(aula["docente"], nid, aula["acompanante"], entrada)) is False
     assert mundo.registrados() == antes
 
 
@@ -666,8 +743,8 @@ def test_una_necesidad_para_un_docente_que_no_tiene_a_cargo_se_rechaza(mundo, au
     ajeno = nuevo_id()
     mundo.plan(ajeno, nuevo_id())
     with mundo.rechaza(Invalida, f"no tenía a cargo al docente {ajeno} en 2021"):
-        mundo.app.registrar_necesidad(ajeno, nuevo_id(), aula["acompanante"],
-                                      {"descripcion": "Planificación curricular", "anio": 2021})
+        mundo.app.registrar_necesidad(necesidad_de(ajeno, nuevo_id(), aula["acompanante"],
+                                      {"descripcion": "Planificación curricular", "anio": 2021}))
     assert mundo.app.proyecciones.necesidades(ajeno) == []
 
 
@@ -676,8 +753,8 @@ def test_una_necesidad_ligada_a_la_visita_de_otro_docente_se_rechaza(mundo, aula
     otro = nuevo_id()
     mundo.plan(otro, a)
     with mundo.rechaza(Invalida, "La visita indicada es de otro docente"):
-        mundo.app.registrar_necesidad(otro, nuevo_id(), a,
-                                      {"descripcion": "Planificación curricular", "visita_id": aula["visita"]})
+        mundo.app.registrar_necesidad(necesidad_de(otro, nuevo_id(), a,
+                                      {"descripcion": "Planificación curricular", "visita_id": aula["visita"]}))
 
 
 # --- 7. GIA and RTC actas -------------------------------------------------------------------------
@@ -699,41 +776,41 @@ def presentes(docentes: list[str]) -> dict[str, str]:
 
 def test_el_acta_de_un_gia_que_agenda_aun_no_reporta_queda_en_espera(mundo, gia):
     with mundo.rechaza(EnEspera, "aún no consta como realizado"):
-        mundo.app.registrar_acta(nuevo_id(), gia["acompanante"], acta(presentes(gia["docentes"]), GIA))
+        mundo.app.registrar_acta(acta_de(nuevo_id(), gia["acompanante"], acta(presentes(gia["docentes"]), GIA)))
 
 
 def test_el_acta_del_gia_la_registra_su_acompanante(mundo, gia):
     with mundo.rechaza(Invalida, "El acta la registra el acompañante que lo condujo"):
-        mundo.app.registrar_acta(gia["id"], nuevo_id(), acta(presentes(gia["docentes"]), GIA))
+        mundo.app.registrar_acta(acta_de(gia["id"], nuevo_id(), acta(presentes(gia["docentes"]), GIA)))
 
 
 def test_el_acta_de_la_rtc_la_registra_su_directivo(mundo, gia):
     directivo = nuevo_id()
     rtc = mundo.reunion("rtc", gia["acompanante"], gia["docentes"], fecha="2021-05-25", directivo=directivo)
     asistencia = {gia["docentes"][0]: "presente", gia["docentes"][1]: "justificado"}
-    assert mundo.app.registrar_acta(rtc, directivo, acta(asistencia, RTC))
+    assert mundo.app.registrar_acta(acta_de(rtc, directivo, acta(asistencia, RTC)))
     [registrada] = mundo.app.proyecciones.reunion(rtc)["actas"]
     assert (registrada["autor_id"], registrada["instrumento"], registrada["version"]) == (directivo, "LC-RTC", 1)
     assert registrada["asistencia"] == asistencia
     # but not a directivo for a GIA, nor the RTC checklist for a GIA
     with mundo.rechaza(Invalida, "El acta la registra el acompañante que lo condujo"):
-        mundo.app.registrar_acta(gia["id"], directivo, acta(presentes(gia["docentes"]), GIA))
+        mundo.app.registrar_acta(acta_de(gia["id"], directivo, acta(presentes(gia["docentes"]), GIA)))
     with mundo.rechaza(Invalida, "LC-RTC@1 no se usa en GIA"):
-        mundo.app.registrar_acta(gia["id"], gia["acompanante"],
-                                 acta(presentes(gia["docentes"]), RTC, instrumento="LC-RTC"))
+        mundo.app.registrar_acta(acta_de(gia["id"], gia["acompanante"],
+                                 acta(presentes(gia["docentes"]), RTC, instrumento="LC-RTC")))
 
 
 def test_el_acta_no_da_por_presente_a_quien_no_participo(mundo, gia):
     intruso = nuevo_id()
     with mundo.rechaza(Invalida, f"Figuran como presentes docentes que no participaron según lo registrado en agenda: {intruso}"):
-        mundo.app.registrar_acta(gia["id"], gia["acompanante"],
-                                 acta({**presentes(gia["docentes"]), intruso: "presente"}, GIA))
+        mundo.app.registrar_acta(acta_de(gia["id"], gia["acompanante"],
+                                 acta({**presentes(gia["docentes"]), intruso: "presente"}, GIA)))
 
 
 def test_el_acta_registra_la_asistencia_de_cada_participante(mundo, gia):
     falta = gia["docentes"][1]
     with mundo.rechaza(Invalida, f"Falta la asistencia de participantes registrados en agenda: {falta}"):
-        mundo.app.registrar_acta(gia["id"], gia["acompanante"], acta(presentes(gia["docentes"][:1]), GIA))
+        mundo.app.registrar_acta(acta_de(gia["id"], gia["acompanante"], acta(presentes(gia["docentes"][:1]), GIA)))
 
 
 @pytest.mark.parametrize(("respuestas", "fragmento"), [
@@ -743,12 +820,12 @@ def test_el_acta_registra_la_asistencia_de_cada_participante(mundo, gia):
 ], ids=["respuesta-no-prevista", "falta-un-item", "item-ajeno"])
 def test_la_lista_de_cotejo_del_acta_se_responde_completa_con_si_no_o_no_aplica(mundo, gia, respuestas, fragmento):
     with mundo.rechaza(Invalida, fragmento):
-        mundo.app.registrar_acta(gia["id"], gia["acompanante"], acta(presentes(gia["docentes"]), respuestas))
+        mundo.app.registrar_acta(acta_de(gia["id"], gia["acompanante"], acta(presentes(gia["docentes"]), respuestas)))
 
 
 def test_la_duracion_del_acta_es_la_que_reporto_agenda(mundo, gia):
-    assert mundo.app.registrar_acta(gia["id"], gia["acompanante"],
-                                    acta(presentes(gia["docentes"]), {**dict.fromkeys(GIA, "si"), "GIA7": "no_aplica"}))
+    assert mundo.app.registrar_acta(acta_de(gia["id"], gia["acompanante"],
+                                    acta(presentes(gia["docentes"]), {**dict.fromkeys(GIA, "si"), "GIA7": "no_aplica"})))
     [registrada] = mundo.app.proyecciones.reunion(gia["id"])["actas"]
     assert registrada["duracion_horas"] == 2.5
     assert registrada["lista_cotejo"]["GIA7"] == "no_aplica"
@@ -757,12 +834,12 @@ def test_la_duracion_del_acta_es_la_que_reporto_agenda(mundo, gia):
 
 def test_corregir_el_acta_conserva_la_original(mundo, gia):
     original = acta(presentes(gia["docentes"]), GIA)
-    assert mundo.app.registrar_acta(gia["id"], gia["acompanante"], original)
+    assert mundo.app.registrar_acta(acta_de(gia["id"], gia["acompanante"], original))
     # registering another acta is a conflict: it is corrected, with its reason
     corregida = acta({gia["docentes"][0]: "presente", gia["docentes"][1]: "ausente"}, GIA, duracion_horas=2.0)
     with mundo.rechaza(Conflict, "corríjala indicando el motivo"):
-        mundo.app.registrar_acta(gia["id"], gia["acompanante"], corregida)
-    assert mundo.app.corregir_acta(gia["id"], gia["acompanante"], corregida, "Un docente se retiró al inicio")
+        mundo.app.registrar_acta(acta_de(gia["id"], gia["acompanante"], corregida))
+    assert mundo.app.corregir_acta(correccion_acta_de(gia["id"], gia["acompanante"], corregida, "Un docente se retiró al inicio"))
     actas = mundo.app.proyecciones.reunion(gia["id"])["actas"]
     assert len(actas) == 2
     assert (actas[0]["correccion"], actas[0]["duracion_horas"], actas[0]["asistencia"]) == (0, 2.5, original["asistencia"])
@@ -782,20 +859,20 @@ def sesion(ie: tuple[str, int] = IE) -> dict[str, Any]:
 
 def test_una_sesion_de_ejecucion_en_una_ie_donde_tiene_docentes(mundo, aula):
     sid = nuevo_id()
-    assert mundo.app.registrar_sesion(sid, aula["acompanante"], sesion(IE))
+    assert mundo.app.registrar_sesion(sesion_de(sid, aula["acompanante"], sesion(IE)))
     [registrada] = mundo.app.proyecciones.registros("sesion", aula["acompanante"])
     assert (registrada["sesion_id"], registrada["dre"], registrada["ugel"]) == (sid, DRE, UGEL)
 
 
 def test_una_sesion_de_ejecucion_en_otra_ie_se_rechaza(mundo, aula):
     with mundo.rechaza(Invalida, f"no tiene docentes a cargo en la IE {OTRA_IE[0]}-0 en 2021"):
-        mundo.app.registrar_sesion(nuevo_id(), aula["acompanante"], sesion(OTRA_IE))
+        mundo.app.registrar_sesion(sesion_de(nuevo_id(), aula["acompanante"], sesion(OTRA_IE)))
 
 
 def test_la_autoevaluacion_con_los_nueve_items_se_acepta(mundo, aula):
     respuestas = {**dict.fromkeys(ACO, "si"), "ACO4": "no", "ACO9": "no_aplica"}
-    assert mundo.app.registrar_autoevaluacion(nuevo_id(), aula["acompanante"],
-                                              {"fecha": "2021-11-30", "respuestas": respuestas, "comentario": ""})
+    assert mundo.app.registrar_autoevaluacion(autoevaluacion_de(nuevo_id(), aula["acompanante"],
+                                              {"fecha": "2021-11-30", "respuestas": respuestas, "comentario": ""}))
     [registrada] = mundo.app.proyecciones.registros("autoevaluacion", aula["acompanante"])
     assert registrada["respuestas"] == respuestas
     assert (registrada["instrumento"], registrada["version"], registrada["ugel"]) == ("AUTOEVAL-ACOMP", 1, UGEL)
@@ -803,8 +880,8 @@ def test_la_autoevaluacion_con_los_nueve_items_se_acepta(mundo, aula):
 
 def test_la_autoevaluacion_incompleta_se_rechaza(mundo, aula):
     with mundo.rechaza(Invalida, "Faltan respuestas de AUTOEVAL-ACOMP@1: ACO9"):
-        mundo.app.registrar_autoevaluacion(nuevo_id(), aula["acompanante"],
-                                           {"fecha": "2021-11-30", "respuestas": dict.fromkeys(ACO[:-1], "si")})
+        mundo.app.registrar_autoevaluacion(autoevaluacion_de(nuevo_id(), aula["acompanante"],
+                                           {"fecha": "2021-11-30", "respuestas": dict.fromkeys(ACO[:-1], "si")}))
 
 
 # --- 9. rebuilding the read models ---------------------------------------------------------------
@@ -816,25 +893,25 @@ def test_reconstruir_las_proyecciones_da_las_mismas_filas(mundo, dos_etapas, gia
     # commitments verified, overdue and carried across the etapa, v2, a reassignment, an acta
     obs = mundo.observar(dos_etapas["visita"], a, ficha(D1="II", D3="I", PC="II"))
     with como(Actor(usuario="esp-1", rol="especialista_ugel")):
-        app.corregir_observacion(dos_etapas["visita"], obs, None, {"niveles": niveles(D1="III", D3="I", PC="II")},
-                                 "Revisión de la UGEL")
-    app.brindar_retroalimentacion(dos_etapas["visita"], a, retro("D1", "D3"))
+        app.corregir_observacion(correccion_de(dos_etapas["visita"], obs, None, {"niveles": niveles(D1="III", D3="I", PC="II")},
+                                 "Revisión de la UGEL"))
+    app.brindar_retroalimentacion(retroalimentacion_de(dos_etapas["visita"], a, retro("D1", "D3")))
     verificado = mundo.comprometer(dos_etapas["visita"], a, "D1", "2021-07-30")
     vencido = mundo.comprometer(dos_etapas["visita"], a, "D3", "2021-06-30")
     cruza = mundo.comprometer(dos_etapas["visita"], a, "PC", "2021-12-15")
     visita_2 = mundo.visita(d, a, "2021-07-12")
     mundo.observar(visita_2, a, ficha(D1="III"))
-    app.verificar_compromiso(verificado, visita_2, a, "cumplido", "Preguntas abiertas en toda la sesión")
+    app.verificar_compromiso(verificacion_de(verificado, visita_2, a, "cumplido", "Preguntas abiertas en toda la sesión"))
     mundo.hoy = date(2021, 8, 1)
     assert app.vencer_compromisos() == 1
     app.publicar_instrumento(ficha_aula_v2())
     nuevo = nuevo_id()
-    app.cambiar_acompanante(d, 2022, a, nuevo, nuevo_id())
+    app.cambiar_acompanante(cambio_de(d, 2022, a, nuevo, nuevo_id()))
     visita_2022 = mundo.visita(d, nuevo, "2022-05-09")
     mundo.observar(visita_2022, nuevo, {"instrumento": "FICHA-AULA", "niveles": niveles(D1b="IV", PCb="III")})
-    app.verificar_compromiso(cruza, visita_2022, nuevo, "cumplido", "Programa con el equipo")
-    app.registrar_necesidad(d, nuevo_id(), nuevo, {"descripcion": "Evaluación formativa", "visita_id": visita_2022})
-    app.registrar_acta(gia["id"], gia["acompanante"], acta(presentes(gia["docentes"]), GIA))
+    app.verificar_compromiso(verificacion_de(cruza, visita_2022, nuevo, "cumplido", "Programa con el equipo"))
+    app.registrar_necesidad(necesidad_de(d, nuevo_id(), nuevo, {"descripcion": "Evaluación formativa", "visita_id": visita_2022}))
+    app.registrar_acta(acta_de(gia["id"], gia["acompanante"], acta(presentes(gia["docentes"]), GIA)))
     assert app.compromiso(vencido).vencido_el == "2021-07-01"
 
     tablas = (p.visita, p.valoracion, p.compromiso, p.cartera, p.item, p.necesidad, p.reunion)
@@ -871,17 +948,17 @@ def test_reconstruir_tras_cancelar_los_datos_de_un_docente_da_las_filas_de_la_pr
     # Given his visit observed, with a commitment, a need and two photos (one sent without a description)
     mundo.observar(v, a, ficha(D1="II", D3="I"))
     mundo.comprometer(v, a)
-    app.registrar_necesidad(d, nuevo_id(), a, {"descripcion": "Evaluación formativa", "visita_id": v})
-    assert app.adjuntar("visita", v, a, foto("clase-de-eustaquia.png", "Eustaquia en su aula", suyo))
-    assert app.adjuntar("visita", v, a, foto("pizarra.png", "", suyo))
+    app.registrar_necesidad(necesidad_de(d, nuevo_id(), a, {"descripcion": "Evaluación formativa", "visita_id": v}))
+    assert app.adjuntar(adjunto_de("visita", v, a, foto("clase-de-eustaquia.png", "Eustaquia en su aula", suyo)))
+    assert app.adjuntar(adjunto_de("visita", v, a, foto("pizarra.png", "", suyo)))
     # another docente's visit with a photo of her, and a GIA's photo
     otra = nuevo_id()
     mundo.plan(otra, a)
     de_ella = mundo.visita(otra, a, "2021-05-12")
-    assert app.adjuntar("visita", de_ella, a, foto("clase-de-rosalinda.png", "Rosalinda en su aula",
-                                                   dm.sujeto_docente(otra)))
-    assert app.adjuntar("reunion", gia["id"], gia["acompanante"],
-                        foto("gia.png", "Acuerdos del GIA", dm.sujeto_reunion(gia["id"])))
+    assert app.adjuntar(adjunto_de("visita", de_ella, a, foto("clase-de-rosalinda.png", "Rosalinda en su aula",
+                                                   dm.sujeto_docente(otra))))
+    assert app.adjuntar(adjunto_de("reunion", gia["id"], gia["acompanante"],
+                        foto("gia.png", "Acuerdos del GIA", dm.sujeto_reunion(gia["id"]))))
     # and a photo of him encrypted while his cancellation was being recorded, saved right after it
     en_vuelo = app.cifrador.cifrar_campos(suyo, {**foto("tarde.png", "Eustaquia otra vez", suyo), "acompanante_id": a},
                                           dm.ConAdjuntos.personales)
@@ -929,7 +1006,7 @@ def test_un_modelo_de_lectura_anterior_a_la_tabla_origen_se_reconstruye_al_arran
     de_nuevo = closing(Evidencias(app.settings, reloj=app.reloj))
     # Then they were built again from the events, and what comes next for a visit known before is applied
     assert todas_las_filas(de_nuevo) == antes
-    assert de_nuevo.brindar_retroalimentacion(v, a, retro("D1"))
+    assert de_nuevo.brindar_retroalimentacion(retroalimentacion_de(v, a, retro("D1")))
     assert de_nuevo.proyecciones.visita(v)["retroalimentacion"]["aspectos_priorizados"] == ["D1"]
 
 
@@ -940,8 +1017,8 @@ def test_un_mismo_id_de_dispositivo_en_dos_visitas_no_detiene_la_proyeccion(mund
     # Given one observation id used by a device for two different visits of the same coach
     otra = mundo.visita(aula["docente"], aula["acompanante"], "2021-06-14")
     repetido = nuevo_id()
-    mundo.app.registrar_observacion(aula["visita"], repetido, aula["acompanante"], ficha(D1="II"))
-    mundo.app.registrar_observacion(otra, repetido, aula["acompanante"], ficha(D1="III"))
+    mundo.app.registrar_observacion(observacion_de(aula["visita"], repetido, aula["acompanante"], ficha(D1="II")))
+    mundo.app.registrar_observacion(observacion_de(otra, repetido, aula["acompanante"], ficha(D1="III")))
     # Then both are in the docente's series and the read model keeps answering
     serie = mundo.app.proyecciones.valoraciones(aula["docente"], "D1")
     assert sorted((v["visita_id"], v["nivel"]) for v in serie) == sorted([(aula["visita"], "II"), (otra, "III")])
@@ -952,14 +1029,14 @@ def test_un_aviso_de_reasignacion_reentregado_no_devuelve_al_docente(mundo, aula
     d, a, b, c = aula["docente"], aula["acompanante"], nuevo_id(), nuevo_id()
     a_b, b_c = nuevo_id(), nuevo_id()
     # Given A -> B and then B -> C applied
-    assert mundo.app.cambiar_acompanante(d, 2021, a, b, a_b)
-    assert mundo.app.cambiar_acompanante(d, 2021, b, c, b_c)
+    assert mundo.app.cambiar_acompanante(cambio_de(d, 2021, a, b, a_b))
+    assert mundo.app.cambiar_acompanante(cambio_de(d, 2021, b, c, b_c))
     # When A -> B is delivered again / Then nothing changes: the docente stays with C
-    assert mundo.app.cambiar_acompanante(d, 2021, a, b, a_b) is False
+    assert mundo.app.cambiar_acompanante(cambio_de(d, 2021, a, b, a_b)) is False
     assert mundo.app.a_cargo_de(d) == {c}
     # and a change that overtook the one before it waits for it
     with pytest.raises(Pendiente):
-        mundo.app.cambiar_acompanante(d, 2021, nuevo_id(), nuevo_id(), nuevo_id())
+        mundo.app.cambiar_acompanante(cambio_de(d, 2021, nuevo_id(), nuevo_id(), nuevo_id()))
 
 
 def test_el_acompanante_de_una_etapa_anterior_ya_no_ve_al_docente(mundo, aula):

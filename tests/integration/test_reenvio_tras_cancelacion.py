@@ -25,11 +25,17 @@ from shared.cifrado import MARCA
 from tests.integration.test_evidencias_reglas import (  # noqa: F401  (fixtures: mundo, aula)
     aula,
     compromiso,
+    compromiso_de,
+    correccion_de,
     ficha,
     mundo,
+    necesidad_de,
     niveles,
     nuevo_id,
+    observacion_de,
     retro,
+    retroalimentacion_de,
+    verificacion_de,
 )
 from tests.unit.test_agenda_reglas import Mundo as MundoAgenda
 from tests.unit.test_agenda_reglas import asignacion
@@ -54,25 +60,25 @@ def test_lo_que_dejo_la_visita_reenviado_tras_la_cancelacion_ya_consta(mundo, au
     # verified at a later visit and a training need
     obs = mundo.observar(v, a, ficha(D1="II", D3="I"))
     correccion = {"niveles": niveles(D1="III", D3="I"), "fortalezas": ["Trato cordial"]}
-    assert app_.corregir_observacion(v, obs, a, correccion, "Error de digitación")
-    assert app_.brindar_retroalimentacion(v, a, retro("D1"))
+    assert app_.corregir_observacion(correccion_de(v, obs, a, correccion, "Error de digitación"))
+    assert app_.brindar_retroalimentacion(retroalimentacion_de(v, a, retro("D1")))
     cid = nuevo_id()
-    assert app_.asumir_compromiso(cid, v, a, compromiso("D1", "2021-06-30"))
+    assert app_.asumir_compromiso(compromiso_de(cid, v, a, compromiso("D1", "2021-06-30")))
     segunda = mundo.visita(d, a, "2021-06-07")
-    assert app_.verificar_compromiso(cid, segunda, a, "cumplido", "Formula preguntas abiertas")
+    assert app_.verificar_compromiso(verificacion_de(cid, segunda, a, "cumplido", "Formula preguntas abiertas"))
     nid = nuevo_id()
     necesidad = {"descripcion": "Evaluación formativa con rúbricas", "competencia": "C5", "visita_id": v}
-    assert app_.registrar_necesidad(d, nid, a, necesidad)
+    assert app_.registrar_necesidad(necesidad_de(d, nid, a, necesidad))
     # When his personal data are cancelled (his key erased) before the coach's device reconnects
     assert app_.cancelar_datos_personales(d, nuevo_id())
     antes = mundo.registrados()
     # Then each request sent again is "already recorded" (False: HTTP 200), not refused, and records nothing
-    assert app_.registrar_observacion(v, obs, a, ficha(D1="II", D3="I")) is False
-    assert app_.corregir_observacion(v, obs, a, correccion, "Error de digitación") is False
-    assert app_.brindar_retroalimentacion(v, a, retro("D1")) is False
-    assert app_.asumir_compromiso(cid, v, a, compromiso("D1", "2021-06-30")) is False
-    assert app_.verificar_compromiso(cid, segunda, a, "cumplido", "Formula preguntas abiertas") is False
-    assert app_.registrar_necesidad(d, nid, a, necesidad) is False
+    assert app_.registrar_observacion(observacion_de(v, obs, a, ficha(D1="II", D3="I"))) is False
+    assert app_.corregir_observacion(correccion_de(v, obs, a, correccion, "Error de digitación")) is False
+    assert app_.brindar_retroalimentacion(retroalimentacion_de(v, a, retro("D1"))) is False
+    assert app_.asumir_compromiso(compromiso_de(cid, v, a, compromiso("D1", "2021-06-30"))) is False
+    assert app_.verificar_compromiso(verificacion_de(cid, segunda, a, "cumplido", "Formula preguntas abiertas")) is False
+    assert app_.registrar_necesidad(necesidad_de(d, nid, a, necesidad)) is False
     assert mundo.registrados() == antes
     # and what is stored still reads the mark where his text was
     [original, corregida] = app_.proyecciones.visita(v)["observaciones"][obs]
@@ -85,26 +91,26 @@ def test_algo_nuevo_sobre_el_docente_cancelado_se_rechaza_con_su_motivo(mundo, a
     # Given an observation, a commitment and a need recorded, then his personal data cancelled
     obs = mundo.observar(v, a, ficha(D1="II", D3="I"))
     cid = nuevo_id()
-    assert app_.asumir_compromiso(cid, v, a, compromiso("D1", "2021-06-30"))
+    assert app_.asumir_compromiso(compromiso_de(cid, v, a, compromiso("D1", "2021-06-30")))
     nid = nuevo_id()
     necesidad = {"descripcion": "Evaluación formativa con rúbricas", "competencia": "C5", "visita_id": v}
-    assert app_.registrar_necesidad(d, nid, a, necesidad)
+    assert app_.registrar_necesidad(necesidad_de(d, nid, a, necesidad))
     segunda = mundo.visita(d, a, "2021-06-07")
     assert app_.cancelar_datos_personales(d, nuevo_id())
     # When anything new with free text about him arrives, Then it is refused with the reason, recording nothing
     nuevos = {
-        "una observación nueva": lambda: app_.registrar_observacion(segunda, nuevo_id(), a, ficha(D1="II")),
-        "una corrección nueva": lambda: app_.corregir_observacion(v, obs, a, {"niveles": niveles(D1="IV")},
-                                                                    "Revisé mis notas"),
-        "una retroalimentación": lambda: app_.brindar_retroalimentacion(v, a, retro("D1")),
-        "un compromiso nuevo": lambda: app_.asumir_compromiso(nuevo_id(), v, a, compromiso("D3", "2021-06-30")),
-        "su verificación": lambda: app_.verificar_compromiso(cid, segunda, a, "cumplido", "Lo hizo"),
-        "una necesidad nueva": lambda: app_.registrar_necesidad(d, nuevo_id(), a, necesidad),
+        "una observación nueva": lambda: app_.registrar_observacion(observacion_de(segunda, nuevo_id(), a, ficha(D1="II"))),
+        "una corrección nueva": lambda: app_.corregir_observacion(correccion_de(v, obs, a, {"niveles": niveles(D1="IV")},
+                                                                    "Revisé mis notas")),
+        "una retroalimentación": lambda: app_.brindar_retroalimentacion(retroalimentacion_de(v, a, retro("D1"))),
+        "un compromiso nuevo": lambda: app_.asumir_compromiso(compromiso_de(nuevo_id(), v, a, compromiso("D3", "2021-06-30"))),
+        "su verificación": lambda: app_.verificar_compromiso(verificacion_de(cid, segunda, a, "cumplido", "Lo hizo")),
+        "una necesidad nueva": lambda: app_.registrar_necesidad(necesidad_de(d, nuevo_id(), a, necesidad)),
         # the same id with other content is not the record sent again
-        "la observación con otro nivel": lambda: app_.registrar_observacion(v, obs, a, ficha(D1="IV", D3="I")),
-        "el compromiso con otra fecha": lambda: app_.asumir_compromiso(cid, v, a, compromiso("D1", "2021-07-15")),
-        "la necesidad de otra competencia": lambda: app_.registrar_necesidad(
-            d, nid, a, {**necesidad, "competencia": "C4"}),
+        "la observación con otro nivel": lambda: app_.registrar_observacion(observacion_de(v, obs, a, ficha(D1="IV", D3="I"))),
+        "el compromiso con otra fecha": lambda: app_.asumir_compromiso(compromiso_de(cid, v, a, compromiso("D1", "2021-07-15"))),
+        "la necesidad de otra competencia": lambda: app_.registrar_necesidad(necesidad_de(
+            d, nid, a, {**necesidad, "competencia": "C4"})),
     }
     for que, accion in nuevos.items():
         antes = mundo.registrados()

@@ -52,6 +52,7 @@ from services.evidencias.config import EvidenciasSettings
 from shared.contracts.evidencias import Resultado as ResultadoPublicado
 from shared.eventstore import Conflict, DomainError, EnEspera, NotFound
 from shared.settings import SQLITE
+from tests.integration.test_evidencias_reglas import cambio_de, cierre_de, compromiso_de, observacion_de, verificacion_de
 
 # Bounded for CI: about 7 s for both machines on an idle 2-core machine, well under 25 s loaded.
 # Derandomized like the other hypothesis tests of the project: CI runs the same sequences every time.
@@ -659,8 +660,8 @@ class Compromisos(RuleBasedStateMachine):
         esperado: type[Exception] | bool = (
             Pendiente if plan is None or (aviso_id not in plan["avisos"] and plan["acompanante"] != self.acompanantes[de])
             else aviso_id not in plan["avisos"])
-        self.log.run(lambda: self.app.cambiar_acompanante(docente, anio, self.acompanantes[de], self.acompanantes[a],
-                                                          aviso_id), esperado)
+        self.log.run(lambda: self.app.cambiar_acompanante(cambio_de(docente, anio, self.acompanantes[de],
+                                                                    self.acompanantes[a], aviso_id)), esperado)
         if esperado is True:
             plan["acompanante"] = self.acompanantes[a]
             plan["avisos"].add(aviso_id)
@@ -671,7 +672,7 @@ class Compromisos(RuleBasedStateMachine):
         docente = self.docentes["docente"]
         plan = self.planes.get((docente, anio))
         esperado: type[Exception] | bool = Pendiente if plan is None else plan["activo"]
-        self.log.run(lambda: self.app.cerrar_plan(docente, anio), esperado)
+        self.log.run(lambda: self.app.cerrar_plan(cierre_de(docente, anio)), esperado)
         if esperado is True:
             plan["activo"] = False
 
@@ -682,8 +683,8 @@ class Compromisos(RuleBasedStateMachine):
         esperado: type[Exception] | bool = self._autor_que_lo_tiene(acompanante, visita) or (
             Conflict if visita.items is not None else True)  # one observation per instrument
         niveles = {i: {"nivel": "II", "evidencia": f"Se vio en {i}: 12 de 25 estudiantes participan."} for i in items}
-        self.log.run(lambda: self.app.registrar_observacion(visita_id, new_id(), acompanante, {
-            "instrumento": "FICHA-AULA", "niveles": niveles, "fortalezas": [], "aspectos_criticos": []}), esperado)
+        self.log.run(lambda: self.app.registrar_observacion(observacion_de(visita_id, new_id(), acompanante, {
+            "instrumento": "FICHA-AULA", "niveles": niveles, "fortalezas": [], "aspectos_criticos": []})), esperado)
         if esperado is True:
             visita.items = set(items)
 
@@ -714,9 +715,9 @@ class Compromisos(RuleBasedStateMachine):
             esperado = Conflict  # the same id with other content
         else:
             esperado = True
-        self.log.run(lambda: self.app.asumir_compromiso(compromiso_id, visita_id, acompanante, {
+        self.log.run(lambda: self.app.asumir_compromiso(compromiso_de(compromiso_id, visita_id, acompanante, {
             "descripcion": descripcion, "item": item, "fecha_limite": limite.isoformat(),
-            "verificacion": "Observación en la próxima visita"}), esperado)
+            "verificacion": "Observación en la próxima visita"})), esperado)
         if esperado is True:
             self.compromisos_m[compromiso_id] = CompromisoModel(intento, visita.docente, visita.fin, limite)
 
@@ -768,7 +769,8 @@ class Compromisos(RuleBasedStateMachine):
             esperado = EvidenciaInvalida  # at a later visit to who took it
         else:
             esperado = True
-        self.log.run(lambda: self.app.verificar_compromiso(compromiso, visita, acompanante, resultado, evidencia),
+        self.log.run(lambda: self.app.verificar_compromiso(verificacion_de(compromiso, visita, acompanante, resultado,
+                                                                           evidencia)),
                      esperado)
         if esperado is True:
             c.verificacion = verificacion
@@ -864,11 +866,13 @@ def test_un_compromiso_no_se_verifica_con_un_resultado_ajeno_al_contrato(tmp_pat
         posterior = machine.conocer_visita("docente", "A", date(2021, 6, 14), 0, False)
         a = machine.acompanantes["A"]
         # When it is verified "en_proceso", Then it is refused and nothing is recorded
-        machine.log.run(lambda: machine.app.verificar_compromiso(compromiso_id, posterior, a, "en_proceso", "Lo intenta"),
+        machine.log.run(lambda: machine.app.verificar_compromiso(verificacion_de(compromiso_id, posterior, a, "en_proceso",
+                                                                                 "Lo intenta")),
                         EvidenciaInvalida)
         assert machine.app.compromiso(compromiso_id).verificacion is None
         # and with a result of the contract it is verified
-        machine.log.run(lambda: machine.app.verificar_compromiso(compromiso_id, posterior, a, "parcialmente", "Lo intenta"),
+        machine.log.run(lambda: machine.app.verificar_compromiso(verificacion_de(compromiso_id, posterior, a, "parcialmente",
+                                                                                 "Lo intenta")),
                         True)
     finally:
         machine.teardown()

@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, FastAPI, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
+from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import (AdjuntoAlterado, AdjuntoDemasiadoGrande, AdjuntoNoDisponible,
                                           AlmacenAdjuntos, examinar, objeto_de)
@@ -76,9 +77,10 @@ async def adjuntar(app: Evidencias, almacen: AlmacenAdjuntos, max_bytes: int, ti
         await almacen.guardar(objeto, cifrado)
     except AdjuntoNoDisponible as exc:
         return JSONResponse({"codigo": "no_disponible", "mensaje": str(exc)}, status_code=503)
-    nuevo = await asyncio.to_thread(app.adjuntar, tipo, str(propietario_id), str(autor_id), {
-        "sha256": contenido.sha256, "objeto": objeto, "tipo_contenido": contenido.tipo, "bytes": contenido.bytes,
-        "nombre": (archivo.filename or "")[:200], "descripcion": descripcion})
+    nuevo = await asyncio.to_thread(app.adjuntar, c.Adjuntar(
+        tipo=tipo, propietario_id=str(propietario_id), autor_id=str(autor_id), sha256=contenido.sha256,
+        objeto=objeto, tipo_contenido=contenido.tipo, bytes=contenido.bytes, nombre=(archivo.filename or "")[:200],
+        descripcion=descripcion))
     return registrado(contenido.sha256, nuevo, sha256=contenido.sha256, tipo_contenido=contenido.tipo,
                       bytes=contenido.bytes)
 

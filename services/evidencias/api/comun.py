@@ -28,11 +28,6 @@ class Entrada(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def json_de(modelo: BaseModel, *sin: str) -> dict[str, Any]:
-    """The body as the application records it: JSON values, without the ids that travel apart."""
-    return modelo.model_dump(mode="json", exclude={*sin})
-
-
 def registrado(id_: str, nuevo: bool, **cuerpo: Any) -> JSONResponse:
     """A command's answer (``shared.http.resultado``): 201 registrado, or 200 ya_registrado (a re-send that
     recorded nothing), with the record's id; and, as evidencias has always answered, ``registrado`` (true or

@@ -10,7 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import Field
 
-from services.evidencias.api.comun import Entrada, Id, Lista, json_de, registrado
+from services.evidencias import comandos as c
+from services.evidencias.api.comun import Entrada, Id, Lista, registrado
 from services.evidencias.api.dependencias import EvidenciasApp, Vistas
 
 router = APIRouter(prefix="/v1", tags=["evidencias"])
@@ -58,18 +59,29 @@ class AutoevaluacionIn(Entrada):
     comentario: str = Field("", max_length=2000)
 
 
+def _json(filas: list[AccionClave] | list[Indicador] | list[Hito]) -> list[dict[str, Any]]:
+    return [f.model_dump(mode="json") for f in filas]
+
+
 @router.post("/acompanantes/{acompanante_id}/sesiones-ejecucion", status_code=201,
              summary="Registrar una sesión de la etapa de ejecución con el equipo de gestión")
 def sesion(acompanante_id: Id, entrada: SesionIn, app: EvidenciasApp) -> dict[str, Any]:
-    nuevo = app.registrar_sesion(str(entrada.sesion_id), str(acompanante_id), json_de(entrada, "sesion_id"))
+    e = entrada
+    nuevo = app.registrar_sesion(c.RegistrarSesion(
+        sesion_id=str(e.sesion_id), acompanante_id=str(acompanante_id), codigo_modular=e.codigo_modular,
+        anexo=e.anexo, fecha=e.fecha, momento=e.momento, acciones_clave=_json(e.acciones_clave),
+        indicadores=_json(e.indicadores), hitos=_json(e.hitos), acuerdos=e.acuerdos, avances=e.avances,
+        nudos_criticos=e.nudos_criticos, aprendizajes=e.aprendizajes))
     return registrado(str(entrada.sesion_id), nuevo)  # type: ignore[return-value]
 
 
 @router.post("/acompanantes/{acompanante_id}/autoevaluaciones", status_code=201,
              summary="Registrar la autoevaluación del acompañante (sí / no / no aplica)")
 def autoevaluar(acompanante_id: Id, entrada: AutoevaluacionIn, app: EvidenciasApp) -> dict[str, Any]:
-    nuevo = app.registrar_autoevaluacion(str(entrada.autoevaluacion_id), str(acompanante_id),
-                                         json_de(entrada, "autoevaluacion_id"))
+    e = entrada
+    nuevo = app.registrar_autoevaluacion(c.RegistrarAutoevaluacion(
+        autoevaluacion_id=str(e.autoevaluacion_id), acompanante_id=str(acompanante_id), fecha=e.fecha,
+        respuestas=e.respuestas, instrumento=e.instrumento, version=e.version, comentario=e.comentario))
     return registrado(str(entrada.autoevaluacion_id), nuevo)  # type: ignore[return-value]
 
 

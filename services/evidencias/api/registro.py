@@ -4,12 +4,13 @@ apply it: each body's model and the command it calls, which returns the record's
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from services.evidencias.api.comun import Lista, Texto, Entrada, json_de
+from services.evidencias import comandos as c
+from services.evidencias.api.comun import Entrada, Lista, Texto
 from services.evidencias.application import Evidencias
 from shared.contracts.evidencias import Modelamiento, Resultado
 
@@ -94,42 +95,59 @@ class CorreccionActaIn(ActaIn):
 Registrado = tuple[str, bool]  # the record's id, and whether it was new
 
 
+def _niveles(niveles: dict[str, NivelIn]) -> dict[str, c.Nivel]:
+    return {k: c.Nivel(nivel=n.nivel, evidencia=n.evidencia) for k, n in niveles.items()}
+
+
+def _acta(e: ActaIn, actividad_id: UUID) -> dict[str, Any]:
+    return dict(actividad_id=str(actividad_id), autor_id=str(e.autor_id),
+                asistencia={str(k): v for k, v in e.asistencia.items()}, lista_cotejo=e.lista_cotejo,
+                duracion_horas=e.duracion_horas, acuerdos=e.acuerdos, nudos_criticos=e.nudos_criticos,
+                instrumento=e.instrumento, version=e.version)
+
+
 def observacion(app: Evidencias, e: ObservacionIn, visita_id: UUID) -> Registrado:
-    return str(e.observacion_id), app.registrar_observacion(str(visita_id), str(e.observacion_id),
-                                                           str(e.acompanante_id),
-                                                           json_de(e, "observacion_id", "acompanante_id"))
+    return str(e.observacion_id), app.registrar_observacion(c.RegistrarObservacion(
+        visita_id=str(visita_id), observacion_id=str(e.observacion_id), acompanante_id=str(e.acompanante_id),
+        niveles=_niveles(e.niveles), instrumento=e.instrumento, version=e.version, fortalezas=e.fortalezas,
+        aspectos_criticos=e.aspectos_criticos))
 
 
 def correccion(app: Evidencias, e: CorreccionIn, visita_id: UUID, observacion_id: UUID) -> Registrado:
-    return str(observacion_id), app.corregir_observacion(
-        str(visita_id), str(observacion_id), str(e.acompanante_id) if e.acompanante_id else None,
-        json_de(e, "acompanante_id", "motivo"), e.motivo)
+    return str(observacion_id), app.corregir_observacion(c.CorregirObservacion(
+        visita_id=str(visita_id), observacion_id=str(observacion_id),
+        acompanante_id=str(e.acompanante_id) if e.acompanante_id else None, niveles=_niveles(e.niveles),
+        motivo=e.motivo, fortalezas=e.fortalezas, aspectos_criticos=e.aspectos_criticos))
 
 
 def retroalimentacion(app: Evidencias, e: RetroalimentacionIn, visita_id: UUID) -> Registrado:
-    return str(visita_id), app.brindar_retroalimentacion(str(visita_id), str(e.acompanante_id),
-                                                        json_de(e, "acompanante_id"))
+    return str(visita_id), app.brindar_retroalimentacion(c.BrindarRetroalimentacion(
+        visita_id=str(visita_id), acompanante_id=str(e.acompanante_id), dialogo_reflexivo=e.dialogo_reflexivo,
+        aspectos_priorizados=e.aspectos_priorizados, modelamiento=e.modelamiento))
 
 
 def compromiso(app: Evidencias, e: CompromisoIn, visita_id: UUID) -> Registrado:
-    return str(e.compromiso_id), app.asumir_compromiso(str(e.compromiso_id), str(visita_id), str(e.acompanante_id),
-                                                       json_de(e, "compromiso_id", "acompanante_id"))
+    return str(e.compromiso_id), app.asumir_compromiso(c.AsumirCompromiso(
+        compromiso_id=str(e.compromiso_id), visita_id=str(visita_id), acompanante_id=str(e.acompanante_id),
+        item=e.item, descripcion=e.descripcion, fecha_limite=e.fecha_limite, verificacion=e.verificacion))
 
 
 def verificacion(app: Evidencias, e: VerificacionIn, compromiso_id: UUID) -> Registrado:
-    return str(compromiso_id), app.verificar_compromiso(str(compromiso_id), str(e.visita_id), str(e.acompanante_id),
-                                                        e.resultado, e.evidencia)
+    return str(compromiso_id), app.verificar_compromiso(c.VerificarCompromiso(
+        compromiso_id=str(compromiso_id), visita_id=str(e.visita_id), acompanante_id=str(e.acompanante_id),
+        resultado=e.resultado, evidencia=e.evidencia))
 
 
 def necesidad(app: Evidencias, e: NecesidadIn, docente_id: UUID) -> Registrado:
-    return str(e.necesidad_id), app.registrar_necesidad(str(docente_id), str(e.necesidad_id), str(e.acompanante_id),
-                                                        json_de(e, "necesidad_id", "acompanante_id"))
+    return str(e.necesidad_id), app.registrar_necesidad(c.RegistrarNecesidad(
+        docente_id=str(docente_id), necesidad_id=str(e.necesidad_id), acompanante_id=str(e.acompanante_id),
+        descripcion=e.descripcion, competencia=e.competencia, visita_id=str(e.visita_id) if e.visita_id else None,
+        anio=e.anio))
 
 
 def acta(app: Evidencias, e: ActaIn, actividad_id: UUID) -> Registrado:
-    return str(actividad_id), app.registrar_acta(str(actividad_id), str(e.autor_id), json_de(e, "autor_id"))
+    return str(actividad_id), app.registrar_acta(c.RegistrarActa(**_acta(e, actividad_id)))
 
 
 def correccion_acta(app: Evidencias, e: CorreccionActaIn, actividad_id: UUID) -> Registrado:
-    return str(actividad_id), app.corregir_acta(str(actividad_id), str(e.autor_id), json_de(e, "autor_id", "motivo"),
-                                                e.motivo)
+    return str(actividad_id), app.corregir_acta(c.CorregirActa(**_acta(e, actividad_id), motivo=e.motivo))
