@@ -23,6 +23,16 @@ class Capas:
 
 
 SERVICIOS = {
+    "agenda": Capas(
+        ("agenda-capas", "agenda-rutas"),
+        {"services/agenda/projections.py": "from services.agenda import application",
+         "services/agenda/application.py": "from services.agenda.api import realizacion",
+         "services/agenda/domainmodel.py": "from services.agenda import projections",
+         "services/agenda/api/lote.py": "from services.agenda.api import programacion"},
+        ("services.agenda.projections -> services.agenda.application",
+         "services.agenda.application -> services.agenda.api.realizacion",
+         "services.agenda.domainmodel -> services.agenda.projections",
+         "services.agenda.api.lote -> services.agenda.api.programacion")),
     "focalizacion": Capas(
         ("focalizacion-capas",),
         {"services/focalizacion/projections.py": "from services.focalizacion import application",
