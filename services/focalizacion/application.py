@@ -35,7 +35,7 @@ CANCELADOS = "sus datos personales se cancelaron a su pedido (Ley 29733): no se 
 class Focalizacion(ServiceApplication):
     name = "Focalizacion"
     snapshotting_intervals = {dm.AsignacionesUGEL: 200}
-    valores = {"focalizacion.Territorio": dm.Territorio}  # noqa: RUF012
+    valores = {"focalizacion.Territorio": dm.Territorio, "focalizacion.ConjuntoReglas": ConjuntoReglas}  # noqa: RUF012
 
     def __init__(self, settings: FocalizacionSettings) -> None:
         super().__init__(settings)
@@ -150,9 +150,8 @@ class Focalizacion(ServiceApplication):
         if otro is not None:
             raise DomainError(f"Las reglas {reglas.codigo} son de ámbito {otro}: una versión no puede cambiarlo; "
                               f"publique un código propio.", "body.ambito")
-        contenido = reglas.model_dump(mode="json")
-        return self.crear_una_vez(dm.ReglasFocalizacion(id=dm.reglas_id(reglas.codigo, reglas.version), reglas=contenido),
-                                  lambda publicadas: publicadas.reglas == contenido,
+        return self.crear_una_vez(dm.ReglasFocalizacion(id=dm.reglas_id(reglas.codigo, reglas.version), reglas=reglas),
+                                  lambda publicadas: publicadas.reglas == reglas,
                                   f"Las reglas {reglas.clave} ya se publicaron con otro contenido: "
                                   f"publique una versión nueva.")
 
@@ -167,7 +166,7 @@ class Focalizacion(ServiceApplication):
             publicadas: dm.ReglasFocalizacion = self.repository.get(dm.reglas_id(codigo, int(version)))
         except (AggregateNotFoundError, ValueError):
             raise NotFound(f"No existen las reglas {clave}.") from None
-        return ConjuntoReglas.model_validate(publicadas.reglas)
+        return publicadas.reglas
 
     def reglas_vigentes(self, codigo: str, anio: int) -> ConjuntoReglas:
         vigentes = [ConjuntoReglas.model_validate(r) for r in self.proyecciones.reglas_publicadas()

@@ -26,6 +26,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from services.focalizacion.reglas import ConjuntoReglas
 from shared.eventstore import Aggregate, Conflict, DomainError
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/focalizacion")
@@ -140,8 +141,18 @@ class Acompanante(Registro):
 
 
 class ReglasFocalizacion(Aggregate):
-    @event("Publicadas")
-    def __init__(self, id: UUID, reglas: dict[str, Any]) -> None:  # noqa: A002
+    class Publicadas(Aggregate.Created):
+        """Version 2: the rule set typed (``reglas.ConjuntoReglas``); version 1 stored its JSON."""
+
+        reglas: ConjuntoReglas
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reglas"] = ConjuntoReglas.model_validate(state["reglas"])
+
+    @event(Publicadas)
+    def __init__(self, id: UUID, reglas: ConjuntoReglas) -> None:  # noqa: A002
         self.reglas = reglas
 
 

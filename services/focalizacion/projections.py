@@ -88,7 +88,7 @@ class Proyecciones(OwnLogProjection):
     def _reglas(self, conn: Connection, e: Any, _: int) -> None:
         r = e.reglas
         conn.execute(self.store.insert(reglas).values(
-            clave=f"{r['codigo']}@{r['version']}", codigo=r["codigo"], version=r["version"], contenido=r,
+            clave=r.clave, codigo=r.codigo, version=r.version, contenido=r.model_dump(mode="json"),
         ).on_conflict_do_nothing())
 
     def _convocatoria(self, conn: Connection, e: Any, _: int) -> None:

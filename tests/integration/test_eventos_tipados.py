@@ -27,6 +27,7 @@ from services.evaluacion.projections import Proyecciones as ProyeccionesEvaluaci
 from services.evaluacion.valores import Contexto, InformeDe, NivelInicial
 from services.focalizacion import comandos as cmd
 from services.focalizacion import domainmodel as fdm
+from services.focalizacion.reglas import ConjuntoReglas
 from shared.contracts import Envelope
 from shared.telemetry import Actor, current_actor
 from tests.fixtures.generar_almacen import ALMACENES, CONV, PUBLICADORES, abrir, publicaciones
@@ -132,6 +133,8 @@ def test_un_evento_antiguo_se_lee_con_sus_campos_tipados(copia: Path):
     try:
         asignados = _eventos(focalizacion, fdm.AsignacionesUGEL.DocenteAsignado)
         assert asignados and all(e.territorio is None for e in asignados)  # version 1: the aggregate's
+        publicadas, = _eventos(focalizacion, fdm.ReglasFocalizacion.Publicadas)
+        assert isinstance(publicadas.reglas, ConjuntoReglas) and publicadas.reglas.clave == "NT-026@2"
     finally:
         focalizacion.close()
 
