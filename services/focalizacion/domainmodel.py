@@ -103,14 +103,30 @@ class InstitucionEducativa(Registro):
 class Docente(Registro):
     sujeto = "docente"
     personales = ("dni", "apellidos", "nombres", "plaza", "condicion")
+    escuela: ClassVar[tuple[str, ...]] = ("codigo_modular", "anexo", "nivel", "dre", "ugel")  # what is published
     cancelado: bool = False
+
+    class Actualizado(Aggregate.Event):
+        """Version 2 says whether his school, level or territory changed (``cambia_su_escuela``: only then is
+        it published); version 1 did not (None: the publisher compares with the previous version)."""
+
+        datos: dict[str, Any]
+        cambia_su_escuela: bool | None
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["cambia_su_escuela"] = None
 
     @event("Registrado")
     def __init__(self, id: UUID, datos: dict[str, Any]) -> None:  # noqa: A002
         self.datos = dict(datos)
 
-    @event("Actualizado")
     def actualizar(self, datos: dict[str, Any]) -> None:
+        self._actualizado(datos=datos, cambia_su_escuela=any(self.datos.get(k) != datos.get(k) for k in self.escuela))
+
+    @event(Actualizado)
+    def _actualizado(self, datos: dict[str, Any], cambia_su_escuela: bool | None) -> None:
         self.datos = dict(datos)
 
     def cancelar_datos_personales(self, referencia: str, motivo: str) -> bool:

@@ -74,8 +74,11 @@ class Publicador:
     def _(self, event: Any) -> Publication | None:
         d = event.datos
         if event.originator_version > 1:  # an update: published only when his school or level changed
-            previo: Docente = self.app.repository.get(event.originator_id, version=event.originator_version - 1)
-            if all(previo.datos.get(k) == d.get(k) for k in ("codigo_modular", "anexo", "nivel", "dre", "ugel")):
+            cambia = event.cambia_su_escuela
+            if cambia is None:  # recorded before updates said so (class_version 1): compared with the previous one
+                previo: Docente = self.app.repository.get(event.originator_id, version=event.originator_version - 1)
+                cambia = any(previo.datos.get(k) != d.get(k) for k in Docente.escuela)
+            if not cambia:
                 return None
         data = DocenteRegistradoEnIEV1(docente_id=event.originator_id, codigo_modular=d["codigo_modular"],
                                        anexo=d["anexo"], nivel=d["nivel"], dre=d["dre"], ugel=d["ugel"])

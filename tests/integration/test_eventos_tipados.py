@@ -30,7 +30,7 @@ from services.focalizacion import domainmodel as fdm
 from services.focalizacion.reglas import ConjuntoReglas
 from shared.contracts import Envelope
 from shared.telemetry import Actor, current_actor
-from tests.fixtures.generar_almacen import ALMACENES, CONV, PUBLICADORES, abrir, publicaciones
+from tests.fixtures.generar_almacen import ALMACENES, CONV, PUBLICADORES, abrir, padron, publicaciones
 
 
 @pytest.fixture
@@ -133,6 +133,8 @@ def test_un_evento_antiguo_se_lee_con_sus_campos_tipados(copia: Path):
     try:
         asignados = _eventos(focalizacion, fdm.AsignacionesUGEL.DocenteAsignado)
         assert asignados and all(e.territorio is None for e in asignados)  # version 1: the aggregate's
+        actualizado, = _eventos(focalizacion, fdm.Docente.Actualizado)
+        assert actualizado.cambia_su_escuela is None  # version 1: the publisher compares with the previous one
         publicadas, = _eventos(focalizacion, fdm.ReglasFocalizacion.Publicadas)
         assert isinstance(publicadas.reglas, ConjuntoReglas) and publicadas.reglas.clave == "NT-026@2"
     finally:
@@ -171,3 +173,20 @@ def test_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(copia: Path):
     finally:
         current_actor.reset(token)
         evaluacion.close()
+
+
+def test_un_docente_actualizado_dice_si_cambio_de_escuela_y_solo_entonces_se_publica(copia: Path):
+    focalizacion = abrir("focalizacion", copia)
+    try:
+        p = padron()
+        otra = p.ies[1]["COD_MOD"]
+        p.docentes[1]["CONDICION"] = "Destacado"  # his own data: not published
+        p.docentes[2]["COD_MOD"] = otra  # another school: published again where he is
+        assert focalizacion.importar_docentes(p.csv("docentes"))["actualizadas"] >= 2
+        nuevos = [e for e in _eventos(focalizacion, fdm.Docente.Actualizado) if e.cambia_su_escuela is not None]
+        publicar = PUBLICADORES["focalizacion"](focalizacion)
+        por_cambio = {e.cambia_su_escuela: publicar(e) for e in nuevos}
+        assert set(por_cambio) == {True, False} and por_cambio[False] is None
+        assert por_cambio[True].data.codigo_modular == otra
+    finally:
+        focalizacion.close()
