@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from services.agenda import domainmodel as dm
+from services.agenda import escuela
 from services.agenda.comandos import (AprobarPlanIE, Asignacion, CompletarCurso, CompletarCursoPropio,
                                       DesignarDirectivo, RegistrarVisitaEntrePares, Resultado)
 from services.agenda.datos import anio_de, cambios, cifrada, como_entrada, de_actividad, resumen
@@ -179,7 +180,7 @@ class Agenda(ServiceApplication):
             cambiados = [destino]
             previa = self.proyecciones.ie_de_docente(docente_id)
             if previa is not None and previa != destino.id:
-                origen: dm.IEAcompanada = self.repository.get(previa)
+                origen: escuela.IEAcompanada = self.repository.get(previa)
                 origen.dar_de_baja(docente_id=docente_id)
                 cambiados.append(origen)
             destino.registrar_docente(docente_id=docente_id, datos=datos)
@@ -193,11 +194,11 @@ class Agenda(ServiceApplication):
         codigo_modular, _, anexo = ie.partition("-")
         return self._ie(codigo_modular, int(anexo)).directivo_id
 
-    def _ie(self, codigo_modular: str, anexo: int) -> dm.IEAcompanada:
+    def _ie(self, codigo_modular: str, anexo: int) -> escuela.IEAcompanada:
         try:
             return self.repository.get(dm.ie_id(codigo_modular, anexo))
         except AggregateNotFoundError:
-            return dm.IEAcompanada(codigo_modular=codigo_modular, anexo=anexo, id=dm.ie_id(codigo_modular, anexo))
+            return escuela.IEAcompanada(codigo_modular=codigo_modular, anexo=anexo, id=dm.ie_id(codigo_modular, anexo))
 
     # --- the school's own plan (internal modality) ------------------------------------------------
 
@@ -206,12 +207,12 @@ class Agenda(ServiceApplication):
         The same plan re-sent records nothing; another plan for the same school and year is a conflict."""
         pid = dm.plan_ie_id(plan["ie"], plan["anio"])
         try:
-            previo: dm.PlanMonitoreoIE | None = self.repository.get(pid)
+            previo: escuela.PlanMonitoreoIE | None = self.repository.get(pid)
         except AggregateNotFoundError:
             previo = None
         if previo is None or previo.plan != plan:
             self._docentes_de_la_ie(plan)
-        nuevo = self.crear_una_vez(dm.PlanMonitoreoIE(plan=plan, id=pid), lambda previo: previo.plan == plan,
+        nuevo = self.crear_una_vez(escuela.PlanMonitoreoIE(plan=plan, id=pid), lambda previo: previo.plan == plan,
                                    f"La IE {plan['ie']} ya tiene un plan de monitoreo {plan['anio']} con otros "
                                    "datos.")
         return pid, nuevo
@@ -226,10 +227,10 @@ class Agenda(ServiceApplication):
             otras = self.proyecciones.ies_de_docentes(ajenos)
             motivos = [f"el docente {d} es de la IE {otras[d]}" if d in otras
                        else f"el docente {d} no figura en el padrón" for d in ajenos]
-            raise dm.DocentesDeOtraIE("; ".join(motivos) + f": el plan de la IE {plan['ie']} cubre solo a "
+            raise escuela.DocentesDeOtraIE("; ".join(motivos) + f": el plan de la IE {plan['ie']} cubre solo a "
                                       "los docentes que el padrón registra en ella")
 
-    def plan_ie(self, plan_ie_id: str) -> dm.PlanMonitoreoIE:
+    def plan_ie(self, plan_ie_id: str) -> escuela.PlanMonitoreoIE:
         return self.obtener(UUID(plan_ie_id), NotFound(f"No existe el plan de monitoreo {plan_ie_id}."))
 
     def aprobar_plan_ie(self, c: AprobarPlanIE) -> Resultado:
@@ -258,7 +259,7 @@ class Agenda(ServiceApplication):
         docentes must be the school's, as the padrón registers them (checked unless it is a re-send)."""
         visita = c.datos()
 
-        def cambio(plan: dm.PlanMonitoreoIE) -> bool:
+        def cambio(plan: escuela.PlanMonitoreoIE) -> bool:
             if plan.visitas_entre_pares.get(c.visita_id) != visita:
                 self._del_padron(plan.plan, visita)
             return plan.registrar_visita_entre_pares(c.visita_id, visita)
@@ -271,7 +272,7 @@ class Agenda(ServiceApplication):
             if docente not in registrados:
                 otra = self.proyecciones.ies_de_docentes([docente]).get(docente)
                 donde = f"es de la IE {otra}" if otra else "no figura en el padrón"
-                raise dm.DocenteAjenoAlPlan(campo, (
+                raise escuela.DocenteAjenoAlPlan(campo, (
                     f"el docente {docente} {donde}: una visita entre pares es entre docentes que el padrón "
                     f"registra en la IE {plan['ie']}"))
 

@@ -38,7 +38,7 @@ from shared.eventstore import NotFound
 
 if TYPE_CHECKING:
     from services.agenda.application import Agenda
-    from services.agenda.domainmodel import PlanMonitoreoIE
+    from services.agenda.escuela import PlanMonitoreoIE
 
 FUENTE = "DejaVuSans"
 MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "setiembre", "octubre",

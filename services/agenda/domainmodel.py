@@ -1,4 +1,5 @@
-"""agenda's aggregates (NT-026 §5.2.6, §5.2.7, §5.6.1–§5.6.3).
+"""agenda's aggregates of the protocol, the plans and the acompañante's agenda (NT-026 §5.2.6, §5.2.7,
+§5.6.1–§5.6.3).
 
 - ``Protocolo``: a published template of the yearly protocol, immutable once published.
 - ``PlanAnual``: what one docente is to receive in one school year (an etapa), copied from
@@ -10,14 +11,8 @@
   period, minimum durations) are checked against one consistent state, and a re-sent record
   (same client id) is recognised instead of creating a twin.
 - ``Reserva``: an activity id claimed by one agenda (ids come from devices and must be unique).
-- ``IEAcompanada``: a school's directivo, who leads its RTC, and the docentes the padrón
-  registers in it (focalizacion's ``DocenteRegistradoEnIE``: ids only, no personal data).
-- ``PlanMonitoreoIE``: a school's own plan of monitoring and coaching (the internal modality,
-  NT-026 §5.2.1, "desde la propia organización de la IE con el liderazgo de su directivo"),
-  as the plans of the IEI N°246 and the IES Miguel Grau: elaborado, aprobado (with its RD),
-  socializado, ejecutado. Once approved, each docente it covers gets an internal ``PlanAnual``
-  whose observer is the directivo, on the directivo's own agenda (an ``AgendaAcompanante``
-  keyed by him: the same rules as the acompañante's).
+- The school's aggregates (its directivo and docentes, its own plan, the internal modality) live in
+  ``escuela``.
 
 Dates travel in events as ISO text and hours as ``HH:MM``.
 """
@@ -65,25 +60,13 @@ def ie_id(codigo_modular: str, anexo: int) -> UUID:
     return uuid5(NS, f"ie:{codigo_modular}-{anexo}")
 
 
-# A realized visit's free text about its docente: stored encrypted with his key (``Agenda._cifrada``).
+# A realized visit's free text about its docente: stored encrypted with his key (``datos.cifrada``).
 PERSONALES = ("observaciones",)
 
 
 def sujeto_docente(docente: UUID | str) -> str:
     """Whose key encrypts a docente's free text (the same subject in every service)."""
     return f"docente:{docente}"
-
-class DocentesDeOtraIE(AgendaInvalida):
-    """A school's plan lists docentes who belong to another school (the message names them)."""
-
-
-class DocenteAjenoAlPlan(AgendaInvalida):
-    """A peer visit names a docente the school's plan does not cover; ``campo`` is the field naming him."""
-
-    def __init__(self, campo: str, motivo: str) -> None:
-        super().__init__(motivo)
-        self.campo = campo
-
 
 class Protocolo(Aggregate):
     @event("Publicado")
@@ -132,155 +115,6 @@ class Reserva(Aggregate):
     def __init__(self, id: UUID, acompanante_id: str, anio: int) -> None:  # noqa: A002
         self.acompanante_id = acompanante_id
         self.anio = anio
-
-
-class IEAcompanada(Aggregate):
-    @event("Registrada")
-    def __init__(self, id: UUID, codigo_modular: str, anexo: int) -> None:  # noqa: A002
-        self.codigo_modular = codigo_modular
-        self.anexo = anexo
-        self.directivo_id: str | None = None
-        self.cargo: str | None = None
-        self.docentes: dict[str, dict[str, str]] = {}  # by docente id: his level and the school's territory
-
-    def designar_directivo(self, directivo_id: str, cargo: str) -> bool:
-        """The school's directivo; the same one again changes nothing."""
-        if (self.directivo_id, self.cargo) == (directivo_id, cargo):
-            return False
-        self.designar(directivo_id=directivo_id, cargo=cargo)
-        return True
-
-    @event("DirectivoDesignado")
-    def designar(self, directivo_id: str, cargo: str) -> None:
-        self.directivo_id = directivo_id
-        self.cargo = cargo
-
-    @event("DocenteRegistrado")
-    def registrar_docente(self, docente_id: str, datos: dict[str, str]) -> None:
-        self.docentes[docente_id] = datos
-
-    @event("DocenteDadoDeBaja")
-    def dar_de_baja(self, docente_id: str) -> None:
-        self.docentes.pop(docente_id, None)
-
-
-ESTADOS_PLAN_IE = ("elaborado", "aprobado", "socializado", "ejecutado")
-
-
-class PlanMonitoreoIE(Aggregate):
-    """The school's plan of the year (seeds: IEI N°246, IES Miguel Grau). Its states follow the
-    plans' own cronograma (IES Miguel Grau, IX): elaboración, aprobación con RD, socialización,
-    and the December informe de ejecución."""
-
-    @event("Elaborado")
-    def __init__(self, id: UUID, plan: dict[str, Any]) -> None:  # noqa: A002
-        self.plan = plan
-        self.estado = "elaborado"
-        self.aprobacion: dict[str, Any] | None = None
-        self.socializacion: dict[str, Any] | None = None
-        self.ejecucion: dict[str, Any] | None = None
-        self.visitas_entre_pares: dict[str, dict[str, str]] = {}
-
-    def _paso(self, desde: str, hacia: str) -> None:
-        if self.estado != desde:
-            raise Conflict(f"El plan está {self.estado}: para quedar {hacia} debe estar {desde}.")
-
-    def _fecha_del_anio(self, fecha: str) -> None:
-        if date.fromisoformat(fecha).year != self.plan["anio"]:
-            raise AgendaInvalida(f"La fecha debe ser del año del plan ({self.plan['anio']}).")
-
-    # Each step re-sent is recognised by its data first, whatever step the plan reached since.
-
-    def aprobar(self, resolucion: str, fecha: str) -> bool:
-        if self.aprobacion is not None:
-            if self.aprobacion == {"resolucion": resolucion, "fecha": fecha}:
-                return False
-            raise Conflict(f"El plan ya se aprobó con {self.aprobacion['resolucion']}.")
-        self._paso("elaborado", "aprobado")
-        self._fecha_del_anio(fecha)
-        self._aprobado(resolucion=resolucion, fecha=fecha)
-        return True
-
-    @event("Aprobado")
-    def _aprobado(self, resolucion: str, fecha: str) -> None:
-        self.estado = "aprobado"
-        self.aprobacion = {"resolucion": resolucion, "fecha": fecha}
-
-    def socializar(self, socializacion: dict[str, Any]) -> bool:
-        if self.socializacion is not None:
-            if self.socializacion == socializacion:
-                return False
-            raise Conflict("El plan ya se socializó con otros datos.")
-        self._paso("aprobado", "socializado")
-        self._fecha_del_anio(socializacion["fecha"])
-        if socializacion["fecha"] < self.aprobacion["fecha"]:  # type: ignore[index]
-            raise AgendaInvalida("La socialización no puede ser anterior a la aprobación.")
-        self._socializado(socializacion=socializacion)
-        return True
-
-    @event("Socializado")
-    def _socializado(self, socializacion: dict[str, Any]) -> None:
-        self.estado = "socializado"
-        self.socializacion = socializacion
-
-    def ejecutar(self, informe: dict[str, Any]) -> bool:
-        """The informe carries the visits counted when it was filed (``visitas_*``): a re-send counts
-        them again, perhaps after more visits were recorded, so they are left out of the comparison."""
-        if self.ejecucion is not None:
-            if _sin_cuentas(self.ejecucion) == _sin_cuentas(informe):
-                return False
-            raise Conflict("El informe de ejecución ya se registró con otros datos.")
-        self._paso("socializado", "ejecutado")
-        self._fecha_del_anio(informe["fecha"])
-        self._ejecutado(informe=informe)
-        return True
-
-    @event("Ejecutado")
-    def _ejecutado(self, informe: dict[str, Any]) -> None:
-        self.estado = "ejecutado"
-        self.ejecucion = informe
-
-
-    def registrar_visita_entre_pares(self, visita_id: str, visita: dict[str, str]) -> bool:
-        """A "visita entre pares" (seed 002, one of the plan's "formas de intervención" with the "visitas
-        al aula"): a docente of the school observes a colleague's class, organised by the directivo, on a
-        school day of the plan in force. ``visita``: ``docente_visitante_id``, ``docente_visitado_id``,
-        ``fecha``. The same visit re-sent changes nothing; other data under its id is a conflict."""
-        previa = self.visitas_entre_pares.get(visita_id)
-        if previa is not None:
-            if previa == visita:
-                return False
-            raise Conflict(f"La visita entre pares {visita_id} ya fue registrada con otros datos.")
-        if self.estado == "elaborado":
-            raise Conflict("El plan está elaborado: las visitas entre pares se registran una vez aprobado.")
-        if self.estado == "ejecutado":
-            raise Conflict("El plan ya tiene su informe de ejecución: no admite nuevas visitas entre pares.")
-        cubiertos = {d["docente_id"] for d in self.plan["docentes"]}
-        for campo in ("docente_visitante_id", "docente_visitado_id"):
-            if visita[campo] not in cubiertos:
-                raise DocenteAjenoAlPlan(campo, f"el docente {visita[campo]} no está entre los docentes "
-                                                f"que cubre el plan de la IE {self.plan['ie']}")
-        if visita["docente_visitante_id"] == visita["docente_visitado_id"]:
-            raise DocenteAjenoAlPlan("docente_visitado_id", "en una visita entre pares un docente observa "
-                                     "la clase de otro: el visitado no puede ser el visitante")
-        fecha = date.fromisoformat(visita["fecha"])
-        inicio, fin = (date.fromisoformat(x) for x in self.plan["anio_escolar"])
-        if not inicio <= fecha <= fin:
-            raise AgendaInvalida(f"La visita entre pares cae fuera del año escolar del plan ({inicio:%d/%m} "
-                                 f"al {fin:%d/%m/%Y}).")
-        if fecha.weekday() >= 5:
-            raise AgendaInvalida("Una visita entre pares observa una clase: se realiza en un día lectivo "
-                                 "(de lunes a viernes).")
-        self._visita_entre_pares(visita_id=visita_id, visita=visita)
-        return True
-
-    @event("VisitaEntreParesRealizada")
-    def _visita_entre_pares(self, visita_id: str, visita: dict[str, str]) -> None:
-        self.visitas_entre_pares[visita_id] = visita
-
-
-def _sin_cuentas(informe: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in informe.items() if not k.startswith("visitas_")}
 
 
 class AgendaAcompanante(Aggregate):

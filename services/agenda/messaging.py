@@ -19,9 +19,10 @@ from typing import Any
 from eventsourcing.domain import DomainEventProtocol
 
 from services.agenda import domainmodel as dm
+from services.agenda import escuela
 from services.agenda.application import Agenda
-from services.agenda.comandos import Asignacion
 from services.agenda.calendario import Franja
+from services.agenda.comandos import Asignacion
 from shared import contracts as c
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
@@ -136,29 +137,29 @@ class Publicador:
         return Publication(data=datos, subject=f"ie/{p['ie']}", dre=p["dre"], ugel=p["ugel"])
 
     @publicacion.register
-    def _(self, event: dm.PlanMonitoreoIE.Elaborado) -> Publication:
+    def _(self, event: escuela.PlanMonitoreoIE.Elaborado) -> Publication:
         p = event.plan
         return self._plan_ie(event, c.PlanMonitoreoIEElaboradoV1, **{k: p[k] for k in (
             "directivo_id", "cargo", "turno", "director", "responsables", "protocolo", "tipo_ie", "nivel",
             "docentes", "componentes")})
 
     @publicacion.register
-    def _(self, event: dm.PlanMonitoreoIE.Aprobado) -> Publication:
+    def _(self, event: escuela.PlanMonitoreoIE.Aprobado) -> Publication:
         return self._plan_ie(event, c.PlanMonitoreoIEAprobadoV1, resolucion=event.resolucion, fecha=event.fecha)
 
     @publicacion.register
-    def _(self, event: dm.PlanMonitoreoIE.Socializado) -> Publication:
+    def _(self, event: escuela.PlanMonitoreoIE.Socializado) -> Publication:
         s = event.socializacion
         return self._plan_ie(event, c.PlanMonitoreoIESocializadoV1, fecha=s["fecha"], medio=s.get("medio", ""))
 
     @publicacion.register
-    def _(self, event: dm.PlanMonitoreoIE.Ejecutado) -> Publication:
+    def _(self, event: escuela.PlanMonitoreoIE.Ejecutado) -> Publication:
         i = event.informe
         return self._plan_ie(event, c.PlanMonitoreoIEEjecutadoV1, **{k: i[k] for k in (
             "fecha", "visitas_planificadas", "visitas_realizadas", "logros", "dificultades", "recomendaciones")})
 
     @publicacion.register
-    def _(self, event: dm.PlanMonitoreoIE.VisitaEntreParesRealizada) -> Publication:
+    def _(self, event: escuela.PlanMonitoreoIE.VisitaEntreParesRealizada) -> Publication:
         return self._plan_ie(event, VisitaEntreParesRealizadaV1, visita_id=event.visita_id, **event.visita)
 
     @publicacion.register

@@ -24,6 +24,7 @@ from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Float, Integer,
 
 from services.agenda import cumplimiento
 from services.agenda import domainmodel as dm
+from services.agenda import escuela
 from services.agenda.calendario import Franja
 from shared.cifrado import Cifrador
 from shared.settings import ServiceSettings
@@ -135,10 +136,10 @@ class Proyecciones(OwnLogProjection):
             A.VisitaRealizada: self._realizada, A.GIACompletado: self._realizada,
             A.RTCRealizada: self._realizada, A.TallerRealizado: self._realizada,
             A.CursoPropioCompletado: self._curso_propio,
-            dm.PlanMonitoreoIE.Elaborado: self._plan_ie, dm.PlanMonitoreoIE.Aprobado: self._paso_plan_ie,
-            dm.PlanMonitoreoIE.Socializado: self._paso_plan_ie, dm.PlanMonitoreoIE.Ejecutado: self._paso_plan_ie,
-            dm.PlanMonitoreoIE.VisitaEntreParesRealizada: self._visita_par,
-            dm.IEAcompanada.DocenteRegistrado: self._docente_ie, dm.IEAcompanada.DocenteDadoDeBaja: self._baja_ie,
+            escuela.PlanMonitoreoIE.Elaborado: self._plan_ie, escuela.PlanMonitoreoIE.Aprobado: self._paso_plan_ie,
+            escuela.PlanMonitoreoIE.Socializado: self._paso_plan_ie, escuela.PlanMonitoreoIE.Ejecutado: self._paso_plan_ie,
+            escuela.PlanMonitoreoIE.VisitaEntreParesRealizada: self._visita_par,
+            escuela.IEAcompanada.DocenteRegistrado: self._docente_ie, escuela.IEAcompanada.DocenteDadoDeBaja: self._baja_ie,
         })
 
     # --- handlers ------------------------------------------------------------------------------
@@ -232,7 +233,7 @@ class Proyecciones(OwnLogProjection):
                 for persona, nombre, fecha, dias, horas in filas])
 
     def _docente_ie(self, conn: Connection, e: Any, _: int) -> None:
-        ie: dm.IEAcompanada = self.app.inicial(e.originator_id)  # type: ignore[attr-defined]
+        ie: escuela.IEAcompanada = self.app.inicial(e.originator_id)  # type: ignore[attr-defined]
         conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id))
         conn.execute(docente_ie.insert(), {"docente_id": e.docente_id, "ie_id": str(e.originator_id),
                                            "ie": f"{ie.codigo_modular}-{ie.anexo}", **e.datos})

@@ -16,7 +16,7 @@ from services.agenda.api.comun import CREADO, IE, Cargo, Entrada, Id, Registro, 
 from services.agenda.api.dependencias import AgendaApp, Vistas
 from services.agenda.application import Agenda, Resultado
 from services.agenda.comandos import AprobarPlanIE, RegistrarVisitaEntrePares
-from services.agenda.domainmodel import DocenteAjenoAlPlan, DocentesDeOtraIE
+from services.agenda.escuela import DocenteAjenoAlPlan, DocentesDeOtraIE
 from services.agenda.protocolos import Protocolo
 from shared.eventstore import DomainError
 from shared.http import estado
