@@ -35,7 +35,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from services.evidencias.instrumentos import NACIONAL
-from services.evidencias.projections import Proyecciones, cartera, compromiso, instrumento, interno, visita
+from services.evidencias.projections import Proyecciones
+from services.evidencias.tablas import cartera, compromiso, instrumento, interno, visita
 from shared.autorizacion import ESPECIALISTAS as ESPECIALISTAS_TERRITORIALES
 from shared.autorizacion import EVALUAN_CARRERA, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 from shared.telemetry import Actor

@@ -1,0 +1,42 @@
+"""GIA and RTC with their actas in the read model, and the acompañante's execution sessions and
+self-evaluations (``registro``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from services.evidencias import domainmodel as dm
+from services.evidencias.lectura.base import Base, cuando
+from services.evidencias.tablas import registro, reunion
+
+
+class Actas(Base):
+    def _reunion(self, conn: Connection, e: Any, _: int) -> None:
+        r = e.reunion
+        self._origen(conn, e, "reunion", r["actividad_id"])
+        conn.execute(reunion.insert().values(
+            actividad_id=r["actividad_id"], tipo=r["tipo"], acompanante_id=r["acompanante_id"],
+            fecha=date.fromisoformat(r["fecha"]), registro={"reunion": r, "actas": [], "adjuntos": []}))
+
+    def _acta(self, conn: Connection, e: Any, _: int) -> None:
+        acta = {**e.acta, "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
+                "registrada_en": cuando(e)}
+        self._guardar(conn, "reunion", self._de(conn, e).clave, lambda r: r["actas"].append(acta))
+
+    def _registro(self, conn: Connection, e: Any, _: int) -> None:
+        datos = getattr(e, "sesion", None) or e.autoevaluacion
+        tipo = "sesion" if isinstance(e, dm.SesionEjecucion.Registrada) else "autoevaluacion"
+        conn.execute(registro.insert().values(
+            registro_id=datos["sesion_id" if tipo == "sesion" else "autoevaluacion_id"], tipo=tipo,
+            acompanante_id=datos["acompanante_id"], fecha=date.fromisoformat(datos["fecha"]), datos=datos))
+
+    def reunion(self, actividad_id: str) -> dict[str, Any] | None:
+        filas = self.filas(select(reunion.c.registro).where(reunion.c.actividad_id == actividad_id))
+        return self._legible(filas[0].registro, dm.sujeto_reunion(actividad_id)) if filas else None
+
+    def registros(self, tipo: str, acompanante_id: str) -> list[dict[str, Any]]:
+        return [f.datos for f in self.filas(select(registro.c.datos).where(
+            registro.c.tipo == tipo, registro.c.acompanante_id == acompanante_id).order_by(registro.c.fecha))]

@@ -1,0 +1,67 @@
+"""Attachments in the read model: each kept as its event has it (file name and description encrypted, read as
+``MARCA`` once the key is erased); a docente's cancellation blanks those already projected and leaves the content
+of his attachments for the purge (``adjunto_por_purgar``), once (docs/datos-personales.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+
+from services.evidencias import domainmodel as dm
+from services.evidencias.adjuntos import objeto_de
+from services.evidencias.lectura.base import Base, cuando
+from services.evidencias.tablas import adjunto, adjunto_por_purgar, cancelado, visita
+from shared.cifrado import MARCA
+
+
+class Adjuntos(Base):
+    def _adjunto(self, conn: Connection, e: Any, _: int) -> None:
+        """The attachment as the event has it (file name and description encrypted)."""
+        de = self._de(conn, e)
+        a = {**e.adjunto, "registrado_en": cuando(e)}
+        cancelado_ya = de.docente_id is not None and self._cancelado(conn, de.docente_id)
+        if cancelado_ya:  # attached while his cancellation was being recorded
+            a = _suprimido(a)
+        self._guardar(conn, de.tipo, de.clave, lambda r: r["adjuntos"].append(a))
+        if cancelado_ya:
+            self._por_purgar(conn, _objetos(de.docente_id, [a["sha256"]]))
+        else:
+            conn.execute(adjunto.insert().values(propietario_tipo=de.tipo, propietario_id=de.clave,
+                                                 sha256=a["sha256"], docente_id=de.docente_id))
+
+    def _cancelados(self, conn: Connection, e: Any, _: int) -> None:
+        """His evidence references already projected become ``MARCA`` (his key is erased next), and the
+        content of his attachments is left for the purge (once: this runs once per cancellation)."""
+        def suprimir(r: dict[str, Any]) -> None:
+            r["adjuntos"] = [_suprimido(a) for a in r["adjuntos"]]
+        docente = self._docente(conn, e)
+        conn.execute(self.store.insert(cancelado).on_conflict_do_nothing(), {"docente_id": docente})
+        for visita_id in conn.execute(select(visita.c.visita_id).where(visita.c.docente_id == docente)).scalars():
+            self._guardar(conn, "visita", visita_id, suprimir)
+        self._por_purgar(conn, _objetos(docente, conn.execute(select(adjunto.c.sha256).distinct()
+                                                              .where(adjunto.c.docente_id == docente)).scalars()))
+        conn.execute(delete(adjunto).where(adjunto.c.docente_id == docente))
+
+    def adjuntos_por_purgar(self) -> list[tuple[str, bool]]:
+        """The contents of cancelled docentes' attachments not purged yet, each with whether it may leave the
+        bucket: not when the same content is attached elsewhere (another docente's visit, a GIA or RTC)."""
+        en_uso = select(adjunto.c.sha256).where(adjunto.c.sha256 == adjunto_por_purgar.c.sha256).exists()
+        return [(f.sha256, not f.en_uso) for f in self.filas(select(adjunto_por_purgar.c.sha256,
+                                                                    en_uso.label("en_uso")))]
+
+    def purgado(self, sha256: str) -> None:
+        """The content left the bucket, or is kept because it is attached elsewhere: nothing more to do."""
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(adjunto_por_purgar).where(adjunto_por_purgar.c.sha256 == sha256))
+
+
+def _suprimido(a: dict[str, Any]) -> dict[str, Any]:
+    """An attachment of a cancelled docente: ``MARCA`` for its file name and description (what decrypting
+    them gives once his key is erased, whether it was a name or an empty text)."""
+    return {**a, **{k: MARCA for k in dm.ConAdjuntos.personales if a.get(k) is not None}}
+
+def _objetos(docente: str, hashes: Any) -> list[str]:
+    """What leaves the bucket for a docente's contents: each encrypted object of his (``objeto_de``) and, for
+    contents stored before encryption existed, the bare hash (kept if attached elsewhere)."""
+    return [n for h in hashes for n in (h, objeto_de(h, dm.sujeto_docente(docente)))]

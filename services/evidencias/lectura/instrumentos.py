@@ -1,0 +1,32 @@
+"""Published instruments in the read model: each item with its canonical key (the first version's item it
+descends from through the declared equivalences), so observations made with different versions line up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from services.evidencias.lectura.base import Base
+from services.evidencias.tablas import instrumento, item
+
+
+class Instrumentos(Base):
+    def _instrumento(self, conn: Connection, e: Any, _: int) -> None:
+        i = e.instrumento
+        clave = f"{i['codigo']}@{i['version']}"
+        conn.execute(instrumento.insert().values(clave=clave, codigo=i["codigo"], version=i["version"], contenido=i))
+        for it in i["items"]:
+            canonico = it["clave"]
+            if it.get("equivale_a"):
+                previo = f"{i['codigo']}@{i['reemplaza']}"
+                canonico = conn.execute(select(item.c.canonico).where(
+                    item.c.instrumento == previo, item.c.item == it["equivale_a"])).scalar_one()
+            conn.execute(item.insert().values(instrumento=clave, item=it["clave"], canonico=canonico,
+                                              competencia=it.get("competencia")))
+
+    def instrumentos(self, codigo: str | None = None) -> list[dict[str, Any]]:
+        consulta = select(instrumento.c.contenido).order_by(instrumento.c.codigo, instrumento.c.version)
+        if codigo:
+            consulta = consulta.where(instrumento.c.codigo == codigo)
+        return [f.contenido for f in self.filas(consulta)]

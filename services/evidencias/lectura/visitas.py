@@ -1,0 +1,81 @@
+"""A realized visit's record in the read model (observations and their corrections, feedback), a docente's
+valuations over time (``valoracion``) and his training needs; their free text decrypted on the way out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from services.evidencias import domainmodel as dm
+from services.evidencias import textos
+from services.evidencias.lectura.base import Base, cuando
+from services.evidencias.tablas import cartera, item, necesidad, valoracion, visita
+
+
+class Visitas(Base):
+    def _necesidad(self, conn: Connection, e: Any, _: int) -> None:
+        n = e.necesidad
+        conn.execute(necesidad.insert().values(necesidad_id=e.necesidad_id, docente_id=self._docente(conn, e),
+                                               anio=n["anio"], datos={**n, "registrada_en": cuando(e)}))
+
+    def _observacion(self, conn: Connection, e: Any, _: int) -> None:
+        v = self._visita_de(conn, e)
+        o = e.observacion
+        correccion = getattr(e, "correccion", 0)
+        entrada = {**o, "correccion": correccion, "registrada_en": cuando(e)}
+        if correccion:
+            entrada.update(motivo=e.motivo, autor_id=e.autor_id, autor_rol=e.autor_rol)
+
+        def cambio(r: dict[str, Any]) -> None:
+            r["observaciones"].setdefault(e.observacion_id, []).append(entrada)
+        self._guardar(conn, "visita", v.visita_id, cambio)
+        clave = f"{o['instrumento']}@{o['version']}"
+        canonicos = dict(conn.execute(select(item.c.item, item.c.canonico).where(item.c.instrumento == clave)).all())
+        etapa = conn.execute(select(cartera.c.etapa).where(cartera.c.docente_id == v.docente_id,
+                                                           cartera.c.anio == v.anio)).scalar()
+        if correccion:
+            conn.execute(valoracion.delete().where(valoracion.c.visita_id == v.visita_id,
+                                                   valoracion.c.observacion_id == e.observacion_id))
+        conn.execute(valoracion.insert(), [dict(
+            observacion_id=e.observacion_id, item=clave_item, visita_id=v.visita_id, docente_id=v.docente_id,
+            fecha=v.fecha_inicio, anio=v.anio, etapa=etapa, instrumento=clave,
+            canonico=canonicos[clave_item], competencia=n.get("competencia"), nivel=n["nivel"],
+            evidencia=n["evidencia"], correcciones=correccion) for clave_item, n in o["niveles"].items()])
+
+    def _retro(self, conn: Connection, e: Any, _: int) -> None:
+        self._guardar(conn, "visita", self._de(conn, e).clave,
+                      lambda r: r.update(retroalimentacion=e.retroalimentacion))
+
+    def visita(self, visita_id: str) -> dict[str, Any] | None:
+        filas = self.filas(select(visita.c.docente_id, visita.c.registro)
+                           .where(visita.c.visita_id == visita_id))
+        if not filas:
+            return None
+        sujeto = dm.sujeto_docente(filas[0].docente_id)
+        registro = self._legible(filas[0].registro, sujeto)
+        claro = textos.descifrar(self.cifrador, sujeto)
+        return {**registro,
+                "observaciones": {k: [textos.observacion(claro, o) for o in lista]
+                                  for k, lista in registro["observaciones"].items()},
+                "retroalimentacion": registro["retroalimentacion"] and textos.retroalimentacion(
+                    claro, registro["retroalimentacion"])}
+
+    def visitas_de(self, docente_id: str, acompanante_id: str) -> set[str]:
+        """The visits to the docente that ``acompanante_id`` made."""
+        return {f.visita_id for f in self.filas(select(visita.c.visita_id).where(
+            visita.c.docente_id == docente_id, visita.c.acompanante_id == acompanante_id))}
+
+    def valoraciones(self, docente_id: str, canonico: str | None = None) -> list[dict[str, Any]]:
+        consulta = select(valoracion).where(valoracion.c.docente_id == docente_id).order_by(
+            valoracion.c.canonico, valoracion.c.fecha, valoracion.c.observacion_id)
+        if canonico:
+            consulta = consulta.where(valoracion.c.canonico == canonico)
+        claro = textos.descifrar(self.cifrador, dm.sujeto_docente(docente_id))
+        return [claro(dict(f._mapping), textos.NIVEL) for f in self.filas(consulta)]
+
+    def necesidades(self, docente_id: str) -> list[dict[str, Any]]:
+        claro = textos.descifrar(self.cifrador, dm.sujeto_docente(docente_id))
+        return [textos.necesidad(claro, f.datos) for f in self.filas(
+            select(necesidad.c.datos).where(necesidad.c.docente_id == docente_id)
+            .order_by(necesidad.c.anio, necesidad.c.necesidad_id))]
