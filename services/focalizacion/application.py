@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from services.focalizacion import asignaciones as asig
 from services.focalizacion import cartera, padron, registro
 from services.focalizacion import domainmodel as dm
 from services.focalizacion import projections as vistas
@@ -34,8 +35,8 @@ CANCELADOS = "sus datos personales se cancelaron a su pedido (Ley 29733): no se 
 
 class Focalizacion(ServiceApplication):
     name = "Focalizacion"
-    snapshotting_intervals = {dm.AsignacionesUGEL: 200}
-    valores = {"focalizacion.Territorio": dm.Territorio, "focalizacion.ConjuntoReglas": ConjuntoReglas}  # noqa: RUF012
+    snapshotting_intervals = {asig.AsignacionesUGEL: 200}
+    valores = {"focalizacion.Territorio": asig.Territorio, "focalizacion.ConjuntoReglas": ConjuntoReglas}  # noqa: RUF012
 
     def __init__(self, settings: FocalizacionSettings) -> None:
         super().__init__(settings)
@@ -228,11 +229,11 @@ class Focalizacion(ServiceApplication):
 
     # --- caseloads -------------------------------------------------------------------------------
 
-    def _asignaciones(self, conv: dm.Convocatoria, dre: str, ugel: str) -> dm.AsignacionesUGEL:
+    def _asignaciones(self, conv: dm.Convocatoria, dre: str, ugel: str) -> asig.AsignacionesUGEL:
         try:
-            return self.repository.get(dm.asignaciones_id(conv.codigo, ugel))
+            return self.repository.get(asig.asignaciones_id(conv.codigo, ugel))
         except AggregateNotFoundError:
-            return dm.AsignacionesUGEL(id=dm.asignaciones_id(conv.codigo, ugel), convocatoria=conv.codigo,
+            return asig.AsignacionesUGEL(id=asig.asignaciones_id(conv.codigo, ugel), convocatoria=conv.codigo,
                                        dre=dre, ugel=ugel)
 
     def _anio(self, conv: dm.Convocatoria, anio: int | None) -> int:
@@ -295,14 +296,14 @@ class Focalizacion(ServiceApplication):
                               f"focalizada en la convocatoria {codigo}.")
         return {**d, "ratio_maximo": d["ratio"]["maximo"]}
 
-    def _excepcion(self, agregado: dm.AsignacionesUGEL, acompanante: UUID, excepcion: ExcepcionRatio | None) -> None:
+    def _excepcion(self, agregado: asig.AsignacionesUGEL, acompanante: UUID, excepcion: ExcepcionRatio | None) -> None:
         if excepcion:
             actor = current_actor.get()
             agregado.registrar_excepcion(acompanante, excepcion.limite, excepcion.justificacion,
                                          actor.usuario, actor.rol)
 
     def _cartera_de(self, conv: dm.Convocatoria, tabla: Any, id_: UUID, que: str) -> tuple[dict[str, Any],
-                                                                                          dm.AsignacionesUGEL]:
+                                                                                          asig.AsignacionesUGEL]:
         """A registered person's row and the caseloads of his UGEL in ``conv`` (opened when there are none)."""
         datos = self.registro_existente(tabla, id_, que)
         return datos, self._asignaciones(conv, datos["dre"], datos["ugel"])
@@ -356,7 +357,7 @@ class Focalizacion(ServiceApplication):
         return {"acompanante_id": str(c.acompanante), "docentes_traspasados": len(propios),
                 "destinos": {d: str(a) for d, a in destinos.items()}}
 
-    def _traspaso(self, agregado: dm.AsignacionesUGEL, acompanante: UUID, propios: list[str]) -> dict[str, UUID]:
+    def _traspaso(self, agregado: asig.AsignacionesUGEL, acompanante: UUID, propios: list[str]) -> dict[str, UUID]:
         plan = cartera.traspaso(agregado, str(acompanante), propios)
         if plan.sin_cubrir:
             faltan = sum(s["docentes_sin_acompanante"] for s in plan.sin_cubrir)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.focalizacion.domainmodel import AsignacionesUGEL
+from services.focalizacion.asignaciones import AsignacionesUGEL
 
 
 @dataclass

@@ -16,7 +16,8 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
-from services.focalizacion.domainmodel import AsignacionesUGEL, DecisionFocalizacion, Docente, Territorio
+from services.focalizacion.asignaciones import AsignacionesUGEL, Territorio
+from services.focalizacion.domainmodel import DecisionFocalizacion, Docente
 from shared.contracts import (
     AcompananteIncorporadoV1,
     AcompananteRetiradoV1,

@@ -21,6 +21,7 @@ from eventsourcing.application import Application
 from sqlalchemy import Connection, Table, case, delete, func, select, update
 
 from services.focalizacion import domainmodel as dm
+from services.focalizacion.asignaciones import AsignacionesUGEL
 from services.focalizacion.cartera import estado_cartera
 from services.focalizacion.tablas import (
     acompanante, asignacion, cartera, convocatoria, decision, docente, historial, ie, metadata, reglas, ugeles,
@@ -46,13 +47,13 @@ class Proyecciones(OwnLogProjection):
             dm.ReglasFocalizacion.Publicadas: self._reglas,
             dm.Convocatoria.Abierta: self._convocatoria, dm.Convocatoria.FocalizacionEjecutada: self._ejecucion,
             dm.DecisionFocalizacion.Decidida: self._decision, dm.DecisionFocalizacion.Cambiada: self._decision,
-            dm.AsignacionesUGEL.Abiertas: self._abiertas,
-            dm.AsignacionesUGEL.AcompananteIncorporado: self._incorporado,
-            dm.AsignacionesUGEL.AcompananteRetirado: self._acompanante_retirado,
-            dm.AsignacionesUGEL.ExcepcionRatioRegistrada: self._excepcion,
-            dm.AsignacionesUGEL.DocenteAsignado: self._asignado,
-            dm.AsignacionesUGEL.DocenteReasignado: self._reasignado,
-            dm.AsignacionesUGEL.DocenteRetirado: self._docente_retirado,
+            AsignacionesUGEL.Abiertas: self._abiertas,
+            AsignacionesUGEL.AcompananteIncorporado: self._incorporado,
+            AsignacionesUGEL.AcompananteRetirado: self._acompanante_retirado,
+            AsignacionesUGEL.ExcepcionRatioRegistrada: self._excepcion,
+            AsignacionesUGEL.DocenteAsignado: self._asignado,
+            AsignacionesUGEL.DocenteReasignado: self._reasignado,
+            AsignacionesUGEL.DocenteRetirado: self._docente_retirado,
         })
 
     def olvidar(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -26,6 +27,7 @@ from services.evaluacion.metas import Metas
 from services.evaluacion.projections import Proyecciones as ProyeccionesEvaluacion
 from services.evaluacion.valores import Contexto, InformeDe, NivelInicial
 from services.focalizacion import comandos as cmd
+from services.focalizacion import asignaciones as asig
 from services.focalizacion import domainmodel as fdm
 from services.focalizacion.reglas import ConjuntoReglas
 from shared.contracts import Envelope
@@ -131,7 +133,7 @@ def test_un_evento_antiguo_se_lee_con_sus_campos_tipados(copia: Path):
         evaluacion.close()
     focalizacion = abrir("focalizacion", copia)
     try:
-        asignados = _eventos(focalizacion, fdm.AsignacionesUGEL.DocenteAsignado)
+        asignados = _eventos(focalizacion, asig.AsignacionesUGEL.DocenteAsignado)
         assert asignados and all(e.territorio is None for e in asignados)  # version 1: the aggregate's
         actualizado, = _eventos(focalizacion, fdm.Docente.Actualizado)
         assert actualizado.cambia_su_escuela is None  # version 1: the publisher compares with the previous one
@@ -148,8 +150,8 @@ def test_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(copia: Path):
         cartera = next(c for c in focalizacion.proyecciones.carteras(CONV, "UGEL-A") if c["docentes"])
         docente = uuid.UUID(cartera["docente_ids"][0])
         focalizacion.retirar_docente(cmd.RetirarDocente(CONV, docente, "Traslado"))
-        retirado = _eventos(focalizacion, fdm.AsignacionesUGEL.DocenteRetirado)[-1]
-        assert retirado.territorio == fdm.Territorio(CONV, "DRE-X", "UGEL-A")
+        retirado = _eventos(focalizacion, asig.AsignacionesUGEL.DocenteRetirado)[-1]
+        assert retirado.territorio == asig.Territorio(CONV, "DRE-X", "UGEL-A")
         publicado = PUBLICADORES["focalizacion"](focalizacion)(retirado)
         assert (publicado.dre, publicado.ugel, publicado.data.convocatoria) == ("DRE-X", "UGEL-A", CONV)
         guardado = focalizacion.recorder.select_notifications(0, 100_000)[-1].state.decode()
@@ -188,5 +190,28 @@ def test_un_docente_actualizado_dice_si_cambio_de_escuela_y_solo_entonces_se_pub
         por_cambio = {e.cambia_su_escuela: publicar(e) for e in nuevos}
         assert set(por_cambio) == {True, False} and por_cambio[False] is None
         assert por_cambio[True].data.codigo_modular == otra
+    finally:
+        focalizacion.close()
+
+
+def test_una_instantanea_de_las_carteras_guardada_con_su_modulo_antiguo_se_lee(copia: Path):
+    # Given a snapshot of a UGEL's caseloads as the code before the move wrote it (its aggregate's old topic)
+    focalizacion = abrir("focalizacion", copia)
+    carteras = next(n.originator_id for n in focalizacion.recorder.select_notifications(0, 100_000)
+                    if n.topic.endswith("AsignacionesUGEL.Abiertas"))
+    focalizacion.take_snapshot(carteras)
+    antes = focalizacion.repository.get(carteras)
+    focalizacion.close()
+    with sqlite3.connect(copia / "focalizacion.sqlite") as conn:
+        (estado,), = conn.execute("SELECT state FROM stored_snapshots")
+        assert b"services.focalizacion.asignaciones:AsignacionesUGEL" in estado
+        conn.execute("UPDATE stored_snapshots SET state = ?", (estado.replace(
+            b"services.focalizacion.asignaciones:AsignacionesUGEL", b"services.focalizacion.domainmodel:AsignacionesUGEL"),))
+    # When it is read / Then it is the caseloads as they were
+    focalizacion = abrir("focalizacion", copia)
+    try:
+        despues = focalizacion.repository.get(carteras)
+        assert isinstance(despues, asig.AsignacionesUGEL)
+        assert (despues.version, despues.carteras, despues.territorio) == (antes.version, antes.carteras, antes.territorio)
     finally:
         focalizacion.close()
