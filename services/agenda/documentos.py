@@ -11,15 +11,15 @@ they are used to draw it and never stored. A docente without a name given is sho
 of his id and the grade/section the plan gives; the director's name is the one in the plan's header.
 Drawn with reportlab (as evaluacion's PDFs), with the DejaVu Sans font matplotlib ships (it has the
 tick ✓ and every Spanish letter); matplotlib is imported only when the first document is drawn, so
-it does not slow the service's start. Each document reads the plan's aggregate once.
+it does not slow the service's start. Each document reads the plan's aggregate once, and draws what its
+execution has done by the date (``ejecucion``).
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
-from datetime import date, timedelta
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.agenda.calendario import ultimo_dia
+from services.agenda.ejecucion import MESES, OTRAS, Avance, avance, dia, fases
 from shared.eventstore import NotFound
 
 if TYPE_CHECKING:
@@ -41,10 +41,6 @@ if TYPE_CHECKING:
     from services.agenda.escuela import PlanMonitoreoIE
 
 FUENTE = "DejaVuSans"
-MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "setiembre", "octubre",
-         "noviembre", "diciembre")
-ROMANOS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
-# The rows of the planificador individual (IES Miguel Grau, Anexo B).
 DESEMPENOS = (
     "Desempeño 1: Involucra activamente a los estudiantes en el proceso de aprendizaje.",
     "Desempeño 2: Promueve el razonamiento, la creatividad y/o el pensamiento crítico.",
@@ -54,8 +50,6 @@ DESEMPENOS = (
     "Programación curricular (matriz de programación y EdA) y trabajo colegiado.",
 )
 # The phases' names as the planificador gives them (IES Miguel Grau, Anexo B).
-FASES = {"diagnostica": "Inicio o diagnóstica", "mejora": "Proceso de mejora", "salida": "Monitoreo de salida"}
-OTRAS = "Otras visitas (además de las previstas)"
 NOTA_CON_NOMBRES = "Nombres indicados al imprimir el documento; Acompaña no los guarda."
 NOTA_NOMBRES = ("Los nombres de los docentes son datos personales que guarda cifrados el padrón (focalización); "
                 "este documento identifica a cada docente por su código y el grado y sección que indica el plan.")
@@ -83,11 +77,6 @@ def _estilos() -> dict[str, Any]:
     }
 
 
-def _fecha(valor: str | date) -> str:
-    d = date.fromisoformat(valor) if isinstance(valor, str) else valor
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
-
-
 def corto(docente_id: str) -> str:
     return docente_id.split("-")[0].upper()
 
@@ -98,129 +87,6 @@ def nombre(docente_id: str, nombres: Mapping[str, str]) -> str:
 
 def _nota(plan: dict[str, Any], nombres: Mapping[str, str]) -> str:
     return NOTA_CON_NOMBRES if all(d["docente_id"] in nombres for d in plan["docentes"]) else NOTA_NOMBRES
-
-
-# --- what was done: the directivo's visits, by docente and by the plan's visit groups ---------------
-
-
-@dataclass
-class Columna:
-    titulo: str
-    mes: int | None
-    antes_de: str | None
-    fase: str | None
-
-    def limite(self, anio: int) -> date | None:
-        """The last day its visit is due, as ``cumplimiento.esperado`` counts it: its deadline, or
-        the end of its month; ``None`` when the template sets neither."""
-        if self.antes_de is not None:
-            return date(anio, *map(int, self.antes_de.split("-")))
-        return ultimo_dia(anio, self.mes) if self.mes is not None else None
-
-
-@dataclass
-class Avance:
-    plan_ie: PlanMonitoreoIE
-    plan: dict[str, Any]
-    columnas: list[Columna]
-    por_docente: dict[str, list[dict[str, Any] | None]] = field(default_factory=dict)  # a cell per column
-    otras: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # visits beyond the planned ones
-    programadas: dict[str, list[str]] = field(default_factory=dict)
-    rtc_realizadas: int = 0
-    entre_pares: int = 0  # "visitas entre pares" (seed 002) on or before the date
-
-    @property
-    def planificadas(self) -> int:
-        return len(self.columnas) * len(self.plan["docentes"])
-
-    @property
-    def cumplidas(self) -> int:
-        """The planned visits done: at most the planned number per docente, as ``cumplimiento``."""
-        return sum(1 for celdas in self.por_docente.values() for c in celdas if c is not None)
-
-    @property
-    def realizadas(self) -> int:
-        return self.cumplidas + sum(len(v) for v in self.otras.values())
-
-    def hechas(self, docente_id: str) -> list[dict[str, Any]]:
-        """Every visit done to the docente, in date order."""
-        return sorted([*(c for c in self.por_docente[docente_id] if c is not None), *self.otras[docente_id]],
-                      key=lambda v: v["fecha_inicio"])
-
-
-def columnas(componentes: dict[str, Any]) -> list[Columna]:
-    cols = []
-    for g in componentes["visitas"]["grupos"]:
-        for _ in range(g["cantidad"]):
-            n = ROMANOS[len(cols)] if len(cols) < len(ROMANOS) else str(len(cols) + 1)
-            if g.get("mes"):
-                titulo = f"{MESES[g['mes'] - 1].upper()} — {n} visita"
-            elif g.get("antes_de"):
-                mes, dia = g["antes_de"].split("-")
-                fase = f"{g['fase']}, " if g.get("fase") else ""
-                titulo = f"{n} visita ({fase}antes del {dia}/{mes})"
-            else:
-                titulo = f"{n} visita"
-            cols.append(Columna(titulo, g.get("mes"), g.get("antes_de"), g.get("fase")))
-    return cols
-
-
-def _ubicar(cols: list[Columna], visitas: list[dict[str, Any]]) -> tuple[list[dict[str, Any] | None],
-                                                                        list[dict[str, Any]]]:
-    """The plan's columns, each with the docente's visit it holds, and the visits beyond them.
-
-    A template may give a column for some months only (IEI N°246: June, September, November), but
-    every visit done is shown and counted. In date order: first each visit made in a column's own
-    month takes it; then each other visit takes the first free column still due on its date (its
-    deadline or its month's end), or else, made late, the last free one; a visit left over when
-    every column is taken is one more than planned (``Avance.otras``)."""
-    celdas: list[dict[str, Any] | None] = [None] * len(cols)
-    resto = []
-    for v in visitas:
-        mes = v["fecha_inicio"].month
-        i = next((i for i, c in enumerate(cols) if celdas[i] is None and c.mes == mes), None)
-        if i is None:
-            resto.append(v)
-        else:
-            celdas[i] = v
-    otras = []
-    for v in resto:
-        libres = [i for i, c in enumerate(cols) if celdas[i] is None]
-        debidas = [i for i in libres if (limite := cols[i].limite(v["fecha_inicio"].year)) is None
-                   or v["fecha_inicio"] <= limite]
-        if debidas:
-            celdas[debidas[0]] = v
-        elif libres:
-            celdas[libres[-1]] = v  # made late: it makes up for the last visit missed
-        else:
-            otras.append(v)
-    return celdas, otras
-
-
-def avance(agenda: Agenda, plan_ie: PlanMonitoreoIE, fecha: date) -> Avance:
-    """The directivo's visits to each docente of the plan (its aggregate, read once by the caller),
-    realized on or before ``fecha``."""
-    plan = plan_ie.plan
-    cols = columnas(plan["componentes"])
-    resultado = Avance(plan_ie=plan_ie, plan=plan, columnas=cols)
-    actividades = agenda.proyecciones.actividades(plan["directivo_id"], plan["anio"])
-    resultado.entre_pares = sum(1 for v in plan_ie.visitas_entre_pares.values()
-                                if date.fromisoformat(v["fecha"]) <= fecha)
-    hechas: dict[str, list[dict[str, Any]]] = {d["docente_id"]: [] for d in plan["docentes"]}
-    resultado.programadas = {d["docente_id"]: [] for d in plan["docentes"]}
-    for a in sorted(actividades, key=lambda a: a["fecha_inicio"]):
-        if a["tipo"] == "rtc" and a["estado"] == "realizada" and a["fecha_inicio"] <= fecha:
-            resultado.rtc_realizadas += 1
-        if a["tipo"] != "visita" or a["datos"]["docentes"][0] not in hechas:
-            continue
-        docente = a["datos"]["docentes"][0]
-        if a["estado"] == "programada":
-            resultado.programadas[docente].append(_fecha(a["fecha_inicio"]))
-        elif a["estado"] == "realizada" and a["fecha_inicio"] <= fecha:
-            hechas[docente].append(a)
-    for docente, visitas in hechas.items():
-        resultado.por_docente[docente], resultado.otras[docente] = _ubicar(cols, visitas)
-    return resultado
 
 
 # --- the documents ------------------------------------------------------------------------------------
@@ -259,17 +125,17 @@ def _datos_informativos(plan: dict[str, Any], e: dict[str, Any]) -> Table:
 def _estado(p: PlanMonitoreoIE) -> list[str]:
     lineas = [f"Estado del plan: {p.estado}."]
     if p.aprobacion:
-        lineas.append(f"Aprobado con {p.aprobacion['resolucion']} el {_fecha(p.aprobacion['fecha'])}.")
+        lineas.append(f"Aprobado con {p.aprobacion['resolucion']} el {dia(p.aprobacion['fecha'])}.")
     if p.socializacion:
         medio = f" ({p.socializacion['medio']})" if p.socializacion.get("medio") else ""
-        lineas.append(f"Socializado con los docentes el {_fecha(p.socializacion['fecha'])}{medio}.")
+        lineas.append(f"Socializado con los docentes el {dia(p.socializacion['fecha'])}{medio}.")
     if p.ejecucion:
-        lineas.append(f"Informe de ejecución presentado el {_fecha(p.ejecucion['fecha'])}.")
+        lineas.append(f"Informe de ejecución presentado el {dia(p.ejecucion['fecha'])}.")
     return lineas
 
 
 def _marcas(visitas: list[dict[str, Any]]) -> str:
-    return ", ".join(f"✓ {_fecha(v['fecha_inicio'])}" for v in visitas)
+    return ", ".join(f"✓ {dia(v['fecha_inicio'])}" for v in visitas)
 
 
 def _cronograma(a: Avance, e: dict[str, Any], ancho: float, nombres: Mapping[str, str]) -> Table:
@@ -326,7 +192,7 @@ def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
         _p("I. Datos informativos", e["subtitulo"]), _datos_informativos(plan, e), Spacer(1, 0.3 * cm),
         *[_p(x, e["texto"]) for x in _estado(a.plan_ie)],
         _p("Componentes del plan", e["subtitulo"]), *[_p(x, e["texto"]) for x in _componentes(plan)],
-        _p(f"Cronograma de visitas {plan['anio']} (✓: visita realizada, con su fecha; al {_fecha(fecha)})",
+        _p(f"Cronograma de visitas {plan['anio']} (✓: visita realizada, con su fecha; al {dia(fecha)})",
            e["subtitulo"]),
         _cronograma(a, e, documento.width, nombres), Spacer(1, 0.2 * cm),
         _p(f"Docentes: {len(plan['docentes'])}. {_realizadas(a)}", e["texto"]),
@@ -346,7 +212,7 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
     for n, d in enumerate(plan["docentes"], start=1):
         hechas = a.hechas(d["docente_id"])
         cumplidas = sum(1 for c in a.por_docente[d["docente_id"]] if c is not None)  # at most the planned
-        fechas = ", ".join(_fecha(c["fecha_inicio"]) for c in hechas) or "—"
+        fechas = ", ".join(dia(c["fecha_inicio"]) for c in hechas) or "—"
         porcentaje = f"{100 * cumplidas / len(a.columnas):.0f} %" if a.columnas else "—"
         filas.append([str(n), _p(nombre(d["docente_id"], nombres), e["celda"]), d.get("grado_seccion") or "—",
                       str(len(a.columnas)), str(len(hechas)), _p(fechas, e["celda"]), porcentaje])
@@ -355,7 +221,7 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
     partes: list[Any] = [
         _p(f"Informe de ejecución del plan de monitoreo y acompañamiento pedagógico {plan['anio']}", e["titulo"]),
         _datos_informativos(plan, e), Spacer(1, 0.3 * cm), *[_p(x, e["texto"]) for x in _estado(a.plan_ie)],
-        _p(f"Visitas al aula realizadas al {_fecha(fecha)}", e["subtitulo"]),
+        _p(f"Visitas al aula realizadas al {dia(fecha)}", e["subtitulo"]),
         _tabla(filas, [1 * cm, 4 * cm, 3.5 * cm, 3 * cm, 2.2 * cm, 8 * cm, 3 * cm]), Spacer(1, 0.2 * cm),
     ]
     if plan["componentes"]["rtc"]["cantidad"]:
@@ -367,33 +233,6 @@ def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
     partes.append(_p(_nota(plan, nombres), e["nota"]))
     documento.build(partes)
     return salida.getvalue()
-
-
-def fases(a: Avance, docente_id: str) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The plan's phases, each with the docente's visits done in it: the template's phases by date
-    (both ends included; they never overlap, see ``protocolos.Componentes``), a visit outside every
-    phase (a late one in December) in the nearest; or, when it has none, one per visit column, with
-    the visit placed in that column, and the visits beyond the planned ones apart. Each visit counts
-    in one phase only."""
-    plan = a.plan
-    if not plan["componentes"].get("fases"):
-        otras = [(OTRAS, a.otras[docente_id])] if a.otras[docente_id] else []
-        return [(c.titulo, [v] if v is not None else [])
-                for c, v in zip(a.columnas, a.por_docente[docente_id], strict=True)] + otras
-    resultado, rangos = [], []
-    for f in plan["componentes"]["fases"]:
-        desde, hasta = (date(plan["anio"], *map(int, f[k].split("-"))) for k in ("desde", "hasta"))
-        meses = f"{MESES[desde.month - 1]} – {MESES[hasta.month - 1]}"
-        hitos = ", ".join("/".join(reversed(h.split("-"))) for h in f.get("hitos") or [])
-        titulo = f"{FASES.get(f['nombre'], f['nombre'])} ({meses})" + (
-            f"; avances antes del {hitos}" if hitos else "")
-        resultado.append((titulo, []))
-        rangos.append((desde, hasta))
-    for v in a.hechas(docente_id):
-        dia = v["fecha_inicio"]
-        lejos = [max(desde - dia, dia - hasta, timedelta(0)) for desde, hasta in rangos]  # 0: in the phase
-        resultado[lejos.index(min(lejos))][1].append(v)
-    return resultado
 
 
 def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: date,
@@ -418,7 +257,7 @@ def planificador_pdf(agenda: Agenda, plan_ie_id: str, docente_id: str, fecha: da
         _p(f"Docente: {nombres.get(docente_id) or f'{corto(docente_id)} ({docente_id})'}   "
            f"Año / grado y sección: {docente.get('grado_seccion') or '—'}"
            f"   Área: {docente.get('area') or '—'}", e["texto"]),
-        _p(f"IE {plan['ie']} · {plan['ugel']} · {plan['anio']} · al {_fecha(fecha)}", e["texto"]), Spacer(1, 0.3 * cm),
+        _p(f"IE {plan['ie']} · {plan['ugel']} · {plan['anio']} · al {dia(fecha)}", e["texto"]), Spacer(1, 0.3 * cm),
         tabla, Spacer(1, 0.2 * cm),
         _p("En cada fase: fortalezas del desempeño, aspectos críticos y compromisos (diagnóstica); mejoras y "
            "cumplimiento de compromisos en cada avance (mejora); fortalezas, mejoras y necesidades de formación "

@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 from pypdf import PdfReader
 
-from services.agenda import documentos
+from services.agenda import documentos, ejecucion
 from services.agenda.protocolos import Protocolo
 
 RAIZ = Path(__file__).resolve().parents[2]
@@ -71,8 +71,8 @@ def test_una_visita_el_dia_limite_de_una_fase_cuenta_en_esa_fase_y_no_en_la_sigu
     # Then the visit is ticked once, in the first phase only
     assert "I visita (antes del 12/07)" in texto
     assert texto.count("✓ 12/07/2024") == 1, texto
-    a = documentos.avance(agenda, agenda.plan, date(2024, 12, 13))
-    assert [len(visitas) for _, visitas in documentos.fases(a, DOCENTE)] == [1, 0]
+    a = ejecucion.avance(agenda, agenda.plan, date(2024, 12, 13))
+    assert [len(visitas) for _, visitas in ejecucion.fases(a, DOCENTE)] == [1, 0]
 
 
 def test_con_las_fases_de_la_plantilla_el_ultimo_dia_de_una_fase_es_solo_suyo():
@@ -83,9 +83,9 @@ def test_con_las_fases_de_la_plantilla_el_ultimo_dia_de_una_fase_es_solo_suyo():
     plan = _plan([{"cantidad": 1, "dias_min": 1, "dias_max": 1, "antes_de": d} for d in ("04-30", "09-30", "11-30")],
                  fases)
     agenda = _Agenda(plan, [date(2024, 4, 30), date(2024, 9, 30), date(2024, 10, 1)])
-    a = documentos.avance(agenda, agenda.plan, date(2024, 12, 13))
+    a = ejecucion.avance(agenda, agenda.plan, date(2024, 12, 13))
     # Then each counts in one phase: 30/04 in the diagnostic one, 30/09 in improvement, 01/10 in exit
-    assert [[v["fecha_inicio"].day for v in visitas] for _, visitas in documentos.fases(a, DOCENTE)] == [[30], [30], [1]]
+    assert [[v["fecha_inicio"].day for v in visitas] for _, visitas in ejecucion.fases(a, DOCENTE)] == [[30], [30], [1]]
 
 
 def test_una_plantilla_cuyas_fases_se_solapan_no_se_publica():
@@ -117,7 +117,7 @@ def _plano(pdf: bytes) -> str:
     return " ".join(_texto(pdf).split())
 
 
-def _fechas_por_columna(a: documentos.Avance) -> list[str | None]:
+def _fechas_por_columna(a: ejecucion.Avance) -> list[str | None]:
     return [v["fecha_inicio"].isoformat() if v else None for v in a.por_docente[DOCENTE]]
 
 
@@ -127,7 +127,7 @@ def test_una_visita_de_julio_en_el_plan_de_la_iei_246_se_muestra_y_cuenta():
     agenda = _Agenda(_plan(grupos), [date(2024, 6, 11), date(2024, 7, 15)])
     corte = date(2024, 12, 13)
     # When the directivo visited the docente in June and again in July (a month without a column)
-    a = documentos.avance(agenda, agenda.plan, corte)
+    a = ejecucion.avance(agenda, agenda.plan, corte)
     # Then the July visit takes the next visit still due, September's (II visita)
     assert _fechas_por_columna(a) == ["2024-06-11", "2024-07-15", None]
     # and the plan ticks it and counts it
@@ -146,7 +146,7 @@ def test_una_visita_mas_de_las_previstas_se_muestra_aparte_y_cuenta_como_realiza
     visitas = [date(2024, 6, 11), date(2024, 7, 15), date(2024, 9, 10), date(2024, 11, 5)]
     agenda = _Agenda(_plan(grupos), visitas)
     corte = date(2024, 12, 13)
-    a = documentos.avance(agenda, agenda.plan, corte)
+    a = ejecucion.avance(agenda, agenda.plan, corte)
     # Then each column keeps its month's visit and July's is shown apart, beyond the plan
     assert _fechas_por_columna(a) == ["2024-06-11", "2024-09-10", "2024-11-05"]
     assert [v["fecha_inicio"] for v in a.otras[DOCENTE]] == [date(2024, 7, 15)]
@@ -166,12 +166,12 @@ def test_una_visita_tardia_ocupa_la_visita_que_falto_y_cuenta_en_la_fase_mas_cer
     agenda = _Agenda(_plan(grupos, fases), [date(2024, 10, 10), date(2024, 12, 5)])
     corte = date(2024, 12, 13)
     # When the directivo visited the docente in October and, late, in December (after every deadline)
-    a = documentos.avance(agenda, agenda.plan, corte)
+    a = ejecucion.avance(agenda, agenda.plan, corte)
     # Then the December visit makes up for the last one missed (before 27/09)
     assert _fechas_por_columna(a) == [None, None, "2024-12-05", "2024-10-10"]
     # and the informe counts both, and the planificador shows it in the exit phase (the nearest)
     informe = _plano(documentos.informe_pdf(agenda, "plan", corte))
     assert "4 2 10/10/2024, 05/12/2024 50 %" in informe, informe
-    assert [[v["fecha_inicio"] for v in visitas] for _, visitas in documentos.fases(a, DOCENTE)] == [
+    assert [[v["fecha_inicio"] for v in visitas] for _, visitas in ejecucion.fases(a, DOCENTE)] == [
         [], [], [date(2024, 10, 10), date(2024, 12, 5)]]
     assert "✓ 05/12/2024" in _plano(documentos.planificador_pdf(agenda, "plan", DOCENTE, corte))

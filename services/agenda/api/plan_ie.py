@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ConfigDict, Field
 
-from services.agenda import documentos
+from services.agenda import ejecucion
 from services.agenda.api.comun import CREADO, IE, Cargo, Entrada, Id, Registro, registro
 from services.agenda.api.dependencias import AgendaApp, Vistas
 from services.agenda.application import Agenda, Resultado
@@ -150,7 +150,7 @@ def post_socializacion(plan_ie_id: Id, body: SocializacionIn, response: Response
 @router.post("/planes-monitoreo/{plan_ie_id}/ejecucion", **CREADO,
              summary="Registrar el informe de ejecución del plan (diciembre)")
 def post_ejecucion(plan_ie_id: Id, body: EjecucionIn, response: Response, agenda: AgendaApp) -> dict[str, Any]:
-    avance = documentos.avance(agenda, agenda.plan_ie(str(plan_ie_id)), body.fecha)
+    avance = ejecucion.avance(agenda, agenda.plan_ie(str(plan_ie_id)), body.fecha)
     informe = {**body.model_dump(mode="json"), "visitas_planificadas": avance.planificadas,
                "visitas_realizadas": avance.realizadas, "visitas_entre_pares": avance.entre_pares}
     r = agenda.ejecutar_plan_ie(str(plan_ie_id), informe)
