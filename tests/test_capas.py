@@ -33,6 +33,18 @@ SERVICIOS = {
          "services.agenda.application -> services.agenda.api.realizacion",
          "services.agenda.domainmodel -> services.agenda.projections",
          "services.agenda.api.lote -> services.agenda.api.programacion")),
+    "evidencias": Capas(
+        ("evidencias-capas", "evidencias-rutas"),
+        {"services/evidencias/projections.py": "from services.evidencias import application",
+         "services/evidencias/acceso.py": "from services.evidencias.application import Evidencias",
+         "services/evidencias/escritura/visitas.py": "from services.evidencias.api import registro",
+         "services/evidencias/domainmodel.py": "from services.evidencias import tablas",
+         "services/evidencias/api/lote.py": "from services.evidencias.api import visitas"},
+        ("services.evidencias.projections -> services.evidencias.application",
+         "services.evidencias.acceso -> services.evidencias.application",
+         "services.evidencias.escritura.visitas -> services.evidencias.api.registro",
+         "services.evidencias.domainmodel -> services.evidencias.tablas",
+         "services.evidencias.api.lote -> services.evidencias.api.visitas")),
     "focalizacion": Capas(
         ("focalizacion-capas",),
         {"services/focalizacion/projections.py": "from services.focalizacion import application",
