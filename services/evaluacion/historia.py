@@ -37,10 +37,10 @@ from sqlalchemy import (
     text,
 )
 
+from services.evaluacion.enlaces import Esperando, enlazar
 from shared import contracts as c
 from shared.contracts import Envelope, IntegrationEvent
 from shared.contracts.agenda import VisitaEntreParesRealizadaV1
-from shared.contracts.envelope import GENESIS
 from shared.stream_views import Filas, StreamView, Tablas, instante
 
 Id = String(36)
@@ -213,55 +213,13 @@ class Historia(StreamView):
         buscadas = posiciones | {env.cadena_anterior for env in envs if env.cadena and env.cadena_anterior}
         guardadas = {f.posicion: f for f in conn.execute(
             select(e.c.posicion, e.c.hash).where(e.c.servicio == servicio, e.c.posicion.in_(sorted(buscadas))))}
-        esperan: dict[int, list[tuple[int, str, bytes | None, bool]]] = {}  # anterior -> (posición, hash, canónico, guardada)
+        esperan: dict[int, list[Esperando]] = {}
         con_hash = sorted({env.position for env in envs if env.cadena})
         if con_hash:
             for f in conn.execute(select(e.c.posicion, e.c.anterior, e.c.hash, e.c.canonico).where(
                     e.c.servicio == servicio, e.c.estado == "pendiente", e.c.anterior.in_(con_hash))):
                 esperan.setdefault(f.anterior, []).append((f.posicion, f.hash, f.canonico, True))
-        nuevas: dict[int, dict[str, Any]] = {}  # what this batch inserts, by position (the first fact there)
-        resueltas: dict[int, dict[str, Any]] = {}  # stored links this batch settles
-        for env in envs:
-            if id(env) in ajenos and (env.position in guardadas or env.position in nuevas):
-                continue  # read again (not checked against the inbox): its link is recorded already
-            if not env.cadena:
-                estado, motivo = "roto", "el hecho no lleva su eslabón de la cadena (ce-cadena)"
-            else:
-                estado, motivo = self._verificar(env, guardadas, nuevas)
-            if env.position not in guardadas and env.position not in nuevas:  # the first record of a position stays
-                nuevas[env.position] = {
-                    "servicio": servicio, "posicion": env.position, "anterior": env.cadena_anterior,
-                    "hash": env.cadena or "", "secuencia": env.sequence or 0, "estado": estado, "motivo": motivo,
-                    "canonico": env.canonico() if estado == "pendiente" else None}
-                if estado == "pendiente":
-                    esperan.setdefault(env.cadena_anterior, []).append(
-                        (env.position, env.cadena or "", nuevas[env.position]["canonico"], False))
-            if env.cadena:  # facts that waited for this one
-                for posicion, hash_, canonico, guardada in esperan.pop(env.position, []):
-                    calculado = Envelope.enlace(env.cadena, bytes(canonico or b""))
-                    estado, motivo = ("verificado", "") if calculado == hash_ else (
-                        "roto", "el contenido no corresponde a su huella: el hecho se cambió")
-                    if guardada:
-                        resueltas[posicion] = {"estado": estado, "motivo": motivo, "servicio": servicio,
-                                               "posicion": posicion}
-                    else:
-                        nuevas[posicion].update(estado=estado, motivo=motivo, canonico=None)
-        return list(nuevas.values()), list(resueltas.values())
-
-    @staticmethod
-    def _verificar(env: Envelope, guardadas: dict[int, Any], nuevas: dict[int, dict[str, Any]]) -> tuple[str, str]:
-        anterior = env.cadena_anterior
-        if anterior == 0:
-            previo = GENESIS
-        elif anterior in guardadas:
-            previo = guardadas[anterior].hash
-        elif anterior in nuevas:
-            previo = nuevas[anterior]["hash"]
-        else:
-            return "pendiente", f"espera el hecho anterior de la cadena (posición {anterior})"
-        if Envelope.enlace(previo, env.canonico()) == env.cadena:
-            return "verificado", ""
-        return "roto", "el contenido no corresponde a su huella: el hecho se cambió"
+        return enlazar(servicio, envs, {p: f.hash for p, f in guardadas.items()}, esperan, ajenos)
 
     def _sello(self, filas: Filas, t: Tablas, env: Envelope) -> None:
         s: c.CadenaSelladaV1 = env.data  # type: ignore[assignment]
