@@ -262,6 +262,34 @@ class Visita(ConAdjuntos):
         """The visit's observation whose instrument has ``item`` among what it rated."""
         return next((o for o in self.observaciones.values() if item in o["niveles"]), None)
 
+    def observacion(self, observacion_id: str) -> dict[str, Any]:
+        """The observation as it stands now (its last correction); one not arrived yet is waited for."""
+        actual = self.observaciones.get(observacion_id)
+        if actual is None:
+            raise EnEspera(f"La visita aún no tiene la observación {observacion_id}: la corrección se registrará "
+                           "cuando llegue.")
+        return actual
+
+    def compromiso(self, compromiso_id: str, acompanante_id: str, asumido: dict[str, Any]) -> dict[str, Any]:
+        """A commitment the docente takes in this visit (``asumido``: its item, description, due date and how it
+        will be checked), bound to a desempeño observed here and due after the visit: as ``Compromiso`` keeps it,
+        with the visit's docente, territory and days, and the instrument that observed its item."""
+        observacion = self.observacion_con(asumido["item"])
+        if observacion is None and not self.observaciones:
+            raise EnEspera("El compromiso se liga a un desempeño observado en la visita: se registrará cuando "
+                           "llegue su observación.")
+        if observacion is None:
+            raise EvidenciaInvalida(f"El compromiso se liga a un desempeño observado en la visita; {asumido['item']} "
+                                    "no se observó.")
+        if date.fromisoformat(asumido["fecha_limite"]) <= self.fin:
+            raise EvidenciaInvalida("La fecha límite del compromiso debe ser posterior a la visita.")
+        v = self.visita
+        return {"compromiso_id": compromiso_id, "docente_id": v["docente_id"], "acompanante_id": acompanante_id,
+                "visita_id": v["visita_id"], "fecha_visita": v["fecha_inicio"], "fecha_visita_fin": v["fecha_fin"],
+                "anio": v["anio"], "codigo_modular": v["codigo_modular"], "anexo": v["anexo"], "dre": v["dre"],
+                "ugel": v["ugel"], "instrumento": observacion["instrumento"], "version": observacion["version"],
+                "competencia": observacion["niveles"][asumido["item"]].get("competencia"), **asumido}
+
     def brindar_retroalimentacion(self, retroalimentacion: dict[str, Any]) -> bool:
         if not self.observaciones:
             raise EnEspera("La retroalimentación parte de la evidencia: se registrará cuando llegue la observación "

@@ -11,7 +11,7 @@ from eventsourcing.persistence import IntegrityError
 from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
-from services.evidencias.escritura.base import Base, Invalida
+from services.evidencias.escritura.base import Base
 from shared.eventstore import EnEspera
 
 _COMPROMETIDO = ("item", "descripcion", "fecha_limite", "verificacion")  # what a re-sent commitment repeats
@@ -22,22 +22,8 @@ class Compromisos(Base):
         if self._ya_asumido(cmd):
             return False
         visita = self._visita_de(cmd.visita_id, cmd.acompanante_id)
-        observacion = visita.observacion_con(cmd.item)
-        if observacion is None and not visita.observaciones:
-            raise EnEspera("El compromiso se liga a un desempeño observado en la visita: se registrará cuando "
-                           "llegue su observación.")
-        if observacion is None:
-            raise Invalida(f"El compromiso se liga a un desempeño observado en la visita; {cmd.item} no se observó.")
-        if cmd.fecha_limite <= visita.fin:
-            raise Invalida("La fecha límite del compromiso debe ser posterior a la visita.")
-        v = visita.visita
-        compromiso = {
-            "compromiso_id": cmd.compromiso_id, "docente_id": v["docente_id"], "acompanante_id": cmd.acompanante_id,
-            "visita_id": cmd.visita_id, "fecha_visita": v["fecha_inicio"], "fecha_visita_fin": v["fecha_fin"],
-            "anio": v["anio"], "codigo_modular": v["codigo_modular"], "anexo": v["anexo"], "dre": v["dre"],
-            "ugel": v["ugel"], "instrumento": observacion["instrumento"], "version": observacion["version"],
-            "competencia": observacion["niveles"][cmd.item].get("competencia"), **cmd.datos()}
-        compromiso = textos.compromiso(self._cifrar(visita.sujeto()), compromiso)
+        compromiso = visita.compromiso(cmd.compromiso_id, cmd.acompanante_id, cmd.datos())
+        compromiso = textos.compromiso(self._cifrar(visita.sujeto()), compromiso)  # its free text, encrypted
         return self.crear_una_vez(dm.Compromiso(id=dm.compromiso_id(cmd.compromiso_id), compromiso=compromiso),
                                   lambda previo: previo.compromiso == compromiso,
                                   f"El compromiso {cmd.compromiso_id} ya se registró con otro contenido.")

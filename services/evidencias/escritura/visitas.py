@@ -11,7 +11,6 @@ from services.evidencias import textos
 from services.evidencias.escritura.base import Invalida
 from services.evidencias.escritura.instrumentos import Instrumentos
 from services.evidencias.instrumentos import Instrumento
-from shared.eventstore import EnEspera
 from shared.telemetry import current_actor
 
 # Specialists may correct a record they did not make (the correction names them): a rule of the record
@@ -44,10 +43,7 @@ class Visitas(Instrumentos):
             raise Invalida("Indique el acompañante que corrige (acompanante_id), o corrija con un rol de especialista.")
 
         def cambio(visita: dm.Visita) -> bool:
-            actual = visita.observaciones.get(cmd.observacion_id)
-            if actual is None:
-                raise EnEspera(f"La visita aún no tiene la observación {cmd.observacion_id}: la corrección se "
-                               "registrará cuando llegue.")
+            actual = visita.observacion(cmd.observacion_id)
             inst = self.instrumento(actual["instrumento"], actual["version"])
             nueva = self._texto_cifrado(visita.sujeto(), textos.observacion,
                                         observacion(inst, {**cmd.datos(), "instrumento": inst.codigo}),
