@@ -36,7 +36,8 @@ CANCELADOS = "sus datos personales se cancelaron a su pedido (Ley 29733): no se 
 class Focalizacion(ServiceApplication):
     name = "Focalizacion"
     snapshotting_intervals = {asig.AsignacionesUGEL: 200}
-    valores = {"focalizacion.Territorio": asig.Territorio, "focalizacion.ConjuntoReglas": ConjuntoReglas}  # noqa: RUF012
+    valores = {"focalizacion.Territorio": asig.Territorio, "focalizacion.ConjuntoReglas": ConjuntoReglas,  # noqa: RUF012
+               "focalizacion.Decision": dm.Decision}
 
     def __init__(self, settings: FocalizacionSettings) -> None:
         super().__init__(settings)
@@ -206,8 +207,8 @@ class Focalizacion(ServiceApplication):
         pendientes: list[Any] = []
         for decision, nueva in cambiadas:
             id_ = dm.decision_id(codigo, decision["codigo_modular"], decision["anexo"])
-            pendientes.append(dm.DecisionFocalizacion(id=id_, convocatoria=codigo, decision=decision) if nueva
-                              else self._decision_cambiada(id_, decision))
+            pendientes.append(dm.DecisionFocalizacion(id=id_, convocatoria=codigo, decision=dm.Decision.de(decision))
+                              if nueva else self._decision_cambiada(id_, decision))
             if len(pendientes) >= LOTE:
                 if progreso:
                     progreso(len(pendientes))
@@ -224,7 +225,7 @@ class Focalizacion(ServiceApplication):
 
     def _decision_cambiada(self, id_: UUID, decision: dict[str, Any]) -> dm.DecisionFocalizacion:
         agregado: dm.DecisionFocalizacion = self.repository.get(id_)
-        agregado.cambiar(decision)
+        agregado.cambiar(dm.Decision.de(decision))
         return agregado
 
     # --- caseloads -------------------------------------------------------------------------------

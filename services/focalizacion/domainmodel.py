@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -177,16 +178,65 @@ class Convocatoria(Aggregate):
         self.ejecuciones += 1
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the norm decided of one IE in one convocatoria (``focalizar.decidir``): focalized in a type (its
+    priority ``puntaje``, its ``orden`` in its UGEL and type, its ``ratio``) or excluded (its ``motivos``), with
+    every criterion evaluated (``evaluaciones``: each with its type, phase, code, result and the values read)."""
+
+    convocatoria: str
+    reglas: str
+    codigo_modular: str
+    anexo: int
+    nombre: str
+    nivel: str
+    dre: str
+    ugel: str
+    tipo: str | None
+    focalizada: bool
+    puntaje: int
+    orden: int | None
+    ratio: dict[str, Any] | None
+    evaluaciones: list[dict[str, Any]]
+    motivos: list[str] | None = None  # excluded: why, in words
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Decision:
+        return cls(**{f.name: datos[f.name] for f in fields(cls) if f.name in datos or f.name != "motivos"})
+
+    def como_dict(self) -> dict[str, Any]:
+        """As ``focalizar`` gives it (and the read model keeps it): ``motivos`` only when excluded."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "motivos" or self.motivos is not None}
+
+
 class DecisionFocalizacion(Aggregate):
     """One IE in one convocatoria: focalized or excluded, always with the reasons. The first
     decision creates it (``Decidida``); a later run that reaches another answer records
-    ``Cambiada``. Both are published as ``IEFocalizada`` or ``IEExcluida``."""
+    ``Cambiada``. Both are published as ``IEFocalizada`` or ``IEExcluida``. Version 2 of both carries the
+    ``Decision`` typed; version 1 stored it as a dict."""
 
-    @event("Decidida")
-    def __init__(self, id: UUID, convocatoria: str, decision: dict[str, Any]) -> None:  # noqa: A002
+    class Decidida(Aggregate.Created):
+        convocatoria: str
+        decision: Decision
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["decision"] = Decision.de(state["decision"])
+
+    class Cambiada(Aggregate.Event):
+        decision: Decision
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["decision"] = Decision.de(state["decision"])
+
+    @event(Decidida)
+    def __init__(self, id: UUID, convocatoria: str, decision: Decision) -> None:  # noqa: A002
         self.convocatoria = convocatoria
         self.decision = decision
 
-    @event("Cambiada")
-    def cambiar(self, decision: dict[str, Any]) -> None:
+    @event(Cambiada)
+    def cambiar(self, decision: Decision) -> None:
         self.decision = decision

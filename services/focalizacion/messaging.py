@@ -61,7 +61,7 @@ class Publicador:
     @publicacion.register(DecisionFocalizacion.Decidida)
     @publicacion.register(DecisionFocalizacion.Cambiada)
     def _(self, event: Any) -> Publication:
-        d = event.decision
+        d = event.decision.como_dict()
         comunes = {k: d[k] for k in ("convocatoria", "reglas", "codigo_modular", "anexo", "nombre", "nivel",
                                      "dre", "ugel", "evaluaciones", "tipo")}
         if d["focalizada"]:

@@ -104,7 +104,7 @@ class Proyecciones(OwnLogProjection):
                      .values(ejecuciones=convocatoria.c.ejecuciones + 1))
 
     def _decision(self, conn: Connection, e: Any, _: int) -> None:
-        d = e.decision
+        d = e.decision.como_dict()
         self.upsert(conn, decision, {
             "convocatoria": d["convocatoria"], "codigo_modular": d["codigo_modular"], "anexo": d["anexo"],
             "dre": d["dre"], "ugel": d["ugel"], "tipo": d["tipo"], "focalizada": d["focalizada"],

@@ -7,6 +7,7 @@ a new one carries the context its publisher needs (``territorio``, ``informe``, 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sqlite3
@@ -213,5 +214,25 @@ def test_una_instantanea_de_las_carteras_guardada_con_su_modulo_antiguo_se_lee(c
         despues = focalizacion.repository.get(carteras)
         assert isinstance(despues, asig.AsignacionesUGEL)
         assert (despues.version, despues.carteras, despues.territorio) == (antes.version, antes.carteras, antes.territorio)
+    finally:
+        focalizacion.close()
+
+
+def test_una_decision_cambiada_se_guarda_tipada_y_se_proyecta_y_publica(copia: Path):
+    focalizacion = abrir("focalizacion", copia)
+    try:
+        decidida = next(e for e in _eventos(focalizacion, fdm.DecisionFocalizacion.Decidida) if e.decision.focalizada)
+        assert isinstance(decidida.decision, fdm.Decision) and decidida.decision.motivos is None  # version 1, read typed
+        agregado = focalizacion.repository.get(decidida.originator_id)
+        agregado.cambiar(dataclasses.replace(agregado.decision, puntaje=agregado.decision.puntaje + 1))
+        focalizacion.save(agregado)
+        cambiada = _eventos(focalizacion, fdm.DecisionFocalizacion.Cambiada)[-1]
+        guardado = focalizacion.recorder.select_notifications(0, 100_000)[-1].state.decode()
+        assert '"_type_":"focalizacion.Decision"' in guardado
+        d = cambiada.decision
+        fila = focalizacion.proyecciones.decision(CONV, d.codigo_modular, d.anexo)
+        assert (fila["cambios"], fila["puntaje"]) == (1, decidida.decision.puntaje + 1) and "motivos" not in fila
+        publicado = PUBLICADORES["focalizacion"](focalizacion)(cambiada)
+        assert (publicado.data.puntaje, publicado.ugel) == (d.puntaje, d.ugel)
     finally:
         focalizacion.close()
