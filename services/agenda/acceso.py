@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, union
 
-from services.agenda.projections import docente_ie, plan, plan_ie
+from services.agenda.tablas import docente_ie, plan, plan_ie
 from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 
 if TYPE_CHECKING:

@@ -1,11 +1,5 @@
-"""agenda's read models, kept from its own event store (see ``shared.views.OwnLogProjection``).
-
-- ``protocolo``: published templates. ``plan``: one row per docente and year with the planned
-  counts. ``actividad``: every scheduled or delivered activity and its state.
-- ``plan_ie``: each school's own plan of monitoring and coaching (internal modality), its state.
-- ``visita_par``: each "visita entre pares" of a school's plan (seed 002): who observed whose class, when.
-- ``entrega``: one row per docente (or acompañante, for his own talleres) and delivered
-  activity, with its date, days and hours: fulfilment is counted from it "as of" any date.
+"""agenda's read models, kept from its own event store (see ``shared.views.OwnLogProjection``): each
+handler writes the tables of ``tablas`` from one stored event, reading only events and those tables.
 
 A realized visit's ``observaciones`` stays in ``actividad.datos`` as the event has it, encrypted with the
 docente's key, and is decrypted by the queries that return it (``MARCA`` once that key is erased).
@@ -19,108 +13,22 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
-from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Float, Integer, MetaData, Select, String, Table, delete,
-                        select, update)
+from sqlalchemy import Connection, Select, delete, select, update
 
 from services.agenda import cumplimiento
 from services.agenda import domainmodel as dm
 from services.agenda import escuela
 from services.agenda.calendario import Franja
+from services.agenda.tablas import (actividad, docente_ie, entrega, metadata, origen, plan, plan_ie, protocolo,
+                                    visita_par)
 from shared.cifrado import Cifrador
 from shared.settings import ServiceSettings
 from shared.views import OwnLogProjection
 
-metadata = MetaData()
-protocolo = Table(
-    "protocolo", metadata,
-    Column("clave", String(60), primary_key=True),
-    Column("codigo", String(40), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("contenido", JSON, nullable=False),
-)
-plan = Table(
-    "plan", metadata,
-    Column("plan_id", String(36), primary_key=True),
-    Column("docente_id", String(36), nullable=False, index=True),
-    Column("anio", Integer, nullable=False, index=True),
-    Column("etapa", Integer, nullable=False),
-    Column("convocatoria", String(40), nullable=False),
-    Column("modalidad", String(10), nullable=False),
-    Column("protocolo", String(60), nullable=False),
-    Column("acompanante_id", String(36), nullable=False, index=True),
-    Column("codigo_modular", String(7), nullable=False),
-    Column("anexo", Integer, nullable=False),
-    Column("dre", String(32), nullable=False, index=True),
-    Column("ugel", String(32), nullable=False, index=True),
-    Column("tipo_ie", String(40), nullable=False),
-    Column("nivel", String(12), nullable=False),
-    Column("activo", Boolean, nullable=False),
-    Column("retirado_en", Date),
-    Column("plan", JSON, nullable=False),
-)
-actividad = Table(
-    "actividad", metadata,
-    Column("actividad_id", String(36), primary_key=True),
-    Column("acompanante_id", String(36), nullable=False, index=True),
-    Column("anio", Integer, nullable=False),
-    Column("dre", String(32), nullable=False),
-    Column("ugel", String(32), nullable=False),
-    Column("tipo", String(10), nullable=False),
-    Column("estado", String(12), nullable=False),
-    Column("ie", String(10)),
-    Column("fecha_inicio", Date, nullable=False),
-    Column("fecha_fin", Date, nullable=False),
-    Column("datos", JSON, nullable=False),
-    Column("historial", JSON, nullable=False),
-)
-entrega = Table(
-    "entrega", metadata,
-    Column("actividad_id", String(60), primary_key=True),  # "curso:<registro>" for courses
-    Column("persona_id", String(36), primary_key=True),  # the docente, or the acompañante in his own talleres
-    Column("anio", Integer, nullable=False, index=True),
-    Column("tipo", String(24), nullable=False),
-    Column("fecha", Date, nullable=False),
-    Column("dias", Integer, nullable=False),
-    Column("horas", Float, nullable=False),
-)
-plan_ie = Table(
-    "plan_ie", metadata,
-    Column("plan_ie_id", String(36), primary_key=True),
-    Column("ie", String(10), nullable=False, index=True),
-    Column("anio", Integer, nullable=False),
-    Column("dre", String(32), nullable=False),
-    Column("ugel", String(32), nullable=False, index=True),
-    Column("directivo_id", String(36), nullable=False),
-    Column("estado", String(12), nullable=False),
-    Column("plan", JSON, nullable=False),
-    Column("historial", JSON, nullable=False),
-)
-visita_par = Table(  # a peer visit of a school's plan: a docente observes a colleague's class
-    "visita_par", metadata,
-    Column("visita_id", String(36), primary_key=True),
-    Column("plan_ie_id", String(36), nullable=False, index=True),
-    Column("ie", String(10), nullable=False),
-    Column("anio", Integer, nullable=False, index=True),
-    Column("fecha", Date, nullable=False),
-    Column("docente_visitante_id", String(36), nullable=False),
-    Column("docente_visitado_id", String(36), nullable=False),
-)
-
-
-docente_ie = Table(  # the school the padrón registers each docente in (focalizacion's DocenteRegistradoEnIE)
-    "docente_ie", metadata,
-    Column("docente_id", String(36), primary_key=True),
-    Column("ie_id", String(36), nullable=False),
-    Column("ie", String(10), nullable=False, index=True),
-    Column("nivel", String(12), nullable=False),
-    Column("dre", String(32), nullable=False),
-    Column("ugel", String(32), nullable=False),
-)
-
 
 class Proyecciones(OwnLogProjection):
     nombre = "agenda"
-    tablas = (protocolo, plan, actividad, entrega, plan_ie, docente_ie, visita_par)
+    tablas = (protocolo, plan, actividad, entrega, plan_ie, docente_ie, visita_par, origen)
 
     def __init__(self, settings: ServiceSettings, app: Application, cifrador: Cifrador, lote: int = 2000) -> None:
         """``app``'s notification log is what it projects; ``cifrador`` only decrypts what a query returns."""
@@ -128,7 +36,8 @@ class Proyecciones(OwnLogProjection):
         self.cifrador = cifrador
         A = dm.AgendaAcompanante
         self.handlers.update({
-            dm.Protocolo.Publicado: self._protocolo,
+            dm.Protocolo.Publicado: self._protocolo, A.Abierta: self._agenda_abierta,
+            escuela.IEAcompanada.Registrada: self._ie_registrada,
             dm.PlanAnual.Generado: self._plan, dm.PlanAnual.AcompananteCambiado: self._cambio,
             dm.PlanAnual.Retirado: self._retiro, dm.PlanAnual.CursoVirtualCompletado: self._curso,
             A.ActividadProgramada: self._programada,
@@ -141,6 +50,10 @@ class Proyecciones(OwnLogProjection):
             escuela.PlanMonitoreoIE.VisitaEntreParesRealizada: self._visita_par,
             escuela.IEAcompanada.DocenteRegistrado: self._docente_ie, escuela.IEAcompanada.DocenteDadoDeBaja: self._baja_ie,
         })
+        with self.store.engine.connect() as conn:
+            sin_origen = conn.execute(select(origen.c.agregado_id).limit(1)).first() is None
+        if sin_origen and self.posicion():
+            self.reconstruir()  # read models built before ``origen`` existed: built again from the events
 
     # --- handlers ------------------------------------------------------------------------------
 
@@ -174,18 +87,29 @@ class Proyecciones(OwnLogProjection):
         ).on_conflict_do_nothing())
 
     def _curso_propio(self, conn: Connection, e: Any, _: int) -> None:
-        acompanante_id, anio, _, _ = self._agenda(e)
+        acompanante_id, anio, _, _ = self._agenda(conn, e)
         conn.execute(self.store.insert(entrega).values(
             actividad_id=f"curso:{e.registro_id}", persona_id=acompanante_id, anio=anio, tipo="curso_acompanante",
             fecha=_fecha(e.curso["fecha"]), dias=0, horas=float(e.curso.get("horas") or 0),
         ).on_conflict_do_nothing())
 
-    def _agenda(self, e: Any) -> tuple[str, int, str, str]:
-        inicial: dm.AgendaAcompanante = self.app.inicial(e.originator_id)  # type: ignore[attr-defined]
-        return inicial.acompanante_id, inicial.anio, inicial.dre, inicial.ugel
+    def _agenda_abierta(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(origen.insert(), {"agregado_id": str(e.originator_id), "acompanante_id": e.acompanante_id,
+                                       "anio": e.anio, "dre": e.dre, "ugel": e.ugel, "ie": None})
+
+    def _ie_registrada(self, conn: Connection, e: Any, _: int) -> None:
+        conn.execute(origen.insert(), {"agregado_id": str(e.originator_id), "acompanante_id": None, "anio": None,
+                                       "dre": None, "ugel": None, "ie": f"{e.codigo_modular}-{e.anexo}"})
+
+    @staticmethod
+    def _agenda(conn: Connection, e: Any) -> tuple[str, int, str, str]:
+        """Whose agenda the event is of: his id, the year and his territory (its ``origen`` row)."""
+        o = conn.execute(select(origen.c.acompanante_id, origen.c.anio, origen.c.dre, origen.c.ugel)
+                         .where(origen.c.agregado_id == str(e.originator_id))).one()
+        return o.acompanante_id, o.anio, o.dre, o.ugel
 
     def _fila(self, conn: Connection, e: Any, estado: str, que: str, motivo: str | None = None) -> None:
-        acompanante_id, anio, dre, ugel = self._agenda(e)
+        acompanante_id, anio, dre, ugel = self._agenda(conn, e)
         d = e.datos
         previa = conn.execute(select(actividad.c.historial).where(actividad.c.actividad_id == e.actividad_id)).scalar()
         paso = {"evento": que, "en": e.timestamp.isoformat(), "usuario": e.metadata.get("usuario"),
@@ -214,7 +138,7 @@ class Proyecciones(OwnLogProjection):
     def _realizada(self, conn: Connection, e: Any, _: int) -> None:
         self._fila(conn, e, "realizada", "realizada")
         tipo, d = _TIPO[type(e).__name__], e.datos
-        acompanante_id, anio, _, _ = self._agenda(e)
+        acompanante_id, anio, _, _ = self._agenda(conn, e)
         franja = Franja.de(d)
         filas = []
         if tipo == "taller":
@@ -233,10 +157,10 @@ class Proyecciones(OwnLogProjection):
                 for persona, nombre, fecha, dias, horas in filas])
 
     def _docente_ie(self, conn: Connection, e: Any, _: int) -> None:
-        ie: escuela.IEAcompanada = self.app.inicial(e.originator_id)  # type: ignore[attr-defined]
+        ie = conn.execute(select(origen.c.ie).where(origen.c.agregado_id == str(e.originator_id))).scalar_one()
         conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id))
-        conn.execute(docente_ie.insert(), {"docente_id": e.docente_id, "ie_id": str(e.originator_id),
-                                           "ie": f"{ie.codigo_modular}-{ie.anexo}", **e.datos})
+        conn.execute(docente_ie.insert(), {"docente_id": e.docente_id, "ie_id": str(e.originator_id), "ie": ie,
+                                           **e.datos})
 
     def _baja_ie(self, conn: Connection, e: Any, _: int) -> None:
         conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id,
@@ -257,9 +181,9 @@ class Proyecciones(OwnLogProjection):
                      .values(estado=estado, historial=[*previo, _paso_ie(e, estado, datos)]))
 
     def _visita_par(self, conn: Connection, e: Any, _: int) -> None:
-        p = self.app.inicial(e.originator_id).plan  # type: ignore[attr-defined]
+        p = conn.execute(select(plan_ie.c.ie, plan_ie.c.anio).where(plan_ie.c.plan_ie_id == str(e.originator_id))).one()
         conn.execute(visita_par.insert(), {
-            "visita_id": e.visita_id, "plan_ie_id": str(e.originator_id), "ie": p["ie"], "anio": p["anio"],
+            "visita_id": e.visita_id, "plan_ie_id": str(e.originator_id), "ie": p.ie, "anio": p.anio,
             "fecha": _fecha(e.visita["fecha"]), "docente_visitante_id": e.visita["docente_visitante_id"],
             "docente_visitado_id": e.visita["docente_visitado_id"]})
 
