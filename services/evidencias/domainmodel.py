@@ -20,43 +20,24 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any, get_args
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import event
 
+from services.evidencias.identidades import (  # noqa: F401  (dm.visita_id, dm.sujeto_docente...)
+    NS,
+    autoevaluacion_id,
+    compromiso_id,
+    docente_id,
+    instrumento_id,
+    reunion_id,
+    sesion_id,
+    sujeto_docente,
+    sujeto_reunion,
+    visita_id,
+)
 from shared.contracts.evidencias import Resultado
 from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
-
-NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/evidencias")
-
-
-def instrumento_id(codigo: str, version: int) -> UUID:
-    return uuid5(NS, f"instrumento:{codigo}@{version}")
-
-
-def docente_id(docente: UUID | str) -> UUID:
-    return uuid5(NS, f"docente:{docente}")
-
-
-def visita_id(visita: UUID | str) -> UUID:
-    return uuid5(NS, f"visita:{visita}")
-
-
-def compromiso_id(compromiso: UUID | str) -> UUID:
-    return uuid5(NS, f"compromiso:{compromiso}")
-
-
-def reunion_id(actividad: UUID | str) -> UUID:
-    return uuid5(NS, f"reunion:{actividad}")
-
-
-def sesion_id(sesion: UUID | str) -> UUID:
-    return uuid5(NS, f"sesion:{sesion}")
-
-
-def autoevaluacion_id(autoevaluacion: UUID | str) -> UUID:
-    return uuid5(NS, f"autoevaluacion:{autoevaluacion}")
-
 
 # What a verification concludes: the values of the published contract (``CompromisoVerificadoV1``).
 RESULTADOS: tuple[str, ...] = get_args(Resultado)
@@ -162,16 +143,6 @@ def _hasta(hasta: str | None, dia: date) -> bool:
     return hasta is not None and dia <= date.fromisoformat(hasta)
 
 
-def sujeto_docente(docente: UUID | str) -> str:
-    """Whose key encrypts a docente's evidence references (the same subject in every service)."""
-    return f"docente:{docente}"
-
-
-def sujeto_reunion(actividad: UUID | str) -> str:
-    """Whose key encrypts a GIA's or an RTC's attachments (its own: it concerns several docentes)."""
-    return f"reunion:{actividad}"
-
-
 class ConAdjuntos(Aggregate):
     """A visit or a GIA/RTC: both keep attachments (``self.adjuntos``), by the SHA-256 of their content.
 
@@ -240,10 +211,7 @@ class Visita(ConAdjuntos):
 
     def corregir_observacion(self, observacion_id: str, observacion: dict[str, Any], motivo: str,
                              autor_id: str, autor_rol: str) -> bool:
-        actual = self.observaciones.get(observacion_id)
-        if actual is None:
-            raise EnEspera(f"La visita aún no tiene la observación {observacion_id}: la corrección se registrará "
-                           "cuando llegue.")
+        actual = self.observacion(observacion_id)
         if observacion["instrumento"] != actual["instrumento"]:
             raise EvidenciaInvalida("Una corrección usa el mismo instrumento y versión que la observación.")
         if observacion == actual or observacion in self.historial[observacion_id][1:]:
@@ -271,9 +239,8 @@ class Visita(ConAdjuntos):
         return actual
 
     def compromiso(self, compromiso_id: str, acompanante_id: str, asumido: dict[str, Any]) -> dict[str, Any]:
-        """A commitment the docente takes in this visit (``asumido``: its item, description, due date and how it
-        will be checked), bound to a desempeño observed here and due after the visit: as ``Compromiso`` keeps it,
-        with the visit's docente, territory and days, and the instrument that observed its item."""
+        """A commitment taken here (``asumido``: item, description, due date, how it is checked), bound to a
+        desempeño observed here and due after the visit, as ``Compromiso`` keeps it (with the visit's context)."""
         observacion = self.observacion_con(asumido["item"])
         if observacion is None and not self.observaciones:
             raise EnEspera("El compromiso se liga a un desempeño observado en la visita: se registrará cuando "
@@ -284,10 +251,9 @@ class Visita(ConAdjuntos):
         if date.fromisoformat(asumido["fecha_limite"]) <= self.fin:
             raise EvidenciaInvalida("La fecha límite del compromiso debe ser posterior a la visita.")
         v = self.visita
-        return {"compromiso_id": compromiso_id, "docente_id": v["docente_id"], "acompanante_id": acompanante_id,
-                "visita_id": v["visita_id"], "fecha_visita": v["fecha_inicio"], "fecha_visita_fin": v["fecha_fin"],
-                "anio": v["anio"], "codigo_modular": v["codigo_modular"], "anexo": v["anexo"], "dre": v["dre"],
-                "ugel": v["ugel"], "instrumento": observacion["instrumento"], "version": observacion["version"],
+        return {"compromiso_id": compromiso_id, "acompanante_id": acompanante_id, "fecha_visita": v["fecha_inicio"],
+                "fecha_visita_fin": v["fecha_fin"], **{k: v[k] for k in _DE_LA_VISITA},
+                "instrumento": observacion["instrumento"], "version": observacion["version"],
                 "competencia": observacion["niveles"][asumido["item"]].get("competencia"), **asumido}
 
     def brindar_retroalimentacion(self, retroalimentacion: dict[str, Any]) -> bool:
@@ -307,6 +273,9 @@ class Visita(ConAdjuntos):
     @event("RetroalimentacionBrindada")
     def _retroalimentacion(self, retroalimentacion: dict[str, Any]) -> None:
         self.retroalimentacion = retroalimentacion
+
+
+_DE_LA_VISITA = ("docente_id", "visita_id", "anio", "codigo_modular", "anexo", "dre", "ugel")  # in its commitments
 
 
 class Compromiso(Aggregate):
