@@ -21,12 +21,13 @@ from eventsourcing.application import AggregateNotFoundError
 from services.agenda import domainmodel as dm
 from services.agenda import escuela
 from services.agenda.comandos import (AprobarPlanIE, Asignacion, CompletarCurso, CompletarCursoPropio,
-                                      DesignarDirectivo, RegistrarVisitaEntrePares, Resultado)
-from services.agenda.datos import anio_de, cambios, cifrada, como_entrada, de_actividad, resumen
+                                      DesignarDirectivo, EjecutarPlanIE, ElaborarPlanIE, RegistrarVisitaEntrePares,
+                                      Resultado, SocializarPlanIE)
+from services.agenda.datos import anio_de, cambios, cifrada, como_entrada, de_actividad, plan_de_la_ie, resumen
 from services.agenda.projections import Proyecciones
 from services.agenda.protocolos import Componentes, Protocolo, del_plan, incluidos, interna
 from shared.cifrado import Cifrador, llavero_de
-from shared.eventstore import Conflict, Desactualizado, NotFound, ServiceApplication
+from shared.eventstore import Conflict, Desactualizado, DomainError, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 
 CAMBIO_CONCURRENTE = "La agenda cambió mientras se registraba; vuelva a intentarlo."
@@ -202,20 +203,31 @@ class Agenda(ServiceApplication):
 
     # --- the school's own plan (internal modality) ------------------------------------------------
 
-    def elaborar_plan_ie(self, plan: dict[str, Any]) -> tuple[UUID, bool]:
-        """Record the school's plan for its year (``plan_monitoreo.elaborar`` gives its shape).
-        The same plan re-sent records nothing; another plan for the same school and year is a conflict."""
+    def elaborar_plan_ie(self, c: ElaborarPlanIE) -> tuple[UUID, bool]:
+        """Record the school's plan for its year. The same plan re-sent records nothing; another plan for the
+        same school and year is a conflict."""
+        plan = self._plan_ie(c)
         pid = dm.plan_ie_id(plan["ie"], plan["anio"])
-        try:
-            previo: escuela.PlanMonitoreoIE | None = self.repository.get(pid)
-        except AggregateNotFoundError:
-            previo = None
+        previo: escuela.PlanMonitoreoIE | None = self.repository.get(pid) if self.existe(pid) else None
         if previo is None or previo.plan != plan:
             self._docentes_de_la_ie(plan)
         nuevo = self.crear_una_vez(escuela.PlanMonitoreoIE(plan=plan, id=pid), lambda previo: previo.plan == plan,
                                    f"La IE {plan['ie']} ya tiene un plan de monitoreo {plan['anio']} con otros "
                                    "datos.")
         return pid, nuevo
+
+    def _plan_ie(self, c: ElaborarPlanIE) -> dict[str, Any]:
+        """The plan to record: its template, and its docentes (by default, every one the padrón places there)."""
+        plantilla, tipo = self.plantilla_interna(c.protocolo, c.ie, c.anio, c.dre, c.ugel, c.tipo)
+        conocidos = self.proyecciones.planes(ie=c.ie) + self.proyecciones.docentes_ie(c.ie)
+        if conocidos and {(p["dre"], p["ugel"]) for p in conocidos} != {(c.dre, c.ugel)}:
+            raise DomainError(f"La IE {c.ie} es de {conocidos[-1]['ugel']} ({conocidos[-1]['dre']}), no de {c.ugel}.")
+        docentes = [vars(d) for d in c.docentes] if c.docentes is not None else [
+            {"docente_id": d["docente_id"], "grado_seccion": "", "area": ""} for d in self.proyecciones.docentes_ie(c.ie)]
+        if not docentes or len({d["docente_id"] for d in docentes}) != len(docentes):
+            raise DomainError("Indique los docentes que cubre el plan, cada uno una vez (agenda no conoce docentes "
+                              f"de la IE {c.ie}).")
+        return plan_de_la_ie(c, plantilla, tipo, docentes)
 
     def _docentes_de_la_ie(self, plan: dict[str, Any]) -> None:
         """A school's plan covers its own docentes, those the padrón registers in it (focalizacion's
@@ -228,7 +240,7 @@ class Agenda(ServiceApplication):
             motivos = [f"el docente {d} es de la IE {otras[d]}" if d in otras
                        else f"el docente {d} no figura en el padrón" for d in ajenos]
             raise escuela.DocentesDeOtraIE("; ".join(motivos) + f": el plan de la IE {plan['ie']} cubre solo a "
-                                      "los docentes que el padrón registra en ella")
+                                           "los docentes que el padrón registra en ella")
 
     def plan_ie(self, plan_ie_id: str) -> escuela.PlanMonitoreoIE:
         return self.obtener(UUID(plan_ie_id), NotFound(f"No existe el plan de monitoreo {plan_ie_id}."))
@@ -248,11 +260,11 @@ class Agenda(ServiceApplication):
                 etapa=1, modalidad="interna", protocolo=p["protocolo"])
         return Resultado(nuevo)
 
-    def socializar_plan_ie(self, plan_ie_id: str, socializacion: dict[str, Any]) -> Resultado:
-        return self._cambiar_plan_ie(plan_ie_id, lambda plan: plan.socializar(socializacion))
+    def socializar_plan_ie(self, c: SocializarPlanIE) -> Resultado:
+        return self._cambiar_plan_ie(c.plan_ie_id, lambda plan: plan.socializar(c.datos()))
 
-    def ejecutar_plan_ie(self, plan_ie_id: str, informe: dict[str, Any]) -> Resultado:
-        return self._cambiar_plan_ie(plan_ie_id, lambda plan: plan.ejecutar(informe))
+    def ejecutar_plan_ie(self, c: EjecutarPlanIE) -> Resultado:
+        return self._cambiar_plan_ie(c.plan_ie_id, lambda plan: plan.ejecutar(c.datos()))
 
     def registrar_visita_entre_pares(self, c: RegistrarVisitaEntrePares) -> Resultado:
         """A peer visit of the school's plan (see ``PlanMonitoreoIE.registrar_visita_entre_pares``): both

@@ -103,3 +103,57 @@ class RegistrarVisitaEntrePares:
     def datos(self) -> dict[str, str]:
         return {"docente_visitante_id": self.docente_visitante_id, "docente_visitado_id": self.docente_visitado_id,
                 "fecha": self.fecha.isoformat()}
+
+
+@dataclass(frozen=True)
+class DocentePlanIE:
+    docente_id: str
+    grado_seccion: str = ""
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class ElaborarPlanIE:
+    """A school's plan of monitoring and coaching for its year (internal modality), as its directivo draws it up."""
+
+    ie: str  # codigo_modular-anexo
+    anio: int
+    dre: str
+    ugel: str
+    directivo_id: str  # who leads it and observes its docentes
+    cargo: str = "director"
+    turno: str = ""
+    director: str = ""  # the director's name as the document shows it
+    responsables: tuple[str, ...] = ()
+    protocolo: str | None = None  # the template (código@versión); None: the closest internal one in force
+    tipo: str | None = None  # '<tipo de IE>/<nivel>' of the template, when it has several
+    docentes: tuple[DocentePlanIE, ...] | None = None  # None: every docente the padrón registers in the school
+
+
+@dataclass(frozen=True)
+class SocializarPlanIE:
+    plan_ie_id: str
+    fecha: date
+    medio: str = ""
+
+    def datos(self) -> dict[str, Any]:
+        return {"fecha": self.fecha.isoformat(), "medio": self.medio}
+
+
+@dataclass(frozen=True)
+class EjecutarPlanIE:
+    """The plan's informe de ejecución, with the visits counted when it is filed."""
+
+    plan_ie_id: str
+    fecha: date
+    logros: str
+    dificultades: str
+    recomendaciones: str
+    visitas_planificadas: int
+    visitas_realizadas: int
+    visitas_entre_pares: int
+
+    def datos(self) -> dict[str, Any]:
+        return {"fecha": self.fecha.isoformat(), "logros": self.logros, "dificultades": self.dificultades,
+                "recomendaciones": self.recomendaciones, "visitas_planificadas": self.visitas_planificadas,
+                "visitas_realizadas": self.visitas_realizadas, "visitas_entre_pares": self.visitas_entre_pares}

@@ -1,7 +1,7 @@
 """The JSON forms agenda's events carry, built from what a command receives: an activity's canonical data
 (``de_actividad``, what a re-sent request is compared with), a reprogramming's changes on top of what was
 scheduled (``cambios``, ``como_entrada``), and what an acompañante's agenda keeps of a docente's plan
-(``resumen``) to check the norm's rules; and a realized visit's free text encrypted with its docente's key
+(``resumen``) to check the norm's rules; a school's plan as recorded (``plan_de_la_ie``); and a realized visit's free text encrypted with its docente's key
 (``cifrada``)."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 from services.agenda import domainmodel as dm
-from services.agenda.protocolos import Componentes
+from services.agenda.comandos import ElaborarPlanIE
+from services.agenda.protocolos import Componentes, Protocolo
 from services.agenda.reglas import AgendaInvalida
 from shared.cifrado import Cifrador, LlaveSuprimida
 
@@ -132,3 +133,14 @@ def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, 
     return datos
 
 
+def plan_de_la_ie(c: ElaborarPlanIE, plantilla: Protocolo, tipo: str, docentes: list[dict[str, str]]) -> dict[str, Any]:
+    """The school's plan as recorded: its header, the template it follows (copied), its docentes."""
+    codigo_modular, _, anexo = c.ie.partition("-")
+    inicio, fin = plantilla.anio_escolar.fechas(c.anio)
+    tipo_ie, _, nivel = tipo.partition("/")
+    return {"ie": c.ie, "codigo_modular": codigo_modular, "anexo": int(anexo), "anio": c.anio, "dre": c.dre,
+            "ugel": c.ugel, "directivo_id": c.directivo_id, "cargo": c.cargo, "turno": c.turno, "director": c.director,
+            "responsables": list(c.responsables), "protocolo": plantilla.clave, "nombre_protocolo": plantilla.nombre,
+            "tipo_ie": tipo_ie, "nivel": nivel, "docentes": docentes,
+            "anio_escolar": [inicio.isoformat(), fin.isoformat()],
+            "componentes": plantilla.tipos[tipo].model_dump(mode="json")}

@@ -15,7 +15,8 @@ from services.agenda import ejecucion
 from services.agenda.api.comun import CREADO, IE, Cargo, Entrada, Id, Registro, registro
 from services.agenda.api.dependencias import AgendaApp, Vistas
 from services.agenda.application import Agenda, Resultado
-from services.agenda.comandos import AprobarPlanIE, RegistrarVisitaEntrePares
+from services.agenda.comandos import (AprobarPlanIE, DocentePlanIE, EjecutarPlanIE, ElaborarPlanIE,
+                                      RegistrarVisitaEntrePares, SocializarPlanIE)
 from services.agenda.escuela import DocenteAjenoAlPlan, DocentesDeOtraIE
 from services.agenda.protocolos import Protocolo
 from shared.eventstore import DomainError
@@ -108,7 +109,7 @@ def post_protocolo_ie(ie: IE, body: Protocolo, response: Response, agenda: Agend
              summary="Elaborar el plan de monitoreo y acompañamiento de la IE (modalidad interna)")
 def post_plan_ie(ie: IE, body: PlanIEIn, response: Response, agenda: AgendaApp) -> dict[str, Any]:
     try:
-        plan_ie_id, nuevo = agenda.elaborar_plan_ie(_plan_ie(agenda, ie, body))
+        plan_ie_id, nuevo = agenda.elaborar_plan_ie(_elaboracion(ie, body))
     except DocentesDeOtraIE as e:
         raise RequestValidationError([{"loc": ("body", "docentes"), "type": "value_error", "msg": str(e)}]) from None
     if not nuevo:
@@ -143,7 +144,7 @@ def post_aprobacion(plan_ie_id: Id, body: AprobacionIn, response: Response, agen
              summary="Registrar la socialización del plan con los docentes")
 def post_socializacion(plan_ie_id: Id, body: SocializacionIn, response: Response,
                        agenda: AgendaApp) -> dict[str, Any]:
-    r = agenda.socializar_plan_ie(str(plan_ie_id), body.model_dump(mode="json"))
+    r = agenda.socializar_plan_ie(SocializarPlanIE(str(plan_ie_id), body.fecha, body.medio))
     return _paso_plan_ie(agenda, str(plan_ie_id), r, response)
 
 
@@ -151,9 +152,9 @@ def post_socializacion(plan_ie_id: Id, body: SocializacionIn, response: Response
              summary="Registrar el informe de ejecución del plan (diciembre)")
 def post_ejecucion(plan_ie_id: Id, body: EjecucionIn, response: Response, agenda: AgendaApp) -> dict[str, Any]:
     avance = ejecucion.avance(agenda, agenda.plan_ie(str(plan_ie_id)), body.fecha)
-    informe = {**body.model_dump(mode="json"), "visitas_planificadas": avance.planificadas,
-               "visitas_realizadas": avance.realizadas, "visitas_entre_pares": avance.entre_pares}
-    r = agenda.ejecutar_plan_ie(str(plan_ie_id), informe)
+    r = agenda.ejecutar_plan_ie(EjecutarPlanIE(str(plan_ie_id), body.fecha, body.logros, body.dificultades,
+                                               body.recomendaciones, avance.planificadas, avance.realizadas,
+                                               avance.entre_pares))
     return _paso_plan_ie(agenda, str(plan_ie_id), r, response)
 
 
@@ -174,35 +175,18 @@ def post_visita_entre_pares(plan_ie_id: Id, body: VisitaEntreParesIn, agenda: Ag
     return registro(body.visita_id, r)
 
 
-def _plan_ie(agenda: Agenda, ie: str, b: PlanIEIn) -> dict[str, Any]:
-    """The school's plan as recorded: its header, the template it follows (copied), its docentes."""
+def _elaboracion(ie: str, b: PlanIEIn) -> ElaborarPlanIE:
+    """The command: the plan as the caller sends it, led by the directivo he names (by default, himself)."""
     actor = current_actor.get()
     directivo = b.directivo_id or (_uuid(actor.usuario) if actor.rol == "directivo" else None)
     if directivo is None:
         raise DomainError("Indique directivo_id: el directivo que lidera el plan y observa a los docentes.")
     if actor.rol == "directivo" and str(directivo) != actor.usuario:
         raise DomainError("Un directivo elabora el plan que él mismo lidera: directivo_id debe ser el suyo.")
-    codigo_modular, _, anexo = ie.partition("-")
-    plantilla, tipo = agenda.plantilla_interna(b.protocolo, ie, b.anio, b.dre, b.ugel, b.tipo)
-    conocidos = agenda.proyecciones.planes(ie=ie) + agenda.proyecciones.docentes_ie(ie)
-    if conocidos and {(p["dre"], p["ugel"]) for p in conocidos} != {(b.dre, b.ugel)}:
-        raise DomainError(f"La IE {ie} es de {conocidos[-1]['ugel']} ({conocidos[-1]['dre']}), no de {b.ugel}.")
-    if b.docentes is None:  # all of the school's, as the padrón registers them
-        docentes = [{"docente_id": d["docente_id"], "grado_seccion": "", "area": ""}
-                    for d in agenda.proyecciones.docentes_ie(ie)]
-    else:
-        docentes = [d.model_dump(mode="json") for d in b.docentes]
-    if not docentes or len({d["docente_id"] for d in docentes}) != len(docentes):
-        raise DomainError("Indique los docentes que cubre el plan, cada uno una vez (agenda no conoce docentes "
-                          f"de la IE {ie}).")
-    inicio, fin = plantilla.anio_escolar.fechas(b.anio)
-    tipo_ie, _, nivel = tipo.partition("/")
-    return {"ie": ie, "codigo_modular": codigo_modular, "anexo": int(anexo), "anio": b.anio, "dre": b.dre,
-            "ugel": b.ugel, "directivo_id": str(directivo), "cargo": b.cargo, "turno": b.turno, "director": b.director,
-            "responsables": list(b.responsables), "protocolo": plantilla.clave, "nombre_protocolo": plantilla.nombre,
-            "tipo_ie": tipo_ie, "nivel": nivel, "docentes": docentes,
-            "anio_escolar": [inicio.isoformat(), fin.isoformat()],
-            "componentes": plantilla.tipos[tipo].model_dump(mode="json")}
+    docentes = None if b.docentes is None else tuple(
+        DocentePlanIE(str(d.docente_id), d.grado_seccion, d.area) for d in b.docentes)
+    return ElaborarPlanIE(ie, b.anio, b.dre, b.ugel, str(directivo), b.cargo, b.turno, b.director,
+                          tuple(b.responsables), b.protocolo, b.tipo, docentes)
 
 
 def _uuid(usuario: str) -> UUID:
