@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bench._common import machine_line, print_table, rebuild_vs_log, store
+from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
 from services.evidencias import projections as vistas
 from services.evidencias.application import Evidencias
@@ -58,20 +59,24 @@ def comandos(app: Evidencias, todos: list[tuple[str, str, list[dict]]]) -> int:
     for docente, acompanante, suyas in todos:
         previo = None
         for k, v in enumerate(suyas):
-            niveles = {d: {"nivel": NIVELES[(k + j) % 4], "evidencia": f"Evidencia observada de {d} en la visita {k + 1}."}
+            niveles = {d: c.Nivel(nivel=NIVELES[(k + j) % 4], evidencia=f"Evidencia observada de {d} en la visita {k + 1}.")
                        for j, d in enumerate(("D1", "D2", "D3", "D4", "D5", "PC"))}
-            app.registrar_observacion(v["visita_id"], str(uuid.uuid4()), acompanante, {
-                "instrumento": "FICHA-AULA", "niveles": niveles, "fortalezas": ["Trato cordial"],
-                "aspectos_criticos": ["Preguntas de baja demanda"]})
-            app.brindar_retroalimentacion(v["visita_id"], acompanante, {
-                "dialogo_reflexivo": "Revisamos la evidencia juntos.", "aspectos_priorizados": ["D3"], "modelamiento": []})
+            app.registrar_observacion(c.RegistrarObservacion(
+                visita_id=v["visita_id"], observacion_id=str(uuid.uuid4()), acompanante_id=acompanante,
+                niveles=niveles, fortalezas=["Trato cordial"], aspectos_criticos=["Preguntas de baja demanda"]))
+            app.brindar_retroalimentacion(c.BrindarRetroalimentacion(
+                visita_id=v["visita_id"], acompanante_id=acompanante, dialogo_reflexivo="Revisamos la evidencia juntos.",
+                aspectos_priorizados=["D3"]))
             if previo:
-                app.verificar_compromiso(previo, v["visita_id"], acompanante, "parcialmente", "Lo aplicó en parte.")
+                app.verificar_compromiso(c.VerificarCompromiso(
+                    compromiso_id=previo, visita_id=v["visita_id"], acompanante_id=acompanante,
+                    resultado="parcialmente", evidencia="Lo aplicó en parte."))
             previo = str(uuid.uuid4())
-            limite = date.fromisoformat(v["fecha_inicio"]) + timedelta(days=30)
-            app.asumir_compromiso(previo, v["visita_id"], acompanante, {
-                "item": "D3", "fecha_limite": limite.isoformat(), "descripcion": "Retroalimentar por descubrimiento",
-                "verificacion": "Observación de aula"})
+            app.asumir_compromiso(c.AsumirCompromiso(
+                compromiso_id=previo, visita_id=v["visita_id"], acompanante_id=acompanante, item="D3",
+                descripcion="Retroalimentar por descubrimiento",
+                fecha_limite=date.fromisoformat(v["fecha_inicio"]) + timedelta(days=30),
+                verificacion="Observación de aula"))
             n += 4 if k else 3
     return n
 
