@@ -1,7 +1,7 @@
-"""Stores written by earlier code keep working: focalizacion's and evaluacion's fixture stores
-(``tests/fixtures/almacenes/``, recorded by ``tests/fixtures/generar_almacen.py`` before their events were
-typed) load with today's code. Every stored event becomes a domain event (upcast to its current version),
-every aggregate reconstructs, the relay publishes exactly what it published then (same contracts, subjects
+"""Stores written by earlier code keep working: focalizacion's, evaluacion's and evidencias's fixture stores
+(``tests/fixtures/almacenes/``, recorded by ``tests/fixtures/generar_almacen.py`` and
+``generar_almacen_evidencias.py`` before their events were typed) load with today's code. Every stored event
+becomes a domain event (upcast to its current version), every aggregate reconstructs, the relay publishes exactly what it published then (same contracts, subjects
 and payloads), and the read models are built from them as before. An old event read now has its typed fields;
 a new one carries the context its publisher needs (``territorio``, ``informe``, ``docente_id``)."""
 
@@ -27,12 +27,14 @@ from services.evaluacion.messaging import SUSCRIPCIONES, Publicador
 from services.evaluacion.metas import Metas
 from services.evaluacion.projections import Proyecciones as ProyeccionesEvaluacion
 from services.evaluacion.valores import Contexto, InformeDe, NivelInicial
+from services.evidencias.messaging import Publicador as EvidenciasPublicador
 from services.focalizacion import comandos as cmd
 from services.focalizacion import asignaciones as asig
 from services.focalizacion import domainmodel as fdm
 from services.focalizacion.reglas import ConjuntoReglas
 from shared.contracts import Envelope
 from shared.telemetry import Actor, current_actor
+from tests.fixtures import generar_almacen_evidencias as gae
 from tests.fixtures.generar_almacen import ALMACENES, CONV, PUBLICADORES, abrir, padron, publicaciones
 
 
@@ -236,3 +238,38 @@ def test_una_decision_cambiada_se_guarda_tipada_y_se_proyecta_y_publica(copia: P
         assert (publicado.data.puntaje, publicado.ugel) == (d.puntaje, d.ugel)
     finally:
         focalizacion.close()
+
+
+# --- evidencias (tests/fixtures/generar_almacen_evidencias.py) ---------------------------------------------
+
+
+@pytest.fixture
+def evidencias(copia: Path) -> Iterator[Any]:
+    app = gae.abrir(copia)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def test_evidencias_cada_evento_guardado_se_lee_y_cada_agregado_se_reconstruye(evidencias):
+    guardados = list(evidencias.recorder.select_notifications(0, 100_000))
+    eventos = [evidencias.mapper.to_domain_event(n) for n in guardados]
+    assert {type(e).__qualname__ for e in eventos} == {n.topic.split(":")[1] for n in guardados}
+    assert len({type(e) for e in eventos}) == 20  # every kind of event evidencias stores
+    for originador in {e.originator_id for e in eventos}:
+        agregado = evidencias.repository.get(originador)
+        assert agregado.version == max(e.originator_version for e in eventos if e.originator_id == originador)
+
+
+def test_evidencias_publica_lo_mismo_que_publicaba_el_codigo_que_los_escribio(evidencias):
+    assert publicaciones(evidencias, EvidenciasPublicador(evidencias)) == esperado("evidencias-publicado.json")
+
+
+def test_evidencias_arma_sus_modelos_de_lectura_desde_los_eventos_antiguos(evidencias):
+    evidencias.proyecciones.reconstruir()
+    assert gae.vistas(evidencias) == esperado("evidencias-vistas.json")
+    # and what a query decrypts reads as it was written (the key store came with the events)
+    visita = evidencias.proyecciones.visita(gae.ident("visita-1"))
+    observacion, = visita["observaciones"][gae.ident("obs-1")][-1:]
+    assert observacion["fortalezas"] == ["Trato cordial"] and observacion["niveles"]["D1"]["nivel"] == "III"
