@@ -1,8 +1,8 @@
 """Stores written by earlier code keep working: focalizacion's, evaluacion's and evidencias's fixture stores
 (``tests/fixtures/almacenes/``, recorded by ``tests/fixtures/generar_almacen.py`` and
 ``generar_almacen_evidencias.py`` before their events were typed) load with today's code. Every stored event
-becomes a domain event (upcast to its current version), every aggregate reconstructs, the relay publishes exactly what it published then (same contracts, subjects
-and payloads), and the read models are built from them as before. An old event read now has its typed fields;
+becomes a domain event (upcast to its current version), every aggregate reconstructs, the relay publishes
+exactly what it published then (same contracts, subjects and payloads), and the read models are built from them as before. An old event read now has its typed fields;
 a new one carries the context its publisher needs (``territorio``, ``informe``, ``docente_id``)."""
 
 from __future__ import annotations
