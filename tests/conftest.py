@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from shared.settings import POSTGRES, SQLITE, ServiceSettings
 from shared.streams import ensure_streams
 from tests.support.identidad import ajustes_de_autenticacion, cliente
-from tests.support.servers import NatsServer, Postgres, create_database, drop_database, start_postgres
+from tests.support.servers import NatsServer, Postgres, create_database, drop_database_without_waiting, start_postgres
 
 # The tests run the embedded default (development secrets, the local token issuer), as deploy/local/run.sh
 # does; the processes they start inherit it. tests/integration/test_configuracion_insegura.py sets produccion.
@@ -29,9 +29,10 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Postgres:
     admin, handle = start_postgres(tmp_path_factory.mktemp("pg"))
     db = create_database(admin)
     yield db
-    drop_database(admin, db)
     if handle is not None:
-        handle.cleanup()
+        handle.cleanup()  # the embedded server and its data folder go whole
+    else:
+        drop_database_without_waiting(admin, db)
 
 
 @pytest.fixture

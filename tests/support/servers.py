@@ -118,3 +118,14 @@ def create_database(pg: Postgres) -> Postgres:
 def drop_database(admin: Postgres, db: Postgres) -> None:
     with admin.connect() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db.dbname}" WITH (FORCE)')
+
+
+def drop_database_without_waiting(admin: Postgres, db: Postgres) -> None:
+    """Send the DROP and leave: the server finishes it on its own (after a whole suite it unlinks thousands of
+    tables' files and forces a checkpoint, many seconds nobody needs to wait for). The server reads the
+    connection's end only after the statement, so closing does not cancel it."""
+    conn = admin.connect()
+    conn.pgconn.send_query(f'DROP DATABASE IF EXISTS "{db.dbname}" WITH (FORCE)'.encode())
+    while conn.pgconn.flush():
+        time.sleep(0.01)
+    conn.pgconn.finish()
