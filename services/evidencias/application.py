@@ -22,6 +22,7 @@ from services.evidencias.escritura.base import CANCELADOS, Pendiente
 from services.evidencias.escritura.compromisos import Compromisos
 from services.evidencias.escritura.visitas import CORRIGEN, Visitas
 from services.evidencias.projections import Proyecciones
+from services.evidencias.valores import VALORES
 from shared.cifrado import Cifrador, llavero_de
 from shared.settings import ServiceSettings
 
@@ -31,6 +32,7 @@ __all__ = ["CANCELADOS", "CORRIGEN", "Evidencias", "Pendiente"]
 class Evidencias(Visitas, Compromisos, Actas, Adjuntos):
     name = "Evidencias"
     env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+    valores = VALORES  # the context its events carry (services.evidencias.valores)
 
     def __init__(self, settings: ServiceSettings, reloj: Callable[[], date] = date.today) -> None:
         super().__init__(settings)

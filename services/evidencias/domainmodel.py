@@ -2,8 +2,8 @@
 Chile's guide for the execution stage).
 
 - ``Instrumento``: a published version of an observation instrument, immutable.
-- ``DocenteAcompanado``: what evidencias knows of a docente: who holds him each year (from agenda's
-  plans), his necesidades formativas, and whether his personal data were cancelled (Ley 29733).
+- ``DocenteAcompanado`` (in ``services.evidencias.docentes``): what evidencias knows of a docente: who holds
+  him each year (from agenda's plans), his necesidades formativas, and whether his personal data were cancelled.
 - ``Visita``: a visit agenda reported as realized, and what it left behind: the observation (and
   its corrections, as new events), the feedback and the attachments.
 - ``Compromiso``: a docente's commitment, from the visit where he took it to the later visit that
@@ -14,6 +14,9 @@ Chile's guide for the execution stage).
 
 Every command that creates something carries the id the coach's device gave it, so a re-sent
 request is recognised (same content: nothing new; other content: 409).
+
+What a visit, a commitment, a GIA/RTC or a docente's plan leaves behind carries its context
+(``services.evidencias.valores``) from version 2; version 1 events are read with it None.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from services.evidencias.docentes import DocenteAcompanado  # noqa: F401  (dm.DocenteAcompanado)
 from services.evidencias.identidades import (  # noqa: F401  (dm.visita_id, dm.sujeto_docente...)
     NS,
     autoevaluacion_id,
@@ -36,6 +40,7 @@ from services.evidencias.identidades import (  # noqa: F401  (dm.visita_id, dm.s
     sujeto_reunion,
     visita_id,
 )
+from services.evidencias.valores import CompromisoDe, ReunionDe, VisitaDe, sin_contexto
 from shared.contracts.evidencias import Resultado
 from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
 
@@ -53,96 +58,6 @@ class Instrumento(Aggregate):
         self.instrumento = instrumento
 
 
-class DocenteAcompanado(Aggregate):
-    cancelado = False
-
-    @event("Registrado")
-    def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
-        self.docente_id = docente_id
-        self.planes: dict[int, dict[str, Any]] = {}  # by year: the external coach's plan
-        self.internos: dict[int, dict[str, Any]] = {}  # by year: his school's own plan, observed by its directivo
-        self.necesidades: dict[str, dict[str, Any]] = {}
-
-    def conoce(self, plan_id: str) -> bool:
-        return any(p["plan_id"] == plan_id for p in (*self.planes.values(), *self.internos.values()))
-
-    @event("PlanConocido")
-    def conocer_plan(self, plan: dict[str, Any]) -> None:
-        destino = self.internos if plan.get("modalidad") == "interna" else self.planes
-        destino[plan["anio"]] = {**plan, "activo": True}
-
-    def observadores_actuales(self) -> set[str]:
-        """Who holds him now: his acompañante (latest plan, active) and his directivo (latest internal plan)."""
-        actuales = {self.actual()} if self.actual() else set()
-        if self.internos:
-            actuales.add(self.internos[max(self.internos)]["acompanante_id"])
-        return actuales
-
-    @event("AcompananteCambiado")
-    def cambiar_acompanante(self, anio: int, de_acompanante_id: str, a_acompanante_id: str, aviso_id: str,
-                            desde: str | None = None) -> None:
-        plan = self.planes[anio]
-        plan["acompanante_id"] = a_acompanante_id
-        plan.setdefault("avisos", []).append(aviso_id)
-        # who held him before, and until when (the day agenda moved him; unknown in facts recorded before)
-        plan.setdefault("anteriores", []).append({"acompanante_id": de_acompanante_id, "hasta": desde})
-
-    @event("PlanCerrado")
-    def cerrar_plan(self, anio: int, el: str | None = None) -> None:
-        self.planes[anio]["activo"] = False
-        self.planes[anio]["cerrado_el"] = el
-
-    def acompanante(self, anio: int) -> str | None:
-        """Who holds him in ``anio`` (None when nobody does)."""
-        plan = self.planes.get(anio)
-        return plan["acompanante_id"] if plan and plan["activo"] else None
-
-    def tuvo(self, acompanante_id: str, anio: int, dia: date) -> bool:
-        """Whether ``acompanante_id`` held him on ``dia`` (his plan of ``anio``): what a visit of that day
-        leaves behind is his to record even after the docente was handed to another or his plan closed."""
-        plan = self.planes.get(anio)
-        if plan is None:
-            return False
-        if plan["acompanante_id"] == acompanante_id:
-            return plan["activo"] or _hasta(plan.get("cerrado_el"), dia)
-        return any(a["acompanante_id"] == acompanante_id and _hasta(a["hasta"], dia)
-                   for a in plan.get("anteriores", []))
-
-    def actual(self) -> str | None:
-        """Who holds him now: the acompañante of his latest plan, while it is active."""
-        return self.acompanante(max(self.planes)) if self.planes else None
-
-    def registrar_necesidad(self, necesidad_id: str, necesidad: dict[str, Any]) -> bool:
-        previa = self.necesidades.get(necesidad_id)
-        if previa is not None:
-            if previa != necesidad:
-                raise Conflict(f"La necesidad {necesidad_id} ya se registró con otro contenido.")
-            return False
-        self._necesidad(necesidad_id=necesidad_id, necesidad=necesidad)
-        return True
-
-    @event("NecesidadFormativaRegistrada")
-    def _necesidad(self, necesidad_id: str, necesidad: dict[str, Any]) -> None:
-        self.necesidades[necesidad_id] = necesidad
-
-    def cancelar_datos_personales(self, aviso_id: str) -> bool:
-        """focalizacion's ``DatosPersonalesCancelados`` (``aviso_id``), recorded once; the key of his
-        evidence references is erased right after (``Evidencias.cancelar_datos_personales``)."""
-        if self.cancelado:
-            return False
-        self._cancelados(aviso_id=aviso_id)
-        return True
-
-    @event("DatosPersonalesCancelados")
-    def _cancelados(self, aviso_id: str) -> None:
-        self.cancelado = True
-
-
-def _hasta(hasta: str | None, dia: date) -> bool:
-    """``dia`` falls on or before ``hasta`` (a day known; None: not known, so not shown to be)."""
-    return hasta is not None and dia <= date.fromisoformat(hasta)
-
-
 class ConAdjuntos(Aggregate):
     """A visit or a GIA/RTC: both keep attachments (``self.adjuntos``), by the SHA-256 of their content.
 
@@ -153,21 +68,54 @@ class ConAdjuntos(Aggregate):
 
     personales = ("nombre", "descripcion")
 
+    class EvidenciaAdjuntada(Aggregate.Event):
+        adjunto: dict[str, Any]
+        propietario: VisitaDe | ReunionDe | None
+        class_version = 2
+        upcast_v1_v2 = sin_contexto("propietario")
+
     def sujeto(self) -> str:
+        raise NotImplementedError
+
+    def de(self) -> VisitaDe | ReunionDe:
         raise NotImplementedError
 
     def adjuntar(self, adjunto: dict[str, Any]) -> bool:
         if adjunto["sha256"] in self.adjuntos:
             return False
-        self._adjunto(adjunto=adjunto)
+        self._evidencia_adjuntada(adjunto=adjunto, propietario=self.de())
         return True
 
-    @event("EvidenciaAdjuntada")
-    def _adjunto(self, adjunto: dict[str, Any]) -> None:
+    @event(EvidenciaAdjuntada)
+    def _evidencia_adjuntada(self, adjunto: dict[str, Any], propietario: VisitaDe | ReunionDe | None) -> None:
         self.adjuntos[adjunto["sha256"]] = adjunto
 
 
 class Visita(ConAdjuntos):
+    class ObservacionRegistrada(Aggregate.Event):
+        observacion_id: str
+        observacion: dict[str, Any]
+        visita: VisitaDe | None
+        class_version = 2
+        upcast_v1_v2 = sin_contexto("visita")
+
+    class ObservacionCorregida(Aggregate.Event):
+        observacion_id: str
+        observacion: dict[str, Any]
+        visita: VisitaDe | None
+        motivo: str
+        autor_id: str
+        autor_rol: str
+        correccion: int
+        class_version = 2
+        upcast_v1_v2 = sin_contexto("visita")
+
+    class RetroalimentacionBrindada(Aggregate.Event):
+        retroalimentacion: dict[str, Any]
+        visita: VisitaDe | None
+        class_version = 2
+        upcast_v1_v2 = sin_contexto("visita")
+
     @event("Conocida")
     def __init__(self, id: UUID, visita: dict[str, Any]) -> None:  # noqa: A002
         self.visita = visita  # agenda's VisitaRealizada: docente, acompañante, IE, territory, dates
@@ -178,6 +126,9 @@ class Visita(ConAdjuntos):
 
     def sujeto(self) -> str:
         return sujeto_docente(self.visita["docente_id"])
+
+    def de(self) -> VisitaDe:
+        return VisitaDe.de(self.visita)
 
     @property
     def inicio(self) -> date:
@@ -201,11 +152,11 @@ class Visita(ConAdjuntos):
         if mismo:
             raise Conflict(f"La visita ya tiene una observación con {observacion['instrumento']} "
                            f"({mismo[0]}): corrija esa en lugar de registrar otra.")
-        self._observacion(observacion_id=observacion_id, observacion=observacion)
+        self._observacion_registrada(observacion_id=observacion_id, observacion=observacion, visita=self.de())
         return True
 
-    @event("ObservacionRegistrada")
-    def _observacion(self, observacion_id: str, observacion: dict[str, Any]) -> None:
+    @event(ObservacionRegistrada)
+    def _observacion_registrada(self, observacion_id: str, observacion: dict[str, Any], visita: VisitaDe | None) -> None:
         self.observaciones[observacion_id] = observacion
         self.historial[observacion_id] = [observacion]
 
@@ -216,13 +167,14 @@ class Visita(ConAdjuntos):
             raise EvidenciaInvalida("Una corrección usa el mismo instrumento y versión que la observación.")
         if observacion == actual or observacion in self.historial[observacion_id][1:]:
             return False  # nothing to correct, or a correction already recorded sent again
-        self._correccion(observacion_id=observacion_id, observacion=observacion, motivo=motivo,
-                         autor_id=autor_id, autor_rol=autor_rol, correccion=len(self.historial[observacion_id]))
+        self._observacion_corregida(observacion_id=observacion_id, observacion=observacion, visita=self.de(),
+                                    motivo=motivo, autor_id=autor_id, autor_rol=autor_rol,
+                                    correccion=len(self.historial[observacion_id]))
         return True
 
-    @event("ObservacionCorregida")
-    def _correccion(self, observacion_id: str, observacion: dict[str, Any], motivo: str, autor_id: str,
-                    autor_rol: str, correccion: int) -> None:
+    @event(ObservacionCorregida)
+    def _observacion_corregida(self, observacion_id: str, observacion: dict[str, Any], visita: VisitaDe | None,  # noqa: PLR0913
+                               motivo: str, autor_id: str, autor_rol: str, correccion: int) -> None:
         self.observaciones[observacion_id] = observacion
         self.historial[observacion_id].append(observacion)
 
@@ -267,11 +219,11 @@ class Visita(ConAdjuntos):
         no_observados = [a for a in retroalimentacion["aspectos_priorizados"] if self.observacion_con(a) is None]
         if no_observados:
             raise EvidenciaInvalida(f"Se priorizan desempeños que no se observaron en la visita: {', '.join(no_observados)}.")
-        self._retroalimentacion(retroalimentacion=retroalimentacion)
+        self._retroalimentacion_brindada(retroalimentacion=retroalimentacion, visita=self.de())
         return True
 
-    @event("RetroalimentacionBrindada")
-    def _retroalimentacion(self, retroalimentacion: dict[str, Any]) -> None:
+    @event(RetroalimentacionBrindada)
+    def _retroalimentacion_brindada(self, retroalimentacion: dict[str, Any], visita: VisitaDe | None) -> None:
         self.retroalimentacion = retroalimentacion
 
 
@@ -279,6 +231,19 @@ _DE_LA_VISITA = ("docente_id", "visita_id", "anio", "codigo_modular", "anexo", "
 
 
 class Compromiso(Aggregate):
+    class Verificado(Aggregate.Event):
+        verificacion: dict[str, Any]
+        compromiso: CompromisoDe | None
+        visita: VisitaDe | None  # the later visit where it was checked
+        class_version = 2
+        upcast_v1_v2 = sin_contexto("compromiso", "visita")
+
+    class Vencido(Aggregate.Event):
+        vencido_el: str
+        compromiso: CompromisoDe | None
+        class_version = 2
+        upcast_v1_v2 = sin_contexto("compromiso")
+
     @event("Asumido")
     def __init__(self, id: UUID, compromiso: dict[str, Any]) -> None:  # noqa: A002
         self.compromiso = compromiso
@@ -301,26 +266,41 @@ class Compromiso(Aggregate):
             raise EvidenciaInvalida("La visita es de otro docente: el compromiso se verifica en una visita a quien lo asumió.")
         if visita.inicio <= date.fromisoformat(self.compromiso["fecha_visita_fin"]):
             raise EvidenciaInvalida("Un compromiso se verifica en una visita posterior a la que lo originó.")
-        self._verificado(verificacion=verificacion)
+        self._verificado(verificacion=verificacion, compromiso=CompromisoDe.de(self.compromiso), visita=visita.de())
         return True
 
-    @event("Verificado")
-    def _verificado(self, verificacion: dict[str, Any]) -> None:
+    @event(Verificado)
+    def _verificado(self, verificacion: dict[str, Any], compromiso: CompromisoDe | None, visita: VisitaDe | None) -> None:
         self.verificacion = verificacion
 
     def vencer(self, hoy: date) -> bool:
         """Its due date passed and nobody verified it: record that once."""
         if self.verificacion is not None or self.vencido_el is not None or hoy <= self.fecha_limite:
             return False
-        self._vencido(vencido_el=(self.fecha_limite + timedelta(days=1)).isoformat())
+        self._vencido(vencido_el=(self.fecha_limite + timedelta(days=1)).isoformat(),
+                      compromiso=CompromisoDe.de(self.compromiso))
         return True
 
-    @event("Vencido")
-    def _vencido(self, vencido_el: str) -> None:
+    @event(Vencido)
+    def _vencido(self, vencido_el: str, compromiso: CompromisoDe | None) -> None:
         self.vencido_el = vencido_el
 
 
 class Reunion(ConAdjuntos):
+    class ActaRegistrada(Aggregate.Event):
+        acta: dict[str, Any]
+        reunion: ReunionDe | None
+        class_version = 2
+        upcast_v1_v2 = sin_contexto("reunion")
+
+    class ActaCorregida(Aggregate.Event):
+        acta: dict[str, Any]
+        reunion: ReunionDe | None
+        motivo: str
+        correccion: int
+        class_version = 2
+        upcast_v1_v2 = sin_contexto("reunion")
+
     @event("Conocida")
     def __init__(self, id: UUID, reunion: dict[str, Any]) -> None:  # noqa: A002
         self.reunion = reunion  # agenda's GIACompletado / RTCRealizada
@@ -329,6 +309,9 @@ class Reunion(ConAdjuntos):
 
     def sujeto(self) -> str:
         return sujeto_reunion(self.reunion["actividad_id"])
+
+    def de(self) -> ReunionDe:
+        return ReunionDe.de(self.reunion)
 
     @property
     def fecha(self) -> date:
@@ -345,11 +328,11 @@ class Reunion(ConAdjuntos):
             if self.actas[0] == acta:
                 return False
             raise Conflict("El acta ya se registró: corríjala indicando el motivo.")
-        self._acta(acta=acta)
+        self._acta_registrada(acta=acta, reunion=self.de())
         return True
 
-    @event("ActaRegistrada")
-    def _acta(self, acta: dict[str, Any]) -> None:
+    @event(ActaRegistrada)
+    def _acta_registrada(self, acta: dict[str, Any], reunion: ReunionDe | None) -> None:
         self.actas.append(acta)
 
     def corregir_acta(self, acta: dict[str, Any], motivo: str) -> bool:
@@ -357,11 +340,11 @@ class Reunion(ConAdjuntos):
             raise EnEspera("No hay acta que corregir todavía: la corrección se registrará cuando llegue el acta.")
         if acta in self.actas[1:] or self.actas[-1] == acta:
             return False  # a correction already recorded, sent again
-        self._acta_corregida(acta=acta, motivo=motivo, correccion=len(self.actas))
+        self._acta_corregida(acta=acta, reunion=self.de(), motivo=motivo, correccion=len(self.actas))
         return True
 
-    @event("ActaCorregida")
-    def _acta_corregida(self, acta: dict[str, Any], motivo: str, correccion: int) -> None:
+    @event(ActaCorregida)
+    def _acta_corregida(self, acta: dict[str, Any], reunion: ReunionDe | None, motivo: str, correccion: int) -> None:
         self.actas.append(acta)
 
 

@@ -28,6 +28,7 @@ from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.application import Evidencias
 from services.evidencias.comandos import CambiarAcompanante, CerrarPlan
+from services.evidencias.valores import CompromisoDe, ReunionDe, Territorio, VisitaDe
 from shared import contracts as c
 from shared.cifrado import Cifrador
 from shared.consumer import IdempotentConsumers
@@ -108,11 +109,23 @@ class Publicador:
     def publicacion(self, event: DomainEventProtocol) -> Publication | None:
         return None  # what agenda reported (its own contracts already carry it)
 
-    def _de_visita(self, event: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        v = self.app.inicial(event.originator_id).visita
-        comunes = {k: v[k] for k in ("visita_id", "docente_id", "acompanante_id", "codigo_modular", "anexo", "dre",
-                                     "ugel", "anio")}
-        return v, {**comunes, "fecha": v["fecha_inicio"]}
+    # What a fact hangs from: carried by the event since its version 2; for one of version 1 (None), read from
+    # the first event of its aggregate, which never changes.
+
+    def _visita(self, visita: VisitaDe | None, originator_id: Any) -> VisitaDe:
+        return visita or VisitaDe.de(self.app.inicial(originator_id).visita)
+
+    def _reunion(self, event: Any) -> ReunionDe:
+        return event.reunion or ReunionDe.de(self.app.inicial(event.originator_id).reunion)
+
+    def _compromiso(self, event: Any) -> CompromisoDe:
+        return event.compromiso or CompromisoDe.de(self.app.inicial(event.originator_id).compromiso)
+
+    def _de_visita(self, event: Any) -> tuple[VisitaDe, dict[str, Any]]:
+        v = self._visita(event.visita, event.originator_id)
+        comunes = {k: getattr(v, k) for k in ("visita_id", "docente_id", "acompanante_id", "codigo_modular", "anexo",
+                                               "dre", "ugel", "anio", "fecha")}
+        return v, comunes
 
     @staticmethod
     def _publicar(datos: c.IntegrationEvent, docente_id: Any) -> Publication:
@@ -138,14 +151,14 @@ class Publicador:
                                                  autor_id=event.autor_id, autor_rol=event.autor_rol)
             else:
                 datos = c.ObservacionRegistradaV2(**comunes, **contenido, niveles=niveles)
-            return self._publicar(datos, v["docente_id"])
+            return self._publicar(datos, v.docente_id)
         contenido.update(niveles=o["niveles"], fortalezas=o["fortalezas"], aspectos_criticos=o["aspectos_criticos"])
         if isinstance(event, V.ObservacionCorregida):
             datos = c.ObservacionCorregidaV1(**comunes, **contenido, correccion=event.correccion, motivo=event.motivo,
                                              autor_id=event.autor_id, autor_rol=event.autor_rol)
         else:
             datos = c.ObservacionRegistradaV1(**comunes, **contenido)
-        return self._publicar(datos, v["docente_id"])
+        return self._publicar(datos, v.docente_id)
 
     @publicacion.register
     def _(self, event: V.RetroalimentacionBrindada) -> Publication:
@@ -154,27 +167,26 @@ class Publicador:
         if Cifrador.cifrado(r["dialogo_reflexivo"]):
             datos = c.RetroalimentacionBrindadaV2(**comunes, aspectos_priorizados=r["aspectos_priorizados"],
                                                   modelamiento=[m["tipo"] for m in r["modelamiento"]])
-            return self._publicar(datos, v["docente_id"])
+            return self._publicar(datos, v.docente_id)
         datos = c.RetroalimentacionBrindadaV1(**comunes, dialogo_reflexivo=r["dialogo_reflexivo"],
                                               aspectos_priorizados=r["aspectos_priorizados"],
                                               modelamiento=r["modelamiento"])
-        return self._publicar(datos, v["docente_id"])
+        return self._publicar(datos, v.docente_id)
 
     @publicacion.register
     def _(self, event: dm.ConAdjuntos.EvidenciaAdjuntada) -> Publication:
-        inicial = self.app.inicial(event.originator_id)
+        de = event.propietario or self.app.inicial(event.originator_id).de()
         a = event.adjunto
-        if isinstance(inicial, dm.Visita):
-            origen, tipo, pid, docentes = inicial.visita, "visita", inicial.visita["visita_id"], [inicial.visita["docente_id"]]
+        if isinstance(de, VisitaDe):
+            tipo, pid, docentes = "visita", de.visita_id, [de.docente_id]
         else:
-            origen, tipo, pid, docentes = (inicial.reunion, inicial.reunion["tipo"], inicial.reunion["actividad_id"],
-                                           inicial.reunion["docentes"])
+            tipo, pid, docentes = de.tipo, de.actividad_id, list(de.docentes)
         datos = c.EvidenciaAdjuntadaV1(
             sha256=a["sha256"], tipo_contenido=a["tipo_contenido"], bytes=a["bytes"], propietario=tipo,
             propietario_id=pid, docente_ids=docentes, acompanante_id=a["acompanante_id"],
-            descripcion=_publicable(a.get("descripcion", "")), dre=origen["dre"], ugel=origen["ugel"])
+            descripcion=_publicable(a.get("descripcion", "")), dre=de.dre, ugel=de.ugel)
         sujeto = f"docente/{docentes[0]}" if tipo == "visita" else f"{tipo}/{pid}"
-        return Publication(data=datos, subject=sujeto, dre=origen["dre"], ugel=origen["ugel"])
+        return Publication(data=datos, subject=sujeto, dre=de.dre, ugel=de.ugel)
 
     @publicacion.register
     def _(self, event: C.Asumido) -> Publication:
@@ -193,56 +205,56 @@ class Publicador:
 
     @publicacion.register
     def _(self, event: C.Verificado) -> Publication:
-        k = self.app.inicial(event.originator_id).compromiso
+        k = self._compromiso(event)
         ver = event.verificacion
-        visita = self.app.inicial(dm.visita_id(ver["visita_id"])).visita
+        visita = self._visita(event.visita, dm.visita_id(ver["visita_id"]))
         comunes = dict(
-            visita_id=ver["visita_id"], docente_id=k["docente_id"], acompanante_id=ver["acompanante_id"],
-            codigo_modular=visita["codigo_modular"], anexo=visita["anexo"], dre=visita["dre"], ugel=visita["ugel"],
-            anio=visita["anio"], fecha=ver["fecha"], compromiso_id=k["compromiso_id"], visita_origen_id=k["visita_id"],
+            visita_id=ver["visita_id"], docente_id=k.docente_id, acompanante_id=ver["acompanante_id"],
+            codigo_modular=visita.codigo_modular, anexo=visita.anexo, dre=visita.dre, ugel=visita.ugel,
+            anio=visita.anio, fecha=ver["fecha"], compromiso_id=k.compromiso_id, visita_origen_id=k.visita_id,
             resultado=ver["resultado"])
         datos: c.IntegrationEvent = (c.CompromisoVerificadoV2(**comunes) if Cifrador.cifrado(ver["evidencia"])
                                      else c.CompromisoVerificadoV1(**comunes, evidencia=ver["evidencia"]))
-        return self._publicar(datos, k["docente_id"])
+        return self._publicar(datos, k.docente_id)
 
     @publicacion.register
     def _(self, event: C.Vencido) -> Publication:
-        k = self.app.inicial(event.originator_id).compromiso
-        datos = c.CompromisoVencidoV1(compromiso_id=k["compromiso_id"], docente_id=k["docente_id"],
-                                      acompanante_id=k["acompanante_id"], fecha_limite=k["fecha_limite"],
-                                      vencido_el=event.vencido_el, dre=k["dre"], ugel=k["ugel"])
-        return self._publicar(datos, k["docente_id"])
+        k = self._compromiso(event)
+        datos = c.CompromisoVencidoV1(compromiso_id=k.compromiso_id, docente_id=k.docente_id,
+                                      acompanante_id=k.acompanante_id, fecha_limite=k.fecha_limite,
+                                      vencido_el=event.vencido_el, dre=k.dre, ugel=k.ugel)
+        return self._publicar(datos, k.docente_id)
 
     @publicacion.register
     def _(self, event: dm.DocenteAcompanado.NecesidadFormativaRegistrada) -> Publication:
-        docente = self.app.inicial(event.originator_id).docente_id
+        docente = event.docente_id or self.app.inicial(event.originator_id).docente_id
         n = event.necesidad
-        plan = self._plan(event, n["anio"])
+        territorio = event.territorio or self._territorio(event, n["anio"])
         comunes = dict(
             necesidad_id=event.necesidad_id, docente_id=docente, acompanante_id=n["acompanante_id"], anio=n["anio"],
-            competencia=n.get("competencia"), visita_id=n.get("visita_id"), dre=plan["dre"], ugel=plan["ugel"])
+            competencia=n.get("competencia"), visita_id=n.get("visita_id"), dre=territorio.dre, ugel=territorio.ugel)
         datos: c.IntegrationEvent = (c.NecesidadFormativaRegistradaV2(**comunes) if Cifrador.cifrado(n["descripcion"])
                                      else c.NecesidadFormativaRegistradaV1(**comunes, descripcion=n["descripcion"]))
         return self._publicar(datos, docente)
 
-    def _plan(self, event: Any, anio: int) -> dict[str, Any]:
-        # The docente's plan of that year, as it stood when the event was saved.
-        docente = self.app.repository.get(event.originator_id, version=event.originator_version)
-        return docente.planes[anio]
+    def _territorio(self, event: Any, anio: int) -> Territorio:
+        # Version 1: the territory of the docente's plan of that year, as it stood when the event was saved.
+        plan = self.app.repository.get(event.originator_id, version=event.originator_version).planes[anio]
+        return Territorio(plan["dre"], plan["ugel"])
 
     @publicacion.register(R.ActaRegistrada)
     @publicacion.register(R.ActaCorregida)
     def _(self, event: Any) -> Publication:
-        r = self.app.inicial(event.originator_id).reunion
+        r = self._reunion(event)
         a = event.acta
-        contrato = c.ActaGIARegistradaV1 if r["tipo"] == "gia" else c.ActaRTCRegistradaV1
+        contrato = c.ActaGIARegistradaV1 if r.tipo == "gia" else c.ActaRTCRegistradaV1
         datos = contrato(
-            actividad_id=r["actividad_id"], acompanante_id=r["acompanante_id"], codigo_modular=r["codigo_modular"],
-            anexo=r["anexo"], anio=r["anio"], fecha=r["fecha"], asistencia=a["asistencia"],
+            actividad_id=r.actividad_id, acompanante_id=r.acompanante_id, codigo_modular=r.codigo_modular,
+            anexo=r.anexo, anio=r.anio, fecha=r.fecha, asistencia=a["asistencia"],
             duracion_horas=a["duracion_horas"], acuerdos=a.get("acuerdos", []), nudos_criticos=a.get("nudos_criticos", []),
             instrumento=a["instrumento"], version_instrumento=a["version"], lista_cotejo=a["lista_cotejo"],
-            correccion=getattr(event, "correccion", 0), motivo=getattr(event, "motivo", ""), dre=r["dre"], ugel=r["ugel"])
-        return Publication(data=datos, subject=f"{r['tipo']}/{r['actividad_id']}", dre=r["dre"], ugel=r["ugel"])
+            correccion=getattr(event, "correccion", 0), motivo=getattr(event, "motivo", ""), dre=r.dre, ugel=r.ugel)
+        return Publication(data=datos, subject=f"{r.tipo}/{r.actividad_id}", dre=r.dre, ugel=r.ugel)
 
     @publicacion.register
     def _(self, event: dm.SesionEjecucion.Registrada) -> Publication:

@@ -27,7 +27,10 @@ from services.evaluacion.messaging import SUSCRIPCIONES, Publicador
 from services.evaluacion.metas import Metas
 from services.evaluacion.projections import Proyecciones as ProyeccionesEvaluacion
 from services.evaluacion.valores import Contexto, InformeDe, NivelInicial
+from services.evidencias import comandos as ecv
+from services.evidencias import domainmodel as edm
 from services.evidencias.messaging import Publicador as EvidenciasPublicador
+from services.evidencias.valores import Territorio, VisitaDe
 from services.focalizacion import comandos as cmd
 from services.focalizacion import asignaciones as asig
 from services.focalizacion import domainmodel as fdm
@@ -273,3 +276,64 @@ def test_evidencias_arma_sus_modelos_de_lectura_desde_los_eventos_antiguos(evide
     visita = evidencias.proyecciones.visita(gae.ident("visita-1"))
     observacion, = visita["observaciones"][gae.ident("obs-1")][-1:]
     assert observacion["fortalezas"] == ["Trato cordial"] and observacion["niveles"]["D1"]["nivel"] == "III"
+
+
+CONTEXTO_EVIDENCIAS = {  # the events of evidencias that carry their context from version 2, and its fields
+    edm.Visita.ObservacionRegistrada: ("visita",), edm.Visita.ObservacionCorregida: ("visita",),
+    edm.Visita.RetroalimentacionBrindada: ("visita",), edm.ConAdjuntos.EvidenciaAdjuntada: ("propietario",),
+    edm.Compromiso.Verificado: ("compromiso", "visita"), edm.Compromiso.Vencido: ("compromiso",),
+    edm.DocenteAcompanado.NecesidadFormativaRegistrada: ("docente_id", "territorio"),
+    edm.Reunion.ActaRegistrada: ("reunion",), edm.Reunion.ActaCorregida: ("reunion",),
+}
+
+
+def test_evidencias_un_evento_antiguo_se_lee_con_sus_campos_nuevos_vacios(evidencias):
+    for clase, campos in CONTEXTO_EVIDENCIAS.items():
+        antiguos = _eventos(evidencias, clase)
+        assert antiguos, clase  # the fixture store has each of them, written as version 1
+        assert all(getattr(e, campo) is None for e in antiguos for campo in campos), clase
+    corregida = _eventos(evidencias, edm.Visita.ObservacionCorregida)[0]
+    assert (corregida.correccion, corregida.autor_rol) == (1, "acompanante")
+
+
+def test_evidencias_un_evento_nuevo_lleva_su_contexto_y_se_publica_como_uno_antiguo(evidencias):
+    # Given a docente held in 2022 by a new acompañante, and a visit of his (what agenda reports)
+    docente, acompanante = gae.ident("docente-2022"), gae.ident("acompanante-2022")
+    evidencias.reloj = lambda: date(2022, 5, 2)
+    evidencias.conocer_plan({**gae._plan(docente, acompanante, 2022), "ugel": "UGEL-AZANGARO"})
+    visita = {**gae._visita("visita-2022", docente, "2022-05-02", "2022-05-02"), "acompanante_id": acompanante,
+              "ugel": "UGEL-AZANGARO"}
+    evidencias.conocer_visita(visita)
+    antes = evidencias.recorder.max_notification_id()
+    # When its acompañante records what the visit left behind
+    token = current_actor.set(Actor(usuario=acompanante, rol="acompanante"))
+    try:
+        v = visita["visita_id"]
+        assert evidencias.registrar_observacion(ecv.RegistrarObservacion(
+            visita_id=v, observacion_id=gae.ident("obs-2022"), acompanante_id=acompanante,
+            niveles=gae._niveles(D1="II")))
+        assert evidencias.brindar_retroalimentacion(ecv.BrindarRetroalimentacion(
+            visita_id=v, acompanante_id=acompanante, dialogo_reflexivo="Conversamos", aspectos_priorizados=["D1"]))
+        assert evidencias.registrar_necesidad(ecv.RegistrarNecesidad(
+            docente_id=docente, necesidad_id=gae.ident("necesidad-2022"), acompanante_id=acompanante,
+            descripcion="Preguntas abiertas", visita_id=v))
+        assert evidencias.adjuntar(gae._adjunto("visita", v, acompanante, "cuaderno"))
+    finally:
+        current_actor.reset(token)
+    # Then each event carries the visit (the docente's territory) as a typed value, stored by its registered name
+    nuevos = [evidencias.mapper.to_domain_event(n) for n in evidencias.recorder.select_notifications(antes + 1, 100)]
+    de = VisitaDe(visita_id=v, docente_id=docente, acompanante_id=acompanante, codigo_modular=gae.IE[0],
+                  anexo=gae.IE[1], dre=gae.DRE, ugel="UGEL-AZANGARO", anio=2022, fecha=date(2022, 5, 2))
+    assert [type(e) for e in nuevos] == [edm.Visita.ObservacionRegistrada, edm.Visita.RetroalimentacionBrindada,
+                                        edm.DocenteAcompanado.NecesidadFormativaRegistrada,
+                                        edm.ConAdjuntos.EvidenciaAdjuntada]
+    assert nuevos[0].visita == nuevos[1].visita == nuevos[3].propietario == de
+    assert (nuevos[2].docente_id, nuevos[2].territorio) == (docente, Territorio(gae.DRE, "UGEL-AZANGARO"))
+    guardado = evidencias.recorder.select_notifications(antes + 1, 1)[0].state.decode()
+    assert '"class_version":2' in guardado and '"_type_":"evidencias.VisitaDe"' in guardado
+    # and is published as the same event without its context (version 1: read from the aggregate) would be
+    publicar = EvidenciasPublicador(evidencias)
+    for e in nuevos:
+        sin = dataclasses.replace(e, **dict.fromkeys(CONTEXTO_EVIDENCIAS[type(e)]))
+        assert publicar(e) == publicar(sin)
+        assert publicar(e).ugel == "UGEL-AZANGARO"

@@ -1,0 +1,122 @@
+"""What evidencias knows of a docente (``DocenteAcompanado``): who holds him each year (from agenda's plans), his
+necesidades formativas, and whether his personal data were cancelled (Ley 29733).
+
+It was first defined in ``services.evidencias.domainmodel`` (which still exports it): the events stored under that
+module's topic resolve here (``register_topic``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+from eventsourcing.utils import register_topic
+
+from services.evidencias.valores import Territorio, sin_contexto
+from shared.eventstore import Aggregate, Conflict
+
+
+class DocenteAcompanado(Aggregate):
+    cancelado = False
+
+    class NecesidadFormativaRegistrada(Aggregate.Event):
+        necesidad_id: str
+        necesidad: dict[str, Any]
+        docente_id: str | None
+        territorio: Territorio | None  # of his plan of the need's year
+        class_version = 2
+        upcast_v1_v2 = sin_contexto("docente_id", "territorio")
+
+    @event("Registrado")
+    def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
+        self.docente_id = docente_id
+        self.planes: dict[int, dict[str, Any]] = {}  # by year: the external coach's plan
+        self.internos: dict[int, dict[str, Any]] = {}  # by year: his school's own plan, observed by its directivo
+        self.necesidades: dict[str, dict[str, Any]] = {}
+
+    def conoce(self, plan_id: str) -> bool:
+        return any(p["plan_id"] == plan_id for p in (*self.planes.values(), *self.internos.values()))
+
+    @event("PlanConocido")
+    def conocer_plan(self, plan: dict[str, Any]) -> None:
+        destino = self.internos if plan.get("modalidad") == "interna" else self.planes
+        destino[plan["anio"]] = {**plan, "activo": True}
+
+    def observadores_actuales(self) -> set[str]:
+        """Who holds him now: his acompañante (latest plan, active) and his directivo (latest internal plan)."""
+        actuales = {self.actual()} if self.actual() else set()
+        if self.internos:
+            actuales.add(self.internos[max(self.internos)]["acompanante_id"])
+        return actuales
+
+    @event("AcompananteCambiado")
+    def cambiar_acompanante(self, anio: int, de_acompanante_id: str, a_acompanante_id: str, aviso_id: str,
+                            desde: str | None = None) -> None:
+        plan = self.planes[anio]
+        plan["acompanante_id"] = a_acompanante_id
+        plan.setdefault("avisos", []).append(aviso_id)
+        # who held him before, and until when (the day agenda moved him; unknown in facts recorded before)
+        plan.setdefault("anteriores", []).append({"acompanante_id": de_acompanante_id, "hasta": desde})
+
+    @event("PlanCerrado")
+    def cerrar_plan(self, anio: int, el: str | None = None) -> None:
+        self.planes[anio]["activo"] = False
+        self.planes[anio]["cerrado_el"] = el
+
+    def acompanante(self, anio: int) -> str | None:
+        """Who holds him in ``anio`` (None when nobody does)."""
+        plan = self.planes.get(anio)
+        return plan["acompanante_id"] if plan and plan["activo"] else None
+
+    def tuvo(self, acompanante_id: str, anio: int, dia: date) -> bool:
+        """Whether ``acompanante_id`` held him on ``dia`` (his plan of ``anio``): what a visit of that day
+        leaves behind is his to record even after the docente was handed to another or his plan closed."""
+        plan = self.planes.get(anio)
+        if plan is None:
+            return False
+        if plan["acompanante_id"] == acompanante_id:
+            return plan["activo"] or _hasta(plan.get("cerrado_el"), dia)
+        return any(a["acompanante_id"] == acompanante_id and _hasta(a["hasta"], dia)
+                   for a in plan.get("anteriores", []))
+
+    def actual(self) -> str | None:
+        """Who holds him now: the acompañante of his latest plan, while it is active."""
+        return self.acompanante(max(self.planes)) if self.planes else None
+
+    def registrar_necesidad(self, necesidad_id: str, necesidad: dict[str, Any]) -> bool:
+        previa = self.necesidades.get(necesidad_id)
+        if previa is not None:
+            if previa != necesidad:
+                raise Conflict(f"La necesidad {necesidad_id} ya se registró con otro contenido.")
+            return False
+        plan = self.planes.get(necesidad["anio"]) or self.internos[necesidad["anio"]]
+        self._necesidad_formativa_registrada(necesidad_id=necesidad_id, necesidad=necesidad, docente_id=self.docente_id,
+                                             territorio=Territorio(plan["dre"], plan["ugel"]))
+        return True
+
+    @event(NecesidadFormativaRegistrada)
+    def _necesidad_formativa_registrada(self, necesidad_id: str, necesidad: dict[str, Any], docente_id: str | None,
+                                        territorio: Territorio | None) -> None:
+        self.necesidades[necesidad_id] = necesidad
+
+    def cancelar_datos_personales(self, aviso_id: str) -> bool:
+        """focalizacion's ``DatosPersonalesCancelados`` (``aviso_id``), recorded once; the key of his
+        evidence references is erased right after (``Evidencias.cancelar_datos_personales``)."""
+        if self.cancelado:
+            return False
+        self._datos_personales_cancelados(aviso_id=aviso_id)
+        return True
+
+    @event("DatosPersonalesCancelados")
+    def _datos_personales_cancelados(self, aviso_id: str) -> None:
+        self.cancelado = True
+
+
+def _hasta(hasta: str | None, dia: date) -> bool:
+    """``dia`` falls on or before ``hasta`` (a day known; None: not known, so not shown to be)."""
+    return hasta is not None and dia <= date.fromisoformat(hasta)
+
+
+register_topic("services.evidencias.domainmodel:DocenteAcompanado", DocenteAcompanado)
