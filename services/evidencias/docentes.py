@@ -29,7 +29,27 @@ class DocenteAcompanado(Aggregate):
         class_version = 2
         upcast_v1_v2 = sin_contexto("docente_id", "territorio")
 
-    @event("Registrado")
+    class Registrado(Aggregate.Created):
+        docente_id: str
+
+    class PlanConocido(Aggregate.Event):
+        plan: dict[str, Any]  # agenda's PlanAnualGenerado
+
+    class AcompananteCambiado(Aggregate.Event):
+        anio: int
+        de_acompanante_id: str
+        a_acompanante_id: str
+        aviso_id: str
+        desde: str | None = None  # the day agenda moved him (None: unknown, or recorded before it was kept)
+
+    class PlanCerrado(Aggregate.Event):
+        anio: int
+        el: str | None = None  # the day agenda closed it (None: unknown)
+
+    class DatosPersonalesCancelados(Aggregate.Event):
+        aviso_id: str
+
+    @event(Registrado)
     def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
         self.docente_id = docente_id
         self.planes: dict[int, dict[str, Any]] = {}  # by year: the external coach's plan
@@ -39,7 +59,7 @@ class DocenteAcompanado(Aggregate):
     def conoce(self, plan_id: str) -> bool:
         return any(p["plan_id"] == plan_id for p in (*self.planes.values(), *self.internos.values()))
 
-    @event("PlanConocido")
+    @event(PlanConocido)
     def conocer_plan(self, plan: dict[str, Any]) -> None:
         destino = self.internos if plan.get("modalidad") == "interna" else self.planes
         destino[plan["anio"]] = {**plan, "activo": True}
@@ -51,7 +71,7 @@ class DocenteAcompanado(Aggregate):
             actuales.add(self.internos[max(self.internos)]["acompanante_id"])
         return actuales
 
-    @event("AcompananteCambiado")
+    @event(AcompananteCambiado)
     def cambiar_acompanante(self, anio: int, de_acompanante_id: str, a_acompanante_id: str, aviso_id: str,
                             desde: str | None = None) -> None:
         plan = self.planes[anio]
@@ -60,7 +80,7 @@ class DocenteAcompanado(Aggregate):
         # who held him before, and until when (the day agenda moved him; unknown in facts recorded before)
         plan.setdefault("anteriores", []).append({"acompanante_id": de_acompanante_id, "hasta": desde})
 
-    @event("PlanCerrado")
+    @event(PlanCerrado)
     def cerrar_plan(self, anio: int, el: str | None = None) -> None:
         self.planes[anio]["activo"] = False
         self.planes[anio]["cerrado_el"] = el
@@ -109,7 +129,7 @@ class DocenteAcompanado(Aggregate):
         self._datos_personales_cancelados(aviso_id=aviso_id)
         return True
 
-    @event("DatosPersonalesCancelados")
+    @event(DatosPersonalesCancelados)
     def _datos_personales_cancelados(self, aviso_id: str) -> None:
         self.cancelado = True
 

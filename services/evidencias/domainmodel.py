@@ -53,7 +53,10 @@ class EvidenciaInvalida(DomainError):
 
 
 class Instrumento(Aggregate):
-    @event("Publicado")
+    class Publicado(Aggregate.Created):
+        instrumento: dict[str, Any]  # services.evidencias.instrumentos.Instrumento, as published
+
+    @event(Publicado)
     def __init__(self, id: UUID, instrumento: dict[str, Any]) -> None:  # noqa: A002
         self.instrumento = instrumento
 
@@ -116,7 +119,10 @@ class Visita(ConAdjuntos):
         class_version = 2
         upcast_v1_v2 = sin_contexto("visita")
 
-    @event("Conocida")
+    class Conocida(Aggregate.Created):
+        visita: dict[str, Any]  # agenda's VisitaRealizada
+
+    @event(Conocida)
     def __init__(self, id: UUID, visita: dict[str, Any]) -> None:  # noqa: A002
         self.visita = visita  # agenda's VisitaRealizada: docente, acompañante, IE, territory, dates
         self.observaciones: dict[str, dict[str, Any]] = {}  # by observacion_id: the current content
@@ -244,7 +250,10 @@ class Compromiso(Aggregate):
         class_version = 2
         upcast_v1_v2 = sin_contexto("compromiso")
 
-    @event("Asumido")
+    class Asumido(Aggregate.Created):
+        compromiso: dict[str, Any]  # with the context of the visit where it was taken (Visita.compromiso)
+
+    @event(Asumido)
     def __init__(self, id: UUID, compromiso: dict[str, Any]) -> None:  # noqa: A002
         self.compromiso = compromiso
         self.verificacion: dict[str, Any] | None = None
@@ -301,7 +310,10 @@ class Reunion(ConAdjuntos):
         class_version = 2
         upcast_v1_v2 = sin_contexto("reunion")
 
-    @event("Conocida")
+    class Conocida(Aggregate.Created):
+        reunion: dict[str, Any]  # agenda's GIACompletado / RTCRealizada
+
+    @event(Conocida)
     def __init__(self, id: UUID, reunion: dict[str, Any]) -> None:  # noqa: A002
         self.reunion = reunion  # agenda's GIACompletado / RTCRealizada
         self.actas: list[dict[str, Any]] = []  # the acta, then each correction
@@ -349,12 +361,18 @@ class Reunion(ConAdjuntos):
 
 
 class SesionEjecucion(Aggregate):
-    @event("Registrada")
+    class Registrada(Aggregate.Created):
+        sesion: dict[str, Any]  # with its school's territory
+
+    @event(Registrada)
     def __init__(self, id: UUID, sesion: dict[str, Any]) -> None:  # noqa: A002
         self.sesion = sesion
 
 
 class Autoevaluacion(Aggregate):
-    @event("Registrada")
+    class Registrada(Aggregate.Created):
+        autoevaluacion: dict[str, Any]  # with the acompañante's territory ("" when he holds nobody that year)
+
+    @event(Registrada)
     def __init__(self, id: UUID, autoevaluacion: dict[str, Any]) -> None:  # noqa: A002
         self.autoevaluacion = autoevaluacion
