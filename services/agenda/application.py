@@ -26,6 +26,7 @@ from services.agenda.comandos import (AprobarPlanIE, Asignacion, CompletarCurso,
 from services.agenda.datos import anio_de, cambios, cifrada, como_entrada, de_actividad, plan_de_la_ie, resumen
 from services.agenda.projections import Proyecciones
 from services.agenda.protocolos import Componentes, Protocolo, del_plan, incluidos, interna
+from services.agenda.valores import VALORES
 from shared.cifrado import Cifrador, llavero_de
 from shared.eventstore import Conflict, Desactualizado, DomainError, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
@@ -38,6 +39,7 @@ class Agenda(ServiceApplication):
     # An acompañante's agenda grows to a few hundred events a year and every command reads it:
     # keep recent ones in memory (brought up to date from the store on each read).
     env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+    valores = VALORES
 
     def __init__(self, settings: ServiceSettings) -> None:
         super().__init__(settings)

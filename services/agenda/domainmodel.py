@@ -14,59 +14,30 @@
 - The school's aggregates (its directivo and docentes, its own plan, the internal modality) live in
   ``escuela``.
 
-Dates travel in events as ISO text and hours as ``HH:MM``.
+Dates travel in events as ISO text and hours as ``HH:MM``. The events a publisher turns into contracts carry their
+typed values (``services.agenda.valores``): an activity's data and whose agenda or plan it is (``contexto``). Those
+of version 1, recorded before, are upcast when read: their dicts become those values and their ``contexto`` is None
+(the publisher reads the aggregate's first event). The aggregates keep the dicts the rules compare
+(``como_dict``).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import event
 
 from services.agenda import reglas
 from services.agenda.calendario import Franja
+from services.agenda.identidades import (NS, PERSONALES, agenda_id, ie_id, plan_id, plan_ie_id,  # noqa: F401
+                                         protocolo_id, reserva_id, sujeto_docente)
 from services.agenda.reglas import NOMBRE, AgendaInvalida
+from services.agenda.valores import (AgendaDe, DatosActividad, PlanDe, Reunion, Taller, Visita, actividad_v1,
+                                     de_actividad, realizada_v1, sin_contexto)
 from shared.eventstore import Aggregate, Conflict
 
-NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/agenda")
-
-
-def protocolo_id(codigo: str, version: int) -> UUID:
-    return uuid5(NS, f"protocolo:{codigo}@{version}")
-
-
-def plan_id(docente_id: UUID | str, anio: int, modalidad: str = "externa") -> UUID:
-    """One plan per docente, year and modality: the external coach's and the school's own coexist."""
-    sufijo = "" if modalidad == "externa" else f":{modalidad}"
-    return uuid5(NS, f"plan:{docente_id}:{anio}{sufijo}")
-
-
-def plan_ie_id(ie: str, anio: int) -> UUID:
-    """A school's plan of monitoring and coaching for one year (``ie``: codigo_modular-anexo)."""
-    return uuid5(NS, f"plan-ie:{ie}:{anio}")
-
-
-def agenda_id(acompanante_id: UUID | str, anio: int) -> UUID:
-    return uuid5(NS, f"agenda:{acompanante_id}:{anio}")
-
-
-def reserva_id(actividad_id: str) -> UUID:
-    return uuid5(NS, f"actividad:{actividad_id}")
-
-
-def ie_id(codigo_modular: str, anexo: int) -> UUID:
-    return uuid5(NS, f"ie:{codigo_modular}-{anexo}")
-
-
-# A realized visit's free text about its docente: stored encrypted with his key (``datos.cifrada``).
-PERSONALES = ("observaciones",)
-
-
-def sujeto_docente(docente: UUID | str) -> str:
-    """Whose key encrypts a docente's free text (the same subject in every service)."""
-    return f"docente:{docente}"
 
 class Protocolo(Aggregate):
     @event("Publicado")
@@ -75,6 +46,27 @@ class Protocolo(Aggregate):
 
 
 class PlanAnual(Aggregate):
+    class AcompananteCambiado(Aggregate.Event):
+        de_acompanante_id: str
+        a_acompanante_id: str
+        motivo: str
+        contexto: PlanDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(sin_contexto)
+
+    class Retirado(Aggregate.Event):
+        motivo: str
+        contexto: PlanDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(sin_contexto)
+
+    class CursoVirtualCompletado(Aggregate.Event):
+        registro_id: str
+        curso: dict[str, Any]
+        contexto: PlanDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(sin_contexto)
+
     @event("Generado")
     def __init__(self, id: UUID, plan: dict[str, Any]) -> None:  # noqa: A002
         self.plan = plan
@@ -82,12 +74,24 @@ class PlanAnual(Aggregate):
         self.activo = True
         self.cursos: dict[str, dict[str, Any]] = {}
 
-    @event("AcompananteCambiado")
+    @property
+    def contexto(self) -> PlanDe:
+        return PlanDe(self.plan["docente_id"], self.plan["anio"], self.plan["dre"], self.plan["ugel"])
+
     def cambiar_acompanante(self, de_acompanante_id: str, a_acompanante_id: str, motivo: str) -> None:
+        self._acompanante_cambiado(de_acompanante_id=de_acompanante_id, a_acompanante_id=a_acompanante_id,
+                                   motivo=motivo, contexto=self.contexto)
+
+    @event(AcompananteCambiado)
+    def _acompanante_cambiado(self, de_acompanante_id: str, a_acompanante_id: str, motivo: str,
+                              contexto: PlanDe | None) -> None:
         self.acompanante_id = a_acompanante_id
 
-    @event("Retirado")
     def retirar(self, motivo: str) -> None:
+        self._retirado(motivo=motivo, contexto=self.contexto)
+
+    @event(Retirado)
+    def _retirado(self, motivo: str, contexto: PlanDe | None) -> None:
         self.activo = False
 
     def completar_curso(self, registro_id: str, curso: dict[str, Any]) -> bool:
@@ -99,11 +103,11 @@ class PlanAnual(Aggregate):
             return False
         if date.fromisoformat(curso["fecha"]).year != self.plan["anio"]:
             raise AgendaInvalida(f"El curso debe completarse en el año del plan ({self.plan['anio']}).")
-        self._curso(registro_id=registro_id, curso=curso)
+        self._curso_virtual_completado(registro_id=registro_id, curso=curso, contexto=self.contexto)
         return True
 
-    @event("CursoVirtualCompletado")
-    def _curso(self, registro_id: str, curso: dict[str, Any]) -> None:
+    @event(CursoVirtualCompletado)
+    def _curso_virtual_completado(self, registro_id: str, curso: dict[str, Any], contexto: PlanDe | None) -> None:
         self.cursos[registro_id] = curso
 
 
@@ -118,6 +122,67 @@ class Reserva(Aggregate):
 
 
 class AgendaAcompanante(Aggregate):
+    class CursoPropioCompletado(Aggregate.Event):
+        registro_id: str
+        curso: dict[str, Any]
+        contexto: AgendaDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(sin_contexto)
+
+    class ActividadProgramada(Aggregate.Event):
+        actividad_id: str
+        tipo: str
+        datos: DatosActividad
+        contexto: AgendaDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(actividad_v1)
+
+    class ActividadReprogramada(Aggregate.Event):
+        actividad_id: str
+        tipo: str
+        datos: DatosActividad
+        motivo: str
+        contexto: AgendaDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(actividad_v1)
+
+    class ActividadCancelada(Aggregate.Event):
+        actividad_id: str
+        tipo: str
+        datos: DatosActividad
+        motivo: str
+        contexto: AgendaDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(actividad_v1)
+
+    class VisitaRealizada(Aggregate.Event):
+        actividad_id: str
+        datos: Visita
+        contexto: AgendaDe | None
+        class_version = 2
+        upcast_v1_v2 = realizada_v1("visita")
+
+    class GIACompletado(Aggregate.Event):
+        actividad_id: str
+        datos: Reunion
+        contexto: AgendaDe | None
+        class_version = 2
+        upcast_v1_v2 = realizada_v1("gia")
+
+    class RTCRealizada(Aggregate.Event):
+        actividad_id: str
+        datos: Reunion
+        contexto: AgendaDe | None
+        class_version = 2
+        upcast_v1_v2 = realizada_v1("rtc")
+
+    class TallerRealizado(Aggregate.Event):
+        actividad_id: str
+        datos: Taller
+        contexto: AgendaDe | None
+        class_version = 2
+        upcast_v1_v2 = realizada_v1("taller")
+
     @event("Abierta")
     def __init__(self, id: UUID, acompanante_id: str, anio: int, dre: str, ugel: str) -> None:  # noqa: A002
         self.acompanante_id = acompanante_id
@@ -127,6 +192,10 @@ class AgendaAcompanante(Aggregate):
         self.docentes: dict[str, dict[str, Any]] = {}
         self.actividades: dict[str, dict[str, Any]] = {}
         self.cursos: dict[str, dict[str, Any]] = {}  # his own virtual courses
+
+    @property
+    def contexto(self) -> AgendaDe:
+        return AgendaDe(self.acompanante_id, self.anio, self.dre, self.ugel)
 
     # --- the docentes he holds -----------------------------------------------------------
 
@@ -170,11 +239,11 @@ class AgendaAcompanante(Aggregate):
             raise Conflict(f"El curso {registro_id} ya fue registrado con otros datos.")
         if date.fromisoformat(curso["fecha"]).year != self.anio:
             raise AgendaInvalida(f"El curso debe completarse en el año {self.anio} de esta agenda.")
-        self._curso_propio(registro_id=registro_id, curso=curso)
+        self._curso_propio_completado(registro_id=registro_id, curso=curso, contexto=self.contexto)
         return True
 
-    @event("CursoPropioCompletado")
-    def _curso_propio(self, registro_id: str, curso: dict[str, Any]) -> None:
+    @event(CursoPropioCompletado)
+    def _curso_propio_completado(self, registro_id: str, curso: dict[str, Any], contexto: AgendaDe | None) -> None:
         self.cursos[registro_id] = curso
 
     def tiene(self, docente_id: str) -> bool:
@@ -192,7 +261,8 @@ class AgendaAcompanante(Aggregate):
                 return False
             raise Conflict(f"El identificador {actividad_id} ya se usó para otra actividad.")
         self.check_actividad(actividad_id, tipo, datos, directivo, solo_realizadas=False)
-        self._programada(actividad_id=actividad_id, tipo=tipo, datos=datos)
+        self._actividad_programada(actividad_id=actividad_id, tipo=tipo, datos=de_actividad(tipo, datos),
+                                   contexto=self.contexto)
         return True
 
     def reprogramar(self, actividad_id: str, datos: dict[str, Any], motivo: str, directivo: str | None = None) -> bool:
@@ -205,7 +275,9 @@ class AgendaAcompanante(Aggregate):
         if not motivo.strip():
             raise AgendaInvalida("Indique el motivo de la reprogramación.")
         self.check_actividad(actividad_id, actividad["tipo"], datos, directivo, solo_realizadas=False)
-        self._reprogramada(actividad_id=actividad_id, tipo=actividad["tipo"], datos=datos, motivo=motivo.strip())
+        self._actividad_reprogramada(actividad_id=actividad_id, tipo=actividad["tipo"],
+                                     datos=de_actividad(actividad["tipo"], datos), motivo=motivo.strip(),
+                                     contexto=self.contexto)
         return True
 
     def cancelar(self, actividad_id: str, motivo: str) -> bool:
@@ -215,8 +287,9 @@ class AgendaAcompanante(Aggregate):
         actividad = self._programada_existente(actividad_id, "cancelar")
         if not motivo.strip():
             raise AgendaInvalida("Indique el motivo de la cancelación.")
-        self._cancelada(actividad_id=actividad_id, tipo=actividad["tipo"], datos=actividad["datos"],
-                        motivo=motivo.strip())
+        self._actividad_cancelada(actividad_id=actividad_id, tipo=actividad["tipo"],
+                                  datos=de_actividad(actividad["tipo"], actividad["datos"]), motivo=motivo.strip(),
+                                  contexto=self.contexto)
         return True
 
     def _programada_existente(self, actividad_id: str, que: str) -> dict[str, Any]:
@@ -227,19 +300,23 @@ class AgendaAcompanante(Aggregate):
             raise Conflict(f"No se puede {que}: la actividad {actividad_id} ya está {actividad['estado']}.")
         return actividad
 
-    @event("ActividadProgramada")
-    def _programada(self, actividad_id: str, tipo: str, datos: dict[str, Any]) -> None:
-        self.actividades[actividad_id] = {"tipo": tipo, "estado": "programada", "datos": datos,
-                                          "programacion": datos, "agendado": datos, "reprogramaciones": []}
+    @event(ActividadProgramada)
+    def _actividad_programada(self, actividad_id: str, tipo: str, datos: DatosActividad,
+                              contexto: AgendaDe | None) -> None:
+        d = datos.como_dict()
+        self.actividades[actividad_id] = {"tipo": tipo, "estado": "programada", "datos": d,
+                                          "programacion": d, "agendado": d, "reprogramaciones": []}
 
-    @event("ActividadReprogramada")
-    def _reprogramada(self, actividad_id: str, tipo: str, datos: dict[str, Any], motivo: str) -> None:
-        actividad = self.actividades[actividad_id]
-        actividad["datos"] = actividad["agendado"] = datos
-        actividad["reprogramaciones"].append({"datos": datos, "motivo": motivo})
+    @event(ActividadReprogramada)
+    def _actividad_reprogramada(self, actividad_id: str, tipo: str, datos: DatosActividad, motivo: str,
+                                contexto: AgendaDe | None) -> None:
+        actividad, d = self.actividades[actividad_id], datos.como_dict()
+        actividad["datos"] = actividad["agendado"] = d
+        actividad["reprogramaciones"].append({"datos": d, "motivo": motivo})
 
-    @event("ActividadCancelada")
-    def _cancelada(self, actividad_id: str, tipo: str, datos: dict[str, Any], motivo: str) -> None:
+    @event(ActividadCancelada)
+    def _actividad_cancelada(self, actividad_id: str, tipo: str, datos: DatosActividad, motivo: str,
+                             contexto: AgendaDe | None) -> None:
         self.actividades[actividad_id]["estado"] = "cancelada"
 
     # --- delivery ----------------------------------------------------------------------------
@@ -258,29 +335,32 @@ class AgendaAcompanante(Aggregate):
             if previa["estado"] == "cancelada":
                 raise Conflict(f"{NOMBRE[tipo]} {actividad_id} fue cancelada; registre la realizada con otro identificador.")
         self.check_actividad(actividad_id, tipo, datos, directivo, solo_realizadas=True)
-        getattr(self, f"_{tipo}_realizada")(actividad_id=actividad_id, datos=datos)
+        realizada = {"visita": self._visita_realizada, "gia": self._gia_completado, "rtc": self._rtc_realizada,
+                     "taller": self._taller_realizado}[tipo]
+        realizada(actividad_id=actividad_id, datos=de_actividad(tipo, datos), contexto=self.contexto)
         return True
 
-    def _realizada(self, actividad_id: str, tipo: str, datos: dict[str, Any]) -> None:
+    def _realizada(self, actividad_id: str, tipo: str, datos: DatosActividad) -> None:
+        datos = datos.como_dict()
         previa = self.actividades.get(actividad_id, {"programacion": None, "agendado": None, "reprogramaciones": []})
         self.actividades[actividad_id] = {"tipo": tipo, "estado": "realizada", "datos": datos,
                                           "programacion": previa["programacion"], "agendado": previa["agendado"],
                                           "reprogramaciones": previa["reprogramaciones"]}
 
-    @event("VisitaRealizada")
-    def _visita_realizada(self, actividad_id: str, datos: dict[str, Any]) -> None:
+    @event(VisitaRealizada)
+    def _visita_realizada(self, actividad_id: str, datos: Visita, contexto: AgendaDe | None) -> None:
         self._realizada(actividad_id, "visita", datos)
 
-    @event("GIACompletado")
-    def _gia_realizada(self, actividad_id: str, datos: dict[str, Any]) -> None:
+    @event(GIACompletado)
+    def _gia_completado(self, actividad_id: str, datos: Reunion, contexto: AgendaDe | None) -> None:
         self._realizada(actividad_id, "gia", datos)
 
-    @event("RTCRealizada")
-    def _rtc_realizada(self, actividad_id: str, datos: dict[str, Any]) -> None:
+    @event(RTCRealizada)
+    def _rtc_realizada(self, actividad_id: str, datos: Reunion, contexto: AgendaDe | None) -> None:
         self._realizada(actividad_id, "rtc", datos)
 
-    @event("TallerRealizado")
-    def _taller_realizada(self, actividad_id: str, datos: dict[str, Any]) -> None:
+    @event(TallerRealizado)
+    def _taller_realizado(self, actividad_id: str, datos: Taller, contexto: AgendaDe | None) -> None:
         self._realizada(actividad_id, "taller", datos)
 
     # --- the norm's rules ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
 from services.agenda.reglas import AgendaInvalida
+from services.agenda.valores import PlanIEDe, sin_contexto
 from shared.eventstore import Aggregate, Conflict
 
 
@@ -70,7 +71,34 @@ ESTADOS_PLAN_IE = ("elaborado", "aprobado", "socializado", "ejecutado")
 class PlanMonitoreoIE(Aggregate):
     """The school's plan of the year (seeds: IEI N°246, IES Miguel Grau). Its states follow the
     plans' own cronograma (IES Miguel Grau, IX): elaboración, aprobación con RD, socialización,
-    and the December informe de ejecución."""
+    and the December informe de ejecución. Each step's event carries the plan it is of (``contexto``: None in
+    those of version 1, its ``Elaborado``'s)."""
+
+    class Aprobado(Aggregate.Event):
+        resolucion: str
+        fecha: str
+        contexto: PlanIEDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(sin_contexto)
+
+    class Socializado(Aggregate.Event):
+        socializacion: dict[str, Any]
+        contexto: PlanIEDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(sin_contexto)
+
+    class Ejecutado(Aggregate.Event):
+        informe: dict[str, Any]
+        contexto: PlanIEDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(sin_contexto)
+
+    class VisitaEntreParesRealizada(Aggregate.Event):
+        visita_id: str
+        visita: dict[str, str]
+        contexto: PlanIEDe | None
+        class_version = 2
+        upcast_v1_v2 = staticmethod(sin_contexto)
 
     @event("Elaborado")
     def __init__(self, id: UUID, plan: dict[str, Any]) -> None:  # noqa: A002
@@ -80,6 +108,11 @@ class PlanMonitoreoIE(Aggregate):
         self.socializacion: dict[str, Any] | None = None
         self.ejecucion: dict[str, Any] | None = None
         self.visitas_entre_pares: dict[str, dict[str, str]] = {}
+
+    @property
+    def contexto(self) -> PlanIEDe:
+        p = self.plan
+        return PlanIEDe(p["ie"], p["codigo_modular"], p["anexo"], p["anio"], p["dre"], p["ugel"])
 
     def _paso(self, desde: str, hacia: str) -> None:
         if self.estado != desde:
@@ -98,11 +131,11 @@ class PlanMonitoreoIE(Aggregate):
             raise Conflict(f"El plan ya se aprobó con {self.aprobacion['resolucion']}.")
         self._paso("elaborado", "aprobado")
         self._fecha_del_anio(fecha)
-        self._aprobado(resolucion=resolucion, fecha=fecha)
+        self._aprobado(resolucion=resolucion, fecha=fecha, contexto=self.contexto)
         return True
 
-    @event("Aprobado")
-    def _aprobado(self, resolucion: str, fecha: str) -> None:
+    @event(Aprobado)
+    def _aprobado(self, resolucion: str, fecha: str, contexto: PlanIEDe | None) -> None:
         self.estado = "aprobado"
         self.aprobacion = {"resolucion": resolucion, "fecha": fecha}
 
@@ -115,11 +148,11 @@ class PlanMonitoreoIE(Aggregate):
         self._fecha_del_anio(socializacion["fecha"])
         if socializacion["fecha"] < self.aprobacion["fecha"]:  # type: ignore[index]
             raise AgendaInvalida("La socialización no puede ser anterior a la aprobación.")
-        self._socializado(socializacion=socializacion)
+        self._socializado(socializacion=socializacion, contexto=self.contexto)
         return True
 
-    @event("Socializado")
-    def _socializado(self, socializacion: dict[str, Any]) -> None:
+    @event(Socializado)
+    def _socializado(self, socializacion: dict[str, Any], contexto: PlanIEDe | None) -> None:
         self.estado = "socializado"
         self.socializacion = socializacion
 
@@ -132,11 +165,11 @@ class PlanMonitoreoIE(Aggregate):
             raise Conflict("El informe de ejecución ya se registró con otros datos.")
         self._paso("socializado", "ejecutado")
         self._fecha_del_anio(informe["fecha"])
-        self._ejecutado(informe=informe)
+        self._ejecutado(informe=informe, contexto=self.contexto)
         return True
 
-    @event("Ejecutado")
-    def _ejecutado(self, informe: dict[str, Any]) -> None:
+    @event(Ejecutado)
+    def _ejecutado(self, informe: dict[str, Any], contexto: PlanIEDe | None) -> None:
         self.estado = "ejecutado"
         self.ejecucion = informe
 
@@ -171,11 +204,12 @@ class PlanMonitoreoIE(Aggregate):
         if fecha.weekday() >= 5:
             raise AgendaInvalida("Una visita entre pares observa una clase: se realiza en un día lectivo "
                                  "(de lunes a viernes).")
-        self._visita_entre_pares(visita_id=visita_id, visita=visita)
+        self._visita_entre_pares_realizada(visita_id=visita_id, visita=visita, contexto=self.contexto)
         return True
 
-    @event("VisitaEntreParesRealizada")
-    def _visita_entre_pares(self, visita_id: str, visita: dict[str, str]) -> None:
+    @event(VisitaEntreParesRealizada)
+    def _visita_entre_pares_realizada(self, visita_id: str, visita: dict[str, str],
+                                      contexto: PlanIEDe | None) -> None:
         self.visitas_entre_pares[visita_id] = visita
 
 

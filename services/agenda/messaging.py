@@ -8,7 +8,8 @@ The commands are idempotent by their deterministic ids, so a redelivered message
 nothing; a reassignment that arrives before its assignment fails and is retried later.
 
 Publishes plans and activities: the one place where stored events become published
-contracts. An agenda's acompañante, year and territory are read once from its first event.
+contracts. Each event carries whose agenda or plan it is of (``contexto``); those of version 1, recorded before,
+do not, and for them it is read from the aggregate's first event.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from services.agenda import escuela
 from services.agenda.application import Agenda
 from services.agenda.calendario import Franja
 from services.agenda.comandos import Asignacion
+from services.agenda.valores import AgendaDe, PlanDe, PlanIEDe
 from shared import contracts as c
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
@@ -93,11 +95,11 @@ class Publicador:
         return self.publicacion(event)
 
     def _agenda(self, event: Any) -> tuple[str, int, str, str]:
-        inicial: dm.AgendaAcompanante = self.app.inicial(event.originator_id)
-        return inicial.acompanante_id, inicial.anio, inicial.dre, inicial.ugel
+        a: AgendaDe = event.contexto or self.app.inicial(event.originator_id).contexto  # version 1: its first event
+        return a.acompanante_id, a.anio, a.dre, a.ugel
 
-    def _plan(self, event: Any) -> dict[str, Any]:
-        return self.app.inicial(event.originator_id).plan
+    def _plan(self, event: Any) -> PlanDe:
+        return event.contexto or self.app.inicial(event.originator_id).contexto  # version 1: its first event
 
     @singledispatchmethod
     def publicacion(self, event: DomainEventProtocol) -> Publication | None:
@@ -117,29 +119,30 @@ class Publicador:
     @publicacion.register
     def _(self, event: dm.PlanAnual.AcompananteCambiado) -> Publication:
         p = self._plan(event)
-        datos = c.PlanAnualReasignadoV1(plan_id=event.originator_id, docente_id=p["docente_id"], anio=p["anio"],
+        datos = c.PlanAnualReasignadoV1(plan_id=event.originator_id, docente_id=p.docente_id, anio=p.anio,
                                         de_acompanante_id=event.de_acompanante_id,
                                         a_acompanante_id=event.a_acompanante_id, motivo=event.motivo,
-                                        dre=p["dre"], ugel=p["ugel"])
-        return Publication(data=datos, subject=f"docente/{p['docente_id']}", dre=p["dre"], ugel=p["ugel"])
+                                        dre=p.dre, ugel=p.ugel)
+        return Publication(data=datos, subject=f"docente/{p.docente_id}", dre=p.dre, ugel=p.ugel)
 
     @publicacion.register
     def _(self, event: dm.PlanAnual.Retirado) -> Publication:
         p = self._plan(event)
-        datos = c.PlanAnualCerradoV1(plan_id=event.originator_id, docente_id=p["docente_id"], anio=p["anio"],
-                                     motivo=event.motivo, dre=p["dre"], ugel=p["ugel"])
-        return Publication(data=datos, subject=f"docente/{p['docente_id']}", dre=p["dre"], ugel=p["ugel"])
+        datos = c.PlanAnualCerradoV1(plan_id=event.originator_id, docente_id=p.docente_id, anio=p.anio,
+                                     motivo=event.motivo, dre=p.dre, ugel=p.ugel)
+        return Publication(data=datos, subject=f"docente/{p.docente_id}", dre=p.dre, ugel=p.ugel)
 
-    def _plan_ie(self, event: Any, contrato: type, **campos: Any) -> Publication:
-        p = self.app.inicial(event.originator_id).plan
-        datos = contrato(plan_ie_id=event.originator_id, codigo_modular=p["codigo_modular"], anexo=p["anexo"],
-                         anio=p["anio"], dre=p["dre"], ugel=p["ugel"], **campos)
-        return Publication(data=datos, subject=f"ie/{p['ie']}", dre=p["dre"], ugel=p["ugel"])
+    def _plan_ie(self, event: Any, contrato: type, de: PlanIEDe | None = None, **campos: Any) -> Publication:
+        p: PlanIEDe = de or event.contexto or self.app.inicial(event.originator_id).contexto  # v1: its first event
+        datos = contrato(plan_ie_id=event.originator_id, codigo_modular=p.codigo_modular, anexo=p.anexo,
+                         anio=p.anio, dre=p.dre, ugel=p.ugel, **campos)
+        return Publication(data=datos, subject=f"ie/{p.ie}", dre=p.dre, ugel=p.ugel)
 
     @publicacion.register
     def _(self, event: escuela.PlanMonitoreoIE.Elaborado) -> Publication:
         p = event.plan
-        return self._plan_ie(event, c.PlanMonitoreoIEElaboradoV1, **{k: p[k] for k in (
+        ie = PlanIEDe(p["ie"], p["codigo_modular"], p["anexo"], p["anio"], p["dre"], p["ugel"])
+        return self._plan_ie(event, c.PlanMonitoreoIEElaboradoV1, ie, **{k: p[k] for k in (
             "directivo_id", "cargo", "turno", "director", "responsables", "protocolo", "tipo_ie", "nivel",
             "docentes", "componentes")})
 
@@ -165,10 +168,10 @@ class Publicador:
     @publicacion.register
     def _(self, event: dm.PlanAnual.CursoVirtualCompletado) -> Publication:
         p, k = self._plan(event), event.curso
-        datos = c.CursoVirtualCompletadoV1(registro_id=event.registro_id, docente_id=p["docente_id"], anio=p["anio"],
+        datos = c.CursoVirtualCompletadoV1(registro_id=event.registro_id, docente_id=p.docente_id, anio=p.anio,
                                            curso=k["curso"], horas=k["horas"], fecha=k["fecha"],
-                                           plataforma=k.get("plataforma", ""), dre=p["dre"], ugel=p["ugel"])
-        return Publication(data=datos, subject=f"docente/{p['docente_id']}", dre=p["dre"], ugel=p["ugel"])
+                                           plataforma=k.get("plataforma", ""), dre=p.dre, ugel=p.ugel)
+        return Publication(data=datos, subject=f"docente/{p.docente_id}", dre=p.dre, ugel=p.ugel)
 
     @publicacion.register
     def _(self, event: A.CursoPropioCompletado) -> Publication:
@@ -181,7 +184,7 @@ class Publicador:
 
     def _actividad(self, event: Any, contrato: type, tipo: str, **extra: Any) -> Publication:
         acompanante_id, anio, dre, ugel = self._agenda(event)
-        d = event.datos
+        d = event.datos.como_dict()
         campos = {k: d.get(k) for k in ("codigo_modular", "anexo", "fecha_inicio", "fecha_fin", "hora_inicio",
                                         "hora_fin")}
         comunes = {"actividad_id": event.actividad_id, "acompanante_id": acompanante_id, "anio": anio,
@@ -203,7 +206,7 @@ class Publicador:
     @publicacion.register
     def _(self, event: A.VisitaRealizada) -> Publication:
         acompanante_id, anio, dre, ugel = self._agenda(event)
-        d = event.datos
+        d = event.datos.como_dict()
         dias = Franja.de(d).dias_lectivos()
         datos = c.VisitaRealizadaV1(
             visita_id=event.actividad_id, docente_id=d["docentes"][0], acompanante_id=acompanante_id,
@@ -215,7 +218,7 @@ class Publicador:
     @publicacion.register(A.RTCRealizada)
     def _(self, event: Any) -> Publication:
         contrato = c.GIACompletadoV1 if isinstance(event, A.GIACompletado) else c.RTCRealizadaV1
-        return self._actividad(event, contrato, "reunion", horas=Franja.de(event.datos).horas)
+        return self._actividad(event, contrato, "reunion", horas=Franja.de(event.datos.como_dict()).horas)
 
     @publicacion.register
     def _(self, event: A.TallerRealizado) -> Publication:

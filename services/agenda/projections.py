@@ -110,7 +110,7 @@ class Proyecciones(OwnLogProjection):
 
     def _fila(self, conn: Connection, e: Any, estado: str, que: str, motivo: str | None = None) -> None:
         acompanante_id, anio, dre, ugel = self._agenda(conn, e)
-        d = e.datos
+        d = e.datos.como_dict()
         previa = conn.execute(select(actividad.c.historial).where(actividad.c.actividad_id == e.actividad_id)).scalar()
         paso = {"evento": que, "en": e.timestamp.isoformat(), "usuario": e.metadata.get("usuario"),
                 "fecha_inicio": d["fecha_inicio"], "fecha_fin": d["fecha_fin"]}
@@ -137,7 +137,7 @@ class Proyecciones(OwnLogProjection):
 
     def _realizada(self, conn: Connection, e: Any, _: int) -> None:
         self._fila(conn, e, "realizada", "realizada")
-        tipo, d = _TIPO[type(e).__name__], e.datos
+        tipo, d = _TIPO[type(e).__name__], e.datos.como_dict()
         acompanante_id, anio, _, _ = self._agenda(conn, e)
         franja = Franja.de(d)
         filas = []

@@ -1,6 +1,7 @@
 """agenda's fixture store, written by the code before its events were typed (tests/fixtures/
 generar_almacen_agenda.py), loads with today's code: every stored event reads, every aggregate rebuilds, the
-relay publishes what it published then and the read models are built as they were."""
+relay publishes what it published then and the read models are built as they were. Its events of version 1 read
+with their typed values (their dicts upcast); new ones carry whose agenda they are of."""
 
 from __future__ import annotations
 
@@ -12,9 +13,15 @@ from typing import Any
 
 import pytest
 
+from services.agenda import domainmodel as dm
+from services.agenda import escuela
 from services.agenda.messaging import Publicador
+from services.agenda.valores import AgendaDe, Reunion, Taller, Visita
 from tests.fixtures import generar_almacen_agenda as gaa
 from tests.fixtures.generar_almacen import ALMACENES, publicaciones
+
+
+A = dm.AgendaAcompanante
 
 
 def esperado(nombre: str) -> Any:
@@ -55,3 +62,52 @@ def test_agenda_arma_sus_modelos_de_lectura_desde_los_eventos_antiguos(agenda):
     assert gaa.vistas(agenda) == esperado("agenda-vistas.json")
     # and a realized visit's free text reads as it was written (the key store came with the events)
     assert agenda.proyecciones.actividad(gaa.ident("visita"))["datos"]["observaciones"] == "Buen manejo del aula"
+
+
+def _de(app: Any, clase: type) -> list[Any]:
+    return [e for e in _eventos(app) if isinstance(e, clase)]
+
+
+def test_agenda_un_evento_antiguo_se_lee_con_sus_campos_tipados(agenda):
+    # an activity of version 1 kept its data in a dict: read now, it is a Visita, a Reunion or a Taller
+    programadas = _de(agenda, A.ActividadProgramada)
+    assert {type(e.datos) for e in programadas} == {Visita, Reunion, Taller}
+    assert all(e.contexto is None for e in programadas)  # version 1 did not carry it: the publisher reads it
+    visita, = (e for e in _de(agenda, A.VisitaRealizada) if e.actividad_id == gaa.ident("visita"))
+    assert (visita.datos.docentes, visita.datos.fecha_inicio, visita.datos.acciones) == (
+        [gaa.DOCENTES[0]], "2020-06-11", ["asesoria", "observacion"])
+    rtc, = _de(agenda, A.RTCRealizada)
+    assert (rtc.datos.directivo_id, rtc.datos.hora_inicio, rtc.datos.acuerdos) == (gaa.DIRECTIVO, "14:00", [])
+    taller, = _de(agenda, A.TallerRealizado)
+    assert taller.datos.ie is None and taller.datos.asistencia == {gaa.DOCENTES[0]: ["2020-06-22", "2020-06-23"]}
+    assert taller.datos.como_dict()["ie"] is None  # as version 1 stored it
+    gia, = _de(agenda, A.GIACompletado)
+    assert isinstance(gia.datos, Reunion) and gia.datos.directivo_id is None and "directivo_id" not in gia.datos.como_dict()
+    for clase in (dm.PlanAnual.AcompananteCambiado, dm.PlanAnual.Retirado, escuela.PlanMonitoreoIE.Aprobado,
+                  escuela.PlanMonitoreoIE.VisitaEntreParesRealizada, A.CursoPropioCompletado):
+        evento, = _de(agenda, clase)
+        assert evento.contexto is None
+
+
+def test_agenda_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(agenda):
+    # Given the fixture's agenda, When its acompañante schedules a GIA now
+    gia = gaa.ident("gia-nueva")
+    assert agenda.programar(gaa.ACOMPANANTE, gia, "gia", gaa.reunion("2020-09-02", tema="Lectura")).nuevo
+    # Then its event carries his agenda and the GIA typed, stored under their names
+    nueva = _de(agenda, A.ActividadProgramada)[-1]
+    assert nueva.contexto == AgendaDe(gaa.ACOMPANANTE, 2020, gaa.DRE, gaa.UGEL)
+    assert nueva.datos == Reunion(ie=f"{gaa.IE}-0", codigo_modular=gaa.IE, anexo=0, docentes=[gaa.DOCENTES[0]],
+                                  fecha_inicio="2020-09-02", fecha_fin="2020-09-02", hora_inicio="14:00",
+                                  hora_fin="17:00", tema="Lectura")
+    guardado = next(n for n in reversed(agenda.recorder.select_notifications(0, 100_000))
+                    if n.topic.endswith("ActividadProgramada")).state.decode()
+    assert '"class_version":2' in guardado and '"_type_":"agenda.AgendaDe"' in guardado
+    assert '"_type_":"agenda.Reunion"' in guardado
+    # and it is published as one of version 1 would be, without reading the agenda's first event
+    publicar = Publicador(agenda)
+    agenda.inicial = None  # type: ignore[method-assign]
+    publicado = publicar(nueva)
+    assert (publicado.subject, publicado.dre, publicado.ugel) == (f"acompanante/{gaa.ACOMPANANTE}", gaa.DRE, gaa.UGEL)
+    assert (str(publicado.data.actividad_id), publicado.data.tema) == (gia, "Lectura")
+    # and a re-send of the same GIA records nothing (the aggregate compares what the typed event left)
+    assert not agenda.programar(gaa.ACOMPANANTE, gia, "gia", gaa.reunion("2020-09-02", tema="Lectura")).nuevo

@@ -1,0 +1,138 @@
+"""The value objects agenda's events carry (each stored by ``shared.eventstore.ValorTranscoding`` under the name
+``Agenda.valores`` gives it).
+
+An activity's data is one of ``Visita``, ``Reunion`` (GIA and RTC) and ``Taller``: written once here, built from
+the canonical dict ``datos.de_actividad`` makes of a request (``de_actividad``) and read back as that dict
+(``como_dict``), which is what the aggregate's rules compare and the read models keep. Dates travel as ISO text and
+hours as ``HH:MM``, as in version 1 of the events. ``AgendaDe``, ``PlanDe`` and ``PlanIEDe``: whose agenda or plan
+an event is of, so its publisher needs no look-up (events of version 1 carry None: the aggregate's first event).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class AgendaDe:
+    """An acompañante's agenda of one school year, and his territory."""
+
+    acompanante_id: str
+    anio: int
+    dre: str
+    ugel: str
+
+
+@dataclass(frozen=True)
+class PlanDe:
+    """A docente's plan of one school year, and its territory."""
+
+    docente_id: str
+    anio: int
+    dre: str
+    ugel: str
+
+
+@dataclass(frozen=True)
+class PlanIEDe:
+    """A school's plan of monitoring of one year (``ie``: codigo_modular-anexo), and its territory."""
+
+    ie: str
+    codigo_modular: str
+    anexo: int
+    anio: int
+    dre: str
+    ugel: str
+
+
+class _Datos:
+    """What the three kinds of activity share: built from, and read back as, the canonical dict. A field that is
+    None is absent from the dict (a scheduled visit has no ``acciones``), but for a workshop's ``ie``."""
+
+    SIEMPRE: tuple[str, ...] = ()
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Any:
+        return cls(**{f.name: datos.get(f.name) for f in fields(cls)})  # type: ignore[call-overload]
+
+    def como_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)  # type: ignore[arg-type]
+                if getattr(self, f.name) is not None or f.name in self.SIEMPRE}
+
+
+@dataclass(frozen=True)
+class Visita(_Datos):
+    """A visit to one docente's classroom: scheduled (its days), realized (with what was done and the free text,
+    encrypted with the docente's key: ``datos.cifrada``)."""
+
+    ie: str
+    codigo_modular: str
+    anexo: int
+    docentes: list[str]
+    fecha_inicio: str
+    fecha_fin: str
+    acciones: list[str] | None = None
+    observaciones: str | None = None
+
+
+@dataclass(frozen=True)
+class Reunion(_Datos):
+    """A GIA or an RTC: one afternoon in one school with some of its docentes; an RTC led by its directivo."""
+
+    ie: str
+    codigo_modular: str
+    anexo: int
+    docentes: list[str]
+    fecha_inicio: str
+    fecha_fin: str
+    hora_inicio: str
+    hora_fin: str
+    tema: str
+    directivo_id: str | None = None
+    acuerdos: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class Taller(_Datos):
+    """A workshop of some days at a venue, for docentes or acompañantes; realized, who attended which days."""
+
+    SIEMPRE = ("ie",)
+
+    ie: None
+    sede: str
+    destinatarios: Literal["docentes", "acompanantes"]
+    docentes: list[str]
+    fecha_inicio: str
+    fecha_fin: str
+    tema: str
+    asistencia: dict[str, list[str]] | None = None
+
+
+DatosActividad = Visita | Reunion | Taller
+POR_TIPO: dict[str, type[_Datos]] = {"visita": Visita, "gia": Reunion, "rtc": Reunion, "taller": Taller}
+
+
+def de_actividad(tipo: str, datos: dict[str, Any]) -> Any:
+    """The typed data of an activity of ``tipo`` from its canonical dict."""
+    return POR_TIPO[tipo].de(datos)
+
+
+# --- upcasting the events of version 1 (their dicts become these values; they carried no ``contexto``) ----------
+
+def sin_contexto(state: dict[str, Any]) -> None:
+    state["contexto"] = None
+
+
+def actividad_v1(state: dict[str, Any]) -> None:
+    state.update(datos=de_actividad(state["tipo"], state["datos"]), contexto=None)
+
+
+def realizada_v1(tipo: str) -> Any:
+    def upcast(state: dict[str, Any]) -> None:
+        state.update(datos=de_actividad(tipo, state["datos"]), contexto=None)
+    return staticmethod(upcast)
+
+
+VALORES: dict[str, type] = {"agenda.AgendaDe": AgendaDe, "agenda.PlanDe": PlanDe, "agenda.PlanIEDe": PlanIEDe,
+                            "agenda.Visita": Visita, "agenda.Reunion": Reunion, "agenda.Taller": Taller}
