@@ -22,7 +22,7 @@ from services.evidencias.escritura.base import CANCELADOS, Pendiente
 from services.evidencias.escritura.compromisos import Compromisos
 from services.evidencias.escritura.visitas import CORRIGEN, Visitas
 from services.evidencias.projections import Proyecciones
-from services.evidencias.valores import VALORES
+from services.evidencias.valores import VALORES, VisitaRealizada
 from shared.cifrado import Cifrador, llavero_de
 from shared.settings import ServiceSettings
 
@@ -86,7 +86,7 @@ class Evidencias(Visitas, Compromisos, Actas, Adjuntos):
         return docente
 
     def conocer_visita(self, visita: dict[str, Any]) -> bool:
-        return self.crear_una_vez(dm.Visita(id=dm.visita_id(visita["visita_id"]), visita=visita),
+        return self.crear_una_vez(dm.Visita(id=dm.visita_id(visita["visita_id"]), visita=VisitaRealizada.de(visita)),
                                   lambda previa: True, "")
 
     def conocer_reunion(self, reunion: dict[str, Any]) -> bool:

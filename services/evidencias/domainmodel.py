@@ -40,7 +40,7 @@ from services.evidencias.identidades import (  # noqa: F401  (dm.visita_id, dm.s
     sujeto_reunion,
     visita_id,
 )
-from services.evidencias.valores import CompromisoDe, ReunionDe, VisitaDe, sin_contexto
+from services.evidencias.valores import CompromisoDe, ReunionDe, VisitaDe, VisitaRealizada, sin_contexto
 from shared.contracts.evidencias import Resultado
 from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
 
@@ -120,11 +120,16 @@ class Visita(ConAdjuntos):
         upcast_v1_v2 = sin_contexto("visita")
 
     class Conocida(Aggregate.Created):
-        visita: dict[str, Any]  # agenda's VisitaRealizada
+        visita: VisitaRealizada
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["visita"] = VisitaRealizada.de(state["visita"])
 
     @event(Conocida)
-    def __init__(self, id: UUID, visita: dict[str, Any]) -> None:  # noqa: A002
-        self.visita = visita  # agenda's VisitaRealizada: docente, acompañante, IE, territory, dates
+    def __init__(self, id: UUID, visita: VisitaRealizada) -> None:  # noqa: A002
+        self.visita = visita.como_dict()  # agenda's VisitaRealizada: docente, acompañante, IE, territory, dates
         self.observaciones: dict[str, dict[str, Any]] = {}  # by observacion_id: the current content
         self.historial: dict[str, list[dict[str, Any]]] = {}  # the original and each correction
         self.retroalimentacion: dict[str, Any] | None = None

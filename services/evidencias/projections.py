@@ -94,7 +94,7 @@ class Proyecciones(Visitas, Compromisos, Actas, Adjuntos, Instrumentos):
                                            cartera.c.anio == e.anio).values(activo=False))
 
     def _visita(self, conn: Connection, e: Any, _: int) -> None:
-        v = e.visita
+        v = e.visita.como_dict()
         self._origen(conn, e, "visita", v["visita_id"], v["docente_id"])
         conn.execute(visita.insert().values(
             visita_id=v["visita_id"], docente_id=v["docente_id"], acompanante_id=v["acompanante_id"], anio=v["anio"],

@@ -9,13 +9,40 @@ publisher reads the aggregate's first event instead.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
 
 def _iso(valor: date | str) -> date:
     return valor if isinstance(valor, date) else date.fromisoformat(valor)
+
+
+@dataclass(frozen=True)
+class VisitaRealizada:
+    """A visit agenda reported as realized (``VisitaRealizadaV1``), as ``Visita.Conocida`` records it."""
+
+    visita_id: str
+    docente_id: str
+    acompanante_id: str
+    codigo_modular: str
+    anexo: int
+    dre: str
+    ugel: str
+    anio: int
+    fecha_inicio: date
+    fecha_fin: date
+    acciones: list[str]
+
+    @classmethod
+    def de(cls, visita: dict[str, Any]) -> VisitaRealizada:
+        """From the dict agenda's visit was kept as (version 1 of ``Visita.Conocida``; dates as ISO text)."""
+        return cls(**{**visita, "fecha_inicio": _iso(visita["fecha_inicio"]), "fecha_fin": _iso(visita["fecha_fin"]),
+                      "acciones": list(visita["acciones"])})
+
+    def como_dict(self) -> dict[str, Any]:
+        """As the aggregate and the read model keep it (dates as ISO text)."""
+        return {**asdict(self), "fecha_inicio": self.fecha_inicio.isoformat(), "fecha_fin": self.fecha_fin.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -102,4 +129,5 @@ def sin_contexto(*campos: str) -> Callable[[dict[str, Any]], None]:
     return staticmethod(upcast_v1_v2)  # type: ignore[return-value]
 
 
-VALORES: dict[str, type] = {f"evidencias.{t.__name__}": t for t in (VisitaDe, ReunionDe, CompromisoDe, Territorio)}
+VALORES: dict[str, type] = {f"evidencias.{t.__name__}": t for t in (
+    VisitaRealizada, VisitaDe, ReunionDe, CompromisoDe, Territorio)}

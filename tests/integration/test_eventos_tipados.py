@@ -30,7 +30,7 @@ from services.evaluacion.valores import Contexto, InformeDe, NivelInicial
 from services.evidencias import comandos as ecv
 from services.evidencias import domainmodel as edm
 from services.evidencias.messaging import Publicador as EvidenciasPublicador
-from services.evidencias.valores import Territorio, VisitaDe
+from services.evidencias.valores import Territorio, VisitaDe, VisitaRealizada
 from services.focalizacion import comandos as cmd
 from services.focalizacion import asignaciones as asig
 from services.focalizacion import domainmodel as fdm
@@ -287,13 +287,19 @@ CONTEXTO_EVIDENCIAS = {  # the events of evidencias that carry their context fro
 }
 
 
-def test_evidencias_un_evento_antiguo_se_lee_con_sus_campos_nuevos_vacios(evidencias):
+def test_evidencias_un_evento_antiguo_se_lee_con_sus_campos_tipados(evidencias):
     for clase, campos in CONTEXTO_EVIDENCIAS.items():
         antiguos = _eventos(evidencias, clase)
         assert antiguos, clase  # the fixture store has each of them, written as version 1
         assert all(getattr(e, campo) is None for e in antiguos for campo in campos), clase
     corregida = _eventos(evidencias, edm.Visita.ObservacionCorregida)[0]
     assert (corregida.correccion, corregida.autor_rol) == (1, "acompanante")
+    # a realized visit of version 1 kept agenda's visit in a dict: read now, it is a VisitaRealizada
+    conocida = next(e for e in _eventos(evidencias, edm.Visita.Conocida) if e.visita.visita_id == gae.ident("visita-1"))
+    assert conocida.visita == VisitaRealizada(
+        visita_id=gae.ident("visita-1"), docente_id=gae.DOCENTE, acompanante_id=gae.ACOMPANANTE,
+        codigo_modular=gae.IE[0], anexo=gae.IE[1], dre=gae.DRE, ugel=gae.UGEL, anio=2021,
+        fecha_inicio=date(2021, 5, 10), fecha_fin=date(2021, 5, 11), acciones=["observacion", "asesoria"])
 
 
 def test_evidencias_un_evento_nuevo_lleva_su_contexto_y_se_publica_como_uno_antiguo(evidencias):
