@@ -354,7 +354,7 @@ class IdempotentConsumers:
         for intento in range(4):
             if intento:
                 await asyncio.sleep(0.02 * 2 ** (intento - 1))
-            estados = await asyncio.to_thread(lambda: [eslabones.estado(validos[i][1])[0] for i in por_ver])
+            estados = [e for e, _ in await asyncio.to_thread(eslabones.estados, [validos[i][1] for i in por_ver])]
             aparte.update(i for i, estado in zip(por_ver, estados, strict=True)
                           if estado not in (VERIFICADO, DESCONOCIDO, PENDIENTE))  # broken: ``exigir`` says why
             por_ver = [i for i, estado in zip(por_ver, estados, strict=True) if estado in (DESCONOCIDO, PENDIENTE)]

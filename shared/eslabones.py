@@ -22,8 +22,14 @@ content, ``pendiente`` while its predecessor has not arrived or is not verified 
 is: verified, or broken after a broken one), ``roto`` with the reason otherwise (no link, content that does
 not match its hash, a second fact claiming a position or a predecessor already taken, a fact following a
 broken one). A consumer may hand the ledger a batch's facts in any order: the states are the same.
+Within a batch (``shared.views.lote``) ``registrar`` keeps the fact for the batch's end, where the batch's
+links are recorded together in its transaction on the ledger (``registrar_varios``): one read of what the
+ledger holds at the batch's positions and after them, one multi-row INSERT of the new links, the states
+those recording them one at a time in the batch's order would give; nothing is written if the batch rolls
+back, and the consumer acknowledges the batch after the commit.
 
-``IdempotentConsumers`` asks ``estado`` before running a handler: verified (the same hash as recorded)
+``IdempotentConsumers`` asks the states of a batch's facts (``estados``, one query) before running their
+handlers, and ``exigir`` of a fact applied on its own: verified (the same hash as recorded)
 runs it, so a redelivery or a duplicate of a genuine fact is applied as before (idempotently); broken
 parks it on the dead-letter subject with the reason; not yet known or waiting for its predecessor is
 asked again a moment later (``nak`` with a delay), and parked only when its redeliveries have waited
@@ -57,6 +63,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
 from shared.settings import ServiceSettings
+from shared.views import diferir, lote, transaccion
 
 VERIFICADO, PENDIENTE, ROTO, DESCONOCIDO = "verificado", "pendiente", "roto", "desconocido"
 NO_SIGUE = "su huella no sigue de la del hecho anterior y su contenido: no continúa la cadena"
@@ -157,6 +164,7 @@ class Eslabones:
         # One row per producer, only ever taken (``bloquear``): its chain's writer lock.
         self.cabezas = Table("cadena_servicios", metadata, Column("servicio", String(20), primary_key=True))
         self._textos: dict[str, object] = {}
+        self._por_n: dict[tuple[str, int], object] = {}
         with self.engine.begin() as conn:
             if esquema:  # replicas starting together create the schema and tables one at a time
                 conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:clave))"),
@@ -183,73 +191,99 @@ class Eslabones:
         running them)."""
         if not self._textos:
             e, k = _nombre(self.t), _nombre(self.cabezas)
+            columnas = "posicion, anterior, hash, estado, motivo, canonico"
             self._textos.update({
                 # Taking the producer's row serialises its chain's writers (replicas, two consumers at once).
                 "bloquear": text(f"UPDATE {k} SET servicio = servicio WHERE servicio = :servicio"),
-                "fila": text(f"SELECT hash, estado, motivo FROM {e} WHERE servicio = :servicio AND posicion = :posicion"),
-                "sucesor": text(f"SELECT posicion FROM {e} WHERE servicio = :servicio AND anterior = :anterior "
+                "fila": text(f"SELECT {columnas} FROM {e} WHERE servicio = :servicio AND posicion = :posicion"),
+                "sucesor": text(f"SELECT {columnas} FROM {e} WHERE servicio = :servicio AND anterior = :anterior "
                                 "AND estado <> 'roto' LIMIT 1"),
-                "insertar": text(f"INSERT INTO {e} (servicio, posicion, anterior, hash, estado, motivo, canonico) "
-                                 "VALUES (:servicio, :posicion, :anterior, :hash, :estado, :motivo, :canonico)"),
-                "esperando": text(f"SELECT posicion, hash, canonico FROM {e} WHERE servicio = :servicio "
-                                  "AND anterior = :anterior AND estado = 'pendiente'"),
                 "resolver": text(f"UPDATE {e} SET estado = :estado, motivo = :motivo, canonico = NULL "
                                  "WHERE servicio = :servicio AND posicion = :posicion"),
             })
         return self._textos[nombre]
 
+    def _sql_n(self, nombre: str, n: int):  # noqa: ANN202
+        """A statement over ``n`` rows or keys (a power of two: a few statements, each prepared once)."""
+        clave = (nombre, n)
+        sentencia = self._por_n.get(clave)
+        if sentencia is None:
+            e = _nombre(self.t)
+            columnas = "posicion, anterior, hash, estado, motivo, canonico"
+            lista = ", ".join(f":p{j}" for j in range(n))
+            if nombre == "insertar":  # the first record of a position stays (the writers are serialised)
+                valores = ", ".join(f"(:servicio{j}, :posicion{j}, :anterior{j}, :hash{j}, :estado{j}, :motivo{j}, "
+                                    f":canonico{j})" for j in range(n))
+                sql = (f"INSERT INTO {e} (servicio, posicion, anterior, hash, estado, motivo, canonico) "
+                       f"VALUES {valores} ON CONFLICT (servicio, posicion) DO NOTHING")
+            elif nombre == "filas":  # the batch's positions and their predecessors
+                sql = f"SELECT {columnas} FROM {e} WHERE servicio = :servicio AND posicion IN ({lista})"
+            elif nombre == "sucesores":  # the facts not broken that follow them
+                sql = (f"SELECT {columnas} FROM {e} WHERE servicio = :servicio AND anterior IN ({lista}) "
+                       "AND estado <> 'roto'")
+            else:  # "estados": what is recorded at a batch's positions, of a few services
+                servicios = ", ".join(f":s{j}" for j in range(n))
+                sql = (f"SELECT servicio, posicion, hash, estado, motivo FROM {e} "
+                       f"WHERE servicio IN ({servicios}) AND posicion IN ({lista})")
+            sentencia = self._por_n[clave] = text(sql)
+        return sentencia
+
     def registrar(self, env: Envelope) -> None:
-        """Record ``env``'s link (idempotent: a fact seen again changes nothing)."""
-        servicio = env.data.servicio
-        with self.engine.begin() as conn:
+        """Record ``env``'s link (idempotent: a fact seen again changes nothing). Within a batch
+        (``shared.views.lote``) it is recorded with the batch's other facts when the batch commits, in the
+        batch's transaction on the ledger (``registrar_varios``); outside one, in a transaction of its own."""
+        with lote():
+            pendientes = diferir((id(self), "eslabones"), lambda: _Pendientes(self))
+            assert pendientes is not None
+            pendientes.envelopes.append(env)
+
+    def registrar_varios(self, conn: Connection, envs: list[Envelope]) -> None:
+        """Record the links of ``envs`` in ``conn``'s transaction with the states ``registrar`` gives them one at
+        a time in this order: one read of what the ledger holds at their positions and after them, one
+        multi-row INSERT of the new links per few hundred, and an UPDATE of the stored links they settle."""
+        por_servicio: dict[str, list[Envelope]] = {}
+        for env in envs:
+            por_servicio.setdefault(env.data.servicio, []).append(env)
+        for servicio in sorted(por_servicio):  # always in the same order: no deadlock between writers
             conn.execute(self._sql("bloquear"), {"servicio": servicio})
-            if self._fila(conn, servicio, env.position) is not None:
-                return  # seen already; a different fact at a taken position is reported by ``estado``
-            estado, motivo = self._verificar(conn, env)
-            conn.execute(self._sql("insertar"), {
-                "servicio": servicio, "posicion": env.position, "anterior": env.cadena_anterior,
-                "hash": env.cadena or "", "estado": estado, "motivo": motivo,
-                "canonico": env.canonico() if estado == PENDIENTE else None})
-            if estado == PENDIENTE:
-                return
-
-            def esperando(anterior: int) -> list[tuple[int, str, bytes]]:
-                filas = conn.execute(self._sql("esperando"),
-                                     {"servicio": servicio, "anterior": anterior}).all()
-                return [(posicion, hash_, bytes(canonico)) for posicion, hash_, canonico in filas]
-
-            def resolver(posicion: int, estado: str, motivo: str) -> None:
-                conn.execute(self._sql("resolver"), {"estado": estado, "motivo": motivo, "servicio": servicio,
-                                                     "posicion": posicion})
-
-            asentar(env.position, env.cadena or "", estado, esperando, resolver)
-
-    def _verificar(self, conn: Connection, env: Envelope) -> tuple[str, str]:
-        servicio = env.data.servicio
-
-        def eslabon(posicion: int) -> tuple[str, str] | None:
-            fila = self._fila(conn, servicio, posicion)
-            return None if fila is None else (fila.hash, fila.estado)
-
-        def sucesor(anterior: int) -> int | None:
-            return conn.execute(self._sql("sucesor"), {"servicio": servicio, "anterior": anterior}).scalar()
-
-        return verificar(env, eslabon, sucesor)
-
-    def _fila(self, conn: Connection, servicio: str, posicion: int):  # noqa: ANN202
-        return conn.execute(self._sql("fila"), {"servicio": servicio, "posicion": posicion}).first()
+        for servicio, hechos in por_servicio.items():
+            cadena = _Cadena(self, conn, servicio, hechos)
+            for env in hechos:
+                cadena.registrar(env)
+            cadena.escribir()
 
     # --- asking, before a handler runs ----------------------------------------------------------
 
     def estado(self, env: Envelope) -> tuple[str, str]:
         """Whether ``env`` is the fact the ledger verified at its position: (state, reason)."""
+        return self.estados([env])[0]
+
+    def estados(self, envs: list[Envelope]) -> list[tuple[str, str]]:
+        """``estado`` of each of ``envs``, read with one query (per few hundred facts)."""
+        if not envs:
+            return []
+        servicios = sorted({env.data.servicio for env in envs})
+        posiciones = sorted({env.position for env in envs})
+        filas: dict[tuple[str, int], tuple[str, str, str]] = {}
         with self.engine.connect() as conn:
-            fila = self._fila(conn, env.data.servicio, env.position)
-        if fila is None:
-            return DESCONOCIDO, "la cadena de su servicio aún no registra este hecho"
-        if fila.hash != (env.cadena or ""):
-            return ROTO, "otro hecho ocupa ya esa posición de la cadena de su servicio"
-        return fila.estado, fila.motivo
+            for i in range(0, len(posiciones), _POR_SENTENCIA):
+                n = _potencia(max(len(posiciones[i:i + _POR_SENTENCIA]), len(servicios)))
+                parte, nombres = _rellenar(posiciones[i:i + _POR_SENTENCIA], n), _rellenar(servicios, n)
+                parametros = {f"p{j}": v for j, v in enumerate(parte)}
+                parametros.update({f"s{j}": v for j, v in enumerate(nombres)})
+                for servicio, posicion, hash_, estado, motivo in conn.execute(
+                        self._sql_n("estados", len(parte)), parametros):
+                    filas[servicio, posicion] = (hash_, estado, motivo)
+        resultado = []
+        for env in envs:
+            fila = filas.get((env.data.servicio, env.position))
+            if fila is None:
+                resultado.append((DESCONOCIDO, "la cadena de su servicio aún no registra este hecho"))
+            elif fila[0] != (env.cadena or ""):
+                resultado.append((ROTO, "otro hecho ocupa ya esa posición de la cadena de su servicio"))
+            else:
+                resultado.append((fila[1], fila[2]))
+        return resultado
 
     def exigir(self, env: Envelope) -> None:
         """Raise ``CadenaRota`` or ``CadenaPendiente`` unless ``env`` continues its service's chain."""
@@ -260,6 +294,111 @@ class Eslabones:
             raise CadenaRota(f"cadena: {motivo}")
         if estado != VERIFICADO:
             raise CadenaPendiente(motivo)
+
+
+class _Pendientes:
+    """The links of the open batch's facts, recorded together when it commits (``shared.views.diferir``). It
+    opens the batch's transaction on the ledger at once, so the batch knows it wrote (``shared.views.en_lote``)."""
+
+    def __init__(self, eslabones: Eslabones) -> None:
+        self.eslabones = eslabones
+        self.envelopes: list[Envelope] = []
+        with transaccion(eslabones, eslabones.engine) as conn:
+            self.conn = conn
+
+    def vaciar(self) -> None:
+        envelopes, self.envelopes = self.envelopes, []
+        self.eslabones.registrar_varios(self.conn, envelopes)
+
+
+class _Cadena:
+    """One service's links as a batch records them: what the ledger holds at the batch's positions and after
+    them (read once, more only when settling reaches further), and what the batch adds and settles."""
+
+    def __init__(self, eslabones: Eslabones, conn: Connection, servicio: str, envs: list[Envelope]) -> None:
+        self.eslabones, self.conn, self.servicio = eslabones, conn, servicio
+        self.filas: dict[int, dict | None] = {}  # position -> its link (None: none recorded)
+        self.sucesores: dict[int, int | None] = {}  # anterior -> the position of the link not broken after it
+        self.nuevas: dict[int, dict] = {}  # links this batch inserts, by position, in order
+        self.resueltas: dict[int, dict] = {}  # stored links this batch settles
+        claves = sorted({e.position for e in envs} | {e.cadena_anterior for e in envs})
+        for i in range(0, len(claves), _POR_SENTENCIA):
+            parte = _rellenar(claves[i:i + _POR_SENTENCIA])
+            parametros = {"servicio": servicio, **{f"p{j}": v for j, v in enumerate(parte)}}
+            for fila in conn.execute(eslabones._sql_n("filas", len(parte)), parametros).mappings():
+                self.filas[fila["posicion"]] = dict(fila)
+            for fila in conn.execute(eslabones._sql_n("sucesores", len(parte)), parametros).mappings():
+                self.filas[fila["posicion"]] = dict(fila)
+                self.sucesores.setdefault(fila["anterior"], fila["posicion"])
+        for clave in claves:
+            self.filas.setdefault(clave, None)
+            self.sucesores.setdefault(clave, None)
+
+    def fila(self, posicion: int) -> dict | None:
+        if posicion not in self.filas:
+            fila = self.conn.execute(self.eslabones._sql("fila"),
+                                     {"servicio": self.servicio, "posicion": posicion}).mappings().first()
+            self.filas[posicion] = None if fila is None else dict(fila)
+        return self.filas[posicion]
+
+    def sucesor(self, anterior: int) -> int | None:
+        if anterior not in self.sucesores:
+            fila = self.conn.execute(self.eslabones._sql("sucesor"),
+                                     {"servicio": self.servicio, "anterior": anterior}).mappings().first()
+            if fila is not None:
+                self.filas[fila["posicion"]] = dict(fila)
+            self.sucesores[anterior] = None if fila is None else fila["posicion"]
+        posicion = self.sucesores[anterior]
+        if posicion is None or (self.filas.get(posicion) or {}).get("estado") == ROTO:
+            return None
+        return posicion
+
+    def registrar(self, env: Envelope) -> None:
+        """As ``Eslabones.registrar`` alone would record it, after the batch's facts before it."""
+        if self.fila(env.position) is not None:
+            return  # seen already; a different fact at a taken position is reported by ``estado``
+
+        def eslabon(posicion: int) -> tuple[str, str] | None:
+            fila = self.fila(posicion)
+            return None if fila is None else (fila["hash"], fila["estado"])
+
+        estado, motivo = verificar(env, eslabon, self.sucesor)
+        fila = self.filas[env.position] = self.nuevas[env.position] = {
+            "posicion": env.position, "anterior": env.cadena_anterior, "hash": env.cadena or "",
+            "estado": estado, "motivo": motivo, "canonico": env.canonico() if estado == PENDIENTE else None}
+        if estado != ROTO:
+            self.sucesores[env.cadena_anterior] = env.position
+        if estado == PENDIENTE:
+            return
+
+        def esperando(anterior: int) -> list[tuple[int, str, bytes]]:
+            posicion = self.sucesor(anterior)
+            espera = None if posicion is None else self.filas[posicion]
+            if espera is None or espera["estado"] != PENDIENTE:
+                return []
+            return [(posicion, espera["hash"], bytes(espera["canonico"] or b""))]
+
+        def resolver(posicion: int, resuelto: str, motivo_: str) -> None:
+            espera = self.filas[posicion]
+            assert espera is not None
+            espera.update(estado=resuelto, motivo=motivo_, canonico=None)
+            if posicion not in self.nuevas:
+                self.resueltas[posicion] = espera
+
+        asentar(env.position, fila["hash"], estado, esperando, resolver)
+
+    def escribir(self) -> None:
+        """The batch's new links (one multi-row INSERT per few hundred), then the stored ones it settled."""
+        nuevas = list(self.nuevas.values())
+        for i in range(0, len(nuevas), _POR_SENTENCIA):
+            parte = _rellenar(nuevas[i:i + _POR_SENTENCIA])
+            parametros = {f"{k}{j}": v for j, fila in enumerate(parte) for k, v in fila.items()}
+            parametros.update({f"servicio{j}": self.servicio for j in range(len(parte))})
+            self.conn.execute(self.eslabones._sql_n("insertar", len(parte)), parametros)
+        if self.resueltas:
+            self.conn.execute(self.eslabones._sql("resolver"), [
+                {"estado": f["estado"], "motivo": f["motivo"], "servicio": self.servicio, "posicion": p}
+                for p, f in self.resueltas.items()])
 
 
 class Lectura:
@@ -315,6 +454,19 @@ class Lectura:
         verificados = asentar(env.position, env.cadena or "", estado, esperando, resolver)
         liberados.extend(en_espera[p] for p in verificados)
         return estado
+
+
+_POR_SENTENCIA = 256  # rows or keys per statement (7 parameters a row: well under SQLite's limit)
+
+
+def _potencia(n: int) -> int:
+    return 1 << (n - 1).bit_length()
+
+
+def _rellenar(valores: list, n: int | None = None) -> list:
+    """``valores`` padded with its last one to ``n`` (the next power of two by default)."""
+    n = _potencia(len(valores)) if n is None else n
+    return valores + [valores[-1]] * (n - len(valores))
 
 
 def _nombre(t: Table) -> str:

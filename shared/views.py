@@ -4,11 +4,12 @@ What keeps a read model from applying an event twice is its own progress record,
 same transaction as the rows: a ``StreamView`` (``shared.stream_views``) records each applied event's
 id in its generation's inbox, an ``OwnLogProjection`` (below) its position in the service's log.
 
-``lote()`` opens a batch in the calling thread: every ``ViewStore.transaccion()`` inside it shares one
-transaction per store, committed when the block ends and rolled back when it raises. The live
-consumers (``shared.consumer``) apply a fetched batch of messages so, and acknowledge them after
-the commit. A read model may keep its writes for the end of the batch (``diferir``) and run them
-there grouped by statement, in the same transaction, before it commits.
+``lote()`` opens a batch in the calling thread: every ``ViewStore.transaccion()`` (or ``transaccion`` on
+another store's engine, as the chain ledger's) inside it shares one transaction per store, committed when
+the block ends and rolled back when it raises. The live consumers (``shared.consumer``) apply a fetched
+batch of messages so, and acknowledge them after the commit. A read model may keep its writes for the
+end of the batch (``diferir``) and run them there grouped by statement, in the same transaction, before
+it commits.
 """
 
 from __future__ import annotations
@@ -123,6 +124,22 @@ def diferir(clave: Any, crear: Callable[[], Any]) -> Any | None:
     return actual.diferidas[clave]
 
 
+@contextmanager
+def transaccion(store: object, engine: Engine) -> Iterator[Connection]:
+    """A transaction on ``engine`` for ``store``: the open batch's (one per store, committed when the batch
+    ends), or one of its own, committed at the end of the block."""
+    actual = getattr(_hilo, "lote", None)
+    if actual is None:
+        with engine.begin() as conn:
+            yield conn
+        return
+    abierta = actual.abiertas.get(id(store))
+    if abierta is None:
+        conn = engine.connect()
+        abierta = actual.abiertas[id(store)] = (conn, conn.begin())
+    yield abierta[0]
+
+
 class ViewStore:
     """The engine and tables of one service's read models."""
 
@@ -158,16 +175,8 @@ class ViewStore:
     def transaccion(self) -> Iterator[Connection]:
         """A transaction on the read models: the open batch's (``lote()``), or one of its own, committed at
         the end of the block."""
-        actual = getattr(_hilo, "lote", None)
-        if actual is None:
-            with self.engine.begin() as conn:
-                yield conn
-            return
-        abierta = actual.abiertas.get(id(self))
-        if abierta is None:
-            conn = self.engine.connect()
-            abierta = actual.abiertas[id(self)] = (conn, conn.begin())
-        yield abierta[0]
+        with transaccion(self, self.engine) as conn:
+            yield conn
 
     def insert_on_conflict(self, tabla: Table, claves: tuple[str, ...], actualizar: bool) -> TextClause:
         """INSERT of every column of ``tabla`` ON CONFLICT (``claves``) DO NOTHING, or DO UPDATE of every

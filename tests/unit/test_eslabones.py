@@ -9,11 +9,22 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from services.evidencias.config import EvidenciasSettings
 from shared import contracts as c
 from shared.contracts import Envelope
-from shared.eslabones import PENDIENTE, ROTO, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones, Lectura
+from shared.eslabones import (
+    DESCONOCIDO,
+    PENDIENTE,
+    ROTO,
+    VERIFICADO,
+    CadenaPendiente,
+    CadenaRota,
+    Eslabones,
+    Lectura,
+)
+from shared.views import en_lote, lote
 from tests.support.stream import encadenados
 
 
@@ -23,7 +34,8 @@ def visitas(n: int) -> list[Envelope]:
     for i in range(1, n + 1):
         datos = c.VisitaRealizadaV1(
             visita_id=uuid.uuid4(), docente_id=uuid.uuid4(), acompanante_id=uuid.uuid4(), codigo_modular="0236885",
-            dre="DRE-PUNO", ugel="UGEL-PUNO", anio=2021, fecha_inicio=date(2021, 6, i), fecha_fin=date(2021, 6, i),
+            dre="DRE-PUNO", ugel="UGEL-PUNO", anio=2021, fecha_inicio=date(2021, 6, 1) + timedelta(days=i - 1),
+            fecha_fin=date(2021, 6, 1) + timedelta(days=i - 1),
             dias=1, acciones=["observacion"])
         hechos.append(Envelope.wrap(servicio="agenda", position=i, data=datos, subject="docente/x",
                                     time=datetime(2021, 6, 1, tzinfo=UTC) + timedelta(hours=i), dre="DRE-PUNO",
@@ -154,3 +166,110 @@ def test_una_lectura_no_revisa_la_cadena_de_quien_no_sigue(libro):
     # Then it is applied as it is
     assert Lectura(["focalizacion"]).aplicables([ajeno]) == [ajeno]
     assert Lectura(["agenda"]).aplicables([ajeno]) == []
+
+
+# --- a batch's links, recorded together (the ledger's consumer applies a fetched batch so) ---------------
+
+
+@pytest.fixture
+def libros(make_settings, closing):
+    """Two ledgers on the test's store (SQLite or PostgreSQL): one records facts one at a time, the other in
+    batches."""
+    def nuevo() -> Eslabones:
+        return closing(Eslabones(make_settings(EvidenciasSettings), ["agenda", "focalizacion"]))
+    return nuevo(), nuevo()
+
+
+def en_lotes(libro: Eslabones, lotes: list[list[Envelope]]) -> None:
+    for hechos in lotes:
+        with lote():
+            for hecho in hechos:
+                libro.registrar(hecho)
+
+
+def de_focalizacion(hecho: Envelope) -> Envelope:
+    return Envelope(**{**vars(hecho), "id": hecho.id.replace("agenda:", "focalizacion:"),
+                       "data": hecho.data.model_copy(update={"servicio": "focalizacion"}), "crudo": None})
+
+
+# batches of positions into the test's facts, in orders a consumer could see them (some twice: redeliveries)
+LOTES = [[[0, 1, 2, 3, 4, 5, 6, 7, 8]], [[3, 4], [0, 1, 2, 5, 8, 7, 6]], [[5, 3, 1], [4, 0, 2, 2, 1, 6, 7, 8]],
+         [[4], [3], [0, 5, 1, 2, 8], [7, 6]], [[2, 6, 7, 8], [0, 1, 3, 4, 5]]]
+
+
+@pytest.mark.parametrize("lotes", LOTES)
+def test_un_lote_registra_lo_mismo_que_hecho_por_hecho(libros, lotes):
+    # Given agenda's six facts, the fifth changed after its link was computed, a fork, a fact without its link,
+    # a fact at a taken position, and focalizacion's own chain in the last batch
+    uno, dos, tres, cuatro, cinco, seis = visitas(6)
+    bifurcado = Envelope(**{**vars(visitas(1)[0]), "id": "agenda:17"}).encadenar(1, uno.cadena)
+    sin_eslabon = Envelope(**{**vars(visitas(1)[0]), "id": "agenda:18", "cadena": ""})
+    impostor = Envelope(**{**vars(visitas(1)[0]), "id": "agenda:3"}).encadenar(2, dos.cadena)
+    ajenos = encadenados([de_focalizacion(h) for h in visitas(3)])
+    hechos = [uno, dos, tres, cuatro, forjado(cinco), seis, bifurcado, sin_eslabon, impostor, *ajenos]
+    uno_a_uno, por_lotes = libros
+    # When one ledger records them one at a time, the other in batches, in the same order
+    por_lote = [[hechos[i] for i in lote_] for lote_ in lotes]
+    por_lote[-1] += ajenos
+    orden = [h for lote_ in por_lote for h in lote_]
+    for hecho in orden:
+        uno_a_uno.registrar(hecho)
+    en_lotes(por_lotes, por_lote)
+    # Then every fact has the same state and reason in both
+    esperado = [uno_a_uno.estado(h) for h in hechos]
+    assert por_lotes.estados(hechos) == esperado == [por_lotes.estado(h) for h in hechos]
+    assert [e for e, _ in esperado[9:]] == [VERIFICADO] * 3
+    if lotes is LOTES[0]:  # in the chain's order: the genuine ones verified, the rest broken
+        assert [e for e, _ in esperado[:9]] == [VERIFICADO] * 4 + [ROTO] * 5
+    # and what a live consumer applies is what a reading of the stream applies
+    assert aplicados(por_lotes, hechos) == aplicados(uno_a_uno, hechos)
+    assert set(aplicados(por_lotes, hechos)) == {h.id for h in Lectura(["agenda", "focalizacion"]).aplicables(orden)}
+
+
+def test_un_lote_asienta_los_que_esperaban_guardados_de_lotes_anteriores(libros):
+    # Given agenda's facts 3, 4 and 5 recorded first, waiting for their predecessors (stored, in a batch)
+    hechos = visitas(5)
+    _, libro = libros
+    en_lotes(libro, [[hechos[4], hechos[2]], [hechos[3]]])
+    assert [e for e, _ in libro.estados(hechos)] == [DESCONOCIDO, DESCONOCIDO, PENDIENTE, PENDIENTE, PENDIENTE]
+    # When a later batch brings the first two
+    en_lotes(libro, [[hechos[1], hechos[0]]])
+    # Then the ones that waited are verified, every link back to the first one
+    assert [e for e, _ in libro.estados(hechos)] == [VERIFICADO] * 5
+
+
+def test_un_lote_se_escribe_al_confirmarse_y_nada_si_se_deshace(libros):
+    hechos = visitas(3)
+    _, libro = libros
+    # Given a batch that fails after recording its links: nothing is kept
+    with pytest.raises(RuntimeError), lote():
+        for hecho in hechos:
+            libro.registrar(hecho)
+        raise RuntimeError("el lote falla")
+    assert [e for e, _ in libro.estados(hechos)] == [DESCONOCIDO] * 3
+    # When a batch records them: they are written when it commits, in its transaction on the ledger
+    with lote():
+        for hecho in hechos:
+            libro.registrar(hecho)
+        assert en_lote()
+        assert [e for e, _ in libro.estados(hechos)] == [DESCONOCIDO] * 3
+    assert [e for e, _ in libro.estados(hechos)] == [VERIFICADO] * 3
+
+
+def test_un_lote_de_cien_hechos_son_pocas_sentencias(libros):
+    # Given a ledger that counts what it sends to its store
+    _, libro = libros
+    sentencias: list[str] = []
+    event.listen(libro.engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, _p, _ctx, _many: sentencias.append(sql))
+    hechos = visitas(100)
+    # When a batch of 100 facts is recorded, then asked about
+    en_lotes(libro, [hechos])
+    grabar = len(sentencias)
+    assert [e for e, _ in libro.estados(hechos)] == [VERIFICADO] * 100
+    # Then the batch took a few statements (its lock, two reads, one INSERT), not some per fact, and one query
+    # told the state of all of them
+    escrituras = [s for s in sentencias[:grabar] if s.lstrip().upper().startswith(("INSERT", "UPDATE", "SELECT"))]
+    assert len(escrituras) <= 4, escrituras
+    assert sum(s.lstrip().upper().startswith("INSERT") for s in escrituras) == 1
+    assert len([s for s in sentencias[grabar:] if s.lstrip().upper().startswith("SELECT")]) == 1
