@@ -27,6 +27,7 @@ from sqlalchemy import select
 from bench._common import dias_lectivos, machine_line, print_table, rebuild_vs_log, store
 from services.agenda import projections as vistas
 from services.agenda.application import Agenda
+from services.agenda.comandos import ProgramarActividad, RealizarActividad
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import PlanAnual
 from tests.support.world import asignacion
@@ -47,14 +48,15 @@ def comandos(app: Agenda, acompanantes: list[str], docentes: dict[str, list[str]
                 fin = next(libres).isoformat() if ronda == 0 else dia
                 visita = str(uuid.uuid4())
                 entrada = {"docente_id": docente, "fecha_inicio": dia, "fecha_fin": fin}
-                app.programar(acompanante, visita, "visita", entrada)
-                app.realizar(acompanante, visita, "visita", {**entrada, "acciones": ["observacion", "asesoria"]})
+                app.programar(ProgramarActividad(acompanante, visita, "visita", entrada))
+                realizada = {**entrada, "acciones": ["observacion", "asesoria"]}
+                app.realizar(RealizarActividad(acompanante, visita, "visita", realizada))
                 n += 2
             if ronda in (1, 3, 4, 6):
                 dia = next(libres).isoformat()
-                app.programar(acompanante, str(uuid.uuid4()), "gia", {
+                app.programar(ProgramarActividad(acompanante, str(uuid.uuid4()), "gia", {
                     "codigo_modular": f"{3000000 + acompanantes.index(acompanante):07d}", "fecha": dia,
-                    "hora_inicio": "14:00", "hora_fin": "17:00"})
+                    "hora_inicio": "14:00", "hora_fin": "17:00"}))
                 n += 1
     return n
 

@@ -20,10 +20,11 @@ from eventsourcing.application import AggregateNotFoundError
 
 from services.agenda import domainmodel as dm
 from services.agenda import escuela
-from services.agenda.comandos import (AprobarPlanIE, Asignacion, CompletarCurso, CompletarCursoPropio,
-                                      DesignarDirectivo, EjecutarPlanIE, ElaborarPlanIE, RegistrarVisitaEntrePares,
-                                      Resultado, SocializarPlanIE)
-from services.agenda.datos import anio_de, cambios, cifrada, como_entrada, de_actividad, plan_de_la_ie, resumen
+from services.agenda.comandos import (AprobarPlanIE, Asignacion, CancelarActividad, CompletarCurso,
+                                      CompletarCursoPropio, DesignarDirectivo, EjecutarPlanIE, ElaborarPlanIE,
+                                      ProgramarActividad, RealizarActividad, RegistrarVisitaEntrePares,
+                                      ReprogramarActividad, Resultado, SocializarPlanIE)
+from services.agenda.datos import a_programar, cifrada, de_actividad, plan_de_la_ie, reprogramada, resumen
 from services.agenda.projections import Proyecciones
 from services.agenda.protocolos import Componentes, Protocolo, del_plan, incluidos, interna
 from services.agenda.valores import VALORES
@@ -297,59 +298,56 @@ class Agenda(ServiceApplication):
                           tipo: str | None) -> tuple[Protocolo, str]:
         return interna(self._publicados(), clave, ie=ie, anio=anio, dre=dre, ugel=ugel, tipo=tipo)
 
-    # --- scheduling and delivery --------------------------------------------------------------
+    # --- scheduling and delivery: each command get → call → save (``_programar``...), run again by ``reintentar``
 
-    def programar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
-        def intento() -> Resultado:
-            agenda = self._agenda_existente(acompanante_id, anio_de(entrada))
-            datos = de_actividad(agenda, tipo, entrada)
-            previa = agenda.actividades.get(actividad_id)
-            if previa is not None and tipo != "visita" and entrada.get("docentes") is None:
-                # "everyone he coaches there" was resolved when first sent: a re-send means the same
-                datos["docentes"] = previa["programacion"]["docentes"] if previa["programacion"] else datos["docentes"]
-            reserva = self._reservar(agenda, actividad_id)
-            nuevo = agenda.programar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
-            if nuevo:
-                self.save(agenda, *reserva)
-            return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
-        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, anio_de(entrada)))
+    def programar(self, c: ProgramarActividad) -> Resultado:
+        return self.reintentar(lambda: self._programar(c), CAMBIO_CONCURRENTE, clave=dm.agenda_id(c.acompanante_id,
+                                                                                                  c.anio))
 
-    def reprogramar(self, actividad_id: str, entrada: dict[str, Any], motivo: str) -> Resultado:
-        def intento() -> Resultado:
-            agenda = self._agenda_de(actividad_id)
-            actual = agenda.actividades[actividad_id]
-            base = actual["agendado"] or actual["datos"]  # what was scheduled, even if it took place since
-            nuevos = cambios(actual["tipo"], base, entrada)
-            if actual["tipo"] != "visita":  # who left his caseload since no longer takes part
-                nuevos["docentes"] = [d for d in base["docentes"] if agenda.tiene(d)]
-            datos = de_actividad(agenda, actual["tipo"], {**como_entrada(base), **nuevos})
-            nuevo = agenda.reprogramar(actividad_id, datos, motivo, self.directivo(datos.get("ie")))
-            if nuevo:
-                self.save(agenda)
-            return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
-        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=self._clave(actividad_id))
+    def _programar(self, c: ProgramarActividad) -> Resultado:
+        agenda = self._agenda_existente(c.acompanante_id, c.anio)
+        datos = a_programar(agenda, c.tipo, c.actividad_id, c.entrada)
+        reserva = self._reservar(agenda, c.actividad_id)
+        nuevo = agenda.programar(c.actividad_id, c.tipo, datos, self.directivo(datos.get("ie")))
+        if nuevo:
+            self.save(agenda, *reserva)
+        return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
 
-    def cancelar(self, actividad_id: str, motivo: str) -> Resultado:
-        def intento() -> Resultado:
-            agenda = self._agenda_de(actividad_id)
-            nuevo = agenda.cancelar(actividad_id, motivo)
-            if nuevo:
-                self.save(agenda)
-            inicio = date.fromisoformat(agenda.actividades[actividad_id]["datos"]["fecha_inicio"])
-            return Resultado(nuevo, agenda.advertencias(inicio))
-        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=self._clave(actividad_id))
+    def reprogramar(self, c: ReprogramarActividad) -> Resultado:
+        return self.reintentar(lambda: self._reprogramar(c), CAMBIO_CONCURRENTE, clave=self._clave(c.actividad_id))
 
-    def realizar(self, acompanante_id: str, actividad_id: str, tipo: str, entrada: dict[str, Any]) -> Resultado:
-        def intento() -> Resultado:
-            agenda = self._agenda_existente(acompanante_id, anio_de(entrada))
-            datos = cifrada(self.cifrador, tipo, de_actividad(agenda, tipo, entrada, realizada=True),
-                            agenda.actividades.get(actividad_id))
-            reserva = self._reservar(agenda, actividad_id)
-            nuevo = agenda.realizar(actividad_id, tipo, datos, self.directivo(datos.get("ie")))
-            if nuevo:
-                self.save(agenda, *reserva)
-            return Resultado(nuevo)
-        return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(acompanante_id, anio_de(entrada)))
+    def _reprogramar(self, c: ReprogramarActividad) -> Resultado:
+        agenda = self._agenda_de(c.actividad_id)
+        datos = reprogramada(agenda, c.actividad_id, c.cambios)
+        nuevo = agenda.reprogramar(c.actividad_id, datos, c.motivo, self.directivo(datos.get("ie")))
+        if nuevo:
+            self.save(agenda)
+        return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
+
+    def cancelar(self, c: CancelarActividad) -> Resultado:
+        return self.reintentar(lambda: self._cancelar(c), CAMBIO_CONCURRENTE, clave=self._clave(c.actividad_id))
+
+    def _cancelar(self, c: CancelarActividad) -> Resultado:
+        agenda = self._agenda_de(c.actividad_id)
+        nuevo = agenda.cancelar(c.actividad_id, c.motivo)
+        if nuevo:
+            self.save(agenda)
+        return Resultado(nuevo, agenda.advertencias(date.fromisoformat(
+            agenda.actividades[c.actividad_id]["datos"]["fecha_inicio"])))
+
+    def realizar(self, c: RealizarActividad) -> Resultado:
+        return self.reintentar(lambda: self._realizar(c), CAMBIO_CONCURRENTE, clave=dm.agenda_id(c.acompanante_id,
+                                                                                                 c.anio))
+
+    def _realizar(self, c: RealizarActividad) -> Resultado:
+        agenda = self._agenda_existente(c.acompanante_id, c.anio)
+        datos = cifrada(self.cifrador, c.tipo, de_actividad(agenda, c.tipo, c.entrada, realizada=True),
+                        agenda.actividades.get(c.actividad_id))
+        reserva = self._reservar(agenda, c.actividad_id)
+        nuevo = agenda.realizar(c.actividad_id, c.tipo, datos, self.directivo(datos.get("ie")))
+        if nuevo:
+            self.save(agenda, *reserva)
+        return Resultado(nuevo)
 
     def cancelar_datos_personales(self, docente_id: str, aviso_id: str) -> bool:
         """focalizacion cancelled the docente's personal data: erase agenda's key of his free text (a

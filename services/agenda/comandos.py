@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass
@@ -157,3 +157,58 @@ class EjecutarPlanIE:
         return {"fecha": self.fecha.isoformat(), "logros": self.logros, "dificultades": self.dificultades,
                 "recomendaciones": self.recomendaciones, "visitas_planificadas": self.visitas_planificadas,
                 "visitas_realizadas": self.visitas_realizadas, "visitas_entre_pares": self.visitas_entre_pares}
+
+
+# --- an acompañante's activities (visits, GIA, RTC, workshops) ------------------------------------------------
+
+TipoActividad = Literal["visita", "gia", "rtc", "taller"]
+
+
+@dataclass(frozen=True)
+class ProgramarActividad:
+    """Schedule an activity on the acompañante's agenda of the year it falls in. ``entrada``: the request's fields
+    as JSON (the routes' ``*ProgramadaIn``), which ``datos.de_actividad`` makes the activity's data."""
+
+    acompanante_id: str
+    actividad_id: str  # the device's id: a re-send records nothing
+    tipo: TipoActividad
+    entrada: dict[str, Any]
+
+    @property
+    def anio(self) -> int:
+        return _anio(self.entrada)
+
+
+@dataclass(frozen=True)
+class ReprogramarActividad:
+    """Move a scheduled activity: ``cambios`` are its new dates or hours (``fecha_inicio``, ``fecha_fin``;
+    GIA and RTC ``fecha``, ``hora_inicio``, ``hora_fin``), with the reason."""
+
+    actividad_id: str
+    cambios: dict[str, Any]
+    motivo: str
+
+
+@dataclass(frozen=True)
+class CancelarActividad:
+    actividad_id: str
+    motivo: str
+
+
+@dataclass(frozen=True)
+class RealizarActividad:
+    """Record an activity that took place, scheduled before or not (``entrada``: the routes' ``*RealizadaIn``)."""
+
+    acompanante_id: str
+    actividad_id: str
+    tipo: TipoActividad
+    entrada: dict[str, Any]
+
+    @property
+    def anio(self) -> int:
+        return _anio(self.entrada)
+
+
+def _anio(entrada: dict[str, Any]) -> int:
+    """The school year an activity's request falls in."""
+    return date.fromisoformat(str(entrada.get("fecha_inicio") or entrada["fecha"])).year

@@ -52,10 +52,6 @@ def cambios(tipo: str, base: dict[str, Any], entrada: dict[str, Any]) -> dict[st
     return cambios
 
 
-def anio_de(entrada: dict[str, Any]) -> int:
-    return date.fromisoformat(str(entrada.get("fecha_inicio") or entrada["fecha"])).year
-
-
 def cifrada(cifrador: Cifrador, tipo: str, datos: dict[str, Any], previa: dict[str, Any] | None) -> dict[str, Any]:
     """A realized visit's ``observaciones`` encrypted with its docente's key; none is recorded once his
     personal data were cancelled. Then the key is gone, yet the visit ``previa`` realized before, sent again
@@ -131,6 +127,27 @@ def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, 
         if destinatarios == "docentes":
             datos["docentes"] = sorted(k for k, v in asistencia.items() if v)
     return datos
+
+
+def a_programar(agenda: dm.AgendaAcompanante, tipo: str, actividad_id: str, entrada: dict[str, Any]) -> dict[str, Any]:
+    """What scheduling ``actividad_id`` records. A GIA, RTC or workshop sent without its docentes ("everyone he
+    coaches there") was resolved when first sent: a re-send means the same docentes."""
+    datos = de_actividad(agenda, tipo, entrada)
+    previa = agenda.actividades.get(actividad_id)
+    if previa is not None and tipo != "visita" and entrada.get("docentes") is None and previa["programacion"]:
+        datos["docentes"] = previa["programacion"]["docentes"]
+    return datos
+
+
+def reprogramada(agenda: dm.AgendaAcompanante, actividad_id: str, nuevas: dict[str, Any]) -> dict[str, Any]:
+    """The activity's data with ``nuevas`` dates or hours applied on what was scheduled (even if it took place
+    since); a GIA, RTC or workshop keeps only the docentes still in his caseload."""
+    actual = agenda.actividades[actividad_id]
+    base = actual["agendado"] or actual["datos"]
+    cambiados = cambios(actual["tipo"], base, nuevas)
+    if actual["tipo"] != "visita":
+        cambiados["docentes"] = [d for d in base["docentes"] if agenda.tiene(d)]
+    return de_actividad(agenda, actual["tipo"], {**como_entrada(base), **cambiados})
 
 
 def plan_de_la_ie(c: ElaborarPlanIE, plantilla: Protocolo, tipo: str, docentes: list[dict[str, str]]) -> dict[str, Any]:

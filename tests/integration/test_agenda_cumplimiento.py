@@ -25,7 +25,8 @@ from sqlalchemy import event
 
 from services.agenda import cumplimiento
 from services.agenda.application import Agenda
-from services.agenda.comandos import Asignacion, CompletarCurso, Curso, DesignarDirectivo
+from services.agenda.comandos import (Asignacion, CancelarActividad, CompletarCurso, Curso, DesignarDirectivo,
+                                      ProgramarActividad, RealizarActividad, ReprogramarActividad)
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from tests.support.world import registrar_planes
@@ -212,11 +213,11 @@ class AnioDeUnAcompanante:
         self.orden += 1
         heapq.heappush(self.cola, (fecha, prioridad, self.orden, actividad_id))
 
-    def _enviar(self, comando, *args: Any) -> Any:
+    def _enviar(self, ejecutar, comando: Any) -> Any:
         """Send a command; a refusal of the norm's rules records nothing and is counted."""
         self.cuenta["enviados"] += 1
         try:
-            return comando(*args)
+            return ejecutar(comando)
         except AgendaInvalida:
             self.cuenta["rechazados"] += 1
             return None
@@ -288,7 +289,7 @@ class AnioDeUnAcompanante:
         self.actividades[actividad_id] = a = {"tipo": tipo, "estado": "programada", "dias": [],
                                               "datos": datos, "reprogramaciones": 0}
         entrada = {**datos, **self._fechas(a, dias)}
-        if self._enviar(self.agenda.programar, self.acompanante, actividad_id, tipo, entrada) is None:
+        if self._enviar(self.agenda.programar, ProgramarActividad(self.acompanante, actividad_id, tipo, entrada)) is None:
             del self.actividades[actividad_id]
             return False
         self.cuenta[f"programada:{tipo}"] += 1
@@ -319,8 +320,8 @@ class AnioDeUnAcompanante:
         dias = self._ventana(desde, len(a["dias"]))
         if dias is None:
             return False
-        if self._enviar(self.agenda.reprogramar, actividad_id, self._fechas(a, dias),
-                        self.rng.choice(MOTIVOS)) is None:
+        if self._enviar(self.agenda.reprogramar, ReprogramarActividad(actividad_id, self._fechas(a, dias),
+                                                                      self.rng.choice(MOTIVOS))) is None:
             return False
         a["reprogramaciones"] += 1
         self.cuenta["reprogramada"] += 1
@@ -330,7 +331,7 @@ class AnioDeUnAcompanante:
 
     def _cancelar(self, actividad_id: str) -> None:
         a = self.actividades[actividad_id]
-        assert self._enviar(self.agenda.cancelar, actividad_id, self.rng.choice(MOTIVOS)).nuevo
+        assert self._enviar(self.agenda.cancelar, CancelarActividad(actividad_id, self.rng.choice(MOTIVOS))).nuevo
         a["estado"] = "cancelada"
         self.cuenta["cancelada"] += 1
         fecha, n = a["dias"][0], len(a["dias"])
@@ -367,12 +368,12 @@ class AnioDeUnAcompanante:
             entrada["acuerdos"] = ["Aplicar la rúbrica de retroalimentación"]
         else:
             entrada["asistencia"] = self._asistencia(dias)
-        resultado = self._enviar(self.agenda.realizar, self.acompanante, actividad_id, tipo, entrada)
+        resultado = self._enviar(self.agenda.realizar, RealizarActividad(self.acompanante, actividad_id, tipo, entrada))
         if resultado is None:
             return
         assert resultado.nuevo
         if self.rng.random() < 0.05:  # the device sends it again: recognised, nothing twice
-            assert not self.agenda.realizar(self.acompanante, actividad_id, tipo, entrada).nuevo
+            assert not self.agenda.realizar(RealizarActividad(self.acompanante, actividad_id, tipo, entrada)).nuevo
             self.cuenta["reenviada"] += 1
         a["estado"] = "realizada"
         self.cuenta[f"realizada:{tipo}"] += 1
@@ -435,7 +436,7 @@ class AnioDeUnAcompanante:
             entrada["asistencia"] = {self.docentes[0].id: [(dias[0] - timedelta(days=1)).isoformat()]}
         self.cuenta["contra_la_norma"] += 1
         with pytest.raises(AgendaInvalida):
-            self.agenda.realizar(self.acompanante, actividad_id, tipo, entrada)
+            self.agenda.realizar(RealizarActividad(self.acompanante, actividad_id, tipo, entrada))
 
 
 def simular(agenda: Agenda, mundo: Mundo, rng: random.Random) -> tuple[Libro, Counter]:

@@ -15,6 +15,7 @@ import pytest
 
 from services.agenda import domainmodel as dm
 from services.agenda import escuela
+from services.agenda.comandos import ProgramarActividad
 from services.agenda.messaging import Publicador
 from services.agenda.valores import AgendaDe, Reunion, Taller, Visita
 from tests.fixtures import generar_almacen_agenda as gaa
@@ -92,7 +93,7 @@ def test_agenda_un_evento_antiguo_se_lee_con_sus_campos_tipados(agenda):
 def test_agenda_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(agenda):
     # Given the fixture's agenda, When its acompañante schedules a GIA now
     gia = gaa.ident("gia-nueva")
-    assert agenda.programar(gaa.ACOMPANANTE, gia, "gia", gaa.reunion("2020-09-02", tema="Lectura")).nuevo
+    assert agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, gia, "gia", gaa.reunion("2020-09-02", tema="Lectura"))).nuevo
     # Then its event carries his agenda and the GIA typed, stored under their names
     nueva = _de(agenda, A.ActividadProgramada)[-1]
     assert nueva.contexto == AgendaDe(gaa.ACOMPANANTE, 2020, gaa.DRE, gaa.UGEL)
@@ -110,4 +111,4 @@ def test_agenda_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(agenda):
     assert (publicado.subject, publicado.dre, publicado.ugel) == (f"acompanante/{gaa.ACOMPANANTE}", gaa.DRE, gaa.UGEL)
     assert (str(publicado.data.actividad_id), publicado.data.tema) == (gia, "Lectura")
     # and a re-send of the same GIA records nothing (the aggregate compares what the typed event left)
-    assert not agenda.programar(gaa.ACOMPANANTE, gia, "gia", gaa.reunion("2020-09-02", tema="Lectura")).nuevo
+    assert not agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, gia, "gia", gaa.reunion("2020-09-02", tema="Lectura"))).nuevo

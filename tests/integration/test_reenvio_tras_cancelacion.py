@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.agenda.application import Agenda
+from services.agenda.comandos import RealizarActividad
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from services.evidencias import domainmodel as dm
@@ -129,21 +130,21 @@ def test_la_visita_realizada_reenviada_tras_la_cancelacion_ya_consta(agenda):
     entrada = agenda.visita(docente, "2020-06-10", "2020-06-11", acciones=["observacion", "asesoria"],
                             observaciones="Conversamos sobre cómo involucrar a todo el grupo.")
     # Given a visit realized with observaciones about the docente
-    assert agenda.app.realizar(agenda.acompanante, visita, "visita", entrada).nuevo
+    assert agenda.app.realizar(RealizarActividad(agenda.acompanante, visita, "visita", entrada)).nuevo
     # When his personal data are cancelled before the coach's device re-sends it
     assert agenda.app.cancelar_datos_personales(docente, nuevo_id())
     antes = agenda.registrado()
     # Then the re-sent visit is "already recorded" (HTTP 200) and records nothing
     reenvio = {**entrada, "acciones": ["asesoria", "observacion"]}
-    assert agenda.app.realizar(agenda.acompanante, visita, "visita", reenvio).nuevo is False
+    assert agenda.app.realizar(RealizarActividad(agenda.acompanante, visita, "visita", reenvio)).nuevo is False
     assert agenda.registrado() == antes
     assert agenda.app.proyecciones.actividad(visita)["datos"]["observaciones"] == MARCA
     # while a new visit with observaciones about him, or the same id with other dates, is refused with the reason
     for otra_id, otra in ((nuevo_id(), agenda.visita(docente, "2020-06-17", acciones=["observacion", "asesoria"],
                                                      observaciones="Otra frase sobre él")),
                           (visita, {**entrada, "fecha_fin": "2020-06-10"})):
-        agenda.rechaza(lambda i=otra_id, e=otra: agenda.app.realizar(agenda.acompanante, i, "visita", e),
+        agenda.rechaza(lambda i=otra_id, e=otra: agenda.app.realizar(RealizarActividad(agenda.acompanante, i, "visita", e)),
                        "se cancelaron a su pedido (Ley 29733)", AgendaInvalida)
     # and a new one without observaciones is recorded
-    assert agenda.app.realizar(agenda.acompanante, nuevo_id(), "visita",
-                               agenda.visita(docente, "2020-06-17", acciones=["observacion", "asesoria"])).nuevo
+    assert agenda.app.realizar(RealizarActividad(agenda.acompanante, nuevo_id(), "visita",
+                               agenda.visita(docente, "2020-06-17", acciones=["observacion", "asesoria"]))).nuevo

@@ -14,7 +14,7 @@ from uuid import uuid4
 import pytest
 
 from services.agenda.application import Agenda
-from services.agenda.comandos import Asignacion, CompletarCursoPropio, Curso
+from services.agenda.comandos import Asignacion, CompletarCursoPropio, Curso, RealizarActividad
 from services.agenda.config import AgendaSettings
 from shared.eventstore import Conflict
 from shared.settings import SQLITE
@@ -51,9 +51,9 @@ def test_sus_talleres_y_cursos_cuentan_en_su_cumplimiento(agenda):
     assert (antes["talleres_propios_realizado"], antes["talleres_propios_porcentaje"]) == (0, 0.0)
     # Cuando asiste 3 de los 4 días de un taller macro regional para acompañantes
     dias = ["2020-05-11", "2020-05-12", "2020-05-13"]
-    assert agenda.realizar(acompanante, str(uuid4()), "taller", {
+    assert agenda.realizar(RealizarActividad(acompanante, str(uuid4()), "taller", {
         "fecha_inicio": "2020-05-11", "fecha_fin": "2020-05-14", "sede": "Sede macro región sur",
-        "destinatarios": "acompanantes", "asistencia": {acompanante: dias}}).nuevo
+        "destinatarios": "acompanantes", "asistencia": {acompanante: dias}})).nuevo
     # y completa un curso virtual de su formación (reenviarlo no lo cuenta dos veces)
     curso = CompletarCursoPropio(acompanante, 2020, str(uuid4()),
                                  Curso("Retroalimentación formativa", 40.0, date(2020, 7, 20), "PerúEduca"))

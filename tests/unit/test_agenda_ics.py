@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from services.agenda import exportar
 from services.agenda.application import Agenda, Asignacion
+from services.agenda.comandos import CancelarActividad, ProgramarActividad, RealizarActividad, ReprogramarActividad
 from services.agenda.config import AgendaSettings
 from shared.hojas import Tabla
 from shared.settings import SQLITE
@@ -36,19 +37,19 @@ def agenda(tmp_path, closing) -> Agenda:
             nivel="inicial"), etapa=2)
     # Given a 2-day visit, a GIA from 15:00 to 18:00 Lima time, a visit cancelled with its
     # reason, and a visit scheduled for one day that took two
-    app.programar(ACOMPANANTE, ID["visita_2_dias"], "visita",
-                  {"docente_id": DOCENTES[0], "fecha_inicio": "2021-04-13", "fecha_fin": "2021-04-14"})
-    app.programar(ACOMPANANTE, ID["gia"], "gia", {"codigo_modular": CODIGO, "anexo": 0, "fecha": "2021-04-15",
+    app.programar(ProgramarActividad(ACOMPANANTE, ID["visita_2_dias"], "visita",
+                  {"docente_id": DOCENTES[0], "fecha_inicio": "2021-04-13", "fecha_fin": "2021-04-14"}))
+    app.programar(ProgramarActividad(ACOMPANANTE, ID["gia"], "gia", {"codigo_modular": CODIGO, "anexo": 0, "fecha": "2021-04-15",
                                                    "hora_inicio": "15:00", "hora_fin": "18:00",
-                                                   "tema": "Planificación de la unidad didáctica"})
-    app.programar(ACOMPANANTE, ID["cancelada"], "visita",
-                  {"docente_id": DOCENTES[1], "fecha_inicio": "2021-04-20", "fecha_fin": "2021-04-20"})
-    assert app.cancelar(ID["cancelada"], MOTIVO).nuevo
-    app.programar(ACOMPANANTE, ID["realizada"], "visita",
-                  {"docente_id": DOCENTES[2], "fecha_inicio": "2021-04-22", "fecha_fin": "2021-04-22"})
-    assert app.realizar(ACOMPANANTE, ID["realizada"], "visita",
+                                                   "tema": "Planificación de la unidad didáctica"}))
+    app.programar(ProgramarActividad(ACOMPANANTE, ID["cancelada"], "visita",
+                  {"docente_id": DOCENTES[1], "fecha_inicio": "2021-04-20", "fecha_fin": "2021-04-20"}))
+    assert app.cancelar(CancelarActividad(ID["cancelada"], MOTIVO)).nuevo
+    app.programar(ProgramarActividad(ACOMPANANTE, ID["realizada"], "visita",
+                  {"docente_id": DOCENTES[2], "fecha_inicio": "2021-04-22", "fecha_fin": "2021-04-22"}))
+    assert app.realizar(RealizarActividad(ACOMPANANTE, ID["realizada"], "visita",
                         {"docente_id": DOCENTES[2], "fecha_inicio": "2021-04-22", "fecha_fin": "2021-04-23",
-                         "acciones": ["observacion", "asesoria", "retroalimentacion"]}).nuevo
+                         "acciones": ["observacion", "asesoria", "retroalimentacion"]})).nuevo
     return app
 
 
@@ -79,8 +80,8 @@ def test_el_feed_se_lee_con_una_biblioteca_icalendar(agenda):
 def test_los_uid_no_cambian_entre_generaciones(agenda):
     # When the feed is generated twice (a phone polls it), with a change in between
     primera = _eventos(_feed(agenda))
-    agenda.reprogramar(ID["visita_2_dias"], {"fecha_inicio": "2021-04-26", "fecha_fin": "2021-04-27"},
-                       "Simulacro de sismo")
+    agenda.reprogramar(ReprogramarActividad(ID["visita_2_dias"], {"fecha_inicio": "2021-04-26", "fecha_fin": "2021-04-27"},
+                       "Simulacro de sismo"))
     segunda = _eventos(_feed(agenda))
     # Then the same UIDs come back (the calendar updates the events instead of duplicating
     # them), and the changed one carries a higher SEQUENCE and its new dates

@@ -28,6 +28,7 @@ import pytest
 
 from services.agenda import mezcla
 from services.agenda.application import Agenda, Asignacion
+from services.agenda.comandos import CancelarActividad, ProgramarActividad
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from shared.settings import SQLITE
@@ -89,7 +90,7 @@ def test_la_mezcla_de_la_tabla_se_acepta(agenda, tipo):
     # Cuando se programan las visitas de la tabla, una por semana
     for semana, dias in enumerate(MEZCLA_DE_LA_TABLA[tipo]):
         # Entonces cada una se registra
-        assert agenda.programar(acompanante, str(uuid4()), "visita", _visita(docente, semana, dias)).nuevo
+        assert agenda.programar(ProgramarActividad(acompanante, str(uuid4()), "visita", _visita(docente, semana, dias))).nuevo
 
 
 @pytest.mark.parametrize("tipo", list(TIPOS))
@@ -99,11 +100,11 @@ def test_la_visita_que_rompe_la_mezcla_se_rechaza_con_su_motivo(agenda, tipo):
     secuencia, mezcla = ROTURAS[tipo]
     # Dadas las visitas que todavía caben en la mezcla
     for semana, dias in enumerate(secuencia[:-1]):
-        assert agenda.programar(acompanante, str(uuid4()), "visita", _visita(docente, semana, dias)).nuevo
+        assert agenda.programar(ProgramarActividad(acompanante, str(uuid4()), "visita", _visita(docente, semana, dias))).nuevo
     # Cuando se programa la que ya no cabe
     antes = agenda.recorder.max_notification_id()
     with pytest.raises(AgendaInvalida) as error:
-        agenda.programar(acompanante, str(uuid4()), "visita", _visita(docente, len(secuencia), secuencia[-1]))
+        agenda.programar(ProgramarActividad(acompanante, str(uuid4()), "visita", _visita(docente, len(secuencia), secuencia[-1])))
     # Entonces se rechaza nombrando la mezcla de su protocolo, y no se registra nada
     motivo = str(error.value)
     assert f"Con esta visita de {secuencia[-1]} días el año ya no cumple la mezcla de su protocolo (NT-026@1)" in motivo
@@ -117,22 +118,22 @@ def test_una_visita_de_mas_se_rechaza(agenda):
     acompanante = str(uuid4())
     docente = _docente(agenda, acompanante, "primaria")
     for semana, dias in enumerate(MEZCLA_DE_LA_TABLA["primaria"]):
-        agenda.programar(acompanante, str(uuid4()), "visita", _visita(docente, semana, dias))
+        agenda.programar(ProgramarActividad(acompanante, str(uuid4()), "visita", _visita(docente, semana, dias)))
     # Cuando se programa una octava visita de un día, se rechaza por la mezcla
     with pytest.raises(AgendaInvalida, match="1 visita de 2 días y 6 de 1 día"):
-        agenda.programar(acompanante, str(uuid4()), "visita", _visita(docente, 10, 1))
+        agenda.programar(ProgramarActividad(acompanante, str(uuid4()), "visita", _visita(docente, 10, 1)))
 
 
 def test_una_visita_cancelada_deja_su_lugar(agenda):
     # Dado un docente de inicial con dos visitas de tres días, una de ellas cancelada
     acompanante = str(uuid4())
     docente = _docente(agenda, acompanante, "inicial")
-    agenda.programar(acompanante, str(uuid4()), "visita", _visita(docente, 0, 3))
+    agenda.programar(ProgramarActividad(acompanante, str(uuid4()), "visita", _visita(docente, 0, 3)))
     cancelada = str(uuid4())
-    agenda.programar(acompanante, cancelada, "visita", _visita(docente, 1, 3))
-    agenda.cancelar(cancelada, "la IE suspendió clases")
+    agenda.programar(ProgramarActividad(acompanante, cancelada, "visita", _visita(docente, 1, 3)))
+    agenda.cancelar(CancelarActividad(cancelada, "la IE suspendió clases"))
     # Cuando se programa otra de tres días, se acepta: solo hay dos de tres días vigentes
-    assert agenda.programar(acompanante, str(uuid4()), "visita", _visita(docente, 2, 3)).nuevo
+    assert agenda.programar(ProgramarActividad(acompanante, str(uuid4()), "visita", _visita(docente, 2, 3))).nuevo
 
 
 def test_agenda_cita_los_numerales_de_la_norma_que_existen():

@@ -14,7 +14,8 @@ from uuid import uuid4
 import pytest
 
 from services.agenda.application import Agenda
-from services.agenda.comandos import Asignacion, DesignarDirectivo
+from services.agenda.comandos import (Asignacion, CancelarActividad, DesignarDirectivo, ProgramarActividad,
+                                      RealizarActividad, ReprogramarActividad)
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from shared.eventstore import Conflict, DomainError
@@ -45,7 +46,7 @@ class Mundo:
         return {"docente_id": docente, "fecha_inicio": desde, "fecha_fin": hasta or desde, **mas}
 
     def programar(self, tipo: str, entrada: dict, actividad_id: str | None = None):
-        return self.app.programar(self.acompanante, actividad_id or _id(), tipo, entrada)
+        return self.app.programar(ProgramarActividad(self.acompanante, actividad_id or _id(), tipo, entrada))
 
     def registrado(self) -> int:
         return self.app.recorder.max_notification_id() or 0
@@ -180,8 +181,8 @@ def test_visita_a_un_docente_que_no_es_suyo(mundo):
     # Cuando este acompañante le programa o registra una visita, Entonces se rechaza
     mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(ajeno, "2020-06-10")),
                   f"El docente {ajeno} no está asignado a este acompañante en 2020")
-    mundo.rechaza(lambda: mundo.app.realizar(mundo.acompanante, _id(), "visita",
-                                             mundo.visita(ajeno, "2020-06-10", acciones=["observacion"])),
+    mundo.rechaza(lambda: mundo.app.realizar(RealizarActividad(mundo.acompanante, _id(), "visita",
+                                             mundo.visita(ajeno, "2020-06-10", acciones=["observacion"]))),
                   "no está asignado a este acompañante")
 
 
@@ -219,9 +220,9 @@ def test_reprogramar_pide_motivo(mundo):
     mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-10"), visita)
     cambio = {"fecha_inicio": "2020-06-11", "fecha_fin": "2020-06-11"}
     # Cuando se reprograma sin motivo, Entonces se rechaza
-    mundo.rechaza(lambda: mundo.app.reprogramar(visita, cambio, "  "), "Indique el motivo de la reprogramación")
+    mundo.rechaza(lambda: mundo.app.reprogramar(ReprogramarActividad(visita, cambio, "  ")), "Indique el motivo de la reprogramación")
     # y con motivo queda con la nueva fecha y su historia
-    assert mundo.app.reprogramar(visita, cambio, "feriado regional").nuevo
+    assert mundo.app.reprogramar(ReprogramarActividad(visita, cambio, "feriado regional")).nuevo
     fila = mundo.app.proyecciones.actividad(visita)
     assert str(fila["fecha_inicio"]) == "2020-06-11"
     assert [p["evento"] for p in fila["historial"]] == ["programada", "reprogramada"]
@@ -232,12 +233,12 @@ def test_no_se_cancela_una_visita_realizada(mundo):
     # Dada una visita programada y luego realizada
     visita = _id()
     mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-10"), visita)
-    mundo.app.realizar(mundo.acompanante, visita, "visita", mundo.visita(mundo.docentes[0], "2020-06-10",
-                                                                      acciones=["observacion", "asesoria"]))
+    mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", mundo.visita(mundo.docentes[0], "2020-06-10",
+                                                                      acciones=["observacion", "asesoria"])))
     # Cuando se cancela o reprograma, Entonces es un conflicto: ya está realizada
-    mundo.rechaza(lambda: mundo.app.cancelar(visita, "ya no"), "ya está realizada", Conflict)
-    mundo.rechaza(lambda: mundo.app.reprogramar(visita, {"fecha_inicio": "2020-06-12", "fecha_fin": "2020-06-12"},
-                                                "otra"), "ya está realizada", Conflict)
+    mundo.rechaza(lambda: mundo.app.cancelar(CancelarActividad(visita, "ya no")), "ya está realizada", Conflict)
+    mundo.rechaza(lambda: mundo.app.reprogramar(ReprogramarActividad(visita, {"fecha_inicio": "2020-06-12", "fecha_fin": "2020-06-12"},
+                                                "otra")), "ya está realizada", Conflict)
     assert mundo.app.proyecciones.actividad(visita)["estado"] == "realizada"
 
 
@@ -258,16 +259,16 @@ def test_realizar_reenviado_no_registra_y_otro_contenido_es_conflicto(mundo):
     # Dada una visita realizada sin haberse programado antes
     visita = _id()
     entrada = mundo.visita(mundo.eib, "2020-06-10", "2020-06-11", acciones=["observacion", "asesoria"])
-    assert mundo.app.realizar(mundo.acompanante, visita, "visita", entrada).nuevo
+    assert mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", entrada)).nuevo
     fila = mundo.app.proyecciones.actividad(visita)
     assert (fila["estado"], [p["evento"] for p in fila["historial"]]) == ("realizada", ["realizada"])
     antes = mundo.registrado()
     # Cuando se reenvía (aun con las acciones en otro orden), Entonces no se registra nada
     reenvio = {**entrada, "acciones": ["asesoria", "observacion", "asesoria"]}
-    assert mundo.app.realizar(mundo.acompanante, visita, "visita", reenvio).nuevo is False
+    assert mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", reenvio)).nuevo is False
     assert mundo.registrado() == antes
     # y con otros datos es un conflicto
-    mundo.rechaza(lambda: mundo.app.realizar(mundo.acompanante, visita, "visita", {**entrada, "observaciones": "x"}),
+    mundo.rechaza(lambda: mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", {**entrada, "observaciones": "x"})),
                   "ya fue registrada con otros datos", Conflict)
 
 
@@ -293,7 +294,7 @@ def test_reasignar_mueve_el_plan_y_cancela_sus_visitas_programadas(mundo):
     docente, otro = mundo.docentes[0], _id()
     programada, realizada = _id(), _id()
     mundo.programar("visita", mundo.visita(docente, "2020-07-10"), programada)
-    mundo.app.realizar(mundo.acompanante, realizada, "visita", mundo.visita(docente, "2020-06-10", acciones=["observacion", "asesoria", "modelado"]))
+    mundo.app.realizar(RealizarActividad(mundo.acompanante, realizada, "visita", mundo.visita(docente, "2020-06-10", acciones=["observacion", "asesoria", "modelado"])))
     # Cuando se reasigna a otro acompañante
     assert mundo.app.reasignar(docente, mundo.acompanante, otro, "cambio de ruta") == 1
     # Entonces el plan es del nuevo, la visita programada con el anterior se cancela y la realizada queda
@@ -303,7 +304,7 @@ def test_reasignar_mueve_el_plan_y_cancela_sus_visitas_programadas(mundo):
     assert mundo.app.proyecciones.actividad(realizada)["estado"] == "realizada"
     # el anterior ya no puede visitarlo y el nuevo sí
     mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(docente, "2020-07-14")), "no está asignado")
-    assert mundo.app.programar(otro, _id(), "visita", mundo.visita(docente, "2020-07-14")).nuevo
+    assert mundo.app.programar(ProgramarActividad(otro, _id(), "visita", mundo.visita(docente, "2020-07-14"))).nuevo
     # y reasignar de nuevo desde el anterior no mueve nada
     assert mundo.app.reasignar(docente, mundo.acompanante, otro, "cambio de ruta") == 0
 
@@ -340,7 +341,7 @@ def test_un_gia_reprogramado_con_fecha_inicio_se_mueve(mundo):
     gia = _id()
     assert mundo.programar("gia", reunion("2020-06-17"), gia).nuevo
     # When it is moved giving fecha_inicio/fecha_fin instead of fecha
-    assert mundo.app.reprogramar(gia, {"fecha_inicio": "2020-06-19", "fecha_fin": "2020-06-19"}, "Lluvias").nuevo
+    assert mundo.app.reprogramar(ReprogramarActividad(gia, {"fecha_inicio": "2020-06-19", "fecha_fin": "2020-06-19"}, "Lluvias")).nuevo
     # Then it moved
     assert mundo.app.proyecciones.actividad(gia)["datos"]["fecha_inicio"] == "2020-06-19"
 
@@ -355,12 +356,12 @@ def test_lo_recibido_con_el_acompanante_anterior_cuenta_para_la_advertencia(mund
     docente, dia = mundo.docentes[0], ["2020-04-06", "2020-04-07", "2020-04-08", "2020-04-09", "2020-04-13",
                                        "2020-04-14"]
     for d in dia:
-        assert mundo.app.realizar(mundo.acompanante, _id(), "visita",
-                                  {**mundo.visita(docente, d), "acciones": ["observacion", "asesoria"]}).nuevo
+        assert mundo.app.realizar(RealizarActividad(mundo.acompanante, _id(), "visita",
+                                  {**mundo.visita(docente, d), "acciones": ["observacion", "asesoria"]})).nuevo
     # When he is reassigned and the new acompañante schedules his last (2-day) visit in December
     nuevo = _id()
     assert mundo.app.reasignar(docente, mundo.acompanante, nuevo, "Cambio de cartera") == 1
-    resultado = mundo.app.programar(nuevo, _id(), "visita", mundo.visita(docente, "2020-12-14", "2020-12-15"))
+    resultado = mundo.app.programar(ProgramarActividad(nuevo, _id(), "visita", mundo.visita(docente, "2020-12-14", "2020-12-15")))
     # Then his plan (7 visits, 8 days) is complete: no warning that it cannot be completed
     assert resultado.nuevo
     assert not [a for a in resultado.advertencias if docente in a]
@@ -373,7 +374,7 @@ def test_un_identificador_no_puede_estar_en_la_agenda_de_dos_acompanantes(mundo)
     # When another acompañante, with his own docente, uses the same id
     otro, docente = _id(), _id()
     assert mundo.app.generar_plan(asignacion(docente, otro), etapa=1)
-    mundo.rechaza(lambda: mundo.app.programar(otro, visita, "visita", mundo.visita(docente, "2020-06-11")),
+    mundo.rechaza(lambda: mundo.app.programar(ProgramarActividad(otro, visita, "visita", mundo.visita(docente, "2020-06-11"))),
                   "ya se usó en la agenda de otro acompañante", Conflict)
 
 
@@ -381,7 +382,7 @@ def test_participantes_repetidos_cuentan_una_vez(mundo):
     gia = _id()
     entrada = {**reunion("2020-06-17", participantes=[mundo.docentes[0], mundo.docentes[0], mundo.docentes[1]]),
                "acuerdos": []}
-    assert mundo.app.realizar(mundo.acompanante, gia, "gia", entrada).nuevo
+    assert mundo.app.realizar(RealizarActividad(mundo.acompanante, gia, "gia", entrada)).nuevo
     assert mundo.app.proyecciones.actividad(gia)["datos"]["docentes"] == sorted(mundo.docentes[:2])
     filas = mundo.app.proyecciones.cumplimiento(2020, date(2020, 12, 31), "docente")
     assert {f["docente_id"]: f["gia_realizado"] for f in filas}[mundo.docentes[0]] == 1
@@ -391,7 +392,7 @@ def test_en_un_taller_un_docente_sin_dias_de_asistencia_es_un_ausente(mundo):
     taller = _id()
     entrada = {"fecha_inicio": "2020-07-06", "fecha_fin": "2020-07-09", "sede": "UGEL El Collao",
                "asistencia": {mundo.docentes[0]: ["2020-07-06", "2020-07-07"], mundo.docentes[1]: []}}
-    assert mundo.app.realizar(mundo.acompanante, taller, "taller", entrada).nuevo
+    assert mundo.app.realizar(RealizarActividad(mundo.acompanante, taller, "taller", entrada)).nuevo
     assert mundo.app.proyecciones.actividad(taller)["datos"]["docentes"] == [mundo.docentes[0]]
 
 
@@ -431,24 +432,24 @@ def test_reenviar_un_gia_para_todos_no_choca_si_llego_otro_docente(mundo):
 def test_reenviar_una_visita_realizada_tras_la_reasignacion_es_un_reenvio(mundo):
     visita, docente = _id(), mundo.docentes[0]
     entrada = {**mundo.visita(docente, "2020-06-10"), "acciones": ["observacion", "asesoria"]}
-    assert mundo.app.realizar(mundo.acompanante, visita, "visita", entrada).nuevo
+    assert mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", entrada)).nuevo
     mundo.app.reasignar(docente, mundo.acompanante, _id(), "Cambio de cartera")
-    assert not mundo.app.realizar(mundo.acompanante, visita, "visita", entrada).nuevo
+    assert not mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", entrada)).nuevo
 
 
 def test_un_gia_se_reprograma_aunque_un_participante_se_haya_retirado(mundo):
     gia = _id()
     assert mundo.programar("gia", reunion("2020-06-17"), gia).nuevo
     mundo.app.retirar(mundo.docentes[0], "Licencia")
-    assert mundo.app.reprogramar(gia, {"fecha": "2020-06-24"}, "Lluvias").nuevo
+    assert mundo.app.reprogramar(ReprogramarActividad(gia, {"fecha": "2020-06-24"}, "Lluvias")).nuevo
     assert mundo.docentes[0] not in mundo.app.proyecciones.actividad(gia)["datos"]["docentes"]
 
 
 def test_lo_programado_no_cuenta_como_recibido_y_volver_no_duplica(mundo):
     docente, otro = mundo.docentes[0], _id()
     for d in ("2020-04-06", "2020-04-07", "2020-04-08"):
-        mundo.app.realizar(mundo.acompanante, _id(), "visita",
-                           {**mundo.visita(docente, d), "acciones": ["observacion", "asesoria"]})
+        mundo.app.realizar(RealizarActividad(mundo.acompanante, _id(), "visita",
+                           {**mundo.visita(docente, d), "acciones": ["observacion", "asesoria"]}))
     mundo.programar("gia", reunion("2020-06-17"))
     mundo.app.reasignar(docente, mundo.acompanante, otro, "ida")
     mundo.app.reasignar(docente, otro, mundo.acompanante, "vuelta")
@@ -460,14 +461,14 @@ def test_lo_programado_no_cuenta_como_recibido_y_volver_no_duplica(mundo):
 def test_reprogramar_con_campos_que_no_corresponden_se_rechaza_y_una_visita_conserva_su_duracion(mundo):
     visita = _id()
     assert mundo.programar("visita", mundo.visita(mundo.eib, "2020-06-15", "2020-06-16"), visita).nuevo
-    mundo.rechaza(lambda: mundo.app.reprogramar(visita, {"fecha": "2020-06-22"}, "Lluvias"), "sin horas")
-    assert mundo.app.reprogramar(visita, {"fecha_inicio": "2020-06-22"}, "Lluvias").nuevo
+    mundo.rechaza(lambda: mundo.app.reprogramar(ReprogramarActividad(visita, {"fecha": "2020-06-22"}, "Lluvias")), "sin horas")
+    assert mundo.app.reprogramar(ReprogramarActividad(visita, {"fecha_inicio": "2020-06-22"}, "Lluvias")).nuevo
     assert mundo.app.proyecciones.actividad(visita)["datos"]["fecha_fin"] == "2020-06-23"
 
 
 def test_una_visita_sin_asesoria_no_es_una_visita_en_aula(mundo):
-    mundo.rechaza(lambda: mundo.app.realizar(mundo.acompanante, _id(), "visita",
-                                             {**mundo.visita(mundo.docentes[0], "2020-06-10"), "acciones": ["modelado"]}),
+    mundo.rechaza(lambda: mundo.app.realizar(RealizarActividad(mundo.acompanante, _id(), "visita",
+                                             {**mundo.visita(mundo.docentes[0], "2020-06-10"), "acciones": ["modelado"]})),
                   "observación y la asesoría")
 
 
@@ -483,5 +484,5 @@ def test_plan_de_modalidad_interna_de_la_iei_246(app):
     assert (fila["protocolo"], fila["modalidad"]) == ("PMA-IEI246@1", "interna")
     assert [g["mes"] for g in fila["plan"]["componentes"]["visitas"]["grupos"]] == [6, 9, 11]
     # And the directivo schedules his June visit on his own agenda
-    assert app.programar(directivo, _id(), "visita",
-                         {"docente_id": docente, "fecha_inicio": "2024-06-10", "fecha_fin": "2024-06-10"}).nuevo
+    assert app.programar(ProgramarActividad(directivo, _id(), "visita",
+                         {"docente_id": docente, "fecha_inicio": "2024-06-10", "fecha_fin": "2024-06-10"})).nuevo

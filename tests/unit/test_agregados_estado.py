@@ -44,6 +44,7 @@ from hypothesis.stateful import (
 
 from services.agenda import domainmodel as agenda_dm
 from services.agenda.application import Agenda, Asignacion, Resultado
+from services.agenda.comandos import CancelarActividad, ProgramarActividad, RealizarActividad, ReprogramarActividad
 from services.agenda.config import AgendaSettings
 from services.evidencias import domainmodel as evidencias_dm
 from services.evidencias import textos
@@ -255,8 +256,8 @@ class PlanYVisitas(RuleBasedStateMachine):
         acompanante, actividad_id, docente = self.acompanantes[quien], self.ids[i], self.docentes[tipo]
         fin = inicio + timedelta(days=largo)
         esperado = self._predecir_programar(acompanante, actividad_id, docente, inicio, fin)
-        self.log.run(lambda: self.app.programar(acompanante, actividad_id, "visita", {
-            "docente_id": docente, "fecha_inicio": inicio.isoformat(), "fecha_fin": fin.isoformat()}), esperado)
+        self.log.run(lambda: self.app.programar(ProgramarActividad(acompanante, actividad_id, "visita", {
+            "docente_id": docente, "fecha_inicio": inicio.isoformat(), "fecha_fin": fin.isoformat()})), esperado)
         if esperado is True:
             datos = (docente, inicio, fin)
             self.agendas[acompanante].actividades[actividad_id] = ActividadModel(
@@ -284,9 +285,9 @@ class PlanYVisitas(RuleBasedStateMachine):
         fin = inicio + timedelta(days=largo)
         hechas = tuple(sorted(set(acciones)))
         esperado = self._predecir_realizar(acompanante, actividad_id, docente, inicio, fin, hechas)
-        self.log.run(lambda: self.app.realizar(acompanante, actividad_id, "visita", {
+        self.log.run(lambda: self.app.realizar(RealizarActividad(acompanante, actividad_id, "visita", {
             "docente_id": docente, "fecha_inicio": inicio.isoformat(), "fecha_fin": fin.isoformat(),
-            "acciones": list(acciones)}), esperado)
+            "acciones": list(acciones)})), esperado)
         if esperado is True:
             agenda = self.agendas[acompanante]
             previa = agenda.actividades.get(actividad_id) or ActividadModel(docente, inicio, fin, "programada")
@@ -347,7 +348,7 @@ class PlanYVisitas(RuleBasedStateMachine):
         if largo is not None:
             entrada["fecha_fin"] = (inicio + timedelta(days=largo)).isoformat()
         esperado, datos = self._predecir_reprogramar(actividad_id, inicio, largo, motivo)
-        self.log.run(lambda: self.app.reprogramar(actividad_id, entrada, motivo), esperado)
+        self.log.run(lambda: self.app.reprogramar(ReprogramarActividad(actividad_id, entrada, motivo)), esperado)
         if esperado is True:
             actividad = self.agendas[self.reservas[actividad_id]].actividades[actividad_id]
             actividad.inicio, actividad.fin = datos[1], datos[2]
@@ -385,7 +386,7 @@ class PlanYVisitas(RuleBasedStateMachine):
             actividad = self.agendas[self.reservas[actividad_id]].actividades[actividad_id]
             esperado = (False if actividad.estado == "cancelada" else Conflict if actividad.estado != "programada"
                         else AgendaInvalida if not motivo.strip() else True)
-        self.log.run(lambda: self.app.cancelar(actividad_id, motivo), esperado)
+        self.log.run(lambda: self.app.cancelar(CancelarActividad(actividad_id, motivo)), esperado)
         if esperado is True:
             self.agendas[self.reservas[actividad_id]].actividades[actividad_id].estado = "cancelada"
 

@@ -5,14 +5,15 @@ apply the same operations, so an item of the queue is answered as its single rou
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
 from services.agenda.api.comun import Entrada, Hora
 from services.agenda.application import Agenda, Resultado
-from services.agenda.comandos import CompletarCurso, Curso
+from services.agenda.comandos import (CancelarActividad, CompletarCurso, Curso, ProgramarActividad,
+                                      RealizarActividad, ReprogramarActividad)
 from shared.contracts.agenda import AccionVisita
 from shared.eventstore import DomainError
 
@@ -110,44 +111,55 @@ class CursoVirtualIn(Entrada):
 
 # --- the operations: each gives the record's id and the command's result --------------------------------
 
+TipoReunion = Literal["gia", "rtc"]
+
+
 def programar_visita(agenda: Agenda, acompanante: str, b: VisitaProgramadaIn) -> tuple[UUID, Resultado]:
-    return b.visita_id, agenda.programar(acompanante, str(b.visita_id), "visita", b.model_dump(mode="json"))
+    return b.visita_id, agenda.programar(ProgramarActividad(acompanante, str(b.visita_id), "visita", _json(b)))
 
 
-def programar_reunion(agenda: Agenda, tipo: str, acompanante: str, b: ReunionProgramadaIn) -> tuple[UUID, Resultado]:
+def programar_reunion(agenda: Agenda, tipo: TipoReunion, acompanante: str,
+                      b: ReunionProgramadaIn) -> tuple[UUID, Resultado]:
     if tipo == "gia" and b.directivo_id is not None:
         raise DomainError("El GIA está a cargo del acompañante: no lleva directivo_id.")
-    return b.actividad_id, agenda.programar(acompanante, str(b.actividad_id), tipo, b.model_dump(mode="json"))
+    return b.actividad_id, agenda.programar(ProgramarActividad(acompanante, str(b.actividad_id), tipo, _json(b)))
 
 
 def programar_taller(agenda: Agenda, acompanante: str, b: TallerProgramadoIn) -> tuple[UUID, Resultado]:
-    return b.actividad_id, agenda.programar(acompanante, str(b.actividad_id), "taller", b.model_dump(mode="json"))
+    return b.actividad_id, agenda.programar(ProgramarActividad(acompanante, str(b.actividad_id), "taller", _json(b)))
 
 
 def reprogramar(agenda: Agenda, actividad_id: UUID, b: ReprogramacionIn) -> tuple[UUID, Resultado]:
     cambios = b.model_dump(mode="json", exclude_none=True, exclude={"motivo"})
     if not cambios:
         raise DomainError("Indique las nuevas fechas u horas.")
-    return actividad_id, agenda.reprogramar(str(actividad_id), cambios, b.motivo)
+    return actividad_id, agenda.reprogramar(ReprogramarActividad(str(actividad_id), cambios, b.motivo))
 
 
 def cancelar(agenda: Agenda, actividad_id: UUID, b: CancelacionIn) -> tuple[UUID, Resultado]:
-    return actividad_id, agenda.cancelar(str(actividad_id), b.motivo)
+    return actividad_id, agenda.cancelar(CancelarActividad(str(actividad_id), b.motivo))
 
 
 def visita_realizada(agenda: Agenda, b: VisitaRealizadaIn) -> tuple[UUID, Resultado]:
-    return b.visita_id, agenda.realizar(str(b.acompanante_id), str(b.visita_id), "visita", b.model_dump(mode="json"))
+    return b.visita_id, agenda.realizar(RealizarActividad(str(b.acompanante_id), str(b.visita_id), "visita",
+                                                          _json(b)))
 
 
-def reunion_realizada(agenda: Agenda, tipo: str, b: ReunionRealizadaIn) -> tuple[UUID, Resultado]:
+def reunion_realizada(agenda: Agenda, tipo: TipoReunion, b: ReunionRealizadaIn) -> tuple[UUID, Resultado]:
     if tipo == "rtc" and b.directivo_id is None:
         raise DomainError("La RTC la lidera el directivo de la IE (NT-026 §5.2.7): indique directivo_id.")
-    return b.actividad_id, agenda.realizar(str(b.acompanante_id), str(b.actividad_id), tipo, b.model_dump(mode="json"))
+    return b.actividad_id, agenda.realizar(RealizarActividad(str(b.acompanante_id), str(b.actividad_id), tipo,
+                                                             _json(b)))
 
 
 def taller_realizado(agenda: Agenda, b: TallerRealizadoIn) -> tuple[UUID, Resultado]:
-    return b.actividad_id, agenda.realizar(str(b.acompanante_id), str(b.actividad_id), "taller",
-                                           b.model_dump(mode="json"))
+    return b.actividad_id, agenda.realizar(RealizarActividad(str(b.acompanante_id), str(b.actividad_id), "taller",
+                                                             _json(b)))
+
+
+def _json(b: Entrada) -> dict[str, Any]:
+    """A body as the command carries it (JSON: dates as ISO text, ids as text)."""
+    return b.model_dump(mode="json")
 
 
 def curso(agenda: Agenda, b: CursoVirtualIn) -> tuple[UUID, Resultado]:
