@@ -22,7 +22,7 @@ from services.evidencias.escritura.base import CANCELADOS, Pendiente
 from services.evidencias.escritura.compromisos import Compromisos
 from services.evidencias.escritura.visitas import CORRIGEN, Visitas
 from services.evidencias.projections import Proyecciones
-from services.evidencias.valores import VALORES, VisitaRealizada
+from services.evidencias.valores import VALORES, ReunionRealizada, VisitaRealizada
 from shared.cifrado import Cifrador, llavero_de
 from shared.settings import ServiceSettings
 
@@ -90,7 +90,8 @@ class Evidencias(Visitas, Compromisos, Actas, Adjuntos):
                                   lambda previa: True, "")
 
     def conocer_reunion(self, reunion: dict[str, Any]) -> bool:
-        return self.crear_una_vez(dm.Reunion(id=dm.reunion_id(reunion["actividad_id"]), reunion=reunion),
+        return self.crear_una_vez(dm.Reunion(id=dm.reunion_id(reunion["actividad_id"]),
+                                             reunion=ReunionRealizada.de(reunion)),
                                   lambda previa: True, "")
 
     # --- personal data (Ley 29733) ---------------------------------------------------------------

@@ -40,7 +40,8 @@ from services.evidencias.identidades import (  # noqa: F401  (dm.visita_id, dm.s
     sujeto_reunion,
     visita_id,
 )
-from services.evidencias.valores import CompromisoDe, ReunionDe, VisitaDe, VisitaRealizada, sin_contexto
+from services.evidencias.valores import (CompromisoDe, ReunionDe, ReunionRealizada, VisitaDe, VisitaRealizada,
+                                        sin_contexto)
 from shared.contracts.evidencias import Resultado
 from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
 
@@ -316,11 +317,16 @@ class Reunion(ConAdjuntos):
         upcast_v1_v2 = sin_contexto("reunion")
 
     class Conocida(Aggregate.Created):
-        reunion: dict[str, Any]  # agenda's GIACompletado / RTCRealizada
+        reunion: ReunionRealizada
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reunion"] = ReunionRealizada.de(state["reunion"])
 
     @event(Conocida)
-    def __init__(self, id: UUID, reunion: dict[str, Any]) -> None:  # noqa: A002
-        self.reunion = reunion  # agenda's GIACompletado / RTCRealizada
+    def __init__(self, id: UUID, reunion: ReunionRealizada) -> None:  # noqa: A002
+        self.reunion = reunion.como_dict()  # agenda's GIACompletado / RTCRealizada
         self.actas: list[dict[str, Any]] = []  # the acta, then each correction
         self.adjuntos: dict[str, dict[str, Any]] = {}
 

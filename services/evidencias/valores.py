@@ -69,6 +69,39 @@ class VisitaDe:
 
 
 @dataclass(frozen=True)
+class ReunionRealizada:
+    """A GIA or an RTC (``tipo``) agenda reported as realized (``GIACompletadoV1``, ``RTCRealizadaV1``: only an RTC
+    has a ``directivo_id``), as ``Reunion.Conocida`` records it."""
+
+    actividad_id: str
+    tipo: str
+    acompanante_id: str
+    directivo_id: str | None
+    codigo_modular: str
+    anexo: int
+    dre: str
+    ugel: str
+    anio: int
+    fecha: date
+    hora_inicio: str
+    hora_fin: str
+    horas: float
+    docentes: list[str]
+    tema: str
+    acuerdos: list[str]
+
+    @classmethod
+    def de(cls, reunion: dict[str, Any]) -> ReunionRealizada:
+        """From the dict agenda's GIA or RTC was kept as (version 1 of ``Reunion.Conocida``; its day as ISO text)."""
+        return cls(**{**reunion, "fecha": _iso(reunion["fecha"]), "docentes": list(reunion["docentes"]),
+                      "acuerdos": list(reunion["acuerdos"])})
+
+    def como_dict(self) -> dict[str, Any]:
+        """As the aggregate and the read model keep it (its day as ISO text)."""
+        return {**asdict(self), "fecha": self.fecha.isoformat()}
+
+
+@dataclass(frozen=True)
 class ReunionDe:
     """The GIA or RTC (``tipo``) an acta or an attachment belongs to, and who took part (``docentes``)."""
 
@@ -130,4 +163,4 @@ def sin_contexto(*campos: str) -> Callable[[dict[str, Any]], None]:
 
 
 VALORES: dict[str, type] = {f"evidencias.{t.__name__}": t for t in (
-    VisitaRealizada, VisitaDe, ReunionDe, CompromisoDe, Territorio)}
+    VisitaRealizada, VisitaDe, ReunionRealizada, ReunionDe, CompromisoDe, Territorio)}

@@ -30,7 +30,7 @@ from services.evaluacion.valores import Contexto, InformeDe, NivelInicial
 from services.evidencias import comandos as ecv
 from services.evidencias import domainmodel as edm
 from services.evidencias.messaging import Publicador as EvidenciasPublicador
-from services.evidencias.valores import Territorio, VisitaDe, VisitaRealizada
+from services.evidencias.valores import ReunionRealizada, Territorio, VisitaDe, VisitaRealizada
 from services.focalizacion import comandos as cmd
 from services.focalizacion import asignaciones as asig
 from services.focalizacion import domainmodel as fdm
@@ -300,6 +300,9 @@ def test_evidencias_un_evento_antiguo_se_lee_con_sus_campos_tipados(evidencias):
         visita_id=gae.ident("visita-1"), docente_id=gae.DOCENTE, acompanante_id=gae.ACOMPANANTE,
         codigo_modular=gae.IE[0], anexo=gae.IE[1], dre=gae.DRE, ugel=gae.UGEL, anio=2021,
         fecha_inicio=date(2021, 5, 10), fecha_fin=date(2021, 5, 11), acciones=["observacion", "asesoria"])
+    gia = next(e for e in _eventos(evidencias, edm.Reunion.Conocida) if e.reunion.tipo == "gia")
+    assert (gia.reunion.fecha, gia.reunion.horas, gia.reunion.directivo_id) == (date(2021, 4, 20), 3.0, None)
+    assert isinstance(gia.reunion, ReunionRealizada) and gia.reunion.docentes == [gae.DOCENTE, gae.OTRO_DOCENTE]
 
 
 def test_evidencias_un_evento_nuevo_lleva_su_contexto_y_se_publica_como_uno_antiguo(evidencias):

@@ -15,7 +15,7 @@ from services.evidencias.tablas import registro, reunion
 
 class Actas(Base):
     def _reunion(self, conn: Connection, e: Any, _: int) -> None:
-        r = e.reunion
+        r = e.reunion.como_dict()
         self._origen(conn, e, "reunion", r["actividad_id"])
         conn.execute(reunion.insert().values(
             actividad_id=r["actividad_id"], tipo=r["tipo"], acompanante_id=r["acompanante_id"],
