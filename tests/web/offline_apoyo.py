@@ -81,7 +81,7 @@ def esperar_estados(
         return estados if estados and aceptar(estados) else None  # type: ignore[arg-type]
 
     try:
-        return esperar(ver, timeout, 0.5, que or "estados en /pendientes", page)
+        return esperar(ver, timeout, 0.25, que or "estados en /pendientes", page)
     except AssertionError as exc:
         raise AssertionError(f"{exc}; en el teléfono: {vistos}") from None
 
@@ -89,10 +89,16 @@ def esperar_estados(
 def foto_12_megapixeles(ruta: Path) -> Path:
     """A 4000x3000 JPEG like a phone's: smooth light with sensor noise (several MB)."""
     alto, ancho = 3000, 4000
-    y, x = np.mgrid[0:alto, 0:ancho]
-    img = np.stack([x * 255 // ancho, y * 255 // alto, (x + y) * 127 // (ancho + alto)], -1).astype(np.int16)
+    # broadcast rows and columns into one int16 image (full int64 grids took ~1 GB and many seconds)
+    y = np.arange(alto, dtype=np.int32)[:, None]
+    x = np.arange(ancho, dtype=np.int32)[None, :]
+    img = np.empty((alto, ancho, 3), np.int16)
+    img[..., 0] = x * 255 // ancho
+    img[..., 1] = y * 255 // alto
+    img[..., 2] = (x + y) * 127 // (ancho + alto)
     img += np.random.default_rng(7).integers(-24, 24, (alto, ancho, 3), dtype=np.int16)
-    Image.fromarray(img.clip(0, 255).astype("uint8")).save(ruta, quality=92)
+    np.clip(img, 0, 255, out=img)
+    Image.fromarray(img.astype(np.uint8)).save(ruta, quality=92)
     return ruta
 
 
