@@ -214,7 +214,7 @@ def test_el_administrador_importa_el_padron_y_ve_por_que_una_escuela_quedo_fuera
     limite = time.monotonic() + 120
     while "terminada" not in fila.inner_text():
         assert "fallida" not in fila.inner_text() and time.monotonic() < limite, fila.inner_text()
-        time.sleep(1)
+        time.sleep(0.25)
         with page.expect_navigation():
             page.get_by_role("link", name="Actualizar el avance").click()
     capturar(page, "administrador-reconstruccion")
@@ -265,7 +265,7 @@ def _mensaje_fallido_procesado_de_nuevo(sistema: Sistema, escritorio: Any) -> No
         page.goto(sistema.web + "/administracion/mensajes")
         if tabla.get_by_role("button").count() or time.monotonic() > limite:
             break
-        time.sleep(1)
+        time.sleep(0.25)
     fila = tabla.locator("tbody tr").filter(has_text="no lleva su eslabón").first
     assert "VisitaRealizada (de Agenda)" in fila.inner_text()
     sin_ids(page)

@@ -71,7 +71,7 @@ def recargar_hasta(page: Page, condicion: Any, que: str) -> Any:
         except PlaywrightError:  # a form's own navigation still on its way: let it land, then look
             page.wait_for_load_state()
         return condicion()
-    return esperar(otra_vez, 60, 1.0, que, page)
+    return esperar(otra_vez, 60, 0.25, que, page)
 
 
 def test_el_directivo_ve_sus_docentes_lidera_una_rtc_y_no_ve_la_evidencia_formativa(

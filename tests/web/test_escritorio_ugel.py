@@ -131,7 +131,7 @@ def test_el_especialista_recorre_el_cumplimiento_descarga_el_excel_y_reasigna_un
         ahora = {f[0]: f for f in filas(page, "#carteras")}
         return (int(ahora[origen][2]), int(ahora[destino][2])) == (antes[0] - 1, antes[1] + 1)
 
-    esperar(cambiadas, 60, 1.0, "las carteras cambian", page)
+    esperar(cambiadas, 60, 0.25, "las carteras cambian", page)
     assert page.locator("#docente option").filter(has_text=f"{docente} (").first.inner_text().endswith(
         f"hoy con {destino})")
     assert problemas == []
@@ -173,7 +173,7 @@ def test_el_especialista_registra_una_excepcion_a_la_ratio_y_ve_el_motivo_de_un_
         page.reload()
         return {f[0]: f for f in filas(page, "#carteras")}[nombre][3].endswith(f" de {limite + 2}")
 
-    esperar(con_limite_nuevo, 60, 1.0, "la ratio muestra el nuevo límite", page)
+    esperar(con_limite_nuevo, 60, 0.25, "la ratio muestra el nuevo límite", page)
 
     # When a retirement has no reason, the reason to give shows next to its field and no one is retired
     page.select_option("#retiro-acompanante", label=opcion)

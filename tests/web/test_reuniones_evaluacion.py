@@ -127,7 +127,7 @@ def test_el_acompanante_programa_y_registra_gia_rtc_y_talleres_con_sus_actas(sis
         page.get_by_role("button", name="Registrar el acta").click()
         enviado(page, "form[data-cola=acta]")
         # Then the page reads the acta back from evidencias
-        esperar(lambda: recargada(page, page.get_by_text("Acta registrada el").count), 60, 1.0,
+        esperar(lambda: recargada(page, page.get_by_text("Acta registrada el").count), 60, 0.25,
                 f"el acta del {tipo} registrada", page)
         acta = page.locator("main").inner_text()
         assert f"Acuerdo del {tipo}: compartir una sesión por semana" in acta and "Poco tiempo para planificar" in acta
@@ -183,7 +183,7 @@ def test_situacion_inicial_valoracion_y_cierre_de_un_docente(sistema: Sistema, t
     page.get_by_role("button", name="Registrar la observación").click()
     enviado(page, "form[data-cola=observacion]")
     page.goto(f"{sistema.web}/docentes/{docente}/evaluacion")
-    esperar(lambda: recargada(page, page.locator("input[name=evidencias]").count), 60, 1.0,
+    esperar(lambda: recargada(page, page.locator("input[name=evidencias]").count), 60, 0.25,
             "la observación aparece en la evaluación", page)
 
     # When he records the initial situation, a valuation and the closing of the stage
@@ -209,7 +209,7 @@ def test_situacion_inicial_valoracion_y_cierre_de_un_docente(sistema: Sistema, t
 
     # Then his evaluation page shows the initial level, the valuation and the level reached
     fila = page.get_by_role("row", name=re.compile("C4: Conduce el proceso de enseñanza"))
-    esperar(lambda: recargada(page, lambda: "III" in fila.locator("td").nth(1).inner_text()), 60, 1.0,
+    esperar(lambda: recargada(page, lambda: "III" in fila.locator("td").nth(1).inner_text()), 60, 0.25,
             "la valoración en la tabla", page)
     celdas = fila.locator("td").all_inner_texts()
     assert celdas == ["II", "III el 01/12/2020", "III"], celdas

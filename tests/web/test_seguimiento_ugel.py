@@ -162,7 +162,7 @@ def test_cobertura_compromisos_resultados_matrices_y_desempeno_con_nombres(page:
         page.reload()
         return any(f[0] == acompanante and f[1] == "III" for f in filas(page, "#desempeno"))
 
-    esperar(evaluado, 60, 1.0, "el desempeño registrado aparece", page)
+    esperar(evaluado, 60, 0.25, "el desempeño registrado aparece", page)
     capturar(page, "escritorio-ugel-desempeno")
     assert problemas == []
 
@@ -195,7 +195,7 @@ def test_el_informe_trimestral_se_envia_se_recibe_y_lleva_medidas_correctivas(pa
     page.fill("#observaciones", "Avance del segundo trimestre.")
     page.get_by_role("button", name="Enviar el informe a la DRE").click()
     page.wait_for_url(re.compile(r"hecho=1"))
-    esperar(lambda: "enviado" in recargado(page, "#estado-envio"), 60, 1.0, "enviado", page)
+    esperar(lambda: "enviado" in recargado(page, "#estado-envio"), 60, 0.25, "enviado", page)
     assert page.inner_text("#estado-envio") == "Estado: enviado a la DRE."
     assert "Enviado por usted" in page.inner_text("section[aria-labelledby=t-tramite]")
 
@@ -221,17 +221,17 @@ def test_el_informe_trimestral_se_envia_se_recibe_y_lleva_medidas_correctivas(pa
         page.reload()
         return [f for f in filas(page, "#medidas") if f[0] == ESCUELA]
 
-    [fila] = esperar(medida, 60, 1.0, "la medida aparece", page)
+    [fila] = esperar(medida, 60, 0.25, "la medida aparece", page)
     assert fila[1].startswith("Reprogramar las visitas")
     assert fila[2] == f"{PLAZO:%d/%m/%Y}" and fila[3] == "dispuesta"
     page.fill("#avance-1", "Dos visitas reprogramadas; faltan tres.")
     page.get_by_role("button", name="Registrar el seguimiento").click()
     page.wait_for_url(re.compile(r"hecho=1"))
-    esperar(lambda: (medida() or [[""] * 5])[0][3] == "en ejecución", 60, 1.0, "en ejecución", page)
+    esperar(lambda: (medida() or [[""] * 5])[0][3] == "en ejecución", 60, 0.25, "en ejecución", page)
 
     # And once the DRE acknowledges it, he sees it received
     acusar_recibo(sistema, 2020, 2)
-    esperar(lambda: "recibido" in recargado(page, "#estado-envio"), 60, 1.0, "recibido", page)
+    esperar(lambda: "recibido" in recargado(page, "#estado-envio"), 60, 0.25, "recibido", page)
     assert "Recibido por la DRE DRE-PUNO" in page.inner_text("section[aria-labelledby=t-tramite]")
     assert not UUID.search(page.inner_text("main"))
     problemas += revisar(page, "ugel-informe-recibido")
