@@ -85,14 +85,13 @@ class Evidencias(Visitas, Compromisos, Actas, Adjuntos):
             raise Pendiente(f"aún no se conoce el plan {anio} del docente {docente_id}")
         return docente
 
-    def conocer_visita(self, visita: dict[str, Any]) -> bool:
-        return self.crear_una_vez(dm.Visita(id=dm.visita_id(visita["visita_id"]), visita=VisitaRealizada.de(visita)),
-                                  lambda previa: True, "")
+    def conocer_visita(self, visita: VisitaRealizada | dict[str, Any]) -> bool:
+        v = visita if isinstance(visita, VisitaRealizada) else VisitaRealizada.de(visita)
+        return self.crear_una_vez(dm.Visita(id=dm.visita_id(v.visita_id), visita=v), lambda previa: True, "")
 
-    def conocer_reunion(self, reunion: dict[str, Any]) -> bool:
-        return self.crear_una_vez(dm.Reunion(id=dm.reunion_id(reunion["actividad_id"]),
-                                             reunion=ReunionRealizada.de(reunion)),
-                                  lambda previa: True, "")
+    def conocer_reunion(self, reunion: ReunionRealizada | dict[str, Any]) -> bool:
+        r = reunion if isinstance(reunion, ReunionRealizada) else ReunionRealizada.de(reunion)
+        return self.crear_una_vez(dm.Reunion(id=dm.reunion_id(r.actividad_id), reunion=r), lambda previa: True, "")
 
     # --- personal data (Ley 29733) ---------------------------------------------------------------
 

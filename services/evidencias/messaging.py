@@ -28,7 +28,7 @@ from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.application import Evidencias
 from services.evidencias.comandos import CambiarAcompanante, CerrarPlan
-from services.evidencias.valores import CompromisoDe, ReunionDe, Territorio, VisitaDe
+from services.evidencias.valores import CompromisoDe, ReunionDe, ReunionRealizada, Territorio, VisitaDe, VisitaRealizada
 from shared import contracts as c
 from shared.cifrado import Cifrador
 from shared.consumer import IdempotentConsumers
@@ -82,20 +82,20 @@ def plan_cerrado(app: Evidencias, envelope: Envelope) -> None:
 
 def visita_realizada(app: Evidencias, envelope: Envelope) -> None:
     d: c.VisitaRealizadaV1 = envelope.data  # type: ignore[assignment]
-    app.conocer_visita({
-        "visita_id": str(d.visita_id), "docente_id": str(d.docente_id), "acompanante_id": str(d.acompanante_id),
-        "codigo_modular": d.codigo_modular, "anexo": d.anexo, "dre": d.dre, "ugel": d.ugel, "anio": d.anio,
-        "fecha_inicio": d.fecha_inicio.isoformat(), "fecha_fin": d.fecha_fin.isoformat(), "acciones": list(d.acciones)})
+    app.conocer_visita(VisitaRealizada(
+        visita_id=str(d.visita_id), docente_id=str(d.docente_id), acompanante_id=str(d.acompanante_id),
+        codigo_modular=d.codigo_modular, anexo=d.anexo, dre=d.dre, ugel=d.ugel, anio=d.anio,
+        fecha_inicio=d.fecha_inicio, fecha_fin=d.fecha_fin, acciones=list(d.acciones)))
 
 
 def reunion_realizada(app: Evidencias, envelope: Envelope, tipo: str) -> None:
     d: c.GIACompletadoV1 | c.RTCRealizadaV1 = envelope.data  # type: ignore[assignment]
-    app.conocer_reunion({
-        "actividad_id": str(d.actividad_id), "tipo": tipo, "acompanante_id": str(d.acompanante_id),
-        "directivo_id": str(d.directivo_id) if isinstance(d, c.RTCRealizadaV1) else None,
-        "codigo_modular": d.codigo_modular, "anexo": d.anexo, "dre": d.dre, "ugel": d.ugel, "anio": d.anio,
-        "fecha": d.fecha_inicio.isoformat(), "hora_inicio": d.hora_inicio, "hora_fin": d.hora_fin, "horas": d.horas,
-        "docentes": [str(x) for x in d.docente_ids], "tema": d.tema, "acuerdos": list(d.acuerdos)})
+    app.conocer_reunion(ReunionRealizada(
+        actividad_id=str(d.actividad_id), tipo=tipo, acompanante_id=str(d.acompanante_id),
+        directivo_id=str(d.directivo_id) if isinstance(d, c.RTCRealizadaV1) else None,
+        codigo_modular=d.codigo_modular, anexo=d.anexo, dre=d.dre, ugel=d.ugel, anio=d.anio,
+        fecha=d.fecha_inicio, hora_inicio=d.hora_inicio, hora_fin=d.hora_fin, horas=d.horas,
+        docentes=[str(x) for x in d.docente_ids], tema=d.tema, acuerdos=list(d.acuerdos)))
 
 
 class Publicador:

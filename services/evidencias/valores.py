@@ -77,14 +77,14 @@ class ReunionRealizada:
     tipo: str
     acompanante_id: str
     directivo_id: str | None
-    codigo_modular: str
-    anexo: int
+    codigo_modular: str | None
+    anexo: int | None
     dre: str
     ugel: str
     anio: int
     fecha: date
-    hora_inicio: str
-    hora_fin: str
+    hora_inicio: str | None
+    hora_fin: str | None
     horas: float
     docentes: list[str]
     tema: str
