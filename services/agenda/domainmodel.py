@@ -34,8 +34,8 @@ from services.agenda.calendario import Franja
 from services.agenda.identidades import (NS, PERSONALES, agenda_id, ie_id, plan_id, plan_ie_id,  # noqa: F401
                                          protocolo_id, reserva_id, sujeto_docente)
 from services.agenda.reglas import NOMBRE, AgendaInvalida
-from services.agenda.valores import (AgendaDe, DatosActividad, PlanDe, Reunion, Taller, Visita, actividad_v1,
-                                     de_actividad, realizada_v1, sin_contexto)
+from services.agenda.valores import (AgendaDe, CursoCompletado, DatosActividad, PlanDe, Reunion, Taller, Visita,
+                                     actividad_v1, curso_v1, de_actividad, realizada_v1, sin_contexto)
 from shared.eventstore import Aggregate, Conflict
 
 
@@ -62,10 +62,10 @@ class PlanAnual(Aggregate):
 
     class CursoVirtualCompletado(Aggregate.Event):
         registro_id: str
-        curso: dict[str, Any]
+        curso: CursoCompletado
         contexto: PlanDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(sin_contexto)
+        upcast_v1_v2 = staticmethod(curso_v1)
 
     @event("Generado")
     def __init__(self, id: UUID, plan: dict[str, Any]) -> None:  # noqa: A002
@@ -103,12 +103,13 @@ class PlanAnual(Aggregate):
             return False
         if date.fromisoformat(curso["fecha"]).year != self.plan["anio"]:
             raise AgendaInvalida(f"El curso debe completarse en el año del plan ({self.plan['anio']}).")
-        self._curso_virtual_completado(registro_id=registro_id, curso=curso, contexto=self.contexto)
+        self._curso_virtual_completado(registro_id=registro_id, curso=CursoCompletado.de(curso),
+                                       contexto=self.contexto)
         return True
 
     @event(CursoVirtualCompletado)
-    def _curso_virtual_completado(self, registro_id: str, curso: dict[str, Any], contexto: PlanDe | None) -> None:
-        self.cursos[registro_id] = curso
+    def _curso_virtual_completado(self, registro_id: str, curso: CursoCompletado, contexto: PlanDe | None) -> None:
+        self.cursos[registro_id] = curso.como_dict()
 
 
 class Reserva(Aggregate):
@@ -124,10 +125,10 @@ class Reserva(Aggregate):
 class AgendaAcompanante(Aggregate):
     class CursoPropioCompletado(Aggregate.Event):
         registro_id: str
-        curso: dict[str, Any]
+        curso: CursoCompletado
         contexto: AgendaDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(sin_contexto)
+        upcast_v1_v2 = staticmethod(curso_v1)
 
     class ActividadProgramada(Aggregate.Event):
         actividad_id: str
@@ -239,12 +240,14 @@ class AgendaAcompanante(Aggregate):
             raise Conflict(f"El curso {registro_id} ya fue registrado con otros datos.")
         if date.fromisoformat(curso["fecha"]).year != self.anio:
             raise AgendaInvalida(f"El curso debe completarse en el año {self.anio} de esta agenda.")
-        self._curso_propio_completado(registro_id=registro_id, curso=curso, contexto=self.contexto)
+        self._curso_propio_completado(registro_id=registro_id, curso=CursoCompletado.de(curso),
+                                      contexto=self.contexto)
         return True
 
     @event(CursoPropioCompletado)
-    def _curso_propio_completado(self, registro_id: str, curso: dict[str, Any], contexto: AgendaDe | None) -> None:
-        self.cursos[registro_id] = curso
+    def _curso_propio_completado(self, registro_id: str, curso: CursoCompletado,
+                                 contexto: AgendaDe | None) -> None:
+        self.cursos[registro_id] = curso.como_dict()
 
     def tiene(self, docente_id: str) -> bool:
         return self.docentes.get(docente_id, {}).get("activo", False)

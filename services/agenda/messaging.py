@@ -169,8 +169,8 @@ class Publicador:
     def _(self, event: dm.PlanAnual.CursoVirtualCompletado) -> Publication:
         p, k = self._plan(event), event.curso
         datos = c.CursoVirtualCompletadoV1(registro_id=event.registro_id, docente_id=p.docente_id, anio=p.anio,
-                                           curso=k["curso"], horas=k["horas"], fecha=k["fecha"],
-                                           plataforma=k.get("plataforma", ""), dre=p.dre, ugel=p.ugel)
+                                           curso=k.curso, horas=k.horas, fecha=k.fecha,
+                                           plataforma=k.plataforma, dre=p.dre, ugel=p.ugel)
         return Publication(data=datos, subject=f"docente/{p.docente_id}", dre=p.dre, ugel=p.ugel)
 
     @publicacion.register
@@ -178,8 +178,8 @@ class Publicador:
         acompanante_id, anio, dre, ugel = self._agenda(event)
         k = event.curso
         datos = c.CursoVirtualAcompananteCompletadoV1(
-            registro_id=event.registro_id, acompanante_id=acompanante_id, anio=anio, curso=k["curso"],
-            horas=k["horas"], fecha=k["fecha"], plataforma=k.get("plataforma", ""), dre=dre, ugel=ugel)
+            registro_id=event.registro_id, acompanante_id=acompanante_id, anio=anio, curso=k.curso,
+            horas=k.horas, fecha=k.fecha, plataforma=k.plataforma, dre=dre, ugel=ugel)
         return Publication(data=datos, subject=f"acompanante/{acompanante_id}", dre=dre, ugel=ugel)
 
     def _actividad(self, event: Any, contrato: type, tipo: str, **extra: Any) -> Publication:

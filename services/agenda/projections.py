@@ -83,14 +83,14 @@ class Proyecciones(OwnLogProjection):
         p = conn.execute(select(plan.c.docente_id, plan.c.anio).where(plan.c.plan_id == str(e.originator_id))).one()
         conn.execute(self.store.insert(entrega).values(
             actividad_id=f"curso:{e.registro_id}", persona_id=p.docente_id, anio=p.anio, tipo="curso",
-            fecha=_fecha(e.curso["fecha"]), dias=0, horas=float(e.curso.get("horas") or 0),
+            fecha=_fecha(e.curso.fecha), dias=0, horas=float(e.curso.horas or 0),
         ).on_conflict_do_nothing())
 
     def _curso_propio(self, conn: Connection, e: Any, _: int) -> None:
         acompanante_id, anio, _, _ = self._agenda(conn, e)
         conn.execute(self.store.insert(entrega).values(
             actividad_id=f"curso:{e.registro_id}", persona_id=acompanante_id, anio=anio, tipo="curso_acompanante",
-            fecha=_fecha(e.curso["fecha"]), dias=0, horas=float(e.curso.get("horas") or 0),
+            fecha=_fecha(e.curso.fecha), dias=0, horas=float(e.curso.horas or 0),
         ).on_conflict_do_nothing())
 
     def _agenda_abierta(self, conn: Connection, e: Any, _: int) -> None:

@@ -46,6 +46,23 @@ class PlanIEDe:
     ugel: str
 
 
+@dataclass(frozen=True)
+class CursoCompletado:
+    """A virtual course completed (a docente's, on his plan; or one of the acompañante's own formation)."""
+
+    curso: str
+    horas: float
+    fecha: str
+    plataforma: str = ""
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> CursoCompletado:
+        return cls(datos["curso"], datos["horas"], datos["fecha"], datos.get("plataforma", ""))
+
+    def como_dict(self) -> dict[str, Any]:
+        return {"curso": self.curso, "horas": self.horas, "fecha": self.fecha, "plataforma": self.plataforma}
+
+
 class _Datos:
     """What the three kinds of activity share: built from, and read back as, the canonical dict. A field that is
     None is absent from the dict (a scheduled visit has no ``acciones``), but for a workshop's ``ie``."""
@@ -124,6 +141,10 @@ def sin_contexto(state: dict[str, Any]) -> None:
     state["contexto"] = None
 
 
+def curso_v1(state: dict[str, Any]) -> None:
+    state.update(curso=CursoCompletado.de(state["curso"]), contexto=None)
+
+
 def actividad_v1(state: dict[str, Any]) -> None:
     state.update(datos=de_actividad(state["tipo"], state["datos"]), contexto=None)
 
@@ -135,4 +156,5 @@ def realizada_v1(tipo: str) -> Any:
 
 
 VALORES: dict[str, type] = {"agenda.AgendaDe": AgendaDe, "agenda.PlanDe": PlanDe, "agenda.PlanIEDe": PlanIEDe,
+                            "agenda.CursoCompletado": CursoCompletado,
                             "agenda.Visita": Visita, "agenda.Reunion": Reunion, "agenda.Taller": Taller}

@@ -17,7 +17,7 @@ from services.agenda import domainmodel as dm
 from services.agenda import escuela
 from services.agenda.comandos import ProgramarActividad
 from services.agenda.messaging import Publicador
-from services.agenda.valores import AgendaDe, Reunion, Taller, Visita
+from services.agenda.valores import AgendaDe, CursoCompletado, Reunion, Taller, Visita
 from tests.fixtures import generar_almacen_agenda as gaa
 from tests.fixtures.generar_almacen import ALMACENES, publicaciones
 
@@ -84,6 +84,10 @@ def test_agenda_un_evento_antiguo_se_lee_con_sus_campos_tipados(agenda):
     assert taller.datos.como_dict()["ie"] is None  # as version 1 stored it
     gia, = _de(agenda, A.GIACompletado)
     assert isinstance(gia.datos, Reunion) and gia.datos.directivo_id is None and "directivo_id" not in gia.datos.como_dict()
+    curso, = _de(agenda, dm.PlanAnual.CursoVirtualCompletado)
+    assert curso.curso == CursoCompletado("Evaluación formativa", 40.0, "2020-08-01", "PerúEduca")
+    propio, = _de(agenda, A.CursoPropioCompletado)
+    assert propio.curso == curso.curso and propio.contexto is None
     for clase in (dm.PlanAnual.AcompananteCambiado, dm.PlanAnual.Retirado, escuela.PlanMonitoreoIE.Aprobado,
                   escuela.PlanMonitoreoIE.VisitaEntreParesRealizada, A.CursoPropioCompletado):
         evento, = _de(agenda, clase)
