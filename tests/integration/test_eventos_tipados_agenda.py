@@ -15,7 +15,7 @@ import pytest
 
 from services.agenda import domainmodel as dm
 from services.agenda import escuela
-from services.agenda.comandos import ProgramarActividad
+from services.agenda.comandos import CancelarActividad, ProgramarActividad, RealizarActividad
 from services.agenda.messaging import Publicador
 from services.agenda.valores import AgendaDe, CursoCompletado, Reunion, Taller, Visita
 from tests.fixtures import generar_almacen_agenda as gaa
@@ -116,3 +116,28 @@ def test_agenda_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(agenda):
     assert (str(publicado.data.actividad_id), publicado.data.tema) == (gia, "Lectura")
     # and a re-send of the same GIA records nothing (the aggregate compares what the typed event left)
     assert not agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, gia, "gia", gaa.reunion("2020-09-02", tema="Lectura"))).nuevo
+
+
+def test_agenda_reenviar_lo_que_registro_el_codigo_anterior_no_registra_nada(agenda):
+    # Given the activities the previous code recorded (version 1), When the devices send them again
+    a, (d0, d1, _) = gaa.ACOMPANANTE, gaa.DOCENTES
+    antes = agenda.recorder.max_notification_id()
+    agenda.proyecciones.ponerse_al_dia()
+    # (a device sends the GIA's and the RTC's participants: those the previous code recorded)
+    quienes = {n: agenda.proyecciones.actividad(gaa.ident(n))["datos"]["docentes"] for n in ("gia", "rtc")}
+    reenvios = [
+        RealizarActividad(a, gaa.ident("visita"), "visita", {
+            "docente_id": d0, "fecha_inicio": "2020-06-11", "fecha_fin": "2020-06-11",
+            "acciones": ["observacion", "asesoria"], "observaciones": "Buen manejo del aula"}),
+        RealizarActividad(a, gaa.ident("gia"), "gia", {**gaa.reunion("2020-06-17", tema="Planificación"),
+                                                       "participantes": quienes["gia"], "acuerdos": ["Compartir sesiones"]}),
+        RealizarActividad(a, gaa.ident("rtc"), "rtc", {**gaa.reunion("2020-06-19", directivo_id=gaa.DIRECTIVO),
+                                                       "participantes": quienes["rtc"], "acuerdos": []}),
+        RealizarActividad(a, gaa.ident("taller"), "taller", {
+            "fecha_inicio": "2020-06-22", "fecha_fin": "2020-06-25", "sede": "UGEL El Collao",
+            "tema": "Evaluación formativa", "asistencia": {d0: ["2020-06-22", "2020-06-23"], d1: []}}),
+    ]
+    # Then each is already recorded: the data the typed events leave compare equal to the request's
+    assert [agenda.realizar(c).nuevo for c in reenvios] == [False] * 4
+    assert not agenda.cancelar(CancelarActividad(gaa.ident("gia-cancelada"), "Paro regional")).nuevo
+    assert agenda.recorder.max_notification_id() == antes
