@@ -83,7 +83,8 @@ def test_agenda_un_evento_antiguo_se_lee_con_sus_campos_tipados(agenda):
     assert taller.datos.ie is None and taller.datos.asistencia == {gaa.DOCENTES[0]: ["2020-06-22", "2020-06-23"]}
     assert taller.datos.como_dict()["ie"] is None  # as version 1 stored it
     gia, = _de(agenda, A.GIACompletado)
-    assert isinstance(gia.datos, Reunion) and gia.datos.directivo_id is None and "directivo_id" not in gia.datos.como_dict()
+    assert isinstance(gia.datos, Reunion) and gia.datos.directivo_id is None
+    assert "directivo_id" not in gia.datos.como_dict()
     curso, = _de(agenda, dm.PlanAnual.CursoVirtualCompletado)
     assert curso.curso == CursoCompletado("Evaluación formativa", 40.0, "2020-08-01", "PerúEduca")
     propio, = _de(agenda, A.CursoPropioCompletado)
@@ -97,7 +98,8 @@ def test_agenda_un_evento_antiguo_se_lee_con_sus_campos_tipados(agenda):
 def test_agenda_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(agenda):
     # Given the fixture's agenda, When its acompañante schedules a GIA now
     gia = gaa.ident("gia-nueva")
-    assert agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, gia, "gia", gaa.reunion("2020-09-02", tema="Lectura"))).nuevo
+    assert agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, gia, "gia",
+                                               gaa.reunion("2020-09-02", tema="Lectura"))).nuevo
     # Then its event carries his agenda and the GIA typed, stored under their names
     nueva = _de(agenda, A.ActividadProgramada)[-1]
     assert nueva.contexto == AgendaDe(gaa.ACOMPANANTE, 2020, gaa.DRE, gaa.UGEL)
@@ -115,7 +117,8 @@ def test_agenda_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(agenda):
     assert (publicado.subject, publicado.dre, publicado.ugel) == (f"acompanante/{gaa.ACOMPANANTE}", gaa.DRE, gaa.UGEL)
     assert (str(publicado.data.actividad_id), publicado.data.tema) == (gia, "Lectura")
     # and a re-send of the same GIA records nothing (the aggregate compares what the typed event left)
-    assert not agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, gia, "gia", gaa.reunion("2020-09-02", tema="Lectura"))).nuevo
+    assert not agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, gia, "gia",
+                                                   gaa.reunion("2020-09-02", tema="Lectura"))).nuevo
 
 
 def test_agenda_reenviar_lo_que_registro_el_codigo_anterior_no_registra_nada(agenda):
@@ -130,7 +133,8 @@ def test_agenda_reenviar_lo_que_registro_el_codigo_anterior_no_registra_nada(age
             "docente_id": d0, "fecha_inicio": "2020-06-11", "fecha_fin": "2020-06-11",
             "acciones": ["observacion", "asesoria"], "observaciones": "Buen manejo del aula"}),
         RealizarActividad(a, gaa.ident("gia"), "gia", {**gaa.reunion("2020-06-17", tema="Planificación"),
-                                                       "participantes": quienes["gia"], "acuerdos": ["Compartir sesiones"]}),
+                                                       "participantes": quienes["gia"],
+                                                       "acuerdos": ["Compartir sesiones"]}),
         RealizarActividad(a, gaa.ident("rtc"), "rtc", {**gaa.reunion("2020-06-19", directivo_id=gaa.DIRECTIVO),
                                                        "participantes": quienes["rtc"], "acuerdos": []}),
         RealizarActividad(a, gaa.ident("taller"), "taller", {
