@@ -19,7 +19,8 @@ from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
 from services.agenda.reglas import AgendaInvalida
-from services.agenda.valores import PlanIEDe, sin_contexto
+from services.agenda.valores import (PlanIEDe, Socializacion, VisitaEntrePares, sin_contexto, socializacion_v1,
+                                     visita_par_v1)
 from shared.eventstore import Aggregate, Conflict
 
 
@@ -82,10 +83,10 @@ class PlanMonitoreoIE(Aggregate):
         upcast_v1_v2 = staticmethod(sin_contexto)
 
     class Socializado(Aggregate.Event):
-        socializacion: dict[str, Any]
+        socializacion: Socializacion
         contexto: PlanIEDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(sin_contexto)
+        upcast_v1_v2 = staticmethod(socializacion_v1)
 
     class Ejecutado(Aggregate.Event):
         informe: dict[str, Any]
@@ -95,10 +96,10 @@ class PlanMonitoreoIE(Aggregate):
 
     class VisitaEntreParesRealizada(Aggregate.Event):
         visita_id: str
-        visita: dict[str, str]
+        visita: VisitaEntrePares
         contexto: PlanIEDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(sin_contexto)
+        upcast_v1_v2 = staticmethod(visita_par_v1)
 
     @event("Elaborado")
     def __init__(self, id: UUID, plan: dict[str, Any]) -> None:  # noqa: A002
@@ -148,13 +149,13 @@ class PlanMonitoreoIE(Aggregate):
         self._fecha_del_anio(socializacion["fecha"])
         if socializacion["fecha"] < self.aprobacion["fecha"]:  # type: ignore[index]
             raise AgendaInvalida("La socialización no puede ser anterior a la aprobación.")
-        self._socializado(socializacion=socializacion, contexto=self.contexto)
+        self._socializado(socializacion=Socializacion.de(socializacion), contexto=self.contexto)
         return True
 
     @event(Socializado)
-    def _socializado(self, socializacion: dict[str, Any], contexto: PlanIEDe | None) -> None:
+    def _socializado(self, socializacion: Socializacion, contexto: PlanIEDe | None) -> None:
         self.estado = "socializado"
-        self.socializacion = socializacion
+        self.socializacion = socializacion.como_dict()
 
     def ejecutar(self, informe: dict[str, Any]) -> bool:
         """The informe carries the visits counted when it was filed (``visitas_*``): a re-send counts
@@ -204,13 +205,14 @@ class PlanMonitoreoIE(Aggregate):
         if fecha.weekday() >= 5:
             raise AgendaInvalida("Una visita entre pares observa una clase: se realiza en un día lectivo "
                                  "(de lunes a viernes).")
-        self._visita_entre_pares_realizada(visita_id=visita_id, visita=visita, contexto=self.contexto)
+        self._visita_entre_pares_realizada(visita_id=visita_id, visita=VisitaEntrePares.de(visita),
+                                           contexto=self.contexto)
         return True
 
     @event(VisitaEntreParesRealizada)
-    def _visita_entre_pares_realizada(self, visita_id: str, visita: dict[str, str],
+    def _visita_entre_pares_realizada(self, visita_id: str, visita: VisitaEntrePares,
                                       contexto: PlanIEDe | None) -> None:
-        self.visitas_entre_pares[visita_id] = visita
+        self.visitas_entre_pares[visita_id] = visita.como_dict()
 
 
 def _sin_cuentas(informe: dict[str, Any]) -> dict[str, Any]:

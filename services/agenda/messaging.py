@@ -153,7 +153,7 @@ class Publicador:
     @publicacion.register
     def _(self, event: escuela.PlanMonitoreoIE.Socializado) -> Publication:
         s = event.socializacion
-        return self._plan_ie(event, c.PlanMonitoreoIESocializadoV1, fecha=s["fecha"], medio=s.get("medio", ""))
+        return self._plan_ie(event, c.PlanMonitoreoIESocializadoV1, fecha=s.fecha, medio=s.medio)
 
     @publicacion.register
     def _(self, event: escuela.PlanMonitoreoIE.Ejecutado) -> Publication:
@@ -163,7 +163,8 @@ class Publicador:
 
     @publicacion.register
     def _(self, event: escuela.PlanMonitoreoIE.VisitaEntreParesRealizada) -> Publication:
-        return self._plan_ie(event, VisitaEntreParesRealizadaV1, visita_id=event.visita_id, **event.visita)
+        return self._plan_ie(event, VisitaEntreParesRealizadaV1, visita_id=event.visita_id,
+                             **event.visita.como_dict())
 
     @publicacion.register
     def _(self, event: dm.PlanAnual.CursoVirtualCompletado) -> Publication:

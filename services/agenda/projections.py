@@ -175,7 +175,7 @@ class Proyecciones(OwnLogProjection):
 
     def _paso_plan_ie(self, conn: Connection, e: Any, _: int) -> None:
         estado = {"Aprobado": "aprobado", "Socializado": "socializado", "Ejecutado": "ejecutado"}[type(e).__name__]
-        datos = {k: getattr(e, k) for k in ("resolucion", "fecha", "socializacion", "informe") if hasattr(e, k)}
+        datos = {k: _dict(getattr(e, k)) for k in ("resolucion", "fecha", "socializacion", "informe") if hasattr(e, k)}
         previo = conn.execute(select(plan_ie.c.historial).where(plan_ie.c.plan_ie_id == str(e.originator_id))).scalar()
         conn.execute(update(plan_ie).where(plan_ie.c.plan_ie_id == str(e.originator_id))
                      .values(estado=estado, historial=[*previo, _paso_ie(e, estado, datos)]))
@@ -184,8 +184,8 @@ class Proyecciones(OwnLogProjection):
         p = conn.execute(select(plan_ie.c.ie, plan_ie.c.anio).where(plan_ie.c.plan_ie_id == str(e.originator_id))).one()
         conn.execute(visita_par.insert(), {
             "visita_id": e.visita_id, "plan_ie_id": str(e.originator_id), "ie": p.ie, "anio": p.anio,
-            "fecha": _fecha(e.visita["fecha"]), "docente_visitante_id": e.visita["docente_visitante_id"],
-            "docente_visitado_id": e.visita["docente_visitado_id"]})
+            "fecha": _fecha(e.visita.fecha), "docente_visitante_id": e.visita.docente_visitante_id,
+            "docente_visitado_id": e.visita.docente_visitado_id})
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -312,6 +312,11 @@ def _paso_ie(e: Any, estado: str, datos: dict[str, Any]) -> dict[str, Any]:
 
 
 _TIPO = {"VisitaRealizada": "visita", "GIACompletado": "gia", "RTCRealizada": "rtc", "TallerRealizado": "taller"}
+
+
+def _dict(valor: Any) -> Any:
+    """A step's datum as the read model keeps it (a typed value as its dict)."""
+    return valor.como_dict() if hasattr(valor, "como_dict") else valor
 
 
 def _fecha(valor: str) -> date:

@@ -63,6 +63,38 @@ class CursoCompletado:
         return {"curso": self.curso, "horas": self.horas, "fecha": self.fecha, "plataforma": self.plataforma}
 
 
+@dataclass(frozen=True)
+class VisitaEntrePares:
+    """A docente of the school observes a colleague's class (the school's own plan)."""
+
+    docente_visitante_id: str
+    docente_visitado_id: str
+    fecha: str
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> VisitaEntrePares:
+        return cls(datos["docente_visitante_id"], datos["docente_visitado_id"], datos["fecha"])
+
+    def como_dict(self) -> dict[str, Any]:
+        return {"docente_visitante_id": self.docente_visitante_id, "docente_visitado_id": self.docente_visitado_id,
+                "fecha": self.fecha}
+
+
+@dataclass(frozen=True)
+class Socializacion:
+    """How the school's plan was made known to its community, and when."""
+
+    fecha: str
+    medio: str = ""
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Socializacion:
+        return cls(datos["fecha"], datos.get("medio", ""))
+
+    def como_dict(self) -> dict[str, Any]:
+        return {"fecha": self.fecha, "medio": self.medio}
+
+
 class _Datos:
     """What the three kinds of activity share: built from, and read back as, the canonical dict. A field that is
     None is absent from the dict (a scheduled visit has no ``acciones``), but for a workshop's ``ie``."""
@@ -145,6 +177,14 @@ def curso_v1(state: dict[str, Any]) -> None:
     state.update(curso=CursoCompletado.de(state["curso"]), contexto=None)
 
 
+def visita_par_v1(state: dict[str, Any]) -> None:
+    state.update(visita=VisitaEntrePares.de(state["visita"]), contexto=None)
+
+
+def socializacion_v1(state: dict[str, Any]) -> None:
+    state.update(socializacion=Socializacion.de(state["socializacion"]), contexto=None)
+
+
 def actividad_v1(state: dict[str, Any]) -> None:
     state.update(datos=de_actividad(state["tipo"], state["datos"]), contexto=None)
 
@@ -156,5 +196,6 @@ def realizada_v1(tipo: str) -> Any:
 
 
 VALORES: dict[str, type] = {"agenda.AgendaDe": AgendaDe, "agenda.PlanDe": PlanDe, "agenda.PlanIEDe": PlanIEDe,
-                            "agenda.CursoCompletado": CursoCompletado,
+                            "agenda.CursoCompletado": CursoCompletado, "agenda.VisitaEntrePares": VisitaEntrePares,
+                            "agenda.Socializacion": Socializacion,
                             "agenda.Visita": Visita, "agenda.Reunion": Reunion, "agenda.Taller": Taller}

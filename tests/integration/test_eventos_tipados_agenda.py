@@ -17,7 +17,8 @@ from services.agenda import domainmodel as dm
 from services.agenda import escuela
 from services.agenda.comandos import CancelarActividad, ProgramarActividad, RealizarActividad
 from services.agenda.messaging import Publicador
-from services.agenda.valores import AgendaDe, CursoCompletado, Reunion, Taller, Visita
+from services.agenda.valores import (AgendaDe, CursoCompletado, Reunion, Socializacion, Taller, Visita,
+                                     VisitaEntrePares)
 from tests.fixtures import generar_almacen_agenda as gaa
 from tests.fixtures.generar_almacen import ALMACENES, publicaciones
 
@@ -89,6 +90,10 @@ def test_agenda_un_evento_antiguo_se_lee_con_sus_campos_tipados(agenda):
     assert curso.curso == CursoCompletado("Evaluación formativa", 40.0, "2020-08-01", "PerúEduca")
     propio, = _de(agenda, A.CursoPropioCompletado)
     assert propio.curso == curso.curso and propio.contexto is None
+    par, = _de(agenda, escuela.PlanMonitoreoIE.VisitaEntreParesRealizada)
+    assert par.visita == VisitaEntrePares(gaa.DOCENTES_PLAN[0], gaa.DOCENTES_PLAN[1], "2024-05-10")
+    socializado, = _de(agenda, escuela.PlanMonitoreoIE.Socializado)
+    assert socializado.socializacion == Socializacion("2024-03-15", "Asamblea")
     for clase in (dm.PlanAnual.AcompananteCambiado, dm.PlanAnual.Retirado, escuela.PlanMonitoreoIE.Aprobado,
                   escuela.PlanMonitoreoIE.VisitaEntreParesRealizada, A.CursoPropioCompletado):
         evento, = _de(agenda, clase)
