@@ -19,8 +19,8 @@ from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
 from services.agenda.reglas import AgendaInvalida
-from services.agenda.valores import (PlanIEDe, Socializacion, VisitaEntrePares, sin_contexto, socializacion_v1,
-                                     visita_par_v1)
+from services.agenda.valores import (InformeEjecucion, PlanIEDe, Socializacion, VisitaEntrePares, informe_v1,
+                                     sin_contexto, socializacion_v1, visita_par_v1)
 from shared.eventstore import Aggregate, Conflict
 
 
@@ -89,10 +89,10 @@ class PlanMonitoreoIE(Aggregate):
         upcast_v1_v2 = staticmethod(socializacion_v1)
 
     class Ejecutado(Aggregate.Event):
-        informe: dict[str, Any]
+        informe: InformeEjecucion
         contexto: PlanIEDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(sin_contexto)
+        upcast_v1_v2 = staticmethod(informe_v1)
 
     class VisitaEntreParesRealizada(Aggregate.Event):
         visita_id: str
@@ -166,13 +166,13 @@ class PlanMonitoreoIE(Aggregate):
             raise Conflict("El informe de ejecución ya se registró con otros datos.")
         self._paso("socializado", "ejecutado")
         self._fecha_del_anio(informe["fecha"])
-        self._ejecutado(informe=informe, contexto=self.contexto)
+        self._ejecutado(informe=InformeEjecucion.de(informe), contexto=self.contexto)
         return True
 
     @event(Ejecutado)
-    def _ejecutado(self, informe: dict[str, Any], contexto: PlanIEDe | None) -> None:
+    def _ejecutado(self, informe: InformeEjecucion, contexto: PlanIEDe | None) -> None:
         self.estado = "ejecutado"
-        self.ejecucion = informe
+        self.ejecucion = informe.como_dict()
 
 
     def registrar_visita_entre_pares(self, visita_id: str, visita: dict[str, str]) -> bool:

@@ -157,7 +157,7 @@ class Publicador:
 
     @publicacion.register
     def _(self, event: escuela.PlanMonitoreoIE.Ejecutado) -> Publication:
-        i = event.informe
+        i = event.informe.como_dict()
         return self._plan_ie(event, c.PlanMonitoreoIEEjecutadoV1, **{k: i[k] for k in (
             "fecha", "visitas_planificadas", "visitas_realizadas", "logros", "dificultades", "recomendaciones")})
 

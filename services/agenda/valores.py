@@ -95,6 +95,27 @@ class Socializacion:
         return {"fecha": self.fecha, "medio": self.medio}
 
 
+@dataclass(frozen=True)
+class InformeEjecucion:
+    """The school plan's informe de ejecución, with the visits counted when it was filed."""
+
+    fecha: str
+    logros: str
+    dificultades: str
+    recomendaciones: str
+    visitas_planificadas: int
+    visitas_realizadas: int
+    visitas_entre_pares: int | None = None  # None: an informe recorded before they were counted
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> InformeEjecucion:
+        return cls(**{f.name: datos.get(f.name) for f in fields(cls)})
+
+    def como_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "visitas_entre_pares" or self.visitas_entre_pares is not None}
+
+
 class _Datos:
     """What the three kinds of activity share: built from, and read back as, the canonical dict. A field that is
     None is absent from the dict (a scheduled visit has no ``acciones``), but for a workshop's ``ie``."""
@@ -181,6 +202,10 @@ def visita_par_v1(state: dict[str, Any]) -> None:
     state.update(visita=VisitaEntrePares.de(state["visita"]), contexto=None)
 
 
+def informe_v1(state: dict[str, Any]) -> None:
+    state.update(informe=InformeEjecucion.de(state["informe"]), contexto=None)
+
+
 def socializacion_v1(state: dict[str, Any]) -> None:
     state.update(socializacion=Socializacion.de(state["socializacion"]), contexto=None)
 
@@ -197,5 +222,5 @@ def realizada_v1(tipo: str) -> Any:
 
 VALORES: dict[str, type] = {"agenda.AgendaDe": AgendaDe, "agenda.PlanDe": PlanDe, "agenda.PlanIEDe": PlanIEDe,
                             "agenda.CursoCompletado": CursoCompletado, "agenda.VisitaEntrePares": VisitaEntrePares,
-                            "agenda.Socializacion": Socializacion,
+                            "agenda.Socializacion": Socializacion, "agenda.InformeEjecucion": InformeEjecucion,
                             "agenda.Visita": Visita, "agenda.Reunion": Reunion, "agenda.Taller": Taller}

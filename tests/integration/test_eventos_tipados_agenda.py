@@ -17,8 +17,8 @@ from services.agenda import domainmodel as dm
 from services.agenda import escuela
 from services.agenda.comandos import CancelarActividad, ProgramarActividad, RealizarActividad
 from services.agenda.messaging import Publicador
-from services.agenda.valores import (AgendaDe, CursoCompletado, Reunion, Socializacion, Taller, Visita,
-                                     VisitaEntrePares)
+from services.agenda.valores import (AgendaDe, CursoCompletado, InformeEjecucion, Reunion, Socializacion, Taller,
+                                     Visita, VisitaEntrePares)
 from tests.fixtures import generar_almacen_agenda as gaa
 from tests.fixtures.generar_almacen import ALMACENES, publicaciones
 
@@ -94,6 +94,8 @@ def test_agenda_un_evento_antiguo_se_lee_con_sus_campos_tipados(agenda):
     assert par.visita == VisitaEntrePares(gaa.DOCENTES_PLAN[0], gaa.DOCENTES_PLAN[1], "2024-05-10")
     socializado, = _de(agenda, escuela.PlanMonitoreoIE.Socializado)
     assert socializado.socializacion == Socializacion("2024-03-15", "Asamblea")
+    ejecutado, = _de(agenda, escuela.PlanMonitoreoIE.Ejecutado)
+    assert ejecutado.informe == InformeEjecucion("2024-12-15", "Logros", "Dificultades", "Recomendaciones", 4, 3, 1)
     for clase in (dm.PlanAnual.AcompananteCambiado, dm.PlanAnual.Retirado, escuela.PlanMonitoreoIE.Aprobado,
                   escuela.PlanMonitoreoIE.VisitaEntreParesRealizada, A.CursoPropioCompletado):
         evento, = _de(agenda, clase)
