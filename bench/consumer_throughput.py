@@ -11,7 +11,10 @@
    (``IdempotentConsumers``: one nats-py pull loop per durable consumer, each fetched batch applied
    in one transaction per store and acknowledged after the commit) + ``Proyecciones`` on the chosen
    store, from ``runtime.start()`` until the projection holds N visits. No span processor is
-   registered, as in a service without ``<S>_OTLP_ENDPOINT``: no span per message.
+   registered, as in a service without ``<S>_OTLP_ENDPOINT``: no span per message. The service also
+   follows the producers' chains (``shared.eslabones``: a third durable consumer records each fact's link,
+   and the matrices apply a fact only when it continues its chain); the runs recorded in bench/README.md
+   leave that out, ``--con-cadena`` adds it as the service runs it.
    Since issue 6 the projections are ``StreamView``s in generations with one inbox per
    projection: a visit lands in the seguimiento projection's ``entregas`` table (``tipo='visita'``)
    and its id in that projection's inbox. The historia projection has a consumer of its own on
@@ -124,15 +127,19 @@ def historia_count(proyecciones: Proyecciones) -> int:
         lambda conn, t: conn.execute(select(func.count()).select_from(t.inbox)).scalar_one())
 
 
-def runtime_for(settings: EvaluacionSettings) -> ServiceRuntime:
+def runtime_for(settings: EvaluacionSettings, cadena: bool = False) -> ServiceRuntime:
     app = Evaluacion(settings)
-    return ServiceRuntime(app, messaging.Publicador(app), Telemetry.create("evaluacion"))
+    runtime = ServiceRuntime(app, messaging.Publicador(app), Telemetry.create("evaluacion"))
+    if cadena:  # as the service's HTTP app does: the facts consumed are applied only when they continue their chain
+        runtime._seguir_cadenas()  # noqa: SLF001 - the bench builds no HTTP app
+    return runtime
 
 
-async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float) -> tuple[float, float, int, int, float, float, int]:
+async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float,
+                       cadena: bool) -> tuple[float, float, int, int, float, float, int]:
     """Times until seguimiento holds N visits (the matrices' consumer), then until the historia's own
     consumer (``acompana.>``, since issue 6's history) has applied them too."""
-    runtime = runtime_for(settings)
+    runtime = runtime_for(settings, cadena)
     proyecciones = Proyecciones(settings)
     messaging.subscribe(runtime.consumers, runtime.app, proyecciones)
     count = 0
@@ -192,7 +199,8 @@ def run_direct(settings: EvaluacionSettings, n: int) -> tuple[float, float]:
 
 async def main(args: argparse.Namespace) -> int:
     print(machine_line(args.store, sync_always=not args.sync_por_defecto))
-    print(f"mensajes={args.mensajes} batch={args.batch} store={args.store}")
+    print(f"mensajes={args.mensajes} batch={args.batch} store={args.store} "
+          f"cadena={'sí, como el servicio' if args.con_cadena else 'no (sin el registro de eslabones)'}")
     n = args.mensajes
     async with bench_world("bench-consumer-", args.store, sync_always=not args.sync_por_defecto) as (tmp, server, st, nc):
         js = nc.jetstream()
@@ -206,7 +214,7 @@ async def main(args: argparse.Namespace) -> int:
 
         settings = EvaluacionSettings(**st.settings(tmp / "data"), nats_url=server.url)
         pipe_s, pipe_cpu, projected_n, inbox, total_s, total_cpu, hechos = await run_pipeline(
-            settings, n, args.timeout)
+            settings, n, args.timeout, args.con_cadena)
         dlq = (await js.stream_info(DLQ_STREAM)).state.messages
         print(f"pipeline: {projected_n} visitas proyectadas, {inbox} ids en el inbox de seguimiento, "
               f"{hechos} en el de historia, {dlq} en la cola de fallidos")
@@ -258,5 +266,7 @@ if __name__ == "__main__":
     parser.add_argument("--desglose", action="store_true",
                         help="añade dos filas: el pipeline con un handler vacío y Proyecciones.aplicar sin NATS")
     parser.add_argument("--timeout", type=float, default=300.0, help="límite de la corrida del pipeline (s)")
+    parser.add_argument("--con-cadena", action="store_true",
+                        help="con el registro de eslabones que el servicio corre (un tercer consumidor durable)")
     logging.basicConfig(level=logging.WARNING)
     sys.exit(asyncio.run(main(parser.parse_args())))
