@@ -109,115 +109,125 @@ async def reabrir_convocatoria(ctx: Contexto, datos: dict[str, str], errores: di
                                                          "motivo": motivo})
 
 
-def router() -> APIRouter:  # noqa: C901 - one route per page
-    r = APIRouter()
+router = APIRouter()
 
-    @r.get("/administracion/padron", include_in_schema=False)
-    async def padron(request: Request) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        return ctx.pagina("admin_padron.html", padrones=PADRONES, informe=None, tipo="ies", error="")
 
-    @r.post("/administracion/padron", include_in_schema=False)
-    async def importar(request: Request, archivo: UploadFile, csrf: str = Form(""),
-                       tipo: str = Form("ies")) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        comprobar_csrf(ctx, csrf)
-        tipo = tipo if tipo in PADRONES else "ies"
-        contenido = await archivo.read()
-        if NDJSON in request.headers.get("accept", ""):  # the page's script: the progress, then the result
-            return await importar_con_avance(ctx, tipo, contenido, archivo.filename or "")
-        informe, error = None, ""
-        try:
-            respuesta = await ctx.servicios.pedir(ctx.token, "POST", "focalizacion", f"/padron/{tipo}",
-                                                  content=contenido)
-            informe = respuesta.json()
-        except Rechazo as exc:
-            error = exc.motivo or _("El archivo no se pudo importar.")
-        return ctx.pagina("admin_padron.html", 422 if error else 200, padrones=PADRONES, informe=informe,
-                          tipo=tipo, error=error, archivo=archivo.filename)
+@router.get("/administracion/padron", include_in_schema=False)
+async def padron(request: Request) -> Response:
+    ctx = await contexto(request, ADMINISTRADOR)
+    return ctx.pagina("admin_padron.html", padrones=PADRONES, informe=None, tipo="ies", error="")
 
-    @r.get("/administracion/focalizacion", include_in_schema=False)
-    async def focalizacion(request: Request) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        convocatorias = await ctx.leer("focalizacion", "/convocatorias")
-        vigente = await convocatoria_vigente(ctx)
-        codigo = request.query_params.get("convocatoria") or (vigente or {}).get("codigo")
-        focalizadas = request.query_params.get("ver") == "focalizadas"  # the excluded ones by default
-        decisiones = await ctx.leer("focalizacion", f"/convocatorias/{codigo}/decisiones",
-                                    focalizada=focalizadas, limite=1000) if codigo else []
-        ejecucion = {k: request.query_params.get(k) for k in CUENTAS}
-        return await pagina_focalizacion(ctx, convocatorias=convocatorias, codigo=codigo, decisiones=decisiones,
-                                         focalizadas=focalizadas, abierta=request.query_params.get("abierta"),
-                                         ejecucion=ejecucion if ejecucion["evaluadas"] else None)
 
-    @r.post("/administracion/convocatorias", include_in_schema=False)
-    async def abrir(request: Request) -> Response:
-        """A new call: its code, its years and the rule set it follows (the version in force when opened)."""
-        ctx = await contexto(request, ADMINISTRADOR)
-        enviado = await formulario(request, ctx)
-        datos = {k: enviado.get(k, "") for k in ("codigo", "anio_inicio", "anio_fin", "reglas")}
-        anios = {k: datos[k] for k in ("anio_inicio", "anio_fin")}
-        error = next(((k, _("Escriba el año con cuatro cifras, por ejemplo 2027.")) for k, v in anios.items()
-                      if not (v.isdigit() and len(v) == 4)), None)
-        if error is not None:
-            return await reabrir_convocatoria(ctx, datos, {error[0]: error[1]})
-        return await enviar_o_reabrir(
-            ctx, "focalizacion", "/convocatorias", {**datos, **{k: int(v) for k, v in anios.items()}},
-            "/administracion/focalizacion?" + urlencode({"abierta": datos["codigo"]}),
-            lambda errores: reabrir_convocatoria(ctx, datos, errores))
+@router.post("/administracion/padron", include_in_schema=False)
+async def importar(request: Request, archivo: UploadFile, csrf: str = Form(""),
+                   tipo: str = Form("ies")) -> Response:
+    ctx = await contexto(request, ADMINISTRADOR)
+    comprobar_csrf(ctx, csrf)
+    tipo = tipo if tipo in PADRONES else "ies"
+    contenido = await archivo.read()
+    if NDJSON in request.headers.get("accept", ""):  # the page's script: the progress, then the result
+        return await importar_con_avance(ctx, tipo, contenido, archivo.filename or "")
+    informe, error = None, ""
+    try:
+        respuesta = await ctx.servicios.pedir(ctx.token, "POST", "focalizacion", f"/padron/{tipo}",
+                                              content=contenido)
+        informe = respuesta.json()
+    except Rechazo as exc:
+        error = exc.motivo or _("El archivo no se pudo importar.")
+    return ctx.pagina("admin_padron.html", 422 if error else 200, padrones=PADRONES, informe=informe,
+                      tipo=tipo, error=error, archivo=archivo.filename)
 
-    @r.post("/administracion/focalizacion", include_in_schema=False)
-    async def ejecutar(request: Request, csrf: str = Form(""), convocatoria: str = Form(...)) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        comprobar_csrf(ctx, csrf)
-        _estado, hecho = await ctx.enviar("focalizacion", f"/convocatorias/{convocatoria}/focalizacion", {})
-        consulta = urlencode({"convocatoria": convocatoria, **{k: hecho.get(k, 0) for k in CUENTAS}})
-        return RedirectResponse(f"/administracion/focalizacion?{consulta}", status_code=303)
 
-    @r.get("/administracion/focalizacion/{convocatoria}/ies/{codigo_modular}/{anexo}",
-           include_in_schema=False)
-    async def decision(request: Request, convocatoria: str, codigo_modular: str, anexo: int) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        d = await ctx.leer("focalizacion", f"/convocatorias/{convocatoria}/ies/{codigo_modular}/{anexo}")
-        return ctx.pagina("admin_decision.html", d=d, convocatoria=convocatoria, resultados=RESULTADOS)
+@router.get("/administracion/focalizacion", include_in_schema=False)
+async def focalizacion(request: Request) -> Response:
+    ctx = await contexto(request, ADMINISTRADOR)
+    convocatorias = await ctx.leer("focalizacion", "/convocatorias")
+    vigente = await convocatoria_vigente(ctx)
+    codigo = request.query_params.get("convocatoria") or (vigente or {}).get("codigo")
+    focalizadas = request.query_params.get("ver") == "focalizadas"  # the excluded ones by default
+    decisiones = await ctx.leer("focalizacion", f"/convocatorias/{codigo}/decisiones",
+                                focalizada=focalizadas, limite=1000) if codigo else []
+    ejecucion = {k: request.query_params.get(k) for k in CUENTAS}
+    return await pagina_focalizacion(ctx, convocatorias=convocatorias, codigo=codigo, decisiones=decisiones,
+                                     focalizadas=focalizadas, abierta=request.query_params.get("abierta"),
+                                     ejecucion=ejecucion if ejecucion["evaluadas"] else None)
 
-    @r.get("/administracion/mensajes", include_in_schema=False)
-    async def mensajes(request: Request) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        return ctx.pagina("admin_mensajes.html", por_servicio=await mensajes_de(ctx), servicios=SERVICIOS,
-                          aviso=request.query_params.get("aviso", ""))
 
-    @r.post("/administracion/mensajes/{servicio}/{secuencia}", include_in_schema=False)
-    async def reintentar(request: Request, servicio: str, secuencia: int, csrf: str = Form("")) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        comprobar_csrf(ctx, csrf)
-        if servicio not in SERVICIOS:
-            raise Rechazo(404, "")
-        try:
-            await ctx.enviar(servicio, f"/mensajes-fallidos/{secuencia}/reintentar", {})
-            aviso = _("El mensaje {n} se procesó.").format(n=secuencia)
-        except Rechazo as exc:
-            aviso = _("El mensaje {n} volvió a fallar: {motivo}").format(n=secuencia, motivo=exc.motivo)
-        return ctx.pagina("admin_mensajes.html", por_servicio=await mensajes_de(ctx), servicios=SERVICIOS,
-                          aviso=aviso)
+@router.post("/administracion/convocatorias", include_in_schema=False)
+async def abrir(request: Request) -> Response:
+    """A new call: its code, its years and the rule set it follows (the version in force when opened)."""
+    ctx = await contexto(request, ADMINISTRADOR)
+    enviado = await formulario(request, ctx)
+    datos = {k: enviado.get(k, "") for k in ("codigo", "anio_inicio", "anio_fin", "reglas")}
+    anios = {k: datos[k] for k in ("anio_inicio", "anio_fin")}
+    error = next(((k, _("Escriba el año con cuatro cifras, por ejemplo 2027.")) for k, v in anios.items()
+                  if not (v.isdigit() and len(v) == 4)), None)
+    if error is not None:
+        return await reabrir_convocatoria(ctx, datos, {error[0]: error[1]})
+    return await enviar_o_reabrir(
+        ctx, "focalizacion", "/convocatorias", {**datos, **{k: int(v) for k, v in anios.items()}},
+        "/administracion/focalizacion?" + urlencode({"abierta": datos["codigo"]}),
+        lambda errores: reabrir_convocatoria(ctx, datos, errores))
 
-    @r.get("/administracion/proyecciones", include_in_schema=False)
-    async def proyecciones(request: Request) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        return ctx.pagina("admin_proyecciones.html", filas=await ctx.leer("evaluacion", "/proyecciones"),
-                          nombres=PROYECCIONES, estados=ESTADOS_RECONSTRUCCION, aviso="")
 
-    @r.post("/administracion/proyecciones", include_in_schema=False)
-    async def reconstruir(request: Request, csrf: str = Form(""), nombre: str = Form(...)) -> Response:
-        ctx = await contexto(request, ADMINISTRADOR)
-        comprobar_csrf(ctx, csrf)
-        try:
-            await ctx.enviar("evaluacion", f"/proyecciones/{nombre}/reconstruccion", {})
-            aviso = _("La reconstrucción empezó; la proyección actual sigue respondiendo hasta que la nueva "
-                      "la alcance.")
-        except Rechazo as exc:
-            aviso = exc.motivo
-        return ctx.pagina("admin_proyecciones.html", filas=await ctx.leer("evaluacion", "/proyecciones"),
-                          nombres=PROYECCIONES, estados=ESTADOS_RECONSTRUCCION, aviso=aviso)
+@router.post("/administracion/focalizacion", include_in_schema=False)
+async def ejecutar(request: Request, csrf: str = Form(""), convocatoria: str = Form(...)) -> Response:
+    ctx = await contexto(request, ADMINISTRADOR)
+    comprobar_csrf(ctx, csrf)
+    _estado, hecho = await ctx.enviar("focalizacion", f"/convocatorias/{convocatoria}/focalizacion", {})
+    consulta = urlencode({"convocatoria": convocatoria, **{k: hecho.get(k, 0) for k in CUENTAS}})
+    return RedirectResponse(f"/administracion/focalizacion?{consulta}", status_code=303)
 
-    return r
+
+@router.get("/administracion/focalizacion/{convocatoria}/ies/{codigo_modular}/{anexo}",
+       include_in_schema=False)
+
+
+async def decision(request: Request, convocatoria: str, codigo_modular: str, anexo: int) -> Response:
+    ctx = await contexto(request, ADMINISTRADOR)
+    d = await ctx.leer("focalizacion", f"/convocatorias/{convocatoria}/ies/{codigo_modular}/{anexo}")
+    return ctx.pagina("admin_decision.html", d=d, convocatoria=convocatoria, resultados=RESULTADOS)
+
+
+@router.get("/administracion/mensajes", include_in_schema=False)
+async def mensajes(request: Request) -> Response:
+    ctx = await contexto(request, ADMINISTRADOR)
+    return ctx.pagina("admin_mensajes.html", por_servicio=await mensajes_de(ctx), servicios=SERVICIOS,
+                      aviso=request.query_params.get("aviso", ""))
+
+
+@router.post("/administracion/mensajes/{servicio}/{secuencia}", include_in_schema=False)
+async def reintentar(request: Request, servicio: str, secuencia: int, csrf: str = Form("")) -> Response:
+    ctx = await contexto(request, ADMINISTRADOR)
+    comprobar_csrf(ctx, csrf)
+    if servicio not in SERVICIOS:
+        raise Rechazo(404, "")
+    try:
+        await ctx.enviar(servicio, f"/mensajes-fallidos/{secuencia}/reintentar", {})
+        aviso = _("El mensaje {n} se procesó.").format(n=secuencia)
+    except Rechazo as exc:
+        aviso = _("El mensaje {n} volvió a fallar: {motivo}").format(n=secuencia, motivo=exc.motivo)
+    return ctx.pagina("admin_mensajes.html", por_servicio=await mensajes_de(ctx), servicios=SERVICIOS,
+                      aviso=aviso)
+
+
+@router.get("/administracion/proyecciones", include_in_schema=False)
+async def proyecciones(request: Request) -> Response:
+    ctx = await contexto(request, ADMINISTRADOR)
+    return ctx.pagina("admin_proyecciones.html", filas=await ctx.leer("evaluacion", "/proyecciones"),
+                      nombres=PROYECCIONES, estados=ESTADOS_RECONSTRUCCION, aviso="")
+
+
+@router.post("/administracion/proyecciones", include_in_schema=False)
+async def reconstruir(request: Request, csrf: str = Form(""), nombre: str = Form(...)) -> Response:
+    ctx = await contexto(request, ADMINISTRADOR)
+    comprobar_csrf(ctx, csrf)
+    try:
+        await ctx.enviar("evaluacion", f"/proyecciones/{nombre}/reconstruccion", {})
+        aviso = _("La reconstrucción empezó; la proyección actual sigue respondiendo hasta que la nueva "
+                  "la alcance.")
+    except Rechazo as exc:
+        aviso = exc.motivo
+    return ctx.pagina("admin_proyecciones.html", filas=await ctx.leer("evaluacion", "/proyecciones"),
+                      nombres=PROYECCIONES, estados=ESTADOS_RECONSTRUCCION, aviso=aviso)
+

@@ -47,46 +47,48 @@ def ics(actividades: list[dict[str, Any]], titulo: str) -> bytes:
     return cal.to_ical()
 
 
-def router() -> APIRouter:
-    r = APIRouter()
+router = APIRouter()
 
-    @r.get("/calendario", include_in_schema=False)
-    async def pagina(request: Request) -> Response:
-        ctx = await contexto(request, COACH)
-        return ctx.pagina("calendario.html", activo=request.app.state.sesiones.tiene_calendario(ctx.usuario))
 
-    @r.post("/calendario", include_in_schema=False)
-    async def nuevo(request: Request, csrf: str = Form("")) -> Response:
-        ctx = await contexto(request, COACH)
-        comprobar_csrf(ctx, csrf)
-        secreto = request.app.state.sesiones.nuevo_calendario(ctx.usuario)
-        direccion = f"{ctx.settings.url_publica.rstrip('/')}/calendario/{secreto}.ics"
-        return ctx.pagina("calendario.html", activo=True, direccion=direccion,
-                          webcal="webcal://" + direccion.split("://", 1)[1])
+@router.get("/calendario", include_in_schema=False)
+async def pagina(request: Request) -> Response:
+    ctx = await contexto(request, COACH)
+    return ctx.pagina("calendario.html", activo=request.app.state.sesiones.tiene_calendario(ctx.usuario))
 
-    @r.post("/calendario/revocacion", include_in_schema=False)
-    async def revocar(request: Request, csrf: str = Form("")) -> Response:
-        ctx = await contexto(request, COACH)
-        comprobar_csrf(ctx, csrf)
-        request.app.state.sesiones.revocar_calendario(ctx.usuario)
-        return RedirectResponse("/calendario", status_code=303)
 
-    @r.get("/calendario/{secreto}.ics", include_in_schema=False)
-    async def suscripcion(secreto: str, request: Request) -> Response:
-        app = request.app.state
-        usuario = app.sesiones.dueno_de_calendario(secreto)
-        if usuario is None:
-            return Response(_("No existe"), status_code=404, media_type="text/plain; charset=utf-8")
-        token = await app.proveedor.token_propio()
-        try:
-            cartera, agenda = await asyncio.gather(
-                app.servicios.leer(token, "focalizacion", f"/acompanantes/{usuario}/cartera"),
-                app.servicios.leer(token, "agenda", f"/acompanantes/{usuario}/agenda"))
-        except Rechazo:
-            return Response(_("No existe"), status_code=404, media_type="text/plain; charset=utf-8")
-        docentes, escuelas = nombres_de(cartera)
-        actividades = [frases.actividad(a, docentes, escuelas) for a in agenda]
-        return Response(ics(actividades, _("Mi agenda de Acompaña")), media_type="text/calendar; charset=utf-8",
-                        headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
+@router.post("/calendario", include_in_schema=False)
+async def nuevo(request: Request, csrf: str = Form("")) -> Response:
+    ctx = await contexto(request, COACH)
+    comprobar_csrf(ctx, csrf)
+    secreto = request.app.state.sesiones.nuevo_calendario(ctx.usuario)
+    direccion = f"{ctx.settings.url_publica.rstrip('/')}/calendario/{secreto}.ics"
+    return ctx.pagina("calendario.html", activo=True, direccion=direccion,
+                      webcal="webcal://" + direccion.split("://", 1)[1])
 
-    return r
+
+@router.post("/calendario/revocacion", include_in_schema=False)
+async def revocar(request: Request, csrf: str = Form("")) -> Response:
+    ctx = await contexto(request, COACH)
+    comprobar_csrf(ctx, csrf)
+    request.app.state.sesiones.revocar_calendario(ctx.usuario)
+    return RedirectResponse("/calendario", status_code=303)
+
+
+@router.get("/calendario/{secreto}.ics", include_in_schema=False)
+async def suscripcion(secreto: str, request: Request) -> Response:
+    app = request.app.state
+    usuario = app.sesiones.dueno_de_calendario(secreto)
+    if usuario is None:
+        return Response(_("No existe"), status_code=404, media_type="text/plain; charset=utf-8")
+    token = await app.proveedor.token_propio()
+    try:
+        cartera, agenda = await asyncio.gather(
+            app.servicios.leer(token, "focalizacion", f"/acompanantes/{usuario}/cartera"),
+            app.servicios.leer(token, "agenda", f"/acompanantes/{usuario}/agenda"))
+    except Rechazo:
+        return Response(_("No existe"), status_code=404, media_type="text/plain; charset=utf-8")
+    docentes, escuelas = nombres_de(cartera)
+    actividades = [frases.actividad(a, docentes, escuelas) for a in agenda]
+    return Response(ics(actividades, _("Mi agenda de Acompaña")), media_type="text/calendar; charset=utf-8",
+                    headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
+

@@ -72,81 +72,84 @@ async def adjuntar(ctx: Contexto, visita_id: str, archivo: UploadFile, sha256: s
     return 200, {"estado": "ya_registrado", "mensaje": _("Esta foto ya estaba registrada.")}
 
 
-def router() -> APIRouter:
-    r = APIRouter()
+router = APIRouter()
 
-    @r.post("/cola/adjuntos", include_in_schema=False)
-    async def cola_adjuntos(request: Request) -> Response:
-        ctx = await contexto(request)
-        comprobar_csrf(ctx, request.headers.get("X-CSRF-Token"))
-        form = await request.form()
-        archivo = form.get("archivo")
-        if not isinstance(archivo, UploadFile) or not form.get("visita_id"):
-            return JSONResponse({"estado": "rechazado", "motivo": _("Falta la foto."), "campo": "archivo"}, 422)
-        try:
-            codigo, cuerpo = await adjuntar(ctx, str(form["visita_id"]), archivo, str(form.get("sha256") or ""))
-        except ServicioCaido:
-            return JSONResponse({"estado": "pendiente"}, status_code=503)
-        return JSONResponse(cuerpo, status_code=codigo)
 
-    @r.post("/cola/{tipo}", include_in_schema=False)
-    async def cola(tipo: str, request: Request) -> Response:
-        ctx = await contexto(request)
-        comprobar_csrf(ctx, request.headers.get("X-CSRF-Token"))
-        try:
-            pedido = await request.json()
-        except ValueError:
-            pedido = None
-        if not isinstance(pedido, dict) or not isinstance(pedido.get("datos", {}), dict):
-            return JSONResponse({"estado": "rechazado", "motivo": _("El pedido no tiene la forma esperada.")}, 422)
-        datos = {**pedido.get("datos", {}), "id": pedido.get("id") or pedido.get("datos", {}).get("id")}
-        try:
-            codigo, cuerpo = await ejecutar(ctx, tipo, datos)
-        except ServicioCaido:
-            return JSONResponse({"estado": "pendiente"}, status_code=503)
-        return JSONResponse(cuerpo, status_code=codigo)
+@router.post("/cola/adjuntos", include_in_schema=False)
+async def cola_adjuntos(request: Request) -> Response:
+    ctx = await contexto(request)
+    comprobar_csrf(ctx, request.headers.get("X-CSRF-Token"))
+    form = await request.form()
+    archivo = form.get("archivo")
+    if not isinstance(archivo, UploadFile) or not form.get("visita_id"):
+        return JSONResponse({"estado": "rechazado", "motivo": _("Falta la foto."), "campo": "archivo"}, 422)
+    try:
+        codigo, cuerpo = await adjuntar(ctx, str(form["visita_id"]), archivo, str(form.get("sha256") or ""))
+    except ServicioCaido:
+        return JSONResponse({"estado": "pendiente"}, status_code=503)
+    return JSONResponse(cuerpo, status_code=codigo)
 
-    @r.post("/registrar/{tipo}", include_in_schema=False)
-    async def formulario(tipo: str, request: Request) -> Response:
-        """The same commands from a plain HTML form (no JavaScript, online): 303 to the page of the result."""
-        ctx = await contexto(request)
-        form = await request.form()
-        comprobar_csrf(ctx, str(form.get("csrf") or ""))
-        datos: dict[str, Any] = {}
-        for clave, valor in form.multi_items():
-            if isinstance(valor, str):
-                datos[clave] = [*datos[clave], valor] if isinstance(datos.get(clave), list) else (
-                    [datos[clave], valor] if clave in datos else valor)
+
+@router.post("/cola/{tipo}", include_in_schema=False)
+async def cola(tipo: str, request: Request) -> Response:
+    ctx = await contexto(request)
+    comprobar_csrf(ctx, request.headers.get("X-CSRF-Token"))
+    try:
+        pedido = await request.json()
+    except ValueError:
+        pedido = None
+    if not isinstance(pedido, dict) or not isinstance(pedido.get("datos", {}), dict):
+        return JSONResponse({"estado": "rechazado", "motivo": _("El pedido no tiene la forma esperada.")}, 422)
+    datos = {**pedido.get("datos", {}), "id": pedido.get("id") or pedido.get("datos", {}).get("id")}
+    try:
         codigo, cuerpo = await ejecutar(ctx, tipo, datos)
-        volver = destino_seguro(str(form.get("volver") or ""))
-        if cuerpo["estado"] in ("registrado", "ya_registrado"):
-            separador = "&" if "?" in volver else "?"
-            return RedirectResponse(f"{volver}{separador}hecho={tipo}&estado={cuerpo['estado']}", status_code=303)
-        return ctx.pagina("rechazo.html", codigo, motivo=cuerpo.get("motivo"), campo=cuerpo.get("campo"),
-                          volver=volver)
+    except ServicioCaido:
+        return JSONResponse({"estado": "pendiente"}, status_code=503)
+    return JSONResponse(cuerpo, status_code=codigo)
 
-    @r.post("/visitas/{visita_id}/fotos", include_in_schema=False)
-    async def foto(visita_id: str, request: Request) -> Response:
-        ctx = await contexto(request, COACH)
-        form = await request.form()
-        comprobar_csrf(ctx, str(form.get("csrf") or ""))
-        archivo = form.get("foto")
-        volver = f"/visitas/{visita_id}/registrar?docente={form.get('docente_id') or ''}"
-        if not isinstance(archivo, UploadFile) or not archivo.filename:
-            return ctx.pagina("rechazo.html", 422, motivo=_("Elija una foto."), campo="foto", volver=volver)
-        codigo, cuerpo = await adjuntar(ctx, visita_id, archivo, None)
-        if cuerpo["estado"] in ("registrado", "ya_registrado"):
-            return RedirectResponse(f"{volver}&hecho=foto&estado={cuerpo['estado']}#fotos", status_code=303)
-        return ctx.pagina("rechazo.html", codigo, motivo=cuerpo.get("motivo"), campo="foto", volver=volver)
 
-    @r.get("/sin-conexion/paquete", include_in_schema=False)
-    async def paquete(request: Request) -> dict[str, Any]:
-        ctx = await contexto(request, COACH)
-        cartera = await ctx.leer("focalizacion", f"/acompanantes/{ctx.usuario}/cartera")
-        urls = ["/hoy", "/cartera", "/preparar", "/pendientes", "/almacenamiento", "/reuniones"]
-        for d in cartera["docentes"]:
-            urls += [f"/docentes/{d['docente_id']}", f"/docentes/{d['docente_id']}/visita",
-                     f"/docentes/{d['docente_id']}/evaluacion"]
-        return {"actualizado": datetime.now(UTC).isoformat(), "urls": urls}
+@router.post("/registrar/{tipo}", include_in_schema=False)
+async def formulario(tipo: str, request: Request) -> Response:
+    """The same commands from a plain HTML form (no JavaScript, online): 303 to the page of the result."""
+    ctx = await contexto(request)
+    form = await request.form()
+    comprobar_csrf(ctx, str(form.get("csrf") or ""))
+    datos: dict[str, Any] = {}
+    for clave, valor in form.multi_items():
+        if isinstance(valor, str):
+            datos[clave] = [*datos[clave], valor] if isinstance(datos.get(clave), list) else (
+                [datos[clave], valor] if clave in datos else valor)
+    codigo, cuerpo = await ejecutar(ctx, tipo, datos)
+    volver = destino_seguro(str(form.get("volver") or ""))
+    if cuerpo["estado"] in ("registrado", "ya_registrado"):
+        separador = "&" if "?" in volver else "?"
+        return RedirectResponse(f"{volver}{separador}hecho={tipo}&estado={cuerpo['estado']}", status_code=303)
+    return ctx.pagina("rechazo.html", codigo, motivo=cuerpo.get("motivo"), campo=cuerpo.get("campo"),
+                      volver=volver)
 
-    return r
+
+@router.post("/visitas/{visita_id}/fotos", include_in_schema=False)
+async def foto(visita_id: str, request: Request) -> Response:
+    ctx = await contexto(request, COACH)
+    form = await request.form()
+    comprobar_csrf(ctx, str(form.get("csrf") or ""))
+    archivo = form.get("foto")
+    volver = f"/visitas/{visita_id}/registrar?docente={form.get('docente_id') or ''}"
+    if not isinstance(archivo, UploadFile) or not archivo.filename:
+        return ctx.pagina("rechazo.html", 422, motivo=_("Elija una foto."), campo="foto", volver=volver)
+    codigo, cuerpo = await adjuntar(ctx, visita_id, archivo, None)
+    if cuerpo["estado"] in ("registrado", "ya_registrado"):
+        return RedirectResponse(f"{volver}&hecho=foto&estado={cuerpo['estado']}#fotos", status_code=303)
+    return ctx.pagina("rechazo.html", codigo, motivo=cuerpo.get("motivo"), campo="foto", volver=volver)
+
+
+@router.get("/sin-conexion/paquete", include_in_schema=False)
+async def paquete(request: Request) -> dict[str, Any]:
+    ctx = await contexto(request, COACH)
+    cartera = await ctx.leer("focalizacion", f"/acompanantes/{ctx.usuario}/cartera")
+    urls = ["/hoy", "/cartera", "/preparar", "/pendientes", "/almacenamiento", "/reuniones"]
+    for d in cartera["docentes"]:
+        urls += [f"/docentes/{d['docente_id']}", f"/docentes/{d['docente_id']}/visita",
+                 f"/docentes/{d['docente_id']}/evaluacion"]
+    return {"actualizado": datetime.now(UTC).isoformat(), "urls": urls}
+

@@ -1,6 +1,6 @@
 """The UGEL specialist's desk: fulfilment at a date with its drill-down (UGEL → IE → acompañante → docente
-and back), "solo atrasados" and its downloads; the caseloads (ratio and state per acompañante) and the
-reassignment of a docente.
+and back), "solo atrasados" and its downloads; what the desk's pages share (the caller's UGEL, the names of
+its caseloads, the cut-off date). The caseloads page is ``carteras_ugel``.
 
 Names of schools, acompañantes and docentes come from focalizacion on each request (each acompañante's
 caseload with names), never stored here.
@@ -18,17 +18,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from services.web import frases, i18n
-from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.vistas import Contexto, contexto
 
 UGEL = frozenset({"especialista_ugel"})
 NIVELES = ("ugel", "ie", "acompanante", "docente")
-ESTADOS_CARTERA = {"completa": _("completa"), "con_cupo": _("con cupo"), "excede_ratio": _("excede el ratio"),
-                   "retirado": _("acompañante retirado"), "sin_docentes": _("sin docentes")}
-TIPOS_IE = {"multigrado": _("multigrado"), "eib": _("EIB"), "polidocente_inicial": _("polidocente inicial"),
-            "polidocente_primaria": _("polidocente primaria"), "polidocente_secundaria": _("polidocente secundaria")}
 SEGUIMIENTO = {"ugel": "ugel", "ie": "ie", "acompanante": "ie", "docente": "docente"}  # evaluacion's 'por'
 
 
@@ -87,145 +82,77 @@ def corte(anio: int, fecha: str | None) -> date:
     return hoy if hoy.year == anio else date(anio, 12, 31)
 
 
-def router() -> APIRouter:  # noqa: C901 - one route per page or download
-    r = APIRouter()
-
-    @r.get("/ugel/cumplimiento", include_in_schema=False)
-    async def cumplimiento(request: Request, nivel: str = "ugel", ie: str | None = None,
-                           acompanante_id: str | None = None, fecha: str | None = None,
-                           solo_atrasados: bool = False) -> Response:
-        ctx = await contexto(request, UGEL)
-        ugel = su_ugel(ctx)
-        if nivel not in NIVELES:
-            raise HTTPException(404)
-        anio = ctx.settings.anio
-        al = corte(anio, fecha)
-        datos, tabla = await asyncio.gather(
-            nombres_ugel(ctx, ugel),
-            ctx.leer("agenda", "/cumplimiento", anio=anio, nivel=nivel, fecha=al.isoformat(), ugel=ugel, ie=ie,
-                     acompanante_id=acompanante_id, solo_atrasados=str(solo_atrasados).lower()))
-        filtros = {"fecha": al.isoformat(), **({"solo_atrasados": "true"} if solo_atrasados else {})}
-
-        def enlace(**cambios: Any) -> str:
-            return "/ugel/cumplimiento?" + urlencode({**filtros, **{k: v for k, v in cambios.items() if v}})
-
-        filas = []
-        for f in tabla["filas"]:
-            if nivel == "ugel":
-                nombre, destino = ugel, enlace(nivel="ie")
-            elif nivel == "ie":
-                nombre, destino = datos["escuelas"].get(f["ie"], _("una IE de su UGEL")), enlace(nivel="acompanante",
-                                                                                                 ie=f["ie"])
-            elif nivel == "acompanante":
-                nombre = datos["acompanantes"].get(f["acompanante_id"], _("un acompañante de su UGEL"))
-                destino = enlace(nivel="docente", ie=ie, acompanante_id=f["acompanante_id"])
-            else:
-                nombre, destino = datos["docentes"].get(f["docente_id"], {}).get("nombre", _("un docente")), None
-            filas.append({**f, "nombre": nombre, "enlace": destino})
-        # each step names what was chosen and leads to its parts; the last is the level shown
-        migas = [(_("Resumen de la UGEL"), enlace(nivel="ugel"))]
-        if nivel != "ugel":
-            migas.append((ugel, enlace(nivel="ie")))
-        if nivel in ("acompanante", "docente") and ie:
-            migas.append((datos["escuelas"].get(ie, ie), enlace(nivel="acompanante", ie=ie)))
-        if nivel == "docente" and acompanante_id:
-            migas.append((datos["acompanantes"].get(acompanante_id, ""), enlace(nivel="docente", ie=ie,
-                                                                              acompanante_id=acompanante_id)))
-        atras = migas[-2][1] if len(migas) > 1 else None
-        descargas = {"csv": "/ugel/cumplimiento.csv?" + urlencode({"nivel": nivel, "fecha": al.isoformat(),
-                                                                  **({"ie": ie} if ie else {})}),
-                     "xlsx": "/ugel/cumplimiento.xlsx?" + urlencode({"nivel": nivel})}
-        return ctx.pagina("ugel_cumplimiento.html", filas=filas, nivel=nivel, ie=ie, acompanante_id=acompanante_id,
-                          fecha=al, anio=anio, solo_atrasados=solo_atrasados, migas=migas, atras=atras,
-                          componentes=list(frases.COMPONENTES.items()), descargas=descargas, actualizado=ahora())
-
-    @r.get("/ugel/cumplimiento.xlsx", include_in_schema=False)
-    async def cumplimiento_xlsx(request: Request, nivel: str = "ugel") -> Response:
-        """The UGEL's seguimiento workbook of the year (fulfilment, quality, satisfaction), as registered until
-        now: evaluacion's cut-off ('al') is when facts were registered, not the date of each activity."""
-        ctx = await contexto(request, UGEL)
-        return await ctx.descargar("evaluacion", "/seguimiento", {
-            "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "por": SEGUIMIENTO.get(nivel, "ugel"),
-            "formato": "xlsx"}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
-
-    @r.get("/ugel/cumplimiento.csv", include_in_schema=False)
-    async def cumplimiento_csv(request: Request, nivel: str = "ugel", fecha: str | None = None,
-                               ie: str | None = None) -> Response:
-        ctx = await contexto(request, UGEL)
-        al = corte(ctx.settings.anio, fecha)
-        return await ctx.descargar("agenda", "/cumplimiento.csv", {
-            "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "nivel": nivel if nivel in NIVELES else "ugel",
-            "fecha": al.isoformat(), "ie": ie}, "text/csv; charset=utf-8",
-            f"cumplimiento-{ctx.settings.anio}-{al.isoformat()}.csv")
-
-    @r.get("/ugel/carteras", include_in_schema=False)
-    async def carteras(request: Request) -> Response:
-        ctx = await contexto(request, UGEL)
-        return await pagina_carteras(ctx, hecho=request.query_params.get("hecho"))
-
-    @r.post("/ugel/carteras/reasignacion", include_in_schema=False)
-    async def reasignar(request: Request) -> Response:
-        ctx = await contexto(request, UGEL)
-        datos = await formulario(request, ctx)
-        cuerpo = {"docente_id": datos.get("docente_id", ""), "acompanante_id": datos.get("acompanante_id", ""),
-                  "motivo": datos.get("motivo", "")}
-        return await enviar_o_mostrar(ctx, "reasignacion", "/reasignaciones", cuerpo)
-
-    @r.post("/ugel/carteras/excepcion", include_in_schema=False)
-    async def excepcion(request: Request) -> Response:
-        """A ratio exception for one acompañante: his new limit and why (NT-026 §5.4)."""
-        ctx = await contexto(request, UGEL)
-        datos = await formulario(request, ctx)
-        limite = datos.get("limite", "")
-        if not limite.isdigit():
-            return await pagina_carteras(ctx, 422, error=("excepcion", "limite", _("Escriba el nuevo límite como un "
-                                                                                   "número de docentes.")))
-        return await enviar_o_mostrar(ctx, "excepcion", f"/acompanantes/{datos.get('acompanante_id', '')}/excepciones",
-                                      {"limite": int(limite), "justificacion": datos.get("justificacion", "")})
-
-    @r.post("/ugel/carteras/retiro", include_in_schema=False)
-    async def retiro(request: Request) -> Response:
-        """An acompañante leaves: his caseload to the replacement chosen, or spread over the UGEL's others of
-        the same type keeping schools together (refused, with nothing recorded, when it does not fit)."""
-        ctx = await contexto(request, UGEL)
-        datos = await formulario(request, ctx)
-        cuerpo: dict[str, Any] = {"motivo": datos.get("motivo", "")}
-        if datos.get("reemplazo_id"):
-            cuerpo["reemplazo_id"] = datos["reemplazo_id"]
-        return await enviar_o_mostrar(ctx, "retiro", f"/acompanantes/{datos.get('acompanante_id', '')}/retiro", cuerpo)
-
-    return r
+router = APIRouter()
 
 
-CAMPOS_CARTERA = frozenset({"limite", "justificacion", "motivo", "reemplazo_id", "acompanante_id", "docente_id"})
+@router.get("/ugel/cumplimiento", include_in_schema=False)
+async def cumplimiento(request: Request, nivel: str = "ugel", ie: str | None = None,
+                       acompanante_id: str | None = None, fecha: str | None = None,
+                       solo_atrasados: bool = False) -> Response:
+    ctx = await contexto(request, UGEL)
+    ugel = su_ugel(ctx)
+    if nivel not in NIVELES:
+        raise HTTPException(404)
+    anio = ctx.settings.anio
+    al = corte(anio, fecha)
+    datos, tabla = await asyncio.gather(
+        nombres_ugel(ctx, ugel),
+        ctx.leer("agenda", "/cumplimiento", anio=anio, nivel=nivel, fecha=al.isoformat(), ugel=ugel, ie=ie,
+                 acompanante_id=acompanante_id, solo_atrasados=str(solo_atrasados).lower()))
+    filtros = {"fecha": al.isoformat(), **({"solo_atrasados": "true"} if solo_atrasados else {})}
+
+    def enlace(**cambios: Any) -> str:
+        return "/ugel/cumplimiento?" + urlencode({**filtros, **{k: v for k, v in cambios.items() if v}})
+
+    filas = []
+    for f in tabla["filas"]:
+        if nivel == "ugel":
+            nombre, destino = ugel, enlace(nivel="ie")
+        elif nivel == "ie":
+            nombre, destino = datos["escuelas"].get(f["ie"], _("una IE de su UGEL")), enlace(nivel="acompanante",
+                                                                                             ie=f["ie"])
+        elif nivel == "acompanante":
+            nombre = datos["acompanantes"].get(f["acompanante_id"], _("un acompañante de su UGEL"))
+            destino = enlace(nivel="docente", ie=ie, acompanante_id=f["acompanante_id"])
+        else:
+            nombre, destino = datos["docentes"].get(f["docente_id"], {}).get("nombre", _("un docente")), None
+        filas.append({**f, "nombre": nombre, "enlace": destino})
+    # each step names what was chosen and leads to its parts; the last is the level shown
+    migas = [(_("Resumen de la UGEL"), enlace(nivel="ugel"))]
+    if nivel != "ugel":
+        migas.append((ugel, enlace(nivel="ie")))
+    if nivel in ("acompanante", "docente") and ie:
+        migas.append((datos["escuelas"].get(ie, ie), enlace(nivel="acompanante", ie=ie)))
+    if nivel == "docente" and acompanante_id:
+        migas.append((datos["acompanantes"].get(acompanante_id, ""), enlace(nivel="docente", ie=ie,
+                                                                          acompanante_id=acompanante_id)))
+    atras = migas[-2][1] if len(migas) > 1 else None
+    descargas = {"csv": "/ugel/cumplimiento.csv?" + urlencode({"nivel": nivel, "fecha": al.isoformat(),
+                                                              **({"ie": ie} if ie else {})}),
+                 "xlsx": "/ugel/cumplimiento.xlsx?" + urlencode({"nivel": nivel})}
+    return ctx.pagina("ugel_cumplimiento.html", filas=filas, nivel=nivel, ie=ie, acompanante_id=acompanante_id,
+                      fecha=al, anio=anio, solo_atrasados=solo_atrasados, migas=migas, atras=atras,
+                      componentes=list(frases.COMPONENTES.items()), descargas=descargas, actualizado=ahora())
 
 
-async def pagina_carteras(ctx: Contexto, estado: int = 200, hecho: str | None = None,
-                          error: tuple[str, str, str] | None = None) -> Response:
-    """The caseloads page; ``error`` is (form, field, reason) of a form the service refused, shown next to that
-    field of that form."""
-    datos = await nombres_ugel(ctx, su_ugel(ctx))
-    filas = sorted(({**c, "nombre": datos["acompanantes"].get(c["acompanante_id"], ""),
-                     "escuelas_nombres": [datos["escuelas"].get(e, e) for e in c["escuelas"]],
-                     "docentes_nombres": sorted(datos["docentes"][d]["nombre"] for d in c.get("docente_ids", [])
-                                                if d in datos["docentes"])}
-                    for c in datos["carteras"]), key=lambda c: c["nombre"])
-    docentes = sorted(datos["docentes"].values(), key=lambda d: d["nombre"])
-    formulario_, campo, motivo = error or ("", "", "")
-    return ctx.pagina("ugel_carteras.html", estado, carteras=filas, docentes=docentes, escuelas=datos["escuelas"],
-                      acompanantes=datos["acompanantes"], estados=ESTADOS_CARTERA, tipos=TIPOS_IE,
-                      convocatoria=ctx.settings.convocatoria, hecho=hecho, actualizado=ahora(),
-                      error={"formulario": formulario_, "campo": campo, "motivo": motivo})
+@router.get("/ugel/cumplimiento.xlsx", include_in_schema=False)
+async def cumplimiento_xlsx(request: Request, nivel: str = "ugel") -> Response:
+    """The UGEL's seguimiento workbook of the year (fulfilment, quality, satisfaction), as registered until
+    now: evaluacion's cut-off ('al') is when facts were registered, not the date of each activity."""
+    ctx = await contexto(request, UGEL)
+    return await ctx.descargar("evaluacion", "/seguimiento", {
+        "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "por": SEGUIMIENTO.get(nivel, "ugel"),
+        "formato": "xlsx"}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
 
 
-async def enviar_o_mostrar(ctx: Contexto, nombre: str, ruta: str, cuerpo: dict[str, Any]) -> Response:
-    """One of the caseloads page's forms sent to focalizacion: back to the page, or the page again with the
-    service's reason next to the field it names (the acompañante chosen when it names none)."""
-    async def reabrir(errores: dict[str, str]) -> Response:
-        campo, motivo = next(iter(errores.items()))
-        return await pagina_carteras(ctx, 422, error=(nombre, campo if campo in CAMPOS_CARTERA else "acompanante_id",
-                                                      motivo))
-    olvidar_nombres(ctx)  # the caseloads change (or may have): read them again
-    return await enviar_o_reabrir(ctx, "focalizacion", f"/convocatorias/{ctx.settings.convocatoria}{ruta}", cuerpo,
-                                  "/ugel/carteras", reabrir)
+@router.get("/ugel/cumplimiento.csv", include_in_schema=False)
+async def cumplimiento_csv(request: Request, nivel: str = "ugel", fecha: str | None = None,
+                           ie: str | None = None) -> Response:
+    ctx = await contexto(request, UGEL)
+    al = corte(ctx.settings.anio, fecha)
+    return await ctx.descargar("agenda", "/cumplimiento.csv", {
+        "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "nivel": nivel if nivel in NIVELES else "ugel",
+        "fecha": al.isoformat(), "ie": ie}, "text/csv; charset=utf-8",
+        f"cumplimiento-{ctx.settings.anio}-{al.isoformat()}.csv")
+

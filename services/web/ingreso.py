@@ -42,84 +42,89 @@ def _sin_ingreso(request: Request, respuesta: Response) -> Response:
     return respuesta
 
 
-def router() -> APIRouter:  # noqa: C901 - one route per step of the login
-    r = APIRouter()
+router = APIRouter()
 
-    @r.get("/entrar", include_in_schema=False)
-    async def entrar(request: Request, destino: str | None = None) -> Response:
-        app = request.app.state
-        url, estado, verificador, nonce = await app.proveedor.url_de_ingreso()
-        app.sesiones.iniciar_ingreso(estado, verificador, nonce, destino_seguro(destino))
-        respuesta = RedirectResponse(url, status_code=303)
-        respuesta.set_cookie(COOKIE_INGRESO, estado, max_age=INGRESO_SEGUNDOS, httponly=True,
-                             secure=app.settings.cookie_segura, samesite="lax", path="/entrar")
-        return respuesta
 
-    @r.get("/entrar/retorno", include_in_schema=False)
-    async def retorno(request: Request, state: str = "", code: str = "", error: str = "") -> Response:
-        app = request.app.state
-        propio = request.cookies.get(COOKIE_INGRESO, "")
-        de_este_navegador = bool(state) and secrets.compare_digest(propio.encode(), state.encode())
-        pendiente = app.sesiones.tomar_ingreso(state) if de_este_navegador else None
-        if error or pendiente is None or not code:
-            return _sin_ingreso(request, pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"), texto=_(
-                "El ingreso no se completó o ya venció. Vuelva a intentarlo."), reintentar=True))
-        try:
-            claims, tokens = await app.proveedor.canjear(code, pendiente["verificador"], pendiente["nonce"])
-        except IngresoFallido as exc:
-            log.warning("ingreso fallido: %s", exc)
-            return _sin_ingreso(request, pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"), texto=_(
-                "El proveedor de identidad no confirmó su ingreso. Vuelva a intentarlo."), reintentar=True))
-        valor = app.sesiones.crear(claims, tokens)
-        destino = pendiente["destino"]
-        if destino == "/":
-            destino = INICIO.get(str(claims.get("rol")), "/inicio")
-        respuesta = _sin_ingreso(request, RedirectResponse(destino, status_code=303))
-        respuesta.set_cookie(app.settings.cookie_nombre, valor, max_age=int(app.settings.sesion_dias * 86400),
-                             httponly=True, secure=app.settings.cookie_segura, samesite="lax", path="/")
-        return respuesta
+@router.get("/entrar", include_in_schema=False)
+async def entrar(request: Request, destino: str | None = None) -> Response:
+    app = request.app.state
+    url, estado, verificador, nonce = await app.proveedor.url_de_ingreso()
+    app.sesiones.iniciar_ingreso(estado, verificador, nonce, destino_seguro(destino))
+    respuesta = RedirectResponse(url, status_code=303)
+    respuesta.set_cookie(COOKIE_INGRESO, estado, max_age=INGRESO_SEGUNDOS, httponly=True,
+                         secure=app.settings.cookie_segura, samesite="lax", path="/entrar")
+    return respuesta
 
-    @r.post("/salir", include_in_schema=False)
-    async def salir(request: Request, csrf: str = Form("")) -> Response:
-        """Only the session's own form logs out (and clears the site's data): a post from elsewhere is
-        sent to the start page, changing nothing."""
-        app = request.app.state
-        valor = request.cookies.get(app.settings.cookie_nombre)
-        sesion = app.sesiones.leer(valor)
-        if sesion is None or not valor or not csrf or not secrets.compare_digest(csrf.encode(), sesion.csrf.encode()):
-            return RedirectResponse("/", status_code=303)
-        app.sesiones.revocar(valor)
-        respuesta = RedirectResponse("/adios", status_code=303)
-        respuesta.delete_cookie(app.settings.cookie_nombre, path="/", httponly=True,
-                                secure=app.settings.cookie_segura, samesite="lax")
-        respuesta.headers["Clear-Site-Data"] = '"cache", "storage"'
-        return respuesta
 
-    @r.get("/adios", include_in_schema=False)
-    def adios(request: Request) -> Response:
-        return pagina(request, "adios.html")
+@router.get("/entrar/retorno", include_in_schema=False)
+async def retorno(request: Request, state: str = "", code: str = "", error: str = "") -> Response:
+    app = request.app.state
+    propio = request.cookies.get(COOKIE_INGRESO, "")
+    de_este_navegador = bool(state) and secrets.compare_digest(propio.encode(), state.encode())
+    pendiente = app.sesiones.tomar_ingreso(state) if de_este_navegador else None
+    if error or pendiente is None or not code:
+        return _sin_ingreso(request, pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"), texto=_(
+            "El ingreso no se completó o ya venció. Vuelva a intentarlo."), reintentar=True))
+    try:
+        claims, tokens = await app.proveedor.canjear(code, pendiente["verificador"], pendiente["nonce"])
+    except IngresoFallido as exc:
+        log.warning("ingreso fallido: %s", exc)
+        return _sin_ingreso(request, pagina(request, "error.html", 400, titulo=_("No se pudo ingresar"), texto=_(
+            "El proveedor de identidad no confirmó su ingreso. Vuelva a intentarlo."), reintentar=True))
+    valor = app.sesiones.crear(claims, tokens)
+    destino = pendiente["destino"]
+    if destino == "/":
+        destino = INICIO.get(str(claims.get("rol")), "/inicio")
+    respuesta = _sin_ingreso(request, RedirectResponse(destino, status_code=303))
+    respuesta.set_cookie(app.settings.cookie_nombre, valor, max_age=int(app.settings.sesion_dias * 86400),
+                         httponly=True, secure=app.settings.cookie_segura, samesite="lax", path="/")
+    return respuesta
 
-    @r.get("/", include_in_schema=False)
-    def raiz(request: Request) -> Response:
-        sesion = request.app.state.sesiones.leer(request.cookies.get(request.app.state.settings.cookie_nombre))
-        if sesion is None:
-            return pagina(request, "bienvenida.html")
-        return RedirectResponse(INICIO.get(sesion.rol, "/inicio"), status_code=303)
 
-    @r.get("/sesion", include_in_schema=False)
-    def estado_sesion(request: Request) -> dict[str, Any]:
-        sesion = request.app.state.sesiones.leer(request.cookies.get(request.app.state.settings.cookie_nombre))
-        if sesion is None:
-            return {"activa": False, "usuario": None, "expira": None}
-        # the CSRF token too: the service worker's Background Sync has no page to read it from
-        return {"activa": True, "usuario": sesion.usuario, "csrf": sesion.csrf,
-                "expira": datetime.fromtimestamp(sesion.expira, UTC).isoformat()}
+@router.post("/salir", include_in_schema=False)
+async def salir(request: Request, csrf: str = Form("")) -> Response:
+    """Only the session's own form logs out (and clears the site's data): a post from elsewhere is
+    sent to the start page, changing nothing."""
+    app = request.app.state
+    valor = request.cookies.get(app.settings.cookie_nombre)
+    sesion = app.sesiones.leer(valor)
+    if sesion is None or not valor or not csrf or not secrets.compare_digest(csrf.encode(), sesion.csrf.encode()):
+        return RedirectResponse("/", status_code=303)
+    app.sesiones.revocar(valor)
+    respuesta = RedirectResponse("/adios", status_code=303)
+    respuesta.delete_cookie(app.settings.cookie_nombre, path="/", httponly=True,
+                            secure=app.settings.cookie_segura, samesite="lax")
+    respuesta.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return respuesta
 
-    @r.get("/sw.js", include_in_schema=False)
-    def service_worker() -> Response:
-        if not SW.exists():
-            return JSONResponse({"mensaje": _("No existe")}, status_code=404)
-        return FileResponse(SW, media_type="text/javascript", headers={
-            "Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
 
-    return r
+@router.get("/adios", include_in_schema=False)
+def adios(request: Request) -> Response:
+    return pagina(request, "adios.html")
+
+
+@router.get("/", include_in_schema=False)
+def raiz(request: Request) -> Response:
+    sesion = request.app.state.sesiones.leer(request.cookies.get(request.app.state.settings.cookie_nombre))
+    if sesion is None:
+        return pagina(request, "bienvenida.html")
+    return RedirectResponse(INICIO.get(sesion.rol, "/inicio"), status_code=303)
+
+
+@router.get("/sesion", include_in_schema=False)
+def estado_sesion(request: Request) -> dict[str, Any]:
+    sesion = request.app.state.sesiones.leer(request.cookies.get(request.app.state.settings.cookie_nombre))
+    if sesion is None:
+        return {"activa": False, "usuario": None, "expira": None}
+    # the CSRF token too: the service worker's Background Sync has no page to read it from
+    return {"activa": True, "usuario": sesion.usuario, "csrf": sesion.csrf,
+            "expira": datetime.fromtimestamp(sesion.expira, UTC).isoformat()}
+
+
+@router.get("/sw.js", include_in_schema=False)
+def service_worker() -> Response:
+    if not SW.exists():
+        return JSONResponse({"mensaje": _("No existe")}, status_code=404)
+    return FileResponse(SW, media_type="text/javascript", headers={
+        "Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
+

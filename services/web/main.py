@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
-from services.web import (administracion, auditoria, calendario, cola, escritorio, escritorio_region,
-                          escritorio_ugel, i18n, informe_ugel, ingreso, paginas, paginas_docente, seguimiento_ugel,
-                          vistas)
+from services.web import (administracion, auditoria, calendario, carteras_ugel, cola, escritorio,
+                          escritorio_region, escritorio_ugel, i18n, informe_ugel, ingreso, paginas,
+                          paginas_docente, seguimiento_ugel, vistas)
 from services.web.config import WebSettings
 from services.web.oidc import Proveedor
 from services.web.servicios import Servicios
@@ -54,8 +54,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     http.mount("/static", GZipMiddleware(StaticFiles(directory=STATIC, check_dir=False), minimum_size=500),
                name="static")
     for modulo in (ingreso, paginas, paginas_docente, cola, calendario, escritorio, escritorio_ugel,
-                   auditoria, administracion):
-        http.include_router(modulo.router())
-    for modulo in (seguimiento_ugel, informe_ugel, escritorio_region):  # module-level routers
+                   carteras_ugel, auditoria, administracion, seguimiento_ugel, informe_ugel,
+                   escritorio_region):
         http.include_router(modulo.router)
     return http

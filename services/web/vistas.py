@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from services.web import frases, i18n, mensajes_js
 from services.web.i18n import _
 from services.web.servicios import Rechazo, ServicioCaido, Servicios, SinSesion
-from services.web.sesiones import Sesion, Sesiones
+from services.web.sesiones import Sesion
 
 TEMPLATES = Path(__file__).parent / "templates"
 VERSION = "2"  # of the static files, in their URLs (?v=): a new release is fetched anew
