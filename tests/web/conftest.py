@@ -24,6 +24,7 @@ CAPTURAS = ROOT / "var" / "capturas"  # git-ignored (/var/), for review
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 TELEFONO = {"width": 360, "height": 740}
+ESCRITORIO = {"width": 1366, "height": 900}  # an office desktop
 LISTO = "Acompaña está listo"
 
 
@@ -106,6 +107,21 @@ def telefono(navegador: object) -> Iterator[object]:
                                      is_mobile=True, has_touch=True)
     yield contexto
     contexto.close()
+
+
+@pytest.fixture
+def escritorio(navegador: object) -> Iterator[object]:
+    """A fresh desktop-sized browser context (no cookies, no storage) that accepts downloads."""
+    contexto = navegador.new_context(viewport=ESCRITORIO, locale="es-PE",  # type: ignore[attr-defined]
+                                     accept_downloads=True)
+    yield contexto
+    contexto.close()
+
+
+def filas(page: object, tabla: str) -> list[list[str]]:
+    """The cells of each row of a table's body, as the page shows them."""
+    return [[c.strip() for c in fila.split("\t")]
+            for fila in page.locator(f"{tabla} tbody tr").all_inner_texts()]  # type: ignore[attr-defined]
 
 
 def ingresar(page: object, sistema: Sistema, rol: str, indice: int = 0) -> str:

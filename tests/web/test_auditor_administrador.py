@@ -20,11 +20,10 @@ import pytest
 from pypdf import PdfReader
 
 from tests.integration.test_bus_cuentas import visita_falsa
-from tests.web.conftest import Sistema, capturar, ingresar
+from tests.web.conftest import ESCRITORIO, Sistema, capturar, ingresar
 from tests.web.test_docente import UUID
 
 pytestmark = pytest.mark.timeout(400)
-ESCRITORIO = {"width": 1366, "height": 900}
 MOTIVO = "Revisión del expediente por queja 2026-118"
 
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
@@ -19,7 +17,6 @@ from tests.web.conftest import Sistema, capturar, ingresar
 from tests.web.offline_apoyo import esperar
 from tests.web.test_accesibilidad import revisar
 
-ESCRITORIO = {"width": 1366, "height": 900}
 ESCUELA = "IEI N°246 Mi Segundo Hogar"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 PLANTILLA_2024 = Path(__file__).resolve().parents[2] / "services" / "agenda" / "datos" / "protocolo-interno-iei246-2024.json"
@@ -36,13 +33,6 @@ def publicar_plantilla_2025(sistema: Sistema) -> None:
                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(pedido, timeout=30) as r:
         assert r.status in (200, 201)
-
-
-@pytest.fixture
-def escritorio(navegador: Any) -> Iterator[Any]:
-    contexto = navegador.new_context(viewport=ESCRITORIO, locale="es-PE", accept_downloads=True)
-    yield contexto
-    contexto.close()
 
 
 def visita_externa(sistema: Sistema) -> str:

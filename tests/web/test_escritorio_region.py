@@ -12,33 +12,17 @@ import json
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import openpyxl
-import pytest
-from playwright.sync_api import Page
 
-from tests.web.conftest import Sistema, capturar, ingresar
+from tests.web.conftest import Sistema, capturar, filas, ingresar
 from tests.web.test_accesibilidad import revisar
 
-ESCRITORIO = {"width": 1366, "height": 900}
 ESCUELA = "IEI N°246 Mi Segundo Hogar"
 UGEL, DRE = "UGEL-EL-COLLAO", "DRE-PUNO"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 TRIMESTRE = 3  # of 2020: ended long ago, so the UGEL may send it
-
-
-@pytest.fixture
-def escritorio(navegador: Any) -> Iterator[Any]:
-    contexto = navegador.new_context(viewport=ESCRITORIO, locale="es-PE", accept_downloads=True)
-    yield contexto
-    contexto.close()
-
-
-def filas(page: Page, tabla: str) -> list[list[str]]:
-    return [[c.strip() for c in fila.split("\t")]
-            for fila in page.locator(f"{tabla} tbody tr").all_inner_texts()]
 
 
 def enviar(sistema: Sistema, servicio: str, ruta: str, token: str, cuerpo: dict[str, Any]) -> int:

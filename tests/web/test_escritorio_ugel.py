@@ -6,31 +6,16 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import openpyxl
-import pytest
-from playwright.sync_api import Page
 
-from tests.web.conftest import Sistema, capturar, ingresar
+from tests.web.conftest import Sistema, capturar, filas, ingresar
 from tests.web.offline_apoyo import esperar
 from tests.web.test_accesibilidad import revisar
 
-ESCRITORIO = {"width": 1366, "height": 900}
 ESCUELA = "IEI N°246 Mi Segundo Hogar"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
-
-
-@pytest.fixture
-def escritorio(navegador: Any) -> Iterator[Any]:
-    contexto = navegador.new_context(viewport=ESCRITORIO, locale="es-PE", accept_downloads=True)
-    yield contexto
-    contexto.close()
-
-
-def filas(page: Page, tabla: str) -> list[list[str]]:
-    return [[c.strip() for c in fila.split("\t")] for fila in page.locator(f"{tabla} tbody tr").all_inner_texts()]
 
 
 def test_el_especialista_recorre_el_cumplimiento_descarga_el_excel_y_reasigna_un_docente(

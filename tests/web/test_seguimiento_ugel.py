@@ -10,7 +10,6 @@ import io
 import json
 import re
 import urllib.request
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,29 +17,21 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page
 
-from tests.web.conftest import Sistema, capturar, ingresar
+from tests.web.conftest import Sistema, capturar, filas, ingresar
 from tests.web.offline_apoyo import esperar
 from tests.web.test_accesibilidad import revisar
 
 pytestmark = pytest.mark.timeout(600)
-ESCRITORIO = {"width": 1366, "height": 900}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 ESCUELA = "IEI N°246 Mi Segundo Hogar"
 PLAZO = date.today() + timedelta(days=60)  # a measure's deadline is still ahead
 
 
 @pytest.fixture
-def page(navegador: Any, sistema: Sistema) -> Iterator[Page]:
-    contexto = navegador.new_context(viewport=ESCRITORIO, locale="es-PE", accept_downloads=True)
-    pagina = contexto.new_page()
+def page(escritorio: Any, sistema: Sistema) -> Page:
+    pagina = escritorio.new_page()
     ingresar(pagina, sistema, "especialista_ugel")
-    yield pagina
-    contexto.close()
-
-
-def filas(page: Page, tabla: str) -> list[list[str]]:
-    return [[c.strip() for c in fila.split("\t")]
-            for fila in page.locator(f"{tabla} tbody tr").all_inner_texts()]
+    return pagina
 
 
 def abrir(page: Page, sistema: Sistema, enlace: str, url: str) -> None:
