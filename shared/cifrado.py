@@ -52,14 +52,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
-    event,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
+from shared.engines import abrir, insert_de, nombre
 from shared.settings import ServiceSettings
 
 MARCA = "[dato suprimido]"
@@ -108,11 +106,10 @@ class LlaveroSQL:
         if len(kek) != 32:
             raise ValueError("la KEK debe tener 32 bytes (AES-256)")
         self._kek = AESGCM(kek)
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        # On SQLite an erased key is overwritten with zeros in the file, and no write-ahead log keeps old pages.
+        self.engine: Engine = abrir(url, ["secure_delete=ON", "journal_mode=DELETE", "busy_timeout=10000"])
         self.sqlite = self.engine.dialect.name == "sqlite"
-        if self.sqlite:
-            event.listen(self.engine, "connect", _pragmas_sqlite)
-        self._insert = sqlite.insert if self.sqlite else postgresql.insert
+        self._insert = insert_de(self.engine)
         self.tabla = Table(
             "llave", MetaData(schema=esquema),
             Column("sujeto", String(200), primary_key=True),
@@ -196,7 +193,7 @@ class LlaveroSQL:
         if hecho and not self.sqlite:
             # The old row version (the wrapped key) stays in the table file until a vacuum.
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text(f"VACUUM {_nombre(t)}"))
+                conn.execute(text(f"VACUUM {nombre(t)}"))
         return bool(hecho)
 
     def suprimida(self, sujeto: str) -> dict[str, Any] | None:
@@ -205,19 +202,6 @@ class LlaveroSQL:
             f = conn.execute(select(t.c.suprimida_en, t.c.motivo).where(
                 t.c.sujeto == sujeto, t.c.suprimida_en.is_not(None))).first()
         return {"suprimida_en": f.suprimida_en.isoformat(), "motivo": f.motivo} if f else None
-
-
-def _nombre(t: Table) -> str:
-    return f'"{t.schema}"."{t.name}"' if t.schema else f'"{t.name}"'
-
-
-def _pragmas_sqlite(dbapi_conn, _record) -> None:  # noqa: ANN001
-    cursor = dbapi_conn.cursor()
-    # An erased key is overwritten with zeros in the file, and no write-ahead log keeps old pages.
-    cursor.execute("PRAGMA secure_delete=ON")
-    cursor.execute("PRAGMA journal_mode=DELETE")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
 
 
 def llavero_de(settings: ServiceSettings) -> LlaveroSQL:

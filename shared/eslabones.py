@@ -15,7 +15,7 @@ own subjects (``deploy/nats/permisos.conf``); telling genuine facts from forged 
 with a key only the relay holds, which the chain does not have.
 
 ``Eslabones`` is the ledger of the chains of the services this one consumes from, in its own table
-(``cadena_eslabones``, next to its read models). A durable consumer per producing service
+(``cadena_eslabones``, next to its read models; ``shared.eslabones_tabla`` reads and writes it). A durable consumer per producing service
 (``<servicio>-cadena-<productor>``, on ``acompana.<productor>.>``) records every fact's link as it
 arrives, in stream order: ``verificado`` when its hash follows from its predecessor's hash and its own
 content, ``pendiente`` while its predecessor has not arrived or is not verified yet (it is settled when it
@@ -44,24 +44,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    event,
-    inspect,
-    text,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
+from shared.eslabones_tabla import CadenaEnLote, TablaEslabones
 from shared.settings import ServiceSettings
 from shared.views import diferir, lote, transaccion
 
@@ -142,91 +129,17 @@ class Eslabones:
 
     def __init__(self, settings: ServiceSettings, productores: list[str]) -> None:
         self.productores = frozenset(productores)
-        if settings.is_postgres:
-            url, esquema = settings.views_url(), settings.views_schema
-        else:
-            ruta = settings.sqlite_path("-cadenas")
-            ruta.parent.mkdir(parents=True, exist_ok=True)
-            url, esquema = f"sqlite:///{ruta}", None
-        self.engine = create_engine(url, pool_pre_ping=True)
-        self._insert = postgresql.insert if esquema else sqlite.insert
-        if not esquema:
-            event.listen(self.engine, "connect", _sqlite_lento)
-        metadata = MetaData(schema=esquema)
-        self.t = Table("cadena_eslabones", metadata,
-                       Column("servicio", String(20), primary_key=True),
-                       Column("posicion", Integer, primary_key=True),
-                       Column("anterior", Integer, nullable=False, index=True),
-                       Column("hash", String(64), nullable=False),
-                       Column("estado", String(12), nullable=False),
-                       Column("motivo", Text, nullable=False),
-                       Column("canonico", LargeBinary, nullable=True))  # kept only while it waits
-        # One row per producer, only ever taken (``bloquear``): its chain's writer lock.
-        self.cabezas = Table("cadena_servicios", metadata, Column("servicio", String(20), primary_key=True))
-        self._textos: dict[str, object] = {}
-        self._por_n: dict[tuple[str, int], object] = {}
-        with self.engine.begin() as conn:
-            if esquema:  # replicas starting together create the schema and tables one at a time
-                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:clave))"),
-                             {"clave": f"acompana-esquema:{esquema}"})
-                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{esquema}"'))
-            metadata.create_all(conn)
-            if "ultima" in {c["name"] for c in inspect(conn).get_columns("cadena_servicios", esquema)}:
-                # a ledger made when the lock row also held a position that nothing ever wrote
-                conn.execute(text(f"ALTER TABLE {_nombre(self.cabezas)} DROP COLUMN ultima"))
-            conn.execute(self._insert(self.cabezas).on_conflict_do_nothing(),
-                         [{"servicio": p} for p in sorted(self.productores)])
+        self.tabla = TablaEslabones(settings, self.productores)
+        self.engine = self.tabla.engine
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.tabla.close()
 
     def vigila(self, envelope: Envelope) -> bool:
         """Whether this fact's chain is checked here (a fact of a producer; seals and own facts are not)."""
         return vigilado(self.productores, envelope)
 
     # --- recording, by the ledger's consumers ---------------------------------------------------
-
-    def _sql(self, nombre: str):  # noqa: ANN202
-        """The ledger's statements as text, built once (building Core statements per fact cost more than
-        running them)."""
-        if not self._textos:
-            e, k = _nombre(self.t), _nombre(self.cabezas)
-            columnas = "posicion, anterior, hash, estado, motivo, canonico"
-            self._textos.update({
-                # Taking the producer's row serialises its chain's writers (replicas, two consumers at once).
-                "bloquear": text(f"UPDATE {k} SET servicio = servicio WHERE servicio = :servicio"),
-                "fila": text(f"SELECT {columnas} FROM {e} WHERE servicio = :servicio AND posicion = :posicion"),
-                "sucesor": text(f"SELECT {columnas} FROM {e} WHERE servicio = :servicio AND anterior = :anterior "
-                                "AND estado <> 'roto' LIMIT 1"),
-                "resolver": text(f"UPDATE {e} SET estado = :estado, motivo = :motivo, canonico = NULL "
-                                 "WHERE servicio = :servicio AND posicion = :posicion"),
-            })
-        return self._textos[nombre]
-
-    def _sql_n(self, nombre: str, n: int):  # noqa: ANN202
-        """A statement over ``n`` rows or keys (a power of two: a few statements, each prepared once)."""
-        clave = (nombre, n)
-        sentencia = self._por_n.get(clave)
-        if sentencia is None:
-            e = _nombre(self.t)
-            columnas = "posicion, anterior, hash, estado, motivo, canonico"
-            lista = ", ".join(f":p{j}" for j in range(n))
-            if nombre == "insertar":  # the first record of a position stays (the writers are serialised)
-                valores = ", ".join(f"(:servicio{j}, :posicion{j}, :anterior{j}, :hash{j}, :estado{j}, :motivo{j}, "
-                                    f":canonico{j})" for j in range(n))
-                sql = (f"INSERT INTO {e} (servicio, posicion, anterior, hash, estado, motivo, canonico) "
-                       f"VALUES {valores} ON CONFLICT (servicio, posicion) DO NOTHING")
-            elif nombre == "filas":  # the batch's positions and their predecessors
-                sql = f"SELECT {columnas} FROM {e} WHERE servicio = :servicio AND posicion IN ({lista})"
-            elif nombre == "sucesores":  # the facts not broken that follow them
-                sql = (f"SELECT {columnas} FROM {e} WHERE servicio = :servicio AND anterior IN ({lista}) "
-                       "AND estado <> 'roto'")
-            else:  # "estados": what is recorded at a batch's positions, of a few services
-                servicios = ", ".join(f":s{j}" for j in range(n))
-                sql = (f"SELECT servicio, posicion, hash, estado, motivo FROM {e} "
-                       f"WHERE servicio IN ({servicios}) AND posicion IN ({lista})")
-            sentencia = self._por_n[clave] = text(sql)
-        return sentencia
 
     def registrar(self, env: Envelope) -> None:
         """Record ``env``'s link (idempotent: a fact seen again changes nothing). Within a batch
@@ -238,18 +151,18 @@ class Eslabones:
             pendientes.envelopes.append(env)
 
     def registrar_varios(self, conn: Connection, envs: list[Envelope]) -> None:
-        """Record the links of ``envs`` in ``conn``'s transaction with the states ``registrar`` gives them one at
-        a time in this order: one read of what the ledger holds at their positions and after them, one
+        """Record the links of ``envs`` in ``conn``'s transaction with the states ``registrar`` gives them one
+        at a time in this order: one read of what the ledger holds at their positions and after them, one
         multi-row INSERT of the new links per few hundred, and an UPDATE of the stored links they settle."""
         por_servicio: dict[str, list[Envelope]] = {}
         for env in envs:
             por_servicio.setdefault(env.data.servicio, []).append(env)
-        for servicio in sorted(por_servicio):  # always in the same order: no deadlock between writers
-            conn.execute(self._sql("bloquear"), {"servicio": servicio})
+        self.tabla.bloquear(conn, set(por_servicio))
         for servicio, hechos in por_servicio.items():
-            cadena = _Cadena(self, conn, servicio, hechos)
+            claves = {e.position for e in hechos} | {e.cadena_anterior for e in hechos}
+            cadena = CadenaEnLote(self.tabla, conn, servicio, claves)
             for env in hechos:
-                cadena.registrar(env)
+                _registrar(cadena, env)
             cadena.escribir()
 
     # --- asking, before a handler runs ----------------------------------------------------------
@@ -262,18 +175,8 @@ class Eslabones:
         """``estado`` of each of ``envs``, read with one query (per few hundred facts)."""
         if not envs:
             return []
-        servicios = sorted({env.data.servicio for env in envs})
-        posiciones = sorted({env.position for env in envs})
-        filas: dict[tuple[str, int], tuple[str, str, str]] = {}
-        with self.engine.connect() as conn:
-            for i in range(0, len(posiciones), _POR_SENTENCIA):
-                n = _potencia(max(len(posiciones[i:i + _POR_SENTENCIA]), len(servicios)))
-                parte, nombres = _rellenar(posiciones[i:i + _POR_SENTENCIA], n), _rellenar(servicios, n)
-                parametros = {f"p{j}": v for j, v in enumerate(parte)}
-                parametros.update({f"s{j}": v for j, v in enumerate(nombres)})
-                for servicio, posicion, hash_, estado, motivo in conn.execute(
-                        self._sql_n("estados", len(parte)), parametros):
-                    filas[servicio, posicion] = (hash_, estado, motivo)
+        filas = self.tabla.estados(sorted({env.data.servicio for env in envs}),
+                                   sorted({env.position for env in envs}))
         resultado = []
         for env in envs:
             fila = filas.get((env.data.servicio, env.position))
@@ -297,8 +200,9 @@ class Eslabones:
 
 
 class _Pendientes:
-    """The links of the open batch's facts, recorded together when it commits (``shared.views.diferir``). It
-    opens the batch's transaction on the ledger at once, so the batch knows it wrote (``shared.views.en_lote``)."""
+    """The links of the open batch's facts, recorded together when it commits (``shared.views.diferir``).
+    It opens the batch's transaction on the ledger at once, so the batch knows it wrote
+    (``shared.views.en_lote``)."""
 
     def __init__(self, eslabones: Eslabones) -> None:
         self.eslabones = eslabones
@@ -311,94 +215,34 @@ class _Pendientes:
         self.eslabones.registrar_varios(self.conn, envelopes)
 
 
-class _Cadena:
-    """One service's links as a batch records them: what the ledger holds at the batch's positions and after
-    them (read once, more only when settling reaches further), and what the batch adds and settles."""
+def _registrar(cadena: CadenaEnLote, env: Envelope) -> None:
+    """Record ``env``'s link as ``Eslabones.registrar`` alone would, after the batch's facts before it."""
+    if cadena.fila(env.position) is not None:
+        return  # seen already; a different fact at a taken position is reported by ``estado``
 
-    def __init__(self, eslabones: Eslabones, conn: Connection, servicio: str, envs: list[Envelope]) -> None:
-        self.eslabones, self.conn, self.servicio = eslabones, conn, servicio
-        self.filas: dict[int, dict | None] = {}  # position -> its link (None: none recorded)
-        self.sucesores: dict[int, int | None] = {}  # anterior -> the position of the link not broken after it
-        self.nuevas: dict[int, dict] = {}  # links this batch inserts, by position, in order
-        self.resueltas: dict[int, dict] = {}  # stored links this batch settles
-        claves = sorted({e.position for e in envs} | {e.cadena_anterior for e in envs})
-        for i in range(0, len(claves), _POR_SENTENCIA):
-            parte = _rellenar(claves[i:i + _POR_SENTENCIA])
-            parametros = {"servicio": servicio, **{f"p{j}": v for j, v in enumerate(parte)}}
-            for fila in conn.execute(eslabones._sql_n("filas", len(parte)), parametros).mappings():
-                self.filas[fila["posicion"]] = dict(fila)
-            for fila in conn.execute(eslabones._sql_n("sucesores", len(parte)), parametros).mappings():
-                self.filas[fila["posicion"]] = dict(fila)
-                self.sucesores.setdefault(fila["anterior"], fila["posicion"])
-        for clave in claves:
-            self.filas.setdefault(clave, None)
-            self.sucesores.setdefault(clave, None)
+    def eslabon(posicion: int) -> tuple[str, str] | None:
+        fila = cadena.fila(posicion)
+        return None if fila is None else (fila["hash"], fila["estado"])
 
-    def fila(self, posicion: int) -> dict | None:
-        if posicion not in self.filas:
-            fila = self.conn.execute(self.eslabones._sql("fila"),
-                                     {"servicio": self.servicio, "posicion": posicion}).mappings().first()
-            self.filas[posicion] = None if fila is None else dict(fila)
-        return self.filas[posicion]
+    def sucesor(anterior: int) -> int | None:  # a link since broken in the batch no longer counts
+        posicion = cadena.sucesor(anterior)
+        return None if posicion is None or (cadena.fila(posicion) or {}).get("estado") == ROTO else posicion
 
-    def sucesor(self, anterior: int) -> int | None:
-        if anterior not in self.sucesores:
-            fila = self.conn.execute(self.eslabones._sql("sucesor"),
-                                     {"servicio": self.servicio, "anterior": anterior}).mappings().first()
-            if fila is not None:
-                self.filas[fila["posicion"]] = dict(fila)
-            self.sucesores[anterior] = None if fila is None else fila["posicion"]
-        posicion = self.sucesores[anterior]
-        if posicion is None or (self.filas.get(posicion) or {}).get("estado") == ROTO:
-            return None
-        return posicion
+    estado, motivo = verificar(env, eslabon, sucesor)
+    canonico = env.canonico() if estado == PENDIENTE else None  # kept only while it waits
+    cadena.agregar({"posicion": env.position, "anterior": env.cadena_anterior, "hash": env.cadena or "",
+                    "estado": estado, "motivo": motivo, "canonico": canonico}, sigue=estado != ROTO)
+    if estado == PENDIENTE:
+        return
 
-    def registrar(self, env: Envelope) -> None:
-        """As ``Eslabones.registrar`` alone would record it, after the batch's facts before it."""
-        if self.fila(env.position) is not None:
-            return  # seen already; a different fact at a taken position is reported by ``estado``
+    def esperando(anterior: int) -> list[tuple[int, str, bytes]]:
+        posicion = sucesor(anterior)
+        espera = None if posicion is None else cadena.fila(posicion)
+        if espera is None or espera["estado"] != PENDIENTE:
+            return []
+        return [(posicion, espera["hash"], bytes(espera["canonico"] or b""))]
 
-        def eslabon(posicion: int) -> tuple[str, str] | None:
-            fila = self.fila(posicion)
-            return None if fila is None else (fila["hash"], fila["estado"])
-
-        estado, motivo = verificar(env, eslabon, self.sucesor)
-        fila = self.filas[env.position] = self.nuevas[env.position] = {
-            "posicion": env.position, "anterior": env.cadena_anterior, "hash": env.cadena or "",
-            "estado": estado, "motivo": motivo, "canonico": env.canonico() if estado == PENDIENTE else None}
-        if estado != ROTO:
-            self.sucesores[env.cadena_anterior] = env.position
-        if estado == PENDIENTE:
-            return
-
-        def esperando(anterior: int) -> list[tuple[int, str, bytes]]:
-            posicion = self.sucesor(anterior)
-            espera = None if posicion is None else self.filas[posicion]
-            if espera is None or espera["estado"] != PENDIENTE:
-                return []
-            return [(posicion, espera["hash"], bytes(espera["canonico"] or b""))]
-
-        def resolver(posicion: int, resuelto: str, motivo_: str) -> None:
-            espera = self.filas[posicion]
-            assert espera is not None
-            espera.update(estado=resuelto, motivo=motivo_, canonico=None)
-            if posicion not in self.nuevas:
-                self.resueltas[posicion] = espera
-
-        asentar(env.position, fila["hash"], estado, esperando, resolver)
-
-    def escribir(self) -> None:
-        """The batch's new links (one multi-row INSERT per few hundred), then the stored ones it settled."""
-        nuevas = list(self.nuevas.values())
-        for i in range(0, len(nuevas), _POR_SENTENCIA):
-            parte = _rellenar(nuevas[i:i + _POR_SENTENCIA])
-            parametros = {f"{k}{j}": v for j, fila in enumerate(parte) for k, v in fila.items()}
-            parametros.update({f"servicio{j}": self.servicio for j in range(len(parte))})
-            self.conn.execute(self.eslabones._sql_n("insertar", len(parte)), parametros)
-        if self.resueltas:
-            self.conn.execute(self.eslabones._sql("resolver"), [
-                {"estado": f["estado"], "motivo": f["motivo"], "servicio": self.servicio, "posicion": p}
-                for p, f in self.resueltas.items()])
+    asentar(env.position, env.cadena or "", estado, esperando, cadena.resolver)
 
 
 class Lectura:
@@ -454,32 +298,3 @@ class Lectura:
         verificados = asentar(env.position, env.cadena or "", estado, esperando, resolver)
         liberados.extend(en_espera[p] for p in verificados)
         return estado
-
-
-_POR_SENTENCIA = 256  # rows or keys per statement (7 parameters a row: well under SQLite's limit)
-
-
-def _potencia(n: int) -> int:
-    return 1 << (n - 1).bit_length()
-
-
-def _rellenar(valores: list, n: int | None = None) -> list:
-    """``valores`` padded with its last one to ``n`` (the next power of two by default)."""
-    n = _potencia(len(valores)) if n is None else n
-    return valores + [valores[-1]] * (n - len(valores))
-
-
-def _nombre(t: Table) -> str:
-    return f'"{t.schema}"."{t.name}"' if t.schema else f'"{t.name}"'
-
-
-def _sqlite_lento(dbapi_conn, _record) -> None:  # noqa: ANN001
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # WAL with NORMAL: a power loss (not a process crash) may lose the last commits, whose messages the
-    # ledger's consumer had already acknowledged. Nothing rebuilds the ledger from the stream: a link lost
-    # so stays missing, and a fact still to be applied at that position, or right after it, waits for it
-    # and is parked after ``espera`` (the dead letters name it).
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
