@@ -23,6 +23,7 @@ from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.focalizar import focalizar, por_registrar
 from services.focalizacion.projections import Proyecciones
 from services.focalizacion.reglas import ConjuntoReglas
+from services.focalizacion.valores import VALORES, Decision
 from shared.cifrado import Cifrador, llavero_de
 from shared.eventstore import DomainError, NotFound, ServiceApplication
 from shared.telemetry import current_actor
@@ -36,8 +37,7 @@ CANCELADOS = "sus datos personales se cancelaron a su pedido (Ley 29733): no se 
 class Focalizacion(ServiceApplication):
     name = "Focalizacion"
     snapshotting_intervals = {asig.AsignacionesUGEL: 200}
-    valores = {"focalizacion.Territorio": asig.Territorio, "focalizacion.ConjuntoReglas": ConjuntoReglas,  # noqa: RUF012
-               "focalizacion.Decision": dm.Decision}
+    valores = {**VALORES, "focalizacion.ConjuntoReglas": ConjuntoReglas}  # noqa: RUF012
 
     def __init__(self, settings: FocalizacionSettings) -> None:
         super().__init__(settings)
@@ -94,10 +94,10 @@ class Focalizacion(ServiceApplication):
                         continue
                     datos = self.cifrador.cifrar_campos(cls.sujeto_de(id_), datos, cls.personales, llave)
                 if nuevo:
-                    pendientes.append(cls(id=id_, datos=datos))
+                    pendientes.append(cls(id=id_, datos=cls.ficha.de(datos)))
                     nuevas += 1
                 else:
-                    pendientes.append(self._actualizado(id_, datos))
+                    pendientes.append(self._actualizado(id_, cls.ficha.de(datos)))
                     actualizadas += 1
             self._guardar(pendientes)
             if progreso:
@@ -109,7 +109,7 @@ class Focalizacion(ServiceApplication):
                 "actualizadas": actualizadas, "sin_cambios": cambios.sin_cambios,
                 "rechazadas": [r.como_dict() for r in lectura.rechazadas]}
 
-    def _actualizado(self, id_: UUID, datos: dict[str, Any]) -> dm.Registro:
+    def _actualizado(self, id_: UUID, datos: Any) -> dm.Registro:
         registrado: dm.Registro = self.repository.get(id_)
         registrado.actualizar(datos)
         return registrado
@@ -207,7 +207,7 @@ class Focalizacion(ServiceApplication):
         pendientes: list[Any] = []
         for decision, nueva in cambiadas:
             id_ = dm.decision_id(codigo, decision["codigo_modular"], decision["anexo"])
-            pendientes.append(dm.DecisionFocalizacion(id=id_, convocatoria=codigo, decision=dm.Decision.de(decision))
+            pendientes.append(dm.DecisionFocalizacion(id=id_, convocatoria=codigo, decision=Decision.de(decision))
                               if nueva else self._decision_cambiada(id_, decision))
             if len(pendientes) >= LOTE:
                 if progreso:
@@ -225,7 +225,7 @@ class Focalizacion(ServiceApplication):
 
     def _decision_cambiada(self, id_: UUID, decision: dict[str, Any]) -> dm.DecisionFocalizacion:
         agregado: dm.DecisionFocalizacion = self.repository.get(id_)
-        agregado.cambiar(dm.Decision.de(decision))
+        agregado.cambiar(Decision.de(decision))
         return agregado
 
     # --- caseloads -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ topic, which resolves here (``register_topic``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -16,6 +16,7 @@ from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
 from services.focalizacion.domainmodel import NS
+from services.focalizacion.valores import AsignacionDocente, CarteraAcompanante, Territorio
 from shared.eventstore import Aggregate, Conflict, DomainError
 
 
@@ -30,18 +31,16 @@ class AsignacionInvalida(DomainError):
 ROLES_EXCEPCION = frozenset({"especialista_ugel"})  # the acompañante's UGEL, who manages its caseloads
 
 
-@dataclass(frozen=True)
-class Territorio:
-    """Where a UGEL's caseloads belong: their convocatoria, DRE and UGEL. Every caseload event carries it, so
-    its publisher and its read model need nothing else to place it."""
-
-    convocatoria: str
-    dre: str
-    ugel: str
-
-
 class AsignacionesUGEL(Aggregate):
-    """The caseloads of one UGEL in one convocatoria (NT-026 §5.4: docentes per acompañante)."""
+    """The caseloads of one UGEL in one convocatoria (NT-026 §5.4: docentes per acompañante). Its state of
+    version 2 (snapshots) keeps each acompañante and docente typed; version 1 kept dicts."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["acompanantes"] = {a: CarteraAcompanante(**d) for a, d in state["acompanantes"].items()}
+        state["docentes"] = {d: AsignacionDocente(**a) for d, a in state["docentes"].items()}
 
     class Abiertas(Aggregate.Created):
         convocatoria: str
@@ -100,8 +99,8 @@ class AsignacionesUGEL(Aggregate):
         self.convocatoria = convocatoria
         self.dre = dre
         self.ugel = ugel
-        self.acompanantes: dict[str, dict[str, Any]] = {}
-        self.docentes: dict[str, dict[str, Any]] = {}
+        self.acompanantes: dict[str, CarteraAcompanante] = {}
+        self.docentes: dict[str, AsignacionDocente] = {}
         self.carteras: dict[str, list[str]] = {}  # acompañante -> its docentes, in assignment order
 
     @property
@@ -116,32 +115,32 @@ class AsignacionesUGEL(Aggregate):
     def limite(self, acompanante: UUID, ratio_nuevo: int | None = None) -> int:
         """The most docentes this acompañante may have: the strictest ratio among its schools
         (and the new one), unless an exception set another limit."""
-        excepcion = self.acompanantes[str(acompanante)].get("limite_excepcion")
+        excepcion = self.acompanantes[str(acompanante)].limite_excepcion
         if excepcion:
             return excepcion
-        ratios = [self.docentes[d]["ratio_maximo"] for d in self.cartera(acompanante)]
+        ratios = [self.docentes[d].ratio_maximo for d in self.cartera(acompanante)]
         if ratio_nuevo is not None:
             ratios.append(ratio_nuevo)
         return min(ratios) if ratios else 0
 
     def activos(self) -> list[str]:
-        return [a for a, d in self.acompanantes.items() if d["activo"]]
+        return [a for a, d in self.acompanantes.items() if d.activo]
 
     # --- checks ---------------------------------------------------------------------------
 
-    def check_acompanante_activo(self, acompanante: UUID) -> dict[str, Any]:
+    def check_acompanante_activo(self, acompanante: UUID) -> CarteraAcompanante:
         datos = self.acompanantes.get(str(acompanante))
         if datos is None:
             raise AsignacionInvalida(f"El acompañante {acompanante} no está incorporado en la {self.ugel} "
                                      f"para la convocatoria {self.convocatoria}.")
-        if not datos["activo"]:
+        if not datos.activo:
             raise AsignacionInvalida(f"El acompañante {acompanante} ya se retiró de la convocatoria.")
         return datos
 
     def check_cabe(self, acompanante: UUID, tipo: str, ratio_maximo: int, nuevos: int = 1) -> None:
         datos = self.check_acompanante_activo(acompanante)
-        if datos["tipo"] != tipo:
-            raise AsignacionInvalida(f"El acompañante {acompanante} acompaña IIEE de tipo {datos['tipo']}; "
+        if datos.tipo != tipo:
+            raise AsignacionInvalida(f"El acompañante {acompanante} acompaña IIEE de tipo {datos.tipo}; "
                                      f"la IE del docente es de tipo {tipo}.")
         limite = self.limite(acompanante, ratio_maximo)
         tiene = len(self.cartera(acompanante))
@@ -157,13 +156,13 @@ class AsignacionesUGEL(Aggregate):
 
     @event(AcompananteIncorporado)
     def _acompanante_incorporado(self, territorio: Territorio, acompanante_id: UUID, tipo: str, anio: int) -> None:
-        self.acompanantes[str(acompanante_id)] = {"tipo": tipo, "activo": True, "limite_excepcion": None,
-                                                  "desde": anio}
+        self.acompanantes[str(acompanante_id)] = CarteraAcompanante(tipo=tipo, activo=True, limite_excepcion=None,
+                                                                    desde=anio)
         self.carteras.setdefault(str(acompanante_id), [])
 
     def asignar(self, docente: UUID, acompanante: UUID, ie: dict[str, Any], anio: int) -> None:
         if str(docente) in self.docentes:
-            actual = self.docentes[str(docente)]["acompanante"]
+            actual = self.docentes[str(docente)].acompanante
             raise Conflict(f"El docente {docente} ya está asignado al acompañante {actual}; use una reasignación.")
         if ie["ugel"] != self.ugel:
             raise AsignacionInvalida(f"La IE {ie['codigo_modular']} es de la {ie['ugel']}; "
@@ -177,27 +176,28 @@ class AsignacionesUGEL(Aggregate):
     def _docente_asignado(self, territorio: Territorio, docente_id: UUID, acompanante_id: UUID,  # noqa: PLR0913
                           codigo_modular: str, anexo: int, nivel: str, tipo: str, ratio_maximo: int,
                           anio: int) -> None:
-        self.docentes[str(docente_id)] = {"acompanante": str(acompanante_id), "codigo_modular": codigo_modular,
-                                          "anexo": anexo, "nivel": nivel, "tipo": tipo,
-                                          "ratio_maximo": ratio_maximo}
+        self.docentes[str(docente_id)] = AsignacionDocente(
+            acompanante=str(acompanante_id), codigo_modular=codigo_modular, anexo=anexo, nivel=nivel, tipo=tipo,
+            ratio_maximo=ratio_maximo)
         self.carteras[str(acompanante_id)].append(str(docente_id))
 
     def reasignar(self, docente: UUID, acompanante: UUID, motivo: str) -> None:
         actual = self.check_asignado(docente)
-        if actual["acompanante"] == str(acompanante):
+        if actual.acompanante == str(acompanante):
             raise Conflict(f"El docente {docente} ya está asignado a ese acompañante.")
-        self.check_cabe(acompanante, actual["tipo"], actual["ratio_maximo"])
-        self._docente_reasignado(territorio=self.territorio, docente_id=docente, de_acompanante_id=UUID(actual["acompanante"]),
+        self.check_cabe(acompanante, actual.tipo, actual.ratio_maximo)
+        self._docente_reasignado(territorio=self.territorio, docente_id=docente, de_acompanante_id=UUID(actual.acompanante),
                          a_acompanante_id=acompanante, motivo=motivo)
 
     @event(DocenteReasignado)
     def _docente_reasignado(self, territorio: Territorio, docente_id: UUID, de_acompanante_id: UUID,
                             a_acompanante_id: UUID, motivo: str) -> None:
-        self.docentes[str(docente_id)]["acompanante"] = str(a_acompanante_id)
+        d = str(docente_id)
+        self.docentes[d] = replace(self.docentes[d], acompanante=str(a_acompanante_id))
         self.carteras[str(de_acompanante_id)].remove(str(docente_id))
         self.carteras[str(a_acompanante_id)].append(str(docente_id))
 
-    def check_asignado(self, docente: UUID) -> dict[str, Any]:
+    def check_asignado(self, docente: UUID) -> AsignacionDocente:
         actual = self.docentes.get(str(docente))
         if actual is None:
             raise AsignacionInvalida(f"El docente {docente} no tiene acompañante en la {self.ugel}.")
@@ -205,7 +205,7 @@ class AsignacionesUGEL(Aggregate):
 
     def retirar_docente(self, docente: UUID, motivo: str) -> None:
         actual = self.check_asignado(docente)
-        self._docente_retirado(territorio=self.territorio, docente_id=docente, acompanante_id=UUID(actual["acompanante"]), motivo=motivo)
+        self._docente_retirado(territorio=self.territorio, docente_id=docente, acompanante_id=UUID(actual.acompanante), motivo=motivo)
 
     @event(DocenteRetirado)
     def _docente_retirado(self, territorio: Territorio, docente_id: UUID, acompanante_id: UUID, motivo: str) -> None:
@@ -225,7 +225,8 @@ class AsignacionesUGEL(Aggregate):
     @event(ExcepcionRatioRegistrada)
     def _excepcion_ratio_registrada(self, territorio: Territorio, acompanante_id: UUID, limite: int,
                                     justificacion: str, autorizado_por: str) -> None:
-        self.acompanantes[str(acompanante_id)]["limite_excepcion"] = limite
+        a = str(acompanante_id)
+        self.acompanantes[a] = replace(self.acompanantes[a], limite_excepcion=limite)
 
     def retirar_acompanante(self, acompanante: UUID, motivo: str, destinos: dict[str, UUID]) -> None:
         """Hand the caseload over (one ``DocenteReasignado`` per docente), then retire."""
@@ -242,7 +243,8 @@ class AsignacionesUGEL(Aggregate):
 
     @event(AcompananteRetirado)
     def _acompanante_retirado(self, territorio: Territorio, acompanante_id: UUID, motivo: str) -> None:
-        self.acompanantes[str(acompanante_id)]["activo"] = False
+        a = str(acompanante_id)
+        self.acompanantes[a] = replace(self.acompanantes[a], activo=False)
 
 
 register_topic("services.focalizacion.domainmodel:AsignacionesUGEL", AsignacionesUGEL)

@@ -11,7 +11,7 @@ The plan is pure: ``AsignacionesUGEL`` checks every move again when it is record
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from services.focalizacion.asignaciones import AsignacionesUGEL
@@ -52,11 +52,12 @@ def capacidades(asignaciones: AsignacionesUGEL, excluir: set[str] = frozenset())
         if acompanante in excluir:
             continue
         cartera = asignaciones.cartera(acompanante)
-        ratios = [asignaciones.docentes[d]["ratio_maximo"] for d in cartera]
-        escuelas = {f"{asignaciones.docentes[d]['codigo_modular']}-{asignaciones.docentes[d]['anexo']}" for d in cartera}
+        suyos = [asignaciones.docentes[d] for d in cartera]
+        ratios = [d.ratio_maximo for d in suyos]
+        escuelas = {f"{d.codigo_modular}-{d.anexo}" for d in suyos}
         datos = asignaciones.acompanantes[acompanante]
-        resultado[acompanante] = Capacidad(acompanante, datos["tipo"], len(cartera), min(ratios) if ratios else None,
-                                           datos.get("limite_excepcion"), escuelas)
+        resultado[acompanante] = Capacidad(acompanante, datos.tipo, len(cartera), min(ratios) if ratios else None,
+                                           datos.limite_excepcion, escuelas)
     return resultado
 
 
@@ -105,8 +106,8 @@ def traspaso(asignaciones: AsignacionesUGEL, acompanante: str, propios: list[str
     escuelas: dict[str, dict[str, Any]] = {}
     for d in propios:
         info = asignaciones.docentes[d]
-        clave = f"{info['codigo_modular']}-{info['anexo']}"
-        escuela = escuelas.setdefault(clave, {**info, "orden": len(escuelas), "pendientes": []})
+        clave = f"{info.codigo_modular}-{info.anexo}"
+        escuela = escuelas.setdefault(clave, {**asdict(info), "orden": len(escuelas), "pendientes": []})
         escuela["pendientes"].append(d)
     return planificar(list(escuelas.values()), capacidades(asignaciones, excluir={acompanante}))
 

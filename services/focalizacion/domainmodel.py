@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, fields
+from dataclasses import fields, replace
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
 from services.focalizacion.reglas import ConjuntoReglas
+from services.focalizacion.valores import Decision, FichaAcompanante, FichaDocente, FichaIE
 from shared.eventstore import Aggregate
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/focalizacion")
@@ -69,9 +70,11 @@ def decision_id(convocatoria: str, codigo_modular: str, anexo: int) -> UUID:
 
 
 class Registro(Aggregate):
-    """A registry entry: its data as last imported (a person's ``personales`` stored encrypted)."""
+    """A registry entry: its row as last imported (``valores``: a person's ``personales`` stored encrypted).
+    Version 2 of its events carries the row typed; version 1 stored it as a dict (``tipar``)."""
 
-    datos: dict[str, Any]
+    datos: Any
+    ficha: ClassVar[type] = FichaIE  # the row's type
     sujeto: ClassVar[str] = ""  # whose key encrypts the personal fields: "<sujeto>:<id>"
     personales: ClassVar[tuple[str, ...]] = ()
 
@@ -80,70 +83,110 @@ class Registro(Aggregate):
         return f"{cls.sujeto}:{id_}"
 
 
-class InstitucionEducativa(Registro):
-    @event("Registrada")
-    def __init__(self, id: UUID, datos: dict[str, Any]) -> None:  # noqa: A002
-        self.datos = dict(datos)
+def tipar(ficha: type) -> Any:
+    """The upcast of a registry event whose row version 1 stored as a dict."""
+    def upcast(state: dict[str, Any]) -> None:
+        state["datos"] = ficha.de(state["datos"])
+    return staticmethod(upcast)
 
-    @event("Actualizada")
-    def actualizar(self, datos: dict[str, Any]) -> None:
-        self.datos = dict(datos)
+
+class InstitucionEducativa(Registro):
+    class Registrada(Aggregate.Created):
+        datos: FichaIE
+        class_version = 2
+        upcast_v1_v2 = tipar(FichaIE)
+
+    class Actualizada(Aggregate.Event):
+        datos: FichaIE
+        class_version = 2
+        upcast_v1_v2 = tipar(FichaIE)
+
+    @event(Registrada)
+    def __init__(self, id: UUID, datos: FichaIE) -> None:  # noqa: A002
+        self.datos = datos
+
+    @event(Actualizada)
+    def actualizar(self, datos: FichaIE) -> None:
+        self.datos = datos
 
 
 class Docente(Registro):
+    ficha = FichaDocente
     sujeto = "docente"
     personales = ("dni", "apellidos", "nombres", "plaza", "condicion")
     escuela: ClassVar[tuple[str, ...]] = ("codigo_modular", "anexo", "nivel", "dre", "ugel")  # what is published
     cancelado: bool = False
 
+    class Registrado(Aggregate.Created):
+        datos: FichaDocente
+        class_version = 2
+        upcast_v1_v2 = tipar(FichaDocente)
+
     class Actualizado(Aggregate.Event):
         """Version 2 says whether his school, level or territory changed (``cambia_su_escuela``: only then is
-        it published); version 1 did not (None: the publisher compares with the previous version)."""
+        it published); version 1 did not (None: the publisher compares with the previous version). Version 3
+        carries his row typed."""
 
-        datos: dict[str, Any]
+        datos: FichaDocente
         cambia_su_escuela: bool | None
-        class_version = 2
+        class_version = 3
+        upcast_v2_v3 = tipar(FichaDocente)
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["cambia_su_escuela"] = None
 
-    @event("Registrado")
-    def __init__(self, id: UUID, datos: dict[str, Any]) -> None:  # noqa: A002
-        self.datos = dict(datos)
+    @event(Registrado)
+    def __init__(self, id: UUID, datos: FichaDocente) -> None:  # noqa: A002
+        self.datos = datos
 
-    def actualizar(self, datos: dict[str, Any]) -> None:
-        self._actualizado(datos=datos, cambia_su_escuela=any(self.datos.get(k) != datos.get(k) for k in self.escuela))
+    def actualizar(self, datos: FichaDocente) -> None:
+        self._actualizado(datos=datos, cambia_su_escuela=self.cambia_su_escuela(self.datos, datos))
+
+    @classmethod
+    def cambia_su_escuela(cls, antes: FichaDocente, despues: FichaDocente) -> bool:
+        return any(getattr(antes, k) != getattr(despues, k) for k in cls.escuela)
 
     @event(Actualizado)
-    def _actualizado(self, datos: dict[str, Any], cambia_su_escuela: bool | None) -> None:
-        self.datos = dict(datos)
+    def _actualizado(self, datos: FichaDocente, cambia_su_escuela: bool | None) -> None:
+        self.datos = datos
 
     def cancelar_datos_personales(self, referencia: str, motivo: str) -> bool:
         """Ley 29733 art. 20: the record of the request, without any personal data; the key that
         encrypts his fields is erased right after (``Focalizacion.cancelar_datos_personales``)."""
         if self.cancelado:
             return False
-        self._datos_personales_cancelados(referencia=referencia, motivo=motivo, dre=self.datos["dre"], ugel=self.datos["ugel"])
+        self._datos_personales_cancelados(referencia=referencia, motivo=motivo, dre=self.datos.dre, ugel=self.datos.ugel)
         return True
 
     @event("DatosPersonalesCancelados")
     def _datos_personales_cancelados(self, referencia: str, motivo: str, dre: str, ugel: str) -> None:
         self.cancelado = True
-        self.datos = {k: (None if k in self.personales else v) for k, v in self.datos.items()}
+        self.datos = replace(self.datos, **dict.fromkeys(self.personales))
 
 
 class Acompanante(Registro):
+    ficha = FichaAcompanante
     sujeto = "acompanante"
     personales = ("dni", "apellidos", "nombres")
 
-    @event("Registrado")
-    def __init__(self, id: UUID, datos: dict[str, Any]) -> None:  # noqa: A002
-        self.datos = dict(datos)
+    class Registrado(Aggregate.Created):
+        datos: FichaAcompanante
+        class_version = 2
+        upcast_v1_v2 = tipar(FichaAcompanante)
 
-    @event("Actualizado")
-    def actualizar(self, datos: dict[str, Any]) -> None:
-        self.datos = dict(datos)
+    class Actualizado(Aggregate.Event):
+        datos: FichaAcompanante
+        class_version = 2
+        upcast_v1_v2 = tipar(FichaAcompanante)
+
+    @event(Registrado)
+    def __init__(self, id: UUID, datos: FichaAcompanante) -> None:  # noqa: A002
+        self.datos = datos
+
+    @event(Actualizado)
+    def actualizar(self, datos: FichaAcompanante) -> None:
+        self.datos = datos
 
 
 class ReglasFocalizacion(Aggregate):
@@ -178,59 +221,34 @@ class Convocatoria(Aggregate):
         self.ejecuciones += 1
 
 
-@dataclass(frozen=True)
-class Decision:
-    """What the norm decided of one IE in one convocatoria (``focalizar.decidir``): focalized in a type (its
-    priority ``puntaje``, its ``orden`` in its UGEL and type, its ``ratio``) or excluded (its ``motivos``), with
-    every criterion evaluated (``evaluaciones``: each with its type, phase, code, result and the values read)."""
+def _decision_v1(state: dict[str, Any]) -> None:
+    state["decision"] = Decision.de(state["decision"])
 
-    convocatoria: str
-    reglas: str
-    codigo_modular: str
-    anexo: int
-    nombre: str
-    nivel: str
-    dre: str
-    ugel: str
-    tipo: str | None
-    focalizada: bool
-    puntaje: int
-    orden: int | None
-    ratio: dict[str, Any] | None
-    evaluaciones: list[dict[str, Any]]
-    motivos: list[str] | None = None  # excluded: why, in words
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Decision:
-        return cls(**{f.name: datos[f.name] for f in fields(cls) if f.name in datos or f.name != "motivos"})
-
-    def como_dict(self) -> dict[str, Any]:
-        """As ``focalizar`` gives it (and the read model keeps it): ``motivos`` only when excluded."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "motivos" or self.motivos is not None}
+def _decision_v2(state: dict[str, Any]) -> None:
+    d = state["decision"]
+    state["decision"] = Decision.de({f.name: getattr(d, f.name) for f in fields(d)})
 
 
 class DecisionFocalizacion(Aggregate):
     """One IE in one convocatoria: focalized or excluded, always with the reasons. The first
     decision creates it (``Decidida``); a later run that reaches another answer records
     ``Cambiada``. Both are published as ``IEFocalizada`` or ``IEExcluida``. Version 2 of both carries the
-    ``Decision`` typed; version 1 stored it as a dict."""
+    ``Decision`` typed, its ratio and evaluations as dicts; version 3 types those too; version 1 stored it all as
+    a dict."""
 
     class Decidida(Aggregate.Created):
         convocatoria: str
         decision: Decision
-        class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["decision"] = Decision.de(state["decision"])
+        class_version = 3
+        upcast_v1_v2 = staticmethod(_decision_v1)
+        upcast_v2_v3 = staticmethod(_decision_v2)
 
     class Cambiada(Aggregate.Event):
         decision: Decision
-        class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["decision"] = Decision.de(state["decision"])
+        class_version = 3
+        upcast_v1_v2 = staticmethod(_decision_v1)
+        upcast_v2_v3 = staticmethod(_decision_v2)
 
     @event(Decidida)
     def __init__(self, id: UUID, convocatoria: str, decision: Decision) -> None:  # noqa: A002

@@ -10,26 +10,17 @@ UGEL in one convocatoria and carry that territory (``Territorio``); those record
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from functools import singledispatchmethod
 from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
-from services.focalizacion.asignaciones import AsignacionesUGEL, Territorio
+from services.focalizacion.asignaciones import AsignacionesUGEL
 from services.focalizacion.domainmodel import DecisionFocalizacion, Docente
-from shared.contracts import (
-    AcompananteIncorporadoV1,
-    AcompananteRetiradoV1,
-    DatosPersonalesCanceladosV1,
-    DocenteAsignadoV1,
-    DocenteReasignadoV1,
-    DocenteRegistradoEnIEV1,
-    DocenteRetiradoV1,
-    ExcepcionRatioRegistradaV1,
-    IEExcluidaV1,
-    IEFocalizadaV1,
-)
+from services.focalizacion.valores import Territorio
+from shared.contracts import focalizacion as contrato
 from shared.outbox import Publication
 
 A = AsignacionesUGEL
@@ -61,14 +52,16 @@ class Publicador:
     @publicacion.register(DecisionFocalizacion.Decidida)
     @publicacion.register(DecisionFocalizacion.Cambiada)
     def _(self, event: Any) -> Publication:
-        d = event.decision.como_dict()
-        comunes = {k: d[k] for k in ("convocatoria", "reglas", "codigo_modular", "anexo", "nombre", "nivel",
-                                     "dre", "ugel", "evaluaciones", "tipo")}
-        if d["focalizada"]:
-            data = IEFocalizadaV1(**comunes, puntaje=d["puntaje"], orden=d["orden"], ratio=d["ratio"])
+        d = event.decision
+        comunes = {k: getattr(d, k) for k in ("convocatoria", "reglas", "codigo_modular", "anexo", "nombre", "nivel",
+                                              "dre", "ugel", "tipo")}
+        evaluaciones = [contrato.CriterioEvaluado(**asdict(e)) for e in d.evaluaciones]
+        if d.focalizada:
+            data = contrato.IEFocalizadaV1(**comunes, evaluaciones=evaluaciones, puntaje=d.puntaje, orden=d.orden,
+                                           ratio=contrato.RatioAplicada(**asdict(d.ratio)))
         else:
-            data = IEExcluidaV1(**comunes, motivos=d.get("motivos", []))
-        return Publication(data=data, subject=f"ie/{d['codigo_modular']}-{d['anexo']}", dre=d["dre"], ugel=d["ugel"])
+            data = contrato.IEExcluidaV1(**comunes, evaluaciones=evaluaciones, motivos=d.motivos or [])
+        return Publication(data=data, subject=f"ie/{d.codigo_modular}-{d.anexo}", dre=d.dre, ugel=d.ugel)
 
     @publicacion.register(Docente.Registrado)
     @publicacion.register(Docente.Actualizado)
@@ -78,49 +71,49 @@ class Publicador:
             cambia = event.cambia_su_escuela
             if cambia is None:  # recorded before updates said so (class_version 1): compared with the previous one
                 previo: Docente = self.app.repository.get(event.originator_id, version=event.originator_version - 1)
-                cambia = any(previo.datos.get(k) != d.get(k) for k in Docente.escuela)
+                cambia = Docente.cambia_su_escuela(previo.datos, d)
             if not cambia:
                 return None
-        data = DocenteRegistradoEnIEV1(docente_id=event.originator_id, codigo_modular=d["codigo_modular"],
-                                       anexo=d["anexo"], nivel=d["nivel"], dre=d["dre"], ugel=d["ugel"])
-        return Publication(data=data, subject=f"docente/{event.originator_id}", dre=d["dre"], ugel=d["ugel"])
+        data = contrato.DocenteRegistradoEnIEV1(docente_id=event.originator_id, codigo_modular=d.codigo_modular,
+                                                anexo=d.anexo, nivel=d.nivel, dre=d.dre, ugel=d.ugel)
+        return Publication(data=data, subject=f"docente/{event.originator_id}", dre=d.dre, ugel=d.ugel)
 
     @publicacion.register(Docente.DatosPersonalesCancelados)
     def _(self, event: Any) -> Publication:
         docente = event.originator_id
-        data = DatosPersonalesCanceladosV1(docente_id=docente, motivo=event.motivo, dre=event.dre, ugel=event.ugel)
+        data = contrato.DatosPersonalesCanceladosV1(docente_id=docente, motivo=event.motivo, dre=event.dre, ugel=event.ugel)
         return Publication(data=data, subject=f"docente/{docente}", dre=event.dre, ugel=event.ugel)
 
     @publicacion.register(A.AcompananteIncorporado)
     def _(self, event: Any) -> Publication:
-        return self._cartera(event, AcompananteIncorporadoV1, f"acompanante/{event.acompanante_id}",
+        return self._cartera(event, contrato.AcompananteIncorporadoV1, f"acompanante/{event.acompanante_id}",
                              acompanante_id=event.acompanante_id, tipo_ie=event.tipo, anio=event.anio)
 
     @publicacion.register(A.AcompananteRetirado)
     def _(self, event: Any) -> Publication:
-        return self._cartera(event, AcompananteRetiradoV1, f"acompanante/{event.acompanante_id}",
+        return self._cartera(event, contrato.AcompananteRetiradoV1, f"acompanante/{event.acompanante_id}",
                              acompanante_id=event.acompanante_id, motivo=event.motivo)
 
     @publicacion.register(A.DocenteAsignado)
     def _(self, event: Any) -> Publication:
-        return self._cartera(event, DocenteAsignadoV1, f"docente/{event.docente_id}",
+        return self._cartera(event, contrato.DocenteAsignadoV1, f"docente/{event.docente_id}",
                              docente_id=event.docente_id, acompanante_id=event.acompanante_id,
                              codigo_modular=event.codigo_modular, anexo=event.anexo, nivel=event.nivel,
                              tipo_ie=event.tipo, ratio_maximo=event.ratio_maximo, anio=event.anio)
 
     @publicacion.register(A.DocenteReasignado)
     def _(self, event: Any) -> Publication:
-        return self._cartera(event, DocenteReasignadoV1, f"docente/{event.docente_id}",
+        return self._cartera(event, contrato.DocenteReasignadoV1, f"docente/{event.docente_id}",
                              docente_id=event.docente_id, de_acompanante_id=event.de_acompanante_id,
                              a_acompanante_id=event.a_acompanante_id, motivo=event.motivo)
 
     @publicacion.register(A.DocenteRetirado)
     def _(self, event: Any) -> Publication:
-        return self._cartera(event, DocenteRetiradoV1, f"docente/{event.docente_id}",
+        return self._cartera(event, contrato.DocenteRetiradoV1, f"docente/{event.docente_id}",
                              docente_id=event.docente_id, acompanante_id=event.acompanante_id, motivo=event.motivo)
 
     @publicacion.register(A.ExcepcionRatioRegistrada)
     def _(self, event: Any) -> Publication:
-        return self._cartera(event, ExcepcionRatioRegistradaV1, f"acompanante/{event.acompanante_id}",
+        return self._cartera(event, contrato.ExcepcionRatioRegistradaV1, f"acompanante/{event.acompanante_id}",
                              acompanante_id=event.acompanante_id, limite=event.limite,
                              justificacion=event.justificacion, autorizado_por=event.autorizado_por)

@@ -63,11 +63,11 @@ class Proyecciones(OwnLogProjection):
 
     def _ie(self, conn: Connection, e: Any, _: int) -> None:
         d = e.datos
-        self.upsert(conn, ie, {"id": str(e.originator_id), "codigo_modular": d["codigo_modular"], "anexo": d["anexo"],
-                                "dre": d["dre"], "ugel": d["ugel"], "nivel": d["nivel"], "datos": d}, "id")
+        self.upsert(conn, ie, {"id": str(e.originator_id), "codigo_modular": d.codigo_modular, "anexo": d.anexo,
+                                "dre": d.dre, "ugel": d.ugel, "nivel": d.nivel, "datos": d.como_dict()}, "id")
 
     def _claros(self, cls: type[dm.Registro], e: Any) -> dict[str, Any]:
-        return self.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos, cls.personales)
+        return self.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos.como_dict(), cls.personales)
 
     def _docente(self, conn: Connection, e: Any, _: int) -> None:
         d = self._claros(dm.Docente, e)
@@ -104,11 +104,11 @@ class Proyecciones(OwnLogProjection):
                      .values(ejecuciones=convocatoria.c.ejecuciones + 1))
 
     def _decision(self, conn: Connection, e: Any, _: int) -> None:
-        d = e.decision.como_dict()
+        d = e.decision
         self.upsert(conn, decision, {
-            "convocatoria": d["convocatoria"], "codigo_modular": d["codigo_modular"], "anexo": d["anexo"],
-            "dre": d["dre"], "ugel": d["ugel"], "tipo": d["tipo"], "focalizada": d["focalizada"],
-            "decision": d, "cambios": e.originator_version - 1,
+            "convocatoria": d.convocatoria, "codigo_modular": d.codigo_modular, "anexo": d.anexo,
+            "dre": d.dre, "ugel": d.ugel, "tipo": d.tipo, "focalizada": d.focalizada,
+            "decision": d.como_dict(), "cambios": e.originator_version - 1,
         }, "convocatoria", "codigo_modular", "anexo")
 
     # Assignment events carry their territory; those recorded before they did (class_version 1) have the

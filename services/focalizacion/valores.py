@@ -1,0 +1,223 @@
+"""The value objects focalizacion's events carry (each stored by ``shared.eventstore.ValorTranscoding`` under the
+name ``Focalizacion.valores`` gives it).
+
+- The registries' rows as last imported: ``FichaIE``, ``FichaDocente`` and ``FichaAcompanante``, one field per
+  column of the padrón's files (``padron.COLUMNAS_*``; a person's personal fields hold their ciphertext, or None
+  once cancelled). A column the file did not have is named in ``sin_columna``: absent from the record, not blank
+  (an exclusion line applies only when the padrón carries its data, ``focalizar.decidir``).
+- ``Decision``: what the norm decided of one IE, with its ``RatioAplicada`` and every ``EvaluacionCriterio``.
+- ``Territorio``: where a UGEL's caseloads belong; ``CarteraAcompanante`` and ``AsignacionDocente``: what the
+  caseloads know of each acompañante and each docente.
+
+``de`` builds each from the dict the padrón reader, ``focalizar`` or version 1 of the events give; ``como_dict``
+gives that dict back, which is what the read models keep and the import compares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+SIN_COLUMNA = "sin_columna"
+
+
+@dataclass(frozen=True)
+class _Ficha:
+    sin_columna: tuple[str, ...] = field(default=(), kw_only=True)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, SIN_COLUMNA, tuple(self.sin_columna))  # read back from the store as a list
+
+    @classmethod
+    def campos(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.name != SIN_COLUMNA]
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Any:
+        campos = cls.campos()
+        return cls(**{c: datos.get(c) for c in campos}, sin_columna=tuple(c for c in campos if c not in datos))
+
+    def como_dict(self) -> dict[str, Any]:
+        return {c: getattr(self, c) for c in self.campos() if c not in self.sin_columna}
+
+
+@dataclass(frozen=True)
+class FichaIE(_Ficha):
+    """An IE of the padrón (ESCALE and the lists joined to it)."""
+
+    codigo_modular: str
+    anexo: int
+    nombre: str
+    nivel: str
+    gestion: str
+    area: str
+    caracteristica: str
+    ugel: str
+    dre: str
+    dependencia: str | None
+    forma: str | None
+    estado: str | None
+    ubigeo: str | None
+    distrito: str | None
+    centro_poblado: str | None
+    latitud: float | None
+    longitud: float | None
+    alumnos: int | None
+    docentes: int | None
+    secciones: int | None
+    secciones_3a5: int | None
+    ruralidad: int | None
+    eib_forma: str | None
+    frontera: bool | None
+    vraem: bool | None
+    huallaga: bool | None
+    lengua_peligro: bool | None
+    red_educativa: bool | None
+    ece_nivel: str | None
+    ece_promedio_historico: str | None
+    ece_4to_reciente: str | None
+    ece_ugel_inicio_proceso: bool | None
+    ece_distrito_critico: bool | None
+    pct_nombrados: float | None
+    siagie: bool | None
+    nexus: bool | None
+    ffaa: bool | None
+    coar: bool | None
+    ap_previo: bool | None
+    ap_2016_2018: bool | None
+    ap_2019: bool | None
+    aula_digital: bool | None
+    otro_programa: bool | None
+    digebr_cneb: bool | None
+    ciclo_formacion_interna_2020: bool | None
+    difods_secundaria: bool | None
+    compromiso_regional: bool | None
+    cuna: bool | None
+
+
+@dataclass(frozen=True)
+class FichaDocente(_Ficha):
+    """A docente (NEXUS) in his IE, with its territory."""
+
+    dni: str | None
+    apellidos: str | None
+    nombres: str | None
+    codigo_modular: str
+    anexo: int
+    nivel: str
+    plaza: str | None
+    condicion: str | None
+    grado_seccion: str | None
+    area_curricular: str | None
+    dre: str
+    ugel: str
+
+
+@dataclass(frozen=True)
+class FichaAcompanante(_Ficha):
+    dni: str | None
+    apellidos: str | None
+    nombres: str | None
+    dre: str
+    ugel: str
+    tipo: str
+
+
+@dataclass(frozen=True)
+class RatioAplicada:
+    """The ratio row that applies to a focalized IE (NT-026 §5.4): its context and band."""
+
+    contexto: str
+    docentes: int
+    minimo: int
+    maximo: int
+
+
+@dataclass(frozen=True)
+class EvaluacionCriterio:
+    """One criterion of a type evaluated on an IE: its result and the IE's values it read (None: sin dato)."""
+
+    tipo: str
+    fase: Literal["focalizacion", "priorizacion"]
+    codigo: str
+    resultado: Literal["cumple", "no_cumple", "sin_dato"]
+    valores: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the norm decided of one IE in one convocatoria (``focalizar.decidir``): focalized in a type (its
+    priority ``puntaje``, its ``orden`` in its UGEL and type, its ``ratio``) or excluded (its ``motivos``), with
+    every criterion evaluated."""
+
+    convocatoria: str
+    reglas: str
+    codigo_modular: str
+    anexo: int
+    nombre: str
+    nivel: str
+    dre: str
+    ugel: str
+    tipo: str | None
+    focalizada: bool
+    puntaje: int
+    orden: int | None
+    ratio: RatioAplicada | None
+    evaluaciones: list[EvaluacionCriterio]
+    motivos: list[str] | None = None  # excluded: why, in words
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Decision:
+        """From ``focalizar``'s dict (or a stored one: ratio and evaluations as dicts or already typed)."""
+        ratio = datos["ratio"]
+        return cls(**{f.name: datos[f.name] for f in fields(cls) if f.name in datos or f.name != "motivos"} | {
+            "ratio": RatioAplicada(**ratio) if isinstance(ratio, dict) else ratio,
+            "evaluaciones": [EvaluacionCriterio(**e) if isinstance(e, dict) else e for e in datos["evaluaciones"]]})
+
+    def como_dict(self) -> dict[str, Any]:
+        """As ``focalizar`` gives it (and the read model keeps it): ``motivos`` only when excluded."""
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "motivos" or self.motivos is not None}
+        return d | {"ratio": _plano(self.ratio) if self.ratio else None,
+                    "evaluaciones": [_plano(e) for e in self.evaluaciones]}
+
+
+def _plano(valor: Any) -> dict[str, Any]:
+    return {f.name: getattr(valor, f.name) for f in fields(valor)}
+
+
+@dataclass(frozen=True)
+class Territorio:
+    """Where a UGEL's caseloads belong: their convocatoria, DRE and UGEL. Every caseload event carries it, so
+    its publisher and its read model need nothing else to place it."""
+
+    convocatoria: str
+    dre: str
+    ugel: str
+
+
+@dataclass(frozen=True)
+class CarteraAcompanante:
+    """An acompañante in a UGEL's caseloads: the type of IE he holds, whether he is active, the limit an
+    exception gave him (None: his schools' ratio) and the school year he joined."""
+
+    tipo: str
+    activo: bool
+    limite_excepcion: int | None
+    desde: int
+
+
+@dataclass(frozen=True)
+class AsignacionDocente:
+    """A docente in a UGEL's caseloads: his acompañante and his school (its type and ratio)."""
+
+    acompanante: str
+    codigo_modular: str
+    anexo: int
+    nivel: str
+    tipo: str
+    ratio_maximo: int
+
+
+VALORES: dict[str, type] = {f"focalizacion.{t.__name__}": t for t in (
+    FichaIE, FichaDocente, FichaAcompanante, RatioAplicada, EvaluacionCriterio, Decision, Territorio,
+    CarteraAcompanante, AsignacionDocente)}
