@@ -14,7 +14,9 @@
    registered, as in a service without ``<S>_OTLP_ENDPOINT``: no span per message. The service also
    follows the producers' chains (``shared.eslabones``: a third durable consumer records each fact's link,
    and the matrices apply a fact only when it continues its chain); the runs recorded in bench/README.md
-   leave that out, ``--con-cadena`` adds it as the service runs it.
+   leave that out, ``--con-cadena`` adds it as the service runs it (``ServiceRuntime.seguir_cadenas``,
+   called after the subscriptions; until 2026-12-07 the script called it before them, when it finds no
+   producer, so ``--con-cadena`` ran without the ledger; the line ``cadenas seguidas`` names them).
    Since issue 6 the projections are ``StreamView``s in generations with one inbox per
    projection: a visit lands in the seguimiento projection's ``entregas`` table (``tipo='visita'``)
    and its id in that projection's inbox. The historia projection has a consumer of its own on
@@ -127,21 +129,22 @@ def historia_count(proyecciones: Proyecciones) -> int:
         lambda conn, t: conn.execute(select(func.count()).select_from(t.inbox)).scalar_one())
 
 
-def runtime_for(settings: EvaluacionSettings, cadena: bool = False) -> ServiceRuntime:
+def runtime_for(settings: EvaluacionSettings) -> ServiceRuntime:
     app = Evaluacion(settings)
-    runtime = ServiceRuntime(app, messaging.Publicador(app), Telemetry.create("evaluacion"))
-    if cadena:  # as the service's HTTP app does: the facts consumed are applied only when they continue their chain
-        runtime._seguir_cadenas()  # noqa: SLF001 - the bench builds no HTTP app
-    return runtime
+    return ServiceRuntime(app, messaging.Publicador(app), Telemetry.create("evaluacion"))
 
 
 async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float,
                        cadena: bool) -> tuple[float, float, int, int, float, float, int]:
     """Times until seguimiento holds N visits (the matrices' consumer), then until the historia's own
     consumer (``acompana.>``, since issue 6's history) has applied them too."""
-    runtime = runtime_for(settings, cadena)
+    runtime = runtime_for(settings)
     proyecciones = Proyecciones(settings)
     messaging.subscribe(runtime.consumers, runtime.app, proyecciones)
+    if cadena:  # as the service's HTTP app does, after the subscriptions: it reads the producers from them
+        runtime.seguir_cadenas()
+    cadenas = sorted(runtime.consumers.eslabones.productores) if runtime.consumers.eslabones else []
+    print(f"  cadenas seguidas: {', '.join(cadenas) or 'ninguna'}")
     count = 0
     cpu, started = time.process_time(), time.perf_counter()
     try:

@@ -172,8 +172,10 @@ class ServiceRuntime:
         if self.settings.otlp_endpoint:
             await _a_tiempo(asyncio.to_thread(self.telemetry.tracer_provider.force_flush, 5000), "envío de trazas")
 
-    def _seguir_cadenas(self) -> None:
-        """The facts this service consumes are applied only when they continue their service's chain."""
+    def seguir_cadenas(self) -> None:
+        """The facts this service consumes are applied only when they continue their service's chain: a
+        ledger of the producers' chains and a durable consumer per producer recording it. Call it after every
+        subscription (the producers are read from their subjects); ``http_app`` does."""
         productores = self.consumers.producers(self.settings.servicio, SERVICIOS)
         if productores and self.consumers.eslabones is None:
             eslabones = Eslabones(self.settings, productores)
@@ -298,7 +300,7 @@ class ServiceRuntime:
             redoc_url="/redoc" if documentada else None,
             openapi_url="/openapi.json" if documentada else None,
         )
-        self._seguir_cadenas()
+        self.seguir_cadenas()
         api.state.auditar = functools.partial(lecturas.registrar, self.app)  # shared.autorizacion records each read
         api.state.limite_propio = []  # path suffixes whose routes set their own body limit (uploads)
         install_error_handlers(api)

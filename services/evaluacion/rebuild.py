@@ -40,7 +40,7 @@ from shared.stream_views import StreamView
 
 
 ESPERA_SUMAS = 10.0  # seconds a checksum waits for the facts in flight
-# The services whose chains evaluacion's live consumers follow (``ServiceRuntime._seguir_cadenas``): every
+# The services whose chains evaluacion's live consumers follow (``ServiceRuntime.seguir_cadenas``): every
 # other one, since the history reads every subject. A rebuild applies their facts to the matrices by the same
 # rule: a fact that does not continue its service's chain counts in none of them, live or rebuilt.
 PRODUCTORES = tuple(s for s in SERVICIOS if s != "evaluacion")
