@@ -16,7 +16,9 @@ Every command that creates something carries the id the coach's device gave it, 
 request is recognised (same content: nothing new; other content: 409).
 
 What a visit, a commitment, a GIA/RTC or a docente's plan leaves behind carries its context
-(``services.evidencias.valores``) from version 2; version 1 events are read with it None.
+(``services.evidencias.valores``) from version 2; version 1 events are read with it None. The record itself (an
+observation, a feedback, a verification, an acta, an attachment) is a value of ``valores`` from version 3, kept
+so by the aggregates; the dict versions 1 and 2 stored is read into it.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from services.evidencias.identidades import (  # noqa: F401  (dm.visita_id, dm.s
     sujeto_reunion,
     visita_id,
 )
-from services.evidencias.valores import (CompromisoDe, ReunionDe, ReunionRealizada, VisitaDe, VisitaRealizada,
+from services.evidencias.valores import (Acta, Adjunto, CompromisoDe, Observacion, Retroalimentacion, ReunionDe,
+                                        ReunionRealizada, Verificacion, VisitaDe, VisitaRealizada, como_valor,
                                         sin_contexto)
 from shared.contracts.evidencias import Resultado
 from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
@@ -73,10 +76,11 @@ class ConAdjuntos(Aggregate):
     personales = ("nombre", "descripcion")
 
     class EvidenciaAdjuntada(Aggregate.Event):
-        adjunto: dict[str, Any]
+        adjunto: Adjunto
         propietario: VisitaDe | ReunionDe | None
-        class_version = 2
+        class_version = 3
         upcast_v1_v2 = sin_contexto("propietario")
+        upcast_v2_v3 = como_valor(adjunto=Adjunto)
 
     def sujeto(self) -> str:
         raise NotImplementedError
@@ -84,57 +88,57 @@ class ConAdjuntos(Aggregate):
     def de(self) -> VisitaDe | ReunionDe:
         raise NotImplementedError
 
-    def adjuntar(self, adjunto: dict[str, Any]) -> bool:
-        if adjunto["sha256"] in self.adjuntos:
+    def adjuntar(self, adjunto: Adjunto) -> bool:
+        if adjunto.sha256 in self.adjuntos:
             return False
         self._evidencia_adjuntada(adjunto=adjunto, propietario=self.de())
         return True
 
     @event(EvidenciaAdjuntada)
-    def _evidencia_adjuntada(self, adjunto: dict[str, Any], propietario: VisitaDe | ReunionDe | None) -> None:
-        self.adjuntos[adjunto["sha256"]] = adjunto
+    def _evidencia_adjuntada(self, adjunto: Adjunto, propietario: VisitaDe | ReunionDe | None) -> None:
+        self.adjuntos[adjunto.sha256] = adjunto
 
 
 class Visita(ConAdjuntos):
     class ObservacionRegistrada(Aggregate.Event):
         observacion_id: str
-        observacion: dict[str, Any]
+        observacion: Observacion
         visita: VisitaDe | None
-        class_version = 2
+        class_version = 3
         upcast_v1_v2 = sin_contexto("visita")
+        upcast_v2_v3 = como_valor(observacion=Observacion)
 
     class ObservacionCorregida(Aggregate.Event):
         observacion_id: str
-        observacion: dict[str, Any]
+        observacion: Observacion
         visita: VisitaDe | None
         motivo: str
         autor_id: str
         autor_rol: str
         correccion: int
-        class_version = 2
+        class_version = 3
         upcast_v1_v2 = sin_contexto("visita")
+        upcast_v2_v3 = como_valor(observacion=Observacion)
 
     class RetroalimentacionBrindada(Aggregate.Event):
-        retroalimentacion: dict[str, Any]
+        retroalimentacion: Retroalimentacion
         visita: VisitaDe | None
-        class_version = 2
+        class_version = 3
         upcast_v1_v2 = sin_contexto("visita")
+        upcast_v2_v3 = como_valor(retroalimentacion=Retroalimentacion)
 
     class Conocida(Aggregate.Created):
         visita: VisitaRealizada
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["visita"] = VisitaRealizada.de(state["visita"])
+        upcast_v1_v2 = como_valor(visita=VisitaRealizada)
 
     @event(Conocida)
     def __init__(self, id: UUID, visita: VisitaRealizada) -> None:  # noqa: A002
         self.visita = visita.como_dict()  # agenda's VisitaRealizada: docente, acompañante, IE, territory, dates
-        self.observaciones: dict[str, dict[str, Any]] = {}  # by observacion_id: the current content
-        self.historial: dict[str, list[dict[str, Any]]] = {}  # the original and each correction
-        self.retroalimentacion: dict[str, Any] | None = None
-        self.adjuntos: dict[str, dict[str, Any]] = {}  # by sha256
+        self.observaciones: dict[str, Observacion] = {}  # by observacion_id: the current content
+        self.historial: dict[str, list[Observacion]] = {}  # the original and each correction
+        self.retroalimentacion: Retroalimentacion | None = None
+        self.adjuntos: dict[str, Adjunto] = {}  # by sha256
 
     def sujeto(self) -> str:
         return sujeto_docente(self.visita["docente_id"])
@@ -154,28 +158,28 @@ class Visita(ConAdjuntos):
         if acompanante_id != self.visita["acompanante_id"]:
             raise EvidenciaInvalida("La visita la realizó otro acompañante: solo él registra lo que dejó.")
 
-    def registrar_observacion(self, observacion_id: str, observacion: dict[str, Any]) -> bool:
+    def registrar_observacion(self, observacion_id: str, observacion: Observacion) -> bool:
         previa = self.historial.get(observacion_id)
         if previa is not None:
             if previa[0] != observacion:
                 raise Conflict(f"La observación {observacion_id} ya se registró con otro contenido: corríjala.")
             return False
-        mismo = [k for k, o in self.observaciones.items() if o["instrumento"] == observacion["instrumento"]]
+        mismo = [k for k, o in self.observaciones.items() if o.instrumento == observacion.instrumento]
         if mismo:
-            raise Conflict(f"La visita ya tiene una observación con {observacion['instrumento']} "
+            raise Conflict(f"La visita ya tiene una observación con {observacion.instrumento} "
                            f"({mismo[0]}): corrija esa en lugar de registrar otra.")
         self._observacion_registrada(observacion_id=observacion_id, observacion=observacion, visita=self.de())
         return True
 
     @event(ObservacionRegistrada)
-    def _observacion_registrada(self, observacion_id: str, observacion: dict[str, Any], visita: VisitaDe | None) -> None:
+    def _observacion_registrada(self, observacion_id: str, observacion: Observacion, visita: VisitaDe | None) -> None:
         self.observaciones[observacion_id] = observacion
         self.historial[observacion_id] = [observacion]
 
-    def corregir_observacion(self, observacion_id: str, observacion: dict[str, Any], motivo: str,
+    def corregir_observacion(self, observacion_id: str, observacion: Observacion, motivo: str,
                              autor_id: str, autor_rol: str) -> bool:
         actual = self.observacion(observacion_id)
-        if observacion["instrumento"] != actual["instrumento"]:
+        if observacion.instrumento != actual.instrumento:
             raise EvidenciaInvalida("Una corrección usa el mismo instrumento y versión que la observación.")
         if observacion == actual or observacion in self.historial[observacion_id][1:]:
             return False  # nothing to correct, or a correction already recorded sent again
@@ -185,16 +189,16 @@ class Visita(ConAdjuntos):
         return True
 
     @event(ObservacionCorregida)
-    def _observacion_corregida(self, observacion_id: str, observacion: dict[str, Any], visita: VisitaDe | None,  # noqa: PLR0913
+    def _observacion_corregida(self, observacion_id: str, observacion: Observacion, visita: VisitaDe | None,  # noqa: PLR0913
                                motivo: str, autor_id: str, autor_rol: str, correccion: int) -> None:
         self.observaciones[observacion_id] = observacion
         self.historial[observacion_id].append(observacion)
 
-    def observacion_con(self, item: str) -> dict[str, Any] | None:
+    def observacion_con(self, item: str) -> Observacion | None:
         """The visit's observation whose instrument has ``item`` among what it rated."""
-        return next((o for o in self.observaciones.values() if item in o["niveles"]), None)
+        return next((o for o in self.observaciones.values() if item in o.niveles), None)
 
-    def observacion(self, observacion_id: str) -> dict[str, Any]:
+    def observacion(self, observacion_id: str) -> Observacion:
         """The observation as it stands now (its last correction); one not arrived yet is waited for."""
         actual = self.observaciones.get(observacion_id)
         if actual is None:
@@ -217,10 +221,10 @@ class Visita(ConAdjuntos):
         v = self.visita
         return {"compromiso_id": compromiso_id, "acompanante_id": acompanante_id, "fecha_visita": v["fecha_inicio"],
                 "fecha_visita_fin": v["fecha_fin"], **{k: v[k] for k in _DE_LA_VISITA},
-                "instrumento": observacion["instrumento"], "version": observacion["version"],
-                "competencia": observacion["niveles"][asumido["item"]].get("competencia"), **asumido}
+                "instrumento": observacion.instrumento, "version": observacion.version,
+                "competencia": observacion.niveles[asumido["item"]].competencia, **asumido}
 
-    def brindar_retroalimentacion(self, retroalimentacion: dict[str, Any]) -> bool:
+    def brindar_retroalimentacion(self, retroalimentacion: Retroalimentacion) -> bool:
         if not self.observaciones:
             raise EnEspera("La retroalimentación parte de la evidencia: se registrará cuando llegue la observación "
                            "de la visita (NT-026 §5.2.6 a).")
@@ -228,14 +232,14 @@ class Visita(ConAdjuntos):
             if self.retroalimentacion != retroalimentacion:
                 raise Conflict("La visita ya tiene registrada su retroalimentación.")
             return False
-        no_observados = [a for a in retroalimentacion["aspectos_priorizados"] if self.observacion_con(a) is None]
+        no_observados = [a for a in retroalimentacion.aspectos_priorizados if self.observacion_con(a) is None]
         if no_observados:
             raise EvidenciaInvalida(f"Se priorizan desempeños que no se observaron en la visita: {', '.join(no_observados)}.")
         self._retroalimentacion_brindada(retroalimentacion=retroalimentacion, visita=self.de())
         return True
 
     @event(RetroalimentacionBrindada)
-    def _retroalimentacion_brindada(self, retroalimentacion: dict[str, Any], visita: VisitaDe | None) -> None:
+    def _retroalimentacion_brindada(self, retroalimentacion: Retroalimentacion, visita: VisitaDe | None) -> None:
         self.retroalimentacion = retroalimentacion
 
 
@@ -244,11 +248,12 @@ _DE_LA_VISITA = ("docente_id", "visita_id", "anio", "codigo_modular", "anexo", "
 
 class Compromiso(Aggregate):
     class Verificado(Aggregate.Event):
-        verificacion: dict[str, Any]
+        verificacion: Verificacion
         compromiso: CompromisoDe | None
         visita: VisitaDe | None  # the later visit where it was checked
-        class_version = 2
+        class_version = 3
         upcast_v1_v2 = sin_contexto("compromiso", "visita")
+        upcast_v2_v3 = como_valor(verificacion=Verificacion)
 
     class Vencido(Aggregate.Event):
         vencido_el: str
@@ -262,21 +267,21 @@ class Compromiso(Aggregate):
     @event(Asumido)
     def __init__(self, id: UUID, compromiso: dict[str, Any]) -> None:  # noqa: A002
         self.compromiso = compromiso
-        self.verificacion: dict[str, Any] | None = None
+        self.verificacion: Verificacion | None = None
         self.vencido_el: str | None = None
 
     @property
     def fecha_limite(self) -> date:
         return date.fromisoformat(self.compromiso["fecha_limite"])
 
-    def verificar(self, verificacion: dict[str, Any], visita: Visita) -> bool:
-        if verificacion["resultado"] not in RESULTADOS:
+    def verificar(self, verificacion: Verificacion, visita: Visita) -> bool:
+        if verificacion.resultado not in RESULTADOS:
             raise EvidenciaInvalida(f"El resultado de una verificación es {', '.join(RESULTADOS)}; "
-                                    f"se indicó {verificacion['resultado']!r}.")
+                                    f"se indicó {verificacion.resultado!r}.")
         if self.verificacion is not None:
             if self.verificacion == verificacion:
                 return False
-            raise Conflict(f"El compromiso ya se verificó en la visita {self.verificacion['visita_id']}.")
+            raise Conflict(f"El compromiso ya se verificó en la visita {self.verificacion.visita_id}.")
         if visita.visita["docente_id"] != self.compromiso["docente_id"]:
             raise EvidenciaInvalida("La visita es de otro docente: el compromiso se verifica en una visita a quien lo asumió.")
         if visita.inicio <= date.fromisoformat(self.compromiso["fecha_visita_fin"]):
@@ -285,7 +290,7 @@ class Compromiso(Aggregate):
         return True
 
     @event(Verificado)
-    def _verificado(self, verificacion: dict[str, Any], compromiso: CompromisoDe | None, visita: VisitaDe | None) -> None:
+    def _verificado(self, verificacion: Verificacion, compromiso: CompromisoDe | None, visita: VisitaDe | None) -> None:
         self.verificacion = verificacion
 
     def vencer(self, hoy: date) -> bool:
@@ -303,32 +308,31 @@ class Compromiso(Aggregate):
 
 class Reunion(ConAdjuntos):
     class ActaRegistrada(Aggregate.Event):
-        acta: dict[str, Any]
+        acta: Acta
         reunion: ReunionDe | None
-        class_version = 2
+        class_version = 3
         upcast_v1_v2 = sin_contexto("reunion")
+        upcast_v2_v3 = como_valor(acta=Acta)
 
     class ActaCorregida(Aggregate.Event):
-        acta: dict[str, Any]
+        acta: Acta
         reunion: ReunionDe | None
         motivo: str
         correccion: int
-        class_version = 2
+        class_version = 3
         upcast_v1_v2 = sin_contexto("reunion")
+        upcast_v2_v3 = como_valor(acta=Acta)
 
     class Conocida(Aggregate.Created):
         reunion: ReunionRealizada
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["reunion"] = ReunionRealizada.de(state["reunion"])
+        upcast_v1_v2 = como_valor(reunion=ReunionRealizada)
 
     @event(Conocida)
     def __init__(self, id: UUID, reunion: ReunionRealizada) -> None:  # noqa: A002
         self.reunion = reunion.como_dict()  # agenda's GIACompletado / RTCRealizada
-        self.actas: list[dict[str, Any]] = []  # the acta, then each correction
-        self.adjuntos: dict[str, dict[str, Any]] = {}
+        self.actas: list[Acta] = []  # the acta, then each correction
+        self.adjuntos: dict[str, Adjunto] = {}
 
     def sujeto(self) -> str:
         return sujeto_reunion(self.reunion["actividad_id"])
@@ -346,7 +350,7 @@ class Reunion(ConAdjuntos):
             quien = "el acompañante o el directivo que la lideró" if r["tipo"] == "rtc" else "el acompañante que lo condujo"
             raise EvidenciaInvalida(f"El acta la registra {quien}.")
 
-    def registrar_acta(self, acta: dict[str, Any]) -> bool:
+    def registrar_acta(self, acta: Acta) -> bool:
         if self.actas:
             if self.actas[0] == acta:
                 return False
@@ -355,10 +359,10 @@ class Reunion(ConAdjuntos):
         return True
 
     @event(ActaRegistrada)
-    def _acta_registrada(self, acta: dict[str, Any], reunion: ReunionDe | None) -> None:
+    def _acta_registrada(self, acta: Acta, reunion: ReunionDe | None) -> None:
         self.actas.append(acta)
 
-    def corregir_acta(self, acta: dict[str, Any], motivo: str) -> bool:
+    def corregir_acta(self, acta: Acta, motivo: str) -> bool:
         if not self.actas:
             raise EnEspera("No hay acta que corregir todavía: la corrección se registrará cuando llegue el acta.")
         if acta in self.actas[1:] or self.actas[-1] == acta:
@@ -367,7 +371,7 @@ class Reunion(ConAdjuntos):
         return True
 
     @event(ActaCorregida)
-    def _acta_corregida(self, acta: dict[str, Any], reunion: ReunionDe | None, motivo: str, correccion: int) -> None:
+    def _acta_corregida(self, acta: Acta, reunion: ReunionDe | None, motivo: str, correccion: int) -> None:
         self.actas.append(acta)
 
 

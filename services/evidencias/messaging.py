@@ -142,17 +142,18 @@ class Publicador:
     def _(self, event: Any) -> Publication:
         v, comunes = self._de_visita(event)
         o = event.observacion
-        contenido = {"observacion_id": event.observacion_id, "instrumento": o["instrumento"],
-                     "version_instrumento": o["version"]}
+        contenido = {"observacion_id": event.observacion_id, "instrumento": o.instrumento,
+                     "version_instrumento": o.version}
         if textos.cifrado(o):
-            niveles = {k: {"nivel": n["nivel"], "competencia": n.get("competencia")} for k, n in o["niveles"].items()}
+            niveles = {k: {"nivel": n.nivel, "competencia": n.competencia} for k, n in o.niveles.items()}
             if isinstance(event, V.ObservacionCorregida):
                 datos = c.ObservacionCorregidaV2(**comunes, **contenido, niveles=niveles, correccion=event.correccion,
                                                  autor_id=event.autor_id, autor_rol=event.autor_rol)
             else:
                 datos = c.ObservacionRegistradaV2(**comunes, **contenido, niveles=niveles)
             return self._publicar(datos, v.docente_id)
-        contenido.update(niveles=o["niveles"], fortalezas=o["fortalezas"], aspectos_criticos=o["aspectos_criticos"])
+        contenido.update(niveles=o.como_dict()["niveles"], fortalezas=o.fortalezas,
+                         aspectos_criticos=o.aspectos_criticos)
         if isinstance(event, V.ObservacionCorregida):
             datos = c.ObservacionCorregidaV1(**comunes, **contenido, correccion=event.correccion, motivo=event.motivo,
                                              autor_id=event.autor_id, autor_rol=event.autor_rol)
@@ -164,13 +165,13 @@ class Publicador:
     def _(self, event: V.RetroalimentacionBrindada) -> Publication:
         v, comunes = self._de_visita(event)
         r = event.retroalimentacion
-        if Cifrador.cifrado(r["dialogo_reflexivo"]):
-            datos = c.RetroalimentacionBrindadaV2(**comunes, aspectos_priorizados=r["aspectos_priorizados"],
-                                                  modelamiento=[m["tipo"] for m in r["modelamiento"]])
+        if Cifrador.cifrado(r.dialogo_reflexivo):
+            datos = c.RetroalimentacionBrindadaV2(**comunes, aspectos_priorizados=r.aspectos_priorizados,
+                                                  modelamiento=[m.tipo for m in r.modelamiento])
             return self._publicar(datos, v.docente_id)
-        datos = c.RetroalimentacionBrindadaV1(**comunes, dialogo_reflexivo=r["dialogo_reflexivo"],
-                                              aspectos_priorizados=r["aspectos_priorizados"],
-                                              modelamiento=r["modelamiento"])
+        datos = c.RetroalimentacionBrindadaV1(**comunes, dialogo_reflexivo=r.dialogo_reflexivo,
+                                              aspectos_priorizados=r.aspectos_priorizados,
+                                              modelamiento=r.como_dict()["modelamiento"])
         return self._publicar(datos, v.docente_id)
 
     @publicacion.register
@@ -182,9 +183,9 @@ class Publicador:
         else:
             tipo, pid, docentes = de.tipo, de.actividad_id, list(de.docentes)
         datos = c.EvidenciaAdjuntadaV1(
-            sha256=a["sha256"], tipo_contenido=a["tipo_contenido"], bytes=a["bytes"], propietario=tipo,
-            propietario_id=pid, docente_ids=docentes, acompanante_id=a["acompanante_id"],
-            descripcion=_publicable(a.get("descripcion", "")), dre=de.dre, ugel=de.ugel)
+            sha256=a.sha256, tipo_contenido=a.tipo_contenido, bytes=a.bytes, propietario=tipo,
+            propietario_id=pid, docente_ids=docentes, acompanante_id=a.acompanante_id,
+            descripcion=_publicable(a.descripcion or ""), dre=de.dre, ugel=de.ugel)
         sujeto = f"docente/{docentes[0]}" if tipo == "visita" else f"{tipo}/{pid}"
         return Publication(data=datos, subject=sujeto, dre=de.dre, ugel=de.ugel)
 
@@ -207,14 +208,14 @@ class Publicador:
     def _(self, event: C.Verificado) -> Publication:
         k = self._compromiso(event)
         ver = event.verificacion
-        visita = self._visita(event.visita, dm.visita_id(ver["visita_id"]))
+        visita = self._visita(event.visita, dm.visita_id(ver.visita_id))
         comunes = dict(
-            visita_id=ver["visita_id"], docente_id=k.docente_id, acompanante_id=ver["acompanante_id"],
+            visita_id=ver.visita_id, docente_id=k.docente_id, acompanante_id=ver.acompanante_id,
             codigo_modular=visita.codigo_modular, anexo=visita.anexo, dre=visita.dre, ugel=visita.ugel,
-            anio=visita.anio, fecha=ver["fecha"], compromiso_id=k.compromiso_id, visita_origen_id=k.visita_id,
-            resultado=ver["resultado"])
-        datos: c.IntegrationEvent = (c.CompromisoVerificadoV2(**comunes) if Cifrador.cifrado(ver["evidencia"])
-                                     else c.CompromisoVerificadoV1(**comunes, evidencia=ver["evidencia"]))
+            anio=visita.anio, fecha=ver.fecha, compromiso_id=k.compromiso_id, visita_origen_id=k.visita_id,
+            resultado=ver.resultado)
+        datos: c.IntegrationEvent = (c.CompromisoVerificadoV2(**comunes) if Cifrador.cifrado(ver.evidencia)
+                                     else c.CompromisoVerificadoV1(**comunes, evidencia=ver.evidencia))
         return self._publicar(datos, k.docente_id)
 
     @publicacion.register
@@ -250,9 +251,9 @@ class Publicador:
         contrato = c.ActaGIARegistradaV1 if r.tipo == "gia" else c.ActaRTCRegistradaV1
         datos = contrato(
             actividad_id=r.actividad_id, acompanante_id=r.acompanante_id, codigo_modular=r.codigo_modular,
-            anexo=r.anexo, anio=r.anio, fecha=r.fecha, asistencia=a["asistencia"],
-            duracion_horas=a["duracion_horas"], acuerdos=a.get("acuerdos", []), nudos_criticos=a.get("nudos_criticos", []),
-            instrumento=a["instrumento"], version_instrumento=a["version"], lista_cotejo=a["lista_cotejo"],
+            anexo=r.anexo, anio=r.anio, fecha=r.fecha, asistencia=a.asistencia, duracion_horas=a.duracion_horas,
+            acuerdos=a.acuerdos, nudos_criticos=a.nudos_criticos, instrumento=a.instrumento,
+            version_instrumento=a.version, lista_cotejo=a.lista_cotejo,
             correccion=getattr(event, "correccion", 0), motivo=getattr(event, "motivo", ""), dre=r.dre, ugel=r.ugel)
         return Publication(data=datos, subject=f"{r.tipo}/{r.actividad_id}", dre=r.dre, ugel=r.ugel)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from services.evidencias.valores import Observacion
 from shared.cifrado import MARCA, Cifrador, LlaveSuprimida
 
 Campos = Callable[[dict[str, Any], tuple[str, ...]], dict[str, Any]]
@@ -69,6 +70,6 @@ def descifrar(cifrador: Cifrador, sujeto: str) -> Campos:
     return f
 
 
-def cifrado(o: dict[str, Any]) -> bool:
+def cifrado(o: Observacion) -> bool:
     """Whether a stored observation keeps its text encrypted (recorded since free text is encrypted)."""
-    return any(Cifrador.cifrado(n.get("evidencia")) for n in o["niveles"].values())
+    return any(Cifrador.cifrado(n.evidencia) for n in o.niveles.values())

@@ -1,25 +1,82 @@
-"""The context evidencias's events carry (each stored by ``shared.eventstore.ValorTranscoding`` under the name
+"""The values evidencias's events carry (each stored by ``shared.eventstore.ValorTranscoding`` under the name
 ``VALORES`` gives it): what a record hangs from — the realized visit, the GIA or RTC, the commitment, the
-docente's territory — as agenda reported it, so its publisher and projections read it from the event itself.
+docente's territory — as agenda reported it, so its publisher and projections read it from the event itself;
+and what the record is — an observation, its feedback, a commitment's verification, an acta, an attachment.
 
-Frozen dataclasses of plain fields. Events recorded before they carried it (version 1) have None, and their
-publisher reads the aggregate's first event instead.
+Frozen dataclasses of plain fields (``Valor``). Events recorded before they carried their context (version 1)
+have None, and their publisher reads the aggregate's first event instead; those recorded when a record was a
+dict (version 1 or 2) are read into its value (``como_valor``). A docente's free text stays as it was stored:
+encrypted with his key (``services.evidencias.textos``), or clear when recorded before encryption existed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from functools import cache
+from types import NoneType, UnionType
+from typing import Any, Self, Union, get_args, get_origin, get_type_hints
 
 
 def _iso(valor: date | str) -> date:
     return valor if isinstance(valor, date) else date.fromisoformat(valor)
 
 
+class Valor:
+    """What every value here shares: read from the dict an event or an aggregate kept it as, and given back
+    as that dict (dates as ISO text, values within as dicts), the shape the read models keep."""
+
+    @classmethod
+    def de(cls, datos: Mapping[str, Any]) -> Self:
+        """From a dict: each field read by its type (others ignored; one missing takes its default)."""
+        tipos = _tipos(cls)
+        campos = fields(cls)  # type: ignore[arg-type]
+        return cls(**{f.name: _leer(tipos[f.name], datos[f.name]) for f in campos if f.name in datos})
+
+    def como_dict(self) -> dict[str, Any]:
+        return {f.name: _plano(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+@cache
+def _tipos(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _leer(tipo: Any, valor: Any) -> Any:
+    """``valor`` as a field of type ``tipo`` holds it: a date from ISO text, a value from its dict, in lists and
+    dicts too; a union (``list[str] | str``: a list, or its ciphertext) as the type ``valor`` is."""
+    if valor is None or tipo is Any:
+        return valor
+    if get_origin(tipo) in (Union, UnionType):
+        opciones = [t for t in get_args(tipo) if t is not NoneType]
+        tipo = next((t for t in opciones if isinstance(valor, get_origin(t) or t)), opciones[0])
+    origen, args = get_origin(tipo), get_args(tipo)
+    if tipo is date:
+        return _iso(valor)
+    if isinstance(tipo, type) and issubclass(tipo, Valor):
+        return valor if isinstance(valor, tipo) else tipo.de(valor)
+    if origen is list:
+        return [_leer(args[0], v) for v in valor]
+    if origen is dict:
+        return {k: _leer(args[1], v) for k, v in valor.items()}
+    return valor
+
+
+def _plano(valor: Any) -> Any:
+    if isinstance(valor, date):
+        return valor.isoformat()
+    if isinstance(valor, Valor):
+        return valor.como_dict()
+    if isinstance(valor, list):
+        return [_plano(v) for v in valor]
+    if isinstance(valor, dict):
+        return {k: _plano(v) for k, v in valor.items()}
+    return valor
+
+
 @dataclass(frozen=True)
-class VisitaRealizada:
+class VisitaRealizada(Valor):
     """A visit agenda reported as realized (``VisitaRealizadaV1``), as ``Visita.Conocida`` records it."""
 
     visita_id: str
@@ -34,19 +91,9 @@ class VisitaRealizada:
     fecha_fin: date
     acciones: list[str]
 
-    @classmethod
-    def de(cls, visita: dict[str, Any]) -> VisitaRealizada:
-        """From the dict agenda's visit was kept as (version 1 of ``Visita.Conocida``; dates as ISO text)."""
-        return cls(**{**visita, "fecha_inicio": _iso(visita["fecha_inicio"]), "fecha_fin": _iso(visita["fecha_fin"]),
-                      "acciones": list(visita["acciones"])})
-
-    def como_dict(self) -> dict[str, Any]:
-        """As the aggregate and the read model keep it (dates as ISO text)."""
-        return {**asdict(self), "fecha_inicio": self.fecha_inicio.isoformat(), "fecha_fin": self.fecha_fin.isoformat()}
-
 
 @dataclass(frozen=True)
-class VisitaDe:
+class VisitaDe(Valor):
     """The realized visit a record was made in: whose, where and when (its first day)."""
 
     visita_id: str
@@ -60,16 +107,13 @@ class VisitaDe:
     fecha: date
 
     @classmethod
-    def de(cls, visita: dict[str, Any]) -> VisitaDe:
-        """From agenda's visit as ``Visita`` keeps it."""
-        return cls(visita_id=visita["visita_id"], docente_id=visita["docente_id"],
-                   acompanante_id=visita["acompanante_id"], codigo_modular=visita["codigo_modular"],
-                   anexo=visita["anexo"], dre=visita["dre"], ugel=visita["ugel"], anio=visita["anio"],
-                   fecha=_iso(visita["fecha_inicio"]))
+    def de(cls, visita: Mapping[str, Any]) -> Self:
+        """From agenda's visit as ``Visita`` keeps it (its first day is the record's)."""
+        return super().de({**visita, "fecha": visita["fecha_inicio"]})
 
 
 @dataclass(frozen=True)
-class ReunionRealizada:
+class ReunionRealizada(Valor):
     """A GIA or an RTC (``tipo``) agenda reported as realized (``GIACompletadoV1``, ``RTCRealizadaV1``: only an RTC
     has a ``directivo_id``), as ``Reunion.Conocida`` records it."""
 
@@ -90,19 +134,9 @@ class ReunionRealizada:
     tema: str
     acuerdos: list[str]
 
-    @classmethod
-    def de(cls, reunion: dict[str, Any]) -> ReunionRealizada:
-        """From the dict agenda's GIA or RTC was kept as (version 1 of ``Reunion.Conocida``; its day as ISO text)."""
-        return cls(**{**reunion, "fecha": _iso(reunion["fecha"]), "docentes": list(reunion["docentes"]),
-                      "acuerdos": list(reunion["acuerdos"])})
-
-    def como_dict(self) -> dict[str, Any]:
-        """As the aggregate and the read model keep it (its day as ISO text)."""
-        return {**asdict(self), "fecha": self.fecha.isoformat()}
-
 
 @dataclass(frozen=True)
-class ReunionDe:
+class ReunionDe(Valor):
     """The GIA or RTC (``tipo``) an acta or an attachment belongs to, and who took part (``docentes``)."""
 
     actividad_id: str
@@ -116,17 +150,9 @@ class ReunionDe:
     fecha: date
     docentes: list[str]
 
-    @classmethod
-    def de(cls, reunion: dict[str, Any]) -> ReunionDe:
-        """From agenda's GIA or RTC as ``Reunion`` keeps it."""
-        return cls(actividad_id=reunion["actividad_id"], tipo=reunion["tipo"], acompanante_id=reunion["acompanante_id"],
-                   codigo_modular=reunion["codigo_modular"], anexo=reunion["anexo"], dre=reunion["dre"],
-                   ugel=reunion["ugel"], anio=reunion["anio"], fecha=_iso(reunion["fecha"]),
-                   docentes=list(reunion["docentes"]))
-
 
 @dataclass(frozen=True)
-class CompromisoDe:
+class CompromisoDe(Valor):
     """A commitment a later fact is about: whose, taken in which visit, due when, in which territory."""
 
     compromiso_id: str
@@ -137,13 +163,6 @@ class CompromisoDe:
     dre: str
     ugel: str
 
-    @classmethod
-    def de(cls, compromiso: dict[str, Any]) -> CompromisoDe:
-        """From the commitment as ``Compromiso`` keeps it."""
-        return cls(compromiso_id=compromiso["compromiso_id"], docente_id=compromiso["docente_id"],
-                   acompanante_id=compromiso["acompanante_id"], visita_id=compromiso["visita_id"],
-                   fecha_limite=_iso(compromiso["fecha_limite"]), dre=compromiso["dre"], ugel=compromiso["ugel"])
-
 
 @dataclass(frozen=True)
 class Territorio:
@@ -151,6 +170,103 @@ class Territorio:
 
     dre: str
     ugel: str
+
+
+# --- what a record is ---------------------------------------------------------------------------------------
+# Its fields in the order the events of version 1 and 2 stored them as a dict; each free text (``textos``) as it
+# was stored: encrypted with the docente's key, or clear when recorded before encryption existed.
+
+
+@dataclass(frozen=True, kw_only=True)
+class NivelObservado(Valor):
+    """A desempeño rated in an observation: its level, what was seen and heard that supports it, and the
+    competencia the instrument binds it to."""
+
+    nivel: str
+    evidencia: str
+    competencia: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Observacion(Valor):
+    """An observation with a version of an instrument (``Visita.ObservacionRegistrada``, ``ObservacionCorregida``):
+    each item rated, and the strengths and critical aspects (a list, or its ciphertext)."""
+
+    instrumento: str
+    version: int
+    niveles: dict[str, NivelObservado]
+    fortalezas: list[str] | str = field(default_factory=list)
+    aspectos_criticos: list[str] | str = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Modelamiento(Valor):
+    """How the acompañante modelled a practice in his feedback (``tipo``, from the contract's list)."""
+
+    tipo: str
+    descripcion: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Retroalimentacion(Valor):
+    """The feedback of a visit (``Visita.RetroalimentacionBrindada``), from the evidence: the reflective dialogue,
+    the desempeños it prioritised (observed in the visit) and what was modelled."""
+
+    dialogo_reflexivo: str
+    aspectos_priorizados: list[str]
+    modelamiento: list[Modelamiento] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verificacion(Valor):
+    """A commitment checked (``Compromiso.Verificado``) in a later visit (its first day, ``fecha``) by its
+    acompañante: the result (``RESULTADOS``) and its evidence."""
+
+    visita_id: str
+    acompanante_id: str
+    fecha: date
+    resultado: str
+    evidencia: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Acta(Valor):
+    """A GIA's or an RTC's acta (``Reunion.ActaRegistrada``, ``ActaCorregida``): attendance by docente, its
+    duration, agreements and critical knots, the checklist's answers by item, and who recorded it."""
+
+    asistencia: dict[str, str]
+    duracion_horas: float
+    acuerdos: list[str] = field(default_factory=list)
+    nudos_criticos: list[str] = field(default_factory=list)
+    instrumento: str
+    version: int
+    lista_cotejo: dict[str, str]
+    autor_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Adjunto(Valor):
+    """An attachment of a visit or a GIA/RTC (``ConAdjuntos.EvidenciaAdjuntada``), by the SHA-256 of its content:
+    where the bucket keeps it (``objeto``; None when stored under its hash, before encryption), its type and
+    size, and its file name and description encrypted with its owner's key (``ConAdjuntos.personales``)."""
+
+    sha256: str
+    objeto: str | None = None
+    tipo_contenido: str
+    bytes: int
+    nombre: str | None = ""
+    descripcion: str | None = ""
+    acompanante_id: str
+
+
+def como_valor(**campos: type[Valor]) -> Callable[[dict[str, Any]], None]:
+    """An event's upcast when fields it stored as dicts are values: each read into its value (``Valor.de``)."""
+
+    def upcast(state: dict[str, Any]) -> None:
+        for campo, tipo in campos.items():
+            state[campo] = tipo.de(state[campo])
+
+    return staticmethod(upcast)  # type: ignore[return-value]
 
 
 def sin_contexto(*campos: str) -> Callable[[dict[str, Any]], None]:
@@ -163,4 +279,5 @@ def sin_contexto(*campos: str) -> Callable[[dict[str, Any]], None]:
 
 
 VALORES: dict[str, type] = {f"evidencias.{t.__name__}": t for t in (
-    VisitaRealizada, VisitaDe, ReunionRealizada, ReunionDe, CompromisoDe, Territorio)}
+    VisitaRealizada, VisitaDe, ReunionRealizada, ReunionDe, CompromisoDe, Territorio, NivelObservado, Observacion,
+    Modelamiento, Retroalimentacion, Verificacion, Acta, Adjunto)}

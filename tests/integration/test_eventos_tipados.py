@@ -30,7 +30,8 @@ from services.evaluacion.valores import Contexto, InformeDe, NivelInicial
 from services.evidencias import comandos as ecv
 from services.evidencias import domainmodel as edm
 from services.evidencias.messaging import Publicador as EvidenciasPublicador
-from services.evidencias.valores import ReunionRealizada, Territorio, VisitaDe, VisitaRealizada
+from services.evidencias.valores import (Acta, Adjunto, Observacion, Retroalimentacion, ReunionRealizada, Territorio,
+                                        Verificacion, VisitaDe, VisitaRealizada)
 from services.focalizacion import comandos as cmd
 from services.focalizacion import asignaciones as asig
 from services.focalizacion import domainmodel as fdm
@@ -303,6 +304,22 @@ def test_evidencias_un_evento_antiguo_se_lee_con_sus_campos_tipados(evidencias):
     gia = next(e for e in _eventos(evidencias, edm.Reunion.Conocida) if e.reunion.tipo == "gia")
     assert (gia.reunion.fecha, gia.reunion.horas, gia.reunion.directivo_id) == (date(2021, 4, 20), 3.0, None)
     assert isinstance(gia.reunion, ReunionRealizada) and gia.reunion.docentes == [gae.DOCENTE, gae.OTRO_DOCENTE]
+    # what a visit, a commitment or a GIA/RTC left behind was kept in a dict: read now, it is a value
+    assert (corregida.observacion.niveles["D1"].nivel, corregida.observacion.niveles["D1"].competencia) == ("III", "C4")
+    assert all(isinstance(e.observacion, Observacion) for e in _eventos(evidencias, edm.Visita.ObservacionRegistrada))
+    retro, = _eventos(evidencias, edm.Visita.RetroalimentacionBrindada)
+    assert isinstance(retro.retroalimentacion, Retroalimentacion)
+    assert retro.retroalimentacion.modelamiento[0].tipo == "clase_demostrativa"
+    verificado, = _eventos(evidencias, edm.Compromiso.Verificado)
+    assert isinstance(verificado.verificacion, Verificacion) and verificado.verificacion.fecha == date(2021, 6, 14)
+    actas = _eventos(evidencias, edm.Reunion.ActaRegistrada) + _eventos(evidencias, edm.Reunion.ActaCorregida)
+    assert all(isinstance(e.acta, Acta) for e in actas) and {e.acta.instrumento for e in actas} == {"LC-GIA", "LC-RTC"}
+    adjuntos = _eventos(evidencias, edm.ConAdjuntos.EvidenciaAdjuntada)
+    assert all(isinstance(e.adjunto, Adjunto) and e.adjunto.bytes == 2048 for e in adjuntos)
+    # and the aggregates keep them so
+    visita = evidencias.repository.get(edm.visita_id(gae.ident("visita-1")))
+    assert visita.retroalimentacion == retro.retroalimentacion
+    assert all(isinstance(a, Adjunto) for a in visita.adjuntos.values())
 
 
 def test_evidencias_un_evento_nuevo_lleva_su_contexto_y_se_publica_como_uno_antiguo(evidencias):
@@ -339,7 +356,8 @@ def test_evidencias_un_evento_nuevo_lleva_su_contexto_y_se_publica_como_uno_anti
     assert nuevos[0].visita == nuevos[1].visita == nuevos[3].propietario == de
     assert (nuevos[2].docente_id, nuevos[2].territorio) == (docente, Territorio(gae.DRE, "UGEL-AZANGARO"))
     guardado = evidencias.recorder.select_notifications(antes + 1, 1)[0].state.decode()
-    assert '"class_version":2' in guardado and '"_type_":"evidencias.VisitaDe"' in guardado
+    assert '"class_version":3' in guardado and '"_type_":"evidencias.VisitaDe"' in guardado
+    assert '"_type_":"evidencias.Observacion"' in guardado and '"_type_":"evidencias.NivelObservado"' in guardado
     # and is published as the same event without its context (version 1: read from the aggregate) would be
     publicar = EvidenciasPublicador(evidencias)
     for e in nuevos:

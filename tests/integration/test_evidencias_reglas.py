@@ -26,6 +26,7 @@ from services.evidencias.adjuntos import objeto_de
 from services.evidencias.application import Evidencias
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.instrumentos import Instrumento, incluidos
+from services.evidencias.valores import Adjunto
 from shared.cifrado import MARCA
 from shared.contracts.evidencias import Modelamiento
 from shared.eventstore import Conflict, DomainError, EnEspera, NotFound
@@ -436,8 +437,8 @@ def test_una_correccion_es_un_evento_nuevo_y_el_original_permanece(mundo, aula):
     # Then it is one new event; the aggregate keeps the original and the correction
     assert mundo.registrados() == antes + 1
     visita = mundo.app.repository.get(dm.visita_id(aula["visita"]))
-    assert [o["niveles"]["D1"]["nivel"] for o in visita.historial[obs]] == ["II", "III"]
-    assert visita.observaciones[obs]["niveles"]["D1"]["nivel"] == "III"
+    assert [o.niveles["D1"].nivel for o in visita.historial[obs]] == ["II", "III"]
+    assert visita.observaciones[obs].niveles["D1"].nivel == "III"
     # and so does the visit's read model, the correction with its reason and author
     original, corregida = mundo.app.proyecciones.visita(aula["visita"])["observaciones"][obs]
     assert original["niveles"]["D1"]["nivel"] == "II" and original["correccion"] == 0 and "motivo" not in original
@@ -503,15 +504,15 @@ def test_publicar_la_v2_no_cambia_lo_observado_con_la_v1(mundo, dos_etapas):
     assert mundo.app.publicar_instrumento(ficha_aula_v2())
     # Then the v1 observation still reads FICHA-AULA@1 with its levels
     guardada = mundo.app.repository.get(dm.visita_id(dos_etapas["visita"])).observaciones[obs]
-    assert (guardada["instrumento"], guardada["version"]) == ("FICHA-AULA", 1)
-    assert {k: n["nivel"] for k, n in guardada["niveles"].items()} == {"D1": "II", "D3": "I"}
+    assert (guardada.instrumento, guardada.version) == ("FICHA-AULA", 1)
+    assert {k: n.nivel for k, n in guardada.niveles.items()} == {"D1": "II", "D3": "I"}
     filas = mundo.app.proyecciones.valoraciones(dos_etapas["docente"])
     assert {(v["instrumento"], v["item"], v["nivel"]) for v in filas} == {
         ("FICHA-AULA@1", "D1", "II"), ("FICHA-AULA@1", "D3", "I")}
     # and a correction of it still uses v1
     assert mundo.app.corregir_observacion(correccion_de(dos_etapas["visita"], obs, dos_etapas["acompanante"],
                                           {"niveles": niveles(D1="III", D3="I")}, "Error de digitación"))
-    assert mundo.app.repository.get(dm.visita_id(dos_etapas["visita"])).observaciones[obs]["version"] == 1
+    assert mundo.app.repository.get(dm.visita_id(dos_etapas["visita"])).observaciones[obs].version == 1
 
 
 def test_la_v2_se_alinea_con_la_v1_en_el_mismo_desempeno(mundo, dos_etapas):
@@ -521,7 +522,7 @@ def test_la_v2_se_alinea_con_la_v1_en_el_mismo_desempeno(mundo, dos_etapas):
     # When the 2022 visit is observed without naming a version (v2 is the latest in force)
     obs = mundo.observar(dos_etapas["visita_2022"], dos_etapas["acompanante"],
                          {"instrumento": "FICHA-AULA", "niveles": niveles(D1b="III")})
-    assert mundo.app.repository.get(dm.visita_id(dos_etapas["visita_2022"])).observaciones[obs]["version"] == 2
+    assert mundo.app.repository.get(dm.visita_id(dos_etapas["visita_2022"])).observaciones[obs].version == 2
     # Then both line up on the canonical desempeño D1, one from each version
     serie = mundo.app.proyecciones.valoraciones(dos_etapas["docente"], canonico="D1")
     assert [(v["instrumento"], v["item"], v["nivel"], v["etapa"]) for v in serie] == [
@@ -969,7 +970,7 @@ def test_reconstruir_tras_cancelar_los_datos_de_un_docente_da_las_filas_de_la_pr
     # When his personal data are cancelled
     assert app.cancelar_datos_personales(d, nuevo_id())
     visita = app.repository.get(dm.visita_id(v))
-    assert visita.adjuntar(en_vuelo)
+    assert visita.adjuntar(Adjunto.de(en_vuelo))
     app.save(visita)
     # Then the live read models show nothing of him: every file name and description is the mark
     assert [(x["nombre"], x["descripcion"]) for x in app.proyecciones.visita(v)["adjuntos"]] == [(MARCA, MARCA)] * 3

@@ -4,12 +4,11 @@ sessions with a school's management team and his self-evaluations."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
 from services.evidencias.escritura.base import Invalida
 from services.evidencias.escritura.instrumentos import Instrumentos, respuestas
+from services.evidencias.valores import Acta
 
 
 class Actas(Instrumentos):
@@ -21,7 +20,7 @@ class Actas(Instrumentos):
         return self.modificar(lambda: self._reunion_de(cmd.actividad_id, cmd.autor_id),
                               lambda reunion: reunion.corregir_acta(self._acta(reunion, cmd), cmd.motivo))
 
-    def _acta(self, reunion: dm.Reunion, cmd: c.RegistrarActa) -> dict[str, Any]:
+    def _acta(self, reunion: dm.Reunion, cmd: c.RegistrarActa) -> Acta:
         r = reunion.reunion
         participantes = set(r["docentes"])
         ajenos = [d for d, estado in cmd.asistencia.items() if estado == "presente" and d not in participantes]
@@ -33,9 +32,9 @@ class Actas(Instrumentos):
             raise Invalida(f"Falta la asistencia de participantes registrados en agenda: {', '.join(sorted(faltan))}.")
         inst = self.instrumento_para(cmd.instrumento or f"LC-{r['tipo'].upper()}", cmd.version,
                                      reunion.fecha, r["tipo"])
-        return {**cmd.datos(), "autor_id": cmd.autor_id, "duracion_horas": cmd.duracion_horas or r["horas"],
-                "instrumento": inst.codigo, "version": inst.version,
-                "lista_cotejo": respuestas(inst, dict(cmd.lista_cotejo))}
+        return Acta(asistencia=dict(cmd.asistencia), duracion_horas=cmd.duracion_horas or r["horas"],
+                    acuerdos=list(cmd.acuerdos), nudos_criticos=list(cmd.nudos_criticos), instrumento=inst.codigo,
+                    version=inst.version, lista_cotejo=respuestas(inst, dict(cmd.lista_cotejo)), autor_id=cmd.autor_id)
 
     def registrar_sesion(self, cmd: c.RegistrarSesion) -> bool:
         territorio = self.proyecciones.territorio(cmd.acompanante_id, cmd.fecha.year, (cmd.codigo_modular, cmd.anexo))

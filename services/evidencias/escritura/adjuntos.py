@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
 from services.evidencias.escritura.base import CANCELADOS, Base, Invalida
+from services.evidencias.valores import Adjunto
 from shared.cifrado import LlaveSuprimida
 
 
@@ -29,5 +30,5 @@ class Adjuntos(Base):
                                                       propietario.personales)
             except LlaveSuprimida:
                 raise Invalida(CANCELADOS) from None
-            return propietario.adjuntar(cifrado)
+            return propietario.adjuntar(Adjunto.de(cifrado))
         return self.modificar(lambda: self.propietario(cmd.tipo, cmd.propietario_id, cmd.autor_id), cambio)

@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.projections import Proyecciones
+from services.evidencias.valores import Valor
 from shared.cifrado import Cifrador, LlaveSuprimida
 from shared.eventstore import EnEspera, ServiceApplication
 
@@ -40,7 +41,8 @@ class Base(ServiceApplication):
             raise Invalida(CANCELADOS) from None
 
     def _texto_cifrado(self, sujeto: str, forma: Callable[[textos.Campos, dict[str, Any]], dict[str, Any]],
-                       claro: dict[str, Any], registrados: Iterable[dict[str, Any]] = ()) -> dict[str, Any] | None:
+                       claro: dict[str, Any], registrados: Iterable[Valor | dict[str, Any]] = ()
+                       ) -> dict[str, Any] | None:
         """``claro`` with its free text encrypted with ``sujeto``'s key (``forma``: where a kind of record keeps
         it, from ``textos``). Once his personal data were cancelled the key is gone and nothing new is recorded
         of him (422); but a record already stored (one of ``registrados``, its text encrypted) that ``claro``
@@ -49,7 +51,7 @@ class Base(ServiceApplication):
         try:
             return forma(textos.cifrar(self.cifrador, sujeto), claro)
         except LlaveSuprimida:
-            if any(forma(_sin_texto, r) == forma(_sin_texto, claro) for r in registrados):
+            if any(forma(_sin_texto, _dict(r)) == forma(_sin_texto, claro) for r in registrados):
                 return None
             raise Invalida(CANCELADOS) from None
 
@@ -97,6 +99,10 @@ class Base(ServiceApplication):
             "cuando llegue de agenda."))
         reunion.check_autor(autor_id)
         return reunion
+
+
+def _dict(registrado: Valor | dict[str, Any]) -> dict[str, Any]:
+    return registrado.como_dict() if isinstance(registrado, Valor) else registrado
 
 
 def _sin_texto(datos: dict[str, Any], campos: tuple[str, ...]) -> dict[str, Any]:

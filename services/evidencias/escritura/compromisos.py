@@ -12,6 +12,7 @@ from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.escritura.base import Base
+from services.evidencias.valores import Verificacion
 from shared.eventstore import EnEspera
 
 _COMPROMETIDO = ("item", "descripcion", "fecha_limite", "verificacion")  # what a re-sent commitment repeats
@@ -45,17 +46,17 @@ class Compromisos(Base):
     def verificar_compromiso(self, cmd: c.VerificarCompromiso) -> bool:
         def cambio(compromiso: dm.Compromiso) -> bool:
             previa = compromiso.verificacion
-            misma = previa is not None and (previa["visita_id"], previa["acompanante_id"], previa["resultado"]) == (
+            misma = previa is not None and (previa.visita_id, previa.acompanante_id, previa.resultado) == (
                 cmd.visita_id, cmd.acompanante_id, cmd.resultado)
-            registrada = ({"evidencia": previa["evidencia"]},) if misma else ()
+            registrada = ({"evidencia": previa.evidencia},) if previa is not None and misma else ()
             cifrada = self._texto_cifrado(dm.sujeto_docente(compromiso.compromiso["docente_id"]),
                                           textos.verificacion, {"evidencia": cmd.evidencia}, registrada)
             if cifrada is None or cifrada in registrada:
                 return False  # sent again (offline device): already recorded, whoever holds the docente now
             visita = self._visita_de(cmd.visita_id, cmd.acompanante_id)
-            return compromiso.verificar({"visita_id": cmd.visita_id, "acompanante_id": cmd.acompanante_id,
-                                         "fecha": visita.visita["fecha_inicio"], "resultado": cmd.resultado,
-                                         "evidencia": cifrada["evidencia"]}, visita)
+            return compromiso.verificar(Verificacion(visita_id=cmd.visita_id, acompanante_id=cmd.acompanante_id,
+                                                     fecha=visita.inicio, resultado=cmd.resultado,
+                                                     evidencia=cifrada["evidencia"]), visita)
         return self.modificar(lambda: self.compromiso(cmd.compromiso_id), cambio)
 
     def vencer_compromisos(self, hoy: date | None = None) -> int:

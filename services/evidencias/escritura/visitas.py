@@ -11,6 +11,7 @@ from services.evidencias import textos
 from services.evidencias.escritura.base import Invalida
 from services.evidencias.escritura.instrumentos import Instrumentos
 from services.evidencias.instrumentos import Instrumento
+from services.evidencias.valores import Observacion, Retroalimentacion
 from shared.telemetry import current_actor
 
 # Specialists may correct a record they did not make (the correction names them): a rule of the record
@@ -22,12 +23,12 @@ class Visitas(Instrumentos):
         def cambio(visita: dm.Visita) -> bool:
             previa = visita.historial.get(cmd.observacion_id)
             version = cmd.version
-            if version is None and previa and previa[0]["instrumento"] == cmd.instrumento:
-                version = previa[0]["version"]  # a re-send: the version it was recorded with
+            if version is None and previa and previa[0].instrumento == cmd.instrumento:
+                version = previa[0].version  # a re-send: the version it was recorded with
             inst = self.instrumento_para(cmd.instrumento, version, visita.inicio, "visita")
             nueva = self._texto_cifrado(visita.sujeto(), textos.observacion, observacion(inst, cmd.datos()),
                                         previa[:1] if previa else ())
-            return nueva is not None and visita.registrar_observacion(cmd.observacion_id, nueva)
+            return nueva is not None and visita.registrar_observacion(cmd.observacion_id, Observacion.de(nueva))
         return self.modificar(lambda: self._visita_de(cmd.visita_id, cmd.acompanante_id), cambio)
 
     def corregir_observacion(self, cmd: c.CorregirObservacion) -> bool:
@@ -44,21 +45,21 @@ class Visitas(Instrumentos):
 
         def cambio(visita: dm.Visita) -> bool:
             actual = visita.observacion(cmd.observacion_id)
-            inst = self.instrumento(actual["instrumento"], actual["version"])
+            inst = self.instrumento(actual.instrumento, actual.version)
             nueva = self._texto_cifrado(visita.sujeto(), textos.observacion,
                                         observacion(inst, {**cmd.datos(), "instrumento": inst.codigo}),
                                         (actual, *visita.historial[cmd.observacion_id][1:]))
             if nueva is None:
                 return False  # his key is gone, and this correction was already recorded (or changes nothing)
             motivo = self._cifrar(visita.sujeto())({"motivo": cmd.motivo}, ("motivo",))["motivo"]
-            return visita.corregir_observacion(cmd.observacion_id, nueva, motivo, autor, rol)
+            return visita.corregir_observacion(cmd.observacion_id, Observacion.de(nueva), motivo, autor, rol)
         return self.modificar(leer, cambio)
 
     def brindar_retroalimentacion(self, cmd: c.BrindarRetroalimentacion) -> bool:
         def cambio(visita: dm.Visita) -> bool:
             previa = () if visita.retroalimentacion is None else (visita.retroalimentacion,)
             nueva = self._texto_cifrado(visita.sujeto(), textos.retroalimentacion, cmd.datos(), previa)
-            return nueva is not None and visita.brindar_retroalimentacion(nueva)
+            return nueva is not None and visita.brindar_retroalimentacion(Retroalimentacion.de(nueva))
         return self.modificar(lambda: self._visita_de(cmd.visita_id, cmd.acompanante_id), cambio)
 
     def registrar_necesidad(self, cmd: c.RegistrarNecesidad) -> bool:

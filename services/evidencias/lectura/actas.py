@@ -22,7 +22,7 @@ class Actas(Base):
             fecha=date.fromisoformat(r["fecha"]), registro={"reunion": r, "actas": [], "adjuntos": []}))
 
     def _acta(self, conn: Connection, e: Any, _: int) -> None:
-        acta = {**e.acta, "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
+        acta = {**e.acta.como_dict(), "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
                 "registrada_en": cuando(e)}
         self._guardar(conn, "reunion", self._de(conn, e).clave, lambda r: r["actas"].append(acta))
 

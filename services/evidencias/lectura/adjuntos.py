@@ -19,16 +19,16 @@ class Adjuntos(Base):
     def _adjunto(self, conn: Connection, e: Any, _: int) -> None:
         """The attachment as the event has it (file name and description encrypted)."""
         de = self._de(conn, e)
-        a = {**e.adjunto, "registrado_en": cuando(e)}
+        a = {**e.adjunto.como_dict(), "registrado_en": cuando(e)}
         cancelado_ya = de.docente_id is not None and self._cancelado(conn, de.docente_id)
         if cancelado_ya:  # attached while his cancellation was being recorded
             a = _suprimido(a)
         self._guardar(conn, de.tipo, de.clave, lambda r: r["adjuntos"].append(a))
         if cancelado_ya:
-            self._por_purgar(conn, _objetos(de.docente_id, [a["sha256"]]))
+            self._por_purgar(conn, _objetos(de.docente_id, [e.adjunto.sha256]))
         else:
             conn.execute(adjunto.insert().values(propietario_tipo=de.tipo, propietario_id=de.clave,
-                                                 sha256=a["sha256"], docente_id=de.docente_id))
+                                                 sha256=e.adjunto.sha256, docente_id=de.docente_id))
 
     def _cancelados(self, conn: Connection, e: Any, _: int) -> None:
         """His evidence references already projected become ``MARCA`` (his key is erased next), and the

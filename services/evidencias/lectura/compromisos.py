@@ -26,10 +26,10 @@ class Compromisos(Base):
 
     def _verificado(self, conn: Connection, e: Any, _: int) -> None:
         compromiso_id = self._de(conn, e).clave
-        datos = {**self._datos(conn, compromiso_id), "verificado": e.verificacion}
+        datos = {**self._datos(conn, compromiso_id), "verificado": e.verificacion.como_dict()}
         conn.execute(update(compromiso).where(compromiso.c.compromiso_id == compromiso_id)
                      .values(estado="verificado", datos=datos))
-        self._guardar(conn, "visita", e.verificacion["visita_id"],
+        self._guardar(conn, "visita", e.verificacion.visita_id,
                       lambda r: r["compromisos_verificados"].append(compromiso_id))
 
     def _vencido(self, conn: Connection, e: Any, _: int) -> None:

@@ -23,14 +23,14 @@ class Visitas(Base):
         v = self._visita_de(conn, e)
         o = e.observacion
         correccion = getattr(e, "correccion", 0)
-        entrada = {**o, "correccion": correccion, "registrada_en": cuando(e)}
+        entrada = {**o.como_dict(), "correccion": correccion, "registrada_en": cuando(e)}
         if correccion:
             entrada.update(motivo=e.motivo, autor_id=e.autor_id, autor_rol=e.autor_rol)
 
         def cambio(r: dict[str, Any]) -> None:
             r["observaciones"].setdefault(e.observacion_id, []).append(entrada)
         self._guardar(conn, "visita", v.visita_id, cambio)
-        clave = f"{o['instrumento']}@{o['version']}"
+        clave = f"{o.instrumento}@{o.version}"
         canonicos = dict(conn.execute(select(item.c.item, item.c.canonico).where(item.c.instrumento == clave)).all())
         etapa = conn.execute(select(cartera.c.etapa).where(cartera.c.docente_id == v.docente_id,
                                                            cartera.c.anio == v.anio)).scalar()
@@ -40,12 +40,12 @@ class Visitas(Base):
         conn.execute(valoracion.insert(), [dict(
             observacion_id=e.observacion_id, item=clave_item, visita_id=v.visita_id, docente_id=v.docente_id,
             fecha=v.fecha_inicio, anio=v.anio, etapa=etapa, instrumento=clave,
-            canonico=canonicos[clave_item], competencia=n.get("competencia"), nivel=n["nivel"],
-            evidencia=n["evidencia"], correcciones=correccion) for clave_item, n in o["niveles"].items()])
+            canonico=canonicos[clave_item], competencia=n.competencia, nivel=n.nivel,
+            evidencia=n.evidencia, correcciones=correccion) for clave_item, n in o.niveles.items()])
 
     def _retro(self, conn: Connection, e: Any, _: int) -> None:
         self._guardar(conn, "visita", self._de(conn, e).clave,
-                      lambda r: r.update(retroalimentacion=e.retroalimentacion))
+                      lambda r: r.update(retroalimentacion=e.retroalimentacion.como_dict()))
 
     def visita(self, visita_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(visita.c.docente_id, visita.c.registro)
