@@ -12,10 +12,8 @@ deliveries, or at once when it does not honour its contract, it is parked on the
 message on its own (``max_deliver=-1`` on the server side). Each message keeps its trace: when the
 service exports spans, its handler runs in a span of the trace its ``traceparent`` names.
 
-Durable consumers live in the stream: when the stream is lost they go with it. ``consumir`` checks
-them every few seconds and declares each missing one again (same name and configuration, from
-the stream's first message) as soon as the stream is back; meanwhile ``faltantes`` names them, and
-the service's ``/readyz`` answers 503.
+``consumir`` keeps the durables declared while it runs (``shared.durables``: a stream lost and declared again
+takes them with it); the dead-letter queue is ``shared.fallidos``.
 
 Delivery is at least once (an ack lost, a replica that dies mid-batch, a republication after the
 dedupe window): handlers are idempotent by what they write, not by this module. A ``StreamView``
@@ -37,46 +35,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from urllib.parse import quote, unquote
+from dataclasses import replace
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig as JsConsumerConfig
 from nats.js.errors import NotFoundError
 from opentelemetry.trace import SpanKind
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from shared import durables, fallidos
 from shared.contracts import ContractError, Envelope, IntegrationEvent
 from shared.eslabones import DESCONOCIDO, PENDIENTE, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
-from shared.streams import DLQ_STREAM, STREAM, dlq_subject
+from shared.fallidos import DeadLetter, almacen_caido
+from shared.streams import DLQ_STREAM, STREAM
 from shared.telemetry import Telemetry, context_from_traceparent
 from shared.views import en_lote, lote
+
+__all__ = ["DeadLetter", "Handler", "IdempotentConsumers", "almacen_caido"]
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], None]
-_SAFE = " :,;=/()[]{}<>'\"-_.!?*+#@|"
-ESPERA_LARGA = 1.0  # seconds an idle consumer's pull waits for a first message (then asks again)
-
-
-def _espera_de_eslabon(entrega: int) -> float:
-    """Seconds before a fact waiting for its chain link is delivered again, after its ``entrega``-th delivery."""
-    return min(0.2 * entrega, 2.0)
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    secuencia: int
-    consumidor: str
-    motivo: str
-    entregas: int
-    sujeto_original: str
-    evento_id: str
-    registrado_en: str
 
 
 def _se_exportan(telemetry: Telemetry) -> bool:
@@ -148,10 +127,7 @@ class IdempotentConsumers:
         self.handlers[durable] = handler
         if registra_cadena:
             self.registran_cadena.add(durable)
-        self.configs[durable] = JsConsumerConfig(
-            durable_name=durable, filter_subject=subject, ack_policy=JsAckPolicy.EXPLICIT,
-            ack_wait=self.ack_wait, max_deliver=-1, max_ack_pending=1000,
-            description=" ".join(f"{title}: {description}".split())[:400])
+        self.configs[durable] = durables.configuracion(durable, subject, self.ack_wait, f"{title}: {description}")
         self.subjects[durable] = subject
 
     # --- the durable consumers run while the service runs ------------------------------------
@@ -167,7 +143,7 @@ class IdempotentConsumers:
         try:
             await self.vigilar(stopping, every)
         finally:
-            _, pendientes = await asyncio.wait(bucles, timeout=ESPERA_LARGA + 2.0) if bucles else ((), ())
+            _, pendientes = await asyncio.wait(bucles, timeout=durables.ESPERA_LARGA + 2.0) if bucles else ((), ())
             for bucle in pendientes:
                 bucle.cancel()
             await asyncio.gather(*bucles, return_exceptions=True)
@@ -176,29 +152,12 @@ class IdempotentConsumers:
         """The durable consumers of this service the stream does not have (all, if it is gone)."""
         if self.js is None:
             raise ConnectionError("sin conexión a NATS")
-        js = self.js
-
-        async def existe(durable: str) -> bool:
-            try:
-                await js.consumer_info(STREAM, durable)
-            except NotFoundError:
-                return False
-            return True
-
-        durables = list(self.configs)
-        existen = await asyncio.wait_for(asyncio.gather(*(existe(d) for d in durables)), timeout)
-        return [d for d, si in zip(durables, existen, strict=True) if not si]
+        return await durables.faltantes(self.js, list(self.configs), timeout)
 
     async def al_dia(self) -> bool:
         """Whether every durable consumer of this service has applied (and acknowledged) every message the
         stream holds for it: nothing left to deliver, nothing delivered and waiting for its handler."""
-        if self.js is None:
-            return False
-        for durable in self.configs:
-            info = await self.js.consumer_info(STREAM, durable)
-            if info.num_pending or info.num_ack_pending:
-                return False
-        return True
+        return self.js is not None and await durables.al_dia(self.js, list(self.configs))
 
     async def redeclarar(self, avisar: bool = True) -> list[str]:
         """Declare again every missing durable consumer (the stream was lost and declared anew); they
@@ -235,7 +194,7 @@ class IdempotentConsumers:
                     # bound to the durable (declared here when missing, with its configuration)
                     sub = await self.js.pull_subscribe(self.subjects[durable], durable=durable, stream=STREAM,
                                                        config=replace(self.configs[durable]))
-                mensajes = await self._traer(sub, stopping)
+                mensajes = await durables.traer(sub, stopping, self.batch_size, self.batch_wait)
                 if mensajes:
                     await self.procesar(durable, mensajes)
             except Exception as exc:  # NATS or the stream away: the messages not acknowledged come back
@@ -249,31 +208,6 @@ class IdempotentConsumers:
                 await sub.unsubscribe()
             except Exception as exc:
                 log.debug("%s: %r al cerrar la suscripción", durable, exc)
-
-    async def _traer(self, sub: JetStreamContext.PullSubscription, stopping: asyncio.Event) -> list[Msg]:
-        """A batch: wait for a first message (up to ``ESPERA_LARGA``, or until the service stops: it does not
-        wait out an idle pull), then up to ``batch_wait`` more seconds for the rest (what the server holds
-        already comes at once)."""
-        primero = asyncio.ensure_future(sub.fetch(1, timeout=ESPERA_LARGA))
-        parar = asyncio.ensure_future(stopping.wait())
-        try:
-            await asyncio.wait({primero, parar}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            parar.cancel()
-        if not primero.done():  # stopping; a message the cancelled pull brings later is delivered again
-            primero.cancel()
-            await asyncio.gather(primero, return_exceptions=True)
-            return []
-        try:
-            mensajes = primero.result()
-        except (NatsTimeout, TimeoutError):
-            return []
-        if self.batch_size > 1:
-            try:
-                mensajes += await sub.fetch(self.batch_size - 1, timeout=self.batch_wait)
-            except (NatsTimeout, TimeoutError):
-                pass
-        return mensajes
 
     def producers(self, servicio: str, servicios: tuple[str, ...]) -> list[str]:
         """The other services whose facts this one consumes (from its subscriptions' subjects)."""
@@ -405,76 +339,22 @@ class IdempotentConsumers:
         return fin, error
 
     async def _fallo(self, durable: str, msg: Msg, envelope: Envelope, exc: Exception) -> None:
-        """A message whose handler raised ``exc``: parked, or asked for again later."""
-        deliveries = msg.metadata.num_delivered
-        if isinstance(exc, CadenaRota):
-            await self._dead_letter(durable, msg, str(exc))
-            await msg.ack()
-        elif isinstance(exc, CadenaPendiente):
-            # Measured from this consumer's deliveries, not from when the stream stored the fact: after a
-            # backlog (the service down, a replay) an old fact's link may simply not be recorded yet.
-            esperado = sum(_espera_de_eslabon(d) for d in range(1, deliveries))
-            if esperado > self.espera_cadena:
-                await self._dead_letter(durable, msg, f"cadena: no continúa la cadena de su servicio tras "
-                                                      f"{deliveries} entregas ({esperado:.0f} s): {exc}")
-                await msg.ack()
-            else:  # its predecessor (or the ledger) is on its way: ask again shortly, however many times
-                await msg.nak(delay=_espera_de_eslabon(deliveries))
-        elif almacen_caido(exc):
-            # the read model's store did not answer (restarting, failing over): not the message's fault, and
-            # parking it would hold every later fact of its chain behind it; asked again, however many times
-            delay = self.backoff[-1]
-            log.warning("%s: %s no se aplicó, el almacén no responde (entrega %s); reintento en %ss: %r",
-                        durable, envelope.id, deliveries, delay, exc)
-            await msg.nak(delay=delay)
-        elif deliveries >= self.max_deliver:
-            await self._dead_letter(durable, msg, f"{type(exc).__name__}: {exc}")
-            await msg.ack()
-        else:
-            delay = self.backoff[min(deliveries, len(self.backoff)) - 1]
-            log.warning("%s: %s falló (entrega %s), reintento en %ss: %r",
-                        durable, envelope.id, deliveries, delay, exc)
-            await msg.nak(delay=delay)
+        """A message whose handler raised ``exc``: parked, or asked for again later (``shared.fallidos.fallo``)."""
+        assert self.js is not None
+        if await fallidos.fallo(self.js, durable, msg, envelope.id, exc, max_deliver=self.max_deliver,
+                                backoff=self.backoff, espera_cadena=self.espera_cadena):
+            self.dead_lettered.inc()
 
     async def _dead_letter(self, durable: str, msg: Msg, motivo: str) -> None:
         assert self.js is not None
-        headers = dict(msg.headers or {})
-        headers.pop("Nats-Msg-Id", None)
-        headers.update({
-            "Nats-Msg-Id": f"{durable}:{msg.metadata.sequence.stream}",
-            "x-fallido-consumidor": durable,
-            # NATS headers are single-line ASCII: the reason travels percent-encoded.
-            "x-fallido-motivo": quote(" ".join(motivo.split())[:1500], safe=_SAFE),
-            "x-fallido-entregas": str(msg.metadata.num_delivered),
-            "x-fallido-sujeto": msg.subject,
-            "x-fallido-secuencia": str(msg.metadata.sequence.stream),
-            "x-fallido-en": datetime.now(UTC).isoformat(),
-        })
-        await self.js.publish(dlq_subject(durable), msg.data, headers=headers)
+        await fallidos.aparcar(self.js, durable, msg, motivo)
         self.dead_lettered.inc()
-        log.error("%s: mensaje %s a la cola de fallidos: %s", durable, msg.metadata.sequence.stream, motivo)
 
     # --- the dead-letter queue, visible and re-drivable ------------------------------------
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         assert self.js is not None
-        found: list[DeadLetter] = []
-        for durable in self.handlers:
-            seq = 0
-            while len(found) < limit:
-                try:
-                    raw = await self.js.get_msg(DLQ_STREAM, seq=seq + 1, next=True, subject=dlq_subject(durable))
-                except NotFoundError:
-                    break
-                seq = raw.seq
-                h = raw.headers or {}
-                found.append(DeadLetter(
-                    secuencia=raw.seq, consumidor=durable, motivo=unquote(str(h.get("x-fallido-motivo", ""))),
-                    entregas=int(h.get("x-fallido-entregas", 0)),
-                    sujeto_original=h.get("x-fallido-sujeto", ""), evento_id=h.get("ce-id", ""),
-                    registrado_en=h.get("x-fallido-en", ""),
-                ))
-        return found
+        return await fallidos.leer(self.js, list(self.handlers), limit)
 
     async def redrive(self, secuencia: int) -> None:
         """Run the handler again on a dead letter; on success it leaves the queue.
@@ -498,16 +378,3 @@ class IdempotentConsumers:
             raise ContractError(f"no continúa la cadena de su servicio: {exc}") from None
         await self.js.delete_msg(DLQ_STREAM, secuencia)
 
-
-def almacen_caido(exc: BaseException) -> bool:
-    """Whether ``exc`` says the store could not be reached (a lost or refused connection), not that the
-    message broke a rule: SQLAlchemy's OperationalError/InterfaceError, or any DBAPI error whose connection
-    was invalidated, anywhere in its chain of causes."""
-    vistos: set[int] = set()
-    while exc is not None and id(exc) not in vistos:
-        vistos.add(id(exc))
-        if isinstance(exc, (OperationalError, InterfaceError)) or (
-                isinstance(exc, DBAPIError) and exc.connection_invalidated):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False

@@ -1,0 +1,80 @@
+"""A service's durable JetStream consumers on the server: how each is declared, whether the stream still has
+it, whether it is caught up, and how a batch of its messages is pulled.
+
+Durable consumers live in the stream: when the stream is lost they go with it. ``IdempotentConsumers``
+(``shared.consumer``) checks them every few seconds and declares each missing one again (same name and
+configuration, from the stream's first message) as soon as the stream is back; meanwhile ``faltantes``
+names them, and the service's ``/readyz`` answers 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import NotFoundError
+
+from shared.streams import STREAM
+
+ESPERA_LARGA = 1.0  # seconds an idle consumer's pull waits for a first message (then asks again)
+
+
+def configuracion(durable: str, subject: str, ack_wait: float, descripcion: str) -> ConsumerConfig:
+    """What ``durable`` is declared with: explicit acks, redelivered after ``ack_wait`` seconds without one,
+    never dropped by the server (``max_deliver=-1``: the consumer parks a message itself)."""
+    return ConsumerConfig(
+        durable_name=durable, filter_subject=subject, ack_policy=AckPolicy.EXPLICIT, ack_wait=ack_wait,
+        max_deliver=-1, max_ack_pending=1000, description=" ".join(descripcion.split())[:400])
+
+
+async def faltantes(js: JetStreamContext, durables: list[str], timeout: float = 5.0) -> list[str]:
+    """Those of ``durables`` the stream does not have (all, if it is gone)."""
+    async def existe(durable: str) -> bool:
+        try:
+            await js.consumer_info(STREAM, durable)
+        except NotFoundError:
+            return False
+        return True
+
+    existen = await asyncio.wait_for(asyncio.gather(*(existe(d) for d in durables)), timeout)
+    return [d for d, si in zip(durables, existen, strict=True) if not si]
+
+
+async def al_dia(js: JetStreamContext, durables: list[str]) -> bool:
+    """Whether each of ``durables`` has acknowledged every message the stream holds for it: nothing left to
+    deliver, nothing delivered and waiting for its handler."""
+    for durable in durables:
+        info = await js.consumer_info(STREAM, durable)
+        if info.num_pending or info.num_ack_pending:
+            return False
+    return True
+
+
+async def traer(sub: JetStreamContext.PullSubscription, stopping: asyncio.Event, batch_size: int,
+                batch_wait: float) -> list[Msg]:
+    """A batch: wait for a first message (up to ``ESPERA_LARGA``, or until the service stops: it does not
+    wait out an idle pull), then up to ``batch_wait`` more seconds for the rest, up to ``batch_size`` in all
+    (what the server holds already comes at once)."""
+    primero = asyncio.ensure_future(sub.fetch(1, timeout=ESPERA_LARGA))
+    parar = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({primero, parar}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        parar.cancel()
+    if not primero.done():  # stopping; a message the cancelled pull brings later is delivered again
+        primero.cancel()
+        await asyncio.gather(primero, return_exceptions=True)
+        return []
+    try:
+        mensajes = primero.result()
+    except (NatsTimeout, TimeoutError):
+        return []
+    if batch_size > 1:
+        try:
+            mensajes += await sub.fetch(batch_size - 1, timeout=batch_wait)
+        except (NatsTimeout, TimeoutError):
+            pass
+    return mensajes
