@@ -12,6 +12,7 @@ record is still the same one; focalizacion's ``DatosPersonalesCancelados`` erase
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -26,8 +27,8 @@ from services.agenda.comandos import (AprobarPlanIE, Asignacion, CancelarActivid
                                       ReprogramarActividad, Resultado, SocializarPlanIE)
 from services.agenda.datos import a_programar, cifrada, de_actividad, plan_de_la_ie, reprogramada, resumen
 from services.agenda.projections import Proyecciones
-from services.agenda.protocolos import Componentes, Protocolo, del_plan, incluidos, interna
-from services.agenda.valores import VALORES
+from services.agenda.protocolos import VALORES_PLANES, PlanDocente, PlanIE, Protocolo, del_plan, incluidos, interna
+from services.agenda.valores import VALORES, DocenteEnIE, DocentePlanIE, VisitaEntrePares
 from shared.cifrado import Cifrador, llavero_de
 from shared.eventstore import Conflict, Desactualizado, DomainError, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
@@ -40,7 +41,7 @@ class Agenda(ServiceApplication):
     # An acompañante's agenda grows to a few hundred events a year and every command reads it:
     # keep recent ones in memory (brought up to date from the store on each read).
     env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
-    valores = VALORES
+    valores = VALORES | VALORES_PLANES
 
     def __init__(self, settings: ServiceSettings) -> None:
         super().__init__(settings)
@@ -56,9 +57,8 @@ class Agenda(ServiceApplication):
     # --- templates ---------------------------------------------------------------------------
 
     def publicar_protocolo(self, protocolo: Protocolo) -> bool:
-        contenido = protocolo.model_dump(mode="json")
-        nuevo = dm.Protocolo(protocolo=contenido, id=dm.protocolo_id(protocolo.codigo, protocolo.version))
-        return self.crear_una_vez(nuevo, lambda previo: previo.protocolo == contenido,
+        nuevo = dm.Protocolo(protocolo=protocolo, id=dm.protocolo_id(protocolo.codigo, protocolo.version))
+        return self.crear_una_vez(nuevo, lambda previo: previo.protocolo == protocolo,
                            f"La versión {protocolo.clave} ya se publicó con otro contenido: publique una versión nueva.")
 
     def publicar_protocolos_incluidos(self) -> None:
@@ -79,15 +79,14 @@ class Agenda(ServiceApplication):
         elegido = self._protocolo(a, modalidad, protocolo)
         comp = elegido.tipos[f"{a.tipo_ie}/{a.nivel}"]
         inicio, fin = elegido.anio_escolar.fechas(a.anio)
-        plan = {**vars(a), "etapa": etapa, "modalidad": modalidad, "protocolo": elegido.clave,
-                "anio_escolar": [inicio.isoformat(), fin.isoformat()],
-                "componentes": comp.model_dump(mode="json")}
+        plan = PlanDocente(**vars(a), etapa=etapa, modalidad=modalidad, protocolo=elegido.clave,  # type: ignore[arg-type]
+                           anio_escolar=[inicio.isoformat(), fin.isoformat()], componentes=comp)
 
         def intento() -> bool:
             if self.existe(pid):
                 return False
             agenda = self._agenda(a.acompanante_id, a.anio, a.dre, a.ugel)
-            agenda.incorporar(docente_id=a.docente_id, plan=resumen(plan, comp))
+            agenda.incorporar(docente_id=a.docente_id, plan=resumen(plan))
             self.save(dm.PlanAnual(plan=plan, id=pid), agenda)
             return True
         return self.reintentar(intento, CAMBIO_CONCURRENTE, clave=dm.agenda_id(a.acompanante_id, a.anio))
@@ -128,12 +127,11 @@ class Agenda(ServiceApplication):
             plan: dm.PlanAnual = self.repository.get(UUID(fila["plan_id"]))
             if plan.acompanante_id != de_acompanante:
                 continue
-            sale = self._agenda(de_acompanante, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
-            entra = self._agenda(a_acompanante, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
+            sale = self._agenda(de_acompanante, plan.plan.anio, plan.plan.dre, plan.plan.ugel)
+            entra = self._agenda(a_acompanante, plan.plan.anio, plan.plan.dre, plan.plan.ugel)
             self._sacar(sale, docente_id, f"docente reasignado: {motivo}")
-            suyo = resumen(plan.plan, Componentes.model_validate(plan.plan["componentes"]))
             recibido = {k: v for k, v in sale.recibido(docente_id).items() if k != str(entra.id)}
-            entra.incorporar(docente_id=docente_id, plan={**suyo, "recibido": recibido})
+            entra.incorporar(docente_id=docente_id, plan=replace(resumen(plan.plan), recibido=recibido))
             plan.cambiar_acompanante(de_acompanante_id=de_acompanante, a_acompanante_id=a_acompanante, motivo=motivo)
             self.save(plan, sale, entra)
             movidos += 1
@@ -143,7 +141,7 @@ class Agenda(ServiceApplication):
         retirados = 0
         for fila in self.proyecciones.planes(docente_id=docente_id, activos=True, modalidad="externa"):
             plan: dm.PlanAnual = self.repository.get(UUID(fila["plan_id"]))
-            agenda = self._agenda(plan.acompanante_id, plan.plan["anio"], plan.plan["dre"], plan.plan["ugel"])
+            agenda = self._agenda(plan.acompanante_id, plan.plan.anio, plan.plan.dre, plan.plan.ugel)
             self._sacar(agenda, docente_id, f"docente retirado: {motivo}")
             plan.retirar(motivo=motivo)
             self.save(plan, agenda)
@@ -154,18 +152,18 @@ class Agenda(ServiceApplication):
     def _sacar(agenda: dm.AgendaAcompanante, docente_id: str, motivo: str) -> None:
         if agenda.tiene(docente_id):
             for actividad_id, act in list(agenda.actividades.items()):
-                if act["estado"] == "programada" and act["tipo"] == "visita" and docente_id in act["datos"]["docentes"]:
+                if act.estado == "programada" and act.tipo == "visita" and act.es_de(docente_id):
                     agenda.cancelar(actividad_id, motivo)
             agenda.retirar_docente(docente_id=docente_id, motivo=motivo)
 
     def completar_curso(self, c: CompletarCurso) -> bool:
         return self.modificar(lambda: self.obtener(dm.plan_id(c.docente_id, c.anio), NotFound(
             f"El docente {c.docente_id} no tiene plan en {c.anio}.")),
-            lambda plan: plan.completar_curso(c.registro_id, c.curso.datos()), CAMBIO_CONCURRENTE)
+            lambda plan: plan.completar_curso(c.registro_id, c.curso.valor()), CAMBIO_CONCURRENTE)
 
     def completar_curso_propio(self, c: CompletarCursoPropio) -> bool:
         return self.modificar(lambda: self._agenda_existente(c.acompanante_id, c.anio),
-                              lambda agenda: agenda.completar_curso_propio(c.registro_id, c.curso.datos()),
+                              lambda agenda: agenda.completar_curso_propio(c.registro_id, c.curso.valor()),
                               CAMBIO_CONCURRENTE)
 
     # --- the school's directivo -------------------------------------------------------------
@@ -174,9 +172,13 @@ class Agenda(ServiceApplication):
         return self.modificar(lambda: self._ie(c.codigo_modular, c.anexo),
                               lambda ie: ie.designar_directivo(c.directivo_id, c.cargo))
 
-    def registrar_docente_ie(self, docente_id: str, codigo_modular: str, anexo: int, datos: dict[str, str]) -> bool:
-        """The padrón places the docente in a school (focalizacion's ``DocenteRegistradoEnIE``); the
-        school he was in before, if another, no longer lists him. The same news again changes nothing."""
+    def registrar_docente_ie(self, docente_id: str, codigo_modular: str, anexo: int,
+                             datos: DocenteEnIE | dict[str, str]) -> bool:
+        """The padrón places the docente in a school (focalizacion's ``DocenteRegistradoEnIE``; ``datos``: his
+        level and the school's territory, or their dict); the school he was in before, if another, no longer
+        lists him. The same news again changes nothing."""
+        datos = datos if isinstance(datos, DocenteEnIE) else DocenteEnIE.de(datos)
+
         def intento() -> bool:
             destino = self._ie(codigo_modular, anexo)
             if destino.docentes.get(docente_id) == datos:
@@ -210,39 +212,39 @@ class Agenda(ServiceApplication):
         """Record the school's plan for its year. The same plan re-sent records nothing; another plan for the
         same school and year is a conflict."""
         plan = self._plan_ie(c)
-        pid = dm.plan_ie_id(plan["ie"], plan["anio"])
+        pid = dm.plan_ie_id(plan.ie, plan.anio)
         previo: escuela.PlanMonitoreoIE | None = self.repository.get(pid) if self.existe(pid) else None
         if previo is None or previo.plan != plan:
             self._docentes_de_la_ie(plan)
         nuevo = self.crear_una_vez(escuela.PlanMonitoreoIE(plan=plan, id=pid), lambda previo: previo.plan == plan,
-                                   f"La IE {plan['ie']} ya tiene un plan de monitoreo {plan['anio']} con otros "
+                                   f"La IE {plan.ie} ya tiene un plan de monitoreo {plan.anio} con otros "
                                    "datos.")
         return pid, nuevo
 
-    def _plan_ie(self, c: ElaborarPlanIE) -> dict[str, Any]:
+    def _plan_ie(self, c: ElaborarPlanIE) -> PlanIE:
         """The plan to record: its template, and its docentes (by default, every one the padrón places there)."""
         plantilla, tipo = self.plantilla_interna(c.protocolo, c.ie, c.anio, c.dre, c.ugel, c.tipo)
         conocidos = self.proyecciones.planes(ie=c.ie) + self.proyecciones.docentes_ie(c.ie)
         if conocidos and {(p["dre"], p["ugel"]) for p in conocidos} != {(c.dre, c.ugel)}:
             raise DomainError(f"La IE {c.ie} es de {conocidos[-1]['ugel']} ({conocidos[-1]['dre']}), no de {c.ugel}.")
-        docentes = [vars(d) for d in c.docentes] if c.docentes is not None else [
-            {"docente_id": d["docente_id"], "grado_seccion": "", "area": ""} for d in self.proyecciones.docentes_ie(c.ie)]
-        if not docentes or len({d["docente_id"] for d in docentes}) != len(docentes):
+        docentes = list(c.docentes) if c.docentes is not None else [
+            DocentePlanIE(d["docente_id"]) for d in self.proyecciones.docentes_ie(c.ie)]
+        if not docentes or len({d.docente_id for d in docentes}) != len(docentes):
             raise DomainError("Indique los docentes que cubre el plan, cada uno una vez (agenda no conoce docentes "
                               f"de la IE {c.ie}).")
         return plan_de_la_ie(c, plantilla, tipo, docentes)
 
-    def _docentes_de_la_ie(self, plan: dict[str, Any]) -> None:
+    def _docentes_de_la_ie(self, plan: PlanIE) -> None:
         """A school's plan covers its own docentes, those the padrón registers in it (focalizacion's
         ``DocenteRegistradoEnIE``): approved, it places each in the school and so gives the directivo
         access to him. Any other is refused, naming the school the padrón places him in, if any."""
-        registrados = self._ie(plan["codigo_modular"], plan["anexo"]).docentes
-        ajenos = [d["docente_id"] for d in plan["docentes"] if d["docente_id"] not in registrados]
+        registrados = self._ie(plan.codigo_modular, plan.anexo).docentes
+        ajenos = [d.docente_id for d in plan.docentes if d.docente_id not in registrados]
         if ajenos:
             otras = self.proyecciones.ies_de_docentes(ajenos)
             motivos = [f"el docente {d} es de la IE {otras[d]}" if d in otras
                        else f"el docente {d} no figura en el padrón" for d in ajenos]
-            raise escuela.DocentesDeOtraIE("; ".join(motivos) + f": el plan de la IE {plan['ie']} cubre solo a "
+            raise escuela.DocentesDeOtraIE("; ".join(motivos) + f": el plan de la IE {plan.ie} cubre solo a "
                                            "los docentes que el padrón registra en ella")
 
     def plan_ie(self, plan_ie_id: str) -> escuela.PlanMonitoreoIE:
@@ -254,25 +256,24 @@ class Agenda(ServiceApplication):
         nuevo = self.modificar(lambda: self.plan_ie(c.plan_ie_id), lambda plan: plan.aprobar(c.resolucion,
                                                                                             c.fecha.isoformat()))
         p = self.plan_ie(c.plan_ie_id).plan
-        self.designar_directivo(DesignarDirectivo(p["codigo_modular"], p["anexo"], p["directivo_id"], p["cargo"]))
-        for docente in p["docentes"]:
+        self.designar_directivo(DesignarDirectivo(p.codigo_modular, p.anexo, p.directivo_id, p.cargo))
+        for docente in p.docentes:
             self.generar_plan(Asignacion(
-                docente_id=docente["docente_id"], acompanante_id=p["directivo_id"],
-                convocatoria=f"PMIE-{p['ie']}-{p['anio']}", anio=p["anio"], codigo_modular=p["codigo_modular"],
-                anexo=p["anexo"], dre=p["dre"], ugel=p["ugel"], tipo_ie=p["tipo_ie"], nivel=p["nivel"]),
-                etapa=1, modalidad="interna", protocolo=p["protocolo"])
+                docente_id=docente.docente_id, acompanante_id=p.directivo_id, convocatoria=f"PMIE-{p.ie}-{p.anio}",
+                anio=p.anio, codigo_modular=p.codigo_modular, anexo=p.anexo, dre=p.dre, ugel=p.ugel,
+                tipo_ie=p.tipo_ie, nivel=p.nivel), etapa=1, modalidad="interna", protocolo=p.protocolo)
         return Resultado(nuevo)
 
     def socializar_plan_ie(self, c: SocializarPlanIE) -> Resultado:
-        return self._cambiar_plan_ie(c.plan_ie_id, lambda plan: plan.socializar(c.datos()))
+        return self._cambiar_plan_ie(c.plan_ie_id, lambda plan: plan.socializar(c.valor()))
 
     def ejecutar_plan_ie(self, c: EjecutarPlanIE) -> Resultado:
-        return self._cambiar_plan_ie(c.plan_ie_id, lambda plan: plan.ejecutar(c.datos()))
+        return self._cambiar_plan_ie(c.plan_ie_id, lambda plan: plan.ejecutar(c.valor()))
 
     def registrar_visita_entre_pares(self, c: RegistrarVisitaEntrePares) -> Resultado:
         """A peer visit of the school's plan (see ``PlanMonitoreoIE.registrar_visita_entre_pares``): both
         docentes must be the school's, as the padrón registers them (checked unless it is a re-send)."""
-        visita = c.datos()
+        visita = c.valor()
 
         def cambio(plan: escuela.PlanMonitoreoIE) -> bool:
             if plan.visitas_entre_pares.get(c.visita_id) != visita:
@@ -280,16 +281,16 @@ class Agenda(ServiceApplication):
             return plan.registrar_visita_entre_pares(c.visita_id, visita)
         return self._cambiar_plan_ie(c.plan_ie_id, cambio)
 
-    def _del_padron(self, plan: dict[str, Any], visita: dict[str, str]) -> None:
-        registrados = self._ie(plan["codigo_modular"], plan["anexo"]).docentes
+    def _del_padron(self, plan: PlanIE, visita: VisitaEntrePares) -> None:
+        registrados = self._ie(plan.codigo_modular, plan.anexo).docentes
         for campo in ("docente_visitante_id", "docente_visitado_id"):
-            docente = visita[campo]
+            docente = getattr(visita, campo)
             if docente not in registrados:
                 otra = self.proyecciones.ies_de_docentes([docente]).get(docente)
                 donde = f"es de la IE {otra}" if otra else "no figura en el padrón"
                 raise escuela.DocenteAjenoAlPlan(campo, (
                     f"el docente {docente} {donde}: una visita entre pares es entre docentes que el padrón "
-                    f"registra en la IE {plan['ie']}"))
+                    f"registra en la IE {plan.ie}"))
 
     def _cambiar_plan_ie(self, plan_ie_id: str, cambio: Any) -> Resultado:
         return Resultado(self.modificar(lambda: self.plan_ie(plan_ie_id), cambio))
@@ -308,10 +309,10 @@ class Agenda(ServiceApplication):
         agenda = self._agenda_existente(c.acompanante_id, c.anio)
         datos = a_programar(agenda, c.tipo, c.actividad_id, c.entrada)
         reserva = self._reservar(agenda, c.actividad_id)
-        nuevo = agenda.programar(c.actividad_id, c.tipo, datos, self.directivo(datos.get("ie")))
+        nuevo = agenda.programar(c.actividad_id, c.tipo, datos, self.directivo(datos.ie))
         if nuevo:
             self.save(agenda, *reserva)
-        return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
+        return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos.fecha_inicio)))
 
     def reprogramar(self, c: ReprogramarActividad) -> Resultado:
         return self.reintentar(lambda: self._reprogramar(c), CAMBIO_CONCURRENTE, clave=self._clave(c.actividad_id))
@@ -319,10 +320,10 @@ class Agenda(ServiceApplication):
     def _reprogramar(self, c: ReprogramarActividad) -> Resultado:
         agenda = self._agenda_de(c.actividad_id)
         datos = reprogramada(agenda, c.actividad_id, c.cambios)
-        nuevo = agenda.reprogramar(c.actividad_id, datos, c.motivo, self.directivo(datos.get("ie")))
+        nuevo = agenda.reprogramar(c.actividad_id, datos, c.motivo, self.directivo(datos.ie))
         if nuevo:
             self.save(agenda)
-        return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos["fecha_inicio"])))
+        return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos.fecha_inicio)))
 
     def cancelar(self, c: CancelarActividad) -> Resultado:
         return self.reintentar(lambda: self._cancelar(c), CAMBIO_CONCURRENTE, clave=self._clave(c.actividad_id))
@@ -332,8 +333,7 @@ class Agenda(ServiceApplication):
         nuevo = agenda.cancelar(c.actividad_id, c.motivo)
         if nuevo:
             self.save(agenda)
-        return Resultado(nuevo, agenda.advertencias(date.fromisoformat(
-            agenda.actividades[c.actividad_id]["datos"]["fecha_inicio"])))
+        return Resultado(nuevo, agenda.advertencias(date.fromisoformat(agenda.actividades[c.actividad_id].fecha_inicio)))
 
     def realizar(self, c: RealizarActividad) -> Resultado:
         return self.reintentar(lambda: self._realizar(c), CAMBIO_CONCURRENTE, clave=dm.agenda_id(c.acompanante_id,
@@ -341,10 +341,10 @@ class Agenda(ServiceApplication):
 
     def _realizar(self, c: RealizarActividad) -> Resultado:
         agenda = self._agenda_existente(c.acompanante_id, c.anio)
-        datos = cifrada(self.cifrador, c.tipo, de_actividad(agenda, c.tipo, c.entrada, realizada=True),
+        datos = cifrada(self.cifrador, de_actividad(agenda, c.tipo, c.entrada, realizada=True),
                         agenda.actividades.get(c.actividad_id))
         reserva = self._reservar(agenda, c.actividad_id)
-        nuevo = agenda.realizar(c.actividad_id, c.tipo, datos, self.directivo(datos.get("ie")))
+        nuevo = agenda.realizar(c.actividad_id, c.tipo, datos, self.directivo(datos.ie))
         if nuevo:
             self.save(agenda, *reserva)
         return Resultado(nuevo)

@@ -30,11 +30,12 @@ class Franja:
                    datetime.combine(fecha, time.fromisoformat(hora_fin)))
 
     @classmethod
-    def de(cls, actividad: dict[str, Any]) -> Franja:
-        if actividad.get("hora_inicio"):
-            return cls.de_horas(date.fromisoformat(actividad["fecha_inicio"]), actividad["hora_inicio"],
-                                actividad["hora_fin"])
-        return cls.de_dias(date.fromisoformat(actividad["fecha_inicio"]), date.fromisoformat(actividad["fecha_fin"]))
+    def de(cls, actividad: Any) -> Franja:
+        """An activity's span, from its data (``valores.Visita``, ``Reunion``, ``Taller``) or their dict."""
+        d = actividad if isinstance(actividad, dict) else vars(actividad)
+        if d.get("hora_inicio"):
+            return cls.de_horas(date.fromisoformat(d["fecha_inicio"]), d["hora_inicio"], d["hora_fin"])
+        return cls.de_dias(date.fromisoformat(d["fecha_inicio"]), date.fromisoformat(d["fecha_fin"]))
 
     def se_cruza(self, otra: Franja) -> bool:
         return self.inicio < otra.fin and otra.inicio < self.fin

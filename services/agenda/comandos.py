@@ -2,8 +2,8 @@
 
 The HTTP routes (``api/``) and the subscribers (``messaging``) build them; the application
 (``application.Agenda``) takes one and runs it as get → call → save. Plain data, validated where it enters
-(the routes' pydantic models, the published contracts): here only their shape, and the JSON form their
-events carry (``datos``).
+(the routes' pydantic models, the published contracts): here only their shape, and the typed value their
+events carry (``valor``: ``services.agenda.valores``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
+
+from services.agenda.valores import (CursoCompletado, DocentePlanIE, InformeEjecucion, Socializacion,
+                                     VisitaEntrePares)
 
 
 @dataclass
@@ -46,9 +49,8 @@ class Curso:
     fecha: date
     plataforma: str = ""
 
-    def datos(self) -> dict[str, Any]:
-        return {"curso": self.curso, "horas": self.horas, "fecha": self.fecha.isoformat(),
-                "plataforma": self.plataforma}
+    def valor(self) -> CursoCompletado:
+        return CursoCompletado(self.curso, self.horas, self.fecha.isoformat(), self.plataforma)
 
 
 @dataclass(frozen=True)
@@ -100,16 +102,8 @@ class RegistrarVisitaEntrePares:
     docente_visitado_id: str
     fecha: date
 
-    def datos(self) -> dict[str, str]:
-        return {"docente_visitante_id": self.docente_visitante_id, "docente_visitado_id": self.docente_visitado_id,
-                "fecha": self.fecha.isoformat()}
-
-
-@dataclass(frozen=True)
-class DocentePlanIE:
-    docente_id: str
-    grado_seccion: str = ""
-    area: str = ""
+    def valor(self) -> VisitaEntrePares:
+        return VisitaEntrePares(self.docente_visitante_id, self.docente_visitado_id, self.fecha.isoformat())
 
 
 @dataclass(frozen=True)
@@ -136,8 +130,8 @@ class SocializarPlanIE:
     fecha: date
     medio: str = ""
 
-    def datos(self) -> dict[str, Any]:
-        return {"fecha": self.fecha.isoformat(), "medio": self.medio}
+    def valor(self) -> Socializacion:
+        return Socializacion(self.fecha.isoformat(), self.medio)
 
 
 @dataclass(frozen=True)
@@ -153,10 +147,9 @@ class EjecutarPlanIE:
     visitas_realizadas: int
     visitas_entre_pares: int
 
-    def datos(self) -> dict[str, Any]:
-        return {"fecha": self.fecha.isoformat(), "logros": self.logros, "dificultades": self.dificultades,
-                "recomendaciones": self.recomendaciones, "visitas_planificadas": self.visitas_planificadas,
-                "visitas_realizadas": self.visitas_realizadas, "visitas_entre_pares": self.visitas_entre_pares}
+    def valor(self) -> InformeEjecucion:
+        return InformeEjecucion(self.fecha.isoformat(), self.logros, self.dificultades, self.recomendaciones,
+                                self.visitas_planificadas, self.visitas_realizadas, self.visitas_entre_pares)
 
 
 # --- an acompañante's activities (visits, GIA, RTC, workshops) ------------------------------------------------

@@ -1,37 +1,37 @@
-"""The JSON forms agenda's events carry, built from what a command receives: an activity's canonical data
+"""The typed values agenda's events carry, built from what a command receives: an activity's canonical data
 (``de_actividad``, what a re-sent request is compared with), a reprogramming's changes on top of what was
 scheduled (``cambios``, ``como_entrada``), and what an acompañante's agenda keeps of a docente's plan
-(``resumen``) to check the norm's rules; a school's plan as recorded (``plan_de_la_ie``); and a realized visit's free text encrypted with its docente's key
-(``cifrada``)."""
+(``resumen``) to check the norm's rules; a school's plan as recorded (``plan_de_la_ie``); and a realized visit's
+free text encrypted with its docente's key (``cifrada``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from services.agenda import domainmodel as dm
+from services.agenda import valores
 from services.agenda.comandos import ElaborarPlanIE
-from services.agenda.protocolos import Componentes, Protocolo
+from services.agenda.estado import Actividad
+from services.agenda.protocolos import Componentes, PlanDocente, PlanIE, Protocolo
 from services.agenda.reglas import AgendaInvalida
+from services.agenda.valores import DatosActividad, DocenteDeAgenda, DocentePlanIE, Requisitos, Visita
 from shared.cifrado import Cifrador, LlaveSuprimida
 
 
-def resumen(plan: dict[str, Any], comp: Componentes) -> dict[str, Any]:
+def resumen(plan: PlanDocente) -> DocenteDeAgenda:
     """What the acompañante's agenda keeps of a docente's plan to check the norm's rules."""
-    return {
-        "plan_id": str(dm.plan_id(plan["docente_id"], plan["anio"], plan["modalidad"])),
-        "ie": f"{plan['codigo_modular']}-{plan['anexo']}",
-        "codigo_modular": plan["codigo_modular"], "anexo": plan["anexo"],
-        "anio_escolar": plan["anio_escolar"],
-        "requisitos": {
-            "protocolo": plan["protocolo"],
-            "visitas": comp.visitas.cantidad, "dias_visita": comp.visitas.dias_total,
-            "visita_dias_min": comp.visitas.dias_min, "visita_dias_max": comp.visitas.dias_max,
-            "visita_grupos": [[g.cantidad, g.dias_min, g.dias_max] for g in comp.visitas.grupos],
-            "gia": comp.gia.cantidad, "gia_horas_min": comp.gia.horas_min,
-            "rtc": comp.rtc.cantidad, "rtc_horas_min": comp.rtc.horas_min,
-        },
-    }
+    comp: Componentes = plan.componentes
+    return DocenteDeAgenda(
+        plan_id=str(dm.plan_id(plan.docente_id, plan.anio, plan.modalidad)), ie=f"{plan.codigo_modular}-{plan.anexo}",
+        codigo_modular=plan.codigo_modular, anexo=plan.anexo, anio_escolar=list(plan.anio_escolar),
+        requisitos=Requisitos(
+            protocolo=plan.protocolo, visitas=comp.visitas.cantidad, dias_visita=comp.visitas.dias_total,
+            visita_dias_min=comp.visitas.dias_min, visita_dias_max=comp.visitas.dias_max,
+            gia=comp.gia.cantidad, gia_horas_min=comp.gia.horas_min, rtc=comp.rtc.cantidad,
+            rtc_horas_min=comp.rtc.horas_min,
+            visita_grupos=[[g.cantidad, g.dias_min, g.dias_max] for g in comp.visitas.grupos]))
 
 
 def cambios(tipo: str, base: dict[str, Any], entrada: dict[str, Any]) -> dict[str, Any]:
@@ -52,20 +52,20 @@ def cambios(tipo: str, base: dict[str, Any], entrada: dict[str, Any]) -> dict[st
     return cambios
 
 
-def cifrada(cifrador: Cifrador, tipo: str, datos: dict[str, Any], previa: dict[str, Any] | None) -> dict[str, Any]:
+def cifrada(cifrador: Cifrador, datos: DatosActividad, previa: Actividad | None) -> DatosActividad:
     """A realized visit's ``observaciones`` encrypted with its docente's key; none is recorded once his
     personal data were cancelled. Then the key is gone, yet the visit ``previa`` realized before, sent again
     by a device that was offline, is still that visit: the same in all but the text, which can no longer be
     compared, it is answered with what is stored (nothing new, "ya registrada")."""
-    if tipo != "visita" or not datos.get("observaciones"):
+    if not isinstance(datos, Visita) or not datos.observaciones:
         return datos
     try:
-        return cifrador.cifrar_campos(dm.sujeto_docente(datos["docentes"][0]), datos, dm.PERSONALES,
-                                      determinista=True)
+        return Visita.de(cifrador.cifrar_campos(dm.sujeto_docente(datos.docentes[0]), datos.como_dict(),
+                                                dm.PERSONALES, determinista=True))
     except LlaveSuprimida:
-        if previa is not None and previa["estado"] == "realizada" and (
-                _sin_texto(previa["datos"]) == _sin_texto(datos)):
-            return previa["datos"]
+        if previa is not None and previa.estado == "realizada" and (
+                _sin_texto(previa.datos.como_dict()) == _sin_texto(datos.como_dict())):
+            return previa.datos
         raise AgendaInvalida("Los datos personales del docente se cancelaron a su pedido (Ley 29733): la "
                              "visita se registra sin observaciones.") from None
 
@@ -83,15 +83,19 @@ def como_entrada(datos: dict[str, Any]) -> dict[str, Any]:
     return entrada
 
 
-def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realizada: bool = False) -> dict[str, Any]:
-    """The canonical, JSON-native form of an activity's data (what events carry and what a
-    re-sent request is compared with)."""
+def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realizada: bool = False) -> DatosActividad:
+    """An activity's typed data from a request (what events carry and what a re-sent request is compared with)."""
+    return valores.de_actividad(tipo, _canonica(agenda, tipo, e, realizada=realizada))
+
+
+def _canonica(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realizada: bool) -> dict[str, Any]:
+    """The canonical, JSON-native form of an activity's data (``valores.Visita``, ``Reunion``, ``Taller``)."""
     if tipo == "visita":
         docente = str(e["docente_id"] if "docente_id" in e else e["docentes"][0])
         if docente not in agenda.docentes:  # held once is enough to recognise a re-sent record
             raise AgendaInvalida(f"El docente {docente} no está asignado a este acompañante en {agenda.anio}.")
-        d = agenda.docentes[docente]
-        datos = {"ie": d["ie"], "codigo_modular": d["codigo_modular"], "anexo": d["anexo"], "docentes": [docente],
+        d = agenda.docentes[docente].plan
+        datos = {"ie": d.ie, "codigo_modular": d.codigo_modular, "anexo": d.anexo, "docentes": [docente],
                  "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"])}
         if realizada:
             datos["acciones"] = sorted(set(e["acciones"]))
@@ -101,7 +105,7 @@ def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, 
         codigo_modular, anexo = str(e["codigo_modular"]), int(e.get("anexo", 0))
         docentes = e.get("docentes") or e.get("participantes")
         if docentes is None:  # everyone he coaches in that school
-            docentes = [k for k, v in agenda.docentes.items() if v["activo"] and v["ie"] == f"{codigo_modular}-{anexo}"]
+            docentes = [k for k, v in agenda.docentes.items() if v.activo and v.ie == f"{codigo_modular}-{anexo}"]
         fecha = str(e.get("fecha") or e["fecha_inicio"])
         datos = {"ie": f"{codigo_modular}-{anexo}", "codigo_modular": codigo_modular, "anexo": anexo,
                  "docentes": sorted({str(x) for x in docentes}), "fecha_inicio": fecha, "fecha_fin": fecha,
@@ -116,7 +120,7 @@ def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, 
     destinatarios = e.get("destinatarios") or "docentes"
     docentes = e.get("docentes")
     if docentes is None:
-        docentes = [k for k, v in agenda.docentes.items() if v["activo"]] if destinatarios == "docentes" else []
+        docentes = [k for k, v in agenda.docentes.items() if v.activo] if destinatarios == "docentes" else []
     datos = {"ie": None, "sede": e.get("sede") or "", "destinatarios": destinatarios,
              "docentes": sorted({str(x) for x in docentes}),
              "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"]), "tema": e.get("tema") or ""}
@@ -129,35 +133,34 @@ def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, 
     return datos
 
 
-def a_programar(agenda: dm.AgendaAcompanante, tipo: str, actividad_id: str, entrada: dict[str, Any]) -> dict[str, Any]:
+def a_programar(agenda: dm.AgendaAcompanante, tipo: str, actividad_id: str, entrada: dict[str, Any]) -> DatosActividad:
     """What scheduling ``actividad_id`` records. A GIA, RTC or workshop sent without its docentes ("everyone he
     coaches there") was resolved when first sent: a re-send means the same docentes."""
     datos = de_actividad(agenda, tipo, entrada)
     previa = agenda.actividades.get(actividad_id)
-    if previa is not None and tipo != "visita" and entrada.get("docentes") is None and previa["programacion"]:
-        datos["docentes"] = previa["programacion"]["docentes"]
+    if previa is not None and tipo != "visita" and entrada.get("docentes") is None and previa.programacion:
+        datos = replace(datos, docentes=previa.programacion.docentes)
     return datos
 
 
-def reprogramada(agenda: dm.AgendaAcompanante, actividad_id: str, nuevas: dict[str, Any]) -> dict[str, Any]:
+def reprogramada(agenda: dm.AgendaAcompanante, actividad_id: str, nuevas: dict[str, Any]) -> DatosActividad:
     """The activity's data with ``nuevas`` dates or hours applied on what was scheduled (even if it took place
     since); a GIA, RTC or workshop keeps only the docentes still in his caseload."""
     actual = agenda.actividades[actividad_id]
-    base = actual["agendado"] or actual["datos"]
-    cambiados = cambios(actual["tipo"], base, nuevas)
-    if actual["tipo"] != "visita":
+    base = (actual.agendado or actual.datos).como_dict()
+    cambiados = cambios(actual.tipo, base, nuevas)
+    if actual.tipo != "visita":
         cambiados["docentes"] = [d for d in base["docentes"] if agenda.tiene(d)]
-    return de_actividad(agenda, actual["tipo"], {**como_entrada(base), **cambiados})
+    return de_actividad(agenda, actual.tipo, {**como_entrada(base), **cambiados})
 
 
-def plan_de_la_ie(c: ElaborarPlanIE, plantilla: Protocolo, tipo: str, docentes: list[dict[str, str]]) -> dict[str, Any]:
+def plan_de_la_ie(c: ElaborarPlanIE, plantilla: Protocolo, tipo: str, docentes: list[DocentePlanIE]) -> PlanIE:
     """The school's plan as recorded: its header, the template it follows (copied), its docentes."""
     codigo_modular, _, anexo = c.ie.partition("-")
     inicio, fin = plantilla.anio_escolar.fechas(c.anio)
     tipo_ie, _, nivel = tipo.partition("/")
-    return {"ie": c.ie, "codigo_modular": codigo_modular, "anexo": int(anexo), "anio": c.anio, "dre": c.dre,
-            "ugel": c.ugel, "directivo_id": c.directivo_id, "cargo": c.cargo, "turno": c.turno, "director": c.director,
-            "responsables": list(c.responsables), "protocolo": plantilla.clave, "nombre_protocolo": plantilla.nombre,
-            "tipo_ie": tipo_ie, "nivel": nivel, "docentes": docentes,
-            "anio_escolar": [inicio.isoformat(), fin.isoformat()],
-            "componentes": plantilla.tipos[tipo].model_dump(mode="json")}
+    return PlanIE(ie=c.ie, codigo_modular=codigo_modular, anexo=int(anexo), anio=c.anio, dre=c.dre, ugel=c.ugel,
+                  directivo_id=c.directivo_id, cargo=c.cargo, turno=c.turno, director=c.director,
+                  responsables=list(c.responsables), protocolo=plantilla.clave, nombre_protocolo=plantilla.nombre,
+                  tipo_ie=tipo_ie, nivel=nivel, docentes=docentes, anio_escolar=[inicio.isoformat(), fin.isoformat()],
+                  componentes=plantilla.tipos[tipo])

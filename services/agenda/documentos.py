@@ -125,12 +125,12 @@ def _datos_informativos(plan: dict[str, Any], e: dict[str, Any]) -> Table:
 def _estado(p: PlanMonitoreoIE) -> list[str]:
     lineas = [f"Estado del plan: {p.estado}."]
     if p.aprobacion:
-        lineas.append(f"Aprobado con {p.aprobacion['resolucion']} el {dia(p.aprobacion['fecha'])}.")
+        lineas.append(f"Aprobado con {p.aprobacion.resolucion} el {dia(p.aprobacion.fecha)}.")
     if p.socializacion:
-        medio = f" ({p.socializacion['medio']})" if p.socializacion.get("medio") else ""
-        lineas.append(f"Socializado con los docentes el {dia(p.socializacion['fecha'])}{medio}.")
+        medio = f" ({p.socializacion.medio})" if p.socializacion.medio else ""
+        lineas.append(f"Socializado con los docentes el {dia(p.socializacion.fecha)}{medio}.")
     if p.ejecucion:
-        lineas.append(f"Informe de ejecución presentado el {dia(p.ejecucion['fecha'])}.")
+        lineas.append(f"Informe de ejecución presentado el {dia(p.ejecucion.fecha)}.")
     return lineas
 
 
@@ -205,7 +205,7 @@ def plan_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
 def informe_pdf(agenda: Agenda, plan_ie_id: str, fecha: date,
                 nombres: Mapping[str, str] = MappingProxyType({})) -> bytes:
     a, e, salida = avance(agenda, agenda.plan_ie(plan_ie_id), fecha), _estilos(), io.BytesIO()
-    plan, ejecucion = a.plan, a.plan_ie.ejecucion or {}
+    plan, ejecucion = a.plan, a.plan_ie.ejecucion.como_dict() if a.plan_ie.ejecucion else {}
     documento = _documento(salida, f"Informe de ejecución {plan['anio']} — IE {plan['ie']}", True)
     filas: list[list[Any]] = [["N°", "Docente", "Año / grado y sección", "Visitas planificadas", "Realizadas",
                                "Fechas", "Cumplimiento"]]

@@ -14,15 +14,16 @@
 - The school's aggregates (its directivo and docentes, its own plan, the internal modality) live in
   ``escuela``.
 
-Dates travel in events as ISO text and hours as ``HH:MM``. The events a publisher turns into contracts carry their
-typed values (``services.agenda.valores``): an activity's data and whose agenda or plan it is (``contexto``). Those
-of version 1, recorded before, are upcast when read: their dicts become those values and their ``contexto`` is None
-(the publisher reads the aggregate's first event). The aggregates keep the dicts the rules compare
-(``como_dict``).
+Dates travel in events as ISO text and hours as ``HH:MM``. Every event carries typed values
+(``services.agenda.valores``; a template and a plan, ``protocolos``): an activity's data and whose agenda or plan it
+is (``contexto``). Those of version 1, recorded before, are upcast when read: their dicts become those values and
+their ``contexto`` is None (the publisher reads the aggregate's first event). The aggregates hold typed state
+(``services.agenda.estado``) that the rules read.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -31,17 +32,29 @@ from eventsourcing.domain import event
 
 from services.agenda import reglas
 from services.agenda.calendario import Franja
+from services.agenda.estado import Actividad, DocenteEnAgenda, Reprogramacion
 from services.agenda.identidades import (NS, PERSONALES, agenda_id, ie_id, plan_id, plan_ie_id,  # noqa: F401
                                          protocolo_id, reserva_id, sujeto_docente)
+from services.agenda.protocolos import PlanDocente
+from services.agenda.protocolos import Protocolo as Plantilla
 from services.agenda.reglas import NOMBRE, AgendaInvalida
-from services.agenda.valores import (AgendaDe, CursoCompletado, DatosActividad, PlanDe, Reunion, Taller, Visita,
-                                     actividad_v1, curso_v1, de_actividad, realizada_v1, sin_contexto)
+from services.agenda.valores import (AgendaDe, CursoCompletado, DatosActividad, DocenteDeAgenda, Entregado, PlanDe,
+                                     Reunion, Taller, Visita, actividad_v1, curso_v1, docente_v1, realizada_v1,
+                                     sin_contexto)
 from shared.eventstore import Aggregate, Conflict
 
 
 class Protocolo(Aggregate):
-    @event("Publicado")
-    def __init__(self, id: UUID, protocolo: dict[str, Any]) -> None:  # noqa: A002
+    class Publicado(Aggregate.Created):
+        protocolo: Plantilla
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["protocolo"] = Plantilla.model_validate(state["protocolo"])
+
+    @event(Publicado)
+    def __init__(self, id: UUID, protocolo: Plantilla) -> None:  # noqa: A002
         self.protocolo = protocolo
 
 
@@ -67,16 +80,28 @@ class PlanAnual(Aggregate):
         class_version = 2
         upcast_v1_v2 = staticmethod(curso_v1)
 
-    @event("Generado")
-    def __init__(self, id: UUID, plan: dict[str, Any]) -> None:  # noqa: A002
+    class Generado(Aggregate.Created):
+        plan: PlanDocente
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["plan"] = PlanDocente.de(state["plan"])
+
+        def __post_init__(self) -> None:
+            if isinstance(self.plan, dict):  # a plan built as a dict (tests/support/world.py) is recorded typed
+                object.__setattr__(self, "plan", PlanDocente.de(self.plan))
+
+    @event(Generado)
+    def __init__(self, id: UUID, plan: PlanDocente) -> None:  # noqa: A002
         self.plan = plan
-        self.acompanante_id: str = plan["acompanante_id"]
+        self.acompanante_id: str = plan.acompanante_id
         self.activo = True
-        self.cursos: dict[str, dict[str, Any]] = {}
+        self.cursos: dict[str, CursoCompletado] = {}
 
     @property
     def contexto(self) -> PlanDe:
-        return PlanDe(self.plan["docente_id"], self.plan["anio"], self.plan["dre"], self.plan["ugel"])
+        return PlanDe(self.plan.docente_id, self.plan.anio, self.plan.dre, self.plan.ugel)
 
     def cambiar_acompanante(self, de_acompanante_id: str, a_acompanante_id: str, motivo: str) -> None:
         self._acompanante_cambiado(de_acompanante_id=de_acompanante_id, a_acompanante_id=a_acompanante_id,
@@ -94,22 +119,21 @@ class PlanAnual(Aggregate):
     def _retirado(self, motivo: str, contexto: PlanDe | None) -> None:
         self.activo = False
 
-    def completar_curso(self, registro_id: str, curso: dict[str, Any]) -> bool:
+    def completar_curso(self, registro_id: str, curso: CursoCompletado) -> bool:
         """Record a completed virtual course; the same record again changes nothing."""
         previo = self.cursos.get(registro_id)
         if previo is not None:
             if previo != curso:
                 raise Conflict(f"El registro {registro_id} ya se usó para otro curso.")
             return False
-        if date.fromisoformat(curso["fecha"]).year != self.plan["anio"]:
-            raise AgendaInvalida(f"El curso debe completarse en el año del plan ({self.plan['anio']}).")
-        self._curso_virtual_completado(registro_id=registro_id, curso=CursoCompletado.de(curso),
-                                       contexto=self.contexto)
+        if date.fromisoformat(curso.fecha).year != self.plan.anio:
+            raise AgendaInvalida(f"El curso debe completarse en el año del plan ({self.plan.anio}).")
+        self._curso_virtual_completado(registro_id=registro_id, curso=curso, contexto=self.contexto)
         return True
 
     @event(CursoVirtualCompletado)
     def _curso_virtual_completado(self, registro_id: str, curso: CursoCompletado, contexto: PlanDe | None) -> None:
-        self.cursos[registro_id] = curso.como_dict()
+        self.cursos[registro_id] = curso
 
 
 class Reserva(Aggregate):
@@ -123,6 +147,12 @@ class Reserva(Aggregate):
 
 
 class AgendaAcompanante(Aggregate):
+    class DocenteIncorporado(Aggregate.Event):
+        docente_id: str
+        plan: DocenteDeAgenda
+        class_version = 2
+        upcast_v1_v2 = staticmethod(docente_v1)
+
     class CursoPropioCompletado(Aggregate.Event):
         registro_id: str
         curso: CursoCompletado
@@ -190,9 +220,9 @@ class AgendaAcompanante(Aggregate):
         self.anio = anio
         self.dre = dre
         self.ugel = ugel
-        self.docentes: dict[str, dict[str, Any]] = {}
-        self.actividades: dict[str, dict[str, Any]] = {}
-        self.cursos: dict[str, dict[str, Any]] = {}  # his own virtual courses
+        self.docentes: dict[str, DocenteEnAgenda] = {}
+        self.actividades: dict[str, Actividad] = {}
+        self.cursos: dict[str, CursoCompletado] = {}  # his own virtual courses
 
     @property
     def contexto(self) -> AgendaDe:
@@ -200,37 +230,33 @@ class AgendaAcompanante(Aggregate):
 
     # --- the docentes he holds -----------------------------------------------------------
 
-    @event("DocenteIncorporado")
-    def incorporar(self, docente_id: str, plan: dict[str, Any]) -> None:
-        self.docentes[docente_id] = {**plan, "activo": True}
+    @event(DocenteIncorporado)
+    def incorporar(self, docente_id: str, plan: DocenteDeAgenda) -> None:
+        self.docentes[docente_id] = DocenteEnAgenda(plan)
 
     @event("DocenteRetirado")
     def retirar_docente(self, docente_id: str, motivo: str) -> None:
-        self.docentes[docente_id]["activo"] = False
+        self.docentes[docente_id].activo = False
 
-    def entregado(self, docente_id: str) -> dict[str, int]:
+    def entregado(self, docente_id: str) -> Entregado:
         """What this agenda delivered to the docente (realized activities only)."""
-        suyas = [a for a in self.actividades.values()
-                 if a["estado"] == "realizada" and docente_id in a["datos"]["docentes"]]
-        visitas = [a for a in suyas if a["tipo"] == "visita"]
-        return {"visitas": len(visitas), "dias_visita": sum(Franja.de(a["datos"]).dias_lectivos() for a in visitas),
-                **{t: sum(1 for a in suyas if a["tipo"] == t) for t in ("gia", "rtc")}}
+        suyas = [a for a in self.actividades.values() if a.estado == "realizada" and a.es_de(docente_id)]
+        visitas = [a for a in suyas if a.tipo == "visita"]
+        return Entregado(len(visitas), sum(Franja.de(a.datos).dias_lectivos() for a in visitas),
+                         *(sum(1 for a in suyas if a.tipo == t) for t in ("gia", "rtc")))
 
-    def recibido(self, docente_id: str) -> dict[str, dict[str, int]]:
+    def recibido(self, docente_id: str) -> dict[str, Entregado]:
         """By agenda, what the docente received from his acompañantes this year, this one included:
         what a new acompañante carries over when the docente is handed to him."""
-        return {**self.docentes.get(docente_id, {}).get("recibido", {}), str(self.id): self.entregado(docente_id)}
+        antes = self.docentes[docente_id].recibido if docente_id in self.docentes else {}
+        return {**antes, str(self.id): self.entregado(docente_id)}
 
-    def previo(self, docente_id: str) -> dict[str, int]:
+    def previo(self, docente_id: str) -> Entregado:
         """Delivered to the docente this year by his other acompañantes' agendas."""
-        total = {"visitas": 0, "dias_visita": 0, "gia": 0, "rtc": 0}
-        for agenda, cuentas in self.docentes[docente_id].get("recibido", {}).items():
-            if agenda != str(self.id):
-                for k in total:
-                    total[k] += cuentas.get(k, 0)
-        return total
+        return sum((cuentas for agenda, cuentas in self.docentes[docente_id].recibido.items()
+                    if agenda != str(self.id)), Entregado())
 
-    def completar_curso_propio(self, registro_id: str, curso: dict[str, Any]) -> bool:
+    def completar_curso_propio(self, registro_id: str, curso: CursoCompletado) -> bool:
         """A virtual course the acompañante himself completed (his own formation, NT-026 §5.2.8: "los
         acompañantes pedagógicos deben participar en talleres macro regionales, cursos virtuales...")."""
         previo = self.cursos.get(registro_id)
@@ -238,117 +264,109 @@ class AgendaAcompanante(Aggregate):
             if previo == curso:
                 return False
             raise Conflict(f"El curso {registro_id} ya fue registrado con otros datos.")
-        if date.fromisoformat(curso["fecha"]).year != self.anio:
+        if date.fromisoformat(curso.fecha).year != self.anio:
             raise AgendaInvalida(f"El curso debe completarse en el año {self.anio} de esta agenda.")
-        self._curso_propio_completado(registro_id=registro_id, curso=CursoCompletado.de(curso),
-                                      contexto=self.contexto)
+        self._curso_propio_completado(registro_id=registro_id, curso=curso, contexto=self.contexto)
         return True
 
     @event(CursoPropioCompletado)
     def _curso_propio_completado(self, registro_id: str, curso: CursoCompletado,
                                  contexto: AgendaDe | None) -> None:
-        self.cursos[registro_id] = curso.como_dict()
+        self.cursos[registro_id] = curso
 
     def tiene(self, docente_id: str) -> bool:
-        return self.docentes.get(docente_id, {}).get("activo", False)
+        return docente_id in self.docentes and self.docentes[docente_id].activo
 
     def ies(self) -> set[str]:
-        return {d["ie"] for d in self.docentes.values() if d["activo"]}
+        return {d.ie for d in self.docentes.values() if d.activo}
 
     # --- scheduling ------------------------------------------------------------------------
 
-    def programar(self, actividad_id: str, tipo: str, datos: dict[str, Any], directivo: str | None = None) -> bool:
+    def programar(self, actividad_id: str, tipo: str, datos: DatosActividad, directivo: str | None = None) -> bool:
         previa = self.actividades.get(actividad_id)
         if previa is not None:
-            if previa["tipo"] == tipo and previa["programacion"] == datos:
+            if previa.tipo == tipo and previa.programacion == datos:
                 return False
             raise Conflict(f"El identificador {actividad_id} ya se usó para otra actividad.")
         self.check_actividad(actividad_id, tipo, datos, directivo, solo_realizadas=False)
-        self._actividad_programada(actividad_id=actividad_id, tipo=tipo, datos=de_actividad(tipo, datos),
-                                   contexto=self.contexto)
+        self._actividad_programada(actividad_id=actividad_id, tipo=tipo, datos=datos, contexto=self.contexto)
         return True
 
-    def reprogramar(self, actividad_id: str, datos: dict[str, Any], motivo: str, directivo: str | None = None) -> bool:
+    def reprogramar(self, actividad_id: str, datos: DatosActividad, motivo: str, directivo: str | None = None) -> bool:
         previa = self.actividades.get(actividad_id)
-        if previa is not None and {"datos": datos, "motivo": motivo.strip()} in previa["reprogramaciones"]:
+        if previa is not None and Reprogramacion(datos, motivo.strip()) in previa.reprogramaciones:
             return False  # a change already applied, re-sent (perhaps after the activity took place)
         actividad = self._programada_existente(actividad_id, "reprogramar")
-        if actividad["datos"] == datos:
+        if actividad.datos == datos:
             return False  # the same change, re-sent
         if not motivo.strip():
             raise AgendaInvalida("Indique el motivo de la reprogramación.")
-        self.check_actividad(actividad_id, actividad["tipo"], datos, directivo, solo_realizadas=False)
-        self._actividad_reprogramada(actividad_id=actividad_id, tipo=actividad["tipo"],
-                                     datos=de_actividad(actividad["tipo"], datos), motivo=motivo.strip(),
-                                     contexto=self.contexto)
+        self.check_actividad(actividad_id, actividad.tipo, datos, directivo, solo_realizadas=False)
+        self._actividad_reprogramada(actividad_id=actividad_id, tipo=actividad.tipo, datos=datos,
+                                     motivo=motivo.strip(), contexto=self.contexto)
         return True
 
     def cancelar(self, actividad_id: str, motivo: str) -> bool:
         actividad = self.actividades.get(actividad_id)
-        if actividad is not None and actividad["estado"] == "cancelada":
+        if actividad is not None and actividad.estado == "cancelada":
             return False
         actividad = self._programada_existente(actividad_id, "cancelar")
         if not motivo.strip():
             raise AgendaInvalida("Indique el motivo de la cancelación.")
-        self._actividad_cancelada(actividad_id=actividad_id, tipo=actividad["tipo"],
-                                  datos=de_actividad(actividad["tipo"], actividad["datos"]), motivo=motivo.strip(),
-                                  contexto=self.contexto)
+        self._actividad_cancelada(actividad_id=actividad_id, tipo=actividad.tipo, datos=actividad.datos,
+                                  motivo=motivo.strip(), contexto=self.contexto)
         return True
 
-    def _programada_existente(self, actividad_id: str, que: str) -> dict[str, Any]:
+    def _programada_existente(self, actividad_id: str, que: str) -> Actividad:
         actividad = self.actividades.get(actividad_id)
         if actividad is None:
             raise AgendaInvalida(f"No hay una actividad {actividad_id} en la agenda de {self.anio}.")
-        if actividad["estado"] != "programada":
-            raise Conflict(f"No se puede {que}: la actividad {actividad_id} ya está {actividad['estado']}.")
+        if actividad.estado != "programada":
+            raise Conflict(f"No se puede {que}: la actividad {actividad_id} ya está {actividad.estado}.")
         return actividad
 
     @event(ActividadProgramada)
     def _actividad_programada(self, actividad_id: str, tipo: str, datos: DatosActividad,
                               contexto: AgendaDe | None) -> None:
-        d = datos.como_dict()
-        self.actividades[actividad_id] = {"tipo": tipo, "estado": "programada", "datos": d,
-                                          "programacion": d, "agendado": d, "reprogramaciones": []}
+        self.actividades[actividad_id] = Actividad(tipo, "programada", datos, programacion=datos, agendado=datos)
 
     @event(ActividadReprogramada)
     def _actividad_reprogramada(self, actividad_id: str, tipo: str, datos: DatosActividad, motivo: str,
                                 contexto: AgendaDe | None) -> None:
-        actividad, d = self.actividades[actividad_id], datos.como_dict()
-        actividad["datos"] = actividad["agendado"] = d
-        actividad["reprogramaciones"].append({"datos": d, "motivo": motivo})
+        actividad = self.actividades[actividad_id]
+        actividad.datos = actividad.agendado = datos
+        actividad.reprogramaciones.append(Reprogramacion(datos, motivo))
 
     @event(ActividadCancelada)
     def _actividad_cancelada(self, actividad_id: str, tipo: str, datos: DatosActividad, motivo: str,
                              contexto: AgendaDe | None) -> None:
-        self.actividades[actividad_id]["estado"] = "cancelada"
+        self.actividades[actividad_id].estado = "cancelada"
 
     # --- delivery ----------------------------------------------------------------------------
 
-    def realizar(self, actividad_id: str, tipo: str, datos: dict[str, Any], directivo: str | None = None) -> bool:
+    def realizar(self, actividad_id: str, tipo: str, datos: DatosActividad, directivo: str | None = None) -> bool:
         """Record a delivered activity, scheduled before or not. The same record re-sent
         (same id, same content) changes nothing; other content under that id is a conflict."""
         previa = self.actividades.get(actividad_id)
         if previa is not None:
-            if previa["tipo"] != tipo:
+            if previa.tipo != tipo:
                 raise Conflict(f"El identificador {actividad_id} ya se usó para otra actividad.")
-            if previa["estado"] == "realizada":
-                if previa["datos"] == datos:
+            if previa.estado == "realizada":
+                if previa.datos == datos:
                     return False
                 raise Conflict(f"{NOMBRE[tipo]} {actividad_id} ya fue registrada con otros datos.")
-            if previa["estado"] == "cancelada":
+            if previa.estado == "cancelada":
                 raise Conflict(f"{NOMBRE[tipo]} {actividad_id} fue cancelada; registre la realizada con otro identificador.")
         self.check_actividad(actividad_id, tipo, datos, directivo, solo_realizadas=True)
         realizada = {"visita": self._visita_realizada, "gia": self._gia_completado, "rtc": self._rtc_realizada,
                      "taller": self._taller_realizado}[tipo]
-        realizada(actividad_id=actividad_id, datos=de_actividad(tipo, datos), contexto=self.contexto)
+        realizada(actividad_id=actividad_id, datos=datos, contexto=self.contexto)
         return True
 
     def _realizada(self, actividad_id: str, tipo: str, datos: DatosActividad) -> None:
-        datos = datos.como_dict()
-        previa = self.actividades.get(actividad_id, {"programacion": None, "agendado": None, "reprogramaciones": []})
-        self.actividades[actividad_id] = {"tipo": tipo, "estado": "realizada", "datos": datos,
-                                          "programacion": previa["programacion"], "agendado": previa["agendado"],
-                                          "reprogramaciones": previa["reprogramaciones"]}
+        previa = self.actividades.get(actividad_id)
+        self.actividades[actividad_id] = replace(previa, estado="realizada", datos=datos) if previa is not None \
+            else Actividad(tipo, "realizada", datos)
 
     @event(VisitaRealizada)
     def _visita_realizada(self, actividad_id: str, datos: Visita, contexto: AgendaDe | None) -> None:
@@ -368,29 +386,10 @@ class AgendaAcompanante(Aggregate):
 
     # --- the norm's rules ----------------------------------------------------------------------
 
-    def check_actividad(self, actividad_id: str, tipo: str, d: dict[str, Any], directivo: str | None,
+    def check_actividad(self, actividad_id: str, tipo: str, d: DatosActividad, directivo: str | None,
                         *, solo_realizadas: bool) -> None:
-        inicio, fin = date.fromisoformat(d["fecha_inicio"]), date.fromisoformat(d["fecha_fin"])
-        if fin < inicio:
-            raise AgendaInvalida("La fecha de fin es anterior a la de inicio.")
-        if inicio.year != self.anio or fin.year != self.anio:
-            raise AgendaInvalida(f"La actividad debe caer en el año escolar {self.anio} de esta agenda.")
-        if d.get("hora_inicio") and d["hora_fin"] <= d["hora_inicio"]:
-            raise AgendaInvalida("La hora de fin debe ser posterior a la de inicio.")
-        for docente in d["docentes"]:
-            if not self.tiene(docente):
-                raise AgendaInvalida(f"El docente {docente} no está asignado a este acompañante en {self.anio}.")
-        franja = Franja.de(d)
-        reglas.anio_escolar(self, franja, d["docentes"])
-        otras = {i: a for i, a in self.actividades.items() if i != actividad_id and a["estado"] != "cancelada"
-                 and (a["estado"] == "realizada" or not solo_realizadas)}
-        reglas.REGLAS[tipo](self, franja, d, otras, directivo)
-        for otra_id, otra in otras.items():
-            otra_franja = Franja.de(otra["datos"])
-            if franja.se_cruza(otra_franja):
-                raise AgendaInvalida(
-                    f"Se cruza con {NOMBRE[otra['tipo']].split()[1]} {otra_id} ({otra['estado']}) "
-                    f"{otra_franja.describir()}: un acompañante no puede estar en dos actividades a la vez.")
+        """What every activity must respect and the rules of its kind (``reglas.actividad``)."""
+        reglas.actividad(self, actividad_id, tipo, d, directivo, solo_realizadas=solo_realizadas)
 
     def advertencias(self, referencia: date) -> list[str]:
         """Whether the year can still be completed (``reglas.advertencias``): warnings, never refusals."""

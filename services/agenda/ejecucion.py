@@ -46,7 +46,7 @@ class Columna:
 @dataclass
 class Avance:
     plan_ie: PlanMonitoreoIE
-    plan: dict[str, Any]
+    plan: dict[str, Any]  # the plan as its documents read it (``PlanIE.como_dict``)
     columnas: list[Columna]
     por_docente: dict[str, list[dict[str, Any] | None]] = field(default_factory=dict)  # a cell per column
     otras: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # visits beyond the planned ones
@@ -125,12 +125,11 @@ def _ubicar(cols: list[Columna], visitas: list[dict[str, Any]]) -> tuple[list[di
 def avance(agenda: Agenda, plan_ie: PlanMonitoreoIE, fecha: date) -> Avance:
     """The directivo's visits to each docente of the plan (its aggregate, read once by the caller),
     realized on or before ``fecha``."""
-    plan = plan_ie.plan
+    plan = plan_ie.plan.como_dict()
     cols = columnas(plan["componentes"])
     resultado = Avance(plan_ie=plan_ie, plan=plan, columnas=cols)
     actividades = agenda.proyecciones.actividades(plan["directivo_id"], plan["anio"])
-    resultado.entre_pares = sum(1 for v in plan_ie.visitas_entre_pares.values()
-                                if date.fromisoformat(v["fecha"]) <= fecha)
+    resultado.entre_pares = sum(1 for v in plan_ie.visitas_entre_pares.values() if date.fromisoformat(v.fecha) <= fecha)
     hechas: dict[str, list[dict[str, Any]]] = {d["docente_id"]: [] for d in plan["docentes"]}
     resultado.programadas = {d["docente_id"]: [] for d in plan["docentes"]}
     for a in sorted(actividades, key=lambda a: a["fecha_inicio"]):

@@ -5,12 +5,14 @@ organización de la IE con el liderazgo de su directivo"), as the plans of the I
 elaborado, aprobado (with its RD), socializado, ejecutado. Once approved, each docente it covers gets an internal
 ``domainmodel.PlanAnual`` whose observer is the directivo, on the directivo's own agenda.
 
-These aggregates lived in ``services.agenda.domainmodel``: their events stored there keep that topic, which
-resolves here (``register_topic``).
+Their events and their state carry typed values (``services.agenda.valores``; the plan, ``protocolos.PlanIE``);
+the dicts of version 1 are upcast when read. These aggregates lived in ``services.agenda.domainmodel``: their events
+stored there keep that topic, which resolves here (``register_topic``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -18,9 +20,11 @@ from uuid import UUID
 from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
+from services.agenda.protocolos import PlanIE
 from services.agenda.reglas import AgendaInvalida
-from services.agenda.valores import (InformeEjecucion, PlanIEDe, Socializacion, VisitaEntrePares, informe_v1,
-                                     sin_contexto, socializacion_v1, visita_par_v1)
+from services.agenda.valores import (Aprobacion, DocenteEnIE, InformeEjecucion, PlanIEDe, Socializacion,
+                                     VisitaEntrePares, en_ie_v1, informe_v1, sin_contexto, socializacion_v1,
+                                     visita_par_v1)
 from shared.eventstore import Aggregate, Conflict
 
 
@@ -37,13 +41,19 @@ class DocenteAjenoAlPlan(AgendaInvalida):
 
 
 class IEAcompanada(Aggregate):
+    class DocenteRegistrado(Aggregate.Event):
+        docente_id: str
+        datos: DocenteEnIE
+        class_version = 2
+        upcast_v1_v2 = staticmethod(en_ie_v1)
+
     @event("Registrada")
     def __init__(self, id: UUID, codigo_modular: str, anexo: int) -> None:  # noqa: A002
         self.codigo_modular = codigo_modular
         self.anexo = anexo
         self.directivo_id: str | None = None
         self.cargo: str | None = None
-        self.docentes: dict[str, dict[str, str]] = {}  # by docente id: his level and the school's territory
+        self.docentes: dict[str, DocenteEnIE] = {}  # by docente id: his level and the school's territory
 
     def designar_directivo(self, directivo_id: str, cargo: str) -> bool:
         """The school's directivo; the same one again changes nothing."""
@@ -57,8 +67,8 @@ class IEAcompanada(Aggregate):
         self.directivo_id = directivo_id
         self.cargo = cargo
 
-    @event("DocenteRegistrado")
-    def registrar_docente(self, docente_id: str, datos: dict[str, str]) -> None:
+    @event(DocenteRegistrado)
+    def registrar_docente(self, docente_id: str, datos: DocenteEnIE) -> None:
         self.docentes[docente_id] = datos
 
     @event("DocenteDadoDeBaja")
@@ -74,6 +84,14 @@ class PlanMonitoreoIE(Aggregate):
     plans' own cronograma (IES Miguel Grau, IX): elaboración, aprobación con RD, socialización,
     and the December informe de ejecución. Each step's event carries the plan it is of (``contexto``: None in
     those of version 1, its ``Elaborado``'s)."""
+
+    class Elaborado(Aggregate.Created):
+        plan: PlanIE
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["plan"] = PlanIE.de(state["plan"])
 
     class Aprobado(Aggregate.Event):
         resolucion: str
@@ -101,35 +119,35 @@ class PlanMonitoreoIE(Aggregate):
         class_version = 2
         upcast_v1_v2 = staticmethod(visita_par_v1)
 
-    @event("Elaborado")
-    def __init__(self, id: UUID, plan: dict[str, Any]) -> None:  # noqa: A002
+    @event(Elaborado)
+    def __init__(self, id: UUID, plan: PlanIE) -> None:  # noqa: A002
         self.plan = plan
         self.estado = "elaborado"
-        self.aprobacion: dict[str, Any] | None = None
-        self.socializacion: dict[str, Any] | None = None
-        self.ejecucion: dict[str, Any] | None = None
-        self.visitas_entre_pares: dict[str, dict[str, str]] = {}
+        self.aprobacion: Aprobacion | None = None
+        self.socializacion: Socializacion | None = None
+        self.ejecucion: InformeEjecucion | None = None
+        self.visitas_entre_pares: dict[str, VisitaEntrePares] = {}
 
     @property
     def contexto(self) -> PlanIEDe:
         p = self.plan
-        return PlanIEDe(p["ie"], p["codigo_modular"], p["anexo"], p["anio"], p["dre"], p["ugel"])
+        return PlanIEDe(p.ie, p.codigo_modular, p.anexo, p.anio, p.dre, p.ugel)
 
     def _paso(self, desde: str, hacia: str) -> None:
         if self.estado != desde:
             raise Conflict(f"El plan está {self.estado}: para quedar {hacia} debe estar {desde}.")
 
     def _fecha_del_anio(self, fecha: str) -> None:
-        if date.fromisoformat(fecha).year != self.plan["anio"]:
-            raise AgendaInvalida(f"La fecha debe ser del año del plan ({self.plan['anio']}).")
+        if date.fromisoformat(fecha).year != self.plan.anio:
+            raise AgendaInvalida(f"La fecha debe ser del año del plan ({self.plan.anio}).")
 
     # Each step re-sent is recognised by its data first, whatever step the plan reached since.
 
     def aprobar(self, resolucion: str, fecha: str) -> bool:
         if self.aprobacion is not None:
-            if self.aprobacion == {"resolucion": resolucion, "fecha": fecha}:
+            if self.aprobacion == Aprobacion(resolucion, fecha):
                 return False
-            raise Conflict(f"El plan ya se aprobó con {self.aprobacion['resolucion']}.")
+            raise Conflict(f"El plan ya se aprobó con {self.aprobacion.resolucion}.")
         self._paso("elaborado", "aprobado")
         self._fecha_del_anio(fecha)
         self._aprobado(resolucion=resolucion, fecha=fecha, contexto=self.contexto)
@@ -138,26 +156,26 @@ class PlanMonitoreoIE(Aggregate):
     @event(Aprobado)
     def _aprobado(self, resolucion: str, fecha: str, contexto: PlanIEDe | None) -> None:
         self.estado = "aprobado"
-        self.aprobacion = {"resolucion": resolucion, "fecha": fecha}
+        self.aprobacion = Aprobacion(resolucion, fecha)
 
-    def socializar(self, socializacion: dict[str, Any]) -> bool:
+    def socializar(self, socializacion: Socializacion) -> bool:
         if self.socializacion is not None:
             if self.socializacion == socializacion:
                 return False
             raise Conflict("El plan ya se socializó con otros datos.")
         self._paso("aprobado", "socializado")
-        self._fecha_del_anio(socializacion["fecha"])
-        if socializacion["fecha"] < self.aprobacion["fecha"]:  # type: ignore[index]
+        self._fecha_del_anio(socializacion.fecha)
+        if socializacion.fecha < self.aprobacion.fecha:  # type: ignore[union-attr]
             raise AgendaInvalida("La socialización no puede ser anterior a la aprobación.")
-        self._socializado(socializacion=Socializacion.de(socializacion), contexto=self.contexto)
+        self._socializado(socializacion=socializacion, contexto=self.contexto)
         return True
 
     @event(Socializado)
     def _socializado(self, socializacion: Socializacion, contexto: PlanIEDe | None) -> None:
         self.estado = "socializado"
-        self.socializacion = socializacion.como_dict()
+        self.socializacion = socializacion
 
-    def ejecutar(self, informe: dict[str, Any]) -> bool:
+    def ejecutar(self, informe: InformeEjecucion) -> bool:
         """The informe carries the visits counted when it was filed (``visitas_*``): a re-send counts
         them again, perhaps after more visits were recorded, so they are left out of the comparison."""
         if self.ejecucion is not None:
@@ -165,17 +183,16 @@ class PlanMonitoreoIE(Aggregate):
                 return False
             raise Conflict("El informe de ejecución ya se registró con otros datos.")
         self._paso("socializado", "ejecutado")
-        self._fecha_del_anio(informe["fecha"])
-        self._ejecutado(informe=InformeEjecucion.de(informe), contexto=self.contexto)
+        self._fecha_del_anio(informe.fecha)
+        self._ejecutado(informe=informe, contexto=self.contexto)
         return True
 
     @event(Ejecutado)
     def _ejecutado(self, informe: InformeEjecucion, contexto: PlanIEDe | None) -> None:
         self.estado = "ejecutado"
-        self.ejecucion = informe.como_dict()
+        self.ejecucion = informe
 
-
-    def registrar_visita_entre_pares(self, visita_id: str, visita: dict[str, str]) -> bool:
+    def registrar_visita_entre_pares(self, visita_id: str, visita: VisitaEntrePares) -> bool:
         """A "visita entre pares" (seed 002, one of the plan's "formas de intervención" with the "visitas
         al aula"): a docente of the school observes a colleague's class, organised by the directivo, on a
         school day of the plan in force. ``visita``: ``docente_visitante_id``, ``docente_visitado_id``,
@@ -189,34 +206,33 @@ class PlanMonitoreoIE(Aggregate):
             raise Conflict("El plan está elaborado: las visitas entre pares se registran una vez aprobado.")
         if self.estado == "ejecutado":
             raise Conflict("El plan ya tiene su informe de ejecución: no admite nuevas visitas entre pares.")
-        cubiertos = {d["docente_id"] for d in self.plan["docentes"]}
+        cubiertos = self.plan.cubre()
         for campo in ("docente_visitante_id", "docente_visitado_id"):
-            if visita[campo] not in cubiertos:
-                raise DocenteAjenoAlPlan(campo, f"el docente {visita[campo]} no está entre los docentes "
-                                                f"que cubre el plan de la IE {self.plan['ie']}")
-        if visita["docente_visitante_id"] == visita["docente_visitado_id"]:
+            if getattr(visita, campo) not in cubiertos:
+                raise DocenteAjenoAlPlan(campo, f"el docente {getattr(visita, campo)} no está entre los docentes "
+                                                f"que cubre el plan de la IE {self.plan.ie}")
+        if visita.docente_visitante_id == visita.docente_visitado_id:
             raise DocenteAjenoAlPlan("docente_visitado_id", "en una visita entre pares un docente observa "
                                      "la clase de otro: el visitado no puede ser el visitante")
-        fecha = date.fromisoformat(visita["fecha"])
-        inicio, fin = (date.fromisoformat(x) for x in self.plan["anio_escolar"])
+        fecha = date.fromisoformat(visita.fecha)
+        inicio, fin = (date.fromisoformat(x) for x in self.plan.anio_escolar)
         if not inicio <= fecha <= fin:
             raise AgendaInvalida(f"La visita entre pares cae fuera del año escolar del plan ({inicio:%d/%m} "
                                  f"al {fin:%d/%m/%Y}).")
         if fecha.weekday() >= 5:
             raise AgendaInvalida("Una visita entre pares observa una clase: se realiza en un día lectivo "
                                  "(de lunes a viernes).")
-        self._visita_entre_pares_realizada(visita_id=visita_id, visita=VisitaEntrePares.de(visita),
-                                           contexto=self.contexto)
+        self._visita_entre_pares_realizada(visita_id=visita_id, visita=visita, contexto=self.contexto)
         return True
 
     @event(VisitaEntreParesRealizada)
     def _visita_entre_pares_realizada(self, visita_id: str, visita: VisitaEntrePares,
                                       contexto: PlanIEDe | None) -> None:
-        self.visitas_entre_pares[visita_id] = visita.como_dict()
+        self.visitas_entre_pares[visita_id] = visita
 
 
-def _sin_cuentas(informe: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in informe.items() if not k.startswith("visitas_")}
+def _sin_cuentas(informe: InformeEjecucion) -> InformeEjecucion:
+    return replace(informe, visitas_planificadas=0, visitas_realizadas=0, visitas_entre_pares=None)
 
 
 for _agregado in (IEAcompanada, PlanMonitoreoIE):

@@ -24,7 +24,7 @@ from services.agenda import escuela
 from services.agenda.application import Agenda
 from services.agenda.calendario import Franja
 from services.agenda.comandos import Asignacion
-from services.agenda.valores import AgendaDe, PlanDe, PlanIEDe
+from services.agenda.valores import AgendaDe, DocenteEnIE, PlanDe, PlanIEDe
 from shared import contracts as c
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
@@ -59,8 +59,7 @@ def subscribe(consumers: IdempotentConsumers, agenda: Agenda) -> None:
 
 def en_ie(agenda: Agenda, envelope: Envelope) -> None:
     d: c.DocenteRegistradoEnIEV1 = envelope.data  # type: ignore[assignment]
-    agenda.registrar_docente_ie(str(d.docente_id), d.codigo_modular, d.anexo,
-                                {"nivel": d.nivel, "dre": d.dre, "ugel": d.ugel})
+    agenda.registrar_docente_ie(str(d.docente_id), d.codigo_modular, d.anexo, DocenteEnIE(d.nivel, d.dre, d.ugel))
 
 
 def asignado(agenda: Agenda, envelope: Envelope) -> None:
@@ -107,7 +106,7 @@ class Publicador:
 
     @publicacion.register
     def _(self, event: dm.PlanAnual.Generado) -> Publication:
-        p = event.plan
+        p = event.plan.como_dict()
         inicio, fin = p["anio_escolar"]
         datos = c.PlanAnualGeneradoV1(
             plan_id=event.originator_id, **{k: p[k] for k in (
@@ -140,7 +139,7 @@ class Publicador:
 
     @publicacion.register
     def _(self, event: escuela.PlanMonitoreoIE.Elaborado) -> Publication:
-        p = event.plan
+        p = event.plan.como_dict()
         ie = PlanIEDe(p["ie"], p["codigo_modular"], p["anexo"], p["anio"], p["dre"], p["ugel"])
         return self._plan_ie(event, c.PlanMonitoreoIEElaboradoV1, ie, **{k: p[k] for k in (
             "directivo_id", "cargo", "turno", "director", "responsables", "protocolo", "tipo_ie", "nivel",

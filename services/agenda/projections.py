@@ -60,11 +60,11 @@ class Proyecciones(OwnLogProjection):
     def _protocolo(self, conn: Connection, e: Any, _: int) -> None:
         p = e.protocolo
         conn.execute(self.store.insert(protocolo).values(
-            clave=f"{p['codigo']}@{p['version']}", codigo=p["codigo"], version=p["version"], contenido=p,
+            clave=p.clave, codigo=p.codigo, version=p.version, contenido=p.model_dump(mode="json"),
         ).on_conflict_do_nothing())
 
     def _plan(self, conn: Connection, e: Any, _: int) -> None:
-        p = e.plan
+        p = e.plan.como_dict()
         conn.execute(plan.insert(), {
             "plan_id": str(e.originator_id), **{k: p[k] for k in (
                 "docente_id", "anio", "etapa", "convocatoria", "modalidad", "protocolo", "acompanante_id",
@@ -160,14 +160,14 @@ class Proyecciones(OwnLogProjection):
         ie = conn.execute(select(origen.c.ie).where(origen.c.agregado_id == str(e.originator_id))).scalar_one()
         conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id))
         conn.execute(docente_ie.insert(), {"docente_id": e.docente_id, "ie_id": str(e.originator_id), "ie": ie,
-                                           **e.datos})
+                                           **e.datos.como_dict()})
 
     def _baja_ie(self, conn: Connection, e: Any, _: int) -> None:
         conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id,
                                               docente_ie.c.ie_id == str(e.originator_id)))
 
     def _plan_ie(self, conn: Connection, e: Any, _: int) -> None:
-        p = e.plan
+        p = e.plan.como_dict()
         conn.execute(plan_ie.insert(), {
             "plan_ie_id": str(e.originator_id), "ie": p["ie"], "anio": p["anio"], "dre": p["dre"], "ugel": p["ugel"],
             "directivo_id": p["directivo_id"], "estado": "elaborado", "plan": p,

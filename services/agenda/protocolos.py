@@ -14,13 +14,15 @@ of a template never change a plan already generated.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, fields
 from datetime import date
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.agenda.reglas import AgendaInvalida
+from services.agenda.valores import DocentePlanIE
 from shared.eventstore import NotFound
 
 Modalidad = Literal["externa", "interna"]
@@ -258,3 +260,83 @@ def incluidos() -> list[Protocolo]:
 def _fecha(anio: int, mes_dia: str) -> date:
     mes, dia = mes_dia.split("-")
     return date(anio, int(mes), int(dia))
+
+
+# --- the plans as recorded: each a copy of one template's ``Componentes`` ---------------------------------------
+
+@dataclass(frozen=True)
+class PlanDocente:
+    """A docente's plan of one school year (``PlanAnual.Generado``): his assignment, the etapa, the template it
+    follows and the copy of its components for his type of school; ``anio_escolar`` [inicio, fin], ISO."""
+
+    docente_id: str
+    acompanante_id: str
+    convocatoria: str
+    anio: int
+    codigo_modular: str
+    anexo: int
+    dre: str
+    ugel: str
+    tipo_ie: str
+    nivel: str
+    etapa: int
+    modalidad: Modalidad
+    protocolo: str
+    anio_escolar: list[str]
+    componentes: Componentes
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> PlanDocente:
+        """From the dict version 1 of ``PlanAnual.Generado`` carried."""
+        return cls(**{**{f.name: datos[f.name] for f in fields(cls)}, "anio_escolar": list(datos["anio_escolar"]),
+                      "componentes": Componentes.model_validate(datos["componentes"])})
+
+    def como_dict(self) -> dict[str, Any]:
+        """As version 1 carried it (the read model's ``plan``)."""
+        return {**{f.name: getattr(self, f.name) for f in fields(self)},
+                "componentes": self.componentes.model_dump(mode="json")}
+
+
+@dataclass(frozen=True)
+class PlanIE:
+    """A school's plan of monitoring of one year (``PlanMonitoreoIE.Elaborado``): its header, the template it follows
+    (``protocolo``, ``nombre_protocolo``, the copy of its components for ``tipo_ie``/``nivel``), its docentes."""
+
+    ie: str  # codigo_modular-anexo
+    codigo_modular: str
+    anexo: int
+    anio: int
+    dre: str
+    ugel: str
+    directivo_id: str
+    cargo: str
+    turno: str
+    director: str
+    responsables: list[str]
+    protocolo: str
+    nombre_protocolo: str
+    tipo_ie: str
+    nivel: str
+    docentes: list[DocentePlanIE]
+    anio_escolar: list[str]
+    componentes: Componentes
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> PlanIE:
+        """From the dict version 1 of ``PlanMonitoreoIE.Elaborado`` carried."""
+        return cls(**{**{f.name: datos[f.name] for f in fields(cls)},
+                      "docentes": [DocentePlanIE(**d) for d in datos["docentes"]],
+                      "componentes": Componentes.model_validate(datos["componentes"])})
+
+    def como_dict(self) -> dict[str, Any]:
+        """As version 1 carried it (the read model's ``plan``, the published contract's fields)."""
+        return {**{f.name: getattr(self, f.name) for f in fields(self)},
+                "docentes": [vars(d) for d in self.docentes], "componentes": self.componentes.model_dump(mode="json")}
+
+    def cubre(self) -> set[str]:
+        return {d.docente_id for d in self.docentes}
+
+
+# stored by ``shared.eventstore.ValorTranscoding`` under these names (with ``valores.VALORES``: ``Agenda.valores``)
+VALORES_PLANES: dict[str, type] = {"agenda.Protocolo": Protocolo, "agenda.Componentes": Componentes,
+                                   "agenda.PlanDocente": PlanDocente, "agenda.PlanIE": PlanIE}

@@ -10,7 +10,7 @@ an event is of, so its publisher needs no look-up (events of version 1 carry Non
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 
@@ -116,6 +116,98 @@ class InformeEjecucion:
                 if f.name != "visitas_entre_pares" or self.visitas_entre_pares is not None}
 
 
+@dataclass(frozen=True)
+class Requisitos:
+    """What a docente's protocol asks of his year, as his acompañante's agenda checks it (NT-026 §5.6):
+    ``visita_grupos`` [cantidad, dias_min, dias_max] the mix of visit lengths (None: recorded before it was kept)."""
+
+    protocolo: str
+    visitas: int
+    dias_visita: int
+    visita_dias_min: int
+    visita_dias_max: int
+    gia: int
+    gia_horas_min: float
+    rtc: int
+    rtc_horas_min: float
+    visita_grupos: list[list[int]] | None = None
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> Requisitos:
+        return cls(**{f.name: datos.get(f.name) for f in fields(cls)})
+
+    def como_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "visita_grupos" or self.visita_grupos is not None}
+
+
+@dataclass(frozen=True)
+class Entregado:
+    """What one agenda delivered to a docente in the year (realized activities only)."""
+
+    visitas: int = 0
+    dias_visita: int = 0
+    gia: int = 0
+    rtc: int = 0
+
+    def __add__(self, otro: Entregado) -> Entregado:
+        return Entregado(*(getattr(self, f.name) + getattr(otro, f.name) for f in fields(self)))
+
+
+@dataclass(frozen=True)
+class DocenteDeAgenda:
+    """What an acompañante's agenda keeps of a docente's plan to check the norm's rules (``datos.resumen``), and
+    what his previous acompañantes' agendas delivered to him this year (``recibido``, by agenda id)."""
+
+    plan_id: str
+    ie: str
+    codigo_modular: str
+    anexo: int
+    anio_escolar: list[str]  # [inicio, fin], ISO
+    requisitos: Requisitos
+    recibido: dict[str, Entregado] = field(default_factory=dict)
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> DocenteDeAgenda:
+        """From the dict version 1 of ``DocenteIncorporado`` carried."""
+        return cls(datos["plan_id"], datos["ie"], datos["codigo_modular"], datos["anexo"], list(datos["anio_escolar"]),
+                   Requisitos.de(datos["requisitos"]),
+                   {agenda: Entregado(**cuentas) for agenda, cuentas in datos.get("recibido", {}).items()})
+
+
+@dataclass(frozen=True)
+class DocenteEnIE:
+    """A docente the padrón registers in a school (focalizacion's ``DocenteRegistradoEnIE``: no personal data)."""
+
+    nivel: str
+    dre: str
+    ugel: str
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> DocenteEnIE:
+        return cls(datos["nivel"], datos["dre"], datos["ugel"])
+
+    def como_dict(self) -> dict[str, str]:
+        return {"nivel": self.nivel, "dre": self.dre, "ugel": self.ugel}
+
+
+@dataclass(frozen=True)
+class DocentePlanIE:
+    """A docente a school's plan covers, with his class as the plan names it."""
+
+    docente_id: str
+    grado_seccion: str = ""
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class Aprobacion:
+    """A school plan's approval: its resolución directoral and the day."""
+
+    resolucion: str
+    fecha: str
+
+
 class _Datos:
     """What the three kinds of activity share: built from, and read back as, the canonical dict. A field that is
     None is absent from the dict (a scheduled visit has no ``acciones``), but for a workshop's ``ie``."""
@@ -214,6 +306,14 @@ def actividad_v1(state: dict[str, Any]) -> None:
     state.update(datos=de_actividad(state["tipo"], state["datos"]), contexto=None)
 
 
+def docente_v1(state: dict[str, Any]) -> None:
+    state["plan"] = DocenteDeAgenda.de(state["plan"])
+
+
+def en_ie_v1(state: dict[str, Any]) -> None:
+    state["datos"] = DocenteEnIE.de(state["datos"])
+
+
 def realizada_v1(tipo: str) -> Any:
     def upcast(state: dict[str, Any]) -> None:
         state.update(datos=de_actividad(tipo, state["datos"]), contexto=None)
@@ -223,4 +323,7 @@ def realizada_v1(tipo: str) -> Any:
 VALORES: dict[str, type] = {"agenda.AgendaDe": AgendaDe, "agenda.PlanDe": PlanDe, "agenda.PlanIEDe": PlanIEDe,
                             "agenda.CursoCompletado": CursoCompletado, "agenda.VisitaEntrePares": VisitaEntrePares,
                             "agenda.Socializacion": Socializacion, "agenda.InformeEjecucion": InformeEjecucion,
-                            "agenda.Visita": Visita, "agenda.Reunion": Reunion, "agenda.Taller": Taller}
+                            "agenda.Visita": Visita, "agenda.Reunion": Reunion, "agenda.Taller": Taller,
+                            "agenda.Requisitos": Requisitos, "agenda.Entregado": Entregado,
+                            "agenda.DocenteDeAgenda": DocenteDeAgenda, "agenda.DocenteEnIE": DocenteEnIE,
+                            "agenda.DocentePlanIE": DocentePlanIE}

@@ -16,6 +16,7 @@ from services.agenda import escuela
 from services.agenda.application import Agenda
 from services.agenda.comandos import AprobarPlanIE, Asignacion, CompletarCursoPropio, Curso, DesignarDirectivo
 from services.agenda.config import AgendaSettings
+from services.agenda.protocolos import PlanIE, incluidos
 from services.agenda.tablas import origen
 from shared.settings import SQLITE
 
@@ -30,9 +31,13 @@ def test_los_eventos_de_la_escuela_guardados_con_el_topico_anterior_se_leen(tmp_
     assert app.designar_directivo(DesignarDirectivo("0236885", 0, directivo, "director"))
     assert app.registrar_docente_ie(docente, "0236885", 0, {"nivel": "inicial", "dre": "DRE-PUNO", "ugel": "UGEL-PUNO"})
     plan_ie_id = dm.plan_ie_id(IE, 2024)
-    app.save(escuela.PlanMonitoreoIE(id=plan_ie_id, plan={
-        "ie": IE, "anio": 2024, "dre": "DRE-PUNO", "ugel": "UGEL-PUNO", "directivo_id": directivo,
-        "codigo_modular": "0236885", "anexo": 0, "cargo": "director", "docentes": []}))
+    plantilla = incluidos()[1]  # the IEI N°246's own
+    [(tipo, componentes)] = plantilla.tipos.items()
+    app.save(escuela.PlanMonitoreoIE(id=plan_ie_id, plan=PlanIE(
+        ie=IE, codigo_modular="0236885", anexo=0, anio=2024, dre="DRE-PUNO", ugel="UGEL-PUNO", directivo_id=directivo,
+        cargo="director", turno="", director="", responsables=[], protocolo=plantilla.clave,
+        nombre_protocolo=plantilla.nombre, tipo_ie=tipo.partition("/")[0], nivel=tipo.partition("/")[2], docentes=[],
+        anio_escolar=["2024-03-11", "2024-12-20"], componentes=componentes)))
     assert app.aprobar_plan_ie(AprobarPlanIE(str(plan_ie_id), "RD N° 012-2024", date(2024, 3, 1))).nuevo
     antes = (app.proyecciones.docentes_ie(IE), app.proyecciones.planes_ie(ie=IE))
     app.close()

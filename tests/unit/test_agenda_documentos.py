@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from pypdf import PdfReader
 
 from services.agenda import documentos, ejecucion
-from services.agenda.protocolos import Protocolo
+from services.agenda.protocolos import Componentes, PlanIE, Protocolo
+from services.agenda.valores import DocentePlanIE
 
 RAIZ = Path(__file__).resolve().parents[2]
 
@@ -37,7 +38,7 @@ DIRECTIVO = "4a2e6d9c-1b3f-5e7a-8c0d-9f1e2a3b4c5d"
 class _Agenda:
     """What the documents read of agenda: the plan's aggregate and the directivo's activities."""
 
-    def __init__(self, plan: dict, visitas: list[date]) -> None:
+    def __init__(self, plan: PlanIE, visitas: list[date]) -> None:
         self.plan = SimpleNamespace(plan=plan, estado="aprobado", aprobacion=None, socializacion=None,
                                     ejecucion=None, visitas_entre_pares={})
         self.proyecciones = SimpleNamespace(actividades=lambda *_: [
@@ -48,13 +49,14 @@ class _Agenda:
         return self.plan
 
 
-def _plan(grupos: list[dict], fases: list[dict] | None = None) -> dict:
+def _plan(grupos: list[dict], fases: list[dict] | None = None) -> PlanIE:
     componentes = {"visitas": {"grupos": grupos, "dias_total": len(grupos)}, "gia": {"cantidad": 0, "horas_min": 3},
                    "rtc": {"cantidad": 0, "horas_min": 3}, "talleres_docentes": {"cantidad": 0, "dias_total": 0}}
-    return {"ie": "0573436-0", "anio": 2024, "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO", "directivo_id": DIRECTIVO,
-            "director": "Director de la IE", "protocolo": "PROPIO@1", "anio_escolar": ["2024-03-11", "2024-12-20"],
-            "docentes": [{"docente_id": DOCENTE, "grado_seccion": "3.° B"}],
-            "componentes": {**componentes, "fases": fases or []}}
+    return PlanIE(ie="0573436-0", codigo_modular="0573436", anexo=0, anio=2024, dre="DRE-PUNO", ugel="UGEL-EL-COLLAO",
+                  directivo_id=DIRECTIVO, cargo="director", turno="", director="Director de la IE", responsables=[],
+                  protocolo="PROPIO@1", nombre_protocolo="", tipo_ie="polidocente_secundaria", nivel="secundaria",
+                  docentes=[DocentePlanIE(DOCENTE, grado_seccion="3.° B")], anio_escolar=["2024-03-11", "2024-12-20"],
+                  componentes=Componentes.model_validate({**componentes, "fases": fases or []}))
 
 
 def _texto(pdf: bytes) -> str:

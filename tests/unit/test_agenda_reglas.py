@@ -18,6 +18,7 @@ from services.agenda.comandos import (Asignacion, CancelarActividad, DesignarDir
                                       RealizarActividad, ReprogramarActividad)
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
+from services.agenda.valores import Entregado
 from shared.eventstore import Conflict, DomainError
 from shared.settings import SQLITE
 
@@ -148,7 +149,7 @@ def test_gia_dura_como_minimo_tres_horas(mundo):
     # y uno de exactamente tres horas se acepta, con todos los docentes de la IE
     gia = _id()
     assert mundo.programar("gia", reunion("2020-06-12", "14:00", "17:00"), gia).nuevo
-    assert mundo.app.agenda(mundo.acompanante, 2020).actividades[gia]["datos"]["docentes"] == sorted(mundo.docentes)
+    assert mundo.app.agenda(mundo.acompanante, 2020).actividades[gia].datos.docentes == sorted(mundo.docentes)
 
 
 def test_rtc_sin_directivo_registrado(mundo):
@@ -454,8 +455,8 @@ def test_lo_programado_no_cuenta_como_recibido_y_volver_no_duplica(mundo):
     mundo.app.reasignar(docente, mundo.acompanante, otro, "ida")
     mundo.app.reasignar(docente, otro, mundo.acompanante, "vuelta")
     agenda = mundo.app.agenda(mundo.acompanante, 2020)
-    assert agenda.previo(docente) == {"visitas": 0, "dias_visita": 0, "gia": 0, "rtc": 0}
-    assert agenda.entregado(docente) == {"visitas": 3, "dias_visita": 3, "gia": 0, "rtc": 0}
+    assert agenda.previo(docente) == Entregado(visitas=0, dias_visita=0, gia=0, rtc=0)
+    assert agenda.entregado(docente) == Entregado(visitas=3, dias_visita=3, gia=0, rtc=0)
 
 
 def test_reprogramar_con_campos_que_no_corresponden_se_rechaza_y_una_visita_conserva_su_duracion(mundo):

@@ -198,11 +198,13 @@ def _uuid(usuario: str) -> UUID:
 
 def _vista_plan_ie(agenda: Agenda, plan_ie_id: str) -> dict[str, Any]:
     plan = agenda.plan_ie(plan_ie_id)  # the aggregate: what was just recorded, even before it is projected
-    return {"plan_ie_id": plan_ie_id, "ie": plan.plan["ie"], "anio": plan.plan["anio"], "estado": plan.estado,
-            "aprobacion": plan.aprobacion, "socializacion": plan.socializacion, "ejecucion": plan.ejecucion,
-            "visitas_entre_pares": [{"visita_id": k, **v} for k, v in sorted(
-                plan.visitas_entre_pares.items(), key=lambda kv: (kv[1]["fecha"], kv[0]))],
-            "plan": plan.plan}
+    return {"plan_ie_id": plan_ie_id, "ie": plan.plan.ie, "anio": plan.plan.anio, "estado": plan.estado,
+            "aprobacion": vars(plan.aprobacion) if plan.aprobacion else None,
+            "socializacion": plan.socializacion.como_dict() if plan.socializacion else None,
+            "ejecucion": plan.ejecucion.como_dict() if plan.ejecucion else None,
+            "visitas_entre_pares": [{"visita_id": k, **v.como_dict()} for k, v in sorted(
+                plan.visitas_entre_pares.items(), key=lambda kv: (kv[1].fecha, kv[0]))],
+            "plan": plan.plan.como_dict()}
 
 
 def _paso_plan_ie(agenda: Agenda, plan_ie_id: str, r: Resultado, response: Response) -> dict[str, Any]:
