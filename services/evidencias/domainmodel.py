@@ -134,28 +134,28 @@ class Visita(ConAdjuntos):
 
     @event(Conocida)
     def __init__(self, id: UUID, visita: VisitaRealizada) -> None:  # noqa: A002
-        self.visita = visita.como_dict()  # agenda's VisitaRealizada: docente, acompañante, IE, territory, dates
+        self.visita = visita  # as agenda reported it: docente, acompañante, IE, territory, dates
         self.observaciones: dict[str, Observacion] = {}  # by observacion_id: the current content
         self.historial: dict[str, list[Observacion]] = {}  # the original and each correction
         self.retroalimentacion: Retroalimentacion | None = None
         self.adjuntos: dict[str, Adjunto] = {}  # by sha256
 
     def sujeto(self) -> str:
-        return sujeto_docente(self.visita["docente_id"])
+        return sujeto_docente(self.visita.docente_id)
 
     def de(self) -> VisitaDe:
         return VisitaDe.de(self.visita)
 
     @property
     def inicio(self) -> date:
-        return date.fromisoformat(self.visita["fecha_inicio"])
+        return self.visita.fecha_inicio
 
     @property
     def fin(self) -> date:
-        return date.fromisoformat(self.visita["fecha_fin"])
+        return self.visita.fecha_fin
 
     def check_autor(self, acompanante_id: str) -> None:
-        if acompanante_id != self.visita["acompanante_id"]:
+        if acompanante_id != self.visita.acompanante_id:
             raise EvidenciaInvalida("La visita la realizó otro acompañante: solo él registra lo que dejó.")
 
     def registrar_observacion(self, observacion_id: str, observacion: Observacion) -> bool:
@@ -218,7 +218,7 @@ class Visita(ConAdjuntos):
                                     "no se observó.")
         if date.fromisoformat(asumido["fecha_limite"]) <= self.fin:
             raise EvidenciaInvalida("La fecha límite del compromiso debe ser posterior a la visita.")
-        v = self.visita
+        v = self.visita.como_dict()
         return {"compromiso_id": compromiso_id, "acompanante_id": acompanante_id, "fecha_visita": v["fecha_inicio"],
                 "fecha_visita_fin": v["fecha_fin"], **{k: v[k] for k in _DE_LA_VISITA},
                 "instrumento": observacion.instrumento, "version": observacion.version,
@@ -282,7 +282,7 @@ class Compromiso(Aggregate):
             if self.verificacion == verificacion:
                 return False
             raise Conflict(f"El compromiso ya se verificó en la visita {self.verificacion.visita_id}.")
-        if visita.visita["docente_id"] != self.compromiso["docente_id"]:
+        if visita.visita.docente_id != self.compromiso["docente_id"]:
             raise EvidenciaInvalida("La visita es de otro docente: el compromiso se verifica en una visita a quien lo asumió.")
         if visita.inicio <= date.fromisoformat(self.compromiso["fecha_visita_fin"]):
             raise EvidenciaInvalida("Un compromiso se verifica en una visita posterior a la que lo originó.")
@@ -330,24 +330,24 @@ class Reunion(ConAdjuntos):
 
     @event(Conocida)
     def __init__(self, id: UUID, reunion: ReunionRealizada) -> None:  # noqa: A002
-        self.reunion = reunion.como_dict()  # agenda's GIACompletado / RTCRealizada
+        self.reunion = reunion  # agenda's GIACompletado / RTCRealizada
         self.actas: list[Acta] = []  # the acta, then each correction
         self.adjuntos: dict[str, Adjunto] = {}
 
     def sujeto(self) -> str:
-        return sujeto_reunion(self.reunion["actividad_id"])
+        return sujeto_reunion(self.reunion.actividad_id)
 
     def de(self) -> ReunionDe:
         return ReunionDe.de(self.reunion)
 
     @property
     def fecha(self) -> date:
-        return date.fromisoformat(self.reunion["fecha"])
+        return self.reunion.fecha
 
     def check_autor(self, autor_id: str) -> None:
         r = self.reunion
-        if autor_id not in (r["acompanante_id"], r.get("directivo_id")):
-            quien = "el acompañante o el directivo que la lideró" if r["tipo"] == "rtc" else "el acompañante que lo condujo"
+        if autor_id not in (r.acompanante_id, r.directivo_id):
+            quien = "el acompañante o el directivo que la lideró" if r.tipo == "rtc" else "el acompañante que lo condujo"
             raise EvidenciaInvalida(f"El acta la registra {quien}.")
 
     def registrar_acta(self, acta: Acta) -> bool:

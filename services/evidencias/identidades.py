@@ -6,37 +6,27 @@ once exists once, and a command finds it by the id the device or agenda gave, wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/evidencias")
 
 
+def _id(clase: str) -> Callable[[UUID | str], UUID]:
+    """The id of an aggregate of ``clase``, from the id the coach's device or agenda gave what it records."""
+    return lambda propio: uuid5(NS, f"{clase}:{propio}")
+
+
+docente_id = _id("docente")
+visita_id = _id("visita")
+compromiso_id = _id("compromiso")
+reunion_id = _id("reunion")
+sesion_id = _id("sesion")
+autoevaluacion_id = _id("autoevaluacion")
+
+
 def instrumento_id(codigo: str, version: int) -> UUID:
     return uuid5(NS, f"instrumento:{codigo}@{version}")
-
-
-def docente_id(docente: UUID | str) -> UUID:
-    return uuid5(NS, f"docente:{docente}")
-
-
-def visita_id(visita: UUID | str) -> UUID:
-    return uuid5(NS, f"visita:{visita}")
-
-
-def compromiso_id(compromiso: UUID | str) -> UUID:
-    return uuid5(NS, f"compromiso:{compromiso}")
-
-
-def reunion_id(actividad: UUID | str) -> UUID:
-    return uuid5(NS, f"reunion:{actividad}")
-
-
-def sesion_id(sesion: UUID | str) -> UUID:
-    return uuid5(NS, f"sesion:{sesion}")
-
-
-def autoevaluacion_id(autoevaluacion: UUID | str) -> UUID:
-    return uuid5(NS, f"autoevaluacion:{autoevaluacion}")
 
 
 def sujeto_docente(docente: UUID | str) -> str:

@@ -28,14 +28,20 @@ class Valor:
     as that dict (dates as ISO text, values within as dicts), the shape the read models keep."""
 
     @classmethod
-    def de(cls, datos: Mapping[str, Any]) -> Self:
-        """From a dict: each field read by its type (others ignored; one missing takes its default)."""
+    def de(cls, datos: Mapping[str, Any] | Valor) -> Self:
+        """From a dict, or another value: each field read by its type (others ignored; one missing takes its
+        default)."""
+        datos = _campos(datos)
         tipos = _tipos(cls)
         campos = fields(cls)  # type: ignore[arg-type]
         return cls(**{f.name: _leer(tipos[f.name], datos[f.name]) for f in campos if f.name in datos})
 
     def como_dict(self) -> dict[str, Any]:
         return {f.name: _plano(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+def _campos(datos: Mapping[str, Any] | Valor) -> Mapping[str, Any]:
+    return {f.name: getattr(datos, f.name) for f in fields(datos)} if isinstance(datos, Valor) else datos  # type: ignore[arg-type]
 
 
 @cache
@@ -76,8 +82,8 @@ def _plano(valor: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class VisitaRealizada(Valor):
-    """A visit agenda reported as realized (``VisitaRealizadaV1``), as ``Visita.Conocida`` records it."""
+class _Visita(Valor):
+    """What names a realized visit: whose (the docente's, by his acompañante), where and in which year."""
 
     visita_id: str
     docente_id: str
@@ -87,28 +93,27 @@ class VisitaRealizada(Valor):
     dre: str
     ugel: str
     anio: int
+
+
+@dataclass(frozen=True)
+class VisitaRealizada(_Visita):
+    """A visit agenda reported as realized (``VisitaRealizadaV1``), as ``Visita.Conocida`` records it."""
+
     fecha_inicio: date
     fecha_fin: date
     acciones: list[str]
 
 
 @dataclass(frozen=True)
-class VisitaDe(Valor):
+class VisitaDe(_Visita):
     """The realized visit a record was made in: whose, where and when (its first day)."""
 
-    visita_id: str
-    docente_id: str
-    acompanante_id: str
-    codigo_modular: str
-    anexo: int
-    dre: str
-    ugel: str
-    anio: int
     fecha: date
 
     @classmethod
-    def de(cls, visita: Mapping[str, Any]) -> Self:
-        """From agenda's visit as ``Visita`` keeps it (its first day is the record's)."""
+    def de(cls, visita: Mapping[str, Any] | Valor) -> Self:
+        """From agenda's visit (``VisitaRealizada``, or its dict): its first day is the record's."""
+        visita = _campos(visita)
         return super().de({**visita, "fecha": visita["fecha_inicio"]})
 
 

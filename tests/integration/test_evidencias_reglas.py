@@ -8,6 +8,7 @@ The clock is the test's own (``Mundo.hoy``), so due dates pass without waiting.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Iterator
@@ -308,8 +309,9 @@ def test_lo_de_una_visita_que_agenda_aun_no_reporta_queda_en_espera(mundo, aula)
     with mundo.rechaza(EnEspera, "aún no consta como realizada en evidencias"):
         mundo.app.registrar_observacion(observacion_de(visita_id, nuevo_id(), aula["acompanante"], ficha(D1="II")))
     # and once agenda's VisitaRealizada arrives, the same observation goes through
-    mundo.app.conocer_visita({**mundo.app.repository.get(dm.visita_id(aula["visita"])).visita, "visita_id": visita_id,
-                              "fecha_inicio": "2021-05-17", "fecha_fin": "2021-05-17"})
+    mundo.app.conocer_visita(dataclasses.replace(mundo.app.repository.get(dm.visita_id(aula["visita"])).visita,
+                                                 visita_id=visita_id, fecha_inicio=date(2021, 5, 17),
+                                                 fecha_fin=date(2021, 5, 17)))
     assert mundo.app.registrar_observacion(observacion_de(visita_id, nuevo_id(), aula["acompanante"], ficha(D1="II")))
 
 

@@ -22,7 +22,7 @@ class Actas(Instrumentos):
 
     def _acta(self, reunion: dm.Reunion, cmd: c.RegistrarActa) -> Acta:
         r = reunion.reunion
-        participantes = set(r["docentes"])
+        participantes = set(r.docentes)
         ajenos = [d for d, estado in cmd.asistencia.items() if estado == "presente" and d not in participantes]
         if ajenos:
             raise Invalida(f"Figuran como presentes docentes que no participaron según lo registrado en agenda: "
@@ -30,9 +30,9 @@ class Actas(Instrumentos):
         faltan = participantes - set(cmd.asistencia)
         if faltan:
             raise Invalida(f"Falta la asistencia de participantes registrados en agenda: {', '.join(sorted(faltan))}.")
-        inst = self.instrumento_para(cmd.instrumento or f"LC-{r['tipo'].upper()}", cmd.version,
-                                     reunion.fecha, r["tipo"])
-        return Acta(asistencia=dict(cmd.asistencia), duracion_horas=cmd.duracion_horas or r["horas"],
+        inst = self.instrumento_para(cmd.instrumento or f"LC-{r.tipo.upper()}", cmd.version,
+                                     reunion.fecha, r.tipo)
+        return Acta(asistencia=dict(cmd.asistencia), duracion_horas=cmd.duracion_horas or r.horas,
                     acuerdos=list(cmd.acuerdos), nudos_criticos=list(cmd.nudos_criticos), instrumento=inst.codigo,
                     version=inst.version, lista_cotejo=respuestas(inst, dict(cmd.lista_cotejo)), autor_id=cmd.autor_id)
 

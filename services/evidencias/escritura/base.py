@@ -90,7 +90,7 @@ class Base(ServiceApplication):
         """A realized visit, its author, who held the docente on the visit's day (even if not any more)."""
         visita = self._visita(visita_id)
         visita.check_autor(acompanante_id)
-        self._a_cargo(acompanante_id, visita.visita["docente_id"], visita.visita["anio"], visita.inicio)
+        self._a_cargo(acompanante_id, visita.visita.docente_id, visita.visita.anio, visita.inicio)
         return visita
 
     def _reunion_de(self, actividad_id: str, autor_id: str) -> dm.Reunion:

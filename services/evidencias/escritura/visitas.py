@@ -66,9 +66,9 @@ class Visitas(Instrumentos):
         anio, dia = cmd.anio or self.reloj().year, None
         if cmd.visita_id:
             visita = self._visita_de(cmd.visita_id, cmd.acompanante_id)
-            if visita.visita["docente_id"] != cmd.docente_id:
+            if visita.visita.docente_id != cmd.docente_id:
                 raise Invalida("La visita indicada es de otro docente.")
-            anio, dia = visita.visita["anio"], visita.inicio
+            anio, dia = visita.visita.anio, visita.inicio
         clara = {**cmd.datos(), "anio": anio, "acompanante_id": cmd.acompanante_id}
 
         def cambio(docente: dm.DocenteAcompanado) -> bool:
