@@ -1,15 +1,15 @@
 """Tamper evidence: each service's published facts form a hash chain (``ce-cadena``, see the relay).
 
-This module depends on the relay (``shared.outbox``, whose ``leer_publicados`` reads a service's facts
-back from the stream), never the reverse; the relay depends on no read-model code.
+This module reads a service's facts back from the stream with ``shared.publicados`` (as the relay does); the
+relay (``shared.outbox``) never depends on it, nor on any read-model code.
 
 - ``verificar_enlaces``: every link of the chain as read from the stream holds (a fact changed,
   removed or reordered in the stream breaks the link at its position).
 - ``verificar_almacen``: the facts the service still stores lead to the hashes it published (a
   stored fact changed, deleted or swapped with another is reported at its position).
 
-Republishing what the stream lost is the relay's own (``shared.outbox``'s ``republicar_faltantes``, run in
-its loop under its lease): same ids and hashes, only what is missing.
+Republishing what the stream lost is the relay's own (``shared.republicacion``, run in its loop under its
+lease): same ids and hashes, only what is missing.
 
 ``python -m shared.cadena --url http://127.0.0.1:8002 --token JWT [--desde N] [--hasta M]`` asks a
 running service to verify a range of its store and exits 1 when something does not match. The
@@ -29,7 +29,7 @@ from typing import Any
 
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
-from shared.outbox import leer_publicados as leer_publicados  # the relay reads the chain; this module checks it
+from shared.publicados import leer_publicados as leer_publicados  # shared.runtime still imports it from here
 
 
 @dataclass(frozen=True)

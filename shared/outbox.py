@@ -2,20 +2,13 @@
 
 The service's notification log is the outbox (events and notification ids commit in one
 transaction). The relay reads it from the last relayed position, maps each stored event to
-its published contract, publishes the batch with nats-py's async publish, waits for every
-PubAck and only then records the new position as an ``eventsourcing`` tracking record in the
+its published contract, publishes the batch chained and waits for every PubAck (``shared.envio``),
+and only then records the new position as an ``eventsourcing`` tracking record in the
 same store. A crash at any point loses nothing: unacknowledged events are published again,
 and JetStream drops the repeats by ``Nats-Msg-Id`` (``<servicio>:<notification id>``). On
-start the relay also reads the last message of its service in the stream, so a crash between
-PubAck and position save is closed even after the duplicate window, and a stream that lost
-its tail is filled again from the store. When that last message is behind the saved position (a hole
-filled last), it reads only what the stream stored since the saved position's fact was recorded; the
-whole of the service's messages only when the stream lost its tail.
-
-Every published fact is chained (``Envelope.encadenar``): its ``ce-cadena`` hashes the previous
-fact's with its own content, so changing, removing or reordering a stored or published fact is
-detectable (``shared.cadena``, which reads the stream with ``leer_publicados`` here). The head of the chain is read back from the stream on start and
-sealed now and then (``CadenaSelladaV1``) for third parties to keep.
+start the relay also finds its service's chain head in the stream (``shared.publicados``), so a crash
+between PubAck and position save is closed even after the duplicate window, and a stream that lost
+its tail is filled again from the store. The chain's head is sealed now and then for third parties to keep.
 
 With several replicas of a service, only the one holding the service's lease publishes
 (``shared.liderazgo``); it checks the lease before every message and stops at once without it.
@@ -32,9 +25,8 @@ that disappears stops the relay (it waits for it to be declared again), a stream
 in notification order before publishing anything new. A republication asked by an operator
 (``pedir_republicacion``) runs inside the relay's loop, under its lease, between two batches: it
 reads everything the stream holds of the service (nothing else of the service is being published
-then) and sends only what is missing, under the original ``Nats-Msg-Id``. A fact the stream no
-longer holds but still remembers within its duplicate window (a deleted message) is not sent
-under another id: it is reported as held back (``retenidos``), to be republished after the window.
+then) and sends only what is missing, under the original ``Nats-Msg-Id``; a fact the stream no
+longer holds but still remembers within its duplicate window is held back (``retenidos``).
 """
 
 from __future__ import annotations
@@ -43,22 +35,22 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
-from opentelemetry.trace import SpanKind
 
-from shared.contracts import CadenaSelladaV1, ContractError, Envelope, IntegrationEvent
+from shared.contracts import Envelope, IntegrationEvent
 from shared.contracts.envelope import GENESIS
+from shared.envio import Sellador, publicar_encadenados
 from shared.eventstore import ServiceApplication
 from shared.liderazgo import Lease
+from shared.publicados import cabeza_de_la_cadena, cabeza_en_stream
+from shared.republicacion import Pedidos, publicar_faltantes
 from shared.streams import STREAM
-from shared.telemetry import Telemetry, context_from_traceparent, current_traceparent
+from shared.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -102,45 +94,6 @@ class Republicacion:
     retenidos: list[int]
 
 
-async def leer_publicados(js: JetStreamContext, servicio: str, desde: datetime | None = None,
-                          lote: int = 1000) -> dict[int, Envelope]:
-    """Every fact of ``servicio`` in the stream (up to its end now; only those stored since ``desde``, when
-    given), by its position in the service's store, read with an ephemeral pull consumer (no durable state).
-    A malformed message is left out: it is a consumer's dead letter, not a fact."""
-    publicados: dict[int, Envelope] = {}
-    ultimo = (await js.stream_info(STREAM)).state.last_seq
-    if not ultimo:
-        return publicados
-    inicio = ({"deliver_policy": DeliverPolicy.BY_START_TIME, "opt_start_time": desde} if desde
-              else {"deliver_policy": DeliverPolicy.ALL})
-    # the subject is the consumer's filter (nats-py writes it over ``config.filter_subject``)
-    sub = await js.pull_subscribe(f"acompana.{servicio}.>", stream=STREAM, config=ConsumerConfig(
-        ack_policy=AckPolicy.NONE, inactive_threshold=120.0, max_ack_pending=-1, **inicio))
-    try:
-        pendientes = (await sub.consumer_info()).num_pending
-        while pendientes:
-            for intento in range(3):
-                try:
-                    mensajes = await sub.fetch(lote, timeout=5.0)
-                    break
-                except NatsTimeout:
-                    if intento == 2:
-                        raise
-            for msg in mensajes:
-                secuencia = msg.metadata.sequence.stream
-                if secuencia > ultimo:  # published after the call: not read
-                    return publicados
-                pendientes = msg.metadata.num_pending
-                try:
-                    envelope = Envelope.parse(msg.subject, msg.headers, msg.data, secuencia)
-                except ContractError:
-                    continue
-                publicados[envelope.position] = envelope
-    finally:
-        await sub.unsubscribe()
-    return publicados
-
-
 class OutboxRelay:
     def __init__(
         self,
@@ -168,24 +121,19 @@ class OutboxRelay:
         self.tracer = telemetry.tracer(__name__)
         self._position = 0
         self._cadena: tuple[int, str] = (0, GENESIS)  # the last published fact and its chain hash
-        self.seal_every = seal_every
-        self.seal_seconds = seal_seconds
-        self._sello: tuple[int, float] = (0, 0.0)  # the last sealed position, and when
+        self.sellador = Sellador(self.servicio, seal_every, seal_seconds)
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stream_creado: object = None  # the ``created`` of the stream the relay reconciled with
-        self._pedidos: list[tuple[int, asyncio.Future]] = []  # republications asked, run by the loop
+        self._pedidos = Pedidos()  # republications asked, run by the loop
         self.lease = lease  # None: the only relay of its service, no election
         self.desfase_relojes = desfase_relojes  # seconds the service's clock may differ from NATS's
-        self.lag = telemetry.gauge(
-            "acompana_outbox_pendientes", "Eventos registrados aún no publicados en JetStream"
-        )
-        self.published = telemetry.counter(
-            "acompana_outbox_publicados", "Eventos publicados en JetStream por el relay"
-        )
-        self.leader = telemetry.gauge(
-            "acompana_relay_lider", "1 si esta réplica es la que publica el outbox de su servicio, si no 0"
-        )
+        self.lag = telemetry.gauge("acompana_outbox_pendientes",
+                                   "Eventos registrados aún no publicados en JetStream")
+        self.published = telemetry.counter("acompana_outbox_publicados",
+                                           "Eventos publicados en JetStream por el relay")
+        self.leader = telemetry.gauge("acompana_relay_lider",
+                                      "1 si esta réplica es la que publica el outbox de su servicio, si no 0")
 
     @property
     def may_publish(self) -> bool:
@@ -206,66 +154,31 @@ class OutboxRelay:
                 raise PublishFailed(f"otro relay ya guardó una posición posterior a {position}") from None
             self._position = position
 
-    async def _cabeza_en_stream(self) -> tuple[int, str] | None:
-        """The position and chain hash of this service's newest message in the stream."""
-        try:
-            msg = await self.js.get_last_msg(STREAM, f"acompana.{self.servicio}.>")
-        except NotFoundError:
-            return None
-        headers = msg.headers or {}
-        return int(headers["ce-id"].rsplit(":", 1)[1]), headers.get("ce-cadena", GENESIS)
-
     async def _stream_creado_en(self) -> object:
         """When the stream was created (it changes when the stream is lost and declared again)."""
         try:
             return (await self.js.stream_info(STREAM)).created
         except NotFoundError:
-            raise StreamAusente(f"el stream {STREAM} no existe: se espera a que se declare de nuevo") from None
+            raise StreamAusente(f"el stream {STREAM} no existe: se espera a que se declare de nuevo"
+                                ) from None
 
-    async def _cabeza_leyendo(self, desde: datetime | None, hasta: int | None = None) -> tuple[int, str] | None:
-        """The furthest fact of this service among those the stream stored since ``desde`` (None: all), at or
-        before position ``hasta`` (the store's last, when given)."""
-        publicados = await leer_publicados(self.js, self.servicio, desde)
-        posiciones = [p for p in publicados if hasta is None or p <= hasta]
-        if not posiciones:
-            return None
-        mayor = max(posiciones)
-        return mayor, publicados[mayor].cadena
-
-    async def _cabeza_desde(self, posicion: int) -> tuple[int, str] | None:
-        """The furthest fact in the stream when it is at or past ``posicion``, else None. Every fact from
-        ``posicion`` on was published after the stored fact at ``posicion`` was recorded (positions follow
-        the commits, and a fact is published after its commit): only the messages stored since then (less
-        ``desfase_relojes``, the clocks of the service and of NATS may differ) are read."""
+    async def _registrado(self, posicion: int) -> datetime | None:
+        """When the stored fact at ``posicion`` was recorded (None: not in the store, or unreadable)."""
         notificaciones = await asyncio.to_thread(self.app.recorder.select_notifications, posicion, 1)
         try:
-            registrado = self.app.mapper.to_domain_event(notificaciones[0]).timestamp
-        except Exception as exc:  # not in the store, or unreadable: the whole stream is read instead
+            return self.app.mapper.to_domain_event(notificaciones[0]).timestamp
+        except Exception as exc:
             log.warning("%s: sin la hora del hecho %s (%r): se lee todo el stream", self.servicio, posicion,
                         exc)
             return None
-        cabeza = await self._cabeza_leyendo(registrado - timedelta(seconds=self.desfase_relojes))
-        return cabeza if cabeza is not None and cabeza[0] >= posicion else None
 
     async def reconcile(self) -> None:
         """Align the stored position and the chain's head with what the stream already holds."""
         self._stream_creado = await self._stream_creado_en()
         self._position = await asyncio.to_thread(self.stored_position)
-        cabeza = await self._cabeza_en_stream() or (0, GENESIS)
         almacenado = await asyncio.to_thread(self.app.recorder.max_notification_id) or 0
-        if cabeza[0] > almacenado:
-            # A message beyond the store's last fact is not this service's (published outside its relay with
-            # its credential): taken as the head, it would make the relay skip every fact up to it.
-            log.warning("%s: el último mensaje del stream dice ser la posición %s, más allá de lo almacenado "
-                        "(%s): no es un hecho de este servicio y no se toma como cabeza", self.servicio,
-                        cabeza[0], almacenado)
-            cabeza = await self._cabeza_leyendo(None, almacenado) or (0, GENESIS)
-        if cabeza[0] < self._position:
-            # The last message is not always the furthest fact: a hole filled by a republication comes last.
-            # What was stored since the saved position's fact was recorded tells a filled hole (the fact is
-            # there); only a lost tail (it is not) needs everything the stream holds of the service.
-            cabeza = (await self._cabeza_desde(self._position) or await self._cabeza_leyendo(None, almacenado)
-                      or cabeza)
+        cabeza = await cabeza_de_la_cadena(self.js, self.servicio, self._position, almacenado,
+                                           self._registrado, self.desfase_relojes)
         in_stream = cabeza[0]
         self._cadena = cabeza
         if in_stream > self._position:
@@ -278,8 +191,8 @@ class OutboxRelay:
             )
             await self.republish(in_stream, self._position)
             # what comes next is chained after the head the stream now has, never after the one read before
-            self._cadena = await self._cabeza_en_stream() or (0, GENESIS)
-        self._sello = (self._cadena[0], 0.0)
+            self._cadena = await cabeza_en_stream(self.js, self.servicio) or (0, GENESIS)
+        self.sellador.desde(self._cadena[0])
 
     # --- publishing -----------------------------------------------------------------------
 
@@ -304,53 +217,18 @@ class OutboxRelay:
 
     async def _publish(self, notifications: Sequence[Notification],
                        cadena: tuple[int, str]) -> tuple[int, tuple[int, str]]:
-        """Publish a batch chained after ``cadena``; return the last notification id whose PubAck (and
-        all before) came, and the chain's head at that point."""
-        pending: list[tuple[int, asyncio.Future, tuple[int, str]]] = []
-        for notification in notifications:
-            if not self.may_publish:
-                break  # the lease ran out or was taken: not one message more
-            envelope = self.envelope_de(notification)
-            if envelope is None:
-                pending.append((notification.id, _done(), cadena))
-                continue
-            envelope = envelope.encadenar(*cadena)
-            cadena = (notification.id, envelope.cadena)
-            with self.tracer.start_as_current_span(
-                f"publish {envelope.type}",
-                context=context_from_traceparent(envelope.traceparent),
-                kind=SpanKind.PRODUCER,
-                attributes={"messaging.system": "nats", "messaging.message.id": envelope.id},
-            ):
-                headers = envelope.headers()
-                headers["traceparent"] = current_traceparent()
-                future = await self.js.publish_async(envelope.nats_subject, envelope.payload(), headers=headers)
-            pending.append((notification.id, future, cadena))
-        futures = [f for _, f, _ in pending]
-        try:
-            await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), self.ack_timeout)
-        except TimeoutError:
-            pass
-        acked, cabeza = 0, None
-        for notification_id, future, cadena_ahi in pending:
-            if not future.done() or future.cancelled() or future.exception() is not None:
-                break
-            acked, cabeza = notification_id, cadena_ahi
-        for future in futures:
-            future.cancel()  # releases nats-py's pending slot of any ack that never came
-        return acked, cabeza or (0, GENESIS)
+        """Publish a batch chained after ``cadena``: how far the PubAcks came, and the chain's head there."""
+        return await publicar_encadenados(self.js, self.tracer, notifications, self.envelope_de, cadena,
+                                          self.ack_timeout, lambda: self.may_publish)
 
     async def relay_once(self) -> int:
         """Publish the next batch; returns how many notifications it moved past."""
-        notifications = await asyncio.to_thread(
-            self.app.recorder.select_notifications,
-            self._position, self.batch_size, inclusive_of_start=False,
-        )
+        notifications = await self._siguientes(self._position)
         if not notifications:
             return 0
         creado = await self._stream_creado_en()
         if self._stream_creado is None:
-            self._stream_creado = creado  # a relay driven by hand, without reconcile: the stream it first sees
+            self._stream_creado = creado  # a relay driven by hand, without reconcile: the first stream seen
         elif creado != self._stream_creado:
             raise StreamReemplazado(f"el stream {STREAM} se declaró de nuevo: se rellena antes de seguir")
         acked, cabeza = await self._publish(notifications, self._cadena)
@@ -363,27 +241,8 @@ class OutboxRelay:
             if not self.may_publish:
                 raise NotLeader(f"sin concesión después de la notificación {acked}")
             raise PublishFailed(f"sin PubAck después de la notificación {acked}")
-        await self._sellar()
+        await self.sellador.tras_lote(self.js, self._cadena, self.may_publish)
         return moved
-
-    async def _sellar(self) -> None:
-        """Publish the chain's head as a seal every ``seal_every`` facts, or after ``seal_seconds``."""
-        posicion, hash_ = self._cadena
-        sellada, cuando = self._sello
-        if not cuando:  # the first batch since the relay started: the clock starts now
-            self._sello = (sellada, asyncio.get_running_loop().time())
-            return
-        tarde = asyncio.get_running_loop().time() - cuando >= self.seal_seconds
-        if posicion <= sellada or not (tarde or posicion - sellada >= self.seal_every):
-            return
-        if not self.may_publish:
-            return
-        sello = CadenaSelladaV1(servicio_sellado=self.servicio, posicion=posicion, hash=hash_,
-                                hechos=posicion - sellada, sellado_en=datetime.now(UTC))
-        envelope = Envelope.wrap(servicio=f"cadena-{self.servicio}", position=posicion, data=sello,
-                                 subject=f"cadena/{self.servicio}", time=sello.sellado_en, dre=None, ugel=None)
-        await self.js.publish(envelope.nats_subject, envelope.payload(), headers=envelope.headers())
-        self._sello = (posicion, asyncio.get_running_loop().time())
 
     async def republish(self, from_position: int, to_position: int | None = None) -> int:
         """Publish again every event after ``from_position`` (recovery after stream loss), chained after
@@ -393,10 +252,7 @@ class OutboxRelay:
         """
         count, start, cadena = 0, from_position, self._cadena
         while to_position is None or start < to_position:
-            notifications = await asyncio.to_thread(
-                self.app.recorder.select_notifications,
-                start, self.batch_size, to_position, inclusive_of_start=False,
-            )
+            notifications = await self._siguientes(start, to_position)
             if not notifications:
                 break
             acked, cadena = await self._publish(notifications, cadena)
@@ -414,71 +270,28 @@ class OutboxRelay:
         Raises NotLeader when this replica does not publish (another one must be asked)."""
         if self._loop is None or not self.may_publish:
             raise NotLeader("esta réplica no publica el outbox de su servicio")
-        future = self._loop.create_future()
-        self._pedidos.append((desde, future))
+        future = self._pedidos.pedir(self._loop, desde)
         self._wake.set()
         return await asyncio.wait_for(asyncio.shield(future), timeout)
-
-    async def _atender_pedidos(self) -> bool:
-        """Run the republications asked; True when there were any (the stream changed: reconcile again)."""
-        atendidos = bool(self._pedidos)
-        while self._pedidos:
-            desde, future = self._pedidos[0]
-            try:
-                resultado = await self.republicar_faltantes(desde)
-            except Exception as exc:
-                if not future.done():
-                    future.set_exception(exc)
-                self._pedidos.pop(0)
-                raise
-            self._pedidos.pop(0)
-            if not future.done():
-                future.set_result(resultado)
-        return atendidos
 
     async def republicar_faltantes(self, desde: int = 1) -> Republicacion:
         """Publish again, from the store, each fact from ``desde`` on that the stream no longer holds,
         with its original ids and chain hash. Run by the relay's loop (``pedir_republicacion``): the view
         of the stream it judges from is complete, since nothing else of the service is published meanwhile.
         """
-        publicados = await leer_publicados(self.js, self.servicio)
-        antes = [p for p in publicados if p < desde]
-        cadena = (max(antes), publicados[max(antes)].cadena) if antes else (0, GENESIS)
-        enviados, retenidos, inicio = 0, [], cadena[0]
-        while True:
-            notifications = await asyncio.to_thread(
-                self.app.recorder.select_notifications, inicio, self.batch_size, inclusive_of_start=False)
-            if not notifications:
-                return Republicacion(enviados, retenidos)
-            faltantes = []
-            for n in notifications:
-                if n.id in publicados:
-                    cadena = (n.id, publicados[n.id].cadena)
-                    continue
-                envelope = self.envelope_de(n)
-                if envelope is None:
-                    continue
-                envelope = envelope.encadenar(*cadena)
-                cadena = (n.id, envelope.cadena)
-                if n.id >= desde:
-                    if not self.may_publish:
-                        raise NotLeader(f"republicación detenida en {n.id}: sin concesión")
-                    faltantes.append((n.id, await self.js.publish_async(
-                        envelope.nats_subject, envelope.payload(), headers=envelope.headers())))
-            for posicion, future in faltantes:
-                ack = await asyncio.wait_for(future, self.ack_timeout)
-                if ack.duplicate and not await self._guardado(ack.seq):
-                    retenidos.append(posicion)  # deleted, but its id is still in the duplicate window
-                else:
-                    enviados += 1
-            inicio = notifications[-1].id
+        enviados, retenidos = await publicar_faltantes(self.js, self.servicio, self._siguientes,
+                                                       self.envelope_de, desde, self.ack_timeout,
+                                                       self._exigir_concesion)
+        return Republicacion(enviados, retenidos)
 
-    async def _guardado(self, seq: int) -> bool:
-        try:
-            await self.js.get_msg(STREAM, seq)
-        except NotFoundError:
-            return False
-        return True
+    async def _siguientes(self, inicio: int, hasta: int | None = None) -> Sequence[Notification]:
+        """The next batch of stored facts after position ``inicio`` (up to ``hasta``, when given)."""
+        return await asyncio.to_thread(self.app.recorder.select_notifications, inicio, self.batch_size, hasta,
+                                       inclusive_of_start=False)
+
+    def _exigir_concesion(self, posicion: int) -> None:
+        if not self.may_publish:
+            raise NotLeader(f"republicación detenida en {posicion}: sin concesión")
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -506,10 +319,7 @@ class OutboxRelay:
     def _rechazar_pedidos(self, motivo: Exception | None = None) -> None:
         """The republications asked cannot run here now: this replica stopped publishing (ask the new
         leader), or ``motivo``."""
-        for _, future in self._pedidos:
-            if not future.done():
-                future.set_exception(motivo or NotLeader("esta réplica dejó de publicar"))
-        self._pedidos.clear()
+        self._pedidos.rechazar(motivo or NotLeader("esta réplica dejó de publicar"))
 
     def pendientes(self) -> int:
         """Events recorded and not yet published: the store's last notification id minus the saved
@@ -539,7 +349,7 @@ class OutboxRelay:
                 if not reconciled:
                     await self.reconcile()
                     reconciled = True
-                if await self._atender_pedidos():
+                if await self._pedidos.atender(self.republicar_faltantes):
                     # The republication may have sent facts past the saved position, each chained after the
                     # stream's own: the position and the chain's head are read again before going on.
                     reconciled = False
@@ -561,12 +371,6 @@ class OutboxRelay:
                 log.warning("%s: relay en pausa %.1fs: %r", self.servicio, delay, exc)
                 await _wait_any(stopping, stopping, delay)
                 delay = min(delay * 2, 5.0)
-
-
-def _done() -> asyncio.Future:
-    future: asyncio.Future = asyncio.get_running_loop().create_future()
-    future.set_result(None)
-    return future
 
 
 async def _wait_any(a: asyncio.Event, b: asyncio.Event, timeout: float) -> None:

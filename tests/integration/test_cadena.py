@@ -16,8 +16,9 @@ from psycopg import sql
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
 from services.agenda.messaging import Publicador
-from shared.cadena import leer_publicados, verificar_enlaces
+from shared.cadena import verificar_enlaces
 from shared.contracts.envelope import GENESIS
+from shared.publicados import leer_publicados
 from shared.streams import STREAM
 from tests.conftest import eventually, serving
 from tests.e2e.test_visita_end_to_end import con_plan
@@ -106,7 +107,8 @@ async def test_un_hecho_almacenado_cambiado_se_informa_en_su_posicion(agenda_pub
     posicion = publicadas[-2]
     topic, state = leer(settings, posicion)
     cambiado = json.loads(state)
-    cambiado["plan"]["codigo_modular"] = "9999999"  # someone with database access rewrites where he taught
+    # someone with database access rewrites where he taught (the plan is stored as its typed value)
+    cambiado["plan"]["_data_"]["codigo_modular"] = "9999999"
     escribir(settings, posicion, topic, json.dumps(cambiado).encode())
 
     resultado = await verificar(client)

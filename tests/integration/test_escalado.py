@@ -21,9 +21,10 @@ from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
 from services.agenda.messaging import Publicador
-from shared.cadena import leer_publicados, verificar_enlaces
+from shared.cadena import verificar_enlaces
 from shared.contracts import DocenteAsignadoV1, Envelope
 from shared.outbox import OutboxRelay, PublishFailed
+from shared.publicados import leer_publicados
 from shared.streams import STREAM
 from shared.telemetry import Telemetry
 from tests.conftest import eventually, serving

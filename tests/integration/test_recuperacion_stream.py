@@ -13,8 +13,9 @@ from services.agenda.config import AgendaSettings
 from services.agenda.messaging import Publicador
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.main import create_app as evidencias_app
-from shared.cadena import leer_publicados, verificar_enlaces
+from shared.cadena import verificar_enlaces
 from shared.outbox import OutboxRelay
+from shared.publicados import leer_publicados
 from shared.streams import STREAM, ensure_streams
 from shared.telemetry import Telemetry
 from tests.conftest import eventually, serving
