@@ -27,7 +27,7 @@ from services.evaluacion.comandos import (
     ResponderEncuesta, SeguirMedida, Trimestre, Valorar,
 )
 from services.evaluacion.metas import NIVELES, Metas, incluidas
-from services.evaluacion.valores import VALORES, Envio, PlanDocente
+from services.evaluacion.valores import VALORES, ConsultaHistoria, Envio, NivelInicial, PlanDocente
 from shared.eventstore import Conflict, EnEspera, Forbidden, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
@@ -120,15 +120,14 @@ class Evaluacion(ServiceApplication):
 
     def registrar_situacion_inicial(self, c: RegistrarSituacionInicial) -> bool:
         _check_niveles({comp: n["nivel"] for comp, n in c.niveles.items()})
+        niveles = {comp: NivelInicial.de(n) for comp, n in c.niveles.items()}
         return self.modificar(lambda: self._docente_a_la_fecha(c.docente_id, c.fecha),
-                              lambda d: d.registrar_situacion_inicial(c.acompanante_id, c.fecha, c.niveles))
+                              lambda d: d.registrar_situacion_inicial(c.acompanante_id, c.fecha, niveles))
 
     def valorar(self, c: Valorar) -> bool:
         _check_niveles({c.competencia: c.nivel})
-        propio = {"acompanante_id": c.acompanante_id, "fecha": c.fecha.isoformat(), "competencia": c.competencia,
-                  "nivel": c.nivel, "evidencias": list(c.evidencias), "sustento": c.sustento}
-        return self.modificar(lambda: self._docente_a_la_fecha(c.docente_id, c.fecha),
-                              lambda d: d.valorar(c.valoracion_id, propio))
+        return self.modificar(lambda: self._docente_a_la_fecha(c.docente_id, c.fecha), lambda d: d.valorar(
+            c.valoracion_id, c.acompanante_id, c.fecha, c.competencia, c.nivel, list(c.evidencias), c.sustento))
 
     def cerrar_etapa(self, c: CerrarEtapa) -> bool:
         _check_niveles(c.niveles)
@@ -189,7 +188,7 @@ class Evaluacion(ServiceApplication):
             plan = docente.planes.get(anio) if docente else None
             if plan is None:
                 raise Invalida(f"El docente no tiene plan de acompañamiento en {anio}: no se le encuesta.")
-            territorio = {"dre": plan["dre"], "ugel": plan["ugel"]}
+            territorio = {"dre": plan.dre, "ugel": plan.ugel}
         else:
             if periodo == "anual":
                 raise Invalida("La satisfacción de los acompañantes se recoge cada semestre (semestre_1 o "
@@ -314,7 +313,7 @@ class Evaluacion(ServiceApplication):
         if actor.rol == "docente" and actor.usuario == c.docente_id:
             return False
         return self.modificar(lambda: self._accesos(c.docente_id), lambda accesos: accesos.registrar(
-            usuario=actor.usuario, rol=actor.rol, motivo=c.motivo, consulta=c.consulta))
+            usuario=actor.usuario, rol=actor.rol, motivo=c.motivo, consulta=ConsultaHistoria.de(c.consulta)))
 
     def _accesos(self, docente_id: str) -> dm.AccesosHistoria:
         try:
@@ -327,7 +326,7 @@ class Evaluacion(ServiceApplication):
         eventos = [e for e in self.repository.event_store.get(dm.accesos_id(docente_id))
                    if isinstance(e, dm.AccesosHistoria.HistoriaConsultada)]
         return [{"en": e.timestamp.isoformat(), "usuario": e.usuario, "rol": e.rol, "motivo": e.motivo,
-                 "consulta": e.consulta} for e in eventos]
+                 "consulta": e.consulta.como_dict()} for e in eventos]
 
     def docente(self, docente_id: str) -> dm.Docente:
         docente = self._docente(docente_id)

@@ -13,6 +13,7 @@ The matrices' facts about people are in ``services.evaluacion.encuestas``; the U
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid5
@@ -21,7 +22,8 @@ from eventsourcing.domain import event
 
 from services.evaluacion.metas import Metas as MetasDeEtapa
 from services.evaluacion.reglas import NS, EvaluacionInvalida, Pendiente, ReglasDeValoracion, contexto, igual
-from services.evaluacion.valores import Contexto, Evidencia, NivelInicial, PlanDocente
+from services.evaluacion.valores import (Cierre, ConsultaHistoria, Contexto, Evidencia, NivelInicial, PlanDocente,
+                                         PlanEnCurso, SituacionInicial, Valoracion)
 from shared.eventstore import Aggregate, Conflict
 
 __all__ = ["AccesosHistoria", "Docente", "EvaluacionInvalida", "Metas", "Pendiente", "accesos_id", "docente_id",
@@ -76,7 +78,7 @@ class Docente(ReglasDeValoracion, Aggregate):
             del state["convocatoria"], state["anio"]  # the context's
             valoracion = state.pop("valoracion")
             state.update(docente_id=None, contexto=Contexto.de(valoracion),
-                         niveles={c: NivelInicial(**n) for c, n in valoracion["niveles"].items()})
+                         niveles={c: NivelInicial.de(n) for c, n in valoracion["niveles"].items()})
 
     class NivelCompetenciaValorado(Aggregate.Event):
         valoracion_id: str
@@ -113,17 +115,17 @@ class Docente(ReglasDeValoracion, Aggregate):
     @event(Registrado)
     def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
         self.docente_id = docente_id
-        self.planes: dict[int, dict[str, Any]] = {}  # by year: agenda's plan, as it stands now
-        self.internos: dict[int, dict[str, Any]] = {}  # by year: his school's own plan (its directivo observes)
-        self.evidencias: dict[str, dict[str, Any]] = {}  # by evidence id: year, date, kind
-        self.iniciales: dict[str, dict[str, Any]] = {}  # by convocatoria
-        self.valoraciones: dict[str, dict[str, Any]] = {}  # by valoracion_id
-        self.cierres: dict[str, list[dict[str, Any]]] = {}  # by "<convocatoria>/<etapa>": the close, then corrections
+        self.planes: dict[int, PlanEnCurso] = {}  # by year: agenda's plan, as it stands now
+        self.internos: dict[int, PlanEnCurso] = {}  # by year: his school's own plan (its directivo observes)
+        self.evidencias: dict[str, Evidencia] = {}  # by evidence id
+        self.iniciales: dict[str, SituacionInicial] = {}  # by convocatoria
+        self.valoraciones: dict[str, Valoracion] = {}  # by valoracion_id
+        self.cierres: dict[str, list[Cierre]] = {}  # by "<convocatoria>/<etapa>": the close, then corrections
 
     # --- what the other services report -----------------------------------------------------
 
     def conoce(self, plan_id: str) -> bool:
-        return any(p["plan_id"] == plan_id for p in (*self.planes.values(), *self.internos.values()))
+        return any(p.plan_id == plan_id for p in (*self.planes.values(), *self.internos.values()))
 
     def conocer(self, plan: PlanDocente) -> bool:
         """agenda's plan, recorded once."""
@@ -136,9 +138,9 @@ class Docente(ReglasDeValoracion, Aggregate):
         """agenda's reassignment, applied once and only from the coach it names (an earlier one may be
         late)."""
         plan = self.planes[anio]
-        if aviso_id in plan["avisos"]:
+        if aviso_id in plan.avisos:
             return False
-        if plan["acompanante_id"] != de:
+        if plan.acompanante_id != de:
             raise Pendiente(f"el docente {self.docente_id} no está con {de} en {anio}: falta un cambio "
                             "anterior")
         self.cambiar_acompanante(anio=anio, a_acompanante_id=a, aviso_id=aviso_id)
@@ -146,7 +148,7 @@ class Docente(ReglasDeValoracion, Aggregate):
 
     def retirar(self, anio: int) -> bool:
         """agenda closed his plan of ``anio`` (he left the coaching), recorded once."""
-        if not self.planes[anio]["activo"]:
+        if not self.planes[anio].activo:
             return False
         self.cerrar_plan(anio=anio)
         return True
@@ -161,98 +163,88 @@ class Docente(ReglasDeValoracion, Aggregate):
     @event(PlanConocido)
     def conocer_plan(self, plan: PlanDocente) -> None:
         destino = self.internos if plan.modalidad == "interna" else self.planes
-        destino[plan.anio] = {**plan.como_dict(), "activo": True, "avisos": []}
+        destino[plan.anio] = PlanEnCurso(**plan.como_dict())
 
     @event("AcompananteCambiado")
     def cambiar_acompanante(self, anio: int, a_acompanante_id: str, aviso_id: str) -> None:
-        self.planes[anio]["acompanante_id"] = a_acompanante_id
-        self.planes[anio]["avisos"].append(aviso_id)
+        plan = self.planes[anio]
+        self.planes[anio] = replace(plan, acompanante_id=a_acompanante_id, avisos=(*plan.avisos, aviso_id))
 
     @event("PlanCerrado")
     def cerrar_plan(self, anio: int) -> None:
-        self.planes[anio]["activo"] = False
+        self.planes[anio] = replace(self.planes[anio], activo=False)
 
     @event(EvidenciaConocida)
     def conocer_evidencia(self, evidencia_id: str, evidencia: Evidencia) -> None:
-        self.evidencias[evidencia_id] = evidencia.como_dict()
+        self.evidencias[evidencia_id] = evidencia
 
     # --- the formative evaluation ---------------------------------------------------------------
 
-    def registrar_situacion_inicial(self, acompanante_id: str, fecha: date,
-                                    niveles: dict[str, dict[str, Any]]) -> bool:
-        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "niveles": niveles}
+    def registrar_situacion_inicial(self, acompanante_id: str, fecha: date, niveles: dict[str, NivelInicial]) -> bool:
         registrado = self.planes.get(fecha.year)
-        previa = self.iniciales.get(registrado["convocatoria"]) if registrado else None
-        if previa and igual(previa["valoracion"], propio):
+        previa = self.iniciales.get(registrado.convocatoria) if registrado else None
+        if previa and igual(previa, acompanante_id, fecha, niveles=niveles):
             return False  # a re-send, even after the docente changed hands
         plan = self.plan(fecha.year, acompanante_id)
         en = contexto(plan, fecha, acompanante_id)
-        valoracion = {**en.como_dict(), "niveles": niveles}
-        previa = self.iniciales.get(plan["convocatoria"])
+        previa = self.iniciales.get(plan.convocatoria)
         if previa is not None:
-            if previa["valoracion"] == valoracion:
+            if previa == SituacionInicial(en, niveles):
                 return False
-            raise Conflict(f"La situación inicial de la convocatoria {plan['convocatoria']} ya se registró el "
-                           f"{previa['valoracion']['fecha']}.")
+            raise Conflict(f"La situación inicial de la convocatoria {plan.convocatoria} ya se registró el "
+                           f"{previa.contexto.fecha.isoformat()}.")
         self.check_competencias(plan, set(niveles), todas=True)
         for n in niveles.values():
-            self.check_evidencias(n["evidencias"], fecha)
-        self._situacion_inicial_registrada(docente_id=self.docente_id, contexto=en, niveles={
-            c: NivelInicial(n["nivel"], list(n["evidencias"]), n.get("sustento", "")) for c, n in niveles.items()})
+            self.check_evidencias(n.evidencias, fecha)
+        self._situacion_inicial_registrada(docente_id=self.docente_id, contexto=en, niveles=dict(niveles))
         return True
 
     @event(SituacionInicialRegistrada)
     def _situacion_inicial_registrada(self, docente_id: str | None, contexto: Contexto,
                                       niveles: dict[str, NivelInicial]) -> None:
-        valoracion = {**contexto.como_dict(), "niveles": {c: n.como_dict() for c, n in niveles.items()}}
-        self.iniciales[contexto.convocatoria] = {"anio": contexto.anio, "valoracion": valoracion}
+        self.iniciales[contexto.convocatoria] = SituacionInicial(contexto, dict(niveles))
 
-    def valorar(self, valoracion_id: str, propio: dict[str, Any]) -> bool:
-        """``propio``: the valuation as sent (acompanante_id, fecha, competencia, nivel, evidencias,
-        sustento)."""
+    def valorar(self, valoracion_id: str, acompanante_id: str, fecha: date,  # noqa: PLR0913
+                competencia: str, nivel: str, evidencias: list[str], sustento: str = "") -> bool:
+        """A valuation of one competency as sent; a re-sent one (same ``valoracion_id``) records nothing."""
+        propio = {"competencia": competencia, "nivel": nivel, "evidencias": list(evidencias), "sustento": sustento}
         previa = self.valoraciones.get(valoracion_id)
         if previa is not None:
-            if igual(previa, propio):
+            if igual(previa, acompanante_id, fecha, **propio):
                 return False
             raise Conflict(f"La valoración {valoracion_id} ya se registró con otro contenido.")
-        fecha = date.fromisoformat(propio["fecha"])
-        plan = self.plan(fecha.year, propio["acompanante_id"])
-        self.check_inicial(plan["convocatoria"])
-        self.check_competencias(plan, {propio["competencia"]}, todas=False)
-        self.check_evidencias(propio["evidencias"], fecha)
-        self._nivel_competencia_valorado(
-            valoracion_id=valoracion_id, docente_id=self.docente_id,
-            contexto=contexto(plan, fecha, propio["acompanante_id"]), competencia=propio["competencia"],
-            nivel=propio["nivel"], evidencias=list(propio["evidencias"]), sustento=propio.get("sustento", ""))
+        plan = self.plan(fecha.year, acompanante_id)
+        self.check_inicial(plan.convocatoria)
+        self.check_competencias(plan, {competencia}, todas=False)
+        self.check_evidencias(evidencias, fecha)
+        self._nivel_competencia_valorado(valoracion_id=valoracion_id, docente_id=self.docente_id,
+                                         contexto=contexto(plan, fecha, acompanante_id), **propio)
         return True
 
     @event(NivelCompetenciaValorado)
     def _nivel_competencia_valorado(self, valoracion_id: str, docente_id: str | None,  # noqa: PLR0913
                                     contexto: Contexto, competencia: str, nivel: str, evidencias: list[str],
                                     sustento: str) -> None:
-        self.valoraciones[valoracion_id] = {**contexto.como_dict(), "competencia": competencia, "nivel": nivel,
-                                            "evidencias": list(evidencias), "sustento": sustento}
+        self.valoraciones[valoracion_id] = Valoracion(contexto, competencia, nivel, list(evidencias), sustento)
 
-    def cierre(self, convocatoria: str, etapa: int) -> list[dict[str, Any]]:
+    def cierre(self, convocatoria: str, etapa: int) -> list[Cierre]:
         return self.cierres.get(f"{convocatoria}/{etapa}", [])
 
     def cerrar_etapa(self, acompanante_id: str, anio: int, fecha: date, niveles: dict[str, str]) -> bool:
         """The acompañante who holds him that year states the level achieved in each competency."""
-        propio = {"acompanante_id": acompanante_id, "fecha": fecha.isoformat(), "niveles": niveles}
         registrado = self.planes.get(anio)
-        previos = self.cierre(registrado["convocatoria"], registrado["etapa"]) if registrado else []
-        if previos and igual(previos[0], propio):
+        previos = self.cierre(registrado.convocatoria, registrado.etapa) if registrado else []
+        if previos and igual(previos[0], acompanante_id, fecha, niveles=niveles):
             return False  # a re-send, even after the docente changed hands
         plan = self.plan(anio, acompanante_id)
         en = contexto(plan, fecha, acompanante_id)
-        cierre = {**en.como_dict(), "niveles": niveles}
-        previos = self.cierre(plan["convocatoria"], plan["etapa"])
+        previos = self.cierre(plan.convocatoria, plan.etapa)
         if previos:
-            if previos[0] == cierre:
+            if previos[0] == Cierre(en, niveles):
                 return False
-            raise Conflict(f"La etapa {plan['etapa']} ya se cerró el {previos[0]['fecha']}: para cambiarla, "
-                           "registre una corrección con su motivo.")
-        self.check_inicial(plan["convocatoria"])
+            raise Conflict(f"La etapa {plan.etapa} ya se cerró el {previos[0].contexto.fecha.isoformat()}: para "
+                           "cambiarla, registre una corrección con su motivo.")
+        self.check_inicial(plan.convocatoria)
         self.check_competencias(plan, set(niveles), todas=True)
         self._etapa_cerrada(docente_id=self.docente_id, contexto=en, niveles=dict(niveles), correccion=0, motivo="")
         return True
@@ -264,35 +256,32 @@ class Docente(ReglasDeValoracion, Aggregate):
         plan = self.planes.get(anio)
         if plan is None:
             raise EvaluacionInvalida(f"El docente no tiene plan de acompañamiento en {anio}.")
-        convocatoria, etapa = plan["convocatoria"], plan["etapa"]
-        previos = self.cierre(convocatoria, etapa)
-        if previos and previos[-1]["niveles"] == niveles:
+        previos = self.cierre(plan.convocatoria, plan.etapa)
+        if previos and previos[-1].niveles == niveles:
             return False  # nothing to correct, or a re-sent correction
         if not especialista:
             if not acompanante_id:
                 raise EvaluacionInvalida("Indique el acompañante que corrige (acompanante_id), o corrija "
                                          "con un rol de especialista.")
-            if previos and previos[0]["acompanante_id"] != acompanante_id:
+            if previos and previos[0].contexto.acompanante_id != acompanante_id:
                 raise EvaluacionInvalida("Corrige el cierre el acompañante que lo registró, o un "
                                          "especialista.")
             self.plan(anio, acompanante_id)
-        if previos and fecha < date.fromisoformat(previos[-1]["fecha"]):
+        if previos and fecha < previos[-1].contexto.fecha:
             raise EvaluacionInvalida(f"La corrección no puede ser anterior al cierre que corrige "
-                                     f"({previos[-1]['fecha']}).")
+                                     f"({previos[-1].contexto.fecha.isoformat()}).")
         if not previos:
-            raise EvaluacionInvalida(f"La etapa {etapa} no se ha cerrado: no hay cierre que corregir.")
+            raise EvaluacionInvalida(f"La etapa {plan.etapa} no se ha cerrado: no hay cierre que corregir.")
         self.check_competencias(plan, set(niveles), todas=True)
         # Who corrected is in the event's metadata; the close keeps the context it was made in.
-        en = Contexto.de({**previos[-1], "fecha": fecha})
-        self._etapa_cerrada(docente_id=self.docente_id, contexto=en, niveles=dict(niveles), correccion=len(previos),
-                            motivo=motivo)
+        self._etapa_cerrada(docente_id=self.docente_id, contexto=replace(previos[-1].contexto, fecha=fecha),
+                            niveles=dict(niveles), correccion=len(previos), motivo=motivo)
         return True
 
     @event(EtapaCerrada)
     def _etapa_cerrada(self, docente_id: str | None, contexto: Contexto, niveles: dict[str, str],  # noqa: PLR0913
                        correccion: int, motivo: str) -> None:
-        self.cierres.setdefault(f"{contexto.convocatoria}/{contexto.etapa}", []).append(
-            {**contexto.como_dict(), "niveles": dict(niveles)})
+        self.cierres.setdefault(f"{contexto.convocatoria}/{contexto.etapa}", []).append(Cierre(contexto, dict(niveles)))
 
 
 class Metas(Aggregate):
@@ -318,12 +307,25 @@ class AccesosHistoria(Aggregate):
     def __init__(self, id: UUID, docente_id: str) -> None:  # noqa: A002
         self.docente_id = docente_id
 
-    @event("HistoriaConsultada")
-    def consultar(self, usuario: str, rol: str, motivo: str, consulta: dict[str, Any]) -> None:
+    class HistoriaConsultada(Aggregate.Event):
+        """Version 2: what was asked typed (``ConsultaHistoria``); version 1 stored it as a dict."""
+
+        usuario: str
+        rol: str
+        motivo: str
+        consulta: ConsultaHistoria
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["consulta"] = ConsultaHistoria.de(state["consulta"])
+
+    @event(HistoriaConsultada)
+    def consultar(self, usuario: str, rol: str, motivo: str, consulta: ConsultaHistoria) -> None:
         """Recorded, never folded into the aggregate: the reads are listed from its events
         (``Evaluacion.accesos``)."""
 
-    def registrar(self, usuario: str, rol: str, motivo: str, consulta: dict[str, Any]) -> bool:
+    def registrar(self, usuario: str, rol: str, motivo: str, consulta: ConsultaHistoria) -> bool:
         """Every read is recorded, a repeated one too (each is a read)."""
         self.consultar(usuario=usuario, rol=rol, motivo=motivo, consulta=consulta)
         return True

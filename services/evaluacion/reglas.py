@@ -12,7 +12,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from services.evaluacion.metas import competencias
-from services.evaluacion.valores import Contexto
+from services.evaluacion.valores import Cierre, Contexto, Evidencia, PlanEnCurso, SituacionInicial, Valoracion
 from shared.eventstore import DomainError, EnEspera
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/evaluacion")
@@ -26,49 +26,50 @@ class Pendiente(Exception):
     """A change to something another service has not reported yet: retried until it arrives."""
 
 
-def igual(registrado: dict[str, Any], propio: dict[str, Any]) -> bool:
-    """A re-sent command: what it says equals what was recorded (whatever context was added then)."""
-    return all(registrado.get(k) == v for k, v in propio.items())
+def igual(registrado: Valoracion | SituacionInicial | Cierre, acompanante_id: str, fecha: date, **propio: Any) -> bool:
+    """A re-sent command: who made it, when, and what it says equal what was recorded (whatever context was
+    added then)."""
+    return (registrado.contexto.acompanante_id, registrado.contexto.fecha) == (acompanante_id, fecha) and all(
+        getattr(registrado, k) == v for k, v in propio.items())
 
 
-def contexto(plan: dict[str, Any], fecha: date, acompanante_id: str) -> Contexto:
+def contexto(plan: PlanEnCurso, fecha: date, acompanante_id: str) -> Contexto:
     """What every published valuation carries about the docente's plan when it was made."""
-    return Contexto.de({**plan, "acompanante_id": acompanante_id, "fecha": fecha})
+    return Contexto.de({**plan.como_dict(), "acompanante_id": acompanante_id, "fecha": fecha})
 
 
 class ReglasDeValoracion:
     """The checks of a valuation against a docente's record (``domainmodel.Docente``'s state: his plans of each
     year, agenda's and his school's own, the evidence known of him and his initial situations)."""
 
-    planes: dict[int, dict[str, Any]]
-    internos: dict[int, dict[str, Any]]
-    evidencias: dict[str, dict[str, Any]]
-    iniciales: dict[str, dict[str, Any]]
+    planes: dict[int, PlanEnCurso]
+    internos: dict[int, PlanEnCurso]
+    evidencias: dict[str, Evidencia]
+    iniciales: dict[str, SituacionInicial]
 
-
-    def plan(self, anio: int, acompanante: str) -> dict[str, Any]:
+    def plan(self, anio: int, acompanante: str) -> PlanEnCurso:
         """His plan of ``anio``, held by ``acompanante``; otherwise the rule that stops the valuation."""
         plan = self.planes.get(anio)
         interno = self.internos.get(anio)
-        if interno is not None and interno["acompanante_id"] == acompanante and (
-                plan is None or plan["acompanante_id"] != acompanante):
+        if interno is not None and interno.acompanante_id == acompanante and (
+                plan is None or plan.acompanante_id != acompanante):
             return interno  # the directivo values him in his school's own plan (NT-026 §5.2.1)
         if plan is None:  # agenda's plan may still be on its way
             raise EnEspera(f"El docente no tiene plan de acompañamiento en {anio} (aún no llega de agenda): se "
                            "registrará cuando llegue.")
-        if not plan["activo"]:
+        if not plan.activo:
             raise EvaluacionInvalida(f"El plan {anio} del docente está cerrado (retiro del acompañamiento).")
-        if plan["acompanante_id"] != acompanante:
+        if plan.acompanante_id != acompanante:
             raise EvaluacionInvalida(f"El docente no está a cargo de ese acompañante en {anio}: lo valora "
                                      "quien lo acompaña.")
         return plan
 
-    def check_competencias(self, plan: dict[str, Any], dadas: set[str], todas: bool) -> None:
-        propias = competencias(plan["tipo_ie"])
+    def check_competencias(self, plan: PlanEnCurso, dadas: set[str], todas: bool) -> None:
+        propias = competencias(plan.tipo_ie)
         ajenas = sorted(dadas - set(propias))
         if ajenas:
             raise EvaluacionInvalida(f"{', '.join(ajenas)} no se desarrolla(n) con un docente de IE "
-                                     f"{plan['tipo_ie']}: sus competencias son {', '.join(propias)} (NT-026 §5.2.4).")
+                                     f"{plan.tipo_ie}: sus competencias son {', '.join(propias)} (NT-026 §5.2.4).")
         faltan = [c for c in propias if c not in dadas]
         if todas and faltan:
             raise EvaluacionInvalida(f"Falta el nivel de {', '.join(faltan)}: se valoran todas sus competencias "
@@ -82,8 +83,9 @@ class ReglasDeValoracion:
             if conocida is None:
                 raise EnEspera(f"La evidencia {e} no consta para este docente (aún no llega de evidencias): se "
                                "registrará cuando llegue.")
-            if date.fromisoformat(conocida["fecha"]) > fecha:
-                raise EvaluacionInvalida(f"La evidencia {e} es del {conocida['fecha']}, posterior a la valoración.")
+            if conocida.fecha > fecha:
+                raise EvaluacionInvalida(f"La evidencia {e} es del {conocida.fecha.isoformat()}, posterior a la "
+                                         "valoración.")
 
     def check_inicial(self, convocatoria: str) -> None:
         if convocatoria not in self.iniciales:

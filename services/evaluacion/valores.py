@@ -44,6 +44,15 @@ class PlanDocente:
 
 
 @dataclass(frozen=True)
+class PlanEnCurso(PlanDocente):
+    """A plan as the docente's record keeps it: whether it is still open and agenda's reassignments applied to
+    it (``avisos``: their ids; ``acompanante_id`` is the last one's)."""
+
+    activo: bool = True
+    avisos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Evidencia:
     """An observation made of a docente (from evidencias): what a valuation may rest on."""
 
@@ -92,8 +101,64 @@ class NivelInicial:
     evidencias: list[str]
     sustento: str = ""
 
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> NivelInicial:
+        return cls(datos["nivel"], list(datos["evidencias"]), datos.get("sustento", ""))
+
     def como_dict(self) -> dict[str, Any]:
         return {"nivel": self.nivel, "evidencias": list(self.evidencias), "sustento": self.sustento}
+
+
+@dataclass(frozen=True)
+class SituacionInicial:
+    """A docente's initial situation of a convocatoria: the context it was made in and each competency's level."""
+
+    contexto: Contexto
+    niveles: dict[str, NivelInicial]
+
+
+@dataclass(frozen=True)
+class Valoracion:
+    """A valuation of one competency, with the context it was made in."""
+
+    contexto: Contexto
+    competencia: str
+    nivel: str
+    evidencias: list[str]
+    sustento: str
+
+
+@dataclass(frozen=True)
+class Cierre:
+    """The close of an etapa (or a correction of it): the level achieved in each competency."""
+
+    contexto: Contexto
+    niveles: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ConsultaHistoria:
+    """What a read of a docente's history asked for (its filters, the moment it was read as of, its page and
+    format): recorded with who read it and why (Ley 29733)."""
+
+    desde: date | None = None
+    hasta: date | None = None
+    etapa: int | None = None
+    tipo: list[str] | None = None
+    servicio: list[str] | None = None
+    al: str | None = None  # the moment, ISO
+    pagina: int | None = None
+    formato: str | None = None
+
+    @classmethod
+    def de(cls, datos: dict[str, Any]) -> ConsultaHistoria:
+        """From the route's filters (dates as dates or ISO text) or a recorded query (version 1 events)."""
+        fechas = {k: _iso(datos[k]) for k in ("desde", "hasta") if datos.get(k) is not None}
+        return cls(**{**{f.name: datos[f.name] for f in fields(cls) if f.name in datos}, **fechas})
+
+    def como_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "desde": self.desde and self.desde.isoformat(),
+                "hasta": self.hasta and self.hasta.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -182,4 +247,5 @@ class Seguimiento:
 
 
 VALORES: dict[str, type] = {f"evaluacion.{t.__name__}": t for t in (
-    PlanDocente, Evidencia, Contexto, NivelInicial, InformeDe, Envio, Recepcion, Medida, Seguimiento)}
+    PlanDocente, Evidencia, Contexto, NivelInicial, InformeDe, Envio, Recepcion, Medida, Seguimiento, PlanEnCurso,
+    SituacionInicial, Valoracion, Cierre, ConsultaHistoria)}

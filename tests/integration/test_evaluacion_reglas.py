@@ -264,7 +264,7 @@ def test_una_reasignacion_que_llega_antes_que_el_plan_se_reintenta(mundo):
     registrados = mundo.registrados()
     mundo.reasignar(d, 2020, antiguo, nuevo, **envio)
     assert mundo.registrados() == registrados
-    assert mundo.app.docente(d).planes[2020]["acompanante_id"] == nuevo
+    assert mundo.app.docente(d).planes[2020].acompanante_id == nuevo
     obs = mundo.observar(d, nuevo)
     with mundo.rechaza(Invalida, "no está a cargo de ese acompañante"):
         mundo.inicial(d, antiguo, evidencia=obs)
