@@ -119,9 +119,9 @@ async def cumplimiento(request: Request, nivel: str | None = None, dre: str | No
     atras = migas[-2][1] if len(migas) > 1 else None
     descarga_ = {k: v for k, v in {"nivel": nivel, "fecha": al.isoformat(), "dre": dre, "ugel": ugel,
                                     "ie": ie}.items() if v}
-    return ctx.pagina("region_cumplimiento.html", filas=filas, nivel=nivel, titulo_nivel=TITULO_NIVEL[nivel],
-                      filtros=elegidos, fecha=al, anio=anio, solo_atrasados=solo_atrasados, migas=migas,
-                      atras=atras, componentes=list(frases.COMPONENTES.items()),
+    return ctx.pagina("cumplimiento.html", accion="/region/cumplimiento", filas=filas, nivel=nivel,
+                      titulo_nivel=TITULO_NIVEL[nivel], filtros=elegidos, fecha=al, anio=anio,
+                      solo_atrasados=solo_atrasados, migas=migas, atras=atras, componentes=list(frases.COMPONENTES.items()),
                       descargas={"csv": "/region/cumplimiento.csv?" + urlencode(descarga_),
                                  "xlsx": "/region/cumplimiento.xlsx?" + urlencode(descarga_)},
                       actualizado=ahora())

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from services.web import frases, i18n
 from services.web.i18n import _
 from services.web.paginas import ahora
+from services.web.region_comun import TITULO_NIVEL
 from services.web.vistas import Contexto, contexto
 
 UGEL = frozenset({"especialista_ugel"})
@@ -130,8 +131,10 @@ async def cumplimiento(request: Request, nivel: str = "ugel", ie: str | None = N
     descargas = {"csv": "/ugel/cumplimiento.csv?" + urlencode({"nivel": nivel, "fecha": al.isoformat(),
                                                               **({"ie": ie} if ie else {})}),
                  "xlsx": "/ugel/cumplimiento.xlsx?" + urlencode({"nivel": nivel})}
-    return ctx.pagina("ugel_cumplimiento.html", filas=filas, nivel=nivel, ie=ie, acompanante_id=acompanante_id,
-                      fecha=al, anio=anio, solo_atrasados=solo_atrasados, migas=migas, atras=atras,
+    elegidos = {k: v for k, v in {"ie": ie, "acompanante_id": acompanante_id}.items() if v}
+    return ctx.pagina("cumplimiento.html", accion="/ugel/cumplimiento", filas=filas, nivel=nivel,
+                      titulo_nivel=TITULO_NIVEL[nivel], filtros=elegidos, fecha=al, anio=anio,
+                      solo_atrasados=solo_atrasados, migas=migas, atras=atras,
                       componentes=list(frases.COMPONENTES.items()), descargas=descargas, actualizado=ahora())
 
 
