@@ -202,6 +202,13 @@ def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
     assert nacional[0] == "Todo el país" and int(nacional[1]) > 100
     problemas = revisar(page, "minedu-cumplimiento")
     capturar(page, "escritorio-minedu-cumplimiento")
+    # And the filter reads on one line: "Solo atrasados" beside its box, the box level with the date's field
+    casilla, etiqueta, fecha = (page.locator(s).bounding_box() for s in (
+        "#solo_atrasados", "label[for=solo_atrasados]", "#fecha"))
+    medio = casilla["y"] + casilla["height"] / 2
+    assert casilla["x"] + casilla["width"] <= etiqueta["x"], (casilla, etiqueta)
+    assert etiqueta["y"] <= medio <= etiqueta["y"] + etiqueta["height"], (casilla, etiqueta)
+    assert fecha["y"] <= medio <= fecha["y"] + fecha["height"], (casilla, fecha)
     # When he drills to the DREs, and to DRE Puno's UGELs
     page.get_by_role("link", name="Todo el país").click()
     page.wait_for_url(re.compile(r"nivel=dre"))
