@@ -15,12 +15,11 @@ from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import AMBOS, DRE_SOLO, su_dre
+from services.web.vistas import Contexto, contexto
 
 ADMINISTRADOR = "administrador"
 LECTORES = AMBOS | {ADMINISTRADOR}
 PUBLICAN_VERSIONES = DRE_SOLO | {ADMINISTRADOR}  # a regional version (DRE) or a national one (administrador)
-from services.web.vistas import Contexto, contexto
-
 router = APIRouter()
 
 TIPOS_IE = {"multigrado": _("multigrado"), "eib": _("EIB"), "polidocente_inicial": _("polidocente inicial"),
@@ -71,43 +70,55 @@ def numero(valor: str) -> int | str:
     return int(valor) if valor.isdigit() else valor
 
 
-@router.post("/region/protocolos", include_in_schema=False)
-async def publicar_protocolo(request: Request) -> Response:
-    """A regional version of a published protocol: its components as they are, with the DRE's ámbito, code,
-    version, name and period of effect (agenda refuses another DRE's ámbito and a version already used)."""
+def _vigencia_del_protocolo(datos: dict[str, str], dre: str | None) -> dict[str, Any]:
+    return {"ambito": f"DRE:{dre}" if dre else "nacional", "vigencia_desde": datos.get("vigencia_desde", ""),
+            "vigencia_hasta": datos.get("vigencia_hasta", "")}
+
+
+def _vigencia_de_las_reglas(datos: dict[str, str], dre: str | None) -> dict[str, Any]:
+    return {"ambito": dre or "nacional", "vigente_desde": numero(datos.get("vigente_desde", "")),
+            "vigente_hasta": numero(datos.get("vigente_hasta", "")) or None}  # none: no end
+
+
+# a form that publishes a version of a protocol or a rule set → its service, its path, what it says when no
+# base was chosen, and its ámbito and period as that service writes them
+VERSIONES = {
+    "protocolo": ("agenda", "/protocolos", _("Elija el protocolo en que se basa la versión."),
+                  _vigencia_del_protocolo),
+    "reglas": ("focalizacion", "/reglas", _("Elija las reglas en que se basa la versión."),
+               _vigencia_de_las_reglas),
+}
+
+
+async def publicar_version(request: Request, formulario_: str) -> Response:
+    """A version of a published protocol or rule set: its content (components; school types and criteria)
+    as it is, with its code, version, name, norm and period of effect, for the DRE's especialista's own DRE
+    (the administrador's: national). The service refuses another DRE's ámbito and a version already used."""
+    servicio, ruta, sin_base, vigencia = VERSIONES[formulario_]
     ctx = await contexto(request, PUBLICAN_VERSIONES)
     datos = await formulario(request, ctx)
-    protocolos = await ctx.leer("agenda", "/protocolos")
-    base = next((p for p in protocolos if f"{p['codigo']}@{p['version']}" == datos.get("base")), None)
+    publicadas = await ctx.leer(servicio, ruta)
+    base = next((p for p in publicadas if f"{p['codigo']}@{p['version']}" == datos.get("base")), None)
     if base is None:
-        return await pagina_normas(ctx, 422, {"formulario": "protocolo", "campo": "base", "motivo": _(
-            "Elija el protocolo en que se basa la versión.")}, datos)
+        return await pagina_normas(ctx, 422, {"formulario": formulario_, "campo": "base", "motivo": sin_base},
+                                   datos)
+    propio = vigencia(datos, su_dre(ctx))
     cuerpo = {**base, "codigo": datos.get("codigo", ""), "version": numero(datos.get("version", "")),
-              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""),
-              "ambito": f"DRE:{su_dre(ctx)}" if su_dre(ctx) else "nacional",
-              "vigencia_desde": datos.get("vigencia_desde", ""),
-              "vigencia_hasta": datos.get("vigencia_hasta", "")}
-    return await publicar(ctx, "protocolo", datos, "agenda", "/protocolos", cuerpo,
-                          ("codigo", "version", "nombre", "norma", "vigencia_desde", "vigencia_hasta"))
+              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""), **propio}
+    return await publicar(ctx, formulario_, datos, servicio, ruta, cuerpo,
+                          ("codigo", "version", "nombre", "norma", *(k for k in propio if k != "ambito")))
+
+
+@router.post("/region/protocolos", include_in_schema=False)
+async def publicar_protocolo(request: Request) -> Response:
+    """A regional version of a published protocol (agenda)."""
+    return await publicar_version(request, "protocolo")
 
 
 @router.post("/region/reglas", include_in_schema=False)
 async def publicar_reglas(request: Request) -> Response:
-    """A regional version of a published rule set of focalización: its school types and criteria as they are,
-    for the DRE's own programme (its ámbito), with its code, version, name, norm and years in force."""
-    ctx = await contexto(request, PUBLICAN_VERSIONES)
-    datos = await formulario(request, ctx)
-    publicadas = await ctx.leer("focalizacion", "/reglas")
-    base = next((r for r in publicadas if f"{r['codigo']}@{r['version']}" == datos.get("base")), None)
-    if base is None:
-        return await pagina_normas(ctx, 422, {"formulario": "reglas", "campo": "base", "motivo": _(
-            "Elija las reglas en que se basa la versión.")}, datos)
-    cuerpo = {**base, "codigo": datos.get("codigo", ""), "version": numero(datos.get("version", "")),
-              "nombre": datos.get("nombre", ""), "norma": datos.get("norma", ""), "ambito": su_dre(ctx) or "nacional",
-              "vigente_desde": numero(datos.get("vigente_desde", "")),
-              "vigente_hasta": numero(datos.get("vigente_hasta", "")) or None}
-    return await publicar(ctx, "reglas", datos, "focalizacion", "/reglas", cuerpo,
-                          ("codigo", "version", "nombre", "norma", "vigente_desde", "vigente_hasta"))
+    """A regional version of a published rule set of focalización, for the DRE's own programme."""
+    return await publicar_version(request, "reglas")
 
 
 @router.post("/region/instrumentos", include_in_schema=False)
