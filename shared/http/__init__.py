@@ -3,6 +3,7 @@
 - ``errores``: domain errors mapped to HTTP status, here and only here (``respuesta_de``);
 - ``resultado``: a command's answer, ``registrado`` or ``ya_registrado``;
 - ``acceso``: who is calling (the bearer token), the access policy asked, each user's budget;
+- ``dependencias``: what a route receives from its service's composition root (``del_estado``);
 - ``limites``: security headers, CORS, the body limit;
 - ``operacion``: probes, metrics, the event catalog, dead letters, the chain of published facts.
 """

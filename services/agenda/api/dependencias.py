@@ -1,32 +1,17 @@
-"""What the routes of agenda receive from the composition root (``main.py``), through ``request.app.state``.
-
-A route declares what it uses in its signature (``agenda: AgendaApp``, ``vistas: Vistas``) instead of closing
-over a factory's arguments, so every route module is a plain module-level ``router``.
-"""
+"""What the routes of agenda receive from the composition root (``main.py``): what it put on
+``request.app.state``, read with ``shared.http.dependencias.del_estado``."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from services.agenda.application import Agenda
 from services.agenda.projections import Proyecciones
 from shared.autorizacion import Politica
+from shared.http.dependencias import del_estado
 
-
-def app_de(request: Request) -> Agenda:
-    return request.app.state.agenda
-
-
-def proyecciones_de(request: Request) -> Proyecciones:
-    return request.app.state.proyecciones
-
-
-def politica_de(request: Request) -> Politica:
-    return request.app.state.politica
-
-
-AgendaApp = Annotated[Agenda, Depends(app_de)]
-Vistas = Annotated[Proyecciones, Depends(proyecciones_de)]
-PoliticaDeAcceso = Annotated[Politica, Depends(politica_de)]
+AgendaApp = Annotated[Agenda, Depends(del_estado("agenda"))]
+Vistas = Annotated[Proyecciones, Depends(del_estado("proyecciones"))]
+PoliticaDeAcceso = Annotated[Politica, Depends(del_estado("politica"))]
