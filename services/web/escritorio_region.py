@@ -34,7 +34,7 @@ from services.web.region_comun import (
     nombres_ies,
     su_dre,
 )
-from services.web.vistas import contexto
+from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
 for parte in (region_informes, region_matrices, region_normas):  # the desks' other pages, one module each
@@ -49,6 +49,29 @@ SEGUIMIENTO = {"nacional": "nacional", "dre": "dre", "ugel": "ugel", "ie": "ie",
 
 
 # --- fulfilment at a date, with its drill-down ------------------------------------------------------------
+
+async def nombres_de_personas(ctx: Contexto, nivel: str, filas: list[dict[str, Any]],
+                              acompanante_id: str | None) -> dict[str, str]:
+    """The acompañantes' names of a table by acompañante, or the docentes' of one by docente."""
+    if nivel == "acompanante":
+        ids = [f["acompanante_id"] for f in filas]
+        return dict(zip(ids, await asyncio.gather(*(nombre_acompanante(ctx, a) for a in ids)), strict=True))
+    if nivel == "docente":
+        return await nombres_docentes(ctx, str(acompanante_id), [f["docente_id"] for f in filas])
+    return {}
+
+
+def nombre_de_fila(nivel: str, f: dict[str, Any], escuelas: dict[str, str], nombres: dict[str, str]) -> str:
+    """What a row of the fulfilment table is called: the nation, a DRE's or UGEL's code, a school's or a
+    person's name."""
+    if nivel == "nacional":
+        return _("Todo el país")
+    if nivel in ("dre", "ugel"):
+        return str(f[nivel])
+    if nivel == "ie":
+        return escuelas.get(f["ie"], _("una IE sin nombre en el padrón"))
+    return nombres.get(f["acompanante_id" if nivel == "acompanante" else "docente_id"], _("un docente"))
+
 
 @router.get("/region/cumplimiento", include_in_schema=False)
 async def cumplimiento(request: Request, nivel: str | None = None, dre: str | None = None,
@@ -80,32 +103,19 @@ async def cumplimiento(request: Request, nivel: str | None = None, dre: str | No
     if not arriba["filas"]:
         raise fuera()
     escuelas = await nombres_ies(ctx, dre=dre or propia, ugel=ugel) if nivel == "ie" or ie else {}
-    nombres: dict[str, str] = {}
-    if nivel == "acompanante":
-        ids = [f["acompanante_id"] for f in tabla["filas"]]
-        nombres = dict(zip(ids, await asyncio.gather(*(nombre_acompanante(ctx, a) for a in ids))))
-    elif nivel == "docente":
-        nombres = await nombres_docentes(ctx, str(acompanante_id), [f["docente_id"] for f in tabla["filas"]])
+    nombres = await nombres_de_personas(ctx, nivel, tabla["filas"], acompanante_id)
     vista = {"fecha": al.isoformat(), **({"solo_atrasados": "true"} if solo_atrasados else {})}
 
     def enlace(nivel_: str, **elegido: str | None) -> str:
         return "/region/cumplimiento?" + urlencode({"nivel": nivel_,
                                                     **{k: v for k, v in elegido.items() if v}, **vista})
 
-    def nombre(f: dict[str, Any]) -> str:
-        if nivel == "nacional":
-            return _("Todo el país")
-        if nivel in ("dre", "ugel"):
-            return str(f[nivel])
-        if nivel == "ie":
-            return escuelas.get(f["ie"], _("una IE sin nombre en el padrón"))
-        return nombres.get(f["acompanante_id" if nivel == "acompanante" else "docente_id"], _("un docente"))
-
     siguiente = alcance[alcance.index(nivel) + 1] if nivel != alcance[-1] else None
     propia_clave = nivel in CLAVE and not (nivel == "dre" and propia)  # a row names the thing chosen next
-    filas = [{**f, "nombre": nombre(f), "enlace": None if siguiente is None else enlace(
-        siguiente, **elegidos, **({CLAVE[nivel]: f[CLAVE[nivel]]} if propia_clave else {}))}
-        for f in tabla["filas"]]
+    filas = [{**f, "nombre": nombre_de_fila(nivel, f, escuelas, nombres),
+              "enlace": None if siguiente is None else enlace(
+                  siguiente, **elegidos, **({CLAVE[nivel]: f[CLAVE[nivel]]} if propia_clave else {}))}
+             for f in tabla["filas"]]
     # the breadcrumb: the summary, the top, then each thing chosen leading to its parts; the last is this page
     cima = propia or _("Todo el país")
     migas = [(_("Resumen de la DRE") if propia else _("Resumen nacional"), enlace(alcance[0]))]
@@ -121,7 +131,8 @@ async def cumplimiento(request: Request, nivel: str | None = None, dre: str | No
                                     "ie": ie}.items() if v}
     return ctx.pagina("cumplimiento.html", accion="/region/cumplimiento", filas=filas, nivel=nivel,
                       titulo_nivel=TITULO_NIVEL[nivel], filtros=elegidos, fecha=al, anio=anio,
-                      solo_atrasados=solo_atrasados, migas=migas, atras=atras, componentes=list(frases.COMPONENTES.items()),
+                      solo_atrasados=solo_atrasados, migas=migas, atras=atras,
+                      componentes=list(frases.COMPONENTES.items()),
                       descargas={"csv": "/region/cumplimiento.csv?" + urlencode(descarga_),
                                  "xlsx": "/region/cumplimiento.xlsx?" + urlencode(descarga_)},
                       actualizado=ahora())

@@ -55,6 +55,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                name="static")
     for modulo in (ingreso, paginas, paginas_docente, cola, calendario, escritorio, escritorio_ugel,
                    carteras_ugel, auditoria, administracion, seguimiento_ugel, informe_ugel,
-                   escritorio_region):
+                   escritorio_region, vistas):
         http.include_router(modulo.router)
     return http
