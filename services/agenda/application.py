@@ -307,7 +307,7 @@ class Agenda(ServiceApplication):
 
     def _programar(self, c: ProgramarActividad) -> Resultado:
         agenda = self._agenda_existente(c.acompanante_id, c.anio)
-        datos = a_programar(agenda, c.tipo, c.actividad_id, c.entrada)
+        datos = a_programar(agenda, c.tipo, c.actividad_id, c.pedido)
         reserva = self._reservar(agenda, c.actividad_id)
         nuevo = agenda.programar(c.actividad_id, c.tipo, datos, self.directivo(datos.ie))
         if nuevo:
@@ -341,7 +341,7 @@ class Agenda(ServiceApplication):
 
     def _realizar(self, c: RealizarActividad) -> Resultado:
         agenda = self._agenda_existente(c.acompanante_id, c.anio)
-        datos = cifrada(self.cifrador, de_actividad(agenda, c.tipo, c.entrada, realizada=True),
+        datos = cifrada(self.cifrador, de_actividad(agenda, c.tipo, c.pedido, realizada=True),
                         agenda.actividades.get(c.actividad_id))
         reserva = self._reservar(agenda, c.actividad_id)
         nuevo = agenda.realizar(c.actividad_id, c.tipo, datos, self.directivo(datos.ie))

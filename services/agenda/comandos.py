@@ -158,50 +158,140 @@ TipoActividad = Literal["visita", "gia", "rtc", "taller"]
 
 
 @dataclass(frozen=True)
-class ProgramarActividad:
-    """Schedule an activity on the acompañante's agenda of the year it falls in. ``entrada``: the request's fields
-    as JSON (the routes' ``*ProgramadaIn``), which ``datos.de_actividad`` makes the activity's data."""
+class VisitaPedida:
+    """A visit to one docente's classroom as a device sends it: its days; realized, what was done (``acciones``)
+    and the free text."""
+
+    docente_id: str
+    fecha_inicio: date
+    fecha_fin: date
+    acciones: tuple[str, ...] = ()
+    observaciones: str = ""
+
+
+@dataclass(frozen=True)
+class ReunionPedida:
+    """A GIA or an RTC as sent: the school, the afternoon, who takes part (none named: everyone he coaches there),
+    its theme, the directivo who leads an RTC; realized, its agreements."""
+
+    codigo_modular: str
+    fecha: date
+    hora_inicio: str  # HH:MM
+    hora_fin: str
+    anexo: int = 0
+    docentes: tuple[str, ...] | None = None
+    tema: str = ""
+    directivo_id: str | None = None
+    acuerdos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TallerPedido:
+    """A workshop as sent: its days, venue and audience, the docentes called (None: all of his); realized, the days
+    each participant attended (``asistencia``)."""
+
+    fecha_inicio: date
+    fecha_fin: date
+    sede: str = ""
+    destinatarios: Literal["docentes", "acompanantes"] = "docentes"
+    docentes: tuple[str, ...] | None = None
+    tema: str = ""
+    asistencia: dict[str, tuple[date, ...]] | None = None
+
+
+Pedido = VisitaPedida | ReunionPedida | TallerPedido
+
+
+def pedido(tipo: TipoActividad, e: dict[str, Any]) -> Pedido:
+    """An activity's request from its JSON (a route's body as ``model_dump(mode="json")`` gives it: dates as ISO
+    text, ids as text; a GIA's or RTC's docentes as ``docentes`` or ``participantes``, its day as ``fecha`` or
+    ``fecha_inicio``)."""
+    def ids(x: Any) -> tuple[str, ...] | None:
+        return None if x is None else tuple(str(i) for i in x)
+
+    if tipo == "visita":
+        return VisitaPedida(str(e["docente_id"] if "docente_id" in e else e["docentes"][0]), _dia(e["fecha_inicio"]),
+                            _dia(e["fecha_fin"]), tuple(e.get("acciones") or ()), e.get("observaciones") or "")
+    if tipo in ("gia", "rtc"):
+        return ReunionPedida(str(e["codigo_modular"]), _dia(e.get("fecha") or e["fecha_inicio"]),
+                             str(e["hora_inicio"])[:5], str(e["hora_fin"])[:5], int(e.get("anexo", 0)),
+                             ids(e.get("docentes") or e.get("participantes")), e.get("tema") or "",
+                             str(e["directivo_id"]) if e.get("directivo_id") else None, tuple(e.get("acuerdos") or ()))
+    asistencia = e.get("asistencia")
+    return TallerPedido(_dia(e["fecha_inicio"]), _dia(e["fecha_fin"]), e.get("sede") or "",
+                        e.get("destinatarios") or "docentes", ids(e.get("docentes")), e.get("tema") or "",
+                        None if asistencia is None else {str(k): tuple(_dia(x) for x in v) for k, v in asistencia.items()})
+
+
+def _dia(x: Any) -> date:
+    return x if isinstance(x, date) else date.fromisoformat(str(x))
+
+
+@dataclass(frozen=True)
+class _ConPedido:
+    """A command on an activity of the acompañante's agenda of the year it falls in. ``pedido``: the typed request;
+    its JSON (a dict, as the tests and the benches write it) is read into it (``pedido``)."""
 
     acompanante_id: str
     actividad_id: str  # the device's id: a re-send records nothing
     tipo: TipoActividad
-    entrada: dict[str, Any]
+    pedido: Pedido
+
+    def __post_init__(self) -> None:
+        if isinstance(self.pedido, dict):
+            object.__setattr__(self, "pedido", pedido(self.tipo, self.pedido))
 
     @property
     def anio(self) -> int:
-        return _anio(self.entrada)
+        """The school year the activity falls in."""
+        p = self.pedido
+        return (p.fecha if isinstance(p, ReunionPedida) else p.fecha_inicio).year
+
+
+@dataclass(frozen=True)
+class ProgramarActividad(_ConPedido):
+    """Schedule an activity (the routes' ``*ProgramadaIn``)."""
+
+
+@dataclass(frozen=True)
+class RealizarActividad(_ConPedido):
+    """Record an activity that took place, scheduled before or not (the routes' ``*RealizadaIn``)."""
+
+
+@dataclass(frozen=True)
+class Cambios:
+    """A scheduled activity's new dates or hours: a visit's or workshop's ``fecha_inicio``, ``fecha_fin`` (the first
+    day alone keeps its length); a GIA's or RTC's ``fecha``, ``hora_inicio``, ``hora_fin``."""
+
+    fecha_inicio: date | None = None
+    fecha_fin: date | None = None
+    fecha: date | None = None
+    hora_inicio: str | None = None
+    hora_fin: str | None = None
+
+    @classmethod
+    def de(cls, e: dict[str, Any]) -> Cambios:
+        return cls(**{k: _dia(v) if k.startswith("fecha") else str(v)[:5] for k, v in e.items() if v is not None})
+
+    def dados(self) -> dict[str, str]:
+        """The changes given, as JSON (what ``datos.cambios`` applies on what was scheduled)."""
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in vars(self).items() if v is not None}
 
 
 @dataclass(frozen=True)
 class ReprogramarActividad:
-    """Move a scheduled activity: ``cambios`` are its new dates or hours (``fecha_inicio``, ``fecha_fin``;
-    GIA and RTC ``fecha``, ``hora_inicio``, ``hora_fin``), with the reason."""
+    """Move a scheduled activity (``cambios``; their JSON is read into them), with the reason."""
 
     actividad_id: str
-    cambios: dict[str, Any]
+    cambios: Cambios
     motivo: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.cambios, dict):
+            object.__setattr__(self, "cambios", Cambios.de(self.cambios))
 
 
 @dataclass(frozen=True)
 class CancelarActividad:
     actividad_id: str
     motivo: str
-
-
-@dataclass(frozen=True)
-class RealizarActividad:
-    """Record an activity that took place, scheduled before or not (``entrada``: the routes' ``*RealizadaIn``)."""
-
-    acompanante_id: str
-    actividad_id: str
-    tipo: TipoActividad
-    entrada: dict[str, Any]
-
-    @property
-    def anio(self) -> int:
-        return _anio(self.entrada)
-
-
-def _anio(entrada: dict[str, Any]) -> int:
-    """The school year an activity's request falls in."""
-    return date.fromisoformat(str(entrada.get("fecha_inicio") or entrada["fecha"])).year

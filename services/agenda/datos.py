@@ -11,12 +11,12 @@ from datetime import date
 from typing import Any
 
 from services.agenda import domainmodel as dm
-from services.agenda import valores
-from services.agenda.comandos import ElaborarPlanIE
+from services.agenda.comandos import Cambios, ElaborarPlanIE, Pedido, ReunionPedida, VisitaPedida, pedido
 from services.agenda.estado import Actividad
 from services.agenda.protocolos import Componentes, PlanDocente, PlanIE, Protocolo
 from services.agenda.reglas import AgendaInvalida
-from services.agenda.valores import DatosActividad, DocenteDeAgenda, DocentePlanIE, Requisitos, Visita
+from services.agenda.valores import (DatosActividad, DocenteDeAgenda, DocentePlanIE, Requisitos, Reunion, Taller,
+                                     Visita)
 from shared.cifrado import Cifrador, LlaveSuprimida
 
 
@@ -83,75 +83,54 @@ def como_entrada(datos: dict[str, Any]) -> dict[str, Any]:
     return entrada
 
 
-def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realizada: bool = False) -> DatosActividad:
-    """An activity's typed data from a request (what events carry and what a re-sent request is compared with)."""
-    return valores.de_actividad(tipo, _canonica(agenda, tipo, e, realizada=realizada))
-
-
-def _canonica(agenda: dm.AgendaAcompanante, tipo: str, e: dict[str, Any], *, realizada: bool) -> dict[str, Any]:
-    """The canonical, JSON-native form of an activity's data (``valores.Visita``, ``Reunion``, ``Taller``)."""
-    if tipo == "visita":
-        docente = str(e["docente_id"] if "docente_id" in e else e["docentes"][0])
-        if docente not in agenda.docentes:  # held once is enough to recognise a re-sent record
-            raise AgendaInvalida(f"El docente {docente} no está asignado a este acompañante en {agenda.anio}.")
-        d = agenda.docentes[docente].plan
-        datos = {"ie": d.ie, "codigo_modular": d.codigo_modular, "anexo": d.anexo, "docentes": [docente],
-                 "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"])}
-        if realizada:
-            datos["acciones"] = sorted(set(e["acciones"]))
-            datos["observaciones"] = e.get("observaciones") or ""
-        return datos
-    if tipo in ("gia", "rtc"):
-        codigo_modular, anexo = str(e["codigo_modular"]), int(e.get("anexo", 0))
-        docentes = e.get("docentes") or e.get("participantes")
-        if docentes is None:  # everyone he coaches in that school
-            docentes = [k for k, v in agenda.docentes.items() if v.activo and v.ie == f"{codigo_modular}-{anexo}"]
-        fecha = str(e.get("fecha") or e["fecha_inicio"])
-        datos = {"ie": f"{codigo_modular}-{anexo}", "codigo_modular": codigo_modular, "anexo": anexo,
-                 "docentes": sorted({str(x) for x in docentes}), "fecha_inicio": fecha, "fecha_fin": fecha,
-                 "hora_inicio": str(e["hora_inicio"])[:5], "hora_fin": str(e["hora_fin"])[:5],
-                 "tema": e.get("tema") or ""}
-        if tipo == "rtc":
-            datos["directivo_id"] = str(e["directivo_id"]) if e.get("directivo_id") else None
-        if realizada:
-            datos["acuerdos"] = list(e.get("acuerdos") or [])
-        return datos
-    # taller
-    destinatarios = e.get("destinatarios") or "docentes"
-    docentes = e.get("docentes")
+def de_actividad(agenda: dm.AgendaAcompanante, tipo: str, p: Pedido, *, realizada: bool = False) -> DatosActividad:
+    """An activity's typed data from its request (what events carry and what a re-sent request is compared with):
+    its school and docentes resolved on the agenda, its lists in a canonical order."""
+    if isinstance(p, VisitaPedida):
+        if p.docente_id not in agenda.docentes:  # held once is enough to recognise a re-sent record
+            raise AgendaInvalida(f"El docente {p.docente_id} no está asignado a este acompañante en {agenda.anio}.")
+        d = agenda.docentes[p.docente_id].plan
+        return Visita(d.ie, d.codigo_modular, d.anexo, [p.docente_id], p.fecha_inicio.isoformat(),
+                      p.fecha_fin.isoformat(), sorted(set(p.acciones)) if realizada else None,
+                      p.observaciones if realizada else None)
+    if isinstance(p, ReunionPedida):
+        ie = f"{p.codigo_modular}-{p.anexo}"
+        docentes = p.docentes or [k for k, v in agenda.docentes.items() if v.activo and v.ie == ie]  # none: everyone
+        return Reunion(ie, p.codigo_modular, p.anexo, sorted(set(docentes)), p.fecha.isoformat(), p.fecha.isoformat(),
+                       p.hora_inicio, p.hora_fin, p.tema, p.directivo_id if tipo == "rtc" else None,
+                       list(p.acuerdos) if realizada else None)
+    docentes = p.docentes
     if docentes is None:
-        docentes = [k for k, v in agenda.docentes.items() if v.activo] if destinatarios == "docentes" else []
-    datos = {"ie": None, "sede": e.get("sede") or "", "destinatarios": destinatarios,
-             "docentes": sorted({str(x) for x in docentes}),
-             "fecha_inicio": str(e["fecha_inicio"]), "fecha_fin": str(e["fecha_fin"]), "tema": e.get("tema") or ""}
+        docentes = [k for k, v in agenda.docentes.items() if v.activo] if p.destinatarios == "docentes" else []
+    asistencia = None
     if realizada:
-        asistencia = {str(k): sorted({str(x) for x in v}) for k, v in (e.get("asistencia") or {}).items()
+        asistencia = {k: sorted({x.isoformat() for x in v}) for k, v in sorted((p.asistencia or {}).items())
                       if v}  # listed with no day: absent
-        datos["asistencia"] = dict(sorted(asistencia.items()))
-        if destinatarios == "docentes":
-            datos["docentes"] = sorted(k for k, v in asistencia.items() if v)
-    return datos
+        if p.destinatarios == "docentes":
+            docentes = list(asistencia)
+    return Taller(None, p.sede, p.destinatarios, sorted(set(docentes)), p.fecha_inicio.isoformat(),
+                  p.fecha_fin.isoformat(), p.tema, asistencia)
 
 
-def a_programar(agenda: dm.AgendaAcompanante, tipo: str, actividad_id: str, entrada: dict[str, Any]) -> DatosActividad:
+def a_programar(agenda: dm.AgendaAcompanante, tipo: str, actividad_id: str, p: Pedido) -> DatosActividad:
     """What scheduling ``actividad_id`` records. A GIA, RTC or workshop sent without its docentes ("everyone he
     coaches there") was resolved when first sent: a re-send means the same docentes."""
-    datos = de_actividad(agenda, tipo, entrada)
+    datos = de_actividad(agenda, tipo, p)
     previa = agenda.actividades.get(actividad_id)
-    if previa is not None and tipo != "visita" and entrada.get("docentes") is None and previa.programacion:
+    if previa is not None and not isinstance(p, VisitaPedida) and p.docentes is None and previa.programacion:
         datos = replace(datos, docentes=previa.programacion.docentes)
     return datos
 
 
-def reprogramada(agenda: dm.AgendaAcompanante, actividad_id: str, nuevas: dict[str, Any]) -> DatosActividad:
+def reprogramada(agenda: dm.AgendaAcompanante, actividad_id: str, nuevas: Cambios) -> DatosActividad:
     """The activity's data with ``nuevas`` dates or hours applied on what was scheduled (even if it took place
     since); a GIA, RTC or workshop keeps only the docentes still in his caseload."""
     actual = agenda.actividades[actividad_id]
     base = (actual.agendado or actual.datos).como_dict()
-    cambiados = cambios(actual.tipo, base, nuevas)
+    cambiados = cambios(actual.tipo, base, nuevas.dados())
     if actual.tipo != "visita":
         cambiados["docentes"] = [d for d in base["docentes"] if agenda.tiene(d)]
-    return de_actividad(agenda, actual.tipo, {**como_entrada(base), **cambiados})
+    return de_actividad(agenda, actual.tipo, pedido(actual.tipo, {**como_entrada(base), **cambiados}))  # type: ignore[arg-type]
 
 
 def plan_de_la_ie(c: ElaborarPlanIE, plantilla: Protocolo, tipo: str, docentes: list[DocentePlanIE]) -> PlanIE:

@@ -5,15 +5,16 @@ apply the same operations, so an item of the queue is answered as its single rou
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
 from services.agenda.api.comun import Entrada, Hora
 from services.agenda.application import Agenda, Resultado
-from services.agenda.comandos import (CancelarActividad, CompletarCurso, Curso, ProgramarActividad,
-                                      RealizarActividad, ReprogramarActividad)
+from services.agenda.comandos import (Cambios, CancelarActividad, CompletarCurso, Curso, ProgramarActividad,
+                                      RealizarActividad, ReprogramarActividad, ReunionPedida, TallerPedido,
+                                      VisitaPedida)
 from shared.contracts.agenda import AccionVisita
 from shared.eventstore import DomainError
 
@@ -115,23 +116,27 @@ TipoReunion = Literal["gia", "rtc"]
 
 
 def programar_visita(agenda: Agenda, acompanante: str, b: VisitaProgramadaIn) -> tuple[UUID, Resultado]:
-    return b.visita_id, agenda.programar(ProgramarActividad(acompanante, str(b.visita_id), "visita", _json(b)))
+    visita = VisitaPedida(str(b.docente_id), b.fecha_inicio, b.fecha_fin)
+    return b.visita_id, agenda.programar(ProgramarActividad(acompanante, str(b.visita_id), "visita", visita))
 
 
 def programar_reunion(agenda: Agenda, tipo: TipoReunion, acompanante: str,
                       b: ReunionProgramadaIn) -> tuple[UUID, Resultado]:
     if tipo == "gia" and b.directivo_id is not None:
         raise DomainError("El GIA está a cargo del acompañante: no lleva directivo_id.")
-    return b.actividad_id, agenda.programar(ProgramarActividad(acompanante, str(b.actividad_id), tipo, _json(b)))
+    reunion = ReunionPedida(b.codigo_modular, b.fecha, b.hora_inicio, b.hora_fin, b.anexo, _ids(b.docentes), b.tema,
+                            _id(b.directivo_id))
+    return b.actividad_id, agenda.programar(ProgramarActividad(acompanante, str(b.actividad_id), tipo, reunion))
 
 
 def programar_taller(agenda: Agenda, acompanante: str, b: TallerProgramadoIn) -> tuple[UUID, Resultado]:
-    return b.actividad_id, agenda.programar(ProgramarActividad(acompanante, str(b.actividad_id), "taller", _json(b)))
+    taller = TallerPedido(b.fecha_inicio, b.fecha_fin, b.sede, b.destinatarios, _ids(b.docentes), b.tema)
+    return b.actividad_id, agenda.programar(ProgramarActividad(acompanante, str(b.actividad_id), "taller", taller))
 
 
 def reprogramar(agenda: Agenda, actividad_id: UUID, b: ReprogramacionIn) -> tuple[UUID, Resultado]:
-    cambios = b.model_dump(mode="json", exclude_none=True, exclude={"motivo"})
-    if not cambios:
+    cambios = Cambios(b.fecha_inicio, b.fecha_fin, b.fecha, b.hora_inicio, b.hora_fin)
+    if not cambios.dados():
         raise DomainError("Indique las nuevas fechas u horas.")
     return actividad_id, agenda.reprogramar(ReprogramarActividad(str(actividad_id), cambios, b.motivo))
 
@@ -141,25 +146,32 @@ def cancelar(agenda: Agenda, actividad_id: UUID, b: CancelacionIn) -> tuple[UUID
 
 
 def visita_realizada(agenda: Agenda, b: VisitaRealizadaIn) -> tuple[UUID, Resultado]:
-    return b.visita_id, agenda.realizar(RealizarActividad(str(b.acompanante_id), str(b.visita_id), "visita",
-                                                          _json(b)))
+    visita = VisitaPedida(str(b.docente_id), b.fecha_inicio, b.fecha_fin, tuple(b.acciones), b.observaciones)
+    return b.visita_id, agenda.realizar(RealizarActividad(str(b.acompanante_id), str(b.visita_id), "visita", visita))
 
 
 def reunion_realizada(agenda: Agenda, tipo: TipoReunion, b: ReunionRealizadaIn) -> tuple[UUID, Resultado]:
     if tipo == "rtc" and b.directivo_id is None:
         raise DomainError("La RTC la lidera el directivo de la IE (NT-026 §5.2.7): indique directivo_id.")
+    reunion = ReunionPedida(b.codigo_modular, b.fecha, b.hora_inicio, b.hora_fin, b.anexo, _ids(b.participantes),
+                            b.tema, _id(b.directivo_id), tuple(b.acuerdos))
     return b.actividad_id, agenda.realizar(RealizarActividad(str(b.acompanante_id), str(b.actividad_id), tipo,
-                                                             _json(b)))
+                                                             reunion))
 
 
 def taller_realizado(agenda: Agenda, b: TallerRealizadoIn) -> tuple[UUID, Resultado]:
+    taller = TallerPedido(b.fecha_inicio, b.fecha_fin, b.sede, b.destinatarios, tema=b.tema,
+                          asistencia={str(k): tuple(v) for k, v in b.asistencia.items()})
     return b.actividad_id, agenda.realizar(RealizarActividad(str(b.acompanante_id), str(b.actividad_id), "taller",
-                                                             _json(b)))
+                                                             taller))
 
 
-def _json(b: Entrada) -> dict[str, Any]:
-    """A body as the command carries it (JSON: dates as ISO text, ids as text)."""
-    return b.model_dump(mode="json")
+def _ids(ids: list[UUID] | None) -> tuple[str, ...] | None:
+    return None if ids is None else tuple(str(i) for i in ids)
+
+
+def _id(x: UUID | None) -> str | None:
+    return None if x is None else str(x)
 
 
 def curso(agenda: Agenda, b: CursoVirtualIn) -> tuple[UUID, Resultado]:
