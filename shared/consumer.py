@@ -235,7 +235,7 @@ class IdempotentConsumers:
         validos: list[tuple[Msg, Envelope]] = []
         for msg in mensajes:
             try:
-                validos.append((msg, Envelope.parse(msg.subject, msg.headers, msg.data, msg.metadata.sequence.stream)))
+                validos.append((msg, Envelope.parse(msg.subject, msg.headers, msg.data, durables.secuencia(msg))))
             except ContractError as exc:
                 await self._dead_letter(durable, msg, f"contrato: {exc}")
                 await msg.ack()
@@ -298,10 +298,10 @@ class IdempotentConsumers:
         return ([m for i, m in enumerate(validos) if i not in aparte],
                 [m for i, m in enumerate(validos) if i in aparte])
 
-    def _aplicar(self, durable: str, envelope: Envelope, verificado: bool) -> None:
+    def _aplicar(self, durable: str, envelope: Envelope, verificado: bool, exportar: bool) -> None:
         if not verificado and self.eslabones is not None and durable not in self.registran_cadena:
             self.eslabones.exigir(envelope)
-        if not _se_exportan(self.telemetry):  # a span that goes nowhere costs a third of a visit's projection
+        if not exportar:  # a span that goes nowhere costs a third of a visit's projection
             self.handlers[durable](envelope)
             return
         with self.tracer.start_as_current_span(
@@ -313,7 +313,7 @@ class IdempotentConsumers:
 
     def _aplicar_solo(self, durable: str, envelope: Envelope, verificado: bool) -> None:
         with lote():
-            self._aplicar(durable, envelope, verificado)
+            self._aplicar(durable, envelope, verificado, _se_exportan(self.telemetry))
 
     def _aplicar_lote(self, durable: str, envelopes: list[Envelope]) -> tuple[int, Exception | None]:
         """Apply ``envelopes`` in one batch (``shared.views.lote``), or the longest run of them from the first
@@ -321,13 +321,14 @@ class IdempotentConsumers:
         applied). When a message raises, the batch is rolled back and the messages before it are applied again
         without it, unless they wrote no read model (a command on the write side stands, it is not repeated)."""
         fin, error = len(envelopes), None
+        exportar = _se_exportan(self.telemetry)
         while fin:
             escribio = False
             try:
                 with lote():
                     for indice, envelope in enumerate(envelopes[:fin]):
                         try:
-                            self._aplicar(durable, envelope, True)
+                            self._aplicar(durable, envelope, True, exportar)
                         except Exception as exc:
                             escribio = en_lote()
                             raise _FalloEnLote(indice, exc) from exc

@@ -20,6 +20,17 @@ from nats.js.errors import NotFoundError
 from shared.streams import STREAM
 
 ESPERA_LARGA = 1.0  # seconds an idle consumer's pull waits for a first message (then asks again)
+_ACK_V1, _ACK_V2 = 9, 12  # tokens of a JetStream reply subject, without and with domain and account hash
+
+
+def secuencia(msg: Msg) -> int:
+    """The message's stream sequence, read from its reply subject (``$JS.ACK.<stream>.<consumer>.<delivered>.
+    <stream seq>...``, or the form with a domain and an account hash after ``$JS.ACK``): ``msg.metadata``
+    builds every field of it, a date included, which cost as much as the rest of receiving the message."""
+    tokens = (msg.reply or "").split(".")
+    if tokens[:2] == ["$JS", "ACK"] and len(tokens) in (_ACK_V1, _ACK_V2 - 1, _ACK_V2):
+        return int(tokens[5] if len(tokens) == _ACK_V1 else tokens[7])
+    return msg.metadata.sequence.stream
 
 
 def configuracion(durable: str, subject: str, ack_wait: float, descripcion: str) -> ConsumerConfig:

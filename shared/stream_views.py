@@ -6,10 +6,11 @@ event to the active generation, idempotently: its id goes into that generation's
 (``<vista>_inbox_g<N>``) in the same transaction as its effect, and an id already there means
 the event is not applied again (a redelivery, a republication, a rebuild catching up). The live
 consumers apply a fetched batch in one transaction (``shared.views.lote``), the active generation
-read once for the batch; a view applies a batch's events together (``aplicar_varias``): one
-multi-row INSERT of their ids into the inbox, then each of its statements run once for all the
-new events' rows (an executemany), compiled once. A rebuild fills generation N+1 from the stream while N keeps answering,
-then switches (see ``shared.replay.rebuild``).
+read once for the batch; a view applies a batch's events together, at the batch's end
+(``aplicar_varias``): one multi-row INSERT of their ids into the inbox, then each of its statements
+run once for all the new events' rows, an executemany handed to the driver as compiled once
+(``shared.views.ejecutar_varias``). A rebuild applies its batches the same way to generation N+1,
+filled from the stream while N keeps answering, then switches (see ``shared.replay.rebuild``).
 
 Every row must come from the events alone (their content and the time they were recorded,
 ``Envelope.time``), never from the moment they arrived: a rebuilt generation is then
@@ -41,7 +42,7 @@ from sqlalchemy import (
 )
 
 from shared.contracts import Envelope, IntegrationEvent
-from shared.views import ViewStore, diferir, lote, una_vez_por_lote
+from shared.views import ViewStore, diferir, ejecutar_varias, hay_lote, lote, una_vez_por_lote
 
 # A handler writes an event's rows through ``Filas`` (``conn.execute(sentencia, filas)``, run at the batch's end)
 Handler = Callable[[Any, "Tablas", Envelope], None]
@@ -69,8 +70,7 @@ class Filas:
     def vaciar(self, conn: Connection) -> None:
         grupos, self._grupos = list(self._grupos.values()), {}
         for sentencia, filas in grupos:
-            if filas:
-                conn.execute(sentencia, filas)
+            ejecutar_varias(conn, sentencia, filas)
 
 
 class _Pendientes:
@@ -224,11 +224,13 @@ class StreamView:
         view reads it."""
         if type(envelope.data) not in self.handlers:
             return False
-        with lote():
-            generacion = self.vigente()
-            pendientes = diferir((id(self), generacion), lambda: _Pendientes(self, generacion))
-            assert pendientes is not None
-            pendientes.envelopes.append(envelope)
+        if not hay_lote():
+            with lote():
+                return self.aplicar(envelope)
+        generacion = self.vigente()
+        pendientes = diferir((id(self), generacion), lambda: _Pendientes(self, generacion))
+        assert pendientes is not None
+        pendientes.envelopes.append(envelope)
         return True
 
     def aplicar_en(self, conn: Connection, envelope: Envelope, generacion: int) -> bool:

@@ -15,6 +15,7 @@ it commits.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -97,6 +98,11 @@ def lote() -> Iterator[bool]:
         _hilo.lote = None
 
 
+def hay_lote() -> bool:
+    """Whether a batch is open in this thread."""
+    return getattr(_hilo, "lote", None) is not None
+
+
 def en_lote() -> bool:
     """Whether the batch open in this thread has opened a transaction on some store."""
     actual = getattr(_hilo, "lote", None)
@@ -138,6 +144,39 @@ def transaccion(store: object, engine: Engine) -> Iterator[Connection]:
         conn = engine.connect()
         abierta = actual.abiertas[id(store)] = (conn, conn.begin())
     yield abierta[0]
+
+
+# a text statement -> by dialect: its SQL as the driver takes it, and the conversions of its typed parameters
+_Directa = tuple[str, list[tuple[str, Callable[[Any], Any]]]]
+_directas: weakref.WeakKeyDictionary[TextClause, dict[str, _Directa]] = weakref.WeakKeyDictionary()
+
+
+def ejecutar_varias(conn: Connection, sentencia: Any, filas: list[dict[str, Any]]) -> None:
+    """``conn.execute(sentencia, filas)``: a statement run once for many rows (an executemany). A text
+    statement goes to the driver as compiled once per dialect, each row's values passed through its typed
+    parameters' conversions (a date on SQLite): SQLAlchemy would build every row's parameters again, about a
+    third of what a batch of a view's rows costs on SQLite."""
+    if not filas:
+        return
+    if not isinstance(sentencia, TextClause):
+        conn.execute(sentencia, filas)
+        return
+    dialecto = conn.dialect
+    por_dialecto = _directas.get(sentencia)
+    if por_dialecto is None:
+        por_dialecto = _directas[sentencia] = {}
+    directa = por_dialecto.get(dialecto.name)
+    if directa is None:  # named parameters, so each row's dict goes to the driver as it is
+        compilador = type(dialecto)(paramstyle="named") if dialecto.positional else dialecto
+        compilada = sentencia.compile(dialect=compilador)
+        conversiones = [(nombre, proceso) for nombre, bind in compilada.binds.items()
+                        if (proceso := bind.type.dialect_impl(dialecto).bind_processor(dialecto)) is not None]
+        directa = por_dialecto[dialecto.name] = (compilada.string, conversiones)
+    sql, conversiones = directa
+    if conversiones:
+        filas = [{**fila, **{nombre: proceso(fila[nombre]) for nombre, proceso in conversiones}}
+                 for fila in filas]
+    conn.exec_driver_sql(sql, filas)
 
 
 class ViewStore:

@@ -42,18 +42,25 @@ from shared import contracts as c
 from shared.contracts import Envelope, IntegrationEvent
 from shared.contracts.agenda import VisitaEntreParesRealizadaV1
 from shared.stream_views import Filas, StreamView, Tablas, instante
+from shared.views import ejecutar_varias
 
 Id = String(36)
 FECHAS = ("fecha", "fecha_inicio", "vencido_el")
 
 
+def _campo(datos: IntegrationEvent, nombre: str) -> Any:
+    """A field of a published fact, None when its contract has no such field (read from the model's fields:
+    ``getattr`` with a default costs pydantic a raised AttributeError for each field a contract lacks)."""
+    return datos.__dict__.get(nombre)
+
+
 def docentes_de(datos: IntegrationEvent) -> list[str]:
     """The docentes a published fact is about (none for facts about schools, rules or coaches)."""
     ids: set[str] = set()
-    docente = getattr(datos, "docente_id", None)
+    docente = _campo(datos, "docente_id")
     if docente is not None:
         ids.add(str(docente))
-    ids.update(str(d) for d in getattr(datos, "docente_ids", None) or [])
+    ids.update(str(d) for d in _campo(datos, "docente_ids") or [])
     if isinstance(datos, c.ActaGIARegistradaV1 | c.ActaRTCRegistradaV1):
         ids.update(datos.asistencia)
     if isinstance(datos, c.EncuestaSatisfaccionRespondidaV1) and datos.encuestado == "docente":
@@ -65,7 +72,7 @@ def docentes_de(datos: IntegrationEvent) -> list[str]:
 
 def _ocurrido(datos: IntegrationEvent) -> date | None:
     for campo in FECHAS:
-        valor = getattr(datos, campo, None)
+        valor = _campo(datos, campo)
         if isinstance(valor, date):
             return valor
     return None
@@ -155,7 +162,7 @@ class Historia(StreamView):
         docentes = docentes_de(datos)
         if docentes:
             ocurrido = _ocurrido(datos)
-            anio = getattr(datos, "anio", None) or (ocurrido.year if ocurrido else None)
+            anio = _campo(datos, "anio") or (ocurrido.year if ocurrido else None)
             fila = {"secuencia": env.sequence or 0, "servicio": datos.servicio, "evento": datos.evento,
                     "version": datos.version, "evento_id": env.id, "registrado_en": instante(env.time),
                     "ocurrido": ocurrido, "anio": anio, "usuario": env.usuario, "rol": env.rol,
@@ -201,10 +208,8 @@ class Historia(StreamView):
             nuevas, resueltas = self._cadena(conn, t, servicio, envs, ajenos or set())
             insertar.extend(nuevas)
             resolver.extend(resueltas)
-        if insertar:
-            conn.execute(self.sentencia(t, "eslabones", "servicio", "posicion"), insertar)
-        if resolver:
-            conn.execute(self._sql(t, "resolver"), resolver)
+        ejecutar_varias(conn, self.sentencia(t, "eslabones", "servicio", "posicion"), insertar)
+        ejecutar_varias(conn, self._sql(t, "resolver"), resolver)
 
     def _cadena(self, conn: Connection, t: Tablas, servicio: str, envs: list[Envelope], ajenos: set[int]
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

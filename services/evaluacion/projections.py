@@ -29,7 +29,7 @@ from services.evaluacion.vista_comun import _Base
 from shared.contracts import Envelope
 from shared.settings import ServiceSettings
 from shared.stream_views import StreamView, Tablas, generaciones_table
-from shared.views import ViewStore, lote
+from shared.views import ViewStore, hay_lote, lote
 
 __all__ = ["PLANIFICADO", "Practica", "Progreso", "Proyecciones", "Seguimiento", "_Base"]
 
@@ -56,9 +56,11 @@ class Proyecciones:
         """The live consumers' handler: each matrix projection that reads this contract, once, in the open
         batch (``shared.views.lote``; one of its own outside one), where each projection applies the batch's
         events together at its end, in one transaction (the history has a consumer of its own, on every subject)."""
-        with lote():
-            for proyeccion in self.matrices.values():
-                proyeccion.aplicar(envelope)
+        if not hay_lote():
+            with lote():
+                return self.aplicar(envelope)
+        for proyeccion in self.matrices.values():
+            proyeccion.aplicar(envelope)
 
     def checksums(self) -> dict[str, str]:
         return {nombre: p.checksum() for nombre, p in self.todas.items()}
