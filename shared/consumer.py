@@ -1,19 +1,20 @@
 """Idempotent JetStream consumers: durable pull consumers, applied in batches.
 
-Each durable consumer of the service runs one loop (``consumir``) on a nats-py pull subscription: it
-fetches up to ``batch_size`` messages (after the first one, waiting at most ``batch_wait`` seconds for
-the batch to fill), applies them in stream order in one thread and one transaction per read-model
-store (``shared.views.lote``), and acknowledges them after the commit. When the handler raises on a
-message, that message alone is treated as failed: the messages before it commit (applied again after
-the rollback), the ones after it are applied as the next batch. A message whose handler fails is
-negatively acknowledged with a growing delay (``backoff``) and redelivered; after ``max_deliver``
-deliveries, or at once when it does not honour its contract, it is parked on the dead-letter subject
-``acompana-dlq.<durable>`` with the reason, and only then acknowledged. The server never drops a
+Each durable consumer of the service runs one loop (all started by ``consumir``) on a nats-py pull
+subscription: it fetches up to ``batch_size`` messages (after the first one, waiting at most ``batch_wait``
+seconds for the batch to fill), applies them in stream order in one thread and one transaction per
+read-model store (``shared.views.lote``), and acknowledges them after the commit. When the handler raises on
+a message, that message alone is treated as failed: the messages before it commit (applied again after
+the rollback), the ones after it are applied next, in a transaction of their own. A message whose handler
+fails is negatively acknowledged with a growing delay (``backoff``) and redelivered; after ``max_deliver``
+deliveries, or at once when it does not honour its contract or breaks its service's chain, it is parked on
+the dead-letter subject ``acompana-dlq.<durable>`` with the reason, and only then acknowledged (the whole
+policy, a store that does not answer included: ``shared.fallidos.fallo``). The server never drops a
 message on its own (``max_deliver=-1`` on the server side). Each message keeps its trace: when the
 service exports spans, its handler runs in a span of the trace its ``traceparent`` names.
 
 ``consumir`` keeps the durables declared while it runs (``shared.durables``: a stream lost and declared again
-takes them with it); the dead-letter queue is ``shared.fallidos``.
+comes back without them); the dead-letter queue is ``shared.fallidos``.
 
 Delivery is at least once (an ack lost, a replica that dies mid-batch, a republication after the
 dedupe window): handlers are idempotent by what they write, not by this module. A ``StreamView``
@@ -25,8 +26,9 @@ concurrency); the chain ledger (``shared.eslabones``) keeps the first record of 
 
 A batch is applied in stream order, but a nak'ed message comes back after later ones, and each
 contract has its own durable consumer: no result depends on delivery order. Another service's fact is
-applied only when it continues its service's chain (``shared.eslabones``): a fact whose predecessor has
-not arrived waits and is asked again (``CadenaPendiente``); a change that overtook the fact it changes
+applied only when it continues its service's chain (``shared.eslabones``; a batch's links are asked with one
+query, and a fact the ledger has not verified yet is applied on its own): a fact whose predecessor has not
+arrived waits and is asked again (``CadenaPendiente``); a change that overtook the fact it changes
 (a reassignment before its plan) fails and is retried.
 """
 
