@@ -38,6 +38,14 @@ def informe_id(ugel: str, anio: int, trimestre: int) -> UUID:
     return uuid5(NS, f"informe-trimestral:{ugel}:{anio}:{trimestre}")
 
 
+def _del_informe(campo: str, valor: type) -> Any:
+    """The upcast of an event of a sent report of version 1: no ``informe`` (the aggregate's) and its record, a
+    dict, read into ``valor``."""
+    def upcast(state: dict[str, Any]) -> None:
+        state.update({"informe": None, campo: valor.de(state[campo])})  # type: ignore[attr-defined]
+    return staticmethod(upcast)
+
+
 ESTADOS_MEDIDA = ("dispuesta", "en_ejecucion", "cumplida", "no_cumplida")
 SIGUIENTES = {"dispuesta": ("en_ejecucion", "cumplida", "no_cumplida"), "en_ejecucion": ("en_ejecucion", "cumplida",
               "no_cumplida"), "cumplida": (), "no_cumplida": ()}
@@ -71,26 +79,17 @@ class InformeTrimestral(Aggregate):
 
     class Recibido(DelInforme):
         recepcion: Recepcion
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state.update(informe=None, recepcion=Recepcion.de(state["recepcion"]))
+        upcast_v1_v2 = _del_informe("recepcion", Recepcion)
 
     class MedidaDispuesta(DelInforme):
         medida_id: str
         medida: Medida
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state.update(informe=None, medida=Medida.de(state["medida"]))
+        upcast_v1_v2 = _del_informe("medida", Medida)
 
     class MedidaSeguida(DelInforme):
         medida_id: str
         seguimiento: Seguimiento
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state.update(informe=None, seguimiento=Seguimiento.de(state["seguimiento"]))
+        upcast_v1_v2 = _del_informe("seguimiento", Seguimiento)
 
     @event(Enviado)
     def __init__(self, id: UUID, ugel: str, dre: str, anio: int, trimestre: int,  # noqa: A002, PLR0913

@@ -27,48 +27,50 @@ class ExcepcionRatio:
 
 
 @dataclass(frozen=True)
-class AsignarDocente:
+class DeDocente:
+    """A command on a docente's place in the caseloads of a convocatoria."""
     convocatoria: str
     docente: UUID
+
+
+@dataclass(frozen=True)
+class AsignarDocente(DeDocente):
     acompanante: UUID
     anio: int | None = None  # the school year from which it holds (default: the convocatoria's first)
     excepcion: ExcepcionRatio | None = None
 
 
 @dataclass(frozen=True)
-class ReasignarDocente:
-    convocatoria: str
-    docente: UUID
+class ReasignarDocente(DeDocente):
     acompanante: UUID
     motivo: str
     excepcion: ExcepcionRatio | None = None
 
 
 @dataclass(frozen=True)
-class RetirarDocente:
-    convocatoria: str
-    docente: UUID
+class RetirarDocente(DeDocente):
     motivo: str
 
 
 @dataclass(frozen=True)
-class IncorporarAcompanante:
+class DeAcompanante:
+    """A command on an acompañante's caseload in a convocatoria."""
     convocatoria: str
     acompanante: UUID
+
+
+@dataclass(frozen=True)
+class IncorporarAcompanante(DeAcompanante):
     anio: int | None = None
 
 
 @dataclass(frozen=True)
-class RegistrarExcepcion:
-    convocatoria: str
-    acompanante: UUID
+class RegistrarExcepcion(DeAcompanante):
     excepcion: ExcepcionRatio
 
 
 @dataclass(frozen=True)
-class RetirarAcompanante:
-    convocatoria: str
-    acompanante: UUID
+class RetirarAcompanante(DeAcompanante):
     motivo: str
     reemplazo: UUID | None = None  # who takes the whole caseload; none: spread over the UGEL's others
 

@@ -122,10 +122,14 @@ COLUMNAS_IE: tuple[Columna, ...] = (
     _col("CUNA", "cuna", si_no, "Inicial: tiene servicio de cuna (se deduce de 'Cuna-jardín' si falta)."),
 )
 
-COLUMNAS_DOCENTE: tuple[Columna, ...] = (
+PERSONA: tuple[Columna, ...] = (  # who a docente or an acompañante is: his personal data
     _col("DNI", "dni", dni, "DNI (8 dígitos).", "NUM_DOC", requerida=True),
     _col("APELLIDOS", "apellidos", texto, "Apellidos.", requerida=True),
     _col("NOMBRES", "nombres", texto, "Nombres.", requerida=True),
+)
+
+COLUMNAS_DOCENTE: tuple[Columna, ...] = (
+    *PERSONA,
     _col("COD_MOD", "codigo_modular", codigo_modular, "Código modular de su IE (registrada antes).", requerida=True),
     _col("ANEXO", "anexo", anexo, "Anexo de su IE.", requerida=True),
     _col("NIVEL", "nivel", nivel, "Nivel en que enseña (debe ser el de la IE).", "D_NIV_MOD", requerida=True),
@@ -138,9 +142,7 @@ COLUMNAS_DOCENTE: tuple[Columna, ...] = (
 )
 
 COLUMNAS_ACOMPANANTE: tuple[Columna, ...] = (
-    _col("DNI", "dni", dni, "DNI (8 dígitos).", "NUM_DOC", requerida=True),
-    _col("APELLIDOS", "apellidos", texto, "Apellidos.", requerida=True),
-    _col("NOMBRES", "nombres", texto, "Nombres.", requerida=True),
+    *PERSONA,
     _col("COD_DRE", "dre", territorio, "Código de la DRE.", "DRE", requerida=True),
     _col("CODOOII", "ugel", territorio, "Código de la UGEL donde trabaja.", "UGEL", requerida=True),
     _col("TIPO", "tipo", tipo_acompanante,

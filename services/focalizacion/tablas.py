@@ -10,13 +10,20 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table
 
 metadata = MetaData()
+
+
+def _territorio(dre_indexada: bool = True) -> tuple[Column, Column]:
+    """A row's DRE and UGEL (a UGEL's rows are always looked up; a DRE's, where its reports read them)."""
+    return (Column("dre", String(32), nullable=False, index=dre_indexada),
+            Column("ugel", String(32), nullable=False, index=True))
+
+
 ie = Table(
     "ie", metadata,
     Column("id", String(36), primary_key=True),
     Column("codigo_modular", String(7), nullable=False),
     Column("anexo", Integer, nullable=False),
-    Column("dre", String(32), nullable=False, index=True),
-    Column("ugel", String(32), nullable=False, index=True),
+    *_territorio(),
     Column("nivel", String(12), nullable=False),
     Column("datos", JSON, nullable=False),
 )
@@ -54,8 +61,7 @@ decision = Table(
     Column("convocatoria", String(40), primary_key=True),
     Column("codigo_modular", String(7), primary_key=True),
     Column("anexo", Integer, primary_key=True),
-    Column("dre", String(32), nullable=False, index=True),
-    Column("ugel", String(32), nullable=False, index=True),
+    *_territorio(),
     Column("tipo", String(40)),
     Column("focalizada", Boolean, nullable=False),
     Column("decision", JSON, nullable=False),
@@ -66,8 +72,7 @@ asignacion = Table(
     Column("convocatoria", String(40), primary_key=True),
     Column("docente_id", String(36), primary_key=True),
     Column("acompanante_id", String(36), nullable=False, index=True),
-    Column("dre", String(32), nullable=False),
-    Column("ugel", String(32), nullable=False, index=True),
+    *_territorio(dre_indexada=False),
     Column("datos", JSON, nullable=False),
 )
 historial = Table(
@@ -82,8 +87,7 @@ cartera = Table(
     "cartera", metadata,
     Column("convocatoria", String(40), primary_key=True),
     Column("acompanante_id", String(36), primary_key=True),
-    Column("dre", String(32), nullable=False),
-    Column("ugel", String(32), nullable=False, index=True),
+    *_territorio(dre_indexada=False),
     Column("tipo", String(40), nullable=False),
     Column("activo", Boolean, nullable=False),
     Column("limite_excepcion", Integer),
