@@ -21,7 +21,8 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from services.evaluacion.metas import Metas as MetasDeEtapa
-from services.evaluacion.reglas import NS, EvaluacionInvalida, Pendiente, ReglasDeValoracion, contexto, igual
+from services.evaluacion.reglas import (NS, EvaluacionInvalida, Pendiente, ReglasDeValoracion, contexto, igual,
+                                        tipado)
 from services.evaluacion.valores import (Cierre, ConsultaHistoria, Contexto, Evidencia, NivelInicial, PlanDocente,
                                          PlanEnCurso, SituacionInicial, Valoracion)
 from shared.eventstore import Aggregate, Conflict
@@ -53,19 +54,13 @@ class Docente(ReglasDeValoracion, Aggregate):
     class PlanConocido(Aggregate.Event):
         plan: PlanDocente
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["plan"] = PlanDocente.de(state["plan"])
+        upcast_v1_v2 = tipado("plan", PlanDocente)
 
     class EvidenciaConocida(Aggregate.Event):
         evidencia_id: str
         evidencia: Evidencia
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["evidencia"] = Evidencia.de(state["evidencia"])
+        upcast_v1_v2 = tipado("evidencia", Evidencia)
 
     class SituacionInicialRegistrada(Aggregate.Event):
         docente_id: str | None
@@ -281,7 +276,8 @@ class Docente(ReglasDeValoracion, Aggregate):
     @event(EtapaCerrada)
     def _etapa_cerrada(self, docente_id: str | None, contexto: Contexto, niveles: dict[str, str],  # noqa: PLR0913
                        correccion: int, motivo: str) -> None:
-        self.cierres.setdefault(f"{contexto.convocatoria}/{contexto.etapa}", []).append(Cierre(contexto, dict(niveles)))
+        self.cierres.setdefault(f"{contexto.convocatoria}/{contexto.etapa}", []).append(
+            Cierre(contexto, dict(niveles)))
 
 
 class Metas(Aggregate):
@@ -290,10 +286,7 @@ class Metas(Aggregate):
 
         metas: MetasDeEtapa
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["metas"] = MetasDeEtapa.model_validate(state["metas"])
+        upcast_v1_v2 = tipado("metas", MetasDeEtapa)
 
     @event(Definidas)
     def __init__(self, id: UUID, metas: MetasDeEtapa) -> None:  # noqa: A002
@@ -315,10 +308,7 @@ class AccesosHistoria(Aggregate):
         motivo: str
         consulta: ConsultaHistoria
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["consulta"] = ConsultaHistoria.de(state["consulta"])
+        upcast_v1_v2 = tipado("consulta", ConsultaHistoria)
 
     @event(HistoriaConsultada)
     def consultar(self, usuario: str, rol: str, motivo: str, consulta: ConsultaHistoria) -> None:

@@ -13,7 +13,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
-from services.evaluacion.reglas import NS, EvaluacionInvalida
+from services.evaluacion.reglas import NS, EvaluacionInvalida, tipado
 from services.evaluacion.valores import Envio, InformeDe, Medida, Recepcion, Seguimiento
 from shared.eventstore import Aggregate, Conflict
 
@@ -38,14 +38,6 @@ def informe_id(ugel: str, anio: int, trimestre: int) -> UUID:
     return uuid5(NS, f"informe-trimestral:{ugel}:{anio}:{trimestre}")
 
 
-def _del_informe(campo: str, valor: type) -> Any:
-    """The upcast of an event of a sent report of version 1: no ``informe`` (the aggregate's) and its record, a
-    dict, read into ``valor``."""
-    def upcast(state: dict[str, Any]) -> None:
-        state.update({"informe": None, campo: valor.de(state[campo])})  # type: ignore[attr-defined]
-    return staticmethod(upcast)
-
-
 ESTADOS_MEDIDA = ("dispuesta", "en_ejecucion", "cumplida", "no_cumplida")
 SIGUIENTES = {"dispuesta": ("en_ejecucion", "cumplida", "no_cumplida"), "en_ejecucion": ("en_ejecucion", "cumplida",
               "no_cumplida"), "cumplida": (), "no_cumplida": ()}
@@ -65,10 +57,7 @@ class InformeTrimestral(Aggregate):
         trimestre: int
         envio: Envio
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["envio"] = Envio.de(state["envio"])
+        upcast_v1_v2 = tipado("envio", Envio)
 
     class DelInforme(Aggregate.Event):
         """What happens to a sent report. Version 2 carries which report it is (``informe``); version 1 did not
@@ -79,17 +68,17 @@ class InformeTrimestral(Aggregate):
 
     class Recibido(DelInforme):
         recepcion: Recepcion
-        upcast_v1_v2 = _del_informe("recepcion", Recepcion)
+        upcast_v1_v2 = tipado("recepcion", Recepcion, informe=None)
 
     class MedidaDispuesta(DelInforme):
         medida_id: str
         medida: Medida
-        upcast_v1_v2 = _del_informe("medida", Medida)
+        upcast_v1_v2 = tipado("medida", Medida, informe=None)
 
     class MedidaSeguida(DelInforme):
         medida_id: str
         seguimiento: Seguimiento
-        upcast_v1_v2 = _del_informe("seguimiento", Seguimiento)
+        upcast_v1_v2 = tipado("seguimiento", Seguimiento, informe=None)
 
     @event(Enviado)
     def __init__(self, id: UUID, ugel: str, dre: str, anio: int, trimestre: int,  # noqa: A002, PLR0913

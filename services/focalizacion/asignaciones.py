@@ -186,7 +186,8 @@ class AsignacionesUGEL(Aggregate):
         if actual.acompanante == str(acompanante):
             raise Conflict(f"El docente {docente} ya está asignado a ese acompañante.")
         self.check_cabe(acompanante, actual.tipo, actual.ratio_maximo)
-        self._docente_reasignado(territorio=self.territorio, docente_id=docente, de_acompanante_id=UUID(actual.acompanante),
+        self._docente_reasignado(territorio=self.territorio, docente_id=docente,
+                                 de_acompanante_id=UUID(actual.acompanante),
                          a_acompanante_id=acompanante, motivo=motivo)
 
     @event(DocenteReasignado)
@@ -205,7 +206,8 @@ class AsignacionesUGEL(Aggregate):
 
     def retirar_docente(self, docente: UUID, motivo: str) -> None:
         actual = self.check_asignado(docente)
-        self._docente_retirado(territorio=self.territorio, docente_id=docente, acompanante_id=UUID(actual.acompanante), motivo=motivo)
+        self._docente_retirado(territorio=self.territorio, docente_id=docente,
+                               acompanante_id=UUID(actual.acompanante), motivo=motivo)
 
     @event(DocenteRetirado)
     def _docente_retirado(self, territorio: Territorio, docente_id: UUID, acompanante_id: UUID, motivo: str) -> None:

@@ -156,7 +156,8 @@ class Docente(Registro):
         encrypts his fields is erased right after (``Focalizacion.cancelar_datos_personales``)."""
         if self.cancelado:
             return False
-        self._datos_personales_cancelados(referencia=referencia, motivo=motivo, dre=self.datos.dre, ugel=self.datos.ugel)
+        self._datos_personales_cancelados(referencia=referencia, motivo=motivo, dre=self.datos.dre,
+                                          ugel=self.datos.ugel)
         return True
 
     @event("DatosPersonalesCancelados")

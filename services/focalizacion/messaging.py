@@ -81,7 +81,8 @@ class Publicador:
     @publicacion.register(Docente.DatosPersonalesCancelados)
     def _(self, event: Any) -> Publication:
         docente = event.originator_id
-        data = contrato.DatosPersonalesCanceladosV1(docente_id=docente, motivo=event.motivo, dre=event.dre, ugel=event.ugel)
+        data = contrato.DatosPersonalesCanceladosV1(docente_id=docente, motivo=event.motivo, dre=event.dre,
+                                                    ugel=event.ugel)
         return Publication(data=data, subject=f"docente/{docente}", dre=event.dre, ugel=event.ugel)
 
     @publicacion.register(A.AcompananteIncorporado)
