@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,14 @@ import pytest
 
 from services.agenda import domainmodel as dm
 from services.agenda import escuela
-from services.agenda.comandos import CancelarActividad, ProgramarActividad, RealizarActividad
+from services.agenda.comandos import (CancelarActividad, ProgramarActividad, RealizarActividad, ReunionPedida,
+                                      VisitaPedida)
+from services.agenda.estado import Actividad, DocenteEnAgenda, Reprogramacion
 from services.agenda.messaging import Publicador
-from services.agenda.valores import (AgendaDe, CursoCompletado, InformeEjecucion, Reunion, Socializacion, Taller,
-                                     Visita, VisitaEntrePares)
+from services.agenda.protocolos import Componentes, PlanDocente, PlanIE, Protocolo
+from services.agenda.valores import (AgendaDe, Aprobacion, CursoCompletado, DocenteDeAgenda, DocenteEnIE,
+                                     DocentePlanIE, Entregado, InformeEjecucion, Reunion, Socializacion, Taller, Visita,
+                                     VisitaEntrePares)
 from tests.fixtures import generar_almacen_agenda as gaa
 from tests.fixtures.generar_almacen import ALMACENES, publicaciones
 
@@ -152,3 +157,58 @@ def test_agenda_reenviar_lo_que_registro_el_codigo_anterior_no_registra_nada(age
     assert [agenda.realizar(c).nuevo for c in reenvios] == [False] * 4
     assert not agenda.cancelar(CancelarActividad(gaa.ident("gia-cancelada"), "Paro regional")).nuevo
     assert agenda.recorder.max_notification_id() == antes
+
+
+def test_agenda_plantillas_planes_y_docentes_antiguos_se_leen_tipados_y_sus_agregados_guardan_estado_tipado(agenda):
+    # Given the fixture's events of version 1 that carried a template, a plan or a docente as a dict
+    protocolos = _de(agenda, dm.Protocolo.Publicado)
+    assert protocolos and all(isinstance(e.protocolo, Protocolo) for e in protocolos)
+    generados = _de(agenda, dm.PlanAnual.Generado)
+    assert all(isinstance(e.plan, PlanDocente) and isinstance(e.plan.componentes, Componentes) for e in generados)
+    primero = next(e for e in _de(agenda, A.DocenteIncorporado) if e.docente_id == gaa.DOCENTES[0])
+    assert isinstance(primero.plan, DocenteDeAgenda) and primero.plan.recibido == {}
+    assert (primero.plan.ie, primero.plan.requisitos.visita_grupos) == (f"{gaa.IE}-0", [[1, 2, 2], [6, 1, 1]])
+    relevo = next(e for e in _de(agenda, A.DocenteIncorporado) if e.docente_id == gaa.DOCENTES[2] and e.plan.recibido)
+    assert relevo.plan.recibido == {str(dm.agenda_id(gaa.ACOMPANANTE, 2020)): Entregado(visitas=0, gia=1, rtc=1)}
+    registrado = next(e for e in _de(agenda, escuela.IEAcompanada.DocenteRegistrado)
+                      if e.docente_id == gaa.DOCENTES_PLAN[0])
+    assert registrado.datos == DocenteEnIE("inicial", gaa.DRE, gaa.UGEL)
+    elaborado, = _de(agenda, escuela.PlanMonitoreoIE.Elaborado)
+    assert isinstance(elaborado.plan, PlanIE) and DocentePlanIE(gaa.DOCENTES_PLAN[0]) in elaborado.plan.docentes
+    # Then the aggregates rebuilt from them hold typed state
+    a = agenda.agenda(gaa.ACOMPANANTE, 2020)
+    assert a.docentes[gaa.DOCENTES[1]] == DocenteEnAgenda(a.docentes[gaa.DOCENTES[1]].plan, activo=False)  # retired
+    visita = a.actividades[gaa.ident("visita")]
+    assert isinstance(visita, Actividad) and (visita.tipo, visita.estado) == ("visita", "realizada")
+    assert isinstance(visita.programacion, Visita) and visita.reprogramaciones == [
+        Reprogramacion(visita.agendado, "Feriado")]  # scheduled, moved, then realized
+    assert a.cursos[gaa.ident("curso-propio")] == CursoCompletado("Evaluación formativa", 40.0, "2020-08-01",
+                                                                  "PerúEduca")
+    plan_ie = agenda.plan_ie(str(dm.plan_ie_id(f"{gaa.IE}-0", 2024)))
+    assert plan_ie.aprobacion == Aprobacion("RD N° 012-2024", "2024-03-01")
+    assert plan_ie.visitas_entre_pares[gaa.ident("visita-par")] == VisitaEntrePares(
+        gaa.DOCENTES_PLAN[0], gaa.DOCENTES_PLAN[1], "2024-05-10")
+    assert plan_ie.ejecucion == InformeEjecucion("2024-12-15", "Logros", "Dificultades", "Recomendaciones", 4, 3, 1)
+
+
+def test_agenda_un_plan_y_una_visita_nuevos_se_guardan_tipados_con_sus_nombres(agenda):
+    # Given the fixture's agenda, When a docente is assigned to its acompañante now and his visit is scheduled
+    nuevo = gaa.ident("docente-nuevo")
+    assert agenda.generar_plan(gaa.asignacion(nuevo, gaa.ACOMPANANTE), etapa=1)
+    visita = gaa.ident("visita-nueva")
+    pedido = VisitaPedida(nuevo, date(2020, 9, 7), date(2020, 9, 7))
+    assert agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, visita, "visita", pedido)).nuevo
+    # Then the plan and the docente on the agenda are stored typed under their names, in version 2
+    guardados = {n.topic.rpartition(".")[2]: n.state.decode()
+                 for n in agenda.recorder.select_notifications(agenda.recorder.max_notification_id() - 4, 5)}
+    assert '"_type_":"agenda.PlanDocente"' in guardados["Generado"]
+    assert '"_type_":"agenda.Componentes"' in guardados["Generado"]
+    assert '"_type_":"agenda.DocenteDeAgenda"' in guardados["DocenteIncorporado"]
+    assert '"_type_":"agenda.Requisitos"' in guardados["DocenteIncorporado"]
+    assert all('"class_version":2' in guardados[k] for k in ("Generado", "DocenteIncorporado"))
+    # and the same visit sent as its JSON, as a device's older request, is the same command: nothing new
+    assert not agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, visita, "visita", {
+        "docente_id": nuevo, "fecha_inicio": "2020-09-07", "fecha_fin": "2020-09-07"})).nuevo
+    # and a GIA's request typed or as JSON gives the same command
+    assert ProgramarActividad(gaa.ACOMPANANTE, "x", "gia", gaa.reunion("2020-09-09")).pedido == ReunionPedida(
+        gaa.IE, date(2020, 9, 9), "14:00", "17:00")
