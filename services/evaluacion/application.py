@@ -27,7 +27,8 @@ from services.evaluacion.comandos import (
     ResponderEncuesta, SeguirMedida, Trimestre, Valorar,
 )
 from services.evaluacion.metas import NIVELES, Metas, incluidas
-from services.evaluacion.valores import VALORES, ConsultaHistoria, Envio, NivelInicial, PlanDocente
+from services.evaluacion.valores import (VALORES, ConsultaHistoria, Envio, NivelInicial, PlanDocente,
+                                         TerritorioAcompanante)
 from shared.eventstore import Conflict, EnEspera, Forbidden, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 from shared.telemetry import current_actor
@@ -96,7 +97,7 @@ class Evaluacion(ServiceApplication):
                               lambda d: d.registrar_evidencia(c.evidencia_id, c.evidencia))
 
     def conocer_acompanante(self, c: ConocerAcompanante) -> bool:
-        territorio = {"dre": c.dre, "ugel": c.ugel, "tipo_ie": c.tipo_ie, "convocatoria": c.convocatoria}
+        territorio = TerritorioAcompanante(c.dre, c.ugel, c.tipo_ie, c.convocatoria)
         return self.modificar(lambda: self._acompanante(c.acompanante_id, crear=True),
                               lambda a: a.situar(territorio))
 
@@ -206,11 +207,11 @@ class Evaluacion(ServiceApplication):
         if acompanante is None or acompanante.territorio is None:
             raise Invalida(f"evaluacion no conoce al acompañante {acompanante_id} (focalizacion aún no lo "
                            "ha incorporado).")
-        return {"dre": acompanante.territorio["dre"], "ugel": acompanante.territorio["ugel"]}
+        return {"dre": acompanante.territorio.dre, "ugel": acompanante.territorio.ugel}
 
     def ugel_del_acompanante(self, acompanante_id: str) -> str | None:
         acompanante = self._acompanante(acompanante_id)
-        return acompanante.territorio["ugel"] if acompanante and acompanante.territorio else None
+        return acompanante.territorio.ugel if acompanante and acompanante.territorio else None
 
     def evaluar_desempeno(self, c: EvaluarDesempeno) -> tuple[str, bool]:
         acompanante_id, anio, momento, fecha, criterios, nivel = (c.acompanante_id, c.anio, c.momento, c.fecha,

@@ -8,6 +8,7 @@ resolves here (``register_topic``).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid5
@@ -16,6 +17,7 @@ from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
 from services.evaluacion.reglas import NS
+from services.evaluacion.valores import TerritorioAcompanante
 from shared.eventstore import Aggregate
 
 
@@ -36,17 +38,17 @@ class Acompanante(Aggregate):
     @event("Registrado")
     def __init__(self, id: UUID, acompanante_id: str) -> None:  # noqa: A002
         self.acompanante_id = acompanante_id
-        self.territorio: dict[str, str] | None = None
+        self.territorio: TerritorioAcompanante | None = None
 
     @event("Incorporado")
     def incorporar(self, dre: str, ugel: str, tipo_ie: str, convocatoria: str) -> None:
-        self.territorio = {"dre": dre, "ugel": ugel, "tipo_ie": tipo_ie, "convocatoria": convocatoria}
+        self.territorio = TerritorioAcompanante(dre, ugel, tipo_ie, convocatoria)
 
-    def situar(self, territorio: dict[str, str]) -> bool:
-        """focalizacion's incorporation (dre, ugel, tipo_ie, convocatoria), recorded when it changes."""
+    def situar(self, territorio: TerritorioAcompanante) -> bool:
+        """focalizacion's incorporation, recorded when it changes."""
         if self.territorio == territorio:
             return False
-        self.incorporar(**territorio)
+        self.incorporar(**asdict(territorio))
         return True
 
 

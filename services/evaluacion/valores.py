@@ -53,6 +53,16 @@ class PlanEnCurso(PlanDocente):
 
 
 @dataclass(frozen=True)
+class TerritorioAcompanante:
+    """Where focalizacion incorporated an acompañante: his DRE and UGEL, the type of IE he holds, and when."""
+
+    dre: str
+    ugel: str
+    tipo_ie: str
+    convocatoria: str
+
+
+@dataclass(frozen=True)
 class Evidencia:
     """An observation made of a docente (from evidencias): what a valuation may rest on."""
 
@@ -248,4 +258,4 @@ class Seguimiento:
 
 VALORES: dict[str, type] = {f"evaluacion.{t.__name__}": t for t in (
     PlanDocente, Evidencia, Contexto, NivelInicial, InformeDe, Envio, Recepcion, Medida, Seguimiento, PlanEnCurso,
-    SituacionInicial, Valoracion, Cierre, ConsultaHistoria)}
+    SituacionInicial, Valoracion, Cierre, ConsultaHistoria, TerritorioAcompanante)}
