@@ -17,7 +17,6 @@ Here: the composition, and what agenda reports (plans and their changes, realize
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from eventsourcing.application import Application
@@ -94,12 +93,12 @@ class Proyecciones(Visitas, Compromisos, Actas, Adjuntos, Instrumentos):
                                            cartera.c.anio == e.anio).values(activo=False))
 
     def _visita(self, conn: Connection, e: Any, _: int) -> None:
-        v = e.visita.como_dict()
-        self._origen(conn, e, "visita", v["visita_id"], v["docente_id"])
+        v = e.visita
+        self._origen(conn, e, "visita", v.visita_id, v.docente_id)
         conn.execute(visita.insert().values(
-            visita_id=v["visita_id"], docente_id=v["docente_id"], acompanante_id=v["acompanante_id"], anio=v["anio"],
-            fecha_inicio=date.fromisoformat(v["fecha_inicio"]),
-            registro={"visita": v, "observaciones": {}, "retroalimentacion": None, "compromisos_asumidos": [],
+            visita_id=v.visita_id, docente_id=v.docente_id, acompanante_id=v.acompanante_id, anio=v.anio,
+            fecha_inicio=v.fecha_inicio,
+            registro={"visita": v.como_dict(), "observaciones": {}, "retroalimentacion": None, "compromisos_asumidos": [],
                       "compromisos_verificados": [], "adjuntos": []}))
 
     def territorio(self, acompanante_id: str, anio: int, ie: tuple[str, int] | None = None) -> tuple[str, str] | None:

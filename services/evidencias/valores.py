@@ -41,7 +41,9 @@ class Valor:
 
 
 def _campos(datos: Mapping[str, Any] | Valor) -> Mapping[str, Any]:
-    return {f.name: getattr(datos, f.name) for f in fields(datos)} if isinstance(datos, Valor) else datos  # type: ignore[arg-type]
+    if isinstance(datos, Valor):
+        return {f.name: getattr(datos, f.name) for f in fields(datos)}  # type: ignore[arg-type]
+    return datos
 
 
 @cache

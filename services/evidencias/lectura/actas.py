@@ -15,11 +15,11 @@ from services.evidencias.tablas import registro, reunion
 
 class Actas(Base):
     def _reunion(self, conn: Connection, e: Any, _: int) -> None:
-        r = e.reunion.como_dict()
-        self._origen(conn, e, "reunion", r["actividad_id"])
+        r = e.reunion
+        self._origen(conn, e, "reunion", r.actividad_id)
         conn.execute(reunion.insert().values(
-            actividad_id=r["actividad_id"], tipo=r["tipo"], acompanante_id=r["acompanante_id"],
-            fecha=date.fromisoformat(r["fecha"]), registro={"reunion": r, "actas": [], "adjuntos": []}))
+            actividad_id=r.actividad_id, tipo=r.tipo, acompanante_id=r.acompanante_id, fecha=r.fecha,
+            registro={"reunion": r.como_dict(), "actas": [], "adjuntos": []}))
 
     def _acta(self, conn: Connection, e: Any, _: int) -> None:
         acta = {**e.acta.como_dict(), "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
