@@ -95,6 +95,7 @@ class IdempotentConsumers:
         self.handlers: dict[str, Handler] = {}
         self.configs: dict[str, JsConsumerConfig] = {}  # what each durable consumer is declared with
         self.subjects: dict[str, str] = {}
+        self.leidos = durables.Leidos()  # a message several durables read is parsed once
         self.js: JetStreamContext | None = None  # set when the service connects
         # The chains of the services this one consumes from (shared.eslabones): a fact is applied only when
         # it continues its service's chain; ``espera_cadena`` seconds for a predecessor before parking it.
@@ -237,7 +238,7 @@ class IdempotentConsumers:
         validos: list[tuple[Msg, Envelope]] = []
         for msg in mensajes:
             try:
-                validos.append((msg, Envelope.parse(msg.subject, msg.headers, msg.data, durables.secuencia(msg))))
+                validos.append((msg, self.leidos.leer(msg)))
             except ContractError as exc:
                 await self._dead_letter(durable, msg, f"contrato: {exc}")
                 await msg.ack()

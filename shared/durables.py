@@ -17,6 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
+from shared.contracts import Envelope
 from shared.streams import STREAM
 
 ESPERA_LARGA = 1.0  # seconds an idle consumer's pull waits for a first message (then asks again)
@@ -89,3 +90,26 @@ async def traer(sub: JetStreamContext.PullSubscription, stopping: asyncio.Event,
         except (NatsTimeout, TimeoutError):
             pass
     return mensajes
+
+
+class Leidos:
+    """The envelopes a service's durables read lately, by stream sequence. Several durables of one service
+    read the same message (a view's, the history's, the chain ledger's), and each would parse and check its
+    contract again; one is taken from here only when it is the same message (subject, headers and payload):
+    a stream declared anew numbers its messages from 1 again."""
+
+    def __init__(self, tamano: int = 4096) -> None:
+        self.tamano = tamano
+        self._por_secuencia: dict[int, tuple[str, bytes, dict[str, str] | None, Envelope]] = {}
+
+    def leer(self, msg: Msg) -> Envelope:
+        """``Envelope.parse`` of ``msg`` (raises ``ContractError`` when it does not honour its contract)."""
+        numero = secuencia(msg)
+        visto = self._por_secuencia.get(numero)
+        if visto is not None and visto[0] == msg.subject and visto[1] == msg.data and visto[2] == msg.headers:
+            return visto[3]
+        envelope = Envelope.parse(msg.subject, msg.headers, msg.data, numero)
+        if len(self._por_secuencia) >= self.tamano:
+            del self._por_secuencia[next(iter(self._por_secuencia))]  # the one read longest ago
+        self._por_secuencia[numero] = (msg.subject, msg.data, msg.headers, envelope)
+        return envelope
