@@ -6,9 +6,9 @@ acompañante's agenda (``DocenteEnAgenda``), an activity and its course (``Activ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from services.agenda.valores import DatosActividad, DocenteDeAgenda, Entregado
+from services.agenda.valores import DatosActividad, DocenteDeAgenda, Entregado, Valor
 
 Estado = Literal["programada", "realizada", "cancelada"]
 
@@ -20,6 +20,9 @@ class DocenteEnAgenda:
     plan: DocenteDeAgenda
     activo: bool = True
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> DocenteEnAgenda:
+        return DocenteEnAgenda(self.plan, self.activo)  # its plan is a value (``valores.Valor``): shared
+
     @property
     def ie(self) -> str:
         return self.plan.ie
@@ -30,7 +33,7 @@ class DocenteEnAgenda:
 
 
 @dataclass(frozen=True)
-class Reprogramacion:
+class Reprogramacion(Valor):
     """A change of a scheduled activity's dates or hours (its data after the change), with the reason."""
 
     datos: DatosActividad
@@ -49,6 +52,11 @@ class Actividad:
     programacion: DatosActividad | None = None
     agendado: DatosActividad | None = None
     reprogramaciones: list[Reprogramacion] = field(default_factory=list)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Actividad:
+        """A copy for another reader of the agenda (the repository's cache): its data are values, shared."""
+        return Actividad(self.tipo, self.estado, self.datos, self.programacion, self.agendado,
+                         list(self.reprogramaciones))
 
     def es_de(self, docente_id: str) -> bool:
         return docente_id in self.datos.docentes

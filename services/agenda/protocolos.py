@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.agenda.reglas import AgendaInvalida
-from services.agenda.valores import DocentePlanIE
+from services.agenda.valores import DocentePlanIE, Valor
 from shared.eventstore import NotFound
 
 Modalidad = Literal["externa", "interna"]
@@ -265,7 +265,7 @@ def _fecha(anio: int, mes_dia: str) -> date:
 # --- the plans as recorded: each a copy of one template's ``Componentes`` ---------------------------------------
 
 @dataclass(frozen=True)
-class PlanDocente:
+class PlanDocente(Valor):
     """A docente's plan of one school year (``PlanAnual.Generado``): his assignment, the etapa, the template it
     follows and the copy of its components for his type of school; ``anio_escolar`` [inicio, fin], ISO."""
 
@@ -298,7 +298,7 @@ class PlanDocente:
 
 
 @dataclass(frozen=True)
-class PlanIE:
+class PlanIE(Valor):
     """A school's plan of monitoring of one year (``PlanMonitoreoIE.Elaborado``): its header, the template it follows
     (``protocolo``, ``nombre_protocolo``, the copy of its components for ``tipo_ie``/``nivel``), its docentes."""
 

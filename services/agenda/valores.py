@@ -14,8 +14,16 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 
+class Valor:
+    """An immutable value: a copy of the aggregate that holds it (the repository's cache hands out deep copies)
+    shares it instead of copying it field by field. Its lists are never changed in place (``dataclasses.replace``)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self
+
+
 @dataclass(frozen=True)
-class AgendaDe:
+class AgendaDe(Valor):
     """An acompañante's agenda of one school year, and his territory."""
 
     acompanante_id: str
@@ -25,7 +33,7 @@ class AgendaDe:
 
 
 @dataclass(frozen=True)
-class PlanDe:
+class PlanDe(Valor):
     """A docente's plan of one school year, and its territory."""
 
     docente_id: str
@@ -35,7 +43,7 @@ class PlanDe:
 
 
 @dataclass(frozen=True)
-class PlanIEDe:
+class PlanIEDe(Valor):
     """A school's plan of monitoring of one year (``ie``: codigo_modular-anexo), and its territory."""
 
     ie: str
@@ -47,7 +55,7 @@ class PlanIEDe:
 
 
 @dataclass(frozen=True)
-class CursoCompletado:
+class CursoCompletado(Valor):
     """A virtual course completed (a docente's, on his plan; or one of the acompañante's own formation)."""
 
     curso: str
@@ -64,7 +72,7 @@ class CursoCompletado:
 
 
 @dataclass(frozen=True)
-class VisitaEntrePares:
+class VisitaEntrePares(Valor):
     """A docente of the school observes a colleague's class (the school's own plan)."""
 
     docente_visitante_id: str
@@ -81,7 +89,7 @@ class VisitaEntrePares:
 
 
 @dataclass(frozen=True)
-class Socializacion:
+class Socializacion(Valor):
     """How the school's plan was made known to its community, and when."""
 
     fecha: str
@@ -96,7 +104,7 @@ class Socializacion:
 
 
 @dataclass(frozen=True)
-class InformeEjecucion:
+class InformeEjecucion(Valor):
     """The school plan's informe de ejecución, with the visits counted when it was filed."""
 
     fecha: str
@@ -117,7 +125,7 @@ class InformeEjecucion:
 
 
 @dataclass(frozen=True)
-class Requisitos:
+class Requisitos(Valor):
     """What a docente's protocol asks of his year, as his acompañante's agenda checks it (NT-026 §5.6):
     ``visita_grupos`` [cantidad, dias_min, dias_max] the mix of visit lengths (None: recorded before it was kept)."""
 
@@ -142,7 +150,7 @@ class Requisitos:
 
 
 @dataclass(frozen=True)
-class Entregado:
+class Entregado(Valor):
     """What one agenda delivered to a docente in the year (realized activities only)."""
 
     visitas: int = 0
@@ -155,7 +163,7 @@ class Entregado:
 
 
 @dataclass(frozen=True)
-class DocenteDeAgenda:
+class DocenteDeAgenda(Valor):
     """What an acompañante's agenda keeps of a docente's plan to check the norm's rules (``datos.resumen``), and
     what his previous acompañantes' agendas delivered to him this year (``recibido``, by agenda id)."""
 
@@ -176,7 +184,7 @@ class DocenteDeAgenda:
 
 
 @dataclass(frozen=True)
-class DocenteEnIE:
+class DocenteEnIE(Valor):
     """A docente the padrón registers in a school (focalizacion's ``DocenteRegistradoEnIE``: no personal data)."""
 
     nivel: str
@@ -192,7 +200,7 @@ class DocenteEnIE:
 
 
 @dataclass(frozen=True)
-class DocentePlanIE:
+class DocentePlanIE(Valor):
     """A docente a school's plan covers, with his class as the plan names it."""
 
     docente_id: str
@@ -201,14 +209,14 @@ class DocentePlanIE:
 
 
 @dataclass(frozen=True)
-class Aprobacion:
+class Aprobacion(Valor):
     """A school plan's approval: its resolución directoral and the day."""
 
     resolucion: str
     fecha: str
 
 
-class _Datos:
+class _Datos(Valor):
     """What the three kinds of activity share: built from, and read back as, the canonical dict. A field that is
     None is absent from the dict (a scheduled visit has no ``acciones``), but for a workshop's ``ie``."""
 
