@@ -12,12 +12,20 @@ from datetime import date
 from typing import Any, Literal
 
 
+class Valor:
+    """An immutable value: a copy of the aggregate that holds it (the repository's cache hands out deep copies)
+    shares it instead of copying it field by field. Its lists and dicts are never changed in place."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self
+
+
 def _iso(valor: date | str) -> date:
     return valor if isinstance(valor, date) else date.fromisoformat(valor)
 
 
 @dataclass(frozen=True)
-class PlanDocente:
+class PlanDocente(Valor):
     """agenda's plan of a docente for a year (``PlanAnualGeneradoV1``), as evaluacion keeps it: who holds him
     (``acompanante_id``), in which school and territory; ``modalidad`` "interna" is his school's own plan."""
 
@@ -53,7 +61,7 @@ class PlanEnCurso(PlanDocente):
 
 
 @dataclass(frozen=True)
-class TerritorioAcompanante:
+class TerritorioAcompanante(Valor):
     """Where focalizacion incorporated an acompañante: his DRE and UGEL, the type of IE he holds, and when."""
 
     dre: str
@@ -63,7 +71,7 @@ class TerritorioAcompanante:
 
 
 @dataclass(frozen=True)
-class Evidencia:
+class Evidencia(Valor):
     """An observation made of a docente (from evidencias): what a valuation may rest on."""
 
     tipo: str
@@ -80,7 +88,7 @@ class Evidencia:
 
 
 @dataclass(frozen=True)
-class Contexto:
+class Contexto(Valor):
     """What every valuation of a docente carries about his plan when it was made, and who made it when."""
 
     codigo_modular: str
@@ -104,7 +112,7 @@ class Contexto:
 
 
 @dataclass(frozen=True)
-class NivelInicial:
+class NivelInicial(Valor):
     """A competency's initial level, with the evidence it rests on."""
 
     nivel: str
@@ -120,7 +128,7 @@ class NivelInicial:
 
 
 @dataclass(frozen=True)
-class SituacionInicial:
+class SituacionInicial(Valor):
     """A docente's initial situation of a convocatoria: the context it was made in and each competency's level."""
 
     contexto: Contexto
@@ -128,7 +136,7 @@ class SituacionInicial:
 
 
 @dataclass(frozen=True)
-class Valoracion:
+class Valoracion(Valor):
     """A valuation of one competency, with the context it was made in."""
 
     contexto: Contexto
@@ -139,7 +147,7 @@ class Valoracion:
 
 
 @dataclass(frozen=True)
-class Cierre:
+class Cierre(Valor):
     """The close of an etapa (or a correction of it): the level achieved in each competency."""
 
     contexto: Contexto
@@ -147,7 +155,7 @@ class Cierre:
 
 
 @dataclass(frozen=True)
-class ConsultaHistoria:
+class ConsultaHistoria(Valor):
     """What a read of a docente's history asked for (its filters, the moment it was read as of, its page and
     format): recorded with who read it and why (Ley 29733)."""
 
@@ -172,7 +180,7 @@ class ConsultaHistoria:
 
 
 @dataclass(frozen=True)
-class InformeDe:
+class InformeDe(Valor):
     """Which quarterly report: a UGEL's, to its DRE, of a quarter."""
 
     ugel: str
@@ -182,7 +190,7 @@ class InformeDe:
 
 
 @dataclass(frozen=True)
-class Envio:
+class Envio(Valor):
     """A quarterly report as sent: by whom, when, the figures it carried and the UGEL's remarks."""
 
     enviado_por: str
@@ -200,7 +208,7 @@ class Envio:
 
 
 @dataclass(frozen=True)
-class Recepcion:
+class Recepcion(Valor):
     recibido_por: str
     fecha: date
     observaciones: str
@@ -214,7 +222,7 @@ class Recepcion:
 
 
 @dataclass(frozen=True)
-class Medida:
+class Medida(Valor):
     """A corrective measure the UGEL disposes against a school (``codigo_modular``, ``anexo``) or an
     acompañante, with its deadline."""
 
@@ -237,7 +245,7 @@ class Medida:
 
 
 @dataclass(frozen=True)
-class Seguimiento:
+class Seguimiento(Valor):
     """A follow-up of a measure; ``seguimiento_id`` is the sender's (absent: its state, text and day tell it)."""
 
     estado: str
