@@ -1,11 +1,14 @@
 """The value objects agenda's events carry (each stored by ``shared.eventstore.ValorTranscoding`` under the name
 ``Agenda.valores`` gives it).
 
-An activity's data is one of ``Visita``, ``Reunion`` (GIA and RTC) and ``Taller``: written once here, built from
-the canonical dict ``datos.de_actividad`` makes of a request (``de_actividad``) and read back as that dict
-(``como_dict``), which is what the aggregate's rules compare and the read models keep. Dates travel as ISO text and
+An activity's data is one of ``Visita``, ``Reunion`` (GIA and RTC) and ``Taller``: written once here, built by
+``datos.de_actividad`` from a request, compared as they are by the aggregate's rules, and read back as the dict
+version 1 carried (``como_dict``), which the read models and the publisher keep. Dates travel as ISO text and
 hours as ``HH:MM``, as in version 1 of the events. ``AgendaDe``, ``PlanDe`` and ``PlanIEDe``: whose agenda or plan
 an event is of, so its publisher needs no look-up (events of version 1 carry None: the aggregate's first event).
+What an agenda keeps of a docente's plan is a ``DocenteDeAgenda`` (his ``Requisitos``, what earlier agendas
+``Entregado`` him); a docente the padrón places in a school, a ``DocenteEnIE``. Each ``de`` reads the dict version 1
+of its event carried (the ``*_v1`` upcasts). The templates and the plans that copy them are in ``protocolos``.
 """
 
 from __future__ import annotations
