@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 SIN_COLUMNA = "sin_columna"
+_CAMPOS: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,11 @@ class _Ficha:
         object.__setattr__(self, SIN_COLUMNA, tuple(self.sin_columna))  # read back from the store as a list
 
     @classmethod
-    def campos(cls) -> list[str]:
-        return [f.name for f in fields(cls) if f.name != SIN_COLUMNA]
+    def campos(cls) -> tuple[str, ...]:
+        """Its columns, in order (read once per type: a national padrón builds hundreds of thousands)."""
+        if cls not in _CAMPOS:
+            _CAMPOS[cls] = tuple(f.name for f in fields(cls) if f.name != SIN_COLUMNA)
+        return _CAMPOS[cls]
 
     @classmethod
     def de(cls, datos: dict[str, Any]) -> Any:
@@ -38,6 +42,8 @@ class _Ficha:
         return cls(**{c: datos.get(c) for c in campos}, sin_columna=tuple(c for c in campos if c not in datos))
 
     def como_dict(self) -> dict[str, Any]:
+        if not self.sin_columna:
+            return {c: getattr(self, c) for c in self.campos()}
         return {c: getattr(self, c) for c in self.campos() if c not in self.sin_columna}
 
 
