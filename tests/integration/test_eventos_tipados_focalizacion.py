@@ -138,3 +138,27 @@ def test_una_fila_importada_se_guarda_tipada_y_el_modelo_de_lectura_guarda_la_mi
     # and a file without a column records it as absent, not blank
     sin = FichaIE.de({c: None for c in FichaIE.campos() if c != "digebr_cneb"})
     assert sin.sin_columna == ("digebr_cneb",) and "digebr_cneb" not in sin.como_dict()
+
+
+def test_un_docente_actualizado_de_la_version_2_se_lee_con_su_fila(focalizacion, tmp_path: Path):
+    # Given an update stored as version 2 stored it (his row a dict, whether his school changed said)
+    p = padron()
+    p.docentes[2]["COD_MOD"] = p.ies[1]["COD_MOD"]
+    assert focalizacion.importar_docentes(p.csv("docentes"))["actualizadas"] >= 1
+    suyo = focalizacion.docente_id(p.docentes[2]["DNI"])
+    ultimo = next(n for n in reversed(focalizacion.recorder.select_notifications(0, 100_000))
+                  if n.topic.endswith("Docente.Actualizado"))
+    assert ultimo.originator_id == suyo
+    antes = focalizacion.mapper.to_domain_event(ultimo)
+    guardado = json.loads(ultimo.state)
+    guardado.update(class_version=2, datos=_sin_tipos(guardado["datos"]))
+    with sqlite3.connect(tmp_path / "focalizacion.sqlite") as conn:
+        cambiadas = conn.execute("UPDATE stored_events SET state = ? WHERE rowid = (SELECT max(rowid) FROM "
+                                 "stored_events WHERE topic LIKE '%Docente.Actualizado')",
+                                 (json.dumps(guardado).encode(),)).rowcount
+    assert cambiadas == 1
+    # When it is read / Then his row is typed and the update says his school changed
+    despues, = [e for e in _eventos(focalizacion, fdm.Docente.Actualizado) if e.originator_id == suyo][-1:]
+    assert isinstance(despues.datos, FichaDocente) and despues.datos == antes.datos
+    assert json.loads(focalizacion.recorder.select_notifications(ultimo.id, 1)[0].state)["class_version"] == 2
+    assert despues.cambia_su_escuela is True and despues.datos.codigo_modular == p.ies[1]["COD_MOD"]
