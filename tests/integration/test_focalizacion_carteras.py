@@ -13,7 +13,7 @@ from services.focalizacion.application import Focalizacion
 from services.focalizacion.config import FocalizacionSettings
 from shared.eventstore import DomainError
 from shared.telemetry import Actor, current_actor
-from tests.support.padron import Padron, escuela
+from tests.support.padron import Padron, escuela, primarias_urbanas
 
 CONV = "2020-2022"
 DIFICIL_ACCESO = cmd.ExcepcionRatio(limite=16, justificacion="IE de difícil acceso")
@@ -22,24 +22,8 @@ DIFICIL_ACCESO = cmd.ExcepcionRatio(limite=16, justificacion="IE de difícil acc
 def mundo() -> Padron:
     """UGEL-A: six urban polidocente primaria schools (ratio 15) of 6, 9, 4, 12, 20 and 3
     docentes and three coaches; UGEL-B: two such schools (one without registered docentes; a UGEL needs more than one IE, §5.6.3 a) and one coach."""
-    p = Padron()
-    dni = 41000000
-    tamanos = {"UGEL-A": [6, 9, 4, 12, 20, 3], "UGEL-B": [10, 0]}
-    for ugel, docentes in tamanos.items():
-        for i, n in enumerate(docentes):
-            cod = f"{2000000 + len(p.ies):07d}"
-            p.ies.append(escuela(cod, nombre=f"IE {ugel} {i}", nivel="primaria", caracteristica="completo",
-                                 dre="DRE-X", ugel=ugel, area="urbana", alumnos=300, docentes=max(n, 8)))
-            for _ in range(n):
-                dni += 1
-                p.docentes.append({"DNI": str(dni), "APELLIDOS": "Quispe", "NOMBRES": "Ana", "COD_MOD": cod,
-                                   "ANEXO": "0", "NIVEL": "primaria", "COD_PLAZA": "", "CONDICION": "Nombrado"})
-    for ugel, coaches in (("UGEL-A", 3), ("UGEL-B", 1)):
-        for _ in range(coaches):
-            dni += 1
-            p.acompanantes.append({"DNI": str(dni), "APELLIDOS": "Mamani", "NOMBRES": "Luis", "COD_DRE": "DRE-X",
-                                   "CODOOII": ugel, "TIPO": "polidocente_primaria"})
-    return p
+    return primarias_urbanas({"UGEL-A": [6, 9, 4, 12, 20, 3], "UGEL-B": [10, 0]}, {"UGEL-A": 3, "UGEL-B": 1},
+                             primer_codigo=2000000, primer_dni=41000000)
 
 
 @pytest.fixture

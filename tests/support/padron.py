@@ -69,6 +69,29 @@ def escuela(cod_mod: str, *, nombre: str, nivel: str, caracteristica: str, dre: 
     return fila
 
 
+def primarias_urbanas(docentes: dict[str, list[int]], acompanantes: dict[str, int], *, dre: str = "DRE-X",
+                      primer_codigo: int, primer_dni: int) -> Padron:
+    """Urban polidocente primaria schools of each UGEL with ``docentes[ugel]`` docentes each (codes from
+    ``primer_codigo``), and ``acompanantes[ugel]`` acompañantes of that type: a world of caseloads."""
+    p = Padron()
+    dni = primer_dni
+    for ugel, tamanos in docentes.items():
+        for i, n in enumerate(tamanos):
+            cod = f"{primer_codigo + len(p.ies):07d}"
+            p.ies.append(escuela(cod, nombre=f"IE {ugel} {i}", nivel="primaria", caracteristica="completo",
+                                 dre=dre, ugel=ugel, area="urbana", alumnos=300, docentes=max(n, 8)))
+            for _ in range(n):
+                dni += 1
+                p.docentes.append({"DNI": str(dni), "APELLIDOS": "Quispe", "NOMBRES": "Ana", "COD_MOD": cod,
+                                   "ANEXO": "0", "NIVEL": "primaria", "COD_PLAZA": "", "CONDICION": "Nombrado"})
+    for ugel, cuantos in acompanantes.items():
+        for _ in range(cuantos):
+            dni += 1
+            p.acompanantes.append({"DNI": str(dni), "APELLIDOS": "Mamani", "NOMBRES": "Luis", "COD_DRE": dre,
+                                   "CODOOII": ugel, "TIPO": "polidocente_primaria"})
+    return p
+
+
 def _perfil(rng: random.Random) -> dict[str, object]:
     """A school of a random type; about two thirds meet their type's criteria."""
     tipo = rng.choice(["eib", "eib", "multigrado", "multigrado", "multigrado", "poli_ini", "poli_pri", "poli_sec"])
