@@ -89,7 +89,7 @@ class Historia(StreamView):
 
     def __init__(self, store: Any, control: Table) -> None:
         super().__init__(store, control)
-        self._textos: dict[tuple[str, str], Any] = {}  # by (ledger table's name, statement): one per generation
+        self._textos: dict[tuple, Any] = {}  # by (ledger table's name, statement[, n]): one per generation
         for contrato in IntegrationEvent.registry.values():
             self.handlers[contrato] = self._hecho
         self.handlers[c.CadenaSelladaV1] = self._sello
@@ -213,18 +213,35 @@ class Historia(StreamView):
 
     def _cadena(self, conn: Connection, t: Tablas, servicio: str, envs: list[Envelope], ajenos: set[int]
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        e = t.eslabones
         posiciones = {env.position for env in envs}
         buscadas = posiciones | {env.cadena_anterior for env in envs if env.cadena and env.cadena_anterior}
-        guardadas = {f.posicion: f for f in conn.execute(
-            select(e.c.posicion, e.c.hash).where(e.c.servicio == servicio, e.c.posicion.in_(sorted(buscadas))))}
+        guardadas = {f.posicion: f.hash for f in self._en(conn, t, "guardadas", servicio, sorted(buscadas))}
         esperan: dict[int, list[Esperando]] = {}
-        con_hash = sorted({env.position for env in envs if env.cadena})
-        if con_hash:
-            for f in conn.execute(select(e.c.posicion, e.c.anterior, e.c.hash, e.c.canonico).where(
-                    e.c.servicio == servicio, e.c.estado == "pendiente", e.c.anterior.in_(con_hash))):
-                esperan.setdefault(f.anterior, []).append((f.posicion, f.hash, f.canonico, True))
-        return enlazar(servicio, envs, {p: f.hash for p, f in guardadas.items()}, esperan, ajenos)
+        for f in self._en(conn, t, "esperan", servicio, sorted({env.position for env in envs if env.cadena})):
+            esperan.setdefault(f.anterior, []).append((f.posicion, f.hash, f.canonico, True))
+        return enlazar(servicio, envs, guardadas, esperan, ajenos)
+
+    def _en(self, conn: Connection, t: Tablas, nombre: str, servicio: str, valores: list[int]) -> list[Any]:
+        """The ledger's rows of ``servicio`` at the positions ``valores`` (``guardadas``), or waiting for them
+        (``esperan``): a text statement per power of two of positions (padded with the last one, as the inbox's),
+        built once per generation; SQLAlchemy expanded and compiled the IN list of each batch anew."""
+        filas: list[Any] = []
+        for i in range(0, len(valores), 512):
+            parte = valores[i:i + 512]
+            n = 1 << (len(parte) - 1).bit_length()
+            parte += [parte[-1]] * (n - len(parte))
+            clave = (t.eslabones.name, nombre, n)
+            sentencia = self._textos.get(clave)
+            if sentencia is None:
+                lista = ", ".join(f":v{j}" for j in range(n))
+                sentencia = self._textos[clave] = text({
+                    "guardadas": f'SELECT posicion, hash FROM "{t.eslabones.name}" '
+                                 f"WHERE servicio = :servicio AND posicion IN ({lista})",
+                    "esperan": f'SELECT posicion, anterior, hash, canonico FROM "{t.eslabones.name}" '
+                               f"WHERE servicio = :servicio AND estado = 'pendiente' AND anterior IN ({lista})",
+                }[nombre])
+            filas.extend(conn.execute(sentencia, {"servicio": servicio, **{f"v{j}": v for j, v in enumerate(parte)}}))
+        return filas
 
     def _sello(self, filas: Filas, t: Tablas, env: Envelope) -> None:
         s: c.CadenaSelladaV1 = env.data  # type: ignore[assignment]
