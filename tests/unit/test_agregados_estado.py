@@ -459,10 +459,9 @@ class PlanYVisitas(RuleBasedStateMachine):
                 assert not self.app.existe(agenda_dm.agenda_id(acompanante, ANIO)), f"la agenda de {quien} no debía abrirse"
                 continue
             agenda: agenda_dm.AgendaAcompanante = self.app.agenda(acompanante, ANIO)
-            assert {d: v["activo"] for d, v in agenda.docentes.items()} == modelo.docentes
-            real = {i: (a["tipo"], a["estado"], tuple(a["datos"]["docentes"]), a["datos"]["fecha_inicio"],
-                        a["datos"]["fecha_fin"], tuple(a["datos"]["acciones"]) if "acciones" in a["datos"] else None,
-                        len(a["reprogramaciones"]))
+            assert {d: v.activo for d, v in agenda.docentes.items()} == modelo.docentes
+            real = {i: (a.tipo, a.estado, tuple(a.datos.docentes), a.datos.fecha_inicio, a.datos.fecha_fin,
+                        tuple(a.datos.acciones) if a.datos.acciones is not None else None, len(a.reprogramaciones))
                     for i, a in agenda.actividades.items()}
             esperado = {i: ("visita", a.estado, (a.docente,), a.inicio.isoformat(), a.fin.isoformat(),
                             a.acciones if a.estado == "realizada" else None, len(a.reprogramaciones))
@@ -475,19 +474,18 @@ class PlanYVisitas(RuleBasedStateMachine):
             self._estados_solo_avanzan(acompanante, agenda)
 
     def _dentro_de_la_norma(self, agenda: agenda_dm.AgendaAcompanante) -> None:
-        vigentes = {i: a for i, a in agenda.actividades.items() if a["estado"] != "cancelada"}
+        vigentes = {i: a for i, a in agenda.actividades.items() if a.estado != "cancelada"}
         for a in vigentes.values():
-            inicio, fin = date.fromisoformat(a["datos"]["fecha_inicio"]), date.fromisoformat(a["datos"]["fecha_fin"])
-            assert len(a["datos"]["docentes"]) == 1, "una visita en aula es a un solo docente"
+            inicio, fin = date.fromisoformat(a.datos.fecha_inicio), date.fromisoformat(a.datos.fecha_fin)
+            assert len(a.datos.docentes) == 1, "una visita en aula es a un solo docente"
             assert INICIO_ESCOLAR <= inicio <= fin <= FIN_ESCOLAR, "una visita cae fuera del año escolar"
-            minimo, maximo = self.limites[a["datos"]["docentes"][0]]
+            minimo, maximo = self.limites[a.datos.docentes[0]]
             assert minimo <= dias_lectivos(inicio, fin) <= maximo, "una visita dura más o menos de lo que manda su protocolo"
-            if a["estado"] == "realizada":
-                assert {"observacion", "asesoria"} <= set(a["datos"]["acciones"])
+            if a.estado == "realizada":
+                assert {"observacion", "asesoria"} <= set(a.datos.acciones)
         # an acompañante is never in two visits at once: neither two realized nor two scheduled ones
         for estado in ("realizada", "programada"):
-            franjas = sorted((a["datos"]["fecha_inicio"], a["datos"]["fecha_fin"])
-                             for a in vigentes.values() if a["estado"] == estado)
+            franjas = sorted((a.datos.fecha_inicio, a.datos.fecha_fin) for a in vigentes.values() if a.estado == estado)
             for antes, despues in pairwise(franjas):
                 assert antes[1] < despues[0], f"dos visitas {estado}s se cruzan: {antes} y {despues}"
         # no more visits than school days in the year, one a day at most
@@ -497,8 +495,8 @@ class PlanYVisitas(RuleBasedStateMachine):
         for i, a in agenda.actividades.items():
             antes = self.historia.get((acompanante, i))
             if antes in ESTADOS_FINALES:
-                assert a["estado"] == antes, f"la actividad {i} pasó de {antes} a {a['estado']}"
-            self.historia[(acompanante, i)] = a["estado"]
+                assert a.estado == antes, f"la actividad {i} pasó de {antes} a {a.estado}"
+            self.historia[(acompanante, i)] = a.estado
 
 
 def test_plan_anual_y_visitas(tmp_path):
@@ -805,7 +803,7 @@ class Compromisos(RuleBasedStateMachine):
             assert (c.compromiso["visita_id"], c.compromiso["acompanante_id"], c.compromiso["item"],
                     c.compromiso["fecha_limite"], claro["descripcion"], c.compromiso["docente_id"]) == (
                 visita_id, acompanante, item, limite.isoformat(), descripcion, modelo.docente)
-            verificacion = c.verificacion and textos.verificacion(descifrar, c.verificacion)
+            verificacion = c.verificacion and textos.verificacion(descifrar, c.verificacion.como_dict())
             assert (verificacion, c.vencido_el) == (modelo.verificacion, modelo.vencido_el)
             assert state_of(replayed(self.app, c.id)) == state_of(c)
             assert c.version == 1 + (c.verificacion is not None) + (c.vencido_el is not None)
@@ -817,12 +815,12 @@ class Compromisos(RuleBasedStateMachine):
         origen = self.visitas_m[c.compromiso["visita_id"]]
         assert c.fecha_limite > origen.fin, "la fecha límite no es posterior a la visita"
         if c.verificacion is not None:
-            visita = self.visitas_m[c.verificacion["visita_id"]]
+            visita = self.visitas_m[c.verificacion.visita_id]
             assert visita.docente == c.compromiso["docente_id"], "verificado en la visita a otro docente"
             assert visita.inicio > origen.fin, "verificado en una visita que no es posterior"
-            assert visita.acompanante == c.verificacion["acompanante_id"]
-            assert c.verificacion["resultado"] in RESULTADOS, (
-                f"resultado {c.verificacion['resultado']!r} fuera del contrato publicado {RESULTADOS}")
+            assert visita.acompanante == c.verificacion.acompanante_id
+            assert c.verificacion.resultado in RESULTADOS, (
+                f"resultado {c.verificacion.resultado!r} fuera del contrato publicado {RESULTADOS}")
         if c.vencido_el is not None:
             assert c.vencido_el == (c.fecha_limite + timedelta(days=1)).isoformat()
             assert date.fromisoformat(c.vencido_el) <= self.hoy, "vencido antes de su fecha"
