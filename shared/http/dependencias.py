@@ -2,15 +2,18 @@
 
 A route declares what it uses in its signature (``app: AgendaApp``, ``vistas: Vistas``) instead of closing
 over a factory's arguments, so every route module is a plain module-level ``router``. Each service names what
-it hands its routes in ``api/dependencias.py``, one ``Annotated`` type each, read with ``del_estado``.
+it hands its routes in ``api/dependencias.py``, one ``Annotated`` type each, read with ``del_estado``; what
+every service hands alike (its access policy, ``PoliticaDeAcceso``) is declared here once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
+
+from shared.autorizacion import Politica
 
 
 def del_estado(nombre: str) -> Callable[[Request], Any]:
@@ -20,3 +23,6 @@ def del_estado(nombre: str) -> Callable[[Request], Any]:
 
     dependencia.__name__ = dependencia.__qualname__ = f"{nombre}_del_estado"
     return dependencia
+
+
+PoliticaDeAcceso = Annotated[Politica, Depends(del_estado("politica"))]
