@@ -1,5 +1,6 @@
 """What the routes of agenda receive from the composition root (``main.py``): what it put on
-``request.app.state``, read with ``shared.http.dependencias.del_estado``."""
+``request.app.state``, read with ``shared.http.dependencias.del_estado`` (the access policy,
+``PoliticaDeAcceso``, is declared there for every service)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from fastapi import Depends
 
 from services.agenda.application import Agenda
 from services.agenda.projections import Proyecciones
-from shared.autorizacion import Politica
 from shared.http.dependencias import del_estado
 
 AgendaApp = Annotated[Agenda, Depends(del_estado("agenda"))]
 Vistas = Annotated[Proyecciones, Depends(del_estado("proyecciones"))]
-PoliticaDeAcceso = Annotated[Politica, Depends(del_estado("politica"))]

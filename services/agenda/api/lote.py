@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.agenda.api import actividades as a
 from services.agenda.api.comun import Id
-from services.agenda.api.dependencias import AgendaApp, PoliticaDeAcceso
+from services.agenda.api.dependencias import AgendaApp
 from services.agenda.application import Agenda
 from shared.eventstore import Conflict
+from shared.http.dependencias import PoliticaDeAcceso
 from shared.lote import Lote, Operacion, ResultadoItem
 from shared.telemetry import current_actor
 

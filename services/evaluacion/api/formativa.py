@@ -18,11 +18,12 @@ from pydantic import Field
 from services.evaluacion import acceso, reportes
 from services.evaluacion import comandos as cmd
 from services.evaluacion.api.comun import Al, Convocatoria, Entrada, Id, Texto
-from services.evaluacion.api.dependencias import EvaluacionApp, PoliticaDeAcceso, Vistas
+from services.evaluacion.api.dependencias import EvaluacionApp, Vistas
 from services.evaluacion.application import Evaluacion
 from services.evaluacion.metas import Metas
 from shared import lote
 from shared.contracts.evaluacion import Competencia, Nivel
+from shared.http.dependencias import PoliticaDeAcceso
 from shared.http.resultado import Resultado, resultado
 from shared.lote import Lote, Operacion
 from shared.telemetry import current_actor

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query, Response
 from services.evaluacion import acceso, exportar, reportes
 from services.evaluacion.api.comun import (GRAFICO, TABLAS, Al, Codigo, Convocatoria, Formato, Id, Ie, Por, de_ie,
                                            salida)
-from services.evaluacion.api.dependencias import PoliticaDeAcceso, Vistas
+from services.evaluacion.api.dependencias import Vistas
 from services.evaluacion.projections import Proyecciones
 from shared.eventstore import Forbidden, NotFound
+from shared.http.dependencias import PoliticaDeAcceso
 from shared.telemetry import current_actor
 
 router = APIRouter(prefix="/v1", tags=["reportes"])
