@@ -6,7 +6,7 @@
 2. Records N ``PlanAnual`` aggregates in agenda's store (``agenda.save(*planes)`` in chunks) —
    not timed.
 3. (a) Times ``OutboxRelay``: ``reconcile()`` then ``relay_once()`` until it returns 0.
-4. Builds the very same subject, payload and headers of each event with ``relay._envelope``
+4. Builds the very same subject, payload and headers of each event with ``relay.envelope_de``
    (not timed, before either run), purges the stream and (b) times raw ``js.publish_async``
    of them (``--crudo-primero`` swaps the order of (a) and (b)), awaiting the
    PubAcks in bulk every ``--batch`` messages. ``Nats-Msg-Id`` gets a ``raw:`` prefix so the

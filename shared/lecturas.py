@@ -10,7 +10,6 @@ he sees them with the reads of his history (``GET /v1/docentes/{id}/accesos``).
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
