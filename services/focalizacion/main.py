@@ -2,7 +2,8 @@
 
 It builds the application (which keeps its read models, ``projections.Proyecciones``), the process around it
 (relay, telemetry) and the HTTP app, and hands the application to the routes through ``http.state``
-(``dependencias.app_de``): the route modules are plain modules with a ``router`` each.
+(``dependencias.FocalizacionApp``, ``dependencias.Vistas``): the route modules are plain modules with a ``router``
+each.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def create_app(settings: FocalizacionSettings | None = None, *span_processors: S
         description="Focalización de IIEE, docentes y acompañantes; carga de cada acompañante (NT-026 §5.4).",
         routers=list(ROUTERS),
     )
-    http.state.focalizacion = focalizacion  # what dependencias.app_de hands to each route
+    http.state.focalizacion = focalizacion  # what dependencias.FocalizacionApp hands to each route
+    http.state.proyecciones = focalizacion.proyecciones  # dependencias.Vistas
     http.state.politica = acceso.politica(focalizacion.proyecciones)
     return http
