@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from bench._common import dias_lectivos, machine_line, print_table, rebuild_vs_log, store
 from services.agenda import projections as vistas
 from services.agenda.application import Agenda
-from services.agenda.comandos import ProgramarActividad, RealizarActividad
+from services.agenda.comandos import ProgramarActividad, RealizarActividad, ReunionPedida, VisitaPedida
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import PlanAnual
 from tests.support.world import asignacion
@@ -44,19 +45,17 @@ def comandos(app: Agenda, acompanantes: list[str], docentes: dict[str, list[str]
         libres = iter(dias_lectivos(date(2021, 3, 22), 8 * len(suyos) + 8))
         for ronda in range(7):
             for docente in suyos:
-                dia = next(libres).isoformat()
-                fin = next(libres).isoformat() if ronda == 0 else dia
+                dia = next(libres)
+                fin = next(libres) if ronda == 0 else dia
                 visita = str(uuid.uuid4())
-                entrada = {"docente_id": docente, "fecha_inicio": dia, "fecha_fin": fin}
+                entrada = VisitaPedida(docente, dia, fin)
                 app.programar(ProgramarActividad(acompanante, visita, "visita", entrada))
-                realizada = {**entrada, "acciones": ["observacion", "asesoria"]}
+                realizada = replace(entrada, acciones=("observacion", "asesoria"))
                 app.realizar(RealizarActividad(acompanante, visita, "visita", realizada))
                 n += 2
             if ronda in (1, 3, 4, 6):
-                dia = next(libres).isoformat()
-                app.programar(ProgramarActividad(acompanante, str(uuid.uuid4()), "gia", {
-                    "codigo_modular": f"{3000000 + acompanantes.index(acompanante):07d}", "fecha": dia,
-                    "hora_inicio": "14:00", "hora_fin": "17:00"}))
+                gia = ReunionPedida(f"{3000000 + acompanantes.index(acompanante):07d}", next(libres), "14:00", "17:00")
+                app.programar(ProgramarActividad(acompanante, str(uuid.uuid4()), "gia", gia))
                 n += 1
     return n
 

@@ -173,11 +173,10 @@ class Agenda(ServiceApplication):
                               lambda ie: ie.designar_directivo(c.directivo_id, c.cargo))
 
     def registrar_docente_ie(self, docente_id: str, codigo_modular: str, anexo: int,
-                             datos: DocenteEnIE | dict[str, str]) -> bool:
+                             datos: DocenteEnIE) -> bool:
         """The padrón places the docente in a school (focalizacion's ``DocenteRegistradoEnIE``; ``datos``: his
-        level and the school's territory, or their dict); the school he was in before, if another, no longer
-        lists him. The same news again changes nothing."""
-        datos = datos if isinstance(datos, DocenteEnIE) else DocenteEnIE.de(datos)
+        level and the school's territory); the school he was in before, if another, no longer lists him. The
+        same news again changes nothing."""
 
         def intento() -> bool:
             destino = self._ie(codigo_modular, anexo)

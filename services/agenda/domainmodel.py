@@ -88,10 +88,6 @@ class PlanAnual(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["plan"] = PlanDocente.de(state["plan"])
 
-        def __post_init__(self) -> None:
-            if isinstance(self.plan, dict):  # a plan built as a dict (tests/support/world.py) is recorded typed
-                object.__setattr__(self, "plan", PlanDocente.de(self.plan))
-
     @event(Generado)
     def __init__(self, id: UUID, plan: PlanDocente) -> None:  # noqa: A002
         self.plan = plan

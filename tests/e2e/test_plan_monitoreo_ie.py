@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
+from services.agenda.valores import DocenteEnIE
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app as evaluacion_app
 from services.evidencias.config import EvidenciasSettings
@@ -48,8 +49,8 @@ def plan_2024() -> dict:
 def en_el_padron(agenda_http: Any, docentes: list[str] = DOCENTES, codigo_modular: str = "0236885") -> None:
     """What focalizacion's ``DocenteRegistradoEnIE`` would have told agenda: the padrón places them in the school."""
     for d in docentes:
-        agenda_http.state.agenda.registrar_docente_ie(d, codigo_modular, 0, {
-            "nivel": "inicial", "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"})
+        agenda_http.state.agenda.registrar_docente_ie(d, codigo_modular, 0,
+                                                      DocenteEnIE("inicial", "DRE-PUNO", "UGEL-EL-COLLAO"))
 
 
 async def hechos(url: str, subject: str) -> list[tuple[str, dict]]:

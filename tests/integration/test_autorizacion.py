@@ -26,6 +26,7 @@ import pytest
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import plan_ie_id
 from services.agenda.main import create_app as agenda_app
+from services.agenda.valores import DocenteEnIE
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.main import create_app as evaluacion_app
 from services.evidencias.config import EvidenciasSettings
@@ -131,8 +132,8 @@ async def conocer(servicio: str, app: Any, http: Any) -> None:
                 "visita_id": lugar.reunion, "docente_id": lugar.docente, "fecha_inicio": "2021-06-10",
                 "fecha_fin": "2021-06-10"}, headers=identidad("acompanante", lugar))
             assert r.status_code == 201, r.text
-            app.state.agenda.registrar_docente_ie(lugar.docente, lugar.codigo_modular, 0, {  # the padrón's news
-                "nivel": "primaria", "dre": lugar.dre, "ugel": lugar.ugel})
+            app.state.agenda.registrar_docente_ie(lugar.docente, lugar.codigo_modular, 0,  # the padrón's news
+                                                  DocenteEnIE("primaria", lugar.dre, lugar.ugel))
             r = await http.post(f"/v1/instituciones/{lugar.ie}/planes-monitoreo", json={  # the school's own plan
                 "anio": 2024, "dre": lugar.dre, "ugel": lugar.ugel, "protocolo": "PMA-IEI246@1",
                 "directivo_id": _id(f"directivo-{lugar.nombre}"), "docentes": [{"docente_id": lugar.docente}]})

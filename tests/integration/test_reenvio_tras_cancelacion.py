@@ -13,6 +13,8 @@ realized visit in the world of tests/unit/test_agenda_reglas.py, on both stores 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -135,14 +137,14 @@ def test_la_visita_realizada_reenviada_tras_la_cancelacion_ya_consta(agenda):
     assert agenda.app.cancelar_datos_personales(docente, nuevo_id())
     antes = agenda.registrado()
     # Then the re-sent visit is "already recorded" (HTTP 200) and records nothing
-    reenvio = {**entrada, "acciones": ["asesoria", "observacion"]}
+    reenvio = replace(entrada, acciones=("asesoria", "observacion"))
     assert agenda.app.realizar(RealizarActividad(agenda.acompanante, visita, "visita", reenvio)).nuevo is False
     assert agenda.registrado() == antes
     assert agenda.app.proyecciones.actividad(visita)["datos"]["observaciones"] == MARCA
     # while a new visit with observaciones about him, or the same id with other dates, is refused with the reason
     for otra_id, otra in ((nuevo_id(), agenda.visita(docente, "2020-06-17", acciones=["observacion", "asesoria"],
                                                      observaciones="Otra frase sobre él")),
-                          (visita, {**entrada, "fecha_fin": "2020-06-10"})):
+                          (visita, replace(entrada, fecha_fin=date(2020, 6, 10)))):
         agenda.rechaza(lambda i=otra_id, e=otra: agenda.app.realizar(RealizarActividad(agenda.acompanante, i, "visita", e)),
                        "se cancelaron a su pedido (Ley 29733)", AgendaInvalida)
     # and a new one without observaciones is recorded

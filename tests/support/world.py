@@ -6,7 +6,7 @@ import uuid
 
 from services.agenda import domainmodel as dm
 from services.agenda.application import Agenda, Asignacion
-from services.agenda.protocolos import incluidos
+from services.agenda.protocolos import PlanDocente, incluidos
 
 UGELES = [("DRE-PUNO", "UGEL-EL-COLLAO"), ("DRE-PUNO", "UGEL-PUNO"), ("DRE-CUSCO", "UGEL-CANCHIS")]
 ANIO = 2021  # within NT-026 (2020-2022), etapa 2
@@ -30,16 +30,16 @@ def asignar(agenda: Agenda, docente_id: uuid.UUID | str, acompanante_id: uuid.UU
 
 def registrar_planes(agenda: Agenda, n: int, start: int = 0) -> list[uuid.UUID]:
     """Record n yearly plans (each one published event), saved in groups of 100 (fast setup)."""
-    componentes = incluidos()[0].tipos["polidocente_primaria/primaria"].model_dump(mode="json")
+    componentes = incluidos()[0].tipos["polidocente_primaria/primaria"]
     ids: list[uuid.UUID] = []
     pending = []
     for i in range(start, start + n):
         dre, ugel = UGELES[i % len(UGELES)]
         docente = str(uuid.uuid5(uuid.NAMESPACE_URL, f"docente/{i}"))
-        plan = {**vars(asignacion(docente, uuid.uuid5(uuid.NAMESPACE_URL, f"acompanante/{i % 11}"),
-                                  codigo_modular=f"{1000000 + i % 500:07d}", dre=dre, ugel=ugel)),
-                "etapa": 2, "modalidad": "externa", "protocolo": "NT-026@1",
-                "anio_escolar": ["2021-03-15", "2021-12-17"], "componentes": componentes}
+        plan = PlanDocente(**vars(asignacion(docente, uuid.uuid5(uuid.NAMESPACE_URL, f"acompanante/{i % 11}"),
+                                             codigo_modular=f"{1000000 + i % 500:07d}", dre=dre, ugel=ugel)),
+                           etapa=2, modalidad="externa", protocolo="NT-026@1",
+                           anio_escolar=["2021-03-15", "2021-12-17"], componentes=componentes)
         pid = dm.plan_id(docente, ANIO)
         pending.append(dm.PlanAnual(id=pid, plan=plan))
         ids.append(pid)

@@ -18,6 +18,7 @@ from services.agenda.comandos import AprobarPlanIE, Asignacion, CompletarCursoPr
 from services.agenda.config import AgendaSettings
 from services.agenda.protocolos import PlanIE, incluidos
 from services.agenda.tablas import origen
+from services.agenda.valores import DocenteEnIE
 from shared.settings import SQLITE
 
 IE = "0236885-0"
@@ -29,7 +30,7 @@ def test_los_eventos_de_la_escuela_guardados_con_el_topico_anterior_se_leen(tmp_
     app = Agenda(settings)
     directivo, docente = str(uuid4()), str(uuid4())
     assert app.designar_directivo(DesignarDirectivo("0236885", 0, directivo, "director"))
-    assert app.registrar_docente_ie(docente, "0236885", 0, {"nivel": "inicial", "dre": "DRE-PUNO", "ugel": "UGEL-PUNO"})
+    assert app.registrar_docente_ie(docente, "0236885", 0, DocenteEnIE("inicial", "DRE-PUNO", "UGEL-PUNO"))
     plan_ie_id = dm.plan_ie_id(IE, 2024)
     plantilla = incluidos()[1]  # the IEI N°246's own
     [(tipo, componentes)] = plantilla.tipos.items()

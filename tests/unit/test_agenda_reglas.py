@@ -7,15 +7,17 @@ Cada rechazo es un ``DomainError`` cuyo motivo dice qué regla se rompió, y no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from uuid import uuid4
 
 import pytest
 
 from services.agenda.application import Agenda
-from services.agenda.comandos import (Asignacion, CancelarActividad, DesignarDirectivo, ProgramarActividad,
-                                      RealizarActividad, ReprogramarActividad)
+from services.agenda.comandos import (Asignacion, Cambios, CancelarActividad, DesignarDirectivo, Pedido,
+                                      ProgramarActividad, RealizarActividad, ReprogramarActividad, ReunionPedida,
+                                      TallerPedido, VisitaPedida)
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from services.agenda.valores import Entregado
@@ -43,10 +45,12 @@ class Mundo:
     docentes: list[str]  # primaria polidocente, IE 0236885-0
     eib: str             # EIB primaria, IE 0500001-0
 
-    def visita(self, docente: str, desde: str, hasta: str | None = None, **mas: object) -> dict:
-        return {"docente_id": docente, "fecha_inicio": desde, "fecha_fin": hasta or desde, **mas}
+    def visita(self, docente: str, desde: str, hasta: str | None = None, acciones: Iterable[str] = (),
+               observaciones: str = "") -> VisitaPedida:
+        return VisitaPedida(docente, date.fromisoformat(desde), date.fromisoformat(hasta or desde), tuple(acciones),
+                            observaciones)
 
-    def programar(self, tipo: str, entrada: dict, actividad_id: str | None = None):
+    def programar(self, tipo: str, entrada: Pedido, actividad_id: str | None = None):
         return self.app.programar(ProgramarActividad(self.acompanante, actividad_id or _id(), tipo, entrada))
 
     def registrado(self) -> int:
@@ -62,8 +66,14 @@ class Mundo:
         return str(e.value)
 
 
-def reunion(fecha: str, desde: str = "14:00", hasta: str = "17:00", ie: str = IE_POLIDOCENTE, **mas: object) -> dict:
-    return {"codigo_modular": ie, "fecha": fecha, "hora_inicio": desde, "hora_fin": hasta, **mas}
+def reunion(fecha: str, desde: str = "14:00", hasta: str = "17:00", ie: str = IE_POLIDOCENTE,
+            directivo_id: str | None = None, docentes: Iterable[str] | None = None) -> ReunionPedida:
+    return ReunionPedida(ie, date.fromisoformat(fecha), desde, hasta,
+                         docentes=None if docentes is None else tuple(docentes), directivo_id=directivo_id)
+
+
+def dia(d: str) -> date:
+    return date.fromisoformat(d)
 
 
 @pytest.fixture
@@ -113,9 +123,9 @@ def test_taller_sobre_una_visita(mundo):
     # Dada una visita el 10/06
     mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-10"))
     # Cuando se programa un taller de cuatro días del 08 al 11/06, Entonces se rechaza
-    taller = {"fecha_inicio": "2020-06-08", "fecha_fin": "2020-06-11", "sede": "UGEL El Collao"}
+    taller = TallerPedido(dia("2020-06-08"), dia("2020-06-11"), sede="UGEL El Collao")
     mundo.rechaza(lambda: mundo.programar("taller", taller), "Se cruza con visita")
-    assert mundo.programar("taller", {**taller, "fecha_inicio": "2020-06-22", "fecha_fin": "2020-06-25"}).nuevo
+    assert mundo.programar("taller", replace(taller, fecha_inicio=dia("2020-06-22"), fecha_fin=dia("2020-06-25"))).nuevo
 
 
 # --- GIA y RTC en un día distinto al periodo de visitas (§5.2.6 b, §5.2.7) ---------------------------
@@ -219,7 +229,7 @@ def test_actividad_fuera_del_anio_escolar(mundo, fecha):
 def test_reprogramar_pide_motivo(mundo):
     visita = _id()
     mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-10"), visita)
-    cambio = {"fecha_inicio": "2020-06-11", "fecha_fin": "2020-06-11"}
+    cambio = Cambios(fecha_inicio=dia("2020-06-11"), fecha_fin=dia("2020-06-11"))
     # Cuando se reprograma sin motivo, Entonces se rechaza
     mundo.rechaza(lambda: mundo.app.reprogramar(ReprogramarActividad(visita, cambio, "  ")), "Indique el motivo de la reprogramación")
     # y con motivo queda con la nueva fecha y su historia
@@ -238,8 +248,8 @@ def test_no_se_cancela_una_visita_realizada(mundo):
                                                                       acciones=["observacion", "asesoria"])))
     # Cuando se cancela o reprograma, Entonces es un conflicto: ya está realizada
     mundo.rechaza(lambda: mundo.app.cancelar(CancelarActividad(visita, "ya no")), "ya está realizada", Conflict)
-    mundo.rechaza(lambda: mundo.app.reprogramar(ReprogramarActividad(visita, {"fecha_inicio": "2020-06-12", "fecha_fin": "2020-06-12"},
-                                                "otra")), "ya está realizada", Conflict)
+    mundo.rechaza(lambda: mundo.app.reprogramar(ReprogramarActividad(visita, Cambios(fecha_inicio=dia("2020-06-12"),
+                                                                                  fecha_fin=dia("2020-06-12")), "otra")), "ya está realizada", Conflict)
     assert mundo.app.proyecciones.actividad(visita)["estado"] == "realizada"
 
 
@@ -248,7 +258,7 @@ def test_programar_reenviado_no_registra_y_otro_contenido_es_conflicto(mundo):
     assert mundo.programar("visita", entrada, visita).nuevo
     antes = mundo.registrado()
     # Cuando el dispositivo reenvía lo mismo, Entonces no se registra nada nuevo
-    assert mundo.programar("visita", dict(entrada), visita).nuevo is False
+    assert mundo.programar("visita", replace(entrada), visita).nuevo is False
     assert mundo.registrado() == antes
     # y el mismo identificador con otro contenido es un conflicto
     mundo.rechaza(lambda: mundo.programar("visita", mundo.visita(mundo.docentes[0], "2020-06-11"), visita),
@@ -265,11 +275,11 @@ def test_realizar_reenviado_no_registra_y_otro_contenido_es_conflicto(mundo):
     assert (fila["estado"], [p["evento"] for p in fila["historial"]]) == ("realizada", ["realizada"])
     antes = mundo.registrado()
     # Cuando se reenvía (aun con las acciones en otro orden), Entonces no se registra nada
-    reenvio = {**entrada, "acciones": ["asesoria", "observacion", "asesoria"]}
+    reenvio = replace(entrada, acciones=("asesoria", "observacion", "asesoria"))
     assert mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", reenvio)).nuevo is False
     assert mundo.registrado() == antes
     # y con otros datos es un conflicto
-    mundo.rechaza(lambda: mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", {**entrada, "observaciones": "x"})),
+    mundo.rechaza(lambda: mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", replace(entrada, observaciones="x"))),
                   "ya fue registrada con otros datos", Conflict)
 
 
@@ -342,7 +352,8 @@ def test_un_gia_reprogramado_con_fecha_inicio_se_mueve(mundo):
     gia = _id()
     assert mundo.programar("gia", reunion("2020-06-17"), gia).nuevo
     # When it is moved giving fecha_inicio/fecha_fin instead of fecha
-    assert mundo.app.reprogramar(ReprogramarActividad(gia, {"fecha_inicio": "2020-06-19", "fecha_fin": "2020-06-19"}, "Lluvias")).nuevo
+    assert mundo.app.reprogramar(ReprogramarActividad(gia, Cambios(fecha_inicio=dia("2020-06-19"), fecha_fin=dia("2020-06-19")),
+                                                      "Lluvias")).nuevo
     # Then it moved
     assert mundo.app.proyecciones.actividad(gia)["datos"]["fecha_inicio"] == "2020-06-19"
 
@@ -354,11 +365,11 @@ def test_reasignar_al_mismo_acompanante_se_rechaza_sin_escribir(mundo):
 
 def test_lo_recibido_con_el_acompanante_anterior_cuenta_para_la_advertencia(mundo):
     # Given a docente who received 6 one-day visits from his first acompañante
-    docente, dia = mundo.docentes[0], ["2020-04-06", "2020-04-07", "2020-04-08", "2020-04-09", "2020-04-13",
+    docente, dias = mundo.docentes[0], ["2020-04-06", "2020-04-07", "2020-04-08", "2020-04-09", "2020-04-13",
                                        "2020-04-14"]
-    for d in dia:
+    for d in dias:
         assert mundo.app.realizar(RealizarActividad(mundo.acompanante, _id(), "visita",
-                                  {**mundo.visita(docente, d), "acciones": ["observacion", "asesoria"]})).nuevo
+                                  mundo.visita(docente, d, acciones=["observacion", "asesoria"]))).nuevo
     # When he is reassigned and the new acompañante schedules his last (2-day) visit in December
     nuevo = _id()
     assert mundo.app.reasignar(docente, mundo.acompanante, nuevo, "Cambio de cartera") == 1
@@ -381,8 +392,7 @@ def test_un_identificador_no_puede_estar_en_la_agenda_de_dos_acompanantes(mundo)
 
 def test_participantes_repetidos_cuentan_una_vez(mundo):
     gia = _id()
-    entrada = {**reunion("2020-06-17", participantes=[mundo.docentes[0], mundo.docentes[0], mundo.docentes[1]]),
-               "acuerdos": []}
+    entrada = reunion("2020-06-17", docentes=[mundo.docentes[0], mundo.docentes[0], mundo.docentes[1]])
     assert mundo.app.realizar(RealizarActividad(mundo.acompanante, gia, "gia", entrada)).nuevo
     assert mundo.app.proyecciones.actividad(gia)["datos"]["docentes"] == sorted(mundo.docentes[:2])
     filas = mundo.app.proyecciones.cumplimiento(2020, date(2020, 12, 31), "docente")
@@ -391,8 +401,8 @@ def test_participantes_repetidos_cuentan_una_vez(mundo):
 
 def test_en_un_taller_un_docente_sin_dias_de_asistencia_es_un_ausente(mundo):
     taller = _id()
-    entrada = {"fecha_inicio": "2020-07-06", "fecha_fin": "2020-07-09", "sede": "UGEL El Collao",
-               "asistencia": {mundo.docentes[0]: ["2020-07-06", "2020-07-07"], mundo.docentes[1]: []}}
+    entrada = TallerPedido(dia("2020-07-06"), dia("2020-07-09"), sede="UGEL El Collao",
+                           asistencia={mundo.docentes[0]: (dia("2020-07-06"), dia("2020-07-07")), mundo.docentes[1]: ()})
     assert mundo.app.realizar(RealizarActividad(mundo.acompanante, taller, "taller", entrada)).nuevo
     assert mundo.app.proyecciones.actividad(taller)["datos"]["docentes"] == [mundo.docentes[0]]
 
@@ -432,7 +442,7 @@ def test_reenviar_un_gia_para_todos_no_choca_si_llego_otro_docente(mundo):
 
 def test_reenviar_una_visita_realizada_tras_la_reasignacion_es_un_reenvio(mundo):
     visita, docente = _id(), mundo.docentes[0]
-    entrada = {**mundo.visita(docente, "2020-06-10"), "acciones": ["observacion", "asesoria"]}
+    entrada = mundo.visita(docente, "2020-06-10", acciones=["observacion", "asesoria"])
     assert mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", entrada)).nuevo
     mundo.app.reasignar(docente, mundo.acompanante, _id(), "Cambio de cartera")
     assert not mundo.app.realizar(RealizarActividad(mundo.acompanante, visita, "visita", entrada)).nuevo
@@ -442,7 +452,7 @@ def test_un_gia_se_reprograma_aunque_un_participante_se_haya_retirado(mundo):
     gia = _id()
     assert mundo.programar("gia", reunion("2020-06-17"), gia).nuevo
     mundo.app.retirar(mundo.docentes[0], "Licencia")
-    assert mundo.app.reprogramar(ReprogramarActividad(gia, {"fecha": "2020-06-24"}, "Lluvias")).nuevo
+    assert mundo.app.reprogramar(ReprogramarActividad(gia, Cambios(fecha=dia("2020-06-24")), "Lluvias")).nuevo
     assert mundo.docentes[0] not in mundo.app.proyecciones.actividad(gia)["datos"]["docentes"]
 
 
@@ -450,7 +460,7 @@ def test_lo_programado_no_cuenta_como_recibido_y_volver_no_duplica(mundo):
     docente, otro = mundo.docentes[0], _id()
     for d in ("2020-04-06", "2020-04-07", "2020-04-08"):
         mundo.app.realizar(RealizarActividad(mundo.acompanante, _id(), "visita",
-                           {**mundo.visita(docente, d), "acciones": ["observacion", "asesoria"]}))
+                           mundo.visita(docente, d, acciones=["observacion", "asesoria"])))
     mundo.programar("gia", reunion("2020-06-17"))
     mundo.app.reasignar(docente, mundo.acompanante, otro, "ida")
     mundo.app.reasignar(docente, otro, mundo.acompanante, "vuelta")
@@ -462,14 +472,14 @@ def test_lo_programado_no_cuenta_como_recibido_y_volver_no_duplica(mundo):
 def test_reprogramar_con_campos_que_no_corresponden_se_rechaza_y_una_visita_conserva_su_duracion(mundo):
     visita = _id()
     assert mundo.programar("visita", mundo.visita(mundo.eib, "2020-06-15", "2020-06-16"), visita).nuevo
-    mundo.rechaza(lambda: mundo.app.reprogramar(ReprogramarActividad(visita, {"fecha": "2020-06-22"}, "Lluvias")), "sin horas")
-    assert mundo.app.reprogramar(ReprogramarActividad(visita, {"fecha_inicio": "2020-06-22"}, "Lluvias")).nuevo
+    mundo.rechaza(lambda: mundo.app.reprogramar(ReprogramarActividad(visita, Cambios(fecha=dia("2020-06-22")), "Lluvias")), "sin horas")
+    assert mundo.app.reprogramar(ReprogramarActividad(visita, Cambios(fecha_inicio=dia("2020-06-22")), "Lluvias")).nuevo
     assert mundo.app.proyecciones.actividad(visita)["datos"]["fecha_fin"] == "2020-06-23"
 
 
 def test_una_visita_sin_asesoria_no_es_una_visita_en_aula(mundo):
     mundo.rechaza(lambda: mundo.app.realizar(RealizarActividad(mundo.acompanante, _id(), "visita",
-                                             {**mundo.visita(mundo.docentes[0], "2020-06-10"), "acciones": ["modelado"]})),
+                                             mundo.visita(mundo.docentes[0], "2020-06-10", acciones=["modelado"]))),
                   "observación y la asesoría")
 
 
@@ -486,4 +496,4 @@ def test_plan_de_modalidad_interna_de_la_iei_246(app):
     assert [g["mes"] for g in fila["plan"]["componentes"]["visitas"]["grupos"]] == [6, 9, 11]
     # And the directivo schedules his June visit on his own agenda
     assert app.programar(ProgramarActividad(directivo, _id(), "visita",
-                         {"docente_id": docente, "fecha_inicio": "2024-06-10", "fecha_fin": "2024-06-10"})).nuevo
+                         VisitaPedida(docente, dia("2024-06-10"), dia("2024-06-10")))).nuevo
