@@ -1,4 +1,5 @@
-"""focalizacion's HTTP API, version 1: rule sets, convocatorias and the focalization's decisions.
+"""focalizacion's HTTP API, version 1: rule sets, convocatorias, the focalization's decisions and the padrón's
+territories with their names.
 
 Each ``api_*`` module is one use case with its module-level ``router``, included by ``main.py``; routes only
 translate a request into one command or query (``dependencias`` hands them the application and its read models).
@@ -20,6 +21,15 @@ from shared.eventstore import NotFound
 from shared.telemetry import current_actor
 
 router = APIRouter(prefix="/v1", tags=["focalizacion"])
+
+
+class TerritorioOut(BaseModel):
+    codigo: str = Field(description="Código de la DRE o de la UGEL en el padrón (COD_DRE, CODOOII).",
+                        examples=["UGEL-EL-COLLAO"])
+    tipo: Literal["DRE", "UGEL"]
+    nombre: str | None = Field(description="Su nombre según el último padrón importado que lo trajo (D_DREUGEL, "
+                                           "D_REGION); null si ninguno lo trajo.", examples=["UGEL El Collao"])
+    dre: str = Field(description="La DRE a la que pertenece (la propia, en una DRE).", examples=["DRE-PUNO"])
 
 
 class ConvocatoriaIn(BaseModel):
@@ -92,3 +102,14 @@ def explicar(convocatoria: Conv, codigo_modular: Annotated[str, Path(pattern=r"^
     if d is not None:
         return d
     raise NotFound(f"La IE {codigo_modular}-{anexo} no tiene decisión en la convocatoria {convocatoria}.")
+
+
+@router.get("/territorios", summary="DRE y UGEL del padrón, con sus nombres", response_model=list[TerritorioOut])
+def territorios(vistas: Vistas, dre: str | None = None, ugel: str | None = None,
+                ie: Annotated[str | None, Query(pattern=r"^\d{7}-\d$", description="Una IE ('codigo_modular-anexo'): "
+                                                "su DRE y su UGEL.", examples=["0236885-0"])] = None,
+                ) -> list[dict[str, Any]]:
+    """Each DRE and UGEL of the registered padrón (of the DRE, the UGEL or the IE asked; a specialist's, his own)
+    with the name the padrón gave it, for people to read instead of its code."""
+    escuela = (ie[:7], int(ie[8:])) if ie else None
+    return vistas.territorios(dre=dre, ugel=ugel, escuela=escuela)

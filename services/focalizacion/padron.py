@@ -70,6 +70,10 @@ COLUMNAS_IE: tuple[Columna, ...] = (
          requerida=True),
     _col("CODOOII", "ugel", territorio, "Código de la UGEL que supervisa la IE.", "UGEL", requerida=True),
     _col("COD_DRE", "dre", territorio, "Código de la DRE.", "DRE", requerida=True),
+    _col("D_DREUGEL", "nombre_ugel", texto, "Nombre de la UGEL (o DRE) que supervisa la IE: 'UGEL El Collao'. "
+         "Opcional: sin él, se muestra el código."),
+    _col("D_REGION", "region", texto, "Región de la IE, el nombre de su DRE: 'Puno' (se muestra 'DRE Puno') o "
+         "'DRE Puno'. Opcional: sin él, se muestra el código."),
     _col("D_GES_DEP", "dependencia", dependencia, "Dependencia: 'Sector Educación' u otro sector.", "DEPENDENCIA"),
     _col("D_FORMA", "forma", forma, "Escolarizada / No escolarizada.", "FORMA"),
     _col("D_ESTADO", "estado", estado, "Activa / Inactiva.", "ESTADO"),

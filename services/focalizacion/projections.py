@@ -24,7 +24,8 @@ from services.focalizacion import domainmodel as dm
 from services.focalizacion.asignaciones import AsignacionesUGEL
 from services.focalizacion.cartera import estado_cartera
 from services.focalizacion.tablas import (
-    acompanante, asignacion, cartera, convocatoria, decision, docente, historial, ie, metadata, reglas, ugeles,
+    acompanante, asignacion, cartera, convocatoria, decision, docente, historial, ie, metadata, nombre_territorio,
+    reglas, ugeles,
 )
 from shared.cifrado import MARCA, Cifrador
 from shared.settings import ServiceSettings
@@ -33,7 +34,8 @@ from shared.views import OwnLogProjection
 
 class Proyecciones(OwnLogProjection):
     nombre = "focalizacion"
-    tablas = (ie, docente, acompanante, reglas, convocatoria, decision, asignacion, historial, cartera, ugeles)
+    tablas = (ie, docente, acompanante, reglas, convocatoria, decision, asignacion, historial, cartera, ugeles,
+              nombre_territorio)
 
     def __init__(self, settings: ServiceSettings, app: Application, cifrador: Cifrador, lote: int = 2000) -> None:
         super().__init__(settings, app, metadata, lote)  # the app: its notification log, nothing else
@@ -65,6 +67,11 @@ class Proyecciones(OwnLogProjection):
         d = e.datos
         self.upsert(conn, ie, {"id": str(e.originator_id), "codigo_modular": d.codigo_modular, "anexo": d.anexo,
                                 "dre": d.dre, "ugel": d.ugel, "nivel": d.nivel, "datos": d.como_dict()}, "id")
+        # one name per UGEL and DRE: the last one imported (a row without it keeps the one before)
+        for tipo, codigo, nombre in (("UGEL", d.ugel, d.nombre_ugel), ("DRE", d.dre, d.nombre_dre)):
+            if nombre:
+                self.upsert(conn, nombre_territorio, {"tipo": tipo, "codigo": codigo, "nombre": nombre},
+                            "tipo", "codigo")
 
     def _claros(self, cls: type[dm.Registro], e: Any) -> dict[str, Any]:
         return self.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos.como_dict(), cls.personales)
@@ -181,6 +188,23 @@ class Proyecciones(OwnLogProjection):
         if ambito != "nacional":
             consulta = consulta.where(ie.c.dre == ambito)
         return [dict(f.datos) for f in self.filas(consulta)]
+
+    def territorios(self, dre: str | None = None, ugel: str | None = None,
+                    escuela: tuple[str, int] | None = None) -> list[dict[str, Any]]:
+        """The DREs and UGELs of the registered padrón (of a DRE, a UGEL or one school's: its DRE and UGEL),
+        each with the name the padrón gave it (None if it gave none); DREs first, each in code order."""
+        consulta = select(ie.c.dre, ie.c.ugel).distinct().order_by(ie.c.dre, ie.c.ugel)
+        for columna, valor in ((ie.c.dre, dre), (ie.c.ugel, ugel)):
+            if valor is not None:
+                consulta = consulta.where(columna == valor)
+        if escuela is not None:
+            consulta = consulta.where((ie.c.codigo_modular == escuela[0]) & (ie.c.anexo == escuela[1]))
+        pares = self.filas(consulta)
+        nombres = {(f.tipo, f.codigo): f.nombre for f in self.filas(select(nombre_territorio))}
+        dres = {f.dre: f.dre for f in pares}
+        ugeles_ = {f.ugel: f.dre for f in pares}
+        return [{"codigo": codigo, "tipo": tipo, "nombre": nombres.get((tipo, codigo)), "dre": su_dre}
+                for tipo, de in (("DRE", dres), ("UGEL", ugeles_)) for codigo, su_dre in de.items()]
 
     def ie(self, codigo_modular: str, anexo: int) -> dict[str, Any] | None:
         return self.registro(ie, str(dm.ie_id(codigo_modular, anexo)))

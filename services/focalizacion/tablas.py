@@ -100,3 +100,9 @@ ugeles = Table(
     Column("dre", String(32), nullable=False),
     Column("ugel", String(32), nullable=False),
 )
+nombre_territorio = Table(  # the name the padrón last gave each UGEL and DRE (D_DREUGEL, D_REGION)
+    "nombre_territorio", metadata,
+    Column("tipo", String(4), primary_key=True),  # "DRE" | "UGEL"
+    Column("codigo", String(32), primary_key=True),
+    Column("nombre", String(200), nullable=False),
+)

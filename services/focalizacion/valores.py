@@ -4,7 +4,8 @@ name ``Focalizacion.valores`` gives it).
 - The registries' rows as last imported: ``FichaIE``, ``FichaDocente`` and ``FichaAcompanante``, one field per
   column of the padrón's files (``padron.COLUMNAS_*``; a person's personal fields hold their ciphertext, or None
   once cancelled). A column the file did not have is named in ``sin_columna``: absent from the record, not blank
-  (an exclusion line applies only when the padrón carries its data, ``focalizar.decidir``).
+  (an exclusion line applies only when the padrón carries its data, ``focalizar.decidir``). A field added to a
+  row later has a default (None), so the events stored before it read without an upcast.
 - ``Decision``: what the norm decided of one IE, with its ``RatioAplicada`` and every ``EvaluacionCriterio``.
 - ``Territorio``: where a UGEL's caseloads belong; ``CarteraAcompanante`` and ``AsignacionDocente``: what the
   caseloads know of each acompañante and each docente.
@@ -20,6 +21,7 @@ from typing import Any, Literal
 
 SIN_COLUMNA = "sin_columna"
 _CAMPOS: dict[type, tuple[str, ...]] = {}
+_POSTERIORES: dict[type, frozenset[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,18 @@ class _Ficha:
 
     @classmethod
     def de(cls, datos: dict[str, Any]) -> Any:
+        """A row with every column it names; a column it lacks is ``sin_columna``, except one added to the
+        record later with a default (the names of its UGEL and DRE): a row stored before it reads as blank."""
         campos = cls.campos()
-        return cls(**{c: datos.get(c) for c in campos}, sin_columna=tuple(c for c in campos if c not in datos))
+        return cls(**{c: datos.get(c) for c in campos}, sin_columna=tuple(
+            c for c in campos if c not in datos and c not in cls.posteriores()))
+
+    @classmethod
+    def posteriores(cls) -> frozenset[str]:
+        """The columns added later, with a default: a stored row without them reads them as None."""
+        if cls not in _POSTERIORES:
+            _POSTERIORES[cls] = frozenset(f.name for f in fields(cls) if f.name != SIN_COLUMNA and f.default is None)
+        return _POSTERIORES[cls]
 
     def como_dict(self) -> dict[str, Any]:
         if not self.sin_columna:
@@ -99,6 +111,19 @@ class FichaIE(_Ficha):
     difods_secundaria: bool | None
     compromiso_regional: bool | None
     cuna: bool | None
+    # added later, with a default: events stored before them read them as None (ValorTranscoding, ``de``)
+    nombre_ugel: str | None = None  # D_DREUGEL: the UGEL (or DRE) that supervises it, by name
+    region: str | None = None  # D_REGION: its region, the DRE's name
+
+    @property
+    def nombre_dre(self) -> str | None:
+        """Its DRE's name: D_REGION as the padrón spells it ('DRE Puno', 'GRE La Libertad'), or its region's
+        with "DRE" before it ('Puno': 'DRE Puno'); None when the padrón did not say."""
+        if not self.region:
+            return None
+        primera = self.region.split()[0].upper()
+        return self.region if primera in ("DRE", "GRE", "DREL", "GEREDU", "DIRECCION", "DIRECCIÓN", "GERENCIA") \
+            else f"DRE {self.region}"
 
 
 @dataclass(frozen=True)

@@ -162,3 +162,35 @@ def test_un_docente_actualizado_de_la_version_2_se_lee_con_su_fila(focalizacion,
     assert isinstance(despues.datos, FichaDocente) and despues.datos == antes.datos
     assert json.loads(focalizacion.recorder.select_notifications(ultimo.id, 1)[0].state)["class_version"] == 2
     assert despues.cambia_su_escuela is True and despues.datos.codigo_modular == p.ies[1]["COD_MOD"]
+
+
+def test_las_filas_guardadas_antes_de_los_nombres_de_ugel_y_dre_se_leen_sin_ellos(focalizacion, tmp_path: Path):
+    # Given the fixture's schools, stored before the padrón carried D_DREUGEL and D_REGION
+    ies = _eventos(focalizacion, fdm.InstitucionEducativa.Registrada)
+    # Then they read with no names, and not as columns their file lacked
+    assert all((e.datos.nombre_ugel, e.datos.region, e.datos.sin_columna) == (None, None, ()) for e in ies)
+    # and the padrón as registered (one school was renamed after it), sent again, records nothing
+    p = padron()
+    nombres = {f["codigo_modular"]: f["nombre"] for f in focalizacion.proyecciones.ies()}
+    for fila in p.ies:
+        fila["CEN_EDU"] = nombres[fila["COD_MOD"].zfill(7)]
+    antes = focalizacion.recorder.max_notification_id()
+    assert focalizacion.importar_ies(p.csv("ies"))["actualizadas"] == 0
+    assert focalizacion.recorder.max_notification_id() == antes
+    # Given a school updated by today's code, its typed row stored without the two fields (as version 2 was)
+    p.ies[0]["TALUMNO"] = str(int(p.ies[0].get("TALUMNO") or 0) + 1)
+    assert focalizacion.importar_ies(p.csv("ies"))["actualizadas"] == 1
+    ultimo = focalizacion.recorder.select_notifications(antes, 10)[-1]
+    nuevo = focalizacion.mapper.to_domain_event(ultimo)
+    guardado = json.loads(ultimo.state)
+    assert guardado["datos"]["_type_"] == "focalizacion.FichaIE" and "nombre_ugel" in guardado["datos"]["_data_"]
+    for campo in ("nombre_ugel", "region"):
+        del guardado["datos"]["_data_"][campo]
+    with sqlite3.connect(tmp_path / "focalizacion.sqlite") as conn:
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = (SELECT max(rowid) FROM stored_events)",
+                     (json.dumps(guardado).encode(),))
+    # When it is read / Then it is the row recorded, its names None, and its territory keeps no name
+    leido = focalizacion.mapper.to_domain_event(focalizacion.recorder.select_notifications(antes, 10)[-1])
+    assert leido.datos == nuevo.datos and leido.datos.nombre_ugel is None
+    focalizacion.proyecciones.reconstruir()
+    assert all(t["nombre"] is None for t in focalizacion.proyecciones.territorios())
