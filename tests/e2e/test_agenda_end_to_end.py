@@ -12,10 +12,9 @@ from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.main import create_app as focalizacion_app
 from tests.conftest import eventually, serving
 from tests.integration.test_focalizacion_carteras import mundo
+from tests.support.padron import focalizar
 from tests.support.stream import published_ids
 from tests.support.world import asignar
-
-CSV = {"content-type": "text/csv"}
 
 
 async def test_docente_asignado_genera_su_plan_anual(make_settings, js):
@@ -23,12 +22,8 @@ async def test_docente_asignado_genera_su_plan_anual(make_settings, js):
     agenda_http = agenda_app(make_settings(AgendaSettings))
     async with serving(focalizacion_app(make_settings(FocalizacionSettings))) as foc, serving(agenda_http) as agenda:
         # Given focalizacion targets and assigns 55 docentes of polidocente primaria schools in 2020
-        for que in ("ies", "docentes", "acompanantes"):
-            assert (await foc.post(f"/v1/padron/{que}", content=padron.csv(que), headers=CSV)).status_code == 200
-        await foc.post("/v1/convocatorias", json={"codigo": "2020-2022", "anio_inicio": 2020, "anio_fin": 2022,
-                                                  "reglas": "NT-026"})
-        await foc.post("/v1/convocatorias/2020-2022/focalizacion")
-        assert (await foc.post("/v1/convocatorias/2020-2022/asignacion", json={})).json()["docentes_asignados"] == 55
+        _, asignados = await focalizar(foc, padron)
+        assert asignados == 55
 
         # Then agenda, fed only by the stream, holds a plan of NT-026 for each of them
         async def planes() -> list[dict]:

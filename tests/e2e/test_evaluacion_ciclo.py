@@ -27,10 +27,8 @@ from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.main import create_app as focalizacion_app
 from tests.conftest import serving
 from tests.support.ciclo import AGRUPACIONES, Ciclo, esperar, resultados_independientes
-from tests.support.padron import generar
+from tests.support.padron import focalizar, generar
 from tests.support.stream import consumido, stream_messages
-
-CSV = {"content-type": "text/csv"}
 POR = ("ie", "ugel", "dre", "tipo_ie", "nacional")
 # The size of the world per store: every school type, several UGELs, no larger (the cycle's work grows with its
 # docentes: 69 on SQLite in three UGELs, 45 on PostgreSQL in two; same code paths); scale is measured by bench/.
@@ -67,12 +65,7 @@ async def test_un_ciclo_de_tres_etapas(make_settings, store_kind, nats_server, j
             serving(evidencias_app(make_settings(EvidenciasSettings))) as evidencias, \
             serving(evaluacion_app(evaluacion_settings)) as evaluacion:
         # Given the padrón of the UGELs, targeted and assigned in focalizacion
-        for que in ("ies", "docentes", "acompanantes"):
-            assert (await focalizacion.post(f"/v1/padron/{que}", content=padron.csv(que), headers=CSV)).status_code == 200
-        assert (await focalizacion.post("/v1/convocatorias", json={
-            "codigo": "2020-2022", "anio_inicio": 2020, "anio_fin": 2022, "reglas": "NT-026"})).status_code == 201
-        assert (await focalizacion.post("/v1/convocatorias/2020-2022/focalizacion")).status_code == 200
-        asignados = (await focalizacion.post("/v1/convocatorias/2020-2022/asignacion", json={})).json()["docentes_asignados"]
+        _, asignados = await focalizar(focalizacion, padron)
         assert asignados >= mundo["minimo"]
 
         # and, through the stream, their plans in agenda

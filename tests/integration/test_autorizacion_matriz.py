@@ -393,18 +393,13 @@ async def test_focalizacion_con_ids_cruzados_entre_ugeles(make_settings):
     from services.focalizacion.config import FocalizacionSettings
     from services.focalizacion.main import create_app as focalizacion_app
     from tests.integration.test_focalizacion_carteras import CONV, mundo
+    from tests.support.padron import focalizar
 
     app = focalizacion_app(make_settings(FocalizacionSettings))
     padron = mundo()  # UGEL-A (six schools, three acompañantes) and UGEL-B (two schools, one), DRE-X
-    csv_ = {"Content-Type": "text/csv"}
     async with serving(app) as http:
         # Given the padrón targeted and assigned, through the API (the sistema account)
-        for que in ("ies", "docentes", "acompanantes"):
-            assert (await http.post(f"/v1/padron/{que}", content=padron.csv(que), headers=csv_)).status_code == 200
-        assert (await http.post("/v1/convocatorias", json={"codigo": CONV, "anio_inicio": 2020, "anio_fin": 2022,
-                                                          "reglas": "NT-026"})).status_code == 201
-        assert (await http.post(f"/v1/convocatorias/{CONV}/focalizacion")).status_code == 200
-        assert (await http.post(f"/v1/convocatorias/{CONV}/asignacion", json={})).status_code == 200
+        await focalizar(http, padron, CONV)
 
         def especialista(ugel: str) -> dict[str, str]:
             return {"X-Usuario": f"esp-{ugel}", "X-Rol": "especialista_ugel", "X-Dre": "DRE-X", "X-Ugel": ugel}

@@ -10,7 +10,6 @@ published with agenda's password but outside its relay's chain is parked with it
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,9 +27,10 @@ from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.main import create_app as focalizacion_app
 from shared import contracts as c
 from shared.contracts import Envelope
-from shared.streams import STREAM, ensure_streams
+from shared.streams import ensure_streams
 from tests.conftest import eventually, serving
-from tests.integration.test_supresion_datos import CSV, PNG, padron
+from tests.integration.test_supresion_datos import PNG, padron
+from tests.support.padron import focalizar
 from tests.support.servers import NatsServer
 from tests.support.stream import stream_messages
 
@@ -83,12 +83,8 @@ async def test_cada_servicio_con_su_usuario_y_los_hechos_ajenos_o_sin_cadena_no_
                 serving(evaluacion_app(ajustes(EvaluacionSettings, "evaluacion"))) as evaluacion):
         # Given the padrón imported, targeted and assigned (focalizacion publishes as its own user)
         p = padron()
-        for que in ("ies", "docentes", "acompanantes"):
-            assert (await foco.post(f"/v1/padron/{que}", content=p.csv(que), headers=CSV)).status_code == 200
-        await foco.post("/v1/convocatorias", json={"codigo": "2020-2022", "anio_inicio": 2020, "anio_fin": 2022,
-                                                   "reglas": "NT-026"})
-        await foco.post("/v1/convocatorias/2020-2022/focalizacion")
-        assert (await foco.post("/v1/convocatorias/2020-2022/asignacion", json={})).json()["docentes_asignados"] == 3
+        _, asignados = await focalizar(foco, p)
+        assert asignados == 3
         docente = str(focalizacion.docente_id(p.docentes[0]["DNI"]))
         acompanante = (await foco.get(f"/v1/docentes/{docente}/asignacion")).json()["asignaciones"][0]["acompanante_id"]
         # When agenda (its plans from focalizacion's chained facts) records a visit, and evidencias (from agenda's)

@@ -30,10 +30,9 @@ from shared.cifrado import MARCA
 from shared.settings import ServiceSettings
 from shared.streams import ADJUNTOS_BUCKET
 from tests.conftest import eventually, serving
-from tests.support.padron import Padron, escuela
+from tests.support.padron import CSV, Padron, escuela, focalizar
 from tests.support.stream import stream_messages
 
-CSV = {"content-type": "text/csv"}
 ADMIN = {"X-Usuario": "admin-01", "X-Rol": "administrador"}
 AUDITOR = {"X-Usuario": "auditor-01", "X-Rol": "auditor"}
 PEPPER = "pepper-de-la-prueba"
@@ -94,13 +93,7 @@ async def test_tras_la_cancelacion_nada_legible_del_docente_y_lo_demas_funciona(
                 serving(evidencias_http) as evid):
         # Given the padrón imported, targeted and every docente assigned to the coach
         p = padron()
-        for que in ("ies", "docentes", "acompanantes"):
-            r = await foco.post(f"/v1/padron/{que}", content=p.csv(que), headers=CSV)
-            assert r.status_code == 200 and r.json()["rechazadas"] == [], r.text
-        await foco.post("/v1/convocatorias", json={"codigo": "2020-2022", "anio_inicio": 2020, "anio_fin": 2022,
-                                                   "reglas": "NT-026"})
-        assert (await foco.post("/v1/convocatorias/2020-2022/focalizacion")).json()["focalizadas"] == 2
-        assert (await foco.post("/v1/convocatorias/2020-2022/asignacion", json={})).json()["docentes_asignados"] == 3
+        assert await focalizar(foco, p) == (2, 3)  # schools targeted, docentes assigned
         titular, otra = (str(focalizacion.docente_id(x["DNI"])) for x in (TITULAR, OTRA))
         # (his id is a keyed hash of his DNI: neither the old plain hash nor the development pepper give it)
         assert titular == str(dm.docente_id(TITULAR["DNI"], PEPPER))

@@ -30,7 +30,8 @@ from services.focalizacion.main import create_app as focalizacion_app
 from shared.cifrado import MARCA
 from shared.settings import ServiceSettings
 from tests.conftest import eventually, serving
-from tests.integration.test_supresion_datos import ADMIN, CSV, PEPPER, TITULAR, padron
+from tests.integration.test_supresion_datos import ADMIN, PEPPER, TITULAR, padron
+from tests.support.padron import focalizar
 from tests.support.stream import stream_messages
 
 # What the coach wrote of her: each sentence is unique in the world, so finding it anywhere is a leak.
@@ -96,16 +97,9 @@ async def test_lo_escrito_del_docente_y_su_foto_ilegibles_tras_la_cancelacion(ma
     agenda_app_ = apps["agenda"].state.agenda
     evidencias = apps["evidencias"].state.evidencias
     async with (serving(apps["focalizacion"]) as foco, serving(apps["agenda"]) as agenda,
-                serving(apps["evidencias"]) as evid, serving(apps["evaluacion"]) as evalua):
+                serving(apps["evidencias"]) as evid, serving(apps["evaluacion"])):
         # Given the padrón imported, targeted and assigned, and her coach
-        p = padron()
-        for que in ("ies", "docentes", "acompanantes"):
-            r = await foco.post(f"/v1/padron/{que}", content=p.csv(que), headers=CSV)
-            assert r.status_code == 200 and r.json()["rechazadas"] == [], r.text
-        await foco.post("/v1/convocatorias", json={"codigo": "2020-2022", "anio_inicio": 2020, "anio_fin": 2022,
-                                                   "reglas": "NT-026"})
-        await foco.post("/v1/convocatorias/2020-2022/focalizacion")
-        await foco.post("/v1/convocatorias/2020-2022/asignacion", json={})
+        await focalizar(foco, padron())
         titular = str(apps["focalizacion"].state.runtime.app.docente_id(TITULAR["DNI"]))
         acompanante = (await foco.get(f"/v1/docentes/{titular}/asignacion")).json()["asignaciones"][0]["acompanante_id"]
         coach = {"X-Usuario": acompanante, "X-Rol": "acompanante"}

@@ -1,7 +1,8 @@
 """Synthetic ministry files in the padrón's shape, for tests, benchmarks and the demo.
 
 Deterministic for a seed: schools of every type across several UGELs (a share of them meet
-the norm's criteria), their docentes and acompañantes, and optionally dirty rows.
+the norm's criteria), their docentes and acompañantes, and optionally dirty rows. ``focalizar`` puts
+a padrón into a running focalizacion as its operator would, up to the docentes assigned.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import csv
 import io
 import random
 from dataclasses import dataclass, field
+
+import httpx
 
 COLUMNAS_IE = ["COD_MOD", "ANEXO", "CEN_EDU", "D_NIV_MOD", "D_GESTION", "D_GES_DEP", "DAREACENSO", "D_COD_CAR",
                "CODOOII", "COD_DRE", "D_FORMA", "D_ESTADO", "D_DIST", "NLAT_IE", "NLONG_IE", "TALUMNO",
@@ -166,3 +169,24 @@ def ensuciar(padron: Padron, seed: int = 3) -> dict[str, list[int]]:
         padron.docentes[i]["DNI"] = ["1234567", "ABCDEFGH", "123456789", "00000000"][k % 4]
         malas["docentes"].append(i + 2)
     return malas
+
+
+CSV = {"content-type": "text/csv"}
+
+
+async def focalizar(focalizacion: httpx.AsyncClient, padron: Padron,
+                    convocatoria: str = "2020-2022") -> tuple[int, int]:
+    """Import the padrón's three files into focalizacion (no row refused), open the convocatoria under NT-026,
+    target it and assign its docentes; returns the schools targeted and the docentes assigned."""
+    for que in ("ies", "docentes", "acompanantes"):
+        r = await focalizacion.post(f"/v1/padron/{que}", content=padron.csv(que), headers=CSV)
+        assert r.status_code == 200 and r.json()["rechazadas"] == [], r.text
+    desde, _, hasta = convocatoria.partition("-")
+    r = await focalizacion.post("/v1/convocatorias", json={"codigo": convocatoria, "anio_inicio": int(desde),
+                                                           "anio_fin": int(hasta), "reglas": "NT-026"})
+    assert r.status_code == 201, r.text
+    focalizadas = await focalizacion.post(f"/v1/convocatorias/{convocatoria}/focalizacion")
+    assert focalizadas.status_code == 200, focalizadas.text
+    asignados = await focalizacion.post(f"/v1/convocatorias/{convocatoria}/asignacion", json={})
+    assert asignados.status_code == 200, asignados.text
+    return focalizadas.json()["focalizadas"], asignados.json()["docentes_asignados"]
