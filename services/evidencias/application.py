@@ -16,13 +16,14 @@ from typing import Any
 
 from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
+from services.evidencias import registros
 from services.evidencias.escritura.actas import Actas
 from services.evidencias.escritura.adjuntos import Adjuntos
 from services.evidencias.escritura.base import CANCELADOS, Pendiente
 from services.evidencias.escritura.compromisos import Compromisos
 from services.evidencias.escritura.visitas import CORRIGEN, Visitas
 from services.evidencias.projections import Proyecciones
-from services.evidencias.valores import VALORES, ReunionRealizada, VisitaRealizada
+from services.evidencias.valores import VALORES, PlanAnual, ReunionRealizada, VisitaRealizada
 from shared.cifrado import Cifrador, llavero_de
 from shared.settings import ServiceSettings
 
@@ -32,7 +33,7 @@ __all__ = ["CANCELADOS", "CORRIGEN", "Evidencias", "Pendiente"]
 class Evidencias(Visitas, Compromisos, Actas, Adjuntos):
     name = "Evidencias"
     env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
-    valores = VALORES  # the context its events carry (services.evidencias.valores)
+    valores = {**VALORES, **registros.VALORES}  # the values its events carry (services.evidencias.valores, registros)
 
     def __init__(self, settings: ServiceSettings, reloj: Callable[[], date] = date.today) -> None:
         super().__init__(settings)
@@ -48,22 +49,24 @@ class Evidencias(Visitas, Compromisos, Actas, Adjuntos):
 
     # --- what agenda reports ------------------------------------------------------------------
 
-    def conocer_plan(self, plan: dict[str, Any]) -> bool:
+    def conocer_plan(self, plan: PlanAnual | dict[str, Any]) -> bool:
+        p = plan if isinstance(plan, PlanAnual) else PlanAnual.de(plan)
+
         def cambio(docente: dm.DocenteAcompanado) -> bool:
-            if docente.conoce(plan["plan_id"]):
+            if docente.conoce(p.plan_id):
                 return False
-            docente.conocer_plan(plan=plan)
+            docente.conocer_plan(plan=p)
             return True
-        return self.modificar(lambda: self._docente(plan["docente_id"], crear=True), cambio)
+        return self.modificar(lambda: self._docente(p.docente_id, crear=True), cambio)
 
     def cambiar_acompanante(self, cmd: c.CambiarAcompanante) -> bool:
         """Apply agenda's reassignment once, and only to the coach it moves him from: a redelivered one changes
         nothing, one that overtook an earlier change waits for it."""
         def cambio(docente: dm.DocenteAcompanado) -> bool:
             plan = docente.planes[cmd.anio]
-            if cmd.aviso_id in plan.get("avisos", []):
+            if cmd.aviso_id in plan.avisos:
                 return False
-            if plan["acompanante_id"] != cmd.de:
+            if plan.acompanante_id != cmd.de:
                 raise Pendiente(f"el docente {cmd.docente_id} no está con {cmd.de} en {cmd.anio}: falta un cambio "
                                 "anterior")
             docente.cambiar_acompanante(anio=cmd.anio, de_acompanante_id=cmd.de, a_acompanante_id=cmd.a,
@@ -73,7 +76,7 @@ class Evidencias(Visitas, Compromisos, Actas, Adjuntos):
 
     def cerrar_plan(self, cmd: c.CerrarPlan) -> bool:
         def cambio(docente: dm.DocenteAcompanado) -> bool:
-            if not docente.planes[cmd.anio]["activo"]:
+            if not docente.planes[cmd.anio].activo:
                 return False
             docente.cerrar_plan(anio=cmd.anio, el=cmd.el.isoformat() if cmd.el else None)
             return True

@@ -9,8 +9,8 @@ Chile's guide for the execution stage).
 - ``Compromiso``: a docente's commitment, from the visit where he took it to the later visit that
   verified it, or to its due date passing unverified. It outlives the etapa.
 - ``Reunion``: a GIA or RTC agenda reported as realized, and its acta.
-- ``SesionEjecucion`` and ``Autoevaluacion``: the execution-stage record and the coach's
-  self-evaluation of Chile's guide.
+- ``SesionEjecucion`` and ``Autoevaluacion``: the execution-stage record and the coach's self-evaluation of
+  Chile's guide.
 
 Every command that creates something carries the id the coach's device gave it, so a re-sent
 request is recognised (same content: nothing new; other content: 409).
@@ -18,7 +18,8 @@ request is recognised (same content: nothing new; other content: 409).
 What a visit, a commitment, a GIA/RTC or a docente's plan leaves behind carries its context
 (``services.evidencias.valores``) from version 2; version 1 events are read with it None. The record itself (an
 observation, a feedback, a verification, an acta, an attachment) is a value of ``valores`` from version 3, kept
-so by the aggregates; the dict versions 1 and 2 stored is read into it.
+so by the aggregates; the dict versions 1 and 2 stored is read into it. So is, from version 2, what a commitment,
+an execution session, a self-evaluation (``registros``) and a published instrument were created with.
 """
 
 from __future__ import annotations
@@ -30,21 +31,14 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from services.evidencias.docentes import DocenteAcompanado  # noqa: F401  (dm.DocenteAcompanado)
-from services.evidencias.identidades import (  # noqa: F401  (dm.visita_id, dm.sujeto_docente...)
-    NS,
-    autoevaluacion_id,
-    compromiso_id,
-    docente_id,
-    instrumento_id,
-    reunion_id,
-    sesion_id,
-    sujeto_docente,
-    sujeto_reunion,
-    visita_id,
-)
-from services.evidencias.valores import (Acta, Adjunto, CompromisoDe, Observacion, Retroalimentacion, ReunionDe,
-                                        ReunionRealizada, Verificacion, VisitaDe, VisitaRealizada, como_valor,
-                                        sin_contexto)
+from services.evidencias.identidades import (NS, autoevaluacion_id, compromiso_id,  # noqa: F401  (dm.visita_id...)
+                                             docente_id, instrumento_id, reunion_id, sesion_id, sujeto_docente,
+                                             sujeto_reunion, visita_id)
+from services.evidencias import registros
+from services.evidencias.instrumentos import Instrumento as InstrumentoPublicado
+from services.evidencias.valores import (Acta, Adjunto, CompromisoAsumido, CompromisoDe, Observacion,
+                                        Retroalimentacion, ReunionDe, ReunionRealizada, Verificacion, VisitaDe,
+                                        VisitaRealizada, como_valor, sin_contexto)
 from shared.contracts.evidencias import Resultado
 from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
 
@@ -58,10 +52,12 @@ class EvidenciaInvalida(DomainError):
 
 class Instrumento(Aggregate):
     class Publicado(Aggregate.Created):
-        instrumento: dict[str, Any]  # services.evidencias.instrumentos.Instrumento, as published
+        instrumento: InstrumentoPublicado  # stored by its JSON, as version 1 kept it
+        class_version = 2
+        upcast_v1_v2 = como_valor(instrumento=InstrumentoPublicado)
 
     @event(Publicado)
-    def __init__(self, id: UUID, instrumento: dict[str, Any]) -> None:  # noqa: A002
+    def __init__(self, id: UUID, instrumento: InstrumentoPublicado) -> None:  # noqa: A002
         self.instrumento = instrumento
 
 
@@ -206,9 +202,9 @@ class Visita(ConAdjuntos):
                            "cuando llegue.")
         return actual
 
-    def compromiso(self, compromiso_id: str, acompanante_id: str, asumido: dict[str, Any]) -> dict[str, Any]:
-        """A commitment taken here (``asumido``: item, description, due date, how it is checked), bound to a
-        desempeño observed here and due after the visit, as ``Compromiso`` keeps it (with the visit's context)."""
+    def compromiso(self, asumido_id: str, acompanante_id: str, asumido: dict[str, Any]) -> CompromisoAsumido:
+        """The commitment ``asumido_id`` taken here (``asumido``: item, description, due date, how it is checked,
+        in clear), bound to a desempeño observed here and due after the visit, with the visit's context."""
         observacion = self.observacion_con(asumido["item"])
         if observacion is None and not self.observaciones:
             raise EnEspera("El compromiso se liga a un desempeño observado en la visita: se registrará cuando "
@@ -218,11 +214,11 @@ class Visita(ConAdjuntos):
                                     "no se observó.")
         if date.fromisoformat(asumido["fecha_limite"]) <= self.fin:
             raise EvidenciaInvalida("La fecha límite del compromiso debe ser posterior a la visita.")
-        v = self.visita.como_dict()
-        return {"compromiso_id": compromiso_id, "acompanante_id": acompanante_id, "fecha_visita": v["fecha_inicio"],
-                "fecha_visita_fin": v["fecha_fin"], **{k: v[k] for k in _DE_LA_VISITA},
-                "instrumento": observacion.instrumento, "version": observacion.version,
-                "competencia": observacion.niveles[asumido["item"]].competencia, **asumido}
+        v = self.visita
+        return CompromisoAsumido.de({
+            **v.como_dict(), "compromiso_id": asumido_id, "acompanante_id": acompanante_id,
+            "fecha_visita": v.fecha_inicio, "fecha_visita_fin": v.fecha_fin, "instrumento": observacion.instrumento,
+            "version": observacion.version, "competencia": observacion.niveles[asumido["item"]].competencia, **asumido})
 
     def brindar_retroalimentacion(self, retroalimentacion: Retroalimentacion) -> bool:
         if not self.observaciones:
@@ -243,9 +239,6 @@ class Visita(ConAdjuntos):
         self.retroalimentacion = retroalimentacion
 
 
-_DE_LA_VISITA = ("docente_id", "visita_id", "anio", "codigo_modular", "anexo", "dre", "ugel")  # in its commitments
-
-
 class Compromiso(Aggregate):
     class Verificado(Aggregate.Event):
         verificacion: Verificacion
@@ -262,17 +255,19 @@ class Compromiso(Aggregate):
         upcast_v1_v2 = sin_contexto("compromiso")
 
     class Asumido(Aggregate.Created):
-        compromiso: dict[str, Any]  # with the context of the visit where it was taken (Visita.compromiso)
+        compromiso: CompromisoAsumido  # with the context of the visit where it was taken (Visita.compromiso)
+        class_version = 2
+        upcast_v1_v2 = como_valor(compromiso=CompromisoAsumido)
 
     @event(Asumido)
-    def __init__(self, id: UUID, compromiso: dict[str, Any]) -> None:  # noqa: A002
+    def __init__(self, id: UUID, compromiso: CompromisoAsumido) -> None:  # noqa: A002
         self.compromiso = compromiso
         self.verificacion: Verificacion | None = None
         self.vencido_el: str | None = None
 
     @property
     def fecha_limite(self) -> date:
-        return date.fromisoformat(self.compromiso["fecha_limite"])
+        return self.compromiso.fecha_limite
 
     def verificar(self, verificacion: Verificacion, visita: Visita) -> bool:
         if verificacion.resultado not in RESULTADOS:
@@ -282,9 +277,9 @@ class Compromiso(Aggregate):
             if self.verificacion == verificacion:
                 return False
             raise Conflict(f"El compromiso ya se verificó en la visita {self.verificacion.visita_id}.")
-        if visita.visita.docente_id != self.compromiso["docente_id"]:
+        if visita.visita.docente_id != self.compromiso.docente_id:
             raise EvidenciaInvalida("La visita es de otro docente: el compromiso se verifica en una visita a quien lo asumió.")
-        if visita.inicio <= date.fromisoformat(self.compromiso["fecha_visita_fin"]):
+        if visita.inicio <= self.compromiso.fecha_visita_fin:
             raise EvidenciaInvalida("Un compromiso se verifica en una visita posterior a la que lo originó.")
         self._verificado(verificacion=verificacion, compromiso=CompromisoDe.de(self.compromiso), visita=visita.de())
         return True
@@ -377,17 +372,21 @@ class Reunion(ConAdjuntos):
 
 class SesionEjecucion(Aggregate):
     class Registrada(Aggregate.Created):
-        sesion: dict[str, Any]  # with its school's territory
+        sesion: registros.Sesion  # with its school's territory
+        class_version = 2
+        upcast_v1_v2 = como_valor(sesion=registros.Sesion)
 
     @event(Registrada)
-    def __init__(self, id: UUID, sesion: dict[str, Any]) -> None:  # noqa: A002
+    def __init__(self, id: UUID, sesion: registros.Sesion) -> None:  # noqa: A002
         self.sesion = sesion
 
 
 class Autoevaluacion(Aggregate):
     class Registrada(Aggregate.Created):
-        autoevaluacion: dict[str, Any]  # with the acompañante's territory ("" when he holds nobody that year)
+        autoevaluacion: registros.Autoevaluacion  # with the acompañante's territory ("" when he holds nobody)
+        class_version = 2
+        upcast_v1_v2 = como_valor(autoevaluacion=registros.Autoevaluacion)
 
     @event(Registrada)
-    def __init__(self, id: UUID, autoevaluacion: dict[str, Any]) -> None:  # noqa: A002
+    def __init__(self, id: UUID, autoevaluacion: registros.Autoevaluacion) -> None:  # noqa: A002
         self.autoevaluacion = autoevaluacion

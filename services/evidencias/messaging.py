@@ -28,7 +28,8 @@ from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.application import Evidencias
 from services.evidencias.comandos import CambiarAcompanante, CerrarPlan
-from services.evidencias.valores import CompromisoDe, ReunionDe, ReunionRealizada, Territorio, VisitaDe, VisitaRealizada
+from services.evidencias.valores import (CompromisoDe, PlanAnual, ReunionDe, ReunionRealizada, Territorio, VisitaDe,
+                                        VisitaRealizada)
 from shared import contracts as c
 from shared.cifrado import Cifrador
 from shared.consumer import IdempotentConsumers
@@ -62,10 +63,10 @@ def datos_cancelados(app: Evidencias, envelope: Envelope) -> None:
 
 def plan_generado(app: Evidencias, envelope: Envelope) -> None:
     d: c.PlanAnualGeneradoV1 = envelope.data  # type: ignore[assignment]
-    app.conocer_plan({
-        "plan_id": str(d.plan_id), "docente_id": str(d.docente_id), "acompanante_id": str(d.acompanante_id),
-        "anio": d.anio, "etapa": d.etapa, "modalidad": d.modalidad, "codigo_modular": d.codigo_modular,
-        "anexo": d.anexo, "tipo_ie": d.tipo_ie, "nivel": d.nivel, "dre": d.dre, "ugel": d.ugel})
+    app.conocer_plan(PlanAnual(
+        plan_id=str(d.plan_id), docente_id=str(d.docente_id), acompanante_id=str(d.acompanante_id), anio=d.anio,
+        etapa=d.etapa, modalidad=d.modalidad, codigo_modular=d.codigo_modular, anexo=d.anexo, tipo_ie=d.tipo_ie,
+        nivel=d.nivel, dre=d.dre, ugel=d.ugel))
 
 
 def plan_reasignado(app: Evidencias, envelope: Envelope) -> None:
@@ -134,8 +135,9 @@ class Publicador:
     @publicacion.register
     def _(self, event: dm.Instrumento.Publicado) -> Publication:
         i = event.instrumento
-        datos = c.InstrumentoPublicadoV1(codigo=i["codigo"], version_instrumento=i["version"], instrumento=i)
-        return Publication(data=datos, subject=f"instrumento/{i['codigo']}@{i['version']}", dre=None, ugel=None)
+        datos = c.InstrumentoPublicadoV1(codigo=i.codigo, version_instrumento=i.version,
+                                         instrumento=i.model_dump(mode="json"))
+        return Publication(data=datos, subject=f"instrumento/{i.clave}", dre=None, ugel=None)
 
     @publicacion.register(V.ObservacionRegistrada)
     @publicacion.register(V.ObservacionCorregida)
@@ -193,16 +195,15 @@ class Publicador:
     def _(self, event: C.Asumido) -> Publication:
         k = event.compromiso
         comunes = dict(
-            visita_id=k["visita_id"], docente_id=k["docente_id"], acompanante_id=k["acompanante_id"],
-            codigo_modular=k["codigo_modular"], anexo=k["anexo"], dre=k["dre"], ugel=k["ugel"], anio=k["anio"],
-            fecha=k["fecha_visita"], compromiso_id=k["compromiso_id"], instrumento=k["instrumento"],
-            version_instrumento=k["version"], item=k["item"], competencia=k["competencia"],
-            fecha_limite=k["fecha_limite"])
-        if Cifrador.cifrado(k["descripcion"]):
+            visita_id=k.visita_id, docente_id=k.docente_id, acompanante_id=k.acompanante_id,
+            codigo_modular=k.codigo_modular, anexo=k.anexo, dre=k.dre, ugel=k.ugel, anio=k.anio,
+            fecha=k.fecha_visita, compromiso_id=k.compromiso_id, instrumento=k.instrumento,
+            version_instrumento=k.version, item=k.item, competencia=k.competencia, fecha_limite=k.fecha_limite)
+        if Cifrador.cifrado(k.descripcion):
             datos: c.IntegrationEvent = c.CompromisoAsumidoV2(**comunes)
         else:
-            datos = c.CompromisoAsumidoV1(**comunes, descripcion=k["descripcion"], verificacion=k["verificacion"])
-        return self._publicar(datos, k["docente_id"])
+            datos = c.CompromisoAsumidoV1(**comunes, descripcion=k.descripcion, verificacion=k.verificacion)
+        return self._publicar(datos, k.docente_id)
 
     @publicacion.register
     def _(self, event: C.Verificado) -> Publication:
@@ -230,18 +231,18 @@ class Publicador:
     def _(self, event: dm.DocenteAcompanado.NecesidadFormativaRegistrada) -> Publication:
         docente = event.docente_id or self.app.inicial(event.originator_id).docente_id
         n = event.necesidad
-        territorio = event.territorio or self._territorio(event, n["anio"])
+        territorio = event.territorio or self._territorio(event, n.anio)
         comunes = dict(
-            necesidad_id=event.necesidad_id, docente_id=docente, acompanante_id=n["acompanante_id"], anio=n["anio"],
-            competencia=n.get("competencia"), visita_id=n.get("visita_id"), dre=territorio.dre, ugel=territorio.ugel)
-        datos: c.IntegrationEvent = (c.NecesidadFormativaRegistradaV2(**comunes) if Cifrador.cifrado(n["descripcion"])
-                                     else c.NecesidadFormativaRegistradaV1(**comunes, descripcion=n["descripcion"]))
+            necesidad_id=event.necesidad_id, docente_id=docente, acompanante_id=n.acompanante_id, anio=n.anio,
+            competencia=n.competencia, visita_id=n.visita_id, dre=territorio.dre, ugel=territorio.ugel)
+        datos: c.IntegrationEvent = (c.NecesidadFormativaRegistradaV2(**comunes) if Cifrador.cifrado(n.descripcion)
+                                     else c.NecesidadFormativaRegistradaV1(**comunes, descripcion=n.descripcion))
         return self._publicar(datos, docente)
 
     def _territorio(self, event: Any, anio: int) -> Territorio:
         # Version 1: the territory of the docente's plan of that year, as it stood when the event was saved.
-        plan = self.app.repository.get(event.originator_id, version=event.originator_version).planes[anio]
-        return Territorio(plan["dre"], plan["ugel"])
+        plan = self.app.repository.get(event.originator_id, version=event.originator_version).planes[anio].plan
+        return Territorio(plan.dre, plan.ugel)
 
     @publicacion.register(R.ActaRegistrada)
     @publicacion.register(R.ActaCorregida)
@@ -260,22 +261,23 @@ class Publicador:
     @publicacion.register
     def _(self, event: dm.SesionEjecucion.Registrada) -> Publication:
         s = event.sesion
-        campos = {k: s.get(k, []) for k in ("acciones_clave", "indicadores", "hitos", "acuerdos", "avances",
-                                             "nudos_criticos", "aprendizajes")}
+        plano = s.como_dict()
+        campos = {k: plano[k] for k in ("acciones_clave", "indicadores", "hitos", "acuerdos", "avances",
+                                        "nudos_criticos", "aprendizajes")}
         datos = c.SesionEjecucionRegistradaV1(
-            sesion_id=s["sesion_id"], acompanante_id=s["acompanante_id"], codigo_modular=s["codigo_modular"],
-            anexo=s["anexo"], fecha=s["fecha"], momento=s["momento"], dre=s["dre"], ugel=s["ugel"], **campos)
-        return Publication(data=datos, subject=f"ie/{s['codigo_modular']}-{s['anexo']}", dre=s["dre"], ugel=s["ugel"])
+            sesion_id=s.sesion_id, acompanante_id=s.acompanante_id, codigo_modular=s.codigo_modular,
+            anexo=s.anexo, fecha=s.fecha, momento=s.momento, dre=s.dre, ugel=s.ugel, **campos)
+        return Publication(data=datos, subject=f"ie/{s.codigo_modular}-{s.anexo}", dre=s.dre, ugel=s.ugel)
 
     @publicacion.register
     def _(self, event: dm.Autoevaluacion.Registrada) -> Publication:
         a = event.autoevaluacion
         datos = c.AutoevaluacionRegistradaV1(
-            autoevaluacion_id=a["autoevaluacion_id"], acompanante_id=a["acompanante_id"], fecha=a["fecha"],
-            instrumento=a["instrumento"], version_instrumento=a["version"], respuestas=a["respuestas"],
-            comentario=a.get("comentario", ""), dre=a["dre"] or c.SIN_TERRITORIO, ugel=a["ugel"] or c.SIN_TERRITORIO)
-        return Publication(data=datos, subject=f"acompanante/{a['acompanante_id']}", dre=a["dre"] or None,
-                           ugel=a["ugel"] or None)
+            autoevaluacion_id=a.autoevaluacion_id, acompanante_id=a.acompanante_id, fecha=a.fecha,
+            instrumento=a.instrumento, version_instrumento=a.version, respuestas=a.respuestas,
+            comentario=a.comentario, dre=a.dre or c.SIN_TERRITORIO, ugel=a.ugel or c.SIN_TERRITORIO)
+        return Publication(data=datos, subject=f"acompanante/{a.acompanante_id}", dre=a.dre or None,
+                           ugel=a.ugel or None)
 
 
 def _publicable(texto: str) -> str:

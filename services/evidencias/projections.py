@@ -69,15 +69,15 @@ class Proyecciones(Visitas, Compromisos, Actas, Adjuntos, Instrumentos):
 
     def _plan(self, conn: Connection, e: Any, _: int) -> None:
         p = e.plan
-        if p.get("modalidad") == "interna":
+        if p.modalidad == "interna":
             conn.execute(interno.insert().values(
-                docente_id=p["docente_id"], anio=p["anio"], directivo_id=p["acompanante_id"],
-                codigo_modular=p["codigo_modular"], anexo=p["anexo"], dre=p["dre"], ugel=p["ugel"]))
+                docente_id=p.docente_id, anio=p.anio, directivo_id=p.acompanante_id, codigo_modular=p.codigo_modular,
+                anexo=p.anexo, dre=p.dre, ugel=p.ugel))
             return
         conn.execute(cartera.insert().values(
-            docente_id=p["docente_id"], anio=p["anio"], acompanante_id=p["acompanante_id"], activo=True,
-            etapa=p["etapa"], codigo_modular=p["codigo_modular"], anexo=p["anexo"], dre=p["dre"], ugel=p["ugel"]))
-        self._seguir_al_docente(conn, p["docente_id"])
+            docente_id=p.docente_id, anio=p.anio, acompanante_id=p.acompanante_id, activo=True, etapa=p.etapa,
+            codigo_modular=p.codigo_modular, anexo=p.anexo, dre=p.dre, ugel=p.ugel))
+        self._seguir_al_docente(conn, p.docente_id)
 
     def _docente_registrado(self, conn: Connection, e: Any, _: int) -> None:
         self._origen(conn, e, "docente", e.docente_id, e.docente_id)

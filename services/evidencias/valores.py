@@ -1,7 +1,9 @@
 """The values evidencias's events carry (each stored by ``shared.eventstore.ValorTranscoding`` under the name
 ``VALORES`` gives it): what a record hangs from — the realized visit, the GIA or RTC, the commitment, the
-docente's territory — as agenda reported it, so its publisher and projections read it from the event itself;
-and what the record is — an observation, its feedback, a commitment's verification, an acta, an attachment.
+docente's plan and territory — as agenda reported it, so its publisher and projections read it from the event
+itself; and what the record is — an observation, its feedback, a commitment and its verification, a training
+need, an acta, an attachment. A published instrument is its pydantic model (``instrumentos.Instrumento``),
+stored by its JSON as before; the acompañante's own record of Chile's guide is in ``registros``.
 
 Frozen dataclasses of plain fields (``Valor``). Events recorded before they carried their context (version 1)
 have None, and their publisher reads the aggregate's first event instead; those recorded when a record was a
@@ -17,6 +19,8 @@ from datetime import date
 from functools import cache
 from types import NoneType, UnionType
 from typing import Any, Self, Union, get_args, get_origin, get_type_hints
+
+from services.evidencias.instrumentos import Instrumento
 
 
 def _iso(valor: date | str) -> date:
@@ -171,6 +175,51 @@ class CompromisoDe(Valor):
     ugel: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlanAnual(Valor):
+    """A docente's plan of a year as agenda generated it (``PlanAnualGeneradoV1``): who holds him (his acompañante,
+    or his directivo in the ``interna`` modality), in which etapa, school and territory."""
+
+    plan_id: str
+    docente_id: str
+    acompanante_id: str
+    anio: int
+    etapa: int
+    modalidad: str = "externa"
+    codigo_modular: str
+    anexo: int
+    tipo_ie: str
+    nivel: str
+    dre: str
+    ugel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompromisoAsumido(Valor):
+    """A commitment as ``Compromiso.Asumido`` records it: the visit where it was taken (its days, territory and
+    the instrument that observed the desempeño ``item``), its due date, and what it is and how it will be checked
+    (``descripcion``, ``verificacion``: free text, as stored)."""
+
+    compromiso_id: str
+    acompanante_id: str
+    fecha_visita: date
+    fecha_visita_fin: date
+    docente_id: str
+    visita_id: str
+    anio: int
+    codigo_modular: str
+    anexo: int
+    dre: str
+    ugel: str
+    instrumento: str
+    version: int
+    competencia: str | None
+    item: str
+    descripcion: str
+    fecha_limite: date
+    verificacion: str
+
+
 @dataclass(frozen=True)
 class Territorio:
     """The DRE and UGEL of a docente's plan of a year."""
@@ -252,6 +301,18 @@ class Acta(Valor):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Necesidad(Valor):
+    """A docente's necesidad formativa (``DocenteAcompanado.NecesidadFormativaRegistrada``): what it is (free
+    text, as stored), the competencia and the visit where it showed, its year, and who recorded it."""
+
+    descripcion: str
+    competencia: str | None = None
+    visita_id: str | None = None
+    anio: int
+    acompanante_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Adjunto(Valor):
     """An attachment of a visit or a GIA/RTC (``ConAdjuntos.EvidenciaAdjuntada``), by the SHA-256 of its content:
     where the bucket keeps it (``objeto``; None when stored under its hash, before encryption), its type and
@@ -266,12 +327,13 @@ class Adjunto(Valor):
     acompanante_id: str
 
 
-def como_valor(**campos: type[Valor]) -> Callable[[dict[str, Any]], None]:
-    """An event's upcast when fields it stored as dicts are values: each read into its value (``Valor.de``)."""
+def como_valor(**campos: type[Valor] | type[Instrumento]) -> Callable[[dict[str, Any]], None]:
+    """An event's upcast when fields it stored as dicts are values: each read into its value (``Valor.de``; a
+    published instrument, ``Instrumento.model_validate``)."""
 
     def upcast(state: dict[str, Any]) -> None:
         for campo, tipo in campos.items():
-            state[campo] = tipo.de(state[campo])
+            state[campo] = tipo.de(state[campo]) if issubclass(tipo, Valor) else tipo.model_validate(state[campo])
 
     return staticmethod(upcast)  # type: ignore[return-value]
 
@@ -286,5 +348,6 @@ def sin_contexto(*campos: str) -> Callable[[dict[str, Any]], None]:
 
 
 VALORES: dict[str, type] = {f"evidencias.{t.__name__}": t for t in (
-    VisitaRealizada, VisitaDe, ReunionRealizada, ReunionDe, CompromisoDe, Territorio, NivelObservado, Observacion,
-    Modelamiento, Retroalimentacion, Verificacion, Acta, Adjunto)}
+    VisitaRealizada, VisitaDe, ReunionRealizada, ReunionDe, CompromisoDe, PlanAnual, CompromisoAsumido, Territorio,
+    NivelObservado, Observacion, Modelamiento, Retroalimentacion, Verificacion, Acta, Adjunto, Necesidad,
+    Instrumento)}  # Instrumento: the published instrument (services.evidencias.instrumentos), a pydantic model

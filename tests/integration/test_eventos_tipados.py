@@ -30,8 +30,13 @@ from services.evaluacion.valores import Contexto, InformeDe, NivelInicial
 from services.evidencias import comandos as ecv
 from services.evidencias import domainmodel as edm
 from services.evidencias.messaging import Publicador as EvidenciasPublicador
-from services.evidencias.valores import (Acta, Adjunto, Observacion, Retroalimentacion, ReunionRealizada, Territorio,
-                                        Verificacion, VisitaDe, VisitaRealizada)
+from services.evidencias.docentes import Anterior, PlanEnCurso
+from services.evidencias.instrumentos import Instrumento
+from services.evidencias.registros import AccionClave, Hito, Indicador, Sesion
+from services.evidencias.registros import Autoevaluacion as AutoevaluacionDe
+from services.evidencias.valores import (Acta, Adjunto, CompromisoAsumido, Necesidad, Observacion, PlanAnual,
+                                        Retroalimentacion, ReunionRealizada, Territorio, Verificacion, VisitaDe,
+                                        VisitaRealizada)
 from services.focalizacion import comandos as cmd
 from services.focalizacion import asignaciones as asig
 from services.focalizacion import domainmodel as fdm
@@ -322,6 +327,51 @@ def test_evidencias_un_evento_antiguo_se_lee_con_sus_campos_tipados(evidencias):
     assert all(isinstance(a, Adjunto) for a in visita.adjuntos.values())
 
 
+def test_evidencias_lo_creado_y_los_planes_y_necesidades_guardados_como_dict_se_leen_tipados(evidencias):
+    # a published instrument of version 1 kept its JSON: read now, it is the instrument (and its aggregate keeps it)
+    publicados = _eventos(evidencias, edm.Instrumento.Publicado)
+    assert publicados and all(isinstance(e.instrumento, Instrumento) for e in publicados)
+    ficha = evidencias.repository.get(edm.instrumento_id("FICHA-AULA", 1)).instrumento
+    assert (ficha.tipo, ficha.item("D1").competencia, ficha.vigencia.desde) == ("rubrica", "C4", date(2020, 1, 1))
+    # a commitment: the visit's days and its due date are dates, its free text stays encrypted as stored
+    asumido = next(e.compromiso for e in _eventos(evidencias, edm.Compromiso.Asumido)
+                   if e.compromiso.compromiso_id == gae.ident("compromiso-1"))
+    assert isinstance(asumido, CompromisoAsumido)
+    assert (asumido.fecha_visita, asumido.fecha_visita_fin, asumido.fecha_limite, asumido.competencia) == (
+        date(2021, 5, 10), date(2021, 5, 11), date(2021, 6, 10), "C4")
+    assert asumido.descripcion.startswith("cifd1:") and asumido.verificacion.startswith("cifd1:")
+    assert evidencias.repository.get(edm.compromiso_id(gae.ident("compromiso-1"))).fecha_limite == date(2021, 6, 10)
+    # an execution session and a self-evaluation
+    sesion, = (e.sesion for e in _eventos(evidencias, edm.SesionEjecucion.Registrada))
+    assert isinstance(sesion, Sesion) and (sesion.fecha, sesion.ugel) == (date(2021, 6, 18), gae.UGEL)
+    assert sesion.acciones_clave == [AccionClave(accion="Reunión con el equipo", responsable="Directora",
+                                                 estado="en_curso")]
+    assert sesion.hitos == [Hito(fecha=date(2021, 7, 1), descripcion="Jornada", cumplido=False)]
+    assert sesion.indicadores[0] == Indicador(indicador="Docentes que planifican", meta="80%", avance="60%")
+    autoevaluacion, = (e.autoevaluacion for e in _eventos(evidencias, edm.Autoevaluacion.Registrada))
+    assert isinstance(autoevaluacion, AutoevaluacionDe) and autoevaluacion.fecha == date(2021, 6, 19)
+    assert (autoevaluacion.respuestas["ACO2"], autoevaluacion.comentario) == ("no", "Debo planificar mejor")
+    # a docente's plans and needs
+    planes = [e.plan for e in _eventos(evidencias, edm.DocenteAcompanado.PlanConocido)]
+    assert len(planes) == 5 and all(isinstance(p, PlanAnual) for p in planes)
+    assert {(p.docente_id, p.anio) for p in planes if p.modalidad == "interna"} == {(gae.DOCENTE, 2021)}
+    necesidades = [e.necesidad for e in _eventos(evidencias, edm.DocenteAcompanado.NecesidadFormativaRegistrada)]
+    assert all(isinstance(n, Necesidad) and n.descripcion.startswith("cifd1:") for n in necesidades)
+    assert {(n.competencia, n.anio) for n in necesidades} == {("C4", 2021), (None, 2021)}
+    # and the docente's aggregate keeps each plan as it stands: who held him before and until when, its closing
+    otro = evidencias.repository.get(edm.docente_id(gae.OTRO_DOCENTE))
+    assert all(isinstance(p, PlanEnCurso) for p in otro.planes.values())
+    assert (otro.planes[2021].acompanante_id, otro.planes[2021].anteriores) == (
+        gae.RELEVO, (Anterior(gae.ACOMPANANTE, date(2021, 6, 25)),))
+    assert (otro.planes[2020].activo, otro.planes[2020].cerrado_el, otro.planes[2020].anteriores) == (
+        False, date(2020, 12, 20), (Anterior(gae.ACOMPANANTE, None),))
+    assert otro.tuvo(gae.ACOMPANANTE, 2021, date(2021, 6, 25))
+    assert not otro.tuvo(gae.ACOMPANANTE, 2021, date(2021, 6, 26))
+    docente = evidencias.repository.get(edm.docente_id(gae.DOCENTE))
+    assert docente.internos[2021].plan.acompanante_id == gae.DIRECTIVO and docente.acompanante(2021) is None
+    assert all(isinstance(n, Necesidad) for n in docente.necesidades.values())
+
+
 def test_evidencias_un_evento_nuevo_lleva_su_contexto_y_se_publica_como_uno_antiguo(evidencias):
     # Given a docente held in 2022 by a new acompañante, and a visit of his (what agenda reports)
     docente, acompanante = gae.ident("docente-2022"), gae.ident("acompanante-2022")
@@ -358,6 +408,8 @@ def test_evidencias_un_evento_nuevo_lleva_su_contexto_y_se_publica_como_uno_anti
     guardado = evidencias.recorder.select_notifications(antes + 1, 1)[0].state.decode()
     assert '"class_version":3' in guardado and '"_type_":"evidencias.VisitaDe"' in guardado
     assert '"_type_":"evidencias.Observacion"' in guardado and '"_type_":"evidencias.NivelObservado"' in guardado
+    necesidad = evidencias.recorder.select_notifications(antes + 3, 1)[0].state.decode()
+    assert '"class_version":3' in necesidad and '"_type_":"evidencias.Necesidad"' in necesidad
     # and is published as the same event without its context (version 1: read from the aggregate) would be
     publicar = EvidenciasPublicador(evidencias)
     for e in nuevos:

@@ -30,7 +30,7 @@ from services.evidencias.instrumentos import Instrumento, incluidos
 from services.evidencias.valores import Adjunto
 from shared.cifrado import MARCA
 from shared.contracts.evidencias import Modelamiento
-from shared.eventstore import Conflict, DomainError, EnEspera, NotFound
+from shared.eventstore import Conflict, DomainError, EnEspera
 from shared.telemetry import Actor, current_actor
 
 DRE, UGEL = "DRE-PUNO", "UGEL-EL-COLLAO"
@@ -361,7 +361,7 @@ def test_lo_ya_registrado_se_reconoce_aunque_el_docente_haya_pasado_a_otro_acomp
     # When the docente passes to another coach before the device reconnects
     mundo.app.cambiar_acompanante(cambio_de(aula["docente"], 2021, aula["acompanante"], nuevo_id(), nuevo_id()))
     # Then the same requests again are "already recorded", not refused, and record nothing
-    c = mundo.app.compromiso(compromiso).compromiso
+    c = mundo.app.compromiso(compromiso).compromiso.como_dict()
     assert mundo.app.asumir_compromiso(compromiso_de(compromiso, aula["visita"], aula["acompanante"], {
         k: c[k] for k in ("item", "descripcion", "fecha_limite", "verificacion")})) is False
     assert mundo.app.verificar_compromiso(verificacion_de(compromiso, segunda, aula["acompanante"], "cumplido", "Lo hizo")) is False

@@ -798,11 +798,11 @@ class Compromisos(RuleBasedStateMachine):
             c: evidencias_dm.Compromiso = self.app.compromiso(compromiso_id)
             visita_id, acompanante, item, limite, descripcion = modelo.contenido
             # (its free text is stored encrypted with the docente's key: read back as his readers read it)
-            descifrar = textos.descifrar(self.app.cifrador, evidencias_dm.sujeto_docente(c.compromiso["docente_id"]))
-            claro = textos.compromiso(descifrar, c.compromiso)
-            assert (c.compromiso["visita_id"], c.compromiso["acompanante_id"], c.compromiso["item"],
-                    c.compromiso["fecha_limite"], claro["descripcion"], c.compromiso["docente_id"]) == (
-                visita_id, acompanante, item, limite.isoformat(), descripcion, modelo.docente)
+            k = c.compromiso
+            descifrar = textos.descifrar(self.app.cifrador, evidencias_dm.sujeto_docente(k.docente_id))
+            claro = textos.compromiso(descifrar, k.como_dict())
+            assert (k.visita_id, k.acompanante_id, k.item, k.fecha_limite, claro["descripcion"], k.docente_id) == (
+                visita_id, acompanante, item, limite, descripcion, modelo.docente)
             verificacion = c.verificacion and textos.verificacion(descifrar, c.verificacion.como_dict())
             assert (verificacion, c.vencido_el) == (modelo.verificacion, modelo.vencido_el)
             assert state_of(replayed(self.app, c.id)) == state_of(c)
@@ -812,11 +812,11 @@ class Compromisos(RuleBasedStateMachine):
             self._solo_avanza(compromiso_id, modelo)
 
     def _dentro_de_la_norma(self, c: evidencias_dm.Compromiso) -> None:
-        origen = self.visitas_m[c.compromiso["visita_id"]]
+        origen = self.visitas_m[c.compromiso.visita_id]
         assert c.fecha_limite > origen.fin, "la fecha límite no es posterior a la visita"
         if c.verificacion is not None:
             visita = self.visitas_m[c.verificacion.visita_id]
-            assert visita.docente == c.compromiso["docente_id"], "verificado en la visita a otro docente"
+            assert visita.docente == c.compromiso.docente_id, "verificado en la visita a otro docente"
             assert visita.inicio > origen.fin, "verificado en una visita que no es posterior"
             assert visita.acompanante == c.verificacion.acompanante_id
             assert c.verificacion.resultado in RESULTADOS, (
@@ -841,7 +841,7 @@ class Compromisos(RuleBasedStateMachine):
     def los_planes_son_los_del_modelo(self) -> None:
         for docente in self.docentes.values():
             registrado = self.app.repository.get(evidencias_dm.docente_id(docente))
-            assert {anio: (p["acompanante_id"], p["activo"]) for anio, p in registrado.planes.items()} == {
+            assert {anio: (p.acompanante_id, p.activo) for anio, p in registrado.planes.items()} == {
                 anio: (p["acompanante"], p["activo"]) for (d, anio), p in self.planes.items() if d == docente}
             assert state_of(replayed(self.app, registrado.id)) == state_of(registrado)
             self.versions.check(registrado)

@@ -8,6 +8,7 @@ from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
 from services.evidencias.escritura.base import Invalida
 from services.evidencias.escritura.instrumentos import Instrumentos, respuestas
+from services.evidencias.registros import Autoevaluacion, Sesion
 from services.evidencias.valores import Acta
 
 
@@ -41,8 +42,8 @@ class Actas(Instrumentos):
         if territorio is None:
             raise Invalida(f"El acompañante no tiene docentes a cargo en la IE {cmd.codigo_modular}-{cmd.anexo} en "
                            f"{cmd.fecha.year}.")
-        sesion = {**cmd.datos(), "sesion_id": cmd.sesion_id, "acompanante_id": cmd.acompanante_id,
-                  "dre": territorio[0], "ugel": territorio[1]}
+        sesion = Sesion.de({**cmd.datos(), "sesion_id": cmd.sesion_id, "acompanante_id": cmd.acompanante_id,
+                            "dre": territorio[0], "ugel": territorio[1]})
         return self.crear_una_vez(dm.SesionEjecucion(id=dm.sesion_id(cmd.sesion_id), sesion=sesion),
                                   lambda previa: previa.sesion == sesion,
                                   f"La sesión {cmd.sesion_id} ya se registró con otro contenido.")
@@ -50,9 +51,10 @@ class Actas(Instrumentos):
     def registrar_autoevaluacion(self, cmd: c.RegistrarAutoevaluacion) -> bool:
         inst = self.instrumento_para(cmd.instrumento or "AUTOEVAL-ACOMP", cmd.version, cmd.fecha, "acompanante")
         dre, ugel = self.proyecciones.territorio(cmd.acompanante_id, cmd.fecha.year) or ("", "")
-        datos = {**cmd.datos(), "autoevaluacion_id": cmd.autoevaluacion_id, "acompanante_id": cmd.acompanante_id,
-                 "instrumento": inst.codigo, "version": inst.version,
-                 "respuestas": respuestas(inst, dict(cmd.respuestas)), "dre": dre, "ugel": ugel}
+        datos = Autoevaluacion.de({
+            **cmd.datos(), "autoevaluacion_id": cmd.autoevaluacion_id, "acompanante_id": cmd.acompanante_id,
+            "instrumento": inst.codigo, "version": inst.version, "respuestas": respuestas(inst, dict(cmd.respuestas)),
+            "dre": dre, "ugel": ugel})
         return self.crear_una_vez(dm.Autoevaluacion(id=dm.autoevaluacion_id(cmd.autoevaluacion_id),
                                                     autoevaluacion=datos),
                                   lambda previa: previa.autoevaluacion == datos,

@@ -72,7 +72,7 @@ class Base(ServiceApplication):
             raise EnEspera(f"evidencias aún no conoce el plan {anio} del docente {docente_id}: se registrará "
                            "cuando llegue de agenda.")
         interno = docente.internos.get(anio)
-        if interno is not None and interno["acompanante_id"] == acompanante_id:
+        if interno is not None and interno.acompanante_id == acompanante_id:
             return docente  # the directivo, observer of his school's own plan (NT-026 §5.2.1)
         a_cargo = anio in docente.planes and (docente.tuvo(acompanante_id, anio, dia) if dia
                                               else docente.acompanante(anio) == acompanante_id)

@@ -12,7 +12,7 @@ from services.evidencias import comandos as c
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.escritura.base import Base
-from services.evidencias.valores import Verificacion
+from services.evidencias.valores import CompromisoAsumido, Verificacion
 from shared.eventstore import EnEspera
 
 _COMPROMETIDO = ("item", "descripcion", "fecha_limite", "verificacion")  # what a re-sent commitment repeats
@@ -23,8 +23,8 @@ class Compromisos(Base):
         if self._ya_asumido(cmd):
             return False
         visita = self._visita_de(cmd.visita_id, cmd.acompanante_id)
-        compromiso = visita.compromiso(cmd.compromiso_id, cmd.acompanante_id, cmd.datos())
-        compromiso = textos.compromiso(self._cifrar(visita.sujeto()), compromiso)  # its free text, encrypted
+        claro = visita.compromiso(cmd.compromiso_id, cmd.acompanante_id, cmd.datos())
+        compromiso = CompromisoAsumido.de(textos.compromiso(self._cifrar(visita.sujeto()), claro.como_dict()))
         return self.crear_una_vez(dm.Compromiso(id=dm.compromiso_id(cmd.compromiso_id), compromiso=compromiso),
                                   lambda previo: previo.compromiso == compromiso,
                                   f"El compromiso {cmd.compromiso_id} ya se registró con otro contenido.")
@@ -36,10 +36,10 @@ class Compromisos(Base):
             previo = self.repository.get(dm.compromiso_id(cmd.compromiso_id)).compromiso
         except AggregateNotFoundError:
             return False
-        if (previo["visita_id"], previo["acompanante_id"]) != (cmd.visita_id, cmd.acompanante_id):
+        if (previo.visita_id, previo.acompanante_id) != (cmd.visita_id, cmd.acompanante_id):
             return False
-        registrado = {k: previo[k] for k in _COMPROMETIDO}
-        nuevo = self._texto_cifrado(dm.sujeto_docente(previo["docente_id"]), textos.compromiso, cmd.datos(),
+        registrado = {k: v for k, v in previo.como_dict().items() if k in _COMPROMETIDO}
+        nuevo = self._texto_cifrado(dm.sujeto_docente(previo.docente_id), textos.compromiso, cmd.datos(),
                                     (registrado,))
         return nuevo is None or nuevo == registrado
 
@@ -49,7 +49,7 @@ class Compromisos(Base):
             misma = previa is not None and (previa.visita_id, previa.acompanante_id, previa.resultado) == (
                 cmd.visita_id, cmd.acompanante_id, cmd.resultado)
             registrada = ({"evidencia": previa.evidencia},) if previa is not None and misma else ()
-            cifrada = self._texto_cifrado(dm.sujeto_docente(compromiso.compromiso["docente_id"]),
+            cifrada = self._texto_cifrado(dm.sujeto_docente(compromiso.compromiso.docente_id),
                                           textos.verificacion, {"evidencia": cmd.evidencia}, registrada)
             if cifrada is None or cifrada in registrada:
                 return False  # sent again (offline device): already recorded, whoever holds the docente now

@@ -35,10 +35,9 @@ class Instrumentos(Base):
                 inst.equivalencias_con(previo)
             except ValueError as exc:
                 raise Invalida(f"Equivalencias de {inst.clave}: {exc}.") from None
-        contenido = inst.model_dump(mode="json")
         return self.crear_una_vez(
-            dm.Instrumento(id=dm.instrumento_id(inst.codigo, inst.version), instrumento=contenido),
-            lambda previo: previo.instrumento == contenido,
+            dm.Instrumento(id=dm.instrumento_id(inst.codigo, inst.version), instrumento=inst),
+            lambda previo: previo.instrumento == inst,
             f"La versión {inst.clave} ya se publicó con otro contenido: publique una versión nueva.")
 
     def publicar_instrumentos_incluidos(self) -> None:
@@ -52,7 +51,7 @@ class Instrumentos(Base):
                 publicado = self.inicial(dm.instrumento_id(codigo, version))
             except AggregateNotFoundError:
                 raise NotFound(f"No existe el instrumento {codigo}@{version}.") from None
-            self._instrumentos[clave] = Instrumento.model_validate(publicado.instrumento)
+            self._instrumentos[clave] = publicado.instrumento
         return self._instrumentos[clave]
 
     def _versiones(self, codigo: str) -> list[int]:

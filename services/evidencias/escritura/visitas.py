@@ -11,7 +11,7 @@ from services.evidencias import textos
 from services.evidencias.escritura.base import Invalida
 from services.evidencias.escritura.instrumentos import Instrumentos
 from services.evidencias.instrumentos import Instrumento
-from services.evidencias.valores import Observacion, Retroalimentacion
+from services.evidencias.valores import Necesidad, Observacion, Retroalimentacion
 from shared.telemetry import current_actor
 
 # Specialists may correct a record they did not make (the correction names them): a rule of the record
@@ -75,7 +75,7 @@ class Visitas(Instrumentos):
             previa = docente.necesidades.get(cmd.necesidad_id)
             necesidad = self._texto_cifrado(dm.sujeto_docente(cmd.docente_id), textos.necesidad, clara,
                                             () if previa is None else (previa,))
-            return necesidad is not None and docente.registrar_necesidad(cmd.necesidad_id, necesidad)
+            return necesidad is not None and docente.registrar_necesidad(cmd.necesidad_id, Necesidad.de(necesidad))
         return self.modificar(lambda: self._a_cargo(cmd.acompanante_id, cmd.docente_id, anio, dia), cambio)
 
 

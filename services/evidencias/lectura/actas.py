@@ -3,7 +3,6 @@ self-evaluations (``registro``)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -27,11 +26,12 @@ class Actas(Base):
         self._guardar(conn, "reunion", self._de(conn, e).clave, lambda r: r["actas"].append(acta))
 
     def _registro(self, conn: Connection, e: Any, _: int) -> None:
-        datos = getattr(e, "sesion", None) or e.autoevaluacion
-        tipo = "sesion" if isinstance(e, dm.SesionEjecucion.Registrada) else "autoevaluacion"
-        conn.execute(registro.insert().values(
-            registro_id=datos["sesion_id" if tipo == "sesion" else "autoevaluacion_id"], tipo=tipo,
-            acompanante_id=datos["acompanante_id"], fecha=date.fromisoformat(datos["fecha"]), datos=datos))
+        if isinstance(e, dm.SesionEjecucion.Registrada):
+            tipo, datos, registro_id = "sesion", e.sesion, e.sesion.sesion_id
+        else:
+            tipo, datos, registro_id = "autoevaluacion", e.autoevaluacion, e.autoevaluacion.autoevaluacion_id
+        conn.execute(registro.insert().values(registro_id=registro_id, tipo=tipo, acompanante_id=datos.acompanante_id,
+                                              fecha=datos.fecha, datos=datos.como_dict()))
 
     def reunion(self, actividad_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(reunion.c.registro).where(reunion.c.actividad_id == actividad_id))

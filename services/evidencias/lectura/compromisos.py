@@ -16,13 +16,13 @@ from services.evidencias.tablas import compromiso
 class Compromisos(Base):
     def _compromiso(self, conn: Connection, e: Any, _: int) -> None:
         c = e.compromiso
-        self._origen(conn, e, "compromiso", c["compromiso_id"], c["docente_id"])
-        actual = self._actual(conn, c["docente_id"])
+        self._origen(conn, e, "compromiso", c.compromiso_id, c.docente_id)
+        actual = self._actual(conn, c.docente_id)
         conn.execute(compromiso.insert(), dict(
-            compromiso_id=c["compromiso_id"], docente_id=c["docente_id"], acompanante_id=actual or c["acompanante_id"],
-            codigo_modular=c["codigo_modular"], anexo=c["anexo"], ugel=c["ugel"], dre=c["dre"],
-            fecha_limite=date.fromisoformat(c["fecha_limite"]), estado="abierto", vencido_el=None, datos=c))
-        self._guardar(conn, "visita", c["visita_id"], lambda r: r["compromisos_asumidos"].append(c["compromiso_id"]))
+            compromiso_id=c.compromiso_id, docente_id=c.docente_id, acompanante_id=actual or c.acompanante_id,
+            codigo_modular=c.codigo_modular, anexo=c.anexo, ugel=c.ugel, dre=c.dre, fecha_limite=c.fecha_limite,
+            estado="abierto", vencido_el=None, datos=c.como_dict()))
+        self._guardar(conn, "visita", c.visita_id, lambda r: r["compromisos_asumidos"].append(c.compromiso_id))
 
     def _verificado(self, conn: Connection, e: Any, _: int) -> None:
         compromiso_id = self._de(conn, e).clave

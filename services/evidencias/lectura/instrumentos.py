@@ -14,16 +14,16 @@ from services.evidencias.tablas import instrumento, item
 class Instrumentos(Base):
     def _instrumento(self, conn: Connection, e: Any, _: int) -> None:
         i = e.instrumento
-        clave = f"{i['codigo']}@{i['version']}"
-        conn.execute(instrumento.insert().values(clave=clave, codigo=i["codigo"], version=i["version"], contenido=i))
-        for it in i["items"]:
-            canonico = it["clave"]
-            if it.get("equivale_a"):
-                previo = f"{i['codigo']}@{i['reemplaza']}"
+        conn.execute(instrumento.insert().values(clave=i.clave, codigo=i.codigo, version=i.version,
+                                                 contenido=i.model_dump(mode="json")))
+        for it in i.items:
+            canonico = it.clave
+            if it.equivale_a:
+                previo = f"{i.codigo}@{i.reemplaza}"
                 canonico = conn.execute(select(item.c.canonico).where(
-                    item.c.instrumento == previo, item.c.item == it["equivale_a"])).scalar_one()
-            conn.execute(item.insert().values(instrumento=clave, item=it["clave"], canonico=canonico,
-                                              competencia=it.get("competencia")))
+                    item.c.instrumento == previo, item.c.item == it.equivale_a)).scalar_one()
+            conn.execute(item.insert().values(instrumento=i.clave, item=it.clave, canonico=canonico,
+                                              competencia=it.competencia))
 
     def instrumentos(self, codigo: str | None = None) -> list[dict[str, Any]]:
         consulta = select(instrumento.c.contenido).order_by(instrumento.c.codigo, instrumento.c.version)

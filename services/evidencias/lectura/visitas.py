@@ -17,7 +17,7 @@ class Visitas(Base):
     def _necesidad(self, conn: Connection, e: Any, _: int) -> None:
         n = e.necesidad
         conn.execute(necesidad.insert().values(necesidad_id=e.necesidad_id, docente_id=self._docente(conn, e),
-                                               anio=n["anio"], datos={**n, "registrada_en": cuando(e)}))
+                                               anio=n.anio, datos={**n.como_dict(), "registrada_en": cuando(e)}))
 
     def _observacion(self, conn: Connection, e: Any, _: int) -> None:
         v = self._visita_de(conn, e)
