@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 
 from services.evidencias.api import registro as r
 from services.evidencias.api.comun import Id, registrado, visitas_propias
-from services.evidencias.api.dependencias import EvidenciasApp, PoliticaDeAcceso, Vistas
+from services.evidencias.api.dependencias import EvidenciasApp, Vistas
+from shared.http.dependencias import PoliticaDeAcceso
 
 router = APIRouter(prefix="/v1", tags=["evidencias"])
 Estado = Literal["abiertos", "vencidos", "pendientes", "verificados"]

@@ -1,5 +1,6 @@
 """What the routes of evidencias receive from the composition root (``main.py``): what it put on
-``request.app.state``, read with ``shared.http.dependencias.del_estado``."""
+``request.app.state``, read with ``shared.http.dependencias.del_estado`` (its access policy, ``PoliticaDeAcceso``,
+every service's alike, is declared there)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ from fastapi import Depends
 from services.evidencias.adjuntos import AlmacenAdjuntos
 from services.evidencias.application import Evidencias
 from services.evidencias.projections import Proyecciones
-from shared.autorizacion import Politica
 from shared.http.dependencias import del_estado
 
 EvidenciasApp = Annotated[Evidencias, Depends(del_estado("evidencias"))]
 Vistas = Annotated[Proyecciones, Depends(del_estado("proyecciones"))]
-PoliticaDeAcceso = Annotated[Politica, Depends(del_estado("politica"))]
 Almacen = Annotated[AlmacenAdjuntos, Depends(del_estado("almacen"))]
 MaxBytes = Annotated[int, Depends(del_estado("adjunto_max_bytes"))]

@@ -12,8 +12,9 @@ from pydantic import Field
 
 from services.evidencias.api import registro as r
 from services.evidencias.api.comun import Entrada, Id
-from services.evidencias.api.dependencias import EvidenciasApp, PoliticaDeAcceso
+from services.evidencias.api.dependencias import EvidenciasApp
 from services.evidencias.application import Evidencias
+from shared.http.dependencias import PoliticaDeAcceso
 from shared.lote import Lote, Operacion, ResultadoItem
 from shared.telemetry import current_actor
 
