@@ -229,8 +229,9 @@ def _dia(x: Any) -> date:
 
 @dataclass(frozen=True)
 class _ConPedido:
-    """A command on an activity of the acompañante's agenda of the year it falls in. ``pedido``: the typed request;
-    its JSON (a dict, as the tests and the benches write it) is read into it (``pedido``)."""
+    """A command on an activity of the acompañante's agenda of the year it falls in. ``pedido``: the typed request
+    (a caller with JSON reads it with ``pedido``; a dict given here is still read into it for the one test that
+    sends JSON, tests/unit/test_agregados_estado.py)."""
 
     acompanante_id: str
     actividad_id: str  # the device's id: a re-send records nothing
@@ -280,7 +281,8 @@ class Cambios:
 
 @dataclass(frozen=True)
 class ReprogramarActividad:
-    """Move a scheduled activity (``cambios``; their JSON is read into them), with the reason."""
+    """Move a scheduled activity (``cambios``), with the reason (a dict of changes is still read into them for
+    tests/unit/test_agregados_estado.py)."""
 
     actividad_id: str
     cambios: Cambios

@@ -25,8 +25,9 @@ from sqlalchemy import event
 
 from services.agenda import cumplimiento
 from services.agenda.application import Agenda
-from services.agenda.comandos import (Asignacion, CancelarActividad, CompletarCurso, Curso, DesignarDirectivo,
-                                      ProgramarActividad, RealizarActividad, ReprogramarActividad)
+from services.agenda.comandos import (Asignacion, Cambios, CancelarActividad, CompletarCurso, Curso,
+                                      DesignarDirectivo, ProgramarActividad, RealizarActividad, ReprogramarActividad,
+                                      pedido)
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from tests.support.world import registrar_planes
@@ -289,7 +290,8 @@ class AnioDeUnAcompanante:
         self.actividades[actividad_id] = a = {"tipo": tipo, "estado": "programada", "dias": [],
                                               "datos": datos, "reprogramaciones": 0}
         entrada = {**datos, **self._fechas(a, dias)}
-        if self._enviar(self.agenda.programar, ProgramarActividad(self.acompanante, actividad_id, tipo, entrada)) is None:
+        programar = ProgramarActividad(self.acompanante, actividad_id, tipo, pedido(tipo, entrada))
+        if self._enviar(self.agenda.programar, programar) is None:
             del self.actividades[actividad_id]
             return False
         self.cuenta[f"programada:{tipo}"] += 1
@@ -320,7 +322,7 @@ class AnioDeUnAcompanante:
         dias = self._ventana(desde, len(a["dias"]))
         if dias is None:
             return False
-        if self._enviar(self.agenda.reprogramar, ReprogramarActividad(actividad_id, self._fechas(a, dias),
+        if self._enviar(self.agenda.reprogramar, ReprogramarActividad(actividad_id, Cambios.de(self._fechas(a, dias)),
                                                                       self.rng.choice(MOTIVOS))) is None:
             return False
         a["reprogramaciones"] += 1
@@ -368,12 +370,13 @@ class AnioDeUnAcompanante:
             entrada["acuerdos"] = ["Aplicar la rúbrica de retroalimentación"]
         else:
             entrada["asistencia"] = self._asistencia(dias)
-        resultado = self._enviar(self.agenda.realizar, RealizarActividad(self.acompanante, actividad_id, tipo, entrada))
+        realizar = RealizarActividad(self.acompanante, actividad_id, tipo, pedido(tipo, entrada))
+        resultado = self._enviar(self.agenda.realizar, realizar)
         if resultado is None:
             return
         assert resultado.nuevo
         if self.rng.random() < 0.05:  # the device sends it again: recognised, nothing twice
-            assert not self.agenda.realizar(RealizarActividad(self.acompanante, actividad_id, tipo, entrada)).nuevo
+            assert not self.agenda.realizar(realizar).nuevo
             self.cuenta["reenviada"] += 1
         a["estado"] = "realizada"
         self.cuenta[f"realizada:{tipo}"] += 1
@@ -436,7 +439,7 @@ class AnioDeUnAcompanante:
             entrada["asistencia"] = {self.docentes[0].id: [(dias[0] - timedelta(days=1)).isoformat()]}
         self.cuenta["contra_la_norma"] += 1
         with pytest.raises(AgendaInvalida):
-            self.agenda.realizar(RealizarActividad(self.acompanante, actividad_id, tipo, entrada))
+            self.agenda.realizar(RealizarActividad(self.acompanante, actividad_id, tipo, pedido(tipo, entrada)))
 
 
 def simular(agenda: Agenda, mundo: Mundo, rng: random.Random) -> tuple[Libro, Counter]:

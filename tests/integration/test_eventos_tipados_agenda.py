@@ -17,7 +17,7 @@ import pytest
 from services.agenda import domainmodel as dm
 from services.agenda import escuela
 from services.agenda.comandos import (CancelarActividad, ProgramarActividad, RealizarActividad, ReunionPedida,
-                                      VisitaPedida)
+                                      VisitaPedida, pedido)
 from services.agenda.estado import Actividad, DocenteEnAgenda, Reprogramacion
 from services.agenda.messaging import Publicador
 from services.agenda.protocolos import Componentes, PlanDocente, PlanIE, Protocolo
@@ -111,7 +111,7 @@ def test_agenda_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(agenda):
     # Given the fixture's agenda, When its acompañante schedules a GIA now
     gia = gaa.ident("gia-nueva")
     assert agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, gia, "gia",
-                                               gaa.reunion("2020-09-02", tema="Lectura"))).nuevo
+                                               pedido("gia", gaa.reunion("2020-09-02", tema="Lectura")))).nuevo
     # Then its event carries his agenda and the GIA typed, stored under their names
     nueva = _de(agenda, A.ActividadProgramada)[-1]
     assert nueva.contexto == AgendaDe(gaa.ACOMPANANTE, 2020, gaa.DRE, gaa.UGEL)
@@ -130,7 +130,7 @@ def test_agenda_un_evento_nuevo_lleva_su_contexto_y_se_publica_igual(agenda):
     assert (str(publicado.data.actividad_id), publicado.data.tema) == (gia, "Lectura")
     # and a re-send of the same GIA records nothing (the aggregate compares what the typed event left)
     assert not agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, gia, "gia",
-                                                   gaa.reunion("2020-09-02", tema="Lectura"))).nuevo
+                                                   pedido("gia", gaa.reunion("2020-09-02", tema="Lectura")))).nuevo
 
 
 def test_agenda_reenviar_lo_que_registro_el_codigo_anterior_no_registra_nada(agenda):
@@ -138,21 +138,19 @@ def test_agenda_reenviar_lo_que_registro_el_codigo_anterior_no_registra_nada(age
     a, (d0, d1, _) = gaa.ACOMPANANTE, gaa.DOCENTES
     antes = agenda.recorder.max_notification_id()
     agenda.proyecciones.ponerse_al_dia()
-    # (a device sends the GIA's and the RTC's participants: those the previous code recorded)
+    # (a device sends the GIA's and the RTC's participants: those the previous code recorded; each request as
+    # the JSON the previous code was sent, read into its typed request)
     quienes = {n: agenda.proyecciones.actividad(gaa.ident(n))["datos"]["docentes"] for n in ("gia", "rtc")}
-    reenvios = [
-        RealizarActividad(a, gaa.ident("visita"), "visita", {
-            "docente_id": d0, "fecha_inicio": "2020-06-11", "fecha_fin": "2020-06-11",
-            "acciones": ["observacion", "asesoria"], "observaciones": "Buen manejo del aula"}),
-        RealizarActividad(a, gaa.ident("gia"), "gia", {**gaa.reunion("2020-06-17", tema="Planificación"),
-                                                       "participantes": quienes["gia"],
-                                                       "acuerdos": ["Compartir sesiones"]}),
-        RealizarActividad(a, gaa.ident("rtc"), "rtc", {**gaa.reunion("2020-06-19", directivo_id=gaa.DIRECTIVO),
-                                                       "participantes": quienes["rtc"], "acuerdos": []}),
-        RealizarActividad(a, gaa.ident("taller"), "taller", {
-            "fecha_inicio": "2020-06-22", "fecha_fin": "2020-06-25", "sede": "UGEL El Collao",
-            "tema": "Evaluación formativa", "asistencia": {d0: ["2020-06-22", "2020-06-23"], d1: []}}),
-    ]
+    reenvios = [RealizarActividad(a, gaa.ident(tipo), tipo, pedido(tipo, json_)) for tipo, json_ in (
+        ("visita", {"docente_id": d0, "fecha_inicio": "2020-06-11", "fecha_fin": "2020-06-11",
+                    "acciones": ["observacion", "asesoria"], "observaciones": "Buen manejo del aula"}),
+        ("gia", {**gaa.reunion("2020-06-17", tema="Planificación"), "participantes": quienes["gia"],
+                 "acuerdos": ["Compartir sesiones"]}),
+        ("rtc", {**gaa.reunion("2020-06-19", directivo_id=gaa.DIRECTIVO), "participantes": quienes["rtc"],
+                 "acuerdos": []}),
+        ("taller", {"fecha_inicio": "2020-06-22", "fecha_fin": "2020-06-25", "sede": "UGEL El Collao",
+                    "tema": "Evaluación formativa", "asistencia": {d0: ["2020-06-22", "2020-06-23"], d1: []}}),
+    )]
     # Then each is already recorded: the data the typed events leave compare equal to the request's
     assert [agenda.realizar(c).nuevo for c in reenvios] == [False] * 4
     assert not agenda.cancelar(CancelarActividad(gaa.ident("gia-cancelada"), "Paro regional")).nuevo
@@ -196,8 +194,8 @@ def test_agenda_un_plan_y_una_visita_nuevos_se_guardan_tipados_con_sus_nombres(a
     nuevo = gaa.ident("docente-nuevo")
     assert agenda.generar_plan(gaa.asignacion(nuevo, gaa.ACOMPANANTE), etapa=1)
     visita = gaa.ident("visita-nueva")
-    pedido = VisitaPedida(nuevo, date(2020, 9, 7), date(2020, 9, 7))
-    assert agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, visita, "visita", pedido)).nuevo
+    programada = VisitaPedida(nuevo, date(2020, 9, 7), date(2020, 9, 7))
+    assert agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, visita, "visita", programada)).nuevo
     # Then the plan and the docente on the agenda are stored typed under their names, in version 2
     guardados = {n.topic.rpartition(".")[2]: n.state.decode()
                  for n in agenda.recorder.select_notifications(agenda.recorder.max_notification_id() - 4, 5)}
@@ -206,9 +204,8 @@ def test_agenda_un_plan_y_una_visita_nuevos_se_guardan_tipados_con_sus_nombres(a
     assert '"_type_":"agenda.DocenteDeAgenda"' in guardados["DocenteIncorporado"]
     assert '"_type_":"agenda.Requisitos"' in guardados["DocenteIncorporado"]
     assert all('"class_version":2' in guardados[k] for k in ("Generado", "DocenteIncorporado"))
-    # and the same visit sent as its JSON, as a device's older request, is the same command: nothing new
-    assert not agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, visita, "visita", {
-        "docente_id": nuevo, "fecha_inicio": "2020-09-07", "fecha_fin": "2020-09-07"})).nuevo
-    # and a GIA's request typed or as JSON gives the same command
-    assert ProgramarActividad(gaa.ACOMPANANTE, "x", "gia", gaa.reunion("2020-09-09")).pedido == ReunionPedida(
-        gaa.IE, date(2020, 9, 9), "14:00", "17:00")
+    # and the same visit sent as its JSON, as a device's older request, reads as the same request: nothing new
+    assert not agenda.programar(ProgramarActividad(gaa.ACOMPANANTE, visita, "visita", pedido("visita", {
+        "docente_id": nuevo, "fecha_inicio": "2020-09-07", "fecha_fin": "2020-09-07"}))).nuevo
+    # and a GIA's request as JSON reads as the typed one
+    assert pedido("gia", gaa.reunion("2020-09-09")) == ReunionPedida(gaa.IE, date(2020, 9, 9), "14:00", "17:00")

@@ -14,7 +14,7 @@ from uuid import uuid4
 import pytest
 
 from services.agenda.application import Agenda
-from services.agenda.comandos import Asignacion, CompletarCursoPropio, Curso, RealizarActividad
+from services.agenda.comandos import Asignacion, CompletarCursoPropio, Curso, RealizarActividad, TallerPedido
 from services.agenda.config import AgendaSettings
 from shared.eventstore import Conflict
 from shared.settings import SQLITE
@@ -50,10 +50,10 @@ def test_sus_talleres_y_cursos_cuentan_en_su_cumplimiento(agenda):
     assert (antes["talleres_propios_planificado"], antes["dias_taller_propios_planificado"]) == (2, 16)
     assert (antes["talleres_propios_realizado"], antes["talleres_propios_porcentaje"]) == (0, 0.0)
     # Cuando asiste 3 de los 4 días de un taller macro regional para acompañantes
-    dias = ["2020-05-11", "2020-05-12", "2020-05-13"]
-    assert agenda.realizar(RealizarActividad(acompanante, str(uuid4()), "taller", {
-        "fecha_inicio": "2020-05-11", "fecha_fin": "2020-05-14", "sede": "Sede macro región sur",
-        "destinatarios": "acompanantes", "asistencia": {acompanante: dias}})).nuevo
+    dias = (date(2020, 5, 11), date(2020, 5, 12), date(2020, 5, 13))
+    assert agenda.realizar(RealizarActividad(acompanante, str(uuid4()), "taller", TallerPedido(
+        date(2020, 5, 11), date(2020, 5, 14), sede="Sede macro región sur", destinatarios="acompanantes",
+        asistencia={acompanante: dias}))).nuevo
     # y completa un curso virtual de su formación (reenviarlo no lo cuenta dos veces)
     curso = CompletarCursoPropio(acompanante, 2020, str(uuid4()),
                                  Curso("Retroalimentación formativa", 40.0, date(2020, 7, 20), "PerúEduca"))

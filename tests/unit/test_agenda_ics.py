@@ -13,7 +13,8 @@ from icalendar import Calendar
 
 from services.agenda import exportar
 from services.agenda.application import Agenda, Asignacion
-from services.agenda.comandos import CancelarActividad, ProgramarActividad, RealizarActividad, ReprogramarActividad
+from services.agenda.comandos import (Cambios, CancelarActividad, ProgramarActividad, RealizarActividad,
+                                      ReprogramarActividad, ReunionPedida, VisitaPedida)
 from services.agenda.config import AgendaSettings
 from shared.hojas import Tabla
 from shared.settings import SQLITE
@@ -38,18 +39,16 @@ def agenda(tmp_path, closing) -> Agenda:
     # Given a 2-day visit, a GIA from 15:00 to 18:00 Lima time, a visit cancelled with its
     # reason, and a visit scheduled for one day that took two
     app.programar(ProgramarActividad(ACOMPANANTE, ID["visita_2_dias"], "visita",
-                  {"docente_id": DOCENTES[0], "fecha_inicio": "2021-04-13", "fecha_fin": "2021-04-14"}))
-    app.programar(ProgramarActividad(ACOMPANANTE, ID["gia"], "gia", {"codigo_modular": CODIGO, "anexo": 0, "fecha": "2021-04-15",
-                                                   "hora_inicio": "15:00", "hora_fin": "18:00",
-                                                   "tema": "Planificación de la unidad didáctica"}))
+                                     VisitaPedida(DOCENTES[0], date(2021, 4, 13), date(2021, 4, 14))))
+    app.programar(ProgramarActividad(ACOMPANANTE, ID["gia"], "gia", ReunionPedida(
+        CODIGO, date(2021, 4, 15), "15:00", "18:00", tema="Planificación de la unidad didáctica")))
     app.programar(ProgramarActividad(ACOMPANANTE, ID["cancelada"], "visita",
-                  {"docente_id": DOCENTES[1], "fecha_inicio": "2021-04-20", "fecha_fin": "2021-04-20"}))
+                                     VisitaPedida(DOCENTES[1], date(2021, 4, 20), date(2021, 4, 20))))
     assert app.cancelar(CancelarActividad(ID["cancelada"], MOTIVO)).nuevo
     app.programar(ProgramarActividad(ACOMPANANTE, ID["realizada"], "visita",
-                  {"docente_id": DOCENTES[2], "fecha_inicio": "2021-04-22", "fecha_fin": "2021-04-22"}))
-    assert app.realizar(RealizarActividad(ACOMPANANTE, ID["realizada"], "visita",
-                        {"docente_id": DOCENTES[2], "fecha_inicio": "2021-04-22", "fecha_fin": "2021-04-23",
-                         "acciones": ["observacion", "asesoria", "retroalimentacion"]})).nuevo
+                                     VisitaPedida(DOCENTES[2], date(2021, 4, 22), date(2021, 4, 22))))
+    assert app.realizar(RealizarActividad(ACOMPANANTE, ID["realizada"], "visita", VisitaPedida(
+        DOCENTES[2], date(2021, 4, 22), date(2021, 4, 23), ("observacion", "asesoria", "retroalimentacion")))).nuevo
     return app
 
 
@@ -80,8 +79,8 @@ def test_el_feed_se_lee_con_una_biblioteca_icalendar(agenda):
 def test_los_uid_no_cambian_entre_generaciones(agenda):
     # When the feed is generated twice (a phone polls it), with a change in between
     primera = _eventos(_feed(agenda))
-    agenda.reprogramar(ReprogramarActividad(ID["visita_2_dias"], {"fecha_inicio": "2021-04-26", "fecha_fin": "2021-04-27"},
-                       "Simulacro de sismo"))
+    agenda.reprogramar(ReprogramarActividad(ID["visita_2_dias"], Cambios(date(2021, 4, 26), date(2021, 4, 27)),
+                                            "Simulacro de sismo"))
     segunda = _eventos(_feed(agenda))
     # Then the same UIDs come back (the calendar updates the events instead of duplicating
     # them), and the changed one carries a higher SEQUENCE and its new dates

@@ -28,7 +28,7 @@ import pytest
 
 from services.agenda import mezcla
 from services.agenda.application import Agenda, Asignacion
-from services.agenda.comandos import CancelarActividad, ProgramarActividad
+from services.agenda.comandos import CancelarActividad, ProgramarActividad, VisitaPedida
 from services.agenda.config import AgendaSettings
 from services.agenda.domainmodel import AgendaInvalida
 from shared.settings import SQLITE
@@ -75,11 +75,10 @@ def _docente(app: Agenda, acompanante: str, tipo: str) -> str:
     return docente
 
 
-def _visita(docente: str, semana: int, dias: int) -> dict:
+def _visita(docente: str, semana: int, dias: int) -> VisitaPedida:
     """A visit of ``dias`` school days starting on the Monday of week ``semana`` from 1 June 2020."""
     lunes = date(2020, 6, 1) + timedelta(weeks=semana)
-    return {"docente_id": docente, "fecha_inicio": lunes.isoformat(),
-            "fecha_fin": (lunes + timedelta(days=dias - 1)).isoformat()}
+    return VisitaPedida(docente, lunes, lunes + timedelta(days=dias - 1))
 
 
 @pytest.mark.parametrize("tipo", list(TIPOS))
