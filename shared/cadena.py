@@ -29,7 +29,6 @@ from typing import Any
 
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
-from shared.publicados import leer_publicados as leer_publicados  # shared.runtime still imports it from here
 
 
 @dataclass(frozen=True)

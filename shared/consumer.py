@@ -48,12 +48,12 @@ from opentelemetry.trace import SpanKind
 from shared import durables, fallidos
 from shared.contracts import ContractError, Envelope, IntegrationEvent
 from shared.eslabones import DESCONOCIDO, PENDIENTE, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
-from shared.fallidos import DeadLetter, almacen_caido
+from shared.fallidos import DeadLetter
 from shared.streams import DLQ_STREAM, STREAM
 from shared.telemetry import Telemetry, context_from_traceparent
 from shared.views import en_lote, lote
 
-__all__ = ["DeadLetter", "Handler", "IdempotentConsumers", "almacen_caido"]
+__all__ = ["Handler", "IdempotentConsumers"]
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,10 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from shared.autenticacion import Verificador
-from shared.cadena import informe, leer_publicados, verificar_almacen, verificar_enlaces
+from shared.cadena import informe, verificar_almacen, verificar_enlaces
 from shared.consumer import IdempotentConsumers
 from shared.eslabones import Eslabones
+from shared.publicados import leer_publicados
 from shared.contracts import Envelope
 from shared.eventstore import DomainError, ServiceApplication
 from shared.http import (
