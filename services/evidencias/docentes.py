@@ -17,12 +17,12 @@ from uuid import UUID
 from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
-from services.evidencias.valores import Necesidad, PlanAnual, Territorio, como_valor, sin_contexto
+from services.evidencias.valores import Necesidad, PlanAnual, Territorio, Valor, como_valor, sin_contexto
 from shared.eventstore import Aggregate, Conflict
 
 
 @dataclass(frozen=True)
-class Anterior:
+class Anterior(Valor):
     """Who held him before in a plan, and until when (the day agenda moved him; None: not known)."""
 
     acompanante_id: str
@@ -30,7 +30,7 @@ class Anterior:
 
 
 @dataclass(frozen=True)
-class PlanEnCurso:
+class PlanEnCurso(Valor):
     """A plan of his as it stands: agenda's plan, who holds him now (``acompanante_id``), whether it is active and
     the day it closed, the reassignments applied (``avisos``) and who held him before (``anteriores``)."""
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -56,6 +56,10 @@ def en(texto: dict[str, str], idioma: str) -> str:
 
 class _Dato(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A copy of the aggregate that keeps a published instrument shares it: it is frozen."""
+        return self
 
 
 class Nivel(_Dato):

@@ -43,6 +43,11 @@ class Valor:
     def como_dict(self) -> dict[str, Any]:
         return {f.name: _plano(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        """A copy of an aggregate (the repository's cache deep-copies it on every read) shares its values: they
+        are frozen, and their lists and dicts are never changed in place."""
+        return self
+
 
 def _campos(datos: Mapping[str, Any] | Valor) -> Mapping[str, Any]:
     if isinstance(datos, Valor):
