@@ -10,6 +10,7 @@ not coached in.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date, datetime
 from itertools import takewhile
 from zoneinfo import ZoneInfo
@@ -27,7 +28,8 @@ from services.evaluacion.comandos import (
     ResponderEncuesta, SeguirMedida, Trimestre, Valorar,
 )
 from services.evaluacion.metas import NIVELES, Metas, incluidas
-from services.evaluacion.valores import (VALORES, ConsultaHistoria, Envio, NivelInicial, PlanDocente,
+from services.evaluacion.valores import (VALORES, ConsultaHistoria, Desempeno, Envio, Medida, NivelInicial,
+                                         PlanDocente, Recepcion, RespuestaEncuesta, Seguimiento,
                                          TerritorioAcompanante)
 from shared.eventstore import Conflict, EnEspera, Forbidden, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
@@ -196,9 +198,9 @@ class Evaluacion(ServiceApplication):
                                "semestre_2, NT-026 §5.5.2).")
             territorio = self._territorio_acompanante(persona_id)
         id_ = enc.encuesta_id(encuestado, persona_id, anio, periodo)
-        encuesta = {"encuesta_id": str(id_), "encuestado": encuestado, "persona_id": persona_id, "anio": anio,
-                    "periodo": periodo, "respuestas": respuestas, "comentario": c.comentario, **territorio}
-        nueva = self.crear_una_vez(enc.Encuesta(id=id_, **encuesta), lambda previa: previa.encuesta == encuesta,
+        encuesta = RespuestaEncuesta(str(id_), encuestado, persona_id, anio, periodo, respuestas, c.comentario,
+                                     **territorio)
+        nueva = self.crear_una_vez(enc.Encuesta(id=id_, **asdict(encuesta)), lambda previa: previa.encuesta == encuesta,
                                    f"Esa persona ya respondió la encuesta del periodo {periodo} de {anio}.")
         return str(id_), nueva
 
@@ -226,11 +228,10 @@ class Evaluacion(ServiceApplication):
             raise Invalida(f"Niveles desconocidos: {', '.join(malos)} (son {', '.join(NIVELES)}), o sin criterios.")
         territorio = self._territorio_acompanante(acompanante_id)
         id_ = enc.desempeno_id(acompanante_id, anio, momento)
-        evaluacion = {"evaluacion_id": str(id_), "acompanante_id": acompanante_id, "anio": anio, "momento": momento,
-                      "fecha": fecha, "criterios": criterios, "nivel": nivel, "evaluador": c.evaluador, **territorio}
+        evaluacion = Desempeno(str(id_), acompanante_id, anio, momento, fecha, criterios, nivel, c.evaluador,
+                               **territorio)
         nueva = self.crear_una_vez(
-            enc.DesempenoAcompanante(id=id_, **evaluacion),
-            lambda previa: previa.evaluacion == {**evaluacion, "fecha": fecha.isoformat()},
+            enc.DesempenoAcompanante(id=id_, **asdict(evaluacion)), lambda previa: previa.evaluacion == evaluacion,
             f"El desempeño del acompañante en {momento} de {anio} ya se evaluó.")
         return str(id_), nueva
 
@@ -249,7 +250,7 @@ class Evaluacion(ServiceApplication):
         conflicto = f"La UGEL ya remitió el informe del trimestre {trimestre} de {anio}."
 
         def igual(previo: it.InformeTrimestral) -> bool:
-            return bool(previo.envio["observaciones"] == observaciones)
+            return previo.envio.observaciones == observaciones
         previo = self.informe(ugel, anio, trimestre)
         if previo is not None:
             if igual(previo):
@@ -278,8 +279,8 @@ class Evaluacion(ServiceApplication):
         return project_aggregate(None, hasta)
 
     def acusar_recibo(self, c: AcusarRecibo) -> bool:
-        recepcion = {"recibido_por": current_actor.get().usuario, "fecha": self.reloj().isoformat(),
-                     "observaciones": c.observaciones.strip()}
+        recepcion = Recepcion(recibido_por=current_actor.get().usuario, fecha=self.reloj(),
+                              observaciones=c.observaciones.strip())
         return self.modificar(lambda: self._informe(c.informe), lambda informe: informe.acusar_recibo(recepcion))
 
     def disponer_medida(self, c: DisponerMedida, ugel_del_objeto: str | None) -> bool:
@@ -290,19 +291,16 @@ class Evaluacion(ServiceApplication):
         if ugel_del_objeto != ugel:
             raise Invalida(f"{que} no está en la UGEL {ugel}" + (" (evaluacion no la conoce)." if ugel_del_objeto is None
                                                                   else f" sino en {ugel_del_objeto}."))
-        registro = {"sobre": c.sobre, "codigo_modular": c.codigo_modular, "anexo": c.anexo,
-                    "acompanante_id": c.acompanante_id, "descripcion": c.descripcion.strip(),
-                    "plazo": c.plazo.isoformat(), "dispuesta_por": current_actor.get().usuario,
-                    "fecha": self.reloj().isoformat()}
+        registro = Medida(sobre=c.sobre, codigo_modular=c.codigo_modular, anexo=c.anexo,
+                          acompanante_id=c.acompanante_id, descripcion=c.descripcion.strip(), plazo=c.plazo,
+                          dispuesta_por=current_actor.get().usuario, fecha=self.reloj())
         return self.modificar(lambda: self._informe(c.informe),
                               lambda informe: informe.disponer_medida(c.medida_id, registro))
 
     def seguir_medida(self, c: SeguirMedida) -> bool:
         """A follow-up of a measure; ``seguimiento_id`` (the sender's) tells a re-send from a new one."""
-        seguimiento = {"estado": c.estado, "avance": c.avance.strip(), "fecha": self.reloj().isoformat(),
-                       "por": current_actor.get().usuario}
-        if c.seguimiento_id:
-            seguimiento["seguimiento_id"] = c.seguimiento_id
+        seguimiento = Seguimiento(estado=c.estado, avance=c.avance.strip(), fecha=self.reloj(),
+                                  por=current_actor.get().usuario, seguimiento_id=c.seguimiento_id or None)
         return self.modificar(lambda: self._informe(c.informe),
                               lambda informe: informe.seguir_medida(c.medida_id, seguimiento))
 

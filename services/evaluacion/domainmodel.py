@@ -21,11 +21,11 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from services.evaluacion.metas import Metas as MetasDeEtapa
-from services.evaluacion.reglas import (NS, EvaluacionInvalida, Pendiente, ReglasDeValoracion, contexto, igual,
-                                        tipado)
+from services.evaluacion.reglas import NS, EvaluacionInvalida, Pendiente, ReglasDeValoracion, contexto, igual
 from services.evaluacion.valores import (Cierre, ConsultaHistoria, Contexto, Evidencia, NivelInicial, PlanDocente,
                                          PlanEnCurso, SituacionInicial, Valoracion)
 from shared.eventstore import Aggregate, Conflict
+from shared.valores import como_valor
 
 __all__ = ["AccesosHistoria", "Docente", "EvaluacionInvalida", "Metas", "Pendiente", "accesos_id", "docente_id",
            "metas_id"]
@@ -54,13 +54,13 @@ class Docente(ReglasDeValoracion, Aggregate):
     class PlanConocido(Aggregate.Event):
         plan: PlanDocente
         class_version = 2
-        upcast_v1_v2 = tipado("plan", PlanDocente)
+        upcast_v1_v2 = como_valor(plan=PlanDocente)
 
     class EvidenciaConocida(Aggregate.Event):
         evidencia_id: str
         evidencia: Evidencia
         class_version = 2
-        upcast_v1_v2 = tipado("evidencia", Evidencia)
+        upcast_v1_v2 = como_valor(evidencia=Evidencia)
 
     class SituacionInicialRegistrada(Aggregate.Event):
         docente_id: str | None
@@ -158,7 +158,7 @@ class Docente(ReglasDeValoracion, Aggregate):
     @event(PlanConocido)
     def conocer_plan(self, plan: PlanDocente) -> None:
         destino = self.internos if plan.modalidad == "interna" else self.planes
-        destino[plan.anio] = PlanEnCurso(**plan.como_dict())
+        destino[plan.anio] = PlanEnCurso.de(plan)
 
     @event("AcompananteCambiado")
     def cambiar_acompanante(self, anio: int, a_acompanante_id: str, aviso_id: str) -> None:
@@ -286,7 +286,7 @@ class Metas(Aggregate):
 
         metas: MetasDeEtapa
         class_version = 2
-        upcast_v1_v2 = tipado("metas", MetasDeEtapa)
+        upcast_v1_v2 = como_valor(metas=MetasDeEtapa)
 
     @event(Definidas)
     def __init__(self, id: UUID, metas: MetasDeEtapa) -> None:  # noqa: A002
@@ -308,7 +308,7 @@ class AccesosHistoria(Aggregate):
         motivo: str
         consulta: ConsultaHistoria
         class_version = 2
-        upcast_v1_v2 = tipado("consulta", ConsultaHistoria)
+        upcast_v1_v2 = como_valor(consulta=ConsultaHistoria)
 
     @event(HistoriaConsultada)
     def consultar(self, usuario: str, rol: str, motivo: str, consulta: ConsultaHistoria) -> None:

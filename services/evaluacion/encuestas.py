@@ -17,7 +17,7 @@ from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
 from services.evaluacion.reglas import NS
-from services.evaluacion.valores import TerritorioAcompanante
+from services.evaluacion.valores import Desempeno, RespuestaEncuesta, TerritorioAcompanante
 from shared.eventstore import Aggregate
 
 
@@ -77,9 +77,8 @@ class Encuesta(Aggregate):
     @event(Respondida)
     def __init__(self, id: UUID, encuesta_id: str, encuestado: str, persona_id: str, anio: int,  # noqa: A002, PLR0913
                  periodo: str, respuestas: dict[str, int], comentario: str, dre: str, ugel: str) -> None:
-        self.encuesta = {"encuesta_id": encuesta_id, "encuestado": encuestado, "persona_id": persona_id, "anio": anio,
-                         "periodo": periodo, "respuestas": respuestas, "comentario": comentario, "dre": dre,
-                         "ugel": ugel}
+        self.encuesta = RespuestaEncuesta(encuesta_id, encuestado, persona_id, anio, periodo, respuestas, comentario,
+                                          dre, ugel)
 
 
 class DesempenoAcompanante(Aggregate):
@@ -104,9 +103,8 @@ class DesempenoAcompanante(Aggregate):
     @event(Evaluado)
     def __init__(self, id: UUID, evaluacion_id: str, acompanante_id: str, anio: int, momento: str,  # noqa: A002, PLR0913
                  fecha: date, criterios: dict[str, str], nivel: str, evaluador: str, dre: str, ugel: str) -> None:
-        self.evaluacion = {"evaluacion_id": evaluacion_id, "acompanante_id": acompanante_id, "anio": anio,
-                           "momento": momento, "fecha": fecha.isoformat(), "criterios": criterios, "nivel": nivel,
-                           "evaluador": evaluador, "dre": dre, "ugel": ugel}
+        self.evaluacion = Desempeno(evaluacion_id, acompanante_id, anio, momento, fecha, criterios, nivel, evaluador,
+                                    dre, ugel)
 
 
 for _agregado in (Acompanante, Encuesta, DesempenoAcompanante):

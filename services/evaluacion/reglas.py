@@ -26,16 +26,6 @@ class Pendiente(Exception):
     """A change to something another service has not reported yet: retried until it arrives."""
 
 
-def tipado(campo: str, valor: Any, **fijos: Any) -> Any:
-    """The upcast of an event whose version 1 stored ``campo`` as a dict: read into ``valor`` (its ``de``, or a
-    pydantic model's ``model_validate``), with ``fijos`` for the fields it did not carry."""
-    leer = getattr(valor, "de", None) or valor.model_validate
-
-    def upcast(state: dict[str, Any]) -> None:
-        state.update({**fijos, campo: leer(state[campo])})
-    return staticmethod(upcast)
-
-
 def igual(registrado: Valoracion | SituacionInicial | Cierre, acompanante_id: str, fecha: date,
           **propio: Any) -> bool:
     """A re-sent command: who made it, when, and what it says equal what was recorded (whatever context was

@@ -1,27 +1,18 @@
 """The value objects evaluacion's events carry (each stored by ``shared.eventstore.ValorTranscoding`` under the
 name ``Evaluacion.valores`` gives it).
 
-Frozen dataclasses of plain fields, built from what the other services publish or from a command. The
-aggregates' rules compare records as dicts (``como_dict``: dates as ISO text), as they were first recorded.
+Frozen dataclasses of plain fields (``shared.valores.Valor``), built from what the other services publish or from
+a command; ``de`` reads one from its dict, ``como_dict`` gives it back (dates as ISO text), as the published
+contracts carry it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
-
-class Valor:
-    """An immutable value: a copy of the aggregate that holds it (the repository's cache hands out deep copies)
-    shares it instead of copying it field by field. Its lists and dicts are never changed in place."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        return self
-
-
-def _iso(valor: date | str) -> date:
-    return valor if isinstance(valor, date) else date.fromisoformat(valor)
+from shared.valores import Valor
 
 
 @dataclass(frozen=True)
@@ -42,13 +33,6 @@ class PlanDocente(Valor):
     nivel: str
     dre: str
     ugel: str
-
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> PlanDocente:
-        return cls(**{f.name: datos[f.name] for f in fields(cls)})
-
-    def como_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -79,13 +63,6 @@ class Evidencia(Valor):
     fecha: date
     visita_id: str
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Evidencia:
-        return cls(tipo=datos["tipo"], anio=datos["anio"], fecha=_iso(datos["fecha"]), visita_id=datos["visita_id"])
-
-    def como_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "fecha": self.fecha.isoformat()}
-
 
 @dataclass(frozen=True)
 class Contexto(Valor):
@@ -102,14 +79,6 @@ class Contexto(Valor):
     acompanante_id: str
     fecha: date
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Contexto:
-        """From a plan and ``acompanante_id`` and ``fecha``, or from a recorded valuation (version 1 events)."""
-        return cls(**{f.name: datos[f.name] for f in fields(cls) if f.name != "fecha"}, fecha=_iso(datos["fecha"]))
-
-    def como_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "fecha": self.fecha.isoformat()}
-
 
 @dataclass(frozen=True)
 class NivelInicial(Valor):
@@ -118,13 +87,6 @@ class NivelInicial(Valor):
     nivel: str
     evidencias: list[str]
     sustento: str = ""
-
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> NivelInicial:
-        return cls(datos["nivel"], list(datos["evidencias"]), datos.get("sustento", ""))
-
-    def como_dict(self) -> dict[str, Any]:
-        return {"nivel": self.nivel, "evidencias": list(self.evidencias), "sustento": self.sustento}
 
 
 @dataclass(frozen=True)
@@ -168,16 +130,6 @@ class ConsultaHistoria(Valor):
     pagina: int | None = None
     formato: str | None = None
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> ConsultaHistoria:
-        """From the route's filters (dates as dates or ISO text) or a recorded query (version 1 events)."""
-        fechas = {k: _iso(datos[k]) for k in ("desde", "hasta") if datos.get(k) is not None}
-        return cls(**{**{f.name: datos[f.name] for f in fields(cls) if f.name in datos}, **fechas})
-
-    def como_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "desde": self.desde and self.desde.isoformat(),
-                "hasta": self.hasta and self.hasta.isoformat()}
-
 
 @dataclass(frozen=True)
 class InformeDe(Valor):
@@ -198,27 +150,12 @@ class Envio(Valor):
     resumen: dict[str, int]
     observaciones: str
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Envio:
-        return cls(enviado_por=datos["enviado_por"], fecha=_iso(datos["fecha"]), resumen=datos["resumen"],
-                   observaciones=datos["observaciones"])
-
-    def como_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "fecha": self.fecha.isoformat()}
-
 
 @dataclass(frozen=True)
 class Recepcion(Valor):
     recibido_por: str
     fecha: date
     observaciones: str
-
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Recepcion:
-        return cls(recibido_por=datos["recibido_por"], fecha=_iso(datos["fecha"]), observaciones=datos["observaciones"])
-
-    def como_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "fecha": self.fecha.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -235,14 +172,6 @@ class Medida(Valor):
     dispuesta_por: str
     fecha: date
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Medida:
-        return cls(**{**{f.name: datos[f.name] for f in fields(cls)}, "plazo": _iso(datos["plazo"]),
-                      "fecha": _iso(datos["fecha"])})
-
-    def como_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "plazo": self.plazo.isoformat(), "fecha": self.fecha.isoformat()}
-
 
 @dataclass(frozen=True)
 class Seguimiento(Valor):
@@ -254,14 +183,52 @@ class Seguimiento(Valor):
     por: str
     seguimiento_id: str | None = None
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Seguimiento:
-        return cls(estado=datos["estado"], avance=datos["avance"], fecha=_iso(datos["fecha"]), por=datos["por"],
-                   seguimiento_id=datos.get("seguimiento_id"))
 
-    def como_dict(self) -> dict[str, Any]:
-        d = {"estado": self.estado, "avance": self.avance, "fecha": self.fecha.isoformat(), "por": self.por}
-        return d | ({"seguimiento_id": self.seguimiento_id} if self.seguimiento_id else {})
+@dataclass(frozen=True)
+class MedidaEnCurso(Valor):
+    """A measure as the report keeps it: as disposed, where it stands and its follow-ups in order."""
+
+    medida: Medida
+    estado: str = "dispuesta"
+    seguimientos: tuple[Seguimiento, ...] = ()
+
+    @property
+    def desde(self) -> date:
+        """The day of its last follow-up, or the day it was disposed: a new follow-up is not earlier."""
+        return self.seguimientos[-1].fecha if self.seguimientos else self.medida.fecha
+
+
+@dataclass(frozen=True)
+class RespuestaEncuesta(Valor):
+    """A satisfaction survey answered (NT-026 §5.5.2) by a docente or an acompañante (``encuestado``) of a period,
+    with the territory he was in."""
+
+    encuesta_id: str
+    encuestado: str
+    persona_id: str
+    anio: int
+    periodo: str
+    respuestas: dict[str, int]
+    comentario: str
+    dre: str
+    ugel: str
+
+
+@dataclass(frozen=True)
+class Desempeno(Valor):
+    """An acompañante's performance evaluated (NT-026 §5.5.3) at a moment of a year: each criterion's level and
+    the overall one, by whom, with the territory he was in."""
+
+    evaluacion_id: str
+    acompanante_id: str
+    anio: int
+    momento: str
+    fecha: date
+    criterios: dict[str, str]
+    nivel: str
+    evaluador: str
+    dre: str
+    ugel: str
 
 
 VALORES: dict[str, type] = {f"evaluacion.{t.__name__}": t for t in (

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from services.evaluacion import informe_trimestral as it
-from services.evaluacion.valores import Envio
+from services.evaluacion.valores import Envio, Medida, Recepcion, Seguimiento
 
 
 def informe() -> it.InformeTrimestral:
@@ -21,14 +21,13 @@ def informe() -> it.InformeTrimestral:
                                 envio=Envio(enviado_por="esp", fecha=date(2021, 7, 2), resumen={}, observaciones=""))
 
 
-def medida(fecha: str, plazo: str = "2021-08-31", por: str = "esp") -> dict:
-    return {"sobre": "ie", "codigo_modular": "0236885", "anexo": 0, "acompanante_id": None,
-            "descripcion": "Reprogramar las visitas de junio.", "plazo": plazo, "dispuesta_por": por, "fecha": fecha}
+def medida(fecha: str, plazo: str = "2021-08-31", por: str = "esp") -> Medida:
+    return Medida.de({"sobre": "ie", "codigo_modular": "0236885", "anexo": 0, "acompanante_id": None,
+            "descripcion": "Reprogramar las visitas de junio.", "plazo": plazo, "dispuesta_por": por, "fecha": fecha})
 
 
-def seguimiento(estado: str, avance: str, fecha: str, por: str = "esp", id_: str | None = None) -> dict:
-    return {"estado": estado, "avance": avance, "fecha": fecha, "por": por,
-            **({"seguimiento_id": id_} if id_ else {})}
+def seguimiento(estado: str, avance: str, fecha: str, por: str = "esp", id_: str | None = None) -> Seguimiento:
+    return Seguimiento.de({"estado": estado, "avance": avance, "fecha": fecha, "por": por, "seguimiento_id": id_})
 
 
 def test_un_seguimiento_reenviado_otro_dia_por_otro_usuario_no_se_registra_dos_veces():
@@ -41,7 +40,7 @@ def test_un_seguimiento_reenviado_otro_dia_por_otro_usuario_no_se_registra_dos_v
                                                  "s1"))
     # Then it is already recorded, once
     assert otra_vez is False
-    assert len(i.medidas["m1"]["seguimiento"]) == 1
+    assert len(i.medidas["m1"].seguimientos) == 1
     # while other data under the same id conflicts
     with pytest.raises(it.Conflict):
         i.seguir_medida("m1", seguimiento("en_ejecucion", "Cuatro visitas.", "2021-07-11", id_="s1"))
@@ -58,7 +57,7 @@ def test_dos_seguimientos_con_el_mismo_texto_en_dias_distintos_se_registran_los_
     assert i.seguir_medida("m1", seguimiento("en_ejecucion", "Sin novedad.", "2021-07-19"))
     # Then each is recorded, and one without an id sent twice the same day only once
     assert i.seguir_medida("m1", seguimiento("en_ejecucion", "Sin novedad.", "2021-07-19", "esp-2")) is False
-    assert [s["fecha"] for s in i.medidas["m1"]["seguimiento"]] == [
+    assert [s.fecha.isoformat() for s in i.medidas["m1"].seguimientos] == [
         "2021-07-10", "2021-07-12", "2021-07-17", "2021-07-19"]
 
 
@@ -88,7 +87,7 @@ def test_una_medida_reenviada_despues_de_su_plazo_ya_esta_registrada():
 
 def test_el_acuse_de_recibo_reenviado_otro_dia_ya_esta_registrado():
     i = informe()
-    assert i.acusar_recibo({"recibido_por": "dre", "fecha": "2021-07-03", "observaciones": "Conforme."})
-    assert i.acusar_recibo({"recibido_por": "dre", "fecha": "2021-07-04", "observaciones": "Conforme."}) is False
+    assert i.acusar_recibo(Recepcion.de({"recibido_por": "dre", "fecha": "2021-07-03", "observaciones": "Conforme."}))
+    assert i.acusar_recibo(Recepcion.de({"recibido_por": "dre", "fecha": "2021-07-04", "observaciones": "Conforme."})) is False
     with pytest.raises(it.Conflict):
-        i.acusar_recibo({"recibido_por": "dre", "fecha": "2021-07-04", "observaciones": "Otra."})
+        i.acusar_recibo(Recepcion.de({"recibido_por": "dre", "fecha": "2021-07-04", "observaciones": "Otra."}))

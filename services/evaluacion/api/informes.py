@@ -98,20 +98,22 @@ def tramite(informe: InformeTrimestral | None) -> dict[str, list[dict[str, Any]]
     """Its sending, its acknowledgement and its corrective measures, as report sections."""
     if informe is None:
         return {"envio": [{"estado": "no_enviado"}], "medidas": []}
-    recepcion = informe.recepcion or {}
-    envio = {"estado": "recibido" if informe.recepcion else "enviado", "dre": informe.dre,
-             "enviado_por": informe.envio["enviado_por"], "enviado_el": informe.envio["fecha"],
-             "observaciones_ugel": informe.envio["observaciones"], "recibido_por": recepcion.get("recibido_por"),
-             "recibido_el": recepcion.get("fecha"), "observaciones_dre": recepcion.get("observaciones")}
+    enviado, recibido = informe.envio, informe.recepcion
+    envio = {"estado": "recibido" if recibido else "enviado", "dre": informe.dre,
+             "enviado_por": enviado.enviado_por, "enviado_el": enviado.fecha.isoformat(),
+             "observaciones_ugel": enviado.observaciones, "recibido_por": recibido and recibido.recibido_por,
+             "recibido_el": recibido and recibido.fecha.isoformat(),
+             "observaciones_dre": recibido and recibido.observaciones}
     medidas = []
     for medida_id, m in informe.medidas.items():
-        d, ultimo = m["medida"], (m["seguimiento"][-1] if m["seguimiento"] else {})
-        medidas.append({"medida_id": medida_id, "sobre": d["sobre"],
-                        "ie": f"{d['codigo_modular']}-{d['anexo']}" if d["sobre"] == "ie" else None,
-                        "acompanante_id": d.get("acompanante_id"), "descripcion": d["descripcion"],
-                        "plazo": d["plazo"], "dispuesta_el": d["fecha"], "dispuesta_por": d["dispuesta_por"],
-                        "estado": m["estado"], "seguimientos": len(m["seguimiento"]),
-                        "ultimo_avance": ultimo.get("avance"), "ultimo_seguimiento": ultimo.get("fecha")})
+        d, ultimo = m.medida, (m.seguimientos[-1] if m.seguimientos else None)
+        medidas.append({"medida_id": medida_id, "sobre": d.sobre,
+                        "ie": f"{d.codigo_modular}-{d.anexo}" if d.sobre == "ie" else None,
+                        "acompanante_id": d.acompanante_id, "descripcion": d.descripcion,
+                        "plazo": d.plazo.isoformat(), "dispuesta_el": d.fecha.isoformat(),
+                        "dispuesta_por": d.dispuesta_por, "estado": m.estado, "seguimientos": len(m.seguimientos),
+                        "ultimo_avance": ultimo and ultimo.avance,
+                        "ultimo_seguimiento": ultimo and ultimo.fecha.isoformat()})
     return {"envio": [envio], "medidas": medidas}
 
 
