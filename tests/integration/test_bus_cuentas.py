@@ -33,6 +33,7 @@ from tests.integration.test_supresion_datos import PNG, padron
 from tests.support.padron import focalizar
 from tests.support.servers import NatsServer
 from tests.support.stream import stream_messages
+from tests.support.visitas import visita_observada
 
 pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"])  # the permissions do not depend on the store
 
@@ -91,20 +92,7 @@ async def test_cada_servicio_con_su_usuario_y_los_hechos_ajenos_o_sin_cadena_no_
         # its observation and a photo in the object store
         visita = {"visita_id": str(uuid.uuid4()), "docente_id": docente, "acompanante_id": acompanante,
                   "fecha_inicio": "2020-06-10", "fecha_fin": "2020-06-11", "acciones": ["observacion", "asesoria"]}
-
-        async def realizada() -> bool:
-            r = await agenda.post("/v1/visitas-realizadas", json=visita)
-            assert r.status_code in (200, 201), r.text
-            return True
-        await eventually(realizada)
-
-        async def observada() -> bool:
-            r = await evid.post(f"/v1/visitas/{visita['visita_id']}/observaciones", json={
-                "observacion_id": str(uuid.uuid4()), "acompanante_id": acompanante,
-                "niveles": {"D1": {"nivel": "II", "evidencia": "Seis de veinte estudiantes participan."}}})
-            assert r.status_code == 201, r.text
-            return True
-        await eventually(observada)
+        await visita_observada(agenda, evid, visita)
         r = await evid.post(f"/v1/visitas/{visita['visita_id']}/adjuntos", data={"acompanante_id": acompanante},
                             files={"archivo": ("aula.png", PNG, "image/png")})
         assert r.status_code == 201, r.text

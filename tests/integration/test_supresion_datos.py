@@ -32,6 +32,7 @@ from shared.streams import ADJUNTOS_BUCKET
 from tests.conftest import eventually, serving
 from tests.support.padron import CSV, Padron, escuela, focalizar
 from tests.support.stream import stream_messages
+from tests.support.visitas import visita_observada
 
 ADMIN = {"X-Usuario": "admin-01", "X-Rol": "administrador"}
 AUDITOR = {"X-Usuario": "auditor-01", "X-Rol": "auditor"}
@@ -110,20 +111,7 @@ async def test_tras_la_cancelacion_nada_legible_del_docente_y_lo_demas_funciona(
                       "fecha_inicio": f"2020-06-{dia}", "fecha_fin": f"2020-06-{dia + 1}",
                       "acciones": ["observacion", "asesoria"]}
             visitas[docente] = visita["visita_id"]
-
-            async def realizada(visita: dict = visita) -> bool:
-                r = await agenda.post("/v1/visitas-realizadas", json=visita)
-                assert r.status_code in (200, 201), r.text
-                return True
-            await eventually(realizada)
-
-            async def observada(visita_id: str = visita["visita_id"]) -> bool:
-                r = await evid.post(f"/v1/visitas/{visita_id}/observaciones", json={
-                    "observacion_id": str(uuid.uuid4()), "acompanante_id": acompanante,
-                    "niveles": {"D1": {"nivel": "II", "evidencia": "Seis de veinte estudiantes participan."}}})
-                assert r.status_code == 201, r.text
-                return True
-            await eventually(observada)
+            await visita_observada(agenda, evid, visita)
             nombre = persona["NOMBRES"].split()[0]
             r = await evid.post(f"/v1/visitas/{visita['visita_id']}/adjuntos", data={
                 "acompanante_id": acompanante, "descripcion": f"{nombre} {persona['APELLIDOS']} en su aula"},
