@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
+from services.web import territorios
 from services.web.auditoria import SERVICIOS, convocatoria_vigente
 from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.i18n import _
@@ -79,6 +80,7 @@ async def importar_con_avance(ctx: Contexto, tipo: str, contenido: bytes, archiv
                     continue
                 dato = json.loads(linea)
                 if "informe" in dato:
+                    territorios.olvidar()  # a padrón of IIEE may name the DREs and UGELs anew
                     yield resultado(dato["informe"], "")
                 elif "error" in dato:
                     yield resultado(None, dato["error"])
@@ -132,6 +134,7 @@ async def importar(request: Request, archivo: UploadFile, csrf: str = Form(""),
         respuesta = await ctx.servicios.pedir(ctx.token, "POST", "focalizacion", f"/padron/{tipo}",
                                               content=contenido)
         informe = respuesta.json()
+        territorios.olvidar()
     except Rechazo as exc:
         error = exc.motivo or _("El archivo no se pudo importar.")
     return ctx.pagina("admin_padron.html", 422 if error else 200, padrones=PADRONES, informe=informe,
@@ -145,8 +148,10 @@ async def focalizacion(request: Request) -> Response:
     vigente = await convocatoria_vigente(ctx)
     codigo = request.query_params.get("convocatoria") or (vigente or {}).get("codigo")
     focalizadas = request.query_params.get("ver") == "focalizadas"  # the excluded ones by default
-    decisiones = await ctx.leer("focalizacion", f"/convocatorias/{codigo}/decisiones",
-                                focalizada=focalizadas, limite=1000) if codigo else []
+    decisiones, lugares = await asyncio.gather(ctx.leer(
+        "focalizacion", f"/convocatorias/{codigo}/decisiones", focalizada=focalizadas, limite=1000)
+        if codigo else asyncio.sleep(0, []), territorios.territorios(ctx))
+    decisiones = [{**d, "ugel_nombre": lugares.ugel(d["ugel"])} for d in decisiones]
     ejecucion = {k: request.query_params.get(k) for k in CUENTAS}
     return await pagina_focalizacion(ctx, convocatorias=convocatorias, codigo=codigo, decisiones=decisiones,
                                      focalizadas=focalizadas, abierta=request.query_params.get("abierta"),

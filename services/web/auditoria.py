@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from services.web import frases
 from services.web.i18n import _
 from services.web.servicios import Rechazo
+from services.web.territorios import territorios
 from services.web.vistas import Contexto, comprobar_csrf, contexto
 
 AUDITOR = frozenset({"auditor"})
@@ -84,11 +85,11 @@ async def buscar(request: Request) -> Response:
     convocatoria = await convocatoria_vigente(ctx)
     carteras = await ctx.leer("focalizacion", f"/convocatorias/{convocatoria['codigo']}/carteras") \
         if convocatoria else []
-    nombres = await asyncio.gather(*(nombre_de(ctx, f"/acompanantes/{c['acompanante_id']}/persona")
-                                     for c in carteras))
-    filas = [{**c, "nombre": n or _("Acompañante sin nombre registrado")}
-             for c, n in zip(carteras, nombres, strict=True)]
-    filas.sort(key=lambda f: (str(f["ugel"]), f["nombre"]))
+    lugares, nombres = await asyncio.gather(territorios(ctx), asyncio.gather(
+        *(nombre_de(ctx, f"/acompanantes/{c['acompanante_id']}/persona") for c in carteras)))
+    filas = [{**c, "nombre": n or _("Acompañante sin nombre registrado"),
+              "ugel_nombre": lugares.ugel(c["ugel"])} for c, n in zip(carteras, nombres, strict=True)]
+    filas.sort(key=lambda f: (f["ugel_nombre"], f["nombre"]))
     return ctx.pagina("auditoria.html", convocatoria=convocatoria, filas=filas)
 
 

@@ -5,8 +5,8 @@ reports received and acknowledged, the region's rules, protocols, instruments an
 The services decide the territory: a DRE's especialista asks with his token and agenda and evaluacion narrow
 each list to his DRE. A UGEL, school or acompañante named in the URL that the narrowed list does not hold
 "no existe" for him (404), as an id of another territory answers in the services themselves. DREs and UGELs
-have no names in any service: their codes are what a person reads; schools, acompañantes and docentes are
-named from focalizacion on each request.
+are read by the names the padrón gives them (``territorios``; their codes when it gives none); schools,
+acompañantes and docentes are named from focalizacion on each request.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from services.web.region_comun import (
     DRE,
     MINEDU,
     TITULO_NIVEL,
-    XLSX,
     fuera,
     nombre_acompanante,
     nombres_docentes,
     nombres_ies,
     su_dre,
 )
+from services.web.territorios import Territorios, descargar_xlsx, territorios
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -61,13 +61,14 @@ async def nombres_de_personas(ctx: Contexto, nivel: str, filas: list[dict[str, A
     return {}
 
 
-def nombre_de_fila(nivel: str, f: dict[str, Any], escuelas: dict[str, str], nombres: dict[str, str]) -> str:
-    """What a row of the fulfilment table is called: the nation, a DRE's or UGEL's code, a school's or a
-    person's name."""
+def nombre_de_fila(nivel: str, f: dict[str, Any], escuelas: dict[str, str], nombres: dict[str, str],
+                   lugares: Territorios) -> str:
+    """What a row of the fulfilment table is called: the nation, a DRE's or UGEL's name (its code when the
+    padrón gave none), a school's or a person's name."""
     if nivel == "nacional":
         return _("Todo el país")
     if nivel in ("dre", "ugel"):
-        return str(f[nivel])
+        return lugares.de(nivel, f[nivel])
     if nivel == "ie":
         return escuelas.get(f["ie"], _("una IE sin nombre en el padrón"))
     return nombres.get(f["acompanante_id" if nivel == "acompanante" else "docente_id"], _("un docente"))
@@ -103,7 +104,8 @@ async def cumplimiento(request: Request, nivel: str | None = None, dre: str | No
     if not arriba["filas"]:
         raise fuera()
     escuelas = await nombres_ies(ctx, dre=dre or propia, ugel=ugel) if nivel == "ie" or ie else {}
-    nombres = await nombres_de_personas(ctx, nivel, tabla["filas"], acompanante_id)
+    nombres, lugares = await asyncio.gather(nombres_de_personas(ctx, nivel, tabla["filas"], acompanante_id),
+                                            territorios(ctx))
     vista = {"fecha": al.isoformat(), **({"solo_atrasados": "true"} if solo_atrasados else {})}
 
     def enlace(nivel_: str, **elegido: str | None) -> str:
@@ -112,16 +114,16 @@ async def cumplimiento(request: Request, nivel: str | None = None, dre: str | No
 
     siguiente = alcance[alcance.index(nivel) + 1] if nivel != alcance[-1] else None
     propia_clave = nivel in CLAVE and not (nivel == "dre" and propia)  # a row names the thing chosen next
-    filas = [{**f, "nombre": nombre_de_fila(nivel, f, escuelas, nombres),
+    filas = [{**f, "nombre": nombre_de_fila(nivel, f, escuelas, nombres, lugares),
               "enlace": None if siguiente is None else enlace(
                   siguiente, **elegidos, **({CLAVE[nivel]: f[CLAVE[nivel]]} if propia_clave else {}))}
              for f in tabla["filas"]]
     # the breadcrumb: the summary, the top, then each thing chosen leading to its parts; the last is this page
-    cima = propia or _("Todo el país")
+    cima = lugares.dre(propia) if propia else _("Todo el país")
     migas = [(_("Resumen de la DRE") if propia else _("Resumen nacional"), enlace(alcance[0]))]
     if encima or nivel != alcance[0]:
         migas.append((cima, enlace(alcance[1])))
-    etiquetas = {"dre": dre, "ugel": ugel, "ie": escuelas.get(ie or "", ie),
+    etiquetas = {"dre": lugares.dre(dre), "ugel": lugares.ugel(ugel), "ie": escuelas.get(ie or "", ie),
                  "acompanante": await nombre_acompanante(ctx, acompanante_id) if acompanante_id else ""}
     for i, n in enumerate(encima):
         migas.append((etiquetas[n], enlace(alcance[alcance.index(n) + 1],
@@ -158,9 +160,9 @@ async def cumplimiento_xlsx(request: Request, nivel: str = "dre", dre: str | Non
     """The year's seguimiento workbook of the territory shown, as registered until now (evaluacion's cut-off
     is when facts were registered, not the date of each activity)."""
     ctx = await contexto(request, AMBOS)
-    return await ctx.descargar("evaluacion", "/seguimiento", {
+    return await descargar_xlsx(ctx, "evaluacion", "/seguimiento", {
         "anio": ctx.settings.anio, "dre": su_dre(ctx) or dre, "ugel": ugel,
-        "por": SEGUIMIENTO.get(nivel, "ugel"), "formato": "xlsx"}, XLSX,
+        "por": SEGUIMIENTO.get(nivel, "ugel"), "formato": "xlsx"},
         f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
 
 
@@ -179,8 +181,11 @@ async def resultados(request: Request, etapa: int = 1) -> Response:
     desglose = await ctx.leer("evaluacion", "/resultados-etapa", convocatoria=convocatoria, etapa=etapa,
                               por=por, dre=dre)
     grafico = [{**f, "etapa": e} for e, r in zip((1, 2, 3), etapas) for f in r["resultados"]]
-    return ctx.pagina("region_resultados.html", grafico=grafico, desglose=desglose["resultados"], etapa=etapa,
-                      por=por, titulo_por=TITULO_NIVEL[por], territorio=dre or _("todo el país"),
+    lugares = await territorios(ctx)
+    desglose_ = [{**f, por: lugares.de(por, f.get(por))} for f in desglose["resultados"]]
+    return ctx.pagina("region_resultados.html", grafico=grafico, desglose=desglose_, etapa=etapa,
+                      por=por, titulo_por=TITULO_NIVEL[por],
+                      territorio=lugares.dre(dre) if dre else _("todo el país"),
                       convocatoria=convocatoria, nota=desglose.get("nota", ""),
                       niveles=("I", "II", "III", "IV"), competencias=frases.COMPETENCIAS,
                       etapas_con_datos=sorted({f["etapa"] for f in grafico}), actualizado=ahora())

@@ -3,7 +3,7 @@ and back), "solo atrasados" and its downloads; what the desk's pages share (the 
 its caseloads, the cut-off date). The caseloads page is ``carteras_ugel``.
 
 Names of schools, acompañantes and docentes come from focalizacion on each request (each acompañante's
-caseload with names), never stored here.
+caseload with names), never stored here; the UGEL's, from the padrón (``territorios``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from services.web import frases, i18n
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import TITULO_NIVEL
+from services.web.territorios import descargar_xlsx, territorios
 from services.web.vistas import Contexto, contexto
 
 UGEL = frozenset({"especialista_ugel"})
@@ -96,8 +97,8 @@ async def cumplimiento(request: Request, nivel: str = "ugel", ie: str | None = N
         raise HTTPException(404)
     anio = ctx.settings.anio
     al = corte(anio, fecha)
-    datos, tabla = await asyncio.gather(
-        nombres_ugel(ctx, ugel),
+    datos, lugares, tabla = await asyncio.gather(
+        nombres_ugel(ctx, ugel), territorios(ctx),
         ctx.leer("agenda", "/cumplimiento", anio=anio, nivel=nivel, fecha=al.isoformat(), ugel=ugel, ie=ie,
                  acompanante_id=acompanante_id, solo_atrasados=str(solo_atrasados).lower()))
     filtros = {"fecha": al.isoformat(), **({"solo_atrasados": "true"} if solo_atrasados else {})}
@@ -108,7 +109,7 @@ async def cumplimiento(request: Request, nivel: str = "ugel", ie: str | None = N
     filas = []
     for f in tabla["filas"]:
         if nivel == "ugel":
-            nombre, destino = ugel, enlace(nivel="ie")
+            nombre, destino = lugares.ugel(ugel), enlace(nivel="ie")
         elif nivel == "ie":
             nombre, destino = datos["escuelas"].get(f["ie"], _("una IE de su UGEL")), enlace(nivel="acompanante",
                                                                                              ie=f["ie"])
@@ -121,7 +122,7 @@ async def cumplimiento(request: Request, nivel: str = "ugel", ie: str | None = N
     # each step names what was chosen and leads to its parts; the last is the level shown
     migas = [(_("Resumen de la UGEL"), enlace(nivel="ugel"))]
     if nivel != "ugel":
-        migas.append((ugel, enlace(nivel="ie")))
+        migas.append((lugares.ugel(ugel), enlace(nivel="ie")))
     if nivel in ("acompanante", "docente") and ie:
         migas.append((datos["escuelas"].get(ie, ie), enlace(nivel="acompanante", ie=ie)))
     if nivel == "docente" and acompanante_id:
@@ -143,10 +144,9 @@ async def cumplimiento_xlsx(request: Request, nivel: str = "ugel") -> Response:
     """The UGEL's seguimiento workbook of the year (fulfilment, quality, satisfaction), as registered until
     now: evaluacion's cut-off ('al') is when facts were registered, not the date of each activity."""
     ctx = await contexto(request, UGEL)
-    return await ctx.descargar("evaluacion", "/seguimiento", {
+    return await descargar_xlsx(ctx, "evaluacion", "/seguimiento", {
         "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "por": SEGUIMIENTO.get(nivel, "ugel"),
-        "formato": "xlsx"}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
+        "formato": "xlsx"}, f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
 
 
 @router.get("/ugel/cumplimiento.csv", include_in_schema=False)

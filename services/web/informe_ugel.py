@@ -16,7 +16,8 @@ from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.escritorio_ugel import UGEL, nombres_ugel, su_ugel
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.seguimiento_ugel import CSV, XLSX, escuela_de
+from services.web.seguimiento_ugel import CSV, escuela_de
+from services.web.territorios import descargar_xlsx, territorios
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -44,22 +45,24 @@ def trimestre_del_formulario(ctx: Contexto, datos: dict[str, str]) -> int:
 
 
 def quien(usuario: str | None, ctx: Contexto, dre: str | None = None) -> str:
+    """Who sent or received the report: "usted", the DRE by its name ("la DRE Puno") or another specialist."""
     if not usuario:
         return ""
     if usuario == ctx.usuario:
         return _("usted")
-    return _("la DRE %(dre)s") % {"dre": dre} if dre else _("otro especialista")
+    return _("la %(dre)s") % {"dre": dre} if dre else _("otro especialista")
 
 
 async def pagina_informe(ctx: Contexto, trimestre: int, errores: dict[str, str] | None = None,
                          valores: dict[str, str] | None = None, formulario_: str = "") -> Response:
     ugel, anio = su_ugel(ctx), ctx.settings.anio
-    datos, informe = await asyncio.gather(nombres_ugel(ctx, ugel), ctx.leer(
+    datos, lugares, informe = await asyncio.gather(nombres_ugel(ctx, ugel), territorios(ctx), ctx.leer(
         "evaluacion", f"/informes-trimestrales/{ugel}", anio=anio, trimestre=trimestre))
     [envio] = informe["envio"]
     envio = {**envio, "estado_texto": ENVIO.get(envio["estado"], envio["estado"]),
              "enviado_por_texto": quien(envio.get("enviado_por"), ctx),
-             "recibido_por_texto": quien(envio.get("recibido_por"), ctx, envio.get("dre"))}
+             "recibido_por_texto": quien(envio.get("recibido_por"), ctx,
+                                         lugares.dre(envio["dre"]) if envio.get("dre") else None)}
     medidas = [{**m, "estado_texto": MEDIDA.get(m["estado"], m["estado"]),
                 "objeto": datos["escuelas"].get(m["ie"], _("una IE de su UGEL")) if m["sobre"] == "ie"
                 else datos["acompanantes"].get(m["acompanante_id"], _("un acompañante"))}
@@ -96,9 +99,11 @@ async def informe_descarga(request: Request, formato: str, trimestre: int,
         raise HTTPException(404)
     ugel, anio, t = su_ugel(ctx), ctx.settings.anio, trimestre_de(ctx.settings.anio, trimestre)
     archivo = f"informe-{anio}-T{t}" + (f"-{seccion}.csv" if formato == "csv" else ".xlsx")
+    if formato == "xlsx":
+        return await descargar_xlsx(ctx, "evaluacion", f"/informes-trimestrales/{ugel}",
+                                    {"anio": anio, "trimestre": t, "formato": formato}, archivo)
     return await ctx.descargar("evaluacion", f"/informes-trimestrales/{ugel}", {
-        "anio": anio, "trimestre": t, "formato": formato, "seccion": seccion if formato == "csv" else None},
-        CSV if formato == "csv" else XLSX, archivo)
+        "anio": anio, "trimestre": t, "formato": formato, "seccion": seccion}, CSV, archivo)
 
 
 def _ruta(ctx: Contexto, resto: str = "") -> str:

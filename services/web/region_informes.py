@@ -15,6 +15,7 @@ from services.web.formularios import enviar_formulario, formulario
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import DRE_SOLO, nombre_acompanante, nombres_ies, su_dre
+from services.web.territorios import territorios
 from services.web.vistas import contexto
 
 router = APIRouter()
@@ -32,13 +33,17 @@ async def informes(request: Request, anio: int | None = None, trimestre: int | N
     anio, trimestre = anio or ctx.settings.anio, trimestre or 4
     if trimestre not in (1, 2, 3, 4) or not 2000 <= anio <= 2100:
         raise HTTPException(404)
-    ugeles = await ctx.leer("agenda", "/cumplimiento", anio=anio, nivel="ugel", dre=dre,
-                            fecha=date(anio, 12, 31).isoformat())
+    ugeles, lugares = await asyncio.gather(
+        ctx.leer("agenda", "/cumplimiento", anio=anio, nivel="ugel", dre=dre,
+                 fecha=date(anio, 12, 31).isoformat()),
+        territorios(ctx))
     codigos = sorted(f["ugel"] for f in ugeles["filas"])
     leidos = await asyncio.gather(*(ctx.leer("evaluacion", f"/informes-trimestrales/{u}", anio=anio,
                                              trimestre=trimestre) for u in codigos))
-    filas = [{"ugel": u, **i["envio"][0], "resumen": i["resumen"][0]} for u, i in zip(codigos, leidos)]
-    return ctx.pagina("region_informes.html", filas=filas, anio=anio, trimestre=trimestre, dre=dre,
+    filas = [{"ugel": u, "nombre": lugares.ugel(u), **i["envio"][0], "resumen": i["resumen"][0]}
+             for u, i in zip(codigos, leidos)]
+    return ctx.pagina("region_informes.html", filas=filas, anio=anio, trimestre=trimestre,
+                      dre=lugares.dre(dre),
                       estados=ESTADOS_INFORME, anios=range(ctx.settings.anio - 1, i18n.hoy().year + 1),
                       actualizado=ahora())
 
@@ -49,14 +54,15 @@ async def informe(request: Request, ugel: str, anio: int, trimestre: int) -> Res
     if trimestre not in (1, 2, 3, 4):
         raise HTTPException(404)
     leido = await ctx.leer("evaluacion", f"/informes-trimestrales/{ugel}", anio=anio, trimestre=trimestre)
-    escuelas = await nombres_ies(ctx, ugel=ugel)
+    escuelas, lugares = await asyncio.gather(nombres_ies(ctx, ugel=ugel), territorios(ctx))
     ids = sorted({m["acompanante_id"] for m in leido["medidas"] if m.get("acompanante_id")})
     acompanantes = dict(zip(ids, await asyncio.gather(*(nombre_acompanante(ctx, a) for a in ids))))
     cumplimiento = sorted(({**f, "nombre": escuelas.get(f"{f['codigo_modular']}-{f['anexo']}", _("una IE"))}
                            for f in leido["cumplimiento"]), key=lambda f: f["nombre"])
     medidas = [{**m, "sobre_nombre": escuelas.get(m["ie"] or "", _("una IE")) if m["sobre"] == "ie"
                 else acompanantes.get(m["acompanante_id"], _("un acompañante"))} for m in leido["medidas"]]
-    return ctx.pagina("region_informe.html", ugel=ugel, anio=anio, trimestre=trimestre,
+    return ctx.pagina("region_informe.html", ugel=ugel, ugel_nombre=lugares.ugel(ugel), anio=anio,
+                      trimestre=trimestre,
                       envio=leido["envio"][0], resumen=leido["resumen"][0], cumplimiento=cumplimiento,
                       medidas=medidas, estados=ESTADOS_INFORME, estados_medida=ESTADOS_MEDIDA,
                       componentes=list(frases.COMPONENTES.items()), hecho=request.query_params.get("hecho"),

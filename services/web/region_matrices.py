@@ -1,5 +1,6 @@
 """The year's seguimiento and evaluación matrices of the DRE (by UGEL) or of the nation (by DRE), each section
-a table with its caption, Spanish headers and names instead of ids, and both workbooks in XLSX."""
+a table with its caption, Spanish headers and names instead of ids and codes (a DRE's or UGEL's:
+``territorios``), and both workbooks in XLSX."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from fastapi.responses import Response
 from services.web import i18n
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.region_comun import AMBOS, TITULO_NIVEL, XLSX, nombre_acompanante, su_dre
+from services.web.region_comun import AMBOS, TITULO_NIVEL, nombre_acompanante, su_dre
+from services.web.territorios import descargar_xlsx, territorios
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -53,7 +55,8 @@ async def tablas(ctx: Contexto, secciones: dict[str, list[dict[str, Any]]], por:
     ids = sorted({f["acompanante_id"] for filas in secciones.values() for f in filas
                   if f.get("acompanante_id")})
     acompanantes = dict(zip(ids, await asyncio.gather(*(nombre_acompanante(ctx, a) for a in ids))))
-    ficha = await ctx.leer_si_existe("evidencias", "/instrumentos/FICHA-AULA/1")
+    ficha, lugares = await asyncio.gather(ctx.leer_si_existe("evidencias", "/instrumentos/FICHA-AULA/1"),
+                                          territorios(ctx))
     desempenos = {i["clave"]: i["titulo"] for i in (ficha or {}).get("items", [])}
 
     def celda(columna: str, valor: Any) -> Any:
@@ -65,7 +68,8 @@ async def tablas(ctx: Contexto, secciones: dict[str, list[dict[str, Any]]], por:
     for seccion, filas in secciones.items():
         titulo, columnas = SECCIONES[seccion]
         persona = seccion in ("calidad", "desempeno")
-        cuerpo = [[acompanantes.get(f["acompanante_id"], "") if persona else f.get(por) or _("Todo el país"),
+        cuerpo = [[acompanantes.get(f["acompanante_id"], "") if persona
+                   else lugares.de(por, f.get(por)) if f.get(por) else _("Todo el país"),
                    *[celda(c, f.get(c)) for c in columnas]] for f in filas]
         resultado.append({"id": seccion, "titulo": titulo, "filas": cuerpo, "columnas": [
             _("Acompañante") if persona else TITULO_NIVEL[por], *[COLUMNAS[c] for c in columnas]]})
@@ -82,8 +86,10 @@ async def matrices(request: Request) -> Response:
         ctx.leer("evaluacion", "/evaluacion", anio=anio, por=por, dre=dre))
     secciones = {k: seguimiento[k] for k in ("cumplimiento", "calidad", "satisfaccion")}
     secciones.update({k: evaluacion[k] for k in ("practica", "desempeno")})
+    lugares = await territorios(ctx)
     return ctx.pagina("region_matrices.html", tablas=await tablas(ctx, secciones, por), anio=anio,
-                      nota=seguimiento.get("nota", ""), territorio=dre or _("todo el país"),
+                      nota=seguimiento.get("nota", ""),
+                      territorio=lugares.dre(dre) if dre else _("todo el país"),
                       actualizado=ahora())
 
 
@@ -94,7 +100,6 @@ async def matriz_xlsx(request: Request, matriz: str) -> Response:
         raise HTTPException(404)
     dre = su_dre(ctx)
     anio = ctx.settings.anio
-    return await ctx.descargar("evaluacion", f"/{matriz}",
-                          {"anio": anio, "por": "ugel" if dre else "dre", "dre": dre, "formato": "xlsx"},
-                          XLSX,
-                          f"{matriz}-{anio}-{i18n.hoy().isoformat()}.xlsx")
+    return await descargar_xlsx(ctx, "evaluacion", f"/{matriz}", {
+        "anio": anio, "por": "ugel" if dre else "dre", "dre": dre, "formato": "xlsx"},
+        f"{matriz}-{anio}-{i18n.hoy().isoformat()}.xlsx")

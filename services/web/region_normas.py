@@ -15,6 +15,7 @@ from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import AMBOS, DRE_SOLO, su_dre
+from services.web.territorios import Territorios, territorios
 from services.web.vistas import Contexto, contexto
 
 ADMINISTRADOR = "administrador"
@@ -29,18 +30,29 @@ ETAPAS = ("1", "2", "3")
 NIVELES_LOGRO = ("I", "II", "III", "IV")
 
 
+def ambito_texto(lugares: Territorios, ambito: str) -> str:
+    """A protocol's or rule set's ámbito as a person reads it: its DRE's or UGEL's name ("DRE:DRE-PUNO" and a
+    rule set's "DRE-PUNO": "DRE Puno"), a school's ámbito as it is."""
+    tipo, _sep, codigo = ambito.partition(":")
+    if not codigo:
+        return lugares.dre(ambito)
+    return lugares.de(tipo.lower(), codigo) if tipo in ("DRE", "UGEL") else ambito
+
+
 async def pagina_normas(ctx: Contexto, estado: int = 200, error: dict[str, str] | None = None,
                         valores: dict[str, str] | None = None) -> Response:
     """The administrador publishes national versions of protocols and rules; the DRE's especialista regional
     ones; instruments and metas are the DRE's and the MINEDU's (what each service accepts of each role)."""
     dre = su_dre(ctx)
-    protocolos, instrumentos, reglas, metas = await asyncio.gather(
+    protocolos, instrumentos, reglas, metas, lugares = await asyncio.gather(
         ctx.leer("agenda", "/protocolos"), ctx.leer("evidencias", "/instrumentos"),
-        ctx.leer("focalizacion", "/reglas"), ctx.leer("evaluacion", "/metas", convocatoria=ctx.settings.convocatoria))
+        ctx.leer("focalizacion", "/reglas"), ctx.leer("evaluacion", "/metas", convocatoria=ctx.settings.convocatoria),
+        territorios(ctx))
     base = [p for p in protocolos
             if p["modalidad"] == "externa" and p["ambito"] in ("nacional", f"DRE:{dre}" if dre else "nacional")]
     return ctx.pagina("region_normas.html", estado, protocolos=protocolos, instrumentos=instrumentos,
-                      dre=dre, nacional=ctx.rol == ADMINISTRADOR, instrumentos_y_metas=ctx.rol in AMBOS,
+                      dre=dre, dre_nombre=lugares.dre(dre), ambito=lambda a: ambito_texto(lugares, a),
+                      nacional=ctx.rol == ADMINISTRADOR, instrumentos_y_metas=ctx.rol in AMBOS,
                       base=base, reglas=reglas, metas=metas, tipos=TIPOS_IE, etapas=ETAPAS,
                       competencias=COMPETENCIAS_METAS, niveles=NIVELES_LOGRO,
                       convocatoria=ctx.settings.convocatoria, error=error or {},

@@ -26,10 +26,10 @@ from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.escritorio_ugel import UGEL, corte, nombres_ugel, su_ugel
 from services.web.i18n import _
 from services.web.paginas import ahora
+from services.web.territorios import descargar_xlsx
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 NIVELES = ("I", "II", "III", "IV")
 MOMENTOS = {"inicio": _("Al inicio"), "semestre_1": _("Primer semestre"), "semestre_2": _("Segundo semestre"),
@@ -247,10 +247,11 @@ async def matriz_descarga(request: Request, matriz: str, formato: str,
     anio, hoy = ctx.settings.anio, i18n.hoy().isoformat()
     archivo = f"{matriz}-{anio}-{seccion or MATRICES[matriz][0]}-{hoy}.csv" if formato == "csv" else \
         f"{matriz}-{anio}-{hoy}.xlsx"
-    return await ctx.descargar("evaluacion", f"/{matriz}", {
-        "anio": anio, "por": "ie" if matriz == "seguimiento" else "ugel", "ugel": su_ugel(ctx),
-        "formato": formato, "seccion": seccion if formato == "csv" else None},
-        CSV if formato == "csv" else XLSX, archivo)
+    params = {"anio": anio, "por": "ie" if matriz == "seguimiento" else "ugel", "ugel": su_ugel(ctx),
+              "formato": formato, "seccion": seccion if formato == "csv" else None}
+    if formato == "xlsx":
+        return await descargar_xlsx(ctx, "evaluacion", f"/{matriz}", params, archivo)
+    return await ctx.descargar("evaluacion", f"/{matriz}", params, CSV, archivo)
 
 
 # --- desempeño del acompañante ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.integration.test_bus_cuentas import visita_falsa
-from tests.web.conftest import ESCRITORIO, Sistema, capturar, ingresar
+from tests.web.conftest import ESCRITORIO, Sistema, capturar, filas, ingresar
 from tests.web.test_docente import UUID
 
 pytestmark = pytest.mark.timeout(400)
@@ -48,6 +48,18 @@ def sin_ids(page: Any) -> str:
     return texto
 
 
+def ugeles_de_la_auditoria(page: Any, sistema: Sistema, segundos: float = 30.0) -> set[str]:
+    """The UGEL column of the auditor's caseloads, read again until the demo's UGEL is in it (the demo system
+    is shared: other tests add their own data, and the caseloads arrive when the demo's assignment ran)."""
+    limite = time.monotonic() + segundos
+    while True:
+        ugeles = {f[1] for f in filas(page, "main table")}
+        if "UGEL El Collao" in ugeles or time.monotonic() > limite:
+            return ugeles
+        time.sleep(1)
+        page.goto(sistema.web + "/auditoria")
+
+
 def resumen_de_la_cola(page: Any) -> str:
     """The outbox's summary in the header, once the page's script has counted what is left to send."""
     page.wait_for_selector("html[data-no-enviados]", state="attached")
@@ -67,6 +79,9 @@ def test_el_auditor_lee_la_historia_con_su_motivo_y_el_docente_ve_la_lectura(sis
     ingresar(page, sistema, "auditor")
     assert page.url == sistema.web + "/auditoria", page.url
     assert resumen_de_la_cola(page) == ""
+    # And reads each caseload's UGEL by the name the padrón gives it, never by its code
+    assert "UGEL El Collao" in ugeles_de_la_auditoria(page, sistema), page.locator("main").inner_text()
+    assert "UGEL-EL-COLLAO" not in page.locator("main").inner_text()
     # And finds the docente through his acompañante's caseload
     sin_ids(page)
     capturar(page, "auditor-buscar")

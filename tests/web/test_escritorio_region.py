@@ -21,6 +21,8 @@ from tests.web.test_accesibilidad import revisar
 
 ESCUELA = "IEI N°246 Mi Segundo Hogar"
 UGEL, DRE = "UGEL-EL-COLLAO", "DRE-PUNO"
+# what a person reads of them: the names the demo padrón gives them (D_DREUGEL, D_REGION), never the codes
+UGEL_NOMBRE, DRE_NOMBRE = "UGEL El Collao", "DRE Puno"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 TRIMESTRE = 3  # of 2020: ended long ago, so the UGEL may send it
 
@@ -51,17 +53,17 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     page.get_by_role("button", name="Ver", exact=True).click()
     page.wait_for_url(re.compile(r"fecha=2020-12-31"))
     [dre] = filas(page, "#cumplimiento")
-    assert dre[0] == DRE and int(dre[1]) > 100
+    assert dre[0] == DRE_NOMBRE and int(dre[1]) > 100
     problemas = revisar(page, "dre-cumplimiento")
     capturar(page, "escritorio-dre-cumplimiento")
 
     # When he drills down: DRE → its UGELs → UGEL El Collao → its schools → IEI N°246 → its acompañante → his
     # docentes
-    page.get_by_role("link", name=DRE, exact=True).click()
+    page.get_by_role("link", name=DRE_NOMBRE, exact=True).click()
     page.wait_for_url(re.compile(r"nivel=ugel"))
     [ugel] = filas(page, "#cumplimiento")
-    assert ugel[0] == UGEL and ugel[1] == dre[1]
-    page.get_by_role("link", name=UGEL, exact=True).click()
+    assert ugel[0] == UGEL_NOMBRE and ugel[1] == dre[1]
+    page.get_by_role("link", name=UGEL_NOMBRE, exact=True).click()
     page.wait_for_url(re.compile(r"nivel=ie"))
     escuelas = filas(page, "#cumplimiento")
     assert len(escuelas) > 10 and any(f[0] == ESCUELA for f in escuelas)
@@ -76,7 +78,8 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     assert len(docentes) == 11 and all(re.fullmatch(r"\d+ de 6", f[3]) for f in docentes), docentes
     assert not UUID.search(page.inner_text("main"))
     migas = page.get_by_role("navigation", name="Nivel del cumplimiento").inner_text()
-    assert all(x in migas for x in (DRE, UGEL, ESCUELA, acompanante[0]))
+    assert all(x in migas for x in (DRE_NOMBRE, UGEL_NOMBRE, ESCUELA, acompanante[0]))
+    assert UGEL not in page.inner_text("main") and DRE not in page.inner_text("main")
     problemas += revisar(page, "dre-cumplimiento-docente")
     capturar(page, "escritorio-dre-cumplimiento-docente")
 
@@ -84,7 +87,7 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     page.get_by_role("link", name="Volver al nivel anterior").click()
     page.wait_for_url(re.compile(r"nivel=acompanante"))
     assert filas(page, "#cumplimiento")[0][0] == acompanante[0]
-    page.get_by_role("navigation", name="Nivel del cumplimiento").get_by_role("link", name=UGEL).click()
+    page.get_by_role("navigation", name="Nivel del cumplimiento").get_by_role("link", name=UGEL_NOMBRE).click()
     page.wait_for_url(re.compile(r"nivel=ie"))
     assert len(filas(page, "#cumplimiento")) == len(escuelas)
     page.check("#solo_atrasados")
@@ -100,7 +103,8 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
         page.get_by_role("link", name="Descargar la matriz de seguimiento del año en Excel (XLSX)").click()
     with open(xlsx.value.path(), "rb") as f:  # opened by a second reader
         libro = openpyxl.load_workbook(io.BytesIO(f.read()), read_only=True)
-    assert any(UGEL in [str(v) for v in fila] for hoja in libro for fila in hoja.iter_rows(values_only=True))
+    celdas = {str(v) for hoja in libro.worksheets[1:] for fila in hoja.iter_rows(values_only=True) for v in fila}
+    assert UGEL_NOMBRE in celdas and UGEL not in celdas  # the workbook's UGEL column, by name
 
     # Then a school of another UGEL, or another DRE, named in the URL "no existe" for him
     for url in ("/region/cumplimiento?nivel=ie&ugel=UGEL-CANCHIS&fecha=2020-12-31",
@@ -121,7 +125,7 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     assert len(datos) >= 5 and datos[0][0] == "1" and sum(int(f[3]) + int(f[4]) + int(f[5]) + int(f[6])
                                                             for f in datos) > 0, datos
     assert "en CSV" in page.locator(".acciones a").first.inner_text()
-    assert [f[0] for f in filas(page, "#desglose")][:1] == [UGEL]
+    assert [f[0] for f in filas(page, "#desglose")][:1] == [UGEL_NOMBRE]
     problemas += revisar(page, "dre-resultados")
     capturar(page, "escritorio-dre-resultados")
 
@@ -132,11 +136,12 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     page.get_by_role("button", name="Ver", exact=True).click()
     page.wait_for_url(re.compile(rf"trimestre={TRIMESTRE}"))
     [informe] = filas(page, "#informes")
-    assert informe[:2] == [UGEL, "enviado, por acusar recibo"]
+    assert informe[:2] == [UGEL_NOMBRE, "enviado, por acusar recibo"]
     problemas += revisar(page, "dre-informes")
     capturar(page, "escritorio-dre-informes")
-    page.get_by_role("link", name=UGEL).click()
+    page.get_by_role("link", name=UGEL_NOMBRE).click()
     page.wait_for_url(re.compile(rf"/region/informes/{UGEL}\?"))
+    assert UGEL_NOMBRE in page.get_by_role("heading", level=1).inner_text()
     assert "Visitas de setiembre reprogramadas." in page.inner_text("main")
     problemas += revisar(page, "dre-informe")
     page.fill("#observaciones", "Conforme; reprogramar antes de noviembre.")
@@ -149,7 +154,7 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     assert page.get_by_role("button", name="Acusar recibo").count() == 0
     capturar(page, "escritorio-dre-informe-recibido")
     page.get_by_role("link", name="Volver a los informes del trimestre").click()
-    assert filas(page, "#informes")[0][:2] == [UGEL, "recibido"]
+    assert filas(page, "#informes")[0][:2] == [UGEL_NOMBRE, "recibido"]
 
     # And his other pages: the year's matrices and the region's protocols, instruments and metas
     for nombre, enlace in (("dre-matrices", "Matrices del año"),
@@ -157,6 +162,10 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
         page.get_by_role("link", name=enlace).click()
         page.wait_for_load_state()
         assert page.locator("table caption").count() >= 2
+        if nombre == "dre-matrices":  # its UGELs and its DRE by name
+            assert filas(page, "#matriz-cumplimiento")[0][0] == UGEL_NOMBRE
+            assert DRE_NOMBRE in page.get_by_role("heading", level=1).inner_text()
+            assert UGEL not in page.inner_text("main")
         problemas += revisar(page, nombre)
         capturar(page, f"escritorio-{nombre}")
 
@@ -178,7 +187,7 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     page.locator("#form-protocolo").get_by_role("button", name="Publicar la versión").click()
     page.wait_for_url(re.compile(r"/region/normas\?hecho=1"))
     publicados = {f[0]: f for f in filas(page, "#protocolos")}
-    assert publicados["Protocolo regional de Puno 2031-2032"][3] == f"DRE:{DRE}"
+    assert publicados["Protocolo regional de Puno 2031-2032"][3] == DRE_NOMBRE  # its ámbito, DRE:DRE-PUNO
     # And the rules of focalización of his region's own programme, from the national ones
     page.fill("#reglas-nombre", "Focalización regional de Puno 2031-2032")
     page.fill("#reglas-vigente_desde", "2031")
@@ -186,7 +195,7 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     page.locator("#form-reglas").get_by_role("button", name="Publicar la versión").click()
     page.wait_for_url(re.compile(r"/region/normas\?hecho=1"))
     reglas = {f[0]: f for f in filas(page, "#reglas")}
-    assert reglas["Focalización regional de Puno 2031-2032"][2:4] == [DRE, "de 2031 a 2032"]
+    assert reglas["Focalización regional de Puno 2031-2032"][2:4] == [DRE_NOMBRE, "de 2031 a 2032"]
     assert problemas == []
 
 
@@ -212,11 +221,11 @@ def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
     # When he drills to the DREs, and to DRE Puno's UGELs
     page.get_by_role("link", name="Todo el país").click()
     page.wait_for_url(re.compile(r"nivel=dre"))
-    assert [f[0] for f in filas(page, "#cumplimiento")] == [DRE]
-    page.get_by_role("link", name=DRE).click()
+    assert [f[0] for f in filas(page, "#cumplimiento")] == [DRE_NOMBRE]
+    page.get_by_role("link", name=DRE_NOMBRE).click()
     page.wait_for_url(re.compile(r"nivel=ugel"))
     [ugel] = filas(page, "#cumplimiento")
-    assert ugel[0] == UGEL and ugel[1] == nacional[1]
+    assert ugel[0] == UGEL_NOMBRE and ugel[1] == nacional[1]
     # Then the UGEL's row leads nowhere further (his desk stops at the UGEL); the DRE's own pages are not his
     assert page.locator("#cumplimiento tbody a").count() == 0
     assert page.get_by_role("link", name="Informes trimestrales").count() == 0
@@ -224,7 +233,7 @@ def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
     capturar(page, "escritorio-minedu-cumplimiento-ugel")
     page.get_by_role("link", name="Volver al nivel anterior").click()
     page.wait_for_url(re.compile(r"nivel=dre"))
-    assert [f[0] for f in filas(page, "#cumplimiento")] == [DRE]
+    assert [f[0] for f in filas(page, "#cumplimiento")] == [DRE_NOMBRE]
     for url in ("/region/cumplimiento?nivel=ugel&dre=DRE-CUSCO", "/region/cumplimiento?nivel=ie&ugel=" + UGEL,
                 "/region/informes"):
         respuesta = page.goto(sistema.web + url)
@@ -235,7 +244,8 @@ def test_el_minedu_va_de_lo_nacional_a_la_dre_y_a_la_ugel_y_lee_las_matrices(
     page.wait_for_url("**/region/matrices")
     captions = page.locator("table caption").all_inner_texts()
     assert len(captions) == 5 and "Cumplimiento de las estrategias del año" in captions
-    assert filas(page, "#matriz-cumplimiento")[0][0] == DRE
+    assert filas(page, "#matriz-cumplimiento")[0][0] == DRE_NOMBRE  # "DRE Puno", not DRE-PUNO
+    assert DRE not in page.inner_text("main")
     assert any("Desempeño" in c for c in page.locator("#matriz-practica thead th").all_inner_texts())
     assert not UUID.search(page.inner_text("main"))
     with page.expect_download() as descarga:

@@ -31,12 +31,12 @@ def test_el_especialista_recorre_el_cumplimiento_descarga_el_excel_y_reasigna_un
     page.wait_for_url(re.compile(r"fecha=2020-12-31"))
     assert page.get_by_role("heading", level=1).inner_text() == "Cumplimiento del protocolo al 31/12/2020"
     [ugel] = filas(page, "#cumplimiento")
-    assert ugel[0] == "UGEL-EL-COLLAO" and int(ugel[1]) > 100
+    assert ugel[0] == "UGEL El Collao" and int(ugel[1]) > 100  # its name in the padrón, not UGEL-EL-COLLAO
     problemas = revisar(page, "ugel-cumplimiento")
     capturar(page, "escritorio-ugel-cumplimiento")
 
     # When he drills down: UGEL → its schools → IEI N°246 → its acompañante → his docentes
-    page.get_by_role("link", name="UGEL-EL-COLLAO").click()
+    page.get_by_role("link", name="UGEL El Collao").click()
     page.wait_for_url(re.compile(r"nivel=ie"))
     escuelas = filas(page, "#cumplimiento")
     assert len(escuelas) > 10 and any(f[0] == ESCUELA for f in escuelas)
@@ -52,14 +52,14 @@ def test_el_especialista_recorre_el_cumplimiento_descarga_el_excel_y_reasigna_un
     assert all(re.fullmatch(r"\d+ de 6", f[3]) for f in docentes), docentes  # visits done of those planned
     assert not UUID.search(page.inner_text("main"))
     migas = page.get_by_role("navigation", name="Nivel del cumplimiento").inner_text()
-    assert "UGEL-EL-COLLAO" in migas and ESCUELA in migas and acompanante[0] in migas
+    assert "UGEL El Collao" in migas and "UGEL-EL-COLLAO" not in migas and ESCUELA in migas and acompanante[0] in migas
     capturar(page, "escritorio-ugel-cumplimiento-docente")
 
     # And back, a level at a time
     page.get_by_role("link", name="Volver al nivel anterior").click()
     page.wait_for_url(re.compile(r"nivel=acompanante"))
     assert filas(page, "#cumplimiento")[0][0] == acompanante[0]
-    page.get_by_role("link", name="UGEL-EL-COLLAO").click()  # the breadcrumb: the schools of the UGEL
+    page.get_by_role("link", name="UGEL El Collao").click()  # the breadcrumb: the schools of the UGEL
     page.wait_for_url(re.compile(r"nivel=ie"))
     assert len(filas(page, "#cumplimiento")) == len(escuelas)
 
@@ -85,7 +85,8 @@ def test_el_especialista_recorre_el_cumplimiento_descarga_el_excel_y_reasigna_un
         libro = openpyxl.load_workbook(io.BytesIO(f.read()), read_only=True)
     assert "cumplimiento" in libro.sheetnames, libro.sheetnames
     hoja = list(libro["cumplimiento"].iter_rows(values_only=True))
-    assert len(hoja) > 10 and any("UGEL-EL-COLLAO" in [str(v) for v in fila] for fila in hoja), hoja[:3]
+    assert len(hoja) > 10 and any("UGEL El Collao" in [str(v) for v in fila] for fila in hoja), hoja[:3]
+    assert not any("UGEL-EL-COLLAO" in [str(v) for v in fila] for fila in hoja), hoja[:3]  # its name, not code
 
     # When he reassigns a docente from a full caseload of initial schools to the one with room
     lista = navegador.new_page()

@@ -223,7 +223,7 @@ def test_el_informe_trimestral_se_envia_se_recibe_y_lleva_medidas_correctivas(pa
     # And once the DRE acknowledges it, he sees it received
     acusar_recibo(sistema, 2020, 2)
     esperar(lambda: "recibido" in recargado(page, "#estado-envio"), 60, 0.25, "recibido", page)
-    assert "Recibido por la DRE DRE-PUNO" in page.inner_text("section[aria-labelledby=t-tramite]")
+    assert "Recibido por la DRE Puno" in page.inner_text("section[aria-labelledby=t-tramite]")  # by its name
     assert not UUID.search(page.inner_text("main"))
     problemas += revisar(page, "ugel-informe-recibido")
     capturar(page, "escritorio-ugel-informe-recibido")
