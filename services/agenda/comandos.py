@@ -230,17 +230,12 @@ def _dia(x: Any) -> date:
 @dataclass(frozen=True)
 class _ConPedido:
     """A command on an activity of the acompañante's agenda of the year it falls in. ``pedido``: the typed request
-    (a caller with JSON reads it with ``pedido``; a dict given here is still read into it for the one test that
-    sends JSON, tests/unit/test_agregados_estado.py)."""
+    (a caller with JSON reads it with ``pedido``)."""
 
     acompanante_id: str
     actividad_id: str  # the device's id: a re-send records nothing
     tipo: TipoActividad
     pedido: Pedido
-
-    def __post_init__(self) -> None:
-        if isinstance(self.pedido, dict):
-            object.__setattr__(self, "pedido", pedido(self.tipo, self.pedido))
 
     @property
     def anio(self) -> int:
@@ -281,16 +276,11 @@ class Cambios:
 
 @dataclass(frozen=True)
 class ReprogramarActividad:
-    """Move a scheduled activity (``cambios``), with the reason (a dict of changes is still read into them for
-    tests/unit/test_agregados_estado.py)."""
+    """Move a scheduled activity (``cambios``), with the reason."""
 
     actividad_id: str
     cambios: Cambios
     motivo: str
-
-    def __post_init__(self) -> None:
-        if isinstance(self.cambios, dict):
-            object.__setattr__(self, "cambios", Cambios.de(self.cambios))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,14 @@ from hypothesis.stateful import (
 
 from services.agenda import domainmodel as agenda_dm
 from services.agenda.application import Agenda, Asignacion, Resultado
-from services.agenda.comandos import CancelarActividad, ProgramarActividad, RealizarActividad, ReprogramarActividad
+from services.agenda.comandos import (
+    Cambios,
+    CancelarActividad,
+    ProgramarActividad,
+    RealizarActividad,
+    ReprogramarActividad,
+    VisitaPedida,
+)
 from services.agenda.config import AgendaSettings
 from services.evidencias import domainmodel as evidencias_dm
 from services.evidencias import textos
@@ -256,8 +263,8 @@ class PlanYVisitas(RuleBasedStateMachine):
         acompanante, actividad_id, docente = self.acompanantes[quien], self.ids[i], self.docentes[tipo]
         fin = inicio + timedelta(days=largo)
         esperado = self._predecir_programar(acompanante, actividad_id, docente, inicio, fin)
-        self.log.run(lambda: self.app.programar(ProgramarActividad(acompanante, actividad_id, "visita", {
-            "docente_id": docente, "fecha_inicio": inicio.isoformat(), "fecha_fin": fin.isoformat()})), esperado)
+        self.log.run(lambda: self.app.programar(ProgramarActividad(acompanante, actividad_id, "visita",
+                                                                   VisitaPedida(docente, inicio, fin))), esperado)
         if esperado is True:
             datos = (docente, inicio, fin)
             self.agendas[acompanante].actividades[actividad_id] = ActividadModel(
@@ -285,9 +292,8 @@ class PlanYVisitas(RuleBasedStateMachine):
         fin = inicio + timedelta(days=largo)
         hechas = tuple(sorted(set(acciones)))
         esperado = self._predecir_realizar(acompanante, actividad_id, docente, inicio, fin, hechas)
-        self.log.run(lambda: self.app.realizar(RealizarActividad(acompanante, actividad_id, "visita", {
-            "docente_id": docente, "fecha_inicio": inicio.isoformat(), "fecha_fin": fin.isoformat(),
-            "acciones": list(acciones)})), esperado)
+        self.log.run(lambda: self.app.realizar(RealizarActividad(acompanante, actividad_id, "visita",
+                                                                 VisitaPedida(docente, inicio, fin, tuple(acciones)))), esperado)
         if esperado is True:
             agenda = self.agendas[acompanante]
             previa = agenda.actividades.get(actividad_id) or ActividadModel(docente, inicio, fin, "programada")
@@ -348,7 +354,7 @@ class PlanYVisitas(RuleBasedStateMachine):
         if largo is not None:
             entrada["fecha_fin"] = (inicio + timedelta(days=largo)).isoformat()
         esperado, datos = self._predecir_reprogramar(actividad_id, inicio, largo, motivo)
-        self.log.run(lambda: self.app.reprogramar(ReprogramarActividad(actividad_id, entrada, motivo)), esperado)
+        self.log.run(lambda: self.app.reprogramar(ReprogramarActividad(actividad_id, Cambios.de(entrada), motivo)), esperado)
         if esperado is True:
             actividad = self.agendas[self.reservas[actividad_id]].actividades[actividad_id]
             actividad.inicio, actividad.fin = datos[1], datos[2]
