@@ -200,7 +200,8 @@ class Evaluacion(ServiceApplication):
         id_ = enc.encuesta_id(encuestado, persona_id, anio, periodo)
         encuesta = RespuestaEncuesta(str(id_), encuestado, persona_id, anio, periodo, respuestas, c.comentario,
                                      **territorio)
-        nueva = self.crear_una_vez(enc.Encuesta(id=id_, **asdict(encuesta)), lambda previa: previa.encuesta == encuesta,
+        nueva = self.crear_una_vez(enc.Encuesta(id=id_, **asdict(encuesta)),
+                                   lambda previa: previa.encuesta == encuesta,
                                    f"Esa persona ya respondió la encuesta del periodo {periodo} de {anio}.")
         return str(id_), nueva
 

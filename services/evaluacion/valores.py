@@ -184,6 +184,9 @@ class Seguimiento(Valor):
     seguimiento_id: str | None = None
 
 
+# --- what an aggregate keeps of its events (built when they are applied, never stored: not in VALORES) ---------
+
+
 @dataclass(frozen=True)
 class MedidaEnCurso(Valor):
     """A measure as the report keeps it: as disposed, where it stands and its follow-ups in order."""

@@ -87,7 +87,7 @@ def test_una_medida_reenviada_despues_de_su_plazo_ya_esta_registrada():
 
 def test_el_acuse_de_recibo_reenviado_otro_dia_ya_esta_registrado():
     i = informe()
-    assert i.acusar_recibo(Recepcion.de({"recibido_por": "dre", "fecha": "2021-07-03", "observaciones": "Conforme."}))
-    assert i.acusar_recibo(Recepcion.de({"recibido_por": "dre", "fecha": "2021-07-04", "observaciones": "Conforme."})) is False
+    assert i.acusar_recibo(Recepcion("dre", date(2021, 7, 3), "Conforme."))
+    assert i.acusar_recibo(Recepcion("dre", date(2021, 7, 4), "Conforme.")) is False
     with pytest.raises(it.Conflict):
-        i.acusar_recibo(Recepcion.de({"recibido_por": "dre", "fecha": "2021-07-04", "observaciones": "Otra."}))
+        i.acusar_recibo(Recepcion("dre", date(2021, 7, 4), "Otra."))
