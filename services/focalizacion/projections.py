@@ -192,7 +192,8 @@ class Proyecciones(OwnLogProjection):
     def territorios(self, dre: str | None = None, ugel: str | None = None,
                     escuela: tuple[str, int] | None = None) -> list[dict[str, Any]]:
         """The DREs and UGELs of the registered padrón (of a DRE, a UGEL or one school's: its DRE and UGEL),
-        each with the name the padrón gave it (None if it gave none); DREs first, each in code order."""
+        each with the name the padrón gave it (None if it gave none): the DREs by code, then the UGELs by their
+        DRE and code."""
         consulta = select(ie.c.dre, ie.c.ugel).distinct().order_by(ie.c.dre, ie.c.ugel)
         for columna, valor in ((ie.c.dre, dre), (ie.c.ugel, ugel)):
             if valor is not None:
