@@ -19,11 +19,9 @@ identical to the live one, and ``checksum()`` proves it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -42,7 +40,8 @@ from sqlalchemy import (
 )
 
 from shared.contracts import Envelope, IntegrationEvent
-from shared.views import ViewStore, diferir, ejecutar_varias, hay_lote, lote, una_vez_por_lote
+from shared.views import ViewStore, diferir, digest_tablas, ejecutar_varias, hay_lote, lote, una_vez_por_lote
+from shared.views import instante as instante  # the views' handlers import it from here
 
 # A handler writes an event's rows through ``Filas`` (``conn.execute(sentencia, filas)``, run at the batch's end)
 Handler = Callable[[Any, "Tablas", Envelope], None]
@@ -97,11 +96,6 @@ def generaciones_table(metadata: MetaData) -> Table:
         Column("construyendo", Integer, nullable=True),
         Column("cambiada_en", DateTime(timezone=True), nullable=False),
     )
-
-
-def instante(t: datetime) -> str:
-    """A recorded time as fixed-width UTC text: sorts and compares the same in SQLite and PostgreSQL."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Tablas(dict):
@@ -301,25 +295,8 @@ class StreamView:
             return consulta(conn, tablas)
 
     def checksum(self, generacion: int | None = None) -> str:
-        """A digest of every table of a generation (the inbox aside), in primary-key order."""
+        """A digest of every table of a generation (the inbox aside), in primary-key order
+        (``shared.views.digest_tablas``, the digest of ``OwnLogProjection.checksum`` too)."""
         tablas = self.tablas(self.activa() if generacion is None else generacion)
-        digest = hashlib.sha256()
         with self.store.engine.connect() as conn:
-            for nombre in sorted(tablas):
-                if nombre == "inbox":
-                    continue
-                tabla = tablas[nombre]
-                digest.update(nombre.encode())
-                for fila in conn.execute(select(tabla).order_by(*tabla.primary_key.columns)):
-                    digest.update(json.dumps([_normal(v) for v in fila], default=str).encode())
-        return digest.hexdigest()
-
-
-def _normal(valor: Any) -> Any:
-    if isinstance(valor, datetime):
-        return instante(valor if valor.tzinfo else valor.replace(tzinfo=UTC))
-    if isinstance(valor, date):
-        return valor.isoformat()
-    if isinstance(valor, float):
-        return round(valor, 9)
-    return valor
+            return digest_tablas(conn, [(n, t) for n, t in tablas.items() if n != "inbox"])

@@ -14,10 +14,13 @@ it commits.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 from eventsourcing.application import Application
@@ -262,6 +265,33 @@ def _set_search_path(dbapi_conn, schema: str | None) -> None:  # noqa: ANN001
         dbapi_conn.commit()
 
 
+def instante(t: datetime) -> str:
+    """A recorded time as fixed-width UTC text: sorts and compares the same in SQLite and PostgreSQL."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _normal(valor: Any) -> Any:
+    """A value as SQLite and PostgreSQL give it the same (a naive time is UTC; a float to 9 decimals)."""
+    if isinstance(valor, datetime):
+        return instante(valor if valor.tzinfo else valor.replace(tzinfo=UTC))
+    if isinstance(valor, date):
+        return valor.isoformat()
+    if isinstance(valor, float):
+        return round(valor, 9)
+    return valor
+
+
+def digest_tablas(conn: Connection, tablas: Iterable[tuple[str, Table]]) -> str:
+    """A digest of the rows of ``tablas`` (name, table), each table's rows in primary-key order, values
+    normalised (``_normal``): the same rows give the same digest in SQLite and PostgreSQL."""
+    digest = hashlib.sha256()
+    for nombre, tabla in sorted(tablas, key=lambda t: t[0]):
+        digest.update(nombre.encode())
+        for fila in conn.execute(select(tabla).order_by(*tabla.primary_key.columns)):
+            digest.update(json.dumps([_normal(v) for v in fila], default=str).encode())
+    return digest.hexdigest()
+
+
 def position_table(metadata: MetaData) -> Table:
     return Table(
         "posicion",
@@ -341,6 +371,12 @@ class OwnLogProjection:
 
     def olvidar(self) -> None:
         """Drop whatever a subclass remembers between events (called by ``reconstruir``)."""
+
+    def checksum(self) -> str:
+        """A digest of every table of ``tablas`` (its position aside), in primary-key order: a rebuild gives
+        the one the live projection gave (``shared.stream_views.StreamView.checksum`` digests alike)."""
+        with self.store.engine.connect() as conn:
+            return digest_tablas(conn, [(t.name, t) for t in self.tablas])
 
     def filas(self, consulta: Any) -> list[Any]:
         self.ponerse_al_dia()
