@@ -1,18 +1,26 @@
 """Attachments in the read model: each kept as its event has it (file name and description encrypted, read as
 ``MARCA`` once the key is erased); a docente's cancellation blanks those already projected and leaves the content
-of his attachments for the purge (``adjunto_por_purgar``), once (docs/datos-personales.md)."""
+of his attachments for the purge (``adjunto_por_purgar``), once (docs/datos-personales.md).
+
+What the purge has done is its own record (``adjunto_purgado``), not a row of the read model: a rebuild gives
+``adjunto_por_purgar`` again as the events leave it, and the purge does not take out again what it took out."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Column, Connection, String, Table, delete, select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import objeto_de
 from services.evidencias.lectura.base import Base, cuando
-from services.evidencias.tablas import adjunto, adjunto_por_purgar, cancelado, visita
+from services.evidencias.tablas import adjunto, adjunto_por_purgar, cancelado, metadata, visita
 from shared.cifrado import MARCA
+
+adjunto_purgado = Table(  # contents of ``adjunto_por_purgar`` the purge is done with (outside the projection's tablas)
+    "adjunto_purgado", metadata,
+    Column("sha256", String(64), primary_key=True),
+)
 
 
 class Adjuntos(Base):
@@ -47,13 +55,15 @@ class Adjuntos(Base):
         """The contents of cancelled docentes' attachments not purged yet, each with whether it may leave the
         bucket: not when the same content is attached elsewhere (another docente's visit, a GIA or RTC)."""
         en_uso = select(adjunto.c.sha256).where(adjunto.c.sha256 == adjunto_por_purgar.c.sha256).exists()
+        p = adjunto_purgado.c.sha256
+        hecho = select(p).where(p == adjunto_por_purgar.c.sha256).exists()
         return [(f.sha256, not f.en_uso) for f in self.filas(select(adjunto_por_purgar.c.sha256,
-                                                                    en_uso.label("en_uso")))]
+                                                                    en_uso.label("en_uso")).where(~hecho))]
 
     def purgado(self, sha256: str) -> None:
         """The content left the bucket, or is kept because it is attached elsewhere: nothing more to do."""
         with self.store.engine.begin() as conn:
-            conn.execute(delete(adjunto_por_purgar).where(adjunto_por_purgar.c.sha256 == sha256))
+            conn.execute(self.store.insert(adjunto_purgado).on_conflict_do_nothing(), {"sha256": sha256})
 
 
 def _suprimido(a: dict[str, Any]) -> dict[str, Any]:
