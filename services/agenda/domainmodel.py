@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -42,16 +41,14 @@ from services.agenda.valores import (AgendaDe, CursoCompletado, DatosActividad, 
                                      Reunion, Taller, Visita, actividad_v1, curso_v1, docente_v1, realizada_v1,
                                      sin_contexto)
 from shared.eventstore import Aggregate, Conflict
+from shared.valores import como_valor
 
 
 class Protocolo(Aggregate):
     class Publicado(Aggregate.Created):
         protocolo: Plantilla
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["protocolo"] = Plantilla.model_validate(state["protocolo"])
+        upcast_v1_v2 = como_valor(protocolo=Plantilla)
 
     @event(Publicado)
     def __init__(self, id: UUID, protocolo: Plantilla) -> None:  # noqa: A002
@@ -65,28 +62,25 @@ class PlanAnual(Aggregate):
         motivo: str
         contexto: PlanDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(sin_contexto)
+        upcast_v1_v2 = sin_contexto
 
     class Retirado(Aggregate.Event):
         motivo: str
         contexto: PlanDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(sin_contexto)
+        upcast_v1_v2 = sin_contexto
 
     class CursoVirtualCompletado(Aggregate.Event):
         registro_id: str
         curso: CursoCompletado
         contexto: PlanDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(curso_v1)
+        upcast_v1_v2 = curso_v1
 
     class Generado(Aggregate.Created):
         plan: PlanDocente
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["plan"] = PlanDocente.de(state["plan"])
+        upcast_v1_v2 = como_valor(plan=PlanDocente)
 
     @event(Generado)
     def __init__(self, id: UUID, plan: PlanDocente) -> None:  # noqa: A002
@@ -147,14 +141,14 @@ class AgendaAcompanante(Aggregate):
         docente_id: str
         plan: DocenteDeAgenda
         class_version = 2
-        upcast_v1_v2 = staticmethod(docente_v1)
+        upcast_v1_v2 = docente_v1
 
     class CursoPropioCompletado(Aggregate.Event):
         registro_id: str
         curso: CursoCompletado
         contexto: AgendaDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(curso_v1)
+        upcast_v1_v2 = curso_v1
 
     class ActividadProgramada(Aggregate.Event):
         actividad_id: str

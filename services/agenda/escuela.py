@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -26,6 +25,7 @@ from services.agenda.valores import (Aprobacion, DocenteEnIE, InformeEjecucion, 
                                      VisitaEntrePares, en_ie_v1, informe_v1, sin_contexto, socializacion_v1,
                                      visita_par_v1)
 from shared.eventstore import Aggregate, Conflict
+from shared.valores import como_valor
 
 
 class DocentesDeOtraIE(AgendaInvalida):
@@ -45,7 +45,7 @@ class IEAcompanada(Aggregate):
         docente_id: str
         datos: DocenteEnIE
         class_version = 2
-        upcast_v1_v2 = staticmethod(en_ie_v1)
+        upcast_v1_v2 = en_ie_v1
 
     @event("Registrada")
     def __init__(self, id: UUID, codigo_modular: str, anexo: int) -> None:  # noqa: A002
@@ -88,36 +88,33 @@ class PlanMonitoreoIE(Aggregate):
     class Elaborado(Aggregate.Created):
         plan: PlanIE
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["plan"] = PlanIE.de(state["plan"])
+        upcast_v1_v2 = como_valor(plan=PlanIE)
 
     class Aprobado(Aggregate.Event):
         resolucion: str
         fecha: str
         contexto: PlanIEDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(sin_contexto)
+        upcast_v1_v2 = sin_contexto
 
     class Socializado(Aggregate.Event):
         socializacion: Socializacion
         contexto: PlanIEDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(socializacion_v1)
+        upcast_v1_v2 = socializacion_v1
 
     class Ejecutado(Aggregate.Event):
         informe: InformeEjecucion
         contexto: PlanIEDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(informe_v1)
+        upcast_v1_v2 = informe_v1
 
     class VisitaEntreParesRealizada(Aggregate.Event):
         visita_id: str
         visita: VisitaEntrePares
         contexto: PlanIEDe | None
         class_version = 2
-        upcast_v1_v2 = staticmethod(visita_par_v1)
+        upcast_v1_v2 = visita_par_v1
 
     @event(Elaborado)
     def __init__(self, id: UUID, plan: PlanIE) -> None:  # noqa: A002

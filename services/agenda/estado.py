@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from services.agenda.valores import DatosActividad, DocenteDeAgenda, Entregado, Valor
+from services.agenda.valores import DatosActividad, DocenteDeAgenda, Entregado
+from shared.valores import Valor
 
 Estado = Literal["programada", "realizada", "cancelada"]
 

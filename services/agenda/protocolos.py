@@ -14,16 +14,17 @@ of a template never change a plan already generated.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.agenda.reglas import AgendaInvalida
-from services.agenda.valores import DocentePlanIE, Valor
+from services.agenda.valores import DocentePlanIE
 from shared.eventstore import NotFound
+from shared.valores import Valor
 
 Modalidad = Literal["externa", "interna"]
 
@@ -285,17 +286,6 @@ class PlanDocente(Valor):
     anio_escolar: list[str]
     componentes: Componentes
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> PlanDocente:
-        """From the dict version 1 of ``PlanAnual.Generado`` carried."""
-        return cls(**{**{f.name: datos[f.name] for f in fields(cls)}, "anio_escolar": list(datos["anio_escolar"]),
-                      "componentes": Componentes.model_validate(datos["componentes"])})
-
-    def como_dict(self) -> dict[str, Any]:
-        """As version 1 carried it (the read model's ``plan``)."""
-        return {**{f.name: getattr(self, f.name) for f in fields(self)},
-                "componentes": self.componentes.model_dump(mode="json")}
-
 
 @dataclass(frozen=True)
 class PlanIE(Valor):
@@ -320,18 +310,6 @@ class PlanIE(Valor):
     docentes: list[DocentePlanIE]
     anio_escolar: list[str]
     componentes: Componentes
-
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> PlanIE:
-        """From the dict version 1 of ``PlanMonitoreoIE.Elaborado`` carried."""
-        return cls(**{**{f.name: datos[f.name] for f in fields(cls)},
-                      "docentes": [DocentePlanIE(**d) for d in datos["docentes"]],
-                      "componentes": Componentes.model_validate(datos["componentes"])})
-
-    def como_dict(self) -> dict[str, Any]:
-        """As version 1 carried it (the read model's ``plan``, the published contract's fields)."""
-        return {**{f.name: getattr(self, f.name) for f in fields(self)},
-                "docentes": [vars(d) for d in self.docentes], "componentes": self.componentes.model_dump(mode="json")}
 
     def cubre(self) -> set[str]:
         return {d.docente_id for d in self.docentes}

@@ -7,8 +7,9 @@ version 1 carried (``como_dict``), which the read models and the publisher keep.
 hours as ``HH:MM``, as in version 1 of the events. ``AgendaDe``, ``PlanDe`` and ``PlanIEDe``: whose agenda or plan
 an event is of, so its publisher needs no look-up (events of version 1 carry None: the aggregate's first event).
 What an agenda keeps of a docente's plan is a ``DocenteDeAgenda`` (his ``Requisitos``, what earlier agendas
-``Entregado`` him); a docente the padrón places in a school, a ``DocenteEnIE``. Each ``de`` reads the dict version 1
-of its event carried (the ``*_v1`` upcasts). The templates and the plans that copy them are in ``protocolos``.
+``Entregado`` him); a docente the padrón places in a school, a ``DocenteEnIE``. Each is a ``shared.valores.Valor``:
+its ``de`` reads the dict version 1 of its event carried (the ``*_v1`` upcasts, ``como_valor``). The templates and
+the plans that copy them are in ``protocolos``.
 """
 
 from __future__ import annotations
@@ -16,13 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-
-class Valor:
-    """An immutable value: a copy of the aggregate that holds it (the repository's cache hands out deep copies)
-    shares it instead of copying it field by field. Its lists are never changed in place (``dataclasses.replace``)."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        return self
+from shared.valores import Valor, como_valor
 
 
 @dataclass(frozen=True)
@@ -66,13 +61,6 @@ class CursoCompletado(Valor):
     fecha: str
     plataforma: str = ""
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> CursoCompletado:
-        return cls(datos["curso"], datos["horas"], datos["fecha"], datos.get("plataforma", ""))
-
-    def como_dict(self) -> dict[str, Any]:
-        return {"curso": self.curso, "horas": self.horas, "fecha": self.fecha, "plataforma": self.plataforma}
-
 
 @dataclass(frozen=True)
 class VisitaEntrePares(Valor):
@@ -82,14 +70,6 @@ class VisitaEntrePares(Valor):
     docente_visitado_id: str
     fecha: str
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> VisitaEntrePares:
-        return cls(datos["docente_visitante_id"], datos["docente_visitado_id"], datos["fecha"])
-
-    def como_dict(self) -> dict[str, Any]:
-        return {"docente_visitante_id": self.docente_visitante_id, "docente_visitado_id": self.docente_visitado_id,
-                "fecha": self.fecha}
-
 
 @dataclass(frozen=True)
 class Socializacion(Valor):
@@ -97,13 +77,6 @@ class Socializacion(Valor):
 
     fecha: str
     medio: str = ""
-
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Socializacion:
-        return cls(datos["fecha"], datos.get("medio", ""))
-
-    def como_dict(self) -> dict[str, Any]:
-        return {"fecha": self.fecha, "medio": self.medio}
 
 
 @dataclass(frozen=True)
@@ -117,10 +90,6 @@ class InformeEjecucion(Valor):
     visitas_planificadas: int
     visitas_realizadas: int
     visitas_entre_pares: int | None = None  # None: an informe recorded before they were counted
-
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> InformeEjecucion:
-        return cls(**{f.name: datos.get(f.name) for f in fields(cls)})
 
     def como_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)
@@ -142,10 +111,6 @@ class Requisitos(Valor):
     rtc: int
     rtc_horas_min: float
     visita_grupos: list[list[int]] | None = None
-
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Requisitos:
-        return cls(**{f.name: datos.get(f.name) for f in fields(cls)})
 
     def como_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)
@@ -178,13 +143,6 @@ class DocenteDeAgenda(Valor):
     requisitos: Requisitos
     recibido: dict[str, Entregado] = field(default_factory=dict)
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> DocenteDeAgenda:
-        """From the dict version 1 of ``DocenteIncorporado`` carried."""
-        return cls(datos["plan_id"], datos["ie"], datos["codigo_modular"], datos["anexo"], list(datos["anio_escolar"]),
-                   Requisitos.de(datos["requisitos"]),
-                   {agenda: Entregado(**cuentas) for agenda, cuentas in datos.get("recibido", {}).items()})
-
 
 @dataclass(frozen=True)
 class DocenteEnIE(Valor):
@@ -193,13 +151,6 @@ class DocenteEnIE(Valor):
     nivel: str
     dre: str
     ugel: str
-
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> DocenteEnIE:
-        return cls(datos["nivel"], datos["dre"], datos["ugel"])
-
-    def como_dict(self) -> dict[str, str]:
-        return {"nivel": self.nivel, "dre": self.dre, "ugel": self.ugel}
 
 
 @dataclass(frozen=True)
@@ -293,36 +244,17 @@ def de_actividad(tipo: str, datos: dict[str, Any]) -> Any:
 
 # --- upcasting the events of version 1 (their dicts become these values; they carried no ``contexto``) ----------
 
-def sin_contexto(state: dict[str, Any]) -> None:
-    state["contexto"] = None
-
-
-def curso_v1(state: dict[str, Any]) -> None:
-    state.update(curso=CursoCompletado.de(state["curso"]), contexto=None)
-
-
-def visita_par_v1(state: dict[str, Any]) -> None:
-    state.update(visita=VisitaEntrePares.de(state["visita"]), contexto=None)
-
-
-def informe_v1(state: dict[str, Any]) -> None:
-    state.update(informe=InformeEjecucion.de(state["informe"]), contexto=None)
-
-
-def socializacion_v1(state: dict[str, Any]) -> None:
-    state.update(socializacion=Socializacion.de(state["socializacion"]), contexto=None)
+sin_contexto = como_valor({"contexto": None})
+curso_v1 = como_valor({"contexto": None}, curso=CursoCompletado)
+visita_par_v1 = como_valor({"contexto": None}, visita=VisitaEntrePares)
+informe_v1 = como_valor({"contexto": None}, informe=InformeEjecucion)
+socializacion_v1 = como_valor({"contexto": None}, socializacion=Socializacion)
+docente_v1 = como_valor(plan=DocenteDeAgenda)
+en_ie_v1 = como_valor(datos=DocenteEnIE)
 
 
 def actividad_v1(state: dict[str, Any]) -> None:
     state.update(datos=de_actividad(state["tipo"], state["datos"]), contexto=None)
-
-
-def docente_v1(state: dict[str, Any]) -> None:
-    state["plan"] = DocenteDeAgenda.de(state["plan"])
-
-
-def en_ie_v1(state: dict[str, Any]) -> None:
-    state["datos"] = DocenteEnIE.de(state["datos"])
 
 
 def realizada_v1(tipo: str) -> Any:
