@@ -17,8 +17,9 @@ from uuid import UUID
 from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
-from services.evidencias.valores import Necesidad, PlanAnual, Territorio, Valor, como_valor, sin_contexto
+from services.evidencias.valores import Necesidad, PlanAnual, Territorio
 from shared.eventstore import Aggregate, Conflict
+from shared.valores import Valor, como_valor
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class DocenteAcompanado(Aggregate):
         docente_id: str | None
         territorio: Territorio | None  # of his plan of the need's year
         class_version = 3
-        upcast_v1_v2 = sin_contexto("docente_id", "territorio")
+        upcast_v1_v2 = como_valor({"docente_id": None, "territorio": None})
         upcast_v2_v3 = como_valor(necesidad=Necesidad)
 
     class Registrado(Aggregate.Created):

@@ -38,9 +38,10 @@ from services.evidencias import registros
 from services.evidencias.instrumentos import Instrumento as InstrumentoPublicado
 from services.evidencias.valores import (Acta, Adjunto, CompromisoAsumido, CompromisoDe, Observacion,
                                         Retroalimentacion, ReunionDe, ReunionRealizada, Verificacion, VisitaDe,
-                                        VisitaRealizada, como_valor, sin_contexto)
+                                        VisitaRealizada)
 from shared.contracts.evidencias import Resultado
 from shared.eventstore import Aggregate, Conflict, DomainError, EnEspera
+from shared.valores import como_valor
 
 # What a verification concludes: the values of the published contract (``CompromisoVerificadoV1``).
 RESULTADOS: tuple[str, ...] = get_args(Resultado)
@@ -75,7 +76,7 @@ class ConAdjuntos(Aggregate):
         adjunto: Adjunto
         propietario: VisitaDe | ReunionDe | None
         class_version = 3
-        upcast_v1_v2 = sin_contexto("propietario")
+        upcast_v1_v2 = como_valor({"propietario": None})
         upcast_v2_v3 = como_valor(adjunto=Adjunto)
 
     def sujeto(self) -> str:
@@ -101,7 +102,7 @@ class Visita(ConAdjuntos):
         observacion: Observacion
         visita: VisitaDe | None
         class_version = 3
-        upcast_v1_v2 = sin_contexto("visita")
+        upcast_v1_v2 = como_valor({"visita": None})
         upcast_v2_v3 = como_valor(observacion=Observacion)
 
     class ObservacionCorregida(Aggregate.Event):
@@ -113,14 +114,14 @@ class Visita(ConAdjuntos):
         autor_rol: str
         correccion: int
         class_version = 3
-        upcast_v1_v2 = sin_contexto("visita")
+        upcast_v1_v2 = como_valor({"visita": None})
         upcast_v2_v3 = como_valor(observacion=Observacion)
 
     class RetroalimentacionBrindada(Aggregate.Event):
         retroalimentacion: Retroalimentacion
         visita: VisitaDe | None
         class_version = 3
-        upcast_v1_v2 = sin_contexto("visita")
+        upcast_v1_v2 = como_valor({"visita": None})
         upcast_v2_v3 = como_valor(retroalimentacion=Retroalimentacion)
 
     class Conocida(Aggregate.Created):
@@ -245,14 +246,14 @@ class Compromiso(Aggregate):
         compromiso: CompromisoDe | None
         visita: VisitaDe | None  # the later visit where it was checked
         class_version = 3
-        upcast_v1_v2 = sin_contexto("compromiso", "visita")
+        upcast_v1_v2 = como_valor({"compromiso": None, "visita": None})
         upcast_v2_v3 = como_valor(verificacion=Verificacion)
 
     class Vencido(Aggregate.Event):
         vencido_el: str
         compromiso: CompromisoDe | None
         class_version = 2
-        upcast_v1_v2 = sin_contexto("compromiso")
+        upcast_v1_v2 = como_valor({"compromiso": None})
 
     class Asumido(Aggregate.Created):
         compromiso: CompromisoAsumido  # with the context of the visit where it was taken (Visita.compromiso)
@@ -306,7 +307,7 @@ class Reunion(ConAdjuntos):
         acta: Acta
         reunion: ReunionDe | None
         class_version = 3
-        upcast_v1_v2 = sin_contexto("reunion")
+        upcast_v1_v2 = como_valor({"reunion": None})
         upcast_v2_v3 = como_valor(acta=Acta)
 
     class ActaCorregida(Aggregate.Event):
@@ -315,7 +316,7 @@ class Reunion(ConAdjuntos):
         motivo: str
         correccion: int
         class_version = 3
-        upcast_v1_v2 = sin_contexto("reunion")
+        upcast_v1_v2 = como_valor({"reunion": None})
         upcast_v2_v3 = como_valor(acta=Acta)
 
     class Conocida(Aggregate.Created):

@@ -2,7 +2,8 @@
 (each stored by ``shared.eventstore.ValorTranscoding`` under the name ``VALORES`` gives it): a session with a
 school's management team (``Sesion``, in ``SesionEjecucion.Registrada``) and a self-evaluation
 (``Autoevaluacion``, in ``Autoevaluacion.Registrada``). Version 1 of those events kept each as a dict: their
-upcast reads it into its value (``valores.como_valor``). Their fields follow the order the dicts were stored in.
+upcast reads it into its value (``shared.valores.como_valor``). Their fields follow the order the dicts were
+stored in.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.evidencias.valores import Valor
+from shared.valores import Valor
 
 
 @dataclass(frozen=True, kw_only=True)

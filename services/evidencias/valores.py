@@ -5,91 +5,22 @@ itself; and what the record is — an observation, its feedback, a commitment an
 need, an acta, an attachment. A published instrument is its pydantic model (``instrumentos.Instrumento``),
 stored by its JSON as before; the acompañante's own record of Chile's guide is in ``registros``.
 
-Frozen dataclasses of plain fields (``Valor``). Events recorded before they carried their context (version 1)
-have None, and their publisher reads the aggregate's first event instead; those recorded when a record was a
-dict (version 1 or 2) are read into its value (``como_valor``). A docente's free text stays as it was stored:
-encrypted with his key (``services.evidencias.textos``), or clear when recorded before encryption existed.
+Frozen dataclasses of plain fields (``shared.valores.Valor``). Events recorded before they carried their
+context (version 1) have None, and their publisher reads the aggregate's first event instead; those recorded
+when a record was a dict (version 1 or 2) are read into its value (``shared.valores.como_valor``). A docente's
+free text stays as it was stored: encrypted with his key (``services.evidencias.textos``), or clear when
+recorded before encryption existed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from types import NoneType, UnionType
-from typing import Any, Self, Union, get_args, get_origin, get_type_hints
+from typing import Any, Self
 
 from services.evidencias.instrumentos import Instrumento
-
-
-def _iso(valor: date | str) -> date:
-    return valor if isinstance(valor, date) else date.fromisoformat(valor)
-
-
-class Valor:
-    """What every value here shares: read from the dict an event or an aggregate kept it as, and given back
-    as that dict (dates as ISO text, values within as dicts), the shape the read models keep."""
-
-    @classmethod
-    def de(cls, datos: Mapping[str, Any] | Valor) -> Self:
-        """From a dict, or another value: each field read by its type (others ignored; one missing takes its
-        default)."""
-        datos = _campos(datos)
-        tipos = _tipos(cls)
-        campos = fields(cls)  # type: ignore[arg-type]
-        return cls(**{f.name: _leer(tipos[f.name], datos[f.name]) for f in campos if f.name in datos})
-
-    def como_dict(self) -> dict[str, Any]:
-        return {f.name: _plano(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
-        """A copy of an aggregate (the repository's cache deep-copies it on every read) shares its values: they
-        are frozen, and their lists and dicts are never changed in place."""
-        return self
-
-
-def _campos(datos: Mapping[str, Any] | Valor) -> Mapping[str, Any]:
-    if isinstance(datos, Valor):
-        return {f.name: getattr(datos, f.name) for f in fields(datos)}  # type: ignore[arg-type]
-    return datos
-
-
-@cache
-def _tipos(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
-
-
-def _leer(tipo: Any, valor: Any) -> Any:
-    """``valor`` as a field of type ``tipo`` holds it: a date from ISO text, a value from its dict, in lists and
-    dicts too; a union (``list[str] | str``: a list, or its ciphertext) as the type ``valor`` is."""
-    if valor is None or tipo is Any:
-        return valor
-    if get_origin(tipo) in (Union, UnionType):
-        opciones = [t for t in get_args(tipo) if t is not NoneType]
-        tipo = next((t for t in opciones if isinstance(valor, get_origin(t) or t)), opciones[0])
-    origen, args = get_origin(tipo), get_args(tipo)
-    if tipo is date:
-        return _iso(valor)
-    if isinstance(tipo, type) and issubclass(tipo, Valor):
-        return valor if isinstance(valor, tipo) else tipo.de(valor)
-    if origen is list:
-        return [_leer(args[0], v) for v in valor]
-    if origen is dict:
-        return {k: _leer(args[1], v) for k, v in valor.items()}
-    return valor
-
-
-def _plano(valor: Any) -> Any:
-    if isinstance(valor, date):
-        return valor.isoformat()
-    if isinstance(valor, Valor):
-        return valor.como_dict()
-    if isinstance(valor, list):
-        return [_plano(v) for v in valor]
-    if isinstance(valor, dict):
-        return {k: _plano(v) for k, v in valor.items()}
-    return valor
+from shared.valores import Valor
 
 
 @dataclass(frozen=True)
@@ -124,7 +55,7 @@ class VisitaDe(_Visita):
     @classmethod
     def de(cls, visita: Mapping[str, Any] | Valor) -> Self:
         """From agenda's visit (``VisitaRealizada``, or its dict): its first day is the record's."""
-        visita = _campos(visita)
+        visita = visita.como_dict() if isinstance(visita, Valor) else visita
         return super().de({**visita, "fecha": visita["fecha_inicio"]})
 
 
@@ -226,7 +157,7 @@ class CompromisoAsumido(Valor):
 
 
 @dataclass(frozen=True)
-class Territorio:
+class Territorio(Valor):
     """The DRE and UGEL of a docente's plan of a year."""
 
     dre: str
@@ -330,26 +261,6 @@ class Adjunto(Valor):
     nombre: str | None = ""
     descripcion: str | None = ""
     acompanante_id: str
-
-
-def como_valor(**campos: type[Valor] | type[Instrumento]) -> Callable[[dict[str, Any]], None]:
-    """An event's upcast when fields it stored as dicts are values: each read into its value (``Valor.de``; a
-    published instrument, ``Instrumento.model_validate``)."""
-
-    def upcast(state: dict[str, Any]) -> None:
-        for campo, tipo in campos.items():
-            state[campo] = tipo.de(state[campo]) if issubclass(tipo, Valor) else tipo.model_validate(state[campo])
-
-    return staticmethod(upcast)  # type: ignore[return-value]
-
-
-def sin_contexto(*campos: str) -> Callable[[dict[str, Any]], None]:
-    """An event's ``upcast_v1_v2`` when version 2 only adds context: version 1's ``campos`` are None."""
-
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state.update(dict.fromkeys(campos))
-
-    return staticmethod(upcast_v1_v2)  # type: ignore[return-value]
 
 
 VALORES: dict[str, type] = {f"evidencias.{t.__name__}": t for t in (

@@ -12,9 +12,9 @@ from eventsourcing.application import AggregateNotFoundError
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.projections import Proyecciones
-from services.evidencias.valores import Valor
 from shared.cifrado import Cifrador, LlaveSuprimida
 from shared.eventstore import EnEspera, ServiceApplication
+from shared.valores import Valor
 
 Invalida = dm.EvidenciaInvalida
 CANCELADOS = ("Los datos personales del docente se cancelaron a su pedido (Ley 29733): no se registran referencias "
