@@ -19,6 +19,7 @@ from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
 from services.evidencias.config import EvidenciasSettings
 from services.evidencias.main import create_app as evidencias_app
+from services.evidencias.tablas import cartera
 from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.main import create_app as focalizacion_app
 from shared.views import OwnLogProjection
@@ -167,11 +168,14 @@ async def test_cada_modelo_de_lectura_reconstruido_es_igual_al_vivo(make_setting
             **acta, "acuerdos": ["Probar preguntas abiertas"], "motivo": "Faltaba precisar el acuerdo."})
         assert r.status_code == 201, r.text
         al_dia()
-        # and agenda has heard of the reassignment and the withdrawal
-        def cambios_en_agenda() -> bool:
+        # and agenda has heard of the reassignment and the withdrawal, and evidencias of agenda's changes of plan
+        def cambios_oidos() -> bool:
             [de_ella], [retirado] = (vistas["agenda"].planes(docente_id=d) for d in (otra, retirada))
-            return de_ella["acompanante_id"] == de_otra and not retirado["activo"]
-        await eventually(cambios_en_agenda)
+            carteras = {f.docente_id: (f.acompanante_id, f.activo) for f in vistas["evidencias"].filas(
+                select(cartera.c.docente_id, cartera.c.acompanante_id, cartera.c.activo))}
+            return (de_ella["acompanante_id"] == de_otra and not retirado["activo"]
+                    and carteras[otra] == (de_otra, True) and not carteras[retirada][1])
+        await eventually(cambios_oidos)
         al_dia()
         antes_de_cancelar = {n: v.checksum() for n, v in vistas.items()}
 
