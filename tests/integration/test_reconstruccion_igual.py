@@ -73,7 +73,7 @@ async def test_cada_modelo_de_lectura_reconstruido_es_igual_al_vivo(make_setting
         # Given the padrón imported, targeted and its docentes assigned to the two coaches
         assert await focalizar(foco, padron()) == (2, 4)
         al_dia()
-        titular, otra, tercera, retirada = (str(apps["focalizacion"].docente_id(d)) for d in DNIS)
+        titular, otra, _, retirada = (str(apps["focalizacion"].docente_id(d)) for d in DNIS)
         carteras = (await foco.get(f"/v1/convocatorias/{CONV}/carteras")).json()
         coaches = sorted(c["acompanante_id"] for c in carteras)
 
