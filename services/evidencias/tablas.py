@@ -11,8 +11,9 @@
   over time. ``compromiso``, ``necesidad``, ``reunion`` (with its actas), ``registro`` (execution
   sessions and self-evaluations).
 - ``adjunto``: every attachment whose content the bucket keeps, by its hash; a cancelled docente's leave
-  it, and their hashes wait in ``adjunto_por_purgar`` until the periodic purge removes from the bucket
-  the content attached nowhere else (``main.purgar_adjuntos``).
+  it, and their hashes go to ``adjunto_por_purgar``, from which the periodic purge removes from the bucket
+  the content attached nowhere else (``main.purgar_adjuntos``). What the purge is done with it records in
+  ``adjunto_purgado``: the purge's own record, not the read model's (a rebuild leaves it as it is).
 - ``origen`` and ``cancelado``: what the projection keeps for itself from the events, to place the
   later ones: whose each aggregate is (from the event that created it), and which docentes had their
   personal data cancelled.
@@ -123,6 +124,10 @@ adjunto = Table(
 )
 adjunto_por_purgar = Table(  # contents of a cancelled docente's attachments (Ley 29733), until purged
     "adjunto_por_purgar", metadata,
+    Column("sha256", String(64), primary_key=True),
+)
+adjunto_purgado = Table(  # contents of ``adjunto_por_purgar`` the purge is done with (outside the projection's tablas)
+    "adjunto_purgado", metadata,
     Column("sha256", String(64), primary_key=True),
 )
 origen = Table(  # whose each aggregate is, from the event that created it

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, String, Table, delete, select
+from sqlalchemy import Connection, delete, select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import objeto_de
 from services.evidencias.lectura.base import Base, cuando
-from services.evidencias.tablas import adjunto, adjunto_por_purgar, cancelado, metadata, visita
+from services.evidencias.tablas import adjunto, adjunto_por_purgar, adjunto_purgado, cancelado, visita
 from shared.cifrado import MARCA
-
-adjunto_purgado = Table(  # contents of ``adjunto_por_purgar`` the purge is done with (outside the projection's tablas)
-    "adjunto_purgado", metadata,
-    Column("sha256", String(64), primary_key=True),
-)
 
 
 class Adjuntos(Base):
