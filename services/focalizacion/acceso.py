@@ -30,7 +30,8 @@ REGLAS = {
     "POST /v1/reglas": Regla(REGIONAL, {"ambito": "ambito", "codigo": "reglas"}),
     # the names of the territories a caller sees: a specialist's DRE or UGEL, a directivo's IE's; coaches and
     # docentes, whose territory is persons, not a DRE or UGEL, are refused (403)
-    "GET /v1/territorios": Regla(TODOS - {"acompanante", "docente"}, filtros={"dre": "dre", "ugel": "ugel", "ie": "ie"}),
+    "GET /v1/territorios": Regla(TODOS - {"acompanante", "docente"},
+                                 filtros={"dre": "dre", "ugel": "ugel", "ie": "ie"}),
     "GET /v1/convocatorias": Regla(TODOS),
     "POST /v1/convocatorias": Regla(REGIONAL),
     "POST /v1/convocatorias/{convocatoria}/focalizacion": Regla(GESTION),
