@@ -18,6 +18,7 @@ from eventsourcing.utils import register_topic
 from services.focalizacion.domainmodel import NS
 from services.focalizacion.valores import AsignacionDocente, CarteraAcompanante, Territorio
 from shared.eventstore import Aggregate, Conflict, DomainError
+from shared.valores import como_valor
 
 
 def asignaciones_id(convocatoria: str, ugel: str) -> UUID:
@@ -37,10 +38,7 @@ class AsignacionesUGEL(Aggregate):
 
     class_version = 2
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["acompanantes"] = {a: CarteraAcompanante(**d) for a, d in state["acompanantes"].items()}
-        state["docentes"] = {d: AsignacionDocente(**a) for d, a in state["docentes"].items()}
+    upcast_v1_v2 = como_valor(acompanantes=dict[str, CarteraAcompanante], docentes=dict[str, AsignacionDocente])
 
     class Abiertas(Aggregate.Created):
         convocatoria: str

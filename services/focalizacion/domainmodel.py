@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -27,6 +27,7 @@ from eventsourcing.domain import event
 from services.focalizacion.reglas import ConjuntoReglas
 from services.focalizacion.valores import Decision, FichaAcompanante, FichaDocente, FichaIE
 from shared.eventstore import Aggregate
+from shared.valores import como_valor
 
 NS = uuid5(NAMESPACE_URL, "https://acompana.minedu.gob.pe/focalizacion")
 
@@ -71,7 +72,7 @@ def decision_id(convocatoria: str, codigo_modular: str, anexo: int) -> UUID:
 
 class Registro(Aggregate):
     """A registry entry: its row as last imported (``valores``: a person's ``personales`` stored encrypted).
-    Version 2 of its events carries the row typed; version 1 stored it as a dict (``tipar``)."""
+    Version 2 of its events carries the row typed; version 1 stored it as a dict (``como_valor``)."""
 
     datos: Any
     ficha: ClassVar[type] = FichaIE  # the row's type
@@ -83,23 +84,16 @@ class Registro(Aggregate):
         return f"{cls.sujeto}:{id_}"
 
 
-def tipar(ficha: type) -> Any:
-    """The upcast of a registry event whose row version 1 stored as a dict."""
-    def upcast(state: dict[str, Any]) -> None:
-        state["datos"] = ficha.de(state["datos"])
-    return staticmethod(upcast)
-
-
 class InstitucionEducativa(Registro):
     class Registrada(Aggregate.Created):
         datos: FichaIE
         class_version = 2
-        upcast_v1_v2 = tipar(FichaIE)
+        upcast_v1_v2 = como_valor(datos=FichaIE)
 
     class Actualizada(Aggregate.Event):
         datos: FichaIE
         class_version = 2
-        upcast_v1_v2 = tipar(FichaIE)
+        upcast_v1_v2 = como_valor(datos=FichaIE)
 
     @event(Registrada)
     def __init__(self, id: UUID, datos: FichaIE) -> None:  # noqa: A002
@@ -120,7 +114,7 @@ class Docente(Registro):
     class Registrado(Aggregate.Created):
         datos: FichaDocente
         class_version = 2
-        upcast_v1_v2 = tipar(FichaDocente)
+        upcast_v1_v2 = como_valor(datos=FichaDocente)
 
     class Actualizado(Aggregate.Event):
         """Version 2 says whether his school, level or territory changed (``cambia_su_escuela``: only then is
@@ -130,7 +124,7 @@ class Docente(Registro):
         datos: FichaDocente
         cambia_su_escuela: bool | None
         class_version = 3
-        upcast_v2_v3 = tipar(FichaDocente)
+        upcast_v2_v3 = como_valor(datos=FichaDocente)
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -174,12 +168,12 @@ class Acompanante(Registro):
     class Registrado(Aggregate.Created):
         datos: FichaAcompanante
         class_version = 2
-        upcast_v1_v2 = tipar(FichaAcompanante)
+        upcast_v1_v2 = como_valor(datos=FichaAcompanante)
 
     class Actualizado(Aggregate.Event):
         datos: FichaAcompanante
         class_version = 2
-        upcast_v1_v2 = tipar(FichaAcompanante)
+        upcast_v1_v2 = como_valor(datos=FichaAcompanante)
 
     @event(Registrado)
     def __init__(self, id: UUID, datos: FichaAcompanante) -> None:  # noqa: A002
@@ -222,13 +216,10 @@ class Convocatoria(Aggregate):
         self.ejecuciones += 1
 
 
-def _decision_v1(state: dict[str, Any]) -> None:
-    state["decision"] = Decision.de(state["decision"])
-
-
 def _decision_v2(state: dict[str, Any]) -> None:
-    d = state["decision"]
-    state["decision"] = Decision.de({f.name: getattr(d, f.name) for f in fields(d)})
+    """Version 2 stored the ``Decision`` typed, its ratio and evaluations as dicts: read again from its fields
+    (``como_valor`` keeps a value that is already a ``Decision`` as it is)."""
+    state["decision"] = Decision.de(state["decision"])
 
 
 class DecisionFocalizacion(Aggregate):
@@ -242,13 +233,13 @@ class DecisionFocalizacion(Aggregate):
         convocatoria: str
         decision: Decision
         class_version = 3
-        upcast_v1_v2 = staticmethod(_decision_v1)
+        upcast_v1_v2 = como_valor(decision=Decision)
         upcast_v2_v3 = staticmethod(_decision_v2)
 
     class Cambiada(Aggregate.Event):
         decision: Decision
         class_version = 3
-        upcast_v1_v2 = staticmethod(_decision_v1)
+        upcast_v1_v2 = como_valor(decision=Decision)
         upcast_v2_v3 = staticmethod(_decision_v2)
 
     @event(Decidida)

@@ -10,14 +10,19 @@ name ``Focalizacion.valores`` gives it).
 - ``Territorio``: where a UGEL's caseloads belong; ``CarteraAcompanante`` and ``AsignacionDocente``: what the
   caseloads know of each acompañante and each docente.
 
-``de`` builds each from the dict the padrón reader, ``focalizar`` or version 1 of the events give; ``como_dict``
-gives that dict back, which is what the read models keep and the import compares.
+Each is a ``shared.valores.Valor``: ``de`` builds it from the dict the padrón reader, ``focalizar`` or version 1
+of the events give; ``como_dict`` gives that dict back, which is what the read models keep and the import
+compares. A row (``_Ficha``) reads and gives its columns itself, for ``sin_columna``; a decision leaves its
+``motivos`` out of its dict unless excluded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, Self
+
+from shared.valores import Valor
 
 SIN_COLUMNA = "sin_columna"
 _CAMPOS: dict[type, tuple[str, ...]] = {}
@@ -25,7 +30,7 @@ _POSTERIORES: dict[type, frozenset[str]] = {}
 
 
 @dataclass(frozen=True)
-class _Ficha:
+class _Ficha(Valor):
     sin_columna: tuple[str, ...] = field(default=(), kw_only=True)
 
     def __post_init__(self) -> None:
@@ -39,7 +44,7 @@ class _Ficha:
         return _CAMPOS[cls]
 
     @classmethod
-    def de(cls, datos: dict[str, Any]) -> Any:
+    def de(cls, datos: Mapping[str, Any]) -> Self:
         """A row with every column it names; a column it lacks is ``sin_columna``, except one added to the
         record later with a default (the names of its UGEL and DRE): a row stored before it reads as blank."""
         campos = cls.campos()
@@ -155,7 +160,7 @@ class FichaAcompanante(_Ficha):
 
 
 @dataclass(frozen=True)
-class RatioAplicada:
+class RatioAplicada(Valor):
     """The ratio row that applies to a focalized IE (NT-026 §5.4): its context and band."""
 
     contexto: str
@@ -165,7 +170,7 @@ class RatioAplicada:
 
 
 @dataclass(frozen=True)
-class EvaluacionCriterio:
+class EvaluacionCriterio(Valor):
     """One criterion of a type evaluated on an IE: its result and the IE's values it read (None: sin dato)."""
 
     tipo: str
@@ -176,7 +181,7 @@ class EvaluacionCriterio:
 
 
 @dataclass(frozen=True)
-class Decision:
+class Decision(Valor):
     """What the norm decided of one IE in one convocatoria (``focalizar.decidir``): focalized in a type (its
     priority ``puntaje``, its ``orden`` in its UGEL and type, its ``ratio``) or excluded (its ``motivos``), with
     every criterion evaluated."""
@@ -197,27 +202,14 @@ class Decision:
     evaluaciones: list[EvaluacionCriterio]
     motivos: list[str] | None = None  # excluded: why, in words
 
-    @classmethod
-    def de(cls, datos: dict[str, Any]) -> Decision:
-        """From ``focalizar``'s dict (or a stored one: ratio and evaluations as dicts or already typed)."""
-        ratio = datos["ratio"]
-        return cls(**{f.name: datos[f.name] for f in fields(cls) if f.name in datos or f.name != "motivos"} | {
-            "ratio": RatioAplicada(**ratio) if isinstance(ratio, dict) else ratio,
-            "evaluaciones": [EvaluacionCriterio(**e) if isinstance(e, dict) else e for e in datos["evaluaciones"]]})
-
     def como_dict(self) -> dict[str, Any]:
         """As ``focalizar`` gives it (and the read model keeps it): ``motivos`` only when excluded."""
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "motivos" or self.motivos is not None}
-        return d | {"ratio": _plano(self.ratio) if self.ratio else None,
-                    "evaluaciones": [_plano(e) for e in self.evaluaciones]}
-
-
-def _plano(valor: Any) -> dict[str, Any]:
-    return {f.name: getattr(valor, f.name) for f in fields(valor)}
+        d = super().como_dict()
+        return d if self.motivos is not None else {k: v for k, v in d.items() if k != "motivos"}
 
 
 @dataclass(frozen=True)
-class Territorio:
+class Territorio(Valor):
     """Where a UGEL's caseloads belong: their convocatoria, DRE and UGEL. Every caseload event carries it, so
     its publisher and its read model need nothing else to place it."""
 
@@ -227,7 +219,7 @@ class Territorio:
 
 
 @dataclass(frozen=True)
-class CarteraAcompanante:
+class CarteraAcompanante(Valor):
     """An acompañante in a UGEL's caseloads: the type of IE he holds, whether he is active, the limit an
     exception gave him (None: his schools' ratio) and the school year he joined."""
 
@@ -238,7 +230,7 @@ class CarteraAcompanante:
 
 
 @dataclass(frozen=True)
-class AsignacionDocente:
+class AsignacionDocente(Valor):
     """A docente in a UGEL's caseloads: his acompañante and his school (its type and ratio)."""
 
     acompanante: str
