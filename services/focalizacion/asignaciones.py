@@ -51,10 +51,7 @@ class AsignacionesUGEL(Aggregate):
 
         territorio: Territorio | None
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["territorio"] = None
+        upcast_v1_v2 = como_valor({"territorio": None})
 
     class AcompananteIncorporado(CambioDeCartera):
         acompanante_id: UUID

@@ -124,11 +124,8 @@ class Docente(Registro):
         datos: FichaDocente
         cambia_su_escuela: bool | None
         class_version = 3
+        upcast_v1_v2 = como_valor({"cambia_su_escuela": None})
         upcast_v2_v3 = como_valor(datos=FichaDocente)
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["cambia_su_escuela"] = None
 
     @event(Registrado)
     def __init__(self, id: UUID, datos: FichaDocente) -> None:  # noqa: A002
@@ -190,10 +187,7 @@ class ReglasFocalizacion(Aggregate):
 
         reglas: ConjuntoReglas
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["reglas"] = ConjuntoReglas.model_validate(state["reglas"])
+        upcast_v1_v2 = como_valor(reglas=ConjuntoReglas)
 
     @event(Publicadas)
     def __init__(self, id: UUID, reglas: ConjuntoReglas) -> None:  # noqa: A002
