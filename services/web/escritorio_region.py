@@ -33,7 +33,7 @@ from services.web.region_comun import (
     nombres_ies,
     su_dre,
 )
-from services.web.territorios import Territorios, descargar_xlsx, territorios
+from services.web.territorios import Territorios, descargar_con_nombres, territorios
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -148,10 +148,9 @@ async def cumplimiento_csv(request: Request, nivel: str = "dre", fecha: str | No
     al = corte(ctx.settings.anio, fecha)
     if nivel not in NIVELES:
         raise HTTPException(404)
-    return await ctx.descargar("agenda", "/cumplimiento.csv", {
+    return await descargar_con_nombres(ctx, "agenda", "/cumplimiento.csv", {
         "anio": ctx.settings.anio, "nivel": nivel, "fecha": al.isoformat(), "dre": su_dre(ctx) or dre,
-        "ugel": ugel, "ie": ie}, "text/csv; charset=utf-8",
-        f"cumplimiento-{ctx.settings.anio}-{nivel}-{al.isoformat()}.csv")
+        "ugel": ugel, "ie": ie}, f"cumplimiento-{ctx.settings.anio}-{nivel}-{al.isoformat()}.csv")
 
 
 @router.get("/region/cumplimiento.xlsx", include_in_schema=False)
@@ -160,7 +159,7 @@ async def cumplimiento_xlsx(request: Request, nivel: str = "dre", dre: str | Non
     """The year's seguimiento workbook of the territory shown, as registered until now (evaluacion's cut-off
     is when facts were registered, not the date of each activity)."""
     ctx = await contexto(request, AMBOS)
-    return await descargar_xlsx(ctx, "evaluacion", "/seguimiento", {
+    return await descargar_con_nombres(ctx, "evaluacion", "/seguimiento", {
         "anio": ctx.settings.anio, "dre": su_dre(ctx) or dre, "ugel": ugel,
         "por": SEGUIMIENTO.get(nivel, "ugel"), "formato": "xlsx"},
         f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
@@ -205,7 +204,6 @@ async def resultados_csv(request: Request, etapa: int = 1, por: str = "dre") -> 
     ctx = await contexto(request, AMBOS)
     if etapa not in (1, 2, 3) or por not in NIVELES[:3]:
         raise HTTPException(404)
-    return await ctx.descargar("evaluacion", "/resultados-etapa", {
+    return await descargar_con_nombres(ctx, "evaluacion", "/resultados-etapa", {
         "convocatoria": ctx.settings.convocatoria, "etapa": etapa, "por": por, "dre": su_dre(ctx),
-        "formato": "csv"},
-        "text/csv; charset=utf-8", f"resultados-etapa-{etapa}-{por}.csv")
+        "formato": "csv"}, f"resultados-etapa-{etapa}-{por}.csv")

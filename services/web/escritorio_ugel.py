@@ -21,7 +21,7 @@ from services.web import frases, i18n
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import TITULO_NIVEL
-from services.web.territorios import descargar_xlsx, territorios
+from services.web.territorios import descargar_con_nombres, territorios
 from services.web.vistas import Contexto, contexto
 
 UGEL = frozenset({"especialista_ugel"})
@@ -144,7 +144,7 @@ async def cumplimiento_xlsx(request: Request, nivel: str = "ugel") -> Response:
     """The UGEL's seguimiento workbook of the year (fulfilment, quality, satisfaction), as registered until
     now: evaluacion's cut-off ('al') is when facts were registered, not the date of each activity."""
     ctx = await contexto(request, UGEL)
-    return await descargar_xlsx(ctx, "evaluacion", "/seguimiento", {
+    return await descargar_con_nombres(ctx, "evaluacion", "/seguimiento", {
         "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "por": SEGUIMIENTO.get(nivel, "ugel"),
         "formato": "xlsx"}, f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
 
@@ -154,8 +154,7 @@ async def cumplimiento_csv(request: Request, nivel: str = "ugel", fecha: str | N
                            ie: str | None = None) -> Response:
     ctx = await contexto(request, UGEL)
     al = corte(ctx.settings.anio, fecha)
-    return await ctx.descargar("agenda", "/cumplimiento.csv", {
+    return await descargar_con_nombres(ctx, "agenda", "/cumplimiento.csv", {
         "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "nivel": nivel if nivel in NIVELES else "ugel",
-        "fecha": al.isoformat(), "ie": ie}, "text/csv; charset=utf-8",
-        f"cumplimiento-{ctx.settings.anio}-{al.isoformat()}.csv")
+        "fecha": al.isoformat(), "ie": ie}, f"cumplimiento-{ctx.settings.anio}-{al.isoformat()}.csv")
 

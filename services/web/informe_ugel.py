@@ -16,8 +16,8 @@ from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.escritorio_ugel import UGEL, nombres_ugel, su_ugel
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.seguimiento_ugel import CSV, escuela_de
-from services.web.territorios import descargar_xlsx, territorios
+from services.web.seguimiento_ugel import escuela_de
+from services.web.territorios import descargar_con_nombres, territorios
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -99,11 +99,9 @@ async def informe_descarga(request: Request, formato: str, trimestre: int,
         raise HTTPException(404)
     ugel, anio, t = su_ugel(ctx), ctx.settings.anio, trimestre_de(ctx.settings.anio, trimestre)
     archivo = f"informe-{anio}-T{t}" + (f"-{seccion}.csv" if formato == "csv" else ".xlsx")
-    if formato == "xlsx":
-        return await descargar_xlsx(ctx, "evaluacion", f"/informes-trimestrales/{ugel}",
-                                    {"anio": anio, "trimestre": t, "formato": formato}, archivo)
-    return await ctx.descargar("evaluacion", f"/informes-trimestrales/{ugel}", {
-        "anio": anio, "trimestre": t, "formato": formato, "seccion": seccion}, CSV, archivo)
+    return await descargar_con_nombres(ctx, "evaluacion", f"/informes-trimestrales/{ugel}", {
+        "anio": anio, "trimestre": t, "formato": formato, "seccion": seccion if formato == "csv" else None},
+        archivo)
 
 
 def _ruta(ctx: Contexto, resto: str = "") -> str:

@@ -26,7 +26,7 @@ from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.escritorio_ugel import UGEL, corte, nombres_ugel, su_ugel
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.territorios import descargar_xlsx
+from services.web.territorios import descargar_con_nombres
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -205,9 +205,9 @@ async def resultados_csv(request: Request, etapa: int = 1) -> Response:
     ctx = await contexto(request, UGEL)
     if etapa not in (1, 2, 3):
         raise HTTPException(404)
-    return await ctx.descargar("evaluacion", "/resultados-etapa", {
+    return await descargar_con_nombres(ctx, "evaluacion", "/resultados-etapa", {
         "convocatoria": ctx.settings.convocatoria, "etapa": etapa, "por": "ugel", "ugel": su_ugel(ctx),
-        "formato": "csv"}, CSV, f"resultados-etapa-{etapa}-{i18n.hoy().isoformat()}.csv")
+        "formato": "csv"}, f"resultados-etapa-{etapa}-{i18n.hoy().isoformat()}.csv")
 
 
 # --- matrices de seguimiento y evaluación -------------------------------------------------------------------
@@ -249,9 +249,7 @@ async def matriz_descarga(request: Request, matriz: str, formato: str,
         f"{matriz}-{anio}-{hoy}.xlsx"
     params = {"anio": anio, "por": "ie" if matriz == "seguimiento" else "ugel", "ugel": su_ugel(ctx),
               "formato": formato, "seccion": seccion if formato == "csv" else None}
-    if formato == "xlsx":
-        return await descargar_xlsx(ctx, "evaluacion", f"/{matriz}", params, archivo)
-    return await ctx.descargar("evaluacion", f"/{matriz}", params, CSV, archivo)
+    return await descargar_con_nombres(ctx, "evaluacion", f"/{matriz}", params, archivo)
 
 
 # --- desempeño del acompañante ------------------------------------------------------------------------------

@@ -96,14 +96,6 @@ class Contexto:
     def pagina(self, plantilla: str, estado: int = 200, **datos: Any) -> HTMLResponse:
         return pagina(self.request, plantilla, estado, sesion=self.sesion, **datos)
 
-    async def descargar(self, servicio: str, ruta: str, params: dict[str, Any], tipo: str, archivo: str) -> Response:
-        """A service's file (CSV, XLSX, SVG, PDF) passed on to the browser as a download, asked with the user's
-        token (its parameters without the empty ones)."""
-        respuesta = await self.servicios.pedir(self.token, "GET", servicio, ruta,
-                                               params={k: v for k, v in params.items() if v is not None})
-        return Response(respuesta.content, media_type=tipo,
-                        headers={"Content-Disposition": f'attachment; filename="{archivo}"'})
-
     @property
     def settings(self) -> Any:
         return self.request.app.state.settings

@@ -77,7 +77,9 @@ def test_el_especialista_recorre_el_cumplimiento_descarga_el_excel_y_reasigna_un
     with page.expect_download() as csv:
         page.get_by_role("link", name="Descargar este nivel en CSV").click()
     with open(csv.value.path(), encoding="utf-8-sig") as f:
-        assert len(f.read().strip().splitlines()) == len(escuelas) + 1
+        lineas = f.read().strip().splitlines()
+    assert len(lineas) == len(escuelas) + 1
+    assert all('"UGEL El Collao"' in x for x in lineas[1:]) and "UGEL-EL-COLLAO" not in "".join(lineas), lineas[:2]
     with page.expect_download() as descarga:
         page.get_by_role("link", name="Descargar la matriz de seguimiento del año en Excel (XLSX)").click()
     assert re.fullmatch(r"seguimiento-2020-\d{4}-\d\d-\d\d\.xlsx", descarga.value.suggested_filename)

@@ -117,7 +117,9 @@ def test_cobertura_compromisos_resultados_matrices_y_desempeno_con_nombres(page:
     problemas += revisar(page, "ugel-resultados")
     capturar(page, "escritorio-ugel-resultados")
     _nombre, csv = descargar(page, "Descargar los datos de la etapa 1 en CSV")
-    assert len([x for x in csv.decode("utf-8-sig").splitlines() if "UGEL-EL-COLLAO" in x]) == len(etapa1)
+    lineas = csv.decode("utf-8-sig").splitlines()
+    assert len([x for x in lineas if '"UGEL El Collao"' in x]) == len(etapa1), lineas[:2]  # the UGEL by name
+    assert not any("UGEL-EL-COLLAO" in x for x in lineas), lineas[:2]
 
     # The matrices: fulfilment per school by name, and the seguimiento workbook read by a second reader
     abrir(page, sistema, "Matrices", "/ugel/matrices")
