@@ -95,10 +95,17 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     page.get_by_role("button", name="Ver", exact=True).click()
     page.wait_for_url(re.compile(r"solo_atrasados=true"))
     assert all(int(f[2]) > 0 for f in filas(page, "#cumplimiento"))
+    csv_, xlsx_ = (page.get_by_role("link", name=n).bounding_box() for n in (
+        "Descargar este nivel en CSV", "Descargar la matriz de seguimiento del año en Excel (XLSX)"))
+    assert page.locator("ul.descargas > li").count() == 2  # two actions apart, not one run-on line of links
+    assert xlsx_["x"] >= csv_["x"] + csv_["width"] + 16 or xlsx_["y"] >= csv_["y"] + csv_["height"], (csv_, xlsx_)
     with page.expect_download() as csv:
         page.get_by_role("link", name="Descargar este nivel en CSV").click()
     with open(csv.value.path(), encoding="utf-8-sig") as f:
-        assert len(f.read().strip().splitlines()) == len(escuelas) + 1
+        lineas = f.read().strip().splitlines()
+    assert len(lineas) == len(escuelas) + 1
+    assert all(f'"{DRE_NOMBRE}";"{UGEL_NOMBRE}"' in x for x in lineas[1:]), lineas[:2]  # by name, not code
+    assert UGEL not in "".join(lineas) and DRE not in "".join(lineas), lineas[:2]
     with page.expect_download() as xlsx:
         page.get_by_role("link", name="Descargar la matriz de seguimiento del año en Excel (XLSX)").click()
     with open(xlsx.value.path(), "rb") as f:  # opened by a second reader
@@ -124,7 +131,7 @@ def test_el_especialista_de_la_dre_recorre_su_region_lee_resultados_y_acusa_reci
     datos = filas(page, "#datos-grafico")
     assert len(datos) >= 5 and datos[0][0] == "1" and sum(int(f[3]) + int(f[4]) + int(f[5]) + int(f[6])
                                                             for f in datos) > 0, datos
-    assert "en CSV" in page.locator(".acciones a").first.inner_text()
+    assert "en CSV" in page.locator(".descargas a").first.inner_text()
     assert [f[0] for f in filas(page, "#desglose")][:1] == [UGEL_NOMBRE]
     problemas += revisar(page, "dre-resultados")
     capturar(page, "escritorio-dre-resultados")
