@@ -25,6 +25,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background
         "--disable-component-update", "--disable-sync"]
 TELEFONO = {"width": 360, "height": 740}
 ESCRITORIO = {"width": 1366, "height": 900}  # an office desktop
+# Peru's users: pages, numbers and times as in Lima (every context) and the browser's own language Spanish, so a
+# date field reads 31/12/2020 as theirs do, not 12/31/2020 (Debian's chromium takes it from LANGUAGE, and has it
+# with the chromium-l10n package). Playwright's ``fill`` on a date field still takes ISO (2020-12-31).
+LIMA = {"locale": "es-PE", "timezone_id": "America/Lima"}
+IDIOMA = "es_PE:es"
 LISTO = "Acompaña está listo"
 
 
@@ -95,7 +100,7 @@ def navegador() -> Iterator[object]:
     ruta = shutil.which("chromium")
     assert ruta, "Debian's chromium is not installed (tests/run.sh installs it)"
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=ruta, args=ARGS)
+        browser = pw.chromium.launch(executable_path=ruta, args=ARGS, env={**os.environ, "LANGUAGE": IDIOMA})
         yield browser
         browser.close()
 
@@ -103,7 +108,7 @@ def navegador() -> Iterator[object]:
 @pytest.fixture
 def telefono(navegador: object) -> Iterator[object]:
     """A fresh phone-sized browser context (no cookies, no storage)."""
-    contexto = navegador.new_context(viewport=TELEFONO, locale="es-PE", device_scale_factor=1,  # type: ignore[attr-defined]
+    contexto = navegador.new_context(viewport=TELEFONO, **LIMA, device_scale_factor=1,  # type: ignore[attr-defined]
                                      is_mobile=True, has_touch=True)
     yield contexto
     contexto.close()
@@ -112,7 +117,7 @@ def telefono(navegador: object) -> Iterator[object]:
 @pytest.fixture
 def escritorio(navegador: object) -> Iterator[object]:
     """A fresh desktop-sized browser context (no cookies, no storage) that accepts downloads."""
-    contexto = navegador.new_context(viewport=ESCRITORIO, locale="es-PE",  # type: ignore[attr-defined]
+    contexto = navegador.new_context(viewport=ESCRITORIO, **LIMA,  # type: ignore[attr-defined]
                                      accept_downloads=True)
     yield contexto
     contexto.close()

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page
 
-from tests.web.conftest import ARGS, TELEFONO
+from tests.web.conftest import ARGS, IDIOMA, LIMA, TELEFONO
 
 
 def chromium() -> str:
@@ -31,8 +31,8 @@ def abrir_perfil(navegador: Any, perfil: Path) -> BrowserContext:
     """A phone browser whose IndexedDB, caches and service worker survive closing it (a persistent
     profile), from the session's one Playwright."""
     return navegador.browser_type.launch_persistent_context(
-        str(perfil), executable_path=chromium(), args=ARGS, viewport=TELEFONO, locale="es-PE"
-    )
+        str(perfil), executable_path=chromium(), args=ARGS, viewport=TELEFONO, **LIMA,
+        env={**os.environ, "LANGUAGE": IDIOMA})
 
 
 def esperar(

@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from tests.web.conftest import Sistema, capturar, ingresar
+from tests.web.conftest import ESCRITORIO, LIMA, Sistema, capturar, ingresar
 from tests.web.offline_apoyo import (
     esperar,
     esperar_estados,
@@ -215,7 +215,7 @@ def test_los_escritorios_del_directivo_y_del_especialista_ugel_cumplen_wcag_22_a
             },
         ),
     ):
-        contexto = navegador.new_context(viewport={"width": 1366, "height": 900}, locale="es-PE")
+        contexto = navegador.new_context(viewport=ESCRITORIO, **LIMA)
         page = contexto.new_page()
         ingresar(page, sistema, rol)
         for nombre, url in paginas.items():
@@ -236,7 +236,7 @@ def test_los_escritorios_del_auditor_y_del_administrador_cumplen_wcag_22_aa(
     navegador: Any, sistema: Sistema
 ) -> None:
     problemas: list[str] = []
-    contexto = navegador.new_context(viewport={"width": 1366, "height": 900}, locale="es-PE")
+    contexto = navegador.new_context(viewport=ESCRITORIO, **LIMA)
     page = contexto.new_page()
     ingresar(page, sistema, "auditor")
     # the auditor's pages, reached as he reaches them: an acompañante, a docente, the reason, the history
@@ -256,7 +256,7 @@ def test_los_escritorios_del_auditor_y_del_administrador_cumplen_wcag_22_aa(
         page.get_by_role("button", name="Verificar ahora los cuatro servicios").click()
     problemas += revisar(page, "auditoria-cadenas")
     contexto.close()
-    contexto = navegador.new_context(viewport={"width": 1366, "height": 900}, locale="es-PE")
+    contexto = navegador.new_context(viewport=ESCRITORIO, **LIMA)
     page = contexto.new_page()
     ingresar(page, sistema, "administrador")
     for nombre in ("padron", "focalizacion", "mensajes", "proyecciones"):

@@ -20,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.integration.test_bus_cuentas import visita_falsa
-from tests.web.conftest import ESCRITORIO, Sistema, capturar, filas, ingresar
+from tests.web.conftest import ESCRITORIO, LIMA, Sistema, capturar, filas, ingresar
 from tests.web.test_docente import UUID
 
 pytestmark = pytest.mark.timeout(400)
@@ -33,7 +33,7 @@ def escritorio(navegador: Any) -> Iterator[Any]:
     contextos: list[Any] = []
 
     def pagina() -> Any:
-        contextos.append(navegador.new_context(viewport=ESCRITORIO, locale="es-PE", accept_downloads=True))
+        contextos.append(navegador.new_context(viewport=ESCRITORIO, **LIMA, accept_downloads=True))
         return contextos[-1].new_page()
     yield pagina
     for contexto in contextos:

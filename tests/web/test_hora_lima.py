@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from services.web import frases, i18n
+from tests.web.conftest import LIMA
 
 
 def test_la_hora_de_actualizacion_se_lee_en_hora_de_lima() -> None:
@@ -35,3 +37,22 @@ def test_la_valoracion_nombra_la_competencia() -> None:
     texto = frases.hecho({"evento": "NivelCompetenciaValorado", "registrado_en": "2020-10-06",
                           "contenido": {"competencia": "C4", "nivel": "III"}}, {}, {})
     assert texto.startswith("Se valoró su competencia «C4: Conduce el proceso de enseñanza»: nivel III.")
+
+
+def test_el_navegador_de_las_pruebas_lee_las_fechas_como_en_el_peru(navegador: Any) -> None:
+    # Given the tests' browser as a person in Lima has it, and a date field
+    contexto = navegador.new_context(**LIMA)
+    page = contexto.new_page()
+    page.set_content('<input type="date" id="fecha" value="2020-12-31">')
+    # When a test types a date there: it types ISO, as the field keeps it whatever the language
+    page.fill("#fecha", "2020-06-30")
+    assert page.input_value("#fecha") == "2020-06-30"
+    # Then dates and hours are Lima's, and the browser's own language, which draws the field (30/06/2020 rather
+    # than 06/30/2020, as the screenshots show it), is Spanish
+    assert page.evaluate("new Date(2020, 11, 31).toLocaleDateString()") == "31/12/2020"
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "America/Lima"
+    propio = navegador.new_context()  # no locale of its own: the browser's
+    idioma = propio.new_page().evaluate("navigator.language")
+    propio.close()
+    contexto.close()
+    assert idioma.startswith("es"), f"{idioma}: chromium without its Spanish (Debian's chromium-l10n)"

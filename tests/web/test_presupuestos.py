@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import CDPSession, Page
 
-from tests.web.conftest import Sistema, ingresar
+from tests.web.conftest import ESCRITORIO, LIMA, TELEFONO, Sistema, ingresar
 from tests.web.offline_apoyo import (
     detener,
     preparar_sin_conexion,
@@ -52,9 +52,7 @@ def sesion_de_acompanante(navegador: Any, sistema: Sistema) -> dict[str, Any]:
 
 
 def nuevo_telefono(navegador: Any, estado: dict[str, Any]) -> Page:
-    contexto = navegador.new_context(
-        storage_state=estado, viewport={"width": 360, "height": 740}, locale="es-PE"
-    )
+    contexto = navegador.new_context(storage_state=estado, viewport=TELEFONO, **LIMA)
     return contexto.new_page()
 
 
@@ -172,13 +170,13 @@ def carga_en_frio(page: Page, url: str, red: dict[str, Any] | None = None) -> tu
 def test_cada_escritorio_pesa_a_lo_mas_150_kb_ademas_de_sus_datos_y_se_usa_en_5_s_con_3g_rapido(
     navegador: Any, sistema: Sistema, rol: str
 ) -> None:
-    contexto = navegador.new_context(viewport={"width": 1366, "height": 900}, locale="es-PE")
+    contexto = navegador.new_context(viewport=ESCRITORIO, **LIMA)
     ingresar(contexto.new_page(), sistema, rol)
     estado = contexto.storage_state()
     contexto.close()
     documentos: dict[str, int] = {}
     for ruta in ESCRITORIOS[rol]:
-        frio = navegador.new_context(storage_state=estado, viewport={"width": 1366, "height": 900}, locale="es-PE")
+        frio = navegador.new_context(storage_state=estado, viewport=ESCRITORIO, **LIMA)
         documento, resto, _ = carga_en_frio(frio.new_page(), sistema.web + ruta)
         frio.close()
         documentos[ruta] = documento
@@ -186,7 +184,7 @@ def test_cada_escritorio_pesa_a_lo_mas_150_kb_ademas_de_sus_datos_y_se_usa_en_5_
         assert resto <= 150 * 1024, (ruta, resto)
     # usable on Fast 3G: the role's heaviest page (they share the style sheet and the script)
     ruta = max(documentos, key=documentos.__getitem__)
-    lento_ = navegador.new_context(storage_state=estado, viewport={"width": 1366, "height": 900}, locale="es-PE")
+    lento_ = navegador.new_context(storage_state=estado, viewport=ESCRITORIO, **LIMA)
     _, _, usable = carga_en_frio(lento_.new_page(), sistema.web + ruta, FAST_3G)
     lento_.close()
     print(f"{rol} {ruta}: usable en {usable:.0f} ms (3G rápido)")
