@@ -5,6 +5,7 @@ typed events store is what the read model keeps: the same rows as before."""
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import sqlite3
@@ -120,6 +121,20 @@ def test_una_instantanea_de_las_carteras_con_diccionarios_se_lee_tipada(focaliza
         assert all(isinstance(d, AsignacionDocente) for d in despues.docentes.values())
     finally:
         app.close()
+
+
+def test_una_copia_de_las_carteras_y_de_una_ie_comparte_sus_valores(focalizacion):
+    # Given the caseloads of a UGEL and a school, as the repository gives them (its cache deep-copies them)
+    notificaciones = focalizacion.recorder.select_notifications(0, 100_000)
+    carteras = focalizacion.repository.get(next(n.originator_id for n in notificaciones
+                                                if n.topic.endswith("AsignacionesUGEL.Abiertas")))
+    ie = focalizacion.repository.get(_eventos(focalizacion, fdm.InstitucionEducativa.Registrada)[0].originator_id)
+    # When they are copied / Then the copies are their own aggregates holding the same values, not copies of them
+    copia, otra_ie = copy.deepcopy(carteras), copy.deepcopy(ie)
+    assert copia is not carteras and copia.docentes is not carteras.docentes and carteras.docentes
+    assert all(copia.docentes[d] is a for d, a in carteras.docentes.items())
+    assert all(copia.acompanantes[a] is c for a, c in carteras.acompanantes.items())
+    assert otra_ie is not ie and otra_ie.datos is ie.datos
 
 
 def test_una_fila_importada_se_guarda_tipada_y_el_modelo_de_lectura_guarda_la_misma_fila(focalizacion):
