@@ -21,7 +21,6 @@ from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.metas import competencias
 from services.evaluacion.projections import Proyecciones
 from shared import contracts as c
-from shared.telemetry import Actor, current_actor
 from tests.support.evaluacion import Bombeo, niveles_iniciales, observacion, plan
 
 
