@@ -21,10 +21,11 @@ if ! .venv-checkov/bin/checkov --version 2>/dev/null | grep -qx 3.3.30; then
   "$PY" -m venv .venv-checkov
   .venv-checkov/bin/pip install -q checkov==3.3.30
 fi
-# The web tests drive Debian's chromium through playwright (which downloads no browser of its own).
-if ! command -v chromium >/dev/null; then
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)  # Debian's package; root installs it directly
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium
+# The web tests drive Debian's chromium through playwright (which downloads no browser of its own), in Spanish as
+# in Peru: chromium-l10n carries its Spanish (a date field reads dd/mm/aaaa).
+if ! command -v chromium >/dev/null || [ ! -e /usr/lib/chromium/locales/es.pak ]; then
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)  # Debian's packages; root installs them directly
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium chromium-l10n
 fi
 # The clock-skew scenario of tests/sistema shifts one service's clock with Debian's libfaketime.
 if ! command -v faketime >/dev/null; then
