@@ -6,7 +6,6 @@ an acompañante's performance are values too."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,26 +21,17 @@ from services.evaluacion.comandos import RegistrarConsulta
 from services.evaluacion.valores import (Cierre, ConsultaHistoria, Desempeno, Envio, Evidencia, MedidaEnCurso,
                                          PlanEnCurso, Recepcion, RespuestaEncuesta, SituacionInicial, Valoracion)
 from shared.telemetry import Actor, current_actor
-from tests.fixtures.generar_almacen import ALMACENES, abrir
+from tests.support.almacenes import copia_abierta, eventos
 
 
 @pytest.fixture
 def evaluacion(tmp_path: Path) -> Iterator[Any]:
-    shutil.copy(ALMACENES / "evaluacion.sqlite", tmp_path / "evaluacion.sqlite")
-    app = abrir("evaluacion", tmp_path)
-    try:
+    with copia_abierta("evaluacion", tmp_path) as app:
         yield app
-    finally:
-        app.close()
-
-
-def _eventos(app: Any, clase: type) -> list[Any]:
-    return [e for e in (app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(0, 100_000))
-            if isinstance(e, clase)]
 
 
 def test_el_registro_de_un_docente_se_rearma_con_valores(evaluacion):
-    valorado, = _eventos(evaluacion, dm.Docente.NivelCompetenciaValorado)
+    valorado, = eventos(evaluacion, dm.Docente.NivelCompetenciaValorado)
     docente = evaluacion.repository.get(valorado.originator_id)
     assert docente.planes and all(isinstance(p, PlanEnCurso) for p in docente.planes.values())
     assert all(isinstance(e, Evidencia) for e in docente.evidencias.values())
@@ -54,7 +44,7 @@ def test_el_registro_de_un_docente_se_rearma_con_valores(evaluacion):
 
 
 def test_una_lectura_antigua_de_la_historia_se_lee_tipada_y_se_lista_igual(evaluacion):
-    consultada, = _eventos(evaluacion, dm.AccesosHistoria.HistoriaConsultada)
+    consultada, = eventos(evaluacion, dm.AccesosHistoria.HistoriaConsultada)
     assert consultada.consulta == ConsultaHistoria(desde=date(2020, 1, 1))
     docente = evaluacion.repository.get(consultada.originator_id).docente_id
     acceso, = evaluacion.accesos(docente)
@@ -62,7 +52,7 @@ def test_una_lectura_antigua_de_la_historia_se_lee_tipada_y_se_lista_igual(evalu
 
 
 def test_una_lectura_nueva_guarda_su_consulta_tipada(evaluacion):
-    consultada, = _eventos(evaluacion, dm.AccesosHistoria.HistoriaConsultada)
+    consultada, = eventos(evaluacion, dm.AccesosHistoria.HistoriaConsultada)
     docente = evaluacion.repository.get(consultada.originator_id).docente_id
     # the query as the route records it: dates as ISO text, every filter named
     consulta = {"desde": "2021-03-01", "hasta": None, "etapa": 2, "tipo": ["VisitaRealizada"], "servicio": None,
@@ -74,14 +64,14 @@ def test_una_lectura_nueva_guarda_su_consulta_tipada(evaluacion):
         current_actor.reset(token)
     guardado = evaluacion.recorder.select_notifications(0, 100_000)[-1].state.decode()
     assert '"_type_":"evaluacion.ConsultaHistoria"' in guardado and '"class_version":2' in guardado
-    nueva = _eventos(evaluacion, dm.AccesosHistoria.HistoriaConsultada)[-1]
+    nueva = eventos(evaluacion, dm.AccesosHistoria.HistoriaConsultada)[-1]
     assert (nueva.consulta.desde, nueva.consulta.tipo) == (date(2021, 3, 1), ["VisitaRealizada"])
     assert evaluacion.accesos(docente)[-1]["consulta"] == consulta
 
 
 def test_el_informe_trimestral_antiguo_se_rearma_con_valores_y_su_tramite_se_muestra_igual(evaluacion):
     # Given the report the fixture store sent, acknowledged, with a measure followed up twice (version 1 events)
-    enviado, = _eventos(evaluacion, it.InformeTrimestral.Enviado)
+    enviado, = eventos(evaluacion, it.InformeTrimestral.Enviado)
     # When its aggregate is rebuilt
     informe = evaluacion.repository.get(enviado.originator_id)
     # Then what happened to it is values
@@ -100,11 +90,11 @@ def test_el_informe_trimestral_antiguo_se_rearma_con_valores_y_su_tramite_se_mue
 
 
 def test_una_encuesta_y_un_desempeno_antiguos_se_rearman_como_valores(evaluacion):
-    respondidas = _eventos(evaluacion, enc.Encuesta.Respondida)
+    respondidas = eventos(evaluacion, enc.Encuesta.Respondida)
     encuestas = [evaluacion.repository.get(e.originator_id).encuesta for e in respondidas]
     assert all(isinstance(e, RespuestaEncuesta) for e in encuestas)
     assert {e.encuestado for e in encuestas} == {"docente", "acompanante"}
-    evaluado, = _eventos(evaluacion, enc.DesempenoAcompanante.Evaluado)
+    evaluado, = eventos(evaluacion, enc.DesempenoAcompanante.Evaluado)
     desempeno = evaluacion.repository.get(evaluado.originator_id).evaluacion
     assert isinstance(desempeno, Desempeno)
     assert (desempeno.fecha.isoformat(), desempeno.criterios, desempeno.nivel) == ("2020-04-01", {"planifica": "III"},

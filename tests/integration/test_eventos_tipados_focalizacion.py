@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,24 +19,14 @@ from services.focalizacion import projections as vistas
 from services.focalizacion.valores import (AsignacionDocente, CarteraAcompanante, Decision, EvaluacionCriterio,
                                            FichaAcompanante, FichaDocente, FichaIE, RatioAplicada)
 from shared.cifrado import Cifrador
-from tests.fixtures.generar_almacen import ALMACENES, abrir, padron
+from tests.fixtures.generar_almacen import abrir, padron
+from tests.support.almacenes import copia_abierta, eventos
 
 
 @pytest.fixture
 def focalizacion(tmp_path: Path) -> Iterator[Any]:
-    """The fixture store and its key store, copied: loading them writes read models next to them."""
-    for nombre in ("focalizacion.sqlite", "focalizacion-claves.sqlite"):
-        shutil.copy(ALMACENES / nombre, tmp_path / nombre)
-    app = abrir("focalizacion", tmp_path)
-    try:
+    with copia_abierta("focalizacion", tmp_path) as app:
         yield app
-    finally:
-        app.close()
-
-
-def _eventos(app: Any, clase: type) -> list[Any]:
-    return [e for e in (app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(0, 100_000))
-            if isinstance(e, clase)]
 
 
 def _sin_tipos(valor: Any) -> Any:
@@ -50,22 +39,22 @@ def _sin_tipos(valor: Any) -> Any:
 
 
 def test_las_filas_antiguas_del_padron_se_leen_tipadas(focalizacion):
-    ies = _eventos(focalizacion, fdm.InstitucionEducativa.Registrada)
+    ies = eventos(focalizacion, fdm.InstitucionEducativa.Registrada)
     assert ies and all(isinstance(e.datos, FichaIE) and e.datos.sin_columna == () for e in ies)
     assert {e.datos.nivel for e in ies} >= {"primaria"}
-    docentes = _eventos(focalizacion, fdm.Docente.Registrado) + _eventos(focalizacion, fdm.Docente.Actualizado)
+    docentes = eventos(focalizacion, fdm.Docente.Registrado) + eventos(focalizacion, fdm.Docente.Actualizado)
     assert all(isinstance(e.datos, FichaDocente) and Cifrador.cifrado(e.datos.dni) for e in docentes)
-    acompanantes = _eventos(focalizacion, fdm.Acompanante.Registrado)
+    acompanantes = eventos(focalizacion, fdm.Acompanante.Registrado)
     assert all(isinstance(e.datos, FichaAcompanante) and e.datos.tipo for e in acompanantes)
     # the docente whose data were cancelled keeps his school and territory, none of his personal fields
-    cancelado, = _eventos(focalizacion, fdm.Docente.DatosPersonalesCancelados)
+    cancelado, = eventos(focalizacion, fdm.Docente.DatosPersonalesCancelados)
     docente = focalizacion.repository.get(cancelado.originator_id)
     assert docente.cancelado and (docente.datos.dni, docente.datos.nombres, docente.datos.plaza) == (None, None, None)
     assert (docente.datos.dre, docente.datos.ugel) == (cancelado.dre, cancelado.ugel)
 
 
 def test_una_decision_antigua_se_lee_con_su_ratio_y_sus_evaluaciones(focalizacion):
-    decididas = _eventos(focalizacion, fdm.DecisionFocalizacion.Decidida)
+    decididas = eventos(focalizacion, fdm.DecisionFocalizacion.Decidida)
     focalizada = next(e.decision for e in decididas if e.decision.focalizada)
     assert isinstance(focalizada.ratio, RatioAplicada) and focalizada.ratio.minimo <= focalizada.ratio.maximo
     assert all(isinstance(c, EvaluacionCriterio) and c.resultado in ("cumple", "no_cumple", "sin_dato")
@@ -77,7 +66,7 @@ def test_una_decision_antigua_se_lee_con_su_ratio_y_sus_evaluaciones(focalizacio
 
 def test_una_decision_de_la_version_2_se_lee_con_sus_valores(focalizacion, tmp_path: Path):
     # Given a decision changed by today's code, stored as version 2 stored it (ratio and evaluations as dicts)
-    decidida = next(e for e in _eventos(focalizacion, fdm.DecisionFocalizacion.Decidida) if e.decision.focalizada)
+    decidida = next(e for e in eventos(focalizacion, fdm.DecisionFocalizacion.Decidida) if e.decision.focalizada)
     agregado = focalizacion.repository.get(decidida.originator_id)
     agregado.cambiar(Decision.de({**agregado.decision.como_dict(), "puntaje": agregado.decision.puntaje + 1}))
     focalizacion.save(agregado)
@@ -128,7 +117,7 @@ def test_una_copia_de_las_carteras_y_de_una_ie_comparte_sus_valores(focalizacion
     notificaciones = focalizacion.recorder.select_notifications(0, 100_000)
     carteras = focalizacion.repository.get(next(n.originator_id for n in notificaciones
                                                 if n.topic.endswith("AsignacionesUGEL.Abiertas")))
-    ie = focalizacion.repository.get(_eventos(focalizacion, fdm.InstitucionEducativa.Registrada)[0].originator_id)
+    ie = focalizacion.repository.get(eventos(focalizacion, fdm.InstitucionEducativa.Registrada)[0].originator_id)
     # When they are copied / Then the copies are their own aggregates holding the same values, not copies of them
     copia, otra_ie = copy.deepcopy(carteras), copy.deepcopy(ie)
     assert copia is not carteras and copia.docentes is not carteras.docentes and carteras.docentes
@@ -146,7 +135,7 @@ def test_una_fila_importada_se_guarda_tipada_y_el_modelo_de_lectura_guarda_la_mi
     guardado = next(n for n in reversed(focalizacion.recorder.select_notifications(0, 100_000))
                     if n.originator_id == suyo).state.decode()
     assert '"_type_":"focalizacion.FichaDocente"' in guardado and '"class_version":3' in guardado
-    actualizado = [e for e in _eventos(focalizacion, fdm.Docente.Actualizado) if e.originator_id == suyo][-1]
+    actualizado = [e for e in eventos(focalizacion, fdm.Docente.Actualizado) if e.originator_id == suyo][-1]
     fila = focalizacion.proyecciones.registro(vistas.docente, str(actualizado.originator_id))
     assert fila["condicion"] == p.docentes[1]["CONDICION"].lower()
     assert set(fila) == set(FichaDocente.campos()) - set(actualizado.datos.sin_columna)
@@ -173,7 +162,7 @@ def test_un_docente_actualizado_de_la_version_2_se_lee_con_su_fila(focalizacion,
                                  (json.dumps(guardado).encode(),)).rowcount
     assert cambiadas == 1
     # When it is read / Then his row is typed and the update says his school changed
-    despues, = [e for e in _eventos(focalizacion, fdm.Docente.Actualizado) if e.originator_id == suyo][-1:]
+    despues, = [e for e in eventos(focalizacion, fdm.Docente.Actualizado) if e.originator_id == suyo][-1:]
     assert isinstance(despues.datos, FichaDocente) and despues.datos == antes.datos
     assert json.loads(focalizacion.recorder.select_notifications(ultimo.id, 1)[0].state)["class_version"] == 2
     assert despues.cambia_su_escuela is True and despues.datos.codigo_modular == p.ies[1]["COD_MOD"]
@@ -181,7 +170,7 @@ def test_un_docente_actualizado_de_la_version_2_se_lee_con_su_fila(focalizacion,
 
 def test_las_filas_guardadas_antes_de_los_nombres_de_ugel_y_dre_se_leen_sin_ellos(focalizacion, tmp_path: Path):
     # Given the fixture's schools, stored before the padrón carried D_DREUGEL and D_REGION
-    ies = _eventos(focalizacion, fdm.InstitucionEducativa.Registrada)
+    ies = eventos(focalizacion, fdm.InstitucionEducativa.Registrada)
     # Then they read with no names, and not as columns their file lacked
     assert all((e.datos.nombre_ugel, e.datos.region, e.datos.sin_columna) == (None, None, ()) for e in ies)
     # and the padrón as registered (one school was renamed after it), sent again, records nothing
