@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 
 from shared.contracts import Envelope, IntegrationEvent
-from shared.views import ViewStore, diferir, digest_tablas, ejecutar_varias, hay_lote, lote, una_vez_por_lote
+from shared.views import Tablas, ViewStore, diferir, digest_tablas, ejecutar_varias, hay_lote, lote, una_vez_por_lote
 from shared.views import instante as instante  # the views' handlers import it from here
 
 # A handler writes an event's rows through ``Filas`` (``conn.execute(sentencia, filas)``, run at the batch's end)
@@ -96,16 +96,6 @@ def generaciones_table(metadata: MetaData) -> Table:
         Column("construyendo", Integer, nullable=True),
         Column("cambiada_en", DateTime(timezone=True), nullable=False),
     )
-
-
-class Tablas(dict):
-    """The tables of one generation, by their base name (``tablas.valoraciones``)."""
-
-    def __getattr__(self, name: str) -> Table:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 class StreamView:

@@ -292,6 +292,16 @@ def digest_tablas(conn: Connection, tablas: Iterable[tuple[str, Table]]) -> str:
     return digest.hexdigest()
 
 
+class Tablas(dict):
+    """A read model's tables, by their base name (``tablas.valoraciones``)."""
+
+    def __getattr__(self, name: str) -> Table:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def position_table(metadata: MetaData) -> Table:
     return Table(
         "posicion",
@@ -319,7 +329,7 @@ class OwnLogProjection:
         self.posiciones = metadata.tables["posicion"] if "posicion" in metadata.tables else position_table(metadata)
         self.store.create_all()
         self.lote = lote
-        self.handlers: dict[type, Callable[[Connection, Any, int], None]] = {}
+        self.handlers: dict[type, Callable[[Connection, Tablas, Any, int], None]] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -339,6 +349,7 @@ class OwnLogProjection:
                 notificaciones = self.app.recorder.select_notifications(inicio, self.lote, inclusive_of_start=False)
                 if not notificaciones:
                     return aplicadas
+                t = Tablas({tabla.name: tabla for tabla in self.tablas})
                 with self.store.engine.begin() as conn:
                     if self._turno(conn) != inicio:
                         continue  # another replica of the service applied them meanwhile: read again
@@ -346,7 +357,7 @@ class OwnLogProjection:
                         evento = self.app.mapper.to_domain_event(n)
                         handler = self.handlers.get(type(evento))
                         if handler:
-                            handler(conn, evento, n.id)
+                            handler(conn, t, evento, n.id)
                     self._mover(conn, notificaciones[-1].id)
                 aplicadas += len(notificaciones)
 

@@ -23,7 +23,7 @@ from services.agenda.tablas import (actividad, docente_ie, entrega, metadata, or
                                     visita_par)
 from shared.cifrado import Cifrador
 from shared.settings import ServiceSettings
-from shared.views import OwnLogProjection
+from shared.views import OwnLogProjection, Tablas
 
 
 class Proyecciones(OwnLogProjection):
@@ -57,13 +57,13 @@ class Proyecciones(OwnLogProjection):
 
     # --- handlers ------------------------------------------------------------------------------
 
-    def _protocolo(self, conn: Connection, e: Any, _: int) -> None:
+    def _protocolo(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = e.protocolo
         conn.execute(self.store.insert(protocolo).values(
             clave=p.clave, codigo=p.codigo, version=p.version, contenido=p.model_dump(mode="json"),
         ).on_conflict_do_nothing())
 
-    def _plan(self, conn: Connection, e: Any, _: int) -> None:
+    def _plan(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = e.plan.como_dict()
         conn.execute(plan.insert(), {
             "plan_id": str(e.originator_id), **{k: p[k] for k in (
@@ -71,33 +71,33 @@ class Proyecciones(OwnLogProjection):
                 "codigo_modular", "anexo", "dre", "ugel", "tipo_ie", "nivel")},
             "activo": True, "retirado_en": None, "plan": p})
 
-    def _cambio(self, conn: Connection, e: Any, _: int) -> None:
+    def _cambio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(update(plan).where(plan.c.plan_id == str(e.originator_id))
                      .values(acompanante_id=e.a_acompanante_id))
 
-    def _retiro(self, conn: Connection, e: Any, _: int) -> None:
+    def _retiro(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(update(plan).where(plan.c.plan_id == str(e.originator_id))
                      .values(activo=False, retirado_en=e.timestamp.date()))
 
-    def _curso(self, conn: Connection, e: Any, _: int) -> None:
+    def _curso(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = conn.execute(select(plan.c.docente_id, plan.c.anio).where(plan.c.plan_id == str(e.originator_id))).one()
         conn.execute(self.store.insert(entrega).values(
             actividad_id=f"curso:{e.registro_id}", persona_id=p.docente_id, anio=p.anio, tipo="curso",
             fecha=_fecha(e.curso.fecha), dias=0, horas=float(e.curso.horas or 0),
         ).on_conflict_do_nothing())
 
-    def _curso_propio(self, conn: Connection, e: Any, _: int) -> None:
+    def _curso_propio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         acompanante_id, anio, _, _ = self._agenda(conn, e)
         conn.execute(self.store.insert(entrega).values(
             actividad_id=f"curso:{e.registro_id}", persona_id=acompanante_id, anio=anio, tipo="curso_acompanante",
             fecha=_fecha(e.curso.fecha), dias=0, horas=float(e.curso.horas or 0),
         ).on_conflict_do_nothing())
 
-    def _agenda_abierta(self, conn: Connection, e: Any, _: int) -> None:
+    def _agenda_abierta(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(origen.insert(), {"agregado_id": str(e.originator_id), "acompanante_id": e.acompanante_id,
                                        "anio": e.anio, "dre": e.dre, "ugel": e.ugel, "ie": None})
 
-    def _ie_registrada(self, conn: Connection, e: Any, _: int) -> None:
+    def _ie_registrada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(origen.insert(), {"agregado_id": str(e.originator_id), "acompanante_id": None, "anio": None,
                                        "dre": None, "ugel": None, "ie": f"{e.codigo_modular}-{e.anexo}"})
 
@@ -126,16 +126,16 @@ class Proyecciones(OwnLogProjection):
         else:
             conn.execute(update(actividad).where(actividad.c.actividad_id == e.actividad_id).values(**fila))
 
-    def _programada(self, conn: Connection, e: Any, _: int) -> None:
+    def _programada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         self._fila(conn, e, "programada", "programada")
 
-    def _reprogramada(self, conn: Connection, e: Any, _: int) -> None:
+    def _reprogramada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         self._fila(conn, e, "programada", "reprogramada", e.motivo)
 
-    def _cancelada(self, conn: Connection, e: Any, _: int) -> None:
+    def _cancelada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         self._fila(conn, e, "cancelada", "cancelada", e.motivo)
 
-    def _realizada(self, conn: Connection, e: Any, _: int) -> None:
+    def _realizada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         self._fila(conn, e, "realizada", "realizada")
         tipo, d = _TIPO[type(e).__name__], e.datos.como_dict()
         acompanante_id, anio, _, _ = self._agenda(conn, e)
@@ -156,31 +156,31 @@ class Proyecciones(OwnLogProjection):
                  "fecha": _fecha(fecha), "dias": dias, "horas": horas}
                 for persona, nombre, fecha, dias, horas in filas])
 
-    def _docente_ie(self, conn: Connection, e: Any, _: int) -> None:
+    def _docente_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         ie = conn.execute(select(origen.c.ie).where(origen.c.agregado_id == str(e.originator_id))).scalar_one()
         conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id))
         conn.execute(docente_ie.insert(), {"docente_id": e.docente_id, "ie_id": str(e.originator_id), "ie": ie,
                                            **e.datos.como_dict()})
 
-    def _baja_ie(self, conn: Connection, e: Any, _: int) -> None:
+    def _baja_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id,
                                               docente_ie.c.ie_id == str(e.originator_id)))
 
-    def _plan_ie(self, conn: Connection, e: Any, _: int) -> None:
+    def _plan_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = e.plan.como_dict()
         conn.execute(plan_ie.insert(), {
             "plan_ie_id": str(e.originator_id), "ie": p["ie"], "anio": p["anio"], "dre": p["dre"], "ugel": p["ugel"],
             "directivo_id": p["directivo_id"], "estado": "elaborado", "plan": p,
             "historial": [_paso_ie(e, "elaborado", {})]})
 
-    def _paso_plan_ie(self, conn: Connection, e: Any, _: int) -> None:
+    def _paso_plan_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         estado = {"Aprobado": "aprobado", "Socializado": "socializado", "Ejecutado": "ejecutado"}[type(e).__name__]
         datos = {k: _dict(getattr(e, k)) for k in ("resolucion", "fecha", "socializacion", "informe") if hasattr(e, k)}
         previo = conn.execute(select(plan_ie.c.historial).where(plan_ie.c.plan_ie_id == str(e.originator_id))).scalar()
         conn.execute(update(plan_ie).where(plan_ie.c.plan_ie_id == str(e.originator_id))
                      .values(estado=estado, historial=[*previo, _paso_ie(e, estado, datos)]))
 
-    def _visita_par(self, conn: Connection, e: Any, _: int) -> None:
+    def _visita_par(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = conn.execute(select(plan_ie.c.ie, plan_ie.c.anio).where(plan_ie.c.plan_ie_id == str(e.originator_id))).one()
         conn.execute(visita_par.insert(), {
             "visita_id": e.visita_id, "plan_ie_id": str(e.originator_id), "ie": p.ie, "anio": p.anio,

@@ -33,6 +33,7 @@ from services.evidencias.tablas import (adjunto, adjunto_por_purgar, cancelado, 
                                         visita)
 from shared.cifrado import Cifrador
 from shared.settings import ServiceSettings
+from shared.views import Tablas
 
 __all__ = ["Proyecciones", "adjunto", "adjunto_por_purgar", "cancelado", "cartera", "compromiso", "instrumento",
            "interno", "item", "metadata", "necesidad", "origen", "registro", "reunion", "valoracion", "visita"]
@@ -67,7 +68,7 @@ class Proyecciones(Visitas, Compromisos, Actas, Adjuntos, Instrumentos):
 
     # --- what agenda reports ------------------------------------------------------------------
 
-    def _plan(self, conn: Connection, e: Any, _: int) -> None:
+    def _plan(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = e.plan
         if p.modalidad == "interna":
             conn.execute(interno.insert().values(
@@ -79,20 +80,20 @@ class Proyecciones(Visitas, Compromisos, Actas, Adjuntos, Instrumentos):
             codigo_modular=p.codigo_modular, anexo=p.anexo, dre=p.dre, ugel=p.ugel))
         self._seguir_al_docente(conn, p.docente_id)
 
-    def _docente_registrado(self, conn: Connection, e: Any, _: int) -> None:
+    def _docente_registrado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         self._origen(conn, e, "docente", e.docente_id, e.docente_id)
 
-    def _cambio(self, conn: Connection, e: Any, _: int) -> None:
+    def _cambio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         docente = self._docente(conn, e)
         conn.execute(update(cartera).where(cartera.c.docente_id == docente, cartera.c.anio == e.anio)
                      .values(acompanante_id=e.a_acompanante_id))
         self._seguir_al_docente(conn, docente)
 
-    def _cierre(self, conn: Connection, e: Any, _: int) -> None:
+    def _cierre(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(update(cartera).where(cartera.c.docente_id == self._docente(conn, e),
                                            cartera.c.anio == e.anio).values(activo=False))
 
-    def _visita(self, conn: Connection, e: Any, _: int) -> None:
+    def _visita(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         v = e.visita
         self._origen(conn, e, "visita", v.visita_id, v.docente_id)
         conn.execute(visita.insert().values(

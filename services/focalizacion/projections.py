@@ -29,7 +29,7 @@ from services.focalizacion.tablas import (
 )
 from shared.cifrado import MARCA, Cifrador
 from shared.settings import ServiceSettings
-from shared.views import OwnLogProjection
+from shared.views import OwnLogProjection, Tablas
 
 
 class Proyecciones(OwnLogProjection):
@@ -63,7 +63,7 @@ class Proyecciones(OwnLogProjection):
 
     # --- handlers ----------------------------------------------------------------------------
 
-    def _ie(self, conn: Connection, e: Any, _: int) -> None:
+    def _ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         d = e.datos
         self.upsert(conn, ie, {"id": str(e.originator_id), "codigo_modular": d.codigo_modular, "anexo": d.anexo,
                                 "dre": d.dre, "ugel": d.ugel, "nivel": d.nivel, "datos": d.como_dict()}, "id")
@@ -76,41 +76,41 @@ class Proyecciones(OwnLogProjection):
     def _claros(self, cls: type[dm.Registro], e: Any) -> dict[str, Any]:
         return self.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos.como_dict(), cls.personales)
 
-    def _docente(self, conn: Connection, e: Any, _: int) -> None:
+    def _docente(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         d = self._claros(dm.Docente, e)
         self.upsert(conn, docente, {"id": str(e.originator_id), "dni": _dni(d),
                                      "ie_id": str(dm.ie_id(d["codigo_modular"], d["anexo"])), "datos": d}, "id")
 
-    def _cancelados(self, conn: Connection, e: Any, _: int) -> None:
+    def _cancelados(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         fila = conn.execute(select(docente.c.datos).where(docente.c.id == str(e.originator_id))).first()
         if fila is not None:
             datos = {k: (MARCA if k in dm.Docente.personales and v is not None else v) for k, v in fila.datos.items()}
             conn.execute(update(docente).where(docente.c.id == str(e.originator_id))
                          .values(dni=None, datos={**datos, "datos_cancelados": True}))
 
-    def _acompanante(self, conn: Connection, e: Any, _: int) -> None:
+    def _acompanante(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         d = self._claros(dm.Acompanante, e)
         self.upsert(conn, acompanante, {"id": str(e.originator_id), "dni": _dni(d), "ugel": d["ugel"],
                                          "tipo": d["tipo"], "datos": d}, "id")
 
-    def _reglas(self, conn: Connection, e: Any, _: int) -> None:
+    def _reglas(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         r = e.reglas
         conn.execute(self.store.insert(reglas).values(
             clave=r.clave, codigo=r.codigo, version=r.version, contenido=r.model_dump(mode="json"),
         ).on_conflict_do_nothing())
 
-    def _convocatoria(self, conn: Connection, e: Any, _: int) -> None:
+    def _convocatoria(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(self.store.insert(convocatoria).values(
             codigo=e.codigo, id=str(e.originator_id), ejecuciones=0,
             datos={"codigo": e.codigo, "anio_inicio": e.anio_inicio, "anio_fin": e.anio_fin,
                    "reglas": e.reglas, "ambito": e.ambito},
         ).on_conflict_do_nothing())
 
-    def _ejecucion(self, conn: Connection, e: Any, _: int) -> None:
+    def _ejecucion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(update(convocatoria).where(convocatoria.c.id == str(e.originator_id))
                      .values(ejecuciones=convocatoria.c.ejecuciones + 1))
 
-    def _decision(self, conn: Connection, e: Any, _: int) -> None:
+    def _decision(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         d = e.decision
         self.upsert(conn, decision, {
             "convocatoria": d.convocatoria, "codigo_modular": d.codigo_modular, "anexo": d.anexo,
@@ -120,7 +120,7 @@ class Proyecciones(OwnLogProjection):
 
     # Assignment events carry their territory; those recorded before they did (class_version 1) have the
     # aggregate's, recorded when it opened.
-    def _abiertas(self, conn: Connection, e: Any, _: int) -> None:
+    def _abiertas(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(self.store.insert(ugeles).values(
             id=str(e.originator_id), convocatoria=e.convocatoria, dre=e.dre, ugel=e.ugel).on_conflict_do_nothing())
 
@@ -138,19 +138,19 @@ class Proyecciones(OwnLogProjection):
             "datos": {**datos, "ugel": t.ugel, "registrado_en": e.timestamp.isoformat(),
                       "usuario": e.metadata.get("usuario"), "rol": e.metadata.get("rol")}})
 
-    def _incorporado(self, conn: Connection, e: Any, _: int) -> None:
+    def _incorporado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         t = self._territorio(conn, e)
         self.upsert(conn, cartera, {"convocatoria": t.convocatoria, "acompanante_id": str(e.acompanante_id),
                                      "dre": t.dre, "ugel": t.ugel, "tipo": e.tipo, "activo": True,
                                      "limite_excepcion": None, "excepciones": []},
                      "convocatoria", "acompanante_id")
 
-    def _acompanante_retirado(self, conn: Connection, e: Any, _: int) -> None:
+    def _acompanante_retirado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         t = self._territorio(conn, e)
         conn.execute(update(cartera).where(cartera.c.convocatoria == t.convocatoria)
                      .where(cartera.c.acompanante_id == str(e.acompanante_id)).values(activo=False))
 
-    def _excepcion(self, conn: Connection, e: Any, _: int) -> None:
+    def _excepcion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         t = self._territorio(conn, e)
         where = (cartera.c.convocatoria == t.convocatoria) & (cartera.c.acompanante_id == str(e.acompanante_id))
         previas = conn.execute(select(cartera.c.excepciones).where(where)).scalar() or []
@@ -158,7 +158,7 @@ class Proyecciones(OwnLogProjection):
                  "registrado_en": e.timestamp.isoformat()}
         conn.execute(update(cartera).where(where).values(limite_excepcion=e.limite, excepciones=[*previas, nueva]))
 
-    def _asignado(self, conn: Connection, e: Any, n: int) -> None:
+    def _asignado(self, conn: Connection, t: Tablas, e: Any, n: int) -> None:
         t = self._territorio(conn, e)
         datos = {"codigo_modular": e.codigo_modular, "anexo": e.anexo, "nivel": e.nivel, "tipo": e.tipo,
                  "ratio_maximo": e.ratio_maximo, "anio": e.anio}
@@ -167,7 +167,7 @@ class Proyecciones(OwnLogProjection):
             "dre": t.dre, "ugel": t.ugel, "datos": datos})
         self._historia(conn, e, n, t, "DocenteAsignado", acompanante_id=str(e.acompanante_id), **datos)
 
-    def _reasignado(self, conn: Connection, e: Any, n: int) -> None:
+    def _reasignado(self, conn: Connection, t: Tablas, e: Any, n: int) -> None:
         t = self._territorio(conn, e)
         conn.execute(update(asignacion).where(asignacion.c.convocatoria == t.convocatoria)
                      .where(asignacion.c.docente_id == str(e.docente_id))
@@ -175,7 +175,7 @@ class Proyecciones(OwnLogProjection):
         self._historia(conn, e, n, t, "DocenteReasignado", acompanante_id=str(e.a_acompanante_id),
                        de_acompanante_id=str(e.de_acompanante_id), motivo=e.motivo)
 
-    def _docente_retirado(self, conn: Connection, e: Any, n: int) -> None:
+    def _docente_retirado(self, conn: Connection, t: Tablas, e: Any, n: int) -> None:
         t = self._territorio(conn, e)
         conn.execute(delete(asignacion).where(asignacion.c.convocatoria == t.convocatoria)
                      .where(asignacion.c.docente_id == str(e.docente_id)))

@@ -10,22 +10,23 @@ from sqlalchemy import Connection, select
 from services.evidencias import domainmodel as dm
 from services.evidencias.lectura.base import Base, cuando
 from services.evidencias.tablas import registro, reunion
+from shared.views import Tablas
 
 
 class Actas(Base):
-    def _reunion(self, conn: Connection, e: Any, _: int) -> None:
+    def _reunion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         r = e.reunion
         self._origen(conn, e, "reunion", r.actividad_id)
         conn.execute(reunion.insert().values(
             actividad_id=r.actividad_id, tipo=r.tipo, acompanante_id=r.acompanante_id, fecha=r.fecha,
             registro={"reunion": r.como_dict(), "actas": [], "adjuntos": []}))
 
-    def _acta(self, conn: Connection, e: Any, _: int) -> None:
+    def _acta(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         acta = {**e.acta.como_dict(), "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
                 "registrada_en": cuando(e)}
         self._guardar(conn, "reunion", self._de(conn, e).clave, lambda r: r["actas"].append(acta))
 
-    def _registro(self, conn: Connection, e: Any, _: int) -> None:
+    def _registro(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         if isinstance(e, dm.SesionEjecucion.Registrada):
             tipo, datos, registro_id = "sesion", e.sesion, e.sesion.sesion_id
         else:

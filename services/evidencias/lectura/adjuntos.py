@@ -16,10 +16,11 @@ from services.evidencias.adjuntos import objeto_de
 from services.evidencias.lectura.base import Base, cuando
 from services.evidencias.tablas import adjunto, adjunto_por_purgar, adjunto_purgado, cancelado, visita
 from shared.cifrado import MARCA
+from shared.views import Tablas
 
 
 class Adjuntos(Base):
-    def _adjunto(self, conn: Connection, e: Any, _: int) -> None:
+    def _adjunto(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         """The attachment as the event has it (file name and description encrypted)."""
         de = self._de(conn, e)
         a = {**e.adjunto.como_dict(), "registrado_en": cuando(e)}
@@ -33,7 +34,7 @@ class Adjuntos(Base):
             conn.execute(adjunto.insert().values(propietario_tipo=de.tipo, propietario_id=de.clave,
                                                  sha256=e.adjunto.sha256, docente_id=de.docente_id))
 
-    def _cancelados(self, conn: Connection, e: Any, _: int) -> None:
+    def _cancelados(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         """His evidence references already projected become ``MARCA`` (his key is erased next), and the
         content of his attachments is left for the purge (once: this runs once per cancellation)."""
         def suprimir(r: dict[str, Any]) -> None:

@@ -11,10 +11,11 @@ from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.lectura.base import Base
 from services.evidencias.tablas import compromiso
+from shared.views import Tablas
 
 
 class Compromisos(Base):
-    def _compromiso(self, conn: Connection, e: Any, _: int) -> None:
+    def _compromiso(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         c = e.compromiso
         self._origen(conn, e, "compromiso", c.compromiso_id, c.docente_id)
         actual = self._actual(conn, c.docente_id)
@@ -24,7 +25,7 @@ class Compromisos(Base):
             estado="abierto", vencido_el=None, datos=c.como_dict()))
         self._guardar(conn, "visita", c.visita_id, lambda r: r["compromisos_asumidos"].append(c.compromiso_id))
 
-    def _verificado(self, conn: Connection, e: Any, _: int) -> None:
+    def _verificado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         compromiso_id = self._de(conn, e).clave
         datos = {**self._datos(conn, compromiso_id), "verificado": e.verificacion.como_dict()}
         conn.execute(update(compromiso).where(compromiso.c.compromiso_id == compromiso_id)
@@ -32,7 +33,7 @@ class Compromisos(Base):
         self._guardar(conn, "visita", e.verificacion.visita_id,
                       lambda r: r["compromisos_verificados"].append(compromiso_id))
 
-    def _vencido(self, conn: Connection, e: Any, _: int) -> None:
+    def _vencido(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         conn.execute(update(compromiso).where(compromiso.c.compromiso_id == self._de(conn, e).clave)
                      .values(vencido_el=date.fromisoformat(e.vencido_el)))
 

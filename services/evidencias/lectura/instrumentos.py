@@ -9,10 +9,11 @@ from sqlalchemy import Connection, select
 
 from services.evidencias.lectura.base import Base
 from services.evidencias.tablas import instrumento, item
+from shared.views import Tablas
 
 
 class Instrumentos(Base):
-    def _instrumento(self, conn: Connection, e: Any, _: int) -> None:
+    def _instrumento(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         i = e.instrumento
         conn.execute(instrumento.insert().values(clave=i.clave, codigo=i.codigo, version=i.version,
                                                  contenido=i.model_dump(mode="json")))

@@ -11,15 +11,16 @@ from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.lectura.base import Base, cuando
 from services.evidencias.tablas import cartera, item, necesidad, valoracion, visita
+from shared.views import Tablas
 
 
 class Visitas(Base):
-    def _necesidad(self, conn: Connection, e: Any, _: int) -> None:
+    def _necesidad(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         n = e.necesidad
         conn.execute(necesidad.insert().values(necesidad_id=e.necesidad_id, docente_id=self._docente(conn, e),
                                                anio=n.anio, datos={**n.como_dict(), "registrada_en": cuando(e)}))
 
-    def _observacion(self, conn: Connection, e: Any, _: int) -> None:
+    def _observacion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         v = self._visita_de(conn, e)
         o = e.observacion
         correccion = getattr(e, "correccion", 0)
@@ -43,7 +44,7 @@ class Visitas(Base):
             canonico=canonicos[clave_item], competencia=n.competencia, nivel=n.nivel,
             evidencia=n.evidencia, correcciones=correccion) for clave_item, n in o.niveles.items()])
 
-    def _retro(self, conn: Connection, e: Any, _: int) -> None:
+    def _retro(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         self._guardar(conn, "visita", self._de(conn, e).clave,
                       lambda r: r.update(retroalimentacion=e.retroalimentacion.como_dict()))
 
