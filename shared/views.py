@@ -403,3 +403,9 @@ class OwnLogProjection:
     def upsert(self, conn: Connection, tabla: Table, valores: dict[str, Any], *claves: str) -> None:
         """Insert the row (``valores``: every column) or, on a conflict on ``claves``, replace its other columns."""
         conn.execute(self.store.insert_on_conflict(tabla, claves, actualizar=True), valores)
+
+    def escribir(self, conn: Connection, tabla: Table, fila: dict[str, Any], *claves: str,
+                 actualizar: bool = True) -> None:
+        """Insert ``fila`` (every column of ``tabla``); on a conflict on ``claves``, replace its other columns
+        (``actualizar``) or leave the row there. One cached statement per (table, keys, update)."""
+        conn.execute(self.store.insert_on_conflict(tabla, claves, actualizar), fila)
