@@ -79,6 +79,7 @@ from shared.contracts.focalizacion import (
     ExcepcionRatioRegistradaV1,
     IEExcluidaV1,
     IEFocalizadaV1,
+    TerritorioNombradoV1,
 )
 from shared.contracts.base import (
     SIN_TERRITORIO,
@@ -159,6 +160,7 @@ __all__ = [
     "ExcepcionRatioRegistradaV1",
     "IEExcluidaV1",
     "IEFocalizadaV1",
+    "TerritorioNombradoV1",
     "SIN_TERRITORIO",
     "ContractError",
     "Envelope",

@@ -180,3 +180,20 @@ class DocenteRegistradoEnIEV1(IntegrationEvent):
     nivel: Literal["inicial", "primaria", "secundaria"]
     dre: str = Field(examples=["DRE-PUNO"])
     ugel: str = Field(examples=["UGEL-EL-COLLAO"])
+
+
+class TerritorioNombradoV1(IntegrationEvent):
+    """El padrón nombra la DRE y la UGEL de una IE (D_REGION y D_DREUGEL) al registrarla, o con otro nombre al
+    actualizarla: los servicios muestran a las personas esos nombres y no los códigos. El nombre que el padrón
+    no trae va vacío (null) y no borra el conocido: vale el último nombre recibido de cada código."""
+
+    servicio = "focalizacion"
+    evento = "TerritorioNombrado"
+    version = 1
+
+    dre: str = Field(description="Código de la DRE.", examples=["DRE-PUNO"])
+    nombre_dre: str | None = Field(description="Nombre de la DRE según el padrón (null: no lo trae).",
+                                   examples=["DRE Puno"])
+    ugel: str = Field(description="Código de la UGEL.", examples=["UGEL-EL-COLLAO"])
+    nombre_ugel: str | None = Field(description="Nombre de la UGEL según el padrón (null: no lo trae).",
+                                    examples=["UGEL El Collao"])
