@@ -91,6 +91,8 @@ CONSUMIDOR_HISTORIA = "evaluacion-historia"
 def subscribe(consumers: IdempotentConsumers, app: Evaluacion, proyecciones: Proyecciones) -> None:
     for contract, (durable, registrar) in SUSCRIPCIONES.items():
         consumers.subscribe(durable, contract, handler(app, proyecciones, registrar))
+    # the names the padrón gives the DREs and UGELs: what people read in the reports instead of their codes
+    consumers.subscribe("evaluacion-territorio-nombrado", c.TerritorioNombradoV1, proyecciones.territorios.aplicar)
     # The history verifies every fact's link itself and keeps the broken ones with their reason, live as when
     # rebuilt from the stream: it does not wait for the ledger, which would park those facts.
     consumers.subscribe_subject(

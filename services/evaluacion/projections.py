@@ -25,6 +25,7 @@ from sqlalchemy import Connection, MetaData, func, select
 
 from services.evaluacion.historia import Historia
 from services.evaluacion.matrices import PLANIFICADO, Practica, Progreso, Seguimiento
+from services.evaluacion.territorios import Territorios
 from services.evaluacion.vista_comun import _Base
 from shared.contracts import Envelope
 from shared.settings import ServiceSettings
@@ -46,8 +47,10 @@ class Proyecciones:
         self.seguimiento = Seguimiento(self.store, control)
         self.practica = Practica(self.store, control)
         self.historia = Historia(self.store, control)
+        self.territorios = Territorios(self.store, control)  # the names of the DREs and UGELs, for people
         self.matrices: dict[str, StreamView] = {p.nombre: p for p in (self.progreso, self.seguimiento, self.practica)}
-        self.todas: dict[str, StreamView] = {**self.matrices, self.historia.nombre: self.historia}
+        self.todas: dict[str, StreamView] = {**self.matrices, self.historia.nombre: self.historia,
+                                             self.territorios.nombre: self.territorios}
 
     def close(self) -> None:
         self.store.dispose()

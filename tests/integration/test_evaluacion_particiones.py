@@ -61,7 +61,7 @@ async def test_una_reconstruccion_en_dos_particiones_da_la_suma_de_la_proyeccion
         seguimiento = app.state.proyecciones.visitas_por_docente()
 
     # Then both give every projection's live sum
-    assert set(vivas) == {"progreso", "seguimiento", "practica", "historia"}
+    assert set(vivas) == {"progreso", "seguimiento", "practica", "historia", "territorios"}
     assert sin_generacion(partida) == vivas
     assert sin_generacion(una) == vivas
     # and the forged visit counts nowhere in the matrices (what follows it in the chain neither)
