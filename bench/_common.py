@@ -3,15 +3,19 @@ and store, test data."""
 
 from __future__ import annotations
 
+import cProfile
+import gc
 import os
 import platform
+import pstats
 import resource
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -73,16 +77,17 @@ def _postgres_version() -> str:
         return "?"
 
 
-def machine_line(store: str, *, sync_always: bool = True) -> str:
+def machine_line(store: str, *, sync_always: bool = True, nats: bool = True) -> str:
+    """CPU, cores, RAM, Python, the nats-server (``nats=False``: a benchmark that starts none) and the store."""
     import sqlite3
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     store_desc = (f"PostgreSQL {_postgres_version()} ({PG_HOST}:{PG_PORT})" if store == "postgres"
                   else f"SQLite {sqlite3.sqlite_version} (WAL)")
+    servidor = (f"nats-server {_nats_version()} (JetStream file store, "
+                f"sync_interval: {'always' if sync_always else 'default 2m'}) · ") if nats else ""
     return (f"CPU {_cpu_model()} · {cores} cores · RAM {_ram_gib()} · "
-            f"Python {platform.python_version()} · nats-server {_nats_version()} "
-            f"(JetStream file store, sync_interval: {'always' if sync_always else 'default 2m'}) · "
-            f"store {store_desc}")
+            f"Python {platform.python_version()} · {servidor}store {store_desc}")
 
 
 def print_table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
@@ -128,6 +133,97 @@ def percentiles(ms: list[float], decimales: int) -> tuple[str, str, str]:
     """p50, p99 and max of latencies in milliseconds, formatted for a table."""
     cuantiles = statistics.quantiles(ms, n=100)
     return f"{cuantiles[49]:.{decimales}f}", f"{cuantiles[98]:.{decimales}f}", f"{max(ms):.{decimales}f}"
+
+
+# --- a read model's rebuild against a raw read of its log -------------------------------------
+
+
+@dataclass
+class Fase:
+    nombre: str
+    eventos: int
+    s: float
+    cpu: float
+    rss_inicio: float  # MiB
+    rss_pico: float  # MiB: VmHWM of the phase, or ru_maxrss when it could not be reset
+    pico_de_fase: bool
+    carga: float  # load average (1 min) at the end of the phase: other work competing for the CPU
+
+    def fila(self) -> tuple[str, ...]:
+        return (self.nombre, f"{self.eventos:,}", f"{self.s:.2f}", f"{self.cpu:.2f}", rate(self.eventos, self.s),
+                f"{self.rss_inicio:,.0f}", f"{self.rss_pico:,.0f}" + ("" if self.pico_de_fase else "*"),
+                f"{self.carga:.1f}")
+
+
+def medir_fase(nombre: str, fn: Callable[[], int], perfil: cProfile.Profile | None = None) -> Fase:
+    """Run ``fn`` (which returns how many events it went through): wall and CPU time, RSS, load."""
+    gc.collect()
+    rss, de_fase = status_mib("VmRSS"), reiniciar_pico()
+    t, cpu = time.perf_counter(), time.process_time()
+    if perfil:
+        perfil.enable()
+    try:
+        eventos = fn()
+    finally:
+        if perfil:
+            perfil.disable()
+    s, cpu_s = time.perf_counter() - t, time.process_time() - cpu
+    pico = status_mib("VmHWM") if de_fase else ru_maxrss_mib()
+    return Fase(nombre, eventos, s, cpu_s, rss, pico, de_fase, os.getloadavg()[0])
+
+
+def leer_y_decodificar(app: Any, lote: int) -> int:
+    """Every notification of ``app``'s log, read in batches of ``lote`` and decoded to its domain event:
+    nothing else (the floor of any rebuild from that log)."""
+    posicion, leidas = 0, 0
+    while notificaciones := app.recorder.select_notifications(posicion, lote, inclusive_of_start=False):
+        for n in notificaciones:
+            app.mapper.to_domain_event(n)
+        leidas += len(notificaciones)
+        posicion = notificaciones[-1].id
+    return leidas
+
+
+def rebuild_contra_crudo(app: Any, proyecciones: Any, titulo: str, *, perfil: bool = False,
+                         perfil_lineas: int = 25) -> list[str]:
+    """(a) read and decode the service's whole log, in batches of the projection's size; (b) the read model's
+    ``reconstruir()`` from zero; each timed, on the same store, in this order. Prints their table, the ratio
+    and whether the goal (≥ 0.5) is met. Returns the failed checks: the rebuild went through as many events
+    as the log holds, and the read model's checksum is the one it had before."""
+    proyecciones.ponerse_al_dia()
+    antes = proyecciones.checksum()
+    crudo = medir_fase("crudo: select_notifications + to_domain_event",
+                       lambda: leer_y_decodificar(app, proyecciones.lote))
+    perfilador = cProfile.Profile() if perfil else None
+    nuestro = medir_fase("reconstruir()", proyecciones.reconstruir, perfilador)
+    despues = proyecciones.checksum()
+    print_table(f"{titulo}: reconstruir() vs lectura cruda del log ({crudo.eventos:,} eventos, lotes de "
+                f"{proyecciones.lote})", [crudo.fila(), nuestro.fila()],
+                ("fase", "eventos", "s", "CPU s", "eventos/s", "RSS inicio MiB", "pico RSS MiB", "carga 1 min"))
+    if not (crudo.pico_de_fase and nuestro.pico_de_fase):
+        print("* pico de todo el proceso hasta ese momento (ru_maxrss): no se pudo reiniciar VmHWM")
+    razon = crudo.s / nuestro.s if nuestro.s > 0 else float("inf")
+    print(f"\nnuestro/crudo = {razon:.3f}  (reconstruir() logra el {100 * razon:.1f}% de leer y decodificar "
+          f"el log; {1e6 * nuestro.s / max(nuestro.eventos, 1):.0f} µs por evento, "
+          f"{1e6 * crudo.s / max(crudo.eventos, 1):.0f} µs de ellos leer y decodificar)")
+    print(f"meta ≥ 0.5: {'cumplida' if razon >= 0.5 else 'no cumplida'}")
+    if nuestro.cpu > 0:  # the same ratio in CPU seconds: less sensitive to other work on the machine
+        print(f"en CPU: nuestro/crudo = {crudo.cpu / nuestro.cpu:.3f}")
+    print(f"checksum: {antes[:16]} antes, {despues[:16]} después del rebuild"
+          f" ({'iguales' if antes == despues else 'DISTINTOS'})")
+    if perfilador:
+        stats = pstats.Stats(perfilador, stream=sys.stdout).strip_dirs()
+        for orden in ("tottime", "cumulative"):
+            print(f"\n--- cProfile de reconstruir(), por {orden} ---")
+            stats.sort_stats(orden).print_stats(perfil_lineas)
+    fallos = []
+    if crudo.eventos == 0 or nuestro.eventos != crudo.eventos:
+        fallos.append(f"reconstruir() recorrió {nuestro.eventos:,} eventos; el log tiene {crudo.eventos:,}")
+    if despues != antes:
+        fallos.append(f"el checksum de la proyección cambió con el rebuild: {antes[:16]} → {despues[:16]}")
+    for fallo in fallos:
+        print("INCONSISTENTE:", fallo)
+    return fallos
 
 
 # --- servers and stores ----------------------------------------------------------------------
@@ -199,19 +295,6 @@ def visita_kwargs(i: int) -> dict[str, object]:
         "fecha_fin": fin,
         "acciones": ACCIONES[i % len(ACCIONES)],
     }
-
-
-def rebuild_vs_log(app: Any, proyecciones: Any) -> tuple[int, float, float]:
-    """Rebuild a service's read model from zero, then read the same notification log plainly:
-    (events, rebuild seconds, plain read seconds)."""
-    started = time.perf_counter()
-    eventos = proyecciones.reconstruir()
-    rebuild_s = time.perf_counter() - started
-    started = time.perf_counter()
-    position = 0
-    while lote := app.recorder.select_notifications(position, 2000, inclusive_of_start=False):
-        position = lote[-1].id
-    return eventos, rebuild_s, time.perf_counter() - started
 
 
 def rate(count: int, seconds: float) -> str:

@@ -22,12 +22,17 @@
    events table in the same database, with one ``executemany`` in one transaction (sqlite3, or
    psycopg on PostgreSQL). The same rows inserted into a table of the read-model database
    give the limit for the catch-up.
-5. Checks:
+5. The rebuild of the read model from zero (``app.proyecciones.reconstruir()``, every event of the
+   store: the import's included), against reading and decoding the same notification log in batches of
+   the projection's size (``select_notifications`` + ``mapper.to_domain_event``, nothing else), in the
+   same run (``bench._common.rebuild_contra_crudo``); goal ≥ 0.5. ``--sin-reconstruir`` leaves it out.
+6. Checks:
    - one decision per IE in the rule set's territory: returned, recorded and projected, with
      the same focalized count as the pure engine;
    - more than 0 assignments, and all of them projected;
    - every caseload within its limit and with schools of its own type only;
-   - assigned + not covered = docentes of the focalized IIEE.
+   - assigned + not covered = docentes of the focalized IIEE;
+   - the rebuild went through every event of the log and left the checksum it found.
 
    Exit 1 if any check fails.
 
@@ -43,8 +48,6 @@ import argparse
 import cProfile
 import gc
 import io
-import os
-import platform
 import pstats
 import sqlite3
 import sys
@@ -64,11 +67,10 @@ from bench._common import (
     PG_PORT,
     PG_USER,
     Store,
-    _cpu_model,
-    _postgres_version,
-    _ram_gib,
+    machine_line,
     print_table,
     rate,
+    rebuild_contra_crudo,
     reiniciar_pico,
     ru_maxrss_mib,
     status_mib,
@@ -90,14 +92,6 @@ ATRIBUTOS_MOTOR = ("codigo_modular", "anexo", "nombre", "nivel", "dre", "ugel", 
 
 
 # --- the machine and memory ------------------------------------------------------------------
-
-
-def machine_line(kind: str) -> str:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    store_desc = (f"PostgreSQL {_postgres_version()} ({PG_HOST}:{PG_PORT})" if kind == "postgres"
-                  else f"SQLite {sqlite3.sqlite_version} (WAL)")
-    return (f"CPU {_cpu_model()} · {cores} cores · RAM {_ram_gib()} · Python {platform.python_version()} · "
-            f"store {store_desc}")
 
 
 @dataclass
@@ -319,7 +313,7 @@ def motor_puro(app: Focalizacion, reglas: ConjuntoReglas, ambito: str,
 
 
 def main(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one straight run
-    print(machine_line(args.store))
+    print(machine_line(args.store, nats=False))
     print(f"escuelas={args.escuelas} ugeles={args.ugeles} docentes_por_escuela={args.docentes_por_escuela} "
           f"acompanantes_por_ugel={args.acompanantes_por_ugel} store={args.store}", flush=True)
     comprobar = Comprobaciones()
@@ -386,6 +380,10 @@ def main(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one straight run
                       f"una DecisionFocalizacion por IE + FocalizacionEjecutada: {eventos_f:,} eventos")
             comprobar_resultados(app, comprobar, cuenta["ies"], en_territorio, focalizadas_puras,
                                  res_f, res_a)
+            if not args.sin_reconstruir:
+                for fallo in rebuild_contra_crudo(app, app.proyecciones, f"focalizacion ({st.kind})",
+                                                  perfil=args.perfil, perfil_lineas=args.perfil_lineas):
+                    comprobar(False, fallo)
         finally:
             app.close()
 
@@ -480,4 +478,6 @@ if __name__ == "__main__":
     parser.add_argument("--perfil", action="store_true",
                         help="cProfile de cada fase medida (la hace más lenta) y sus primeras entradas")
     parser.add_argument("--perfil-lineas", type=int, default=20)
+    parser.add_argument("--sin-reconstruir", action="store_true",
+                        help="sin el rebuild de la proyección contra la lectura cruda de su log (paso 5)")
     sys.exit(main(parser.parse_args()))
