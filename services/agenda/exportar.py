@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +11,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from services.agenda import cumplimiento
+from services.agenda.territorios import NIVELES as TERRITORIOS
+from services.agenda.territorios import Nombres
 from shared import hojas
 from shared.hojas import Columna, Portada, Tabla
 
@@ -104,10 +107,13 @@ PLANES = [TERRITORIO["docente_id"], _n("anio", "Año", ""), TERRITORIO["etapa"],
 PLANES_CLAVES = [c.clave for c in PLANES if c.clave not in COMPONENTES]  # a plan's own fields
 
 
-def columnas_cumplimiento(nivel: str, filas: list[dict[str, Any]]) -> list[Columna]:
-    """The fulfilment table's columns at ``nivel``: who or where, then per component what was planned, expected
-    by the date, delivered, delivered within the plan and its percentage; each level's own columns last."""
-    columnas = [*(TERRITORIO[k] for k in cumplimiento.CLAVES[nivel]), _n("docentes", "Docentes"),
+def columnas_cumplimiento(nivel: str, filas: list[dict[str, Any]], nombres: Nombres = Nombres()) -> list[Columna]:
+    """The fulfilment table's columns at ``nivel``: who or where (a DRE or UGEL by the name the padrón gives it,
+    ``nombres``), then per component what was planned, expected by the date, delivered, delivered within the
+    plan and its percentage; each level's own columns last."""
+    territorio = [replace(TERRITORIO[k], textos=nombres.textos(k)) if k in TERRITORIOS else TERRITORIO[k]
+                  for k in cumplimiento.CLAVES[nivel]]
+    columnas = [*territorio, _n("docentes", "Docentes"),
                 _n("docentes_atrasados", "Docentes atrasados")]
     for k, (nombre, unidad, fin) in COMPONENTES.items():
         columnas += [_n(f"{k}_{m}", f"{nombre} {texto.format(fin)}", unidad) for m, texto in MEDIDAS.items()]

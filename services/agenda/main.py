@@ -14,6 +14,7 @@ from services.agenda import acceso, messaging
 from services.agenda.api import cumplimiento, documentos, lote, plan_ie, planes, programacion, realizacion
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
+from services.agenda.territorios import Territorios
 from shared.runtime import ServiceRuntime
 from shared.telemetry import Telemetry
 
@@ -26,7 +27,9 @@ def create_app(settings: AgendaSettings | None = None, *span_processors: SpanPro
     agenda = Agenda(settings)
     agenda.publicar_protocolos_incluidos()
     runtime = ServiceRuntime(agenda, messaging.Publicador(agenda), Telemetry.create("agenda", *span_processors))
-    messaging.subscribe(runtime.consumers, agenda)
+    territorios = Territorios.abrir(settings)  # the names of the DREs and UGELs, for the spreadsheets
+    runtime.closers.append(territorios.close)
+    messaging.subscribe(runtime.consumers, agenda, territorios)
     http = runtime.http_app(
         title="Acompaña · agenda",
         description="Protocolo anual de cada docente: plan por etapa, programación y realización de visitas, "
@@ -36,6 +39,7 @@ def create_app(settings: AgendaSettings | None = None, *span_processors: SpanPro
     # what api/dependencias.py hands to each route
     http.state.agenda = agenda
     http.state.proyecciones = agenda.proyecciones
+    http.state.territorios = territorios
     http.state.politica = acceso.politica(agenda)
     http.state.politica.separacion = settings.separacion_finalidad
     return http

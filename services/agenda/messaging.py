@@ -3,7 +3,8 @@
 Consumes focalizacion's assignments: ``DocenteAsignado`` generates the docente's plan and puts
 him on the acompañante's agenda; ``DocenteReasignado`` and ``DocenteRetirado`` move or close it;
 ``DocenteRegistradoEnIE`` tells which docentes each school has (its own plan covers them);
-``DatosPersonalesCancelados`` erases agenda's key of the docente's free text (Ley 29733).
+``DatosPersonalesCancelados`` erases agenda's key of the docente's free text (Ley 29733);
+``TerritorioNombrado`` gives the names of the DREs and UGELs its spreadsheets show (``territorios``).
 The commands are idempotent by their deterministic ids, so a redelivered message changes
 nothing; a reassignment that arrives before its assignment fails and is retried later.
 
@@ -24,6 +25,7 @@ from services.agenda import escuela
 from services.agenda.application import Agenda
 from services.agenda.calendario import Franja
 from services.agenda.comandos import Asignacion
+from services.agenda.territorios import Territorios
 from services.agenda.valores import AgendaDe, DocenteEnIE, PlanDe, PlanIEDe
 from shared import contracts as c
 from shared.consumer import IdempotentConsumers
@@ -48,13 +50,14 @@ class AsignacionPendiente(Exception):
     """A change to a plan that does not exist yet: retried until its assignment arrives."""
 
 
-def subscribe(consumers: IdempotentConsumers, agenda: Agenda) -> None:
+def subscribe(consumers: IdempotentConsumers, agenda: Agenda, territorios: Territorios) -> None:
     consumers.subscribe("agenda-docente-asignado", c.DocenteAsignadoV1, lambda e: asignado(agenda, e))
     consumers.subscribe("agenda-docente-reasignado", c.DocenteReasignadoV1, lambda e: reasignado(agenda, e))
     consumers.subscribe("agenda-docente-retirado", c.DocenteRetiradoV1, lambda e: retirado(agenda, e))
     consumers.subscribe("agenda-docente-en-ie", c.DocenteRegistradoEnIEV1, lambda e: en_ie(agenda, e))
     consumers.subscribe("agenda-datos-cancelados", c.DatosPersonalesCanceladosV1,
                         lambda e: agenda.cancelar_datos_personales(str(e.data.docente_id), e.id))  # type: ignore[attr-defined]
+    consumers.subscribe("agenda-territorio-nombrado", c.TerritorioNombradoV1, territorios.aplicar)
 
 
 def en_ie(agenda: Agenda, envelope: Envelope) -> None:

@@ -1,11 +1,13 @@
 """The columns of evaluacion's reports as people read them in a spreadsheet: Spanish words with their
 units, each typed (``shared.hojas``). One entry per section of a report; a section's grouping columns
-follow its ``por`` (``reportes.AGRUPACIONES``).
+follow its ``por`` (``reportes.AGRUPACIONES``). The "DRE" and "UGEL" columns, and the cover's, show each
+territory by the name the padrón gives it (``territorios.Nombres``), its code when none did.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +15,8 @@ from services.evaluacion.application import PREGUNTAS_ENCUESTA
 from services.evaluacion.metas import NIVELES
 from services.evaluacion.projections import PLANIFICADO
 from services.evaluacion.reportes import AGRUPACIONES
+from services.evaluacion.territorios import NIVELES as TERRITORIOS
+from services.evaluacion.territorios import Nombres
 from shared.hojas import Columna, Portada, Tabla, autor
 from shared.telemetry import Actor
 
@@ -140,19 +144,22 @@ SECCIONES: dict[str, tuple[str, str, Any]] = {
 assert set(PLANIFICADO) == set(COMPONENTES), "a component of the plan without its words"
 
 
-def tabla(seccion: str, filas: Sequence[Mapping[str, Any]], por: str) -> Tabla:
-    """A report's section as a sheet; a section this catalogue does not know keeps its field names."""
+def tabla(seccion: str, filas: Sequence[Mapping[str, Any]], por: str, nombres: Nombres = Nombres()) -> Tabla:
+    """A report's section as a sheet, its DREs and UGELs by name; a section this catalogue does not know keeps
+    its field names."""
     if seccion not in SECCIONES:
         return Tabla(seccion, [], filas)
     nombre, descripcion, columnas = SECCIONES[seccion]
-    return Tabla(nombre, columnas(por), filas, descripcion)
+    return Tabla(nombre, [replace(c, textos=nombres.textos(c.clave)) if c.clave in TERRITORIOS else c
+                          for c in columnas(por)], filas, descripcion)
 
 
 def portada(titulo: str, al: date | datetime, nota: str, actor: Actor, parametros: Mapping[str, Any],
-            generado: datetime) -> Portada:
-    """The cover of a report: its parameters in words (``por`` as the level it is grouped by)."""
+            generado: datetime, nombres: Nombres = Nombres()) -> Portada:
+    """The cover of a report: its parameters in words (``por`` as the level it is grouped by, a DRE or UGEL by
+    its name)."""
     palabras = {"anio": "Año", "por": "Agrupado por", "convocatoria": "Convocatoria", "etapa": "Etapa",
                 "ugel": "UGEL", "dre": "DRE", "ie": "IE", "trimestre": "Trimestre", "tipo_ie": "Tipo de IE"}
-    lineas = [(palabras.get(k, k), POR.get(v, v) if k == "por" else v)
+    lineas = [(palabras.get(k, k), POR.get(v, v) if k == "por" else nombres.de(k, v) if k in TERRITORIOS else v)
               for k, v in parametros.items() if v is not None]
     return Portada(titulo, al, autor(actor), generado, nota, lineas)

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query, Response
 
 from services.agenda import exportar
 from services.agenda.api.comun import Anio, Id, IeFiltro, Modalidad, csv
-from services.agenda.api.dependencias import Vistas
+from services.agenda.api.dependencias import Vistas, VistaTerritorios
 from services.agenda.cumplimiento import COMPONENTES, NIVELES
 from services.agenda.projections import Proyecciones
+from services.agenda.territorios import Nombres
 from shared.eventstore import NotFound
 from shared.hojas import Portada, Tabla, autor
 from shared.telemetry import current_actor
@@ -40,24 +41,27 @@ def get_cumplimiento(anio: Anio, vistas: Vistas, nivel: Nivel = "ugel",
 
 @router.get("/cumplimiento.csv", summary="Cumplimiento en CSV", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-def get_cumplimiento_csv(anio: Anio, vistas: Vistas, nivel: Nivel = "ugel", fecha: date | None = None,
-                         dre: str | None = None, ugel: str | None = None, ie: IeFiltro = None,
-                         acompanante_id: UUID | None = None, solo_atrasados: bool = False,
+def get_cumplimiento_csv(anio: Anio, vistas: Vistas, territorios: VistaTerritorios, nivel: Nivel = "ugel",
+                         fecha: date | None = None, dre: str | None = None, ugel: str | None = None,
+                         ie: IeFiltro = None, acompanante_id: UUID | None = None, solo_atrasados: bool = False,
                          modalidad: Modalidad | None = None) -> Response:
     corte = fecha or date.today()
-    tabla = _hoja(vistas, anio, nivel, corte, dre, ugel, ie, acompanante_id, solo_atrasados, modalidad)
+    tabla = _hoja(vistas, anio, nivel, corte, dre, ugel, ie, acompanante_id, solo_atrasados, modalidad,
+                  territorios.nombres())
     return csv(exportar.csv_de(tabla), f"cumplimiento-{anio}-{nivel}-{corte}.csv")
 
 
 @router.get("/cumplimiento.xlsx", summary="Cumplimiento en Excel (XLSX)", response_class=Response,
             responses={200: {"content": {exportar.XLSX: {}}}})
-def get_cumplimiento_xlsx(anio: Anio, vistas: Vistas, nivel: Nivel = "ugel", fecha: date | None = None,
-                          dre: str | None = None, ugel: str | None = None, ie: IeFiltro = None,
-                          acompanante_id: UUID | None = None, solo_atrasados: bool = False,
+def get_cumplimiento_xlsx(anio: Anio, vistas: Vistas, territorios: VistaTerritorios, nivel: Nivel = "ugel",
+                          fecha: date | None = None, dre: str | None = None, ugel: str | None = None,
+                          ie: IeFiltro = None, acompanante_id: UUID | None = None, solo_atrasados: bool = False,
                           modalidad: Modalidad | None = None) -> Response:
     corte = fecha or date.today()
-    tabla = _hoja(vistas, anio, nivel, corte, dre, ugel, ie, acompanante_id, solo_atrasados, modalidad)
-    filtros = {"Año": anio, "Nivel": exportar.NIVELES[nivel], "DRE": dre, "UGEL": ugel, "IE": ie,
+    nombres = territorios.nombres()
+    tabla = _hoja(vistas, anio, nivel, corte, dre, ugel, ie, acompanante_id, solo_atrasados, modalidad, nombres)
+    filtros = {"Año": anio, "Nivel": exportar.NIVELES[nivel], "DRE": dre and nombres.de("dre", dre),
+               "UGEL": ugel and nombres.de("ugel", ugel), "IE": ie,
                "Acompañante (identificador)": acompanante_id, "Modalidad": modalidad,
                "Solo los atrasados": "Sí" if solo_atrasados else None}
     portada = Portada(f"Cumplimiento del protocolo {anio}", corte, autor(current_actor.get()), datetime.now(UTC),
@@ -76,10 +80,11 @@ def get_cumplimiento_docente(docente_id: Id, anio: Anio, vistas: Vistas, fecha: 
 
 
 def _hoja(vistas: Proyecciones, anio: int, nivel: str, corte: date, dre: str | None, ugel: str | None,
-          ie: str | None, acompanante_id: UUID | None, solo_atrasados: bool, modalidad: str | None) -> Tabla:
+          ie: str | None, acompanante_id: UUID | None, solo_atrasados: bool, modalidad: str | None,
+          nombres: Nombres) -> Tabla:
     filas = vistas.cumplimiento(anio, corte, nivel, dre=dre, ugel=ugel, ie=ie, modalidad=modalidad,
                                 acompanante_id=str(acompanante_id) if acompanante_id else None)
     filas = [{**f, "fecha_corte": corte} for f in filas if f["docentes_atrasados"] or not solo_atrasados]
-    return Tabla("cumplimiento", exportar.columnas_cumplimiento(nivel, filas), filas,
+    return Tabla("cumplimiento", exportar.columnas_cumplimiento(nivel, filas, nombres), filas,
                  f"Cumplimiento del protocolo al {corte:%d/%m/%Y}, por {exportar.NIVELES[nivel]}"
                  + (", solo los atrasados" if solo_atrasados else ""))

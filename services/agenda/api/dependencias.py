@@ -10,7 +10,9 @@ from fastapi import Depends
 
 from services.agenda.application import Agenda
 from services.agenda.projections import Proyecciones
+from services.agenda.territorios import Territorios
 from shared.http.dependencias import del_estado
 
 AgendaApp = Annotated[Agenda, Depends(del_estado("agenda"))]
 Vistas = Annotated[Proyecciones, Depends(del_estado("proyecciones"))]
+VistaTerritorios = Annotated[Territorios, Depends(del_estado("territorios"))]  # names of DREs and UGELs

@@ -8,6 +8,7 @@ section, one sheet each).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -16,6 +17,7 @@ from fastapi import Path, Query, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.evaluacion import columnas, exportar, reportes
+from services.evaluacion.territorios import Nombres
 from shared.eventstore import DomainError
 from shared.telemetry import current_actor
 
@@ -61,20 +63,22 @@ def de_ie(ie: str | None) -> dict[str, Any]:
 
 def salida(secciones: dict[str, list[dict[str, Any]]], corte: reportes.Corte, formato: str, nombre: str,
            seccion: str | None, extra: dict[str, Any], titulo: str = "",
-           filtros: dict[str, Any] | None = None) -> Any:
-    """A report's sections as JSON, as one section's CSV or as an XLSX with a sheet each (and a cover)."""
+           filtros: dict[str, Any] | None = None, nombres: Callable[[], Nombres] = Nombres) -> Any:
+    """A report's sections as JSON, as one section's CSV or as an XLSX with a sheet each (and a cover); a file
+    shows the DREs and UGELs by the names ``nombres`` reads (``Territorios.nombres``), JSON by their codes."""
     nota = corte.nota()
     if formato == "json":
         return {**extra, **nota, **secciones}
+    lugares = nombres()
     portada = columnas.portada(titulo or nombre, corte.momento, nota["nota"], current_actor.get(),
-                               {**extra, **(filtros or {})}, datetime.now(UTC))
+                               {**extra, **(filtros or {})}, datetime.now(UTC), lugares)
     por = extra.get("por", "ie")  # the quarterly report: its fulfilment per school
     if formato == "csv":
         elegida = seccion or next(iter(secciones))
         if elegida not in secciones:
             raise DomainError(f"La sección {elegida!r} no existe: {', '.join(secciones)}.")
-        return Response(exportar.csv_de(columnas.tabla(elegida, secciones[elegida], por), portada),
+        return Response(exportar.csv_de(columnas.tabla(elegida, secciones[elegida], por, lugares), portada),
                         media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{nombre}-{elegida}.csv"'})
-    return Response(exportar.xlsx_de(portada, [columnas.tabla(k, v, por) for k, v in secciones.items()]),
+    return Response(exportar.xlsx_de(portada, [columnas.tabla(k, v, por, lugares) for k, v in secciones.items()]),
                     media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{nombre}.xlsx"'})

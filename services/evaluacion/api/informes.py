@@ -145,9 +145,11 @@ def get_informe(ugel: Ugel, anio: Annotated[int, Query(ge=2000, le=2100)],
     corte = reportes.Corte.de(al)
     registrado = app.informe(ugel, anio, trimestre, corte.momento if al is not None else None)
     tablas = {**secciones(vistas, ugel, anio, trimestre, corte), **tramite(registrado)}
+    nombres = vistas.territorios.nombres()
     return salida(tablas, corte, formato, f"informe-{ugel}-{anio}-T{trimestre}", seccion,
                   {"ugel": ugel, "anio": anio, "trimestre": trimestre},
-                  f"Informe trimestral de avance de {ugel}: {anio}, trimestre {trimestre}")
+                  f"Informe trimestral de avance de {nombres.de('ugel', ugel)}: {anio}, trimestre {trimestre}",
+                  nombres=lambda: nombres)
 
 
 @router.post("/envio", tags=TRAMITE, status_code=201, summary="La UGEL remite a su DRE el informe del trimestre",

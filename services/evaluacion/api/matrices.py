@@ -86,7 +86,8 @@ def get_seguimiento(anio: Anio, vistas: Vistas, por: Por = "ugel", dre: Codigo =
             "calidad": reportes_matrices.desempeno_acompanantes(conn, t, corte, anio, ("semestre_1", "semestre_2"), **filtros),
             "satisfaccion": reportes_matrices.satisfaccion(conn, t, corte, anio, por, **filtros)}
     return salida(vistas.leer("seguimiento", consulta), corte, formato, f"seguimiento-{anio}-{por}",
-                  seccion, {"anio": anio, "por": por}, f"Matriz de seguimiento {anio}", {**filtros, "ie": ie})
+                  seccion, {"anio": anio, "por": por}, f"Matriz de seguimiento {anio}", {**filtros, "ie": ie},
+                  vistas.territorios.nombres)
 
 
 @router.get("/evaluacion", tags=["reportes"], responses=TABLAS,
@@ -101,7 +102,8 @@ def get_evaluacion(anio: Anio, vistas: Vistas, por: Por = "ugel", dre: Codigo = 
         return {"practica": reportes_matrices.practica(conn, t, corte, anio, por, **filtros),
                 "desempeno": reportes_matrices.desempeno_acompanantes(conn, t, corte, None, ("inicio", "termino"), **filtros)}
     return salida(vistas.leer("practica", consulta), corte, formato, f"evaluacion-{anio}-{por}",
-                  seccion, {"anio": anio, "por": por}, f"Matriz de evaluación {anio}", filtros)
+                  seccion, {"anio": anio, "por": por}, f"Matriz de evaluación {anio}", filtros,
+                  vistas.territorios.nombres)
 
 
 # --- visits per docente (the first slice of the backbone) -----------------------------------------------

@@ -63,7 +63,7 @@ def get_resultados(vistas: Vistas, politica: PoliticaDeAcceso, convocatoria: Con
     return salida({"resultados": filas}, corte, formato, f"resultados-etapa-{etapa}-{por}", None,
                   {"convocatoria": convocatoria, "etapa": etapa, "por": por},
                   f"Resultados de la etapa {etapa} (convocatoria {convocatoria})",
-                  {"dre": dre, "ugel": ugel, "ie": ie, "tipo_ie": tipo_ie})
+                  {"dre": dre, "ugel": ugel, "ie": ie, "tipo_ie": tipo_ie}, vistas.territorios.nombres)
 
 
 @router.get("/resultados-etapa.{formato}", response_class=Response, responses=GRAFICO,
@@ -79,7 +79,9 @@ async def get_resultados_grafico(formato: Literal["png", "svg"], vistas: Vistas,
                                            ugel=ugel, **de_ie(ie))
         if filas:
             por_etapa[etapa] = _por_competencia(filas)
-    titulo = f"Resultados por etapa · {ie or ugel or dre or 'nacional'} · convocatoria {convocatoria}"
+    nombres = await asyncio.to_thread(vistas.territorios.nombres)  # the title names the territory, not its code
+    donde = ie or (nombres.de("ugel", ugel) if ugel else nombres.de("dre", dre) if dre else "nacional")
+    titulo = f"Resultados por etapa · {donde} · convocatoria {convocatoria}"
     imagen = await asyncio.to_thread(exportar.grafico_resultados, por_etapa, titulo, corte.nota()["nota"], formato)
     return Response(imagen, media_type=exportar.FORMATOS_GRAFICO[formato])
 
