@@ -3,7 +3,7 @@
 Each durable consumer of the service runs one loop (all started by ``consumir``) on a nats-py pull
 subscription: it fetches up to ``batch_size`` messages (after the first one, waiting at most ``batch_wait``
 seconds for the batch to fill), applies them in stream order in one thread and one transaction per
-read-model store (``shared.views.lote``), and acknowledges them after the commit. When the handler raises on
+read-model store (``shared.transacciones.lote``), and acknowledges them after the commit. When the handler raises on
 a message, that message alone is treated as failed: the messages before it commit (applied again after
 the rollback), the ones after it are applied next, in a transaction of their own. A message whose handler
 fails is negatively acknowledged with a growing delay (``backoff``) and redelivered; after ``max_deliver``
@@ -51,7 +51,7 @@ from shared.eslabones import DESCONOCIDO, PENDIENTE, VERIFICADO, CadenaPendiente
 from shared.fallidos import DeadLetter
 from shared.streams import DLQ_STREAM, STREAM
 from shared.telemetry import Telemetry, context_from_traceparent
-from shared.views import en_lote, lote
+from shared.transacciones import en_lote, lote
 
 __all__ = ["Handler", "IdempotentConsumers"]
 
@@ -319,7 +319,7 @@ class IdempotentConsumers:
             self._aplicar(durable, envelope, verificado, _se_exportan(self.telemetry))
 
     def _aplicar_lote(self, durable: str, envelopes: list[Envelope]) -> tuple[int, Exception | None]:
-        """Apply ``envelopes`` in one batch (``shared.views.lote``), or the longest run of them from the first
+        """Apply ``envelopes`` in one batch (``shared.transacciones.lote``), or the longest run of them from the first
         that applies without error: returns its length and the error of the message after it (None when all
         applied). When a message raises, the batch is rolled back and the messages before it are applied again
         without it, unless they wrote no read model (a command on the write side stands, it is not repeated)."""

@@ -22,7 +22,7 @@ content, ``pendiente`` while its predecessor has not arrived or is not verified 
 is: verified, or broken after a broken one), ``roto`` with the reason otherwise (no link, content that does
 not match its hash, a second fact claiming a position or a predecessor already taken, a fact following a
 broken one). A consumer may hand the ledger a batch's facts in any order: the states are the same.
-Within a batch (``shared.views.lote``) ``registrar`` keeps the fact for the batch's end, where the batch's
+Within a batch (``shared.transacciones.lote``) ``registrar`` keeps the fact for the batch's end, where the batch's
 links are recorded together in its transaction on the ledger (``registrar_varios``): one read of what the
 ledger holds at the batch's positions and after them, one multi-row INSERT of the new links, the states
 those recording them one at a time in the batch's order would give; nothing is written if the batch rolls
@@ -50,7 +50,7 @@ from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
 from shared.eslabones_tabla import CadenaEnLote, TablaEslabones
 from shared.settings import ServiceSettings
-from shared.views import diferir, lote, transaccion
+from shared.transacciones import diferir, lote, transaccion
 
 VERIFICADO, PENDIENTE, ROTO, DESCONOCIDO = "verificado", "pendiente", "roto", "desconocido"
 NO_SIGUE = "su huella no sigue de la del hecho anterior y su contenido: no continúa la cadena"
@@ -143,7 +143,7 @@ class Eslabones:
 
     def registrar(self, env: Envelope) -> None:
         """Record ``env``'s link (idempotent: a fact seen again changes nothing). Within a batch
-        (``shared.views.lote``) it is recorded with the batch's other facts when the batch commits, in the
+        (``shared.transacciones.lote``) it is recorded with the batch's other facts when the batch commits, in the
         batch's transaction on the ledger (``registrar_varios``); outside one, in a transaction of its own."""
         with lote():
             pendientes = diferir((id(self), "eslabones"), lambda: _Pendientes(self))
@@ -200,9 +200,9 @@ class Eslabones:
 
 
 class _Pendientes:
-    """The links of the open batch's facts, recorded together when it commits (``shared.views.diferir``).
+    """The links of the open batch's facts, recorded together when it commits (``shared.transacciones.diferir``).
     It opens the batch's transaction on the ledger at once, so the batch knows it wrote
-    (``shared.views.en_lote``)."""
+    (``shared.transacciones.en_lote``)."""
 
     def __init__(self, eslabones: Eslabones) -> None:
         self.eslabones = eslabones

@@ -1,16 +1,16 @@
 """Read models fed from the stream, kept in generations so they can be rebuilt while they answer.
 
-A ``StreamView`` owns a few tables and an inbox. Its tables exist once per *generation*
-(``<tabla>_g<N>``); a control table says which generation is active. Consumers apply each
-event to the active generation, idempotently: its id goes into that generation's inbox
-(``<vista>_inbox_g<N>``) in the same transaction as its effect, and an id already there means
-the event is not applied again (a redelivery, a republication, a rebuild catching up). The live
-consumers apply a fetched batch in one transaction (``shared.views.lote``), the active generation
-read once for the batch; a view applies a batch's events together, at the batch's end
-(``aplicar_varias``): one multi-row INSERT of their ids into the inbox, then each of its statements
-run once for all the new events' rows, an executemany handed to the driver as compiled once
-(``shared.views.ejecutar_varias``). A rebuild applies its batches the same way to generation N+1,
-filled from the stream while N keeps answering, then switches (see ``shared.replay.rebuild``).
+A ``StreamView`` owns a few tables and an inbox, in generations (``shared.generaciones``): the active one
+under the base names ``<vista>_<tabla>`` (the inbox ``<vista>_inbox``), where the live consumers write and
+every query reads; a rebuild's under ``<vista>_<tabla>_g<N>`` until the switch renames them. Each event is
+applied idempotently: its id goes into the generation's inbox in the same transaction as its effect, and an
+id already there means the event is not applied again (a redelivery, a republication, a rebuild catching
+up). The live consumers apply a fetched batch in one transaction (``shared.transacciones.lote``); a view
+applies a batch's events together, at the batch's end (``aplicar_varias``): one multi-row INSERT of their
+ids into the inbox, then each of its statements run once for all the new events' rows, an executemany
+handed to the driver as compiled once (``shared.transacciones.ejecutar_varias``). A rebuild applies its
+batches the same way to generation N, filled from the stream while the active one keeps answering, then
+switches (``shared.replay.rebuild``, ``services.evaluacion.particiones``).
 
 Every row must come from the events alone (their content and the time they were recorded,
 ``Envelope.time``), never from the moment they arrived: a rebuilt generation is then
@@ -21,26 +21,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    TextClause,
-    inspect,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Column, Connection, MetaData, String, Table, TextClause, text
 
 from shared.contracts import Envelope, IntegrationEvent
-from shared.views import Tablas, ViewStore, diferir, digest_tablas, ejecutar_varias, hay_lote, lote, una_vez_por_lote
+from shared.generaciones import Generaciones, sufijo
+from shared.transacciones import diferir, ejecutar_varias, hay_lote, lote
+from shared.views import Tablas, ViewStore, digest_tablas
 from shared.views import instante as instante  # the views' handlers import it from here
 
 # A handler writes an event's rows through ``Filas`` (``conn.execute(sentencia, filas)``, run at the batch's end)
@@ -73,29 +61,20 @@ class Filas:
 
 
 class _Pendientes:
-    """A view's events of the open batch, applied together when it commits (``shared.views.diferir``). It
-    opens the batch's transaction on the view's store at once, so the batch knows it wrote a read model."""
+    """A view's events of the open batch, applied together when it commits (``shared.transacciones.diferir``). It
+    opens the batch's transaction on the view's store at once, so the batch knows it wrote a read model, and
+    keeps the view's switch out until the batch ends (``Generaciones.compartir``)."""
 
-    def __init__(self, vista: StreamView, generacion: int) -> None:
-        self.vista, self.generacion = vista, generacion
+    def __init__(self, vista: StreamView) -> None:
+        self.vista = vista
         self.envelopes: list[Envelope] = []
         with vista.store.transaccion() as conn:
             self.conn = conn
+        vista.generaciones.compartir(conn, vista.nombre)
 
     def vaciar(self) -> None:
         envelopes, self.envelopes = self.envelopes, []
-        self.vista.aplicar_varias(self.conn, self.vista.tablas(self.generacion), envelopes)
-
-
-def generaciones_table(metadata: MetaData) -> Table:
-    return Table(
-        "generaciones",
-        metadata,
-        Column("proyeccion", String(60), primary_key=True),
-        Column("activa", Integer, nullable=False),
-        Column("construyendo", Integer, nullable=True),
-        Column("cambiada_en", DateTime(timezone=True), nullable=False),
-    )
+        self.vista.aplicar_varias(self.conn, self.vista.tablas(), envelopes)
 
 
 class StreamView:
@@ -109,16 +88,15 @@ class StreamView:
 
     def __init__(self, store: ViewStore, control: Table) -> None:
         self.store = store
-        self.control = control
+        self.generaciones = Generaciones(store, control)
         self.handlers: dict[type[IntegrationEvent], Handler] = {}
-        self._generaciones: dict[int, Tablas] = {}
+        self._base = self._definir(None)
+        self._copias: dict[int, Tablas] = {}  # generations under construction, by number
         self._inbox: dict[tuple[str, int], TextClause] = {}  # by (inbox table, ids): the multi-row INSERT
         self._lock = threading.Lock()
-        with store.engine.begin() as conn:
-            existe = conn.execute(select(control.c.activa).where(control.c.proyeccion == self.nombre)).first()
-            if existe is None:
-                conn.execute(control.insert().values(proyeccion=self.nombre, activa=1, construyendo=None,
-                                                     cambiada_en=datetime.now(UTC)))
+        self.generaciones.asegurar(self.nombre)
+        # a store kept when the active generation lived under <vista>_<tabla>_g<N>: renamed once
+        self.generaciones.a_nombres_base(self.nombre, self._bases(), self._base.inbox.name)
         self.crear(self.activa())
 
     def definir(self, metadata: MetaData, nombre: Callable[[str], str]) -> list[Table]:
@@ -131,34 +109,39 @@ class StreamView:
 
     # --- generations ----------------------------------------------------------------------------
 
-    def activa(self) -> int:
-        c = self.control
-        with self.store.engine.connect() as conn:
-            return conn.execute(select(c.c.activa).where(c.c.proyeccion == self.nombre)).scalar_one()
+    def _definir(self, generacion: int | None) -> Tablas:
+        """The tables of the active generation (None) or of generation ``generacion`` under construction."""
+        metadata = MetaData()
+        prefijo = f"{self.nombre}_"
 
-    def vigente(self) -> int:
-        """The active generation, read once per batch of the live consumers (``shared.views.lote``): a
-        switch made meanwhile is caught up by the rebuild that made it (``shared.replay.rebuild``)."""
-        return una_vez_por_lote((id(self.store), "activa", self.nombre), self.activa)
+        def nombre(base: str) -> str:
+            return prefijo + (base if generacion is None else sufijo(base, generacion))
+
+        tablas = Tablas()
+        for tabla in [*self.definir(metadata, nombre), Table(nombre("inbox"), metadata,
+                                                             Column("evento_id", String(200), primary_key=True))]:
+            base = tabla.name.removeprefix(prefijo)
+            tablas[base if generacion is None else base.removesuffix(f"_g{generacion}")] = tabla
+        return tablas
+
+    def _bases(self) -> list[str]:
+        return [t.name for t in self._base.values()]
+
+    def activa(self) -> int:
+        return self.generaciones.activa(self.nombre)
 
     def estado(self) -> dict[str, Any]:
-        c = self.control
-        with self.store.engine.connect() as conn:
-            fila = conn.execute(select(c).where(c.c.proyeccion == self.nombre)).one()
-        return {"proyeccion": self.nombre, "activa": fila.activa, "construyendo": fila.construyendo,
-                "cambiada_en": fila.cambiada_en}
+        return self.generaciones.estado(self.nombre)
 
-    def tablas(self, generacion: int) -> Tablas:
+    def tablas(self, generacion: int | None = None) -> Tablas:
+        """A generation's tables by base name: the base names for the active one (None, or its number),
+        ``<vista>_<tabla>_g<N>`` for one under construction."""
+        if generacion is None or generacion == self.activa():
+            return self._base
         with self._lock:
-            if generacion not in self._generaciones:
-                metadata = MetaData()
-                prefijo, sufijo = f"{self.nombre}_", f"_g{generacion}"
-                definidas = self.definir(metadata, lambda base: f"{prefijo}{base}{sufijo}")
-                tablas = Tablas({t.name.removeprefix(prefijo).removesuffix(sufijo): t for t in definidas})
-                tablas["inbox"] = Table(f"{prefijo}inbox{sufijo}", metadata,
-                                        Column("evento_id", String(200), primary_key=True))
-                self._generaciones[generacion] = tablas
-            return self._generaciones[generacion]
+            if generacion not in self._copias:
+                self._copias[generacion] = self._definir(generacion)
+            return self._copias[generacion]
 
     def crear(self, generacion: int) -> Tablas:
         tablas = self.tablas(generacion)
@@ -166,44 +149,41 @@ class StreamView:
         return tablas
 
     def borrar(self, generacion: int) -> None:
-        tablas = self.tablas(generacion)
-        next(iter(tablas.values())).metadata.drop_all(self.store.engine)
+        """Drop the tables of a generation that does not answer (an old one, or a failed rebuild's)."""
+        if generacion == self.activa():
+            raise ValueError(f"{self.nombre}: la generación {generacion} es la activa")
         with self._lock:
-            self._generaciones.pop(generacion, None)
+            tablas = self._copias.pop(generacion, None) or self._definir(generacion)
+        self.generaciones.borrar(t.name for t in tablas.values())
         self.store.olvidar_sentencias(tablas.values())
 
     def generaciones_guardadas(self) -> list[int]:
-        """Generations whose tables exist in the database."""
-        prefijo = f"{self.nombre}_inbox_g"
-        nombres = inspect(self.store.engine).get_table_names(schema=self.store.schema)
-        return sorted(int(n.removeprefix(prefijo)) for n in nombres if n.startswith(prefijo))
+        """Generations whose tables exist in the database (the active one included)."""
+        return sorted(self.generaciones.guardadas([self._base.inbox.name]) | {self.activa()})
 
     def empezar_construccion(self) -> int:
-        """Reserve the next generation, empty (a leftover of a failed rebuild is dropped)."""
-        estado = self.estado()
-        nueva = max([estado["activa"], estado["construyendo"] or 0, *self.generaciones_guardadas()]) + 1
-        self.borrar(nueva)
+        """Reserve the next generation, empty, under ``<vista>_<tabla>_g<N>``."""
+        nueva = self.generaciones.reservar(self.nombre, self._bases())
+        self.borrar(nueva)  # a leftover of a failed rebuild
         self.crear(nueva)
-        self._marcar(construyendo=nueva)
         return nueva
 
     def activar(self, generacion: int) -> int:
-        """Make ``generacion`` the one that answers; returns the one it replaces."""
-        anterior = self.activa()
-        self._marcar(activa=generacion, construyendo=None)
+        """Make ``generacion`` the one that answers (``Generaciones.cambiar``: its tables renamed to the base
+        names, the active one's to ``_g<N>``); returns the one it replaced (drop it with ``borrar``)."""
+        anterior = self.generaciones.cambiar(self.nombre, generacion, self._bases())
+        with self._lock:
+            for g in (generacion, anterior):
+                tablas = self._copias.pop(g, None)
+                if tablas is not None:
+                    self.store.olvidar_sentencias(tablas.values())
         return anterior
-
-    def _marcar(self, **valores: Any) -> None:
-        c = self.control
-        with self.store.engine.begin() as conn:
-            conn.execute(update(c).where(c.c.proyeccion == self.nombre)
-                         .values(**valores, cambiada_en=datetime.now(UTC)))
 
     # --- applying events ------------------------------------------------------------------------
 
     def aplicar(self, envelope: Envelope) -> bool:
         """Apply one event to the active generation, once (the live consumer's path). Within a batch
-        (``shared.views.lote``) it is kept for the batch's end and applied there with the batch's other events,
+        (``shared.transacciones.lote``) it is kept for the batch's end and applied there with the batch's other events,
         in its transaction (``aplicar_varias``); outside one, in a transaction of its own. Returns whether this
         view reads it."""
         if type(envelope.data) not in self.handlers:
@@ -211,21 +191,16 @@ class StreamView:
         if not hay_lote():
             with lote():
                 return self.aplicar(envelope)
-        generacion = self.vigente()
-        pendientes = diferir((id(self), generacion), lambda: _Pendientes(self, generacion))
+        pendientes = diferir(id(self), lambda: _Pendientes(self))
         assert pendientes is not None
         pendientes.envelopes.append(envelope)
         return True
 
-    def aplicar_en(self, conn: Connection, envelope: Envelope, generacion: int) -> bool:
-        """Apply one event to ``generacion`` within the caller's transaction."""
-        return bool(self.aplicar_varias(conn, self.tablas(generacion), [envelope]))
-
     def aplicar_lote(self, envelopes: Iterable[Envelope], generacion: int) -> int:
         """Apply a batch to ``generacion`` in one transaction (the rebuild's path); returns how many took effect."""
-        tablas = self.tablas(generacion)
         with self.store.engine.begin() as conn:
-            return self.aplicar_varias(conn, tablas, list(envelopes))
+            self.generaciones.compartir(conn, self.nombre)
+            return self.aplicar_varias(conn, self.tablas(generacion), list(envelopes))
 
     def aplicar_varias(self, conn: Connection, tablas: Tablas, envelopes: list[Envelope]) -> int:
         """Apply ``envelopes``, in order, each once: their ids go into the generation's inbox with one
@@ -279,14 +254,13 @@ class StreamView:
     # --- reading --------------------------------------------------------------------------------
 
     def leer(self, consulta: Callable[[Connection, Tablas], Any]) -> Any:
-        """Run ``consulta`` against the active generation."""
-        tablas = self.tablas(self.activa())
+        """Run ``consulta`` against the active generation (its base names)."""
         with self.store.engine.connect() as conn:
-            return consulta(conn, tablas)
+            return consulta(conn, self._base)
 
     def checksum(self, generacion: int | None = None) -> str:
         """A digest of every table of a generation (the inbox aside), in primary-key order
         (``shared.views.digest_tablas``, the digest of ``OwnLogProjection.checksum`` too)."""
-        tablas = self.tablas(self.activa() if generacion is None else generacion)
+        tablas = self.tablas(generacion)
         with self.store.engine.connect() as conn:
             return digest_tablas(conn, [(n, t) for n, t in tablas.items() if n != "inbox"])

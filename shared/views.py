@@ -1,15 +1,11 @@
-"""A service's read-model database (SQLite file or PostgreSQL schema), and batches on it.
+"""A service's read-model database (SQLite file or PostgreSQL schema), and the read models kept from its own log.
 
-What keeps a read model from applying an event twice is its own progress record, written in the
-same transaction as the rows: a ``StreamView`` (``shared.stream_views``) records each applied event's
-id in its generation's inbox, an ``OwnLogProjection`` (below) its position in the service's log.
-
-``lote()`` opens a batch in the calling thread: every ``ViewStore.transaccion()`` (or ``transaccion`` on
-another store's engine, as the chain ledger's) inside it shares one transaction per store, committed when
-the block ends and rolled back when it raises. The live consumers (``shared.consumer``) apply a fetched
-batch of messages so, and acknowledge them after the commit. A read model may keep its writes for the
-end of the batch (``diferir``) and run them there grouped by statement, in the same transaction, before
-it commits.
+Every read model keeps its rows in generations (``shared.generaciones``): the active one under its tables'
+base names, a rebuild's beside it under ``<base>_g<N>`` until the switch renames them. What keeps a read model
+from applying an event twice is its generation's own progress record, written in the same transaction as
+the rows: a ``StreamView`` (``shared.stream_views``) records each applied event's id in its generation's inbox,
+an ``OwnLogProjection`` (below) its position in the service's log in its generation's ``posicion``.
+Batches of writes (one transaction per store) are ``shared.transacciones``.
 """
 
 from __future__ import annotations
@@ -17,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -36,7 +31,6 @@ from sqlalchemy import (
     TextClause,
     bindparam,
     create_engine,
-    delete,
     event,
     func,
     select,
@@ -45,141 +39,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from shared.generaciones import Generaciones, control_table, copia, sufijo
 from shared.settings import ServiceSettings
-
-
-class _Lote:
-    """The transactions a batch opened (one per store) and what it read once for all its messages."""
-
-    def __init__(self) -> None:
-        self.abiertas: dict[int, tuple[Connection, Any]] = {}  # id(store) -> (connection, transaction)
-        self.memoria: dict[Any, Any] = {}
-        self.diferidas: dict[Any, Any] = {}  # writes kept for the end of the batch (``diferir``)
-
-    def cerrar(self, confirmar: bool) -> None:
-        if confirmar and self.diferidas:
-            try:
-                for diferida in self.diferidas.values():  # in the order they were opened
-                    diferida.vaciar()
-            except BaseException:
-                self.cerrar(confirmar=False)
-                raise
-        self.diferidas = {}
-        abiertas, self.abiertas = list(self.abiertas.values()), {}
-        try:
-            for conn, transaccion in abiertas:
-                if confirmar:
-                    transaccion.commit()  # a failure rolls back the ones not committed yet (below)
-                else:
-                    transaccion.rollback()
-        finally:
-            for conn, transaccion in abiertas:
-                if transaccion.is_active:
-                    transaccion.rollback()
-                conn.close()
-
-
-_hilo = threading.local()
-
-
-@contextmanager
-def lote() -> Iterator[bool]:
-    """Within the block, this thread's read-model writes share one transaction per store, committed at its
-    end (rolled back if it raises). Yields True; a nested ``lote()`` joins the outer one (yields False)."""
-    if getattr(_hilo, "lote", None) is not None:
-        yield False
-        return
-    actual = _hilo.lote = _Lote()
-    try:
-        yield True
-    except BaseException:
-        actual.cerrar(confirmar=False)
-        raise
-    else:
-        actual.cerrar(confirmar=True)
-    finally:
-        _hilo.lote = None
-
-
-def hay_lote() -> bool:
-    """Whether a batch is open in this thread."""
-    return getattr(_hilo, "lote", None) is not None
-
-
-def en_lote() -> bool:
-    """Whether the batch open in this thread has opened a transaction on some store."""
-    actual = getattr(_hilo, "lote", None)
-    return actual is not None and bool(actual.abiertas)
-
-
-def una_vez_por_lote(clave: Any, calcular: Callable[[], Any]) -> Any:
-    """``calcular()``, read once per batch open in this thread (each time, outside a batch)."""
-    actual = getattr(_hilo, "lote", None)
-    if actual is None:
-        return calcular()
-    if clave not in actual.memoria:
-        actual.memoria[clave] = calcular()
-    return actual.memoria[clave]
-
-
-def diferir(clave: Any, crear: Callable[[], Any]) -> Any | None:
-    """The batch's deferred writes under ``clave``: ``crear()`` the first time in the batch open in this
-    thread, and its ``vaciar()`` run (in its transaction) before the batch commits; None outside a batch."""
-    actual = getattr(_hilo, "lote", None)
-    if actual is None:
-        return None
-    if clave not in actual.diferidas:
-        actual.diferidas[clave] = crear()
-    return actual.diferidas[clave]
-
-
-@contextmanager
-def transaccion(store: object, engine: Engine) -> Iterator[Connection]:
-    """A transaction on ``engine`` for ``store``: the open batch's (one per store, committed when the batch
-    ends), or one of its own, committed at the end of the block."""
-    actual = getattr(_hilo, "lote", None)
-    if actual is None:
-        with engine.begin() as conn:
-            yield conn
-        return
-    abierta = actual.abiertas.get(id(store))
-    if abierta is None:
-        conn = engine.connect()
-        abierta = actual.abiertas[id(store)] = (conn, conn.begin())
-    yield abierta[0]
-
-
-# a text statement -> by dialect: its SQL as the driver takes it, and the conversions of its typed parameters
-_Directa = tuple[str, list[tuple[str, Callable[[Any], Any]]]]
-_directas: weakref.WeakKeyDictionary[TextClause, dict[str, _Directa]] = weakref.WeakKeyDictionary()
-
-
-def ejecutar_varias(conn: Connection, sentencia: Any, filas: list[dict[str, Any]]) -> None:
-    """``conn.execute(sentencia, filas)``: a statement run once for many rows (an executemany). A text
-    statement goes to the driver as compiled once per dialect, each row's values passed through its typed
-    parameters' conversions (a date on SQLite): SQLAlchemy would build every row's parameters again, about a
-    third of what a batch of a view's rows costs on SQLite."""
-    if not filas:
-        return
-    if not isinstance(sentencia, TextClause):
-        conn.execute(sentencia, filas)
-        return
-    dialecto = conn.dialect
-    por_dialecto = _directas.get(sentencia)
-    if por_dialecto is None:
-        por_dialecto = _directas[sentencia] = {}
-    directa = por_dialecto.get(dialecto.name)
-    if directa is None:  # named parameters, so each row's dict goes to the driver as it is
-        compilador = type(dialecto)(paramstyle="named") if dialecto.positional else dialecto
-        compilada = sentencia.compile(dialect=compilador)
-        conversiones = [(nombre, proceso) for nombre, bind in compilada.binds.items()
-                        if (proceso := bind.type.dialect_impl(dialecto).bind_processor(dialecto)) is not None]
-        directa = por_dialecto[dialecto.name] = (compilada.string, conversiones)
-    sql, conversiones = directa
-    if conversiones:
-        filas = [{**fila, **{nombre: proceso(fila[nombre]) for nombre, proceso in conversiones}}
-                 for fila in filas]
-    conn.exec_driver_sql(sql, filas)
+from shared.transacciones import transaccion
 
 
 class ViewStore:
@@ -314,10 +176,12 @@ def position_table(metadata: MetaData) -> Table:
 class OwnLogProjection:
     """A read model kept from the service's own event store.
 
-    It reads the store's notification log in order and writes the rows and its position in
-    one transaction, so it can stop anywhere and resume, and ``reconstruir()`` gives the same
-    tables from zero. Queries call ``ponerse_al_dia()`` first (read-your-writes).
-    Subclasses fill ``handlers`` (stored event class -> method) and name their ``tablas``.
+    It reads the store's notification log in order and writes the rows and its position in one
+    transaction, so it can stop anywhere and resume. Queries call ``ponerse_al_dia()`` first
+    (read-your-writes). Subclasses fill ``handlers`` (stored event class -> method) and name their ``tablas``
+    (the base tables, where the active generation lives); a handler writes only the tables it is given
+    (``handler(conn, t, evento, notificacion_id)``, ``t``: the generation's ``Tablas``), through ``escribir``.
+    ``reconstruir()`` builds a new generation from the log while the active one answers, and switches to it.
     """
 
     nombre: str
@@ -327,39 +191,71 @@ class OwnLogProjection:
         self.app = app
         self.store = ViewStore(settings, metadata)
         self.posiciones = metadata.tables["posicion"] if "posicion" in metadata.tables else position_table(metadata)
+        control = metadata.tables["generaciones"] if "generaciones" in metadata.tables else control_table(metadata)
         self.store.create_all()
+        self.generaciones = Generaciones(self.store, control)
+        self.generaciones.asegurar(self.nombre)  # a store kept before generations: generation 1, as it is
         self.lote = lote
         self.handlers: dict[type, Callable[[Connection, Tablas, Any, int], None]] = {}
         self._lock = threading.Lock()
+        self._copias: dict[int, Tablas] = {}
 
     def close(self) -> None:
         self.store.dispose()
 
-    def posicion(self) -> int:
-        p = self.posiciones
-        with self.store.engine.connect() as conn:
-            return conn.execute(select(p.c.notificacion).where(p.c.proyeccion == self.nombre)).scalar() or 0
+    def _bases(self) -> list[Table]:
+        return [*self.tablas, self.posiciones]
+
+    def tablas_de(self, generacion: int | None = None) -> Tablas:
+        """A generation's tables by base name, its ``posicion`` included: the base tables for the active one
+        (None), ``<base>_g<N>`` for one being built."""
+        if generacion is None or generacion == self.generaciones.activa(self.nombre):
+            return Tablas({t.name: t for t in self._bases()})
+        if generacion not in self._copias:
+            metadata = MetaData()
+            self._copias[generacion] = Tablas({t.name: copia(t, metadata, generacion) for t in self._bases()})
+        return self._copias[generacion]
+
+    def posicion(self, t: Tablas | None = None, conn: Connection | None = None) -> int:
+        """The last notification applied to a generation (the active one's by default)."""
+        p = (t or self.tablas_de()).posicion
+        consulta = select(p.c.notificacion).where(p.c.proyeccion == self.nombre)
+        if conn is not None:
+            return conn.execute(consulta).scalar() or 0
+        with self.store.engine.connect() as propia:
+            return propia.execute(consulta).scalar() or 0
 
     def ponerse_al_dia(self) -> int:
         """Apply every stored event not yet projected; returns how many."""
+        t = Tablas({tabla.name: tabla for tabla in self._bases()})
         with self._lock:
             aplicadas = 0
             while True:
-                inicio = self.posicion()
+                inicio = self.posicion(t)
                 notificaciones = self.app.recorder.select_notifications(inicio, self.lote, inclusive_of_start=False)
                 if not notificaciones:
                     return aplicadas
-                t = Tablas({tabla.name: tabla for tabla in self.tablas})
                 with self.store.engine.begin() as conn:
                     if self._turno(conn) != inicio:
                         continue  # another replica of the service applied them meanwhile: read again
-                    for n in notificaciones:
-                        evento = self.app.mapper.to_domain_event(n)
-                        handler = self.handlers.get(type(evento))
-                        if handler:
-                            handler(conn, t, evento, n.id)
-                    self._mover(conn, notificaciones[-1].id)
+                    self._aplicar(conn, t, notificaciones)
                 aplicadas += len(notificaciones)
+
+    def _aplicar(self, conn: Connection, t: Tablas, notificaciones: list[Any]) -> None:
+        for n in notificaciones:
+            evento = self.app.mapper.to_domain_event(n)
+            handler = self.handlers.get(type(evento))
+            if handler:
+                handler(conn, t, evento, n.id)
+        self._mover(conn, t.posicion, notificaciones[-1].id)
+
+    def _siguientes(self, conn: Connection, t: Tablas) -> int:
+        """Apply the next batch of the log to generation ``t`` in ``conn``; returns how many events."""
+        notificaciones = self.app.recorder.select_notifications(self.posicion(t, conn), self.lote,
+                                                                inclusive_of_start=False)
+        if notificaciones:
+            self._aplicar(conn, t, notificaciones)
+        return len(notificaciones)
 
     def _turno(self, conn: Connection) -> int:
         """Take this projection's turn among the service's replicas until the transaction ends, and read
@@ -371,41 +267,86 @@ class OwnLogProjection:
             conn.execute(update(p).where(p.c.proyeccion == self.nombre).values(notificacion=p.c.notificacion))
         return conn.execute(select(p.c.notificacion).where(p.c.proyeccion == self.nombre)).scalar() or 0
 
-    def reconstruir(self) -> int:
-        """Empty the tables and project every stored event again."""
+    def reconstruir(self, progreso: Callable[[int, int], None] | None = None) -> int:
+        """Build a new generation from the whole log while the active one keeps answering (and being kept up
+        to date), batch by batch; then, with the live catch-up of every replica out, bring it to the end of
+        the log and switch to it in that same transaction; drop the old one. ``progreso(hechos, total)``
+        after every batch. Returns how many events the new generation applied."""
+        bases = [t.name for t in self._bases()]
+        nueva = self.generaciones.reservar(self.nombre, bases)
+        t = self.tablas_de(nueva)
+        self.generaciones.borrar(x.name for x in t.values())  # left by a rebuild that failed
+        next(iter(t.values())).metadata.create_all(self.store.engine)
+        hechos = [0]
+
+        def avanzar(conn: Connection) -> int:
+            n = self._siguientes(conn, t)
+            hechos[0] += n
+            if progreso is not None and n:
+                progreso(hechos[0], max(hechos[0], self.app.recorder.max_notification_id() or 0))
+            return n
+
+        def al_dia(conn: Connection) -> None:  # in the switch's transaction, every replica's catch-up waiting
+            hechos[0] = inicio  # (the switch may be tried again: what an attempt applied was rolled back)
+            self._turno(conn)
+            while avanzar(conn):
+                pass
+
+        try:
+            while True:
+                with self._recordando(), self.store.engine.begin() as conn:
+                    if avanzar(conn) < self.lote:
+                        break  # what remains: in the switch's transaction
+            inicio = hechos[0]
+            with self._recordando():
+                anterior = self.generaciones.cambiar(self.nombre, nueva, bases, antes=al_dia)
+        except BaseException:
+            self.generaciones.borrar(x.name for x in t.values())
+            raise
+        finally:
+            self._copias.pop(nueva, None)
+        self.generaciones.borrar(sufijo(b, anterior) for b in bases)
+        self.store.olvidar_sentencias(t.values())
+        return hechos[0]
+
+    @contextmanager
+    def _recordando(self) -> Iterator[None]:
+        """A rebuild's batch, taking turns with the live catch-up of this process: what a subclass remembers
+        between events (``olvidar``) is forgotten before and after it, so neither generation reads the other's."""
         with self._lock:
-            with self.store.engine.begin() as conn:
-                for tabla in (*self.tablas, self.posiciones):
-                    conn.execute(delete(tabla))
             self.olvidar()
-        return self.ponerse_al_dia()
+            try:
+                yield
+            finally:
+                self.olvidar()
 
     def olvidar(self) -> None:
-        """Drop whatever a subclass remembers between events (called by ``reconstruir``)."""
+        """Drop whatever a subclass remembers between events (before and after each batch of a rebuild)."""
 
-    def checksum(self) -> str:
-        """A digest of every table of ``tablas`` (its position aside), in primary-key order: a rebuild gives
-        the one the live projection gave (``shared.stream_views.StreamView.checksum`` digests alike)."""
+    def checksum(self, generacion: int | None = None) -> str:
+        """A digest of every table of ``tablas`` in a generation (the active one by default; its position
+        aside), in primary-key order: a rebuild gives the one the live projection gave
+        (``shared.stream_views.StreamView.checksum`` digests alike)."""
+        t = self.tablas_de(generacion)
         with self.store.engine.connect() as conn:
-            return digest_tablas(conn, [(t.name, t) for t in self.tablas])
+            return digest_tablas(conn, [(base.name, t[base.name]) for base in self.tablas])
 
     def filas(self, consulta: Any) -> list[Any]:
         self.ponerse_al_dia()
         with self.store.engine.connect() as conn:
             return list(conn.execute(consulta))
 
-    def _mover(self, conn: Connection, a: int) -> None:
-        p = self.posiciones
+    def _mover(self, conn: Connection, p: Table, a: int) -> None:
         hecho = conn.execute(update(p).where(p.c.proyeccion == self.nombre).values(notificacion=a))
         if hecho.rowcount == 0:
             conn.execute(p.insert().values(proyeccion=self.nombre, notificacion=a))
-
-    def upsert(self, conn: Connection, tabla: Table, valores: dict[str, Any], *claves: str) -> None:
-        """Insert the row (``valores``: every column) or, on a conflict on ``claves``, replace its other columns."""
-        conn.execute(self.store.insert_on_conflict(tabla, claves, actualizar=True), valores)
 
     def escribir(self, conn: Connection, tabla: Table, fila: dict[str, Any], *claves: str,
                  actualizar: bool = True) -> None:
         """Insert ``fila`` (every column of ``tabla``); on a conflict on ``claves``, replace its other columns
         (``actualizar``) or leave the row there. One cached statement per (table, keys, update)."""
         conn.execute(self.store.insert_on_conflict(tabla, claves, actualizar), fila)
+
+    def upsert(self, conn: Connection, tabla: Table, valores: dict[str, Any], *claves: str) -> None:
+        """``escribir(..., actualizar=True)``: kept while handlers still call it."""
+        self.escribir(conn, tabla, valores, *claves)

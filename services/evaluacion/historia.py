@@ -42,7 +42,7 @@ from shared import contracts as c
 from shared.contracts import Envelope, IntegrationEvent
 from shared.contracts.agenda import VisitaEntreParesRealizadaV1
 from shared.stream_views import Filas, StreamView, Tablas, instante
-from shared.views import ejecutar_varias
+from shared.transacciones import ejecutar_varias
 
 Id = String(36)
 FECHAS = ("fecha", "fecha_inicio", "vencido_el")

@@ -29,8 +29,10 @@ from services.evaluacion.territorios import Territorios
 from services.evaluacion.vista_comun import _Base
 from shared.contracts import Envelope
 from shared.settings import ServiceSettings
-from shared.stream_views import StreamView, Tablas, generaciones_table
-from shared.views import ViewStore, hay_lote, lote
+from shared.generaciones import control_table
+from shared.stream_views import StreamView, Tablas
+from shared.transacciones import hay_lote, lote
+from shared.views import ViewStore
 
 __all__ = ["PLANIFICADO", "Practica", "Progreso", "Proyecciones", "Seguimiento", "_Base"]
 
@@ -40,7 +42,7 @@ class Proyecciones:
 
     def __init__(self, settings: ServiceSettings) -> None:
         metadata = MetaData()
-        control = self.control = generaciones_table(metadata)
+        control = self.control = control_table(metadata)
         self.store = ViewStore(settings, metadata)
         self.store.create_all()
         self.progreso = Progreso(self.store, control)
@@ -57,7 +59,7 @@ class Proyecciones:
 
     def aplicar(self, envelope: Envelope) -> None:
         """The live consumers' handler: each matrix projection that reads this contract, once, in the open
-        batch (``shared.views.lote``; one of its own outside one), where each projection applies the batch's
+        batch (``shared.transacciones.lote``; one of its own outside one), where each projection applies the batch's
         events together at its end, in one transaction (the history has a consumer of its own, on every subject)."""
         if not hay_lote():
             with lote():

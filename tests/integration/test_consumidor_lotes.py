@@ -12,7 +12,8 @@ from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, sel
 from services.evaluacion.config import EvaluacionSettings
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope, VisitaRealizadaV1
-from shared.stream_views import StreamView, Tablas, generaciones_table
+from shared.generaciones import control_table
+from shared.stream_views import StreamView, Tablas
 from shared.telemetry import Telemetry
 from shared.views import ViewStore
 from tests.conftest import eventually
@@ -48,7 +49,7 @@ class Veces(StreamView):
 
 def vista(settings: EvaluacionSettings) -> Veces:
     metadata = MetaData()
-    control = generaciones_table(metadata)
+    control = control_table(metadata)
     store = ViewStore(settings, metadata)
     store.create_all()
     return Veces(store, control)

@@ -103,7 +103,7 @@ def test_un_almacen_de_antes_de_la_modalidad_sigue_respondiendo(make_settings, c
     Bombeo(app, antes).recibir(plan(DOCENTE, ACOMPANANTE, 2020))
     with antes.store.engine.begin() as conn:
         for nombre in ("progreso", "seguimiento", "practica"):
-            conn.execute(text(f"ALTER TABLE {nombre}_planes_g1 DROP COLUMN modalidad"))
+            conn.execute(text(f"ALTER TABLE {nombre}_planes DROP COLUMN modalidad"))
     antes.close()
 
     # When the service starts again on it
@@ -111,7 +111,7 @@ def test_un_almacen_de_antes_de_la_modalidad_sigue_respondiendo(make_settings, c
     bombeo = Bombeo(app, proyecciones)
     bombeo.otras = 100  # envelope ids of its own, after those of the first start
     columnas = {c_["name"] for c_ in inspect(proyecciones.store.engine).get_columns(
-        "seguimiento_planes_g1", schema=proyecciones.store.schema)}
+        "seguimiento_planes", schema=proyecciones.store.schema)}
     assert "modalidad" in columnas
 
     # Then the plan it held counts as coaching (as it did), and an internal plan arriving now does not
@@ -170,7 +170,7 @@ def test_un_almacen_de_antes_del_observador_sigue_respondiendo(make_settings, cl
     envelopes = [bombeo.recibir(plan(DOCENTE, ACOMPANANTE, 2020)),
                  bombeo.recibir(observacion(DOCENTE, ACOMPANANTE, date(2020, 4, 10), niveles={"D1": "II"}))]
     with antes.store.engine.begin() as conn:
-        conn.execute(text("ALTER TABLE practica_observaciones_g1 DROP COLUMN acompanante_id"))
+        conn.execute(text("ALTER TABLE practica_observaciones DROP COLUMN acompanante_id"))
     antes.close()
 
     # When the service starts again on it, and the directivo's observation in the internal plan arrives

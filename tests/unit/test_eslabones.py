@@ -24,7 +24,7 @@ from shared.eslabones import (
     Eslabones,
     Lectura,
 )
-from shared.views import en_lote, lote
+from shared.transacciones import en_lote, lote
 from tests.support.stream import encadenados
 
 
