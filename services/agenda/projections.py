@@ -1,5 +1,6 @@
 """agenda's read models, kept from its own event store (see ``shared.views.OwnLogProjection``): each
-handler writes the tables of ``tablas`` from one stored event, reading only events and those tables.
+handler writes the tables it is given (``t``: those of ``tablas`` or a new generation's copies of them) from one
+stored event, reading only events and those tables; the queries read ``tablas``.
 
 A realized visit's ``observaciones`` stays in ``actividad.datos`` as the event has it, encrypted with the
 docente's key, and is decrypted by the queries that return it (``MARCA`` once that key is erased).
@@ -55,90 +56,88 @@ class Proyecciones(OwnLogProjection):
         if sin_origen and self.posicion():
             self.reconstruir()  # read models built before ``origen`` existed: built again from the events
 
-    # --- handlers ------------------------------------------------------------------------------
+    # --- handlers: each reads and writes only the tables it is given (``t``, the generation it fills) --------
 
     def _protocolo(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = e.protocolo
-        conn.execute(self.store.insert(protocolo).values(
-            clave=p.clave, codigo=p.codigo, version=p.version, contenido=p.model_dump(mode="json"),
-        ).on_conflict_do_nothing())
+        self.escribir(conn, t.protocolo, {"clave": p.clave, "codigo": p.codigo, "version": p.version,
+                                          "contenido": p.model_dump(mode="json")}, "clave", actualizar=False)
 
     def _plan(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = e.plan.como_dict()
-        conn.execute(plan.insert(), {
+        self.escribir(conn, t.plan, {
             "plan_id": str(e.originator_id), **{k: p[k] for k in (
                 "docente_id", "anio", "etapa", "convocatoria", "modalidad", "protocolo", "acompanante_id",
                 "codigo_modular", "anexo", "dre", "ugel", "tipo_ie", "nivel")},
-            "activo": True, "retirado_en": None, "plan": p})
+            "activo": True, "retirado_en": None, "plan": p}, "plan_id", actualizar=False)
 
     def _cambio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(update(plan).where(plan.c.plan_id == str(e.originator_id))
+        conn.execute(update(t.plan).where(t.plan.c.plan_id == str(e.originator_id))
                      .values(acompanante_id=e.a_acompanante_id))
 
     def _retiro(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(update(plan).where(plan.c.plan_id == str(e.originator_id))
+        conn.execute(update(t.plan).where(t.plan.c.plan_id == str(e.originator_id))
                      .values(activo=False, retirado_en=e.timestamp.date()))
 
     def _curso(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        p = conn.execute(select(plan.c.docente_id, plan.c.anio).where(plan.c.plan_id == str(e.originator_id))).one()
-        conn.execute(self.store.insert(entrega).values(
-            actividad_id=f"curso:{e.registro_id}", persona_id=p.docente_id, anio=p.anio, tipo="curso",
-            fecha=_fecha(e.curso.fecha), dias=0, horas=float(e.curso.horas or 0),
-        ).on_conflict_do_nothing())
+        p = conn.execute(select(t.plan.c.docente_id, t.plan.c.anio)
+                         .where(t.plan.c.plan_id == str(e.originator_id))).one()
+        self._entrega(conn, t, f"curso:{e.registro_id}", p.docente_id, p.anio, "curso", e.curso.fecha, 0,
+                      float(e.curso.horas or 0))
 
     def _curso_propio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        acompanante_id, anio, _, _ = self._agenda(conn, e)
-        conn.execute(self.store.insert(entrega).values(
-            actividad_id=f"curso:{e.registro_id}", persona_id=acompanante_id, anio=anio, tipo="curso_acompanante",
-            fecha=_fecha(e.curso.fecha), dias=0, horas=float(e.curso.horas or 0),
-        ).on_conflict_do_nothing())
+        acompanante_id, anio, _, _ = _agenda(conn, t, e)
+        self._entrega(conn, t, f"curso:{e.registro_id}", acompanante_id, anio, "curso_acompanante", e.curso.fecha, 0,
+                      float(e.curso.horas or 0))
+
+    def _entrega(self, conn: Connection, t: Tablas, actividad_id: str, persona_id: str, anio: int, tipo: str,
+                 fecha: str, dias: int, horas: float) -> None:
+        self.escribir(conn, t.entrega, {"actividad_id": actividad_id, "persona_id": persona_id, "anio": anio,
+                                        "tipo": tipo, "fecha": _fecha(fecha), "dias": dias, "horas": horas},
+                      "actividad_id", "persona_id", actualizar=False)
 
     def _agenda_abierta(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(origen.insert(), {"agregado_id": str(e.originator_id), "acompanante_id": e.acompanante_id,
-                                       "anio": e.anio, "dre": e.dre, "ugel": e.ugel, "ie": None})
+        self.escribir(conn, t.origen, {"agregado_id": str(e.originator_id), "acompanante_id": e.acompanante_id,
+                                       "anio": e.anio, "dre": e.dre, "ugel": e.ugel, "ie": None},
+                      "agregado_id", actualizar=False)
 
     def _ie_registrada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(origen.insert(), {"agregado_id": str(e.originator_id), "acompanante_id": None, "anio": None,
-                                       "dre": None, "ugel": None, "ie": f"{e.codigo_modular}-{e.anexo}"})
+        self.escribir(conn, t.origen, {"agregado_id": str(e.originator_id), "acompanante_id": None, "anio": None,
+                                       "dre": None, "ugel": None, "ie": f"{e.codigo_modular}-{e.anexo}"},
+                      "agregado_id", actualizar=False)
 
-    @staticmethod
-    def _agenda(conn: Connection, e: Any) -> tuple[str, int, str, str]:
-        """Whose agenda the event is of: his id, the year and his territory (its ``origen`` row)."""
-        o = conn.execute(select(origen.c.acompanante_id, origen.c.anio, origen.c.dre, origen.c.ugel)
-                         .where(origen.c.agregado_id == str(e.originator_id))).one()
-        return o.acompanante_id, o.anio, o.dre, o.ugel
-
-    def _fila(self, conn: Connection, e: Any, estado: str, que: str, motivo: str | None = None) -> None:
-        acompanante_id, anio, dre, ugel = self._agenda(conn, e)
+    def _fila(self, conn: Connection, t: Tablas, e: Any, estado: str, que: str, motivo: str | None = None) -> None:
+        a = t.actividad
+        acompanante_id, anio, dre, ugel = _agenda(conn, t, e)
         d = e.datos.como_dict()
-        previa = conn.execute(select(actividad.c.historial).where(actividad.c.actividad_id == e.actividad_id)).scalar()
+        previa = conn.execute(select(a.c.historial).where(a.c.actividad_id == e.actividad_id)).scalar()
         paso = {"evento": que, "en": e.timestamp.isoformat(), "usuario": e.metadata.get("usuario"),
                 "fecha_inicio": d["fecha_inicio"], "fecha_fin": d["fecha_fin"]}
         if motivo:
             paso["motivo"] = motivo
         fila = {"estado": estado, "ie": d.get("ie"), "fecha_inicio": _fecha(d["fecha_inicio"]),
                 "fecha_fin": _fecha(d["fecha_fin"]), "datos": d, "historial": [*(previa or []), paso]}
-        # Plain INSERT or UPDATE: SQLAlchemy compiles a dialect's ON CONFLICT anew on every run.
-        if previa is None:
-            conn.execute(actividad.insert(), {
+        if previa is None:  # its first event: the row, whose agenda and territory stay
+            self.escribir(conn, a, {
                 **fila, "actividad_id": e.actividad_id, "acompanante_id": acompanante_id, "anio": anio, "dre": dre,
-                "ugel": ugel, "tipo": getattr(e, "tipo", None) or _TIPO[type(e).__name__]})
+                "ugel": ugel, "tipo": getattr(e, "tipo", None) or _TIPO[type(e).__name__]},
+                "actividad_id", actualizar=False)
         else:
-            conn.execute(update(actividad).where(actividad.c.actividad_id == e.actividad_id).values(**fila))
+            conn.execute(update(a).where(a.c.actividad_id == e.actividad_id).values(**fila))
 
     def _programada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._fila(conn, e, "programada", "programada")
+        self._fila(conn, t, e, "programada", "programada")
 
     def _reprogramada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._fila(conn, e, "programada", "reprogramada", e.motivo)
+        self._fila(conn, t, e, "programada", "reprogramada", e.motivo)
 
     def _cancelada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._fila(conn, e, "cancelada", "cancelada", e.motivo)
+        self._fila(conn, t, e, "cancelada", "cancelada", e.motivo)
 
     def _realizada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._fila(conn, e, "realizada", "realizada")
+        self._fila(conn, t, e, "realizada", "realizada")
         tipo, d = _TIPO[type(e).__name__], e.datos.como_dict()
-        acompanante_id, anio, _, _ = self._agenda(conn, e)
+        acompanante_id, anio, _, _ = _agenda(conn, t, e)
         franja = Franja.de(d)
         filas = []
         if tipo == "taller":
@@ -150,42 +149,40 @@ class Proyecciones(OwnLogProjection):
             dias = franja.dias_lectivos() if tipo == "visita" else 0
             horas = 0.0 if tipo == "visita" else franja.horas
             filas = [(docente, tipo, d["fecha_inicio"], dias, horas) for docente in d["docentes"]]
-        if filas:  # an activity is realized once: its rows are new
-            conn.execute(entrega.insert(), [
-                {"actividad_id": e.actividad_id, "persona_id": persona, "anio": anio, "tipo": nombre,
-                 "fecha": _fecha(fecha), "dias": dias, "horas": horas}
-                for persona, nombre, fecha, dias, horas in filas])
+        for persona, nombre, fecha, dias, horas in filas:  # an activity is realized once: its rows are new
+            self._entrega(conn, t, e.actividad_id, persona, anio, nombre, fecha, dias, horas)
 
     def _docente_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        ie = conn.execute(select(origen.c.ie).where(origen.c.agregado_id == str(e.originator_id))).scalar_one()
-        conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id))
-        conn.execute(docente_ie.insert(), {"docente_id": e.docente_id, "ie_id": str(e.originator_id), "ie": ie,
-                                           **e.datos.como_dict()})
+        ie = conn.execute(select(t.origen.c.ie).where(t.origen.c.agregado_id == str(e.originator_id))).scalar_one()
+        self.escribir(conn, t.docente_ie, {"docente_id": e.docente_id, "ie_id": str(e.originator_id), "ie": ie,
+                                           **e.datos.como_dict()}, "docente_id")  # one school per docente: the last
 
     def _baja_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(delete(docente_ie).where(docente_ie.c.docente_id == e.docente_id,
-                                              docente_ie.c.ie_id == str(e.originator_id)))
+        conn.execute(delete(t.docente_ie).where(t.docente_ie.c.docente_id == e.docente_id,
+                                                t.docente_ie.c.ie_id == str(e.originator_id)))
 
     def _plan_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = e.plan.como_dict()
-        conn.execute(plan_ie.insert(), {
+        self.escribir(conn, t.plan_ie, {
             "plan_ie_id": str(e.originator_id), "ie": p["ie"], "anio": p["anio"], "dre": p["dre"], "ugel": p["ugel"],
             "directivo_id": p["directivo_id"], "estado": "elaborado", "plan": p,
-            "historial": [_paso_ie(e, "elaborado", {})]})
+            "historial": [_paso_ie(e, "elaborado", {})]}, "plan_ie_id", actualizar=False)
 
     def _paso_plan_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         estado = {"Aprobado": "aprobado", "Socializado": "socializado", "Ejecutado": "ejecutado"}[type(e).__name__]
         datos = {k: _dict(getattr(e, k)) for k in ("resolucion", "fecha", "socializacion", "informe") if hasattr(e, k)}
-        previo = conn.execute(select(plan_ie.c.historial).where(plan_ie.c.plan_ie_id == str(e.originator_id))).scalar()
-        conn.execute(update(plan_ie).where(plan_ie.c.plan_ie_id == str(e.originator_id))
+        p = t.plan_ie
+        previo = conn.execute(select(p.c.historial).where(p.c.plan_ie_id == str(e.originator_id))).scalar()
+        conn.execute(update(p).where(p.c.plan_ie_id == str(e.originator_id))
                      .values(estado=estado, historial=[*previo, _paso_ie(e, estado, datos)]))
 
     def _visita_par(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        p = conn.execute(select(plan_ie.c.ie, plan_ie.c.anio).where(plan_ie.c.plan_ie_id == str(e.originator_id))).one()
-        conn.execute(visita_par.insert(), {
+        p = conn.execute(select(t.plan_ie.c.ie, t.plan_ie.c.anio)
+                         .where(t.plan_ie.c.plan_ie_id == str(e.originator_id))).one()
+        self.escribir(conn, t.visita_par, {
             "visita_id": e.visita_id, "plan_ie_id": str(e.originator_id), "ie": p.ie, "anio": p.anio,
             "fecha": _fecha(e.visita.fecha), "docente_visitante_id": e.visita.docente_visitante_id,
-            "docente_visitado_id": e.visita.docente_visitado_id})
+            "docente_visitado_id": e.visita.docente_visitado_id}, "visita_id", actualizar=False)
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -304,6 +301,14 @@ def _de_planes(consulta: Select, *, ie: str | None = None, **filtro: Any) -> Sel
         codigo_modular, _, anexo = ie.partition("-")
         consulta = consulta.where(plan.c.codigo_modular == codigo_modular, plan.c.anexo == int(anexo or 0))
     return consulta
+
+
+def _agenda(conn: Connection, t: Tablas, e: Any) -> tuple[str, int, str, str]:
+    """Whose agenda the event is of: his id, the year and his territory (its ``origen`` row in ``t``)."""
+    o = t.origen
+    fila = conn.execute(select(o.c.acompanante_id, o.c.anio, o.c.dre, o.c.ugel)
+                        .where(o.c.agregado_id == str(e.originator_id))).one()
+    return fila.acompanante_id, fila.anio, fila.dre, fila.ugel
 
 
 def _paso_ie(e: Any, estado: str, datos: dict[str, Any]) -> dict[str, Any]:
