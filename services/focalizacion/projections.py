@@ -40,7 +40,6 @@ class Proyecciones(OwnLogProjection):
     def __init__(self, settings: ServiceSettings, app: Application, cifrador: Cifrador, lote: int = 2000) -> None:
         super().__init__(settings, app, metadata, lote)  # the app: its notification log, nothing else
         self.cifrador = cifrador  # the personal data keys: the projection's own dependency
-        self._territorios: dict[str, Any] = {}
         self.handlers.update({
             dm.InstitucionEducativa.Registrada: self._ie, dm.InstitucionEducativa.Actualizada: self._ie,
             dm.Docente.Registrado: self._docente, dm.Docente.Actualizado: self._docente,
@@ -58,61 +57,57 @@ class Proyecciones(OwnLogProjection):
             AsignacionesUGEL.DocenteRetirado: self._docente_retirado,
         })
 
-    def olvidar(self) -> None:
-        self._territorios.clear()
-
-    # --- handlers ----------------------------------------------------------------------------
+    # --- handlers: each reads and writes only the tables it is given (``t``, the generation it fills) ---------
 
     def _ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         d = e.datos
-        self.upsert(conn, ie, {"id": str(e.originator_id), "codigo_modular": d.codigo_modular, "anexo": d.anexo,
-                                "dre": d.dre, "ugel": d.ugel, "nivel": d.nivel, "datos": d.como_dict()}, "id")
+        self.escribir(conn, t.ie, {"id": str(e.originator_id), "codigo_modular": d.codigo_modular, "anexo": d.anexo,
+                                   "dre": d.dre, "ugel": d.ugel, "nivel": d.nivel, "datos": d.como_dict()}, "id")
         # one name per UGEL and DRE: the last one imported (a row without it keeps the one before)
         for tipo, codigo, nombre in (("UGEL", d.ugel, d.nombre_ugel), ("DRE", d.dre, d.nombre_dre)):
             if nombre:
-                self.upsert(conn, nombre_territorio, {"tipo": tipo, "codigo": codigo, "nombre": nombre},
-                            "tipo", "codigo")
+                self.escribir(conn, t.nombre_territorio, {"tipo": tipo, "codigo": codigo, "nombre": nombre},
+                              "tipo", "codigo")
 
     def _claros(self, cls: type[dm.Registro], e: Any) -> dict[str, Any]:
         return self.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos.como_dict(), cls.personales)
 
     def _docente(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         d = self._claros(dm.Docente, e)
-        self.upsert(conn, docente, {"id": str(e.originator_id), "dni": _dni(d),
-                                     "ie_id": str(dm.ie_id(d["codigo_modular"], d["anexo"])), "datos": d}, "id")
+        self.escribir(conn, t.docente, {"id": str(e.originator_id), "dni": _dni(d),
+                                        "ie_id": str(dm.ie_id(d["codigo_modular"], d["anexo"])), "datos": d}, "id")
 
     def _cancelados(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        fila = conn.execute(select(docente.c.datos).where(docente.c.id == str(e.originator_id))).first()
+        docente_ = t.docente
+        fila = conn.execute(select(docente_.c.datos).where(docente_.c.id == str(e.originator_id))).first()
         if fila is not None:
             datos = {k: (MARCA if k in dm.Docente.personales and v is not None else v) for k, v in fila.datos.items()}
-            conn.execute(update(docente).where(docente.c.id == str(e.originator_id))
+            conn.execute(update(docente_).where(docente_.c.id == str(e.originator_id))
                          .values(dni=None, datos={**datos, "datos_cancelados": True}))
 
     def _acompanante(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         d = self._claros(dm.Acompanante, e)
-        self.upsert(conn, acompanante, {"id": str(e.originator_id), "dni": _dni(d), "ugel": d["ugel"],
-                                         "tipo": d["tipo"], "datos": d}, "id")
+        self.escribir(conn, t.acompanante, {"id": str(e.originator_id), "dni": _dni(d), "ugel": d["ugel"],
+                                            "tipo": d["tipo"], "datos": d}, "id")
 
     def _reglas(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         r = e.reglas
-        conn.execute(self.store.insert(reglas).values(
-            clave=r.clave, codigo=r.codigo, version=r.version, contenido=r.model_dump(mode="json"),
-        ).on_conflict_do_nothing())
+        self.escribir(conn, t.reglas, {"clave": r.clave, "codigo": r.codigo, "version": r.version,
+                                       "contenido": r.model_dump(mode="json")}, "clave", actualizar=False)
 
     def _convocatoria(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(self.store.insert(convocatoria).values(
-            codigo=e.codigo, id=str(e.originator_id), ejecuciones=0,
-            datos={"codigo": e.codigo, "anio_inicio": e.anio_inicio, "anio_fin": e.anio_fin,
-                   "reglas": e.reglas, "ambito": e.ambito},
-        ).on_conflict_do_nothing())
+        self.escribir(conn, t.convocatoria, {
+            "codigo": e.codigo, "id": str(e.originator_id), "ejecuciones": 0,
+            "datos": {"codigo": e.codigo, "anio_inicio": e.anio_inicio, "anio_fin": e.anio_fin,
+                      "reglas": e.reglas, "ambito": e.ambito}}, "codigo", actualizar=False)
 
     def _ejecucion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(update(convocatoria).where(convocatoria.c.id == str(e.originator_id))
-                     .values(ejecuciones=convocatoria.c.ejecuciones + 1))
+        c = t.convocatoria
+        conn.execute(update(c).where(c.c.id == str(e.originator_id)).values(ejecuciones=c.c.ejecuciones + 1))
 
     def _decision(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         d = e.decision
-        self.upsert(conn, decision, {
+        self.escribir(conn, t.decision, {
             "convocatoria": d.convocatoria, "codigo_modular": d.codigo_modular, "anexo": d.anexo,
             "dre": d.dre, "ugel": d.ugel, "tipo": d.tipo, "focalizada": d.focalizada,
             "decision": d.como_dict(), "cambios": e.originator_version - 1,
@@ -121,65 +116,66 @@ class Proyecciones(OwnLogProjection):
     # Assignment events carry their territory; those recorded before they did (class_version 1) have the
     # aggregate's, recorded when it opened.
     def _abiertas(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(self.store.insert(ugeles).values(
-            id=str(e.originator_id), convocatoria=e.convocatoria, dre=e.dre, ugel=e.ugel).on_conflict_do_nothing())
+        self.escribir(conn, t.asignaciones_ugel, {"id": str(e.originator_id), "convocatoria": e.convocatoria,
+                                                  "dre": e.dre, "ugel": e.ugel}, "id", actualizar=False)
 
-    def _territorio(self, conn: Connection, e: Any) -> Any:
+    @staticmethod
+    def _territorio(conn: Connection, t: Tablas, e: Any) -> Any:
         if e.territorio is not None:
             return e.territorio
-        clave = str(e.originator_id)
-        if clave not in self._territorios:  # immutable once opened: safe to remember
-            self._territorios[clave] = conn.execute(select(ugeles).where(ugeles.c.id == clave)).one()
-        return self._territorios[clave]
+        u = t.asignaciones_ugel
+        return conn.execute(select(u).where(u.c.id == str(e.originator_id))).one()
 
-    def _historia(self, conn: Connection, e: Any, n: int, t: Any, evento: str, **datos: Any) -> None:
-        conn.execute(historial.insert(), {
-            "posicion": n, "convocatoria": t.convocatoria, "docente_id": str(e.docente_id), "evento": evento,
-            "datos": {**datos, "ugel": t.ugel, "registrado_en": e.timestamp.isoformat(),
-                      "usuario": e.metadata.get("usuario"), "rol": e.metadata.get("rol")}})
+    def _historia(self, conn: Connection, t: Tablas, e: Any, n: int, lugar: Any, evento: str, **datos: Any) -> None:
+        self.escribir(conn, t.asignacion_historial, {
+            "posicion": n, "convocatoria": lugar.convocatoria, "docente_id": str(e.docente_id), "evento": evento,
+            "datos": {**datos, "ugel": lugar.ugel, "registrado_en": e.timestamp.isoformat(),
+                      "usuario": e.metadata.get("usuario"), "rol": e.metadata.get("rol")}},
+            "posicion", actualizar=False)
 
     def _incorporado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        t = self._territorio(conn, e)
-        self.upsert(conn, cartera, {"convocatoria": t.convocatoria, "acompanante_id": str(e.acompanante_id),
-                                     "dre": t.dre, "ugel": t.ugel, "tipo": e.tipo, "activo": True,
-                                     "limite_excepcion": None, "excepciones": []},
-                     "convocatoria", "acompanante_id")
+        lugar = self._territorio(conn, t, e)
+        self.escribir(conn, t.cartera, {"convocatoria": lugar.convocatoria, "acompanante_id": str(e.acompanante_id),
+                                        "dre": lugar.dre, "ugel": lugar.ugel, "tipo": e.tipo, "activo": True,
+                                        "limite_excepcion": None, "excepciones": []},
+                      "convocatoria", "acompanante_id")
 
     def _acompanante_retirado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        t = self._territorio(conn, e)
-        conn.execute(update(cartera).where(cartera.c.convocatoria == t.convocatoria)
-                     .where(cartera.c.acompanante_id == str(e.acompanante_id)).values(activo=False))
+        lugar, c = self._territorio(conn, t, e), t.cartera
+        conn.execute(update(c).where(c.c.convocatoria == lugar.convocatoria)
+                     .where(c.c.acompanante_id == str(e.acompanante_id)).values(activo=False))
 
     def _excepcion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        t = self._territorio(conn, e)
-        where = (cartera.c.convocatoria == t.convocatoria) & (cartera.c.acompanante_id == str(e.acompanante_id))
-        previas = conn.execute(select(cartera.c.excepciones).where(where)).scalar() or []
+        lugar, c = self._territorio(conn, t, e), t.cartera
+        where = (c.c.convocatoria == lugar.convocatoria) & (c.c.acompanante_id == str(e.acompanante_id))
+        previas = conn.execute(select(c.c.excepciones).where(where)).scalar() or []
         nueva = {"limite": e.limite, "justificacion": e.justificacion, "autorizado_por": e.autorizado_por,
                  "registrado_en": e.timestamp.isoformat()}
-        conn.execute(update(cartera).where(where).values(limite_excepcion=e.limite, excepciones=[*previas, nueva]))
+        conn.execute(update(c).where(where).values(limite_excepcion=e.limite, excepciones=[*previas, nueva]))
 
     def _asignado(self, conn: Connection, t: Tablas, e: Any, n: int) -> None:
-        t = self._territorio(conn, e)
+        lugar = self._territorio(conn, t, e)
         datos = {"codigo_modular": e.codigo_modular, "anexo": e.anexo, "nivel": e.nivel, "tipo": e.tipo,
                  "ratio_maximo": e.ratio_maximo, "anio": e.anio}
-        conn.execute(asignacion.insert(), {
-            "convocatoria": t.convocatoria, "docente_id": str(e.docente_id), "acompanante_id": str(e.acompanante_id),
-            "dre": t.dre, "ugel": t.ugel, "datos": datos})
-        self._historia(conn, e, n, t, "DocenteAsignado", acompanante_id=str(e.acompanante_id), **datos)
+        self.escribir(conn, t.asignacion, {
+            "convocatoria": lugar.convocatoria, "docente_id": str(e.docente_id),
+            "acompanante_id": str(e.acompanante_id), "dre": lugar.dre, "ugel": lugar.ugel, "datos": datos},
+            "convocatoria", "docente_id", actualizar=False)
+        self._historia(conn, t, e, n, lugar, "DocenteAsignado", acompanante_id=str(e.acompanante_id), **datos)
 
     def _reasignado(self, conn: Connection, t: Tablas, e: Any, n: int) -> None:
-        t = self._territorio(conn, e)
-        conn.execute(update(asignacion).where(asignacion.c.convocatoria == t.convocatoria)
-                     .where(asignacion.c.docente_id == str(e.docente_id))
-                     .values(acompanante_id=str(e.a_acompanante_id)))
-        self._historia(conn, e, n, t, "DocenteReasignado", acompanante_id=str(e.a_acompanante_id),
+        lugar, a = self._territorio(conn, t, e), t.asignacion
+        conn.execute(update(a).where(a.c.convocatoria == lugar.convocatoria)
+                     .where(a.c.docente_id == str(e.docente_id)).values(acompanante_id=str(e.a_acompanante_id)))
+        self._historia(conn, t, e, n, lugar, "DocenteReasignado", acompanante_id=str(e.a_acompanante_id),
                        de_acompanante_id=str(e.de_acompanante_id), motivo=e.motivo)
 
     def _docente_retirado(self, conn: Connection, t: Tablas, e: Any, n: int) -> None:
-        t = self._territorio(conn, e)
-        conn.execute(delete(asignacion).where(asignacion.c.convocatoria == t.convocatoria)
-                     .where(asignacion.c.docente_id == str(e.docente_id)))
-        self._historia(conn, e, n, t, "DocenteRetirado", acompanante_id=str(e.acompanante_id), motivo=e.motivo)
+        lugar, a = self._territorio(conn, t, e), t.asignacion
+        conn.execute(delete(a).where(a.c.convocatoria == lugar.convocatoria)
+                     .where(a.c.docente_id == str(e.docente_id)))
+        self._historia(conn, t, e, n, lugar, "DocenteRetirado", acompanante_id=str(e.acompanante_id),
+                       motivo=e.motivo)
 
     # --- queries -----------------------------------------------------------------------------
 
