@@ -1,9 +1,9 @@
 """evidencias's read models, kept from its own event store (see ``shared.views.OwnLogProjection``); their tables
 are in ``tablas``, their handlers and queries in ``lectura`` (one module per sub-domain of the norm).
 
-The handlers read nothing but the event they apply and the tables: never an aggregate, the key store
-or any other current state, so a rebuild from zero gives the rows the live projection gave, whatever
-happened since (a cancellation included).
+The handlers read nothing but the event they apply and the tables they are given (``t``: those of ``tablas`` or
+a new generation's copies of them): never an aggregate, the key store or any other current state, so a rebuild
+from zero gives the rows the live projection gave, whatever happened since (a cancellation included).
 
 An attachment's file name and description stay in the rows as the event has them, encrypted with the
 key of its visit's docente (or of its GIA/RTC), and are decrypted when read (``visita``, ``reunion``): once
@@ -71,36 +71,38 @@ class Proyecciones(Visitas, Compromisos, Actas, Adjuntos, Instrumentos):
     def _plan(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = e.plan
         if p.modalidad == "interna":
-            conn.execute(interno.insert().values(
+            self.escribir(conn, t.interno, dict(
                 docente_id=p.docente_id, anio=p.anio, directivo_id=p.acompanante_id, codigo_modular=p.codigo_modular,
-                anexo=p.anexo, dre=p.dre, ugel=p.ugel))
+                anexo=p.anexo, dre=p.dre, ugel=p.ugel), "docente_id", "anio", actualizar=False)
             return
-        conn.execute(cartera.insert().values(
+        self.escribir(conn, t.cartera, dict(
             docente_id=p.docente_id, anio=p.anio, acompanante_id=p.acompanante_id, activo=True, etapa=p.etapa,
-            codigo_modular=p.codigo_modular, anexo=p.anexo, dre=p.dre, ugel=p.ugel))
-        self._seguir_al_docente(conn, p.docente_id)
+            codigo_modular=p.codigo_modular, anexo=p.anexo, dre=p.dre, ugel=p.ugel), "docente_id", "anio",
+            actualizar=False)
+        self._seguir_al_docente(conn, t, p.docente_id)
 
     def _docente_registrado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._origen(conn, e, "docente", e.docente_id, e.docente_id)
+        self._origen(conn, t, e, "docente", e.docente_id, e.docente_id)
 
     def _cambio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        docente = self._docente(conn, e)
-        conn.execute(update(cartera).where(cartera.c.docente_id == docente, cartera.c.anio == e.anio)
+        docente, c = self._docente(conn, t, e), t.cartera
+        conn.execute(update(c).where(c.c.docente_id == docente, c.c.anio == e.anio)
                      .values(acompanante_id=e.a_acompanante_id))
-        self._seguir_al_docente(conn, docente)
+        self._seguir_al_docente(conn, t, docente)
 
     def _cierre(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(update(cartera).where(cartera.c.docente_id == self._docente(conn, e),
-                                           cartera.c.anio == e.anio).values(activo=False))
+        c = t.cartera
+        conn.execute(update(c).where(c.c.docente_id == self._docente(conn, t, e), c.c.anio == e.anio)
+                     .values(activo=False))
 
     def _visita(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         v = e.visita
-        self._origen(conn, e, "visita", v.visita_id, v.docente_id)
-        conn.execute(visita.insert().values(
+        self._origen(conn, t, e, "visita", v.visita_id, v.docente_id)
+        self.escribir(conn, t.visita, dict(
             visita_id=v.visita_id, docente_id=v.docente_id, acompanante_id=v.acompanante_id, anio=v.anio,
             fecha_inicio=v.fecha_inicio,
             registro={"visita": v.como_dict(), "observaciones": {}, "retroalimentacion": None, "compromisos_asumidos": [],
-                      "compromisos_verificados": [], "adjuntos": []}))
+                      "compromisos_verificados": [], "adjuntos": []}), "visita_id", actualizar=False)
 
     def territorio(self, acompanante_id: str, anio: int, ie: tuple[str, int] | None = None) -> tuple[str, str] | None:
         """The DRE and UGEL where the acompañante holds docentes in ``anio`` (at that IE, if given)."""

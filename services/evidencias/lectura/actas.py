@@ -16,23 +16,24 @@ from shared.views import Tablas
 class Actas(Base):
     def _reunion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         r = e.reunion
-        self._origen(conn, e, "reunion", r.actividad_id)
-        conn.execute(reunion.insert().values(
-            actividad_id=r.actividad_id, tipo=r.tipo, acompanante_id=r.acompanante_id, fecha=r.fecha,
-            registro={"reunion": r.como_dict(), "actas": [], "adjuntos": []}))
+        self._origen(conn, t, e, "reunion", r.actividad_id)
+        self.escribir(conn, t.reunion, {
+            "actividad_id": r.actividad_id, "tipo": r.tipo, "acompanante_id": r.acompanante_id, "fecha": r.fecha,
+            "registro": {"reunion": r.como_dict(), "actas": [], "adjuntos": []}}, "actividad_id", actualizar=False)
 
     def _acta(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         acta = {**e.acta.como_dict(), "correccion": getattr(e, "correccion", 0), "motivo": getattr(e, "motivo", ""),
                 "registrada_en": cuando(e)}
-        self._guardar(conn, "reunion", self._de(conn, e).clave, lambda r: r["actas"].append(acta))
+        self._guardar(conn, t, "reunion", self._de(conn, t, e).clave, lambda r: r["actas"].append(acta))
 
     def _registro(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         if isinstance(e, dm.SesionEjecucion.Registrada):
             tipo, datos, registro_id = "sesion", e.sesion, e.sesion.sesion_id
         else:
             tipo, datos, registro_id = "autoevaluacion", e.autoevaluacion, e.autoevaluacion.autoevaluacion_id
-        conn.execute(registro.insert().values(registro_id=registro_id, tipo=tipo, acompanante_id=datos.acompanante_id,
-                                              fecha=datos.fecha, datos=datos.como_dict()))
+        self.escribir(conn, t.registro, {"registro_id": registro_id, "tipo": tipo,
+                                         "acompanante_id": datos.acompanante_id, "fecha": datos.fecha,
+                                         "datos": datos.como_dict()}, "tipo", "registro_id", actualizar=False)
 
     def reunion(self, actividad_id: str) -> dict[str, Any] | None:
         filas = self.filas(select(reunion.c.registro).where(reunion.c.actividad_id == actividad_id))

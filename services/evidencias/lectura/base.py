@@ -1,60 +1,63 @@
 """What every handler of evidencias's read models uses: whose an event's aggregate is (``origen``, filled from the
-event that created it), a visit's or a GIA/RTC's JSON record, and who holds a docente now (``cartera``)."""
+event that created it), a visit's or a GIA/RTC's JSON record, and who holds a docente now (``cartera``).
+
+Each reads and writes only the tables it is given (``t``: the generation a handler fills)."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Select, Table, Update, bindparam, select, update
 
 from services.evidencias import domainmodel as dm
-from services.evidencias.tablas import CANCELADO, ORIGEN, REGISTROS, VISITA, adjunto_por_purgar, cartera, compromiso, origen
 from shared.cifrado import Cifrador
-from shared.views import OwnLogProjection
+from shared.views import OwnLogProjection, Tablas
 
 
 class Base(OwnLogProjection):
     cifrador: Cifrador  # only decrypts what a query returns
 
-    def _origen(self, conn: Connection, e: Any, tipo: str, clave: str, docente: str | None = None) -> None:
-        conn.execute(origen.insert().values(agregado_id=str(e.originator_id), tipo=tipo, clave=clave,
-                                            docente_id=docente))
+    def _origen(self, conn: Connection, t: Tablas, e: Any, tipo: str, clave: str, docente: str | None = None) -> None:
+        self.escribir(conn, t.origen, {"agregado_id": str(e.originator_id), "tipo": tipo, "clave": clave,
+                                       "docente_id": docente}, "agregado_id", actualizar=False)
 
-    def _de(self, conn: Connection, e: Any) -> Any:
+    def _de(self, conn: Connection, t: Tablas, e: Any) -> Any:
         """Whose the event's aggregate is: its ``origen`` row (tipo, clave, docente_id)."""
-        return conn.execute(ORIGEN, {"id": str(e.originator_id)}).one()
+        return conn.execute(_sentencias_de(t).origen, {"id": str(e.originator_id)}).one()
 
-    def _docente(self, conn: Connection, e: Any) -> str:
-        return self._de(conn, e).clave
+    def _docente(self, conn: Connection, t: Tablas, e: Any) -> str:
+        return self._de(conn, t, e).clave
 
-    def _seguir_al_docente(self, conn: Connection, docente: str) -> None:
+    def _seguir_al_docente(self, conn: Connection, t: Tablas, docente: str) -> None:
         """Open commitments go with the docente to whoever holds him in his latest plan
         (they carry across reassignments and etapas)."""
-        conn.execute(update(compromiso).where(compromiso.c.docente_id == docente, compromiso.c.estado == "abierto")
-                     .values(acompanante_id=self._actual(conn, docente)))
+        c = t.compromiso
+        conn.execute(update(c).where(c.c.docente_id == docente, c.c.estado == "abierto")
+                     .values(acompanante_id=self._actual(conn, t, docente)))
 
-    def _actual(self, conn: Connection, docente: str) -> str | None:
-        return conn.execute(select(cartera.c.acompanante_id).where(cartera.c.docente_id == docente)
-                            .order_by(cartera.c.anio.desc()).limit(1)).scalar()
+    def _actual(self, conn: Connection, t: Tablas, docente: str) -> str | None:
+        c = t.cartera
+        return conn.execute(select(c.c.acompanante_id).where(c.c.docente_id == docente)
+                            .order_by(c.c.anio.desc()).limit(1)).scalar()
 
-    def _guardar(self, conn: Connection, tabla: str, clave: str, cambio: Any) -> None:
-        """Change the JSON record of a visit or a GIA/RTC."""
-        leer, guardar = REGISTROS[tabla]
+    def _guardar(self, conn: Connection, t: Tablas, tabla: str, clave: str, cambio: Any) -> None:
+        """Change the JSON record of a visit or a GIA/RTC (``tabla``: "visita" or "reunion")."""
+        leer, guardar = _sentencias_de(t).registros[tabla]
         r = dict(conn.execute(leer, {"id": clave}).scalar_one())
         cambio(r)
         conn.execute(guardar, {"id": clave, "registro": r})
 
-    def _visita_de(self, conn: Connection, e: Any) -> Any:
+    def _visita_de(self, conn: Connection, t: Tablas, e: Any) -> Any:
         """The visit of the event's aggregate: visita_id, docente_id, anio, fecha_inicio."""
-        return conn.execute(VISITA, {"id": str(e.originator_id)}).one()
+        return conn.execute(_sentencias_de(t).visita, {"id": str(e.originator_id)}).one()
 
-    def _cancelado(self, conn: Connection, docente: str) -> bool:
-        return conn.execute(CANCELADO, {"id": docente}).first() is not None
+    def _cancelado(self, conn: Connection, t: Tablas, docente: str) -> bool:
+        return conn.execute(_sentencias_de(t).cancelado, {"id": docente}).first() is not None
 
-    def _por_purgar(self, conn: Connection, hashes: list[str]) -> None:
-        if hashes:
-            conn.execute(self.store.insert(adjunto_por_purgar).on_conflict_do_nothing(),
-                         [{"sha256": h} for h in hashes])
+    def _por_purgar(self, conn: Connection, t: Tablas, hashes: list[str]) -> None:
+        for h in hashes:
+            self.escribir(conn, t.adjunto_por_purgar, {"sha256": h}, "sha256", actualizar=False)
 
     def _legible(self, registro: dict[str, Any], sujeto: str) -> dict[str, Any]:
         """The record with its attachments' file names and descriptions decrypted (``MARCA`` once the key of
@@ -67,3 +70,32 @@ class Base(OwnLogProjection):
 
 def cuando(e: Any) -> str:
     return e.timestamp.isoformat()
+
+
+class _Sentencias(NamedTuple):
+    """The statements every event runs, with parameters: building them for each event cost more than the
+    writes themselves (big JSON records)."""
+
+    origen: Select
+    visita: Select
+    cancelado: Select
+    registros: dict[str, tuple[Select, Update]]  # "visita" | "reunion" -> (read, write) of its JSON record
+
+
+def _sentencias_de(t: Tablas) -> _Sentencias:
+    return _sentencias(t.origen, t.visita, t.reunion, t.cancelado)
+
+
+@lru_cache(maxsize=8)  # a few table sets at a time: the live generation and one being rebuilt
+def _sentencias(origen: Table, visita: Table, reunion: Table, cancelado: Table) -> _Sentencias:
+    return _Sentencias(
+        origen=(select(origen.c.tipo, origen.c.clave, origen.c.docente_id)
+                .where(origen.c.agregado_id == bindparam("id"))),
+        visita=(select(visita.c.visita_id, visita.c.docente_id, visita.c.anio, visita.c.fecha_inicio)
+                .join(origen, origen.c.clave == visita.c.visita_id)
+                .where(origen.c.agregado_id == bindparam("id"), origen.c.tipo == "visita")),
+        cancelado=select(cancelado.c.docente_id).where(cancelado.c.docente_id == bindparam("id")),
+        registros={nombre: (select(tabla.c.registro).where(clave == bindparam("id")),
+                            update(tabla).where(clave == bindparam("id")).values(registro=bindparam("registro")))
+                   for nombre, tabla, clave in (("visita", visita, visita.c.visita_id),
+                                                ("reunion", reunion, reunion.c.actividad_id))})

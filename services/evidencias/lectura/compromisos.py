@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Table, select, update
 
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
@@ -17,28 +17,26 @@ from shared.views import Tablas
 class Compromisos(Base):
     def _compromiso(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         c = e.compromiso
-        self._origen(conn, e, "compromiso", c.compromiso_id, c.docente_id)
-        actual = self._actual(conn, c.docente_id)
-        conn.execute(compromiso.insert(), dict(
+        self._origen(conn, t, e, "compromiso", c.compromiso_id, c.docente_id)
+        actual = self._actual(conn, t, c.docente_id)
+        self.escribir(conn, t.compromiso, dict(
             compromiso_id=c.compromiso_id, docente_id=c.docente_id, acompanante_id=actual or c.acompanante_id,
             codigo_modular=c.codigo_modular, anexo=c.anexo, ugel=c.ugel, dre=c.dre, fecha_limite=c.fecha_limite,
-            estado="abierto", vencido_el=None, datos=c.como_dict()))
-        self._guardar(conn, "visita", c.visita_id, lambda r: r["compromisos_asumidos"].append(c.compromiso_id))
+            estado="abierto", vencido_el=None, datos=c.como_dict()), "compromiso_id", actualizar=False)
+        self._guardar(conn, t, "visita", c.visita_id,
+                      lambda r: r["compromisos_asumidos"].append(c.compromiso_id))
 
     def _verificado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        compromiso_id = self._de(conn, e).clave
-        datos = {**self._datos(conn, compromiso_id), "verificado": e.verificacion.como_dict()}
-        conn.execute(update(compromiso).where(compromiso.c.compromiso_id == compromiso_id)
-                     .values(estado="verificado", datos=datos))
-        self._guardar(conn, "visita", e.verificacion.visita_id,
+        compromiso_id, c = self._de(conn, t, e).clave, t.compromiso
+        datos = {**_datos(conn, c, compromiso_id), "verificado": e.verificacion.como_dict()}
+        conn.execute(update(c).where(c.c.compromiso_id == compromiso_id).values(estado="verificado", datos=datos))
+        self._guardar(conn, t, "visita", e.verificacion.visita_id,
                       lambda r: r["compromisos_verificados"].append(compromiso_id))
 
     def _vencido(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(update(compromiso).where(compromiso.c.compromiso_id == self._de(conn, e).clave)
+        c = t.compromiso
+        conn.execute(update(c).where(c.c.compromiso_id == self._de(conn, t, e).clave)
                      .values(vencido_el=date.fromisoformat(e.vencido_el)))
-
-    def _datos(self, conn: Connection, compromiso_id: str) -> dict[str, Any]:
-        return dict(conn.execute(select(compromiso.c.datos).where(compromiso.c.compromiso_id == compromiso_id)).scalar_one())
 
     def compromisos_de_visita(self, ids: list[str], hoy: date) -> list[dict[str, Any]]:
         if not ids:
@@ -77,6 +75,10 @@ class Compromisos(Base):
         c = compromiso.c
         return [f.compromiso_id for f in self.filas(select(c.compromiso_id).where(
             c.estado == "abierto", c.fecha_limite < hoy, c.vencido_el.is_(None)))]
+
+
+def _datos(conn: Connection, tabla: Table, compromiso_id: str) -> dict[str, Any]:
+    return dict(conn.execute(select(tabla.c.datos).where(tabla.c.compromiso_id == compromiso_id)).scalar_one())
 
 
 def _compromiso(fila: Any, hoy: date, claro: textos.Campos) -> dict[str, Any]:

@@ -5,23 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
 from services.evidencias.lectura.base import Base, cuando
-from services.evidencias.tablas import cartera, item, necesidad, valoracion, visita
+from services.evidencias.tablas import necesidad, valoracion, visita
 from shared.views import Tablas
 
 
 class Visitas(Base):
     def _necesidad(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         n = e.necesidad
-        conn.execute(necesidad.insert().values(necesidad_id=e.necesidad_id, docente_id=self._docente(conn, e),
-                                               anio=n.anio, datos={**n.como_dict(), "registrada_en": cuando(e)}))
+        self.escribir(conn, t.necesidad, {"necesidad_id": e.necesidad_id, "docente_id": self._docente(conn, t, e),
+                                          "anio": n.anio, "datos": {**n.como_dict(), "registrada_en": cuando(e)}},
+                      "docente_id", "necesidad_id", actualizar=False)
 
     def _observacion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        v = self._visita_de(conn, e)
+        v = self._visita_de(conn, t, e)
         o = e.observacion
         correccion = getattr(e, "correccion", 0)
         entrada = {**o.como_dict(), "correccion": correccion, "registrada_en": cuando(e)}
@@ -30,22 +31,24 @@ class Visitas(Base):
 
         def cambio(r: dict[str, Any]) -> None:
             r["observaciones"].setdefault(e.observacion_id, []).append(entrada)
-        self._guardar(conn, "visita", v.visita_id, cambio)
-        clave = f"{o.instrumento}@{o.version}"
-        canonicos = dict(conn.execute(select(item.c.item, item.c.canonico).where(item.c.instrumento == clave)).all())
+        self._guardar(conn, t, "visita", v.visita_id, cambio)
+        clave, items, cartera, valoraciones = f"{o.instrumento}@{o.version}", t.item, t.cartera, t.valoracion
+        canonicos = dict(conn.execute(select(items.c.item, items.c.canonico).where(items.c.instrumento == clave)).all())
         etapa = conn.execute(select(cartera.c.etapa).where(cartera.c.docente_id == v.docente_id,
                                                            cartera.c.anio == v.anio)).scalar()
         if correccion:
-            conn.execute(valoracion.delete().where(valoracion.c.visita_id == v.visita_id,
-                                                   valoracion.c.observacion_id == e.observacion_id))
-        conn.execute(valoracion.insert(), [dict(
-            observacion_id=e.observacion_id, item=clave_item, visita_id=v.visita_id, docente_id=v.docente_id,
-            fecha=v.fecha_inicio, anio=v.anio, etapa=etapa, instrumento=clave,
-            canonico=canonicos[clave_item], competencia=n.competencia, nivel=n.nivel,
-            evidencia=n.evidencia, correcciones=correccion) for clave_item, n in o.niveles.items()])
+            conn.execute(delete(valoraciones).where(valoraciones.c.visita_id == v.visita_id,
+                                                    valoraciones.c.observacion_id == e.observacion_id))
+        for clave_item, n in o.niveles.items():
+            self.escribir(conn, valoraciones, dict(
+                observacion_id=e.observacion_id, item=clave_item, visita_id=v.visita_id, docente_id=v.docente_id,
+                fecha=v.fecha_inicio, anio=v.anio, etapa=etapa, instrumento=clave,
+                canonico=canonicos[clave_item], competencia=n.competencia, nivel=n.nivel,
+                evidencia=n.evidencia, correcciones=correccion), "visita_id", "observacion_id", "item",
+                actualizar=False)
 
     def _retro(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._guardar(conn, "visita", self._de(conn, e).clave,
+        self._guardar(conn, t, "visita", self._de(conn, t, e).clave,
                       lambda r: r.update(retroalimentacion=e.retroalimentacion.como_dict()))
 
     def visita(self, visita_id: str) -> dict[str, Any] | None:
