@@ -25,6 +25,7 @@ from services.focalizacion.main import create_app as focalizacion_app
 from shared.views import OwnLogProjection
 from tests.conftest import eventually, serving
 from tests.support.padron import Padron, escuela, focalizar
+from tests.support.tablas_copiadas import proyectada_en_copias
 from tests.support.visitas import visita_observada
 
 ADMIN = {"X-Usuario": "admin-01", "X-Rol": "administrador"}
@@ -196,6 +197,9 @@ async def test_cada_modelo_de_lectura_reconstruido_es_igual_al_vivo(make_setting
 
         for nombre, vista in vistas.items():
             assert tablas_con_filas(vista) >= 3, nombre
+            # Then projected into copies of its tables (as into a new generation), it leaves the live ones as they
+            # were and the copies hold their rows
+            assert proyectada_en_copias(vista) == vivas[nombre], f"{nombre}: en otras tablas"
             # Then the read model rebuilt in place is the live one
             vista.reconstruir()
             assert vista.checksum() == vivas[nombre], f"{nombre}: reconstruido en su lugar"
