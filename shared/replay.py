@@ -2,10 +2,11 @@
 
 ``replay`` reads the messages of some contracts (or subjects) from a sequence up to the stream's
 end at call time with an ephemeral pull consumer (no durable state) and hands them over in batches.
-``rebuild`` fills a new generation of one or more ``StreamView``s from the beginning while
-the live generation keeps answering, catches up with what arrived meanwhile, switches, and
-catches up once more with what the live consumers applied to the old generation during the
-switch (each generation's inbox makes that harmless). A view whose live consumers apply another
+``rebuild`` fills a new generation of one or more ``StreamView``s (``<vista>_<tabla>_g<N>``) from the beginning
+while the active one keeps answering and being fed live, catches up with what arrived meanwhile, switches
+(``shared.generaciones``: the new generation renamed to the base names, in one transaction), and catches up
+once more, now under the base names, with what the live consumers applied to the old generation before the
+switch (each generation's inbox makes that harmless); then it drops the old one. A view whose live consumers apply another
 service's fact only when it continues that service's chain (``StreamView.sigue_cadenas``) is rebuilt by the
 same rule: the producers' facts are read in full and their links checked as the live ledger checks them
 (``shared.eslabones.Lectura``), so a broken fact is left out of it whether fed live or rebuilt.
@@ -144,7 +145,8 @@ async def rebuild(
             break
         hasta = await replay(js, contracts, apply, subjects=subjects, from_sequence=hasta + 1, batch=batch)
     anteriores = {view.nombre: await asyncio.to_thread(view.activar, nuevas[view.nombre]) for view in views}
-    # What a live consumer applied to the old generation while we switched is in the stream too.
+    # What a live consumer applied to the old generation before the switch is in the stream too: applied
+    # now to the new one, under the base names (the inbox skips what the live consumers apply there too).
     await replay(js, contracts, apply, subjects=subjects, from_sequence=hasta + 1, batch=batch)
     await asyncio.sleep(grace)  # queries that started on the old generation finish
     for view in views:

@@ -37,7 +37,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.generaciones import Generaciones, control_table, copia, sufijo
 from shared.settings import ServiceSettings
@@ -53,9 +52,7 @@ class ViewStore:
         self.engine: Engine = create_engine(settings.views_url(), pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            self._insert = sqlite.insert
         else:
-            self._insert = postgresql.insert
             # Every table of the service lives in its own schema.
             schema = self.schema
             event.listen(
@@ -71,9 +68,6 @@ class ViewStore:
                              {"clave": f"acompana-esquema:{self.schema}"})
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             self.metadata.create_all(conn)
-
-    def insert(self, table: Table):  # noqa: ANN201 - the dialect's INSERT with ON CONFLICT
-        return self._insert(table)
 
     @contextmanager
     def transaccion(self) -> Iterator[Connection]:
@@ -346,7 +340,3 @@ class OwnLogProjection:
         """Insert ``fila`` (every column of ``tabla``); on a conflict on ``claves``, replace its other columns
         (``actualizar``) or leave the row there. One cached statement per (table, keys, update)."""
         conn.execute(self.store.insert_on_conflict(tabla, claves, actualizar), fila)
-
-    def upsert(self, conn: Connection, tabla: Table, valores: dict[str, Any], *claves: str) -> None:
-        """``escribir(..., actualizar=True)``: kept while handlers still call it."""
-        self.escribir(conn, tabla, valores, *claves)
