@@ -33,7 +33,8 @@ from services.web.region_comun import (
     nombres_ies,
     su_dre,
 )
-from services.web.territorios import Territorios, descargar_con_nombres, territorios
+from services.web.descargas import descargar
+from services.web.territorios import Territorios, territorios
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -148,7 +149,7 @@ async def cumplimiento_csv(request: Request, nivel: str = "dre", fecha: str | No
     al = corte(ctx.settings.anio, fecha)
     if nivel not in NIVELES:
         raise HTTPException(404)
-    return await descargar_con_nombres(ctx, "agenda", "/cumplimiento.csv", {
+    return await descargar(ctx, "agenda", "/cumplimiento.csv", {
         "anio": ctx.settings.anio, "nivel": nivel, "fecha": al.isoformat(), "dre": su_dre(ctx) or dre,
         "ugel": ugel, "ie": ie}, f"cumplimiento-{ctx.settings.anio}-{nivel}-{al.isoformat()}.csv")
 
@@ -159,7 +160,7 @@ async def cumplimiento_xlsx(request: Request, nivel: str = "dre", dre: str | Non
     """The year's seguimiento workbook of the territory shown, as registered until now (evaluacion's cut-off
     is when facts were registered, not the date of each activity)."""
     ctx = await contexto(request, AMBOS)
-    return await descargar_con_nombres(ctx, "evaluacion", "/seguimiento", {
+    return await descargar(ctx, "evaluacion", "/seguimiento", {
         "anio": ctx.settings.anio, "dre": su_dre(ctx) or dre, "ugel": ugel,
         "por": SEGUIMIENTO.get(nivel, "ugel"), "formato": "xlsx"},
         f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
@@ -204,6 +205,6 @@ async def resultados_csv(request: Request, etapa: int = 1, por: str = "dre") -> 
     ctx = await contexto(request, AMBOS)
     if etapa not in (1, 2, 3) or por not in NIVELES[:3]:
         raise HTTPException(404)
-    return await descargar_con_nombres(ctx, "evaluacion", "/resultados-etapa", {
+    return await descargar(ctx, "evaluacion", "/resultados-etapa", {
         "convocatoria": ctx.settings.convocatoria, "etapa": etapa, "por": por, "dre": su_dre(ctx),
         "formato": "csv"}, f"resultados-etapa-{etapa}-{por}.csv")

@@ -9,7 +9,6 @@ caseload with names), never stored here; the UGEL's, from the padrón (``territo
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +20,9 @@ from services.web import frases, i18n
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import TITULO_NIVEL
-from services.web.territorios import descargar_con_nombres, territorios
+from services.web.descargas import descargar
+from services.web.recientes import RECIENTES
+from services.web.territorios import territorios
 from services.web.vistas import Contexto, contexto
 
 UGEL = frozenset({"especialista_ugel"})
@@ -37,23 +38,23 @@ def su_ugel(ctx: Contexto) -> str:
 
 
 # A UGEL's caseloads with names cost focalizacion two reads per acompañante: a page of the desk and its
-# downloads reuse them for a minute (per user: what each may read is his own), instead of spending the
-# user's request budget again on every reload; a change made from this desk forgets them at once.
+# downloads reuse them for a minute (per user: what each may read is his own; ``recientes``), instead of
+# spending the user's request budget again on every reload; a change made from this desk forgets them at once.
 NOMBRES_SEGUNDOS = 60.0
-_NOMBRES: dict[str, tuple[float, str, dict[str, Any]]] = {}  # user → (when, UGEL, names)
+USO = "carteras"
 
 
 def olvidar_nombres(ctx: Contexto) -> None:
-    _NOMBRES.pop(ctx.usuario, None)
+    RECIENTES.olvidar((USO, ctx.usuario))
 
 
 async def nombres_ugel(ctx: Contexto, ugel: str) -> dict[str, Any]:
     """The UGEL's caseloads with the names of their acompañantes, schools and docentes."""
-    guardado = _NOMBRES.get(ctx.usuario)
-    if guardado and guardado[1] == ugel and time.monotonic() - guardado[0] < NOMBRES_SEGUNDOS:
-        return guardado[2]
+    guardado = RECIENTES.leer((USO, ctx.usuario))
+    if guardado is not None and guardado[0] == ugel:
+        return guardado[1]
     datos = await _nombres_ugel(ctx, ugel)
-    _NOMBRES[ctx.usuario] = (time.monotonic(), ugel, datos)
+    RECIENTES.guardar((USO, ctx.usuario), (ugel, datos), NOMBRES_SEGUNDOS)
     return datos
 
 
@@ -144,7 +145,7 @@ async def cumplimiento_xlsx(request: Request, nivel: str = "ugel") -> Response:
     """The UGEL's seguimiento workbook of the year (fulfilment, quality, satisfaction), as registered until
     now: evaluacion's cut-off ('al') is when facts were registered, not the date of each activity."""
     ctx = await contexto(request, UGEL)
-    return await descargar_con_nombres(ctx, "evaluacion", "/seguimiento", {
+    return await descargar(ctx, "evaluacion", "/seguimiento", {
         "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "por": SEGUIMIENTO.get(nivel, "ugel"),
         "formato": "xlsx"}, f"seguimiento-{ctx.settings.anio}-{i18n.hoy().isoformat()}.xlsx")
 
@@ -154,7 +155,7 @@ async def cumplimiento_csv(request: Request, nivel: str = "ugel", fecha: str | N
                            ie: str | None = None) -> Response:
     ctx = await contexto(request, UGEL)
     al = corte(ctx.settings.anio, fecha)
-    return await descargar_con_nombres(ctx, "agenda", "/cumplimiento.csv", {
+    return await descargar(ctx, "agenda", "/cumplimiento.csv", {
         "anio": ctx.settings.anio, "ugel": su_ugel(ctx), "nivel": nivel if nivel in NIVELES else "ugel",
         "fecha": al.isoformat(), "ie": ie}, f"cumplimiento-{ctx.settings.anio}-{al.isoformat()}.csv")
 

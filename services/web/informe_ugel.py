@@ -17,7 +17,8 @@ from services.web.escritorio_ugel import UGEL, nombres_ugel, su_ugel
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.seguimiento_ugel import escuela_de
-from services.web.territorios import descargar_con_nombres, territorios
+from services.web.descargas import descargar
+from services.web.territorios import territorios
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -99,7 +100,7 @@ async def informe_descarga(request: Request, formato: str, trimestre: int,
         raise HTTPException(404)
     ugel, anio, t = su_ugel(ctx), ctx.settings.anio, trimestre_de(ctx.settings.anio, trimestre)
     archivo = f"informe-{anio}-T{t}" + (f"-{seccion}.csv" if formato == "csv" else ".xlsx")
-    return await descargar_con_nombres(ctx, "evaluacion", f"/informes-trimestrales/{ugel}", {
+    return await descargar(ctx, "evaluacion", f"/informes-trimestrales/{ugel}", {
         "anio": anio, "trimestre": t, "formato": formato, "seccion": seccion if formato == "csv" else None},
         archivo)
 

@@ -14,7 +14,8 @@ from services.web import i18n
 from services.web.i18n import _
 from services.web.paginas import ahora
 from services.web.region_comun import AMBOS, TITULO_NIVEL, nombre_acompanante, su_dre
-from services.web.territorios import descargar_con_nombres, territorios
+from services.web.descargas import descargar
+from services.web.territorios import territorios
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -100,6 +101,6 @@ async def matriz_xlsx(request: Request, matriz: str) -> Response:
         raise HTTPException(404)
     dre = su_dre(ctx)
     anio = ctx.settings.anio
-    return await descargar_con_nombres(ctx, "evaluacion", f"/{matriz}", {
+    return await descargar(ctx, "evaluacion", f"/{matriz}", {
         "anio": anio, "por": "ugel" if dre else "dre", "dre": dre, "formato": "xlsx"},
         f"{matriz}-{anio}-{i18n.hoy().isoformat()}.xlsx")

@@ -26,7 +26,7 @@ from services.web.formularios import enviar_o_reabrir, formulario
 from services.web.escritorio_ugel import UGEL, corte, nombres_ugel, su_ugel
 from services.web.i18n import _
 from services.web.paginas import ahora
-from services.web.territorios import descargar_con_nombres
+from services.web.descargas import descargar
 from services.web.vistas import Contexto, contexto
 
 router = APIRouter()
@@ -205,7 +205,7 @@ async def resultados_csv(request: Request, etapa: int = 1) -> Response:
     ctx = await contexto(request, UGEL)
     if etapa not in (1, 2, 3):
         raise HTTPException(404)
-    return await descargar_con_nombres(ctx, "evaluacion", "/resultados-etapa", {
+    return await descargar(ctx, "evaluacion", "/resultados-etapa", {
         "convocatoria": ctx.settings.convocatoria, "etapa": etapa, "por": "ugel", "ugel": su_ugel(ctx),
         "formato": "csv"}, f"resultados-etapa-{etapa}-{i18n.hoy().isoformat()}.csv")
 
@@ -249,7 +249,7 @@ async def matriz_descarga(request: Request, matriz: str, formato: str,
         f"{matriz}-{anio}-{hoy}.xlsx"
     params = {"anio": anio, "por": "ie" if matriz == "seguimiento" else "ugel", "ugel": su_ugel(ctx),
               "formato": formato, "seccion": seccion if formato == "csv" else None}
-    return await descargar_con_nombres(ctx, "evaluacion", f"/{matriz}", params, archivo)
+    return await descargar(ctx, "evaluacion", f"/{matriz}", params, archivo)
 
 
 # --- desempeño del acompañante ------------------------------------------------------------------------------
