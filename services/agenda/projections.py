@@ -9,12 +9,13 @@ docente's key, and is decrypted by the queries that return it (``MARCA`` once th
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Select, delete, select, update
+from sqlalchemy import Connection, Select, Table, Update, bindparam, delete, select, update
 
 from services.agenda import cumplimiento
 from services.agenda import domainmodel as dm
@@ -72,12 +73,11 @@ class Proyecciones(OwnLogProjection):
             "activo": True, "retirado_en": None, "plan": p}, "plan_id", actualizar=False)
 
     def _cambio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(update(t.plan).where(t.plan.c.plan_id == str(e.originator_id))
-                     .values(acompanante_id=e.a_acompanante_id))
+        conn.execute(_sentencias_de(t).plan, {"clave": str(e.originator_id), "acompanante_id": e.a_acompanante_id})
 
     def _retiro(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(update(t.plan).where(t.plan.c.plan_id == str(e.originator_id))
-                     .values(activo=False, retirado_en=e.timestamp.date()))
+        conn.execute(_sentencias_de(t).plan, {"clave": str(e.originator_id), "activo": False,
+                                              "retirado_en": e.timestamp.date()})
 
     def _curso(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         p = conn.execute(select(t.plan.c.docente_id, t.plan.c.anio)
@@ -106,11 +106,13 @@ class Proyecciones(OwnLogProjection):
                                        "dre": None, "ugel": None, "ie": f"{e.codigo_modular}-{e.anexo}"},
                       "agregado_id", actualizar=False)
 
-    def _fila(self, conn: Connection, t: Tablas, e: Any, estado: str, que: str, motivo: str | None = None) -> None:
+    def _fila(self, conn: Connection, t: Tablas, e: Any, estado: str, que: str,
+              motivo: str | None = None) -> tuple[str, int]:
+        """The activity's row after ``e``; returns whose agenda it is in (his id) and its year."""
         a = t.actividad
         acompanante_id, anio, dre, ugel = _agenda(conn, t, e)
         d = e.datos.como_dict()
-        previa = conn.execute(select(a.c.historial).where(a.c.actividad_id == e.actividad_id)).scalar()
+        previa = conn.execute(_sentencias_de(t).historial, {"clave": e.actividad_id}).scalar()
         paso = {"evento": que, "en": e.timestamp.isoformat(), "usuario": e.metadata.get("usuario"),
                 "fecha_inicio": d["fecha_inicio"], "fecha_fin": d["fecha_fin"]}
         if motivo:
@@ -123,7 +125,8 @@ class Proyecciones(OwnLogProjection):
                 "ugel": ugel, "tipo": getattr(e, "tipo", None) or _TIPO[type(e).__name__]},
                 "actividad_id", actualizar=False)
         else:
-            conn.execute(update(a).where(a.c.actividad_id == e.actividad_id).values(**fila))
+            conn.execute(_sentencias_de(t).actividad, {"clave": e.actividad_id, **fila})
+        return acompanante_id, anio
 
     def _programada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
         self._fila(conn, t, e, "programada", "programada")
@@ -135,9 +138,8 @@ class Proyecciones(OwnLogProjection):
         self._fila(conn, t, e, "cancelada", "cancelada", e.motivo)
 
     def _realizada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._fila(conn, t, e, "realizada", "realizada")
+        acompanante_id, anio = self._fila(conn, t, e, "realizada", "realizada")
         tipo, d = _TIPO[type(e).__name__], e.datos.como_dict()
-        acompanante_id, anio, _, _ = _agenda(conn, t, e)
         franja = Franja.de(d)
         filas = []
         if tipo == "taller":
@@ -305,10 +307,33 @@ def _de_planes(consulta: Select, *, ie: str | None = None, **filtro: Any) -> Sel
 
 def _agenda(conn: Connection, t: Tablas, e: Any) -> tuple[str, int, str, str]:
     """Whose agenda the event is of: his id, the year and his territory (its ``origen`` row in ``t``)."""
-    o = t.origen
-    fila = conn.execute(select(o.c.acompanante_id, o.c.anio, o.c.dre, o.c.ugel)
-                        .where(o.c.agregado_id == str(e.originator_id))).one()
+    fila = conn.execute(_sentencias_de(t).agenda, {"clave": str(e.originator_id)}).one()
     return fila.acompanante_id, fila.anio, fila.dre, fila.ugel
+
+
+class _Sentencias(NamedTuple):
+    """The statements most events run, with parameters (``clave``: the row's key): building a statement for
+    each event, and its cache key, cost more than running it."""
+
+    agenda: Select  # an agenda's ``origen`` row
+    historial: Select  # an activity's steps
+    actividad: Update  # an activity's row: SET the columns the parameters name
+    plan: Update  # a plan's row: SET the columns the parameters name
+
+
+def _sentencias_de(t: Tablas) -> _Sentencias:
+    return _sentencias(t.origen, t.actividad, t.plan)
+
+
+@lru_cache(maxsize=8)  # a few table sets at a time: the live generation and one being rebuilt
+def _sentencias(origen: Table, actividad: Table, plan: Table) -> _Sentencias:
+    clave = bindparam("clave")
+    return _Sentencias(
+        agenda=select(origen.c.acompanante_id, origen.c.anio, origen.c.dre, origen.c.ugel)
+        .where(origen.c.agregado_id == clave),
+        historial=select(actividad.c.historial).where(actividad.c.actividad_id == clave),
+        actividad=update(actividad).where(actividad.c.actividad_id == clave),
+        plan=update(plan).where(plan.c.plan_id == clave))
 
 
 def _paso_ie(e: Any, estado: str, datos: dict[str, Any]) -> dict[str, Any]:
