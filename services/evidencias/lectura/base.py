@@ -24,7 +24,7 @@ class Base(OwnLogProjection):
 
     def _de(self, conn: Connection, t: Tablas, e: Any) -> Any:
         """Whose the event's aggregate is: its ``origen`` row (tipo, clave, docente_id)."""
-        return conn.execute(_sentencias_de(t).origen, {"id": str(e.originator_id)}).one()
+        return conn.execute(sentencias_de(t).origen, {"id": str(e.originator_id)}).one()
 
     def _docente(self, conn: Connection, t: Tablas, e: Any) -> str:
         return self._de(conn, t, e).clave
@@ -32,28 +32,24 @@ class Base(OwnLogProjection):
     def _seguir_al_docente(self, conn: Connection, t: Tablas, docente: str) -> None:
         """Open commitments go with the docente to whoever holds him in his latest plan
         (they carry across reassignments and etapas)."""
-        c = t.compromiso
-        conn.execute(update(c).where(c.c.docente_id == docente, c.c.estado == "abierto")
-                     .values(acompanante_id=self._actual(conn, t, docente)))
+        conn.execute(sentencias_de(t).seguir, {"docente": docente, "acompanante_id": self._actual(conn, t, docente)})
 
     def _actual(self, conn: Connection, t: Tablas, docente: str) -> str | None:
-        c = t.cartera
-        return conn.execute(select(c.c.acompanante_id).where(c.c.docente_id == docente)
-                            .order_by(c.c.anio.desc()).limit(1)).scalar()
+        return conn.execute(sentencias_de(t).actual, {"docente": docente}).scalar()
 
     def _guardar(self, conn: Connection, t: Tablas, tabla: str, clave: str, cambio: Any) -> None:
         """Change the JSON record of a visit or a GIA/RTC (``tabla``: "visita" or "reunion")."""
-        leer, guardar = _sentencias_de(t).registros[tabla]
+        leer, guardar = sentencias_de(t).registros[tabla]
         r = dict(conn.execute(leer, {"id": clave}).scalar_one())
         cambio(r)
         conn.execute(guardar, {"id": clave, "registro": r})
 
     def _visita_de(self, conn: Connection, t: Tablas, e: Any) -> Any:
         """The visit of the event's aggregate: visita_id, docente_id, anio, fecha_inicio."""
-        return conn.execute(_sentencias_de(t).visita, {"id": str(e.originator_id)}).one()
+        return conn.execute(sentencias_de(t).visita, {"id": str(e.originator_id)}).one()
 
     def _cancelado(self, conn: Connection, t: Tablas, docente: str) -> bool:
-        return conn.execute(_sentencias_de(t).cancelado, {"id": docente}).first() is not None
+        return conn.execute(sentencias_de(t).cancelado, {"id": docente}).first() is not None
 
     def _por_purgar(self, conn: Connection, t: Tablas, hashes: list[str]) -> None:
         for h in hashes:
@@ -73,29 +69,45 @@ def cuando(e: Any) -> str:
 
 
 class _Sentencias(NamedTuple):
-    """The statements every event runs, with parameters: building them for each event cost more than the
-    writes themselves (big JSON records)."""
+    """The statements most events run, with parameters: building a statement for each event (and its cache
+    key) cost more than running it."""
 
     origen: Select
     visita: Select
     cancelado: Select
     registros: dict[str, tuple[Select, Update]]  # "visita" | "reunion" -> (read, write) of its JSON record
+    actual: Select  # who holds a docente (``docente``) in his latest plan
+    seguir: Update  # a docente's open commitments: SET the columns the parameters name
+    etapa: Select  # a docente's etapa in a year (``docente``, ``anio``)
+    canonicos: Select  # an instrument's items with their canonical keys (``clave``)
+    compromiso: Select  # a commitment's data (``clave``)
+    cambio_compromiso: Update  # a commitment's row (``clave``): SET the columns the parameters name
 
 
-def _sentencias_de(t: Tablas) -> _Sentencias:
-    return _sentencias(t.origen, t.visita, t.reunion, t.cancelado)
+def sentencias_de(t: Tablas) -> _Sentencias:
+    """The statements of ``t``'s tables (built the first time they are asked for)."""
+    return _sentencias(t.origen, t.visita, t.reunion, t.cancelado, t.cartera, t.compromiso, t.item)
 
 
 @lru_cache(maxsize=8)  # a few table sets at a time: the live generation and one being rebuilt
-def _sentencias(origen: Table, visita: Table, reunion: Table, cancelado: Table) -> _Sentencias:
+def _sentencias(origen: Table, visita: Table, reunion: Table, cancelado: Table, cartera: Table,
+                compromiso: Table, item: Table) -> _Sentencias:
+    docente, clave = bindparam("docente"), bindparam("clave")
     return _Sentencias(
+        actual=select(cartera.c.acompanante_id).where(cartera.c.docente_id == docente)
+        .order_by(cartera.c.anio.desc()).limit(1),
+        seguir=update(compromiso).where(compromiso.c.docente_id == docente, compromiso.c.estado == "abierto"),
+        etapa=select(cartera.c.etapa).where(cartera.c.docente_id == docente, cartera.c.anio == bindparam("anio")),
+        canonicos=select(item.c.item, item.c.canonico).where(item.c.instrumento == clave),
+        compromiso=select(compromiso.c.datos).where(compromiso.c.compromiso_id == clave),
+        cambio_compromiso=update(compromiso).where(compromiso.c.compromiso_id == clave),
         origen=(select(origen.c.tipo, origen.c.clave, origen.c.docente_id)
                 .where(origen.c.agregado_id == bindparam("id"))),
         visita=(select(visita.c.visita_id, visita.c.docente_id, visita.c.anio, visita.c.fecha_inicio)
                 .join(origen, origen.c.clave == visita.c.visita_id)
                 .where(origen.c.agregado_id == bindparam("id"), origen.c.tipo == "visita")),
         cancelado=select(cancelado.c.docente_id).where(cancelado.c.docente_id == bindparam("id")),
-        registros={nombre: (select(tabla.c.registro).where(clave == bindparam("id")),
-                            update(tabla).where(clave == bindparam("id")).values(registro=bindparam("registro")))
-                   for nombre, tabla, clave in (("visita", visita, visita.c.visita_id),
+        registros={nombre: (select(tabla.c.registro).where(llave == bindparam("id")),
+                            update(tabla).where(llave == bindparam("id")).values(registro=bindparam("registro")))
+                   for nombre, tabla, llave in (("visita", visita, visita.c.visita_id),
                                                 ("reunion", reunion, reunion.c.actividad_id))})

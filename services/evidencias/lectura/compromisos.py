@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
-from services.evidencias.lectura.base import Base
+from services.evidencias.lectura.base import Base, sentencias_de
 from services.evidencias.tablas import compromiso
 from shared.views import Tablas
 
@@ -27,16 +27,16 @@ class Compromisos(Base):
                       lambda r: r["compromisos_asumidos"].append(c.compromiso_id))
 
     def _verificado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        compromiso_id, c = self._de(conn, t, e).clave, t.compromiso
-        datos = {**_datos(conn, c, compromiso_id), "verificado": e.verificacion.como_dict()}
-        conn.execute(update(c).where(c.c.compromiso_id == compromiso_id).values(estado="verificado", datos=datos))
+        compromiso_id, sentencias = self._de(conn, t, e).clave, sentencias_de(t)
+        datos = {**conn.execute(sentencias.compromiso, {"clave": compromiso_id}).scalar_one(),
+                 "verificado": e.verificacion.como_dict()}
+        conn.execute(sentencias.cambio_compromiso, {"clave": compromiso_id, "estado": "verificado", "datos": datos})
         self._guardar(conn, t, "visita", e.verificacion.visita_id,
                       lambda r: r["compromisos_verificados"].append(compromiso_id))
 
     def _vencido(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        c = t.compromiso
-        conn.execute(update(c).where(c.c.compromiso_id == self._de(conn, t, e).clave)
-                     .values(vencido_el=date.fromisoformat(e.vencido_el)))
+        conn.execute(sentencias_de(t).cambio_compromiso, {"clave": self._de(conn, t, e).clave,
+                                                           "vencido_el": date.fromisoformat(e.vencido_el)})
 
     def compromisos_de_visita(self, ids: list[str], hoy: date) -> list[dict[str, Any]]:
         if not ids:
@@ -75,10 +75,6 @@ class Compromisos(Base):
         c = compromiso.c
         return [f.compromiso_id for f in self.filas(select(c.compromiso_id).where(
             c.estado == "abierto", c.fecha_limite < hoy, c.vencido_el.is_(None)))]
-
-
-def _datos(conn: Connection, tabla: Table, compromiso_id: str) -> dict[str, Any]:
-    return dict(conn.execute(select(tabla.c.datos).where(tabla.c.compromiso_id == compromiso_id)).scalar_one())
 
 
 def _compromiso(fila: Any, hoy: date, claro: textos.Campos) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
-from services.evidencias.lectura.base import Base, cuando
+from services.evidencias.lectura.base import Base, sentencias_de, cuando
 from services.evidencias.tablas import necesidad, valoracion, visita
 from shared.views import Tablas
 
@@ -32,10 +32,9 @@ class Visitas(Base):
         def cambio(r: dict[str, Any]) -> None:
             r["observaciones"].setdefault(e.observacion_id, []).append(entrada)
         self._guardar(conn, t, "visita", v.visita_id, cambio)
-        clave, items, cartera, valoraciones = f"{o.instrumento}@{o.version}", t.item, t.cartera, t.valoracion
-        canonicos = dict(conn.execute(select(items.c.item, items.c.canonico).where(items.c.instrumento == clave)).all())
-        etapa = conn.execute(select(cartera.c.etapa).where(cartera.c.docente_id == v.docente_id,
-                                                           cartera.c.anio == v.anio)).scalar()
+        clave, valoraciones, sentencias = f"{o.instrumento}@{o.version}", t.valoracion, sentencias_de(t)
+        canonicos = dict(conn.execute(sentencias.canonicos, {"clave": clave}).all())
+        etapa = conn.execute(sentencias.etapa, {"docente": v.docente_id, "anio": v.anio}).scalar()
         if correccion:
             conn.execute(delete(valoraciones).where(valoraciones.c.visita_id == v.visita_id,
                                                     valoraciones.c.observacion_id == e.observacion_id))
