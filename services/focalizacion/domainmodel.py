@@ -70,6 +70,10 @@ def decision_id(convocatoria: str, codigo_modular: str, anexo: int) -> UUID:
     return uuid5(NS, f"decision:{convocatoria}:{codigo_modular}-{anexo}")
 
 
+def nombres_ugel_id(ugel: str) -> UUID:
+    return uuid5(NS, f"nombres-ugel:{ugel}")
+
+
 class Registro(Aggregate):
     """A registry entry: its row as last imported (``valores``: a person's ``personales`` stored encrypted).
     Version 2 of its events carries the row typed; version 1 stored it as a dict (``como_valor``)."""
@@ -244,3 +248,44 @@ class DecisionFocalizacion(Aggregate):
     @event(Cambiada)
     def cambiar(self, decision: Decision) -> None:
         self.decision = decision
+
+
+class NombresUGEL(Aggregate):
+    """A UGEL and its DRE by the names the padrón gives them (D_DREUGEL, D_REGION), one per UGEL: an import
+    records them when it brings a name not known before (a name it leaves out keeps the known one), and
+    focalizacion publishes each (``TerritorioNombrado``), so every service shows people names, not codes."""
+
+    dre: str
+    ugel: str
+    nombre_dre: str | None
+    nombre_ugel: str | None
+
+    class Nombrado(Aggregate.Created):
+        dre: str
+        ugel: str
+        nombre_dre: str | None
+        nombre_ugel: str | None
+
+    class Renombrado(Aggregate.Event):
+        dre: str
+        ugel: str
+        nombre_dre: str | None
+        nombre_ugel: str | None
+
+    @event(Nombrado)
+    def __init__(self, id: UUID, dre: str, ugel: str, nombre_dre: str | None,  # noqa: A002
+                 nombre_ugel: str | None) -> None:
+        self.dre, self.ugel, self.nombre_dre, self.nombre_ugel = dre, ugel, nombre_dre, nombre_ugel
+
+    def nombrar(self, dre: str, nombre_dre: str | None, nombre_ugel: str | None) -> bool:
+        """Record the names an import brings when they say something new (a name it leaves out keeps the one
+        known, the DRE's only while the UGEL stays in it); returns whether it recorded."""
+        nuevos = (dre, nombre_dre or (self.nombre_dre if dre == self.dre else None), nombre_ugel or self.nombre_ugel)
+        if nuevos == (self.dre, self.nombre_dre, self.nombre_ugel):
+            return False
+        self._renombrado(dre=nuevos[0], ugel=self.ugel, nombre_dre=nuevos[1], nombre_ugel=nuevos[2])
+        return True
+
+    @event(Renombrado)
+    def _renombrado(self, dre: str, ugel: str, nombre_dre: str | None, nombre_ugel: str | None) -> None:
+        self.dre, self.nombre_dre, self.nombre_ugel = dre, nombre_dre, nombre_ugel

@@ -2,8 +2,8 @@
 
 Registry entries (names, DNI) are not published: of a docente's entry, only his id, IE and level
 (``DocenteRegistradoEnIE``, so a school's own plan knows its docentes); nor are a school's rows, but the names
-the padrón gives its DRE and UGEL are (``TerritorioNombrado``: when a school is registered with them, or updated
-with other ones), so every service shows people names, not codes; decisions and assignments are, and the
+the padrón gives each UGEL and its DRE are (``TerritorioNombrado``: each time an import brings a name not known
+before, ``domainmodel.NombresUGEL``), so every service shows people names, not codes; decisions and assignments are, and the
 cancellation of a docente's personal data (only his id and territory), so every service erases
 its own key for him (docs/datos-personales.md). Assignment events belong to the caseloads of one
 UGEL in one convocatoria and carry that territory (``Territorio``); those recorded before they did
@@ -20,8 +20,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
 from services.focalizacion.asignaciones import AsignacionesUGEL
-from services.focalizacion.domainmodel import DecisionFocalizacion, Docente, InstitucionEducativa
-from services.focalizacion.valores import FichaIE, Territorio
+from services.focalizacion.domainmodel import DecisionFocalizacion, Docente, NombresUGEL
+from services.focalizacion.valores import Territorio
 from shared.contracts import focalizacion as contrato
 from shared.outbox import Publication
 
@@ -65,20 +65,12 @@ class Publicador:
             data = contrato.IEExcluidaV1(**comunes, evaluaciones=evaluaciones, motivos=d.motivos or [])
         return Publication(data=data, subject=f"ie/{d.codigo_modular}-{d.anexo}", dre=d.dre, ugel=d.ugel)
 
-    @publicacion.register(InstitucionEducativa.Registrada)
-    @publicacion.register(InstitucionEducativa.Actualizada)
-    def _(self, event: Any) -> Publication | None:
-        d: FichaIE = event.datos
-        if not (d.nombre_dre or d.nombre_ugel):
-            return None  # a padrón without D_REGION and D_DREUGEL: nothing to name
-        if event.originator_version > 1:  # an update: published only when it names its territory anew
-            previo: InstitucionEducativa = self.app.repository.get(event.originator_id,
-                                                                   version=event.originator_version - 1)
-            if _nombres(previo.datos) == _nombres(d):
-                return None
-        data = contrato.TerritorioNombradoV1(dre=d.dre, nombre_dre=d.nombre_dre, ugel=d.ugel,
-                                             nombre_ugel=d.nombre_ugel)
-        return Publication(data=data, subject=f"ugel/{d.ugel}", dre=d.dre, ugel=d.ugel)
+    @publicacion.register(NombresUGEL.Nombrado)
+    @publicacion.register(NombresUGEL.Renombrado)
+    def _(self, event: Any) -> Publication:
+        data = contrato.TerritorioNombradoV1(dre=event.dre, nombre_dre=event.nombre_dre, ugel=event.ugel,
+                                             nombre_ugel=event.nombre_ugel)
+        return Publication(data=data, subject=f"ugel/{event.ugel}", dre=event.dre, ugel=event.ugel)
 
     @publicacion.register(Docente.Registrado)
     @publicacion.register(Docente.Actualizado)
@@ -135,7 +127,3 @@ class Publicador:
         return self._cartera(event, contrato.ExcepcionRatioRegistradaV1, f"acompanante/{event.acompanante_id}",
                              acompanante_id=event.acompanante_id, limite=event.limite,
                              justificacion=event.justificacion, autorizado_por=event.autorizado_por)
-
-
-def _nombres(d: FichaIE) -> tuple[str | None, ...]:
-    return d.dre, d.nombre_dre, d.ugel, d.nombre_ugel

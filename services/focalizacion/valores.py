@@ -122,13 +122,17 @@ class FichaIE(_Ficha):
 
     @property
     def nombre_dre(self) -> str | None:
-        """Its DRE's name: D_REGION as the padrón spells it ('DRE Puno', 'GRE La Libertad'), or its region's
-        with "DRE" before it ('Puno': 'DRE Puno'); None when the padrón did not say."""
-        if not self.region:
-            return None
-        primera = self.region.split()[0].upper()
-        return self.region if primera in ("DRE", "GRE", "DREL", "GEREDU", "DIRECCION", "DIRECCIÓN", "GERENCIA") \
-            else f"DRE {self.region}"
+        return nombre_dre(self.region)
+
+
+def nombre_dre(region: str | None) -> str | None:
+    """A DRE's name from a padrón's D_REGION: as it spells it ('DRE Puno', 'GRE La Libertad'), or the region's
+    with "DRE" before it ('Puno': 'DRE Puno'); None when the padrón did not say."""
+    if not region:
+        return None
+    primera = region.split()[0].upper()
+    return region if primera in ("DRE", "GRE", "DREL", "GEREDU", "DIRECCION", "DIRECCIÓN", "GERENCIA") \
+        else f"DRE {region}"
 
 
 @dataclass(frozen=True)
