@@ -183,9 +183,9 @@ class DocenteRegistradoEnIEV1(IntegrationEvent):
 
 
 class TerritorioNombradoV1(IntegrationEvent):
-    """El padrón nombra la DRE y la UGEL de una IE (D_REGION y D_DREUGEL) al registrarla, o con otro nombre al
-    actualizarla: los servicios muestran a las personas esos nombres y no los códigos. El nombre que el padrón
-    no trae va vacío (null) y no borra el conocido: vale el último nombre recibido de cada código."""
+    """El padrón nombra una UGEL y su DRE (D_DREUGEL y D_REGION): se publica la primera vez que una importación
+    trae sus nombres y cada vez que trae otros, y los servicios muestran a las personas esos nombres y no los
+    códigos. Un nombre que aún ningún padrón trajo va vacío (null): vale el último nombre recibido de cada código."""
 
     servicio = "focalizacion"
     evento = "TerritorioNombrado"
