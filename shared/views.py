@@ -159,6 +159,9 @@ class Tablas(dict):
 
 
 def position_table(metadata: MetaData) -> Table:
+    """An own-log projection's progress record, one per generation (``posicion``, ``posicion_g<N>``): one row,
+    the last notification that generation applied (keyed by the projection, as when one table held every
+    projection's row: a store kept then is generation 1 as it is)."""
     return Table(
         "posicion",
         metadata,
