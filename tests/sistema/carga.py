@@ -240,7 +240,7 @@ class Carga:
                     break
                 desde += 5000
             if len(encontrados) < len(docentes):
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.2)
         return encontrados
 
     async def _renovar(self) -> None:

@@ -217,20 +217,28 @@ class Sistema:
             await nc.close()
         return resultado
 
-    async def esperar_quietud(self, timeout: float = 180.0) -> None:
-        """Until nothing is left to publish nor to consume, twice in a row one second apart."""
+    async def esperar_quietud(self, timeout: float = 180.0, intervalo: float = 0.2) -> None:
+        """Until nothing is left to publish nor to consume, twice in a row one second apart (asked every
+        ``intervalo`` seconds until it first looks quiet; then again one second later)."""
         deadline = time.monotonic() + timeout
-        quietas = 0
+        quieta_desde: float | None = None  # when it first looked quiet, since the last time it did not
         ultimo: dict[str, float] = {}
-        while quietas < 2:
+        while True:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"el sistema no quedó quieto: { {k: v for k, v in ultimo.items() if v}}")
             try:
                 ultimo = await self.pendientes()
-                quietas = quietas + 1 if not any(ultimo.values()) else 0
+                quieta = not any(ultimo.values())
             except Exception:  # a service still starting
-                quietas = 0
-            await asyncio.sleep(1.0)
+                quieta = False
+            if not quieta:
+                quieta_desde = None
+            elif quieta_desde is None:
+                quieta_desde = time.monotonic()
+            elif time.monotonic() - quieta_desde >= 1.0:
+                return
+            await asyncio.sleep(intervalo if quieta_desde is None else
+                                max(0.0, quieta_desde + 1.0 - time.monotonic()))
 
 
 def _terminar(proceso: subprocess.Popen | None) -> None:

@@ -257,20 +257,20 @@ async def leer_estado(historia: list[dict], urls: dict[str, str], nats_url: str,
 async def _reconstruir(http: httpx.AsyncClient, evaluacion: str, headers: dict) -> dict[str, tuple[str, str]]:
     antes = {f["proyeccion"]: str(f["checksum"]) for f in (await http.get(
         f"{evaluacion}/v1/proyecciones", params={"suma": "true"}, headers=headers)).json()}
-    for _ in range(120):  # one at a time: wait for one still running (the runbook's, after a refill)
+    for _ in range(480):  # one at a time: wait for one still running (the runbook's, after a refill)
         r = await http.post(f"{evaluacion}/v1/proyecciones/todas/reconstruccion", headers=headers)
         if r.status_code != 409:
             break
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.25)
     r.raise_for_status()
-    for _ in range(600):
+    for _ in range(1500):
         filas = (await http.get(f"{evaluacion}/v1/proyecciones", headers=headers)).json()
         ultima = next((f.get("reconstruccion") for f in filas if f.get("reconstruccion")), None)
         if ultima and ultima["estado"] != "en_curso":
             if ultima["estado"] != "terminada":
                 return {"reconstruccion": ("terminada", ultima["estado"])}
             return {n: (antes.get(n, ""), str(ultima["checksums"].get(n))) for n in ultima["checksums"]}
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.2)
     return {"reconstruccion": ("terminada", "sin terminar en 300 s")}
 
 
