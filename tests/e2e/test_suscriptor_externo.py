@@ -76,7 +76,7 @@ def suscriptor(url: str, *extra: str) -> list[dict]:
     resultado = subprocess.run(
         [sys.executable, str(EJEMPLO), "--servidor", url, "--usuario", EXTERNO["user"], "--clave",
          EXTERNO["password"], "--consumidor", CONSUMIDOR, "--dre", "DRE-PUNO", "--evento", "agenda.VisitaRealizada.v1",
-         "--evento", "evidencias.CompromisoAsumido.v1", "--hasta-vaciar", "1.5", *extra],
+         "--evento", "evidencias.CompromisoAsumido.v1", "--hasta-vaciar", "1.0", *extra],
         capture_output=True, text=True, timeout=60)
     assert resultado.returncode == 0, resultado.stderr
     return [json.loads(linea) for linea in resultado.stdout.splitlines()]
@@ -123,7 +123,7 @@ async def test_lo_que_las_credenciales_externas_no_pueden_hacer_el_servidor_lo_r
     try:
         # A refused request gets no answer: the server tells the connection of the violation (collected in
         # ``errores``, checked below) and the request runs out its time, which needs not be long.
-        js = nc.jetstream(timeout=0.5)
+        js = nc.jetstream(timeout=0.2)
         # publish a fact
         await nc.publish("acompana.agenda.VisitaRealizada.v1.DRE-PUNO.UGEL-PUNO", b"{}")
         # read an internal subject: the dead letters (core and through JetStream)
