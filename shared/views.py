@@ -268,7 +268,8 @@ class OwnLogProjection:
         """Build a new generation from the whole log while the active one keeps answering (and being kept up
         to date), batch by batch; then, with the live catch-up of every replica out, bring it to the end of
         the log and switch to it in that same transaction; drop the old one. ``progreso(hechos, total)``
-        after every batch. Returns how many events the new generation applied."""
+        after every batch (those of the switch's catch-up from within its transaction). Returns how many events
+        the new generation applied."""
         bases = [t.name for t in self._bases()]
         nueva = self.generaciones.reservar(self.nombre, bases)
         t = self.tablas_de(nueva)
@@ -276,24 +277,26 @@ class OwnLogProjection:
         next(iter(t.values())).metadata.create_all(self.store.engine)
         hechos = [0]
 
-        def avanzar(conn: Connection) -> int:
-            n = self._siguientes(conn, t)
-            hechos[0] += n
-            if progreso is not None and n:
+        def avisar() -> None:
+            if progreso is not None:
                 progreso(hechos[0], max(hechos[0], self.app.recorder.max_notification_id() or 0))
-            return n
 
         def al_dia(conn: Connection) -> None:  # in the switch's transaction, every replica's catch-up waiting
             hechos[0] = inicio  # (the switch may be tried again: what an attempt applied was rolled back)
             self._turno(conn)
-            while avanzar(conn):
-                pass
+            while n := self._siguientes(conn, t):
+                hechos[0] += n
+                avisar()
 
         try:
             while True:
                 with self._recordando(), self.store.engine.begin() as conn:
-                    if avanzar(conn) < self.lote:
-                        break  # what remains: in the switch's transaction
+                    n = self._siguientes(conn, t)
+                hechos[0] += n
+                if n:
+                    avisar()  # outside the batch's transaction and lock: it may query the read model
+                if n < self.lote:
+                    break  # what remains: in the switch's transaction
             inicio = hechos[0]
             with self._recordando():
                 anterior = self.generaciones.cambiar(self.nombre, nueva, bases, antes=al_dia)

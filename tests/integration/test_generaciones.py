@@ -122,17 +122,18 @@ def test_reconstruida_mientras_responde(make_settings, closing):
     assert vista.generaciones.estado("saldos")["activa"] == 1
 
     # When it is rebuilt, a query reading it after every batch of the new generation
-    durante: list[tuple[int, int, dict, list[str]]] = []
+    durante: list[tuple[int, int, dict, list[str], list[tuple]]] = []
 
-    def progreso(hechos: int, total: int) -> None:
-        durante.append((hechos, total, filas(vista), generaciones_guardadas(vista)))
+    def progreso(hechos: int, total: int) -> None:  # as a query does: it catches up, then reads
+        durante.append((hechos, total, filas(vista), generaciones_guardadas(vista),
+                        sorted(tuple(f) for f in vista.filas(select(cuenta)))))
 
     assert vista.reconstruir(progreso) == 28
 
     # Then every query during the build read the whole old generation, while the new one filled beside it
     assert len(durante) >= 4 and [d[0] for d in durante] == sorted(d[0] for d in durante)
     assert durante[0][0] < durante[0][1] == 28 and durante[-1][:2] == (28, 28)
-    assert all(d[2] == antes for d in durante)
+    assert all(d[2] == antes and d[4] == antes["cuenta"] for d in durante)
     assert all(d[3] == ["cuenta_g2", "movimiento_g2", "posicion_g2"] for d in durante)
     # and after the switch the new generation answers under the same names, with the live checksum; the old is gone
     assert vista.generaciones.estado("saldos") | {"cambiada_en": None} == {
