@@ -191,6 +191,8 @@ class Generaciones:
         """A store kept when the active generation lived under ``<base>_g<N>``: its tables renamed to their base
         names, once (``testigo``: a base name that exists once done). Whether it renamed them."""
         bases = list(bases)
+        if inspect(self.store.engine).has_table(testigo, schema=self.store.schema):
+            return False  # (every start but the first: without waiting for the live writers)
         with self.store.engine.begin() as conn:
             self._excluir(conn, proyeccion)
             existentes = set(inspect(conn).get_table_names(schema=self.store.schema))
