@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from services.focalizacion import asignaciones as asig
-from services.focalizacion import cartera, padron, registro, valores
+from services.focalizacion import cartera, padron, registro
 from services.focalizacion import domainmodel as dm
 from services.focalizacion import projections as vistas
 from services.focalizacion.comandos import (
@@ -69,17 +69,8 @@ class Focalizacion(ServiceApplication):
         """Record the names the padrón gives each UGEL and its DRE (its rows' last ones; a row without them keeps
         the one before) where they are new: of every valid row, changed or not, so importing again a padrón
         recorded before the names were published records them now."""
-        por_ugel: dict[str, list[str | None]] = {}
-        for _, d in lectura.validas:
-            actual = por_ugel.setdefault(d["ugel"], [d["dre"], None, None])
-            actual[0] = d["dre"]
-            actual[1] = d.get("region") or actual[1]
-            actual[2] = d.get("nombre_ugel") or actual[2]
         pendientes: list[dm.NombresUGEL] = []
-        for ugel, (dre, region, nombre_ugel) in por_ugel.items():
-            nombre_dre = valores.nombre_dre(region)
-            if not (nombre_dre or nombre_ugel):
-                continue
+        for ugel, (dre, nombre_dre, nombre_ugel) in padron.nombres_por_ugel(lectura).items():
             id_ = dm.nombres_ugel_id(ugel)
             try:
                 nombres: dm.NombresUGEL = self.repository.get(id_)
@@ -87,7 +78,7 @@ class Focalizacion(ServiceApplication):
                 pendientes.append(dm.NombresUGEL(id=id_, dre=dre, ugel=ugel, nombre_dre=nombre_dre,
                                                  nombre_ugel=nombre_ugel))
                 continue
-            if nombres.nombrar(str(dre), nombre_dre, nombre_ugel):
+            if nombres.nombrar(dre, nombre_dre, nombre_ugel):
                 pendientes.append(nombres)
         if pendientes:
             self.save(*pendientes)

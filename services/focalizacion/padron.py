@@ -21,6 +21,7 @@ from services.focalizacion.celdas import (
     dni, ece_nivel, eib_forma, entero, estado, forma, gestion, nivel, plaza,
     porcentaje, ruralidad, si_no, territorio, texto, tipo_acompanante,
 )
+from services.focalizacion.valores import nombre_dre
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,17 @@ def completar_ie(datos: dict[str, Any], fila: dict[str, str]) -> dict[str, Any]:
 
 def leer_padron(contenido: bytes) -> Lectura:
     return leer(contenido, COLUMNAS_IE, clave_ie, completar_ie)
+
+
+def nombres_por_ugel(lectura: Lectura) -> dict[str, tuple[str, str | None, str | None]]:
+    """Each UGEL's DRE and the names its rows give them (a DRE's from D_REGION, ``valores.nombre_dre``; a UGEL's,
+    D_DREUGEL): the last ones, a row without a name keeping the one before; a UGEL named by neither is left out."""
+    por_ugel: dict[str, list[Any]] = {}
+    for _, d in lectura.validas:
+        actual = por_ugel.setdefault(d["ugel"], [d["dre"], None, None])
+        actual[:] = [d["dre"], d.get("region") or actual[1], d.get("nombre_ugel") or actual[2]]
+    return {ugel: (dre, nombre_dre(region), nombre) for ugel, (dre, region, nombre) in por_ugel.items()
+            if region or nombre}
 
 
 def leer_docentes(contenido: bytes) -> Lectura:
