@@ -14,8 +14,8 @@ from sqlalchemy import Column, MetaData, String, Table, select
 
 from shared import contracts as c
 from shared.contracts import Envelope
-from shared.settings import ServiceSettings
 from shared.generaciones import control_table
+from shared.settings import ServiceSettings
 from shared.stream_views import Filas, StreamView, Tablas
 from shared.views import ViewStore
 
