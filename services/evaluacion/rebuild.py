@@ -220,7 +220,8 @@ def _stderr(texto: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Reconstruye las proyecciones de evaluacion desde el stream, "
                                                  "sin dejar de responder con las actuales.")
-    parser.add_argument("--proyeccion", action="append", choices=["progreso", "seguimiento", "practica", "historia"],
+    parser.add_argument("--proyeccion", action="append",
+                        choices=["progreso", "seguimiento", "practica", "historia", "territorios"],
                         help="Proyección a reconstruir (repetible); por defecto, todas.")
     parser.add_argument("--nats-url", default=None, help="Por defecto, EVALUACION_NATS_URL.")
     parser.add_argument("--lote", type=int, default=500, help="Mensajes escritos por transacción.")

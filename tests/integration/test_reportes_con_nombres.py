@@ -80,6 +80,20 @@ async def test_los_reportes_muestran_la_dre_y_la_ugel_por_el_nombre_que_les_da_e
         assert "UGEL-EL-COLLAO" not in svg.text
         svg = await eva.get("/v1/resultados-etapa.svg", params={"dre": "DRE-PUNO"}, headers=MINEDU)
         assert "Resultados por etapa · DRE Puno" in svg.text and "DRE-PUNO" not in svg.text
+        # and evaluacion's names, rebuilt from the stream on their own, are the live ones
+        await eventually(lambda: evaluacion.state.runtime.al_dia(0.0), timeout=60)
+        vivas = {f["proyeccion"]: f["checksum"]
+                 for f in (await eva.get("/v1/proyecciones", params={"suma": "true"}, headers=MINEDU)).json()}
+        assert (await eva.post("/v1/proyecciones/territorios/reconstruccion", headers=MINEDU)).status_code == 202
+
+        async def reconstruida() -> dict | None:
+            fila = next(f for f in (await eva.get("/v1/proyecciones", headers=MINEDU)).json()
+                        if f["proyeccion"] == "territorios")
+            ultima = fila.get("reconstruccion")
+            return ultima if ultima and ultima["estado"] != "en_curso" else None
+        ultima = await eventually(reconstruida, timeout=60)
+        assert ultima["estado"] == "terminada" and ultima["checksums"] == {"territorios": vivas["territorios"]}, ultima
+        assert any(f["UGEL"] == "UGEL El Collao" for f in await seguimiento() or [])
 
         # And agenda's fulfilment, in CSV and XLSX, by UGEL and by docente
         async def cumplimiento() -> list[dict[str, str]] | None:

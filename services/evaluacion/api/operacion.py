@@ -31,7 +31,8 @@ async def get_proyecciones(reconstrucciones: Rebuilds, suma: Annotated[bool, Que
              summary="Reconstruir una proyección desde el stream (sigue respondiendo la actual hasta que la nueva "
                      "la alcance)", responses={403: {"description": "Rol no autorizado"},
                                                409: {"description": "Ya hay una reconstrucción en curso"}})
-async def post_reconstruccion(nombre: Literal["progreso", "seguimiento", "practica", "historia", "todas"],
+async def post_reconstruccion(nombre: Literal["progreso", "seguimiento", "practica", "historia", "territorios",
+                                             "todas"],
                               vistas: Vistas, reconstrucciones: Rebuilds) -> dict[str, Any]:
     nombres = list(vistas.todas) if nombre == "todas" else [nombre]
     return reconstrucciones.iniciar(nombres)
