@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, bindparam, select, update
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table
 
 metadata = MetaData()
 Id = String(36)
@@ -149,15 +149,3 @@ registro = Table(  # execution-stage sessions and self-evaluations
     Column("fecha", Date, nullable=False),
     Column("datos", JSON, nullable=False),
 )
-
-# Statements written once with parameters: building them with each event's values (big JSON
-# records) cost more than the writes themselves.
-REGISTROS = {tabla.name: (select(tabla.c.registro).where(clave == bindparam("id")),
-                          update(tabla).where(clave == bindparam("id")).values(registro=bindparam("registro")))
-             for tabla, clave in ((visita, visita.c.visita_id), (reunion, reunion.c.actividad_id))}
-ORIGEN = (select(origen.c.tipo, origen.c.clave, origen.c.docente_id)
-          .where(origen.c.agregado_id == bindparam("id")))
-VISITA = (select(visita.c.visita_id, visita.c.docente_id, visita.c.anio, visita.c.fecha_inicio)
-          .join(origen, origen.c.clave == visita.c.visita_id)
-          .where(origen.c.agregado_id == bindparam("id"), origen.c.tipo == "visita"))
-CANCELADO = select(cancelado.c.docente_id).where(cancelado.c.docente_id == bindparam("id"))
