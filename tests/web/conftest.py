@@ -78,7 +78,7 @@ def sistema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sistema]:
         if proceso.poll() is not None or time.monotonic() > limite:
             proceso.kill()
             pytest.fail("el sistema no arrancó:\n" + (datos / "supervisor.log").read_text()[-3000:])
-        time.sleep(0.5)
+        time.sleep(0.1)
     registro = (datos / "supervisor.log").read_text()
     if "estados" in registro:  # the demo prints the answers other than 200/201 it got: none may be lost
         proceso.kill()

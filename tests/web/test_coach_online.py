@@ -24,7 +24,7 @@ def esperar(condicion: Callable[[], Any], que: str, timeout: float = 30.0) -> An
         valor = condicion()
         if valor:
             return valor
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise AssertionError(f"no se cumplió en {timeout:.0f} s: {que} (último valor: {valor!r})")
 
 
