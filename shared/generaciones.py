@@ -112,9 +112,23 @@ class Generaciones:
         nombres = inspect(self.store.engine).get_table_names(schema=self.store.schema)
         return {int(next(g for g in m.groups() if g)) for n in nombres if (m := patron.fullmatch(n))}
 
+    def descartar_anteriores(self, proyeccion: str, bases: Iterable[str]) -> list[int]:
+        """Drop every generation numbered below the active one (a switch's old generation that a crash left
+        before its drop): nothing reads one again, since a rebuild numbers its generation above every one
+        whose tables exist. Returns the generations dropped."""
+        bases = list(bases)
+        anteriores = sorted(g for g in self.guardadas(bases) if g < self.activa(proyeccion))
+        for generacion in anteriores:
+            log.info("%s: se descarta la generación %s, que quedó de un cambio anterior", proyeccion, generacion)
+            self.borrar(sufijo(b, generacion) for b in bases)
+        return anteriores
+
     def reservar(self, proyeccion: str, bases: Iterable[str]) -> int:
         """The next generation of ``proyeccion``, marked as being built: above the active one and every one
-        whose tables exist, so two rebuilds at once each get their own."""
+        whose tables exist, so two rebuilds at once each get their own (older ones left by a crash are dropped
+        first)."""
+        bases = list(bases)
+        self.descartar_anteriores(proyeccion, bases)
         guardadas = self.guardadas(bases)
         c = self.control
         with self.store.engine.begin() as conn:

@@ -97,6 +97,7 @@ class StreamView:
         self.generaciones.asegurar(self.nombre)
         # a store kept when the active generation lived under <vista>_<tabla>_g<N>: renamed once
         self.generaciones.a_nombres_base(self.nombre, self._bases(), self._base.inbox.name)
+        self.generaciones.descartar_anteriores(self.nombre, self._bases())
         self.crear(self.activa())
 
     def definir(self, metadata: MetaData, nombre: Callable[[str], str]) -> list[Table]:

@@ -192,6 +192,7 @@ class OwnLogProjection:
         self.store.create_all()
         self.generaciones = Generaciones(self.store, control)
         self.generaciones.asegurar(self.nombre)  # a store kept before generations: generation 1, as it is
+        self.generaciones.descartar_anteriores(self.nombre, [t.name for t in self._bases()])
         self.lote = lote
         self.handlers: dict[type, Callable[[Connection, Tablas, Any, int], None]] = {}
         self._lock = threading.Lock()

@@ -28,6 +28,7 @@ from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.projections import Proyecciones
 from services.evidencias.config import EvidenciasSettings
 from shared.settings import ServiceSettings
+from shared.generaciones import copia
 from shared.views import OwnLogProjection, Tablas
 from tests.support.evaluacion import Bombeo, plan
 
@@ -237,6 +238,41 @@ def test_un_almacen_de_antes_de_las_generaciones_es_la_primera(make_settings, cl
     assert vista.reconstruir() == 28
     assert vista.generaciones.estado("saldos")["activa"] == 2 and vista.checksum() == viva
     assert generaciones_guardadas(vista) == []
+
+
+def test_la_generacion_vieja_que_un_corte_dejo_se_descarta(make_settings, closing):
+    # Given a read model switched to generation 2, whose old generation a crash left behind before its drop
+    app = Application()
+    ids = con_movimientos(app)
+    settings = make_settings(AgendaSettings)
+    antes = Saldos(settings, app)
+    antes.ponerse_al_dia()
+    assert antes.reconstruir() == 28
+    viva = antes.checksum()
+
+    def dejar(generacion: int) -> None:
+        metadata_vieja = MetaData()
+        for t in (cuenta, movimiento, antes.posiciones):
+            copia(t, metadata_vieja, generacion)
+        metadata_vieja.create_all(antes.store.engine)
+
+    dejar(1)
+    assert generaciones_guardadas(antes) == ["cuenta_g1", "movimiento_g1", "posicion_g1"]
+    antes.close()
+
+    # When the service starts again
+    vista = closing(Saldos(settings, app))
+
+    # Then the leftover is gone, and the active generation answers as it did
+    assert generaciones_guardadas(vista) == []
+    assert vista.generaciones.estado("saldos")["activa"] == 2 and vista.checksum() == viva
+    assert sorted(f[:4] for f in filas(vista)["cuenta"]) == esperado(app, ids)
+
+    # And one left while it runs goes at the next rebuild, which numbers its own generation as before
+    dejar(1)
+    assert vista.reconstruir() == 28
+    assert vista.generaciones.estado("saldos")["activa"] == 3 and generaciones_guardadas(vista) == []
+    assert vista.checksum() == viva
 
 
 def test_evaluacion_de_generaciones_con_sufijo_responde_con_los_nombres_base(make_settings, closing):
