@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from services.agenda.config import AgendaSettings
@@ -52,3 +54,9 @@ async def test_sin_nats_no_esta_listo_pero_acepta_escrituras(make_settings, nats
         assert ready.json()["detalle"]["nats"].startswith("falla")
         assert ready.json()["detalle"]["almacen"] == "ok"
         assert (await client.post("/v1/visitas-realizadas", json=visita(docente))).status_code == 201
+
+        # and once NATS is back it connects by itself and is ready (and so stops without a connection attempt
+        # left to cancel)
+        nats_server.start()
+        await asyncio.wait_for(app.state.runtime.started.wait(), 20)
+        assert (await client.get("/readyz")).status_code == 200
