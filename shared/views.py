@@ -33,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
     update,
@@ -68,6 +69,10 @@ class ViewStore:
                              {"clave": f"acompana-esquema:{self.schema}"})
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             self.metadata.create_all(conn)
+            if "inbox" not in self.metadata.tables and inspect(conn).has_table("inbox", schema=self.schema):
+                # the never-written inbox older versions created in every read database
+                if conn.execute(text('SELECT count(*) FROM "inbox"')).scalar_one() == 0:
+                    conn.execute(text('DROP TABLE "inbox"'))
 
     @contextmanager
     def transaccion(self) -> Iterator[Connection]:

@@ -226,12 +226,15 @@ def test_un_almacen_de_antes_de_las_generaciones_es_la_primera(make_settings, cl
     viva, posicion = antes.checksum(), antes.posicion()
     with antes.store.engine.begin() as conn:
         conn.execute(text("DROP TABLE generaciones"))
+        conn.execute(text("CREATE TABLE inbox (evento_id VARCHAR(200) PRIMARY KEY)"))  # never written
     antes.close()
 
     # When the service starts on it
     vista = closing(Saldos(settings, app))
 
-    # Then it is generation 1, at the position it had: nothing applied again
+    # Then the never-written inbox of older versions is gone
+    assert not inspect(vista.store.engine).has_table("inbox", schema=vista.store.schema)
+    # and it is generation 1, at the position it had: nothing applied again
     assert vista.generaciones.estado("saldos")["activa"] == 1
     assert vista.posicion() == posicion and vista.ponerse_al_dia() == 0 and vista.checksum() == viva
     # and it rebuilds into generation 2 as any other
