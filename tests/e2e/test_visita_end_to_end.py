@@ -147,7 +147,7 @@ async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats
 
         # Then the service answers from the new generation, with the same content
         assert {p["proyeccion"]: p["activa"] for p in (await evaluacion.get("/v1/proyecciones")).json()} == {
-            "progreso": 2, "seguimiento": 2, "practica": 2, "historia": 2}
+            "progreso": 2, "seguimiento": 2, "practica": 2, "historia": 2, "territorios": 2}
         assert live.checksums() == antes
         assert resultado == {nombre: f"g2 {suma}" for nombre, suma in antes.items()}
         assert (await evaluacion.get("/v1/visitas-por-docente")).json() == filas
@@ -190,7 +190,7 @@ async def test_durante_la_reconstruccion_responde_la_generacion_anterior(make_se
             await asyncio.sleep(0.02)
         assert respuestas_durante > 0
         # and afterwards the new generation answers, with the same content
-        assert [(p["activa"], p["reconstruccion"]["estado"]) for p in estado] == [(2, "terminada")] * 4
+        assert [(p["activa"], p["reconstruccion"]["estado"]) for p in estado] == [(2, "terminada")] * 5
         assert estado[0]["reconstruccion"]["checksums"] == antes
         assert live.checksums() == antes
         assert (await evaluacion.get("/v1/visitas-por-docente")).json() == filas
