@@ -12,8 +12,9 @@
    in one transaction per store and acknowledged after the commit) + ``Proyecciones`` on the chosen
    store, from ``runtime.start()`` until the projection holds N visits. No span processor is
    registered, as in a service without ``<S>_OTLP_ENDPOINT``: no span per message. The service also
-   follows the producers' chains (``shared.eslabones``: a third durable consumer records each fact's link,
-   and the matrices apply a fact only when it continues its chain); the runs recorded in bench/README.md
+   follows the producers' chains (``shared.eslabones``: the ledger records each fact's link, and the matrices
+   apply a fact only when it continues its chain; until 2026-12-07 the ledger had a third durable consumer of
+   its own, since then the history's durable records it before the history's batch); the runs recorded in bench/README.md
    leave that out, ``--con-cadena`` adds it as the service runs it (``ServiceRuntime.seguir_cadenas``,
    called after the subscriptions; until 2026-12-07 the script called it before them, when it finds no
    producer, so ``--con-cadena`` ran without the ledger; the line ``cadenas seguidas`` names them).
@@ -270,6 +271,7 @@ if __name__ == "__main__":
                         help="añade dos filas: el pipeline con un handler vacío y Proyecciones.aplicar sin NATS")
     parser.add_argument("--timeout", type=float, default=300.0, help="límite de la corrida del pipeline (s)")
     parser.add_argument("--con-cadena", action="store_true",
-                        help="con el registro de eslabones que el servicio corre (un tercer consumidor durable)")
+                        help="con el registro de eslabones que el servicio corre (lo lleva el consumidor "
+                             "durable de la historia)")
     logging.basicConfig(level=logging.WARNING)
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -29,7 +29,13 @@ contract has its own durable consumer: no result depends on delivery order. Anot
 applied only when it continues its service's chain (``shared.eslabones``; a batch's links are asked with one
 query, and a fact the ledger has not verified yet is applied on its own): a fact whose predecessor has not
 arrived waits and is asked again (``CadenaPendiente``); a change that overtook the fact it changes
-(a reassignment before its plan) fails and is retried.
+(a reassignment before its plan) fails and is retried. The ledger is fed by the durable that records the
+chains itself on the producer's subjects (evaluacion's history, on every subject: one durable fewer per
+message), which records a batch's links in a transaction of their own before its handler runs; a producer no
+such durable reads gets a ledger durable of its own. The ledger durables a service had before
+(``<servicio>-cadena-<productor>``) are removed when its consumers start (``shared.durables.retirar``); when the
+durable that replaces them had acknowledged past their ack floor, it is declared again from the first message
+after that floor (what it reads again its handler drops), so the ledger misses no link.
 """
 
 from __future__ import annotations
@@ -42,12 +48,11 @@ from dataclasses import replace
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig as JsConsumerConfig
-from nats.js.errors import NotFoundError
 from opentelemetry.trace import SpanKind
 
 from shared import durables, fallidos
 from shared.contracts import ContractError, Envelope, IntegrationEvent
-from shared.eslabones import DESCONOCIDO, PENDIENTE, VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
+from shared.eslabones import CadenaPendiente, CadenaRota, Eslabones
 from shared.fallidos import DeadLetter
 from shared.streams import DLQ_STREAM, STREAM
 from shared.telemetry import Telemetry, context_from_traceparent
@@ -105,6 +110,9 @@ class IdempotentConsumers:
         # Durables that record the chains themselves (the ledger's own, a history of every fact): they do
         # not ask the ledger, so what they keep of a fact does not depend on when its link was recorded.
         self.registran_cadena: set[str] = set()
+        # durable -> the producers whose ledger it carries; the ledger durables replaced (``follow_chains``)
+        self.con_registro: dict[str, set[str]] = {}
+        self.obsoletos: dict[str, str] = {}
         self.telemetry = telemetry
         self.tracer = telemetry.tracer("acompana.consumidores")
         self.dead_lettered = telemetry.counter(
@@ -138,6 +146,7 @@ class IdempotentConsumers:
     async def consumir(self, stopping: asyncio.Event, every: float = 2.0) -> None:
         """Run every durable consumer (one pull loop each) and keep them declared until ``stopping``."""
         if self.js is not None:
+            await durables.retirar(self.js, self.obsoletos, self.configs, stopping)
             try:  # declared before they pull (a first start): missing then is no news
                 await self.redeclarar(avisar=False)
             except Exception as exc:  # NATS or the stream away: each loop and ``vigilar`` try again
@@ -221,11 +230,21 @@ class IdempotentConsumers:
         return sorted(vistos & set(servicios) - {servicio})
 
     def follow_chains(self, servicio: str, eslabones: Eslabones, espera: float) -> None:
-        """Record the producers' chains in the ledger (one durable per producer, on its subjects) and apply
-        a producer's fact only when it continues its chain."""
+        """Record the producers' chains in the ledger and apply a producer's fact only when it continues its
+        chain. A durable that records the chains itself on a producer's subjects (the history, on every
+        subject) carries that producer's ledger too: it records the batch's links first, in a transaction of
+        their own, then runs its handler; any other producer gets a durable of its own,
+        ``<servicio>-cadena-<productor>`` on ``acompana.<productor>.>`` (``obsoletos``: the ones replaced, which
+        ``shared.durables.retirar`` removes from the server when the consumers start)."""
         self.eslabones, self.espera_cadena, self._servicio = eslabones, espera, servicio
         for productor in sorted(self.eslabones.productores):
             durable = f"{self._servicio}-cadena-{productor}"
+            anfitrion = next((d for d in sorted(self.registran_cadena)
+                              if self.subjects[d] in ("acompana.>", f"acompana.{productor}.>")), None)
+            if anfitrion is not None:
+                self.con_registro.setdefault(anfitrion, set()).add(productor)
+                self.obsoletos[durable] = anfitrion
+                continue
             self.registran_cadena.add(durable)
             self.subscribe_subject(durable, f"acompana.{productor}.>", self.eslabones.registrar,
                                    title=f"{durable}:cadena", description=f"La cadena de huellas de {productor}: "
@@ -242,7 +261,11 @@ class IdempotentConsumers:
             except ContractError as exc:
                 await self._dead_letter(durable, msg, f"contrato: {exc}")
                 await msg.ack()
-        listos, esperan = await self._eslabones_verificados(durable, validos)
+        if durable in self.con_registro:
+            validos = await self._registrar_eslabones(durable, validos)
+        listos, esperan = validos, []  # whose chain link is verified (or not this durable's to check), the rest
+        if self.eslabones is not None and durable not in self.registran_cadena:
+            listos, esperan = await self.eslabones.separar(validos)
         for msg, envelope in esperan:  # its link not verified yet, or broken: on its own (``_fallo`` says what next)
             try:
                 await asyncio.to_thread(self._aplicar_solo, durable, envelope, False)
@@ -271,35 +294,34 @@ class IdempotentConsumers:
             await self._fallo(durable, msg, envelope, error)
             resto = resto[hechos + 1:]
 
+    async def _registrar_eslabones(self, durable: str, validos: list[tuple[Msg, Envelope]]
+                                   ) -> list[tuple[Msg, Envelope]]:
+        """Record the links of the batch's facts of the producers whose ledger ``durable`` carries, before its handler
+        runs, in a transaction of their own (a fact the handler then fails on leaves no gap in the ledger); when
+        they do not commit, each on its own, and one that fails goes to ``_fallo``. Returns the rest."""
+        assert self.eslabones is not None
+        suyos = [(m, e) for m, e in validos if (m.subject.split(".") + [""])[1] in self.con_registro[durable]]
+        por_partes = [[e for _, e in suyos]] if suyos else []
+        fallidos_: set[int] = set()
+        while por_partes:
+            parte = por_partes.pop(0)
+            try:
+                await asyncio.to_thread(self.eslabones.registrar_lote, parte)
+            except Exception as exc:
+                if len(parte) > 1:
+                    por_partes = [[e] for e in parte]
+                    continue
+                msg = next(m for m, e in suyos if e is parte[0])
+                fallidos_.add(id(msg))
+                await self._fallo(durable, msg, parte[0], exc)
+        return [(m, e) for m, e in validos if id(m) not in fallidos_]
+
     async def _ack(self, mensajes: list[Msg]) -> None:
         for msg in mensajes:
             await msg.ack()
         if mensajes:
             self.aplicados.inc(len(mensajes))
             self.lotes.inc()
-
-    async def _eslabones_verificados(self, durable: str, validos: list[tuple[Msg, Envelope]]
-                                     ) -> tuple[list[tuple[Msg, Envelope]], list[tuple[Msg, Envelope]]]:
-        """The batch's messages whose chain link is verified (or not this consumer's to check), in order, and
-        the others (broken, or still waiting). The ledger's consumer usually records a link within milliseconds
-        of its arrival: wait for it a moment (without holding a worker thread; never long, the batch waits)."""
-        eslabones = self.eslabones
-        if eslabones is None or durable in self.registran_cadena:
-            return validos, []
-        por_ver = [i for i, (_, envelope) in enumerate(validos) if eslabones.vigila(envelope)]
-        aparte: set[int] = set()
-        for intento in range(4):
-            if intento:
-                await asyncio.sleep(0.02 * 2 ** (intento - 1))
-            estados = [e for e, _ in await asyncio.to_thread(eslabones.estados, [validos[i][1] for i in por_ver])]
-            aparte.update(i for i, estado in zip(por_ver, estados, strict=True)
-                          if estado not in (VERIFICADO, DESCONOCIDO, PENDIENTE))  # broken: ``exigir`` says why
-            por_ver = [i for i, estado in zip(por_ver, estados, strict=True) if estado in (DESCONOCIDO, PENDIENTE)]
-            if not por_ver:
-                break
-        aparte.update(por_ver)
-        return ([m for i, m in enumerate(validos) if i not in aparte],
-                [m for i, m in enumerate(validos) if i in aparte])
 
     def _aplicar(self, durable: str, envelope: Envelope, verificado: bool, exportar: bool) -> None:
         if not verificado and self.eslabones is not None and durable not in self.registran_cadena:
@@ -367,18 +389,11 @@ class IdempotentConsumers:
         error when it fails again (the dead letter stays).
         """
         assert self.js is not None
+        durable, envelope = await fallidos.carta(self.js, secuencia, self.handlers)
         try:
-            raw = await self.js.get_msg(DLQ_STREAM, seq=secuencia)
-        except NotFoundError:
-            raise LookupError(secuencia) from None
-        headers = raw.headers or {}
-        durable = headers.get("x-fallido-consumidor", "")
-        if durable not in self.handlers:
-            raise LookupError(secuencia)
-        envelope = Envelope.parse(headers.get("x-fallido-sujeto", ""), headers, raw.data or b"")
-        try:
+            if durable in self.con_registro:
+                await asyncio.to_thread(self.eslabones.registrar_lote, [envelope])  # type: ignore[union-attr]
             await asyncio.to_thread(self._aplicar_solo, durable, envelope, False)
         except (CadenaRota, CadenaPendiente) as exc:
             raise ContractError(f"no continúa la cadena de su servicio: {exc}") from None
         await self.js.delete_msg(DLQ_STREAM, secuencia)
-

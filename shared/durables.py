@@ -4,21 +4,27 @@ it, whether it is caught up, and how a batch of its messages is pulled.
 Durable consumers live in the stream: when the stream is lost they go with it. ``IdempotentConsumers``
 (``shared.consumer``) checks them every few seconds and declares each missing one again (same name and
 configuration, from the stream's first message) as soon as the stream is back; meanwhile ``faltantes``
-names them, and the service's ``/readyz`` answers 503.
+names them, and the service's ``/readyz`` answers 503. The durables a service no longer declares because
+another reads their messages now (the chain ledger's, replaced by the history's) are removed when its
+consumers start (``retirar``), their replacement declared again from their ack floor when it was past it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import replace
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from shared.contracts import Envelope
 from shared.streams import STREAM
+
+log = logging.getLogger(__name__)
 
 ESPERA_LARGA = 1.0  # seconds an idle consumer's pull waits for a first message (then asks again)
 _ACK_V1, _ACK_V2 = 9, 12  # tokens of a JetStream reply subject, without and with domain and account hash
@@ -53,6 +59,55 @@ async def faltantes(js: JetStreamContext, durables: list[str], timeout: float = 
 
     existen = await asyncio.wait_for(asyncio.gather(*(existe(d) for d in durables)), timeout)
     return [d for d, si in zip(durables, existen, strict=True) if not si]
+
+
+async def retirar(js: JetStreamContext, obsoletos: dict[str, str], configs: dict[str, ConsumerConfig],
+                  stopping: asyncio.Event) -> None:
+    """Remove the durables ``obsoletos`` names (each mapped to the durable that now reads its messages: a chain
+    ledger's durable whose links the history's durable records now), asking again until it is done or
+    ``stopping`` (the consumers do not pull before). What a removed one had not acknowledged yet is read again
+    by its replacement: when the replacement's ack floor is past the removed ones' lowest, the replacement is
+    declared again (``configs``) from the first message after that floor, and what it applies again its handler
+    drops (idempotent). A replacement that does not exist yet starts from the first message."""
+    while obsoletos and not stopping.is_set():
+        try:
+            await _retirar(js, obsoletos, configs)
+            return
+        except Exception as exc:  # NATS or the stream away
+            log.warning("no se pudieron retirar los consumidores %s: %r", ", ".join(sorted(obsoletos)), exc)
+        try:
+            await asyncio.wait_for(stopping.wait(), 0.5)
+        except TimeoutError:
+            pass
+
+
+async def _retirar(js: JetStreamContext, obsoletos: dict[str, str], configs: dict[str, ConsumerConfig]) -> None:
+    for nuevo in sorted(set(obsoletos.values())):
+        viejos = [d for d, a in obsoletos.items() if a == nuevo]
+        pisos = [p for p in await asyncio.gather(*(_piso(js, d) for d in viejos)) if p is not None]
+        if not pisos:
+            continue
+        desde, propio = min(pisos), await _piso(js, nuevo)
+        if propio is not None and propio > desde:
+            await js.delete_consumer(STREAM, nuevo)
+            await js.add_consumer(STREAM, config=replace(
+                configs[nuevo], deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=desde + 1))
+            log.warning("%s: declarado de nuevo desde el mensaje %s, el primero que %s no había confirmado",
+                        nuevo, desde + 1, ", ".join(viejos))
+        for viejo in viejos:
+            try:
+                await js.delete_consumer(STREAM, viejo)
+            except NotFoundError:
+                continue
+            log.warning("%s: consumidor durable retirado; %s lee ahora sus mensajes", viejo, nuevo)
+
+
+async def _piso(js: JetStreamContext, durable: str) -> int | None:
+    """The stream sequence up to which ``durable`` acknowledged every message (None: it does not exist)."""
+    try:
+        return (await js.consumer_info(STREAM, durable)).ack_floor.stream_seq
+    except NotFoundError:
+        return None
 
 
 async def al_dia(js: JetStreamContext, durables: list[str]) -> bool:

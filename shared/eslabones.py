@@ -15,9 +15,11 @@ own subjects (``deploy/nats/permisos.conf``); telling genuine facts from forged 
 with a key only the relay holds, which the chain does not have.
 
 ``Eslabones`` is the ledger of the chains of the services this one consumes from, in its own table
-(``cadena_eslabones``, next to its read models; ``shared.eslabones_tabla`` reads and writes it). A durable consumer per producing service
-(``<servicio>-cadena-<productor>``, on ``acompana.<productor>.>``) records every fact's link as it
-arrives, in stream order: ``verificado`` when its hash follows from its predecessor's hash and its own
+(``cadena_eslabones``, next to its read models; ``shared.eslabones_tabla`` reads and writes it). The durable
+consumer that records the chains itself on a producer's subjects (evaluacion's history, on every subject)
+records each of that producer's facts' links as they arrive, in stream order, before its handler runs and in a
+transaction of its own (``registrar_lote``); a producer no such durable reads gets a durable of its own
+(``<servicio>-cadena-<productor>``, on ``acompana.<productor>.>``, ``shared.consumer.IdempotentConsumers.follow_chains``): ``verificado`` when its hash follows from its predecessor's hash and its own
 content, ``pendiente`` while its predecessor has not arrived or is not verified yet (it is settled when it
 is: verified, or broken after a broken one), ``roto`` with the reason otherwise (no link, content that does
 not match its hash, a second fact claiming a position or a predecessor already taken, a fact following a
@@ -28,8 +30,8 @@ ledger holds at the batch's positions and after them, one multi-row INSERT of th
 those recording them one at a time in the batch's order would give; nothing is written if the batch rolls
 back, and the consumer acknowledges the batch after the commit.
 
-``IdempotentConsumers`` asks the states of a batch's facts (``estados``, one query) before running their
-handlers, and ``exigir`` of a fact applied on its own: verified (the same hash as recorded)
+``IdempotentConsumers`` asks the states of a batch's facts (``separar``: ``estados``, one query) before running
+their handlers, and ``exigir`` of a fact applied on its own: verified (the same hash as recorded)
 runs it, so a redelivery or a duplicate of a genuine fact is applied as before (idempotently); broken
 parks it on the dead-letter subject with the reason; not yet known or waiting for its predecessor is
 asked again a moment later (``nak`` with a delay), and parked only when its redeliveries have waited
@@ -42,7 +44,9 @@ broken fact stays out of them whether they were fed live or rebuilt.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection, Iterable
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -52,6 +56,7 @@ from shared.eslabones_tabla import CadenaEnLote, TablaEslabones
 from shared.settings import ServiceSettings
 from shared.transacciones import diferir, lote, transaccion
 
+T = TypeVar("T")
 VERIFICADO, PENDIENTE, ROTO, DESCONOCIDO = "verificado", "pendiente", "roto", "desconocido"
 NO_SIGUE = "su huella no sigue de la del hecho anterior y su contenido: no continúa la cadena"
 SIN_ESLABON = "el hecho no lleva su eslabón de la cadena (ce-cadena)"
@@ -165,7 +170,33 @@ class Eslabones:
                 _registrar(cadena, env)
             cadena.escribir()
 
+    def registrar_lote(self, envs: list[Envelope]) -> None:
+        """Record the links of ``envs`` in a batch of their own (``shared.transacciones.lote``), committed here."""
+        with lote():
+            for env in envs:
+                self.registrar(env)
+
     # --- asking, before a handler runs ----------------------------------------------------------
+
+    async def separar(self, mensajes: list[tuple[T, Envelope]]) -> tuple[list[tuple[T, Envelope]],
+                                                                         list[tuple[T, Envelope]]]:
+        """A batch's (message, fact) pairs whose chain link is verified (or not checked here), in order, and the
+        others (broken, or still waiting). The ledger usually records a link within milliseconds of its arrival:
+        wait for it a moment (without holding a worker thread; never long, the batch waits)."""
+        por_ver = [i for i, (_, env) in enumerate(mensajes) if self.vigila(env)]
+        aparte: set[int] = set()
+        for intento in range(4):
+            if intento:
+                await asyncio.sleep(0.02 * 2 ** (intento - 1))
+            estados = [e for e, _ in await asyncio.to_thread(self.estados, [mensajes[i][1] for i in por_ver])]
+            aparte.update(i for i, estado in zip(por_ver, estados, strict=True)
+                          if estado not in (VERIFICADO, DESCONOCIDO, PENDIENTE))  # broken: ``exigir`` says why
+            por_ver = [i for i, estado in zip(por_ver, estados, strict=True) if estado in (DESCONOCIDO, PENDIENTE)]
+            if not por_ver:
+                break
+        aparte.update(por_ver)
+        return ([m for i, m in enumerate(mensajes) if i not in aparte],
+                [m for i, m in enumerate(mensajes) if i in aparte])
 
     def estado(self, env: Envelope) -> tuple[str, str]:
         """Whether ``env`` is the fact the ledger verified at its position: (state, reason)."""

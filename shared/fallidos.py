@@ -14,6 +14,7 @@ store that did not answer (``almacen_caido``) asked for again however many times
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
@@ -23,6 +24,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from shared.contracts import Envelope
 from shared.eslabones import CadenaPendiente, CadenaRota
 from shared.streams import DLQ_STREAM, dlq_subject
 
@@ -58,6 +60,20 @@ async def aparcar(js: JetStreamContext, durable: str, msg: Msg, motivo: str) -> 
     })
     await js.publish(dlq_subject(durable), msg.data, headers=headers)
     log.error("%s: mensaje %s a la cola de fallidos: %s", durable, msg.metadata.sequence.stream, motivo)
+
+
+async def carta(js: JetStreamContext, secuencia: int, durables: Collection[str]) -> tuple[str, Envelope]:
+    """The durable that parked the dead letter at ``secuencia`` and its message (LookupError when there is no such
+    dead letter of one of ``durables``; ContractError when it does not honour its contract)."""
+    try:
+        raw = await js.get_msg(DLQ_STREAM, seq=secuencia)
+    except NotFoundError:
+        raise LookupError(secuencia) from None
+    headers = raw.headers or {}
+    durable = headers.get("x-fallido-consumidor", "")
+    if durable not in durables:
+        raise LookupError(secuencia)
+    return durable, Envelope.parse(headers.get("x-fallido-sujeto", ""), headers, raw.data or b"")
 
 
 async def leer(js: JetStreamContext, durables: list[str], limit: int = 100) -> list[DeadLetter]:

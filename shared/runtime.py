@@ -175,7 +175,8 @@ class ServiceRuntime:
 
     def seguir_cadenas(self) -> None:
         """The facts this service consumes are applied only when they continue their service's chain: a
-        ledger of the producers' chains and a durable consumer per producer recording it. Call it after every
+        ledger of the producers' chains, recorded by the durable that records the chains itself (evaluacion's
+        history) or by a durable per producer (``IdempotentConsumers.follow_chains``). Call it after every
         subscription (the producers are read from their subjects); ``http_app`` does."""
         productores = self.consumers.producers(self.settings.servicio, SERVICIOS)
         if productores and self.consumers.eslabones is None:

@@ -94,7 +94,8 @@ def subscribe(consumers: IdempotentConsumers, app: Evaluacion, proyecciones: Pro
     # the names the padrón gives the DREs and UGELs: what people read in the reports instead of their codes
     consumers.subscribe("evaluacion-territorio-nombrado", c.TerritorioNombradoV1, proyecciones.territorios.aplicar)
     # The history verifies every fact's link itself and keeps the broken ones with their reason, live as when
-    # rebuilt from the stream: it does not wait for the ledger, which would park those facts.
+    # rebuilt from the stream: it does not wait for the ledger, which would park those facts. Its durable also
+    # records the producers' links in the ledger, before the history's batch (``IdempotentConsumers.follow_chains``).
     consumers.subscribe_subject(
         CONSUMIDOR_HISTORIA, "acompana.>", proyecciones.historia.aplicar, title=f"{CONSUMIDOR_HISTORIA}:acompana.>",
         description="Todo hecho publicado: la historia de cada docente y el registro de las cadenas de huellas.",
