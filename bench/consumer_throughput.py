@@ -14,8 +14,8 @@
    registered, as in a service without ``<S>_OTLP_ENDPOINT``: no span per message. The service also
    follows the producers' chains (``shared.eslabones``: the ledger records each fact's link, and the matrices
    apply a fact only when it continues its chain; until 2026-12-07 the ledger had a third durable consumer of
-   its own, since then the history's durable records it before the history's batch); the runs recorded in bench/README.md
-   leave that out, ``--con-cadena`` adds it as the service runs it (``ServiceRuntime.seguir_cadenas``,
+   its own, since then the history's durable records it before the history's batch); the runs recorded in
+   bench/README.md leave that out, ``--con-cadena`` adds it as the service runs it (``ServiceRuntime.seguir_cadenas``,
    called after the subscriptions; until 2026-12-07 the script called it before them, when it finds no
    producer, so ``--con-cadena`` ran without the ledger; the line ``cadenas seguidas`` names them).
    Since issue 6 the projections are ``StreamView``s in generations with one inbox per

@@ -19,9 +19,10 @@ with a key only the relay holds, which the chain does not have.
 consumer that records the chains itself on a producer's subjects (evaluacion's history, on every subject)
 records each of that producer's facts' links as they arrive, in stream order, before its handler runs and in a
 transaction of its own (``registrar_lote``); a producer no such durable reads gets a durable of its own
-(``<servicio>-cadena-<productor>``, on ``acompana.<productor>.>``, ``shared.consumer.IdempotentConsumers.follow_chains``): ``verificado`` when its hash follows from its predecessor's hash and its own
-content, ``pendiente`` while its predecessor has not arrived or is not verified yet (it is settled when it
-is: verified, or broken after a broken one), ``roto`` with the reason otherwise (no link, content that does
+(``<servicio>-cadena-<productor>``, on ``acompana.<productor>.>``; ``IdempotentConsumers.follow_chains``). A
+link is ``verificado`` when its hash follows from its predecessor's hash and its own content, ``pendiente``
+while its predecessor has not arrived or is not verified yet (it is settled when it is: verified, or broken
+after a broken one), ``roto`` with the reason otherwise (no link, content that does
 not match its hash, a second fact claiming a position or a predecessor already taken, a fact following a
 broken one). A consumer may hand the ledger a batch's facts in any order: the states are the same.
 Within a batch (``shared.transacciones.lote``) ``registrar`` keeps the fact for the batch's end, where the batch's

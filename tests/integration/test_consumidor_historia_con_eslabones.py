@@ -45,7 +45,8 @@ async def publicar(js, *envelopes: Envelope) -> None:
 
 def contar(proyecciones: Proyecciones, nombre: str) -> int:
     """Ids in a projection's inbox (each fact it applied, once)."""
-    return proyecciones.leer(nombre, lambda conn, t: conn.execute(select(func.count()).select_from(t.inbox)).scalar_one())
+    return proyecciones.leer(nombre, lambda conn, t: conn.execute(
+        select(func.count()).select_from(t.inbox)).scalar_one())
 
 
 def eslabones_registrados(ledger: Eslabones) -> list[tuple[int, str]]:
