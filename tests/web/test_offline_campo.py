@@ -40,8 +40,9 @@ ENVIADOS = {"registrado", "ya_registrado"}
 
 
 def adelantar(page: Any) -> None:
-    """Ten seconds more on the page's clock (installed with ``clock.install``): the page's periodic sync (every
-    10 s) and a retry's wait come due now rather than in real seconds; what they send is up to the page."""
+    """Ten seconds more on the page's clock (installed with ``clock.install``): the page's periodic sync
+    (every 10 s) and a retry's wait come due now rather than in real seconds; what they send is up to the
+    page."""
     page.clock.fast_forward(10_000)
 
 
@@ -104,8 +105,8 @@ def test_una_visita_registrada_sin_senal_llega_una_sola_vez(
         reanudar(servidores)
     # When the servers are back
     page.goto(sistema.web + "/pendientes")
-    # Then every item ends "registrado" (the page's time passing, as in ``adelantar``), and the services and the
-    # stream hold exactly one of each
+    # Then every item ends "registrado" (the page's time passing, as in ``adelantar``), and the services and
+    # the stream hold exactly one of each
     esperar_estados(
         page,
         lambda e: adelantar(page) or (len(e) == 4 and {s for _, s in e} == {"registrado"}),
@@ -156,10 +157,11 @@ def test_lo_que_espera_a_la_visita_se_envia_solo_cuando_la_visita_llega(
         assert espera[0]["tipo"] == "observacion" and espera[0]["motivo"]
     finally:
         reanudar(nats)
-    # When the visit's fact arrives, the observation goes through by itself (nobody presses anything: the page's
-    # time passes, ten seconds at each look, and with it come its periodic sync and the end of each retry's wait)
+    # When the visit's fact arrives, the observation goes through by itself (nobody presses anything: the
+    # page's time passes, ten seconds at each look, and with it its periodic sync and each retry's wait end)
     esperar(
-        lambda: adelantar(page) or sorted(i["estado"] for i in items_de_la_cola(page)) == ["registrado", "registrado"],
+        lambda: adelantar(page)
+        or sorted(i["estado"] for i in items_de_la_cola(page)) == ["registrado", "registrado"],
         timeout=120,
         que="la observación registrada sola",
         page=page,
