@@ -76,7 +76,7 @@ async def retirar(js: JetStreamContext, obsoletos: dict[str, str], configs: dict
         except Exception as exc:  # NATS or the stream away
             log.warning("no se pudieron retirar los consumidores %s: %r", ", ".join(sorted(obsoletos)), exc)
         try:
-            await asyncio.wait_for(stopping.wait(), 0.5)
+            await asyncio.wait_for(stopping.wait(), 2.0)
         except TimeoutError:
             pass
 
