@@ -10,14 +10,15 @@
   the NATS KV bucket ``acompana_ritmo`` (a fixed window: key ``<servicio>.<hash of the user>.<minute>``, its count
   increased by compare-and-set on the revision this replica last wrote, read again only when another
   replica wrote since; the bucket's TTL forgets past minutes). When NATS does not answer, or the connection
-  is down, the replica falls back to its own ``CubosLocales`` at once (each replica then allows the whole
-  budget: degraded, never closed).
+  is down, the replica falls back to its own ``CubosLocales`` at once, and so does a request whose shared count
+  has not answered within ``ESPERA_KV`` (each replica then allows the whole budget: degraded, never closed).
 - ``costo``: what a request takes from the budget; exports (CSV, XLSX, PDF, PNG, SVG, iCalendar) and the
   offline batches (``/lote``, by their number of items) cost more than an ordinary request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 EXTENSIONES_EXPORTACION = (".csv", ".xlsx", ".pdf", ".png", ".svg", ".ics")
 FORMATOS_EXPORTACION = frozenset({"csv", "xlsx", "pdf", "png", "svg"})
 _INTENTOS = 8
+ESPERA_KV = 0.5  # seconds: a healthy KV round trip takes a millisecond or two
 
 
 class CubosLocales:
@@ -73,9 +75,10 @@ class CubosLocales:
 class PresupuestoCompartido:
     """Each user's requests per minute, counted once for all replicas in NATS KV (local when NATS is away)."""
 
-    def __init__(self, por_minuto: int, servicio: str = "servicio") -> None:
+    def __init__(self, por_minuto: int, servicio: str = "servicio", espera: float = ESPERA_KV) -> None:
         self.por_minuto = por_minuto
         self.servicio = servicio
+        self.espera = espera  # the longest a request waits on the shared count before counting locally
         self.local = CubosLocales(por_minuto)
         self.js: JetStreamContext | None = None  # set when the service connects
         self.nc: Client | None = None  # its connection: while it is down (reconnecting) the count is local
@@ -90,6 +93,14 @@ class PresupuestoCompartido:
         """Take ``costo`` from the user's minute: 0 when allowed, else the seconds until the next minute."""
         if self.nc is not None and not self.nc.is_connected:
             return self.local.gastar(usuario, costo)  # NATS away: no request waits on a reconnecting client
+        try:
+            return await asyncio.wait_for(self._gastar_compartido(usuario, costo), self.espera)
+        except TimeoutError:  # NATS frozen, or gone and the client has not noticed yet: no request waits on it
+            log.warning("presupuesto compartido sin respuesta en %.1f s: cuenta local", self.espera)
+            self._kv = None
+            return self.local.gastar(usuario, costo)
+
+    async def _gastar_compartido(self, usuario: str, costo: int) -> int:
         try:
             kv = await self._bucket()
         except Exception as exc:  # NATS away or the bucket missing: this replica counts alone

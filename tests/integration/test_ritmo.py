@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections import Counter
 
@@ -138,6 +139,30 @@ async def test_sin_nats_cada_solicitud_se_cuenta_en_la_replica_sin_esperar(make_
         finally:  # NATS back, and the service reconnected before it stops
             nats_server.start()
             await eventually(lambda: runtime.nc.is_connected)
+
+
+async def test_con_nats_congelado_cada_solicitud_se_cuenta_en_la_replica_sin_esperar(make_settings, nats_server):
+    # Given agenda serving, each user allowed 5 requests a minute, and NATS frozen (SIGSTOP): the connection
+    # looks alive and nothing answers
+    app = agenda_app(make_settings(AgendaSettings, solicitudes_por_minuto=5))
+    async with serving(app) as agenda:
+        assert (await agenda.get("/v1/planes", params={"anio": 2021}, headers=OTRA)).status_code == 200  # warm
+        nats_server.process.send_signal(signal.SIGSTOP)
+        try:
+            # When a user makes six requests
+            codigos, tiempos = [], []
+            for _ in range(6):
+                inicio = time.monotonic()
+                r = await agenda.get("/v1/planes", params={"anio": 2021}, headers=ESPECIALISTA)
+                tiempos.append(time.monotonic() - inicio)
+                codigos.append(r.status_code)
+            # Then each is answered within the budget's short wait (not the KV's 5 s timeout), counted by this
+            # replica alone: five pass and the sixth waits
+            assert codigos == [200] * 5 + [429], codigos
+            assert max(tiempos) < 2.0, tiempos
+        finally:
+            nats_server.process.send_signal(signal.SIGCONT)
+            await eventually(lambda: app.state.runtime.nc.is_connected)
 
 
 async def test_las_solicitudes_seguidas_de_un_usuario_en_una_replica_no_releen_su_cuenta(
