@@ -59,7 +59,7 @@ class _Barra:
 
 
 async def reconstruir(modelos: Modelos, servicio: str, nombres: Sequence[str], nats_url: str | None, *,
-                      lote: int = 500, quiet: bool = False) -> dict[str, str]:
+                      lote: int = 500, gracia: float = 2.0, quiet: bool = False) -> dict[str, str]:
     """Rebuild the read models ``nombres`` (all when empty); returns each one's ``g<generation> <checksum>``."""
     pedidos = list(nombres) or modelos.nombres()
     resultado: dict[str, str] = {}
@@ -79,7 +79,8 @@ async def reconstruir(modelos: Modelos, servicio: str, nombres: Sequence[str], n
         barra = _Barra("reconstruyendo " + ", ".join(v.nombre for v in vistas), " mensajes", quiet)
         try:
             productores = [s for s in SERVICIOS if s != servicio]  # the chains its live consumers follow
-            generaciones = await rebuild(nc.jetstream(), vistas, batch=lote, progress=barra, productores=productores)
+            generaciones = await rebuild(nc.jetstream(), vistas, batch=lote, progress=barra, productores=productores,
+                                         grace=gracia)
         finally:
             barra.cerrar()
             await nc.close()
@@ -87,7 +88,8 @@ async def reconstruir(modelos: Modelos, servicio: str, nombres: Sequence[str], n
     return resultado
 
 
-def main(servicio: str, abrir: Callable[[], Modelos], nats_url: str, argv: Sequence[str] | None = None) -> int:
+def main(servicio: str, abrir: Callable[[], Modelos], nats_url: str, argv: Sequence[str] | None = None,
+         gracia: float = 2.0) -> int:
     """The command: ``abrir()`` opens the service's read models on its stores; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog=f"python -m services.{servicio}.rebuild",
@@ -109,7 +111,7 @@ def main(servicio: str, abrir: Callable[[], Modelos], nats_url: str, argv: Seque
             return 2
         try:
             resultado = asyncio.run(reconstruir(modelos, servicio, args.modelo, args.nats_url, lote=args.lote,
-                                                quiet=args.silencioso))
+                                                gracia=gracia, quiet=args.silencioso))
         except (OSError, RuntimeError, TimeoutError, nats.errors.Error) as exc:
             print(f"No se pudo reconstruir: {exc!r}. La generación que respondía sigue respondiendo.",
                   file=sys.stderr)

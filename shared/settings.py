@@ -105,6 +105,9 @@ class ServiceSettings(BaseSettings):
     cadena_sello_segundos: float = Field(600.0, gt=0, description="Segundos máximos entre sellos, si hubo hechos")
     cadena_espera_segundos: float = Field(300.0, gt=0, description="Segundos que un hecho de otro servicio espera "
                                           "al anterior de su cadena antes de quedar apartado (mensajes fallidos)")
+    reconstruccion_gracia_segundos: float = Field(
+        2.0, ge=0, description="Segundos que una reconstrucción de vistas del stream espera, tras el cambio de "
+                               "generación, a que terminen las consultas que empezaron en la anterior, antes de borrarla")
     consumer_max_deliver: int = 5
     consumer_ack_wait: float = 30.0
     consumer_backoff: list[float] = [0.5, 2.0, 10.0, 30.0]

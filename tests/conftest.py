@@ -67,7 +67,9 @@ def make_settings(store_kind: str, tmp_path: Path, request: pytest.FixtureReques
         values: dict[str, object] = {"nats_url": nats_server.url, "data_dir": tmp_path / "data",
                                      **ajustes_de_autenticacion(),
                                      # a test drives a whole region as one user; the limit has its own test
-                                     "solicitudes_por_minuto": 1_000_000}
+                                     "solicitudes_por_minuto": 1_000_000,
+                                     # no query of a test outlives a switch of generation by a tenth of a second
+                                     "reconstruccion_gracia_segundos": 0.1}
         if store_kind == "postgres":
             pg: Postgres = request.getfixturevalue("postgres")
             servicio = cls.model_config["env_prefix"].rstrip("_").lower()

@@ -25,4 +25,4 @@ def abrir(settings: AgendaSettings) -> Modelos:
 
 if __name__ == "__main__":
     ajustes = AgendaSettings()
-    sys.exit(main("agenda", lambda: abrir(ajustes), ajustes.nats_url))
+    sys.exit(main("agenda", lambda: abrir(ajustes), ajustes.nats_url, gracia=ajustes.reconstruccion_gracia_segundos))

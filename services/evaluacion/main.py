@@ -34,7 +34,8 @@ def create_app(settings: EvaluacionSettings | None = None, *span_processors: Spa
     runtime = ServiceRuntime(evaluacion, messaging.Publicador(evaluacion), Telemetry.create("evaluacion", *span_processors))
     proyecciones = Proyecciones(settings)
     messaging.subscribe(runtime.consumers, evaluacion, proyecciones)
-    reconstrucciones = Reconstrucciones(proyecciones, lambda: runtime.consumers.js, runtime.al_dia)
+    reconstrucciones = Reconstrucciones(proyecciones, lambda: runtime.consumers.js, runtime.al_dia,
+                                        settings.reconstruccion_gracia_segundos)
     runtime.closers.append(proyecciones.close)
     runtime.on_stop.append(reconstrucciones.detener)
     http = runtime.http_app(

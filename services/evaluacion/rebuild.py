@@ -50,8 +50,9 @@ class Reconstrucciones:
     """Rebuilds started over HTTP, run in the service's event loop, one at a time."""
 
     def __init__(self, proyecciones: Proyecciones, js: Callable[[], JetStreamContext | None],
-                 al_dia: Callable[[float], Awaitable[bool]] | None = None) -> None:
+                 al_dia: Callable[[float], Awaitable[bool]] | None = None, gracia: float = 2.0) -> None:
         self.proyecciones = proyecciones
+        self.gracia = gracia  # seconds the old generation is kept after the switch (``shared.replay.rebuild``)
         self.js = js
         # Waits (up to the seconds given) until the service has applied what the stream holds: a checksum
         # taken before that would miss the facts in flight a rebuild reads (``ServiceRuntime.al_dia``).
@@ -98,7 +99,7 @@ class Reconstrucciones:
                 transcurrido * (total - leidos) / leidos, 1) if leidos else None)
 
         try:
-            generaciones = await rebuild(js, vistas, progress=avance, productores=PRODUCTORES)
+            generaciones = await rebuild(js, vistas, progress=avance, productores=PRODUCTORES, grace=self.gracia)
             if self.al_dia is not None:  # what the live consumers applied after the switch, as ``sumas``
                 await self.al_dia(ESPERA_SUMAS)
             progreso.update(estado="terminada", generaciones=generaciones,
@@ -133,7 +134,7 @@ async def reconstruir(settings: EvaluacionSettings, nats_url: str, nombres: Sequ
             barra.update(leidos - barra.n)
 
         generaciones = await rebuild(nc.jetstream(), vistas, batch=lote, progress=avance,
-                                     productores=PRODUCTORES)
+                                     productores=PRODUCTORES, grace=settings.reconstruccion_gracia_segundos)
         if barra is not None:
             barra.close()
         return {v.nombre: f"g{generaciones[v.nombre]} {v.checksum()}" for v in vistas}
@@ -176,7 +177,7 @@ async def reconstruir_particionado(settings: EvaluacionSettings, nats_url: str, 
 Lanzador = Callable[[str, int, int, list[str]], Awaitable[int]]
 
 
-def en_subproceso(settings: EvaluacionSettings, nats_url: str, lote: int, grace: float = 2.0) -> Lanzador:
+def en_subproceso(settings: EvaluacionSettings, nats_url: str, lote: int, grace: float | None = None) -> Lanzador:
     """Each partition in a Python process of its own, with the same settings (a file only this user reads)."""
     async def lanzar(clave: str, indice: int, particiones: int, nombres: list[str]) -> int:
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="reconstruccion-") as ajustes:
@@ -184,14 +185,15 @@ def en_subproceso(settings: EvaluacionSettings, nats_url: str, lote: int, grace:
             ajustes.flush()
             orden = [sys.executable, "-m", "services.evaluacion.rebuild", "--particiones", str(particiones),
                      "--indice", str(indice), "--clave", clave, "--ajustes", ajustes.name, "--nats-url", nats_url,
-                     "--lote", str(lote), "--gracia", str(grace), "--sin-avance",
+                     "--lote", str(lote), "--gracia", str(settings.reconstruccion_gracia_segundos if grace is None else grace),
+                     "--sin-avance",
                      *(f"--proyeccion={n}" for n in nombres)]
             proceso = await asyncio.create_subprocess_exec(*orden)
             return await proceso.wait()
     return lanzar
 
 
-def en_proceso(settings: EvaluacionSettings, nats_url: str, lote: int, grace: float = 2.0) -> Lanzador:
+def en_proceso(settings: EvaluacionSettings, nats_url: str, lote: int, grace: float | None = None) -> Lanzador:
     """Each partition as a task of this process (the tests: the same work, without processes)."""
     async def lanzar(clave: str, indice: int, particiones: int, nombres: list[str]) -> int:
         await particion(settings, nats_url, clave, indice, particiones, nombres, lote=lote, grace=grace)
@@ -200,14 +202,15 @@ def en_proceso(settings: EvaluacionSettings, nats_url: str, lote: int, grace: fl
 
 
 async def particion(settings: EvaluacionSettings, nats_url: str, clave: str, indice: int, particiones: int,
-                    nombres: Sequence[str], *, lote: int = 500, grace: float = 2.0,
+                    nombres: Sequence[str], *, lote: int = 500, grace: float | None = None,
                     avisar: Callable[[str], None] = lambda _: None) -> dict[str, str] | None:
     """Partition ``indice`` of run ``clave`` (``services.evaluacion.particiones.trabajar``)."""
     proyecciones = Proyecciones(settings)
     nc = await nats.connect(nats_url)
     try:
         return await trabajar(proyecciones, nc.jetstream(), clave, indice, particiones, list(nombres), PRODUCTORES,
-                              lote=lote, grace=grace, avisar=avisar)
+                              lote=lote, avisar=avisar,
+                              grace=settings.reconstruccion_gracia_segundos if grace is None else grace)
     finally:
         await nc.close()
         proyecciones.close()
@@ -235,7 +238,7 @@ def main() -> None:
                         help="La corrida que comparten las particiones de un Job (por defecto, RECONSTRUCCION_CLAVE).")
     parser.add_argument("--ajustes", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--sin-avance", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--gracia", type=float, default=2.0, help=argparse.SUPPRESS)
+    parser.add_argument("--gracia", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     settings = (EvaluacionSettings.model_validate_json(args.ajustes.read_text()) if args.ajustes
                 else EvaluacionSettings())

@@ -107,7 +107,7 @@ class Sistema:
                 f"{p}_SOLICITUDES_POR_MINUTO": "10000000",
                 # a message a killed process held is redelivered in seconds, not after the production 30 s
                 f"{p}_CONSUMER_ACK_WAIT": "3", f"{p}_CONSUMER_BACKOFF": "[0.2,0.5,1,2]",
-                f"{p}_RELAY_LEASE_SECONDS": "3", **s.env}
+                f"{p}_RELAY_LEASE_SECONDS": "3", f"{p}_RECONSTRUCCION_GRACIA_SEGUNDOS": "0.1", **s.env}
 
     def _proceso(self, s: Servicio, puerto: int, log_nombre: str) -> subprocess.Popen:
         log = open(self.datos / "logs" / f"{log_nombre}.log", "a")  # noqa: SIM115 - as long as the process
