@@ -86,6 +86,7 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self.started = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._conectando: asyncio.Task | None = None  # the connection to NATS, until it is made
         self._tasks: list[asyncio.Task] = []
         self._periodic: list[tuple[float, Callable[[], object]]] = []
 
@@ -111,7 +112,8 @@ class ServiceRuntime:
     async def start(self) -> None:
         """Connect in the background, retrying until NATS and the stream answer."""
         self._stopping.clear()
-        self._tasks.append(asyncio.create_task(self._connect()))
+        self._conectando = asyncio.create_task(self._connect())
+        self._tasks.append(self._conectando)
         self._tasks.extend(asyncio.create_task(self._repeat(s, w)) for s, w in self._periodic)
 
     async def _connect(self) -> None:
@@ -150,14 +152,19 @@ class ServiceRuntime:
             except Exception as exc:
                 log.warning("%s: NATS no disponible (%r); reintento en %.1fs",
                             self.settings.servicio, exc, delay)
-                await asyncio.sleep(delay)
+                try:  # the next attempt, unless the service stops meanwhile
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+                except TimeoutError:
+                    pass
                 delay = min(delay * 2, 5.0)
 
     async def stop(self) -> None:
         self._stopping.set()
         for parar in self.on_stop:
             await _a_tiempo(parar(), "tarea del servicio")
-        # The relay finishes its batch and stops; a connection attempt still retrying is cancelled.
+        # A connection attempt still under way is abandoned at once; the relay finishes its batch and stops.
+        if self._conectando is not None and not self._conectando.done():
+            self._conectando.cancel()
         _, running = await asyncio.wait(self._tasks, timeout=5.0) if self._tasks else ((), ())
         for task in running:
             task.cancel()

@@ -40,6 +40,23 @@ async def test_sondas_metricas_y_documentacion(create_app, settings_cls, make_se
         assert catalogo["info"]["title"] == TITULO and len(catalogo["channels"]) == len(contratos())
 
 
+@pytest.mark.parametrize("store_kind", ["sqlite"], indirect=True)
+async def test_sin_nats_se_detiene_enseguida(make_settings, nats_server):
+    # Given a service started while NATS is away, retrying its connection
+    nats_server.kill()
+    runtime = agenda_app(make_settings(AgendaSettings)).state.runtime
+    await runtime.start()
+    await asyncio.sleep(0.5)
+    assert not runtime.started.is_set()
+
+    # When it stops
+    inicio = asyncio.get_running_loop().time()
+    await runtime.stop()
+
+    # Then it stops at once, abandoning the attempt (not after the 5 s it grants the relay's last batch)
+    assert asyncio.get_running_loop().time() - inicio < 1.5
+
+
 async def test_sin_nats_no_esta_listo_pero_acepta_escrituras(make_settings, nats_server):
     from tests.e2e.test_visita_end_to_end import con_plan, visita
     import uuid
