@@ -77,17 +77,30 @@ def store_kind() -> str:
     return "sqlite"
 
 
-def casos(operacion: Any, modo: GenerationMode, cuantos: int) -> list[Any]:
+_DIBUJADOS: dict[tuple[str, str, GenerationMode], list[Any]] = {}  # by service, operation and mode, this session
+
+
+def casos(servicio: str, operacion: Any, modo: GenerationMode, cuantos: int) -> list[Any]:
+    """The first ``cuantos`` of the requests schemathesis draws for ``operacion`` (``EJEMPLOS[modo]`` of them, the
+    same ones on every run): drawn once per session, for every test that explores the service; each test gets
+    copies of its own (it may set a copy's path parameters)."""
+    clave = (servicio, operacion.label, modo)
+    if clave not in _DIBUJADOS:
+        _DIBUJADOS[clave] = dibujar(operacion, modo, max(cuantos, EJEMPLOS[modo]))
+    return [caso.derive(keep_auth=True) for caso in _DIBUJADOS[clave][:cuantos]]
+
+
+def dibujar(operacion: Any, modo: GenerationMode, cuantos: int) -> list[Any]:
     """The requests schemathesis draws for ``operacion``: the same ones on every run."""
     dibujados: list[Any] = []
 
     @settings(max_examples=cuantos, derandomize=True, database=None, deadline=None,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
     @given(caso=operacion.as_strategy(generation_mode=modo))
-    def dibujar(caso: Any) -> None:
+    def uno(caso: Any) -> None:
         dibujados.append(caso)
 
-    dibujar()
+    uno()
     return dibujados
 
 
@@ -178,7 +191,7 @@ async def explorar(servicio: str, make_settings: Any, identidad: dict[str, str],
         admitidos = 0
         for operacion in operaciones:
             for modo, cuantos in ejemplos.items():
-                for caso in casos(operacion, modo, cuantos):
+                for caso in casos(servicio, operacion, modo, cuantos):
                     if con_datos and modo == GenerationMode.POSITIVE and caso.path_parameters:
                         caso.path_parameters = {k: IDS.get(k, v) for k, v in caso.path_parameters.items()}
                     respuesta = await enviar(http, caso, cabeceras)

@@ -153,6 +153,7 @@ def get_informe(ugel: Ugel, anio: Annotated[int, Query(ge=2000, le=2100)],
 
 
 @router.post("/envio", tags=TRAMITE, status_code=201, summary="La UGEL remite a su DRE el informe del trimestre",
+             responses={200: {"model": Resultado, "description": "Ya registrado: no cambia nada"}},
              description="Guarda las cifras del informe tal como se remiten (NT-026 §6.3). Solo después de terminado "
                          "el trimestre; reenviarlo igual no registra nada.")
 def post_envio(ugel: Ugel, body: EnvioIn, app: EvaluacionApp, vistas: Vistas) -> Resultado:
@@ -164,13 +165,14 @@ def post_envio(ugel: Ugel, body: EnvioIn, app: EvaluacionApp, vistas: Vistas) ->
     return resultado(f"{ugel}/{body.anio}-T{body.trimestre}", nuevo)  # type: ignore[return-value]
 
 
-@router.post("/recepcion", tags=TRAMITE, status_code=201, summary="La DRE acusa recibo del informe del trimestre")
+@router.post("/recepcion", tags=TRAMITE, status_code=201, summary="La DRE acusa recibo del informe del trimestre",
+             responses={200: {"model": Resultado, "description": "Ya registrado: no cambia nada"}})
 def post_recepcion(ugel: Ugel, body: RecepcionIn, app: EvaluacionApp) -> Resultado:
     nuevo = app.acusar_recibo(cmd.AcusarRecibo(cmd.Trimestre(ugel, body.anio, body.trimestre), body.observaciones))
     return resultado(f"{ugel}/{body.anio}-T{body.trimestre}", nuevo)  # type: ignore[return-value]
 
 
-@router.post("/medidas", tags=TRAMITE, status_code=201,
+@router.post("/medidas", tags=TRAMITE, status_code=201, responses={200: {"model": Resultado, "description": "Ya registrado: no cambia nada"}},
              summary="La UGEL dispone una medida correctiva sobre una IE o un acompañante",
              description="Con el informe del trimestre (ya remitido). La IE o el acompañante deben ser de la UGEL.")
 def post_medida(ugel: Ugel, body: MedidaIn, app: EvaluacionApp, vistas: Vistas) -> Resultado:
@@ -185,7 +187,7 @@ def post_medida(ugel: Ugel, body: MedidaIn, app: EvaluacionApp, vistas: Vistas) 
     return resultado(str(body.medida_id), nuevo)  # type: ignore[return-value]
 
 
-@router.post("/medidas/{medida_id}/seguimiento", tags=TRAMITE, status_code=201,
+@router.post("/medidas/{medida_id}/seguimiento", tags=TRAMITE, status_code=201, responses={200: {"model": Resultado, "description": "Ya registrado: no cambia nada"}},
              summary="Seguimiento de una medida correctiva: en ejecución, cumplida o no cumplida")
 def post_seguimiento(ugel: Ugel, medida_id: UUID, body: SeguimientoIn, app: EvaluacionApp) -> Resultado:
     nuevo = app.seguir_medida(cmd.SeguirMedida(cmd.Trimestre(ugel, body.anio, body.trimestre), str(medida_id),
