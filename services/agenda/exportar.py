@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from services.agenda import cumplimiento
-from services.agenda.territorios import NIVELES as TERRITORIOS
-from services.agenda.territorios import Nombres
 from shared import hojas
 from shared.hojas import Columna, Portada, Tabla
+from shared.territorios import NIVELES as TERRITORIOS
+from shared.territorios import Nombres
 
 LIMA = ZoneInfo("America/Lima")
 TITULO = {"visita": "Visita en aula", "gia": "GIA", "rtc": "RTC", "taller": "Taller"}

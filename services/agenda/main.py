@@ -14,9 +14,9 @@ from services.agenda import acceso, messaging
 from services.agenda.api import cumplimiento, documentos, lote, plan_ie, planes, programacion, realizacion
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
-from services.agenda.territorios import Territorios
 from shared.runtime import ServiceRuntime
 from shared.telemetry import Telemetry
+from shared.territorios import Territorios
 
 ROUTERS = (planes.router, plan_ie.router, documentos.router, programacion.router, realizacion.router, lote.router,
            cumplimiento.router)

@@ -25,13 +25,13 @@ from services.agenda import escuela
 from services.agenda.application import Agenda
 from services.agenda.calendario import Franja
 from services.agenda.comandos import Asignacion
-from services.agenda.territorios import Territorios
 from services.agenda.valores import AgendaDe, DocenteEnIE, PlanDe, PlanIEDe
 from shared import contracts as c
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
 from shared.contracts.agenda import VisitaEntreParesRealizadaV1
 from shared.outbox import Publication
+from shared.territorios import Territorios
 
 A = dm.AgendaAcompanante
 PROGRAMACION = {

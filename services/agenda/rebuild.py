@@ -8,8 +8,8 @@ import sys
 
 from services.agenda.application import Agenda
 from services.agenda.config import AgendaSettings
-from services.agenda.territorios import Territorios
 from shared.reconstruccion import Modelos, main
+from shared.territorios import Territorios
 
 
 def abrir(settings: AgendaSettings) -> Modelos:

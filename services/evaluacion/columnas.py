@@ -15,10 +15,10 @@ from services.evaluacion.application import PREGUNTAS_ENCUESTA
 from services.evaluacion.metas import NIVELES
 from services.evaluacion.projections import PLANIFICADO
 from services.evaluacion.reportes import AGRUPACIONES
-from services.evaluacion.territorios import NIVELES as TERRITORIOS
-from services.evaluacion.territorios import Nombres
 from shared.hojas import Columna, Portada, Tabla, autor
 from shared.telemetry import Actor
+from shared.territorios import NIVELES as TERRITORIOS
+from shared.territorios import Nombres
 
 
 def _n(clave: str, titulo: str, unidad: str = "n.º") -> Columna:

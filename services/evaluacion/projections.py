@@ -1,6 +1,6 @@
 """evaluacion's read models, fed only from published events (the stream), in generations.
 
-Four projections, each rebuildable on its own (``python -m services.evaluacion.rebuild``):
+Five projections, each rebuildable on its own (``python -m services.evaluacion.rebuild``):
 
 - ``progreso``: the formative evaluation of each docente (plans, initial situation, valuations,
   etapa closes, metas): competency progress and the per-etapa results.
@@ -10,6 +10,7 @@ Four projections, each rebuildable on its own (``python -m services.evaluacion.r
   of each year, and each acompañante's performance at the start and the end.
 - ``historia``: every fact about each docente, from every service, and the ledger of the services'
   hash chains (``services.evaluacion.historia``).
+- ``territorios``: the names of the DREs and UGELs its reports and charts show (``shared.territorios``).
 
 Rows are facts with the time they were recorded (``registrado_en``, the event's own time), so a
 report "as of" a moment reads only what had been recorded by then, and a late or repeated event
@@ -25,12 +26,12 @@ from sqlalchemy import Connection, MetaData, func, select
 
 from services.evaluacion.historia import Historia
 from services.evaluacion.matrices import PLANIFICADO, Practica, Progreso, Seguimiento
-from services.evaluacion.territorios import Territorios
 from services.evaluacion.vista_comun import _Base
 from shared.contracts import Envelope
-from shared.settings import ServiceSettings
 from shared.generaciones import control_table
+from shared.settings import ServiceSettings
 from shared.stream_views import StreamView, Tablas
+from shared.territorios import Territorios
 from shared.transacciones import hay_lote, lote
 from shared.views import ViewStore
 
@@ -38,7 +39,8 @@ __all__ = ["PLANIFICADO", "Practica", "Progreso", "Proyecciones", "Seguimiento",
 
 
 class Proyecciones:
-    """evaluacion's read-model database and its four projections: the three matrices and the history."""
+    """evaluacion's read-model database and its five projections: the three matrices, the history and the names
+    of the territories."""
 
     def __init__(self, settings: ServiceSettings) -> None:
         metadata = MetaData()

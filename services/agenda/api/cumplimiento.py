@@ -14,10 +14,10 @@ from services.agenda.api.comun import Anio, Id, IeFiltro, Modalidad, csv
 from services.agenda.api.dependencias import Vistas, VistaTerritorios
 from services.agenda.cumplimiento import COMPONENTES, NIVELES
 from services.agenda.projections import Proyecciones
-from services.agenda.territorios import Nombres
 from shared.eventstore import NotFound
 from shared.hojas import Portada, Tabla, autor
 from shared.telemetry import current_actor
+from shared.territorios import Nombres
 
 router = APIRouter(prefix="/v1", tags=["cumplimiento"])
 Nivel = Annotated[Literal[NIVELES], Query()]  # type: ignore[valid-type]

@@ -10,8 +10,8 @@ from fastapi import Depends
 
 from services.agenda.application import Agenda
 from services.agenda.projections import Proyecciones
-from services.agenda.territorios import Territorios
 from shared.http.dependencias import del_estado
+from shared.territorios import Territorios
 
 AgendaApp = Annotated[Agenda, Depends(del_estado("agenda"))]
 Vistas = Annotated[Proyecciones, Depends(del_estado("proyecciones"))]

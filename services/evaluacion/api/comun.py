@@ -17,9 +17,9 @@ from fastapi import Path, Query, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.evaluacion import columnas, exportar, reportes
-from services.evaluacion.territorios import Nombres
 from shared.eventstore import DomainError
 from shared.telemetry import current_actor
+from shared.territorios import Nombres
 
 
 def _corte_en_rango(al: date | datetime | None) -> date | datetime | None:

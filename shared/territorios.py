@@ -1,7 +1,10 @@
-"""The names of the DREs and UGELs as the padrón gives them (focalizacion's ``TerritorioNombrado``): what a
-person reads in evaluacion's spreadsheets ("DRE", "UGEL" columns, the cover's parameters) and charts instead of
-the codes ("UGEL El Collao", not "UGEL-EL-COLLAO"). One row per level and code, the last name received; a name
-the padrón did not bring leaves the known one; a code no padrón named reads as itself."""
+"""The names of the DREs and UGELs as the padrón gives them (focalizacion's published ``TerritorioNombrado``): what
+a person reads in a service's spreadsheets and charts ("DRE", "UGEL" columns, a cover's filters, a chart's title)
+instead of the codes ("UGEL El Collao", not "UGEL-EL-COLLAO"). A view of the stream (``shared.stream_views``) each
+service that shows them keeps in its own read-model database (agenda's fulfilment, evaluacion's reports): one row
+per level and code, the last name received; a name the padrón did not bring leaves the known one; a code no padrón
+named reads as itself."""
+
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from sqlalchemy import Column, MetaData, String, Table, select
 
 from shared import contracts as c
 from shared.contracts import Envelope
+from shared.generaciones import control_table
+from shared.settings import ServiceSettings
 from shared.stream_views import Filas, StreamView, Tablas
 from shared.views import ViewStore
 
@@ -25,7 +30,7 @@ class Nombres:
 
     por_nivel: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
-    def de(self, nivel: str, codigo: Any) -> str:  # noqa: ANN401 - a code as a report has it (None: none)
+    def de(self, nivel: str, codigo: Any) -> str:  # noqa: ANN401 - a code as a row or a report has it (None: none)
         """The name of the ``nivel`` with that code; the code itself when no padrón named it."""
         texto = "" if codigo is None else str(codigo)
         return self.por_nivel.get(nivel, {}).get(texto) or texto
@@ -41,6 +46,19 @@ class Territorios(StreamView):
     def __init__(self, store: ViewStore, control: Table) -> None:
         super().__init__(store, control)
         self.handlers[c.TerritorioNombradoV1] = self._nombrado
+
+    @classmethod
+    def abrir(cls, settings: ServiceSettings) -> Territorios:
+        """The view in the service's read-model database, with the table that says which generation answers (a
+        service whose other read models are not views of the stream: agenda)."""
+        metadata = MetaData()
+        control = control_table(metadata)
+        store = ViewStore(settings, metadata)
+        store.create_all()
+        return cls(store, control)
+
+    def close(self) -> None:
+        self.store.dispose()
 
     def definir(self, metadata: MetaData, n: Callable[[str], str]) -> list[Table]:
         return [Table(n("nombres"), metadata,
