@@ -32,4 +32,25 @@ if ! command -v faketime >/dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq faketime
 fi
-exec .venv/bin/python -m pytest -q -p no:cacheprovider --durations=25 "$@"  # the slowest tests, to keep the suite short
+PYTEST=(.venv/bin/python -m pytest -q -p no:cacheprovider)
+if [ "$#" -gt 0 ]; then  # the tests asked for, with the slowest ones listed (to keep the suite short)
+  exec "${PYTEST[@]}" --durations=25 "$@"
+fi
+# The whole suite: the browser tests (one demo system, one chromium, mostly waiting on them) in a process of their
+# own, side by side with all the others; each lists its slowest tests. The run fails if either does.
+mkdir -p var
+WEB_LOG=var/pruebas-web.log
+"${PYTEST[@]}" --durations=15 tests/web >"$WEB_LOG" 2>&1 &
+WEB=$!
+trap 'kill "$WEB" 2>/dev/null || true' INT TERM
+set +e
+"${PYTEST[@]}" --durations=25 --ignore=tests/web
+RESTO=$?
+wait "$WEB"
+RWEB=$?
+set -e
+echo
+echo "=== tests/web, en un proceso propio al lado de las demás ($WEB_LOG) ==="
+cat "$WEB_LOG"
+if [ "$RESTO" -ne 0 ]; then exit "$RESTO"; fi
+exit "$RWEB"
