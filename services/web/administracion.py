@@ -30,7 +30,8 @@ PADRONES = {"ies": _("Instituciones educativas (padrón de IIEE)"), "docentes": 
             "acompanantes": _("Acompañantes")}
 RESULTADOS = {"cumple": _("cumple"), "no_cumple": _("no cumple"), "sin_dato": _("sin dato para evaluarlo")}
 PROYECCIONES = {"progreso": _("Progreso de los docentes"), "seguimiento": _("Seguimiento"),
-                "practica": _("Práctica pedagógica"), "historia": _("Historia de los docentes")}
+                "practica": _("Práctica pedagógica"), "historia": _("Historia de los docentes"),
+                "territorios": _("Nombres de las DRE y UGEL")}
 CUENTAS = ("evaluadas", "focalizadas", "excluidas", "cambios")  # of a targeting run
 ESTADOS_RECONSTRUCCION = {"en_curso": _("en curso"), "terminada": _("terminada"), "fallida": _("fallida")}
 
