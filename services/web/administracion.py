@@ -186,9 +186,7 @@ async def ejecutar(request: Request, csrf: str = Form(""), convocatoria: str = F
 
 
 @router.get("/administracion/focalizacion/{convocatoria}/ies/{codigo_modular}/{anexo}",
-       include_in_schema=False)
-
-
+            include_in_schema=False)
 async def decision(request: Request, convocatoria: str, codigo_modular: str, anexo: int) -> Response:
     ctx = await contexto(request, ADMINISTRADOR)
     d = await ctx.leer("focalizacion", f"/convocatorias/{convocatoria}/ies/{codigo_modular}/{anexo}")
