@@ -18,7 +18,7 @@ from shared.autorizacion import Politica
 
 def del_estado(nombre: str) -> Callable[[Request], Any]:
     """A FastAPI dependency that gives ``request.app.state.<nombre>``."""
-    def dependencia(request: Request) -> Any:  # noqa: ANN401
+    async def dependencia(request: Request) -> Any:  # noqa: ANN401 - on the event loop: a sync one costs a thread hop
         return getattr(request.app.state, nombre)
 
     dependencia.__name__ = dependencia.__qualname__ = f"{nombre}_del_estado"
