@@ -22,13 +22,13 @@ import nats
 from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from shared.autenticacion import Verificador
 from shared.cadena import informe, verificar_almacen, verificar_enlaces
 from shared.consumer import IdempotentConsumers
 from shared.eslabones import Eslabones
+from shared.instrumentacion import instrumentar
 from shared.publicados import leer_publicados
 from shared.contracts import Envelope
 from shared.eventstore import DomainError, ServiceApplication
@@ -331,9 +331,7 @@ class ServiceRuntime:
         for router in routers:
             api.include_router(router, responses=ERRORES)
         _con_token_en_la_documentacion(api)
-        FastAPIInstrumentor.instrument_app(
-            api, tracer_provider=self.telemetry.tracer_provider, excluded_urls="healthz,readyz,metrics",
-        )
+        instrumentar(api, self.telemetry.tracer_provider)
         api.state.runtime = self
         return api
 
