@@ -109,6 +109,7 @@ class OutboxRelay:
         seal_seconds: float = 600.0,
         lease: Lease | None = None,
         desfase_relojes: float = 300.0,
+        agrupar: float = 0.02,
     ) -> None:
         self.app = app
         self.servicio = app.settings.servicio
@@ -128,6 +129,9 @@ class OutboxRelay:
         self._pedidos = Pedidos()  # republications asked, run by the loop
         self.lease = lease  # None: the only relay of its service, no election
         self.desfase_relojes = desfase_relojes  # seconds the service's clock may differ from NATS's
+        # at most one batch every ``agrupar`` seconds while facts keep coming: what a batch costs whatever its
+        # size (reading the store, asking the stream, saving the position) is shared by the facts of that while
+        self.agrupar = agrupar
         self.lag = telemetry.gauge("acompana_outbox_pendientes",
                                    "Eventos registrados aún no publicados en JetStream")
         self.published = telemetry.counter("acompana_outbox_publicados",
@@ -337,6 +341,7 @@ class OutboxRelay:
     async def _relay(self, stopping: asyncio.Event) -> None:
         delay = 0.1
         reconciled = False
+        loop = asyncio.get_running_loop()
         while not stopping.is_set():
             if self.lease is not None and not self.lease.held:
                 self.leader.set(0)
@@ -354,11 +359,14 @@ class OutboxRelay:
                     # stream's own: the position and the chain's head are read again before going on.
                     reconciled = False
                     continue
+                inicio = loop.time()
                 moved = await self.relay_once()
                 delay = 0.1
                 if moved < self.batch_size and not self._pedidos:
                     self._wake.clear()
                     await _wait_any(self._wake, stopping, self.poll_interval)
+                    if moved and (resto := inicio + self.agrupar - loop.time()) > 0 and not self._pedidos:
+                        await asyncio.sleep(resto)  # the facts saved meanwhile go out together
             except asyncio.CancelledError:
                 raise
             except NotLeader:
