@@ -31,7 +31,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -149,18 +149,32 @@ class Politica:
     # (agenda: an acompañante's own agenda, whatever the read model says): no lookup, no read model caught up.
     propios: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _rutas: list | None = None
+    # what ``regla`` found for a method and path lately (a device sends many requests to the same path, e.g. its
+    # acompañante's visits): the routes are not searched again; emptied when it reaches ``RECORDADAS``
+    _halladas: dict[tuple[str, str], tuple[str, Regla | None, dict[str, Any]]] = field(default_factory=dict)
+    RECORDADAS: ClassVar[int] = 10_000
 
     def __post_init__(self) -> None:
         self.reglas = {**OPERACION, **self.reglas}
 
     def regla(self, request: Request) -> tuple[str, Regla | None, dict[str, Any]]:
+        """The route's key (``"POST /v1/..."``), its rule and its path parameters; ``""`` for no route."""
         if self._rutas is None:
             self._rutas = list(rutas(request.app.router.routes))
-        ruta = request.scope["path"]
-        for metodos, plantilla, patron, convertidores in self._rutas:
-            if request.method in metodos and (hallado := patron.match(ruta)):
+        llave = (request.scope["method"], request.scope["path"])
+        if (hallada := self._halladas.get(llave)) is not None:
+            return hallada[0], hallada[1], dict(hallada[2])
+        hallada = self._buscar(*llave)
+        if len(self._halladas) >= self.RECORDADAS:
+            self._halladas.clear()
+        self._halladas[llave] = hallada
+        return hallada[0], hallada[1], dict(hallada[2])
+
+    def _buscar(self, metodo: str, ruta: str) -> tuple[str, Regla | None, dict[str, Any]]:
+        for metodos, plantilla, patron, convertidores in self._rutas or ():
+            if metodo in metodos and (hallado := patron.match(ruta)):
                 parametros = {k: convertidores[k].convert(v) for k, v in hallado.groupdict().items()}
-                clave = f"{request.method} {plantilla}"
+                clave = f"{metodo} {plantilla}"
                 return clave, self.reglas.get(clave), parametros
         return "", None, {}  # no route: the router answers 404 / 405 itself
 
