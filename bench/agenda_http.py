@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -111,6 +112,12 @@ def visitas_de(docentes: list[str], cuantas: int) -> list[tuple[str, str, str, s
             fin = next(libres) if ronda == 0 else inicio
             visitas.append((str(uuid.uuid4()), docente, inicio.isoformat(), fin.isoformat()))
     return visitas
+
+
+def _py_spy() -> str:
+    """py-spy next to this Python, else the first on the PATH."""
+    junto = Path(sys.executable).parent / "py-spy"
+    return str(junto) if junto.exists() else (shutil.which("py-spy") or str(junto))
 
 
 def cpu_s(pid: int) -> float:
@@ -248,7 +255,7 @@ async def medir(args: argparse.Namespace) -> int:
                 await asyncio.sleep(1.0)  # the relay publishes the warm-up's facts
                 espia = None
                 if args.perfil and nombre == "agenda":
-                    espia = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw",
+                    espia = subprocess.Popen([_py_spy(), "record", "--format", "raw",
                                               "--rate", "250", "--pid", str(proceso.proceso.pid), "--threads", "--gil",
                                               "--output", args.perfil], stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL)
