@@ -9,10 +9,12 @@ records the visits and the RTC he leads there, and reads his school's plans and 
 
 from __future__ import annotations
 
+from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, union
 
+from services.agenda.projections import _LUGAR_DE_PLANES
 from services.agenda.tablas import docente_ie, plan, plan_ie
 from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 
@@ -88,10 +90,11 @@ REGLAS = {
 
 def politica(agenda: Agenda) -> Politica:
     proyecciones = agenda.proyecciones
+    lugares = LugarDeDocentes(agenda)
 
     def resolver(tipo: str, id_: str) -> Territorio | None:
         if tipo == "docente":
-            return Territorio.unir([_del_plan(p) for p in proyecciones.planes_del_docente(id_)])
+            return lugares.territorio(id_)
         if tipo == "acompanante":  # where he works; no route about him admits a directivo or a docente
             uno = frozenset({id_})
             filas = proyecciones.filas(select(plan.c.dre, plan.c.ugel).distinct()
@@ -126,6 +129,52 @@ def politica(agenda: Agenda) -> Politica:
     # an acompañante's agenda (or a directivo's, in his school's internal plan) always holds himself: naming
     # himself asks the read model nothing (every territory the resolver gives him lists him)
     return Politica(REGLAS, resolver, propios={"acompanante": frozenset({"acompanante", "directivo"})})
+
+
+class LugarDeDocentes:
+    """Where a docente lies (his plans, ``Proyecciones.planes_del_docente``), remembered until a plan is
+    generated or moved to another acompañante: the access policy asks it of every request naming a docente
+    (a visit's record among them). Whether one was, since a docente's place was read, is asked of the store
+    (any replica's facts): its last notification id, and the facts of those kinds after the last one seen.
+    At most ``RECORDADOS`` docentes; then all are forgotten and read again."""
+
+    RECORDADOS = 20_000
+
+    def __init__(self, agenda: Agenda) -> None:
+        self.agenda = agenda
+        self._candado = Lock()
+        self._lugares: dict[str, tuple[int, Territorio | None]] = {}  # docente -> (read as of, his place)
+        self._visto = 0  # the store's facts up to here were looked at
+        self._movido = 0  # the last plan generated or moved among them
+
+    def territorio(self, docente_id: str) -> Territorio | None:
+        ultima = self._al_dia()
+        with self._candado:
+            recordado = self._lugares.get(docente_id)
+            if recordado is not None and recordado[0] >= self._movido:
+                return recordado[1]
+        lugar = Territorio.unir([_del_plan(p) for p in self.agenda.proyecciones.planes_del_docente(docente_id)])
+        with self._candado:
+            if len(self._lugares) >= self.RECORDADOS:
+                self._lugares.clear()
+            self._lugares[docente_id] = (ultima, lugar)  # read after ``ultima``: at least as recent
+        return lugar
+
+    def _al_dia(self) -> int:
+        """The store's last notification id, having looked for plans generated or moved up to it (any found
+        makes every place read before it stale; the first look takes everything before as moved)."""
+        recorder = self.agenda.recorder
+        ultima = recorder.max_notification_id() or 0
+        with self._candado:
+            visto = self._visto
+        if ultima > visto:
+            movido = visto == 0 or bool(recorder.select_notifications(visto, 1, stop=ultima, topics=_LUGAR_DE_PLANES,
+                                                                      inclusive_of_start=False))
+            with self._candado:
+                if movido:
+                    self._movido = max(self._movido, ultima)
+                self._visto = max(self._visto, ultima)
+        return ultima
 
 
 def _del_plan(p: dict) -> Territorio:
