@@ -2,7 +2,7 @@
 
 ``python -m tests.sistema.capacidad [--almacenes sqlite,postgres] [--sostenido 120] [--duracion 600]
 [--rodilla-desde 40 --rodilla-paso 40 --rodilla-hasta 600 --rodilla-duracion 60] [--copias N]
-[--informe bench/capacidad.md]``
+[--operaciones visita] [--informe bench/capacidad.md]``
 
 For each store: one system (``Sistema``: nats-server, the token issuer, the four services; PostgreSQL is the
 harness's own cluster), the year prepared with a padrón of ``--copias`` UGELs like El Collao (by default as
@@ -234,6 +234,8 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
         token = Token(sistema)
         carga = Carga({n: s.url for n, s in sistema.servicios.items()}, token, historia, ritmo=1.0,
                       duracion=1.0, max_operaciones=1, concurrencia=args.concurrencia, copias=args.copias)
+        if args.operaciones:  # a load of some operations only (the visits: what agenda takes), their weights kept
+            carga.PESOS = tuple((tipo, peso) for tipo, peso in Carga.PESOS if tipo in args.operaciones)
         await carga.preparar(timeout=300.0)
         resultado["preparacion_s"] = round(time.monotonic() - inicio, 1)
         resultado["docentes"] = len(carga.docentes)
@@ -313,7 +315,8 @@ def copias_necesarias(args: argparse.Namespace) -> int:
     rodilla = sum(args.rodilla_desde + i * args.rodilla_paso for i in range(
         int((args.rodilla_hasta - args.rodilla_desde) // args.rodilla_paso) + 1)) * args.rodilla_duracion
     sostenido = (sum(args.sostenido) + (0 if args.sin_maximo else args.rodilla_hasta)) * args.duracion
-    return min(60, max(1, math.ceil((rodilla + sostenido) * PARTE_VISITAS / VISITAS_POR_COPIA)))
+    parte = 1.0 if args.operaciones else PARTE_VISITAS  # of the operations sent, visits (some only: all, at most)
+    return min(60, max(1, math.ceil((rodilla + sostenido) * parte / VISITAS_POR_COPIA)))
 
 
 def escribir_informe(ruta: Path, resultados: list[dict], comando: str, segundos: float) -> None:
@@ -323,6 +326,7 @@ def escribir_informe(ruta: Path, resultados: list[dict], comando: str, segundos:
              "consumidores máx | drenado (s) | sostiene |",
              "|---|---|---:|---:|---:|---:|---:|---|---:|---|---|---:|---:|---|"]
     series, memorias, rodillas = [], [], []
+    solo = resultados[0].get("operaciones") if resultados else None
     for r in resultados:
         nombre = "PostgreSQL" if r["almacen"] == "postgres" else "SQLite"
         for c in r["pasos"]:
@@ -355,7 +359,8 @@ Máquina: {maquina()}. El generador de carga corre en la misma máquina (un proc
 
 Cada almacén en su propio sistema de procesos separados (nats-server con `sync_interval: always`, el emisor de
 tokens, los cuatro servicios con uvicorn; PostgreSQL es un clúster propio del arnés con `fsync` y
-`synchronous_commit` activos). La carga es el año escolar de `tests/sistema/carga.py` en lazo abierto
+`synchronous_commit` activos). La carga es el año escolar de `tests/sistema/carga.py` en lazo abierto{
+f" (de sus operaciones, solo: {', '.join(solo)})" if solo else ""}
 (visitas, reenvíos, lotes sin conexión, observaciones, compromisos, correcciones, situación inicial y
 valoraciones) con hasta {resultados[0].get('concurrencia', '?') if resultados else '?'} solicitudes a la vez,
 sobre un padrón de varias UGEL como El Collao. Latencia: del envío de la solicitud a su respuesta (p99 con
@@ -396,9 +401,14 @@ def main() -> int:
     parser.add_argument("--concurrencia", type=int, default=64, help="solicitudes a la vez, como máximo")
     parser.add_argument("--copias", type=int, default=0, help="UGEL como El Collao (0: las necesarias)")
     parser.add_argument("--conservar", action="store_true", help="conservar los datos (historia, registros)")
+    parser.add_argument("--operaciones", default="", help="solo estas operaciones de la carga, con comas (p. ej. "
+                        "visita; vacío: todas, con sus pesos)")
     parser.add_argument("--informe", type=Path, help="el informe Markdown (p. ej. bench/capacidad.md)")
     args = parser.parse_args()
     args.sostenido = [float(x) for x in args.sostenido.split(",") if x]
+    args.operaciones = [x for x in args.operaciones.split(",") if x]
+    if set(args.operaciones) - {tipo for tipo, _ in Carga.PESOS}:
+        parser.error(f"operaciones: {', '.join(tipo for tipo, _ in Carga.PESOS)}")
     args.copias = args.copias or copias_necesarias(args)
     almacenes = [a for a in args.almacenes.split(",") if a]
     if set(almacenes) - {"sqlite", "postgres"}:
@@ -408,7 +418,7 @@ def main() -> int:
     resultados = []
     for almacen in almacenes:
         r = asyncio.run(medir_almacen(almacen, args, lambda texto: print(texto, flush=True)))
-        r["concurrencia"] = args.concurrencia
+        r["concurrencia"], r["operaciones"] = args.concurrencia, args.operaciones
         resultados.append(r)
         if args.informe:  # written after each store: a long run interrupted keeps what it measured
             comando = "python -m tests.sistema.capacidad " + " ".join(sys.argv[1:])
