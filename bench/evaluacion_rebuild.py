@@ -417,15 +417,15 @@ def perfilar(vistas: list[Any]) -> tuple[cProfile.Profile, cProfile.Profile]:
     """One profiler for the event loop's thread (fetch, parse), one for the thread that applies batches."""
     hilo_lazo, hilo_aplicar = cProfile.Profile(), cProfile.Profile()
     for vista in vistas:
-        original = vista.aplicar_lote
+        original = vista.aplicar_varias
 
-        def envuelta(envelopes: Any, generacion: int, _original: Any = original) -> int:
+        def envuelta(conn: Any, tablas: Any, envelopes: Any, _original: Any = original) -> int:
             hilo_aplicar.enable()
             try:
-                return _original(envelopes, generacion)
+                return _original(conn, tablas, envelopes)
             finally:
                 hilo_aplicar.disable()
-        vista.aplicar_lote = envuelta  # this instance only
+        vista.aplicar_varias = envuelta  # this instance only
     return hilo_lazo, hilo_aplicar
 
 
@@ -560,7 +560,8 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
           f"{ru_maxrss_mib():,.0f} MiB")
     if perfiles:
         imprimir_perfil("hilo del lazo (fetch, Envelope.parse, asyncio)", perfiles[0], args.perfil_lineas)
-        imprimir_perfil("hilo que aplica los lotes (aplicar_lote de las 3 vistas)", perfiles[1], args.perfil_lineas)
+        imprimir_perfil("hilo que aplica los lotes (aplicar_varias de cada vista)", perfiles[1],
+                        args.perfil_lineas)
     for fallo in fallos:
         print("INCONSISTENTE:", fallo)
     return {"eventos": n, "llenado_s": fill_s, "fases": [asdict(f) for f in medidor.fases], "razon": razon,

@@ -25,7 +25,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared.contracts import ContractError, Envelope, IntegrationEvent
 from shared.eslabones import Lectura
-from shared.stream_views import StreamView
+from shared.stream_views import StreamView, aplicar_juntas
 from shared.streams import STREAM
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,8 @@ async def rebuild(
 
     def apply(envelopes: list[Envelope]) -> None:
         aplicables = lectura.aplicables(envelopes) if lectura else envelopes
-        for view in views:
-            view.aplicar_lote(aplicables if view.sigue_cadenas else envelopes, nuevas[view.nombre])
+        aplicar_juntas([(view, aplicables if view.sigue_cadenas else envelopes, nuevas[view.nombre])
+                        for view in views])
 
     hasta = await replay(js, contracts, apply, subjects=subjects, batch=batch, progress=progress)
     for _ in range(CATCH_UP_ROUNDS):  # what arrived while we read

@@ -41,7 +41,8 @@ from services.evaluacion.enlaces import Esperando, enlazar
 from shared import contracts as c
 from shared.contracts import Envelope, IntegrationEvent
 from shared.contracts.agenda import VisitaEntreParesRealizadaV1
-from shared.stream_views import Filas, StreamView, Tablas, instante
+from shared.eslabones_tabla import por_anterior
+from shared.stream_views import Filas, StreamView, Tablas, instante, marca
 from shared.transacciones import ejecutar_varias
 
 Id = String(36)
@@ -54,13 +55,21 @@ def _campo(datos: IntegrationEvent, nombre: str) -> Any:
     return datos.__dict__.get(nombre)
 
 
+# contracts whose docentes are not (only) in ``docente_id`` and ``docente_ids``
+_VARIOS = (c.ActaGIARegistradaV1, c.ActaRTCRegistradaV1, c.EncuestaSatisfaccionRespondidaV1,
+           VisitaEntreParesRealizadaV1)
+
+
 def docentes_de(datos: IntegrationEvent) -> list[str]:
     """The docentes a published fact is about (none for facts about schools, rules or coaches)."""
+    campos = datos.__dict__
+    docente = campos.get("docente_id")
+    if docente is not None and not campos.get("docente_ids") and not isinstance(datos, _VARIOS):
+        return [str(docente)]  # most facts: about one docente
     ids: set[str] = set()
-    docente = _campo(datos, "docente_id")
     if docente is not None:
         ids.add(str(docente))
-    ids.update(str(d) for d in _campo(datos, "docente_ids") or [])
+    ids.update(str(d) for d in campos.get("docente_ids") or [])
     if isinstance(datos, c.ActaGIARegistradaV1 | c.ActaRTCRegistradaV1):
         ids.update(datos.asistencia)
     if isinstance(datos, c.EncuestaSatisfaccionRespondidaV1) and datos.encuestado == "docente":
@@ -71,8 +80,9 @@ def docentes_de(datos: IntegrationEvent) -> list[str]:
 
 
 def _ocurrido(datos: IntegrationEvent) -> date | None:
+    campos = datos.__dict__
     for campo in FECHAS:
-        valor = _campo(datos, campo)
+        valor = campos.get(campo)
         if isinstance(valor, date):
             return valor
     return None
@@ -198,13 +208,14 @@ class Historia(StreamView):
         for env in hechos:
             por_servicio.setdefault(env.data.servicio, []).append(env)
         servicios = sorted(por_servicio)  # locks always taken in one order
-        conn.execute(self.sentencia(t, "cadenas", "servicio"), [{"servicio": s, "ultima": 0} for s in servicios])
+        ejecutar_varias(conn, self.sentencia(t, "cadenas", "servicio"),
+                        [{"servicio": s, "ultima": 0} for s in servicios])
         insertar: list[dict[str, Any]] = []
         resolver: list[dict[str, Any]] = []
         for servicio in servicios:
             envs = por_servicio[servicio]
-            conn.execute(self._sql(t, "bloquear"), {"servicio": servicio,
-                                                    "posicion": max(env.position for env in envs)})
+            ejecutar_varias(conn, self._sql(t, "bloquear"),
+                            [{"servicio": servicio, "posicion": max(env.position for env in envs)}])
             nuevas, resueltas = self._cadena(conn, t, servicio, envs, ajenos or set())
             insertar.extend(nuevas)
             resolver.extend(resueltas)
@@ -215,32 +226,37 @@ class Historia(StreamView):
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         posiciones = {env.position for env in envs}
         buscadas = posiciones | {env.cadena_anterior for env in envs if env.cadena and env.cadena_anterior}
-        guardadas = {f.posicion: f.hash for f in self._en(conn, t, "guardadas", servicio, sorted(buscadas))}
+        guardadas = dict(self._en(conn, t, "guardadas", servicio, sorted(buscadas)))  # position -> hash
         esperan: dict[int, list[Esperando]] = {}
-        for f in self._en(conn, t, "esperan", servicio, sorted({env.position for env in envs if env.cadena})):
-            esperan.setdefault(f.anterior, []).append((f.posicion, f.hash, f.canonico, True))
+        encadenadas = sorted({env.position for env in envs if env.cadena})
+        for posicion, anterior, hash_, canonico in self._en(conn, t, "esperan", servicio, encadenadas):
+            esperan.setdefault(anterior, []).append((posicion, hash_, canonico, True))
         return enlazar(servicio, envs, guardadas, esperan, ajenos)
 
     def _en(self, conn: Connection, t: Tablas, nombre: str, servicio: str, valores: list[int]) -> list[Any]:
-        """The ledger's rows of ``servicio`` at the positions ``valores`` (``guardadas``), or waiting for them
-        (``esperan``): a text statement per power of two of positions (padded with the last one, as the inbox's),
-        built once per generation; SQLAlchemy expanded and compiled the IN list of each batch anew."""
+        """The ledger's rows of ``servicio`` at the positions ``valores`` (``guardadas``: position, hash), or
+        waiting for them (``esperan``: position, predecessor, hash, content): a statement per power of two of
+        positions (padded with the last one, as the inbox's), built once per generation and run by the driver
+        with the positions in a tuple (SQLAlchemy bound each of hundreds of parameters by name each time)."""
         filas: list[Any] = []
+        m = marca(conn)
         for i in range(0, len(valores), 512):
             parte = valores[i:i + 512]
             n = 1 << (len(parte) - 1).bit_length()
             parte += [parte[-1]] * (n - len(parte))
-            clave = (t.eslabones.name, nombre, n)
+            clave = (t.eslabones.name, nombre, n, m)
             sentencia = self._textos.get(clave)
             if sentencia is None:
-                lista = ", ".join(f":v{j}" for j in range(n))
-                sentencia = self._textos[clave] = text({
+                lista = ", ".join([m] * n)
+                sentencia = self._textos[clave] = {
                     "guardadas": f'SELECT posicion, hash FROM "{t.eslabones.name}" '
-                                 f"WHERE servicio = :servicio AND posicion IN ({lista})",
+                                 f"WHERE servicio = {m} AND posicion IN ({lista})",
+                    # ``por_anterior``: by the index on ``anterior``, not by reading the service's every link
                     "esperan": f'SELECT posicion, anterior, hash, canonico FROM "{t.eslabones.name}" '
-                               f"WHERE servicio = :servicio AND estado = 'pendiente' AND anterior IN ({lista})",
-                }[nombre])
-            filas.extend(conn.execute(sentencia, {"servicio": servicio, **{f"v{j}": v for j, v in enumerate(parte)}}))
+                               f"WHERE {por_anterior(self.store.engine)} = {m} AND estado = 'pendiente' "
+                               f"AND anterior IN ({lista})",
+                }[nombre]
+            filas.extend(conn.exec_driver_sql(sentencia, (servicio, *parte)).all())
         return filas
 
     def _sello(self, filas: Filas, t: Tablas, env: Envelope) -> None:
