@@ -2,47 +2,39 @@
 
 Each durable consumer of the service runs one loop (all started by ``consumir``) on a nats-py pull
 subscription: it fetches up to ``batch_size`` messages (after the first one, waiting at most ``batch_wait``
-seconds for the batch to fill), applies them in stream order in one thread and one transaction per
-read-model store (``shared.transacciones.lote``), and acknowledges them after the commit. When the handler raises on
-a message, that message alone is treated as failed: the messages before it commit (applied again after
-the rollback), the ones after it are applied next, in a transaction of their own. A message whose handler
-fails is negatively acknowledged with a growing delay (``backoff``) and redelivered; after ``max_deliver``
-deliveries, or at once when it does not honour its contract or breaks its service's chain, it is parked on
-the dead-letter subject ``acompana-dlq.<durable>`` with the reason, and only then acknowledged (the whole
-policy, a store that does not answer included: ``shared.fallidos.fallo``). The server never drops a
-message on its own (``max_deliver=-1`` on the server side). Each message keeps its trace: when the
-service exports spans, its handler runs in a span of the trace its ``traceparent`` names.
+seconds for the batch to fill), runs each message's handlers in stream order in one thread and one transaction
+per read-model store, and acknowledges the messages after the commit (``shared.fases``: a handler that raises
+is isolated). A message's handlers are its durable's own and, when the durable dispatches by contract
+(``por_contrato``: one durable for every subject, each fact fetched once), its contract's. A message one of
+whose handlers failed is negatively acknowledged with a growing delay (``backoff``) and redelivered; after
+``max_deliver`` deliveries, or at once when it does not honour its contract or breaks its service's chain, it
+is parked on the dead-letter subject ``acompana-dlq.<durable>`` with the reason, and only then acknowledged
+(``shared.fallidos.fallo``, a store that does not answer included). The server never drops a message on its
+own (``max_deliver=-1``). When the service exports spans, a message's handlers run in a span of its trace.
+``consumir`` keeps the durables declared while it runs (``shared.durables``).
 
-``consumir`` keeps the durables declared while it runs (``shared.durables``: a stream lost and declared again
-comes back without them); the dead-letter queue is ``shared.fallidos``.
+Delivery is at least once (an ack lost, a replica that dies mid-batch, a republication after the dedupe
+window): handlers are idempotent by what they write. A ``StreamView`` records each applied event's id in its
+generation's inbox with its rows and skips an id already there; the write side's commands change an aggregate
+only when its state does not hold the fact yet; the chain ledger (``shared.eslabones``) keeps the first record
+of each position. A nak'ed message comes back after later ones: no result depends on delivery order.
 
-Delivery is at least once (an ack lost, a replica that dies mid-batch, a republication after the
-dedupe window): handlers are idempotent by what they write, not by this module. A ``StreamView``
-records each applied event's id in its generation's inbox in the same transaction as its rows and
-skips an id already there; the write side's commands (agenda, evidencias, what evaluacion records of
-other services' plans and observations) change an aggregate only when its state does not hold the fact
-yet (a known plan, evidence or notice id, under deterministic ids and the store's optimistic
-concurrency); the chain ledger (``shared.eslabones``) keeps the first record of each position.
-
-A batch is applied in stream order, but a nak'ed message comes back after later ones, and each
-contract has its own durable consumer: no result depends on delivery order. Another service's fact is
-applied only when it continues its service's chain (``shared.eslabones``; a batch's links are asked with one
-query, and a fact the ledger has not verified yet is applied on its own): a fact whose predecessor has not
-arrived waits and is asked again (``CadenaPendiente``); a change that overtook the fact it changes
-(a reassignment before its plan) fails and is retried. The ledger is fed by the durable that records the
-chains itself on the producer's subjects (evaluacion's history, on every subject: one durable fewer per
-message), which records a batch's links in a transaction of their own before its handler runs; a producer no
-such durable reads gets a ledger durable of its own. The ledger durables a service had before
-(``<servicio>-cadena-<productor>``) are removed when its consumers start (``shared.durables.retirar``); when the
-durable that replaces them had acknowledged past their ack floor, it is declared again from the first message
-after that floor (what it reads again its handler drops), so the ledger misses no link.
+Another service's fact is applied only when it continues its service's chain (``shared.eslabones``): a handler
+that waits for the chain runs in the batch on facts whose link the ledger verified, and on the others on its
+own after the batch (a fact whose predecessor has not arrived is asked for again, ``CadenaPendiente``). The
+ledger is fed by the durable whose own handler records the chains itself (evaluacion's, on every subject: its
+history keeps broken facts with their reason), which records a batch's links in a transaction of their own
+before any handler runs; a producer no such durable reads gets a ledger durable of its own. The durables a
+service had before and no longer declares (``retira``) are removed when its consumers start, their replacement
+declared from the first message they had not all acknowledged (``shared.durables.retirar``: what it reads again
+its handlers drop); their dead letters stay listed and are redriven by it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import replace
 
 from nats.aio.msg import Msg
@@ -51,53 +43,35 @@ from nats.js.api import ConsumerConfig as JsConsumerConfig
 from opentelemetry.trace import SpanKind
 
 from shared import durables, fallidos
+from shared import fases as fases_
 from shared.contracts import ContractError, Envelope, IntegrationEvent
-from shared.eslabones import CadenaPendiente, CadenaRota, Eslabones
+from shared.eslabones import VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
 from shared.fallidos import DeadLetter
+from shared.fases import Fase, Handler
 from shared.streams import DLQ_STREAM, STREAM
 from shared.telemetry import Telemetry, context_from_traceparent
-from shared.transacciones import en_lote, lote
 
 __all__ = ["Handler", "IdempotentConsumers"]
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope], None]
-
-
-def _se_exportan(telemetry: Telemetry) -> bool:
-    """Whether the service's spans go anywhere (a span processor: the collector, a test's exporter)."""
-    procesadores = getattr(getattr(telemetry.tracer_provider, "_active_span_processor", None), "_span_processors", None)
-    return procesadores is None or bool(procesadores)
-
-
-class _FalloEnLote(Exception):
-    def __init__(self, indice: int, causa: Exception) -> None:
-        super().__init__(indice, causa)
-        self.indice, self.causa = indice, causa
+# a message, its fact, the handlers its batch runs and the ones run on their own after it (link not verified)
+Trabajo = tuple[Msg, Envelope, list[Fase], list[Fase]]
 
 
 class IdempotentConsumers:
     """The durable consumers of one service, their retry policy and dead letters."""
 
-    def __init__(
-        self,
-        telemetry: Telemetry,
-        *,
-        max_deliver: int = 5,
-        ack_wait: float = 30.0,
-        backoff: list[float] | None = None,
-        batch_size: int = 100,
-        batch_wait: float = 0.05,
-        eslabones: Eslabones | None = None,
-        espera_cadena: float = 300.0,
-    ) -> None:
+    def __init__(self, telemetry: Telemetry, *, max_deliver: int = 5, ack_wait: float = 30.0,
+                 backoff: list[float] | None = None, batch_size: int = 100, batch_wait: float = 0.05,
+                 eslabones: Eslabones | None = None, espera_cadena: float = 300.0) -> None:
         self.max_deliver = max_deliver
         self.ack_wait = ack_wait
         self.backoff = backoff or [0.5, 2.0, 10.0, 30.0]
         self.batch_size = batch_size
         self.batch_wait = batch_wait
         self.handlers: dict[str, Handler] = {}
+        self.por_contrato: dict[str, dict[type[IntegrationEvent], Handler]] = {}  # durable -> contract -> handler
         self.configs: dict[str, JsConsumerConfig] = {}  # what each durable consumer is declared with
         self.subjects: dict[str, str] = {}
         self.leidos = durables.Leidos()  # a message several durables read is parsed once
@@ -107,20 +81,17 @@ class IdempotentConsumers:
         self.eslabones = eslabones
         self.espera_cadena = espera_cadena
         self._servicio = ""  # the consuming service, in its ledger durables' names
-        # Durables that record the chains themselves (the ledger's own, a history of every fact): they do
-        # not ask the ledger, so what they keep of a fact does not depend on when its link was recorded.
+        # Durables whose own handler records the chains itself (the ledger's own, a history of every fact): it
+        # does not ask the ledger, so what it keeps of a fact does not depend on when its link was recorded.
         self.registran_cadena: set[str] = set()
-        # durable -> the producers whose ledger it carries; the ledger durables replaced (``follow_chains``)
+        # durable -> the producers whose ledger it carries; old durable -> the one that reads its messages now
         self.con_registro: dict[str, set[str]] = {}
         self.obsoletos: dict[str, str] = {}
         self.telemetry = telemetry
         self.tracer = telemetry.tracer("acompana.consumidores")
-        self.dead_lettered = telemetry.counter(
-            "acompana_mensajes_fallidos", "Mensajes enviados a la cola de fallidos"
-        )
+        self.dead_lettered = telemetry.counter("acompana_mensajes_fallidos", "Mensajes enviados a la cola de fallidos")
         self.aplicados = telemetry.counter(
-            "acompana_mensajes_aplicados", "Mensajes aplicados y confirmados por los consumidores durables"
-        )
+            "acompana_mensajes_aplicados", "Mensajes aplicados y confirmados por los consumidores durables")
         self.lotes = telemetry.counter("acompana_lotes_aplicados", "Lotes de mensajes aplicados en una transacción")
 
     def subscribe(self, durable: str, contract: type[IntegrationEvent], handler: Handler) -> None:
@@ -128,18 +99,30 @@ class IdempotentConsumers:
         self.subscribe_subject(durable, contract.subject(), handler, title=f"{durable}:{contract.ce_type()}",
                                description=contract.__doc__ or "")
 
-    def subscribe_subject(self, durable: str, subject: str, handler: Handler, *, title: str,
-                          description: str, registra_cadena: bool = False) -> None:
+    def subscribe_subject(self, durable: str, subject: str, handler: Handler, *, title: str, description: str,
+                          registra_cadena: bool = False,
+                          por_contrato: dict[type[IntegrationEvent], Handler] | None = None) -> None:
         """Register ``handler`` for every message on ``subject`` (a wildcard takes several contracts);
         ``title`` and ``description`` describe the durable consumer on the server.
 
         ``registra_cadena``: the handler verifies and records each fact's link itself, broken or waiting
-        ones included, as a rebuild from the stream does; the ledger does not hold its facts back."""
+        ones included, as a rebuild from the stream does; the ledger does not hold its facts back.
+        ``por_contrato``: after ``handler``, the one of the message's contract, if any; it runs on a fact only
+        once its chain link is verified (each fact fetched once, dispatched to what reads its contract)."""
         self.handlers[durable] = handler
         if registra_cadena:
             self.registran_cadena.add(durable)
+        if por_contrato:
+            self.por_contrato[durable] = dict(por_contrato)
         self.configs[durable] = durables.configuracion(durable, subject, self.ack_wait, f"{title}: {description}")
         self.subjects[durable] = subject
+
+    def retira(self, anteriores: Iterable[str], por: str) -> None:
+        """Durables of a deployment before this one whose messages ``por`` reads now: removed from the server when
+        the consumers start (``por`` declared from the first message they had not all acknowledged), their dead
+        letters listed and redriven by ``por``."""
+        for durable in anteriores:
+            self.obsoletos[durable] = por
 
     # --- the durable consumers run while the service runs ------------------------------------
 
@@ -231,11 +214,10 @@ class IdempotentConsumers:
 
     def follow_chains(self, servicio: str, eslabones: Eslabones, espera: float) -> None:
         """Record the producers' chains in the ledger and apply a producer's fact only when it continues its
-        chain. A durable that records the chains itself on a producer's subjects (the history, on every
+        chain. A durable that records the chains itself on a producer's subjects (evaluacion's, on every
         subject) carries that producer's ledger too: it records the batch's links first, in a transaction of
-        their own, then runs its handler; any other producer gets a durable of its own,
-        ``<servicio>-cadena-<productor>`` on ``acompana.<productor>.>`` (``obsoletos``: the ones replaced, which
-        ``shared.durables.retirar`` removes from the server when the consumers start)."""
+        their own, then runs its handlers; any other producer gets a durable of its own,
+        ``<servicio>-cadena-<productor>`` on ``acompana.<productor>.>`` (the ones replaced are ``obsoletos``)."""
         self.eslabones, self.espera_cadena, self._servicio = eslabones, espera, servicio
         for productor in sorted(self.eslabones.productores):
             durable = f"{self._servicio}-cadena-{productor}"
@@ -253,7 +235,7 @@ class IdempotentConsumers:
     # --- applying a batch -------------------------------------------------------------------------
 
     async def procesar(self, durable: str, mensajes: list[Msg]) -> None:
-        """Apply a fetched batch: each message acknowledged once applied, or retried, or parked."""
+        """Apply a fetched batch: each message acknowledged once its handlers applied, or retried, or parked."""
         validos: list[tuple[Msg, Envelope]] = []
         for msg in mensajes:
             try:
@@ -263,41 +245,71 @@ class IdempotentConsumers:
                 await msg.ack()
         if durable in self.con_registro:
             validos = await self._registrar_eslabones(durable, validos)
-        listos, esperan = validos, []  # whose chain link is verified (or not this durable's to check), the rest
-        if self.eslabones is not None and durable not in self.registran_cadena:
-            listos, esperan = await self.eslabones.separar(validos)
-        for msg, envelope in esperan:  # its link not verified yet, or broken: on its own (``_fallo`` says what next)
-            try:
-                await asyncio.to_thread(self._aplicar_solo, durable, envelope, False)
-            except Exception as exc:
-                await self._fallo(durable, msg, envelope, exc)
+        listos = []
+        for msg, envelope, aparte in await self._en_lotes(durable, await self._trabajos(durable, validos)):
+            if aparte:  # its link not verified yet, or broken: on its own (``_fallo`` says what next)
+                try:
+                    await asyncio.to_thread(self._aplicar_solo, durable, envelope, aparte, False)
+                except Exception as exc:
+                    await self._fallo(durable, msg, envelope, exc)
+                    continue
+            listos.append(msg)
+        await self._ack(listos)
+
+    def _fases(self, durable: str, envelope: Envelope) -> list[Fase]:
+        """What ``durable`` runs on ``envelope``, in order: its handler, then its contract's (``por_contrato``)."""
+        fases = [(self.handlers[durable], durable not in self.registran_cadena)]
+        suyo = self.por_contrato.get(durable, {}).get(type(envelope.data))
+        if suyo is not None:
+            fases.append((suyo, True))
+        return fases
+
+    async def _trabajos(self, durable: str, validos: list[tuple[Msg, Envelope]]) -> list[Trabajo]:
+        """Each message with the handlers its batch runs, and those that wait for a link not verified yet."""
+        fases = [(msg, env, self._fases(durable, env)) for msg, env in validos]
+        aparte: set[int] = set()
+        if self.eslabones is not None:
+            esperan = [(msg, env) for msg, env, f in fases if any(sigue for _, sigue in f)]
+            if durable in self.con_registro:  # it recorded the batch's links itself: the ledger's states now
+                esperan = [(msg, env) for msg, env in esperan if self.eslabones.vigila(env)]
+                estados = await asyncio.to_thread(self.eslabones.estados, [env for _, env in esperan])
+                aparte = {id(msg) for (msg, _), (estado, _) in zip(esperan, estados, strict=True)
+                          if estado != VERIFICADO}
             else:
-                await self._ack([msg])
-        resto = listos
+                aparte = {id(msg) for msg, _ in (await self.eslabones.separar(esperan))[1]}
+        return [(msg, env, [x for x in f if not (x[1] and id(msg) in aparte)],
+                 [x for x in f if x[1] and id(msg) in aparte]) for msg, env, f in fases]
+
+    async def _en_lotes(self, durable: str, trabajos: list[Trabajo]) -> list[tuple[Msg, Envelope, list[Fase]]]:
+        """Run the batch's handlers (``_aplicar_lote``); a message one of them failed on goes to ``_fallo``.
+        Returns the others, each with the handlers still to run on its own."""
+        hechos_: list[tuple[Msg, Envelope, list[Fase]]] = []
+        resto = trabajos
         while resto:
             try:
-                hechos, error = await asyncio.to_thread(self._aplicar_lote, durable, [e for _, e in resto])
+                hechos, error, _ = await asyncio.to_thread(self._aplicar_lote, durable, [(e, f) for _, e, f, _ in resto])
             except Exception as exc:  # the commit failed: no message to blame, each one on its own
                 log.warning("%s: el lote de %s mensajes no se confirmó (%r); uno por uno", durable, len(resto), exc)
-                for msg, envelope in resto:
+                for msg, envelope, fases, aparte in resto:
                     try:
-                        await asyncio.to_thread(self._aplicar_solo, durable, envelope, True)
+                        await asyncio.to_thread(self._aplicar_solo, durable, envelope, fases, True)
                     except Exception as exc_uno:
                         await self._fallo(durable, msg, envelope, exc_uno)
                     else:
-                        await self._ack([msg])
-                return
-            await self._ack([msg for msg, _ in resto[:hechos]])
+                        hechos_.append((msg, envelope, aparte))
+                return hechos_
+            hechos_ += [(msg, envelope, aparte) for msg, envelope, _, aparte in resto[:hechos]]
             if error is None:
-                return
-            msg, envelope = resto[hechos]
+                return hechos_
+            msg, envelope, _, _ = resto[hechos]
             await self._fallo(durable, msg, envelope, error)
             resto = resto[hechos + 1:]
+        return hechos_
 
     async def _registrar_eslabones(self, durable: str, validos: list[tuple[Msg, Envelope]]
                                    ) -> list[tuple[Msg, Envelope]]:
-        """Record the links of the batch's facts of the producers whose ledger ``durable`` carries, before its handler
-        runs, in a transaction of their own (a fact the handler then fails on leaves no gap in the ledger); when
+        """Record the links of the batch's facts of the producers whose ledger ``durable`` carries, before its handlers
+        run, in a transaction of their own (a fact a handler then fails on leaves no gap in the ledger); when
         they do not commit, each on its own, and one that fails goes to ``_fallo``. Returns the rest."""
         assert self.eslabones is not None
         suyos = [(m, e) for m, e in validos if (m.subject.split(".") + [""])[1] in self.con_registro[durable]]
@@ -323,46 +335,28 @@ class IdempotentConsumers:
             self.aplicados.inc(len(mensajes))
             self.lotes.inc()
 
-    def _aplicar(self, durable: str, envelope: Envelope, verificado: bool, exportar: bool) -> None:
-        if not verificado and self.eslabones is not None and durable not in self.registran_cadena:
-            self.eslabones.exigir(envelope)
-        if not exportar:  # a span that goes nowhere costs a third of a visit's projection
-            self.handlers[durable](envelope)
-            return
-        with self.tracer.start_as_current_span(
-                f"{envelope.nats_subject} process", context=context_from_traceparent(envelope.traceparent),
-                kind=SpanKind.CONSUMER,
-                attributes={"messaging.system": "nats", "messaging.destination.name": envelope.nats_subject,
-                            "messaging.message.id": envelope.id, "messaging.consumer.group.name": durable}):
-            self.handlers[durable](envelope)
+    def _correr(self, durable: str, verificado: bool) -> fases_.Correr:
+        """How the batch runs a message's handlers: in a span of its trace when the service exports them, the ledger
+        asked first for a handler that waits for the chain unless the link is ``verificado``."""
+        exigir = None if verificado or self.eslabones is None else self.eslabones.exigir
+        if not fases_.se_exportan(self.telemetry):  # a span that goes nowhere costs a third of a visit's projection
+            return lambda envelope, fases, indice: fases_.correr(envelope, fases, indice, exigir)
 
-    def _aplicar_solo(self, durable: str, envelope: Envelope, verificado: bool) -> None:
-        with lote():
-            self._aplicar(durable, envelope, verificado, _se_exportan(self.telemetry))
+        def en_span(envelope: Envelope, fases: list[Fase], indice: int) -> None:
+            with self.tracer.start_as_current_span(
+                    f"{envelope.nats_subject} process", context=context_from_traceparent(envelope.traceparent),
+                    kind=SpanKind.CONSUMER,
+                    attributes={"messaging.system": "nats", "messaging.destination.name": envelope.nats_subject,
+                                "messaging.message.id": envelope.id, "messaging.consumer.group.name": durable}):
+                fases_.correr(envelope, fases, indice, exigir)
+        return en_span
 
-    def _aplicar_lote(self, durable: str, envelopes: list[Envelope]) -> tuple[int, Exception | None]:
-        """Apply ``envelopes`` in one batch (``shared.transacciones.lote``), or the longest run of them from the first
-        that applies without error: returns its length and the error of the message after it (None when all
-        applied). When a message raises, the batch is rolled back and the messages before it are applied again
-        without it, unless they wrote no read model (a command on the write side stands, it is not repeated)."""
-        fin, error = len(envelopes), None
-        exportar = _se_exportan(self.telemetry)
-        while fin:
-            escribio = False
-            try:
-                with lote():
-                    for indice, envelope in enumerate(envelopes[:fin]):
-                        try:
-                            self._aplicar(durable, envelope, True, exportar)
-                        except Exception as exc:
-                            escribio = en_lote()
-                            raise _FalloEnLote(indice, exc) from exc
-                return fin, error
-            except _FalloEnLote as fallo:
-                fin, error = fallo.indice, fallo.causa
-                if not escribio:
-                    return fin, error
-        return fin, error
+    def _aplicar_solo(self, durable: str, envelope: Envelope, fases: list[Fase], verificado: bool) -> None:
+        fases_.aplicar_solo(self._correr(durable, verificado), envelope, fases)
+
+    def _aplicar_lote(self, durable: str, trabajos: list[tuple[Envelope, list[Fase]]]
+                      ) -> tuple[int, Exception | None, list[Fase]]:
+        return fases_.aplicar_lote(self._correr(durable, True), trabajos)
 
     async def _fallo(self, durable: str, msg: Msg, envelope: Envelope, exc: Exception) -> None:
         """A message whose handler raised ``exc``: parked, or asked for again later (``shared.fallidos.fallo``)."""
@@ -379,21 +373,27 @@ class IdempotentConsumers:
     # --- the dead-letter queue, visible and re-drivable ------------------------------------
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """The dead letters of this service's durables, and of those it replaced (``retira``)."""
         assert self.js is not None
-        return await fallidos.leer(self.js, list(self.handlers), limit)
+        return await fallidos.leer(self.js, [*self.handlers, *self.obsoletos], limit)
 
     async def redrive(self, secuencia: int) -> None:
-        """Run the handler again on a dead letter; on success it leaves the queue.
+        """Run the handlers again on a dead letter (of a durable replaced, its replacement's); on success it
+        leaves the queue.
 
         Raises LookupError when there is no such dead letter, ContractError or the handler's
         error when it fails again (the dead letter stays).
         """
         assert self.js is not None
-        durable, envelope = await fallidos.carta(self.js, secuencia, self.handlers)
+        durable, envelope = await fallidos.carta(self.js, secuencia, [*self.handlers, *self.obsoletos])
+        durable = self.obsoletos.get(durable, durable)
+        fases = self._fases(durable, envelope)
         try:
             if durable in self.con_registro:
                 await asyncio.to_thread(self.eslabones.registrar_lote, [envelope])  # type: ignore[union-attr]
-            await asyncio.to_thread(self._aplicar_solo, durable, envelope, False)
+            for parte in ([f for f in fases if not f[1]], [f for f in fases if f[1]]):
+                if parte:  # what does not wait for the chain first: a broken link does not roll it back
+                    await asyncio.to_thread(self._aplicar_solo, durable, envelope, parte, False)
         except (CadenaRota, CadenaPendiente) as exc:
             raise ContractError(f"no continúa la cadena de su servicio: {exc}") from None
         await self.js.delete_msg(DLQ_STREAM, secuencia)

@@ -5,8 +5,9 @@ Durable consumers live in the stream: when the stream is lost they go with it. `
 (``shared.consumer``) checks them every few seconds and declares each missing one again (same name and
 configuration, from the stream's first message) as soon as the stream is back; meanwhile ``faltantes``
 names them, and the service's ``/readyz`` answers 503. The durables a service no longer declares because
-another reads their messages now (the chain ledger's, replaced by the history's) are removed when its
-consumers start (``retirar``), their replacement declared again from their ack floor when it was past it.
+another reads their messages now (evaluacion's one per contract, its history's, the chain ledger's: all read by
+evaluacion's one durable) are removed when its consumers start (``retirar``), their replacement declared from
+the first message they had not all acknowledged.
 """
 
 from __future__ import annotations
@@ -63,12 +64,12 @@ async def faltantes(js: JetStreamContext, durables: list[str], timeout: float = 
 
 async def retirar(js: JetStreamContext, obsoletos: dict[str, str], configs: dict[str, ConsumerConfig],
                   stopping: asyncio.Event) -> None:
-    """Remove the durables ``obsoletos`` names (each mapped to the durable that now reads its messages: a chain
-    ledger's durable whose links the history's durable records now), asking again until it is done or
-    ``stopping`` (the consumers do not pull before). What a removed one had not acknowledged yet is read again
-    by its replacement: when the replacement's ack floor is past the removed ones' lowest, the replacement is
-    declared again (``configs``) from the first message after that floor, and what it applies again its handler
-    drops (idempotent). A replacement that does not exist yet starts from the first message."""
+    """Remove the durables ``obsoletos`` names (each mapped to the durable that now reads its messages: evaluacion's
+    one per contract and its history's, the chain ledger's, all read by evaluacion's one durable now), asking again
+    until it is done or ``stopping`` (the consumers do not pull before). Nothing they had not acknowledged is
+    lost: the replacement is declared from the first message after the lowest of their ack floors (``_piso``)
+    when it does not exist yet, or declared again from there when it had acknowledged past it; what it reads
+    again its handlers drop (idempotent)."""
     while obsoletos and not stopping.is_set():
         try:
             await _retirar(js, obsoletos, configs)
@@ -84,15 +85,17 @@ async def retirar(js: JetStreamContext, obsoletos: dict[str, str], configs: dict
 async def _retirar(js: JetStreamContext, obsoletos: dict[str, str], configs: dict[str, ConsumerConfig]) -> None:
     for nuevo in sorted(set(obsoletos.values())):
         viejos = [d for d, a in obsoletos.items() if a == nuevo]
-        pisos = [p for p in await asyncio.gather(*(_piso(js, d) for d in viejos)) if p is not None]
+        ultimo = (await js.stream_info(STREAM)).state.last_seq  # before their floors: they may have read all of it
+        pisos = [p for p in await asyncio.gather(*(_piso(js, d, ultimo) for d in viejos)) if p is not None]
         if not pisos:
             continue
-        desde, propio = min(pisos), await _piso(js, nuevo)
-        if propio is not None and propio > desde:
-            await js.delete_consumer(STREAM, nuevo)
+        desde, propio = min(pisos), await _piso(js, nuevo, ultimo)
+        if (propio is None and desde > 0) or (propio is not None and propio > desde):
+            if propio is not None:
+                await js.delete_consumer(STREAM, nuevo)
             await js.add_consumer(STREAM, config=replace(
                 configs[nuevo], deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=desde + 1))
-            log.warning("%s: declarado de nuevo desde el mensaje %s, el primero que %s no había confirmado",
+            log.warning("%s: declarado desde el mensaje %s, el primero que %s no habían confirmado todos",
                         nuevo, desde + 1, ", ".join(viejos))
         for viejo in viejos:
             try:
@@ -102,12 +105,17 @@ async def _retirar(js: JetStreamContext, obsoletos: dict[str, str], configs: dic
             log.warning("%s: consumidor durable retirado; %s lee ahora sus mensajes", viejo, nuevo)
 
 
-async def _piso(js: JetStreamContext, durable: str) -> int | None:
-    """The stream sequence up to which ``durable`` acknowledged every message (None: it does not exist)."""
+async def _piso(js: JetStreamContext, durable: str, ultimo: int) -> int | None:
+    """The stream sequence up to which ``durable`` acknowledged every message (None: it does not exist): ``ultimo``
+    (the stream's last, read before) when nothing is left for it, since a durable that filters a few contracts
+    has its ack floor at the last of those it read, however many messages of others came after it."""
     try:
-        return (await js.consumer_info(STREAM, durable)).ack_floor.stream_seq
+        info = await js.consumer_info(STREAM, durable)
     except NotFoundError:
         return None
+    if not info.num_pending and not info.num_ack_pending:
+        return max(info.ack_floor.stream_seq, ultimo)
+    return info.ack_floor.stream_seq
 
 
 async def al_dia(js: JetStreamContext, durables: list[str]) -> bool:

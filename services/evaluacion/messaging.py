@@ -30,9 +30,6 @@ from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope
 from shared.outbox import Publication
 
-CONSUMIDOR_VISITAS = "evaluacion-visitas"
-
-
 def plan_generado(app: Evaluacion, d: c.PlanAnualGeneradoV1, _: Envelope) -> None:
     app.conocer_plan(PlanDocente(
         plan_id=str(d.plan_id), docente_id=str(d.docente_id), acompanante_id=str(d.acompanante_id),
@@ -60,46 +57,59 @@ def acompanante(app: Evaluacion, d: c.AcompananteIncorporadoV1, _: Envelope) -> 
                                                tipo_ie=d.tipo_ie, convocatoria=d.convocatoria))
 
 
-# contract -> (durable consumer, what evaluacion's write side records of it, if anything)
-SUSCRIPCIONES: dict[type[c.IntegrationEvent], tuple[str, Callable[[Evaluacion, Any, Envelope], None] | None]] = {
-    c.PlanAnualGeneradoV1: ("evaluacion-plan-generado", plan_generado),
-    c.PlanAnualReasignadoV1: ("evaluacion-plan-reasignado", plan_reasignado),
-    c.PlanAnualCerradoV1: ("evaluacion-plan-cerrado", plan_cerrado),
-    c.ObservacionRegistradaV1: ("evaluacion-observacion-registrada", observacion),
-    c.ObservacionCorregidaV1: ("evaluacion-observacion-corregida", None),
+# contract -> what evaluacion's write side records of it, if anything (every one feeds the matrices)
+SUSCRIPCIONES: dict[type[c.IntegrationEvent], Callable[[Evaluacion, Any, Envelope], None] | None] = {
+    c.PlanAnualGeneradoV1: plan_generado,
+    c.PlanAnualReasignadoV1: plan_reasignado,
+    c.PlanAnualCerradoV1: plan_cerrado,
+    c.ObservacionRegistradaV1: observacion,
+    c.ObservacionCorregidaV1: None,
     # v2: the same facts without free text (published since evidencias encrypts it); v1 still comes from old streams
-    c.ObservacionRegistradaV2: ("evaluacion-observacion-registrada-v2", observacion),
-    c.ObservacionCorregidaV2: ("evaluacion-observacion-corregida-v2", None),
-    c.AcompananteIncorporadoV1: ("evaluacion-acompanante-incorporado", acompanante),
-    c.VisitaRealizadaV1: (CONSUMIDOR_VISITAS, None),
-    c.GIACompletadoV1: ("evaluacion-gia-completado", None),
-    c.RTCRealizadaV1: ("evaluacion-rtc-realizada", None),
-    c.TallerRealizadoV1: ("evaluacion-taller-realizado", None),
-    c.CursoVirtualCompletadoV1: ("evaluacion-curso-virtual", None),
-    c.SituacionInicialRegistradaV1: ("evaluacion-situacion-inicial", None),
-    c.NivelCompetenciaValoradoV1: ("evaluacion-nivel-valorado", None),
-    c.EtapaCerradaV1: ("evaluacion-etapa-cerrada", None),
-    c.MetasDeEtapaDefinidasV1: ("evaluacion-metas-definidas", None),
-    c.EncuestaSatisfaccionRespondidaV1: ("evaluacion-encuesta-respondida", None),
-    c.DesempenoAcompananteEvaluadoV1: ("evaluacion-desempeno-evaluado", None),
+    c.ObservacionRegistradaV2: observacion,
+    c.ObservacionCorregidaV2: None,
+    c.AcompananteIncorporadoV1: acompanante,
+    c.VisitaRealizadaV1: None,
+    c.GIACompletadoV1: None,
+    c.RTCRealizadaV1: None,
+    c.TallerRealizadoV1: None,
+    c.CursoVirtualCompletadoV1: None,
+    c.SituacionInicialRegistradaV1: None,
+    c.NivelCompetenciaValoradoV1: None,
+    c.EtapaCerradaV1: None,
+    c.MetasDeEtapaDefinidasV1: None,
+    c.EncuestaSatisfaccionRespondidaV1: None,
+    c.DesempenoAcompananteEvaluadoV1: None,
 }
 
-
-CONSUMIDOR_HISTORIA = "evaluacion-historia"
+# evaluacion's one durable consumer: every published fact, fetched once (``subscribe``)
+CONSUMIDOR = "evaluacion-hechos"
+# The durables it replaced (until 2026-12-07): one per contract above, the territories' names' and the history's;
+# removed when the consumers start, the new one declared from the first message they had not all acknowledged.
+ANTERIORES = (
+    "evaluacion-plan-generado", "evaluacion-plan-reasignado", "evaluacion-plan-cerrado",
+    "evaluacion-observacion-registrada", "evaluacion-observacion-corregida", "evaluacion-observacion-registrada-v2",
+    "evaluacion-observacion-corregida-v2", "evaluacion-acompanante-incorporado", "evaluacion-visitas",
+    "evaluacion-gia-completado", "evaluacion-rtc-realizada", "evaluacion-taller-realizado", "evaluacion-curso-virtual",
+    "evaluacion-situacion-inicial", "evaluacion-nivel-valorado", "evaluacion-etapa-cerrada",
+    "evaluacion-metas-definidas", "evaluacion-encuesta-respondida", "evaluacion-desempeno-evaluado",
+    "evaluacion-territorio-nombrado", "evaluacion-historia",
+)
 
 
 def subscribe(consumers: IdempotentConsumers, app: Evaluacion, proyecciones: Proyecciones) -> None:
-    for contract, (durable, registrar) in SUSCRIPCIONES.items():
-        consumers.subscribe(durable, contract, handler(app, proyecciones, registrar))
-    # the names the padrón gives the DREs and UGELs: what people read in the reports instead of their codes
-    consumers.subscribe("evaluacion-territorio-nombrado", c.TerritorioNombradoV1, proyecciones.territorios.aplicar)
-    # The history verifies every fact's link itself and keeps the broken ones with their reason, live as when
-    # rebuilt from the stream: it does not wait for the ledger, which would park those facts. Its durable also
-    # records the producers' links in the ledger, before the history's batch (``IdempotentConsumers.follow_chains``).
+    """One durable on every subject: each fact fetched and acknowledged once. Its batch records the producers'
+    links in the ledger (``IdempotentConsumers.follow_chains``), then applies the history, which verifies every
+    fact's link itself and keeps the broken ones with their reason, live as when rebuilt from the stream, then,
+    for a fact whose link the ledger verified, what reads its contract: the matrices and evaluacion's write side,
+    or the names the padrón gives the DREs and UGELs (what people read in the reports instead of their codes)."""
+    por_contrato = {contrato: handler(app, proyecciones, registrar) for contrato, registrar in SUSCRIPCIONES.items()}
+    por_contrato[c.TerritorioNombradoV1] = proyecciones.territorios.aplicar
     consumers.subscribe_subject(
-        CONSUMIDOR_HISTORIA, "acompana.>", proyecciones.historia.aplicar, title=f"{CONSUMIDOR_HISTORIA}:acompana.>",
-        description="Todo hecho publicado: la historia de cada docente y el registro de las cadenas de huellas.",
-        registra_cadena=True)
+        CONSUMIDOR, "acompana.>", proyecciones.historia.aplicar, title=f"{CONSUMIDOR}:acompana.>",
+        description="Todo hecho publicado: el registro de las cadenas de huellas, la historia de cada docente, "
+                    "las matrices y lo que evaluacion registra de los hechos de los demás servicios.",
+        registra_cadena=True, por_contrato=por_contrato)
+    consumers.retira(ANTERIORES, CONSUMIDOR)
 
 
 def handler(app: Evaluacion, proyecciones: Proyecciones,

@@ -134,7 +134,7 @@ async def test_lo_que_las_credenciales_externas_no_pueden_hacer_el_servidor_lo_r
         with pytest.raises((nats.errors.TimeoutError, nats.js.errors.APIError)):
             await js.delete_stream(STREAM)
         with pytest.raises((nats.errors.TimeoutError, nats.js.errors.APIError)):
-            await js.delete_consumer(STREAM, "evaluacion-historia")
+            await js.delete_consumer(STREAM, "evaluacion-hechos")
         # create its own consumer for every DRE, for another DRE, or without naming the filter in the request
         propio = {"name": CONSUMIDOR, "durable_name": CONSUMIDOR}
         for filtro in ("acompana.>", "acompana.*.*.*.*.*", "acompana.agenda.VisitaRealizada.v1.DRE-CUSCO.*"):
@@ -162,7 +162,7 @@ async def test_lo_que_las_credenciales_externas_no_pueden_hacer_el_servidor_lo_r
         'subscription to "acompana-dlq.>"',
         'publish to "$js.api.consumer.durable.create.acompana_dlq.externo-ejemplo-dre-puno"',
         'publish to "$js.api.stream.delete.acompana"',
-        'publish to "$js.api.consumer.delete.acompana.evaluacion-historia"',
+        'publish to "$js.api.consumer.delete.acompana.evaluacion-hechos"',
         f'publish to "$js.api.consumer.create.acompana.{CONSUMIDOR}.acompana.>"',
         f'publish to "$js.api.consumer.create.acompana.{CONSUMIDOR}.acompana.*.*.*.*.*"',
         f'publish to "$js.api.consumer.create.acompana.{CONSUMIDOR}.acompana.agenda.visitarealizada.v1.dre-cusco.*"',

@@ -138,7 +138,7 @@ async def test_reconstruir_desde_cero_da_la_misma_proyeccion(make_settings, nats
             return sum(r["visitas"] for r in rows) == 30
 
         await eventually(all_projected)
-        await eventually(lambda: consumido(js, "evaluacion-historia"))
+        await eventually(lambda: consumido(js, "evaluacion-hechos"))
         antes = live.checksums()
         filas = (await evaluacion.get("/v1/visitas-por-docente")).json()
 
@@ -168,7 +168,7 @@ async def test_durante_la_reconstruccion_responde_la_generacion_anterior(make_se
             return rows if sum(r["visitas"] for r in rows) == 20 else None
 
         filas = await eventually(all_projected)
-        await eventually(lambda: consumido(js, "evaluacion-historia"))
+        await eventually(lambda: consumido(js, "evaluacion-hechos"))
         live = evaluacion._transport.app.state.proyecciones
         antes = live.checksums()
 

@@ -1,6 +1,7 @@
-"""evaluacion's history durable carries the producers' chain ledger: one durable fewer per message, the same
-guarantees (each view applies a fact once, the ledger records each link once, a gap waits, a failing message
-is isolated and parked, and a deployment's old ledger durables are removed without losing a link)."""
+"""evaluacion's one durable (every subject) carries the producers' chain ledger, the history, the matrices and
+the write side: each fact fetched once, the same guarantees (each view applies a fact once, the ledger records
+each link once, a gap waits, a failing handler is isolated and its message parked, and a deployment's old
+durables, one per contract, the history's and the ledger's, are removed without losing a message)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from shared.telemetry import Telemetry
 from tests.conftest import eventually
 from tests.support.stream import consumido, consumiendo, encadenados
 
-HISTORIA = messaging.CONSUMIDOR_HISTORIA
+HECHOS = messaging.CONSUMIDOR
 SERVICIOS = ("focalizacion", "agenda", "evidencias", "evaluacion")
 
 
@@ -66,19 +67,19 @@ async def existe(js, durable: str) -> bool:
 @asynccontextmanager
 async def evaluacion(settings, proyecciones: Proyecciones, js, *, falla: str | None = None):
     """evaluacion's consumers as the service wires them (the chains followed after the subscriptions); with
-    ``falla``, the history's handler raises on that fact every time."""
+    ``falla``, the history's handler (the durable's own) raises on that fact every time."""
     consumers = IdempotentConsumers(Telemetry.create("prueba"), ack_wait=5.0, max_deliver=2, backoff=[0.05])
     messaging.subscribe(consumers, None, proyecciones)  # only visits arrive: none reaches the write side
     ledger = Eslabones(settings, consumers.producers("evaluacion", SERVICIOS))
     consumers.follow_chains("evaluacion", ledger, 30.0)
     if falla is not None:
-        historia = consumers.handlers[HISTORIA]
+        historia = consumers.handlers[HECHOS]
 
         def handler(env: Envelope) -> None:
             if env.id == falla:
                 raise RuntimeError("la historia no puede con este hecho")
             historia(env)
-        consumers.handlers[HISTORIA] = handler
+        consumers.handlers[HECHOS] = handler
     try:
         async with consumiendo(consumers, js):
             yield consumers, ledger
@@ -86,19 +87,19 @@ async def evaluacion(settings, proyecciones: Proyecciones, js, *, falla: str | N
         ledger.close()
 
 
-async def test_un_lote_por_el_durable_de_la_historia_aplica_cada_vista_y_cada_eslabon_una_vez_y_un_hueco_espera(
+async def test_un_lote_por_el_durable_de_evaluacion_aplica_cada_vista_y_cada_eslabon_una_vez_y_un_hueco_espera(
         make_settings, nats_server, js, closing):
     settings = make_settings(EvaluacionSettings)
     proyecciones = closing(Proyecciones(settings))
     docente = uuid.uuid4()
     hechos = encadenados([visita(i, docente) for i in range(1, 8)])
     async with evaluacion(settings, proyecciones, js) as (consumers, ledger):
-        # Given no ledger durable of its own: the history's durable carries agenda's ledger
-        assert consumers.con_registro == {HISTORIA: {"agenda", "evidencias", "focalizacion"}}
-        assert not [d for d in consumers.configs if "-cadena-" in d]
+        # Given one durable: it carries agenda's ledger, the history and the matrices
+        assert consumers.con_registro == {HECHOS: {"agenda", "evidencias", "focalizacion"}}
+        assert list(consumers.configs) == [HECHOS]
         # When a batch of agenda's chained visits arrives, twice (a republication), the sixth missing
         await publicar(js, *hechos[:5], hechos[6], *hechos[:5])
-        await eventually(lambda: consumido(js, HISTORIA))
+        await eventually(lambda: contar(proyecciones, "historia") == 6)
         await eventually(lambda: contar(proyecciones, "seguimiento") == 5)
         # Then each view applied each fact once, the ledger recorded each link once, and the fact after the
         # gap waits (in the history with its link waiting, in the ledger pending, not in the matrices)
@@ -123,21 +124,21 @@ async def test_un_hecho_que_la_historia_no_aplica_queda_aparte_y_su_eslabon_regi
         # When a batch arrives whose second fact the history's handler fails on
         await publicar(js, *hechos)
         fallidos = await eventually(consumers.dead_letters)
-        # Then that fact alone is parked by the history's durable, after its deliveries
-        assert [(f.evento_id, f.consumidor) for f in fallidos] == [("agenda:2", HISTORIA)]
-        await eventually(lambda: consumido(js, HISTORIA))
+        # Then that fact alone is parked by evaluacion's durable, after its deliveries
+        assert [(f.evento_id, f.consumidor) for f in fallidos] == [("agenda:2", HECHOS)]
+        await eventually(lambda: consumido(js, HECHOS))
         assert contar(proyecciones, "historia") == 3
-        # and its link is in the ledger: the matrices apply every fact, the ones after it included, once
+        # and its link is in the ledger: the matrices (its other handler) apply every fact, that one included, once
         assert eslabones_registrados(ledger) == [(i, VERIFICADO) for i in range(1, 5)]
         await eventually(lambda: contar(proyecciones, "seguimiento") == 4)
         # When it is driven again (the handler mended), it leaves the queue and the history has it once
-        consumers.handlers[HISTORIA] = proyecciones.historia.aplicar
+        consumers.handlers[HECHOS] = proyecciones.historia.aplicar
         await consumers.redrive(fallidos[0].secuencia)
         assert contar(proyecciones, "historia") == 4
         assert await consumers.dead_letters() == []
 
 
-async def test_los_durables_de_eslabones_de_antes_se_retiran_y_la_historia_relee_lo_que_no_habian_confirmado(
+async def test_los_durables_de_antes_se_retiran_y_el_nuevo_relee_lo_que_no_habian_confirmado_todos(
         make_settings, nats_server, js, closing):
     settings = make_settings(EvaluacionSettings)
     proyecciones = closing(Proyecciones(settings))
@@ -145,30 +146,59 @@ async def test_los_durables_de_eslabones_de_antes_se_retiran_y_la_historia_relee
     hechos = encadenados([visita(i, docente) for i in range(1, 5)])
     await publicar(js, *hechos)
     # Given a deployment of before: agenda's ledger durable had recorded and acknowledged the first fact only,
-    # while the history's durable had acknowledged all four
-    viejo = await js.pull_subscribe("acompana.agenda.>", durable="evaluacion-cadena-agenda", stream=STREAM,
-                                    config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT))
-    primero = (await viejo.fetch(1, timeout=2.0))[0]
+    # the visits' durable had applied the first two, the history's durable all four
     anterior = Eslabones(settings, ["agenda"])
     try:
         anterior.registrar_lote([hechos[0]])
     finally:
         anterior.close()
-    await primero.ack_sync()
-    historia = await js.pull_subscribe("acompana.>", durable=HISTORIA, stream=STREAM,
-                                       config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT))
-    for msg in await historia.fetch(4, timeout=2.0):
-        await msg.ack_sync()
-    await viejo.unsubscribe()
-    await historia.unsubscribe()
-    assert (await js.consumer_info(STREAM, HISTORIA)).ack_floor.stream_seq == 4
+    for env in hechos[:2]:
+        proyecciones.aplicar(env)
+    for env in hechos:
+        proyecciones.historia.aplicar(env)
+    for durable, subject, leidos in (("evaluacion-cadena-agenda", "acompana.agenda.>", 1),
+                                     ("evaluacion-visitas", VisitaRealizadaV1.subject(), 2),
+                                     ("evaluacion-historia", "acompana.>", 4)):
+        viejo = await js.pull_subscribe(subject, durable=durable, stream=STREAM,
+                                        config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT))
+        for msg in await viejo.fetch(leidos, timeout=2.0):
+            await msg.ack_sync()
+        await viejo.unsubscribe()
     # When this version starts
     async with evaluacion(settings, proyecciones, js) as (consumers, ledger):
-        # Then the old durable is gone, and the ledger has every link: the history's durable read again
-        # from the first fact the old one had not acknowledged
+        # Then the old durables are gone, and the new one read again from the first fact they had not all
+        # acknowledged: the ledger has every link, each view every fact once
         await eventually(lambda: eslabones_registrados(ledger) == [(i, VERIFICADO) for i in range(1, 5)])
-        assert not await existe(js, "evaluacion-cadena-agenda")
-        await eventually(lambda: consumido(js, HISTORIA))
+        for viejo in ("evaluacion-cadena-agenda", "evaluacion-visitas", "evaluacion-historia"):
+            assert not await existe(js, viejo)
+        assert (await js.consumer_info(STREAM, HECHOS)).config.opt_start_seq == 2
+        await eventually(lambda: consumido(js, HECHOS))
         await eventually(lambda: contar(proyecciones, "seguimiento") == 4)
-        assert contar(proyecciones, "historia") == 3  # the first fact was never given to this history
+        assert contar(proyecciones, "historia") == 4
         assert await consumers.dead_letters() == []
+
+
+async def test_si_los_durables_de_antes_lo_habian_confirmado_todo_el_nuevo_empieza_tras_el_ultimo_mensaje(
+        make_settings, nats_server, js, closing):
+    settings = make_settings(EvaluacionSettings)
+    proyecciones = closing(Proyecciones(settings))
+    hechos = encadenados([visita(i, uuid.uuid4()) for i in range(1, 4)])
+    await publicar(js, *hechos)
+    # Given a deployment of before whose visits' durable had read and acknowledged every visit, and whose
+    # other durables (here, the DRE names') never had a message: their ack floors say 3 and 0
+    visitas = await js.pull_subscribe(VisitaRealizadaV1.subject(), durable="evaluacion-visitas", stream=STREAM,
+                                      config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT))
+    for msg in await visitas.fetch(3, timeout=2.0):
+        await msg.ack_sync()
+    await visitas.unsubscribe()
+    await js.add_consumer(STREAM, config=ConsumerConfig(
+        durable_name="evaluacion-territorio-nombrado", filter_subject="acompana.focalizacion.TerritorioNombrado.v1.*.*",
+        ack_policy=AckPolicy.EXPLICIT))
+    # When this version starts
+    async with evaluacion(settings, proyecciones, js) as (consumers, _):
+        # Then the new durable starts after the last message (nothing was left for them), not from the first
+        assert (await js.consumer_info(STREAM, HECHOS)).config.opt_start_seq == 4
+        assert not await existe(js, "evaluacion-visitas")
+        assert not await existe(js, "evaluacion-territorio-nombrado")
+        assert await consumido(js, HECHOS)
+        assert contar(proyecciones, "historia") == 0

@@ -59,7 +59,7 @@ async def test_un_hecho_que_rompe_la_cadena_queda_en_la_historia_viva_como_al_re
             dos = replace(dos, data=visita(2, docente, dias=2).data, crudo=None)
             for env in (uno, dos, tres):
                 await js.publish(env.nats_subject, env.payload(), headers=env.headers())
-            await eventually(lambda: consumido(js, messaging.CONSUMIDOR_HISTORIA))
+            await eventually(lambda: consumido(js, messaging.CONSUMIDOR))
             viva, filas_vivas = proyecciones.historia.checksum(), eslabones(proyecciones)
     finally:
         ledger.close()
@@ -138,7 +138,7 @@ async def test_un_hecho_que_rompe_la_cadena_no_cuenta_en_las_matrices_vivas_ni_a
     # Then the live matrices leave out the forged plan (and what follows it in agenda's chain), and their
     # rebuild from the stream gives the same answer
     assert all(f["al_dia"] for f in sumas)
-    assert ("evaluacion-plan-generado", dos.id) in aparte
+    assert (messaging.CONSUMIDOR, dos.id) in aparte
     assert ultima["estado"] == "terminada"
     assert {f["proyeccion"]: f["checksum"] for f in sumas} == ultima["checksums"]
     assert planes == {"progreso": [], "seguimiento": [], "practica": []}

@@ -18,7 +18,7 @@ Between steps the system drains (quiescence). Each step reports: operations issu
 achieved rate (operations finished per second of the step), command latency p50/p95/p99 (request sent to
 answer; and p99 from the moment the open loop scheduled it, queueing in the generator included),
 end-to-end visibility of an acknowledged visit in evaluacion p50/p99 (answer received → evaluacion's durable
-consumer of visits has acknowledged, i.e. applied to its read model, the stream message that carries it),
+consumer, on every subject, has acknowledged, i.e. applied to its read model, the stream message that carries it),
 relay lag over time (each service's unpublished events, ``acompana_outbox_pendientes``, and the consumers'
 pending messages, sampled every second), and the resident memory of each process (sampled, maximum;
 PostgreSQL: the PSS of all its processes).
@@ -91,9 +91,7 @@ class Muestreo:
     async def iniciar(self) -> None:
         self._nc = await nats.connect(self.sistema.nats.url)
         js = self._nc.jetstream()
-        consumidores = await js.consumers_info(STREAM)
-        self.consumidor = next((i.name for i in consumidores if (i.config.durable_name or "").startswith(
-            "evaluacion-") and "VisitaRealizada" in (i.config.filter_subject or "")), "evaluacion-visitas")
+        self.consumidor = "evaluacion-hechos"  # evaluacion's one durable, on every subject
 
         async def anotar(msg) -> None:
             with contextlib.suppress(ValueError, KeyError):
@@ -365,7 +363,7 @@ f" (de sus operaciones, solo: {', '.join(solo)})" if solo else ""}
 valoraciones) con hasta {resultados[0].get('concurrencia', '?') if resultados else '?'} solicitudes a la vez,
 sobre un padrón de varias UGEL como El Collao. Latencia: del envío de la solicitud a su respuesta (p99 con
 espera: desde el instante en que el lazo abierto la programó). Visibilidad: de la respuesta de agenda a una
-visita hasta que el consumidor durable de visitas de evaluacion confirmó el mensaje que la lleva (ya
+visita hasta que el consumidor durable de evaluacion (uno para todos los sujetos) confirmó el mensaje que la lleva (ya
 aplicado a su modelo de lectura), muestreado cada 0,1 s. La rodilla es el último ritmo cuyo paso sostuvo el objetivo
 (logrado ≥ {LOGRO_MINIMO:.0%} del objetivo, visibilidad p99 ≤ {VISIBILIDAD_MAXIMA:g} s, toda visita vista).
 
