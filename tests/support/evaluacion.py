@@ -47,7 +47,7 @@ class Bombeo:
         return envelope
 
     def entregar(self, envelope: Envelope) -> None:
-        _, registrar = SUSCRIPCIONES[type(envelope.data)]
+        registrar = SUSCRIPCIONES[type(envelope.data)]
         handler(self.app, self.proyecciones, registrar)(envelope)
 
     def propios(self) -> list[Envelope]:
