@@ -42,6 +42,7 @@ from sqlalchemy import (
 from shared.generaciones import Generaciones, control_table, copia, sufijo
 from shared.settings import ServiceSettings
 from shared.transacciones import transaccion
+from shared.unidad import UnidadDeTrabajo
 
 
 class ViewStore:
@@ -182,7 +183,9 @@ class OwnLogProjection:
     transaction, so it can stop anywhere and resume. Queries call ``ponerse_al_dia()`` first
     (read-your-writes). Subclasses fill ``handlers`` (stored event class -> method) and name their ``tablas``
     (the base tables, where the active generation lives); a handler writes only the tables it is given
-    (``handler(conn, t, evento, notificacion_id)``, ``t``: the generation's ``Tablas``), through ``escribir``.
+    (``handler(u, t, evento, notificacion_id)``, ``t``: the generation's ``Tablas``), through its batch's unit
+    of work ``u`` (``shared.unidad``: rows by key, or ``u.execute`` for any other statement); ``lecturas``
+    names the rows by key each event class's handler reads, read for the whole batch at once.
     ``reconstruir()`` builds a new generation from the log while the active one answers, and switches to it.
     """
 
@@ -199,7 +202,9 @@ class OwnLogProjection:
         self.generaciones.asegurar(self.nombre)  # a store kept before generations: generation 1, as it is
         self.generaciones.descartar_anteriores(self.nombre, [t.name for t in self._bases()])
         self.lote = lote
-        self.handlers: dict[type, Callable[[Connection, Tablas, Any, int], None]] = {}
+        self.handlers: dict[type, Callable[[UnidadDeTrabajo, Tablas, Any, int], None]] = {}
+        # what a handler reads by key (table, primary key), by event class: read for a whole batch at once
+        self.lecturas: dict[type, Callable[[Tablas, Any], Iterable[tuple[Table, tuple[Any, ...]]]]] = {}
         self._lock = threading.Lock()
         self._copias: dict[int, Tablas] = {}
 
@@ -245,11 +250,26 @@ class OwnLogProjection:
                 aplicadas += len(notificaciones)
 
     def _aplicar(self, conn: Connection, t: Tablas, notificaciones: list[Any]) -> None:
-        for n in notificaciones:
-            evento = self.app.mapper.to_domain_event(n)
-            handler = self.handlers.get(type(evento))
-            if handler:
-                handler(conn, t, evento, n.id)
+        """Apply ``notificaciones`` to generation ``t`` through one unit of work (``shared.unidad``), written
+        at the end with the new position, in ``conn``'s transaction."""
+        u = UnidadDeTrabajo(conn)
+        try:
+            a_evento, handlers, lecturas = self.app.mapper.to_domain_event, self.handlers, self.lecturas
+            eventos = [(n.id, a_evento(n)) for n in notificaciones]
+            if lecturas:
+                por_tabla: dict[Table, set[tuple[Any, ...]]] = {}
+                for _, evento in eventos:
+                    if (lectura := lecturas.get(type(evento))) is not None:
+                        for tabla, clave in lectura(t, evento):
+                            por_tabla.setdefault(tabla, set()).add(clave)
+                for tabla, claves in por_tabla.items():
+                    u.precargar(tabla, claves)
+            for n_id, evento in eventos:
+                if (handler := handlers.get(type(evento))) is not None:
+                    handler(u, t, evento, n_id)
+            u.vaciar()
+        finally:
+            u.cerrar()
         self._mover(conn, t.posicion, notificaciones[-1].id)
 
     def _siguientes(self, conn: Connection, t: Tablas) -> int:
@@ -347,8 +367,14 @@ class OwnLogProjection:
         if hecho.rowcount == 0:
             conn.execute(p.insert().values(proyeccion=self.nombre, notificacion=a))
 
-    def escribir(self, conn: Connection, tabla: Table, fila: dict[str, Any], *claves: str,
+    def escribir(self, conn: Connection | UnidadDeTrabajo, tabla: Table, fila: dict[str, Any], *claves: str,
                  actualizar: bool = True) -> None:
         """Insert ``fila`` (every column of ``tabla``); on a conflict on ``claves``, replace its other columns
-        (``actualizar``) or leave the row there. One cached statement per (table, keys, update)."""
+        (``actualizar``) or leave the row there. In a handler's unit of work (``conn``) when ``claves`` are
+        the table's primary key; else one cached statement per (table, keys, update)."""
+        if isinstance(conn, UnidadDeTrabajo):
+            if set(claves) == {c.name for c in tabla.primary_key.columns}:
+                (conn.poner if actualizar else conn.insertar)(tabla, fila)
+                return
+            conn = conn.directo(tabla)
         conn.execute(self.store.insert_on_conflict(tabla, claves, actualizar), fila)

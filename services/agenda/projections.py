@@ -9,13 +9,12 @@ docente's key, and is decrypted by the queries that return it (``MARCA`` once th
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Select, Table, Update, bindparam, delete, select, update
+from sqlalchemy import Select, Table, select
 
 from services.agenda import cumplimiento
 from services.agenda import domainmodel as dm
@@ -25,6 +24,7 @@ from services.agenda.tablas import (actividad, docente_ie, entrega, metadata, or
                                     visita_par)
 from shared.cifrado import Cifrador
 from shared.settings import ServiceSettings
+from shared.unidad import UnidadDeTrabajo
 from shared.views import OwnLogProjection, Tablas
 
 
@@ -52,94 +52,101 @@ class Proyecciones(OwnLogProjection):
             escuela.PlanMonitoreoIE.VisitaEntreParesRealizada: self._visita_par,
             escuela.IEAcompanada.DocenteRegistrado: self._docente_ie, escuela.IEAcompanada.DocenteDadoDeBaja: self._baja_ie,
         })
+        P, E = dm.PlanAnual, escuela.PlanMonitoreoIE
+        self.lecturas.update({  # the rows by key each handler reads: read for a whole batch at once
+            **dict.fromkeys((A.ActividadProgramada, A.ActividadReprogramada, A.ActividadCancelada,
+                             A.VisitaRealizada, A.GIACompletado, A.RTCRealizada, A.TallerRealizado),
+                            _de_actividad),
+            A.CursoPropioCompletado: _de_agenda, escuela.IEAcompanada.DocenteRegistrado: _de_agenda,
+            **dict.fromkeys((P.AcompananteCambiado, P.Retirado, P.CursoVirtualCompletado), _del_plan),
+            **dict.fromkeys((E.Aprobado, E.Socializado, E.Ejecutado, E.VisitaEntreParesRealizada),
+                            _del_plan_ie),
+            escuela.IEAcompanada.DocenteDadoDeBaja: lambda t, e: ((t.docente_ie, (e.docente_id,)),),
+        })
         with self.store.engine.connect() as conn:
             sin_origen = conn.execute(select(origen.c.agregado_id).limit(1)).first() is None
         if sin_origen and self.posicion():
             self.reconstruir()  # read models built before ``origen`` existed: built again from the events
 
-    # --- handlers: each reads and writes only the tables it is given (``t``, the generation it fills) --------
+    # --- handlers: each reads and writes only the tables it is given (``t``, the generation it fills), by
+    # key, through its batch's unit of work ``u`` (``shared.unidad``) --------------------------------------
 
-    def _protocolo(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _protocolo(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         p = e.protocolo
-        self.escribir(conn, t.protocolo, {"clave": p.clave, "codigo": p.codigo, "version": p.version,
-                                          "contenido": p.model_dump(mode="json")}, "clave", actualizar=False)
+        u.insertar(t.protocolo, {"clave": p.clave, "codigo": p.codigo, "version": p.version,
+                                 "contenido": p.model_dump(mode="json")})
 
-    def _plan(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _plan(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         p = e.plan.como_dict()
-        self.escribir(conn, t.plan, {
+        u.insertar(t.plan, {
             "plan_id": str(e.originator_id), **{k: p[k] for k in (
                 "docente_id", "anio", "etapa", "convocatoria", "modalidad", "protocolo", "acompanante_id",
                 "codigo_modular", "anexo", "dre", "ugel", "tipo_ie", "nivel")},
-            "activo": True, "retirado_en": None, "plan": p}, "plan_id", actualizar=False)
+            "activo": True, "retirado_en": None, "plan": p})
 
-    def _cambio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(_sentencias_de(t).plan, {"clave": str(e.originator_id), "acompanante_id": e.a_acompanante_id})
+    def _cambio(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        u.cambiar(t.plan, str(e.originator_id), acompanante_id=e.a_acompanante_id)
 
-    def _retiro(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(_sentencias_de(t).plan, {"clave": str(e.originator_id), "activo": False,
-                                              "retirado_en": e.timestamp.date()})
+    def _retiro(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        u.cambiar(t.plan, str(e.originator_id), activo=False, retirado_en=e.timestamp.date())
 
-    def _curso(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        p = conn.execute(select(t.plan.c.docente_id, t.plan.c.anio)
-                         .where(t.plan.c.plan_id == str(e.originator_id))).one()
-        self._entrega(conn, t, f"curso:{e.registro_id}", p.docente_id, p.anio, "curso", e.curso.fecha, 0,
+    def _curso(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        p = _una(u.leer(t.plan, str(e.originator_id)))
+        self._entrega(u, t, f"curso:{e.registro_id}", p["docente_id"], p["anio"], "curso", e.curso.fecha, 0,
                       float(e.curso.horas or 0))
 
-    def _curso_propio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        acompanante_id, anio, _, _ = _agenda(conn, t, e)
-        self._entrega(conn, t, f"curso:{e.registro_id}", acompanante_id, anio, "curso_acompanante", e.curso.fecha, 0,
-                      float(e.curso.horas or 0))
+    def _curso_propio(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        o = _agenda(u, t, e)
+        self._entrega(u, t, f"curso:{e.registro_id}", o["acompanante_id"], o["anio"], "curso_acompanante",
+                      e.curso.fecha, 0, float(e.curso.horas or 0))
 
-    def _entrega(self, conn: Connection, t: Tablas, actividad_id: str, persona_id: str, anio: int, tipo: str,
-                 fecha: str, dias: int, horas: float) -> None:
-        self.escribir(conn, t.entrega, {"actividad_id": actividad_id, "persona_id": persona_id, "anio": anio,
-                                        "tipo": tipo, "fecha": _fecha(fecha), "dias": dias, "horas": horas},
-                      "actividad_id", "persona_id", actualizar=False)
+    def _entrega(self, u: UnidadDeTrabajo, t: Tablas, actividad_id: str, persona_id: str, anio: int,
+                 tipo: str, fecha: str, dias: int, horas: float) -> None:
+        u.insertar(t.entrega, {"actividad_id": actividad_id, "persona_id": persona_id, "anio": anio,
+                               "tipo": tipo, "fecha": _fecha(fecha), "dias": dias, "horas": horas})
 
-    def _agenda_abierta(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self.escribir(conn, t.origen, {"agregado_id": str(e.originator_id), "acompanante_id": e.acompanante_id,
-                                       "anio": e.anio, "dre": e.dre, "ugel": e.ugel, "ie": None},
-                      "agregado_id", actualizar=False)
+    def _agenda_abierta(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        u.insertar(t.origen, {"agregado_id": str(e.originator_id), "acompanante_id": e.acompanante_id,
+                              "anio": e.anio, "dre": e.dre, "ugel": e.ugel, "ie": None})
 
-    def _ie_registrada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self.escribir(conn, t.origen, {"agregado_id": str(e.originator_id), "acompanante_id": None, "anio": None,
-                                       "dre": None, "ugel": None, "ie": f"{e.codigo_modular}-{e.anexo}"},
-                      "agregado_id", actualizar=False)
+    def _ie_registrada(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        u.insertar(t.origen, {"agregado_id": str(e.originator_id), "acompanante_id": None, "anio": None,
+                              "dre": None, "ugel": None, "ie": f"{e.codigo_modular}-{e.anexo}"})
 
-    def _fila(self, conn: Connection, t: Tablas, e: Any, estado: str, que: str,
-              motivo: str | None = None) -> tuple[str, int]:
-        """The activity's row after ``e``; returns whose agenda it is in (his id) and its year."""
-        a = t.actividad
-        acompanante_id, anio, dre, ugel = _agenda(conn, t, e)
-        d = e.datos.como_dict()
-        previa = conn.execute(_sentencias_de(t).historial, {"clave": e.actividad_id}).scalar()
+    def _fila(self, u: UnidadDeTrabajo, t: Tablas, e: Any, estado: str, que: str, motivo: str | None = None,
+              d: dict[str, Any] | None = None) -> tuple[str, int]:
+        """The activity's row after ``e`` (``d``: its data, if already taken); returns whose agenda it is in
+        (his id) and its year."""
+        o = _agenda(u, t, e)
+        d = e.datos.como_dict() if d is None else d
+        previa = u.leer(t.actividad, e.actividad_id)
         paso = {"evento": que, "en": e.timestamp.isoformat(), "usuario": e.metadata.get("usuario"),
                 "fecha_inicio": d["fecha_inicio"], "fecha_fin": d["fecha_fin"]}
         if motivo:
             paso["motivo"] = motivo
         fila = {"estado": estado, "ie": d.get("ie"), "fecha_inicio": _fecha(d["fecha_inicio"]),
-                "fecha_fin": _fecha(d["fecha_fin"]), "datos": d, "historial": [*(previa or []), paso]}
+                "fecha_fin": _fecha(d["fecha_fin"]), "datos": d}
         if previa is None:  # its first event: the row, whose agenda and territory stay
-            self.escribir(conn, a, {
-                **fila, "actividad_id": e.actividad_id, "acompanante_id": acompanante_id, "anio": anio, "dre": dre,
-                "ugel": ugel, "tipo": getattr(e, "tipo", None) or _TIPO[type(e).__name__]},
-                "actividad_id", actualizar=False)
+            u.insertar(t.actividad, {
+                **fila, "historial": [paso], "actividad_id": e.actividad_id,
+                "acompanante_id": o["acompanante_id"], "anio": o["anio"], "dre": o["dre"], "ugel": o["ugel"],
+                "tipo": getattr(e, "tipo", None) or _TIPO[type(e).__name__]})
         else:
-            conn.execute(_sentencias_de(t).actividad, {"clave": e.actividad_id, **fila})
-        return acompanante_id, anio
+            u.poner(t.actividad, {**previa, **fila, "historial": [*previa["historial"], paso]})
+        return o["acompanante_id"], o["anio"]
 
-    def _programada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._fila(conn, t, e, "programada", "programada")
+    def _programada(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        self._fila(u, t, e, "programada", "programada")
 
-    def _reprogramada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._fila(conn, t, e, "programada", "reprogramada", e.motivo)
+    def _reprogramada(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        self._fila(u, t, e, "programada", "reprogramada", e.motivo)
 
-    def _cancelada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._fila(conn, t, e, "cancelada", "cancelada", e.motivo)
+    def _cancelada(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        self._fila(u, t, e, "cancelada", "cancelada", e.motivo)
 
-    def _realizada(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        acompanante_id, anio = self._fila(conn, t, e, "realizada", "realizada")
+    def _realizada(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         tipo, d = _TIPO[type(e).__name__], e.datos.como_dict()
+        acompanante_id, anio = self._fila(u, t, e, "realizada", "realizada", d=d)
         franja = Franja.de(d)
         filas = []
         if tipo == "taller":
@@ -152,39 +159,38 @@ class Proyecciones(OwnLogProjection):
             horas = 0.0 if tipo == "visita" else franja.horas
             filas = [(docente, tipo, d["fecha_inicio"], dias, horas) for docente in d["docentes"]]
         for persona, nombre, fecha, dias, horas in filas:  # an activity is realized once: its rows are new
-            self._entrega(conn, t, e.actividad_id, persona, anio, nombre, fecha, dias, horas)
+            self._entrega(u, t, e.actividad_id, persona, anio, nombre, fecha, dias, horas)
 
-    def _docente_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        ie = conn.execute(select(t.origen.c.ie).where(t.origen.c.agregado_id == str(e.originator_id))).scalar_one()
-        self.escribir(conn, t.docente_ie, {"docente_id": e.docente_id, "ie_id": str(e.originator_id), "ie": ie,
-                                           **e.datos.como_dict()}, "docente_id")  # one school per docente: the last
+    def _docente_ie(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        ie = _una(u.leer(t.origen, str(e.originator_id)))["ie"]
+        u.poner(t.docente_ie, {"docente_id": e.docente_id, "ie_id": str(e.originator_id), "ie": ie,
+                               **e.datos.como_dict()})  # one school per docente: the last
 
-    def _baja_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(delete(t.docente_ie).where(t.docente_ie.c.docente_id == e.docente_id,
-                                                t.docente_ie.c.ie_id == str(e.originator_id)))
+    def _baja_ie(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        fila = u.leer(t.docente_ie, e.docente_id)
+        if fila is not None and fila["ie_id"] == str(e.originator_id):
+            u.borrar(t.docente_ie, e.docente_id)
 
-    def _plan_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _plan_ie(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         p = e.plan.como_dict()
-        self.escribir(conn, t.plan_ie, {
+        u.insertar(t.plan_ie, {
             "plan_ie_id": str(e.originator_id), "ie": p["ie"], "anio": p["anio"], "dre": p["dre"], "ugel": p["ugel"],
             "directivo_id": p["directivo_id"], "estado": "elaborado", "plan": p,
-            "historial": [_paso_ie(e, "elaborado", {})]}, "plan_ie_id", actualizar=False)
+            "historial": [_paso_ie(e, "elaborado", {})]})
 
-    def _paso_plan_ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _paso_plan_ie(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         estado = {"Aprobado": "aprobado", "Socializado": "socializado", "Ejecutado": "ejecutado"}[type(e).__name__]
         datos = {k: _dict(getattr(e, k)) for k in ("resolucion", "fecha", "socializacion", "informe") if hasattr(e, k)}
-        p = t.plan_ie
-        previo = conn.execute(select(p.c.historial).where(p.c.plan_ie_id == str(e.originator_id))).scalar()
-        conn.execute(update(p).where(p.c.plan_ie_id == str(e.originator_id))
-                     .values(estado=estado, historial=[*previo, _paso_ie(e, estado, datos)]))
+        previo = _una(u.leer(t.plan_ie, str(e.originator_id)))
+        u.poner(t.plan_ie, {**previo, "estado": estado,
+                            "historial": [*previo["historial"], _paso_ie(e, estado, datos)]})
 
-    def _visita_par(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        p = conn.execute(select(t.plan_ie.c.ie, t.plan_ie.c.anio)
-                         .where(t.plan_ie.c.plan_ie_id == str(e.originator_id))).one()
-        self.escribir(conn, t.visita_par, {
-            "visita_id": e.visita_id, "plan_ie_id": str(e.originator_id), "ie": p.ie, "anio": p.anio,
+    def _visita_par(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        p = _una(u.leer(t.plan_ie, str(e.originator_id)))
+        u.insertar(t.visita_par, {
+            "visita_id": e.visita_id, "plan_ie_id": str(e.originator_id), "ie": p["ie"], "anio": p["anio"],
             "fecha": _fecha(e.visita.fecha), "docente_visitante_id": e.visita.docente_visitante_id,
-            "docente_visitado_id": e.visita.docente_visitado_id}, "visita_id", actualizar=False)
+            "docente_visitado_id": e.visita.docente_visitado_id})
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -305,35 +311,32 @@ def _de_planes(consulta: Select, *, ie: str | None = None, **filtro: Any) -> Sel
     return consulta
 
 
-def _agenda(conn: Connection, t: Tablas, e: Any) -> tuple[str, int, str, str]:
-    """Whose agenda the event is of: his id, the year and his territory (its ``origen`` row in ``t``)."""
-    fila = conn.execute(_sentencias_de(t).agenda, {"clave": str(e.originator_id)}).one()
-    return fila.acompanante_id, fila.anio, fila.dre, fila.ugel
+def _agenda(u: UnidadDeTrabajo, t: Tablas, e: Any) -> dict[str, Any]:
+    """Whose agenda the event is of: its ``origen`` row in ``t`` (his id, the year and his territory)."""
+    return _una(u.leer(t.origen, str(e.originator_id)))
 
 
-class _Sentencias(NamedTuple):
-    """The statements most events run, with parameters (``clave``: the row's key): building a statement for
-    each event, and its cache key, cost more than running it."""
-
-    agenda: Select  # an agenda's ``origen`` row
-    historial: Select  # an activity's steps
-    actividad: Update  # an activity's row: SET the columns the parameters name
-    plan: Update  # a plan's row: SET the columns the parameters name
+def _de_agenda(t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+    return ((t.origen, (str(e.originator_id),)),)
 
 
-def _sentencias_de(t: Tablas) -> _Sentencias:
-    return _sentencias(t.origen, t.actividad, t.plan)
+def _de_actividad(t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+    return (t.origen, (str(e.originator_id),)), (t.actividad, (e.actividad_id,))
 
 
-@lru_cache(maxsize=8)  # a few table sets at a time: the live generation and one being rebuilt
-def _sentencias(origen: Table, actividad: Table, plan: Table) -> _Sentencias:
-    clave = bindparam("clave")
-    return _Sentencias(
-        agenda=select(origen.c.acompanante_id, origen.c.anio, origen.c.dre, origen.c.ugel)
-        .where(origen.c.agregado_id == clave),
-        historial=select(actividad.c.historial).where(actividad.c.actividad_id == clave),
-        actividad=update(actividad).where(actividad.c.actividad_id == clave),
-        plan=update(plan).where(plan.c.plan_id == clave))
+def _del_plan(t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+    return ((t.plan, (str(e.originator_id),)),)
+
+
+def _del_plan_ie(t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+    return ((t.plan_ie, (str(e.originator_id),)),)
+
+
+def _una(fila: dict[str, Any] | None) -> dict[str, Any]:
+    """The row the event's own earlier events wrote (there is one: the log is applied in order)."""
+    if fila is None:
+        raise LookupError("the row an earlier event wrote is not there")
+    return fila
 
 
 def _paso_ie(e: Any, estado: str, datos: dict[str, Any]) -> dict[str, Any]:
