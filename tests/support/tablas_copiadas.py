@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, event
 
+from shared.unidad import UnidadDeTrabajo
 from shared.views import OwnLogProjection, Tablas, digest_tablas
 
 # the tables a statement writes or reads (an upsert's "DO UPDATE SET" names none)
@@ -15,7 +16,8 @@ _TABLAS = re.compile(r'\b(?:FROM|JOIN|INTO|(?<!DO )UPDATE)\s+"?(\w+)', re.IGNORE
 
 
 def proyectada_en_copias(vista: OwnLogProjection, sufijo: str = "_g9") -> str:
-    """Project every notification ``vista`` has applied into new copies of its tables through its handlers,
+    """Project every notification ``vista`` has applied into new copies of its tables through its handlers
+    (in one unit of work, ``shared.unidad``),
     and return their digest under the base names. Asserts that every statement the handlers ran named only
     the copies (none of ``vista.tablas``, read or written), that the live tables kept their digest, and that
     the copies digest as the live tables do. The copies are dropped at the end."""
@@ -34,16 +36,19 @@ def proyectada_en_copias(vista: OwnLogProjection, sufijo: str = "_g9") -> str:
             def anotar(_conn: Any, _cursor: Any, sentencia: str, *_: Any) -> None:
                 sentencias.append(sentencia)
             event.listen(conn, "before_cursor_execute", anotar)
-            aplicados, desde = 0, 0
+            aplicados, desde, u = 0, 0, UnidadDeTrabajo(conn)
             while notificaciones := vista.app.recorder.select_notifications(desde, 500, stop=hasta,
                                                                              inclusive_of_start=False):
                 for n in notificaciones:
                     evento = vista.app.mapper.to_domain_event(n)
                     handler = vista.handlers.get(type(evento))
                     if handler:
-                        handler(conn, copias, evento, n.id)
+                        handler(u, copias, evento, n.id)
                         aplicados += 1
                 desde = notificaciones[-1].id
+            u.vaciar()
+            u.cerrar()
+            sentencias.extend(f'FROM "{t.name}"' for t in u.tocadas)  # what it read or wrote by key
             event.remove(conn, "before_cursor_execute", anotar)
         assert aplicados, "no event to project"
         nombradas = {m for s in sentencias for m in _TABLAS.findall(s)}
