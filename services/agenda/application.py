@@ -194,10 +194,11 @@ class Agenda(ServiceApplication):
         return self.reintentar(intento)
 
     def directivo(self, ie: str | None) -> str | None:
-        if not ie:
+        codigo_modular, _, anexo = (ie or "").partition("-")
+        try:  # a school never registered has none (nothing is built to say so)
+            return self.repository.get(dm.ie_id(codigo_modular, int(anexo))).directivo_id if ie else None
+        except AggregateNotFoundError:
             return None
-        codigo_modular, _, anexo = ie.partition("-")
-        return self._ie(codigo_modular, int(anexo)).directivo_id
 
     def _ie(self, codigo_modular: str, anexo: int) -> escuela.IEAcompanada:
         try:
