@@ -9,9 +9,8 @@ is isolated). A message's handlers are its durable's own and, when the durable d
 whose handlers failed is negatively acknowledged with a growing delay (``backoff``) and redelivered; after
 ``max_deliver`` deliveries, or at once when it does not honour its contract or breaks its service's chain, it
 is parked on the dead-letter subject ``acompana-dlq.<durable>`` with the reason, and only then acknowledged
-(``shared.fallidos.fallo``, a store that does not answer included). The server never drops a message on its
-own (``max_deliver=-1``). When the service exports spans, a message's handlers run in a span of its trace.
-``consumir`` keeps the durables declared while it runs (``shared.durables``).
+(``shared.fallidos.fallo``, a store that does not answer included); the server never drops one itself. A
+message's handlers run in a span of its trace (when spans are exported). ``shared.durables`` declares them.
 
 Delivery is at least once (an ack lost, a replica that dies mid-batch, a republication after the dedupe
 window): handlers are idempotent by what they write. A ``StreamView`` records each applied event's id in its
@@ -237,9 +236,10 @@ class IdempotentConsumers:
     async def procesar(self, durable: str, mensajes: list[Msg]) -> None:
         """Apply a fetched batch: each message acknowledged once its handlers applied, or retried, or parked."""
         validos: list[tuple[Msg, Envelope]] = []
+        leer = self.leidos.leer if len(self.configs) > 1 else durables.leer  # several durables: parsed once
         for msg in mensajes:
             try:
-                validos.append((msg, self.leidos.leer(msg)))
+                validos.append((msg, leer(msg)))
             except ContractError as exc:
                 await self._dead_letter(durable, msg, f"contrato: {exc}")
                 await msg.ack()
