@@ -11,22 +11,24 @@
    (``IdempotentConsumers``: one nats-py pull loop per durable consumer, each fetched batch applied
    in one transaction per store and acknowledged after the commit) + ``Proyecciones`` on the chosen
    store, from ``runtime.start()`` until the projection holds N visits. No span processor is
-   registered, as in a service without ``<S>_OTLP_ENDPOINT``: no span per message. The service also
-   follows the producers' chains (``shared.eslabones``: the ledger records each fact's link, and the matrices
-   apply a fact only when it continues its chain; until 2026-12-07 the ledger had a third durable consumer of
-   its own, since then the history's durable records it before the history's batch); the runs recorded in
-   bench/README.md leave that out, ``--con-cadena`` adds it as the service runs it (``ServiceRuntime.seguir_cadenas``,
-   called after the subscriptions; until 2026-12-07 the script called it before them, when it finds no
-   producer, so ``--con-cadena`` ran without the ledger; the line ``cadenas seguidas`` names them).
+   registered, as in a service without ``<S>_OTLP_ENDPOINT``: no span per message. Since 2026-12-07
+   evaluacion has one durable consumer (``evaluacion-hechos``, on ``acompana.>``; the line ``durables`` names
+   them): each message is fetched, acknowledged and parsed once, and its batch records the producers' chain
+   links (with ``--con-cadena``), applies the history, then the matrices (``IdempotentConsumers`` ``por_contrato``).
+   Before, one durable per contract (here ``evaluacion-visitas``) and the history's on ``acompana.>`` each read
+   every visit, and the ledger rode on the history's. The service also follows the producers' chains
+   (``shared.eslabones``: the ledger records each fact's link, and the matrices apply a fact only when it
+   continues its chain); the runs recorded in bench/README.md before 2026-12-07 mostly leave that out,
+   ``--con-cadena`` adds it as the service runs it (``ServiceRuntime.seguir_cadenas``, called after the
+   subscriptions; the line ``cadenas seguidas`` names the producers).
    Since issue 6 the projections are ``StreamView``s in generations with one inbox per
    projection: a visit lands in the seguimiento projection's ``entregas`` table (``tipo='visita'``)
-   and its id in that projection's inbox. The historia projection has a consumer of its own on
-   every subject: a second row times until it has the N facts too (the visits are chained as
-   agenda's relay publishes them, so their links verify).
+   and its id in that projection's inbox, and in the historia projection (a second row times until it has
+   the N facts too; the visits are chained as agenda's relay publishes them, so their links verify).
 4. With ``--desglose``: the same runtime with a handler that only counts (the pull loop, parse,
    ``to_thread`` and ack without the store), and ``Proyecciones.aplicar`` called in a loop
    without NATS and without batches (the store alone, one transaction per message).
-Each consumer is its own durable, so each reads the whole stream.
+Each row's consumer is its own durable, so each reads the whole stream.
 """
 
 from __future__ import annotations
@@ -137,8 +139,8 @@ def runtime_for(settings: EvaluacionSettings) -> ServiceRuntime:
 
 async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float,
                        cadena: bool) -> tuple[float, float, int, int, float, float, int]:
-    """Times until seguimiento holds N visits (the matrices' consumer), then until the historia's own
-    consumer (``acompana.>``, since issue 6's history) has applied them too."""
+    """Times until seguimiento holds N visits (the matrices), then until the historia has applied them too (the same
+    durable since 2026-12-07, its own before)."""
     runtime = runtime_for(settings)
     proyecciones = Proyecciones(settings)
     messaging.subscribe(runtime.consumers, runtime.app, proyecciones)
@@ -146,6 +148,7 @@ async def run_pipeline(settings: EvaluacionSettings, n: int, timeout: float,
         runtime.seguir_cadenas()
     cadenas = sorted(runtime.consumers.eslabones.productores) if runtime.consumers.eslabones else []
     print(f"  cadenas seguidas: {', '.join(cadenas) or 'ninguna'}")
+    print(f"  durables: {', '.join(runtime.consumers.configs)}")
     count = 0
     cpu, started = time.process_time(), time.perf_counter()
     try:
@@ -243,7 +246,7 @@ async def main(args: argparse.Namespace) -> int:
             ("nats-py pull fetch + ack (crudo)", f"{raw_s:.2f}", f"{raw_cpu:.2f}", rate(n, raw_s)),
             ("crudo + Envelope.parse", f"{parse_s:.2f}", f"{parse_cpu:.2f}", rate(n, parse_s)),
             ("IdempotentConsumers + Proyecciones", f"{pipe_s:.2f}", f"{pipe_cpu:.2f}", rate(projected_n, pipe_s)),
-            ("  ... y la historia (su consumidor)", f"{total_s:.2f}", f"{total_cpu:.2f}", rate(hechos, total_s)),
+            ("  ... y la historia (el mismo durable)", f"{total_s:.2f}", f"{total_cpu:.2f}", rate(hechos, total_s)),
             *extra,
         ],
         ("camino", "s", "CPU python s", "mensajes/s"),
@@ -272,6 +275,6 @@ if __name__ == "__main__":
     parser.add_argument("--timeout", type=float, default=300.0, help="límite de la corrida del pipeline (s)")
     parser.add_argument("--con-cadena", action="store_true",
                         help="con el registro de eslabones que el servicio corre (lo lleva el consumidor "
-                             "durable de la historia)")
+                             "durable de evaluacion, antes que la historia y las matrices)")
     logging.basicConfig(level=logging.WARNING)
     sys.exit(asyncio.run(main(parser.parse_args())))
