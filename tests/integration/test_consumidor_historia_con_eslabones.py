@@ -19,7 +19,7 @@ from services.evaluacion.projections import Proyecciones
 from shared.consumer import IdempotentConsumers
 from shared.contracts import Envelope, VisitaRealizadaV1
 from shared.eslabones import PENDIENTE, VERIFICADO, Eslabones
-from shared.streams import STREAM
+from shared.streams import STREAM, dlq_subject
 from shared.telemetry import Telemetry
 from tests.conftest import eventually
 from tests.support.stream import consumido, consumiendo, encadenados
@@ -65,9 +65,11 @@ async def existe(js, durable: str) -> bool:
 
 
 @asynccontextmanager
-async def evaluacion(settings, proyecciones: Proyecciones, js, *, falla: str | None = None):
+async def evaluacion(settings, proyecciones: Proyecciones, js, *, falla: str | None = None,
+                     falla_matrices: str | None = None):
     """evaluacion's consumers as the service wires them (the chains followed after the subscriptions); with
-    ``falla``, the history's handler (the durable's own) raises on that fact every time."""
+    ``falla``, the history's handler (the durable's own) raises on that fact every time; with ``falla_matrices``,
+    the visits' handler (the matrices')."""
     consumers = IdempotentConsumers(Telemetry.create("prueba"), ack_wait=5.0, max_deliver=2, backoff=[0.05])
     messaging.subscribe(consumers, None, proyecciones)  # only visits arrive: none reaches the write side
     ledger = Eslabones(settings, consumers.producers("evaluacion", SERVICIOS))
@@ -80,6 +82,14 @@ async def evaluacion(settings, proyecciones: Proyecciones, js, *, falla: str | N
                 raise RuntimeError("la historia no puede con este hecho")
             historia(env)
         consumers.handlers[HECHOS] = handler
+    if falla_matrices is not None:
+        matrices = consumers.por_contrato[HECHOS][VisitaRealizadaV1]
+
+        def de_visitas(env: Envelope) -> None:
+            if env.id == falla_matrices:
+                raise RuntimeError("las matrices no pueden con este hecho")
+            matrices(env)
+        consumers.por_contrato[HECHOS][VisitaRealizadaV1] = de_visitas
     try:
         async with consumiendo(consumers, js):
             yield consumers, ledger
@@ -135,6 +145,54 @@ async def test_un_hecho_que_la_historia_no_aplica_queda_aparte_y_su_eslabon_regi
         consumers.handlers[HECHOS] = proyecciones.historia.aplicar
         await consumers.redrive(fallidos[0].secuencia)
         assert contar(proyecciones, "historia") == 4
+        assert await consumers.dead_letters() == []
+
+
+async def test_un_hecho_que_las_matrices_no_aplican_queda_aparte_y_la_historia_lo_tiene(
+        make_settings, nats_server, js, closing):
+    settings = make_settings(EvaluacionSettings)
+    proyecciones = closing(Proyecciones(settings))
+    hechos = encadenados([visita(i, uuid.uuid4()) for i in range(1, 5)])
+    async with evaluacion(settings, proyecciones, js, falla_matrices="agenda:3") as (consumers, ledger):
+        # When a batch arrives whose third fact the matrices' handler fails on
+        await publicar(js, *hechos)
+        fallidos = await eventually(consumers.dead_letters)
+        # Then that fact alone is parked, after its deliveries; the history applied it (its other handler), and
+        # the matrices every other fact, the one after it included
+        assert [(f.evento_id, f.consumidor) for f in fallidos] == [("agenda:3", HECHOS)]
+        await eventually(lambda: consumido(js, HECHOS))
+        assert contar(proyecciones, "historia") == 4
+        assert contar(proyecciones, "seguimiento") == 3
+        assert eslabones_registrados(ledger) == [(i, VERIFICADO) for i in range(1, 5)]
+        # When it is driven again (the handler mended), it leaves the queue and each view has it once
+        consumers.por_contrato[HECHOS][VisitaRealizadaV1] = proyecciones.aplicar
+        await consumers.redrive(fallidos[0].secuencia)
+        assert contar(proyecciones, "seguimiento") == 4
+        assert contar(proyecciones, "historia") == 4
+        assert await consumers.dead_letters() == []
+
+
+async def test_una_carta_muerta_de_un_durable_de_antes_se_lista_y_la_reaplica_el_nuevo(
+        make_settings, nats_server, js, closing):
+    settings = make_settings(EvaluacionSettings)
+    proyecciones = closing(Proyecciones(settings))
+    uno, dos, tres = encadenados([visita(i, uuid.uuid4()) for i in range(1, 4)])
+    async with evaluacion(settings, proyecciones, js) as (consumers, ledger):
+        await publicar(js, uno, dos)
+        await eventually(lambda: contar(proyecciones, "seguimiento") == 2)
+        # Given a dead letter the visits' durable of a deployment before this one had parked
+        await js.publish(dlq_subject("evaluacion-visitas"), tres.payload(), headers={
+            **tres.headers(), "x-fallido-consumidor": "evaluacion-visitas", "x-fallido-motivo": "RuntimeError: antes",
+            "x-fallido-entregas": "5", "x-fallido-sujeto": tres.nats_subject, "x-fallido-secuencia": "3",
+            "x-fallido-en": datetime.now(UTC).isoformat()})
+        # When the queue is listed, and that dead letter driven again
+        fallidos = await consumers.dead_letters()
+        assert [(f.evento_id, f.consumidor) for f in fallidos] == [(tres.id, "evaluacion-visitas")]
+        await consumers.redrive(fallidos[0].secuencia)
+        # Then evaluacion's durable applied it as its own: its link, the history, the matrices; the queue is empty
+        assert eslabones_registrados(ledger) == [(i, VERIFICADO) for i in range(1, 4)]
+        assert contar(proyecciones, "seguimiento") == 3
+        assert contar(proyecciones, "historia") == 3
         assert await consumers.dead_letters() == []
 
 
