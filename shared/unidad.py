@@ -24,17 +24,36 @@ from sqlalchemy import Connection, Table, TextClause, bindparam, text
 from sqlalchemy.sql.util import find_tables
 
 Fila = dict[str, Any]
-_Conversion = list[tuple[str, Callable[[Any], Any]]]
+# a compiled statement: its SQL as the driver takes it, and what turns a row (a dict) into its parameters
+_Sentencia = tuple[str, Callable[[Fila], Any]]
 
 
-def _compilar(sentencia: TextClause, dialecto: Any) -> tuple[str, _Conversion]:
-    """A text statement's SQL as the driver takes it (named parameters, so a row's dict goes as it is) and the
-    conversions of its typed parameters."""
-    compilador = type(dialecto)(paramstyle="named") if dialecto.positional else dialecto
-    compilada = sentencia.compile(dialect=compilador)
-    conversiones = [(nombre, proceso) for nombre, bind in compilada.binds.items()
-                    if (proceso := bind.type.dialect_impl(dialecto).bind_processor(dialecto)) is not None]
-    return compilada.string, conversiones
+def _compilar(sentencia: Any, dialecto: Any) -> _Sentencia:
+    """A statement's SQL as the driver takes it, and the function that gives the driver a row's parameters
+    (each passed through its typed parameter's conversion): a tuple in the statement's order for a positional
+    driver (SQLite's: an executemany of tuples costs a fourth of one of dicts), a dict for a named one."""
+    compilada = sentencia.compile(dialect=dialecto)
+    conversiones = {nombre: proceso for nombre, bind in compilada.binds.items()
+                    if (proceso := bind.type.dialect_impl(dialecto).bind_processor(dialecto)) is not None}
+    fijos = {n: v for n, v in compilada.params.items() if v is not None}  # a literal's value, in a query
+
+    if dialecto.positional:
+        orden = [(n, conversiones.get(n)) for n in compilada.positiontup]
+
+        def parametros(fila: Fila) -> Any:
+            return tuple([p(fila[n]) if p else fila[n] for n, p in orden])
+    else:
+        lista = list(conversiones.items())
+
+        def parametros(fila: Fila) -> Any:
+            valores = dict(fila)
+            for n, p in lista:
+                valores[n] = p(valores[n])
+            return valores
+
+    if not fijos:
+        return compilada.string, parametros
+    return compilada.string, lambda fila: parametros({**fijos, **fila})
 
 
 class _Sql:
@@ -50,7 +69,7 @@ class _Sql:
         nombre, donde = q(tabla.name), " AND ".join(f"{q(k)} = :{k}" for k in self.clave)
         tipos = {c.name: c.type for c in columnas}
 
-        def sentencia(sql: str, nombres: list[str]) -> tuple[str, _Conversion]:
+        def sentencia(sql: str, nombres: list[str]) -> _Sentencia:
             return _compilar(text(sql).bindparams(*(bindparam(n, type_=tipos[n]) for n in nombres)), dialecto)
 
         todas = ", ".join(map(q, self.columnas))
@@ -115,6 +134,17 @@ class _Tabla:
 
 
 _tablas_de: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
+# a query -> by dialect: its statement compiled and its columns' conversions
+_consultas: weakref.WeakKeyDictionary[Any, dict[str, tuple[_Sentencia, list[Any]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _tablas(sentencia: Any) -> list[Table]:
+    tablas = _tablas_de.get(sentencia)
+    if tablas is None:
+        todas = find_tables(sentencia, include_crud=True, include_joins=True)
+        tablas = _tablas_de[sentencia] = [t for t in todas if isinstance(t, Table)]
+    return tablas
 
 
 class UnidadDeTrabajo:
@@ -126,6 +156,8 @@ class UnidadDeTrabajo:
         self._cursor: Any = None
         self._tablas: dict[Table, _Tabla] = {}
         self.tocadas: set[Table] = set()  # every table the batch read or wrote by key
+        self._consultas: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}  # ``consultar``'s answers
+        self._consultadas: set[Table] = set()  # the tables they read
 
     def _de(self, tabla: Table) -> _Tabla:
         estado = self._tablas.get(tabla)
@@ -144,12 +176,9 @@ class UnidadDeTrabajo:
         estado = self._de(tabla)
         if clave in estado.filas and clave not in estado.tentativas:
             return estado.filas[clave]
-        sql, conversiones = estado.sql.leer
-        parametros = dict(zip(estado.sql.clave, clave))
-        for nombre, proceso in conversiones:
-            parametros[nombre] = proceso(parametros[nombre])
+        sql, parametros = estado.sql.leer
         cursor = self._driver()
-        cursor.execute(sql, parametros)
+        cursor.execute(sql, parametros(dict(zip(estado.sql.clave, clave))))
         crudo = cursor.fetchone()
         fila = None
         if crudo is not None:
@@ -200,6 +229,8 @@ class UnidadDeTrabajo:
 
     def insertar(self, tabla: Table, fila: Fila) -> None:
         """Insert ``fila`` (every column of ``tabla``) unless a row with its key is there (then nothing)."""
+        if self._consultadas:
+            self._escrita(tabla)
         estado = self._de(tabla)
         clave = estado.sql.clave_de(fila)
         if clave in estado.filas:
@@ -209,8 +240,16 @@ class UnidadDeTrabajo:
         estado.filas[clave], estado.cambios[clave] = fila, "insertar"
         estado.tentativas.add(clave)
 
+    def _escrita(self, tabla: Table) -> None:
+        """``tabla`` changes: the answers of ``consultar`` that read it are forgotten (all of them)."""
+        if tabla in self._consultadas:
+            self._consultas.clear()
+            self._consultadas.clear()
+
     def poner(self, tabla: Table, fila: Fila) -> None:
         """``fila`` (every column of ``tabla``) is the row of its key, whether one was there or not."""
+        if self._consultadas:
+            self._escrita(tabla)
         estado = self._de(tabla)
         clave = estado.sql.clave_de(fila)
         estado.filas[clave], estado.cambios[clave] = fila, "poner"
@@ -227,6 +266,7 @@ class UnidadDeTrabajo:
 
     def borrar(self, tabla: Table, *clave: Any) -> None:
         """Delete the row with key ``clave``, if there is one."""
+        self._escrita(tabla)
         estado = self._de(tabla)
         estado.filas[clave], estado.cambios[clave] = None, "borrar"
         estado.tentativas.discard(clave)
@@ -236,19 +276,45 @@ class UnidadDeTrabajo:
         statement that writes also makes the batch forget what it remembers of them (of every table, for a
         text statement)."""
         if isinstance(sentencia, TextClause):
-            tablas, escribe = list(self._tablas), True
+            tablas, escribe = list(self._tablas | dict.fromkeys(self._consultadas)), True
         else:
-            tablas = _tablas_de.get(sentencia)
-            if tablas is None:
-                tablas = _tablas_de[sentencia] = find_tables(sentencia, include_crud=True, include_joins=True)
-            escribe = sentencia.is_dml
-        self.directo(*(t for t in tablas if isinstance(t, Table)), escribe=escribe)
+            tablas, escribe = _tablas(sentencia), sentencia.is_dml
+        self.directo(*tablas, escribe=escribe)
         return self.conn.execute(sentencia, parametros)
+
+    def consultar(self, sentencia: Any, parametros: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows (tuples) of a query by other columns than the key, run on the driver's cursor once what
+        the batch kept for its tables is written, each column converted as SQLAlchemy would. The same query
+        with the same parameters is answered from memory until the batch writes one of the tables it reads."""
+        parametros = parametros or {}
+        clave = (sentencia, *sorted(parametros.items()))
+        filas = self._consultas.get(clave)
+        if filas is not None:
+            return filas
+        tablas = _tablas(sentencia)
+        self.directo(*tablas, escribe=False)
+        por_dialecto = _consultas.get(sentencia)
+        if por_dialecto is None:
+            por_dialecto = _consultas[sentencia] = {}
+        compilada = por_dialecto.get(self._dialecto.name)
+        if compilada is None:
+            compilada = por_dialecto[self._dialecto.name] = (
+                _compilar(sentencia, self._dialecto),
+                [_a_python(c.type, self._dialecto) for c in sentencia.selected_columns])
+        (sql, a_driver), a_python = compilada
+        cursor = self._driver()
+        cursor.execute(sql, a_driver(parametros))
+        filas = [tuple([p(v) if p else v for v, p in zip(crudo, a_python)]) for crudo in cursor.fetchall()]
+        self._consultas[clave] = filas
+        self._consultadas.update(tablas)
+        return filas
 
     def directo(self, *tablas: Table, escribe: bool = True) -> Connection:
         """The connection, to run a statement of one's own on ``tablas``: what the batch kept for them is
         written first; if the statement ``escribe``, the batch forgets what it remembers of them."""
         for tabla in tablas:
+            if escribe:
+                self._escrita(tabla)
             estado = self._tablas.get(tabla)
             if estado is not None:
                 self._vaciar(estado)
@@ -272,11 +338,8 @@ class UnidadDeTrabajo:
         cursor = self._driver()
         for tipo, filas in por_tipo.items():
             if filas:
-                sentencia, conversiones = getattr(sql, tipo)
-                if conversiones:
-                    filas = [{**fila, **{n: proceso(fila[n]) for n, proceso in conversiones}}
-                             for fila in filas]
-                cursor.executemany(sentencia, filas)
+                sentencia, parametros = getattr(sql, tipo)
+                cursor.executemany(sentencia, [parametros(fila) for fila in filas])
         estado.cambios.clear()
         for clave in estado.tentativas:  # the database holds ours or the one there before: read it if asked
             del estado.filas[clave]

@@ -203,8 +203,10 @@ class OwnLogProjection:
         self.generaciones.descartar_anteriores(self.nombre, [t.name for t in self._bases()])
         self.lote = lote
         self.handlers: dict[type, Callable[[UnidadDeTrabajo, Tablas, Any, int], None]] = {}
-        # what a handler reads by key (table, primary key), by event class: read for a whole batch at once
-        self.lecturas: dict[type, Callable[[Tablas, Any], Iterable[tuple[Table, tuple[Any, ...]]]]] = {}
+        # what a handler reads by key, (table, primary key)s by event class, read for a whole batch at once;
+        # in stages: a stage's functions may read (``u.leer``) what the stages before it read
+        self.lecturas: list[dict[type, Callable[[UnidadDeTrabajo, Tablas, Any],
+                                                Iterable[tuple[Table, tuple[Any, ...]]]]]] = []
         self._lock = threading.Lock()
         self._copias: dict[int, Tablas] = {}
 
@@ -256,11 +258,11 @@ class OwnLogProjection:
         try:
             a_evento, handlers, lecturas = self.app.mapper.to_domain_event, self.handlers, self.lecturas
             eventos = [(n.id, a_evento(n)) for n in notificaciones]
-            if lecturas:
+            for etapa in lecturas:  # each stage may read by key what the stages before it read
                 por_tabla: dict[Table, set[tuple[Any, ...]]] = {}
                 for _, evento in eventos:
-                    if (lectura := lecturas.get(type(evento))) is not None:
-                        for tabla, clave in lectura(t, evento):
+                    if (lectura := etapa.get(type(evento))) is not None:
+                        for tabla, clave in lectura(u, t, evento):
                             por_tabla.setdefault(tabla, set()).add(clave)
                 for tabla, claves in por_tabla.items():
                     u.precargar(tabla, claves)

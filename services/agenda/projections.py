@@ -53,7 +53,7 @@ class Proyecciones(OwnLogProjection):
             escuela.IEAcompanada.DocenteRegistrado: self._docente_ie, escuela.IEAcompanada.DocenteDadoDeBaja: self._baja_ie,
         })
         P, E = dm.PlanAnual, escuela.PlanMonitoreoIE
-        self.lecturas.update({  # the rows by key each handler reads: read for a whole batch at once
+        self.lecturas.append({  # the rows by key each handler reads: read for a whole batch at once
             **dict.fromkeys((A.ActividadProgramada, A.ActividadReprogramada, A.ActividadCancelada,
                              A.VisitaRealizada, A.GIACompletado, A.RTCRealizada, A.TallerRealizado),
                             _de_actividad),
@@ -61,7 +61,7 @@ class Proyecciones(OwnLogProjection):
             **dict.fromkeys((P.AcompananteCambiado, P.Retirado, P.CursoVirtualCompletado), _del_plan),
             **dict.fromkeys((E.Aprobado, E.Socializado, E.Ejecutado, E.VisitaEntreParesRealizada),
                             _del_plan_ie),
-            escuela.IEAcompanada.DocenteDadoDeBaja: lambda t, e: ((t.docente_ie, (e.docente_id,)),),
+            escuela.IEAcompanada.DocenteDadoDeBaja: lambda _, t, e: ((t.docente_ie, (e.docente_id,)),),
         })
         with self.store.engine.connect() as conn:
             sin_origen = conn.execute(select(origen.c.agregado_id).limit(1)).first() is None
@@ -316,19 +316,19 @@ def _agenda(u: UnidadDeTrabajo, t: Tablas, e: Any) -> dict[str, Any]:
     return _una(u.leer(t.origen, str(e.originator_id)))
 
 
-def _de_agenda(t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+def _de_agenda(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
     return ((t.origen, (str(e.originator_id),)),)
 
 
-def _de_actividad(t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+def _de_actividad(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
     return (t.origen, (str(e.originator_id),)), (t.actividad, (e.actividad_id,))
 
 
-def _del_plan(t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+def _del_plan(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
     return ((t.plan, (str(e.originator_id),)),)
 
 
-def _del_plan_ie(t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+def _del_plan_ie(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
     return ((t.plan_ie, (str(e.originator_id),)),)
 
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.application import Application
-from sqlalchemy import Connection, select, update
+from sqlalchemy import select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias.lectura.actas import Actas
 from services.evidencias.lectura.adjuntos import Adjuntos
+from services.evidencias.lectura.base import de_origen, del_origen, del_plan
 from services.evidencias.lectura.compromisos import Compromisos
 from services.evidencias.lectura.instrumentos import Instrumentos
 from services.evidencias.lectura.visitas import Visitas
@@ -33,6 +34,7 @@ from services.evidencias.tablas import (adjunto, adjunto_por_purgar, cancelado, 
                                         visita)
 from shared.cifrado import Cifrador
 from shared.settings import ServiceSettings
+from shared.unidad import UnidadDeTrabajo
 from shared.views import Tablas
 
 __all__ = ["Proyecciones", "adjunto", "adjunto_por_purgar", "cancelado", "cartera", "compromiso", "instrumento",
@@ -61,6 +63,22 @@ class Proyecciones(Visitas, Compromisos, Actas, Adjuntos, Instrumentos):
             R.Conocida: self._reunion, R.ActaRegistrada: self._acta, R.ActaCorregida: self._acta,
             dm.SesionEjecucion.Registrada: self._registro, dm.Autoevaluacion.Registrada: self._registro,
         })
+        en_origen = (V.ObservacionRegistrada, V.ObservacionCorregida, V.RetroalimentacionBrindada,
+                     dm.ConAdjuntos.EvidenciaAdjuntada, C.Verificado, C.Vencido, R.ActaRegistrada,
+                     R.ActaCorregida)
+        self.lecturas += [  # the rows by key each handler reads: read for a whole batch at once, in stages
+            {**dict.fromkeys((*en_origen, D.AcompananteCambiado, D.PlanCerrado,
+                              D.NecesidadFormativaRegistrada, D.DatosPersonalesCancelados, D.Registrado,
+                              R.Conocida), de_origen),
+             # a new row of the batch known to be new (else the batch reads whether it was there when asked)
+             V.Conocida: lambda u, t, e: (*de_origen(u, t, e), (t.visita, (e.visita.visita_id,))),
+             C.Asumido: lambda u, t, e: (*de_origen(u, t, e), (t.visita, (e.compromiso.visita_id,)),
+                                         (t.compromiso, (e.compromiso.compromiso_id,)))},
+            {**dict.fromkeys(en_origen, del_origen),  # the row its origen names (read in the stage before)
+             C.Verificado: lambda u, t, e: (*del_origen(u, t, e), (t.visita, (e.verificacion.visita_id,)))},
+            # the plan of the visit's year
+            {**dict.fromkeys((V.ObservacionRegistrada, V.ObservacionCorregida), del_plan)},
+        ]
         with self.store.engine.connect() as conn:
             sin_origen = conn.execute(select(origen.c.agregado_id).limit(1)).first() is None
         if sin_origen and self.posicion():
@@ -68,41 +86,37 @@ class Proyecciones(Visitas, Compromisos, Actas, Adjuntos, Instrumentos):
 
     # --- what agenda reports ------------------------------------------------------------------
 
-    def _plan(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _plan(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         p = e.plan
         if p.modalidad == "interna":
-            self.escribir(conn, t.interno, dict(
+            u.insertar(t.interno, dict(
                 docente_id=p.docente_id, anio=p.anio, directivo_id=p.acompanante_id, codigo_modular=p.codigo_modular,
-                anexo=p.anexo, dre=p.dre, ugel=p.ugel), "docente_id", "anio", actualizar=False)
+                anexo=p.anexo, dre=p.dre, ugel=p.ugel))
             return
-        self.escribir(conn, t.cartera, dict(
+        u.insertar(t.cartera, dict(
             docente_id=p.docente_id, anio=p.anio, acompanante_id=p.acompanante_id, activo=True, etapa=p.etapa,
-            codigo_modular=p.codigo_modular, anexo=p.anexo, dre=p.dre, ugel=p.ugel), "docente_id", "anio",
-            actualizar=False)
-        self._seguir_al_docente(conn, t, p.docente_id)
+            codigo_modular=p.codigo_modular, anexo=p.anexo, dre=p.dre, ugel=p.ugel))
+        self._seguir_al_docente(u, t, p.docente_id)
 
-    def _docente_registrado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._origen(conn, t, e, "docente", e.docente_id, e.docente_id)
+    def _docente_registrado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        self._origen(u, t, e, "docente", e.docente_id, e.docente_id)
 
-    def _cambio(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        docente, c = self._docente(conn, t, e), t.cartera
-        conn.execute(update(c).where(c.c.docente_id == docente, c.c.anio == e.anio)
-                     .values(acompanante_id=e.a_acompanante_id))
-        self._seguir_al_docente(conn, t, docente)
+    def _cambio(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        docente = self._docente(u, t, e)
+        u.cambiar(t.cartera, docente, e.anio, acompanante_id=e.a_acompanante_id)
+        self._seguir_al_docente(u, t, docente)
 
-    def _cierre(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        c = t.cartera
-        conn.execute(update(c).where(c.c.docente_id == self._docente(conn, t, e), c.c.anio == e.anio)
-                     .values(activo=False))
+    def _cierre(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        u.cambiar(t.cartera, self._docente(u, t, e), e.anio, activo=False)
 
-    def _visita(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _visita(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         v = e.visita
-        self._origen(conn, t, e, "visita", v.visita_id, v.docente_id)
-        self.escribir(conn, t.visita, dict(
+        self._origen(u, t, e, "visita", v.visita_id, v.docente_id)
+        u.insertar(t.visita, dict(
             visita_id=v.visita_id, docente_id=v.docente_id, acompanante_id=v.acompanante_id, anio=v.anio,
             fecha_inicio=v.fecha_inicio,
             registro={"visita": v.como_dict(), "observaciones": {}, "retroalimentacion": None, "compromisos_asumidos": [],
-                      "compromisos_verificados": [], "adjuntos": []}), "visita_id", actualizar=False)
+                      "compromisos_verificados": [], "adjuntos": []}))
 
     def territorio(self, acompanante_id: str, anio: int, ie: tuple[str, int] | None = None) -> tuple[str, str] | None:
         """The DRE and UGEL where the acompañante holds docentes in ``anio`` (at that IE, if given)."""

@@ -125,3 +125,22 @@ def test_a_batch_that_fails_writes_nothing(mundo: tuple[Engine, Table]) -> None:
         u.poner(tabla, {**FILA, "clave": "b"})
         raise RuntimeError("a handler fails later in the batch")
     assert filas(engine, tabla) == []
+
+
+def test_a_query_sees_the_batch_and_is_asked_again_once_the_batch_writes_its_table(
+        mundo: tuple[Engine, Table]) -> None:
+    engine, tabla = mundo
+    horas_de = (select(tabla.c.clave, tabla.c.fecha, tabla.c.datos).where(tabla.c.horas > 1.0)
+                .order_by(tabla.c.clave))
+    with engine.begin() as conn:
+        u = UnidadDeTrabajo(conn)
+        u.insertar(tabla, FILA)
+        # a query by another column than the key: the row the batch kept, its columns converted
+        assert u.consultar(horas_de) == [("a", date(2024, 3, 1), FILA["datos"])]
+        # asked again while nothing is written: the same answer, from memory
+        conn.execute(update(tabla).values(horas=0.5))  # (behind the batch's back: not seen)
+        assert u.consultar(horas_de) == [("a", date(2024, 3, 1), FILA["datos"])]
+        # once the batch writes the table, asked again
+        u.insertar(tabla, {**FILA, "clave": "b"})
+        assert u.consultar(horas_de) == [("b", date(2024, 3, 1), FILA["datos"])]
+        u.cerrar()

@@ -9,44 +9,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import delete, select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias.adjuntos import objeto_de
 from services.evidencias.lectura.base import Base, cuando
 from services.evidencias.tablas import adjunto, adjunto_por_purgar, adjunto_purgado
 from shared.cifrado import MARCA
+from shared.unidad import UnidadDeTrabajo
 from shared.views import Tablas
 
 
 class Adjuntos(Base):
-    def _adjunto(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _adjunto(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         """The attachment as the event has it (file name and description encrypted)."""
-        de = self._de(conn, t, e)
+        de = self._de(u, t, e)
         a = {**e.adjunto.como_dict(), "registrado_en": cuando(e)}
-        cancelado_ya = de.docente_id is not None and self._cancelado(conn, t, de.docente_id)
+        cancelado_ya = de["docente_id"] is not None and self._cancelado(u, t, de["docente_id"])
         if cancelado_ya:  # attached while his cancellation was being recorded
             a = _suprimido(a)
-        self._guardar(conn, t, de.tipo, de.clave, lambda r: r["adjuntos"].append(a))
+        self._guardar(u, t, de["tipo"], de["clave"], lambda r: r["adjuntos"].append(a))
         if cancelado_ya:
-            self._por_purgar(conn, t, _objetos(de.docente_id, [e.adjunto.sha256]))
+            self._por_purgar(u, t, _objetos(de["docente_id"], [e.adjunto.sha256]))
         else:
-            self.escribir(conn, t.adjunto, {"propietario_tipo": de.tipo, "propietario_id": de.clave,
-                                            "sha256": e.adjunto.sha256, "docente_id": de.docente_id},
-                          "propietario_tipo", "propietario_id", "sha256", actualizar=False)
+            u.insertar(t.adjunto, {"propietario_tipo": de["tipo"], "propietario_id": de["clave"],
+                                   "sha256": e.adjunto.sha256, "docente_id": de["docente_id"]})
 
-    def _cancelados(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _cancelados(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         """His evidence references already projected become ``MARCA`` (his key is erased next), and the
         content of his attachments is left for the purge (once: this runs once per cancellation)."""
         def suprimir(r: dict[str, Any]) -> None:
             r["adjuntos"] = [_suprimido(a) for a in r["adjuntos"]]
-        docente, a = self._docente(conn, t, e), t.adjunto
-        self.escribir(conn, t.cancelado, {"docente_id": docente}, "docente_id", actualizar=False)
-        for visita_id in conn.execute(select(t.visita.c.visita_id).where(t.visita.c.docente_id == docente)).scalars():
-            self._guardar(conn, t, "visita", visita_id, suprimir)
-        hashes = conn.execute(select(a.c.sha256).distinct().where(a.c.docente_id == docente)).scalars().all()
-        self._por_purgar(conn, t, _objetos(docente, hashes))
-        conn.execute(delete(a).where(a.c.docente_id == docente))
+        docente, a, v = self._docente(u, t, e), t.adjunto, t.visita
+        u.insertar(t.cancelado, {"docente_id": docente})
+        for visita_id in u.execute(select(v.c.visita_id).where(v.c.docente_id == docente)).scalars().all():
+            self._guardar(u, t, "visita", visita_id, suprimir)
+        hashes = u.execute(select(a.c.sha256).distinct().where(a.c.docente_id == docente)).scalars().all()
+        self._por_purgar(u, t, _objetos(docente, hashes))
+        u.execute(delete(a).where(a.c.docente_id == docente))
 
     def adjuntos_por_purgar(self) -> list[tuple[str, bool]]:
         """The contents of cancelled docentes' attachments not purged yet, each with whether it may leave the

@@ -5,38 +5,38 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
-from services.evidencias.lectura.base import Base, sentencias_de
+from services.evidencias.lectura.base import Base, una
 from services.evidencias.tablas import compromiso
+from shared.unidad import UnidadDeTrabajo
 from shared.views import Tablas
 
 
 class Compromisos(Base):
-    def _compromiso(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _compromiso(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         c = e.compromiso
-        self._origen(conn, t, e, "compromiso", c.compromiso_id, c.docente_id)
-        actual = self._actual(conn, t, c.docente_id)
-        self.escribir(conn, t.compromiso, dict(
+        self._origen(u, t, e, "compromiso", c.compromiso_id, c.docente_id)
+        actual = self._actual(u, t, c.docente_id)
+        u.insertar(t.compromiso, dict(
             compromiso_id=c.compromiso_id, docente_id=c.docente_id, acompanante_id=actual or c.acompanante_id,
             codigo_modular=c.codigo_modular, anexo=c.anexo, ugel=c.ugel, dre=c.dre, fecha_limite=c.fecha_limite,
-            estado="abierto", vencido_el=None, datos=c.como_dict()), "compromiso_id", actualizar=False)
-        self._guardar(conn, t, "visita", c.visita_id,
+            estado="abierto", vencido_el=None, datos=c.como_dict()))
+        self._guardar(u, t, "visita", c.visita_id,
                       lambda r: r["compromisos_asumidos"].append(c.compromiso_id))
 
-    def _verificado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        compromiso_id, sentencias = self._de(conn, t, e).clave, sentencias_de(t)
-        datos = {**conn.execute(sentencias.compromiso, {"clave": compromiso_id}).scalar_one(),
+    def _verificado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        compromiso_id = self._de(u, t, e)["clave"]
+        datos = {**una(u.leer(t.compromiso, compromiso_id))["datos"],
                  "verificado": e.verificacion.como_dict()}
-        conn.execute(sentencias.cambio_compromiso, {"clave": compromiso_id, "estado": "verificado", "datos": datos})
-        self._guardar(conn, t, "visita", e.verificacion.visita_id,
+        u.cambiar(t.compromiso, compromiso_id, estado="verificado", datos=datos)
+        self._guardar(u, t, "visita", e.verificacion.visita_id,
                       lambda r: r["compromisos_verificados"].append(compromiso_id))
 
-    def _vencido(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        conn.execute(sentencias_de(t).cambio_compromiso, {"clave": self._de(conn, t, e).clave,
-                                                           "vencido_el": date.fromisoformat(e.vencido_el)})
+    def _vencido(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        u.cambiar(t.compromiso, self._de(u, t, e)["clave"], vencido_el=date.fromisoformat(e.vencido_el))
 
     def compromisos_de_visita(self, ids: list[str], hoy: date) -> list[dict[str, Any]]:
         if not ids:

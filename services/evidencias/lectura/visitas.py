@@ -5,24 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import delete, select
 
 from services.evidencias import domainmodel as dm
 from services.evidencias import textos
-from services.evidencias.lectura.base import Base, sentencias_de, cuando
+from services.evidencias.lectura.base import Base, cuando, sentencias_de
 from services.evidencias.tablas import necesidad, valoracion, visita
+from shared.unidad import UnidadDeTrabajo
 from shared.views import Tablas
 
 
 class Visitas(Base):
-    def _necesidad(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _necesidad(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         n = e.necesidad
-        self.escribir(conn, t.necesidad, {"necesidad_id": e.necesidad_id, "docente_id": self._docente(conn, t, e),
-                                          "anio": n.anio, "datos": {**n.como_dict(), "registrada_en": cuando(e)}},
-                      "docente_id", "necesidad_id", actualizar=False)
+        u.insertar(t.necesidad, {"necesidad_id": e.necesidad_id, "docente_id": self._docente(u, t, e),
+                                 "anio": n.anio, "datos": {**n.como_dict(), "registrada_en": cuando(e)}})
 
-    def _observacion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        v = self._visita_de(conn, t, e)
+    def _observacion(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        v = self._visita_de(u, t, e)
         o = e.observacion
         correccion = getattr(e, "correccion", 0)
         entrada = {**o.como_dict(), "correccion": correccion, "registrada_en": cuando(e)}
@@ -31,23 +31,24 @@ class Visitas(Base):
 
         def cambio(r: dict[str, Any]) -> None:
             r["observaciones"].setdefault(e.observacion_id, []).append(entrada)
-        self._guardar(conn, t, "visita", v.visita_id, cambio)
-        clave, valoraciones, sentencias = f"{o.instrumento}@{o.version}", t.valoracion, sentencias_de(t)
-        canonicos = dict(conn.execute(sentencias.canonicos, {"clave": clave}).all())
-        etapa = conn.execute(sentencias.etapa, {"docente": v.docente_id, "anio": v.anio}).scalar()
+        self._guardar(u, t, "visita", v["visita_id"], cambio)
+        clave, valoraciones = f"{o.instrumento}@{o.version}", t.valoracion
+        canonicos = dict(u.consultar(sentencias_de(t).canonicos, {"clave": clave}))
+        plan = u.leer(t.cartera, v["docente_id"], v["anio"])
+        etapa = plan["etapa"] if plan is not None else None
         if correccion:
-            conn.execute(delete(valoraciones).where(valoraciones.c.visita_id == v.visita_id,
-                                                    valoraciones.c.observacion_id == e.observacion_id))
+            u.execute(delete(valoraciones).where(valoraciones.c.visita_id == v["visita_id"],
+                                                 valoraciones.c.observacion_id == e.observacion_id))
         for clave_item, n in o.niveles.items():
-            self.escribir(conn, valoraciones, dict(
-                observacion_id=e.observacion_id, item=clave_item, visita_id=v.visita_id, docente_id=v.docente_id,
-                fecha=v.fecha_inicio, anio=v.anio, etapa=etapa, instrumento=clave,
+            u.insertar(valoraciones, dict(
+                observacion_id=e.observacion_id, item=clave_item, visita_id=v["visita_id"],
+                docente_id=v["docente_id"], fecha=v["fecha_inicio"], anio=v["anio"], etapa=etapa,
+                instrumento=clave,
                 canonico=canonicos[clave_item], competencia=n.competencia, nivel=n.nivel,
-                evidencia=n.evidencia, correcciones=correccion), "visita_id", "observacion_id", "item",
-                actualizar=False)
+                evidencia=n.evidencia, correcciones=correccion))
 
-    def _retro(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self._guardar(conn, t, "visita", self._de(conn, t, e).clave,
+    def _retro(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        self._guardar(u, t, "visita", self._de(u, t, e)["clave"],
                       lambda r: r.update(retroalimentacion=e.retroalimentacion.como_dict()))
 
     def visita(self, visita_id: str) -> dict[str, Any] | None:
