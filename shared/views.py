@@ -258,6 +258,7 @@ class OwnLogProjection:
         try:
             a_evento, handlers, lecturas = self.app.mapper.to_domain_event, self.handlers, self.lecturas
             eventos = [(n.id, a_evento(n)) for n in notificaciones]
+            self.antes_del_lote([e for _, e in eventos])
             for etapa in lecturas:  # each stage may read by key what the stages before it read
                 por_tabla: dict[Table, set[tuple[Any, ...]]] = {}
                 for _, evento in eventos:
@@ -347,6 +348,10 @@ class OwnLogProjection:
                 yield
             finally:
                 self.olvidar()
+
+    def antes_del_lote(self, eventos: list[Any]) -> None:
+        """What a subclass's handlers of ``eventos`` (a batch) read from elsewhere than their tables, read at
+        once before them (e.g. the key store's keys)."""
 
     def olvidar(self) -> None:
         """Drop whatever a subclass remembers between events (before and after each batch of a rebuild)."""

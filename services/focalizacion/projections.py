@@ -15,10 +15,11 @@ id and his territory. The tables are in ``tablas``.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from eventsourcing.application import Application
-from sqlalchemy import Connection, Table, case, delete, func, select, update
+from sqlalchemy import Table, case, func, select, update
 
 from services.focalizacion import domainmodel as dm
 from services.focalizacion.asignaciones import AsignacionesUGEL
@@ -29,6 +30,7 @@ from services.focalizacion.tablas import (
 )
 from shared.cifrado import MARCA, Cifrador
 from shared.settings import ServiceSettings
+from shared.unidad import UnidadDeTrabajo
 from shared.views import OwnLogProjection, Tablas
 
 
@@ -56,58 +58,74 @@ class Proyecciones(OwnLogProjection):
             AsignacionesUGEL.DocenteReasignado: self._reasignado,
             AsignacionesUGEL.DocenteRetirado: self._docente_retirado,
         })
+        A = AsignacionesUGEL
+        con_lugar = (A.AcompananteIncorporado, A.AcompananteRetirado, A.ExcepcionRatioRegistrada,
+                     A.DocenteAsignado, A.DocenteReasignado, A.DocenteRetirado)
+        self.lecturas += [  # the rows by key each handler reads: read for a whole batch at once, in stages
+            {**dict.fromkeys(con_lugar, _de_la_apertura),
+             dm.Docente.DatosPersonalesCancelados: lambda _, t, e: ((t.docente, (str(e.originator_id),)),)},
+            {A.AcompananteRetirado: _de_cartera, A.ExcepcionRatioRegistrada: _de_cartera,
+             A.DocenteReasignado: _de_asignacion, A.DocenteRetirado: _de_asignacion},
+        ]
 
     # --- handlers: each reads and writes only the tables it is given (``t``, the generation it fills) ---------
 
-    def _ie(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _ie(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         d = e.datos
-        self.escribir(conn, t.ie, {"id": str(e.originator_id), "codigo_modular": d.codigo_modular, "anexo": d.anexo,
+        self.escribir(u, t.ie, {"id": str(e.originator_id), "codigo_modular": d.codigo_modular, "anexo": d.anexo,
                                    "dre": d.dre, "ugel": d.ugel, "nivel": d.nivel, "datos": d.como_dict()}, "id")
         # one name per UGEL and DRE: the last one imported (a row without it keeps the one before)
         for tipo, codigo, nombre in (("UGEL", d.ugel, d.nombre_ugel), ("DRE", d.dre, d.nombre_dre)):
             if nombre:
-                self.escribir(conn, t.nombre_territorio, {"tipo": tipo, "codigo": codigo, "nombre": nombre},
+                self.escribir(u, t.nombre_territorio, {"tipo": tipo, "codigo": codigo, "nombre": nombre},
                               "tipo", "codigo")
+
+    def antes_del_lote(self, eventos: list[Any]) -> None:
+        """The keys of the batch's docentes and acompañantes read at once (the key store remembers them a
+        while, ``claves_cache_segundos``), not one query per person as ``_claros`` would."""
+        sujetos = [cls.sujeto_de(e.originator_id) for e in eventos
+                   if (cls := _PERSONAS.get(type(e))) is not None]
+        if sujetos:
+            self.cifrador.llavero.llaves(sujetos)
 
     def _claros(self, cls: type[dm.Registro], e: Any) -> dict[str, Any]:
         return self.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos.como_dict(), cls.personales)
 
-    def _docente(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _docente(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         d = self._claros(dm.Docente, e)
-        self.escribir(conn, t.docente, {"id": str(e.originator_id), "dni": _dni(d),
+        self.escribir(u, t.docente, {"id": str(e.originator_id), "dni": _dni(d),
                                         "ie_id": str(dm.ie_id(d["codigo_modular"], d["anexo"])), "datos": d}, "id")
 
-    def _cancelados(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        docente_ = t.docente
-        fila = conn.execute(select(docente_.c.datos).where(docente_.c.id == str(e.originator_id))).first()
+    def _cancelados(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        fila = u.leer(t.docente, str(e.originator_id))
         if fila is not None:
-            datos = {k: (MARCA if k in dm.Docente.personales and v is not None else v) for k, v in fila.datos.items()}
-            conn.execute(update(docente_).where(docente_.c.id == str(e.originator_id))
-                         .values(dni=None, datos={**datos, "datos_cancelados": True}))
+            datos = {k: (MARCA if k in dm.Docente.personales and v is not None else v)
+                     for k, v in fila["datos"].items()}
+            u.poner(t.docente, {**fila, "dni": None, "datos": {**datos, "datos_cancelados": True}})
 
-    def _acompanante(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _acompanante(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         d = self._claros(dm.Acompanante, e)
-        self.escribir(conn, t.acompanante, {"id": str(e.originator_id), "dni": _dni(d), "ugel": d["ugel"],
+        self.escribir(u, t.acompanante, {"id": str(e.originator_id), "dni": _dni(d), "ugel": d["ugel"],
                                             "tipo": d["tipo"], "datos": d}, "id")
 
-    def _reglas(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _reglas(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         r = e.reglas
-        self.escribir(conn, t.reglas, {"clave": r.clave, "codigo": r.codigo, "version": r.version,
+        self.escribir(u, t.reglas, {"clave": r.clave, "codigo": r.codigo, "version": r.version,
                                        "contenido": r.model_dump(mode="json")}, "clave", actualizar=False)
 
-    def _convocatoria(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self.escribir(conn, t.convocatoria, {
+    def _convocatoria(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        self.escribir(u, t.convocatoria, {
             "codigo": e.codigo, "id": str(e.originator_id), "ejecuciones": 0,
             "datos": {"codigo": e.codigo, "anio_inicio": e.anio_inicio, "anio_fin": e.anio_fin,
                       "reglas": e.reglas, "ambito": e.ambito}}, "codigo", actualizar=False)
 
-    def _ejecucion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _ejecucion(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         c = t.convocatoria
-        conn.execute(update(c).where(c.c.id == str(e.originator_id)).values(ejecuciones=c.c.ejecuciones + 1))
+        u.execute(update(c).where(c.c.id == str(e.originator_id)).values(ejecuciones=c.c.ejecuciones + 1))
 
-    def _decision(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
+    def _decision(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         d = e.decision
-        self.escribir(conn, t.decision, {
+        self.escribir(u, t.decision, {
             "convocatoria": d.convocatoria, "codigo_modular": d.codigo_modular, "anexo": d.anexo,
             "dre": d.dre, "ugel": d.ugel, "tipo": d.tipo, "focalizada": d.focalizada,
             "decision": d.como_dict(), "cambios": e.originator_version - 1,
@@ -115,66 +133,67 @@ class Proyecciones(OwnLogProjection):
 
     # Assignment events carry their territory; those recorded before they did (class_version 1) have the
     # aggregate's, recorded when it opened.
-    def _abiertas(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        self.escribir(conn, t.asignaciones_ugel, {"id": str(e.originator_id), "convocatoria": e.convocatoria,
+    def _abiertas(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        self.escribir(u, t.asignaciones_ugel, {"id": str(e.originator_id), "convocatoria": e.convocatoria,
                                                   "dre": e.dre, "ugel": e.ugel}, "id", actualizar=False)
 
     @staticmethod
-    def _territorio(conn: Connection, t: Tablas, e: Any) -> Any:
+    def _territorio(u: UnidadDeTrabajo, t: Tablas, e: Any) -> Any:
         if e.territorio is not None:
             return e.territorio
-        u = t.asignaciones_ugel
-        return conn.execute(select(u).where(u.c.id == str(e.originator_id))).one()
+        fila = u.leer(t.asignaciones_ugel, str(e.originator_id))
+        if fila is None:
+            raise LookupError(f"no opening of the assignments {e.originator_id}")
+        return SimpleNamespace(**fila)
 
-    def _historia(self, conn: Connection, t: Tablas, e: Any, n: int, lugar: Any, evento: str, **datos: Any) -> None:
-        self.escribir(conn, t.asignacion_historial, {
+    def _historia(self, u: UnidadDeTrabajo, t: Tablas, e: Any, n: int, lugar: Any, evento: str,
+                  **datos: Any) -> None:
+        self.escribir(u, t.asignacion_historial, {
             "posicion": n, "convocatoria": lugar.convocatoria, "docente_id": str(e.docente_id), "evento": evento,
             "datos": {**datos, "ugel": lugar.ugel, "registrado_en": e.timestamp.isoformat(),
                       "usuario": e.metadata.get("usuario"), "rol": e.metadata.get("rol")}},
             "posicion", actualizar=False)
 
-    def _incorporado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        lugar = self._territorio(conn, t, e)
-        self.escribir(conn, t.cartera, {"convocatoria": lugar.convocatoria, "acompanante_id": str(e.acompanante_id),
+    def _incorporado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        lugar = self._territorio(u, t, e)
+        self.escribir(u, t.cartera, {"convocatoria": lugar.convocatoria, "acompanante_id": str(e.acompanante_id),
                                         "dre": lugar.dre, "ugel": lugar.ugel, "tipo": e.tipo, "activo": True,
                                         "limite_excepcion": None, "excepciones": []},
                       "convocatoria", "acompanante_id")
 
-    def _acompanante_retirado(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        lugar, c = self._territorio(conn, t, e), t.cartera
-        conn.execute(update(c).where(c.c.convocatoria == lugar.convocatoria)
-                     .where(c.c.acompanante_id == str(e.acompanante_id)).values(activo=False))
+    def _acompanante_retirado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        lugar = self._territorio(u, t, e)
+        u.cambiar(t.cartera, lugar.convocatoria, str(e.acompanante_id), activo=False)
 
-    def _excepcion(self, conn: Connection, t: Tablas, e: Any, _: int) -> None:
-        lugar, c = self._territorio(conn, t, e), t.cartera
-        where = (c.c.convocatoria == lugar.convocatoria) & (c.c.acompanante_id == str(e.acompanante_id))
-        previas = conn.execute(select(c.c.excepciones).where(where)).scalar() or []
+    def _excepcion(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
+        lugar = self._territorio(u, t, e)
+        fila = u.leer(t.cartera, lugar.convocatoria, str(e.acompanante_id))
         nueva = {"limite": e.limite, "justificacion": e.justificacion, "autorizado_por": e.autorizado_por,
                  "registrado_en": e.timestamp.isoformat()}
-        conn.execute(update(c).where(where).values(limite_excepcion=e.limite, excepciones=[*previas, nueva]))
+        if fila is not None:
+            u.poner(t.cartera, {**fila, "limite_excepcion": e.limite,
+                                "excepciones": [*(fila["excepciones"] or []), nueva]})
 
-    def _asignado(self, conn: Connection, t: Tablas, e: Any, n: int) -> None:
-        lugar = self._territorio(conn, t, e)
+    def _asignado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, n: int) -> None:
+        lugar = self._territorio(u, t, e)
         datos = {"codigo_modular": e.codigo_modular, "anexo": e.anexo, "nivel": e.nivel, "tipo": e.tipo,
                  "ratio_maximo": e.ratio_maximo, "anio": e.anio}
-        self.escribir(conn, t.asignacion, {
+        self.escribir(u, t.asignacion, {
             "convocatoria": lugar.convocatoria, "docente_id": str(e.docente_id),
             "acompanante_id": str(e.acompanante_id), "dre": lugar.dre, "ugel": lugar.ugel, "datos": datos},
             "convocatoria", "docente_id", actualizar=False)
-        self._historia(conn, t, e, n, lugar, "DocenteAsignado", acompanante_id=str(e.acompanante_id), **datos)
+        self._historia(u, t, e, n, lugar, "DocenteAsignado", acompanante_id=str(e.acompanante_id), **datos)
 
-    def _reasignado(self, conn: Connection, t: Tablas, e: Any, n: int) -> None:
-        lugar, a = self._territorio(conn, t, e), t.asignacion
-        conn.execute(update(a).where(a.c.convocatoria == lugar.convocatoria)
-                     .where(a.c.docente_id == str(e.docente_id)).values(acompanante_id=str(e.a_acompanante_id)))
-        self._historia(conn, t, e, n, lugar, "DocenteReasignado", acompanante_id=str(e.a_acompanante_id),
+    def _reasignado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, n: int) -> None:
+        lugar = self._territorio(u, t, e)
+        u.cambiar(t.asignacion, lugar.convocatoria, str(e.docente_id), acompanante_id=str(e.a_acompanante_id))
+        self._historia(u, t, e, n, lugar, "DocenteReasignado", acompanante_id=str(e.a_acompanante_id),
                        de_acompanante_id=str(e.de_acompanante_id), motivo=e.motivo)
 
-    def _docente_retirado(self, conn: Connection, t: Tablas, e: Any, n: int) -> None:
-        lugar, a = self._territorio(conn, t, e), t.asignacion
-        conn.execute(delete(a).where(a.c.convocatoria == lugar.convocatoria)
-                     .where(a.c.docente_id == str(e.docente_id)))
-        self._historia(conn, t, e, n, lugar, "DocenteRetirado", acompanante_id=str(e.acompanante_id),
+    def _docente_retirado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, n: int) -> None:
+        lugar = self._territorio(u, t, e)
+        u.borrar(t.asignacion, lugar.convocatoria, str(e.docente_id))
+        self._historia(u, t, e, n, lugar, "DocenteRetirado", acompanante_id=str(e.acompanante_id),
                        motivo=e.motivo)
 
     # --- queries -----------------------------------------------------------------------------
@@ -310,3 +329,31 @@ class Proyecciones(OwnLogProjection):
 
 def _dni(datos: dict[str, Any]) -> str | None:
     return None if datos["dni"] in (None, MARCA) else datos["dni"]
+
+
+_PERSONAS = {dm.Docente.Registrado: dm.Docente, dm.Docente.Actualizado: dm.Docente,
+             dm.Acompanante.Registrado: dm.Acompanante, dm.Acompanante.Actualizado: dm.Acompanante}
+
+
+# --- what the handlers read by key, read for a whole batch at once (``OwnLogProjection.lecturas``) ----------
+
+def _de_la_apertura(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[Any, ...]], ...]:
+    """The opening of the assignments an event of class_version 1 (without its territory) is placed by."""
+    return () if e.territorio is not None else ((t.asignaciones_ugel, (str(e.originator_id),)),)
+
+
+def _convocatoria(u: UnidadDeTrabajo, t: Tablas, e: Any) -> str | None:
+    if e.territorio is not None:
+        return e.territorio.convocatoria
+    fila = u.leer(t.asignaciones_ugel, str(e.originator_id))
+    return None if fila is None else fila["convocatoria"]
+
+
+def _de_cartera(u: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[Any, ...]], ...]:
+    convocatoria = _convocatoria(u, t, e)
+    return () if convocatoria is None else ((t.cartera, (convocatoria, str(e.acompanante_id))),)
+
+
+def _de_asignacion(u: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[Any, ...]], ...]:
+    convocatoria = _convocatoria(u, t, e)
+    return () if convocatoria is None else ((t.asignacion, (convocatoria, str(e.docente_id))),)
