@@ -36,6 +36,7 @@ from shared.views import instante as _instante
 # A handler writes an event's rows through ``Filas`` (``conn.execute(sentencia, filas)``, run at the batch's end)
 Handler = Callable[[Any, "Tablas", Envelope], None]
 _POR_SENTENCIA = 512  # inbox ids per multi-row INSERT (well under SQLite's and PostgreSQL's parameter limits)
+_ANALIZAR = 2_000  # events applied to a generation under construction before its first statistics (PostgreSQL)
 
 
 @lru_cache(maxsize=4096)
@@ -108,6 +109,7 @@ class StreamView:
         self.handlers: dict[type[IntegrationEvent], Handler] = {}
         self._base = self._definir(None)
         self._copias: dict[int, Tablas] = {}  # generations under construction, by number
+        self._analisis: dict[int, tuple[int, int]] = {}  # one under construction: (events applied, next ANALYZE)
         self._inbox: dict[tuple[str, int, str], str] = {}  # (table, ids, placeholder): the multi-row INSERT
         self._lock = threading.Lock()
         self.generaciones.asegurar(self.nombre)
@@ -195,6 +197,7 @@ class StreamView:
         anterior = self.generaciones.cambiar(self.nombre, generacion, self._bases())
         with self._lock:
             for g in (generacion, anterior):
+                self._analisis.pop(g, None)
                 tablas = self._copias.pop(g, None)
                 if tablas is not None:
                     self.store.olvidar_sentencias(tablas.values())
@@ -239,6 +242,20 @@ class StreamView:
         for envelope in nuevos:
             self.handlers[type(envelope.data)](filas, tablas, envelope)  # type: ignore[arg-type]
         filas.vaciar(conn)
+
+    def _analizar(self, generacion: int, aplicados: int) -> None:
+        """PostgreSQL's statistics of a generation under construction, taken when ``_ANALIZAR`` events have been
+        applied to it and each time they double. It plans by them, and its autovacuum takes them a minute or
+        more after new tables start to fill: until then it read every link of a service for a batch's few
+        positions in the history's ledger (the primary key's prefix, as if a service had few)."""
+        aplicados += self._analisis.get(generacion, (0, _ANALIZAR))[0]
+        siguiente = self._analisis.get(generacion, (0, _ANALIZAR))[1]
+        if aplicados >= siguiente:
+            with self.store.engine.begin() as conn:
+                for tabla in self.tablas(generacion).values():
+                    conn.exec_driver_sql(f'ANALYZE "{tabla.name}"')
+            siguiente = 2 * aplicados
+        self._analisis[generacion] = (aplicados, siguiente)
 
     def _nuevos(self, conn: Connection, tablas: Tablas, envelopes: list[Envelope]) -> list[Envelope]:
         primeros: dict[str, Envelope] = {}
@@ -305,4 +322,9 @@ def aplicar_juntas(partes: list[tuple[StreamView, list[Envelope], int]]) -> list
                 vista, envelopes, generacion = partes[i]
                 tablas = vista._tablas(generacion, activas[vista.nombre])
                 hechos[i] = vista.aplicar_varias(conn, tablas, envelopes)
+        if primera.store.engine.dialect.name == "postgresql":
+            for i in indices:
+                vista, envelopes, generacion = partes[i]
+                if generacion != activas[vista.nombre]:
+                    vista._analizar(generacion, len(envelopes))
     return hechos
