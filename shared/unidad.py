@@ -66,6 +66,7 @@ class _Sql:
         columnas = list(tabla.columns)
         self.columnas = [c.name for c in columnas]
         self.clave = [c.name for c in tabla.primary_key.columns]
+        self.claves = (tuple(self.clave), frozenset(self.clave))
         nombre, donde = q(tabla.name), " AND ".join(f"{q(k)} = :{k}" for k in self.clave)
         tipos = {c.name: c.type for c in columnas}
 
@@ -170,6 +171,11 @@ class UnidadDeTrabajo:
         if self._cursor is None:
             self._cursor = self.conn.connection.dbapi_connection.cursor()
         return self._cursor
+
+    def por_clave(self, tabla: Table, columnas: tuple[str, ...]) -> bool:
+        """Whether ``columnas`` are ``tabla``'s primary key (in any order)."""
+        en_orden, conjunto = self._de(tabla).sql.claves
+        return columnas == en_orden or frozenset(columnas) == conjunto
 
     def leer(self, tabla: Table, *clave: Any) -> Fila | None:
         """The row of ``tabla`` with primary key ``clave`` (in the order of its key columns), or None."""

@@ -380,7 +380,7 @@ class OwnLogProjection:
         (``actualizar``) or leave the row there. In a handler's unit of work (``conn``) when ``claves`` are
         the table's primary key; else one cached statement per (table, keys, update)."""
         if isinstance(conn, UnidadDeTrabajo):
-            if set(claves) == {c.name for c in tabla.primary_key.columns}:
+            if conn.por_clave(tabla, claves):
                 (conn.poner if actualizar else conn.insertar)(tabla, fila)
                 return
             conn = conn.directo(tabla)
