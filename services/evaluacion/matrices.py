@@ -64,8 +64,9 @@ class Progreso(_Base):
     def _inicial(self, conn: Filas, t: Tablas, env: Envelope) -> None:
         d: c.SituacionInicialRegistradaV1 = env.data  # type: ignore[assignment]
         sentencia = self.sentencia(t, "iniciales", "docente_id", "convocatoria", "competencia")
+        contexto = self._contexto(d, env)  # once for the fact's rows
         conn.execute(sentencia, [
-            {**self._contexto(d, env), "competencia": comp, "nivel": n.nivel,
+            {**contexto, "competencia": comp, "nivel": n.nivel,
              "evidencias": _json([str(e) for e in n.evidencias]), "sustento": n.sustento}
             for comp, n in sorted(d.niveles.items())])
 
@@ -78,8 +79,9 @@ class Progreso(_Base):
     def _cierre(self, conn: Filas, t: Tablas, env: Envelope) -> None:
         d: c.EtapaCerradaV1 = env.data  # type: ignore[assignment]
         sentencia = self.sentencia(t, "cierres", "docente_id", "convocatoria", "etapa", "competencia", "correccion")
+        contexto = self._contexto(d, env)  # once for the fact's rows
         conn.execute(sentencia, [
-            {**self._contexto(d, env), "competencia": comp, "nivel": nivel,
+            {**contexto, "competencia": comp, "nivel": nivel,
              "correccion": d.correccion, "motivo": d.motivo}
             for comp, nivel in sorted(d.niveles.items())])
 
@@ -149,8 +151,8 @@ class Seguimiento(_Base):
     def _entregas(self, conn: Filas, t: Tablas, env: Envelope, filas: list[dict[str, Any]]) -> None:
         d = env.data
         comunes = {"anio": d.anio, "dre": d.dre, "ugel": d.ugel, "registrado_en": instante(env.time),  # type: ignore[attr-defined]
-                   "acompanante_id": str(getattr(d, "acompanante_id", "")) or None,
-                   "codigo_modular": getattr(d, "codigo_modular", None)}
+                   "acompanante_id": str(d.__dict__.get("acompanante_id", "")) or None,  # a field, or none
+                   "codigo_modular": d.__dict__.get("codigo_modular")}
         if filas:
             conn.execute(self.sentencia(t, "entregas", "tipo", "actividad_id", "persona_id"),
                          [{**comunes, **f} for f in filas])
@@ -234,7 +236,7 @@ class Practica(_Base):
         o: c.ObservacionRegistradaV1 | c.ObservacionCorregidaV1 | c.ObservacionRegistradaV2 | c.ObservacionCorregidaV2 \
             = env.data  # type: ignore[assignment]
         conn.execute(self.sentencia(t, "observaciones", "observacion_id", "correccion"), {
-            "observacion_id": str(o.observacion_id), "correccion": getattr(o, "correccion", 0),
+            "observacion_id": str(o.observacion_id), "correccion": o.__dict__.get("correccion", 0),
             "docente_id": str(o.docente_id), "visita_id": str(o.visita_id),
             "acompanante_id": str(o.acompanante_id), "anio": o.anio, "fecha": o.fecha,
             "instrumento": o.instrumento, "version_instrumento": o.version_instrumento,
