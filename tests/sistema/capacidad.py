@@ -33,6 +33,7 @@ import contextlib
 import json
 import math
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -419,7 +420,7 @@ def main() -> int:
         r["concurrencia"], r["operaciones"] = args.concurrencia, args.operaciones
         resultados.append(r)
         if args.informe:  # written after each store: a long run interrupted keeps what it measured
-            comando = "python -m tests.sistema.capacidad " + " ".join(sys.argv[1:])
+            comando = "python -m tests.sistema.capacidad " + shlex.join(sys.argv[1:])  # "" stays ""
             escribir_informe(args.informe, resultados, comando, time.monotonic() - inicio)
     (Path(tempfile.gettempdir()) / "acompana-capacidad.json").write_text(json.dumps(resultados, indent=1))
     return 0 if all("error" not in r for r in resultados) else 1
