@@ -70,7 +70,7 @@ class IdempotentConsumers:
         self.batch_size = batch_size
         self.batch_wait = batch_wait
         self.handlers: dict[str, Handler] = {}
-        self.por_contrato: dict[str, dict[type[IntegrationEvent], Handler]] = {}  # durable -> contract -> handler
+        self.por_contrato: dict[str, dict[type[IntegrationEvent], Handler]] = {}  # by durable, contract
         self.configs: dict[str, JsConsumerConfig] = {}  # what each durable consumer is declared with
         self.subjects: dict[str, str] = {}
         self.leidos = durables.Leidos()  # a message several durables read is parsed once
@@ -234,7 +234,7 @@ class IdempotentConsumers:
     # --- applying a batch -------------------------------------------------------------------------
 
     async def procesar(self, durable: str, mensajes: list[Msg]) -> None:
-        """Apply a fetched batch: each message acknowledged once its handlers applied, or retried, or parked."""
+        """Apply a fetched batch: each message acknowledged once its handlers applied, retried, or parked."""
         validos: list[tuple[Msg, Envelope]] = []
         leer = self.leidos.leer if len(self.configs) > 1 else durables.leer  # several durables: parsed once
         for msg in mensajes:
@@ -257,7 +257,7 @@ class IdempotentConsumers:
         await self._ack(listos)
 
     def _fases(self, durable: str, envelope: Envelope) -> list[Fase]:
-        """What ``durable`` runs on ``envelope``, in order: its handler, then its contract's (``por_contrato``)."""
+        """What ``durable`` runs on ``envelope``: its handler, then its contract's (``por_contrato``)."""
         fases = [(self.handlers[durable], durable not in self.registran_cadena)]
         suyo = self.por_contrato.get(durable, {}).get(type(envelope.data))
         if suyo is not None:

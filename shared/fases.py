@@ -1,5 +1,5 @@
-"""What a durable consumer runs on each message of a batch (``shared.consumer``): its handlers, in order, in one
-transaction per store for the whole batch (``shared.transacciones.lote``), a handler that raises isolated.
+"""What a durable consumer runs on each message of a batch (``shared.consumer``): its handlers, in order, in
+one transaction per store for the whole batch (``shared.transacciones.lote``), a handler that raises isolated.
 
 A message's handlers are its durable's own and, when the durable dispatches by contract, its contract's: one
 failing on a fact does not hold back the fact's others, nor the facts before it; the facts after it are
@@ -23,13 +23,14 @@ Correr = Callable[[Envelope, list[Fase], int], None]
 
 def se_exportan(telemetry: Telemetry) -> bool:
     """Whether the service's spans go anywhere (a span processor: the collector, a test's exporter)."""
-    procesadores = getattr(getattr(telemetry.tracer_provider, "_active_span_processor", None), "_span_processors", None)
+    activo = getattr(telemetry.tracer_provider, "_active_span_processor", None)
+    procesadores = getattr(activo, "_span_processors", None)
     return procesadores is None or bool(procesadores)
 
 
 class FalloEnLote(Exception):
-    """The handler at ``posicion`` of the message at ``indice`` raised ``causa``; ``escribio``: whether the batch had
-    written a read model by then."""
+    """The handler at ``posicion`` of the message at ``indice`` raised ``causa``; ``escribio``: whether the
+    batch had written a read model by then."""
 
     def __init__(self, indice: int, posicion: int, causa: Exception, escribio: bool) -> None:
         super().__init__(indice, posicion, causa)
@@ -37,8 +38,8 @@ class FalloEnLote(Exception):
 
 
 def correr(envelope: Envelope, fases: list[Fase], indice: int, exigir: Handler | None) -> None:
-    """Run ``fases`` on the message at ``indice`` of the batch; ``exigir`` (the ledger's) first for a handler that waits
-    for the chain, when its link is not known to be verified."""
+    """Run ``fases`` on the message at ``indice`` of the batch; ``exigir`` (the ledger's) first for a handler
+    that waits for the chain, when its link is not known to be verified."""
     for posicion, (handler, sigue) in enumerate(fases):
         try:
             if sigue and exigir is not None:
@@ -59,11 +60,11 @@ def aplicar_solo(correr_: Correr, envelope: Envelope, fases: list[Fase]) -> None
 
 def aplicar_lote(correr_: Correr, trabajos: list[tuple[Envelope, list[Fase]]]
                  ) -> tuple[int, Exception | None, list[Fase]]:
-    """Apply ``trabajos`` (each fact with its handlers) in one batch, or the longest run of them from the first that
-    applies without error: returns its length, the error of the fact after it (None when all applied) and that
-    fact's handlers that applied in the batch. When a handler raises, the batch is rolled back and applied again
-    without it, unless nothing was written in a read model (a command on the write side stands, it is not
-    repeated)."""
+    """Apply ``trabajos`` (each fact with its handlers) in one batch, or the longest run of them from the
+    first that applies without error: returns its length, the error of the fact after it (None when all
+    applied) and that fact's handlers that applied in the batch. When a handler raises, the batch is rolled
+    back and applied again without it, unless nothing was written in a read model (a command on the write
+    side stands, it is not repeated)."""
     fin, error, parcial = len(trabajos), None, []
     while True:
         try:
