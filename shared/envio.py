@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
-from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.trace import (INVALID_SPAN_CONTEXT, Span, SpanKind, Status, StatusCode, Tracer,
+                                 format_span_id, format_trace_id)
 
 from shared.contracts import CadenaSelladaV1, Envelope
 from shared.contracts.envelope import GENESIS
-from shared.telemetry import context_from_traceparent, current_traceparent
+from shared.telemetry import context_from_traceparent
 
 EnvelopeDe = Callable[[Notification], Envelope | None]  # a stored fact as published (None: internal only)
 
@@ -43,15 +44,24 @@ async def publicar_encadenados(js: JetStreamContext, tracer: Tracer, notificatio
             continue
         envelope = envelope.encadenar(*cadena)
         cadena = (notification.id, envelope.cadena)
-        with tracer.start_as_current_span(
+        # The producer span is started, not made current: its traceparent is written straight into the
+        # headers (what ``current_traceparent`` would read inside it), without attaching a context per fact.
+        span = tracer.start_span(
             f"publish {envelope.type}",
             context=context_from_traceparent(envelope.traceparent),
             kind=SpanKind.PRODUCER,
             attributes={"messaging.system": "nats", "messaging.message.id": envelope.id},
-        ):
+        )
+        try:
             headers = envelope.headers()
-            headers["traceparent"] = current_traceparent()
+            headers["traceparent"] = _traceparent(span)
             future = await js.publish_async(envelope.nats_subject, envelope.payload(), headers=headers)
+        except Exception as exc:  # recorded on the span as ``start_as_current_span`` does
+            span.record_exception(exc)
+            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+            raise
+        finally:
+            span.end()
         pending.append((notification.id, future, cadena))
     futures = [f for _, f, _ in pending]
     try:
@@ -100,6 +110,14 @@ class Sellador:
                                  dre=None, ugel=None)
         await js.publish(envelope.nats_subject, envelope.payload(), headers=envelope.headers())
         self._sello = (posicion, asyncio.get_running_loop().time())
+
+
+def _traceparent(span: Span) -> str:
+    """``span``'s W3C traceparent as ``TraceContextTextMapPropagator.inject`` writes it ("" if invalid)."""
+    ctx = span.get_span_context()
+    if ctx == INVALID_SPAN_CONTEXT:
+        return ""
+    return f"00-{format_trace_id(ctx.trace_id)}-{format_span_id(ctx.span_id)}-{ctx.trace_flags:02x}"
 
 
 def _hecho() -> asyncio.Future:
