@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from services.agenda import mezcla
-from services.agenda.calendario import Franja, dias_habiles
+from services.agenda.calendario import Franja
 from services.agenda.estado import Actividad, DocenteEnAgenda
 from services.agenda.valores import DatosActividad, Entregado, Reunion, Taller, Visita
 from shared.eventstore import DomainError
@@ -171,27 +171,38 @@ def advertencias(agenda: Agenda, referencia: date) -> list[str]:
         return []
     fin = max(date.fromisoformat(v.plan.anio_escolar[1]) for v in activos.values())
     vigentes = [a for a in agenda.actividades.values() if a.vigente()]
-    ocupados = set().union(*(Franja.de(a.datos).dias() for a in vigentes)) if vigentes else set()
-    libres = [x for x in dias_habiles(max(referencia, date(agenda.anio, 1, 1)), fin) if x not in ocupados]
+    franjas = {id(a): Franja.de(a.datos) for a in vigentes}  # each activity's span, read once
+    desde = max(referencia, date(agenda.anio, 1, 1))
+    ocupados = set().union(*(f.dias() for f in franjas.values()))
+    # the free school days left: Monday to Friday from ``desde`` to ``fin``, less those an activity occupies
+    libres = cuantos_habiles(desde, fin) - sum(1 for x in ocupados if desde <= x <= fin and x.weekday() < 5)
     avisos, total = [], 0
     pendientes_ie: dict[tuple[str, str], int] = {}
     for docente, v in activos.items():
         req, suyas = v.plan.requisitos, [a for a in vigentes if a.es_de(docente)]
         visitas = [a for a in suyas if a.tipo == "visita"]
         previo = agenda.previo(docente)  # delivered by another acompañante of his this year
-        dias_hechos = sum(Franja.de(a.datos).dias_lectivos() for a in visitas) + previo.dias_visita
+        dias_hechos = sum(franjas[id(a)].dias_lectivos() for a in visitas) + previo.dias_visita
         hechas = len(visitas) + previo.visitas
         faltan = max(req.dias_visita - dias_hechos, (req.visitas - hechas) * req.visita_dias_min, 0)
         total += faltan
-        if faltan > len(libres):
+        if faltan > libres:
             avisos.append(f"El plan del docente {docente} ya no puede completarse en el año escolar: le faltan "
-                          f"{faltan} días de visita y quedan {len(libres)} días hábiles libres hasta el {fin:%d/%m/%Y}.")
+                          f"{faltan} días de visita y quedan {libres} días hábiles libres hasta el {fin:%d/%m/%Y}.")
         for tipo in ("gia", "rtc"):
             reuniones = sum(1 for a in suyas if a.tipo == tipo) + getattr(previo, tipo)
             clave = (v.ie, tipo)
             pendientes_ie[clave] = max(pendientes_ie.get(clave, 0), getattr(req, tipo) - reuniones)
     total += sum(max(n, 0) for n in pendientes_ie.values())
-    if total > len(libres):
+    if total > libres:
         avisos.insert(0, f"Con lo programado, los planes de sus docentes ya no caben en el año escolar: faltan "
-                         f"{total} días de actividades y quedan {len(libres)} días hábiles libres hasta el {fin:%d/%m/%Y}.")
+                         f"{total} días de actividades y quedan {libres} días hábiles libres hasta el {fin:%d/%m/%Y}.")
     return avisos
+
+
+def cuantos_habiles(desde: date, hasta: date) -> int:
+    """How many days Monday to Friday lie between two dates, both included (``len(dias_habiles(...))``)."""
+    semanas, resto = divmod((hasta - desde).days + 1, 7)
+    if semanas < 0:
+        return 0
+    return 5 * semanas + sum(1 for i in range(resto) if (desde.weekday() + i) % 7 < 5)
