@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from eventsourcing.application import Application
+from eventsourcing.utils import resolve_topic
 
 from sqlalchemy import (
     Column,
@@ -209,6 +210,7 @@ class OwnLogProjection:
                                                 Iterable[tuple[Table, tuple[Any, ...]]]]]] = []
         self._lock = threading.Lock()
         self._copias: dict[int, Tablas] = {}
+        self._atiende: dict[str, bool] = {}  # a stored event's topic -> whether a handler applies it
 
     def close(self) -> None:
         self.store.dispose()
@@ -257,7 +259,9 @@ class OwnLogProjection:
         u = UnidadDeTrabajo(conn)
         try:
             a_evento, handlers, lecturas = self.app.mapper.to_domain_event, self.handlers, self.lecturas
-            eventos = [(n.id, a_evento(n)) for n in notificaciones]
+            atiende = self._atiende
+            eventos = [(n.id, a_evento(n)) for n in notificaciones
+                       if atiende.get(n.topic) or (n.topic not in atiende and self._atendido(n.topic))]
             self.antes_del_lote([e for _, e in eventos])
             for etapa in lecturas:  # each stage may read by key what the stages before it read
                 por_tabla: dict[Table, set[tuple[Any, ...]]] = {}
@@ -274,6 +278,11 @@ class OwnLogProjection:
         finally:
             u.cerrar()
         self._mover(conn, t.posicion, notificaciones[-1].id)
+
+    def _atendido(self, topico: str) -> bool:
+        """Whether a handler applies the events stored under ``topico`` (those of no handler are not decoded)."""
+        self._atiende[topico] = resolve_topic(topico) in self.handlers
+        return self._atiende[topico]
 
     def _siguientes(self, conn: Connection, t: Tablas) -> int:
         """Apply the next batch of the log to generation ``t`` in ``conn``; returns how many events."""
