@@ -5,7 +5,8 @@ base names, a rebuild's beside it under ``<base>_g<N>`` until the switch renames
 from applying an event twice is its generation's own progress record, written in the same transaction as
 the rows: a ``StreamView`` (``shared.stream_views``) records each applied event's id in its generation's inbox,
 an ``OwnLogProjection`` (below) its position in the service's log in its generation's ``posicion``.
-Batches of writes (one transaction per store) are ``shared.transacciones``.
+Batches of writes (one transaction per store) are ``shared.transacciones``; an ``OwnLogProjection`` applies each
+batch of its log through a unit of work (``shared.unidad``: rows by key, written at the batch's end).
 """
 
 from __future__ import annotations
