@@ -32,7 +32,10 @@ Each size runs in a fresh subprocess, so its peak RSS is its own. In it:
    the fourth projection, ``historia`` (every fact about each docente and the services' hash
    chains), which ``python -m services.evaluacion.rebuild`` also rebuilds by default; then the raw
    reader reads the same subjects, and the checks add one fact row per docente concerned, one
-   verified link per event and one chain per service.
+   verified link per event and one chain per service. ``--cadenas`` passes the producers
+   (``productores=PRODUCTORES``) as ``python -m services.evaluacion.rebuild`` does: the rebuild also
+   follows their hash chains in memory (``shared.eslabones.Lectura``), a matrix applying only what
+   continues its chain; without it the chains are not followed (the runs recorded before it).
    Checks: every projection's active generation is 2 and generation 1 is dropped; every table and
    inbox holds the rows the published events imply (valuations = NivelCompetenciaValorado
    published, entregas = visits + each GIA's docentes, ...).
@@ -87,7 +90,7 @@ from bench._common import (
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.historia import docentes_de
 from services.evaluacion.projections import Proyecciones
-from services.evaluacion.rebuild import en_subproceso, reconstruir_particionado
+from services.evaluacion.rebuild import PRODUCTORES, en_subproceso, reconstruir_particionado
 from shared import contracts as c
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
@@ -479,7 +482,8 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
         inicio = medidor.empezar()
         if perfiles:
             perfiles[0].enable()
-        generaciones = await rebuild(js, vistas, batch=args.lote, progress=avance, grace=0.0)
+        generaciones = await rebuild(js, vistas, batch=args.lote, progress=avance, grace=0.0,
+                                     productores=PRODUCTORES if args.cadenas else ())
         if perfiles:
             perfiles[0].disable()
         nuestro = medidor.terminar(f"rebuild de {len(vistas)} proyecciones", n, inicio)
@@ -543,7 +547,7 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
     print(f"base de las vistas: {mib_vistas:,.0f} MiB; nats-server RSS {nats_rss:,.0f} MiB (pico {nats_hwm:,.0f})")
     print_table(
         f"Rebuild de evaluacion ({', '.join(v.nombre for v in vistas)}) vs lectura cruda ({n:,} eventos, "
-        f"lotes de {args.lote}, {args.store})",
+        f"lotes de {args.lote}, {args.store}{', siguiendo las cadenas' if args.cadenas else ''})",
         [(f.nombre, f"{f.eventos:,}", f"{f.s:.2f}", f"{f.cpu:.2f}", rate(f.eventos, f.s), f"{f.rss_inicio:,.0f}",
           f"{f.rss_pico:,.0f}" + ("" if f.pico_de_fase else "*"), f"{f.carga:.1f}") for f in medidor.fases],
         ("fase", "eventos", "s", "CPU s", "eventos/s", "RSS inicio MiB", "pico RSS MiB", "carga 1 min"),
@@ -582,6 +586,7 @@ def main(args: argparse.Namespace) -> int:
                      "--store", args.store, "--lote", str(args.lote), "--perfil-lineas", str(args.perfil_lineas)]
             orden += ["--sync-siempre"] * args.sync_siempre + ["--perfil"] * args.perfil
             orden += ["--checksum"] * args.checksum + ["--con-historia"] * args.con_historia
+            orden += ["--cadenas"] * args.cadenas
             orden += ["--particiones", *map(str, args.particiones)] if args.particiones else []
             rc = subprocess.run(orden, check=False).returncode
             if rc != 0 or not salida.exists():
@@ -624,6 +629,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--con-historia", action="store_true",
                    help="reconstruye también la historia de cada docente (la cuarta proyección, sobre todo sujeto), "
                         "como hace por defecto python -m services.evaluacion.rebuild")
+    p.add_argument("--cadenas", action="store_true",
+                   help="el rebuild sigue las cadenas de huellas de los productores en memoria (una matriz aplica "
+                        "solo lo que continúa su cadena), como python -m services.evaluacion.rebuild; sin esta "
+                        "opción la llamada a shared.replay.rebuild no las sigue")
     p.add_argument("--particiones", type=int, nargs="+", default=[],
                    help="después del rebuild en un proceso, el mismo partido por DRE en N procesos (p. ej. 1 2 4: "
                         "python -m services.evaluacion.rebuild --particiones N); sus checksums deben ser iguales")
