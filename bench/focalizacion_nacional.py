@@ -40,42 +40,32 @@ For each phase it reports wall time, process CPU time and peak RSS. The peak is 
 /proc/self/status, reset before each phase by writing 5 to /proc/self/clear_refs. Where the
 kernel refuses that, it falls back to ``ru_maxrss``, the peak of the whole process so far.
 ``--perfil`` runs cProfile on each timed phase and prints its top entries.
+
+The raw limits are in ``bench.focalizacion_crudo``; the phases' measures and the final report in
+``bench.focalizacion_informe``.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
-import io
-import pstats
-import sqlite3
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
-from bench._common import (
-    PG_HOST,
-    PG_PORT,
-    PG_USER,
-    Store,
-    machine_line,
-    print_table,
-    rate,
-    rebuild_contra_crudo,
-    reiniciar_pico,
-    ru_maxrss_mib,
-    status_mib,
-    store,
+from bench._common import machine_line, rebuild_contra_crudo, ru_maxrss_mib, store
+from bench.focalizacion_crudo import (
+    atributos_leidos,
+    bucle_plano,
+    crudo_postgres,
+    crudo_sqlite,
+    filas_escritas,
 )
+from bench.focalizacion_informe import Corrida, Medicion, Medidor, informe
 from services.focalizacion.application import Focalizacion
 from services.focalizacion.comandos import AbrirConvocatoria
 from services.focalizacion.config import FocalizacionSettings
@@ -85,143 +75,6 @@ from services.focalizacion.reglas import ConjuntoReglas
 from tests.support.padron import generar
 
 CONVOCATORIA = "2020-2022"
-TABLA_CRUDA = "bench_crudo"
-# What the engine reads of an IE besides the attributes its rules name (derivar, ranking, ratio, decision).
-ATRIBUTOS_MOTOR = ("codigo_modular", "anexo", "nombre", "nivel", "dre", "ugel", "area", "caracteristica",
-                   "docentes", "latitud", "longitud")
-
-
-# --- the machine and memory ------------------------------------------------------------------
-
-
-@dataclass
-class Medicion:
-    nombre: str
-    filas: int
-    s: float
-    cpu: float
-    rss_inicio: float  # MiB
-    rss_pico: float  # MiB: VmHWM of the phase, or ru_maxrss when it could not be reset
-    pico_de_fase: bool
-
-    def fila(self) -> tuple[str, ...]:
-        pico = f"{self.rss_pico:,.0f}" + ("" if self.pico_de_fase else "*")
-        return (self.nombre, f"{self.filas:,}", f"{self.s:.2f}", f"{self.cpu:.2f}", rate(self.filas, self.s),
-                f"{self.rss_inicio:,.0f}", pico)
-
-
-class Medidor:
-    def __init__(self, perfil: bool) -> None:
-        self.mediciones: list[Medicion] = []
-        self.perfiles: dict[str, pstats.Stats] = {}
-        self.perfil = perfil
-
-    def medir(self, nombre: str, filas: int | Callable[[Any], int], fn: Callable[..., Any], *args: Any,
-              perfilar: bool = True) -> tuple[Any, Medicion]:
-        gc.collect()
-        de_fase = reiniciar_pico()
-        rss0 = status_mib("VmRSS")
-        perfilador = cProfile.Profile() if self.perfil and perfilar else None
-        cpu0, t0 = time.process_time(), time.perf_counter()
-        if perfilador:
-            perfilador.enable()
-        resultado = fn(*args)
-        if perfilador:
-            perfilador.disable()
-        s, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        pico = status_mib("VmHWM") if de_fase else ru_maxrss_mib()
-        n = filas(resultado) if callable(filas) else filas
-        m = Medicion(nombre, n, s, cpu, rss0, pico, de_fase)
-        self.mediciones.append(m)
-        if perfilador:
-            self.perfiles[nombre] = pstats.Stats(perfilador)
-        print(f"  {nombre}: {n:,} en {s:.2f}s (CPU {cpu:.2f}s), pico RSS {pico:,.0f} MiB", flush=True)
-        return resultado, m
-
-
-# --- the raw limits --------------------------------------------------------------------------
-
-Fila = tuple[Any, int, str, bytes]
-
-
-def filas_escritas(app: Focalizacion, desde: int, hasta: int) -> list[Fila]:
-    """The stored events of notifications ``desde`` < id <= ``hasta`` (snapshots are not in the log)."""
-    filas: list[Fila] = []
-    while notificaciones := app.recorder.select_notifications(desde, 5000, stop=hasta,
-                                                              inclusive_of_start=False):
-        filas += [(n.originator_id, n.originator_version, n.topic, n.state) for n in notificaciones]
-        desde = notificaciones[-1].id
-    return filas
-
-
-def crudo_sqlite(ruta: Path, filas: Sequence[Fila], *, copia_de: str | None,
-                 pragmas: Sequence[str] = ()) -> float:
-    """One executemany in one transaction into a fresh table of the SQLite file ``ruta``: a copy
-    of table ``copia_de`` (its own CREATE statement), or a plain 4-column table."""
-    con = sqlite3.connect(ruta, isolation_level=None)
-    try:
-        for pragma in pragmas:
-            con.execute(pragma)
-        con.execute(f"DROP TABLE IF EXISTS {TABLA_CRUDA}")
-        if copia_de:
-            ddl = con.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name=?",
-                              (copia_de,)).fetchone()[0]
-            con.execute(ddl.replace(copia_de, TABLA_CRUDA, 1))
-        else:
-            con.execute(f"CREATE TABLE {TABLA_CRUDA} (originator_id TEXT, originator_version INTEGER, "
-                        f"topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
-        params = [(o.hex, v, t, s) for o, v, t, s in filas]
-        t0 = time.perf_counter()
-        con.execute("BEGIN")
-        con.executemany(f"INSERT INTO {TABLA_CRUDA} VALUES (?,?,?,?)", params)
-        con.execute("COMMIT")
-        segundos = time.perf_counter() - t0
-        if con.execute(f"SELECT count(*) FROM {TABLA_CRUDA}").fetchone()[0] != len(filas):
-            raise AssertionError("el insert crudo no dejó todas las filas")
-        con.execute(f"DROP TABLE {TABLA_CRUDA}")
-        return segundos
-    finally:
-        con.close()
-
-
-def crudo_postgres(st: Store, esquema: str, filas: Sequence[Fila]) -> float:
-    """The same into a table shaped like eventsourcing's (uuid, bigint, text, bytea, bigserial)."""
-    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=st.dbname, autocommit=True) as conn:
-        tabla = f'"{esquema}".{TABLA_CRUDA}'
-        conn.execute(f"DROP TABLE IF EXISTS {tabla}")
-        conn.execute(f"CREATE TABLE {tabla} (originator_id uuid NOT NULL, "
-                     f"originator_version bigint NOT NULL, topic text, state bytea, "
-                     f"notification_id bigserial, PRIMARY KEY (originator_id, originator_version))")
-        conn.execute(f"CREATE UNIQUE INDEX {TABLA_CRUDA}_nid ON {tabla} (notification_id)")
-        t0 = time.perf_counter()
-        with conn.transaction(), conn.cursor() as cur:
-            cur.executemany(f"INSERT INTO {tabla} (originator_id, originator_version, topic, state) "
-                            f"VALUES (%s, %s, %s, %s)", filas)
-        segundos = time.perf_counter() - t0
-        if conn.execute(f"SELECT count(*) FROM {tabla}").fetchone()[0] != len(filas):
-            raise AssertionError("el insert crudo no dejó todas las filas")
-        conn.execute(f"DROP TABLE {tabla}")
-        return segundos
-
-
-def atributos_leidos(reglas: ConjuntoReglas) -> list[str]:
-    nombres: dict[str, None] = dict.fromkeys(ATRIBUTOS_MOTOR)
-    for tipo in reglas.tipos:
-        for c in (*tipo.aplica_si, *(c for r in tipo.ratio for c in r.condiciones)):
-            nombres.update(dict.fromkeys(c.atributos()))
-        for criterio in (*tipo.focalizacion, *tipo.priorizacion):
-            nombres.update(dict.fromkeys(criterio.atributos()))
-    return list(nombres)
-
-
-def bucle_plano(ies: list[dict[str, Any]], atributos: list[str]) -> int:
-    """The floor of any pass over the padrón: read each attribute of each IE once."""
-    con_dato = 0
-    for ie in ies:
-        for a in atributos:
-            if ie.get(a) is not None:
-                con_dato += 1
-    return con_dato
 
 
 # --- setup -----------------------------------------------------------------------------------
@@ -260,25 +113,6 @@ def importar(app: Focalizacion, args: argparse.Namespace) -> tuple[dict[str, int
 
 
 # --- the run ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Corrida:
-    cuenta: dict[str, int]
-    import_s: float
-    plano: Medicion
-    motor: Medicion
-    pico_tracemalloc: int
-    foc: Medicion
-    foc_py: Medicion
-    asg: Medicion
-    asg_py: Medicion
-    filas_f: int
-    filas_a: int
-    crudo_f: float  # seconds: the targeting's rows into the event store
-    crudo_a: float  # the assignment's rows into the event store
-    crudo_vf: float  # the targeting's rows into the read-model database
-    crudo_va: float
 
 
 class Comprobaciones:
@@ -426,41 +260,6 @@ def comprobar_resultados(app: Focalizacion, comprobar: Comprobaciones, importada
     limites = Counter(c["limite"] for c in carteras)
     print(f"  carteras por estado: {dict(Counter(c['estado'] for c in carteras))}; por límite: "
           f"{dict(sorted(limites.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))}")
-
-
-def informe(args: argparse.Namespace, r: Corrida, medidor: Medidor, kind: str) -> None:
-    c = r.cuenta
-    print_table(
-        f"Focalización y carteras: {c['ies']:,} IIEE, {c['docentes']:,} docentes, {c['acompanantes']:,} "
-        f"acompañantes, {args.ugeles} UGEL ({kind})",
-        [m.fila() for m in medidor.mediciones],
-        ("fase", "filas", "s", "CPU s", "filas/s", "RSS inicio MiB", "pico RSS MiB"),
-    )
-    if not all(m.pico_de_fase for m in medidor.mediciones):
-        print("* pico de todo el proceso hasta ese momento (ru_maxrss): no se pudo reiniciar VmHWM")
-    total = r.foc.s + r.foc_py.s + r.asg.s + r.asg_py.s
-    print(f"\nfocalización + carteras con sus proyecciones: {total:.1f}s (comandos {r.foc.s + r.asg.s:.1f}s, "
-          f"proyecciones {r.foc_py.s + r.asg_py.s:.1f}s); objetivo < 60 s. "
-          f"Importación aparte: {r.import_s:.1f}s")
-    print(f"bucle plano/motor puro = {r.plano.s / r.motor.s:.3f}  "
-          f"(focalizar() tarda {r.motor.s / r.plano.s:.0f}× lo que leer sus atributos; "
-          f"{1e6 * r.motor.s / c['ies']:.0f} µs por IE; "
-          f"pico tracemalloc {r.pico_tracemalloc / 2**20:,.0f} MiB)")
-    for nombre, crudo, m, filas in (("ejecutar_focalizacion", r.crudo_f, r.foc, r.filas_f),
-                                    ("asignar_carteras", r.crudo_a, r.asg, r.filas_a)):
-        print(f"crudo/{nombre} = {crudo / m.s:.3f}  ({m.s / crudo:.0f}× el executemany crudo de sus "
-              f"{filas:,} filas en el almacén de eventos)")
-    donde = "la misma base" if kind == "postgres" else "la base de las vistas"
-    print(f"crudo/ponerse_al_dia = {r.crudo_vf / r.foc_py.s:.3f} tras la focalización, "
-          f"{r.crudo_va / r.asg_py.s:.3f} tras las carteras  (las mismas filas en {donde})")
-    print(f"pico RSS de todo el proceso (ru_maxrss, incluye generar e importar): {ru_maxrss_mib():,.0f} MiB")
-    for nombre, stats in medidor.perfiles.items():
-        for orden, titulo in (("tottime", "tiempo propio"), ("cumulative", "tiempo acumulado")):
-            salida = io.StringIO()
-            stats.stream = salida
-            stats.sort_stats(orden).print_stats(args.perfil_lineas)
-            print(f"\n--- cProfile: {nombre}, por {titulo} ---")
-            print("\n".join(line for line in salida.getvalue().splitlines()[4:] if line.strip()))
 
 
 if __name__ == "__main__":
