@@ -37,7 +37,11 @@ class Valor:
 
     def como_dict(self) -> dict[str, Any]:
         """The value as plain data: dates as ISO text, values within as dicts, tuples as lists."""
-        return {f.name: _plano(getattr(self, f.name)) for f in fields(self)}
+        d = {}
+        for nombre in _nombres(type(self)):
+            valor = getattr(self, nombre)
+            d[nombre] = valor if type(valor) in _ESCALARES else _plano(valor)
+        return d
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """A copy of an aggregate (the repository's cache deep-copies it on every read) shares its values: they
@@ -105,7 +109,21 @@ def _es(valor: Any, tipo: Any) -> bool:
     return isinstance(clase, type) and isinstance(valor, clase)
 
 
+_ESCALARES = frozenset({str, int, float, bool, NoneType})  # exactly these types (an Enum of str is not): as they are
+_NOMBRES: dict[type, tuple[str, ...]] = {}
+
+
+def _nombres(cls: type) -> tuple[str, ...]:
+    """The names of a value type's fields, in their order: ``dataclasses.fields`` once per type, not per value."""
+    try:
+        return _NOMBRES[cls]
+    except KeyError:
+        return _NOMBRES.setdefault(cls, tuple(f.name for f in fields(cls)))
+
+
 def _plano(valor: Any) -> Any:
+    if type(valor) in _ESCALARES:
+        return valor
     if isinstance(valor, date):
         return valor.isoformat()
     if isinstance(valor, Valor):
@@ -113,7 +131,7 @@ def _plano(valor: Any) -> Any:
     if isinstance(valor, Enum):
         return valor.value
     if isinstance(valor, list | tuple):
-        return [_plano(v) for v in valor]
+        return [v if type(v) in _ESCALARES else _plano(v) for v in valor]
     if isinstance(valor, dict):
         return {k: _plano(v) for k, v in valor.items()}
     if hasattr(valor, "model_dump"):  # a pydantic model
