@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-from shared.valores import Valor, como_valor
+from shared.valores import Valor, _nombres, como_valor
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,9 @@ class InformeEjecucion(Valor):
     visitas_realizadas: int
     visitas_entre_pares: int | None = None  # None: an informe recorded before they were counted
 
-    def como_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name != "visitas_entre_pares" or self.visitas_entre_pares is not None}
+    def como_dict(self) -> dict[str, Any]:  # the field names from shared.valores' per-type cache
+        return {n: getattr(self, n) for n in _nombres(type(self))
+                if n != "visitas_entre_pares" or self.visitas_entre_pares is not None}
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,9 @@ class Requisitos(Valor):
     rtc_horas_min: float
     visita_grupos: list[list[int]] | None = None
 
-    def como_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name != "visita_grupos" or self.visita_grupos is not None}
+    def como_dict(self) -> dict[str, Any]:  # the field names from shared.valores' per-type cache
+        return {n: getattr(self, n) for n in _nombres(type(self))
+                if n != "visita_grupos" or self.visita_grupos is not None}
 
 
 @dataclass(frozen=True)
@@ -180,9 +180,13 @@ class _Datos(Valor):
     def de(cls, datos: dict[str, Any]) -> Any:
         return cls(**{f.name: datos.get(f.name) for f in fields(cls)})  # type: ignore[call-overload]
 
-    def como_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)  # type: ignore[arg-type]
-                if getattr(self, f.name) is not None or f.name in self.SIEMPRE}
+    def como_dict(self) -> dict[str, Any]:  # the field names from shared.valores' per-type cache
+        d = {}
+        for nombre in _nombres(type(self)):
+            valor = getattr(self, nombre)
+            if valor is not None or nombre in self.SIEMPRE:
+                d[nombre] = valor
+        return d
 
 
 @dataclass(frozen=True)
