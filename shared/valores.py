@@ -38,7 +38,7 @@ class Valor:
     def como_dict(self) -> dict[str, Any]:
         """The value as plain data: dates as ISO text, values within as dicts, tuples as lists."""
         d = {}
-        for nombre in _nombres(type(self)):
+        for nombre in nombres_de_campos(type(self)):
             valor = getattr(self, nombre)
             d[nombre] = valor if type(valor) in _ESCALARES else _plano(valor)
         return d
@@ -113,7 +113,7 @@ _ESCALARES = frozenset({str, int, float, bool, NoneType})  # exactly these types
 _NOMBRES: dict[type, tuple[str, ...]] = {}
 
 
-def _nombres(cls: type) -> tuple[str, ...]:
+def nombres_de_campos(cls: type) -> tuple[str, ...]:
     """The names of a value type's fields, in their order: ``dataclasses.fields`` once per type, not per value."""
     try:
         return _NOMBRES[cls]

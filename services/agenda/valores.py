@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-from shared.valores import Valor, _nombres, como_valor
+from shared.valores import Valor, como_valor, nombres_de_campos
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class InformeEjecucion(Valor):
     visitas_entre_pares: int | None = None  # None: an informe recorded before they were counted
 
     def como_dict(self) -> dict[str, Any]:  # the field names from shared.valores' per-type cache
-        return {n: getattr(self, n) for n in _nombres(type(self))
+        return {n: getattr(self, n) for n in nombres_de_campos(type(self))
                 if n != "visitas_entre_pares" or self.visitas_entre_pares is not None}
 
 
@@ -113,7 +113,7 @@ class Requisitos(Valor):
     visita_grupos: list[list[int]] | None = None
 
     def como_dict(self) -> dict[str, Any]:  # the field names from shared.valores' per-type cache
-        return {n: getattr(self, n) for n in _nombres(type(self))
+        return {n: getattr(self, n) for n in nombres_de_campos(type(self))
                 if n != "visita_grupos" or self.visita_grupos is not None}
 
 
@@ -182,7 +182,7 @@ class _Datos(Valor):
 
     def como_dict(self) -> dict[str, Any]:  # the field names from shared.valores' per-type cache
         d = {}
-        for nombre in _nombres(type(self)):
+        for nombre in nombres_de_campos(type(self)):
             valor = getattr(self, nombre)
             if valor is not None or nombre in self.SIEMPRE:
                 d[nombre] = valor
