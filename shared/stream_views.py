@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
-from functools import lru_cache
 from typing import Any, ClassVar
 
 from sqlalchemy import Column, Connection, MetaData, String, Table, TextClause, select
@@ -31,19 +29,12 @@ from shared.contracts import Envelope, IntegrationEvent
 from shared.generaciones import Generaciones, sufijo
 from shared.transacciones import diferir, ejecutar_varias, hay_lote, lote
 from shared.views import Tablas, ViewStore, digest_tablas
-from shared.views import instante as _instante
+from shared.views import instante  # noqa: F401  (the views' handlers import it from here)
 
 # A handler writes an event's rows through ``Filas`` (``conn.execute(sentencia, filas)``, run at the batch's end)
 Handler = Callable[[Any, "Tablas", Envelope], None]
 _POR_SENTENCIA = 512  # inbox ids per multi-row INSERT (well under SQLite's and PostgreSQL's parameter limits)
 _ANALIZAR = 2_000  # events applied to a generation under construction before its first statistics (PostgreSQL)
-
-
-@lru_cache(maxsize=4096)
-def instante(t: datetime) -> str:
-    """``shared.views.instante`` (the views' handlers import it from here), remembered: each view that reads a
-    fact formats its time, the history included, and the facts of a batch often share one."""
-    return _instante(t)
 
 
 def marca(conn: Connection) -> str:

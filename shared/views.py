@@ -16,6 +16,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -129,8 +130,10 @@ def _set_search_path(dbapi_conn, schema: str | None) -> None:  # noqa: ANN001
         dbapi_conn.commit()
 
 
+@lru_cache(maxsize=4096)
 def instante(t: datetime) -> str:
-    """A recorded time as fixed-width UTC text: sorts and compares the same in SQLite and PostgreSQL."""
+    """A recorded time as fixed-width UTC text: sorts and compares the same in SQLite and PostgreSQL. Remembered:
+    every view that reads a fact formats its time, and the facts of a batch often share one."""
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
