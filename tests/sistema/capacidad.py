@@ -20,8 +20,10 @@ answer; and p99 from the moment the open loop scheduled it, queueing in the gene
 end-to-end visibility of an acknowledged visit in evaluacion p50/p99 (answer received → evaluacion's durable
 consumer, on every subject, has acknowledged, i.e. applied to its read model, the stream message that carries it),
 relay lag over time (each service's unpublished events, ``acompana_outbox_pendientes``, and the consumers'
-pending messages, sampled every second), and the resident memory of each process (sampled, maximum;
-PostgreSQL: the PSS of all its processes).
+pending messages, sampled every second), the CPU seconds each process spent during the step (user + system of
+all its threads, ``/proc/<pid>/stat``, read when the step starts and when its load ends; PostgreSQL: the sum over
+the processes alive at both reads; "máquina": every core's busy time, ``/proc/stat``, other work on the machine
+included), and the resident memory of each process (sampled, maximum; PostgreSQL: the PSS of all its processes).
 """
 
 from __future__ import annotations
@@ -59,6 +61,25 @@ def percentil(valores: list[float], p: float) -> float | None:
         return None
     orden = sorted(valores)
     return orden[min(len(orden) - 1, max(0, math.ceil(p / 100 * len(orden)) - 1))]
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float | None:
+    """A process's CPU seconds so far (user + system, all its threads), or None once it is gone."""
+    try:
+        campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(campos[11]) + int(campos[12])) / TICKS  # utime, stime: fields 14 and 15 of stat(5)
+
+
+def cpu_maquina_s() -> float:
+    """Every core's busy seconds so far (``/proc/stat``: user to steal, but idle and iowait; guest time is
+    already in user)."""
+    valores = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(valores) - valores[3] - valores[4]) / TICKS
 
 
 def memoria_mib(pid: int, campo: str = "Rss") -> float:
@@ -120,6 +141,13 @@ class Muestreo:
         procesos["generador de carga"] = [os.getpid()]
         return procesos
 
+    def cpu(self) -> dict[str, dict[int, float]]:
+        """Each process's CPU seconds so far, per pid (PostgreSQL: one per backend), and the machine's."""
+        lecturas = {nombre: {p: t for p in pids if (t := cpu_s(p)) is not None}
+                    for nombre, pids in self._procesos().items()}
+        lecturas["máquina"] = {0: cpu_maquina_s()}
+        return lecturas
+
     async def _cada_segundo(self) -> None:
         while True:
             for nombre, pids in self._procesos().items():
@@ -155,8 +183,16 @@ class Muestreo:
         return cuando
 
 
-def cifras(ops: list[dict], muestreo: Muestreo, desde: float, hasta: float, objetivo: float) -> dict:
-    """One step's figures from its history lines and the samples taken meanwhile."""
+def cpu_del_paso(antes: dict[str, dict[int, float]], despues: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds each process spent between two ``Muestreo.cpu`` reads (the pids alive at both)."""
+    return {nombre: round(sum(t - antes[nombre][p] for p, t in pids.items() if p in antes.get(nombre, {})), 2)
+            for nombre, pids in despues.items()}
+
+
+def cifras(ops: list[dict], muestreo: Muestreo, desde: float, hasta: float, objetivo: float,
+           cpu: dict[str, float] | None = None) -> dict:
+    """One step's figures from its history lines, the samples taken meanwhile and the CPU seconds each process
+    spent (``cpu``: also per second of the step, in cores, and per operation, in ms)."""
     comandos = [o for o in ops if o["tipo"] not in ("generacion",)]
     ok = [o for o in comandos if o["resultado"] == "ok"]
     duracion = max(1e-6, max((o["fin"] for o in comandos), default=hasta) - desde)
@@ -192,6 +228,9 @@ def cifras(ops: list[dict], muestreo: Muestreo, desde: float, hasta: float, obje
         "visitas_medidas": len(visibles), "visitas_no_vistas": sin_ver,
         "outbox_max": outbox, "consumidores_max": int(max((r["consumidores"] for r in retraso), default=0)),
         "serie": serie,
+        "cpu_s": cpu or {},
+        "cpu_nucleos": {n: round(v / max(1e-6, hasta - desde), 2) for n, v in (cpu or {}).items()},
+        "cpu_ms_por_operacion": {n: round(1000 * v / max(1, len(comandos)), 2) for n, v in (cpu or {}).items()},
     }
 
 
@@ -244,9 +283,9 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
             carga.max_operaciones = int(ritmo * duracion) + 1
             antes = len(Historia.leer(historia.ruta))
             renovaciones = len(carga.renovaciones)
-            desde = time.time()
+            desde, cpu_antes = time.time(), muestreo.cpu()
             await carga.correr()
-            hasta = time.time()
+            hasta, cpu_despues = time.time(), muestreo.cpu()
             drenado = time.monotonic()
             try:  # the visits acknowledged late in the step become visible meanwhile
                 await sistema.esperar_quietud(timeout=max(120.0, duracion))
@@ -256,7 +295,7 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
             await asyncio.sleep(1.0)
             ops = Historia.leer(historia.ruta)[antes:]
             c = {"paso": nombre, "ritmo": ritmo, "duracion_s": duracion,
-                 **cifras(ops, muestreo, desde, hasta, ritmo),
+                 **cifras(ops, muestreo, desde, hasta, ritmo, cpu_del_paso(cpu_antes, cpu_despues)),
                  "renovaciones": carga.renovaciones[renovaciones:], "drenado_s": drenado_s}
             c["sostiene"] = sostiene(c)
             resultado["pasos"].append(c)
@@ -300,7 +339,8 @@ def linea(almacen: str, c: dict) -> str:
             f"visibilidad p50/p99 {c['visibilidad_ms'][50]}/{c['visibilidad_ms'][99]} ms "
             f"({c['visitas_no_vistas']} sin ver); outbox máx {max(c['outbox_max'].values(), default=0)}; "
             f"drenado {c.get('drenado_s')} s; "
-            f"{'sostiene' if c.get('sostiene') else 'NO sostiene'}")
+            f"{'sostiene' if c.get('sostiene') else 'NO sostiene'}; CPU núcleos (ms/op): "
+            + ", ".join(f"{n} {v:.2f} ({c['cpu_ms_por_operacion'][n]:.2f})" for n, v in c.get("cpu_nucleos", {}).items()))
 
 
 def copias_necesarias(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ def escribir_informe(ruta: Path, resultados: list[dict], comando: str, segundos:
              "p99 con espera (ms) | visibilidad p50 / p99 (ms) | outbox máx (ag/ev/eval/foc) | pendientes de "
              "consumidores máx | drenado (s) | sostiene |",
              "|---|---|---:|---:|---:|---:|---:|---|---:|---|---|---:|---:|---|"]
-    series, memorias, rodillas = [], [], []
+    series, memorias, rodillas, cpus = [], [], [], []
     solo = resultados[0].get("operaciones") if resultados else None
     for r in resultados:
         nombre = "PostgreSQL" if r["almacen"] == "postgres" else "SQLite"
@@ -31,6 +31,9 @@ def escribir_informe(ruta: Path, resultados: list[dict], comando: str, segundos:
                 f"{ms(c['visibilidad_ms'][50])} / {ms(c['visibilidad_ms'][99])} | "
                 f"{o['agenda']:g}/{o['evidencias']:g}/{o['evaluacion']:g}/{o['focalizacion']:g} | "
                 f"{c['consumidores_max']} | {c.get('drenado_s')} | {'sí' if c['sostiene'] else 'no'} |")
+            if c.get("cpu_nucleos"):
+                cpus.append(f"- {nombre}, {c['paso']} a {c['ritmo']:g}/s: " + ", ".join(
+                    f"{n} {v:.2f} ({c['cpu_ms_por_operacion'][n]:.2f} ms)" for n, v in c["cpu_nucleos"].items()))
             if c["paso"] != "rodilla":
                 puntos = ", ".join(f"{p['s']} s: {p['agenda']}/{p['evidencias']}/{p['evaluacion']}/"
                                    f"{p['focalizacion']} ({p['consumidores']})" for p in c["serie"])
@@ -72,6 +75,12 @@ Retraso del relay en el tiempo (eventos sin publicar de agenda/evidencias/evalua
 paréntesis, mensajes pendientes de los consumidores durables; una muestra por décimo del paso):
 
 {chr(10).join(series) or "- (sin pasos sostenidos)"}
+
+CPU de cada proceso durante la carga de cada paso (núcleos: segundos de CPU, usuario + sistema de todos sus
+hilos, por segundo del paso; entre paréntesis, ms de CPU por operación; PostgreSQL: sus procesos vivos al empezar
+y al terminar el paso; máquina: todos los núcleos ocupados, también por lo que corra fuera del sistema):
+
+{chr(10).join(cpus) or "- (sin medir)"}
 
 Memoria residente máxima de cada proceso en toda la corrida (muestreada cada segundo; PostgreSQL: la suma
 de la memoria proporcional, PSS, de todos sus procesos, que comparten sus búferes):

@@ -4,7 +4,9 @@ became visible and visibility p99 stays within 2 s)."""
 
 from __future__ import annotations
 
-from tests.sistema.capacidad import Muestreo, cifras, percentil, sostiene
+import os
+
+from tests.sistema.capacidad import Muestreo, cifras, cpu_del_paso, cpu_maquina_s, cpu_s, percentil, sostiene
 
 
 def visita(n: int, inicio: float, fin: float) -> dict:
@@ -43,3 +45,24 @@ def test_un_paso_no_sostiene_si_falta_ritmo_una_visita_sin_ver_o_visibilidad_len
     assert not sostiene({**bien, "logrado": 90.0})
     assert not sostiene({**bien, "visibilidad_ms": {50: 200, 99: 2500}})
     assert not sostiene({**bien, "visitas_no_vistas": 1})
+
+
+def test_la_cpu_de_un_paso_es_la_de_cada_proceso_entre_dos_lecturas():
+    # Given two reads of the processes' CPU seconds, PostgreSQL with a backend that ended and one that began
+    antes = {"agenda": {10: 5.0}, "postgresql": {20: 1.0, 21: 2.0}, "máquina": {0: 100.0}}
+    despues = {"agenda": {10: 8.5}, "postgresql": {20: 1.5, 22: 0.3}, "máquina": {0: 110.0}}
+
+    # Then each process spent what its pids alive at both reads spent
+    assert cpu_del_paso(antes, despues) == {"agenda": 3.5, "postgresql": 0.5, "máquina": 10.0}
+
+    # And a step's figures give it in cores (per second of the step) and in ms per operation
+    ops = [visita(n, 1.0, 2.0) for n in range(4)]
+    c = cifras(ops, muestreo([], {}), desde=0.0, hasta=2.0, objetivo=2.0, cpu={"agenda": 3.5})
+    assert c["cpu_nucleos"] == {"agenda": 1.75} and c["cpu_ms_por_operacion"] == {"agenda": 875.0}
+
+
+def test_la_cpu_de_este_proceso_y_de_la_maquina_crecen():
+    propia, maquina = cpu_s(os.getpid()), cpu_maquina_s()
+    sum(i * i for i in range(300_000))
+    assert cpu_s(os.getpid()) >= propia > 0 and cpu_maquina_s() >= maquina > 0
+    assert cpu_s(2 ** 22 + 7) is None  # no such process
