@@ -10,7 +10,6 @@ Every port is an option, so the web tests start the same system on free ports.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import shutil
@@ -21,15 +20,15 @@ import sysconfig
 import time
 import urllib.error
 import urllib.request
-import uuid
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from shared.emisor import EmisorLocal  # noqa: E402 - the project's package, next to this launcher
+from demo_carga import CargaDemo  # noqa: E402 - next to this launcher
+
+from shared.emisor import EmisorLocal  # noqa: E402 - the project's package
+
 SERVICES = {"focalizacion": 8001, "agenda": 8002, "evidencias": 8003, "evaluacion": 8004}
-NS = uuid.UUID("6b0f2d1e-5d3a-4f7e-9a11-acb0a0000001")  # demo ids are stable: reloading is harmless
 
 
 def nats_binary() -> str:
@@ -50,264 +49,10 @@ def wait_http(url: str, timeout: float) -> bool:
     return False
 
 
+
 EMISOR_PUERTO = 8009  # the local development token issuer (shared.emisor); the services' default
 WEB_PUERTO = 8000
 WEB_CLIENTE = "acompana-web"
-_emisor: EmisorLocal | None = None
-
-
-def call(url: str, body: dict | bytes | None = None, content_type: str = "application/json",
-         como: dict | None = None) -> tuple[int, object]:
-    """A request of the demo loader, signed by the local issuer as the ``sistema`` account, or as ``como``
-    (``usuario``, ``rol`` and the territory claims ``dre``, ``ugel``, ``ie``)."""
-    data = body if isinstance(body, bytes) else None if body is None else json.dumps(body).encode()
-    assert _emisor is not None
-    quien = como or {"usuario": "carga-demo", "rol": "sistema"}
-    token = _emisor.token(quien["usuario"], quien["rol"], **{k: v for k, v in quien.items() if k not in ("usuario", "rol")})
-    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers={
-        "Content-Type": content_type, "Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
-FOCALIZACION = "http://127.0.0.1:8001/v1"
-AGENDA = "http://127.0.0.1:8002/v1"
-EVIDENCIAS = "http://127.0.0.1:8003/v1"
-EVALUACION = "http://127.0.0.1:8004/v1"
-DEMO = ROOT / "deploy" / "local" / "demo"
-CONVOCATORIA = "2020-2022"
-
-
-def demo_focalizacion() -> list[dict]:
-    """The padrón of UGEL El Collao (DRE Puno): import, target, assign. Returns the caseloads."""
-    for que, archivo in (("ies", "padron"), ("docentes", "docentes"), ("acompanantes", "acompanantes")):
-        status, informe = call(f"{FOCALIZACION}/padron/{que}", (DEMO / f"{archivo}-el-collao.csv").read_bytes(),
-                               "text/csv")
-        if status != 200:
-            raise RuntimeError(f"importar {que}: {status} {informe}")
-        print(f"Demo: {que}: {informe['nuevas']} nuevas, {informe['sin_cambios']} sin cambios, "
-              f"{len(informe['rechazadas'])} rechazadas")
-    call(f"{FOCALIZACION}/convocatorias", {"codigo": CONVOCATORIA, "anio_inicio": 2020, "anio_fin": 2022,
-                                           "reglas": "NT-026"})
-    _, foco = call(f"{FOCALIZACION}/convocatorias/{CONVOCATORIA}/focalizacion", {})
-    _, asignacion = call(f"{FOCALIZACION}/convocatorias/{CONVOCATORIA}/asignacion", {})
-    print(f"Demo: convocatoria {CONVOCATORIA}: {foco['focalizadas']} IIEE focalizadas, {foco['excluidas']} "
-          f"excluidas; {asignacion['docentes_asignados']} docentes asignados ahora, "
-          f"{asignacion['docentes_sin_cubrir']} sin acompañante")
-    _, carteras = call(f"{FOCALIZACION}/convocatorias/{CONVOCATORIA}/carteras")
-    return carteras
-
-
-def demo_visits(carteras: list[dict]) -> list[dict]:
-    """Visits of 2020 to the assigned docentes of the two schools of the seeds, once agenda
-    (fed by the stream) holds their plans. One acompañante's visits never share a day; the first
-    lasts two days and the second one, which fits every polidocente mix of NT-026 §5.6.3 c and leaves
-    each docente's year room for a one-day visit more (polidocente inicial admits two)."""
-    escuelas = {"0236885-0": "0236885", "0573436-0": "0573436"}
-    visits = []
-    for cartera in carteras:
-        huecos = {mes: _pares_de_dias(2020, mes) for mes in (4, 6)}
-        for escuela in set(cartera["escuelas"]) & set(escuelas):
-            for docente in cartera["docente_ids"][:6]:
-                _, asignacion = call(f"{FOCALIZACION}/docentes/{docente}/asignacion")
-                if asignacion["asignaciones"][0]["codigo_modular"] != escuelas[escuela] or not _con_plan(docente):
-                    continue
-                for mes, libres in huecos.items():
-                    inicio, fin = libres.pop(0)
-                    visits.append({
-                        "visita_id": str(uuid.uuid5(NS, f"visita/{docente}/{mes}")),
-                        "docente_id": docente, "acompanante_id": cartera["acompanante_id"],
-                        "fecha_inicio": inicio, "fecha_fin": fin if mes == 4 else inicio,
-                        "acciones": ["observacion", "asesoria", "retroalimentacion"],
-                    })
-    return visits
-
-
-NIVELES = ("I", "II", "III", "IV")
-EVIDENCIA = {"D1": "estudiantes que participan", "D2": "preguntas que piden explicar o justificar",
-             "D3": "errores que el docente devuelve con una pregunta", "D4": "llamadas de atención con respeto",
-             "D5": "normas recordadas sin interrumpir la sesión"}
-
-
-def demo_evidencias(visits: list[dict]) -> dict[str, int]:
-    """What the demo visits left behind: at each docente's first visit an observation on the
-    classroom rubric, its feedback and a commitment on his weakest desempeño, verified at his
-    next visit. Deterministic ids: running the demo again records nothing new."""
-    estados: dict[str, int] = {}
-    for docente, primera, segunda in _dos_primeras(visits):
-        semilla = int(uuid.UUID(docente)) % 97
-        niveles = {d: {"nivel": NIVELES[(semilla + i) % 3], "evidencia": f"Se observaron {3 + (semilla + i) % 9} {texto}."}
-                   for i, (d, texto) in enumerate(EVIDENCIA.items())}
-        debil = min(niveles, key=lambda d: NIVELES.index(niveles[d]["nivel"]))
-        aco = primera["acompanante_id"]
-        compromiso = str(uuid.uuid5(NS, f"compromiso/{primera['visita_id']}"))
-        pasos = [
-            (f"visitas/{primera['visita_id']}/observaciones", {
-                "observacion_id": str(uuid.uuid5(NS, f"observacion/{primera['visita_id']}")), "acompanante_id": aco,
-                "niveles": niveles, "fortalezas": ["Trato cordial con los estudiantes"],
-                "aspectos_criticos": [f"{debil}: nivel {niveles[debil]['nivel']}"]}),
-            (f"visitas/{primera['visita_id']}/retroalimentacion", {
-                "acompanante_id": aco, "aspectos_priorizados": [debil],
-                "dialogo_reflexivo": f"Revisamos con el docente la evidencia de {debil} y qué haría distinto.",
-                "modelamiento": [{"tipo": "ejemplo", "descripcion": "Ejemplo de preguntas abiertas"}]}),
-            (f"visitas/{primera['visita_id']}/compromisos", {
-                "compromiso_id": compromiso, "acompanante_id": aco,
-                "item": debil, "fecha_limite": segunda["fecha_inicio"], "descripcion": f"Mejorar {debil} en sus sesiones",
-                "verificacion": "Observación en la próxima visita"}),
-            (f"compromisos/{compromiso}/verificacion", {
-                "visita_id": segunda["visita_id"], "acompanante_id": aco, "resultado": "parcialmente",
-                "evidencia": "Aplicó lo acordado en parte de la sesión."}),
-        ]
-        for ruta, cuerpo in pasos:
-            status, _ = _cuando_conste(f"{EVIDENCIAS}/{ruta}", cuerpo)
-            estados[str(status)] = estados.get(str(status), 0) + 1
-    return estados
-
-
-def demo_evaluacion(visits: list[dict]) -> dict[str, int]:
-    """The formative evaluation of each observed docente: his initial situation from the first visit's
-    observation (every competency of his school type), a valuation of C4 after the second visit and
-    the close of etapa 1 (2020). Deterministic ids: running the demo again records nothing new."""
-    estados: dict[str, int] = {}
-    for docente, primera, segunda in _dos_primeras(visits):
-        _, planes = call(f"{AGENDA}/docentes/{docente}/planes")
-        tipo = planes[0]["tipo_ie"]
-        competencias = ["C2", "C3", "C4", "C5", "C7" if tipo in ("eib", "multigrado") else "C6"]
-        observacion = str(uuid.uuid5(NS, f"observacion/{primera['visita_id']}"))
-        semilla = int(uuid.UUID(docente)) % 97
-        inicial = {c: NIVELES[(semilla + i) % 3] for i, c in enumerate(competencias)}
-        logrado = {c: NIVELES[min(3, NIVELES.index(n) + (semilla + i) % 2)] for i, (c, n) in enumerate(inicial.items())}
-        aco = primera["acompanante_id"]
-        pasos = [
-            (f"docentes/{docente}/situacion-inicial", {
-                "acompanante_id": aco, "fecha": primera["fecha_fin"],
-                "niveles": {c: {"nivel": n, "evidencias": [observacion], "sustento": "Visita diagnóstica."}
-                            for c, n in inicial.items()}}),
-            (f"docentes/{docente}/valoraciones", {
-                "valoracion_id": str(uuid.uuid5(NS, f"valoracion/{docente}/2020/C4")), "acompanante_id": aco,
-                "fecha": segunda["fecha_fin"], "competencia": "C4", "nivel": logrado["C4"],
-                "evidencias": [observacion], "sustento": "Avance observado en la segunda visita."}),
-            (f"docentes/{docente}/cierres", {"acompanante_id": aco, "anio": 2020, "fecha": "2020-12-10",
-                                             "niveles": logrado}),
-        ]
-        for ruta, cuerpo in pasos:
-            status, _ = _cuando_conste(f"{EVALUACION}/{ruta}", cuerpo)
-            estados[str(status)] = estados.get(str(status), 0) + 1
-    return estados
-
-
-# The IEI N°246 "Mi Segundo Hogar" runs its own 2024 plan (seed 002): its directora observes its 11 docentes
-# (5 años A–D, 4 años A–D, 3 años A–C) in June, September and November, next to the external NT-026 programme.
-IEI246 = "0236885-0"
-DIRECTORA_246 = {"usuario": str(uuid.uuid5(NS, f"directivo/{IEI246}")), "rol": "directivo", "dre": "DRE-PUNO",
-                 "ugel": "UGEL-EL-COLLAO", "ie": IEI246}
-SECCIONES_246 = [f"{edad} años {letra}" for edad, letras in ((5, "ABCD"), (4, "ABCD"), (3, "ABC")) for letra in letras]
-
-
-def demo_plan_interno() -> dict[str, int]:
-    """The directora's 2024 plan, through the API as she would: elaborated, approved with its RD and
-    socialized; then her three visits to each docente (one school day each, never two the same day), the
-    observation of each June visit, and the December informe de ejecución. Stable ids: reloading is harmless."""
-    directora = DIRECTORA_246
-    docentes = _docentes_de(IEI246, len(SECCIONES_246))
-    if len(docentes) < len(SECCIONES_246):
-        return {"sin_docentes": 1}
-    estados: dict[str, int] = {}
-
-    def contar(status: int) -> None:
-        estados[str(status)] = estados.get(str(status), 0) + 1
-
-    status, plan = call(f"{AGENDA}/instituciones/{IEI246}/planes-monitoreo", {
-        "anio": 2024, "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO", "turno": "mañana",
-        "director": "Doly Ramos Aruquipa", "responsables": ["Doly Ramos Aruquipa"], "protocolo": "PMA-IEI246@1",
-        "docentes": [{"docente_id": d, "grado_seccion": s} for d, s in zip(docentes, SECCIONES_246)]}, como=directora)
-    contar(status)
-    if status not in (200, 201):
-        return estados
-    pid = plan["plan_ie_id"]  # type: ignore[index]
-    for paso, cuerpo in (("aprobacion", {"resolucion": "RD N° 012-2024-IEI246", "fecha": "2024-04-15"}),
-                         ("socializacion", {"fecha": "2024-04-22", "medio": "Reunión de docentes"})):
-        contar(call(f"{AGENDA}/planes-monitoreo/{pid}/{paso}", cuerpo, como=directora)[0])
-    for mes in (6, 9, 11):
-        dias = [d for d in (date(2024, mes, n) for n in range(3, 29)) if d.weekday() < 5]
-        for docente, dia in zip(docentes, dias):
-            visita = str(uuid.uuid5(NS, f"visita-interna/{docente}/{mes}"))
-            contar(call(f"{AGENDA}/visitas-realizadas", {
-                "visita_id": visita, "docente_id": docente, "acompanante_id": directora["usuario"],
-                "fecha_inicio": dia.isoformat(), "fecha_fin": dia.isoformat(),
-                "acciones": ["observacion", "asesoria", "retroalimentacion"]}, como=directora)[0])
-            if mes == 6:
-                semilla = int(uuid.UUID(docente)) % 97
-                contar(_cuando_conste(f"{EVIDENCIAS}/visitas/{visita}/observaciones", como=directora, cuerpo={
-                    "observacion_id": str(uuid.uuid5(NS, f"observacion/{visita}")),
-                    "acompanante_id": directora["usuario"], "niveles": {
-                        "D1": {"nivel": NIVELES[semilla % 3 + 1], "evidencia": f"{10 + semilla % 8} de 20 niños "
-                               "participan en la asamblea de inicio."},
-                        "D4": {"nivel": NIVELES[(semilla + 1) % 3 + 1], "evidencia": "Trato cálido; llama a cada "
-                               "niño por su nombre."}},
-                    "fortalezas": ["Organización del aula por sectores"],
-                    "aspectos_criticos": ["Cierre de la actividad apresurado"]})[0])
-    contar(call(f"{AGENDA}/planes-monitoreo/{pid}/ejecucion", {
-        "fecha": "2024-12-13", "logros": "Las once aulas recibieron sus tres visitas de monitoreo y acompañamiento.",
-        "dificultades": "Poco tiempo para la retroalimentación después de cada visita.",
-        "recomendaciones": "Incorporar visitas entre pares en 2025."}, como=directora)[0])
-    return estados
-
-
-def _docentes_de(ie: str, cuantos: int, timeout: float = 30.0) -> list[str]:
-    """The docentes the padrón registers in the school, once agenda has learnt them from the stream."""
-    deadline = time.monotonic() + timeout
-    while True:
-        status, docentes = call(f"{AGENDA}/instituciones/{ie}/docentes")
-        ids = [d["docente_id"] for d in docentes] if status == 200 else []  # type: ignore[union-attr]
-        if len(ids) >= cuantos or time.monotonic() > deadline:
-            return ids[:cuantos]
-        time.sleep(0.2)
-
-
-def _dos_primeras(visits: list[dict]) -> list[tuple[str, dict, dict]]:
-    """(docente, first visit, second visit) of every docente the demo visited at least twice."""
-    por_docente: dict[str, list[dict]] = {}
-    for v in visits:
-        por_docente.setdefault(v["docente_id"], []).append(v)
-    return [(docente, *sorted(suyas, key=lambda v: v["fecha_inicio"])[:2])
-            for docente, suyas in por_docente.items() if len(suyas) >= 2]
-
-
-def _cuando_conste(url: str, cuerpo: dict, timeout: float = 30.0, como: dict | None = None) -> tuple[int, object]:
-    """POST, retrying while the service has not yet received what it rests on from the stream (409
-    ``en_espera``; 422 where a rule reads what the stream has not brought yet)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        status, respuesta = call(url, cuerpo, como=como)
-        espera = status == 409 and isinstance(respuesta, dict) and respuesta.get("codigo") == "en_espera"
-        if not (espera or status == 422) or time.monotonic() > deadline:
-            return status, respuesta
-        time.sleep(0.2)
-
-
-def _pares_de_dias(anio: int, mes: int) -> list[tuple[str, str]]:
-    """Monday-Tuesday and Wednesday-Thursday pairs of a month."""
-    pares = []
-    for dia in range(1, 28):
-        d = date(anio, mes, dia)
-        if d.weekday() in (0, 2):
-            pares.append((d.isoformat(), (d + timedelta(days=1)).isoformat()))
-    return pares
-
-
-def _con_plan(docente: str, timeout: float = 30.0) -> bool:
-    """Wait until agenda received the docente's assignment over NATS and generated his plan."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status, planes = call(f"{AGENDA}/docentes/{docente}/planes")
-        if status == 200 and planes:
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def como(nats_url: str, usuario: str) -> str:
@@ -315,42 +60,7 @@ def como(nats_url: str, usuario: str) -> str:
     return nats_url.replace("nats://", f"nats://{usuario}:{usuario}-desarrollo@")
 
 
-def _persona(url: str) -> str | None:
-    status, persona = call(url)
-    if status != 200 or not isinstance(persona, dict):
-        return None
-    return f"{persona.get('nombres')} {persona.get('apellidos')}"
-
-
-def usuarios_demo(visits: list[dict]) -> list[dict]:
-    """The demo users of every role for the local issuer's login page: the acompañantes and docentes
-    of the demo visits (their ids are the tokens' ``sub``), and one account per supervising role."""
-    usuarios: list[dict] = []
-    vistos: set[str] = set()
-    for v in visits:
-        for rol, clave, ruta in (("acompanante", "acompanante_id", "acompanantes"), ("docente", "docente_id", "docentes")):
-            id_ = v[clave]
-            if id_ in vistos or sum(u["rol"] == rol for u in usuarios) >= 4:
-                continue
-            vistos.add(id_)
-            usuarios.append({"usuario": id_, "rol": rol, "nombre": _persona(f"{FOCALIZACION}/{ruta}/{id_}/persona"),
-                             "dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"})
-    lugar = {"dre": "DRE-PUNO", "ugel": "UGEL-EL-COLLAO"}
-    usuarios += [
-        {"usuario": DIRECTORA_246["usuario"], "rol": "directivo", "nombre": "Directora de la IEI N°246", **lugar,
-         "ie": "0236885-0", "ie_nombre": "IEI N°246 Mi Segundo Hogar"},
-        {"usuario": "esp-ugel-el-collao", "rol": "especialista_ugel", "nombre": "Especialista de la UGEL El Collao",
-         **lugar},
-        {"usuario": "esp-dre-puno", "rol": "especialista_dre", "nombre": "Especialista de la DRE Puno",
-         "dre": "DRE-PUNO"},
-        {"usuario": "minedu-01", "rol": "minedu", "nombre": "Especialista del MINEDU"},
-        {"usuario": "auditor-01", "rol": "auditor", "nombre": "Auditor"},
-        {"usuario": "admin-01", "rol": "administrador", "nombre": "Administrador"},
-    ]
-    return usuarios
-
-
-def main() -> int:  # noqa: C901, PLR0915 - the launcher's steps, in order
+def argumentos() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Arranca Acompaña completo en esta máquina.")
     parser.add_argument("--datos", default=str(ROOT / "var"), help="Carpeta de datos (por defecto var/)")
     parser.add_argument("--nats-port", type=int, default=int(os.environ.get("ACOMPANA_NATS_PORT", 4223)))
@@ -361,29 +71,27 @@ def main() -> int:  # noqa: C901, PLR0915 - the launcher's steps, in order
     parser.add_argument("--sin-demo", action="store_true", help="No cargar los datos de demostración")
     parser.add_argument("--espera", type=float, default=60.0,
                         help="Segundos que se espera a que cada proceso quede listo (más en una máquina cargada)")
-    args = parser.parse_args()
-    puertos = dict(zip(SERVICES, (int(p) for p in args.puertos.split(",")), strict=True))
-    global FOCALIZACION, AGENDA, EVIDENCIAS, EVALUACION
-    FOCALIZACION, AGENDA, EVIDENCIAS, EVALUACION = (f"http://127.0.0.1:{p}/v1" for p in puertos.values())
-    web_url = f"http://127.0.0.1:{args.web_puerto}"
-    print(f"Acompaña: abra {web_url}  (la aplicación web; ingrese con un usuario de demostración)", flush=True)
+    return parser.parse_args()
 
-    data = Path(args.datos).resolve()
-    (data / "nats").mkdir(parents=True, exist_ok=True)
-    nats_url = f"nats://127.0.0.1:{args.nats_port}"
-    conf = data / "nats" / "nats.conf"
-    cuentas = os.path.relpath(ROOT / "deploy" / "nats" / "cuentas.conf", conf.parent)
-    conf.write_text(f'listen: "127.0.0.1:{args.nats_port}"\n'
-                    f'jetstream {{ store_dir: "{data / "nats" / "js"}", sync_interval: always }}\n'
-                    f'include "{cuentas}"  # each service its own (development) user; external systems read only\n')
-    processes: list[tuple[str, subprocess.Popen]] = []
 
-    def stop(*_: object) -> None:
+class Sistema:
+    """The processes started, in order; stopped in the reverse order."""
+
+    def __init__(self, data: Path) -> None:
+        self.data, self.logs = data, data / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.processes: list[tuple[str, subprocess.Popen]] = []
+
+    def lanzar(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
+        log = open(self.logs / f"{name}.log", "a")  # noqa: SIM115 - lives as long as the process
+        self.processes.append((name, subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log)))
+
+    def stop(self, *_: object) -> None:
         print("\nDeteniendo Acompaña...")
-        for name, process in reversed(processes):
+        for _name, process in reversed(self.processes):
             if process.poll() is None:
                 process.terminate()
-        for name, process in reversed(processes):
+        for name, process in reversed(self.processes):
             try:
                 process.wait(15)
             except subprocess.TimeoutExpired:
@@ -391,94 +99,96 @@ def main() -> int:  # noqa: C901, PLR0915 - the launcher's steps, in order
             print(f"  {name}: detenido")
         sys.exit(0)
 
-    global _emisor
-    _emisor = EmisorLocal(f"http://127.0.0.1:{args.emisor_puerto}")
-    _emisor.servir("127.0.0.1", args.emisor_puerto)
-    web_secreto = secrets.token_urlsafe(32)  # this run's client secret, handed only to the web process
-    _emisor.registrar_cliente(WEB_CLIENTE, web_secreto, [f"{web_url}/entrar/retorno"],
-                              cuenta={"usuario": "web-calendario", "rol": "sistema"})
-    _emisor.usuarios = usuarios_demo([])
-    print(f"  emisor local  {_emisor.url}  (tokens de desarrollo: POST /token con usuario y rol)")
-    auth = {"AUTH_EMISOR": _emisor.url, "AUTH_JWKS_URL": f"{_emisor.url}/.well-known/jwks.json"}
+    def vigilar(self) -> None:
+        """Stops everything when a process ends."""
+        while True:
+            for name, process in self.processes:
+                if process.poll() is not None:
+                    print(f"{name} terminó (código {process.returncode}); vea {self.logs}", file=sys.stderr)
+                    self.stop()
+            time.sleep(1)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
 
-    log_dir = data / "logs"
-    log_dir.mkdir(exist_ok=True)
-    print(f"Datos en {data}")
-    nats_log = open(log_dir / "nats.log", "a")  # noqa: SIM115 - lives as long as the process
-    processes.append(("nats-server", subprocess.Popen([nats_binary(), "-c", str(conf)],
-                                                      stdout=nats_log, stderr=nats_log)))
-    streams = subprocess.run([sys.executable, "-m", "shared.streams", "--nats-url", como(nats_url, "streams")],
-                             cwd=ROOT, capture_output=True, text=True)
+def iniciar_nats(sistema: Sistema, port: int) -> str:
+    """The nats-server (JetStream, ``sync_interval: always``, the development accounts) and the streams."""
+    (sistema.data / "nats").mkdir(parents=True, exist_ok=True)
+    nats_url = f"nats://127.0.0.1:{port}"
+    conf = sistema.data / "nats" / "nats.conf"
+    cuentas = os.path.relpath(ROOT / "deploy" / "nats" / "cuentas.conf", conf.parent)
+    conf.write_text(f'listen: "127.0.0.1:{port}"\n'
+                    f'jetstream {{ store_dir: "{sistema.data / "nats" / "js"}", sync_interval: always }}\n'
+                    f'include "{cuentas}"  # each service its own (development) user; external systems read only\n')
+    sistema.lanzar("nats-server", [nats_binary(), "-c", str(conf)])
+    declarar = [sys.executable, "-m", "shared.streams", "--nats-url", como(nats_url, "streams")]
+    streams = subprocess.run(declarar, cwd=ROOT, capture_output=True, text=True)
     for _ in range(50):
         if streams.returncode == 0:
             break
         time.sleep(0.1)
-        streams = subprocess.run([sys.executable, "-m", "shared.streams", "--nats-url", como(nats_url, "streams")],
-                                 cwd=ROOT, capture_output=True, text=True)
+        streams = subprocess.run(declarar, cwd=ROOT, capture_output=True, text=True)
     if streams.returncode != 0:
         print(f"No se pudo declarar los streams en {nats_url}:\n{streams.stderr}", file=sys.stderr)
-        stop()
+        sistema.stop()
     print(f"  nats-server   {nats_url}  ({streams.stdout.strip()})")
+    return nats_url
 
+
+def iniciar_servicios(sistema: Sistema, puertos: dict[str, int], nats_url: str, emisor: EmisorLocal) -> None:
+    """The four services, each on its SQLite stores under the data folder, trusting the local issuer."""
+    auth = {"AUTH_EMISOR": emisor.url, "AUTH_JWKS_URL": f"{emisor.url}/.well-known/jwks.json"}
     for servicio, port in puertos.items():
         prefix = servicio.upper()
         env = dict(os.environ, **{
             "ACOMPANA_ENTORNO": "desarrollo",  # the embedded default: development secrets and issuer
-            f"{prefix}_NATS_URL": como(nats_url, servicio), f"{prefix}_DATA_DIR": str(data / "data"),
+            f"{prefix}_NATS_URL": como(nats_url, servicio), f"{prefix}_DATA_DIR": str(sistema.data / "data"),
             f"{prefix}_PERSISTENCE_MODULE": "eventsourcing.sqlite", f"{prefix}_HTTP_PORT": str(port),
             **{f"{prefix}_{k}": v for k, v in auth.items()},
         })
-        log = open(log_dir / f"{servicio}.log", "a")  # noqa: SIM115
-        processes.append((servicio, subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", f"services.{servicio}.main:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=log, stderr=log)))
+        sistema.lanzar(servicio, [sys.executable, "-m", "uvicorn", "--factory", f"services.{servicio}.main:create_app",
+                                  "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env)
 
-    env = dict(os.environ, WEB_DATA_DIR=str(data / "data"), WEB_HTTP_PORT=str(args.web_puerto), WEB_URL_PUBLICA=web_url,
-               WEB_COOKIE_SEGURA="false", WEB_OIDC_EMISOR=_emisor.url, WEB_OIDC_CLIENTE=WEB_CLIENTE,
+
+def iniciar_web(sistema: Sistema, puertos: dict[str, int], port: int, web_url: str, emisor: EmisorLocal) -> None:
+    """The web application, a client of the local issuer with this run's secret (handed only to it)."""
+    web_secreto = secrets.token_urlsafe(32)
+    emisor.registrar_cliente(WEB_CLIENTE, web_secreto, [f"{web_url}/entrar/retorno"],
+                             cuenta={"usuario": "web-calendario", "rol": "sistema"})
+    env = dict(os.environ, WEB_DATA_DIR=str(sistema.data / "data"), WEB_HTTP_PORT=str(port), WEB_URL_PUBLICA=web_url,
+               WEB_COOKIE_SEGURA="false", WEB_OIDC_EMISOR=emisor.url, WEB_OIDC_CLIENTE=WEB_CLIENTE,
                WEB_OIDC_SECRETO=web_secreto,
                **{f"WEB_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in puertos.items()})
-    log = open(log_dir / "web.log", "a")  # noqa: SIM115
-    processes.append(("web", subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "services.web.main:create_app",
-         "--host", "127.0.0.1", "--port", str(args.web_puerto), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=log)))
+    sistema.lanzar("web", [sys.executable, "-m", "uvicorn", "--factory", "services.web.main:create_app",
+                           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env)
 
+
+def main() -> int:
+    args = argumentos()
+    puertos = dict(zip(SERVICES, (int(p) for p in args.puertos.split(",")), strict=True))
+    web_url = f"http://127.0.0.1:{args.web_puerto}"
+    print(f"Acompaña: abra {web_url}  (la aplicación web; ingrese con un usuario de demostración)", flush=True)
+    sistema = Sistema(Path(args.datos).resolve())
+    emisor = EmisorLocal(f"http://127.0.0.1:{args.emisor_puerto}")
+    emisor.servir("127.0.0.1", args.emisor_puerto)
+    demo = CargaDemo(emisor, {s: f"http://127.0.0.1:{p}/v1" for s, p in puertos.items()})
+    emisor.usuarios = demo.usuarios([])
+    print(f"  emisor local  {emisor.url}  (tokens de desarrollo: POST /token con usuario y rol)")
+    signal.signal(signal.SIGINT, sistema.stop)
+    signal.signal(signal.SIGTERM, sistema.stop)
+    print(f"Datos en {sistema.data}")
+
+    nats_url = iniciar_nats(sistema, args.nats_port)
+    iniciar_servicios(sistema, puertos, nats_url, emisor)
+    iniciar_web(sistema, puertos, args.web_puerto, web_url, emisor)
     for servicio, port in [*puertos.items(), ("web", args.web_puerto)]:
         if not wait_http(f"http://127.0.0.1:{port}/readyz", args.espera):
-            print(f"{servicio} no quedó listo; vea {log_dir / (servicio + '.log')}", file=sys.stderr)
-            stop()
+            print(f"{servicio} no quedó listo; vea {sistema.logs / (servicio + '.log')}", file=sys.stderr)
+            sistema.stop()
         print(f"  {servicio:13} http://127.0.0.1:{port}" + ("" if servicio == "web" else "/docs"))
-
     if not args.sin_demo:
-        visits = demo_visits(demo_focalizacion())
-        statuses = [call(f"{AGENDA}/visitas-realizadas", v)[0] for v in visits]
-        nuevas = statuses.count(201)
-        print(f"Demo: {len(statuses)} visitas (UGEL El Collao), {nuevas} nuevas, "
-              f"{statuses.count(200)} ya cargadas" + ("" if set(statuses) <= {200, 201} else f"; estados {set(statuses)}"))
-        estados = demo_evidencias(visits)
-        print(f"Demo: evidencias (observación, retroalimentación, compromiso y su verificación): "
-              f"{estados.get('201', 0)} registradas, {estados.get('200', 0)} ya cargadas"
-              + ("" if set(estados) <= {"200", "201"} else f"; estados {estados}"))
-        estados = demo_evaluacion(visits)
-        print(f"Demo: evaluación formativa (situación inicial, valoración y cierre de la etapa 1): "
-              f"{estados.get('201', 0)} registradas, {estados.get('200', 0)} ya cargadas"
-              + ("" if set(estados) <= {"200", "201"} else f"; estados {estados}"))
-        estados = demo_plan_interno()
-        print(f"Demo: plan interno 2024 de la IEI N°246 (plan, 33 visitas de su directora, observaciones, informe): "
-              f"{estados.get('201', 0)} registrados, {estados.get('200', 0)} ya cargados"
-              + ("" if set(estados) <= {"200", "201"} else f"; estados {estados}"))
-        _emisor.usuarios = usuarios_demo(visits)
+        emisor.usuarios = demo.usuarios(demo.cargar())
     print(f"Acompaña está listo en {web_url} . Ctrl-C para detener.", flush=True)
-    while True:
-        for name, process in processes:
-            if process.poll() is not None:
-                print(f"{name} terminó (código {process.returncode}); vea {log_dir}", file=sys.stderr)
-                stop()
-        time.sleep(1)
+    sistema.vigilar()
+    return 0
 
 
 if __name__ == "__main__":
