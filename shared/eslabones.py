@@ -286,29 +286,59 @@ class Lectura:
         self._eslabones: dict[tuple[str, int], tuple[str, str]] = {}  # (servicio, posicion) -> (hash, estado)
         self._sucesores: dict[tuple[str, int], int] = {}  # (servicio, anterior) -> the unbroken fact after it
         self._esperan: dict[tuple[str, int], list[Envelope]] = {}  # facts waiting, by (servicio, anterior)
+        self._cabezas: dict[str, int] = {}  # servicio -> the highest position recorded
 
-    def aplicables(self, envelopes: Iterable[Envelope]) -> list[Envelope]:
+    def aplicables(self, envelopes: Iterable[Envelope], veredictos: Veredictos | None = None) -> list[Envelope]:
         """Record each fact's link, in order, and return the facts a live consumer applies: those whose chain
-        is not checked, the verified ones, and those that waited for a predecessor that has now arrived."""
-        aplicables = []
+        is not checked, the verified ones, and those that waited for a predecessor that has now arrived (just
+        before the fact that settled them). ``veredictos`` notes the facts not applied where they came, and
+        where those applied later were."""
+        aplicables: list[Envelope] = []
         for env in envelopes:
             if not vigilado(self.productores, env):
                 aplicables.append(env)
                 continue
             visto = self._eslabones.get((env.data.servicio, env.position))
             if visto is None:
+                antes = len(aplicables)
                 estado = self._registrar(env, aplicables)
+                if veredictos is not None and len(aplicables) > antes:
+                    veredictos.liberados(aplicables[antes:], env)
             else:  # the same fact again has the state recorded; another one at a taken position is broken
                 estado = visto[1] if visto[0] == (env.cadena or "") else ROTO
             if estado == VERIFICADO:
                 aplicables.append(env)
+            elif veredictos is not None:
+                veredictos.retenido(env, estado)
         return aplicables
+
+    def cabeza(self, servicio: str) -> tuple[int, str, str]:
+        """The highest position of ``servicio``'s chain recorded, and the (hash, state) recorded there
+        ((0, GENESIS, verified) when none): what a fact that continues the chain after this reading needs."""
+        posicion = self._cabezas.get(servicio, 0)
+        if not posicion:
+            return 0, GENESIS, VERIFICADO
+        return (posicion, *self._eslabones[servicio, posicion])
+
+    def esperando(self, servicio: str) -> int:
+        """How many of ``servicio``'s facts still wait for their predecessor."""
+        return sum(len(v) for (s, _), v in self._esperan.items() if s == servicio)
+
+    def sembrar(self, servicio: str, posicion: int, hash_: str, estado: str) -> None:
+        """Start from the head of ``servicio``'s chain as another reading left it (``cabeza``), when the facts
+        to come need no more of it: each follows the head or a fact after it, at a position after it, and no
+        fact waits (``services.evaluacion.particiones_cadenas``)."""
+        if posicion:
+            self._eslabones[servicio, posicion] = (hash_, estado)
+            self._cabezas[servicio] = max(self._cabezas.get(servicio, 0), posicion)
 
     def _registrar(self, env: Envelope, liberados: list[Envelope]) -> str:
         servicio = env.data.servicio
         estado, _ = verificar(env, lambda posicion: self._eslabones.get((servicio, posicion)),
                               lambda anterior: self._sucesores.get((servicio, anterior)))
         self._eslabones[servicio, env.position] = (env.cadena or "", estado)
+        if env.position > self._cabezas.get(servicio, 0):
+            self._cabezas[servicio] = env.position
         if estado != ROTO:
             self._sucesores[servicio, env.cadena_anterior] = env.position
         if estado == PENDIENTE:
@@ -330,3 +360,32 @@ class Lectura:
         verificados = asentar(env.position, env.cadena or "", estado, esperando, resolver)
         liberados.extend(en_espera[p] for p in verificados)
         return estado
+
+
+class Veredictos:
+    """What a ``Lectura`` decided of the facts it did not apply where they came in the stream: by stream
+    sequence, not applied (broken, or still waiting at the end), or applied just before the fact at sequence
+    ``liberado_en`` (the ``orden``-th of those it settled), as the verified predecessor came."""
+
+    def __init__(self) -> None:
+        self.retenidos: dict[int, tuple[str, str]] = {}  # sequence -> (servicio, state on arrival)
+        self.liberados_en: dict[int, tuple[int, int]] = {}  # sequence -> (releasing sequence, order)
+
+    def retenido(self, env: Envelope, estado: str) -> None:
+        self.retenidos[env.sequence or 0] = (env.data.servicio, estado)
+
+    def liberados(self, envs: list[Envelope], por: Envelope) -> None:
+        for orden, env in enumerate(envs):
+            self.liberados_en[env.sequence or 0] = (por.sequence or 0, orden)
+
+    def excepciones(self) -> list[dict]:
+        """One row per fact not applied where it came: ``secuencia``, ``servicio``, ``estado`` (verified when
+        applied later, else its state), ``liberado_en`` and ``orden`` (None when never applied)."""
+        filas = []
+        for secuencia, (servicio, estado) in sorted(self.retenidos.items()):
+            liberado = self.liberados_en.get(secuencia)
+            filas.append({"secuencia": secuencia, "servicio": servicio,
+                          "estado": VERIFICADO if liberado else estado,
+                          "liberado_en": liberado[0] if liberado else None,
+                          "orden": liberado[1] if liberado else None})
+        return filas

@@ -38,7 +38,7 @@ class Modelos:
         return [self.propio.nombre, *(v.nombre for v in self.del_stream)]
 
 
-class _Barra:
+class Barra:
     """A progress bar on stderr, created at the first report (when the total is known); silent when ``quiet``."""
 
     def __init__(self, que: str, unidad: str, quiet: bool) -> None:
@@ -64,7 +64,7 @@ async def reconstruir(modelos: Modelos, servicio: str, nombres: Sequence[str], n
     pedidos = list(nombres) or modelos.nombres()
     resultado: dict[str, str] = {}
     if modelos.propio.nombre in pedidos:
-        barra = _Barra(f"reconstruyendo {modelos.propio.nombre}", " eventos", quiet)
+        barra = Barra(f"reconstruyendo {modelos.propio.nombre}", " eventos", quiet)
         try:
             await asyncio.to_thread(modelos.propio.reconstruir, barra)
         finally:
@@ -76,7 +76,7 @@ async def reconstruir(modelos: Modelos, servicio: str, nombres: Sequence[str], n
         if nats_url is None:
             raise RuntimeError("las vistas del stream se reconstruyen leyendo NATS: falta su URL")
         nc = await nats.connect(nats_url)
-        barra = _Barra("reconstruyendo " + ", ".join(v.nombre for v in vistas), " mensajes", quiet)
+        barra = Barra("reconstruyendo " + ", ".join(v.nombre for v in vistas), " mensajes", quiet)
         try:
             productores = [s for s in SERVICIOS if s != servicio]  # the chains its live consumers follow
             generaciones = await rebuild(nc.jetstream(), vistas, batch=lote, progress=barra, productores=productores,

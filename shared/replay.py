@@ -15,6 +15,7 @@ same rule: the producers' facts are read in full and their links checked as the 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
@@ -47,17 +48,20 @@ async def replay(
     subjects: Sequence[str] = (),
     from_sequence: int = 1,
     from_time: datetime | None = None,
+    to_sequence: int | None = None,
     batch: int = 500,
     progress: Progress | None = None,
 ) -> int:
     """Hand every message of ``contracts`` (and of the NATS ``subjects`` filters, e.g. one service's
     ``acompana.agenda.>``) from ``from_sequence`` (or, given ``from_time``, from the first stored at or
-    after it) to the stream's end (as of now) to ``apply`` (run in a thread), in batches, in stream
-    order. Returns that end sequence.
+    after it) to the stream's end (as of now; or to ``to_sequence`` when it is before) to ``apply`` (run in a
+    thread), in batches, in stream order. Returns that end sequence.
 
     The next batch is fetched while the current one is applied.
     """
     last = await last_sequence(js)
+    if to_sequence is not None:
+        last = min(last, to_sequence)
     filtros = _sin_solapes({contract.subject() for contract in contracts} | set(subjects))
     if last < from_sequence or not filtros:
         return max(last, from_sequence - 1)
@@ -108,6 +112,24 @@ async def replay(
     finally:
         await sub.unsubscribe()
     return last
+
+
+async def territory_tokens(js: JetStreamContext) -> set[str]:
+    """The territory tokens (the DRE's place in ``acompana.<servicio>.<evento>.v<n>.<dre>.<ugel>``) of the
+    subjects the stream holds messages on, from the stream's subject counts (paged by the server)."""
+    tokens: set[str] = set()
+    offset = 0
+    while True:
+        pedido = json.dumps({"subjects_filter": "acompana.*.*.*.*.*", "offset": offset}).encode()
+        respuesta = await js._nc.request(f"{js._prefix}.STREAM.INFO.{STREAM}", pedido, timeout=10.0)
+        info = json.loads(respuesta.data)
+        if "error" in info:
+            raise RuntimeError(f"no se pudo leer los sujetos del stream: {info['error']}")
+        sujetos = info.get("state", {}).get("subjects") or {}
+        tokens.update(s.split(".")[4] for s in sujetos)
+        offset += len(sujetos)
+        if not sujetos or offset >= info.get("total", 0):
+            return tokens
 
 
 def _sin_solapes(filtros: set[str]) -> list[str]:

@@ -7,9 +7,9 @@ of the time left, writes in batches, catches up with what arrived meanwhile, swi
 answers from the new generation from its next request on) and prints each projection's checksum.
 The service does the same in the background on ``POST /v1/proyecciones/{nombre}/reconstruccion``.
 
-``--particiones N`` splits it by territory into N local processes, and ``--indice I --clave K`` runs one
-partition of a run (a pod of the indexed Job ``deploy/k8s/evaluacion-reconstruccion.yaml``): see
-``services.evaluacion.particiones``.
+``--particiones N`` splits it into N local processes (the services' chains, then the facts by territory), and
+``--indice I --clave K`` runs one process of a run (a pod of the indexed Job
+``deploy/k8s/base/reconstruccion/evaluacion.yaml``): see ``services.evaluacion.particiones``.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ from typing import Any
 
 import nats
 from nats.js import JetStreamContext
-from tqdm import tqdm
 
 from services.evaluacion.config import EvaluacionSettings
-from services.evaluacion.particiones import Control, resumen, trabajar
+from services.evaluacion.particiones import trabajar
+from services.evaluacion.particiones_cadenas import cadenas_de
+from services.evaluacion.particiones_control import Control, resumen
 from services.evaluacion.projections import Proyecciones
 from shared.eventstore import Conflict, DomainError
+from shared.reconstruccion import Barra
 from shared.replay import last_sequence, rebuild
 from shared.runtime import SERVICIOS
 from shared.stream_views import StreamView
@@ -121,50 +123,51 @@ async def reconstruir(settings: EvaluacionSettings, nats_url: str, nombres: Sequ
     """Rebuild ``nombres`` (all when empty) and return each one's checksum."""
     proyecciones = Proyecciones(settings)
     nc = await nats.connect(nats_url)
-    barra = None
+    barra = Barra("reconstruyendo", " mensajes", quiet)
     try:
         vistas = [proyecciones.todas[n] for n in (nombres or proyecciones.todas)]
-
-        def avance(leidos: int, total: int) -> None:
-            nonlocal barra
-            if quiet:
-                return
-            if barra is None:
-                barra = tqdm(total=total, unit=" mensajes", desc="reconstruyendo", file=sys.stderr)
-            barra.update(leidos - barra.n)
-
-        generaciones = await rebuild(nc.jetstream(), vistas, batch=lote, progress=avance,
+        generaciones = await rebuild(nc.jetstream(), vistas, batch=lote, progress=barra,
                                      productores=PRODUCTORES, grace=settings.reconstruccion_gracia_segundos)
-        if barra is not None:
-            barra.close()
         return {v.nombre: f"g{generaciones[v.nombre]} {v.checksum()}" for v in vistas}
     finally:
+        barra.cerrar()
         await nc.close()
         proyecciones.close()
 
 
 async def reconstruir_particionado(settings: EvaluacionSettings, nats_url: str, nombres: Sequence[str],
                                    particiones: int, *, lote: int = 500, lanzar: Lanzador | None = None,
-                                   avisar: Callable[[str], None] | None = None, cada: float = 2.0) -> dict[str, str]:
-    """Rebuild ``nombres`` (all when empty) in ``particiones`` partitions (``services.evaluacion.particiones``),
-    each run by ``lanzar`` (a local process of its own by default), printing every partition's progress and the
-    total every ``cada`` seconds; returns each projection's checksum once the last partition has switched."""
+                                   avisar: Callable[[str], None] | None = None, cada: float = 2.0,
+                                   informe: list[Any] | None = None) -> dict[str, str]:
+    """Rebuild ``nombres`` (all when empty) in ``particiones`` processes (``services.evaluacion.particiones``),
+    each run by ``lanzar`` (a local process of its own by default), printing every task's progress and the
+    total every ``cada`` seconds; returns each projection's checksum once the last partition has switched.
+    ``informe`` receives the run's task rows at the end (events read, CPU seconds: the benchmark's)."""
     proyecciones = Proyecciones(settings)
     nc = await nats.connect(nats_url)
     try:
-        control = Control(proyecciones)
+        control = Control(proyecciones.store.engine)
         vistas = [proyecciones.todas[n] for n in (nombres or proyecciones.todas)]
         clave = uuid.uuid4().hex
-        await asyncio.to_thread(control.reservar, clave, particiones, vistas, await last_sequence(nc.jetstream()))
+        await asyncio.to_thread(control.reservar, clave, particiones, vistas, await last_sequence(nc.jetstream()),
+                                cadenas_de(vistas, PRODUCTORES, SERVICIOS))
         lanzar = lanzar or en_subproceso(settings, nats_url, lote)
         tareas = [asyncio.ensure_future(lanzar(clave, i, particiones, [v.nombre for v in vistas]))
                   for i in range(particiones)]
         pendientes = set(tareas)
         while pendientes:
-            _, pendientes = await asyncio.wait(pendientes, timeout=cada)
+            hechas, pendientes = await asyncio.wait(pendientes, timeout=cada)
+            if any(t.exception() is not None or t.result() != 0 for t in hechas):
+                for t in pendientes:  # the others would wait for its chains, or for it, forever
+                    t.cancel()
+                await asyncio.gather(*pendientes, return_exceptions=True)
+                break
             if avisar is not None:
                 avisar("\n".join(resumen(await asyncio.to_thread(control.estado, clave), time.time())))
-        fallidas = [i for i, t in enumerate(tareas) if t.exception() is not None or t.result() != 0]
+        fallidas = [i for i, t in enumerate(tareas)
+                    if t.cancelled() or t.exception() is not None or t.result() != 0]
+        if informe is not None:
+            informe.extend(await asyncio.to_thread(control.estado, clave))
         corrida = await asyncio.to_thread(control.corrida_de, clave)
         if fallidas or corrida.checksums is None:
             raise RuntimeError(f"particiones fallidas: {fallidas}; la generación nueva no se activó")
@@ -189,7 +192,12 @@ def en_subproceso(settings: EvaluacionSettings, nats_url: str, lote: int, grace:
                      "--sin-avance",
                      *(f"--proyeccion={n}" for n in nombres)]
             proceso = await asyncio.create_subprocess_exec(*orden)
-            return await proceso.wait()
+            try:
+                return await proceso.wait()
+            except asyncio.CancelledError:
+                proceso.terminate()
+                await proceso.wait()
+                raise
     return lanzar
 
 
@@ -209,7 +217,7 @@ async def particion(settings: EvaluacionSettings, nats_url: str, clave: str, ind
     nc = await nats.connect(nats_url)
     try:
         return await trabajar(proyecciones, nc.jetstream(), clave, indice, particiones, list(nombres), PRODUCTORES,
-                              lote=lote, avisar=avisar,
+                              SERVICIOS, lote=lote, avisar=avisar,
                               grace=settings.reconstruccion_gracia_segundos if grace is None else grace)
     finally:
         await nc.close()
@@ -229,8 +237,9 @@ def main() -> None:
     parser.add_argument("--nats-url", default=None, help="Por defecto, EVALUACION_NATS_URL.")
     parser.add_argument("--lote", type=int, default=500, help="Mensajes escritos por transacción.")
     parser.add_argument("--particiones", type=int, default=1,
-                        help="Reparte la reconstrucción por DRE en N particiones, cada una en un proceso propio; "
-                             "un solo cambio de generación cuando terminan todas.")
+                        help="Reparte la reconstrucción en N procesos: primero las cadenas de cada servicio, "
+                             "repartidas entre ellos; después cada uno aplica los hechos de sus DRE; un solo "
+                             "cambio de generación cuando terminan todos.")
     parser.add_argument("--indice", type=int, default=None,
                         help="Corre solo esta partición (0..N-1) de la corrida --clave: un pod de un Job indexado "
                              "(por defecto, JOB_COMPLETION_INDEX si está definido).")

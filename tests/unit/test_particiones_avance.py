@@ -14,8 +14,8 @@ from shared.stream_views import Filas
 def test_cada_particion_y_el_total_dicen_cuanto_llevan_y_cuanto_les_falta():
     # Given two partitions started 10 s ago: one half way, the other done
     ahora = 1_000.0
-    filas = [SimpleNamespace(indice=0, leidos=500, total=1_000, inicio=ahora - 10, terminada_en=None),
-             SimpleNamespace(indice=1, leidos=1_000, total=1_000, inicio=ahora - 10,
+    filas = [SimpleNamespace(tarea="partición 0", leidos=500, total=1_000, inicio=ahora - 10, terminada_en=None),
+             SimpleNamespace(tarea="partición 1", leidos=1_000, total=1_000, inicio=ahora - 10,
                              terminada_en=datetime(2026, 1, 1, tzinfo=UTC))]
     # When the progress is summed up
     lineas = resumen(filas, ahora)
