@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import bisect
 import contextlib
+import importlib.util
 import json
 import math
 import os
@@ -43,12 +44,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tests.sistema.carga import Carga, Historia
 from tests.sistema.informe_capacidad import LOGRO_MINIMO, VISIBILIDAD_MAXIMA, escribir_informe
 from tests.sistema.postgres import PostgresPropio
+from tests.sistema.procesos import cpu_maquina_s, cpu_s, memoria_mib
 from tests.sistema.sistema import SERVICIOS, Sistema
 
 STREAM = "ACOMPANA"
@@ -63,37 +66,6 @@ def percentil(valores: list[float], p: float) -> float | None:
     return orden[min(len(orden) - 1, max(0, math.ceil(p / 100 * len(orden)) - 1))]
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_s(pid: int) -> float | None:
-    """A process's CPU seconds so far (user + system, all its threads), or None once it is gone."""
-    try:
-        campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(campos[11]) + int(campos[12])) / TICKS  # utime, stime: fields 14 and 15 of stat(5)
-
-
-def cpu_maquina_s() -> float:
-    """Every core's busy seconds so far (``/proc/stat``: user to steal, but idle and iowait; guest time is
-    already in user)."""
-    valores = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(valores) - valores[3] - valores[4]) / TICKS
-
-
-def memoria_mib(pid: int, campo: str = "Rss") -> float:
-    """A process's resident memory (``Rss``), or its proportional share (``Pss``: memory shared among
-    processes, like PostgreSQL's shared buffers, counted once among them), from /proc."""
-    try:
-        for linea in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if linea.startswith(f"{campo}:"):
-                return int(linea.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 class Muestreo:
     """Every second: relay and consumer lag, and each process's memory; every 0.1 s: how far evaluacion's
     consumer of visits has acknowledged. A plain nats-py reader notes each visit's stream sequence."""
@@ -106,9 +78,11 @@ class Muestreo:
         self.secuencia: dict[str, int] = {}  # visita_id -> stream sequence
         self._tareas: list[asyncio.Task] = []
         self._nc = None
+        self._http: httpx.AsyncClient | None = None
 
     async def iniciar(self) -> None:
         self._nc = await nats.connect(self.sistema.nats.url)
+        self._http = httpx.AsyncClient(timeout=5.0)
         js = self._nc.jetstream()
         self.consumidor = "evaluacion-hechos"  # evaluacion's one durable, on every subject
 
@@ -128,6 +102,8 @@ class Muestreo:
         await asyncio.gather(*self._tareas, return_exceptions=True)
         if self._nc is not None:
             await self._nc.close()
+        if self._http is not None:
+            await self._http.aclose()
 
     def _procesos(self) -> dict[str, list[int]]:
         s = self.sistema
@@ -155,7 +131,7 @@ class Muestreo:
                 usada = sum(memoria_mib(p, campo) for p in pids)
                 self.memoria[nombre] = max(self.memoria.get(nombre, 0.0), usada)
             with contextlib.suppress(Exception):
-                pendientes = await self.sistema.pendientes()
+                pendientes = await self.sistema.pendientes(self._http, self._nc)
                 self.retraso.append({
                     "t": time.time(), **{k: v for k, v in pendientes.items() if k.startswith("outbox")},
                     "consumidores": sum(v for k, v in pendientes.items() if k.startswith("consumidor"))})
@@ -356,6 +332,8 @@ def copias_necesarias(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
+    if importlib.util.find_spec("sniffio") is None:  # httpcore imports it on every request: a failed import
+        sys.modules["sniffio"] = None  # searches sys.path each time; None fails it at once (the same outcome)
     parser = argparse.ArgumentParser(description="Mide el sistema completo bajo carga sostenida y su rodilla.")
     parser.add_argument("--almacenes", default="sqlite,postgres", help="sqlite, postgres o ambos")
     parser.add_argument("--sostenido", default="120", help="ritmos sostenidos (operaciones/s), con comas")

@@ -132,6 +132,9 @@ class Carga:
         self.enviadas: list[dict] = []  # every visit body sent (for re-sending)
         self.contadores: dict[str, int] = {"ok": 0, "fail": 0, "unknown": 0}
         self._http: httpx.AsyncClient | None = None
+        # as many connections kept open as requests run at once (httpx keeps 20: each one past them was opened
+        # and closed again, at a cost to the generator and to the service)
+        self.limites = httpx.Limits(max_connections=max(100, concurrencia), max_keepalive_connections=concurrencia)
 
     # --- one operation ----------------------------------------------------------------------
 
@@ -209,7 +212,7 @@ class Carga:
 
     async def preparar(self, timeout: float = 120.0) -> None:
         """The padrón, the convocatoria and its assignment; then wait for agenda's plans."""
-        self._http = httpx.AsyncClient(timeout=self.timeout * 6 * self.copias)
+        self._http = httpx.AsyncClient(timeout=self.timeout * 6 * self.copias, limits=self.limites)
         for que, archivo in (("ies", "padron"), ("docentes", "docentes"), ("acompanantes", "acompanantes")):
             await self.operar(f"padron-{que}", "focalizacion", f"/v1/padron/{que}", self._padron(archivo), [],
                               contenido="text/csv")
@@ -435,7 +438,7 @@ class Carga:
     async def correr(self) -> dict[str, int]:
         """The year, open loop; returns how many operations ended ok, fail and unknown."""
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=self.timeout)
+            self._http = httpx.AsyncClient(timeout=self.timeout, limits=self.limites)
         self._http.timeout = httpx.Timeout(self.timeout)
         tipos, pesos = zip(*self.PESOS, strict=True)
         limite = asyncio.Semaphore(self.concurrencia)

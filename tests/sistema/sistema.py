@@ -6,6 +6,7 @@ service in one database; a service may reach it through its own port (``Servicio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -195,26 +196,28 @@ class Sistema:
     def token(self, rol: str = "sistema", usuario: str = "sistema-de-carga") -> str:
         return self.emisor.token(usuario, rol)
 
-    async def pendientes(self) -> dict[str, float]:
+    async def pendientes(self, http: httpx.AsyncClient | None = None, nc: nats.NATS | None = None
+                         ) -> dict[str, float]:
         """Each service's unpublished events (``acompana_outbox_pendientes``) and the stream's unacknowledged
         messages per durable consumer (the services' live consumers). An ephemeral consumer is a one-off
         reader (a replay, a rebuild, the checker's own read) that stays on the server until its inactivity
-        threshold after its reader left: what it has not delivered, nobody waits for."""
+        threshold after its reader left: what it has not delivered, nobody waits for. ``http`` and ``nc``: a
+        client and a connection to ask with (a sampler asking every second keeps its own), else new ones."""
         resultado: dict[str, float] = {}
-        async with httpx.AsyncClient(timeout=5.0) as http:
+        async with contextlib.AsyncExitStack() as pila:
+            if http is None:
+                http = await pila.enter_async_context(httpx.AsyncClient(timeout=5.0))
             for s in self.servicios.values():
                 texto = (await http.get(f"{s.url}/metrics")).text
                 m = re.search(r"^acompana_outbox_pendientes(?:\{[^}]*\})? ([0-9.e+]+)$", texto, re.M)
                 resultado[f"outbox:{s.nombre}"] = float(m.group(1)) if m else -1.0
-        nc = await nats.connect(self.nats.url)
-        try:
-            js = nc.jetstream()
-            for info in await js.consumers_info(STREAM):
+            if nc is None:
+                nc = await nats.connect(self.nats.url)
+                pila.push_async_callback(nc.close)
+            for info in await nc.jetstream().consumers_info(STREAM):
                 if not info.config.durable_name:
                     continue
                 resultado[f"consumidor:{info.name}"] = info.num_pending + info.num_ack_pending
-        finally:
-            await nc.close()
         return resultado
 
     async def esperar_quietud(self, timeout: float = 180.0, intervalo: float = 0.2) -> None:

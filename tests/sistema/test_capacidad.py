@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 
-from tests.sistema.capacidad import Muestreo, cifras, cpu_del_paso, cpu_maquina_s, cpu_s, percentil, sostiene
+from tests.sistema.capacidad import Muestreo, cifras, cpu_del_paso, percentil, sostiene
+from tests.sistema.procesos import cpu_maquina_s, cpu_s
 
 
 def visita(n: int, inicio: float, fin: float) -> dict:
