@@ -114,10 +114,11 @@ async def replay(
     return last
 
 
-async def territory_tokens(js: JetStreamContext) -> set[str]:
-    """The territory tokens (the DRE's place in ``acompana.<servicio>.<evento>.v<n>.<dre>.<ugel>``) of the
-    subjects the stream holds messages on, from the stream's subject counts (paged by the server)."""
-    tokens: set[str] = set()
+async def territorios(js: JetStreamContext) -> dict[str, int]:
+    """The territories (``<dre>.<ugel>``, the last two tokens of ``acompana.<servicio>.<evento>.v<n>.<dre>.<ugel>``)
+    the stream holds messages of, and how many each, from the stream's subject counts (paged by the server;
+    nats-py's ``stream_info`` asks for the first page only)."""
+    tokens: dict[str, int] = {}
     offset = 0
     while True:
         pedido = json.dumps({"subjects_filter": "acompana.*.*.*.*.*", "offset": offset}).encode()
@@ -126,7 +127,9 @@ async def territory_tokens(js: JetStreamContext) -> set[str]:
         if "error" in info:
             raise RuntimeError(f"no se pudo leer los sujetos del stream: {info['error']}")
         sujetos = info.get("state", {}).get("subjects") or {}
-        tokens.update(s.split(".")[4] for s in sujetos)
+        for sujeto, n in sujetos.items():
+            territorio = sujeto.split(".", 4)[4]
+            tokens[territorio] = tokens.get(territorio, 0) + n
         offset += len(sujetos)
         if not sujetos or offset >= info.get("total", 0):
             return tokens

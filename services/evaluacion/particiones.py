@@ -7,9 +7,10 @@
    ``services.evaluacion.particiones_cadenas``): each reads one service's facts and records their links in the
    history's ledger and the producers' chain verdict (the facts a live consumer would not apply where they
    came, normally none) in the run's exceptions; then waits until every chain task of the run has finished;
-2. its apply partition: it reads only the facts of the territories that fall in it (``parte(dre) ==
-   indice``, over the territory tokens the stream holds: a DRE, or ``_`` for a fact without one), with a
-   consumer filtered by those subjects, and writes their matrices' rows and history facts and seals. A matrix
+2. its apply partition: it reads only the facts of the territories that fall in it (``parte("<dre>.<ugel>") ==
+   indice``, over the territories the stream's subjects name: a DRE and a UGEL, or ``_`` for a fact without
+   one; by UGEL rather than DRE, so that a large DRE, Lima's, does not bound the split), with a consumer
+   filtered by those subjects, and writes their matrices' rows and history facts and seals. A matrix
    gets what the chains' verdict lets through, in the order a one-process rebuild applies it (a fact that
    waited for its predecessor goes just before the fact that settled it). Every fact belongs to one
    partition and the rows of a fact depend on it alone, so the union is what one process writes.
@@ -39,7 +40,7 @@ from services.evaluacion.particiones_cadenas import AlDia, Cadena, cadenas_de, v
 from services.evaluacion.particiones_control import PARTICION, Control, nombre_particion, resumen
 from services.evaluacion.projections import Proyecciones
 from shared.contracts import Envelope
-from shared.replay import CATCH_UP_ROUNDS, last_sequence, replay, territory_tokens
+from shared.replay import CATCH_UP_ROUNDS, last_sequence, replay, territorios
 from shared.stream_views import StreamView, aplicar_juntas
 
 ESPERA_RESERVA = 600.0  # seconds a partition of a Job waits for partition 0 to reserve the generations
@@ -53,12 +54,12 @@ def parte(clave: str, particiones: int) -> int:
 
 
 def filtros(vistas: list[StreamView], territorios: Collection[str]) -> list[str]:
-    """The subjects of the views' contracts in ``territorios``; every subject of them when the views take
-    (nearly) every contract (the history), or when the list would be too long for a consumer."""
+    """The subjects of the views' contracts in ``territorios`` (``<dre>.<ugel>``); every subject of them when
+    the views take every contract (the history), or when the list would be too long for a consumer."""
     contratos = {k for v in vistas for k in v.contratos}
     if any(isinstance(v, Historia) for v in vistas) or len(contratos) * len(territorios) > MAX_FILTROS:
-        return [f"acompana.*.*.*.{t}.*" for t in sorted(territorios)]
-    return sorted(k.subject(t, "*") for k in contratos for t in territorios)
+        return [f"acompana.*.*.*.{t}" for t in sorted(territorios)]
+    return sorted(k.subject(*t.split(".")) for k in contratos for t in territorios)
 
 
 class Particion:
@@ -75,9 +76,10 @@ class Particion:
         self._territorios: dict[str, bool] = {}
 
     def territorio(self, env: Envelope) -> bool:
-        mia = self._territorios.get(env.dre)
+        clave = f"{env.dre}.{env.ugel}"
+        mia = self._territorios.get(clave)
         if mia is None:
-            mia = self._territorios[env.dre] = parte(env.dre, self.particiones) == self.indice
+            mia = self._territorios[clave] = parte(clave, self.particiones) == self.indice
         return mia
 
     def aplicables(self, envelopes: list[Envelope]) -> list[Envelope]:
@@ -102,9 +104,12 @@ class Particion:
         propios = [e for e in envelopes if self.territorio(e)]
         self._escribir(propios, self.aplicables(propios))
 
+    def restantes(self) -> list[Envelope]:
+        """The facts still held: applied after a fact of another partition that came after this one's last."""
+        return [heapq.heappop(self.en_espera)[3] for _ in range(len(self.en_espera))]
+
     def vaciar(self) -> None:
-        """The facts applied after a fact of another partition that came after this one's last."""
-        ultimos = [heapq.heappop(self.en_espera)[3] for _ in range(len(self.en_espera))]
+        ultimos = self.restantes()
         if ultimos:
             self._escribir([], ultimos)
 
@@ -120,7 +125,7 @@ class Particion:
             aplicar_juntas(juntas)
 
     async def llenar(self, js: JetStreamContext, lote: int, progress: Callable[[int, int], None]) -> None:
-        tokens = {t for t in await territory_tokens(js) if parte(t, self.particiones) == self.indice}
+        tokens = {t for t in await territorios(js) if parte(t, self.particiones) == self.indice}
         await replay(js, (), self.aplicar, subjects=filtros(self.vistas, tokens), to_sequence=self.hasta,
                      batch=lote, progress=progress)
         await asyncio.to_thread(self.vaciar)
