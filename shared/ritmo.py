@@ -9,7 +9,10 @@
 - ``PresupuestoCompartido``: each user's budget per minute in a service, shared by all its replicas, in
   the NATS KV bucket ``acompana_ritmo`` (a fixed window: key ``<servicio>.<hash of the user>.<minute>``, its count
   increased by compare-and-set on the revision this replica last wrote, read again only when another
-  replica wrote since; the bucket's TTL forgets past minutes). When NATS does not answer, or the connection
+  replica wrote since; the bucket's TTL forgets past minutes). A user's requests that arrive while this replica
+  is writing his count wait for that write and are then counted together, in one compare-and-set (in the order
+  they came: each passes when the count with those before it stays within the budget, as one after another
+  would): one round trip per user at a time, not one per request. When NATS does not answer, or the connection
   is down, the replica falls back to its own ``CubosLocales`` at once, and so does a request whose shared count
   has not answered within ``ESPERA_KV`` (each replica then allows the whole budget: degraded, never closed).
 - ``costo``: what a request takes from the budget; exports (CSV, XLSX, PDF, PNG, SVG, iCalendar) and the
@@ -19,6 +22,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -88,6 +92,8 @@ class PresupuestoCompartido:
         # read again. Past minutes' keys are dropped.
         self._escritas: dict[str, tuple[int, int]] = {}
         self._minuto = 0
+        self._colas: dict[str, list[tuple[int, asyncio.Future]]] = {}  # per key being written: who waits next
+        self._escritores: set[asyncio.Task] = set()
 
     async def gastar(self, usuario: str, costo: int = 1) -> int:
         """Take ``costo`` from the user's minute: 0 when allowed, else the seconds until the next minute."""
@@ -108,33 +114,62 @@ class PresupuestoCompartido:
             kv = None
         if kv is None:
             return self.local.gastar(usuario, costo)
-        ahora = time.time()
-        minuto = int(ahora // 60)
+        minuto = int(time.time() // 60)
         if minuto != self._minuto:
             self._minuto, self._escritas = minuto, {}
-        clave = f"{self.servicio}.{hashlib.sha256(usuario.encode()).hexdigest()[:32]}.{minuto}"
-        costo = min(costo, self.por_minuto)
-        espera = max(1, math.ceil((minuto + 1) * 60 - ahora))
+        clave = f"{self.servicio}.{_huella(usuario)}.{minuto}"
+        pedido: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        cola = self._colas.get(clave)
+        if cola is None:  # nobody is writing this count now: a writer for it, which takes those who come meanwhile
+            cola = self._colas[clave] = []
+            tarea = asyncio.create_task(self._escritor(kv, clave, cola))
+            self._escritores.add(tarea)
+            tarea.add_done_callback(self._escritores.discard)
+        cola.append((min(costo, self.por_minuto), pedido))
+        espera = await pedido
+        return self.local.gastar(usuario, costo) if espera is None else espera
+
+    async def _escritor(self, kv: KeyValue, clave: str, cola: list[tuple[int, asyncio.Future]]) -> None:
+        """Count the requests waiting on ``clave``, all those that arrived since the last write in one write,
+        until none waits. Each request's future: 0 (allowed), the seconds to wait, or None (count it locally)."""
+        lote: list[tuple[int, asyncio.Future]] = []
         try:
-            escrita = self._escritas.get(clave)
-            if escrita is not None and escrita[0] + costo > self.por_minuto:
-                return espera  # within a minute the count only grows: no need to ask
-            if await self._escribir(kv, clave, escrita, costo):
-                return 0
-            for _ in range(_INTENTOS):
-                try:
-                    entrada = await kv.get(clave)
-                except KeyNotFoundError:
-                    entrada = None
-                leida = (int(entrada.value or b"0"), entrada.revision) if entrada is not None else None
-                if leida is not None and leida[0] + costo > self.por_minuto:
-                    return espera
-                if await self._escribir(kv, clave, leida, costo):
-                    return 0
+            while cola:
+                lote = cola[:]
+                cola.clear()
+                esperas = await self._contar(kv, clave, [c for c, _ in lote])
+                for (_, pedido), espera in zip(lote, esperas, strict=True):
+                    if not pedido.done():  # one that gave up waiting (``espera``) was counted locally
+                        pedido.set_result(espera)
+                lote = []
         except Exception as exc:
             log.warning("presupuesto compartido no disponible (%r): cuenta local", exc)
             self._kv = None
-        return self.local.gastar(usuario, costo)
+            for _, pedido in lote + cola:
+                if not pedido.done():
+                    pedido.set_result(None)
+        finally:
+            del self._colas[clave]
+
+    async def _contar(self, kv: KeyValue, clave: str, costos: list[int]) -> list[int | None]:
+        """Add to ``clave``'s count the ``costos`` that fit in the budget, in order; what each request gets."""
+        leida = self._escritas.get(clave)  # first on the revision this replica last wrote: no read
+        for _ in range(_INTENTOS + 1):
+            usadas = total = leida[0] if leida is not None else 0
+            espera = max(1, math.ceil((int(time.time() // 60) + 1) * 60 - time.time()))
+            esperas: list[int | None] = []
+            for costo in costos:  # within a minute the count only grows: one that does not fit waits
+                cabe = total + costo <= self.por_minuto
+                total += costo if cabe else 0
+                esperas.append(0 if cabe else espera)
+            if total == usadas or await self._escribir(kv, clave, leida, total - usadas):
+                return esperas
+            try:  # another replica wrote it since: read it again
+                entrada = await kv.get(clave)
+            except KeyNotFoundError:
+                entrada = None
+            leida = (int(entrada.value or b"0"), entrada.revision) if entrada is not None else None
+        return [None] * len(costos)  # it kept losing the race: each counted locally
 
     async def _escribir(self, kv: KeyValue, clave: str, antes: tuple[int, int] | None, costo: int) -> bool:
         """Add ``costo`` to the count ``antes`` (None: no key yet) by compare-and-set; False when another
@@ -159,6 +194,12 @@ class PresupuestoCompartido:
             except BucketNotFoundError:
                 return None
         return self._kv
+
+
+@functools.lru_cache(maxsize=10_000)
+def _huella(usuario: str) -> str:
+    """What names a user in the bucket's keys (not his id: the keys are readable by every service)."""
+    return hashlib.sha256(usuario.encode()).hexdigest()[:32]
 
 
 def costo(metodo: str, ruta: str, consulta: dict[str, str], cuerpo: bytes | None,

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 
 import httpx
+import nats
 import pytest
 import uvicorn
 from nats.js.kv import KeyValue
@@ -23,6 +24,8 @@ from nats.js.kv import KeyValue
 import shared.autenticacion
 from services.agenda.config import AgendaSettings
 from services.agenda.main import create_app as agenda_app
+from shared.ritmo import PresupuestoCompartido
+from shared.streams import RITMO_BUCKET
 from tests.conftest import eventually, serving
 from tests.support.identidad import token_de
 from tests.support.servers import free_port
@@ -200,3 +203,39 @@ async def test_los_usuarios_detras_de_una_misma_direccion_siguen_cuando_esta_ago
         r = await agenda.get("/v1/planes", params={"anio": 2021}, headers=falsa)
         assert r.status_code == 429 and "sin un token válido" in r.json()["mensaje"], r.text
         assert (await agenda.get("/v1/planes", params={"anio": 2021}, headers=desde(web))).status_code == 429
+
+
+async def test_las_solicitudes_a_la_vez_de_un_usuario_se_cuentan_juntas_en_orden(store_kind, nats_server, monkeypatch):
+    # Given a replica's shared budget of 8 requests a minute per user, on NATS KV, and the writes it makes counted
+    escrituras = Counter()
+    for nombre in ("create", "update"):
+        original = getattr(KeyValue, nombre)
+
+        async def contar(self, clave: str, *args, _original=original, _nombre=nombre, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            escrituras[_nombre] += 1
+            return await _original(self, clave, *args, **kwargs)
+        monkeypatch.setattr(KeyValue, nombre, contar)
+    nc = await nats.connect(nats_server.url)
+    try:
+        presupuesto = PresupuestoCompartido(8, "agenda")
+        presupuesto.js, presupuesto.nc = nc.jetstream(), nc
+        await presupuesto.gastar("otro")  # the bucket found once
+        for intento in range(3):  # budgets are per minute: a round that straddles two minutes is run again
+            inicio = time.time()
+            escrituras.clear()
+            # When the user's twelve requests arrive at once, and then three more at once
+            primeras = await asyncio.gather(*(presupuesto.gastar(f"u-{intento}") for _ in range(12)))
+            luego = await asyncio.gather(*(presupuesto.gastar(f"u-{intento}") for _ in range(3)))
+            if int(inicio // 60) == int(time.time() // 60):
+                break
+        else:
+            pytest.fail("cada intento cruzó el cambio de minuto")
+        kv = await nc.jetstream().key_value(RITMO_BUCKET)
+        cuentas = [int((await kv.get(c)).value) for c in await kv.keys() if c.endswith(f".{int(inicio // 60)}")]
+    finally:
+        await nc.close()
+    # Then the first eight pass and the rest wait, as one after another would
+    assert primeras[:8] == [0] * 8 and all(e > 0 for e in primeras[8:] + luego), (primeras, luego)
+    # and the twelve were counted in one write (the three after, over budget, wrote nothing): the count is 8
+    assert sum(escrituras.values()) == 1, escrituras
+    assert cuentas[-1] == 8, cuentas
