@@ -37,7 +37,7 @@ from sqlalchemy import (
     text,
 )
 
-from services.evaluacion.enlaces import Esperando, enlazar
+from services.evaluacion.enlaces import Eslabon, Esperando, enlazar
 from shared import contracts as c
 from shared.contracts import Envelope, IntegrationEvent
 from shared.contracts.agenda import VisitaEntreParesRealizadaV1
@@ -47,12 +47,6 @@ from shared.transacciones import ejecutar_varias
 
 Id = String(36)
 FECHAS = ("fecha", "fecha_inicio", "vencido_el")
-
-
-def _campo(datos: IntegrationEvent, nombre: str) -> Any:
-    """A field of a published fact, None when its contract has no such field (read from the model's fields:
-    ``getattr`` with a default costs pydantic a raised AttributeError for each field a contract lacks)."""
-    return datos.__dict__.get(nombre)
 
 
 # contracts whose docentes are not (only) in ``docente_id`` and ``docente_ids``
@@ -91,6 +85,25 @@ def _ocurrido(datos: IntegrationEvent) -> date | None:
 def _traza(traceparent: str) -> str:
     partes = traceparent.split("-")
     return partes[1] if len(partes) == 4 else ""
+
+
+def filas_de_hecho(env: Envelope, filas: list[dict[str, Any]]) -> None:
+    """Append to ``filas`` the rows of ``hechos`` a fact gives: one per docente it concerns (none when it concerns
+    no docente), with its content as the contract encodes it (``model_dump_json``: the same text for every
+    payload version and producer, whatever bytes it came in)."""
+    datos = env.data
+    docentes = docentes_de(datos)
+    if not docentes:
+        return
+    ocurrido = _ocurrido(datos)
+    anio = datos.__dict__.get("anio") or (ocurrido.year if ocurrido else None)
+    fila = {"secuencia": env.sequence or 0, "servicio": datos.servicio, "evento": datos.evento,
+            "version": datos.version, "evento_id": env.id, "registrado_en": instante(env.time),
+            "ocurrido": ocurrido, "anio": anio, "usuario": env.usuario, "rol": env.rol,
+            "traza": _traza(env.traceparent), "contenido": datos.model_dump_json(), "docente_id": docentes[0]}
+    filas.append(fila)
+    for docente in docentes[1:]:
+        filas.append({**fila, "docente_id": docente})
 
 
 class Historia(StreamView):
@@ -143,12 +156,28 @@ class Historia(StreamView):
     # --- handlers -------------------------------------------------------------------------------------
 
     def _aplicar_nuevos(self, conn: Connection, t: Tablas, nuevos: list[Envelope]) -> None:
-        """A batch's facts: their rows (``_hecho``, ``_sello``), each statement once for all of them, then
-        every fact's link in its service's chain (``_eslabones``)."""
-        super()._aplicar_nuevos(conn, t, nuevos)
-        hechos = [env for env in nuevos if not isinstance(env.data, c.CadenaSelladaV1)]
+        """A batch's facts: their rows (``_filas``), each statement once for all of them, then every fact's link
+        in its service's chain (``_eslabones``)."""
+        hechos = self._filas(conn, t, nuevos)
         if hechos:
             self._eslabones(conn, t, hechos)
+
+    def _filas(self, conn: Connection, t: Tablas, envelopes: list[Envelope]) -> list[Envelope]:
+        """The rows of ``envelopes``: each fact's in ``hechos`` (built here in one loop, one executemany: the
+        handlers' way, a call and a statement lookup per fact, cost a tenth of the history), each seal's in
+        ``sellos``. Returns the facts (the seals aside), in order."""
+        filas: list[dict[str, Any]] = []
+        hechos: list[Envelope] = []
+        sellos = Filas()
+        for env in envelopes:
+            if type(env.data) is c.CadenaSelladaV1:  # dispatched by type, as ``handlers``
+                self._sello(sellos, t, env)
+            else:
+                hechos.append(env)
+                filas_de_hecho(env, filas)
+        ejecutar_varias(conn, self.sentencia(t, "hechos", "docente_id", "secuencia"), filas)
+        sellos.vaciar(conn)
+        return hechos
 
     def aplicar_particion(self, envelopes: list[Envelope], generacion: int, territorio: Callable[[Envelope], bool],
                           cadena: Callable[[str], bool]) -> int:
@@ -160,7 +189,7 @@ class Historia(StreamView):
         with self.store.engine.begin() as conn:
             propios = [e for e in envelopes if type(e.data) in self.handlers and territorio(e)]
             nuevos = {id(e) for e in self._nuevos(conn, t, propios)}
-            StreamView._aplicar_nuevos(self, conn, t, [e for e in propios if id(e) in nuevos])
+            self._filas(conn, t, [e for e in propios if id(e) in nuevos])
             enlaces = [e for e in envelopes if not isinstance(e.data, c.CadenaSelladaV1) and cadena(e.data.servicio)
                        and (id(e) in nuevos or not territorio(e))]
             if enlaces:
@@ -168,17 +197,11 @@ class Historia(StreamView):
         return len(nuevos)
 
     def _hecho(self, filas: Filas, t: Tablas, env: Envelope) -> None:
-        datos = env.data
-        docentes = docentes_de(datos)
-        if docentes:
-            ocurrido = _ocurrido(datos)
-            anio = _campo(datos, "anio") or (ocurrido.year if ocurrido else None)
-            fila = {"secuencia": env.sequence or 0, "servicio": datos.servicio, "evento": datos.evento,
-                    "version": datos.version, "evento_id": env.id, "registrado_en": instante(env.time),
-                    "ocurrido": ocurrido, "anio": anio, "usuario": env.usuario, "rol": env.rol,
-                    "traza": _traza(env.traceparent), "contenido": datos.model_dump_json()}
-            filas.execute(self.sentencia(t, "hechos", "docente_id", "secuencia"),
-                          [{**fila, "docente_id": d} for d in docentes])
+        """A fact's rows, one per docente it concerns (``filas_de_hecho``)."""
+        suyas: list[dict[str, Any]] = []
+        filas_de_hecho(env, suyas)
+        if suyas:
+            filas.execute(self.sentencia(t, "hechos", "docente_id", "secuencia"), suyas)
 
     def _sql(self, t: Tablas, nombre: str) -> Any:
         """The ledger's statements, as text built once per generation (building them per fact cost more
@@ -190,9 +213,11 @@ class Historia(StreamView):
             e, k = t.eslabones.name, t.cadenas.name
             mayor = "GREATEST" if self.store.engine.dialect.name == "postgresql" else "MAX"
             sentencia = self._textos[clave] = text({
-                # The UPDATE locks the service's row until the transaction ends: two batches of one chain
-                # applied at once (two consumers, two replicas) cannot each miss the other's facts.
-                "bloquear": f'UPDATE "{k}" SET ultima = {mayor}(ultima, :posicion) WHERE servicio = :servicio',
+                # The upsert locks the service's row (created at its first fact) until the transaction ends: two
+                # batches of one chain applied at once (two consumers, two replicas) cannot each miss the other's
+                # facts. One statement where an INSERT of the row and an UPDATE of it ran.
+                "bloquear": f'INSERT INTO "{k}" (servicio, ultima) VALUES (:servicio, :posicion) '
+                            f'ON CONFLICT (servicio) DO UPDATE SET ultima = {mayor}("{k}".ultima, excluded.ultima)',
                 "resolver": f'UPDATE "{e}" SET estado = :estado, motivo = :motivo, canonico = NULL '
                             "WHERE servicio = :servicio AND posicion = :posicion",
             }[nombre])
@@ -204,31 +229,27 @@ class Historia(StreamView):
         the predecessor has not come, and settles the facts that waited for it. The ledger is read once per
         service and batch (the rows at the batch's positions, their predecessors, the facts waiting for
         them) under the service's lock, and written with one statement per kind of write."""
-        por_servicio: dict[str, list[Envelope]] = {}
+        por_servicio: dict[str, list[Eslabon]] = {}
         for env in hechos:
-            por_servicio.setdefault(env.data.servicio, []).append(env)
+            por_servicio.setdefault(env.data.servicio, []).append((env, env.position))
         servicios = sorted(por_servicio)  # locks always taken in one order
-        ejecutar_varias(conn, self.sentencia(t, "cadenas", "servicio"),
-                        [{"servicio": s, "ultima": 0} for s in servicios])
+        ejecutar_varias(conn, self._sql(t, "bloquear"), [
+            {"servicio": s, "posicion": max(posicion for _, posicion in por_servicio[s])} for s in servicios])
         insertar: list[dict[str, Any]] = []
         resolver: list[dict[str, Any]] = []
         for servicio in servicios:
-            envs = por_servicio[servicio]
-            ejecutar_varias(conn, self._sql(t, "bloquear"),
-                            [{"servicio": servicio, "posicion": max(env.position for env in envs)}])
-            nuevas, resueltas = self._cadena(conn, t, servicio, envs, ajenos or set())
+            nuevas, resueltas = self._cadena(conn, t, servicio, por_servicio[servicio], ajenos or set())
             insertar.extend(nuevas)
             resolver.extend(resueltas)
         ejecutar_varias(conn, self.sentencia(t, "eslabones", "servicio", "posicion"), insertar)
         ejecutar_varias(conn, self._sql(t, "resolver"), resolver)
 
-    def _cadena(self, conn: Connection, t: Tablas, servicio: str, envs: list[Envelope], ajenos: set[int]
+    def _cadena(self, conn: Connection, t: Tablas, servicio: str, envs: list[Eslabon], ajenos: set[int]
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        posiciones = {env.position for env in envs}
-        buscadas = posiciones | {env.cadena_anterior for env in envs if env.cadena and env.cadena_anterior}
+        buscadas = {p for _, p in envs} | {env.cadena_anterior for env, _ in envs if env.cadena and env.cadena_anterior}
         guardadas = dict(self._en(conn, t, "guardadas", servicio, sorted(buscadas)))  # position -> hash
         esperan: dict[int, list[Esperando]] = {}
-        encadenadas = sorted({env.position for env in envs if env.cadena})
+        encadenadas = sorted({p for env, p in envs if env.cadena})
         for posicion, anterior, hash_, canonico in self._en(conn, t, "esperan", servicio, encadenadas):
             esperan.setdefault(anterior, []).append((posicion, hash_, canonico, True))
         return enlazar(servicio, envs, guardadas, esperan, ajenos)
