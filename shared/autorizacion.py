@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from cachetools import LRUCache
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import compile_path
@@ -150,8 +151,8 @@ class Politica:
     propios: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _rutas: list | None = None
     # what ``regla`` found for a method and path lately (a device sends many requests to the same path, e.g. its
-    # acompañante's visits): the routes are not searched again; emptied when it reaches ``RECORDADAS``
-    _halladas: dict[tuple[str, str], tuple[str, Regla | None, dict[str, Any]]] = field(default_factory=dict)
+    # acompañante's visits): the routes are not searched again; the ``RECORDADAS`` used last are kept
+    _halladas: LRUCache = field(default_factory=lambda: LRUCache(maxsize=Politica.RECORDADAS))
     RECORDADAS: ClassVar[int] = 10_000
 
     def __post_init__(self) -> None:
@@ -164,10 +165,7 @@ class Politica:
         llave = (request.scope["method"], request.scope["path"])
         if (hallada := self._halladas.get(llave)) is not None:
             return hallada[0], hallada[1], dict(hallada[2])
-        hallada = self._buscar(*llave)
-        if len(self._halladas) >= self.RECORDADAS:
-            self._halladas.clear()
-        self._halladas[llave] = hallada
+        hallada = self._halladas[llave] = self._buscar(*llave)
         return hallada[0], hallada[1], dict(hallada[2])
 
     def _buscar(self, metodo: str, ruta: str) -> tuple[str, Regla | None, dict[str, Any]]:

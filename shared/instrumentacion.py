@@ -4,7 +4,7 @@ One span per request, named by its route (``POST /v1/acompanantes/{acompanante_i
 ASGI ``http send`` / ``http receive`` child spans (two or three more per request, each entered and ended around
 one message, saying nothing the request's span does not). The route that names the span is found by the
 instrumentation by matching the request against every route of the app, on every request; here the answer for
-a method and path is remembered (the routes do not change once the app serves).
+a method and path is remembered (the routes do not change once the app serves; cachetools' ``LRUCache``).
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import LRUCache
 from fastapi import FastAPI
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.trace import TracerProvider
 
 Detalles = Callable[[dict], tuple[str, dict]]
-RECORDADAS = 10_000  # (method, path) pairs remembered; then forgotten all at once and found again
+RECORDADAS = 10_000  # (method, path) pairs remembered: those used last
 
 
 def instrumentar(api: FastAPI, tracer_provider: TracerProvider) -> None:
@@ -37,14 +38,13 @@ def instrumentar(api: FastAPI, tracer_provider: TracerProvider) -> None:
 
 
 def recordando(buscar: Detalles, cuantas: int = RECORDADAS) -> Detalles:
-    """``buscar`` (a span's name and attributes from the ASGI scope), remembered per method and path."""
-    halladas: dict[tuple, tuple[str, dict]] = {}
+    """``buscar`` (a span's name and attributes from the ASGI scope), remembered per method and path (the
+    ``cuantas`` used last)."""
+    halladas: LRUCache[tuple, tuple[str, dict]] = LRUCache(maxsize=cuantas)
 
     def detalles(scope: dict) -> tuple[str, dict]:
         llave = (scope.get("type"), scope.get("method"), scope.get("root_path", ""), scope.get("path"))
         if (hallada := halladas.get(llave)) is None:
-            if len(halladas) >= cuantas:
-                halladas.clear()
             hallada = halladas[llave] = buscar(scope)
         return hallada[0], dict(hallada[1])
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
+from cachetools import LRUCache
+from eventsourcing.utils import get_topic
 from sqlalchemy import select, union
 
-from services.agenda.projections import _LUGAR_DE_PLANES
+from services.agenda import domainmodel as dm
 from services.agenda.tablas import docente_ie, plan, plan_ie
 from shared.autorizacion import ESPECIALISTAS, GESTION, NACIONALES, TODOS, Politica, Regla, Territorio
 
@@ -132,18 +134,20 @@ def politica(agenda: Agenda) -> Politica:
 
 
 class LugarDeDocentes:
-    """Where a docente lies (his plans, ``Proyecciones.planes_del_docente``), remembered until a plan is
-    generated or moved to another acompañante: the access policy asks it of every request naming a docente
-    (a visit's record among them). Whether one was, since a docente's place was read, is asked of the store
-    (any replica's facts): its last notification id, and the facts of those kinds after the last one seen.
-    At most ``RECORDADOS`` docentes; then all are forgotten and read again."""
+    """Where a docente lies (his plans), remembered until a plan is generated or moved to another acompañante
+    (``MUEVEN_PLANES``): the access policy asks it of every request naming a docente (a visit's record among
+    them). Whether one was, since a docente's place was read, is asked of the store (any replica's facts): its
+    last notification id, and the facts of those kinds after the last one seen (the first look takes everything
+    before as moved). A place is read from the read model as it stands when it has projected the last plan
+    generated or moved (nothing after that changes where plans lie) and is at most ``lote`` facts behind; else
+    the read model is brought up to date first. At most ``RECORDADOS`` docentes, those asked last."""
 
     RECORDADOS = 20_000
 
     def __init__(self, agenda: Agenda) -> None:
         self.agenda = agenda
         self._candado = Lock()
-        self._lugares: dict[str, tuple[int, Territorio | None]] = {}  # docente -> (read as of, his place)
+        self._lugares: LRUCache[str, tuple[int, Territorio | None]] = LRUCache(maxsize=self.RECORDADOS)
         self._visto = 0  # the store's facts up to here were looked at
         self._movido = 0  # the last plan generated or moved among them
 
@@ -153,12 +157,21 @@ class LugarDeDocentes:
             recordado = self._lugares.get(docente_id)
             if recordado is not None and recordado[0] >= self._movido:
                 return recordado[1]
-        lugar = Territorio.unir([_del_plan(p) for p in self.agenda.proyecciones.planes_del_docente(docente_id)])
+            movido = self._movido
+        lugar = Territorio.unir([_del_plan(p) for p in self._planes(docente_id, ultima, movido)])
         with self._candado:
-            if len(self._lugares) >= self.RECORDADOS:
-                self._lugares.clear()
             self._lugares[docente_id] = (ultima, lugar)  # read after ``ultima``: at least as recent
         return lugar
+
+    def _planes(self, docente_id: str, ultima: int, movido: int) -> list[dict[str, Any]]:
+        """The docente's plans, where they lie as of the store's fact ``ultima`` (``movido``: the last plan
+        generated or moved up to it)."""
+        proyecciones = self.agenda.proyecciones
+        posicion = proyecciones.posicion()
+        if posicion < movido or ultima - posicion > proyecciones.lote:
+            return proyecciones.planes(docente_id=docente_id)  # brought up to date first
+        with proyecciones.store.engine.connect() as conn:
+            return [dict(f._mapping) for f in conn.execute(select(*_LUGAR).where(plan.c.docente_id == docente_id))]
 
     def _al_dia(self) -> int:
         """The store's last notification id, having looked for plans generated or moved up to it (any found
@@ -168,13 +181,17 @@ class LugarDeDocentes:
         with self._candado:
             visto = self._visto
         if ultima > visto:
-            movido = visto == 0 or bool(recorder.select_notifications(visto, 1, stop=ultima, topics=_LUGAR_DE_PLANES,
+            movido = visto == 0 or bool(recorder.select_notifications(visto, 1, stop=ultima, topics=MUEVEN_PLANES,
                                                                       inclusive_of_start=False))
             with self._candado:
                 if movido:
                     self._movido = max(self._movido, ultima)
                 self._visto = max(self._visto, ultima)
         return ultima
+
+
+MUEVEN_PLANES = (get_topic(dm.PlanAnual.Generado), get_topic(dm.PlanAnual.AcompananteCambiado))
+_LUGAR = (plan.c.dre, plan.c.ugel, plan.c.codigo_modular, plan.c.anexo, plan.c.acompanante_id, plan.c.docente_id)
 
 
 def _del_plan(p: dict) -> Territorio:

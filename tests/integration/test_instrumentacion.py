@@ -47,7 +47,7 @@ async def test_cada_solicitud_deja_un_solo_span_con_el_nombre_de_su_ruta():
         == [201, 201, 201, 405]
 
 
-def test_lo_recordado_se_olvida_entero_al_llenarse_y_se_busca_de_nuevo():
+def test_al_llenarse_se_olvida_lo_usado_hace_mas_tiempo_y_se_busca_de_nuevo():
     buscadas = []
 
     def buscar(scope: dict) -> tuple[str, dict]:
@@ -55,8 +55,9 @@ def test_lo_recordado_se_olvida_entero_al_llenarse_y_se_busca_de_nuevo():
         return f"GET {scope['path']}", {"http.route": scope["path"]}
 
     detalles = recordando(buscar, cuantas=2)
-    for ruta in ("/a", "/a", "/b", "/c", "/a"):
+    for ruta in ("/a", "/b", "/a", "/c", "/a", "/b"):
         nombre, atributos = detalles({"type": "http", "method": "GET", "path": ruta})
         assert nombre == f"GET {ruta}" and atributos == {"http.route": ruta}
         atributos["otro"] = "x"  # the caller's copy: what is remembered stays as found
-    assert buscadas == ["/a", "/b", "/c", "/a"]
+    # /c takes the place of /b, used less lately than /a; /b is searched again
+    assert buscadas == ["/a", "/b", "/c", "/b"]

@@ -13,15 +13,15 @@ from services.agenda.config import AgendaSettings
 from tests.support.world import asignar
 
 
-def _contando(agenda: Agenda) -> list[str]:
+def _contando(lugares: LugarDeDocentes) -> list[str]:
     leidos: list[str] = []
-    leer = agenda.proyecciones.planes_del_docente
+    leer = lugares._planes
 
-    def planes_del_docente(docente_id: str) -> list[dict]:
+    def planes(docente_id: str, *args: int) -> list[dict]:
         leidos.append(docente_id)
-        return leer(docente_id)
+        return leer(docente_id, *args)
 
-    agenda.proyecciones.planes_del_docente = planes_del_docente  # type: ignore[method-assign]
+    lugares._planes = planes  # type: ignore[method-assign]
     return leidos
 
 
@@ -33,7 +33,7 @@ def test_un_lugar_recordado_se_lee_de_nuevo_cuando_otra_replica_genera_o_mueve_u
         a, b, docente, nuevo = (str(uuid.uuid4()) for _ in range(4))
         asignar(agenda, docente, a)
         lugares = LugarDeDocentes(agenda)
-        leidos = _contando(agenda)
+        leidos = _contando(lugares)
 
         # Given a docente's place read once, and one of a docente without a plan yet
         assert lugares.territorio(docente).acompanantes == frozenset({a})
