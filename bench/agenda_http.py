@@ -2,6 +2,7 @@
 
     python -m bench.agenda_http [--visitas 1000] [--acompanantes 20] [--docentes 10] [--concurrencia 4]
                                 [--store sqlite|postgres] [--perfil ARCHIVO] [--http auto|h11|httptools]
+                                [--loop auto|asyncio|uvloop]
 
 1. Setup (not timed): a nats-server with the streams, agenda's store with ``--acompanantes`` ×
    ``--docentes`` yearly plans (polidocente primaria, NT-026: 7 visits), made through the application.
@@ -23,7 +24,8 @@
 ``--perfil ARCHIVO`` attaches ``py-spy record --gil`` to agenda's process during the timed requests and
 writes its collapsed stacks (``--format raw``) to ARCHIVO: samples of the thread holding the GIL, i.e.
 where Python spends CPU (the figures of that run include the sampler's cost). ``--http`` is uvicorn's HTTP
-parser for both processes (``auto``, as deployed: httptools when installed, else h11).
+parser for both processes (``auto``, as deployed: httptools when installed, else h11), ``--loop`` their event
+loop (``auto``, as deployed: uvloop when installed, else asyncio's).
 """
 
 from __future__ import annotations
@@ -130,14 +132,16 @@ def cpu_s(pid: int) -> float:
 class Proceso:
     """A uvicorn process serving ``objetivo`` on a free port of 127.0.0.1."""
 
-    def __init__(self, objetivo: list[str], env: dict[str, str], registro: Path, http: str = "auto") -> None:
+    def __init__(self, objetivo: list[str], env: dict[str, str], registro: Path, http: str = "auto",
+                 bucle: str = "auto") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = registro.open("a")
         self.proceso = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", *objetivo, "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning", "--no-access-log", "--http", http],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env}, stdout=self._log, stderr=self._log)
+             "--log-level", "warning", "--no-access-log", "--http", http, "--loop", bucle],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get(
+                "PYTHONPATH")))), **env}, stdout=self._log, stderr=self._log)
         self.registro = registro
 
     async def listo(self, timeout: float = 120.0) -> None:
@@ -249,7 +253,7 @@ async def medir(args: argparse.Namespace) -> int:
         resultados = {}
         for nombre, objetivo in (("FastAPI desnudo", ["bench.agenda_http:desnuda"]),
                                  ("agenda", ["--factory", "services.agenda.main:create_app"])):
-            proceso = Proceso(objetivo, env, tmp / f"{nombre.split()[0].lower()}.log", args.http)
+            proceso = Proceso(objetivo, env, tmp / f"{nombre.split()[0].lower()}.log", args.http, args.loop)
             try:
                 await proceso.listo()
                 await enviar(proceso.url, previas, tokens, args.concurrencia)  # warm-up: JWKS read, routes built
@@ -303,7 +307,8 @@ async def medir(args: argparse.Namespace) -> int:
         filas.append((nombre, f"{solicitudes}", f"{cpu * 1000 / solicitudes:.2f}", f"{cpu * 1000 / args.visitas:.2f}",
                       f"{solicitudes / pared:,.0f}", *percentiles(latencias, 1)))
     print_table(f"{args.visitas} visitas (programar + realizar) por HTTP, {args.concurrencia} acompañantes a la vez, "
-                f"{args.acompanantes} × {args.docentes} planes ({args.store}; HTTP de uvicorn: {args.http})", filas,
+                f"{args.acompanantes} × {args.docentes} planes ({args.store}; HTTP de uvicorn: {args.http}; bucle: "
+                f"{args.loop})", filas,
                 ("proceso", "solicitudes", "CPU ms/solicitud", "CPU ms/visita", "solicitudes/s", "p50 ms", "p99 ms",
                  "máx ms"))
     desnudo, nuestro = resultados["FastAPI desnudo"][0], resultados["agenda"][0]
@@ -324,6 +329,8 @@ def main() -> int:
     parser.add_argument("--perfil", help="archivo de pilas de py-spy (formato raw) del proceso de agenda")
     parser.add_argument("--http", choices=["auto", "h11", "httptools"], default="auto",
                         help="el analizador HTTP de uvicorn (auto: httptools si está instalado, como se despliega)")
+    parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto",
+                        help="el bucle de eventos de uvicorn (auto: uvloop si está instalado, como se despliega)")
     return asyncio.run(medir(parser.parse_args()))
 
 
