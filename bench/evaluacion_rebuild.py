@@ -41,11 +41,15 @@ Each size runs in a fresh subprocess, so its peak RSS is its own. In it:
    published, entregas = visits + each GIA's docentes, ...).
 
 4. **``--particiones P ...``:** after (b), for each P, ``services.evaluacion.rebuild.reconstruir_particionado``
-   with P processes (``python -m services.evaluacion.rebuild --particiones P``: each reads every fact, writes
-   the rows of its DREs and the ledger of its services' chains; the last switches), timed from the
-   reservation of the generations to the switch. Check: every projection's checksum equals the one-process
-   rebuild's. Reported: its time, the processes' CPU, the peak RSS of one process, the speed-up against (b),
-   its ratio to the raw read and the time 49 million events would take at that rate.
+   with P processes (``python -m services.evaluacion.rebuild --particiones P``: phase 1, one task per
+   service reads that service's facts, records the history's ledger and the producers' chain verdict; phase 2,
+   each process reads only the facts of its territories and writes their rows; the last switches), timed
+   from the reservation of the generations to the switch. Checks: every projection's checksum equals the
+   one-process rebuild's; the partitions read the stream's events once between them. Reported: its time, the
+   processes' CPU, the peak RSS of one process, the speed-up against (b), its ratio to the raw read, each
+   task's events read and CPU seconds (``bench.rebuild_particionado``), and, from the run with the most
+   partitions, the extrapolation of that CPU to 49 million events with a number of pods and whether the
+   30-minute goal is met.
 
 Reported per phase: wall s, process CPU s (all threads), events/s, the RSS at its start and its
 peak (VmHWM, reset before each phase by writing 5 to /proc/self/clear_refs; ru_maxrss otherwise),
@@ -85,6 +89,7 @@ from bench.evaluacion_medicion import (
 )
 from services.evaluacion.config import EvaluacionSettings
 from services.evaluacion.projections import Proyecciones
+from bench.rebuild_particionado import extrapolar, lineas_tareas, tareas_de
 from services.evaluacion.rebuild import PRODUCTORES, en_subproceso, reconstruir_particionado
 from shared.replay import rebuild
 from shared.streams import STREAM
@@ -157,17 +162,20 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
         for p in args.particiones or []:  # the same rebuild split by DRE, each partition its own process
             hijos = os.times()
             inicio = medidor.empezar()
+            informe: list[Any] = []
             partida = await reconstruir_particionado(
                 settings, server.url, [v.nombre for v in vistas], p, lote=args.lote,
-                lanzar=en_subproceso(settings, server.url, args.lote, grace=0.0))
+                lanzar=en_subproceso(settings, server.url, args.lote, grace=0.0), informe=informe)
             fase = medidor.terminar(f"rebuild en {p} particiones", n, inicio)
             despues = os.times()
             cpu_hijos = (despues.children_user + despues.children_system) - (hijos.children_user + hijos.children_system)
             iguales = {k: v.split(" ", 1)[1] for k, v in partida.items()} == sumas
             particionadas.append({"particiones": p, "s": fase.s, "cpu_hijos": cpu_hijos, "iguales": iguales,
-                                  "rss_hijo_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024})
+                                  "rss_hijo_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                                  "tareas": tareas_de(informe)})
             print(f"  {p} particiones: {fase.s:.1f}s, CPU de los procesos {cpu_hijos:.1f}s, "
                   f"checksums {'iguales' if iguales else 'DISTINTOS'} a los del rebuild en un proceso", flush=True)
+            print("\n".join(lineas_tareas(n, p, particionadas[-1]["tareas"])), flush=True)
             estados = {v.nombre: v.estado() for v in vistas}
             guardadas = {v.nombre: v.generaciones_guardadas() for v in vistas}
         nats_rss = status_mib("VmRSS", server.process.pid) if server.process else float("nan")
@@ -185,6 +193,10 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
             fallos.append(f"{nombre}: activa {estado['activa']}, construyendo {estado['construyendo']}, "
                           f"generaciones en la base {guardadas[nombre]} (se esperaba {ultima}, None, [{ultima}])")
     for r in particionadas:
+        leidos = sum(t["eventos"] for t in r["tareas"] if t["fase"] == 2)
+        if leidos != n:
+            fallos.append(f"rebuild en {r['particiones']} particiones: sus particiones leyeron {leidos:,} eventos, "
+                          f"no los {n:,} del stream una vez cada uno")
         if not r["iguales"]:
             fallos.append(f"rebuild en {r['particiones']} particiones: checksums distintos a los del rebuild en un proceso")
     for clave in sorted(set(filas) | set(esperado.filas)):
@@ -210,6 +222,10 @@ async def un_tamano(args: argparse.Namespace) -> dict[str, Any]:
               f"(× {nuestro.s / r['s']:.2f} el rebuild en un proceso; particionado/crudo = {crudo.s / r['s']:.3f}); "
               f"CPU de sus procesos {r['cpu_hijos']:.1f}s; pico RSS de un proceso {r['rss_hijo_mib']:,.0f} MiB; "
               f"a este ritmo, 49 M eventos: {49e6 / (n / r['s']) / 60:,.0f} min")
+    for r in particionadas:
+        print("\n".join(lineas_tareas(n, r["particiones"], r["tareas"])))
+    if particionadas:
+        print("\n".join(extrapolar(n, max(particionadas, key=lambda r: r["particiones"])["tareas"])))
     print(f"pico RSS de todo el proceso (ru_maxrss, incluye el llenado): "
           f"{ru_maxrss_mib():,.0f} MiB")
     if perfiles:

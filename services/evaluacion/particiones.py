@@ -3,10 +3,13 @@
 ``python -m services.evaluacion.rebuild --particiones N`` (local processes) or the indexed Job
 ``deploy/k8s/base/reconstruccion/evaluacion.yaml`` (N pods): every process (pod) ``indice`` of N runs
 
-1. the chain tasks that fall to it (the ``k``-th service of the run's ``cadenas_de`` when ``k % N == indice``;
-   ``services.evaluacion.particiones_cadenas``): each reads one service's facts and records their links in the
-   history's ledger and the producers' chain verdict (the facts a live consumer would not apply where they
-   came, normally none) in the run's exceptions; then waits until every chain task of the run has finished;
+1. the chains (``services.evaluacion.particiones_tramos``): it reads its slice of the stream (the ``indice``-th
+   of N equal ranges of sequences) of the services' subjects, records their links in the history's ledger and
+   checks that each service's facts there continue its chain one after the other; once every slice is read, it
+   joins the slices of the services that fall to it (the ``k``-th of the run's ``cadenas_de`` when ``k % N ==
+   indice``): a clean chain has no exceptions; one that is not (broken, waiting, forked facts) is read again in
+   one process (``services.evaluacion.particiones_cadenas.Cadena``), which stores the facts a live consumer
+   would not apply where they came in the run's exceptions. Then it waits until every chain is joined;
 2. its apply partition: it reads only the facts of the territories that fall in it (``parte("<dre>.<ugel>") ==
    indice``, over the territories the stream's subjects name: a DRE and a UGEL, or ``_`` for a fact without
    one; by UGEL rather than DRE, so that a large DRE, Lima's, does not bound the split), with a consumer
@@ -36,8 +39,9 @@ from typing import Any
 from nats.js import JetStreamContext
 
 from services.evaluacion.historia import Historia
-from services.evaluacion.particiones_cadenas import AlDia, Cadena, cadenas_de, verificar_cadena
+from services.evaluacion.particiones_cadenas import AlDia, Cadena, cadenas_de
 from services.evaluacion.particiones_control import PARTICION, Control, nombre_particion, resumen
+from services.evaluacion.particiones_tramos import Tramo, correr_tramo, unir_cadena
 from services.evaluacion.projections import Proyecciones
 from shared.contracts import Envelope
 from shared.replay import CATCH_UP_ROUNDS, last_sequence, replay, territorios
@@ -193,13 +197,23 @@ async def trabajar(proyecciones: Proyecciones, js: JetStreamContext, clave: str,
             dicho[0] = time.monotonic()
             avisar("\n".join(resumen(control.estado(clave), time.time())))
 
-    # phase 1: this process's chain tasks (again if it restarted: their writes are idempotent)
+    # phase 1: this process's slice of the chains' facts, then (all slices read) the join of the chains that fall
+    # to it; again if it restarted: their writes are idempotent, or replaced
     hechas = await asyncio.to_thread(control.cadenas_terminadas, clave, cadenas)
-    for k, servicio in enumerate(cadenas):
-        if k % particiones == indice and servicio not in hechas:
-            cadena = Cadena(servicio, vistas, generaciones, productores, hasta)
-            await verificar_cadena(control, js, clave, cadena, lote, decir)
-            avisar(f"cadena {servicio}: {cadena.eventos:,} hechos leídos hasta la secuencia {hasta}")
+    if cadenas and len(hechas) < len(cadenas):
+        tramo = Tramo(cadenas, vistas, generaciones, indice, particiones, hasta)
+        await correr_tramo(control, js, clave, indice, tramo, lote, decir)
+        avisar(f"tramo {indice}/{particiones}: {tramo.eventos:,} hechos de las cadenas leídos, secuencias "
+               f"{tramo.desde}..{tramo.hasta}")
+        while await asyncio.to_thread(control.tramos_terminados, clave) < particiones:
+            await asyncio.to_thread(decir)
+            await asyncio.sleep(0.5)
+        for k, servicio in enumerate(cadenas):
+            if k % particiones == indice and servicio not in hechas:
+                cadena = Cadena(servicio, vistas, generaciones, productores, hasta)
+                if not await unir_cadena(control, js, clave, cadena, lote, decir):
+                    avisar(f"cadena {servicio}: sus tramos no se unen en una cadena limpia; leída de nuevo en un "
+                           f"proceso ({cadena.eventos:,} hechos)")
     while len(hechas := await asyncio.to_thread(control.cadenas_terminadas, clave, cadenas)) < len(cadenas):
         await asyncio.to_thread(decir)
         await asyncio.sleep(0.5)

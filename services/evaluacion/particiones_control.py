@@ -6,6 +6,8 @@
   process CPU seconds it took, when it finished): the chain of one service (``cadena <servicio>``, phase 1) and
   each apply partition (``partición <i>``, phase 2); a chain task also leaves there where its chain ended
   (the head's position, hash and state, and how many facts still wait), for the switch's catch-up.
+- ``reconstruccion_tramos``: what each slice of the stream (``tramo <i>``, phase 1) found of each service's chain
+  (whether it continues link after link, its first fact's link, its last one's), for the join.
 - ``reconstruccion_excepciones``: the producers' facts a live consumer would not apply where they came in the
   stream (``shared.eslabones.Veredictos``): normally none.
 """
@@ -17,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Column, DateTime, Float, Integer, MetaData, String, Table, Text, delete, func, or_, select, update,
+    Column, DateTime, Float, Integer, LargeBinary, MetaData, String, Table, Text, delete, func, or_, select, update,
 )
 
 from shared.stream_views import StreamView
@@ -33,7 +35,11 @@ def nombre_particion(indice: int) -> str:
     return f"partición {indice}"
 
 
-def tablas_control(metadata: MetaData) -> tuple[Table, Table, Table]:
+def nombre_tramo(indice: int) -> str:
+    return f"tramo {indice}"
+
+
+def tablas_control(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
     corrida = Table("reconstruccion", metadata,
                     Column("clave", String(64), primary_key=True),
                     Column("particiones", Integer, nullable=False),
@@ -63,7 +69,18 @@ def tablas_control(metadata: MetaData) -> tuple[Table, Table, Table]:
                         Column("estado", String(12), nullable=False),
                         Column("liberado_en", Integer, nullable=True),
                         Column("orden", Integer, nullable=True))
-    return corrida, tareas, excepciones
+    tramos = Table("reconstruccion_tramos", metadata,
+                   Column("clave", String(64), primary_key=True),
+                   Column("tramo", Integer, primary_key=True),
+                   Column("servicio", String(20), primary_key=True),
+                   Column("limpio", Integer, nullable=False),  # 1: each fact continues the one before it
+                   Column("primera", Integer, nullable=True),  # its first fact: position, predecessor, hash, content
+                   Column("primera_anterior", Integer, nullable=True),
+                   Column("primera_hash", String(64), nullable=True),
+                   Column("primera_canonico", LargeBinary, nullable=True),
+                   Column("ultima", Integer, nullable=True),  # its last fact: position and hash
+                   Column("ultima_hash", String(64), nullable=True))
+    return corrida, tareas, excepciones, tramos
 
 
 class Control:
@@ -71,7 +88,7 @@ class Control:
 
     def __init__(self, engine: Any) -> None:
         metadata = MetaData()
-        self.corrida, self.tareas, self.excepciones = tablas_control(metadata)
+        self.corrida, self.tareas, self.excepciones, self.tramos = tablas_control(metadata)
         self.engine = engine
         metadata.create_all(self.engine)
 
@@ -81,7 +98,8 @@ class Control:
         all from the start."""
         generaciones = {v.nombre: v.empezar_construccion() for v in vistas}
         ahora = datetime.now(UTC).timestamp()
-        tareas = [{"tarea": nombre_cadena(s), "fase": CADENA} for s in cadenas]
+        tareas = [{"tarea": nombre_tramo(i), "fase": CADENA} for i in range(particiones) if cadenas]
+        tareas += [{"tarea": nombre_cadena(s), "fase": CADENA} for s in cadenas]
         tareas += [{"tarea": nombre_particion(i), "fase": PARTICION} for i in range(particiones)]
         with self.engine.begin() as conn:
             conn.execute(self.corrida.insert().values(clave=clave, particiones=particiones, hasta=hasta,
@@ -114,6 +132,28 @@ class Control:
                 conn.execute(x.insert(), [{"clave": clave, **e} for e in excepciones])
             conn.execute(update(t).where(t.c.clave == clave, t.c.tarea == nombre_cadena(servicio))
                          .values(terminada_en=datetime.now(UTC), **mas))
+
+    def terminar_tramo(self, clave: str, indice: int, resumenes: list[dict], **mas: Any) -> None:
+        """A slice's summary of each chain (replacing one written before, if it ran before) and its end, at once."""
+        r, t = self.tramos, self.tareas
+        with self.engine.begin() as conn:
+            conn.execute(delete(r).where(r.c.clave == clave, r.c.tramo == indice))
+            if resumenes:
+                conn.execute(r.insert(), [{"clave": clave, "tramo": indice, **x} for x in resumenes])
+            conn.execute(update(t).where(t.c.clave == clave, t.c.tarea == nombre_tramo(indice))
+                         .values(terminada_en=datetime.now(UTC), **mas))
+
+    def tramos_terminados(self, clave: str) -> int:
+        t = self.tareas
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(t).where(
+                t.c.clave == clave, t.c.tarea.like("tramo %"), t.c.terminada_en.is_not(None))).scalar_one()
+
+    def tramos_de(self, clave: str, servicio: str) -> list[Any]:
+        r = self.tramos
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(r).where(r.c.clave == clave, r.c.servicio == servicio)
+                                     .order_by(r.c.tramo)))
 
     def cadenas_terminadas(self, clave: str, servicios: list[str]) -> dict[str, Any]:
         t = self.tareas

@@ -170,7 +170,8 @@ async def reconstruir_particionado(settings: EvaluacionSettings, nats_url: str, 
             informe.extend(await asyncio.to_thread(control.estado, clave))
         corrida = await asyncio.to_thread(control.corrida_de, clave)
         if fallidas or corrida.checksums is None:
-            raise RuntimeError(f"particiones fallidas: {fallidas}; la generación nueva no se activó")
+            causa = next((t.exception() for t in tareas if not t.cancelled() and t.exception() is not None), None)
+            raise RuntimeError(f"particiones fallidas: {fallidas}; la generación nueva no se activó") from causa
         return json.loads(corrida.checksums)
     finally:
         await nc.close()

@@ -15,8 +15,10 @@ import pytest
 from services.evaluacion import particiones_cadenas
 from services.evaluacion.particiones import Particion, parte
 from services.evaluacion.particiones_cadenas import AlDia
+from services.evaluacion.particiones_tramos import Limpio, unir
 from shared import contracts as c
 from shared.contracts import Envelope
+from shared.contracts.envelope import GENESIS
 from shared.eslabones import Lectura, Veredictos
 from tests.support.stream import encadenados
 
@@ -143,3 +145,32 @@ def test_la_puesta_al_dia_de_una_cadena_en_orden_no_la_relee(monkeypatch):
     al_dia = AlDia(["agenda"], {"agenda": _fila(tarea)}, 6)
     asyncio.run(al_dia.preparar(None, hechos[6:], 500))
     assert al_dia.aplicables(hechos[6:]) == hechos[6:]
+
+
+def _tramos(hechos: list[Envelope], cortes: list[int]) -> list[SimpleNamespace]:
+    """Each slice's summary of agenda's chain, the stream cut at ``cortes``."""
+    limites = [0, *cortes, len(hechos)]
+    resumenes = []
+    for desde, hasta in zip(limites, limites[1:], strict=False):
+        limpio = Limpio("agenda")
+        for env in hechos[desde:hasta]:
+            limpio.ver(env)
+        resumenes.append(SimpleNamespace(**limpio.resumen()))
+    return resumenes
+
+
+@pytest.mark.parametrize("cortes", [[], [1], [3, 3, 7], [5, 9]])
+def test_los_tramos_de_una_cadena_limpia_se_unen_en_su_cabeza(cortes):
+    hechos = visitas(10)
+    assert unir(_tramos(hechos, cortes)) == (10, hechos[-1].cadena)
+    assert unir(_tramos([], [])) == (0, GENESIS)
+
+
+@pytest.mark.parametrize("cortes", [[], [2], [4, 8]])
+def test_los_tramos_de_una_cadena_con_hechos_fuera_de_orden_repetidos_o_cambiados_no_se_unen(cortes):
+    # each of these makes a reading of the whole stream keep a fact apart, or apply it later: the chain is read
+    # again in one process
+    h = visitas(10)
+    for defectuosa in ([h[0], h[2], h[1], *h[3:]], [*h[:5], h[3], *h[5:]], [*h[:4], forjado(h[4]), *h[5:]],
+                       h[1:], [*h[:6], replace(h[6], cadena="")]):
+        assert unir(_tramos(defectuosa, cortes)) is None
