@@ -97,12 +97,14 @@ def cartera(acompanante_id: UUID, app: FocalizacionApp) -> dict[str, Any]:
                          .join(docente, docente.c.id == asignacion.c.docente_id)
                          .where(suyas, asignacion.c.convocatoria == elegida))
     nombres = escuelas(vistas, {(f.datos["codigo_modular"], f.datos["anexo"]) for f in filas})
+    claros = vistas.claros(docente, [(f.docente_id, f.d) for f in filas])  # only these rows' names decrypted
     escuelas_: dict[tuple[str, int], dict[str, Any]] = {}
     docentes = []
     for f in filas:
         clave = (f.datos["codigo_modular"], f.datos["anexo"])
         escuelas_.setdefault(clave, {**nombres[clave], "tipo": f.datos.get("tipo"), "nivel": f.datos.get("nivel")})
-        docentes.append({"docente_id": f.docente_id, **(_persona(f.d) or {}), **_aula(f.d),
+        d = claros[f.docente_id]
+        docentes.append({"docente_id": f.docente_id, **(_persona(d) or {}), **_aula(d),
                          "codigo_modular": clave[0], "anexo": clave[1]})
     docentes.sort(key=lambda d: (str(d["apellidos"]), str(d["nombres"])))
     return {"acompanante_id": str(acompanante_id),

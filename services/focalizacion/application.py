@@ -97,7 +97,8 @@ class Focalizacion(ServiceApplication):
         """Record what is new or changed (``registro.cambios``), in batches. A person's personal fields are
         stored encrypted with his key; a person whose data were cancelled (his key erased) is not registered
         again."""
-        cambios = registro.cambios(lectura, ident, self.proyecciones.datos_registro(tabla))
+        registrados = self.proyecciones.datos_registro(tabla, {str(ident(d)) for _, d in lectura.validas})
+        cambios = registro.cambios(lectura, ident, registrados)
         validas = len(lectura.validas)
         nuevas = actualizadas = 0
         for inicio in range(0, len(cambios.filas), LOTE):

@@ -4,22 +4,26 @@ The projection reads the store's notification log in order and writes the rows a
 position in one transaction, so it can stop anywhere and resume, and ``reconstruir()``
 gives the same tables from zero. Queries catch up first (read-your-writes).
 
-A person's personal fields are decrypted here with his key, from the key store the projection is
-given (``shared.cifrado.Cifrador``, its own dependency: it reads nothing of the application but the
-notification log). They are decrypted while projecting, not at query time, because the read model is
-looked up and ordered by them (``dni``) and the padrón's import compares each row with what is
-registered, in clear. Once the key is erased they read ``MARCA``, and ``DatosPersonalesCancelados``
-blanks them in the rows already built, so the read model (rebuilt or not) holds nothing of him but his
-id and his territory. The tables are in ``tablas``.
+A person's personal fields (``Docente.personales``, ``Acompanante.personales``) stay in the rows as the
+events carry them, encrypted with his key (``shared.cifrado``): the projection neither decrypts nor reads
+the key store, so a rebuild needs no keys and gives the same rows with or without them. The queries that
+answer them decrypt the rows they return (``claros``), with the key store the projection is given (its own
+dependency: it reads nothing of the application but the notification log). Nothing looks a person up by a
+personal field: his id is the keyed hash of his DNI (``domainmodel.seudonimo``), so finding him by DNI is
+computing his id, and the rows are ordered by id. Once his key is erased his fields read ``MARCA``, and
+``DatosPersonalesCancelados`` puts ``MARCA`` in the rows already built, so the read model (rebuilt or not)
+holds nothing of him but his id and his territory. The tables are in ``tablas``.
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from eventsourcing.application import Application
-from sqlalchemy import Table, case, func, select, update
+from sqlalchemy import Table, case, func, inspect, select, text, update
 
 from services.focalizacion import domainmodel as dm
 from services.focalizacion.asignaciones import AsignacionesUGEL
@@ -40,8 +44,10 @@ class Proyecciones(OwnLogProjection):
               nombre_territorio)
 
     def __init__(self, settings: ServiceSettings, app: Application, cifrador: Cifrador, lote: int = 2000) -> None:
-        super().__init__(settings, app, metadata, lote)  # the app: its notification log, nothing else
-        self.cifrador = cifrador  # the personal data keys: the projection's own dependency
+        """``app``'s notification log is what it projects; ``cifrador`` only decrypts what a query returns."""
+        super().__init__(settings, app, metadata, lote)
+        self.cifrador = cifrador
+        self._sin_dni_en_claro()
         self.handlers.update({
             dm.InstitucionEducativa.Registrada: self._ie, dm.InstitucionEducativa.Actualizada: self._ie,
             dm.Docente.Registrado: self._docente, dm.Docente.Actualizado: self._docente,
@@ -68,56 +74,52 @@ class Proyecciones(OwnLogProjection):
              A.DocenteReasignado: _de_asignacion, A.DocenteRetirado: _de_asignacion},
         ]
 
+    def _sin_dni_en_claro(self) -> None:
+        """A generation built by an older version keeps a ``dni`` column in clear, which these handlers no longer
+        write nor blank on a cancellation: emptied at start (the next rebuild drops it with its tables)."""
+        for tabla in (docente, acompanante):
+            columnas = {c["name"] for c in inspect(self.store.engine).get_columns(tabla.name, schema=self.store.schema)}
+            if "dni" in columnas:
+                with self.store.engine.begin() as conn:
+                    conn.execute(text(f'UPDATE "{tabla.name}" SET dni = NULL WHERE dni IS NOT NULL'))
+
     # --- handlers: each reads and writes only the tables it is given (``t``, the generation it fills) ---------
 
     def _ie(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         d = e.datos
-        self.escribir(u, t.ie, {"id": str(e.originator_id), "codigo_modular": d.codigo_modular, "anexo": d.anexo,
-                                   "dre": d.dre, "ugel": d.ugel, "nivel": d.nivel, "datos": d.como_dict()}, "id")
+        u.poner(t.ie, {"id": str(e.originator_id), "codigo_modular": d.codigo_modular, "anexo": d.anexo,
+                       "dre": d.dre, "ugel": d.ugel, "nivel": d.nivel, "datos": d.como_dict()})
         # one name per UGEL and DRE: the last one imported (a row without it keeps the one before)
         for tipo, codigo, nombre in (("UGEL", d.ugel, d.nombre_ugel), ("DRE", d.dre, d.nombre_dre)):
             if nombre:
-                self.escribir(u, t.nombre_territorio, {"tipo": tipo, "codigo": codigo, "nombre": nombre},
-                              "tipo", "codigo")
-
-    def antes_del_lote(self, eventos: list[Any]) -> None:
-        """The keys of the batch's docentes and acompañantes read at once (the key store remembers them a
-        while, ``claves_cache_segundos``), not one query per person as ``_claros`` would."""
-        sujetos = [cls.sujeto_de(e.originator_id) for e in eventos
-                   if (cls := _PERSONAS.get(type(e))) is not None]
-        if sujetos:
-            self.cifrador.llavero.llaves(sujetos)
-
-    def _claros(self, cls: type[dm.Registro], e: Any) -> dict[str, Any]:
-        return self.cifrador.descifrar_campos(cls.sujeto_de(e.originator_id), e.datos.como_dict(), cls.personales)
+                u.poner(t.nombre_territorio, {"tipo": tipo, "codigo": codigo, "nombre": nombre})
 
     def _docente(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
-        d = self._claros(dm.Docente, e)
-        self.escribir(u, t.docente, {"id": str(e.originator_id), "dni": _dni(d),
-                                        "ie_id": str(dm.ie_id(d["codigo_modular"], d["anexo"])), "datos": d}, "id")
+        d = e.datos  # personal fields as stored: encrypted
+        u.poner(t.docente, {"id": str(e.originator_id), "ie_id": _ie_id(d.codigo_modular, d.anexo),
+                            "datos": d.como_dict()})
 
     def _cancelados(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         fila = u.leer(t.docente, str(e.originator_id))
         if fila is not None:
             datos = {k: (MARCA if k in dm.Docente.personales and v is not None else v)
                      for k, v in fila["datos"].items()}
-            u.poner(t.docente, {**fila, "dni": None, "datos": {**datos, "datos_cancelados": True}})
+            u.poner(t.docente, {**fila, "datos": {**datos, "datos_cancelados": True}})
 
     def _acompanante(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
-        d = self._claros(dm.Acompanante, e)
-        self.escribir(u, t.acompanante, {"id": str(e.originator_id), "dni": _dni(d), "ugel": d["ugel"],
-                                            "tipo": d["tipo"], "datos": d}, "id")
+        d = e.datos
+        u.poner(t.acompanante, {"id": str(e.originator_id), "ugel": d.ugel, "tipo": d.tipo, "datos": d.como_dict()})
 
     def _reglas(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         r = e.reglas
-        self.escribir(u, t.reglas, {"clave": r.clave, "codigo": r.codigo, "version": r.version,
-                                       "contenido": r.model_dump(mode="json")}, "clave", actualizar=False)
+        u.insertar(t.reglas, {"clave": r.clave, "codigo": r.codigo, "version": r.version,
+                              "contenido": r.model_dump(mode="json")})
 
     def _convocatoria(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
-        self.escribir(u, t.convocatoria, {
+        u.insertar(t.convocatoria, {
             "codigo": e.codigo, "id": str(e.originator_id), "ejecuciones": 0,
             "datos": {"codigo": e.codigo, "anio_inicio": e.anio_inicio, "anio_fin": e.anio_fin,
-                      "reglas": e.reglas, "ambito": e.ambito}}, "codigo", actualizar=False)
+                      "reglas": e.reglas, "ambito": e.ambito}})
 
     def _ejecucion(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         c = t.convocatoria
@@ -125,17 +127,16 @@ class Proyecciones(OwnLogProjection):
 
     def _decision(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         d = e.decision
-        self.escribir(u, t.decision, {
+        u.poner(t.decision, {
             "convocatoria": d.convocatoria, "codigo_modular": d.codigo_modular, "anexo": d.anexo,
             "dre": d.dre, "ugel": d.ugel, "tipo": d.tipo, "focalizada": d.focalizada,
-            "decision": d.como_dict(), "cambios": e.originator_version - 1,
-        }, "convocatoria", "codigo_modular", "anexo")
+            "decision": d.como_dict(), "cambios": e.originator_version - 1})
 
     # Assignment events carry their territory; those recorded before they did (class_version 1) have the
     # aggregate's, recorded when it opened.
     def _abiertas(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
-        self.escribir(u, t.asignaciones_ugel, {"id": str(e.originator_id), "convocatoria": e.convocatoria,
-                                                  "dre": e.dre, "ugel": e.ugel}, "id", actualizar=False)
+        u.insertar(t.asignaciones_ugel, {"id": str(e.originator_id), "convocatoria": e.convocatoria,
+                                         "dre": e.dre, "ugel": e.ugel})
 
     @staticmethod
     def _territorio(u: UnidadDeTrabajo, t: Tablas, e: Any) -> Any:
@@ -146,20 +147,21 @@ class Proyecciones(OwnLogProjection):
             raise LookupError(f"no opening of the assignments {e.originator_id}")
         return SimpleNamespace(**fila)
 
-    def _historia(self, u: UnidadDeTrabajo, t: Tablas, e: Any, n: int, lugar: Any, evento: str,
-                  **datos: Any) -> None:
-        self.escribir(u, t.asignacion_historial, {
-            "posicion": n, "convocatoria": lugar.convocatoria, "docente_id": str(e.docente_id), "evento": evento,
-            "datos": {**datos, "ugel": lugar.ugel, "registrado_en": e.timestamp.isoformat(),
-                      "usuario": e.metadata.get("usuario"), "rol": e.metadata.get("rol")}},
-            "posicion", actualizar=False)
+    @staticmethod
+    def _historia(u: UnidadDeTrabajo, t: Tablas, e: Any, n: int, lugar: Any, evento: str, docente_id: str,
+                  datos: dict[str, Any]) -> None:
+        """One line of a docente's assignment history (``datos``: the event's, completed here)."""
+        metadata = e.metadata
+        datos["ugel"], datos["registrado_en"] = lugar.ugel, e.timestamp.isoformat()
+        datos["usuario"], datos["rol"] = metadata.get("usuario"), metadata.get("rol")
+        u.insertar(t.asignacion_historial, {"posicion": n, "convocatoria": lugar.convocatoria,
+                                            "docente_id": docente_id, "evento": evento, "datos": datos})
 
     def _incorporado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         lugar = self._territorio(u, t, e)
-        self.escribir(u, t.cartera, {"convocatoria": lugar.convocatoria, "acompanante_id": str(e.acompanante_id),
-                                        "dre": lugar.dre, "ugel": lugar.ugel, "tipo": e.tipo, "activo": True,
-                                        "limite_excepcion": None, "excepciones": []},
-                      "convocatoria", "acompanante_id")
+        u.poner(t.cartera, {"convocatoria": lugar.convocatoria, "acompanante_id": str(e.acompanante_id),
+                            "dre": lugar.dre, "ugel": lugar.ugel, "tipo": e.tipo, "activo": True,
+                            "limite_excepcion": None, "excepciones": []})
 
     def _acompanante_retirado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         lugar = self._territorio(u, t, e)
@@ -176,25 +178,28 @@ class Proyecciones(OwnLogProjection):
 
     def _asignado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, n: int) -> None:
         lugar = self._territorio(u, t, e)
+        docente_id, acompanante_id = str(e.docente_id), str(e.acompanante_id)
         datos = {"codigo_modular": e.codigo_modular, "anexo": e.anexo, "nivel": e.nivel, "tipo": e.tipo,
                  "ratio_maximo": e.ratio_maximo, "anio": e.anio}
-        self.escribir(u, t.asignacion, {
-            "convocatoria": lugar.convocatoria, "docente_id": str(e.docente_id),
-            "acompanante_id": str(e.acompanante_id), "dre": lugar.dre, "ugel": lugar.ugel, "datos": datos},
-            "convocatoria", "docente_id", actualizar=False)
-        self._historia(u, t, e, n, lugar, "DocenteAsignado", acompanante_id=str(e.acompanante_id), **datos)
+        u.insertar(t.asignacion, {"convocatoria": lugar.convocatoria, "docente_id": docente_id,
+                                  "acompanante_id": acompanante_id, "dre": lugar.dre, "ugel": lugar.ugel,
+                                  "datos": datos})
+        self._historia(u, t, e, n, lugar, "DocenteAsignado", docente_id,
+                       {"acompanante_id": acompanante_id, **datos})
 
     def _reasignado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, n: int) -> None:
         lugar = self._territorio(u, t, e)
-        u.cambiar(t.asignacion, lugar.convocatoria, str(e.docente_id), acompanante_id=str(e.a_acompanante_id))
-        self._historia(u, t, e, n, lugar, "DocenteReasignado", acompanante_id=str(e.a_acompanante_id),
-                       de_acompanante_id=str(e.de_acompanante_id), motivo=e.motivo)
+        docente_id, a_acompanante = str(e.docente_id), str(e.a_acompanante_id)
+        u.cambiar(t.asignacion, lugar.convocatoria, docente_id, acompanante_id=a_acompanante)
+        self._historia(u, t, e, n, lugar, "DocenteReasignado", docente_id, {
+            "acompanante_id": a_acompanante, "de_acompanante_id": str(e.de_acompanante_id), "motivo": e.motivo})
 
     def _docente_retirado(self, u: UnidadDeTrabajo, t: Tablas, e: Any, n: int) -> None:
         lugar = self._territorio(u, t, e)
-        u.borrar(t.asignacion, lugar.convocatoria, str(e.docente_id))
-        self._historia(u, t, e, n, lugar, "DocenteRetirado", acompanante_id=str(e.acompanante_id),
-                       motivo=e.motivo)
+        docente_id = str(e.docente_id)
+        u.borrar(t.asignacion, lugar.convocatoria, docente_id)
+        self._historia(u, t, e, n, lugar, "DocenteRetirado", docente_id,
+                       {"acompanante_id": str(e.acompanante_id), "motivo": e.motivo})
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -226,8 +231,24 @@ class Proyecciones(OwnLogProjection):
         return self.registro(ie, str(dm.ie_id(codigo_modular, anexo)))
 
     def registro(self, tabla: Table, id_: str) -> dict[str, Any] | None:
+        """A registry's row by id (a person's personal fields decrypted)."""
         filas = self.filas(select(tabla.c.datos).where(tabla.c.id == id_))
-        return dict(filas[0].datos) if filas else None
+        return self.claros(tabla, [(id_, filas[0].datos)])[id_] if filas else None
+
+    def claros(self, tabla: Table, filas: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+        """Rows of ``tabla`` (id, datos) by id, a person's personal fields decrypted (``MARCA`` where his key
+        was erased); the keys read ``_LOTE_LLAVES`` persons at a time."""
+        cls = _PERSONAS.get(tabla.name)
+        if cls is None:
+            return {id_: dict(datos) for id_, datos in filas}
+        resultado: dict[str, dict[str, Any]] = {}
+        pendientes = list(filas)
+        for i in range(0, len(pendientes), _LOTE_LLAVES):
+            lote = pendientes[i:i + _LOTE_LLAVES]
+            self.cifrador.llavero.llaves([cls.sujeto_de(id_) for id_, _ in lote])  # at once, then remembered
+            for id_, datos in lote:
+                resultado[id_] = self.cifrador.descifrar_campos(cls.sujeto_de(id_), datos, cls.personales)
+        return resultado
 
     def decision(self, convocatoria_codigo: str, codigo_modular: str, anexo: int) -> dict[str, Any] | None:
         filas = self.filas(select(decision.c.decision, decision.c.cambios).where(
@@ -235,11 +256,18 @@ class Proyecciones(OwnLogProjection):
             & (decision.c.anexo == anexo)))
         return {**filas[0].decision, "cambios": filas[0].cambios} if filas else None
 
-    def datos_registro(self, tabla: Table) -> dict[str, dict[str, Any]]:
-        return {f.id: f.datos for f in self.filas(select(tabla.c.id, tabla.c.datos))}
+    def datos_registro(self, tabla: Table, ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """A registry's rows by id (of ``ids`` only, when given), a person's personal fields decrypted."""
+        if ids is None:
+            return self.claros(tabla, [(f.id, f.datos) for f in self.filas(select(tabla.c.id, tabla.c.datos))])
+        pedidos = sorted(set(ids))
+        filas = [(f.id, f.datos) for i in range(0, len(pedidos), _LOTE_LLAVES) for f in self.filas(
+            select(tabla.c.id, tabla.c.datos).where(tabla.c.id.in_(pedidos[i:i + _LOTE_LLAVES])))]
+        return self.claros(tabla, filas)
 
     def docentes_por_ie(self, ugel: str | None = None) -> dict[str, list[str]]:
-        consulta = select(docente.c.id, docente.c.ie_id).order_by(docente.c.dni, docente.c.id)
+        """Each school's docentes, by id (the keyed hash of his DNI: a stable order that needs no key)."""
+        consulta = select(docente.c.id, docente.c.ie_id).order_by(docente.c.id)
         if ugel:
             consulta = consulta.join(ie, ie.c.id == docente.c.ie_id).where(ie.c.ugel == ugel)
         resultado: dict[str, list[str]] = {}
@@ -248,10 +276,11 @@ class Proyecciones(OwnLogProjection):
         return resultado
 
     def acompanantes(self, ugel: str | None = None) -> list[dict[str, Any]]:
-        consulta = select(acompanante.c.id, acompanante.c.datos).order_by(acompanante.c.dni, acompanante.c.id)
+        """The registered acompañantes (of a UGEL), by id: their id, UGEL and type (nothing personal)."""
+        consulta = select(acompanante.c.id, acompanante.c.ugel, acompanante.c.tipo).order_by(acompanante.c.id)
         if ugel:
             consulta = consulta.where(acompanante.c.ugel == ugel)
-        return [{"id": f.id, **f.datos} for f in self.filas(consulta)]
+        return [dict(f._mapping) for f in self.filas(consulta)]
 
     def reglas_publicadas(self) -> list[dict[str, Any]]:
         return [f.contenido for f in self.filas(select(reglas.c.contenido).order_by(reglas.c.codigo, reglas.c.version))]
@@ -327,12 +356,14 @@ class Proyecciones(OwnLogProjection):
         }
 
 
-def _dni(datos: dict[str, Any]) -> str | None:
-    return None if datos["dni"] in (None, MARCA) else datos["dni"]
+@lru_cache(maxsize=1 << 16)
+def _ie_id(codigo_modular: str, anexo: int) -> str:
+    """A school's id as text (``domainmodel.ie_id``, a uuid5: remembered, as a school's docentes come together)."""
+    return str(dm.ie_id(codigo_modular, anexo))
 
 
-_PERSONAS = {dm.Docente.Registrado: dm.Docente, dm.Docente.Actualizado: dm.Docente,
-             dm.Acompanante.Registrado: dm.Acompanante, dm.Acompanante.Actualizado: dm.Acompanante}
+_PERSONAS = {docente.name: dm.Docente, acompanante.name: dm.Acompanante}  # the tables whose rows are persons'
+_LOTE_LLAVES = 500  # persons whose keys one query reads (``shared.cifrado.LlaveroSQL``) and ids one IN names
 
 
 # --- what the handlers read by key, read for a whole batch at once (``OwnLogProjection.lecturas``) ----------

@@ -1,8 +1,9 @@
 """The tables of focalizacion's read models (``projections.Proyecciones`` writes them; the routes and the access
 policy read them).
 
-``docente.dni`` and ``acompanante.dni`` are NULL once a person's data are cancelled (Ley 29733). Upgrading from
-a version where they were NOT NULL: drop the read-model tables and rebuild (``Proyecciones.reconstruir()``).
+A person's row keeps his personal fields encrypted, as his events carry them (``projections``); no column holds
+any of them. Tables built by older versions had a ``dni`` column and the fields decrypted: the projection empties
+that column at start, and a rebuild (``python -m services.focalizacion.rebuild``) replaces them with these.
 """
 
 from __future__ import annotations
@@ -30,14 +31,12 @@ ie = Table(
 docente = Table(
     "docente", metadata,
     Column("id", String(36), primary_key=True),
-    Column("dni", String(8), unique=True),  # NULL once his personal data are cancelled
     Column("ie_id", String(36), nullable=False, index=True),
     Column("datos", JSON, nullable=False),
 )
 acompanante = Table(
     "acompanante", metadata,
     Column("id", String(36), primary_key=True),
-    Column("dni", String(8), unique=True),
     Column("ugel", String(32), nullable=False, index=True),
     Column("tipo", String(40), nullable=False),
     Column("datos", JSON, nullable=False),
