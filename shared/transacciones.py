@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import threading
 import weakref
+from datetime import date
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause
+from sqlalchemy.dialects import sqlite
 
 
 class _Lote:
@@ -132,11 +134,29 @@ def ejecutar_varias(conn: Connection, sentencia: Any, filas: list[dict[str, Any]
     if directa is None:  # named parameters, so each row's dict goes to the driver as it is
         compilador = type(dialecto)(paramstyle="named") if dialecto.positional else dialecto
         compilada = sentencia.compile(dialect=compilador)
-        conversiones = [(nombre, proceso) for nombre, bind in compilada.binds.items()
+        conversiones = [(nombre, _conversion(bind.type.dialect_impl(dialecto), proceso))
+                        for nombre, bind in compilada.binds.items()
                         if (proceso := bind.type.dialect_impl(dialecto).bind_processor(dialecto)) is not None]
         directa = por_dialecto[dialecto.name] = (compilada.string, conversiones)
     sql, conversiones = directa
     if conversiones:
-        filas = [{**fila, **{nombre: proceso(fila[nombre]) for nombre, proceso in conversiones}}
-                 for fila in filas]
+        convertidas = []
+        for fila in filas:  # a copy of each row: the caller's rows stay as they were
+            fila = fila.copy()
+            for nombre, proceso in conversiones:
+                fila[nombre] = proceso(fila[nombre])
+            convertidas.append(fila)
+        filas = convertidas
     conn.exec_driver_sql(sql, filas)
+
+
+def _conversion(tipo: Any, proceso: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``proceso``, a type's bind conversion; SQLite's of a date as ``date.isoformat`` when it gives the same text
+    (SQLAlchemy's default storage format, ``%(year)04d-%(month)02d-%(day)02d``), the rest to ``proceso``: it
+    built a dict to format each date, a tenth of a batch of the history's and the matrices' rows."""
+    if not isinstance(tipo, sqlite.DATE) or tipo._storage_format != sqlite.DATE._storage_format:
+        return proceso
+
+    def fecha(valor: Any) -> Any:
+        return valor.isoformat() if type(valor) is date else proceso(valor)
+    return fecha
