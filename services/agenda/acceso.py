@@ -137,8 +137,7 @@ class LugarDeDocentes:
     """Where a docente lies (his plans), remembered until a plan is generated or moved to another acompañante
     (``MUEVEN_PLANES``): the access policy asks it of every request naming a docente (a visit's record among
     them). Whether one was, since a docente's place was read, is asked of the store (any replica's facts): its
-    last notification id, and the facts of those kinds after the last one seen (the first look takes everything
-    before as moved). A place is read from the read model as it stands when it has projected the last plan
+    last notification id, and the facts of those kinds after the last one seen. A place is read from the read model as it stands when it has projected the last plan
     generated or moved (nothing after that changes where plans lie) and is at most ``lote`` facts behind; else
     the read model is brought up to date first. At most ``RECORDADOS`` docentes, those asked last."""
 
@@ -148,7 +147,7 @@ class LugarDeDocentes:
         self.agenda = agenda
         self._candado = Lock()
         self._lugares: LRUCache[str, tuple[int, Territorio | None]] = LRUCache(maxsize=self.RECORDADOS)
-        self._visto = 0  # the store's facts up to here were looked at
+        self._visto: int | None = None  # the store's facts up to here were looked at (None: not yet)
         self._movido = 0  # the last plan generated or moved among them
 
     def territorio(self, docente_id: str) -> Territorio | None:
@@ -175,18 +174,20 @@ class LugarDeDocentes:
 
     def _al_dia(self) -> int:
         """The store's last notification id, having looked for plans generated or moved up to it (any found
-        makes every place read before it stale; the first look takes everything before as moved)."""
+        makes every place read before it stale). The first look starts where the read model stands: what it
+        has projected is already in the rows a place is read from."""
         recorder = self.agenda.recorder
         ultima = recorder.max_notification_id() or 0
         with self._candado:
             visto = self._visto
-        if ultima > visto:
-            movido = visto == 0 or bool(recorder.select_notifications(visto, 1, stop=ultima, topics=MUEVEN_PLANES,
-                                                                      inclusive_of_start=False))
-            with self._candado:
-                if movido:
-                    self._movido = max(self._movido, ultima)
-                self._visto = max(self._visto, ultima)
+        if visto is None:
+            visto = min(ultima, self.agenda.proyecciones.posicion())
+        movido = ultima > visto and bool(recorder.select_notifications(visto, 1, stop=ultima, topics=MUEVEN_PLANES,
+                                                                        inclusive_of_start=False))
+        with self._candado:
+            if movido:
+                self._movido = max(self._movido, ultima)
+            self._visto = max(self._visto or 0, ultima)
         return ultima
 
 
