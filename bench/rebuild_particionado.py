@@ -25,6 +25,9 @@ def lineas_tareas(n: int, particiones: int, tareas: list[dict[str, Any]]) -> lis
         por_leido = 1e6 * t["cpu"] / t["eventos"] if t["eventos"] else 0.0
         lineas.append(f"  {t['tarea']:<22} {t['eventos']:>10,} eventos leídos, CPU {t['cpu']:7.1f} s, "
                       f"{por_leido:6.0f} µs/evento leído, {1e6 * t['cpu'] / n:6.0f} µs por evento del stream")
+    mayor = max((t["eventos"] for t in tareas if t["fase"] == 2), default=0)
+    lineas.append(f"  la partición mayor leyó {mayor:,} eventos: × {mayor * particiones / n:.2f} una parte igual "
+                  f"({n / particiones:,.0f})")
     return lineas
 
 

@@ -10,10 +10,11 @@
    indice``): a clean chain has no exceptions; one that is not (broken, waiting, forked facts) is read again in
    one process (``services.evaluacion.particiones_cadenas.Cadena``), which stores the facts a live consumer
    would not apply where they came in the run's exceptions. Then it waits until every chain is joined;
-2. its apply partition: it reads only the facts of the territories that fall in it (``parte("<dre>.<ugel>") ==
-   indice``, over the territories the stream's subjects name: a DRE and a UGEL, or ``_`` for a fact without
-   one; by UGEL rather than DRE, so that a large DRE, Lima's, does not bound the split), with a consumer
-   filtered by those subjects, and writes their matrices' rows and history facts and seals. A matrix
+2. its apply partition: it reads only the facts of the territories given to it (``<dre>.<ugel>``, the last two
+   tokens of the subjects: a DRE and a UGEL, ``_`` for none; by UGEL rather than DRE, so that a large DRE,
+   Lima's, does not bound the split), with a consumer filtered by those subjects. The territories are dealt
+   out once, when the run is reserved, by how many messages each has in the stream (``repartir``: the
+   largest first, each to the partition with the fewest so far), and kept in the run's control tables, and writes their matrices' rows and history facts and seals. A matrix
    gets what the chains' verdict lets through, in the order a one-process rebuild applies it (a fact that
    waited for its predecessor goes just before the fact that settled it). Every fact belongs to one
    partition and the rows of a fact depend on it alone, so the union is what one process writes.
@@ -29,7 +30,6 @@ generation meanwhile, drops the old one and records each projection's checksum.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import heapq
 import json
 import time
@@ -51,10 +51,16 @@ ESPERA_RESERVA = 600.0  # seconds a partition of a Job waits for partition 0 to 
 MAX_FILTROS = 256  # subject filters of one partition's consumer before it takes every subject of its territories
 
 
-def parte(clave: str, particiones: int) -> int:
-    """The partition of a territory: the same in every process and pod (a digest, not Python's ``hash``, which
-    changes between processes)."""
-    return int.from_bytes(hashlib.blake2b(clave.encode(), digest_size=8).digest(), "big") % particiones
+def repartir(conteos: dict[str, int], particiones: int) -> dict[str, int]:
+    """Each territory's partition, the territories dealt out by their number of messages: the largest first,
+    each to the partition with the fewest so far (the lowest index on a tie)."""
+    cargas = [(0, i) for i in range(particiones)]
+    reparto = {}
+    for territorio, n in sorted(conteos.items(), key=lambda kv: (-kv[1], kv[0])):
+        carga, indice = heapq.heappop(cargas)
+        reparto[territorio] = indice
+        heapq.heappush(cargas, (carga + n, indice))
+    return reparto
 
 
 def filtros(vistas: list[StreamView], territorios: Collection[str]) -> list[str]:
@@ -70,21 +76,17 @@ class Particion:
     """What apply partition ``indice`` of ``particiones`` writes, and how."""
 
     def __init__(self, vistas: list[StreamView], generaciones: dict[str, int], indice: int, particiones: int,
-                 hasta: int, excepciones: list[Any]) -> None:
+                 hasta: int, excepciones: list[Any], territorios: Collection[str]) -> None:
         self.vistas, self.generaciones, self.hasta = vistas, generaciones, hasta
         self.indice, self.particiones = indice, particiones
+        self.territorios = frozenset(territorios)  # ``<dre>.<ugel>``
         self.contratos = sorted({k for v in vistas for k in v.contratos}, key=lambda k: k.ce_type())
         self.excepciones = {e.secuencia: e for e in excepciones}  # facts not applied where they came
         self.en_espera: list[tuple[int, int, int, Envelope]] = []  # (applied before sequence, order, seq, fact)
         self.eventos = 0
-        self._territorios: dict[str, bool] = {}
 
     def territorio(self, env: Envelope) -> bool:
-        clave = f"{env.dre}.{env.ugel}"
-        mia = self._territorios.get(clave)
-        if mia is None:
-            mia = self._territorios[clave] = parte(clave, self.particiones) == self.indice
-        return mia
+        return f"{env.dre}.{env.ugel}" in self.territorios
 
     def aplicables(self, envelopes: list[Envelope]) -> list[Envelope]:
         """The batch's facts as the chains' verdict lets them through, in the order of a one-process rebuild."""
@@ -129,8 +131,7 @@ class Particion:
             aplicar_juntas(juntas)
 
     async def llenar(self, js: JetStreamContext, lote: int, progress: Callable[[int, int], None]) -> None:
-        tokens = {t for t in await territorios(js) if parte(t, self.particiones) == self.indice}
-        await replay(js, (), self.aplicar, subjects=filtros(self.vistas, tokens), to_sequence=self.hasta,
+        await replay(js, (), self.aplicar, subjects=filtros(self.vistas, self.territorios), to_sequence=self.hasta,
                      batch=lote, progress=progress)
         await asyncio.to_thread(self.vaciar)
         progress(self.hasta, self.hasta)
@@ -181,7 +182,9 @@ async def trabajar(proyecciones: Proyecciones, js: JetStreamContext, clave: str,
     limite = time.monotonic() + ESPERA_RESERVA
     while corrida is None:
         if indice == 0:
-            await asyncio.to_thread(control.reservar, clave, particiones, vistas, await last_sequence(js), cadenas)
+            hasta = await last_sequence(js)
+            reparto = repartir(await territorios(js), particiones)
+            await asyncio.to_thread(control.reservar, clave, particiones, vistas, hasta, cadenas, reparto)
         elif time.monotonic() > limite:
             raise TimeoutError(f"la partición 0 no reservó las generaciones de {clave} en {ESPERA_RESERVA:.0f} s")
         else:
@@ -220,7 +223,8 @@ async def trabajar(proyecciones: Proyecciones, js: JetStreamContext, clave: str,
 
     # phase 2: this partition's territories, with the chains' verdict
     excepciones = await asyncio.to_thread(control.excepciones_de, clave)
-    particion = Particion(vistas, generaciones, indice, particiones, hasta, excepciones)
+    propios = await asyncio.to_thread(control.territorios_de, clave, indice)
+    particion = Particion(vistas, generaciones, indice, particiones, hasta, excepciones, propios)
     nombre, inicio, cpu = nombre_particion(indice), time.time(), time.process_time()
     ultimo = [0.0]
 

@@ -39,7 +39,7 @@ def nombre_tramo(indice: int) -> str:
     return f"tramo {indice}"
 
 
-def tablas_control(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
+def tablas_control(metadata: MetaData) -> tuple[Table, Table, Table, Table, Table]:
     corrida = Table("reconstruccion", metadata,
                     Column("clave", String(64), primary_key=True),
                     Column("particiones", Integer, nullable=False),
@@ -80,7 +80,11 @@ def tablas_control(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
                    Column("primera_canonico", LargeBinary, nullable=True),
                    Column("ultima", Integer, nullable=True),  # its last fact: position and hash
                    Column("ultima_hash", String(64), nullable=True))
-    return corrida, tareas, excepciones, tramos
+    territorios = Table("reconstruccion_territorios", metadata,
+                        Column("clave", String(64), primary_key=True),
+                        Column("territorio", String(80), primary_key=True),  # <dre>.<ugel>
+                        Column("particion", Integer, nullable=False))
+    return corrida, tareas, excepciones, tramos, territorios
 
 
 class Control:
@@ -88,14 +92,14 @@ class Control:
 
     def __init__(self, engine: Any) -> None:
         metadata = MetaData()
-        self.corrida, self.tareas, self.excepciones, self.tramos = tablas_control(metadata)
+        self.corrida, self.tareas, self.excepciones, self.tramos, self.territorios = tablas_control(metadata)
         self.engine = engine
         metadata.create_all(self.engine)
 
     def reservar(self, clave: str, particiones: int, vistas: list[StreamView], hasta: int,
-                 cadenas: list[str]) -> dict[str, int]:
-        """The run's generations, and a row for each of its tasks (nothing read yet): the total counts them
-        all from the start."""
+                 cadenas: list[str], reparto: dict[str, int]) -> dict[str, int]:
+        """The run's generations, each territory's partition (``reparto``), and a row for each of its tasks
+        (nothing read yet): the total counts them all from the start."""
         generaciones = {v.nombre: v.empezar_construccion() for v in vistas}
         ahora = datetime.now(UTC).timestamp()
         tareas = [{"tarea": nombre_tramo(i), "fase": CADENA} for i in range(particiones) if cadenas]
@@ -107,7 +111,16 @@ class Control:
                                                       creada_en=datetime.now(UTC)))
             conn.execute(self.tareas.insert(), [{"clave": clave, "leidos": 0, "total": hasta, "eventos": 0,
                                                  "cpu": 0.0, "inicio": ahora, **t} for t in tareas])
+            if reparto:
+                conn.execute(self.territorios.insert(), [{"clave": clave, "territorio": t, "particion": i}
+                                                         for t, i in reparto.items()])
         return generaciones
+
+    def territorios_de(self, clave: str, indice: int) -> list[str]:
+        r = self.territorios
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(r.c.territorio).where(r.c.clave == clave, r.c.particion == indice))
+                        .scalars())
 
     def corrida_de(self, clave: str) -> Any:
         with self.engine.connect() as conn:

@@ -30,13 +30,13 @@ import nats
 from nats.js import JetStreamContext
 
 from services.evaluacion.config import EvaluacionSettings
-from services.evaluacion.particiones import trabajar
+from services.evaluacion.particiones import repartir, trabajar
 from services.evaluacion.particiones_cadenas import cadenas_de
 from services.evaluacion.particiones_control import Control, resumen
 from services.evaluacion.projections import Proyecciones
 from shared.eventstore import Conflict, DomainError
 from shared.reconstruccion import Barra
-from shared.replay import last_sequence, rebuild
+from shared.replay import last_sequence, rebuild, territorios
 from shared.runtime import SERVICIOS
 from shared.stream_views import StreamView
 
@@ -149,8 +149,10 @@ async def reconstruir_particionado(settings: EvaluacionSettings, nats_url: str, 
         control = Control(proyecciones.store.engine)
         vistas = [proyecciones.todas[n] for n in (nombres or proyecciones.todas)]
         clave = uuid.uuid4().hex
-        await asyncio.to_thread(control.reservar, clave, particiones, vistas, await last_sequence(nc.jetstream()),
-                                cadenas_de(vistas, PRODUCTORES, SERVICIOS))
+        hasta = await last_sequence(nc.jetstream())
+        reparto = repartir(await territorios(nc.jetstream()), particiones)  # read after ``hasta``: all it holds
+        await asyncio.to_thread(control.reservar, clave, particiones, vistas, hasta,
+                                cadenas_de(vistas, PRODUCTORES, SERVICIOS), reparto)
         lanzar = lanzar or en_subproceso(settings, nats_url, lote)
         tareas = [asyncio.ensure_future(lanzar(clave, i, particiones, [v.nombre for v in vistas]))
                   for i in range(particiones)]

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 from sqlalchemy import create_engine, text
 
-from services.evaluacion.particiones import parte, resumen
+from services.evaluacion.particiones import repartir
+from services.evaluacion.particiones_control import resumen
 from shared.stream_views import Filas
 
 
@@ -25,10 +26,18 @@ def test_cada_particion_y_el_total_dicen_cuanto_llevan_y_cuanto_les_falta():
                       "total: 1,500/2,000 (75%), 10 s, quedan ~3 s"]
 
 
-def test_una_particion_es_la_misma_en_todo_proceso_y_las_reparte():
-    dres = [f"DRE-{i}" for i in range(40)]
-    assert [parte(d, 4) for d in dres] == [parte(d, 4) for d in dres]
-    assert {parte(d, 4) for d in dres} == {0, 1, 2, 3}
+def test_los_territorios_se_reparten_por_su_numero_de_mensajes():
+    # Given the messages of each territory in the stream: one large, several small
+    conteos = {"DRE-LIMA.UGEL-03": 900, "DRE-PUNO.UGEL-PUNO": 400, "DRE-PUNO.UGEL-AZANGARO": 300,
+               "DRE-CUSCO.UGEL-CUSCO": 300, "DRE-PIURA.UGEL-PIURA": 200, "_._": 10}
+    # When they are dealt out to three partitions
+    reparto = repartir(conteos, 3)
+    # Then every territory has one partition, the largest alone, the rest evened out beside it, the same every time
+    assert set(reparto) == set(conteos) and set(reparto.values()) == {0, 1, 2}
+    cargas = [sum(n for t, n in conteos.items() if reparto[t] == i) for i in range(3)]
+    assert sorted(cargas) == [600, 610, 900]
+    assert reparto == repartir(dict(reversed(list(conteos.items()))), 3)
+    assert set(repartir(conteos, 8).values()) == set(range(6))  # more partitions than territories: some empty
 
 
 def test_las_filas_de_un_lote_van_en_una_sentencia_por_tabla_en_su_orden():

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from services.evaluacion import particiones_cadenas
-from services.evaluacion.particiones import Particion, parte
+from services.evaluacion.particiones import Particion, repartir
 from services.evaluacion.particiones_cadenas import AlDia
 from services.evaluacion.particiones_tramos import Limpio, unir
 from shared import contracts as c
@@ -59,8 +59,15 @@ def en_lotes(envs: list[Envelope], n: int) -> list[list[Envelope]]:
     return [envs[i:i + n] for i in range(0, len(envs), n)]
 
 
+REPARTO = {n: repartir({f"{d}.{u}": 1 + i for i, (d, u) in enumerate(TERRITORIOS)}, n) for n in (1, 2, 3)}
+
+
 def territorio(env: Envelope, particiones: int) -> int:
-    return parte(f"{env.dre}.{env.ugel}", particiones)
+    return REPARTO[particiones][f"{env.dre}.{env.ugel}"]
+
+
+def de_la_particion(particiones: int, indice: int) -> list[str]:
+    return [t for t, i in REPARTO[particiones].items() if i == indice]
 
 
 @pytest.mark.parametrize("particiones", [1, 2, 3])
@@ -83,7 +90,7 @@ def test_cada_particion_aplica_lo_de_sus_territorios_en_el_orden_de_una_lectura_
     # and each partition, handed only its territories' facts, applies them in the whole reading's order
     juntas = []
     for indice in range(particiones):
-        particion = Particion([], {}, indice, particiones, len(hechos), excepciones)
+        particion = Particion([], {}, indice, particiones, len(hechos), excepciones, de_la_particion(particiones, indice))
         propios = [e for e in hechos if territorio(e, particiones) == indice]
         suyos = [e.sequence for b in en_lotes(propios, lote) for e in particion.aplicables(b)]
         suyos += [e.sequence for e in particion.restantes()]
@@ -97,7 +104,7 @@ def test_sin_excepciones_una_particion_aplica_lo_que_lee():
     veredictos = Veredictos()
     assert Lectura(["agenda"]).aplicables(hechos, veredictos) == hechos
     assert veredictos.excepciones() == []
-    assert Particion([], {}, 0, 1, 6, []).aplicables(hechos) == hechos
+    assert Particion([], {}, 0, 1, 6, [], de_la_particion(1, 0)).aplicables(hechos) == hechos
 
 
 def _fila(lectura: Lectura) -> SimpleNamespace:
