@@ -32,6 +32,7 @@ its handlers drop); their dead letters stay listed and are redriven by it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
@@ -39,7 +40,6 @@ from dataclasses import replace
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig as JsConsumerConfig
-from opentelemetry.trace import SpanKind
 
 from shared import durables, fallidos
 from shared import fases as fases_
@@ -48,7 +48,7 @@ from shared.eslabones import VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
 from shared.fallidos import DeadLetter
 from shared.fases import Fase, Handler
 from shared.streams import DLQ_STREAM, STREAM
-from shared.telemetry import Telemetry, context_from_traceparent
+from shared.telemetry import Telemetry
 
 __all__ = ["Handler", "IdempotentConsumers"]
 
@@ -127,6 +127,8 @@ class IdempotentConsumers:
 
     async def consumir(self, stopping: asyncio.Event, every: float = 2.0) -> None:
         """Run every durable consumer (one pull loop each) and keep them declared until ``stopping``."""
+        if gc.get_freeze_count() == 0:  # once: what the service built to start lives as long as it does, and the
+            gc.freeze()  # collector's full passes, which read every object (0.1 s in evaluacion), skip it from now on
         if self.js is not None:
             await durables.retirar(self.js, self.obsoletos, self.configs, stopping)
             try:  # declared before they pull (a first start): missing then is no news
@@ -178,8 +180,11 @@ class IdempotentConsumers:
                 pass
 
     async def _bucle(self, durable: str, stopping: asyncio.Event) -> None:
-        """Fetch and apply ``durable``'s messages, batch after batch, until ``stopping``."""
-        sub = None
+        """Fetch and apply ``durable``'s messages, batch after batch, until ``stopping``. While a batch's handlers
+        run and its messages are acknowledged (``_aplicar``), the next one is fetched, read and its links recorded
+        (``_preparar``): its handlers run only once the batch before it is done (the order stays), and one's
+        round trips to the stores and to NATS overlap the other's work."""
+        sub, aplicando = None, None
         while not stopping.is_set():
             try:
                 if sub is None:
@@ -189,19 +194,31 @@ class IdempotentConsumers:
                     sub = await self.js.pull_subscribe(self.subjects[durable], durable=durable, stream=STREAM,
                                                        config=replace(self.configs[durable]))
                 mensajes = await durables.traer(sub, stopping, self.batch_size, self.batch_wait)
-                if mensajes:
-                    await self.procesar(durable, mensajes)
+                trabajos = await self._preparar(durable, mensajes) if mensajes else []
+                aplicando = await self._terminar(durable, aplicando)
+                if trabajos:
+                    aplicando = asyncio.create_task(self._aplicar(durable, trabajos))
             except Exception as exc:  # NATS or the stream away: the messages not acknowledged come back
                 log.debug("%s: no se pudo consumir: %r", durable, exc)
                 try:
                     await asyncio.wait_for(stopping.wait(), 0.5)
                 except TimeoutError:
                     pass
+        await self._terminar(durable, aplicando)
         if sub is not None:
             try:
                 await sub.unsubscribe()
             except Exception as exc:
                 log.debug("%s: %r al cerrar la suscripción", durable, exc)
+
+    @staticmethod
+    async def _terminar(durable: str, aplicando: asyncio.Task | None) -> None:
+        """Wait for the batch being applied, if any (what it did not acknowledge comes back)."""
+        if aplicando is not None:
+            try:
+                await aplicando
+            except Exception as exc:
+                log.debug("%s: no se pudo aplicar el lote: %r", durable, exc)
 
     def producers(self, servicio: str, servicios: tuple[str, ...]) -> list[str]:
         """The other services whose facts this one consumes (from its subscriptions' subjects)."""
@@ -235,6 +252,11 @@ class IdempotentConsumers:
 
     async def procesar(self, durable: str, mensajes: list[Msg]) -> None:
         """Apply a fetched batch: each message acknowledged once its handlers applied, retried, or parked."""
+        await self._aplicar(durable, await self._preparar(durable, mensajes))
+
+    async def _preparar(self, durable: str, mensajes: list[Msg]) -> list[Trabajo]:
+        """A batch's first step: its messages read (one that does not honour its contract parked), its producers'
+        links recorded in the ledger, each message with the handlers its batch runs (``_trabajos``)."""
         validos: list[tuple[Msg, Envelope]] = []
         leer = self.leidos.leer if len(self.configs) > 1 else durables.leer  # several durables: parsed once
         for msg in mensajes:
@@ -245,8 +267,12 @@ class IdempotentConsumers:
                 await msg.ack()
         if durable in self.con_registro:
             validos = await self._registrar_eslabones(durable, validos)
+        return await self._trabajos(durable, validos)
+
+    async def _aplicar(self, durable: str, trabajos: list[Trabajo]) -> None:
+        """A batch's second step: its handlers run (``_en_lotes``), then each message acknowledged."""
         listos = []
-        for msg, envelope, aparte in await self._en_lotes(durable, await self._trabajos(durable, validos)):
+        for msg, envelope, aparte in await self._en_lotes(durable, trabajos):
             if aparte:  # its link not verified yet, or broken: on its own (``_fallo`` says what next)
                 try:
                     await asyncio.to_thread(self._aplicar_solo, durable, envelope, aparte, False)
@@ -281,30 +307,12 @@ class IdempotentConsumers:
                  [x for x in f if x[1] and id(msg) in aparte]) for msg, env, f in fases]
 
     async def _en_lotes(self, durable: str, trabajos: list[Trabajo]) -> list[tuple[Msg, Envelope, list[Fase]]]:
-        """Run the batch's handlers (``_aplicar_lote``); a message one of them failed on goes to ``_fallo``.
+        """Run the batch's handlers (``shared.fases.en_lotes``); a message one of them failed on goes to ``_fallo``.
         Returns the others, each with the handlers still to run on its own."""
-        hechos_: list[tuple[Msg, Envelope, list[Fase]]] = []
-        resto = trabajos
-        while resto:
-            try:
-                hechos, error, _ = await asyncio.to_thread(self._aplicar_lote, durable, [(e, f) for _, e, f, _ in resto])
-            except Exception as exc:  # the commit failed: no message to blame, each one on its own
-                log.warning("%s: el lote de %s mensajes no se confirmó (%r); uno por uno", durable, len(resto), exc)
-                for msg, envelope, fases, aparte in resto:
-                    try:
-                        await asyncio.to_thread(self._aplicar_solo, durable, envelope, fases, True)
-                    except Exception as exc_uno:
-                        await self._fallo(durable, msg, envelope, exc_uno)
-                    else:
-                        hechos_.append((msg, envelope, aparte))
-                return hechos_
-            hechos_ += [(msg, envelope, aparte) for msg, envelope, _, aparte in resto[:hechos]]
-            if error is None:
-                return hechos_
-            msg, envelope, _, _ = resto[hechos]
-            await self._fallo(durable, msg, envelope, error)
-            resto = resto[hechos + 1:]
-        return hechos_
+        return await fases_.en_lotes(
+            durable, trabajos, lambda t: self._aplicar_lote(durable, t),
+            lambda env, fases: self._aplicar_solo(durable, env, fases, True),
+            lambda msg, env, exc: self._fallo(durable, msg, env, exc))
 
     async def _registrar_eslabones(self, durable: str, validos: list[tuple[Msg, Envelope]]
                                    ) -> list[tuple[Msg, Envelope]]:
@@ -336,20 +344,9 @@ class IdempotentConsumers:
             self.lotes.inc()
 
     def _correr(self, durable: str, verificado: bool) -> fases_.Correr:
-        """How the batch runs a message's handlers: in a span of its trace when the service exports them, the ledger
-        asked first for a handler that waits for the chain unless the link is ``verificado``."""
+        """How the batch runs a message's handlers (``shared.fases.correr_de``)."""
         exigir = None if verificado or self.eslabones is None else self.eslabones.exigir
-        if not fases_.se_exportan(self.telemetry):  # a span that goes nowhere costs a third of a visit's projection
-            return lambda envelope, fases, indice: fases_.correr(envelope, fases, indice, exigir)
-
-        def en_span(envelope: Envelope, fases: list[Fase], indice: int) -> None:
-            with self.tracer.start_as_current_span(
-                    f"{envelope.nats_subject} process", context=context_from_traceparent(envelope.traceparent),
-                    kind=SpanKind.CONSUMER,
-                    attributes={"messaging.system": "nats", "messaging.destination.name": envelope.nats_subject,
-                                "messaging.message.id": envelope.id, "messaging.consumer.group.name": durable}):
-                fases_.correr(envelope, fases, indice, exigir)
-        return en_span
+        return fases_.correr_de(self.telemetry, self.tracer, durable, exigir)
 
     def _aplicar_solo(self, durable: str, envelope: Envelope, fases: list[Fase], verificado: bool) -> None:
         fases_.aplicar_solo(self._correr(durable, verificado), envelope, fases)
