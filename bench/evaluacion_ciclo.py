@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from services.evaluacion.historia import docentes_de
+from services.evaluacion.hechos import docentes_de
 from shared import contracts as c
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS

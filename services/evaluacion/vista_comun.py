@@ -72,8 +72,13 @@ def _con_columna(store: ViewStore, tabla: Table, columna: str, tipo: str) -> Non
         conn.execute(text(f"ALTER TABLE {nombre} ADD COLUMN {si_falta}{columna} {tipo}"))
 
 
+# ``json.dumps(valor, sort_keys=True, ensure_ascii=False, default=str)``, its encoder built once (dumps built one
+# per call for these options)
+_CODIFICADOR = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _json(valor: Any) -> str:
-    return json.dumps(valor, sort_keys=True, ensure_ascii=False, default=str)
+    return _CODIFICADOR.encode(valor)
 
 
 class _Base(StreamView):
