@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import psycopg
+from cachetools import LRUCache
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from psycopg import sql
 from eventsourcing.domain import Aggregate as _Aggregate
@@ -46,6 +47,7 @@ class Aggregate(_Aggregate):
 
 T = TypeVar("T")
 REINTENTAR_DURANTE = 5.0  # seconds a command that keeps losing races is retried before answering 409
+RECIENTES = 5_000  # events saved lately kept for the relay (a replica that does not relay keeps the last ones)
 
 
 class DateAsISO(Transcoding):
@@ -158,6 +160,8 @@ class ServiceApplication(Application):
         self.inicial: Callable[[UUID], Any] = lru_cache(maxsize=20_000)(self._inicial)
         self._candados = [RLock() for _ in range(256)]  # commands about one aggregate, one at a time
         self._perdedores = RLock()  # commands that lost a race, retried one at a time
+        self._recientes: LRUCache = LRUCache(maxsize=RECIENTES)  # notification id -> the event saved
+        self._recientes_candado = Lock()
 
     def construct_repository(self) -> Repository:
         base = super().construct_repository()
@@ -252,9 +256,20 @@ class ServiceApplication(Application):
             transcoder.register(ValorTranscoding(tipo, nombre))
 
     def _notify(self, recordings: list[Recording]) -> None:
-        # Wake the outbox relay so new events go out without waiting for its next poll.
+        # The events just saved, by notification id, for the relay (``recien_guardado``); then wake it so they
+        # go out without waiting for its next poll.
+        with self._recientes_candado:
+            for r in recordings:
+                self._recientes[r.notification.id] = r.domain_event
         for callback in self.on_saved:
             callback()
+
+    def recien_guardado(self, notification: Any) -> Any:
+        """The domain event a notification holds: the one this process saved, when it is still remembered
+        (what decoding the stored event gives back, without decoding it), else decoded from the store."""
+        with self._recientes_candado:
+            evento = self._recientes.pop(notification.id, None)
+        return evento if evento is not None else self.mapper.to_domain_event(notification)
 
     def check_store(self) -> int:
         """Touch the store (readiness probe); returns the last notification id."""

@@ -201,7 +201,7 @@ class OutboxRelay:
     # --- publishing -----------------------------------------------------------------------
 
     def envelope_de(self, notification: Notification) -> Envelope | None:
-        event = self.app.mapper.to_domain_event(notification)
+        event = self.app.recien_guardado(notification)
         publication = self.to_publication(event)
         if publication is None:
             return None

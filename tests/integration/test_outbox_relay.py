@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import date
 
 import pytest
 from nats.js import JetStreamContext
 
 from services.agenda.application import Agenda
+from services.agenda.comandos import ProgramarActividad, RealizarActividad, VisitaPedida
 from services.agenda.config import AgendaSettings
 from services.agenda.messaging import Publicador
 from shared.outbox import TRACKING_NAME, OutboxRelay
@@ -15,7 +18,7 @@ from shared.streams import STREAM, ensure_streams
 from shared.telemetry import Telemetry
 from tests.support.stream import published_ids, stream_messages
 from tests.integration.test_bus_cuentas import visita_falsa
-from tests.support.world import registrar_planes
+from tests.support.world import asignar, registrar_planes
 
 
 class Crash(Exception):
@@ -215,3 +218,24 @@ async def test_un_mensaje_mas_alla_del_almacen_no_se_toma_como_cabeza_de_la_cade
     # Then its position is the store's own, and every fact agenda stored is in the stream once, in order
     assert relay.stored_position() == agenda.recorder.max_notification_id() == 20
     assert [i for i in await published_ids(js) if i != "agenda:900001"] == expected_ids(agenda)
+
+
+def test_el_relay_toma_el_evento_recien_guardado_tal_como_lo_daria_el_almacen(make_settings, closing):
+    # Given agenda's facts of a plan, a scheduled visit and its record, saved by this process
+    agenda = closing(Agenda(make_settings(AgendaSettings)))
+    agenda.publicar_protocolos_incluidos()
+    acompanante, docente, visita = (str(uuid.uuid4()) for _ in range(3))
+    asignar(agenda, docente, acompanante)
+    dia = date(2021, 5, 10)
+    assert agenda.programar(ProgramarActividad(acompanante, visita, "visita", VisitaPedida(docente, dia, dia))).nuevo
+    assert agenda.realizar(RealizarActividad(acompanante, visita, "visita", VisitaPedida(
+        docente, dia, dia, acciones=["observacion", "asesoria"]))).nuevo
+    relay = relay_for(agenda, js=None)
+    notificaciones = agenda.recorder.select_notifications(0, 1000)
+    # When the relay maps each one twice: first from what this process saved, then (forgotten) from the store
+    recien = [relay.envelope_de(n) for n in notificaciones]
+    assert not agenda._recientes  # each taken once
+    almacen = [relay.envelope_de(n) for n in notificaciones]
+    # Then both give the same envelopes, byte for byte
+    assert [e and (e.payload(), e.headers()) for e in recien] == [e and (e.payload(), e.headers()) for e in almacen]
+    assert sum(e is not None for e in recien) >= 3
