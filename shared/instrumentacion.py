@@ -1,10 +1,17 @@
-"""The request spans of a service's HTTP app (OpenTelemetry's FastAPI instrumentation), at what they cost.
+"""The request spans of a service's HTTP app: one OpenTelemetry span per request, at what it costs.
 
-One span per request, named by its route (``POST /v1/acompanantes/{acompanante_id}/visitas``). Left out: the
-ASGI ``http send`` / ``http receive`` child spans (two or three more per request, each entered and ended around
-one message, saying nothing the request's span does not). The route that names the span is found by the
-instrumentation by matching the request against every route of the app, on every request; here the answer for
-a method and path is remembered (the routes do not change once the app serves; cachetools' ``LRUCache``).
+One SERVER span per request, named by its route (``POST /v1/acompanantes/{acompanante_id}/visitas``), current
+while the request runs (the events it saves carry its trace, ``shared.telemetry.event_metadata``), child of the
+caller's W3C ``traceparent`` when the request brings one. Its attributes: ``http.method``, ``http.route``,
+``http.target`` (the path), ``http.scheme`` and, once answered, ``http.status_code``; a 5xx or an exception
+marks it as an error (the exception recorded on it). Probes and metrics (``/healthz``, ``/readyz``,
+``/metrics``) leave none.
+
+OpenTelemetry's FastAPI instrumentation did this and more on every request (a dozen attributes parsed from the
+URL and the headers, an active-requests counter and duration histograms with no meter behind them, a wrapper
+around every ASGI message, the route found again among every route): about a tenth of agenda's CPU on a
+visit's request. The route that names a span is found once per method and path (cachetools' ``LRUCache``:
+the routes do not change once the app serves).
 """
 
 from __future__ import annotations
@@ -14,27 +21,71 @@ from typing import Any
 
 from cachetools import LRUCache
 from fastapi import FastAPI
-from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.trace import TracerProvider
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, TracerProvider
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Match, Route
+
+from shared.telemetry import context_from_traceparent
 
 Detalles = Callable[[dict], tuple[str, dict]]
 RECORDADAS = 10_000  # (method, path) pairs remembered: those used last
+SIN_SPAN = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def instrumentar(api: FastAPI, tracer_provider: TracerProvider) -> None:
-    FastAPIInstrumentor.instrument_app(api, tracer_provider=tracer_provider, excluded_urls="healthz,readyz,metrics",
-                                       exclude_spans=["receive", "send"])
+    """A span per request (``SpanDeSolicitud``) just inside the app's outermost middleware (the one that
+    answers 500 to an unhandled exception), so every other middleware and the route run inside it."""
     construir = api.build_middleware_stack
+    tracer = tracer_provider.get_tracer(__name__)
 
     def build_middleware_stack() -> Any:  # noqa: ANN401
-        pila = construir()
-        otel = getattr(pila, "app", None)  # the instrumentation's stack: ServerErrorMiddleware(OpenTelemetryMiddleware)
-        if isinstance(otel, OpenTelemetryMiddleware):
-            otel.default_span_details = recordando(otel.default_span_details)
+        pila = construir()  # ServerErrorMiddleware(the user's middlewares(...(the router)))
+        pila.app = SpanDeSolicitud(pila.app, tracer, recordando(lambda scope: detalles_de_ruta(api, scope)))
         return pila
 
     api.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
+
+
+class SpanDeSolicitud:
+    """The ASGI middleware that opens each request's span (see the module's docstring)."""
+
+    def __init__(self, app: Any, tracer: Tracer, detalles: Detalles) -> None:  # noqa: ANN401
+        self.app, self.tracer, self.detalles = app, tracer, detalles
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:  # noqa: ANN401
+        if scope["type"] != "http" or scope["path"] in SIN_SPAN:
+            return await self.app(scope, receive, send)
+        nombre, atributos = self.detalles(scope)
+        traceparent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"traceparent"), "")
+        atributos.update({"http.method": scope["method"], "http.target": scope["path"],
+                          "http.scheme": scope.get("scheme", "http")})
+        with self.tracer.start_as_current_span(nombre, context=context_from_traceparent(traceparent),
+                                               kind=SpanKind.SERVER, attributes=atributos) as span:
+            async def enviar(mensaje: dict) -> None:
+                if mensaje["type"] == "http.response.start":
+                    span.set_attribute("http.status_code", mensaje["status"])
+                    if mensaje["status"] >= 500:
+                        span.set_status(Status(StatusCode.ERROR))
+                await send(mensaje)
+
+            await self.app(scope, receive, enviar)
+
+
+def detalles_de_ruta(api: FastAPI, scope: dict) -> tuple[str, dict]:
+    """A request's span name and route attribute, as OpenTelemetry's FastAPI instrumentation names them: its
+    method and the template of the route that takes it (or, when none does, of the last that matches its path
+    with another method: it answers 405); the method alone when no route matches (404)."""
+    plantilla = None
+    for ruta in iter_route_contexts(api.router.routes):  # included routers unfolded
+        encaje, _ = Route.matches(ruta, scope) if isinstance(ruta, Route) else ruta.matches(scope)
+        if encaje == Match.FULL:
+            plantilla = getattr(ruta, "path", scope["path"])
+            break
+        if encaje == Match.PARTIAL:
+            plantilla = ruta.path
+    if plantilla is None:
+        return scope["method"], {}
+    return f"{scope['method']} {plantilla}", {"http.route": plantilla}
 
 
 def recordando(buscar: Detalles, cuantas: int = RECORDADAS) -> Detalles:
