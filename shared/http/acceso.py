@@ -65,7 +65,7 @@ class Autenticacion:
             return mensaje
 
         request = Request(scope, leyendo)
-        if request.url.path in PUBLICAS:
+        if scope["path"] in PUBLICAS:  # the path as routed (``request.url`` would build the whole URL first)
             return await self.app(scope, receive, send)
         actor, negado = await self._quien(request)
         if negado is not None:
@@ -103,10 +103,10 @@ class Autenticacion:
             except EmisorNoDisponible as exc:
                 return None, JSONResponse({"codigo": "identidad_no_disponible", "mensaje": str(exc)}, status_code=503,
                                           headers={"Retry-After": str(exc.reintentar_en)})
-        ruta = request.url.path
+        ruta = request.scope["path"]
         cuerpo = await _cuerpo_a_costear(request, self.cuerpo_max_bytes) if ruta.endswith("/lote") else None
-        cuanto = costo(request.method, ruta, dict(request.query_params), cuerpo, self.costo_exportacion,
-                       self.costo_lote_por_cada)
+        consulta = dict(request.query_params) if request.scope.get("query_string") else {}
+        cuanto = costo(request.method, ruta, consulta, cuerpo, self.costo_exportacion, self.costo_lote_por_cada)
         if espera := await self.presupuesto.gastar(actor.usuario, cuanto):
             return None, _demasiadas(f"Demasiadas solicitudes: {self.por_minuto} por minuto como máximo (una "
                                      f"exportación cuenta {self.costo_exportacion}). Reintente en {espera} s.", espera)
