@@ -161,3 +161,37 @@ async def test_un_almacen_que_no_responde_no_aparta_el_mensaje_aunque_pase_max_d
         assert veces.veces() == {"agenda:1": 1}
     finally:
         veces.store.dispose()
+
+
+async def test_el_lote_siguiente_se_prepara_mientras_el_anterior_se_aplica_y_todos_se_aplican_en_orden(
+        make_settings, nats_server, js):
+    # Given thirty visits in the stream, a consumer that fetches ten at a time, and a handler that takes a while
+    import time
+
+    sucesos: list[tuple[str, str]] = []  # appended from the event loop and from the worker threads
+
+    def handler(env: Envelope) -> None:
+        time.sleep(0.01)
+        sucesos.append(("aplicado", env.id))
+
+    for posicion in range(1, 31):
+        await publish(js, envelope(posicion))
+    consumers = IdempotentConsumers(Telemetry.create("prueba"), max_deliver=3, ack_wait=5.0, batch_size=10)
+    consumers.subscribe(DURABLE, VisitaRealizadaV1, handler)
+    preparar = consumers._preparar
+
+    async def preparando(durable: str, mensajes: list) -> list:
+        trabajos = await preparar(durable, mensajes)
+        sucesos.append(("preparado", trabajos[0][1].id))
+        return trabajos
+    consumers._preparar = preparando  # type: ignore[method-assign]
+
+    # When it applies them
+    async with consumiendo(consumers, js):
+        await eventually(lambda: consumido(js, DURABLE))
+
+    # Then each visit was applied once, in the stream's order, batch after batch
+    assert [i for s, i in sucesos if s == "aplicado"] == [f"agenda:{p}" for p in range(1, 31)]
+    assert contador(consumers, "acompana_mensajes_aplicados") == 30
+    # and the second batch was fetched and read before the first one was done (one after the other, it came after)
+    assert sucesos.index(("preparado", "agenda:11")) < sucesos.index(("aplicado", "agenda:10"))
