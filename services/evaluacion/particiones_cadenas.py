@@ -1,7 +1,8 @@
-"""Phase 1 of a partitioned rebuild (``services.evaluacion.particiones``): the services' hash chains, one task
-per service, run by the partitions' processes (pods) side by side.
+"""A service's hash chain read in one process, for a partitioned rebuild (``services.evaluacion.particiones``):
+when the ranges of phase 1 do not join into a clean chain (``services.evaluacion.particiones_tramos``), and for
+the switch's catch-up (``AlDia``).
 
-A task reads its service's facts (``acompana.<servicio>.>``) up to the run's sequence, and
+A ``Cadena`` task reads its service's facts (``acompana.<servicio>.>``) up to the run's sequence, and
 
 - records each fact's link in the history's ledger (``Historia.aplicar_particion``, the links only), when the
   history is rebuilt: a chain is checked in order by one task, against every fact of its service;
