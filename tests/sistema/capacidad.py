@@ -8,7 +8,7 @@ For each store: one system (``Sistema``: nats-server, the token issuer, the four
 harness's own cluster), the year prepared with a padrón of ``--copias`` UGELs like El Collao (by default as
 many as the planned operations need), then:
 
-1. the knee: the load (``carga.Carga``, open loop) at ``--rodilla-desde`` operations/s for
+1. the knee: the load (``carga.Carga``, open loop, its requests sent by ``cliente.ClienteLigero``) at ``--rodilla-desde`` operations/s for
    ``--rodilla-duracion`` seconds, then ``--rodilla-paso`` more, and so on, until visibility p99 passes 2 s or
    the achieved rate falls under 95 % of the target; the knee is the last rate that held;
 2. sustained: each rate of ``--sostenido`` (the national peak, ≈ 100–150 commands/s) and then the knee,
@@ -49,6 +49,7 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tests.sistema.carga import Carga, Historia
+from tests.sistema.cliente import ClienteLigero
 from tests.sistema.informe_capacidad import LOGRO_MINIMO, VISIBILIDAD_MAXIMA, escribir_informe
 from tests.sistema.postgres import PostgresPropio
 from tests.sistema.procesos import cpu_maquina_s, cpu_s, memoria_mib
@@ -248,6 +249,7 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
         if args.operaciones:  # a load of some operations only (the visits: what agenda takes), their weights kept
             carga.PESOS = tuple((tipo, peso) for tipo, peso in Carga.PESOS if tipo in args.operaciones)
         await carga.preparar(timeout=300.0)
+        carga.cliente = ClienteLigero(carga.timeout)  # the steps' operations: httpx cost the generator more CPU
         resultado["preparacion_s"] = round(time.monotonic() - inicio, 1)
         resultado["docentes"] = len(carga.docentes)
         informar(f"{almacen}: listo en {resultado['preparacion_s']} s, {len(carga.docentes)} docentes")
@@ -301,6 +303,8 @@ async def medir_almacen(almacen: str, args: argparse.Namespace, informar) -> dic
         await muestreo.detener()
         if carga is not None:
             await carga.cerrar()
+            if carga.cliente is not None:
+                await carga.cliente.aclose()
         historia.cerrar()
         await asyncio.to_thread(sistema.terminar)
         if not args.conservar and "error" not in resultado:

@@ -132,6 +132,7 @@ class Carga:
         self.enviadas: list[dict] = []  # every visit body sent (for re-sending)
         self.contadores: dict[str, int] = {"ok": 0, "fail": 0, "unknown": 0}
         self._http: httpx.AsyncClient | None = None
+        self.cliente: Any = None  # what sends the operations, if not ``_http`` (the capacity harness's lean client)
         # as many connections kept open as requests run at once (httpx keeps 20: each one past them was opened
         # and closed again, at a cost to the generator and to the service)
         self.limites = httpx.Limits(max_connections=max(100, concurrencia), max_keepalive_connections=concurrencia)
@@ -150,7 +151,7 @@ class Carga:
             op["programada"] = programada
         datos = cuerpo if isinstance(cuerpo, bytes) else json.dumps(cuerpo).encode()
         try:
-            r = await self._http.post(f"{self.urls[servicio]}{ruta}", content=datos, headers={
+            r = await (self.cliente or self._http).post(f"{self.urls[servicio]}{ruta}", content=datos, headers={
                 "Content-Type": contenido, "Authorization": f"Bearer {self.token()}", "X-Operacion": op["id"]},
                 timeout=timeout or httpx.USE_CLIENT_DEFAULT)
             resultado = "ok" if r.status_code < 300 else "fail" if r.status_code < 500 else "unknown"
