@@ -103,9 +103,13 @@ class Tramo:
             limpio = self.limpios.get(env.data.servicio)
             if limpio is not None:
                 limpio.ver(env)
-        if self.historia is not None:
-            self.historia.aplicar_particion(envelopes, self.generacion, lambda _: False,
-                                            lambda servicio: servicio in self.cadenas)
+        if self.historia is not None:  # a transaction per service: it holds that chain's lock (the ranges of one
+            por_servicio: dict[str, list[Envelope]] = {}  # chain take turns; of different chains, not)
+            for env in envelopes:
+                por_servicio.setdefault(env.data.servicio, []).append(env)
+            for servicio, suyos in sorted(por_servicio.items()):
+                self.historia.aplicar_particion(suyos, self.generacion, lambda _: False,
+                                                lambda s, servicio=servicio: s == servicio)
 
     async def correr(self, js: JetStreamContext, lote: int, progress: Callable[[int, int], None]) -> None:
         if self.hasta >= self.desde:
