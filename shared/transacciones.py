@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, TextClause
+from sqlalchemy import Connection, CursorResult, Engine, TextClause
 from sqlalchemy.dialects import sqlite
 
 
@@ -126,19 +126,7 @@ def ejecutar_varias(conn: Connection, sentencia: Any, filas: list[dict[str, Any]
     if not isinstance(sentencia, TextClause):
         conn.execute(sentencia, filas)
         return
-    dialecto = conn.dialect
-    por_dialecto = _directas.get(sentencia)
-    if por_dialecto is None:
-        por_dialecto = _directas[sentencia] = {}
-    directa = por_dialecto.get(dialecto.name)
-    if directa is None:  # named parameters, so each row's dict goes to the driver as it is
-        compilador = type(dialecto)(paramstyle="named") if dialecto.positional else dialecto
-        compilada = sentencia.compile(dialect=compilador)
-        conversiones = [(nombre, _conversion(bind.type.dialect_impl(dialecto), proceso))
-                        for nombre, bind in compilada.binds.items()
-                        if (proceso := bind.type.dialect_impl(dialecto).bind_processor(dialecto)) is not None]
-        directa = por_dialecto[dialecto.name] = (compilada.string, conversiones)
-    sql, conversiones = directa
+    sql, conversiones = _directa(conn, sentencia)
     if conversiones:
         convertidas = []
         for fila in filas:  # a copy of each row: the caller's rows stay as they were
@@ -148,6 +136,33 @@ def ejecutar_varias(conn: Connection, sentencia: Any, filas: list[dict[str, Any]
             convertidas.append(fila)
         filas = convertidas
     conn.exec_driver_sql(sql, filas)
+
+
+def ejecutar(conn: Connection, sentencia: TextClause, parametros: dict[str, Any]) -> CursorResult[Any]:
+    """``conn.execute(sentencia, parametros)`` for a text statement without typed parameters, handed to the driver
+    as compiled once per dialect with the parameters' dict as it is: SQLAlchemy bound each of a statement's
+    parameters by name on every run, several times the query itself for one over a batch's hundreds of keys."""
+    sql, conversiones = _directa(conn, sentencia)
+    assert not conversiones, "ejecutar: parámetros con tipo (use ejecutar_varias)"
+    return conn.exec_driver_sql(sql, parametros)
+
+
+def _directa(conn: Connection, sentencia: TextClause) -> _Directa:
+    """``sentencia``'s SQL as ``conn``'s driver takes it (named parameters, so a row's dict goes as it is) and the
+    conversions of its typed parameters, built once per dialect."""
+    dialecto = conn.dialect
+    por_dialecto = _directas.get(sentencia)
+    if por_dialecto is None:
+        por_dialecto = _directas[sentencia] = {}
+    directa = por_dialecto.get(dialecto.name)
+    if directa is None:
+        compilador = type(dialecto)(paramstyle="named") if dialecto.positional else dialecto
+        compilada = sentencia.compile(dialect=compilador)
+        conversiones = [(nombre, _conversion(bind.type.dialect_impl(dialecto), proceso))
+                        for nombre, bind in compilada.binds.items()
+                        if (proceso := bind.type.dialect_impl(dialecto).bind_processor(dialecto)) is not None]
+        directa = por_dialecto[dialecto.name] = (compilada.string, conversiones)
+    return directa
 
 
 def _conversion(tipo: Any, proceso: Callable[[Any], Any]) -> Callable[[Any], Any]:
