@@ -14,6 +14,7 @@ from sqlalchemy import (
 
 from shared.engines import abrir, insert_de, nombre
 from shared.settings import ServiceSettings
+from shared.transacciones import ejecutar
 
 _POR_SENTENCIA = 256  # rows or keys per statement (7 parameters a row: well under SQLite's limit)
 _COLUMNAS = "posicion, anterior, hash, estado, motivo, canonico"
@@ -115,7 +116,7 @@ class TablaEslabones:
                 parte, nombres = _rellenar(posiciones[i:i + _POR_SENTENCIA], n), _rellenar(servicios, n)
                 parametros = {f"p{j}": v for j, v in enumerate(parte)}
                 parametros.update({f"s{j}": v for j, v in enumerate(nombres)})
-                for servicio, posicion, *fila in conn.execute(self.sql_n("estados", n), parametros):
+                for servicio, posicion, *fila in ejecutar(conn, self.sql_n("estados", n), parametros):
                     filas[servicio, posicion] = tuple(fila)
         return filas
 
@@ -136,9 +137,9 @@ class CadenaEnLote:
         for i in range(0, len(ordenadas), _POR_SENTENCIA):
             parte = _rellenar(ordenadas[i:i + _POR_SENTENCIA])
             parametros = {"servicio": servicio, **{f"p{j}": v for j, v in enumerate(parte)}}
-            for fila in conn.execute(tabla.sql_n("filas", len(parte)), parametros).mappings():
+            for fila in ejecutar(conn, tabla.sql_n("filas", len(parte)), parametros).mappings():
                 self.filas[fila["posicion"]] = dict(fila)
-            for fila in conn.execute(tabla.sql_n("sucesores", len(parte)), parametros).mappings():
+            for fila in ejecutar(conn, tabla.sql_n("sucesores", len(parte)), parametros).mappings():
                 self.filas[fila["posicion"]] = dict(fila)
                 self.sucesores.setdefault(fila["anterior"], fila["posicion"])
         for clave in ordenadas:
@@ -185,7 +186,7 @@ class CadenaEnLote:
             parte = _rellenar(nuevas[i:i + _POR_SENTENCIA])
             parametros = {f"{k}{j}": v for j, fila in enumerate(parte) for k, v in fila.items()}
             parametros.update({f"servicio{j}": self.servicio for j in range(len(parte))})
-            self.conn.execute(self.tabla.sql_n("insertar", len(parte)), parametros)
+            ejecutar(self.conn, self.tabla.sql_n("insertar", len(parte)), parametros)
         if self.resueltas:
             self.conn.execute(self.tabla.sql("resolver"), [
                 {"estado": f["estado"], "motivo": f["motivo"], "servicio": self.servicio, "posicion": p}
