@@ -260,8 +260,7 @@ class OwnLogProjection:
     def _aplicar(self, conn: Connection, t: Tablas, notificaciones: list[Any]) -> None:
         """Apply ``notificaciones`` to generation ``t`` through one unit of work (``shared.unidad``), written
         at the end with the new position, in ``conn``'s transaction."""
-        u = UnidadDeTrabajo(conn)
-        try:
+        with UnidadDeTrabajo(conn) as u:
             a_evento, handlers, lecturas = self.app.mapper.to_domain_event, self.handlers, self.lecturas
             atiende = self._atiende
             eventos = [(n.id, a_evento(n)) for n in notificaciones
@@ -279,8 +278,7 @@ class OwnLogProjection:
                 if (handler := handlers.get(type(evento))) is not None:
                     handler(u, t, evento, n_id)
             u.vaciar()
-        finally:
-            u.cerrar()
+            del eventos  # before the collector is back (``shared.unidad``)
         self._mover(conn, t.posicion, notificaciones[-1].id)
 
     def _atendido(self, topico: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -144,3 +145,28 @@ def test_a_query_sees_the_batch_and_is_asked_again_once_the_batch_writes_its_tab
         u.insertar(tabla, {**FILA, "clave": "b"})
         assert u.consultar(horas_de) == [("b", date(2024, 3, 1), FILA["datos"])]
         u.cerrar()
+
+
+def test_the_collector_waits_while_a_batch_is_open_and_is_back_after_it(mundo: tuple[Engine, Table]) -> None:
+    engine, tabla = mundo
+    assert gc.isenabled()
+    # Given a batch that fails halfway
+    with pytest.raises(RuntimeError), engine.begin() as conn, UnidadDeTrabajo(conn) as u:
+        u.poner(tabla, FILA)
+        # Then while it is open the cyclic collector waits
+        assert not gc.isenabled()
+        raise RuntimeError("a handler fails")
+    # and once it is closed, even by the failure, the collector is back and nothing was written
+    assert gc.isenabled()
+    assert filas(engine, tabla) == []
+    # Given the collector off before the batch (the caller's own choice)
+    gc.disable()
+    try:
+        with engine.begin() as conn, UnidadDeTrabajo(conn) as u:
+            u.poner(tabla, FILA)
+            u.vaciar()
+        # Then the batch leaves it off
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert [f["clave"] for f in filas(engine, tabla)] == ["a"]
