@@ -9,7 +9,7 @@ docente's key, and is decrypted by the queries that return it (``MARCA`` once th
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -57,7 +57,7 @@ class Proyecciones(OwnLogProjection):
             **dict.fromkeys((A.ActividadProgramada, A.ActividadReprogramada, A.ActividadCancelada,
                              A.VisitaRealizada, A.GIACompletado, A.RTCRealizada, A.TallerRealizado),
                             _de_actividad),
-            A.CursoPropioCompletado: _de_agenda, escuela.IEAcompanada.DocenteRegistrado: _de_agenda,
+            A.CursoPropioCompletado: _de_agenda, escuela.IEAcompanada.DocenteRegistrado: _del_origen,
             **dict.fromkeys((P.AcompananteCambiado, P.Retirado, P.CursoVirtualCompletado), _del_plan),
             **dict.fromkeys((E.Aprobado, E.Socializado, E.Ejecutado, E.VisitaEntreParesRealizada),
                             _del_plan_ie),
@@ -97,7 +97,7 @@ class Proyecciones(OwnLogProjection):
 
     def _curso_propio(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         o = _agenda(u, t, e)
-        self._entrega(u, t, f"curso:{e.registro_id}", o["acompanante_id"], o["anio"], "curso_acompanante",
+        self._entrega(u, t, f"curso:{e.registro_id}", o.acompanante_id, o.anio, "curso_acompanante",
                       e.curso.fecha, 0, float(e.curso.horas or 0))
 
     def _entrega(self, u: UnidadDeTrabajo, t: Tablas, actividad_id: str, persona_id: str, anio: int,
@@ -114,26 +114,28 @@ class Proyecciones(OwnLogProjection):
                               "dre": None, "ugel": None, "ie": f"{e.codigo_modular}-{e.anexo}"})
 
     def _fila(self, u: UnidadDeTrabajo, t: Tablas, e: Any, estado: str, que: str, motivo: str | None = None,
-              d: dict[str, Any] | None = None) -> tuple[str, int]:
+              d: dict[str, Any] | None = None) -> tuple[Any, date, date]:
         """The activity's row after ``e`` (``d``: its data, if already taken); returns whose agenda it is in
-        (his id) and its year."""
+        (``AgendaDe``) and its first and last day."""
         o = _agenda(u, t, e)
         d = e.datos.como_dict() if d is None else d
         previa = u.leer(t.actividad, e.actividad_id)
+        inicio, fin = d["fecha_inicio"], d["fecha_fin"]
         paso = {"evento": que, "en": e.timestamp.isoformat(), "usuario": e.metadata.get("usuario"),
-                "fecha_inicio": d["fecha_inicio"], "fecha_fin": d["fecha_fin"]}
+                "fecha_inicio": inicio, "fecha_fin": fin}
         if motivo:
             paso["motivo"] = motivo
-        fila = {"estado": estado, "ie": d.get("ie"), "fecha_inicio": _fecha(d["fecha_inicio"]),
-                "fecha_fin": _fecha(d["fecha_fin"]), "datos": d}
+        desde, hasta = _fecha(inicio), _fecha(fin)
         if previa is None:  # its first event: the row, whose agenda and territory stay
             u.insertar(t.actividad, {
-                **fila, "historial": [paso], "actividad_id": e.actividad_id,
-                "acompanante_id": o["acompanante_id"], "anio": o["anio"], "dre": o["dre"], "ugel": o["ugel"],
+                "estado": estado, "ie": d.get("ie"), "fecha_inicio": desde, "fecha_fin": hasta, "datos": d,
+                "historial": [paso], "actividad_id": e.actividad_id, "acompanante_id": o.acompanante_id,
+                "anio": o.anio, "dre": o.dre, "ugel": o.ugel,
                 "tipo": getattr(e, "tipo", None) or _TIPO[type(e).__name__]})
         else:
-            u.poner(t.actividad, {**previa, **fila, "historial": [*previa["historial"], paso]})
-        return o["acompanante_id"], o["anio"]
+            u.poner(t.actividad, {**previa, "estado": estado, "ie": d.get("ie"), "fecha_inicio": desde,
+                                  "fecha_fin": hasta, "datos": d, "historial": [*previa["historial"], paso]})
+        return o, desde, hasta
 
     def _programada(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         self._fila(u, t, e, "programada", "programada")
@@ -146,17 +148,17 @@ class Proyecciones(OwnLogProjection):
 
     def _realizada(self, u: UnidadDeTrabajo, t: Tablas, e: Any, _: int) -> None:
         tipo, d = _TIPO[type(e).__name__], e.datos.como_dict()
-        acompanante_id, anio = self._fila(u, t, e, "realizada", "realizada", d=d)
-        franja = Franja.de(d)
+        o, desde, hasta = self._fila(u, t, e, "realizada", "realizada", d=d)
+        acompanante_id, anio = o.acompanante_id, o.anio
         filas = []
         if tipo == "taller":
             nombre = "taller_acompanantes" if d["destinatarios"] == "acompanantes" else "taller"
             for persona, dias in d["asistencia"].items():
                 if dias and (nombre == "taller" or persona == acompanante_id):
                     filas.append((persona, nombre, min(dias), len(dias), 0.0))
-        else:
-            dias = franja.dias_lectivos() if tipo == "visita" else 0
-            horas = 0.0 if tipo == "visita" else franja.horas
+        else:  # a visit's school days; a GIA's or an RTC's hours (``calendario.Franja``, counted here)
+            dias = dias_lectivos(desde, hasta) if tipo == "visita" else 0
+            horas = 0.0 if tipo == "visita" else Franja.de(d).horas
             filas = [(docente, tipo, d["fecha_inicio"], dias, horas) for docente in d["docentes"]]
         for persona, nombre, fecha, dias, horas in filas:  # an activity is realized once: its rows are new
             self._entrega(u, t, e.actividad_id, persona, anio, nombre, fecha, dias, horas)
@@ -311,17 +313,34 @@ def _de_planes(consulta: Select, *, ie: str | None = None, **filtro: Any) -> Sel
     return consulta
 
 
-def _agenda(u: UnidadDeTrabajo, t: Tablas, e: Any) -> dict[str, Any]:
-    """Whose agenda the event is of: its ``origen`` row in ``t`` (his id, the year and his territory)."""
-    return _una(u.leer(t.origen, str(e.originator_id)))
+def _agenda(u: UnidadDeTrabajo, t: Tablas, e: Any) -> Any:
+    """Whose agenda the event is of (his id, the year and his territory, as ``AgendaDe``'s fields): what the event
+    carries (``contexto``), or for one of version 1 (None) its agenda's ``origen`` row in ``t``. An agenda's are
+    those of its first event (``AgendaAcompanante.Abierta``), which ``origen`` keeps: never changed after."""
+    return e.contexto or _Origen(**_una(u.leer(t.origen, str(e.originator_id))))
 
 
-def _de_agenda(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+class _Origen(NamedTuple):
+    """An agenda's ``origen`` row, read as the ``AgendaDe`` of an event of version 1 (``_agenda``)."""
+
+    agregado_id: str
+    acompanante_id: str
+    anio: int
+    dre: str
+    ugel: str
+    ie: None
+
+
+def _del_origen(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
     return ((t.origen, (str(e.originator_id),)),)
 
 
+def _de_agenda(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
+    return () if e.contexto is not None else _del_origen(_, t, e)
+
+
 def _de_actividad(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
-    return (t.origen, (str(e.originator_id),)), (t.actividad, (e.actividad_id,))
+    return (*_de_agenda(_, t, e), (t.actividad, (e.actividad_id,)))
 
 
 def _del_plan(_: UnidadDeTrabajo, t: Tablas, e: Any) -> tuple[tuple[Table, tuple[str]], ...]:
@@ -354,3 +373,14 @@ def _dict(valor: Any) -> Any:
 
 def _fecha(valor: str) -> date:
     return date.fromisoformat(valor)
+
+
+def dias_lectivos(desde: date, hasta: date) -> int:
+    """Monday to Friday from ``desde`` to ``hasta``, both included: ``Franja.de_dias(desde, hasta).dias_lectivos()``
+    counted without listing the days (a visit's length, NT-026 §5.6.3)."""
+    dias = (hasta - desde).days + 1
+    if dias <= 0:
+        return 0
+    semanas, resto = divmod(dias, 7)
+    primero = desde.weekday()
+    return 5 * semanas + sum(1 for i in range(resto) if (primero + i) % 7 < 5)
