@@ -32,7 +32,6 @@ its handlers drop); their dead letters stay listed and are redriven by it.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
@@ -46,6 +45,7 @@ from shared import fases as fases_
 from shared.contracts import ContractError, Envelope, IntegrationEvent
 from shared.eslabones import VERIFICADO, CadenaPendiente, CadenaRota, Eslabones
 from shared.fallidos import DeadLetter
+from shared.recoleccion import congelar_arranque
 from shared.fases import Fase, Handler
 from shared.streams import DLQ_STREAM, STREAM
 from shared.telemetry import Telemetry
@@ -127,8 +127,7 @@ class IdempotentConsumers:
 
     async def consumir(self, stopping: asyncio.Event, every: float = 2.0) -> None:
         """Run every durable consumer (one pull loop each) and keep them declared until ``stopping``."""
-        if gc.get_freeze_count() == 0:  # once: what the service built to start lives as long as it does, and the
-            gc.freeze()  # collector's full passes, which read every object (0.1 s in evaluacion), skip it from now on
+        congelar_arranque()  # what the service built to start, out of the collector's full passes
         if self.js is not None:
             await durables.retirar(self.js, self.obsoletos, self.configs, stopping)
             try:  # declared before they pull (a first start): missing then is no news

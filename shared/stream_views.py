@@ -27,6 +27,7 @@ from sqlalchemy import Column, Connection, MetaData, String, Table, TextClause, 
 
 from shared.contracts import Envelope, IntegrationEvent
 from shared.generaciones import Generaciones, sufijo
+from shared.recoleccion import congelar_arranque
 from shared.transacciones import diferir, ejecutar_varias, hay_lote, lote
 from shared.views import Tablas, ViewStore, digest_tablas
 from shared.views import instante  # noqa: F401  (the views' handlers import it from here)
@@ -176,7 +177,9 @@ class StreamView:
         return sorted(self.generaciones.guardadas([self._base.inbox.name]) | {self.activa()})
 
     def empezar_construccion(self) -> int:
-        """Reserve the next generation, empty, under ``<vista>_<tabla>_g<N>``."""
+        """Reserve the next generation, empty, under ``<vista>_<tabla>_g<N>`` (a rebuild starts: what the process
+        built to start, out of the collector's full passes, ``shared.recoleccion``)."""
+        congelar_arranque()
         nueva = self.generaciones.reservar(self.nombre, self._bases())
         self.borrar(nueva)  # a leftover of a failed rebuild
         self.crear(nueva)
