@@ -132,9 +132,7 @@ class Carga:
         self.enviadas: list[dict] = []  # every visit body sent (for re-sending)
         self.contadores: dict[str, int] = {"ok": 0, "fail": 0, "unknown": 0}
         self._http: httpx.AsyncClient | None = None
-        self.cliente: Any = None  # what sends the operations, if not ``_http`` (the capacity harness's lean client)
-        # as many connections kept open as requests run at once (httpx keeps 20: each one past them was opened
-        # and closed again, at a cost to the generator and to the service)
+        self.cliente: Any = None  # what sends the operations if not ``_http`` (capacidad: cliente.ClienteLigero)
         self.limites = httpx.Limits(max_connections=max(100, concurrencia), max_keepalive_connections=concurrencia)
 
     # --- one operation ----------------------------------------------------------------------
