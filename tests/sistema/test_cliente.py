@@ -1,4 +1,4 @@
-"""The capacity harness's lean HTTP client (``tests.sistema.cliente``) against uvicorn, as the services serve:
+"""The capacity harness's HTTP client (``tests.sistema.cliente``, aiohttp) against uvicorn, as the services serve:
 answers with a length and chunked, connections kept open, and failures as httpx's exceptions."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ async def lenta() -> dict:
     return {}
 
 
-async def test_el_cliente_ligero_envia_como_httpx_y_reusa_sus_conexiones():
+async def test_el_cliente_de_la_carga_envia_como_httpx_y_reusa_sus_conexiones():
     puerto = free_port()
     servidor = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=puerto, log_level="warning"))
     tarea = asyncio.create_task(servidor.serve())
