@@ -26,8 +26,6 @@
    store: the import's included), against reading and decoding the same notification log in batches of
    the projection's size (``select_notifications`` + ``mapper.to_domain_event``, nothing else), in the
    same run (``bench._common.rebuild_contra_crudo``); goal ≥ 0.5. ``--sin-reconstruir`` leaves it out.
-   ``reconstruir()`` runs under a raised threshold of the garbage collector (``services.focalizacion.recoleccion``):
-   the raw read is then timed again under the same one, and printed after the table.
 6. Checks:
    - one decision per IE in the rule set's territory: returned, recorded and projected, with
      the same focalized count as the pure engine;
@@ -60,9 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import (
-    leer_y_decodificar,
     machine_line,
-    medir_fase,
     rebuild_contra_crudo,
     ru_maxrss_mib,
     store,
@@ -80,7 +76,6 @@ from services.focalizacion.comandos import AbrirConvocatoria
 from services.focalizacion.config import FocalizacionSettings
 from services.focalizacion.domainmodel import ie_id
 from services.focalizacion.focalizar import en_ambito, focalizar
-from services.focalizacion.recoleccion import UMBRAL, pocas_recolecciones
 from services.focalizacion.reglas import ConjuntoReglas
 from tests.support.padron import generar
 
@@ -156,15 +151,6 @@ def motor_puro(app: Focalizacion, reglas: ConjuntoReglas, ambito: str,
     return plano, motor, pico, focalizadas
 
 
-def crudo_con_umbral(app: Focalizacion) -> None:
-    """The raw read again, under the collector's threshold ``reconstruir()`` runs with (``recoleccion``): what
-    of the ratio is the threshold's (the raw read keeps no batch alive, so it gains little)."""
-    with pocas_recolecciones():
-        fase = medir_fase("crudo", lambda: leer_y_decodificar(app, app.proyecciones.lote))
-    print(f"crudo bajo el umbral del recolector de reconstruir() ({UMBRAL:,}): {fase.eventos:,} eventos, "
-          f"{fase.s:.2f} s, CPU {fase.cpu:.2f} s", flush=True)
-
-
 def main(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one straight run
     print(machine_line(args.store, nats=False))
     print(f"escuelas={args.escuelas} ugeles={args.ugeles} docentes_por_escuela={args.docentes_por_escuela} "
@@ -237,7 +223,6 @@ def main(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one straight run
                 for fallo in rebuild_contra_crudo(app, app.proyecciones, f"focalizacion ({st.kind})",
                                                   perfil=args.perfil, perfil_lineas=args.perfil_lineas):
                     comprobar(False, fallo)
-                crudo_con_umbral(app)
         finally:
             app.close()
 
