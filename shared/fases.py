@@ -17,6 +17,7 @@ from typing import Any
 from opentelemetry.trace import SpanKind
 
 from shared.contracts import Envelope
+from shared.recoleccion import sin_recolector
 from shared.telemetry import Telemetry, context_from_traceparent
 from shared.transacciones import en_lote, lote
 
@@ -75,7 +76,7 @@ def correr_de(telemetry: Telemetry, tracer: Any, durable: str, exigir: Handler |
 def aplicar_solo(correr_: Correr, envelope: Envelope, fases: list[Fase]) -> None:
     """A message's ``fases`` in a batch of its own; raises what a handler raised."""
     try:
-        with lote():
+        with sin_recolector(), lote():  # the collector waits for the batch's end (``shared.recoleccion``)
             correr_(envelope, fases, 0)
     except FalloEnLote as fallo:
         raise fallo.causa from None
@@ -91,7 +92,7 @@ def aplicar_lote(correr_: Correr, trabajos: list[tuple[Envelope, list[Fase]]]
     fin, error, parcial = len(trabajos), None, []
     while True:
         try:
-            with lote():
+            with sin_recolector(), lote():
                 for indice, (envelope, fases) in enumerate(trabajos[:fin]):
                     correr_(envelope, fases, indice)
                 if parcial:

@@ -33,6 +33,8 @@ from sqlalchemy import (Column, Connection, DateTime, Integer, MetaData, String,
                         update)
 from sqlalchemy.exc import DBAPIError
 
+from shared.recoleccion import congelar_arranque
+
 if TYPE_CHECKING:
     from shared.views import ViewStore
 
@@ -126,7 +128,9 @@ class Generaciones:
     def reservar(self, proyeccion: str, bases: Iterable[str]) -> int:
         """The next generation of ``proyeccion``, marked as being built: above the active one and every one
         whose tables exist, so two rebuilds at once each get their own (older ones left by a crash are dropped
-        first)."""
+        first). A rebuild starts: what the process built to start leaves the collector's passes
+        (``shared.recoleccion.congelar_arranque``)."""
+        congelar_arranque()
         bases = list(bases)
         self.descartar_anteriores(proyeccion, bases)
         guardadas = self.guardadas(bases)

@@ -27,7 +27,7 @@ from sqlalchemy import Column, Connection, MetaData, String, Table, TextClause, 
 
 from shared.contracts import Envelope, IntegrationEvent
 from shared.generaciones import Generaciones, sufijo
-from shared.recoleccion import congelar_arranque
+from shared.recoleccion import sin_recolector
 from shared.transacciones import diferir, ejecutar_varias, hay_lote, lote
 from shared.views import Tablas, ViewStore, digest_tablas
 from shared.views import instante  # noqa: F401  (the views' handlers import it from here)
@@ -177,9 +177,7 @@ class StreamView:
         return sorted(self.generaciones.guardadas([self._base.inbox.name]) | {self.activa()})
 
     def empezar_construccion(self) -> int:
-        """Reserve the next generation, empty, under ``<vista>_<tabla>_g<N>`` (a rebuild starts: what the process
-        built to start, out of the collector's full passes, ``shared.recoleccion``)."""
-        congelar_arranque()
+        """Reserve the next generation, empty, under ``<vista>_<tabla>_g<N>`` (a rebuild starts)."""
         nueva = self.generaciones.reservar(self.nombre, self._bases())
         self.borrar(nueva)  # a leftover of a failed rebuild
         self.crear(nueva)
@@ -307,7 +305,7 @@ def aplicar_juntas(partes: list[tuple[StreamView, list[Envelope], int]]) -> list
     for indices in por_store.values():
         primera = partes[indices[0]][0]
         control = primera.generaciones.control
-        with primera.store.engine.begin() as conn:
+        with sin_recolector(), primera.store.engine.begin() as conn:  # (``shared.recoleccion``)
             for i in indices:
                 partes[i][0].generaciones.compartir(conn, partes[i][0].nombre)
             activas = dict(conn.execute(select(control.c.proyeccion, control.c.activa).where(

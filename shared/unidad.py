@@ -12,15 +12,12 @@ SQLAlchemy would: SQLite and PostgreSQL give the same rows.
 Any other statement (``execute``: a query by other columns, an UPDATE or DELETE by a condition) first writes
 what the batch kept for the tables it names, and one that writes forgets what the batch remembers of them.
 
-While a unit of work is open (``with UnidadDeTrabajo(conn) as u``) the cyclic garbage collector waits: what a
-batch decodes, reads and writes lives until its end, and every collection in between would walk it again and
-move it to the oldest generation, whose collections walk every object of the process (most of a rebuild's
-collector time). Reference counting frees what the batch drops as always; the collector runs after it.
+While a unit of work is open (``with UnidadDeTrabajo(conn) as u``) the cyclic garbage collector waits, as for
+every batch (``shared.recoleccion.sin_recolector``): what the batch remembers is dropped before it is back.
 """
 
 from __future__ import annotations
 
-import gc
 import weakref
 from operator import itemgetter
 from collections.abc import Callable, Iterable
@@ -28,6 +25,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, TextClause, bindparam, text
 from sqlalchemy.sql.util import find_tables
+
+from shared.recoleccion import pausar, reanudar
 
 Fila = dict[str, Any]
 # a compiled statement: its SQL as the driver takes it, and what turns a row (a dict) into its parameters
@@ -165,18 +164,17 @@ class UnidadDeTrabajo:
         self.tocadas: set[Table] = set()  # every table the batch read or wrote by key
         self._consultas: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}  # ``consultar``'s answers
         self._consultadas: set[Table] = set()  # the tables they read
-        self._recolector = False  # whether the collector was on when the unit of work opened
 
     def __enter__(self) -> UnidadDeTrabajo:
-        self._recolector = gc.isenabled()
-        gc.disable()
+        pausar()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.cerrar()
-        self._tablas, self._consultas = {}, {}  # what the batch remembers: dropped before the collector is back
-        if self._recolector:  # (off already, as another thread's batch or the caller left it: it stays off)
-            gc.enable()
+        try:
+            self.cerrar()
+        finally:
+            self._tablas, self._consultas = {}, {}  # what the batch remembers: dropped before the collector is back
+            reanudar()
 
     def _de(self, tabla: Table) -> _Tabla:
         estado = self._tablas.get(tabla)

@@ -278,7 +278,7 @@ class OwnLogProjection:
                 if (handler := handlers.get(type(evento))) is not None:
                     handler(u, t, evento, n_id)
             u.vaciar()
-            del eventos  # before the collector is back (``shared.unidad``)
+            del eventos  # before the collector is back (``shared.recoleccion``)
         self._mover(conn, t.posicion, notificaciones[-1].id)
 
     def _atendido(self, topico: str) -> bool:

@@ -18,7 +18,7 @@ holds nothing of him but his id and his territory. The tables are in ``tablas``.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +28,6 @@ from sqlalchemy import Table, case, func, inspect, select, text, update
 from services.focalizacion import domainmodel as dm
 from services.focalizacion.asignaciones import AsignacionesUGEL
 from services.focalizacion.cartera import estado_cartera
-from services.focalizacion.recoleccion import pocas_recolecciones
 from services.focalizacion.tablas import (
     acompanante, asignacion, cartera, convocatoria, decision, docente, historial, ie, metadata, nombre_territorio,
     reglas, ugeles,
@@ -74,11 +73,6 @@ class Proyecciones(OwnLogProjection):
             {A.AcompananteRetirado: _de_cartera, A.ExcepcionRatioRegistrada: _de_cartera,
              A.DocenteReasignado: _de_asignacion, A.DocenteRetirado: _de_asignacion},
         ]
-
-    def reconstruir(self, progreso: Callable[[int, int], None] | None = None) -> int:
-        """``OwnLogProjection.reconstruir``, with fewer runs of the cyclic garbage collector (``recoleccion``)."""
-        with pocas_recolecciones():
-            return super().reconstruir(progreso)
 
     def _sin_dni_en_claro(self) -> None:
         """A generation built by an older version keeps a ``dni`` column in clear, which these handlers no longer
