@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.utils import get_topic
 from sqlalchemy import Select, Table, select
 
 from services.agenda import cumplimiento
@@ -223,20 +222,6 @@ class Proyecciones(OwnLogProjection):
         return [f.contenido for f in self.filas(select(protocolo.c.contenido).order_by(protocolo.c.codigo,
                                                                                      protocolo.c.version))]
 
-    def planes_del_docente(self, docente_id: str) -> list[dict[str, Any]]:
-        """``planes(docente_id=...)``, without bringing the read model up to date first when no plan was
-        generated or moved to another acompañante since it last was: the rows where each of his plans lies
-        are then already what bringing it up to date would leave. The access policy asks this of every
-        request naming a docente (a visit's record among them); the rest waits for the next read."""
-        posicion = self.posicion()
-        ultima = self.app.recorder.max_notification_id() or 0
-        if ultima - posicion > self.lote or self.app.recorder.select_notifications(
-                posicion, 1, stop=ultima, topics=_LUGAR_DE_PLANES, inclusive_of_start=False):
-            return self.planes(docente_id=docente_id)
-        with self.store.engine.connect() as conn:
-            return [dict(f._mapping) for f in conn.execute(_de_planes(select(plan), docente_id=docente_id)
-                                                           .order_by(*_ORDEN_PLANES))]
-
     def planes(self, *, docente_id: str | None = None, anio: int | None = None, dre: str | None = None,
                ugel: str | None = None, acompanante_id: str | None = None, codigo_modular: str | None = None,
                activos: bool | None = None, limite: int | None = None, desde: int = 0, modalidad: str | None = None,
@@ -298,8 +283,6 @@ class Proyecciones(OwnLogProjection):
 
 
 _ORDEN_PLANES = (plan.c.anio, plan.c.ugel, plan.c.codigo_modular, plan.c.docente_id, plan.c.modalidad)
-# the events that write where a plan lies (its row's docente, acompañante, school, UGEL and DRE)
-_LUGAR_DE_PLANES = (get_topic(dm.PlanAnual.Generado), get_topic(dm.PlanAnual.AcompananteCambiado))
 
 
 def _de_planes(consulta: Select, *, ie: str | None = None, **filtro: Any) -> Select:
