@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, Table, Update, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, select
 
 from services.evidencias import domainmodel as dm
 from shared.cifrado import Cifrador
@@ -34,9 +34,10 @@ class Base(OwnLogProjection):
 
     def _seguir_al_docente(self, u: UnidadDeTrabajo, t: Tablas, docente: str) -> None:
         """Open commitments go with the docente to whoever holds him in his latest plan
-        (they carry across reassignments and etapas)."""
-        u.execute(sentencias_de(t).seguir,
-                  {"docente": docente, "acompanante_id": self._actual(u, t, docente)})
+        (they carry across reassignments and etapas): each changed by key through the batch, no UPDATE of its own."""
+        actual = self._actual(u, t, docente)
+        for (compromiso_id,) in u.consultar(sentencias_de(t).abiertos, {"docente": docente}):
+            u.cambiar(t.compromiso, compromiso_id, acompanante_id=actual)
 
     def _actual(self, u: UnidadDeTrabajo, t: Tablas, docente: str) -> str | None:
         filas = u.consultar(sentencias_de(t).actual, {"docente": docente})
@@ -114,7 +115,7 @@ class _Sentencias(NamedTuple):
     for each event (and its cache key) cost more than running it."""
 
     actual: Select  # who holds a docente (``docente``) in his latest plan
-    seguir: Update  # a docente's open commitments: SET the columns the parameters name
+    abiertos: Select  # the ids of a docente's open commitments
     canonicos: Select  # an instrument's items with their canonical keys (``clave``)
 
 
@@ -129,5 +130,6 @@ def _sentencias(cartera: Table, compromiso: Table, item: Table) -> _Sentencias:
     return _Sentencias(
         actual=select(cartera.c.acompanante_id).where(cartera.c.docente_id == docente)
         .order_by(cartera.c.anio.desc()).limit(1),
-        seguir=update(compromiso).where(compromiso.c.docente_id == docente, compromiso.c.estado == "abierto"),
+        abiertos=select(compromiso.c.compromiso_id).where(compromiso.c.docente_id == docente,
+                                                          compromiso.c.estado == "abierto"),
         canonicos=select(item.c.item, item.c.canonico).where(item.c.instrumento == clave))
