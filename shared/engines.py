@@ -13,9 +13,13 @@ from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def abrir(url: str, pragmas: Sequence[str]) -> Engine:
-    """An engine on ``url``; on SQLite every connection runs ``pragmas`` (``"journal_mode=WAL"``...) first."""
-    engine = create_engine(url, pool_pre_ping=True)
+def abrir(url: str, pragmas: Sequence[str], pre_ping: bool = True) -> Engine:
+    """An engine on ``url``; on SQLite every connection runs ``pragmas`` (``"journal_mode=WAL"``...) first.
+    ``pre_ping`` tests each connection taken from the pool with a round trip, so that one the server dropped is
+    replaced before it fails a statement; a database whose every use is retried on failure goes without
+    (``pre_ping=False``): SQLAlchemy invalidates the pool when a statement finds a connection lost, and the
+    retry takes a new one."""
+    engine = create_engine(url, pool_pre_ping=pre_ping)
     if engine.dialect.name == "sqlite":
         def al_conectar(dbapi_conn, _record) -> None:  # noqa: ANN001
             cursor = dbapi_conn.cursor()

@@ -2,8 +2,11 @@
 service's read models, and the SQL that reads and writes it a batch at a time.
 
 This module stores and reads links; which state a link gets is ``shared.eslabones``'s rule. The statements are
-text built once (building Core statements per fact cost more than running them); those over a batch take a
-power of two of rows or keys, so a few statements, each prepared once, serve every batch.
+text built once (building Core statements per fact cost more than running them). Over a batch, PostgreSQL's take
+the batch's rows or keys as arrays (``unnest``, ``= ANY``): one short statement whatever the batch's size, which
+psycopg converts once and the server prepares once (a multi-row VALUES of a few hundred named parameters was
+longer than psycopg's cache of converted queries takes, and its conversion was most of the ledger's CPU per
+batch). SQLite's take a power of two of rows or keys, so a few statements, each prepared once, serve every batch.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ _COLUMNAS = "posicion, anterior, hash, estado, motivo, canonico"
 # stays missing, and a fact still to be applied at that position, or right after it, waits for it and is
 # parked after ``espera`` (the dead letters name it).
 _PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000")
+_TIPOS = (("posicion", "integer"), ("anterior", "integer"), ("hash", "text"), ("estado", "text"),
+          ("motivo", "text"), ("canonico", "bytea"))
 
 
 class TablaEslabones:
@@ -35,7 +40,10 @@ class TablaEslabones:
             ruta = settings.sqlite_path("-cadenas")
             ruta.parent.mkdir(parents=True, exist_ok=True)
             url, esquema = f"sqlite:///{ruta}", None
-        self.engine = abrir(url, _PRAGMAS)
+        # No pre-ping: every use of the ledger is retried when it fails (a batch's links are recorded again, its
+        # messages come back), and a lost connection invalidates the pool, so the retry reconnects.
+        self.engine = abrir(url, _PRAGMAS, pre_ping=False)
+        self.pg = self.engine.dialect.name == "postgresql"
         metadata = MetaData(schema=esquema)
         self.t = Table("cadena_eslabones", metadata,
                        Column("servicio", String(20), primary_key=True),
@@ -56,6 +64,16 @@ class TablaEslabones:
                             "AND anterior = :anterior AND estado <> 'roto' LIMIT 1"),
             "resolver": text(f"UPDATE {e} SET estado = :estado, motivo = :motivo, canonico = NULL "
                              "WHERE servicio = :servicio AND posicion = :posicion"),
+            # PostgreSQL's over a batch, its rows or keys as arrays
+            "insertar[]": text(f"INSERT INTO {e} (servicio, {_COLUMNAS}) SELECT :servicio, * FROM unnest("
+                               + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _TIPOS)
+                               + ") ON CONFLICT (servicio, posicion) DO NOTHING"),
+            "filas[]": text(f"SELECT {_COLUMNAS} FROM {e} WHERE servicio = :servicio "
+                            "AND posicion = ANY(CAST(:p AS integer[]))"),
+            "sucesores[]": text(f"SELECT {_COLUMNAS} FROM {e} WHERE servicio = :servicio "
+                                "AND anterior = ANY(CAST(:p AS integer[])) AND estado <> 'roto'"),
+            "estados[]": text(f"SELECT servicio, posicion, hash, estado, motivo FROM {e} "
+                              "WHERE servicio = ANY(CAST(:s AS text[])) AND posicion = ANY(CAST(:p AS integer[]))"),
         }
         self._por_n: dict[tuple[str, int], object] = {}
         with self.engine.begin() as conn:
@@ -107,18 +125,50 @@ class TablaEslabones:
 
     def estados(self, servicios: list[str],
                 posiciones: list[int]) -> dict[tuple[str, int], tuple[str, str, str]]:
-        """The (hash, state, reason) recorded at ``posiciones`` of ``servicios``' chains, one query per few
-        hundred positions."""
+        """The (hash, state, reason) recorded at ``posiciones`` of ``servicios``' chains: one query (on SQLite,
+        one per few hundred positions)."""
         filas: dict[tuple[str, int], tuple[str, str, str]] = {}
         with self.engine.connect() as conn:
-            for i in range(0, len(posiciones), _POR_SENTENCIA):
-                n = _potencia(max(len(posiciones[i:i + _POR_SENTENCIA]), len(servicios)))
-                parte, nombres = _rellenar(posiciones[i:i + _POR_SENTENCIA], n), _rellenar(servicios, n)
-                parametros = {f"p{j}": v for j, v in enumerate(parte)}
-                parametros.update({f"s{j}": v for j, v in enumerate(nombres)})
-                for servicio, posicion, *fila in ejecutar(conn, self.sql_n("estados", n), parametros):
+            if self.pg:
+                partes = [(self.sql("estados[]"), {"s": servicios, "p": posiciones})]
+            else:
+                partes = []
+                for i in range(0, len(posiciones), _POR_SENTENCIA):
+                    n = _potencia(max(len(posiciones[i:i + _POR_SENTENCIA]), len(servicios)))
+                    parte, nombres = _rellenar(posiciones[i:i + _POR_SENTENCIA], n), _rellenar(servicios, n)
+                    parametros = {f"p{j}": v for j, v in enumerate(parte)}
+                    parametros.update({f"s{j}": v for j, v in enumerate(nombres)})
+                    partes.append((self.sql_n("estados", n), parametros))
+            for sentencia, parametros in partes:
+                for servicio, posicion, *fila in ejecutar(conn, sentencia, parametros):
                     filas[servicio, posicion] = tuple(fila)
         return filas
+
+    def vecinas(self, conn: Connection, servicio: str, claves: list[int]) -> tuple[list[dict], list[dict]]:
+        """The links of ``servicio`` at the positions ``claves``, and those not broken that follow them."""
+        if self.pg:
+            parametros = {"servicio": servicio, "p": claves}
+            return ([dict(f) for f in ejecutar(conn, self.sql("filas[]"), parametros).mappings()],
+                    [dict(f) for f in ejecutar(conn, self.sql("sucesores[]"), parametros).mappings()])
+        en, despues = [], []
+        for i in range(0, len(claves), _POR_SENTENCIA):
+            parte = _rellenar(claves[i:i + _POR_SENTENCIA])
+            parametros = {"servicio": servicio, **{f"p{j}": v for j, v in enumerate(parte)}}
+            en.extend(dict(f) for f in ejecutar(conn, self.sql_n("filas", len(parte)), parametros).mappings())
+            despues.extend(dict(f) for f in ejecutar(conn, self.sql_n("sucesores", len(parte)), parametros).mappings())
+        return en, despues
+
+    def insertar(self, conn: Connection, servicio: str, filas: list[dict]) -> None:
+        """New links of ``servicio`` (a position already recorded keeps its first record)."""
+        if self.pg:
+            parametros = {c: [f[c] for f in filas] for c, _ in _TIPOS}
+            ejecutar(conn, self.sql("insertar[]"), {"servicio": servicio, **parametros})
+            return
+        for i in range(0, len(filas), _POR_SENTENCIA):
+            parte = _rellenar(filas[i:i + _POR_SENTENCIA])
+            parametros = {f"{k}{j}": v for j, fila in enumerate(parte) for k, v in fila.items()}
+            parametros.update({f"servicio{j}": servicio for j in range(len(parte))})
+            ejecutar(conn, self.sql_n("insertar", len(parte)), parametros)
 
 
 class CadenaEnLote:
@@ -134,14 +184,12 @@ class CadenaEnLote:
         self.nuevas: dict[int, dict] = {}  # links this batch inserts, by position, in order
         self.resueltas: dict[int, dict] = {}  # stored links this batch settles
         ordenadas = sorted(claves)
-        for i in range(0, len(ordenadas), _POR_SENTENCIA):
-            parte = _rellenar(ordenadas[i:i + _POR_SENTENCIA])
-            parametros = {"servicio": servicio, **{f"p{j}": v for j, v in enumerate(parte)}}
-            for fila in ejecutar(conn, tabla.sql_n("filas", len(parte)), parametros).mappings():
-                self.filas[fila["posicion"]] = dict(fila)
-            for fila in ejecutar(conn, tabla.sql_n("sucesores", len(parte)), parametros).mappings():
-                self.filas[fila["posicion"]] = dict(fila)
-                self.sucesores.setdefault(fila["anterior"], fila["posicion"])
+        en, despues = tabla.vecinas(conn, servicio, ordenadas)
+        for fila in en:
+            self.filas[fila["posicion"]] = fila
+        for fila in despues:
+            self.filas[fila["posicion"]] = fila
+            self.sucesores.setdefault(fila["anterior"], fila["posicion"])
         for clave in ordenadas:
             self.filas.setdefault(clave, None)
             self.sucesores.setdefault(clave, None)
@@ -181,12 +229,8 @@ class CadenaEnLote:
 
     def escribir(self) -> None:
         """The batch's new links (one multi-row INSERT per few hundred), then the stored ones it settled."""
-        nuevas = list(self.nuevas.values())
-        for i in range(0, len(nuevas), _POR_SENTENCIA):
-            parte = _rellenar(nuevas[i:i + _POR_SENTENCIA])
-            parametros = {f"{k}{j}": v for j, fila in enumerate(parte) for k, v in fila.items()}
-            parametros.update({f"servicio{j}": self.servicio for j in range(len(parte))})
-            ejecutar(self.conn, self.tabla.sql_n("insertar", len(parte)), parametros)
+        if self.nuevas:
+            self.tabla.insertar(self.conn, self.servicio, list(self.nuevas.values()))
         if self.resueltas:
             self.conn.execute(self.tabla.sql("resolver"), [
                 {"estado": f["estado"], "motivo": f["motivo"], "servicio": self.servicio, "posicion": p}
