@@ -27,7 +27,7 @@ not match its hash, a second fact claiming a position or a predecessor already t
 broken one). A consumer may hand the ledger a batch's facts in any order: the states are the same.
 Within a batch (``shared.transacciones.lote``) ``registrar`` keeps the fact for the batch's end, where the batch's
 links are recorded together in its transaction on the ledger (``registrar_varios``): one read of what the
-ledger holds at the batch's positions and after them, one multi-row INSERT of the new links, the states
+ledger holds at the batch's positions and after them, one INSERT of the new links, the states
 those recording them one at a time in the batch's order would give; nothing is written if the batch rolls
 back, and the consumer acknowledges the batch after the commit.
 
@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection, Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection
 
@@ -56,6 +56,9 @@ from shared.contracts.envelope import GENESIS
 from shared.eslabones_tabla import CadenaEnLote, TablaEslabones
 from shared.settings import ServiceSettings
 from shared.transacciones import diferir, lote, transaccion
+
+if TYPE_CHECKING:
+    from shared.eslabones_veredictos import Veredictos
 
 T = TypeVar("T")
 VERIFICADO, PENDIENTE, ROTO, DESCONOCIDO = "verificado", "pendiente", "roto", "desconocido"
@@ -137,6 +140,9 @@ class Eslabones:
         self.productores = frozenset(productores)
         self.tabla = TablaEslabones(settings, self.productores)
         self.engine = self.tabla.engine
+        # The verified and broken links the last batch of ``registrar_lote`` committed (those never change):
+        # ``estados`` answers them without reading the ledger again, right after it recorded them.
+        self._asentados: dict[tuple[str, int], tuple[str, str, str]] = {}
 
     def close(self) -> None:
         self.tabla.close()
@@ -152,14 +158,20 @@ class Eslabones:
         (``shared.transacciones.lote``) it is recorded with the batch's other facts when the batch commits, in the
         batch's transaction on the ledger (``registrar_varios``); outside one, in a transaction of its own."""
         with lote():
-            pendientes = diferir((id(self), "eslabones"), lambda: _Pendientes(self))
-            assert pendientes is not None
-            pendientes.envelopes.append(env)
+            self._pendientes().envelopes.append(env)
 
-    def registrar_varios(self, conn: Connection, envs: list[Envelope]) -> None:
+    def _pendientes(self) -> _Pendientes:
+        pendientes = diferir((id(self), "eslabones"), lambda: _Pendientes(self))
+        assert pendientes is not None
+        return pendientes
+
+    def registrar_varios(self, conn: Connection,
+                         envs: list[Envelope]) -> dict[tuple[str, int], tuple[str, str, str]]:
         """Record the links of ``envs`` in ``conn``'s transaction with the states ``registrar`` gives them one
         at a time in this order: one read of what the ledger holds at their positions and after them, one
-        multi-row INSERT of the new links per few hundred, and an UPDATE of the stored links they settle."""
+        INSERT of the new links, and an UPDATE of the stored links they settle. Returns the (hash, state, reason)
+        of the verified and broken links it read or wrote, by (service, position)."""
+        asentados: dict[tuple[str, int], tuple[str, str, str]] = {}
         por_servicio: dict[str, list[Envelope]] = {}
         for env in envs:
             por_servicio.setdefault(env.data.servicio, []).append(env)
@@ -170,12 +182,20 @@ class Eslabones:
             for env in hechos:
                 _registrar(cadena, env)
             cadena.escribir()
+            asentados.update(((servicio, p), (f["hash"], f["estado"], f["motivo"]))
+                             for p, f in cadena.filas.items() if f is not None and f["estado"] != PENDIENTE)
+        return asentados
 
     def registrar_lote(self, envs: list[Envelope]) -> None:
-        """Record the links of ``envs`` in a batch of their own (``shared.transacciones.lote``), committed here."""
-        with lote():
-            for env in envs:
-                self.registrar(env)
+        """Record the links of ``envs`` in a batch of their own (``shared.transacciones.lote``), committed here
+        (in the open batch, when there is one)."""
+        if not envs:
+            return
+        with lote() as propio:
+            pendientes = self._pendientes()
+            pendientes.envelopes.extend(envs)
+        if propio:  # committed: what it settled is what ``estados`` reads back
+            self._asentados = pendientes.asentados
 
     # --- asking, before a handler runs ----------------------------------------------------------
 
@@ -207,8 +227,11 @@ class Eslabones:
         """``estado`` of each of ``envs``, read with one query (per few hundred facts)."""
         if not envs:
             return []
-        filas = self.tabla.estados(sorted({env.data.servicio for env in envs}),
-                                   sorted({env.position for env in envs}))
+        filas = self._asentados
+        faltan = [env for env in envs if (env.data.servicio, env.position) not in filas]
+        if faltan:
+            filas = {**filas, **self.tabla.estados(sorted({env.data.servicio for env in faltan}),
+                                                   sorted({env.position for env in faltan}))}
         resultado = []
         for env in envs:
             fila = filas.get((env.data.servicio, env.position))
@@ -239,12 +262,13 @@ class _Pendientes:
     def __init__(self, eslabones: Eslabones) -> None:
         self.eslabones = eslabones
         self.envelopes: list[Envelope] = []
+        self.asentados: dict[tuple[str, int], tuple[str, str, str]] = {}
         with transaccion(eslabones, eslabones.engine) as conn:
             self.conn = conn
 
     def vaciar(self) -> None:
         envelopes, self.envelopes = self.envelopes, []
-        self.eslabones.registrar_varios(self.conn, envelopes)
+        self.asentados.update(self.eslabones.registrar_varios(self.conn, envelopes))
 
 
 def _registrar(cadena: CadenaEnLote, env: Envelope) -> None:
@@ -360,32 +384,3 @@ class Lectura:
         verificados = asentar(env.position, env.cadena or "", estado, esperando, resolver)
         liberados.extend(en_espera[p] for p in verificados)
         return estado
-
-
-class Veredictos:
-    """What a ``Lectura`` decided of the facts it did not apply where they came in the stream: by stream
-    sequence, not applied (broken, or still waiting at the end), or applied just before the fact at sequence
-    ``liberado_en`` (the ``orden``-th of those it settled), as the verified predecessor came."""
-
-    def __init__(self) -> None:
-        self.retenidos: dict[int, tuple[str, str]] = {}  # sequence -> (servicio, state on arrival)
-        self.liberados_en: dict[int, tuple[int, int]] = {}  # sequence -> (releasing sequence, order)
-
-    def retenido(self, env: Envelope, estado: str) -> None:
-        self.retenidos[env.sequence or 0] = (env.data.servicio, estado)
-
-    def liberados(self, envs: list[Envelope], por: Envelope) -> None:
-        for orden, env in enumerate(envs):
-            self.liberados_en[env.sequence or 0] = (por.sequence or 0, orden)
-
-    def excepciones(self) -> list[dict]:
-        """One row per fact not applied where it came: ``secuencia``, ``servicio``, ``estado`` (verified when
-        applied later, else its state), ``liberado_en`` and ``orden`` (None when never applied)."""
-        filas = []
-        for secuencia, (servicio, estado) in sorted(self.retenidos.items()):
-            liberado = self.liberados_en.get(secuencia)
-            filas.append({"secuencia": secuencia, "servicio": servicio,
-                          "estado": VERIFICADO if liberado else estado,
-                          "liberado_en": liberado[0] if liberado else None,
-                          "orden": liberado[1] if liberado else None})
-        return filas

@@ -27,7 +27,8 @@ from nats.js import JetStreamContext
 from services.evaluacion.historia import Historia
 from services.evaluacion.particiones_control import CADENA, Control, nombre_cadena
 from shared.contracts import Envelope
-from shared.eslabones import Lectura, Veredictos, vigilado
+from shared.eslabones import Lectura, vigilado
+from shared.eslabones_veredictos import Veredictos
 from shared.replay import replay
 from shared.stream_views import StreamView
 

@@ -273,3 +273,60 @@ def test_un_lote_de_cien_hechos_son_pocas_sentencias(libros):
     assert len(escrituras) <= 4, escrituras
     assert sum(s.lstrip().upper().startswith("INSERT") for s in escrituras) == 1
     assert len([s for s in sentencias[grabar:] if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_un_lote_propio_responde_sus_estados_sin_leer_el_libro_y_los_mismos(libros):
+    # Given agenda's facts, the fourth changed after its link was computed, and a ledger that counts its queries
+    uno_a_uno, libro = libros
+    hechos = visitas(5)
+    hechos[3] = forjado(hechos[3])
+    sentencias: list[str] = []
+    event.listen(libro.engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, _p, _ctx, _many: sentencias.append(sql))
+    # When the ledger's consumer records them in a batch of their own (the first one left for later), and asks
+    libro.registrar_lote(hechos[1:])
+    antes = len(sentencias)
+    estados = libro.estados(hechos)
+    # Then the settled ones (verified or broken) were answered from what the batch committed: only the ones not
+    # recorded or still waiting were read again, and the states are those a ledger recording one at a time gives
+    for hecho in hechos[1:]:
+        uno_a_uno.registrar(hecho)
+    assert estados == [uno_a_uno.estado(h) for h in hechos]
+    assert [e for e, _ in estados] == [DESCONOCIDO, PENDIENTE, PENDIENTE, PENDIENTE, PENDIENTE]
+    assert len(sentencias) - antes == 1
+    # and once the first one comes, every later answer is the ledger's
+    libro.registrar_lote(hechos[:1])
+    uno_a_uno.registrar(hechos[0])
+    antes = len(sentencias)
+    assert libro.estados(hechos) == [uno_a_uno.estado(h) for h in hechos]
+    assert [e for e, _ in libro.estados(hechos)] == [VERIFICADO] * 3 + [ROTO] * 2
+    assert len(sentencias) == antes  # all settled by that batch: no query
+
+
+def test_sin_pre_ping_una_conexion_perdida_falla_una_vez_y_el_reintento_reconecta(libros, make_settings):
+    # Given a ledger on PostgreSQL whose pooled connection the server dropped (a restart, a failover)
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    _, libro = libros
+    if not libro.tabla.pg:
+        pytest.skip("solo PostgreSQL corta conexiones")
+    hechos = visitas(4)
+    libro.registrar_lote(hechos[:2])
+    with libro.engine.connect() as conn:
+        pids = {conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()}
+    admin = create_engine(libro.engine.url)
+    try:
+        with admin.connect() as conn:
+            for pid in pids:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+    # When the consumer records the next batch: it fails (no pre-ping took the round trip to find out)
+    with pytest.raises(DBAPIError) as fallo:
+        libro.registrar_lote(hechos[2:])
+    assert fallo.value.connection_invalidated
+    # Then its retry reconnects and records it, and nothing was lost
+    libro.registrar_lote(hechos[2:])
+    libro._asentados = {}
+    assert [e for e, _ in libro.estados(hechos)] == [VERIFICADO] * 4

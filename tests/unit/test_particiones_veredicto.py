@@ -19,7 +19,8 @@ from services.evaluacion.particiones_tramos import Limpio, unir
 from shared import contracts as c
 from shared.contracts import Envelope
 from shared.contracts.envelope import GENESIS
-from shared.eslabones import Lectura, Veredictos
+from shared.eslabones import Lectura
+from shared.eslabones_veredictos import Veredictos
 from tests.support.stream import encadenados
 
 TERRITORIOS = [("DRE-PUNO", "UGEL-PUNO"), ("DRE-PUNO", "UGEL-AZANGARO"), ("DRE-CUSCO", "UGEL-CUSCO"),
