@@ -15,7 +15,6 @@ same rule: the producers' facts are read in full and their links checked as the 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
@@ -114,25 +113,25 @@ async def replay(
     return last
 
 
-async def territorios(js: JetStreamContext) -> dict[str, int]:
+PAGINA_DE_SUJETOS = 100_000  # the most subjects nats-server details in one stream info answer (JSMaxSubjectDetails)
+
+
+async def territorios(js: JetStreamContext, servicios: Collection[str]) -> dict[str, int]:
     """The territories (``<dre>.<ugel>``, the last two tokens of ``acompana.<servicio>.<evento>.v<n>.<dre>.<ugel>``)
-    the stream holds messages of, and how many each, from the stream's subject counts (paged by the server;
-    nats-py's ``stream_info`` asks for the first page only)."""
+    the stream holds facts of ``servicios`` in, and how many each, from the stream's subject counts: one question
+    per service (its contracts times the territories: thousands of subjects, where the server details up to
+    ``PAGINA_DE_SUJETOS`` in one answer and nats-py's ``stream_info`` reads only that first page)."""
     tokens: dict[str, int] = {}
-    offset = 0
-    while True:
-        pedido = json.dumps({"subjects_filter": "acompana.*.*.*.*.*", "offset": offset}).encode()
-        respuesta = await js._nc.request(f"{js._prefix}.STREAM.INFO.{STREAM}", pedido, timeout=10.0)
-        info = json.loads(respuesta.data)
-        if "error" in info:
-            raise RuntimeError(f"no se pudo leer los sujetos del stream: {info['error']}")
-        sujetos = info.get("state", {}).get("subjects") or {}
+    for servicio in sorted(servicios):
+        info = await js.stream_info(STREAM, subjects_filter=f"acompana.{servicio}.*.*.*.*")
+        sujetos = info.state.subjects or {}
+        if len(sujetos) >= PAGINA_DE_SUJETOS:
+            raise RuntimeError(f"el stream tiene más sujetos de {servicio} de los que el servidor detalla en una "
+                               f"respuesta ({PAGINA_DE_SUJETOS}): no se pueden repartir sus territorios")
         for sujeto, n in sujetos.items():
             territorio = sujeto.split(".", 4)[4]
             tokens[territorio] = tokens.get(territorio, 0) + n
-        offset += len(sujetos)
-        if not sujetos or offset >= info.get("total", 0):
-            return tokens
+    return tokens
 
 
 def _sin_solapes(filtros: set[str]) -> list[str]:

@@ -11,7 +11,7 @@
    one process (``services.evaluacion.particiones_cadenas.Cadena``), which stores the facts a live consumer
    would not apply where they came in the run's exceptions. Then it waits until every chain is joined;
 2. its apply partition: it reads only the facts of the territories given to it (``<dre>.<ugel>``, the last two
-   tokens of the subjects: a DRE and a UGEL, ``_`` for none; by UGEL rather than DRE, so that a large DRE,
+   tokens of the subjects: a DRE and a UGEL, ``nacional`` for none, ``SIN_TERRITORIO``; by UGEL rather than DRE, so that a large DRE,
    Lima's, does not bound the split), with a consumer filtered by those subjects. The territories are dealt
    out once, when the run is reserved, by how many messages each has in the stream (``repartir``: the
    largest first, each to the partition with the fewest so far), and kept in the run's control tables, and writes their matrices' rows and history facts and seals. A matrix
@@ -183,7 +183,7 @@ async def trabajar(proyecciones: Proyecciones, js: JetStreamContext, clave: str,
     while corrida is None:
         if indice == 0:
             hasta = await last_sequence(js)
-            reparto = repartir(await territorios(js), particiones)
+            reparto = repartir(await territorios(js, servicios), particiones)
             await asyncio.to_thread(control.reservar, clave, particiones, vistas, hasta, cadenas, reparto)
         elif time.monotonic() > limite:
             raise TimeoutError(f"la partición 0 no reservó las generaciones de {clave} en {ESPERA_RESERVA:.0f} s")
@@ -200,14 +200,16 @@ async def trabajar(proyecciones: Proyecciones, js: JetStreamContext, clave: str,
             dicho[0] = time.monotonic()
             avisar("\n".join(resumen(control.estado(clave), time.time())))
 
-    # phase 1: this process's slice of the chains' facts, then (all slices read) the join of the chains that fall
-    # to it; again if it restarted: their writes are idempotent, or replaced
+    # phase 1: this process's slice of the chains' facts (not again when a restarted pod had finished it: a join
+    # may be reading a chain again meanwhile), then (all slices read) the join of the chains that fall to it,
+    # again if it restarted before they were joined (their writes are idempotent, or replaced)
     hechas = await asyncio.to_thread(control.cadenas_terminadas, clave, cadenas)
     if cadenas and len(hechas) < len(cadenas):
-        tramo = Tramo(cadenas, vistas, generaciones, indice, particiones, hasta)
-        await correr_tramo(control, js, clave, indice, tramo, lote, decir)
-        avisar(f"tramo {indice}/{particiones}: {tramo.eventos:,} hechos de las cadenas leídos, secuencias "
-               f"{tramo.desde}..{tramo.hasta}")
+        if not await asyncio.to_thread(control.tramo_terminado, clave, indice):
+            tramo = Tramo(cadenas, vistas, generaciones, indice, particiones, hasta)
+            await correr_tramo(control, js, clave, indice, tramo, lote, decir)
+            avisar(f"tramo {indice}/{particiones}: {tramo.eventos:,} hechos de las cadenas leídos, secuencias "
+                   f"{tramo.desde}..{tramo.hasta}")
         while await asyncio.to_thread(control.tramos_terminados, clave) < particiones:
             await asyncio.to_thread(decir)
             await asyncio.sleep(0.5)

@@ -156,6 +156,12 @@ class Control:
             conn.execute(update(t).where(t.c.clave == clave, t.c.tarea == nombre_tramo(indice))
                          .values(terminada_en=datetime.now(UTC), **mas))
 
+    def tramo_terminado(self, clave: str, indice: int) -> bool:
+        t = self.tareas
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.c.terminada_en).where(
+                t.c.clave == clave, t.c.tarea == nombre_tramo(indice))).scalar() is not None
+
     def tramos_terminados(self, clave: str) -> int:
         t = self.tareas
         with self.engine.connect() as conn:

@@ -150,7 +150,7 @@ async def reconstruir_particionado(settings: EvaluacionSettings, nats_url: str, 
         vistas = [proyecciones.todas[n] for n in (nombres or proyecciones.todas)]
         clave = uuid.uuid4().hex
         hasta = await last_sequence(nc.jetstream())
-        reparto = repartir(await territorios(nc.jetstream()), particiones)  # read after ``hasta``: all it holds
+        reparto = repartir(await territorios(nc.jetstream(), SERVICIOS), particiones)  # after ``hasta``: all of it
         await asyncio.to_thread(control.reservar, clave, particiones, vistas, hasta,
                                 cadenas_de(vistas, PRODUCTORES, SERVICIOS), reparto)
         lanzar = lanzar or en_subproceso(settings, nats_url, lote)
