@@ -117,7 +117,7 @@ class PresupuestoCompartido:
         minuto = int(time.time() // 60)
         if minuto != self._minuto:
             self._minuto, self._escritas = minuto, {}
-        clave = f"{self.servicio}.{_huella(usuario)}.{minuto}"
+        clave = f"{self.servicio}.{huella(usuario)}.{minuto}"
         pedido: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         cola = self._colas.get(clave)
         if cola is None:  # nobody is writing this count now: a writer for it, which takes those who come meanwhile
@@ -135,7 +135,7 @@ class PresupuestoCompartido:
         lote: list[tuple[int, asyncio.Future]] = []
         try:
             while cola:
-                lote = cola[:]
+                lote = [(c, pedido) for c, pedido in cola if not pedido.done()]  # not those that gave up waiting
                 cola.clear()
                 esperas = await self._contar(kv, clave, [c for c, _ in lote])
                 for (_, pedido), espera in zip(lote, esperas, strict=True):
@@ -197,7 +197,7 @@ class PresupuestoCompartido:
 
 
 @functools.lru_cache(maxsize=10_000)
-def _huella(usuario: str) -> str:
+def huella(usuario: str) -> str:
     """What names a user in the bucket's keys (not his id: the keys are readable by every service)."""
     return hashlib.sha256(usuario.encode()).hexdigest()[:32]
 
