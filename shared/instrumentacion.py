@@ -10,25 +10,22 @@ marks it as an error (the exception recorded on it). Probes and metrics (``/heal
 OpenTelemetry's FastAPI instrumentation did this and more on every request (a dozen attributes parsed from the
 URL and the headers, an active-requests counter and duration histograms with no meter behind them, a wrapper
 around every ASGI message, the route found again among every route): about a tenth of agenda's CPU on a
-visit's request. The route that names a span is found once per method and path (cachetools' ``LRUCache``:
-the routes do not change once the app serves).
+visit's request. The route that names a span is the one the router took (``scope["route"]``, set by Starlette's
+router as it matches); only a request answered before routing (refused by the access policy) or by no route
+(404) has its route looked for among the app's routes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from cachetools import LRUCache
 from fastapi import FastAPI
-from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, TracerProvider
 from fastapi.routing import iter_route_contexts
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, TracerProvider
 from starlette.routing import Match, Route
 
 from shared.telemetry import context_from_traceparent
 
-Detalles = Callable[[dict], tuple[str, dict]]
-RECORDADAS = 10_000  # (method, path) pairs remembered: those used last
 SIN_SPAN = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
@@ -40,7 +37,7 @@ def instrumentar(api: FastAPI, tracer_provider: TracerProvider) -> None:
 
     def build_middleware_stack() -> Any:  # noqa: ANN401
         pila = construir()  # ServerErrorMiddleware(the user's middlewares(...(the router)))
-        pila.app = SpanDeSolicitud(pila.app, tracer, recordando(lambda scope: detalles_de_ruta(api, scope)))
+        pila.app = SpanDeSolicitud(pila.app, tracer, api)
         return pila
 
     api.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
@@ -49,17 +46,16 @@ def instrumentar(api: FastAPI, tracer_provider: TracerProvider) -> None:
 class SpanDeSolicitud:
     """The ASGI middleware that opens each request's span (see the module's docstring)."""
 
-    def __init__(self, app: Any, tracer: Tracer, detalles: Detalles) -> None:  # noqa: ANN401
-        self.app, self.tracer, self.detalles = app, tracer, detalles
+    def __init__(self, app: Any, tracer: Tracer, api: FastAPI) -> None:  # noqa: ANN401
+        self.app, self.tracer, self.api = app, tracer, api
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:  # noqa: ANN401
         if scope["type"] != "http" or scope["path"] in SIN_SPAN:
             return await self.app(scope, receive, send)
-        nombre, atributos = self.detalles(scope)
         traceparent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"traceparent"), "")
-        atributos.update({"http.method": scope["method"], "http.target": scope["path"],
-                          "http.scheme": scope.get("scheme", "http")})
-        with self.tracer.start_as_current_span(nombre, context=context_from_traceparent(traceparent),
+        atributos = {"http.method": scope["method"], "http.target": scope["path"],
+                     "http.scheme": scope.get("scheme", "http")}
+        with self.tracer.start_as_current_span(scope["method"], context=context_from_traceparent(traceparent),
                                                kind=SpanKind.SERVER, attributes=atributos) as span:
             async def enviar(mensaje: dict) -> None:
                 if mensaje["type"] == "http.response.start":
@@ -68,7 +64,14 @@ class SpanDeSolicitud:
                         span.set_status(Status(StatusCode.ERROR))
                 await send(mensaje)
 
-            await self.app(scope, receive, enviar)
+            try:
+                await self.app(scope, receive, enviar)
+            finally:  # named once the router took its route (an exception included)
+                ruta = getattr(scope.get("route"), "path", None)
+                nombre, de_ruta = ((f"{scope['method']} {ruta}", {"http.route": ruta}) if ruta
+                                   else detalles_de_ruta(self.api, scope))
+                span.update_name(nombre)
+                span.set_attributes(de_ruta)
 
 
 def detalles_de_ruta(api: FastAPI, scope: dict) -> tuple[str, dict]:
@@ -86,17 +89,3 @@ def detalles_de_ruta(api: FastAPI, scope: dict) -> tuple[str, dict]:
     if plantilla is None:
         return scope["method"], {}
     return f"{scope['method']} {plantilla}", {"http.route": plantilla}
-
-
-def recordando(buscar: Detalles, cuantas: int = RECORDADAS) -> Detalles:
-    """``buscar`` (a span's name and attributes from the ASGI scope), remembered per method and path (the
-    ``cuantas`` used last)."""
-    halladas: LRUCache[tuple, tuple[str, dict]] = LRUCache(maxsize=cuantas)
-
-    def detalles(scope: dict) -> tuple[str, dict]:
-        llave = (scope.get("type"), scope.get("method"), scope.get("root_path", ""), scope.get("path"))
-        if (hallada := halladas.get(llave)) is None:
-            hallada = halladas[llave] = buscar(scope)
-        return hallada[0], dict(hallada[1])
-
-    return detalles

@@ -1,18 +1,19 @@
-"""A service's request spans (shared.instrumentacion): one per request, named by its route, also when the
-route's name is remembered from an earlier request to the same path; a child of the caller's trace, an error when
-the route fails."""
+"""A service's request spans (shared.instrumentacion): one per request, named by the route the router took, or
+looked for when the request was answered before routing; a child of the caller's trace, an error when the route
+fails."""
 
 from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
-from shared.instrumentacion import instrumentar, recordando
+from shared.instrumentacion import instrumentar
 
 
 def _app() -> tuple[FastAPI, InMemorySpanExporter]:
@@ -41,7 +42,7 @@ def _app() -> tuple[FastAPI, InMemorySpanExporter]:
 async def test_cada_solicitud_deja_un_solo_span_con_el_nombre_de_su_ruta():
     api, exporter = _app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://t") as http:
-        for acompanante in ("a1", "a1", "a2"):  # the second one finds the route remembered
+        for acompanante in ("a1", "a1", "a2"):
             assert (await http.post(f"/v1/acompanantes/{acompanante}/visitas")).status_code == 201
         assert (await http.get("/v1/acompanantes/a1/visitas")).status_code == 405
         assert (await http.get("/healthz")).status_code == 200  # a probe leaves no span
@@ -78,17 +79,19 @@ async def test_el_span_sigue_la_traza_de_quien_llama_y_una_excepcion_lo_marca_co
     assert sin_ruta.status.status_code != StatusCode.ERROR
 
 
-def test_al_llenarse_se_olvida_lo_usado_hace_mas_tiempo_y_se_busca_de_nuevo():
-    buscadas = []
+async def test_una_solicitud_rechazada_antes_de_enrutarla_lleva_el_nombre_de_su_ruta():
+    api, exporter = _app()
 
-    def buscar(scope: dict) -> tuple[str, dict]:
-        buscadas.append(scope["path"])
-        return f"GET {scope['path']}", {"http.route": scope["path"]}
+    @api.middleware("http")
+    async def politica(request, call_next):  # noqa: ANN001, ANN202 - as the access policy refuses, before routing
+        if request.url.path.startswith("/v1/acompanantes/prohibido"):
+            return JSONResponse({"mensaje": "no"}, status_code=403)
+        return await call_next(request)
 
-    detalles = recordando(buscar, cuantas=2)
-    for ruta in ("/a", "/b", "/a", "/c", "/a", "/b"):
-        nombre, atributos = detalles({"type": "http", "method": "GET", "path": ruta})
-        assert nombre == f"GET {ruta}" and atributos == {"http.route": ruta}
-        atributos["otro"] = "x"  # the caller's copy: what is remembered stays as found
-    # /c takes the place of /b, used less lately than /a; /b is searched again
-    assert buscadas == ["/a", "/b", "/c", "/b"]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://t") as http:
+        assert (await http.post("/v1/acompanantes/prohibido/visitas")).status_code == 403
+
+    (rechazada,) = exporter.get_finished_spans()
+    assert rechazada.name == "POST /v1/acompanantes/{acompanante_id}/visitas"
+    assert rechazada.attributes["http.route"] == "/v1/acompanantes/{acompanante_id}/visitas"
+    assert rechazada.attributes["http.status_code"] == 403
