@@ -17,13 +17,14 @@ holds nothing of him but his id and his territory. The tables are in ``tablas``.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import logging
 from collections.abc import Iterable
+from types import SimpleNamespace
 from functools import lru_cache
 from typing import Any
 
 from eventsourcing.application import Application
-from sqlalchemy import Table, case, func, inspect, select, text, update
+from sqlalchemy import Table, case, func, inspect, select, update
 
 from services.focalizacion import domainmodel as dm
 from services.focalizacion.asignaciones import AsignacionesUGEL
@@ -37,6 +38,8 @@ from shared.settings import ServiceSettings
 from shared.unidad import UnidadDeTrabajo
 from shared.views import OwnLogProjection, Tablas
 
+log = logging.getLogger(__name__)
+
 
 class Proyecciones(OwnLogProjection):
     nombre = "focalizacion"
@@ -47,7 +50,6 @@ class Proyecciones(OwnLogProjection):
         """``app``'s notification log is what it projects; ``cifrador`` only decrypts what a query returns."""
         super().__init__(settings, app, metadata, lote)
         self.cifrador = cifrador
-        self._sin_dni_en_claro()
         self.handlers.update({
             dm.InstitucionEducativa.Registrada: self._ie, dm.InstitucionEducativa.Actualizada: self._ie,
             dm.Docente.Registrado: self._docente, dm.Docente.Actualizado: self._docente,
@@ -73,15 +75,19 @@ class Proyecciones(OwnLogProjection):
             {A.AcompananteRetirado: _de_cartera, A.ExcepcionRatioRegistrada: _de_cartera,
              A.DocenteReasignado: _de_asignacion, A.DocenteRetirado: _de_asignacion},
         ]
+        self._sin_datos_en_claro()
 
-    def _sin_dni_en_claro(self) -> None:
-        """A generation built by an older version keeps a ``dni`` column in clear, which these handlers no longer
-        write nor blank on a cancellation: emptied at start (the next rebuild drops it with its tables)."""
+    def _sin_datos_en_claro(self) -> None:
+        """A read model built by an older version keeps each person's personal fields decrypted in its rows, and
+        a ``dni`` column: it is rebuilt at start, before the service answers, so that no row keeps them in
+        clear (a cancellation blanked a person's, but every other stayed readable without his key)."""
         for tabla in (docente, acompanante):
             columnas = {c["name"] for c in inspect(self.store.engine).get_columns(tabla.name, schema=self.store.schema)}
             if "dni" in columnas:
-                with self.store.engine.begin() as conn:
-                    conn.execute(text(f'UPDATE "{tabla.name}" SET dni = NULL WHERE dni IS NOT NULL'))
+                log.warning("el modelo de lectura de focalizacion guarda datos personales descifrados (versión "
+                            "anterior): se reconstruye ahora, con los datos cifrados")
+                self.reconstruir()
+                return
 
     # --- handlers: each reads and writes only the tables it is given (``t``, the generation it fills) ---------
 

@@ -2,8 +2,8 @@
 policy read them).
 
 A person's row keeps his personal fields encrypted, as his events carry them (``projections``); no column holds
-any of them. Tables built by older versions had a ``dni`` column and the fields decrypted: the projection empties
-that column at start, and a rebuild (``python -m services.focalizacion.rebuild``) replaces them with these.
+any of them. Tables built by older versions had a ``dni`` column and the fields decrypted: the projection rebuilds
+the read model at start when it finds them, before the service answers.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 
 from services.focalizacion import tablas
 from services.focalizacion.application import Focalizacion
@@ -84,3 +84,33 @@ def test_reconstruccion_sin_llaves_da_las_mismas_filas(focalizacion, make_settin
     otra_vez = focalizacion.importar_docentes(padron.csv("docentes"))
     assert (otra_vez["nuevas"], otra_vez["actualizadas"]) == (0, 0)
     assert otra_vez["sin_cambios"] == len(padron.docentes) - 1 and len(otra_vez["rechazadas"]) == 1
+
+
+def test_un_modelo_de_lectura_con_datos_en_claro_de_una_version_anterior_se_reconstruye_al_arrancar(
+        focalizacion, make_settings, closing):
+    # Given the read model as an older version left it: each person's fields decrypted in his row, a dni column
+    padron = generar(4, ugeles=1, docentes_por_escuela=2)
+    focalizacion.importar_ies(padron.csv("ies"))
+    focalizacion.importar_docentes(padron.csv("docentes"))
+    proyecciones = focalizacion.proyecciones
+    proyecciones.ponerse_al_dia()
+    live = proyecciones.checksum()
+    claros = {f.id: proyecciones.registro(tablas.docente, f.id) for f in proyecciones.filas(select(tablas.docente.c.id))}
+    with proyecciones.store.engine.begin() as conn:
+        conn.execute(text('ALTER TABLE docente ADD COLUMN dni VARCHAR(8)'))
+        for id_, datos in claros.items():
+            conn.execute(tablas.docente.update().where(tablas.docente.c.id == id_).values(datos=datos))
+    antes = {f.id: f.datos for f in proyecciones.filas(select(tablas.docente))}
+    assert all(not d["apellidos"].startswith(PREFIJO) for d in antes.values())
+
+    # When the service starts again on it
+    nueva = closing(Proyecciones(make_settings(FocalizacionSettings), focalizacion, focalizacion.cifrador))
+
+    # Then the read model was rebuilt before answering: no dni column, every personal field encrypted again,
+    # the rows the live projection had
+    columnas = {c["name"] for c in inspect(nueva.store.engine).get_columns("docente", schema=nueva.store.schema)}
+    assert "dni" not in columnas
+    filas = {f.id: f.datos for f in nueva.filas(select(tablas.docente))}
+    assert filas.keys() == claros.keys()
+    assert all(d[c].startswith(PREFIJO) for d in filas.values() for c in ("dni", "apellidos", "nombres"))
+    assert nueva.checksum() == live
