@@ -114,12 +114,16 @@ class Generaciones:
         nombres = inspect(self.store.engine).get_table_names(schema=self.store.schema)
         return {int(next(g for g in m.groups() if g)) for n in nombres if (m := patron.fullmatch(n))}
 
-    def descartar_anteriores(self, proyeccion: str, bases: Iterable[str]) -> list[int]:
+    def descartar_anteriores(self, proyeccion: str, bases: Iterable[str],
+                             guardadas: set[int] | None = None) -> list[int]:
         """Drop every generation numbered below the active one (a switch's old generation that a crash left
         before its drop): nothing reads one again, since a rebuild numbers its generation above every one
-        whose tables exist. Returns the generations dropped."""
+        whose tables exist. ``guardadas``: ``self.guardadas(bases)``, when the caller has it. Returns the
+        generations dropped."""
         bases = list(bases)
-        anteriores = sorted(g for g in self.guardadas(bases) if g < self.activa(proyeccion))
+        if guardadas is None:
+            guardadas = self.guardadas(bases)
+        anteriores = sorted(g for g in guardadas if g < self.activa(proyeccion))
         for generacion in anteriores:
             log.info("%s: se descarta la generación %s, que quedó de un cambio anterior", proyeccion, generacion)
             self.borrar(sufijo(b, generacion) for b in bases)
@@ -132,8 +136,8 @@ class Generaciones:
         (``shared.recoleccion.congelar_arranque``)."""
         congelar_arranque()
         bases = list(bases)
-        self.descartar_anteriores(proyeccion, bases)
-        guardadas = self.guardadas(bases)
+        guardadas = self.guardadas(bases)  # (the store's tables listed once)
+        guardadas -= set(self.descartar_anteriores(proyeccion, bases, guardadas))
         c = self.control
         with self.store.engine.begin() as conn:
             donde = c.c.proyeccion == proyeccion

@@ -312,8 +312,7 @@ class OwnLogProjection:
         the new generation applied."""
         bases = [t.name for t in self._bases()]
         nueva = self.generaciones.reservar(self.nombre, bases)
-        t = self.tablas_de(nueva)
-        self.generaciones.borrar(x.name for x in t.values())  # left by a rebuild that failed
+        t = self.tablas_de(nueva)  # (none of its tables exists: it is numbered above every one that does)
         next(iter(t.values())).metadata.create_all(self.store.engine)
         hechos = [0]
 
