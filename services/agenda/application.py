@@ -1,13 +1,13 @@
 """agenda's write side: templates, yearly plans, scheduling and delivery.
 
-Every command is idempotent: plans have deterministic ids (docente + year), activities carry the id the
-coach's device gave them, so a re-sent request records nothing new. Commands that lose a race on the
-acompañante's agenda (two devices at once) are retried on the new state.
+Every command is idempotent: plans have deterministic ids (docente + year), activities carry
+the id the coach's device gave them, so a re-sent request records nothing new. Commands that
+lose a race on the acompañante's agenda (two devices at once) are retried on the new state.
 
-A realized visit's ``observaciones`` (free text about the docente) is stored encrypted with the docente's key
-(``docente:<id>``, kept in agenda's own key store), deterministically so that a re-sent record is still the
-same one; focalizacion's ``DatosPersonalesCancelados`` erases that key (``cancelar_datos_personales``) and the
-text reads ``MARCA`` from then on (docs/datos-personales.md).
+A realized visit's ``observaciones`` (free text about the docente) is stored encrypted with the
+docente's key (``docente:<id>``, kept in agenda's own key store), deterministically so that a re-sent
+record is still the same one; focalizacion's ``DatosPersonalesCancelados`` erases that key
+(``cancelar_datos_personales``) and the text reads ``MARCA`` from then on (docs/datos-personales.md).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from services.agenda import domainmodel as dm
 from services.agenda import escuela
@@ -31,7 +30,7 @@ from services.agenda.projections import Proyecciones
 from services.agenda.protocolos import VALORES_PLANES, PlanDocente, PlanIE, Protocolo, del_plan, incluidos, interna
 from services.agenda.valores import VALORES, DocenteEnIE, DocentePlanIE, VisitaEntrePares
 from shared.cifrado import Cifrador, llavero_de
-from shared.eventstore import Conflict, DomainError, NotFound, ServiceApplication
+from shared.eventstore import Conflict, Desactualizado, DomainError, NotFound, ServiceApplication
 from shared.settings import ServiceSettings
 
 CAMBIO_CONCURRENTE = "La agenda cambió mientras se registraba; vuelva a intentarlo."
@@ -104,8 +103,8 @@ class Agenda(ServiceApplication):
                         dre=a.dre, ugel=a.ugel, ie=f"{a.codigo_modular}-{a.anexo}")
 
     def generar_planes_del_anio(self, anio: int, ugel: str | None = None) -> dict[str, int]:
-        """Open the next etapa: a plan for ``anio`` for every docente whose plan of the year before is still
-        active and whose convocatoria reaches ``anio``."""
+        """Open the next etapa: a plan for ``anio`` for every docente whose plan of the year
+        before is still active and whose convocatoria reaches ``anio``."""
         generados = existentes = 0
         for previo in self.proyecciones.planes(anio=anio - 1, ugel=ugel, activos=True):
             _, _, hasta = previo["convocatoria"].partition("-")
@@ -119,8 +118,8 @@ class Agenda(ServiceApplication):
         return {"generados": generados, "ya_existian": existentes}
 
     def reasignar(self, docente_id: str, de_acompanante: str, a_acompanante: str, motivo: str) -> int:
-        """Move the docente's active plans to another acompañante; his scheduled visits with the one who leaves
-        are cancelled. Returns how many plans moved."""
+        """Move the docente's active plans to another acompañante; his scheduled visits with
+        the one who leaves are cancelled. Returns how many plans moved."""
         if de_acompanante == a_acompanante:
             raise dm.AgendaInvalida("El docente ya está con ese acompañante.")
         movidos = 0
@@ -173,7 +172,8 @@ class Agenda(ServiceApplication):
         return self.modificar(lambda: self._ie(c.codigo_modular, c.anexo),
                               lambda ie: ie.designar_directivo(c.directivo_id, c.cargo))
 
-    def registrar_docente_ie(self, docente_id: str, codigo_modular: str, anexo: int, datos: DocenteEnIE) -> bool:
+    def registrar_docente_ie(self, docente_id: str, codigo_modular: str, anexo: int,
+                             datos: DocenteEnIE) -> bool:
         """The padrón places the docente in a school (focalizacion's ``DocenteRegistradoEnIE``; ``datos``: his
         level and the school's territory); the school he was in before, if another, no longer lists him. The
         same news again changes nothing."""
@@ -196,8 +196,7 @@ class Agenda(ServiceApplication):
     def directivo(self, ie: str | None) -> str | None:
         codigo_modular, _, anexo = (ie or "").partition("-")
         try:  # a school never registered has none (nothing is built to say so)
-            return self.repository.get(dm.ie_id(codigo_modular, int(anexo)),  # read only: no copy of the school
-                                       deepcopy_from_cache=False).directivo_id if ie else None
+            return self.repository.get(dm.ie_id(codigo_modular, int(anexo))).directivo_id if ie else None
         except AggregateNotFoundError:
             return None
 
@@ -252,10 +251,10 @@ class Agenda(ServiceApplication):
         return self.obtener(UUID(plan_ie_id), NotFound(f"No existe el plan de monitoreo {plan_ie_id}."))
 
     def aprobar_plan_ie(self, c: AprobarPlanIE) -> Resultado:
-        """Approved (with its RD), the plan is in force: each docente it covers gets his internal plan, observed by
-        the directivo (a re-sent approval completes what a failure left undone)."""
-        nuevo = self.modificar(lambda: self.plan_ie(c.plan_ie_id),
-                               lambda plan: plan.aprobar(c.resolucion, c.fecha.isoformat()))
+        """Approved (with its RD), the plan is in force: each docente it covers gets his internal
+        plan, observed by the directivo (a re-sent approval completes what a failure left undone)."""
+        nuevo = self.modificar(lambda: self.plan_ie(c.plan_ie_id), lambda plan: plan.aprobar(c.resolucion,
+                                                                                            c.fecha.isoformat()))
         p = self.plan_ie(c.plan_ie_id).plan
         self.designar_directivo(DesignarDirectivo(p.codigo_modular, p.anexo, p.directivo_id, p.cargo))
         for docente in p.docentes:
@@ -296,13 +295,15 @@ class Agenda(ServiceApplication):
     def _cambiar_plan_ie(self, plan_ie_id: str, cambio: Any) -> Resultado:
         return Resultado(self.modificar(lambda: self.plan_ie(plan_ie_id), cambio))
 
-    def plantilla_interna(self, clave: str | None, ie: str, anio: int, dre: str, ugel: str, tipo: str | None) -> tuple[Protocolo, str]:
+    def plantilla_interna(self, clave: str | None, ie: str, anio: int, dre: str, ugel: str,
+                          tipo: str | None) -> tuple[Protocolo, str]:
         return interna(self._publicados(), clave, ie=ie, anio=anio, dre=dre, ugel=ugel, tipo=tipo)
 
     # --- scheduling and delivery: each command get → call → save (``_programar``...), run again by ``reintentar``
 
     def programar(self, c: ProgramarActividad) -> Resultado:
-        return self.reintentar(lambda: self._programar(c), CAMBIO_CONCURRENTE, dm.agenda_id(c.acompanante_id, c.anio))
+        return self.reintentar(lambda: self._programar(c), CAMBIO_CONCURRENTE, clave=dm.agenda_id(c.acompanante_id,
+                                                                                                  c.anio))
 
     def _programar(self, c: ProgramarActividad) -> Resultado:
         agenda = self._agenda_existente(c.acompanante_id, c.anio)
@@ -310,7 +311,7 @@ class Agenda(ServiceApplication):
         reserva = self._reservar(agenda, c.actividad_id)
         nuevo = agenda.programar(c.actividad_id, c.tipo, datos, self.directivo(datos.ie))
         if nuevo:
-            self._guardar(agenda, c.actividad_id, reserva)
+            self.save(agenda, *reserva)
         return Resultado(nuevo, agenda.advertencias(date.fromisoformat(datos.fecha_inicio)))
 
     def reprogramar(self, c: ReprogramarActividad) -> Resultado:
@@ -335,7 +336,8 @@ class Agenda(ServiceApplication):
         return Resultado(nuevo, agenda.advertencias(date.fromisoformat(agenda.actividades[c.actividad_id].fecha_inicio)))
 
     def realizar(self, c: RealizarActividad) -> Resultado:
-        return self.reintentar(lambda: self._realizar(c), CAMBIO_CONCURRENTE, dm.agenda_id(c.acompanante_id, c.anio))
+        return self.reintentar(lambda: self._realizar(c), CAMBIO_CONCURRENTE, clave=dm.agenda_id(c.acompanante_id,
+                                                                                                 c.anio))
 
     def _realizar(self, c: RealizarActividad) -> Resultado:
         agenda = self._agenda_existente(c.acompanante_id, c.anio)
@@ -344,7 +346,7 @@ class Agenda(ServiceApplication):
         reserva = self._reservar(agenda, c.actividad_id)
         nuevo = agenda.realizar(c.actividad_id, c.tipo, datos, self.directivo(datos.ie))
         if nuevo:
-            self._guardar(agenda, c.actividad_id, reserva)
+            self.save(agenda, *reserva)
         return Resultado(nuevo)
 
     def cancelar_datos_personales(self, docente_id: str, aviso_id: str) -> bool:
@@ -361,19 +363,17 @@ class Agenda(ServiceApplication):
         return dm.agenda_id(reserva.acompanante_id, reserva.anio)
 
     def _reservar(self, agenda: dm.AgendaAcompanante, actividad_id: str) -> list[dm.Reserva]:
-        """A device's id names one activity: its claim for this agenda (none for his own), saved with it."""
-        return [] if actividad_id in agenda.actividades else [
-            dm.Reserva(id=dm.reserva_id(actividad_id), acompanante_id=agenda.acompanante_id, anio=agenda.anio)]
-
-    def _guardar(self, agenda: dm.AgendaAcompanante, actividad_id: str, reserva: list[dm.Reserva]) -> None:
-        """A new id costs no read: its claim is read only when the save lost. Held by another agenda, the id is
-        refused; else (claimed by this one since it was read, or another change of it) all is read again."""
-        try:
-            self.save(agenda, *reserva)
-        except IntegrityError:
-            if reserva and self._clave(actividad_id) not in (None, agenda.id):
-                raise Conflict(f"El identificador {actividad_id} ya se usó en la agenda de otro acompañante.") from None
-            raise
+        """A device's id names one activity: claim it for this agenda, or refuse it if another
+        acompañante's agenda has it. The claim is saved with the agenda (a race loses on save)."""
+        if actividad_id in agenda.actividades:
+            return []  # a re-send or a change to his own activity
+        rid = dm.reserva_id(actividad_id)
+        if self.existe(rid):
+            reserva: dm.Reserva = self.repository.get(rid)
+            if (reserva.acompanante_id, reserva.anio) == (agenda.acompanante_id, agenda.anio):
+                raise Desactualizado(actividad_id)  # claimed by this agenda since it was read: read it again
+            raise Conflict(f"El identificador {actividad_id} ya se usó en la agenda de otro acompañante.")
+        return [dm.Reserva(id=rid, acompanante_id=agenda.acompanante_id, anio=agenda.anio)]
 
     def _agenda(self, acompanante_id: str, anio: int, dre: str, ugel: str) -> dm.AgendaAcompanante:
         aid = dm.agenda_id(acompanante_id, anio)
