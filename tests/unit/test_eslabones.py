@@ -303,14 +303,14 @@ def test_un_lote_propio_responde_sus_estados_sin_leer_el_libro_y_los_mismos(libr
     assert len(sentencias) == antes  # all settled by that batch: no query
 
 
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)  # only a server drops a connection
 def test_sin_pre_ping_una_conexion_perdida_falla_una_vez_y_el_reintento_reconecta(libros, make_settings):
     # Given a ledger on PostgreSQL whose pooled connection the server dropped (a restart, a failover)
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import DBAPIError
 
     _, libro = libros
-    if not libro.tabla.pg:
-        pytest.skip("solo PostgreSQL corta conexiones")
+    assert libro.tabla.pg
     hechos = visitas(4)
     libro.registrar_lote(hechos[:2])
     with libro.engine.connect() as conn:
